@@ -1,0 +1,5 @@
+import sys
+
+from torchvitals.cli import main
+
+sys.exit(main())

@@ -1,0 +1,125 @@
+"""The `torchvitals` command: diagnose, explain, demo.
+
+Exit codes: 0 healthy, 1 findings at warning or above, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from torchvitals import __version__
+
+
+def _print_json(data: object) -> None:
+    print(json.dumps(data, indent=2, default=str))
+
+
+def _json_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+
+
+def _wants_json(args: argparse.Namespace) -> bool:
+    return bool(args.json or args.format == "json")
+
+
+def cmd_diagnose(args: argparse.Namespace) -> int:
+    from torchvitals.offline import diagnose
+    from torchvitals.record import RunFileError
+    from torchvitals.sinks.console import print_diagnosis
+
+    try:
+        diag = diagnose(args.path)
+    except RunFileError as exc:
+        print(f"torchvitals diagnose: {exc}", file=sys.stderr)
+        return 2
+    if _wants_json(args):
+        _print_json(diag.to_dict())
+    else:
+        print_diagnosis(diag, sys.stdout)
+    return diag.exit_code()
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from torchvitals.rules import RULES, get
+
+    if args.name is None:
+        rows = [(r.code, r.name, r.what.split(". ")[0]) for r in sorted(RULES.values(), key=lambda r: r.code)]
+        if _wants_json(args):
+            _print_json([{"code": c, "name": n, "what": w} for c, n, w in rows])
+        else:
+            for c, n, w in rows:
+                print(f"{c}  {n:26} {w}")
+        return 0
+    r = get(args.name)
+    if r is None:
+        print(f"torchvitals explain: no rule named {args.name!r}; `torchvitals explain` lists them", file=sys.stderr)
+        return 2
+    if _wants_json(args):
+        _print_json({"code": r.code, "name": r.name, "what": r.what, "why": r.why, "example": r.example, "fix": r.fix})
+    else:
+        print(r.page())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from torchvitals import demo
+
+    bug = None if args.fixed else args.bug
+    if not _wants_json(args):
+        what = "a healthy run" if bug is None else f"bug '{bug}' — {demo.BUGS[bug]}"
+        print(f"torchvitals demo: training a small forecaster with {what}", file=sys.stderr)
+    diag = demo.run(bug=bug, epochs=args.epochs, out=args.out, quiet=_wants_json(args))
+    if _wants_json(args):
+        _print_json(diag.to_dict())
+    return diag.exit_code() if args.strict else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="torchvitals",
+        description="Says early and plainly when a PyTorch training run is silently broken.",
+    )
+    parser.add_argument("--version", action="version", version=f"torchvitals {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("diagnose", help="re-run the rules on a run directory or run.jsonl")
+    p.add_argument("path", help="run directory or its run.jsonl")
+    _json_flag(p)
+    p.set_defaults(func=cmd_diagnose)
+
+    p = sub.add_parser("explain", help="print a rule's page: what, why, example, fix")
+    p.add_argument("name", nargs="?", help="finding name (e.g. dead-parameters) or code (TV101)")
+    _json_flag(p)
+    p.set_defaults(func=cmd_explain)
+
+    from torchvitals.demo import BUGS, DEFAULT_BUG
+
+    p = sub.add_parser("demo", help="train a small forecaster with a seeded bug and diagnose it")
+    p.add_argument("--bug", choices=sorted(BUGS), default=DEFAULT_BUG, help="which failure to seed")
+    p.add_argument("--fixed", action="store_true", help="train the healthy model instead")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--out", default="torchvitals-runs", help="where run directories go")
+    p.add_argument("--strict", action="store_true", help="exit 1 when findings reach warning")
+    _json_flag(p)
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code or 0)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

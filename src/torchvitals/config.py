@@ -1,0 +1,113 @@
+"""Options: keyword arguments first, then `TORCHVITALS_<NAME>` environment variables, then defaults.
+
+Every knob a user can set in code can also be set from the environment, so monitoring can be
+tuned for a job whose source nobody wants to edit (seed 000 ran with GRAD_MONITOR_EVERY=500).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+ENV_PREFIX = "TORCHVITALS_"
+
+
+@dataclass
+class Options:
+    """All monitor knobs, with their defaults. Each is also read from TORCHVITALS_<NAME>."""
+
+    # Master switch: TORCHVITALS_ENABLED=0 turns watch() into a no-op monitor.
+    enabled: bool = True
+    # Sample gradients/updates every N iterations (seed 000 used 200-500; 50 keeps overhead ~1%).
+    every: int = 50
+    # The first N iterations are always sampled: structural faults show at once.
+    warmup: int = 5
+    # Print the tagged lines ([GRAD-MONITOR], [STEP], [ENCODER-GRAD]) every N iterations; 0 = off.
+    log_every: int = 0
+    # Bucket depth: a bucket is the module path prefix of this many components.
+    depth: int = 1
+    # Gradient norm below which a bucket counts as vanishing (seed 000's GRAD_MONITOR_WARN_NORM).
+    warn_norm: float = 1e-7
+    # Global gradient norm above which gradients count as exploding.
+    explode_norm: float = 1e4
+    # Module names (fnmatch patterns allowed) whose output gradient is measured (seed 000's
+    # "encoder gradient hooks"). Opt-in: an empty list measures none.
+    probe: list[str] = field(default_factory=list)
+    # Backward passes without any optimizer step after which steps count as skipped (gradient
+    # accumulation over more micro-batches than this would need a larger value).
+    max_accum: int = 16
+    # Run directory for run.jsonl and findings.json; "" = no files written.
+    out: str = "torchvitals-runs"
+    # A name for the run directory; default: a timestamp.
+    name: str = ""
+    # Print findings and lines to the console (stderr).
+    console: bool = True
+    # Print each finding the moment it is first seen (otherwise only in the final diagnosis).
+    live: bool = True
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        low = raw.strip().lower()
+        if low in _TRUE:
+            return True
+        if low in _FALSE:
+            return False
+        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected 1/0, true/false")
+    if isinstance(default, int):
+        return int(float(raw))
+    if isinstance(default, float):
+        return float(raw)
+    if isinstance(default, list):
+        return [s.strip() for s in raw.split(",") if s.strip()]
+    return raw
+
+
+def resolve(**kwargs: Any) -> Options:
+    """Build Options from keyword arguments, then TORCHVITALS_* variables, then defaults.
+
+    Unknown keyword arguments raise TypeError naming the valid ones; a malformed environment
+    value raises ValueError naming the variable.
+    """
+    fields = {f.name: f for f in dataclasses.fields(Options)}
+    unknown = sorted(set(kwargs) - set(fields))
+    if unknown:
+        raise TypeError(f"unknown torchvitals option(s) {unknown}; valid: {sorted(fields)}")
+    defaults = Options()
+    values: dict[str, Any] = {}
+    for name in fields:
+        if name in kwargs and kwargs[name] is not None:
+            value = kwargs[name]
+            if name == "probe" and isinstance(value, str):
+                value = [value]
+            if name == "out" and value is False:
+                value = ""
+            values[name] = value
+            continue
+        raw = os.environ.get(ENV_PREFIX + name.upper())
+        if raw is not None:
+            try:
+                values[name] = _parse(name, raw, getattr(defaults, name))
+            except ValueError as exc:
+                raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: {exc}") from None
+    opts = Options(**values)
+    if opts.every < 1:
+        raise ValueError(f"every must be >= 1, got {opts.every}")
+    if opts.depth < 1:
+        raise ValueError(f"depth must be >= 1, got {opts.depth}")
+    return opts
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) for each option, for --help texts and the README."""
+    rows = []
+    for f in dataclasses.fields(Options):
+        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        rows.append((ENV_PREFIX + f.name.upper(), repr(default), f.name))
+    return rows

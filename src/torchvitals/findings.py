@@ -1,0 +1,92 @@
+"""Findings and the diagnosis that carries them: what the user reads."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+SEVERITIES = ("info", "warning", "error")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else 0
+
+
+@dataclass
+class Finding:
+    """One judged problem: stable `code` and `name`, what happened, the numbers, where, since
+    which iteration, and what to change."""
+
+    code: str
+    name: str
+    severity: str
+    message: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    where: list[str] = field(default_factory=list)
+    step: int | None = None
+    fix: str = ""
+
+    @property
+    def key(self) -> tuple[str, tuple[str, ...]]:
+        """Identity used to tell a new finding from one already reported."""
+        return (self.name, tuple(self.where))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Finding:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+@dataclass
+class Diagnosis:
+    """The result of a run: findings (worst first), rules that could not judge, and a summary."""
+
+    findings: list[Finding] = field(default_factory=list)
+    unjudged: dict[str, str] = field(default_factory=dict)
+    summary: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    run_dir: str | None = None
+
+    def __post_init__(self) -> None:
+        self.findings.sort(key=lambda f: (-severity_rank(f.severity), f.step or 0, f.code))
+
+    @property
+    def worst(self) -> str | None:
+        if not self.findings:
+            return None
+        return max(self.findings, key=lambda f: severity_rank(f.severity)).severity
+
+    def at_least(self, severity: str) -> list[Finding]:
+        """Findings at `severity` or above."""
+        rank = severity_rank(severity)
+        return [f for f in self.findings if severity_rank(f.severity) >= rank]
+
+    @property
+    def healthy(self) -> bool:
+        """True when no finding reaches warning."""
+        return not self.at_least("warning")
+
+    def names(self, severity: str = "info") -> set[str]:
+        return {f.name for f in self.at_least(severity)}
+
+    def exit_code(self) -> int:
+        """The CLI contract: 0 healthy, 1 findings at warning or above."""
+        return 0 if self.healthy else 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": 1,
+            "healthy": self.healthy,
+            "findings": [f.to_dict() for f in self.findings],
+            "unjudged": dict(self.unjudged),
+            "summary": dict(self.summary),
+            "notes": list(self.notes),
+            "run_dir": self.run_dir,
+        }
+
+    def __str__(self) -> str:
+        from torchvitals.sinks.console import render_text
+
+        return render_text(self)

@@ -1,0 +1,744 @@
+"""`watch()` and the Monitor: attach probes to a model and its optimizers, keep the record,
+run the rules as evidence arrives, and hand back a Diagnosis at `close()`.
+
+Hot path (every iteration): a few Python attribute reads and integer increments in the
+optimizer step hooks, the zero_grad wrapper and one tensor hook. Sampled iterations (the
+first `warmup`, then every `every`) additionally take foreach norms of gradients, weights and
+the update, and read them to the host once, at the end of that iteration.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import sys
+import time
+import weakref
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from torchvitals import __version__
+from torchvitals.config import Options, resolve
+from torchvitals.findings import Diagnosis, Finding
+from torchvitals.names import buckets_for, short_names
+from torchvitals.probes import gradients
+from torchvitals.probes.activations import ActivationProbe, match_modules
+from torchvitals.probes.steps import StepAccount
+from torchvitals.record import FINDINGS_FILE, SCHEMA, History, RunWriter, rounded
+from torchvitals.rules import evaluate
+from torchvitals.sinks import console
+
+# Modules whose behaviour differs between train() and eval(): only these make eval mode matter.
+_MODE_TYPES: tuple[type[nn.Module], ...] = (
+    nn.modules.dropout._DropoutNd,
+    nn.modules.batchnorm._BatchNorm,
+    nn.modules.instancenorm._InstanceNorm,
+)
+# Live rule evaluation: after every record at first, then every Nth (rules scan the history).
+_LIVE_RULES_DENSE = 50
+_LIVE_RULES_EVERY = 10
+
+_ACTIVE: weakref.WeakValueDictionary[int, Monitor] = weakref.WeakValueDictionary()
+
+
+def _as_list(x: Any) -> list[Any]:
+    if x is None:
+        return []
+    if isinstance(x, (list, tuple)):
+        return list(x)
+    return [x]
+
+
+def _weak_call(obj: Any, method: str) -> Any:
+    """A hook function that calls obj.method through a weak reference (no reference cycle)."""
+    ref = weakref.ref(obj)
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        target = ref()
+        if target is not None:
+            return getattr(target, method)(*args, **kwargs)
+        return None
+
+    return call
+
+
+class _OptState:
+    def __init__(self, idx: int, opt: torch.optim.Optimizer, pidx: list[int], params: list[torch.Tensor]) -> None:
+        self.idx = idx
+        self.ref = weakref.ref(opt)
+        self.kind = type(opt).__name__
+        self.pidx = pidx
+        self.params = params
+        self.acct = StepAccount()
+        self.snapshot: gradients.Snapshot | None = None
+        self.pending: dict[str, Any] | None = None
+        self.scaler_infs: torch.Tensor | None = None  # device count of GradScaler skips
+
+
+class Monitor:
+    """Watches a model and its optimizers. Create with `torchvitals.watch`."""
+
+    def __init__(
+        self,
+        model: nn.Module | Sequence[nn.Module] | None,
+        optimizers: Sequence[torch.optim.Optimizer],
+        schedulers: Sequence[Any] = (),
+        scaler: Any = None,
+        opts: Options | None = None,
+    ) -> None:
+        self.opts = opts or resolve()
+        self.history = History()
+        self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
+        self.disabled: dict[str, str] = {}
+        self.closed = False
+        self.diagnosis: Diagnosis | None = None
+        self._t0 = time.perf_counter()
+        self._epoch_t0 = self._t0
+        self._epoch = 0
+        self._samples = 0
+        self._epoch_samples = 0
+        self._records = 0
+        self._handles: list[Any] = []
+        self._patched: list[tuple[Any, str, Any]] = []
+        self._roots = [weakref.ref(m) for m in _as_list(model) if isinstance(m, nn.Module)]
+        self._mode_modules: list[tuple[str, weakref.ref[nn.Module]]] = []
+        self._scaler = scaler
+        self.run_dir = self._make_run_dir()
+        self.writer = RunWriter(self.run_dir)
+        if self.writer.error:
+            self._note(self.writer.error)
+        self._stream = sys.stderr
+        self._build(_as_list(model), list(optimizers))
+        self._attach(list(schedulers))
+        for o in self._opts:
+            _ACTIVE[id(o.ref())] = self
+        atexit.register(_weak_call(self, "_atexit"))
+
+    # ------------------------------------------------------------------ set-up
+    def _make_run_dir(self) -> str | None:
+        if not self.opts.out:
+            return None
+        name = self.opts.name or time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        path = os.path.join(self.opts.out, name)
+        n = 1
+        while os.path.exists(os.path.join(path, "run.jsonl")):
+            n += 1
+            path = os.path.join(self.opts.out, f"{name}-{n}")
+        return path
+
+    def _build(self, models: list[nn.Module], optimizers: list[torch.optim.Optimizer]) -> None:
+        names: list[str] = []
+        tensors: list[torch.Tensor] = []
+        index: dict[int, int] = {}
+        multi = len(models) > 1
+        for mi, m in enumerate(models):
+            for n, p in m.named_parameters():
+                if id(p) in index:
+                    continue
+                index[id(p)] = len(tensors)
+                names.append(f"{mi}.{n}" if multi else n)
+                tensors.append(p)
+            for n, mod in m.named_modules():
+                if isinstance(mod, _MODE_TYPES) and not (
+                    isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0
+                ):
+                    self._mode_modules.append((f"{mi}.{n}" if multi else n, weakref.ref(mod)))
+        self._opts: list[_OptState] = []
+        opt_specs = []
+        in_opt: set[int] = set()
+        for k, opt in enumerate(optimizers):
+            pidx: list[int] = []
+            groups = []
+            for j, g in enumerate(opt.param_groups):
+                gidx = []
+                for i, p in enumerate(g["params"]):
+                    if id(p) not in index:
+                        index[id(p)] = len(tensors)
+                        names.append(f"opt{k}.group{j}.param{i}")
+                        tensors.append(p)
+                    gidx.append(index[id(p)])
+                    in_opt.add(index[id(p)])
+                pidx.extend(gidx)
+                groups.append({"lr": rounded(g.get("lr")), "params": gidx})
+            opt_specs.append({"type": type(opt).__name__, "groups": groups})
+            self._opts.append(_OptState(k, opt, pidx, [tensors[i] for i in pidx]))
+        self._tensors = tensors
+        self._free = [i for i, p in enumerate(tensors) if p.requires_grad and i not in in_opt]
+        self._free_params = [tensors[i] for i in self._free]
+        self._frozen_in_opt = [i for i in sorted(in_opt) if not tensors[i].requires_grad]
+        bks = buckets_for(names, self.opts.depth)
+        shorts = short_names(names)
+        params = [
+            {
+                "name": n,
+                "short": s,
+                "bucket": b,
+                "shape": list(p.shape),
+                "numel": p.numel(),
+                "ndim": p.dim(),
+                "dtype": str(p.dtype).replace("torch.", ""),
+                "trainable": bool(p.requires_grad),
+            }
+            for n, s, b, p in zip(names, shorts, bks, tensors, strict=True)
+        ]
+        self._device = tensors[0].device if tensors else torch.device("cpu")
+        self._emit(
+            {
+                "type": "header",
+                "schema": SCHEMA,
+                "torchvitals": __version__,
+                "torch": torch.__version__,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "device": str(self._device),
+                "params": params,
+                "optimizers": opt_specs,
+                "free": self._free,
+                "frozen_in_optimizer": self._frozen_in_opt,
+                "mode_modules": [n for n, _ in self._mode_modules],
+                "probes": [],
+                "options": {k: v for k, v in vars(self.opts).items()},
+            },
+            flush=True,
+        )
+        if not tensors:
+            self._note("the model has no parameters: nothing to watch")
+
+    def _attach(self, schedulers: list[Any]) -> None:
+        for o in self._opts:
+            opt = o.ref()
+            self._handles.append(opt.register_step_pre_hook(_weak_call(self, "_pre_step")))
+            self._handles.append(opt.register_step_post_hook(_weak_call(self, "_post_step")))
+            self._wrap(opt, "zero_grad", self._make_zero_grad_wrapper(opt, [o]))
+        for r in self._roots:
+            m = r()
+            self._wrap(m, "zero_grad", self._make_zero_grad_wrapper(m, self._opts))
+            self._handles.append(m.register_forward_pre_hook(_weak_call(self, "_pre_forward")))
+        for s in schedulers:
+            self._wrap(s, "step", self._make_scheduler_wrapper(s))
+        if self._scaler is not None and hasattr(self._scaler, "update"):
+            self._wrap(self._scaler, "update", self._make_scaler_wrapper(self._scaler))
+        self._act: ActivationProbe | None = None
+        if self.opts.probe and self._roots:
+            mods = []
+            for r in self._roots:
+                mods += match_modules(r(), self.opts.probe)
+            if mods:
+                self._act = ActivationProbe(mods, lambda exc: self._fail("activations", exc))
+                self._act.armed = self._sampled(1)
+                self._emit({"type": "layout", "probes": [n for n, _ in mods]}, flush=True)
+            else:
+                self._note(f"probe={self.opts.probe}: no module of the model matches")
+
+    def _wrap(self, obj: Any, attr: str, wrapper: Any) -> None:
+        had = attr in vars(obj)
+        self._patched.append((weakref.ref(obj), attr, vars(obj)[attr] if had else None))
+        setattr(obj, attr, wrapper)
+
+    def _make_zero_grad_wrapper(self, obj: Any, states: list[_OptState]) -> Any:
+        original = vars(obj).get("zero_grad")
+        func = type(obj).zero_grad
+        obj_ref = weakref.ref(obj)
+        mon_ref = weakref.ref(self)
+        ids = [o.idx for o in states]
+
+        def zero_grad(*args: Any, **kwargs: Any) -> Any:
+            mon = mon_ref()
+            if mon is not None:
+                mon._on_zero_grad(ids)
+            if original is not None:
+                return original(*args, **kwargs)
+            return func(obj_ref(), *args, **kwargs)
+
+        return zero_grad
+
+    def _make_scaler_wrapper(self, scaler: Any) -> Any:
+        original = vars(scaler).get("update")
+        func = type(scaler).update
+        ref = weakref.ref(scaler)
+        mon_ref = weakref.ref(self)
+
+        def update(*args: Any, **kwargs: Any) -> Any:
+            mon = mon_ref()
+            if mon is not None:
+                mon._on_scaler_update(ref())
+            if original is not None:
+                return original(*args, **kwargs)
+            return func(ref(), *args, **kwargs)
+
+        return update
+
+    def _make_scheduler_wrapper(self, sched: Any) -> Any:
+        original = vars(sched).get("step")
+        func = type(sched).step
+        ref = weakref.ref(sched)
+        mon_ref = weakref.ref(self)
+
+        def step(*args: Any, **kwargs: Any) -> Any:
+            mon = mon_ref()
+            if mon is not None:
+                mon._on_scheduler_step(ref())
+            if original is not None:
+                return original(*args, **kwargs)
+            return func(ref(), *args, **kwargs)
+
+        return step
+
+    # ------------------------------------------------------------------ safety
+    def _fail(self, probe: str, exc: BaseException) -> None:
+        """A probe raised: switch it off, say so once, never let it reach the training loop."""
+        if probe in self.disabled:
+            return
+        msg = f"{type(exc).__name__}: {exc}"
+        self.disabled[probe] = msg
+        self._emit({"type": "event", "kind": "probe-error", "probe": probe, "error": msg}, flush=True)
+        if self.opts.console:
+            console.say(self._stream, f"torchvitals: the {probe} probe failed ({msg}); it is switched off, training goes on")
+
+    def _note(self, text: str) -> None:
+        self._emit({"type": "event", "kind": "note", "text": text})
+        if self.opts.console:
+            console.say(self._stream, f"torchvitals: {text}")
+
+    def _emit(self, rec: dict[str, Any], flush: bool = False) -> None:
+        self.history.add(rec)
+        self.writer.write(rec, flush=flush)
+
+    def _sampled(self, it: int) -> bool:
+        return it <= self.opts.warmup or it % self.opts.every == 0
+
+    def _state(self, opt: Any) -> _OptState | None:
+        for o in self._opts:
+            if o.ref() is opt:
+                return o
+        return None
+
+    def _train_mode(self) -> bool:
+        """False when a root module is in eval() and that changes behaviour (dropout, BN)."""
+        for r in self._roots:
+            m = r()
+            if m is not None and not m.training:
+                return not any((mm := ref()) is not None and not mm.training for _, ref in self._mode_modules)
+        return True
+
+    # ------------------------------------------------------------------ hooks
+    def _pre_forward(self, module: nn.Module, args: Any) -> None:
+        if self.closed or "forward" in self.disabled:
+            return
+        try:
+            if args and isinstance(args[0], torch.Tensor) and args[0].dim() > 0 and torch.is_grad_enabled():
+                self._samples += args[0].shape[0]
+                self._epoch_samples += args[0].shape[0]
+        except Exception as exc:
+            self._fail("forward", exc)
+
+    def _on_backward(self, idx: int) -> None:
+        if self.closed or "steps" in self.disabled:
+            return
+        try:
+            o = self._opts[idx]
+            o.acct.on_backward()
+            c = o.acct.c
+            if c.steps == 0 and o.acct.since_step == self.opts.max_accum:
+                # Gradients pile up and no step ever comes: a gate that never opens, without
+                # zero_grad. Record it now; the rules decide.
+                o.pending = {"it": c.backward}
+                self._record(o, stepped=False, reason="no-step")
+        except Exception as exc:
+            self._fail("steps", exc)
+
+    def _ensure_sentinel(self, o: _OptState) -> None:
+        if o.acct.sentinel is None:
+            ref = weakref.ref(self)
+            idx = o.idx
+
+            def hook(grad: torch.Tensor) -> None:
+                mon = ref()
+                if mon is not None:
+                    mon._on_backward(idx)
+
+            o.acct.choose_sentinel(o.params, hook)
+
+    def _on_zero_grad(self, ids: list[int]) -> None:
+        if self.closed or "steps" in self.disabled:
+            return
+        try:
+            for idx in ids:
+                o = self._opts[idx]
+                has = o.acct.sentinel is None and any(p.grad is not None for p in o.params)
+                if has:
+                    self._ensure_sentinel(o)
+                if o.acct.on_zero_grad(has_grads=has):
+                    it = o.acct.c.cycles
+                    if self._sampled(it):
+                        self._measure(o, it)
+                        self._record(o, stepped=False, reason="zero_grad")
+                    elif o.acct.alarms() != o.acct.alarms_seen:
+                        self._record(o, stepped=False, reason="counters")
+                    if idx == 0 and self._act is not None:
+                        self._act.armed = self._sampled(it + 1)
+        except Exception as exc:
+            self._fail("steps", exc)
+
+    def _on_scheduler_step(self, sched: Any) -> None:
+        if self.closed or "steps" in self.disabled:
+            return
+        try:
+            o = self._state(getattr(sched, "optimizer", None))
+            if o is not None:
+                o.acct.on_scheduler_step()
+        except Exception as exc:
+            self._fail("steps", exc)
+
+    def _pre_step(self, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        if self.closed:
+            return
+        o = self._state(opt)
+        if o is None:
+            return
+        try:
+            self._ensure_sentinel(o)
+            it = o.acct.c.cycles + 1
+            if self._sampled(it):
+                self._measure(o, it)
+                if "updates" not in self.disabled:
+                    try:
+                        o.snapshot = gradients.Snapshot(o.params)
+                    except Exception as exc:
+                        self._fail("updates", exc)
+        except Exception as exc:
+            self._fail("steps", exc)
+
+    def _post_step(self, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        if self.closed:
+            return
+        o = self._state(opt)
+        if o is None:
+            return
+        try:
+            if "steps" not in self.disabled:
+                o.acct.on_step(self._train_mode())
+            it = o.acct.c.cycles
+            if o.pending is not None:
+                if o.snapshot is not None:
+                    try:
+                        o.pending["d"] = o.snapshot.delta_norms(o.params, self._device)
+                    except Exception as exc:
+                        self._fail("updates", exc)
+                    o.snapshot = None
+                self._record(o, stepped=True, reason="step")
+            elif o.acct.alarms() != o.acct.alarms_seen:
+                self._record(o, stepped=True, reason="counters")
+            if o.idx == 0 and self._act is not None:
+                self._act.armed = self._sampled(it + 1)
+        except Exception as exc:
+            self._fail("steps", exc)
+
+    def _on_scaler_update(self, scaler: Any) -> None:
+        """Before GradScaler.update() forgets them, add up its inf/NaN findings per optimizer
+        (device tensors: no host read here)."""
+        if self.closed or "scaler" in self.disabled:
+            return
+        try:
+            states = getattr(scaler, "_per_optimizer_states", {})
+            for o in self._opts:
+                found = states.get(id(o.ref()), {}).get("found_inf_per_device", {})
+                if found:
+                    hit = (sum(v.to(self._device) for v in found.values()) > 0).to(torch.int64)
+                    o.scaler_infs = hit if o.scaler_infs is None else o.scaler_infs + hit
+        except Exception as exc:
+            self._fail("scaler", exc)
+
+    # ------------------------------------------------------------------ measuring
+    def _measure(self, o: _OptState, it: int) -> None:
+        """Take gradient and weight norms (device tensors); read at the end of the iteration."""
+        if "gradients" in self.disabled or not o.params:
+            o.pending = {"it": it}
+            return
+        try:
+            grads = [p.grad for p in o.params]
+            free = [p.grad for p in self._free_params] if o.idx == 0 else []
+            g = gradients.norms(grads + free, self._device)
+            w = gradients.norms([p.detach() for p in o.params], self._device)
+            o.pending = {
+                "it": it,
+                "g": g,
+                "w": w,
+                "missing": [i for i, t in enumerate(grads + free) if t is None],
+                "frozen": [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
+                "lr": [grp.get("lr") for grp in o.ref().param_groups],
+            }
+        except Exception as exc:
+            o.pending = {"it": it}
+            self._fail("gradients", exc)
+
+    def _record(self, o: _OptState, stepped: bool, reason: str) -> None:
+        """Read the iteration's device numbers once, write the record, run the rules."""
+        p = o.pending or {"it": o.acct.c.cycles}
+        o.pending = None
+        rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
+        if "g" in p:
+            n_own = len(o.params)
+            dev = [p["g"], p["w"]] + ([p["d"]] if "d" in p else [])
+            flat = torch.cat([t.reshape(-1) for t in dev]).tolist()  # the one host read
+            g = [rounded(x) for x in flat[: p["g"].numel()]]
+            for i in p["missing"]:
+                g[i] = None
+            w = flat[p["g"].numel() : p["g"].numel() + n_own]
+            rec["lr"] = [rounded(x) for x in p["lr"]]
+            rec["g"] = g[:n_own]
+            rec["w"] = [rounded(x) for x in w]
+            if o.idx == 0 and self._free:
+                rec["gf"] = g[n_own:]
+            if "d" in p:
+                rec["d"] = [rounded(x) for x in flat[p["g"].numel() + n_own :]]
+            if p["frozen"]:
+                rec["frozen"] = p["frozen"]
+        if o.idx == 0 and self._act is not None:
+            acts = self._act.collect()
+            if acts:
+                vals = torch.stack([t.to(self._device) for _, t in acts]).tolist()
+                rec["act"] = [[n, rounded(v)] for (n, _), v in zip(acts, vals, strict=True)]
+        rec["train"] = self._train_mode()
+        if o.scaler_infs is not None:
+            o.acct.c.scaler_skips = int(o.scaler_infs.item())
+        rec["counters"] = o.acct.c.as_dict()
+        o.acct.alarms_seen = o.acct.alarms()
+        rec["samples"] = self._samples
+        rec["time"] = round(time.perf_counter() - self._t0, 3)
+        self._emit(rec, flush=True)
+        self._records += 1
+        if self.opts.console and self.opts.log_every and p["it"] % self.opts.log_every == 0:
+            console.tagged_lines(self._stream, self.history, rec)
+        if self._records <= _LIVE_RULES_DENSE or self._records % _LIVE_RULES_EVERY == 0:
+            self._live_rules()
+
+    def _live_rules(self) -> None:
+        if "rules" in self.disabled:
+            return
+        try:
+            found, _ = evaluate(self.history)
+        except Exception as exc:
+            self._fail("rules", exc)
+            return
+        for f in found:
+            if f.key in self.findings:
+                continue
+            self.findings[f.key] = f
+            self._emit({"type": "event", "kind": "finding", "finding": f.to_dict()})
+            if self.opts.console and self.opts.live and f.severity != "info":
+                console.live_finding(self._stream, f)
+
+    # ------------------------------------------------------------------ public API
+    def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
+        """Close an epoch: record it and print seed 001's compact per-epoch line.
+
+        `train` / `val` are metric dicts (or a single loss value); `extra` adds model-specific
+        tokens (`{"SR": 0.010}` prints `SR=0.010`). Returns the line.
+        """
+        if self.closed:
+            return ""
+        try:
+            self._epoch += 1
+            now = time.perf_counter()
+            elapsed = now - self._epoch_t0
+            rec = {
+                "type": "epoch",
+                "epoch": self._epoch,
+                "train": _metrics(train),
+                "val": _metrics(val),
+                "extra": {k: _jsonable(v) for k, v in (extra or {}).items()},
+                "seconds": round(elapsed, 3),
+                "samples": self._epoch_samples,
+                "gpu_gib": _gpu_gib(self._device),
+                "it": self._opts[0].acct.c.cycles if self._opts else 0,
+            }
+            line = console.epoch_line(self.history, rec)
+            rec["line"] = line
+            self._emit(rec, flush=True)
+            self._epoch_t0 = now
+            self._epoch_samples = 0
+            if self.opts.console:
+                console.say(self._stream, line)
+            self._live_rules()
+            return line
+        except Exception as exc:
+            self._fail("epoch", exc)
+            return ""
+
+    def close(self) -> Diagnosis:
+        """Detach every hook, run the rules on the whole record, write findings.json, print the
+        diagnosis (findings first) and return it. Safe to call twice."""
+        if self.diagnosis is not None:
+            return self.diagnosis
+        self.closed = True
+        self._detach()
+        self._emit(
+            {
+                "type": "end",
+                "counters": [o.acct.c.as_dict() for o in self._opts],
+                "seconds": round(time.perf_counter() - self._t0, 3),
+                "samples": self._samples,
+                "disabled": dict(self.disabled),
+            },
+            flush=True,
+        )
+        try:
+            diag = diagnose_history(self.history)
+        except Exception as exc:  # a rule bug must not cost the user the run
+            diag = Diagnosis(notes=[f"rules failed: {type(exc).__name__}: {exc}"])
+        diag.run_dir = self.run_dir
+        for probe, err in self.disabled.items():
+            diag.notes.append(f"the {probe} probe failed and was switched off: {err}")
+        self.diagnosis = diag
+        self.writer.write_json(FINDINGS_FILE, diag.to_dict())
+        self.writer.close()
+        if self.writer.error:
+            diag.notes.append(self.writer.error)
+        if self.opts.console:
+            console.print_diagnosis(diag, self._stream)
+        return diag
+
+    def _detach(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        for ref, attr, original in self._patched:
+            obj = ref()
+            if obj is None:
+                continue
+            if original is None:
+                vars(obj).pop(attr, None)
+            else:
+                setattr(obj, attr, original)
+        self._patched = []
+        for o in self._opts:
+            o.acct.remove()
+            o.snapshot = None
+            o.params = []
+            if _ACTIVE.get(id(o.ref())) is self:
+                del _ACTIVE[id(o.ref())]
+        if self._act is not None:
+            self._act.remove()
+        self._free_params = []
+        self._tensors = []
+
+    def _atexit(self) -> None:
+        if self.diagnosis is None:
+            try:
+                self.close()
+            except Exception:
+                pass
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class _NullMonitor(Monitor):
+    """What watch() returns with TORCHVITALS_ENABLED=0: same API, does nothing."""
+
+    def __init__(self) -> None:  # noqa: D107 - deliberately skips all set-up
+        self.closed = True
+        self.diagnosis = Diagnosis(notes=["torchvitals disabled (TORCHVITALS_ENABLED=0)"])
+        self.findings = {}
+        self.run_dir = None
+
+    def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
+        return ""
+
+    def close(self) -> Diagnosis:
+        return self.diagnosis  # type: ignore[return-value]
+
+
+def diagnose_history(history: History) -> Diagnosis:
+    """Run every rule over a complete history: the same code for live runs and `diagnose`."""
+    found, unjudged = evaluate(history)
+    summary: dict[str, Any] = {
+        "parameters": len(history.params),
+        "optimizers": [
+            {"type": o.get("type"), **history.counters(k)} for k, o in enumerate(history.optimizers)
+        ],
+        "sampled_iterations": len(history.steps),
+        "epochs": len(history.epochs),
+    }
+    if history.end:
+        summary["seconds"] = history.end.get("seconds")
+    notes = list(history.notes)
+    notes += [e["text"] for e in history.events if e.get("kind") == "note"]
+    notes += [
+        f"the {e['probe']} probe failed and was switched off: {e['error']}"
+        for e in history.events
+        if e.get("kind") == "probe-error"
+    ]
+    return Diagnosis(findings=found, unjudged=unjudged, summary=summary, notes=_dedup(notes))
+
+
+def _dedup(items: list[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _metrics(x: Any) -> dict[str, Any]:
+    if x is None:
+        return {}
+    if isinstance(x, dict):
+        return {str(k): _jsonable(v) for k, v in x.items()}
+    return {"loss": _jsonable(x)}
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, torch.Tensor):
+        v = v.detach().float().mean().item() if v.numel() else float("nan")
+    if isinstance(v, (int, float)):
+        return rounded(v) if isinstance(v, float) else v
+    if isinstance(v, (str, bool)) or v is None:
+        return v
+    try:
+        return rounded(float(v))
+    except (TypeError, ValueError):
+        return str(v)
+
+
+def _gpu_gib(device: torch.device) -> float | None:
+    if device.type == "cuda" and torch.cuda.is_available():
+        return round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
+    return None
+
+
+def watch(
+    model: nn.Module | Sequence[nn.Module] | None,
+    optimizer: torch.optim.Optimizer | Iterable[torch.optim.Optimizer],
+    *,
+    scheduler: Any = None,
+    scaler: Any = None,
+    **options: Any,
+) -> Monitor:
+    """Attach torchvitals to a model and its optimizer(s); the training loop stays unchanged.
+
+    `model` may be a module or a list of modules (a GAN's generator and discriminator);
+    `optimizer` one optimizer or several. `scheduler` (one or a list) and `scaler` (a
+    GradScaler) are optional and let steps and skips be accounted. Options are keyword
+    arguments or TORCHVITALS_<NAME> variables (see `torchvitals.config.Options`).
+
+    Watching an optimizer that another live monitor watches closes that monitor first, so
+    hooks never double.
+    """
+    opts = resolve(**options)
+    if not opts.enabled:
+        return _NullMonitor()
+    optimizers = [optimizer] if isinstance(optimizer, torch.optim.Optimizer) else list(optimizer)
+    for opt in optimizers:
+        if not isinstance(opt, torch.optim.Optimizer):
+            raise TypeError(f"watch() expects torch.optim.Optimizer instances, got {type(opt).__name__}")
+    for m in _as_list(model):
+        if not isinstance(m, nn.Module):
+            raise TypeError(f"watch() expects nn.Module instances, got {type(m).__name__}")
+    for opt in optimizers:
+        old = _ACTIVE.get(id(opt))
+        if old is not None and not old.closed:
+            old.close()
+    return Monitor(model, optimizers, schedulers=_as_list(scheduler), scaler=scaler, opts=opts)

@@ -1,0 +1,57 @@
+"""Parameter naming: buckets (module path prefixes) and the short names of seed 001's lines."""
+
+from __future__ import annotations
+
+# Wrapper prefixes that say nothing about the model (DDP, torch.compile, FSDP).
+_WRAPPERS = ("module.", "_orig_mod.", "_fsdp_wrapped_module.")
+
+
+def strip_wrappers(name: str) -> str:
+    changed = True
+    while changed:
+        changed = False
+        for w in _WRAPPERS:
+            if name.startswith(w):
+                name, changed = name[len(w) :], True
+    return name
+
+
+def bucket_of(name: str, depth: int) -> str:
+    """The module path prefix of `depth` components; a parameter of the root module is `root`."""
+    parts = strip_wrappers(name).split(".")[:-1]
+    return ".".join(parts[:depth]) if parts else "root"
+
+
+def buckets_for(names: list[str], depth: int) -> list[str]:
+    """Bucket each name; deepen automatically while everything lands in one bucket (a model
+    wrapped in a single container would otherwise show one useless bucket)."""
+    d = depth
+    out = [bucket_of(n, d) for n in names]
+    max_depth = max((len(strip_wrappers(n).split(".")) - 1 for n in names), default=0)
+    while len(set(out)) == 1 and len(names) > 1 and d < max_depth:
+        d += 1
+        out = [bucket_of(n, d) for n in names]
+    return out
+
+
+def short_names(names: list[str], segments: int = 2) -> list[str]:
+    """Last `segments` components of each name, lengthened until the short names are unique."""
+    parts = [strip_wrappers(n).split(".") for n in names]
+    k = [min(segments, len(p)) for p in parts]
+    while True:
+        short = [".".join(p[-j:]) for p, j in zip(parts, k, strict=True)]
+        seen: dict[str, list[int]] = {}
+        for i, s in enumerate(short):
+            seen.setdefault(s, []).append(i)
+        clashes = [i for idx in seen.values() if len(idx) > 1 for i in idx if k[i] < len(parts[i])]
+        if not clashes:
+            return short
+        for i in clashes:
+            k[i] += 1
+
+
+def compact(names: list[str], limit: int = 6) -> str:
+    """`a, b, c and 4 more` for messages."""
+    if len(names) <= limit:
+        return ", ".join(names)
+    return ", ".join(names[:limit]) + f" and {len(names) - limit} more"

@@ -1,0 +1,97 @@
+"""Activation-gradient norms at named modules (seed 000's "encoder gradient hooks").
+
+A forward hook on each probed module, armed only for sampled iterations, puts a tensor hook on
+the module's output; during backward that hook stores ‖∂loss/∂output‖ (on the device). The
+order in which modules run forward is remembered, so attenuation can be located between
+consecutive probes.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch import nn
+
+
+def match_modules(root: nn.Module, patterns: list[str]) -> list[tuple[str, nn.Module]]:
+    """Named sub-modules matching any pattern (exact names or fnmatch globs like `stack.*`)."""
+    out = []
+    for name, mod in root.named_modules():
+        if name and any(name == p or fnmatch.fnmatchcase(name, p) for p in patterns):
+            out.append((name, mod))
+    return out
+
+
+def _first_grad_tensor(output: Any) -> torch.Tensor | None:
+    if isinstance(output, torch.Tensor):
+        return output if output.requires_grad else None
+    if isinstance(output, dict):
+        output = list(output.values())
+    if isinstance(output, (list, tuple)):
+        for o in output:
+            t = _first_grad_tensor(o)
+            if t is not None:
+                return t
+    return None
+
+
+class ActivationProbe:
+    def __init__(self, modules: list[tuple[str, nn.Module]], on_error: Callable[[BaseException], None]) -> None:
+        self.armed = False
+        self.order: list[str] = []
+        self.pending: dict[str, torch.Tensor] = {}
+        self._on_error = on_error
+        self._handles = []
+        ref = weakref.ref(self)
+        for name, mod in modules:
+            self._handles.append(mod.register_forward_hook(_forward_hook(ref, name)))
+
+    def _on_forward(self, name: str, output: Any) -> None:
+        if name not in self.order:
+            self.order.append(name)
+        t = _first_grad_tensor(output)
+        if t is None:
+            return
+        ref = weakref.ref(self)
+
+        def grad_hook(grad: torch.Tensor) -> None:
+            probe = ref()
+            if probe is None:
+                return
+            try:
+                n = torch.linalg.vector_norm(grad.detach(), dtype=torch.float32)
+                prev = probe.pending.get(name)
+                # Several forwards per iteration (accumulation): combine as one norm.
+                probe.pending[name] = n if prev is None else torch.sqrt(prev**2 + n**2)
+            except Exception as exc:  # never into the user's backward
+                probe._on_error(exc)
+
+        t.register_hook(grad_hook)
+
+    def collect(self) -> list[tuple[str, torch.Tensor]]:
+        out = [(n, self.pending[n]) for n in self.order if n in self.pending]
+        self.pending = {}
+        return out
+
+    def remove(self) -> None:
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        self.pending = {}
+
+
+def _forward_hook(ref: weakref.ref[ActivationProbe], name: str) -> Callable[..., None]:
+    def hook(module: nn.Module, args: Any, output: Any) -> None:
+        probe = ref()
+        if probe is None or not probe.armed or not torch.is_grad_enabled():
+            return
+        try:
+            probe._on_forward(name, output)
+        except Exception as exc:
+            probe._on_error(exc)
+
+    return hook

@@ -1,0 +1,62 @@
+"""Gradient and weight norms, taken with foreach kernels and kept on the device.
+
+Nothing here reads a value back to the host: callers gather the returned tensors and read them
+once, at the end of a sampled iteration.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+
+
+def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
+    """One float32 vector of L2 norms, on the first tensor's device."""
+    dense = [t for t in tensors if not t.is_sparse]
+    if len(dense) == len(tensors):
+        try:
+            norms = torch._foreach_norm(tensors, 2, dtype=torch.float32)
+        except (TypeError, RuntimeError):  # older torch without dtype=, or mixed devices
+            norms = [t.float().norm() for t in tensors]
+    else:  # sparse gradients (nn.Embedding(sparse=True)) have no foreach kernel
+        norms = [t.coalesce().values().float().norm() if t.is_sparse else t.float().norm() for t in tensors]
+    device = tensors[0].device
+    return torch.stack([n.to(device, non_blocking=True) for n in norms])
+
+
+def norms(tensors: Sequence[torch.Tensor | None], device: torch.device) -> torch.Tensor:
+    """L2 norm of each tensor as a float32 vector on `device`; None entries give NaN."""
+    out = torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
+    by_device: dict[torch.device, tuple[list[int], list[torch.Tensor]]] = {}
+    for i, t in enumerate(tensors):
+        if t is not None:
+            idx, ts = by_device.setdefault(t.device, ([], []))
+            idx.append(i)
+            ts.append(t.detach())
+    for idx, ts in by_device.values():
+        vals = _foreach_norms(ts).to(device)
+        if len(idx) == len(tensors):
+            out = vals
+        else:
+            out[torch.tensor(idx, device=device)] = vals
+    return out
+
+
+def grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor | None]:
+    return [p.grad for p in params]
+
+
+class Snapshot:
+    """Parameter copies taken before an optimizer step, to measure the true update ‖Δw‖."""
+
+    def __init__(self, params: Sequence[torch.Tensor]) -> None:
+        with torch.no_grad():
+            self.copies = torch._foreach_mul([p.detach() for p in params], 1.0)
+
+    def delta_norms(self, params: Sequence[torch.Tensor], device: torch.device) -> torch.Tensor:
+        with torch.no_grad():
+            torch._foreach_sub_(self.copies, [p.detach() for p in params])
+            out = norms(self.copies, device)
+        self.copies = []
+        return out

@@ -1,0 +1,140 @@
+"""Step accounting for one optimizer: backward passes, steps, discarded gradients, skips.
+
+All counting is host-side integer arithmetic in hooks that already run; nothing reads a tensor.
+
+How each count is taken:
+- backward: a tensor hook on one "sentinel" parameter that receives a gradient, which fires
+  once per backward pass that reaches it (before the gradient is accumulated).
+- uncleared: in that hook, on the first backward after a step, the sentinel's `.grad` is the
+  very tensor the step used, with the same version counter: nobody zeroed or dropped it.
+- discards / skipped: `zero_grad` (optimizer's or the model's) called while gradients from a
+  backward are still unconsumed; skipped when no step happened since the previous zero_grad
+  (a GAN's discriminator discarding the generator's gradients is a discard, not a skip).
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import torch
+
+
+@dataclass
+class Counters:
+    backward: int = 0  # backward passes that reached the sentinel parameter
+    steps: int = 0  # optimizer steps taken
+    cycles: int = 0  # iterations: steps taken + iterations whose gradients were thrown away
+    discards: int = 0  # zero_grad() calls that threw away unconsumed gradients
+    skipped: int = 0  # discards with no step since the previous zero_grad: a skipped step
+    last_skip: int = 0  # iteration of the latest skip
+    uncleared: int = 0  # steps that used gradients accumulated onto the previous step's ones
+    max_accum: int = 0  # most backward passes seen between two steps
+    scaler_skips: int = 0  # steps a GradScaler skipped because of inf/NaN gradients
+    sched_steps: int = 0  # scheduler.step() calls
+    sched_orphans: int = 0  # scheduler steps with no optimizer step since the previous one
+    eval_steps: int = 0  # steps taken while the model was in eval() mode
+    zero_grads: int = 0  # zero_grad() calls seen
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class StepAccount:
+    """Counters for one optimizer plus the sentinel bookkeeping."""
+
+    def __init__(self) -> None:
+        self.c = Counters()
+        self.since_step = 0  # backward passes since the last step
+        self.step_since_zero = False  # a step happened since the last zero_grad
+        self.step_since_sched = False
+        self._check_clear = False  # the next backward must find the gradient cleared
+        self._stale = False  # a backward added onto the previous step's gradients
+        self._grad_ref: weakref.ref[torch.Tensor] | None = None
+        self._grad_version = -1
+        self.sentinel: torch.Tensor | None = None
+        self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0)
+        self._handle: Any = None
+
+    # -- sentinel -------------------------------------------------------------------------
+    def choose_sentinel(self, params: list[torch.Tensor], hook: Any) -> None:
+        """Pick the last parameter that currently has a gradient; hook its backward."""
+        if self.sentinel is not None:
+            return
+        for p in reversed(params):
+            if p.grad is not None and p.requires_grad:
+                self.sentinel = p
+                self._handle = p.register_hook(hook)
+                # The gradient already there came from the backward(s) before we could count.
+                self.c.backward = max(self.c.backward, 1)
+                self.since_step = max(self.since_step, 1)
+                return
+
+    def on_backward(self) -> None:
+        self.c.backward += 1
+        self.since_step += 1
+        self.c.max_accum = max(self.c.max_accum, self.since_step)
+        if self._check_clear:
+            self._check_clear = False
+            g = self.sentinel.grad if self.sentinel is not None else None
+            ref = self._grad_ref() if self._grad_ref is not None else None
+            if g is not None and g is ref and g._version == self._grad_version:
+                # Stale unless a zero_grad comes before the next step (a GAN's discriminator
+                # collects the generator loss's gradients and discards them: fine).
+                self._stale = True
+
+    # -- optimizer and zero_grad events -----------------------------------------------------
+    def on_step(self, train_mode: bool) -> None:
+        if self._stale:
+            self.c.uncleared += 1
+            self._stale = False
+        self.c.steps += 1
+        self.c.cycles += 1
+        self.since_step = 0
+        self.step_since_zero = True
+        self.step_since_sched = True
+        if not train_mode:
+            self.c.eval_steps += 1
+        g = self.sentinel.grad if self.sentinel is not None else None
+        if g is not None:
+            self._grad_ref = weakref.ref(g)
+            self._grad_version = g._version
+            self._check_clear = True
+
+    def on_zero_grad(self, has_grads: bool) -> bool:
+        """Account a zero_grad; True when it skipped an iteration (gradients thrown away
+        with no optimizer step since the previous zero_grad)."""
+        self.c.zero_grads += 1
+        pending = self.since_step > 0 if self.sentinel is not None else has_grads
+        skipped = False
+        if pending:
+            self.c.discards += 1
+            if not self.step_since_zero:
+                self.c.skipped += 1
+                self.c.cycles += 1
+                self.c.last_skip = self.c.cycles
+                skipped = True
+        self.since_step = 0
+        self.step_since_zero = False
+        self._check_clear = False
+        self._stale = False
+        return skipped
+
+    def alarms(self) -> tuple[int, ...]:
+        """The counters whose first occurrences deserve a record right away (capped)."""
+        c = self.c
+        return tuple(min(x, 3) for x in (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans))
+
+    def on_scheduler_step(self) -> None:
+        self.c.sched_steps += 1
+        if not self.step_since_sched:
+            self.c.sched_orphans += 1
+        self.step_since_sched = False
+
+    def remove(self) -> None:
+        if self._handle is not None:
+            self._handle.remove()
+            self._handle = None
+        self.sentinel = None
+        self._grad_ref = None

@@ -1,0 +1,200 @@
+"""The run record: typed JSON lines, the single source of truth for live and offline diagnosis.
+
+Every line is one JSON object with a `type`:
+  header  schema version, parameters (name, shape, bucket, ...), optimizers and their groups
+  step    one sampled iteration of one optimizer: gradient/update statistics and counters
+  event   something that happened once (a probe switched off, a finding first seen, ...)
+  epoch   what `Monitor.epoch_end` was given, plus the per-epoch line
+  end     final counters when the monitor closed
+The file is append-only. The reader tolerates a truncated last line and skips corrupt lines,
+saying how many, so a crashed run can still be diagnosed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from torchvitals.stats import Derived, Layout, derive
+
+SCHEMA = 1
+RUN_FILE = "run.jsonl"
+FINDINGS_FILE = "findings.json"
+
+
+def rounded(x: float | None, digits: int = 6) -> float | None:
+    """Round to `digits` significant digits so that live and re-read values are identical."""
+    if x is None:
+        return None
+    x = float(x)
+    if not math.isfinite(x) or x == 0.0:
+        return x
+    return float(f"{x:.{digits}g}")
+
+
+@dataclass
+class History:
+    """Everything a rule may look at, built the same way live and from run.jsonl."""
+
+    header: dict[str, Any] = field(default_factory=dict)
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    epochs: list[dict[str, Any]] = field(default_factory=list)
+    end: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)
+    _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
+    _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
+
+    def add(self, rec: dict[str, Any]) -> None:
+        kind = rec.get("type")
+        if kind == "header":
+            self.header = rec
+            self._layouts.clear()
+        elif kind == "layout":  # parameter groups changed after watch(): newer layout wins
+            self.header = {**self.header, **{k: v for k, v in rec.items() if k != "type"}}
+            self._layouts.clear()
+        elif kind == "step":
+            self.steps.append(rec)
+            self.derived(rec)  # now, with the layout this record was written under
+        elif kind == "event":
+            self.events.append(rec)
+        elif kind == "epoch":
+            self.epochs.append(rec)
+        elif kind == "end":
+            self.end = rec
+        # Unknown types come from newer writers: ignored, the rest still diagnoses.
+
+    @property
+    def params(self) -> list[dict[str, Any]]:
+        return self.header.get("params", [])
+
+    @property
+    def optimizers(self) -> list[dict[str, Any]]:
+        return self.header.get("optimizers", [])
+
+    def layout(self, opt: int) -> Layout:
+        if opt not in self._layouts:
+            self._layouts[opt] = Layout.of(self.header, opt)
+        return self._layouts[opt]
+
+    def derived(self, rec: dict[str, Any]) -> Derived:
+        """Statistics of a step record (computed once, from the layout current when it came)."""
+        key = id(rec)
+        if key not in self._derived:
+            self._derived[key] = derive(rec, self.layout(rec.get("opt", 0)))
+        return self._derived[key]
+
+    def name(self, idx: int) -> str:
+        return self.params[idx]["name"]
+
+    def steps_of(self, opt: int) -> list[dict[str, Any]]:
+        return [s for s in self.steps if s.get("opt") == opt]
+
+    def counters(self, opt: int) -> dict[str, Any]:
+        """The latest counters known for optimizer `opt` (end record first, else last step)."""
+        if self.end is not None:
+            per = self.end.get("counters", [])
+            if opt < len(per):
+                return per[opt]
+        own = self.steps_of(opt)
+        return own[-1].get("counters", {}) if own else {}
+
+
+class RunWriter:
+    """Appends records to run.jsonl. A write error switches the writer off, never the training."""
+
+    def __init__(self, run_dir: str | os.PathLike[str] | None) -> None:
+        self.run_dir = Path(run_dir) if run_dir else None
+        self._fh: TextIO | None = None
+        self.error: str | None = None
+        if self.run_dir is not None:
+            try:
+                self.run_dir.mkdir(parents=True, exist_ok=True)
+                self._fh = open(self.run_dir / RUN_FILE, "a", encoding="utf-8")  # noqa: SIM115
+            except OSError as exc:
+                self.error = f"cannot write run directory {self.run_dir}: {exc}"
+                self._fh = None
+
+    def write(self, rec: dict[str, Any], flush: bool = False) -> None:
+        if self._fh is None:
+            return
+        try:
+            self._fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            if flush:
+                self._fh.flush()
+        except (OSError, TypeError, ValueError) as exc:
+            self.error = f"run.jsonl write failed: {exc}"
+            self.close()
+
+    def close(self) -> None:
+        if self._fh is not None:
+            try:
+                self._fh.close()
+            except OSError:
+                pass
+            self._fh = None
+
+    def write_json(self, filename: str, data: dict[str, Any]) -> None:
+        if self.run_dir is None:
+            return
+        try:
+            tmp = self.run_dir / (filename + ".tmp")
+            tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            tmp.replace(self.run_dir / filename)
+        except OSError as exc:
+            self.error = f"{filename} write failed: {exc}"
+
+
+class RunFileError(Exception):
+    """run.jsonl is missing or is not a torchvitals record (a usage/input error, exit code 2)."""
+
+
+def resolve_run_file(path: str | os.PathLike[str]) -> Path:
+    p = Path(path)
+    if p.is_dir():
+        p = p / RUN_FILE
+    if not p.exists():
+        raise RunFileError(f"{p}: no such file (expected a run directory or its {RUN_FILE})")
+    return p
+
+
+def read_run(path: str | os.PathLike[str]) -> History:
+    """Read a run directory or run.jsonl into a History. Corrupt lines are skipped and counted
+    in `History.notes`; a file without a header raises RunFileError."""
+    p = resolve_run_file(path)
+    hist = History()
+    bad = 0
+    try:
+        text = p.read_text(encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise RunFileError(f"{p}: cannot read: {exc}") from None
+    lines = text.splitlines()
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            bad += 1
+            if lineno == len(lines):
+                hist.notes.append(f"{p.name}: last line is truncated (run ended abruptly?)")
+                bad -= 1
+            continue
+        if not isinstance(rec, dict):
+            bad += 1
+            continue
+        hist.add(rec)
+    if bad:
+        hist.notes.append(f"{p.name}: skipped {bad} corrupt line(s)")
+    if not hist.header:
+        raise RunFileError(f"{p}: no header record; not a torchvitals run.jsonl")
+    schema = hist.header.get("schema")
+    if schema != SCHEMA:
+        hist.notes.append(f"{p.name}: schema {schema}, this torchvitals reads schema {SCHEMA}")
+    if hist.end is None:
+        hist.notes.append(f"{p.name}: no end record; the run did not close cleanly")
+    return hist

@@ -1,0 +1,81 @@
+"""The rule registry: each rule is a pure function over the History, registered with its code,
+name and the what / why / example / fix text that `torchvitals explain NAME` prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from torchvitals.findings import Finding
+from torchvitals.record import History
+
+
+class CannotJudge(Exception):
+    """Raised by a rule that has no evidence to judge on; the reason reaches the diagnosis."""
+
+
+@dataclass
+class Rule:
+    code: str
+    name: str
+    what: str
+    why: str
+    example: str
+    fix: str
+    fn: Callable[[History], list[Finding]]
+
+    def finding(
+        self,
+        severity: str,
+        message: str,
+        *,
+        evidence: dict[str, Any] | None = None,
+        where: list[str] | None = None,
+        step: int | None = None,
+        fix: str | None = None,
+    ) -> Finding:
+        return Finding(
+            code=self.code,
+            name=self.name,
+            severity=severity,
+            message=message,
+            evidence=evidence or {},
+            where=where or [],
+            step=step,
+            fix=fix or self.fix,
+        )
+
+    def page(self) -> str:
+        """The rule page, ruff style."""
+        return (
+            f"{self.name} ({self.code})\n\n"
+            f"What it detects\n  {_indent(self.what)}\n\n"
+            f"Why it hurts\n  {_indent(self.why)}\n\n"
+            f"Example\n{_block(self.example)}\n\n"
+            f"The fix\n  {_indent(self.fix)}\n"
+        )
+
+
+def _indent(text: str) -> str:
+    return text.strip().replace("\n", "\n  ")
+
+
+def _block(text: str) -> str:
+    return "\n".join("    " + line for line in text.strip("\n").splitlines())
+
+
+RULES: dict[str, Rule] = {}
+
+
+def rule(code: str, name: str, *, what: str, why: str, example: str, fix: str) -> Callable[..., Rule]:
+    """Register `fn(history, rule) -> list[Finding]` as the rule `name`."""
+
+    def register(fn: Callable[[History, Rule], list[Finding]]) -> Rule:
+        r = Rule(code, name, what, why, example, fix, fn=lambda h: fn(h, r))
+        if name in RULES:
+            raise ValueError(f"rule {name} registered twice")
+        RULES[name] = r
+        return r
+
+    return register

@@ -1,0 +1,462 @@
+"""Gradient-flow rules: dead, unoptimized, vanishing, exploding and non-finite gradients."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torchvitals.findings import Finding
+from torchvitals.names import compact
+from torchvitals.record import History
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.stats import median
+
+# An exactly-zero gradient must persist this many sampled iterations before it counts as dead:
+# LoRA-style zero-initialised factors have a zero gradient only at the first step.
+ZERO_EVIDENCE = 3
+# Vanishing must hold this many consecutive sampled iterations (seed 000 saw it at every step).
+VANISH_STREAK = 3
+# A bucket this many times weaker than the strongest bucket of the same iteration vanishes
+# even when its absolute norm is above warn_norm (healthy models spread over ~1e1-1e3).
+RELATIVE_VANISH = 1e-6
+# Gradient attenuation between the last and first probed module that counts as vanishing
+# (seed 000 measured 1e10 through its FAN→SAN stack; healthy stacks stay within ~1e2).
+ATTENUATION = 1e4
+# A probed block that shrinks the gradient more than this is named as part of the attenuation.
+BLOCK_DROP = 10.0
+# A global gradient norm this many times the median of the previous sampled iterations is a spike.
+SPIKE = 100.0
+SPIKE_HISTORY = 5
+
+
+def grad_records(h: History, opt: int) -> list[dict[str, Any]]:
+    return [r for r in h.steps_of(opt) if "g" in r]
+
+
+def opt_label(h: History, k: int) -> str:
+    kind = h.optimizers[k].get("type", "optimizer") if k < len(h.optimizers) else "optimizer"
+    return f"optimizer {k} ({kind})" if len(h.optimizers) > 1 else kind
+
+
+def by_bucket(h: History, idx: list[int]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for i in idx:
+        p = h.params[i]
+        out.setdefault(p["bucket"], []).append(p["name"])
+    return out
+
+
+def first_streak(flags: list[bool], need: int, final: bool = False) -> int | None:
+    """Index of the record completing the first run of `need` consecutive True flags. In a
+    final judgement (the run has ended) with fewer records than `need`, all must be True."""
+    if final:
+        need = min(need, len(flags))
+    run = 0
+    for i, f in enumerate(flags):
+        run = run + 1 if f else 0
+        if need and run >= need:
+            return i
+    return None
+
+
+@rule(
+    "TV101",
+    "dead-parameters",
+    what="Trainable parameters in an optimizer that receive no gradient at all, or a gradient "
+    "that is exactly zero at every sampled iteration.",
+    why="They never learn, and nothing fails: the loss still falls because the rest of the model "
+    "compensates. Seed 001's `attn_pool` had a zero gradient for weeks; seed 002's sub-model "
+    "ran under torch.no_grad() and was cut out of the graph.",
+    example="""
+class Model(nn.Module):
+    def forward(self, x):
+        h = self.encoder(x)
+        w = torch.softmax(self.attn_pool(h), dim=-1)  # softmax over a size-1 dim: w == 1
+        return self.head((w * h).sum(1))             # attn_pool's gradient is exactly 0
+""",
+    fix="Make the module's output reach the loss: it is unused in forward(), computed under "
+    "torch.no_grad(), or .detach()ed on the way. An exactly-zero gradient comes from a softmax "
+    "or normalisation over a dimension of size 1, a zero-initialised gate, or a saturated "
+    "ReLU/clamp. If the module is meant to be frozen, call requires_grad_(False) on it.",
+)
+def dead_parameters(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    any_records = False
+    for k in range(len(h.optimizers)):
+        recs = grad_records(h, k)
+        if not recs:
+            continue
+        any_records = True
+        lay = h.layout(k)
+        frozen = set(h.header.get("frozen_in_optimizer", []))
+        for rec in recs:
+            frozen.update(rec.get("frozen", []))
+        n = len(lay.pidx)
+        missing = [0] * n
+        zero = [0] * n
+        early_dead = [True] * n
+        first_live: list[int | None] = [None] * n
+        for ri, rec in enumerate(recs):
+            d = h.derived(rec)
+            miss, zer = set(d.missing), set(d.zero)
+            for i in range(n):
+                if i in miss:
+                    missing[i] += 1
+                elif i in zer:
+                    zero[i] += 1
+                else:
+                    if ri < ZERO_EVIDENCE:
+                        early_dead[i] = False
+                    if first_live[i] is None:
+                        first_live[i] = rec["it"]
+        total = len(recs)
+        kinds: dict[str, list[int]] = {"missing": [], "zero": [], "intermittent": []}
+        for i in range(n):
+            if lay.pidx[i] in frozen:
+                continue
+            if missing[i] == total:
+                kinds["missing"].append(i)
+            elif missing[i] + zero[i] == total and total >= ZERO_EVIDENCE:
+                kinds["zero"].append(i)
+            elif early_dead[i] and total > ZERO_EVIDENCE and (missing[i] or zero[i]) and first_live[i] is not None:
+                kinds["intermittent"].append(i)
+        trainable = [i for i in range(n) if lay.pidx[i] not in frozen]
+        all_dead = trainable and len(kinds["missing"]) + len(kinds["zero"]) == len(trainable)
+        for kind, pos in kinds.items():
+            for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
+                idx = [i for i in pos if lay.buckets[i] == bucket]
+                if kind == "missing":
+                    sev, step = ("error" if all_dead else "warning"), recs[0]["it"]
+                    msg = (
+                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) received no gradient "
+                        f"in any of {total} sampled iteration(s)"
+                    )
+                elif kind == "zero":
+                    sev, step = ("error" if all_dead else "warning"), recs[ZERO_EVIDENCE - 1]["it"]
+                    msg = (
+                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have an exactly-zero "
+                        f"gradient in every one of {total} sampled iterations"
+                    )
+                else:
+                    sev, step = "info", recs[0]["it"]
+                    live = min(first_live[i] for i in idx if first_live[i] is not None)
+                    msg = (
+                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) had no gradient at "
+                        f"first, then received one from iteration {live} on (a conditional branch?)"
+                    )
+                out.append(
+                    r.finding(
+                        sev,
+                        msg,
+                        evidence={
+                            "kind": kind,
+                            "parameters": names,
+                            "sampled": total,
+                            "missing": [missing[i] for i in idx],
+                            "zero": [zero[i] for i in idx],
+                        },
+                        where=[bucket],
+                        step=step,
+                    )
+                )
+    if not any_records:
+        raise CannotJudge("no sampled iteration with gradients yet")
+    return out
+
+
+@rule(
+    "TV102",
+    "unoptimized-parameters",
+    what="Trainable parameters (requires_grad=True) that belong to no watched optimizer; also, at "
+    "info level, parameters an optimizer holds although they are frozen.",
+    why="Their gradients are computed at every step and thrown away: compute is spent and the "
+    "weights stay at their initial values. A classic when the optimizer is built from "
+    "`model.head.parameters()` or before a module is added.",
+    example="""
+model = Net()                     # encoder + head
+opt = torch.optim.Adam(model.head.parameters(), lr=1e-3)   # encoder never updated
+""",
+    fix="Build the optimizer from model.parameters() (or add a param group for the missing "
+    "parameters). If they are meant to stay fixed, freeze them with requires_grad_(False) so no "
+    "gradient is computed for them.",
+)
+def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    recs = grad_records(h, 0) if h.optimizers else []
+    if not recs and h.end is None:
+        raise CannotJudge("no optimizer step or zero_grad seen yet")
+    step = recs[0]["it"] if recs else None
+    free = list(h.header.get("free", []))
+    if free:
+        got = [False] * len(free)
+        for rec in recs:
+            for i, v in enumerate(rec.get("gf") or []):
+                if v is not None and v != 0 and i < len(got):
+                    got[i] = True
+        for bucket, names in by_bucket(h, free).items():
+            pos = [i for i, p in enumerate(free) if h.params[p]["bucket"] == bucket]
+            with_grad = sum(got[i] for i in pos)
+            tail = (
+                "they receive gradients that are never applied"
+                if with_grad
+                else "they receive no gradient either, so they are effectively frozen by accident"
+            )
+            numel = sum(h.params[free[i]]["numel"] for i in pos)
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{bucket}: {len(names)} trainable parameter(s) ({compact(names)}, {numel:,} values) "
+                    f"are in no optimizer; {tail}",
+                    evidence={"parameters": names, "numel": numel, "with_gradient": with_grad},
+                    where=[bucket],
+                    step=step,
+                )
+            )
+    frozen = list(h.header.get("frozen_in_optimizer", []))
+    if frozen:
+        names = [h.params[i]["name"] for i in frozen]
+        out.append(
+            r.finding(
+                "info",
+                f"{len(names)} parameter(s) ({compact(names)}) are in an optimizer but frozen "
+                "(requires_grad=False); they will not move",
+                evidence={"parameters": names},
+                where=sorted(by_bucket(h, frozen)),
+                step=step,
+                fix="Nothing to do if the freeze is deliberate; otherwise call requires_grad_(True).",
+            )
+        )
+    return out
+
+
+@rule(
+    "TV103",
+    "vanishing-gradient",
+    what=f"A bucket of parameters whose gradient norm stays below warn_norm (default 1e-7, seed "
+    f"000's GRAD_MONITOR_WARN_NORM) or {RELATIVE_VANISH:g}× below the strongest bucket, for "
+    f"{VANISH_STREAK} sampled iterations in a row; or, across modules probed with probe=[...], "
+    f"an activation gradient that is attenuated more than {ATTENUATION:g}× between the last and "
+    "the first probe, naming the block where it drops most.",
+    why="Layers whose gradient vanishes stop learning while the loss still moves through the "
+    "layers above them. Seed 000's FAN→SAN normalisation stack attenuated the encoder gradient "
+    "by 10^10; the model trained for weeks on its head alone.",
+    example="""
+class Norm(nn.Module):            # eps in the wrong units: divides by sqrt(1e4) every layer
+    def forward(self, x):
+        return (x - x.mean(-1, keepdim=True)) / torch.sqrt(x.var(-1, keepdim=True) + 1e4)
+encoder = nn.Sequential(nn.Linear(16, 64), *[Norm() for _ in range(5)])
+""",
+    fix="Look at the named block: a normalisation with a huge eps or a learned scale initialised "
+    "near zero, a saturated sigmoid/tanh, a deep stack without residual connections. Replace "
+    "the stack by a single LayerNorm, add residual paths, or initialise scales at 1. Watch it "
+    "with probe=['block.*'] to see the attenuation layer by layer.",
+)
+def vanishing_gradient(h: History, r: Rule) -> list[Finding]:
+    warn = float(h.header.get("options", {}).get("warn_norm", 1e-7))
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = grad_records(h, k)
+        if not recs:
+            continue
+        judged = True
+        buckets = sorted({b for rec in recs for b in h.derived(rec).buckets})
+        for b in buckets:
+            flags, norms = [], []
+            for rec in recs:
+                d = h.derived(rec)
+                v = d.buckets.get(b, 0.0)
+                top = max(d.buckets.values(), default=0.0)
+                flags.append(0.0 < v < warn or (0.0 < v < top * RELATIVE_VANISH))
+                norms.append(v)
+            hit = first_streak(flags, VANISH_STREAK, final=h.end is not None)
+            if hit is None:
+                continue
+            frac = sum(flags) / len(flags)
+            out.append(
+                r.finding(
+                    "warning" if frac >= 0.5 else "info",
+                    f"{b}: gradient norm {norms[hit]:.2e} < {warn:g} in {sum(flags)} of {len(flags)} "
+                    "sampled iterations: this part of the model is barely learning"
+                    + ("" if frac >= 0.5 else " (recovered later)"),
+                    evidence={"bucket": b, "norms": norms[-10:], "warn_norm": warn, "fraction": round(frac, 3)},
+                    where=[b],
+                    step=recs[hit]["it"],
+                )
+            )
+    # Attenuation across probed modules (activation gradients), in forward order.
+    act_recs = [rec for rec in h.steps if rec.get("act")]
+    if act_recs:
+        judged = True
+        flags, worst = [], []
+        for rec in act_recs:
+            a = attenuation(rec["act"], warn)
+            flags.append(a is not None)
+            worst.append(a)
+        hit = first_streak(flags, VANISH_STREAK, final=h.end is not None)
+        if hit is not None:
+            blocks, through, total, trail = worst[hit]
+            frac = sum(flags) / len(flags)
+            chain = " → ".join(f"{n}={v:.1e}" for n, v in reversed(trail))
+            parent = _common_parent(blocks)
+            named = f"{parent} ({', '.join(blocks)})" if parent and len(blocks) > 1 else ", ".join(blocks)
+            out.append(
+                r.finding(
+                    "warning" if frac >= 0.5 else "info",
+                    f"the gradient dies in {named}: attenuated {_fmt_ratio(through)} across "
+                    f"{'these blocks' if len(blocks) > 1 else 'it'}, {_fmt_ratio(total)} from the last "
+                    f"to the first probed module ({chain})",
+                    evidence={"blocks": blocks, "attenuation": total, "across_blocks": through, "trail": trail},
+                    where=[parent] if parent and len(blocks) > 1 else blocks,
+                    step=act_recs[hit]["it"],
+                )
+            )
+    if not judged:
+        raise CannotJudge("no sampled iteration with gradients yet")
+    return out
+
+
+def attenuation(act: list[list[Any]], warn: float) -> tuple[list[str], float, float, list] | None:
+    """For activation-gradient norms in forward order: the blocks that attenuate the gradient
+    (each more than BLOCK_DROP×), their combined attenuation, and the total from the last to the
+    first probe; None when the gradient is not vanishing."""
+    names = [a[0] for a in act]
+    vals = [a[1] for a in act]
+    if len(vals) < 2 or not all(isinstance(v, (int, float)) and math.isfinite(v) for v in vals):
+        return None
+    last = vals[-1]
+    total = last / vals[0] if vals[0] > 0 else math.inf
+    if not (last > 0 and (total > ATTENUATION or (last >= warn and min(vals) < warn))):
+        return None
+    # The gradient at the output of module i comes through module i+1: that block attenuates.
+    # The culprit is the run of consecutive blocks with the largest combined attenuation
+    # (maximum-sum segment of log drops), so a growth in between ends the run.
+    logs = [math.log10(vals[i + 1] / vals[i]) if vals[i] > 0 else 300.0 for i in range(len(vals) - 1)]
+    best, best_span, run, start = -math.inf, (0, 0), 0.0, 0
+    for i, x in enumerate(logs):
+        if run <= 0:
+            run, start = x, i
+        else:
+            run += x
+        if run > best:
+            best, best_span = run, (start, i)
+    lo, hi = best_span
+    blocks = [names[i + 1] for i in range(lo, hi + 1) if logs[i] > math.log10(BLOCK_DROP)] or [names[hi + 1]]
+    return blocks, 10**best, total, list(zip(names, vals, strict=True))
+
+
+def _common_parent(names: list[str]) -> str:
+    parts = [n.split(".") for n in names]
+    common = []
+    for segs in zip(*parts, strict=False):
+        if len(set(segs)) != 1:
+            break
+        common.append(segs[0])
+    if common and all(len(p) > len(common) for p in parts):
+        return ".".join(common)
+    return ""
+
+
+def _fmt_ratio(x: float) -> str:
+    return "completely" if math.isinf(x) else f"{x:.1e}×"
+
+
+@rule(
+    "TV104",
+    "exploding-gradient",
+    what=f"A global gradient norm above explode_norm (default 1e4), or {SPIKE:g}× the median of "
+    f"the previous {SPIKE_HISTORY} or more sampled iterations.",
+    why="Huge gradients make steps that throw the weights far from where training was; losses "
+    "spike, then NaNs follow, or the model silently lands in a worse region.",
+    example="""
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+loss = F.mse_loss(model(x), y * 1e4)   # unscaled targets → gradients of 1e6
+""",
+    fix="Clip gradients (torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)), lower the "
+    "learning rate or add warm-up, normalise inputs and targets, and check for a loss summed "
+    "instead of averaged over a large batch.",
+)
+def exploding_gradient(h: History, r: Rule) -> list[Finding]:
+    limit = float(h.header.get("options", {}).get("explode_norm", 1e4))
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = grad_records(h, k)
+        if not recs:
+            continue
+        judged = True
+        totals = [h.derived(rec).total for rec in recs]
+        hits = []
+        for i, t in enumerate(totals):
+            prev = [v for v in totals[:i] if v > 0]
+            spike = len(prev) >= SPIKE_HISTORY and t > SPIKE * median(prev)
+            if t > limit or spike:
+                hits.append(i)
+        if hits:
+            i = hits[0]
+            prev = [v for v in totals[:i] if v > 0]
+            base = f", {t / median(prev):.0f}× the median before" if (t := totals[i]) and prev else ""
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{opt_label(h, k)}: global gradient norm {totals[i]:.3g} at iteration {recs[i]['it']}"
+                    f"{base}; {len(hits)} of {len(totals)} sampled iterations too large",
+                    evidence={"norm": totals[i], "limit": limit, "hits": len(hits), "sampled": len(totals)},
+                    where=[opt_label(h, k)],
+                    step=recs[i]["it"],
+                )
+            )
+    if not judged:
+        raise CannotJudge("no sampled iteration with gradients yet")
+    return out
+
+
+@rule(
+    "TV105",
+    "nonfinite-gradient",
+    what="A gradient containing NaN or Inf at a sampled iteration, naming the parameters.",
+    why="One non-finite value poisons every weight it reaches through the optimizer: the model "
+    "turns to NaN and the rest of the run is wasted. When the step is skipped (GradScaler or a "
+    "gate) it is only reported, unless it keeps happening.",
+    example="""
+loss = -torch.log(probs)          # probs can be exactly 0 → inf
+loss.mean().backward()
+""",
+    fix="Find the first operation producing inf/NaN (torch.autograd.set_detect_anomaly(True) for "
+    "a few steps): log/sqrt/division of zero, exp overflow, fp16 overflow without a GradScaler. "
+    "Use log_softmax/logsumexp, clamp inputs, and clip gradients.",
+)
+def nonfinite_gradient(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = grad_records(h, k)
+        if not recs:
+            continue
+        judged = True
+        lay = h.layout(k)
+        bad = [(rec, h.derived(rec).nonfinite) for rec in recs]
+        bad = [(rec, pos) for rec, pos in bad if pos]
+        if not bad:
+            continue
+        applied = [(rec, pos) for rec, pos in bad if rec.get("stepped")]
+        rec, pos = (applied or bad)[0]
+        names = [lay.names[i] for i in pos]
+        if applied:
+            sev, how = "error", "and the optimizer applied it"
+        else:
+            sev = "warning" if len(bad) >= 3 else "info"
+            how = "but that step was skipped"
+        out.append(
+            r.finding(
+                sev,
+                f"{opt_label(h, k)}: non-finite gradient in {len(names)} parameter(s) ({compact(names)}) "
+                f"at iteration {rec['it']}, {how}; {len(bad)} of {len(recs)} sampled iterations affected",
+                evidence={"parameters": names, "affected": len(bad), "sampled": len(recs), "applied": len(applied)},
+                where=sorted({lay.buckets[i] for i in pos}),
+                step=rec["it"],
+            )
+        )
+    if not judged:
+        raise CannotJudge("no sampled iteration with gradients yet")
+    return out

@@ -1,0 +1,252 @@
+"""Optimizer-step rules: skipped steps, uncleared gradients, scheduler mismatch, eval mode."""
+
+from __future__ import annotations
+
+from torchvitals.findings import Finding
+from torchvitals.record import History
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.gradients import opt_label
+
+# Skips needed before skipped-steps fires, and the share of iterations they must reach.
+# One or two early skips are what a GradScaler does while it calibrates its scale.
+SKIP_MIN = 2
+SKIP_SHARE = 0.5
+# Below this share of skipped iterations, with steps flowing since, the skips were transient.
+SKIP_TRANSIENT = 0.1
+# Scheduler steps with no optimizer step in between before it counts (PyTorch itself warns
+# once when the very first scheduler.step() precedes optimizer.step()).
+ORPHAN_MIN = 3
+# Steps in eval() mode before training-in-eval-mode fires, and the share that keeps it a warning.
+EVAL_MIN = 2
+EVAL_SHARE = 0.1
+
+
+def _records(h: History, k: int) -> list[dict]:
+    return h.steps_of(k)
+
+
+def _first_where(recs: list[dict], pred) -> int | None:
+    """Iteration of the first record whose counters satisfy `pred`."""
+    for rec in recs:
+        if pred(rec.get("counters", {})):
+            return rec["it"]
+    return None
+
+
+def _first_it(recs: list[dict], counter: str, at_least: int = 1) -> int | None:
+    """Iteration of the first record whose `counter` reached `at_least`."""
+    return _first_where(recs, lambda cc: cc.get(counter, 0) >= at_least)
+
+
+@rule(
+    "TV201",
+    "skipped-steps",
+    what="Iterations whose gradients were thrown away by zero_grad() without an optimizer step, "
+    "or many backward passes with no step at all; GradScaler skips when they dominate.",
+    why="A gate around optimizer.step() that is too strict skips updates silently: parameters "
+    "stay fixed, losses look flat, and every gradient probe says all is fine. Seed 004's gate "
+    "`g_back > 0 and g_head > 0` skipped every step for weeks.",
+    example="""
+g_back, g_head = grad_norm(backbone), grad_norm(head)
+if g_back > 0 and g_head > 0:      # one branch without gradient → never steps
+    opt.step()
+opt.zero_grad()
+""",
+    fix="Step unless the total gradient norm is non-finite or zero, and count and log every "
+    "skip. If you accumulate gradients over more than max_accum micro-batches, raise "
+    "TORCHVITALS_MAX_ACCUM.",
+)
+def skipped_steps(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    max_accum = int(h.header.get("options", {}).get("max_accum", 16))
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = _records(h, k)
+        if not recs:
+            continue
+        judged = True
+        c = h.counters(k)
+        user_skips = c.get("skipped", 0) - c.get("scaler_skips", 0)
+        cycles = max(c.get("cycles", 0), 1)
+
+        def gate(cc: dict) -> bool:
+            s = cc.get("skipped", 0) - cc.get("scaler_skips", 0)
+            return s >= SKIP_MIN and s / max(cc.get("cycles", 1), 1) >= SKIP_SHARE
+
+        first = _first_where(recs, gate)
+        if first is not None:
+            share = user_skips / cycles
+            transient = share < SKIP_TRANSIENT and c.get("steps", 0) > 0
+            out.append(
+                r.finding(
+                    "info" if transient else ("error" if c.get("steps", 0) == 0 else "warning"),
+                    f"{opt_label(h, k)}: {user_skips} of {cycles} iterations were skipped: zero_grad() "
+                    f"threw their gradients away with no optimizer.step() in between "
+                    f"({c.get('steps', 0)} steps taken)"
+                    + ("; the skips stopped early (GradScaler calibrating?)" if transient else ""),
+                    evidence={k2: c.get(k2, 0) for k2 in ("skipped", "steps", "cycles", "backward", "scaler_skips")},
+                    where=[opt_label(h, k)],
+                    step=first,
+                )
+            )
+        elif c.get("steps", 0) == 0 and c.get("backward", 0) >= max_accum:
+            first = _first_where(recs, lambda cc: cc.get("backward", 0) >= max_accum and cc.get("steps", 0) == 0)
+            out.append(
+                r.finding(
+                    "error",
+                    f"{opt_label(h, k)}: {c.get('backward', 0)} backward passes and not one optimizer step",
+                    evidence={k2: c.get(k2, 0) for k2 in ("backward", "steps", "zero_grads")},
+                    where=[opt_label(h, k)],
+                    step=first,
+                )
+            )
+        steps, sk = c.get("steps", 0), c.get("scaler_skips", 0)
+        if sk and steps + sk >= 10 and sk / (steps + sk) >= SKIP_SHARE:
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{opt_label(h, k)}: the GradScaler skipped {sk} of {steps + sk} steps for inf/NaN gradients",
+                    evidence={"scaler_skips": sk, "steps": steps},
+                    where=[opt_label(h, k)],
+                    step=_first_it(recs, "scaler_skips"),
+                    fix="The gradients overflow at every scale: find the op that produces inf "
+                    "(fp16 overflow in attention logits or a loss), use bf16, or compute it in fp32.",
+                )
+            )
+    if not judged:
+        raise CannotJudge("no iteration ended yet (no optimizer step, no zero_grad)")
+    return out
+
+
+@rule(
+    "TV202",
+    "grads-not-cleared",
+    what="A backward pass right after an optimizer step that adds onto the gradients the step "
+    "already used: nobody called zero_grad() (or set .grad to None) in between.",
+    why="Gradients then sum over all past iterations: every step moves further along a stale "
+    "direction, the effective learning rate grows with time, and training diverges or stalls.",
+    example="""
+for x, y in loader:
+    loss = F.mse_loss(model(x), y)
+    loss.backward()
+    opt.step()                      # no opt.zero_grad() anywhere
+""",
+    fix="Call optimizer.zero_grad() once per iteration (before backward, or after step). For "
+    "gradient accumulation, zero after each optimizer step, not never.",
+)
+def grads_not_cleared(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = _records(h, k)
+        if not recs:
+            continue
+        judged = True
+        c = h.counters(k)
+        n = c.get("uncleared", 0)
+        if n >= 1:
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{opt_label(h, k)}: {n} of {c.get('steps', 0)} optimizer steps used gradients summed onto "
+                    "those the previous step had already applied (no zero_grad() in between)",
+                    evidence={"uncleared": n, "steps": c.get("steps", 0), "zero_grads": c.get("zero_grads", 0)},
+                    where=[opt_label(h, k)],
+                    step=_first_it(recs, "uncleared"),
+                )
+            )
+    if not judged:
+        raise CannotJudge("no iteration ended yet")
+    return out
+
+
+@rule(
+    "TV203",
+    "scheduler-step-mismatch",
+    what="An LR scheduler stepped with no optimizer step since its previous step (passed with "
+    "scheduler=...): stepped while optimizer steps are skipped, or before the first one.",
+    why="The schedule runs ahead of the training it schedules: warm-up ends before any update "
+    "happened, or decay reaches its floor while the optimizer skips (seed 004 gated the "
+    "scheduler on real steps for this reason).",
+    example="""
+for x, y in loader:
+    loss.backward()
+    if ok: opt.step()
+    sched.step()                    # runs even when the step was skipped
+""",
+    fix="Step the scheduler only after an optimizer step that really happened (with a "
+    "GradScaler, only when scaler.step did not skip), and after optimizer.step(), not before.",
+)
+def scheduler_step_mismatch(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = _records(h, k)
+        if not recs:
+            continue
+        c = h.counters(k)
+        if not c.get("sched_steps"):
+            continue
+        judged = True
+        orphans = c.get("sched_orphans", 0)
+        if orphans >= ORPHAN_MIN or (orphans >= 1 and c.get("steps", 0) == 0):
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{opt_label(h, k)}: the scheduler stepped {orphans} time(s) with no optimizer step in "
+                    f"between ({c.get('sched_steps', 0)} scheduler steps, {c.get('steps', 0)} optimizer steps)",
+                    evidence={"orphans": orphans, "sched_steps": c.get("sched_steps", 0), "steps": c.get("steps", 0)},
+                    where=[opt_label(h, k)],
+                    step=_first_it(recs, "sched_orphans", min(ORPHAN_MIN, orphans)),
+                )
+            )
+    if not judged:
+        raise CannotJudge("no scheduler step seen (pass scheduler= to watch() to account it)")
+    return out
+
+
+@rule(
+    "TV207",
+    "training-in-eval-mode",
+    what="Optimizer steps taken while the model is in eval() mode although it has dropout or "
+    "batch-norm layers, whose behaviour eval() changes.",
+    why="Dropout is off and batch norm uses frozen running statistics: the model trains without "
+    "regularisation and its normalisation never adapts. The usual cause is model.eval() for "
+    "validation without model.train() before the next epoch.",
+    example="""
+for epoch in range(10):
+    train_one_epoch(model)
+    model.eval(); validate(model)   # model.train() never called again
+""",
+    fix="Call model.train() at the start of every training epoch (and model.eval() only around "
+    "validation).",
+)
+def training_in_eval_mode(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    mode_modules = h.header.get("mode_modules", [])
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = [rec for rec in _records(h, k) if rec.get("stepped")]
+        if not recs:
+            continue
+        judged = True
+        if not mode_modules:
+            continue
+        c = h.counters(k)
+        n, steps = c.get("eval_steps", 0), max(c.get("steps", 0), 1)
+        first = _first_it(recs, "eval_steps", EVAL_MIN)
+        if n >= EVAL_MIN and first is not None:
+            out.append(
+                r.finding(
+                    "warning" if n / steps >= EVAL_SHARE else "info",
+                    f"{n} of {steps} optimizer steps were taken with the model in eval() mode; "
+                    f"{len(mode_modules)} dropout/batch-norm layer(s) ({', '.join(mode_modules[:4])}) "
+                    "behave differently there",
+                    evidence={"eval_steps": n, "steps": steps, "modules": mode_modules[:20]},
+                    where=mode_modules[:4],
+                    step=first,
+                )
+            )
+    if not judged:
+        raise CannotJudge("no optimizer step yet")
+    return out

@@ -1,0 +1,201 @@
+"""Update rules, judged on the true update ratio ‖Δw‖/‖w‖ measured across the optimizer step.
+
+The healthy band: Karpathy's rule of thumb (CS231n, "Neural Networks Part 3") puts the ratio
+near 1e-3 per step; Adam-trained transformers sit around 1e-4..1e-2 (|Δw| ≈ lr per element and
+‖w‖/√n ≈ 0.02..0.1 at init). The thresholds below sit two to three decades outside that band,
+so a finding means "this learning rate cannot be right", not "could be tuned".
+"""
+
+from __future__ import annotations
+
+import math
+
+from torchvitals.findings import Finding
+from torchvitals.names import compact
+from torchvitals.record import History
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.gradients import by_bucket, first_streak, opt_label
+
+# Median update ratio over weight matrices below which an lr "moves nothing" (1e-3 healthy).
+LR_SMALL = 1e-6
+# Above this median ratio every step rewrites a third of each weight matrix.
+LR_LARGE = 0.3
+# Stepped sampled iterations needed before judging the learning rate.
+LR_EVIDENCE = 5
+# Consecutive stepped samples with too-large ratios (Adam's first step is always large).
+LARGE_STREAK = 3
+# Consecutive stepped samples in which nothing moved (LambdaLR warm-up may start at lr=0).
+STILL_STREAK = 3
+
+
+def _stepped(h: History, k: int) -> list[dict]:
+    return [rec for rec in h.steps_of(k) if rec.get("stepped") and "d" in rec]
+
+
+@rule(
+    "TV206",
+    "parameters-not-moving",
+    what=f"Optimizer steps that change no parameter at all (for {STILL_STREAK} sampled steps in a "
+    "row), or parameters with a non-zero gradient that never change while the rest do.",
+    why="The run spends its compute and nothing learns: lr=0 (a scheduler lambda returning 0, a "
+    "warm-up that never leaves 0), every parameter frozen, or a gradient masked inside the "
+    "optimizer. Seed 004's 'same val loss to 6 decimals' is this symptom.",
+    example="""
+opt = torch.optim.SGD(model.parameters(), lr=0.0)
+sched = LambdaLR(opt, lambda step: 0.0 if step < 10_000 else 1.0)
+""",
+    fix="Check the learning rate each parameter group actually has at step time "
+    "(optimizer.param_groups[i]['lr']), the scheduler's lambda, and requires_grad on the "
+    "parameters you expect to train.",
+)
+def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = _stepped(h, k)
+        if not recs:
+            continue
+        judged = True
+        flags = [h.derived(rec).moved is False for rec in recs]
+        hit = first_streak(flags, STILL_STREAK, final=h.end is not None)
+        if hit is not None and all(flags[hit - min(STILL_STREAK, len(flags)) + 1 : hit + 1]):
+            lrs = recs[hit].get("lr", [])
+            out.append(
+                r.finding(
+                    "error",
+                    f"{opt_label(h, k)}: {sum(flags)} of {len(flags)} sampled steps changed no parameter "
+                    f"although gradients were non-zero (lr={', '.join(f'{x:g}' for x in lrs)})",
+                    evidence={"still": sum(flags), "sampled": len(flags), "lr": lrs},
+                    where=[opt_label(h, k)],
+                    step=recs[hit]["it"],
+                )
+            )
+            continue
+        if len(recs) < STILL_STREAK:
+            continue
+        lay = h.layout(k)
+        n = len(lay.pidx)
+        stuck = []
+        for i in range(n):
+            seen = [(rec["g"][i], rec["d"][i]) for rec in recs if i < len(rec["g"]) and i < len(rec["d"])]
+            with_grad = [(g, d) for g, d in seen if g is not None and isinstance(g, float) and g > 0]
+            if len(with_grad) >= STILL_STREAK and all(d == 0.0 for _, d in with_grad):
+                stuck.append(i)
+        if stuck:
+            lr_zero = all(rec["lr"][lay.group[i]] == 0 for rec in recs for i in stuck)
+            for bucket, names in by_bucket(h, [lay.pidx[i] for i in stuck]).items():
+                out.append(
+                    r.finding(
+                        "info" if lr_zero else "warning",
+                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have gradients but never "
+                        "change" + ("; their param group has lr=0" if lr_zero else ""),
+                        evidence={"parameters": names, "lr_zero": lr_zero},
+                        where=[bucket],
+                        step=recs[STILL_STREAK - 1]["it"],
+                        fix="If freezing by lr=0 is deliberate, set requires_grad_(False) instead and "
+                        "save the backward compute." if lr_zero else None,
+                    )
+                )
+    if not judged:
+        raise CannotJudge("no sampled optimizer step yet")
+    return out
+
+
+def _ratios(h: History, recs: list[dict]) -> list[float | None]:
+    out = []
+    for rec in recs:
+        tr = h.derived(rec).tr
+        out.append(tr[0] if tr and math.isfinite(tr[0]) else None)
+    return out
+
+
+@rule(
+    "TV204",
+    "lr-too-small",
+    what=f"A median true update ratio ‖Δw‖/‖w‖ over weight matrices that never exceeds "
+    f"{LR_SMALL:g} in the first {LR_EVIDENCE}+ sampled steps (healthy: ~1e-3), while the "
+    "learning rate is not warming up.",
+    why="Steps a million times smaller than the weights leave the model where it started; the "
+    "loss crawls and the run looks merely 'slow'. Seed 001's update ratios of 2e-7 came with a "
+    "model worse than repeating the last value.",
+    example="""
+opt = torch.optim.SGD(model.parameters(), lr=1e-7)
+""",
+    fix="Raise the learning rate by the factor the evidence shows (aim for ratios near 1e-3), or "
+    "run an LR range test. Check that a scheduler did not multiply it down by mistake.",
+)
+def lr_too_small(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = _stepped(h, k)
+        ratios = _ratios(h, recs)
+        if len([x for x in ratios if x is not None]) < LR_EVIDENCE:
+            continue
+        judged = True
+        best = 0.0
+        for i, (rec, x) in enumerate(zip(recs, ratios, strict=True)):
+            if x is None:
+                continue
+            best = max(best, x)
+            if i + 1 < LR_EVIDENCE or best == 0.0 or best >= LR_SMALL:
+                continue
+            lr_now = [rr.get("lr", [0])[0] for rr in recs[max(0, i - 2) : i + 1]]
+            warming = any(b > a for a, b in zip(lr_now, lr_now[1:], strict=False))
+            if warming:
+                continue
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ at most {best:.1e} over {i + 1} sampled "
+                    f"steps (healthy ≈ 1e-3) at lr={recs[i].get('lr', ['?'])[0]}: the weights barely move",
+                    evidence={"max_ratio": best, "threshold": LR_SMALL, "lr": recs[i].get("lr"), "sampled": i + 1},
+                    where=[opt_label(h, k)],
+                    step=rec["it"],
+                )
+            )
+            break
+    if not judged:
+        raise CannotJudge(f"fewer than {LR_EVIDENCE} sampled optimizer steps")
+    return out
+
+
+@rule(
+    "TV205",
+    "lr-too-large",
+    what=f"A median true update ratio ‖Δw‖/‖w‖ over weight matrices above {LR_LARGE:g} for "
+    f"{LARGE_STREAK} sampled steps in a row, not counting the first step (healthy: ~1e-3).",
+    why="Each step rewrites a large part of every weight matrix: training is noise, the loss "
+    "jumps or diverges, and whatever the model learned is overwritten at the next step.",
+    example="""
+opt = torch.optim.Adam(model.parameters(), lr=1.0)
+""",
+    fix="Lower the learning rate by the factor the evidence shows (aim for ratios near 1e-3), add "
+    "warm-up, and clip gradients.",
+)
+def lr_too_large(h: History, r: Rule) -> list[Finding]:
+    out: list[Finding] = []
+    judged = False
+    for k in range(len(h.optimizers)):
+        recs = _stepped(h, k)[1:]
+        ratios = _ratios(h, recs)
+        if not [x for x in ratios if x is not None]:
+            continue
+        judged = True
+        flags = [x is not None and x > LR_LARGE for x in ratios]
+        hit = first_streak(flags, LARGE_STREAK)
+        if hit is None:
+            continue
+        out.append(
+            r.finding(
+                "warning",
+                f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ {ratios[hit]:.2g} (healthy ≈ 1e-3) at "
+                f"lr={recs[hit].get('lr', ['?'])[0]}; {sum(flags)} of {len(flags)} sampled steps above {LR_LARGE:g}",
+                evidence={"ratio": ratios[hit], "threshold": LR_LARGE, "lr": recs[hit].get("lr"), "hits": sum(flags)},
+                where=[opt_label(h, k)],
+                step=recs[hit]["it"],
+            )
+        )
+    if not judged:
+        raise CannotJudge("no sampled optimizer step after the first")
+    return out

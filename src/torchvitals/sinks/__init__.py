@@ -1,0 +1,1 @@
+"""Sinks tell: console, run files. A sink formats; it never computes."""

@@ -1,0 +1,170 @@
+"""Console sink: findings first (rich), grep-able tagged lines, and seed 001's per-epoch line.
+A sink formats what the record holds; it computes nothing new."""
+
+from __future__ import annotations
+
+import math
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.text import Text
+
+from torchvitals.findings import Diagnosis, Finding
+from torchvitals.record import History
+from torchvitals.stats import Derived
+
+_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def say(stream: TextIO, line: str) -> None:
+    try:
+        print(line, file=stream, flush=True)
+    except (OSError, ValueError):
+        pass  # a closed stream must not break training
+
+
+def _e(x: float | None, digits: int = 1) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "nan"
+    return f"{x:.{digits}e}"
+
+
+def _f(x: float | None) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "nan"
+    return f"{x:.3f}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+
+
+def _latest(history: History, opt: int = 0) -> tuple[dict[str, Any], Derived] | None:
+    for rec in reversed(history.steps):
+        if rec.get("opt") == opt and "g" in rec:
+            return rec, history.derived(rec)
+    return None
+
+
+def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
+    """[GRAD-MONITOR], [ENCODER-GRAD] and [STEP] lines for one sampled iteration."""
+    opt = rec.get("opt", 0)
+    it = rec.get("it")
+    c = rec.get("counters", {})
+    if "g" in rec:
+        d = history.derived(rec)
+        gn = ",".join(f"{b}={v:.2e}" for b, v in sorted(d.buckets.items(), key=lambda kv: -kv[1]))
+        say(stream, f"[GRAD-MONITOR] it={it} opt={opt} GN[{gn}] TOT={d.total:.3e} GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
+        warn = float(history.header.get("options", {}).get("warn_norm", 1e-7))
+        for b, v in d.buckets.items():
+            if v < warn:
+                say(stream, f"[GRAD-MONITOR] {b}: norm {v:.2e} < {warn:g}")
+        dn = ""
+        if "d" in rec:
+            total = math.sqrt(sum(x * x for x in rec["d"] if x is not None and math.isfinite(x)))
+            tr = d.tr or (math.nan, math.nan)
+            dn = f" Δparam ||·||₂={total:.3e} UR[{_e(tr[0])},{_e(tr[1])}]"
+        say(
+            stream,
+            f"[STEP] it={it} opt={opt} steps={c.get('steps', 0)} backward={c.get('backward', 0)} "
+            f"skipped={c.get('skipped', 0)} uncleared={c.get('uncleared', 0)} lr={','.join(f'{x:.1e}' for x in rec.get('lr', []))}{dn}",
+        )
+    if rec.get("act"):
+        say(stream, f"[ENCODER-GRAD] it={it} " + " ".join(f"{n}={v:.2e}" for n, v in rec["act"]))
+
+
+def _metric_tokens(m: dict[str, Any]) -> str:
+    return ",".join(f"{k}={_f(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v}" for k, v in m.items())
+
+
+def epoch_line(history: History, rec: dict[str, Any]) -> str:
+    """`E01 | OPTS[…] | GN[…,TOT=…] | GD[med,p90,max] | UR[med,max] | lr=… | TR[…] | VAL[…] |
+    T=…s,TP=… | GPU=… | G/U=…`, from the latest sampled iteration of optimizer 0."""
+    parts = [f"E{rec['epoch']:02d}"]
+    opts = history.optimizers
+    if opts:
+        o = opts[0]
+        last = _latest(history, 0)
+        lrs = last[0].get("lr", []) if last else [g.get("lr") for g in o["groups"]]
+        cnts = [len(g["params"]) for g in o["groups"]]
+        lr_main = lrs[0] if lrs else float("nan")
+        parts.append(f"OPTS[{len(o['groups'])}:{_e(lr_main)}|cnts={cnts}]")
+        if last:
+            r, d = last
+            gn = ",".join(f"{b}={v:.3f}" if v >= 1e-3 else f"{b}={v:.1e}" for b, v in sorted(d.buckets.items(), key=lambda kv: -kv[1]))
+            parts.append(f"GN[{gn},TOT={d.total:.3f}]")
+            parts.append(f"GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
+            parts.append(f"UR[{_e(d.ur[0])},{_e(d.ur[1])}]")
+        parts.append(f"lr={_e(lr_main)}")
+    if rec.get("train"):
+        parts.append(f"TR[{_metric_tokens(rec['train'])}]")
+    if rec.get("val"):
+        parts.append(f"VAL[{_metric_tokens(rec['val'])}]")
+    for k, v in (rec.get("extra") or {}).items():
+        parts.append(f"{k}={_f(v) if isinstance(v, float) else v}")
+    secs = rec.get("seconds") or 0.0
+    tp = rec.get("samples", 0) / secs if secs else 0.0
+    parts.append(f"T={secs:.1f}s,TP={tp:.1f}/s")
+    if rec.get("gpu_gib") is not None:
+        parts.append(f"GPU={rec['gpu_gib']:.2f}GiB")
+    if opts and (last := _latest(history, 0)):
+        parts.append("G/U=" + gu_tokens(history, last[0]))
+    return " | ".join(parts)
+
+
+def gu_tokens(history: History, rec: dict[str, Any], limit: int = 24) -> str:
+    """short_name:grad/update_ratio, sorted by descending gradient norm (seed 001's G/U)."""
+    lay = history.layout(rec.get("opt", 0))
+    g, w, lrs = rec.get("g", []), rec.get("w", []), rec.get("lr", [])
+    shorts = [history.params[i]["short"] for i in lay.pidx]
+    rows = []
+    for i, gi in enumerate(g):
+        if gi is None or not math.isfinite(gi) or i >= len(w):
+            continue
+        lr = lrs[lay.group[i]] if lay.group[i] < len(lrs) else 0.0
+        u = lr * gi / max(w[i], 1e-8)
+        rows.append((gi, shorts[i], u))
+    rows.sort(key=lambda t: -t[0])
+    toks = [f"{s}:{gi:.1e}/{u:.1e}" for gi, s, u in rows[:limit]]
+    if len(rows) > limit:
+        toks.append(f"+{len(rows) - limit} more")
+    return ",".join(toks)
+
+
+def live_finding(stream: TextIO, f: Finding) -> None:
+    at = f" at iteration {f.step}" if f.step is not None else ""
+    say(stream, f"[TORCHVITALS] {f.severity.upper()} {f.code} {f.name}{at}: {f.message}")
+
+
+def _diagnosis_lines(diag: Diagnosis) -> list[tuple[str, str]]:
+    """(text, rich style) lines of a diagnosis: findings first, then notes."""
+    out: list[tuple[str, str]] = []
+    problems = [f for f in diag.findings if f.severity != "info"]
+    if not diag.findings:
+        out.append(("torchvitals: no findings — the run looks healthy.", "green"))
+    else:
+        out.append((f"torchvitals: {len(problems)} problem(s), {len(diag.findings) - len(problems)} note(s)", "bold"))
+    for f in diag.findings:
+        at = f" (since iteration {f.step})" if f.step is not None else ""
+        out.append((f"  {f.severity.upper():7} {f.code} {f.name}{at}", _STYLE.get(f.severity, "")))
+        out.append((f"          {f.message}", ""))
+        if f.severity != "info":
+            out.append((f"          fix: {f.fix}", "dim"))
+    for n in diag.notes:
+        out.append((f"  note: {n}", "dim"))
+    if diag.unjudged:
+        out.append(("  not judged: " + "; ".join(f"{k} ({v})" for k, v in sorted(diag.unjudged.items())), "dim"))
+    if diag.run_dir:
+        out.append((f"  run directory: {diag.run_dir}", "dim"))
+    return out
+
+
+def render_text(diag: Diagnosis) -> str:
+    """Plain-text diagnosis (also what str(diagnosis) gives)."""
+    return "\n".join(text for text, _ in _diagnosis_lines(diag))
+
+
+def print_diagnosis(diag: Diagnosis, stream: TextIO) -> None:
+    """Findings first, coloured when the stream is a terminal."""
+    try:
+        con = Console(file=stream, highlight=False, soft_wrap=True)
+        for text, style in _diagnosis_lines(diag):
+            con.print(Text(text, style=style))
+    except Exception:
+        say(stream, render_text(diag))

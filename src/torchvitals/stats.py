@@ -1,0 +1,119 @@
+"""Statistics derived from one step record. Rules and sinks both read these, so that what the
+console prints and what a rule judges are the same numbers, live and offline."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Index-based percentile of seed 001's GD[med,p90,max] (no interpolation)."""
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
+
+
+def median(values: list[float]) -> float:
+    return percentile(values, 0.5)
+
+
+@dataclass
+class Layout:
+    """Per-optimizer view of the header: positions → global parameter index, bucket, group."""
+
+    pidx: list[int]
+    group: list[int]
+    buckets: list[str]
+    ndim: list[int]
+    names: list[str]
+    free: list[int] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, header: dict[str, Any], opt: int) -> Layout:
+        params = header.get("params", [])
+        opts = header.get("optimizers", [])
+        spec = opts[opt] if opt < len(opts) else {"groups": []}
+        pidx, group = [], []
+        for j, g in enumerate(spec.get("groups", [])):
+            for i in g.get("params", []):
+                pidx.append(i)
+                group.append(j)
+        return cls(
+            pidx=pidx,
+            group=group,
+            buckets=[params[i]["bucket"] for i in pidx],
+            ndim=[params[i]["ndim"] for i in pidx],
+            names=[params[i]["name"] for i in pidx],
+            free=list(header.get("free", [])) if opt == 0 else [],
+        )
+
+
+@dataclass
+class Derived:
+    """Numbers of one sampled iteration of one optimizer."""
+
+    total: float  # global gradient L2 norm (finite gradients only)
+    buckets: dict[str, float]  # bucket → gradient L2 norm (buckets with any gradient)
+    gd: tuple[float, float, float]  # per-parameter grad norm median, p90, max
+    ur: tuple[float, float]  # seed 001's lr·‖g‖/‖w‖: median, max
+    tr: tuple[float, float] | None  # true ‖Δw‖/‖w‖ over weight matrices: median, max
+    moved: bool | None  # did any parameter with a gradient change at all
+    nonfinite: list[int]  # positions with a non-finite gradient
+    missing: list[int]  # positions without a gradient
+    zero: list[int]  # positions with an exactly-zero gradient
+
+
+def _finite(x: Any) -> bool:
+    return isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def derive(rec: dict[str, Any], lay: Layout) -> Derived:
+    g = rec.get("g") or []
+    w = rec.get("w") or []
+    d = rec.get("d")
+    lrs = rec.get("lr") or []
+    n = min(len(g), len(lay.pidx))
+    missing = [i for i in range(n) if g[i] is None]
+    nonfinite = [i for i in range(n) if g[i] is not None and not _finite(g[i])]
+    zero = [i for i in range(n) if g[i] == 0.0]
+    finite = [i for i in range(n) if _finite(g[i])]
+    sq: dict[str, float] = {}
+    for i in finite:
+        sq[lay.buckets[i]] = sq.get(lay.buckets[i], 0.0) + g[i] ** 2
+    gvals = [g[i] for i in finite]
+    total = math.sqrt(sum(v * v for v in gvals))
+    gd = (median(gvals), percentile(gvals, 0.9), max(gvals)) if gvals else (math.nan,) * 3
+    urs = []
+    for i in finite:
+        wi = w[i] if i < len(w) else None
+        j = lay.group[i]
+        if _finite(wi) and wi > 0 and j < len(lrs) and _finite(lrs[j]):
+            urs.append(lrs[j] * g[i] / wi)
+    ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
+    tr = None
+    moved = None
+    if d is not None:
+        ratios = []
+        for i in range(min(len(d), n)):
+            wi = w[i] if i < len(w) else None
+            if lay.ndim[i] >= 2 and _finite(d[i]) and _finite(wi) and wi > 0:
+                ratios.append(d[i] / wi)
+        if not ratios:  # a model without weight matrices: use every parameter
+            ratios = [d[i] / w[i] for i in range(min(len(d), n)) if _finite(d[i]) and _finite(w[i]) and w[i] > 0]
+        tr = (median(ratios), max(ratios)) if ratios else None
+        with_grad = [i for i in finite if g[i] > 0 and i < len(d)]
+        moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
+    return Derived(
+        total=total,
+        buckets={b: math.sqrt(v) for b, v in sq.items()},
+        gd=gd,
+        ur=ur,
+        tr=tr,
+        moved=moved,
+        nonfinite=nonfinite,
+        missing=missing,
+        zero=zero,
+    )
