@@ -20,6 +20,7 @@ def test_fault_is_found_and_offline_agrees(case, tmp_path):
         assert any(where in w for f in hits for w in f.where), [f.where for f in hits]
     for f in hits:
         assert f.code.startswith("TV") and f.fix and f.message and f.step is not None
+    assert not [v for v in diag.unjudged.values() if v.startswith("rule error")], diag.unjudged
     # Offline diagnosis of the written record reaches exactly the same findings.
     assert _key(diagnose(tmp_path / "run")) == _key(diag)
 
@@ -28,6 +29,7 @@ def test_fault_is_found_and_offline_agrees(case, tmp_path):
 def test_healthy_run_has_no_warning(case, tmp_path):
     diag = HEALTHY[case](tmp_path)
     assert diag.healthy, [(f.name, f.message) for f in diag.at_least("warning")]
+    assert not [v for v in diag.unjudged.values() if v.startswith("rule error")], diag.unjudged
     assert _key(diagnose(tmp_path / "run")) == _key(diag)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,17 +54,20 @@ _FALSE = {"0", "false", "no", "off", ""}
 
 
 def _parse(name: str, raw: str, default: Any) -> Any:
+    var = f"{ENV_PREFIX}{name.upper()}={raw!r}"
     if isinstance(default, bool):
         low = raw.strip().lower()
         if low in _TRUE:
             return True
         if low in _FALSE:
             return False
-        raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: expected 1/0, true/false")
-    if isinstance(default, int):
-        return int(float(raw))
-    if isinstance(default, float):
-        return float(raw)
+        raise ValueError(f"{var} (expected 1/0, true/false)")
+    if isinstance(default, (int, float)):
+        try:
+            value = float(raw)
+        except ValueError:
+            raise ValueError(f"{var} (expected a number)") from None
+        return int(value) if isinstance(default, int) else value
     if isinstance(default, list):
         return [s.strip() for s in raw.split(",") if s.strip()]
     return raw
@@ -95,12 +99,12 @@ def resolve(**kwargs: Any) -> Options:
             try:
                 values[name] = _parse(name, raw, getattr(defaults, name))
             except ValueError as exc:
-                raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r}: {exc}") from None
+                # A typo in the environment must not stop the job: say so, keep the default.
+                warnings.warn(f"torchvitals: ignoring {exc}; using {name}={getattr(defaults, name)!r}", stacklevel=3)
     opts = Options(**values)
-    if opts.every < 1:
-        raise ValueError(f"every must be >= 1, got {opts.every}")
-    if opts.depth < 1:
-        raise ValueError(f"depth must be >= 1, got {opts.depth}")
+    for name in ("every", "warmup", "depth", "max_accum"):
+        if getattr(opts, name) < (0 if name == "warmup" else 1):
+            raise ValueError(f"torchvitals option {name} must be positive, got {getattr(opts, name)}")
     return opts
 
 

@@ -41,7 +41,25 @@ _MODE_TYPES: tuple[type[nn.Module], ...] = (
 _LIVE_RULES_DENSE = 50
 _LIVE_RULES_EVERY = 10
 
-_ACTIVE: weakref.WeakValueDictionary[int, Monitor] = weakref.WeakValueDictionary()
+# Live monitors, kept alive until closed even when the caller drops the object `watch` returned
+# (the hooks only hold weak references). A monitor closes by itself when its optimizer is
+# garbage-collected, and every live monitor closes at interpreter exit.
+_LIVE: dict[int, Monitor] = {}
+
+
+def _release(key: int) -> None:
+    mon = _LIVE.get(key)
+    if mon is not None:
+        try:
+            mon.close()
+        except Exception:
+            _LIVE.pop(key, None)
+
+
+@atexit.register
+def _close_all() -> None:
+    for key in list(_LIVE):
+        _release(key)
 
 
 def _as_list(x: Any) -> list[Any]:
@@ -113,9 +131,9 @@ class Monitor:
         self._stream = sys.stderr
         self._build(_as_list(model), list(optimizers))
         self._attach(list(schedulers))
+        _LIVE[id(self)] = self
         for o in self._opts:
-            _ACTIVE[id(o.ref())] = self
-        atexit.register(_weak_call(self, "_atexit"))
+            weakref.finalize(o.ref(), _release, id(self))
 
     # ------------------------------------------------------------------ set-up
     def _make_run_dir(self) -> str | None:
@@ -130,47 +148,66 @@ class Monitor:
         return path
 
     def _build(self, models: list[nn.Module], optimizers: list[torch.optim.Optimizer]) -> None:
-        names: list[str] = []
-        tensors: list[torch.Tensor] = []
-        index: dict[int, int] = {}
+        self._names: list[str] = []
+        self._tensors: list[torch.Tensor] = []
+        self._index: dict[int, int] = {}
         multi = len(models) > 1
         for mi, m in enumerate(models):
             for n, p in m.named_parameters():
-                if id(p) in index:
-                    continue
-                index[id(p)] = len(tensors)
-                names.append(f"{mi}.{n}" if multi else n)
-                tensors.append(p)
+                self._add_param(f"{mi}.{n}" if multi else n, p)
             for n, mod in m.named_modules():
                 if isinstance(mod, _MODE_TYPES) and not (
                     isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0
                 ):
                     self._mode_modules.append((f"{mi}.{n}" if multi else n, weakref.ref(mod)))
-        self._opts: list[_OptState] = []
-        opt_specs = []
+        self._opts = [_OptState(k, opt, [], []) for k, opt in enumerate(optimizers)]
+        layout = self._layout()
+        self._device = self._tensors[0].device if self._tensors else torch.device("cpu")
+        self._emit(
+            {
+                "type": "header",
+                "schema": SCHEMA,
+                "torchvitals": __version__,
+                "torch": torch.__version__,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "device": str(self._device),
+                **layout,
+                "mode_modules": [n for n, _ in self._mode_modules],
+                "probes": [],
+                "options": dict(vars(self.opts)),
+            },
+            flush=True,
+        )
+        if not self._tensors:
+            self._note("the model has no parameters: nothing to watch")
+
+    def _add_param(self, name: str, p: torch.Tensor) -> int:
+        if id(p) not in self._index:
+            self._index[id(p)] = len(self._tensors)
+            self._names.append(name)
+            self._tensors.append(p)
+        return self._index[id(p)]
+
+    def _layout(self) -> dict[str, Any]:
+        """Index every optimizer's parameters (adding ones the model does not own) and return
+        the header's layout part: parameters, optimizers with groups, free and frozen ones."""
+        specs = []
         in_opt: set[int] = set()
-        for k, opt in enumerate(optimizers):
-            pidx: list[int] = []
-            groups = []
-            for j, g in enumerate(opt.param_groups):
-                gidx = []
-                for i, p in enumerate(g["params"]):
-                    if id(p) not in index:
-                        index[id(p)] = len(tensors)
-                        names.append(f"opt{k}.group{j}.param{i}")
-                        tensors.append(p)
-                    gidx.append(index[id(p)])
-                    in_opt.add(index[id(p)])
-                pidx.extend(gidx)
+        for o in self._opts:
+            opt = o.ref()
+            groups, pidx = [], []
+            for j, g in enumerate(opt.param_groups if opt is not None else []):
+                gidx = [self._add_param(f"opt{o.idx}.group{j}.param{i}", p) for i, p in enumerate(g["params"])]
                 groups.append({"lr": rounded(g.get("lr")), "params": gidx})
-            opt_specs.append({"type": type(opt).__name__, "groups": groups})
-            self._opts.append(_OptState(k, opt, pidx, [tensors[i] for i in pidx]))
-        self._tensors = tensors
+                pidx.extend(gidx)
+            in_opt.update(pidx)
+            o.pidx, o.params = pidx, [self._tensors[i] for i in pidx]
+            specs.append({"type": o.kind, "groups": groups})
+        tensors = self._tensors
         self._free = [i for i, p in enumerate(tensors) if p.requires_grad and i not in in_opt]
         self._free_params = [tensors[i] for i in self._free]
-        self._frozen_in_opt = [i for i in sorted(in_opt) if not tensors[i].requires_grad]
-        bks = buckets_for(names, self.opts.depth)
-        shorts = short_names(names)
+        bks = buckets_for(self._names, self.opts.depth)
+        shorts = short_names(self._names)
         params = [
             {
                 "name": n,
@@ -182,29 +219,20 @@ class Monitor:
                 "dtype": str(p.dtype).replace("torch.", ""),
                 "trainable": bool(p.requires_grad),
             }
-            for n, s, b, p in zip(names, shorts, bks, tensors, strict=True)
+            for n, s, b, p in zip(self._names, shorts, bks, tensors, strict=True)
         ]
-        self._device = tensors[0].device if tensors else torch.device("cpu")
-        self._emit(
-            {
-                "type": "header",
-                "schema": SCHEMA,
-                "torchvitals": __version__,
-                "torch": torch.__version__,
-                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
-                "device": str(self._device),
-                "params": params,
-                "optimizers": opt_specs,
-                "free": self._free,
-                "frozen_in_optimizer": self._frozen_in_opt,
-                "mode_modules": [n for n, _ in self._mode_modules],
-                "probes": [],
-                "options": {k: v for k, v in vars(self.opts).items()},
-            },
-            flush=True,
-        )
-        if not tensors:
-            self._note("the model has no parameters: nothing to watch")
+        return {
+            "params": params,
+            "optimizers": specs,
+            "free": self._free,
+            "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
+        }
+
+    def _refresh_layout(self, o: _OptState) -> None:
+        """Parameter groups added after watch() (progressive unfreezing): re-index, record it."""
+        opt = o.ref()
+        if opt is not None and sum(len(g["params"]) for g in opt.param_groups) != len(o.params):
+            self._emit({"type": "layout", **self._layout()}, flush=True)
 
     def _attach(self, schedulers: list[Any]) -> None:
         for o in self._opts:
@@ -226,7 +254,7 @@ class Monitor:
             for r in self._roots:
                 mods += match_modules(r(), self.opts.probe)
             if mods:
-                self._act = ActivationProbe(mods, lambda exc: self._fail("activations", exc))
+                self._act = ActivationProbe(mods, _weak_call(self, "_fail_activations"))
                 self._act.armed = self._sampled(1)
                 self._emit({"type": "layout", "probes": [n for n, _ in mods]}, flush=True)
             else:
@@ -296,6 +324,9 @@ class Monitor:
         self._emit({"type": "event", "kind": "probe-error", "probe": probe, "error": msg}, flush=True)
         if self.opts.console:
             console.say(self._stream, f"torchvitals: the {probe} probe failed ({msg}); it is switched off, training goes on")
+
+    def _fail_activations(self, exc: BaseException) -> None:
+        self._fail("activations", exc)
 
     def _note(self, text: str) -> None:
         self._emit({"type": "event", "kind": "note", "text": text})
@@ -402,6 +433,7 @@ class Monitor:
             self._ensure_sentinel(o)
             it = o.acct.c.cycles + 1
             if self._sampled(it):
+                self._refresh_layout(o)
                 self._measure(o, it)
                 if "updates" not in self.disabled:
                     try:
@@ -618,19 +650,11 @@ class Monitor:
             o.acct.remove()
             o.snapshot = None
             o.params = []
-            if _ACTIVE.get(id(o.ref())) is self:
-                del _ACTIVE[id(o.ref())]
+        _LIVE.pop(id(self), None)
         if self._act is not None:
             self._act.remove()
         self._free_params = []
         self._tensors = []
-
-    def _atexit(self) -> None:
-        if self.diagnosis is None:
-            try:
-                self.close()
-            except Exception:
-                pass
 
     def __enter__(self) -> Monitor:
         return self
@@ -737,8 +761,7 @@ def watch(
     for m in _as_list(model):
         if not isinstance(m, nn.Module):
             raise TypeError(f"watch() expects nn.Module instances, got {type(m).__name__}")
-    for opt in optimizers:
-        old = _ACTIVE.get(id(opt))
-        if old is not None and not old.closed:
+    for old in list(_LIVE.values()):
+        if any(o.ref() is opt for o in old._opts for opt in optimizers):
             old.close()
     return Monitor(model, optimizers, schedulers=_as_list(scheduler), scaler=scaler, opts=opts)

@@ -46,6 +46,7 @@ class History:
     epochs: list[dict[str, Any]] = field(default_factory=list)
     end: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
+    rejected: int = 0  # step records that did not match the schema
     _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
 
@@ -58,6 +59,10 @@ class History:
             self.header = {**self.header, **{k: v for k, v in rec.items() if k != "type"}}
             self._layouts.clear()
         elif kind == "step":
+            problem = invalid_step(rec)
+            if problem:
+                self.rejected += 1
+                return
             self.steps.append(rec)
             self.derived(rec)  # now, with the layout this record was written under
         elif kind == "event":
@@ -102,6 +107,61 @@ class History:
                 return per[opt]
         own = self.steps_of(opt)
         return own[-1].get("counters", {}) if own else {}
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _nums(x: Any, none_ok: bool = True) -> bool:
+    return isinstance(x, list) and all(_num(v) or (none_ok and v is None) for v in x)
+
+
+def invalid_step(rec: dict[str, Any]) -> str | None:
+    """Why a step record does not match the schema (None when it does)."""
+    if not isinstance(rec.get("opt"), int) or isinstance(rec.get("opt"), bool) or rec["opt"] < 0:
+        return "opt"
+    if not isinstance(rec.get("it"), int) or isinstance(rec.get("it"), bool):
+        return "it"
+    for key in ("g", "w", "d", "gf", "lr"):
+        if key in rec and not _nums(rec[key], none_ok=key != "lr"):
+            return key
+    if "g" in rec and ("w" not in rec or "lr" not in rec):
+        return "w/lr"
+    if not isinstance(rec.get("counters", {}), dict) or not all(_num(v) for v in rec.get("counters", {}).values()):
+        return "counters"
+    if "act" in rec and not (
+        isinstance(rec["act"], list)
+        and all(isinstance(a, list) and len(a) == 2 and isinstance(a[0], str) and _num(a[1]) for a in rec["act"])
+    ):
+        return "act"
+    if not isinstance(rec.get("stepped", False), bool):
+        return "stepped"
+    return None
+
+
+def invalid_layout(rec: dict[str, Any]) -> str | None:
+    """Why a header/layout record's parameter layout is unusable (None when it is fine)."""
+    params = rec.get("params", [])
+    if not isinstance(params, list) or not all(
+        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("bucket"), str)
+        and isinstance(p.get("ndim"), int) and isinstance(p.get("numel"), int)
+        for p in params
+    ):
+        return "params"
+    n = len(params)
+    opts = rec.get("optimizers", [])
+    if not isinstance(opts, list) or not all(
+        isinstance(o, dict) and isinstance(o.get("groups"), list)
+        and all(isinstance(g, dict) and isinstance(g.get("params"), list)
+                and all(isinstance(i, int) and 0 <= i < n for i in g["params"]) for g in o["groups"])
+        for o in opts
+    ):
+        return "optimizers"
+    for key in ("free", "frozen_in_optimizer"):
+        if not isinstance(rec.get(key, []), list) or not all(isinstance(i, int) and 0 <= i < n for i in rec.get(key, [])):
+            return key
+    return None
 
 
 class RunWriter:
@@ -190,8 +250,13 @@ def read_run(path: str | os.PathLike[str]) -> History:
         hist.add(rec)
     if bad:
         hist.notes.append(f"{p.name}: skipped {bad} corrupt line(s)")
+    if hist.rejected:
+        hist.notes.append(f"{p.name}: skipped {hist.rejected} step record(s) that do not match the schema")
     if not hist.header:
         raise RunFileError(f"{p}: no header record; not a torchvitals run.jsonl")
+    problem = invalid_layout(hist.header)
+    if problem:
+        raise RunFileError(f"{p}: the header's '{problem}' does not match the schema")
     schema = hist.header.get("schema")
     if schema != SCHEMA:
         hist.notes.append(f"{p.name}: schema {schema}, this torchvitals reads schema {SCHEMA}")

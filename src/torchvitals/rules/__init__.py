@@ -19,6 +19,8 @@ def evaluate(history: History) -> tuple[list[Finding], dict[str, str]]:
             found.extend(r.fn(history))
         except CannotJudge as why:
             unjudged[name] = str(why)
+        except Exception as exc:  # a rule bug must cost one rule, not the diagnosis
+            unjudged[name] = f"rule error: {type(exc).__name__}: {exc}"
     return found, unjudged
 
 

@@ -1,0 +1,82 @@
+"""The `torchvitals` command: diagnose, explain, demo; exit codes 0 / 1 / 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from cases import FAULTS, HEALTHY
+
+from torchvitals.cli import main
+from torchvitals.rules import RULES
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("cli")
+    FAULTS["strict-step-gate"][0](tmp / "bad")
+    HEALTHY["mlp-regression"](tmp / "good")
+    return tmp
+
+
+def test_diagnose_exit_codes(runs, capsys):
+    assert main(["diagnose", str(runs / "good" / "run")]) == 0
+    assert main(["diagnose", str(runs / "bad" / "run" / "run.jsonl")]) == 1
+    out = capsys.readouterr().out
+    assert "skipped-steps" in out and "fix:" in out
+    assert main(["diagnose", str(runs / "missing")]) == 2
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_diagnose_json(runs, capsys):
+    assert main(["diagnose", "--json", str(runs / "bad" / "run")]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["healthy"] is False
+    assert "skipped-steps" in {f["name"] for f in data["findings"]}
+    assert main(["diagnose", "--format", "json", str(runs / "good" / "run")]) == 0
+    assert json.loads(capsys.readouterr().out)["healthy"] is True
+
+
+def test_diagnose_garbage_file(tmp_path, capsys):
+    (tmp_path / "run.jsonl").write_text("hello\nworld\n")
+    assert main(["diagnose", str(tmp_path)]) == 2
+    assert "not a torchvitals run" in capsys.readouterr().err
+
+
+def test_explain(capsys):
+    assert main(["explain"]) == 0
+    listing = capsys.readouterr().out
+    assert all(name in listing for name in RULES)
+    assert main(["explain", "dead-parameters"]) == 0
+    page = capsys.readouterr().out
+    for section in ("What it detects", "Why it hurts", "Example", "The fix"):
+        assert section in page
+    assert main(["explain", "TV201"]) == 0 and "skipped-steps" in capsys.readouterr().out
+    assert main(["explain", "no-such-rule"]) == 2
+    assert main(["explain", "--json", "lr-too-small"]) == 0
+    assert json.loads(capsys.readouterr().out)["code"] == "TV204"
+
+
+def test_every_rule_has_a_complete_page():
+    codes = [r.code for r in RULES.values()]
+    assert len(set(codes)) == len(codes)
+    for r in RULES.values():
+        assert r.what and r.why and r.example.strip() and r.fix, r.name
+
+
+def test_usage_errors_exit_2(capsys):
+    assert main([]) == 2
+    assert main(["diagnose"]) == 2
+    assert main(["frobnicate"]) == 2
+
+
+def test_demo_names_the_seeded_bug(tmp_path, capsys):
+    assert main(["demo", "--bug", "unused-pool", "--epochs", "1", "--out", str(tmp_path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert "dead-parameters" in {f["name"] for f in data["findings"] if f["severity"] != "info"}
+    assert main(["demo", "--fixed", "--epochs", "1", "--out", str(tmp_path), "--strict"]) == 0
+
+
+def test_module_entry_point():
+    out = subprocess.run([sys.executable, "-m", "torchvitals", "--version"], capture_output=True, text=True)
+    assert out.returncode == 0 and "torchvitals" in out.stdout

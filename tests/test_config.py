@@ -1,0 +1,24 @@
+import pytest
+
+from torchvitals.config import resolve
+
+
+def test_environment_configures_and_keywords_win(monkeypatch):
+    monkeypatch.setenv("TORCHVITALS_EVERY", "7")
+    monkeypatch.setenv("TORCHVITALS_WARN_NORM", "1e-9")
+    monkeypatch.setenv("TORCHVITALS_PROBE", "encoder, encoder.layers.*")
+    monkeypatch.setenv("TORCHVITALS_CONSOLE", "off")
+    opts = resolve(warn_norm=1e-5)
+    assert opts.every == 7 and opts.warn_norm == 1e-5 and opts.console is False
+    assert opts.probe == ["encoder", "encoder.layers.*"]
+
+
+def test_malformed_environment_warns_and_keeps_default(monkeypatch):
+    monkeypatch.setenv("TORCHVITALS_EVERY", "often")
+    with pytest.warns(UserWarning, match="TORCHVITALS_EVERY='often'"):
+        opts = resolve()
+    assert opts.every == 50
+
+
+def test_out_false_means_no_files():
+    assert resolve(out=False).out == "" and resolve(probe="enc").probe == ["enc"]
