@@ -534,8 +534,7 @@ class Monitor:
                 vals = torch.stack([t.to(self._device) for _, t in acts]).tolist()
                 rec["act"] = [[n, rounded(v)] for (n, _), v in zip(acts, vals, strict=True)]
         rec["train"] = self._train_mode()
-        if o.scaler_infs is not None:
-            o.acct.c.scaler_skips = int(o.scaler_infs.item())
+        self._sync_scaler(o)
         rec["counters"] = o.acct.c.as_dict()
         o.acct.alarms_seen = o.acct.alarms()
         rec["samples"] = self._samples
@@ -546,6 +545,11 @@ class Monitor:
             console.tagged_lines(self._stream, self.history, rec)
         if self._records <= _LIVE_RULES_DENSE or self._records % _LIVE_RULES_EVERY == 0:
             self._live_rules()
+
+    def _sync_scaler(self, o: _OptState) -> None:
+        """Read the device count of GradScaler skips (only when a record is written)."""
+        if o.scaler_infs is not None:
+            o.acct.c.scaler_skips = int(o.scaler_infs.item())
 
     def _live_rules(self) -> None:
         if "rules" in self.disabled:
@@ -606,6 +610,8 @@ class Monitor:
         if self.diagnosis is not None:
             return self.diagnosis
         self.closed = True
+        for o in self._opts:
+            self._sync_scaler(o)
         self._detach()
         self._emit(
             {

@@ -445,8 +445,10 @@ def nonfinite_gradient(h: History, r: Rule) -> list[Finding]:
         if applied:
             sev, how = "error", "and the optimizer applied it"
         else:
-            sev = "warning" if len(bad) >= 3 else "info"
-            how = "but that step was skipped"
+            # Skipped steps with inf/NaN are what a GradScaler does; skipped-steps judges how often.
+            scaler = h.counters(k).get("scaler_skips", 0) > 0
+            sev = "warning" if len(bad) >= 3 and not scaler else "info"
+            how = "but that step was skipped" + (" (by the GradScaler)" if scaler else "")
         out.append(
             r.finding(
                 sev,

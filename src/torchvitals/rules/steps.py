@@ -89,7 +89,7 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
                     step=first,
                 )
             )
-        elif c.get("steps", 0) == 0 and c.get("backward", 0) >= max_accum:
+        elif c.get("steps", 0) == 0 and c.get("discards", 0) == 0 and c.get("backward", 0) >= max_accum:
             first = _first_where(recs, lambda cc: cc.get("backward", 0) >= max_accum and cc.get("steps", 0) == 0)
             out.append(
                 r.finding(

@@ -1,0 +1,126 @@
+"""Probes measure what they claim: GradScaler skips, activation order, sparse and odd grads."""
+
+import torch
+import torch.nn.functional as F
+from cases import mlp, regression_data
+from torch import nn
+
+import torchvitals
+from torchvitals.probes.gradients import norms
+
+
+def test_norms_match_torch_and_mark_missing():
+    ts = [torch.randn(3, 4), None, torch.randn(5, dtype=torch.bfloat16), torch.zeros(2)]
+    out = norms(ts, torch.device("cpu"))
+    assert torch.isnan(out[1])
+    assert torch.allclose(out[0], ts[0].norm()) and out[3] == 0
+    assert torch.allclose(out[2], ts[2].float().norm(), rtol=1e-2)
+
+
+def test_sparse_gradients_are_measured():
+    emb = nn.Embedding(50, 8, sparse=True)
+    opt = torch.optim.SparseAdam(emb.parameters(), lr=1e-2)
+    mon = torchvitals.watch(emb, opt, out="", console=False)
+    for _ in range(6):
+        opt.zero_grad()
+        emb(torch.randint(0, 50, (4, 3))).pow(2).sum().backward()
+        opt.step()
+    diag = mon.close()
+    assert diag.healthy and not mon.disabled
+    assert mon.history.steps[0]["g"][0] > 0
+
+
+def _amp_loop(mon_kw, inf_every):
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    scaler = torch.amp.GradScaler("cpu", init_scale=2.0**8, growth_interval=1000)
+    mon = torchvitals.watch(model, opt, scaler=scaler, out="", console=False, **mon_kw)
+    x, y = regression_data()
+    for i in range(60):
+        opt.zero_grad()
+        scaler.scale(F.mse_loss(model(x[:32]), y[:32])).backward()
+        if inf_every and i % inf_every == 0:
+            model[0].weight.grad[0, 0] = float("inf")
+        scaler.step(opt)
+        scaler.update()
+    return mon.close(), opt
+
+
+def test_gradscaler_skips_are_counted_not_blamed_on_the_user():
+    diag, _ = _amp_loop({}, inf_every=10)
+    counters = diag.summary["optimizers"][0]
+    assert counters["scaler_skips"] == 6 and counters["steps"] == 54
+    assert counters["skipped"] == 6  # the zero_grad after each skip discarded the gradients
+    assert diag.healthy, [(f.name, f.message) for f in diag.at_least("warning")]
+
+
+def test_gradscaler_skipping_most_steps_is_a_warning():
+    diag, _ = _amp_loop({}, inf_every=1)
+    (f,) = [f for f in diag.at_least("warning") if f.name == "skipped-steps"]
+    assert "GradScaler skipped 60 of 60" in f.message
+
+
+def test_activation_probe_follows_forward_order():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.c = nn.Linear(4, 4)  # defined first, runs last
+            self.a = nn.Linear(4, 4)
+            self.b = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.c(self.b(self.a(x)))
+
+    model = Net()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    mon = torchvitals.watch(model, opt, out="", console=False, probe=["a", "b", "c"])
+    for _ in range(3):
+        opt.zero_grad()
+        model(torch.randn(8, 4)).pow(2).mean().backward()
+        opt.step()
+    mon.close()
+    assert [n for n, _ in mon.history.steps[0]["act"]] == ["a", "b", "c"]
+    # No probe output grads are taken when nothing is armed (unsampled iterations).
+    assert all("act" not in s for s in mon.history.steps if s["it"] > 5)
+
+
+def test_probe_pattern_matching_nothing_is_said(capsys):
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    mon = torchvitals.watch(model, opt, out="", probe=["encoder.*"])
+    diag = mon.close()
+    assert any("no module of the model matches" in n for n in diag.notes)
+
+
+def test_param_groups_with_their_own_lr():
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.Adam(
+        [{"params": model[0].parameters(), "lr": 1e-4}, {"params": list(model[2].parameters()) + list(model[4].parameters())}],
+        lr=1e-3,
+    )
+    mon = torchvitals.watch(model, opt, out="", console=False, every=5)
+    x, y = regression_data()
+    for _ in range(30):
+        opt.zero_grad()
+        F.mse_loss(model(x[:32]), y[:32]).backward()
+        opt.step()
+    line = mon.epoch_end()
+    diag = mon.close()
+    assert diag.healthy
+    assert mon.history.steps[-1]["lr"] == [1e-4, 1e-3]
+    assert "OPTS[2:1.0e-04|cnts=[2, 4]]" in line
+
+
+def test_sampling_cadence():
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=7, warmup=2)
+    x, y = regression_data()
+    for _ in range(30):
+        opt.zero_grad()
+        F.mse_loss(model(x[:32]), y[:32]).backward()
+        opt.step()
+    mon.close()
+    assert [s["it"] for s in mon.history.steps] == [1, 2, 7, 14, 21, 28]
