@@ -14,7 +14,7 @@ x = torch.randn(256, 8)
 y = x[:, :1] * 2 - x[:, 1:2]
 
 with torchvitals.watch(model, optimizer, out="") as monitor:
-    for step in range(100):
+    for _ in range(100):
         optimizer.zero_grad()
         F.mse_loss(model(x), y).backward()
         optimizer.step()
