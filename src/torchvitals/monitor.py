@@ -37,9 +37,11 @@ _MODE_TYPES: tuple[type[nn.Module], ...] = (
     nn.modules.batchnorm._BatchNorm,
     nn.modules.instancenorm._InstanceNorm,
 )
-# Live rule evaluation: after every record at first, then every Nth (rules scan the history).
+# Live rule evaluation: after each of the first records, then every 10th, then every 50th
+# (rules rescan the history: this keeps their total cost linear-ish in a long run).
 _LIVE_RULES_DENSE = 50
 _LIVE_RULES_EVERY = 10
+_LIVE_RULES_LONG = (1000, 50)
 
 # Live monitors, kept alive until closed even when the caller drops the object `watch` returned
 # (the hooks only hold weak references). A monitor closes by itself when its optimizer is
@@ -543,7 +545,9 @@ class Monitor:
         self._records += 1
         if self.opts.console and self.opts.log_every and p["it"] % self.opts.log_every == 0:
             console.tagged_lines(self._stream, self.history, rec)
-        if self._records <= _LIVE_RULES_DENSE or self._records % _LIVE_RULES_EVERY == 0:
+        n = self._records
+        every = _LIVE_RULES_EVERY if n < _LIVE_RULES_LONG[0] else _LIVE_RULES_LONG[1]
+        if n <= _LIVE_RULES_DENSE or n % every == 0:
             self._live_rules()
 
     def _sync_scaler(self, o: _OptState) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from torchvitals.stats import Derived, Layout, derive
+from torchvitals.stats import Derived, Layout, Tally, derive
 
 SCHEMA = 1
 RUN_FILE = "run.jsonl"
@@ -47,6 +47,7 @@ class History:
     end: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
     rejected: int = 0  # step records that did not match the schema
+    tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
     _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
 
@@ -64,7 +65,9 @@ class History:
                 self.rejected += 1
                 return
             self.steps.append(rec)
-            self.derived(rec)  # now, with the layout this record was written under
+            opt = rec["opt"]
+            d = self.derived(rec)  # now, with the layout this record was written under
+            self.tally.setdefault(opt, Tally()).update(rec, d, self.layout(opt))
         elif kind == "event":
             self.events.append(rec)
         elif kind == "epoch":

@@ -16,7 +16,9 @@ def percentile(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
 
 
-def median(values: list[float]) -> float:
+def median(values: list[float], presorted: bool = False) -> float:
+    if presorted and values:
+        return values[min(len(values) - 1, int(0.5 * (len(values) - 1) + 0.5))]
     return percentile(values, 0.5)
 
 
@@ -117,3 +119,54 @@ def derive(rec: dict[str, Any], lay: Layout) -> Derived:
         missing=missing,
         zero=zero,
     )
+
+
+# Records needed before an exactly-zero gradient counts as dead (see rules/gradients.py).
+EARLY_RECORDS = 3
+
+
+@dataclass
+class ParamTally:
+    """What the sampled iterations said about one parameter so far."""
+
+    seen: int = 0  # sampled iterations with gradient statistics
+    missing: int = 0  # ... in which it had no gradient
+    zero: int = 0  # ... in which its gradient was exactly zero
+    first_live: int | None = None  # first iteration with a non-zero gradient
+    early_dead: bool = True  # no live gradient within its first EARLY_RECORDS iterations
+    moved_with_grad: int = 0  # stepped samples with a gradient in which it changed
+    still_with_grad: int = 0  # stepped samples with a gradient in which it did not change
+
+
+@dataclass
+class Tally:
+    """Per-optimizer running totals, so rules need not rescan every record (append-only)."""
+
+    records: list[int] = field(default_factory=list)  # iterations of records with gradients
+    params: dict[int, ParamTally] = field(default_factory=dict)  # global index → tally
+    frozen: set[int] = field(default_factory=set)
+
+    def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
+        if "g" not in rec:
+            return
+        self.records.append(rec["it"])
+        self.frozen.update(rec.get("frozen", []))
+        miss, zer = set(d.missing), set(d.zero)
+        g, dw = rec["g"], rec.get("d")
+        for i, gi in enumerate(lay.pidx[: len(g)]):
+            t = self.params.setdefault(gi, ParamTally())
+            t.seen += 1
+            if i in miss:
+                t.missing += 1
+            elif i in zer:
+                t.zero += 1
+            else:
+                if t.seen <= EARLY_RECORDS:
+                    t.early_dead = False
+                if t.first_live is None:
+                    t.first_live = rec["it"]
+            if dw is not None and rec.get("stepped") and i < len(dw) and _finite(g[i]) and g[i] > 0:
+                if dw[i] == 0.0:
+                    t.still_with_grad += 1
+                else:
+                    t.moved_with_grad += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from typing import Any
 
@@ -83,42 +84,30 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     any_records = False
     for k in range(len(h.optimizers)):
-        recs = grad_records(h, k)
-        if not recs:
+        tally = h.tally.get(k)
+        if tally is None or not tally.records:
             continue
         any_records = True
+        recs_its = tally.records
         lay = h.layout(k)
-        frozen = set(h.header.get("frozen_in_optimizer", []))
-        for rec in recs:
-            frozen.update(rec.get("frozen", []))
+        frozen = set(h.header.get("frozen_in_optimizer", [])) | tally.frozen
         n = len(lay.pidx)
-        missing = [0] * n
-        zero = [0] * n
-        early_dead = [True] * n
-        first_live: list[int | None] = [None] * n
-        for ri, rec in enumerate(recs):
-            d = h.derived(rec)
-            miss, zer = set(d.missing), set(d.zero)
-            for i in range(n):
-                if i in miss:
-                    missing[i] += 1
-                elif i in zer:
-                    zero[i] += 1
-                else:
-                    if ri < ZERO_EVIDENCE:
-                        early_dead[i] = False
-                    if first_live[i] is None:
-                        first_live[i] = rec["it"]
-        total = len(recs)
+        stats = [tally.params.get(gi) for gi in lay.pidx]
+        missing = [t.missing if t else 0 for t in stats]
+        zero = [t.zero if t else 0 for t in stats]
+        seen = [t.seen if t else 0 for t in stats]
+        first_live = [t.first_live if t else None for t in stats]
+        total = len(recs_its)
         kinds: dict[str, list[int]] = {"missing": [], "zero": [], "intermittent": []}
         for i in range(n):
-            if lay.pidx[i] in frozen:
+            t = stats[i]
+            if lay.pidx[i] in frozen or t is None:
                 continue
-            if missing[i] == total:
+            if t.missing == t.seen:
                 kinds["missing"].append(i)
-            elif missing[i] + zero[i] == total and total >= ZERO_EVIDENCE:
+            elif t.missing + t.zero == t.seen and t.seen >= ZERO_EVIDENCE:
                 kinds["zero"].append(i)
-            elif early_dead[i] and total > ZERO_EVIDENCE and (missing[i] or zero[i]) and first_live[i] is not None:
+            elif t.early_dead and t.seen > ZERO_EVIDENCE and t.first_live is not None:
                 kinds["intermittent"].append(i)
         trainable = [i for i in range(n) if lay.pidx[i] not in frozen]
         all_dead = trainable and len(kinds["missing"]) + len(kinds["zero"]) == len(trainable)
@@ -126,19 +115,19 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
                 idx = [i for i in pos if lay.buckets[i] == bucket]
                 if kind == "missing":
-                    sev, step = ("error" if all_dead else "warning"), recs[0]["it"]
+                    sev, step = ("error" if all_dead else "warning"), recs_its[total - max(seen[i] for i in idx)]
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) received no gradient "
-                        f"in any of {total} sampled iteration(s)"
+                        f"in any of {max(seen[i] for i in idx)} sampled iteration(s)"
                     )
                 elif kind == "zero":
-                    sev, step = ("error" if all_dead else "warning"), recs[ZERO_EVIDENCE - 1]["it"]
+                    sev, step = ("error" if all_dead else "warning"), recs_its[total - max(seen[i] for i in idx) + ZERO_EVIDENCE - 1]
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have an exactly-zero "
-                        f"gradient in every one of {total} sampled iterations"
+                        f"gradient in every one of {max(seen[i] for i in idx)} sampled iterations"
                     )
                 else:
-                    sev, step = "info", recs[0]["it"]
+                    sev, step = "info", recs_its[total - max(seen[i] for i in idx)]
                     live = min(first_live[i] for i in idx if first_live[i] is not None)
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) had no gradient at "
@@ -151,7 +140,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                         evidence={
                             "kind": kind,
                             "parameters": names,
-                            "sampled": total,
+                            "sampled": max(seen[i] for i in idx),
                             "missing": [missing[i] for i in idx],
                             "zero": [zero[i] for i in idx],
                         },
@@ -386,16 +375,18 @@ def exploding_gradient(h: History, r: Rule) -> list[Finding]:
             continue
         judged = True
         totals = [h.derived(rec).total for rec in recs]
-        hits = []
+        hits, before = [], {}
+        prev: list[float] = []  # sorted positive totals so far: a running median
         for i, t in enumerate(totals):
-            prev = [v for v in totals[:i] if v > 0]
-            spike = len(prev) >= SPIKE_HISTORY and t > SPIKE * median(prev)
-            if t > limit or spike:
+            med = median(prev, presorted=True) if prev else 0.0
+            if t > limit or (len(prev) >= SPIKE_HISTORY and t > SPIKE * med):
                 hits.append(i)
+                before[i] = med
+            if t > 0 and math.isfinite(t):
+                bisect.insort(prev, t)
         if hits:
             i = hits[0]
-            prev = [v for v in totals[:i] if v > 0]
-            base = f", {t / median(prev):.0f}× the median before" if (t := totals[i]) and prev else ""
+            base = f", {totals[i] / before[i]:.0f}× the median before" if before[i] else ""
             out.append(
                 r.finding(
                     "warning",

@@ -74,15 +74,18 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
         if len(recs) < STILL_STREAK:
             continue
         lay = h.layout(k)
-        n = len(lay.pidx)
-        stuck = []
-        for i in range(n):
-            seen = [(rec["g"][i], rec["d"][i]) for rec in recs if i < len(rec["g"]) and i < len(rec["d"])]
-            with_grad = [(g, d) for g, d in seen if g is not None and isinstance(g, float) and g > 0]
-            if len(with_grad) >= STILL_STREAK and all(d == 0.0 for _, d in with_grad):
-                stuck.append(i)
+        tally = h.tally.get(k)
+        stuck = [
+            i
+            for i, gi in enumerate(lay.pidx)
+            if tally is not None
+            and (t := tally.params.get(gi)) is not None
+            and t.still_with_grad >= STILL_STREAK
+            and t.moved_with_grad == 0
+        ]
         if stuck:
-            lr_zero = all(rec["lr"][lay.group[i]] == 0 for rec in recs for i in stuck)
+            ends = (recs[0], recs[-1])
+            lr_zero = all(rec["lr"][lay.group[i]] == 0 for rec in ends for i in stuck if lay.group[i] < len(rec["lr"]))
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in stuck]).items():
                 out.append(
                     r.finding(
