@@ -42,6 +42,7 @@ def test_tagged_lines_are_printed_at_the_interval(capsys):
         opt.step()
     mon.close()
     err = capsys.readouterr().err
+    assert err.count("[GRAD-MONITOR] it=1 ") == 1 and err.count("[GRAD-MONITOR] it=2 ") == 0
     assert err.count("[GRAD-MONITOR] it=10") == 1 and err.count("[GRAD-MONITOR] it=20") == 1
     assert "[STEP] it=20 opt=0 steps=20 backward=20 skipped=0" in err
     assert "[ENCODER-GRAD] it=10 0=" in err

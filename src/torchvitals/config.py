@@ -25,8 +25,9 @@ class Options:
     every: int = 50
     # The first N iterations are always sampled: structural faults show at once.
     warmup: int = 5
-    # Print the tagged lines ([GRAD-MONITOR], [STEP], [ENCODER-GRAD]) every N iterations; 0 = off.
-    log_every: int = 0
+    # Print the tagged lines ([GRAD-MONITOR], [STEP], [ENCODER-GRAD]) at the first sampled
+    # iteration of every N (seed 000's GRAD_MONITOR_EVERY default); 0 = off.
+    log_every: int = 200
     # Bucket depth: a bucket is the module path prefix of this many components.
     depth: int = 1
     # Gradient norm below which a bucket counts as vanishing (seed 000's GRAD_MONITOR_WARN_NORM).

@@ -107,7 +107,7 @@ def run(bug: str | None = DEFAULT_BUG, epochs: int = 3, batch: int = 64, out: st
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * math.ceil(split / batch))
     name = f"demo-{bug or 'fixed'}"
     probe = ["feature_proj", "norm", "norm.*", "encoder", "head"]
-    mon = torchvitals.watch(model, opt, scheduler=sched, out=out, name=name, probe=probe, console=not quiet, every=20)
+    mon = torchvitals.watch(model, opt, scheduler=sched, out=out, name=name, probe=probe, console=not quiet, every=20, log_every=40)
     backbone = [p for n, p in model.named_parameters() if not n.startswith("head")]
     gated_head = list(model.head_h2.parameters()) if bug == "step-gate" else []
     for _epoch in range(epochs):

@@ -96,6 +96,7 @@ class _OptState:
         self.snapshot: gradients.Snapshot | None = None
         self.pending: dict[str, Any] | None = None
         self.scaler_infs: torch.Tensor | None = None  # device count of GradScaler skips
+        self.next_log = 0  # next iteration at which tagged lines are due
 
 
 class Monitor:
@@ -241,15 +242,15 @@ class Monitor:
             opt = o.ref()
             self._handles.append(opt.register_step_pre_hook(_weak_call(self, "_pre_step")))
             self._handles.append(opt.register_step_post_hook(_weak_call(self, "_post_step")))
-            self._wrap(opt, "zero_grad", self._make_zero_grad_wrapper(opt, [o]))
+            self._wrap(opt, "zero_grad", "_on_zero_grad", [o.idx])
         for r in self._roots:
             m = r()
-            self._wrap(m, "zero_grad", self._make_zero_grad_wrapper(m, self._opts))
+            self._wrap(m, "zero_grad", "_on_zero_grad", [o.idx for o in self._opts])
             self._handles.append(m.register_forward_pre_hook(_weak_call(self, "_pre_forward")))
         for s in schedulers:
-            self._wrap(s, "step", self._make_scheduler_wrapper(s))
+            self._wrap(s, "step", "_on_scheduler_step")
         if self._scaler is not None and hasattr(self._scaler, "update"):
-            self._wrap(self._scaler, "update", self._make_scaler_wrapper(self._scaler))
+            self._wrap(self._scaler, "update", "_on_scaler_update")
         self._act: ActivationProbe | None = None
         if self.opts.probe and self._roots:
             mods = []
@@ -262,59 +263,24 @@ class Monitor:
             else:
                 self._note(f"probe={self.opts.probe}: no module of the model matches")
 
-    def _wrap(self, obj: Any, attr: str, wrapper: Any) -> None:
-        had = attr in vars(obj)
-        self._patched.append((weakref.ref(obj), attr, vars(obj)[attr] if had else None))
-        setattr(obj, attr, wrapper)
-
-    def _make_zero_grad_wrapper(self, obj: Any, states: list[_OptState]) -> Any:
-        original = vars(obj).get("zero_grad")
-        func = type(obj).zero_grad
+    def _wrap(self, obj: Any, attr: str, before: str, *extra: Any) -> None:
+        """Replace obj.attr by a function that first calls self.<before>(obj, *extra), then the
+        original. Only weak references: the wrapper keeps neither obj nor the monitor alive."""
+        original = vars(obj).get(attr)  # an instance-level override the user had set
+        func = getattr(type(obj), attr)
         obj_ref = weakref.ref(obj)
         mon_ref = weakref.ref(self)
-        ids = [o.idx for o in states]
 
-        def zero_grad(*args: Any, **kwargs: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             mon = mon_ref()
             if mon is not None:
-                mon._on_zero_grad(ids)
+                getattr(mon, before)(obj_ref(), *extra)
             if original is not None:
                 return original(*args, **kwargs)
             return func(obj_ref(), *args, **kwargs)
 
-        return zero_grad
-
-    def _make_scaler_wrapper(self, scaler: Any) -> Any:
-        original = vars(scaler).get("update")
-        func = type(scaler).update
-        ref = weakref.ref(scaler)
-        mon_ref = weakref.ref(self)
-
-        def update(*args: Any, **kwargs: Any) -> Any:
-            mon = mon_ref()
-            if mon is not None:
-                mon._on_scaler_update(ref())
-            if original is not None:
-                return original(*args, **kwargs)
-            return func(ref(), *args, **kwargs)
-
-        return update
-
-    def _make_scheduler_wrapper(self, sched: Any) -> Any:
-        original = vars(sched).get("step")
-        func = type(sched).step
-        ref = weakref.ref(sched)
-        mon_ref = weakref.ref(self)
-
-        def step(*args: Any, **kwargs: Any) -> Any:
-            mon = mon_ref()
-            if mon is not None:
-                mon._on_scheduler_step(ref())
-            if original is not None:
-                return original(*args, **kwargs)
-            return func(ref(), *args, **kwargs)
-
-        return step
+        self._patched.append((obj_ref, attr, original))
+        setattr(obj, attr, wrapper)
 
     # ------------------------------------------------------------------ safety
     def _fail(self, probe: str, exc: BaseException) -> None:
@@ -394,7 +360,7 @@ class Monitor:
 
             o.acct.choose_sentinel(o.params, hook)
 
-    def _on_zero_grad(self, ids: list[int]) -> None:
+    def _on_zero_grad(self, owner: Any, ids: list[int]) -> None:
         if self.closed or "steps" in self.disabled:
             return
         try:
@@ -543,8 +509,9 @@ class Monitor:
         rec["time"] = round(time.perf_counter() - self._t0, 3)
         self._emit(rec, flush=True)
         self._records += 1
-        if self.opts.console and self.opts.log_every and p["it"] % self.opts.log_every == 0:
+        if self.opts.console and self.opts.log_every and "g" in rec and p["it"] >= o.next_log:
             console.tagged_lines(self._stream, self.history, rec)
+            o.next_log = (p["it"] // self.opts.log_every + 1) * self.opts.log_every
         n = self._records
         every = _LIVE_RULES_EVERY if n < _LIVE_RULES_LONG[0] else _LIVE_RULES_LONG[1]
         if n <= _LIVE_RULES_DENSE or n % every == 0:

@@ -3,7 +3,7 @@ name and the what / why / example / fix text that `torchvitals explain NAME` pri
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,3 +79,17 @@ def rule(code: str, name: str, *, what: str, why: str, example: str, fix: str) -
         return r
 
     return register
+
+
+def each_optimizer(
+    h: History, records: Callable[[History, int], list[dict[str, Any]]], reason: str
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """(k, records) for every optimizer that has records; CannotJudge(reason) when none has."""
+    seen = False
+    for k in range(len(h.optimizers)):
+        recs = records(h, k)
+        if recs:
+            seen = True
+            yield k, recs
+    if not seen:
+        raise CannotJudge(reason)

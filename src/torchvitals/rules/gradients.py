@@ -9,7 +9,7 @@ from typing import Any
 from torchvitals.findings import Finding
 from torchvitals.names import compact
 from torchvitals.record import History
-from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
 from torchvitals.stats import median
 
 # An exactly-zero gradient must persist this many sampled iterations before it counts as dead:
@@ -368,12 +368,7 @@ loss = F.mse_loss(model(x), y * 1e4)   # unscaled targets → gradients of 1e6
 def exploding_gradient(h: History, r: Rule) -> list[Finding]:
     limit = float(h.header.get("options", {}).get("explode_norm", 1e4))
     out: list[Finding] = []
-    judged = False
-    for k in range(len(h.optimizers)):
-        recs = grad_records(h, k)
-        if not recs:
-            continue
-        judged = True
+    for k, recs in each_optimizer(h, grad_records, "no sampled iteration with gradients yet"):
         totals = [h.derived(rec).total for rec in recs]
         hits, before = [], {}
         prev: list[float] = []  # sorted positive totals so far: a running median
@@ -397,8 +392,6 @@ def exploding_gradient(h: History, r: Rule) -> list[Finding]:
                     step=recs[i]["it"],
                 )
             )
-    if not judged:
-        raise CannotJudge("no sampled iteration with gradients yet")
     return out
 
 
@@ -419,12 +412,7 @@ loss.mean().backward()
 )
 def nonfinite_gradient(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    judged = False
-    for k in range(len(h.optimizers)):
-        recs = grad_records(h, k)
-        if not recs:
-            continue
-        judged = True
+    for k, recs in each_optimizer(h, grad_records, "no sampled iteration with gradients yet"):
         lay = h.layout(k)
         bad = [(rec, h.derived(rec).nonfinite) for rec in recs]
         bad = [(rec, pos) for rec, pos in bad if pos]
@@ -450,6 +438,4 @@ def nonfinite_gradient(h: History, r: Rule) -> list[Finding]:
                 step=rec["it"],
             )
         )
-    if not judged:
-        raise CannotJudge("no sampled iteration with gradients yet")
     return out

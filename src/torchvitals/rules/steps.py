@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torchvitals.findings import Finding
 from torchvitals.record import History
-from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
 from torchvitals.rules.gradients import opt_label
 
 # Skips needed before skipped-steps fires, and the share of iterations they must reach.
@@ -59,12 +59,7 @@ opt.zero_grad()
 def skipped_steps(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     max_accum = int(h.header.get("options", {}).get("max_accum", 16))
-    judged = False
-    for k in range(len(h.optimizers)):
-        recs = _records(h, k)
-        if not recs:
-            continue
-        judged = True
+    for k, recs in each_optimizer(h, _records, "no iteration ended yet (no optimizer step, no zero_grad)"):
         c = h.counters(k)
         user_skips = c.get("skipped", 0) - c.get("scaler_skips", 0)
         cycles = max(c.get("cycles", 0), 1)
@@ -113,8 +108,6 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
                     "(fp16 overflow in attention logits or a loss), use bf16, or compute it in fp32.",
                 )
             )
-    if not judged:
-        raise CannotJudge("no iteration ended yet (no optimizer step, no zero_grad)")
     return out
 
 
@@ -136,12 +129,7 @@ for x, y in loader:
 )
 def grads_not_cleared(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    judged = False
-    for k in range(len(h.optimizers)):
-        recs = _records(h, k)
-        if not recs:
-            continue
-        judged = True
+    for k, recs in each_optimizer(h, _records, "no iteration ended yet"):
         c = h.counters(k)
         n = c.get("uncleared", 0)
         if n >= 1:
@@ -155,8 +143,6 @@ def grads_not_cleared(h: History, r: Rule) -> list[Finding]:
                     step=_first_it(recs, "uncleared"),
                 )
             )
-    if not judged:
-        raise CannotJudge("no iteration ended yet")
     return out
 
 

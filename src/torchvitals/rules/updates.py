@@ -13,7 +13,7 @@ import math
 from torchvitals.findings import Finding
 from torchvitals.names import compact
 from torchvitals.record import History
-from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
 from torchvitals.rules.gradients import by_bucket, first_streak, opt_label
 
 # Median update ratio over weight matrices below which an lr "moves nothing" (1e-3 healthy).
@@ -50,12 +50,7 @@ sched = LambdaLR(opt, lambda step: 0.0 if step < 10_000 else 1.0)
 )
 def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    judged = False
-    for k in range(len(h.optimizers)):
-        recs = _stepped(h, k)
-        if not recs:
-            continue
-        judged = True
+    for k, recs in each_optimizer(h, _stepped, "no sampled optimizer step yet"):
         flags = [h.derived(rec).moved is False for rec in recs]
         hit = first_streak(flags, STILL_STREAK, final=h.end is not None)
         if hit is not None and all(flags[hit - min(STILL_STREAK, len(flags)) + 1 : hit + 1]):
@@ -99,8 +94,6 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
                         "save the backward compute." if lr_zero else None,
                     )
                 )
-    if not judged:
-        raise CannotJudge("no sampled optimizer step yet")
     return out
 
 

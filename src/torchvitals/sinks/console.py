@@ -140,11 +140,13 @@ def _diagnosis_lines(diag: Diagnosis) -> list[tuple[str, str]]:
         out.append(("torchvitals: no findings — the run looks healthy.", "green"))
     else:
         out.append((f"torchvitals: {len(problems)} problem(s), {len(diag.findings) - len(problems)} note(s)", "bold"))
+    fixes_told: set[str] = set()
     for f in diag.findings:
         at = f" (since iteration {f.step})" if f.step is not None else ""
         out.append((f"  {f.severity.upper():7} {f.code} {f.name}{at}", _STYLE.get(f.severity, "")))
         out.append((f"          {f.message}", ""))
-        if f.severity != "info":
+        if f.severity != "info" and f.fix not in fixes_told:  # the same advice once is enough
+            fixes_told.add(f.fix)
             out.append((f"          fix: {f.fix}", "dim"))
     for n in diag.notes:
         out.append((f"  note: {n}", "dim"))
