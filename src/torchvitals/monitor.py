@@ -114,6 +114,7 @@ class Monitor:
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
+        self.event_counts: dict[str, int] = {}
         self.closed = False
         self.diagnosis: Diagnosis | None = None
         self._t0 = time.perf_counter()
@@ -539,6 +540,20 @@ class Monitor:
                 console.live_finding(self._stream, f)
 
     # ------------------------------------------------------------------ public API
+    def event(self, kind: str, **fields: Any) -> None:
+        """Record something a guard or the user did (a head reset, a gated skip): an `event`
+        record in run.jsonl and a count in the diagnosis summary. Never raises."""
+        if self.closed:
+            return
+        try:
+            self.event_counts[kind] = self.event_counts.get(kind, 0) + 1
+            it = self._opts[0].acct.c.cycles if self._opts else 0
+            rec = {"type": "event", "kind": kind, "it": it, "count": self.event_counts[kind]}
+            rec.update({k: _jsonable(v) for k, v in fields.items()})
+            self._emit(rec, flush=True)
+        except Exception as exc:
+            self._fail("events", exc)
+
     def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
         """Close an epoch: record it and print seed 001's compact per-epoch line.
 
@@ -656,11 +671,34 @@ class _NullMonitor(Monitor):
         return self.diagnosis  # type: ignore[return-value]
 
 
+def monitor_for(obj: Any) -> Monitor | None:
+    """The live monitor watching `obj`: one of its optimizers, one of its root models, or a
+    sub-module or parameter of one. None when nothing watches it."""
+    for mon in list(_LIVE.values()):
+        for o in mon._opts:
+            if o.ref() is obj:
+                return mon
+        for r in mon._roots:
+            root = r()
+            if root is None:
+                continue
+            if root is obj or (isinstance(obj, nn.Module) and any(m is obj for m in root.modules())):
+                return mon
+            if isinstance(obj, torch.Tensor) and any(p is obj for p in root.parameters()):
+                return mon
+    return None
+
+
 def diagnose_history(history: History) -> Diagnosis:
     """Run every rule over a complete history: the same code for live runs and `diagnose`."""
     found, unjudged = evaluate(history)
+    events: dict[str, int] = {}
+    for e in history.events:
+        if e.get("kind") not in ("note", "probe-error", "finding") and isinstance(e.get("kind"), str):
+            events[e["kind"]] = events.get(e["kind"], 0) + 1
     summary: dict[str, Any] = {
         "parameters": len(history.params),
+        "events": events,
         "optimizers": [
             {"type": o.get("type"), **history.counters(k)} for k, o in enumerate(history.optimizers)
         ],
