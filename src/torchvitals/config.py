@@ -37,6 +37,10 @@ class Options:
     # Module names (fnmatch patterns allowed) whose output gradient is measured (seed 000's
     # "encoder gradient hooks"). Opt-in: an empty list measures none.
     probe: list[str] = field(default_factory=list)
+    # Automatic output mode: "auto" looks at the model's output on sampled iterations when
+    # observe() is not used (a tensor, "logits" of a dict, the first of a tuple); a name picks
+    # that entry of a dict/tuple output; "" switches it off.
+    outputs: str = "auto"
     # Backward passes without any optimizer step after which steps count as skipped (gradient
     # accumulation over more micro-batches than this would need a larger value).
     max_accum: int = 16

@@ -26,6 +26,7 @@ from torchvitals.findings import Diagnosis, Finding
 from torchvitals.names import buckets_for, short_names
 from torchvitals.probes import gradients
 from torchvitals.probes.activations import ActivationProbe, match_modules
+from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.steps import StepAccount
 from torchvitals.record import FINDINGS_FILE, SCHEMA, History, RunWriter, rounded
 from torchvitals.rules import evaluate
@@ -109,8 +110,12 @@ class Monitor:
         schedulers: Sequence[Any] = (),
         scaler: Any = None,
         opts: Options | None = None,
+        baseline: Any = None,
     ) -> None:
         self.opts = opts or resolve()
+        self._baseline = baseline
+        self._outputs = OutputProbe()
+        self._observed = False  # observe() was called in the current iteration
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
@@ -248,6 +253,8 @@ class Monitor:
             m = r()
             self._wrap(m, "zero_grad", "_on_zero_grad", [o.idx for o in self._opts])
             self._handles.append(m.register_forward_pre_hook(_weak_call(self, "_pre_forward")))
+        if self._roots and self.opts.outputs:
+            self._handles.append(self._roots[0]().register_forward_hook(_weak_call(self, "_post_forward")))
         for s in schedulers:
             self._wrap(s, "step", "_on_scheduler_step")
         if self._scaler is not None and hasattr(self._scaler, "update"):
@@ -333,6 +340,23 @@ class Monitor:
                 self._epoch_samples += args[0].shape[0]
         except Exception as exc:
             self._fail("forward", exc)
+
+    def _post_forward(self, module: nn.Module, args: Any, output: Any) -> None:
+        """Automatic output mode: on sampled training iterations without observe(), look at
+        what the model returned (a tensor, or the entry named by the `outputs` option)."""
+        if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled():
+            return
+        try:
+            if not self._sampled(self._next_it()):
+                return
+            pred = _pick_output(output, self.opts.outputs)
+            if pred is not None:
+                self._outputs.observe(pred, None, None, None, "train", sampled=True)
+        except Exception as exc:
+            self._fail("outputs", exc)
+
+    def _next_it(self) -> int:
+        return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
     def _on_backward(self, idx: int) -> None:
         if self.closed or "steps" in self.disabled:
@@ -502,6 +526,14 @@ class Monitor:
             if acts:
                 vals = torch.stack([t.to(self._device) for _, t in acts]).tolist()
                 rec["act"] = [[n, rounded(v)] for (n, _), v in zip(acts, vals, strict=True)]
+        if o.idx == 0 and "outputs" not in self.disabled:
+            try:
+                out = self._outputs.take_interval()
+                if out:
+                    rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
+            except Exception as exc:
+                self._fail("outputs", exc)
+            self._observed = False
         rec["train"] = self._train_mode()
         self._sync_scaler(o)
         rec["counters"] = o.acct.c.as_dict()
@@ -554,6 +586,49 @@ class Monitor:
         except Exception as exc:
             self._fail("events", exc)
 
+    def observe(
+        self,
+        pred: torch.Tensor | None = None,
+        target: torch.Tensor | None = None,
+        loss: torch.Tensor | float | None = None,
+        inputs: Any = None,
+        *,
+        baseline: torch.Tensor | None = None,
+        split: str | None = None,
+        loss_fn: Any = None,
+    ) -> None:
+        """Show torchvitals one batch: the model's output, the target, the loss (all optional).
+
+        Feeds the output-health rules (collapse, trivial baselines, shape and probability
+        checks) and the per-epoch metrics. `split` is "train" or "val"; by default "train" when
+        gradients are enabled. `baseline` is a persistence prediction for this batch (or give
+        `watch(..., baseline=callable)` and pass `inputs`). `loss_fn` (e.g. F.cross_entropy)
+        lets the checks know the loss. Nothing is read back to the host here; bad input is
+        reported once and skipped, never raised.
+        """
+        if self.closed or "outputs" in self.disabled:
+            return
+        try:
+            split = split or ("train" if torch.is_grad_enabled() else "val")
+            if split not in ("train", "val"):
+                raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+            if baseline is None and callable(self._baseline) and inputs is not None:
+                with torch.no_grad():
+                    baseline = self._baseline(inputs)
+            elif baseline is None and isinstance(self._baseline, torch.Tensor):
+                baseline = self._baseline
+            sampled = split == "train" and self._sampled(self._next_it())
+            if split == "train":
+                self._observed = True
+            self._outputs.observe(pred, target, loss, baseline, split, sampled, _loss_kind(loss_fn))
+            while self._outputs.messages:
+                msg = self._outputs.messages.pop(0)
+                self.event(msg.pop("kind"), **msg)
+                if self.opts.console:
+                    console.say(self._stream, f"torchvitals: {msg['text']}")
+        except Exception as exc:
+            self._fail("outputs", exc)
+
     def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
         """Close an epoch: record it and print seed 001's compact per-epoch line.
 
@@ -575,6 +650,7 @@ class Monitor:
                 "seconds": round(elapsed, 3),
                 "samples": self._epoch_samples,
                 "gpu_gib": _gpu_gib(self._device),
+                "metrics": self._epoch_metrics(),
                 "it": self._opts[0].acct.c.cycles if self._opts else 0,
             }
             line = console.epoch_line(self.history, rec)
@@ -589,6 +665,16 @@ class Monitor:
         except Exception as exc:
             self._fail("epoch", exc)
             return ""
+
+    def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
+        if "outputs" in self.disabled:
+            return {}
+        try:
+            got = self._outputs.take_epoch()
+            return {split: {k: rounded(v) for k, v in m.items()} for split, m in got.items()}
+        except Exception as exc:
+            self._fail("outputs", exc)
+            return {}
 
     def close(self) -> Diagnosis:
         """Detach every hook, run the rules on the whole record, write findings.json, print the
@@ -667,6 +753,12 @@ class _NullMonitor(Monitor):
     def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
         return ""
 
+    def observe(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+    def event(self, kind: str, **fields: Any) -> None:
+        return None
+
     def close(self) -> Diagnosis:
         return self.diagnosis  # type: ignore[return-value]
 
@@ -742,6 +834,33 @@ def _jsonable(v: Any) -> Any:
         return str(v)
 
 
+def _pick_output(output: Any, key: str) -> torch.Tensor | None:
+    """The tensor the automatic output mode looks at: the output itself, or output[key]."""
+    if isinstance(output, torch.Tensor):
+        return output
+    if key and key != "auto":
+        if isinstance(output, dict):
+            return output.get(key)
+        if isinstance(output, (list, tuple)) and key.isdigit() and int(key) < len(output):
+            return output[int(key)]
+        return getattr(output, key, None)
+    if isinstance(output, dict) and "logits" in output:
+        return output["logits"]
+    if isinstance(output, (list, tuple)) and output and isinstance(output[0], torch.Tensor):
+        return output[0]
+    return None
+
+
+def _loss_kind(loss_fn: Any) -> str | None:
+    if loss_fn is None:
+        return None
+    name = getattr(loss_fn, "__name__", type(loss_fn).__name__).lower()
+    for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv"))):
+        if any(w in name for w in words):
+            return kind
+    return name
+
+
 def _gpu_gib(device: torch.device) -> float | None:
     if device.type == "cuda" and torch.cuda.is_available():
         return round(torch.cuda.max_memory_allocated(device) / 2**30, 2)
@@ -754,13 +873,15 @@ def watch(
     *,
     scheduler: Any = None,
     scaler: Any = None,
+    baseline: Any = None,
     **options: Any,
 ) -> Monitor:
     """Attach torchvitals to a model and its optimizer(s); the training loop stays unchanged.
 
     `model` may be a module or a list of modules (a GAN's generator and discriminator);
     `optimizer` one optimizer or several. `scheduler` (one or a list) and `scaler` (a
-    GradScaler) are optional and let steps and skips be accounted. Options are keyword
+    GradScaler) are optional and let steps and skips be accounted. `baseline` is a persistence
+    predictor for regression: a callable of the inputs given to `observe`. Options are keyword
     arguments or TORCHVITALS_<NAME> variables (see `torchvitals.config.Options`).
 
     Watching an optimizer that another live monitor watches closes that monitor first, so
@@ -779,4 +900,4 @@ def watch(
     for old in list(_LIVE.values()):
         if any(o.ref() is opt for o in old._opts for opt in optimizers):
             old.close()
-    return Monitor(model, optimizers, schedulers=_as_list(scheduler), scaler=scaler, opts=opts)
+    return Monitor(model, optimizers, schedulers=_as_list(scheduler), scaler=scaler, opts=opts, baseline=baseline)

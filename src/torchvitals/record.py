@@ -71,6 +71,11 @@ class History:
         elif kind == "event":
             self.events.append(rec)
         elif kind == "epoch":
+            if not isinstance(rec.get("epoch"), int) or not all(
+                isinstance(rec.get(k, {}), dict) for k in ("train", "val", "metrics", "extra")
+            ) or not all(isinstance(m, dict) for m in (rec.get("metrics") or {}).values()):
+                self.rejected += 1
+                return
             self.epochs.append(rec)
         elif kind == "end":
             self.end = rec
@@ -140,6 +145,10 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
         return "act"
     if not isinstance(rec.get("stepped", False), bool):
         return "stepped"
+    if "out" in rec and not (
+        isinstance(rec["out"], dict) and all(_num(v) or v is None or isinstance(v, str) for v in rec["out"].values())
+    ):
+        return "out"
     return None
 
 

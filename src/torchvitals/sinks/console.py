@@ -14,6 +14,8 @@ from torchvitals.record import History
 from torchvitals.stats import Derived
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+# Baselines are printed once as BASE_…= tokens, not inside TR[…]/VAL[…].
+_BASE_KEYS = ("base_", "persist_", "chance_", "loss_nonfinite")
 
 
 def say(stream: TextIO, line: str) -> None:
@@ -92,10 +94,16 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
             parts.append(f"GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
             parts.append(f"UR[{_e(d.ur[0])},{_e(d.ur[1])}]")
         parts.append(f"lr={_e(lr_main)}")
-    if rec.get("train"):
-        parts.append(f"TR[{_metric_tokens(rec['train'])}]")
-    if rec.get("val"):
-        parts.append(f"VAL[{_metric_tokens(rec['val'])}]")
+    metrics = rec.get("metrics") or {}
+    for split, tag in (("train", "TR"), ("val", "VAL")):
+        computed = {k: v for k, v in (metrics.get(split) or {}).items() if not k.startswith(_BASE_KEYS)}
+        merged = {**computed, **(rec.get(split) or {})}  # what the user passed wins
+        if merged:
+            parts.append(f"{tag}[{_metric_tokens(merged)}]")
+    base = metrics.get("val") or metrics.get("train") or {}
+    for key, tag in (("base_rmse", "BASE_RMSE"), ("persist_rmse", "PERSIST_RMSE"), ("base_acc", "BASE_ACC"), ("base_loss", "BASE_LOSS")):
+        if isinstance(base.get(key), (int, float)):
+            parts.append(f"{tag}={base[key]:.4g}")
     for k, v in (rec.get("extra") or {}).items():
         parts.append(f"{k}={_f(v) if isinstance(v, float) else v}")
     secs = rec.get("seconds") or 0.0

@@ -1,0 +1,285 @@
+"""What the model outputs, against its targets and against trivial baselines.
+
+`OutputProbe.observe(pred, target, loss, baseline)` is called once per batch. It never reads a
+value back to the host: every statistic is a running device-side sum. The monitor reads the
+sums once per sampled iteration (`take_interval`) and once per epoch (`take_epoch`), and the
+summaries below turn sums into metrics (RMSE, MAE, R², accuracy) and baselines (the mean
+predictor, persistence, the majority class, the class prior's cross-entropy).
+
+Shape and dtype checks are host metadata only (free). Value checks (constant outputs,
+probabilities fed as logits) run on sampled iterations.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import torch
+
+# Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.
+PROB_SUM_TOL = 1e-4
+
+
+def _flat2(t: torch.Tensor) -> torch.Tensor:
+    """(B, …) → (B, D) as float32."""
+    return t.detach().reshape(t.shape[0], -1).float() if t.dim() > 0 else t.detach().reshape(1, 1).float()
+
+
+def task_of(pred: torch.Tensor, target: torch.Tensor) -> str | None:
+    """'classification' (logits + class indices), 'regression' (same number of values), or None."""
+    if not target.is_floating_point() and not target.is_complex() and target.dtype != torch.bool:
+        if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape and pred.shape[-1] > 1:
+            return "classification"
+        if pred.dim() == target.dim() + 1 and pred.dim() >= 3 and pred.shape[0] == target.shape[0] and pred.shape[2:] == target.shape[1:]:
+            return "classification"  # (B, C, T) logits as cross_entropy takes them
+    if pred.is_floating_point() and pred.numel() == target.numel():
+        return "regression"
+    return None
+
+
+def shape_problem(pred: torch.Tensor, target: torch.Tensor) -> str | None:
+    """A prediction/target pair that would broadcast instead of match (pred (B,1) vs target (B,)
+    in MSE gives a (B,B) loss), described; None when the shapes are fine."""
+    if pred.shape == target.shape or not target.is_floating_point():
+        return None
+    try:
+        out = torch.broadcast_shapes(pred.shape, target.shape)
+    except RuntimeError:
+        return f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} do not broadcast"
+    if tuple(out) != tuple(pred.shape) or tuple(out) != tuple(target.shape):
+        return (
+            f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} broadcast to {tuple(out)}: an "
+            f"element-wise loss compares every prediction with every target"
+        )
+    return None
+
+
+class Sums:
+    """Running device-side sums for one split (train or val) over some window."""
+
+    def __init__(self) -> None:
+        self.t: dict[str, torch.Tensor] = {}
+        self.n_classes = 0
+        self.task: str | None = None
+
+    def add(self, key: str, value: torch.Tensor) -> None:
+        v = value.detach().to(torch.float64)
+        prev = self.t.get(key)
+        if prev is not None and prev.shape != v.shape:  # class count grew: pad the old counts
+            size = max(prev.numel(), v.numel())
+            prev = torch.nn.functional.pad(prev, (0, size - prev.numel()))
+            v = torch.nn.functional.pad(v, (0, size - v.numel()))
+        self.t[key] = v if prev is None else prev + v
+
+    def read(self) -> dict[str, Any]:
+        """One host read of every sum."""
+        if not self.t:
+            return {}
+        keys = list(self.t)
+        sizes = [self.t[k].numel() for k in keys]
+        flat = torch.cat([self.t[k].reshape(-1).to(next(iter(self.t.values())).device) for k in keys]).tolist()
+        out: dict[str, Any] = {}
+        i = 0
+        for k, n in zip(keys, sizes, strict=True):
+            out[k] = flat[i] if n == 1 and k != "classes" else flat[i : i + n]
+            i += n
+        return out
+
+
+def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
+    """Metrics and trivial baselines from one split's sums (NaN where undefined)."""
+    out: dict[str, float] = {}
+    nl = s.get("loss_n", 0)
+    if nl:
+        out["loss"] = s["loss_sum"] / nl
+    n = s.get("n", 0)
+    if not n:
+        return out
+    if task == "regression":
+        sse, sae = s["sse"], s["sae"]
+        mean_y = s["sy"] / n
+        var_y = max(s["syy"] / n - mean_y**2, 0.0)
+        out["rmse"] = math.sqrt(sse / n)
+        out["mae"] = sae / n
+        out["r2"] = 1.0 - sse / (var_y * n) if var_y > 0 else float("nan")
+        out["base_rmse"] = math.sqrt(var_y)  # the mean predictor
+        if s.get("pn"):
+            out["persist_rmse"] = math.sqrt(s["psse"] / s["pn"])
+            out["persist_mae"] = s["psae"] / s["pn"]
+    elif task == "classification":
+        out["acc"] = s["correct"] / n
+        counts = s.get("classes") or []
+        total = sum(counts)
+        if total:
+            out["base_acc"] = max(counts) / total  # always the majority class
+            prior = [c / total for c in counts if c > 0]
+            out["base_loss"] = -sum(p * math.log(p) for p in prior)  # the prior's cross-entropy
+            out["chance_loss"] = math.log(len(counts)) if len(counts) > 1 else 0.0  # ln C
+    return out
+
+
+class OutputProbe:
+    def __init__(self) -> None:
+        self.epoch = {"train": Sums(), "val": Sums()}
+        self.interval = Sums()  # train split since the last record
+        self.sampled: dict[str, torch.Tensor] | None = None  # value checks of a sampled batch
+        self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
+        self.loss_kind: str | None = None  # the loss function named in observe(loss_fn=…)
+        self._said: set[str] = set()
+
+    def say_once(self, kind: str, text: str, **fields: Any) -> None:
+        if kind not in self._said:
+            self._said.add(kind)
+            self.messages.append({"kind": kind, "text": text, **fields})
+
+    def observe(
+        self,
+        pred: torch.Tensor | None,
+        target: torch.Tensor | None,
+        loss: torch.Tensor | float | None,
+        baseline: torch.Tensor | None,
+        split: str,
+        sampled: bool,
+        loss_kind: str | None = None,
+    ) -> None:
+        sums = [self.epoch[split]] + ([self.interval] if split == "train" else [])
+        if loss_kind:
+            self.loss_kind = loss_kind
+        if loss is not None:
+            lt = loss.detach().float() if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
+            if lt.numel() != 1:
+                lt = lt.mean()
+            finite = torch.isfinite(lt)
+            for s in sums:
+                s.add("loss_sum", torch.where(finite, lt, torch.zeros_like(lt)))
+                s.add("loss_n", finite.to(torch.float32))
+                s.add("loss_bad", (~finite).to(torch.float32))
+        if pred is None:
+            return
+        if not isinstance(pred, torch.Tensor):
+            self.say_once("observe-type", f"observe(pred=…) got {type(pred).__name__}, not a tensor; ignored")
+            return
+        if pred.numel() == 0:
+            self.say_once("observe-empty", "observe() got an empty batch; ignored")
+            return
+        if not (pred.is_floating_point() or pred.is_complex()):
+            self.say_once(
+                "observe-int",
+                f"observe(pred=…) got {pred.dtype} predictions: pass the model's float outputs (logits), "
+                "not argmax or rounded values; ignored",
+            )
+            return
+        if sampled and split == "train":
+            self.sampled = self._value_checks(pred, target)
+        if target is None:
+            return
+        if not isinstance(target, torch.Tensor):
+            self.say_once("observe-type", f"observe(target=…) got {type(target).__name__}, not a tensor; ignored")
+            return
+        if pred.dim() == 0 or target.dim() == 0 or pred.shape[0] != target.shape[0]:
+            self.say_once(
+                "observe-batch",
+                f"observe(): prediction {tuple(pred.shape)} and target {tuple(target.shape)} have different "
+                "batch sizes; metrics skipped for such batches",
+            )
+            return
+        problem = shape_problem(pred, target)
+        if problem:
+            self.say_once("loss-input-shape", problem, pred=list(pred.shape), target=list(target.shape))
+        task = task_of(pred, target)
+        if task is None:
+            return
+        if loss_kind in ("cross_entropy", "nll") and target.is_floating_point() and task == "regression":
+            self.say_once(
+                "loss-input-float-target",
+                f"a float target {tuple(target.shape)} ({target.dtype}) was given to {loss_kind}: it is read as "
+                "class probabilities per row, not as class indices",
+            )
+        for s in sums:
+            s.task = task
+            self._accumulate(s, pred, target, baseline, task)
+
+    def _accumulate(self, s: Sums, pred: torch.Tensor, target: torch.Tensor, baseline: torch.Tensor | None, task: str) -> None:
+        if task == "regression":
+            p, y = _flat2(pred), _flat2(target).to(pred.device)
+            err = p - y
+            s.add("n", torch.tensor(float(y.numel()), device=p.device))
+            s.add("sse", (err * err).sum())
+            s.add("sae", err.abs().sum())
+            s.add("sy", y.sum())
+            s.add("syy", (y * y).sum())
+            if baseline is not None and isinstance(baseline, torch.Tensor) and baseline.numel() == target.numel():
+                b = _flat2(baseline).to(p.device)
+                s.add("pn", torch.tensor(float(y.numel()), device=p.device))
+                s.add("psse", ((b - y) ** 2).sum())
+                s.add("psae", (b - y).abs().sum())
+        else:
+            c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
+            logits = pred.detach() if pred.shape[:-1] == target.shape else pred.detach().movedim(1, -1)
+            y = target.detach().reshape(-1).to(logits.device)
+            guess = logits.reshape(-1, c).argmax(-1)
+            valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
+            s.add("n", valid.sum().to(torch.float64))
+            s.add("correct", ((guess == y) & valid).sum().to(torch.float64))
+            s.add("classes", torch.bincount(y[valid], minlength=c).to(torch.float64))
+            s.n_classes = max(s.n_classes, c)
+
+    def _value_checks(self, pred: torch.Tensor, target: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        p = _flat2(pred)
+        finite = torch.isfinite(p)
+        pf = torch.where(finite, p, torch.zeros_like(p))
+        out = {
+            "nonfinite": (~finite).sum().float(),
+            "spread": pf.std(0, unbiased=False).mean() if p.shape[0] > 1 else torch.tensor(float("nan")),
+            "const_frac": (pf.std(0, unbiased=False) == 0).float().mean() if p.shape[0] > 1 else torch.tensor(float("nan")),
+            "scale": pf.abs().mean(),
+            "min": pf.min(),
+            "max": pf.max(),
+        }
+        if pred.dim() >= 2 and pred.shape[-1] > 1:
+            rows = pred.detach().reshape(-1, pred.shape[-1]).float()
+            in_unit = ((rows >= 0) & (rows <= 1)).all(-1)
+            sums_one = (rows.sum(-1) - 1).abs() < PROB_SUM_TOL
+            out["prob_rows"] = (in_unit & sums_one).float().mean()
+            out["logprob_rows"] = ((rows <= 0).all(-1) & ((rows.exp().sum(-1) - 1).abs() < 1e-3)).float().mean()
+            out["classes_predicted"] = torch.unique(rows.argmax(-1)).numel() * torch.ones(())
+        if isinstance(target, torch.Tensor) and target.numel() and target.shape[:1] == pred.shape[:1]:
+            if target.is_floating_point():
+                t = _flat2(target)
+                out["target_spread"] = t.std(0, unbiased=False).mean() if t.shape[0] > 1 else torch.tensor(float("nan"))
+            else:
+                out["target_classes"] = torch.unique(target).numel() * torch.ones(())
+        return {k: v.detach().float().reshape(()).to(p.device) for k, v in out.items()}
+
+    def take_interval(self) -> dict[str, Any]:
+        """Read and reset the train sums since the last record, plus the sampled value checks."""
+        out: dict[str, Any] = {}
+        raw = self.interval.read()
+        if raw:
+            if raw.get("loss_n"):
+                out["loss"] = raw["loss_sum"] / raw["loss_n"]
+            if raw.get("loss_bad"):
+                out["loss_nonfinite"] = int(raw["loss_bad"])
+        self.interval = Sums()
+        if self.sampled is not None:
+            keys = list(self.sampled)
+            vals = torch.stack([self.sampled[k] for k in keys]).tolist()
+            out.update(dict(zip(keys, vals, strict=True)))
+            self.sampled = None
+            if self.loss_kind:
+                out["loss_kind"] = self.loss_kind
+        return out
+
+    def take_epoch(self) -> dict[str, dict[str, Any]]:
+        """Read and reset both splits' epoch sums: metrics and baselines per split."""
+        out = {}
+        for split, sums in self.epoch.items():
+            raw = sums.read()
+            if raw:
+                metrics = summarize(raw, sums.task)
+                if raw.get("loss_bad"):
+                    metrics["loss_nonfinite"] = raw["loss_bad"]
+                out[split] = metrics
+        self.epoch = {"train": Sums(), "val": Sums()}
+        return out

@@ -1,0 +1,441 @@
+"""Output-health rules: what the model predicts, against its targets and trivial baselines."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from torchvitals.findings import Finding
+from torchvitals.record import History, rounded
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.gradients import first_streak
+
+# Seed 000's PRED_STD_FLOOR: a spread across the batch below this is a constant output.
+COLLAPSE_ABS = 1e-6
+# Spread below this fraction of the targets' spread is a collapse (noisy targets legitimately
+# shrink optimal predictions towards the mean, but not by three orders of magnitude).
+COLLAPSE_REL = 1e-3
+# Consecutive sampled iterations (after warm-up) the collapse must last.
+COLLAPSE_K = 5
+# Loss-not-decreasing: window of sampled loss means, and the smallest relative improvement of
+# the best later window over the first one. SageMaker Debugger's LossNotDecreasing compares
+# consecutive windows of num_steps=10 with diff_percent=0.1%; that also fires on a converged
+# run's plateau. Comparing with the *first* window fires only when the loss never fell, the
+# "model learns nothing" case of DeepDiagnosis (Wardat et al., ICSE 2022).
+LOSS_WINDOW = 5
+LOSS_MIN_DECREASE = 0.01
+# Metric stagnation: epochs in a row with a metric identical to 6 significant digits (seed 004).
+STAGNANT_EPOCHS = 3
+# Baselines are judged from this epoch on (the first epoch of a healthy model can be worse).
+BASELINE_FROM_EPOCH = 2
+# Within this margin of a baseline the model is "no better" (info), beyond it "worse" (warning):
+# run-to-run noise of a validation RMSE is a few percent.
+BASELINE_MARGIN = 0.05
+# Overfitting: epochs in a row of rising validation loss, and how far above its best.
+OVERFIT_EPOCHS = 3
+OVERFIT_RISE = 0.1
+
+
+def out_records(h: History) -> list[dict[str, Any]]:
+    return [r for r in h.steps if r.get("opt") == 0 and isinstance(r.get("out"), dict)]
+
+
+def _num(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
+
+
+def _warmup(h: History) -> int:
+    return int(h.header.get("options", {}).get("warmup", 5))
+
+
+def _collapsed(o: dict[str, Any]) -> bool:
+    spread = o.get("spread")
+    if not _num(spread):
+        return False
+    if _num(o.get("target_classes")) and o["target_classes"] >= 2 and o.get("classes_predicted") == 1:
+        return True
+    ts = o.get("target_spread")
+    if _num(ts) and ts > 0:
+        return spread < max(COLLAPSE_ABS, COLLAPSE_REL * ts)
+    return spread <= COLLAPSE_ABS * max(1.0, o.get("scale") or 0.0)
+
+
+@rule(
+    "TV301",
+    "prediction-collapse",
+    what=f"Predictions whose spread across the batch stays below {COLLAPSE_REL:g}× the targets' "
+    f"spread (or {COLLAPSE_ABS:g} absolute, seed 000's PRED_STD_FLOOR), or a classifier that "
+    f"predicts one class for every sample, for {COLLAPSE_K} sampled iterations in a row.",
+    why="A model that outputs a constant has given up on the inputs: the loss settles at the "
+    "target variance and stays there. Seed 000's predictions collapsed to a constant and needed "
+    "a degeneracy guard.",
+    example="""
+head = nn.Sequential(nn.Linear(64, 1), nn.ReLU())   # targets are mostly negative:
+loss = F.mse_loss(head(h).squeeze(-1), y)           # ReLU outputs 0 for everything
+""",
+    fix="Remove output activations that cannot reach the targets (ReLU before a signed target), "
+    "normalise the targets, lower the learning rate, check that the inputs carry signal. "
+    "torchvitals.guards.DegeneracyGuard re-initialises the head and adds a variance penalty.",
+)
+def prediction_collapse(h: History, r: Rule) -> list[Finding]:
+    recs = [rec for rec in out_records(h) if _num(rec["out"].get("spread")) and rec["it"] > _warmup(h)]
+    if not recs:
+        raise CannotJudge("no sampled model output after warm-up (observe() or a tensor output)")
+    flags = [_collapsed(rec["out"]) for rec in recs]
+    hit = first_streak(flags, COLLAPSE_K, final=h.end is not None and len(recs) >= 2)
+    if hit is None:
+        return []
+    o = recs[hit]["out"]
+    recovered = not any(flags[-COLLAPSE_K:])
+    resets = sum(1 for e in h.events if e.get("kind") == "degeneracy-reset")
+    if o.get("classes_predicted") == 1 and _num(o.get("target_classes")):
+        what = f"every sample is predicted as the same class (targets hold {int(o['target_classes'])} classes)"
+    else:
+        ts = o.get("target_spread")
+        what = f"prediction spread across the batch {o['spread']:.2e}" + (f" vs targets {ts:.2e}" if _num(ts) else "")
+        if _num(o.get("const_frac")) and o["const_frac"] > 0:
+            what += f"; {o['const_frac']:.0%} of outputs constant"
+    tail = f"; recovered later ({resets} degeneracy-guard reset(s))" if recovered else ""
+    return [
+        r.finding(
+            "info" if recovered else "warning",
+            f"{what}, in {sum(flags)} of {len(flags)} sampled iterations{tail}",
+            evidence={k: o.get(k) for k in ("spread", "target_spread", "const_frac", "classes_predicted", "target_classes")}
+            | {"collapsed": sum(flags), "sampled": len(flags), "resets": resets},
+            where=["output"],
+            step=recs[hit]["it"],
+        )
+    ]
+
+
+@rule(
+    "TV302",
+    "nonfinite-loss",
+    what="A loss value that is NaN or Inf in any observed batch.",
+    why="A non-finite loss produces non-finite gradients; the optimizer then writes NaN into the "
+    "weights, and every later prediction is NaN.",
+    example="""
+loss = F.binary_cross_entropy(torch.sigmoid(z), y)   # sigmoid saturates to exactly 0 or 1
+""",
+    fix="Compute losses from logits (F.binary_cross_entropy_with_logits, F.cross_entropy), clamp "
+    "log/sqrt/division arguments, and check the inputs for NaN. With AMP, keep the loss in fp32.",
+)
+def nonfinite_loss(h: History, r: Rule) -> list[Finding]:
+    recs = [rec for rec in out_records(h) if "loss" in rec["out"] or "loss_nonfinite" in rec["out"]]
+    epochs = [e for e in h.epochs if any(_num(m.get("loss_nonfinite")) for m in (e.get("metrics") or {}).values())]
+    if not recs and not epochs:
+        raise CannotJudge("no observed loss (pass loss= to observe())")
+    bad = [rec for rec in recs if rec["out"].get("loss_nonfinite")]
+    count = sum(rec["out"]["loss_nonfinite"] for rec in bad)
+    if not bad:
+        for e in epochs:
+            n = sum(m.get("loss_nonfinite", 0) for m in e["metrics"].values())
+            if n:
+                return [r.finding("error", f"{int(n)} non-finite loss value(s) in epoch {e['epoch']}", evidence={"count": n}, where=["loss"], step=e.get("it"))]
+        return []
+    return [
+        r.finding(
+            "error",
+            f"the loss was NaN/Inf in {int(count)} observed batch(es), first in the interval ending at "
+            f"iteration {bad[0]['it']}",
+            evidence={"count": count, "first": bad[0]["it"]},
+            where=["loss"],
+            step=bad[0]["it"],
+        )
+    ]
+
+
+_INPUT_EVENTS = ("loss-input-shape", "loss-input-float-target")
+
+
+@rule(
+    "TV303",
+    "loss-input-mismatch",
+    what="A prediction and target whose shapes broadcast instead of matching (pred (B,1) vs "
+    "target (B,) in MSE compares every prediction with every target), or a float target given "
+    "to a class-index loss.",
+    why="The loss is computed and falls, but over the wrong pairs: the model learns the target "
+    "mean. PyTorch warns once, in a line that scrolls away.",
+    example="""
+pred = model(x)                      # (B, 1)
+loss = F.mse_loss(pred, y)           # y is (B,): the loss is over a (B, B) matrix
+""",
+    fix="Make the shapes equal: pred.squeeze(-1) or y.unsqueeze(-1). For class-index losses pass "
+    "integer (long) targets; float targets are read as per-class probabilities.",
+)
+def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
+    events = [e for e in h.events if e.get("kind") in _INPUT_EVENTS]
+    if not events and not out_records(h) and not h.epochs:
+        raise CannotJudge("no observed prediction/target pair (observe(pred, target))")
+    return [
+        r.finding("warning", str(e.get("text", e["kind"])), evidence={k: v for k, v in e.items() if k not in ("type", "text")}, where=["loss"], step=e.get("it"))
+        for e in events
+    ]
+
+
+@rule(
+    "TV304",
+    "probabilities-as-logits",
+    what="Outputs that are already probabilities (every row in [0, 1], summing to 1) fed where "
+    "logits are expected: cross-entropy with class-index targets, or KL-div/NLL given "
+    "probabilities instead of log-probabilities.",
+    why="cross_entropy applies log_softmax itself: a softmax before it squashes the gradient, "
+    "training crawls and plateaus early. kl_div and nll_loss expect log-probabilities and "
+    "silently compute something else from probabilities.",
+    example="""
+probs = torch.softmax(model(x), dim=-1)
+loss = F.cross_entropy(probs, y)     # softmax applied twice
+""",
+    fix="Pass the raw logits to cross_entropy (drop the softmax); give kl_div and nll_loss "
+    "log_softmax outputs.",
+)
+def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
+    recs = [rec for rec in out_records(h) if _num(rec["out"].get("prob_rows"))]
+    if not recs:
+        raise CannotJudge("no sampled multi-class output")
+    hits = []
+    for rec in recs:
+        o = rec["out"]
+        kind = o.get("loss_kind")
+        expects_logits = _num(o.get("target_classes")) or kind in ("cross_entropy", "nll", "kl_div")
+        if o["prob_rows"] >= 0.99 and expects_logits:
+            hits.append(rec)
+    if len(hits) < 2:
+        return []
+    kind = hits[0]["out"].get("loss_kind") or "cross_entropy"
+    expected = "log-probabilities" if kind in ("nll", "kl_div") else "logits"
+    return [
+        r.finding(
+            "warning",
+            f"the outputs given with class targets are probabilities (rows in [0, 1] summing to 1) in "
+            f"{len(hits)} of {len(recs)} sampled iterations; {kind} expects {expected}",
+            evidence={"sampled": len(recs), "hits": len(hits), "loss_kind": kind},
+            where=["output"],
+            step=hits[1]["it"],
+        )
+    ]
+
+
+def epoch_series(h: History, split: str, key: str) -> list[tuple[int, float]]:
+    """(epoch, value) for a metric: what the user passed to epoch_end, else what torchvitals
+    computed from observe()."""
+    out = []
+    for e in h.epochs:
+        user = e.get(split) or {}
+        computed = (e.get("metrics") or {}).get(split) or {}
+        v = user.get(key, computed.get(key))
+        if _num(v):
+            out.append((e["epoch"], float(v)))
+    return out
+
+
+@rule(
+    "TV305",
+    "worse-than-baseline",
+    what="From epoch 2 on, a validation metric (training when there is no validation) worse than "
+    "the best trivial model computed from the same targets: the mean predictor and, when given, "
+    "persistence for regression (RMSE); the majority class for classification (accuracy).",
+    why="A model can train without error and still be useless. Seed 001's forecaster had a "
+    "validation RMSE of 0.1034 while repeating the last value scored 0.0120: eight times better, "
+    "and nothing said so.",
+    example="""
+monitor = torchvitals.watch(model, opt, baseline=lambda x: x[:, -1, 0])   # persistence
+...
+monitor.observe(pred, y, loss, inputs=x)
+""",
+    fix="Compare against the baseline before tuning anything else: check that the target is "
+    "aligned with the inputs (no off-by-one), that inputs are normalised, that the learning rate "
+    "lets the model learn (lr-too-small), and consider predicting the change from the last value.",
+)
+def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
+    judged = [e for e in h.epochs if (e.get("metrics") or {})]
+    if not judged:
+        raise CannotJudge("no epoch_end() with observed predictions and targets")
+    verdicts = []
+    for e in judged:
+        m = e["metrics"].get("val") or e["metrics"].get("train") or {}
+        split = "val" if e["metrics"].get("val") else "train"
+        if _num(m.get("rmse")):
+            bases = {k: m[k] for k in ("base_rmse", "persist_rmse") if _num(m.get(k)) and m[k] > 0}
+            if bases:
+                name, best = min(bases.items(), key=lambda kv: kv[1])
+                verdicts.append((e, split, "RMSE", m["rmse"], name, best, m["rmse"] > best))
+        elif _num(m.get("acc")) and _num(m.get("base_acc")):
+            verdicts.append((e, split, "accuracy", m["acc"], "base_acc", m["base_acc"], m["acc"] < m["base_acc"]))
+    late = [v for v in verdicts if v[0]["epoch"] >= BASELINE_FROM_EPOCH]
+    if not late:
+        raise CannotJudge(f"fewer than {BASELINE_FROM_EPOCH} epochs with metrics and baselines")
+    if not late[-1][6]:
+        return []
+    first = next(v for v in late if v[6] and all(w[6] for w in late[late.index(v) :]))
+    e, split, metric, value, base_name, base, _ = late[-1]
+    label = {"base_rmse": "the mean predictor", "persist_rmse": "persistence (the last value)", "base_acc": "always predicting the majority class"}[base_name]
+    ratio = value / base if metric == "RMSE" else base / max(value, 1e-12)
+    worse = ratio > 1 + BASELINE_MARGIN
+    return [
+        r.finding(
+            "warning" if worse else "info",
+            f"{split} {metric} {value:.4g} is {'worse than' if worse else 'no better than'} {label} ({base:.4g}): "
+            f"{ratio:.2f}× at epoch {e['epoch']}",
+            evidence={"split": split, "metric": metric, "value": value, "baseline": base_name, "baseline_value": base, "ratio": rounded(ratio)},
+            where=[split],
+            step=first[0].get("it"),
+        )
+    ]
+
+
+def _loss_curve(h: History) -> list[tuple[int, float]]:
+    warm = _warmup(h)
+    return [(rec["it"], rec["out"]["loss"]) for rec in out_records(h) if rec["it"] > warm and _num(rec["out"].get("loss"))]
+
+
+@rule(
+    "TV306",
+    "loss-not-decreasing",
+    what=f"A training loss whose best {LOSS_WINDOW}-sample window never gets {LOSS_MIN_DECREASE:.0%} "
+    f"below its first window (after {3 * LOSS_WINDOW} sampled iterations), or whose epoch means "
+    f"never fall {LOSS_MIN_DECREASE:.0%} below the first epoch's within {STAGNANT_EPOCHS} epochs.",
+    why="A flat loss from the start means nothing is being learned: skipped steps, a learning "
+    "rate that moves nothing, a frozen model, or a loss disconnected from the parameters.",
+    example="""
+for p in model.parameters():
+    p.requires_grad_(False)   # frozen by a fine-tuning helper, loss stays flat
+""",
+    fix="Look for the cause among the other findings (skipped-steps, lr-too-small, "
+    "dead-parameters); run torchvitals' overfit-one-batch check; verify the loss uses the "
+    "model's output.",
+)
+def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
+    curve = _loss_curve(h)
+    if len(curve) >= 3 * LOSS_WINDOW:
+        vals = [v for _, v in curve]
+        first = sum(vals[:LOSS_WINDOW]) / LOSS_WINDOW
+        best, hit = math.inf, None
+        for i in range(LOSS_WINDOW, len(vals) - LOSS_WINDOW + 1):
+            best = min(best, sum(vals[i : i + LOSS_WINDOW]) / LOSS_WINDOW)
+            if hit is None and i + LOSS_WINDOW >= 3 * LOSS_WINDOW and best > first * (1 - LOSS_MIN_DECREASE):
+                hit = i + LOSS_WINDOW - 1
+        if best > first * (1 - LOSS_MIN_DECREASE) and hit is not None:
+            return [
+                r.finding(
+                    "warning",
+                    f"the training loss has not decreased: first window {first:.4g}, best window since "
+                    f"{best:.4g} over {len(vals)} sampled iterations",
+                    evidence={"first": rounded(first), "best": rounded(best), "sampled": len(vals)},
+                    where=["loss"],
+                    step=curve[hit][0],
+                )
+            ]
+        return []
+    series = epoch_series(h, "train", "loss")
+    if len(series) >= STAGNANT_EPOCHS:
+        first = series[0][1]
+        rest = [v for _, v in series[1:]]
+        if min(rest) > first * (1 - LOSS_MIN_DECREASE) and first > 0:
+            return [
+                r.finding(
+                    "warning",
+                    f"the training loss has not decreased over {len(series)} epochs ({first:.4g} → {series[-1][1]:.4g})",
+                    evidence={"losses": [v for _, v in series]},
+                    where=["loss"],
+                    step=h.epochs[STAGNANT_EPOCHS - 1].get("it"),
+                )
+            ]
+        return []
+    raise CannotJudge(f"fewer than {3 * LOSS_WINDOW} sampled losses (observe(loss=…)) or {STAGNANT_EPOCHS} epochs")
+
+
+_NOT_JUDGED = ("base_", "persist_", "chance_", "loss_nonfinite")
+
+
+def _continuous(x: float) -> bool:
+    """A value needing more than 3 significant digits: not a round fraction like 0.75 or 1.0."""
+    return rounded(x, 3) != x
+
+
+@rule(
+    "TV307",
+    "metric-stagnation",
+    what=f"A training or validation metric identical to 6 significant digits for {STAGNANT_EPOCHS} "
+    "epochs in a row (baselines and round values like accuracy 0.75 excluded).",
+    why="Real training moves every metric a little. Seed 004 celebrated 'Sharpe 0.0818 after 5 "
+    "epochs and 0.0818 after 20' and 'the same val loss to 6 decimals': nothing was being updated.",
+    example="""
+if g_back > 0 and g_head > 0:   # never true: no step ever happens
+    opt.step()
+""",
+    fix="Find out why the parameters do not change: look at skipped-steps, parameters-not-moving "
+    "and lr-too-small, and check that validation runs on the model being trained (not a copy "
+    "loaded once).",
+)
+def metric_stagnation(h: History, r: Rule) -> list[Finding]:
+    if len(h.epochs) < STAGNANT_EPOCHS:
+        raise CannotJudge(f"fewer than {STAGNANT_EPOCHS} epochs")
+    out = []
+    for split in ("train", "val"):
+        keys = []
+        for e in h.epochs:
+            for k in list(e.get(split) or {}) + list((e.get("metrics") or {}).get(split) or {}):
+                if k not in keys and not k.startswith(_NOT_JUDGED):
+                    keys.append(k)
+        for key in keys:
+            series = epoch_series(h, split, key)
+            run, hit = 1, None
+            for i in range(1, len(series)):
+                same = rounded(series[i][1], 6) == rounded(series[i - 1][1], 6) and _continuous(series[i][1])
+                run = run + 1 if same else 1
+                if run >= STAGNANT_EPOCHS and hit is None:
+                    hit = i
+            if hit is not None:
+                epochs = [ep for ep, _ in series[hit - STAGNANT_EPOCHS + 1 : hit + 1]]
+                ep_rec = next(e for e in h.epochs if e["epoch"] == series[hit][0])
+                out.append(
+                    r.finding(
+                        "warning",
+                        f"{split} {key} = {rounded(series[hit][1], 6)} identical to 6 significant digits in epochs "
+                        f"{epochs[0]}–{epochs[-1]}: nothing is changing",
+                        evidence={"split": split, "metric": key, "value": series[hit][1], "epochs": epochs},
+                        where=[f"{split}.{key}"],
+                        step=ep_rec.get("it"),
+                    )
+                )
+    return out
+
+
+@rule(
+    "TV308",
+    "overfitting",
+    what=f"Validation loss rising {OVERFIT_EPOCHS} epochs in a row to more than "
+    f"{OVERFIT_RISE:.0%} above its best while the training loss keeps falling.",
+    why="Past that point every epoch makes the model worse on data it has not seen; the best "
+    "checkpoint is behind you and training on wastes compute.",
+    example="""
+# a large model, a small dataset, no regularisation, 100 epochs
+""",
+    fix="Keep the checkpoint with the best validation loss (early stopping), add regularisation "
+    "(weight decay, dropout, augmentation), or use more data or a smaller model.",
+)
+def overfitting(h: History, r: Rule) -> list[Finding]:
+    val = dict(epoch_series(h, "val", "loss"))
+    train = dict(epoch_series(h, "train", "loss"))
+    epochs = [e for e in sorted(val) if e in train]
+    if len(epochs) < OVERFIT_EPOCHS + 1:
+        raise CannotJudge(f"fewer than {OVERFIT_EPOCHS + 1} epochs with train and val loss")
+    for i in range(OVERFIT_EPOCHS, len(epochs)):
+        span = epochs[i - OVERFIT_EPOCHS : i + 1]
+        rising = all(val[b] > val[a] for a, b in zip(span, span[1:], strict=False))
+        falling = train[span[-1]] < train[span[0]]
+        best = min(val[e] for e in epochs[: i + 1])
+        if rising and falling and val[span[-1]] > best * (1 + OVERFIT_RISE):
+            ep_rec = next(e for e in h.epochs if e["epoch"] == span[-1])
+            return [
+                r.finding(
+                    "warning",
+                    f"validation loss rose {val[span[0]]:.4g} → {val[span[-1]]:.4g} over epochs {span[0]}–{span[-1]} "
+                    f"(best {best:.4g}) while training loss fell {train[span[0]]:.4g} → {train[span[-1]]:.4g}",
+                    evidence={"val": [val[e] for e in span], "train": [train[e] for e in span], "best_val": best},
+                    where=["val.loss"],
+                    step=ep_rec.get("it"),
+                )
+            ]
+    return []

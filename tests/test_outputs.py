@@ -1,0 +1,144 @@
+"""Output health: collapse, baselines, loss trends, metric stagnation, loss inputs."""
+
+import pytest
+import torch
+import torch.nn.functional as F
+from cases import mlp, regression_data
+from output_cases import FAULTS, HEALTHY, forecaster
+from torch import nn
+
+import torchvitals
+from torchvitals.offline import diagnose
+
+
+def _key(diag):
+    return sorted((f.name, f.severity, tuple(f.where), f.step, f.message) for f in diag.findings)
+
+
+@pytest.mark.parametrize("case", sorted(FAULTS))
+def test_output_fault_is_found(case, tmp_path):
+    fn, name = FAULTS[case]
+    diag = fn(tmp_path)
+    hits = [f for f in diag.at_least("warning") if f.name == name]
+    assert hits, f"{case}: expected {name}, got {[(f.name, f.severity) for f in diag.findings]}"
+    assert not [v for v in diag.unjudged.values() if v.startswith("rule error")], diag.unjudged
+    assert _key(diagnose(tmp_path / "run")) == _key(diag)
+
+
+@pytest.mark.parametrize("case", sorted(HEALTHY))
+def test_output_healthy_twin_is_silent(case, tmp_path):
+    diag = HEALTHY[case](tmp_path)
+    assert diag.healthy, [(f.name, f.message) for f in diag.at_least("warning")]
+    assert not [v for v in diag.unjudged.values() if v.startswith("rule error")], diag.unjudged
+    assert _key(diagnose(tmp_path / "run")) == _key(diag)
+
+
+def test_worse_than_persistence_states_the_ratio(tmp_path):
+    diag = forecaster(tmp_path, lr=1e-7)
+    (f,) = [f for f in diag.findings if f.name == "worse-than-baseline"]
+    assert f.evidence["baseline"] == "persist_rmse" and f.evidence["ratio"] > 2
+    assert "persistence" in f.message and f"{f.evidence['ratio']:.2f}×" in f.message
+
+
+def test_epoch_line_carries_metrics_and_baselines(tmp_path):
+    diag = forecaster(tmp_path)
+    hist = torchvitals.record.read_run(tmp_path / "run")
+    line = hist.epochs[-1]["line"]
+    assert "TR[loss=" in line and "rmse=" in line and "r2=" in line and "VAL[" in line
+    assert "BASE_RMSE=" in line and "PERSIST_RMSE=" in line
+    val = hist.epochs[-1]["metrics"]["val"]
+    assert val["rmse"] < val["persist_rmse"] < val["base_rmse"]
+    assert diag.healthy
+
+
+def test_classification_metrics_and_baselines(tmp_path):
+    diag = HEALTHY["classification"](tmp_path)
+    m = torchvitals.record.read_run(tmp_path / "run").epochs[-1]["metrics"]["val"]
+    assert 0.2 < m["base_acc"] < 0.35 and m["acc"] > 0.9
+    assert abs(m["chance_loss"] - 1.386294) < 1e-5  # ln 4, rounded to 6 digits in the record
+    assert diag.healthy
+
+
+@pytest.mark.parametrize("loss_fn", [F.kl_div, F.nll_loss])
+def test_probabilities_given_to_log_probability_losses(loss_fn):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=2)
+    x = torch.randn(64, 8)
+    y = torch.randint(0, 4, (64,))
+    soft = torch.softmax(torch.randn(64, 4), -1)
+    for _ in range(12):
+        opt.zero_grad()
+        probs = torch.softmax(model(x), -1)  # the bug: probabilities, not log-probabilities
+        target = soft if loss_fn is F.kl_div else y
+        loss = loss_fn(probs, target, reduction="batchmean") if loss_fn is F.kl_div else loss_fn(probs, target)
+        loss.backward()
+        opt.step()
+        mon.observe(probs, target, loss, loss_fn=loss_fn)
+    (f,) = [f for f in mon.close().findings if f.name == "probabilities-as-logits"]
+    assert "log-probabilities" in f.message
+
+
+def test_bad_observe_input_is_reported_and_training_goes_on(capsys):
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="")
+    x, y = regression_data()
+    for i in range(8):
+        opt.zero_grad()
+        pred = model(x[:32])
+        loss = F.mse_loss(pred, y[:32])
+        loss.backward()
+        opt.step()
+        mon.observe(pred, y[:16], loss)  # mismatched batch sizes
+        mon.observe(pred.round().long(), y[:32])  # integer predictions
+        mon.observe(pred[:0], y[:0])  # empty batch
+        mon.observe("not a tensor", y)
+        mon.observe(pred, y[:32], loss, split="test" if i == 0 else "train")
+    diag = mon.close()
+    err = capsys.readouterr().err
+    assert "different batch sizes" in err and "int64 predictions" in err and "empty batch" in err
+    assert err.count("different batch sizes") == 1  # said once, not per batch
+    assert "split must be" in " ".join(diag.notes)  # a usage error switches the probe off, loudly
+    assert not diag.at_least("error")
+
+
+def test_observe_reads_nothing_back_per_batch(host_reads, monkeypatch):
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=1000, warmup=0)
+    x, y = regression_data()
+    for _ in range(10):
+        opt.zero_grad()
+        pred = model(x[:32])
+        loss = F.mse_loss(pred, y[:32])
+        loss.backward()
+        opt.step()
+        mon.observe(pred, y[:32], loss)
+    assert host_reads == []
+    monkeypatch.undo()
+    mon.close()
+
+
+def test_automatic_mode_picks_a_named_output(tmp_path):
+    class DictOut(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(8, 1)
+
+        def forward(self, x):
+            return {"aux": x.sum(), "pred": torch.relu(self.lin(x) - 100.0)}  # always 0
+
+    torch.manual_seed(0)
+    model = DictOut()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=2, outputs="pred")
+    x, y = regression_data()
+    for _ in range(30):
+        opt.zero_grad()
+        (model(x[:16])["pred"] - y[:16]).pow(2).mean().backward()
+        opt.step()
+    assert "prediction-collapse" in mon.close().names("warning")
