@@ -316,13 +316,13 @@ def _group_grad_norm(params) -> float:
     return float(torch.norm(torch.stack(norms), 2)) if norms else 0.0
 
 
-def step_gate(tmp: Path, strict: bool = True) -> Diagnosis:
+def step_gate(tmp: Path, strict: bool = True, gated_head: int = 1) -> Diagnosis:
     torch.manual_seed(0)
     model = GatedNet()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     x, y = regression_data()
     backbone = list(model.backbone.parameters())
-    head = list(model.heads[1].parameters())  # no gradient on batches that use head 0
+    head = list(model.heads[gated_head].parameters())  # no gradient on batches of the other head
     mon = watch(model, opt, tmp)
     for i, (xb, yb) in enumerate(batches(x, y, 30)):
         opt.zero_grad(set_to_none=True)
@@ -434,6 +434,7 @@ FAULTS: dict[str, tuple[Case, str, str | None]] = {
     "unused-attn-pool": (unused_pool, "dead-parameters", "attn_pool"),
     "no-grad-submodule": (no_grad_submodule, "dead-parameters", "prompt_encoder"),
     "strict-step-gate": (step_gate, "skipped-steps", None),
+    "strict-step-gate-on-head-0": (lambda t: step_gate(t, gated_head=0), "skipped-steps", None),
     "partial-optimizer": (partial_optimizer, "unoptimized-parameters", "0"),
     "no-zero-grad": (no_zero_grad, "grads-not-cleared", None),
     "lr-zero": (lambda t: lr_case(t, 0.0), "parameters-not-moving", None),

@@ -7,6 +7,7 @@ tuned for a job whose source nobody wants to edit (seed 000 ran with GRAD_MONITO
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import warnings
 from dataclasses import dataclass, field
@@ -78,6 +79,22 @@ def _parse(name: str, raw: str, default: Any) -> Any:
     return raw
 
 
+def from_env(name: str, default: Any, stacklevel: int = 3) -> Any:
+    """TORCHVITALS_<NAME> parsed like `default` (bool, int, float, list, str); unset → default.
+    A malformed value must not stop the job: it warns and returns the default."""
+    raw = os.environ.get(ENV_PREFIX + name.upper())
+    if raw is None:
+        return default
+    try:
+        value = _parse(name, raw, default)
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ValueError(f"{ENV_PREFIX}{name.upper()}={raw!r} (expected a finite number)")
+        return value
+    except ValueError as exc:
+        warnings.warn(f"torchvitals: ignoring {exc}; using {name}={default!r}", stacklevel=stacklevel)
+        return default
+
+
 def resolve(**kwargs: Any) -> Options:
     """Build Options from keyword arguments, then TORCHVITALS_* variables, then defaults.
 
@@ -99,13 +116,8 @@ def resolve(**kwargs: Any) -> Options:
                 value = ""
             values[name] = value
             continue
-        raw = os.environ.get(ENV_PREFIX + name.upper())
-        if raw is not None:
-            try:
-                values[name] = _parse(name, raw, getattr(defaults, name))
-            except ValueError as exc:
-                # A typo in the environment must not stop the job: say so, keep the default.
-                warnings.warn(f"torchvitals: ignoring {exc}; using {name}={getattr(defaults, name)!r}", stacklevel=3)
+        if ENV_PREFIX + name.upper() in os.environ:
+            values[name] = from_env(name, getattr(defaults, name), stacklevel=4)
     opts = Options(**values)
     for name in ("every", "warmup", "depth", "max_accum"):
         if getattr(opts, name) < (0 if name == "warmup" else 1):

@@ -107,18 +107,22 @@ def run(bug: str | None = DEFAULT_BUG, epochs: int = 3, batch: int = 64, out: st
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=epochs * math.ceil(split / batch))
     name = f"demo-{bug or 'fixed'}"
     probe = ["feature_proj", "norm", "norm.*", "encoder", "head"]
-    mon = torchvitals.watch(model, opt, scheduler=sched, out=out, name=name, probe=probe, console=not quiet, every=20, log_every=40)
+    mon = torchvitals.watch(
+        model, opt, scheduler=sched, out=out, name=name, probe=probe, console=not quiet, every=20, log_every=40,
+        baseline=lambda inputs: inputs[:, -1, 0],  # persistence: tomorrow's return = today's
+    )
     backbone = [p for n, p in model.named_parameters() if not n.startswith("head")]
     gated_head = list(model.head_h2.parameters()) if bug == "step-gate" else []
     for _epoch in range(epochs):
         model.train()
         perm = torch.randperm(split)
-        total = 0.0
         for i in range(0, split, batch):
             idx = perm[i : i + batch]
             opt.zero_grad()
-            loss = F.mse_loss(model(x[idx]), y[idx])
+            pred = model(x[idx])
+            loss = F.mse_loss(pred, y[idx])
             loss.backward()
+            mon.observe(pred, y[idx], loss, inputs=x[idx])
             if bug == "step-gate":
                 g_back, g_head = _grad_norm(backbone), _grad_norm(gated_head)
                 if math.isfinite(g_back) and math.isfinite(g_head) and g_back > 0 and g_head > 0:
@@ -127,9 +131,9 @@ def run(bug: str | None = DEFAULT_BUG, epochs: int = 3, batch: int = 64, out: st
             else:
                 opt.step()
                 sched.step()
-            total += loss.item() * len(idx)
         model.eval()
         with torch.no_grad():
-            val = F.mse_loss(model(x[split:]), y[split:]).item()
-        mon.epoch_end(train={"loss": total / split}, val={"loss": val})
+            pred = model(x[split:])
+            mon.observe(pred, y[split:], F.mse_loss(pred, y[split:]), inputs=x[split:])
+        mon.epoch_end()
     return mon.close()

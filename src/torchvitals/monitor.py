@@ -358,12 +358,12 @@ class Monitor:
     def _next_it(self) -> int:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
-    def _on_backward(self, idx: int) -> None:
+    def _on_backward(self, idx: int, which: int) -> None:
         if self.closed or "steps" in self.disabled:
             return
         try:
             o = self._opts[idx]
-            o.acct.on_backward()
+            o.acct.on_backward(which)
             c = o.acct.c
             if c.steps == 0 and o.acct.since_step == self.opts.max_accum:
                 # Gradients pile up and no step ever comes: a gate that never opens, without
@@ -374,16 +374,21 @@ class Monitor:
             self._fail("steps", exc)
 
     def _ensure_sentinel(self, o: _OptState) -> None:
-        if o.acct.sentinel is None:
-            ref = weakref.ref(self)
-            idx = o.idx
+        if o.acct.sentinels:
+            return
+        ref = weakref.ref(self)
+        idx = o.idx
 
+        def make_hook(which: int) -> Any:
             def hook(grad: torch.Tensor) -> None:
                 mon = ref()
                 if mon is not None:
-                    mon._on_backward(idx)
+                    mon._on_backward(idx, which)
 
-            o.acct.choose_sentinel(o.params, hook)
+            return hook
+
+        buckets = [self.history.params[i]["bucket"] for i in o.pidx]
+        o.acct.choose_sentinels(o.params, buckets, make_hook)
 
     def _on_zero_grad(self, owner: Any, ids: list[int]) -> None:
         if self.closed or "steps" in self.disabled:
@@ -579,12 +584,15 @@ class Monitor:
             return
         try:
             self.event_counts[kind] = self.event_counts.get(kind, 0) + 1
-            it = self._opts[0].acct.c.cycles if self._opts else 0
-            rec = {"type": "event", "kind": kind, "it": it, "count": self.event_counts[kind]}
+            rec = {"type": "event", "kind": kind, "it": self._next_it(), "count": self.event_counts[kind]}
             rec.update({k: _jsonable(v) for k, v in fields.items()})
             self._emit(rec, flush=True)
         except Exception as exc:
             self._fail("events", exc)
+
+    def optimizer_index(self, opt: Any) -> int | None:
+        """The position of `opt` among the watched optimizers (None when not watched)."""
+        return next((o.idx for o in self._opts if o.ref() is opt), None)
 
     def observe(
         self,
@@ -900,4 +908,6 @@ def watch(
     for old in list(_LIVE.values()):
         if any(o.ref() is opt for o in old._opts for opt in optimizers):
             old.close()
-    return Monitor(model, optimizers, schedulers=_as_list(scheduler), scaler=scaler, opts=opts, baseline=baseline)
+    # A GatedScheduler steps its inner scheduler only after real steps: account the inner one.
+    schedulers = [getattr(s, "scheduler", s) if type(s).__name__ == "GatedScheduler" else s for s in _as_list(scheduler)]
+    return Monitor(model, optimizers, schedulers=schedulers, scaler=scaler, opts=opts, baseline=baseline)

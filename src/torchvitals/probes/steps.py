@@ -3,10 +3,11 @@
 All counting is host-side integer arithmetic in hooks that already run; nothing reads a tensor.
 
 How each count is taken:
-- backward: a tensor hook on one "sentinel" parameter that receives a gradient, which fires
-  once per backward pass that reaches it (before the gradient is accumulated).
-- uncleared: in that hook, on the first backward after a step, the sentinel's `.grad` is the
-  very tensor the step used, with the same version counter: nobody zeroed or dropped it.
+- backward: tensor hooks on a few "sentinel" parameters, one per bucket (module prefix) among
+  those that received a gradient, so a backward pass that skips a conditional branch still
+  reaches one. Hooks of the same backward pass share an autograd graph-task id: counted once.
+- uncleared: in a sentinel's hook, on the first backward after a step, its `.grad` is the very
+  tensor the step used, with the same version counter: nobody zeroed or dropped it.
 - discards / skipped: `zero_grad` (optimizer's or the model's) called while gradients from a
   backward are still unconsumed; skipped when no step happened since the previous zero_grad
   (a GAN's discriminator discarding the generator's gradients is a discard, not a skip).
@@ -23,7 +24,7 @@ import torch
 
 @dataclass
 class Counters:
-    backward: int = 0  # backward passes that reached the sentinel parameter
+    backward: int = 0  # backward passes that reached a sentinel parameter
     steps: int = 0  # optimizer steps taken
     cycles: int = 0  # iterations: steps taken + iterations whose gradients were thrown away
     discards: int = 0  # zero_grad() calls that threw away unconsumed gradients
@@ -51,35 +52,46 @@ class StepAccount:
         self.step_since_sched = False
         self._check_clear = False  # the next backward must find the gradient cleared
         self._stale = False  # a backward added onto the previous step's gradients
-        self._grad_ref: weakref.ref[torch.Tensor] | None = None
-        self._grad_version = -1
-        self.sentinel: torch.Tensor | None = None
+        self._grads: list[tuple[weakref.ref[torch.Tensor], int] | None] = []  # per sentinel, at the step
+        self.sentinels: list[torch.Tensor] = []
+        self._handles: list[Any] = []
+        self._task = -2  # graph task of the last counted backward
         self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0)
-        self._handle: Any = None
 
-    # -- sentinel -------------------------------------------------------------------------
-    def choose_sentinel(self, params: list[torch.Tensor], hook: Any) -> None:
-        """Pick the last parameter that currently has a gradient; hook its backward."""
-        if self.sentinel is not None:
+    @property
+    def sentinel(self) -> torch.Tensor | None:
+        return self.sentinels[0] if self.sentinels else None
+
+    # -- sentinels ------------------------------------------------------------------------
+    def choose_sentinels(self, params: list[torch.Tensor], buckets: list[str], make_hook: Any) -> None:
+        """Hook the first parameter with a gradient in each bucket (once)."""
+        if self.sentinels:
             return
-        for p in reversed(params):
-            if p.grad is not None and p.requires_grad:
-                self.sentinel = p
-                self._handle = p.register_hook(hook)
-                # The gradient already there came from the backward(s) before we could count.
-                self.c.backward = max(self.c.backward, 1)
-                self.since_step = max(self.since_step, 1)
-                return
+        seen: set[str] = set()
+        for i, p in enumerate(params):
+            b = buckets[i] if i < len(buckets) else ""
+            if p.grad is not None and p.requires_grad and b not in seen:
+                seen.add(b)
+                self.sentinels.append(p)
+                self._handles.append(p.register_hook(make_hook(len(self.sentinels) - 1)))
+        if self.sentinels:
+            # The gradients already there came from backward passes before we could count.
+            self.c.backward = max(self.c.backward, 1)
+            self.since_step = max(self.since_step, 1)
+            self._grads = [None] * len(self.sentinels)
 
-    def on_backward(self) -> None:
-        self.c.backward += 1
-        self.since_step += 1
-        self.c.max_accum = max(self.c.max_accum, self.since_step)
-        if self._check_clear:
-            self._check_clear = False
-            g = self.sentinel.grad if self.sentinel is not None else None
-            ref = self._grad_ref() if self._grad_ref is not None else None
-            if g is not None and g is ref and g._version == self._grad_version:
+    def on_backward(self, which: int) -> None:
+        task = torch._C._current_graph_task_id() if hasattr(torch._C, "_current_graph_task_id") else -1
+        if task == -1 or task != self._task:
+            self._task = task
+            self.c.backward += 1
+            self.since_step += 1
+            self.c.max_accum = max(self.c.max_accum, self.since_step)
+        if self._check_clear and which < len(self._grads) and self._grads[which] is not None:
+            ref, version = self._grads[which]
+            self._grads[which] = None
+            g = self.sentinels[which].grad
+            if g is not None and g is ref() and g._version == version:
                 # Stale unless a zero_grad comes before the next step (a GAN's discriminator
                 # collects the generator loss's gradients and discards them: fine).
                 self._stale = True
@@ -96,17 +108,14 @@ class StepAccount:
         self.step_since_sched = True
         if not train_mode:
             self.c.eval_steps += 1
-        g = self.sentinel.grad if self.sentinel is not None else None
-        if g is not None:
-            self._grad_ref = weakref.ref(g)
-            self._grad_version = g._version
-            self._check_clear = True
+        self._grads = [(weakref.ref(p.grad), p.grad._version) if p.grad is not None else None for p in self.sentinels]
+        self._check_clear = any(x is not None for x in self._grads)
 
     def on_zero_grad(self, has_grads: bool) -> bool:
         """Account a zero_grad; True when it skipped an iteration (gradients thrown away
         with no optimizer step since the previous zero_grad)."""
         self.c.zero_grads += 1
-        pending = self.since_step > 0 if self.sentinel is not None else has_grads
+        pending = self.since_step > 0 if self.sentinels else has_grads
         skipped = False
         if pending:
             self.c.discards += 1
@@ -133,8 +142,8 @@ class StepAccount:
         self.step_since_sched = False
 
     def remove(self) -> None:
-        if self._handle is not None:
-            self._handle.remove()
-            self._handle = None
-        self.sentinel = None
-        self._grad_ref = None
+        for h in self._handles:
+            h.remove()
+        self._handles = []
+        self.sentinels = []
+        self._grads = []

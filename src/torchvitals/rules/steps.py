@@ -38,6 +38,17 @@ def _first_it(recs: list[dict], counter: str, at_least: int = 1) -> int | None:
     return _first_where(recs, lambda cc: cc.get(counter, 0) >= at_least)
 
 
+def _unannounced(cc: dict, gated: list[int], upto: int | None = None) -> int:
+    """Skips nobody announced: all skips minus GradScaler and step_gate skips up to `upto`."""
+    known = max(cc.get("scaler_skips", 0), sum(1 for it in gated if upto is None or it <= upto))
+    return cc.get("skipped", 0) - known
+
+
+def _too_many_skips(cc: dict, gated: list[int], upto: int) -> bool:
+    s = _unannounced(cc, gated, upto)
+    return s >= SKIP_MIN and s / max(cc.get("cycles", 1), 1) >= SKIP_SHARE
+
+
 @rule(
     "TV201",
     "skipped-steps",
@@ -61,14 +72,14 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
     max_accum = int(h.header.get("options", {}).get("max_accum", 16))
     for k, recs in each_optimizer(h, _records, "no iteration ended yet (no optimizer step, no zero_grad)"):
         c = h.counters(k)
-        user_skips = c.get("skipped", 0) - c.get("scaler_skips", 0)
+        # Skips that something announced: GradScaler inf/NaN skips, torchvitals.guards.step_gate
+        # skips (a gated skip with a scaler is counted by both: take the larger).
+        gated = [e["it"] for e in h.events if e.get("kind") == "gated-skip" and e.get("opt", 0) == k]
+
+        user_skips = _unannounced(c, gated)
         cycles = max(c.get("cycles", 0), 1)
-
-        def gate(cc: dict) -> bool:
-            s = cc.get("skipped", 0) - cc.get("scaler_skips", 0)
-            return s >= SKIP_MIN and s / max(cc.get("cycles", 1), 1) >= SKIP_SHARE
-
-        first = _first_where(recs, gate)
+        announced = c.get("skipped", 0) - user_skips
+        first = next((rec["it"] for rec in recs if _too_many_skips(rec.get("counters", {}), gated, rec["it"])), None)
         if first is not None:
             share = user_skips / cycles
             transient = share < SKIP_TRANSIENT and c.get("steps", 0) > 0
@@ -77,7 +88,9 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
                     "info" if transient else ("error" if c.get("steps", 0) == 0 else "warning"),
                     f"{opt_label(h, k)}: {user_skips} of {cycles} iterations were skipped: zero_grad() "
                     f"threw their gradients away with no optimizer.step() in between "
-                    f"({c.get('steps', 0)} steps taken)"
+                    f"({c.get('steps', 0)} steps taken"
+                    + (f"; {announced} more skips were announced by a GradScaler or step_gate" if announced > 0 else "")
+                    + ")"
                     + ("; the skips stopped early (GradScaler calibrating?)" if transient else ""),
                     evidence={k2: c.get(k2, 0) for k2 in ("skipped", "steps", "cycles", "backward", "scaler_skips")},
                     where=[opt_label(h, k)],
