@@ -1,5 +1,7 @@
 """Output health: collapse, baselines, loss trends, metric stagnation, loss inputs."""
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -142,3 +144,29 @@ def test_automatic_mode_picks_a_named_output(tmp_path):
         (model(x[:16])["pred"] - y[:16]).pow(2).mean().backward()
         opt.step()
     assert "prediction-collapse" in mon.close().names("warning")
+
+
+def test_summarize_matches_direct_computation():
+    from torchvitals.probes.outputs import OutputProbe
+
+    g = torch.Generator().manual_seed(0)
+    probe = OutputProbe()
+    preds, targets, persist = [], [], []
+    for _ in range(4):
+        p, y, b = torch.randn(16, generator=g), torch.randn(16, generator=g), torch.randn(16, generator=g)
+        probe.observe(p, y, None, b, "val", sampled=False)
+        preds.append(p), targets.append(y), persist.append(b)
+    p, y, b = torch.cat(preds).double(), torch.cat(targets).double(), torch.cat(persist).double()
+    m = probe.take_epoch()["val"]
+    rmse = (p - y).pow(2).mean().sqrt().item()
+    assert abs(m["rmse"] - rmse) < 1e-6 and abs(m["mae"] - (p - y).abs().mean().item()) < 1e-6
+    assert abs(m["base_rmse"] - y.std(unbiased=False).item()) < 1e-6
+    assert abs(m["r2"] - (1 - (p - y).pow(2).sum() / (y - y.mean()).pow(2).sum()).item()) < 1e-6
+    assert abs(m["persist_rmse"] - (b - y).pow(2).mean().sqrt().item()) < 1e-6
+    assert abs(m["skill_persist"] - (1 - rmse / m["persist_rmse"])) < 1e-6
+    assert probe.take_epoch() == {}  # read and reset
+
+    probe.observe(torch.randn(6, 3, generator=g), torch.tensor([0, 0, 0, 1, 2, -100]), None, None, "train", sampled=False)
+    c = probe.take_epoch()["train"]
+    assert c["base_acc"] == 3 / 5  # ignore_index left out
+    assert abs(c["chance_loss"] - math.log(3)) < 1e-12

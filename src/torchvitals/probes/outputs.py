@@ -104,9 +104,13 @@ def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
         out["mae"] = sae / n
         out["r2"] = 1.0 - sse / (var_y * n) if var_y > 0 else float("nan")
         out["base_rmse"] = math.sqrt(var_y)  # the mean predictor
+        if out["base_rmse"] > 0:
+            out["skill"] = 1.0 - out["rmse"] / out["base_rmse"]  # RMSE skill score vs the mean
         if s.get("pn"):
             out["persist_rmse"] = math.sqrt(s["psse"] / s["pn"])
             out["persist_mae"] = s["psae"] / s["pn"]
+            if out["persist_rmse"] > 0:
+                out["skill_persist"] = 1.0 - out["rmse"] / out["persist_rmse"]
     elif task == "classification":
         out["acc"] = s["correct"] / n
         counts = s.get("classes") or []
