@@ -19,6 +19,9 @@ import torch
 
 # Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.
 PROB_SUM_TOL = 1e-4
+# Value checks look at a subsample: this many samples × outputs per sampled batch.
+MAX_ROWS = 256
+MAX_COLS = 1024
 
 
 def _flat2(t: torch.Tensor) -> torch.Tensor:
@@ -230,31 +233,42 @@ class OutputProbe:
             s.n_classes = max(s.n_classes, c)
 
     def _value_checks(self, pred: torch.Tensor, target: torch.Tensor | None) -> dict[str, torch.Tensor]:
-        p = _flat2(pred)
+        """Spread, constant outputs, range, probability-looking rows, on a subsample (at most
+        MAX_ROWS samples × MAX_COLS outputs): cheap, and no data-dependent shapes (which would
+        synchronise on CUDA)."""
+        p = _flat2(pred)[:MAX_ROWS]
+        if p.shape[1] > MAX_COLS:
+            p = p[:, :: p.shape[1] // MAX_COLS][:, :MAX_COLS]
         finite = torch.isfinite(p)
         pf = torch.where(finite, p, torch.zeros_like(p))
+        nan = torch.tensor(float("nan"), device=p.device)
+        std = pf.std(0, unbiased=False) if p.shape[0] > 1 else None
         out = {
             "nonfinite": (~finite).sum().float(),
-            "spread": pf.std(0, unbiased=False).mean() if p.shape[0] > 1 else torch.tensor(float("nan")),
-            "const_frac": (pf.std(0, unbiased=False) == 0).float().mean() if p.shape[0] > 1 else torch.tensor(float("nan")),
+            "spread": std.mean() if std is not None else nan,
+            "const_frac": (std == 0).float().mean() if std is not None else nan,
             "scale": pf.abs().mean(),
             "min": pf.min(),
             "max": pf.max(),
         }
         if pred.dim() >= 2 and pred.shape[-1] > 1:
-            rows = pred.detach().reshape(-1, pred.shape[-1]).float()
+            rows = pred.detach().reshape(-1, pred.shape[-1])[:MAX_ROWS].float()
             in_unit = ((rows >= 0) & (rows <= 1)).all(-1)
             sums_one = (rows.sum(-1) - 1).abs() < PROB_SUM_TOL
             out["prob_rows"] = (in_unit & sums_one).float().mean()
             out["logprob_rows"] = ((rows <= 0).all(-1) & ((rows.exp().sum(-1) - 1).abs() < 1e-3)).float().mean()
-            out["classes_predicted"] = torch.unique(rows.argmax(-1)).numel() * torch.ones(())
+            guess = rows.argmax(-1)
+            out["one_class"] = (guess == guess[0]).all().float()  # every sample gets the same class
         if isinstance(target, torch.Tensor) and target.numel() and target.shape[:1] == pred.shape[:1]:
             if target.is_floating_point():
-                t = _flat2(target)
-                out["target_spread"] = t.std(0, unbiased=False).mean() if t.shape[0] > 1 else torch.tensor(float("nan"))
+                t = _flat2(target)[:MAX_ROWS]
+                if t.shape[1] > MAX_COLS:
+                    t = t[:, :: t.shape[1] // MAX_COLS][:, :MAX_COLS]
+                out["target_spread"] = t.std(0, unbiased=False).mean() if t.shape[0] > 1 else nan
             else:
-                out["target_classes"] = torch.unique(target).numel() * torch.ones(())
-        return {k: v.detach().float().reshape(()).to(p.device) for k, v in out.items()}
+                flat = target.reshape(-1)[: MAX_ROWS * 8]
+                out["target_multi"] = (flat != flat[0]).any().float()  # at least two classes
+        return {k: v.detach().float().reshape(()) for k, v in out.items()}
 
     def take_interval(self) -> dict[str, Any]:
         """Read and reset the train sums since the last record, plus the sampled value checks."""

@@ -52,7 +52,7 @@ def _collapsed(o: dict[str, Any]) -> bool:
     spread = o.get("spread")
     if not _num(spread):
         return False
-    if _num(o.get("target_classes")) and o["target_classes"] >= 2 and o.get("classes_predicted") == 1:
+    if o.get("target_multi") == 1 and o.get("one_class") == 1:
         return True
     ts = o.get("target_spread")
     if _num(ts) and ts > 0:
@@ -88,8 +88,8 @@ def prediction_collapse(h: History, r: Rule) -> list[Finding]:
     o = recs[hit]["out"]
     recovered = not any(flags[-COLLAPSE_K:])
     resets = sum(1 for e in h.events if e.get("kind") == "degeneracy-reset")
-    if o.get("classes_predicted") == 1 and _num(o.get("target_classes")):
-        what = f"every sample is predicted as the same class (targets hold {int(o['target_classes'])} classes)"
+    if o.get("one_class") == 1 and o.get("target_multi") == 1:
+        what = "every sample is predicted as the same class (the targets hold several)"
     else:
         ts = o.get("target_spread")
         what = f"prediction spread across the batch {o['spread']:.2e}" + (f" vs targets {ts:.2e}" if _num(ts) else "")
@@ -100,7 +100,7 @@ def prediction_collapse(h: History, r: Rule) -> list[Finding]:
         r.finding(
             "info" if recovered else "warning",
             f"{what}, in {sum(flags)} of {len(flags)} sampled iterations{tail}",
-            evidence={k: o.get(k) for k in ("spread", "target_spread", "const_frac", "classes_predicted", "target_classes")}
+            evidence={k: o.get(k) for k in ("spread", "target_spread", "const_frac", "one_class", "target_multi")}
             | {"collapsed": sum(flags), "sampled": len(flags), "resets": resets},
             where=["output"],
             step=recs[hit]["it"],
@@ -197,7 +197,7 @@ def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
     for rec in recs:
         o = rec["out"]
         kind = o.get("loss_kind")
-        expects_logits = _num(o.get("target_classes")) or kind in ("cross_entropy", "nll", "kl_div")
+        expects_logits = "target_multi" in o or kind in ("cross_entropy", "nll", "kl_div")
         if o["prob_rows"] >= 0.99 and expects_logits:
             hits.append(rec)
     if len(hits) < 2:
