@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -41,6 +42,25 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     else:
         print_diagnosis(diag, sys.stdout)
     return diag.exit_code()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from torchvitals.run import run_script
+
+    options: dict = {"out": args.out}
+    for key in ("every", "log_every", "name"):
+        if getattr(args, key) is not None:
+            options[key] = getattr(args, key)
+    if args.probe:
+        options["probe"] = [p.strip() for p in args.probe.split(",") if p.strip()]
+    try:
+        code, diag = run_script(args.script, args.args, options, fail_on=args.fail_on)
+    except FileNotFoundError as exc:
+        print(f"torchvitals run: {exc}", file=sys.stderr)
+        return 2
+    if _wants_json(args):
+        _print_json(diag.to_dict())
+    return code
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
@@ -85,6 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"torchvitals {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "run",
+        help="run an unmodified training script under torchvitals",
+        description="Runs SCRIPT as `python SCRIPT ARGS…` would, watching every optimizer it creates; "
+        "prints the diagnosis at the end and exits with the script's own exit code.",
+    )
+    p.add_argument("--out", default=os.environ.get("TORCHVITALS_OUT", "torchvitals-runs"), help="where run directories go")
+    p.add_argument("--name", help="run directory name (default: a timestamp)")
+    p.add_argument("--every", type=int, help="sample every N iterations (default 50)")
+    p.add_argument("--log-every", type=int, dest="log_every", help="tagged lines every N iterations (default 200, 0 = off)")
+    p.add_argument("--probe", help="comma-separated module names/globs whose output gradient is measured")
+    p.add_argument("--fail-on", choices=["info", "warning", "error"], help="exit 1 when findings reach this severity")
+    _json_flag(p)
+    p.add_argument("script", help="the training script")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
+    p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("diagnose", help="re-run the rules on a run directory or run.jsonl")
     p.add_argument("path", help="run directory or its run.jsonl")

@@ -59,6 +59,13 @@ def _release(key: int) -> None:
             _LIVE.pop(key, None)
 
 
+def _release_orphan(key: int) -> None:
+    """An optimizer was collected: close the monitor once none of its optimizers is left."""
+    mon = _LIVE.get(key)
+    if mon is not None and mon.auto_close and all(o.ref() is None for o in mon._opts):
+        _release(key)
+
+
 @atexit.register
 def _close_all() -> None:
     for key in list(_LIVE):
@@ -121,6 +128,7 @@ class Monitor:
         self.disabled: dict[str, str] = {}
         self.event_counts: dict[str, int] = {}
         self.closed = False
+        self.auto_close = True  # close when the optimizers are collected (`run` closes itself)
         self.diagnosis: Diagnosis | None = None
         self._t0 = time.perf_counter()
         self._epoch_t0 = self._t0
@@ -130,19 +138,25 @@ class Monitor:
         self._records = 0
         self._handles: list[Any] = []
         self._patched: list[tuple[Any, str, Any]] = []
-        self._roots = [weakref.ref(m) for m in _as_list(model) if isinstance(m, nn.Module)]
+        self._roots: list[weakref.ref[nn.Module]] = []
         self._mode_modules: list[tuple[str, weakref.ref[nn.Module]]] = []
-        self._scaler = scaler
+        self._scaler = None
+        self._act: ActivationProbe | None = None
         self.run_dir = self._make_run_dir()
         self.writer = RunWriter(self.run_dir)
         if self.writer.error:
             self._note(self.writer.error)
         self._stream = sys.stderr
         self._build(_as_list(model), list(optimizers))
-        self._attach(list(schedulers))
-        _LIVE[id(self)] = self
+        for m in self._roots:
+            self._attach_model(m())
         for o in self._opts:
-            weakref.finalize(o.ref(), _release, id(self))
+            self._attach_optimizer(o)
+        for sched in schedulers:
+            self.add_scheduler(sched)
+        if scaler is not None:
+            self.add_scaler(scaler)
+        _LIVE[id(self)] = self
 
     # ------------------------------------------------------------------ set-up
     def _make_run_dir(self) -> str | None:
@@ -162,14 +176,10 @@ class Monitor:
         self._index: dict[int, int] = {}
         multi = len(models) > 1
         for mi, m in enumerate(models):
-            for n, p in m.named_parameters():
-                self._add_param(f"{mi}.{n}" if multi else n, p)
-            for n, mod in m.named_modules():
-                if isinstance(mod, _MODE_TYPES) and not (
-                    isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0
-                ):
-                    self._mode_modules.append((f"{mi}.{n}" if multi else n, weakref.ref(mod)))
+            self._add_model_params(m, f"{mi}." if multi else "")
         self._opts = [_OptState(k, opt, [], []) for k, opt in enumerate(optimizers)]
+        for o in self._opts:
+            weakref.finalize(o.ref(), _release_orphan, id(self))
         layout = self._layout()
         self._device = self._tensors[0].device if self._tensors else torch.device("cpu")
         self._emit(
@@ -189,6 +199,14 @@ class Monitor:
         )
         if not self._tensors:
             self._note("the model has no parameters: nothing to watch")
+
+    def _add_model_params(self, m: nn.Module, prefix: str) -> None:
+        self._roots.append(weakref.ref(m))
+        for n, p in m.named_parameters():
+            self._add_param(prefix + n, p)
+        for n, mod in m.named_modules():
+            if isinstance(mod, _MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0):
+                self._mode_modules.append((prefix + n, weakref.ref(mod)))
 
     def _add_param(self, name: str, p: torch.Tensor) -> int:
         if id(p) not in self._index:
@@ -243,33 +261,66 @@ class Monitor:
         if opt is not None and sum(len(g["params"]) for g in opt.param_groups) != len(o.params):
             self._emit({"type": "layout", **self._layout()}, flush=True)
 
-    def _attach(self, schedulers: list[Any]) -> None:
-        for o in self._opts:
-            opt = o.ref()
-            self._handles.append(opt.register_step_pre_hook(_weak_call(self, "_pre_step")))
-            self._handles.append(opt.register_step_post_hook(_weak_call(self, "_post_step")))
-            self._wrap(opt, "zero_grad", "_on_zero_grad", [o.idx])
-        for r in self._roots:
-            m = r()
-            self._wrap(m, "zero_grad", "_on_zero_grad", [o.idx for o in self._opts])
-            self._handles.append(m.register_forward_pre_hook(_weak_call(self, "_pre_forward")))
-        if self._roots and self.opts.outputs:
-            self._handles.append(self._roots[0]().register_forward_hook(_weak_call(self, "_post_forward")))
-        for s in schedulers:
-            self._wrap(s, "step", "_on_scheduler_step")
-        if self._scaler is not None and hasattr(self._scaler, "update"):
-            self._wrap(self._scaler, "update", "_on_scaler_update")
-        self._act: ActivationProbe | None = None
-        if self.opts.probe and self._roots:
-            mods = []
-            for r in self._roots:
-                mods += match_modules(r(), self.opts.probe)
+    def _attach_optimizer(self, o: _OptState) -> None:
+        opt = o.ref()
+        self._handles.append(opt.register_step_pre_hook(_weak_call(self, "_pre_step")))
+        self._handles.append(opt.register_step_post_hook(_weak_call(self, "_post_step")))
+        self._wrap(opt, "zero_grad", "_on_zero_grad", [o.idx])
+
+    def _attach_model(self, m: nn.Module) -> None:
+        self._wrap(m, "zero_grad", "_on_zero_grad", None)  # None: every optimizer
+        self._handles.append(m.register_forward_pre_hook(_weak_call(self, "_pre_forward")))
+        if m is self._roots[0]() and self.opts.outputs:
+            self._handles.append(m.register_forward_hook(_weak_call(self, "_post_forward")))
+        if self.opts.probe:
+            mods = match_modules(m, self.opts.probe)
             if mods:
-                self._act = ActivationProbe(mods, _weak_call(self, "_fail_activations"))
-                self._act.armed = self._sampled(1)
-                self._emit({"type": "layout", "probes": [n for n, _ in mods]}, flush=True)
-            else:
+                if self._act is None:
+                    self._act = ActivationProbe([], _weak_call(self, "_fail_activations"))
+                    self._act.armed = self._sampled(1)
+                self._act.add(mods)
+                self._emit({"type": "layout", "probes": self._act.names()}, flush=True)
+            elif len(self._roots) == 1:
                 self._note(f"probe={self.opts.probe}: no module of the model matches")
+
+    # -- growing while a script runs (torchvitals run finds these one by one) ---------------
+    def add_model(self, m: nn.Module, name: str = "") -> None:
+        """Watch another root module (its parameters get `name.` as prefix)."""
+        if self.closed or any(r() is m for r in self._roots):
+            return
+        self._add_model_params(m, f"{name}." if name else "")
+        self._emit({"type": "layout", **self._layout()}, flush=True)
+        self._attach_model(m)
+
+    def add_optimizer(self, opt: torch.optim.Optimizer) -> None:
+        """Watch another optimizer (a GAN's second one, say)."""
+        if self.closed or self.optimizer_index(opt) is not None:
+            return
+        o = _OptState(len(self._opts), opt, [], [])
+        self._opts.append(o)
+        weakref.finalize(opt, _release_orphan, id(self))
+        self._emit({"type": "layout", **self._layout()}, flush=True)
+        self._attach_optimizer(o)
+
+    def add_params(self, named: list[tuple[str, torch.Tensor]]) -> None:
+        """Watch parameters that belong to no watched module (found in the autograd graph)."""
+        new = [(n, p) for n, p in named if id(p) not in self._index]
+        if self.closed or not new:
+            return
+        for n, p in new:
+            self._add_param(n, p)
+        self._emit({"type": "layout", **self._layout()}, flush=True)
+
+    def add_scheduler(self, sched: Any) -> None:
+        """Account an LR scheduler's steps against its optimizer's."""
+        if not self.closed and "step" not in vars(sched):
+            self._wrap(sched, "step", "_on_scheduler_step")
+
+    def add_scaler(self, scaler: Any) -> None:
+        """Count a GradScaler's inf/NaN skips."""
+        if not self.closed and self._scaler is None and hasattr(scaler, "update"):
+            self._scaler = scaler
+            self._wrap(scaler, "update", "_on_scaler_update")
 
     def _wrap(self, obj: Any, attr: str, before: str, *extra: Any) -> None:
         """Replace obj.attr by a function that first calls self.<before>(obj, *extra), then the
@@ -390,11 +441,11 @@ class Monitor:
         buckets = [self.history.params[i]["bucket"] for i in o.pidx]
         o.acct.choose_sentinels(o.params, buckets, make_hook)
 
-    def _on_zero_grad(self, owner: Any, ids: list[int]) -> None:
+    def _on_zero_grad(self, owner: Any, ids: list[int] | None) -> None:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            for idx in ids:
+            for idx in range(len(self._opts)) if ids is None else ids:
                 o = self._opts[idx]
                 has = o.acct.sentinel is None and any(p.grad is not None for p in o.params)
                 if has:

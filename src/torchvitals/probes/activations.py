@@ -46,9 +46,17 @@ class ActivationProbe:
         self.pending: dict[str, torch.Tensor] = {}
         self._on_error = on_error
         self._handles = []
+        self._names: list[str] = []
+        self.add(modules)
+
+    def add(self, modules: list[tuple[str, nn.Module]]) -> None:
         ref = weakref.ref(self)
         for name, mod in modules:
+            self._names.append(name)
             self._handles.append(mod.register_forward_hook(_forward_hook(ref, name)))
+
+    def names(self) -> list[str]:
+        return list(self._names)
 
     def _on_forward(self, name: str, output: Any) -> None:
         if name not in self.order:

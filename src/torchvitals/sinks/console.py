@@ -158,8 +158,8 @@ def _diagnosis_lines(diag: Diagnosis) -> list[tuple[str, str]]:
             out.append((f"          fix: {f.fix}", "dim"))
     for n in diag.notes:
         out.append((f"  note: {n}", "dim"))
-    if diag.unjudged:
-        out.append(("  not judged: " + "; ".join(f"{k} ({v})" for k, v in sorted(diag.unjudged.items())), "dim"))
+    if diag.unjudged:  # the reasons are in findings.json and --json; here only the names
+        out.append((f"  not judged (no evidence yet): {', '.join(sorted(diag.unjudged))}", "dim"))
     if diag.run_dir:
         out.append((f"  run directory: {diag.run_dir}", "dim"))
     return out

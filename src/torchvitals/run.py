@@ -1,0 +1,519 @@
+"""`torchvitals run SCRIPT [ARGS…]`: diagnose an unmodified training script.
+
+The script runs in this process as `__main__`, with `sys.argv` and `sys.path[0]` set as plain
+`python SCRIPT ARGS…` sets them. Before it starts, a few well-known PyTorch entry points are
+wrapped so that torchvitals finds the pieces by itself:
+
+  Optimizer.__init__        every optimizer is watched; the modules owning its parameters are
+                            found (a one-time scan of live modules) and named after the
+                            script's variables (`generator.net.0.weight`)
+  LRScheduler / GradScaler  accounted against their optimizer (orphan scheduler steps, skips)
+  torch.nn.functional.*loss predictions, targets and loss values feed the output-health rules
+  Tensor.backward           the first backward walks the autograd graph once: parameters that
+                            get a gradient but sit in no optimizer are found even when no
+                            module registers them (sub-modules kept in a plain Python list)
+  DataLoader.__iter__       time waiting for batches vs time spent on them (input-bound)
+  warnings.showwarning      PyTorch's own training warnings become findings, and still print
+
+Everything is undone when the script ends, however it ends (normal end, exception, sys.exit,
+Ctrl-C); the diagnosis is printed and the run directory written at that point.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import runpy
+import sys
+import time
+import traceback
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from torchvitals.findings import Diagnosis
+from torchvitals.monitor import Monitor, watch
+from torchvitals.sinks import console
+
+# Loss functions of torch.nn.functional observed, and what to show the output-health rules.
+#   "pair": prediction and target (regression metrics, shape checks)
+#   "class": logits and class indices (classification metrics, probability checks)
+#   "pred": the prediction only (the target is not comparable element-wise: KL, BCE on logits)
+_LOSSES = {
+    "mse_loss": "pair",
+    "l1_loss": "pair",
+    "smooth_l1_loss": "pair",
+    "huber_loss": "pair",
+    "cross_entropy": "class",
+    "nll_loss": "class",
+    "kl_div": "pred",
+    "binary_cross_entropy": "pred",
+    "binary_cross_entropy_with_logits": "pred",
+}
+# PyTorch warnings that are findings: (text in the message, event kind the rules read).
+_TORCH_WARNINGS = (
+    ("that is different to the input size", "loss-input-shape"),
+    ("lr_scheduler.step()` before `optimizer.step()", "torch-warning"),
+)
+
+
+@dataclass
+class LoaderTiming:
+    """Seconds spent waiting for batches vs working on them, for one DataLoader."""
+
+    name: str
+    num_workers: int
+    pin_memory: bool
+    batch_size: int | None
+    wait: float = 0.0
+    work: float = 0.0
+    batches: int = 0
+    first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
+    steps: int = 0  # optimizer steps taken while iterating it (0: not a training loader)
+
+
+@dataclass
+class Session:
+    script: str
+    options: dict[str, Any] = field(default_factory=dict)
+    monitor: Monitor | None = None
+    error: str | None = None
+    loaders: dict[int, LoaderTiming] = field(default_factory=dict)
+    _undo: list[Callable[[], None]] = field(default_factory=list)
+    _graph_walked: bool = False
+    _loss_depth: int = 0
+    _loss_sites: dict[str, tuple[str, int]] = field(default_factory=dict)
+    _said: set[str] = field(default_factory=set)
+    _train_loader: int | None = None
+    _steps_at_epoch: int = 0
+
+    # ------------------------------------------------------------------ safety
+    def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
+        """Run instrumentation code; an error is said once and never reaches the script."""
+        try:
+            return fn()
+        except Exception as exc:
+            if what not in self._said:
+                self._said.add(what)
+                console.say(sys.stderr, f"torchvitals: {what} failed ({type(exc).__name__}: {exc}); the script goes on")
+            return None
+
+    def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
+        original = getattr(owner, name)
+        setattr(owner, name, make(original))
+        self._undo.append(lambda: setattr(owner, name, original))
+
+    # ------------------------------------------------------------------ install / remove
+    def install(self) -> None:
+        session = self
+
+        def optimizer_init(original: Any) -> Any:
+            def __init__(opt: Any, *args: Any, **kwargs: Any) -> None:
+                original(opt, *args, **kwargs)
+                session._guard("watching an optimizer", lambda: session.on_optimizer(opt))
+
+            return __init__
+
+        def after_init(kind: str) -> Callable[[Any], Any]:
+            def make(original: Any) -> Any:
+                def __init__(obj: Any, *args: Any, **kwargs: Any) -> None:
+                    original(obj, *args, **kwargs)
+                    session._guard(f"watching a {kind}", lambda: session.on_component(kind, obj))
+
+                return __init__
+
+            return make
+
+        self._patch(torch.optim.Optimizer, "__init__", optimizer_init)
+        self._patch(torch.optim.lr_scheduler.LRScheduler, "__init__", after_init("scheduler"))
+        if hasattr(torch.optim.lr_scheduler, "ReduceLROnPlateau") and not issubclass(
+            torch.optim.lr_scheduler.ReduceLROnPlateau, torch.optim.lr_scheduler.LRScheduler
+        ):
+            self._patch(torch.optim.lr_scheduler.ReduceLROnPlateau, "__init__", after_init("scheduler"))
+        self._patch(torch.amp.GradScaler, "__init__", after_init("scaler"))
+        for name, kind in _LOSSES.items():
+            self._patch(torch.nn.functional, name, lambda original, n=name, k=kind: self._loss_wrapper(original, n, k))
+        self._patch(torch.Tensor, "backward", self._backward_wrapper)
+        self._patch(torch.utils.data.DataLoader, "__iter__", self._loader_wrapper)
+        self._patch(warnings, "showwarning", self._warning_wrapper)
+
+    def uninstall(self) -> None:
+        while self._undo:
+            self._undo.pop()()
+
+    # ------------------------------------------------------------------ discovery
+    def on_optimizer(self, opt: torch.optim.Optimizer) -> None:
+        params = {id(p) for g in opt.param_groups for p in g["params"]}
+        roots = owning_roots(params)
+        named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
+        if self.monitor is None:
+            opts = {"name": "", **self.options}
+            if len(named) > 1:  # several models: name each after the script's variable
+                self.monitor = watch(None, opt, **opts)
+                for name, m in named:
+                    self.monitor.add_model(m, name)
+            else:
+                self.monitor = watch([m for _, m in named] or None, opt, **opts)
+            self.monitor.auto_close = False  # the session closes it when the script ends
+            console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {_describe(named)}; run directory {self.monitor.run_dir}")
+            return
+        prefix_needed = len(named) > 1 or self.monitor._roots
+        for name, m in named:
+            self.monitor.add_model(m, name if prefix_needed else "")
+        self.monitor.add_optimizer(opt)
+
+    def on_component(self, kind: str, obj: Any) -> None:
+        if self.monitor is None:
+            return
+        if kind == "scheduler":
+            self.monitor.add_scheduler(obj)
+        elif kind == "scaler":
+            self.monitor.add_scaler(obj)
+
+    # ------------------------------------------------------------------ wrappers
+    def _loss_wrapper(self, original: Any, name: str, kind: str) -> Any:
+        session = self
+
+        def loss(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(input, target, *args, **kwargs)
+            if session._loss_depth == 0 and session.monitor is not None:
+                session._loss_depth += 1  # cross_entropy calls nll_loss: observe once
+                try:
+                    site = _call_site(sys._getframe(1))
+                    session._guard("observing a loss", lambda: session._observe(name, kind, input, target, result, site))
+                finally:
+                    session._loss_depth -= 1
+            return result
+
+        loss.__name__ = name
+        loss.__wrapped__ = original  # type: ignore[attr-defined]
+        return loss
+
+    def _observe(self, name: str, kind: str, pred: Any, target: Any, result: Any, site: tuple[str, int]) -> None:
+        if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
+            return
+        split = "train" if torch.is_grad_enabled() else "val"
+        # One call site per split: a multi-task loss would otherwise mix its heads' metrics.
+        if self._loss_sites.setdefault(split, site) != site:
+            return
+        mon = self.monitor
+        assert mon is not None
+        if kind == "class" and target.is_floating_point():
+            kind = "pred"  # soft targets: no class metrics
+        if kind == "pred":
+            mon.observe(pred, None, result, split=split, loss_fn=name)
+        else:
+            mon.observe(pred, target, result, split=split, loss_fn=name)
+
+    def _backward_wrapper(self, original: Any) -> Any:
+        session = self
+
+        def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
+            if not session._graph_walked and session.monitor is not None:
+                session._graph_walked = True
+                session._guard("walking the autograd graph", lambda: session.on_graph(tensor))
+            return original(tensor, *args, **kwargs)
+
+        return backward
+
+    def on_graph(self, loss: torch.Tensor) -> None:
+        """Parameters reached by the first backward that no watched module or optimizer holds."""
+        mon = self.monitor
+        if mon is None or loss.grad_fn is None:
+            return
+        leaves = graph_leaves(loss.grad_fn)
+        known = set(mon._index)
+        orphans = [p for p in leaves if id(p) not in known and isinstance(p, nn.Parameter)]
+        if orphans:
+            names = orphan_names(orphans, [r() for r in mon._roots if r() is not None])
+            mon.add_params([(names.get(id(p), f"unregistered.{i}"), p) for i, p in enumerate(orphans)])
+
+    def _loader_wrapper(self, original: Any) -> Any:
+        session = self
+
+        def __iter__(loader: Any) -> Any:
+            if id(loader) == session._train_loader:  # a new pass over the training data
+                session._guard("closing an epoch", session.epoch_end)
+            it = original(loader)
+            timing = session._guard("timing a DataLoader", lambda: session._timing(loader))
+            return it if timing is None else _TimedIter(it, timing, session, id(loader))
+
+        return __iter__
+
+    def _timing(self, loader: Any) -> LoaderTiming:
+        key = id(loader)
+        if key not in self.loaders:
+            self.loaders[key] = LoaderTiming(
+                name=variable_name(loader) or f"loader{len(self.loaders)}",
+                num_workers=int(getattr(loader, "num_workers", 0) or 0),
+                pin_memory=bool(getattr(loader, "pin_memory", False)),
+                batch_size=getattr(loader, "batch_size", None),
+            )
+        return self.loaders[key]
+
+    def _steps(self) -> int:
+        return sum(o.acct.c.steps for o in self.monitor._opts) if self.monitor is not None else 0
+
+    def pass_started(self) -> int:
+        return self._steps()
+
+    def pass_ended(self, key: int, steps_at_start: int) -> None:
+        """A full pass over a loader during which the optimizer stepped: the training loader.
+        Its next pass starts a new epoch (so the validation after it belongs to this one)."""
+        if self._train_loader is None and self._steps() > steps_at_start:
+            self._train_loader = key
+
+    def epoch_end(self) -> None:
+        if self.monitor is not None and self._steps() > self._steps_at_epoch:
+            self._steps_at_epoch = self._steps()
+            self.monitor.epoch_end()
+
+    def loader_done(self, t: LoaderTiming) -> None:
+        if self.monitor is not None and t.batches:
+            self.monitor.event(
+                "dataloader",
+                loader=t.name,
+                wait=round(t.wait, 4),
+                work=round(t.work, 4),
+                batches=t.batches,
+                steps=t.steps,
+                first_wait=round(t.first_wait, 4),
+                num_workers=t.num_workers,
+                pin_memory=t.pin_memory,
+                batch_size=t.batch_size,
+                cuda=torch.cuda.is_available(),
+            )
+        t.wait = t.work = t.first_wait = 0.0
+        t.batches = t.steps = 0
+
+    def _warning_wrapper(self, original: Any) -> Any:
+        session = self
+
+        def showwarning(message: Any, category: Any, filename: str, lineno: int, *args: Any, **kwargs: Any) -> Any:
+            session._guard("reading a warning", lambda: session.on_warning(str(message), filename))
+            return original(message, category, filename, lineno, *args, **kwargs)
+
+        return showwarning
+
+    def on_warning(self, text: str, filename: str) -> None:
+        if self.monitor is None or "torch" not in filename:
+            return
+        for needle, kind in _TORCH_WARNINGS:
+            if needle in text:
+                self.monitor.event(kind, text=f"PyTorch warned: {text.strip()}")
+                return
+        self.monitor.event("note", text=f"PyTorch warned: {text.strip()[:300]}")
+
+    # ------------------------------------------------------------------ the run
+    def run(self, args: list[str]) -> int:
+        """Run the script; return its exit code (0, sys.exit's code, 1 on an exception, 130
+        on Ctrl-C)."""
+        path = os.path.abspath(self.script)
+        saved_argv, saved_path0 = sys.argv[:], sys.path[0] if sys.path else None
+        sys.argv = [self.script, *args]
+        if sys.path:
+            sys.path[0] = os.path.dirname(path)
+        else:
+            sys.path.insert(0, os.path.dirname(path))
+        code = 0
+        try:
+            runpy.run_path(path, run_name="__main__")
+        except SystemExit as exc:
+            code = _exit_code(exc.code)
+        except KeyboardInterrupt:
+            console.say(sys.stderr, "KeyboardInterrupt")
+            code = 130
+        except BaseException as exc:  # the script's own error: shown as python shows it
+            _print_script_traceback(exc, path)
+            self.error = f"{type(exc).__name__}: {exc}"
+            code = 1
+        finally:
+            sys.argv = saved_argv
+            if saved_path0 is not None:
+                sys.path[0] = saved_path0
+        return code
+
+    def close(self) -> Diagnosis:
+        for t in self.loaders.values():
+            self.loader_done(t)
+        if self._train_loader is not None:
+            self._guard("closing an epoch", self.epoch_end)
+        if self.monitor is None:
+            diag = Diagnosis(notes=["the script created no torch.optim optimizer: nothing was watched"])
+            console.print_diagnosis(diag, sys.stderr)
+            return diag
+        if self.error:
+            self.monitor.event("note", text=f"the script stopped with {self.error}")
+        return self.monitor.close()
+
+
+class _TimedIter:
+    """Wraps a DataLoader iterator: time in __next__ is waiting, time between calls is work."""
+
+    def __init__(self, it: Any, timing: LoaderTiming, session: Session, key: int) -> None:
+        self._it = it
+        self._t = timing
+        self._session = session
+        self._key = key
+        self._last: float | None = None
+        self._n = 0
+        self._steps0 = session.pass_started()
+
+    def __iter__(self) -> _TimedIter:
+        return self
+
+    def __next__(self) -> Any:
+        start = time.perf_counter()
+        if self._last is not None:
+            self._t.work += start - self._last
+        try:
+            batch = next(self._it)
+        except StopIteration:
+            self._t.steps += self._session.pass_started() - self._steps0
+            self._session._guard("closing an epoch", lambda: self._session.pass_ended(self._key, self._steps0))
+            self._session._guard("timing a DataLoader", lambda: self._session.loader_done(self._t))
+            raise
+        end = time.perf_counter()
+        if self._n == 0:
+            self._t.first_wait += end - start
+        else:
+            self._t.wait += end - start
+            self._t.batches += 1
+        self._n += 1
+        self._last = end
+        return batch
+
+    def __len__(self) -> int:
+        return len(self._it)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._it, name)
+
+
+# ---------------------------------------------------------------------- helpers
+
+
+def owning_roots(param_ids: set[int]) -> list[nn.Module]:
+    """The outermost live modules that own any of these parameters (one scan of gc objects)."""
+    with warnings.catch_warnings():  # isinstance() on some lazy torch objects warns
+        warnings.simplefilter("ignore")
+        modules = [o for o in gc.get_objects() if isinstance(o, nn.Module)]
+    owners = [m for m in modules if any(id(p) in param_ids for p in m.parameters(recurse=True))]
+    inner = {id(sub) for m in owners for sub in m.modules() if sub is not m}
+    roots = [m for m in owners if id(m) not in inner]
+    # A model and a wrapper around it (DDP, compile) can both be outermost: keep one per param set.
+    roots.sort(key=lambda m: -sum(1 for _ in m.parameters()))
+    kept: list[nn.Module] = []
+    seen: set[int] = set()
+    for m in roots:
+        ids = {id(p) for p in m.parameters()}
+        if not ids <= seen:
+            kept.append(m)
+            seen |= ids
+    return kept
+
+
+def variable_name(obj: Any) -> str | None:
+    """The name the script's __main__ gives `obj` (`generator`, `train_loader`), if any."""
+    main = sys.modules.get("__main__")
+    for name, value in (vars(main).items() if main else ()):
+        if value is obj and not name.startswith("_"):
+            return name
+    return None
+
+
+def graph_leaves(root: Any) -> list[torch.Tensor]:
+    """Leaf tensors (AccumulateGrad variables) reachable from a grad_fn: one graph walk."""
+    leaves, seen, stack = [], set(), [root]
+    while stack:
+        fn = stack.pop()
+        if fn is None or id(fn) in seen:
+            continue
+        seen.add(id(fn))
+        var = getattr(fn, "variable", None)
+        if isinstance(var, torch.Tensor):
+            leaves.append(var)
+        stack.extend(f for f, _ in getattr(fn, "next_functions", ()))
+    return leaves
+
+
+def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[int, str]:
+    """Names for parameters no module registers: `blocks[2].weight` when a module keeps
+    sub-modules in a plain list or dict attribute, else `<Class>.weight` of the owning module."""
+    want = {id(p) for p in orphans}
+    names: dict[int, str] = {}
+    for root in roots:
+        for path, mod in root.named_modules():
+            for attr, value in vars(mod).items():
+                items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
+                for key, item in items:
+                    if isinstance(item, nn.Module) and not attr.startswith("_"):
+                        prefix = f"{path + '.' if path else ''}{attr}[{key!r}]" if isinstance(key, str) else f"{path + '.' if path else ''}{attr}[{key}]"
+                        for n, p in item.named_parameters():
+                            if id(p) in want:
+                                names.setdefault(id(p), f"{prefix}.{n}")
+    missing = want - set(names)
+    if missing:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            modules = [o for o in gc.get_objects() if isinstance(o, nn.Module)]
+        for o in modules:
+            for n, p in o.named_parameters(recurse=False):
+                if id(p) in missing:
+                    names.setdefault(id(p), f"{type(o).__name__}.{n}")
+    return names
+
+
+def _call_site(frame: Any) -> tuple[str, int]:
+    """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
+    torch_dir = os.path.dirname(torch.__file__)
+    while frame is not None and frame.f_code.co_filename.startswith(torch_dir):
+        frame = frame.f_back
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("?", 0)
+
+
+def _describe(named: list[tuple[str, nn.Module]]) -> str:
+    if not named:
+        return "parameters of no module"
+    return ", ".join(f"{name} ({type(m).__name__}, {sum(p.numel() for p in m.parameters()):,} parameters)" for name, m in named)
+
+
+def _exit_code(code: Any) -> int:
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code
+    console.say(sys.stderr, str(code))
+    return 1
+
+
+def _print_script_traceback(exc: BaseException, path: str) -> None:
+    """The traceback from the script's first frame on, as `python SCRIPT` would print it."""
+    tb = exc.__traceback__
+    while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) != path:
+        tb = tb.tb_next
+    traceback.print_exception(type(exc), exc, tb or exc.__traceback__, file=sys.stderr)
+
+
+def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: str | None = None) -> tuple[int, Diagnosis]:
+    """Run `script` under torchvitals and return (exit code, diagnosis)."""
+    if not os.path.isfile(script):
+        raise FileNotFoundError(f"{script}: no such file")
+    session = Session(script=script, options=options)
+    console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
+    session.install()
+    try:
+        code = session.run(args)
+    finally:
+        session.uninstall()
+        diag = session.close()
+    if fail_on and code == 0 and diag.at_least(fail_on):
+        code = 1
+    return code, diag
+
+
+__all__ = ["Session", "run_script"]
