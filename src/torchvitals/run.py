@@ -159,7 +159,8 @@ class Session:
             else:
                 self.monitor = watch([m for _, m in named] or None, opt, **opts)
             self.monitor.auto_close = False  # the session closes it when the script ends
-            console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {_describe(named)}; run directory {self.monitor.run_dir}")
+            if self.monitor.opts.console:
+                console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {_describe(named)}; run directory {self.monitor.run_dir}")
             return
         prefix_needed = len(named) > 1 or self.monitor._roots
         for name, m in named:
@@ -344,7 +345,8 @@ class Session:
             self._guard("closing an epoch", self.epoch_end)
         if self.monitor is None:
             diag = Diagnosis(notes=["the script created no torch.optim optimizer: nothing was watched"])
-            console.print_diagnosis(diag, sys.stderr)
+            if self.options.get("console", True):
+                console.print_diagnosis(diag, sys.stderr)
             return diag
         if self.error:
             self.monitor.event("note", text=f"the script stopped with {self.error}")
@@ -504,7 +506,8 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     if not os.path.isfile(script):
         raise FileNotFoundError(f"{script}: no such file")
     session = Session(script=script, options=options)
-    console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
+    if options.get("console", True):
+        console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
     try:
         code = session.run(args)

@@ -1,0 +1,1 @@
+"""Plain PyTorch training scripts that ship with torchvitals (no torchvitals import)."""
