@@ -23,91 +23,24 @@ import gc
 import json
 import os
 import platform
+import runpy
 import statistics
 import sys
+import tempfile
 import time
-from collections.abc import Callable
 from typing import Any
 
+import bench_models
 import torch
-import torch.nn.functional as F
-from torch import nn
 
 import torchvitals
+from torchvitals.run import run_script
 
-CONFIGS = ["plain", "default", "every-step"]
-TARGETS = {"default": 1.03, "every-step": 1.10}  # max ratio to plain
-SEED = 1337
-N_BATCHES = 8  # a small pool of synthetic batches, cycled through
-
-Batch = tuple[torch.Tensor, torch.Tensor]
-
-# -----------------------------------------------------------------------------
-# models
-
-
-class TinyLM(nn.Module):
-    """A small transformer encoder over tokens, predicting the next token."""
-
-    def __init__(self, vocab: int, seq_len: int, d_model: int, n_layer: int, n_head: int) -> None:
-        super().__init__()
-        self.tok = nn.Embedding(vocab, d_model)
-        self.pos = nn.Parameter(torch.zeros(1, seq_len, d_model))
-        layer = nn.TransformerEncoderLayer(
-            d_model, n_head, dim_feedforward=4 * d_model, dropout=0.1, batch_first=True
-        )
-        self.encoder = nn.TransformerEncoder(layer, n_layer, enable_nested_tensor=False)
-        self.ln = nn.LayerNorm(d_model)
-        self.head = nn.Linear(d_model, vocab)
-
-    def forward(self, idx: torch.Tensor) -> torch.Tensor:
-        x = self.tok(idx) + self.pos[:, : idx.shape[1]]
-        x = self.encoder(x)
-        return self.head(self.ln(x))
-
-
-class MLP(nn.Module):
-    """A plain regressor: a few Linear+GELU layers."""
-
-    def __init__(self, d_in: int, d_hidden: int, n_layer: int) -> None:
-        super().__init__()
-        layers: list[nn.Module] = [nn.Linear(d_in, d_hidden), nn.GELU()]
-        for _ in range(n_layer - 1):
-            layers += [nn.Linear(d_hidden, d_hidden), nn.GELU()]
-        layers.append(nn.Linear(d_hidden, 1))
-        self.net = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net(x).squeeze(-1)
-
-
-def build(name: str) -> tuple[nn.Module, torch.optim.Optimizer, list[Batch], Callable[..., Any]]:
-    """Model, AdamW, a pool of synthetic batches and the loss function, all from SEED."""
-    torch.manual_seed(SEED)
-    if name == "transformer":
-        vocab, seq_len, batch = 512, 64, 16
-        model: nn.Module = TinyLM(vocab, seq_len, d_model=128, n_layer=2, n_head=4)
-        data = []
-        for _ in range(N_BATCHES):
-            idx = torch.randint(0, vocab, (batch, seq_len + 1))
-            data.append((idx[:, :-1], idx[:, 1:]))
-
-        def loss_fn(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-
-    elif name == "mlp":
-        d_in, batch = 64, 256
-        model = MLP(d_in, d_hidden=512, n_layer=4)
-        w = torch.randn(d_in)
-        data = []
-        for _ in range(N_BATCHES):
-            x = torch.randn(batch, d_in)
-            data.append((x, torch.tanh(x @ w) + 0.1 * torch.randn(batch)))
-        loss_fn = F.mse_loss
-    else:
-        raise ValueError(f"unknown model {name!r}")
-    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
-    return model, optimizer, data, loss_fn
+CONFIGS = ["plain", "default", "every-step", "script", "run"]
+TARGETS = {"default": 1.03, "every-step": 1.10, "run": 1.05}  # max ratio to plain
+Batch = bench_models.Batch
+build = bench_models.build
+SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plain_train.py")
 
 
 # -----------------------------------------------------------------------------
@@ -115,9 +48,15 @@ def build(name: str) -> tuple[nn.Module, torch.optim.Optimizer, list[Batch], Cal
 
 
 def run_once(model_name: str, config: str, steps: int, warmup: int) -> float:
-    """Train `warmup` + `steps` steps under `config`; return the mean seconds per timed step."""
+    """Train `warmup` + `steps` steps under `config`; return the mean seconds per timed step.
+
+    plain / default / every-step: the loop in this process, without or with torchvitals.watch.
+    script / run: benchmarks/plain_train.py run in this process as `python` would run it, and
+    as `torchvitals run` runs it (instrumentation found by itself, nothing written).
+    """
+    if config in ("script", "run"):
+        return run_script_once(model_name, config, steps, warmup)
     model, optimizer, data, loss_fn = build(model_name)
-    model.train()
     monitor = None
     if config == "default":
         monitor = torchvitals.watch(model, optimizer, out="", console=False)
@@ -125,20 +64,30 @@ def run_once(model_name: str, config: str, steps: int, warmup: int) -> float:
         monitor = torchvitals.watch(model, optimizer, out="", console=False, every=1)
     gc.collect()
     try:
-        t0 = 0.0
-        for it in range(warmup + steps):
-            if it == warmup:
-                t0 = time.perf_counter()
-            x, y = data[it % len(data)]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(x), y)
-            loss.backward()
-            optimizer.step()
-        elapsed = time.perf_counter() - t0
+        return bench_models.train(model, optimizer, data, loss_fn, steps, warmup)
     finally:
         if monitor is not None:
             monitor.close()
-    return elapsed / steps
+
+
+def run_script_once(model_name: str, config: str, steps: int, warmup: int) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        result = os.path.join(tmp, "r.json")
+        args = ["--model", model_name, "--steps", str(steps), "--warmup", str(warmup), "--result", result]
+        gc.collect()
+        if config == "run":
+            run_script(SCRIPT, args, {"out": "", "console": False})
+        else:
+            saved = sys.argv[:]
+            sys.argv = [SCRIPT, *args]
+            sys.path.insert(0, os.path.dirname(SCRIPT))
+            try:
+                runpy.run_path(SCRIPT, run_name="__main__")
+            finally:
+                sys.argv = saved
+                sys.path.pop(0)
+        with open(result) as f:
+            return json.load(f)["step_s"]
 
 
 def bench_model(model_name: str, steps: int, repeats: int, warmup: int) -> dict[str, Any]:
