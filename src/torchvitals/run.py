@@ -470,6 +470,37 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[in
     return names
 
 
+def _is_tty(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
+
+
+def _progress(session: Session) -> Any:
+    """A live status line at the bottom of the terminal (rich): iteration, loss, findings so far.
+    The script's own output and torchvitals' lines scroll above it."""
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    class Status:
+        def __rich__(self) -> Text:
+            mon = session.monitor
+            if mon is None:
+                return Text("torchvitals ▸ waiting for an optimizer", style="dim")
+            it = mon._opts[0].acct.c.cycles if mon._opts else 0
+            loss = next((r["out"]["loss"] for r in reversed(mon.history.steps) if isinstance(r.get("out"), dict) and "loss" in r["out"]), None)
+            problems = sum(1 for f in mon.findings.values() if f.severity != "info")
+            text = Text(f"torchvitals ▸ iteration {it}", style="dim")
+            if loss is not None:
+                text.append(f" · loss {loss:.4g}", style="dim")
+            text.append(f" · {problems} finding(s)", style="bold yellow" if problems else "dim")
+            return text
+
+    return Live(Status(), console=Console(file=sys.stderr), refresh_per_second=4, transient=True, redirect_stdout=True, redirect_stderr=True)
+
+
 def _call_site(frame: Any) -> tuple[str, int]:
     """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
     torch_dir = os.path.dirname(torch.__file__)
@@ -509,8 +540,13 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     if options.get("console", True):
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
+    live = _progress(session) if options.get("console", True) and _is_tty(sys.stderr) else None
     try:
-        code = session.run(args)
+        if live is not None:
+            with live:
+                code = session.run(args)
+        else:
+            code = session.run(args)
     finally:
         session.uninstall()
         diag = session.close()
