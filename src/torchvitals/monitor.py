@@ -913,7 +913,7 @@ def _pick_output(output: Any, key: str) -> torch.Tensor | None:
 def _loss_kind(loss_fn: Any) -> str | None:
     if loss_fn is None:
         return None
-    name = getattr(loss_fn, "__name__", type(loss_fn).__name__).lower()
+    name = (loss_fn if isinstance(loss_fn, str) else getattr(loss_fn, "__name__", type(loss_fn).__name__)).lower()
     for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv"))):
         if any(w in name for w in words):
             return kind

@@ -180,7 +180,16 @@ class Session:
         session = self
 
         def loss(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
-            result = original(input, target, *args, **kwargs)
+            if session._loss_depth:
+                return original(input, target, *args, **kwargs)
+            # PyTorch's warnings (the MSE size warning) must name the caller's line, as under
+            # plain python: a warning raised in there skips the frames this wrapper adds.
+            warn = warnings.warn
+            warnings.warn = _shifted(warn)
+            try:
+                result = original(input, target, *args, **kwargs)
+            finally:
+                warnings.warn = warn
             if session._loss_depth == 0 and session.monitor is not None:
                 session._loss_depth += 1  # cross_entropy calls nll_loss: observe once
                 try:
@@ -470,6 +479,22 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[in
     return names
 
 
+def _shifted(warn: Any) -> Any:
+    """warnings.warn with two more frames skipped: this shim and the loss wrapper."""
+
+    def shifted(message: Any, category: Any = None, stacklevel: int = 1, source: Any = None, **kwargs: Any) -> Any:
+        return warn(message, category, stacklevel + 2, source, **kwargs)
+
+    return shifted
+
+
+def _user_frame(frame: Any) -> Any:
+    torch_dir = os.path.dirname(torch.__file__)
+    while frame is not None and frame.f_code.co_filename.startswith(torch_dir):
+        frame = frame.f_back
+    return frame
+
+
 def _is_tty(stream: Any) -> bool:
     try:
         return bool(stream.isatty())
@@ -503,9 +528,7 @@ def _progress(session: Session) -> Any:
 
 def _call_site(frame: Any) -> tuple[str, int]:
     """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
-    torch_dir = os.path.dirname(torch.__file__)
-    while frame is not None and frame.f_code.co_filename.startswith(torch_dir):
-        frame = frame.f_back
+    frame = _user_frame(frame)
     return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("?", 0)
 
 

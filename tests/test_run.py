@@ -1,0 +1,240 @@
+"""`torchvitals run SCRIPT`: unmodified plain-PyTorch scripts (tests/scripts/) with one fault each
+are diagnosed, their `--fixed` twins stay silent, and the script behaves as under plain python
+(argv, sys.path[0], __main__, stdout, exit codes, tracebacks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from torchvitals.cli import main
+from torchvitals.offline import diagnose
+
+SCRIPTS = Path(__file__).parent / "scripts"
+SEVERITY = {"info": 0, "warning": 1, "error": 2}
+
+# script → the finding it must produce (at warning or above); `--fixed` must produce none.
+FAULT_SCRIPTS = {
+    "list_modules": "unoptimized-parameters",
+    "partial_optimizer": "unoptimized-parameters",
+    "strict_gate": "skipped-steps",
+    "no_zero_grad": "grads-not-cleared",
+    "no_grad_submodel": "dead-parameters",
+    "eval_left_on": "training-in-eval-mode",
+    "mse_broadcast": "loss-input-mismatch",
+    "softmax_ce": "probabilities-as-logits",
+    "slow_loader": "input-bound",
+    "lr_zero": "parameters-not-moving",
+}
+
+
+def run(tmp_path: Path, script: str, *args: str, options: tuple[str, ...] = ()) -> tuple[int, dict]:
+    """`torchvitals run` in-process; returns (exit code, findings.json)."""
+    path = str(SCRIPTS / f"{script}.py")
+    code = main(["run", "--out", str(tmp_path), "--name", "r", *options, path, *args])
+    findings = tmp_path / "r" / "findings.json"
+    return code, json.loads(findings.read_text()) if findings.exists() else {}
+
+
+def serious(report: dict) -> list[dict]:
+    return [f for f in report["findings"] if SEVERITY[f["severity"]] >= SEVERITY["warning"]]
+
+
+def rule_errors(report: dict) -> list[str]:
+    return [v for v in report["unjudged"].values() if v.startswith("rule error")]
+
+
+def brief(findings: list[dict]) -> list[tuple[str, str, str]]:
+    return [(f["name"], f["severity"], f["message"]) for f in findings]
+
+
+# ----------------------------------------------------------------------------- faults and twins
+
+
+@pytest.mark.parametrize("script", sorted(FAULT_SCRIPTS))
+def test_fault_script_is_found(script, tmp_path):
+    code, report = run(tmp_path, script)
+    assert code == 0
+    name = FAULT_SCRIPTS[script]
+    hits = [f for f in serious(report) if f["name"] == name]
+    assert hits, f"{script}: expected {name}, got {brief(report['findings'])}"
+    for f in hits:
+        assert f["code"].startswith("TV") and f["message"] and f["fix"] and f["step"] is not None
+    assert not report["healthy"]
+    assert not rule_errors(report), rule_errors(report)
+
+
+@pytest.mark.parametrize("script", sorted(FAULT_SCRIPTS))
+def test_fixed_twin_is_healthy(script, tmp_path):
+    code, report = run(tmp_path, script, "--fixed")
+    assert code == 0
+    assert not serious(report), f"{script} --fixed: {brief(serious(report))}"
+    assert report["healthy"]
+    assert not rule_errors(report), rule_errors(report)
+
+
+# ----------------------------------------------------------------------------- behaviour
+
+
+def test_argparse_and_main_guard(tmp_path, capsys):
+    argv, path0 = sys.argv[:], sys.path[0]
+    code, report = run(tmp_path, "argparse_main", "--epochs", "2", "--lr", "0.01", "--tag", "hello")
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "parsed: epochs=2 lr=0.01 tag=hello" in out.splitlines()
+    assert report["summary"]["optimizers"][0]["steps"] == 16  # 2 epochs × 8 batches: it trained
+    assert sys.argv == argv and sys.path[0] == path0  # restored afterwards
+
+
+def test_sibling_module_is_importable(tmp_path, capsys, monkeypatch):
+    monkeypatch.delitem(sys.modules, "sibling_helper", raising=False)
+    path0 = sys.path[0]
+    try:
+        code, report = run(tmp_path, "sibling_import")
+    finally:
+        sys.modules.pop("sibling_helper", None)
+    assert code == 0, capsys.readouterr().err
+    assert "sibling_helper imported" in capsys.readouterr().out
+    assert report["summary"]["optimizers"][0]["steps"] == 60
+    assert sys.path[0] == path0
+
+
+def test_gan_two_optimizers_healthy(tmp_path):
+    code, report = run(tmp_path, "gan")
+    assert code == 0
+    assert not serious(report), brief(serious(report))
+    opts = report["summary"]["optimizers"]
+    assert len(opts) == 2 and [o["steps"] for o in opts] == [200, 200]
+    assert opts[1]["discards"] > 100 and opts[1]["skipped"] == 0  # D's grads from the G loss
+
+
+def test_sys_exit_code_is_kept(tmp_path, capsys):
+    code, report = run(tmp_path, "exit3")
+    assert code == 3
+    assert "exiting with 3" in capsys.readouterr().out
+    assert (tmp_path / "r" / "findings.json").exists() and "findings" in report
+    assert report["summary"]["optimizers"][0]["steps"] == 20
+
+
+def test_uncaught_exception(tmp_path, capsys):
+    originals = (torch.optim.Optimizer.__init__, torch.Tensor.backward, F.mse_loss,
+                 F.cross_entropy, torch.utils.data.DataLoader.__iter__)
+    code, report = run(tmp_path, "raises")
+    err = capsys.readouterr().err
+    assert code == 1
+    line = next(i for i, text in enumerate((SCRIPTS / "raises.py").read_text().splitlines(), 1)
+                if text.startswith("raise RuntimeError"))
+    assert f'raises.py", line {line}' in err, err
+    assert "RuntimeError: boom after 10 steps" in err
+    run_dir = tmp_path / "r"
+    assert (run_dir / "findings.json").exists() and (run_dir / "run.jsonl").exists()
+    names = [f["name"] for f in serious(report)]
+    assert "unoptimized-parameters" in names, brief(report["findings"])
+    offline = diagnose(run_dir)
+    assert "unoptimized-parameters" in [f.name for f in offline.at_least("warning")]
+    assert report["summary"]["optimizers"][0]["steps"] == 10
+    # Every patch is undone, even after a crash.
+    assert originals == (torch.optim.Optimizer.__init__, torch.Tensor.backward, F.mse_loss,
+                         F.cross_entropy, torch.utils.data.DataLoader.__iter__)
+
+
+def test_keyboard_interrupt_exits_130(tmp_path):
+    script = tmp_path / "interrupted.py"
+    script.write_text(
+        "import torch\n"
+        "model = torch.nn.Linear(4, 1)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for _ in range(3):\n"
+        "    opt.zero_grad()\n"
+        "    model(torch.randn(8, 4)).pow(2).mean().backward()\n"
+        "    opt.step()\n"
+        "raise KeyboardInterrupt\n"
+    )
+    code = main(["run", "--out", str(tmp_path), "--name", "r", str(script)])
+    assert code == 130
+    assert (tmp_path / "r" / "findings.json").exists()
+
+
+def test_fail_on_warning(tmp_path):
+    code, report = run(tmp_path / "bad", "no_zero_grad", options=("--fail-on", "warning"))
+    assert code == 1 and serious(report)
+    code, report = run(tmp_path / "ok", "no_zero_grad", "--fixed", options=("--fail-on", "warning"))
+    assert code == 0 and not serious(report), brief(serious(report))
+    # Without --fail-on the fault does not change the exit code.
+    code, _ = run(tmp_path / "plain", "no_zero_grad")
+    assert code == 0
+
+
+def test_fail_on_keeps_the_scripts_own_nonzero_code(tmp_path):
+    code, _ = run(tmp_path, "raises", options=("--fail-on", "warning"))
+    assert code == 1
+    code, _ = run(tmp_path / "b", "exit3", options=("--fail-on", "warning"))
+    assert code == 3
+
+
+def test_missing_script_exits_2(tmp_path, capsys):
+    code = main(["run", "--out", str(tmp_path), "--name", "r", str(tmp_path / "missing.py")])
+    assert code == 2
+    assert "missing.py" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("script", "args", "expected_code", "expected_out"),
+    [
+        ("argparse_main", ["--epochs", "1", "--tag", "s"], 0, "parsed: epochs=1 lr=0.001 tag=s"),
+        ("exit3", [], 3, "exiting with 3"),
+    ],
+)
+def test_subprocess(tmp_path, script, args, expected_code, expected_out):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHVITALS_")}
+    proc = subprocess.run(
+        [sys.executable, "-m", "torchvitals", "run", "--out", str(tmp_path), "--name", "r",
+         str(SCRIPTS / f"{script}.py"), *args],
+        capture_output=True, text=True, timeout=60, env=env,
+    )
+    assert proc.returncode == expected_code, proc.stderr
+    lines = proc.stdout.splitlines()
+    # stdout is the script's own: its lines intact, nothing from torchvitals mixed in.
+    assert lines[0] == expected_out, proc.stdout
+    assert not [ln for ln in lines if "torchvitals" in ln.lower() or ln.startswith("[")], lines
+    assert "torchvitals" in proc.stderr
+    assert (tmp_path / "r" / "findings.json").exists() and (tmp_path / "r" / "run.jsonl").exists()
+
+
+# ----------------------------------------------------------------------------- warnings and loss names
+
+
+def test_pytorch_warning_names_the_scripts_line(tmp_path):
+    """Under plain python, F.mse_loss's broadcast UserWarning points at the script's own line."""
+    with pytest.warns(UserWarning, match="target size") as caught:
+        run(tmp_path, "mse_broadcast")
+    files = {os.path.basename(w.filename) for w in caught if "target size" in str(w.message)}
+    assert files == {"mse_broadcast.py"}, files
+
+
+def test_kl_div_on_probabilities(tmp_path):
+    script = tmp_path / "kl_probs.py"
+    script.write_text(
+        "import torch\n"
+        "import torch.nn.functional as F\n"
+        "torch.manual_seed(0)\n"
+        "model = torch.nn.Linear(16, 5)\n"
+        "opt = torch.optim.Adam(model.parameters(), lr=1e-3)\n"
+        "x, t = torch.randn(256, 16), torch.softmax(torch.randn(256, 5), -1)\n"
+        "for _ in range(120):\n"
+        "    opt.zero_grad()\n"
+        "    F.kl_div(torch.softmax(model(x), -1), t, reduction='batchmean').backward()\n"
+        "    opt.step()\n"
+    )
+    assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    names = [f["name"] for f in serious(report)]
+    assert "probabilities-as-logits" in names, brief(report["findings"])
