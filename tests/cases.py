@@ -173,7 +173,7 @@ def healthy_gan(tmp: Path) -> Diagnosis:
     disc = nn.Sequential(nn.Linear(2, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1))
     opt_g = torch.optim.Adam(gen.parameters(), lr=1e-3, betas=(0.5, 0.999))
     opt_d = torch.optim.Adam(disc.parameters(), lr=1e-3, betas=(0.5, 0.999))
-    mon = watch([gen, disc], [opt_g, opt_d], tmp)
+    mon = watch({"generator": gen, "discriminator": disc}, [opt_g, opt_d], tmp)
     g = torch.Generator().manual_seed(0)
     bce = nn.BCEWithLogitsLoss()
     for _ in range(200):

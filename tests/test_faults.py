@@ -4,6 +4,7 @@ import pytest
 from cases import FAULTS, HEALTHY
 
 from torchvitals.offline import diagnose
+from torchvitals.record import read_run
 
 
 def _key(diag):
@@ -73,3 +74,9 @@ def test_step_gate_counts(tmp_path):
     diag = FAULTS["strict-step-gate"][0](tmp_path)
     (f,) = [f for f in diag.findings if f.name == "skipped-steps"]
     assert f.evidence["skipped"] >= 10 and f.evidence["steps"] >= 10  # half the batches skipped
+
+
+def test_models_named_by_a_dict(tmp_path):
+    HEALTHY["gan-two-optimizers"](tmp_path)
+    names = {p["name"] for p in read_run(tmp_path / "run").params}
+    assert "generator.net.0.weight" in names and "discriminator.0.weight" in names

@@ -80,6 +80,14 @@ def _as_list(x: Any) -> list[Any]:
     return [x]
 
 
+def _named_models(model: Any) -> list[tuple[str, nn.Module]]:
+    """(prefix, module) pairs: a dict's keys, a list's positions, no prefix for one module."""
+    if isinstance(model, dict):
+        return [(str(k), m) for k, m in model.items()]
+    models = _as_list(model)
+    return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
+
+
 def _weak_call(obj: Any, method: str) -> Any:
     """A hook function that calls obj.method through a weak reference (no reference cycle)."""
     ref = weakref.ref(obj)
@@ -147,7 +155,7 @@ class Monitor:
         if self.writer.error:
             self._note(self.writer.error)
         self._stream = sys.stderr
-        self._build(_as_list(model), list(optimizers))
+        self._build(_named_models(model), list(optimizers))
         for m in self._roots:
             self._attach_model(m())
         for o in self._opts:
@@ -170,13 +178,12 @@ class Monitor:
             path = os.path.join(self.opts.out, f"{name}-{n}")
         return path
 
-    def _build(self, models: list[nn.Module], optimizers: list[torch.optim.Optimizer]) -> None:
+    def _build(self, models: list[tuple[str, nn.Module]], optimizers: list[torch.optim.Optimizer]) -> None:
         self._names: list[str] = []
         self._tensors: list[torch.Tensor] = []
         self._index: dict[int, int] = {}
-        multi = len(models) > 1
-        for mi, m in enumerate(models):
-            self._add_model_params(m, f"{mi}." if multi else "")
+        for prefix, m in models:
+            self._add_model_params(m, f"{prefix}." if prefix else "")
         self._opts = [_OptState(k, opt, [], []) for k, opt in enumerate(optimizers)]
         for o in self._opts:
             weakref.finalize(o.ref(), _release_orphan, id(self))
@@ -927,7 +934,7 @@ def _gpu_gib(device: torch.device) -> float | None:
 
 
 def watch(
-    model: nn.Module | Sequence[nn.Module] | None,
+    model: nn.Module | Sequence[nn.Module] | dict[str, nn.Module] | None,
     optimizer: torch.optim.Optimizer | Iterable[torch.optim.Optimizer],
     *,
     scheduler: Any = None,
@@ -937,7 +944,8 @@ def watch(
 ) -> Monitor:
     """Attach torchvitals to a model and its optimizer(s); the training loop stays unchanged.
 
-    `model` may be a module or a list of modules (a GAN's generator and discriminator);
+    `model` may be a module, a list of modules, or a dict naming them (`{"generator": g,
+    "discriminator": d}`: parameter names get the key as prefix);
     `optimizer` one optimizer or several. `scheduler` (one or a list) and `scaler` (a
     GradScaler) are optional and let steps and skips be accounted. `baseline` is a persistence
     predictor for regression: a callable of the inputs given to `observe`. Options are keyword
@@ -953,7 +961,7 @@ def watch(
     for opt in optimizers:
         if not isinstance(opt, torch.optim.Optimizer):
             raise TypeError(f"watch() expects torch.optim.Optimizer instances, got {type(opt).__name__}")
-    for m in _as_list(model):
+    for _, m in _named_models(model):
         if not isinstance(m, nn.Module):
             raise TypeError(f"watch() expects nn.Module instances, got {type(m).__name__}")
     for old in list(_LIVE.values()):

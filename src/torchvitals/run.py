@@ -152,19 +152,16 @@ class Session:
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
         if self.monitor is None:
             opts = {"name": "", **self.options}
-            if len(named) > 1:  # several models: name each after the script's variable
-                self.monitor = watch(None, opt, **opts)
-                for name, m in named:
-                    self.monitor.add_model(m, name)
+            if len(named) > 1 or _other_models(roots):  # several models: name each after its variable
+                self.monitor = watch(dict(named), opt, **opts)
             else:
                 self.monitor = watch([m for _, m in named] or None, opt, **opts)
             self.monitor.auto_close = False  # the session closes it when the script ends
             if self.monitor.opts.console:
                 console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {_describe(named)}; run directory {self.monitor.run_dir}")
             return
-        prefix_needed = len(named) > 1 or self.monitor._roots
         for name, m in named:
-            self.monitor.add_model(m, name if prefix_needed else "")
+            self.monitor.add_model(m, name)
         self.monitor.add_optimizer(opt)
 
     def on_component(self, kind: str, obj: Any) -> None:
@@ -426,6 +423,13 @@ def owning_roots(param_ids: set[int]) -> list[nn.Module]:
             kept.append(m)
             seen |= ids
     return kept
+
+
+def _other_models(roots: list[nn.Module]) -> bool:
+    """Does the script hold modules outside these roots (a GAN's second model, made already)?"""
+    main = sys.modules.get("__main__")
+    inside = {id(sub) for m in roots for sub in m.modules()}
+    return any(isinstance(v, nn.Module) and id(v) not in inside and any(True for _ in v.parameters()) for v in (vars(main).values() if main else ()))
 
 
 def variable_name(obj: Any) -> str | None:

@@ -167,10 +167,24 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
     events = [e for e in h.events if e.get("kind") in _INPUT_EVENTS]
     if not events and not out_records(h) and not h.epochs:
         raise CannotJudge("no observed prediction/target pair (observe(pred, target))")
-    return [
-        r.finding("warning", str(e.get("text", e["kind"])), evidence={k: v for k, v in e.items() if k not in ("type", "text")}, where=["loss"], step=e.get("it"))
-        for e in events
-    ]
+    out = []
+    for kind in _INPUT_EVENTS:  # one finding per problem, however many places reported it
+        same = [e for e in events if e["kind"] == kind]
+        if not same:
+            continue
+        own = [e for e in same if not str(e.get("text", "")).startswith("PyTorch warned")]
+        first = (own or same)[0]
+        also = " (PyTorch warned about it too)" if own and len(own) < len(same) else ""
+        out.append(
+            r.finding(
+                "warning",
+                str(first.get("text", kind)) + also,
+                evidence={k: v for k, v in first.items() if k not in ("type", "text")} | {"reports": len(same)},
+                where=["loss"],
+                step=min(e.get("it") or 0 for e in same),
+            )
+        )
+    return out
 
 
 @rule(
