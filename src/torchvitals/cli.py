@@ -64,10 +64,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from torchvitals.rules import RULES, get
+    from torchvitals.rules import all_pages, get
 
     if args.name is None:
-        rows = [(r.code, r.name, r.what.split(". ")[0]) for r in sorted(RULES.values(), key=lambda r: r.code)]
+        rows = [(r.code, r.name, r.what.split(". ")[0]) for r in sorted(all_pages().values(), key=lambda r: r.code)]
         if _wants_json(args):
             _print_json([{"code": c, "name": n, "what": w} for c, n, w in rows])
         else:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from torchvitals.findings import Finding
 from torchvitals.record import History
 from torchvitals.rules import data, gradients, outputs, steps, updates  # noqa: F401  (registers the rules)
-from torchvitals.rules.base import RULES, CannotJudge, Rule
+from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 
-__all__ = ["RULES", "CannotJudge", "Rule", "evaluate", "get"]
+__all__ = ["PAGES", "RULES", "CannotJudge", "Rule", "all_pages", "document", "evaluate", "get"]
 
 
 def evaluate(history: History) -> tuple[list[Finding], dict[str, str]]:
@@ -24,11 +24,30 @@ def evaluate(history: History) -> tuple[list[Finding], dict[str, str]]:
     return found, unjudged
 
 
+def all_pages() -> dict[str, Rule]:
+    """Every documented finding: record rules, then preflight checks and lint rules."""
+    _load_pages()
+    return {**RULES, **PAGES}
+
+
 def get(name_or_code: str) -> Rule | None:
     key = name_or_code.strip()
-    if key in RULES:
-        return RULES[key]
-    for r in RULES.values():
+    pages = all_pages()
+    if key in pages:
+        return pages[key]
+    for r in pages.values():
         if r.code.lower() == key.lower():
             return r
     return None
+
+
+def _load_pages() -> None:
+    """Import the packages that document findings outside the record rules (when present)."""
+    import importlib
+
+    for mod in ("torchvitals.checks", "torchvitals.lint"):
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:
+            if exc.name != mod:
+                raise

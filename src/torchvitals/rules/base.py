@@ -66,6 +66,23 @@ def _block(text: str) -> str:
 
 
 RULES: dict[str, Rule] = {}
+# Pages of findings that no rule over the run record produces (preflight checks, lint rules):
+# `torchvitals explain` shows them, evaluate() does not run them.
+PAGES: dict[str, Rule] = {}
+
+
+def _no_rule(h: History) -> list[Finding]:
+    return []
+
+
+def document(code: str, name: str, *, what: str, why: str, example: str, fix: str) -> Rule:
+    """Register the what/why/example/fix page of a finding produced outside the record rules;
+    returns the Rule, whose `.finding(...)` builds findings with its code, name and fix."""
+    if name in RULES or name in PAGES:
+        raise ValueError(f"finding {name} documented twice")
+    page = Rule(code, name, what, why, example, fix, fn=_no_rule)
+    PAGES[name] = page
+    return page
 
 
 def rule(code: str, name: str, *, what: str, why: str, example: str, fix: str) -> Callable[..., Rule]:
