@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; a bare `pip install torch` would pull several GB of CUDA packages.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: demo test lint bench setup clean
+.PHONY: demo test bench bench-zoo bench-overhead setup clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -23,8 +23,14 @@ test: setup
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/python -m pytest tests
 
-bench: setup
-	$(BIN)/python benchmarks/overhead.py
+# The full fault zoo (writes BENCHMARKS.md) and the overhead comparison; CI runs a reduced zoo.
+bench: bench-zoo bench-overhead
+
+bench-zoo: setup
+	$(BIN)/python benchmarks/fault_zoo/score.py
+
+bench-overhead: setup
+	$(BIN)/python benchmarks/overhead.py --model all --json benchmarks/overhead.json
 
 clean:
 	rm -rf $(VENV) torchvitals-runs .pytest_cache

@@ -1,0 +1,225 @@
+"""Score torchvitals on the fault zoo: recall on seeded faults, false alarms on their fixed
+twins and on healthy workloads, and how many iterations detection takes.
+
+    python benchmarks/fault_zoo/score.py                 # everything; writes BENCHMARKS.md
+    python benchmarks/fault_zoo/score.py --cases a,b     # a subset (file stems), no file written
+    python benchmarks/fault_zoo/score.py --json out.json
+
+Every case is a plain PyTorch script (no torchvitals import) run by `torchvitals run`, in this
+process, exactly as a user would run it. A fault script's header names what must be found:
+
+    # zoo: expect=skipped-steps,dead-parameters
+    # zoo: source=seed 004 (step gate)
+    # zoo: args=--epochs 3
+
+and `--fixed` turns it into its healthy twin. Healthy workloads say `# zoo: healthy`.
+A finding counts when it reaches warning; the step of first detection is the earliest
+iteration at which an expected finding was first seen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import platform
+import shlex
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from torchvitals.run import run_script
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+# Structural faults must be caught at the first optimizer step (a few iterations at most:
+# exactly-zero gradients need 3 sampled iterations, a skip needs the next zero_grad).
+STRUCTURAL = {"dead-parameters", "unoptimized-parameters", "skipped-steps", "grads-not-cleared"}
+STRUCTURAL_WITHIN = 3
+BEGIN, END = "<!-- fault-zoo:begin -->", "<!-- fault-zoo:end -->"
+
+
+@dataclass
+class Case:
+    path: Path
+    healthy: bool
+    expect: list[str] = field(default_factory=list)
+    source: str = ""
+    args: list[str] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path.stem
+
+
+def parse_header(path: Path) -> Case:
+    """Read the `# zoo:` lines at the top of a case script."""
+    case = Case(path=path, healthy=False)
+    for line in path.read_text().splitlines()[:20]:
+        if not line.startswith("# zoo:"):
+            continue
+        body = line[len("# zoo:") :].strip()
+        key, _, value = body.partition("=")
+        key, value = key.strip(), value.strip()
+        if key == "healthy":
+            case.healthy = True
+        elif key == "expect":
+            case.expect = [v.strip() for v in value.split(",") if v.strip()]
+        elif key == "source":
+            case.source = value
+        elif key == "args":
+            case.args = shlex.split(value)
+    if not case.healthy and not case.expect:
+        raise ValueError(f"{path}: no '# zoo: expect=…' or '# zoo: healthy' header")
+    return case
+
+
+def discover(only: set[str] | None = None) -> list[Case]:
+    cases = []
+    for folder in ("cases", "healthy"):
+        for path in sorted((HERE / folder).glob("*.py")):
+            if only is None or path.stem in only:
+                cases.append(parse_header(path))
+    return cases
+
+
+def run_case(path: Path, args: list[str], out: str) -> dict[str, Any]:
+    """Run one script under torchvitals, quietly; what it found and how long it took."""
+    t0 = time.perf_counter()
+    sink = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            code, diag = run_script(str(path), args, {"out": out, "name": "run", "console": False})
+        error = None if code == 0 else f"exit code {code}: {sink.getvalue()[-300:]}"
+    except Exception as exc:  # a broken case is reported, the zoo goes on
+        return {"error": f"{type(exc).__name__}: {exc}", "found": {}, "seconds": time.perf_counter() - t0}
+    found: dict[str, int | None] = {}
+    for f in diag.at_least("warning"):
+        prev = found.get(f.name)
+        found[f.name] = f.step if prev is None or (f.step is not None and f.step < prev) else prev
+    return {"error": error, "found": found, "seconds": time.perf_counter() - t0}
+
+
+def score(cases: list[Case]) -> dict[str, Any]:
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, case in enumerate(cases):
+            print(f"[{i + 1}/{len(cases)}] {case.name}", file=sys.stderr, flush=True)
+            row: dict[str, Any] = {"case": case.name, "healthy": case.healthy, "expect": case.expect, "source": case.source}
+            if case.healthy:
+                res = run_case(case.path, case.args, os.path.join(tmp, case.name))
+                row.update(false_alarms=sorted(res["found"]), error=res["error"], seconds=res["seconds"])
+            else:
+                bug = run_case(case.path, case.args, os.path.join(tmp, case.name))
+                twin = run_case(case.path, case.args + ["--fixed"], os.path.join(tmp, case.name + "-fixed"))
+                hits = {n: bug["found"][n] for n in case.expect if n in bug["found"]}
+                row.update(
+                    reported=sorted(bug["found"]),
+                    detected=bool(hits),
+                    missed=[n for n in case.expect if n not in hits],
+                    first_step=min((s for s in hits.values() if s is not None), default=None),
+                    twin_false_alarms=sorted(twin["found"]),
+                    error=bug["error"] or twin["error"],
+                    seconds=bug["seconds"] + twin["seconds"],
+                )
+            rows.append(row)
+    faults = [r for r in rows if not r["healthy"]]
+    healthy = [r for r in rows if r["healthy"]]
+    alarms = [(r["case"] + " (fixed twin)", n) for r in faults for n in r["twin_false_alarms"]]
+    alarms += [(r["case"], n) for r in healthy for n in r["false_alarms"]]
+    steps = [r["first_step"] for r in faults if r["detected"] and r["first_step"] is not None]
+    structural = [r for r in faults if STRUCTURAL & set(r["expect"]) and r["detected"]]
+    late = [r["case"] for r in structural if r["first_step"] is None or r["first_step"] > STRUCTURAL_WITHIN]
+    return {
+        "rows": rows,
+        "faults": len(faults),
+        "detected": sum(r["detected"] for r in faults),
+        "recall": sum(r["detected"] for r in faults) / len(faults) if faults else float("nan"),
+        "runs_without_fault": len(faults) + len(healthy),
+        "false_alarms": alarms,
+        "median_steps_to_detection": statistics.median(steps) if steps else None,
+        "structural_late": late,
+        "errors": [(r["case"], r["error"]) for r in rows if r.get("error")],
+        "seconds": round(sum(r["seconds"] for r in rows), 1),
+    }
+
+
+def markdown(result: dict[str, Any], command: str) -> str:
+    lines = [
+        "## Fault zoo",
+        "",
+        f"`{command}` on {platform.machine()} ({os.cpu_count()} cores), python {platform.python_version()}, "
+        f"torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; {result['seconds']} s in all.",
+        "",
+        f"- **Recall**: {result['detected']} of {result['faults']} seeded faults detected ({result['recall']:.0%}); target ≥ 95%.",
+        f"- **False alarms** (warning or above on fixed twins and healthy workloads): {len(result['false_alarms'])} "
+        f"over {result['runs_without_fault']} runs" + (": " + ", ".join(f"{c}: `{n}`" for c, n in result["false_alarms"]) if result["false_alarms"] else "") + "; target 0.",
+        f"- **Median iterations to detection**: {result['median_steps_to_detection']}.",
+        f"- **Structural faults later than iteration {STRUCTURAL_WITHIN}**: {', '.join(result['structural_late']) or 'none'}.",
+        "",
+        "| case | expected | reported (warning+) | first iteration | fixed twin | source |",
+        "|---|---|---|---|---|---|",
+    ]
+    for r in result["rows"]:
+        if r["healthy"]:
+            continue
+        mark = "✅" if r["detected"] else "❌"
+        lines.append(
+            f"| {r['case']} | {', '.join(r['expect'])} | {mark} {', '.join(r['reported']) or '—'} | "
+            f"{r['first_step'] if r['first_step'] is not None else '—'} | {', '.join(r['twin_false_alarms']) or 'clean'} | {r['source']} |"
+        )
+    lines += ["", "| healthy workload | findings at warning or above |", "|---|---|"]
+    for r in result["rows"]:
+        if r["healthy"]:
+            lines.append(f"| {r['case']} | {', '.join(r['false_alarms']) or 'none'} |")
+    if result["errors"]:
+        lines += ["", "Errors: " + "; ".join(f"{c}: {e}" for c, e in result["errors"])]
+    return "\n".join(lines) + "\n"
+
+
+def write_benchmarks_md(section: str) -> Path:
+    """Replace the fault-zoo section of BENCHMARKS.md (or append it)."""
+    path = ROOT / "BENCHMARKS.md"
+    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
+    block = f"{BEGIN}\n{section}{END}\n"
+    if BEGIN in text and END in text:
+        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block
+    path.write_text(text)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--cases", help="comma-separated case names (file stems); default: all")
+    ap.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    ap.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(1)
+    only = {c.strip() for c in args.cases.split(",")} if args.cases else None
+    cases = discover(only)
+    if not cases:
+        print("no cases found", file=sys.stderr)
+        return 2
+    result = score(cases)
+    command = "python benchmarks/fault_zoo/score.py" + (f" --cases {args.cases}" if args.cases else "")
+    section = markdown(result, command)
+    print(section)
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=2, default=str))
+    if not args.no_write and only is None:
+        print(f"wrote {write_benchmarks_md(section)}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
