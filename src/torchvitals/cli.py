@@ -123,6 +123,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     p.set_defaults(func=cmd_run)
 
+    from torchvitals.checks.cli import add_parser as add_check
+
+    add_check(sub)
+
     p = sub.add_parser("diagnose", help="re-run the rules on a run directory or run.jsonl")
     p.add_argument("path", help="run directory or its run.jsonl")
     _json_flag(p)
