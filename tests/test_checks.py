@@ -430,3 +430,17 @@ def test_nan_loss_at_init_is_reported_not_divided():
     found = checks.init_loss(model, sequences())
     assert names(found) == {"init-loss-off"} and found[0].severity == "error"
     assert "nan" in checks.overfit_batch(model, sequences(), steps=5)[0].message
+
+
+def test_snapshot_is_stored_in_a_watched_run(tmp_path):
+    import torchvitals
+    from torchvitals.checks import snapshot
+
+    model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out=str(tmp_path), name="r", console=False)
+    snapshot(model, (torch.randn(16, 8), torch.randn(16, 1)), torch.nn.functional.mse_loss, opt)
+    diag = mon.close()
+    assert diag.summary["events"].get("snapshot") == 1
+    (ev,) = [e for e in torchvitals.record.read_run(tmp_path / "r").events if e.get("kind") == "snapshot"]
+    assert ev["line"].startswith("MICRODETAIL ms:") and ev["batch_size"] == 16

@@ -91,7 +91,17 @@ def snapshot(
         snap["memory_source"] = "cpu-rss"  # the CPU allocator keeps no peak counter
         snap["rss_growth_bytes"] = max(0, rss1 - rss0) if rss0 and rss1 else None
     snap["env"] = environment(device)
+    record(model, snap)
     return snap
+
+
+def record(model: nn.Module, snap: dict[str, Any]) -> None:
+    """Store the snapshot in the run record when a live monitor watches this model."""
+    from torchvitals.monitor import monitor_for
+
+    mon = monitor_for(model)
+    if mon is not None:
+        mon.event("snapshot", line=snapshot_line(snap), **{k: v for k, v in snap.items() if k != "env"}, env=str(snap["env"]))
 
 
 def train_step(
