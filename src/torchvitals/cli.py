@@ -124,8 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_run)
 
     from torchvitals.checks.cli import add_parser as add_check
+    from torchvitals.lint.cli import add_parser as add_lint
 
     add_check(sub)
+    add_lint(sub)
 
     p = sub.add_parser("diagnose", help="re-run the rules on a run directory or run.jsonl")
     p.add_argument("path", help="run directory or its run.jsonl")

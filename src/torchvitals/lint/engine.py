@@ -1,0 +1,402 @@
+"""Parse a file once, gather in one walk the facts every lint rule needs, run the rules.
+
+The facts are light data flow, by name: which names hold a model, an optimizer (and which
+models it updates), a scheduler, a GradScaler, a loss object; which names are frozen; where
+`.backward()` is called. Names are dotted strings (`model`, `self.encoder`), so facts gathered
+in `__init__` are seen in `training_step`. Nothing here imports or runs the user's code.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from torchvitals.findings import Finding
+from torchvitals.rules.base import Rule, document
+
+# A file in which none of these patterns occurs cannot trigger a rule: it is not even parsed.
+# This is what makes linting a large tree fast (most of torch's own files are skipped here).
+# Each entry: the words some rule needs, all of which must occur.
+TRIGGERS = [
+    [r"\.backward\(|_backward\(|training_step"],  # training-loop rules
+    [r"\.forward\("],  # TVL013
+    [r"torch\.load\(", r"args|argv|environ|getenv|cfg|config|opt|flags|FLAGS|hparams|input\("],  # TVL014
+    [r"DataLoader\("],  # TVL015
+    [r"attn_mask|padding_mask|\bmask=", r"triu|tril|!=|attention_mask"],  # TVL010
+    [r"softmax|sigmoid|Softmax|Sigmoid", r"cross_entropy|nll_loss|kl_div|Loss\("],  # TVL008
+    [r"parameters\(\)", r"\b(SGD|Adam\w*|RMSprop|Adagrad|Adadelta|LBFGS|Lion|optim\.\w+)\("],  # TVL006
+    [  # TVL005
+        r"Module",
+        r"self\.\w+\s*=\s*[\[{][^\n]*\b[A-Z]\w*\(|self\.\w+\.append\(\s*(nn\.)?[A-Z]"
+        r"|self\.\w+\s*=\s*torch\.\w+\([^\n]*requires_grad=True",
+    ],
+]
+TRIGGERS_RE = [[re.compile(p) for p in group] for group in TRIGGERS]
+
+
+def might_match(text: str) -> bool:
+    """False when no rule can fire on this text (so it need not be parsed)."""
+    return any(all(p.search(text) for p in group) for group in TRIGGERS_RE)
+
+
+OPTIMIZER_CLASSES = {
+    "SGD", "Adam", "AdamW", "Adagrad", "Adadelta", "Adamax", "RMSprop", "Rprop", "NAdam",
+    "RAdam", "LBFGS", "SparseAdam", "ASGD", "Lion", "Adafactor", "Lamb", "LAMB", "FusedAdam",
+    "AdamW8bit", "Adam8bit", "Muon",
+}  # fmt: skip
+SCHEDULER_CLASSES = {
+    "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR", "ReduceLROnPlateau",
+    "CyclicLR", "OneCycleLR", "CosineAnnealingWarmRestarts", "LambdaLR", "MultiplicativeLR",
+    "LinearLR", "ConstantLR", "PolynomialLR", "SequentialLR", "ChainedScheduler",
+}  # fmt: skip
+LOSS_CLASSES = {
+    "CrossEntropyLoss", "BCEWithLogitsLoss", "NLLLoss", "KLDivLoss", "BCELoss", "MSELoss",
+    "L1Loss", "SmoothL1Loss", "HuberLoss",
+}  # fmt: skip
+# Calls on a model that are not a forward pass.
+NOT_FORWARD = {
+    "parameters", "named_parameters", "state_dict", "load_state_dict", "train", "eval", "to",
+    "cuda", "cpu", "zero_grad", "modules", "children", "apply", "requires_grad_", "half",
+    "float", "double", "buffers", "named_modules", "register_buffer", "register_forward_hook",
+}  # fmt: skip
+NOGRAD_CALLS = {"no_grad", "inference_mode"}
+
+_OPT_NAME = re.compile(r"(^|_)(opt|optim|optimizer|optimiser)s?($|_|[A-Z0-9])|^opt[A-Z0-9_]|optim")
+_SCHED_NAME = re.compile(r"sched|lr_decay|warmup")
+_SCALER_NAME = re.compile(r"scaler")
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)
+NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def dotted(node: ast.AST | None) -> str | None:
+    """`a.b.c` for a chain of names and attributes, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last(name: str | None) -> str:
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def callee(call: ast.Call) -> str:
+    return dotted(call.func) or ""
+
+
+def method(call: ast.Call) -> str:
+    """The attribute name of a method call (`x.detach()` -> `detach`), else ''."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else ""
+
+
+def receiver(call: ast.Call) -> str | None:
+    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def kwarg(call: ast.Call, name: str) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    return None
+
+
+def arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    """Positional argument `index`, or keyword `name`."""
+    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return kwarg(call, name)
+
+
+def is_const(node: ast.AST | None, value: Any) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (not `node` itself), not descending into nested defs/classes."""
+    todo = list(ast.iter_child_nodes(node))
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, NESTED):
+            todo.extend(ast.iter_child_nodes(n))
+
+
+def targets_of(stmt: ast.AST) -> list[str]:
+    """Dotted names an assignment writes (tuples unpacked)."""
+    if isinstance(stmt, ast.Assign):
+        tgts = stmt.targets
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+        tgts = [stmt.target]
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        tgts = [stmt.target]
+    else:
+        return []
+    out: list[str] = []
+    todo = list(tgts)
+    while todo:
+        t = todo.pop()
+        if isinstance(t, (ast.Tuple, ast.List)):
+            todo.extend(t.elts)
+        elif isinstance(t, ast.Starred):
+            todo.append(t.value)
+        elif isinstance(t, ast.Subscript):
+            key = dotted(t.value)
+            if key:
+                out.append(key)
+        else:
+            key = dotted(t)
+            if key:
+                out.append(key)
+    return out
+
+
+def is_nograd_with(node: ast.AST) -> bool:
+    """`with torch.no_grad():`, `inference_mode()`, `set_grad_enabled(False)`."""
+    if not isinstance(node, (ast.With, ast.AsyncWith)):
+        return False
+    for item in node.items:
+        e = item.context_expr
+        if isinstance(e, ast.Call):
+            name = last(callee(e))
+            if name in NOGRAD_CALLS and not any(is_const(a, False) for a in e.args):
+                return True
+            if name == "set_grad_enabled" and e.args and is_const(e.args[0], False):
+                return True
+    return False
+
+
+@dataclass
+class Context:
+    """One parsed file and the facts gathered from it."""
+
+    path: str
+    text: str
+    tree: ast.Module
+    parent: dict[ast.AST, ast.AST] = field(default_factory=dict)
+    calls: list[ast.Call] = field(default_factory=list)
+    assigns: list[ast.AST] = field(default_factory=list)
+    classes: list[ast.ClassDef] = field(default_factory=list)
+    values: dict[str, list[ast.expr]] = field(default_factory=dict)  # name -> assigned values
+    optimizers: dict[str, set[str]] = field(default_factory=dict)  # name -> models it updates
+    schedulers: dict[str, str] = field(default_factory=dict)  # name -> scheduler class
+    scalers: set[str] = field(default_factory=set)
+    losses: dict[str, str] = field(default_factory=dict)  # name -> loss class
+    modules: dict[str, str] = field(default_factory=dict)  # name -> module constructor
+    module_classes: set[str] = field(default_factory=set)
+    frozen: set[str] = field(default_factory=set)
+    trained: set[str] = field(default_factory=set)  # names with `.train()` called
+    backwards: list[ast.Call] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+
+    # ---- the one walk -------------------------------------------------------------------
+
+    def gather(self) -> None:
+        todo: list[ast.AST] = [self.tree]
+        parent = self.parent
+        while todo:
+            node = todo.pop()
+            for child in ast.iter_child_nodes(node):
+                parent[child] = node
+                todo.append(child)
+            if isinstance(node, ast.Call):
+                self.calls.append(node)
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)):
+                self.assigns.append(node)
+            elif isinstance(node, ast.ClassDef):
+                self.classes.append(node)
+        self._module_classes()
+        for a in self.assigns:
+            value = getattr(a, "value", None)
+            if value is None:
+                continue
+            for t in targets_of(a):
+                self.values.setdefault(t, []).append(value)
+                if isinstance(value, ast.Call):
+                    self._classify(t, value)
+        for c in self.calls:
+            self._call_fact(c)
+
+    def _module_classes(self) -> None:
+        bases = {c.name: [last(dotted(b)) for b in c.bases] for c in self.classes}
+        known = {"Module", "LightningModule", "Sequential", "ModuleList", "ModuleDict"}
+        changed = True
+        while changed:
+            changed = False
+            for name, bs in bases.items():
+                if name not in self.module_classes and any(b in known or b in self.module_classes for b in bs):
+                    self.module_classes.add(name)
+                    changed = True
+
+    def _classify(self, target: str, value: ast.Call) -> None:
+        name = callee(value)
+        cls = last(name)
+        if cls in SCHEDULER_CLASSES or "lr_scheduler" in name:
+            self.schedulers[target] = cls
+        elif cls in OPTIMIZER_CLASSES or (name.startswith(("torch.optim.", "optim.")) and cls[:1].isupper() and "swa" not in name):
+            self.optimizers[target] = self.models_in(value)
+        elif cls == "GradScaler":
+            self.scalers.add(target)
+        elif cls in LOSS_CLASSES:
+            self.losses[target] = cls
+        elif self.is_module_ctor(value):
+            self.modules[target] = cls
+
+    def _call_fact(self, c: ast.Call) -> None:
+        m, recv = method(c), receiver(c)
+        if m == "backward" or last(callee(c)) == "manual_backward":
+            self.backwards.append(c)
+        elif m == "requires_grad_" and c.args and is_const(c.args[0], False) and recv:
+            self.frozen.add(recv)
+        elif m == "train" and recv and not (c.args and is_const(c.args[0], False)):
+            self.trained.add(recv)
+
+    def note_frozen_loops(self) -> None:
+        """`for p in model.backbone.parameters(): p.requires_grad = False` freezes it."""
+        for a in self.assigns:
+            if not (isinstance(a, ast.Assign) and is_const(a.value, False)):
+                continue
+            if not any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in a.targets):
+                continue
+            node = self.parent.get(a)
+            while node is not None and not isinstance(node, (ast.For, *SCOPES)):
+                node = self.parent.get(node)
+            if isinstance(node, ast.For) and isinstance(node.iter, ast.Call):
+                key = receiver(node.iter)
+                if key and method(node.iter) in ("parameters", "named_parameters"):
+                    self.frozen.add(key)
+
+    # ---- questions rules ask -------------------------------------------------------------
+
+    def is_module_ctor(self, call: ast.Call) -> bool:
+        """`nn.Linear(...)`, `torch.nn.Conv2d(...)`, or a module class defined in this file."""
+        name = callee(call)
+        cls = last(name)
+        if cls in self.module_classes:
+            return True
+        if name.startswith(("nn.", "torch.nn.")) and cls[:1].isupper():
+            return not cls.startswith("Parameter") and "." not in name.removeprefix("torch.").removeprefix("nn.")
+        return False
+
+    def models_in(self, expr: ast.AST, depth: int = 0) -> set[str]:
+        """Receivers of `.parameters()` in an optimizer's arguments, following names once."""
+        out: set[str] = set()
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Call) and method(n) in ("parameters", "named_parameters"):
+                key = receiver(n)
+                if key:
+                    out.add(key)
+            elif isinstance(n, ast.Name) and depth < 2:
+                for v in self.values.get(n.id, []):
+                    if v is not expr:
+                        out |= self.models_in(v, depth + 1)
+        return out
+
+    def is_optimizer(self, key: str | None) -> bool:
+        if not key or key in self.schedulers or key in self.scalers:
+            return False
+        return key in self.optimizers or bool(_OPT_NAME.search(last(key))) and not _SCHED_NAME.search(key.lower())
+
+    def is_scheduler(self, key: str | None) -> bool:
+        return bool(key) and (key in self.schedulers or bool(_SCHED_NAME.search(last(key).lower())))
+
+    def is_scaler(self, key: str | None) -> bool:
+        return bool(key) and (key in self.scalers or bool(_SCALER_NAME.search(last(key).lower())))
+
+    def optimizer_step(self, call: ast.Call) -> str | None:
+        """The optimizer a call steps (`opt.step()`, `scaler.step(opt)`), else None."""
+        if method(call) != "step":
+            return None
+        recv = receiver(call)
+        if self.is_scaler(recv) and call.args:
+            return dotted(call.args[0]) or "<optimizer>"
+        if self.is_optimizer(recv):
+            return recv
+        return None
+
+    def scope_of(self, node: ast.AST) -> ast.AST:
+        node = self.parent.get(node)
+        while node is not None and not isinstance(node, SCOPES):
+            node = self.parent.get(node)
+        return node or self.tree
+
+    def ancestors(self, node: ast.AST) -> Iterator[ast.AST]:
+        """Enclosing nodes up to (and including) the enclosing function or module."""
+        node = self.parent.get(node)
+        while node is not None:
+            yield node
+            if isinstance(node, SCOPES):
+                return
+            node = self.parent.get(node)
+
+    def loops_around(self, node: ast.AST) -> list[ast.AST]:
+        """Enclosing loops, innermost first, within the enclosing function."""
+        return [a for a in self.ancestors(node) if isinstance(a, LOOPS)]
+
+    def loss_expr(self, call: ast.Call) -> ast.expr | None:
+        """What a backward call differentiates: `loss` in `loss.backward()`,
+        `accelerator.backward(loss)`, `scaler.scale(loss).backward()`."""
+        recv = call.func.value if isinstance(call.func, ast.Attribute) else None
+        recv_name = last(dotted(recv)) if recv is not None else ""
+        if method(call) == "manual_backward" or last(callee(call)) == "manual_backward":
+            return call.args[0] if call.args else None
+        if recv_name in ("accelerator", "fabric", "autograd", "engine", "model_engine"):
+            return call.args[0] if call.args else None
+        return recv
+
+    def at(self, node: ast.AST) -> tuple[int, int]:
+        return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1
+
+    def report(self, page: Rule, node: ast.AST, message: str, severity: str = "warning", **evidence: Any) -> None:
+        line, col = self.at(node)
+        ev = {"path": self.path, "line": line, "col": col, **evidence}
+        self.findings.append(page.finding(severity, message, evidence=ev, where=[f"{self.path}:{line}:{col}"]))
+
+
+def build(path: str, text: str, tree: ast.Module) -> Context:
+    ctx = Context(path, text, tree)
+    ctx.gather()
+    ctx.note_frozen_loops()
+    return ctx
+
+
+# Tests set this to see a rule's own crash instead of skipping the rule.
+STRICT = False
+
+
+RULE_ERROR = document(
+    "TVL099",
+    "lint-rule-error",
+    what="A lint rule that failed on a file (a bug in torchvitals, not in your code).",
+    why="The other rules still ran, but this one could not judge the file: say so rather than "
+    "pass in silence.",
+    example="(any file that makes a rule raise)",
+    fix="Report it with the file (or a reduced snippet); meanwhile the rule's code can be ignored.",
+)
+
+
+def run_rules(ctx: Context, checks: list[Callable[[Context], None]]) -> list[Finding]:
+    """Run every check; a crash in one check costs that check (reported), never the file."""
+    for check in checks:
+        try:
+            check(ctx)
+        except Exception as exc:  # a lint rule bug must not hide the other rules' findings
+            if STRICT:
+                raise
+            ctx.findings.append(
+                RULE_ERROR.finding(
+                    "info",
+                    f"lint rule {check.__name__} could not judge this file ({type(exc).__name__}: {exc})",
+                    evidence={"path": ctx.path, "line": 1, "col": 0, "rule": check.__name__},
+                    where=[f"{ctx.path}:1:0"],
+                )
+            )
+    return ctx.findings

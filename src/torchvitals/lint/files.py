@@ -1,0 +1,149 @@
+"""Linting text, files, notebooks and trees of files."""
+
+from __future__ import annotations
+
+import ast
+import json
+import os
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+
+from torchvitals.findings import Finding
+from torchvitals.lint import config
+from torchvitals.lint.engine import build, might_match, run_rules
+from torchvitals.lint.rules import CHECKS
+from torchvitals.rules.base import document
+
+UNPARSABLE = document(
+    "TVL000",
+    "unparsable-source",
+    what="A file (or notebook cell) that Python cannot parse.",
+    why="The linter cannot judge code it cannot read; the other files are still linted.",
+    example="def train(:\n    ...",
+    fix="Fix the syntax error (run `python -m py_compile FILE` to see it).",
+)
+
+SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", ".git", ".venv", "venv", ".tox"}
+# Below this many files, starting worker processes costs more than it saves.
+PARALLEL_FROM = 48
+
+
+def lint_source(text: str, path: str = "<string>") -> list[Finding]:
+    """Findings for one Python source text (all rules, `# noqa` honoured, no config)."""
+    return _lint_text(text, path)
+
+
+def _lint_text(text: str, path: str, lines_map: list[tuple[int, int]] | None = None) -> list[Finding]:
+    if not might_match(text):
+        return []  # no rule could match: do not even parse
+    try:
+        tree = ast.parse(text, filename=path)
+    except (SyntaxError, ValueError) as exc:  # ValueError: null bytes
+        line = getattr(exc, "lineno", None) or 1
+        col = getattr(exc, "offset", None) or 1
+        msg = getattr(exc, "msg", str(exc))
+        ev = {"path": path, "line": line, "col": col}
+        f = UNPARSABLE.finding("error", f"cannot parse: {msg}", evidence=ev, where=[f"{path}:{line}:{col}"])
+        return _relocate([f], path, lines_map)
+    findings = run_rules(build(path, text, tree), CHECKS)
+    lines = text.splitlines()
+    kept = []
+    for f in findings:
+        line = f.evidence.get("line", 0)
+        if 0 < line <= len(lines) and config.suppressed(f.code, lines[line - 1]):
+            continue
+        kept.append(f)
+    return _relocate(kept, path, lines_map)
+
+
+def _relocate(findings: list[Finding], path: str, lines_map: list[tuple[int, int]] | None) -> list[Finding]:
+    """Notebook: turn a line of the joined cells into (cell, line in cell)."""
+    if lines_map is None:
+        return findings
+    for f in findings:
+        line = f.evidence.get("line", 1)
+        cell, cell_line = lines_map[min(max(line, 1), len(lines_map)) - 1]
+        col = f.evidence.get("col", 1)
+        f.evidence.update(cell=cell, line=cell_line)
+        f.where = [f"{path}:{cell_line}:{col}"]
+    return findings
+
+
+def notebook_source(raw: str) -> tuple[str, list[tuple[int, int]]]:
+    """The code cells of a notebook joined into one text (magics and shell lines blanked), and
+    for each line of it the (cell number from 1, line in cell)."""
+    nb = json.loads(raw)
+    out: list[str] = []
+    where: list[tuple[int, int]] = []
+    for i, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        src = cell.get("source", "")
+        src = "".join(src) if isinstance(src, list) else str(src)
+        for j, line in enumerate(src.splitlines(), start=1):
+            stripped = line.lstrip()
+            out.append("" if stripped.startswith(("%", "!", "?")) else line)
+            where.append((i, j))
+        out.append("")
+        where.append((i, len(src.splitlines()) + 1))
+    return "\n".join(out) + "\n", where
+
+
+def lint_file(path: str, select: list[str] | None = None, ignore: list[str] | None = None) -> list[Finding]:
+    """Findings for one .py or .ipynb file, with its pyproject config, `select` and `ignore`."""
+    try:
+        with open(path, encoding="utf-8", errors="replace") as f:
+            raw = f.read()
+    except OSError as exc:
+        return [UNPARSABLE.finding("error", f"cannot read: {exc}", evidence={"path": path, "line": 1, "col": 1}, where=[f"{path}:1:1"])]
+    if path.endswith(".ipynb"):
+        try:
+            text, lines_map = notebook_source(raw)
+        except (ValueError, AttributeError, TypeError) as exc:
+            ev = {"path": path, "line": 1, "col": 1}
+            return [UNPARSABLE.finding("error", f"not a notebook: {exc}", evidence=ev, where=[f"{path}:1:1"])]
+        findings = _lint_text(text, path, lines_map)
+    else:
+        findings = _lint_text(raw, path)
+    cfg = config.config_for(path)
+    cfg_select = config.parse_codes(cfg.get("select"))
+    cfg_ignore = config.parse_codes(cfg.get("ignore"))
+    return [
+        f for f in findings
+        if config.selected(f.code, select or cfg_select, (ignore or []) + cfg_ignore)
+    ]  # fmt: skip
+
+
+def collect(paths: list[str]) -> list[str]:
+    """The .py and .ipynb files under `paths` (sorted; hidden and vendored folders skipped)."""
+    files: list[str] = []
+    for p in paths:
+        if os.path.isdir(p):
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith("."))
+                files += [os.path.join(root, n) for n in sorted(names) if n.endswith((".py", ".ipynb"))]
+        else:
+            files.append(p)
+    return files
+
+
+def lint_paths(
+    paths: list[str], select: list[str] | None = None, ignore: list[str] | None = None, jobs: int | None = None
+) -> list[Finding]:
+    """Lint every file under `paths`; in parallel processes when there are many files.
+    Raises FileNotFoundError for a path that does not exist."""
+    for p in paths:
+        if not os.path.exists(p):
+            raise FileNotFoundError(p)
+    files = collect(list(paths))
+    config.clear_cache()  # pyproject.toml files may have changed since the last call
+    one = partial(lint_file, select=config.parse_codes(select), ignore=config.parse_codes(ignore))
+    jobs = jobs or os.cpu_count() or 1
+    if len(files) < PARALLEL_FROM or jobs == 1:
+        results = [one(f) for f in files]
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            results = list(pool.map(one, files, chunksize=max(1, len(files) // (jobs * 8))))
+    found = [f for r in results for f in r]
+    found.sort(key=lambda f: (f.evidence.get("path", ""), f.evidence.get("cell", 0), f.evidence.get("line", 0), f.evidence.get("col", 0), f.code))
+    return found

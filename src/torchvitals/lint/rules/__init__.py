@@ -1,0 +1,14 @@
+"""The lint rules, one module per theme; importing this registers every rule's page."""
+
+from __future__ import annotations
+
+from torchvitals.lint.rules import attention, data, gradflow, loops, losses, modules
+
+CHECKS = [
+    gradflow.check,
+    *loops.CHECKS,
+    *modules.CHECKS,
+    *losses.CHECKS,
+    *attention.CHECKS,
+    *data.CHECKS,
+]

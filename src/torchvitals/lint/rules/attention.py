@@ -1,0 +1,135 @@
+"""TVL010: boolean attention masks with the wrong polarity.
+
+`F.scaled_dot_product_attention`: a boolean `attn_mask` is True where attention IS allowed.
+`nn.MultiheadAttention` / `nn.Transformer*`: a boolean mask is True where attention is NOT
+allowed. A `torch.triu(..., diagonal=1)` mask marks the future: right for the second, inverted
+for the first.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import (
+    Context,
+    arg,
+    callee,
+    dotted,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.rules.base import document
+
+INVERTED_MASK = document(
+    "TVL010",
+    "inverted-attention-mask",
+    what="A boolean mask with the wrong polarity: a `triu` (future = True) mask given to "
+    "`F.scaled_dot_product_attention`, where True means *attend*; a `tril` mask or a "
+    "`tokens != pad` mask given to `nn.MultiheadAttention`/`nn.Transformer*`, where True means "
+    "*do not attend*.",
+    why="The two APIs use opposite conventions. With the mask inverted, a causal model sees the "
+    "future (training loss drops suspiciously fast, generation fails) or attends only to "
+    "padding; no error is raised.",
+    example="mask = torch.triu(torch.ones(T, T), diagonal=1).bool()\n"
+    "out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask)",
+    fix="For SDPA use `torch.tril(...).bool()` (or `is_causal=True`); for `nn.MultiheadAttention` "
+    "use `torch.triu(..., diagonal=1).bool()` and `key_padding_mask = tokens == pad_id`.",
+)
+
+MHA_CLASSES = {"MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
+               "TransformerEncoder", "TransformerDecoder", "Transformer"}  # fmt: skip
+MASK_ARGS = {"attn_mask", "mask", "src_mask", "tgt_mask", "memory_mask"}
+PAD_ARGS = {"key_padding_mask", "src_key_padding_mask", "tgt_key_padding_mask", "memory_key_padding_mask"}
+
+
+def _resolve(expr: ast.AST, scope: ast.AST) -> ast.AST | None:
+    if not isinstance(expr, ast.Name):
+        return expr
+    values = [n.value for n in walk_scope(scope) if isinstance(n, ast.Assign) and targets_of(n) == [expr.id]]
+    return values[0] if len(values) == 1 else None
+
+
+def _causal(expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
+    """('future' | 'past', is_bool) for a triu/tril-built mask: which side is True."""
+    if expr is None or depth > 4:
+        return None
+    if isinstance(expr, ast.Name):
+        return _causal(_resolve(expr, scope), scope, depth + 1)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
+        inner = _causal(expr.operand, scope, depth + 1)
+        return (_flip(inner[0]), True) if inner else None
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and isinstance(expr.comparators[0], ast.Constant):
+        inner = _causal(expr.left, scope, depth + 1)
+        if not inner:
+            return None
+        op, v = expr.ops[0], expr.comparators[0].value
+        flips = (isinstance(op, ast.Eq) and v == 0) or (isinstance(op, ast.NotEq) and v == 1)
+        return (_flip(inner[0]) if flips else inner[0], True)
+    if isinstance(expr, ast.Call):
+        m, name = method(expr), last(callee(expr))
+        if m == "bool" or (m == "to" and expr.args and dotted(expr.args[0]) == "torch.bool"):
+            inner = _causal(expr.func.value, scope, depth + 1)
+            return (inner[0], True) if inner else None
+        if name == "logical_not" and expr.args:
+            inner = _causal(expr.args[0], scope, depth + 1)
+            return (_flip(inner[0]), True) if inner else None
+        if name in ("triu", "tril") or m in ("triu", "tril"):
+            side = "future" if (name or m) == "triu" else "past"
+            is_bool = any(dotted(n) == "torch.bool" for n in ast.walk(expr))
+            return side, is_bool
+    return None
+
+
+def _flip(side: str) -> str:
+    return "past" if side == "future" else "future"
+
+
+def _padding_polarity(expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> str | None:
+    """'keep' when True marks real tokens (`x != pad`), 'pad' when True marks padding."""
+    if expr is None or depth > 4:
+        return None
+    if isinstance(expr, ast.Name):
+        return _padding_polarity(_resolve(expr, scope), scope, depth + 1)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
+        inner = _padding_polarity(expr.operand, scope, depth + 1)
+        return {"keep": "pad", "pad": "keep"}.get(inner or "")
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
+        right = expr.comparators[0]
+        padish = "pad" in (dotted(right) or "").lower() or (isinstance(right, ast.Constant) and right.value == 0 and "mask" not in (dotted(expr.left) or "").lower())
+        if padish and isinstance(expr.ops[0], ast.NotEq):
+            return "keep"
+        if padish and isinstance(expr.ops[0], ast.Eq):
+            return "pad"
+    if isinstance(expr, ast.Call) and method(expr) == "bool":
+        base = dotted(expr.func.value) or ""
+        if last(base) == "attention_mask":  # Hugging Face convention: 1 = real token
+            return "keep"
+    return None
+
+
+def check(ctx: Context) -> None:
+    for c in ctx.calls:
+        name = callee(c)
+        scope = ctx.scope_of(c)
+        if last(name) == "scaled_dot_product_attention":
+            mask = arg(c, 3, "attn_mask")
+            side = _causal(mask, scope)
+            if side and side == ("future", True):
+                ctx.report(INVERTED_MASK, c, "boolean `triu` mask passed to scaled_dot_product_attention: "
+                           "True means *attend* there, so each position attends to the future and not "
+                           "the past")  # fmt: skip
+        elif ctx.modules.get(name) in MHA_CLASSES or ctx.modules.get(name or "") in MHA_CLASSES:
+            for k in c.keywords:
+                if k.arg in MASK_ARGS and _causal(k.value, scope) == ("past", True):
+                    ctx.report(INVERTED_MASK, c, f"boolean `tril` mask passed as `{k.arg}` to "
+                               f"{ctx.modules[name]}: True means *do not attend*, so each position "
+                               "sees only the future")  # fmt: skip
+                if k.arg in PAD_ARGS and _padding_polarity(k.value, scope) == "keep":
+                    ctx.report(INVERTED_MASK, c, f"`{k.arg}` is True on real tokens: "
+                               f"{ctx.modules[name]} ignores positions where the mask is True, so "
+                               "it attends only to padding")  # fmt: skip
+
+
+CHECKS = [check]

@@ -1,0 +1,275 @@
+"""TVL001, TVL002: a trained model cut out of the loss by `no_grad` or by `.detach()`/`.item()`.
+
+Light data flow inside one function: every assignment says which models (by name) reach the
+assigned name through live edges, and which only through a cut (a `no_grad` block, `.detach()`,
+`.data`, `.item()`, `.numpy()`, `torch.tensor(x)`). A model that the optimizer updates and that
+reaches the backpropagated loss only through a cut gets no gradient. A model that also reaches
+the loss live (stop-gradient tricks, GAN discriminator steps, RL baselines) is fine.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import (
+    NESTED,
+    NOT_FORWARD,
+    Context,
+    callee,
+    dotted,
+    is_nograd_with,
+    last,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.rules.base import document
+
+NO_GRAD = document(
+    "TVL001",
+    "no-grad-forward",
+    what="A forward pass (or the loss) of a model that the optimizer trains is computed under "
+    "`torch.no_grad()` or `torch.inference_mode()` in a training step, and its output feeds the "
+    "loss that is backpropagated.",
+    why="Nothing computed under `no_grad` is recorded for autograd: the model's parameters get no "
+    "gradient and never change, while the rest of the network trains and the loss still goes "
+    "down. Seed 002 lost days to a `no_grad` around a sub-model's call.",
+    example="with torch.no_grad():\n    prompt = encoder(tokens)   # encoder is in the optimizer\n"
+    "loss = criterion(head(prompt), y)\nloss.backward()",
+    fix="Move the forward pass out of the `no_grad` block. If the sub-model is meant to be frozen, "
+    "freeze it explicitly (`encoder.requires_grad_(False)`) and leave it out of the optimizer.",
+)
+
+DETACHED = document(
+    "TVL002",
+    "detached-loss-input",
+    what="`.detach()`, `.data`, `.item()`, `.numpy()` or `torch.tensor(...)` is applied to a model "
+    "output that then feeds the backpropagated loss, and the model reaches the loss by no other "
+    "path.",
+    why="Each of these returns a value outside the autograd graph. The loss is computed and "
+    "logged as usual, but the model it came from receives no gradient and does not learn.",
+    example="logits = model(x)\nloss = criterion(logits.detach(), y)\nloss.backward()",
+    fix="Feed the tensor itself to the loss; use `.detach()`/`.item()` only for logging and metrics.",
+)
+
+CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
+CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
+
+
+def check(ctx: Context) -> None:
+    scopes: dict[ast.AST, list[ast.Call]] = {}
+    for call in ctx.backwards:
+        scopes.setdefault(ctx.scope_of(call), []).append(call)
+    for cls in ctx.classes:  # Lightning: training_step returns the loss; backward is implicit
+        for fn in cls.body:
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == "training_step":
+                scopes.setdefault(fn, [])
+    reported: set[tuple[str, int]] = set()
+    for scope, backwards in scopes.items():
+        _check_scope(ctx, scope, backwards, reported)
+
+
+def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
+    models: set[str] = set()
+    for ms in ctx.optimizers.values():
+        models |= ms
+    if not models:  # no optimizer built in this file: the conventional names
+        models = {"model", "net", "network"} | ctx.trained
+        if _is_training_step(scope):
+            models.add("self")
+    return _aliases(models)
+
+
+def _aliases(models: set[str]) -> set[str]:
+    """`self.net = net` in __init__: the optimizer may name either."""
+    return models | {f"self.{m}" for m in models if "." not in m} | {m[5:] for m in models if m.startswith("self.")}
+
+
+def _is_training_step(scope: ast.AST) -> bool:
+    return isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and scope.name == "training_step"
+
+
+def _lightning_optimizer(ctx: Context, scope: ast.AST) -> set[str]:
+    """Models of the optimizer built in the sibling `configure_optimizers` (Lightning)."""
+    cls = ctx.parent.get(scope)
+    if not isinstance(cls, ast.ClassDef):
+        return set()
+    out: set[str] = set()
+    for fn in cls.body:
+        if isinstance(fn, ast.FunctionDef) and fn.name == "configure_optimizers":
+            for n in walk_scope(fn):
+                if isinstance(n, ast.Call) and ctx.models_in(n) and method(n) not in ("parameters", "named_parameters"):
+                    out |= ctx.models_in(n)
+    return out
+
+
+def _match(key: str, names: set[str]) -> bool:
+    return any(key == n or key.startswith(n + ".") for n in names)
+
+
+def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
+    m = method(call)
+    if m in NOT_FORWARD:
+        return None
+    key = receiver(call) if m == "forward" else callee(call)
+    if not key or _match(key, ctx.frozen) or not _match(key, models):
+        return None
+    return key
+
+
+def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None) -> list[tuple]:
+    """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
+    path is live, else (code, node) of the first cut on it."""
+    out: list[tuple] = []
+    todo: list[tuple[ast.AST, tuple | None]] = [(expr, cut)]
+    while todo:
+        n, c = todo.pop()
+        if isinstance(n, ast.Call):
+            if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
+                todo.append((n.func.value, c or ("TVL002", n)))
+                continue
+            if callee(n) in CUT_FUNCS:
+                todo.extend((a, c or ("TVL002", n)) for a in n.args)
+                continue
+            key = _model_call(ctx, n, models)
+            if key:
+                out.append(("model", key, c))
+            todo.append((n.func, c))
+            todo.extend((a, c) for a in n.args)
+            todo.extend((k.value, c) for k in n.keywords)
+        elif isinstance(n, ast.Attribute):
+            if n.attr == "data" and isinstance(n.ctx, ast.Load):
+                todo.append((n.value, c or ("TVL002", n)))
+                continue
+            key = dotted(n)
+            if key:
+                out.append(("name", key, c))
+            todo.append((n.value, c))
+        elif isinstance(n, ast.Name):
+            out.append(("name", n.id, c))
+        elif not isinstance(n, NESTED):
+            todo.extend((ch, c) for ch in ast.iter_child_nodes(n))
+    return out
+
+
+def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
+    for a in ctx.ancestors(node):
+        if is_nograd_with(a):
+            return a
+    return None
+
+
+def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
+    models = _trained_models(ctx, scope)
+    flows = []
+    for n in walk_scope(scope):
+        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
+            block = _nograd_block(ctx, n)
+            cut = ("TVL001", block) if block is not None else None
+            flows.append((targets_of(n), _sources(ctx, n.value, models, cut)))
+    live: dict[str, set[str]] = {}
+    dead: dict[str, dict[str, tuple]] = {}
+
+    def add(t: str, m: str, c: tuple | None) -> bool:
+        if c is None:
+            if m in live.setdefault(t, set()):
+                return False
+            live[t].add(m)
+            return True
+        if m in dead.setdefault(t, {}):
+            return False
+        dead[t][m] = c
+        return True
+
+    def absorb(t: str, srcs: list[tuple]) -> bool:
+        changed = False
+        for kind, key, c in srcs:
+            if kind == "model":
+                changed |= add(t, key, c)
+                continue
+            for m in list(live.get(key, ())):
+                changed |= add(t, m, c)
+            for m, cc in list(dead.get(key, {}).items()):
+                changed |= add(t, m, cc)
+        return changed
+
+    for _ in range(8):  # fixed point; chains in real code are short
+        changed = False
+        for tgts, srcs in flows:
+            for t in tgts:
+                changed |= absorb(t, srcs)
+        if not changed:
+            break
+
+    losses: list[tuple[ast.AST, ast.AST, str | None]] = []  # (loss expr, anchor, optimizer)
+    for call in backwards:
+        expr = ctx.loss_expr(call)
+        if expr is not None:
+            losses.append((expr, call, _paired_step(ctx, scope, call)))
+    if _is_training_step(scope):
+        for n in walk_scope(scope):
+            if isinstance(n, ast.Return) and n.value is not None:
+                losses.append((n.value, n, None))
+
+    for expr, anchor, opt in losses:
+        key = f"<loss@{id(anchor)}>"
+        absorb(key, _sources(ctx, expr, models, None))
+        live_l, dead_l = live.get(key, set()), dead.get(key, {})
+        relevant = _aliases(ctx.optimizers.get(opt or "", set())) or models
+        lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
+        if lightning:
+            relevant = lightning
+        elif not opt or opt not in ctx.optimizers:
+            # Unpaired backward: judge only when no trained model reaches the loss live.
+            if any(_match(m, relevant) for m in live_l):
+                continue
+        for m, (code, node) in dead_l.items():
+            if not _match(m, relevant) or any(m == x or m.startswith(x + ".") for x in live_l):
+                continue
+            line = getattr(node, "lineno", 0)
+            if (code, line) in reported:
+                continue
+            reported.add((code, line))
+            bline = getattr(anchor, "lineno", 0)
+            if code == "TVL001":
+                ctx.report(
+                    NO_GRAD, node,
+                    f"`{m}` runs under `{_ctx_name(node)}` and its output feeds the loss "
+                    f"backpropagated at line {bline}: its parameters get no gradient",
+                    model=m, backward_line=bline,
+                )  # fmt: skip
+            else:
+                what = _cut_name(node)
+                ctx.report(
+                    DETACHED, node,
+                    f"`{what}` cuts `{m}`'s output out of the graph before the loss "
+                    f"backpropagated at line {bline}: `{m}` gets no gradient",
+                    model=m, backward_line=bline,
+                )  # fmt: skip
+
+
+def _paired_step(ctx: Context, scope: ast.AST, backward: ast.Call) -> str | None:
+    """The optimizer stepped first after this backward in the same function."""
+    best = None
+    for n in walk_scope(scope):
+        if isinstance(n, ast.Call) and n.lineno >= backward.lineno:
+            opt = ctx.optimizer_step(n)
+            if opt and (best is None or n.lineno < best[0]):
+                best = (n.lineno, opt)
+    return best[1] if best else None
+
+
+def _ctx_name(node: ast.AST) -> str:
+    if isinstance(node, ast.With) and isinstance(node.items[0].context_expr, ast.Call):
+        return last(callee(node.items[0].context_expr)) + "()"
+    return "no_grad()"
+
+
+def _cut_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Attribute):
+        return ".data"
+    if isinstance(node, ast.Call):
+        m = method(node)
+        return f".{m}()" if m else f"{callee(node)}(...)"
+    return "detach"

@@ -1,0 +1,428 @@
+"""Rules over the training loop's statements: gradients cleared (TVL003), train/eval mode and
+validation blocks (TVL004), scheduler order (TVL007), step gates (TVL011), loss accumulation
+(TVL012), GradScaler use (TVL016)."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from torchvitals.lint.engine import (
+    Context,
+    callee,
+    dotted,
+    is_const,
+    is_nograd_with,
+    last,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.rules.base import document
+
+ZERO_GRAD = document(
+    "TVL003",
+    "missing-zero-grad",
+    what="A loop calls `backward()` and `optimizer.step()` but never clears the gradients "
+    "(`zero_grad()` or `p.grad = None`), or clears them between `backward()` and `step()`.",
+    why="`backward()` adds into `.grad`. Without clearing, every step applies the sum of all "
+    "past gradients, an ever-growing effective learning rate. Clearing between `backward()` "
+    "and `step()` throws the fresh gradients away: the step does nothing.",
+    example="for x, y in loader:\n    loss = criterion(model(x), y)\n    loss.backward()\n"
+    "    optimizer.step()          # gradients keep accumulating",
+    fix="Call `optimizer.zero_grad(set_to_none=True)` once per step, before `backward()` (or "
+    "right after `step()`).",
+)
+
+EVAL_MODE = document(
+    "TVL004",
+    "eval-mode-training",
+    what="`model.eval()` inside the training loop with no `model.train()` before the next "
+    "training step, or an optimizer step inside a validation loop or function.",
+    why="After `eval()`, dropout is off and BatchNorm stops updating and uses running stats: "
+    "from the second epoch on, the model trains in evaluation mode. Stepping the optimizer "
+    "on validation data trains on it and makes the validation metric meaningless.",
+    example="for epoch in range(epochs):\n    for x, y in train_loader:\n        ...\n"
+    "        optimizer.step()\n    model.eval()              # never switched back\n"
+    "    validate(model)",
+    fix="Call `model.train()` at the start of each training epoch; keep validation under "
+    "`torch.no_grad()` with no `backward()` or `step()`.",
+)
+
+SCHED_ORDER = document(
+    "TVL007",
+    "scheduler-order",
+    what="`scheduler.step()` is called before `optimizer.step()` in the same loop, or an "
+    "epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR) is stepped in the batch loop.",
+    why="Stepping the scheduler first skips the first value of the schedule (PyTorch warns "
+    "once, then the run continues). An epoch schedule stepped per batch decays the learning "
+    "rate hundreds of times too fast: after a few epochs the model stops learning.",
+    example="for x, y in loader:\n    scheduler.step()\n    loss.backward()\n    optimizer.step()",
+    fix="Call `optimizer.step()` first, then `scheduler.step()`; step epoch-based schedulers "
+    "once per epoch, outside the batch loop.",
+)
+
+STEP_GATE = document(
+    "TVL011",
+    "silent-step-gate",
+    what="`optimizer.step()` guarded by an `if` on gradient norms (all positive, finite) with no "
+    "`else` that counts or logs the skipped step.",
+    why="Seed 004: `ok = g_back > 0 and g_head > 0` skipped every step in which one part had "
+    "no gradient, for weeks, while the loss looked merely flat. A skip nobody counts is "
+    "invisible.",
+    example="ok = g_back > 0 and g_head > 0\nif ok:\n    optimizer.step()",
+    fix="Step when any gradient is finite and non-zero (one total norm), and count or log every "
+    "skipped step in an `else` branch.",
+)
+
+LOSS_ACCUM = document(
+    "TVL012",
+    "loss-accumulates-graph",
+    what="The loss tensor is summed (`total += loss`) or appended to a list across iterations "
+    "without `.item()` or `.detach()`, and the sum is never backpropagated.",
+    why="Each loss keeps its whole autograd graph (activations included) alive while it is "
+    "referenced: memory grows every step until the run slows down or dies out of memory.",
+    example="total = 0\nfor x, y in loader:\n    loss = criterion(model(x), y)\n"
+    "    loss.backward()\n    total += loss",
+    fix="Accumulate `loss.item()` (or `loss.detach()`).",
+)
+
+SCALER = document(
+    "TVL016",
+    "grad-scaler-misuse",
+    what="`scaler.step(optimizer)` in a loop without `scaler.update()`, or gradients clipped "
+    "after `scaler.scale(loss).backward()` without `scaler.unscale_(optimizer)` first.",
+    why="Without `update()` the loss scale never adapts: after one overflow every step is "
+    "skipped, silently. Clipping scaled gradients clips at the wrong threshold (scale "
+    "65536 times too large), so clipping never happens or clips everything.",
+    example="scaler.scale(loss).backward()\nclip_grad_norm_(model.parameters(), 1.0)\n"
+    "scaler.step(optimizer)",
+    fix="Call `scaler.unscale_(optimizer)` before clipping, and `scaler.update()` after "
+    "`scaler.step(optimizer)` on every iteration.",
+)
+
+
+def _calls_in(node: ast.AST) -> list[ast.Call]:
+    return [n for n in walk_scope(node) if isinstance(n, ast.Call)]
+
+
+def _training_loops(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
+    """Innermost loop around each backward() -> its backward calls."""
+    loops: dict[ast.AST, list[ast.Call]] = {}
+    for b in ctx.backwards:
+        around = ctx.loops_around(b)
+        if around:
+            loops.setdefault(around[0], []).append(b)
+    return loops
+
+
+def _trained(ctx: Context) -> set[str]:
+    models = set(ctx.trained)
+    for ms in ctx.optimizers.values():
+        models |= ms
+    return models or {"model", "net"}
+
+
+# ---- TVL003 ---------------------------------------------------------------------------------
+
+
+def _clears(ctx: Context, node: ast.AST) -> bool:
+    if isinstance(node, ast.Call):
+        name = last(callee(node)) or method(node)
+        return "zero_grad" in name or (method(node) == "zero_" and "grad" in (receiver(node) or ""))
+    if isinstance(node, (ast.Assign, ast.AugAssign)):
+        return any(t.endswith(".grad") or t == "grad" for t in targets_of(node))
+    return False
+
+
+def check_zero_grad(ctx: Context) -> None:
+    for loop in {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+        nodes = list(walk_scope(loop))
+        steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
+        if not steps or any(_clears(ctx, n) for n in nodes):
+            continue
+        built_here = {t for n in nodes if isinstance(n, ast.Assign) for t in targets_of(n)}
+        if ctx.optimizer_step(steps[0]) in built_here:
+            continue  # a fresh optimizer every iteration: not a training loop
+        ctx.report(
+            ZERO_GRAD, steps[0],
+            f"`{ctx.optimizer_step(steps[0])}` is stepped in a loop that calls backward() but never "
+            "clears the gradients: they accumulate across iterations",
+        )  # fmt: skip
+    _zero_between(ctx)
+
+
+def _zero_between(ctx: Context) -> None:
+    """backward(); optimizer.zero_grad(); optimizer.step() in one block."""
+    bodies: dict[int, list[ast.stmt]] = {}
+    for b in ctx.backwards:  # only the statement lists that hold a backward() directly
+        child: ast.AST = b
+        for a in ctx.ancestors(b):
+            body = next((getattr(a, f) for f in ("body", "orelse") if child in getattr(a, f, ())), None)
+            if body is not None and isinstance(child, ast.stmt):
+                bodies[id(body)] = body
+                break
+            child = a
+    for body in bodies.values():
+        kinds = []
+        for stmt in body:
+            calls = [c for c in ast.walk(stmt) if isinstance(c, ast.Call)]
+            if any(c in ctx.backwards for c in calls):
+                kinds.append(("backward", stmt, None))
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and method(stmt.value) == "zero_grad":
+                kinds.append(("zero", stmt, receiver(stmt.value)))
+            else:
+                opt = next((o for c in calls if (o := ctx.optimizer_step(c))), None)
+                if opt:
+                    kinds.append(("step", stmt, opt))
+        for i in range(1, len(kinds) - 1):
+            (k0, _, _), (k1, z, zr), (k2, _, opt) = kinds[i - 1], kinds[i], kinds[i + 1]
+            if (k0, k1, k2) == ("backward", "zero", "step") and (zr == opt or not ctx.is_optimizer(zr)):
+                ctx.report(
+                    ZERO_GRAD, z,
+                    f"`{zr}.zero_grad()` between backward() and `{opt}.step()` erases the "
+                    "gradients just computed: the step does nothing",
+                )  # fmt: skip
+
+
+# ---- TVL004 ---------------------------------------------------------------------------------
+
+_VAL_LOADER = re.compile(
+    r"^(val|valid|validation|test|eval|dev)_?(loader|dl|dataloader|data_loader|iter|batches|set|dataset|data|ds)$"
+)
+_VAL_FUNC = re.compile(
+    r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
+    r"val_(epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
+)
+
+
+def check_eval_mode(ctx: Context) -> None:
+    trained = _trained(ctx)
+    for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+        # The outermost loop around backward: the epoch loop.
+        calls = _calls_in(loop)
+        if not any(c in ctx.backwards for c in calls):
+            continue
+        trains = {receiver(c) for c in calls if method(c) == "train" and not (c.args and is_const(c.args[0], False))}
+        for c in calls:
+            m, recv = method(c), receiver(c)
+            is_eval = (m == "eval" and not c.args) or (m == "train" and c.args and is_const(c.args[0], False))
+            if not is_eval or recv not in trained:
+                continue
+            if any(t and (recv == t or recv.startswith(t + ".")) for t in trains):
+                continue
+            ctx.report(
+                EVAL_MODE, c,
+                f"`{recv}.eval()` inside the training loop and `{recv}.train()` is never called "
+                "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
+            )  # fmt: skip
+    _steps_in_validation(ctx)
+
+
+def _steps_in_validation(ctx: Context) -> None:
+    for c in ctx.calls:
+        opt = ctx.optimizer_step(c)
+        if not opt:
+            continue
+        for a in ctx.ancestors(c):
+            if isinstance(a, (ast.For, ast.AsyncFor)):
+                names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
+                names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                if any(_VAL_LOADER.match(x.lower()) for x in names if x):
+                    ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside a loop over validation data: "
+                               "the model trains on the data it is evaluated on")  # fmt: skip
+                    break
+            if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and _VAL_FUNC.match(a.name):
+                ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside `{a.name}()`, a validation "
+                           "function: the model trains on the data it is evaluated on")  # fmt: skip
+                break
+
+
+# ---- TVL007 ---------------------------------------------------------------------------------
+
+
+def check_scheduler(ctx: Context) -> None:
+    for c in ctx.calls:
+        recv = receiver(c)
+        if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
+            continue
+        loops = ctx.loops_around(c)
+        if not loops:
+            continue
+        inner = loops[0]
+        steps = [n for n in _calls_in(inner) if ctx.optimizer_step(n) and ctx.loops_around(n)[:1] == [inner]]
+        if steps and all(s.lineno > c.lineno for s in steps):
+            ctx.report(
+                SCHED_ORDER, c,
+                f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
+                f"(line {steps[0].lineno}): the first value of the schedule is skipped",
+            )  # fmt: skip
+        elif steps and len(loops) >= 2 and _epoch_schedule(ctx, recv or ""):
+            ctx.report(
+                SCHED_ORDER, c,
+                f"`{recv}` ({ctx.schedulers[recv or '']}) is an epoch schedule stepped every "
+                "batch: the learning rate decays far faster than intended",
+            )  # fmt: skip
+
+
+def _epoch_schedule(ctx: Context, key: str) -> bool:
+    """StepLR/MultiStepLR/ExponentialLR built with epoch-sized numbers."""
+    cls = ctx.schedulers.get(key)
+    for v in ctx.values.get(key, []):
+        if not isinstance(v, ast.Call):
+            continue
+        if cls == "StepLR":
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "step_size"), None)
+            return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
+        if cls == "MultiStepLR":
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "milestones"), None)
+            vals = [e.value for e in getattr(n, "elts", []) if isinstance(e, ast.Constant)]
+            return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
+        if cls == "ExponentialLR":
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
+            return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
+    return False
+
+
+# ---- TVL011 ---------------------------------------------------------------------------------
+
+_GRADISH = re.compile(r"grad|norm")
+_NOT_GRADISH = re.compile(r"accum|step|every|iter")
+
+
+def _names(expr: ast.AST) -> list[str]:
+    return [d for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
+
+
+def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
+    for name in _names(expr):
+        low = last(name).lower()
+        if low != "grad" and _GRADISH.search(low) and not _NOT_GRADISH.search(low):
+            return True
+        if depth < 2 and "." not in name:
+            if any(_gradish(ctx, v, depth + 1) for v in ctx.values.get(name, [])[:3]):
+                return True
+    return False
+
+
+def _all_positive_gate(ctx: Context, expr: ast.AST) -> int:
+    """How many `x > 0` tests an `and` gate requires (following one name)."""
+    if isinstance(expr, ast.Name):
+        vals = ctx.values.get(expr.id, [])
+        expr = vals[0] if len(vals) == 1 else expr
+    if not (isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.And)):
+        return 0
+    n = 0
+    for v in expr.values:
+        if isinstance(v, ast.Compare) and isinstance(v.ops[0], ast.Gt) and is_const_num(v.comparators[0]):
+            n += 1
+    return n
+
+
+def is_const_num(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value == 0
+
+
+def _logs_or_counts(stmts: list[ast.stmt]) -> bool:
+    for s in stmts:
+        for n in ast.walk(s):
+            if isinstance(n, ast.AugAssign) or isinstance(n, ast.Raise):
+                return True
+            if isinstance(n, ast.Call):
+                name = callee(n).lower()
+                if any(w in name for w in ("print", "log", "warn", "append", "inc", "count", "skip")):
+                    return True
+    return False
+
+
+def check_step_gate(ctx: Context) -> None:
+    for c in ctx.calls:
+        opt = ctx.optimizer_step(c)
+        if not opt:
+            continue
+        child: ast.AST = c
+        for a in ctx.ancestors(c):
+            if isinstance(a, ast.If) and child in a.body and _gradish(ctx, a.test):
+                if _logs_or_counts(a.orelse):
+                    break
+                n = _all_positive_gate(ctx, a.test)
+                if n >= 2:
+                    msg = (f"`{opt}.step()` runs only when all {n} gradient norms are positive: "
+                           "a step where one part has no gradient is skipped, silently")
+                else:
+                    msg = (f"`{opt}.step()` is skipped on a gradient condition and nothing counts "
+                           "or logs the skip")
+                ctx.report(STEP_GATE, a, msg)
+                break
+            child = a
+
+
+# ---- TVL012 ---------------------------------------------------------------------------------
+
+
+def check_loss_accum(ctx: Context) -> None:
+    for loop, backwards in _training_loops(ctx).items():
+        losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
+        backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
+        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) for t in targets_of(n)}
+        for n in walk_scope(loop):
+            acc = value = None
+            if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+                acc, value = dotted(n.target), n.value
+            elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
+                acc, value = receiver(n), n.args[0]
+            if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
+                continue
+            if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
+                continue
+            ctx.report(
+                LOSS_ACCUM, n,
+                f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
+                "iteration's graph stays in memory",
+            )  # fmt: skip
+
+
+def _backwarded_later(ctx: Context, name: str) -> bool:
+    """The accumulated sum is itself backpropagated or fed to a call (e.g. torch.stack)."""
+    for b in ctx.backwards:
+        if name in _names(ctx.loss_expr(b) or ast.Constant(0)):
+            return True
+    for c in ctx.calls:
+        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean"):
+            return True
+    return False
+
+
+# ---- TVL016 ---------------------------------------------------------------------------------
+
+
+def check_scaler(ctx: Context) -> None:
+    scaled = {receiver(c) for c in ctx.calls if method(c) == "scale"}
+    for c in ctx.calls:
+        recv = receiver(c)
+        if method(c) != "step" or not recv or not c.args or not (recv in ctx.scalers or recv in scaled):
+            continue
+        block = (ctx.loops_around(c) or [ctx.scope_of(c)])[0]
+        calls = _calls_in(block)
+        if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
+            ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
+                       "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
+        backs = [b for b in calls if b in ctx.backwards and _is_scaled(b, recv)]
+        for clip in calls:
+            if last(callee(clip)) not in ("clip_grad_norm_", "clip_grad_value_") or callee(clip).startswith(("accelerator", "fabric", "self.")):
+                continue
+            if not (clip.lineno < c.lineno and any(b.lineno < clip.lineno for b in backs)):
+                continue
+            start = max(b.lineno for b in backs if b.lineno < clip.lineno)
+            if not any(method(u) == "unscale_" and start <= u.lineno <= clip.lineno for u in calls):
+                ctx.report(SCALER, clip, f"gradients clipped while still scaled by `{recv}`: call "
+                           f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
+
+
+def _is_scaled(backward: ast.Call, scaler: str) -> bool:
+    recv = backward.func.value if isinstance(backward.func, ast.Attribute) else None
+    return isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv) == scaler
+
+
+CHECKS = [check_zero_grad, check_eval_mode, check_scheduler, check_step_gate, check_loss_accum, check_scaler]

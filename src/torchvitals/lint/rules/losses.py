@@ -1,0 +1,110 @@
+"""TVL008: probabilities fed to a loss that wants logits (or log-probabilities)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import (
+    Context,
+    arg,
+    callee,
+    dotted,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.rules.base import document
+
+ACTIVATION_LOSS = document(
+    "TVL008",
+    "activation-before-loss",
+    what="`softmax`/`sigmoid` applied to the input of `CrossEntropyLoss`/`BCEWithLogitsLoss` "
+    "(which apply `log_softmax`/`logsigmoid` themselves), or probabilities rather than "
+    "log-probabilities given to `NLLLoss`/`KLDivLoss`.",
+    why="A double softmax squashes the logits: gradients shrink as the model grows confident, "
+    "training stalls at a mediocre loss, and nothing errors. `NLLLoss` on probabilities "
+    "optimizes the wrong objective (it is not a log-likelihood).",
+    example="probs = torch.softmax(model(x), dim=1)\nloss = F.cross_entropy(probs, y)",
+    fix="Give the loss the raw logits; for `NLLLoss`/`KLDivLoss` use `log_softmax`.",
+)
+
+LOGIT_LOSSES = {"CrossEntropyLoss", "BCEWithLogitsLoss"}
+LOGPROB_LOSSES = {"NLLLoss", "KLDivLoss"}
+LOGIT_FUNCS = {"cross_entropy": "CrossEntropyLoss", "binary_cross_entropy_with_logits": "BCEWithLogitsLoss"}
+LOGPROB_FUNCS = {"nll_loss": "NLLLoss", "kl_div": "KLDivLoss"}
+ACTIVATIONS = {"softmax", "sigmoid", "Softmax", "Sigmoid"}
+
+
+def _loss_kind(ctx: Context, call: ast.Call) -> str | None:
+    name = callee(call)
+    if name in ctx.losses:
+        return ctx.losses[name]
+    if isinstance(call.func, ast.Call):  # nn.CrossEntropyLoss()(x, y)
+        return last(callee(call.func)) if last(callee(call.func)) in LOGIT_LOSSES | LOGPROB_LOSSES else None
+    if name.startswith(("F.", "torch.nn.functional.", "nn.functional.", "functional.")) or name in LOGIT_FUNCS or name in LOGPROB_FUNCS:
+        return LOGIT_FUNCS.get(last(name)) or LOGPROB_FUNCS.get(last(name))
+    return None
+
+
+def _prob_models(ctx: Context) -> set[str]:
+    """Names of models whose output is already probabilities (Sequential ending in Softmax,
+    or a class whose forward returns softmax/sigmoid)."""
+    prob_classes = set()
+    for cls in ctx.classes:
+        for fn in cls.body:
+            if isinstance(fn, ast.FunctionDef) and fn.name == "forward":
+                rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return) and n.value is not None]
+                if rets and all(_is_activation(ctx, r, fn, 0) for r in rets):
+                    prob_classes.add(cls.name)
+    out = set()
+    for name, ctor in ctx.modules.items():
+        if ctor in prob_classes:
+            out.add(name)
+        elif ctor == "Sequential":
+            for v in ctx.values.get(name, []):
+                if isinstance(v, ast.Call) and v.args and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid"):
+                    out.add(name)
+    return out
+
+
+def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob_models: set[str] | None = None) -> bool:
+    if isinstance(expr, ast.Call):
+        name = last(callee(expr)) or method(expr)
+        if name in ("softmax", "sigmoid"):
+            return True
+        if isinstance(expr.func, ast.Call) and last(callee(expr.func)) in ("Softmax", "Sigmoid"):
+            return True
+        if ctx.modules.get(callee(expr)) in ("Softmax", "Sigmoid"):
+            return True
+        if prob_models and callee(expr) in prob_models:
+            return True
+        return False
+    if isinstance(expr, ast.Name) and depth < 3:
+        values = [n.value for n in walk_scope(scope) if isinstance(n, ast.Assign) and expr.id in targets_of(n) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]
+        return bool(values) and all(_is_activation(ctx, v, scope, depth + 1, prob_models) for v in values)
+    return False
+
+
+def check(ctx: Context) -> None:
+    if not any(w in ctx.text for w in ("softmax", "sigmoid", "Softmax", "Sigmoid")):
+        return
+    prob_models = _prob_models(ctx)
+    for c in ctx.calls:
+        kind = _loss_kind(ctx, c)
+        if kind not in LOGIT_LOSSES | LOGPROB_LOSSES:
+            continue
+        x = arg(c, 0, "input")
+        if x is None or not _is_activation(ctx, x, ctx.scope_of(c), 0, prob_models):
+            continue
+        what = dotted(x) or "the input"
+        if kind in LOGIT_LOSSES:
+            msg = (f"{kind} gets probabilities (`{what}` went through softmax/sigmoid): it applies "
+                   "log-softmax itself, so gradients shrink and training stalls")
+        else:
+            msg = (f"{kind} gets probabilities (`{what}` went through softmax/sigmoid); it expects "
+                   "log-probabilities (`log_softmax`)")
+        ctx.report(ACTIVATION_LOSS, c, msg, loss=kind)
+
+
+CHECKS = [check]

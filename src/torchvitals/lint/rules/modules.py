@@ -1,0 +1,219 @@
+"""Rules about how models and optimizers are put together: unregistered sub-modules and
+parameters (TVL005), optimizers over part of a model or overlapping (TVL006), `model.forward(x)`
+(TVL013)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import (
+    TRIGGERS_RE,
+    Context,
+    callee,
+    dotted,
+    is_const,
+    kwarg,
+    last,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.rules.base import document
+
+UNREGISTERED = document(
+    "TVL005",
+    "unregistered-submodule",
+    what="Sub-modules kept in a plain `list`/`dict` attribute of an `nn.Module`, or a tensor meant "
+    "as a parameter (`requires_grad=True`) assigned without `nn.Parameter`.",
+    why="`nn.Module` registers only attributes that are modules or `nn.Parameter`s. Layers in a "
+    "plain list are invisible to `.parameters()` (never optimized), `.to(device)`, "
+    "`state_dict()` and `.train()`/`.eval()`; the model trains without them, silently.",
+    example="class Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    "        self.blocks = [nn.Linear(64, 64) for _ in range(4)]",
+    fix="Use `nn.ModuleList([...])` / `nn.ModuleDict({...})`, and wrap learnable tensors in "
+    "`nn.Parameter(...)`.",
+)
+
+PARTIAL_OPT = document(
+    "TVL006",
+    "partial-optimizer",
+    what="An optimizer built from part of a model (`model.head.parameters()`) while the rest is "
+    "called in the forward pass and never frozen, or two optimizers over overlapping "
+    "parameters.",
+    why="The parts left out still receive gradients (and cost compute) but never change; the "
+    "run looks normal. Two optimizers on the same parameters apply two updates per step "
+    "with conflicting state (momentum, Adam moments).",
+    example="model = Net()\noptimizer = torch.optim.Adam(model.head.parameters())",
+    fix="Pass `model.parameters()`, or freeze what you leave out "
+    "(`model.backbone.requires_grad_(False)`); give each parameter to one optimizer.",
+)
+
+FORWARD_CALL = document(
+    "TVL013",
+    "forward-call-skips-hooks",
+    what="`model.forward(x)` called directly instead of `model(x)`.",
+    why="`model(x)` runs the registered hooks (and torchvitals' probes, DDP's and FSDP's "
+    "bookkeeping, pruning and quantization hooks); `model.forward(x)` skips all of them.",
+    example="logits = model.forward(x)",
+    fix="Call the module: `logits = model(x)`.",
+)
+
+TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full", "normal", "eye", "randint", "arange"}
+CONTAINERS = {"ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict"}
+
+
+def _has_module(ctx: Context, expr: ast.AST) -> bool:
+    """A list/tuple/dict literal or comprehension holding module constructor calls."""
+    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
+        items = expr.elts
+    elif isinstance(expr, ast.Dict):
+        items = [v for v in expr.values if v is not None]
+    elif isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        items = [expr.elt]
+    elif isinstance(expr, ast.DictComp):
+        items = [expr.value]
+    else:
+        return False
+    return any(isinstance(i, ast.Call) and ctx.is_module_ctor(i) for i in items)
+
+
+def check_unregistered(ctx: Context) -> None:
+    if not any(p.search(ctx.text) for p in TRIGGERS_RE[-1][1:]):
+        return
+    for cls in ctx.classes:
+        if cls.name not in ctx.module_classes:
+            continue
+        registers = {last(callee(n)) for n in ast.walk(cls) if isinstance(n, ast.Call)}
+        if registers & {"add_module", "register_module", "setattr", "register_parameter"}:
+            continue
+        wrapped = _wrapped_attrs(ctx, cls)
+        empty = {
+            k: n for fn in cls.body if isinstance(fn, ast.FunctionDef) for n in walk_scope(fn)
+            if isinstance(n, ast.Assign) and isinstance(n.value, (ast.List, ast.Dict))
+            and not (n.value.elts if isinstance(n.value, ast.List) else n.value.keys)
+            for k in targets_of(n) if k.startswith("self.")
+        }  # fmt: skip
+        for fn in cls.body:
+            if not isinstance(fn, ast.FunctionDef):
+                continue
+            for n in sorted(walk_scope(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+                if isinstance(n, ast.Assign) and len(n.targets) == 1:
+                    key = dotted(n.targets[0])
+                    if not key or not key.startswith("self.") or key in wrapped:
+                        continue
+                    if _has_module(ctx, n.value):
+                        ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
+                                   f"{_kind(n.value)}: their parameters are not registered (not in "
+                                   f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
+                    elif _param_tensor(n.value):
+                        ctx.report(UNREGISTERED, n, f"`{key}` is a tensor with requires_grad=True "
+                                   "but not an `nn.Parameter`: `.parameters()` does not include it")  # fmt: skip
+                if isinstance(n, ast.Call) and method(n) in ("append", "extend", "insert") and receiver(n) in empty:
+                    key = receiver(n) or ""
+                    if key not in wrapped and any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) for a in n.args):
+                        ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
+                                   "their parameters are not registered")  # fmt: skip
+
+
+def _kind(expr: ast.AST) -> str:
+    return "dict" if isinstance(expr, (ast.Dict, ast.DictComp)) else "list"
+
+
+def _wrapped_attrs(ctx: Context, cls: ast.ClassDef) -> set[str]:
+    """`self.x` attributes that are (re)wrapped in a container somewhere in the class."""
+    out: set[str] = set()
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Call) and (last(callee(n)) in CONTAINERS or ctx.is_module_ctor(n)):
+            for a in list(n.args) + [k.value for k in n.keywords]:
+                a = a.value if isinstance(a, ast.Starred) else a
+                for m in ast.walk(a):
+                    key = dotted(m) if isinstance(m, (ast.Attribute, ast.Name)) else None
+                    if key and key.startswith("self."):
+                        out.add(key)
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and last(callee(n.value)) in CONTAINERS:
+            out.update(k for t in n.targets if (k := dotted(t)))
+    return out
+
+
+def _param_tensor(expr: ast.AST) -> bool:
+    if isinstance(expr, ast.Call) and method(expr) == "requires_grad_":
+        inner = expr.func.value
+        return isinstance(inner, ast.Call) and callee(inner).startswith("torch.") and last(callee(inner)) in TENSOR_FACTORIES
+    if isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES:
+        rg = kwarg(expr, "requires_grad")
+        return is_const(rg, True)
+    return False
+
+
+# ---- TVL006 ---------------------------------------------------------------------------------
+
+
+def check_partial_optimizer(ctx: Context) -> None:
+    ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
+    _overlaps(ctx, ctors)
+    if ctx.frozen or "requires_grad" in ctx.text or "no_grad" in ctx.text:
+        return  # something is frozen somewhere: leaving parts out is likely deliberate
+    all_models = set().union(*ctx.optimizers.values()) if ctx.optimizers else set()
+    called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+    for target, value in ctors:
+        for m in ctx.models_in(value):
+            if "." not in m or m.startswith("self.") and m.count(".") == 1:
+                continue
+            parent = m.rsplit(".", 1)[0]
+            siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
+            if parent in called and siblings == {m}:
+                ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
+                           f"whole and nothing else in it is frozen: the rest of `{parent}` never "
+                           "changes")  # fmt: skip
+
+
+def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
+    for i, (t1, v1) in enumerate(ctors):
+        for t2, v2 in ctors[i + 1 :]:
+            if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
+                continue
+            m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
+            shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
+            if shared:
+                ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "
+                           "parameters get two conflicting updates per step")  # fmt: skip
+                return
+
+
+def _exclusive(ctx: Context, a: ast.AST, b: ast.AST) -> bool:
+    """a and b sit in different branches of one `if`."""
+    path_a = _branches(ctx, a)
+    path_b = _branches(ctx, b)
+    return any(node in path_b and path_b[node] != side for node, side in path_a.items())
+
+
+def _branches(ctx: Context, node: ast.AST) -> dict[ast.AST, str]:
+    out: dict[ast.AST, str] = {}
+    prev = node
+    for a in ctx.ancestors(node):
+        if isinstance(a, ast.If):
+            out[a] = "body" if prev in a.body else "orelse" if prev in a.orelse else "test"
+        prev = a
+    return out
+
+
+# ---- TVL013 ---------------------------------------------------------------------------------
+
+
+def check_forward_call(ctx: Context) -> None:
+    known = set(ctx.modules)
+    for ms in ctx.optimizers.values():
+        known |= ms
+    if ctx.backwards or "training_step" in ctx.text:  # conventional names: training code only
+        known |= {"model", "net"}
+    for c in ctx.calls:
+        if method(c) != "forward":
+            continue
+        recv = receiver(c)
+        if recv and recv != "self" and recv in known:
+            ctx.report(FORWARD_CALL, c, f"`{recv}.forward(...)` skips the module's hooks: call "
+                       f"`{recv}(...)`")  # fmt: skip
+
+
+CHECKS = [check_unregistered, check_partial_optimizer, check_forward_call]

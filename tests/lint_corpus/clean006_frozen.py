@@ -1,0 +1,11 @@
+# expect: clean
+import torch
+
+model = build_model()
+model.backbone.requires_grad_(False)
+optimizer = torch.optim.Adam(model.head.parameters(), lr=1e-3)
+for x, y in loader:
+    optimizer.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    optimizer.step()
