@@ -131,6 +131,7 @@ class Monitor:
         self._baseline = baseline
         self._outputs = OutputProbe()
         self._observed = False  # observe() was called in the current iteration
+        self._sentinels_ready = False
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
@@ -305,6 +306,7 @@ class Monitor:
             return
         o = _OptState(len(self._opts), opt, [], [])
         self._opts.append(o)
+        self._sentinels_ready = False
         weakref.finalize(opt, _release_orphan, id(self))
         self._emit({"type": "layout", **self._layout()}, flush=True)
         self._attach_optimizer(o)
@@ -381,18 +383,28 @@ class Monitor:
         return None
 
     def _train_mode(self) -> bool:
-        """False when a root module is in eval() and that changes behaviour (dropout, BN)."""
-        for r in self._roots:
-            m = r()
-            if m is not None and not m.training:
-                return not any((mm := ref()) is not None and not mm.training for _, ref in self._mode_modules)
-        return True
+        """False when the model trains in eval() mode: a root is in eval(), no module holding
+        trainable parameters is in train() mode (model.train() forgotten), and dropout or
+        batch-norm layers are there to behave differently. Managing modes part by part (a
+        frozen backbone kept in eval(), a head in train()) is not that."""
+        roots = [m for r in self._roots if (m := r()) is not None]
+        if all(m.training for m in roots):
+            return True
+        for m in roots:
+            for mod in m.modules():
+                if mod.training and any(p.requires_grad for p in mod.parameters(recurse=False)):
+                    return True
+        return not any((mm := ref()) is not None and not mm.training for _, ref in self._mode_modules)
 
     # ------------------------------------------------------------------ hooks
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
         if self.closed or "forward" in self.disabled:
             return
         try:
+            if not self._sentinels_ready:  # a backward may have run with no step or zero_grad yet
+                for o in self._opts:
+                    self._ensure_sentinel(o)
+                self._sentinels_ready = all(o.acct.sentinels for o in self._opts)
             if args and isinstance(args[0], torch.Tensor) and args[0].dim() > 0 and torch.is_grad_enabled():
                 self._samples += args[0].shape[0]
                 self._epoch_samples += args[0].shape[0]
@@ -921,6 +933,10 @@ def _loss_kind(loss_fn: Any) -> str | None:
     if loss_fn is None:
         return None
     name = (loss_fn if isinstance(loss_fn, str) else getattr(loss_fn, "__name__", type(loss_fn).__name__)).lower()
+    if "binary_cross_entropy_with_logits" in name or "bcewithlogits" in name:
+        return "binary_cross_entropy_with_logits"
+    if "binary_cross_entropy" in name or name.startswith("bce"):
+        return "binary_cross_entropy"
     for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv"))):
         if any(w in name for w in words):
             return kind

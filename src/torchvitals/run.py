@@ -54,6 +54,9 @@ _LOSSES = {
     "binary_cross_entropy": "pred",
     "binary_cross_entropy_with_logits": "pred",
 }
+# The first backward passes whose autograd graph is walked (a GAN's first iteration has two
+# losses over different models; later passes see the same graphs again).
+GRAPH_WALKS = 4
 # PyTorch warnings that are findings: (text in the message, event kind the rules read).
 _TORCH_WARNINGS = (
     ("that is different to the input size", "loss-input-shape"),
@@ -84,7 +87,7 @@ class Session:
     error: str | None = None
     loaders: dict[int, LoaderTiming] = field(default_factory=dict)
     _undo: list[Callable[[], None]] = field(default_factory=list)
-    _graph_walked: bool = False
+    _graph_walks: int = 0
     _loss_depth: int = 0
     _loss_sites: dict[str, tuple[str, int]] = field(default_factory=dict)
     _said: set[str] = field(default_factory=set)
@@ -220,8 +223,8 @@ class Session:
         session = self
 
         def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-            if not session._graph_walked and session.monitor is not None:
-                session._graph_walked = True
+            if session._graph_walks < GRAPH_WALKS and session.monitor is not None:
+                session._graph_walks += 1
                 session._guard("walking the autograd graph", lambda: session.on_graph(tensor))
             return original(tensor, *args, **kwargs)
 
@@ -263,7 +266,9 @@ class Session:
         return self.loaders[key]
 
     def _steps(self) -> int:
-        return sum(o.acct.c.steps for o in self.monitor._opts) if self.monitor is not None else 0
+        """Backward passes so far: a training loader is one iterated while they happen (even
+        when a gate lets no optimizer step through)."""
+        return sum(o.acct.c.backward for o in self.monitor._opts) if self.monitor is not None else 0
 
     def pass_started(self) -> int:
         return self._steps()
@@ -471,6 +476,12 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[in
                         for n, p in item.named_parameters():
                             if id(p) in want:
                                 names.setdefault(id(p), f"{prefix}.{n}")
+    main = sys.modules.get("__main__")
+    for var, value in vars(main).items() if main else ():
+        if isinstance(value, nn.Module) and not var.startswith("_"):
+            for n, p in value.named_parameters():
+                if id(p) in want:
+                    names.setdefault(id(p), f"{var}.{n}")
     missing = want - set(names)
     if missing:
         with warnings.catch_warnings():

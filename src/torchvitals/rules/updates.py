@@ -51,15 +51,22 @@ sched = LambdaLR(opt, lambda step: 0.0 if step < 10_000 else 1.0)
 def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     for k, recs in each_optimizer(h, _stepped, "no sampled optimizer step yet"):
-        flags = [h.derived(rec).moved is False for rec in recs]
+        # A step that changed nothing although gradients were there, or a step taken with no
+        # gradient at all (zero_grad() between backward() and step()).
+        empty = [bool(rec.get("g")) and len(h.derived(rec).missing) == len(rec["g"]) for rec in recs]
+        flags = [h.derived(rec).moved is False or e for rec, e in zip(recs, empty, strict=True)]
         hit = first_streak(flags, STILL_STREAK, final=h.end is not None)
         if hit is not None and all(flags[hit - min(STILL_STREAK, len(flags)) + 1 : hit + 1]):
             lrs = recs[hit].get("lr", [])
+            why = (
+                "were taken with no gradient at all: zero_grad() between backward() and step()?"
+                if sum(empty) * 2 >= sum(flags)
+                else f"changed no parameter although gradients were non-zero (lr={', '.join(f'{x:g}' for x in lrs)})"
+            )
             out.append(
                 r.finding(
                     "error",
-                    f"{opt_label(h, k)}: {sum(flags)} of {len(flags)} sampled steps changed no parameter "
-                    f"although gradients were non-zero (lr={', '.join(f'{x:g}' for x in lrs)})",
+                    f"{opt_label(h, k)}: {sum(flags)} of {len(flags)} sampled steps {why}",
                     evidence={"still": sum(flags), "sampled": len(flags), "lr": lrs},
                     where=[opt_label(h, k)],
                     step=recs[hit]["it"],
@@ -84,14 +91,16 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in stuck]).items():
                 out.append(
                     r.finding(
-                        "info" if lr_zero else "warning",
+                        "warning",
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have gradients but never "
-                        "change" + ("; their param group has lr=0" if lr_zero else ""),
+                        "change" + ("; their param group has lr=0 (1e-3 // 10 is 0.0)" if lr_zero else ""),
                         evidence={"parameters": names, "lr_zero": lr_zero},
                         where=[bucket],
                         step=recs[STILL_STREAK - 1]["it"],
-                        fix="If freezing by lr=0 is deliberate, set requires_grad_(False) instead and "
-                        "save the backward compute." if lr_zero else None,
+                        fix="Check that group's learning rate; if freezing by lr=0 is deliberate, use "
+                        "requires_grad_(False) instead: it says so and saves the backward compute."
+                        if lr_zero
+                        else None,
                     )
                 )
     return out

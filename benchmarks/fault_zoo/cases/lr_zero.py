@@ -1,0 +1,30 @@
+# zoo: expect=parameters-not-moving
+# zoo: source=common mistake (lr=0 from a config typo)
+"""Fault: SGD with lr=0 (a typo'd config): gradients flow, nothing moves
+(parameters-not-moving). --fixed: lr=0.05."""
+
+import argparse
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+torch.set_num_threads(1)
+parser = argparse.ArgumentParser()
+parser.add_argument("--fixed", action="store_true")
+args = parser.parse_args()
+torch.manual_seed(0)
+
+g = torch.Generator().manual_seed(0)
+x = torch.randn(512, 8, generator=g)
+y = x[:, :1] * 2 - x[:, 1:2] ** 2 + 0.5 * torch.sin(3 * x[:, 2:3])
+
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU(), nn.Linear(32, 1))
+optimizer = torch.optim.SGD(model.parameters(), lr=0.05 if args.fixed else 0.0, momentum=0.9)
+for _ in range(250):
+    i = torch.randint(0, len(x), (32,), generator=g)
+    optimizer.zero_grad()
+    loss = F.mse_loss(model(x[i]), y[i])
+    loss.backward()
+    optimizer.step()
+print(f"final loss {loss.item():.4f}")

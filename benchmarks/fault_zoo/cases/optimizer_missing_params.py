@@ -1,0 +1,42 @@
+# zoo: expect=unoptimized-parameters
+# zoo: source=common mistake (optimizer over model.head.parameters())
+"""Fault: the optimizer is built from model.head.parameters() only; the body gets gradients but
+never moves (unoptimized-parameters). --fixed: model.parameters()."""
+
+import argparse
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+torch.set_num_threads(1)
+parser = argparse.ArgumentParser()
+parser.add_argument("--fixed", action="store_true")
+args = parser.parse_args()
+torch.manual_seed(0)
+
+
+class Net(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 32), nn.ReLU())
+        self.head = nn.Linear(32, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.head(self.body(x))
+
+
+g = torch.Generator().manual_seed(0)
+x = torch.randn(512, 8, generator=g)
+y = x[:, :1] * 2 - x[:, 1:2] ** 2 + 0.5 * torch.sin(3 * x[:, 2:3])
+
+model = Net()
+params = model.parameters() if args.fixed else model.head.parameters()  # the bug: head only
+optimizer = torch.optim.Adam(params, lr=1e-3)
+for _ in range(250):
+    i = torch.randint(0, len(x), (32,), generator=g)
+    optimizer.zero_grad()
+    loss = F.mse_loss(model(x[i]), y[i])
+    loss.backward()
+    optimizer.step()
+print(f"final loss {loss.item():.4f}")
