@@ -32,6 +32,7 @@ from typing import Any
 
 import bench_models
 import torch
+from bench_md import write_section
 
 import torchvitals
 from torchvitals.run import run_script
@@ -139,6 +140,29 @@ def print_table(model_name: str, res: dict[str, Any]) -> None:
         print(f"  note: runs of one config differ by up to {worst:.2f}x: a noisy machine, rerun")
 
 
+def markdown(results: dict[str, Any], info: dict[str, Any], args: argparse.Namespace) -> str:
+    """The overhead table for BENCHMARKS.md: ratios to the plain loop, with the command."""
+    cmd = f"python benchmarks/overhead.py --model {args.model} --steps {args.steps} --repeats {args.repeats}"
+    lines = [
+        "## Overhead",
+        "",
+        f"`{cmd}` on {info.get('platform', '?')} ({info.get('cpu_count', '?')} cores, {info.get('threads', '?')} "
+        f"threads), torch {info.get('torch', '?')}, {info.get('date', '?')}. Median of interleaved runs; "
+        "ratio to the plain loop in the same process. Run-to-run noise on this machine is a few percent.",
+        "",
+        "| model | plain ms/step | default (every 50) | every step | plain script | `torchvitals run` |",
+        "|---|---|---|---|---|---|",
+    ]
+    for model, res in results.items():
+        r = res["ratio"]
+        lines.append(
+            f"| {model} | {res['median_s']['plain'] * 1e3:.1f} | {r['default']:.3f}× | {r['every-step']:.3f}× | "
+            f"{r['script']:.3f}× | {r['run']:.3f}× |"
+        )
+    lines += ["", "Targets: default ≤ 1.03×, every step ≤ 1.10×, `run` ≤ 1.05× (small transformer)."]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--steps", type=int, default=200, help="timed steps per run (default 200)")
@@ -148,6 +172,7 @@ def main() -> int:
     ap.add_argument("--model", choices=["transformer", "mlp", "all"], default="transformer")
     ap.add_argument("--quick", action="store_true", help="smoke run: 30 steps, 2 repeats")
     ap.add_argument("--json", metavar="PATH", help="also write the results as JSON here")
+    ap.add_argument("--write-md", action="store_true", help="replace the overhead section of BENCHMARKS.md")
     args = ap.parse_args()
     if args.quick:
         args.steps, args.repeats, args.warmup = 30, 2, 5
@@ -169,6 +194,8 @@ def main() -> int:
         print_table(m, results[m])
     print("\nms/step: median over runs of each run's mean step time; ratio: to plain.")
 
+    if args.write_md:
+        print(f"wrote {write_section('overhead', markdown(results, info, args))}")
     if args.json:
         out = {
             "machine": info,

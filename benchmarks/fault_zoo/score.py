@@ -38,13 +38,15 @@ import torch
 
 from torchvitals.run import run_script
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/
+from bench_md import write_section  # noqa: E402
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 # Structural faults must be caught at the first optimizer step (a few iterations at most:
 # exactly-zero gradients need 3 sampled iterations, a skip needs the next zero_grad).
 STRUCTURAL = {"dead-parameters", "unoptimized-parameters", "skipped-steps", "grads-not-cleared"}
 STRUCTURAL_WITHIN = 3
-BEGIN, END = "<!-- fault-zoo:begin -->", "<!-- fault-zoo:end -->"
 
 
 @dataclass
@@ -185,19 +187,6 @@ def markdown(result: dict[str, Any], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_benchmarks_md(section: str) -> Path:
-    """Replace the fault-zoo section of BENCHMARKS.md (or append it)."""
-    path = ROOT / "BENCHMARKS.md"
-    text = path.read_text() if path.exists() else "# Benchmarks\n\n"
-    block = f"{BEGIN}\n{section}{END}\n"
-    if BEGIN in text and END in text:
-        text = text[: text.index(BEGIN)] + block + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block
-    path.write_text(text)
-    return path
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--cases", help="comma-separated case names (file stems); default: all")
@@ -217,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2, default=str))
     if not args.no_write and only is None:
-        print(f"wrote {write_benchmarks_md(section)}", file=sys.stderr)
+        print(f"wrote {write_section('fault-zoo', section)}", file=sys.stderr)
     return 0
 
 
