@@ -491,10 +491,12 @@ class Monitor:
         except Exception as exc:
             self._fail("steps", exc)
 
+    def _hooked(self, opt: Any) -> _OptState | None:
+        """The state of a watched optimizer whose hook fired (None once closed)."""
+        return None if self.closed else self._state(opt)
+
     def _pre_step(self, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        if self.closed:
-            return
-        o = self._state(opt)
+        o = self._hooked(opt)
         if o is None:
             return
         try:
@@ -512,9 +514,7 @@ class Monitor:
             self._fail("steps", exc)
 
     def _post_step(self, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        if self.closed:
-            return
-        o = self._state(opt)
+        o = self._hooked(opt)
         if o is None:
             return
         try:
