@@ -37,7 +37,7 @@ from bench_md import write_section
 import torchvitals
 from torchvitals.run import run_script
 
-CONFIGS = ["plain", "default", "every-step", "script", "run"]
+CONFIGS = ["plain", "default", "every-step", "naive-every-step", "script", "run"]
 TARGETS = {"default": 1.03, "every-step": 1.10, "run": 1.05}  # max ratio to plain
 Batch = bench_models.Batch
 build = bench_models.build
@@ -63,12 +63,23 @@ def run_once(model_name: str, config: str, steps: int, warmup: int) -> float:
         monitor = torchvitals.watch(model, optimizer, out="", console=False)
     elif config == "every-step":
         monitor = torchvitals.watch(model, optimizer, out="", console=False, every=1)
+    if config == "naive-every-step":  # what hand-written monitors do (seed 004 included)
+        optimizer.register_step_pre_hook(_naive_norms)
     gc.collect()
     try:
         return bench_models.train(model, optimizer, data, loss_fn, steps, warmup)
     finally:
         if monitor is not None:
             monitor.close()
+
+
+def _naive_norms(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+    """A per-parameter Python loop of .item(): one host read per parameter per step."""
+    norms = {}
+    for group in optimizer.param_groups:
+        for i, p in enumerate(group["params"]):
+            if p.grad is not None:
+                norms[i] = p.grad.norm().item()
 
 
 def run_script_once(model_name: str, config: str, steps: int, warmup: int) -> float:
@@ -150,16 +161,22 @@ def markdown(results: dict[str, Any], info: dict[str, Any], args: argparse.Names
         f"threads), torch {info.get('torch', '?')}, {info.get('date', '?')}. Median of interleaved runs; "
         "ratio to the plain loop in the same process. Run-to-run noise on this machine is a few percent.",
         "",
-        "| model | plain ms/step | default (every 50) | every step | plain script | `torchvitals run` |",
-        "|---|---|---|---|---|---|",
+        "| model | plain ms/step | default (every 50) | every step | naive `.item()` loop, every step | plain script | `torchvitals run` |",
+        "|---|---|---|---|---|---|---|",
     ]
     for model, res in results.items():
         r = res["ratio"]
         lines.append(
             f"| {model} | {res['median_s']['plain'] * 1e3:.1f} | {r['default']:.3f}× | {r['every-step']:.3f}× | "
-            f"{r['script']:.3f}× | {r['run']:.3f}× |"
+            f"{r['naive-every-step']:.3f}× | {r['script']:.3f}× | {r['run']:.3f}× |"
         )
-    lines += ["", "Targets: default ≤ 1.03×, every step ≤ 1.10×, `run` ≤ 1.05× (small transformer)."]
+    lines += [
+        "",
+        "Targets: default ≤ 1.03×, every step ≤ 1.10×, `run` ≤ 1.05× (small transformer). The naive loop is",
+        "the hand-written monitor of most scripts (seed 004's): `p.grad.norm().item()` per parameter per",
+        "step, one host read each (on CUDA, a synchronisation each). Peers not yet measured: `wandb.watch`,",
+        "Lightning's `grad_norm`, Cockpit (not installed here).",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -17,4 +17,4 @@ def test_overhead_benchmark_smoke(tmp_path):
     data = json.loads(out.read_text())
     for model in ("transformer", "mlp"):
         ratio = data["results"][model]["ratio"]
-        assert set(ratio) == {"plain", "default", "every-step", "script", "run"} and ratio["plain"] == 1.0
+        assert set(ratio) == {"plain", "default", "every-step", "naive-every-step", "script", "run"} and ratio["plain"] == 1.0
