@@ -1,4 +1,5 @@
-"""`torchvitals run SCRIPT`: unmodified plain-PyTorch scripts (tests/scripts/) with one fault each
+"""`torchvitals run SCRIPT`: unmodified plain-PyTorch scripts (tests/scripts/ and the fault zoo's
+cases) with one fault each
 are diagnosed, their `--fixed` twins stay silent, and the script behaves as under plain python
 (argv, sys.path[0], __main__, stdout, exit codes, tracebacks)."""
 
@@ -18,6 +19,21 @@ from torchvitals.cli import main
 from torchvitals.offline import diagnose
 
 SCRIPTS = Path(__file__).parent / "scripts"
+ZOO = Path(__file__).parent.parent / "benchmarks" / "fault_zoo" / "cases"
+# Fault scripts the fault zoo already holds (one copy is enough): test name → zoo case.
+IN_ZOO = {
+    "list_modules": "modules_in_python_list",
+    "partial_optimizer": "optimizer_missing_params",
+    "strict_gate": "strict_step_gate",
+    "no_grad_submodel": "no_grad_submodel",
+    "eval_left_on": "eval_mode_left_on",
+    "softmax_ce": "softmax_before_cross_entropy",
+    "slow_loader": "slow_dataloader",
+}
+
+
+def script_path(script: str) -> Path:
+    return ZOO / f"{IN_ZOO[script]}.py" if script in IN_ZOO else SCRIPTS / f"{script}.py"
 SEVERITY = {"info": 0, "warning": 1, "error": 2}
 
 # script → the finding it must produce (at warning or above); `--fixed` must produce none.
@@ -37,7 +53,7 @@ FAULT_SCRIPTS = {
 
 def run(tmp_path: Path, script: str, *args: str, options: tuple[str, ...] = ()) -> tuple[int, dict]:
     """`torchvitals run` in-process; returns (exit code, findings.json)."""
-    path = str(SCRIPTS / f"{script}.py")
+    path = str(script_path(script))
     code = main(["run", "--out", str(tmp_path), "--name", "r", *options, path, *args])
     findings = tmp_path / "r" / "findings.json"
     return code, json.loads(findings.read_text()) if findings.exists() else {}
@@ -197,7 +213,7 @@ def test_subprocess(tmp_path, script, args, expected_code, expected_out):
     env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHVITALS_")}
     proc = subprocess.run(
         [sys.executable, "-m", "torchvitals", "run", "--out", str(tmp_path), "--name", "r",
-         str(SCRIPTS / f"{script}.py"), *args],
+         str(script_path(script)), *args],
         capture_output=True, text=True, timeout=60, env=env,
     )
     assert proc.returncode == expected_code, proc.stderr
