@@ -29,6 +29,9 @@ IN_ZOO = {
     "eval_left_on": "eval_mode_left_on",
     "softmax_ce": "softmax_before_cross_entropy",
     "slow_loader": "slow_dataloader",
+    "mse_broadcast": "mse_broadcasting",
+    "no_zero_grad": "missing_zero_grad",
+    "lr_zero": "lr_zero",
 }
 
 
@@ -233,7 +236,7 @@ def test_pytorch_warning_names_the_scripts_line(tmp_path):
     with pytest.warns(UserWarning, match="target size") as caught:
         run(tmp_path, "mse_broadcast")
     files = {os.path.basename(w.filename) for w in caught if "target size" in str(w.message)}
-    assert files == {"mse_broadcast.py"}, files
+    assert files == {script_path("mse_broadcast").name}, files
 
 
 def test_kl_div_on_probabilities(tmp_path):
