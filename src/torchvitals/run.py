@@ -76,7 +76,7 @@ class LoaderTiming:
     work: float = 0.0
     batches: int = 0
     first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
-    steps: int = 0  # optimizer steps taken while iterating it (0: not a training loader)
+    steps: int = 0  # backward passes while iterating it (0: not a training loader)
 
 
 @dataclass
@@ -92,7 +92,7 @@ class Session:
     _loss_sites: dict[str, tuple[str, int]] = field(default_factory=dict)
     _said: set[str] = field(default_factory=set)
     _train_loader: int | None = None
-    _steps_at_epoch: int = 0
+    _backward_at_epoch: int = 0
 
     # ------------------------------------------------------------------ safety
     def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -265,23 +265,20 @@ class Session:
             )
         return self.loaders[key]
 
-    def _steps(self) -> int:
+    def backward_passes(self) -> int:
         """Backward passes so far: a training loader is one iterated while they happen (even
         when a gate lets no optimizer step through)."""
         return sum(o.acct.c.backward for o in self.monitor._opts) if self.monitor is not None else 0
 
-    def pass_started(self) -> int:
-        return self._steps()
-
-    def pass_ended(self, key: int, steps_at_start: int) -> None:
+    def pass_ended(self, key: int, backward_at_start: int) -> None:
         """A full pass over a loader during which the optimizer stepped: the training loader.
         Its next pass starts a new epoch (so the validation after it belongs to this one)."""
-        if self._train_loader is None and self._steps() > steps_at_start:
+        if self._train_loader is None and self.backward_passes() > backward_at_start:
             self._train_loader = key
 
     def epoch_end(self) -> None:
-        if self.monitor is not None and self._steps() > self._steps_at_epoch:
-            self._steps_at_epoch = self._steps()
+        if self.monitor is not None and self.backward_passes() > self._backward_at_epoch:
+            self._backward_at_epoch = self.backward_passes()
             self.monitor.epoch_end()
 
     def loader_done(self, t: LoaderTiming) -> None:
@@ -374,7 +371,7 @@ class _TimedIter:
         self._key = key
         self._last: float | None = None
         self._n = 0
-        self._steps0 = session.pass_started()
+        self._backward0 = session.backward_passes()
 
     def __iter__(self) -> _TimedIter:
         return self
@@ -386,8 +383,8 @@ class _TimedIter:
         try:
             batch = next(self._it)
         except StopIteration:
-            self._t.steps += self._session.pass_started() - self._steps0
-            self._session._guard("closing an epoch", lambda: self._session.pass_ended(self._key, self._steps0))
+            self._t.steps += self._session.backward_passes() - self._backward0
+            self._session._guard("closing an epoch", lambda: self._session.pass_ended(self._key, self._backward0))
             self._session._guard("timing a DataLoader", lambda: self._session.loader_done(self._t))
             raise
         end = time.perf_counter()
