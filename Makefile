@@ -16,6 +16,11 @@ $(BIN)/.installed: pyproject.toml Makefile
 
 setup: $(BIN)/.installed
 
+# The peers of the overhead benchmark (wandb, pylint); only `make bench` needs them.
+$(BIN)/.bench-installed: $(BIN)/.installed
+	$(BIN)/pip install -q -e ".[dev,bench]"
+	touch $@
+
 demo: setup
 	$(BIN)/torchvitals demo
 
@@ -29,7 +34,7 @@ bench: bench-zoo bench-overhead
 bench-zoo: setup
 	$(BIN)/python benchmarks/fault_zoo/score.py
 
-bench-overhead: setup
+bench-overhead: $(BIN)/.bench-installed
 	$(BIN)/python benchmarks/overhead.py --model all --json benchmarks/overhead.json
 
 clean:
