@@ -207,7 +207,10 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
         expr = ctx.loss_expr(call)
         if expr is not None:
             losses.append((expr, call, _paired_step(ctx, scope, call)))
-    if _is_training_step(scope):
+    if _is_training_step(scope) and not backwards:
+        # Lightning's automatic optimization backpropagates what training_step returns. A
+        # training_step that calls backward itself (manual optimization, Hugging Face's
+        # Trainer) returns the loss for logging, usually detached: not a loss to judge.
         for n in walk_scope(scope):
             if isinstance(n, ast.Return) and n.value is not None:
                 losses.append((n.value, n, None))

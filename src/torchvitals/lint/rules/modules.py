@@ -94,6 +94,7 @@ def check_unregistered(ctx: Context) -> None:
             and not (n.value.elts if isinstance(n.value, ast.List) else n.value.keys)
             for k in targets_of(n) if k.startswith("self.")
         }  # fmt: skip
+        seen: set[str] = set()  # one finding per attribute, however many appends fill it
         for fn in cls.body:
             if not isinstance(fn, ast.FunctionDef):
                 continue
@@ -111,7 +112,10 @@ def check_unregistered(ctx: Context) -> None:
                                    "but not an `nn.Parameter`: `.parameters()` does not include it")  # fmt: skip
                 if isinstance(n, ast.Call) and method(n) in ("append", "extend", "insert") and receiver(n) in empty:
                     key = receiver(n) or ""
-                    if key not in wrapped and any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) for a in n.args):
+                    if key in wrapped or key in seen:
+                        continue
+                    if any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) for a in n.args):
+                        seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
 
