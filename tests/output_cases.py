@@ -226,6 +226,64 @@ def overfit(tmp: Path, overfit: bool = True) -> Diagnosis:
     return _epochs(model, opt, mon, (xt, yt), (xv, yv), epochs=12, prep=lambda p: p.squeeze(-1))
 
 
+# --------------------------------------------------------------------------- nothing to learn
+
+
+def shuffled_apart(tmp: Path, apart: bool = True) -> Diagnosis:
+    """Features and targets shuffled by two independent permutations each epoch (two
+    DataLoaders with shuffle=True zipped together): every input meets another sample's target."""
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = _watch(model, opt, tmp)
+    x, y = regression_data(n=512)
+    y = (y - y.mean()) / y.std()
+    g = torch.Generator().manual_seed(0)
+    for _ in range(6):
+        px = torch.randperm(len(x), generator=g)
+        py = torch.randperm(len(x), generator=g) if apart else px
+        for i in range(0, len(x), 32):
+            opt.zero_grad()
+            pred = model(x[px[i : i + 32]])
+            target = y[py[i : i + 32]]
+            loss = F.mse_loss(pred, target)
+            loss.backward()
+            opt.step()
+            mon.observe(pred, target, loss, loss_fn=F.mse_loss)
+        mon.epoch_end()
+    return mon.close()
+
+
+# --------------------------------------------------------------------------- sigmoid before BCEWithLogits
+
+
+def binary_data(n: int = 1024, seed: int = 0):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 12, generator=g)
+    y = ((x[:, 0] - x[:, 1] + 0.3 * x[:, 2] * x[:, 3]) > 0).float()
+    return x, y
+
+
+def sigmoid_bce(tmp: Path, head: str = "sigmoid") -> Diagnosis:
+    """A binary classifier trained with BCEWithLogits on `head`: "sigmoid" (the bug: the loss
+    applies a second sigmoid), "logits" (the fix), or "unit" (logits squeezed into (0, 1)
+    without a sigmoid, as a GAN discriminator's sit for long stretches: no probabilities)."""
+    torch.manual_seed(0)
+    body = nn.Sequential(nn.Linear(12, 32), nn.ReLU(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(body.parameters(), lr=1e-3)
+    mon = _watch(body, opt, tmp)
+    x, y = binary_data()
+    for i in range(0, 1024, 16):
+        opt.zero_grad()
+        z = body(x[i : i + 16]).squeeze(-1)
+        out = torch.sigmoid(z) if head == "sigmoid" else 0.5 + 0.4 * torch.tanh(z) if head == "unit" else z
+        loss = F.binary_cross_entropy_with_logits(out, y[i : i + 16])
+        loss.backward()
+        opt.step()
+        mon.observe(out, y[i : i + 16], loss, loss_fn=F.binary_cross_entropy_with_logits)
+    return mon.close()
+
+
 # --------------------------------------------------------------------------- healthy
 
 
@@ -295,6 +353,9 @@ HEALTHY = {
     "flat-loss-fixed": lambda t: flat_loss(t, lr=0.05),
     "nan-loss-fixed": lambda t: nan_loss(t, inject=False),
     "overfit-fixed": lambda t: overfit(t, overfit=False),
+    "targets-paired": lambda t: shuffled_apart(t, apart=False),
+    "bce-on-logits": lambda t: sigmoid_bce(t, head="logits"),
+    "bce-on-logits-inside-unit-interval": lambda t: sigmoid_bce(t, head="unit"),
 }
 
 FAULTS = {
@@ -307,4 +368,6 @@ FAULTS = {
     "flat-loss": (flat_loss, "loss-not-decreasing"),
     "nan-loss": (nan_loss, "nonfinite-loss"),
     "overfitting": (overfit, "overfitting"),
+    "targets-shuffled-apart": (shuffled_apart, "worse-than-baseline"),
+    "sigmoid-before-bce-with-logits": (sigmoid_bce, "probabilities-as-logits"),
 }

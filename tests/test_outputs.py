@@ -170,3 +170,56 @@ def test_summarize_matches_direct_computation():
     c = probe.take_epoch()["train"]
     assert c["base_acc"] == 3 / 5  # ignore_index left out
     assert abs(c["chance_loss"] - math.log(3)) < 1e-12
+
+
+def test_producer_looks_through_reshapes_and_casts():
+    from torchvitals.probes.outputs import producer
+
+    lin = nn.Linear(4, 1)
+    x = torch.randn(8, 4)
+    probs = torch.sigmoid(lin(x))
+    assert producer(probs) == "Sigmoid"
+    assert producer(probs.squeeze(-1).double().view(2, 4)) == "Sigmoid"  # squeeze, cast, view
+    assert producer(torch.softmax(lin(x).expand(8, 3), -1).permute(1, 0)) == "Softmax"
+    assert producer(lin(x)) == "Addmm"
+    assert producer(0.5 + 0.4 * torch.tanh(lin(x))) == "Add"  # in (0, 1), not a probability op
+    with torch.no_grad():
+        assert producer(torch.sigmoid(lin(x))) is None  # no graph, no evidence
+
+
+def _epochs_history(train: list[tuple[float, float, float]], val_rmse: float | None = None, loss_kind: str = "mse_loss"):
+    """A History with one sampled step and epochs of (loss, rmse, base_rmse) train metrics."""
+    from torchvitals.record import History
+
+    h = History()
+    h.add({"type": "header", "options": {"warmup": 5}})
+    for i, (loss, rmse, base) in enumerate(train, start=1):
+        metrics = {"train": {"loss": loss, "rmse": rmse, "base_rmse": base}}
+        if val_rmse is not None:
+            metrics["val"] = {"rmse": val_rmse, "base_rmse": 1.0}
+        h.add({"type": "epoch", "epoch": i, "train": {}, "val": {}, "extra": {}, "metrics": metrics, "it": 10 * i})
+    h.steps.append({"type": "step", "opt": 0, "it": 1, "out": {"loss": 1.0, "loss_kind": loss_kind}})
+    return h
+
+
+def _baseline_verdict(h):
+    from torchvitals.rules import RULES
+
+    return [(f.severity, f.step) for f in RULES["worse-than-baseline"].fn(h)]
+
+
+def test_no_skill_after_a_plateau_is_a_warning_and_its_controls_are_not():
+    flat = [(1.02, 1.01, 1.0), (1.004, 1.002, 1.0), (1.006, 1.003, 1.0), (0.998, 0.999, 1.0), (1.003, 1.0015, 1.0)]
+    assert _baseline_verdict(_epochs_history(flat)) == [("warning", 40)]  # epochs 2–4 already flat
+    # Still descending towards the mean (3% per epoch): not judged yet, the old info verdict stays.
+    falling = [(1.12, 1.06, 1.0), (1.09, 1.044, 1.0), (1.06, 1.03, 1.0), (1.03, 1.015, 1.0), (1.002, 1.001, 1.0)]
+    assert _baseline_verdict(_epochs_history(falling)) == [("info", 20)]
+    # A little skill (RMSE 1% under the mean predictor) is learning, however slow.
+    skilled = [(1.0, 0.99, 1.0)] * 5
+    assert _baseline_verdict(_epochs_history(skilled)) == []
+    # Better than the mean on held-out data: something was learned (dropout hides it in train mode).
+    assert _baseline_verdict(_epochs_history(flat, val_rmse=0.9)) == []
+    # Classification losses: an RMSE between logits and labels means nothing.
+    assert _baseline_verdict(_epochs_history(flat, loss_kind="binary_cross_entropy_with_logits")) == [("info", 50)]
+    # Two epochs are not a plateau.
+    assert _baseline_verdict(_epochs_history(flat[:3])) == [("info", 20)]

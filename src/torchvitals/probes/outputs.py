@@ -7,7 +7,8 @@ summaries below turn sums into metrics (RMSE, MAE, R², accuracy) and baselines 
 predictor, persistence, the majority class, the class prior's cross-entropy).
 
 Shape and dtype checks are host metadata only (free). Value checks (constant outputs,
-probabilities fed as logits) run on sampled iterations.
+probabilities fed as logits) run on sampled iterations, and so does the look at which autograd
+op produced the output (`producer`: host metadata, no device read).
 """
 
 from __future__ import annotations
@@ -22,11 +23,38 @@ PROB_SUM_TOL = 1e-4
 # Value checks look at a subsample: this many samples × outputs per sampled batch.
 MAX_ROWS = 256
 MAX_COLS = 1024
+# Autograd ops that only reshape, select or cast their single input: the op that computed the
+# values sits behind them (`model(x).squeeze(-1)` is still a sigmoid's output).
+_PASS_THROUGH = frozenset(
+    {"View", "UnsafeView", "Reshape", "ReshapeAlias", "Squeeze", "Unsqueeze", "Permute", "T", "Transpose",
+     "Clone", "ToCopy", "Select", "Slice", "Index", "Expand", "Alias"}
+)
+# How many such ops `producer` looks through (a squeeze, a view and a dtype cast are 3).
+PRODUCER_HOPS = 4
 
 
 def _flat2(t: torch.Tensor) -> torch.Tensor:
     """(B, …) → (B, D) as float32."""
     return t.detach().reshape(t.shape[0], -1).float() if t.dim() > 0 else t.detach().reshape(1, 1).float()
+
+
+def producer(t: torch.Tensor) -> str | None:
+    """The autograd op that computed `t`'s values ("Sigmoid", "Softmax", "Addmm"), looking
+    through reshapes, selections and casts; None without a graph (no_grad, a leaf). Reads
+    only host-side graph metadata: no device synchronisation."""
+    fn = t.grad_fn
+    for _ in range(PRODUCER_HOPS + 1):
+        if fn is None:
+            return None
+        name = fn.name()
+        name = name[: name.rfind("Backward")] if "Backward" in name else name
+        if name not in _PASS_THROUGH:
+            return name
+        inputs = [f for f, _ in fn.next_functions if f is not None]
+        if len(inputs) != 1:
+            return None
+        fn = inputs[0]
+    return None
 
 
 def task_of(pred: torch.Tensor, target: torch.Tensor) -> str | None:
@@ -131,6 +159,7 @@ class OutputProbe:
         self.epoch = {"train": Sums(), "val": Sums()}
         self.interval = Sums()  # train split since the last record
         self.sampled: dict[str, torch.Tensor] | None = None  # value checks of a sampled batch
+        self.sampled_op: str | None = None  # the autograd op that produced that batch's output
         self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
         self.loss_kind: str | None = None  # the loss function named in observe(loss_fn=…)
         self._said: set[str] = set()
@@ -179,6 +208,7 @@ class OutputProbe:
             return
         if sampled and split == "train":
             self.sampled = self._value_checks(pred, target)
+            self.sampled_op = producer(pred)
         if target is None:
             return
         if not isinstance(target, torch.Tensor):
@@ -287,6 +317,9 @@ class OutputProbe:
             self.sampled = None
             if self.loss_kind:
                 out["loss_kind"] = self.loss_kind
+            if self.sampled_op:
+                out["out_op"] = self.sampled_op
+            self.sampled_op = None
         return out
 
     def take_epoch(self) -> dict[str, dict[str, Any]]:

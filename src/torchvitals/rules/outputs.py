@@ -28,6 +28,14 @@ LOSS_MIN_DECREASE = 0.01
 STAGNANT_EPOCHS = 3
 # Baselines are judged from this epoch on (the first epoch of a healthy model can be worse).
 BASELINE_FROM_EPOCH = 2
+# No skill on the training data: the mean predictor is the best constant, which a model with a
+# bias reaches without reading its inputs. A training RMSE at or above it on average over this
+# many epochs in a row (from BASELINE_FROM_EPOCH on), while the loss has stopped falling (less
+# than LOSS_MIN_DECREASE per epoch, TV306's threshold for "has decreased"), means nothing is
+# learned from the inputs; three epochs because one or two can sit on a plateau before a drop,
+# and a mean because a model fitting nothing still scores a hair better than the mean by chance
+# in some epochs.
+NO_SKILL_EPOCHS = 3
 # Within this margin of a baseline the model is "no better" (info), beyond it "worse" (warning):
 # run-to-run noise of a validation RMSE is a few percent.
 BASELINE_MARGIN = 0.05
@@ -187,47 +195,97 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
     return out
 
 
+# Classification losses: the targets they are observed with are labels, not values to regress.
+_CLASS_LOSSES = ("cross_entropy", "nll", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits")
+# Losses that expect logits (they apply the sigmoid/softmax themselves) or log-probabilities.
+_WANTS_LOGITS = ("cross_entropy", "binary_cross_entropy_with_logits")
+_WANTS_LOG_PROBS = ("nll", "kl_div")
+# Autograd ops whose outputs are probabilities (values in [0, 1]).
+_PROB_OPS = ("Sigmoid", "Softmax")
+# Sampled iterations that must show probabilities fed as logits: one could be a fluke of the
+# first batch, two in a row is the loop doing it every time.
+PROB_HITS = 2
+
+
+def _probability_evidence(o: dict[str, Any]) -> str | None:
+    """How this sampled output shows probabilities where the loss wants logits, or None."""
+    kind = o.get("loss_kind")
+    if _num(o.get("prob_rows")) and o["prob_rows"] >= 0.99 and ("target_multi" in o or kind in _WANTS_LOGITS + _WANTS_LOG_PROBS):
+        return "rows"
+    # A single column cannot be told from small logits by its values (a GAN discriminator's
+    # logits sit in [0, 1] for long stretches): the op that produced it can. A sigmoid's or
+    # softmax's output given to a loss that applies its own is probabilities by construction.
+    in_unit = _num(o.get("min")) and _num(o.get("max")) and o["min"] >= 0 and o["max"] <= 1
+    if o.get("out_op") in _PROB_OPS and kind in _WANTS_LOGITS + _WANTS_LOG_PROBS and in_unit:
+        return "op"
+    return None
+
+
 @rule(
     "TV304",
     "probabilities-as-logits",
-    what="Outputs that are already probabilities (every row in [0, 1], summing to 1) fed where "
-    "logits are expected: cross-entropy with class-index targets, or KL-div/NLL given "
-    "probabilities instead of log-probabilities.",
+    what="Outputs that are already probabilities fed where logits or log-probabilities are "
+    "expected: rows in [0, 1] summing to 1 given to cross-entropy with class-index targets, or "
+    "to KL-div/NLL; or the output of a sigmoid or softmax (the autograd op that produced the "
+    "values, seen through reshapes) given to binary_cross_entropy_with_logits, cross_entropy, "
+    f"nll_loss or kl_div. In {PROB_HITS} sampled iterations or more.",
     why="cross_entropy applies log_softmax itself: a softmax before it squashes the gradient, "
-    "training crawls and plateaus early. kl_div and nll_loss expect log-probabilities and "
-    "silently compute something else from probabilities.",
+    "training crawls and plateaus early. BCEWithLogitsLoss applies its own sigmoid: after "
+    "nn.Sigmoid it sees sigmoid(sigmoid(z)), confined to (0.5, 0.73), so it can never predict "
+    "the negative class confidently and the loss stays high however good the model is. kl_div "
+    "and nll_loss expect log-probabilities and silently compute something else from "
+    "probabilities.",
     example="""
 probs = torch.softmax(model(x), dim=-1)
 loss = F.cross_entropy(probs, y)     # softmax applied twice
+
+model = nn.Sequential(nn.Linear(12, 1), nn.Sigmoid())
+loss = nn.BCEWithLogitsLoss()(model(x), y)   # sigmoid applied twice
 """,
-    fix="Pass the raw logits to cross_entropy (drop the softmax); give kl_div and nll_loss "
-    "log_softmax outputs.",
+    fix="Pass the raw logits to cross_entropy and BCEWithLogitsLoss (drop the softmax or "
+    "nn.Sigmoid from the model; apply it only when you need probabilities for prediction), or "
+    "keep the sigmoid and use nn.BCELoss. Give kl_div and nll_loss log_softmax outputs.",
 )
 def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
-    # A single sigmoid column before BCEWithLogits cannot be told from small logits (a GAN
-    # discriminator's sit in [0, 1] for long stretches): only multi-class rows are judged.
-    recs = [rec for rec in out_records(h) if _num(rec["out"].get("prob_rows"))]
+    recs = [
+        rec for rec in out_records(h)
+        if _num(rec["out"].get("prob_rows")) or (rec["out"].get("out_op") and rec["out"].get("loss_kind"))
+    ]
     if not recs:
-        raise CannotJudge("no sampled multi-class output")
-    hits = []
-    for rec in recs:
-        o = rec["out"]
-        kind = o.get("loss_kind")
-        expects_logits = "target_multi" in o or kind in ("cross_entropy", "nll", "kl_div")
-        if o["prob_rows"] >= 0.99 and expects_logits:
-            hits.append(rec)
-    if len(hits) < 2:
+        raise CannotJudge("no sampled multi-class output, and no output whose loss and producing op are known")
+    hits = [(rec, how) for rec in recs if (how := _probability_evidence(rec["out"]))]
+    if len(hits) < PROB_HITS:
         return []
-    kind = hits[0]["out"].get("loss_kind") or "cross_entropy"
-    expected = "log-probabilities" if kind in ("nll", "kl_div") else "logits"
+    o = hits[0][0]["out"]
+    kind = o.get("loss_kind") or "cross_entropy"
+    expected = "log-probabilities" if kind in _WANTS_LOG_PROBS else "logits"
+    step = hits[PROB_HITS - 1][0]["it"]
+    evidence = {"sampled": len(recs), "hits": len(hits), "loss_kind": kind}
+    if hits[0][1] == "rows":
+        return [
+            r.finding(
+                "warning",
+                f"the outputs given with class targets are probabilities (rows in [0, 1] summing to 1) in "
+                f"{len(hits)} of {len(recs)} sampled iterations; {kind} expects {expected}",
+                evidence=evidence,
+                where=["output"],
+                step=step,
+            )
+        ]
+    op = o["out_op"].lower()
+    lo = min(rec["out"]["min"] for rec, _ in hits)
+    hi = max(rec["out"]["max"] for rec, _ in hits)
+    # What the loss does with them: applies its own sigmoid/softmax again, or takes them as logs.
+    own = "softmax" if kind == "cross_entropy" else "sigmoid"
+    does = f"it applies its own {own} and sees {own}({op}(z))" if kind in _WANTS_LOGITS else f"it expects {expected}"
     return [
         r.finding(
             "warning",
-            f"the outputs given with class targets are probabilities (rows in [0, 1] summing to 1) in "
-            f"{len(hits)} of {len(recs)} sampled iterations; {kind} expects {expected}",
-            evidence={"sampled": len(recs), "hits": len(hits), "loss_kind": kind},
+            f"the values given to {kind} are the output of a {op} (all in [{lo:.3g}, {hi:.3g}]) in "
+            f"{len(hits)} of {len(recs)} sampled iterations: {does}",
+            evidence=evidence | {"op": o["out_op"], "min": lo, "max": hi},
             where=["output"],
-            step=hits[1]["it"],
+            step=step,
         )
     ]
 
@@ -245,23 +303,77 @@ def epoch_series(h: History, split: str, key: str) -> list[tuple[int, float]]:
     return out
 
 
+def _train_loss(m: dict[str, Any]) -> float:
+    """An epoch's training loss; the MSE when no loss was observed."""
+    return m["loss"] if _num(m.get("loss")) else m["rmse"] ** 2
+
+
+def _no_skill_plateau(h: History) -> tuple[list[tuple[dict[str, Any], dict[str, Any]]], int] | None:
+    """The epochs ending the run over which the training RMSE was, on average, no better than
+    the mean predictor's while the training loss had stopped falling, and the iteration from
+    which that held; None when the model beats the mean, is still improving, or the evidence
+    is not there."""
+    kinds = {rec["out"].get("loss_kind") for rec in out_records(h)}
+    if kinds & set(_CLASS_LOSSES):  # targets of a classification loss: an RMSE of logits means nothing
+        return None
+    rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
+    for e in h.epochs:
+        m = (e.get("metrics") or {}).get("train") or {}
+        if e["epoch"] >= BASELINE_FROM_EPOCH and _num(m.get("rmse")) and _num(m.get("base_rmse")) and m["base_rmse"] > 0:
+            rows.append((e, m))
+    if not rows or rows[-1][0] is not h.epochs[-1]:
+        return None
+    val = (h.epochs[-1].get("metrics") or {}).get("val") or {}
+    if _num(val.get("rmse")) and _num(val.get("base_rmse")) and val["rmse"] < val["base_rmse"]:
+        return None  # it beats the mean on held-out data: something was learned (dropout can hide it in train mode)
+    start = len(rows) - 1  # the consecutive epochs that end the run
+    while start > 0 and rows[start - 1][0]["epoch"] == rows[start][0]["epoch"] - 1:
+        start -= 1
+    rows = rows[start:]
+
+    def stuck(i: int) -> bool:  # the window of NO_SKILL_EPOCHS epochs ending at rows[i]
+        window = [m for _, m in rows[i - NO_SKILL_EPOCHS + 1 : i + 1]]
+        # Mean RMSE ratio: a single epoch a hair under the mean is chance, not skill.
+        no_skill = sum(m["rmse"] / m["base_rmse"] for m in window) / len(window) >= 1.0
+        flat = _train_loss(window[-1]) >= _train_loss(window[0]) * (1 - LOSS_MIN_DECREASE * (NO_SKILL_EPOCHS - 1))
+        return no_skill and flat
+
+    ends = range(NO_SKILL_EPOCHS - 1, len(rows))
+    if not ends or not stuck(ends[-1]):
+        return None
+    since = ends[-1]
+    while since - 1 in ends and stuck(since - 1):
+        since -= 1
+    return rows[since - NO_SKILL_EPOCHS + 1 :], rows[since][0].get("it")
+
+
 @rule(
     "TV305",
     "worse-than-baseline",
     what="From epoch 2 on, a validation metric (training when there is no validation) worse than "
     "the best trivial model computed from the same targets: the mean predictor and, when given, "
-    "persistence for regression (RMSE); the majority class for classification (accuracy).",
+    "persistence for regression (RMSE); the majority class for classification (accuracy). "
+    f"Also a training RMSE no better than the mean predictor's, on average over {NO_SKILL_EPOCHS} "
+    f"epochs in a row, while the training loss has stopped falling (less than {LOSS_MIN_DECREASE:.0%} per "
+    "epoch): the model learns nothing from its inputs.",
     why="A model can train without error and still be useless. Seed 001's forecaster had a "
     "validation RMSE of 0.1034 while repeating the last value scored 0.0120: eight times better, "
-    "and nothing said so.",
+    "and nothing said so. On its own training data a model can always match the mean predictor "
+    "(its bias alone does); when it does no better once the loss has settled, the inputs carry "
+    "nothing it can use, which is what happens when inputs and targets are shuffled apart.",
     example="""
 monitor = torchvitals.watch(model, opt, baseline=lambda x: x[:, -1, 0])   # persistence
 ...
 monitor.observe(pred, y, loss, inputs=x)
+
+x_loader = DataLoader(TensorDataset(x), batch_size=64, shuffle=True)   # two shuffles:
+y_loader = DataLoader(TensorDataset(y), batch_size=64, shuffle=True)   # every x gets another y
+for (xb,), (yb,) in zip(x_loader, y_loader): ...
 """,
     fix="Compare against the baseline before tuning anything else: check that the target is "
-    "aligned with the inputs (no off-by-one), that inputs are normalised, that the learning rate "
-    "lets the model learn (lr-too-small), and consider predicting the change from the last value.",
+    "aligned with the inputs (no off-by-one, not shuffled separately), that inputs are "
+    "normalised, that the learning rate lets the model learn (lr-too-small), and consider "
+    "predicting the change from the last value.",
 )
 def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
     judged = [e for e in h.epochs if (e.get("metrics") or {})]
@@ -279,23 +391,54 @@ def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
         elif _num(m.get("acc")) and _num(m.get("base_acc")):
             verdicts.append((e, split, "accuracy", m["acc"], "base_acc", m["base_acc"], m["acc"] < m["base_acc"]))
     late = [v for v in verdicts if v[0]["epoch"] >= BASELINE_FROM_EPOCH]
-    if not late:
+    stuck = _no_skill_plateau(h)
+    if not late and stuck is None:
         raise CannotJudge(f"fewer than {BASELINE_FROM_EPOCH} epochs with metrics and baselines")
-    if not late[-1][6]:
-        return []
-    first = next(v for v in late if v[6] and all(w[6] for w in late[late.index(v) :]))
-    e, split, metric, value, base_name, base, _ = late[-1]
-    label = {"base_rmse": "the mean predictor", "persist_rmse": "persistence (the last value)", "base_acc": "always predicting the majority class"}[base_name]
-    ratio = value / base if metric == "RMSE" else base / max(value, 1e-12)
-    worse = ratio > 1 + BASELINE_MARGIN
-    return [
-        r.finding(
+    found = None
+    if late and late[-1][6]:
+        first = next(v for v in late if v[6] and all(w[6] for w in late[late.index(v) :]))
+        e, split, metric, value, base_name, base, _ = late[-1]
+        label = {"base_rmse": "the mean predictor", "persist_rmse": "persistence (the last value)", "base_acc": "always predicting the majority class"}[base_name]
+        ratio = value / base if metric == "RMSE" else base / max(value, 1e-12)
+        worse = ratio > 1 + BASELINE_MARGIN
+        found = r.finding(
             "warning" if worse else "info",
             f"{split} {metric} {value:.4g} is {'worse than' if worse else 'no better than'} {label} ({base:.4g}): "
             f"{ratio:.2f}× at epoch {e['epoch']}",
             evidence={"split": split, "metric": metric, "value": value, "baseline": base_name, "baseline_value": base, "ratio": rounded(ratio)},
             where=[split],
             step=first[0].get("it"),
+        )
+    if stuck is None or (found is not None and found.severity == "warning"):
+        return [found] if found is not None else []
+    window, since = stuck
+    final = window[-NO_SKILL_EPOCHS:]  # the window judged last
+    (e0, _), (e1, m1) = final[0], final[-1]
+    losses = [_train_loss(m) for _, m in window]
+    last = ", ".join(f"{v:.4g}" for v in losses[-NO_SKILL_EPOCHS:])
+    ratio = sum(m["rmse"] / m["base_rmse"] for _, m in final) / len(final)
+    return [
+        r.finding(
+            "warning",
+            f"train RMSE {m1['rmse']:.4g} is no better than the mean predictor ({m1['base_rmse']:.4g}) on the "
+            f"training data itself ({ratio:.3f}× on average over epochs {e0['epoch']}–{e1['epoch']}), and the "
+            f"training loss has stopped falling (last {NO_SKILL_EPOCHS} epochs: {last}): the model learns nothing "
+            "from its inputs",
+            evidence={
+                "split": "train",
+                "metric": "RMSE",
+                "value": m1["rmse"],
+                "baseline": "base_rmse",
+                "baseline_value": m1["base_rmse"],
+                "ratio": rounded(ratio),
+                "epochs": [e["epoch"] for e, _ in window],
+                "losses": losses,
+            },
+            where=["train"],
+            step=since,
+            fix="Check that every target is still paired with its own input: features and targets "
+            "shuffled by two DataLoaders (or two permutations), a join on the wrong key, targets "
+            "shifted by one. Then check that the inputs reach the model (normalised, not constant).",
         )
     ]
 
@@ -336,7 +479,10 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
                 r.finding(
                     "warning",
                     f"the training loss has not decreased: first window {first:.4g}, best window since "
-                    f"{best:.4g} over {len(vals)} sampled iterations",
+                    f"{best:.4g} over {len(vals)} sampled iterations"
+                    # Even the best later window above the first: the loss climbs (divergence, or
+                    # steps taken uphill such as a gradient flipped by a negative clipping norm).
+                    + (f"; it rose {best / first:.1f}×" if first > 0 and best > first * (1 + LOSS_MIN_DECREASE) else ""),
                     evidence={"first": rounded(first), "best": rounded(best), "sampled": len(vals)},
                     where=["loss"],
                     step=curve[hit][0],
