@@ -413,6 +413,22 @@ def exploding(tmp: Path) -> Diagnosis:
     return plain_loop(model, opt, batches(x, y * 1e5, 20), mon)
 
 
+def clipped(tmp: Path, max_norm: float = 0.0) -> Diagnosis:
+    """clip_grad_norm_ with max_norm=0 ("0 means no clipping" in some configs) scales every
+    gradient by 0: Adam takes its steps with nothing to apply."""
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    x, y = regression_data()
+    mon = watch(model, opt, tmp)
+    for xb, yb in batches(x, y, 60):
+        opt.zero_grad()
+        F.mse_loss(model(xb), yb).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm)
+        opt.step()
+    return mon.close()
+
+
 Case = Callable[[Path], Diagnosis]
 
 HEALTHY: dict[str, Case] = {
@@ -426,6 +442,7 @@ HEALTHY: dict[str, Case] = {
     "attn-pool-fixed": lambda t: unused_pool(t, broken=False),
     "no-grad-fixed": lambda t: no_grad_submodule(t, cut=False),
     "step-gate-fixed": lambda t: step_gate(t, strict=False),
+    "clip-max-norm-one": lambda t: clipped(t, max_norm=1.0),
 }
 
 # case → (finding name, a string that must appear in the finding's `where`, or None)
@@ -444,4 +461,5 @@ FAULTS: dict[str, tuple[Case, str, str | None]] = {
     "eval-mode-left-on": (eval_mode, "training-in-eval-mode", None),
     "scheduler-without-steps": (scheduler_without_steps, "scheduler-step-mismatch", None),
     "exploding-gradient": (exploding, "exploding-gradient", None),
+    "clip-max-norm-zero": (clipped, "parameters-not-moving", None),
 }

@@ -32,37 +32,62 @@ def _stepped(h: History, k: int) -> list[dict]:
     return [rec for rec in h.steps_of(k) if rec.get("stepped") and "d" in rec]
 
 
+def _nothing_to_apply(h: History, rec: dict) -> str | None:
+    """Why a step had nothing to apply: "none" (no parameter had a gradient: zero_grad()
+    between backward() and step()), "zero" (every gradient exactly zero and nothing moved:
+    clip_grad_norm_ with max_norm=0), or None."""
+    g = rec.get("g")
+    if not g:
+        return None
+    der = h.derived(rec)
+    if len(der.missing) == len(g):
+        return "none"
+    d = [x for x in rec.get("d") or [] if x is not None]
+    if len(der.missing) + len(der.zero) == len(g) and d and all(x == 0 for x in d):
+        return "zero"
+    return None
+
+
 @rule(
     "TV206",
     "parameters-not-moving",
-    what=f"Optimizer steps that change no parameter at all (for {STILL_STREAK} sampled steps in a "
-    "row), or parameters with a non-zero gradient that never change while the rest do.",
+    what="Optimizer steps that change no parameter at all, or have nothing to apply (no gradient, "
+    f"or every gradient exactly zero), for {STILL_STREAK} sampled steps in a row; or parameters "
+    "with a non-zero gradient that never change while the rest do.",
     why="The run spends its compute and nothing learns: lr=0 (a scheduler lambda returning 0, a "
-    "warm-up that never leaves 0), every parameter frozen, or a gradient masked inside the "
-    "optimizer. Seed 004's 'same val loss to 6 decimals' is this symptom.",
+    "warm-up that never leaves 0), every parameter frozen, gradients cleared or zeroed between "
+    "backward() and step() (clip_grad_norm_ with max_norm=0 scales them by 0), or a gradient "
+    "masked inside the optimizer. Seed 004's 'same val loss to 6 decimals' is this symptom.",
     example="""
 opt = torch.optim.SGD(model.parameters(), lr=0.0)
 sched = LambdaLR(opt, lambda step: 0.0 if step < 10_000 else 1.0)
+torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.0)   # "0 = no clipping"? no: all zero
 """,
     fix="Check the learning rate each parameter group actually has at step time "
     "(optimizer.param_groups[i]['lr']), the scheduler's lambda, and requires_grad on the "
-    "parameters you expect to train.",
+    "parameters you expect to train; keep zero_grad() → backward() → step() in that order, and "
+    "skip clip_grad_norm_ when the configured max_norm is 0 instead of passing 0.",
 )
 def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     for k, recs in each_optimizer(h, _stepped, "no sampled optimizer step yet"):
-        # A step that changed nothing although gradients were there, or a step taken with no
-        # gradient at all (zero_grad() between backward() and step()).
-        empty = [bool(rec.get("g")) and len(h.derived(rec).missing) == len(rec["g"]) for rec in recs]
-        flags = [h.derived(rec).moved is False or e for rec, e in zip(recs, empty, strict=True)]
+        # A step that changed nothing although gradients were there, or a step that had nothing
+        # to apply: no gradient at all, or every gradient exactly zero.
+        empty = [_nothing_to_apply(h, rec) for rec in recs]
+        flags = [h.derived(rec).moved is False or e is not None for rec, e in zip(recs, empty, strict=True)]
         hit = first_streak(flags, STILL_STREAK, final=h.end is not None)
         if hit is not None and all(flags[hit - min(STILL_STREAK, len(flags)) + 1 : hit + 1]):
             lrs = recs[hit].get("lr", [])
-            why = (
-                "were taken with no gradient at all: zero_grad() between backward() and step()?"
-                if sum(empty) * 2 >= sum(flags)
-                else f"changed no parameter although gradients were non-zero (lr={', '.join(f'{x:g}' for x in lrs)})"
-            )
+            none, zero = empty.count("none"), empty.count("zero")
+            if (none + zero) * 2 < sum(flags):
+                why = f"changed no parameter although gradients were non-zero (lr={', '.join(f'{x:g}' for x in lrs)})"
+            elif none >= zero:
+                why = "were taken with no gradient at all: zero_grad() between backward() and step(), or step() before backward()?"
+            else:
+                why = (
+                    "were taken with every gradient exactly zero, so no parameter changed: something zeroes the "
+                    "gradients after backward() (clip_grad_norm_ with max_norm=0, a gradient multiplied by 0)"
+                )
             out.append(
                 r.finding(
                     "error",
