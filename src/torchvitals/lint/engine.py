@@ -27,6 +27,9 @@ TRIGGERS = [
     [r"DataLoader\("],  # TVL015
     [r"attn_mask|padding_mask|\bmask=", r"triu|tril|!=|attention_mask"],  # TVL010
     [r"softmax|sigmoid|Softmax|Sigmoid", r"cross_entropy|nll_loss|kl_div|Loss\("],  # TVL008
+    [r"Linear\(", r"mse_loss|l1_loss|huber_loss|MSELoss|L1Loss|HuberLoss"],  # TVL009 shapes
+    [r"oss", r"cross_entropy|nll_loss|CrossEntropyLoss|NLLLoss",  # TVL009 dtypes (literal first)
+     r"\.(float|double|half)\(\)|dtype=|torch\.(float|double|half)|torch\.randn?\(|FloatTensor|torch\.Tensor\("],
     [r"parameters\(\)", r"\b(SGD|Adam\w*|RMSprop|Adagrad|Adadelta|LBFGS|Lion|optim\.\w+)\("],  # TVL006
     [  # TVL005
         r"Module",

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from torchvitals.lint.rules import attention, data, gradflow, loops, losses, modules
+from torchvitals.lint.rules import attention, data, gradflow, loops, losses, modules, targets
 
 CHECKS = [
     gradflow.check,
     *loops.CHECKS,
     *modules.CHECKS,
     *losses.CHECKS,
+    *targets.CHECKS,
     *attention.CHECKS,
     *data.CHECKS,
 ]
