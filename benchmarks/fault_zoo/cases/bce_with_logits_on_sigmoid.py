@@ -1,9 +1,11 @@
 # zoo: expect=probabilities-as-logits
-# zoo: source=common mistake (nn.Sigmoid before nn.BCEWithLogitsLoss)
+# zoo: source=https://github.com/avBuffer/UNet3plus_pth/issues/23 (sigmoid in the model and in BCEWithLogitsLoss: the loss does not decrease)
 """Fault: a binary classifier whose last layer is nn.Sigmoid(), trained with
 nn.BCEWithLogitsLoss, which applies its own sigmoid: the loss sees sigmoid(sigmoid(z)), confined
-to [0.5, 0.73], so even a perfect model keeps a large loss and the gradient is squashed
-(probabilities-as-logits). --fixed: no nn.Sigmoid in the model (apply it only for prediction)."""
+to [0.5, 0.73], so even a perfect model keeps a large loss and the gradient is squashed. One
+sigmoid column cannot be told from small logits by its values; the autograd op that produced it
+can (probabilities-as-logits). --fixed: no nn.Sigmoid in the model (apply it only for
+prediction)."""
 
 import argparse
 

@@ -1,10 +1,12 @@
-# zoo: expect=loss-not-decreasing
+# zoo: expect=worse-than-baseline
 # zoo: source=common mistake (inputs and labels shuffled apart)
 """Fault: features and targets are kept in two DataLoaders that are zipped in the training loop,
 and both have shuffle=True: each shuffles with its own random order, so every batch pairs
-inputs with the targets of other samples. There is nothing to learn; the training loss stays at
-the targets' variance epoch after epoch (loss-not-decreasing). --fixed: one DataLoader over a
-TensorDataset of (features, targets)."""
+inputs with the targets of other samples. There is nothing to learn: the model learns the
+targets' mean in the first epoch, the loss then stays flat at the targets' variance, and the
+training RMSE stays at the mean predictor's, on the very data it trains on (worse-than-baseline:
+no better than the mean predictor after the loss stopped falling). --fixed: one DataLoader over
+a TensorDataset of (features, targets)."""
 
 import argparse
 
