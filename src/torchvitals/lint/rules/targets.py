@@ -95,6 +95,9 @@ FACTORIES = {
     "normal": FLOAT, "uniform": FLOAT, "randint": INDEX, "randperm": INDEX,
 }  # fmt: skip
 RANGES = {"arange", "linspace", "logspace"}
+# A constant target (LSGAN's `torch.ones(batch_size)`) broadcast against (B, 1) gives the same
+# loss as the matching shape: sloppy but harmless, so these prove no 1-D target.
+CONSTANT_FILLS = {"zeros", "ones", "empty", "full"}
 DATA_CTORS = {"tensor", "as_tensor", "from_numpy", "array", "asarray", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor"}
 # sklearn's (X, y) makers and loaders: y is 1-D, class indices or regression values.
 SKLEARN_CLASS = {"make_classification", "make_blobs", "make_moons", "make_circles", "make_gaussian_quantiles",
@@ -408,7 +411,7 @@ def _flattens(call: ast.Call) -> bool:
 def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -> frozenset[str]:
     dtype = _dtype_tag(kwarg(call, "dtype"))
     if short in FACTORIES:
-        shape = {ONE_D} if _single_size(ctx, call, short) else set()
+        shape = {ONE_D} if short not in CONSTANT_FILLS and _single_size(ctx, call, short) else set()
         return _with_dtype(frozenset(shape | {FACTORIES[short]}), dtype)  # randint(..., dtype=float)
     if short in RANGES:
         floats = any(isinstance(a, ast.Constant) and isinstance(a.value, float) for a in call.args)
