@@ -248,10 +248,21 @@ def _mentions(node: ast.AST | None, names: set[str]) -> bool:
         if isinstance(n, ast.Call) and callee(n) == "len":
             continue
         key = dotted(n) if isinstance(n, (ast.Name, ast.Attribute)) else None
-        if key and any(key == x or key.startswith(x + ".") for x in names):
-            return True
+        if key:  # a whole dotted chain: judged here, not again by its parts
+            if any(key == x or key.startswith(x + ".") and _per_sample(key[len(x) + 1 :]) for x in names):
+                return True
+            continue
         todo.extend(ast.iter_child_nodes(n))
     return False
+
+
+# Dataset attributes that describe the classes, not the samples: `val_set.classes[p]` is a lookup.
+META_ATTRS = {"classes", "class_to_idx", "idx_to_class", "class_names", "label_names", "vocab",
+              "num_classes", "n_classes", "transform", "target_transform", "tokenizer"}  # fmt: skip
+
+
+def _per_sample(attrs: str) -> bool:
+    return attrs.split(".")[0] not in META_ATTRS
 
 
 def _accumulated(body: list[ast.AST]) -> set[str]:
