@@ -105,7 +105,7 @@ SKLEARN_CLASS = {"make_classification", "make_blobs", "make_moons", "make_circle
 SKLEARN_REGRESSION = {"make_regression", "make_friedman1", "make_friedman2", "make_friedman3", "load_diabetes",
                       "fetch_california_housing"}  # fmt: skip
 # A single size argument that names a count (not a shape tuple).
-_COUNT_NAME = re.compile(r"^(n|N|B|m|n_\w+|num_\w+|\w*_?size|\w*_len|length|count|\w*samples|batch|steps)$")
+_COUNT_NAME = re.compile(r"^(n|N|B|m|n_\w+|num_\w+|\w+_size|bs|\w*_len|length|count|\w*samples|batch|\w*steps)$")
 LIGHTNING_LOADERS = {"training_step": "train_dataloader", "validation_step": "val_dataloader",
                      "test_step": "test_dataloader", "predict_step": "predict_dataloader"}  # fmt: skip
 
@@ -475,21 +475,29 @@ def _single_size(ctx: Context, call: ast.Call, short: str) -> bool:
     return _count(ctx, size)
 
 
-def _count(ctx: Context, node: ast.AST | None) -> bool:
+def _count(ctx: Context, node: ast.AST | None, depth: int = 0) -> bool:
     """An expression that is a number of elements larger than one (not a shape tuple)."""
-    if node is None:
+    if node is None or depth > MAX_DEPTH:
         return False
     c = _int_const(node)
     if c is not None:
         return c > 1
-    if isinstance(node, ast.BinOp):
-        return True
+    if isinstance(node, ast.BinOp):  # n * 2, len(x) - 1; not shape[:1] + (1,)
+        sides = (node.left, node.right)
+        return all(_count(ctx, x, depth + 1) or _int_const(x) is not None for x in sides) and any(
+            _count(ctx, x, depth + 1) for x in sides
+        )
     if isinstance(node, ast.Subscript):  # x.shape[0]
-        return isinstance(node.value, ast.Attribute) and node.value.attr == "shape"
+        return isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and _int_const(node.slice) is not None
     if isinstance(node, ast.Call):
         return callee(node) == "len" or (method(node) == "size" and len(node.args) == 1)
     name = dotted(node)
-    return bool(name) and bool(_COUNT_NAME.match(last(name)))
+    if not name:
+        return False
+    bs = bounds_at(ctx, name, node)
+    if bs and all(not b.index and not b.loop for b in bs):  # size = (64, 1) is a shape, n = 64 a count
+        return all(_count(ctx, b.value, depth + 1) for b in bs)
+    return bool(_COUNT_NAME.match(last(name)))
 
 
 # ---- models with one output column ------------------------------------------------------------
