@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
 import json
 import os
 import re
@@ -54,11 +55,33 @@ def _parses(text: str, path: str) -> bool:
     return True
 
 
-def _lint_text(text: str, path: str, lines_map: list[tuple[int, int]] | None = None) -> list[Finding]:
+def _compiled_before(path: str) -> bool:
+    """This interpreter already compiled this exact file: its timestamp .pyc in __pycache__
+    carries our magic number and the source's mtime and size (the test the import system uses
+    to reuse it). pip writes these on install, so installed packages need no parse at all."""
+    try:
+        st = os.stat(path)
+        with open(importlib.util.cache_from_source(path), "rb") as f:
+            head = f.read(16)
+    except (OSError, ValueError, NotImplementedError):
+        return False
+    return (
+        len(head) == 16
+        and head[:4] == importlib.util.MAGIC_NUMBER
+        and head[4:8] == b"\0\0\0\0"  # flags 0: timestamp-based, not hash-based
+        and int.from_bytes(head[8:12], "little") == int(st.st_mtime) & 0xFFFFFFFF
+        and int.from_bytes(head[12:16], "little") == st.st_size & 0xFFFFFFFF
+    )
+
+
+def _lint_text(
+    text: str, path: str, lines_map: list[tuple[int, int]] | None = None, on_disk: bool = False
+) -> list[Finding]:
+    """`on_disk`: `text` is the content of the file at `path` (so its .pyc may vouch for it)."""
     # A file in which no rule can match is not linted, but one that does not parse is still
     # reported: the user asked about it, and "no findings" would mean "checked and clean".
     needed = might_match(text)
-    if not needed and _parses(text, path):
+    if not needed and ((on_disk and _compiled_before(path)) or _parses(text, path)):
         return []
     try:
         with warnings.catch_warnings():
@@ -142,7 +165,7 @@ def lint_file(path: str, select: list[str] | None = None, ignore: list[str] | No
             return [UNPARSABLE.finding("error", f"not a notebook: {exc}", evidence=ev, where=[f"{path}:1:1"])]
         findings = _lint_text(text, path, lines_map)
     else:
-        findings = _lint_text(raw, path)
+        findings = _lint_text(raw, path, on_disk=True)
     cfg = config.config_for(path)
     cfg_select = config.parse_codes(cfg.get("select"))
     cfg_ignore = config.parse_codes(cfg.get("ignore"))
