@@ -71,7 +71,7 @@ REVIEWED: dict[tuple[str, str, str], str] = {
     "cannot parse; true as 'not checked', not a bug in torch",
 }
 
-# False alarms found by this benchmark and fixed in the rules; each has a clean corpus twin.
+# What this benchmark found and the rules no longer report, each with a regression test.
 FIXED = [
     "false alarm, transformers TVL002 2 -> 0: `Trainer.training_step` in `transformers/trainer.py` "
     "backpropagates itself and returns `loss.detach()` for logging; the rule took the return value "
