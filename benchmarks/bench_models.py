@@ -1,5 +1,15 @@
 """The benchmark models, their data and a plain training loop: no torchvitals import, so a
-script built on them is what a user's unmodified script would be."""
+script built on them is what a user's unmodified script would be.
+
+    mlp              a 4-layer GELU regressor, ~0.8M parameters
+    cnn              a small conv net on 32x32 RGB images, 10 classes, ~0.6M parameters
+    transformer      a small transformer LM, ~2.9M parameters
+    transformer-25m  a larger transformer LM, ~25.5M parameters
+
+Sizes of batches and sequences are chosen so that one step takes tens of milliseconds (the
+small ones) to ~0.2 s (transformer-25m) on 2 CPU cores: long enough to time, short enough
+for the overhead benchmark to run every configuration several times.
+"""
 
 from __future__ import annotations
 
@@ -13,15 +23,17 @@ from torch import nn
 
 SEED = 1337
 N_BATCHES = 8  # a small pool of synthetic batches, cycled through
+MODELS = ["mlp", "cnn", "transformer", "transformer-25m"]
 
 Batch = tuple[torch.Tensor, torch.Tensor]
+StepCallback = Callable[[int, torch.Tensor], None]
 
 # -----------------------------------------------------------------------------
 # models
 
 
 class TinyLM(nn.Module):
-    """A small transformer encoder over tokens, predicting the next token."""
+    """A transformer encoder over tokens, predicting the next token."""
 
     def __init__(self, vocab: int, seq_len: int, d_model: int, n_layer: int, n_head: int) -> None:
         super().__init__()
@@ -55,45 +67,133 @@ class MLP(nn.Module):
         return self.net(x).squeeze(-1)
 
 
-def build(name: str) -> tuple[nn.Module, torch.optim.Optimizer, list[Batch], Callable[..., Any]]:
+def small_cnn(n_classes: int = 10) -> nn.Sequential:
+    """Two conv blocks and a classifier head, CIFAR-sized (3x32x32 in). Built only from layers
+    BackPACK knows, so Cockpit can be measured on it too."""
+    return nn.Sequential(
+        nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(),
+        nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 8 * 8, 128), nn.ReLU(),
+        nn.Linear(128, n_classes),
+    )
+
+
+def _lm_data(vocab: int, seq_len: int, batch: int) -> list[Batch]:
+    data = []
+    for _ in range(N_BATCHES):
+        idx = torch.randint(0, vocab, (batch, seq_len + 1))
+        data.append((idx[:, :-1], idx[:, 1:]))
+    return data
+
+
+def lm_loss(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
+
+
+def build(name: str, device: str = "cpu") -> tuple[nn.Module, torch.optim.Optimizer, list[Batch], Callable[..., Any]]:
     """Model, AdamW, a pool of synthetic batches and the loss function, all from SEED."""
     torch.manual_seed(SEED)
-    if name == "transformer":
-        vocab, seq_len, batch = 512, 64, 16
-        model: nn.Module = TinyLM(vocab, seq_len, d_model=128, n_layer=2, n_head=4)
-        data = []
-        for _ in range(N_BATCHES):
-            idx = torch.randint(0, vocab, (batch, seq_len + 1))
-            data.append((idx[:, :-1], idx[:, 1:]))
-
-        def loss_fn(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-            return F.cross_entropy(out.reshape(-1, out.shape[-1]), y.reshape(-1))
-
-    elif name == "mlp":
+    loss_fn: Callable[..., Any]
+    if name == "mlp":
         d_in, batch = 64, 256
-        model = MLP(d_in, d_hidden=512, n_layer=4)
+        model: nn.Module = MLP(d_in, d_hidden=512, n_layer=4)
         w = torch.randn(d_in)
         data = []
         for _ in range(N_BATCHES):
             x = torch.randn(batch, d_in)
             data.append((x, torch.tanh(x @ w) + 0.1 * torch.randn(batch)))
         loss_fn = F.mse_loss
+    elif name == "cnn":
+        batch = 32
+        model = small_cnn()
+        # Labels from a fixed random projection of the image: learnable, so training is real.
+        w = torch.randn(3 * 32 * 32, 10)
+        data = []
+        for _ in range(N_BATCHES):
+            x = torch.randn(batch, 3, 32, 32)
+            data.append((x, (x.flatten(1) @ w).argmax(1)))
+        loss_fn = F.cross_entropy
+    elif name == "transformer":
+        # d_model 256, 3 layers, vocabulary 1024: ~2.9M parameters; 8 x 32 tokens per batch.
+        vocab, seq_len = 1024, 32
+        model = TinyLM(vocab, seq_len, d_model=256, n_layer=3, n_head=4)
+        data = _lm_data(vocab, seq_len, batch=8)
+        loss_fn = lm_loss
+    elif name == "transformer-25m":
+        # d_model 512, 8 layers, a byte vocabulary: ~25.5M parameters. Few tokens per batch
+        # (2 x 32) keep a CPU step near 0.2 s; per-parameter work (the optimizer, any monitor)
+        # therefore weighs more here than in a large-batch run: the harder case for a monitor.
+        vocab, seq_len = 256, 32
+        model = TinyLM(vocab, seq_len, d_model=512, n_layer=8, n_head=8)
+        data = _lm_data(vocab, seq_len, batch=2)
+        loss_fn = lm_loss
     else:
-        raise ValueError(f"unknown model {name!r}")
+        raise ValueError(f"unknown model {name!r}; one of {', '.join(MODELS)}")
+    model.to(device)
+    data = [(x.to(device), y.to(device)) for x, y in data]
     optimizer = torch.optim.AdamW(model.parameters(), lr=3e-4, weight_decay=0.01)
     return model, optimizer, data, loss_fn
 
 
-def train(model: nn.Module, optimizer: torch.optim.Optimizer, data: list[Batch], loss_fn: Callable[..., Any], steps: int, warmup: int) -> float:
-    """Train `warmup` + `steps` steps; return the mean seconds per timed step."""
+def n_params(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# Called with "start" when the timed steps begin and "stop" when they end (outside the GPU
+# waits around them): the overhead benchmark counts host synchronisations in between.
+timing_hook: Callable[[str], None] | None = None
+
+
+def _sync(model: nn.Module) -> None:
+    """Wait for queued GPU work, so a timer reads the time the work took, not its launch."""
+    p = next(model.parameters())
+    if p.is_cuda:
+        torch.cuda.synchronize(p.device)
+
+
+def timer_started(model: nn.Module) -> float:
+    """Start timing (after queued GPU work is done); returns the start time."""
+    _sync(model)
+    if timing_hook is not None:
+        timing_hook("start")
+    return time.perf_counter()
+
+
+def timer_stopped(model: nn.Module) -> float:
+    """Stop timing (once queued GPU work is done); returns the stop time."""
+    if timing_hook is not None:
+        timing_hook("stop")
+    _sync(model)
+    return time.perf_counter()
+
+
+def train(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    data: list[Batch],
+    loss_fn: Callable[..., Any],
+    steps: int,
+    warmup: int,
+    after_step: StepCallback | None = None,
+) -> float:
+    """Train `warmup` + `steps` steps; return the mean seconds per timed step.
+
+    `after_step(iteration, loss)` runs after each optimizer step (a logging call, say)."""
     model.train()
     t0 = 0.0
     for it in range(warmup + steps):
         if it == warmup:
-            t0 = time.perf_counter()
+            t0 = timer_started(model)
         x, y = data[it % len(data)]
         optimizer.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
-    return (time.perf_counter() - t0) / steps
+        if after_step is not None:
+            after_step(it, loss)
+    return (timer_stopped(model) - t0) / steps

@@ -14,10 +14,11 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--model", default="transformer")
 ap.add_argument("--steps", type=int, default=200)
 ap.add_argument("--warmup", type=int, default=20)
+ap.add_argument("--device", default="cpu")
 ap.add_argument("--result", required=True)
 args = ap.parse_args()
 
-model, optimizer, data, loss_fn = build(args.model)
+model, optimizer, data, loss_fn = build(args.model, args.device)
 step_s = train(model, optimizer, data, loss_fn, args.steps, args.warmup)
 with open(args.result, "w") as f:
     json.dump({"step_s": step_s}, f)
