@@ -22,3 +22,10 @@ def test_malformed_environment_warns_and_keeps_default(monkeypatch):
 
 def test_out_false_means_no_files():
     assert resolve(out=False).out == "" and resolve(probe="enc").probe == ["enc"]
+
+
+def test_detail_every_from_environment_and_validated(monkeypatch):
+    monkeypatch.setenv("TORCHVITALS_DETAIL_EVERY", "3")
+    assert resolve().detail_every == 3
+    with pytest.raises(ValueError, match="detail_every"):
+        resolve(detail_every=0)

@@ -446,7 +446,8 @@ def test_the_same_collapse_unguarded_is_a_prediction_collapse_finding(tmp_path):
     torch.manual_seed(0)
     model = Regressor()
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    mon = torchvitals.watch(model, opt, out=str(tmp_path), name="r", console=False, every=5)
+    # detail_every=5: the output value checks on every sampled iteration (default: every 10th)
+    mon = torchvitals.watch(model, opt, out=str(tmp_path), name="r", console=False, every=5, detail_every=5)
     x, y = regression_data()
     for i, (xb, yb) in enumerate(batches(x, F.softplus(y), 60)):
         if i == 20:

@@ -126,6 +126,42 @@ def test_sampling_cadence():
     assert [s["it"] for s in mon.history.steps] == [1, 2, 7, 14, 21, 28]
 
 
+def _cadence(**opts):
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False, **opts)
+    x, y = regression_data()
+    for _ in range(30):
+        opt.zero_grad()
+        pred = model(x[:32])
+        F.mse_loss(pred, y[:32]).backward()
+        opt.step()
+        mon.observe(pred, y[:32])
+    mon.close()
+    steps = mon.history.steps
+    return ([s["it"] for s in steps], [s["it"] for s in steps if "d" in s],
+            [s["it"] for s in steps if "spread" in s.get("out", {})])
+
+
+def test_detail_cadence_every_step():
+    """every=1: gradient norms every iteration; the update and output value checks in the
+    warm-up and then every detail_every-th iteration."""
+    sampled, updates, checks = _cadence(every=1, warmup=3)
+    assert sampled == list(range(1, 31))
+    assert updates == checks == [1, 2, 3, 10, 20, 30]
+    sampled, updates, checks = _cadence(every=1, warmup=3, detail_every=1)
+    assert updates == checks == sampled
+
+
+def test_detail_cadence_changes_nothing_at_sparse_sampling():
+    """every >= detail_every: every sampled iteration takes every measurement; below it, every
+    k-th sampled iteration, so that detailed ones are at least detail_every apart."""
+    sampled, updates, checks = _cadence(every=12, warmup=2)
+    assert sampled == updates == checks == [1, 2, 12, 24]
+    sampled, updates, _ = _cadence(every=7, warmup=2)  # every 2nd sample
+    assert (sampled, updates) == ([1, 2, 7, 14, 21, 28], [1, 2, 14, 28])
+
+
 def test_no_host_read_on_unsampled_iterations(host_reads, monkeypatch):
     """On CUDA a host read is a synchronisation: unsampled iterations must make none."""
     torch.manual_seed(0)

@@ -26,6 +26,13 @@ class Options:
     every: int = 50
     # The first N iterations are always sampled: structural faults show at once.
     warmup: int = 5
+    # The dearer half of a sample: the true update ‖Δw‖ (a copy of every parameter and two more
+    # passes over them), the output value checks and the activation probes. On a 3M-parameter
+    # transformer this costs as much as the gradient and weight norms together, so it is taken
+    # on sampled iterations at most every N iterations (and always in the warm-up): with
+    # every=1, gradient norms every step and the rest every 10th. At the default every=50 it
+    # changes nothing.
+    detail_every: int = 10
     # Print the tagged lines ([GRAD-MONITOR], [STEP], [ENCODER-GRAD]) at the first sampled
     # iteration of every N (seed 000's GRAD_MONITOR_EVERY default); 0 = off.
     log_every: int = 200
@@ -119,7 +126,7 @@ def resolve(**kwargs: Any) -> Options:
         if ENV_PREFIX + name.upper() in os.environ:
             values[name] = from_env(name, getattr(defaults, name), stacklevel=4)
     opts = Options(**values)
-    for name in ("every", "warmup", "depth", "max_accum"):
+    for name in ("every", "warmup", "detail_every", "depth", "max_accum"):
         if getattr(opts, name) < (0 if name == "warmup" else 1):
             raise ValueError(f"torchvitals option {name} must be positive, got {getattr(opts, name)}")
     return opts

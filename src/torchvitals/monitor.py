@@ -285,7 +285,7 @@ class Monitor:
             if mods:
                 if self._act is None:
                     self._act = ActivationProbe([], _weak_call(self, "_fail_activations"))
-                    self._act.armed = self._sampled(1)
+                    self._act.armed = self._detailed(1)
                 self._act.add(mods)
                 self._emit({"type": "layout", "probes": self._act.names()}, flush=True)
             elif len(self._roots) == 1:
@@ -376,6 +376,13 @@ class Monitor:
     def _sampled(self, it: int) -> bool:
         return it <= self.opts.warmup or it % self.opts.every == 0
 
+    def _detailed(self, it: int) -> bool:
+        """Whether iteration `it` is sampled and also takes the dearer measurements (the true
+        update, output value checks, activation probes; see the detail_every option)."""
+        every = self.opts.every
+        k = -(-self.opts.detail_every // every)  # every k-th sampled iteration
+        return it <= self.opts.warmup or (it % every == 0 and (it // every) % k == 0)
+
     def _state(self, opt: Any) -> _OptState | None:
         for o in self._opts:
             if o.ref() is opt:
@@ -417,7 +424,7 @@ class Monitor:
         if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled():
             return
         try:
-            if not self._sampled(self._next_it()):
+            if not self._detailed(self._next_it()):
                 return
             pred = _pick_output(output, self.opts.outputs)
             if pred is not None:
@@ -477,7 +484,7 @@ class Monitor:
                     elif o.acct.alarms() != o.acct.alarms_seen:
                         self._record(o, stepped=False, reason="counters")
                     if idx == 0 and self._act is not None:
-                        self._act.armed = self._sampled(it + 1)
+                        self._act.armed = self._detailed(it + 1)
         except Exception as exc:
             self._fail("steps", exc)
 
@@ -505,7 +512,7 @@ class Monitor:
             if self._sampled(it):
                 self._refresh_layout(o)
                 self._measure(o, it)
-                if "updates" not in self.disabled:
+                if "updates" not in self.disabled and self._detailed(it):
                     try:
                         o.snapshot = gradients.Snapshot(o.params)
                     except Exception as exc:
@@ -532,7 +539,7 @@ class Monitor:
             elif o.acct.alarms() != o.acct.alarms_seen:
                 self._record(o, stepped=True, reason="counters")
             if o.idx == 0 and self._act is not None:
-                self._act.armed = self._sampled(it + 1)
+                self._act.armed = self._detailed(it + 1)
         except Exception as exc:
             self._fail("steps", exc)
 
@@ -695,7 +702,7 @@ class Monitor:
                     baseline = self._baseline(inputs)
             elif baseline is None and isinstance(self._baseline, torch.Tensor):
                 baseline = self._baseline
-            sampled = split == "train" and self._sampled(self._next_it())
+            sampled = split == "train" and self._detailed(self._next_it())
             if split == "train":
                 self._observed = True
             self._outputs.observe(pred, target, loss, baseline, split, sampled, _loss_kind(loss_fn))

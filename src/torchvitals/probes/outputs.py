@@ -23,6 +23,9 @@ PROB_SUM_TOL = 1e-4
 # Value checks look at a subsample: this many samples × outputs per sampled batch.
 MAX_ROWS = 256
 MAX_COLS = 1024
+# Rows tested for looking like probabilities: whole rows (a vocabulary wide), so fewer of them;
+# the rule wants ≥ 99% of rows to look so, which 64 rows tell as well as 256.
+PROB_ROWS = 64
 # Autograd ops that only reshape, select or cast their single input: the op that computed the
 # values sits behind them (`model(x).squeeze(-1)` is still a sigmoid's output).
 _PASS_THROUGH = frozenset(
@@ -283,10 +286,11 @@ class OutputProbe:
         }
         if pred.dim() >= 2 and pred.shape[-1] > 1:
             rows = pred.detach().reshape(-1, pred.shape[-1])[:MAX_ROWS].float()
-            in_unit = ((rows >= 0) & (rows <= 1)).all(-1)
-            sums_one = (rows.sum(-1) - 1).abs() < PROB_SUM_TOL
+            few = rows[:PROB_ROWS]
+            in_unit = ((few >= 0) & (few <= 1)).all(-1)
+            sums_one = (few.sum(-1) - 1).abs() < PROB_SUM_TOL
             out["prob_rows"] = (in_unit & sums_one).float().mean()
-            out["logprob_rows"] = ((rows <= 0).all(-1) & ((rows.exp().sum(-1) - 1).abs() < 1e-3)).float().mean()
+            out["logprob_rows"] = ((few <= 0).all(-1) & ((few.exp().sum(-1) - 1).abs() < 1e-3)).float().mean()
             guess = rows.argmax(-1)
             out["one_class"] = (guess == guess[0]).all().float()  # every sample gets the same class
         if isinstance(target, torch.Tensor) and target.numel() and target.shape[:1] == pred.shape[:1]:
