@@ -35,7 +35,7 @@ bench-zoo: setup
 	$(BIN)/python benchmarks/fault_zoo/score.py
 
 bench-overhead: $(BIN)/.bench-installed
-	$(BIN)/python benchmarks/overhead.py --model all --json benchmarks/overhead.json
+	$(BIN)/python benchmarks/overhead.py --model all --write-md --json benchmarks/overhead.json
 
 clean:
 	rm -rf $(VENV) torchvitals-runs .pytest_cache
