@@ -29,3 +29,11 @@ def test_detail_every_from_environment_and_validated(monkeypatch):
     assert resolve().detail_every == 3
     with pytest.raises(ValueError, match="detail_every"):
         resolve(detail_every=0)
+
+
+def test_snapshot_mb_from_environment_and_validated(monkeypatch):
+    monkeypatch.setenv("TORCHVITALS_SNAPSHOT_MB", "64")
+    assert resolve().snapshot_mb == 64.0 and resolve(snapshot_mb=0).snapshot_mb == 0
+    for bad in (-1, float("nan"), "lots"):
+        with pytest.raises(ValueError, match="snapshot_mb"):
+            resolve(snapshot_mb=bad)

@@ -3,10 +3,12 @@
 import torch
 import torch.nn.functional as F
 from cases import mlp, regression_data
+from hypothesis import given
+from hypothesis import strategies as st
 from torch import nn
 
 import torchvitals
-from torchvitals.probes.gradients import norms
+from torchvitals.probes.gradients import norms, pick_snapshot
 
 
 def test_norms_match_torch_and_mark_missing():
@@ -180,3 +182,89 @@ def test_no_host_read_on_unsampled_iterations(host_reads, monkeypatch):
     assert host_reads == [], host_reads
     monkeypatch.undo()
     mon.close()
+
+
+def test_weight_norms_at_detail_cadence_and_carried_between():
+    """every=1: weight norms are read on detailed iterations only; the records in between carry
+    the last ones read and say from which iteration (w_it)."""
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=1, warmup=3)
+    x, y = regression_data()
+    for _ in range(25):
+        opt.zero_grad()
+        F.mse_loss(model(x[:32]), y[:32]).backward()
+        opt.step()
+    mon.close()
+    steps = mon.history.steps
+    fresh = [s["it"] for s in steps if "w_it" not in s]
+    assert fresh == [1, 2, 3, 10, 20]
+    by_it = {s["it"]: s for s in steps}
+    for s in steps:
+        if "w_it" in s:
+            src = by_it[s["w_it"]]
+            assert s["w_it"] == max(f for f in fresh if f < s["it"]) and s["w"] == src["w"]
+    # A fresh reading is the weights before that step, as before.
+    assert by_it[10]["w"][0] > 0 and by_it[10]["w"] != by_it[3]["w"]
+
+
+def _budget_run(snapshot_mb: float, steps: int = 12, lr: float = 1e-2, freeze_first: bool = False):
+    torch.manual_seed(0)
+    model = mlp()  # parameter bytes: 1024, 128, 4096, 128, 128, 4
+    if freeze_first:
+        model[0].weight.requires_grad_(False)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=1, detail_every=1, snapshot_mb=snapshot_mb)
+    x, y = regression_data()
+    for _ in range(steps):
+        opt.zero_grad()
+        F.mse_loss(model(x[:32]), y[:32]).backward()
+        opt.step()
+    return mon, mon.close()
+
+
+def test_true_update_copies_at_most_snapshot_mb_in_turns():
+    """A budget smaller than the model: each step copies what fits, the next step goes on from
+    there, every parameter is measured within a few steps, and one larger than the whole budget
+    is never copied (said once, by name)."""
+    mon, diag = _budget_run(1200 / 2**20)
+    sizes = [p["numel"] * 4 for p in mon.history.params]  # float32
+    measured: set[int] = set()
+    for s in mon.history.steps:
+        got = [i for i, v in enumerate(s["d"]) if v is not None]
+        assert got and sum(sizes[i] for i in got) <= 1200
+        measured.update(got)
+    assert measured == {0, 1, 3, 4, 5}  # 2 ("2.weight", 4096 bytes) is larger than the budget
+    notes = [e["text"] for e in mon.history.events if e.get("kind") == "note" and "snapshot_mb" in e.get("text", "")]
+    assert len(notes) == 1 and "2.weight" in notes[0]
+    assert diag.healthy, [(f.name, f.message) for f in diag.at_least("warning")]
+
+
+def test_true_update_in_turns_still_sees_lr_zero():
+    _, diag = _budget_run(1200 / 2**20, lr=0.0)
+    assert "parameters-not-moving" in {f.name for f in diag.at_least("warning")}
+
+
+def test_true_update_skips_parameters_without_gradient_and_can_be_switched_off():
+    """A frozen parameter left in the optimizer is not copied: its update is unknown (None), not
+    a zero that would drag the median update ratio down."""
+    mon, diag = _budget_run(512.0, freeze_first=True)
+    assert all(s["d"][0] is None and s["d"][2] is not None for s in mon.history.steps)
+    assert diag.healthy, [(f.name, f.message) for f in diag.at_least("warning")]
+    mon, _ = _budget_run(0)
+    assert not any("d" in s for s in mon.history.steps)
+
+
+@given(sizes=st.lists(st.integers(1, 100), min_size=1, max_size=12), budget=st.integers(1, 200),
+       grad=st.lists(st.booleans(), min_size=12, max_size=12))
+def test_pick_snapshot_stays_in_budget_and_covers_every_parameter_in_turns(sizes, budget, grad):
+    has = grad[: len(sizes)]
+    start, seen = 0, set()
+    for _ in range(len(sizes)):
+        chosen, start, too_big = pick_snapshot(sizes, has, start, budget)
+        assert sum(sizes[i] for i in chosen) <= budget
+        assert all(has[i] and sizes[i] <= budget for i in chosen)
+        assert set(too_big) == {i for i, (s, h) in enumerate(zip(sizes, has, strict=True)) if h and s > budget}
+        seen.update(chosen)
+    assert seen == {i for i, (s, h) in enumerate(zip(sizes, has, strict=True)) if h and s <= budget}

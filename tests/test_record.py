@@ -69,7 +69,7 @@ def test_fuzzed_records_never_crash_the_reader(run_file, tmp_path, junk, cut):
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rec=st.dictionaries(st.sampled_from(["type", "opt", "it", "g", "w", "d", "lr", "counters", "stepped", "act"]),
+@given(rec=st.dictionaries(st.sampled_from(["type", "opt", "it", "g", "w", "w_it", "d", "lr", "counters", "stepped", "act"]),
                            st.one_of(st.none(), st.integers(-3, 3), st.floats(allow_nan=True), st.text(max_size=5),
                                      st.lists(st.one_of(st.none(), st.floats(allow_nan=True)), max_size=6))))
 def test_fuzzed_step_records_never_crash_the_rules(run_file, tmp_path, rec):

@@ -33,6 +33,12 @@ class Options:
     # every=1, gradient norms every step and the rest every 10th. At the default every=50 it
     # changes nothing.
     detail_every: int = 10
+    # The true update needs a copy of the parameters taken before the step. At most this many
+    # MiB are copied per detailed iteration: a larger model is measured in turns (each detailed
+    # iteration copies the next parameters that fit), so a sampled step never needs more than
+    # this much extra memory; a single parameter larger than this is not measured. Parameters
+    # without a gradient at that step are never copied. 0 = no true update.
+    snapshot_mb: float = 512.0
     # Print the tagged lines ([GRAD-MONITOR], [STEP], [ENCODER-GRAD]) at the first sampled
     # iteration of every N (seed 000's GRAD_MONITOR_EVERY default); 0 = off.
     log_every: int = 200
@@ -129,6 +135,8 @@ def resolve(**kwargs: Any) -> Options:
     for name in ("every", "warmup", "detail_every", "depth", "max_accum"):
         if getattr(opts, name) < (0 if name == "warmup" else 1):
             raise ValueError(f"torchvitals option {name} must be positive, got {getattr(opts, name)}")
+    if not (isinstance(opts.snapshot_mb, (int, float)) and math.isfinite(opts.snapshot_mb) and opts.snapshot_mb >= 0):
+        raise ValueError(f"torchvitals option snapshot_mb must be a number >= 0, got {opts.snapshot_mb!r}")
     return opts
 
 

@@ -113,6 +113,9 @@ class _OptState:
         self.pending: dict[str, Any] | None = None
         self.scaler_infs: torch.Tensor | None = None  # device count of GradScaler skips
         self.next_log = 0  # next iteration at which tagged lines are due
+        self.last_w: tuple[int, list[float | None]] | None = None  # (iteration, weight norms read)
+        self.snap_next = 0  # where the next turn of the true-update copy starts
+        self.too_big: set[int] = set()  # parameters larger than snapshot_mb (said once)
 
 
 class Monitor:
@@ -512,9 +515,9 @@ class Monitor:
             if self._sampled(it):
                 self._refresh_layout(o)
                 self._measure(o, it)
-                if "updates" not in self.disabled and self._detailed(it):
+                if "updates" not in self.disabled and self.opts.snapshot_mb > 0 and self._detailed(it):
                     try:
-                        o.snapshot = gradients.Snapshot(o.params)
+                        o.snapshot = self._snapshot(o)
                     except Exception as exc:
                         self._fail("updates", exc)
         except Exception as exc:
@@ -532,6 +535,7 @@ class Monitor:
                 if o.snapshot is not None:
                     try:
                         o.pending["d"] = o.snapshot.delta_norms(o.params, self._device)
+                        o.pending["d_which"] = o.snapshot.which
                     except Exception as exc:
                         self._fail("updates", exc)
                     o.snapshot = None
@@ -559,8 +563,28 @@ class Monitor:
             self._fail("scaler", exc)
 
     # ------------------------------------------------------------------ measuring
+    def _snapshot(self, o: _OptState) -> gradients.Snapshot:
+        """Copy, for the true update, the parameters with a gradient that fit in snapshot_mb,
+        in turns from where the last copy stopped."""
+        sizes = [p.numel() * p.element_size() for p in o.params]
+        has_grad = [p.grad is not None for p in o.params]
+        which, o.snap_next, too_big = gradients.pick_snapshot(
+            sizes, has_grad, o.snap_next % max(1, len(sizes)), self.opts.snapshot_mb * 2**20
+        )
+        new = [i for i in too_big if o.pidx[i] not in o.too_big]
+        if new:
+            o.too_big.update(o.pidx[i] for i in new)
+            names = ", ".join(self._names[o.pidx[i]] for i in new[:3]) + (" …" if len(new) > 3 else "")
+            self._note(
+                f"{len(new)} parameter(s) larger than snapshot_mb={self.opts.snapshot_mb:g} MiB ({names}): "
+                "their true update is not measured; raise TORCHVITALS_SNAPSHOT_MB to include them"
+            )
+        return gradients.Snapshot(o.params, which)
+
     def _measure(self, o: _OptState, it: int) -> None:
-        """Take gradient and weight norms (device tensors); read at the end of the iteration."""
+        """Take gradient norms, and weight norms on detailed iterations (device tensors); read
+        at the end of the iteration. Other iterations' records carry the last weight norms read:
+        weights move by about 1e-3 of their norm per step, and lr·‖g‖/‖w‖ needs no more."""
         if "gradients" in self.disabled or not o.params:
             o.pending = {"it": it}
             return
@@ -568,7 +592,8 @@ class Monitor:
             grads = [p.grad for p in o.params]
             free = [p.grad for p in self._free_params] if o.idx == 0 else []
             g = gradients.norms(grads + free, self._device)
-            w = gradients.norms([p.detach() for p in o.params], self._device)
+            fresh = self._detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
+            w = gradients.norms([p.detach() for p in o.params], self._device) if fresh else None
             o.pending = {
                 "it": it,
                 "g": g,
@@ -587,20 +612,25 @@ class Monitor:
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
         if "g" in p:
-            n_own = len(o.params)
-            dev = [p["g"], p["w"]] + ([p["d"]] if "d" in p else [])
+            n_own, n_g = len(o.params), p["g"].numel()
+            dev = [t for t in (p["g"], p["w"], p.get("d")) if t is not None]
             flat = torch.cat([t.reshape(-1) for t in dev]).tolist()  # the one host read
-            g = [rounded(x) for x in flat[: p["g"].numel()]]
+            g = [rounded(x) for x in flat[:n_g]]
             for i in p["missing"]:
                 g[i] = None
-            w = flat[p["g"].numel() : p["g"].numel() + n_own]
             rec["lr"] = [rounded(x) for x in p["lr"]]
             rec["g"] = g[:n_own]
-            rec["w"] = [rounded(x) for x in w]
+            if p["w"] is not None:
+                o.last_w = (p["it"], [rounded(x) for x in flat[n_g : n_g + n_own]])
+                rec["w"] = o.last_w[1]
+            elif o.last_w is not None:
+                rec["w"], rec["w_it"] = o.last_w[1], o.last_w[0]
             if o.idx == 0 and self._free:
                 rec["gf"] = g[n_own:]
             if "d" in p:
-                rec["d"] = [rounded(x) for x in flat[p["g"].numel() + n_own :]]
+                d = flat[n_g + (n_own if p["w"] is not None else 0) :]
+                copied = set(p["d_which"])
+                rec["d"] = [rounded(x) if i in copied else None for i, x in enumerate(d)]
             if p["frozen"]:
                 rec["frozen"] = p["frozen"]
         if o.idx == 0 and self._act is not None:

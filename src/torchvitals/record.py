@@ -136,6 +136,8 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
             return key
     if "g" in rec and ("w" not in rec or "lr" not in rec):
         return "w/lr"
+    if "w_it" in rec and not (isinstance(rec["w_it"], int) and not isinstance(rec["w_it"], bool)):
+        return "w_it"
     if not isinstance(rec.get("counters", {}), dict) or not all(_num(v) for v in rec.get("counters", {}).values()):
         return "counters"
     if "act" in rec and not (

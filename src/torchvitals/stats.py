@@ -106,7 +106,7 @@ def derive(rec: dict[str, Any], lay: Layout) -> Derived:
         if not ratios:  # a model without weight matrices: use every parameter
             ratios = [d[i] / w[i] for i in range(min(len(d), n)) if _finite(d[i]) and _finite(w[i]) and w[i] > 0]
         tr = (median(ratios), max(ratios)) if ratios else None
-        with_grad = [i for i in finite if g[i] > 0 and i < len(d)]
+        with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None]  # copied ones
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
     return Derived(
         total=total,
@@ -165,7 +165,7 @@ class Tally:
                     t.early_dead = False
                 if t.first_live is None:
                     t.first_live = rec["it"]
-            if dw is not None and rec.get("stepped") and i < len(dw) and _finite(g[i]) and g[i] > 0:
+            if dw is not None and rec.get("stepped") and i < len(dw) and dw[i] is not None and _finite(g[i]) and g[i] > 0:
                 if dw[i] == 0.0:
                     t.still_with_grad += 1
                 else:

@@ -48,15 +48,45 @@ def grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor | None]:
 
 
 class Snapshot:
-    """Parameter copies taken before an optimizer step, to measure the true update ‖Δw‖."""
+    """Copies of some parameters taken before an optimizer step, to measure the true update
+    ‖Δw‖ of those (`which`: positions in the optimizer's parameter list)."""
 
-    def __init__(self, params: Sequence[torch.Tensor]) -> None:
+    def __init__(self, params: Sequence[torch.Tensor], which: Sequence[int]) -> None:
+        self.which = list(which)
         with torch.no_grad():
-            self.copies = torch._foreach_mul([p.detach() for p in params], 1.0)
+            self.copies = torch._foreach_mul([params[i].detach() for i in self.which], 1.0) if self.which else []
 
     def delta_norms(self, params: Sequence[torch.Tensor], device: torch.device) -> torch.Tensor:
-        with torch.no_grad():
-            torch._foreach_sub_(self.copies, [p.detach() for p in params])
-            out = norms(self.copies, device)
+        """‖Δw‖ for every parameter, NaN where none was copied."""
+        out = torch.full((len(params),), float("nan"), dtype=torch.float32, device=device)
+        if self.which:
+            with torch.no_grad():
+                torch._foreach_sub_(self.copies, [params[i].detach() for i in self.which])
+                out[torch.tensor(self.which, device=device)] = norms(self.copies, device)
         self.copies = []
         return out
+
+
+def pick_snapshot(
+    sizes: Sequence[int], has_grad: Sequence[bool], start: int, budget: float
+) -> tuple[list[int], int, list[int]]:
+    """Which parameters to copy for the true update within `budget` bytes, in turns.
+
+    Goes round from position `start` over the parameters with a gradient, taking each that
+    still fits; returns (chosen positions, where the next turn starts, positions larger than
+    the whole budget, which are never measured)."""
+    n = len(sizes)
+    too_big = [i for i in range(n) if has_grad[i] and sizes[i] > budget]
+    chosen: list[int] = []
+    used = 0
+    nxt = start
+    for k in range(n):
+        i = (start + k) % n
+        if not has_grad[i] or sizes[i] > budget:
+            continue
+        if used + sizes[i] > budget:
+            nxt = i
+            break
+        chosen.append(i)
+        used += sizes[i]
+    return sorted(chosen), nxt, too_big
