@@ -347,6 +347,26 @@ def partial_optimizer(tmp: Path) -> Diagnosis:
     return plain_loop(model, opt, batches(x, y, 30), mon)
 
 
+def unfreeze(tmp: Path, add_group: bool = False) -> Diagnosis:
+    """Fine-tuning: the first layer frozen, the optimizer built from what is trainable, the
+    layer unfrozen at iteration 20, and (the fix) added to the optimizer as a param group."""
+    torch.manual_seed(0)
+    model = mlp()
+    model[0].requires_grad_(False)
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
+    x, y = regression_data()
+    mon = watch(model, opt, tmp)
+    for i, (xb, yb) in enumerate(batches(x, y, 120)):
+        if i == 20:
+            model[0].requires_grad_(True)
+            if add_group:
+                opt.add_param_group({"params": list(model[0].parameters()), "lr": 1e-4})
+        opt.zero_grad()
+        F.mse_loss(model(xb), yb).backward()
+        opt.step()
+    return mon.close()
+
+
 def no_zero_grad(tmp: Path) -> Diagnosis:
     torch.manual_seed(0)
     model = mlp()
@@ -443,6 +463,7 @@ HEALTHY: dict[str, Case] = {
     "no-grad-fixed": lambda t: no_grad_submodule(t, cut=False),
     "step-gate-fixed": lambda t: step_gate(t, strict=False),
     "clip-max-norm-one": lambda t: clipped(t, max_norm=1.0),
+    "unfrozen-and-added": lambda t: unfreeze(t, add_group=True),
 }
 
 # case → (finding name, a string that must appear in the finding's `where`, or None)
@@ -453,6 +474,7 @@ FAULTS: dict[str, tuple[Case, str, str | None]] = {
     "strict-step-gate": (step_gate, "skipped-steps", None),
     "strict-step-gate-on-head-0": (lambda t: step_gate(t, gated_head=0), "skipped-steps", None),
     "partial-optimizer": (partial_optimizer, "unoptimized-parameters", "0"),
+    "unfrozen-not-in-optimizer": (unfreeze, "unoptimized-parameters", "0"),
     "no-zero-grad": (no_zero_grad, "grads-not-cleared", None),
     "lr-zero": (lambda t: lr_case(t, 0.0), "parameters-not-moving", None),
     "lr-far-too-small": (lambda t: lr_case(t, 1e-9), "lr-too-small", None),

@@ -44,7 +44,8 @@ def _key(diag):
 # training metrics per epoch, exactly-zero gradients): `diagnose run.jsonl` must reach the same
 # findings as the live run, or the evidence is not in the record.
 @pytest.mark.parametrize("case", ["bce_with_logits_on_sigmoid", "multilabel_sigmoid_bce_with_logits",
-                                  "labels_shuffled_separately", "clip_grad_norm_max_norm_zero"])
+                                  "labels_shuffled_separately", "clip_grad_norm_max_norm_zero",
+                                  "backbone_unfrozen_not_in_optimizer"])
 def test_zoo_case_diagnosed_offline_as_live(case, tmp_path):
     (zoo_case,) = score.discover({case})
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
@@ -52,3 +53,12 @@ def test_zoo_case_diagnosed_offline_as_live(case, tmp_path):
     assert code == 0
     assert set(zoo_case.expect) & set(live.names("warning")), live.names("warning")
     assert _key(diagnose(tmp_path / "run")) == _key(live)
+
+
+def test_mid_run_fault_counts_from_its_onset(tmp_path):
+    """A fault that begins at iteration 81 is on time at the first sampled iteration after it."""
+    path = tmp_path / "late.py"
+    path.write_text("# zoo: expect=unoptimized-parameters\n# zoo: onset=81\nprint()\n")
+    case = score.parse_header(path)
+    assert case.onset == 81 and score.structural_deadline(81) == 100
+    assert score.structural_deadline(1) == score.STRUCTURAL_WITHIN

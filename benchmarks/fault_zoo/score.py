@@ -11,10 +11,12 @@ process, exactly as a user would run it. A fault script's header names what must
     # zoo: expect=skipped-steps,dead-parameters
     # zoo: source=seed 004 (step gate)
     # zoo: args=--epochs 3
+    # zoo: onset=81        (a fault that begins mid-run: the iteration it first acts in)
 
 and `--fixed` turns it into its healthy twin. Healthy workloads say `# zoo: healthy`.
 A finding counts when it reaches warning; the step of first detection is the earliest
-iteration at which an expected finding was first seen.
+iteration at which an expected finding was first seen, and the iterations to detection count
+from the fault's onset (iteration 1 unless the header says otherwise).
 """
 
 from __future__ import annotations
@@ -47,6 +49,16 @@ ROOT = HERE.parent.parent
 # exactly-zero gradients need 3 sampled iterations, a skip needs the next zero_grad).
 STRUCTURAL = {"dead-parameters", "unoptimized-parameters", "skipped-steps", "grads-not-cleared"}
 STRUCTURAL_WITHIN = 3
+# A structural fault that begins mid-run can only be seen at the first sampled iteration after
+# it begins (default sampling: every 50th).
+DEFAULT_EVERY = 50
+
+
+def structural_deadline(onset: int) -> int:
+    """The latest iteration at which a structural fault beginning at `onset` counts as on time."""
+    if onset <= 1:
+        return STRUCTURAL_WITHIN
+    return -(-onset // DEFAULT_EVERY) * DEFAULT_EVERY
 
 
 @dataclass
@@ -56,6 +68,7 @@ class Case:
     expect: list[str] = field(default_factory=list)
     source: str = ""
     args: list[str] = field(default_factory=list)
+    onset: int = 1
 
     @property
     def name(self) -> str:
@@ -79,6 +92,8 @@ def parse_header(path: Path) -> Case:
             case.source = value
         elif key == "args":
             case.args = shlex.split(value)
+        elif key == "onset":
+            case.onset = int(value)
     if not case.healthy and not case.expect:
         raise ValueError(f"{path}: no '# zoo: expect=…' or '# zoo: healthy' header")
     return case
@@ -115,7 +130,9 @@ def score(cases: list[Case]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         for i, case in enumerate(cases):
             print(f"[{i + 1}/{len(cases)}] {case.name}", file=sys.stderr, flush=True)
-            row: dict[str, Any] = {"case": case.name, "healthy": case.healthy, "expect": case.expect, "source": case.source}
+            row: dict[str, Any] = {
+                "case": case.name, "healthy": case.healthy, "expect": case.expect, "source": case.source, "onset": case.onset,
+            }
             if case.healthy:
                 res = run_case(case.path, case.args, os.path.join(tmp, case.name))
                 row.update(false_alarms=sorted(res["found"]), error=res["error"], seconds=res["seconds"])
@@ -137,9 +154,11 @@ def score(cases: list[Case]) -> dict[str, Any]:
     healthy = [r for r in rows if r["healthy"]]
     alarms = [(r["case"] + " (fixed twin)", n) for r in faults for n in r["twin_false_alarms"]]
     alarms += [(r["case"], n) for r in healthy for n in r["false_alarms"]]
-    steps = [r["first_step"] for r in faults if r["detected"] and r["first_step"] is not None]
+    steps = [r["first_step"] - r["onset"] + 1 for r in faults if r["detected"] and r["first_step"] is not None]
     structural = [r for r in faults if STRUCTURAL & set(r["expect"]) and r["detected"]]
-    late = [r["case"] for r in structural if r["first_step"] is None or r["first_step"] > STRUCTURAL_WITHIN]
+    late = [
+        r["case"] for r in structural if r["first_step"] is None or r["first_step"] > structural_deadline(r["onset"])
+    ]
     return {
         "rows": rows,
         "faults": len(faults),
@@ -164,8 +183,9 @@ def markdown(result: dict[str, Any], command: str) -> str:
         f"- **Recall**: {result['detected']} of {result['faults']} seeded faults detected ({result['recall']:.0%}); target ≥ 95%.",
         f"- **False alarms** (warning or above on fixed twins and healthy workloads): {len(result['false_alarms'])} "
         f"over {result['runs_without_fault']} runs" + (": " + ", ".join(f"{c}: `{n}`" for c, n in result["false_alarms"]) if result["false_alarms"] else "") + "; target 0.",
-        f"- **Median iterations to detection**: {result['median_steps_to_detection']}.",
-        f"- **Structural faults later than iteration {STRUCTURAL_WITHIN}**: {', '.join(result['structural_late']) or 'none'}.",
+        f"- **Median iterations to detection** (counted from the fault's onset): {result['median_steps_to_detection']}.",
+        f"- **Structural faults later than iteration {STRUCTURAL_WITHIN}** (or, for one that begins mid-run, later "
+        f"than the first sampled iteration after it begins): {', '.join(result['structural_late']) or 'none'}.",
         "",
         "| case | expected | reported (warning+) | first iteration | fixed twin | source |",
         "|---|---|---|---|---|---|",
@@ -174,9 +194,12 @@ def markdown(result: dict[str, Any], command: str) -> str:
         if r["healthy"]:
             continue
         mark = "✅" if r["detected"] else "❌"
+        first = str(r["first_step"]) if r["first_step"] is not None else "—"
+        if r.get("onset", 1) > 1:
+            first += f" (fault from {r['onset']})"
         lines.append(
             f"| {r['case']} | {', '.join(r['expect'])} | {mark} {', '.join(r['reported']) or '—'} | "
-            f"{r['first_step'] if r['first_step'] is not None else '—'} | {', '.join(r['twin_false_alarms']) or 'clean'} | {r['source']} |"
+            f"{first} | {', '.join(r['twin_false_alarms']) or 'clean'} | {r['source']} |"
         )
     lines += ["", "| healthy workload | findings at warning or above |", "|---|---|"]
     for r in result["rows"]:

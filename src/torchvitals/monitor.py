@@ -243,7 +243,10 @@ class Monitor:
             specs.append({"type": o.kind, "groups": groups})
         tensors = self._tensors
         self._free = [i for i, p in enumerate(tensors) if p.requires_grad and i not in in_opt]
-        self._free_params = [tensors[i] for i in self._free]
+        # Frozen when watched and in no optimizer: measured too, so that one unfrozen later
+        # without being added to the optimizer (a backbone) shows up with its gradients.
+        self._frozen_free = [i for i, p in enumerate(tensors) if not p.requires_grad and i not in in_opt]
+        self._free_params = [tensors[i] for i in self._free + self._frozen_free]
         bks = buckets_for(self._names, self.opts.depth)
         shorts = short_names(self._names)
         params = [
@@ -263,6 +266,7 @@ class Monitor:
             "params": params,
             "optimizers": specs,
             "free": self._free,
+            "frozen_free": self._frozen_free,
             "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
         }
 
@@ -625,7 +629,7 @@ class Monitor:
                 rec["w"] = o.last_w[1]
             elif o.last_w is not None:
                 rec["w"], rec["w_it"] = o.last_w[1], o.last_w[0]
-            if o.idx == 0 and self._free:
+            if o.idx == 0 and self._free_params:
                 rec["gf"] = g[n_own:]
             if "d" in p:
                 d = flat[n_g + (n_own if p["w"] is not None else 0) :]

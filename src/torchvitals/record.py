@@ -172,7 +172,7 @@ def invalid_layout(rec: dict[str, Any]) -> str | None:
         for o in opts
     ):
         return "optimizers"
-    for key in ("free", "frozen_in_optimizer"):
+    for key in ("free", "frozen_free", "frozen_in_optimizer"):
         if not isinstance(rec.get(key, []), list) or not all(isinstance(i, int) and 0 <= i < n for i in rec.get(key, [])):
             return key
     return None

@@ -31,7 +31,8 @@ class Layout:
     buckets: list[str]
     ndim: list[int]
     names: list[str]
-    free: list[int] = field(default_factory=list)
+    free: list[int] = field(default_factory=list)  # trainable, in no optimizer (record's gf first)
+    frozen_free: list[int] = field(default_factory=list)  # frozen when watched, in no optimizer (gf next)
 
     @classmethod
     def of(cls, header: dict[str, Any], opt: int) -> Layout:
@@ -50,6 +51,7 @@ class Layout:
             ndim=[params[i]["ndim"] for i in pidx],
             names=[params[i]["name"] for i in pidx],
             free=list(header.get("free", [])) if opt == 0 else [],
+            frozen_free=list(header.get("frozen_free", [])) if opt == 0 else [],
         )
 
 
@@ -145,12 +147,21 @@ class Tally:
     records: list[int] = field(default_factory=list)  # iterations of records with gradients
     params: dict[int, ParamTally] = field(default_factory=dict)  # global index → tally
     frozen: set[int] = field(default_factory=set)
+    # Parameters frozen when watched and in no optimizer → first stepped iteration at which
+    # they had a non-zero gradient (unfrozen later, never added to the optimizer).
+    unfrozen_outside: dict[int, int] = field(default_factory=dict)
 
     def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
         if "g" not in rec:
             return
         self.records.append(rec["it"])
         self.frozen.update(rec.get("frozen", []))
+        gf = rec.get("gf") or []
+        if rec.get("stepped"):
+            for k, gi in enumerate(lay.frozen_free):
+                v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None
+                if _finite(v) and v != 0 and gi not in self.unfrozen_outside:
+                    self.unfrozen_outside[gi] = rec["it"]
         miss, zer = set(d.missing), set(d.zero)
         g, dw = rec["g"], rec.get("d")
         for i, gi in enumerate(lay.pidx[: len(g)]):

@@ -156,18 +156,27 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
 @rule(
     "TV102",
     "unoptimized-parameters",
-    what="Trainable parameters (requires_grad=True) that belong to no watched optimizer; also, at "
-    "info level, parameters an optimizer holds although they are frozen.",
+    what="Trainable parameters (requires_grad=True) that belong to no watched optimizer, and "
+    "parameters frozen when watching began that later receive gradients at optimizer steps "
+    "without being in any optimizer (unfrozen, never added); also, at info level, parameters an "
+    "optimizer holds although they are frozen.",
     why="Their gradients are computed at every step and thrown away: compute is spent and the "
     "weights stay at their initial values. A classic when the optimizer is built from "
     "`model.head.parameters()` or before a module is added.",
     example="""
 model = Net()                     # encoder + head
 opt = torch.optim.Adam(model.head.parameters(), lr=1e-3)   # encoder never updated
+
+model.backbone.requires_grad_(False)                        # fine-tune: head first
+opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
+...
+model.backbone.requires_grad_(True)                         # epoch 3: unfreeze, but opt
+                                                            # still holds the head alone
 """,
     fix="Build the optimizer from model.parameters() (or add a param group for the missing "
     "parameters). If they are meant to stay fixed, freeze them with requires_grad_(False) so no "
-    "gradient is computed for them.",
+    "gradient is computed for them. When unfreezing, add the parameters to the optimizer too: "
+    "opt.add_param_group({'params': model.backbone.parameters(), 'lr': ...}).",
 )
 def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
@@ -201,6 +210,23 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                     step=step,
                 )
             )
+    tally = h.tally.get(0)
+    woke = tally.unfrozen_outside if tally is not None else {}
+    for bucket, names in by_bucket(h, sorted(woke)).items():
+        idx = [i for i in woke if h.params[i]["bucket"] == bucket]
+        numel = sum(h.params[i]["numel"] for i in idx)
+        out.append(
+            r.finding(
+                "warning",
+                f"{bucket}: {len(names)} parameter(s) ({compact(names)}, {numel:,} values) were frozen when "
+                f"watching began and now have gradients at optimizer steps (first seen at iteration "
+                f"{min(woke[i] for i in idx)}), but are in no optimizer: unfrozen without being added to it, "
+                "they never change",
+                evidence={"parameters": names, "numel": numel, "since": min(woke[i] for i in idx)},
+                where=[bucket],
+                step=min(woke[i] for i in idx),
+            )
+        )
     frozen = list(h.header.get("frozen_in_optimizer", []))
     if frozen:
         names = [h.params[i]["name"] for i in frozen]
