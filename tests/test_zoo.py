@@ -21,7 +21,7 @@ REDUCED = [
     "strict_step_gate", "no_grad_submodel", "unused_pool_size1_softmax", "norm_stack_attenuation",
     "modules_in_python_list", "missing_zero_grad", "eval_mode_left_on", "mse_broadcasting",
     "softmax_before_cross_entropy", "lr_zero", "relu_head_negative_targets", "scheduler_every_microbatch",
-    "bce_with_logits_on_sigmoid", "labels_shuffled_separately",
+    "bce_with_logits_on_sigmoid", "labels_shuffled_separately", "plateau_scheduler_fed_accuracy",
     "gan_two_optimizers", "finetune_frozen_backbone", "lstm_sequence", "transformer_lm",
 ]
 
@@ -45,7 +45,7 @@ def _key(diag):
 # findings as the live run, or the evidence is not in the record.
 @pytest.mark.parametrize("case", ["bce_with_logits_on_sigmoid", "multilabel_sigmoid_bce_with_logits",
                                   "labels_shuffled_separately", "clip_grad_norm_max_norm_zero",
-                                  "backbone_unfrozen_not_in_optimizer"])
+                                  "backbone_unfrozen_not_in_optimizer", "plateau_scheduler_fed_accuracy"])
 def test_zoo_case_diagnosed_offline_as_live(case, tmp_path):
     (zoo_case,) = score.discover({case})
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

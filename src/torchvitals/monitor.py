@@ -10,6 +10,7 @@ the update, and read them to the host once, at the end of that iteration.
 from __future__ import annotations
 
 import atexit
+import numbers
 import os
 import sys
 import time
@@ -328,8 +329,13 @@ class Monitor:
         self._emit({"type": "layout", **self._layout()}, flush=True)
 
     def add_scheduler(self, sched: Any) -> None:
-        """Account an LR scheduler's steps against its optimizer's."""
-        if not self.closed and "step" not in vars(sched):
+        """Account an LR scheduler's steps against its optimizer's; for a ReduceLROnPlateau,
+        also record the metric each step() is given and the learning rates around it."""
+        if self.closed or "step" in vars(sched):
+            return
+        if _is_plateau(sched):
+            self._wrap(sched, "step", "_on_plateau_step", after="_after_plateau_step")
+        else:
             self._wrap(sched, "step", "_on_scheduler_step")
 
     def add_scaler(self, scaler: Any) -> None:
@@ -338,9 +344,10 @@ class Monitor:
             self._scaler = scaler
             self._wrap(scaler, "update", "_on_scaler_update")
 
-    def _wrap(self, obj: Any, attr: str, before: str, *extra: Any) -> None:
+    def _wrap(self, obj: Any, attr: str, before: str, *extra: Any, after: str | None = None) -> None:
         """Replace obj.attr by a function that first calls self.<before>(obj, *extra), then the
-        original. Only weak references: the wrapper keeps neither obj nor the monitor alive."""
+        original, then (when `after` is named) self.<after>(obj, what <before> returned, args,
+        kwargs). Only weak references: the wrapper keeps neither obj nor the monitor alive."""
         original = vars(obj).get(attr)  # an instance-level override the user had set
         func = getattr(type(obj), attr)
         obj_ref = weakref.ref(obj)
@@ -348,11 +355,14 @@ class Monitor:
 
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             mon = mon_ref()
-            if mon is not None:
-                getattr(mon, before)(obj_ref(), *extra)
+            token = getattr(mon, before)(obj_ref(), *extra) if mon is not None else None
             if original is not None:
-                return original(*args, **kwargs)
-            return func(obj_ref(), *args, **kwargs)
+                result = original(*args, **kwargs)
+            else:
+                result = func(obj_ref(), *args, **kwargs)
+            if after is not None and mon is not None:
+                getattr(mon, after)(obj_ref(), token, args, kwargs)
+            return result
 
         self._patched.append((obj_ref, attr, original))
         setattr(obj, attr, wrapper)
@@ -504,6 +514,49 @@ class Monitor:
                 o.acct.on_scheduler_step()
         except Exception as exc:
             self._fail("steps", exc)
+
+    def _on_plateau_step(self, sched: Any) -> list[float | None] | None:
+        """Before ReduceLROnPlateau.step(): account the step, and return the learning rates
+        as they are now (the after-hook compares: a drop is a cut)."""
+        self._on_scheduler_step(sched)
+        if self.closed or "plateau" in self.disabled:
+            return None
+        try:
+            o = self._state(getattr(sched, "optimizer", None))
+            return None if o is None else _lrs(o.ref())
+        except Exception as exc:
+            self._fail("plateau", exc)
+            return None
+
+    def _after_plateau_step(self, sched: Any, lr_before: list[float | None] | None, args: Any, kwargs: Any) -> None:
+        """After ReduceLROnPlateau.step(metrics): record the metric it was given, its mode and
+        the learning rates before and after. Once per epoch, so reading a 0-d tensor metric to
+        the host here is affordable (step() itself has just done the same)."""
+        if self.closed or "plateau" in self.disabled or lr_before is None:
+            return
+        try:
+            o = self._state(getattr(sched, "optimizer", None))
+            if o is None:
+                return
+            metric = args[0] if args else kwargs.get("metrics")
+            self._emit(
+                {
+                    "type": "plateau",
+                    "opt": o.idx,
+                    "it": o.acct.c.cycles,
+                    "metric": _host_scalar(metric),
+                    "mode": str(getattr(sched, "mode", "min")),
+                    "threshold_mode": str(getattr(sched, "threshold_mode", "rel")),
+                    "threshold": rounded(float(getattr(sched, "threshold", 0.0))),
+                    "lr_before": lr_before,
+                    "lr": _lrs(o.ref()),
+                },
+                flush=True,
+            )
+        except Exception as exc:
+            self._fail("plateau", exc)
+            return
+        self._live_rules()
 
     def _hooked(self, opt: Any) -> _OptState | None:
         """The state of a watched optimizer whose hook fired (None once closed)."""
@@ -953,6 +1006,25 @@ def _jsonable(v: Any) -> Any:
         return str(v)
 
 
+def _is_plateau(sched: Any) -> bool:
+    plateau = getattr(torch.optim.lr_scheduler, "ReduceLROnPlateau", None)
+    return type(sched).__name__ == "ReduceLROnPlateau" or (plateau is not None and isinstance(sched, plateau))
+
+
+def _lrs(opt: Any) -> list[float | None]:
+    return [rounded(float(g["lr"])) for g in opt.param_groups] if opt is not None else []
+
+
+def _host_scalar(v: Any) -> float | None:
+    """A Python (or NumPy) number, or a 0-d tensor, as a float; None for anything else (no
+    guessing at what a container holds)."""
+    if isinstance(v, torch.Tensor):
+        return rounded(float(v.detach().item())) if v.dim() == 0 else None
+    if isinstance(v, numbers.Real) and not isinstance(v, bool):
+        return rounded(float(v))
+    return None
+
+
 def _pick_output(output: Any, key: str) -> torch.Tensor | None:
     """The tensor the automatic output mode looks at: the output itself, or output[key]."""
     if isinstance(output, torch.Tensor):
@@ -1004,7 +1076,8 @@ def watch(
     `model` may be a module, a list of modules, or a dict naming them (`{"generator": g,
     "discriminator": d}`: parameter names get the key as prefix);
     `optimizer` one optimizer or several. `scheduler` (one or a list) and `scaler` (a
-    GradScaler) are optional and let steps and skips be accounted. `baseline` is a persistence
+    GradScaler) are optional and let steps and skips be accounted (and the metric a
+    ReduceLROnPlateau is given be judged). `baseline` is a persistence
     predictor for regression: a callable of the inputs given to `observe`. Options are keyword
     arguments or TORCHVITALS_<NAME> variables (see `torchvitals.config.Options`).
 

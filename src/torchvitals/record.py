@@ -5,6 +5,7 @@ Every line is one JSON object with a `type`:
   step    one sampled iteration of one optimizer: gradient/update statistics and counters
   event   something that happened once (a probe switched off, a finding first seen, ...)
   epoch   what `Monitor.epoch_end` was given, plus the per-epoch line
+  plateau one ReduceLROnPlateau.step(metric): the metric, the mode, learning rates before/after
   end     final counters when the monitor closed
 The file is append-only. The reader tolerates a truncated last line and skips corrupt lines,
 saying how many, so a crashed run can still be diagnosed.
@@ -44,9 +45,11 @@ class History:
     steps: list[dict[str, Any]] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
     epochs: list[dict[str, Any]] = field(default_factory=list)
+    plateau: list[dict[str, Any]] = field(default_factory=list)  # ReduceLROnPlateau.step() calls
     end: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    rejected: int = 0  # step records that did not match the schema
+    rejected: int = 0  # step, epoch and plateau records that did not match the schema
+    rejected_why: dict[str, str] = field(default_factory=dict)  # record type → first bad field
     tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
     _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
@@ -62,7 +65,7 @@ class History:
         elif kind == "step":
             problem = invalid_step(rec)
             if problem:
-                self.rejected += 1
+                self._reject("step", problem)
                 return
             self.steps.append(rec)
             opt = rec["opt"]
@@ -74,12 +77,22 @@ class History:
             if not isinstance(rec.get("epoch"), int) or not all(
                 isinstance(rec.get(k, {}), dict) for k in ("train", "val", "metrics", "extra")
             ) or not all(isinstance(m, dict) for m in (rec.get("metrics") or {}).values()):
-                self.rejected += 1
+                self._reject("epoch", "epoch" if not isinstance(rec.get("epoch"), int) else "train/val/metrics/extra")
                 return
             self.epochs.append(rec)
+        elif kind == "plateau":
+            problem = invalid_plateau(rec)
+            if problem:
+                self._reject("plateau", problem)
+                return
+            self.plateau.append(rec)
         elif kind == "end":
             self.end = rec
         # Unknown types come from newer writers: ignored, the rest still diagnoses.
+
+    def _reject(self, kind: str, problem: str) -> None:
+        self.rejected += 1
+        self.rejected_why.setdefault(kind, problem)
 
     @property
     def params(self) -> list[dict[str, Any]]:
@@ -151,6 +164,24 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
         isinstance(rec["out"], dict) and all(_num(v) or v is None or isinstance(v, str) for v in rec["out"].values())
     ):
         return "out"
+    return None
+
+
+def invalid_plateau(rec: dict[str, Any]) -> str | None:
+    """Why a plateau record does not match the schema (None when it does)."""
+    if not isinstance(rec.get("opt"), int) or isinstance(rec.get("opt"), bool) or rec["opt"] < 0:
+        return "opt"
+    if not isinstance(rec.get("it"), int) or isinstance(rec.get("it"), bool):
+        return "it"
+    if not (_num(rec.get("metric")) or rec.get("metric") is None):
+        return "metric"
+    if rec.get("mode") not in ("min", "max"):
+        return "mode"
+    if not isinstance(rec.get("threshold_mode", "rel"), str) or not _num(rec.get("threshold", 0.0)):
+        return "threshold"
+    for key in ("lr_before", "lr"):
+        if not _nums(rec.get(key), none_ok=False):
+            return key
     return None
 
 
@@ -265,7 +296,8 @@ def read_run(path: str | os.PathLike[str]) -> History:
     if bad:
         hist.notes.append(f"{p.name}: skipped {bad} corrupt line(s)")
     if hist.rejected:
-        hist.notes.append(f"{p.name}: skipped {hist.rejected} step record(s) that do not match the schema")
+        why = ", ".join(f"{kind} '{field}'" for kind, field in hist.rejected_why.items())
+        hist.notes.append(f"{p.name}: skipped {hist.rejected} record(s) that do not match the schema (first bad field: {why})")
     if not hist.header:
         raise RunFileError(f"{p}: no header record; not a torchvitals run.jsonl")
     problem = invalid_layout(hist.header)

@@ -7,7 +7,8 @@ wrapped so that torchvitals finds the pieces by itself:
   Optimizer.__init__        every optimizer is watched; the modules owning its parameters are
                             found (a one-time scan of live modules) and named after the
                             script's variables (`generator.net.0.weight`)
-  LRScheduler / GradScaler  accounted against their optimizer (orphan scheduler steps, skips)
+  LRScheduler / GradScaler  accounted against their optimizer (orphan scheduler steps, skips;
+                            the metric each ReduceLROnPlateau.step() is given)
   torch.nn.functional.*loss predictions, targets and loss values feed the output-health rules
   Tensor.backward           the first backward walks the autograd graph once: parameters that
                             get a gradient but sit in no optimizer are found even when no
@@ -133,9 +134,9 @@ class Session:
 
         self._patch(torch.optim.Optimizer, "__init__", optimizer_init)
         self._patch(torch.optim.lr_scheduler.LRScheduler, "__init__", after_init("scheduler"))
-        if hasattr(torch.optim.lr_scheduler, "ReduceLROnPlateau") and not issubclass(
-            torch.optim.lr_scheduler.ReduceLROnPlateau, torch.optim.lr_scheduler.LRScheduler
-        ):
+        # ReduceLROnPlateau subclasses LRScheduler in torch 2.x but its __init__ does not call
+        # LRScheduler.__init__: patch it too (a scheduler seen twice is wrapped once).
+        if hasattr(torch.optim.lr_scheduler, "ReduceLROnPlateau"):
             self._patch(torch.optim.lr_scheduler.ReduceLROnPlateau, "__init__", after_init("scheduler"))
         self._patch(torch.amp.GradScaler, "__init__", after_init("scaler"))
         for name, kind in _LOSSES.items():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torchvitals.findings import Finding
 from torchvitals.record import History
-from torchvitals.rules import data, gradients, outputs, steps, updates  # noqa: F401  (registers the rules)
+from torchvitals.rules import data, gradients, outputs, schedulers, steps, updates  # noqa: F401  (registers the rules)
 from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 
 __all__ = ["PAGES", "RULES", "CannotJudge", "Rule", "all_pages", "document", "evaluate", "get"]
