@@ -268,3 +268,43 @@ def test_pick_snapshot_stays_in_budget_and_covers_every_parameter_in_turns(sizes
         assert set(too_big) == {i for i, (s, h) in enumerate(zip(sizes, has, strict=True)) if h and s > budget}
         seen.update(chosen)
     assert seen == {i for i, (s, h) in enumerate(zip(sizes, has, strict=True)) if h and s <= budget}
+
+
+def _rule_passes(monkeypatch, pass_seconds: float, steps: int = 400) -> int:
+    """Live rule passes in an every=1 run of `steps` steps of 0.1 s each, when one pass takes
+    `pass_seconds` (a fake clock that moves only with the steps and the passes)."""
+    import torchvitals.monitor as monitor
+
+    clock = [0.0]
+    passes = []
+    real = monitor.evaluate
+
+    def timed(history):
+        passes.append(clock[0])
+        clock[0] += pass_seconds
+        return real(history)
+
+    monkeypatch.setattr(monitor.time, "perf_counter", lambda: clock[0])
+    monkeypatch.setattr(monitor, "evaluate", timed)
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=1)
+    x, y = regression_data()
+    for _ in range(steps):
+        opt.zero_grad()
+        F.mse_loss(model(x[:32]), y[:32]).backward()
+        opt.step()
+        clock[0] += 0.1
+    n = len(passes)
+    monkeypatch.undo()
+    mon.close()
+    return n
+
+
+def test_live_rules_keep_to_a_share_of_the_run(monkeypatch):
+    """After the first 50 records, rules run every 10th record while they are cheap, and no more
+    often than 50x their own duration once they are not (a pass costs more as the run grows)."""
+    assert _rule_passes(monkeypatch, 0.0) == 50 + 35
+    # 350 steps after the first 50 records take 35 s; one pass of 0.5 s is due 25 s after it.
+    assert _rule_passes(monkeypatch, 0.5) == 50 + 1
