@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; a bare `pip install torch` would pull several GB of CUDA packages.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: demo test bench bench-zoo bench-overhead setup clean
+.PHONY: demo test bench bench-zoo bench-overhead bench-long setup clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -29,13 +29,16 @@ test: setup
 	$(BIN)/python -m pytest tests
 
 # The full fault zoo (writes BENCHMARKS.md) and the overhead comparison; CI runs a reduced zoo.
-bench: bench-zoo bench-overhead
+bench: bench-zoo bench-overhead bench-long
 
 bench-zoo: setup
 	$(BIN)/python benchmarks/fault_zoo/score.py
 
 bench-overhead: $(BIN)/.bench-installed
 	$(BIN)/python benchmarks/overhead.py --model all --write-md --json benchmarks/overhead.json
+
+bench-long: setup
+	$(BIN)/python benchmarks/long_run.py --write-md
 
 clean:
 	rm -rf $(VENV) torchvitals-runs .pytest_cache

@@ -38,3 +38,11 @@ def test_benchmark_models_have_the_sizes_the_issue_asks_for():
     assert 2.5e6 <= sizes["transformer"] <= 3.5e6
     assert 23e6 <= sizes["transformer-25m"] <= 27e6
     assert sizes["mlp"] < 2e6 and sizes["cnn"] < 2e6
+
+
+def test_long_run_benchmark_smoke(capsys):
+    import long_run
+
+    assert long_run.main(["--steps", "60", "--windows", "2", "--chunk", "10"]) == 0
+    out = capsys.readouterr().out
+    assert "| 30 |" in out and "| 60 |" in out and "Records kept at the end: every-step 80" in out
