@@ -80,3 +80,20 @@ def test_models_named_by_a_dict(tmp_path):
     HEALTHY["gan-two-optimizers"](tmp_path)
     names = {p["name"] for p in read_run(tmp_path / "run").params}
     assert "generator.net.0.weight" in names and "discriminator.0.weight" in names
+
+
+@pytest.mark.parametrize("case", sorted(FAULTS) + ["mlp-regression", "lora-zero-init", "unfrozen-and-added",
+                                                    "gan-two-optimizers", "clip-max-norm-one"])
+def test_findings_do_not_need_old_parameter_lists(case, tmp_path, monkeypatch):
+    """History keeps per-parameter lists for its last KEEP_RAW step records only: with 2 (every
+    case then judges mostly slimmed records) the findings are those of the full lists."""
+    import torchvitals.record as record
+
+    fn = FAULTS[case][0] if case in FAULTS else HEALTHY[case]
+    full = _key(fn(tmp_path / "full"))
+    monkeypatch.setattr(record, "KEEP_RAW", 2)
+    slim = fn(tmp_path / "slim")
+    assert _key(slim) == full
+    assert _key(diagnose(tmp_path / "slim" / "run")) == full  # offline slims the same way
+    hist = read_run(tmp_path / "slim" / "run")
+    assert [rec for rec in hist.steps if "g" in rec and rec["g"] is None]  # it did slim

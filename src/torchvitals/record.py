@@ -23,6 +23,12 @@ from typing import Any, TextIO
 from torchvitals.stats import Derived, Layout, Tally, derive
 
 SCHEMA = 1
+# Step records keep their per-parameter lists (g, w, d, gf) while they are among the last
+# KEEP_RAW; an older one keeps what the rules read from it (its derived statistics and the
+# running tallies, both taken when it came) and its lists become None. A long run then holds
+# a few numbers per record in memory instead of several per parameter (run.jsonl keeps all).
+KEEP_RAW = 512
+RAW_KEYS = ("g", "w", "d", "gf")
 RUN_FILE = "run.jsonl"
 FINDINGS_FILE = "findings.json"
 
@@ -71,6 +77,11 @@ class History:
             opt = rec["opt"]
             d = self.derived(rec)  # now, with the layout this record was written under
             self.tally.setdefault(opt, Tally()).update(rec, d, self.layout(opt))
+            if len(self.steps) > KEEP_RAW:
+                old = self.steps[-KEEP_RAW - 1]
+                for key in RAW_KEYS:
+                    if key in old:
+                        old[key] = None  # the key stays: "g" in rec still says what was measured
         elif kind == "event":
             self.events.append(rec)
         elif kind == "epoch":

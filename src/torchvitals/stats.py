@@ -68,6 +68,9 @@ class Derived:
     nonfinite: list[int]  # positions with a non-finite gradient
     missing: list[int]  # positions without a gradient
     zero: list[int]  # positions with an exactly-zero gradient
+    # Why the step had nothing to apply: "none" (no parameter had a gradient), "zero" (every
+    # gradient exactly zero and nothing moved), or None (see rules/updates.py).
+    empty: str | None = None
 
 
 def _finite(x: Any) -> bool:
@@ -120,7 +123,19 @@ def derive(rec: dict[str, Any], lay: Layout) -> Derived:
         nonfinite=nonfinite,
         missing=missing,
         zero=zero,
+        empty=_nothing_to_apply(g, d, missing, zero),
     )
+
+
+def _nothing_to_apply(g: list, d: list | None, missing: list[int], zero: list[int]) -> str | None:
+    if not g:
+        return None
+    if len(missing) == len(g):
+        return "none"
+    moved = [x for x in d or [] if x is not None]
+    if len(missing) + len(zero) == len(g) and moved and all(x == 0 for x in moved):
+        return "zero"
+    return None
 
 
 # Records needed before an exactly-zero gradient counts as dead (see rules/gradients.py).
@@ -150,6 +165,7 @@ class Tally:
     # Parameters frozen when watched and in no optimizer → first stepped iteration at which
     # they had a non-zero gradient (unfrozen later, never added to the optimizer).
     unfrozen_outside: dict[int, int] = field(default_factory=dict)
+    free_with_grad: set[int] = field(default_factory=set)  # trainable, in no optimizer, with a gradient
 
     def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
         if "g" not in rec:
@@ -157,6 +173,7 @@ class Tally:
         self.records.append(rec["it"])
         self.frozen.update(rec.get("frozen", []))
         gf = rec.get("gf") or []
+        self.free_with_grad.update(gi for k, gi in enumerate(lay.free) if k < len(gf) and gf[k] is not None and gf[k] != 0)
         if rec.get("stepped"):
             for k, gi in enumerate(lay.frozen_free):
                 v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None

@@ -186,11 +186,8 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     step = recs[0]["it"] if recs else None
     free = list(h.header.get("free", []))
     if free:
-        got = [False] * len(free)
-        for rec in recs:
-            for i, v in enumerate(rec.get("gf") or []):
-                if v is not None and v != 0 and i < len(got):
-                    got[i] = True
+        seen = h.tally[0].free_with_grad if 0 in h.tally else set()
+        got = [p in seen for p in free]
         for bucket, names in by_bucket(h, free).items():
             pos = [i for i, p in enumerate(free) if h.params[p]["bucket"] == bucket]
             with_grad = sum(got[i] for i in pos)

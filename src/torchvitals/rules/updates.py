@@ -36,16 +36,7 @@ def _nothing_to_apply(h: History, rec: dict) -> str | None:
     """Why a step had nothing to apply: "none" (no parameter had a gradient: zero_grad()
     between backward() and step()), "zero" (every gradient exactly zero and nothing moved:
     clip_grad_norm_ with max_norm=0), or None."""
-    g = rec.get("g")
-    if not g:
-        return None
-    der = h.derived(rec)
-    if len(der.missing) == len(g):
-        return "none"
-    d = [x for x in rec.get("d") or [] if x is not None]
-    if len(der.missing) + len(der.zero) == len(g) and d and all(x == 0 for x in d):
-        return "zero"
-    return None
+    return h.derived(rec).empty
 
 
 @rule(
