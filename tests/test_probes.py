@@ -184,19 +184,27 @@ def test_no_host_read_on_unsampled_iterations(host_reads, monkeypatch):
     mon.close()
 
 
-def test_weight_norms_at_detail_cadence_and_carried_between():
-    """every=1: weight norms are read on detailed iterations only; the records in between carry
-    the last ones read and say from which iteration (w_it)."""
+def _sgd_run(steps: int, lr: float = 1e-2, model: nn.Module | None = None, tick=None, **watch_kw):
+    """`steps` SGD steps of a small regression under a watching monitor; `tick` is called after
+    each step. Returns the monitor and its diagnosis (closed before the optimizer goes)."""
     torch.manual_seed(0)
-    model = mlp()
-    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
-    mon = torchvitals.watch(model, opt, out="", console=False, every=1, warmup=3)
+    model = model or mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    mon = torchvitals.watch(model, opt, out="", console=False, **watch_kw)
     x, y = regression_data()
-    for _ in range(25):
+    for _ in range(steps):
         opt.zero_grad()
         F.mse_loss(model(x[:32]), y[:32]).backward()
         opt.step()
-    mon.close()
+        if tick is not None:
+            tick()
+    return mon, mon.close()
+
+
+def test_weight_norms_at_detail_cadence_and_carried_between():
+    """every=1: weight norms are read on detailed iterations only; the records in between carry
+    the last ones read and say from which iteration (w_it)."""
+    mon, _ = _sgd_run(25, every=1, warmup=3)
     steps = mon.history.steps
     fresh = [s["it"] for s in steps if "w_it" not in s]
     assert fresh == [1, 2, 3, 10, 20]
@@ -214,14 +222,7 @@ def _budget_run(snapshot_mb: float, steps: int = 12, lr: float = 1e-2, freeze_fi
     model = mlp()  # parameter bytes: 1024, 128, 4096, 128, 128, 4
     if freeze_first:
         model[0].weight.requires_grad_(False)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    mon = torchvitals.watch(model, opt, out="", console=False, every=1, detail_every=1, snapshot_mb=snapshot_mb)
-    x, y = regression_data()
-    for _ in range(steps):
-        opt.zero_grad()
-        F.mse_loss(model(x[:32]), y[:32]).backward()
-        opt.step()
-    return mon, mon.close()
+    return _sgd_run(steps, lr, model, every=1, detail_every=1, snapshot_mb=snapshot_mb)
 
 
 def test_true_update_copies_at_most_snapshot_mb_in_turns():
@@ -286,20 +287,16 @@ def _rule_passes(monkeypatch, pass_seconds: float, steps: int = 400) -> int:
 
     monkeypatch.setattr(monitor.time, "perf_counter", lambda: clock[0])
     monkeypatch.setattr(monitor, "evaluate", timed)
-    torch.manual_seed(0)
-    model = mlp()
-    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
-    mon = torchvitals.watch(model, opt, out="", console=False, every=1)
-    x, y = regression_data()
-    for _ in range(steps):
-        opt.zero_grad()
-        F.mse_loss(model(x[:32]), y[:32]).backward()
-        opt.step()
+
+    during = []
+
+    def tick() -> None:
         clock[0] += 0.1
-    n = len(passes)
+        during[:] = [len(passes)]  # passes while training (close() makes one more)
+
+    _sgd_run(steps, tick=tick, every=1)
     monkeypatch.undo()
-    mon.close()
-    return n
+    return during[0]
 
 
 def test_live_rules_keep_to_a_share_of_the_run(monkeypatch):

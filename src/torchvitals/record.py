@@ -2,7 +2,10 @@
 
 Every line is one JSON object with a `type`:
   header  schema version, parameters (name, shape, bucket, ...), optimizers and their groups
-  step    one sampled iteration of one optimizer: gradient/update statistics and counters
+  layout  the parameter layout again, after parameter groups were added (newer wins)
+  step    one sampled iteration of one optimizer: per-parameter gradient norms `g`, weight
+          norms `w` (on detailed iterations; in between the last ones read, from iteration
+          `w_it`), true update norms `d` (None where not copied), counters
   event   something that happened once (a probe switched off, a finding first seen, ...)
   epoch   what `Monitor.epoch_end` was given, plus the per-epoch line
   plateau one ReduceLROnPlateau.step(metric): the metric, the mode, learning rates before/after
