@@ -18,6 +18,7 @@ import gc
 import os
 import platform
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,7 +41,8 @@ class Loop:
         torch.manual_seed(0)
         self.model = nn.Sequential(*[m for _ in range(12) for m in (nn.Linear(64, 64), nn.ReLU())], nn.Linear(64, 1))
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
-        self.mon = None if opts is None else torchvitals.watch(self.model, self.opt, out="", console=False, **opts)
+        self.out = tempfile.TemporaryDirectory()  # run.jsonl written, as by default
+        self.mon = None if opts is None else torchvitals.watch(self.model, self.opt, out=self.out.name, console=False, **opts)
         g = torch.Generator().manual_seed(0)
         self.x, self.y = torch.randn(32, 64, generator=g), torch.randn(32, 1, generator=g)
 
@@ -86,6 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     for loop in loops.values():
         if loop.mon is not None:
             loop.mon.close()
+        loop.out.cleanup()
     lines = [
         "## Overhead over a long run",
         "",

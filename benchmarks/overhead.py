@@ -246,10 +246,11 @@ def run_loop(model_name: str, config: str, steps: int, warmup: int, device: str)
     """The in-process configs: plain, torchvitals' API, the naive loop, Lightning's grad_norm."""
     model, optimizer, data, loss_fn = bench_models.build(model_name, device)
     monitor = None
+    out = tempfile.TemporaryDirectory()  # run.jsonl written as users get it by default
     if config == "default":
-        monitor = torchvitals.watch(model, optimizer, out="", console=False)
+        monitor = torchvitals.watch(model, optimizer, out=out.name, console=False)
     elif config == "every-step":
-        monitor = torchvitals.watch(model, optimizer, out="", console=False, every=1)
+        monitor = torchvitals.watch(model, optimizer, out=out.name, console=False, every=1)
     elif config == "naive-every-step":
         optimizer.register_step_pre_hook(_naive_norms)
     elif config.startswith("lightning-"):
@@ -259,6 +260,7 @@ def run_loop(model_name: str, config: str, steps: int, warmup: int, device: str)
     finally:
         if monitor is not None:
             monitor.close()
+        out.cleanup()
 
 
 def run_script_once(model_name: str, config: str, steps: int, warmup: int, device: str) -> float:
@@ -268,7 +270,7 @@ def run_script_once(model_name: str, config: str, steps: int, warmup: int, devic
         args = ["--model", model_name, "--steps", str(steps), "--warmup", str(warmup),
                 "--device", device, "--result", result]
         if config == "run":
-            run_script(SCRIPT, args, {"out": "", "console": False})
+            run_script(SCRIPT, args, {"out": tmp, "console": False})
         else:
             saved = sys.argv[:]
             sys.argv = [SCRIPT, *args]
@@ -594,7 +596,7 @@ def markdown(results: dict[str, Any], info: dict[str, Any], command: str, quick:
         + " Targets: torchvitals ≤ 1.03× at default sampling, ≤ 1.10× every step, `run` ≤ 1.05×, "
         "and below every peer at the same cadence.",
         "",
-        "Peers: wandb runs offline, one `wandb.init` … `finish()` and `wandb.teardown()` per run "
+        "torchvitals writes its run.jsonl, as it does by default, into a temporary directory. Peers: wandb runs offline, one `wandb.init` … `finish()` and `wandb.teardown()` per run "
         "(so its service process never runs beside another configuration), and the loop calls "
         "`run.log({\"loss\": loss.item()})` each step as users do, because `watch` only stages its "
         "histograms and `log` writes them; `wandb-log` is that logging without `watch`. Lightning's "

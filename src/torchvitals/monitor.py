@@ -40,14 +40,14 @@ _MODE_TYPES: tuple[type[nn.Module], ...] = (
     nn.modules.instancenorm._InstanceNorm,
 )
 # Live rule evaluation: after each of the first records, then at most every 10th and only
-# once the wall time since the last pass is 50x what that pass took. Rules rescan the history,
+# once the wall time since the last pass is 100x what that pass took. Rules rescan the history,
 # so a pass costs more as a run grows: a fixed cadence made every=1 cost more with each
 # thousand steps (1.4x at 1,000 steps, 2.3x at 8,000 on a small MLP); the time budget keeps the
-# rules at about 2% of the run however long it is. Findings are the same: each names the
+# rules at about 1% of the run however long it is. Findings are the same: each names the
 # iteration its evidence came from, and close() judges the whole record.
 _LIVE_RULES_DENSE = 50
 _LIVE_RULES_EVERY = 10
-_LIVE_RULES_SHARE = 0.02
+_LIVE_RULES_SHARE = 0.01
 
 # Live monitors, kept alive until closed even when the caller drops the object `watch` returned
 # (the hooks only hold weak references). A monitor closes by itself when its optimizer is

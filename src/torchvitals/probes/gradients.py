@@ -22,11 +22,15 @@ def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
     else:  # sparse gradients (nn.Embedding(sparse=True)) have no foreach kernel
         norms = [t.coalesce().values().float().norm() if t.is_sparse else t.float().norm() for t in tensors]
     device = tensors[0].device
+    if all(n.device == device for n in norms):
+        return torch.stack(norms)
     return torch.stack([n.to(device, non_blocking=True) for n in norms])
 
 
 def norms(tensors: Sequence[torch.Tensor | None], device: torch.device) -> torch.Tensor:
     """L2 norm of each tensor as a float32 vector on `device`; None entries give NaN."""
+    if tensors and all(t is not None and t.device == device for t in tensors):  # the usual case
+        return _foreach_norms([t.detach() for t in tensors])  # type: ignore[union-attr]
     out = torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
     by_device: dict[torch.device, tuple[list[int], list[torch.Tensor]]] = {}
     for i, t in enumerate(tensors):
