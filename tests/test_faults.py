@@ -97,3 +97,20 @@ def test_findings_do_not_need_old_parameter_lists(case, tmp_path, monkeypatch):
     assert _key(diagnose(tmp_path / "slim" / "run")) == full  # offline slims the same way
     hist = read_run(tmp_path / "slim" / "run")
     assert [rec for rec in hist.steps if "g" in rec and rec["g"] is None]  # it did slim
+
+
+def test_vanishing_says_which_threshold_it_crossed():
+    """A bucket a million times weaker than the strongest is reported as that, not as below
+    warn_norm when its own norm is above it."""
+    from torchvitals.monitor import diagnose_history
+    from torchvitals.record import History
+
+    h = History()
+    params = [{"name": n, "short": n, "bucket": n.split(".")[0], "shape": [4], "numel": 4, "ndim": 1,
+               "dtype": "float32", "trainable": True} for n in ("enc.w", "head.w")]
+    h.add({"type": "header", "params": params, "optimizers": [{"type": "SGD", "groups": [{"lr": 0.1, "params": [0, 1]}]}]})
+    for it in range(1, 6):
+        h.add({"type": "step", "opt": 0, "it": it, "stepped": True, "g": [1e-6, 10.0], "w": [1.0, 1.0], "lr": [0.1]})
+    (f,) = [f for f in diagnose_history(h).findings if f.name == "vanishing-gradient"]
+    assert f.where == ["enc"] and "1.0e+07× below the strongest bucket's 1.00e+01" in f.message
+    assert "< 1e-07" not in f.message

@@ -274,21 +274,24 @@ def vanishing_gradient(h: History, r: Rule) -> list[Finding]:
         judged = True
         buckets = sorted({b for rec in recs for b in h.derived(rec).buckets})
         for b in buckets:
-            flags, norms = [], []
+            flags, norms, tops = [], [], []
             for rec in recs:
                 d = h.derived(rec)
                 v = d.buckets.get(b, 0.0)
                 top = max(d.buckets.values(), default=0.0)
                 flags.append(0.0 < v < warn or (0.0 < v < top * RELATIVE_VANISH))
                 norms.append(v)
+                tops.append(top)
             hit = first_streak(flags, VANISH_STREAK, final=h.end is not None)
             if hit is None:
                 continue
             frac = sum(flags) / len(flags)
+            v = norms[hit]
+            below = f"< {warn:g}" if v < warn else f"{tops[hit] / v:.1e}× below the strongest bucket's {tops[hit]:.2e}"
             out.append(
                 r.finding(
                     "warning" if frac >= 0.5 else "info",
-                    f"{b}: gradient norm {norms[hit]:.2e} < {warn:g} in {sum(flags)} of {len(flags)} "
+                    f"{b}: gradient norm {v:.2e} ({below}) in {sum(flags)} of {len(flags)} "
                     "sampled iterations: this part of the model is barely learning"
                     + ("" if frac >= 0.5 else " (recovered later)"),
                     evidence={"bucket": b, "norms": norms[-10:], "warn_norm": warn, "fraction": round(frac, 3)},
