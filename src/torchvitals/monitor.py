@@ -690,9 +690,10 @@ class Monitor:
             if o.idx == 0 and self._free_params:
                 rec["gf"] = g[n_own:]
             if "d" in p:
-                d = flat[n_g + (n_own if p["w"] is not None else 0) :]
-                copied = set(p["d_which"])
-                rec["d"] = [rounded(x) if i in copied else None for i, x in enumerate(d)]
+                d: list[float | None] = [None] * n_own  # None: not copied this time
+                for i, x in zip(p["d_which"], flat[n_g + (n_own if p["w"] is not None else 0) :], strict=True):
+                    d[i] = rounded(x)
+                rec["d"] = d
             if p["frozen"]:
                 rec["frozen"] = p["frozen"]
         if o.idx == 0 and self._act is not None:

@@ -152,12 +152,18 @@ def _nums(x: Any, none_ok: bool = True) -> bool:
     return isinstance(x, list) and all(_num(v) or (none_ok and v is None) for v in x)
 
 
-def invalid_step(rec: dict[str, Any]) -> str | None:
-    """Why a step record does not match the schema (None when it does)."""
+def _invalid_opt_it(rec: dict[str, Any]) -> str | None:
     if not isinstance(rec.get("opt"), int) or isinstance(rec.get("opt"), bool) or rec["opt"] < 0:
         return "opt"
     if not isinstance(rec.get("it"), int) or isinstance(rec.get("it"), bool):
         return "it"
+    return None
+
+
+def invalid_step(rec: dict[str, Any]) -> str | None:
+    """Why a step record does not match the schema (None when it does)."""
+    if problem := _invalid_opt_it(rec):
+        return problem
     for key in ("g", "w", "d", "gf", "lr"):
         if key in rec and not _nums(rec[key], none_ok=key != "lr"):
             return key
@@ -183,10 +189,8 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
 
 def invalid_plateau(rec: dict[str, Any]) -> str | None:
     """Why a plateau record does not match the schema (None when it does)."""
-    if not isinstance(rec.get("opt"), int) or isinstance(rec.get("opt"), bool) or rec["opt"] < 0:
-        return "opt"
-    if not isinstance(rec.get("it"), int) or isinstance(rec.get("it"), bool):
-        return "it"
+    if problem := _invalid_opt_it(rec):
+        return problem
     if not (_num(rec.get("metric")) or rec.get("metric") is None):
         return "metric"
     if rec.get("mode") not in ("min", "max"):

@@ -28,23 +28,15 @@ def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
 
 
 def norms(tensors: Sequence[torch.Tensor | None], device: torch.device) -> torch.Tensor:
-    """L2 norm of each tensor as a float32 vector on `device`; None entries give NaN."""
-    if tensors and all(t is not None and t.device == device for t in tensors):  # the usual case
-        return _foreach_norms([t.detach() for t in tensors])  # type: ignore[union-attr]
-    out = torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
-    by_device: dict[torch.device, tuple[list[int], list[torch.Tensor]]] = {}
-    for i, t in enumerate(tensors):
-        if t is not None:
-            idx, ts = by_device.setdefault(t.device, ([], []))
-            idx.append(i)
-            ts.append(t.detach())
-    for idx, ts in by_device.values():
-        vals = _foreach_norms(ts).to(device)
-        if len(idx) == len(tensors):
-            out = vals
-        else:
-            out[torch.tensor(idx, device=device)] = vals
-    return out
+    """L2 norm of each tensor as a float32 vector on `device`; None entries give NaN (a NaN
+    stands in for them, so no index tensor has to be copied to the device)."""
+    if not any(t is not None for t in tensors):
+        return torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
+    nan = torch.full((1,), float("nan"), dtype=torch.float32, device=device)
+    if all(t is None or t.device == device for t in tensors):  # the usual case: one foreach pass
+        return _foreach_norms([nan if t is None else t.detach() for t in tensors])
+    # Parameters on several devices (CPU offload): each norm where its tensor is, then moved.
+    return torch.cat([nan if t is None else _foreach_norms([t.detach()]).to(device) for t in tensors])
 
 
 def grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor | None]:
@@ -61,12 +53,12 @@ class Snapshot:
             self.copies = torch._foreach_mul([params[i].detach() for i in self.which], 1.0) if self.which else []
 
     def delta_norms(self, params: Sequence[torch.Tensor], device: torch.device) -> torch.Tensor:
-        """‖Δw‖ for every parameter, NaN where none was copied."""
-        out = torch.full((len(params),), float("nan"), dtype=torch.float32, device=device)
+        """‖Δw‖ of the copied parameters, in the order of `which`."""
+        out = torch.empty(0, dtype=torch.float32, device=device)
         if self.which:
             with torch.no_grad():
                 torch._foreach_sub_(self.copies, [params[i].detach() for i in self.which])
-                out[torch.tensor(self.which, device=device)] = norms(self.copies, device)
+                out = norms(self.copies, device)
         self.copies = []
         return out
 

@@ -32,13 +32,6 @@ def _stepped(h: History, k: int) -> list[dict]:
     return [rec for rec in h.steps_of(k) if rec.get("stepped") and "d" in rec]
 
 
-def _nothing_to_apply(h: History, rec: dict) -> str | None:
-    """Why a step had nothing to apply: "none" (no parameter had a gradient: zero_grad()
-    between backward() and step()), "zero" (every gradient exactly zero and nothing moved:
-    clip_grad_norm_ with max_norm=0), or None."""
-    return h.derived(rec).empty
-
-
 @rule(
     "TV206",
     "parameters-not-moving",
@@ -63,8 +56,9 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     for k, recs in each_optimizer(h, _stepped, "no sampled optimizer step yet"):
         # A step that changed nothing although gradients were there, or a step that had nothing
-        # to apply: no gradient at all, or every gradient exactly zero.
-        empty = [_nothing_to_apply(h, rec) for rec in recs]
+        # to apply: no gradient at all ("none": zero_grad() between backward() and step()), or
+        # every gradient exactly zero ("zero": clip_grad_norm_ with max_norm=0).
+        empty = [h.derived(rec).empty for rec in recs]
         flags = [h.derived(rec).moved is False or e is not None for rec, e in zip(recs, empty, strict=True)]
         hit = first_streak(flags, STILL_STREAK, final=h.end is not None)
         if hit is not None and all(flags[hit - min(STILL_STREAK, len(flags)) + 1 : hit + 1]):
