@@ -244,14 +244,14 @@ class OutputProbe:
         if task == "regression":
             p, y = _flat2(pred), _flat2(target).to(pred.device)
             err = p - y
-            s.add("n", torch.tensor(float(y.numel()), device=p.device))
+            s.add("n", torch.full((), float(y.numel()), device=p.device))
             s.add("sse", (err * err).sum())
             s.add("sae", err.abs().sum())
             s.add("sy", y.sum())
             s.add("syy", (y * y).sum())
             if baseline is not None and isinstance(baseline, torch.Tensor) and baseline.numel() == target.numel():
                 b = _flat2(baseline).to(p.device)
-                s.add("pn", torch.tensor(float(y.numel()), device=p.device))
+                s.add("pn", torch.full((), float(y.numel()), device=p.device))
                 s.add("psse", ((b - y) ** 2).sum())
                 s.add("psae", (b - y).abs().sum())
         else:
@@ -262,7 +262,7 @@ class OutputProbe:
             valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
             s.add("n", valid.sum().to(torch.float64))
             s.add("correct", ((guess == y) & valid).sum().to(torch.float64))
-            s.add("classes", torch.bincount(y[valid], minlength=c).to(torch.float64))
+            s.add("classes", torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c].to(torch.float64))  # no y[valid]: its shape depends on the data
             s.n_classes = max(s.n_classes, c)
 
     def _value_checks(self, pred: torch.Tensor, target: torch.Tensor | None) -> dict[str, torch.Tensor]:
@@ -274,7 +274,7 @@ class OutputProbe:
             p = p[:, :: p.shape[1] // MAX_COLS][:, :MAX_COLS]
         finite = torch.isfinite(p)
         pf = torch.where(finite, p, torch.zeros_like(p))
-        nan = torch.tensor(float("nan"), device=p.device)
+        nan = torch.full((), float("nan"), device=p.device)
         std = pf.std(0, unbiased=False) if p.shape[0] > 1 else None
         out = {
             "nonfinite": (~finite).sum().float(),
