@@ -27,6 +27,7 @@ from torchvitals.findings import Diagnosis, Finding
 from torchvitals.names import buckets_for, short_names
 from torchvitals.probes import gradients
 from torchvitals.probes.activations import ActivationProbe, match_modules
+from torchvitals.probes.attach import Taps, WeakHook, hide_hooks, unhide_hooks
 from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.steps import StepAccount
 from torchvitals.record import FINDINGS_FILE, SCHEMA, History, RunWriter, rounded
@@ -93,19 +94,6 @@ def _named_models(model: Any) -> list[tuple[str, nn.Module]]:
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 
-def _weak_call(obj: Any, method: str) -> Any:
-    """A hook function that calls obj.method through a weak reference (no reference cycle)."""
-    ref = weakref.ref(obj)
-
-    def call(*args: Any, **kwargs: Any) -> Any:
-        target = ref()
-        if target is not None:
-            return getattr(target, method)(*args, **kwargs)
-        return None
-
-    return call
-
-
 class _OptState:
     def __init__(self, idx: int, opt: torch.optim.Optimizer, pidx: list[int], params: list[torch.Tensor]) -> None:
         self.idx = idx
@@ -155,7 +143,9 @@ class Monitor:
         self._records = 0
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
         self._handles: list[Any] = []
-        self._patched: list[tuple[Any, str, Any]] = []
+        self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
+        self._hidden: list[tuple[weakref.ref[nn.Module], type]] = []  # modules whose hooks pickles must not carry
+        self._zero_ids: dict[int, list[int]] = {}  # id(root model) → optimizers its zero_grad clears
         self._roots: list[weakref.ref[nn.Module]] = []
         self._mode_modules: list[tuple[str, weakref.ref[nn.Module]]] = []
         self._scaler = None
@@ -248,6 +238,7 @@ class Monitor:
             o.pidx, o.params = pidx, [self._tensors[i] for i in pidx]
             specs.append({"type": o.kind, "groups": groups})
         tensors = self._tensors
+        self._zero_ids = {}
         self._free = [i for i, p in enumerate(tensors) if p.requires_grad and i not in in_opt]
         # Frozen when watched and in no optimizer: measured too, so that one unfrozen later
         # without being added to the optimizer (a backbone) shows up with its gradients.
@@ -284,21 +275,24 @@ class Monitor:
 
     def _attach_optimizer(self, o: _OptState) -> None:
         opt = o.ref()
-        self._handles.append(opt.register_step_pre_hook(_weak_call(self, "_pre_step")))
-        self._handles.append(opt.register_step_post_hook(_weak_call(self, "_post_step")))
-        self._wrap(opt, "zero_grad", "_on_zero_grad", [o.idx])
+        self._handles.append(opt.register_step_pre_hook(WeakHook(self, "_pre_step")))
+        self._handles.append(opt.register_step_post_hook(WeakHook(self, "_post_step")))
+        self._taps.tap(opt, "zero_grad", WeakHook(self, "_on_optimizer_zero_grad"))
 
     def _attach_model(self, m: nn.Module) -> None:
-        self._wrap(m, "zero_grad", "_on_zero_grad", None)  # None: every optimizer
-        self._handles.append(m.register_forward_pre_hook(_weak_call(self, "_pre_forward")))
+        self._taps.tap(m, "zero_grad", WeakHook(self, "_on_model_zero_grad"))
+        self._hide(m)
+        self._handles.append(m.register_forward_pre_hook(WeakHook(self, "_pre_forward")))
         if m is self._roots[0]() and self.opts.outputs:
-            self._handles.append(m.register_forward_hook(_weak_call(self, "_post_forward")))
+            self._handles.append(m.register_forward_hook(WeakHook(self, "_post_forward")))
         if self.opts.probe:
             mods = match_modules(m, self.opts.probe)
             if mods:
                 if self._act is None:
-                    self._act = ActivationProbe([], _weak_call(self, "_fail_activations"))
+                    self._act = ActivationProbe([], WeakHook(self, "_fail_activations"))
                     self._act.armed = self._detailed(1)
+                for _, mod in mods:
+                    self._hide(mod)
                 self._act.add(mods)
                 self._emit({"type": "layout", "probes": self._act.names()}, flush=True)
             elif len(self._roots) == 1:
@@ -336,41 +330,24 @@ class Monitor:
     def add_scheduler(self, sched: Any) -> None:
         """Account an LR scheduler's steps against its optimizer's; for a ReduceLROnPlateau,
         also record the metric each step() is given and the learning rates around it."""
-        if self.closed or "step" in vars(sched):
+        if self.closed or self._taps.holds(sched, "step"):
             return
         if _is_plateau(sched):
-            self._wrap(sched, "step", "_on_plateau_step", after="_after_plateau_step")
+            self._taps.tap(sched, "step", WeakHook(self, "_on_plateau_step"), WeakHook(self, "_after_plateau_step"))
         else:
-            self._wrap(sched, "step", "_on_scheduler_step")
+            self._taps.tap(sched, "step", WeakHook(self, "_on_scheduler_step"))
 
     def add_scaler(self, scaler: Any) -> None:
         """Count a GradScaler's inf/NaN skips."""
         if not self.closed and self._scaler is None and hasattr(scaler, "update"):
             self._scaler = scaler
-            self._wrap(scaler, "update", "_on_scaler_update")
+            self._taps.tap(scaler, "update", WeakHook(self, "_on_scaler_update"))
 
-    def _wrap(self, obj: Any, attr: str, before: str, *extra: Any, after: str | None = None) -> None:
-        """Replace obj.attr by a function that first calls self.<before>(obj, *extra), then the
-        original, then (when `after` is named) self.<after>(obj, what <before> returned, args,
-        kwargs). Only weak references: the wrapper keeps neither obj nor the monitor alive."""
-        original = vars(obj).get(attr)  # an instance-level override the user had set
-        func = getattr(type(obj), attr)
-        obj_ref = weakref.ref(obj)
-        mon_ref = weakref.ref(self)
-
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            mon = mon_ref()
-            token = getattr(mon, before)(obj_ref(), *extra) if mon is not None else None
-            if original is not None:
-                result = original(*args, **kwargs)
-            else:
-                result = func(obj_ref(), *args, **kwargs)
-            if after is not None and mon is not None:
-                getattr(mon, after)(obj_ref(), token, args, kwargs)
-            return result
-
-        self._patched.append((obj_ref, attr, original))
-        setattr(obj, attr, wrapper)
+    def _hide(self, m: nn.Module) -> None:
+        """Keep this module's torchvitals hooks out of pickles and copies of it."""
+        if not any(r() is m for r, _ in self._hidden):
+            hide_hooks(type(m))
+            self._hidden.append((weakref.ref(m), type(m)))
 
     # ------------------------------------------------------------------ safety
     def _fail(self, probe: str, exc: BaseException) -> None:
@@ -489,11 +466,31 @@ class Monitor:
         buckets = [self.history.params[i]["bucket"] for i in o.pidx]
         o.acct.choose_sentinels(o.params, buckets, make_hook)
 
-    def _on_zero_grad(self, owner: Any, ids: list[int] | None) -> None:
+    def _on_optimizer_zero_grad(self, opt: Any) -> None:
+        o = self._state(opt)
+        if o is not None:
+            self._on_zero_grad([o.idx])
+
+    def _on_model_zero_grad(self, model: nn.Module) -> None:
+        """A model's zero_grad clears the gradients of the optimizers that hold its parameters,
+        and only theirs (a GAN's netG.zero_grad() leaves the discriminator's optimizer alone)."""
         if self.closed or "steps" in self.disabled:
             return
         try:
-            for idx in range(len(self._opts)) if ids is None else ids:
+            ids = self._zero_ids.get(id(model))
+            if ids is None:
+                own = {id(p) for p in model.parameters()}
+                ids = self._zero_ids[id(model)] = [o.idx for o in self._opts if any(id(p) in own for p in o.params)]
+        except Exception as exc:
+            self._fail("steps", exc)
+            return
+        self._on_zero_grad(ids)
+
+    def _on_zero_grad(self, ids: list[int]) -> None:
+        if self.closed or "steps" in self.disabled:
+            return
+        try:
+            for idx in ids:
                 o = self._opts[idx]
                 has = o.acct.sentinel is None and any(p.grad is not None for p in o.params)
                 if has:
@@ -573,13 +570,17 @@ class Monitor:
             return
         try:
             self._ensure_sentinel(o)
+            # step(closure) (L-BFGS): the closure's zero_grad() and backward() calls belong to
+            # this step, and the gradients it applies exist only once the closure has run.
+            closure = callable(args[0]) if args else callable(kwargs.get("closure"))
+            o.acct.begin_step(closure)
             it = o.acct.c.cycles + 1
             if self._sampled(it):
                 self._refresh_layout(o)
                 self._measure(o, it)
                 if "updates" not in self.disabled and self.opts.snapshot_mb > 0 and self._detailed(it):
                     try:
-                        o.snapshot = self._snapshot(o)
+                        o.snapshot = self._snapshot(o, closure)
                     except Exception as exc:
                         self._fail("updates", exc)
         except Exception as exc:
@@ -590,10 +591,13 @@ class Monitor:
         if o is None:
             return
         try:
+            closure = o.acct.closure
             if "steps" not in self.disabled:
                 o.acct.on_step(self._train_mode())
             it = o.acct.c.cycles
             if o.pending is not None:
+                if closure and "g" in o.pending:
+                    self._measure_grads(o, o.pending)  # the closure's, now that it has run
                 if o.snapshot is not None:
                     try:
                         o.pending["d"] = o.snapshot.delta_norms(o.params, self._device)
@@ -625,11 +629,12 @@ class Monitor:
             self._fail("scaler", exc)
 
     # ------------------------------------------------------------------ measuring
-    def _snapshot(self, o: _OptState) -> gradients.Snapshot:
+    def _snapshot(self, o: _OptState, closure: bool = False) -> gradients.Snapshot:
         """Copy, for the true update, the parameters with a gradient that fit in snapshot_mb,
-        in turns from where the last copy stopped."""
+        in turns from where the last copy stopped (with a closure, every trainable one: its
+        gradients are yet to come)."""
         sizes = [p.numel() * p.element_size() for p in o.params]
-        has_grad = [p.grad is not None for p in o.params]
+        has_grad = [p.requires_grad if closure else p.grad is not None for p in o.params]
         which, o.snap_next, too_big = gradients.pick_snapshot(
             sizes, has_grad, o.snap_next % max(1, len(sizes)), self.opts.snapshot_mb * 2**20
         )
@@ -651,22 +656,26 @@ class Monitor:
             o.pending = {"it": it}
             return
         try:
-            grads = [p.grad for p in o.params]
-            free = [p.grad for p in self._free_params] if o.idx == 0 else []
-            g = gradients.norms(grads + free, self._device)
             fresh = self._detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
             w = gradients.norms([p.detach() for p in o.params], self._device) if fresh else None
             o.pending = {
                 "it": it,
-                "g": g,
                 "w": w,
-                "missing": [i for i, t in enumerate(grads + free) if t is None],
                 "frozen": [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
                 "lr": [grp.get("lr") for grp in o.ref().param_groups],
             }
+            self._measure_grads(o, o.pending)
         except Exception as exc:
             o.pending = {"it": it}
             self._fail("gradients", exc)
+
+    def _measure_grads(self, o: _OptState, pending: dict[str, Any]) -> None:
+        """Gradient norms of the optimizer's parameters (and, for the first optimizer, of the
+        parameters in no optimizer), into `pending`."""
+        grads = [p.grad for p in o.params]
+        free = [p.grad for p in self._free_params] if o.idx == 0 else []
+        pending["g"] = gradients.norms(grads + free, self._device)
+        pending["missing"] = [i for i, t in enumerate(grads + free) if t is None]
 
     def _record(self, o: _OptState, stepped: bool, reason: str) -> None:
         """Read the iteration's device numbers once, write the record, run the rules."""
@@ -897,15 +906,10 @@ class Monitor:
         for h in self._handles:
             h.remove()
         self._handles = []
-        for ref, attr, original in self._patched:
-            obj = ref()
-            if obj is None:
-                continue
-            if original is None:
-                vars(obj).pop(attr, None)
-            else:
-                setattr(obj, attr, original)
-        self._patched = []
+        self._taps.remove()
+        for _, cls in self._hidden:
+            unhide_hooks(cls)
+        self._hidden = []
         for o in self._opts:
             o.acct.remove()
             o.snapshot = None

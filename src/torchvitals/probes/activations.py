@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals.probes.attach import WeakHook
+
 
 def match_modules(root: nn.Module, patterns: list[str]) -> list[tuple[str, nn.Module]]:
     """Named sub-modules matching any pattern (exact names or fnmatch globs like `stack.*`)."""
@@ -50,13 +52,20 @@ class ActivationProbe:
         self.add(modules)
 
     def add(self, modules: list[tuple[str, nn.Module]]) -> None:
-        ref = weakref.ref(self)
         for name, mod in modules:
             self._names.append(name)
-            self._handles.append(mod.register_forward_hook(_forward_hook(ref, name)))
+            self._handles.append(mod.register_forward_hook(WeakHook(self, "_forward_hook", name)))
 
     def names(self) -> list[str]:
         return list(self._names)
+
+    def _forward_hook(self, name: str, module: nn.Module, args: Any, output: Any) -> None:
+        if not self.armed or not torch.is_grad_enabled():
+            return
+        try:
+            self._on_forward(name, output)
+        except Exception as exc:
+            self._on_error(exc)
 
     def _on_forward(self, name: str, output: Any) -> None:
         if name not in self.order:
@@ -90,16 +99,3 @@ class ActivationProbe:
             h.remove()
         self._handles = []
         self.pending = {}
-
-
-def _forward_hook(ref: weakref.ref[ActivationProbe], name: str) -> Callable[..., None]:
-    def hook(module: nn.Module, args: Any, output: Any) -> None:
-        probe = ref()
-        if probe is None or not probe.armed or not torch.is_grad_enabled():
-            return
-        try:
-            probe._on_forward(name, output)
-        except Exception as exc:
-            probe._on_error(exc)
-
-    return hook

@@ -11,6 +11,9 @@ How each count is taken:
 - discards / skipped: `zero_grad` (optimizer's or the model's) called while gradients from a
   backward are still unconsumed; skipped when no step happened since the previous zero_grad
   (a GAN's discriminator discarding the generator's gradients is a discard, not a skip).
+- inside a step: `optimizer.step(closure)` (L-BFGS) calls the closure, whose zero_grad() and
+  backward() may run many times; they belong to that one step, so neither discards nor counts
+  towards accumulation.
 """
 
 from __future__ import annotations
@@ -56,6 +59,8 @@ class StepAccount:
         self.sentinels: list[torch.Tensor] = []
         self._handles: list[Any] = []
         self._task = -2  # graph task of the last counted backward
+        self.in_step = False  # between the step's pre- and post-hook (a closure runs there)
+        self.closure = False  # the step in progress was given a closure
         self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0)
 
     @property
@@ -85,8 +90,9 @@ class StepAccount:
         if task == -1 or task != self._task:
             self._task = task
             self.c.backward += 1
-            self.since_step += 1
-            self.c.max_accum = max(self.c.max_accum, self.since_step)
+            if not self.in_step:
+                self.since_step += 1
+                self.c.max_accum = max(self.c.max_accum, self.since_step)
         if self._check_clear and which < len(self._grads) and self._grads[which] is not None:
             ref, version = self._grads[which]
             self._grads[which] = None
@@ -97,7 +103,13 @@ class StepAccount:
                 self._stale = True
 
     # -- optimizer and zero_grad events -----------------------------------------------------
+    def begin_step(self, closure: bool) -> None:
+        self.in_step = True
+        self.closure = closure
+
     def on_step(self, train_mode: bool) -> None:
+        self.in_step = False
+        self.closure = False
         if self._stale:
             self.c.uncleared += 1
             self._stale = False
@@ -115,6 +127,10 @@ class StepAccount:
         """Account a zero_grad; True when it skipped an iteration (gradients thrown away
         with no optimizer step since the previous zero_grad)."""
         self.c.zero_grads += 1
+        if self.in_step:  # a closure clearing the gradients it is about to recompute
+            self._check_clear = False
+            self._stale = False
+            return False
         pending = self.since_step > 0 if self.sentinels else has_grads
         skipped = False
         if pending:

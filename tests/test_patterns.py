@@ -1,0 +1,234 @@
+"""Patterns of real training code that torchvitals must neither break nor misjudge: saving and
+copying a watched model, a GAN's two zero_grad calls, an L-BFGS closure. Each has a control in
+which the fault is really there, so the test fails if the rule stops looking."""
+
+from __future__ import annotations
+
+import copy
+import io
+import pickle
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import torchvitals
+from torchvitals.cli import main
+
+
+def _mlp() -> nn.Module:
+    torch.manual_seed(0)
+    return nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+
+
+def _batches(n: int = 20):
+    g = torch.Generator().manual_seed(1)
+    for _ in range(n):
+        x = torch.randn(32, 8, generator=g)
+        yield x, x[:, :1] * 2 + 0.1 * torch.randn(32, 1, generator=g)
+
+
+def _train(model, opt, n=20, sched=None):
+    for x, y in _batches(n):
+        opt.zero_grad()
+        F.mse_loss(model(x), y).backward()
+        opt.step()
+        if sched is not None:
+            sched.step()
+
+
+def _serious(diag):
+    return [(f.name, f.severity, f.message) for f in diag.at_least("warning")]
+
+
+# ----------------------------------------------------------------------------- saving a model
+
+
+def test_watched_model_pickles_saves_and_copies_without_torchvitals(tmp_path):
+    model = _mlp()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 5)
+    scaler = torch.amp.GradScaler("cpu", enabled=False)
+    mon = torchvitals.watch(model, opt, scheduler=sched, scaler=scaler, out=str(tmp_path), console=False,
+                            probe=["0"])
+    _train(model, opt, 6, sched)
+    # The whole model, the way scripts save it: every one of these must work mid-run.
+    blob = pickle.dumps(model)
+    buf = io.BytesIO()
+    torch.save(model, buf)
+    torch.save({"opt": opt.state_dict(), "sched": sched.state_dict(), "scaler": scaler.state_dict()}, io.BytesIO())
+    pickle.dumps(opt)
+    twin = copy.deepcopy(model)
+    # What comes back carries no torchvitals hook and needs no torchvitals to load.
+    for loaded in (pickle.loads(blob), torch.load(io.BytesIO(buf.getvalue()), weights_only=False), twin):
+        assert not loaded._forward_pre_hooks and not loaded._forward_hooks
+        assert not loaded[0]._forward_hooks
+        assert "zero_grad" not in vars(loaded)
+        x = torch.randn(4, 8)
+        assert torch.equal(loaded(x), model(x))
+    assert b"torchvitals" not in blob and b"torchvitals" not in buf.getvalue()
+    assert "step" not in sched.state_dict()
+    # The watched model is still watched: training goes on and is judged.
+    _train(model, opt, 10, sched)
+    diag = mon.close()
+    assert not _serious(diag), _serious(diag)
+    assert diag.summary["optimizers"][0]["steps"] == 16
+    # The copy was not watched: its forward passes were not counted as training samples.
+    assert diag.summary["sampled_iterations"] >= 5
+
+
+def test_pickling_other_instances_of_the_class_is_unchanged():
+    model, other = _mlp(), _mlp()
+    other.register_forward_hook(_user_hook)  # the user's own hook is pickled as before
+    mon = torchvitals.watch(model, torch.optim.SGD(model.parameters(), lr=0.1), out="", console=False)
+    loaded = pickle.loads(pickle.dumps(other))
+    assert list(loaded._forward_hooks.values()) == [_user_hook]
+    mon.close()
+    assert type(model) not in __import__("copyreg").dispatch_table
+
+
+def _user_hook(module, args, output):
+    return None
+
+
+def test_torch_save_whole_model_under_run(tmp_path):
+    script = tmp_path / "save_model.py"
+    script.write_text(
+        "import copy, pickle, torch\n"
+        "import torch.nn.functional as F\n"
+        "torch.manual_seed(0)\n"
+        "model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.05)\n"
+        "sched = torch.optim.lr_scheduler.StepLR(opt, 10)\n"
+        "x = torch.randn(256, 8); y = x[:, :1] * 2\n"
+        f"path = {str(tmp_path / 'model.pt')!r}\n"
+        "for epoch in range(3):\n"
+        "    for i in range(0, 256, 32):\n"
+        "        opt.zero_grad()\n"
+        "        F.mse_loss(model(x[i:i + 32]), y[i:i + 32]).backward()\n"
+        "        opt.step()\n"
+        "    sched.step()\n"
+        "    torch.save(model, path)\n"
+        "    torch.save({'sched': sched.state_dict(), 'opt': opt.state_dict()}, path + '.ckpt')\n"
+        "    pickle.dumps(model); copy.deepcopy(model)\n"
+        "    model = torch.load(path, weights_only=False) if epoch == 5 else model\n"
+        "print('saved', epoch)\n"
+    )
+    code = main(["run", "--out", str(tmp_path), "--name", "r", str(script)])
+    assert code == 0
+    import json
+
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    assert report["summary"]["optimizers"][0]["steps"] == 24
+    assert not [f for f in report["findings"] if f["severity"] != "info"], report["findings"]
+
+
+# ----------------------------------------------------------------------------- a GAN's zero_grad
+
+
+def _gan(zero_d: bool = True, iters: int = 40):
+    """pytorch/examples dcgan's order: netD.zero_grad(), D's two backward passes, D's step, then
+    netG.zero_grad(), the generator loss's backward (which also reaches D's parameters: the
+    gradients stay there until netD.zero_grad() at the next iteration), G's step."""
+    torch.manual_seed(0)
+    net_g = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+    net_d = nn.Sequential(nn.Linear(2, 32), nn.LeakyReLU(0.2), nn.Linear(32, 1))
+    opt_g = torch.optim.Adam(net_g.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    opt_d = torch.optim.Adam(net_d.parameters(), lr=1e-3, betas=(0.5, 0.999))
+    mon = torchvitals.watch([net_g, net_d], [opt_g, opt_d], out="", console=False)
+    bce = nn.BCEWithLogitsLoss()
+    g = torch.Generator().manual_seed(0)
+    for _ in range(iters):
+        real = torch.randn(64, 2, generator=g) * 0.5 + 2
+        if zero_d:
+            net_d.zero_grad()
+        err_real = bce(net_d(real), torch.ones(64, 1))
+        err_real.backward()
+        fake = net_g(torch.randn(64, 4, generator=g))
+        err_fake = bce(net_d(fake.detach()), torch.zeros(64, 1))
+        err_fake.backward()
+        opt_d.step()
+        net_g.zero_grad()
+        err_g = bce(net_d(fake), torch.ones(64, 1))
+        err_g.backward()
+        opt_g.step()
+    return mon.close()
+
+
+def test_gan_model_zero_grad_is_not_a_skipped_step():
+    diag = _gan()
+    assert not _serious(diag), _serious(diag)
+    counters = diag.summary["optimizers"]
+    assert [c["skipped"] for c in counters] == [0, 0]
+    assert [c["steps"] for c in counters] == [40, 40]
+
+
+def test_gan_discriminator_never_zeroed_is_still_found():
+    diag = _gan(zero_d=False)
+    assert "grads-not-cleared" in diag.names("warning"), _serious(diag)
+
+
+# ----------------------------------------------------------------------------- an L-BFGS closure
+
+
+def _lbfgs(zero_in_closure: bool = True, steps: int = 8):
+    """pytorch/examples time_sequence_prediction: optimizer.step(closure), the closure calling
+    zero_grad() and backward() up to max_iter times inside one step."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 16), nn.Tanh(), nn.Linear(16, 1)).double()
+    opt = torch.optim.LBFGS(model.parameters(), lr=0.8)
+    x = torch.randn(128, 4, dtype=torch.double)
+    y = torch.sin(x.sum(1, keepdim=True))
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    calls = []
+
+    def closure():
+        if zero_in_closure:
+            opt.zero_grad()
+        loss = F.mse_loss(model(x), y)
+        loss.backward()
+        calls.append(1)
+        return loss
+
+    for _ in range(steps):
+        opt.step(closure)
+    return mon.close(), len(calls)
+
+
+def test_lbfgs_closure_is_one_step_not_skips():
+    diag, calls = _lbfgs()
+    assert calls > 3 * 8  # the closure really ran many times per step
+    assert not _serious(diag), _serious(diag)
+    c = diag.summary["optimizers"][0]
+    assert c["steps"] == 8 and c["skipped"] == 0 and c["discards"] == 0
+    # The gradients judged are the closure's: every parameter had one at every sampled step.
+    assert "dead-parameters" not in diag.names()
+
+
+def test_lbfgs_closure_without_zero_grad_is_found():
+    diag, _ = _lbfgs(zero_in_closure=False)
+    assert "grads-not-cleared" in diag.names("warning"), _serious(diag)
+
+
+@pytest.mark.parametrize("set_to_none", [True, False])
+def test_two_monitors_on_one_model_keep_their_own_zero_grad(set_to_none):
+    model = _mlp()
+    o1 = torch.optim.SGD(model[0].parameters(), lr=0.05)
+    o2 = torch.optim.SGD(model[2].parameters(), lr=0.05)
+    a = torchvitals.watch(model, o1, out="", console=False)
+    b = torchvitals.watch(model, o2, out="", console=False)
+    for x, y in _batches(4):
+        model.zero_grad(set_to_none=set_to_none)
+        F.mse_loss(model(x), y).backward()
+        o1.step()
+        o2.step()
+    a.close()
+    for x, y in _batches(4):
+        model.zero_grad(set_to_none=set_to_none)
+        F.mse_loss(model(x), y).backward()
+        o1.step()
+        o2.step()
+    diag = b.close()
+    assert diag.summary["optimizers"][0]["zero_grads"] == 8
+    assert "zero_grad" not in vars(model)
