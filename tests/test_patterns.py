@@ -232,3 +232,115 @@ def test_two_monitors_on_one_model_keep_their_own_zero_grad(set_to_none):
     diag = b.close()
     assert diag.summary["optimizers"][0]["zero_grads"] == 8
     assert "zero_grad" not in vars(model)
+
+
+# ----------------------------------------------------------------------------- ratios near zero
+
+
+def _conv_bn(lr: float, only_bn: bool = False, opt_name: str = "sgd", steps: int = 12, noisy: bool = False):
+    """A conv layer with bias=True feeding BatchNorm (the bias's gradient is cancelled to ~1e-8)
+    or, with only_bn, a fine-tune of BatchNorm's affine parameters alone (shifts start at 0; with
+    noisy labels their gradients change sign, so they grow slowly and ‖Δw‖/‖w‖ stays large)."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.Conv2d(8, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(8, 4))
+    if only_bn:
+        for m in model.modules():
+            if not isinstance(m, nn.BatchNorm2d):
+                for p in m.parameters(recurse=False):
+                    p.requires_grad_(False)
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = torch.optim.SGD(params, lr=lr, momentum=0.9) if opt_name == "sgd" else torch.optim.Adam(params, lr=lr)
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        x = torch.randn(16, 3, 8, 8, generator=g)
+        y = (x.mean((1, 2, 3)) > 0).long() + 2 * (x[:, 0].mean((1, 2)) > 0).long()
+        if noisy:
+            y = torch.randint(0, 4, (16,), generator=g)
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+    return mon.close()
+
+
+def test_bias_cancelled_by_batchnorm_is_an_info_not_a_warning():
+    diag = _conv_bn(lr=0.01)
+    assert not _serious(diag), _serious(diag)
+    (f,) = [f for f in diag.findings if f.name == "parameters-not-moving"]
+    assert f.severity == "info" and "0.bias" in f.message and "bias=False" in f.fix
+
+
+def test_lr_zero_on_a_conv_bn_net_is_still_found():
+    diag = _conv_bn(lr=0.0)
+    assert "parameters-not-moving" in diag.names("warning"), _serious(diag)
+
+
+def test_batchnorm_only_finetune_is_not_lr_too_large():
+    diag = _conv_bn(lr=1e-2, only_bn=True, opt_name="adam", steps=40, noisy=True)
+    assert not _serious(diag), _serious(diag)
+
+
+def test_batchnorm_only_finetune_at_an_absurd_lr_is_found():
+    diag = _conv_bn(lr=1.0, only_bn=True, opt_name="adam", steps=40, noisy=True)
+    assert "lr-too-large" in diag.names("warning"), _serious(diag)
+
+
+def _spiky(scale: float, steps: int = 12):
+    """Gradients scaled by `scale`, with one batch 300x larger at iteration 9."""
+    model = _mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=1)
+    for i, (x, y) in enumerate(_batches(steps)):
+        opt.zero_grad()
+        (scale * (300.0 if i == 8 else 1.0) * F.mse_loss(model(x), y)).backward()
+        opt.step()
+    return mon.close()
+
+
+def test_a_jump_between_near_zero_gradients_is_not_an_explosion():
+    diag = _spiky(1e-7)
+    assert "exploding-gradient" not in diag.names(), _serious(diag)
+
+
+def test_a_real_gradient_spike_is_found():
+    diag = _spiky(1.0)
+    assert "exploding-gradient" in diag.names("warning"), _serious(diag)
+
+
+# ----------------------------------------------------------------------------- warnings
+
+
+def test_pytorch_warnings_never_name_torchvitals(tmp_path):
+    """PyTorch's warnings name the user's line (or PyTorch's), under watch() and under run."""
+    script = tmp_path / "sched_first.py"
+    script.write_text(
+        "import torch\n"
+        "model = torch.nn.Linear(4, 1)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "sched = torch.optim.lr_scheduler.StepLR(opt, 2)\n"
+        "for _ in range(3):\n"
+        "    sched.step()  # before optimizer.step(): PyTorch warns\n"
+        "    opt.zero_grad()\n"
+        "    model(torch.randn(8, 4)).pow(2).mean().backward()\n"
+        "    opt.step()\n"
+    )
+    with pytest.warns(UserWarning) as caught:
+        assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
+    files = {w.filename for w in caught}
+    assert files and not [f for f in files if "torchvitals" in f], files
+    # Under watch(), the scheduler's step is tapped: the warning still names the user's line.
+    model = _mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    sched = torch.optim.lr_scheduler.StepLR(opt, 2)
+    mon = torchvitals.watch(model, opt, scheduler=sched, out="", console=False)
+    with pytest.warns(UserWarning, match="lr_scheduler.step") as caught:
+        sched.step()
+    assert {w.filename for w in caught} == {__file__}
+    mon.close()
+    import warnings
+
+    from torchvitals.probes import attach
+
+    assert warnings.warn is not attach._warn  # put back once nothing is watched

@@ -60,6 +60,7 @@ class History:
     rejected: int = 0  # step, epoch and plateau records that did not match the schema
     rejected_why: dict[str, str] = field(default_factory=dict)  # record type → first bad field
     tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
+    w0: dict[int, float] = field(default_factory=dict)  # parameter → its weight norm when first seen
     _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
 
@@ -78,6 +79,7 @@ class History:
                 return
             self.steps.append(rec)
             opt = rec["opt"]
+            self._first_weights(rec)
             d = self.derived(rec)  # now, with the layout this record was written under
             self.tally.setdefault(opt, Tally()).update(rec, d, self.layout(opt))
             if len(self.steps) > KEEP_RAW:
@@ -104,6 +106,14 @@ class History:
             self.end = rec
         # Unknown types come from newer writers: ignored, the rest still diagnoses.
 
+    def _first_weights(self, rec: dict[str, Any]) -> None:
+        w = rec.get("w")
+        if not w:
+            return
+        for gi, x in zip(self.layout(rec["opt"]).pidx, w, strict=False):
+            if gi not in self.w0 and isinstance(x, (int, float)) and math.isfinite(x):
+                self.w0[gi] = x
+
     def _reject(self, kind: str, problem: str) -> None:
         self.rejected += 1
         self.rejected_why.setdefault(kind, problem)
@@ -125,7 +135,8 @@ class History:
         """Statistics of a step record (computed once, from the layout current when it came)."""
         key = id(rec)
         if key not in self._derived:
-            self._derived[key] = derive(rec, self.layout(rec.get("opt", 0)))
+            lay = self.layout(rec.get("opt", 0))
+            self._derived[key] = derive(rec, lay, [self.w0.get(gi) for gi in lay.pidx])
         return self._derived[key]
 
     def name(self, idx: int) -> str:

@@ -38,6 +38,7 @@ from torch import nn
 
 from torchvitals.findings import Diagnosis
 from torchvitals.monitor import Monitor, watch
+from torchvitals.probes.attach import attributed_warnings
 from torchvitals.sinks import console
 
 # Loss functions of torch.nn.functional observed, and what to show the output-health rules.
@@ -114,6 +115,8 @@ class Session:
     # ------------------------------------------------------------------ install / remove
     def install(self) -> None:
         session = self
+        attributed_warnings(True)
+        self._undo.append(lambda: attributed_warnings(False))
 
         def optimizer_init(original: Any) -> Any:
             def __init__(opt: Any, *args: Any, **kwargs: Any) -> None:
@@ -183,14 +186,9 @@ class Session:
         def loss(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
             if session._loss_depth:
                 return original(input, target, *args, **kwargs)
-            # PyTorch's warnings (the MSE size warning) must name the caller's line, as under
-            # plain python: a warning raised in there skips the frames this wrapper adds.
-            warn = warnings.warn
-            warnings.warn = _shifted(warn)
-            try:
-                result = original(input, target, *args, **kwargs)
-            finally:
-                warnings.warn = warn
+            # PyTorch's warnings (the MSE size warning) name the caller's line, as under plain
+            # python: attributed_warnings skips this wrapper's frame.
+            result = original(input, target, *args, **kwargs)
             if session._loss_depth == 0 and session.monitor is not None:
                 session._loss_depth += 1  # cross_entropy calls nll_loss: observe once
                 try:
@@ -490,15 +488,6 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[in
                 if id(p) in missing:
                     names.setdefault(id(p), f"{type(o).__name__}.{n}")
     return names
-
-
-def _shifted(warn: Any) -> Any:
-    """warnings.warn with two more frames skipped: this shim and the loss wrapper."""
-
-    def shifted(message: Any, category: Any = None, stacklevel: int = 1, source: Any = None, **kwargs: Any) -> Any:
-        return warn(message, category, stacklevel + 2, source, **kwargs)
-
-    return shifted
 
 
 def _user_frame(frame: Any) -> Any:

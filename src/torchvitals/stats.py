@@ -22,6 +22,19 @@ def median(values: list[float], presorted: bool = False) -> float:
     return percentile(values, 0.5)
 
 
+# Relative resolution (machine epsilon) of the floating-point types parameters come in: a step
+# smaller than about eps·|w| leaves a weight exactly where it was.
+EPS = {"float64": 2.0**-52, "float32": 2.0**-23, "float16": 2.0**-10, "bfloat16": 2.0**-7}
+# A gradient this many times smaller, relative to its weight (‖g‖/‖w‖), than the model's median
+# is negligible: a bias feeding a normalisation, which cancels it, gets ~1e-7 of its
+# neighbours'. Such a parameter not changing says nothing about the optimizer.
+NEGLIGIBLE_GRAD = 1e-3
+# A parameter whose norm was below this per element when first seen started at zero (a bias, a
+# LoRA factor, a zero-initialised gate): its update has no scale to be compared with, so it
+# stays out of the update ratios while others can be used.
+ZERO_START = 1e-6
+
+
 @dataclass
 class Layout:
     """Per-optimizer view of the header: positions → global parameter index, bucket, group."""
@@ -31,6 +44,8 @@ class Layout:
     buckets: list[str]
     ndim: list[int]
     names: list[str]
+    eps: list[float] = field(default_factory=list)  # the dtype's relative resolution
+    numel: list[int] = field(default_factory=list)
     free: list[int] = field(default_factory=list)  # trainable, in no optimizer (record's gf first)
     frozen_free: list[int] = field(default_factory=list)  # frozen when watched, in no optimizer (gf next)
 
@@ -50,6 +65,8 @@ class Layout:
             buckets=[params[i]["bucket"] for i in pidx],
             ndim=[params[i]["ndim"] for i in pidx],
             names=[params[i]["name"] for i in pidx],
+            eps=[EPS.get(str(params[i].get("dtype")), EPS["float32"]) for i in pidx],
+            numel=[params[i].get("numel", 1) for i in pidx],
             free=list(header.get("free", [])) if opt == 0 else [],
             frozen_free=list(header.get("frozen_free", [])) if opt == 0 else [],
         )
@@ -64,10 +81,13 @@ class Derived:
     gd: tuple[float, float, float]  # per-parameter grad norm median, p90, max
     ur: tuple[float, float]  # seed 001's lr·‖g‖/‖w‖: median, max
     tr: tuple[float, float] | None  # true ‖Δw‖/‖w‖ over weight matrices: median, max
-    moved: bool | None  # did any parameter with a gradient change at all
+    moved: bool | None  # did any parameter with a resolvable update (see `tiny`) change at all
     nonfinite: list[int]  # positions with a non-finite gradient
     missing: list[int]  # positions without a gradient
     zero: list[int]  # positions with an exactly-zero gradient
+    # Positions whose gradient is negligible and whose step lr·‖g‖ is below the parameter's
+    # floating-point resolution: that they did not change is no evidence (see NEGLIGIBLE_GRAD).
+    tiny: list[int] = field(default_factory=list)
     # Why the step had nothing to apply: "none" (no parameter had a gradient), "zero" (every
     # gradient exactly zero and nothing moved), or None (see rules/updates.py).
     empty: str | None = None
@@ -77,7 +97,9 @@ def _finite(x: Any) -> bool:
     return isinstance(x, (int, float)) and math.isfinite(x)
 
 
-def derive(rec: dict[str, Any], lay: Layout) -> Derived:
+def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = None) -> Derived:
+    """The statistics of one step record; `w0` holds each parameter's weight norm when first
+    seen (parameters that started at zero stay out of the update ratios)."""
     g = rec.get("g") or []
     w = rec.get("w") or []
     d = rec.get("d")
@@ -100,18 +122,13 @@ def derive(rec: dict[str, Any], lay: Layout) -> Derived:
         if _finite(wi) and wi > 0 and j < len(lrs) and _finite(lrs[j]):
             urs.append(lrs[j] * g[i] / wi)
     ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
+    tiny = _tiny(g, w, lrs, lay, finite)
     tr = None
     moved = None
     if d is not None:
-        ratios = []
-        for i in range(min(len(d), n)):
-            wi = w[i] if i < len(w) else None
-            if lay.ndim[i] >= 2 and _finite(d[i]) and _finite(wi) and wi > 0:
-                ratios.append(d[i] / wi)
-        if not ratios:  # a model without weight matrices: use every parameter
-            ratios = [d[i] / w[i] for i in range(min(len(d), n)) if _finite(d[i]) and _finite(w[i]) and w[i] > 0]
-        tr = (median(ratios), max(ratios)) if ratios else None
-        with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None]  # copied ones
+        tr = _update_ratio(d, w, lay, n, w0)
+        tiny_set = set(tiny)
+        with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
     return Derived(
         total=total,
@@ -123,8 +140,48 @@ def derive(rec: dict[str, Any], lay: Layout) -> Derived:
         nonfinite=nonfinite,
         missing=missing,
         zero=zero,
+        tiny=tiny,
         empty=_nothing_to_apply(g, d, missing, zero),
     )
+
+
+def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[int]:
+    """Positions with a negligible gradient whose step is below their float resolution."""
+    rel = {i: g[i] / w[i] for i in finite if i < len(w) and _finite(w[i]) and w[i] > 0}
+    if not rel:
+        return []
+    med = median(list(rel.values()))
+    out = []
+    for i, r in rel.items():
+        j = lay.group[i]
+        lr = lrs[j] if j < len(lrs) and _finite(lrs[j]) else None
+        if lr and 0 < r < NEGLIGIBLE_GRAD * med and lr * g[i] < lay.eps[i] * w[i]:
+            out.append(i)
+    return out
+
+
+def _update_ratio(d: list, w: list, lay: Layout, n: int, w0: list[float | None] | None) -> tuple[float, float] | None:
+    """Median and max of ‖Δw‖/‖w‖ over weight matrices (over every parameter in a model without
+    any), leaving out parameters that started at zero while others remain."""
+
+    def ok(i: int) -> bool:
+        return i < len(w) and _finite(d[i]) and _finite(w[i]) and w[i] > 0
+
+    def started_at_zero(i: int) -> bool:
+        first = w0[i] if w0 is not None and i < len(w0) else None
+        return first is not None and first <= ZERO_START * math.sqrt(max(lay.numel[i], 1))
+
+    usable = [i for i in range(min(len(d), n)) if ok(i)]
+    for pick in (
+        lambda i: lay.ndim[i] >= 2 and not started_at_zero(i),
+        lambda i: lay.ndim[i] >= 2,
+        lambda i: not started_at_zero(i),
+        lambda i: True,
+    ):
+        ratios = [d[i] / w[i] for i in usable if pick(i)]
+        if ratios:
+            return median(ratios), max(ratios)
+    return None
 
 
 def _nothing_to_apply(g: list, d: list | None, missing: list[int], zero: list[int]) -> str | None:
@@ -153,6 +210,7 @@ class ParamTally:
     early_dead: bool = True  # no live gradient within its first EARLY_RECORDS iterations
     moved_with_grad: int = 0  # stepped samples with a gradient in which it changed
     still_with_grad: int = 0  # stepped samples with a gradient in which it did not change
+    below_resolution: int = 0  # stepped samples in which it did not change, its gradient negligible
 
 
 @dataclass
@@ -179,7 +237,7 @@ class Tally:
                 v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None
                 if _finite(v) and v != 0 and gi not in self.unfrozen_outside:
                     self.unfrozen_outside[gi] = rec["it"]
-        miss, zer = set(d.missing), set(d.zero)
+        miss, zer, tiny = set(d.missing), set(d.zero), set(d.tiny)
         g, dw = rec["g"], rec.get("d")
         for i, gi in enumerate(lay.pidx[: len(g)]):
             t = self.params.setdefault(gi, ParamTally())
@@ -194,7 +252,9 @@ class Tally:
                 if t.first_live is None:
                     t.first_live = rec["it"]
             if dw is not None and rec.get("stepped") and i < len(dw) and dw[i] is not None and _finite(g[i]) and g[i] > 0:
-                if dw[i] == 0.0:
+                if i in tiny:
+                    t.below_resolution += dw[i] == 0.0
+                elif dw[i] == 0.0:
                     t.still_with_grad += 1
                 else:
                     t.moved_with_grad += 1

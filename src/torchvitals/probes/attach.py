@@ -15,13 +15,21 @@ worker process), deep-copy it (an EMA or best-model copy), or save a scheduler's
   The reducer is removed again when no watched module of that class is left.
 
 Parameters' tensor hooks need nothing: PyTorch never pickles or copies them.
+
+Warnings (`attributed_warnings`): a wrapper adds a frame between the user's call and PyTorch,
+so a PyTorch warning that names its caller's line (`stacklevel=2`) would name torchvitals'
+wrapper instead. While taps are in place, `warnings.warn` skips torchvitals' own frames when it
+finds the line to name; a warning whose line is outside torchvitals is not touched.
 """
 
 from __future__ import annotations
 
 import copyreg
 import functools
+import os
+import sys
 import threading
+import warnings
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -108,6 +116,44 @@ def without_hooks(state: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+# ---------------------------------------------------------------------------- warnings
+
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+_warn_lock = threading.Lock()
+_warn_state: list[Any] = [0, None]  # holders, the warnings.warn we replaced
+
+
+def _warn(message: Any, category: Any = None, stacklevel: int = 1, source: Any = None, **kwargs: Any) -> Any:
+    """warnings.warn, naming the first frame outside torchvitals at or above the one asked for."""
+    real = _warn_state[1] or warnings.warn
+    extra = 1  # this function's own frame
+    try:
+        frame = sys._getframe(1)
+        for _ in range(max(int(stacklevel), 1) - 1):
+            frame = frame.f_back if frame is not None else None
+        while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+            frame = frame.f_back
+            extra += 1
+    except Exception:
+        extra = 1
+    return real(message, category, max(int(stacklevel), 1) + extra, source, **kwargs)
+
+
+def attributed_warnings(hold: bool) -> None:
+    """Install (hold=True) or release the warnings.warn above; counted, so nested holders work."""
+    with _warn_lock:
+        if hold:
+            if _warn_state[0] == 0 and warnings.warn is not _warn:
+                _warn_state[1] = warnings.warn
+                warnings.warn = _warn
+            _warn_state[0] += 1
+        elif _warn_state[0] > 0:
+            _warn_state[0] -= 1
+            if _warn_state[0] == 0 and warnings.warn is _warn:
+                warnings.warn = _warn_state[1]
+                _warn_state[1] = None
+
+
 # ---------------------------------------------------------------------------- method taps
 
 
@@ -190,12 +236,16 @@ class Taps:
             _patches[(cls, name)] = patch
         w = _Watcher(weakref.ref(obj), before, after)
         patch.watchers.setdefault(id(obj), []).append(w)
+        if not self._held:
+            attributed_warnings(True)
         self._held.append((patch, id(obj), w))
 
     def holds(self, obj: Any, name: str) -> bool:
         return any(w.ref() is obj for patch, _, w in self._held if _name_of(patch) == name)
 
     def remove(self) -> None:
+        if self._held:
+            attributed_warnings(False)
         for patch, key, w in self._held:
             lst = patch.watchers.get(key, [])
             if w in lst:

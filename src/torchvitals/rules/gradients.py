@@ -28,6 +28,10 @@ BLOCK_DROP = 10.0
 # A global gradient norm this many times the median of the previous sampled iterations is a spike.
 SPIKE = 100.0
 SPIKE_HISTORY = 5
+# ... and it must reach this absolute norm: a ratio to a median that is itself near zero is not
+# evidence (a converged model's gradients of ~1e-7 jumping to 2e-5 are 200x and still nothing).
+# With learning rates of at most ~1, a gradient below 1e-2 cannot throw weights of unit scale.
+SPIKE_FLOOR = 1e-2
 
 
 def grad_records(h: History, opt: int) -> list[dict[str, Any]]:
@@ -380,7 +384,8 @@ def _fmt_ratio(x: float) -> str:
     "TV104",
     "exploding-gradient",
     what=f"A global gradient norm above explode_norm (default 1e4), or {SPIKE:g}× the median of "
-    f"the previous {SPIKE_HISTORY} or more sampled iterations.",
+    f"the previous {SPIKE_HISTORY} or more sampled iterations and at least {SPIKE_FLOOR:g} (a jump "
+    "between numbers near zero is not an explosion).",
     why="Huge gradients make steps that throw the weights far from where training was; losses "
     "spike, then NaNs follow, or the model silently lands in a worse region.",
     example="""
@@ -400,7 +405,7 @@ def exploding_gradient(h: History, r: Rule) -> list[Finding]:
         prev: list[float] = []  # sorted positive totals so far: a running median
         for i, t in enumerate(totals):
             med = median(prev, presorted=True) if prev else 0.0
-            if t > limit or (len(prev) >= SPIKE_HISTORY and t > SPIKE * med):
+            if t > limit or (len(prev) >= SPIKE_HISTORY and t > SPIKE * med and t >= SPIKE_FLOOR):
                 hits.append(i)
                 before[i] = med
             if t > 0 and math.isfinite(t):

@@ -15,6 +15,7 @@ from torchvitals.names import compact
 from torchvitals.record import History
 from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
 from torchvitals.rules.gradients import by_bucket, first_streak, opt_label
+from torchvitals.stats import NEGLIGIBLE_GRAD
 
 # Median update ratio over weight matrices below which an lr "moves nothing" (1e-3 healthy).
 LR_SMALL = 1e-6
@@ -37,7 +38,10 @@ def _stepped(h: History, k: int) -> list[dict]:
     "parameters-not-moving",
     what="Optimizer steps that change no parameter at all, or have nothing to apply (no gradient, "
     f"or every gradient exactly zero), for {STILL_STREAK} sampled steps in a row; or parameters "
-    "with a non-zero gradient that never change while the rest do.",
+    "with a non-zero gradient that never change while the rest do. A parameter whose gradient is "
+    f"negligible (under {NEGLIGIBLE_GRAD:g} of the model's median ‖g‖/‖w‖) and whose step lr·‖g‖ is "
+    "below its floating-point resolution is no evidence either way: it gets an info (a bias "
+    "feeding a BatchNorm, which cancels its gradient).",
     why="The run spends its compute and nothing learns: lr=0 (a scheduler lambda returning 0, a "
     "warm-up that never leaves 0), every parameter frozen, gradients cleared or zeroed between "
     "backward() and step() (clip_grad_norm_ with max_norm=0 scales them by 0), or a gradient "
@@ -95,6 +99,7 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
             and t.still_with_grad >= STILL_STREAK
             and t.moved_with_grad == 0
         ]
+        out += _below_resolution(h, r, k, recs)
         if stuck:
             ends = (recs[0], recs[-1])
             lr_zero = all(rec["lr"][lay.group[i]] == 0 for rec in ends for i in stuck if lay.group[i] < len(rec["lr"]))
@@ -113,6 +118,38 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
                         else None,
                     )
                 )
+    return out
+
+
+def _below_resolution(h: History, r: Rule, k: int, recs: list[dict]) -> list[Finding]:
+    """Info: parameters that never changed because their gradient is negligible and each step
+    is below their floating-point resolution (a bias feeding a normalisation)."""
+    lay, tally = h.layout(k), h.tally.get(k)
+    if tally is None:
+        return []
+    pos = [
+        i
+        for i, gi in enumerate(lay.pidx)
+        if (t := tally.params.get(gi)) is not None
+        and t.below_resolution >= STILL_STREAK
+        and t.moved_with_grad == 0
+        and t.still_with_grad == 0
+    ]
+    out = []
+    for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
+        out.append(
+            r.finding(
+                "info",
+                f"{bucket}: {len(names)} parameter(s) ({compact(names)}) never change: their gradient, relative "
+                f"to their size, is under {NEGLIGIBLE_GRAD:g} of the model's median, so each step is below "
+                "their floating-point resolution. Typical of a bias right before a BatchNorm or LayerNorm, "
+                "which cancels it; training is not affected",
+                evidence={"parameters": names},
+                where=[bucket],
+                step=recs[STILL_STREAK - 1]["it"],
+                fix="Build that layer with bias=False: the normalisation's own shift does its job.",
+            )
+        )
     return out
 
 
