@@ -344,3 +344,119 @@ def test_pytorch_warnings_never_name_torchvitals(tmp_path):
     from torchvitals.probes import attach
 
     assert warnings.warn is not attach._warn  # put back once nothing is watched
+
+
+# ----------------------------------------------------------------------------- what "healthy" means
+
+
+def _run_text(tmp_path, body: str, *args: str):
+    script = tmp_path / "script.py"
+    script.write_text(body)
+    import contextlib
+    import json
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        code = main(["run", "--out", str(tmp_path), "--name", "r", *args, str(script)])
+    path = tmp_path / "r" / "findings.json"
+    return code, err.getvalue(), json.loads(path.read_text()) if path.exists() else None
+
+
+_TRAIN = (
+    "import torch\n"
+    "import torch.nn.functional as F\n"
+    "torch.manual_seed(0)\n"
+    "model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))\n"
+    "opt = torch.optim.SGD(model.parameters(), lr=0.05)\n"
+    "x = torch.randn(256, 8); y = x[:, :1] * 2\n"
+    "for i in range(30):\n"
+    "    opt.zero_grad()\n"
+    "    F.mse_loss(model(x[i % 8 * 32:][:32]), y[i % 8 * 32:][:32]).backward()\n"
+    "    opt.step()\n"
+)
+
+
+def test_a_script_that_crashes_mid_run_is_not_called_healthy(tmp_path):
+    code, err, report = _run_text(tmp_path, _TRAIN + "raise ValueError('bad batch at the end')\n")
+    assert code == 1
+    assert "looks healthy" not in err
+    assert "no problem in the 30 iteration(s)" in err and "ValueError: bad batch at the end" in err
+    assert report["verdict"] == "incomplete" and not report["healthy"]
+    assert report["stopped"] == "ValueError: bad batch at the end"
+    from torchvitals.offline import diagnose
+
+    assert diagnose(tmp_path / "r").verdict == "incomplete"  # the record says so too
+
+
+def test_a_script_that_crashes_before_any_optimizer_judges_nothing(tmp_path):
+    code, err, report = _run_text(tmp_path, "import torch\nimport not_a_module_anywhere\n", "--fail-on", "warning")
+    assert code == 1
+    assert "looks healthy" not in err and "nothing was judged" in err
+    assert "ModuleNotFoundError" in err.split("nothing was judged")[1]
+
+
+def test_a_script_without_training_is_not_judged_and_fails_a_gate(tmp_path):
+    body = "import torch\nmodel = torch.nn.Linear(4, 2)\nprint(model(torch.randn(3, 4)).shape)\n"
+    code, err, _ = _run_text(tmp_path, body, "--fail-on", "warning")
+    assert "nothing was judged" in err and "looks healthy" not in err
+    assert code == 1  # a CI gate does not pass a run nobody could judge
+    code, err, _ = _run_text(tmp_path, body)
+    assert code == 0  # without a gate, the script's own exit code
+
+
+def test_a_healthy_script_says_how_much_was_judged(tmp_path):
+    code, err, report = _run_text(tmp_path, _TRAIN)
+    assert code == 0 and report["verdict"] == "healthy" and report["healthy"]
+    assert "the run looks healthy (30 iteration(s), " in err
+
+
+def test_watch_block_that_raises_is_incomplete():
+    model = _mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    with pytest.raises(RuntimeError), mon:
+        _train(model, opt, 8)
+        raise RuntimeError("data loader died")
+    assert mon.diagnosis.verdict == "incomplete" and "data loader died" in mon.diagnosis.stopped
+
+
+# ----------------------------------------------------------------------------- live and final agree
+
+
+def _gate_that_opens(skips: int, total: int):
+    """A step gate that skips the first `skips` iterations, then steps: live, skipped-steps is an
+    ERROR (no step yet); at the end, with steps taken, a WARNING."""
+    model = _mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    stream = io.StringIO()
+    mon = torchvitals.watch(model, opt, out="", every=1)
+    mon._stream = stream
+    for i, (x, y) in enumerate(_batches(total)):
+        opt.zero_grad()
+        F.mse_loss(model(x), y).backward()
+        if i >= skips:
+            opt.step()
+    diag = mon.close()
+    return diag, stream.getvalue()
+
+
+def test_a_finding_shown_live_with_another_severity_says_so_at_the_end():
+    diag, text = _gate_that_opens(6, 30)
+    (f,) = [f for f in diag.findings if f.name == "skipped-steps"]
+    assert "ERROR TV201 skipped-steps" in text.split("torchvitals:")[0] + text  # printed live as an error
+    assert f.severity == "warning" and f.shown_live == {"severity": "error", "step": f.shown_live["step"]}
+    assert "shown live as ERROR" in str(diag)
+
+
+def test_a_live_finding_the_end_does_not_confirm_is_listed_as_withdrawn():
+    from torchvitals.diagnose import diagnose_history
+    from torchvitals.record import History
+
+    h = History()
+    h.add({"type": "header", "params": [], "optimizers": []})
+    h.add({"type": "event", "kind": "finding", "it": 3, "finding": {
+        "code": "TV401", "name": "input-bound", "severity": "warning", "message": "loader0 waits",
+        "where": ["loader0"], "step": 3}})
+    diag = diagnose_history(h)
+    assert [(f.name, f.where) for f in diag.withdrawn] == [("input-bound", ["loader0"])]
+    assert "withdrawn: WARNING TV401 input-bound (loader0)" in str(diag)

@@ -114,8 +114,12 @@ def test_context_manager_closes_even_on_error():
 def test_model_without_parameters_and_no_optimizer(tmp_path):
     mon = torchvitals.watch(nn.ReLU(), [], out=str(tmp_path), name="r", console=False)
     diag = mon.close()
-    assert diag.healthy and any("no parameters" in n for n in diag.notes)
-    assert torchvitals.diagnose(tmp_path / "r").healthy
+    # Nothing could be judged: the run is not called healthy, and the reason is given.
+    assert not diag.healthy and diag.verdict == "not judged" and diag.exit_code() == 1
+    assert "no parameters" in diag.not_judged and any("no parameters" in n for n in diag.notes)
+    offline = torchvitals.diagnose(tmp_path / "r")
+    assert offline.verdict == "not judged" and offline.not_judged == diag.not_judged
+    assert "nothing was judged" in str(diag)
 
 
 def test_parameters_only_in_the_optimizer_get_names():

@@ -1,6 +1,7 @@
 """The `torchvitals` command: diagnose, explain, demo.
 
-Exit codes: 0 healthy, 1 findings at warning or above, 2 usage or input error.
+Exit codes: 0 no problem in what was judged, 1 findings at warning or above (or nothing could be
+judged), 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -117,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=int, help="sample every N iterations (default 50)")
     p.add_argument("--log-every", type=int, dest="log_every", help="tagged lines every N iterations (default 200, 0 = off)")
     p.add_argument("--probe", help="comma-separated module names/globs whose output gradient is measured")
-    p.add_argument("--fail-on", choices=["info", "warning", "error"], help="exit 1 when findings reach this severity")
+    p.add_argument("--fail-on", choices=["info", "warning", "error"], help="exit 1 when findings reach this severity, or when nothing could be judged")
     _json_flag(p)
     p.add_argument("script", help="the training script")
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")

@@ -25,6 +25,8 @@ class Finding:
     where: list[str] = field(default_factory=list)
     step: int | None = None
     fix: str = ""
+    # When the live monitor printed this finding with another severity: {"severity", "step"}.
+    shown_live: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -41,13 +43,21 @@ class Finding:
 
 @dataclass
 class Diagnosis:
-    """The result of a run: findings (worst first), rules that could not judge, and a summary."""
+    """The result of a run: findings (worst first), rules that could not judge, and a summary.
+
+    A run is only called healthy when something was judged: `judged` is False when no sampled
+    iteration with gradients was ever seen (`not_judged` says why), and `stopped` holds the
+    error the script stopped with before it finished (what was seen until then was judged)."""
 
     findings: list[Finding] = field(default_factory=list)
     unjudged: dict[str, str] = field(default_factory=dict)
     summary: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     run_dir: str | None = None
+    judged: bool = True
+    not_judged: str = ""  # why nothing was judged
+    stopped: str | None = None  # the script's error, when it stopped before the end
+    withdrawn: list[Finding] = field(default_factory=list)  # printed live, not confirmed at the end
 
     def __post_init__(self) -> None:
         self.findings.sort(key=lambda f: (-severity_rank(f.severity), f.step or 0, f.code))
@@ -64,22 +74,39 @@ class Diagnosis:
         return [f for f in self.findings if severity_rank(f.severity) >= rank]
 
     @property
+    def verdict(self) -> str:
+        """"problems" (a finding at warning or above), "not judged" (nothing was seen to judge),
+        "incomplete" (no problem in what was seen before the script stopped with an error), or
+        "healthy"."""
+        if self.at_least("warning"):
+            return "problems"
+        if not self.judged:
+            return "not judged"
+        return "incomplete" if self.stopped else "healthy"
+
+    @property
     def healthy(self) -> bool:
-        """True when no finding reaches warning."""
-        return not self.at_least("warning")
+        """True when the run was judged, ran to its end and no finding reaches warning."""
+        return self.verdict == "healthy"
 
     def names(self, severity: str = "info") -> set[str]:
         return {f.name for f in self.at_least(severity)}
 
     def exit_code(self) -> int:
-        """The CLI contract: 0 healthy, 1 findings at warning or above."""
-        return 0 if self.healthy else 1
+        """The CLI contract: 0 no problem found in what was judged, 1 findings at warning or
+        above, or nothing could be judged (a run is never passed unseen)."""
+        return 0 if self.verdict in ("healthy", "incomplete") else 1
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "schema": 1,
             "healthy": self.healthy,
+            "verdict": self.verdict,
+            "judged": self.judged,
+            "not_judged": self.not_judged,
+            "stopped": self.stopped,
             "findings": [f.to_dict() for f in self.findings],
+            "withdrawn": [f.to_dict() for f in self.withdrawn],
             "unjudged": dict(self.unjudged),
             "summary": dict(self.summary),
             "notes": list(self.notes),

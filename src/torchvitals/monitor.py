@@ -23,7 +23,8 @@ from torch import nn
 
 from torchvitals import __version__
 from torchvitals.config import Options, resolve
-from torchvitals.findings import Diagnosis, Finding
+from torchvitals.diagnose import diagnose_history
+from torchvitals.findings import Diagnosis, Finding, severity_rank
 from torchvitals.names import buckets_for, short_names
 from torchvitals.probes import gradients
 from torchvitals.probes.activations import ActivationProbe, match_modules
@@ -74,7 +75,11 @@ def _release_orphan(key: int) -> None:
 
 @atexit.register
 def _close_all() -> None:
+    # The interpreter is exiting; after an uncaught exception Python keeps it in sys.last_value.
+    err = getattr(sys, "last_value", None)
     for key in list(_LIVE):
+        if isinstance(err, BaseException) and key in _LIVE and not isinstance(err, SystemExit):
+            _LIVE[key].stopped_by(err)
         _release(key)
 
 
@@ -752,7 +757,10 @@ class Monitor:
         t1 = time.perf_counter()
         self._rules_at, self._rules_due = self._records, t1 + (t1 - t0) / _LIVE_RULES_SHARE
         for f in found:
-            if f.key in self.findings:
+            seen = self.findings.get(f.key)
+            # New, or worse than when it was last told: a finding that grows from info to a
+            # warning is printed when it does.
+            if seen is not None and severity_rank(f.severity) <= severity_rank(seen.severity):
                 continue
             self.findings[f.key] = f
             self._emit({"type": "event", "kind": "finding", "finding": f.to_dict()})
@@ -923,8 +931,18 @@ class Monitor:
     def __enter__(self) -> Monitor:
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc is not None:
+            self.stopped_by(exc)
         self.close()
+
+    def stopped_by(self, exc: BaseException | str) -> None:
+        """Record that the training stopped with an error before its end: the diagnosis then
+        says it judged only what came before, instead of calling the run healthy."""
+        if self.closed:
+            return
+        text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+        self.event("script-error", error=text[:500])
 
 
 class _NullMonitor(Monitor):
@@ -965,38 +983,6 @@ def monitor_for(obj: Any) -> Monitor | None:
             if isinstance(obj, torch.Tensor) and any(p is obj for p in root.parameters()):
                 return mon
     return None
-
-
-def diagnose_history(history: History) -> Diagnosis:
-    """Run every rule over a complete history: the same code for live runs and `diagnose`."""
-    found, unjudged = evaluate(history)
-    events: dict[str, int] = {}
-    for e in history.events:
-        if e.get("kind") not in ("note", "probe-error", "finding") and isinstance(e.get("kind"), str):
-            events[e["kind"]] = events.get(e["kind"], 0) + 1
-    summary: dict[str, Any] = {
-        "parameters": len(history.params),
-        "events": events,
-        "optimizers": [
-            {"type": o.get("type"), **history.counters(k)} for k, o in enumerate(history.optimizers)
-        ],
-        "sampled_iterations": len(history.steps),
-        "epochs": len(history.epochs),
-    }
-    if history.end:
-        summary["seconds"] = history.end.get("seconds")
-    notes = list(history.notes)
-    notes += [e["text"] for e in history.events if e.get("kind") == "note"]
-    notes += [
-        f"the {e['probe']} probe failed and was switched off: {e['error']}"
-        for e in history.events
-        if e.get("kind") == "probe-error"
-    ]
-    return Diagnosis(findings=found, unjudged=unjudged, summary=summary, notes=_dedup(notes))
-
-
-def _dedup(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 def _metrics(x: Any) -> dict[str, Any]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import os
 
+from torchvitals.diagnose import diagnose_history
 from torchvitals.findings import Diagnosis
-from torchvitals.monitor import diagnose_history
 from torchvitals.record import read_run, resolve_run_file
 
 

@@ -332,9 +332,12 @@ class Session:
             runpy.run_path(path, run_name="__main__")
         except SystemExit as exc:
             code = _exit_code(exc.code)
+            if code:
+                self.error = f"sys.exit({exc.code!r})"
         except KeyboardInterrupt:
             console.say(sys.stderr, "KeyboardInterrupt")
             code = 130
+            self.error = "KeyboardInterrupt"
         except BaseException as exc:  # the script's own error: shown as python shows it
             _print_script_traceback(exc, path)
             self.error = f"{type(exc).__name__}: {exc}"
@@ -351,12 +354,14 @@ class Session:
         if self._train_loader is not None:
             self._guard("closing an epoch", self.epoch_end)
         if self.monitor is None:
-            diag = Diagnosis(notes=["the script created no torch.optim optimizer: nothing was watched"])
+            why = "the script created no torch.optim optimizer"
+            diag = Diagnosis(judged=False, not_judged=why + (f" before it stopped with {self.error}" if self.error else ""),
+                             stopped=self.error)
             if self.options.get("console", True):
                 console.print_diagnosis(diag, sys.stderr)
             return diag
         if self.error:
-            self.monitor.event("note", text=f"the script stopped with {self.error}")
+            self.monitor.stopped_by(self.error)
         return self.monitor.close()
 
 
@@ -575,8 +580,8 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     finally:
         session.uninstall()
         diag = session.close()
-    if fail_on and code == 0 and diag.at_least(fail_on):
-        code = 1
+    if fail_on and code == 0 and (diag.at_least(fail_on) or not diag.judged):
+        code = 1  # a gate never passes a run nobody could judge
     return code, diag
 
 

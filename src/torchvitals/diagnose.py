@@ -1,0 +1,108 @@
+"""From a run's record to its Diagnosis: the same code for a live run's close() and for
+`torchvitals diagnose run.jsonl`, so the two always agree.
+
+Besides running the rules, this says how much was judged (a run nobody could judge is never
+called healthy), whether the script stopped with an error, and squares the end with what was
+printed live: a finding shown live with another severity says so, and one the whole run does not
+confirm is listed as withdrawn.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torchvitals.findings import Diagnosis, Finding, severity_rank
+from torchvitals.record import History
+from torchvitals.rules import evaluate
+
+# Events that are not counted in the summary (they carry text or findings, not happenings).
+_TEXT_EVENTS = ("note", "probe-error", "finding", "script-error")
+
+
+def diagnose_history(history: History) -> Diagnosis:
+    """Run every rule over a complete history and build the Diagnosis."""
+    found, unjudged = evaluate(history)
+    withdrawn = _square_with_live(history, found)
+    stopped = next((str(e.get("error")) for e in history.events if e.get("kind") == "script-error"), None)
+    judged = any("g" in rec for rec in history.steps)
+    diag = Diagnosis(
+        findings=found,
+        unjudged=unjudged,
+        summary=_summary(history),
+        notes=_notes(history),
+        judged=judged,
+        not_judged="" if judged else _why_not_judged(history, stopped),
+        stopped=stopped,
+        withdrawn=withdrawn,
+    )
+    return diag
+
+
+def _summary(history: History) -> dict[str, Any]:
+    events: dict[str, int] = {}
+    for e in history.events:
+        kind = e.get("kind")
+        if isinstance(kind, str) and kind not in _TEXT_EVENTS:
+            events[kind] = events.get(kind, 0) + 1
+    optimizers = [{"type": o.get("type"), **history.counters(k)} for k, o in enumerate(history.optimizers)]
+    summary: dict[str, Any] = {
+        "parameters": len(history.params),
+        "events": events,
+        "optimizers": optimizers,
+        "iterations": max((o.get("cycles", 0) for o in optimizers if isinstance(o.get("cycles"), int)), default=0),
+        "sampled_iterations": len(history.steps),
+        "epochs": len(history.epochs),
+    }
+    if history.end:
+        summary["seconds"] = history.end.get("seconds")
+    return summary
+
+
+def _notes(history: History) -> list[str]:
+    notes = list(history.notes)
+    notes += [str(e.get("text")) for e in history.events if e.get("kind") == "note"]
+    notes += [
+        f"the {e.get('probe')} probe failed and was switched off: {e.get('error')}"
+        for e in history.events
+        if e.get("kind") == "probe-error"
+    ]
+    return list(dict.fromkeys(notes))
+
+
+def _why_not_judged(history: History, stopped: str | None) -> str:
+    if not history.params:
+        return "the model has no parameters" + ("" if history.optimizers else " and no optimizer was given")
+    if not history.optimizers:
+        return "no optimizer was watched"
+    counters = [history.counters(k) for k in range(len(history.optimizers))]
+    backward = sum(c.get("backward", 0) for c in counters)
+    if stopped:
+        return f"the script stopped with {stopped} before any iteration ended"
+    if not backward:
+        return "no backward pass reached the watched parameters"
+    return "no iteration ended (no optimizer step and no zero_grad after a backward pass)"
+
+
+def _square_with_live(history: History, final: list[Finding]) -> list[Finding]:
+    """Compare the findings printed live (recorded as `finding` events) with the final ones:
+    mark a final finding whose live severity differed, and return the live ones the end does not
+    confirm (none of that name and place at the end)."""
+    live: dict[tuple[str, tuple[str, ...]], Finding] = {}
+    for e in history.events:
+        if e.get("kind") == "finding" and isinstance(e.get("finding"), dict):
+            try:
+                f = Finding.from_dict(e["finding"])
+            except TypeError:
+                continue
+            if f.severity != "info":  # what the console showed as it happened
+                live[f.key] = f
+    by_key = {f.key: f for f in final}
+    withdrawn = []
+    for key, shown in live.items():
+        now = by_key.get(key)
+        if now is None:
+            withdrawn.append(shown)
+        elif now.severity != shown.severity:
+            now.shown_live = {"severity": shown.severity, "step": shown.step}
+    withdrawn.sort(key=lambda f: (-severity_rank(f.severity), f.step or 0, f.code))
+    return withdrawn
