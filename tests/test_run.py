@@ -217,7 +217,7 @@ def test_subprocess(tmp_path, script, args, expected_code, expected_out):
     proc = subprocess.run(
         [sys.executable, "-m", "torchvitals", "run", "--out", str(tmp_path), "--name", "r",
          str(script_path(script)), *args],
-        capture_output=True, text=True, timeout=60, env=env,
+        capture_output=True, text=True, timeout=600, env=env,
     )
     assert proc.returncode == expected_code, proc.stderr
     lines = proc.stdout.splitlines()
