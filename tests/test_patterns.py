@@ -460,3 +460,122 @@ def test_a_live_finding_the_end_does_not_confirm_is_listed_as_withdrawn():
     diag = diagnose_history(h)
     assert [(f.name, f.where) for f in diag.withdrawn] == [("input-bound", ["loader0"])]
     assert "withdrawn: WARNING TV401 input-bound (loader0)" in str(diag)
+
+
+# ----------------------------------------------------------------------------- loops without torch.optim
+
+
+def _hand_sgd(update: str, clear: str = "module", n: int = 30):
+    """pytorch/examples regression and word_language_model: no optimizer; the loop clears the
+    gradients and updates the parameters itself."""
+    model = _mlp()
+    mon = torchvitals.watch(model, out="", console=False)
+    for x, y in _batches(n):
+        if clear == "module":
+            model.zero_grad()
+        F.mse_loss(model(x), y).backward()
+        for p in model.parameters():
+            if update == "data":
+                p.data.add_(p.grad, alpha=-0.05)
+            elif update == "no_grad":
+                with torch.no_grad():
+                    p -= 0.05 * p.grad
+            elif update == "copy":  # the bug: the update lands on a copy
+                q = p.detach().clone()
+                q -= 0.05 * p.grad
+            if clear == "data":
+                p.grad.data.zero_()
+    return mon.close()
+
+
+@pytest.mark.parametrize(("update", "clear"), [("data", "module"), ("no_grad", "module"), ("data", "data")])
+def test_a_hand_written_update_is_watched(update, clear):
+    diag = _hand_sgd(update, clear)
+    assert diag.judged and not _serious(diag), _serious(diag)
+    c = diag.summary["optimizers"][0]
+    assert c["type"] == "ManualUpdates" and c["steps"] == 30 and c["skipped"] == 0
+    assert diag.summary["sampled_iterations"] >= 5
+
+
+def test_a_hand_written_update_that_changes_nothing_is_found():
+    diag = _hand_sgd("copy")
+    assert "skipped-steps" in diag.names("warning"), _serious(diag)
+    assert "hand-written" in diag.at_least("warning")[0].message
+
+
+def test_a_hand_written_update_without_clearing_is_found():
+    diag = _hand_sgd("no_grad", clear="never")
+    assert "grads-not-cleared" in diag.names("warning"), _serious(diag)
+
+
+def test_plain_tensors_updated_by_hand_under_run(tmp_path):
+    body = (
+        "import torch\n"
+        "torch.manual_seed(0)\n"
+        "x = torch.randn(64, 10); y = x @ torch.randn(10, 1)\n"
+        "w1 = torch.randn(10, 16, requires_grad=True)\n"
+        "w2 = torch.randn(16, 1, requires_grad=True)\n"
+        "for t in range(60):\n"
+        "    loss = ((x @ w1).clamp(min=0) @ w2 - y).pow(2).mean()\n"
+        "    loss.backward()\n"
+        "    with torch.no_grad():\n"
+        "        for w in (w1, w2):\n"
+        "            w -= 1e-3 * w.grad\n"
+        "            w.grad = None\n"
+    )
+    code, err, report = _run_text(tmp_path, body)
+    assert code == 0 and report["verdict"] == "healthy", err
+    assert "hand-written update of 2 plain tensor(s) (w1, w2)" in err
+    assert report["summary"]["optimizers"][0]["steps"] >= 55
+
+
+# ----------------------------------------------------------------------------- the epoch line
+
+
+_MNIST_LIKE = (
+    "import torch\n"
+    "import torch.nn.functional as F\n"
+    "from torch.utils.data import DataLoader, TensorDataset\n"
+    "torch.manual_seed(0)\n"
+    "def data(n):\n"
+    "    x = torch.randn(n, 20); y = (x[:, 0] > 0).long() + 2 * (x[:, 1] > 0).long()\n"
+    "    return TensorDataset(x, y)\n"
+    "train_loader = DataLoader(data(640), batch_size=32, shuffle=True)\n"
+    "val_loader = DataLoader(data(256), batch_size=64)\n"
+    "test_loader = DataLoader(data(256), batch_size=64)\n"
+    "model = torch.nn.Sequential(torch.nn.Linear(20, 32), torch.nn.ReLU(), torch.nn.Linear(32, 4))\n"
+    "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+    "sched = torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.5)\n"
+    "def evaluate(loader):\n"
+    "    model.eval(); total = 0.0\n"
+    "    with torch.no_grad():\n"
+    "        for x, y in loader:\n"
+    "            total += F.cross_entropy(model(x), y, reduction='sum').item()\n"
+    "    model.train(); return total / len(loader.dataset)\n"
+    "for epoch in range(3):\n"
+    "    for x, y in train_loader:\n"
+    "        opt.zero_grad(); F.cross_entropy(model(x), y).backward(); opt.step()\n"
+    "    print('val', evaluate(val_loader))\n"
+    "    sched.step()\n"
+    "print('test', evaluate(test_loader))\n"
+)
+
+
+def test_epoch_line_numbers_read_as_they_are(tmp_path):
+    code, err, report = _run_text(tmp_path, _MNIST_LIKE)
+    assert code == 0 and report["verdict"] == "healthy", err
+    lines = [ln for ln in err.splitlines() if ln.startswith("E0")]
+    assert len(lines) == 3, err
+    # lr is the optimizer's at the epoch's end (StepLR halves it after each epoch's line).
+    assert [ln.split("lr=")[1].split(" ")[0] for ln in lines] == ["1.0e-01", "5.0e-02", "2.5e-02"]
+    # 20 iterations an epoch, the first 5 and every 50th sampled: epoch 2 had none and says so
+    # instead of repeating epoch 1's gradient norms; epoch 3's come from iteration 50.
+    assert "GN[" in lines[0] and "| it=5 |" in lines[0]
+    assert "GN[no sampled iteration this epoch" in lines[1] and "G/U=" not in lines[1], lines[1]
+    assert "| it=50 |" in lines[2], lines[2]
+    # VAL's loss is per sample although the script sums it: it sits beside TR's.
+    tr = float(lines[2].split("TR[loss=")[1].split(",")[0].rstrip("]"))
+    val = float(lines[2].split("VAL[loss=")[1].split(",")[0].rstrip("]"))
+    assert 0.2 < val / tr < 5, lines[2]
+    # The test loader's losses are not mixed into VAL.
+    assert any("VAL is measured on val_loader" in n and "test_loader" in n for n in report["notes"]), report["notes"]

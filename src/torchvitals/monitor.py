@@ -29,6 +29,7 @@ from torchvitals.names import buckets_for, short_names
 from torchvitals.probes import gradients
 from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import Taps, WeakHook, hide_hooks, unhide_hooks
+from torchvitals.probes.manual import ManualSteps, ManualUpdates, is_manual
 from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.steps import StepAccount
 from torchvitals.record import FINDINGS_FILE, SCHEMA, History, RunWriter, rounded
@@ -114,6 +115,9 @@ class _OptState:
         self.last_w: tuple[int, list[float | None]] | None = None  # (iteration, weight norms read)
         self.snap_next = 0  # where the next turn of the true-update copy starts
         self.too_big: set[int] = set()  # parameters larger than snapshot_mb (said once)
+        self.manual = ManualSteps() if is_manual(opt) else None  # a hand-written update's stand-in
+        self.retired = False  # a stand-in whose parameters a real optimizer took over
+        self.step_lr: list[float | None] = []  # the learning rates of the latest step
 
 
 class Monitor:
@@ -190,6 +194,9 @@ class Monitor:
         for prefix, m in models:
             self._add_model_params(m, f"{prefix}." if prefix else "")
         self._opts = [_OptState(k, opt, [], []) for k, opt in enumerate(optimizers)]
+        self._manual = [o for o in self._opts if o.manual is not None]
+        # Stand-ins for hand-written updates live as long as the monitor (nobody else holds them).
+        self._owned = [opt for opt in optimizers if is_manual(opt)]
         for o in self._opts:
             weakref.finalize(o.ref(), _release_orphan, id(self))
         layout = self._layout()
@@ -235,8 +242,12 @@ class Monitor:
         for o in self._opts:
             opt = o.ref()
             groups, pidx = [], []
+            names = getattr(opt, "param_names", None)
             for j, g in enumerate(opt.param_groups if opt is not None else []):
-                gidx = [self._add_param(f"opt{o.idx}.group{j}.param{i}", p) for i, p in enumerate(g["params"])]
+                gidx = [
+                    self._add_param(names[i] if names and j == 0 and i < len(names) else f"opt{o.idx}.group{j}.param{i}", p)
+                    for i, p in enumerate(g["params"])
+                ]
                 groups.append({"lr": rounded(g.get("lr")), "params": gidx})
                 pidx.extend(gidx)
             in_opt.update(pidx)
@@ -283,6 +294,8 @@ class Monitor:
         self._handles.append(opt.register_step_pre_hook(WeakHook(self, "_pre_step")))
         self._handles.append(opt.register_step_post_hook(WeakHook(self, "_post_step")))
         self._taps.tap(opt, "zero_grad", WeakHook(self, "_on_optimizer_zero_grad"))
+        if o.manual is not None:  # no step will choose them: every backward must be seen
+            self._ensure_sentinel(o)
 
     def _attach_model(self, m: nn.Module) -> None:
         self._taps.tap(m, "zero_grad", WeakHook(self, "_on_model_zero_grad"))
@@ -318,10 +331,26 @@ class Monitor:
             return
         o = _OptState(len(self._opts), opt, [], [])
         self._opts.append(o)
+        if o.manual is not None:
+            self._manual.append(o)
+            self._owned.append(opt)
+        else:
+            self._retire_stand_ins(opt)
         self._sentinels_ready = False
         weakref.finalize(opt, _release_orphan, id(self))
         self._emit({"type": "layout", **self._layout()}, flush=True)
         self._attach_optimizer(o)
+
+    def _retire_stand_ins(self, opt: torch.optim.Optimizer) -> None:
+        """A real optimizer over parameters a hand-written-update stand-in was watching: from
+        now on the optimizer's steps are the steps; the stand-in stops counting."""
+        ids = {id(p) for g in opt.param_groups for p in g["params"]}
+        for o in self._manual:
+            if any(id(p) in ids for p in o.params):
+                o.retired = True
+                o.manual = None
+                o.acct.remove()
+        self._manual = [o for o in self._manual if not o.retired]
 
     def add_params(self, named: list[tuple[str, torch.Tensor]]) -> None:
         """Watch parameters that belong to no watched module (found in the autograd graph)."""
@@ -412,6 +441,9 @@ class Monitor:
         if self.closed or "forward" in self.disabled:
             return
         try:
+            for o in self._manual:
+                if o.manual is not None and o.manual.pending:
+                    self._manual_resolve(o)
             if not self._sentinels_ready:  # a backward may have run with no step or zero_grad yet
                 for o in self._opts:
                     self._ensure_sentinel(o)
@@ -444,7 +476,10 @@ class Monitor:
             return
         try:
             o = self._opts[idx]
-            o.acct.on_backward(which)
+            if o.manual is not None and o.manual.pending:
+                self._manual_resolve(o)  # the previous pass's update, if any, is done by now
+            if o.acct.on_backward(which) and o.manual is not None:
+                torch.autograd.Variable._execution_engine.queue_callback(WeakHook(self, "_manual_backward_end", idx))
             c = o.acct.c
             if c.steps == 0 and o.acct.since_step == self.opts.max_accum:
                 # Gradients pile up and no step ever comes: a gate that never opens, without
@@ -469,7 +504,7 @@ class Monitor:
             return hook
 
         buckets = [self.history.params[i]["bucket"] for i in o.pidx]
-        o.acct.choose_sentinels(o.params, buckets, make_hook)
+        o.acct.choose_sentinels(o.params, buckets, make_hook, need_grad=o.manual is None)
 
     def _on_optimizer_zero_grad(self, opt: Any) -> None:
         o = self._state(opt)
@@ -497,6 +532,10 @@ class Monitor:
         try:
             for idx in ids:
                 o = self._opts[idx]
+                if o.retired:
+                    continue
+                if o.manual is not None and o.manual.pending:
+                    self._manual_resolve(o)
                 has = o.acct.sentinel is None and any(p.grad is not None for p in o.params)
                 if has:
                     self._ensure_sentinel(o)
@@ -598,7 +637,9 @@ class Monitor:
         try:
             closure = o.acct.closure
             if "steps" not in self.disabled:
-                o.acct.on_step(self._train_mode())
+                o.acct.on_step(self._train_mode(), grads_noted=o.manual is not None)
+            if o.manual is None:
+                o.step_lr = [rounded(g.get("lr")) for g in opt.param_groups]
             it = o.acct.c.cycles
             if o.pending is not None:
                 if closure and "g" in o.pending:
@@ -617,6 +658,46 @@ class Monitor:
                 self._act.armed = self._detailed(it + 1)
         except Exception as exc:
             self._fail("steps", exc)
+
+    def _manual_backward_end(self, idx: int) -> None:
+        """A backward pass over a hand-written update's parameters is complete: its pre-step."""
+        if self.closed or "steps" in self.disabled:
+            return
+        o = self._opts[idx]
+        if o.manual is None or o.manual.pending:
+            return
+        self._pre_step(o.ref(), (), {})
+        try:
+            o.acct.note_grads()
+            o.manual.backward_ended(o.acct.sentinels)
+        except Exception as exc:
+            self._fail("steps", exc)
+
+    def _manual_resolve(self, o: _OptState) -> None:
+        """After a backward pass of a hand-written update: did the parameters move since (see
+        probes/manual.py)? A move is its post-step; no move is no step."""
+        m = o.manual
+        if m is None or not m.pending:
+            return
+        m.pending = False
+        try:
+            moved = m.versions_moved(o.acct.sentinels)
+            if o.snapshot is not None and o.pending is not None:
+                o.pending["d"] = o.snapshot.delta_norms(o.params, self._device)
+                o.pending["d_which"] = o.snapshot.which
+                o.snapshot = None
+                if not moved and bool((o.pending["d"] > 0).any()):  # a sampled iteration: one read
+                    moved = m.invisible = True
+            moved = moved or m.invisible
+        except Exception as exc:
+            self._fail("updates", exc)
+            moved = True
+        if moved:
+            self._post_step(o.ref(), (), {})
+        else:  # accumulating, or an update that changed nothing: no step
+            o.acct.in_step = False
+            o.pending = None
+            o.snapshot = None
 
     def _on_scaler_update(self, scaler: Any) -> None:
         """Before GradScaler.update() forgets them, add up its inf/NaN findings per optimizer
@@ -667,7 +748,7 @@ class Monitor:
                 "it": it,
                 "w": w,
                 "frozen": [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
-                "lr": [grp.get("lr") for grp in o.ref().param_groups],
+                "lr": [] if o.manual is not None else [grp.get("lr") for grp in o.ref().param_groups],
             }
             self._measure_grads(o, o.pending)
         except Exception as exc:
@@ -851,6 +932,7 @@ class Monitor:
                 "gpu_gib": _gpu_gib(self._device),
                 "metrics": self._epoch_metrics(),
                 "it": self._opts[0].acct.c.cycles if self._opts else 0,
+                "lr": self._opts[0].step_lr if self._opts else [],  # what the epoch's last step used
             }
             line = console.epoch_line(self.history, rec)
             rec["line"] = line
@@ -880,6 +962,8 @@ class Monitor:
         diagnosis (findings first) and return it. Safe to call twice."""
         if self.diagnosis is not None:
             return self.diagnosis
+        for o in self._manual:
+            self._manual_resolve(o)
         self.closed = True
         for o in self._opts:
             self._sync_scaler(o)
@@ -1064,7 +1148,7 @@ def _gpu_gib(device: torch.device) -> float | None:
 
 def watch(
     model: nn.Module | Sequence[nn.Module] | dict[str, nn.Module] | None,
-    optimizer: torch.optim.Optimizer | Iterable[torch.optim.Optimizer],
+    optimizer: torch.optim.Optimizer | Iterable[torch.optim.Optimizer] | None = None,
     *,
     scheduler: Any = None,
     scaler: Any = None,
@@ -1075,7 +1159,9 @@ def watch(
 
     `model` may be a module, a list of modules, or a dict naming them (`{"generator": g,
     "discriminator": d}`: parameter names get the key as prefix);
-    `optimizer` one optimizer or several. `scheduler` (one or a list) and `scaler` (a
+    `optimizer` one optimizer or several; None for a loop that updates the parameters by hand
+    (`p.data -= lr * p.grad`): each backward pass followed by a change of the model's trainable
+    parameters is then a step (see probes/manual.py). `scheduler` (one or a list) and `scaler` (a
     GradScaler) are optional and let steps and skips be accounted (and the metric a
     ReduceLROnPlateau is given be judged). `baseline` is a persistence
     predictor for regression: a callable of the inputs given to `observe`. Options are keyword
@@ -1087,6 +1173,9 @@ def watch(
     opts = resolve(**options)
     if not opts.enabled:
         return _NullMonitor()
+    if optimizer is None:
+        trainable = {id(p): p for _, m in _named_models(model) for p in m.parameters() if p.requires_grad}
+        optimizer = [ManualUpdates(trainable.values())] if trainable else []
     optimizers = [optimizer] if isinstance(optimizer, torch.optim.Optimizer) else list(optimizer)
     for opt in optimizers:
         if not isinstance(opt, torch.optim.Optimizer):

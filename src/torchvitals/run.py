@@ -39,6 +39,7 @@ from torch import nn
 from torchvitals.findings import Diagnosis
 from torchvitals.monitor import Monitor, watch
 from torchvitals.probes.attach import attributed_warnings
+from torchvitals.probes.manual import ManualUpdates, is_manual
 from torchvitals.sinks import console
 
 # Loss functions of torch.nn.functional observed, and what to show the output-health rules.
@@ -56,6 +57,8 @@ _LOSSES = {
     "binary_cross_entropy": "pred",
     "binary_cross_entropy_with_logits": "pred",
 }
+# Backward passes without any optimizer after which the loop is taken to update by hand.
+MANUAL_AFTER = 2
 # The first backward passes whose autograd graph is walked (a GAN's first iteration has two
 # losses over different models; later passes see the same graphs again).
 GRAPH_WALKS = 4
@@ -90,10 +93,13 @@ class Session:
     loaders: dict[int, LoaderTiming] = field(default_factory=dict)
     _undo: list[Callable[[], None]] = field(default_factory=list)
     _graph_walks: int = 0
+    _unwatched_backwards: int = 0
     _loss_depth: int = 0
     _loss_sites: dict[str, tuple[str, int]] = field(default_factory=dict)
     _said: set[str] = field(default_factory=set)
     _train_loader: int | None = None
+    _val_loader: int | None = None  # the evaluation loader whose losses make VAL
+    _active_loader: int | None = None  # the loader whose batch was handed out last
     _backward_at_epoch: int = 0
 
     # ------------------------------------------------------------------ safety
@@ -154,6 +160,8 @@ class Session:
 
     # ------------------------------------------------------------------ discovery
     def on_optimizer(self, opt: torch.optim.Optimizer) -> None:
+        if is_manual(opt):  # torchvitals' own stand-in, made in on_manual_loop
+            return
         params = {id(p) for g in opt.param_groups for p in g["params"]}
         roots = owning_roots(params)
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
@@ -193,7 +201,10 @@ class Session:
                 session._loss_depth += 1  # cross_entropy calls nll_loss: observe once
                 try:
                     site = _call_site(sys._getframe(1))
-                    session._guard("observing a loss", lambda: session._observe(name, kind, input, target, result, site))
+                    session._guard(
+                        "observing a loss",
+                        lambda: session._observe(name, kind, input, target, per_element(name, result, input, target, kwargs), site),
+                    )
                 finally:
                     session._loss_depth -= 1
             return result
@@ -206,6 +217,8 @@ class Session:
         if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
             return
         split = "train" if torch.is_grad_enabled() else "val"
+        if split == "val" and not self._is_val_loader():
+            return
         # One call site per split: a multi-task loss would otherwise mix its heads' metrics.
         if self._loss_sites.setdefault(split, site) != site:
             return
@@ -222,12 +235,44 @@ class Session:
         session = self
 
         def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-            if session._graph_walks < GRAPH_WALKS and session.monitor is not None:
+            if session.monitor is None:
+                session._guard("watching a hand-written update", lambda: session.on_unwatched_backward(tensor))
+            elif session._graph_walks < GRAPH_WALKS:
                 session._graph_walks += 1
                 session._guard("walking the autograd graph", lambda: session.on_graph(tensor))
             return original(tensor, *args, **kwargs)
 
         return backward
+
+    def on_unwatched_backward(self, loss: torch.Tensor) -> None:
+        """A backward pass and no optimizer: from the second one on, the loop updates its
+        parameters by hand. Watch the trainable tensors the graph reaches, with a stand-in for
+        the update (each backward followed by a change of the parameters is a step)."""
+        self._unwatched_backwards += 1
+        if self._unwatched_backwards < MANUAL_AFTER or loss.grad_fn is None:
+            return
+        leaves = [t for t in graph_leaves(loss.grad_fn) if t.requires_grad]
+        if not leaves:
+            return
+        roots = owning_roots({id(t) for t in leaves})
+        owned = {id(p) for m in roots for p in m.parameters()}
+        main = sys.modules.get("__main__")
+        order = {id(v): i for i, v in enumerate(vars(main).values())} if main else {}
+        loose = sorted((t for t in leaves if id(t) not in owned), key=lambda t: order.get(id(t), len(order)))
+        names = [variable_name(t) or f"tensor{i}" for i, t in enumerate(loose)]
+        params = list({id(p): p for m in roots for p in m.parameters() if p.requires_grad}.values())
+        # Names for the plain tensors (module parameters are named after their module).
+        stand_in = ManualUpdates(params + loose, names=[""] * len(params) + names)
+        named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
+        opts = {"name": "", **self.options}
+        models = dict(named) if len(named) > 1 else [m for _, m in named] or None
+        mon = watch(models, stand_in, **opts)
+        mon.auto_close = False
+        self.monitor = mon
+        if mon.opts.console:
+            tensors = f"{len(loose)} plain tensor(s) ({', '.join(names[:4])})" if loose else ""
+            what = ", ".join(x for x in (_describe(named) if named else "", tensors) if x)
+            console.say(sys.stderr, f"torchvitals: no torch.optim optimizer; watching the hand-written update of {what}; run directory {mon.run_dir}")
 
     def on_graph(self, loss: torch.Tensor) -> None:
         """Parameters reached by the first backward that no watched module or optimizer holds."""
@@ -240,6 +285,22 @@ class Session:
         if orphans:
             names = orphan_names(orphans, [r() for r in mon._roots if r() is not None])
             mon.add_params([(names.get(id(p), f"unregistered.{i}"), p) for i, p in enumerate(orphans)])
+
+    def _is_val_loader(self) -> bool:
+        """VAL is one evaluation loader's: the first one evaluated. A test loader evaluated by
+        the same code is kept out (said once), so VAL never mixes two datasets."""
+        key = self._active_loader
+        if key is None or key == self._train_loader:
+            return True
+        if self._val_loader is None:
+            self._val_loader = key
+        if key == self._val_loader:
+            return True
+        if "val-mixed" not in self._said and self.monitor is not None:
+            self._said.add("val-mixed")
+            names = [self.loaders[k].name if k in self.loaders else "?" for k in (self._val_loader, key)]
+            self.monitor.event("note", text=f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
+        return False
 
     def _loader_wrapper(self, original: Any) -> Any:
         session = self
@@ -384,9 +445,11 @@ class _TimedIter:
         start = time.perf_counter()
         if self._last is not None:
             self._t.work += start - self._last
+        self._session._active_loader = self._key
         try:
             batch = next(self._it)
         except StopIteration:
+            self._session._active_loader = None
             self._t.steps += self._session.backward_passes() - self._backward0
             self._session._guard("closing an epoch", lambda: self._session.pass_ended(self._key, self._backward0))
             self._session._guard("timing a DataLoader", lambda: self._session.loader_done(self._t))
@@ -493,6 +556,24 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[in
                 if id(p) in missing:
                     names.setdefault(id(p), f"{type(o).__name__}.{n}")
     return names
+
+
+def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str, Any]) -> Any:
+    """A loss given with reduction='sum' (or the old size_average=False) as the mean per element
+    (per target for class losses, per row for kl_div), so a summed validation loss reads like
+    the averaged training loss beside it. Device arithmetic only."""
+    summed = kwargs.get("reduction") == "sum" or (kwargs.get("reduction") is None and kwargs.get("size_average") is False)
+    if not summed or not isinstance(result, torch.Tensor) or not isinstance(pred, torch.Tensor):
+        return result
+    if name in ("cross_entropy", "nll_loss") and isinstance(target, torch.Tensor) and not target.is_floating_point():
+        n = (target != kwargs.get("ignore_index", -100)).sum().clamp(min=1)
+    elif name == "kl_div":
+        n = max(pred.shape[0], 1) if pred.dim() else 1
+    elif name in ("cross_entropy", "nll_loss"):  # soft targets: one row per sample
+        n = max(pred.numel() // max(pred.shape[1] if pred.dim() > 1 else 1, 1), 1)
+    else:
+        n = max((target if isinstance(target, torch.Tensor) else pred).numel(), 1)
+    return result.detach() / n
 
 
 def _user_frame(frame: Any) -> Any:

@@ -60,6 +60,7 @@ class StepAccount:
         self._handles: list[Any] = []
         self._task = -2  # graph task of the last counted backward
         self.in_step = False  # between the step's pre- and post-hook (a closure runs there)
+        self._clears_unseen: bool | None = None  # gradients cleared through .data (see on_backward)
         self.closure = False  # the step in progress was given a closure
         self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0)
 
@@ -68,26 +69,29 @@ class StepAccount:
         return self.sentinels[0] if self.sentinels else None
 
     # -- sentinels ------------------------------------------------------------------------
-    def choose_sentinels(self, params: list[torch.Tensor], buckets: list[str], make_hook: Any) -> None:
-        """Hook the first parameter with a gradient in each bucket (once)."""
+    def choose_sentinels(self, params: list[torch.Tensor], buckets: list[str], make_hook: Any, need_grad: bool = True) -> None:
+        """Hook the first parameter with a gradient in each bucket (once); with need_grad=False
+        the first trainable one (a hand-written update: chosen before any backward)."""
         if self.sentinels:
             return
         seen: set[str] = set()
         for i, p in enumerate(params):
             b = buckets[i] if i < len(buckets) else ""
-            if p.grad is not None and p.requires_grad and b not in seen:
+            if (p.grad is not None or not need_grad) and p.requires_grad and b not in seen:
                 seen.add(b)
                 self.sentinels.append(p)
                 self._handles.append(p.register_hook(make_hook(len(self.sentinels) - 1)))
-        if self.sentinels:
+        if self.sentinels and need_grad:
             # The gradients already there came from backward passes before we could count.
             self.c.backward = max(self.c.backward, 1)
             self.since_step = max(self.since_step, 1)
-            self._grads = [None] * len(self.sentinels)
+        self._grads = [None] * len(self.sentinels)
 
-    def on_backward(self, which: int) -> None:
+    def on_backward(self, which: int) -> bool:
+        """Account a sentinel's hook; True when it is the first of a new backward pass."""
         task = torch._C._current_graph_task_id() if hasattr(torch._C, "_current_graph_task_id") else -1
-        if task == -1 or task != self._task:
+        new = task == -1 or task != self._task
+        if new:
             self._task = task
             self.c.backward += 1
             if not self.in_step:
@@ -97,17 +101,31 @@ class StepAccount:
             ref, version = self._grads[which]
             self._grads[which] = None
             g = self.sentinels[which].grad
-            if g is not None and g is ref() and g._version == version:
+            if g is not None and g is ref() and g._version == version and not self._cleared_unseen(g):
                 # Stale unless a zero_grad comes before the next step (a GAN's discriminator
                 # collects the generator loss's gradients and discards them: fine).
                 self._stale = True
+        return new
+
+    def _cleared_unseen(self, g: torch.Tensor) -> bool:
+        """`p.grad.data.zero_()` clears a gradient without touching its version counter: a
+        gradient that looks untouched but is all zeros was cleared that way. Read once; the
+        loop is then known to clear like that (one host read, on the first suspicion)."""
+        if self._clears_unseen is None:
+            self._clears_unseen = not bool(g.detach().count_nonzero())
+        return self._clears_unseen
 
     # -- optimizer and zero_grad events -----------------------------------------------------
     def begin_step(self, closure: bool) -> None:
         self.in_step = True
         self.closure = closure
 
-    def on_step(self, train_mode: bool) -> None:
+    def note_grads(self) -> None:
+        """Remember the sentinels' gradients as the ones the coming step uses: the next backward
+        must find them cleared (a step that reads no gradient itself marks them early)."""
+        self._grads = [(weakref.ref(p.grad), p.grad._version) if p.grad is not None else None for p in self.sentinels]
+
+    def on_step(self, train_mode: bool, grads_noted: bool = False) -> None:
         self.in_step = False
         self.closure = False
         if self._stale:
@@ -120,7 +138,8 @@ class StepAccount:
         self.step_since_sched = True
         if not train_mode:
             self.c.eval_steps += 1
-        self._grads = [(weakref.ref(p.grad), p.grad._version) if p.grad is not None else None for p in self.sentinels]
+        if not grads_noted:
+            self.note_grads()
         self._check_clear = any(x is not None for x in self._grads)
 
     def on_zero_grad(self, has_grads: bool) -> bool:

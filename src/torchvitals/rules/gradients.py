@@ -40,6 +40,8 @@ def grad_records(h: History, opt: int) -> list[dict[str, Any]]:
 
 def opt_label(h: History, k: int) -> str:
     kind = h.optimizers[k].get("type", "optimizer") if k < len(h.optimizers) else "optimizer"
+    if kind == "ManualUpdates":
+        kind = "the hand-written parameter update (no torch.optim optimizer)"
     return f"optimizer {k} ({kind})" if len(h.optimizers) > 1 else kind
 
 

@@ -102,7 +102,8 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
             out.append(
                 r.finding(
                     "error",
-                    f"{opt_label(h, k)}: {c.get('backward', 0)} backward passes and not one optimizer step",
+                    f"{opt_label(h, k)}: {c.get('backward', 0)} backward passes and not one "
+                    + ("change of the parameters" if h.optimizers[k].get("type") == "ManualUpdates" else "optimizer step"),
                     evidence={k2: c.get(k2, 0) for k2 in ("backward", "steps", "zero_grads")},
                     where=[opt_label(h, k)],
                     step=first,

@@ -69,7 +69,8 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
             lrs = recs[hit].get("lr", [])
             none, zero = empty.count("none"), empty.count("zero")
             if (none + zero) * 2 < sum(flags):
-                why = f"changed no parameter although gradients were non-zero (lr={', '.join(f'{x:g}' for x in lrs)})"
+                at_lr = f" (lr={', '.join(f'{x:g}' for x in lrs if x is not None)})" if lrs else ""
+                why = f"changed no parameter although gradients were non-zero{at_lr}"
             elif none >= zero:
                 why = "were taken with no gradient at all: zero_grad() between backward() and step(), or step() before backward()?"
             else:
@@ -102,7 +103,9 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
         out += _below_resolution(h, r, k, recs)
         if stuck:
             ends = (recs[0], recs[-1])
-            lr_zero = all(rec["lr"][lay.group[i]] == 0 for rec in ends for i in stuck if lay.group[i] < len(rec["lr"]))
+            lr_zero = all(
+                rec.get("lr") and lay.group[i] < len(rec["lr"]) and rec["lr"][lay.group[i]] == 0 for rec in ends for i in stuck
+            )
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in stuck]).items():
                 out.append(
                     r.finding(
@@ -192,15 +195,15 @@ def lr_too_small(h: History, r: Rule) -> list[Finding]:
             best = max(best, x)
             if i + 1 < LR_EVIDENCE or best == 0.0 or best >= LR_SMALL:
                 continue
-            lr_now = [rr.get("lr", [0])[0] for rr in recs[max(0, i - 2) : i + 1]]
-            warming = any(b > a for a, b in zip(lr_now, lr_now[1:], strict=False))
+            lr_now = [(rr.get("lr") or [None])[0] for rr in recs[max(0, i - 2) : i + 1]]
+            warming = any(a is not None and b is not None and b > a for a, b in zip(lr_now, lr_now[1:], strict=False))
             if warming:
                 continue
             out.append(
                 r.finding(
                     "warning",
                     f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ at most {best:.1e} over {i + 1} sampled "
-                    f"steps (healthy ≈ 1e-3) at lr={recs[i].get('lr', ['?'])[0]}: the weights barely move",
+                    f"steps (healthy ≈ 1e-3) at lr={(recs[i].get('lr') or ['?'])[0]}: the weights barely move",
                     evidence={"max_ratio": best, "threshold": LR_SMALL, "lr": recs[i].get("lr"), "sampled": i + 1},
                     where=[opt_label(h, k)],
                     step=rec["it"],
@@ -242,7 +245,7 @@ def lr_too_large(h: History, r: Rule) -> list[Finding]:
             r.finding(
                 "warning",
                 f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ {ratios[hit]:.2g} (healthy ≈ 1e-3) at "
-                f"lr={recs[hit].get('lr', ['?'])[0]}; {sum(flags)} of {len(flags)} sampled steps above {LR_LARGE:g}",
+                f"lr={(recs[hit].get('lr') or ['?'])[0]}; {sum(flags)} of {len(flags)} sampled steps above {LR_LARGE:g}",
                 evidence={"ratio": ratios[hit], "threshold": LR_LARGE, "lr": recs[hit].get("lr"), "hits": sum(flags)},
                 where=[opt_label(h, k)],
                 step=recs[hit]["it"],

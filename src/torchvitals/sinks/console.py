@@ -26,7 +26,9 @@ def say(stream: TextIO, line: str) -> None:
 
 
 def _e(x: float | None, digits: int = 1) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
+    if x is None:
+        return "n/a"
+    if isinstance(x, float) and math.isnan(x):
         return "nan"
     return f"{x:.{digits}e}"
 
@@ -37,8 +39,11 @@ def _f(x: float | None) -> str:
     return f"{x:.3f}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
 
 
-def _latest(history: History, opt: int = 0) -> tuple[dict[str, Any], Derived] | None:
+def _latest(history: History, opt: int = 0, since: int = 0) -> tuple[dict[str, Any], Derived] | None:
+    """The latest sampled record of optimizer `opt` with gradients, after iteration `since`."""
     for rec in reversed(history.steps):
+        if rec.get("it", 0) <= since:
+            return None
         if rec.get("opt") == opt and "g" in rec:
             return rec, history.derived(rec)
     return None
@@ -61,7 +66,7 @@ def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
         if "d" in rec:
             total = math.sqrt(sum(x * x for x in rec["d"] if x is not None and math.isfinite(x)))
             tr = d.tr or (math.nan, math.nan)
-            dn = f" Δparam ||·||₂={total:.3e} UR[{_e(tr[0])},{_e(tr[1])}]"
+            dn = f" ΔW={total:.3e} ΔW/W[{_e(tr[0])},{_e(tr[1])}]"
         say(
             stream,
             f"[STEP] it={it} opt={opt} steps={c.get('steps', 0)} backward={c.get('backward', 0)} "
@@ -80,12 +85,14 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     T=…s,TP=… | GPU=… | G/U=…`, from the latest sampled iteration of optimizer 0."""
     parts = [f"E{rec['epoch']:02d}"]
     opts = history.optimizers
+    # Gradient statistics of this epoch only: the latest sampled iteration since the last epoch.
+    since = history.epochs[-1].get("it", 0) if history.epochs else 0
+    last = _latest(history, 0, since) if opts else None
     if opts:
         o = opts[0]
-        last = _latest(history, 0)
-        lrs = last[0].get("lr", []) if last else [g.get("lr") for g in o["groups"]]
+        lrs = rec.get("lr") or [g.get("lr") for g in o["groups"]]  # at the epoch's end
         cnts = [len(g["params"]) for g in o["groups"]]
-        lr_main = lrs[0] if lrs else float("nan")
+        lr_main = lrs[0] if lrs else None
         parts.append(f"OPTS[{len(o['groups'])}:{_e(lr_main)}|cnts={cnts}]")
         if last:
             r, d = last
@@ -93,6 +100,10 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
             parts.append(f"GN[{gn},TOT={d.total:.3f}]")
             parts.append(f"GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
             parts.append(f"UR[{_e(d.ur[0])},{_e(d.ur[1])}]")
+            parts.append(f"it={r['it']}")  # the sampled iteration GN, GD, UR and G/U come from
+        else:
+            every = history.header.get("options", {}).get("every")
+            parts.append(f"GN[no sampled iteration this epoch{f'; every {every}th is sampled' if every else ''}]")
         parts.append(f"lr={_e(lr_main)}")
     metrics = rec.get("metrics") or {}
     for split, tag in (("train", "TR"), ("val", "VAL")):
@@ -111,7 +122,7 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     parts.append(f"T={secs:.1f}s,TP={tp:.1f}/s")
     if rec.get("gpu_gib") is not None:
         parts.append(f"GPU={rec['gpu_gib']:.2f}GiB")
-    if opts and (last := _latest(history, 0)):
+    if last:
         parts.append("G/U=" + gu_tokens(history, last[0]))
     return " | ".join(parts)
 
