@@ -70,3 +70,58 @@ def test_live_finding_is_printed_at_once():
     opt.step()
     assert "[TORCHVITALS] WARNING TV102 unoptimized-parameters at iteration 1" in stream.getvalue()
     mon.close()
+
+
+# ----------------------------------------------------------------------------- the legend
+
+
+def _keys(line: str) -> list[str]:
+    """The field names of a console line: `GD[…]` → GD, `lr=…` → lr, metrics inside TR[…]."""
+    keys = []
+    for tok in re.split(r" \| | (?=[\wΔ/]+[=\[])", line):
+        tok = tok.strip()
+        m = re.match(r"([^\s=\[\]:]+)[=\[]", tok)
+        if m:
+            keys.append(m.group(1))
+            if m.group(1) in ("TR", "VAL"):
+                keys += re.findall(r"([a-z_0-9]+)=", tok[len(m.group(1)) + 1 :])
+        elif re.fullmatch(r"E\d+", tok):
+            keys.append("E03")
+    return keys
+
+
+def test_every_field_a_run_prints_is_in_the_legend_and_the_readme(tmp_path):
+    from pathlib import Path
+
+    from torchvitals.sinks import legend
+
+    torch.manual_seed(0)
+    model = mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    stream = io.StringIO()
+    mon = torchvitals.watch(model, opt, out="", every=1, log_every=1, probe=["0"])
+    mon._stream = stream
+    x, y = regression_data()
+    for _epoch in range(2):
+        for i in range(4):
+            opt.zero_grad()
+            pred = model(x[i * 32 : i * 32 + 32])
+            loss = F.mse_loss(pred, y[i * 32 : i * 32 + 32])
+            loss.backward()
+            opt.step()
+            mon.observe(pred, y[i * 32 : i * 32 + 32], loss)
+        with torch.no_grad():
+            mon.observe(model(x[128:]), y[128:], F.mse_loss(model(x[128:]), y[128:]))
+        mon.epoch_end(extra={"KEY": 1.0})
+    mon.close()
+    text = stream.getvalue()
+    fields = " ".join(f for _, f, _ in legend.LEGEND)
+    lines = [ln for ln in text.splitlines() if ln.startswith(("E0", "[GRAD-MONITOR]", "[STEP]", "[ENCODER-GRAD]"))]
+    assert {ln.split(" ")[0] for ln in lines} >= {"E01", "[GRAD-MONITOR]", "[STEP]", "[ENCODER-GRAD]"}
+    for ln in lines:
+        for key in _keys(ln.split("] ", 1)[1] if ln.startswith("[") else ln):
+            if key in ("KEY", "0"):  # epoch_end(extra=…) and a probed module's name
+                continue
+            assert key in fields, (key, ln)
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    assert legend.markdown() in readme, "README's console legend is stale: paste torchvitals.sinks.legend.markdown()"

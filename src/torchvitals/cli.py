@@ -75,9 +75,20 @@ def cmd_explain(args: argparse.Namespace) -> int:
             for c, n, w in rows:
                 print(f"{c}  {n:26} {w}")
         return 0
+    from torchvitals.sinks import legend
+
+    if args.name in ("lines", "line", "legend"):
+        print(legend.render())
+        return 0
     r = get(args.name)
     if r is None:
-        print(f"torchvitals explain: no rule named {args.name!r}; `torchvitals explain` lists them", file=sys.stderr)
+        rows = legend.lookup(args.name)
+        if rows:
+            for line, field, meaning in rows:
+                print(f"{field}  ({line} line)\n  {meaning}")
+            return 0
+        print(f"torchvitals explain: no rule or console field named {args.name!r}; `torchvitals explain` lists the "
+              "rules, `torchvitals explain lines` the fields of the console lines", file=sys.stderr)
         return 2
     if _wants_json(args):
         _print_json({"code": r.code, "name": r.name, "what": r.what, "why": r.why, "example": r.example, "fix": r.fix})
@@ -162,7 +173,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2
-    return args.func(args)
+    try:
+        return args.func(args)
+    except BrokenPipeError:  # `torchvitals explain lines | head`: the reader left, nothing is wrong
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        return 0
 
 
 if __name__ == "__main__":

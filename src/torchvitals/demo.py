@@ -1,7 +1,7 @@
 """`torchvitals demo`: the main job, `torchvitals run`, on the bundled forecaster script
 (`torchvitals/examples/forecaster.py`, plain PyTorch) with one of the field reports' bugs.
 
-    torchvitals demo                      # the default bug (seed 000's normalisation stack)
+    torchvitals demo                      # the default bug (a normalisation stack)
     torchvitals demo --bug unused-pool    # another one
     torchvitals demo --fixed              # a healthy run
 """
@@ -14,7 +14,7 @@ from torchvitals.run import run_script
 
 BUGS = forecaster.BUGS
 DEFAULT_BUG = forecaster.DEFAULT_BUG
-# Where the demo looks inside the model: the encoder path of seed 000, block by block.
+# Where the demo looks inside the model: the encoder path, block by block.
 PROBES = ["feature_proj", "norm", "norm.*", "encoder", "head"]
 
 

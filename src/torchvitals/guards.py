@@ -6,11 +6,11 @@ acts on, counts the intervention in the run record (`Monitor.event`). Without a 
 works the same, standalone. A guard never raises into the training loop on odd input (empty or
 NaN predictions, a batch of one, no gradients): it prints one clear line and carries on.
 
-    guard = DegeneracyGuard(model.head)            # seed 000: predictions collapse to a constant
+    guard = DegeneracyGuard(model.head)            # predictions that collapse to a constant
     loss = loss_fn(pred, y) + guard.penalty(pred)
     guard.check(pred)                              # resets the head when the spread is gone
 
-    if step_gate(opt, scaler):                     # seed 004: step unless norm is inf/NaN/0
+    if step_gate(opt, scaler):                     # step unless the norm is inf/NaN/0
         sched.step()                               # ...or let GatedScheduler decide
 
 Tags: [DEGENERACY-GUARD], [STEP-GATE], [SCHED-GATE].
@@ -73,7 +73,7 @@ def _fmt(x: float) -> str:
 
 
 class DegeneracyGuard:
-    """Seed 000's degeneracy guard: keep a regression head's predictions from collapsing to a
+    """A degeneracy guard: keep a regression head's predictions from collapsing to a
     constant, and re-initialise the head when they do.
 
     Knobs (a keyword wins; when it is None the environment variable is read, then the default):
@@ -340,7 +340,7 @@ def gate_stats(optimizer: torch.optim.Optimizer) -> GateStats:
 
 
 def step_gate(optimizer: torch.optim.Optimizer, scaler: Any = None, *, update: bool = True) -> bool:
-    """Seed 004's robust step gate: step unless the total gradient norm is non-finite or zero.
+    """A robust step gate: step unless the total gradient norm is non-finite or zero.
 
     The norm is the 2-norm over the gradients of all the optimizer's parameters (one norm per
     tensor with torch._foreach_norm, then the norm of those); parameters whose grad is None are
@@ -456,7 +456,7 @@ class _StepCount:
 
 
 class GatedScheduler:
-    """Wrap an LR scheduler so that it only steps after real optimizer steps (seed 004).
+    """Wrap an LR scheduler so that it only steps after real optimizer steps.
 
     `step()` steps the inner scheduler when the optimizer stepped at least once since the
     previous `step()` (or since wrapping); otherwise it holds: counts `held`, prints

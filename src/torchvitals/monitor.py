@@ -910,7 +910,7 @@ class Monitor:
             self._fail("outputs", exc)
 
     def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
-        """Close an epoch: record it and print seed 001's compact per-epoch line.
+        """Close an epoch: record it and print the compact per-epoch line (its fields: README, 'Reading the console lines').
 
         `train` / `val` are metric dicts (or a single loss value); `extra` adds model-specific
         tokens (`{"SR": 0.010}` prints `SR=0.010`). Returns the line.

@@ -53,7 +53,7 @@ CAUSAL_LEAK = document(
     why="The model reads the answer during training and scores well, then fails when generating "
     "one step at a time. The usual cause is a mask convention inverted: in "
     "F.scaled_dot_product_attention a boolean True means *attend*, in nn.MultiheadAttention "
-    "True means *ignore* (seed 003).",
+    "True means *ignore*.",
     example="mask = torch.triu(torch.ones(T, T, dtype=torch.bool), 1)\n"
     "F.scaled_dot_product_attention(q, k, v, attn_mask=mask)  # attends to the future only",
     fix="For SDPA pass is_causal=True (or the lower-triangular boolean mask "

@@ -43,7 +43,7 @@ CANNOT_OVERFIT = document(
     "loss down by a decade. A model that cannot memorize 64 samples will not learn from millions.",
     why="The cause is almost always a bug, not the data: an output detached from the graph, a "
     "clamp or mask that blocks the gradient, parameters not given to the optimizer, a learning "
-    "rate near zero, or a step gate that skips updates (seed 004). Hours of training hide it.",
+    "rate near zero, or a step gate that skips updates. Hours of training hide it.",
     example="def forward(self, x):\n    return self.head(self.body(x)).detach() + self.bias"
     "  # only the bias can learn",
     fix="Find where the gradient stops: check that the loss requires grad, that no .detach(), "

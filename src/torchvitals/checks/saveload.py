@@ -1,5 +1,5 @@
 """Save/load round trip: state_dict → torch.save → torch.load(weights_only=True) → a fresh
-instance, and the same outputs in eval(). Seed 003's test failed for the wrong reason (dropout
+instance, and the same outputs in eval(). A field report's test failed for the wrong reason (dropout
 left on), so outputs that differ only because dropout is active are reported as that."""
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ DROPOUT_ACTIVE = document(
     what="Two identical calls of the model give different outputs because it is in train mode "
     "with dropout (or another stochastic layer) active.",
     why="A test that compares outputs (save/load, export, a reference implementation) fails for "
-    "the wrong reason, and the real bug hunt starts in the wrong place (seed 003).",
+    "the wrong reason, and the real bug hunt starts in the wrong place.",
     example="model = Net()              # train mode by default\n"
     "a = model(x); torch.save(...); b = loaded.eval()(x)  # differ: dropout, not save/load",
     fix="Call model.eval() before comparing outputs, in both the saved and the loaded model.",
@@ -99,7 +99,7 @@ def _seeded(model: nn.Module, inputs: Any) -> torch.Tensor:
 
 
 def _dropout_note(model: nn.Module, inputs: Any) -> list[Finding]:
-    """dropout-active when two identical train-mode calls differ (the seed 003 trap)."""
+    """dropout-active when two identical train-mode calls differ (the trap of a comparison in train mode)."""
     with torch.no_grad():
         a = main_output(call(model, inputs))
         b = main_output(call(model, inputs))

@@ -14,12 +14,12 @@ from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
 BUGS = {
-    "norm-stack": "seed 000: a stack of normalisations with eps in the wrong units kills the encoder gradient",
-    "unused-pool": "seed 001: softmax over a size-1 dimension gives attn_pool an exactly-zero gradient",
-    "no-grad-encoder": "seed 002: the encoder runs under torch.no_grad() inside forward()",
-    "step-gate": "seed 004: optimizer.step() only when backbone and head gradients are both > 0,\n"
+    "norm-stack": "a stack of normalisations with eps in the wrong units kills the encoder gradient",
+    "unused-pool": "softmax over a size-1 dimension gives attn_pool an exactly-zero gradient",
+    "no-grad-encoder": "the encoder runs under torch.no_grad() inside forward()",
+    "step-gate": "optimizer.step() only when backbone and head gradients are both > 0,\n"
     "  with a head branch (head_h2) that gets no gradient",
-    "collapsing-head": "seed 000: the prediction head collapses to a constant (a ReLU head, dead from the start)",
+    "collapsing-head": "the prediction head collapses to a constant (a ReLU head, dead from the start)",
     "partial-optimizer": "the optimizer is built from the head only",
 }
 DEFAULT_BUG = "norm-stack"

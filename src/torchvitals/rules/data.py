@@ -18,8 +18,8 @@ MIN_BATCHES = 5
     "input-bound",
     what=f"A training DataLoader whose batches take more than {WAIT_SHARE:.0%} of the step's wall "
     "time to arrive (time inside next() vs time between batches), measured by `torchvitals run`.",
-    why="The model waits for data: the GPU idles and adding compute does nothing. Seed 001's "
-    "step spent 3,051 ms of 3,291 ms in the data loader; its forward took 9 ms.",
+    why="The model waits for data: the GPU idles and adding compute does nothing. One "
+    "forecaster's step spent 3,051 ms of 3,291 ms in the data loader; its forward took 9 ms.",
     example="""
 loader = DataLoader(dataset_with_slow_getitem, batch_size=16)   # num_workers=0: one process
 for x, y in loader:                                            # does all the loading

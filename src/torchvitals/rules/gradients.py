@@ -72,7 +72,7 @@ def first_streak(flags: list[bool], need: int, final: bool = False) -> int | Non
     what="Trainable parameters in an optimizer that receive no gradient at all, or a gradient "
     "that is exactly zero at every sampled iteration.",
     why="They never learn, and nothing fails: the loss still falls because the rest of the model "
-    "compensates. Seed 001's `attn_pool` had a zero gradient for weeks; seed 002's sub-model "
+    "compensates. In field reports an `attn_pool` had a zero gradient for weeks, and a sub-model "
     "ran under torch.no_grad() and was cut out of the graph.",
     example="""
 class Model(nn.Module):
@@ -256,7 +256,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     f"an activation gradient that is attenuated more than {ATTENUATION:g}× between the last and "
     "the first probe, naming the block where it drops most.",
     why="Layers whose gradient vanishes stop learning while the loss still moves through the "
-    "layers above them. Seed 000's FAN→SAN normalisation stack attenuated the encoder gradient "
+    "layers above them. In one field report a stack of normalisations attenuated the encoder gradient "
     "by 10^10; the model trained for weeks on its head alone.",
     example="""
 class Norm(nn.Module):            # eps in the wrong units: divides by sqrt(1e4) every layer

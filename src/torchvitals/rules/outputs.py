@@ -72,10 +72,10 @@ def _collapsed(o: dict[str, Any]) -> bool:
     "TV301",
     "prediction-collapse",
     what=f"Predictions whose spread across the batch stays below {COLLAPSE_REL:g}× the targets' "
-    f"spread (or {COLLAPSE_ABS:g} absolute, seed 000's PRED_STD_FLOOR), or a classifier that "
+    f"spread (or {COLLAPSE_ABS:g} absolute), or a classifier that "
     f"predicts one class for every sample, for {COLLAPSE_K} sampled iterations in a row.",
     why="A model that outputs a constant has given up on the inputs: the loss settles at the "
-    "target variance and stays there. Seed 000's predictions collapsed to a constant and needed "
+    "target variance and stays there. In one field report the predictions collapsed to a constant and needed "
     "a degeneracy guard.",
     example="""
 head = nn.Sequential(nn.Linear(64, 1), nn.ReLU())   # targets are mostly negative:
@@ -356,7 +356,7 @@ def _no_skill_plateau(h: History) -> tuple[list[tuple[dict[str, Any], dict[str, 
     f"Also a training RMSE no better than the mean predictor's, on average over {NO_SKILL_EPOCHS} "
     f"epochs in a row, while the training loss has stopped falling (less than {LOSS_MIN_DECREASE:.0%} per "
     "epoch): the model learns nothing from its inputs.",
-    why="A model can train without error and still be useless. Seed 001's forecaster had a "
+    why="A model can train without error and still be useless. One forecaster had a "
     "validation RMSE of 0.1034 while repeating the last value scored 0.0120: eight times better, "
     "and nothing said so. On its own training data a model can always match the mean predictor "
     "(its bias alone does); when it does no better once the loss has settled, the inputs carry "
@@ -522,7 +522,7 @@ def _continuous(x: float) -> bool:
     "metric-stagnation",
     what=f"A training or validation metric identical to 6 significant digits for {STAGNANT_EPOCHS} "
     "epochs in a row (baselines and round values like accuracy 0.75 excluded).",
-    why="Real training moves every metric a little. Seed 004 celebrated 'Sharpe 0.0818 after 5 "
+    why="Real training moves every metric a little. One field report celebrated 'Sharpe 0.0818 after 5 "
     "epochs and 0.0818 after 20' and 'the same val loss to 6 decimals': nothing was being updated.",
     example="""
 if g_back > 0 and g_head > 0:   # never true: no step ever happens

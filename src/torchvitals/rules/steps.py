@@ -55,7 +55,7 @@ def _too_many_skips(cc: dict, gated: list[int], upto: int) -> bool:
     what="Iterations whose gradients were thrown away by zero_grad() without an optimizer step, "
     "or many backward passes with no step at all; GradScaler skips when they dominate.",
     why="A gate around optimizer.step() that is too strict skips updates silently: parameters "
-    "stay fixed, losses look flat, and every gradient probe says all is fine. Seed 004's gate "
+    "stay fixed, losses look flat, and every gradient probe says all is fine. One team's gate "
     "`g_back > 0 and g_head > 0` skipped every step for weeks.",
     example="""
 g_back, g_head = grad_norm(backbone), grad_norm(head)
@@ -166,7 +166,7 @@ def grads_not_cleared(h: History, r: Rule) -> list[Finding]:
     what="An LR scheduler stepped with no optimizer step since its previous step (passed with "
     "scheduler=...): stepped while optimizer steps are skipped, or before the first one.",
     why="The schedule runs ahead of the training it schedules: warm-up ends before any update "
-    "happened, or decay reaches its floor while the optimizer skips (seed 004 gated the "
+    "happened, or decay reaches its floor while the optimizer skips (gate the "
     "scheduler on real steps for this reason).",
     example="""
 for x, y in loader:

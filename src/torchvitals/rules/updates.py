@@ -45,7 +45,7 @@ def _stepped(h: History, k: int) -> list[dict]:
     why="The run spends its compute and nothing learns: lr=0 (a scheduler lambda returning 0, a "
     "warm-up that never leaves 0), every parameter frozen, gradients cleared or zeroed between "
     "backward() and step() (clip_grad_norm_ with max_norm=0 scales them by 0), or a gradient "
-    "masked inside the optimizer. Seed 004's 'same val loss to 6 decimals' is this symptom.",
+    "masked inside the optimizer. 'The same val loss to 6 decimals' is this symptom.",
     example="""
 opt = torch.optim.SGD(model.parameters(), lr=0.0)
 sched = LambdaLR(opt, lambda step: 0.0 if step < 10_000 else 1.0)
@@ -171,7 +171,7 @@ def _ratios(h: History, recs: list[dict]) -> list[float | None]:
     f"{LR_SMALL:g} in the first {LR_EVIDENCE}+ sampled steps (healthy: ~1e-3), while the "
     "learning rate is not warming up.",
     why="Steps a million times smaller than the weights leave the model where it started; the "
-    "loss crawls and the run looks merely 'slow'. Seed 001's update ratios of 2e-7 came with a "
+    "loss crawls and the run looks merely 'slow'. In one field report, update ratios of 2e-7 came with a "
     "model worse than repeating the last value.",
     example="""
 opt = torch.optim.SGD(model.parameters(), lr=1e-7)

@@ -34,7 +34,7 @@ NO_GRAD = document(
     "loss that is backpropagated.",
     why="Nothing computed under `no_grad` is recorded for autograd: the model's parameters get no "
     "gradient and never change, while the rest of the network trains and the loss still goes "
-    "down. Seed 002 lost days to a `no_grad` around a sub-model's call.",
+    "down. Users have lost days to a `no_grad` around a sub-model's call.",
     example="with torch.no_grad():\n    prompt = encoder(tokens)   # encoder is in the optimizer\n"
     "loss = criterion(head(prompt), y)\nloss.backward()",
     fix="Move the forward pass out of the `no_grad` block. If the sub-model is meant to be frozen, "

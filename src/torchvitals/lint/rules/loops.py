@@ -68,7 +68,7 @@ STEP_GATE = document(
     "silent-step-gate",
     what="`optimizer.step()` guarded by an `if` on gradient norms (all positive, finite) with no "
     "`else` that counts or logs the skipped step.",
-    why="Seed 004: `ok = g_back > 0 and g_head > 0` skipped every step in which one part had "
+    why="A gate `ok = g_back > 0 and g_head > 0` skipped every step in which one part had "
     "no gradient, for weeks, while the loss looked merely flat. A skip nobody counts is "
     "invisible.",
     example="ok = g_back > 0 and g_head > 0\nif ok:\n    optimizer.step()",
