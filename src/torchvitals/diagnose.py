@@ -9,11 +9,13 @@ confirm is listed as withdrawn.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from torchvitals.findings import Diagnosis, Finding, severity_rank
 from torchvitals.record import History
 from torchvitals.rules import evaluate
+from torchvitals.rules.gradients import opt_label
 
 # Events that are not counted in the summary (they carry text or findings, not happenings).
 _TEXT_EVENTS = ("note", "probe-error", "finding", "script-error")
@@ -83,10 +85,22 @@ def _why_not_judged(history: History, stopped: str | None) -> str:
     return "no iteration ended (no optimizer step and no zero_grad after a backward pass)"
 
 
+def _key(f: Finding, optimizers: set[str]) -> tuple[str, tuple[str, ...]]:
+    """A finding's identity across the run: an optimizer is "Adam" while it is the only one and
+    "optimizer 0 (Adam)" once there are more; both are optimizer 0."""
+    where = []
+    for w in f.where:
+        m = re.fullmatch(r"optimizer (\d+) \((.*)\)", w)
+        where.append(f"{m.group(2)} #{m.group(1)}" if m else f"{w} #0" if w in optimizers else w)
+    return f.name, tuple(where)
+
+
 def _square_with_live(history: History, final: list[Finding]) -> list[Finding]:
     """Compare the findings printed live (recorded as `finding` events) with the final ones:
     mark a final finding whose live severity differed, and return the live ones the end does not
     confirm (none of that name and place at the end)."""
+    labels = {opt_label(history, k) for k in range(len(history.optimizers))}  # as one optimizer is named
+    labels |= {str(o.get("type")) for o in history.optimizers}
     live: dict[tuple[str, tuple[str, ...]], Finding] = {}
     for e in history.events:
         if e.get("kind") == "finding" and isinstance(e.get("finding"), dict):
@@ -95,8 +109,8 @@ def _square_with_live(history: History, final: list[Finding]) -> list[Finding]:
             except TypeError:
                 continue
             if f.severity != "info":  # what the console showed as it happened
-                live[f.key] = f
-    by_key = {f.key: f for f in final}
+                live[_key(f, labels)] = f
+    by_key = {_key(f, labels): f for f in final}
     withdrawn = []
     for key, shown in live.items():
         now = by_key.get(key)

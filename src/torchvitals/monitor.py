@@ -68,9 +68,17 @@ def _release(key: int) -> None:
 
 
 def _release_orphan(key: int) -> None:
-    """An optimizer was collected: close the monitor once none of its optimizers is left."""
+    """An optimizer was collected: it stops counting (a script that makes a new optimizer every
+    epoch zeroes the model's gradients for the new one only), and the monitor closes once none
+    of its optimizers is left."""
     mon = _LIVE.get(key)
-    if mon is not None and mon.auto_close and all(o.ref() is None for o in mon._opts):
+    if mon is None:
+        return
+    for o in mon._opts:
+        if o.ref() is None and not o.retired and o.manual is None:
+            o.retired = True
+            o.acct.remove()
+    if mon.auto_close and all(o.ref() is None for o in mon._opts):
         _release(key)
 
 
@@ -150,6 +158,7 @@ class Monitor:
         self._samples = 0
         self._epoch_samples = 0
         self._records = 0
+        self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
         self._handles: list[Any] = []
         self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
@@ -637,9 +646,12 @@ class Monitor:
         try:
             closure = o.acct.closure
             if "steps" not in self.disabled:
-                o.acct.on_step(self._train_mode(), grads_noted=o.manual is not None)
+                # A hand-written update's step is seen after the fact (at the next forward, which
+                # may be an evaluation): its mode is the one its backward pass ran in.
+                o.acct.on_step(self._train_mode() if o.manual is None else o.manual.train_mode)
             if o.manual is None:
-                o.step_lr = [rounded(g.get("lr")) for g in opt.param_groups]
+                o.step_lr = [g.get("lr") for g in opt.param_groups]  # rounded when an epoch ends
+            self._last_opt = o.idx
             it = o.acct.c.cycles
             if o.pending is not None:
                 if closure and "g" in o.pending:
@@ -668,8 +680,7 @@ class Monitor:
             return
         self._pre_step(o.ref(), (), {})
         try:
-            o.acct.note_grads()
-            o.manual.backward_ended(o.acct.sentinels)
+            o.manual.backward_ended(o.acct.sentinels, self._train_mode())
         except Exception as exc:
             self._fail("steps", exc)
 
@@ -762,6 +773,7 @@ class Monitor:
         free = [p.grad for p in self._free_params] if o.idx == 0 else []
         pending["g"] = gradients.norms(grads + free, self._device)
         pending["missing"] = [i for i, t in enumerate(grads + free) if t is None]
+        pending["sparse"] = [i for i, t in enumerate(grads) if t is not None and t.is_sparse]
 
     def _record(self, o: _OptState, stepped: bool, reason: str) -> None:
         """Read the iteration's device numbers once, write the record, run the rules."""
@@ -791,6 +803,8 @@ class Monitor:
                 rec["d"] = d
             if p["frozen"]:
                 rec["frozen"] = p["frozen"]
+            if p.get("sparse"):
+                rec["sparse"] = p["sparse"]
         if o.idx == 0 and self._act is not None:
             acts = self._act.collect()
             if acts:
@@ -862,6 +876,10 @@ class Monitor:
         except Exception as exc:
             self._fail("events", exc)
 
+    def steps_without_backward(self) -> int:
+        """Optimizer steps so far that no backward pass reached (a model trained elsewhere)."""
+        return sum(o.acct.c.steps_no_backward for o in self._opts)
+
     def optimizer_index(self, opt: Any) -> int | None:
         """The position of `opt` among the watched optimizers (None when not watched)."""
         return next((o.idx for o in self._opts if o.ref() is opt), None)
@@ -931,8 +949,11 @@ class Monitor:
                 "samples": self._epoch_samples,
                 "gpu_gib": _gpu_gib(self._device),
                 "metrics": self._epoch_metrics(),
-                "it": self._opts[0].acct.c.cycles if self._opts else 0,
-                "lr": self._opts[0].step_lr if self._opts else [],  # what the epoch's last step used
+                "it": self._opts[self._last_opt].acct.c.cycles if self._opts else 0,
+                # The optimizer that stepped last (a script may make a new one every epoch) and
+                # the learning rates its last step used.
+                "opt": self._last_opt,
+                "lr": [rounded(x) for x in self._opts[self._last_opt].step_lr] if self._opts else [],
             }
             line = console.epoch_line(self.history, rec)
             rec["line"] = line

@@ -182,6 +182,9 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
         return "w/lr"
     if "w_it" in rec and not (isinstance(rec["w_it"], int) and not isinstance(rec["w_it"], bool)):
         return "w_it"
+    for key in ("frozen", "sparse"):
+        if key in rec and not (isinstance(rec[key], list) and all(isinstance(i, int) and not isinstance(i, bool) for i in rec[key])):
+            return key
     if not isinstance(rec.get("counters", {}), dict) or not all(_num(v) for v in rec.get("counters", {}).values()):
         return "counters"
     if "act" in rec and not (

@@ -94,6 +94,8 @@ class Session:
     _undo: list[Callable[[], None]] = field(default_factory=list)
     _graph_walks: int = 0
     _unwatched_backwards: int = 0
+    _lost_seen: int = 0  # steps without a backward pass, as of the last graph walk they caused
+    _lost_walks: int = 0
     _loss_depth: int = 0
     _loss_sites: dict[str, tuple[str, int]] = field(default_factory=dict)
     _said: set[str] = field(default_factory=set)
@@ -237,12 +239,23 @@ class Session:
         def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
             if session.monitor is None:
                 session._guard("watching a hand-written update", lambda: session.on_unwatched_backward(tensor))
-            elif session._graph_walks < GRAPH_WALKS:
+            elif session._graph_walks < GRAPH_WALKS or session._lost_backward():
                 session._graph_walks += 1
                 session._guard("walking the autograd graph", lambda: session.on_graph(tensor))
             return original(tensor, *args, **kwargs)
 
         return backward
+
+    def _lost_backward(self) -> bool:
+        """An optimizer stepped with no backward pass reaching it since its last step: the
+        gradients go elsewhere (a model re-created after the optimizer). Walk the next graph
+        once to find where."""
+        n = self.monitor.steps_without_backward() if self.monitor is not None else 0
+        if n > self._lost_seen and self._lost_walks < GRAPH_WALKS:
+            self._lost_seen = n
+            self._lost_walks += 1
+            return True
+        return False
 
     def on_unwatched_backward(self, loss: torch.Tensor) -> None:
         """A backward pass and no optimizer: from the second one on, the loop updates its

@@ -126,7 +126,7 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
     tr = None
     moved = None
     if d is not None:
-        tr = _update_ratio(d, w, lay, n, w0)
+        tr = _update_ratio(d, w, lay, n, w0, set(rec.get("sparse") or []))
         tiny_set = set(tiny)
         with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
@@ -160,12 +160,16 @@ def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[i
     return out
 
 
-def _update_ratio(d: list, w: list, lay: Layout, n: int, w0: list[float | None] | None) -> tuple[float, float] | None:
+def _update_ratio(
+    d: list, w: list, lay: Layout, n: int, w0: list[float | None] | None, sparse: set[int]
+) -> tuple[float, float] | None:
     """Median and max of ‖Δw‖/‖w‖ over weight matrices (over every parameter in a model without
-    any), leaving out parameters that started at zero while others remain."""
+    any), leaving out parameters that started at zero while others remain. Parameters with a
+    sparse gradient (nn.Embedding(sparse=True)) never count: a step rewrites only the rows the
+    batch touched, so their ratio says nothing about the learning rate of a dense step."""
 
     def ok(i: int) -> bool:
-        return i < len(w) and _finite(d[i]) and _finite(w[i]) and w[i] > 0
+        return i < len(w) and i not in sparse and _finite(d[i]) and _finite(w[i]) and w[i] > 0
 
     def started_at_zero(i: int) -> bool:
         first = w0[i] if w0 is not None and i < len(w0) else None
@@ -223,7 +227,7 @@ class Tally:
     # Parameters frozen when watched and in no optimizer → first stepped iteration at which
     # they had a non-zero gradient (unfrozen later, never added to the optimizer).
     unfrozen_outside: dict[int, int] = field(default_factory=dict)
-    free_with_grad: set[int] = field(default_factory=set)  # trainable, in no optimizer, with a gradient
+    free_with_grad: dict[int, int] = field(default_factory=dict)  # trainable, in no optimizer → first it with a gradient
 
     def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
         if "g" not in rec:
@@ -231,7 +235,9 @@ class Tally:
         self.records.append(rec["it"])
         self.frozen.update(rec.get("frozen", []))
         gf = rec.get("gf") or []
-        self.free_with_grad.update(gi for k, gi in enumerate(lay.free) if k < len(gf) and gf[k] is not None and gf[k] != 0)
+        for k, gi in enumerate(lay.free):
+            if k < len(gf) and gf[k] is not None and gf[k] != 0:
+                self.free_with_grad.setdefault(gi, rec["it"])
         if rec.get("stepped"):
             for k, gi in enumerate(lay.frozen_free):
                 v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None

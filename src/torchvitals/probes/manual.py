@@ -45,10 +45,12 @@ class ManualSteps:
         self.pending = False  # a backward pass ended; its update is not resolved yet
         self.versions: list[int] = []  # the sentinels' version counters at that moment
         self.invisible = False  # updates seen to move parameters without touching versions
+        self.train_mode = True  # the model's mode during that backward pass
 
-    def backward_ended(self, sentinels: Sequence[torch.Tensor]) -> None:
+    def backward_ended(self, sentinels: Sequence[torch.Tensor], train_mode: bool) -> None:
         self.pending = True
         self.versions = [p._version for p in sentinels]
+        self.train_mode = train_mode
 
     def versions_moved(self, sentinels: Sequence[torch.Tensor]) -> bool:
         return [p._version for p in sentinels] != self.versions

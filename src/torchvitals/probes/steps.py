@@ -40,6 +40,7 @@ class Counters:
     sched_orphans: int = 0  # scheduler steps with no optimizer step since the previous one
     eval_steps: int = 0  # steps taken while the model was in eval() mode
     zero_grads: int = 0  # zero_grad() calls seen
+    steps_no_backward: int = 0  # steps with no backward pass reaching the parameters since the last step
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # flat ints: asdict's recursive deep copy took 80 µs a record
@@ -62,7 +63,8 @@ class StepAccount:
         self.in_step = False  # between the step's pre- and post-hook (a closure runs there)
         self._clears_unseen: bool | None = None  # gradients cleared through .data (see on_backward)
         self.closure = False  # the step in progress was given a closure
-        self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0)
+        self._backward_seen = True  # a backward pass reached a sentinel since the last step
+        self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0, 0)
 
     @property
     def sentinel(self) -> torch.Tensor | None:
@@ -91,6 +93,7 @@ class StepAccount:
         """Account a sentinel's hook; True when it is the first of a new backward pass."""
         task = torch._C._current_graph_task_id() if hasattr(torch._C, "_current_graph_task_id") else -1
         new = task == -1 or task != self._task
+        self._backward_seen = True
         if new:
             self._task = task
             self.c.backward += 1
@@ -112,7 +115,8 @@ class StepAccount:
         gradient that looks untouched but is all zeros was cleared that way. Read once; the
         loop is then known to clear like that (one host read, on the first suspicion)."""
         if self._clears_unseen is None:
-            self._clears_unseen = not bool(g.detach().count_nonzero())
+            values = g._values() if g.is_sparse else g  # a sparse gradient: its stored values
+            self._clears_unseen = not bool(values.detach().count_nonzero())
         return self._clears_unseen
 
     # -- optimizer and zero_grad events -----------------------------------------------------
@@ -120,14 +124,12 @@ class StepAccount:
         self.in_step = True
         self.closure = closure
 
-    def note_grads(self) -> None:
-        """Remember the sentinels' gradients as the ones the coming step uses: the next backward
-        must find them cleared (a step that reads no gradient itself marks them early)."""
-        self._grads = [(weakref.ref(p.grad), p.grad._version) if p.grad is not None else None for p in self.sentinels]
-
-    def on_step(self, train_mode: bool, grads_noted: bool = False) -> None:
+    def on_step(self, train_mode: bool) -> None:
         self.in_step = False
         self.closure = False
+        if not self._backward_seen and self.sentinels:
+            self.c.steps_no_backward += 1
+        self._backward_seen = False
         if self._stale:
             self.c.uncleared += 1
             self._stale = False
@@ -138,8 +140,8 @@ class StepAccount:
         self.step_since_sched = True
         if not train_mode:
             self.c.eval_steps += 1
-        if not grads_noted:
-            self.note_grads()
+        # The gradients the step used: the next backward must find them cleared.
+        self._grads = [(weakref.ref(p.grad), p.grad._version) if p.grad is not None else None for p in self.sentinels]
         self._check_clear = any(x is not None for x in self._grads)
 
     def on_zero_grad(self, has_grads: bool) -> bool:
@@ -168,7 +170,7 @@ class StepAccount:
     def alarms(self) -> tuple[int, ...]:
         """The counters whose first occurrences deserve a record right away (capped)."""
         c = self.c
-        return tuple(min(x, 3) for x in (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans))
+        return tuple(min(x, 3) for x in (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans, c.steps_no_backward))
 
     def on_scheduler_step(self) -> None:
         self.c.sched_steps += 1

@@ -192,7 +192,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     step = recs[0]["it"] if recs else None
     free = list(h.header.get("free", []))
     if free:
-        seen = h.tally[0].free_with_grad if 0 in h.tally else set()
+        seen = h.tally[0].free_with_grad if 0 in h.tally else {}
         got = [p in seen for p in free]
         for bucket, names in by_bucket(h, free).items():
             pos = [i for i, p in enumerate(free) if h.params[p]["bucket"] == bucket]
@@ -210,7 +210,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                     f"are in no optimizer; {tail}",
                     evidence={"parameters": names, "numel": numel, "with_gradient": with_grad},
                     where=[bucket],
-                    step=step,
+                    step=min((seen[free[i]] for i in pos if free[i] in seen), default=step),
                 )
             )
     tally = h.tally.get(0)

@@ -464,6 +464,14 @@ for p in model.parameters():
     "dead-parameters); run torchvitals' overfit-one-batch check; verify the loss uses the "
     "model's output.",
 )
+def _loss_named(h: History) -> str:
+    """'the training loss', naming the loss function it was measured at when known (a script's
+    own loss may add terms to it: a VAE's KL term)."""
+    kind = next((rec["out"]["loss_kind"] for rec in reversed(h.steps)
+                 if isinstance(rec.get("out"), dict) and isinstance(rec["out"].get("loss_kind"), str)), None)
+    return f"the training loss (as measured at {kind})" if kind else "the training loss"
+
+
 def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
     curve = _loss_curve(h)
     if len(curve) >= 3 * LOSS_WINDOW:
@@ -478,7 +486,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
             return [
                 r.finding(
                     "warning",
-                    f"the training loss has not decreased: first window {first:.4g}, best window since "
+                    f"{_loss_named(h)} has not decreased: first window {first:.4g}, best window since "
                     f"{best:.4g} over {len(vals)} sampled iterations"
                     # Even the best later window above the first: the loss climbs (divergence, or
                     # steps taken uphill such as a gradient flipped by a negative clipping norm).
@@ -497,7 +505,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
             return [
                 r.finding(
                     "warning",
-                    f"the training loss has not decreased over {len(series)} epochs ({first:.4g} → {series[-1][1]:.4g})",
+                    f"{_loss_named(h)} has not decreased over {len(series)} epochs ({first:.4g} → {series[-1][1]:.4g})",
                     evidence={"losses": [v for _, v in series]},
                     where=["loss"],
                     step=h.epochs[STAGNANT_EPOCHS - 1].get("it"),
@@ -542,6 +550,7 @@ def metric_stagnation(h: History, r: Rule) -> list[Finding]:
             for k in list(e.get(split) or {}) + list((e.get("metrics") or {}).get(split) or {}):
                 if k not in keys and not k.startswith(_NOT_JUDGED) and not any(d in k.lower() for d in _DISCRETE):
                     keys.append(k)
+        stuck = []  # (key, value, epochs, epoch record) of each metric that stagnated
         for key in keys:
             series = epoch_series(h, split, key)
             run, hit = 1, None
@@ -553,16 +562,20 @@ def metric_stagnation(h: History, r: Rule) -> list[Finding]:
             if hit is not None:
                 epochs = [ep for ep, _ in series[hit - STAGNANT_EPOCHS + 1 : hit + 1]]
                 ep_rec = next(e for e in h.epochs if e["epoch"] == series[hit][0])
-                out.append(
-                    r.finding(
-                        "warning",
-                        f"{split} {key} = {rounded(series[hit][1], 6)} identical to 6 significant digits in epochs "
-                        f"{epochs[0]}–{epochs[-1]}: nothing is changing",
-                        evidence={"split": split, "metric": key, "value": series[hit][1], "epochs": epochs},
-                        where=[f"{split}.{key}"],
-                        step=ep_rec.get("it"),
-                    )
+                stuck.append((key, rounded(series[hit][1], 6), epochs, ep_rec))
+        if stuck:  # one finding per split, naming every metric that stood still
+            first = min(stuck, key=lambda t: t[2][-1])
+            values = ", ".join(f"{key} = {value}" for key, value, _, _ in stuck)
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{split} {values}: identical to 6 significant digits in epochs {first[2][0]}–{first[2][-1]}: "
+                    "nothing is changing",
+                    evidence={"split": split, "metrics": {key: value for key, value, _, _ in stuck}, "epochs": first[2]},
+                    where=[f"{split}.{key}" for key, _, _, _ in stuck],
+                    step=first[3].get("it"),
                 )
+            )
     return out
 
 
@@ -591,14 +604,16 @@ def overfitting(h: History, r: Rule) -> list[Finding]:
         # Every epoch of the span above the earlier best by the margin (small dips allowed),
         # ending higher than it started, while the training loss fell.
         above = all(val[e] > best * (1 + OVERFIT_RISE) for e in span)
-        falling = train[span[-1]] < train[epochs[i - OVERFIT_EPOCHS]]
+        before = epochs[i - OVERFIT_EPOCHS]
+        falling = train[span[-1]] < train[before]
         if above and falling and val[span[-1]] >= val[span[0]]:
             ep_rec = next(e for e in h.epochs if e["epoch"] == span[-1])
             return [
                 r.finding(
                     "warning",
                     f"validation loss rose {val[span[0]]:.4g} → {val[span[-1]]:.4g} over epochs {span[0]}–{span[-1]} "
-                    f"(best {best:.4g}) while training loss fell {train[span[0]]:.4g} → {train[span[-1]]:.4g}",
+                    f"(best {best:.4g}) while training loss fell {train[before]:.4g} → {train[span[-1]]:.4g} "
+                    f"(epochs {before}–{span[-1]})",
                     evidence={"val": [val[e] for e in span], "train": [train[e] for e in span], "best_val": best},
                     where=["val.loss"],
                     step=ep_rec.get("it"),

@@ -188,8 +188,8 @@ def scheduler_step_mismatch(h: History, r: Rule) -> list[Finding]:
         if not c.get("sched_steps"):
             continue
         judged = True
-        orphans = c.get("sched_orphans", 0)
-        if orphans >= ORPHAN_MIN or (orphans >= 1 and c.get("steps", 0) == 0):
+        orphans, steps, sched = c.get("sched_orphans", 0), c.get("steps", 0), c.get("sched_steps", 0)
+        if orphans >= ORPHAN_MIN or (orphans >= 1 and steps == 0 and sched >= ORPHAN_MIN):
             out.append(
                 r.finding(
                     "warning",
@@ -198,6 +198,20 @@ def scheduler_step_mismatch(h: History, r: Rule) -> list[Finding]:
                     evidence={"orphans": orphans, "sched_steps": c.get("sched_steps", 0), "steps": c.get("steps", 0)},
                     where=[opt_label(h, k)],
                     step=_first_it(recs, "sched_orphans", min(ORPHAN_MIN, orphans)),
+                )
+            )
+        elif orphans >= 1 and steps > 0:
+            # Once, before the first optimizer step: the order scheduler.step(); opt.step() in
+            # every iteration. PyTorch warns; the schedule runs one step ahead, nothing worse.
+            out.append(
+                r.finding(
+                    "info",
+                    f"{opt_label(h, k)}: the scheduler stepped before the first optimizer step: the schedule runs "
+                    "one step ahead of the training (PyTorch skips its first value)",
+                    evidence={"orphans": orphans, "sched_steps": sched, "steps": steps},
+                    where=[opt_label(h, k)],
+                    step=_first_it(recs, "sched_orphans"),
+                    fix="Call scheduler.step() after optimizer.step().",
                 )
             )
     if not judged:

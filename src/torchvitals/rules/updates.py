@@ -23,6 +23,13 @@ LR_SMALL = 1e-6
 LR_LARGE = 0.3
 # Stepped sampled iterations needed before judging the learning rate.
 LR_EVIDENCE = 5
+# A ratio below LR_SMALL at the end of a run, after healthy ones, for at least this many sampled
+# steps covering at least this share of the run's iterations: the lr decayed to nothing mid-run.
+# A cosine schedule to zero spends well under 1% of its steps that low.
+DECAYED_MIN = 2
+DECAYED_SHARE = 1 / 3
+# ... or one such sampled step when the lr itself fell this many times from its first value.
+DECAYED_LR_DROP = 1e4
 # Consecutive stepped samples with too-large ratios (Adam's first step is always large).
 LARGE_STREAK = 3
 # Consecutive stepped samples in which nothing moved (LambdaLR warm-up may start at lr=0).
@@ -58,7 +65,11 @@ torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=0.0)   # "0 = no cli
 )
 def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
+    abandoned = _abandoned(h, r)
+    out += abandoned
     for k, recs in each_optimizer(h, _stepped, "no sampled optimizer step yet"):
+        if any(f.where == [opt_label(h, k)] for f in abandoned):
+            continue
         # A step that changed nothing although gradients were there, or a step that had nothing
         # to apply: no gradient at all ("none": zero_grad() between backward() and step()), or
         # every gradient exactly zero ("zero": clip_grad_norm_ with max_norm=0).
@@ -124,6 +135,39 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     return out
 
 
+def _abandoned(h: History, r: Rule) -> list[Finding]:
+    """Optimizers still stepping although no backward pass has reached their parameters since
+    some step: every step from there on had nothing to apply (from the step counters, so unsampled
+    steps count too)."""
+    out = []
+    for k in range(len(h.optimizers)):
+        recs = h.steps_of(k)
+        c = h.counters(k)
+        first = next((rec for rec in recs if rec.get("counters", {}).get("steps_no_backward", 0) >= 1), None)
+        if first is None:
+            continue
+        fc = first["counters"]
+        since = c.get("steps", 0) - fc.get("steps", 0) + 1  # steps from the first empty one on
+        if c.get("backward", 0) != fc.get("backward", 0) or since < STILL_STREAK:
+            continue  # a backward pass reached them again: an unused branch, not an abandoned optimizer
+        out.append(
+            r.finding(
+                "error",
+                f"{opt_label(h, k)}: its last {since} of {c.get('steps', 0)} steps (from iteration {first['it']} on) came "
+                "with no backward pass reaching its parameters: they had nothing to apply, while training went on "
+                "elsewhere",
+                evidence={"steps_without_backward": since, "steps": c.get("steps", 0), "since": first["it"]},
+                where=[opt_label(h, k)],
+                step=first["it"],
+                fix="The model being trained is not the one this optimizer holds: a model re-created or loaded as a "
+                "new object (model = Net(); model.load_state_dict(...)) after the optimizer was built keeps its "
+                "own parameters out of it. Load the weights into the existing model, or build the optimizer "
+                "again over the new model's parameters.",
+            )
+        )
+    return out
+
+
 def _below_resolution(h: History, r: Rule, k: int, recs: list[dict]) -> list[Finding]:
     """Info: parameters that never changed because their gradient is negligible and each step
     is below their floating-point resolution (a bias feeding a normalisation)."""
@@ -169,7 +213,8 @@ def _ratios(h: History, recs: list[dict]) -> list[float | None]:
     "lr-too-small",
     what=f"A median true update ratio ‖Δw‖/‖w‖ over weight matrices that never exceeds "
     f"{LR_SMALL:g} in the first {LR_EVIDENCE}+ sampled steps (healthy: ~1e-3), while the "
-    "learning rate is not warming up.",
+    "learning rate is not warming up; or one that falls below it mid-run and stays there for the "
+    f"last {DECAYED_SHARE:.0%} or more of the run (a learning rate decayed to nothing).",
     why="Steps a million times smaller than the weights leave the model where it started; the "
     "loss crawls and the run looks merely 'slow'. In one field report, update ratios of 2e-7 came with a "
     "model worse than repeating the last value.",
@@ -210,9 +255,48 @@ def lr_too_small(h: History, r: Rule) -> list[Finding]:
                 )
             )
             break
+        else:
+            out += _decayed(h, r, k, recs, ratios)
     if not judged:
         raise CannotJudge(f"fewer than {LR_EVIDENCE} sampled optimizer steps")
     return out
+
+
+def _decayed(h: History, r: Rule, k: int, recs: list[dict], ratios: list[float | None]) -> list[Finding]:
+    """At the end of a run: the update ratio fell below LR_SMALL after being healthy and stayed
+    there for the last DECAYED_SHARE of the iterations (a schedule stepped every batch)."""
+    if h.end is None:
+        return []
+    tail = 0
+    for x in reversed(ratios):
+        if x is None or x >= LR_SMALL:
+            break
+        tail += 1
+    before = [x for x in ratios[: len(ratios) - tail] if x is not None]
+    lr0, lr1 = (recs[0].get("lr") or [None])[0], (recs[-1].get("lr") or [None])[0]
+    # One sampled step suffices when the learning rate itself says so.
+    fell = isinstance(lr0, (int, float)) and isinstance(lr1, (int, float)) and lr1 * DECAYED_LR_DROP < lr0
+    if tail < (1 if fell else DECAYED_MIN) or not before or max(before) < LR_SMALL:
+        return []
+    first = recs[len(recs) - tail]
+    total = max(h.counters(k).get("cycles", 0), recs[-1]["it"])
+    if total - first["it"] < DECAYED_SHARE * total:
+        return []
+    lrs = f" while the learning rate went from {lr0:g} to {lr1:g}" if lr0 is not None and lr1 is not None else ""
+    return [
+        r.finding(
+            "warning",
+            f"{opt_label(h, k)}: the median update ratio ‖Δw‖/‖w‖ fell below {LR_SMALL:g} by iteration {first['it']} "
+            f"and stayed there to the end ({tail} sampled step{'s' if tail > 1 else ''}, iterations {first['it']}–{total} of {total}){lrs}: "
+            "the weights stopped moving for the rest of the run",
+            evidence={"from": first["it"], "iterations": total, "sampled": tail, "lr": [lr0, lr1]},
+            where=[opt_label(h, k)],
+            step=first["it"],
+            fix="The learning rate decayed to nothing: a schedule meant per epoch stepped every batch, or "
+            "computed from the iteration count instead of the epoch. Step it where it is meant to be "
+            "stepped, or check its decay factor and floor (eta_min, min_lr).",
+        )
+    ]
 
 
 @rule(

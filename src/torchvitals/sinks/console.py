@@ -70,7 +70,7 @@ def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
         say(
             stream,
             f"[STEP] it={it} opt={opt} steps={c.get('steps', 0)} backward={c.get('backward', 0)} "
-            f"skipped={c.get('skipped', 0)} uncleared={c.get('uncleared', 0)} lr={','.join(f'{x:.1e}' for x in rec.get('lr', []))}{dn}",
+            f"skipped={c.get('skipped', 0)} uncleared={c.get('uncleared', 0)} lr={','.join(_e(x) for x in rec.get('lr', [])) or 'n/a'}{dn}",
         )
     if rec.get("act"):
         say(stream, f"[ENCODER-GRAD] it={it} " + " ".join(f"{n}={v:.2e}" for n, v in rec["act"]))
@@ -86,10 +86,12 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     parts = [f"E{rec['epoch']:02d}"]
     opts = history.optimizers
     # Gradient statistics of this epoch only: the latest sampled iteration since the last epoch.
-    since = history.epochs[-1].get("it", 0) if history.epochs else 0
-    last = _latest(history, 0, since) if opts else None
+    k = rec.get("opt", 0) if isinstance(rec.get("opt"), int) and 0 <= rec.get("opt", 0) < len(opts) else 0
+    prev = history.epochs[-1] if history.epochs else {}
+    since = prev.get("it", 0) if prev.get("opt", 0) == k else 0  # iterations count per optimizer
+    last = _latest(history, k, since) if opts else None
     if opts:
-        o = opts[0]
+        o = opts[k]
         lrs = rec.get("lr") or [g.get("lr") for g in o["groups"]]  # at the epoch's end
         cnts = [len(g["params"]) for g in o["groups"]]
         lr_main = lrs[0] if lrs else None
