@@ -579,3 +579,71 @@ def test_epoch_line_numbers_read_as_they_are(tmp_path):
     assert 0.2 < val / tr < 5, lines[2]
     # The test loader's losses are not mixed into VAL.
     assert any("VAL is measured on val_loader" in n and "test_loader" in n for n in report["notes"]), report["notes"]
+
+
+# ----------------------------------------------------------------------------- learning rates that decay
+
+
+def _scheduled(make_sched, n: int = 120, every: int = 10):
+    model = _mlp()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    sched = make_sched(opt)
+    mon = torchvitals.watch(model, opt, scheduler=sched, out="", console=False, every=every)
+    for x, y in _batches(n):
+        opt.zero_grad()
+        F.mse_loss(model(x), y).backward()
+        opt.step()
+        sched.step()
+    return mon.close()
+
+
+def test_a_cosine_schedule_down_to_zero_is_healthy():
+    diag = _scheduled(lambda o: torch.optim.lr_scheduler.CosineAnnealingLR(o, T_max=120, eta_min=0.0), every=1)
+    assert not _serious(diag), _serious(diag)
+
+
+def test_an_epoch_schedule_stepped_every_batch_is_found():
+    diag = _scheduled(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=1, gamma=0.5))
+    (f,) = [f for f in diag.at_least("warning") if f.name == "lr-too-small"]
+    assert "stayed there to the end" in f.message and f.step <= 60
+
+
+# ----------------------------------------------------------------------------- an optimizer left behind
+
+
+def _two_heads(reload: bool, n: int = 40):
+    """Multi-task: a shared body and two heads, one optimizer per head stepped every iteration
+    although each head trains only every other iteration (healthy); or, with reload, the model
+    re-created mid-run while the optimizer keeps the old parameters."""
+    torch.manual_seed(0)
+
+    def make():
+        return nn.ModuleDict({"body": nn.Linear(8, 16), "a": nn.Linear(16, 1), "b": nn.Linear(16, 1)})
+
+    model = make()
+    opt_a = torch.optim.SGD(list(model["body"].parameters()) + list(model["a"].parameters()), lr=0.05)
+    opt_b = torch.optim.SGD(model["b"].parameters(), lr=0.05)
+    mon = torchvitals.watch(model, [opt_a, opt_b], out="", console=False, every=5)
+    for i, (x, y) in enumerate(_batches(n)):
+        if reload and i == 10:
+            fresh = make()
+            fresh.load_state_dict(model.state_dict())
+            model = fresh  # the optimizers still hold the old model's parameters
+        opt_a.zero_grad()
+        opt_b.zero_grad()
+        head = model["a"] if i % 2 == 0 or reload else model["b"]
+        F.mse_loss(head(torch.relu(model["body"](x))), y).backward()
+        opt_a.step()
+        opt_b.step()
+    return mon.close()
+
+
+def test_a_head_that_trains_every_other_iteration_is_not_abandoned():
+    diag = _two_heads(reload=False)
+    assert "parameters-not-moving" not in diag.names("warning"), _serious(diag)
+
+
+def test_an_optimizer_left_with_the_old_model_is_found():
+    diag = _two_heads(reload=True)
+    found = [f for f in diag.at_least("warning") if f.name == "parameters-not-moving"]
+    assert found and any("no backward pass reaching its parameters" in f.message for f in found), _serious(diag)
