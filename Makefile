@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; a bare `pip install torch` would pull several GB of CUDA packages.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: demo test bench bench-zoo bench-overhead bench-long setup clean
+.PHONY: demo test bench bench-zoo bench-overhead bench-long bench-real bench-determinism setup clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -26,10 +26,10 @@ demo: setup
 
 test: setup
 	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest -n auto tests
 
 # The full fault zoo (writes BENCHMARKS.md) and the overhead comparison; CI runs a reduced zoo.
-bench: bench-zoo bench-overhead bench-long
+bench: bench-zoo bench-overhead bench-long bench-real bench-determinism
 
 bench-zoo: setup
 	$(BIN)/python benchmarks/fault_zoo/score.py
@@ -39,6 +39,13 @@ bench-overhead: $(BIN)/.bench-installed
 
 bench-long: setup
 	$(BIN)/python benchmarks/long_run.py --write-md
+
+# Real training scripts (healthy and with injected bugs) and the zoo under other CPU kernels.
+bench-real: setup
+	$(BIN)/python benchmarks/real_code/score.py
+
+bench-determinism: setup
+	$(BIN)/python benchmarks/determinism.py
 
 clean:
 	rm -rf $(VENV) torchvitals-runs .pytest_cache

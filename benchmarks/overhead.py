@@ -13,7 +13,7 @@ Configurations (all train the same model, AdamW, the same synthetic batches, fro
   script            benchmarks/plain_train.py run as `python` runs it (the control for `run`)
   run               the same script under `torchvitals run` (nothing in the script changed)
   naive-every-step  a per-parameter `p.grad.norm().item()` loop before each optimizer step,
-                    the hand-written monitor of most scripts (seed 004's)
+                    the hand-written monitor of most scripts
   wandb-log         wandb.init(mode="offline") and `run.log({"loss": loss.item()})` after every
                     step, without watch: the logging that the two watch configs also do
   wandb-watch-50    as wandb-log, plus run.watch(model, log="gradients", log_freq=50): gradient

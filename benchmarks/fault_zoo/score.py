@@ -9,7 +9,7 @@ Every case is a plain PyTorch script (no torchvitals import) run by `torchvitals
 process, exactly as a user would run it. A fault script's header names what must be found:
 
     # zoo: expect=skipped-steps,dead-parameters
-    # zoo: source=seed 004 (step gate)
+    # zoo: source=a field report (step gate)
     # zoo: args=--epochs 3
     # zoo: onset=81        (a fault that begins mid-run: the iteration it first acts in)
 

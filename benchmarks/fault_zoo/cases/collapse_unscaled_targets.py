@@ -1,5 +1,5 @@
 # zoo: expect=prediction-collapse
-# zoo: source=seed 000 (predictions collapsed to constant values)
+# zoo: source=a field report (predictions collapsed to constant values)
 """Fault: a price-level regressor trained on raw targets (mean ~50) instead of standardised ones.
 The first SGD steps are enormous; they push every hidden ReLU below zero for every input, the
 dead units pass no gradient, and from then on only the output bias learns: the model predicts

@@ -1,5 +1,5 @@
 # zoo: expect=metric-stagnation
-# zoo: source=seed 004 ("the same val loss to 6 decimals")
+# zoo: source=a field report ("the same val loss to 6 decimals")
 """Fault: validation runs on an EMA copy of the model (deep-copied before training), but the
 line that updates the EMA weights after each step was lost in a refactor. The trained model
 improves; the model being evaluated is frozen at its initial weights, so every epoch reports

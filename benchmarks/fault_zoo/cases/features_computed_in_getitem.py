@@ -1,5 +1,5 @@
 # zoo: expect=input-bound
-# zoo: source=seed 001 (dataloader 3050 ms of a 3290 ms step)
+# zoo: source=a field report (dataloader 3050 ms of a 3290 ms step)
 """Fault: a forecaster whose Dataset builds each input window on the fly in __getitem__, with
 Python loops computing rolling features (returns, moving averages, volatility) for every item,
 in the main process (num_workers=0). The model is tiny, so the loop spends most of its time

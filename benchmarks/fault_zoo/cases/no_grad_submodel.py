@@ -1,5 +1,5 @@
 # zoo: expect=dead-parameters
-# zoo: source=seed 002 (Qwen sub-model under torch.no_grad())
+# zoo: source=a field report (Qwen sub-model under torch.no_grad())
 """Fault (seed 002): a sub-model run under torch.no_grad() inside forward; its output feeds the
 loss but its parameters never get a gradient (dead-parameters). --fixed: no no_grad."""
 

@@ -1,5 +1,5 @@
 # zoo: expect=vanishing-gradient
-# zoo: source=seed 000 (FAN→SAN normalisation stack, 10^10 attenuation)
+# zoo: source=a field report (FAN→SAN normalisation stack, 10^10 attenuation)
 """Fault: the encoder input passes through a stack of five hand-written normalisations whose eps
 is given in variance units where std units were meant (1e4 instead of 1e-2²): each divides the
 signal, and so the gradient, by ~100. The projection below the stack gets a gradient ~1e10

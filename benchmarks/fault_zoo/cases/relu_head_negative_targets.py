@@ -1,5 +1,5 @@
 # zoo: expect=prediction-collapse
-# zoo: source=seed 000 (prediction head collapsed to a constant)
+# zoo: source=a field report (prediction head collapsed to a constant)
 """Fault: a regressor of log-probabilities (targets always below zero) whose output layer is
 followed by nn.ReLU(), copied from the hidden blocks. Every positive output is pushed down to the
 targets until the ReLU cuts it off; once the head's pre-activation is below zero for every

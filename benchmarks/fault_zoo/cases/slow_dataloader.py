@@ -1,5 +1,5 @@
 # zoo: expect=input-bound
-# zoo: source=seed 001 (dataloader_ms=3050 of collector_ms=3290)
+# zoo: source=a field report (dataloader_ms=3050 of collector_ms=3290)
 """Fault: a Dataset whose __getitem__ does slow per-item work (a sleep standing in for decoding)
 with num_workers=0, while the training step is cheap: the loop waits on data most of the time
 (input-bound). --fixed: a pre-built TensorDataset."""

@@ -1,5 +1,5 @@
 # zoo: expect=skipped-steps,metric-stagnation
-# zoo: source=seed 004 (step gate skipped every step)
+# zoo: source=a field report (step gate skipped every step)
 """Fault (seed 004, as it ran in production): a step gate that requires a non-zero gradient on
 both the backbone and the head. The head's parameters are collected by name with
 n.startswith("head."), but the module was renamed to `heads`: the list is empty, its gradient

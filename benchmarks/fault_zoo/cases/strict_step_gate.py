@@ -1,5 +1,5 @@
 # zoo: expect=skipped-steps
-# zoo: source=seed 004 (gate needs backbone AND head gradients > 0)
+# zoo: source=a field report (gate needs backbone AND head gradients > 0)
 """Fault (seed 004): a step gate requiring a non-zero gradient on both the backbone and one
 K-specific head. That head is unused on half the batches, so half the steps are silently
 skipped (skipped-steps). --fixed: step unless the total norm is non-finite or zero."""

@@ -1,5 +1,5 @@
 # zoo: expect=dead-parameters
-# zoo: source=seed 001 (attn_pool grad 0.0e+00 every epoch)
+# zoo: source=a field report (attn_pool grad 0.0e+00 every epoch)
 """Fault: attention pooling whose softmax runs over a dimension of size 1 (the scores were
 averaged over time with keepdim=True first), so every weight is exactly 1 and attn_pool gets an
 exactly-zero gradient at every step (dead-parameters). The model still trains on the rest.

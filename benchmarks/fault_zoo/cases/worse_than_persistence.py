@@ -1,5 +1,5 @@
 # zoo: expect=worse-than-baseline
-# zoo: source=seed 001 (val RMSE 0.1034 vs persistence 0.0120)
+# zoo: source=a field report (val RMSE 0.1034 vs persistence 0.0120)
 """Fault: a forecaster of the next level of a drifting series (a random walk with some momentum
 in its returns: persistence, "tomorrow = today", is hard to beat). The model mean-pools its
 window over time (FLATTEN_MODE=pool in seed 001) and predicts the level itself, so it outputs

@@ -109,7 +109,9 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
             t = stats[i]
             if lay.pidx[i] in frozen or t is None:
                 continue
-            if t.missing == t.seen:
+            if t.missing == t.seen and (t.seen >= ZERO_EVIDENCE or h.end is not None):
+                # A branch may skip a parameter at the first iteration or two (a gate, a head used
+                # every other step): a few sampled iterations first, or the run's end.
                 kinds["missing"].append(i)
             elif t.missing + t.zero == t.seen and t.seen >= ZERO_EVIDENCE:
                 kinds["zero"].append(i)
