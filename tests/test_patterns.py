@@ -647,3 +647,20 @@ def test_an_optimizer_left_with_the_old_model_is_found():
     diag = _two_heads(reload=True)
     found = [f for f in diag.at_least("warning") if f.name == "parameters-not-moving"]
     assert found and any("no backward pass reaching its parameters" in f.message for f in found), _serious(diag)
+
+
+def test_gradients_of_inputs_on_a_model_in_eval_are_not_training(tmp_path):
+    """A saliency map: backward passes to the input of a model in eval(), no optimizer, no update.
+    Nothing is trained, so nothing is watched (and no skipped step is invented)."""
+    body = (
+        "import torch\n"
+        "torch.manual_seed(0)\n"
+        "model = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))\n"
+        "model.eval()\n"
+        "for i in range(40):\n"
+        "    x = torch.randn(4, 10, requires_grad=True)\n"
+        "    model.zero_grad()\n"
+        "    model(x)[:, 0].sum().backward()\n"
+    )
+    code, err, _ = _run_text(tmp_path, body)
+    assert code == 0 and "nothing was judged" in err and "skipped" not in err, err

@@ -76,6 +76,9 @@ def _why_not_judged(history: History, stopped: str | None) -> str:
         return "the model has no parameters" + ("" if history.optimizers else " and no optimizer was given")
     if not history.optimizers:
         return "no optimizer was watched"
+    failed = next((e for e in history.events if e.get("kind") == "probe-error" and e.get("probe") in ("gradients", "steps")), None)
+    if failed is not None:
+        return f"the {failed.get('probe')} probe failed ({failed.get('error')}) and was switched off"
     counters = [history.counters(k) for k in range(len(history.optimizers))]
     backward = sum(c.get("backward", 0) for c in counters)
     if stopped:

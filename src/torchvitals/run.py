@@ -29,6 +29,7 @@ import sys
 import time
 import traceback
 import warnings
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,6 +95,7 @@ class Session:
     _undo: list[Callable[[], None]] = field(default_factory=list)
     _graph_walks: int = 0
     _unwatched_backwards: int = 0
+    _first_leaves: dict[int, Any] = field(default_factory=dict)  # id → weakref, first unwatched backward
     _lost_seen: int = 0  # steps without a backward pass, as of the last graph walk they caused
     _lost_walks: int = 0
     _loss_depth: int = 0
@@ -259,12 +261,21 @@ class Session:
 
     def on_unwatched_backward(self, loss: torch.Tensor) -> None:
         """A backward pass and no optimizer: from the second one on, the loop updates its
-        parameters by hand. Watch the trainable tensors the graph reaches, with a stand-in for
-        the update (each backward followed by a change of the parameters is a step)."""
+        parameters by hand. Watch the trainable tensors both graphs reach (an input made to
+        require grad is a new tensor each time: not a parameter), with a stand-in for the update
+        (each backward followed by a change of the parameters is a step). A model kept in eval()
+        with no plain tensors is being inspected (saliency, attacks), not trained: not watched."""
         self._unwatched_backwards += 1
-        if self._unwatched_backwards < MANUAL_AFTER or loss.grad_fn is None:
+        if loss.grad_fn is None:
             return
         leaves = [t for t in graph_leaves(loss.grad_fn) if t.requires_grad]
+        if self._unwatched_backwards < MANUAL_AFTER:
+            self._first_leaves = {id(t): weakref.ref(t) for t in leaves}
+            return
+        if self._unwatched_backwards > MANUAL_AFTER + 1:
+            return
+        leaves = [t for t in leaves if (ref := self._first_leaves.get(id(t))) is not None and ref() is t]
+        self._first_leaves = {}
         if not leaves:
             return
         roots = owning_roots({id(t) for t in leaves})
@@ -272,6 +283,8 @@ class Session:
         main = sys.modules.get("__main__")
         order = {id(v): i for i, v in enumerate(vars(main).values())} if main else {}
         loose = sorted((t for t in leaves if id(t) not in owned), key=lambda t: order.get(id(t), len(order)))
+        if not loose and not any(m.training for m in roots):
+            return
         names = [variable_name(t) or f"tensor{i}" for i, t in enumerate(loose)]
         params = list({id(p): p for m in roots for p in m.parameters() if p.requires_grad}.values())
         # Names for the plain tensors (module parameters are named after their module).

@@ -21,6 +21,7 @@ loop does (the monitor calls `ManualSteps` at these moments):
 
 from __future__ import annotations
 
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 
 import torch
@@ -28,10 +29,22 @@ import torch
 
 class ManualUpdates(torch.optim.Optimizer):
     """Stands for a hand-written update over `params` (its step() does nothing). `names` name
-    parameters that no module registers (plain tensors with requires_grad)."""
+    parameters that no module registers (plain tensors with requires_grad).
 
-    def __init__(self, params: Iterable[torch.Tensor], names: Sequence[str] | None = None) -> None:
-        super().__init__(list(params), {})
+    Optimizer.__init__ is not called: its add_param_group imports torch._dynamo (2-3 s), which a
+    loop without torch.optim never pays for. What the monitor uses of an optimizer (param_groups
+    and the step-hook tables) is set here."""
+
+    def __init__(self, params: Iterable[torch.Tensor], names: Sequence[str] | None = None) -> None:  # noqa: D107
+        self.defaults: dict = {}
+        self.state: defaultdict = defaultdict(dict)
+        self.param_groups = [{"params": list(params)}]
+        self._optimizer_step_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
+        self._optimizer_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_state_dict_post_hooks: OrderedDict = OrderedDict()
+        self._optimizer_load_state_dict_pre_hooks: OrderedDict = OrderedDict()
+        self._optimizer_load_state_dict_post_hooks: OrderedDict = OrderedDict()
         self.param_names = list(names) if names is not None else None
 
     def step(self, closure: object = None) -> None:  # noqa: D401 - the update is the user's

@@ -11,13 +11,17 @@ from torchvitals.rules.base import CannotJudge, Rule, rule
 WAIT_SHARE = 0.5
 # Batches needed before judging (the first batch of each pass, worker start-up, is not counted).
 MIN_BATCHES = 5
+# A share is only evidence when the wait is worth anything: below a millisecond per batch, a
+# tiny in-memory loader's microseconds of wait against microseconds of work is timer noise.
+WAIT_FLOOR_MS = 1.0
 
 
 @rule(
     "TV401",
     "input-bound",
     what=f"A training DataLoader whose batches take more than {WAIT_SHARE:.0%} of the step's wall "
-    "time to arrive (time inside next() vs time between batches), measured by `torchvitals run`.",
+    f"time to arrive (time inside next() vs time between batches), and at least {WAIT_FLOOR_MS:g} ms "
+    "each, measured by `torchvitals run`.",
     why="The model waits for data: the GPU idles and adding compute does nothing. One "
     "forecaster's step spent 3,051 ms of 3,291 ms in the data loader; its forward took 9 ms.",
     example="""
@@ -48,7 +52,7 @@ def input_bound(h: History, r: Rule) -> list[Finding]:
     for name, agg in judged.items():
         total = agg["wait"] + agg["work"]
         share = agg["wait"] / total
-        if share <= WAIT_SHARE:
+        if share <= WAIT_SHARE or 1000 * agg["wait"] / agg["batches"] < WAIT_FLOOR_MS:
             continue
         last = agg["last"]
         per_wait = 1000 * agg["wait"] / agg["batches"]
