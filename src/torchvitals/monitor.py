@@ -655,7 +655,10 @@ class Monitor:
             it = o.acct.c.cycles
             if o.pending is not None:
                 if closure and "g" in o.pending:
-                    self._measure_grads(o, o.pending)  # the closure's, now that it has run
+                    try:
+                        self._measure_grads(o, o.pending)  # the closure's, now that it has run
+                    except Exception as exc:
+                        self._fail("gradients", exc)
                 if o.snapshot is not None:
                     try:
                         o.pending["d"] = o.snapshot.delta_norms(o.params, self._device)

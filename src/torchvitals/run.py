@@ -164,7 +164,7 @@ class Session:
 
     # ------------------------------------------------------------------ discovery
     def on_optimizer(self, opt: torch.optim.Optimizer) -> None:
-        if is_manual(opt):  # torchvitals' own stand-in, made in on_manual_loop
+        if is_manual(opt):  # torchvitals' own stand-in (on_unwatched_backward)
             return
         params = {id(p) for g in opt.param_groups for p in g["params"]}
         roots = owning_roots(params)
@@ -266,13 +266,11 @@ class Session:
         (each backward followed by a change of the parameters is a step). A model kept in eval()
         with no plain tensors is being inspected (saliency, attacks), not trained: not watched."""
         self._unwatched_backwards += 1
-        if loss.grad_fn is None:
-            return
+        if self._unwatched_backwards > MANUAL_AFTER or loss.grad_fn is None:
+            return  # decided at the second pass: one graph walk each for the first two
         leaves = [t for t in graph_leaves(loss.grad_fn) if t.requires_grad]
         if self._unwatched_backwards < MANUAL_AFTER:
             self._first_leaves = {id(t): weakref.ref(t) for t in leaves}
-            return
-        if self._unwatched_backwards > MANUAL_AFTER + 1:
             return
         leaves = [t for t in leaves if (ref := self._first_leaves.get(id(t))) is not None and ref() is t]
         self._first_leaves = {}

@@ -122,10 +122,11 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         if _finite(wi) and wi > 0 and j < len(lrs) and _finite(lrs[j]):
             urs.append(lrs[j] * g[i] / wi)
     ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
-    tiny = _tiny(g, w, lrs, lay, finite)
+    tiny: list[int] = []
     tr = None
     moved = None
-    if d is not None:
+    if d is not None:  # only steps with the true update need to know (detailed iterations)
+        tiny = _tiny(g, w, lrs, lay, finite)
         tr = _update_ratio(d, w, lay, n, w0, set(rec.get("sparse") or []))
         tiny_set = set(tiny)
         with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]

@@ -45,9 +45,11 @@ def input_bound(h: History, r: Rule) -> list[Finding]:
                 agg[key] += v
         agg["last"] = e
         agg.setdefault("it", e.get("it"))
-    judged = {k: v for k, v in loaders.items() if v["batches"] >= MIN_BATCHES and v["wait"] + v["work"] > 0}
+    # Training loaders only (backward passes while iterating them): an evaluation loop's share of
+    # waiting is neither the training's cost nor stable from run to run at a few batches.
+    judged = {k: v for k, v in loaders.items() if v["batches"] >= MIN_BATCHES and v["wait"] + v["work"] > 0 and v["steps"]}
     if not judged:
-        raise CannotJudge("no DataLoader pass timed (torchvitals run times them)")
+        raise CannotJudge("no training DataLoader pass timed (torchvitals run times them)")
     out = []
     for name, agg in judged.items():
         total = agg["wait"] + agg["work"]
@@ -66,7 +68,7 @@ def input_bound(h: History, r: Rule) -> list[Finding]:
             tips.append("pin_memory=True")
         out.append(
             r.finding(
-                "warning" if agg["steps"] else "info",
+                "warning",
                 f"{name}: {per_wait:,.1f} ms of each {per_step:,.1f} ms step wait for the next batch ({share:.0%}); "
                 + "; ".join(tips),
                 evidence={
