@@ -1,0 +1,58 @@
+"""What torchvitals knows about PyTorch's loss functions, in one place.
+
+The zero-code runner wraps the functional losses to observe predictions and targets, the
+output probe records which loss a batch was given to, the output rules ask whether the
+targets were labels, and the linter asks which losses want logits. They all read this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Loss:
+    func: str  # the name in torch.nn.functional
+    cls: str  # the nn module class
+    kind: str  # the name recorded in run.jsonl (out.loss_kind)
+    args: str  # what its first two arguments are: "pair" (prediction, target), "class" (logits, labels), "pred" (prediction, target of the prediction's shape)
+    wants: str  # what the prediction must be: "values", "logits", "log_probs" or "probs"
+
+    @property
+    def classification(self) -> bool:
+        """Its targets are labels (or distributions over them), not values to regress."""
+        return self.wants != "values"
+
+
+LOSSES: tuple[Loss, ...] = (
+    Loss("mse_loss", "MSELoss", "mse_loss", "pair", "values"),
+    Loss("l1_loss", "L1Loss", "l1_loss", "pair", "values"),
+    Loss("smooth_l1_loss", "SmoothL1Loss", "smooth_l1_loss", "pair", "values"),
+    Loss("huber_loss", "HuberLoss", "huber_loss", "pair", "values"),
+    Loss("cross_entropy", "CrossEntropyLoss", "cross_entropy", "class", "logits"),
+    Loss("nll_loss", "NLLLoss", "nll", "class", "log_probs"),
+    Loss("kl_div", "KLDivLoss", "kl_div", "pred", "log_probs"),
+    Loss("binary_cross_entropy", "BCELoss", "binary_cross_entropy", "pred", "probs"),
+    Loss("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits", "pred", "logits"),
+)
+BY_FUNC = {loss.func: loss for loss in LOSSES}
+BY_CLASS = {loss.cls: loss for loss in LOSSES}
+BY_KIND = {loss.kind: loss for loss in LOSSES}
+CLASSIFICATION_KINDS = frozenset(loss.kind for loss in LOSSES if loss.classification)
+
+
+def loss_kind(loss_fn: Any) -> str | None:
+    """The recorded kind of a loss given as a function, a module or a name (F.cross_entropy,
+    nn.CrossEntropyLoss(), "CrossEntropyLoss"); an unknown loss keeps its lower-cased name."""
+    if loss_fn is None:
+        return None
+    name = (loss_fn if isinstance(loss_fn, str) else getattr(loss_fn, "__name__", type(loss_fn).__name__)).lower()
+    if "binary_cross_entropy_with_logits" in name or "bcewithlogits" in name:
+        return "binary_cross_entropy_with_logits"
+    if "binary_cross_entropy" in name or name.startswith("bce"):
+        return "binary_cross_entropy"
+    for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv"))):
+        if any(w in name for w in words):
+            return kind
+    return name
