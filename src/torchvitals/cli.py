@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from torchvitals import __version__
+from torchvitals.terminal import printable
 
 
 def _print_json(data: object) -> None:
@@ -57,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     try:
         code, diag = run_script(args.script, args.args, options, fail_on=args.fail_on)
     except FileNotFoundError as exc:
-        print(f"torchvitals run: {exc}", file=sys.stderr)
+        print(f"torchvitals run: {printable(exc)}", file=sys.stderr)
         return 2
     if _wants_json(args):
         _print_json(diag.to_dict())

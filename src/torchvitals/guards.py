@@ -31,14 +31,16 @@ from torch import nn
 from torchvitals.config import ENV_PREFIX, from_env
 from torchvitals.monitor import monitor_for
 from torchvitals.probes import gradients
+from torchvitals.terminal import printable
 
 __all__ = ["DegeneracyGuard", "GateStats", "GatedScheduler", "gate_stats", "step_gate"]
 
 
 def _say(line: str) -> None:
-    """One tagged line on stderr, flushed: guards are read with grep on live logs."""
+    """One tagged line on stderr, flushed: guards are read with grep on live logs. Names and
+    exception messages in it are shown with control characters escaped."""
     try:
-        print(line, file=sys.stderr, flush=True)
+        print(printable(line), file=sys.stderr, flush=True)
     except Exception:  # a closed stderr must not stop training either
         pass
 

@@ -10,6 +10,7 @@ the update, and read them to the host once, at the end of that iteration.
 from __future__ import annotations
 
 import atexit
+import functools
 import numbers
 import os
 import sys
@@ -25,10 +26,11 @@ from torchvitals import __version__
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
 from torchvitals.findings import Diagnosis, Finding, severity_rank
-from torchvitals.names import buckets_for, short_names
+from torchvitals.names import buckets_for, short_names, unwrap_compiled
 from torchvitals.probes import gradients
 from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import Taps, WeakHook, hide_hooks, unhide_hooks
+from torchvitals.probes.compiled import ForwardHook, first_input
 from torchvitals.probes.manual import ManualSteps, ManualUpdates, is_manual
 from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.steps import StepAccount
@@ -161,6 +163,7 @@ class Monitor:
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
         self._handles: list[Any] = []
+        self._forward: list[ForwardHook] = []  # the root's forward hooks (see _flush_forward)
         self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
         self._hidden: list[tuple[weakref.ref[nn.Module], type]] = []  # modules whose hooks pickles must not carry
         self._zero_ids: dict[int, list[int]] = {}  # id(root model) → optimizers its zero_grad clears
@@ -230,9 +233,9 @@ class Monitor:
 
     def _add_model_params(self, m: nn.Module, prefix: str) -> None:
         self._roots.append(weakref.ref(m))
-        for n, p in m.named_parameters():
+        for n, p in unwrap_compiled(m).named_parameters():  # a compiled model's names are the model's
             self._add_param(prefix + n, p)
-        for n, mod in m.named_modules():
+        for n, mod in unwrap_compiled(m).named_modules():
             if isinstance(mod, _MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0):
                 self._mode_modules.append((prefix + n, weakref.ref(mod)))
 
@@ -309,9 +312,12 @@ class Monitor:
     def _attach_model(self, m: nn.Module) -> None:
         self._taps.tap(m, "zero_grad", WeakHook(self, "_on_model_zero_grad"))
         self._hide(m)
-        self._handles.append(m.register_forward_pre_hook(WeakHook(self, "_pre_forward")))
+        # ForwardHook: traced by torch.compile, they leave the graph whole (probes/compiled.py).
+        self._forward.append(ForwardHook(self, "_pre_forward", pick=first_input, pre=True))
+        self._handles.append(m.register_forward_pre_hook(self._forward[-1]))
         if m is self._roots[0]() and self.opts.outputs:
-            self._handles.append(m.register_forward_hook(WeakHook(self, "_post_forward")))
+            self._forward.append(ForwardHook(self, "_post_forward", pick=functools.partial(_pick_output, key=self.opts.outputs)))
+            self._handles.append(m.register_forward_hook(self._forward[-1]))
         if self.opts.probe:
             mods = match_modules(m, self.opts.probe)
             if mods:
@@ -480,10 +486,16 @@ class Monitor:
     def _next_it(self) -> int:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
+    def _flush_forward(self) -> None:
+        """Forward hooks that torch.compile traced kept their tensor for now (probes/compiled.py)."""
+        for h in self._forward:
+            h.flush()
+
     def _on_backward(self, idx: int, which: int) -> None:
         if self.closed or "steps" in self.disabled:
             return
         try:
+            self._flush_forward()
             o = self._opts[idx]
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
@@ -539,6 +551,7 @@ class Monitor:
         if self.closed or "steps" in self.disabled:
             return
         try:
+            self._flush_forward()
             for idx in ids:
                 o = self._opts[idx]
                 if o.retired:
@@ -622,6 +635,7 @@ class Monitor:
         if o is None:
             return
         try:
+            self._flush_forward()
             self._ensure_sentinel(o)
             # step(closure) (L-BFGS): the closure's zero_grad() and backward() calls belong to
             # this step, and the gradients it applies exist only once the closure has run.

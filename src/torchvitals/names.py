@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 # Wrapper prefixes that say nothing about the model (DDP, torch.compile, FSDP).
 _WRAPPERS = ("module.", "_orig_mod.", "_fsdp_wrapped_module.")
 
@@ -14,6 +16,15 @@ def strip_wrappers(name: str) -> str:
             if name.startswith(w):
                 name, changed = name[len(w) :], True
     return name
+
+
+def unwrap_compiled(model: Any) -> Any:
+    """The module `torch.compile(model)` wrapped (its OptimizedModule keeps it as `_orig_mod`),
+    so that a compiled model's parameters and modules have the names the model has; anything
+    else as it is. Recognised by name: importing torch._dynamo would cost seconds at start-up."""
+    while type(model).__name__ == "OptimizedModule" and hasattr(model, "_orig_mod"):
+        model = model._orig_mod
+    return model
 
 
 def bucket_of(name: str, depth: int) -> str:

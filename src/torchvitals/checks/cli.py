@@ -16,6 +16,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from torchvitals.terminal import printable
+
 
 class UsageError(Exception):
     """A target that cannot be loaded or a factory that returns the wrong thing."""
@@ -90,13 +92,13 @@ def cmd_check(args: argparse.Namespace) -> int:
         fn = load_factory(args.target)
         model, batch, loss_fn, optimizer, options = unpack(_call(fn))
     except UsageError as exc:
-        print(f"torchvitals check: {exc}", file=sys.stderr)
+        print(f"torchvitals check: {printable(exc)}", file=sys.stderr)
         return 2
     options.setdefault("factory", lambda: unpack(fn())[0])
     try:
         diag = check(model, batch, loss_fn, optimizer, **options)
     except TypeError as exc:  # a bad option name or batch structure is the user's input error
-        print(f"torchvitals check: {exc}", file=sys.stderr)
+        print(f"torchvitals check: {printable(exc)}", file=sys.stderr)
         return 2
     snap = None
     if not args.no_snapshot and not any(f.evidence.get("raised") for f in diag.findings):
@@ -111,7 +113,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     else:
         print_diagnosis(diag, sys.stdout)
         if snap is not None:
-            print(snapshot_line(snap))
+            print(printable(snapshot_line(snap)))
     return diag.exit_code()
 
 

@@ -16,29 +16,17 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals.probes.attach import WeakHook
+from torchvitals.names import unwrap_compiled
+from torchvitals.probes.compiled import ForwardHook, first_grad_tensor
 
 
 def match_modules(root: nn.Module, patterns: list[str]) -> list[tuple[str, nn.Module]]:
     """Named sub-modules matching any pattern (exact names or fnmatch globs like `stack.*`)."""
     out = []
-    for name, mod in root.named_modules():
+    for name, mod in unwrap_compiled(root).named_modules():
         if name and any(name == p or fnmatch.fnmatchcase(name, p) for p in patterns):
             out.append((name, mod))
     return out
-
-
-def _first_grad_tensor(output: Any) -> torch.Tensor | None:
-    if isinstance(output, torch.Tensor):
-        return output if output.requires_grad else None
-    if isinstance(output, dict):
-        output = list(output.values())
-    if isinstance(output, (list, tuple)):
-        for o in output:
-            t = _first_grad_tensor(o)
-            if t is not None:
-                return t
-    return None
 
 
 class ActivationProbe:
@@ -54,7 +42,8 @@ class ActivationProbe:
     def add(self, modules: list[tuple[str, nn.Module]]) -> None:
         for name, mod in modules:
             self._names.append(name)
-            self._handles.append(mod.register_forward_hook(WeakHook(self, "_forward_hook", name)))
+            hook = ForwardHook(self, "_forward_hook", name, pick=first_grad_tensor, on_grad="_compiled_grad")
+            self._handles.append(mod.register_forward_hook(hook))
 
     def names(self) -> list[str]:
         return list(self._names)
@@ -63,31 +52,40 @@ class ActivationProbe:
         if not self.armed or not torch.is_grad_enabled():
             return
         try:
-            self._on_forward(name, output)
+            self._on_forward(name, output, compiled=module is None)
         except Exception as exc:
             self._on_error(exc)
 
-    def _on_forward(self, name: str, output: Any) -> None:
+    def _on_forward(self, name: str, output: Any, compiled: bool = False) -> None:
         if name not in self.order:
             self.order.append(name)
-        t = _first_grad_tensor(output)
+        if compiled:  # the gradient comes through _compiled_grad: this tensor has no history
+            return
+        t = first_grad_tensor(output)
         if t is None:
             return
         ref = weakref.ref(self)
 
         def grad_hook(grad: torch.Tensor) -> None:
             probe = ref()
-            if probe is None:
-                return
-            try:
-                n = torch.linalg.vector_norm(grad.detach(), dtype=torch.float32)
-                prev = probe.pending.get(name)
-                # Several forwards per iteration (accumulation): combine as one norm.
-                probe.pending[name] = n if prev is None else torch.sqrt(prev**2 + n**2)
-            except Exception as exc:  # never into the user's backward
-                probe._on_error(exc)
+            if probe is not None:
+                probe._add_grad(name, grad)
 
         t.register_hook(grad_hook)
+
+    def _compiled_grad(self, name: str, grad: torch.Tensor) -> None:
+        """The output gradient of a probed module inside a compiled graph (see probes/compiled.py)."""
+        if self.armed:
+            self._add_grad(name, grad)
+
+    def _add_grad(self, name: str, grad: torch.Tensor) -> None:
+        try:
+            n = torch.linalg.vector_norm(grad.detach(), dtype=torch.float32)
+            prev = self.pending.get(name)
+            # Several forwards per iteration (accumulation): combine as one norm.
+            self.pending[name] = n if prev is None else torch.sqrt(prev**2 + n**2)
+        except Exception as exc:  # never into the user's backward
+            self._on_error(exc)
 
     def collect(self) -> list[tuple[str, torch.Tensor]]:
         out = [(n, self.pending[n]) for n in self.order if n in self.pending]

@@ -1,5 +1,11 @@
 """Console sink: findings first (rich), grep-able tagged lines, and seed 001's per-epoch line.
-A sink formats what the record holds; it computes nothing new."""
+A sink formats what the record holds; it computes nothing new.
+
+Every line reaches the terminal through `say` or `print_diagnosis`, and both pass it through
+`terminal.printable` whole: names, exception messages and values from a file are embedded in
+lines this module lays out one by one, so any control character in a line (an escape sequence,
+and also a newline or carriage return, which would forge or overwrite a line) came from the
+user's code or a file and is shown escaped."""
 
 from __future__ import annotations
 
@@ -12,6 +18,7 @@ from rich.text import Text
 from torchvitals.findings import Diagnosis, Finding
 from torchvitals.record import History
 from torchvitals.stats import Derived
+from torchvitals.terminal import printable
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 # Baselines are printed once as BASE_…= tokens, not inside TR[…]/VAL[…].
@@ -19,8 +26,9 @@ _BASE_KEYS = ("base_", "persist_", "chance_", "loss_nonfinite")
 
 
 def say(stream: TextIO, line: str) -> None:
+    """Print one line, control characters shown escaped (a newline in it too)."""
     try:
-        print(line, file=stream, flush=True)
+        print(printable(line), file=stream, flush=True)
     except (OSError, ValueError):
         pass  # a closed stream must not break training
 
@@ -209,8 +217,8 @@ def _diagnosis_lines(diag: Diagnosis) -> list[tuple[str, str]]:
 
 
 def render_text(diag: Diagnosis) -> str:
-    """Plain-text diagnosis (also what str(diagnosis) gives)."""
-    return "\n".join(text for text, _ in _diagnosis_lines(diag))
+    """Plain-text diagnosis (also what str(diagnosis) gives), safe to print on a terminal."""
+    return "\n".join(printable(text) for text, _ in _diagnosis_lines(diag))
 
 
 def print_diagnosis(diag: Diagnosis, stream: TextIO) -> None:
@@ -218,6 +226,7 @@ def print_diagnosis(diag: Diagnosis, stream: TextIO) -> None:
     try:
         con = Console(file=stream, highlight=False, soft_wrap=True)
         for text, style in _diagnosis_lines(diag):
-            con.print(Text(text, style=style))
+            con.print(Text(printable(text), style=style))  # rich keeps an ESC inside a Text
     except Exception:
-        say(stream, render_text(diag))
+        for text, _ in _diagnosis_lines(diag):
+            say(stream, text)
