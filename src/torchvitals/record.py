@@ -16,9 +16,11 @@ saying how many, so a crashed run can still be diagnosed.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
+import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -276,14 +278,39 @@ class RunWriter:
             self._fh = None
 
     def write_json(self, filename: str, data: dict[str, Any]) -> None:
+        """Write `filename` atomically: into a temporary file of the same directory, renamed
+        over the target. The temporary file is removed whatever happens, and temporary files a
+        killed process left behind (`<filename>.*.tmp`) are removed first. Never raises."""
         if self.run_dir is None:
             return
+        tmp: str | None = None
         try:
-            tmp = self.run_dir / (filename + ".tmp")
-            tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-            tmp.replace(self.run_dir / filename)
-        except OSError as exc:
-            self.error = f"{filename} write failed: {exc}"
+            _remove_stale_temps(self.run_dir, filename)
+            text = json.dumps(data, indent=2) + "\n"
+            name = str(self.run_dir / f"{filename}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+            with open(name, "x", encoding="utf-8") as fh:  # a new file, with the usual permissions
+                tmp = name
+                fh.write(text)
+            os.replace(tmp, self.run_dir / filename)
+            tmp = None
+        except Exception as exc:
+            self.error = f"{filename} write failed: {type(exc).__name__}: {exc}"
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
+def _remove_stale_temps(run_dir: Path, filename: str) -> None:
+    """Temporary files of `filename` a killed writer left (and the older fixed name)."""
+    for stale in [*run_dir.glob(glob.escape(filename) + ".*.tmp"), run_dir / (filename + ".tmp")]:
+        try:
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+        except OSError:
+            pass
 
 
 class RunFileError(Exception):
