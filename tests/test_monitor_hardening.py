@@ -244,3 +244,106 @@ def test_two_monitors_on_one_model_compose_and_leave_it_as_found(tmp_path):
         assert after[3][cls] == attrs, cls
     assert (dict(vars(torch.optim.SGD)), dict(vars(torch.optim.Optimizer))) == opt_cls
     assert not o1._optimizer_step_pre_hooks and not o2._optimizer_step_post_hooks
+
+
+# ---------------------------------------------------------------- memory stays flat
+
+
+def _synthetic_history(n, every_out=10):
+    """A History fed n step records of a two-parameter model, every kind of field set."""
+    h = History()
+    params = [{"name": f"l{i}.weight", "short": f"l{i}", "bucket": f"l{i}", "shape": [4, 4], "numel": 16, "ndim": 2,
+               "dtype": "float32", "trainable": True} for i in range(2)]
+    h.add({"type": "header", "params": params, "options": {"warmup": 5},
+           "optimizers": [{"type": "SGD", "groups": [{"lr": 0.1, "params": [0, 1]}]}]})
+    for it in range(1, n + 1):
+        rec = {"type": "step", "opt": 0, "it": it, "stepped": True, "reason": "step",
+               "g": [0.5 + (it % 7) / 10, 0.3], "w": [1.0, 2.0], "d": [1e-3, 2e-3], "lr": [0.1],
+               "counters": {"steps": it, "backward": it, "cycles": it, "zero_grads": it}}
+        if it % every_out == 0:
+            rec["out"] = {"loss": 1.0 / it, "spread": 0.5, "loss_kind": "mse_loss"}
+        h.add(rec)
+    return h
+
+
+def _held(h):
+    """Everything a History holds that could grow with the number of records."""
+    import pickle
+
+    return len(pickle.dumps((h.folds, h.tally, h.w0, h.events))), len(h.steps), len(h._derived)
+
+
+def test_history_memory_is_bounded_by_a_constant(monkeypatch):
+    """every=1 used to keep every step record in memory (+2.3 KB a step): the History keeps the
+    latest KEEP_RAW records whole and folds the rest into summaries of constant size."""
+    from torchvitals import record
+    from torchvitals.rules import gradients
+
+    monkeypatch.setattr(record, "KEEP_RAW", 16)
+    monkeypatch.setattr(gradients, "SPIKE_WINDOW", 32)
+    small, big = _synthetic_history(600), _synthetic_history(2400)
+    size_small, steps_small, derived_small = _held(small)
+    size_big, steps_big, derived_big = _held(big)
+    assert steps_small == steps_big == 16 and derived_small <= 16 and derived_big <= 16
+    assert big.n_steps == 2400 and big.n_grad == 2400
+    # Four times the records, the same state (but for a few more digits in the counts).
+    assert size_big - size_small < 64, (size_small, size_big)
+
+
+def test_long_every_step_run_judges_the_same_with_a_short_window(monkeypatch, tmp_path):
+    """The findings of a run do not depend on how many records History keeps whole."""
+    from torchvitals import record
+
+    def run(name):
+        torch.manual_seed(0)
+        model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+        opt = torch.optim.SGD(model.parameters(), lr=0.0)  # parameters-not-moving, lr-too-small
+        mon = torchvitals.watch(model, opt, out=str(tmp_path), name=name, console=False, every=1)
+        x, y = torch.randn(16, 8), torch.randn(16, 1)
+        for _ in range(120):
+            opt.zero_grad()
+            F.mse_loss(model(x), y).backward()
+            opt.step()
+        return mon.close()
+
+    full = run("full")
+    monkeypatch.setattr(record, "KEEP_RAW", 4)
+    short = run("short")
+    assert [f.to_dict() for f in short.findings] == [f.to_dict() for f in full.findings]
+    assert "parameters-not-moving" in full.names()
+    assert len(record.read_run(tmp_path / "short").steps) == 4
+
+
+# ---------------------------------------------------------------- relative rules have floors
+
+
+def test_tiny_gradients_with_a_relative_jump_are_not_an_explosion():
+    """A healthy run's gradients of ~1e-7 jumping 221x to 3.66e-05 used to be an exploding
+    gradient: a ratio to a median of near-zero numbers is not evidence."""
+    from torchvitals.diagnose import diagnose_history
+
+    h = History()
+    params = [{"name": "w", "short": "w", "bucket": "w", "shape": [4], "numel": 4, "ndim": 2,
+               "dtype": "float32", "trainable": True}]
+    h.add({"type": "header", "params": params, "optimizers": [{"type": "Adam", "groups": [{"lr": 1e-3, "params": [0]}]}]})
+    for it in range(1, 40):
+        g = 3.66e-5 if it == 27 else 1.6e-7 * (1 + it % 3)
+        h.add({"type": "step", "opt": 0, "it": it, "stepped": True, "g": [g], "w": [1.0], "lr": [1e-3]})
+    h.add({"type": "end", "counters": [{"steps": 39, "cycles": 39}]})
+    assert "exploding-gradient" not in diagnose_history(h).names()
+
+
+def test_a_healthy_run_with_tiny_gradients_stays_silent(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out=str(tmp_path), name="tiny", console=False, every=1)
+    g = torch.Generator().manual_seed(1)
+    for _ in range(300):
+        x = torch.randn(32, 8, generator=g)
+        y = x[:, :1] * 0.5
+        opt.zero_grad()
+        (F.mse_loss(model(x), y) * 1e-5).backward()  # gradients of ~1e-6..1e-4 throughout
+        opt.step()
+    diag = mon.close()
+    assert not diag.at_least("warning"), [f.message for f in diag.findings]
