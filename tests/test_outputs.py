@@ -198,7 +198,7 @@ def _epochs_history(train: list[tuple[float, float, float]], val_rmse: float | N
         if val_rmse is not None:
             metrics["val"] = {"rmse": val_rmse, "base_rmse": 1.0}
         h.add({"type": "epoch", "epoch": i, "train": {}, "val": {}, "extra": {}, "metrics": metrics, "it": 10 * i})
-    h.steps.append({"type": "step", "opt": 0, "it": 1, "out": {"loss": 1.0, "loss_kind": loss_kind}})
+    h.add({"type": "step", "opt": 0, "it": 1, "out": {"loss": 1.0, "loss_kind": loss_kind}})
     return h
 
 

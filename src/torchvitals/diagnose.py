@@ -23,15 +23,17 @@ _TEXT_EVENTS = ("note", "probe-error", "finding", "script-error")
 
 def diagnose_history(history: History) -> Diagnosis:
     """Run every rule over a complete history and build the Diagnosis."""
-    found, unjudged = evaluate(history)
+    failed: dict[str, str] = {}
+    found, unjudged = evaluate(history, failed)
     withdrawn = _square_with_live(history, found)
     stopped = next((str(e.get("error")) for e in history.events if e.get("kind") == "script-error"), None)
-    judged = any("g" in rec for rec in history.steps)
+    judged = history.n_grad > 0
     diag = Diagnosis(
         findings=found,
         unjudged=unjudged,
         summary=_summary(history),
-        notes=_notes(history),
+        notes=_notes(history) + [f"rule {name} failed: {err}; not judged" for name, err in failed.items()],
+        failed_rules=failed,
         judged=judged,
         not_judged="" if judged else _why_not_judged(history, stopped),
         stopped=stopped,
@@ -52,7 +54,7 @@ def _summary(history: History) -> dict[str, Any]:
         "events": events,
         "optimizers": optimizers,
         "iterations": max((o.get("cycles", 0) for o in optimizers if isinstance(o.get("cycles"), int)), default=0),
-        "sampled_iterations": len(history.steps),
+        "sampled_iterations": history.n_steps,
         "epochs": len(history.epochs),
     }
     if history.end:

@@ -58,6 +58,7 @@ class Diagnosis:
     not_judged: str = ""  # why nothing was judged
     stopped: str | None = None  # the script's error, when it stopped before the end
     withdrawn: list[Finding] = field(default_factory=list)  # printed live, not confirmed at the end
+    failed_rules: dict[str, str] = field(default_factory=dict)  # rule → the error it raised (not judged)
 
     def __post_init__(self) -> None:
         self.findings.sort(key=lambda f: (-severity_rank(f.severity), f.step or 0, f.code))
@@ -108,6 +109,7 @@ class Diagnosis:
             "findings": [f.to_dict() for f in self.findings],
             "withdrawn": [f.to_dict() for f in self.withdrawn],
             "unjudged": dict(self.unjudged),
+            "failed_rules": dict(self.failed_rules),
             "summary": dict(self.summary),
             "notes": list(self.notes),
             "run_dir": self.run_dir,

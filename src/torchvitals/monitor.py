@@ -94,6 +94,48 @@ def _close_all() -> None:
         _release(key)
 
 
+class _Hook(WeakHook):
+    """A WeakHook for every entry from torch into the monitor (module, optimizer, tensor and
+    method hooks): whatever the monitor raises stops there, is recorded as a failed probe, and
+    never reaches the user's forward(), backward(), step() or zero_grad()."""
+
+    __slots__ = ()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return WeakHook.__call__(self, *args, **kwargs)
+        except Exception as exc:
+            _swallow(self._ref(), self._method, exc)
+            return None
+
+
+def _swallow(mon: Any, where: str, exc: BaseException) -> None:
+    """An exception escaped one of the monitor's entry points: switch that part off, quietly if
+    even that fails."""
+    try:
+        if mon is not None:
+            mon._fail(_PROBE_OF.get(where, "monitor"), exc)
+    except Exception:
+        pass
+
+
+# The probe an entry point belongs to: the one switched off when that entry point raises.
+_PROBE_OF = {
+    "_pre_step": "steps",
+    "_post_step": "steps",
+    "_on_optimizer_zero_grad": "steps",
+    "_on_model_zero_grad": "steps",
+    "_on_scheduler_step": "steps",
+    "_manual_backward_end": "steps",
+    "_pre_forward": "forward",
+    "_post_forward": "outputs",
+    "_on_plateau_step": "plateau",
+    "_after_plateau_step": "plateau",
+    "_on_scaler_update": "scaler",
+    "_fail_activations": "activations",
+}
+
+
 def _as_list(x: Any) -> list[Any]:
     if x is None:
         return []
@@ -303,14 +345,14 @@ class Monitor:
 
     def _attach_optimizer(self, o: _OptState) -> None:
         opt = o.ref()
-        self._handles.append(opt.register_step_pre_hook(WeakHook(self, "_pre_step")))
-        self._handles.append(opt.register_step_post_hook(WeakHook(self, "_post_step")))
-        self._taps.tap(opt, "zero_grad", WeakHook(self, "_on_optimizer_zero_grad"))
+        self._handles.append(opt.register_step_pre_hook(_Hook(self, "_pre_step")))
+        self._handles.append(opt.register_step_post_hook(_Hook(self, "_post_step")))
+        self._taps.tap(opt, "zero_grad", _Hook(self, "_on_optimizer_zero_grad"))
         if o.manual is not None:  # no step will choose them: every backward must be seen
             self._ensure_sentinel(o)
 
     def _attach_model(self, m: nn.Module) -> None:
-        self._taps.tap(m, "zero_grad", WeakHook(self, "_on_model_zero_grad"))
+        self._taps.tap(m, "zero_grad", _Hook(self, "_on_model_zero_grad"))
         self._hide(m)
         # ForwardHook: traced by torch.compile, they leave the graph whole (probes/compiled.py).
         self._forward.append(ForwardHook(self, "_pre_forward", pick=first_input, pre=True))
@@ -322,7 +364,7 @@ class Monitor:
             mods = match_modules(m, self.opts.probe)
             if mods:
                 if self._act is None:
-                    self._act = ActivationProbe([], WeakHook(self, "_fail_activations"))
+                    self._act = ActivationProbe([], _Hook(self, "_fail_activations"))
                     self._act.armed = self._detailed(1)
                 for _, mod in mods:
                     self._hide(mod)
@@ -382,15 +424,15 @@ class Monitor:
         if self.closed or self._taps.holds(sched, "step"):
             return
         if _is_plateau(sched):
-            self._taps.tap(sched, "step", WeakHook(self, "_on_plateau_step"), WeakHook(self, "_after_plateau_step"))
+            self._taps.tap(sched, "step", _Hook(self, "_on_plateau_step"), _Hook(self, "_after_plateau_step"))
         else:
-            self._taps.tap(sched, "step", WeakHook(self, "_on_scheduler_step"))
+            self._taps.tap(sched, "step", _Hook(self, "_on_scheduler_step"))
 
     def add_scaler(self, scaler: Any) -> None:
         """Count a GradScaler's inf/NaN skips."""
         if not self.closed and self._scaler is None and hasattr(scaler, "update"):
             self._scaler = scaler
-            self._taps.tap(scaler, "update", WeakHook(self, "_on_scaler_update"))
+            self._taps.tap(scaler, "update", _Hook(self, "_on_scaler_update"))
 
     def _hide(self, m: nn.Module) -> None:
         """Keep this module's torchvitals hooks out of pickles and copies of it."""
@@ -403,11 +445,17 @@ class Monitor:
         """A probe raised: switch it off, say so once, never let it reach the training loop."""
         if probe in self.disabled:
             return
-        msg = f"{type(exc).__name__}: {exc}"
+        try:
+            msg = f"{type(exc).__name__}: {exc}"
+        except Exception:  # an exception whose str() raises
+            msg = type(exc).__name__
         self.disabled[probe] = msg
         self._emit({"type": "event", "kind": "probe-error", "probe": probe, "error": msg}, flush=True)
         if self.opts.console:
-            console.say(self._stream, f"torchvitals: the {probe} probe failed ({msg}); it is switched off, training goes on")
+            try:
+                console.say(self._stream, f"torchvitals: the {probe} probe failed ({msg}); it is switched off, training goes on")
+            except Exception:
+                pass
 
     def _fail_activations(self, exc: BaseException) -> None:
         self._fail("activations", exc)
@@ -415,11 +463,27 @@ class Monitor:
     def _note(self, text: str) -> None:
         self._emit({"type": "event", "kind": "note", "text": text})
         if self.opts.console:
-            console.say(self._stream, f"torchvitals: {text}")
+            try:
+                console.say(self._stream, f"torchvitals: {text}")
+            except Exception:
+                pass
 
     def _emit(self, rec: dict[str, Any], flush: bool = False) -> None:
-        self.history.add(rec)
-        self.writer.write(rec, flush=flush)
+        """Keep a record in the History and append it to run.jsonl. Never raises: a History
+        that cannot take a record switches the record off (said once, in run.jsonl too), a
+        writer that cannot write switches itself off."""
+        if "record" not in self.disabled:
+            try:
+                self.history.add(rec)
+            except Exception as exc:
+                msg = f"{type(exc).__name__}: {exc}"
+                self.disabled["record"] = msg
+                self._emit({"type": "event", "kind": "probe-error", "probe": "record", "error": msg}, flush=True)
+        try:
+            self.writer.write(rec, flush=flush)
+        except Exception as exc:
+            self.writer.error = f"run.jsonl write failed: {type(exc).__name__}: {exc}"
+            self.writer.close()
 
     def _sampled(self, it: int) -> bool:
         return it <= self.opts.warmup or it % self.opts.every == 0
@@ -500,7 +564,7 @@ class Monitor:
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
             if o.acct.on_backward(which) and o.manual is not None:
-                torch.autograd.Variable._execution_engine.queue_callback(WeakHook(self, "_manual_backward_end", idx))
+                torch.autograd.Variable._execution_engine.queue_callback(_Hook(self, "_manual_backward_end", idx))
             c = o.acct.c
             if c.steps == 0 and o.acct.since_step == self.opts.max_accum:
                 # Gradients pile up and no step ever comes: a gate that never opens, without
@@ -520,7 +584,10 @@ class Monitor:
             def hook(grad: torch.Tensor) -> None:
                 mon = ref()
                 if mon is not None:
-                    mon._on_backward(idx, which)
+                    try:
+                        mon._on_backward(idx, which)
+                    except Exception as exc:  # never into the user's backward()
+                        _swallow(mon, "steps", exc)
 
             return hook
 
@@ -997,15 +1064,57 @@ class Monitor:
 
     def close(self) -> Diagnosis:
         """Detach every hook, run the rules on the whole record, write findings.json, print the
-        diagnosis (findings first) and return it. Safe to call twice."""
+        diagnosis (findings first) and return it. Safe to call twice; never raises: whatever
+        fails on the way is a note in the diagnosis."""
         if self.diagnosis is not None:
             return self.diagnosis
-        for o in self._manual:
-            self._manual_resolve(o)
+        trouble: list[str] = []
+
+        def attempt(what: str, fn: Any, *args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:
+                trouble.append(f"closing: {what} failed: {type(exc).__name__}: {exc}")
+
+        for o in list(getattr(self, "_manual", [])):
+            attempt("the last hand-written update", self._manual_resolve, o)
         self.closed = True
         for o in self._opts:
-            self._sync_scaler(o)
-        self._detach()
+            attempt("reading the GradScaler's skips", self._sync_scaler, o)
+        attempt("detaching the hooks", self._detach)
+        _LIVE.pop(id(self), None)
+        attempt("the end record", self._emit_end)
+        try:
+            diag = diagnose_history(self.history)
+        except Exception as exc:  # a rule bug must not cost the user the run
+            diag = Diagnosis(notes=[f"rules failed: {type(exc).__name__}: {exc}"])
+        diag.run_dir = self.run_dir
+        # A probe switched off has its probe-error event in the record, which the notes come
+        # from (as offline); one whose event could not be kept is added here, once.
+        for probe, err in self.disabled.items():
+            note = f"the {probe} probe failed and was switched off: {err}"
+            if note not in diag.notes:
+                diag.notes.append(note)
+        diag.notes.extend(trouble)
+        self.diagnosis = diag
+        try:
+            self.writer.write_json(FINDINGS_FILE, diag.to_dict())
+        except Exception as exc:
+            self.writer.error = f"{FINDINGS_FILE} write failed: {type(exc).__name__}: {exc}"
+        try:
+            self.writer.close()
+        except Exception:
+            pass
+        if self.writer.error and self.writer.error not in diag.notes:
+            diag.notes.append(self.writer.error)
+        if self.opts.console:
+            try:
+                console.print_diagnosis(diag, self._stream)
+            except Exception:
+                pass
+        return diag
+
+    def _emit_end(self) -> None:
         self._emit(
             {
                 "type": "end",
@@ -1016,39 +1125,36 @@ class Monitor:
             },
             flush=True,
         )
-        try:
-            diag = diagnose_history(self.history)
-        except Exception as exc:  # a rule bug must not cost the user the run
-            diag = Diagnosis(notes=[f"rules failed: {type(exc).__name__}: {exc}"])
-        diag.run_dir = self.run_dir
-        for probe, err in self.disabled.items():
-            diag.notes.append(f"the {probe} probe failed and was switched off: {err}")
-        self.diagnosis = diag
-        self.writer.write_json(FINDINGS_FILE, diag.to_dict())
-        self.writer.close()
-        if self.writer.error:
-            diag.notes.append(self.writer.error)
-        if self.opts.console:
-            console.print_diagnosis(diag, self._stream)
-        return diag
 
     def _detach(self) -> None:
+        """Take every hook, tap and reducer away; each piece on its own, so that one that fails
+        does not leave the others in the user's objects (the first error is raised at the end)."""
+        errors: list[Exception] = []
+
+        def undo(fn: Any, *args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:
+                errors.append(exc)
+
         for h in self._handles:
-            h.remove()
+            undo(h.remove)
         self._handles = []
-        self._taps.remove()
+        undo(self._taps.remove)
         for _, cls in self._hidden:
-            unhide_hooks(cls)
+            undo(unhide_hooks, cls)
         self._hidden = []
         for o in self._opts:
-            o.acct.remove()
+            undo(o.acct.remove)
             o.snapshot = None
             o.params = []
         _LIVE.pop(id(self), None)
         if self._act is not None:
-            self._act.remove()
+            undo(self._act.remove)
         self._free_params = []
         self._tensors = []
+        if errors:
+            raise errors[0]
 
     def __enter__(self) -> Monitor:
         return self

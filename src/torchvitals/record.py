@@ -16,9 +16,13 @@ saying how many, so a crashed run can still be diagnosed.
 
 from __future__ import annotations
 
+import glob
 import json
 import math
 import os
+import secrets
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,14 +30,35 @@ from typing import Any, TextIO
 from torchvitals.stats import Derived, Layout, Tally, derive
 
 SCHEMA = 1
-# Step records keep their per-parameter lists (g, w, d, gf) while they are among the last
-# KEEP_RAW; an older one keeps what the rules read from it (its derived statistics and the
-# running tallies, both taken when it came) and its lists become None. A long run then holds
-# a few numbers per record in memory instead of several per parameter (run.jsonl keeps all).
+# Memory stays flat however long the run: History keeps the last KEEP_RAW step records whole
+# (for the console and the rules that look at recent iterations), and for everything before
+# only what the rules read, folded record by record into running summaries (`Tally`, and the
+# folds each rule module registers with `fold`). run.jsonl keeps every record.
 KEEP_RAW = 512
-RAW_KEYS = ("g", "w", "d", "gf")
 RUN_FILE = "run.jsonl"
 FINDINGS_FILE = "findings.json"
+
+# name → (make an empty state, fold one step record into it). Registered by the rule modules;
+# History.add runs every fold on every valid step record, in registration order.
+StepFold = Callable[[Any, "History", dict[str, Any], Derived], None]
+FOLDS: dict[str, tuple[Callable[[], Any], StepFold]] = {}
+
+
+def fold(name: str, init: Callable[[], Any]) -> Callable[[StepFold], StepFold]:
+    """Register `fn(state, history, rec, derived)`: folds each step record into the running
+    state that the rule reads with `History.folded(name)`."""
+
+    def register(fn: StepFold) -> StepFold:
+        if name in FOLDS:
+            raise ValueError(f"fold {name} registered twice")
+        FOLDS[name] = (init, fn)
+        return fn
+
+    return register
+
+
+class FoldError(Exception):
+    """A fold raised on some record: the rule that reads it cannot judge (it says so)."""
 
 
 def rounded(x: float | None, digits: int = 6) -> float | None:
@@ -51,7 +76,7 @@ class History:
     """Everything a rule may look at, built the same way live and from run.jsonl."""
 
     header: dict[str, Any] = field(default_factory=dict)
-    steps: list[dict[str, Any]] = field(default_factory=list)
+    steps: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=KEEP_RAW))  # the latest ones
     events: list[dict[str, Any]] = field(default_factory=list)
     epochs: list[dict[str, Any]] = field(default_factory=list)
     plateau: list[dict[str, Any]] = field(default_factory=list)  # ReduceLROnPlateau.step() calls
@@ -61,6 +86,11 @@ class History:
     rejected_why: dict[str, str] = field(default_factory=dict)  # record type → first bad field
     tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
     w0: dict[int, float] = field(default_factory=dict)  # parameter → its weight norm when first seen
+    n_steps: int = 0  # step records taken, all of them (`steps` holds the latest)
+    n_grad: int = 0  # ... of which with gradient statistics
+    folds: dict[str, Any] = field(default_factory=dict)  # fold name → its running state
+    fold_errors: dict[str, str] = field(default_factory=dict)  # fold name → the first error it raised
+    _last: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)  # optimizer → its latest step record
     _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
 
@@ -77,16 +107,17 @@ class History:
             if problem:
                 self._reject("step", problem)
                 return
+            if len(self.steps) == self.steps.maxlen:
+                self._derived.pop(id(self.steps[0]), None)
             self.steps.append(rec)
+            self.n_steps += 1
+            self.n_grad += "g" in rec
             opt = rec["opt"]
+            self._last[opt] = rec
             self._first_weights(rec)
             d = self.derived(rec)  # now, with the layout this record was written under
             self.tally.setdefault(opt, Tally()).update(rec, d, self.layout(opt))
-            if len(self.steps) > KEEP_RAW:
-                old = self.steps[-KEEP_RAW - 1]
-                for key in RAW_KEYS:
-                    if key in old:
-                        old[key] = None  # the key stays: "g" in rec still says what was measured
+            self._fold(rec, d)
         elif kind == "event":
             self.events.append(rec)
         elif kind == "epoch":
@@ -105,6 +136,31 @@ class History:
         elif kind == "end":
             self.end = rec
         # Unknown types come from newer writers: ignored, the rest still diagnoses.
+
+    def _fold(self, rec: dict[str, Any], d: Derived) -> None:
+        if not FOLDS:
+            import torchvitals.rules  # noqa: F401  (the rule modules register their folds)
+        for name, (init, fn) in FOLDS.items():
+            if name in self.fold_errors:
+                continue
+            state = self.folds.get(name)
+            if state is None:
+                state = self.folds[name] = init()
+            try:
+                fn(state, self, rec, d)
+            except Exception as exc:  # costs the rules that read this fold, nothing else
+                self.fold_errors[name] = f"{type(exc).__name__}: {exc}"
+
+    def folded(self, name: str) -> Any:
+        """The running state of fold `name` (a fresh one before any step record)."""
+        if name in self.fold_errors:
+            raise FoldError(f"fold {name} failed: {self.fold_errors[name]}")
+        state = self.folds.get(name)
+        if state is None:
+            if not FOLDS:
+                import torchvitals.rules  # noqa: F401
+            state = FOLDS[name][0]()
+        return state
 
     def _first_weights(self, rec: dict[str, Any]) -> None:
         w = rec.get("w")
@@ -143,7 +199,11 @@ class History:
         return self.params[idx]["name"]
 
     def steps_of(self, opt: int) -> list[dict[str, Any]]:
+        """The latest step records of optimizer `opt` (at most KEEP_RAW of all optimizers')."""
         return [s for s in self.steps if s.get("opt") == opt]
+
+    def last_step(self, opt: int) -> dict[str, Any] | None:
+        return self._last.get(opt)
 
     def counters(self, opt: int) -> dict[str, Any]:
         """The latest counters known for optimizer `opt` (end record first, else last step)."""
@@ -151,8 +211,8 @@ class History:
             per = self.end.get("counters", [])
             if opt < len(per):
                 return per[opt]
-        own = self.steps_of(opt)
-        return own[-1].get("counters", {}) if own else {}
+        last = self._last.get(opt)
+        return last.get("counters", {}) if last else {}
 
 
 def _num(x: Any) -> bool:
@@ -276,14 +336,39 @@ class RunWriter:
             self._fh = None
 
     def write_json(self, filename: str, data: dict[str, Any]) -> None:
+        """Write `filename` atomically: into a temporary file of the same directory, renamed
+        over the target. The temporary file is removed whatever happens, and temporary files a
+        killed process left behind (`<filename>.*.tmp`) are removed first. Never raises."""
         if self.run_dir is None:
             return
+        tmp: str | None = None
         try:
-            tmp = self.run_dir / (filename + ".tmp")
-            tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-            tmp.replace(self.run_dir / filename)
-        except OSError as exc:
-            self.error = f"{filename} write failed: {exc}"
+            _remove_stale_temps(self.run_dir, filename)
+            text = json.dumps(data, indent=2) + "\n"
+            name = str(self.run_dir / f"{filename}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+            with open(name, "x", encoding="utf-8") as fh:  # a new file, with the usual permissions
+                tmp = name
+                fh.write(text)
+            os.replace(tmp, self.run_dir / filename)
+            tmp = None
+        except Exception as exc:
+            self.error = f"{filename} write failed: {type(exc).__name__}: {exc}"
+        finally:
+            if tmp is not None:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+
+
+def _remove_stale_temps(run_dir: Path, filename: str) -> None:
+    """Temporary files of `filename` a killed writer left (and the older fixed name)."""
+    for stale in [*run_dir.glob(glob.escape(filename) + ".*.tmp"), run_dir / (filename + ".tmp")]:
+        try:
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+        except OSError:
+            pass
 
 
 class RunFileError(Exception):

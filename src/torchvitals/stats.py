@@ -200,6 +200,40 @@ def _nothing_to_apply(g: list, d: list | None, missing: list[int], zero: list[in
     return None
 
 
+@dataclass
+class Streak:
+    """`first_streak` over flags that come one record at a time, in constant memory: the
+    number of records and of flagged ones, and what the record completing the first run of
+    `need` flagged records in a row carried (`payload`)."""
+
+    need: int
+    n: int = 0  # records
+    hits: int = 0  # flagged records
+    run: int = 0  # flagged records in a row, up to the latest
+    at: int | None = None  # index of the record completing the first run of `need`
+    payload: Any = None  # ... what it carried
+    last: Any = None  # what the latest record carried
+    recent: list[bool] = field(default_factory=list)  # the latest `need` flags
+
+    def add(self, flag: bool, payload: Any = None) -> None:
+        self.n += 1
+        self.hits += bool(flag)
+        self.run = self.run + 1 if flag else 0
+        self.last = payload
+        self.recent = [*self.recent[-self.need + 1 :], bool(flag)] if self.need > 1 else [bool(flag)]
+        if self.at is None and self.need and self.run >= self.need:
+            self.at, self.payload = self.n - 1, payload
+
+    def first(self, final: bool = False) -> tuple[int, Any] | None:
+        """(index, payload) of the record completing the first run; in a final judgement with
+        fewer records than `need`, the last record when all are flagged."""
+        if self.at is not None:
+            return self.at, self.payload
+        if final and 0 < self.n < self.need and self.hits == self.n:
+            return self.n - 1, self.last
+        return None
+
+
 # Records needed before an exactly-zero gradient counts as dead (see rules/gradients.py).
 EARLY_RECORDS = 3
 
@@ -209,6 +243,7 @@ class ParamTally:
     """What the sampled iterations said about one parameter so far."""
 
     seen: int = 0  # sampled iterations with gradient statistics
+    its: list[int] = field(default_factory=list)  # the first EARLY_RECORDS of those iterations
     missing: int = 0  # ... in which it had no gradient
     zero: int = 0  # ... in which its gradient was exactly zero
     first_live: int | None = None  # first iteration with a non-zero gradient
@@ -222,7 +257,7 @@ class ParamTally:
 class Tally:
     """Per-optimizer running totals, so rules need not rescan every record (append-only)."""
 
-    records: list[int] = field(default_factory=list)  # iterations of records with gradients
+    records: int = 0  # records with gradients
     params: dict[int, ParamTally] = field(default_factory=dict)  # global index → tally
     frozen: set[int] = field(default_factory=set)
     # Parameters frozen when watched and in no optimizer → first stepped iteration at which
@@ -233,7 +268,7 @@ class Tally:
     def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
         if "g" not in rec:
             return
-        self.records.append(rec["it"])
+        self.records += 1
         self.frozen.update(rec.get("frozen", []))
         gf = rec.get("gf") or []
         for k, gi in enumerate(lay.free):
@@ -249,6 +284,8 @@ class Tally:
         for i, gi in enumerate(lay.pidx[: len(g)]):
             t = self.params.setdefault(gi, ParamTally())
             t.seen += 1
+            if len(t.its) < EARLY_RECORDS:
+                t.its.append(rec["it"])
             if i in miss:
                 t.missing += 1
             elif i in zer:

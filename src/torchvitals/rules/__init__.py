@@ -10,8 +10,10 @@ from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 __all__ = ["PAGES", "RULES", "CannotJudge", "Rule", "all_pages", "document", "evaluate", "get"]
 
 
-def evaluate(history: History) -> tuple[list[Finding], dict[str, str]]:
-    """All findings, and for each rule that could not judge, why not."""
+def evaluate(history: History, failed: dict[str, str] | None = None) -> tuple[list[Finding], dict[str, str]]:
+    """All findings, and for each rule that could not judge, why not. A rule that raised costs
+    that rule alone: its error goes into `failed` when given (else into the second result, as
+    "rule error: ...")."""
     found: list[Finding] = []
     unjudged: dict[str, str] = {}
     for name, r in RULES.items():
@@ -20,7 +22,11 @@ def evaluate(history: History) -> tuple[list[Finding], dict[str, str]]:
         except CannotJudge as why:
             unjudged[name] = str(why)
         except Exception as exc:  # a rule bug must cost one rule, not the diagnosis
-            unjudged[name] = f"rule error: {type(exc).__name__}: {exc}"
+            error = f"{type(exc).__name__}: {exc}"
+            if failed is not None:
+                failed[name] = error
+            else:
+                unjudged[name] = f"rule error: {error}"
     return found, unjudged
 
 

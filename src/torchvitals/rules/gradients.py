@@ -4,21 +4,26 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from torchvitals.findings import Finding
 from torchvitals.names import compact
-from torchvitals.record import History
-from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
-from torchvitals.stats import median
+from torchvitals.record import History, fold
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.stats import EARLY_RECORDS, Derived, Streak, median
 
 # An exactly-zero gradient must persist this many sampled iterations before it counts as dead:
 # LoRA-style zero-initialised factors have a zero gradient only at the first step.
 ZERO_EVIDENCE = 3
+assert ZERO_EVIDENCE <= EARLY_RECORDS  # the iterations of a parameter's first records are kept
 # Vanishing must hold this many consecutive sampled iterations (seed 000 saw it at every step).
 VANISH_STREAK = 3
 # A bucket this many times weaker than the strongest bucket of the same iteration vanishes
-# even when its absolute norm is above warn_norm (healthy models spread over ~1e1-1e3).
+# even when its absolute norm is above warn_norm (healthy models spread over ~1e1-1e3). The
+# ratio has a floor: a bucket above warn_norm is only flagged by it when the strongest bucket
+# is above warn_norm / RELATIVE_VANISH (0.1), so tiny gradients everywhere are no evidence.
 RELATIVE_VANISH = 1e-6
 # Gradient attenuation between the last and first probed module that counts as vanishing
 # (seed 000 measured 1e10 through its FAN→SAN stack; healthy stacks stay within ~1e2).
@@ -28,14 +33,107 @@ BLOCK_DROP = 10.0
 # A global gradient norm this many times the median of the previous sampled iterations is a spike.
 SPIKE = 100.0
 SPIKE_HISTORY = 5
+# The median is over the latest SPIKE_WINDOW sampled iterations before (all of them in a shorter
+# run): memory stays flat, and a gradient that has shrunk over a long run is compared with
+# what it is now, not with its first thousands of iterations.
+SPIKE_WINDOW = 1024
 # ... and it must reach this absolute norm: a ratio to a median that is itself near zero is not
 # evidence (a converged model's gradients of ~1e-7 jumping to 2e-5 are 200x and still nothing).
 # With learning rates of at most ~1, a gradient below 1e-2 cannot throw weights of unit scale.
 SPIKE_FLOOR = 1e-2
 
 
-def grad_records(h: History, opt: int) -> list[dict[str, Any]]:
-    return [r for r in h.steps_of(opt) if "g" in r]
+# The records with gradient statistics, folded one by one (History keeps only the latest whole).
+
+
+@dataclass
+class _Bucket:
+    streak: Streak  # vanishing flags; payload (norm, strongest bucket's norm)
+    norms: deque = field(default_factory=lambda: deque(maxlen=10))
+
+
+@dataclass
+class GradRun:
+    """One optimizer's records with gradients: what the gradient rules read."""
+
+    n: int = 0
+    first_it: int | None = None
+    buckets: dict[str, _Bucket] = field(default_factory=dict)
+    window: list[float] = field(default_factory=list)  # sorted positive totals of the latest SPIKE_WINDOW
+    order: deque = field(default_factory=deque)  # ... in arrival order
+    spikes: int = 0
+    spike: tuple[int, float, float] | None = None  # first: (iteration, norm, median before)
+    bad: int = 0  # records with a non-finite gradient
+    applied: int = 0  # ... whose step was taken
+    first_bad: tuple[int, list[int]] | None = None
+    first_applied: tuple[int, list[int]] | None = None
+
+
+def grad_runs(h: History) -> dict[int, GradRun]:
+    """Optimizer → its folded records with gradients (only optimizers that have some)."""
+    return h.folded("gradients")
+
+
+@fold("gradients", dict)
+def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], d: Derived) -> None:
+    if "g" not in rec:
+        return
+    run = state.setdefault(rec["opt"], GradRun())
+    run.n += 1
+    it = rec["it"]
+    if run.first_it is None:
+        run.first_it = it
+    options = h.header.get("options", {})
+    # vanishing: every bucket seen so far is flagged or not at every record (absent: norm 0)
+    warn = float(options.get("warn_norm", 1e-7))
+    top = max(d.buckets.values(), default=0.0)
+    for b in d.buckets:
+        if b not in run.buckets:
+            late = _Bucket(Streak(VANISH_STREAK, n=run.n - 1))
+            late.norms.extend([0.0] * min(run.n - 1, 10))
+            run.buckets[b] = late
+    for b, bk in run.buckets.items():
+        v = d.buckets.get(b, 0.0)
+        bk.streak.add(0.0 < v < warn or (0.0 < v < top * RELATIVE_VANISH), (v, top, it))
+        bk.norms.append(v)
+    # exploding: the running median of the totals before this one
+    limit = float(options.get("explode_norm", 1e4))
+    t = d.total
+    med = median(run.window, presorted=True) if run.window else 0.0
+    if t > limit or (len(run.window) >= SPIKE_HISTORY and t > SPIKE * med and t >= SPIKE_FLOOR):
+        run.spikes += 1
+        if run.spike is None:
+            run.spike = (it, t, med)
+    if t > 0 and math.isfinite(t):
+        if len(run.order) == SPIKE_WINDOW:
+            old = run.order.popleft()
+            del run.window[bisect.bisect_left(run.window, old)]
+        run.order.append(t)
+        bisect.insort(run.window, t)
+    # non-finite
+    if d.nonfinite:
+        run.bad += 1
+        if run.first_bad is None:
+            run.first_bad = (it, list(d.nonfinite))
+        if rec.get("stepped"):
+            run.applied += 1
+            if run.first_applied is None:
+                run.first_applied = (it, list(d.nonfinite))
+
+
+@fold("activations", lambda: Streak(VANISH_STREAK))
+def _fold_activations(state: Streak, h: History, rec: dict[str, Any], d: Derived) -> None:
+    if rec.get("act"):
+        a = attenuation(rec["act"], float(h.header.get("options", {}).get("warn_norm", 1e-7)))
+        state.add(a is not None, (a, rec["it"]))
+
+
+def _each_grad_run(h: History) -> list[tuple[int, GradRun]]:
+    runs = grad_runs(h)
+    out = [(k, runs[k]) for k in range(len(h.optimizers)) if k in runs and runs[k].n]
+    if not out:
+        raise CannotJudge("no sampled iteration with gradients yet")
+    return out
 
 
 def opt_label(h: History, k: int) -> str:
@@ -94,7 +192,6 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
         if tally is None or not tally.records:
             continue
         any_records = True
-        recs_its = tally.records
         lay = h.layout(k)
         frozen = set(h.header.get("frozen_in_optimizer", [])) | tally.frozen
         n = len(lay.pidx)
@@ -103,7 +200,6 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
         zero = [t.zero if t else 0 for t in stats]
         seen = [t.seen if t else 0 for t in stats]
         first_live = [t.first_live if t else None for t in stats]
-        total = len(recs_its)
         kinds: dict[str, list[int]] = {"missing": [], "zero": [], "intermittent": []}
         for i in range(n):
             t = stats[i]
@@ -122,20 +218,22 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
         for kind, pos in kinds.items():
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
                 idx = [i for i in pos if lay.buckets[i] == bucket]
+                # The iterations of the first records of the parameter seen longest.
+                its = stats[max(idx, key=lambda i: seen[i])].its  # type: ignore[union-attr]
                 if kind == "missing":
-                    sev, step = ("error" if all_dead else "warning"), recs_its[total - max(seen[i] for i in idx)]
+                    sev, step = ("error" if all_dead else "warning"), its[0]
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) received no gradient "
                         f"in any of {max(seen[i] for i in idx)} sampled iteration(s)"
                     )
                 elif kind == "zero":
-                    sev, step = ("error" if all_dead else "warning"), recs_its[total - max(seen[i] for i in idx) + ZERO_EVIDENCE - 1]
+                    sev, step = ("error" if all_dead else "warning"), its[ZERO_EVIDENCE - 1]
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have an exactly-zero "
                         f"gradient in every one of {max(seen[i] for i in idx)} sampled iterations"
                     )
                 else:
-                    sev, step = "info", recs_its[total - max(seen[i] for i in idx)]
+                    sev, step = "info", its[0]
                     live = min(first_live[i] for i in idx if first_live[i] is not None)
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) had no gradient at "
@@ -188,10 +286,10 @@ model.backbone.requires_grad_(True)                         # epoch 3: unfreeze,
 )
 def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    recs = grad_records(h, 0) if h.optimizers else []
-    if not recs and h.end is None:
+    run = grad_runs(h).get(0) if h.optimizers else None
+    if run is None and h.end is None:
         raise CannotJudge("no optimizer step or zero_grad seen yet")
-    step = recs[0]["it"] if recs else None
+    step = run.first_it if run is not None else None
     free = list(h.header.get("free", []))
     if free:
         seen = h.tally[0].free_with_grad if 0 in h.tally else {}
@@ -253,8 +351,9 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     "TV103",
     "vanishing-gradient",
     what=f"A bucket of parameters whose gradient norm stays below warn_norm (default 1e-7, seed "
-    f"000's GRAD_MONITOR_WARN_NORM) or {RELATIVE_VANISH:g}× below the strongest bucket, for "
-    f"{VANISH_STREAK} sampled iterations in a row; or, across modules probed with probe=[...], "
+    f"000's GRAD_MONITOR_WARN_NORM) or {RELATIVE_VANISH:g}× below the strongest bucket (which "
+    f"then must be above warn_norm/{RELATIVE_VANISH:g}: among gradients that are all tiny a ratio is no "
+    f"evidence), for {VANISH_STREAK} sampled iterations in a row; or, across modules probed with probe=[...], "
     f"an activation gradient that is attenuated more than {ATTENUATION:g}× between the last and "
     "the first probe, naming the block where it drops most.",
     why="Layers whose gradient vanishes stop learning while the loss still moves through the "
@@ -275,51 +374,39 @@ def vanishing_gradient(h: History, r: Rule) -> list[Finding]:
     warn = float(h.header.get("options", {}).get("warn_norm", 1e-7))
     out: list[Finding] = []
     judged = False
+    runs = grad_runs(h)
     for k in range(len(h.optimizers)):
-        recs = grad_records(h, k)
-        if not recs:
+        run = runs.get(k)
+        if run is None or not run.n:
             continue
         judged = True
-        buckets = sorted({b for rec in recs for b in h.derived(rec).buckets})
-        for b in buckets:
-            flags, norms, tops = [], [], []
-            for rec in recs:
-                d = h.derived(rec)
-                v = d.buckets.get(b, 0.0)
-                top = max(d.buckets.values(), default=0.0)
-                flags.append(0.0 < v < warn or (0.0 < v < top * RELATIVE_VANISH))
-                norms.append(v)
-                tops.append(top)
-            hit = first_streak(flags, VANISH_STREAK, final=h.end is not None)
-            if hit is None:
+        for b in sorted(run.buckets):
+            bk = run.buckets[b]
+            first = bk.streak.first(final=h.end is not None)
+            if first is None:
                 continue
-            frac = sum(flags) / len(flags)
-            v = norms[hit]
-            below = f"< {warn:g}" if v < warn else f"{tops[hit] / v:.1e}× below the strongest bucket's {tops[hit]:.2e}"
+            frac = bk.streak.hits / bk.streak.n
+            v, top, it = first[1]
+            below = f"< {warn:g}" if v < warn else f"{top / v:.1e}× below the strongest bucket's {top:.2e}"
             out.append(
                 r.finding(
                     "warning" if frac >= 0.5 else "info",
-                    f"{b}: gradient norm {v:.2e} ({below}) in {sum(flags)} of {len(flags)} "
+                    f"{b}: gradient norm {v:.2e} ({below}) in {bk.streak.hits} of {bk.streak.n} "
                     "sampled iterations: this part of the model is barely learning"
                     + ("" if frac >= 0.5 else " (recovered later)"),
-                    evidence={"bucket": b, "norms": norms[-10:], "warn_norm": warn, "fraction": round(frac, 3)},
+                    evidence={"bucket": b, "norms": list(bk.norms), "warn_norm": warn, "fraction": round(frac, 3)},
                     where=[b],
-                    step=recs[hit]["it"],
+                    step=it,
                 )
             )
     # Attenuation across probed modules (activation gradients), in forward order.
-    act_recs = [rec for rec in h.steps if rec.get("act")]
-    if act_recs:
+    acts = h.folded("activations")
+    if acts.n:
         judged = True
-        flags, worst = [], []
-        for rec in act_recs:
-            a = attenuation(rec["act"], warn)
-            flags.append(a is not None)
-            worst.append(a)
-        hit = first_streak(flags, VANISH_STREAK, final=h.end is not None)
-        if hit is not None:
-            blocks, through, total, trail = worst[hit]
-            frac = sum(flags) / len(flags)
+        first = acts.first(final=h.end is not None)
+        if first is not None:
+            (blocks, through, total, trail), act_it = first[1]
+            frac = acts.hits / acts.n
             chain = " → ".join(f"{n}={v:.1e}" for n, v in reversed(trail))
             parent = _common_parent(blocks)
             named = f"{parent} ({', '.join(blocks)})" if parent and len(blocks) > 1 else ", ".join(blocks)
@@ -331,7 +418,7 @@ def vanishing_gradient(h: History, r: Rule) -> list[Finding]:
                     f"to the first probed module ({chain})",
                     evidence={"blocks": blocks, "attenuation": total, "across_blocks": through, "trail": trail},
                     where=[parent] if parent and len(blocks) > 1 else blocks,
-                    step=act_recs[hit]["it"],
+                    step=act_it,
                 )
             )
     if not judged:
@@ -388,8 +475,9 @@ def _fmt_ratio(x: float) -> str:
     "TV104",
     "exploding-gradient",
     what=f"A global gradient norm above explode_norm (default 1e4), or {SPIKE:g}× the median of "
-    f"the previous {SPIKE_HISTORY} or more sampled iterations and at least {SPIKE_FLOOR:g} (a jump "
-    "between numbers near zero is not an explosion).",
+    f"the previous {SPIKE_HISTORY} to {SPIKE_WINDOW} sampled iterations and at least {SPIKE_FLOOR:g} "
+    "(a jump between numbers near zero is not an explosion: a converged model's gradients of 1e-7 "
+    "jumping to 2e-5 are 200x and still nothing).",
     why="Huge gradients make steps that throw the weights far from where training was; losses "
     "spike, then NaNs follow, or the model silently lands in a worse region.",
     example="""
@@ -403,28 +491,18 @@ loss = F.mse_loss(model(x), y * 1e4)   # unscaled targets → gradients of 1e6
 def exploding_gradient(h: History, r: Rule) -> list[Finding]:
     limit = float(h.header.get("options", {}).get("explode_norm", 1e4))
     out: list[Finding] = []
-    for k, recs in each_optimizer(h, grad_records, "no sampled iteration with gradients yet"):
-        totals = [h.derived(rec).total for rec in recs]
-        hits, before = [], {}
-        prev: list[float] = []  # sorted positive totals so far: a running median
-        for i, t in enumerate(totals):
-            med = median(prev, presorted=True) if prev else 0.0
-            if t > limit or (len(prev) >= SPIKE_HISTORY and t > SPIKE * med and t >= SPIKE_FLOOR):
-                hits.append(i)
-                before[i] = med
-            if t > 0 and math.isfinite(t):
-                bisect.insort(prev, t)
-        if hits:
-            i = hits[0]
-            base = f", {totals[i] / before[i]:.0f}× the median before" if before[i] else ""
+    for k, run in _each_grad_run(h):
+        if run.spike is not None:
+            it, norm, before = run.spike
+            base = f", {norm / before:.0f}× the median before" if before else ""
             out.append(
                 r.finding(
                     "warning",
-                    f"{opt_label(h, k)}: global gradient norm {totals[i]:.3g} at iteration {recs[i]['it']}"
-                    f"{base}; {len(hits)} of {len(totals)} sampled iterations too large",
-                    evidence={"norm": totals[i], "limit": limit, "hits": len(hits), "sampled": len(totals)},
+                    f"{opt_label(h, k)}: global gradient norm {norm:.3g} at iteration {it}"
+                    f"{base}; {run.spikes} of {run.n} sampled iterations too large",
+                    evidence={"norm": norm, "limit": limit, "hits": run.spikes, "sampled": run.n},
                     where=[opt_label(h, k)],
-                    step=recs[i]["it"],
+                    step=it,
                 )
             )
     return out
@@ -447,30 +525,28 @@ loss.mean().backward()
 )
 def nonfinite_gradient(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    for k, recs in each_optimizer(h, grad_records, "no sampled iteration with gradients yet"):
+    for k, run in _each_grad_run(h):
         lay = h.layout(k)
-        bad = [(rec, h.derived(rec).nonfinite) for rec in recs]
-        bad = [(rec, pos) for rec, pos in bad if pos]
-        if not bad:
+        if not run.bad:
             continue
-        applied = [(rec, pos) for rec, pos in bad if rec.get("stepped")]
-        rec, pos = (applied or bad)[0]
-        names = [lay.names[i] for i in pos]
+        applied = run.applied > 0
+        it, pos = run.first_applied or run.first_bad  # type: ignore[misc]
+        names = [lay.names[i] for i in pos if i < len(lay.names)]
         if applied:
             sev, how = "error", "and the optimizer applied it"
         else:
             # Skipped steps with inf/NaN are what a GradScaler does; skipped-steps judges how often.
             scaler = h.counters(k).get("scaler_skips", 0) > 0
-            sev = "warning" if len(bad) >= 3 and not scaler else "info"
+            sev = "warning" if run.bad >= 3 and not scaler else "info"
             how = "but that step was skipped" + (" (by the GradScaler)" if scaler else "")
         out.append(
             r.finding(
                 sev,
                 f"{opt_label(h, k)}: non-finite gradient in {len(names)} parameter(s) ({compact(names)}) "
-                f"at iteration {rec['it']}, {how}; {len(bad)} of {len(recs)} sampled iterations affected",
-                evidence={"parameters": names, "affected": len(bad), "sampled": len(recs), "applied": len(applied)},
-                where=sorted({lay.buckets[i] for i in pos}),
-                step=rec["it"],
+                f"at iteration {it}, {how}; {run.bad} of {run.n} sampled iterations affected",
+                evidence={"parameters": names, "affected": run.bad, "sampled": run.n, "applied": run.applied},
+                where=sorted({lay.buckets[i] for i in pos if i < len(lay.buckets)}),
+                step=it,
             )
         )
     return out

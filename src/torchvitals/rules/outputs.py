@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from torchvitals.findings import Finding
-from torchvitals.record import History, rounded
+from torchvitals.record import History, fold, rounded
 from torchvitals.rules.base import CannotJudge, Rule, rule
-from torchvitals.rules.gradients import first_streak
+from torchvitals.stats import Derived, Streak
 
 # Seed 000's PRED_STD_FLOOR: a spread across the batch below this is a constant output.
 COLLAPSE_ABS = 1e-6
@@ -46,8 +48,77 @@ OVERFIT_EPOCHS = 3
 OVERFIT_RISE = 0.1
 
 
-def out_records(h: History) -> list[dict[str, Any]]:
-    return [r for r in h.steps if r.get("opt") == 0 and isinstance(r.get("out"), dict)]
+@dataclass
+class OutRun:
+    """The first optimizer's records with output statistics, folded one by one: what the
+    output rules read (History keeps only the latest records whole)."""
+
+    n: int = 0
+    collapse: Streak = field(default_factory=lambda: Streak(COLLAPSE_K))  # payload (out, iteration)
+    losses: int = 0  # records with a loss (or a count of non-finite ones)
+    nonfinite: float = 0.0  # non-finite losses counted
+    nonfinite_it: int | None = None  # first record with one
+    kinds: set = field(default_factory=set)  # the loss kinds seen
+    last_kind: str | None = None  # the latest loss kind seen, in any record
+    prob: int = 0  # records a probability check applies to
+    prob_hits: int = 0
+    prob_first: tuple[dict[str, Any], str] | None = None  # (out, how) of the first hit
+    prob_step: int | None = None  # iteration of the PROB_HITS-th hit
+    prob_lo: float = math.inf
+    prob_hi: float = -math.inf
+    # loss-not-decreasing over the sampled losses after warm-up, in windows of LOSS_WINDOW
+    curve: int = 0
+    first_window: list[float] = field(default_factory=list)
+    window: deque = field(default_factory=lambda: deque(maxlen=LOSS_WINDOW))
+    best: float = math.inf
+    flat_it: int | None = None  # iteration completing the first window judged not decreasing
+
+
+def out_run(h: History) -> OutRun:
+    return h.folded("outputs")
+
+
+@fold("outputs", OutRun)
+def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> None:
+    o = rec.get("out")
+    if isinstance(o, dict) and isinstance(o.get("loss_kind"), str):
+        run.last_kind = o["loss_kind"]
+    if rec.get("opt") != 0 or not isinstance(o, dict):
+        return
+    it, warm = rec["it"], _warmup(h)
+    run.n += 1
+    run.kinds.add(o.get("loss_kind"))
+    if _num(o.get("spread")) and it > warm:
+        run.collapse.add(_collapsed(o), (o, it))
+    if "loss" in o or "loss_nonfinite" in o:
+        run.losses += 1
+        if o.get("loss_nonfinite"):
+            run.nonfinite += o["loss_nonfinite"]
+            if run.nonfinite_it is None:
+                run.nonfinite_it = it
+    if _num(o.get("prob_rows")) or (o.get("out_op") and o.get("loss_kind")):
+        run.prob += 1
+        how = _probability_evidence(o)
+        if how:
+            run.prob_hits += 1
+            if run.prob_first is None:
+                run.prob_first = (o, how)
+            if run.prob_hits == PROB_HITS:
+                run.prob_step = it
+            if _num(o.get("min")) and _num(o.get("max")):
+                run.prob_lo, run.prob_hi = min(run.prob_lo, o["min"]), max(run.prob_hi, o["max"])
+    if it > warm and _num(o.get("loss")):
+        run.curve += 1
+        v = o["loss"]
+        if len(run.first_window) < LOSS_WINDOW:
+            run.first_window.append(v)
+        run.window.append(v)
+        # The window of the LOSS_WINDOW latest losses, once it starts after the first window.
+        if run.curve >= 2 * LOSS_WINDOW:
+            run.best = min(run.best, sum(run.window) / LOSS_WINDOW)
+            first = sum(run.first_window) / LOSS_WINDOW
+            if run.flat_it is None and run.curve >= 3 * LOSS_WINDOW and run.best > first * (1 - LOSS_MIN_DECREASE):
+                run.flat_it = it
 
 
 def _num(x: Any) -> bool:
@@ -88,15 +159,15 @@ loss = F.mse_loss(head(h).squeeze(-1), y)           # ReLU outputs 0 for everyth
     "torchvitals.guards.DegeneracyGuard re-initialises the head and adds a variance penalty.",
 )
 def prediction_collapse(h: History, r: Rule) -> list[Finding]:
-    recs = [rec for rec in out_records(h) if _num(rec["out"].get("spread")) and rec["it"] > _warmup(h)]
-    if not recs:
+    run = out_run(h)
+    streak = run.collapse
+    if not streak.n:
         raise CannotJudge("no sampled model output after warm-up (observe() or a tensor output)")
-    flags = [_collapsed(rec["out"]) for rec in recs]
-    hit = first_streak(flags, COLLAPSE_K, final=h.end is not None and len(recs) >= 2)
-    if hit is None:
+    first = streak.first(final=h.end is not None and streak.n >= 2)
+    if first is None:
         return []
-    o = recs[hit]["out"]
-    recovered = not any(flags[-COLLAPSE_K:])
+    o, hit_it = first[1]
+    recovered = not any(streak.recent)
     resets = sum(1 for e in h.events if e.get("kind") == "degeneracy-reset")
     if o.get("one_class") == 1 and o.get("target_multi") == 1:
         what = "every sample is predicted as the same class (the targets hold several)"
@@ -109,11 +180,11 @@ def prediction_collapse(h: History, r: Rule) -> list[Finding]:
     return [
         r.finding(
             "info" if recovered else "warning",
-            f"{what}, in {sum(flags)} of {len(flags)} sampled iterations{tail}",
+            f"{what}, in {streak.hits} of {streak.n} sampled iterations{tail}",
             evidence={k: o.get(k) for k in ("spread", "target_spread", "const_frac", "one_class", "target_multi")}
-            | {"collapsed": sum(flags), "sampled": len(flags), "resets": resets},
+            | {"collapsed": streak.hits, "sampled": streak.n, "resets": resets},
             where=["output"],
-            step=recs[hit]["it"],
+            step=hit_it,
         )
     ]
 
@@ -131,13 +202,12 @@ loss = F.binary_cross_entropy(torch.sigmoid(z), y)   # sigmoid saturates to exac
     "log/sqrt/division arguments, and check the inputs for NaN. With AMP, keep the loss in fp32.",
 )
 def nonfinite_loss(h: History, r: Rule) -> list[Finding]:
-    recs = [rec for rec in out_records(h) if "loss" in rec["out"] or "loss_nonfinite" in rec["out"]]
+    run = out_run(h)
     epochs = [e for e in h.epochs if any(_num(m.get("loss_nonfinite")) for m in (e.get("metrics") or {}).values())]
-    if not recs and not epochs:
+    if not run.losses and not epochs:
         raise CannotJudge("no observed loss (pass loss= to observe())")
-    bad = [rec for rec in recs if rec["out"].get("loss_nonfinite")]
-    count = sum(rec["out"]["loss_nonfinite"] for rec in bad)
-    if not bad:
+    count, first = run.nonfinite, run.nonfinite_it
+    if first is None:
         for e in epochs:
             n = sum(m.get("loss_nonfinite", 0) for m in e["metrics"].values())
             if n:
@@ -147,10 +217,10 @@ def nonfinite_loss(h: History, r: Rule) -> list[Finding]:
         r.finding(
             "error",
             f"the loss was NaN/Inf in {int(count)} observed batch(es), first in the interval ending at "
-            f"iteration {bad[0]['it']}",
-            evidence={"count": count, "first": bad[0]["it"]},
+            f"iteration {first}",
+            evidence={"count": count, "first": first},
             where=["loss"],
-            step=bad[0]["it"],
+            step=first,
         )
     ]
 
@@ -175,7 +245,7 @@ loss = F.mse_loss(pred, y)           # y is (B,): the loss is over a (B, B) matr
 )
 def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
     events = [e for e in h.events if e.get("kind") in _INPUT_EVENTS]
-    if not events and not out_records(h) and not h.epochs:
+    if not events and not out_run(h).n and not h.epochs:
         raise CannotJudge("no observed prediction/target pair (observe(pred, target))")
     out = []
     for kind in _INPUT_EVENTS:  # one finding per problem, however many places reported it
@@ -249,34 +319,29 @@ loss = nn.BCEWithLogitsLoss()(model(x), y)   # sigmoid applied twice
     "keep the sigmoid and use nn.BCELoss. Give kl_div and nll_loss log_softmax outputs.",
 )
 def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
-    recs = [
-        rec for rec in out_records(h)
-        if _num(rec["out"].get("prob_rows")) or (rec["out"].get("out_op") and rec["out"].get("loss_kind"))
-    ]
-    if not recs:
+    run = out_run(h)
+    if not run.prob:
         raise CannotJudge("no sampled multi-class output, and no output whose loss and producing op are known")
-    hits = [(rec, how) for rec in recs if (how := _probability_evidence(rec["out"]))]
-    if len(hits) < PROB_HITS:
+    if run.prob_hits < PROB_HITS or run.prob_first is None:
         return []
-    o = hits[0][0]["out"]
+    o, how = run.prob_first
     kind = o.get("loss_kind") or "cross_entropy"
     expected = "log-probabilities" if kind in _WANTS_LOG_PROBS else "logits"
-    step = hits[PROB_HITS - 1][0]["it"]
-    evidence = {"sampled": len(recs), "hits": len(hits), "loss_kind": kind}
-    if hits[0][1] == "rows":
+    step = run.prob_step
+    evidence = {"sampled": run.prob, "hits": run.prob_hits, "loss_kind": kind}
+    if how == "rows":
         return [
             r.finding(
                 "warning",
                 f"the outputs given with class targets are probabilities (rows in [0, 1] summing to 1) in "
-                f"{len(hits)} of {len(recs)} sampled iterations; {kind} expects {expected}",
+                f"{run.prob_hits} of {run.prob} sampled iterations; {kind} expects {expected}",
                 evidence=evidence,
                 where=["output"],
                 step=step,
             )
         ]
     op = o["out_op"].lower()
-    lo = min(rec["out"]["min"] for rec, _ in hits)
-    hi = max(rec["out"]["max"] for rec, _ in hits)
+    lo, hi = run.prob_lo, run.prob_hi
     # What the loss does with them: applies its own sigmoid/softmax again, or takes them as logs.
     own = "softmax" if kind == "cross_entropy" else "sigmoid"
     does = f"it applies its own {own} and sees {own}({op}(z))" if kind in _WANTS_LOGITS else f"it expects {expected}"
@@ -284,7 +349,7 @@ def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
         r.finding(
             "warning",
             f"the values given to {kind} are the output of a {op} (all in [{lo:.3g}, {hi:.3g}]) in "
-            f"{len(hits)} of {len(recs)} sampled iterations: {does}",
+            f"{run.prob_hits} of {run.prob} sampled iterations: {does}",
             evidence=evidence | {"op": o["out_op"], "min": lo, "max": hi},
             where=["output"],
             step=step,
@@ -315,7 +380,7 @@ def _no_skill_plateau(h: History) -> tuple[list[tuple[dict[str, Any], dict[str, 
     the mean predictor's while the training loss had stopped falling, and the iteration from
     which that held; None when the model beats the mean, is still improving, or the evidence
     is not there."""
-    kinds = {rec["out"].get("loss_kind") for rec in out_records(h)}
+    kinds = out_run(h).kinds
     if kinds & set(_CLASS_LOSSES):  # targets of a classification loss: an RMSE of logits means nothing
         return None
     rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
@@ -451,16 +516,10 @@ def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
     ]
 
 
-def _loss_curve(h: History) -> list[tuple[int, float]]:
-    warm = _warmup(h)
-    return [(rec["it"], rec["out"]["loss"]) for rec in out_records(h) if rec["it"] > warm and _num(rec["out"].get("loss"))]
-
-
 def _loss_named(h: History) -> str:
     """'the training loss', naming the loss function it was measured at when known (a script's
     own loss may add terms to it: a VAE's KL term)."""
-    kind = next((rec["out"]["loss_kind"] for rec in reversed(h.steps)
-                 if isinstance(rec.get("out"), dict) and isinstance(rec["out"].get("loss_kind"), str)), None)
+    kind = out_run(h).last_kind
     return f"the training loss (as measured at {kind})" if kind else "the training loss"
 
 
@@ -481,27 +540,22 @@ for p in model.parameters():
     "model's output.",
 )
 def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
-    curve = _loss_curve(h)
-    if len(curve) >= 3 * LOSS_WINDOW:
-        vals = [v for _, v in curve]
-        first = sum(vals[:LOSS_WINDOW]) / LOSS_WINDOW
-        best, hit = math.inf, None
-        for i in range(LOSS_WINDOW, len(vals) - LOSS_WINDOW + 1):
-            best = min(best, sum(vals[i : i + LOSS_WINDOW]) / LOSS_WINDOW)
-            if hit is None and i + LOSS_WINDOW >= 3 * LOSS_WINDOW and best > first * (1 - LOSS_MIN_DECREASE):
-                hit = i + LOSS_WINDOW - 1
-        if best > first * (1 - LOSS_MIN_DECREASE) and hit is not None:
+    run = out_run(h)
+    if run.curve >= 3 * LOSS_WINDOW:
+        first = sum(run.first_window) / LOSS_WINDOW
+        best = run.best
+        if best > first * (1 - LOSS_MIN_DECREASE) and run.flat_it is not None:
             return [
                 r.finding(
                     "warning",
                     f"{_loss_named(h)} has not decreased: first window {first:.4g}, best window since "
-                    f"{best:.4g} over {len(vals)} sampled iterations"
+                    f"{best:.4g} over {run.curve} sampled iterations"
                     # Even the best later window above the first: the loss climbs (divergence, or
                     # steps taken uphill such as a gradient flipped by a negative clipping norm).
                     + (f"; it rose {best / first:.1f}×" if first > 0 and best > first * (1 + LOSS_MIN_DECREASE) else ""),
-                    evidence={"first": rounded(first), "best": rounded(best), "sampled": len(vals)},
+                    evidence={"first": rounded(first), "best": rounded(best), "sampled": run.curve},
                     where=["loss"],
-                    step=curve[hit][0],
+                    step=run.flat_it,
                 )
             ]
         return []

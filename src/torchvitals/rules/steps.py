@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import bisect
+from dataclasses import dataclass, field
+from typing import Any
+
 from torchvitals.findings import Finding
-from torchvitals.record import History
-from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
+from torchvitals.record import History, fold
+from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.gradients import opt_label
+from torchvitals.stats import Derived
 
 # Skips needed before skipped-steps fires, and the share of iterations they must reach.
 # One or two early skips are what a GradScaler does while it calibrates its scale.
@@ -21,21 +26,66 @@ EVAL_MIN = 2
 EVAL_SHARE = 0.1
 
 
-def _records(h: History, k: int) -> list[dict]:
-    return h.steps_of(k)
+# A counter's first iterations are kept for the values up to this (the rules ask for 1..3).
+_REACH = 3
 
 
-def _first_where(recs: list[dict], pred) -> int | None:
-    """Iteration of the first record whose counters satisfy `pred`."""
-    for rec in recs:
-        if pred(rec.get("counters", {})):
-            return rec["it"]
-    return None
+@dataclass
+class CounterRun:
+    """One optimizer's step records, folded one by one: at which iteration each counter first
+    reached 1, 2 and 3 (in any record, and in stepped ones), and the first records that the
+    step rules look for (History keeps only the latest records whole)."""
+
+    n: int = 0
+    stepped: int = 0
+    reach: dict[str, list[int]] = field(default_factory=dict)  # counter → iteration it reached 1, 2, 3
+    reach_stepped: dict[str, list[int]] = field(default_factory=dict)
+    too_many_skips: int | None = None  # first iteration at which skips were too many
+    never_stepped: int | None = None  # first iteration with max_accum backward passes and no step
+    gated: list[int] = field(default_factory=list)  # iterations of gated-skip events, sorted
+    seen_events: int = 0  # events of History.events read into `gated`
+
+    def first(self, counter: str, at_least: int = 1, stepped: bool = False) -> int | None:
+        its = (self.reach_stepped if stepped else self.reach).get(counter, [])
+        return its[at_least - 1] if 0 < at_least <= len(its) else None
 
 
-def _first_it(recs: list[dict], counter: str, at_least: int = 1) -> int | None:
-    """Iteration of the first record whose `counter` reached `at_least`."""
-    return _first_where(recs, lambda cc: cc.get(counter, 0) >= at_least)
+def _reach(table: dict[str, list[int]], cc: dict[str, Any], it: int) -> None:
+    for key, v in cc.items():
+        its = table.setdefault(key, [])
+        while len(its) < _REACH and isinstance(v, (int, float)) and v >= len(its) + 1:
+            its.append(it)
+
+
+@fold("counters", dict)
+def _fold_counters(state: dict[int, CounterRun], h: History, rec: dict[str, Any], d: Derived) -> None:
+    k = rec["opt"]
+    run = state.setdefault(k, CounterRun())
+    it, cc = rec["it"], rec.get("counters", {})
+    run.n += 1
+    _reach(run.reach, cc, it)
+    if rec.get("stepped"):
+        run.stepped += 1
+        _reach(run.reach_stepped, cc, it)
+    for e in h.events[run.seen_events :]:
+        if e.get("kind") == "gated-skip" and e.get("opt", 0) == k and isinstance(e.get("it"), int):
+            bisect.insort(run.gated, e["it"])
+    run.seen_events = len(h.events)
+    if run.too_many_skips is None and cc.get("skipped", 0) >= SKIP_MIN:
+        upto = bisect.bisect_right(run.gated, it)
+        if _too_many_skips(cc, run.gated[:upto], it):
+            run.too_many_skips = it
+    max_accum = int(h.header.get("options", {}).get("max_accum", 16))
+    if run.never_stepped is None and cc.get("backward", 0) >= max_accum and cc.get("steps", 0) == 0:
+        run.never_stepped = it
+
+
+def _each_counter_run(h: History, reason: str) -> list[tuple[int, CounterRun]]:
+    runs = h.folded("counters")
+    out = [(k, runs[k]) for k in range(len(h.optimizers)) if k in runs]
+    if not out:
+        raise CannotJudge(reason)
+    return out
 
 
 def _unannounced(cc: dict, gated: list[int], upto: int | None = None) -> int:
@@ -70,7 +120,7 @@ opt.zero_grad()
 def skipped_steps(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     max_accum = int(h.header.get("options", {}).get("max_accum", 16))
-    for k, recs in each_optimizer(h, _records, "no iteration ended yet (no optimizer step, no zero_grad)"):
+    for k, recs in _each_counter_run(h, "no iteration ended yet (no optimizer step, no zero_grad)"):
         c = h.counters(k)
         # Skips that something announced: GradScaler inf/NaN skips, torchvitals.guards.step_gate
         # skips (a gated skip with a scaler is counted by both: take the larger).
@@ -79,7 +129,7 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
         user_skips = _unannounced(c, gated)
         cycles = max(c.get("cycles", 0), 1)
         announced = c.get("skipped", 0) - user_skips
-        first = next((rec["it"] for rec in recs if _too_many_skips(rec.get("counters", {}), gated, rec["it"])), None)
+        first = recs.too_many_skips
         if first is not None:
             share = user_skips / cycles
             transient = share < SKIP_TRANSIENT and c.get("steps", 0) > 0
@@ -98,7 +148,7 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
                 )
             )
         elif c.get("steps", 0) == 0 and c.get("discards", 0) == 0 and c.get("backward", 0) >= max_accum:
-            first = _first_where(recs, lambda cc: cc.get("backward", 0) >= max_accum and cc.get("steps", 0) == 0)
+            first = recs.never_stepped
             out.append(
                 r.finding(
                     "error",
@@ -117,7 +167,7 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
                     f"{opt_label(h, k)}: the GradScaler skipped {sk} of {steps + sk} steps for inf/NaN gradients",
                     evidence={"scaler_skips": sk, "steps": steps},
                     where=[opt_label(h, k)],
-                    step=_first_it(recs, "scaler_skips"),
+                    step=recs.first("scaler_skips"),
                     fix="The gradients overflow at every scale: find the op that produces inf "
                     "(fp16 overflow in attention logits or a loss), use bf16, or compute it in fp32.",
                 )
@@ -143,7 +193,7 @@ for x, y in loader:
 )
 def grads_not_cleared(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    for k, recs in each_optimizer(h, _records, "no iteration ended yet"):
+    for k, recs in _each_counter_run(h, "no iteration ended yet"):
         c = h.counters(k)
         n = c.get("uncleared", 0)
         if n >= 1:
@@ -154,7 +204,7 @@ def grads_not_cleared(h: History, r: Rule) -> list[Finding]:
                     "those the previous step had already applied (no zero_grad() in between)",
                     evidence={"uncleared": n, "steps": c.get("steps", 0), "zero_grads": c.get("zero_grads", 0)},
                     where=[opt_label(h, k)],
-                    step=_first_it(recs, "uncleared"),
+                    step=recs.first("uncleared"),
                 )
             )
     return out
@@ -181,8 +231,8 @@ def scheduler_step_mismatch(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     judged = False
     for k in range(len(h.optimizers)):
-        recs = _records(h, k)
-        if not recs:
+        recs = h.folded("counters").get(k)
+        if recs is None:
             continue
         c = h.counters(k)
         if not c.get("sched_steps"):
@@ -197,7 +247,7 @@ def scheduler_step_mismatch(h: History, r: Rule) -> list[Finding]:
                     f"between ({c.get('sched_steps', 0)} scheduler steps, {c.get('steps', 0)} optimizer steps)",
                     evidence={"orphans": orphans, "sched_steps": c.get("sched_steps", 0), "steps": c.get("steps", 0)},
                     where=[opt_label(h, k)],
-                    step=_first_it(recs, "sched_orphans", min(ORPHAN_MIN, orphans)),
+                    step=recs.first("sched_orphans", min(ORPHAN_MIN, orphans)),
                 )
             )
         elif orphans >= 1 and steps > 0:
@@ -210,7 +260,7 @@ def scheduler_step_mismatch(h: History, r: Rule) -> list[Finding]:
                     "one step ahead of the training (PyTorch skips its first value)",
                     evidence={"orphans": orphans, "sched_steps": sched, "steps": steps},
                     where=[opt_label(h, k)],
-                    step=_first_it(recs, "sched_orphans"),
+                    step=recs.first("sched_orphans"),
                     fix="Call scheduler.step() after optimizer.step().",
                 )
             )
@@ -240,15 +290,15 @@ def training_in_eval_mode(h: History, r: Rule) -> list[Finding]:
     mode_modules = h.header.get("mode_modules", [])
     judged = False
     for k in range(len(h.optimizers)):
-        recs = [rec for rec in _records(h, k) if rec.get("stepped")]
-        if not recs:
+        recs = h.folded("counters").get(k)
+        if recs is None or not recs.stepped:
             continue
         judged = True
         if not mode_modules:
             continue
         c = h.counters(k)
         n, steps = c.get("eval_steps", 0), max(c.get("steps", 0), 1)
-        first = _first_it(recs, "eval_steps", EVAL_MIN)
+        first = recs.first("eval_steps", EVAL_MIN, stepped=True)
         if n >= EVAL_MIN and first is not None:
             out.append(
                 r.finding(

@@ -9,13 +9,16 @@ so a finding means "this learning rate cannot be right", not "could be tuned".
 from __future__ import annotations
 
 import math
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
 
 from torchvitals.findings import Finding
 from torchvitals.names import compact
-from torchvitals.record import History
-from torchvitals.rules.base import CannotJudge, Rule, each_optimizer, rule
-from torchvitals.rules.gradients import by_bucket, first_streak, opt_label
-from torchvitals.stats import NEGLIGIBLE_GRAD
+from torchvitals.record import History, fold
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.gradients import by_bucket, opt_label
+from torchvitals.stats import NEGLIGIBLE_GRAD, Derived, Streak
 
 # Median update ratio over weight matrices below which an lr "moves nothing" (1e-3 healthy).
 LR_SMALL = 1e-6
@@ -36,8 +39,81 @@ LARGE_STREAK = 3
 STILL_STREAK = 3
 
 
-def _stepped(h: History, k: int) -> list[dict]:
-    return [rec for rec in h.steps_of(k) if rec.get("stepped") and "d" in rec]
+@dataclass
+class StepRun:
+    """One optimizer's stepped records with a true update, folded one by one: what the update
+    rules read (History keeps only the latest records whole)."""
+
+    n: int = 0
+    last_it: int = 0
+    first_its: list[int] = field(default_factory=list)  # iterations of the first STILL_STREAK
+    lr_first: list | None = None  # the first record's learning rates
+    lr_last: list | None = None  # the latest record's
+    still: Streak = field(default_factory=lambda: Streak(STILL_STREAK))  # payload (iteration, lr)
+    none: int = 0  # steps with no gradient at all
+    zero: int = 0  # steps with every gradient exactly zero
+    # lr-too-small: the running best ratio, the first record that judged it too small
+    ratios: int = 0  # records with a usable ratio
+    best: float = 0.0
+    lr0_recent: deque = field(default_factory=lambda: deque(maxlen=3))  # first group's lr, latest 3
+    small: tuple[float, int, list | None, int] | None = None  # (best, records, lr, iteration)
+    # ... and the latest ratios below LR_SMALL, after which ones
+    tail: int = 0
+    tail_it: int | None = None
+    tail_max: float = 0.0
+    before_max: float | None = None  # the largest ratio before the tail
+    # lr-too-large: the records after the first
+    large: Streak = field(default_factory=lambda: Streak(LARGE_STREAK))  # payload (ratio, lr, iteration)
+    large_ratios: int = 0
+
+
+@fold("updates", dict)
+def _fold_updates(state: dict[int, StepRun], h: History, rec: dict[str, Any], d: Derived) -> None:
+    if not (rec.get("stepped") and "d" in rec):
+        return
+    run = state.setdefault(rec["opt"], StepRun())
+    it, lr = rec["it"], rec.get("lr", [])
+    run.n += 1
+    run.last_it = it
+    if len(run.first_its) < STILL_STREAK:
+        run.first_its.append(it)
+    if run.n == 1:
+        run.lr_first = lr
+    run.lr_last = lr
+    run.none += d.empty == "none"
+    run.zero += d.empty == "zero"
+    run.still.add(d.moved is False or d.empty is not None, (it, lr))
+    x = d.tr[0] if d.tr and math.isfinite(d.tr[0]) else None
+    # lr-too-small: the first record, from the LR_EVIDENCE-th on, with every ratio so far below
+    # LR_SMALL and the learning rate not rising over the latest three records
+    run.lr0_recent.append((lr or [None])[0])
+    if x is not None:
+        run.ratios += 1
+        run.best = max(run.best, x)
+        if run.small is None and run.n >= LR_EVIDENCE and 0.0 < run.best < LR_SMALL:
+            lr_now = list(run.lr0_recent)
+            warming = any(a is not None and b is not None and b > a for a, b in zip(lr_now, lr_now[1:], strict=False))
+            if not warming:
+                run.small = (run.best, run.n, rec.get("lr"), it)
+    # the tail of ratios below LR_SMALL (a record without one ends it)
+    if x is not None and x < LR_SMALL:
+        if run.tail == 0:
+            run.tail_it, run.tail_max = it, x
+        run.tail += 1
+        run.tail_max = max(run.tail_max, x)
+    else:
+        if run.tail:
+            run.before_max = max(run.tail_max, run.before_max if run.before_max is not None else run.tail_max)
+        if x is not None:
+            run.before_max = max(x, run.before_max if run.before_max is not None else x)
+        run.tail = 0
+    if run.n > 1:  # lr-too-large leaves the first step out (Adam's is always large)
+        run.large_ratios += x is not None
+        run.large.add(x is not None and x > LR_LARGE, (x, rec.get("lr"), it))
+
+
+def step_runs(h: History) -> dict[int, StepRun]:
+    return h.folded("updates")
 
 
 @rule(
@@ -67,19 +143,24 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     abandoned = _abandoned(h, r)
     out += abandoned
-    for k, recs in each_optimizer(h, _stepped, "no sampled optimizer step yet"):
+    runs = step_runs(h)
+    if not any(runs.get(k) for k in range(len(h.optimizers))):
+        raise CannotJudge("no sampled optimizer step yet")
+    for k in range(len(h.optimizers)):
+        run = runs.get(k)
+        if run is None:
+            continue
         if any(f.where == [opt_label(h, k)] for f in abandoned):
             continue
         # A step that changed nothing although gradients were there, or a step that had nothing
         # to apply: no gradient at all ("none": zero_grad() between backward() and step()), or
         # every gradient exactly zero ("zero": clip_grad_norm_ with max_norm=0).
-        empty = [h.derived(rec).empty for rec in recs]
-        flags = [h.derived(rec).moved is False or e is not None for rec, e in zip(recs, empty, strict=True)]
-        hit = first_streak(flags, STILL_STREAK, final=h.end is not None)
-        if hit is not None and all(flags[hit - min(STILL_STREAK, len(flags)) + 1 : hit + 1]):
-            lrs = recs[hit].get("lr", [])
-            none, zero = empty.count("none"), empty.count("zero")
-            if (none + zero) * 2 < sum(flags):
+        hit = run.still.first(final=h.end is not None)
+        if hit is not None:
+            hit_it, lrs = hit[1]
+            lrs = lrs or []
+            none, zero, still = run.none, run.zero, run.still.hits
+            if (none + zero) * 2 < still:
                 at_lr = f" (lr={', '.join(f'{x:g}' for x in lrs if x is not None)})" if lrs else ""
                 why = f"changed no parameter although gradients were non-zero{at_lr}"
             elif none >= zero:
@@ -92,14 +173,14 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
             out.append(
                 r.finding(
                     "error",
-                    f"{opt_label(h, k)}: {sum(flags)} of {len(flags)} sampled steps {why}",
-                    evidence={"still": sum(flags), "sampled": len(flags), "lr": lrs},
+                    f"{opt_label(h, k)}: {still} of {run.n} sampled steps {why}",
+                    evidence={"still": still, "sampled": run.n, "lr": lrs},
                     where=[opt_label(h, k)],
-                    step=recs[hit]["it"],
+                    step=hit_it,
                 )
             )
             continue
-        if len(recs) < STILL_STREAK:
+        if run.n < STILL_STREAK:
             continue
         lay = h.layout(k)
         tally = h.tally.get(k)
@@ -111,11 +192,11 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
             and t.still_with_grad >= STILL_STREAK
             and t.moved_with_grad == 0
         ]
-        out += _below_resolution(h, r, k, recs)
+        out += _below_resolution(h, r, k, run)
         if stuck:
-            ends = (recs[0], recs[-1])
+            ends = (run.lr_first, run.lr_last)
             lr_zero = all(
-                rec.get("lr") and lay.group[i] < len(rec["lr"]) and rec["lr"][lay.group[i]] == 0 for rec in ends for i in stuck
+                lr and lay.group[i] < len(lr) and lr[lay.group[i]] == 0 for lr in ends for i in stuck
             )
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in stuck]).items():
                 out.append(
@@ -125,7 +206,7 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
                         "change" + ("; their param group has lr=0 (1e-3 // 10 is 0.0)" if lr_zero else ""),
                         evidence={"parameters": names, "lr_zero": lr_zero},
                         where=[bucket],
-                        step=recs[STILL_STREAK - 1]["it"],
+                        step=run.first_its[STILL_STREAK - 1],
                         fix="Check that group's learning rate; if freezing by lr=0 is deliberate, use "
                         "requires_grad_(False) instead: it says so and saves the backward compute."
                         if lr_zero
@@ -140,10 +221,10 @@ def _abandoned(h: History, r: Rule) -> list[Finding]:
     some step: every step from there on had nothing to apply (from the step counters, so unsampled
     steps count too)."""
     out = []
+    firsts = h.folded("first-empty-step")
     for k in range(len(h.optimizers)):
-        recs = h.steps_of(k)
         c = h.counters(k)
-        first = next((rec for rec in recs if rec.get("counters", {}).get("steps_no_backward", 0) >= 1), None)
+        first = firsts.get(k)
         if first is None:
             continue
         fc = first["counters"]
@@ -168,7 +249,14 @@ def _abandoned(h: History, r: Rule) -> list[Finding]:
     return out
 
 
-def _below_resolution(h: History, r: Rule, k: int, recs: list[dict]) -> list[Finding]:
+@fold("first-empty-step", dict)
+def _fold_first_empty(state: dict[int, dict], h: History, rec: dict[str, Any], d: Derived) -> None:
+    """Optimizer → its first record whose counters have a step no backward pass reached."""
+    if rec["opt"] not in state and rec.get("counters", {}).get("steps_no_backward", 0) >= 1:
+        state[rec["opt"]] = {"it": rec["it"], "counters": dict(rec["counters"])}
+
+
+def _below_resolution(h: History, r: Rule, k: int, run: StepRun) -> list[Finding]:
     """Info: parameters that never changed because their gradient is negligible and each step
     is below their floating-point resolution (a bias feeding a normalisation)."""
     lay, tally = h.layout(k), h.tally.get(k)
@@ -193,18 +281,10 @@ def _below_resolution(h: History, r: Rule, k: int, recs: list[dict]) -> list[Fin
                 "which cancels it; training is not affected",
                 evidence={"parameters": names},
                 where=[bucket],
-                step=recs[STILL_STREAK - 1]["it"],
+                step=run.first_its[STILL_STREAK - 1],
                 fix="Build that layer with bias=False: the normalisation's own shift does its job.",
             )
         )
-    return out
-
-
-def _ratios(h: History, recs: list[dict]) -> list[float | None]:
-    out = []
-    for rec in recs:
-        tr = h.derived(rec).tr
-        out.append(tr[0] if tr and math.isfinite(tr[0]) else None)
     return out
 
 
@@ -227,59 +307,44 @@ opt = torch.optim.SGD(model.parameters(), lr=1e-7)
 def lr_too_small(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     judged = False
+    runs = step_runs(h)
     for k in range(len(h.optimizers)):
-        recs = _stepped(h, k)
-        ratios = _ratios(h, recs)
-        if len([x for x in ratios if x is not None]) < LR_EVIDENCE:
+        run = runs.get(k)
+        if run is None or run.ratios < LR_EVIDENCE:
             continue
         judged = True
-        best = 0.0
-        for i, (rec, x) in enumerate(zip(recs, ratios, strict=True)):
-            if x is None:
-                continue
-            best = max(best, x)
-            if i + 1 < LR_EVIDENCE or best == 0.0 or best >= LR_SMALL:
-                continue
-            lr_now = [(rr.get("lr") or [None])[0] for rr in recs[max(0, i - 2) : i + 1]]
-            warming = any(a is not None and b is not None and b > a for a, b in zip(lr_now, lr_now[1:], strict=False))
-            if warming:
-                continue
+        if run.small is not None:
+            best, n, lr, it = run.small
             out.append(
                 r.finding(
                     "warning",
-                    f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ at most {best:.1e} over {i + 1} sampled "
-                    f"steps (healthy ≈ 1e-3) at lr={(recs[i].get('lr') or ['?'])[0]}: the weights barely move",
-                    evidence={"max_ratio": best, "threshold": LR_SMALL, "lr": recs[i].get("lr"), "sampled": i + 1},
+                    f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ at most {best:.1e} over {n} sampled "
+                    f"steps (healthy ≈ 1e-3) at lr={(lr or ['?'])[0]}: the weights barely move",
+                    evidence={"max_ratio": best, "threshold": LR_SMALL, "lr": lr, "sampled": n},
                     where=[opt_label(h, k)],
-                    step=rec["it"],
+                    step=it,
                 )
             )
-            break
         else:
-            out += _decayed(h, r, k, recs, ratios)
+            out += _decayed(h, r, k, run)
     if not judged:
         raise CannotJudge(f"fewer than {LR_EVIDENCE} sampled optimizer steps")
     return out
 
 
-def _decayed(h: History, r: Rule, k: int, recs: list[dict], ratios: list[float | None]) -> list[Finding]:
+def _decayed(h: History, r: Rule, k: int, run: StepRun) -> list[Finding]:
     """At the end of a run: the update ratio fell below LR_SMALL after being healthy and stayed
     there for the last DECAYED_SHARE of the iterations (a schedule stepped every batch)."""
     if h.end is None:
         return []
-    tail = 0
-    for x in reversed(ratios):
-        if x is None or x >= LR_SMALL:
-            break
-        tail += 1
-    before = [x for x in ratios[: len(ratios) - tail] if x is not None]
-    lr0, lr1 = (recs[0].get("lr") or [None])[0], (recs[-1].get("lr") or [None])[0]
+    tail = run.tail
+    lr0, lr1 = (run.lr_first or [None])[0], (run.lr_last or [None])[0]
     # One sampled step suffices when the learning rate itself says so.
     fell = isinstance(lr0, (int, float)) and isinstance(lr1, (int, float)) and lr1 * DECAYED_LR_DROP < lr0
-    if tail < (1 if fell else DECAYED_MIN) or not before or max(before) < LR_SMALL:
+    if tail < (1 if fell else DECAYED_MIN) or run.before_max is None or run.before_max < LR_SMALL:
         return []
-    first = recs[len(recs) - tail]
-    total = max(h.counters(k).get("cycles", 0), recs[-1]["it"])
+    first = {"it": run.tail_it}
+    total = max(h.counters(k).get("cycles", 0), run.last_it)
     if total - first["it"] < DECAYED_SHARE * total:
         return []
     lrs = f" while the learning rate went from {lr0:g} to {lr1:g}" if lr0 is not None and lr1 is not None else ""
@@ -315,24 +380,24 @@ opt = torch.optim.Adam(model.parameters(), lr=1.0)
 def lr_too_large(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     judged = False
+    runs = step_runs(h)
     for k in range(len(h.optimizers)):
-        recs = _stepped(h, k)[1:]
-        ratios = _ratios(h, recs)
-        if not [x for x in ratios if x is not None]:
+        run = runs.get(k)
+        if run is None or not run.large_ratios:
             continue
         judged = True
-        flags = [x is not None and x > LR_LARGE for x in ratios]
-        hit = first_streak(flags, LARGE_STREAK)
+        hit = run.large.first()
         if hit is None:
             continue
+        ratio, lr, it = hit[1]
         out.append(
             r.finding(
                 "warning",
-                f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ {ratios[hit]:.2g} (healthy ≈ 1e-3) at "
-                f"lr={(recs[hit].get('lr') or ['?'])[0]}; {sum(flags)} of {len(flags)} sampled steps above {LR_LARGE:g}",
-                evidence={"ratio": ratios[hit], "threshold": LR_LARGE, "lr": recs[hit].get("lr"), "hits": sum(flags)},
+                f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ {ratio:.2g} (healthy ≈ 1e-3) at "
+                f"lr={(lr or ['?'])[0]}; {run.large.hits} of {run.large.n} sampled steps above {LR_LARGE:g}",
+                evidence={"ratio": ratio, "threshold": LR_LARGE, "lr": lr, "hits": run.large.hits},
                 where=[opt_label(h, k)],
-                step=recs[hit]["it"],
+                step=it,
             )
         )
     if not judged:
