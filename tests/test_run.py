@@ -257,3 +257,22 @@ def test_kl_div_on_probabilities(tmp_path):
     report = json.loads((tmp_path / "r" / "findings.json").read_text())
     names = [f["name"] for f in serious(report)]
     assert "probabilities-as-logits" in names, brief(report["findings"])
+
+
+def test_module_scan_survives_dead_weak_proxies():
+    """A dead weakref.proxy among the live objects (torch.compile leaves some) made the scan for
+    the optimizer's model raise ReferenceError: torchvitals run then watched nothing."""
+    import weakref
+
+    from torchvitals.run import live_modules, owning_roots
+
+    class Thing:
+        pass
+
+    thing = Thing()
+    keep = [weakref.proxy(thing)]
+    del thing
+    model = torch.nn.Linear(2, 2)
+    assert any(m is model for m in live_modules())
+    assert owning_roots({id(model.weight)}) == [model]
+    assert keep  # the dead proxy stayed reachable during the scan

@@ -498,11 +498,16 @@ class _TimedIter:
 # ---------------------------------------------------------------------- helpers
 
 
+def live_modules() -> list[nn.Module]:
+    """Every live nn.Module (one scan of gc objects). By the object's own type: isinstance()
+    asks a weakref.proxy for its referent's class, and a dead proxy (torch.compile leaves some)
+    raises ReferenceError."""
+    return [o for o in gc.get_objects() if issubclass(type(o), nn.Module)]
+
+
 def owning_roots(param_ids: set[int]) -> list[nn.Module]:
     """The outermost live modules that own any of these parameters (one scan of gc objects)."""
-    with warnings.catch_warnings():  # isinstance() on some lazy torch objects warns
-        warnings.simplefilter("ignore")
-        modules = [o for o in gc.get_objects() if isinstance(o, nn.Module)]
+    modules = live_modules()
     owners = [m for m in modules if any(id(p) in param_ids for p in m.parameters(recurse=True))]
     inner = {id(sub) for m in owners for sub in m.modules() if sub is not m}
     roots = [m for m in owners if id(m) not in inner]
@@ -572,10 +577,7 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[in
                     names.setdefault(id(p), f"{var}.{n}")
     missing = want - set(names)
     if missing:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            modules = [o for o in gc.get_objects() if isinstance(o, nn.Module)]
-        for o in modules:
+        for o in live_modules():
             for n, p in o.named_parameters(recurse=False):
                 if id(p) in missing:
                     names.setdefault(id(p), f"{type(o).__name__}.{n}")
