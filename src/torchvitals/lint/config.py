@@ -103,7 +103,8 @@ def validated(data: dict[str, Any], path: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in lint.items():
         if key not in KEYS:
-            raise ConfigError(f"{path}: unknown key `tool.torchvitals.lint.{key}` (the keys read are {', '.join(KEYS)})")
+            shown = key if CODE.fullmatch(key.replace("-", "").replace("_", "")) else reprlib.repr(key)
+            raise ConfigError(f"{path}: unknown key `tool.torchvitals.lint.{shown}` (the keys read are {', '.join(KEYS)})")
         out[key] = _codes(value, key, path)
     return out
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import importlib.util
 import json
 import os
@@ -86,6 +87,19 @@ def _lint_text(
     text: str, path: str, lines_map: list[tuple[int, int]] | None = None, on_disk: bool = False
 ) -> list[Finding]:
     """`on_disk`: `text` is the content of the file at `path` (so its .pyc may vouch for it)."""
+    # The tree and the facts about it are millions of small objects for a large file and hold
+    # no reference cycles: the cyclic collector, run again and again while they are built, would
+    # re-scan all of them each time (a third of the time on a 1.6 MB file). It runs after.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_text_now(text, path, lines_map, on_disk)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _lint_text_now(text: str, path: str, lines_map: list[tuple[int, int]] | None, on_disk: bool) -> list[Finding]:
     # A file in which no rule can match is not linted, but one that does not parse is still
     # reported: the user asked about it, and "no findings" would mean "checked and clean".
     needed = might_match(text)
