@@ -5,8 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 
+from torchvitals.lint.config import ConfigError
 from torchvitals.lint.files import collect, lint_paths
 from torchvitals.lint.report import render_json, render_sarif, render_text
+from torchvitals.terminal import printable
 
 
 def add_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -28,7 +30,7 @@ def cmd_lint(args: argparse.Namespace) -> int:
 
         page = get(args.explain)
         if page is None:
-            print(f"torchvitals lint: no rule {args.explain!r}", file=sys.stderr)
+            print(f"torchvitals lint: no rule {printable(repr(args.explain))}", file=sys.stderr)
             return 2
         print(page.page())
         return 0
@@ -38,13 +40,27 @@ def cmd_lint(args: argparse.Namespace) -> int:
     try:
         findings = lint_paths(args.paths, select=args.select, ignore=args.ignore)
     except FileNotFoundError as exc:
-        print(f"torchvitals lint: no such file or folder: {exc}", file=sys.stderr)
+        print(f"torchvitals lint: no such file or folder: {printable(exc)}", file=sys.stderr)
+        return 2
+    except ConfigError as exc:
+        print(f"torchvitals lint: configuration error: {printable(exc)}", file=sys.stderr)
         return 2
     fmt = "json" if args.json else args.format
     if fmt == "json":
-        print(render_json(findings))
+        _print(render_json(findings))
     elif fmt == "sarif":
-        print(render_sarif(findings))
+        _print(render_sarif(findings))
     else:
-        print(render_text(findings, files=len(collect(args.paths))))
+        _print(render_text(findings, files=len(collect(args.paths))))
     return 1 if findings else 0
+
+
+def _print(text: str) -> None:
+    """Print what the terminal's encoding can show; anything else (a file name's undecodable
+    bytes, kept by Python as lone surrogates) as a backslash escape, never a crash or a raw byte."""
+    enc = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        safe = text.encode(enc, "backslashreplace").decode(enc, "replace")
+    except LookupError:  # an encoding Python does not know
+        safe = text.encode("ascii", "backslashreplace").decode("ascii")
+    print(safe)

@@ -216,6 +216,11 @@ class Context:
     trained: set[str] = field(default_factory=set)  # names with `.train()` called
     backwards: list[ast.Call] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+    # Answers rules look up again and again (an index of functions by name, a name's bindings at
+    # module level), computed once per file: what keeps lint time linear in the file's size.
+    memo: dict[Any, Any] = field(default_factory=dict, repr=False)
+    _direct_memo: dict[int, tuple[ast.AST, frozenset[str], tuple[str, ...]]] = field(default_factory=dict, repr=False)
+    _names_memo: dict[tuple[str, int], frozenset[str]] = field(default_factory=dict, repr=False)
 
     # ---- the one walk -------------------------------------------------------------------
 
@@ -234,14 +239,18 @@ class Context:
             elif isinstance(node, ast.ClassDef):
                 self.classes.append(node)
         self._module_classes()
+        bound: list[tuple[str, ast.expr]] = []
         for a in self.assigns:
             value = getattr(a, "value", None)
-            if value is None:
-                continue
-            for t in targets_of(a):
-                self.values.setdefault(t, []).append(value)
-                if isinstance(value, ast.Call):
-                    self._classify(t, value)
+            if value is not None:
+                for t in targets_of(a):
+                    self.values.setdefault(t, []).append(value)
+                    bound.append((t, value))
+        # Classified once every value is known: which models an optimizer updates may be
+        # assigned anywhere in the file, not only before it in the order of this walk.
+        for t, value in bound:
+            if isinstance(value, ast.Call):
+                self._classify(t, value)
         for c in self.calls:
             self._call_fact(c)
 
@@ -307,18 +316,67 @@ class Context:
         return False
 
     def models_in(self, expr: ast.AST, depth: int = 0) -> set[str]:
-        """Receivers of `.parameters()` in an optimizer's arguments, following names once."""
-        out: set[str] = set()
+        """Receivers of `.parameters()` in an optimizer's arguments, following the names in it
+        to every value assigned to them, two names deep.
+
+        Linear in the file: each expression is walked once (`_direct`) and each name's values
+        are gathered once per depth (`_name_models`), however many optimizers ask. (Walking
+        every value of every name for every optimizer made a file holding n training scripts
+        cost n^3.) Following a value back to itself adds nothing: what a value yields one name
+        deeper is a subset of what it yields here."""
+        receivers, names = self._direct(expr)
+        if depth >= 2:
+            return set(receivers)
+        out = set(receivers)
+        for name in names:
+            out |= self._name_models(name, depth + 1)
+        return out
+
+    def _direct(self, expr: ast.AST) -> tuple[frozenset[str], tuple[str, ...]]:
+        """(receivers of `.parameters()` calls in `expr`, names read in it), walked once."""
+        hit = self._direct_memo.get(id(expr))
+        if hit is not None and hit[0] is expr:
+            return hit[1], hit[2]
+        receivers: set[str] = set()
+        names: dict[str, None] = {}
         for n in ast.walk(expr):
             if isinstance(n, ast.Call) and method(n) in ("parameters", "named_parameters"):
                 key = receiver(n)
                 if key:
-                    out.add(key)
-            elif isinstance(n, ast.Name) and depth < 2:
-                for v in self.values.get(n.id, []):
-                    if v is not expr:
-                        out |= self.models_in(v, depth + 1)
-        return out
+                    receivers.add(key)
+            elif isinstance(n, ast.Name):
+                names[n.id] = None
+        self._direct_memo[id(expr)] = (expr, frozenset(receivers), tuple(names))
+        return frozenset(receivers), tuple(names)
+
+    def _name_models(self, name: str, depth: int) -> frozenset[str]:
+        """models_in over every value assigned to `name`, at `depth` (memoised)."""
+        key = (name, depth)
+        hit = self._names_memo.get(key)
+        if hit is None:
+            out: set[str] = set()
+            for v in self.values.get(name, []):
+                out |= self.models_in(v, depth)
+            hit = self._names_memo[key] = frozenset(out)
+        return hit
+
+    def assigns_in(self, scope: ast.AST) -> dict[str, list[ast.AST]]:
+        """The assignments in a function or module (not in defs nested in it), by the names
+        they write, in the order walk_scope meets them; built once per scope, so rules that
+        follow a name to its value do not walk the whole scope for every name."""
+        memo = self.memo.setdefault("assigns_in", {})
+        hit = memo.get(id(scope))
+        if hit is not None and hit[0] is scope:
+            return hit[1]
+        index: dict[str, list[ast.AST]] = {}
+        for n in walk_scope(scope):
+            if isinstance(n, ast.Assign):
+                for t in targets_of(n):
+                    found = index.setdefault(t, [])
+                    if not found or found[-1] is not n:
+                        found.append(n)
+        memo[id(scope)] = (scope, index)
+        return index
 
     def is_optimizer(self, key: str | None) -> bool:
         if not key or key in self.schedulers or key in self.scalers:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import gc
 import importlib.util
 import json
 import os
@@ -13,19 +14,27 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 from torchvitals.findings import Finding
-from torchvitals.lint import config
-from torchvitals.lint.engine import build, might_match, run_rules
+from torchvitals.lint import config, engine
+from torchvitals.lint.engine import RULE_ERROR, build, might_match, run_rules
+from torchvitals.lint.reading import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, Unreadable, read_text
 from torchvitals.lint.rules import CHECKS
 from torchvitals.rules.base import document
 
 UNPARSABLE = document(
     "TVL000",
     "unparsable-source",
-    what="A file (or notebook cell) that Python cannot parse.",
-    why="The linter cannot judge code it cannot read; the other files are still linted.",
+    what="A file (or notebook cell) that Python cannot parse, or a file the linter does not read: "
+    "one it cannot open, one that is not a regular file (a FIFO, a device, a link to one), a "
+    "notebook that is not valid JSON or is nested too deeply, or a file over the size limit "
+    "(2 MiB of source; 32 MiB for a notebook file).",
+    why="The linter cannot judge code it cannot read; the other files are still linted. Reading "
+    "a FIFO would block forever and reading `/dev/zero` would never end, so such files are named, "
+    "not read.",
     example="def train(:\n    ...",
-    fix="Fix the syntax error (run `python -m py_compile FILE` to see it).",
+    fix="Fix the syntax error (run `python -m py_compile FILE` to see it). A file that was not "
+    "read says why: lint the hand-written source itself, or leave that file out of the paths given.",
 )
+NOT_READ_FIX = "Lint the hand-written source itself, or leave this file out of the paths given."
 
 SKIP_DIRS = {"__pycache__", "node_modules", "site-packages", ".git", ".venv", "venv", ".tox"}
 # Below this many files, starting worker processes costs more than it saves.
@@ -78,6 +87,19 @@ def _lint_text(
     text: str, path: str, lines_map: list[tuple[int, int]] | None = None, on_disk: bool = False
 ) -> list[Finding]:
     """`on_disk`: `text` is the content of the file at `path` (so its .pyc may vouch for it)."""
+    # The tree and the facts about it are millions of small objects for a large file and hold
+    # no reference cycles: the cyclic collector, run again and again while they are built, would
+    # re-scan all of them each time (a third of the time on a 1.6 MB file). It runs after.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _lint_text_now(text, path, lines_map, on_disk)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _lint_text_now(text: str, path: str, lines_map: list[tuple[int, int]] | None, on_disk: bool) -> list[Finding]:
     # A file in which no rule can match is not linted, but one that does not parse is still
     # reported: the user asked about it, and "no findings" would mean "checked and clean".
     needed = might_match(text)
@@ -152,17 +174,21 @@ def notebook_source(raw: str) -> tuple[str, list[tuple[int, int]]]:
 
 def lint_file(path: str, select: list[str] | None = None, ignore: list[str] | None = None) -> list[Finding]:
     """Findings for one .py or .ipynb file, with its pyproject config, `select` and `ignore`."""
+    notebook = path.endswith(".ipynb")
     try:
-        with open(path, encoding="utf-8", errors="replace") as f:
-            raw = f.read()
-    except OSError as exc:
-        return [UNPARSABLE.finding("error", f"cannot read: {exc}", evidence={"path": path, "line": 1, "col": 1}, where=[f"{path}:1:1"])]
-    if path.endswith(".ipynb"):
+        raw = read_text(path, MAX_NOTEBOOK_BYTES if notebook else MAX_SOURCE_BYTES)
+    except Unreadable as exc:
+        return [_unread(path, str(exc))]
+    if notebook:
         try:
             text, lines_map = notebook_source(raw)
+        except RecursionError:
+            return [_unread(path, "not a notebook: nested too deeply to read")]
         except (ValueError, AttributeError, TypeError) as exc:
-            ev = {"path": path, "line": 1, "col": 1}
-            return [UNPARSABLE.finding("error", f"not a notebook: {exc}", evidence=ev, where=[f"{path}:1:1"])]
+            return [_unread(path, f"not a notebook: {exc}")]
+        size = len(text.encode("utf-8", "replace"))
+        if size > MAX_SOURCE_BYTES:
+            return [_unread(path, f"too large to lint: its code cells hold {size:,} bytes (the limit is {MAX_SOURCE_BYTES:,})")]
         findings = _lint_text(text, path, lines_map)
     else:
         findings = _lint_text(raw, path, on_disk=True)
@@ -173,6 +199,12 @@ def lint_file(path: str, select: list[str] | None = None, ignore: list[str] | No
         f for f in findings
         if config.selected(f.code, select or cfg_select, (ignore or []) + cfg_ignore)
     ]  # fmt: skip
+
+
+def _unread(path: str, reason: str) -> Finding:
+    """TVL000 for a file that was not read (or not as a notebook): the reason, at line 1."""
+    ev = {"path": path, "line": 1, "col": 1}
+    return UNPARSABLE.finding("error", reason, evidence=ev, where=[f"{path}:1:1"], fix=NOT_READ_FIX)
 
 
 def collect(paths: list[str]) -> list[str]:
@@ -188,17 +220,34 @@ def collect(paths: list[str]) -> list[str]:
     return files
 
 
+def _lint_one(path: str, select: list[str], ignore: list[str]) -> list[Finding]:
+    """lint_file, where a failure of ours (a bug, an exhausted stack or memory) costs this file
+    (reported as TVL099), never the other files of the run."""
+    try:
+        return lint_file(path, select, ignore)
+    except config.ConfigError:
+        raise
+    except Exception as exc:  # RecursionError and MemoryError included
+        if engine.STRICT:
+            raise
+        why = f"lint could not judge this file ({type(exc).__name__}: {exc})"
+        return [RULE_ERROR.finding("info", why, evidence={"path": path, "line": 1, "col": 0}, where=[f"{path}:1:0"])]
+
+
 def lint_paths(
     paths: list[str], select: list[str] | None = None, ignore: list[str] | None = None, jobs: int | None = None
 ) -> list[Finding]:
     """Lint every file under `paths`; in parallel processes when there are many files.
-    Raises FileNotFoundError for a path that does not exist."""
+    Raises FileNotFoundError for a path that does not exist, config.ConfigError for a
+    `[tool.torchvitals.lint]` table of the wrong shape."""
     for p in paths:
         if not os.path.exists(p):
             raise FileNotFoundError(p)
     files = collect(list(paths))
     config.clear_cache()  # pyproject.toml files may have changed since the last call
-    one = partial(lint_file, select=config.parse_codes(select), ignore=config.parse_codes(ignore))
+    for f in files:  # a broken configuration stops the run here, with one clear message
+        config.config_for(f)
+    one = partial(_lint_one, select=config.parse_codes(select), ignore=config.parse_codes(ignore))
     jobs = jobs or os.cpu_count() or 1
     if len(files) < PARALLEL_FROM or jobs == 1:
         results = [one(f) for f in files]

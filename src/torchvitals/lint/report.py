@@ -6,6 +6,7 @@ import json
 
 from torchvitals.findings import Finding
 from torchvitals.rules import all_pages
+from torchvitals.terminal import printable
 
 
 def _location(f: Finding) -> str:
@@ -15,11 +16,13 @@ def _location(f: Finding) -> str:
 
 
 def render_text(findings: list[Finding], files: int | None = None) -> str:
-    """`path:line:col: CODE message` and the fix under it, then a summary line."""
+    """`path:line:col: CODE message` and the fix under it, then a summary line. File names and
+    text from the files (names, strings quoted in messages) are shown with control characters
+    escaped, so a file named with an ANSI escape cannot drive the terminal."""
     out = []
     for f in findings:
-        out.append(f"{_location(f)}: {f.code} {f.message}")
-        out.append(f"    fix: {f.fix}")
+        out.append(f"{printable(_location(f))}: {printable(f.code)} {printable(f.message)}")
+        out.append(f"    fix: {printable(f.fix)}")
     counts: dict[str, int] = {}
     for f in findings:
         counts[f.code] = counts.get(f.code, 0) + 1

@@ -18,7 +18,6 @@ from torchvitals.lint.engine import (
     last,
     method,
     targets_of,
-    walk_scope,
 )
 from torchvitals.rules.base import document
 
@@ -44,24 +43,24 @@ MASK_ARGS = {"attn_mask", "mask", "src_mask", "tgt_mask", "memory_mask"}
 PAD_ARGS = {"key_padding_mask", "src_key_padding_mask", "tgt_key_padding_mask", "memory_key_padding_mask"}
 
 
-def _resolve(expr: ast.AST, scope: ast.AST) -> ast.AST | None:
+def _resolve(ctx: Context, expr: ast.AST, scope: ast.AST) -> ast.AST | None:
     if not isinstance(expr, ast.Name):
         return expr
-    values = [n.value for n in walk_scope(scope) if isinstance(n, ast.Assign) and targets_of(n) == [expr.id]]
+    values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if targets_of(n) == [expr.id]]  # type: ignore[attr-defined]
     return values[0] if len(values) == 1 else None
 
 
-def _causal(expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
+def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
     """('future' | 'past', is_bool) for a triu/tril-built mask: which side is True."""
     if expr is None or depth > 4:
         return None
     if isinstance(expr, ast.Name):
-        return _causal(_resolve(expr, scope), scope, depth + 1)
+        return _causal(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
-        inner = _causal(expr.operand, scope, depth + 1)
+        inner = _causal(ctx, expr.operand, scope, depth + 1)
         return (_flip(inner[0]), True) if inner else None
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and isinstance(expr.comparators[0], ast.Constant):
-        inner = _causal(expr.left, scope, depth + 1)
+        inner = _causal(ctx, expr.left, scope, depth + 1)
         if not inner:
             return None
         op, v = expr.ops[0], expr.comparators[0].value
@@ -70,10 +69,10 @@ def _causal(expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, 
     if isinstance(expr, ast.Call):
         m, name = method(expr), last(callee(expr))
         if m == "bool" or (m == "to" and expr.args and dotted(expr.args[0]) == "torch.bool"):
-            inner = _causal(expr.func.value, scope, depth + 1)
+            inner = _causal(ctx, expr.func.value, scope, depth + 1)
             return (inner[0], True) if inner else None
         if name == "logical_not" and expr.args:
-            inner = _causal(expr.args[0], scope, depth + 1)
+            inner = _causal(ctx, expr.args[0], scope, depth + 1)
             return (_flip(inner[0]), True) if inner else None
         if name in ("triu", "tril") or m in ("triu", "tril"):
             side = "future" if (name or m) == "triu" else "past"
@@ -86,14 +85,14 @@ def _flip(side: str) -> str:
     return "past" if side == "future" else "future"
 
 
-def _padding_polarity(expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> str | None:
+def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> str | None:
     """'keep' when True marks real tokens (`x != pad`), 'pad' when True marks padding."""
     if expr is None or depth > 4:
         return None
     if isinstance(expr, ast.Name):
-        return _padding_polarity(_resolve(expr, scope), scope, depth + 1)
+        return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
-        inner = _padding_polarity(expr.operand, scope, depth + 1)
+        inner = _padding_polarity(ctx, expr.operand, scope, depth + 1)
         return {"keep": "pad", "pad": "keep"}.get(inner or "")
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
@@ -115,18 +114,18 @@ def check(ctx: Context) -> None:
         scope = ctx.scope_of(c)
         if last(name) == "scaled_dot_product_attention":
             mask = arg(c, 3, "attn_mask")
-            side = _causal(mask, scope)
+            side = _causal(ctx, mask, scope)
             if side and side == ("future", True):
                 ctx.report(INVERTED_MASK, c, "boolean `triu` mask passed to scaled_dot_product_attention: "
                            "True means *attend* there, so each position attends to the future and not "
                            "the past")  # fmt: skip
         elif ctx.modules.get(name) in MHA_CLASSES or ctx.modules.get(name or "") in MHA_CLASSES:
             for k in c.keywords:
-                if k.arg in MASK_ARGS and _causal(k.value, scope) == ("past", True):
+                if k.arg in MASK_ARGS and _causal(ctx, k.value, scope) == ("past", True):
                     ctx.report(INVERTED_MASK, c, f"boolean `tril` mask passed as `{k.arg}` to "
                                f"{ctx.modules[name]}: True means *do not attend*, so each position "
                                "sees only the future")  # fmt: skip
-                if k.arg in PAD_ARGS and _padding_polarity(k.value, scope) == "keep":
+                if k.arg in PAD_ARGS and _padding_polarity(ctx, k.value, scope) == "keep":
                     ctx.report(INVERTED_MASK, c, f"`{k.arg}` is True on real tokens: "
                                f"{ctx.modules[name]} ignores positions where the mask is True, so "
                                "it attends only to padding")  # fmt: skip

@@ -4,6 +4,7 @@ shuffled evaluation loader whose metrics depend on the order (TVL017)."""
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 from torchvitals.lint.engine import (
@@ -182,18 +183,37 @@ def _local_function(ctx: Context, name: str) -> ast.FunctionDef | None:
     short = last(name)
     if not short or ("." in name and not name.startswith("self.")):
         return None
-    fns = [n for n in walk_scope(ctx.tree) if isinstance(n, ast.FunctionDef) and n.name == short]
-    for cls in ctx.classes:
-        fns += [n for n in cls.body if isinstance(n, ast.FunctionDef) and n.name == short]
+    fns = _functions_by_name(ctx).get(short, [])
     return fns[0] if len(fns) == 1 else None
+
+
+def _functions_by_name(ctx: Context) -> dict[str, list[ast.FunctionDef]]:
+    """Module-level functions and class methods by name (built once per file, not per call)."""
+    index = ctx.memo.get("functions_by_name")
+    if index is None:
+        index = {}
+        for n in walk_scope(ctx.tree):
+            if isinstance(n, ast.FunctionDef):
+                index.setdefault(n.name, []).append(n)
+        for cls in ctx.classes:
+            for n in cls.body:
+                if isinstance(n, ast.FunctionDef):
+                    index.setdefault(n.name, []).append(n)
+        ctx.memo["functions_by_name"] = index
+    return index
 
 
 def _call_sites(ctx: Context, fn: ast.FunctionDef, param: str) -> list[tuple[ast.Call, ast.expr]]:
     """(call, argument) for every call of `fn` in the file that passes `param`."""
     params = [a.arg for a in fn.args.args]
     out = []
-    for c in ctx.calls:
-        if last(callee(c)) != fn.name or any(isinstance(a, ast.Starred) for a in c.args):
+    by_name = ctx.memo.get("calls_by_name")
+    if by_name is None:  # the file's calls by the name called, in file order: indexed once
+        by_name = ctx.memo["calls_by_name"] = {}
+        for c in ctx.calls:
+            by_name.setdefault(last(callee(c)), []).append(c)
+    for c in by_name.get(fn.name, []):
+        if any(isinstance(a, ast.Starred) for a in c.args):
             continue
         pos = params.index(param) - (1 if params[:1] == ["self"] and callee(c).startswith("self.") else 0)
         passed = kwarg(c, param) or (c.args[pos] if 0 <= pos < len(c.args) else None)
@@ -231,7 +251,10 @@ def _split_arrays(ctx: Context, partners: set[str]) -> set[str]:
     if not splits:
         return set()
     out = set()
-    for name in {n.id for n in ctx.parent if isinstance(n, ast.Name)}:
+    names = ctx.memo.get("plain_names")
+    if names is None:  # every plain name in the file, gathered once (not once per loader)
+        names = ctx.memo["plain_names"] = {n.id for n in ctx.parent if isinstance(n, ast.Name)}
+    for name in names:
         words = {w.lower() for w in _WORD.findall(name)}
         if words & splits and words & DATA_WORDS:
             out.add(name)
@@ -335,10 +358,24 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
     return None
 
 
-def _after(scope: ast.AST, loop: ast.AST) -> list[ast.AST]:
-    """Statements of the function that run after the loop (textually after it)."""
+# How far after an evaluation loop its results are followed: the nearest statements after it.
+# Without a bound, a script of many evaluation loops at module level costs (loops x script).
+AFTER_STATEMENTS = 250
+
+
+def _after(ctx: Context, scope: ast.AST, loop: ast.AST) -> list[ast.AST]:
+    """Statements of the function that run after the loop (textually after it): the nearest
+    AFTER_STATEMENTS of them, in the order walk_scope meets them."""
     end = getattr(loop, "end_lineno", loop.lineno) or loop.lineno  # type: ignore[attr-defined]
-    return [n for n in walk_scope(scope) if isinstance(n, ast.stmt) and n.lineno > end and not isinstance(n, ast.FunctionDef)]
+    memo = ctx.memo.setdefault("statements_by_line", {})
+    hit = memo.get(id(scope))
+    if hit is None or hit[0] is not scope:
+        stmts = [n for n in walk_scope(scope) if isinstance(n, ast.stmt) and not isinstance(n, ast.FunctionDef)]
+        order = sorted(range(len(stmts)), key=lambda i: stmts[i].lineno)
+        hit = memo[id(scope)] = (scope, stmts, order, [stmts[i].lineno for i in order])
+    _, stmts, order, lines = hit
+    first = bisect.bisect_right(lines, end)
+    return [stmts[i] for i in sorted(order[first : first + AFTER_STATEMENTS])]
 
 
 def check_eval_order(ctx: Context) -> None:
@@ -362,7 +399,7 @@ def check_eval_order(ctx: Context) -> None:
             for node in loop.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | _param_partners(ctx, loop, _partners(ctx, loader, None))
-            where = _order_evidence(ctx, loop.body, _after(ctx.scope_of(loop), loop), counters - {""}, partners)
+            where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
             if where is not None:
                 reported.add(id(loader))
                 _report_eval(ctx, loader, ds_name, where)

@@ -11,10 +11,19 @@ Names bound outside the function (globals, `self.x` set in `__init__`) come from
 from __future__ import annotations
 
 import ast
-import functools
+import bisect
 from dataclasses import dataclass
 
-from torchvitals.lint.engine import NESTED, SCOPES, Context, dotted, method, receiver, walk_scope
+from torchvitals.lint.engine import (
+    NESTED,
+    SCOPES,
+    Context,
+    children,
+    dotted,
+    method,
+    receiver,
+    walk_scope,
+)
 
 
 @dataclass(frozen=True)
@@ -62,28 +71,83 @@ def _position(target: ast.expr, name: str, path: tuple[int, ...] = ()) -> tuple[
     return None
 
 
-def _rebinds_anywhere(node: ast.AST, name: str) -> bool:
+def _touched(ctx: Context, node: ast.AST) -> frozenset[str]:
+    """Every name a statement (or part of one) may rebind or reshape: the dotted names it stores
+    to or deletes, with each prefix (`self.fc.weight = ...` touches `self` and `self.fc`), the
+    names it defines or imports, and receivers of in-place reshapes. Nested defs and classes
+    touch only their own name. Memoised per node, and a compound statement is the union of its
+    parts, so every node of the file is looked at once, however many names are asked about."""
+    memo = ctx.memo.setdefault("touched", {})
+    hit = memo.get(id(node))
+    if hit is not None and hit[0] is node:
+        return hit[1]
+    out: set[str] = set()
+    if isinstance(node, NESTED):
+        name = getattr(node, "name", None)
+        if name:
+            out.add(name)
+    else:
+        todo = [node]
+        while todo:
+            n = todo.pop()
+            if n is not node and isinstance(n, ast.stmt):
+                out |= _touched(ctx, n)  # statements nest at most ~100 deep (Python's own limit)
+                continue
+            if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)):
+                key = dotted(n)
+                if key:
+                    parts = key.split(".")
+                    out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
+            elif isinstance(n, (ast.Import, ast.ImportFrom)):
+                out.update(a.asname or a.name.split(".")[0] for a in n.names)
+            elif isinstance(n, ast.Call) and method(n) in RESHAPE_INPLACE:
+                key = receiver(n)
+                if key:
+                    out.add(key)
+            if not isinstance(n, ast.Lambda):
+                todo.extend(children(n))
+    result = frozenset(out)
+    memo[id(node)] = (node, result)
+    return result
+
+
+def _rebinds_anywhere(ctx: Context, node: ast.AST, name: str) -> bool:
     """Some statement inside `node` may rebind or reshape `name` (or an attribute under it)."""
-    if isinstance(node, NESTED):  # a def's own locals are not this scope's
-        return getattr(node, "name", None) == name
-    prefix = name + "."
-    for n in [node, *walk_scope(node)]:
-        if isinstance(n, (ast.Name, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)):
-            key = dotted(n)
-            if key == name or (key and key.startswith(prefix)):
-                return True
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and n.name == name:
-            return True
-        elif isinstance(n, (ast.Import, ast.ImportFrom)):
-            if any((a.asname or a.name.split(".")[0]) == name for a in n.names):
-                return True
-        elif isinstance(n, ast.Call) and method(n) in RESHAPE_INPLACE and receiver(n) == name:
-            return True
-    return False
+    return name in _touched(ctx, node)
 
 
-def binds(stmt: ast.stmt, name: str) -> Bound | _Ambiguous | None:
+def _block_index(ctx: Context, block: list[ast.stmt]) -> dict[str, list[int]]:
+    """For one block of statements: name -> positions of the statements that may rebind it."""
+    memo = ctx.memo.setdefault("blocks", {})
+    hit = memo.get(id(block))
+    if hit is not None and hit[0] is block:
+        return hit[1]
+    index: dict[str, list[int]] = {}
+    for i, stmt in enumerate(block):
+        for name in _touched(ctx, stmt):
+            index.setdefault(name, []).append(i)
+    memo[id(block)] = (block, index)
+    return index
+
+
+def _slot(ctx: Context, par: ast.AST, node: ast.AST) -> tuple[str, int] | None:
+    """(block field, position) of statement `node` in its parent `par`, or None when `node` is
+    not in one of its blocks (an expression, a handler). Indexed once per parent."""
+    memo = ctx.memo.setdefault("slots", {})
+    hit = memo.get(id(par))
+    if hit is None or hit[0] is not par:
+        slots: dict[int, tuple[str, int]] = {}
+        for f in BLOCK_FIELDS:
+            for i, stmt in enumerate(getattr(par, f, None) or []):
+                slots.setdefault(id(stmt), (f, i))
+        hit = memo[id(par)] = (par, slots)
+    return hit[1].get(id(node))
+
+
+def binds(ctx: Context, stmt: ast.stmt, name: str) -> Bound | _Ambiguous | None:
     """How one statement binds `name`: a Bound, AMBIGUOUS, or None when it leaves it alone."""
+    if name not in _touched(ctx, stmt):
+        return None  # nothing in it stores to the name
     if isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
         tgts = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
         for t in tgts:
@@ -92,19 +156,24 @@ def binds(stmt: ast.stmt, name: str) -> Bound | _Ambiguous | None:
                 return AMBIGUOUS
             if pos is not None:
                 return Bound(stmt.value, pos)  # type: ignore[arg-type]
-        return AMBIGUOUS if _rebinds_anywhere(stmt, name) else None
+        return AMBIGUOUS
     if isinstance(stmt, (ast.With, ast.AsyncWith)):  # straight-line: the last binding inside
-        if any(i.optional_vars is not None and _rebinds_anywhere(i.optional_vars, name) for i in stmt.items):
+        if any(i.optional_vars is not None and _rebinds_anywhere(ctx, i.optional_vars, name) for i in stmt.items):
             return AMBIGUOUS
-        return _last_in(stmt.body, name)
-    return AMBIGUOUS if _rebinds_anywhere(stmt, name) else None
+        return _last_in(ctx, stmt.body, name)
+    return AMBIGUOUS
 
 
-def _last_in(body: list[ast.stmt], name: str) -> Bound | _Ambiguous | None:
-    for stmt in reversed(body):
-        b = binds(stmt, name)
+def _last_in(ctx: Context, body: list[ast.stmt], name: str, end: int | None = None) -> Bound | _Ambiguous | None:
+    """The binding by the last statement of `body[:end]` that binds `name`; only the statements
+    that touch the name are looked at."""
+    positions = _block_index(ctx, body).get(name, [])
+    k = bisect.bisect_left(positions, len(body) if end is None else end) - 1
+    while k >= 0:
+        b = binds(ctx, body[positions[k]], name)
         if b is not None:
             return b
+        k -= 1
     return None
 
 
@@ -131,25 +200,25 @@ def reaching(ctx: Context, name: str, use: ast.AST) -> Bound | _Ambiguous | None
                 pos = _position(gen.target, name)
                 if pos is not None:
                     return pos if pos is AMBIGUOUS else Bound(gen.iter, pos, loop=True)  # type: ignore[arg-type]
-        field = next((f for f in BLOCK_FIELDS if any(s is node for s in getattr(par, f, None) or [])), None)
-        if field is not None:
-            block = getattr(par, field)
-            b = _last_in(block[: next(i for i, s in enumerate(block) if s is node)], name)
+        slot = _slot(ctx, par, node)
+        if slot is not None:
+            field, at = slot
+            b = _last_in(ctx, getattr(par, field), name, end=at)
             if b is not None:
                 return b
             if isinstance(par, (ast.For, ast.AsyncFor)) and field == "body":
                 pos = _position(par.target, name)
                 if pos is not None:
                     return pos if pos is AMBIGUOUS else Bound(par.iter, pos, loop=True)  # type: ignore[arg-type]
-            if isinstance(par, LOOPS) and field == "body" and _rebinds_in(par.body, name):
+            if isinstance(par, LOOPS) and field == "body" and _rebinds_in(ctx, par.body, name):
                 return AMBIGUOUS  # a later iteration sees the rebinding (back edge)
-            if isinstance(par, (*LOOPS, *TRIES)) and field != "body" and _rebinds_outside(par, field, name):
+            if isinstance(par, (*LOOPS, *TRIES)) and field != "body" and _rebinds_outside(ctx, par, field, name):
                 return AMBIGUOUS  # `else:`/`finally:` run after a body that may rebind it
-        elif isinstance(par, TRIES) and _rebinds_in(par.body, name):
+        elif isinstance(par, TRIES) and _rebinds_in(ctx, par.body, name):
             return AMBIGUOUS  # an `except` block runs after part of the body
         elif isinstance(par, ast.ExceptHandler) and par.name == name:
             return AMBIGUOUS
-        elif isinstance(par, ast.While) and node is par.test and _rebinds_in(par.body, name):
+        elif isinstance(par, ast.While) and node is par.test and _rebinds_in(ctx, par.body, name):
             return AMBIGUOUS
         if isinstance(par, SCOPES):
             return AMBIGUOUS if _is_param(par, name) else None
@@ -158,18 +227,20 @@ def reaching(ctx: Context, name: str, use: ast.AST) -> Bound | _Ambiguous | None
         node = par
 
 
-def _rebinds_in(stmts: list[ast.stmt], name: str) -> bool:
-    return any(_rebinds_anywhere(s, name) for s in stmts)
+def _rebinds_in(ctx: Context, stmts: list[ast.stmt], name: str) -> bool:
+    return name in _block_index(ctx, stmts)
 
 
-def _rebinds_outside(stmt: ast.stmt, field: str, name: str) -> bool:
+def _rebinds_outside(ctx: Context, stmt: ast.stmt, field: str, name: str) -> bool:
     """A loop's or try's parts other than block `field` (body, target, handlers) rebind `name`."""
-    parts: list[ast.AST] = [*stmt.body, *getattr(stmt, "handlers", [])]
+    if _rebinds_in(ctx, stmt.body, name):  # type: ignore[attr-defined]
+        return True
+    parts: list[ast.AST] = list(getattr(stmt, "handlers", []))
     if isinstance(stmt, (ast.For, ast.AsyncFor)):
         parts.append(stmt.target)
-    if field == "finalbody":
-        parts += stmt.orelse  # type: ignore[attr-defined]
-    return any(_rebinds_anywhere(p, name) for p in parts)
+    if field == "finalbody" and _rebinds_in(ctx, stmt.orelse, name):  # type: ignore[attr-defined]
+        return True
+    return any(_rebinds_anywhere(ctx, p, name) for p in parts)
 
 
 def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
@@ -186,12 +257,49 @@ def outer_bounds(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
         cls = enclosing_class(ctx, use)
         if cls is None:
             return None
-        stmts = [n for n in ast.walk(cls) if isinstance(n, ast.stmt)]
+        owner: ast.AST = cls
     else:
         scope = ctx.scope_of(use)
         if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and _is_param(scope, name):
             return None
-        stmts = _module_statements(ctx.tree)
+        owner = ctx.tree
+    memo = ctx.memo.setdefault("outer", {})
+    key = (id(owner), name)
+    if key not in memo:  # the same for every use: looked up once per name and class (or module)
+        stmts, index = _outer_index(ctx, owner)
+        memo[key] = _outer_bounds(ctx, name, [stmts[i] for i in index.get(name, [])])
+    return memo[key]
+
+
+def _outer_index(ctx: Context, owner: ast.AST) -> tuple[list[ast.stmt], dict[str, list[int]]]:
+    """The statements bindings are read from (every statement of a class; the module's outside
+    functions and classes) and, by name, those of them that may bind it, in order."""
+    memo = ctx.memo.setdefault("outer_index", {})
+    hit = memo.get(id(owner))
+    if hit is not None and hit[0] is owner:
+        return hit[1], hit[2]
+    if isinstance(owner, ast.Module):
+        stmts = [n for n in walk_scope(owner) if isinstance(n, ast.stmt)]
+    else:
+        stmts = [n for n in ast.walk(owner) if isinstance(n, ast.stmt)]
+    index: dict[str, list[int]] = {}
+    for i, stmt in enumerate(stmts):
+        if isinstance(stmt, (ast.For, ast.AsyncFor)):
+            names = _touched(ctx, stmt.target)
+        elif isinstance(stmt, (ast.With, ast.AsyncWith)):
+            names = frozenset().union(*(_touched(ctx, it.optional_vars) for it in stmt.items if it.optional_vars is not None))
+        elif isinstance(stmt, COMPOUND):
+            names = _touched(ctx, stmt) if isinstance(stmt, NESTED) else frozenset()
+        else:
+            names = _touched(ctx, stmt)
+        for name in names:
+            index.setdefault(name, []).append(i)
+    memo[id(owner)] = (owner, stmts, index)
+    return stmts, index
+
+
+def _outer_bounds(ctx: Context, name: str, stmts: list[ast.stmt]) -> list[Bound] | None:
+    """outer_bounds over the statements that may bind `name`, in order."""
     out: list[Bound] = []
     for stmt in stmts:
         if isinstance(stmt, (ast.For, ast.AsyncFor)):
@@ -202,25 +310,19 @@ def outer_bounds(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
                 out.append(Bound(stmt.iter, pos, loop=True))  # type: ignore[arg-type]
             continue
         if isinstance(stmt, (ast.With, ast.AsyncWith)):
-            if any(i.optional_vars is not None and _rebinds_anywhere(i.optional_vars, name) for i in stmt.items):
+            if any(i.optional_vars is not None and _rebinds_anywhere(ctx, i.optional_vars, name) for i in stmt.items):
                 return None
             continue  # the statements inside are visited on their own
         if isinstance(stmt, COMPOUND):
             if isinstance(stmt, NESTED) and getattr(stmt, "name", None) == name:
                 return None
             continue
-        b = binds(stmt, name)
+        b = binds(ctx, stmt, name)
         if b is AMBIGUOUS:
             return None
         if b is not None:
             out.append(b)  # type: ignore[arg-type]
     return out or None
-
-
-@functools.lru_cache(maxsize=4)
-def _module_statements(tree: ast.Module) -> list[ast.stmt]:
-    """Every statement outside functions and classes (cached: asked once per name looked up)."""
-    return [n for n in walk_scope(tree) if isinstance(n, ast.stmt)]
 
 
 def bounds_at(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:

@@ -10,6 +10,7 @@ the loss live (stop-gradient tricks, GAN discriminator steps, RL baselines) is f
 from __future__ import annotations
 
 import ast
+import bisect
 
 from torchvitals.lint.engine import (
     NESTED,
@@ -253,14 +254,27 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
 
 
 def _paired_step(ctx: Context, scope: ast.AST, backward: ast.Call) -> str | None:
-    """The optimizer stepped first after this backward in the same function."""
-    best = None
-    for n in walk_scope(scope):
-        if isinstance(n, ast.Call) and n.lineno >= backward.lineno:
-            opt = ctx.optimizer_step(n)
-            if opt and (best is None or n.lineno < best[0]):
-                best = (n.lineno, opt)
-    return best[1] if best else None
+    """The optimizer stepped first after this backward in the same function (of steps on one
+    line, the first walk_scope meets)."""
+    lines, opts = _steps_in(ctx, scope)
+    i = bisect.bisect_left(lines, backward.lineno)
+    return opts[i] if i < len(lines) else None
+
+
+def _steps_in(ctx: Context, scope: ast.AST) -> tuple[list[int], list[str]]:
+    """The optimizer steps of a scope sorted by line (found once per scope, not per backward)."""
+    memo = ctx.memo.setdefault("steps_in", {})
+    hit = memo.get(id(scope))
+    if hit is None or hit[0] is not scope:
+        steps = []
+        for i, n in enumerate(walk_scope(scope)):
+            if isinstance(n, ast.Call):
+                opt = ctx.optimizer_step(n)
+                if opt:
+                    steps.append((n.lineno, i, opt))
+        steps.sort()
+        hit = memo[id(scope)] = (scope, [s[0] for s in steps], [s[2] for s in steps])
+    return hit[1], hit[2]
 
 
 def _ctx_name(node: ast.AST) -> str:

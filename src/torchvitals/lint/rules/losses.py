@@ -11,7 +11,6 @@ from torchvitals.lint.engine import (
     dotted,
     last,
     method,
-    targets_of,
     walk_scope,
 )
 from torchvitals.rules.base import document
@@ -81,7 +80,7 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return True
         return False
     if isinstance(expr, ast.Name) and depth < 3:
-        values = [n.value for n in walk_scope(scope) if isinstance(n, ast.Assign) and expr.id in targets_of(n) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]
+        values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
         return bool(values) and all(_is_activation(ctx, v, scope, depth + 1, prob_models) for v in values)
     return False
 

@@ -541,9 +541,10 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
             layers.pop()
         return _column_ctor(ctx, layers[-1], depth + 1)
     if cls in ctx.module_classes:
-        for c in ctx.classes:
-            if c.name == cls:
-                return _column_class(ctx, c, depth + 1)
+        first = ctx.memo.get(("first_class", cls))
+        if first is None:
+            first = ctx.memo[("first_class", cls)] = next(c for c in ctx.classes if c.name == cls)
+        return _column_class(ctx, first, depth + 1)
     return False
 
 
@@ -659,13 +660,16 @@ def loss_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | None:
     if name.startswith(FUNCTIONAL) or name in imported:
         short = last(name)
         return REGRESSION_FUNCS.get(short) or CLASS_FUNCS.get(short)
-    kinds = set()
-    for v in ctx.values.get(name, []):
-        if isinstance(v, ast.Call) and method(v) in MODULE_KEEP and dotted(v.func.value) == name:  # type: ignore[attr-defined]
-            continue  # criterion = criterion.to(device)
-        kinds.add(last(callee(v)) if isinstance(v, ast.Call) else None)
-    kind = kinds.pop() if len(kinds) == 1 else None
-    return kind if kind in REGRESSION | CLASS_INDEX else None
+    key = ("loss_kind", name)
+    if key not in ctx.memo:  # asked for every call in the file: each name's values are read once
+        kinds = set()
+        for v in ctx.values.get(name, []):
+            if isinstance(v, ast.Call) and method(v) in MODULE_KEEP and dotted(v.func.value) == name:  # type: ignore[attr-defined]
+                continue  # criterion = criterion.to(device)
+            kinds.add(last(callee(v)) if isinstance(v, ast.Call) else None)
+        kind = kinds.pop() if len(kinds) == 1 else None
+        ctx.memo[key] = kind if kind in REGRESSION | CLASS_INDEX else None
+    return ctx.memo[key]
 
 
 def _show(node: ast.AST) -> str:
