@@ -103,7 +103,7 @@ class History:
             return
         if kind == "layout":  # parameter groups changed after watch(): newer layout wins
             merged = {**self.header, **{k: v for k, v in rec.items() if k != "type"}}
-            problem = invalid_header(merged)
+            problem = invalid_header(merged) if self.header else "no header before it"
         else:
             check = _CHECKS.get(kind)
             problem = check(rec) if check else None
