@@ -223,3 +223,28 @@ def test_control_characters_in_the_path_do_not_reach_the_terminal(tmp_path, caps
     code, _, err = cli(capsys, tmp_path / "\x1b[2Jnope")
     assert_one_line_exit_2(code, err, "\\x1b[2Jnope")
     assert "\x1b" not in err
+
+
+# Found by tests/test_reader_fuzz.py: records that used to pass the reader and then broke a rule
+# (listed as "rule error") or the printed diagnosis.
+
+
+@pytest.mark.parametrize("bad", [{"severity": 3}, {"severity": "fatal"}, {"where": "loss"}, {"step": "x"}, {"message": None}])
+def test_a_malformed_live_finding_event_is_skipped(tmp_path, capsys, bad):
+    recs = records()
+    live = {"code": "TV999", "name": "made-up", "severity": "warning", "message": "m", "where": ["a"], "step": 1, "fix": "f"}
+    recs.insert(3, {"type": "event", "kind": "finding", "finding": {**live, **bad}})
+    diag = torchvitals.diagnose(write(tmp_path, dumps(recs)))
+    assert any("event 'finding." in n for n in diag.notes), diag.notes
+    assert not any(f.name == "made-up" for f in diag.withdrawn)
+    code, _, err = cli(capsys, tmp_path)
+    assert code in (0, 1) and "Traceback" not in err
+
+
+def test_a_plateau_record_without_its_metric_is_skipped(tmp_path):
+    recs = records()
+    i = next(k for k, r in enumerate(recs) if r["type"] == "plateau")
+    del recs[i]["metric"]
+    diag = torchvitals.diagnose(write(tmp_path, dumps(recs)))
+    assert any("plateau 'metric'" in n for n in diag.notes), diag.notes
+    assert not any(v.startswith("rule error") for v in diag.unjudged.values()), diag.unjudged

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from torchvitals.findings import SEVERITIES
+
 # Options the rules and the console convert with int()/float(): they must hold numbers.
 _NUMERIC_OPTIONS = ("every", "warmup", "detail_every", "log_every", "depth", "warn_norm", "explode_norm", "max_accum")
 
@@ -82,7 +84,7 @@ def invalid_plateau(rec: dict[str, Any]) -> str | None:
     """Why a plateau record does not match the schema (None when it does)."""
     if problem := _invalid_opt_it(rec):
         return problem
-    if not (_num(rec.get("metric")) or rec.get("metric") is None):
+    if "metric" not in rec or not (_num(rec["metric"]) or rec["metric"] is None):
         return "metric"
     if rec.get("mode") not in ("min", "max"):
         return "mode"
@@ -117,12 +119,34 @@ def invalid_epoch(rec: dict[str, Any]) -> str | None:
     return None
 
 
-# Fields an event of a given kind needs, with their type (others are free-form).
+# Fields an event of a given kind needs, with their type. Other fields are free-form: an event
+# carries what a guard or the user gave `Monitor.event`, and readers str() what they show.
 _EVENT_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "probe-error": (("probe", str),),
     "note": (("text", str),),
     "finding": (("finding", dict),),
+    "gated-skip": (("it", int),),
 }
+
+
+def invalid_finding(f: dict[str, Any]) -> str | None:
+    """Why a finding (as Finding.to_dict wrote it) does not match the schema (None when it does)."""
+    for key in ("code", "name", "message"):
+        if not isinstance(f.get(key), str):
+            return f"finding.{key}"
+    if f.get("severity") not in SEVERITIES:
+        return "finding.severity"
+    if not isinstance(f.get("evidence", {}), dict):
+        return "finding.evidence"
+    if not (isinstance(f.get("where", []), list) and all(isinstance(w, str) for w in f.get("where", []))):
+        return "finding.where"
+    if f.get("step") is not None and not _int(f["step"]):
+        return "finding.step"
+    if not isinstance(f.get("fix", ""), str):
+        return "finding.fix"
+    if f.get("shown_live") is not None and not isinstance(f["shown_live"], dict):
+        return "finding.shown_live"
+    return None
 
 
 def invalid_event(rec: dict[str, Any]) -> str | None:
@@ -133,14 +157,10 @@ def invalid_event(rec: dict[str, Any]) -> str | None:
     for key, typ in _EVENT_FIELDS.get(kind, ()):
         if not isinstance(rec.get(key), typ):
             return key
-    if rec.get("it") is not None and not _int(rec["it"]):
+    if kind == "finding" and (problem := invalid_finding(rec["finding"])):
+        return problem
+    if rec.get("it") is not None and not _int(rec["it"]):  # the iteration it happened at
         return "it"
-    if "opt" in rec and not _index(rec["opt"]):
-        return "opt"
-    if "count" in rec and not _int(rec["count"]):
-        return "count"
-    if "text" in rec and not isinstance(rec["text"], str):
-        return "text"
     return None
 
 
