@@ -9,6 +9,8 @@ import sys
 import threading
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from reader_seed import seed_lines
 
 import torchvitals
@@ -62,6 +64,29 @@ def test_depth_scan_ignores_brackets_inside_strings():
     assert not too_deep(json.dumps({"name": '\\"[[[' * 100}))
     assert too_deep("[" * (MAX_DEPTH + 1) + "]" * (MAX_DEPTH + 1))
     assert not too_deep("[" * MAX_DEPTH + "]" * MAX_DEPTH)
+
+
+def _depth(v) -> int:
+    if isinstance(v, dict):
+        return 1 + max(map(_depth, v.values()), default=0)
+    if isinstance(v, list):
+        return 1 + max(map(_depth, v), default=0)
+    return 0
+
+
+_TRICKY = st.text(alphabet='[]{}"\\ab', max_size=6)
+_JSON = st.recursive(
+    st.one_of(st.none(), st.integers(), _TRICKY),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(_TRICKY, inner, max_size=3),
+    max_leaves=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_JSON, limit=st.integers(0, 8))
+def test_depth_scan_agrees_with_the_parsed_depth(value, limit):
+    """Strings full of brackets, quotes and backslashes never change the measured depth."""
+    assert too_deep(json.dumps(value), limit) == (_depth(value) > limit)
 
 
 def test_a_5000_digit_integer_does_not_raise(tmp_path):

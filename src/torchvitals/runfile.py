@@ -14,6 +14,7 @@ import re
 import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -33,8 +34,9 @@ _READ_CHUNK = 2**20
 # A \uXXXX escape of a surrogate: json.loads turns a lone one into a str no terminal, file or
 # encoder accepts (UnicodeEncodeError on print). Only lines holding one are scrubbed.
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_STRING = re.compile(r'"[^"]*"')  # once escapes are gone: [^"]* cannot backtrack past a quote
 _BRACKET = re.compile(r"[\[\]{}]")
+_DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
 class RunFileError(Exception):
@@ -98,18 +100,12 @@ def open_regular(p: Path) -> tuple[BinaryIO, int]:
 
 def too_deep(line: str, limit: int = MAX_DEPTH) -> bool:
     """Does the JSON text nest arrays/objects more than `limit` deep? Brackets inside strings
-    do not count. Linear in the line's length, without recursion."""
+    do not count. Linear in the line's length and without recursion or a Python loop per
+    character: escapes are dropped first, so that no string holds a quote, then the strings."""
     if line.count("[") + line.count("{") <= limit:
         return False
-    depth = 0
-    for m in _BRACKET.finditer(_STRING.sub('""', line)):
-        if m.group() in "[{":
-            depth += 1
-            if depth > limit:
-                return True
-        else:
-            depth -= 1
-    return False
+    bare = _STRING.sub("", line.replace("\\\\", "").replace('\\"', ""))
+    return max(accumulate(map(_DEPTH_STEP.__getitem__, _BRACKET.findall(bare))), default=0) > limit
 
 
 def _int(text: str) -> int | float:
@@ -129,16 +125,16 @@ def _scrub(x: Any) -> Any:
     return x
 
 
+class _TooDeep(ValueError):
+    pass
+
+
 def parse_line(line: str) -> Any:
     """One JSON value, or raises ValueError (json.JSONDecodeError is one)."""
     if too_deep(line):
         raise _TooDeep
     value = json.loads(line, parse_int=_int)
     return _scrub(value) if _SURROGATE_ESCAPE.search(line) else value
-
-
-class _TooDeep(ValueError):
-    pass
 
 
 def _lines(fh: BinaryIO, skipped: Skipped, max_bytes: int, max_line: int) -> Iterator[tuple[bytes, bool]]:
