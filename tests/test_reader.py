@@ -273,3 +273,19 @@ def test_a_plateau_record_without_its_metric_is_skipped(tmp_path):
     diag = torchvitals.diagnose(write(tmp_path, dumps(recs)))
     assert any("plateau 'metric'" in n for n in diag.notes), diag.notes
     assert not any(v.startswith("rule error") for v in diag.unjudged.values()), diag.unjudged
+
+
+def test_a_record_that_add_cannot_take_costs_that_record_not_the_run(tmp_path, monkeypatch):
+    from torchvitals.record import History
+
+    original = History.add
+
+    def add(self, rec):
+        if rec.get("type") == "epoch" and rec.get("epoch") == 2:
+            raise KeyError("a bug")
+        original(self, rec)
+
+    monkeypatch.setattr(History, "add", add)
+    hist = read_run(write(tmp_path, seed_lines()))
+    assert [e["epoch"] for e in hist.epochs] == [1, 3] and hist.end is not None
+    assert any("1 that torchvitals failed to take (KeyError)" in n for n in hist.notes), hist.notes

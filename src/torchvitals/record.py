@@ -86,7 +86,7 @@ class History:
     plateau: list[dict[str, Any]] = field(default_factory=list)  # ReduceLROnPlateau.step() calls
     end: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    rejected: int = 0  # step, epoch and plateau records that did not match the schema
+    rejected: int = 0  # records that did not match the schema (schema.py), left out
     rejected_why: dict[str, str] = field(default_factory=dict)  # record type → first bad field
     bad_header: str | None = None  # the first bad field of a header record that was left out
     tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
@@ -264,7 +264,10 @@ def read_run(
     try:
         with fh:
             for rec in records(fh, skipped, max_bytes, max_line):
-                hist.add(rec)
+                try:
+                    hist.add(rec)
+                except Exception as exc:  # a bug of ours with a record the schema let in: lose it, not the run
+                    skipped.add(f"that torchvitals failed to take ({type(exc).__name__})")
     except OSError as exc:
         raise RunFileError(f"{p}: cannot read: {exc.strerror or exc}") from None
     if not hist.header:
