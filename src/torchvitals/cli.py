@@ -30,19 +30,30 @@ def _wants_json(args: argparse.Namespace) -> bool:
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
+    """Exit 0/1 with the diagnosis, or 2 with one line on stderr: never a traceback."""
     from torchvitals.offline import diagnose
     from torchvitals.record import RunFileError
     from torchvitals.sinks.console import print_diagnosis
+    from torchvitals.terminal import printable
 
     try:
         diag = diagnose(args.path)
     except RunFileError as exc:
-        print(f"torchvitals diagnose: {exc}", file=sys.stderr)
+        print(f"torchvitals diagnose: {printable(exc)}", file=sys.stderr)
         return 2
-    if _wants_json(args):
-        _print_json(diag.to_dict())
-    else:
-        print_diagnosis(diag, sys.stdout)
+    except Exception as exc:  # read_run promises RunFileError only; this is the last guard
+        print(f"torchvitals diagnose: {printable(args.path)}: cannot diagnose: {type(exc).__name__}: {printable(exc)}", file=sys.stderr)
+        return 2
+    try:
+        if _wants_json(args):
+            _print_json(diag.to_dict())
+        else:
+            print_diagnosis(diag, sys.stdout)
+    except BrokenPipeError:
+        raise  # main() ends quietly
+    except Exception as exc:
+        print(f"torchvitals diagnose: cannot print the diagnosis: {type(exc).__name__}: {printable(exc)}", file=sys.stderr)
+        return 2
     return diag.exit_code()
 
 

@@ -10,8 +10,9 @@ Every line is one JSON object with a `type`:
   epoch   what `Monitor.epoch_end` was given, plus the per-epoch line
   plateau one ReduceLROnPlateau.step(metric): the metric, the mode, learning rates before/after
   end     final counters when the monitor closed
-The file is append-only. The reader tolerates a truncated last line and skips corrupt lines,
-saying how many, so a crashed run can still be diagnosed.
+The file is append-only. The reader (runfile.py: bounded reading; schema.py: what each record
+must hold) tolerates a truncated last line and skips corrupt lines and malformed records,
+saying how many and why, so a crashed or damaged run can still be diagnosed.
 """
 
 from __future__ import annotations
@@ -27,6 +28,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from torchvitals.runfile import (
+    MAX_LINE_BYTES,
+    MAX_RUN_BYTES,
+    RunFileError,
+    Skipped,
+    open_regular,
+    records,
+    size_text,
+)
+from torchvitals.schema import (
+    invalid_end,
+    invalid_epoch,
+    invalid_event,
+    invalid_header,
+    invalid_plateau,
+    invalid_step,
+)
 from torchvitals.stats import Derived, Layout, Tally, derive
 
 SCHEMA = 1
@@ -61,6 +79,17 @@ class FoldError(Exception):
     """A fold raised on some record: the rule that reads it cannot judge (it says so)."""
 
 
+# Record type → its validator (schema.py); "layout" is checked merged into the header.
+_CHECKS = {
+    "header": invalid_header,
+    "step": invalid_step,
+    "event": invalid_event,
+    "epoch": invalid_epoch,
+    "plateau": invalid_plateau,
+    "end": invalid_end,
+}
+
+
 def rounded(x: float | None, digits: int = 6) -> float | None:
     """Round to `digits` significant digits so that live and re-read values are identical."""
     if x is None:
@@ -82,8 +111,9 @@ class History:
     plateau: list[dict[str, Any]] = field(default_factory=list)  # ReduceLROnPlateau.step() calls
     end: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)
-    rejected: int = 0  # step, epoch and plateau records that did not match the schema
+    rejected: int = 0  # records that did not match the schema (schema.py), left out
     rejected_why: dict[str, str] = field(default_factory=dict)  # record type → first bad field
+    bad_header: str | None = None  # the first bad field of a header record that was left out
     tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
     w0: dict[int, float] = field(default_factory=dict)  # parameter → its weight norm when first seen
     n_steps: int = 0  # step records taken, all of them (`steps` holds the latest)
@@ -95,18 +125,30 @@ class History:
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
 
     def add(self, rec: dict[str, Any]) -> None:
+        """Take one record. One that does not match the schema is counted in `rejected` (with
+        its first bad field) and left out, so that rules and sinks never see a malformed one."""
         kind = rec.get("type")
+        if not isinstance(kind, str):
+            self._reject("record", "type")
+            return
+        if kind == "layout":  # parameter groups changed after watch(): newer layout wins
+            merged = {**self.header, **{k: v for k, v in rec.items() if k != "type"}}
+            problem = invalid_header(merged) if self.header else "no header before it"
+        else:
+            check = _CHECKS.get(kind)
+            problem = check(rec) if check else None
+        if problem:
+            if kind == "header":
+                self.bad_header = self.bad_header or problem
+            self._reject(kind, problem)
+            return
         if kind == "header":
             self.header = rec
             self._layouts.clear()
-        elif kind == "layout":  # parameter groups changed after watch(): newer layout wins
-            self.header = {**self.header, **{k: v for k, v in rec.items() if k != "type"}}
+        elif kind == "layout":
+            self.header = merged
             self._layouts.clear()
         elif kind == "step":
-            problem = invalid_step(rec)
-            if problem:
-                self._reject("step", problem)
-                return
             if len(self.steps) == self.steps.maxlen:
                 self._derived.pop(id(self.steps[0]), None)
             self.steps.append(rec)
@@ -121,17 +163,8 @@ class History:
         elif kind == "event":
             self.events.append(rec)
         elif kind == "epoch":
-            if not isinstance(rec.get("epoch"), int) or not all(
-                isinstance(rec.get(k, {}), dict) for k in ("train", "val", "metrics", "extra")
-            ) or not all(isinstance(m, dict) for m in (rec.get("metrics") or {}).values()):
-                self._reject("epoch", "epoch" if not isinstance(rec.get("epoch"), int) else "train/val/metrics/extra")
-                return
             self.epochs.append(rec)
         elif kind == "plateau":
-            problem = invalid_plateau(rec)
-            if problem:
-                self._reject("plateau", problem)
-                return
             self.plateau.append(rec)
         elif kind == "end":
             self.end = rec
@@ -215,92 +248,6 @@ class History:
         return last.get("counters", {}) if last else {}
 
 
-def _num(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
-def _nums(x: Any, none_ok: bool = True) -> bool:
-    return isinstance(x, list) and all(_num(v) or (none_ok and v is None) for v in x)
-
-
-def _invalid_opt_it(rec: dict[str, Any]) -> str | None:
-    if not isinstance(rec.get("opt"), int) or isinstance(rec.get("opt"), bool) or rec["opt"] < 0:
-        return "opt"
-    if not isinstance(rec.get("it"), int) or isinstance(rec.get("it"), bool):
-        return "it"
-    return None
-
-
-def invalid_step(rec: dict[str, Any]) -> str | None:
-    """Why a step record does not match the schema (None when it does)."""
-    if problem := _invalid_opt_it(rec):
-        return problem
-    for key in ("g", "w", "d", "gf", "lr"):
-        if key in rec and not _nums(rec[key], none_ok=key != "lr"):
-            return key
-    if "g" in rec and ("w" not in rec or "lr" not in rec):
-        return "w/lr"
-    if "w_it" in rec and not (isinstance(rec["w_it"], int) and not isinstance(rec["w_it"], bool)):
-        return "w_it"
-    for key in ("frozen", "sparse"):
-        if key in rec and not (isinstance(rec[key], list) and all(isinstance(i, int) and not isinstance(i, bool) for i in rec[key])):
-            return key
-    if not isinstance(rec.get("counters", {}), dict) or not all(_num(v) for v in rec.get("counters", {}).values()):
-        return "counters"
-    if "act" in rec and not (
-        isinstance(rec["act"], list)
-        and all(isinstance(a, list) and len(a) == 2 and isinstance(a[0], str) and _num(a[1]) for a in rec["act"])
-    ):
-        return "act"
-    if not isinstance(rec.get("stepped", False), bool):
-        return "stepped"
-    if "out" in rec and not (
-        isinstance(rec["out"], dict) and all(_num(v) or v is None or isinstance(v, str) for v in rec["out"].values())
-    ):
-        return "out"
-    return None
-
-
-def invalid_plateau(rec: dict[str, Any]) -> str | None:
-    """Why a plateau record does not match the schema (None when it does)."""
-    if problem := _invalid_opt_it(rec):
-        return problem
-    if not (_num(rec.get("metric")) or rec.get("metric") is None):
-        return "metric"
-    if rec.get("mode") not in ("min", "max"):
-        return "mode"
-    if not isinstance(rec.get("threshold_mode", "rel"), str) or not _num(rec.get("threshold", 0.0)):
-        return "threshold"
-    for key in ("lr_before", "lr"):
-        if not _nums(rec.get(key), none_ok=False):
-            return key
-    return None
-
-
-def invalid_layout(rec: dict[str, Any]) -> str | None:
-    """Why a header/layout record's parameter layout is unusable (None when it is fine)."""
-    params = rec.get("params", [])
-    if not isinstance(params, list) or not all(
-        isinstance(p, dict) and isinstance(p.get("name"), str) and isinstance(p.get("bucket"), str)
-        and isinstance(p.get("ndim"), int) and isinstance(p.get("numel"), int)
-        for p in params
-    ):
-        return "params"
-    n = len(params)
-    opts = rec.get("optimizers", [])
-    if not isinstance(opts, list) or not all(
-        isinstance(o, dict) and isinstance(o.get("groups"), list)
-        and all(isinstance(g, dict) and isinstance(g.get("params"), list)
-                and all(isinstance(i, int) and 0 <= i < n for i in g["params"]) for g in o["groups"])
-        for o in opts
-    ):
-        return "optimizers"
-    for key in ("free", "frozen_free", "frozen_in_optimizer"):
-        if not isinstance(rec.get(key, []), list) or not all(isinstance(i, int) and 0 <= i < n for i in rec.get(key, [])):
-            return key
-    return None
-
-
 class RunWriter:
     """Appends records to run.jsonl. A write error switches the writer off, never the training."""
 
@@ -371,58 +318,69 @@ def _remove_stale_temps(run_dir: Path, filename: str) -> None:
             pass
 
 
-class RunFileError(Exception):
-    """run.jsonl is missing or is not a torchvitals record (a usage/input error, exit code 2)."""
-
-
 def resolve_run_file(path: str | os.PathLike[str]) -> Path:
+    """The run.jsonl of a run directory, or the file itself; RunFileError when neither exists."""
     p = Path(path)
-    if p.is_dir():
-        p = p / RUN_FILE
-    if not p.exists():
+    try:
+        if p.is_dir():
+            p = p / RUN_FILE
+        exists = p.exists()
+    except (OSError, ValueError) as exc:  # a name the OS refuses (too long, a NUL byte)
+        raise RunFileError(f"{p}: cannot read: {exc}") from None
+    if not exists:
         raise RunFileError(f"{p}: no such file (expected a run directory or its {RUN_FILE})")
     return p
 
 
-def read_run(path: str | os.PathLike[str]) -> History:
-    """Read a run directory or run.jsonl into a History. Corrupt lines are skipped and counted
-    in `History.notes`; a file without a header raises RunFileError."""
+def read_run(
+    path: str | os.PathLike[str], max_bytes: int = MAX_RUN_BYTES, max_line: int = MAX_LINE_BYTES
+) -> History:
+    """Read a run directory or run.jsonl into a History.
+
+    Whatever the file holds, this returns a History or raises RunFileError (missing, not a
+    regular file, unreadable, or without a usable header). A line that is not JSON, too long,
+    nested too deep, or a record that does not match the schema is skipped and counted in
+    `History.notes`; so is a truncated last line (a crashed run can still be diagnosed). Only
+    the first `max_bytes` are read; a note says when the file goes on past them."""
     p = resolve_run_file(path)
+    fh, size = open_regular(p)
     hist = History()
-    bad = 0
+    skipped = Skipped()
     try:
-        text = p.read_text(encoding="utf-8", errors="replace")
+        with fh:
+            for rec in records(fh, skipped, max_bytes, max_line):
+                try:
+                    hist.add(rec)
+                except Exception as exc:  # a bug of ours with a record the schema let in: lose it, not the run
+                    skipped.add(f"that torchvitals failed to take ({type(exc).__name__})")
     except OSError as exc:
-        raise RunFileError(f"{p}: cannot read: {exc}") from None
-    lines = text.splitlines()
-    for lineno, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            rec = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1
-            if lineno == len(lines):
-                hist.notes.append(f"{p.name}: last line is truncated (run ended abruptly?)")
-                bad -= 1
-            continue
-        if not isinstance(rec, dict):
-            bad += 1
-            continue
-        hist.add(rec)
-    if bad:
-        hist.notes.append(f"{p.name}: skipped {bad} corrupt line(s)")
+        raise RunFileError(f"{p}: cannot read: {exc.strerror or exc}") from None
+    if not hist.header:
+        if hist.bad_header:
+            raise RunFileError(f"{p}: the header's '{hist.bad_header}' does not match the schema")
+        raise RunFileError(f"{p}: no header record; not a torchvitals run.jsonl")
+    hist.notes.extend(_reading_notes(p.name, skipped, size, max_bytes))
     if hist.rejected:
         why = ", ".join(f"{kind} '{field}'" for kind, field in hist.rejected_why.items())
         hist.notes.append(f"{p.name}: skipped {hist.rejected} record(s) that do not match the schema (first bad field: {why})")
-    if not hist.header:
-        raise RunFileError(f"{p}: no header record; not a torchvitals run.jsonl")
-    problem = invalid_layout(hist.header)
-    if problem:
-        raise RunFileError(f"{p}: the header's '{problem}' does not match the schema")
     schema = hist.header.get("schema")
     if schema != SCHEMA:
-        hist.notes.append(f"{p.name}: schema {schema}, this torchvitals reads schema {SCHEMA}")
-    if hist.end is None:
+        hist.notes.append(f"{p.name}: schema {schema!r}, this torchvitals reads schema {SCHEMA}")
+    if hist.end is None and "end" not in hist.rejected_why:
         hist.notes.append(f"{p.name}: no end record; the run did not close cleanly")
     return hist
+
+
+def _reading_notes(name: str, skipped: Skipped, size: int, max_bytes: int) -> list[str]:
+    notes = []
+    if skipped.truncated_last:
+        notes.append(f"{name}: last line is truncated (run ended abruptly?)")
+    if skipped.total:
+        why = ", ".join(f"{n} {reason}" for reason, n in skipped.reasons.items())
+        notes.append(f"{name}: skipped {skipped.total} corrupt line(s) ({why})")
+    if skipped.capped:
+        notes.append(
+            f"{name}: only the first {size_text(max_bytes)} of {size_text(max(size, max_bytes))} were read "
+            "(torchvitals reads at most that much of a run); the rest was not judged"
+        )
+    return notes

@@ -109,11 +109,13 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
     nonfinite = [i for i in range(n) if g[i] is not None and not _finite(g[i])]
     zero = [i for i in range(n) if g[i] == 0.0]
     finite = [i for i in range(n) if _finite(g[i])]
-    sq: dict[str, float] = {}
+    per_bucket: dict[str, list[float]] = {}
     for i in finite:
-        sq[lay.buckets[i]] = sq.get(lay.buckets[i], 0.0) + g[i] ** 2
+        per_bucket.setdefault(lay.buckets[i], []).append(g[i])
     gvals = [g[i] for i in finite]
-    total = math.sqrt(sum(v * v for v in gvals))
+    # hypot, not sqrt(sum of squares): a norm of 1e200 squares past the float range (** raises
+    # OverflowError there); hypot scales first and gives inf only when the norm itself is.
+    total = math.hypot(*gvals)
     gd = (median(gvals), percentile(gvals, 0.9), max(gvals)) if gvals else (math.nan,) * 3
     urs = []
     for i in finite:
@@ -133,7 +135,7 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
     return Derived(
         total=total,
-        buckets={b: math.sqrt(v) for b, v in sq.items()},
+        buckets={b: math.hypot(*v) for b, v in per_bucket.items()},
         gd=gd,
         ur=ur,
         tr=tr,
