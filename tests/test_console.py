@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from cases import FAULTS, mlp, regression_data
 
 import torchvitals
-from torchvitals.sinks.console import render_text
+from torchvitals.sinks.console import epoch_line, render_text
 
 
 def test_epoch_line_has_seed_001_tokens(tmp_path):
@@ -27,7 +27,8 @@ def test_epoch_line_has_seed_001_tokens(tmp_path):
     for token in ("TOT=", "GD[", "UR[", "lr=1.0e-03", "TR[rmse=0.115,mae=0.080]", "VAL[rmse=0.103]", "SR=0.010", "T=", "TP=", "G/U="):
         assert token in line, token
     assert re.search(r"G/U=[\w.]+:\d\.\de[+-]\d\d/\d\.\de[+-]\d\d", line)
-    assert mon.history.epochs[0]["line"] == line
+    assert "line" not in mon.history.epochs[0]  # the record keeps numbers; the line is made from them
+    assert epoch_line(mon.history, mon.history.epochs[0]) == line
 
 
 def test_tagged_lines_are_printed_at_the_interval(capsys):
@@ -63,7 +64,7 @@ def test_live_finding_is_printed_at_once():
     model = mlp()
     opt = torch.optim.Adam(model[4].parameters(), lr=1e-3)
     mon = torchvitals.watch(model, opt, out="")
-    mon._stream = stream
+    mon.console.stream = stream
     x, y = regression_data()
     opt.zero_grad()
     F.mse_loss(model(x[:32]), y[:32]).backward()
@@ -100,7 +101,7 @@ def test_every_field_a_run_prints_is_in_the_legend_and_the_readme(tmp_path):
     opt = torch.optim.SGD(model.parameters(), lr=1e-2)
     stream = io.StringIO()
     mon = torchvitals.watch(model, opt, out="", every=1, log_every=1, probe=["0"])
-    mon._stream = stream
+    mon.console.stream = stream
     x, y = regression_data()
     for _epoch in range(2):
         for i in range(4):

@@ -103,7 +103,7 @@ def test_findings_do_not_need_old_parameter_lists(case, tmp_path, monkeypatch):
 def test_vanishing_says_which_threshold_it_crossed():
     """A bucket a million times weaker than the strongest is reported as that, not as below
     warn_norm when its own norm is above it."""
-    from torchvitals.monitor import diagnose_history
+    from torchvitals.diagnose import diagnose_history
     from torchvitals.record import History
 
     h = History()

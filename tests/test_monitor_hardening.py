@@ -13,6 +13,7 @@ from torch import nn
 import torchvitals
 from torchvitals import monitor as monitor_mod
 from torchvitals.findings import Diagnosis
+from torchvitals.probes.inventory import Inventory
 from torchvitals.record import History
 from torchvitals.rules import RULES
 
@@ -62,7 +63,7 @@ def test_an_exception_inside_history_add_never_reaches_zero_grad(monkeypatch, tm
     assert kinds.count("step") >= 30 and kinds[-1] == "end"
 
 
-@pytest.mark.parametrize("entry", ["_state", "_train_mode", "_ensure_sentinel"])
+@pytest.mark.parametrize("entry", ["_state", "train_mode", "_ensure_sentinel"])
 def test_a_raising_entry_point_is_switched_off_not_raised(entry, monkeypatch, tmp_path):
     """Entry points without their own try (the optimizer-hook look-up, zero_grad's tap) are
     guarded where torch calls them."""
@@ -72,7 +73,8 @@ def test_a_raising_entry_point_is_switched_off_not_raised(entry, monkeypatch, tm
     def boom(*a, **k):
         raise RuntimeError(f"{entry} exploded")
 
-    monkeypatch.setattr(monitor_mod.Monitor, entry, boom)
+    owner = Inventory if entry == "train_mode" else monitor_mod.Monitor
+    monkeypatch.setattr(owner, entry, boom)
     losses = _train(model, opt)
     diag = mon.close()
     assert losses == _unwatched_losses()
@@ -113,7 +115,7 @@ def test_close_survives_console_and_detach_errors(monkeypatch, tmp_path):
         raise RuntimeError("printing exploded")
 
     _train(model, opt, steps=10)
-    monkeypatch.setattr(monitor_mod.console, "print_diagnosis", boom)
+    monkeypatch.setattr("torchvitals.sinks.console.print_diagnosis", boom)
     diag = mon.close()
     assert diag.judged
     assert (tmp_path / "r" / "findings.json").exists()
@@ -144,7 +146,7 @@ def test_findings_json_rename_failing_leaves_no_temp_file(monkeypatch, tmp_path)
     def refuse(*a, **k):
         raise PermissionError("rename refused")
 
-    monkeypatch.setattr(monitor_mod.os, "replace", refuse)
+    monkeypatch.setattr("torchvitals.sinks.run_dir.os.replace", refuse)
     monkeypatch.setattr("torchvitals.record.os.replace", refuse)
     monkeypatch.setattr("pathlib.Path.replace", refuse)
     diag = mon.close()

@@ -11,6 +11,7 @@ from torch import nn
 
 import torchvitals
 from torchvitals.offline import diagnose
+from torchvitals.sinks.console import epoch_line
 
 
 def _key(diag):
@@ -45,7 +46,7 @@ def test_worse_than_persistence_states_the_ratio(tmp_path):
 def test_epoch_line_carries_metrics_and_baselines(tmp_path):
     diag = forecaster(tmp_path)
     hist = torchvitals.record.read_run(tmp_path / "run")
-    line = hist.epochs[-1]["line"]
+    line = epoch_line(hist, hist.epochs[-1])  # the record keeps numbers; the line is made from them
     assert "TR[loss=" in line and "rmse=" in line and "r2=" in line and "VAL[" in line
     assert "BASE_RMSE=" in line and "PERSIST_RMSE=" in line
     val = hist.epochs[-1]["metrics"]["val"]

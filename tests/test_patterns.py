@@ -430,7 +430,7 @@ def _gate_that_opens(skips: int, total: int):
     opt = torch.optim.SGD(model.parameters(), lr=0.05)
     stream = io.StringIO()
     mon = torchvitals.watch(model, opt, out="", every=1)
-    mon._stream = stream
+    mon.console.stream = stream
     for i, (x, y) in enumerate(_batches(total)):
         opt.zero_grad()
         F.mse_loss(model(x), y).backward()

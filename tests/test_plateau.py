@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import torchvitals
-from torchvitals.monitor import diagnose_history
+from torchvitals.diagnose import diagnose_history
 from torchvitals.record import History, read_run
 from torchvitals.rules import RULES
 
@@ -151,7 +151,7 @@ def test_the_probe_never_breaks_training(monkeypatch):
     mon = torchvitals.watch(model, opt, scheduler=sched, out="", console=False)
     sched.step(torch.tensor([1.0]))
     assert mon.history.plateau[-1]["metric"] is None
-    monkeypatch.setattr("torchvitals.monitor._host_scalar", lambda v: 1 / 0)
+    monkeypatch.setattr("torchvitals.monitor.hooks.host_scalar", lambda v: 1 / 0)
     sched.step(2.0)  # worse than 1.0 with patience=0: a cut
     assert "plateau" in mon.disabled and opt.param_groups[0]["lr"] == pytest.approx(0.01)
     sched.step(3.0)

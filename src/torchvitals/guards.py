@@ -300,9 +300,8 @@ def _module_path(module: nn.Module) -> str | None:
     """`module`'s dotted path inside the model a live monitor watches, if one does."""
     try:
         mon = monitor_for(module)
-        for ref in getattr(mon, "_roots", []) if mon is not None else []:
-            root = ref()
-            for path, m in root.named_modules() if root is not None else []:
+        for root in mon.roots() if mon is not None else []:
+            for path, m in root.named_modules():
                 if m is module:
                     return path or type(module).__name__
     except Exception:

@@ -17,16 +17,13 @@ saying how many and why, so a crashed or damaged run can still be diagnosed.
 
 from __future__ import annotations
 
-import glob
-import json
 import math
 import os
-import secrets
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from torchvitals.runfile import (
     MAX_LINE_BYTES,
@@ -246,76 +243,6 @@ class History:
                 return per[opt]
         last = self._last.get(opt)
         return last.get("counters", {}) if last else {}
-
-
-class RunWriter:
-    """Appends records to run.jsonl. A write error switches the writer off, never the training."""
-
-    def __init__(self, run_dir: str | os.PathLike[str] | None) -> None:
-        self.run_dir = Path(run_dir) if run_dir else None
-        self._fh: TextIO | None = None
-        self.error: str | None = None
-        if self.run_dir is not None:
-            try:
-                self.run_dir.mkdir(parents=True, exist_ok=True)
-                self._fh = open(self.run_dir / RUN_FILE, "a", encoding="utf-8")  # noqa: SIM115
-            except OSError as exc:
-                self.error = f"cannot write run directory {self.run_dir}: {exc}"
-                self._fh = None
-
-    def write(self, rec: dict[str, Any], flush: bool = False) -> None:
-        if self._fh is None:
-            return
-        try:
-            self._fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
-            if flush:
-                self._fh.flush()
-        except (OSError, TypeError, ValueError) as exc:
-            self.error = f"run.jsonl write failed: {exc}"
-            self.close()
-
-    def close(self) -> None:
-        if self._fh is not None:
-            try:
-                self._fh.close()
-            except OSError:
-                pass
-            self._fh = None
-
-    def write_json(self, filename: str, data: dict[str, Any]) -> None:
-        """Write `filename` atomically: into a temporary file of the same directory, renamed
-        over the target. The temporary file is removed whatever happens, and temporary files a
-        killed process left behind (`<filename>.*.tmp`) are removed first. Never raises."""
-        if self.run_dir is None:
-            return
-        tmp: str | None = None
-        try:
-            _remove_stale_temps(self.run_dir, filename)
-            text = json.dumps(data, indent=2) + "\n"
-            name = str(self.run_dir / f"{filename}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
-            with open(name, "x", encoding="utf-8") as fh:  # a new file, with the usual permissions
-                tmp = name
-                fh.write(text)
-            os.replace(tmp, self.run_dir / filename)
-            tmp = None
-        except Exception as exc:
-            self.error = f"{filename} write failed: {type(exc).__name__}: {exc}"
-        finally:
-            if tmp is not None:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-
-
-def _remove_stale_temps(run_dir: Path, filename: str) -> None:
-    """Temporary files of `filename` a killed writer left (and the older fixed name)."""
-    for stale in [*run_dir.glob(glob.escape(filename) + ".*.tmp"), run_dir / (filename + ".tmp")]:
-        try:
-            if stale.is_file() and not stale.is_symlink():
-                stale.unlink()
-        except OSError:
-            pass
 
 
 def resolve_run_file(path: str | os.PathLike[str]) -> Path:

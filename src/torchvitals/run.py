@@ -304,10 +304,10 @@ class Session:
         if mon is None or loss.grad_fn is None:
             return
         leaves = graph_leaves(loss.grad_fn)
-        known = set(mon._index)
+        known = mon.watched_param_ids()
         orphans = [p for p in leaves if id(p) not in known and isinstance(p, nn.Parameter)]
         if orphans:
-            names = orphan_names(orphans, [r() for r in mon._roots if r() is not None])
+            names = orphan_names(orphans, mon.roots())
             mon.add_params([(names.get(id(p), f"unregistered.{i}"), p) for i, p in enumerate(orphans)])
 
     def _is_val_loader(self) -> bool:

@@ -95,7 +95,8 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     opts = history.optimizers
     # Gradient statistics of this epoch only: the latest sampled iteration since the last epoch.
     k = rec.get("opt", 0) if isinstance(rec.get("opt"), int) and 0 <= rec.get("opt", 0) < len(opts) else 0
-    prev = history.epochs[-1] if history.epochs else {}
+    earlier = [e for e in history.epochs if e is not rec]  # the record may be in the history already
+    prev = earlier[-1] if earlier else {}
     since = prev.get("it", 0) if prev.get("opt", 0) == k else 0  # iterations count per optimizer
     last = _latest(history, k, since) if opts else None
     if opts:
@@ -230,3 +231,35 @@ def print_diagnosis(diag: Diagnosis, stream: TextIO) -> None:
     except Exception:
         for text, _ in _diagnosis_lines(diag):
             say(stream, text)
+
+
+class ConsoleSink:
+    """The Sink that speaks on the console (stderr by default): live tagged lines every
+    `log_every` iterations, the per-epoch line, live findings at warning or above, messages,
+    and the diagnosis at the end (see sinks/base.py)."""
+
+    def __init__(self, stream: TextIO, log_every: int, live: bool) -> None:
+        self.stream = stream
+        self.log_every = log_every
+        self.live = live
+        self._next_log: dict[int, int] = {}  # optimizer → next iteration whose lines are due
+
+    def on_record(self, history: History, rec: dict[str, Any]) -> None:
+        kind = rec.get("type")
+        if kind == "step" and self.log_every and "g" in rec:
+            opt, it = rec.get("opt", 0), rec.get("it", 0)
+            if it >= self._next_log.get(opt, 0):
+                tagged_lines(self.stream, history, rec)
+                self._next_log[opt] = (it // self.log_every + 1) * self.log_every
+        elif kind == "epoch":
+            say(self.stream, epoch_line(history, rec))
+
+    def on_message(self, text: str) -> None:
+        say(self.stream, f"torchvitals: {text}")
+
+    def on_finding(self, finding: Finding) -> None:
+        if self.live and finding.severity != "info":
+            live_finding(self.stream, finding)
+
+    def close(self, diag: Diagnosis) -> None:
+        print_diagnosis(diag, self.stream)

@@ -1,0 +1,7 @@
+"""`watch()` and the Monitor (see ARCHITECTURE.md): core.py wires and records, hooks.py holds
+the entry points from torch, registry.py keeps the live monitors, live.py is `watch()`."""
+
+from torchvitals.monitor.core import Monitor
+from torchvitals.monitor.live import monitor_for, watch
+
+__all__ = ["Monitor", "monitor_for", "watch"]

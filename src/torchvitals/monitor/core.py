@@ -1,0 +1,624 @@
+"""The Monitor: attaches the probes to a model and its optimizers, keeps the record, runs the
+rules as evidence arrives, and hands every record, message and finding to its sinks.
+
+Hot path (every iteration): a few Python attribute reads and integer increments in the
+optimizer step hooks, the zero_grad taps and one tensor hook (monitor/hooks.py). Sampled
+iterations additionally take foreach norms of gradients, weights and the update and read them
+to the host once, at the end of that iteration (probes/sample.py).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+import time
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import torch
+from torch import nn
+
+from torchvitals import __version__
+from torchvitals.config import Options, resolve
+from torchvitals.diagnose import diagnose_history
+from torchvitals.findings import Diagnosis, Finding, severity_rank
+from torchvitals.losses import loss_kind
+from torchvitals.monitor import registry
+from torchvitals.monitor.hooks import Guarded, Hooks
+from torchvitals.probes.activations import ActivationProbe, match_modules
+from torchvitals.probes.attach import Taps, WeakHook, hide_hooks, unhide_hooks
+from torchvitals.probes.compiled import ForwardHook, first_input
+from torchvitals.probes.inventory import Inventory
+from torchvitals.probes.manual import is_manual
+from torchvitals.probes.outputs import OutputProbe
+from torchvitals.probes.sample import OptState, Sampler
+from torchvitals.probes.values import gpu_gib, is_plateau, jsonable, metrics, pick_output
+from torchvitals.record import SCHEMA, History, rounded
+from torchvitals.rules import evaluate
+from torchvitals.sinks.base import Sink
+from torchvitals.sinks.console import ConsoleSink, epoch_line
+from torchvitals.sinks.run_dir import RunDirSink
+
+# Live rule evaluation: after each of the first records, then at most every 10th and only
+# once the wall time since the last pass is 100x what that pass took. Rules rescan the history,
+# so a pass costs more as a run grows: a fixed cadence made every=1 cost more with each
+# thousand steps (1.4x at 1,000 steps, 2.3x at 8,000 on a small MLP); the time budget keeps the
+# rules at about 1% of the run however long it is. Findings are the same: each names the
+# iteration its evidence came from, and close() judges the whole record.
+_LIVE_RULES_DENSE = 50
+_LIVE_RULES_EVERY = 10
+_LIVE_RULES_SHARE = 0.01
+
+
+def named_models(model: Any) -> list[tuple[str, nn.Module]]:
+    """(prefix, module) pairs: a dict's keys, a list's positions, no prefix for one module."""
+    if isinstance(model, dict):
+        return [(str(k), m) for k, m in model.items()]
+    models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
+    return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
+
+
+class Monitor(Hooks):
+    """Watches a model and its optimizers. Create with `torchvitals.watch`."""
+
+    def __init__(
+        self,
+        model: nn.Module | Sequence[nn.Module] | None,
+        optimizers: Sequence[torch.optim.Optimizer],
+        schedulers: Sequence[Any] = (),
+        scaler: Any = None,
+        opts: Options | None = None,
+        baseline: Any = None,
+    ) -> None:
+        self.opts = opts or resolve()
+        self._baseline = baseline
+        self._outputs = OutputProbe()
+        self._observed = False  # observe() was called in the current iteration
+        self._sentinels_ready = False
+        self.history = History()
+        self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
+        self.disabled: dict[str, str] = {}
+        self.event_counts: dict[str, int] = {}
+        self.closed = False
+        self.auto_close = True  # close when the optimizers are collected (`run` closes itself)
+        self.diagnosis: Diagnosis | None = None
+        self._t0 = time.perf_counter()
+        self._epoch_t0 = self._t0
+        self._epoch = 0
+        self._samples = 0
+        self._epoch_samples = 0
+        self._records = 0
+        self._last_opt = 0  # the optimizer whose step came last
+        self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
+        self._handles: list[Any] = []
+        self._forward: list[ForwardHook] = []  # the root's forward hooks (see _flush_forward)
+        self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
+        self._hidden: list[tuple[weakref.ref[nn.Module], type]] = []  # modules whose hooks pickles must not carry
+        self._zero_ids: dict[int, list[int]] = {}  # id(root model) → optimizers its zero_grad clears
+        self._scaler = None
+        self._act: ActivationProbe | None = None
+        self.inv = Inventory(self.opts.depth)
+        self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
+        self.run_dir = self._make_run_dir()
+        self._run_files = RunDirSink(self.run_dir)
+        self.console = ConsoleSink(sys.stderr, self.opts.log_every, self.opts.live) if self.opts.console else None
+        self.sinks: list[Sink] = [self._run_files] + ([self.console] if self.console else [])
+        if self._run_files.error:
+            self._note(self._run_files.error)
+        self._build(named_models(model), list(optimizers))
+        for m in self.inv.live_roots():
+            self._attach_model(m)
+        for o in self._opts:
+            self._attach_optimizer(o)
+        for sched in schedulers:
+            self.add_scheduler(sched)
+        if scaler is not None:
+            self.add_scaler(scaler)
+        registry.LIVE[id(self)] = self
+
+    # ------------------------------------------------------------------ set-up
+    def _make_run_dir(self) -> str | None:
+        if not self.opts.out:
+            return None
+        name = self.opts.name or time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+        path = os.path.join(self.opts.out, name)
+        n = 1
+        while os.path.exists(os.path.join(path, "run.jsonl")):
+            n += 1
+            path = os.path.join(self.opts.out, f"{name}-{n}")
+        return path
+
+    def _build(self, models: list[tuple[str, nn.Module]], optimizers: list[torch.optim.Optimizer]) -> None:
+        for prefix, m in models:
+            self.inv.add_model(m, f"{prefix}." if prefix else "")
+        self._opts = [OptState(k, opt) for k, opt in enumerate(optimizers)]
+        self._manual = [o for o in self._opts if o.manual is not None]
+        # Stand-ins for hand-written updates live as long as the monitor (nobody else holds them).
+        self._owned = [opt for opt in optimizers if is_manual(opt)]
+        for o in self._opts:
+            weakref.finalize(o.ref(), registry.release_orphan, id(self))
+        layout = self._layout()
+        self._emit(
+            {
+                "type": "header",
+                "schema": SCHEMA,
+                "torchvitals": __version__,
+                "torch": torch.__version__,
+                "time": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "device": str(self.inv.device),
+                **layout,
+                "mode_modules": [n for n, _ in self.inv.mode_modules],
+                "probes": [],
+                "options": dict(vars(self.opts)),
+            },
+        )
+        if not self.inv.tensors:
+            self._note("the model has no parameters: nothing to watch")
+
+    def _layout(self) -> dict[str, Any]:
+        self._zero_ids = {}
+        return self.inv.layout(self._opts)
+
+    def _refresh_layout(self, o: OptState) -> None:
+        """Parameter groups added after watch() (progressive unfreezing): re-index, record it."""
+        opt = o.ref()
+        if opt is not None and sum(len(g["params"]) for g in opt.param_groups) != len(o.params):
+            self._emit({"type": "layout", **self._layout()})
+
+    def _attach_optimizer(self, o: OptState) -> None:
+        opt = o.ref()
+        self._handles.append(opt.register_step_pre_hook(Guarded(self, "_pre_step")))
+        self._handles.append(opt.register_step_post_hook(Guarded(self, "_post_step")))
+        self._taps.tap(opt, "zero_grad", Guarded(self, "_on_optimizer_zero_grad"))
+        if o.manual is not None:  # no step will choose them: every backward must be seen
+            self._ensure_sentinel(o)
+
+    def _attach_model(self, m: nn.Module) -> None:
+        self._taps.tap(m, "zero_grad", Guarded(self, "_on_model_zero_grad"))
+        self._hide(m)
+        # ForwardHook: traced by torch.compile, they leave the graph whole (probes/compiled.py).
+        self._forward.append(ForwardHook(self, "_pre_forward", pick=first_input, pre=True))
+        self._handles.append(m.register_forward_pre_hook(self._forward[-1]))
+        if m is self.inv.roots[0]() and self.opts.outputs:
+            self._forward.append(ForwardHook(self, "_post_forward", pick=functools.partial(pick_output, key=self.opts.outputs)))
+            self._handles.append(m.register_forward_hook(self._forward[-1]))
+        if self.opts.probe:
+            mods = match_modules(m, self.opts.probe)
+            if mods:
+                if self._act is None:
+                    self._act = ActivationProbe([], Guarded(self, "_fail_activations"))
+                    self._act.armed = self.sampler.detailed(1)
+                for _, mod in mods:
+                    self._hide(mod)
+                self._act.add(mods)
+                self._emit({"type": "layout", "probes": self._act.names()})
+            elif len(self.inv.roots) == 1:
+                self._note(f"probe={self.opts.probe}: no module of the model matches")
+
+    def _hide(self, m: nn.Module) -> None:
+        """Keep this module's torchvitals hooks out of pickles and copies of it."""
+        if not any(r() is m for r, _ in self._hidden):
+            hide_hooks(type(m))
+            self._hidden.append((weakref.ref(m), type(m)))
+
+    # -- growing while a script runs (torchvitals run finds these one by one) ---------------
+    def add_model(self, m: nn.Module, name: str = "") -> None:
+        """Watch another root module (its parameters get `name.` as prefix)."""
+        if self.closed or self.inv.holds_root(m):
+            return
+        self.inv.add_model(m, f"{name}." if name else "")
+        self._emit({"type": "layout", **self._layout()})
+        self._attach_model(m)
+
+    def add_optimizer(self, opt: torch.optim.Optimizer) -> None:
+        """Watch another optimizer (a GAN's second one, say)."""
+        if self.closed or self.optimizer_index(opt) is not None:
+            return
+        o = OptState(len(self._opts), opt)
+        self._opts.append(o)
+        if o.manual is not None:
+            self._manual.append(o)
+            self._owned.append(opt)
+        else:
+            self._retire_stand_ins(opt)
+        self._sentinels_ready = False
+        weakref.finalize(opt, registry.release_orphan, id(self))
+        self._emit({"type": "layout", **self._layout()})
+        self._attach_optimizer(o)
+
+    def _retire_stand_ins(self, opt: torch.optim.Optimizer) -> None:
+        """A real optimizer over parameters a hand-written-update stand-in was watching: from
+        now on the optimizer's steps are the steps; the stand-in stops counting."""
+        ids = {id(p) for g in opt.param_groups for p in g["params"]}
+        for o in self._manual:
+            if any(id(p) in ids for p in o.params):
+                o.retired = True
+                o.manual = None
+                o.acct.remove()
+        self._manual = [o for o in self._manual if not o.retired]
+
+    def retire_collected(self) -> None:
+        """Optimizers that were garbage-collected stop counting (monitor/registry.py)."""
+        for o in self._opts:
+            if o.ref() is None and not o.retired and o.manual is None:
+                o.retired = True
+                o.acct.remove()
+
+    def all_optimizers_gone(self) -> bool:
+        return all(o.ref() is None for o in self._opts)
+
+    def add_params(self, named: list[tuple[str, torch.Tensor]]) -> None:
+        """Watch parameters that belong to no watched module (found in the autograd graph)."""
+        new = [(n, p) for n, p in named if id(p) not in self.inv.index]
+        if self.closed or not new:
+            return
+        for n, p in new:
+            self.inv.add_param(n, p)
+        self._emit({"type": "layout", **self._layout()})
+
+    def add_scheduler(self, sched: Any) -> None:
+        """Account an LR scheduler's steps against its optimizer's; for a ReduceLROnPlateau,
+        also record the metric each step() is given and the learning rates around it."""
+        if self.closed or self._taps.holds(sched, "step"):
+            return
+        if is_plateau(sched):
+            self._taps.tap(sched, "step", Guarded(self, "_on_plateau_step"), Guarded(self, "_after_plateau_step"))
+        else:
+            self._taps.tap(sched, "step", Guarded(self, "_on_scheduler_step"))
+
+    def add_scaler(self, scaler: Any) -> None:
+        """Count a GradScaler's inf/NaN skips."""
+        if not self.closed and self._scaler is None and hasattr(scaler, "update"):
+            self._scaler = scaler
+            self._taps.tap(scaler, "update", Guarded(self, "_on_scaler_update"))
+
+    # ------------------------------------------------------------------ telling
+    def _tell(self, method: str, *args: Any) -> None:
+        """Hand something to every sink; a sink that raises loses its own output, nothing else."""
+        for sink in self.sinks:
+            try:
+                getattr(sink, method)(*args)
+            except Exception:
+                pass
+
+    def _fail(self, probe: str, exc: BaseException) -> None:
+        """A probe raised: switch it off, say so once, never let it reach the training loop."""
+        if probe in self.disabled:
+            return
+        try:
+            msg = f"{type(exc).__name__}: {exc}"
+        except Exception:  # an exception whose str() raises
+            msg = type(exc).__name__
+        self.disabled[probe] = msg
+        self._emit({"type": "event", "kind": "probe-error", "probe": probe, "error": msg})
+        self._tell("on_message", f"the {probe} probe failed ({msg}); it is switched off, training goes on")
+
+    def _fail_activations(self, exc: BaseException) -> None:
+        self._fail("activations", exc)
+
+    def _note(self, text: str) -> None:
+        self._emit({"type": "event", "kind": "note", "text": text})
+        self._tell("on_message", text)
+
+    def _emit(self, rec: dict[str, Any]) -> None:
+        """Keep a record in the History and hand it to the sinks. Never raises: a History that
+        cannot take a record switches the record off (said once, in run.jsonl too)."""
+        if "record" not in self.disabled:
+            try:
+                self.history.add(rec)
+            except Exception as exc:
+                msg = f"{type(exc).__name__}: {exc}"
+                self.disabled["record"] = msg
+                self._emit({"type": "event", "kind": "probe-error", "probe": "record", "error": msg})
+        self._tell("on_record", self.history, rec)
+
+    # ------------------------------------------------------------------ the record
+    def _measure(self, o: OptState, it: int) -> None:
+        if "gradients" in self.disabled or not o.params:
+            o.pending = {"it": it}
+            return
+        try:
+            self.sampler.measure(o, it)
+        except Exception as exc:
+            o.pending = {"it": it}
+            self._fail("gradients", exc)
+
+    def _record(self, o: OptState, stepped: bool, reason: str) -> None:
+        """Read the iteration's device numbers once, write the record, run the rules."""
+        p = o.pending or {"it": o.acct.c.cycles}
+        o.pending = None
+        rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
+        acts = self._act.collect() if o.idx == 0 and self._act is not None else []
+        rec.update(self.sampler.read(o, p, acts))
+        if o.idx == 0 and "outputs" not in self.disabled:
+            try:
+                out = self._outputs.take_interval()
+                if out:
+                    rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
+            except Exception as exc:
+                self._fail("outputs", exc)
+            self._observed = False
+        rec["train"] = self.inv.train_mode()
+        self._sync_scaler(o)
+        rec["counters"] = o.acct.c.as_dict()
+        o.acct.alarms_seen = o.acct.alarms()
+        rec["samples"] = self._samples
+        rec["time"] = round(time.perf_counter() - self._t0, 3)
+        self._emit(rec)
+        self._records += 1
+        n = self._records
+        if n <= _LIVE_RULES_DENSE or (
+            n - self._rules_at >= _LIVE_RULES_EVERY and time.perf_counter() >= self._rules_due
+        ):
+            self._live_rules()
+
+    def _sync_scaler(self, o: OptState) -> None:
+        """Read the device count of GradScaler skips (only when a record is written)."""
+        if o.scaler_infs is not None:
+            o.acct.c.scaler_skips = int(o.scaler_infs.item())
+
+    def _live_rules(self) -> None:
+        if "rules" in self.disabled:
+            return
+        t0 = time.perf_counter()
+        try:
+            found, _ = evaluate(self.history)
+        except Exception as exc:
+            self._fail("rules", exc)
+            return
+        t1 = time.perf_counter()
+        self._rules_at, self._rules_due = self._records, t1 + (t1 - t0) / _LIVE_RULES_SHARE
+        for f in found:
+            seen = self.findings.get(f.key)
+            # New, or worse than when it was last told: a finding that grows from info to a
+            # warning is printed when it does.
+            if seen is not None and severity_rank(f.severity) <= severity_rank(seen.severity):
+                continue
+            self.findings[f.key] = f
+            self._emit({"type": "event", "kind": "finding", "finding": f.to_dict()})
+            self._tell("on_finding", f)
+
+    # ------------------------------------------------------------------ public API
+    def event(self, kind: str, **fields: Any) -> None:
+        """Record something a guard or the user did (a head reset, a gated skip): an `event`
+        record in run.jsonl and a count in the diagnosis summary. Never raises."""
+        if self.closed:
+            return
+        try:
+            self.event_counts[kind] = self.event_counts.get(kind, 0) + 1
+            rec = {"type": "event", "kind": kind, "it": self._next_it(), "count": self.event_counts[kind]}
+            rec.update({k: jsonable(v) for k, v in fields.items()})
+            self._emit(rec)
+        except Exception as exc:
+            self._fail("events", exc)
+
+    def steps_without_backward(self) -> int:
+        """Optimizer steps so far that no backward pass reached (a model trained elsewhere)."""
+        return sum(o.acct.c.steps_no_backward for o in self._opts)
+
+    def optimizer_index(self, opt: Any) -> int | None:
+        """The position of `opt` among the watched optimizers (None when not watched)."""
+        return next((o.idx for o in self._opts if o.ref() is opt), None)
+
+    # public counts for the runner
+    def watched_param_ids(self) -> set[int]:
+        """id() of every watched parameter."""
+        return set(self.inv.index)
+
+    def watches_param(self, p: torch.Tensor) -> bool:
+        return id(p) in self.inv.index
+
+    def roots(self) -> list[nn.Module]:
+        """The watched root modules that are still alive."""
+        return self.inv.live_roots()
+
+    def backward_passes(self) -> int:
+        """Backward passes seen so far, over all watched optimizers."""
+        return sum(o.acct.c.backward for o in self._opts)
+
+    def iteration(self) -> int:
+        """Iterations (step cycles) of the first optimizer so far; 0 without one."""
+        return self._opts[0].acct.c.cycles if self._opts else 0
+
+    def watches(self, obj: Any) -> bool:
+        """Whether `obj` is one of this monitor's optimizers, root models, or a sub-module or
+        parameter of one."""
+        if any(o.ref() is obj for o in self._opts):
+            return True
+        for root in self.inv.live_roots():
+            if root is obj or (isinstance(obj, nn.Module) and any(m is obj for m in root.modules())):
+                return True
+            if isinstance(obj, torch.Tensor) and any(p is obj for p in root.parameters()):
+                return True
+        return False
+
+    def observe(
+        self,
+        pred: torch.Tensor | None = None,
+        target: torch.Tensor | None = None,
+        loss: torch.Tensor | float | None = None,
+        inputs: Any = None,
+        *,
+        baseline: torch.Tensor | None = None,
+        split: str | None = None,
+        loss_fn: Any = None,
+    ) -> None:
+        """Show torchvitals one batch: the model's output, the target, the loss (all optional).
+
+        Feeds the output-health rules (collapse, trivial baselines, shape and probability
+        checks) and the per-epoch metrics. `split` is "train" or "val"; by default "train" when
+        gradients are enabled. `baseline` is a persistence prediction for this batch (or give
+        `watch(..., baseline=callable)` and pass `inputs`). `loss_fn` (e.g. F.cross_entropy)
+        lets the checks know the loss. Nothing is read back to the host here; bad input is
+        reported once and skipped, never raised.
+        """
+        if self.closed or "outputs" in self.disabled:
+            return
+        try:
+            split = split or ("train" if torch.is_grad_enabled() else "val")
+            if split not in ("train", "val"):
+                raise ValueError(f"split must be 'train' or 'val', got {split!r}")
+            if baseline is None and callable(self._baseline) and inputs is not None:
+                with torch.no_grad():
+                    baseline = self._baseline(inputs)
+            elif baseline is None and isinstance(self._baseline, torch.Tensor):
+                baseline = self._baseline
+            sampled = split == "train" and self.sampler.detailed(self._next_it())
+            if split == "train":
+                self._observed = True
+            self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
+            while self._outputs.messages:
+                msg = self._outputs.messages.pop(0)
+                self.event(msg.pop("kind"), **msg)
+                self._tell("on_message", msg["text"])
+        except Exception as exc:
+            self._fail("outputs", exc)
+
+    def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
+        """Close an epoch: record it and print the compact per-epoch line (its fields: README, 'Reading the console lines').
+
+        `train` / `val` are metric dicts (or a single loss value); `extra` adds model-specific
+        tokens (`{"SR": 0.010}` prints `SR=0.010`). Returns the line.
+        """
+        if self.closed:
+            return ""
+        try:
+            self._epoch += 1
+            now = time.perf_counter()
+            last = self._opts[self._last_opt] if self._opts else None
+            rec = {
+                "type": "epoch",
+                "epoch": self._epoch,
+                "train": metrics(train),
+                "val": metrics(val),
+                "extra": {k: jsonable(v) for k, v in (extra or {}).items()},
+                "seconds": round(now - self._epoch_t0, 3),
+                "samples": self._epoch_samples,
+                "gpu_gib": gpu_gib(self.inv.device),
+                "metrics": self._epoch_metrics(),
+                "it": last.acct.c.cycles if last else 0,
+                # The optimizer that stepped last (a script may make a new one every epoch) and
+                # the learning rates its last step used.
+                "opt": self._last_opt,
+                "lr": [rounded(x) for x in last.step_lr] if last else [],
+            }
+            self._emit(rec)
+            self._epoch_t0 = now
+            self._epoch_samples = 0
+            self._live_rules()
+            return epoch_line(self.history, rec)
+        except Exception as exc:
+            self._fail("epoch", exc)
+            return ""
+
+    def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
+        if "outputs" in self.disabled:
+            return {}
+        try:
+            got = self._outputs.take_epoch()
+            return {split: {k: rounded(v) for k, v in m.items()} for split, m in got.items()}
+        except Exception as exc:
+            self._fail("outputs", exc)
+            return {}
+
+    def close(self) -> Diagnosis:
+        """Detach every hook, run the rules on the whole record, write findings.json, print the
+        diagnosis (findings first) and return it. Safe to call twice; never raises: whatever
+        fails on the way is a note in the diagnosis."""
+        if self.diagnosis is not None:
+            return self.diagnosis
+        trouble: list[str] = []
+
+        def attempt(what: str, fn: Any, *args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:
+                trouble.append(f"closing: {what} failed: {type(exc).__name__}: {exc}")
+
+        for o in list(getattr(self, "_manual", [])):
+            attempt("the last hand-written update", self._manual_resolve, o)
+        self.closed = True
+        for o in self._opts:
+            attempt("reading the GradScaler's skips", self._sync_scaler, o)
+        attempt("detaching the hooks", self._detach)
+        attempt("the end record", self._emit_end)
+        try:
+            diag = diagnose_history(self.history)
+        except Exception as exc:  # a rule bug must not cost the user the run
+            diag = Diagnosis(notes=[f"rules failed: {type(exc).__name__}: {exc}"])
+        diag.run_dir = self.run_dir
+        # A probe switched off has its probe-error event in the record, which the notes come
+        # from (as offline); one whose event could not be kept is added here, once.
+        for probe, err in self.disabled.items():
+            note = f"the {probe} probe failed and was switched off: {err}"
+            if note not in diag.notes:
+                diag.notes.append(note)
+        diag.notes.extend(trouble)
+        self.diagnosis = diag
+        for sink in self.sinks:
+            try:
+                sink.close(diag)
+            except Exception as exc:
+                trouble_note = f"closing: a sink ({type(sink).__name__}) failed: {type(exc).__name__}: {exc}"
+                diag.notes.append(trouble_note)
+            if sink is self._run_files and self._run_files.error and self._run_files.error not in diag.notes:
+                diag.notes.append(self._run_files.error)
+        return diag
+
+    def _emit_end(self) -> None:
+        self._emit(
+            {
+                "type": "end",
+                "counters": [o.acct.c.as_dict() for o in self._opts],
+                "seconds": round(time.perf_counter() - self._t0, 3),
+                "samples": self._samples,
+                "disabled": dict(self.disabled),
+            },
+        )
+
+    def _detach(self) -> None:
+        """Take every hook, tap and reducer away; each piece on its own, so that one that fails
+        does not leave the others in the user's objects (the first error is raised at the end)."""
+        errors: list[Exception] = []
+
+        def undo(fn: Any, *args: Any) -> None:
+            try:
+                fn(*args)
+            except Exception as exc:
+                errors.append(exc)
+
+        registry.LIVE.pop(id(self), None)
+        for h in self._handles:
+            undo(h.remove)
+        self._handles = []
+        undo(self._taps.remove)
+        for _, cls in self._hidden:
+            undo(unhide_hooks, cls)
+        self._hidden = []
+        for o in self._opts:
+            undo(o.acct.remove)
+            o.snapshot = None
+            o.params = []
+        if self._act is not None:
+            undo(self._act.remove)
+        self.inv.release()
+        if errors:
+            raise errors[0]
+
+    def __enter__(self) -> Monitor:
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc is not None:
+            self.stopped_by(exc)
+        self.close()
+
+    def stopped_by(self, exc: BaseException | str) -> None:
+        """Record that the training stopped with an error before its end: the diagnosis then
+        says it judged only what came before, instead of calling the run healthy."""
+        if self.closed:
+            return
+        text = exc if isinstance(exc, str) else f"{type(exc).__name__}: {exc}".rstrip(": ")
+        self.event("script-error", error=text[:500])

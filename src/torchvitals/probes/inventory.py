@@ -1,0 +1,136 @@
+"""What is watched: the root models, every parameter (indexed once, by identity), the modules
+whose behaviour differs in eval(), and the layout the record's header describes them with.
+Takes stock; measures nothing."""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any, Protocol
+
+import torch
+from torch import nn
+
+from torchvitals.names import buckets_for, short_names, unwrap_compiled
+from torchvitals.record import rounded
+
+# Modules whose behaviour differs between train() and eval(): only these make eval mode matter.
+MODE_TYPES: tuple[type[nn.Module], ...] = (
+    nn.modules.dropout._DropoutNd,
+    nn.modules.batchnorm._BatchNorm,
+    nn.modules.instancenorm._InstanceNorm,
+)
+
+
+class Watched(Protocol):
+    """An optimizer as the inventory sees it (probes/sample.py OptState)."""
+
+    idx: int
+    kind: str
+    ref: Any
+    pidx: list[int]
+    params: list[torch.Tensor]
+
+
+class Inventory:
+    def __init__(self, depth: int) -> None:
+        self.depth = depth  # name segments that make a bucket
+        self.names: list[str] = []
+        self.tensors: list[torch.Tensor] = []
+        self.index: dict[int, int] = {}  # id(parameter) → its position
+        self.roots: list[weakref.ref[nn.Module]] = []
+        self.mode_modules: list[tuple[str, weakref.ref[nn.Module]]] = []
+        self.free: list[int] = []  # trainable, in no optimizer
+        self.frozen_free: list[int] = []  # frozen, in no optimizer
+        self.free_params: list[torch.Tensor] = []  # both, measured with the first optimizer
+
+    @property
+    def device(self) -> torch.device:
+        return self.tensors[0].device if self.tensors else torch.device("cpu")
+
+    def live_roots(self) -> list[nn.Module]:
+        return [m for r in self.roots if (m := r()) is not None]
+
+    def holds_root(self, m: nn.Module) -> bool:
+        return any(r() is m for r in self.roots)
+
+    def add_model(self, m: nn.Module, prefix: str) -> None:
+        self.roots.append(weakref.ref(m))
+        for n, p in unwrap_compiled(m).named_parameters():  # a compiled model's names are the model's
+            self.add_param(prefix + n, p)
+        for n, mod in unwrap_compiled(m).named_modules():
+            if isinstance(mod, MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0):
+                self.mode_modules.append((prefix + n, weakref.ref(mod)))
+
+    def add_param(self, name: str, p: torch.Tensor) -> int:
+        if id(p) not in self.index:
+            self.index[id(p)] = len(self.tensors)
+            self.names.append(name)
+            self.tensors.append(p)
+        return self.index[id(p)]
+
+    def train_mode(self) -> bool:
+        """False when the model trains in eval() mode: a root is in eval(), no module holding
+        trainable parameters is in train() mode (model.train() forgotten), and dropout or
+        batch-norm layers are there to behave differently. Managing modes part by part (a
+        frozen backbone kept in eval(), a head in train()) is not that."""
+        roots = self.live_roots()
+        if all(m.training for m in roots):
+            return True
+        for m in roots:
+            for mod in m.modules():
+                if mod.training and any(p.requires_grad for p in mod.parameters(recurse=False)):
+                    return True
+        return not any((mm := ref()) is not None and not mm.training for _, ref in self.mode_modules)
+
+    def layout(self, opts: list[Watched]) -> dict[str, Any]:
+        """Index every optimizer's parameters (adding ones the model does not own) and return
+        the header's layout part: parameters, optimizers with groups, free and frozen ones."""
+        specs = []
+        in_opt: set[int] = set()
+        for o in opts:
+            opt = o.ref()
+            groups, pidx = [], []
+            names = getattr(opt, "param_names", None)
+            for j, g in enumerate(opt.param_groups if opt is not None else []):
+                gidx = [
+                    self.add_param(names[i] if names and j == 0 and i < len(names) else f"opt{o.idx}.group{j}.param{i}", p)
+                    for i, p in enumerate(g["params"])
+                ]
+                groups.append({"lr": rounded(g.get("lr")), "params": gidx})
+                pidx.extend(gidx)
+            in_opt.update(pidx)
+            o.pidx, o.params = pidx, [self.tensors[i] for i in pidx]
+            specs.append({"type": o.kind, "groups": groups})
+        tensors = self.tensors
+        self.free = [i for i, p in enumerate(tensors) if p.requires_grad and i not in in_opt]
+        # Frozen when watched and in no optimizer: measured too, so that one unfrozen later
+        # without being added to the optimizer (a backbone) shows up with its gradients.
+        self.frozen_free = [i for i, p in enumerate(tensors) if not p.requires_grad and i not in in_opt]
+        self.free_params = [tensors[i] for i in self.free + self.frozen_free]
+        bks = buckets_for(self.names, self.depth)
+        shorts = short_names(self.names)
+        params = [
+            {
+                "name": n,
+                "short": s,
+                "bucket": b,
+                "shape": list(p.shape),
+                "numel": p.numel(),
+                "ndim": p.dim(),
+                "dtype": str(p.dtype).replace("torch.", ""),
+                "trainable": bool(p.requires_grad),
+            }
+            for n, s, b, p in zip(self.names, shorts, bks, tensors, strict=True)
+        ]
+        return {
+            "params": params,
+            "optimizers": specs,
+            "free": self.free,
+            "frozen_free": self.frozen_free,
+            "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
+        }
+
+    def release(self) -> None:
+        """Drop every reference to the user's tensors (at close)."""
+        self.free_params = []
+        self.tensors = []

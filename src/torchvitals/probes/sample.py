@@ -1,0 +1,152 @@
+"""A sampled iteration, measured: gradient and weight norms and the true update on the
+device, then one host read that turns them into the step record's numbers.
+
+Sampled iterations are the first `warmup`, then every `every`-th; detailed ones (every
+`detail_every`-th) also take weight norms, the true update and the activation probes. Other
+iterations' records carry the last weight norms read: weights move by about 1e-3 of their norm
+per step, and lr·‖g‖/‖w‖ needs no more.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+import torch
+
+from torchvitals import ranks
+from torchvitals.config import Options
+from torchvitals.probes import gradients
+from torchvitals.probes.inventory import Inventory
+from torchvitals.probes.manual import ManualSteps, is_manual
+from torchvitals.probes.steps import StepAccount
+from torchvitals.record import rounded
+
+
+class OptState:
+    """One watched optimizer: its parameters, its step accounting, and the measurements of
+    the iteration under way."""
+
+    def __init__(self, idx: int, opt: torch.optim.Optimizer) -> None:
+        self.idx = idx
+        self.ref = weakref.ref(opt)
+        self.kind = type(opt).__name__
+        self.pidx: list[int] = []
+        self.params: list[torch.Tensor] = []
+        self.acct = StepAccount()
+        self.snapshot: gradients.Snapshot | None = None
+        self.pending: dict[str, Any] | None = None  # the sampled iteration's device numbers
+        self.scaler_infs: torch.Tensor | None = None  # device count of GradScaler skips
+        self.last_w: tuple[int, list[float | None]] | None = None  # (iteration, weight norms read)
+        self.snap_next = 0  # where the next turn of the true-update copy starts
+        self.too_big: set[int] = set()  # parameters larger than snapshot_mb (said once)
+        self.manual = ManualSteps() if is_manual(opt) else None  # a hand-written update's stand-in
+        self.retired = False  # a stand-in whose parameters a real optimizer took over
+        self.step_lr: list[float | None] = []  # the learning rates of the latest step
+
+
+class Sampler:
+    def __init__(self, opts: Options, inventory: Inventory, note: Callable[[str], None]) -> None:
+        self.opts = opts
+        self.inv = inventory
+        self._note = note
+
+    def sampled(self, it: int) -> bool:
+        return it <= self.opts.warmup or it % self.opts.every == 0
+
+    def detailed(self, it: int) -> bool:
+        """Whether iteration `it` is sampled and also takes the dearer measurements (the true
+        update, output value checks, activation probes; see the detail_every option)."""
+        every = self.opts.every
+        k = -(-self.opts.detail_every // every)  # every k-th sampled iteration
+        return it <= self.opts.warmup or (it % every == 0 and (it // every) % k == 0)
+
+    def snapshot(self, o: OptState, closure: bool = False) -> gradients.Snapshot:
+        """Copy, for the true update, the parameters with a gradient that fit in snapshot_mb,
+        in turns from where the last copy stopped (with a closure, every trainable one: its
+        gradients are yet to come)."""
+        sizes = [p.numel() * p.element_size() for p in o.params]
+        has_grad = [p.requires_grad if closure else p.grad is not None for p in o.params]
+        which, o.snap_next, too_big = gradients.pick_snapshot(
+            sizes, has_grad, o.snap_next % max(1, len(sizes)), self.opts.snapshot_mb * 2**20
+        )
+        new = [i for i in too_big if o.pidx[i] not in o.too_big]
+        if new:
+            o.too_big.update(o.pidx[i] for i in new)
+            names = ", ".join(self.inv.names[o.pidx[i]] for i in new[:3]) + (" …" if len(new) > 3 else "")
+            self._note(
+                f"{len(new)} parameter(s) larger than snapshot_mb={self.opts.snapshot_mb:g} MiB ({names}): "
+                "their true update is not measured; raise TORCHVITALS_SNAPSHOT_MB to include them"
+            )
+        return gradients.Snapshot(o.params, which)
+
+    def measure(self, o: OptState, it: int) -> None:
+        """Gradient norms, and weight norms on detailed iterations, into `o.pending` (device
+        tensors, read at the end of the iteration)."""
+        fresh = self.detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
+        w = gradients.norms([p.detach() for p in o.params], self.inv.device) if fresh else None
+        o.pending = {
+            "it": it,
+            "w": w,
+            "frozen": [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
+            "lr": [] if o.manual is not None else [grp.get("lr") for grp in o.ref().param_groups],
+        }
+        self.measure_grads(o, o.pending)
+
+    def measure_grads(self, o: OptState, pending: dict[str, Any]) -> None:
+        """Gradient norms of the optimizer's parameters (and, for the first optimizer, of the
+        parameters in no optimizer), into `pending`."""
+        grads = [p.grad for p in o.params]
+        free = [p.grad for p in self.inv.free_params] if o.idx == 0 else []
+        pending["g"] = gradients.norms(grads + free, self.inv.device)
+        pending["missing"] = [i for i, t in enumerate(grads + free) if t is None]
+        pending["sparse"] = [i for i, t in enumerate(grads) if t is not None and t.is_sparse]
+
+    def take_update(self, o: OptState) -> None:
+        """After the step: the norms of what it changed, from the snapshot taken before it."""
+        if o.snapshot is not None and o.pending is not None:
+            o.pending["d"] = o.snapshot.delta_norms(o.params, self.inv.device)
+            o.pending["d_which"] = o.snapshot.which
+        o.snapshot = None
+
+    def read(self, o: OptState, p: dict[str, Any], acts: list[tuple[str, torch.Tensor]]) -> dict[str, Any]:
+        """The iteration's numbers for the step record, in one host read (through the rank
+        seam): g, lr, w (or the last read, with w_it), gf, d, frozen, sparse, act."""
+        rec: dict[str, Any] = {}
+        n_own = len(o.params)
+        parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d")) if t is not None]
+        parts += [t.reshape(-1).to(self.inv.device) for _, t in acts]
+        if not parts:
+            return rec
+        flat = ranks.combine(torch.cat(parts)).tolist()  # the one host read
+        if "g" in p:
+            n_g = p["g"].numel()
+            g = [rounded(x) for x in flat[:n_g]]
+            for i in p["missing"]:
+                g[i] = None
+            rec["lr"] = [rounded(x) for x in p["lr"]]
+            rec["g"] = g[:n_own]
+            at = n_g
+            if p["w"] is not None:
+                o.last_w = (p["it"], [rounded(x) for x in flat[at : at + n_own]])
+                rec["w"] = o.last_w[1]
+                at += n_own
+            elif o.last_w is not None:
+                rec["w"], rec["w_it"] = o.last_w[1], o.last_w[0]
+            if o.idx == 0 and self.inv.free_params:
+                rec["gf"] = g[n_own:]
+            if "d" in p:
+                d: list[float | None] = [None] * n_own  # None: not copied this time
+                for i, x in zip(p["d_which"], flat[at : at + len(p["d_which"])], strict=True):
+                    d[i] = rounded(x)
+                rec["d"] = d
+                at += len(p["d_which"])
+            if p["frozen"]:
+                rec["frozen"] = p["frozen"]
+            if p.get("sparse"):
+                rec["sparse"] = p["sparse"]
+        if acts:
+            vals = flat[len(flat) - len(acts) :]
+            rec["act"] = [[n, rounded(v)] for (n, _), v in zip(acts, vals, strict=True)]
+        return rec
