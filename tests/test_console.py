@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from cases import FAULTS, mlp, regression_data
 
 import torchvitals
-from torchvitals.sinks.console import epoch_line, render_text
+from torchvitals.diagnosis_text import render_text
+from torchvitals.sinks.console import epoch_line
 
 
 def test_epoch_line_has_seed_001_tokens(tmp_path):

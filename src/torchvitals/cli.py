@@ -12,8 +12,8 @@ import os
 import sys
 from collections.abc import Sequence
 
-from torchvitals import __version__
 from torchvitals.terminal import printable
+from torchvitals.version import __version__
 
 
 def _print_json(data: object) -> None:

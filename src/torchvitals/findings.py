@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from torchvitals.diagnosis_text import render_text
+
 SEVERITIES = ("info", "warning", "error")
 
 
@@ -116,6 +118,4 @@ class Diagnosis:
         }
 
     def __str__(self) -> str:
-        from torchvitals.sinks.console import render_text
-
         return render_text(self)

@@ -53,7 +53,8 @@ KEEP_RAW = 512
 RUN_FILE = "run.jsonl"
 FINDINGS_FILE = "findings.json"
 
-# name → (make an empty state, fold one step record into it). Registered by the rule modules;
+# name → (make an empty state, fold one step record into it). Registered by the rule modules
+# when torchvitals is imported (its __init__ imports torchvitals.rules first);
 # History.add runs every fold on every valid step record, in registration order.
 StepFold = Callable[[Any, "History", dict[str, Any], Derived], None]
 FOLDS: dict[str, tuple[Callable[[], Any], StepFold]] = {}
@@ -168,8 +169,6 @@ class History:
         # Unknown types come from newer writers: ignored, the rest still diagnoses.
 
     def _fold(self, rec: dict[str, Any], d: Derived) -> None:
-        if not FOLDS:
-            import torchvitals.rules  # noqa: F401  (the rule modules register their folds)
         for name, (init, fn) in FOLDS.items():
             if name in self.fold_errors:
                 continue
@@ -187,8 +186,6 @@ class History:
             raise FoldError(f"fold {name} failed: {self.fold_errors[name]}")
         state = self.folds.get(name)
         if state is None:
-            if not FOLDS:
-                import torchvitals.rules  # noqa: F401
             state = FOLDS[name][0]()
         return state
 

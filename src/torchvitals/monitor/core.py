@@ -20,7 +20,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals import __version__
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
 from torchvitals.findings import Diagnosis, Finding, severity_rank
@@ -40,6 +39,7 @@ from torchvitals.rules import evaluate
 from torchvitals.sinks.base import Sink
 from torchvitals.sinks.console import ConsoleSink, epoch_line
 from torchvitals.sinks.run_dir import RunDirSink
+from torchvitals.version import __version__
 
 # Live rule evaluation: after each of the first records, then at most every 10th and only
 # once the wall time since the last pass is 100x what that pass took. Rules rescan the history,
