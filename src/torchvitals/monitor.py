@@ -26,6 +26,7 @@ from torchvitals import __version__
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
 from torchvitals.findings import Diagnosis, Finding, severity_rank
+from torchvitals.losses import loss_kind
 from torchvitals.names import buckets_for, short_names, unwrap_compiled
 from torchvitals.probes import gradients
 from torchvitals.probes.activations import ActivationProbe, match_modules
@@ -1002,7 +1003,7 @@ class Monitor:
             sampled = split == "train" and self._detailed(self._next_it())
             if split == "train":
                 self._observed = True
-            self._outputs.observe(pred, target, loss, baseline, split, sampled, _loss_kind(loss_fn))
+            self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
             while self._outputs.messages:
                 msg = self._outputs.messages.pop(0)
                 self.event(msg.pop("kind"), **msg)
@@ -1268,20 +1269,6 @@ def _pick_output(output: Any, key: str) -> torch.Tensor | None:
     if isinstance(output, (list, tuple)) and output and isinstance(output[0], torch.Tensor):
         return output[0]
     return None
-
-
-def _loss_kind(loss_fn: Any) -> str | None:
-    if loss_fn is None:
-        return None
-    name = (loss_fn if isinstance(loss_fn, str) else getattr(loss_fn, "__name__", type(loss_fn).__name__)).lower()
-    if "binary_cross_entropy_with_logits" in name or "bcewithlogits" in name:
-        return "binary_cross_entropy_with_logits"
-    if "binary_cross_entropy" in name or name.startswith("bce"):
-        return "binary_cross_entropy"
-    for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv"))):
-        if any(w in name for w in words):
-            return kind
-    return name
 
 
 def _gpu_gib(device: torch.device) -> float | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchvitals.findings import Finding
+from torchvitals.losses import CLASSIFICATION_KINDS, kinds_wanting
 from torchvitals.record import History, fold, rounded
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.stats import Derived, Streak
@@ -267,11 +268,9 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
     return out
 
 
-# Classification losses: the targets they are observed with are labels, not values to regress.
-_CLASS_LOSSES = ("cross_entropy", "nll", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 # Losses that expect logits (they apply the sigmoid/softmax themselves) or log-probabilities.
-_WANTS_LOGITS = ("cross_entropy", "binary_cross_entropy_with_logits")
-_WANTS_LOG_PROBS = ("nll", "kl_div")
+_WANTS_LOGITS = kinds_wanting("logits")
+_WANTS_LOG_PROBS = kinds_wanting("log_probs")
 # Autograd ops whose outputs are probabilities (values in [0, 1]).
 _PROB_OPS = ("Sigmoid", "Softmax")
 # Sampled iterations that must show probabilities fed as logits: one could be a fluke of the
@@ -282,13 +281,13 @@ PROB_HITS = 2
 def _probability_evidence(o: dict[str, Any]) -> str | None:
     """How this sampled output shows probabilities where the loss wants logits, or None."""
     kind = o.get("loss_kind")
-    if _num(o.get("prob_rows")) and o["prob_rows"] >= 0.99 and ("target_multi" in o or kind in _WANTS_LOGITS + _WANTS_LOG_PROBS):
+    if _num(o.get("prob_rows")) and o["prob_rows"] >= 0.99 and ("target_multi" in o or kind in _WANTS_LOGITS | _WANTS_LOG_PROBS):
         return "rows"
     # A single column cannot be told from small logits by its values (a GAN discriminator's
     # logits sit in [0, 1] for long stretches): the op that produced it can. A sigmoid's or
     # softmax's output given to a loss that applies its own is probabilities by construction.
     in_unit = _num(o.get("min")) and _num(o.get("max")) and o["min"] >= 0 and o["max"] <= 1
-    if o.get("out_op") in _PROB_OPS and kind in _WANTS_LOGITS + _WANTS_LOG_PROBS and in_unit:
+    if o.get("out_op") in _PROB_OPS and kind in _WANTS_LOGITS | _WANTS_LOG_PROBS and in_unit:
         return "op"
     return None
 
@@ -381,7 +380,7 @@ def _no_skill_plateau(h: History) -> tuple[list[tuple[dict[str, Any], dict[str, 
     which that held; None when the model beats the mean, is still improving, or the evidence
     is not there."""
     kinds = out_run(h).kinds
-    if kinds & set(_CLASS_LOSSES):  # targets of a classification loss: an RMSE of logits means nothing
+    if kinds & CLASSIFICATION_KINDS:  # targets of a classification loss: an RMSE of logits means nothing
         return None
     rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for e in h.epochs:
