@@ -79,7 +79,7 @@ class Derived:
     total: float  # global gradient L2 norm (finite gradients only)
     buckets: dict[str, float]  # bucket → gradient L2 norm (buckets with any gradient)
     gd: tuple[float, float, float]  # per-parameter grad norm median, p90, max
-    ur: tuple[float, float]  # seed 001's lr·‖g‖/‖w‖: median, max
+    ur: tuple[float, float]  # seed 001's estimated update ratio lr·‖g‖/‖w‖: median, max (the epoch line's UR)
     tr: tuple[float, float] | None  # true ‖Δw‖/‖w‖ over weight matrices: median, max
     moved: bool | None  # did any parameter with a resolvable update (see `tiny`) change at all
     nonfinite: list[int]  # positions with a non-finite gradient
@@ -91,6 +91,12 @@ class Derived:
     # Why the step had nothing to apply: "none" (no parameter had a gradient), "zero" (every
     # gradient exactly zero and nothing moved), or None (see rules/updates.py).
     empty: str | None = None
+    # Per position: the estimated update ratio lr·‖g‖/max(‖w‖, 1e-8) (the epoch line's G/U), None
+    # without a finite gradient or a weight norm. Not the true ratio ‖Δw‖/‖w‖ (`tr`).
+    lr_gw: list[float | None] = field(default_factory=list)
+    # The L2 norm of the change of every measured parameter across the step ([STEP]'s ΔW), on
+    # iterations with the true update; None otherwise.
+    dw_total: float | None = None
 
 
 def _finite(x: Any) -> bool:
@@ -124,15 +130,18 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         if _finite(wi) and wi > 0 and j < len(lrs) and _finite(lrs[j]):
             urs.append(lrs[j] * g[i] / wi)
     ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
+    lr_gw = _estimated_ratios(g, w, lrs, lay, finite, n)
     tiny: list[int] = []
     tr = None
     moved = None
+    dw_total = None
     if d is not None:  # only steps with the true update need to know (detailed iterations)
         tiny = _tiny(g, w, lrs, lay, finite)
         tr = _update_ratio(d, w, lay, n, w0, set(rec.get("sparse") or []))
         tiny_set = set(tiny)
         with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
+        dw_total = math.sqrt(sum(x * x for x in d if x is not None and math.isfinite(x)))
     return Derived(
         total=total,
         buckets={b: math.hypot(*v) for b, v in per_bucket.items()},
@@ -145,7 +154,20 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         zero=zero,
         tiny=tiny,
         empty=_nothing_to_apply(g, d, missing, zero),
+        lr_gw=lr_gw,
+        dw_total=dw_total,
     )
+
+
+def _estimated_ratios(g: list, w: list, lrs: list, lay: Layout, finite: list[int], n: int) -> list[float | None]:
+    """lr·‖g‖/max(‖w‖, 1e-8) per position (a group without a learning rate counts lr 0)."""
+    out: list[float | None] = [None] * n
+    for i in finite:
+        if i < len(w) and w[i] is not None:
+            j = lay.group[i]
+            lr = lrs[j] if j < len(lrs) else 0.0
+            out[i] = lr * g[i] / max(w[i], 1e-8)
+    return out
 
 
 def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[int]:

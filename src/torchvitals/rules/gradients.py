@@ -8,6 +8,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from torchvitals.config import option
 from torchvitals.findings import Finding
 from torchvitals.names import compact
 from torchvitals.record import History, fold
@@ -83,9 +84,9 @@ def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], 
     it = rec["it"]
     if run.first_it is None:
         run.first_it = it
-    options = h.header.get("options", {})
     # vanishing: every bucket seen so far is flagged or not at every record (absent: norm 0)
-    warn = float(options.get("warn_norm", 1e-7))
+    warn, weak = weak_buckets(h, d)
+    below = {b for b, _ in weak}
     top = max(d.buckets.values(), default=0.0)
     for b in d.buckets:
         if b not in run.buckets:
@@ -94,10 +95,10 @@ def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], 
             run.buckets[b] = late
     for b, bk in run.buckets.items():
         v = d.buckets.get(b, 0.0)
-        bk.streak.add(0.0 < v < warn or (0.0 < v < top * RELATIVE_VANISH), (v, top, it))
+        bk.streak.add(0.0 < v and (b in below or v < top * RELATIVE_VANISH), (v, top, it))
         bk.norms.append(v)
     # exploding: the running median of the totals before this one
-    limit = float(options.get("explode_norm", 1e4))
+    limit = option(h, "explode_norm")
     t = d.total
     med = median(run.window, presorted=True) if run.window else 0.0
     if t > limit or (len(run.window) >= SPIKE_HISTORY and t > SPIKE * med and t >= SPIKE_FLOOR):
@@ -121,10 +122,18 @@ def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], 
                 run.first_applied = (it, list(d.nonfinite))
 
 
+def weak_buckets(h: History, d: Derived) -> tuple[float, list[tuple[str, float]]]:
+    """warn_norm, and the buckets of one sampled iteration whose gradient norm is below it: one
+    sample of TV103's absolute test (the finding needs a non-zero norm, VANISH_STREAK in a row).
+    The console's `[GRAD-MONITOR] bucket: norm … < …` lines show these."""
+    warn = option(h, "warn_norm")
+    return warn, [(b, v) for b, v in d.buckets.items() if v < warn]
+
+
 @fold("activations", lambda: Streak(VANISH_STREAK))
 def _fold_activations(state: Streak, h: History, rec: dict[str, Any], d: Derived) -> None:
     if rec.get("act"):
-        a = attenuation(rec["act"], float(h.header.get("options", {}).get("warn_norm", 1e-7)))
+        a = attenuation(rec["act"], option(h, "warn_norm"))
         state.add(a is not None, (a, rec["it"]))
 
 
@@ -371,7 +380,7 @@ encoder = nn.Sequential(nn.Linear(16, 64), *[Norm() for _ in range(5)])
     "with probe=['block.*'] to see the attenuation layer by layer.",
 )
 def vanishing_gradient(h: History, r: Rule) -> list[Finding]:
-    warn = float(h.header.get("options", {}).get("warn_norm", 1e-7))
+    warn = option(h, "warn_norm")
     out: list[Finding] = []
     judged = False
     runs = grad_runs(h)
@@ -489,7 +498,7 @@ loss = F.mse_loss(model(x), y * 1e4)   # unscaled targets → gradients of 1e6
     "instead of averaged over a large batch.",
 )
 def exploding_gradient(h: History, r: Rule) -> list[Finding]:
-    limit = float(h.header.get("options", {}).get("explode_norm", 1e4))
+    limit = option(h, "explode_norm")
     out: list[Finding] = []
     for k, run in _each_grad_run(h):
         if run.spike is not None:

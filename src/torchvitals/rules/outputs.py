@@ -7,6 +7,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from torchvitals.config import option
 from torchvitals.findings import Finding
 from torchvitals.losses import CLASSIFICATION_KINDS, kinds_wanting
 from torchvitals.record import History, fold, rounded
@@ -127,7 +128,7 @@ def _num(x: Any) -> bool:
 
 
 def _warmup(h: History) -> int:
-    return int(h.header.get("options", {}).get("warmup", 5))
+    return option(h, "warmup")
 
 
 def _collapsed(o: dict[str, Any]) -> bool:
