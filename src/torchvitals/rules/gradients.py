@@ -13,12 +13,9 @@ from torchvitals.findings import Finding
 from torchvitals.names import compact
 from torchvitals.record import History, fold
 from torchvitals.rules.base import CannotJudge, Rule, rule
-from torchvitals.stats import EARLY_RECORDS, Derived, Streak, median
+from torchvitals.rules.tally import ZERO_EVIDENCE, tallies
+from torchvitals.stats import Derived, Streak, median
 
-# An exactly-zero gradient must persist this many sampled iterations before it counts as dead:
-# LoRA-style zero-initialised factors have a zero gradient only at the first step.
-ZERO_EVIDENCE = 3
-assert ZERO_EVIDENCE <= EARLY_RECORDS  # the iterations of a parameter's first records are kept
 # Vanishing must hold this many consecutive sampled iterations (seed 000 saw it at every step).
 VANISH_STREAK = 3
 # A bucket this many times weaker than the strongest bucket of the same iteration vanishes
@@ -197,7 +194,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     any_records = False
     for k in range(len(h.optimizers)):
-        tally = h.tally.get(k)
+        tally = tallies(h).get(k)
         if tally is None or not tally.records:
             continue
         any_records = True
@@ -301,7 +298,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     step = run.first_it if run is not None else None
     free = list(h.header.get("free", []))
     if free:
-        seen = h.tally[0].free_with_grad if 0 in h.tally else {}
+        seen = tallies(h)[0].free_with_grad if 0 in tallies(h) else {}
         got = [p in seen for p in free]
         for bucket, names in by_bucket(h, free).items():
             pos = [i for i, p in enumerate(free) if h.params[p]["bucket"] == bucket]
@@ -322,7 +319,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                     step=min((seen[free[i]] for i in pos if free[i] in seen), default=step),
                 )
             )
-    tally = h.tally.get(0)
+    tally = tallies(h).get(0)
     woke = tally.unfrozen_outside if tally is not None else {}
     for bucket, names in by_bucket(h, sorted(woke)).items():
         idx = [i for i in woke if h.params[i]["bucket"] == bucket]
