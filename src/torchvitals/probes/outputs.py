@@ -18,6 +18,8 @@ from typing import Any
 
 import torch
 
+from torchvitals.terminal import Once
+
 # Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.
 PROB_SUM_TOL = 1e-4
 # Value checks look at a subsample: this many samples × outputs per sampled batch.
@@ -165,11 +167,10 @@ class OutputProbe:
         self.sampled_op: str | None = None  # the autograd op that produced that batch's output
         self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
         self.loss_kind: str | None = None  # the loss function named in observe(loss_fn=…)
-        self._said: set[str] = set()
+        self._said = Once()
 
     def say_once(self, kind: str, text: str, **fields: Any) -> None:
-        if kind not in self._said:
-            self._said.add(kind)
+        if self._said.first(kind):
             self.messages.append({"kind": kind, "text": text, **fields})
 
     def observe(

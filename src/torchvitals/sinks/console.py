@@ -19,19 +19,11 @@ from torchvitals.findings import Diagnosis, Finding
 from torchvitals.record import History
 from torchvitals.rules.gradients import weak_buckets
 from torchvitals.stats import Derived
-from torchvitals.terminal import printable
+from torchvitals.terminal import printable, say
 
 _STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 # Baselines are printed once as BASE_…= tokens, not inside TR[…]/VAL[…].
 _BASE_KEYS = ("base_", "persist_", "chance_", "loss_nonfinite")
-
-
-def say(stream: TextIO, line: str) -> None:
-    """Print one line, control characters shown escaped (a newline in it too)."""
-    try:
-        print(printable(line), file=stream, flush=True)
-    except (OSError, ValueError):
-        pass  # a closed stream must not break training
 
 
 def _e(x: float | None, digits: int = 1) -> str:
