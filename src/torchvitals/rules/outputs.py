@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
 from torchvitals.config import option
@@ -230,6 +231,46 @@ def nonfinite_loss(h: History, r: Rule) -> list[Finding]:
 _INPUT_EVENTS = ("loss-input-shape", "loss-input-float-target")
 
 
+def _shape(x: Any) -> bool:
+    return isinstance(x, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in x)
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The shape `a` and `b` broadcast to (torch.broadcast_shapes), None when they do not."""
+    out = []
+    for x, y in zip_longest(reversed(a), reversed(b), fillvalue=1):
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            return None
+    return tuple(reversed(out))
+
+
+def loss_input_text(e: dict[str, Any]) -> str:
+    """What a loss-input event shows, from its evidence: the shapes of a float target and its
+    prediction that differ (an element-wise loss broadcasts them), or a float target given to a
+    loss taking class indices. An event without that evidence (PyTorch's own warning, or a run
+    written before the probe recorded it) says what it holds."""
+    kind = e.get("kind")
+    if kind == "loss-input-shape" and _shape(e.get("pred")) and _shape(e.get("target")):
+        pred, target = tuple(e["pred"]), tuple(e["target"])
+        out = _broadcast(pred, target)
+        if out is None:
+            return f"prediction {pred} and target {target} do not broadcast"
+        return (
+            f"prediction {pred} and target {target} broadcast to {out}: an "
+            f"element-wise loss compares every prediction with every target"
+        )
+    if kind == "loss-input-float-target" and _shape(e.get("target")) and isinstance(e.get("dtype"), str) and isinstance(e.get("loss_kind"), str):
+        return (
+            f"a float target {tuple(e['target'])} ({e['dtype']}) was given to {e['loss_kind']}: it is read as "
+            "class probabilities per row, not as class indices"
+        )
+    return str(e.get("text", kind))
+
+
 @rule(
     "TV303",
     "loss-input-mismatch",
@@ -260,7 +301,7 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
         out.append(
             r.finding(
                 "warning",
-                str(first.get("text", kind)) + also,
+                loss_input_text(first) + also,
                 evidence={k: v for k, v in first.items() if k not in ("type", "text")} | {"reports": len(same)},
                 where=["loss"],
                 step=min(e.get("it") or 0 for e in same),
