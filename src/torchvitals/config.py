@@ -68,6 +68,7 @@ class Options:
     live: bool = True
 
 
+_FIELDS = {f.name: f for f in dataclasses.fields(Options)}
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
@@ -140,10 +141,26 @@ def resolve(**kwargs: Any) -> Options:
     return opts
 
 
+def default(name: str) -> Any:
+    """The default of option `name`, as the Options dataclass declares it."""
+    f = _FIELDS[name]
+    return f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+
+
+def option(history: Any, name: str) -> Any:
+    """Option `name` as the run recorded it in its header (`history.header["options"]`), cast
+    like its default; the Options default when the run did not record it. What rules and sinks
+    read instead of repeating a default."""
+    value = history.header.get("options", {}).get(name)
+    fallback = default(name)
+    if value is None:
+        return fallback
+    return type(fallback)(value) if isinstance(fallback, (int, float)) and not isinstance(fallback, bool) else value
+
+
 def describe() -> list[tuple[str, str, str]]:
     """(variable, default, meaning) for each option, for --help texts and the README."""
     rows = []
     for f in dataclasses.fields(Options):
-        default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
-        rows.append((ENV_PREFIX + f.name.upper(), repr(default), f.name))
+        rows.append((ENV_PREFIX + f.name.upper(), repr(default(f.name)), f.name))
     return rows

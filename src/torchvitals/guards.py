@@ -31,18 +31,15 @@ from torch import nn
 from torchvitals.config import ENV_PREFIX, from_env
 from torchvitals.monitor import monitor_for
 from torchvitals.probes import gradients
-from torchvitals.terminal import printable
+from torchvitals.terminal import Once, say
 
 __all__ = ["DegeneracyGuard", "GateStats", "GatedScheduler", "gate_stats", "step_gate"]
 
 
 def _say(line: str) -> None:
-    """One tagged line on stderr, flushed: guards are read with grep on live logs. Names and
-    exception messages in it are shown with control characters escaped."""
-    try:
-        print(printable(line), file=sys.stderr, flush=True)
-    except Exception:  # a closed stderr must not stop training either
-        pass
+    """One tagged line on stderr (read at call time), flushed: guards are read with grep on
+    live logs. Names and exception messages in it are shown with control characters escaped."""
+    say(sys.stderr, line)
 
 
 def _event(obj: Any, kind: str, **fields: Any) -> None:
@@ -132,7 +129,7 @@ class DegeneracyGuard:
         self.resets_this_epoch = 0
         self.failed_recoveries = 0
         self._watch_left = 0  # check() calls left in which the spread must come back
-        self._told: set[str] = set()  # odd-input notes already printed (each is said once)
+        self._told = Once()  # odd-input notes already printed (each is said once)
 
     # -- public --------------------------------------------------------------------------------
     def penalty(self, pred: torch.Tensor) -> torch.Tensor:
@@ -280,8 +277,7 @@ class DegeneracyGuard:
         return self._name
 
     def _once(self, key: str, text: str) -> None:
-        if key not in self._told:
-            self._told.add(key)
+        if self._told.first(key):
             _say(f"[DEGENERACY-GUARD] {text}")
 
 

@@ -42,6 +42,16 @@ BY_KIND = {loss.kind: loss for loss in LOSSES}
 CLASSIFICATION_KINDS = frozenset(loss.kind for loss in LOSSES if loss.classification)
 
 
+def kinds_wanting(wants: str) -> frozenset[str]:
+    """The recorded kinds of the losses whose prediction must be `wants` ("logits", …)."""
+    return frozenset(loss.kind for loss in LOSSES if loss.wants == wants)
+
+
+def classes_wanting(wants: str) -> frozenset[str]:
+    """The nn module classes of the losses whose prediction must be `wants`."""
+    return frozenset(loss.cls for loss in LOSSES if loss.wants == wants)
+
+
 def loss_kind(loss_fn: Any) -> str | None:
     """The recorded kind of a loss given as a function, a module or a name (F.cross_entropy,
     nn.CrossEntropyLoss(), "CrossEntropyLoss"); an unknown loss keeps its lower-cased name."""

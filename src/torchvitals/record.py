@@ -42,13 +42,13 @@ from torchvitals.schema import (
     invalid_plateau,
     invalid_step,
 )
-from torchvitals.stats import Derived, Layout, Tally, derive
+from torchvitals.stats import Derived, Layout, derive
 
 SCHEMA = 1
 # Memory stays flat however long the run: History keeps the last KEEP_RAW step records whole
 # (for the console and the rules that look at recent iterations), and for everything before
-# only what the rules read, folded record by record into running summaries (`Tally`, and the
-# folds each rule module registers with `fold`). run.jsonl keeps every record.
+# only what the rules read, folded record by record into running summaries (the folds each
+# rule module registers with `fold`). run.jsonl keeps every record.
 KEEP_RAW = 512
 RUN_FILE = "run.jsonl"
 FINDINGS_FILE = "findings.json"
@@ -112,7 +112,6 @@ class History:
     rejected: int = 0  # records that did not match the schema (schema.py), left out
     rejected_why: dict[str, str] = field(default_factory=dict)  # record type → first bad field
     bad_header: str | None = None  # the first bad field of a header record that was left out
-    tally: dict[int, Tally] = field(default_factory=dict)  # optimizer → running totals
     w0: dict[int, float] = field(default_factory=dict)  # parameter → its weight norm when first seen
     n_steps: int = 0  # step records taken, all of them (`steps` holds the latest)
     n_grad: int = 0  # ... of which with gradient statistics
@@ -156,7 +155,6 @@ class History:
             self._last[opt] = rec
             self._first_weights(rec)
             d = self.derived(rec)  # now, with the layout this record was written under
-            self.tally.setdefault(opt, Tally()).update(rec, d, self.layout(opt))
             self._fold(rec, d)
         elif kind == "event":
             self.events.append(rec)
@@ -200,6 +198,11 @@ class History:
     def _reject(self, kind: str, problem: str) -> None:
         self.rejected += 1
         self.rejected_why.setdefault(kind, problem)
+
+    @property
+    def tally(self) -> dict[int, Any]:
+        """Optimizer → its per-parameter running totals (rules/tally.py's fold)."""
+        return self.folded("tally")
 
     @property
     def params(self) -> list[dict[str, Any]]:

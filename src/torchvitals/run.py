@@ -38,26 +38,12 @@ import torch
 from torch import nn
 
 from torchvitals.findings import Diagnosis
+from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
 from torchvitals.probes.attach import attributed_warnings
 from torchvitals.probes.manual import ManualUpdates, is_manual
 from torchvitals.sinks import console
 
-# Loss functions of torch.nn.functional observed, and what to show the output-health rules.
-#   "pair": prediction and target (regression metrics, shape checks)
-#   "class": logits and class indices (classification metrics, probability checks)
-#   "pred": the prediction only (the target is not comparable element-wise: KL, BCE on logits)
-_LOSSES = {
-    "mse_loss": "pair",
-    "l1_loss": "pair",
-    "smooth_l1_loss": "pair",
-    "huber_loss": "pair",
-    "cross_entropy": "class",
-    "nll_loss": "class",
-    "kl_div": "pred",
-    "binary_cross_entropy": "pred",
-    "binary_cross_entropy_with_logits": "pred",
-}
 # Backward passes without any optimizer after which the loop is taken to update by hand.
 MANUAL_AFTER = 2
 # The first backward passes whose autograd graph is walked (a GAN's first iteration has two
@@ -152,8 +138,10 @@ class Session:
         if hasattr(torch.optim.lr_scheduler, "ReduceLROnPlateau"):
             self._patch(torch.optim.lr_scheduler.ReduceLROnPlateau, "__init__", after_init("scheduler"))
         self._patch(torch.amp.GradScaler, "__init__", after_init("scaler"))
-        for name, kind in _LOSSES.items():
-            self._patch(torch.nn.functional, name, lambda original, n=name, k=kind: self._loss_wrapper(original, n, k))
+        # What each loss shows the output-health rules (losses.Loss.args): "pair" prediction and
+        # target, "class" logits and class indices, "pred" the prediction only.
+        for loss in LOSSES:
+            self._patch(torch.nn.functional, loss.func, lambda original, n=loss.func, k=loss.args: self._loss_wrapper(original, n, k))
         self._patch(torch.Tensor, "backward", self._backward_wrapper)
         self._patch(torch.utils.data.DataLoader, "__iter__", self._loader_wrapper)
         self._patch(warnings, "showwarning", self._warning_wrapper)

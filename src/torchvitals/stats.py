@@ -79,7 +79,7 @@ class Derived:
     total: float  # global gradient L2 norm (finite gradients only)
     buckets: dict[str, float]  # bucket → gradient L2 norm (buckets with any gradient)
     gd: tuple[float, float, float]  # per-parameter grad norm median, p90, max
-    ur: tuple[float, float]  # seed 001's lr·‖g‖/‖w‖: median, max
+    ur: tuple[float, float]  # seed 001's estimated update ratio lr·‖g‖/‖w‖: median, max (the epoch line's UR)
     tr: tuple[float, float] | None  # true ‖Δw‖/‖w‖ over weight matrices: median, max
     moved: bool | None  # did any parameter with a resolvable update (see `tiny`) change at all
     nonfinite: list[int]  # positions with a non-finite gradient
@@ -91,6 +91,12 @@ class Derived:
     # Why the step had nothing to apply: "none" (no parameter had a gradient), "zero" (every
     # gradient exactly zero and nothing moved), or None (see rules/updates.py).
     empty: str | None = None
+    # Per position: the estimated update ratio lr·‖g‖/max(‖w‖, 1e-8) (the epoch line's G/U), None
+    # without a finite gradient or a weight norm. Not the true ratio ‖Δw‖/‖w‖ (`tr`).
+    lr_gw: list[float | None] = field(default_factory=list)
+    # The L2 norm of the change of every measured parameter across the step ([STEP]'s ΔW), on
+    # iterations with the true update; None otherwise.
+    dw_total: float | None = None
 
 
 def _finite(x: Any) -> bool:
@@ -124,15 +130,18 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         if _finite(wi) and wi > 0 and j < len(lrs) and _finite(lrs[j]):
             urs.append(lrs[j] * g[i] / wi)
     ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
+    lr_gw = _estimated_ratios(g, w, lrs, lay, finite, n)
     tiny: list[int] = []
     tr = None
     moved = None
+    dw_total = None
     if d is not None:  # only steps with the true update need to know (detailed iterations)
         tiny = _tiny(g, w, lrs, lay, finite)
         tr = _update_ratio(d, w, lay, n, w0, set(rec.get("sparse") or []))
         tiny_set = set(tiny)
         with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
+        dw_total = math.sqrt(sum(x * x for x in d if x is not None and math.isfinite(x)))
     return Derived(
         total=total,
         buckets={b: math.hypot(*v) for b, v in per_bucket.items()},
@@ -145,7 +154,20 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         zero=zero,
         tiny=tiny,
         empty=_nothing_to_apply(g, d, missing, zero),
+        lr_gw=lr_gw,
+        dw_total=dw_total,
     )
+
+
+def _estimated_ratios(g: list, w: list, lrs: list, lay: Layout, finite: list[int], n: int) -> list[float | None]:
+    """lr·‖g‖/max(‖w‖, 1e-8) per position (a group without a learning rate counts lr 0)."""
+    out: list[float | None] = [None] * n
+    for i in finite:
+        if i < len(w) and w[i] is not None:
+            j = lay.group[i]
+            lr = lrs[j] if j < len(lrs) else 0.0
+            out[i] = lr * g[i] / max(w[i], 1e-8)
+    return out
 
 
 def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[int]:
@@ -234,73 +256,3 @@ class Streak:
         if final and 0 < self.n < self.need and self.hits == self.n:
             return self.n - 1, self.last
         return None
-
-
-# Records needed before an exactly-zero gradient counts as dead (see rules/gradients.py).
-EARLY_RECORDS = 3
-
-
-@dataclass
-class ParamTally:
-    """What the sampled iterations said about one parameter so far."""
-
-    seen: int = 0  # sampled iterations with gradient statistics
-    its: list[int] = field(default_factory=list)  # the first EARLY_RECORDS of those iterations
-    missing: int = 0  # ... in which it had no gradient
-    zero: int = 0  # ... in which its gradient was exactly zero
-    first_live: int | None = None  # first iteration with a non-zero gradient
-    early_dead: bool = True  # no live gradient within its first EARLY_RECORDS iterations
-    moved_with_grad: int = 0  # stepped samples with a gradient in which it changed
-    still_with_grad: int = 0  # stepped samples with a gradient in which it did not change
-    below_resolution: int = 0  # stepped samples in which it did not change, its gradient negligible
-
-
-@dataclass
-class Tally:
-    """Per-optimizer running totals, so rules need not rescan every record (append-only)."""
-
-    records: int = 0  # records with gradients
-    params: dict[int, ParamTally] = field(default_factory=dict)  # global index → tally
-    frozen: set[int] = field(default_factory=set)
-    # Parameters frozen when watched and in no optimizer → first stepped iteration at which
-    # they had a non-zero gradient (unfrozen later, never added to the optimizer).
-    unfrozen_outside: dict[int, int] = field(default_factory=dict)
-    free_with_grad: dict[int, int] = field(default_factory=dict)  # trainable, in no optimizer → first it with a gradient
-
-    def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
-        if "g" not in rec:
-            return
-        self.records += 1
-        self.frozen.update(rec.get("frozen", []))
-        gf = rec.get("gf") or []
-        for k, gi in enumerate(lay.free):
-            if k < len(gf) and gf[k] is not None and gf[k] != 0:
-                self.free_with_grad.setdefault(gi, rec["it"])
-        if rec.get("stepped"):
-            for k, gi in enumerate(lay.frozen_free):
-                v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None
-                if _finite(v) and v != 0 and gi not in self.unfrozen_outside:
-                    self.unfrozen_outside[gi] = rec["it"]
-        miss, zer, tiny = set(d.missing), set(d.zero), set(d.tiny)
-        g, dw = rec["g"], rec.get("d")
-        for i, gi in enumerate(lay.pidx[: len(g)]):
-            t = self.params.setdefault(gi, ParamTally())
-            t.seen += 1
-            if len(t.its) < EARLY_RECORDS:
-                t.its.append(rec["it"])
-            if i in miss:
-                t.missing += 1
-            elif i in zer:
-                t.zero += 1
-            else:
-                if t.seen <= EARLY_RECORDS:
-                    t.early_dead = False
-                if t.first_live is None:
-                    t.first_live = rec["it"]
-            if dw is not None and rec.get("stepped") and i < len(dw) and dw[i] is not None and _finite(g[i]) and g[i] > 0:
-                if i in tiny:
-                    t.below_resolution += dw[i] == 0.0
-                elif dw[i] == 0.0:
-                    t.still_with_grad += 1
-                else:
-                    t.moved_with_grad += 1

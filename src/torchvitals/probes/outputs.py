@@ -18,6 +18,10 @@ from typing import Any
 
 import torch
 
+from torchvitals.losses import BY_KIND
+from torchvitals.rules.outputs import loss_input_text
+from torchvitals.terminal import Once
+
 # Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.
 PROB_SUM_TOL = 1e-4
 # Value checks look at a subsample: this many samples × outputs per sampled batch.
@@ -69,23 +73,6 @@ def task_of(pred: torch.Tensor, target: torch.Tensor) -> str | None:
             return "classification"  # (B, C, T) logits as cross_entropy takes them
     if pred.is_floating_point() and pred.numel() == target.numel():
         return "regression"
-    return None
-
-
-def shape_problem(pred: torch.Tensor, target: torch.Tensor) -> str | None:
-    """A prediction/target pair that would broadcast instead of match (pred (B,1) vs target (B,)
-    in MSE gives a (B,B) loss), described; None when the shapes are fine."""
-    if pred.shape == target.shape or not target.is_floating_point():
-        return None
-    try:
-        out = torch.broadcast_shapes(pred.shape, target.shape)
-    except RuntimeError:
-        return f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} do not broadcast"
-    if tuple(out) != tuple(pred.shape) or tuple(out) != tuple(target.shape):
-        return (
-            f"prediction {tuple(pred.shape)} and target {tuple(target.shape)} broadcast to {tuple(out)}: an "
-            f"element-wise loss compares every prediction with every target"
-        )
     return None
 
 
@@ -165,12 +152,16 @@ class OutputProbe:
         self.sampled_op: str | None = None  # the autograd op that produced that batch's output
         self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
         self.loss_kind: str | None = None  # the loss function named in observe(loss_fn=…)
-        self._said: set[str] = set()
+        self._said = Once()
 
     def say_once(self, kind: str, text: str, **fields: Any) -> None:
-        if kind not in self._said:
-            self._said.add(kind)
+        if self._said.first(kind):
             self.messages.append({"kind": kind, "text": text, **fields})
+
+    def _evidence(self, kind: str, **fields: Any) -> None:
+        """Record what loss-input-mismatch judges (once per kind); the live line is the rule's
+        own sentence for it."""
+        self.say_once(kind, loss_input_text({"kind": kind, **fields}), **fields)
 
     def observe(
         self,
@@ -224,18 +215,14 @@ class OutputProbe:
                 "batch sizes; metrics skipped for such batches",
             )
             return
-        problem = shape_problem(pred, target)
-        if problem:
-            self.say_once("loss-input-shape", problem, pred=list(pred.shape), target=list(target.shape))
+        if target.is_floating_point() and pred.shape != target.shape:  # evidence for loss-input-mismatch
+            self._evidence("loss-input-shape", pred=list(pred.shape), target=list(target.shape))
         task = task_of(pred, target)
         if task is None:
             return
-        if loss_kind in ("cross_entropy", "nll") and target.is_floating_point() and task == "regression":
-            self.say_once(
-                "loss-input-float-target",
-                f"a float target {tuple(target.shape)} ({target.dtype}) was given to {loss_kind}: it is read as "
-                "class probabilities per row, not as class indices",
-            )
+        takes = BY_KIND.get(loss_kind or "")
+        if takes is not None and takes.args == "class" and target.is_floating_point() and task == "regression":
+            self._evidence("loss-input-float-target", target=list(target.shape), dtype=str(target.dtype), loss_kind=loss_kind)
         for s in sums:
             s.task = task
             self._accumulate(s, pred, target, baseline, task)

@@ -8,16 +8,14 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from torchvitals.config import option
 from torchvitals.findings import Finding
 from torchvitals.names import compact
 from torchvitals.record import History, fold
 from torchvitals.rules.base import CannotJudge, Rule, rule
-from torchvitals.stats import EARLY_RECORDS, Derived, Streak, median
+from torchvitals.rules.tally import ZERO_EVIDENCE, tallies
+from torchvitals.stats import Derived, Streak, median
 
-# An exactly-zero gradient must persist this many sampled iterations before it counts as dead:
-# LoRA-style zero-initialised factors have a zero gradient only at the first step.
-ZERO_EVIDENCE = 3
-assert ZERO_EVIDENCE <= EARLY_RECORDS  # the iterations of a parameter's first records are kept
 # Vanishing must hold this many consecutive sampled iterations (seed 000 saw it at every step).
 VANISH_STREAK = 3
 # A bucket this many times weaker than the strongest bucket of the same iteration vanishes
@@ -83,9 +81,9 @@ def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], 
     it = rec["it"]
     if run.first_it is None:
         run.first_it = it
-    options = h.header.get("options", {})
     # vanishing: every bucket seen so far is flagged or not at every record (absent: norm 0)
-    warn = float(options.get("warn_norm", 1e-7))
+    warn, weak = weak_buckets(h, d)
+    below = {b for b, _ in weak}
     top = max(d.buckets.values(), default=0.0)
     for b in d.buckets:
         if b not in run.buckets:
@@ -94,10 +92,10 @@ def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], 
             run.buckets[b] = late
     for b, bk in run.buckets.items():
         v = d.buckets.get(b, 0.0)
-        bk.streak.add(0.0 < v < warn or (0.0 < v < top * RELATIVE_VANISH), (v, top, it))
+        bk.streak.add(0.0 < v and (b in below or v < top * RELATIVE_VANISH), (v, top, it))
         bk.norms.append(v)
     # exploding: the running median of the totals before this one
-    limit = float(options.get("explode_norm", 1e4))
+    limit = option(h, "explode_norm")
     t = d.total
     med = median(run.window, presorted=True) if run.window else 0.0
     if t > limit or (len(run.window) >= SPIKE_HISTORY and t > SPIKE * med and t >= SPIKE_FLOOR):
@@ -121,10 +119,18 @@ def _fold_gradients(state: dict[int, GradRun], h: History, rec: dict[str, Any], 
                 run.first_applied = (it, list(d.nonfinite))
 
 
+def weak_buckets(h: History, d: Derived) -> tuple[float, list[tuple[str, float]]]:
+    """warn_norm, and the buckets of one sampled iteration whose gradient norm is below it: one
+    sample of TV103's absolute test (the finding needs a non-zero norm, VANISH_STREAK in a row).
+    The console's `[GRAD-MONITOR] bucket: norm … < …` lines show these."""
+    warn = option(h, "warn_norm")
+    return warn, [(b, v) for b, v in d.buckets.items() if v < warn]
+
+
 @fold("activations", lambda: Streak(VANISH_STREAK))
 def _fold_activations(state: Streak, h: History, rec: dict[str, Any], d: Derived) -> None:
     if rec.get("act"):
-        a = attenuation(rec["act"], float(h.header.get("options", {}).get("warn_norm", 1e-7)))
+        a = attenuation(rec["act"], option(h, "warn_norm"))
         state.add(a is not None, (a, rec["it"]))
 
 
@@ -188,7 +194,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
     any_records = False
     for k in range(len(h.optimizers)):
-        tally = h.tally.get(k)
+        tally = tallies(h).get(k)
         if tally is None or not tally.records:
             continue
         any_records = True
@@ -292,7 +298,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     step = run.first_it if run is not None else None
     free = list(h.header.get("free", []))
     if free:
-        seen = h.tally[0].free_with_grad if 0 in h.tally else {}
+        seen = tallies(h)[0].free_with_grad if 0 in tallies(h) else {}
         got = [p in seen for p in free]
         for bucket, names in by_bucket(h, free).items():
             pos = [i for i, p in enumerate(free) if h.params[p]["bucket"] == bucket]
@@ -313,7 +319,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                     step=min((seen[free[i]] for i in pos if free[i] in seen), default=step),
                 )
             )
-    tally = h.tally.get(0)
+    tally = tallies(h).get(0)
     woke = tally.unfrozen_outside if tally is not None else {}
     for bucket, names in by_bucket(h, sorted(woke)).items():
         idx = [i for i in woke if h.params[i]["bucket"] == bucket]
@@ -371,7 +377,7 @@ encoder = nn.Sequential(nn.Linear(16, 64), *[Norm() for _ in range(5)])
     "with probe=['block.*'] to see the attenuation layer by layer.",
 )
 def vanishing_gradient(h: History, r: Rule) -> list[Finding]:
-    warn = float(h.header.get("options", {}).get("warn_norm", 1e-7))
+    warn = option(h, "warn_norm")
     out: list[Finding] = []
     judged = False
     runs = grad_runs(h)
@@ -489,7 +495,7 @@ loss = F.mse_loss(model(x), y * 1e4)   # unscaled targets → gradients of 1e6
     "instead of averaged over a large batch.",
 )
 def exploding_gradient(h: History, r: Rule) -> list[Finding]:
-    limit = float(h.header.get("options", {}).get("explode_norm", 1e4))
+    limit = option(h, "explode_norm")
     out: list[Finding] = []
     for k, run in _each_grad_run(h):
         if run.spike is not None:

@@ -5,9 +5,12 @@ from __future__ import annotations
 import math
 from collections import deque
 from dataclasses import dataclass, field
+from itertools import zip_longest
 from typing import Any
 
+from torchvitals.config import option
 from torchvitals.findings import Finding
+from torchvitals.losses import CLASSIFICATION_KINDS, kinds_wanting
 from torchvitals.record import History, fold, rounded
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.stats import Derived, Streak
@@ -126,7 +129,7 @@ def _num(x: Any) -> bool:
 
 
 def _warmup(h: History) -> int:
-    return int(h.header.get("options", {}).get("warmup", 5))
+    return option(h, "warmup")
 
 
 def _collapsed(o: dict[str, Any]) -> bool:
@@ -228,6 +231,46 @@ def nonfinite_loss(h: History, r: Rule) -> list[Finding]:
 _INPUT_EVENTS = ("loss-input-shape", "loss-input-float-target")
 
 
+def _shape(x: Any) -> bool:
+    return isinstance(x, list) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in x)
+
+
+def _broadcast(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] | None:
+    """The shape `a` and `b` broadcast to (torch.broadcast_shapes), None when they do not."""
+    out = []
+    for x, y in zip_longest(reversed(a), reversed(b), fillvalue=1):
+        if x == y or y == 1:
+            out.append(x)
+        elif x == 1:
+            out.append(y)
+        else:
+            return None
+    return tuple(reversed(out))
+
+
+def loss_input_text(e: dict[str, Any]) -> str:
+    """What a loss-input event shows, from its evidence: the shapes of a float target and its
+    prediction that differ (an element-wise loss broadcasts them), or a float target given to a
+    loss taking class indices. An event without that evidence (PyTorch's own warning, or a run
+    written before the probe recorded it) says what it holds."""
+    kind = e.get("kind")
+    if kind == "loss-input-shape" and _shape(e.get("pred")) and _shape(e.get("target")):
+        pred, target = tuple(e["pred"]), tuple(e["target"])
+        out = _broadcast(pred, target)
+        if out is None:
+            return f"prediction {pred} and target {target} do not broadcast"
+        return (
+            f"prediction {pred} and target {target} broadcast to {out}: an "
+            f"element-wise loss compares every prediction with every target"
+        )
+    if kind == "loss-input-float-target" and _shape(e.get("target")) and isinstance(e.get("dtype"), str) and isinstance(e.get("loss_kind"), str):
+        return (
+            f"a float target {tuple(e['target'])} ({e['dtype']}) was given to {e['loss_kind']}: it is read as "
+            "class probabilities per row, not as class indices"
+        )
+    return str(e.get("text", kind))
+
+
 @rule(
     "TV303",
     "loss-input-mismatch",
@@ -258,7 +301,7 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
         out.append(
             r.finding(
                 "warning",
-                str(first.get("text", kind)) + also,
+                loss_input_text(first) + also,
                 evidence={k: v for k, v in first.items() if k not in ("type", "text")} | {"reports": len(same)},
                 where=["loss"],
                 step=min(e.get("it") or 0 for e in same),
@@ -267,11 +310,9 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
     return out
 
 
-# Classification losses: the targets they are observed with are labels, not values to regress.
-_CLASS_LOSSES = ("cross_entropy", "nll", "kl_div", "binary_cross_entropy", "binary_cross_entropy_with_logits")
 # Losses that expect logits (they apply the sigmoid/softmax themselves) or log-probabilities.
-_WANTS_LOGITS = ("cross_entropy", "binary_cross_entropy_with_logits")
-_WANTS_LOG_PROBS = ("nll", "kl_div")
+_WANTS_LOGITS = kinds_wanting("logits")
+_WANTS_LOG_PROBS = kinds_wanting("log_probs")
 # Autograd ops whose outputs are probabilities (values in [0, 1]).
 _PROB_OPS = ("Sigmoid", "Softmax")
 # Sampled iterations that must show probabilities fed as logits: one could be a fluke of the
@@ -282,13 +323,13 @@ PROB_HITS = 2
 def _probability_evidence(o: dict[str, Any]) -> str | None:
     """How this sampled output shows probabilities where the loss wants logits, or None."""
     kind = o.get("loss_kind")
-    if _num(o.get("prob_rows")) and o["prob_rows"] >= 0.99 and ("target_multi" in o or kind in _WANTS_LOGITS + _WANTS_LOG_PROBS):
+    if _num(o.get("prob_rows")) and o["prob_rows"] >= 0.99 and ("target_multi" in o or kind in _WANTS_LOGITS | _WANTS_LOG_PROBS):
         return "rows"
     # A single column cannot be told from small logits by its values (a GAN discriminator's
     # logits sit in [0, 1] for long stretches): the op that produced it can. A sigmoid's or
     # softmax's output given to a loss that applies its own is probabilities by construction.
     in_unit = _num(o.get("min")) and _num(o.get("max")) and o["min"] >= 0 and o["max"] <= 1
-    if o.get("out_op") in _PROB_OPS and kind in _WANTS_LOGITS + _WANTS_LOG_PROBS and in_unit:
+    if o.get("out_op") in _PROB_OPS and kind in _WANTS_LOGITS | _WANTS_LOG_PROBS and in_unit:
         return "op"
     return None
 
@@ -381,7 +422,7 @@ def _no_skill_plateau(h: History) -> tuple[list[tuple[dict[str, Any], dict[str, 
     which that held; None when the model beats the mean, is still improving, or the evidence
     is not there."""
     kinds = out_run(h).kinds
-    if kinds & set(_CLASS_LOSSES):  # targets of a classification loss: an RMSE of logits means nothing
+    if kinds & CLASSIFICATION_KINDS:  # targets of a classification loss: an RMSE of logits means nothing
         return None
     rows: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for e in h.epochs:

@@ -6,6 +6,7 @@ import bisect
 from dataclasses import dataclass, field
 from typing import Any
 
+from torchvitals.config import option
 from torchvitals.findings import Finding
 from torchvitals.record import History, fold
 from torchvitals.rules.base import CannotJudge, Rule, rule
@@ -75,7 +76,7 @@ def _fold_counters(state: dict[int, CounterRun], h: History, rec: dict[str, Any]
         upto = bisect.bisect_right(run.gated, it)
         if _too_many_skips(cc, run.gated[:upto], it):
             run.too_many_skips = it
-    max_accum = int(h.header.get("options", {}).get("max_accum", 16))
+    max_accum = option(h, "max_accum")
     if run.never_stepped is None and cc.get("backward", 0) >= max_accum and cc.get("steps", 0) == 0:
         run.never_stepped = it
 
@@ -119,7 +120,7 @@ opt.zero_grad()
 )
 def skipped_steps(h: History, r: Rule) -> list[Finding]:
     out: list[Finding] = []
-    max_accum = int(h.header.get("options", {}).get("max_accum", 16))
+    max_accum = option(h, "max_accum")
     for k, recs in _each_counter_run(h, "no iteration ended yet (no optimizer step, no zero_grad)"):
         c = h.counters(k)
         # Skips that something announced: GradScaler inf/NaN skips, torchvitals.guards.step_gate

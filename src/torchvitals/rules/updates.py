@@ -18,6 +18,7 @@ from torchvitals.names import compact
 from torchvitals.record import History, fold
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.gradients import by_bucket, opt_label
+from torchvitals.rules.tally import tallies
 from torchvitals.stats import NEGLIGIBLE_GRAD, Derived, Streak
 
 # Median update ratio over weight matrices below which an lr "moves nothing" (1e-3 healthy).
@@ -183,7 +184,7 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
         if run.n < STILL_STREAK:
             continue
         lay = h.layout(k)
-        tally = h.tally.get(k)
+        tally = tallies(h).get(k)
         stuck = [
             i
             for i, gi in enumerate(lay.pidx)
@@ -259,7 +260,7 @@ def _fold_first_empty(state: dict[int, dict], h: History, rec: dict[str, Any], d
 def _below_resolution(h: History, r: Rule, k: int, run: StepRun) -> list[Finding]:
     """Info: parameters that never changed because their gradient is negligible and each step
     is below their floating-point resolution (a bias feeding a normalisation)."""
-    lay, tally = h.layout(k), h.tally.get(k)
+    lay, tally = h.layout(k), tallies(h).get(k)
     if tally is None:
         return []
     pos = [

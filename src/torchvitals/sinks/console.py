@@ -18,19 +18,12 @@ from rich.text import Text
 from torchvitals.diagnosis_text import diagnosis_lines
 from torchvitals.findings import Diagnosis, Finding
 from torchvitals.record import History
+from torchvitals.rules.gradients import weak_buckets
 from torchvitals.stats import Derived
-from torchvitals.terminal import printable
+from torchvitals.terminal import printable, say
 
 # Baselines are printed once as BASE_…= tokens, not inside TR[…]/VAL[…].
 _BASE_KEYS = ("base_", "persist_", "chance_", "loss_nonfinite")
-
-
-def say(stream: TextIO, line: str) -> None:
-    """Print one line, control characters shown escaped (a newline in it too)."""
-    try:
-        print(printable(line), file=stream, flush=True)
-    except (OSError, ValueError):
-        pass  # a closed stream must not break training
 
 
 def _e(x: float | None, digits: int = 1) -> str:
@@ -66,15 +59,13 @@ def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
         d = history.derived(rec)
         gn = ",".join(f"{b}={v:.2e}" for b, v in sorted(d.buckets.items(), key=lambda kv: -kv[1]))
         say(stream, f"[GRAD-MONITOR] it={it} opt={opt} GN[{gn}] TOT={d.total:.3e} GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
-        warn = float(history.header.get("options", {}).get("warn_norm", 1e-7))
-        for b, v in d.buckets.items():
-            if v < warn:
-                say(stream, f"[GRAD-MONITOR] {b}: norm {v:.2e} < {warn:g}")
+        warn, weak = weak_buckets(history, d)
+        for b, v in weak:
+            say(stream, f"[GRAD-MONITOR] {b}: norm {v:.2e} < {warn:g}")
         dn = ""
-        if "d" in rec:
-            total = math.sqrt(sum(x * x for x in rec["d"] if x is not None and math.isfinite(x)))
+        if d.dw_total is not None:
             tr = d.tr or (math.nan, math.nan)
-            dn = f" ΔW={total:.3e} ΔW/W[{_e(tr[0])},{_e(tr[1])}]"
+            dn = f" ΔW={d.dw_total:.3e} ΔW/W[{_e(tr[0])},{_e(tr[1])}]"
         say(
             stream,
             f"[STEP] it={it} opt={opt} steps={c.get('steps', 0)} backward={c.get('backward', 0)} "
@@ -139,17 +130,12 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
 
 
 def gu_tokens(history: History, rec: dict[str, Any], limit: int = 24) -> str:
-    """short_name:grad/update_ratio, sorted by descending gradient norm (seed 001's G/U)."""
+    """short_name:grad/estimated update ratio (lr·g/‖w‖, not [STEP]'s true ΔW/W), sorted by
+    descending gradient norm (seed 001's G/U)."""
     lay = history.layout(rec.get("opt", 0))
-    g, w, lrs = rec.get("g", []), rec.get("w", []), rec.get("lr", [])
+    g, ratios = rec.get("g", []), history.derived(rec).lr_gw
     shorts = [history.params[i]["short"] for i in lay.pidx]
-    rows = []
-    for i, gi in enumerate(g):
-        if gi is None or not math.isfinite(gi) or i >= len(w):
-            continue
-        lr = lrs[lay.group[i]] if lay.group[i] < len(lrs) else 0.0
-        u = lr * gi / max(w[i], 1e-8)
-        rows.append((gi, shorts[i], u))
+    rows = [(g[i], shorts[i], u) for i, u in enumerate(ratios) if u is not None]
     rows.sort(key=lambda t: -t[0])
     toks = [f"{s}:{gi:.1e}/{u:.1e}" for gi, s, u in rows[:limit]]
     if len(rows) > limit:

@@ -13,6 +13,7 @@ from torchvitals.lint.engine import (
     method,
     walk_scope,
 )
+from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
 ACTIVATION_LOSS = document(
@@ -28,10 +29,12 @@ ACTIVATION_LOSS = document(
     fix="Give the loss the raw logits; for `NLLLoss`/`KLDivLoss` use `log_softmax`.",
 )
 
-LOGIT_LOSSES = {"CrossEntropyLoss", "BCEWithLogitsLoss"}
-LOGPROB_LOSSES = {"NLLLoss", "KLDivLoss"}
-LOGIT_FUNCS = {"cross_entropy": "CrossEntropyLoss", "binary_cross_entropy_with_logits": "BCEWithLogitsLoss"}
-LOGPROB_FUNCS = {"nll_loss": "NLLLoss", "kl_div": "KLDivLoss"}
+# Loss classes (and their functional forms) that apply log_softmax/logsigmoid themselves, and
+# those that expect log-probabilities: from torchvitals.losses.
+LOGIT_LOSSES = classes_wanting("logits")
+LOGPROB_LOSSES = classes_wanting("log_probs")
+LOGIT_FUNCS = {loss.func: loss.cls for loss in LOSSES if loss.cls in LOGIT_LOSSES}
+LOGPROB_FUNCS = {loss.func: loss.cls for loss in LOSSES if loss.cls in LOGPROB_LOSSES}
 ACTIVATIONS = {"softmax", "sigmoid", "Softmax", "Sigmoid"}
 
 
