@@ -172,8 +172,13 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(tmp_path, capsys):
     try:
         code, _, err = cli(capsys, tmp_path)
     finally:
-        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # release the writer if still waiting
-        writer.join()
+        # Release the writer whenever it gets to its open(): hold a read end open while waiting
+        # for it (opening and closing at once could come before the writer's open and leave it
+        # blocked for ever).
+        while writer.is_alive():
+            fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+            writer.join(0.05)
+            os.close(fd)
     assert_one_line_exit_2(code, err, "FIFO", "not a regular file")
 
 
