@@ -968,6 +968,28 @@ class Monitor:
         """The position of `opt` among the watched optimizers (None when not watched)."""
         return next((o.idx for o in self._opts if o.ref() is opt), None)
 
+    # public counts for the runner
+    def watches_param(self, p: Any) -> bool:
+        """Whether tensor `p` is one of the watched parameters."""
+        return id(p) in self._index
+
+    def watched_param_ids(self) -> set[int]:
+        """The ids of every watched parameter (one set, for checking many tensors)."""
+        return set(self._index)
+
+    def roots(self) -> list[nn.Module]:
+        """The watched root modules still alive."""
+        return [m for r in self._roots if (m := r()) is not None]
+
+    def backward_passes(self) -> int:
+        """Backward passes so far that reached a watched optimizer's parameters, summed over
+        the optimizers."""
+        return sum(o.acct.c.backward for o in self._opts)
+
+    def iteration(self) -> int:
+        """The first optimizer's iterations so far (0 with none)."""
+        return self._opts[0].acct.c.cycles if self._opts else 0
+
     def observe(
         self,
         pred: torch.Tensor | None = None,
