@@ -301,6 +301,8 @@ def _hold(probe: LoaderProbe) -> None:
         _holders = (*_holders, probe)
         current = vars(DataLoader).get("__iter__")
         if _patched[1] is None or current is not _patched[1]:
+            if getattr(current, "__torchvitals_tap__", False):  # ours, left behind: unwrap it
+                current = current.__wrapped__
             _patched[0] = current
             _patched[1] = _make_wrapper(current)
             DataLoader.__iter__ = _patched[1]  # type: ignore[method-assign]
@@ -319,9 +321,19 @@ def _release(probe: LoaderProbe) -> None:
         _patched[0] = _patched[1] = None
 
 
+def attach_loader_probe(monitor: Any, fail: Callable[[str, BaseException], None] | None = None) -> LoaderProbe:
+    """A monitor's automatic probe: every DataLoader iterated while the monitor lives (and no
+    later monitor or `torchvitals run` takes it first) is timed for it, through its public
+    `event` and `backward_passes`. Switched off at its first failure, which `fail` is told.
+    The monitor calls `close()` on it before it closes itself (pending passes are reported)."""
+    probe = LoaderProbe(monitor.event, monitor.backward_passes, fail, stop_on_failure=True)
+    probe.time_all()
+    return probe
+
+
 def holders() -> int:
     """How many probes hold `DataLoader.__iter__` now (for tests and diagnostics)."""
     return len(_holders)
 
 
-__all__ = ["LoaderProbe", "LoaderTiming", "holders"]
+__all__ = ["LoaderProbe", "LoaderTiming", "attach_loader_probe", "holders"]
