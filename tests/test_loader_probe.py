@@ -16,6 +16,7 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 import torchvitals
 from torchvitals.monitor import Monitor
 from torchvitals.probes import loader as loader_probe
+from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.loader import LoaderProbe, attach_loader_probe
 from torchvitals.run import run_script
 
@@ -294,7 +295,7 @@ def monitor_times_loaders(monkeypatch):
 
     def __init__(self, *args, **kwargs):
         init(self, *args, **kwargs)
-        self._loaders = attach_loader_probe(self, lambda what, exc: self._fail("loader", exc))
+        self._loaders = attach_loader_probe(self, WeakHook(self, "_fail", "loader"))
 
     def _close(self):
         if self.diagnosis is None and not self.closed:
@@ -406,3 +407,29 @@ def diag_events(run_dir) -> list[dict]:
 
     lines = (run_dir / "run.jsonl").read_text().splitlines()
     return [r for r in map(json.loads, lines) if r.get("type") == "event"]
+
+
+def test_the_probe_holds_its_monitor_weakly(monitor_times_loaders):
+    """A script that drops its model, optimizer and monitor frees them by reference counting
+    alone, after iterating a DataLoader, as it does without the probe."""
+    import gc
+    import weakref
+
+    # The process's first optimizer can be kept by a traceback cycle inside torch's own first
+    # set-up: make one before counting.
+    torch.optim.SGD(nn.Linear(1, 1).parameters(), lr=0.1)
+    gc.collect()
+    gc.disable()
+    try:
+        model = nn.Linear(3, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.01)
+        mon = torchvitals.watch(model, opt, out="", console=False)
+        for x, _ in DataLoader(tensors(8), batch_size=2):
+            opt.zero_grad()
+            model(x).sum().backward()
+            opt.step()
+        refs = [weakref.ref(model), weakref.ref(opt), weakref.ref(mon)]
+        del model, opt, mon, x
+        assert [r() for r in refs] == [None, None, None]
+    finally:
+        gc.enable()

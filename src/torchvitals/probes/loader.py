@@ -321,12 +321,31 @@ def _release(probe: LoaderProbe) -> None:
         _patched[0] = _patched[1] = None
 
 
-def attach_loader_probe(monitor: Any, fail: Callable[[str, BaseException], None] | None = None) -> LoaderProbe:
+def attach_loader_probe(monitor: Any, fail: Callable[[BaseException], None] | None = None) -> LoaderProbe:
     """A monitor's automatic probe: every DataLoader iterated while the monitor lives (and no
     later monitor or `torchvitals run` takes it first) is timed for it, through its public
-    `event` and `backward_passes`. Switched off at its first failure, which `fail` is told.
-    The monitor calls `close()` on it before it closes itself (pending passes are reported)."""
-    probe = LoaderProbe(monitor.event, monitor.backward_passes, fail, stop_on_failure=True)
+    `event` and `backward_passes`. Switched off at its first failure, which `fail(exc)` is told.
+    The monitor calls `close()` on it before it closes itself (pending passes are reported).
+
+    The probe holds the monitor weakly (the tap holds the probe until it is closed): a monitor
+    and model the script drops are freed by reference counting alone, as without the probe.
+    """
+    ref = weakref.ref(monitor)
+
+    def emit(kind: str, **fields: Any) -> None:
+        mon = ref()
+        if mon is not None:
+            mon.event(kind, **fields)
+
+    def backward_passes() -> int:
+        mon = ref()
+        return mon.backward_passes() if mon is not None else 0
+
+    def failed(what: str, exc: BaseException) -> None:
+        if fail is not None:
+            fail(exc)
+
+    probe = LoaderProbe(emit, backward_passes, failed, stop_on_failure=True)
     probe.time_all()
     return probe
 
