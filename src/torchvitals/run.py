@@ -24,7 +24,6 @@ Ctrl-C); the diagnosis is printed and the run directory written at that point.
 
 from __future__ import annotations
 
-import gc
 import os
 import runpy
 import sys
@@ -42,9 +41,17 @@ from torchvitals.findings import Diagnosis
 from torchvitals.monitor import Monitor, watch
 from torchvitals.names import variable_name
 from torchvitals.probes.attach import attributed_warnings
+from torchvitals.probes.discovery import (
+    graph_leaves,
+    live_modules,
+    orphan_names,
+    other_models,
+    owning_roots,
+)
 from torchvitals.probes.loader import LoaderProbe
 from torchvitals.probes.manual import ManualUpdates, is_manual
 from torchvitals.sinks import console
+from torchvitals.sinks.progress import progress_line
 
 # Loss functions of torch.nn.functional observed, and what to show the output-health rules.
 #   "pair": prediction and target (regression metrics, shape checks)
@@ -167,7 +174,7 @@ class Session:
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
         if self.monitor is None:
             opts = {"name": "", **self.options}
-            if len(named) > 1 or _other_models(roots):  # several models: name each after its variable
+            if len(named) > 1 or other_models(roots):  # several models: name each after its variable
                 self.monitor = watch(dict(named), opt, **opts)
             else:
                 self.monitor = watch([m for _, m in named] or None, opt, **opts)
@@ -420,83 +427,6 @@ class Session:
 # ---------------------------------------------------------------------- helpers
 
 
-def live_modules() -> list[nn.Module]:
-    """Every live nn.Module (one scan of gc objects). By the object's own type: isinstance()
-    asks a weakref.proxy for its referent's class, and a dead proxy (torch.compile leaves some)
-    raises ReferenceError."""
-    return [o for o in gc.get_objects() if issubclass(type(o), nn.Module)]
-
-
-def owning_roots(param_ids: set[int]) -> list[nn.Module]:
-    """The outermost live modules that own any of these parameters (one scan of gc objects)."""
-    modules = live_modules()
-    owners = [m for m in modules if any(id(p) in param_ids for p in m.parameters(recurse=True))]
-    inner = {id(sub) for m in owners for sub in m.modules() if sub is not m}
-    roots = [m for m in owners if id(m) not in inner]
-    # A model and a wrapper around it (DDP, compile) can both be outermost: keep one per param set.
-    roots.sort(key=lambda m: -sum(1 for _ in m.parameters()))
-    kept: list[nn.Module] = []
-    seen: set[int] = set()
-    for m in roots:
-        ids = {id(p) for p in m.parameters()}
-        if not ids <= seen:
-            kept.append(m)
-            seen |= ids
-    return kept
-
-
-def _other_models(roots: list[nn.Module]) -> bool:
-    """Does the script hold modules outside these roots (a GAN's second model, made already)?"""
-    main = sys.modules.get("__main__")
-    inside = {id(sub) for m in roots for sub in m.modules()}
-    return any(isinstance(v, nn.Module) and id(v) not in inside and any(True for _ in v.parameters()) for v in (vars(main).values() if main else ()))
-
-
-def graph_leaves(root: Any) -> list[torch.Tensor]:
-    """Leaf tensors (AccumulateGrad variables) reachable from a grad_fn: one graph walk."""
-    leaves, seen, stack = [], set(), [root]
-    while stack:
-        fn = stack.pop()
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        var = getattr(fn, "variable", None)
-        if isinstance(var, torch.Tensor):
-            leaves.append(var)
-        stack.extend(f for f, _ in getattr(fn, "next_functions", ()))
-    return leaves
-
-
-def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[int, str]:
-    """Names for parameters no module registers: `blocks[2].weight` when a module keeps
-    sub-modules in a plain list or dict attribute, else `<Class>.weight` of the owning module."""
-    want = {id(p) for p in orphans}
-    names: dict[int, str] = {}
-    for root in roots:
-        for path, mod in root.named_modules():
-            for attr, value in vars(mod).items():
-                items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
-                for key, item in items:
-                    if isinstance(item, nn.Module) and not attr.startswith("_"):
-                        prefix = f"{path + '.' if path else ''}{attr}[{key!r}]" if isinstance(key, str) else f"{path + '.' if path else ''}{attr}[{key}]"
-                        for n, p in item.named_parameters():
-                            if id(p) in want:
-                                names.setdefault(id(p), f"{prefix}.{n}")
-    main = sys.modules.get("__main__")
-    for var, value in vars(main).items() if main else ():
-        if isinstance(value, nn.Module) and not var.startswith("_"):
-            for n, p in value.named_parameters():
-                if id(p) in want:
-                    names.setdefault(id(p), f"{var}.{n}")
-    missing = want - set(names)
-    if missing:
-        for o in live_modules():
-            for n, p in o.named_parameters(recurse=False):
-                if id(p) in missing:
-                    names.setdefault(id(p), f"{type(o).__name__}.{n}")
-    return names
-
-
 def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str, Any]) -> Any:
     """A loss given with reduction='sum' (or the old size_average=False) as the mean per element
     (per target for class losses, per row for kl_div), so a summed validation loss reads like
@@ -527,30 +457,6 @@ def _is_tty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-def _progress(session: Session) -> Any:
-    """A live status line at the bottom of the terminal (rich): iteration, loss, findings so far.
-    The script's own output and torchvitals' lines scroll above it."""
-    from rich.console import Console
-    from rich.live import Live
-    from rich.text import Text
-
-    class Status:
-        def __rich__(self) -> Text:
-            mon = session.monitor
-            if mon is None:
-                return Text("torchvitals ▸ waiting for an optimizer", style="dim")
-            it = mon.iteration()
-            loss = next((r["out"]["loss"] for r in reversed(mon.history.steps) if isinstance(r.get("out"), dict) and "loss" in r["out"]), None)
-            problems = sum(1 for f in mon.findings.values() if f.severity != "info")
-            text = Text(f"torchvitals ▸ iteration {it}", style="dim")
-            if loss is not None:
-                text.append(f" · loss {loss:.4g}", style="dim")
-            text.append(f" · {problems} finding(s)", style="bold yellow" if problems else "dim")
-            return text
-
-    return Live(Status(), console=Console(file=sys.stderr), refresh_per_second=4, transient=True, redirect_stdout=True, redirect_stderr=True)
 
 
 def _call_site(frame: Any) -> tuple[str, int]:
@@ -590,7 +496,7 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     if options.get("console", True):
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
-    live = _progress(session) if options.get("console", True) and _is_tty(sys.stderr) else None
+    live = progress_line(lambda: session.monitor) if options.get("console", True) and _is_tty(sys.stderr) else None
     try:
         if live is not None:
             with live:
@@ -605,4 +511,4 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     return code, diag
 
 
-__all__ = ["Session", "run_script"]
+__all__ = ["Session", "live_modules", "owning_roots", "run_script"]
