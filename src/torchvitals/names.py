@@ -1,7 +1,9 @@
-"""Parameter naming: buckets (module path prefixes) and the short names of seed 001's lines."""
+"""Parameter naming: buckets (module path prefixes) and the short names of seed 001's lines;
+the names a script's own variables give its objects."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 # Wrapper prefixes that say nothing about the model (DDP, torch.compile, FSDP).
@@ -66,3 +68,12 @@ def compact(names: list[str], limit: int = 6) -> str:
     if len(names) <= limit:
         return ", ".join(names)
     return ", ".join(names[:limit]) + f" and {len(names) - limit} more"
+
+
+def variable_name(obj: Any) -> str | None:
+    """The name the script's __main__ gives `obj` (`generator`, `train_loader`), if any."""
+    main = sys.modules.get("__main__")
+    for name, value in (vars(main).items() if main else ()):
+        if value is obj and not name.startswith("_"):
+            return name
+    return None

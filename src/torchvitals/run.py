@@ -13,7 +13,9 @@ wrapped so that torchvitals finds the pieces by itself:
   Tensor.backward           the first backward walks the autograd graph once: parameters that
                             get a gradient but sit in no optimizer are found even when no
                             module registers them (sub-modules kept in a plain Python list)
-  DataLoader.__iter__       time waiting for batches vs time spent on them (input-bound)
+  DataLoader.__iter__       time waiting for batches vs time spent on them (input-bound;
+                            probes/loader.py, the same probe watch() users get); the training
+                            loader's passes become epochs
   warnings.showwarning      PyTorch's own training warnings become findings, and still print
 
 Everything is undone when the script ends, however it ends (normal end, exception, sys.exit,
@@ -22,11 +24,9 @@ Ctrl-C); the diagnosis is printed and the run directory written at that point.
 
 from __future__ import annotations
 
-import gc
 import os
 import runpy
 import sys
-import time
 import traceback
 import warnings
 import weakref
@@ -40,9 +40,19 @@ from torch import nn
 from torchvitals.findings import Diagnosis
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
+from torchvitals.names import variable_name
 from torchvitals.probes.attach import attributed_warnings
+from torchvitals.probes.discovery import (
+    graph_leaves,
+    live_modules,
+    orphan_names,
+    other_models,
+    owning_roots,
+)
+from torchvitals.probes.loader import LoaderProbe
 from torchvitals.probes.manual import ManualUpdates, is_manual
 from torchvitals.sinks import console
+from torchvitals.sinks.progress import progress_line
 
 # Backward passes without any optimizer after which the loop is taken to update by hand.
 MANUAL_AFTER = 2
@@ -57,27 +67,12 @@ _TORCH_WARNINGS = (
 
 
 @dataclass
-class LoaderTiming:
-    """Seconds spent waiting for batches vs working on them, for one DataLoader."""
-
-    name: str
-    num_workers: int
-    pin_memory: bool
-    batch_size: int | None
-    wait: float = 0.0
-    work: float = 0.0
-    batches: int = 0
-    first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
-    steps: int = 0  # backward passes while iterating it (0: not a training loader)
-
-
-@dataclass
 class Session:
     script: str
     options: dict[str, Any] = field(default_factory=dict)
     monitor: Monitor | None = None
     error: str | None = None
-    loaders: dict[int, LoaderTiming] = field(default_factory=dict)
+    loaders: LoaderProbe | None = None  # times every DataLoader of the script (set in __post_init__)
     _undo: list[Callable[[], None]] = field(default_factory=list)
     _graph_walks: int = 0
     _unwatched_backwards: int = 0
@@ -89,8 +84,11 @@ class Session:
     _said: set[str] = field(default_factory=set)
     _train_loader: int | None = None
     _val_loader: int | None = None  # the evaluation loader whose losses make VAL
-    _active_loader: int | None = None  # the loader whose batch was handed out last
     _backward_at_epoch: int = 0
+
+    def __post_init__(self) -> None:
+        self.loaders = LoaderProbe(self._loader_event, self.backward_passes, self._failed,
+                                   on_start=self.pass_started, on_end=self.pass_ended)
 
     # ------------------------------------------------------------------ safety
     def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -98,10 +96,13 @@ class Session:
         try:
             return fn()
         except Exception as exc:
-            if what not in self._said:
-                self._said.add(what)
-                console.say(sys.stderr, f"torchvitals: {what} failed ({type(exc).__name__}: {exc}); the script goes on")
+            self._failed(what, exc)
             return None
+
+    def _failed(self, what: str, exc: BaseException) -> None:
+        if what not in self._said:
+            self._said.add(what)
+            console.say(sys.stderr, f"torchvitals: {what} failed ({type(exc).__name__}: {exc}); the script goes on")
 
     def _patch(self, owner: Any, name: str, make: Callable[[Any], Any]) -> None:
         original = getattr(owner, name)
@@ -143,7 +144,9 @@ class Session:
         for loss in LOSSES:
             self._patch(torch.nn.functional, loss.func, lambda original, n=loss.func, k=loss.args: self._loss_wrapper(original, n, k))
         self._patch(torch.Tensor, "backward", self._backward_wrapper)
-        self._patch(torch.utils.data.DataLoader, "__iter__", self._loader_wrapper)
+        assert self.loaders is not None
+        self.loaders.time_all(exclusive=True)  # every loader is the session's, whatever monitor lives
+        self._undo.append(self.loaders.close)
         self._patch(warnings, "showwarning", self._warning_wrapper)
 
     def uninstall(self) -> None:
@@ -159,7 +162,7 @@ class Session:
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
         if self.monitor is None:
             opts = {"name": "", **self.options}
-            if len(named) > 1 or _other_models(roots):  # several models: name each after its variable
+            if len(named) > 1 or other_models(roots):  # several models: name each after its variable
                 self.monitor = watch(dict(named), opt, **opts)
             else:
                 self.monitor = watch([m for _, m in named] or None, opt, **opts)
@@ -301,7 +304,9 @@ class Session:
     def _is_val_loader(self) -> bool:
         """VAL is one evaluation loader's: the first one evaluated. A test loader evaluated by
         the same code is kept out (said once), so VAL never mixes two datasets."""
-        key = self._active_loader
+        probe = self.loaders
+        assert probe is not None
+        key = probe.active
         if key is None or key == self._train_loader:
             return True
         if self._val_loader is None:
@@ -310,37 +315,19 @@ class Session:
             return True
         if "val-mixed" not in self._said and self.monitor is not None:
             self._said.add("val-mixed")
-            names = [self.loaders[k].name if k in self.loaders else "?" for k in (self._val_loader, key)]
+            names = [probe.loaders[k].name if k in probe.loaders else "?" for k in (self._val_loader, key)]
             self.monitor.event("note", text=f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
         return False
-
-    def _loader_wrapper(self, original: Any) -> Any:
-        session = self
-
-        def __iter__(loader: Any) -> Any:
-            if id(loader) == session._train_loader:  # a new pass over the training data
-                session._guard("closing an epoch", session.epoch_end)
-            it = original(loader)
-            timing = session._guard("timing a DataLoader", lambda: session._timing(loader))
-            return it if timing is None else _TimedIter(it, timing, session, id(loader))
-
-        return __iter__
-
-    def _timing(self, loader: Any) -> LoaderTiming:
-        key = id(loader)
-        if key not in self.loaders:
-            self.loaders[key] = LoaderTiming(
-                name=variable_name(loader) or f"loader{len(self.loaders)}",
-                num_workers=int(getattr(loader, "num_workers", 0) or 0),
-                pin_memory=bool(getattr(loader, "pin_memory", False)),
-                batch_size=getattr(loader, "batch_size", None),
-            )
-        return self.loaders[key]
 
     def backward_passes(self) -> int:
         """Backward passes so far: a training loader is one iterated while they happen (even
         when a gate lets no optimizer step through)."""
-        return sum(o.acct.c.backward for o in self.monitor._opts) if self.monitor is not None else 0
+        return self.monitor.backward_passes() if self.monitor is not None else 0
+
+    def pass_started(self, key: int) -> None:
+        """A new pass over the training loader ends the epoch before it."""
+        if key == self._train_loader:
+            self._guard("closing an epoch", self.epoch_end)
 
     def pass_ended(self, key: int, backward_at_start: int) -> None:
         """A full pass over a loader during which the optimizer stepped: the training loader.
@@ -353,23 +340,10 @@ class Session:
             self._backward_at_epoch = self.backward_passes()
             self.monitor.epoch_end()
 
-    def loader_done(self, t: LoaderTiming) -> None:
-        if self.monitor is not None and t.batches:
-            self.monitor.event(
-                "dataloader",
-                loader=t.name,
-                wait=round(t.wait, 4),
-                work=round(t.work, 4),
-                batches=t.batches,
-                steps=t.steps,
-                first_wait=round(t.first_wait, 4),
-                num_workers=t.num_workers,
-                pin_memory=t.pin_memory,
-                batch_size=t.batch_size,
-                cuda=torch.cuda.is_available(),
-            )
-        t.wait = t.work = t.first_wait = 0.0
-        t.batches = t.steps = 0
+    def _loader_event(self, kind: str, **fields: Any) -> None:
+        """A loader's timing goes to the monitor once there is one (before, it is dropped)."""
+        if self.monitor is not None:
+            self.monitor.event(kind, **fields)
 
     def _warning_wrapper(self, original: Any) -> Any:
         session = self
@@ -422,8 +396,8 @@ class Session:
         return code
 
     def close(self) -> Diagnosis:
-        for t in self.loaders.values():
-            self.loader_done(t)
+        if self.loaders is not None:
+            self.loaders.close()  # a pass cut short (break, an error) is reported too
         if self._train_loader is not None:
             self._guard("closing an epoch", self.epoch_end)
         if self.monitor is None:
@@ -438,138 +412,7 @@ class Session:
         return self.monitor.close()
 
 
-class _TimedIter:
-    """Wraps a DataLoader iterator: time in __next__ is waiting, time between calls is work."""
-
-    def __init__(self, it: Any, timing: LoaderTiming, session: Session, key: int) -> None:
-        self._it = it
-        self._t = timing
-        self._session = session
-        self._key = key
-        self._last: float | None = None
-        self._n = 0
-        self._backward0 = session.backward_passes()
-
-    def __iter__(self) -> _TimedIter:
-        return self
-
-    def __next__(self) -> Any:
-        start = time.perf_counter()
-        if self._last is not None:
-            self._t.work += start - self._last
-        self._session._active_loader = self._key
-        try:
-            batch = next(self._it)
-        except StopIteration:
-            self._session._active_loader = None
-            self._t.steps += self._session.backward_passes() - self._backward0
-            self._session._guard("closing an epoch", lambda: self._session.pass_ended(self._key, self._backward0))
-            self._session._guard("timing a DataLoader", lambda: self._session.loader_done(self._t))
-            raise
-        end = time.perf_counter()
-        if self._n == 0:
-            self._t.first_wait += end - start
-        else:
-            self._t.wait += end - start
-            self._t.batches += 1
-        self._n += 1
-        self._last = end
-        return batch
-
-    def __len__(self) -> int:
-        return len(self._it)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._it, name)
-
-
 # ---------------------------------------------------------------------- helpers
-
-
-def live_modules() -> list[nn.Module]:
-    """Every live nn.Module (one scan of gc objects). By the object's own type: isinstance()
-    asks a weakref.proxy for its referent's class, and a dead proxy (torch.compile leaves some)
-    raises ReferenceError."""
-    return [o for o in gc.get_objects() if issubclass(type(o), nn.Module)]
-
-
-def owning_roots(param_ids: set[int]) -> list[nn.Module]:
-    """The outermost live modules that own any of these parameters (one scan of gc objects)."""
-    modules = live_modules()
-    owners = [m for m in modules if any(id(p) in param_ids for p in m.parameters(recurse=True))]
-    inner = {id(sub) for m in owners for sub in m.modules() if sub is not m}
-    roots = [m for m in owners if id(m) not in inner]
-    # A model and a wrapper around it (DDP, compile) can both be outermost: keep one per param set.
-    roots.sort(key=lambda m: -sum(1 for _ in m.parameters()))
-    kept: list[nn.Module] = []
-    seen: set[int] = set()
-    for m in roots:
-        ids = {id(p) for p in m.parameters()}
-        if not ids <= seen:
-            kept.append(m)
-            seen |= ids
-    return kept
-
-
-def _other_models(roots: list[nn.Module]) -> bool:
-    """Does the script hold modules outside these roots (a GAN's second model, made already)?"""
-    main = sys.modules.get("__main__")
-    inside = {id(sub) for m in roots for sub in m.modules()}
-    return any(isinstance(v, nn.Module) and id(v) not in inside and any(True for _ in v.parameters()) for v in (vars(main).values() if main else ()))
-
-
-def variable_name(obj: Any) -> str | None:
-    """The name the script's __main__ gives `obj` (`generator`, `train_loader`), if any."""
-    main = sys.modules.get("__main__")
-    for name, value in (vars(main).items() if main else ()):
-        if value is obj and not name.startswith("_"):
-            return name
-    return None
-
-
-def graph_leaves(root: Any) -> list[torch.Tensor]:
-    """Leaf tensors (AccumulateGrad variables) reachable from a grad_fn: one graph walk."""
-    leaves, seen, stack = [], set(), [root]
-    while stack:
-        fn = stack.pop()
-        if fn is None or id(fn) in seen:
-            continue
-        seen.add(id(fn))
-        var = getattr(fn, "variable", None)
-        if isinstance(var, torch.Tensor):
-            leaves.append(var)
-        stack.extend(f for f, _ in getattr(fn, "next_functions", ()))
-    return leaves
-
-
-def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[int, str]:
-    """Names for parameters no module registers: `blocks[2].weight` when a module keeps
-    sub-modules in a plain list or dict attribute, else `<Class>.weight` of the owning module."""
-    want = {id(p) for p in orphans}
-    names: dict[int, str] = {}
-    for root in roots:
-        for path, mod in root.named_modules():
-            for attr, value in vars(mod).items():
-                items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
-                for key, item in items:
-                    if isinstance(item, nn.Module) and not attr.startswith("_"):
-                        prefix = f"{path + '.' if path else ''}{attr}[{key!r}]" if isinstance(key, str) else f"{path + '.' if path else ''}{attr}[{key}]"
-                        for n, p in item.named_parameters():
-                            if id(p) in want:
-                                names.setdefault(id(p), f"{prefix}.{n}")
-    main = sys.modules.get("__main__")
-    for var, value in vars(main).items() if main else ():
-        if isinstance(value, nn.Module) and not var.startswith("_"):
-            for n, p in value.named_parameters():
-                if id(p) in want:
-                    names.setdefault(id(p), f"{var}.{n}")
-    missing = want - set(names)
-    if missing:
-        for o in live_modules():
-            for n, p in o.named_parameters(recurse=False):
-                if id(p) in missing:
-                    names.setdefault(id(p), f"{type(o).__name__}.{n}")
-    return names
 
 
 def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str, Any]) -> Any:
@@ -602,30 +445,6 @@ def _is_tty(stream: Any) -> bool:
         return bool(stream.isatty())
     except (AttributeError, ValueError):
         return False
-
-
-def _progress(session: Session) -> Any:
-    """A live status line at the bottom of the terminal (rich): iteration, loss, findings so far.
-    The script's own output and torchvitals' lines scroll above it."""
-    from rich.console import Console
-    from rich.live import Live
-    from rich.text import Text
-
-    class Status:
-        def __rich__(self) -> Text:
-            mon = session.monitor
-            if mon is None:
-                return Text("torchvitals ▸ waiting for an optimizer", style="dim")
-            it = mon._opts[0].acct.c.cycles if mon._opts else 0
-            loss = next((r["out"]["loss"] for r in reversed(mon.history.steps) if isinstance(r.get("out"), dict) and "loss" in r["out"]), None)
-            problems = sum(1 for f in mon.findings.values() if f.severity != "info")
-            text = Text(f"torchvitals ▸ iteration {it}", style="dim")
-            if loss is not None:
-                text.append(f" · loss {loss:.4g}", style="dim")
-            text.append(f" · {problems} finding(s)", style="bold yellow" if problems else "dim")
-            return text
-
-    return Live(Status(), console=Console(file=sys.stderr), refresh_per_second=4, transient=True, redirect_stdout=True, redirect_stderr=True)
 
 
 def _call_site(frame: Any) -> tuple[str, int]:
@@ -665,7 +484,7 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     if options.get("console", True):
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
-    live = _progress(session) if options.get("console", True) and _is_tty(sys.stderr) else None
+    live = progress_line(lambda: session.monitor) if options.get("console", True) and _is_tty(sys.stderr) else None
     try:
         if live is not None:
             with live:
@@ -680,4 +499,4 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     return code, diag
 
 
-__all__ = ["Session", "run_script"]
+__all__ = ["Session", "live_modules", "owning_roots", "run_script"]

@@ -30,6 +30,7 @@ from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import Taps, WeakHook, hide_hooks, unhide_hooks
 from torchvitals.probes.compiled import ForwardHook, first_input
 from torchvitals.probes.inventory import Inventory
+from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.manual import is_manual
 from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.sample import OptState, Sampler
@@ -117,6 +118,8 @@ class Monitor(Hooks):
         if scaler is not None:
             self.add_scaler(scaler)
         registry.LIVE[id(self)] = self
+        # DataLoaders iterated while this monitor lives are timed for it (input-bound, TV401).
+        self._loaders = attach_loader_probe(self, WeakHook(self, "_fail", "loader"))
 
     # ------------------------------------------------------------------ set-up
     def _make_run_dir(self) -> str | None:
@@ -402,6 +405,14 @@ class Monitor(Hooks):
         """The position of `opt` among the watched optimizers (None when not watched)."""
         return next((o.idx for o in self._opts if o.ref() is opt), None)
 
+    def watch_loader(self, loader: Any) -> Any:
+        """Time this DataLoader's passes for this monitor (input-bound, TV401), even while a
+        monitor created later is live; returns `loader`. Without this, a DataLoader iterated
+        while monitors live is timed for the most recently created one."""
+        if self.closed:
+            return loader
+        return self._loaders.watch(loader)
+
     # public counts for the runner
     def watched_param_ids(self) -> set[int]:
         """id() of every watched parameter."""
@@ -539,6 +550,7 @@ class Monitor(Hooks):
 
         for o in list(getattr(self, "_manual", [])):
             attempt("the last hand-written update", self._manual_resolve, o)
+        attempt("timing the DataLoaders", self._loaders.close)  # reports passes cut short
         self.closed = True
         for o in self._opts:
             attempt("reading the GradScaler's skips", self._sync_scaler, o)

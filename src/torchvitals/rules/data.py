@@ -21,7 +21,7 @@ WAIT_FLOOR_MS = 1.0
     "input-bound",
     what=f"A training DataLoader whose batches take more than {WAIT_SHARE:.0%} of the step's wall "
     f"time to arrive (time inside next() vs time between batches), and at least {WAIT_FLOOR_MS:g} ms "
-    "each, measured by `torchvitals run`.",
+    "each (every DataLoader iterated under `watch()` or `torchvitals run` is timed).",
     why="The model waits for data: the GPU idles and adding compute does nothing. One "
     "forecaster's step spent 3,051 ms of 3,291 ms in the data loader; its forward took 9 ms.",
     example="""
@@ -49,7 +49,7 @@ def input_bound(h: History, r: Rule) -> list[Finding]:
     # waiting is neither the training's cost nor stable from run to run at a few batches.
     judged = {k: v for k, v in loaders.items() if v["batches"] >= MIN_BATCHES and v["wait"] + v["work"] > 0 and v["steps"]}
     if not judged:
-        raise CannotJudge("no training DataLoader pass timed (torchvitals run times them)")
+        raise CannotJudge("no training DataLoader pass timed")
     out = []
     for name, agg in judged.items():
         total = agg["wait"] + agg["work"]

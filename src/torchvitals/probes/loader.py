@@ -1,0 +1,358 @@
+"""DataLoader timing: time spent waiting for each batch vs time spent working on it.
+
+A `LoaderProbe` measures and reports; it never judges (rules/data.py, TV401 `input-bound`,
+reads its `dataloader` events). Per pass over a loader it counts:
+
+  wait        seconds inside the iterator's `__next__` (the batch being loaded), from the
+              second batch on
+  first_wait  the first batch's wait, kept apart (worker start-up, not the steady state)
+  work        seconds between one batch being handed out and the next being asked for
+  batches     batches whose wait is counted (all but the first)
+  steps       backward passes while the pass ran (0: an evaluation loader, not training)
+
+and reports them through the owner's `emit(kind, **fields)` (`Monitor.event`) when the pass
+ends, or, for a pass still running, when the owner closes the probe.
+
+Which loaders are timed: `DataLoader.__iter__` is replaced on the class while at least one
+probe holds it, and put back when the last one lets go (nothing is set on a loader). Each
+`iter(loader)` goes to one probe, the first of:
+
+  1. an exclusive probe (`torchvitals run`'s session: it times every loader of the script),
+     the most recent one;
+  2. a probe that was given this loader (`Monitor.watch_loader(loader)`), the most recent one;
+  3. an automatic probe (every live monitor holds one), the most recently created: the
+     simplest honest guess at which monitor's model the batches feed.
+
+Anything the probe itself fails at is handed to the owner's `fail(what, exc)` and never
+reaches the training loop; the batches are always the ones the loader gives.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+from torch.utils.data import DataLoader
+
+from torchvitals.names import variable_name
+
+Emit = Callable[..., None]
+
+
+@dataclass
+class LoaderTiming:
+    """Seconds spent waiting for batches vs working on them, for one DataLoader."""
+
+    name: str
+    num_workers: int
+    pin_memory: bool
+    batch_size: int | None
+    wait: float = 0.0
+    work: float = 0.0
+    batches: int = 0
+    first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
+    steps: int = 0  # backward passes while iterating it (0: not a training loader)
+
+
+class LoaderProbe:
+    """Times the passes over the DataLoaders that come to it (see the module's docstring).
+
+    `emit(kind, **fields)` receives each `dataloader` event; `backward_passes()` says how many
+    backward passes the owner has seen so far; `fail(what, exc)` is told what failed (it must
+    not raise). `stop_on_failure` switches the probe off at its first failure (a monitor's
+    probes do); otherwise each failure costs only that measurement. `on_start(key)` is called
+    before each pass over a loader (`key` = id(loader)) and `on_end(key, backward_at_start)`
+    when a pass has run to its end, before its timing is reported: `torchvitals run` turns the
+    training loader's passes into epochs with them.
+    """
+
+    def __init__(
+        self,
+        emit: Emit,
+        backward_passes: Callable[[], int],
+        fail: Callable[[str, BaseException], None] | None = None,
+        *,
+        stop_on_failure: bool = False,
+        on_start: Callable[[int], None] | None = None,
+        on_end: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self._emit = emit
+        self._backward_passes = backward_passes
+        self._fail = fail
+        self._stop_on_failure = stop_on_failure
+        self.on_start = on_start
+        self.on_end = on_end
+        self.loaders: dict[int, LoaderTiming] = {}
+        self.active: int | None = None  # id of the loader whose batch was handed out last
+        self.off = False  # closed, or switched off by a failure: batches pass straight through
+        self.exclusive = False
+        self.auto = False
+        self._watched: dict[int, weakref.ref[Any]] = {}
+        self._holding = False
+
+    # ------------------------------------------------------------------ the owner's side
+    def time_all(self, exclusive: bool = False) -> None:
+        """Time the loaders iterated from now on that no other probe takes first (see the
+        module's docstring); `exclusive`: every loader, whichever probe was given it."""
+        if self.off:
+            return
+        self.auto = True
+        self.exclusive = exclusive
+        self._hold()
+
+    def watch(self, loader: Any) -> Any:
+        """Time this loader's passes here even when a later probe times loaders automatically.
+        Returns the loader itself, unchanged."""
+        if not isinstance(loader, DataLoader):
+            raise TypeError(f"watch_loader() expects a torch.utils.data.DataLoader, got {type(loader).__name__}")
+        if not self.off:
+            self._watched[id(loader)] = weakref.ref(loader)
+            self._hold()
+        return loader
+
+    def watches(self, loader: Any) -> bool:
+        ref = self._watched.get(id(loader))
+        return ref is not None and ref() is loader
+
+    def flush(self) -> None:
+        """Report every loader's pass still running (a loop that stopped with `break`)."""
+        for t in list(self.loaders.values()):
+            self._guard("timing a DataLoader", lambda t=t: self.report(t))
+
+    def close(self) -> None:
+        """Report what is pending and let go of `DataLoader.__iter__`; iterators still running
+        pass their batches straight through from now on."""
+        if not self.off:
+            self.flush()
+        self.off = True
+        self._release()
+
+    def report(self, t: LoaderTiming) -> None:
+        """Hand one loader's timing since its last report to the owner and start it afresh."""
+        if t.batches:
+            self._emit(
+                "dataloader",
+                loader=t.name,
+                wait=round(t.wait, 4),
+                work=round(t.work, 4),
+                batches=t.batches,
+                steps=t.steps,
+                first_wait=round(t.first_wait, 4),
+                num_workers=t.num_workers,
+                pin_memory=t.pin_memory,
+                batch_size=t.batch_size,
+                cuda=torch.cuda.is_available(),
+            )
+        t.wait = t.work = t.first_wait = 0.0
+        t.batches = t.steps = 0
+
+    # ------------------------------------------------------------------ the loader's side
+    def iterate(self, loader: Any, original: Callable[[Any], Any]) -> Any:
+        """`original(loader)` (the loader's own `__iter__`), timed when the probe is on."""
+        key = id(loader)
+        if self.on_start is not None and not self.off:
+            self._guard("starting a DataLoader pass", lambda: self.on_start(key))  # type: ignore[misc]
+        it = original(loader)
+        if self.off:
+            return it
+        timing = self._guard("timing a DataLoader", lambda: self.timing(loader))
+        backward0 = self._guard("timing a DataLoader", self._backward_passes)
+        if timing is None or backward0 is None:
+            return it
+        return _TimedIter(it, timing, self, key, backward0)
+
+    def timing(self, loader: Any) -> LoaderTiming:
+        key = id(loader)
+        if key not in self.loaders:
+            self.loaders[key] = LoaderTiming(
+                name=variable_name(loader) or f"loader{len(self.loaders)}",
+                num_workers=int(getattr(loader, "num_workers", 0) or 0),
+                pin_memory=bool(getattr(loader, "pin_memory", False)),
+                batch_size=getattr(loader, "batch_size", None),
+            )
+        return self.loaders[key]
+
+    def pass_ended(self, t: LoaderTiming, key: int, backward0: int) -> None:
+        self.active = None
+        done = self._guard("timing a DataLoader", self._backward_passes)
+        if done is not None:
+            t.steps += done - backward0
+        if self.on_end is not None:
+            self._guard("ending a DataLoader pass", lambda: self.on_end(key, backward0))  # type: ignore[misc]
+        self._guard("timing a DataLoader", lambda: self.report(t))
+
+    # ------------------------------------------------------------------ safety
+    def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except Exception as exc:
+            if self._stop_on_failure:
+                self.off = True
+                self._release()
+            if self._fail is not None:
+                try:
+                    self._fail(what, exc)
+                except Exception:
+                    pass
+            return None
+
+    def _hold(self) -> None:
+        if not self._holding:
+            self._holding = True
+            _hold(self)
+
+    def _release(self) -> None:
+        if self._holding:
+            self._holding = False
+            _release(self)
+
+
+class _TimedIter:
+    """Wraps a DataLoader iterator: time in __next__ is waiting, time between calls is work."""
+
+    def __init__(self, it: Any, timing: LoaderTiming, probe: LoaderProbe, key: int, backward0: int) -> None:
+        self._it = it
+        self._t = timing
+        self._probe = probe
+        self._key = key
+        self._last: float | None = None
+        self._n = 0
+        self._backward0 = backward0
+
+    def __iter__(self) -> _TimedIter:
+        return self
+
+    def __next__(self) -> Any:
+        probe = self._probe
+        if probe.off:
+            return next(self._it)
+        start = time.perf_counter()
+        if self._last is not None:
+            self._t.work += start - self._last
+        probe.active = self._key
+        try:
+            batch = next(self._it)
+        except StopIteration:
+            probe.pass_ended(self._t, self._key, self._backward0)
+            raise
+        end = time.perf_counter()
+        if self._n == 0:
+            self._t.first_wait += end - start
+        else:
+            self._t.wait += end - start
+            self._t.batches += 1
+        self._n += 1
+        self._last = end
+        return batch
+
+    def __len__(self) -> int:
+        return len(self._it)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._it, name)
+
+
+# ---------------------------------------------------------------------- the class-level tap
+
+_lock = threading.Lock()
+_holders: tuple[LoaderProbe, ...] = ()  # in the order they took hold
+_patched: list[Any] = [None, None]  # the __iter__ we replaced, our wrapper
+
+
+def _owner(loader: Any) -> LoaderProbe | None:
+    holders = _holders
+    for p in reversed(holders):
+        if p.exclusive:
+            return p
+    for p in reversed(holders):
+        if p.watches(loader):
+            return p
+    for p in reversed(holders):
+        if p.auto:
+            return p
+    return None
+
+
+def _make_wrapper(original: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    def __iter__(loader: Any) -> Any:
+        probe = None
+        if _patched[1] is __iter__:  # a wrapper left under someone else's patch does nothing
+            try:
+                probe = _owner(loader)
+            except Exception:
+                probe = None
+        if probe is None or probe.off:
+            return original(loader)
+        return probe.iterate(loader, original)
+
+    __iter__.__wrapped__ = original  # type: ignore[attr-defined]
+    __iter__.__torchvitals_tap__ = True  # type: ignore[attr-defined]
+    return __iter__
+
+
+def _hold(probe: LoaderProbe) -> None:
+    global _holders
+    with _lock:
+        _holders = (*_holders, probe)
+        current = vars(DataLoader).get("__iter__")
+        if _patched[1] is None or current is not _patched[1]:
+            if getattr(current, "__torchvitals_tap__", False):  # ours, left behind: unwrap it
+                current = current.__wrapped__
+            _patched[0] = current
+            _patched[1] = _make_wrapper(current)
+            DataLoader.__iter__ = _patched[1]  # type: ignore[method-assign]
+
+
+def _release(probe: LoaderProbe) -> None:
+    global _holders
+    with _lock:
+        _holders = tuple(p for p in _holders if p is not probe)
+        if _holders or _patched[1] is None:
+            return
+        # Put the original back only if nobody replaced our wrapper since; otherwise the
+        # wrapper stays under theirs and passes every call straight through.
+        if vars(DataLoader).get("__iter__") is _patched[1]:
+            DataLoader.__iter__ = _patched[0]  # type: ignore[method-assign]
+        _patched[0] = _patched[1] = None
+
+
+def attach_loader_probe(monitor: Any, fail: Callable[[BaseException], None] | None = None) -> LoaderProbe:
+    """A monitor's automatic probe: every DataLoader iterated while the monitor lives (and no
+    later monitor or `torchvitals run` takes it first) is timed for it, through its public
+    `event` and `backward_passes`. Switched off at its first failure, which `fail(exc)` is told.
+    The monitor calls `close()` on it before it closes itself (pending passes are reported).
+
+    The probe holds the monitor weakly (the tap holds the probe until it is closed): a monitor
+    and model the script drops are freed by reference counting alone, as without the probe.
+    """
+    ref = weakref.ref(monitor)
+
+    def emit(kind: str, **fields: Any) -> None:
+        mon = ref()
+        if mon is not None:
+            mon.event(kind, **fields)
+
+    def backward_passes() -> int:
+        mon = ref()
+        return mon.backward_passes() if mon is not None else 0
+
+    def failed(what: str, exc: BaseException) -> None:
+        if fail is not None:
+            fail(exc)
+
+    probe = LoaderProbe(emit, backward_passes, failed, stop_on_failure=True)
+    probe.time_all()
+    return probe
+
+
+def holders() -> int:
+    """How many probes hold `DataLoader.__iter__` now (for tests and diagnostics)."""
+    return len(_holders)
+
+
+__all__ = ["LoaderProbe", "LoaderTiming", "attach_loader_probe", "holders"]
