@@ -11,12 +11,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import stat
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 from pathlib import Path
 from typing import Any, BinaryIO
+
+from torchvitals import regular_file
 
 # A run of a large model at every=1 writes a few KB per step; 512 MiB holds hundreds of
 # thousands of steps. Past it the rest of the file is not read, and a note says so.
@@ -59,43 +60,16 @@ class Skipped:
         return sum(self.reasons.values())
 
 
-def _kind(mode: int) -> str:
-    for test, name in (
-        (stat.S_ISDIR, "a directory"),
-        (stat.S_ISFIFO, "a FIFO (named pipe)"),
-        (stat.S_ISCHR, "a character device"),
-        (stat.S_ISBLK, "a block device"),
-        (stat.S_ISSOCK, "a socket"),
-    ):
-        if test(mode):
-            return name
-    return "not a regular file"
-
-
 def open_regular(p: Path) -> tuple[BinaryIO, int]:
-    """Open `p` for reading if it is (or links to) a regular file; its handle and size.
-
-    A FIFO or a device is refused before it is opened (opening a FIFO blocks until a writer
-    comes; /dev/zero never ends), and the handle is checked again after opening, in case the
-    path was swapped in between."""
+    """Open `p` for reading if it is (or links to) a regular file; its handle and size
+    (regular_file.py: a FIFO or a device is never read)."""
     try:
-        st = os.stat(p)
+        fd, size = regular_file.open_regular(p)
+    except regular_file.NotRegular as exc:
+        raise RunFileError(f"{p}: is {exc.kind}, not a regular file; torchvitals reads only a run.jsonl file") from None
     except (OSError, ValueError) as exc:
         raise RunFileError(f"{p}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise RunFileError(f"{p}: is {_kind(st.st_mode)}, not a regular file; torchvitals reads only a run.jsonl file")
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
-    except OSError as exc:
-        raise RunFileError(f"{p}: cannot read: {exc.strerror or exc}") from None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise RunFileError(f"{p}: is {_kind(st.st_mode)}, not a regular file; torchvitals reads only a run.jsonl file")
-        return os.fdopen(fd, "rb"), st.st_size
-    except BaseException:
-        os.close(fd)
-        raise
+    return os.fdopen(fd, "rb"), size
 
 
 def too_deep(line: str, limit: int = MAX_DEPTH) -> bool:

@@ -8,7 +8,8 @@ script anyone wrote. Such files are reported (TVL000), never read.
 from __future__ import annotations
 
 import os
-import stat
+
+from torchvitals.regular_file import NotRegular, open_regular
 
 # A source file over this size is reported as "too large to lint" and not read. 2 MiB is
 # about 50,000 lines, far beyond any hand-written training script; lint time is linear in size
@@ -18,21 +19,8 @@ MAX_SOURCE_BYTES = 2 * 1024 * 1024
 # much larger than the code in it; the code cells joined are held to MAX_SOURCE_BYTES.
 MAX_NOTEBOOK_BYTES = 32 * 1024 * 1024
 
-_KINDS = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a FIFO"),
-    (stat.S_ISCHR, "a character device"),
-    (stat.S_ISBLK, "a block device"),
-    (stat.S_ISSOCK, "a socket"),
-)
-
-
 class Unreadable(Exception):
     """A file that is not read: not a regular file, too large, or failing to open."""
-
-
-def _kind(mode: int) -> str:
-    return next((name for test, name in _KINDS if test(mode)), "not a regular file")
 
 
 def read_text(path: str, limit: int = MAX_SOURCE_BYTES) -> str:
@@ -41,17 +29,15 @@ def read_text(path: str, limit: int = MAX_SOURCE_BYTES) -> str:
 
     The file is opened non-blocking and checked on the open descriptor, so a FIFO (or a file
     swapped for one after a check) never blocks, and a device is never read."""
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        fd = os.open(path, flags)
-    except OSError as exc:
-        raise Unreadable(f"cannot read: {exc.strerror or exc}") from None
+        fd, st_size = open_regular(path)
+    except NotRegular as exc:
+        raise Unreadable(f"not a regular file ({exc.kind}): not read") from None
+    except (OSError, ValueError) as exc:
+        raise Unreadable(f"cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode):
-            raise Unreadable(f"not a regular file ({_kind(st.st_mode)}): not read")
-        if st.st_size > limit:
-            raise Unreadable(too_large(st.st_size, limit))
+        if st_size > limit:
+            raise Unreadable(too_large(st_size, limit))
         chunks, size = [], 0
         while size <= limit:  # the size may have changed since fstat: never read past the limit
             chunk = os.read(fd, min(1 << 20, limit + 1 - size))
