@@ -53,6 +53,53 @@ def input_contract(
     evidence['raised'] = True)."""
     inputs, _ = split(batch)
     x, _ = primary(inputs)
+    first, error = _first_sized_layer(model, inputs)
+
+    findings: list[Finding] = []
+    feats = x.shape[-1] if x.dim() else None
+    if expected_features is not None and x.is_floating_point() and feats != expected_features:
+        findings.append(
+            _mismatch(
+                f"the batch has {feats} features (last dimension of inputs {tuple(x.shape)}) but "
+                f"expected_features={expected_features}",
+                {"batch_features": feats, "expected_features": expected_features},
+                [],
+            )
+        )
+    if first is not None and isinstance(first[1], nn.Embedding) and not x.is_floating_point():
+        emb = first[1]
+        lo, hi = int(x.min()), int(x.max())
+        if lo < 0 or hi >= emb.num_embeddings:
+            findings.append(
+                _mismatch(
+                    f"token ids span {lo}..{hi} but the first embedding `{first[0]}` has "
+                    f"num_embeddings={emb.num_embeddings}",
+                    {"min_id": lo, "max_id": hi, "num_embeddings": emb.num_embeddings},
+                    [first[0]],
+                )
+            )
+    elif error is not None and first is not None and x.is_floating_point() and not findings:
+        findings.extend(_first_layer_mismatch(x, first, error))
+    if error is not None:
+        if findings:
+            findings[0].evidence["raised"] = True
+            findings[0].evidence.setdefault("error", f"{type(error).__name__}: {error}")
+        else:
+            findings.append(
+                _mismatch(
+                    f"the model raised {type(error).__name__} on this batch "
+                    f"(inputs {_shapes(inputs)}): {error}",
+                    {"raised": True, "error": f"{type(error).__name__}: {error}"},
+                    [],
+                )
+            )
+    return findings
+
+
+def _first_sized_layer(model: nn.Module, inputs: Any) -> tuple[tuple[str, nn.Module] | None, Exception | None]:
+    """Run the model once on the inputs (eval, no_grad, state preserved): the first layer with
+    a known input size that it called (or, if it raised first, the first such layer it has),
+    and the error it raised, if any."""
     called: list[tuple[str, nn.Module]] = []
     names = {m: n for n, m in model.named_modules()}
 
@@ -78,63 +125,31 @@ def input_contract(
         if called
         else next(((n, m) for n, m in model.named_modules() if isinstance(m, _SIZED)), None)
     )
+    return first, error
 
+
+def _first_layer_mismatch(x: torch.Tensor, first: tuple[str, nn.Module], error: Exception) -> list[Finding]:
+    """The forward raised: is it because the batch's feature count is not the first layer's?"""
     findings: list[Finding] = []
-    feats = x.shape[-1] if x.dim() else None
-    if expected_features is not None and x.is_floating_point() and feats != expected_features:
-        findings.append(
-            _mismatch(
-                f"the batch has {feats} features (last dimension of inputs {tuple(x.shape)}) but "
-                f"expected_features={expected_features}",
-                {"batch_features": feats, "expected_features": expected_features},
-                [],
-            )
-        )
-    if first is not None and isinstance(first[1], nn.Embedding) and not x.is_floating_point():
-        emb = first[1]
-        lo, hi = int(x.min()), int(x.max())
-        if lo < 0 or hi >= emb.num_embeddings:
+    sized = _expects(first[1])
+    if sized is not None and -x.dim() <= sized[1] < x.dim():
+        size, axis, attr = sized
+        got = x.shape[axis]
+        if got != size:
             findings.append(
                 _mismatch(
-                    f"token ids span {lo}..{hi} but the first embedding `{first[0]}` has "
-                    f"num_embeddings={emb.num_embeddings}",
-                    {"min_id": lo, "max_id": hi, "num_embeddings": emb.num_embeddings},
+                    f"the batch has {got} features ({_axis(axis)} of inputs {tuple(x.shape)}) "
+                    f"but the model's first layer `{first[0]}` ({type(first[1]).__name__}) "
+                    "expects "
+                    f"{attr}={size}",
+                    {
+                        "batch_features": got,
+                        "model_features": size,
+                        "layer": first[0],
+                        "raised": True,
+                        "error": f"{type(error).__name__}: {error}",
+                    },
                     [first[0]],
-                )
-            )
-    elif error is not None and first is not None and x.is_floating_point():
-        sized = _expects(first[1])
-        if sized is not None and -x.dim() <= sized[1] < x.dim() and not findings:
-            size, axis, attr = sized
-            got = x.shape[axis]
-            if got != size:
-                findings.append(
-                    _mismatch(
-                        f"the batch has {got} features ({_axis(axis)} of inputs {tuple(x.shape)}) "
-                        f"but the model's first layer `{first[0]}` ({type(first[1]).__name__}) "
-                        "expects "
-                        f"{attr}={size}",
-                        {
-                            "batch_features": got,
-                            "model_features": size,
-                            "layer": first[0],
-                            "raised": True,
-                            "error": f"{type(error).__name__}: {error}",
-                        },
-                        [first[0]],
-                    )
-                )
-    if error is not None:
-        if findings:
-            findings[0].evidence["raised"] = True
-            findings[0].evidence.setdefault("error", f"{type(error).__name__}: {error}")
-        else:
-            findings.append(
-                _mismatch(
-                    f"the model raised {type(error).__name__} on this batch "
-                    f"(inputs {_shapes(inputs)}): {error}",
-                    {"raised": True, "error": f"{type(error).__name__}: {error}"},
-                    [],
                 )
             )
     return findings
