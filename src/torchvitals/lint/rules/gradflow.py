@@ -161,6 +161,9 @@ def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
     return None
 
 
+# Longer than most functions here, on purpose: one dataflow pass over a scope (which model
+# reaches which name, live or cut, to a fixed point; then each loss), whose small closures
+# share the `live` and `dead` tables. Split apart, those tables would travel as arguments.
 def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
     models = _trained_models(ctx, scope)
     flows = []
