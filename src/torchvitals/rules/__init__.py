@@ -9,7 +9,8 @@ from torchvitals.record import History
 # evaluate() runs them and `torchvitals explain` lists them: keep it (isort would sort it).
 # isort: off
 from torchvitals.rules import data, gradients, gradient_norms  # noqa: F401  (registers the rules)
-from torchvitals.rules import outputs, schedulers, steps, updates  # noqa: F401
+from torchvitals.rules import outputs, loss_inputs, baselines, progress  # noqa: F401
+from torchvitals.rules import schedulers, steps, updates  # noqa: F401
 # isort: on
 from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 
