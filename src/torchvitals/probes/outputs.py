@@ -19,7 +19,7 @@ from typing import Any
 import torch
 
 from torchvitals.losses import BY_KIND
-from torchvitals.rules.outputs import loss_input_text
+from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
 # Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.

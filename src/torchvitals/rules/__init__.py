@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from torchvitals.findings import Finding
 from torchvitals.record import History
-from torchvitals.rules import data, gradients, outputs, schedulers, steps, updates  # noqa: F401  (registers the rules)
+
+# Importing a module registers its rules, and the order of registration is the order in which
+# evaluate() runs them and `torchvitals explain` lists them: keep it (isort would sort it).
+# isort: off
+from torchvitals.rules import data, gradients, gradient_norms  # noqa: F401  (registers the rules)
+from torchvitals.rules import outputs, loss_inputs, baselines, progress  # noqa: F401
+from torchvitals.rules import schedulers, steps, updates  # noqa: F401
+# isort: on
 from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 
 __all__ = ["PAGES", "RULES", "CannotJudge", "Rule", "all_pages", "document", "evaluate", "get"]

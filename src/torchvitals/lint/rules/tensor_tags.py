@@ -1,0 +1,301 @@
+"""The tag tracer of TVL009: what the source proves about a value (a set of tags from
+tensor_facts.py), worked out from the expression and, through `flow`, from the assignments
+that reach it (a `TensorDataset` behind a `DataLoader` included)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, method, walk_scope
+from torchvitals.lint.rules.flow import Bound, bounds_at, enclosing_class
+from torchvitals.lint.rules.tensor_facts import (
+    COLUMN,
+    CONSTANT_FILLS,
+    DATA_CTORS,
+    DTYPE_TAGS,
+    ELEMENTWISE,
+    ELEMENTWISE_MODULES,
+    FACTORIES,
+    FLOAT,
+    INDEX,
+    KEEP,
+    MAX_DEPTH,
+    MODULE_KEEP,
+    NONE,
+    ONE_D,
+    RANGES,
+    RESHAPES,
+    SHAPE_TAGS,
+    SKLEARN_CLASS,
+    SKLEARN_REGRESSION,
+    WRAPPERS,
+    _dtype_tag,
+    _flattens,
+    _full_slice,
+    _int_const,
+    _is_module_name,
+    _is_series,
+    _is_true,
+    _lightning_loader,
+    _literal_tags,
+    _max_has_dim,
+    _resolve_call,
+    _scalar,
+    _single_size,
+    _steps_left,
+    _to_float,
+    _unwrap_iter,
+    _used_as_class_index,
+    _with_dtype,
+)
+
+
+def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
+    """What the source proves about the value of `expr` (shape and dtype tags)."""
+    _steps_left[0] -= 1
+    if expr is None or depth > MAX_DEPTH or _steps_left[0] < 0:
+        return NONE
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        return _name_tags(ctx, expr, depth)
+    if isinstance(expr, ast.Call):
+        return _call_tags(ctx, expr, depth)
+    if isinstance(expr, ast.Subscript):
+        return _subscript_tags(ctx, expr, depth)
+    if isinstance(expr, ast.BinOp):
+        for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if _scalar(ctx, other, depth):
+                t = tags(ctx, this, depth + 1)
+                return (t & SHAPE_TAGS) | (t & {FLOAT})
+        return NONE
+    if isinstance(expr, ast.IfExp):
+        return tags(ctx, expr.body, depth + 1) & tags(ctx, expr.orelse, depth + 1)
+    return NONE
+
+
+def _name_tags(ctx: Context, expr: ast.Name | ast.Attribute, depth: int) -> frozenset[str]:
+    name = dotted(expr)
+    bs = bounds_at(ctx, name, expr) if name else None
+    if bs:
+        return frozenset.intersection(*(_bound_tags(ctx, b, depth + 1) for b in bs))
+    if isinstance(expr, ast.Attribute):
+        if expr.attr == "data":
+            return tags(ctx, expr.value, depth + 1)
+        if expr.attr == "values" and _is_series(ctx, expr.value, depth):
+            return frozenset({ONE_D})  # df["price"].values: a pandas Series is 1-D
+        if expr.attr == "indices" and isinstance(expr.value, ast.Call) and method(expr.value) == "max":
+            return frozenset({INDEX})
+    return NONE
+
+
+def _converted_tags(ctx: Context, recv: ast.AST, depth: int) -> frozenset[str]:
+    """Tags of a value about to change dtype; a name compared with an argmax in the same
+    function holds class indices even when nothing else says so (`labels` from a loader)."""
+    t = tags(ctx, recv, depth)
+    if isinstance(recv, ast.Name) and not t & {FLOAT, INDEX} and _used_as_class_index(ctx, recv.id, recv, depth):
+        t = t | {INDEX}
+    return t
+
+
+def _bound_tags(ctx: Context, b: Bound, depth: int) -> frozenset[str]:
+    if b.loop:
+        return _batch_tags(ctx, b.value, b.index, depth)
+    if not b.index:
+        return tags(ctx, b.value, depth)
+    return _item_tags(ctx, b.value, b.index, depth)
+
+
+def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int) -> frozenset[str]:
+    """Tags of element `index` of a tuple-valued expression (`X, y = make_regression(...)`)."""
+    if depth > MAX_DEPTH:
+        return NONE
+    if isinstance(value, (ast.Tuple, ast.List)):
+        if any(isinstance(e, ast.Starred) for e in value.elts) or index[0] >= len(value.elts):
+            return NONE
+        sub = value.elts[index[0]]
+        return tags(ctx, sub, depth + 1) if len(index) == 1 else _item_tags(ctx, sub, index[1:], depth + 1)
+    if isinstance(value, (ast.Name, ast.Attribute)) and dotted(value):
+        bs = bounds_at(ctx, dotted(value), value)  # type: ignore[arg-type]
+        if not bs:
+            lit = _lightning_loader(ctx, value) if isinstance(value, ast.Name) else None
+            return _batch_tags(ctx, lit, index, depth + 1) if lit is not None else NONE
+        return frozenset.intersection(*(_bound_tags(ctx, Bound(b.value, b.index + index, b.loop), depth + 1) for b in bs))
+    if not isinstance(value, ast.Call) or len(index) != 1:
+        return NONE
+    fn = last(callee(value)) or method(value)
+    if fn == "train_test_split" and not any(isinstance(a, ast.Starred) for a in value.args):
+        k = index[0] // 2  # (a_train, a_test, b_train, b_test, ...)
+        return tags(ctx, value.args[k], depth + 1) & (SHAPE_TAGS | DTYPE_TAGS) if k < len(value.args) else NONE
+    if index == (1,) and fn in SKLEARN_CLASS | SKLEARN_REGRESSION:
+        if fn.startswith(("load_", "fetch_")) and not _is_true(kwarg(value, "return_X_y")):
+            return NONE
+        if fn == "make_regression" and (kwarg(value, "n_targets") is not None and _int_const(kwarg(value, "n_targets")) != 1):
+            return NONE
+        return frozenset({ONE_D, INDEX if fn in SKLEARN_CLASS else FLOAT})
+    if fn == "max" and index == (1,) and _max_has_dim(value):
+        return frozenset({INDEX})  # _, predicted = torch.max(logits, 1)
+    return NONE
+
+
+def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int, ...], depth: int) -> frozenset[str]:
+    """Tags of part `index` of a batch from `for ... in it`, when `it` is a DataLoader over a
+    TensorDataset: a batch of a 1-D tensor is 1-D (shape (B,)), with the tensor's dtype."""
+    if it is None or depth > MAX_DEPTH:
+        return NONE
+    unwrapped = _unwrap_iter(it, index)
+    if unwrapped is None:
+        return NONE
+    it, index = unwrapped
+    loader = _resolve_call(ctx, it, "DataLoader", depth + 1)
+    if loader is None or len(index) != 1 or kwarg(loader, "collate_fn") is not None:
+        return NONE
+    bs = kwarg(loader, "batch_size")
+    if isinstance(bs, ast.Constant) and bs.value is None:
+        return NONE  # no batching: items, not batches
+    ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", depth + 1)
+    if ds is None or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or index[0] >= len(ds.args):
+        return NONE
+    return tags(ctx, ds.args[index[0]], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+
+
+def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
+    d = depth + 1
+    m = method(call)
+    if m and not _is_module_name(dotted(call.func)):  # a method of a value: y.float(), y.view(-1)
+        recv = call.func.value  # type: ignore[attr-defined]
+        if m in KEEP:
+            return tags(ctx, recv, d)
+        if m in ("float", "double", "half", "bfloat16") and not call.args:
+            return _to_float(_converted_tags(ctx, recv, d))
+        if m in ("long", "int") and not call.args:
+            return _with_dtype(tags(ctx, recv, d), INDEX)
+        if m in ("to", "type", "astype"):
+            dtype = kwarg(call, "dtype")
+            for a in call.args:
+                dtype = dtype or (a if _dtype_tag(a) else None)
+            dtype_tag = _dtype_tag(dtype)
+            recv_tags = _converted_tags(ctx, recv, d) if dtype_tag == FLOAT else tags(ctx, recv, d)
+            return _with_dtype(recv_tags, dtype_tag)
+        if m in ELEMENTWISE:
+            return tags(ctx, recv, d) & (SHAPE_TAGS | {FLOAT})
+        if m in ("argmax", "argmin"):
+            return frozenset({INDEX})
+        if m in RESHAPES:
+            t = tags(ctx, recv, d)
+            if _flattens(call):
+                return (t & DTYPE_TAGS) | {ONE_D}
+            return t & DTYPE_TAGS
+        if m == "to_numpy" and _is_series(ctx, recv, d):
+            return frozenset({ONE_D})
+    name = callee(call)
+    short = last(name)
+    lib = name.split(".")[0] if "." in name else ""
+    if lib in ("torch", "np", "numpy"):
+        return _library_tags(ctx, call, name, short, d)
+    if short in ELEMENTWISE and lib in ("F", "nn", "functional") and call.args:
+        return tags(ctx, call.args[0], d) & (SHAPE_TAGS | {FLOAT})
+    if _column_module(ctx, call.func, d):
+        return frozenset({COLUMN})
+    return NONE
+
+
+def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -> frozenset[str]:
+    dtype = _dtype_tag(kwarg(call, "dtype"))
+    if short in FACTORIES:
+        shape = {ONE_D} if short not in CONSTANT_FILLS and _single_size(ctx, call, short) else set()
+        return _with_dtype(frozenset(shape | {FACTORIES[short]}), dtype)  # randint(..., dtype=float)
+    if short in RANGES:
+        floats = any(isinstance(a, ast.Constant) and isinstance(a.value, float) for a in call.args)
+        default = INDEX if short == "arange" and not floats else FLOAT
+        return _with_dtype(frozenset({ONE_D, default}), dtype)
+    if short in DATA_CTORS and call.args:
+        data = call.args[0]
+        if isinstance(data, (ast.List, ast.Tuple)):
+            t = _literal_tags(data)
+        else:
+            t = tags(ctx, data, d) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+        if short in ("Tensor", "FloatTensor", "DoubleTensor"):
+            dtype = FLOAT
+        elif short == "LongTensor":
+            dtype = INDEX
+        return _with_dtype(t, dtype)
+    if short in ("argmax", "argmin"):
+        return frozenset({INDEX})
+    if short in ("flatten", "ravel") and len(call.args) == 1 and not call.keywords:
+        return (tags(ctx, call.args[0], d) & DTYPE_TAGS) | {ONE_D}
+    if short in ("squeeze", "unsqueeze", "reshape") and call.args:
+        return tags(ctx, call.args[0], d) & DTYPE_TAGS
+    if short in ELEMENTWISE and call.args:
+        return tags(ctx, call.args[0], d) & (SHAPE_TAGS | {FLOAT})
+    return NONE
+
+
+# ---- models with one output column ------------------------------------------------------------
+
+
+def _column_module(ctx: Context, func: ast.AST, depth: int) -> bool:
+    """The callable is a module whose output has one column: ends in `nn.Linear(..., 1)`."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(func, ast.Call):  # nn.Linear(8, 1)(x)
+        return _column_ctor(ctx, func, depth + 1)
+    name = dotted(func)
+    if name is None:
+        return False
+    if name == "self":
+        cls = enclosing_class(ctx, func)
+        return cls is not None and _column_class(ctx, cls, depth + 1)
+    bs = bounds_at(ctx, name, func)
+    return bool(bs) and all(not b.index and not b.loop and _column_ctor(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
+
+
+def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
+    while isinstance(value, ast.Call) and method(value) in MODULE_KEEP:
+        value = value.func.value  # type: ignore[attr-defined]  # nn.Linear(8, 1).to(device)
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return _column_module(ctx, value, depth + 1)
+    if not isinstance(value, ast.Call) or depth > MAX_DEPTH:
+        return False
+    cls = last(callee(value))
+    if cls in WRAPPERS and value.args:  # torch.compile(model), nn.DataParallel(model)
+        return _column_ctor(ctx, value.args[0], depth + 1)
+    if cls == "Linear":
+        return _int_const(arg(value, 1, "out_features")) == 1
+    if cls == "LazyLinear":
+        return _int_const(arg(value, 0, "out_features")) == 1
+    if cls == "Sequential":
+        layers = list(value.args)
+        if value.keywords or not layers or any(isinstance(a, ast.Starred) for a in layers):
+            return False
+        while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
+            layers.pop()
+        return _column_ctor(ctx, layers[-1], depth + 1)
+    if cls in ctx.module_classes:
+        first = ctx.memo.get(("first_class", cls))
+        if first is None:
+            first = ctx.memo[("first_class", cls)] = next(c for c in ctx.classes if c.name == cls)
+        return _column_class(ctx, first, depth + 1)
+    return False
+
+
+def _column_class(ctx: Context, cls: ast.ClassDef, depth: int) -> bool:
+    """Every `return` of the class's `forward` gives a one-column output."""
+    for fn in cls.body:
+        if isinstance(fn, ast.FunctionDef) and fn.name == "forward":
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+            return bool(rets) and all(r is not None and COLUMN in tags(ctx, r, depth + 1) for r in rets)
+    return False
+
+
+def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[str]:
+    d = depth + 1
+    s = expr.slice
+    if isinstance(expr.value, ast.Call) and (method(expr.value) or last(callee(expr.value))) == "max" and _int_const(s) == 1:
+        return frozenset({INDEX}) if _max_has_dim(expr.value) else NONE  # .max(1)[1]
+    if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_const(s.elts[1]) is not None:
+        return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
+    if isinstance(s, ast.Slice):
+        return tags(ctx, expr.value, d)  # y[a:b] keeps the number of dimensions
+    t = tags(ctx, expr.value, d)
+    if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
+        return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)
+    return NONE
