@@ -1,11 +1,12 @@
 """The one place that knows about processes: which rank this is, how many there are, and how
 a sampled iteration's statistics combine across them.
 
-The sampler hands `combine` the flat vector of one sampled iteration's numbers (sums of
-squares per parameter, counts) on the device, before its single host read. On one process the
-vector comes back unchanged. Under torch.distributed the vector will be all-reduced here, in
-one collective (the distributed issue fills this in); nothing else in torchvitals needs to
-know how many processes there are.
+The sampler (probes/sample.py) hands `combine` the flat vector of one sampled iteration's
+numbers on the device, before its single host read: today per-parameter gradient, weight and
+update norms, and activation norms. On one process the vector comes back unchanged. Under
+torch.distributed it is to be combined here in one collective (the distributed issue fills
+this in; norms of sharded parameters must then travel as sums of squares and be rooted after
+the reduction); nothing else in torchvitals needs to know how many processes there are.
 """
 
 from __future__ import annotations
