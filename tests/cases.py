@@ -30,6 +30,27 @@ def mlp(d: int = 8, hidden: int = 32) -> nn.Sequential:
     return nn.Sequential(nn.Linear(d, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 1))
 
 
+def train_regression(model: nn.Module, opt: torch.optim.Optimizer, steps: int, seed: int = 0) -> list[float]:
+    """A plain MSE loop over 32-row slices of regression_data; the losses it saw."""
+    x, y = regression_data(seed=seed)
+    losses = []
+    for i in range(steps):
+        xb, yb = x[i % 16 * 32 : i % 16 * 32 + 32], y[i % 16 * 32 : i % 16 * 32 + 32]
+        opt.zero_grad()
+        loss = F.mse_loss(model(xb), yb)
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+def fresh_mlp() -> tuple[nn.Sequential, torch.optim.Adam]:
+    """mlp() from seed 0 with Adam at 1e-3."""
+    torch.manual_seed(0)
+    model = mlp()
+    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+
+
 def batches(x: torch.Tensor, y: torch.Tensor, steps: int, bs: int = 32, seed: int = 0):
     g = torch.Generator().manual_seed(seed)
     for _ in range(steps):

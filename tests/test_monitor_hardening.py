@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 import torch.nn.functional as F
-from cases import mlp, regression_data
+from cases import fresh_mlp, train_regression
 from torch import nn
 
 import torchvitals
@@ -19,22 +19,10 @@ from torchvitals.rules import RULES
 
 
 def _train(model, opt, steps=30, seed=0):
-    x, y = regression_data(seed=seed)
-    losses = []
-    for i in range(steps):
-        xb, yb = x[i % 16 * 32 : i % 16 * 32 + 32], y[i % 16 * 32 : i % 16 * 32 + 32]
-        opt.zero_grad()
-        loss = F.mse_loss(model(xb), yb)
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
+    return train_regression(model, opt, steps, seed)
 
 
-def _fresh():
-    torch.manual_seed(0)
-    model = mlp()
-    return model, torch.optim.Adam(model.parameters(), lr=1e-3)
+_fresh = fresh_mlp
 
 
 def _unwatched_losses(steps=30):

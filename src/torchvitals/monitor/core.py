@@ -51,11 +51,16 @@ _LIVE_RULES_EVERY = 10
 _LIVE_RULES_SHARE = 0.01
 
 
+def as_list(x: Any) -> list[Any]:
+    """None → [], a list or tuple → a list, anything else → [x]."""
+    return [] if x is None else list(x) if isinstance(x, (list, tuple)) else [x]
+
+
 def named_models(model: Any) -> list[tuple[str, nn.Module]]:
     """(prefix, module) pairs: a dict's keys, a list's positions, no prefix for one module."""
     if isinstance(model, dict):
         return [(str(k), m) for k, m in model.items()]
-    models = [] if model is None else list(model) if isinstance(model, (list, tuple)) else [model]
+    models = as_list(model)
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 

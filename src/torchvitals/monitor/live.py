@@ -12,7 +12,7 @@ from torch import nn
 from torchvitals.config import resolve
 from torchvitals.findings import Diagnosis
 from torchvitals.monitor import registry
-from torchvitals.monitor.core import Monitor, named_models
+from torchvitals.monitor.core import Monitor, as_list, named_models
 from torchvitals.probes.manual import ManualUpdates
 
 
@@ -85,6 +85,5 @@ def watch(
         if any(old.optimizer_index(opt) is not None for opt in optimizers):
             old.close()
     # A GatedScheduler steps its inner scheduler only after real steps: account the inner one.
-    scheds = [] if scheduler is None else list(scheduler) if isinstance(scheduler, (list, tuple)) else [scheduler]
-    schedulers = [getattr(s, "scheduler", s) if type(s).__name__ == "GatedScheduler" else s for s in scheds]
+    schedulers = [getattr(s, "scheduler", s) if type(s).__name__ == "GatedScheduler" else s for s in as_list(scheduler)]
     return Monitor(model, optimizers, schedulers=schedulers, scaler=scaler, opts=opts, baseline=baseline)
