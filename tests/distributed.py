@@ -1,0 +1,79 @@
+"""Launching multi-process tests: `torchrun` (as `python -m torch.distributed.run`) on CPU with
+gloo, each launch in its own process group with a hard timeout that kills the whole group, so a
+test that hangs fails instead of holding CI."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+SRC = str(Path(__file__).resolve().parents[1] / "src")
+# A launch that runs longer than this is killed with its whole process group and fails the
+# test; generous, so that only a hang reaches it on a busy machine.
+HARD_TIMEOUT = 300
+
+
+@dataclass
+class Launch:
+    returncode: int
+    stdout: str
+    stderr: str
+    timed_out: bool
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The child environment: this checkout's sources first, one thread per rank, no
+    developer TORCHVITALS_* variables."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHVITALS_")}
+    env["PYTHONPATH"] = SRC + os.pathsep + env.get("PYTHONPATH", "")
+    env["OMP_NUM_THREADS"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+def start(cmd: list[str], cwd: str | os.PathLike[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )
+
+
+def finish(proc: subprocess.Popen[str], timeout: float = HARD_TIMEOUT) -> Launch:
+    """Wait for `proc`; past `timeout` kill its whole process group (torchrun and its ranks)."""
+    try:
+        out, err = proc.communicate(timeout=timeout)
+        return Launch(proc.returncode, out, err, False)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        out, err = proc.communicate()
+        return Launch(proc.returncode if proc.returncode is not None else -9, out, err, True)
+
+
+def torchrun_cmd(nproc: int, *rest: str, standalone: bool = True) -> list[str]:
+    """`python -m torch.distributed.run --nproc_per_node N [--standalone] REST…`."""
+    head = [sys.executable, "-m", "torch.distributed.run", f"--nproc_per_node={nproc}"]
+    return head + (["--standalone"] if standalone else []) + list(rest)
+
+
+def launch(cmd: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | None = None,
+           timeout: float = HARD_TIMEOUT) -> Launch:
+    """Run `cmd` to its end (or kill its process group at `timeout`)."""
+    return finish(start(cmd, cwd, env_for(env)), timeout)
