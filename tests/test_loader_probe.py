@@ -11,7 +11,8 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
-from torch.utils.data import DataLoader, Dataset, TensorDataset
+from torch.utils.data import BatchSampler, DataLoader, Dataset, TensorDataset
+from torch.utils.data.distributed import DistributedSampler
 
 import torchvitals
 from torchvitals.probes import loader as loader_probe
@@ -120,6 +121,99 @@ def test_the_iterator_still_looks_like_the_loaders():
     assert it._num_yielded == 1  # the loader's own iterator's attributes pass through
     probe.close()
     assert len(list(it)) == 4  # after close the batches pass straight through
+
+
+# ----------------------------------------------------------------------------- DistributedSampler
+
+
+def _distributed_loader(data: TensorDataset, batch_sampler: bool = False) -> tuple[DataLoader, DistributedSampler]:
+    # Explicit num_replicas and rank: a DistributedSampler needs no process group then.
+    sampler = DistributedSampler(data, num_replicas=2, rank=0, shuffle=True, seed=0)
+    if batch_sampler:
+        return DataLoader(data, batch_sampler=BatchSampler(sampler, batch_size=4, drop_last=False)), sampler
+    return DataLoader(data, batch_size=4, sampler=sampler), sampler
+
+
+@pytest.mark.parametrize("batch_sampler", [False, True])
+def test_a_distributed_sampler_is_read_as_each_pass_starts(batch_sampler):
+    """The epoch is the one the pass ran with: set before the pass, not changed by what the
+    loop does to the sampler afterwards; the order is the loader's own."""
+    data = tensors(40)
+    loader, sampler = _distributed_loader(data, batch_sampler)
+    plain = []
+    for epoch in (0, 1):
+        sampler.set_epoch(epoch)
+        plain.append([b[1].tolist() for b in loader])
+    rec = Recorder()
+    probe = rec.probe()
+    probe.time_all()
+    timed = []
+    for epoch in (0, 0, 1):
+        sampler.set_epoch(epoch)
+        timed.append([b[1].tolist() for b in loader])
+        sampler.set_epoch(7)  # after the pass: not the epoch it ran with
+    probe.close()
+    assert timed == [plain[0], plain[0], plain[1]]
+    assert [f["dist_sampler"] for _, f in rec.events] == [
+        {"epoch": e, "shuffle": True, "rank": 0, "num_replicas": 2} for e in (0, 0, 1)
+    ]
+    assert set(rec.events[0][1]) == EVENT_FIELDS | {"dist_sampler"}
+    assert rec.failures == [] and sampler.epoch == 7
+
+
+def test_set_epoch_between_iter_and_the_first_batch_counts():
+    loader, sampler = _distributed_loader(tensors(40))
+    rec = Recorder()
+    probe = rec.probe()
+    probe.time_all()
+    it = iter(loader)
+    sampler.set_epoch(3)  # the single-process sampler reads its epoch at the first batch
+    list(it)
+    probe.close()
+    assert rec.events[0][1]["dist_sampler"]["epoch"] == 3
+
+
+def test_a_loader_without_distributed_sampler_has_no_dist_sampler_field():
+    rec = Recorder()
+    probe = rec.probe()
+    probe.time_all()
+    list(DataLoader(tensors(40), batch_size=4, shuffle=True))
+    probe.close()
+    assert "dist_sampler" not in rec.events[0][1]
+
+
+def test_event_fields_keep_lists_and_dicts():
+    """A dict of a sampler's state (or a list of ranks) reaches the record as JSON, not as its
+    text; what cannot be JSON still becomes text, and nesting is bounded."""
+    from torchvitals.probes.values import jsonable
+
+    assert jsonable({"epoch": 2, "shuffle": True, "x": torch.tensor([1.0, 3.0])}) == {"epoch": 2, "shuffle": True, "x": 2.0}
+    assert jsonable((1, None, "a", [0.12345678])) == [1, None, "a", [0.123457]]
+    assert jsonable({1: object}) == {"1": str(object)}
+    assert jsonable([[[[1]]]]) == [[["[1]"]]]
+
+
+def test_an_odd_distributed_sampler_never_raises():
+    class Odd(DistributedSampler):
+        @property
+        def epoch(self):  # a subclass whose epoch cannot be read
+            raise RuntimeError("no epoch here")
+
+        @epoch.setter
+        def epoch(self, value):
+            pass
+
+        def __iter__(self):
+            return iter(range(0, 40, 2))
+
+    data = tensors(40)
+    loader = DataLoader(data, batch_size=4, sampler=Odd(data, num_replicas=2, rank=0))
+    rec = Recorder()
+    probe = rec.probe()
+    probe.time_all()
+    assert sum(len(b[1]) for b in loader) == 20
+    probe.close()
+    assert rec.failures == [] and "dist_sampler" not in rec.events[0][1]
 
 
 @settings(max_examples=40, deadline=None)

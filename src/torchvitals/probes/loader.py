@@ -9,6 +9,10 @@ reads its `dataloader` events). Per pass over a loader it counts:
   work        seconds between one batch being handed out and the next being asked for
   batches     batches whose wait is counted (all but the first)
   steps       backward passes while the pass ran (0: an evaluation loader, not training)
+  dist_sampler  when the loader's sampler (or its batch_sampler's sampler) is a
+              DistributedSampler: its epoch, shuffle, rank and num_replicas as the pass
+              started (read at the pass's first batch, when the sampler reads its epoch);
+              rules/distributed.py (TV503) tells from it whether set_epoch() was called
 
 and reports them through the owner's `emit(kind, **fields)` (`Monitor.event`) when the pass
 ends, or, for a pass still running, when the owner closes the probe.
@@ -57,6 +61,7 @@ class LoaderTiming:
     batches: int = 0
     first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
     steps: int = 0  # backward passes while iterating it (0: not a training loader)
+    dist_sampler: dict[str, Any] | None = None  # the DistributedSampler as the pass started
 
 
 class LoaderProbe:
@@ -147,9 +152,11 @@ class LoaderProbe:
                 pin_memory=t.pin_memory,
                 batch_size=t.batch_size,
                 cuda=torch.cuda.is_available(),
+                **({"dist_sampler": t.dist_sampler} if t.dist_sampler is not None else {}),
             )
         t.wait = t.work = t.first_wait = 0.0
         t.batches = t.steps = 0
+        t.dist_sampler = None
 
     # ------------------------------------------------------------------ the loader's side
     def iterate(self, loader: Any, original: Callable[[Any], Any]) -> Any:
@@ -164,7 +171,7 @@ class LoaderProbe:
         backward0 = self._guard("timing a DataLoader", self._backward_passes)
         if timing is None or backward0 is None:
             return it
-        return _TimedIter(it, timing, self, key, backward0)
+        return _TimedIter(it, timing, self, key, backward0, loader)
 
     def timing(self, loader: Any) -> LoaderTiming:
         key = id(loader)
@@ -215,8 +222,9 @@ class LoaderProbe:
 class _TimedIter:
     """Wraps a DataLoader iterator: time in __next__ is waiting, time between calls is work."""
 
-    def __init__(self, it: Any, timing: LoaderTiming, probe: LoaderProbe, key: int, backward0: int) -> None:
+    def __init__(self, it: Any, timing: LoaderTiming, probe: LoaderProbe, key: int, backward0: int, loader: Any) -> None:
         self._it = it
+        self._loader = loader  # the iterator holds it anyway; read for its sampler at the first batch
         self._t = timing
         self._probe = probe
         self._key = key
@@ -235,6 +243,11 @@ class _TimedIter:
         if self._last is not None:
             self._t.work += start - self._last
         probe.active = self._key
+        if self._n == 0:
+            # The sampler reads its epoch when the first batch is asked for (in a worker
+            # loader, already in iter()): read it here, before the batch, so that a
+            # set_epoch() between iter() and the first batch counts as the user meant it.
+            self._t.dist_sampler = dist_sampler(self._loader)
         try:
             batch = next(self._it)
         except StopIteration:
@@ -255,6 +268,26 @@ class _TimedIter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._it, name)
+
+
+def dist_sampler(loader: Any) -> dict[str, Any] | None:
+    """The loader's DistributedSampler (its `sampler`, or its `batch_sampler`'s `sampler`) as
+    {"epoch", "shuffle", "rank", "num_replicas"}; None when it has none or it cannot be read.
+    Reads attributes only: never raises, never changes the loader or the sampler."""
+    try:
+        from torch.utils.data.distributed import DistributedSampler
+
+        for s in (getattr(loader, "sampler", None), getattr(getattr(loader, "batch_sampler", None), "sampler", None)):
+            if isinstance(s, DistributedSampler):
+                return {
+                    "epoch": int(s.epoch),
+                    "shuffle": bool(s.shuffle),
+                    "rank": int(s.rank),
+                    "num_replicas": int(s.num_replicas),
+                }
+    except Exception:  # a sampler subclass with odd attributes: no evidence, no error
+        return None
+    return None
 
 
 # ---------------------------------------------------------------------- the class-level tap
@@ -355,4 +388,4 @@ def holders() -> int:
     return len(_holders)
 
 
-__all__ = ["LoaderProbe", "LoaderTiming", "attach_loader_probe", "holders"]
+__all__ = ["LoaderProbe", "LoaderTiming", "attach_loader_probe", "dist_sampler", "holders"]
