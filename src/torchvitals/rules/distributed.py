@@ -1,0 +1,493 @@
+"""Distributed rules: ranks that are meant to train one model and do not (TV501-TV504).
+
+Under torchrun every rank writes its own record, and rank 0's step records carry a `ranks`
+field on the sampled iterations the ranks exchanged: which ranks reported, each one's
+iteration, whether it stepped and its steps so far, which replicated parameters differ
+bitwise between them, and a fingerprint of each one's input batch. The header's `dist` says
+which wrapper (DDP, FSDP) was found. The `dataloader` events carry the DistributedSampler's
+epoch at the start of each pass. These rules read those fields and nothing else.
+
+A single-process run has none of them: the rules return nothing (no "not judged" either).
+Ranks that train independent models (a sweep launched with torchrun) are no fault either:
+TV501, TV502 and TV504 judge only a data-parallel job (DDP or FSDP found, or the replicated
+parameters were bitwise equal on every rank at some sampled iteration).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from torchvitals.findings import Finding
+from torchvitals.names import compact
+from torchvitals.record import History, fold
+from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.rules.gradients import opt_label
+from torchvitals.stats import Derived
+
+# Sampled iterations whose inputs were the same on every rank before duplicate-data fires. One
+# is already no coincidence (a 64-bit fingerprint of different batches does not collide); two
+# make sure it is not a one-off such as a shared warm-up batch.
+DUPLICATE_MIN = 2
+# A dist-exchange-off event whose reason matches this says that a rank fell behind rank 0
+# (ranks.py writes the reason); other reasons (a rank that crashed) are not divergent steps.
+BEHIND = re.compile(r"\bbehind\b", re.IGNORECASE)
+# Parameters named in a message (the evidence keeps up to EVIDENCE_PARAMS).
+EVIDENCE_PARAMS = 50
+
+
+def _int(x: Any) -> bool:
+    return isinstance(x, int) and not isinstance(x, bool)
+
+
+def _ints(x: Any) -> bool:
+    return isinstance(x, list) and all(_int(v) for v in x)
+
+
+def _per_rank(r: dict[str, Any], key: str, ok: Any) -> list[Any] | None:
+    """The per-rank list `key` of a `ranks` field, one valid entry per seen rank, else None."""
+    v = r.get(key)
+    if isinstance(v, list) and len(v) == len(r["seen"]) and all(ok(x) for x in v):
+        return v
+    return None
+
+
+def _ranks_field(rec: dict[str, Any]) -> dict[str, Any] | None:
+    """The step record's `ranks` field when it compares at least two ranks, else None. Only
+    `seen` is required; each rule checks the fields it reads (the schema does not)."""
+    r = rec.get("ranks")
+    if not isinstance(r, dict) or not _ints(r.get("seen")) or len(r["seen"]) < 2:
+        return None
+    return r
+
+
+def _ranks_text(ranks: list[int]) -> str:
+    ranks = list(ranks)
+    if len(ranks) == 1:
+        return f"rank {ranks[0]}"
+    return "ranks " + (", ".join(str(k) for k in ranks[:-1]) + f" and {ranks[-1]}")
+
+
+# ---------------------------------------------------------------------------------- the fold
+
+
+@dataclass
+class Divergence:
+    """The first sampled iteration at which replicated parameters differed between ranks."""
+
+    it: int
+    params: list[int]
+    seen: list[int]
+    checked: int
+    synced: int | None  # the first iteration at which they had all been equal, before this one
+
+
+@dataclass
+class StepSplit:
+    """The first sampled iteration at which the ranks disagreed on stepping (one optimizer)."""
+
+    it: int
+    seen: list[int]
+    its: list[int] | None
+    stepped: list[bool] | None
+    steps: list[int] | None
+    records: int = 1  # sampled records with a disagreement
+
+
+@dataclass
+class RankRun:
+    """Rank 0's step records with a `ranks` field, folded one by one (History keeps only the
+    latest records whole): what TV501, TV502 and TV504 read."""
+
+    records: int = 0
+    synced: int | None = None  # first iteration: checked > 0 and nothing diverged
+    diverged: Divergence | None = None  # the first divergence, whenever it came
+    diverged_after_sync: Divergence | None = None  # the first one after `synced`
+    diverged_records: int = 0
+    last_it: int | None = None  # the iteration last folded for the input fingerprints
+    prev_batch0: str | None = None  # rank 0's latest fingerprint before this iteration
+    compared: int = 0  # iterations whose inputs could be compared (rank 0's input changed)
+    duplicates: list[int] = field(default_factory=list)  # their iterations with one input on all ranks (first few)
+    duplicate_count: int = 0
+    duplicate_seen: list[int] = field(default_factory=list)
+    split: dict[int, StepSplit] = field(default_factory=dict)  # optimizer → first step disagreement
+
+
+@fold("ranks", RankRun)
+def _fold_ranks(state: RankRun, h: History, rec: dict[str, Any], d: Derived) -> None:
+    r = _ranks_field(rec)
+    if r is None:
+        return
+    state.records += 1
+    it, seen = rec["it"], list(r["seen"])
+    _fold_sync(state, r, it, seen)
+    if it != state.last_it:  # the optimizers of one iteration share its input
+        state.last_it = it
+        _fold_batches(state, r, it, seen)
+    _fold_steps(state, r, rec.get("opt", 0), it, seen)
+
+
+def _fold_sync(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
+    checked, diverged = r.get("checked"), r.get("diverged")
+    if not (_int(checked) and checked > 0 and _ints(diverged)):
+        return
+    if not diverged:
+        if state.synced is None:
+            state.synced = it
+        return
+    state.diverged_records += 1
+    div = Divergence(it, sorted(set(diverged)), seen, checked, state.synced)
+    if state.diverged is None:
+        state.diverged = div
+    if state.synced is not None and state.diverged_after_sync is None:
+        state.diverged_after_sync = div
+
+
+def _fold_batches(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
+    batch = _per_rank(r, "batch", lambda x: x is None or isinstance(x, str))
+    if batch is None or 0 not in seen:
+        return
+    fp0 = batch[seen.index(0)]
+    if fp0 is None:
+        return
+    # A constant tensor fed at every step (a benchmark, a smoke test) is the same on every rank
+    # by design: only an input that changes from one sampled iteration to the next is data.
+    changed = state.prev_batch0 is not None and fp0 != state.prev_batch0
+    state.prev_batch0 = fp0
+    if not changed or any(x is None for x in batch):
+        return
+    state.compared += 1
+    if all(x == fp0 for x in batch):
+        state.duplicate_count += 1
+        if len(state.duplicates) < DUPLICATE_MIN:
+            state.duplicates.append(it)
+            state.duplicate_seen = seen
+
+
+def _fold_steps(state: RankRun, r: dict[str, Any], k: Any, it: int, seen: list[int]) -> None:
+    its = _per_rank(r, "it", _int)
+    stepped = _per_rank(r, "stepped", lambda x: isinstance(x, bool))
+    steps = _per_rank(r, "steps", _int)
+    if not any(v is not None and len(set(v)) > 1 for v in (its, stepped, steps)):
+        return
+    if k in state.split:
+        state.split[k].records += 1
+    else:
+        state.split[k] = StepSplit(it, seen, its, stepped, steps)
+
+
+# ---------------------------------------------------------------------------------- helpers
+
+
+def _dist(h: History) -> dict[str, Any] | None:
+    """The header's `dist` when the run had more than one process, else None."""
+    d = h.header.get("dist")
+    if isinstance(d, dict) and _int(d.get("world")) and d["world"] > 1:
+        return d
+    return None
+
+
+def _wrapper(h: History) -> Any:
+    d = _dist(h)
+    return d.get("wrapper") if d else None
+
+
+def _compared_or_explain(h: History) -> RankRun | None:
+    """The folded ranks when the record compared ranks at all; None for a single-process run
+    (nothing to say); CannotJudge for a distributed run whose ranks were never compared."""
+    d = _dist(h)
+    if d is None:
+        return None
+    run: RankRun = h.folded("ranks")
+    if run.records == 0:
+        rank = d.get("rank")
+        if _int(rank) and rank != 0:
+            raise CannotJudge(
+                f"this is rank {rank}'s record; the ranks are compared in rank 0's (run.rank0.jsonl)"
+            )
+        raise CannotJudge("no sampled iteration compared the ranks (the ranks' exchange never ran)")
+    return run
+
+
+def _data_parallel(h: History, run: RankRun) -> bool:
+    """Whether the ranks are meant to train one model on different data: DDP or FSDP found, or
+    the replicated parameters were bitwise equal on every rank at some sampled iteration. With
+    DTensor-sharded parameters and no FSDP the job is tensor parallel, whose ranks share their
+    input by design: not data-parallel here."""
+    if _wrapper(h) in ("ddp", "fsdp"):
+        return True
+    d = _dist(h) or {}
+    return run.synced is not None and not d.get("sharded")
+
+
+def _param_names(h: History, idx: list[int]) -> list[str]:
+    return [h.params[i]["name"] if 0 <= i < len(h.params) else f"parameter #{i}" for i in idx]
+
+
+def _buckets(h: History, idx: list[int]) -> list[str]:
+    out: list[str] = []
+    for i in idx:
+        b = h.params[i]["bucket"] if 0 <= i < len(h.params) else "?"
+        if b not in out:
+            out.append(b)
+    return out
+
+
+# ---------------------------------------------------------------------------------- the rules
+
+
+@rule(
+    "TV501",
+    "ranks-out-of-sync",
+    what="Under data-parallel training (DDP, or ranks whose parameters were identical earlier), "
+    "replicated parameters whose values differ between ranks at a sampled iteration. torchvitals "
+    "compares every rank's copy bitwise.",
+    why="DDP keeps the copies equal only by starting them equal (it broadcasts rank 0's weights "
+    "when it wraps the model) and then applying the same averaged gradient on every rank. "
+    "Anything that changes one rank's weights outside that path (a checkpoint loaded on rank 0 "
+    "only after wrapping, an in-place edit, a rank-dependent step) splits the model: each rank "
+    "trains its own copy with gradients averaged over the others, the checkpoint rank 0 saves is "
+    "not the model the other ranks evaluate, and the loss curves disagree from rank to rank. "
+    "Nothing raises.",
+    example="""
+model = DDP(Net())                          # DDP copies rank 0's weights to every rank here
+if dist.get_rank() == 0:
+    model.module.load_state_dict(torch.load("ckpt.pt"))   # after wrapping: rank 0 only
+for x, y in loader:
+    ...
+""",
+    fix="Change weights on every rank, or before wrapping: load the checkpoint on every rank "
+    "(map_location='cpu') before DistributedDataParallel(model), or broadcast after loading "
+    "(for p in model.parameters(): dist.broadcast(p.data, src=0)). Step the optimizer on every "
+    "rank alike: no rank-dependent `if` around optimizer.step(), clipping or parameter edits.",
+)
+def ranks_out_of_sync(h: History, r: Rule) -> list[Finding]:
+    run = _compared_or_explain(h)
+    if run is None:
+        return []
+    # Ranks that never had equal parameters and no DDP are independent runs (a sweep): no fault.
+    div = run.diverged if _wrapper(h) == "ddp" else run.diverged_after_sync
+    if div is None:
+        return []
+    names = _param_names(h, div.params)
+    since = (
+        f"; they were identical on every rank at iteration {div.synced}"
+        if div.synced is not None
+        else "; DistributedDataParallel made them identical when it wrapped the model"
+    )
+    return [
+        r.finding(
+            "warning",
+            f"{len(names)} of {div.checked} replicated parameter(s) ({compact(names)}) differ between "
+            f"{_ranks_text(div.seen)} at iteration {div.it}{since}: the ranks now train different models",
+            evidence={
+                "parameters": names[:EVIDENCE_PARAMS],
+                "diverged": len(names),
+                "checked": div.checked,
+                "ranks": div.seen,
+                "in_sync_at": div.synced,
+                "records_diverged": run.diverged_records,
+                "wrapper": _wrapper(h),
+            },
+            where=_buckets(h, div.params),
+            step=div.it,
+        )
+    ]
+
+
+@rule(
+    "TV502",
+    "duplicate-data-across-ranks",
+    what="A data-parallel job (DDP, FSDP, or ranks with identical parameters) in which every rank "
+    "trains on the same input batch at the same iteration: the fingerprints of the ranks' inputs "
+    "are equal on sampled iterations, while the input itself changes from one iteration to the "
+    "next (a constant input fed every step is left alone).",
+    why="Each rank is meant to see its own share of the data. When all ranks read the same "
+    "batches, N GPUs do the work of one: the averaged gradient is the one-rank gradient, an epoch "
+    "covers 1/N of the data it seems to, and the effective batch size is not what the learning "
+    "rate was tuned for. The usual causes are a DataLoader without a DistributedSampler, or a "
+    "sampler given rank=0 on every rank.",
+    example="""
+dist.init_process_group("nccl")
+model = DDP(Net().cuda())
+loader = DataLoader(dataset, batch_size=64, shuffle=True)   # no DistributedSampler:
+                                                           # every rank reads every batch
+""",
+    fix="Give the DataLoader a DistributedSampler (it splits the dataset by rank): "
+    "sampler = DistributedSampler(dataset, shuffle=True); DataLoader(dataset, batch_size=64, "
+    "sampler=sampler), and call sampler.set_epoch(epoch) before each epoch. Leave num_replicas "
+    "and rank unset (they come from the process group), or pass dist.get_rank(), never a "
+    "constant. For synthetic data, seed each rank differently.",
+)
+def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
+    run = _compared_or_explain(h)
+    if run is None or not _data_parallel(h, run) or len(run.duplicates) < DUPLICATE_MIN:
+        return []
+    first = run.duplicates[0]
+    return [
+        r.finding(
+            "warning",
+            f"{_ranks_text(run.duplicate_seen)} trained on the same input batch from iteration {first} on "
+            f"({run.duplicate_count} of {run.compared} sampled iterations compared): the data is not "
+            "split between the ranks",
+            evidence={
+                "first": first,
+                "duplicates": run.duplicate_count,
+                "compared": run.compared,
+                "ranks": run.duplicate_seen,
+                "wrapper": _wrapper(h),
+            },
+            where=[_ranks_text(run.duplicate_seen)],
+            step=first,
+        )
+    ]
+
+
+@rule(
+    "TV503",
+    "sampler-epoch-not-set",
+    what="A training DataLoader with a shuffling DistributedSampler that starts a pass with the "
+    "same sampler epoch as its previous pass: sampler.set_epoch(epoch) was not called before it.",
+    why="A DistributedSampler shuffles with a seed derived from its epoch, and the epoch changes "
+    "only when set_epoch() is called. Without it every epoch visits the data in exactly the same "
+    "order on every rank: shuffle=True then shuffles once, the model sees the same batches in "
+    "the same sequence each epoch, and generalisation suffers in ways no loss curve explains.",
+    example="""
+sampler = DistributedSampler(dataset, shuffle=True)
+loader = DataLoader(dataset, batch_size=64, sampler=sampler)
+for epoch in range(epochs):
+    for x, y in loader:          # same order every epoch: set_epoch never called
+        ...
+""",
+    fix="Call sampler.set_epoch(epoch) at the start of every epoch, before iterating the "
+    "loader (with a batch sampler, on the DistributedSampler inside it).",
+)
+def sampler_epoch_not_set(h: History, r: Rule) -> list[Finding]:
+    last: dict[str, dict[str, Any]] = {}  # loader → its latest training pass
+    found: dict[str, dict[str, Any]] = {}  # loader → the first pass that repeated an epoch, and a count
+    for e in h.events:
+        if e.get("kind") != "dataloader":
+            continue
+        ds = e.get("dist_sampler")
+        steps = e.get("steps")
+        if not (isinstance(ds, dict) and ds.get("shuffle") is True and _int(ds.get("epoch"))):
+            continue
+        if not (_int(steps) and steps > 0):  # an evaluation loader's order does not matter
+            continue
+        name = str(e.get("loader"))
+        prev = last.get(name)
+        last[name] = {"epoch": ds["epoch"], "it": e.get("it"), "passes": (prev["passes"] + 1) if prev else 1, "ds": ds}
+        if prev is None or prev["epoch"] != ds["epoch"]:
+            continue
+        if name in found:
+            found[name]["repeats"] += 1
+        else:
+            found[name] = {"pass": last[name]["passes"], "epoch": ds["epoch"], "it": e.get("it"), "repeats": 1}
+    out = []
+    for name, f in found.items():
+        passes, ds = last[name]["passes"], last[name]["ds"]
+        never = f["pass"] == 2 and f["repeats"] == passes - 1
+        if never:
+            msg = (
+                f"{name}: its DistributedSampler (shuffle=True) started all {passes} training passes with epoch "
+                f"{f['epoch']}: set_epoch() is never called, so every epoch visits the data in the first one's order"
+            )
+        else:
+            msg = (
+                f"{name}: its DistributedSampler (shuffle=True) started training pass {f['pass']} with epoch "
+                f"{f['epoch']}, as pass {f['pass'] - 1} did ({f['repeats']} of {passes} passes repeated the epoch "
+                "before them): such an epoch visits the data in the previous one's order"
+            )
+        out.append(
+            r.finding(
+                "warning",
+                msg,
+                evidence={
+                    "loader": name,
+                    "epoch": f["epoch"],
+                    "pass": f["pass"],
+                    "passes": passes,
+                    "repeated": f["repeats"],
+                    "rank": ds.get("rank"),
+                    "num_replicas": ds.get("num_replicas"),
+                },
+                where=[name],
+                step=f["it"] if _int(f["it"]) else None,
+            )
+        )
+    return out
+
+
+@rule(
+    "TV504",
+    "rank-divergent-steps",
+    what="Ranks of a data-parallel job that disagree at a sampled iteration on whether the "
+    "optimizer stepped, on how many steps it has taken, or on the iteration they are at; also "
+    "a rank that fell so far behind rank 0 that torchvitals stopped waiting for it.",
+    why="Data-parallel training is correct only while every rank takes the same step at the same "
+    "time. A decision made from a rank's local numbers (its own loss, its own gradient norm, a "
+    "NaN check on one rank) lets one rank step while another skips: their parameters drift "
+    "apart, optimizer states (Adam's moments, the step count) differ, and a rank that runs more "
+    "iterations than the others eventually hangs the job in a collective that the others never "
+    "enter.",
+    example="""
+loss = F.mse_loss(model(x), y)          # model is DDP-wrapped
+loss.backward()                         # gradients are averaged over the ranks here
+if loss.item() < threshold:             # ... but each rank decides from its own loss
+    opt.step()
+opt.zero_grad()
+""",
+    fix="Make every decision about stepping from numbers that are the same on every rank: "
+    "all-reduce the value first (t = loss.detach().clone(); dist.all_reduce(t); "
+    "t /= world_size) and gate on that, or gate on the gradient norm after backward (the "
+    "gradients are already averaged). Give every rank the same number of batches "
+    "(DistributedSampler with drop_last=True, or DDP's join() context for uneven inputs).",
+)
+def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
+    run = _compared_or_explain(h)
+    if run is None or not _data_parallel(h, run):
+        return []
+    out = []
+    for k, s in sorted(run.split.items(), key=lambda kv: kv[1].it):
+        parts, odd = [], set()
+        for label, vals in (("stepped", s.stepped), ("optimizer steps so far", s.steps), ("iteration", s.its)):
+            if vals is None or len(set(vals)) <= 1:
+                continue
+            shown = {True: "yes", False: "no"} if label == "stepped" else {}
+            parts.append(f"{label}: " + ", ".join(f"rank {rk} {shown.get(v, v)}" for rk, v in zip(s.seen, vals, strict=True)))
+            odd |= {rk for rk, v in zip(s.seen, vals, strict=True) if v != vals[0]}
+        label = opt_label(h, k) if _int(k) and 0 <= k < len(h.optimizers) else f"optimizer {k}"
+        out.append(
+            r.finding(
+                "warning",
+                f"{label}: at iteration {s.it} {_ranks_text(sorted(odd))} fell out of step with rank 0 ("
+                + "; ".join(parts)
+                + f"); the ranks disagreed on {s.records} sampled record(s)",
+                evidence={
+                    "ranks": s.seen,
+                    "differ": sorted(odd),
+                    "stepped": s.stepped,
+                    "steps": s.steps,
+                    "iterations": s.its,
+                    "records": s.records,
+                },
+                where=[label],
+                step=s.it,
+            )
+        )
+    for e in h.events:
+        if e.get("kind") != "dist-exchange-off" or not BEHIND.search(str(e.get("reason", ""))):
+            continue
+        missing = [m for m in e.get("missing", []) if _int(m)] if isinstance(e.get("missing"), list) else []
+        out.append(
+            r.finding(
+                "warning",
+                f"{_ranks_text(missing) if missing else 'a rank'} fell behind rank 0 at iteration {e.get('it')}: "
+                f"{e.get('reason')}; rank 0 no longer waits for it, and the ranks no longer run the same steps",
+                evidence={"missing": missing, "reason": str(e.get("reason")), "it": e.get("it")},
+                where=["fell behind: " + (_ranks_text(missing) if missing else "a rank")],
+                step=e.get("it") if _int(e.get("it")) else None,
+            )
+        )
+    return out
