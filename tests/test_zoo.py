@@ -3,6 +3,7 @@ The full zoo is `make bench-zoo` (writes BENCHMARKS.md)."""
 
 import contextlib
 import io
+import json
 import sys
 from pathlib import Path
 
@@ -62,3 +63,24 @@ def test_mid_run_fault_counts_from_its_onset(tmp_path):
     case = score.parse_header(path)
     assert case.onset == 81 and score.structural_deadline(81) == 100
     assert score.structural_deadline(1) == score.STRUCTURAL_WITHIN
+
+
+def test_distributed_cases_are_declared_and_read(tmp_path):
+    """`# zoo: nproc=` and `# zoo: single=` headers, the --distributed selection, and reading a
+    torchrun job's findings.json (warning and above, first iteration per name) without a launch."""
+    jobs = score.discover(distributed=True)
+    variants = [c for c in jobs if c.single]
+    assert {c.name for c in jobs if c.nproc == 2} >= {"ranks_out_of_sync", "duplicate_data_across_ranks",
+                                                     "sampler_epoch_not_set", "rank_divergent_steps"}
+    assert len(variants) >= 6 and {c.single for c in variants} <= {c.name for c in jobs if c.nproc == 1}
+    assert all(not c.single or c.expect == score.discover({c.single})[0].expect for c in jobs)
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "findings.json").write_text(json.dumps({"findings": [
+        {"name": "ranks-out-of-sync", "severity": "warning", "step": 7},
+        {"name": "ranks-out-of-sync", "severity": "error", "step": 3},
+        {"name": "lr-too-small", "severity": "info", "step": 1},
+    ]}))
+    assert score.read_job(str(tmp_path)) == ({"ranks-out-of-sync": 3}, None)
+    found, why = score.read_job(str(tmp_path / "nothing"))
+    assert found == {} and "no run directory" in why
