@@ -161,7 +161,7 @@ class Session:
         roots = owning_roots(params)
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
         if self.monitor is None:
-            opts = {"name": "", **self.options}
+            opts = dict(self.options)
             if len(named) > 1 or other_models(roots):  # several models: name each after its variable
                 self.monitor = watch(dict(named), opt, **opts)
             else:
@@ -279,7 +279,7 @@ class Session:
         # Names for the plain tensors (module parameters are named after their module).
         stand_in = ManualUpdates(params + loose, names=[""] * len(params) + names)
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
-        opts = {"name": "", **self.options}
+        opts = dict(self.options)
         models = dict(named) if len(named) > 1 else [m for _, m in named] or None
         mon = watch(models, stand_in, **opts)
         mon.auto_close = False
@@ -292,7 +292,7 @@ class Session:
     def on_graph(self, loss: torch.Tensor) -> None:
         """Parameters reached by the first backward that no watched module or optimizer holds."""
         mon = self.monitor
-        if mon is None or loss.grad_fn is None:
+        if mon is None or loss.grad_fn is None or mon.shards_parameters():
             return
         leaves = graph_leaves(loss.grad_fn)
         known = mon.watched_param_ids()
