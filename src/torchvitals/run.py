@@ -293,7 +293,7 @@ class Session:
     def on_graph(self, loss: torch.Tensor) -> None:
         """Parameters reached by the first backward that no watched module or optimizer holds."""
         mon = self.monitor
-        if mon is None or loss.grad_fn is None:
+        if mon is None or loss.grad_fn is None or mon.shards_parameters():
             return
         leaves = graph_leaves(loss.grad_fn)
         known = mon.watched_param_ids()
