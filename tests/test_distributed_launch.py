@@ -16,7 +16,6 @@ Each launch costs seconds (three Python processes importing torch): keep them fe
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import re
 import sys
@@ -25,14 +24,7 @@ from pathlib import Path
 import pytest
 from distributed import Launch, env_for, finish_all, free_port, launch, start, torchrun_cmd
 
-from torchvitals.config import Options
-
 pytestmark = pytest.mark.distributed
-# PENDING THE CORE (issue 15): per-rank files in one directory, the name agreed through the
-# store, rank 0 alone telling. Until it is on main (its `dist_timeout` option marks it), each
-# test checks what the launch does today and then xfails, naming what it waits for; once it
-# lands, every assertion runs. Delete this flag and its one use then.
-CORE_LANDED = "dist_timeout" in {f.name for f in dataclasses.fields(Options)}
 
 SCRIPTS = Path(__file__).parent / "scripts"
 DDP = str(SCRIPTS / "ddp_train.py")
@@ -46,10 +38,6 @@ def assert_one_job_directory(result: Launch, out: Path, world: int = 2) -> Path:
     assert not result.timed_out, f"the job hung and was killed\n{result.output[-4000:]}"
     assert result.returncode == 0, result.output[-4000:]
     dirs = [p for p in out.iterdir() if p.is_dir()]
-    if not CORE_LANDED:
-        assert sum(len(list(d.glob("run*.jsonl"))) for d in dirs) == world  # every rank recorded
-        pytest.xfail("pending the core: one run directory with run.rank{K}.jsonl, one findings.json, "
-                     "the diagnosis printed once")
     assert len(dirs) == 1, f"one run directory for the whole job, got {sorted(p.name for p in dirs)}"
     run_dir = dirs[0]
     files = sorted(p.name for p in run_dir.iterdir())
