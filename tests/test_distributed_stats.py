@@ -103,3 +103,23 @@ def test_diagnose_reads_the_multi_rank_directory_like_live(runs):
         offline = json.loads(res.stdout)
         live = json.loads((out / mode / "findings.json").read_text())
         assert [f["name"] for f in offline["findings"]] == [f["name"] for f in live["findings"]]
+
+
+def test_a_rank_that_stops_early_is_left_out_and_said(tmp_path):
+    """Rank 1 ends after 3 iterations, rank 0 trains on: rank 0 goes on (it stops waiting for
+    rank 1), its later records combine rank 0 alone, and the diagnosis names the missing rank."""
+    script = str(Path(__file__).parent / "scripts" / "dist_uneven.py")
+    env = {"TORCHVITALS_OUT": str(tmp_path), "TORCHVITALS_NAME": "uneven", "TORCHVITALS_EVERY": "1",
+           "TORCHVITALS_DIST_TIMEOUT": "5"}
+    res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", script), tmp_path, env)
+    assert not res.timed_out and res.returncode in (0, 1), res.output[-3000:]
+    run0 = tmp_path / "uneven" / "run.rank0.jsonl"
+    recs = [json.loads(line) for line in run0.read_text().splitlines()]
+    steps = [r for r in recs if r.get("type") == "step" and "g" in r]
+    assert [r["it"] for r in steps] == list(range(1, 13)), "rank 0 trained all its iterations"
+    assert all(r["ranks"]["seen"] == [0, 1] for r in steps[:3])
+    off = [r for r in recs if r.get("kind") == "dist-exchange-off"]
+    assert len(off) == 1 and off[0]["missing"] == [1] and off[0]["it"] == 4
+    assert all("ranks" not in r for r in steps[4:])
+    live = json.loads((tmp_path / "uneven" / "findings.json").read_text())
+    assert any("leave out rank(s) 1" in n for n in live["notes"]), live["notes"]

@@ -405,7 +405,7 @@ class Monitor(Wiring, Hooks):
                 "epoch": self._epoch,
                 "train": metrics(train),
                 "val": metrics(val),
-                "extra": {k: jsonable(v) for k, v in (extra or {}).items()},
+                "extra": {k: jsonable(v, 3) for k, v in (extra or {}).items()},
                 "seconds": round(now - self._epoch_t0, 3),
                 "samples": self._epoch_samples,
                 "gpu_gib": gpu_gib(self.inv.device),

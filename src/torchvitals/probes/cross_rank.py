@@ -108,13 +108,20 @@ class CrossRank:
         got, lost = ranks.gather(self.chan, opt, it)
         if lost:
             self.lost.extend(lost)
+            done = [r for r in lost if ranks.closed(self.chan, r)]
+            why = (
+                f"rank(s) {', '.join(map(str, done))} had already finished training"
+                if len(done) == len(lost)
+                else "the rank died, stopped sampling, or its iterations no longer line up with rank 0's"
+            )
             self._event(
                 "dist-exchange-off",
+                it=it,
                 missing=lost,
+                finished=done,
                 reason=(
                     f"no numbers from rank(s) {', '.join(map(str, lost))} for iteration {it} within "
-                    f"{self.chan.timeout:g} s: the rank died, stopped sampling, or its iterations no "
-                    "longer line up with rank 0's; it is no longer waited for"
+                    f"{self.chan.timeout:g} s: {why}; not waited for again"
                 ),
                 last={str(r): list(self._last.get(r, (None, None))) for r in lost},
                 rank0=[it, steps],
