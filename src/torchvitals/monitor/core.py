@@ -98,6 +98,7 @@ class Monitor(Wiring, Hooks):
         self._samples = 0
         self._epoch_samples = 0
         self._batch_size = 0  # the latest training forward's batch (per rank)
+        self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
@@ -416,6 +417,8 @@ class Monitor(Wiring, Hooks):
                 "opt": self._last_opt,
                 "lr": [rounded(x) for x in last.step_lr] if last else [],
             }
+            if self.world > 1:
+                rec["batch"] = self._effective_batch(last)
             self._emit(rec)
             self._epoch_t0 = now
             self._epoch_samples = 0
@@ -424,6 +427,14 @@ class Monitor(Wiring, Hooks):
         except Exception as exc:
             self._fail("epoch", exc)
             return ""
+
+    def _effective_batch(self, last: OptState | None) -> dict[str, Any]:
+        """Per-rank batch × ranks × accumulation (backward passes per step this epoch)."""
+        now = (last.acct.c.backward, last.acct.c.steps) if last else (0, 0)
+        before = self._epoch_counts.get(id(last), (0, 0))
+        self._epoch_counts[id(last)] = now
+        passes, steps = now[0] - before[0], now[1] - before[1]
+        return {"per_rank": self._batch_size, "world": self.world, "accum": rounded(passes / steps) if steps else None}
 
     def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
         if "outputs" in self.disabled:

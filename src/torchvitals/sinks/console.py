@@ -122,6 +122,11 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     secs = rec.get("seconds") or 0.0
     tp = rec.get("samples", 0) / secs if secs else 0.0
     parts.append(f"T={secs:.1f}s,TP={tp:.1f}/s")
+    batch = rec.get("batch")
+    if isinstance(batch, dict) and batch.get("per_rank"):
+        b, w, a = batch["per_rank"], batch.get("world", 1), batch.get("accum") or 1
+        a_txt = f"{a:g}"
+        parts.append(f"BATCH={b}x{w}x{a_txt}={b * w * a:g}")
     if rec.get("gpu_gib") is not None:
         parts.append(f"GPU={rec['gpu_gib']:.2f}GiB")
     if last:
