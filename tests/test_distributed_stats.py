@@ -65,7 +65,7 @@ def test_global_norms_equal_the_single_process_run(runs, mode):
         assert _close(r["clip"]["pre"], d["clip"]["pre"]) and r["clip"]["max"] == d["clip"]["max"] == 0.5
         for key in [k for k in ("g", "w", "d") if k in r]:
             assert len(r[key]) == len(d[key])
-            bad = [(i, a, b) for i, (a, b) in enumerate(zip(r[key], d[key])) if not _close(a, b)]
+            bad = [(i, a, b) for i, (a, b) in enumerate(zip(r[key], d[key], strict=True)) if not _close(a, b)]
             assert not bad, f"{mode} iteration {it} {key}: {bad}"
 
 
@@ -105,13 +105,15 @@ def test_diagnose_reads_the_multi_rank_directory_like_live(runs):
         assert [f["name"] for f in offline["findings"]] == [f["name"] for f in live["findings"]]
 
 
-def test_a_rank_that_stops_early_is_left_out_and_said(tmp_path):
+@pytest.mark.parametrize("late", [False, True], ids=["watched-after-init", "watched-before-init"])
+def test_a_rank_that_stops_early_is_left_out_and_said(tmp_path, late):
     """Rank 1 ends after 3 iterations, rank 0 trains on: rank 0 goes on (it stops waiting for
-    rank 1), its later records combine rank 0 alone, and the diagnosis names the missing rank."""
+    rank 1), its later records combine rank 0 alone, and the diagnosis names the missing rank.
+    The same when the optimizer (so the monitor) is made before init_process_group."""
     script = str(Path(__file__).parent / "scripts" / "dist_uneven.py")
     env = {"TORCHVITALS_OUT": str(tmp_path), "TORCHVITALS_NAME": "uneven", "TORCHVITALS_EVERY": "1",
            "TORCHVITALS_DIST_TIMEOUT": "5"}
-    res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", script), tmp_path, env)
+    res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", script, *(["--late-init"] if late else [])), tmp_path, env)
     assert not res.timed_out and res.returncode in (0, 1), res.output[-3000:]
     run0 = tmp_path / "uneven" / "run.rank0.jsonl"
     recs = [json.loads(line) for line in run0.read_text().splitlines()]

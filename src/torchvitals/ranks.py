@@ -34,6 +34,11 @@ def _dist_ready() -> bool:
     return bool(dist is not None and dist.is_available() and dist.is_initialized())
 
 
+def initialized() -> bool:
+    """Whether torch.distributed's process group is up (init_process_group was called)."""
+    return _dist_ready()
+
+
 def _env_int(name: str, default: int) -> int:
     try:
         return int(os.environ.get(name, default))
@@ -125,8 +130,10 @@ def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel 
     """Agree on the run directory's name and open the exchange.
 
     `choose_name()` is called on rank 0 only (it picks a free name); the others read it from the
-    store. Returns (name, channel, problem): channel is None on one process or without a store
-    (then each rank judges its own numbers), and `problem` says why when it should have worked.
+    store (`choose_name=None`: no name to agree on, a monitor made before init_process_group
+    whose directory is already chosen). Returns (name, channel, problem): channel is None on one
+    process or without a store (then each rank judges its own numbers), and `problem` says why
+    when it should have worked.
     """
     global _seq
     store = _store()
@@ -136,6 +143,8 @@ def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel 
     me, world = rank(), world_size()
     chan = Channel(store, _seq, me, world, timeout, live=list(range(1, world)))
     key = _run_name_key(_seq)
+    if choose_name is None:
+        return None, chan, None
     try:
         if me == 0:
             name = choose_name()

@@ -44,7 +44,7 @@ opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.01)
 
 gen = torch.Generator().manual_seed(1)
 batch = 16
-for step in range(args.steps):
+for _step in range(args.steps):
     x = torch.randn(batch, 6, generator=gen)
     y = x[:, :1] - 0.5 * x[:, 1:2]
     half = batch // world

@@ -114,6 +114,8 @@ class Monitor(Wiring, Hooks):
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
         self.rank, self.world = ranks.rank(), ranks.world_size()
         self.run_dir, chan, problem = self._make_run_dir()
+        # Made before init_process_group under torchrun: the exchange opens at the first record.
+        self._late_channel = chan is None and self.world > 1 and not ranks.initialized()
         if chan is not None:
             self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         # Under torchrun only rank 0 tells: the console and findings.json are the job's.
@@ -229,6 +231,11 @@ class Monitor(Wiring, Hooks):
         p = o.pending or {"it": o.acct.c.cycles}
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
+        if self._late_channel and ranks.initialized():
+            self._late_channel = False
+            _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
+            if chan is not None:
+                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
         batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
         rec.update(self.sampler.read(o, p, acts, stepped, batch, self._clips.pop(o.idx, None)))
