@@ -58,7 +58,9 @@ def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
     if "g" in rec:
         d = history.derived(rec)
         gn = ",".join(f"{b}={v:.2e}" for b, v in sorted(d.buckets.items(), key=lambda kv: -kv[1]))
-        say(stream, f"[GRAD-MONITOR] it={it} opt={opt} GN[{gn}] TOT={d.total:.3e} GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
+        clip = rec.get("clip")
+        pre = f" PRECLIP={clip['pre']:.3e}/{clip['max']:g}" if isinstance(clip, dict) else ""
+        say(stream, f"[GRAD-MONITOR] it={it} opt={opt} GN[{gn}] TOT={d.total:.3e}{pre} GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
         warn, weak = weak_buckets(history, d)
         for b, v in weak:
             say(stream, f"[GRAD-MONITOR] {b}: norm {v:.2e} < {warn:g}")
