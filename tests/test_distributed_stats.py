@@ -1,6 +1,7 @@
-"""Global statistics under torchrun: the same model and data as one process, as two DDP ranks and
-as two FSDP2 ranks (sharded parameters, one rank with empty shards) give the same gradient,
-weight and update norms, and the same findings."""
+"""Global statistics under torchrun: the same model and data as one process, as two DDP ranks, as
+two FSDP2 ranks (sharded parameters, one rank with empty shards) and as HSDP (FSDP2 on a 2-D
+mesh: each shard held by both ranks) give the same gradient, weight, update and pre-clip norms,
+and the same findings."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def runs(tmp_path_factory):
                     out, {**env, "TORCHVITALS_NAME": "single"})
     assert single.returncode == 0, single.output[-3000:]
     got = {"single": out / "single" / "run.jsonl"}
-    for mode in ("ddp", "fsdp"):
+    for mode in ("ddp", "fsdp", "hsdp"):
         res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", SCRIPT, "--mode", mode, "--clip", "0.5"),
                      out, {**env, "TORCHVITALS_NAME": mode})
         assert not res.timed_out and res.returncode == 0, res.output[-3000:]
@@ -51,7 +52,7 @@ def runs(tmp_path_factory):
     return out, got
 
 
-@pytest.mark.parametrize("mode", ["ddp", "fsdp"])
+@pytest.mark.parametrize("mode", ["ddp", "fsdp", "hsdp"])
 def test_global_norms_equal_the_single_process_run(runs, mode):
     _, files = runs
     ref, dist = _steps(files["single"]), _steps(files[mode])
@@ -89,10 +90,10 @@ def test_replicated_parameters_are_compared_bitwise(runs):
 def test_same_findings_as_single_process(runs):
     out, _ = runs
     names = {}
-    for mode in ("single", "ddp", "fsdp"):
+    for mode in ("single", "ddp", "fsdp", "hsdp"):
         data = json.loads((out / mode / "findings.json").read_text())
         names[mode] = sorted(f["name"] for f in data["findings"])
-    assert names["single"] == names["ddp"] == names["fsdp"]
+    assert names["single"] == names["ddp"] == names["fsdp"] == names["hsdp"]
 
 
 def test_diagnose_reads_the_multi_rank_directory_like_live(runs):
