@@ -1,6 +1,7 @@
-"""Global statistics under torchrun: the same model and data as one process, as two DDP ranks and
-as two FSDP2 ranks (sharded parameters, one rank with empty shards) give the same gradient,
-weight and update norms, and the same findings."""
+"""Global statistics under torchrun: the same model and data as one process, as two DDP ranks, as
+two FSDP2 ranks (sharded parameters, one rank with empty shards) and as HSDP (FSDP2 on a 2-D
+mesh: each shard held by both ranks) give the same gradient, weight, update and pre-clip norms,
+and the same findings."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def runs(tmp_path_factory):
                     out, {**env, "TORCHVITALS_NAME": "single"})
     assert single.returncode == 0, single.output[-3000:]
     got = {"single": out / "single" / "run.jsonl"}
-    for mode in ("ddp", "fsdp"):
+    for mode in ("ddp", "fsdp", "hsdp"):
         res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", SCRIPT, "--mode", mode, "--clip", "0.5"),
                      out, {**env, "TORCHVITALS_NAME": mode})
         assert not res.timed_out and res.returncode == 0, res.output[-3000:]
@@ -51,7 +52,7 @@ def runs(tmp_path_factory):
     return out, got
 
 
-@pytest.mark.parametrize("mode", ["ddp", "fsdp"])
+@pytest.mark.parametrize("mode", ["ddp", "fsdp", "hsdp"])
 def test_global_norms_equal_the_single_process_run(runs, mode):
     _, files = runs
     ref, dist = _steps(files["single"]), _steps(files[mode])
@@ -89,10 +90,10 @@ def test_replicated_parameters_are_compared_bitwise(runs):
 def test_same_findings_as_single_process(runs):
     out, _ = runs
     names = {}
-    for mode in ("single", "ddp", "fsdp"):
+    for mode in ("single", "ddp", "fsdp", "hsdp"):
         data = json.loads((out / mode / "findings.json").read_text())
         names[mode] = sorted(f["name"] for f in data["findings"])
-    assert names["single"] == names["ddp"] == names["fsdp"]
+    assert names["single"] == names["ddp"] == names["fsdp"] == names["hsdp"]
 
 
 def test_diagnose_reads_the_multi_rank_directory_like_live(runs):
@@ -103,3 +104,25 @@ def test_diagnose_reads_the_multi_rank_directory_like_live(runs):
         offline = json.loads(res.stdout)
         live = json.loads((out / mode / "findings.json").read_text())
         assert [f["name"] for f in offline["findings"]] == [f["name"] for f in live["findings"]]
+
+
+@pytest.mark.parametrize("late", [False, True], ids=["watched-after-init", "watched-before-init"])
+def test_a_rank_that_stops_early_is_left_out_and_said(tmp_path, late):
+    """Rank 1 ends after 3 iterations, rank 0 trains on: rank 0 goes on (it stops waiting for
+    rank 1), its later records combine rank 0 alone, and the diagnosis names the missing rank.
+    The same when the optimizer (so the monitor) is made before init_process_group."""
+    script = str(Path(__file__).parent / "scripts" / "dist_uneven.py")
+    env = {"TORCHVITALS_OUT": str(tmp_path), "TORCHVITALS_NAME": "uneven", "TORCHVITALS_EVERY": "1",
+           "TORCHVITALS_DIST_TIMEOUT": "5"}
+    res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", script, *(["--late-init"] if late else [])), tmp_path, env)
+    assert not res.timed_out and res.returncode in (0, 1), res.output[-3000:]
+    run0 = tmp_path / "uneven" / "run.rank0.jsonl"
+    recs = [json.loads(line) for line in run0.read_text().splitlines()]
+    steps = [r for r in recs if r.get("type") == "step" and "g" in r]
+    assert [r["it"] for r in steps] == list(range(1, 13)), "rank 0 trained all its iterations"
+    assert all(r["ranks"]["seen"] == [0, 1] for r in steps[:3])
+    off = [r for r in recs if r.get("kind") == "dist-exchange-off"]
+    assert len(off) == 1 and off[0]["missing"] == [1] and off[0]["it"] == 4
+    assert all("ranks" not in r for r in steps[4:])
+    live = json.loads((tmp_path / "uneven" / "findings.json").read_text())
+    assert any("leave out rank(s) 1" in n for n in live["notes"]), live["notes"]

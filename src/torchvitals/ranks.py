@@ -34,6 +34,11 @@ def _dist_ready() -> bool:
     return bool(dist is not None and dist.is_available() and dist.is_initialized())
 
 
+def initialized() -> bool:
+    """Whether torch.distributed's process group is up (init_process_group was called)."""
+    return _dist_ready()
+
+
 def _env_int(name: str, default: int) -> int:
     try:
         return int(os.environ.get(name, default))
@@ -125,8 +130,10 @@ def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel 
     """Agree on the run directory's name and open the exchange.
 
     `choose_name()` is called on rank 0 only (it picks a free name); the others read it from the
-    store. Returns (name, channel, problem): channel is None on one process or without a store
-    (then each rank judges its own numbers), and `problem` says why when it should have worked.
+    store (`choose_name=None`: no name to agree on, a monitor made before init_process_group
+    whose directory is already chosen). Returns (name, channel, problem): channel is None on one
+    process or without a store (then each rank judges its own numbers), and `problem` says why
+    when it should have worked.
     """
     global _seq
     store = _store()
@@ -136,6 +143,8 @@ def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel 
     me, world = rank(), world_size()
     chan = Channel(store, _seq, me, world, timeout, live=list(range(1, world)))
     key = _run_name_key(_seq)
+    if choose_name is None:
+        return None, chan, None
     try:
         if me == 0:
             name = choose_name()
@@ -199,15 +208,17 @@ def publish(chan: Channel, opt: int, report: Report) -> None:
 
 def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
     """Rank 0: the other ranks' reports for (opt, it), waiting at most the timeout; returns
-    (reports, ranks that gave up now). A rank that does not report in time is not waited for
-    again."""
+    (reports, ranks given up on now). A rank that closed, or does not report in time, is not
+    waited for again."""
     keys = {r: chan.key("x", opt, it, r) for r in chan.live}
     if not keys:
         return [], []
-    try:
-        chan.store.wait(list(keys.values()), _timeout(chan.timeout))
-    except Exception:
-        pass  # the ones that are there are read below; the rest have given up
+    waiting = [r for r, key in keys.items() if not chan.store.check([key]) and not closed(chan, r)]
+    if waiting:
+        try:
+            chan.store.wait([keys[r] for r in waiting], _timeout(chan.timeout))
+        except Exception:
+            pass  # the ones that are there are read below; the rest have given up
     got: list[Report] = []
     lost: list[int] = []
     for r, key in keys.items():
@@ -234,10 +245,25 @@ def _stop(chan: Channel, which: Sequence[int]) -> None:
 
 
 def close_channel(chan: Channel | None) -> None:
-    """Rank 0 closes: the others stop publishing."""
-    if chan is not None and chan.rank == 0:
-        _stop(chan, chan.live)
+    """Rank 0 closes: the others stop publishing. Another rank closes: rank 0 can tell a
+    rank that finished from one that fell silent."""
+    if chan is None:
+        return
+    try:
+        if chan.rank == 0:
+            _stop(chan, chan.live)
+        else:
+            chan.store.set(chan.key("closed", chan.rank), b"1")
+    finally:
         chan.live = []
+
+
+def closed(chan: Channel, which: int) -> bool:
+    """Whether rank `which` closed its monitor (its training loop ended)."""
+    try:
+        return bool(chan.store.check([chan.key("closed", which)]))
+    except Exception:
+        return False
 
 
 # ---------------------------------------------------------------- exact fingerprints

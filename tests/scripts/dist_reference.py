@@ -4,7 +4,9 @@ mean loss the gradients the optimizer applies are the same in all three, so torc
 norms must be too. Plain PyTorch: no torchvitals import.
 
     python dist_reference.py --mode single
-    torchrun --nproc_per_node 2 dist_reference.py --mode ddp|fsdp [--clip 0.5]
+    torchrun --nproc_per_node 2 dist_reference.py --mode ddp|fsdp|hsdp [--clip 0.5]
+
+hsdp: FSDP2 on a 2-D mesh (replicate x shard = 2 x 1), so each shard is held by two ranks.
 """
 
 import argparse
@@ -16,7 +18,7 @@ from torch import nn
 
 torch.set_num_threads(1)
 parser = argparse.ArgumentParser()
-parser.add_argument("--mode", choices=["single", "ddp", "fsdp"], default="single")
+parser.add_argument("--mode", choices=["single", "ddp", "fsdp", "hsdp"], default="single")
 parser.add_argument("--steps", type=int, default=8)
 parser.add_argument("--clip", type=float, default=0.0)
 args = parser.parse_args()
@@ -31,13 +33,18 @@ torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(6, 7), nn.Tanh(), nn.Linear(7, 5), nn.Tanh(), nn.Linear(5, 1))
 if args.mode == "ddp":
     model = nn.parallel.DistributedDataParallel(net)
-elif args.mode == "fsdp":
+elif args.mode in ("fsdp", "hsdp"):
     from torch.distributed.fsdp import fully_shard
 
+    mesh = None
+    if args.mode == "hsdp":  # a 2-D mesh: replicate over 2 ranks, shard over 1 (each holds it all)
+        from torch.distributed.device_mesh import init_device_mesh
+
+        mesh = init_device_mesh("cpu", (world, 1), mesh_dim_names=("replicate", "shard"))
     for layer in net:
         if isinstance(layer, nn.Linear):
-            fully_shard(layer)
-    model = fully_shard(net)
+            fully_shard(layer, mesh=mesh)
+    model = fully_shard(net, mesh=mesh)
 else:
     model = net
 opt = torch.optim.AdamW(model.parameters(), lr=1e-2, weight_decay=0.01)

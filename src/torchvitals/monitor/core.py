@@ -98,6 +98,7 @@ class Monitor(Wiring, Hooks):
         self._samples = 0
         self._epoch_samples = 0
         self._batch_size = 0  # the latest training forward's batch (per rank)
+        self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
@@ -113,6 +114,8 @@ class Monitor(Wiring, Hooks):
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
         self.rank, self.world = ranks.rank(), ranks.world_size()
         self.run_dir, chan, problem = self._make_run_dir()
+        # Made before init_process_group under torchrun: the exchange opens at the first record.
+        self._late_channel = chan is None and self.world > 1 and not ranks.initialized()
         if chan is not None:
             self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         # Under torchrun only rank 0 tells: the console and findings.json are the job's.
@@ -228,6 +231,11 @@ class Monitor(Wiring, Hooks):
         p = o.pending or {"it": o.acct.c.cycles}
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
+        if self._late_channel and ranks.initialized():
+            self._late_channel = False
+            _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
+            if chan is not None:
+                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
         batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
         rec.update(self.sampler.read(o, p, acts, stepped, batch, self._clips.pop(o.idx, None)))
@@ -405,7 +413,7 @@ class Monitor(Wiring, Hooks):
                 "epoch": self._epoch,
                 "train": metrics(train),
                 "val": metrics(val),
-                "extra": {k: jsonable(v) for k, v in (extra or {}).items()},
+                "extra": {k: jsonable(v, 3) for k, v in (extra or {}).items()},
                 "seconds": round(now - self._epoch_t0, 3),
                 "samples": self._epoch_samples,
                 "gpu_gib": gpu_gib(self.inv.device),
@@ -416,6 +424,8 @@ class Monitor(Wiring, Hooks):
                 "opt": self._last_opt,
                 "lr": [rounded(x) for x in last.step_lr] if last else [],
             }
+            if self.world > 1:
+                rec["batch"] = self._effective_batch(last)
             self._emit(rec)
             self._epoch_t0 = now
             self._epoch_samples = 0
@@ -424,6 +434,14 @@ class Monitor(Wiring, Hooks):
         except Exception as exc:
             self._fail("epoch", exc)
             return ""
+
+    def _effective_batch(self, last: OptState | None) -> dict[str, Any]:
+        """Per-rank batch × ranks × accumulation (backward passes per step this epoch)."""
+        now = (last.acct.c.backward, last.acct.c.steps) if last else (0, 0)
+        before = self._epoch_counts.get(id(last), (0, 0))
+        self._epoch_counts[id(last)] = now
+        passes, steps = now[0] - before[0], now[1] - before[1]
+        return {"per_rank": self._batch_size, "world": self.world, "accum": rounded(passes / steps) if steps else None}
 
     def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
         if "outputs" in self.disabled:

@@ -39,6 +39,26 @@ def is_sharded(t: Any) -> bool:
                for p in t.placements)
 
 
+def shard_copies(t: Any) -> int:
+    """0 for a tensor that is not sharded; for a shard, how many ranks hold a copy of it (1
+    under FSDP2; the replicate dimension's size under HSDP, a 2-D mesh of Replicate and Shard)."""
+    if not is_sharded(t):
+        return 0
+    copies = 1
+    try:
+        for dim, pl in enumerate(t.placements):
+            if getattr(pl, "is_replicate", lambda: False)():
+                copies *= int(t.device_mesh.size(dim))
+    except Exception:
+        return 1
+    return max(1, copies)
+
+
+def sharded_mode(copies: int) -> str:
+    """The combining mode of a shard held by `copies` ranks."""
+    return SHARDED if copies <= 1 else f"{SHARDED}{copies}"
+
+
 def local(t: torch.Tensor | None) -> torch.Tensor | None:
     """The tensor this process holds: a DTensor's local shard, anything else itself."""
     if t is not None and is_dtensor(t):
@@ -63,7 +83,9 @@ def data_parallel_wrapper(roots: Sequence[Any]) -> str | None:
     return None
 
 
-# How each value of the flat vector combines across ranks.
+# How each value of the flat vector combines across ranks: "s" a shard (sum of squares over
+# ranks), "s<k>" a shard every k ranks hold a copy of (HSDP: the sum counts each k times),
+# "r" replicated (rank 0's), "a" an activation-gradient norm of each rank's own batch.
 SHARDED, REPLICATED, ACTIVATION = "s", "r", "a"
 
 
@@ -108,13 +130,20 @@ class CrossRank:
         got, lost = ranks.gather(self.chan, opt, it)
         if lost:
             self.lost.extend(lost)
+            done = [r for r in lost if ranks.closed(self.chan, r)]
+            why = (
+                f"rank(s) {', '.join(map(str, done))} had already finished training"
+                if len(done) == len(lost)
+                else "the rank died, stopped sampling, or its iterations no longer line up with rank 0's"
+            )
             self._event(
                 "dist-exchange-off",
+                it=it,
                 missing=lost,
+                finished=done,
                 reason=(
                     f"no numbers from rank(s) {', '.join(map(str, lost))} for iteration {it} within "
-                    f"{self.chan.timeout:g} s: the rank died, stopped sampling, or its iterations no "
-                    "longer line up with rank 0's; it is no longer waited for"
+                    f"{self.chan.timeout:g} s: {why}; not waited for again"
                 ),
                 last={str(r): list(self._last.get(r, (None, None))) for r in lost},
                 rank0=[it, steps],
@@ -152,5 +181,9 @@ def combine(values: list[float], modes: list[str], reports: list[ranks.Report]) 
             out[j] = math.nan
             continue
         total = math.fsum(v * v for v in col)
-        out[j] = math.sqrt(total) / (n if mode == ACTIVATION else 1)
+        if mode == ACTIVATION:
+            out[j] = math.sqrt(total) / n
+        else:
+            copies = int(mode[len(SHARDED):] or 1)
+            out[j] = math.sqrt(total / copies)
     return out

@@ -20,11 +20,11 @@ from torchvitals.probes import gradients
 from torchvitals.probes.cross_rank import (
     ACTIVATION,
     REPLICATED,
-    SHARDED,
     CrossRank,
-    is_sharded,
     local,
     locals_of,
+    shard_copies,
+    sharded_mode,
 )
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.manual import ManualSteps, is_manual
@@ -52,7 +52,7 @@ class OptState:
         self.manual = ManualSteps() if is_manual(opt) else None  # a hand-written update's stand-in
         self.retired = False  # a stand-in whose parameters a real optimizer took over
         self.step_lr: list[float | None] = []  # the learning rates of the latest step
-        self.sharded: list[bool] = []  # per parameter: a DTensor shard (FSDP2), set when sampled
+        self.sharded: list[int] = []  # per parameter: 0, or how many ranks hold its shard (FSDP2: 1)
 
     def local_params(self) -> list[torch.Tensor]:
         """The parameters as this process holds them (a DTensor's local shard)."""
@@ -100,7 +100,7 @@ class Sampler:
         tensors, read at the end of the iteration)."""
         fresh = self.detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
         if len(o.sharded) != len(o.params):
-            o.sharded = [is_sharded(p) for p in o.params]
+            o.sharded = [shard_copies(p) for p in o.params]
         w = gradients.norms([p.detach() for p in o.local_params()], self.inv.device) if fresh else None
         o.pending = {
             "it": it,
@@ -203,15 +203,15 @@ class Sampler:
     def _modes(self, o: OptState, p: dict[str, Any], n_acts: int) -> list[str]:
         """How each value of the flat vector combines across ranks, in its order."""
         n_own = len(o.params)
-        own = o.sharded if len(o.sharded) == n_own else [False] * n_own
+        own = [sharded_mode(c) if c else REPLICATED for c in (o.sharded if len(o.sharded) == n_own else [0] * n_own)]
         modes: list[str] = []
         if "g" in p:
-            free = [is_sharded(t) for t in self.inv.free_params] if o.idx == 0 else []
-            modes += [SHARDED if s else REPLICATED for s in own + free][: p["g"].numel()]
+            free = [sharded_mode(c) if (c := shard_copies(t)) else REPLICATED for t in self.inv.free_params] if o.idx == 0 else []
+            modes += (own + free)[: p["g"].numel()]
             if p.get("w") is not None:
-                modes += [SHARDED if s else REPLICATED for s in own]
+                modes += own
             if "d" in p:
-                modes += [SHARDED if own[i] else REPLICATED for i in p["d_which"]]
+                modes += [own[i] for i in p["d_which"]]
         return modes + [ACTIVATION] * n_acts
 
 

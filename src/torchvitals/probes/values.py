@@ -15,11 +15,17 @@ def metrics(x: Any) -> dict[str, Any]:
     if x is None:
         return {}
     if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    return {"loss": jsonable(x)}
+        return {str(k): jsonable(v, 3) for k, v in x.items()}
+    return {"loss": jsonable(x, 3)}
 
 
-def jsonable(v: Any) -> Any:
+def jsonable(v: Any, depth: int = 0) -> Any:
+    """A value for a record: numbers rounded, a tensor's mean, lists and dicts (three levels
+    deep) element by element, anything else its str()."""
+    if isinstance(v, (list, tuple)) and depth < 3:
+        return [jsonable(x, depth + 1) for x in v]
+    if isinstance(v, dict) and depth < 3:
+        return {str(k): jsonable(x, depth + 1) for k, x in v.items()}
     if isinstance(v, torch.Tensor):
         v = v.detach().float().mean().item() if v.numel() else float("nan")
     if isinstance(v, (int, float)):
