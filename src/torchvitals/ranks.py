@@ -254,6 +254,8 @@ def close_channel(chan: Channel | None) -> None:
             _stop(chan, chan.live)
         else:
             chan.store.set(chan.key("closed", chan.rank), b"1")
+    except Exception:
+        pass  # the process group is gone already (destroy_process_group before the monitor closed)
     finally:
         chan.live = []
 
