@@ -157,7 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     p.set_defaults(func=cmd_run)
 
-    from torchvitals.checks.cli import add_parser as add_check
+    from torchvitals.check_cli import add_parser as add_check
     from torchvitals.lint.cli import add_parser as add_lint
 
     add_check(sub)
