@@ -9,6 +9,8 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +79,34 @@ def launch(cmd: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | No
            timeout: float = HARD_TIMEOUT) -> Launch:
     """Run `cmd` to its end (or kill its process group at `timeout`)."""
     return finish(start(cmd, cwd, env_for(env)), timeout)
+
+
+def finish_all(procs: list[subprocess.Popen[str]], timeout: float = HARD_TIMEOUT, grace: float = 30) -> list[Launch]:
+    """Wait for launchers that form one job (one per node), reading their output as it comes.
+    Once one of them fails, the others get `grace` seconds before their process groups are
+    killed: they would otherwise wait in the rendezvous for a node that is gone, up to
+    torchrun's own timeout."""
+    outputs: list[tuple[str, str]] = [("", "")] * len(procs)
+
+    def read(i: int) -> None:
+        outputs[i] = procs[i].communicate()
+
+    readers = [threading.Thread(target=read, args=(i,), daemon=True) for i in range(len(procs))]
+    for t in readers:
+        t.start()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and any(t.is_alive() for t in readers):
+        if any(p.returncode not in (None, 0) for p in procs):
+            deadline = min(deadline, time.monotonic() + grace)
+        time.sleep(0.2)
+    killed = [t.is_alive() for t in readers]
+    for p, k in zip(procs, killed, strict=True):
+        if k:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+    for t in readers:
+        t.join()
+    return [Launch(p.returncode if p.returncode is not None else -9, out, err, k)
+            for p, (out, err), k in zip(procs, outputs, killed, strict=True)]

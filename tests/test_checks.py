@@ -25,8 +25,8 @@ from check_models import (
 from torch import nn
 
 import torchvitals.checks as checks
+from torchvitals.check_cli import add_parser
 from torchvitals.checks import Skipped
-from torchvitals.checks.cli import add_parser
 from torchvitals.rules import get
 
 

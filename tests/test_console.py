@@ -127,3 +127,15 @@ def test_every_field_a_run_prints_is_in_the_legend_and_the_readme(tmp_path):
             assert key in fields, (key, ln)
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert legend.markdown() in readme, "README's console legend is stale: paste torchvitals.sinks.legend.markdown()"
+
+
+def test_epoch_line_shows_the_effective_batch_under_torchrun():
+    from torchvitals.record import History
+    from torchvitals.sinks.console import epoch_line
+
+    h = History()
+    rec = {"type": "epoch", "epoch": 1, "train": {}, "val": {}, "extra": {}, "seconds": 2.0, "samples": 64,
+           "metrics": {}, "it": 4, "opt": 0, "lr": [], "batch": {"per_rank": 16, "world": 2, "accum": 2.0}}
+    assert "BATCH=16x2x2=64" in epoch_line(h, rec)
+    del rec["batch"]
+    assert "BATCH" not in epoch_line(h, rec)  # one process: the line is as it was

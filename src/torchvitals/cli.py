@@ -58,6 +58,10 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from torchvitals.launch import launch, launched_rank, wanted
+
+    if wanted(args):
+        return launch(args)  # torchrun starts the ranks, each of them `torchvitals run` again
     from torchvitals.run import run_script
 
     options: dict = {"out": args.out}
@@ -71,7 +75,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"torchvitals run: {printable(exc)}", file=sys.stderr)
         return 2
-    if _wants_json(args):
+    if _wants_json(args) and launched_rank() == 0:  # under torchrun, rank 0 speaks for the job
         _print_json(diag.to_dict())
     return code
 
@@ -143,11 +147,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--probe", help="comma-separated module names/globs whose output gradient is measured")
     p.add_argument("--fail-on", choices=["info", "warning", "error"], help="exit 1 when findings reach this severity, or when nothing could be judged")
     _json_flag(p)
+    g = p.add_argument_group("distributed (a front for torchrun: every rank runs the script under torchvitals)")
+    g.add_argument("--nproc", metavar="N", help="start N processes on this node with torchrun")
+    g.add_argument("--nnodes", metavar="M", help="nodes in the job (each runs this command with its --node-rank)")
+    g.add_argument("--node-rank", dest="node_rank", metavar="R", help="this node's rank, 0 to M-1")
+    g.add_argument("--rdzv-endpoint", dest="rdzv_endpoint", metavar="HOST:PORT", help="where the nodes meet (the same on every node)")
+    g.add_argument("--rdzv-id", dest="rdzv_id", metavar="ID", help="the job's id (the same on every node)")
     p.add_argument("script", help="the training script")
     p.add_argument("args", nargs=argparse.REMAINDER, help="its arguments")
     p.set_defaults(func=cmd_run)
 
-    from torchvitals.checks.cli import add_parser as add_check
+    from torchvitals.check_cli import add_parser as add_check
     from torchvitals.lint.cli import add_parser as add_lint
 
     add_check(sub)

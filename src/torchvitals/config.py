@@ -60,8 +60,13 @@ class Options:
     max_accum: int = 16
     # Run directory for run.jsonl and findings.json; "" = no files written.
     out: str = "torchvitals-runs"
-    # A name for the run directory; default: a timestamp.
+    # A name for the run directory; default: a timestamp. Under torchrun every rank writes
+    # run.rank<K>.jsonl into the one directory rank 0 names.
     name: str = ""
+    # Under torchrun: how long rank 0 waits for another rank's numbers of a sampled iteration
+    # before it stops waiting for that rank (a rank that died, or whose iterations no longer line
+    # up). Under DDP the ranks are at most an iteration apart, so only such a rank ever costs it.
+    dist_timeout: float = 60.0
     # Print findings and lines to the console (stderr).
     console: bool = True
     # Print each finding the moment it is first seen (otherwise only in the final diagnosis).

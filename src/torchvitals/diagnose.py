@@ -70,6 +70,12 @@ def _notes(history: History) -> list[str]:
         for e in history.events
         if e.get("kind") == "probe-error"
     ]
+    notes += [
+        f"from iteration {e.get('it')} on, the job's numbers leave out rank(s) "
+        f"{', '.join(map(str, e.get('missing') or []))}: {e.get('reason')}"
+        for e in history.events
+        if e.get("kind") == "dist-exchange-off"
+    ]
     return list(dict.fromkeys(notes))
 
 

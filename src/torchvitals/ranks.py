@@ -1,17 +1,32 @@
-"""The one place that knows about processes: which rank this is, how many there are, and how
-a sampled iteration's statistics combine across them.
+"""The one place that knows about processes: which rank this is, how many there are, the run
+directory's name every rank agrees on, and the exchange of a sampled iteration's numbers.
 
-The sampler (probes/sample.py) hands `combine` the flat vector of one sampled iteration's
-numbers on the device, before its single host read: today per-parameter gradient, weight and
-update norms, and activation norms. On one process the vector comes back unchanged. Under
-torch.distributed it is to be combined here in one collective (the distributed issue fills
-this in; norms of sharded parameters must then travel as sums of squares and be rooted after
-the reduction); nothing else in torchvitals needs to know how many processes there are.
+Design: no process-group collective at all. torch.distributed's own key-value store (the one
+`init_process_group` rendezvoused through) carries the numbers: on a sampled record every rank
+but 0 puts its numbers under a key and goes on at once; rank 0 waits for them with a timeout
+(option `dist_timeout`) and combines them. A rank that never reports (it died, stopped sampling,
+or fell behind) costs rank 0 that timeout once, then is left out, and the record says so. Ranks
+> 0 therefore never wait for anything, a rank that does not watch never blocks one that does,
+and no collective of the user's process groups is ever issued or reordered. Collectives were the
+alternative (one all_gather per sampled iteration): they need every rank at the same point in
+the same order, which a rank that skips a step (exactly the faults watched for) breaks.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
+import os
+import struct
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
 import torch
+
+_PREFIX = "torchvitals"
+_seq = 0  # monitors made in this process while torch.distributed was up: a store namespace each
 
 
 def _dist_ready() -> bool:
@@ -19,14 +34,26 @@ def _dist_ready() -> bool:
     return bool(dist is not None and dist.is_available() and dist.is_initialized())
 
 
+def initialized() -> bool:
+    """Whether torch.distributed's process group is up (init_process_group was called)."""
+    return _dist_ready()
+
+
+def _env_int(name: str, default: int) -> int:
+    try:
+        return int(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
 def rank() -> int:
-    """This process's rank (0 without torch.distributed)."""
-    return torch.distributed.get_rank() if _dist_ready() else 0
+    """This process's global rank: torch.distributed's, else torchrun's RANK, else 0."""
+    return torch.distributed.get_rank() if _dist_ready() else _env_int("RANK", 0)
 
 
 def world_size() -> int:
-    """How many processes train together (1 without torch.distributed)."""
-    return torch.distributed.get_world_size() if _dist_ready() else 1
+    """How many processes train together: torch.distributed's, else torchrun's WORLD_SIZE, else 1."""
+    return torch.distributed.get_world_size() if _dist_ready() else max(1, _env_int("WORLD_SIZE", 1))
 
 
 def is_main() -> bool:
@@ -34,7 +61,234 @@ def is_main() -> bool:
     return rank() == 0
 
 
-def combine(flat: torch.Tensor) -> torch.Tensor:
-    """A sampled iteration's numbers, combined across ranks. Unchanged on one process; not
-    yet combined under torch.distributed either (each rank then judges its own numbers)."""
-    return flat
+def run_file(rank: int, world: int) -> str:
+    """This rank's record file: run.jsonl on one process, run.rank<K>.jsonl under torchrun."""
+    return "run.jsonl" if world <= 1 else f"run.rank{rank}.jsonl"
+
+
+def default_name() -> str:
+    """A run directory name: a timestamp; under torchrun with a run id (--standalone makes one,
+    multi-node jobs pass --rdzv-id) the date and that id, the same on every rank and node."""
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID", "")
+    if world_size() > 1 and run_id and run_id != "none":
+        safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in run_id)[:64]
+        return time.strftime("%Y%m%d-") + safe
+    return time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
+
+
+def describe() -> dict[str, Any] | None:
+    """The header's `dist` facts of this process (None on one process)."""
+    if world_size() <= 1:
+        return None
+    backend = None
+    if _dist_ready():
+        try:
+            backend = str(torch.distributed.get_backend())
+        except Exception:
+            backend = None
+    return {
+        "rank": rank(),
+        "world": world_size(),
+        "local_world": _env_int("LOCAL_WORLD_SIZE", world_size()),
+        "backend": backend,
+    }
+
+
+def _store() -> Any:
+    if not _dist_ready():
+        return None
+    try:
+        return torch.distributed.distributed_c10d._get_default_store()
+    except Exception:
+        return None
+
+
+def _timeout(seconds: float) -> datetime.timedelta:
+    return datetime.timedelta(seconds=max(0.001, seconds))
+
+
+def _run_name_key(seq: int) -> str:
+    return f"{_PREFIX}/{seq}/name"
+
+
+@dataclass
+class Channel:
+    """This monitor's slice of the store: `seq` names it (the n-th monitor of every rank)."""
+
+    store: Any
+    seq: int
+    rank: int
+    world: int
+    timeout: float
+    live: list[int] = field(default_factory=list)  # ranks rank 0 still waits for
+
+    def key(self, *parts: Any) -> str:
+        return "/".join([_PREFIX, str(self.seq), *map(str, parts)])
+
+
+def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel | None, str | None]:
+    """Agree on the run directory's name and open the exchange.
+
+    `choose_name()` is called on rank 0 only (it picks a free name); the others read it from the
+    store (`choose_name=None`: no name to agree on, a monitor made before init_process_group
+    whose directory is already chosen). Returns (name, channel, problem): channel is None on one
+    process or without a store (then each rank judges its own numbers), and `problem` says why
+    when it should have worked.
+    """
+    global _seq
+    store = _store()
+    if world_size() <= 1 or store is None:
+        return None, None, None
+    _seq += 1
+    me, world = rank(), world_size()
+    chan = Channel(store, _seq, me, world, timeout, live=list(range(1, world)))
+    key = _run_name_key(_seq)
+    if choose_name is None:
+        return None, chan, None
+    try:
+        if me == 0:
+            name = choose_name()
+            store.set(key, name.encode())
+            return name, chan, None
+        store.wait([key], _timeout(timeout))
+        return store.get(key).decode(), chan, None
+    except Exception as exc:
+        return None, None, (
+            f"rank {me} could not learn the run directory from rank 0 ({type(exc).__name__}); "
+            "it writes its own, and its numbers are not combined with the other ranks'"
+        )
+
+
+# ---------------------------------------------------------------- the exchange of one record
+@dataclass
+class Report:
+    """One rank's numbers for one sampled record."""
+
+    rank: int
+    it: int
+    stepped: bool
+    steps: int
+    batch: str | None
+    values: list[float]  # norms, in the sampler's layout
+    checks: list[int]  # bit checksums of the replicated parameters
+
+    def pack(self) -> bytes:
+        meta = json.dumps(
+            {"rank": self.rank, "it": self.it, "stepped": self.stepped, "steps": self.steps,
+             "batch": self.batch, "nv": len(self.values), "nc": len(self.checks)}
+        ).encode()
+        return (
+            struct.pack("<I", len(meta)) + meta
+            + struct.pack(f"<{len(self.values)}d", *self.values)
+            + struct.pack(f"<{len(self.checks)}q", *self.checks)
+        )
+
+    @staticmethod
+    def unpack(raw: bytes) -> Report:
+        (n,) = struct.unpack_from("<I", raw, 0)
+        meta = json.loads(raw[4 : 4 + n])
+        at = 4 + n
+        nv, nc = int(meta["nv"]), int(meta["nc"])
+        values = list(struct.unpack_from(f"<{nv}d", raw, at))
+        checks = list(struct.unpack_from(f"<{nc}q", raw, at + 8 * nv))
+        return Report(int(meta["rank"]), int(meta["it"]), bool(meta["stepped"]), int(meta["steps"]),
+                      meta["batch"], values, checks)
+
+
+def publish(chan: Channel, opt: int, report: Report) -> None:
+    """A rank > 0 hands its numbers to rank 0 (never waits). Stops once rank 0 has stopped
+    listening to this rank (it gave up waiting, or closed)."""
+    if chan.rank == 0 or not chan.live:
+        return
+    if chan.store.check([chan.key("stop", chan.rank)]):
+        chan.live = []
+        return
+    chan.store.set(chan.key("x", opt, report.it, chan.rank), report.pack())
+
+
+def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
+    """Rank 0: the other ranks' reports for (opt, it), waiting at most the timeout; returns
+    (reports, ranks given up on now). A rank that closed, or does not report in time, is not
+    waited for again."""
+    keys = {r: chan.key("x", opt, it, r) for r in chan.live}
+    if not keys:
+        return [], []
+    waiting = [r for r, key in keys.items() if not chan.store.check([key]) and not closed(chan, r)]
+    if waiting:
+        try:
+            chan.store.wait([keys[r] for r in waiting], _timeout(chan.timeout))
+        except Exception:
+            pass  # the ones that are there are read below; the rest have given up
+    got: list[Report] = []
+    lost: list[int] = []
+    for r, key in keys.items():
+        try:
+            if not chan.store.check([key]):
+                lost.append(r)
+                continue
+            got.append(Report.unpack(chan.store.get(key)))
+            chan.store.delete_key(key)
+        except Exception:
+            lost.append(r)
+    for r in lost:
+        chan.live.remove(r)
+        _stop(chan, [r])
+    return got, lost
+
+
+def _stop(chan: Channel, which: Sequence[int]) -> None:
+    for r in which:
+        try:
+            chan.store.set(chan.key("stop", r), b"1")
+        except Exception:
+            pass
+
+
+def close_channel(chan: Channel | None) -> None:
+    """Rank 0 closes: the others stop publishing. Another rank closes: rank 0 can tell a
+    rank that finished from one that fell silent."""
+    if chan is None:
+        return
+    try:
+        if chan.rank == 0:
+            _stop(chan, chan.live)
+        else:
+            chan.store.set(chan.key("closed", chan.rank), b"1")
+    except Exception:
+        pass  # the process group is gone already (destroy_process_group before the monitor closed)
+    finally:
+        chan.live = []
+
+
+def closed(chan: Channel, which: int) -> bool:
+    """Whether rank `which` closed its monitor (its training loop ended)."""
+    try:
+        return bool(chan.store.check([chan.key("closed", which)]))
+    except Exception:
+        return False
+
+
+# ---------------------------------------------------------------- exact fingerprints
+_INT_OF_SIZE = {1: torch.int8, 2: torch.int16, 4: torch.int32, 8: torch.int64}
+
+
+def bit_sum(t: torch.Tensor) -> torch.Tensor:
+    """An exact fingerprint of a tensor's bits: the int64 sum of its elements read as integers
+    (no rounding, any summation order, wraps on overflow). Equal bits give equal sums on any
+    hardware; a single changed bit changes it. A 0-d int64 tensor on t's device."""
+    t = t.detach()
+    if t.is_sparse or t.numel() == 0:
+        return torch.zeros((), dtype=torch.int64, device=t.device)
+    if not t.is_contiguous():
+        t = t.contiguous()
+    as_int = _INT_OF_SIZE.get(t.element_size())
+    if t.dtype == torch.bool:
+        t = t.to(torch.int8)
+    elif as_int is not None and t.dtype != as_int:
+        try:
+            t = t.view(as_int)
+        except RuntimeError:
+            t = t.to(torch.float64).view(torch.int64)
+    elif as_int is None:  # complex and other wide types
+        t = t.reshape(-1).view(torch.int8)
+    return torch.sum(t, dtype=torch.int64)

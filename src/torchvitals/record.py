@@ -17,6 +17,7 @@ saying how many and why, so a crashed or damaged run can still be diagnosed.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 from collections import deque
@@ -245,12 +246,23 @@ class History:
         return last.get("counters", {}) if last else {}
 
 
+def rank_files(run_dir: Path) -> list[tuple[int, Path]]:
+    """(rank, path) of a torchrun job's run.rank<K>.jsonl files, by rank."""
+    found = []
+    for f in run_dir.glob("run.rank*.jsonl"):
+        digits = f.name[len("run.rank") : -len(".jsonl")]
+        if digits.isdigit():
+            found.append((int(digits), f))
+    return sorted(found)
+
+
 def resolve_run_file(path: str | os.PathLike[str]) -> Path:
     """The run.jsonl of a run directory, or the file itself; RunFileError when neither exists."""
     p = Path(path)
     try:
         if p.is_dir():
-            p = p / RUN_FILE
+            ranked = rank_files(p)
+            p = p / RUN_FILE if (p / RUN_FILE).exists() or not ranked else ranked[0][1]
         exists = p.exists()
     except (OSError, ValueError) as exc:  # a name the OS refuses (too long, a NUL byte)
         raise RunFileError(f"{p}: cannot read: {exc}") from None
@@ -295,7 +307,42 @@ def read_run(
         hist.notes.append(f"{p.name}: schema {schema!r}, this torchvitals reads schema {SCHEMA}")
     if hist.end is None and "end" not in hist.rejected_why:
         hist.notes.append(f"{p.name}: no end record; the run did not close cleanly")
+    hist.notes.extend(_rank_notes(p, hist.header.get("dist")))
     return hist
+
+
+def _rank_notes(p: Path, dist: Any) -> list[str]:
+    """A torchrun job's other ranks: which wrote nothing, which stopped without closing."""
+    if not isinstance(dist, dict) or not isinstance(dist.get("world"), int) or dist["world"] <= 1:
+        return []
+    notes = []
+    me = dist.get("rank")
+    if me != 0:
+        notes.append(f"{p.name}: rank 0's record is missing; these are rank {me}'s own numbers, not combined across ranks")
+    files = dict(rank_files(p.parent))
+    for k in range(min(dist["world"], 4096)):
+        if k == me:
+            continue
+        f = files.get(k)
+        if f is None:
+            notes.append(f"rank {k} of {dist['world']} wrote no run.rank{k}.jsonl here (another node's directory?)")
+        elif not _ends_cleanly(f):
+            notes.append(f"{f.name}: no end record; rank {k} died or was killed before the run ended")
+    return notes
+
+
+def _ends_cleanly(f: Path) -> bool:
+    """Whether a run file's last line is an end record (reads only its tail)."""
+    try:
+        if not f.is_file():  # a FIFO or device must never be opened
+            return False
+        with open(f, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 65536))
+            tail = fh.read().rstrip().rsplit(b"\n", 1)[-1]
+        return json.loads(tail).get("type") == "end"
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _reading_notes(name: str, skipped: Skipped, size: int, max_bytes: int) -> list[str]:

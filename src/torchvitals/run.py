@@ -38,6 +38,7 @@ import torch
 from torch import nn
 
 from torchvitals.findings import Diagnosis
+from torchvitals.launch import launched_rank
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
 from torchvitals.names import variable_name
@@ -70,6 +71,7 @@ _TORCH_WARNINGS = (
 class Session:
     script: str
     options: dict[str, Any] = field(default_factory=dict)
+    tells: bool = True  # prints its own lines (not on a torchrun job's ranks > 0: rank 0 tells)
     monitor: Monitor | None = None
     error: str | None = None
     loaders: LoaderProbe | None = None  # times every DataLoader of the script (set in __post_init__)
@@ -161,13 +163,13 @@ class Session:
         roots = owning_roots(params)
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
         if self.monitor is None:
-            opts = {"name": "", **self.options}
+            # No name given: TORCHVITALS_NAME (one for every rank of a launch), else a timestamp.
             if len(named) > 1 or other_models(roots):  # several models: name each after its variable
-                self.monitor = watch(dict(named), opt, **opts)
+                self.monitor = watch(dict(named), opt, **self.options)
             else:
-                self.monitor = watch([m for _, m in named] or None, opt, **opts)
+                self.monitor = watch([m for _, m in named] or None, opt, **self.options)
             self.monitor.auto_close = False  # the session closes it when the script ends
-            if self.monitor.opts.console:
+            if self.tells and self.monitor.opts.console:
                 console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {_describe(named)}; run directory {self.monitor.run_dir}")
             return
         for name, m in named:
@@ -279,12 +281,11 @@ class Session:
         # Names for the plain tensors (module parameters are named after their module).
         stand_in = ManualUpdates(params + loose, names=[""] * len(params) + names)
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
-        opts = {"name": "", **self.options}
         models = dict(named) if len(named) > 1 else [m for _, m in named] or None
-        mon = watch(models, stand_in, **opts)
+        mon = watch(models, stand_in, **self.options)
         mon.auto_close = False
         self.monitor = mon
-        if mon.opts.console:
+        if self.tells and mon.opts.console:
             tensors = f"{len(loose)} plain tensor(s) ({', '.join(names[:4])})" if loose else ""
             what = ", ".join(x for x in (_describe(named) if named else "", tensors) if x)
             console.say(sys.stderr, f"torchvitals: no torch.optim optimizer; watching the hand-written update of {what}; run directory {mon.run_dir}")
@@ -292,7 +293,7 @@ class Session:
     def on_graph(self, loss: torch.Tensor) -> None:
         """Parameters reached by the first backward that no watched module or optimizer holds."""
         mon = self.monitor
-        if mon is None or loss.grad_fn is None:
+        if mon is None or loss.grad_fn is None or mon.shards_parameters():
             return
         leaves = graph_leaves(loss.grad_fn)
         known = mon.watched_param_ids()
@@ -404,7 +405,7 @@ class Session:
             why = "the script created no torch.optim optimizer"
             diag = Diagnosis(judged=False, not_judged=why + (f" before it stopped with {self.error}" if self.error else ""),
                              stopped=self.error)
-            if self.options.get("console", True):
+            if self.tells and self.options.get("console", True):
                 console.print_diagnosis(diag, sys.stderr)
             return diag
         if self.error:
@@ -480,11 +481,12 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     """Run `script` under torchvitals and return (exit code, diagnosis)."""
     if not os.path.isfile(script):
         raise FileNotFoundError(f"{script}: no such file")
-    session = Session(script=script, options=options)
-    if options.get("console", True):
+    tells = options.get("console", True) and launched_rank() == 0
+    session = Session(script=script, options=options, tells=tells)
+    if tells:
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
-    live = progress_line(lambda: session.monitor) if options.get("console", True) and _is_tty(sys.stderr) else None
+    live = progress_line(lambda: session.monitor) if tells and _is_tty(sys.stderr) else None
     try:
         if live is not None:
             with live:

@@ -77,6 +77,41 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
     for key in ("samples", "time"):
         if key in rec and not _num(rec[key]):
             return key
+    if "clip" in rec and not (isinstance(rec["clip"], dict) and all(_num(rec["clip"].get(k)) for k in ("pre", "max"))):
+        return "clip"
+    if "ranks" in rec:
+        return _invalid_ranks(rec["ranks"])
+    return None
+
+
+def _invalid_ranks(r: Any) -> str | None:
+    """A torchrun step record's `ranks` (probes/cross_rank.py): per seen rank, one entry each."""
+    if not isinstance(r, dict):
+        return "ranks"
+    seen = r.get("seen")
+    if not (isinstance(seen, list) and seen and all(_index(k) for k in seen)):
+        return "ranks.seen"
+    for key, ok in (("it", _int), ("steps", _int), ("stepped", lambda x: isinstance(x, bool)),
+                    ("batch", lambda x: x is None or isinstance(x, str))):
+        v = r.get(key)
+        if not (isinstance(v, list) and len(v) == len(seen) and all(ok(x) for x in v)):
+            return f"ranks.{key}"
+    for key in ("missing", "diverged"):
+        if not (isinstance(r.get(key, []), list) and all(_index(k) for k in r.get(key, []))):
+            return f"ranks.{key}"
+    if not _index(r.get("checked", 0)):
+        return "ranks.checked"
+    return None
+
+
+def _invalid_dist(d: Any) -> str | None:
+    """The header's `dist` (ranks.describe, monitor/wiring.py)."""
+    if not isinstance(d, dict) or not _index(d.get("rank")) or not (_int(d.get("world")) and d["world"] >= 1):
+        return "dist"
+    if not (isinstance(d.get("sharded", []), list) and all(_index(i) for i in d.get("sharded", []))):
+        return "dist.sharded"
+    if d.get("wrapper") not in (None, "ddp", "fsdp"):
+        return "dist.wrapper"
     return None
 
 
@@ -116,6 +151,10 @@ def invalid_epoch(rec: dict[str, Any]) -> str | None:
             return key
     if "line" in rec and not isinstance(rec["line"], str):
         return "line"
+    b = rec.get("batch")
+    if b is not None and not (isinstance(b, dict) and _int(b.get("per_rank")) and _int(b.get("world"))
+                              and (b.get("accum") is None or _num(b["accum"]))):
+        return "batch"
     return None
 
 
@@ -212,4 +251,6 @@ def invalid_header(rec: dict[str, Any]) -> str | None:
     for key in ("mode_modules", "probes"):
         if not (isinstance(rec.get(key, []), list) and all(isinstance(m, str) for m in rec.get(key, []))):
             return key
+    if "dist" in rec:
+        return _invalid_dist(rec["dist"])
     return None

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals import ranks
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
 from torchvitals.findings import Diagnosis, Finding, severity_rank
@@ -28,7 +29,9 @@ from torchvitals.monitor.hooks import Hooks
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
+from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
+from torchvitals.probes.cross_rank import CrossRank
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.outputs import OutputProbe
@@ -81,6 +84,7 @@ class Monitor(Wiring, Hooks):
         self._outputs = OutputProbe()
         self._observed = False  # observe() was called in the current iteration
         self._sentinels_ready = False
+        self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
@@ -93,6 +97,8 @@ class Monitor(Wiring, Hooks):
         self._epoch = 0
         self._samples = 0
         self._epoch_samples = 0
+        self._batch_size = 0  # the latest training forward's batch (per rank)
+        self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
@@ -105,12 +111,21 @@ class Monitor(Wiring, Hooks):
         self._act: ActivationProbe | None = None
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
-        self.run_dir = self._make_run_dir()
-        self._run_files = RunDirSink(self.run_dir)
-        self.console = ConsoleSink(sys.stderr, self.opts.log_every, self.opts.live) if self.opts.console else None
+        self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
+        self.rank, self.world = ranks.rank(), ranks.world_size()
+        self.run_dir, chan, problem = self._make_run_dir()
+        # Made before init_process_group under torchrun: the exchange opens at the first record.
+        self._late_channel = chan is None and self.world > 1 and not ranks.initialized()
+        if chan is not None:
+            self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
+        # Under torchrun only rank 0 tells: the console and findings.json are the job's.
+        self._run_files = RunDirSink(self.run_dir, ranks.run_file(self.rank, self.world), findings=self.rank == 0)
+        tell = self.opts.console and self.rank == 0
+        self.console = ConsoleSink(sys.stderr, self.opts.log_every, self.opts.live) if tell else None
         self.sinks: list[Sink] = [self._run_files] + ([self.console] if self.console else [])
-        if self._run_files.error:
-            self._note(self._run_files.error)
+        for trouble in (self._run_files.error, problem):
+            if trouble:
+                self._note(trouble)
         self._build(named_models(model), list(optimizers))
         for m in self.inv.live_roots():
             self._attach_model(m)
@@ -121,19 +136,31 @@ class Monitor(Wiring, Hooks):
         if scaler is not None:
             self.add_scaler(scaler)
         registry.LIVE[id(self)] = self
+        self._clips: dict[int, tuple[torch.Tensor, float]] = {}  # optimizer → its latest clip_grad_norm_
+        watch_clip(id(self), WeakHook(self, "_on_clip"))
         # DataLoaders iterated while this monitor lives are timed for it (input-bound, TV401).
         self._loaders = attach_loader_probe(self, WeakHook(self, "_fail", "loader"))
 
-    def _make_run_dir(self) -> str | None:
+    def _make_run_dir(self) -> tuple[str | None, ranks.Channel | None, str | None]:
+        """(run directory, channel to the other ranks, a problem to tell). Under torchrun rank 0
+        names the directory and the other ranks learn the name from it (ranks.py)."""
+        name, chan, problem = ranks.open_channel(self._free_name, self.opts.dist_timeout)
+        if name is None:
+            name = self._free_name()
+        return (os.path.join(self.opts.out, name) if self.opts.out and name else None), chan, problem
+
+    def _free_name(self) -> str:
+        """A run directory name under `out` that no earlier run (of this rank's file) uses."""
         if not self.opts.out:
-            return None
-        name = self.opts.name or time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
-        path = os.path.join(self.opts.out, name)
-        n = 1
-        while os.path.exists(os.path.join(path, "run.jsonl")):
+            return ""
+        base = self.opts.name or ranks.default_name()
+        mine = ranks.run_file(self.rank, self.world)
+        name, n = base, 1
+        taken = {mine, "run.jsonl", "run.rank0.jsonl"} if self.rank == 0 else {mine}
+        while any(os.path.exists(os.path.join(self.opts.out, name, f)) for f in taken):
             n += 1
-            path = os.path.join(self.opts.out, f"{name}-{n}")
-        return path
+            name = f"{base}-{n}"
+        return name
 
     # ------------------------------------------------------------------ telling
     def _tell(self, method: str, *args: Any) -> None:
@@ -158,6 +185,19 @@ class Monitor(Wiring, Hooks):
 
     def _fail_activations(self, exc: BaseException) -> None:
         self._fail("activations", exc)
+
+    def _on_clip(self, params: list[torch.Tensor], total: Any, max_norm: float) -> None:
+        """clip_grad_norm_ ran over watched parameters: keep its pre-clip norm for the record."""
+        if self.closed or "clip" in self.disabled or not params:
+            return
+        try:
+            at = self.inv.index.get(id(params[0]))
+            o = next((o for o in self._opts if at in o.pidx), None) if at is not None else None
+            norm = local_total(total)
+            if o is not None and norm is not None:
+                self._clips[o.idx] = (norm, max_norm)
+        except Exception as exc:
+            self._fail("clip", exc)
 
     def _note(self, text: str) -> None:
         self._emit({"type": "event", "kind": "note", "text": text})
@@ -191,8 +231,14 @@ class Monitor(Wiring, Hooks):
         p = o.pending or {"it": o.acct.c.cycles}
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
+        if self._late_channel and ranks.initialized():
+            self._late_channel = False
+            _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
+            if chan is not None:
+                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
-        rec.update(self.sampler.read(o, p, acts))
+        batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
+        rec.update(self.sampler.read(o, p, acts, stepped, batch, self._clips.pop(o.idx, None)))
         if o.idx == 0 and "outputs" not in self.disabled:
             try:
                 out = self._outputs.take_interval()
@@ -221,7 +267,7 @@ class Monitor(Wiring, Hooks):
             o.acct.c.scaler_skips = int(o.scaler_infs.item())
 
     def _live_rules(self) -> None:
-        if "rules" in self.disabled:
+        if "rules" in self.disabled or self.rank != 0:  # under torchrun rank 0 judges the job
             return
         t0 = time.perf_counter()
         try:
@@ -275,6 +321,11 @@ class Monitor(Wiring, Hooks):
     def watched_param_ids(self) -> set[int]:
         """id() of every watched parameter."""
         return set(self.inv.index)
+
+    def shards_parameters(self) -> bool:
+        """Whether watched parameters are shards (FSDP2 / DTensor): the autograd graph then
+        holds FSDP's unsharded copies of them, not parameters of their own."""
+        return any(hasattr(t, "placements") for t in self.inv.tensors)
 
     def watches_param(self, p: torch.Tensor) -> bool:
         return id(p) in self.inv.index
@@ -362,7 +413,7 @@ class Monitor(Wiring, Hooks):
                 "epoch": self._epoch,
                 "train": metrics(train),
                 "val": metrics(val),
-                "extra": {k: jsonable(v) for k, v in (extra or {}).items()},
+                "extra": {k: jsonable(v, 3) for k, v in (extra or {}).items()},
                 "seconds": round(now - self._epoch_t0, 3),
                 "samples": self._epoch_samples,
                 "gpu_gib": gpu_gib(self.inv.device),
@@ -373,6 +424,8 @@ class Monitor(Wiring, Hooks):
                 "opt": self._last_opt,
                 "lr": [rounded(x) for x in last.step_lr] if last else [],
             }
+            if self.world > 1:
+                rec["batch"] = self._effective_batch(last)
             self._emit(rec)
             self._epoch_t0 = now
             self._epoch_samples = 0
@@ -381,6 +434,14 @@ class Monitor(Wiring, Hooks):
         except Exception as exc:
             self._fail("epoch", exc)
             return ""
+
+    def _effective_batch(self, last: OptState | None) -> dict[str, Any]:
+        """Per-rank batch × ranks × accumulation (backward passes per step this epoch)."""
+        now = (last.acct.c.backward, last.acct.c.steps) if last else (0, 0)
+        before = self._epoch_counts.get(id(last), (0, 0))
+        self._epoch_counts[id(last)] = now
+        passes, steps = now[0] - before[0], now[1] - before[1]
+        return {"per_rank": self._batch_size, "world": self.world, "accum": rounded(passes / steps) if steps else None}
 
     def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
         if "outputs" in self.disabled:
@@ -410,6 +471,8 @@ class Monitor(Wiring, Hooks):
             attempt("the last hand-written update", self._manual_resolve, o)
         attempt("timing the DataLoaders", self._loaders.close)  # reports passes cut short
         self.closed = True
+        if self.sampler.cross is not None:
+            attempt("closing the exchange with the other ranks", ranks.close_channel, self.sampler.cross.chan)
         for o in self._opts:
             attempt("reading the GradScaler's skips", self._sync_scaler, o)
         attempt("detaching the hooks", self._detach)
@@ -460,6 +523,7 @@ class Monitor(Wiring, Hooks):
                 errors.append(exc)
 
         registry.LIVE.pop(id(self), None)
+        undo(unwatch_clip, id(self))
         for h in self._handles:
             undo(h.remove)
         self._handles = []

@@ -16,7 +16,36 @@ from torch import nn
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.sample import OptState
 from torchvitals.probes.values import host_scalar, lrs, pick_output
+from torchvitals.ranks import bit_sum
 from torchvitals.record import rounded
+
+
+def first_grad_tensor(output: Any) -> torch.Tensor | None:
+    """The first tensor in a model's output that backward will pass through."""
+    if isinstance(output, torch.Tensor):
+        return output if output.requires_grad else None
+    items = output.values() if isinstance(output, dict) else output if isinstance(output, (list, tuple)) else ()
+    for x in items:
+        if isinstance(x, torch.Tensor) and x.requires_grad:
+            return x
+    return None
+
+
+class _OutputSentinel:
+    """A tensor hook on a model's output: one backward pass of optimizer `idx` (FSDP2)."""
+
+    __slots__ = ("_ref", "_idx", "_which")
+
+    def __init__(self, mon: Any, idx: int, which: int) -> None:
+        self._ref, self._idx, self._which = weakref.ref(mon), idx, which
+
+    def __call__(self, grad: torch.Tensor) -> None:
+        mon = self._ref()
+        if mon is not None:
+            try:
+                mon._on_backward(self._idx, self._which)
+            except Exception as exc:  # never into the user's backward()
+                _swallow(mon, "steps", exc)
 
 
 class Guarded(WeakHook):
@@ -87,13 +116,20 @@ class Hooks:
             if args and isinstance(args[0], torch.Tensor) and args[0].dim() > 0 and torch.is_grad_enabled():
                 self._samples += args[0].shape[0]
                 self._epoch_samples += args[0].shape[0]
+                self._batch_size = args[0].shape[0]
+                if self.sampler.cross is not None and self.sampler.sampled(self._next_it()):
+                    fp = bit_sum(args[0])  # which data this rank trains on (duplicate-data-across-ranks)
+                    self._batch_fp = fp if self._batch_fp is None else self._batch_fp + fp
         except Exception as exc:
             self._fail("forward", exc)
 
     def _post_forward(self, module: nn.Module, args: Any, output: Any) -> None:
         """Automatic output mode: on sampled training iterations without observe(), look at
-        what the model returned (a tensor, or the entry named by the `outputs` option)."""
-        if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled():
+        what the model returned (a tensor, or the entry named by the `outputs` option). For
+        sharded parameters (FSDP2) a hook on the output counts the backward pass."""
+        if self._by_output and not self.closed and torch.is_grad_enabled():
+            self._hook_output(output)
+        if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled() or not self.opts.outputs:
             return
         try:
             if not self.sampler.detailed(self._next_it()):
@@ -103,6 +139,16 @@ class Hooks:
                 self._outputs.observe(pred, None, None, None, "train", sampled=True)
         except Exception as exc:
             self._fail("outputs", exc)
+
+    def _hook_output(self, output: Any) -> None:
+        try:
+            t = first_grad_tensor(output)
+            if t is not None:
+                for o in self._opts:
+                    if o.acct.by_output:
+                        t.register_hook(_OutputSentinel(self, o.idx, len(o.acct.sentinels)))
+        except Exception as exc:
+            self._fail("steps", exc)
 
     def _flush_forward(self) -> None:
         """Forward hooks that torch.compile traced kept their tensor for now (probes/compiled.py)."""
@@ -147,6 +193,7 @@ class Hooks:
 
         buckets = [self.history.params[i]["bucket"] for i in o.pidx]
         o.acct.choose_sentinels(o.params, buckets, make_hook, need_grad=o.manual is None)
+        self._by_output = self._by_output or o.acct.by_output
 
     def _on_optimizer_zero_grad(self, opt: Any) -> None:
         o = self._state(opt)

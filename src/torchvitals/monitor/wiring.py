@@ -13,11 +13,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals import ranks
 from torchvitals.monitor import registry
 from torchvitals.monitor.hooks import Guarded
 from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import hide_hooks
 from torchvitals.probes.compiled import ForwardHook, first_input
+from torchvitals.probes.cross_rank import data_parallel_wrapper, is_sharded
 from torchvitals.probes.manual import is_manual
 from torchvitals.probes.sample import OptState
 from torchvitals.probes.values import is_plateau, pick_output
@@ -50,10 +52,22 @@ class Wiring:
                 "mode_modules": [n for n, _ in self.inv.mode_modules],
                 "probes": [],
                 "options": dict(vars(self.opts)),
+                **self._dist_header(),
             },
         )
         if not self.inv.tensors:
             self._note("the model has no parameters: nothing to watch")
+
+    def _dist_header(self) -> dict[str, Any]:
+        """Under torchrun: this rank, the world, and how the model is spread over the ranks."""
+        dist = ranks.describe()
+        if dist is None:
+            return {}
+        dist["wrapper"] = data_parallel_wrapper(self.inv.live_roots())
+        dist["sharded"] = [i for i, t in enumerate(self.inv.tensors) if is_sharded(t)]
+        if dist["sharded"] and dist["wrapper"] is None:
+            dist["wrapper"] = "fsdp"
+        return {"dist": dist}
 
     def _layout(self) -> dict[str, Any]:
         self._zero_ids = {}
@@ -79,7 +93,7 @@ class Wiring:
         # ForwardHook: traced by torch.compile, they leave the graph whole (probes/compiled.py).
         self._forward.append(ForwardHook(self, "_pre_forward", pick=first_input, pre=True))
         self._handles.append(m.register_forward_pre_hook(self._forward[-1]))
-        if m is self.inv.roots[0]() and self.opts.outputs:
+        if m is self.inv.roots[0]():  # its outputs (the `outputs` option) and FSDP2's backward count
             self._forward.append(ForwardHook(self, "_post_forward", pick=functools.partial(pick_output, key=self.opts.outputs)))
             self._handles.append(m.register_forward_hook(self._forward[-1]))
         if self.opts.probe:

@@ -15,9 +15,17 @@ from typing import Any
 
 import torch
 
-from torchvitals import ranks
 from torchvitals.config import Options
 from torchvitals.probes import gradients
+from torchvitals.probes.cross_rank import (
+    ACTIVATION,
+    REPLICATED,
+    CrossRank,
+    local,
+    locals_of,
+    shard_copies,
+    sharded_mode,
+)
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.manual import ManualSteps, is_manual
 from torchvitals.probes.steps import StepAccount
@@ -44,6 +52,11 @@ class OptState:
         self.manual = ManualSteps() if is_manual(opt) else None  # a hand-written update's stand-in
         self.retired = False  # a stand-in whose parameters a real optimizer took over
         self.step_lr: list[float | None] = []  # the learning rates of the latest step
+        self.sharded: list[int] = []  # per parameter: 0, or how many ranks hold its shard (FSDP2: 1)
+
+    def local_params(self) -> list[torch.Tensor]:
+        """The parameters as this process holds them (a DTensor's local shard)."""
+        return locals_of(self.params)  # type: ignore[return-value]
 
 
 class Sampler:
@@ -51,6 +64,7 @@ class Sampler:
         self.opts = opts
         self.inv = inventory
         self._note = note
+        self.cross: CrossRank | None = None  # under torchrun: the exchange with the other ranks
 
     def sampled(self, it: int) -> bool:
         return it <= self.opts.warmup or it % self.opts.every == 0
@@ -79,13 +93,15 @@ class Sampler:
                 f"{len(new)} parameter(s) larger than snapshot_mb={self.opts.snapshot_mb:g} MiB ({names}): "
                 "their true update is not measured; raise TORCHVITALS_SNAPSHOT_MB to include them"
             )
-        return gradients.Snapshot(o.params, which)
+        return gradients.Snapshot(o.local_params(), which)
 
     def measure(self, o: OptState, it: int) -> None:
         """Gradient norms, and weight norms on detailed iterations, into `o.pending` (device
         tensors, read at the end of the iteration)."""
         fresh = self.detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
-        w = gradients.norms([p.detach() for p in o.params], self.inv.device) if fresh else None
+        if len(o.sharded) != len(o.params):
+            o.sharded = [shard_copies(p) for p in o.params]
+        w = gradients.norms([p.detach() for p in o.local_params()], self.inv.device) if fresh else None
         o.pending = {
             "it": it,
             "w": w,
@@ -97,8 +113,8 @@ class Sampler:
     def measure_grads(self, o: OptState, pending: dict[str, Any]) -> None:
         """Gradient norms of the optimizer's parameters (and, for the first optimizer, of the
         parameters in no optimizer), into `pending`."""
-        grads = [p.grad for p in o.params]
-        free = [p.grad for p in self.inv.free_params] if o.idx == 0 else []
+        grads = [local(p.grad) for p in o.params]
+        free = [local(p.grad) for p in self.inv.free_params] if o.idx == 0 else []
         pending["g"] = gradients.norms(grads + free, self.inv.device)
         pending["missing"] = [i for i, t in enumerate(grads + free) if t is None]
         pending["sparse"] = [i for i, t in enumerate(grads) if t is not None and t.is_sparse]
@@ -106,20 +122,51 @@ class Sampler:
     def take_update(self, o: OptState) -> None:
         """After the step: the norms of what it changed, from the snapshot taken before it."""
         if o.snapshot is not None and o.pending is not None:
-            o.pending["d"] = o.snapshot.delta_norms(o.params, self.inv.device)
+            o.pending["d"] = o.snapshot.delta_norms(o.local_params(), self.inv.device)
             o.pending["d_which"] = o.snapshot.which
         o.snapshot = None
 
-    def read(self, o: OptState, p: dict[str, Any], acts: list[tuple[str, torch.Tensor]]) -> dict[str, Any]:
-        """The iteration's numbers for the step record, in one host read (through the rank
-        seam): g, lr, w (or the last read, with w_it), gf, d, frozen, sparse, act."""
+    def read(
+        self,
+        o: OptState,
+        p: dict[str, Any],
+        acts: list[tuple[str, torch.Tensor]],
+        stepped: bool = False,
+        batch: torch.Tensor | None = None,
+        clip: tuple[torch.Tensor, float] | None = None,
+    ) -> dict[str, Any]:
+        """The iteration's numbers for the step record, in one host read: g, lr, w (or the last
+        read, with w_it), gf, d, frozen, sparse, act; under torchrun combined across ranks
+        (probes/cross_rank.py), with the record's `ranks` field on rank 0. `batch` is the
+        fingerprint of the iteration's training input (device tensor, or None); `clip` what
+        clip_grad_norm_ returned before this step and its max_norm (probes/clip.py)."""
         rec: dict[str, Any] = {}
         n_own = len(o.params)
         parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d")) if t is not None]
+        clip = clip if "g" in p else None
+        if clip is not None:
+            parts.append(clip[0].reshape(1).to(self.inv.device, torch.float32))
         parts += [t.reshape(-1).to(self.inv.device) for _, t in acts]
         if not parts:
             return rec
-        flat = ranks.combine(torch.cat(parts)).tolist()  # the one host read
+        cross = self.cross if self.cross is not None and self.cross.chan.live else None
+        if cross is None:
+            flat = torch.cat(parts).tolist()  # the one host read
+        else:
+            rep = [i for i, s in enumerate(o.sharded if len(o.sharded) == n_own else [False] * n_own) if not s]
+            checks = CrossRank.checks(o.params, rep) if "g" in p else None
+            flat, ints = _read_with_ints(torch.cat(parts), [t for t in (checks, batch) if t is not None])
+            n_checks = 0 if checks is None else len(rep)
+            modes = self._modes(o, p, len(acts))
+            if clip is not None:
+                modes.insert(len(modes) - len(acts), REPLICATED)
+            flat, ranks_rec = cross.exchange(
+                o.idx, p["it"], flat, modes, ints[:n_checks],
+                _hex(ints[n_checks]) if batch is not None else None, stepped, o.acct.c.steps,
+            )
+            if ranks_rec is not None:
+                ranks_rec["diverged"] = [o.pidx[rep[j]] for j in ranks_rec["diverged"]]
+                rec["ranks"] = ranks_rec
         if "g" in p:
             n_g = p["g"].numel()
             g = [rounded(x) for x in flat[:n_g]]
@@ -142,6 +189,8 @@ class Sampler:
                     d[i] = rounded(x)
                 rec["d"] = d
                 at += len(p["d_which"])
+            if clip is not None:
+                rec["clip"] = {"pre": rounded(flat[at], 7), "max": rounded(clip[1], 7)}
             if p["frozen"]:
                 rec["frozen"] = p["frozen"]
             if p.get("sparse"):
@@ -150,3 +199,31 @@ class Sampler:
             vals = flat[len(flat) - len(acts) :]
             rec["act"] = [[n, rounded(v)] for (n, _), v in zip(acts, vals, strict=True)]
         return rec
+
+    def _modes(self, o: OptState, p: dict[str, Any], n_acts: int) -> list[str]:
+        """How each value of the flat vector combines across ranks, in its order."""
+        n_own = len(o.params)
+        own = [sharded_mode(c) if c else REPLICATED for c in (o.sharded if len(o.sharded) == n_own else [0] * n_own)]
+        modes: list[str] = []
+        if "g" in p:
+            free = [sharded_mode(c) if (c := shard_copies(t)) else REPLICATED for t in self.inv.free_params] if o.idx == 0 else []
+            modes += (own + free)[: p["g"].numel()]
+            if p.get("w") is not None:
+                modes += own
+            if "d" in p:
+                modes += [own[i] for i in p["d_which"]]
+        return modes + [ACTIVATION] * n_acts
+
+
+def _read_with_ints(flat: torch.Tensor, ints: list[torch.Tensor]) -> tuple[list[float], list[int]]:
+    """Floats and exact int64 values in one host read (the ints travel bit-for-bit)."""
+    if not ints:
+        return flat.tolist(), []
+    n = flat.numel()
+    packed = torch.cat([flat.to(torch.float64), torch.cat([t.reshape(-1).to(flat.device) for t in ints]).view(torch.float64)])
+    host = packed.cpu()  # the one host read
+    return host[:n].tolist(), host[n:].view(torch.int64).tolist()
+
+
+def _hex(v: int) -> str:
+    return f"{v & 0xFFFFFFFFFFFFFFFF:016x}"

@@ -58,6 +58,7 @@ class StepAccount:
         self._stale = False  # a backward added onto the previous step's gradients
         self._grads: list[tuple[weakref.ref[torch.Tensor], int] | None] = []  # per sentinel, at the step
         self.sentinels: list[torch.Tensor] = []
+        self.by_output = False  # backward passes are counted from the model's output (FSDP2)
         self._handles: list[Any] = []
         self._task = -2  # graph task of the last counted backward
         self.in_step = False  # between the step's pre- and post-hook (a closure runs there)
@@ -82,7 +83,13 @@ class StepAccount:
             if (p.grad is not None or not need_grad) and p.requires_grad and b not in seen:
                 seen.add(b)
                 self.sentinels.append(p)
-                self._handles.append(p.register_hook(make_hook(len(self.sentinels) - 1)))
+                if hasattr(p, "placements"):
+                    # A DTensor (FSDP2): backward runs through FSDP's unsharded copies, never
+                    # through this parameter, so a hook on the model's output counts the pass
+                    # (Monitor._post_forward) and this one only carries the gradient checks.
+                    self.by_output = True
+                else:
+                    self._handles.append(p.register_hook(make_hook(len(self.sentinels) - 1)))
         if self.sentinels and need_grad:
             # The gradients already there came from backward passes before we could count.
             self.c.backward = max(self.c.backward, 1)

@@ -15,29 +15,23 @@ def metrics(x: Any) -> dict[str, Any]:
     if x is None:
         return {}
     if isinstance(x, dict):
-        return {str(k): jsonable(v) for k, v in x.items()}
-    return {"loss": jsonable(x)}
+        return {str(k): jsonable(v, 3) for k, v in x.items()}
+    return {"loss": jsonable(x, 3)}
 
 
-# Lists and dicts nest this deep in a record field (an event's dict of a sampler's state, its
-# list of ranks); anything deeper is kept as its text.
-CONTAINER_DEPTH = 3
-
-
-def jsonable(v: Any, depth: int = CONTAINER_DEPTH) -> Any:
-    """`v` as a JSON value for a record field: numbers (tensors as their mean) rounded,
-    strings, booleans and None as they are, lists and dicts of those kept as lists and dicts
-    (string keys), anything else as its text."""
+def jsonable(v: Any, depth: int = 0) -> Any:
+    """A value for a record: numbers rounded, a tensor's mean, lists and dicts (three levels
+    deep) element by element, anything else its str()."""
+    if isinstance(v, (list, tuple)) and depth < 3:
+        return [jsonable(x, depth + 1) for x in v]
+    if isinstance(v, dict) and depth < 3:
+        return {str(k): jsonable(x, depth + 1) for k, x in v.items()}
     if isinstance(v, torch.Tensor):
         v = v.detach().float().mean().item() if v.numel() else float("nan")
     if isinstance(v, (int, float)):
         return rounded(v) if isinstance(v, float) else v
     if isinstance(v, (str, bool)) or v is None:
         return v
-    if depth > 0 and isinstance(v, (list, tuple)):
-        return [jsonable(x, depth - 1) for x in v]
-    if depth > 0 and isinstance(v, dict):
-        return {str(k): jsonable(x, depth - 1) for k, x in v.items()}
     try:
         return rounded(float(v))
     except (TypeError, ValueError):

@@ -58,7 +58,9 @@ def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
     if "g" in rec:
         d = history.derived(rec)
         gn = ",".join(f"{b}={v:.2e}" for b, v in sorted(d.buckets.items(), key=lambda kv: -kv[1]))
-        say(stream, f"[GRAD-MONITOR] it={it} opt={opt} GN[{gn}] TOT={d.total:.3e} GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
+        clip = rec.get("clip")
+        pre = f" PRECLIP={clip['pre']:.3e}/{clip['max']:g}" if isinstance(clip, dict) else ""
+        say(stream, f"[GRAD-MONITOR] it={it} opt={opt} GN[{gn}] TOT={d.total:.3e}{pre} GD[{_e(d.gd[0])},{_e(d.gd[1])},{_e(d.gd[2])}]")
         warn, weak = weak_buckets(history, d)
         for b, v in weak:
             say(stream, f"[GRAD-MONITOR] {b}: norm {v:.2e} < {warn:g}")
@@ -122,6 +124,11 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     secs = rec.get("seconds") or 0.0
     tp = rec.get("samples", 0) / secs if secs else 0.0
     parts.append(f"T={secs:.1f}s,TP={tp:.1f}/s")
+    batch = rec.get("batch")
+    if isinstance(batch, dict) and batch.get("per_rank"):
+        b, w, a = batch["per_rank"], batch.get("world", 1), batch.get("accum") or 1
+        a_txt = f"{a:g}"
+        parts.append(f"BATCH={b}x{w}x{a_txt}={b * w * a:g}")
     if rec.get("gpu_gib") is not None:
         parts.append(f"GPU={rec['gpu_gib']:.2f}GiB")
     if last:

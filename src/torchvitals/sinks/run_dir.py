@@ -18,14 +18,15 @@ from torchvitals.record import FINDINGS_FILE, RUN_FILE, History
 class RunWriter:
     """Appends records to run.jsonl. A write error switches the writer off, never the training."""
 
-    def __init__(self, run_dir: str | os.PathLike[str] | None) -> None:
+    def __init__(self, run_dir: str | os.PathLike[str] | None, filename: str = RUN_FILE) -> None:
         self.run_dir = Path(run_dir) if run_dir else None
+        self.filename = filename
         self._fh: TextIO | None = None
         self.error: str | None = None
         if self.run_dir is not None:
             try:
                 self.run_dir.mkdir(parents=True, exist_ok=True)
-                self._fh = open(self.run_dir / RUN_FILE, "a", encoding="utf-8")  # noqa: SIM115
+                self._fh = open(self.run_dir / filename, "a", encoding="utf-8")  # noqa: SIM115
             except OSError as exc:
                 self.error = f"cannot write run directory {self.run_dir}: {exc}"
                 self._fh = None
@@ -38,7 +39,7 @@ class RunWriter:
             if flush:
                 self._fh.flush()
         except (OSError, TypeError, ValueError) as exc:
-            self.error = f"run.jsonl write failed: {exc}"
+            self.error = f"{self.filename} write failed: {exc}"
             self.close()
 
     def close(self) -> None:
@@ -88,8 +89,9 @@ def _remove_stale_temps(run_dir: Path, filename: str) -> None:
 class RunDirSink:
     """The Sink that keeps the run directory (see sinks/base.py)."""
 
-    def __init__(self, run_dir: str | os.PathLike[str] | None) -> None:
-        self.writer = RunWriter(run_dir)
+    def __init__(self, run_dir: str | os.PathLike[str] | None, filename: str = RUN_FILE, findings: bool = True) -> None:
+        self.writer = RunWriter(run_dir, filename)
+        self.findings = findings  # under torchrun only rank 0 writes the job's findings.json
 
     @property
     def error(self) -> str | None:
@@ -99,7 +101,7 @@ class RunDirSink:
         try:
             self.writer.write(rec, flush=True)
         except Exception as exc:
-            self.writer.error = f"run.jsonl write failed: {type(exc).__name__}: {exc}"
+            self.writer.error = f"{self.writer.filename} write failed: {type(exc).__name__}: {exc}"
             self.writer.close()
 
     def on_message(self, text: str) -> None:
@@ -109,5 +111,6 @@ class RunDirSink:
         pass  # likewise: a `finding` event
 
     def close(self, diag: Diagnosis) -> None:
-        self.writer.write_json(FINDINGS_FILE, diag.to_dict())
+        if self.findings:
+            self.writer.write_json(FINDINGS_FILE, diag.to_dict())
         self.writer.close()

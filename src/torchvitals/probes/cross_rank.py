@@ -1,0 +1,189 @@
+"""A sampled iteration's numbers across ranks (torchrun, DDP, FSDP2): what each rank measures
+beyond its norms, and how rank 0 combines every rank's numbers into the job's.
+
+Measured per rank: each parameter's norms on its LOCAL tensor (a DTensor's shard: never
+`.full_tensor()`), an exact bit checksum of every replicated parameter, and a fingerprint of
+the iteration's training input. Combined on rank 0 (ranks.py carries them):
+
+  sharded parameters (FSDP2 / DTensor with a Shard placement)   sqrt(sum over ranks of norm²)
+  replicated parameters (DDP, or anything not sharded)          rank 0's value (DDP's all-reduce
+                                                                made the gradients equal; the
+                                                                checksums say whether they are)
+  activation-gradient norms (per-rank batches)                  sqrt(sum of norm²) / ranks: the
+                                                                norm a single process would see
+                                                                for the whole batch with a mean loss
+
+Measures and combines; judges nothing (rules/distributed.py does).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import torch
+
+from torchvitals import ranks
+
+
+def is_dtensor(t: Any) -> bool:
+    return hasattr(t, "to_local") and hasattr(t, "placements")
+
+
+def is_sharded(t: Any) -> bool:
+    """A DTensor whose local tensor is one piece of the whole (Shard or Partial placement)."""
+    if not is_dtensor(t):
+        return False
+    return any(getattr(p, "is_shard", lambda: False)() or getattr(p, "is_partial", lambda: False)()
+               for p in t.placements)
+
+
+def shard_copies(t: Any) -> int:
+    """0 for a tensor that is not sharded; for a shard, how many ranks hold a copy of it (1
+    under FSDP2; the replicate dimension's size under HSDP, a 2-D mesh of Replicate and Shard)."""
+    if not is_sharded(t):
+        return 0
+    copies = 1
+    try:
+        for dim, pl in enumerate(t.placements):
+            if getattr(pl, "is_replicate", lambda: False)():
+                copies *= int(t.device_mesh.size(dim))
+    except Exception:
+        return 1
+    return max(1, copies)
+
+
+def sharded_mode(copies: int) -> str:
+    """The combining mode of a shard held by `copies` ranks."""
+    return SHARDED if copies <= 1 else f"{SHARDED}{copies}"
+
+
+def local(t: torch.Tensor | None) -> torch.Tensor | None:
+    """The tensor this process holds: a DTensor's local shard, anything else itself."""
+    if t is not None and is_dtensor(t):
+        return t.to_local()
+    return t
+
+
+def locals_of(ts: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
+    return [local(t) for t in ts]
+
+
+def data_parallel_wrapper(roots: Sequence[Any]) -> str | None:
+    """"ddp" when a watched model is (or holds) a DistributedDataParallel, "fsdp" for an FSDP
+    module (fully_shard or the older wrapper), else None."""
+    for root in roots:
+        for m in root.modules():
+            names = {c.__name__ for c in type(m).__mro__}
+            if "DistributedDataParallel" in names:
+                return "ddp"
+            if names & {"FSDPModule", "FullyShardedDataParallel"}:
+                return "fsdp"
+    return None
+
+
+# How each value of the flat vector combines across ranks: "s" a shard (sum of squares over
+# ranks), "s<k>" a shard every k ranks hold a copy of (HSDP: the sum counts each k times),
+# "r" replicated (rank 0's), "a" an activation-gradient norm of each rank's own batch.
+SHARDED, REPLICATED, ACTIVATION = "s", "r", "a"
+
+
+class CrossRank:
+    """One monitor's cross-rank measuring and combining (one per process; `chan` from
+    ranks.open_channel). `event(kind, **fields)` records a rank given up on."""
+
+    def __init__(self, chan: ranks.Channel, event: Callable[..., None]) -> None:
+        self.chan = chan
+        self._event = event
+        self.lost: list[int] = []
+        self._last: dict[int, tuple[int, int]] = {}  # rank → (it, steps) of its last report
+
+    @property
+    def main(self) -> bool:
+        return self.chan.rank == 0
+
+    @staticmethod
+    def checks(params: Sequence[torch.Tensor], replicated: Sequence[int]) -> torch.Tensor | None:
+        """Bit checksums of the replicated parameters (device tensor, read with the norms)."""
+        if not replicated:
+            return None
+        return torch.stack([ranks.bit_sum(local(params[i])) for i in replicated])  # type: ignore[arg-type]
+
+    def exchange(
+        self,
+        opt: int,
+        it: int,
+        values: list[float],
+        modes: list[str],
+        checks: list[int],
+        batch: str | None,
+        stepped: bool,
+        steps: int,
+    ) -> tuple[list[float], dict[str, Any] | None]:
+        """Ranks > 0 publish theirs and keep their own numbers. Rank 0 gathers and returns the
+        combined numbers and the record's `ranks` field."""
+        mine = ranks.Report(self.chan.rank, it, stepped, steps, batch, values, checks)
+        if not self.main:
+            ranks.publish(self.chan, opt, mine)
+            return values, None
+        got, lost = ranks.gather(self.chan, opt, it)
+        if lost:
+            self.lost.extend(lost)
+            done = [r for r in lost if ranks.closed(self.chan, r)]
+            why = (
+                f"rank(s) {', '.join(map(str, done))} had already finished training"
+                if len(done) == len(lost)
+                else "the rank died, stopped sampling, or its iterations no longer line up with rank 0's"
+            )
+            self._event(
+                "dist-exchange-off",
+                it=it,
+                missing=lost,
+                finished=done,
+                reason=(
+                    f"no numbers from rank(s) {', '.join(map(str, lost))} for iteration {it} within "
+                    f"{self.chan.timeout:g} s: {why}; not waited for again"
+                ),
+                last={str(r): list(self._last.get(r, (None, None))) for r in lost},
+                rank0=[it, steps],
+            )
+        same = [r for r in got if len(r.values) == len(values) and len(r.checks) == len(checks)]
+        for r in got:
+            self._last[r.rank] = (r.it, r.steps)
+        reports = [mine] + sorted(same, key=lambda r: r.rank)
+        return combine(values, modes, reports), self._ranks_field(reports, checks)
+
+    def _ranks_field(self, reports: list[ranks.Report], checks: list[int]) -> dict[str, Any]:
+        seen = [r.rank for r in reports]
+        diverged = [j for j in range(len(checks)) if any(r.checks[j] != checks[j] for r in reports[1:])]
+        return {
+            "seen": seen,
+            "missing": sorted(set(range(self.chan.world)) - set(seen)),
+            "it": [r.it for r in reports],
+            "stepped": [r.stepped for r in reports],
+            "steps": [r.steps for r in reports],
+            "checked": len(checks),
+            "diverged": diverged,  # positions among the replicated parameters; the sampler maps them
+            "batch": [r.batch for r in reports],
+        }
+
+
+def combine(values: list[float], modes: list[str], reports: list[ranks.Report]) -> list[float]:
+    """The job's numbers from every rank's (see the module's table). Rank 0's come first."""
+    n = len(reports)
+    out = list(values)
+    for j, mode in enumerate(modes):
+        if mode == REPLICATED or n == 1:
+            continue
+        col = [r.values[j] for r in reports]
+        if any(math.isnan(v) for v in col):
+            out[j] = math.nan
+            continue
+        total = math.fsum(v * v for v in col)
+        if mode == ACTIVATION:
+            out[j] = math.sqrt(total) / n
+        else:
+            copies = int(mode[len(SHARDED):] or 1)
+            out[j] = math.sqrt(total / copies)
+    return out
