@@ -54,12 +54,12 @@ def step(it: int, r: dict | None = None, opt: int = 0) -> dict:
     return rec
 
 
-def history(hdr: dict, records: list[dict]) -> History:
+def history(hdr: dict, records: list[dict], rejects: bool = False) -> History:
     h = History()
     h.add(hdr)
     for rec in records:
         h.add(rec)
-    assert h.rejected == 0, h.rejected_why
+    assert rejects or h.rejected == 0, h.rejected_why
     return h
 
 
@@ -104,7 +104,7 @@ def test_distributed_run_without_comparison_says_why():
     {"seen": [0, 1], "stepped": [1, 0], "steps": None, "it": [1]}, {"seen": [0, True]}, [0, 1],
 ])
 def test_malformed_ranks_field_costs_nothing(bad):
-    h = history(header(), [step(1, bad), *healthy_ddp()[1:]])
+    h = history(header(), [step(1, bad), *healthy_ddp()[1:]], rejects=True)
     found, unjudged = evaluate(h)
     assert not {f.name for f in found} & set(NAMES)
     assert not h.fold_errors
@@ -285,13 +285,32 @@ def test_sweep_with_different_step_counts_is_silent():
     assert judge(history(header(wrapper=None), recs), "rank-divergent-steps") == []
 
 
-def test_rank_that_fell_behind():
-    ev = {"type": "event", "kind": "dist-exchange-off", "it": 250, "missing": [1],
-          "reason": "rank 1 fell behind: no numbers for 60 s"}
-    (f,) = judge(history(header(), [*healthy_ddp(), ev]), "rank-divergent-steps")
-    assert f.step == 250 and "rank 1 fell behind rank 0 at iteration 250" in f.message
-    crashed = {**ev, "reason": "rank 1 did not report within 60 s (process gone?)"}
-    assert judge(history(header(), [*healthy_ddp(), crashed]), "rank-divergent-steps") == []
+def _exchange_off(it: int, missing: list[int], finished: list[int]) -> dict:
+    """The event ranks.py / probes/cross_rank.py write when rank 0 gives up on ranks."""
+    return {"type": "event", "kind": "dist-exchange-off", "it": it, "missing": missing, "finished": finished,
+            "reason": f"no numbers from rank(s) {missing} for iteration {it} within 60 s: ...; not waited for again",
+            "last": {str(r): [200, 150] for r in missing}, "rank0": [it, it]}
+
+
+def test_rank_out_of_step_with_rank_0():
+    """A rank still training whose sampled iterations no longer line up with rank 0's."""
+    (f,) = judge(history(header(), [*healthy_ddp(), _exchange_off(250, [1], [])]), "rank-divergent-steps")
+    assert f.step == 250 and f.evidence["ranks"] == [1]
+    assert "rank 1 stopped reporting at iteration 250 while still training" in f.message
+    assert "(last reports: rank 1 at iteration 200 with 150 steps; rank 0 now at iteration 250 with 250 steps)" in f.message
+
+
+@pytest.mark.parametrize("kind", ["finished", "crashed", "sweep"])
+def test_rank_left_out_for_other_reasons_is_not_divergent(kind):
+    """A rank whose training loop had ended, a job that stopped with an error (a rank died),
+    independent runs: no finding."""
+    recs = [*healthy_ddp(), _exchange_off(250, [1], [1] if kind == "finished" else [])]
+    if kind == "crashed":
+        recs.append({"type": "event", "kind": "script-error", "it": 251, "error": "RuntimeError: Connection closed by peer"})
+    hdr = header(wrapper=None) if kind == "sweep" else header()
+    if kind == "sweep":
+        recs = [step(it, ranks(it, diverged=[0])) for it in range(1, 4)] + recs[-1:]
+    assert judge(history(hdr, recs), "rank-divergent-steps") == []
 
 
 # ---------------------------------------------------------------------------------- the loader probe, end to end
@@ -324,3 +343,27 @@ def test_watch_finds_a_sampler_epoch_never_set(tmp_path, fixed):
     assert ("sampler-epoch-not-set" in diag.names("warning")) is not fixed
     events = [e for e in read_run(tmp_path / "run").events if e.get("kind") == "dataloader"]
     assert [e["dist_sampler"]["epoch"] for e in events] == ([0, 1, 2] if fixed else [0, 0, 0])
+
+
+# ---------------------------------------------------------------------------------- what the core hands the rules
+
+
+def test_a_rank_that_stepped_where_rank_0_did_not_is_still_seen():
+    """Rank 1 stepped at an iteration where rank 0 skipped: its numbers carry update norms that
+    rank 0's lack. It must still be in `seen` with its own stepped/steps (TV504's evidence), and
+    its checksums still compared (TV501's), though its norms are not combined."""
+    from torchvitals import ranks as ranks_mod
+    from torchvitals.probes.cross_rank import REPLICATED, CrossRank
+
+    store = torch.distributed.HashStore()
+    chan0 = ranks_mod.Channel(store, seq=1, rank=0, world=2, timeout=5.0, live=[1])
+    chan1 = ranks_mod.Channel(store, seq=1, rank=1, world=2, timeout=5.0, live=[1])
+    events: list = []
+    rank0 = CrossRank(chan0, lambda kind, **f: events.append(kind))
+    rank1 = CrossRank(chan1, lambda kind, **f: events.append(kind))
+    rank1.exchange(0, 50, [1.0, 2.0, 0.1, 0.2], [REPLICATED] * 4, [7, 9], "00000000000000aa", True, 41)
+    values, field = rank0.exchange(0, 50, [1.0, 2.0], [REPLICATED] * 2, [7, 8], "00000000000000bb", False, 40)
+    assert values == [1.0, 2.0] and events == []
+    assert field["seen"] == [0, 1] and field["missing"] == []
+    assert field["stepped"] == [False, True] and field["steps"] == [40, 41]
+    assert field["diverged"] == [1] and field["batch"] == ["00000000000000bb", "00000000000000aa"]

@@ -148,15 +148,19 @@ class CrossRank:
                 last={str(r): list(self._last.get(r, (None, None))) for r in lost},
                 rank0=[it, steps],
             )
-        same = [r for r in got if len(r.values) == len(values) and len(r.checks) == len(checks)]
         for r in got:
             self._last[r.rank] = (r.it, r.steps)
-        reports = [mine] + sorted(same, key=lambda r: r.rank)
-        return combine(values, modes, reports), self._ranks_field(reports, checks)
+        # A rank whose numbers are laid out otherwise (it stepped where rank 0 did not, so it
+        # has update norms rank 0 lacks) still counts as seen: its iteration, step and input
+        # are what rank-divergent-steps needs. Only its norms and checksums are left out.
+        reports = [mine] + sorted(got, key=lambda r: r.rank)
+        same = [r for r in reports if len(r.values) == len(values)]
+        return combine(values, modes, same), self._ranks_field(reports, checks)
 
     def _ranks_field(self, reports: list[ranks.Report], checks: list[int]) -> dict[str, Any]:
         seen = [r.rank for r in reports]
-        diverged = [j for j in range(len(checks)) if any(r.checks[j] != checks[j] for r in reports[1:])]
+        comparable = [r for r in reports[1:] if len(r.checks) == len(checks)]
+        diverged = [j for j in range(len(checks)) if any(r.checks[j] != checks[j] for r in comparable)]
         return {
             "seen": seen,
             "missing": sorted(set(range(self.chan.world)) - set(seen)),
