@@ -15,7 +15,6 @@ parameters were bitwise equal on every rank at some sampled iteration).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,9 +29,6 @@ from torchvitals.stats import Derived
 # is already no coincidence (a 64-bit fingerprint of different batches does not collide); two
 # make sure it is not a one-off such as a shared warm-up batch.
 DUPLICATE_MIN = 2
-# A dist-exchange-off event whose reason matches this says that a rank fell behind rank 0
-# (ranks.py writes the reason); other reasons (a rank that crashed) are not divergent steps.
-BEHIND = re.compile(r"\bbehind\b", re.IGNORECASE)
 # Parameters named in a message (the evidence keeps up to EVIDENCE_PARAMS).
 EVIDENCE_PARAMS = 50
 
@@ -424,7 +420,8 @@ def sampler_epoch_not_set(h: History, r: Rule) -> list[Finding]:
     "rank-divergent-steps",
     what="Ranks of a data-parallel job that disagree at a sampled iteration on whether the "
     "optimizer stepped, on how many steps it has taken, or on the iteration they are at; also "
-    "a rank that fell so far behind rank 0 that torchvitals stopped waiting for it.",
+    "a rank, still training, whose sampled iterations no longer line up with rank 0's (rank 0 "
+    "stopped waiting for its numbers).",
     why="Data-parallel training is correct only while every rank takes the same step at the same "
     "time. A decision made from a rank's local numbers (its own loss, its own gradient norm, a "
     "NaN check on one rank) lets one rank step while another skips: their parameters drift "
@@ -442,7 +439,7 @@ opt.zero_grad()
     "all-reduce the value first (t = loss.detach().clone(); dist.all_reduce(t); "
     "t /= world_size) and gate on that, or gate on the gradient norm after backward (the "
     "gradients are already averaged). Give every rank the same number of batches "
-    "(DistributedSampler with drop_last=True, or DDP's join() context for uneven inputs).",
+    "(a DistributedSampler gives every rank the same count; drop_last=True on the loader too).",
 )
 def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
     run = _compared_or_explain(h)
@@ -476,18 +473,38 @@ def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
                 step=s.it,
             )
         )
+    stopped = any(e.get("kind") == "script-error" for e in h.events)
     for e in h.events:
-        if e.get("kind") != "dist-exchange-off" or not BEHIND.search(str(e.get("reason", ""))):
+        behind = _fell_behind(e)
+        if not behind or stopped:  # a job that stopped with an error: a rank that died, not one out of step
             continue
-        missing = [m for m in e.get("missing", []) if _int(m)] if isinstance(e.get("missing"), list) else []
+        last, rank0 = e.get("last"), e.get("rank0")
+        seen = [
+            f"rank {k} at iteration {v[0]} with {v[1]} steps"
+            for k in behind
+            if isinstance(last, dict) and isinstance(v := last.get(str(k)), list) and len(v) == 2 and _int(v[0])
+        ]
+        if seen and _ints(rank0) and len(rank0) == 2:
+            seen.append(f"rank 0 now at iteration {rank0[0]} with {rank0[1]} steps")
         out.append(
             r.finding(
                 "warning",
-                f"{_ranks_text(missing) if missing else 'a rank'} fell behind rank 0 at iteration {e.get('it')}: "
-                f"{e.get('reason')}; rank 0 no longer waits for it, and the ranks no longer run the same steps",
-                evidence={"missing": missing, "reason": str(e.get("reason")), "it": e.get("it")},
-                where=["fell behind: " + (_ranks_text(missing) if missing else "a rank")],
+                f"{_ranks_text(behind)} stopped reporting at iteration {e.get('it')} while still training: "
+                "its sampled iterations no longer line up with rank 0's"
+                + (f" (last reports: {'; '.join(seen)})" if seen else "")
+                + "; rank 0 no longer waits for it",
+                evidence={"ranks": behind, "it": e.get("it"), "reason": str(e.get("reason")), "last": last, "rank0": rank0},
+                where=["out of step: " + _ranks_text(behind)],
                 step=e.get("it") if _int(e.get("it")) else None,
             )
         )
     return out
+
+
+def _fell_behind(e: dict[str, Any]) -> list[int]:
+    """The ranks of a dist-exchange-off event that were still training when rank 0 gave up on
+    them: not in its `finished` (a rank whose training loop had ended is no fault of stepping)."""
+    if e.get("kind") != "dist-exchange-off" or not isinstance(e.get("missing"), list):
+        return []
+    finished = e.get("finished") if isinstance(e.get("finished"), list) else []
+    return [m for m in e["missing"] if _int(m) and m not in finished]
