@@ -50,8 +50,9 @@ def _per_rank(r: dict[str, Any], key: str, ok: Any) -> list[Any] | None:
 
 
 def _ranks_field(rec: dict[str, Any]) -> dict[str, Any] | None:
-    """The step record's `ranks` field when it compares at least two ranks, else None. Only
-    `seen` is required; each rule checks the fields it reads (the schema does not)."""
+    """The step record's `ranks` field when it compares at least two ranks, else None. The
+    schema has checked its shape; the folds still check each field they read, so that a record
+    written by another version of the core costs a field, not the rule."""
     r = rec.get("ranks")
     if not isinstance(r, dict) or not _ints(r.get("seen")) or len(r["seen"]) < 2:
         return None
@@ -202,7 +203,7 @@ def _compared_or_explain(h: History) -> RankRun | None:
             raise CannotJudge(
                 f"this is rank {rank}'s record; the ranks are compared in rank 0's (run.rank0.jsonl)"
             )
-        raise CannotJudge("no sampled iteration compared the ranks (the ranks' exchange never ran)")
+        raise CannotJudge("no sampled iteration compared two ranks (no other rank's numbers reached rank 0)")
     return run
 
 
