@@ -1,0 +1,103 @@
+"""Two small halves of `Monitor` (monitor/core.py), which owns the state they use: closing an
+epoch (its record and the epoch line), and naming the run directory (under torchrun, the name
+rank 0 chooses and every rank uses)."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any
+
+from torchvitals import ranks
+from torchvitals.probes.sample import OptState
+from torchvitals.probes.values import gpu_gib, jsonable, metrics
+from torchvitals.record import rounded
+from torchvitals.sinks.console import epoch_line
+
+
+class Epochs:
+    """The epoch half of `Monitor`."""
+
+    def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
+        """Close an epoch: record it and print the compact per-epoch line (its fields: README, 'Reading the console lines').
+
+        `train` / `val` are metric dicts (or a single loss value); `extra` adds model-specific
+        tokens (`{"SR": 0.010}` prints `SR=0.010`). Returns the line.
+        """
+        if self.closed:
+            return ""
+        try:
+            self._epoch += 1
+            now = time.perf_counter()
+            last = self._opts[self._last_opt] if self._opts else None
+            rec = {
+                "type": "epoch",
+                "epoch": self._epoch,
+                "train": metrics(train),
+                "val": metrics(val),
+                "extra": {k: jsonable(v, 3) for k, v in (extra or {}).items()},
+                "seconds": round(now - self._epoch_t0, 3),
+                "samples": self._epoch_samples,
+                "gpu_gib": gpu_gib(self.inv.device),
+                "metrics": self._epoch_metrics(),
+                "it": last.acct.c.cycles if last else 0,
+                # The optimizer that stepped last (a script may make a new one every epoch) and
+                # the learning rates its last step used.
+                "opt": self._last_opt,
+                "lr": [rounded(x) for x in last.step_lr] if last else [],
+            }
+            if self.world > 1:
+                rec["batch"] = self._effective_batch(last)
+            self._emit(rec)
+            self._epoch_t0 = now
+            self._epoch_samples = 0
+            self._live_rules()
+            return epoch_line(self.history, rec)
+        except Exception as exc:
+            self._fail("epoch", exc)
+            return ""
+
+    def _effective_batch(self, last: OptState | None) -> dict[str, Any]:
+        """Per-rank batch × ranks × accumulation (backward passes per step this epoch)."""
+        now = (last.acct.c.backward, last.acct.c.steps) if last else (0, 0)
+        before = self._epoch_counts.get(id(last), (0, 0))
+        self._epoch_counts[id(last)] = now
+        passes, steps = now[0] - before[0], now[1] - before[1]
+        return {"per_rank": self._batch_size, "world": self.world, "accum": rounded(passes / steps) if steps else None}
+
+    def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
+        if "outputs" in self.disabled:
+            return {}
+        try:
+            got = self._outputs.take_epoch()
+            return {split: {k: rounded(v) for k, v in m.items()} for split, m in got.items()}
+        except Exception as exc:
+            self._fail("outputs", exc)
+            return {}
+
+
+
+class RunNaming:
+    """The run directory half of `Monitor`."""
+
+    def _make_run_dir(self) -> tuple[str | None, ranks.Channel | None, str | None]:
+        """(run directory, channel to the other ranks, a problem to tell). Under torchrun rank 0
+        names the directory and the other ranks learn the name from it (ranks.py)."""
+        name, chan, problem = ranks.open_channel(self._free_name, self.opts.dist_timeout)
+        if name is None:
+            name = self._free_name()
+        return (os.path.join(self.opts.out, name) if self.opts.out and name else None), chan, problem
+
+    def _free_name(self) -> str:
+        """A run directory name under `out` that no earlier run (of this rank's file) uses."""
+        if not self.opts.out:
+            return ""
+        base = self.opts.name or ranks.default_name()
+        mine = ranks.run_file(self.rank, self.world)
+        name, n = base, 1
+        taken = {mine, "run.jsonl", "run.rank0.jsonl"} if self.rank == 0 else {mine}
+        while any(os.path.exists(os.path.join(self.opts.out, name, f)) for f in taken):
+            n += 1
+            name = f"{base}-{n}"
+        return name
+
