@@ -1,7 +1,8 @@
 """Global statistics under torchrun: the same model and data as one process, as two DDP ranks, as
 two FSDP2 ranks (sharded parameters, one rank with empty shards) and as HSDP (FSDP2 on a 2-D
 mesh: each shard held by both ranks) give the same gradient, weight, update and pre-clip norms,
-and the same findings."""
+and the same findings. The ranks are forked with torchrun's environment (tests/distributed.py
+fork_job); tests/test_distributed_launch.py starts torchrun itself."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from distributed import launch, torchrun_cmd
+from distributed import fork_job, launch
 
 from torchvitals.run import run_script
 
@@ -45,8 +46,7 @@ def runs(tmp_path_factory):
     assert code == 0
     got = {"single": out / "single" / "run.jsonl"}
     for mode in ("ddp", "fsdp", "hsdp"):
-        res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", SCRIPT, "--mode", mode, "--clip", "0.5"),
-                     out, {**env, "TORCHVITALS_NAME": mode})
+        res = fork_job(2, ["run", SCRIPT, "--mode", mode, "--clip", "0.5"], out, {**env, "TORCHVITALS_NAME": mode})
         assert not res.timed_out and res.returncode == 0, res.output[-3000:]
         assert res.output.count("the run looks healthy") == 1, "only rank 0 tells"
         got[mode] = out / mode / "run.rank0.jsonl"
@@ -117,7 +117,7 @@ def test_a_rank_that_stops_early_is_left_out_and_said(tmp_path):
     script = str(Path(__file__).parent / "scripts" / "dist_uneven.py")
     env = {"TORCHVITALS_OUT": str(tmp_path), "TORCHVITALS_NAME": "uneven", "TORCHVITALS_EVERY": "1",
            "TORCHVITALS_DIST_TIMEOUT": "5"}
-    res = launch(torchrun_cmd(2, "-m", "torchvitals", "run", script, *(["--late-init"] if late else [])), tmp_path, env)
+    res = fork_job(2, ["run", script, *(["--late-init"] if late else [])], tmp_path, env)
     assert not res.timed_out and res.returncode in (0, 1), res.output[-3000:]
     run0 = tmp_path / "uneven" / "run.rank0.jsonl"
     recs = [json.loads(line) for line in run0.read_text().splitlines()]

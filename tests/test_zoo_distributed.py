@@ -1,7 +1,8 @@
 """The distributed fault zoo under torchrun (2 ranks, gloo on CPU): each of the four
 distributed faults is found in its case, and its fixed twin is left without any finding at
-warning or above. Every launch goes through tests/distributed.py (its own process group, a
-hard timeout); a fault and its twin run side by side, so each test waits for one launch."""
+warning or above. The two ranks are forked from the test process with torchrun's environment
+(tests/distributed.py fork_job: no torch import per rank, each rank in its own process group,
+a hard timeout); benchmarks/fault_zoo/score.py runs the same cases under torchrun itself."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from distributed import env_for, finish, start, torchrun_cmd
+from distributed import fork_job
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks" / "fault_zoo"))
@@ -31,14 +32,12 @@ def test_distributed_fault_is_found_and_its_twin_is_clean(name, tmp_path):
     runs = {}
     for label, extra in (("fault", []), ("fixed", ["--fixed"])):
         out = tmp_path / label
-        env = env_for({"TORCHVITALS_OUT": str(out), "TORCHVITALS_NAME": "run", "TORCHVITALS_CONSOLE": "0"})
-        cmd = torchrun_cmd(case.nproc, *score.job_args(case.path, [*ARGS, *extra]))
-        runs[label] = (start(cmd, tmp_path, env), out)
-    done = {label: finish(proc) for label, (proc, _) in runs.items()}
-    for label, launch in done.items():
+        env = {"TORCHVITALS_OUT": str(out), "TORCHVITALS_NAME": "run", "TORCHVITALS_CONSOLE": "0"}
+        launch = fork_job(case.nproc, ["run", str(case.path), *ARGS, *extra], tmp_path, env)
         assert not launch.timed_out, f"{label} run hung:\n{launch.output[-3000:]}"
         assert launch.returncode == 0, f"{label} run failed:\n{launch.output[-3000:]}"
-    found, why = score.read_job(str(runs["fault"][1]))
+        runs[label] = out
+    found, why = score.read_job(str(runs["fault"]))
     assert case.expect[0] in found, (found, why)
-    twin, why = score.read_job(str(runs["fixed"][1]))
+    twin, why = score.read_job(str(runs["fixed"]))
     assert twin == {} and why is None, (twin, why)

@@ -64,9 +64,9 @@ class Wiring:
         if dist is None:
             return {}
         dist["wrapper"] = data_parallel_wrapper(self.inv.live_roots())
+        # Sharded parameters without an FSDP module are tensor parallelism: no wrapper, since
+        # its ranks share their input on purpose.
         dist["sharded"] = [i for i, t in enumerate(self.inv.tensors) if is_sharded(t)]
-        if dist["sharded"] and dist["wrapper"] is None:
-            dist["wrapper"] = "fsdp"
         return {"dist": dist}
 
     def _layout(self) -> dict[str, Any]:
