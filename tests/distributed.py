@@ -112,91 +112,16 @@ def finish_all(procs: list[subprocess.Popen[str]], timeout: float = HARD_TIMEOUT
             for p, (out, err), k in zip(procs, outputs, killed, strict=True)]
 
 
-# ---------------------------------------------------------------- ranks forked from this process
-def _rank_main(rank: int, nproc: int, port: int, run_id: str, argv: list[str], cwd: str,
-               env: dict[str, str], log: str) -> None:
-    """One rank: torchrun's environment for it, then `torchvitals <argv>`, then _exit."""
-    code = 70
-    try:
-        os.setsid()  # its own process group: the parent kills it whole on a timeout
-        fh = open(log, "w", buffering=1)  # noqa: SIM115
-        os.dup2(fh.fileno(), 1)
-        os.dup2(fh.fileno(), 2)
-        sys.stdout = sys.stderr = fh
-        import warnings
-
-        warnings.resetwarnings()
-        warnings.showwarning = warnings._showwarning_orig  # type: ignore[attr-defined]
-        for key in [k for k in os.environ if k.startswith("TORCHVITALS_")]:
-            del os.environ[key]
-        os.environ.update(env)
-        os.environ.update(RANK=str(rank), LOCAL_RANK=str(rank), WORLD_SIZE=str(nproc), LOCAL_WORLD_SIZE=str(nproc),
-                          GROUP_RANK="0", MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), TORCHELASTIC_RUN_ID=run_id)
-        os.chdir(cwd)
-        from torchvitals.cli import main
-
-        code = main(argv)
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    except BaseException:
-        import traceback
-
-        traceback.print_exc()
-        code = 71
-    finally:
-        try:
-            sys.stdout.flush()
-        finally:
-            os._exit(code)
+# ---------------------------------------------------------------- ranks forked from one process
+FORK_RANKS = str(Path(__file__).resolve().parent / "fork_ranks.py")
 
 
 def fork_job(nproc: int, argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | None = None,
              timeout: float = HARD_TIMEOUT) -> Launch:
-    """A torchrun-like job without torchrun's agent: `nproc` ranks forked from this process (torch
-    is imported already, so a rank starts in a fraction of a second instead of importing it
-    again), each given the environment torchrun gives its ranks, each running `torchvitals
-    <argv>`. Every rank is in its own process group; past `timeout` all are killed. The launch
-    tests start real torchrun; this is for the tests about what the ranks measure and judge.
-    Returns the ranks' output (rank order) and the first non-zero exit code."""
-    import multiprocessing
-    import time
-    import uuid
-
-    # What every rank would import by itself, imported once here and shared by the forks.
-    import torch._dynamo  # noqa: F401  (torch.optim imports it at the first optimizer)
-    import torch.distributed.fsdp  # noqa: F401
-    import torch.nn.parallel  # noqa: F401
-
-    import torchvitals.run  # noqa: F401
-
-    ctx = multiprocessing.get_context("fork")
-    port, run_id = free_port(), uuid.uuid4().hex[:12]
-    logs = [os.path.join(str(cwd), f".rank{r}-{run_id}.log") for r in range(nproc)]
-    procs = [ctx.Process(target=_rank_main, args=(r, nproc, port, run_id, list(argv), str(cwd), dict(env or {}), logs[r]))
-             for r in range(nproc)]
-    for p in procs:
-        p.start()
-    deadline = time.monotonic() + timeout
-    timed_out = False
-    for p in procs:
-        p.join(max(0.0, deadline - time.monotonic()))
-        if p.is_alive():
-            timed_out = True
-    if timed_out:
-        for p in procs:
-            if p.is_alive():
-                try:
-                    os.killpg(p.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                p.join(10)
-    out = ""
-    for log in logs:
-        try:
-            with open(log) as fh:
-                out += fh.read()
-            os.unlink(log)
-        except OSError:
-            pass
-    codes = [p.exitcode if p.exitcode is not None else -9 for p in procs]
-    return Launch(next((c for c in codes if c != 0), 0), out, "", timed_out)
+    """A torchrun-like job without torchrun's agent: one fresh process imports torch, dynamo and
+    torchvitals once and forks `nproc` ranks from itself (tests/fork_ranks.py), each given the
+    environment torchrun gives its ranks and running `torchvitals <argv>`; a rank then starts in
+    a fraction of a second instead of importing torch again. The whole job is one process group,
+    killed past `timeout`. The launch tests start real torchrun; this is for the tests about what
+    the ranks measure and judge."""
+    return launch([sys.executable, FORK_RANKS, str(nproc), *argv], cwd, env, timeout)

@@ -52,6 +52,7 @@ from torchvitals.probes.discovery import (
 )
 from torchvitals.probes.loader import LoaderProbe
 from torchvitals.probes.manual import ManualUpdates, is_manual
+from torchvitals.ranks import world_size
 from torchvitals.sinks import console
 from torchvitals.sinks.progress import progress_line
 
@@ -377,7 +378,13 @@ class Session:
             sys.path.insert(0, os.path.dirname(path))
         code = 0
         try:
-            runpy.run_path(path, run_name="__main__")
+            script_globals = runpy.run_path(path, run_name="__main__")
+            if world_size() > 1:
+                # Under torch.distributed the script's objects live on to interpreter exit, as
+                # under plain python: freeing a DistributedDataParallel here (its Reducer, then
+                # its gloo process group) joins gloo's worker thread while holding the GIL, and a
+                # worker that needs the GIL to free a tensor deadlocks the rank.
+                _KEPT.append(script_globals)
         except SystemExit as exc:
             code = _exit_code(exc.code)
             if code:
@@ -414,6 +421,9 @@ class Session:
 
 
 # ---------------------------------------------------------------------- helpers
+
+
+_KEPT: list[dict[str, Any]] = []  # the globals of scripts run under torch.distributed (see Session.run)
 
 
 def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str, Any]) -> Any:
