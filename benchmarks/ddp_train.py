@@ -1,4 +1,5 @@
-"""A plain DDP training script for the distributed overhead benchmark (no torchvitals import):
+"""A plain DDP training script for the distributed overhead benchmark (no torchvitals import
+unless --watch, which wraps the loop in torchvitals.watch(model, optimizer)):
 an MLP on synthetic regression data, gloo on CPU. Rank 0 prints one JSON line with the time of
 the training loop after a warm-up, so that process start-up and imports are not measured.
 
@@ -18,6 +19,7 @@ parser = argparse.ArgumentParser()
 parser.add_argument("--steps", type=int, default=400)
 parser.add_argument("--warmup", type=int, default=20)
 parser.add_argument("--width", type=int, default=256)
+parser.add_argument("--watch", action="store_true")
 args = parser.parse_args()
 
 torch.set_num_threads(1)
@@ -30,6 +32,11 @@ opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
 gen = torch.Generator().manual_seed(rank)
 batches = [torch.randn(64, args.width, generator=gen) for _ in range(16)]
 
+monitor = None
+if args.watch:
+    import torchvitals
+
+    monitor = torchvitals.watch(model, opt, console=False)
 t0 = 0.0
 for step in range(args.warmup + args.steps):
     if step == args.warmup:
@@ -40,6 +47,8 @@ for step in range(args.warmup + args.steps):
     loss.backward()
     opt.step()
 loop = time.perf_counter() - t0
+if monitor is not None:
+    monitor.close()
 if rank == 0:
     print(json.dumps({"loop_s": loop, "steps": args.steps}), flush=True)
 dist.destroy_process_group()
