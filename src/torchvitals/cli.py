@@ -58,10 +58,11 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from torchvitals.launch import launch, launched_rank, wanted
+    from torchvitals.launch import launch, wanted
 
     if wanted(args):
         return launch(args)  # torchrun starts the ranks, each of them `torchvitals run` again
+    from torchvitals.ranks import rank
     from torchvitals.run import run_script
 
     options: dict = {"out": args.out}
@@ -75,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except FileNotFoundError as exc:
         print(f"torchvitals run: {printable(exc)}", file=sys.stderr)
         return 2
-    if _wants_json(args) and launched_rank() == 0:  # under torchrun, rank 0 speaks for the job
+    if _wants_json(args) and rank() == 0:  # under torchrun, rank 0 speaks for the job
         _print_json(diag.to_dict())
     return code
 

@@ -37,15 +37,6 @@ class UsageError(Exception):
     """A launch that cannot start: told in one line, exit 2."""
 
 
-def launched_rank() -> int:
-    """The global rank torchrun gave this process (its RANK variable); 0 when not launched by
-    torchrun. Readable before the script creates its process group."""
-    try:
-        return int(os.environ.get("RANK", "0"))
-    except ValueError:
-        return 0
-
-
 def _positive(flag: str, raw: str | int | None) -> int | None:
     if raw is None:
         return None

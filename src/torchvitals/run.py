@@ -38,7 +38,6 @@ import torch
 from torch import nn
 
 from torchvitals.findings import Diagnosis
-from torchvitals.launch import launched_rank
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
 from torchvitals.names import variable_name
@@ -52,7 +51,7 @@ from torchvitals.probes.discovery import (
 )
 from torchvitals.probes.loader import LoaderProbe
 from torchvitals.probes.manual import ManualUpdates, is_manual
-from torchvitals.ranks import world_size
+from torchvitals.ranks import rank, world_size
 from torchvitals.sinks import console
 from torchvitals.sinks.progress import progress_line
 
@@ -491,7 +490,7 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     """Run `script` under torchvitals and return (exit code, diagnosis)."""
     if not os.path.isfile(script):
         raise FileNotFoundError(f"{script}: no such file")
-    tells = options.get("console", True) and launched_rank() == 0
+    tells = options.get("console", True) and rank() == 0
     session = Session(script=script, options=options, tells=tells)
     if tells:
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")

@@ -31,7 +31,7 @@ from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
 from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
-from torchvitals.probes.cross_rank import CrossRank
+from torchvitals.probes.cross_rank import CrossRank, is_dtensor
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.outputs import OutputProbe
@@ -304,7 +304,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
     def shards_parameters(self) -> bool:
         """Whether watched parameters are shards (FSDP2 / DTensor): the autograd graph then
         holds FSDP's unsharded copies of them, not parameters of their own."""
-        return any(hasattr(t, "placements") for t in self.inv.tensors)
+        return any(is_dtensor(t) for t in self.inv.tensors)
 
     def watches_param(self, p: torch.Tensor) -> bool:
         return id(p) in self.inv.index

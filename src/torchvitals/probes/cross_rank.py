@@ -96,7 +96,6 @@ class CrossRank:
     def __init__(self, chan: ranks.Channel, event: Callable[..., None]) -> None:
         self.chan = chan
         self._event = event
-        self.lost: list[int] = []
         self._last: dict[int, tuple[int, int]] = {}  # rank → (it, steps) of its last report
 
     @property
@@ -129,7 +128,6 @@ class CrossRank:
             return values, None
         got, lost = ranks.gather(self.chan, opt, it)
         if lost:
-            self.lost.extend(lost)
             done = [r for r in lost if ranks.closed(self.chan, r)]
             why = (
                 f"rank(s) {', '.join(map(str, done))} had already finished training"

@@ -54,6 +54,10 @@ class OptState:
         self.step_lr: list[float | None] = []  # the learning rates of the latest step
         self.sharded: list[int] = []  # per parameter: 0, or how many ranks hold its shard (FSDP2: 1)
 
+    def shard_counts(self) -> list[int]:
+        """`sharded`, or zeros while it is not measured for the current parameters."""
+        return self.sharded if len(self.sharded) == len(self.params) else [0] * len(self.params)
+
     def local_params(self) -> list[torch.Tensor]:
         """The parameters as this process holds them (a DTensor's local shard)."""
         return locals_of(self.params)  # type: ignore[return-value]
@@ -153,7 +157,7 @@ class Sampler:
         if cross is None:
             flat = torch.cat(parts).tolist()  # the one host read
         else:
-            rep = [i for i, s in enumerate(o.sharded if len(o.sharded) == n_own else [False] * n_own) if not s]
+            rep = [i for i, s in enumerate(o.shard_counts()) if not s]
             checks = CrossRank.checks(o.params, rep) if "g" in p else None
             flat, ints = _read_with_ints(torch.cat(parts), [t for t in (checks, batch) if t is not None])
             n_checks = 0 if checks is None else len(rep)
@@ -202,8 +206,7 @@ class Sampler:
 
     def _modes(self, o: OptState, p: dict[str, Any], n_acts: int) -> list[str]:
         """How each value of the flat vector combines across ranks, in its order."""
-        n_own = len(o.params)
-        own = [sharded_mode(c) if c else REPLICATED for c in (o.sharded if len(o.sharded) == n_own else [0] * n_own)]
+        own = [sharded_mode(c) if c else REPLICATED for c in o.shard_counts()]
         modes: list[str] = []
         if "g" in p:
             free = [sharded_mode(c) if (c := shard_copies(t)) else REPLICATED for t in self.inv.free_params] if o.idx == 0 else []

@@ -24,6 +24,8 @@ from typing import Any
 
 import torch
 
+from torchvitals.probes.cross_rank import is_dtensor
+
 
 @dataclass
 class Counters:
@@ -83,7 +85,7 @@ class StepAccount:
             if (p.grad is not None or not need_grad) and p.requires_grad and b not in seen:
                 seen.add(b)
                 self.sentinels.append(p)
-                if hasattr(p, "placements"):
+                if is_dtensor(p):
                     # A DTensor (FSDP2): backward runs through FSDP's unsharded copies, never
                     # through this parameter, so a hook on the model's output counts the pass
                     # (Monitor._post_forward) and this one only carries the gradient checks.
