@@ -443,9 +443,11 @@ def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str
     return result.detach() / n
 
 
+_TORCH_DIR = os.path.dirname(torch.__file__)
+
+
 def _user_frame(frame: Any) -> Any:
-    torch_dir = os.path.dirname(torch.__file__)
-    while frame is not None and frame.f_code.co_filename.startswith(torch_dir):
+    while frame is not None and frame.f_code.co_filename.startswith(_TORCH_DIR):
         frame = frame.f_back
     return frame
 

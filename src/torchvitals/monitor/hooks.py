@@ -56,10 +56,13 @@ class Guarded(WeakHook):
     __slots__ = ()
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        target = self._ref()
+        if target is None:
+            return None
         try:
-            return WeakHook.__call__(self, *args, **kwargs)
+            return getattr(target, self._method)(*self._bound, *args, **kwargs)
         except Exception as exc:
-            _swallow(self._ref(), self._method, exc)
+            _swallow(target, self._method, exc)
             return None
 
 
@@ -153,14 +156,17 @@ class Hooks:
     def _flush_forward(self) -> None:
         """Forward hooks that torch.compile traced kept their tensor for now (probes/compiled.py)."""
         for h in self._forward:
-            h.flush()
+            if h.pending is not None:
+                h.flush()
 
     def _on_backward(self, idx: int, which: int) -> None:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            self._flush_forward()
             o = self._opts[idx]
+            if o.acct.counted(which):  # another bucket's hook of a pass already accounted
+                return
+            self._flush_forward()
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
             if o.acct.on_backward(which) and o.manual is not None:

@@ -73,9 +73,13 @@ class Inventory:
         trainable parameters is in train() mode (model.train() forgotten), and dropout or
         batch-norm layers are there to behave differently. Managing modes part by part (a
         frozen backbone kept in eval(), a head in train()) is not that."""
-        roots = self.live_roots()
-        if all(m.training for m in roots):
+        for r in self.roots:  # the common case, without building a list: every root in train()
+            m = r()
+            if m is not None and not m.training:
+                break
+        else:
             return True
+        roots = self.live_roots()
         for m in roots:
             for mod in m.modules():
                 if mod.training and any(p.requires_grad for p in mod.parameters(recurse=False)):

@@ -22,6 +22,8 @@ from torchvitals.losses import BY_KIND
 from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
+# Losses kept per split before they are added to the sums (a bound on memory between records).
+MAX_KEPT_LOSSES = 256
 # Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.
 PROB_SUM_TOL = 1e-4
 # Value checks look at a subsample: this many samples × outputs per sampled batch.
@@ -76,13 +78,22 @@ def task_of(pred: torch.Tensor, target: torch.Tensor) -> str | None:
     return None
 
 
+_LOSS_KEYS = ("loss_sum", "loss_n", "loss_bad")
+_REGRESSION_KEYS = ("n", "sse", "sae", "sy", "syy")
+_PERSIST_KEYS = ("pn", "psse", "psae")
+_CLASS_KEYS = ("n", "correct")
+
+
 class Sums:
-    """Running device-side sums for one split (train or val) over some window."""
+    """Running device-side sums for one split (train or val) over some window. A batch's
+    scalar sums arrive as one vector (`add_many`: one tensor op per batch, a running vector per
+    set of keys); vectors (class counts) go through `add`, key by key."""
 
     def __init__(self) -> None:
         self.t: dict[str, torch.Tensor] = {}
         self.n_classes = 0
         self.task: str | None = None
+        self._vecs: dict[tuple[str, ...], torch.Tensor] = {}  # keys → their sums (float64)
 
     def add(self, key: str, value: torch.Tensor) -> None:
         v = value.detach().to(torch.float64)
@@ -93,8 +104,23 @@ class Sums:
             v = torch.nn.functional.pad(v, (0, size - v.numel()))
         self.t[key] = v if prev is None else prev + v
 
+    def add_many(self, keys: tuple[str, ...], vec: torch.Tensor) -> None:
+        """Add one batch's scalar sums, `vec[i]` to `keys[i]` (float64): one op per batch."""
+        prev = self._vecs.get(keys)
+        if prev is None:
+            self._vecs[keys] = vec.clone()  # its own storage: vec is added elsewhere too
+        else:
+            prev.add_(vec)
+
+    def _spill(self) -> None:
+        vecs, self._vecs = self._vecs, {}
+        for keys, vec in vecs.items():
+            for k, v in zip(keys, vec.unbind(), strict=True):
+                self.add(k, v)
+
     def read(self) -> dict[str, Any]:
         """One host read of every sum."""
+        self._spill()
         if not self.t:
             return {}
         keys = list(self.t)
@@ -148,6 +174,7 @@ class OutputProbe:
     def __init__(self) -> None:
         self.epoch = {"train": Sums(), "val": Sums()}
         self.interval = Sums()  # train split since the last record
+        self._losses: dict[str, list[torch.Tensor]] = {"train": [], "val": []}  # not yet in the sums
         self.sampled: dict[str, torch.Tensor] | None = None  # value checks of a sampled batch
         self.sampled_op: str | None = None  # the autograd op that produced that batch's output
         self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
@@ -177,80 +204,110 @@ class OutputProbe:
         if loss_kind:
             self.loss_kind = loss_kind
         if loss is not None:
-            lt = loss.detach().float() if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
-            if lt.numel() != 1:
-                lt = lt.mean()
-            finite = torch.isfinite(lt)
+            # Kept, not summed: one stack per record or epoch instead of a few ops per batch.
+            lt = loss.detach() if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
+            losses = self._losses[split]
+            losses.append((lt if lt.numel() == 1 else lt.float().mean()).reshape(()).float().clone())
+            if len(losses) >= MAX_KEPT_LOSSES:
+                self._fold_losses(split)
+        more = self._batch(sums, pred, target, baseline, sampled, split, loss_kind)
+        if more is not None:
+            device = more[1][-1].device
+            vec = torch.stack([p.to(device=device, dtype=torch.float32) for p in more[1]]).to(torch.float64)
             for s in sums:
-                s.add("loss_sum", torch.where(finite, lt, torch.zeros_like(lt)))
-                s.add("loss_n", finite.to(torch.float32))
-                s.add("loss_bad", (~finite).to(torch.float32))
-        if pred is None:
+                s.add_many(more[0], vec)
+
+    def _fold_losses(self, split: str) -> None:
+        """Add the losses kept since the last fold to the split's sums: the finite ones' sum
+        and count, and how many were not finite."""
+        losses, self._losses[split] = self._losses[split], []
+        if not losses:
             return
+        device = losses[-1].device
+        lt = torch.stack([x.to(device) for x in losses])
+        finite = torch.isfinite(lt)
+        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float()]).to(torch.float64)
+        vec = torch.cat([vec, vec.new_tensor([float(len(losses))]) - vec[1:]])
+        for s in [self.epoch[split]] + ([self.interval] if split == "train" else []):
+            s.add_many(_LOSS_KEYS, vec)
+
+    def _batch(
+        self,
+        sums: list[Sums],
+        pred: torch.Tensor | None,
+        target: torch.Tensor | None,
+        baseline: torch.Tensor | None,
+        sampled: bool,
+        split: str,
+        loss_kind: str | None,
+    ) -> tuple[tuple[str, ...], list[torch.Tensor]] | None:
+        """The checks of one batch's output and target, and its metric sums (keys, 0-d tensors)."""
+        if pred is None:
+            return None
         if not isinstance(pred, torch.Tensor):
             self.say_once("observe-type", f"observe(pred=…) got {type(pred).__name__}, not a tensor; ignored")
-            return
+            return None
         if pred.numel() == 0:
             self.say_once("observe-empty", "observe() got an empty batch; ignored")
-            return
+            return None
         if not (pred.is_floating_point() or pred.is_complex()):
             self.say_once(
                 "observe-int",
                 f"observe(pred=…) got {pred.dtype} predictions: pass the model's float outputs (logits), "
                 "not argmax or rounded values; ignored",
             )
-            return
+            return None
         if sampled and split == "train":
             self.sampled = self._value_checks(pred, target)
             self.sampled_op = producer(pred)
         if target is None:
-            return
+            return None
         if not isinstance(target, torch.Tensor):
             self.say_once("observe-type", f"observe(target=…) got {type(target).__name__}, not a tensor; ignored")
-            return
+            return None
         if pred.dim() == 0 or target.dim() == 0 or pred.shape[0] != target.shape[0]:
             self.say_once(
                 "observe-batch",
                 f"observe(): prediction {tuple(pred.shape)} and target {tuple(target.shape)} have different "
                 "batch sizes; metrics skipped for such batches",
             )
-            return
+            return None
         if target.is_floating_point() and pred.shape != target.shape:  # evidence for loss-input-mismatch
             self._evidence("loss-input-shape", pred=list(pred.shape), target=list(target.shape))
         task = task_of(pred, target)
         if task is None:
-            return
+            return None
         takes = BY_KIND.get(loss_kind or "")
         if takes is not None and takes.args == "class" and target.is_floating_point() and task == "regression":
             self._evidence("loss-input-float-target", target=list(target.shape), dtype=str(target.dtype), loss_kind=loss_kind)
         for s in sums:
             s.task = task
-            self._accumulate(s, pred, target, baseline, task)
+        return self._accumulate(sums, pred, target, baseline, task)
 
-    def _accumulate(self, s: Sums, pred: torch.Tensor, target: torch.Tensor, baseline: torch.Tensor | None, task: str) -> None:
+    def _accumulate(
+        self, sums: list[Sums], pred: torch.Tensor, target: torch.Tensor, baseline: torch.Tensor | None, task: str
+    ) -> tuple[tuple[str, ...], list[torch.Tensor]]:
+        """One batch's metric sums: regression errors and target moments (and the persistence
+        baseline's errors), or correct guesses (class counts go to `sums` here)."""
         if task == "regression":
             p, y = _flat2(pred), _flat2(target).to(pred.device)
             err = p - y
-            s.add("n", torch.full((), float(y.numel()), device=p.device))
-            s.add("sse", (err * err).sum())
-            s.add("sae", err.abs().sum())
-            s.add("sy", y.sum())
-            s.add("syy", (y * y).sum())
+            n = torch.full((), float(y.numel()), device=p.device)
+            keys, parts = _REGRESSION_KEYS, [n, err.square().sum(), err.abs().sum(), y.sum(), y.square().sum()]
             if baseline is not None and isinstance(baseline, torch.Tensor) and baseline.numel() == target.numel():
-                b = _flat2(baseline).to(p.device)
-                s.add("pn", torch.full((), float(y.numel()), device=p.device))
-                s.add("psse", ((b - y) ** 2).sum())
-                s.add("psae", (b - y).abs().sum())
-        else:
-            c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
-            logits = pred.detach() if pred.shape[:-1] == target.shape else pred.detach().movedim(1, -1)
-            y = target.detach().reshape(-1).to(logits.device)
-            guess = logits.reshape(-1, c).argmax(-1)
-            valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
-            s.add("n", valid.sum().to(torch.float64))
-            s.add("correct", ((guess == y) & valid).sum().to(torch.float64))
-            s.add("classes", torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c].to(torch.float64))  # no y[valid]: its shape depends on the data
+                be = _flat2(baseline).to(p.device) - y
+                keys, parts = keys + _PERSIST_KEYS, parts + [n, be.square().sum(), be.abs().sum()]
+            return keys, parts
+        c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
+        logits = pred.detach() if pred.shape[:-1] == target.shape else pred.detach().movedim(1, -1)
+        y = target.detach().reshape(-1).to(logits.device)
+        guess = logits.reshape(-1, c).argmax(-1)
+        valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
+        counts = torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c]  # no y[valid]: its shape depends on the data
+        for s in sums:
+            s.add("classes", counts)
             s.n_classes = max(s.n_classes, c)
+        return _CLASS_KEYS, [valid.sum(), ((guess == y) & valid).sum()]
 
     def _value_checks(self, pred: torch.Tensor, target: torch.Tensor | None) -> dict[str, torch.Tensor]:
         """Spread, constant outputs, range, probability-looking rows, on a subsample (at most
@@ -294,6 +351,7 @@ class OutputProbe:
     def take_interval(self) -> dict[str, Any]:
         """Read and reset the train sums since the last record, plus the sampled value checks."""
         out: dict[str, Any] = {}
+        self._fold_losses("train")
         raw = self.interval.read()
         if raw:
             if raw.get("loss_n"):
@@ -316,6 +374,8 @@ class OutputProbe:
     def take_epoch(self) -> dict[str, dict[str, Any]]:
         """Read and reset both splits' epoch sums: metrics and baselines per split."""
         out = {}
+        for split in self._losses:
+            self._fold_losses(split)
         for split, sums in self.epoch.items():
             raw = sums.read()
             if raw:

@@ -26,6 +26,14 @@ import torch
 
 from torchvitals.probes.cross_rank import is_dtensor
 
+_NO_ALARMS = (0, 0, 0, 0, 0)
+_task_id = getattr(torch._C, "_current_graph_task_id", None)
+
+
+def _graph_task() -> int:
+    """The id of the backward pass running now (-1 where torch cannot tell)."""
+    return _task_id() if _task_id is not None else -1
+
 
 @dataclass
 class Counters:
@@ -67,7 +75,7 @@ class StepAccount:
         self._clears_unseen: bool | None = None  # gradients cleared through .data (see on_backward)
         self.closure = False  # the step in progress was given a closure
         self._backward_seen = True  # a backward pass reached a sentinel since the last step
-        self.alarms_seen: tuple[int, ...] = (0, 0, 0, 0, 0)
+        self.alarms_seen: tuple[int, ...] = _NO_ALARMS
 
     @property
     def sentinel(self) -> torch.Tensor | None:
@@ -98,9 +106,18 @@ class StepAccount:
             self.since_step = max(self.since_step, 1)
         self._grads = [None] * len(self.sentinels)
 
+    def counted(self, which: int) -> bool:
+        """Whether a sentinel's hook has nothing to account: its backward pass is counted
+        already and this sentinel's gradient needs no check (most hooks of most passes)."""
+        return (
+            self._task >= 0
+            and _graph_task() == self._task
+            and not (self._check_clear and which < len(self._grads) and self._grads[which] is not None)
+        )
+
     def on_backward(self, which: int) -> bool:
         """Account a sentinel's hook; True when it is the first of a new backward pass."""
-        task = torch._C._current_graph_task_id() if hasattr(torch._C, "_current_graph_task_id") else -1
+        task = _graph_task()
         new = task == -1 or task != self._task
         self._backward_seen = True
         if new:
@@ -179,6 +196,8 @@ class StepAccount:
     def alarms(self) -> tuple[int, ...]:
         """The counters whose first occurrences deserve a record right away (capped)."""
         c = self.c
+        if not (c.uncleared or c.skipped or c.eval_steps or c.sched_orphans or c.steps_no_backward):
+            return _NO_ALARMS
         return tuple(min(x, 3) for x in (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans, c.steps_no_backward))
 
     def on_scheduler_step(self) -> None:
