@@ -67,6 +67,10 @@ class Options:
     # before it stops waiting for that rank (a rank that died, or whose iterations no longer line
     # up). Under DDP the ranks are at most an iteration apart, so only such a rank ever costs it.
     dist_timeout: float = 60.0
+    # Where else to report, besides the console and the run directory: "tensorboard", "wandb",
+    # "mlflow" (TORCHVITALS_SINKS=tensorboard,wandb), or Sink objects given to watch(sinks=[...]).
+    # Scalars and findings only (see sinks/scalars.py); only rank 0 reports under torchrun.
+    sinks: list[Any] = field(default_factory=list)
     # Print findings and lines to the console (stderr).
     console: bool = True
     # Print each finding the moment it is first seen (otherwise only in the final diagnosis).
@@ -129,8 +133,8 @@ def resolve(**kwargs: Any) -> Options:
     for name in fields:
         if name in kwargs and kwargs[name] is not None:
             value = kwargs[name]
-            if name == "probe" and isinstance(value, str):
-                value = [value]
+            if name in ("probe", "sinks") and isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()] if name == "sinks" else [value]
             if name == "out" and value is False:
                 value = ""
             values[name] = value
@@ -138,12 +142,32 @@ def resolve(**kwargs: Any) -> Options:
         if ENV_PREFIX + name.upper() in os.environ:
             values[name] = from_env(name, getattr(defaults, name), stacklevel=4)
     opts = Options(**values)
+    opts.sinks = _sink_names(opts.sinks, from_keyword="sinks" in kwargs and kwargs["sinks"] is not None)
     for name in ("every", "warmup", "detail_every", "depth", "max_accum"):
         if getattr(opts, name) < (0 if name == "warmup" else 1):
             raise ValueError(f"torchvitals option {name} must be positive, got {getattr(opts, name)}")
     if not (isinstance(opts.snapshot_mb, (int, float)) and math.isfinite(opts.snapshot_mb) and opts.snapshot_mb >= 0):
         raise ValueError(f"torchvitals option snapshot_mb must be a number >= 0, got {opts.snapshot_mb!r}")
     return opts
+
+
+SINK_NAMES = ("tensorboard", "wandb", "mlflow")
+
+
+def _sink_names(sinks: list[Any], from_keyword: bool) -> list[Any]:
+    """Sink names checked (a Sink object passes as it is): an unknown name given in code raises,
+    one from the environment is left out with a warning (it must not stop the job)."""
+    out: list[Any] = []
+    for s in sinks:
+        if not isinstance(s, str):
+            out.append(s)
+        elif s.lower() in SINK_NAMES:
+            out.append(s.lower())
+        elif from_keyword:
+            raise ValueError(f"unknown torchvitals sink {s!r}; valid: {', '.join(SINK_NAMES)} or a Sink object")
+        else:
+            warnings.warn(f"torchvitals: ignoring sink {s!r} in {ENV_PREFIX}SINKS; valid: {', '.join(SINK_NAMES)}", stacklevel=4)
+    return out
 
 
 def default(name: str) -> Any:

@@ -97,6 +97,11 @@ class Derived:
     # The L2 norm of the change of every measured parameter across the step ([STEP]'s ΔW), on
     # iterations with the true update; None otherwise.
     dw_total: float | None = None
+    # Per bucket: the estimated update ratio sqrt(Σ (lr·‖g‖)²) / sqrt(Σ ‖w‖²) over its parameters
+    # with a finite gradient and weight norm, and, on iterations with the true update, the true
+    # one, sqrt(Σ ‖Δw‖²) / sqrt(Σ ‖w‖²). What the sinks plot per bucket.
+    bucket_ur: dict[str, float] = field(default_factory=dict)
+    bucket_tr: dict[str, float] = field(default_factory=dict)
 
 
 def _finite(x: Any) -> bool:
@@ -156,7 +161,28 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         empty=_nothing_to_apply(g, d, missing, zero),
         lr_gw=lr_gw,
         dw_total=dw_total,
+        bucket_ur=_bucket_ratio([(lay.buckets[i], lr_of(lrs, lay.group[i]) * g[i]) for i in finite], w, lay, n),
+        bucket_tr=_bucket_ratio([(lay.buckets[i], d[i]) for i in range(min(n, len(d))) if _finite(d[i])], w, lay, n) if d is not None else {},
     )
+
+
+def _bucket_ratio(steps: list[tuple[str, float]], w: list, lay: Layout, n: int) -> dict[str, float]:
+    """Per bucket, sqrt(Σ step²) / sqrt(Σ ‖w‖²) over the bucket's parameters with a finite
+    weight norm; buckets whose weights are all zero are left out."""
+    wsq: dict[str, float] = {}
+    for i in range(min(n, len(w))):
+        if _finite(w[i]):
+            wsq[lay.buckets[i]] = wsq.get(lay.buckets[i], 0.0) + w[i] * w[i]
+    ssq: dict[str, float] = {}
+    for b, x in steps:
+        ssq[b] = ssq.get(b, 0.0) + x * x
+    return {b: math.sqrt(v / wsq[b]) for b, v in ssq.items() if wsq.get(b, 0.0) > 0}
+
+
+def lr_of(lrs: list, group: int) -> float:
+    """The learning rate of a parameter group (0 for a group without a finite one)."""
+    lr = lrs[group] if group < len(lrs) else None
+    return lr if _finite(lr) else 0.0
 
 
 def _estimated_ratios(g: list, w: list, lrs: list, lay: Layout, finite: list[int], n: int) -> list[float | None]:

@@ -40,6 +40,7 @@ from torchvitals.probes.values import jsonable
 from torchvitals.record import History, rounded
 from torchvitals.rules import evaluate
 from torchvitals.sinks.base import Sink
+from torchvitals.sinks.chosen import open_sinks
 from torchvitals.sinks.console import ConsoleSink
 from torchvitals.sinks.run_dir import RunDirSink
 
@@ -123,7 +124,9 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         tell = self.opts.console and self.rank == 0
         self.console = ConsoleSink(sys.stderr, self.opts.log_every, self.opts.live) if tell else None
         self.sinks: list[Sink] = [self._run_files] + ([self.console] if self.console else [])
-        for trouble in (self._run_files.error, problem):
+        extra, troubles = open_sinks(self.opts.sinks, self.run_dir, self.opts.out) if self.rank == 0 else ([], [])
+        self.sinks += extra
+        for trouble in (self._run_files.error, problem, *troubles):
             if trouble:
                 self._note(trouble)
         self._build(named_models(model), list(optimizers))

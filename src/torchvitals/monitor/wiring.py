@@ -51,7 +51,7 @@ class Wiring:
                 **layout,
                 "mode_modules": [n for n, _ in self.inv.mode_modules],
                 "probes": [],
-                "options": dict(vars(self.opts)),
+                "options": {**vars(self.opts), "sinks": [x if isinstance(x, str) else type(x).__name__ for x in self.opts.sinks]},
                 **self._dist_header(),
             },
         )
