@@ -71,6 +71,14 @@ def cmd_run(args: argparse.Namespace) -> int:
             options[key] = getattr(args, key)
     if args.probe:
         options["probe"] = [p.strip() for p in args.probe.split(",") if p.strip()]
+    if args.sink:
+        from torchvitals.config import SINK_NAMES
+
+        options["sinks"] = [s.strip().lower() for arg in args.sink for s in arg.split(",") if s.strip()]
+        unknown = [s for s in options["sinks"] if s not in SINK_NAMES]
+        if unknown:
+            print(f"torchvitals run: unknown --sink {', '.join(unknown)}; valid: {', '.join(SINK_NAMES)}", file=sys.stderr)
+            return 2
     try:
         code, diag = run_script(args.script, args.args, options, fail_on=args.fail_on)
     except FileNotFoundError as exc:
@@ -146,6 +154,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=int, help="sample every N iterations (default 50)")
     p.add_argument("--log-every", type=int, dest="log_every", help="tagged lines every N iterations (default 200, 0 = off)")
     p.add_argument("--probe", help="comma-separated module names/globs whose output gradient is measured")
+    p.add_argument("--sink", action="append", help="also report to tensorboard, wandb or mlflow (repeat or comma-separate)")
     p.add_argument("--fail-on", choices=["info", "warning", "error"], help="exit 1 when findings reach this severity, or when nothing could be judged")
     _json_flag(p)
     g = p.add_argument_group("distributed (a front for torchrun: every rank runs the script under torchvitals)")

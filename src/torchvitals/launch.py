@@ -82,7 +82,8 @@ def _child_options(args: argparse.Namespace) -> list[str]:
     """The `torchvitals run` options each rank gets: the user's, without the launch ones."""
     opts = ["--out", args.out]
     for flag, value in (("--name", args.name), ("--every", args.every), ("--log-every", args.log_every),
-                        ("--probe", args.probe), ("--fail-on", args.fail_on)):
+                        ("--probe", args.probe), ("--fail-on", args.fail_on),
+                        ("--sink", ",".join(getattr(args, "sink", None) or []) or None)):
         if value is not None:
             opts += [flag, str(value)]
     if args.json or args.format == "json":

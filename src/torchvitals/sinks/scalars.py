@@ -6,16 +6,20 @@ findings and the final verdict go to `text`. A dashboard sink is one small class
 implements `write`, `text` and `finish` for its library. It takes the numbers from the record
 and from the History's derived statistics (record.py, stats.py): it never computes one.
 
-Tags (all under `torchvitals/`; with several optimizers, `opt<K>/` follows the prefix):
+Tags (all under `torchvitals/`; with several optimizers, `opt<K>/` follows the prefix). No tag
+is the path prefix of another (MLflow's file store keeps a tag as a path):
 
-- `grad_norm` (the global gradient norm the step applied, after clipping), `grad_norm_preclip`
-  (what `clip_grad_norm_` measured before clipping), `grad_norm/<bucket>`;
-- `update_ratio/<bucket>` (lr·‖g‖/‖w‖ of the bucket), `true_update_ratio/<bucket>`
-  (‖Δw‖/‖w‖, on iterations that measure it);
-- `loss` (the mean training loss since the previous record), `lr` (the first group's);
+- `grad_norm/total` (the global gradient norm the step applied, after clipping),
+  `grad_norm/preclip` (what `clip_grad_norm_` measured before clipping);
+- `bucket_grad_norm/<bucket>`, `bucket_update_ratio/<bucket>` (lr·‖g‖/‖w‖ of the bucket's
+  parameters), `bucket_true_update_ratio/<bucket>` (‖Δw‖/‖w‖, on iterations that measure it);
+  the root module's own parameters are bucket `root`;
+- `loss/train` (the mean training loss since the previous record), `lr/group0`;
 - `steps/taken`, `steps/skipped`, `steps/uncleared`, `steps/scheduler` (counters, cumulative);
-- per epoch: `epoch/<split>/<metric>` (loss, accuracy, RMSE, … and the trivial baselines:
-  `base_loss`, `base_acc`, `base_rmse`, `persist_rmse`).
+- per epoch: `epoch/<split>/<metric>` (what torchvitals measured from the batches it saw:
+  loss, acc, rmse, … and the trivial baselines `base_loss`, `base_acc`, `base_rmse`,
+  `persist_rmse`), `epoch/<split>/reported/<metric>` (what the script passed to
+  `epoch_end`), `epoch/seconds`, `epoch/samples`.
 
 No histograms: scalars only.
 """
@@ -47,22 +51,19 @@ def step_scalars(history: History, rec: dict[str, Any]) -> dict[str, float]:
     p = _opt_prefix(history, rec)
     if rec.get("g"):
         d = history.derived(rec)
-        _put(out, p + "grad_norm", d.total)
-        for bucket, v in d.buckets.items():
-            _put(out, f"{p}grad_norm/{bucket or 'root'}", v)
-        for bucket, v in d.bucket_ur.items():
-            _put(out, f"{p}update_ratio/{bucket or 'root'}", v)
-        for bucket, v in d.bucket_tr.items():
-            _put(out, f"{p}true_update_ratio/{bucket or 'root'}", v)
+        _put(out, p + "grad_norm/total", d.total)
+        for kind, values in (("grad_norm", d.buckets), ("update_ratio", d.bucket_ur), ("true_update_ratio", d.bucket_tr)):
+            for bucket, v in values.items():
+                _put(out, f"{p}bucket_{kind}/{bucket or 'root'}", v)
     clip = rec.get("clip")
     if isinstance(clip, dict):
-        _put(out, p + "grad_norm_preclip", clip.get("pre"))
+        _put(out, p + "grad_norm/preclip", clip.get("pre"))
     lrs = rec.get("lr")
     if isinstance(lrs, list) and lrs:
-        _put(out, p + "lr", lrs[0])
+        _put(out, p + "lr/group0", lrs[0])
     o = rec.get("out")
     if isinstance(o, dict):
-        _put(out, p + "loss", o.get("loss"))
+        _put(out, p + "loss/train", o.get("loss"))
     counters = rec.get("counters")
     if isinstance(counters, dict):
         for key, tag in _COUNTERS.items():
@@ -73,11 +74,16 @@ def step_scalars(history: History, rec: dict[str, Any]) -> dict[str, float]:
 def epoch_scalars(rec: dict[str, Any]) -> dict[str, float]:
     """The metrics and baselines of one epoch record, per split."""
     out: dict[str, float] = {}
+    measured = rec.get("metrics") if isinstance(rec.get("metrics"), dict) else {}
     for split in ("train", "val"):
-        metrics = rec.get(split)
-        if isinstance(metrics, dict):
-            for key, value in metrics.items():
-                _put(out, f"{PREFIX}epoch/{split}/{key}", value)
+        for key, value in (measured.get(split) or {}).items():
+            _put(out, f"{PREFIX}epoch/{split}/{key}", value)
+        reported = rec.get(split)
+        if isinstance(reported, dict):
+            for key, value in reported.items():
+                _put(out, f"{PREFIX}epoch/{split}/reported/{key}", value)
+    _put(out, PREFIX + "epoch/seconds", rec.get("seconds"))
+    _put(out, PREFIX + "epoch/samples", rec.get("samples"))
     return out
 
 

@@ -1,0 +1,61 @@
+"""MLflow: scalars as metrics at their iteration, findings and the diagnosis as text artifacts.
+
+Into the MLflow run the script already has (`mlflow.active_run()`), or a run of its own in
+experiment `$MLFLOW_EXPERIMENT_NAME` or "torchvitals", named after the run directory, at
+MLflow's tracking URI (`$MLFLOW_TRACKING_URI`). `mlflow-skinny` is enough: it logs to a tracking
+server, or to a local file store (`MLFLOW_TRACKING_URI=file:./mlruns` with
+`MLFLOW_ALLOW_FILE_STORE=true` on MLflow 3)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from torchvitals.sinks.scalars import ScalarSink
+
+
+class MlflowSink(ScalarSink):
+    def __init__(self, run_dir: str | os.PathLike[str] | None = None, out: str = "", run_id: str | None = None) -> None:
+        super().__init__()
+        import mlflow
+        from mlflow.tracking import MlflowClient
+
+        self.client = MlflowClient()
+        self._own = False
+        active = mlflow.active_run()
+        if run_id is None and active is not None:
+            run_id = active.info.run_id
+        if run_id is None:
+            name = os.environ.get("MLFLOW_EXPERIMENT_NAME") or "torchvitals"
+            exp = self.client.get_experiment_by_name(name)
+            exp_id = exp.experiment_id if exp is not None else self.client.create_experiment(name)
+            run_id = self.client.create_run(exp_id, run_name=Path(run_dir).name if run_dir else None).info.run_id
+            self._own = True
+        self.run_id = run_id
+        self._findings: list[str] = []
+
+    def write(self, scalars: dict[str, float], step: int) -> None:
+        from mlflow.entities import Metric
+
+        now = _millis()
+        self.client.log_batch(self.run_id, metrics=[Metric(k, v, now, step) for k, v in scalars.items()], synchronous=False)
+
+    def text(self, tag: str, text: str, step: int) -> None:
+        if tag.endswith("findings"):
+            self._findings.append(text)
+            text = "\n\n".join(self._findings)
+        self.client.log_text(self.run_id, text, tag + ".txt")
+
+    def finish(self) -> None:
+        import mlflow
+
+        try:
+            mlflow.flush_async_logging()  # the metrics were logged without waiting for the store
+        finally:
+            if self._own:
+                self.client.set_terminated(self.run_id)
+
+
+def _millis() -> int:
+    return int(time.time() * 1000)
