@@ -1,0 +1,131 @@
+"""What the TensorBoard sink adds to a watched loop, default sampling: two identical models in one
+process, both under torchvitals.watch(), one also with sinks=["tensorboard"], trained in
+alternating blocks so that a machine that slows down slows both.
+
+    python benchmarks/sink_overhead.py                 # prints the table
+    python benchmarks/sink_overhead.py --write-md      # and replaces its BENCHMARKS.md section
+
+Two numbers: the ratio of the median block times (side by side), and the time spent inside the
+sink's own calls as a share of the loop (measured directly, so it does not drown in the noise of
+a busy machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "src"))
+
+import torchvitals  # noqa: E402
+from torchvitals.sinks.tensorboard import TensorBoardSink  # noqa: E402
+
+SECTION = "## TensorBoard sink overhead"
+
+
+class TimedSink(TensorBoardSink):
+    """The TensorBoard sink, with the time spent in its calls added up."""
+
+    spent = 0.0
+
+    def on_record(self, history, rec):  # type: ignore[no-untyped-def]
+        t = time.perf_counter()
+        try:
+            super().on_record(history, rec)
+        finally:
+            TimedSink.spent += time.perf_counter() - t
+
+
+def make(width: int) -> tuple[nn.Module, torch.optim.Optimizer]:
+    torch.manual_seed(0)
+    net = nn.Sequential(*[m for _ in range(4) for m in (nn.Linear(width, width), nn.ReLU())], nn.Linear(width, 1))
+    return net, torch.optim.AdamW(net.parameters(), lr=1e-3)
+
+
+def block(job: tuple[nn.Module, torch.optim.Optimizer], batches: list[torch.Tensor], n: int) -> float:
+    net, opt = job
+    t = time.perf_counter()
+    for step in range(n):
+        x = batches[step % len(batches)]
+        loss = F.mse_loss(net(x), x[:, :1])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return time.perf_counter() - t
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--blocks", type=int, default=40)
+    ap.add_argument("--steps", type=int, default=50, help="steps per block (one sampled iteration each at every=50)")
+    ap.add_argument("--width", type=int, default=256)
+    ap.add_argument("--write-md", action="store_true")
+    a = ap.parse_args()
+    torch.set_num_threads(1)
+    batches = [torch.randn(64, a.width) for _ in range(16)]
+    with tempfile.TemporaryDirectory() as out:
+        plain, with_tb = make(a.width), make(a.width)
+        m1 = torchvitals.watch(*plain, out=out, console=False)
+        m2 = torchvitals.watch(*with_tb, out=out, console=False)
+        m2.sinks.append(TimedSink(run_dir=m2.run_dir))
+        for _ in range(3):
+            block(plain, batches, a.steps), block(with_tb, batches, a.steps)
+        TimedSink.spent = 0.0
+        t_plain, t_tb = [], []
+        for i in range(a.blocks):  # ABBA: neither job always runs first
+            if i % 2 == 0:
+                t_plain.append(block(plain, batches, a.steps))
+                t_tb.append(block(with_tb, batches, a.steps))
+            else:
+                t_tb.append(block(with_tb, batches, a.steps))
+                t_plain.append(block(plain, batches, a.steps))
+        m1.close()
+        m2.close()
+    ratio = statistics.median(t_tb) / statistics.median(t_plain)
+    share = TimedSink.spent / sum(t_tb)
+    text = "\n".join(
+        [
+            SECTION,
+            "",
+            f"`python benchmarks/sink_overhead.py --blocks {a.blocks} --steps {a.steps} --width {a.width}`: a 4-layer MLP "
+            f"(width {a.width}, AdamW, batch 64, one thread), two identical models in one process, both watched at "
+            "default sampling, one also writing to TensorBoard; blocks of steps alternate between them (ABBA).",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| ms per step, watched | {1000 * statistics.median(t_plain) / a.steps:.2f} |",
+            f"| ms per step, watched + TensorBoard sink | {1000 * statistics.median(t_tb) / a.steps:.2f} |",
+            f"| ratio (medians of {a.blocks} blocks) | {ratio:.3f} |",
+            f"| time inside the sink, share of the loop | {100 * share:.2f}% |",
+            "",
+            "Target (issue 16): within 1% of without. Time inside the sink: "
+            + (f"{100 * share:.2f}%, met." if share <= 0.01 else f"{100 * share:.2f}%, NOT met.")
+            + f" The side-by-side ratio, {ratio:.3f}, includes the machine's noise between blocks.",
+            "",
+        ]
+    )
+    print(text)
+    if a.write_md:
+        md = ROOT / "BENCHMARKS.md"
+        old = md.read_text() if md.exists() else ""
+        if SECTION in old:
+            start = old.index(SECTION)
+            nxt = old.find("\n## ", start + len(SECTION))
+            old = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
+        else:
+            old = old.rstrip("\n") + "\n\n" + text
+        md.write_text(old)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
