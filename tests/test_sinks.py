@@ -8,8 +8,6 @@ import glob
 import json
 import math
 import struct
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,6 +16,7 @@ import torch
 from torch import nn
 
 import torchvitals
+from torchvitals.cli import main
 from torchvitals.config import resolve
 from torchvitals.record import History
 from torchvitals.sinks import chosen
@@ -201,7 +200,7 @@ def test_missing_library_is_a_note_not_a_crash(tmp_path: Path, monkeypatch: pyte
     assert (Path(mon.run_dir) / "findings.json").exists()
 
 
-def test_run_cli_sink_option(tmp_path: Path) -> None:
+def test_run_cli_sink_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     script = tmp_path / "train.py"
     script.write_text(
         "import torch\nfrom torch import nn\ntorch.manual_seed(0)\n"
@@ -209,9 +208,8 @@ def test_run_cli_sink_option(tmp_path: Path) -> None:
         "for _ in range(12):\n    x = torch.randn(8, 4)\n    loss = ((m(x) - x[:, :1]) ** 2).mean()\n"
         "    opt.zero_grad(); loss.backward(); opt.step()\n"
     )
-    cmd = [sys.executable, "-m", "torchvitals", "run", "--out", str(tmp_path / "runs"), "--sink", "tensorboard", str(script)]
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=600)
-    assert proc.returncode == 0, proc.stderr
+    args = ["run", "--out", str(tmp_path / "runs"), "--sink", "tensorboard", str(script)]
+    assert main(args) == 0
     assert glob.glob(str(tmp_path / "runs" / "*" / "events.out.tfevents.*"))
-    bad = subprocess.run(cmd[:6] + ["--sink", "tensorbored", str(script)], capture_output=True, text=True, timeout=600)
-    assert bad.returncode == 2 and "tensorbored" in bad.stderr
+    assert main(["run", "--out", str(tmp_path / "runs"), "--sink", "tensorbored", str(script)]) == 2
+    assert "tensorbored" in capsys.readouterr().err
