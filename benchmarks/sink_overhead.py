@@ -25,6 +25,9 @@ from torch import nn
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_md import write_section  # noqa: E402
 
 import torchvitals  # noqa: E402
 from torchvitals.sinks.tensorboard import TensorBoardSink  # noqa: E402
@@ -115,15 +118,7 @@ def main() -> int:
     )
     print(text)
     if a.write_md:
-        md = ROOT / "BENCHMARKS.md"
-        old = md.read_text() if md.exists() else ""
-        if SECTION in old:
-            start = old.index(SECTION)
-            nxt = old.find("\n## ", start + len(SECTION))
-            old = old[:start] + text + (old[nxt + 1 :] if nxt != -1 else "")
-        else:
-            old = old.rstrip("\n") + "\n\n" + text
-        md.write_text(old)
+        write_section("tensorboard-sink-overhead", text)
     return 0
 
 
