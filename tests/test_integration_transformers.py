@@ -114,3 +114,33 @@ def test_torchvitals_run_gives_the_callbacks_findings(tmp_path, fault):
     assert names == via_callback
     runs = [p for p in tmp_path.iterdir() if p.name != "cb"]
     assert len(runs) == 1  # one monitor: the callback joined the run's, it made no second one
+
+
+def test_eval_metrics_are_the_epochs_val(tmp_path):
+    from hf_trainer import Tokens
+
+    cb, _ = train(tmp_path, eval_dataset=Tokens(16, seed=1), eval_strategy="epoch", max_steps=8)
+    vals = [e["val"] for e in records(cb.diagnosis, "epoch") if e.get("val")]
+    assert vals and all("loss" in v for v in vals)
+
+
+def test_run_waits_for_the_trainer_module_without_importing_it(tmp_path, monkeypatch):
+    """The import hook of `torchvitals run`: nothing imported ahead, the module wrapped once
+    the script loads it (a stand-in package here: transformers is already imported)."""
+    from torchvitals.integrations import trainer_hook
+
+    pkg = tmp_path / "tvstandin"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "trainer.py").write_text("class Trainer:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(trainer_hook, "MODULE", "tvstandin.trainer")
+    seen = []
+    finder = trainer_hook._AfterImport(seen.append)
+    monkeypatch.setattr(sys, "meta_path", [finder, *sys.meta_path])
+    import tvstandin  # noqa: F401
+
+    assert not seen and "tvstandin.trainer" not in sys.modules
+    import tvstandin.trainer
+
+    assert seen == [tvstandin.trainer]

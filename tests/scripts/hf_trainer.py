@@ -33,7 +33,8 @@ class Tokens(torch.utils.data.Dataset):
         return {"input_ids": self.x[i], "labels": self.y[i]}
 
 
-def build(fault: str | None = None, callbacks: list | None = None, **overrides) -> Trainer:
+def build(fault: str | None = None, callbacks: list | None = None, eval_dataset: Tokens | None = None,
+          **overrides) -> Trainer:
     torch.manual_seed(0)
     config = BertConfig(vocab_size=100, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
                         intermediate_size=64, max_position_embeddings=32)
@@ -48,7 +49,7 @@ def build(fault: str | None = None, callbacks: list | None = None, **overrides) 
                 learning_rate=0.0 if fault == "lr-zero" else 1e-3, disable_tqdm=True, seed=0)
     args.update(overrides)
     return Trainer(model=model, args=TrainingArguments(**args), train_dataset=Tokens(),
-                   callbacks=callbacks, optimizers=optimizers)
+                   eval_dataset=eval_dataset, callbacks=callbacks, optimizers=optimizers)
 
 
 def main() -> None:

@@ -78,6 +78,7 @@ class VitalsCallback(TrainerCallback):
         self._owned = False  # made here (closed at train end), or joined (torchvitals run's)
         self._said: set[str] = set()
         self._val: dict[str, float] = {}
+        self._epoch_done = False  # the Trainer ended an epoch that torchvitals has not closed yet
 
     def _failed(self, where: str, exc: BaseException) -> None:
         if where not in self._said:
@@ -88,7 +89,7 @@ class VitalsCallback(TrainerCallback):
     def on_train_begin(self, args: Any, state: Any, control: Any, model: Any = None, optimizer: Any = None,
                        lr_scheduler: Any = None, **kwargs: Any) -> None:
         """Watch the model and the torch optimizer (inside Accelerate's wrapper)."""
-        self.monitor, self.diagnosis, self._val = None, None, {}
+        self.monitor, self.diagnosis, self._val, self._epoch_done = None, None, {}, False
         opt = unwrap(optimizer) if optimizer is not None else None
         joined = monitor_for(opt) if opt is not None else None
         if joined is not None:  # torchvitals run (or the user's own watch()) already watches it
@@ -121,18 +122,29 @@ class VitalsCallback(TrainerCallback):
         skip = ("runtime", "samples_per_second", "steps_per_second", "epoch")
         self._val = {k.removeprefix("eval_"): float(v) for k, v in metrics.items()
                      if isinstance(v, (int, float)) and not k.endswith(skip)}
+        self._close_epoch()
 
     @_guarded
     def on_epoch_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        """The Trainer's epoch closes torchvitals' (the per-epoch line)."""
-        if self.monitor is None or not self._owned:
-            return
-        self.monitor.epoch_end(val=self._val or None)
-        self._val = {}
+        """The Trainer's epoch closes torchvitals' (the per-epoch line). The Trainer evaluates
+        an epoch after this call: the epoch is closed at that evaluation, or when the next
+        epoch or the training's end comes first."""
+        self._epoch_done = self.monitor is not None and self._owned
+
+    @_guarded
+    def on_epoch_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self._close_epoch()
+
+    def _close_epoch(self) -> None:
+        if self._epoch_done and self.monitor is not None:
+            self._epoch_done = False
+            self.monitor.epoch_end(val=self._val or None)
+            self._val = {}
 
     @_guarded
     def on_train_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
         """Close the monitor: the diagnosis is printed and the run directory written."""
+        self._close_epoch()
         mon, self.monitor = self.monitor, None
         if mon is not None and self._owned:
             self.diagnosis = mon.close()
