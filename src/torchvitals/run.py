@@ -17,6 +17,7 @@ wrapped so that torchvitals finds the pieces by itself:
                             probes/loader.py, the same probe watch() users get); the training
                             loader's passes become epochs
   warnings.showwarning      PyTorch's own training warnings become findings, and still print
+  transformers.Trainer      gets a VitalsCallback that joins this monitor (integrations/)
 
 Everything is undone when the script ends, however it ends (normal end, exception, sys.exit,
 Ctrl-C); the diagnosis is printed and the run directory written at that point.
@@ -38,6 +39,7 @@ import torch
 from torch import nn
 
 from torchvitals.findings import Diagnosis
+from torchvitals.integrations.trainer_hook import watch_trainers
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
 from torchvitals.names import variable_name
@@ -150,6 +152,10 @@ class Session:
         self.loaders.time_all(exclusive=True)  # every loader is the session's, whatever monitor lives
         self._undo.append(self.loaders.close)
         self._patch(warnings, "showwarning", self._warning_wrapper)
+        # A Hugging Face Trainer gets torchvitals' callback (it joins this session's monitor).
+        undo = self._guard("watching the Hugging Face Trainer", watch_trainers)
+        if undo is not None:
+            self._undo.append(undo)
 
     def uninstall(self) -> None:
         while self._undo:

@@ -173,8 +173,14 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         if self.closed or "clip" in self.disabled or not params:
             return
         try:
-            at = self.inv.index.get(id(params[0]))
-            o = next((o for o in self._opts if at in o.pidx), None) if at is not None else None
+            # The optimizer holding the first clipped parameter it holds: a clip over the whole
+            # model (Accelerate's, the Trainer's) may start with parameters no optimizer has.
+            o = None
+            for p in params:
+                at = self.inv.index.get(id(p))
+                o = next((o for o in self._opts if at in o.pidx), None) if at is not None else None
+                if o is not None:
+                    break
             norm = local_total(total)
             if o is not None and norm is not None:
                 self._clips[o.idx] = (norm, max_norm)

@@ -13,6 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.sample import OptState
 from torchvitals.probes.values import host_scalar, lrs, pick_output
@@ -251,7 +252,8 @@ class Hooks:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            o = self._state(getattr(sched, "optimizer", None))
+            # unwrap: a scheduler made over Accelerate's AcceleratedOptimizer (the Trainer's)
+            o = self._state(unwrap(getattr(sched, "optimizer", None)))
             if o is not None:
                 o.acct.on_scheduler_step()
         except Exception as exc:
@@ -264,7 +266,8 @@ class Hooks:
         if self.closed or "plateau" in self.disabled:
             return None
         try:
-            o = self._state(getattr(sched, "optimizer", None))
+            # unwrap: a scheduler made over Accelerate's AcceleratedOptimizer (the Trainer's)
+            o = self._state(unwrap(getattr(sched, "optimizer", None)))
             return None if o is None else lrs(o.ref())
         except Exception as exc:
             self._fail("plateau", exc)
@@ -277,7 +280,8 @@ class Hooks:
         if self.closed or "plateau" in self.disabled or lr_before is None:
             return
         try:
-            o = self._state(getattr(sched, "optimizer", None))
+            # unwrap: a scheduler made over Accelerate's AcceleratedOptimizer (the Trainer's)
+            o = self._state(unwrap(getattr(sched, "optimizer", None)))
             if o is None:
                 return
             metric = args[0] if args else kwargs.get("metrics")

@@ -13,6 +13,7 @@ from torchvitals.config import resolve
 from torchvitals.findings import Diagnosis
 from torchvitals.monitor import registry
 from torchvitals.monitor.core import Monitor, as_list, named_models
+from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.manual import ManualUpdates
 
 
@@ -41,6 +42,7 @@ class _NullMonitor(Monitor):
 def monitor_for(obj: Any) -> Monitor | None:
     """The live monitor watching `obj`: one of its optimizers, one of its root models, or a
     sub-module or parameter of one. None when nothing watches it."""
+    obj = unwrap(obj)
     return next((mon for mon in list(registry.LIVE.values()) if mon.watches(obj)), None)
 
 
@@ -66,7 +68,8 @@ def watch(
     arguments or TORCHVITALS_<NAME> variables (see `torchvitals.config.Options`).
 
     Watching an optimizer that another live monitor watches closes that monitor first, so
-    hooks never double.
+    hooks never double. Accelerate's prepared optimizer and scheduler are watched through the
+    torch objects they wrap (see `unwrap`).
     """
     opts = resolve(**options)
     if not opts.enabled:
@@ -74,7 +77,7 @@ def watch(
     if optimizer is None:
         trainable = {id(p): p for _, m in named_models(model) for p in m.parameters() if p.requires_grad}
         optimizer = [ManualUpdates(trainable.values())] if trainable else []
-    optimizers = [optimizer] if isinstance(optimizer, torch.optim.Optimizer) else list(optimizer)
+    optimizers = [unwrap(o) for o in ([optimizer] if isinstance(optimizer, torch.optim.Optimizer) else list(optimizer))]
     for opt in optimizers:
         if not isinstance(opt, torch.optim.Optimizer):
             raise TypeError(f"watch() expects torch.optim.Optimizer instances, got {type(opt).__name__}")
@@ -85,5 +88,5 @@ def watch(
         if any(old.optimizer_index(opt) is not None for opt in optimizers):
             old.close()
     # A GatedScheduler steps its inner scheduler only after real steps: account the inner one.
-    schedulers = [getattr(s, "scheduler", s) if type(s).__name__ == "GatedScheduler" else s for s in as_list(scheduler)]
+    schedulers = [getattr(s, "scheduler", s) if type(s).__name__ == "GatedScheduler" else unwrap(s) for s in as_list(scheduler)]
     return Monitor(model, optimizers, schedulers=schedulers, scaler=scaler, opts=opts, baseline=baseline)
