@@ -1,0 +1,3 @@
+"""Training frameworks that own the loop (Lightning): a callback per framework, imported only
+when the user imports it (`from torchvitals.integrations.lightning import VitalsCallback`), so
+`import torchvitals` never imports a framework."""
