@@ -218,3 +218,18 @@ def test_torchvitals_run_on_an_unmodified_lightning_script(bug, tmp_path):
 def test_import_torchvitals_does_not_import_lightning():
     code = "import sys, torchvitals, torchvitals.monitor, torchvitals.run; assert 'lightning' not in sys.modules and 'pytorch_lightning' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent / "src")
+
+
+def test_16_mixed_grad_scaler_is_accounted_and_values_unscaled(tmp_path):
+    """On CPU Lightning turns precision="16-mixed" into bf16; a MixedPrecision plugin with a CPU
+    GradScaler gives the float16 path: its first overflow skips are counted, not reported."""
+    from lightning.pytorch.plugins import MixedPrecision
+
+    scaler = torch.amp.GradScaler("cpu")
+    diag = fit(Regressor(), tmp_path, plugins=[MixedPrecision("16-mixed", "cpu", scaler=scaler)])
+    assert not diag.names("warning"), diag.names("warning")
+    steps = records(tmp_path)
+    assert records(tmp_path, "end")[0]["counters"][0]["scaler_skips"] >= 1
+    fp32 = fit(Regressor(), tmp_path / "fp32") and records(tmp_path / "fp32")
+    # Gradient norms as the optimizer sees them (unscaled): the float32 run's, not 65536x them.
+    assert max(steps[-1]["g"]) < 10 * max(fp32[-1]["g"])
