@@ -117,10 +117,21 @@ def test_manual_optimization_two_optimizers(forget, tmp_path):
 
 
 def test_gradient_accumulation_is_not_skipped_steps(tmp_path):
-    diag = fit(Regressor(), tmp_path, accumulate_grad_batches=2)
+    class Kept(Regressor):
+        losses: list[float] = []
+
+        def training_step(self, batch, batch_idx):
+            loss = super().training_step(batch, batch_idx)
+            self.losses.append(loss.item())
+            return loss
+
+    diag = fit(Kept(), tmp_path, accumulate_grad_batches=2)
     assert not diag.names("warning"), diag.names("warning")
     c = records(tmp_path, "end")[0]["counters"][0]
     assert c["steps"] == 40 and c["backward"] == 80 and c["skipped"] == 0
+    # TR's loss is the batches' own loss, not Lightning's loss / accumulate_grad_batches.
+    first = records(tmp_path, "epoch")[0]["metrics"]["train"]["loss"]
+    assert first == pytest.approx(sum(Kept.losses[:16]) / 16, rel=1e-4)
 
 
 def test_gradient_clip_val_gives_preclip_norm(tmp_path):
@@ -230,6 +241,7 @@ def test_16_mixed_grad_scaler_is_accounted_and_values_unscaled(tmp_path):
     assert not diag.names("warning"), diag.names("warning")
     steps = records(tmp_path)
     assert records(tmp_path, "end")[0]["counters"][0]["scaler_skips"] >= 1
-    fp32 = fit(Regressor(), tmp_path / "fp32") and records(tmp_path / "fp32")
+    fit(Regressor(), tmp_path / "fp32")
+    fp32 = records(tmp_path / "fp32")
     # Gradient norms as the optimizer sees them (unscaled): the float32 run's, not 65536x them.
     assert max(steps[-1]["g"]) < 10 * max(fp32[-1]["g"])

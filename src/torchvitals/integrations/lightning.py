@@ -102,7 +102,7 @@ class _Vitals:
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         if self.monitor is not None:
-            self._guard("observing the training loss", self._observe, outputs)
+            self._guard("observing the training loss", self._observe, trainer, pl_module, outputs)
 
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         if self.monitor is not None:
@@ -137,13 +137,20 @@ class _Vitals:
         wrappers = pl_module.optimizers(use_pl_optimizer=True) if optimizers else []
         for wrapper in wrappers if isinstance(wrappers, list) else [wrappers]:
             self.monitor.add_optimizer_alias(wrapper, torch_optimizer(wrapper))
+        if self.monitor.console is not None:
+            n = sum(p.numel() for p in pl_module.parameters())
+            say(sys.stderr, f"torchvitals: watching the Lightning fit of {type(pl_module).__name__} ({n:,} parameters, "
+                            f"{len(optimizers)} optimizer(s)); run directory {self.monitor.run_dir}")
         if getattr(trainer, "fast_dev_run", False):
             # A smoke test, not a run: never called healthy (the verdict says what was seen).
             self.monitor.stopped_by("fast_dev_run: Lightning ran a few batches only, too few to judge most problems")
 
-    def _observe(self, outputs: Any) -> None:
+    def _observe(self, trainer: Any, pl_module: Any, outputs: Any) -> None:
         loss = batch_loss(outputs)
         if loss is not None:
+            if getattr(pl_module, "automatic_optimization", True):
+                # Automatic optimization hands back the loss divided by accumulate_grad_batches.
+                loss = loss * getattr(trainer, "accumulate_grad_batches", 1)
             self.monitor.observe(loss=loss, split="train")
 
     def _epoch_end(self, trainer: Any) -> None:
