@@ -218,8 +218,8 @@ def test_torchvitals_run_on_an_unmodified_lightning_script(bug, tmp_path):
     args = ["--bug", bug] if bug else []
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
-        code, diag = run_script(str(SCRIPTS / "lightning_fit.py"), args, {"out": str(tmp_path / "r"), "name": "run"})
-    assert code == 0, err.getvalue()
+        code, diag = run_script(str(SCRIPTS / "lightning_fit.py"), args, {"out": str(tmp_path / "r"), "name": "run"}, fail_on="warning")
+    assert code == (1 if bug else 0), err.getvalue()  # --fail-on reads the fit's diagnosis
     callback = fit(Regressor(bug), tmp_path)
     assert diag.names("info") == callback.names("info"), err.getvalue()
     assert (bug is None) == (not diag.names("warning"))
@@ -245,3 +245,15 @@ def test_16_mixed_grad_scaler_is_accounted_and_values_unscaled(tmp_path):
     fp32 = records(tmp_path / "fp32")
     # Gradient norms as the optimizer sees them (unscaled): the float32 run's, not 65536x them.
     assert max(steps[-1]["g"]) < 10 * max(fp32[-1]["g"])
+
+
+def test_lr_scheduler_steps_are_accounted(tmp_path):
+    class Scheduled(Regressor):
+        def configure_optimizers(self):
+            opt = torch.optim.Adam(self.parameters(), lr=1e-2)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.StepLR(opt, 10), "interval": "step"}}
+
+    diag = fit(Scheduled(), tmp_path)
+    assert not diag.names("warning"), diag.names("warning")
+    c = records(tmp_path, "end")[0]["counters"][0]
+    assert c["sched_steps"] == 40 and c["sched_orphans"] == 0
