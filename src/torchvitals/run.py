@@ -89,6 +89,7 @@ class Session:
     _train_loader: int | None = None
     _val_loader: int | None = None  # the evaluation loader whose losses make VAL
     _backward_at_epoch: int = 0
+    fits: list[Any] = field(default_factory=list)  # Lightning fits' VitalsCallbacks (they watch those optimizers)
 
     def __post_init__(self) -> None:
         self.loaders = LoaderProbe(self._loader_event, self.backward_passes, self._failed,
@@ -167,6 +168,8 @@ class Session:
             return
         params = {id(p) for g in opt.param_groups for p in g["params"]}
         roots = owning_roots(params)
+        if self._lightning_fit(roots):
+            return
         named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
         if self.monitor is None:
             # No name given: TORCHVITALS_NAME (one for every rank of a launch), else a timestamp.
@@ -181,6 +184,18 @@ class Session:
         for name, m in named:
             self.monitor.add_model(m, name)
         self.monitor.add_optimizer(opt)
+
+    def _lightning_fit(self, roots: list[nn.Module]) -> bool:
+        """An optimizer made by a Lightning fit is watched by the fit's VitalsCallback, which
+        this adds to the trainer (integrations/lightning.py), not by a monitor of the session."""
+        if "lightning.pytorch" not in sys.modules and "pytorch_lightning" not in sys.modules:
+            return False
+        from torchvitals.integrations.lightning import attach_to_fit
+
+        cb = attach_to_fit(roots, self.options)
+        if cb is not None and cb not in self.fits:
+            self.fits.append(cb)
+        return cb is not None
 
     def on_component(self, kind: str, obj: Any) -> None:
         if self.monitor is None:
@@ -238,7 +253,7 @@ class Session:
         session = self
 
         def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
-            if session.monitor is None:
+            if session.monitor is None and not session.fits:
                 session._guard("watching a hand-written update", lambda: session.on_unwatched_backward(tensor))
             elif session._graph_walks < GRAPH_WALKS or session._lost_backward():
                 session._graph_walks += 1
@@ -413,6 +428,13 @@ class Session:
             self.loaders.close()  # a pass cut short (break, an error) is reported too
         if self._train_loader is not None:
             self._guard("closing an epoch", self.epoch_end)
+        if self.monitor is None and self.fits:  # each fit printed its diagnosis when it ended
+            fit = self.fits[-1]
+            if fit.monitor is not None:  # a fit still running when the script stopped
+                fit.monitor.stopped_by(self.error or "the script ended inside the fit")
+                fit.diagnosis = fit.monitor.close()
+            if fit.diagnosis is not None:
+                return fit.diagnosis
         if self.monitor is None:
             why = "the script created no torch.optim optimizer"
             diag = Diagnosis(judged=False, not_judged=why + (f" before it stopped with {self.error}" if self.error else ""),

@@ -101,7 +101,8 @@ class Hooks:
         for o in self._opts:
             if o.ref() is opt:
                 return o
-        return None
+        alias = self._aliases.get(id(opt))  # a framework's wrapper (add_optimizer_alias)
+        return alias[1] if alias is not None and alias[0]() is opt else None
 
     def _next_it(self) -> int:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
@@ -316,7 +317,8 @@ class Hooks:
             self._ensure_sentinel(o)
             # step(closure) (L-BFGS): the closure's zero_grad() and backward() calls belong to
             # this step, and the gradients it applies exist only once the closure has run.
-            closure = callable(args[0]) if args else callable(kwargs.get("closure"))
+            # torch hands the hook step()'s arguments with the optimizer first: (opt, closure).
+            closure = callable(kwargs.get("closure")) or any(callable(a) for a in args if a is not opt)
             o.acct.begin_step(closure)
             it = o.acct.c.cycles + 1
             if self.sampler.sampled(it):
@@ -336,6 +338,10 @@ class Hooks:
             return
         try:
             closure = o.acct.closure
+            if closure and not o.acct.sentinels and o.manual is None:
+                # The first step(closure) (Lightning, L-BFGS): no gradient existed before it to
+                # choose the backward sentinels from; the closure's gradients exist now.
+                self._ensure_sentinel(o)
             if "steps" not in self.disabled:
                 # A hand-written update's step is seen after the fact (at the next forward, which
                 # may be an evaluation): its mode is the one its backward pass ran in.

@@ -139,6 +139,15 @@ class Wiring:
         self._emit({"type": "layout", **self._layout()})
         self._attach_optimizer(o)
 
+    def add_optimizer_alias(self, alias: Any, opt: torch.optim.Optimizer) -> None:
+        """Count `alias.zero_grad()` as `opt.zero_grad()`: a framework's wrapper that shares the
+        optimizer's state (Lightning's LightningOptimizer, whose methods run on the wrapper)."""
+        o = self._state(opt)
+        if self.closed or o is None or alias is opt or not hasattr(alias, "zero_grad") or self._taps.holds(alias, "zero_grad"):
+            return
+        self._aliases[id(alias)] = (weakref.ref(alias), o)
+        self._taps.tap(alias, "zero_grad", Guarded(self, "_on_optimizer_zero_grad"))
+
     def _retire_stand_ins(self, opt: torch.optim.Optimizer) -> None:
         """A real optimizer over parameters a hand-written-update stand-in was watching: from
         now on the optimizer's steps are the steps; the stand-in stops counting."""

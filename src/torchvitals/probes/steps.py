@@ -104,6 +104,7 @@ class StepAccount:
             # The gradients already there came from backward passes before we could count.
             self.c.backward = max(self.c.backward, 1)
             self.since_step = max(self.since_step, 1)
+            self._backward_seen = True
         self._grads = [None] * len(self.sentinels)
 
     def counted(self, which: int) -> bool:

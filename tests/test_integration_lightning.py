@@ -1,0 +1,259 @@
+"""torchvitals inside real Lightning fits (CPU, tiny models, 40 steps): the callback, its seeded
+faults with their healthy twin, manual optimization, accumulation, clipping, mixed precision, a
+logger, and `torchvitals run` on an unmodified Lightning script."""
+
+import contextlib
+import io
+import subprocess
+import sys
+import warnings
+from pathlib import Path
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+pl = pytest.importorskip("lightning.pytorch")
+SCRIPTS = Path(__file__).parent / "scripts"
+sys.path.insert(0, str(SCRIPTS))
+
+from lightning_fit import Regressor, loaders, trainer  # noqa: E402  (tests/scripts on the path below)
+
+from torchvitals.integrations.lightning import VitalsCallback, epoch_metrics  # noqa: E402
+from torchvitals.run import run_script  # noqa: E402
+
+FAULTS = {
+    "unused": "dead-parameters",  # a layer defined, left out of forward(): in the optimizer, no gradient
+    "no-grad-encoder": "dead-parameters",  # the encoder run under no_grad: frozen by mistake
+    "partial-optimizer": "unoptimized-parameters",  # configure_optimizers over the head only
+    "lr-zero": "parameters-not-moving",
+}
+
+
+@pytest.fixture(autouse=True)
+def _quiet_lightning():
+    """Lightning's banners and its tips are not what these tests read."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+def fit(module, tmp_path, **kwargs):
+    torch.manual_seed(0)
+    cb = VitalsCallback(out=str(tmp_path), name="run", console=False)
+    train, val = loaders()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        trainer([cb], **kwargs).fit(module, train, val)
+    assert cb.monitor is None and cb.diagnosis is not None  # closed at fit end
+    return cb.diagnosis
+
+
+def records(tmp_path, kind="step"):
+    import json
+
+    lines = (tmp_path / "run" / "run.jsonl").read_text().splitlines()
+    return [r for r in map(json.loads, lines) if r.get("type") == kind]
+
+
+def test_healthy_fit_is_silent_and_judged(tmp_path):
+    diag = fit(Regressor(), tmp_path)
+    assert diag.judged and not diag.stopped
+    assert not diag.names("warning"), diag.names("warning")
+    assert not set(FAULTS.values()) & set(diag.names("info"))
+    epochs = records(tmp_path, "epoch")
+    assert epochs and "loss" in epochs[0]["val"]  # val_loss from the trainer's logged metrics
+    steps = records(tmp_path)
+    assert steps[0]["g"] and None not in steps[0]["g"]  # the first step(closure) has its gradients
+    c = records(tmp_path, "end")[0]["counters"][0]
+    assert c["backward"] == c["steps"] == 40
+
+
+@pytest.mark.parametrize("bug", sorted(FAULTS))
+def test_seeded_fault_found(bug, tmp_path):
+    diag = fit(Regressor(bug), tmp_path)
+    assert FAULTS[bug] in diag.names("warning"), (bug, diag.names("info"))
+
+
+class GAN(pl.LightningModule):
+    """Manual optimization with two optimizers; `forget_zero_grad` leaves the discriminator's
+    gradients of the generator's pass in place for the next discriminator step."""
+
+    def __init__(self, forget_zero_grad: bool = False) -> None:
+        super().__init__()
+        self.automatic_optimization = False
+        self.forget = forget_zero_grad
+        self.gen = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 8))
+        self.disc = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+
+    def training_step(self, batch, batch_idx):
+        x, _ = batch
+        opt_g, opt_d = self.optimizers()
+        fake = self.gen(torch.randn(x.shape[0], 4))
+        ones, zeros = torch.ones(len(x), 1), torch.zeros(len(x), 1)
+        if not self.forget:
+            opt_d.zero_grad()
+        loss_d = F.binary_cross_entropy_with_logits(self.disc(x), ones) + F.binary_cross_entropy_with_logits(self.disc(fake.detach()), zeros)
+        self.manual_backward(loss_d)
+        opt_d.step()
+        opt_g.zero_grad()
+        loss_g = F.binary_cross_entropy_with_logits(self.disc(fake), ones)
+        self.manual_backward(loss_g)
+        opt_g.step()
+        return loss_g
+
+    def configure_optimizers(self):
+        return [torch.optim.Adam(self.gen.parameters(), 1e-3), torch.optim.Adam(self.disc.parameters(), 1e-3)]
+
+
+@pytest.mark.parametrize("forget", [False, True])
+def test_manual_optimization_two_optimizers(forget, tmp_path):
+    diag = fit(GAN(forget), tmp_path)
+    assert ("grads-not-cleared" in diag.names("warning")) == forget, diag.names("info")
+    if not forget:
+        assert not diag.names("warning"), diag.names("warning")
+    end = records(tmp_path, "end")[0]["counters"]
+    assert end[0]["steps"] == end[1]["steps"] == 20  # Lightning's max_steps counts both optimizers' steps
+
+
+def test_gradient_accumulation_is_not_skipped_steps(tmp_path):
+    class Kept(Regressor):
+        losses: list[float] = []
+
+        def training_step(self, batch, batch_idx):
+            loss = super().training_step(batch, batch_idx)
+            self.losses.append(loss.item())
+            return loss
+
+    diag = fit(Kept(), tmp_path, accumulate_grad_batches=2)
+    assert not diag.names("warning"), diag.names("warning")
+    c = records(tmp_path, "end")[0]["counters"][0]
+    assert c["steps"] == 40 and c["backward"] == 80 and c["skipped"] == 0
+    # TR's loss is the batches' own loss, not Lightning's loss / accumulate_grad_batches.
+    first = records(tmp_path, "epoch")[0]["metrics"]["train"]["loss"]
+    assert first == pytest.approx(sum(Kept.losses[:16]) / 16, rel=1e-4)
+
+
+def test_gradient_clip_val_gives_preclip_norm(tmp_path):
+    diag = fit(Regressor(), tmp_path, gradient_clip_val=0.5)
+    assert not diag.names("warning"), diag.names("warning")
+    clipped = [r["clip"] for r in records(tmp_path) if r.get("clip")]
+    assert clipped and clipped[0]["max"] == 0.5 and clipped[0]["pre"] > 0.5
+
+
+def test_bf16_mixed_on_cpu(tmp_path):
+    diag = fit(Regressor(), tmp_path, precision="bf16-mixed")
+    assert diag.judged and not diag.names("warning"), diag.names("warning")
+    diag = fit(Regressor("unused"), tmp_path, precision="bf16-mixed")
+    assert "dead-parameters" in diag.names("warning")
+
+
+def test_fast_dev_run_is_not_called_healthy(tmp_path):
+    diag = fit(Regressor(), tmp_path, fast_dev_run=True)
+    assert diag.verdict != "healthy" and "fast_dev_run" in (diag.stopped or "")
+    diag = fit(Regressor("unused"), tmp_path, fast_dev_run=True)
+    assert "dead-parameters" in diag.names("warning")  # what one batch shows is still told
+
+
+def test_exception_in_fit_closes_the_monitor(tmp_path):
+    class Crashes(Regressor):
+        def training_step(self, batch, batch_idx):
+            if self.global_step == 7:
+                raise ValueError("bad batch")
+            return super().training_step(batch, batch_idx)
+
+    cb = VitalsCallback(out=str(tmp_path), name="run", console=False)
+    train, val = loaders()
+    with pytest.raises(ValueError, match="bad batch"), contextlib.redirect_stderr(io.StringIO()):
+        trainer([cb]).fit(Crashes(), train, val)
+    assert cb.monitor is None and "bad batch" in (cb.diagnosis.stopped or "")
+
+
+def test_an_error_inside_torchvitals_never_reaches_the_fit(tmp_path, monkeypatch):
+    import torchvitals.monitor
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("torchvitals bug")
+
+    monkeypatch.setattr(torchvitals.monitor, "watch", broken)
+    cb = VitalsCallback(out=str(tmp_path), console=False)
+    train, val = loaders()
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        t = trainer([cb])
+        t.fit(Regressor(), train, val)
+    assert t.global_step == 40
+    assert err.getvalue().count("torchvitals bug") == 1  # said once
+
+
+def test_unknown_option_raises_at_construction():
+    with pytest.raises(TypeError, match="unknown torchvitals option"):
+        VitalsCallback(evrey=5)
+
+
+def test_epoch_metrics_split_by_prefix():
+    train, val = epoch_metrics({"val_loss": torch.tensor(0.5), "train_loss": 1.0, "acc": torch.tensor(0.9),
+                                "val/acc": 0.7, "loss_step": 2.0, "test_loss": 3.0, "vec": torch.ones(3)})
+    assert train == {"loss": 1.0, "acc": pytest.approx(0.9)} and val == {"loss": 0.5, "acc": 0.7}
+
+
+def test_tensorboard_logger_gets_scalars_and_findings(tmp_path):
+    from lightning.pytorch.loggers import TensorBoardLogger
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    logger = TensorBoardLogger(str(tmp_path / "tb"), name="fit", version=0)
+    diag = fit(Regressor("unused"), tmp_path, logger=logger)
+    assert "dead-parameters" in diag.names("warning")
+    acc = EventAccumulator(str(tmp_path / "tb" / "fit" / "version_0"))
+    acc.Reload()
+    tags = acc.Tags()
+    assert "torchvitals/grad_norm" in tags["scalars"] and "torchvitals/epoch/val/loss" in tags["scalars"]
+    assert [s.value for s in acc.Scalars("torchvitals/steps/taken")] == [1, 2, 3, 4, 5]  # the sampled iterations
+    texts = [t for t in tags["tensors"] if t.startswith("torchvitals/")]
+    assert "torchvitals/findings/text_summary" in texts, tags["tensors"]
+
+
+@pytest.mark.parametrize("bug", [None, "partial-optimizer"])
+def test_torchvitals_run_on_an_unmodified_lightning_script(bug, tmp_path):
+    args = ["--bug", bug] if bug else []
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        code, diag = run_script(str(SCRIPTS / "lightning_fit.py"), args, {"out": str(tmp_path / "r"), "name": "run"}, fail_on="warning")
+    assert code == (1 if bug else 0), err.getvalue()  # --fail-on reads the fit's diagnosis
+    callback = fit(Regressor(bug), tmp_path)
+    assert diag.names("info") == callback.names("info"), err.getvalue()
+    assert (bug is None) == (not diag.names("warning"))
+    assert err.getvalue().count("torchvitals:") >= 1 and len(list((tmp_path / "r").iterdir())) == 1  # one monitor, one run
+
+
+def test_import_torchvitals_does_not_import_lightning():
+    code = "import sys, torchvitals, torchvitals.monitor, torchvitals.run; assert 'lightning' not in sys.modules and 'pytorch_lightning' not in sys.modules"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parent.parent / "src")
+
+
+def test_16_mixed_grad_scaler_is_accounted_and_values_unscaled(tmp_path):
+    """On CPU Lightning turns precision="16-mixed" into bf16; a MixedPrecision plugin with a CPU
+    GradScaler gives the float16 path: its first overflow skips are counted, not reported."""
+    from lightning.pytorch.plugins import MixedPrecision
+
+    scaler = torch.amp.GradScaler("cpu")
+    diag = fit(Regressor(), tmp_path, plugins=[MixedPrecision("16-mixed", "cpu", scaler=scaler)])
+    assert not diag.names("warning"), diag.names("warning")
+    steps = records(tmp_path)
+    assert records(tmp_path, "end")[0]["counters"][0]["scaler_skips"] >= 1
+    fit(Regressor(), tmp_path / "fp32")
+    fp32 = records(tmp_path / "fp32")
+    # Gradient norms as the optimizer sees them (unscaled): the float32 run's, not 65536x them.
+    assert max(steps[-1]["g"]) < 10 * max(fp32[-1]["g"])
+
+
+def test_lr_scheduler_steps_are_accounted(tmp_path):
+    class Scheduled(Regressor):
+        def configure_optimizers(self):
+            opt = torch.optim.Adam(self.parameters(), lr=1e-2)
+            return {"optimizer": opt, "lr_scheduler": {"scheduler": torch.optim.lr_scheduler.StepLR(opt, 10), "interval": "step"}}
+
+    diag = fit(Scheduled(), tmp_path)
+    assert not diag.names("warning"), diag.names("warning")
+    c = records(tmp_path, "end")[0]["counters"][0]
+    assert c["sched_steps"] == 40 and c["sched_orphans"] == 0
