@@ -207,7 +207,7 @@ def test_tensorboard_logger_gets_scalars_and_findings(tmp_path):
     acc = EventAccumulator(str(tmp_path / "tb" / "fit" / "version_0"))
     acc.Reload()
     tags = acc.Tags()
-    assert "torchvitals/grad_norm/total" in tags["scalars"] and "torchvitals/epoch/val/loss" in tags["scalars"]
+    assert "torchvitals/grad_norm/total" in tags["scalars"] and "torchvitals/epoch/val/reported/loss" in tags["scalars"]
     assert [s.value for s in acc.Scalars("torchvitals/steps/taken")] == [1, 2, 3, 4, 5]  # the sampled iterations
     texts = [t for t in tags["tensors"] if t.startswith("torchvitals/")]
     assert "torchvitals/findings/text_summary" in texts, tags["tensors"]
