@@ -154,7 +154,7 @@ def fuzz_dir(tmp_path_factory):
     return tmp_path_factory.mktemp("fuzz")
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=300)
 @given(data=run_files())
 def test_mutated_runs_read_into_a_history_or_a_run_file_error(fuzz_dir, data):
     """The reader alone (the cheap part): thousands of files a run."""
