@@ -210,7 +210,12 @@ def _stride(n: int, cap: int) -> list[int]:
     return idx if idx[-1] == n - 1 else idx + [n - 1]
 
 
-def _thin(label: str, xs: list[int], ys: list[float | None], dashed: bool = False) -> Line:
+def _thin(label: str, xs: list[int], ys: list[float | None], dashed: bool = False, gaps: bool = True) -> Line:
+    """At most about MAX_POINTS of the points; `gaps=False` leaves out the iterations without a
+    value (a quantity measured on some sampled iterations only), so the line joins the others."""
+    if not gaps:
+        kept = [(x, y) for x, y in zip(xs, ys, strict=True) if _num(y) is not None]
+        xs, ys = [x for x, _ in kept], [y for _, y in kept]
     idx = _stride(len(xs), MAX_POINTS)
     return Line(label, [xs[i] for i in idx], [_num(ys[i]) for i in idx], dashed)
 
@@ -256,7 +261,7 @@ def _optimizer_view(h: History, k: int, s: dict[str, Any], flagged: set[str]) ->
     its = s["it"]
     true = any(s["tr"])
     ratio = s["tr"] if true else s["ur"]
-    ratios = [_thin(b, its, [r.get(b) for r in ratio]) for b in buckets]
+    ratios = [_thin(b, its, [r.get(b) for r in ratio], gaps=False) for b in buckets]
     norms = [_thin("after clipping (what the step applied)" if any(v is not None for v in s["pre"]) else "global gradient norm", its, s["total"])]
     if any(v is not None for v in s["pre"]):
         norms.append(_thin("before clipping (clip_grad_norm_)", its, s["pre"]))

@@ -74,7 +74,7 @@ def heatmap_svg(hm: Heatmap) -> str:
     first, last = hm.columns[0][0], hm.columns[-1][1]
     out.append(f'<text x="{label_w}" y="{y0}">iteration {first}</text>')
     out.append(f'<text x="{label_w + plot_w}" y="{y0}" text-anchor="end">iteration {last}</text>')
-    out.extend(_ramp_legend(label_w, y0 + 14, lo, hi))
+    out.extend(_ramp_legend(10, y0 + 14, lo, hi))
     out.append("</svg>")
     return "".join(out)
 
@@ -96,6 +96,8 @@ def _short(name: str, n: int = 34) -> str:
 
 def _ticks_log(lo: float, hi: float) -> list[float]:
     a, b = math.floor(lo), math.ceil(hi)
+    if b - a <= 2:  # within a decade or two: 1, 2, 5 of each
+        return [e + math.log10(m) for e in range(a, b + 1) for m in (1, 2, 5)]
     step = max(1, math.ceil((b - a) / 8))
     return [float(e) for e in range(a, b + 1, step)]
 
