@@ -164,8 +164,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         what = "a healthy run" if bug is None else f"bug '{bug}' — {demo.BUGS[bug]}"
         print(f"torchvitals demo: training a small forecaster with {what}", file=sys.stderr)
     diag = demo.run(bug=bug, epochs=args.epochs, out=args.out, quiet=_wants_json(args))
+    page, why = demo.report(diag)
     if _wants_json(args):
-        _print_json(diag.to_dict())
+        _print_json({**diag.to_dict(), "report": str(page) if page else None})
+    elif page:
+        print(f"torchvitals demo: report written to {printable(page)} (open it in a browser)")
+    else:
+        print(f"torchvitals demo: no report ({printable(why)})", file=sys.stderr)
     return diag.exit_code() if args.strict else 0
 
 
