@@ -82,7 +82,7 @@ def _findings(rep: Report) -> list[str]:
     if not d.findings and not d.withdrawn:
         out = ['<h2>Findings</h2><p>No finding.</p>']
     else:
-        out = ["<h2>Findings</h2>"] + [_finding(f, rep) for f in d.findings]
+        out = ["<h2>Findings</h2>"] + [_finding(f, rep, prev) for f, prev in zip(d.findings, [None, *d.findings], strict=False)]
     if d.withdrawn:
         out.append("<h3>Shown live, not confirmed by the whole run</h3>")
         out += [_finding(f, rep) for f in d.withdrawn]
@@ -94,7 +94,9 @@ def _findings(rep: Report) -> list[str]:
     return out
 
 
-def _finding(f: Finding, rep: Report) -> str:
+def _finding(f: Finding, rep: Report, prev: Finding | None = None) -> str:
+    """One finding's card; a fix (and page) the previous card already showed is not repeated."""
+    repeat = prev is not None and prev.name == f.name and prev.fix == f.fix
     where = ", ".join(f"<code>{esc(w)}</code>" for w in f.where) or "the whole run"
     since = f"since iteration {f.step}" if f.step is not None else "over the whole run"
     live = ""
@@ -103,14 +105,14 @@ def _finding(f: Finding, rep: Report) -> str:
     evidence = "".join(f"<tr><th>{esc(k)}</th><td>{esc(_value(v))}</td></tr>" for k, v in f.evidence.items())
     page = rep.pages.get(f.name)
     more = ""
-    if page:
+    if page and not repeat:
         more = (f"<details><summary>What this finding means (<code>torchvitals explain {esc(f.name)}</code>)</summary>"
                 f"<p>{esc(page['what'])}</p><p>{esc(page['why'])}</p></details>")
     return (
         f'<div class="finding"><span class="sev sev-{esc(f.severity)}">{esc(f.severity.upper())}</span>'
         f"<b>{esc(f.code)} {esc(f.name)}</b> {since}{live}"
         f'<div class="msg">{esc(f.message)}</div><div>where: {where}</div>'
-        + (f'<div class="fix"><b>fix:</b> {esc(f.fix)}</div>' if f.fix else "")
+        + ('<div class="fix"><b>fix:</b> as above</div>' if repeat and f.fix else f'<div class="fix"><b>fix:</b> {esc(f.fix)}</div>' if f.fix else "")
         + (f"<details><summary>evidence</summary><table>{evidence}</table></details>" if evidence else "")
         + more + "</div>"
     )
