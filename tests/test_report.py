@@ -19,7 +19,7 @@ from torchvitals.report.data import (
 )
 from torchvitals.report.html import render
 from torchvitals.rules.updates import LR_LARGE, LR_SMALL
-from torchvitals.sinks.progress import wants_bar
+from torchvitals.sinks.progress import reading_bar, wants_bar
 
 EVIL = "<script>alert(1)</script>"
 
@@ -183,3 +183,11 @@ def test_progress_is_told_bytes_and_the_bar_needs_a_terminal(tmp_path):
     collect(d, progress=seen.append)
     assert seen == sorted(seen) and seen[-1] == (d / "run.jsonl").stat().st_size
     assert not wants_bar(io.StringIO(), 10**9)
+
+
+def test_reading_bar_takes_bytes_read():
+    bar, tell = reading_bar(100, "reading the run")
+    with bar:
+        tell(40)
+        tell(100)
+    assert bar.tasks[0].completed == 100 and bar.tasks[0].total == 100

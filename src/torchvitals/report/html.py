@@ -133,7 +133,7 @@ def _optimizer(v: OptimizerView, rep: Report, several: bool) -> list[str]:
     hm = v.heatmap
     out = [f"<h2>Gradient flow{suffix}</h2>",
            f"<p>Gradient norm of each part of the model (a bucket: a top-level module) at each sampled iteration, "
-           f"log colour scale. Red outline: below {num(hm.warn_norm)}, the threshold of <code>vanishing-gradient</code>; "
+           f"log colour scale. Red outline (a red bar on narrow columns): below {num(hm.warn_norm)}, the threshold of <code>vanishing-gradient</code>; "
            "black: no gradient or an exactly-zero one (<code>dead-parameters</code>); a red name: a finding names it."
            + (f" Each column is the largest of {hm.per_column} consecutive sampled iterations." if hm.per_column > 1 else "") + "</p>",
            heatmap_svg(hm)]

@@ -67,9 +67,12 @@ def heatmap_svg(hm: Heatmap) -> str:
             first, last = hm.columns[c]
             span = f"iteration {first}" if first == last else f"iterations {first}–{last}"
             fill = DEAD if state == "dead" else _ramp((math.log10(value) - lo) / (hi - lo)) if value else DEAD
-            stroke = ' stroke="#e00000" stroke-width="1.5"' if state == "vanishing" else ""
+            # An outline needs room; a narrow cell gets a red bar along its top instead.
+            stroke = ' stroke="#e00000" stroke-width="1.5"' if state == "vanishing" and cell_w >= 6 else ""
             tip = f"{bucket}, {span}: " + ("no gradient" if value is None else f"gradient norm {num(value)}") + ("" if state == "ok" else f" ({state})")
             out.append(f'<rect x="{x:.2f}" y="{y}" width="{max(cell_w - 0.5, 0.5):.2f}" height="{cell_h - 1}" fill="{fill}"{stroke}><title>{esc(tip)}</title></rect>')
+            if state == "vanishing" and cell_w < 6:
+                out.append(f'<rect x="{x:.2f}" y="{y}" width="{cell_w:.2f}" height="3" fill="#e00000"/>')
     y0 = cell_h * len(hm.buckets) + 18
     first, last = hm.columns[0][0], hm.columns[-1][1]
     out.append(f'<text x="{label_w}" y="{y0}">iteration {first}</text>')
@@ -139,7 +142,7 @@ def line_chart(
     lo, hi = lo - pad, hi + pad
     x0, x1 = min(xs), max(xs)
     x1 = x1 if x1 > x0 else x0 + 1
-    left, right, top, bottom = 70, 16, 12, 44
+    left, right, top, bottom = 70, 34, 12, 44
     legend_h = 16 * math.ceil(len(lines) / 3) + (16 if band else 0)
     pw, ph = WIDTH - left - right, height - top - bottom
 
@@ -163,7 +166,8 @@ def line_chart(
             out.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{label}</text>')
     for t in _ticks_lin(x0, x1):
         if x0 <= t <= x1:
-            out.append(f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{num(t)}</text>')
+            label = f"{t:,.0f}" if float(t).is_integer() else num(t)  # iterations and epochs
+            out.append(f'<text x="{px(t):.1f}" y="{top + ph + 16}" text-anchor="middle">{label}</text>')
     out.append(f'<text x="{left + pw / 2}" y="{top + ph + 34}" text-anchor="middle" class="axis">{esc(x_label)}</text>')
     out.append(f'<text x="14" y="{top + ph / 2}" text-anchor="middle" class="axis" transform="rotate(-90 14 {top + ph / 2})">{esc(y_label)}</text>')
     for i, ln in enumerate(lines):
