@@ -41,6 +41,7 @@ def open_in_browser(page: Path, shot: Path) -> tuple[str, list[str]]:
 
 def pixel_spread(png: Path) -> tuple[float, int]:
     """Standard deviation of the grey levels and the number of distinct colours."""
+    pytest.importorskip("PIL", reason="pillow (in the dev extra) reads the screenshot")
     from PIL import Image, ImageStat
 
     with Image.open(png) as im:
