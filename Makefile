@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; a bare `pip install torch` would pull several GB of CUDA packages.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: demo test bench bench-zoo bench-overhead bench-long bench-real bench-determinism setup clean
+.PHONY: demo test browser bench bench-zoo bench-overhead bench-long bench-real bench-determinism setup clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -24,7 +24,16 @@ $(BIN)/.bench-installed: $(BIN)/.installed
 demo: setup
 	$(BIN)/torchvitals demo
 
-test: setup
+# The HTML report's test opens it in a real browser: Debian's chromium, installed when missing and
+# installable (as root with apt-get); otherwise that test skips and says why.
+browser:
+	@command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 || \
+	  { command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && \
+	    { apt-get install -y -q chromium >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
+	  echo "make: chromium could not be installed (apt-get install -y chromium); the browser test of the report will skip"
+
+test: setup browser
 	$(BIN)/ruff check src tests benchmarks examples
 	$(BIN)/python -m pytest -n auto tests
 

@@ -74,7 +74,10 @@ def test_demo_names_the_seeded_bug(tmp_path, capsys):
     assert main(["demo", "--bug", "unused-pool", "--epochs", "1", "--out", str(tmp_path), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert "dead-parameters" in {f["name"] for f in data["findings"] if f["severity"] != "info"}
+    assert data["report"] == str(tmp_path / "demo-unused-pool" / "report.html")
+    assert "dead-parameters" in (tmp_path / "demo-unused-pool" / "report.html").read_text()
     assert main(["demo", "--fixed", "--epochs", "1", "--out", str(tmp_path), "--strict"]) == 0
+    assert f"report written to {tmp_path / 'demo-fixed' / 'report.html'}" in capsys.readouterr().out
 
 
 def test_module_entry_point():

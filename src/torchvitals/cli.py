@@ -1,4 +1,4 @@
-"""The `torchvitals` command: diagnose, explain, demo.
+"""The `torchvitals` command: run, diagnose, report, explain, demo (check and lint: their own modules).
 
 Exit codes: 0 no problem in what was judged, 1 findings at warning or above (or nothing could be
 judged), 2 usage or input error.
@@ -54,6 +54,40 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     except Exception as exc:
         print(f"torchvitals diagnose: cannot print the diagnosis: {type(exc).__name__}: {printable(exc)}", file=sys.stderr)
         return 2
+    return diag.exit_code()
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report; exit like `diagnose` (0/1 by the diagnosis), or 2 with one line on
+    stderr when the run cannot be read or the page cannot be written: never a traceback."""
+    from contextlib import nullcontext
+
+    from torchvitals.record import RunFileError, resolve_run_file
+    from torchvitals.report import write_report
+    from torchvitals.sinks.progress import reading_bar, wants_bar
+
+    try:
+        size = resolve_run_file(args.path).stat().st_size
+    except (RunFileError, OSError):
+        size = 0  # write_report says what is wrong
+    bar, progress = reading_bar(size, "reading the run") if wants_bar(sys.stderr, size) else (nullcontext(), None)
+    try:
+        with bar:
+            rep, path = write_report(args.path, args.output, progress)
+    except RunFileError as exc:
+        print(f"torchvitals report: {printable(exc)}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"torchvitals report: cannot write {printable(args.output or 'the report')}: {printable(exc.strerror or exc)}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # the last guard: a bug of ours, said in one line
+        print(f"torchvitals report: {printable(args.path)}: cannot make the report: {type(exc).__name__}: {printable(exc)}", file=sys.stderr)
+        return 2
+    diag = rep.diagnosis
+    if _wants_json(args):
+        _print_json({"report": str(path), "missing": rep.missing, "diagnosis": diag.to_dict()})
+    else:
+        print(f"torchvitals report: {printable(diag.verdict)}, {len(diag.findings)} finding(s); written to {printable(path)}")
     return diag.exit_code()
 
 
@@ -130,8 +164,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
         what = "a healthy run" if bug is None else f"bug '{bug}' — {demo.BUGS[bug]}"
         print(f"torchvitals demo: training a small forecaster with {what}", file=sys.stderr)
     diag = demo.run(bug=bug, epochs=args.epochs, out=args.out, quiet=_wants_json(args))
+    page, why = demo.report(diag)
     if _wants_json(args):
-        _print_json(diag.to_dict())
+        _print_json({**diag.to_dict(), "report": str(page) if page else None})
+    elif page:
+        print(f"torchvitals demo: report written to {printable(page)} (open it in a browser)")
+    else:
+        print(f"torchvitals demo: no report ({printable(why)})", file=sys.stderr)
     return diag.exit_code() if args.strict else 0
 
 
@@ -177,6 +216,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="run directory or its run.jsonl")
     _json_flag(p)
     p.set_defaults(func=cmd_diagnose)
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a run directory")
+    p.add_argument("path", help="run directory or its run.jsonl")
+    p.add_argument("-o", "--output", help="where the page goes (default: report.html in the run directory)")
+    _json_flag(p)
+    p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("explain", help="print a rule's page: what, why, example, fix")
     p.add_argument("name", nargs="?", help="finding name (e.g. dead-parameters) or code (TV101)")

@@ -4,9 +4,13 @@
     torchvitals demo                      # the default bug (a normalisation stack)
     torchvitals demo --bug unused-pool    # another one
     torchvitals demo --fixed              # a healthy run
+
+The run directory also gets the run's HTML report (report.html), whose path is printed.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from torchvitals.examples import forecaster
 from torchvitals.findings import Diagnosis
@@ -26,3 +30,16 @@ def run(bug: str | None = DEFAULT_BUG, epochs: int = 3, out: str = "torchvitals-
     options = {"out": out, "name": f"demo-{bug or 'fixed'}", "probe": PROBES, "every": 20, "log_every": 40, "console": not quiet}
     _, diag = run_script(forecaster.__file__, args, options)
     return diag
+
+
+def report(diag: Diagnosis) -> tuple[Path | None, str]:
+    """Write the demo run's HTML report into its run directory: (its path, "") or (None, why not).
+    The demo's diagnosis stands without it."""
+    if not diag.run_dir:
+        return None, "the run wrote no run directory"
+    from torchvitals.report import write_report
+
+    try:
+        return write_report(diag.run_dir)[1], ""
+    except Exception as exc:  # the report is a bonus here: say why, never fail the demo
+        return None, f"{type(exc).__name__}: {exc}"

@@ -272,7 +272,10 @@ def resolve_run_file(path: str | os.PathLike[str]) -> Path:
 
 
 def read_run(
-    path: str | os.PathLike[str], max_bytes: int = MAX_RUN_BYTES, max_line: int = MAX_LINE_BYTES
+    path: str | os.PathLike[str],
+    max_bytes: int = MAX_RUN_BYTES,
+    max_line: int = MAX_LINE_BYTES,
+    observe: Callable[[History, dict[str, Any], int], None] | None = None,
 ) -> History:
     """Read a run directory or run.jsonl into a History.
 
@@ -280,7 +283,11 @@ def read_run(
     regular file, unreadable, or without a usable header). A line that is not JSON, too long,
     nested too deep, or a record that does not match the schema is skipped and counted in
     `History.notes`; so is a truncated last line (a crashed run can still be diagnosed). Only
-    the first `max_bytes` are read; a note says when the file goes on past them."""
+    the first `max_bytes` are read; a note says when the file goes on past them.
+
+    `observe(history, rec, bytes_read)`, when given, is called after each record was offered to
+    the History (a step record was taken when it is `history.steps[-1]`): a reader that needs
+    every record, not only the latest ones the History keeps, sees them in the same single pass."""
     p = resolve_run_file(path)
     fh, size = open_regular(p)
     hist = History()
@@ -292,6 +299,9 @@ def read_run(
                     hist.add(rec)
                 except Exception as exc:  # a bug of ours with a record the schema let in: lose it, not the run
                     skipped.add(f"that torchvitals failed to take ({type(exc).__name__})")
+                    continue
+                if observe is not None:
+                    observe(hist, rec, fh.tell())
     except OSError as exc:
         raise RunFileError(f"{p}: cannot read: {exc.strerror or exc}") from None
     if not hist.header:

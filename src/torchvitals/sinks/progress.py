@@ -1,6 +1,7 @@
 """`torchvitals run`'s live status line at the bottom of the terminal (rich): iteration, the
 latest recorded loss, findings so far. The script's own output and torchvitals' lines scroll
-above it. It shows what the monitor already holds; it computes and judges nothing."""
+above it. It shows what the monitor already holds; it computes and judges nothing. Also the
+bar `torchvitals report` shows while it reads a large run.jsonl (on a terminal only)."""
 
 from __future__ import annotations
 
@@ -32,4 +33,28 @@ def progress_line(monitor: Callable[[], Any]) -> Any:
     return Live(Status(), console=Console(file=sys.stderr), refresh_per_second=4, transient=True, redirect_stdout=True, redirect_stderr=True)
 
 
-__all__ = ["progress_line"]
+# Below this size reading takes well under a second: a bar would only flicker.
+BAR_MIN_BYTES = 8 * 2**20
+
+
+def wants_bar(stream: Any, size: int) -> bool:
+    """A progress bar only on a terminal, and only for a file big enough to take a while."""
+    try:
+        return size >= BAR_MIN_BYTES and bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def reading_bar(total: int, what: str) -> tuple[Any, Callable[[int], None]]:
+    """A transient rich progress bar on stderr over `total` bytes: (the context manager, a
+    function taking the bytes read so far)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   console=Console(file=sys.stderr), transient=True)
+    task = bar.add_task(what, total=total)
+    return bar, lambda done: bar.update(task, completed=done)
+
+
+__all__ = ["progress_line", "reading_bar", "wants_bar"]
