@@ -12,9 +12,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 import bench_models  # noqa: E402
 import overhead  # noqa: E402
 
-
-# Every torchvitals configuration and one of each peer (each W&B run costs seconds to start).
-SMOKE = ["plain", "default", "every-step", "naive-every-step", "script", "run", "wandb-log", "lightning-50", "cockpit-50"]
+# Every torchvitals configuration and one peer: each peer run costs seconds to start (W&B's
+# service, Lightning's import); `make bench-overhead` runs them all.
+SMOKE = ["plain", "default", "every-step", "naive-every-step", "run", "wandb-log"]
 
 
 def test_overhead_benchmark_smoke(tmp_path):
@@ -28,7 +28,7 @@ def test_overhead_benchmark_smoke(tmp_path):
     ratio = res["ratio"]
     # Every configuration either ran or says why not (a peer that is not installed here).
     assert set(ratio) | set(res["skipped"]) == set(SMOKE)
-    assert {"plain", "default", "every-step", "naive-every-step", "script", "run"} <= set(ratio)
+    assert {"plain", "default", "every-step", "naive-every-step", "run"} <= set(ratio)
     assert ratio["plain"] == 1.0 and all(why for why in res["skipped"].values())
     if os.access("/proc/self/clear_refs", os.W_OK):  # Linux: the peak RSS can be reset per run
         assert res["mem_mib"]["plain"] > 0 and set(res["mem_ratio"]) == set(ratio)
