@@ -8,6 +8,7 @@ Exit codes: 0 healthy, 1 findings at warning or above, 2 usage or input error.""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import importlib.util
 import json
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from torchvitals.sinks.progress import on_terminal, steps_bar
 from torchvitals.terminal import printable
 
 
@@ -85,7 +87,7 @@ def unpack(made: Any) -> tuple[Any, Any, Any, Any, dict[str, Any]]:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from torchvitals.checks import check, snapshot, snapshot_line
+    from torchvitals.checks import CHECK_NAMES, check, snapshot, snapshot_line
     from torchvitals.sinks.console import print_diagnosis
 
     try:
@@ -95,8 +97,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"torchvitals check: {printable(exc)}", file=sys.stderr)
         return 2
     options.setdefault("factory", lambda: unpack(fn())[0])
+    bar = contextlib.nullcontext()
+    if on_terminal(sys.stderr) and not args.json:
+        bar, options["progress"] = steps_bar(len(CHECK_NAMES), "torchvitals check")
     try:
-        diag = check(model, batch, loss_fn, optimizer, **options)
+        with bar:
+            diag = check(model, batch, loss_fn, optimizer, **options)
     except TypeError as exc:  # a bad option name or batch structure is the user's input error
         print(f"torchvitals check: {printable(exc)}", file=sys.stderr)
         return 2

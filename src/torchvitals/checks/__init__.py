@@ -41,6 +41,10 @@ __all__ = [
 ]
 
 
+# The checks check() runs, in order (the input contract first).
+CHECK_NAMES = ("input-shape-mismatch", "init-loss-off", "cannot-overfit", "batch-mixing", "causal-leak", "padding-leak", "save-load-mismatch")
+
+
 def check(
     model: nn.Module,
     batch: Any,
@@ -53,11 +57,14 @@ def check(
     factory: Callable[[], nn.Module] | None = None,
     expected_features: int | None = None,
     steps: int = OVERFIT_STEPS,
+    progress: Callable[[str], None] | None = None,
 ) -> Diagnosis:
     """Run every preflight check on `batch` = (inputs, target) and return one Diagnosis:
     findings, checks that could not run in `unjudged` (with the option that enables them), the
     loss used in `notes`. The input contract runs first; when the model cannot even run on the
-    batch, the other checks are reported as unjudged. The user's model leaves bit-identical."""
+    batch, the other checks are reported as unjudged. The user's model leaves bit-identical.
+    `progress(name)`, when given, is called as each check begins (the CLI's progress bar)."""
+    tell = progress or (lambda name: None)
     inputs, target = split(batch)
     loss_fn, kind, note = resolve_loss(loss_fn, target)
     notes = [note] if note else []
@@ -65,6 +72,7 @@ def check(
     unjudged: dict[str, str] = {}
     ran: list[str] = []
     with preserved(model):
+        tell("input-shape-mismatch")
         contract = input_contract(model, batch, expected_features=expected_features)
         findings += contract
         ran.append("input-shape-mismatch")
@@ -88,6 +96,7 @@ def check(
                 unjudged[name] = "the model raised on this batch (see input-shape-mismatch)"
                 continue
             try:
+                tell(name)
                 findings += run()
                 ran.append(name)
             except Skipped as why:

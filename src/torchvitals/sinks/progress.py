@@ -57,4 +57,29 @@ def reading_bar(total: int, what: str) -> tuple[Any, Callable[[int], None]]:
     return bar, lambda done: bar.update(task, completed=done)
 
 
-__all__ = ["progress_line", "reading_bar", "wants_bar"]
+def steps_bar(total: int, what: str) -> tuple[Any, Callable[[str], None]]:
+    """A transient rich progress bar on stderr over `total` named steps (the preflight checks):
+    (the context manager, a function taking the name of the step that begins)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                   console=Console(file=sys.stderr), transient=True)
+    task = bar.add_task(what, total=total)
+    seen: list[str] = []
+
+    def begin(name: str) -> None:
+        bar.update(task, completed=len(seen), description=f"{what}: {name}")
+        seen.append(name)
+
+    return bar, begin
+
+
+def on_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+__all__ = ["on_terminal", "progress_line", "reading_bar", "steps_bar", "wants_bar"]
