@@ -32,3 +32,14 @@ def test_bar_only_on_a_terminal(tmp_path):
     with bar:
         for name in CHECK_NAMES:
             begin(name)
+
+
+def test_memory_profile_tells_each_batch_size():
+    from torchvitals.checks import memory_profile
+
+    model, _ = _case()
+    seen: list[str] = []
+    out = memory_profile(model, lambda b: (torch.randn(b, 4), torch.randint(0, 3, (b,))), sizes=[8, 4],
+                         loss_fn=nn.functional.cross_entropy, progress=seen.append)
+    assert seen == ["batch size 4", "batch size 8"]
+    assert [r["batch_size"] for r in out["rows"]] == [4, 8]  # the same sweep as without a callback

@@ -3,7 +3,9 @@ produced by a call. Each size trains a fresh copy, so optimizer state is counted
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from torchvitals.checks.batch import (
     training_copy,
 )
 from torchvitals.checks.step_snapshot import rss_bytes, tensor_bytes, to_device, train_step
+from torchvitals.sinks.progress import on_terminal, steps_bar
 
 DEFAULT_SIZES = (8, 16, 32, 64)
 CPU_SOURCE = (
@@ -36,17 +39,36 @@ def memory_profile(
     loss_fn: LossFn | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     budget_bytes: int | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Peak memory of one full training step (forward, backward, optimizer step on a fresh copy)
     for each batch size `make_batch(size)` builds, and the largest size whose peak stays under
     `budget_bytes`. On CUDA the peak is the allocator's max_memory_allocated above what was
     allocated before; on CPU it is a tensor-byte estimate and `source` says so. A size that runs
-    out of CUDA memory ends the sweep with `oom: True`."""
+    out of CUDA memory ends the sweep with `oom: True`. `progress(what)` is told each size as
+    its step begins; without one, a terminal (stderr) shows a progress bar."""
+    bar: Any = contextlib.nullcontext()
+    if progress is None and on_terminal(sys.stderr):
+        bar, progress = steps_bar(len(sizes), "torchvitals memory profile")
+    with bar:
+        return _profile(model, make_batch, sizes, loss_fn, optimizer, budget_bytes, progress or (lambda what: None))
+
+
+def _profile(
+    model: nn.Module,
+    make_batch: Callable[[int], Any],
+    sizes: Sequence[int],
+    loss_fn: LossFn | None,
+    optimizer: torch.optim.Optimizer | None,
+    budget_bytes: int | None,
+    progress: Callable[[str], None],
+) -> dict[str, Any]:
     rows: list[dict[str, Any]] = []
     device = device_of(model)
     cuda = device.type == "cuda"
     with preserved(model):
         for size in sorted(sizes):
+            progress(f"batch size {size}")
             inputs, target = to_device(split(make_batch(size)), device)
             fn, _, _ = resolve_loss(loss_fn, target)
             gc.collect()
