@@ -104,6 +104,11 @@ class Hooks:
         alias = self._aliases.get(id(opt))  # a framework's wrapper (add_optimizer_alias)
         return alias[1] if alias is not None and alias[0]() is opt else None
 
+    def _sched_state(self, sched: Any) -> OptState | None:
+        """The state of the optimizer a scheduler steps; through Accelerate's wrapper when the
+        scheduler was made over an AcceleratedOptimizer (the Trainer's)."""
+        return self._state(unwrap(getattr(sched, "optimizer", None)))
+
     def _next_it(self) -> int:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
@@ -253,8 +258,7 @@ class Hooks:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            # unwrap: a scheduler made over Accelerate's AcceleratedOptimizer (the Trainer's)
-            o = self._state(unwrap(getattr(sched, "optimizer", None)))
+            o = self._sched_state(sched)
             if o is not None:
                 o.acct.on_scheduler_step()
         except Exception as exc:
@@ -267,8 +271,7 @@ class Hooks:
         if self.closed or "plateau" in self.disabled:
             return None
         try:
-            # unwrap: a scheduler made over Accelerate's AcceleratedOptimizer (the Trainer's)
-            o = self._state(unwrap(getattr(sched, "optimizer", None)))
+            o = self._sched_state(sched)
             return None if o is None else lrs(o.ref())
         except Exception as exc:
             self._fail("plateau", exc)
@@ -281,8 +284,7 @@ class Hooks:
         if self.closed or "plateau" in self.disabled or lr_before is None:
             return
         try:
-            # unwrap: a scheduler made over Accelerate's AcceleratedOptimizer (the Trainer's)
-            o = self._state(unwrap(getattr(sched, "optimizer", None)))
+            o = self._sched_state(sched)
             if o is None:
                 return
             metric = args[0] if args else kwargs.get("metrics")

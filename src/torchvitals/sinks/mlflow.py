@@ -16,6 +16,8 @@ from torchvitals.sinks.scalars import ScalarSink
 
 
 class MlflowSink(ScalarSink):
+    text_slots = True  # an artifact file per tag, rewritten
+
     def __init__(self, run_dir: str | os.PathLike[str] | None = None, out: str = "", run_id: str | None = None) -> None:
         super().__init__()
         import mlflow
@@ -33,7 +35,6 @@ class MlflowSink(ScalarSink):
             run_id = self.client.create_run(exp_id, run_name=Path(run_dir).name if run_dir else None).info.run_id
             self._own = True
         self.run_id = run_id
-        self._findings: list[str] = []
 
     def write(self, scalars: dict[str, float], step: int) -> None:
         from mlflow.entities import Metric
@@ -42,9 +43,6 @@ class MlflowSink(ScalarSink):
         self.client.log_batch(self.run_id, metrics=[Metric(k, v, now, step) for k, v in scalars.items()], synchronous=False)
 
     def text(self, tag: str, text: str, step: int) -> None:
-        if tag.endswith("findings"):
-            self._findings.append(text)
-            text = "\n\n".join(self._findings)
         self.client.log_text(self.run_id, text, tag + ".txt")
 
     def finish(self) -> None:

@@ -104,8 +104,13 @@ class ScalarSink:
     `finish`. Step and epoch records become scalars at their iteration; each finding, when
     first seen or worse, becomes text; at close, the verdict and every finding."""
 
+    # A dashboard that keeps text in one slot per tag (W&B's summary, an MLflow artifact)
+    # receives every finding so far at each new one; one that keeps a text per step, just it.
+    text_slots = False
+
     def __init__(self) -> None:
         self.last_it = 0
+        self.finding_texts: list[str] = []
 
     # -- what a dashboard implements ------------------------------------------------------
     def write(self, scalars: dict[str, float], step: int) -> None:
@@ -136,7 +141,9 @@ class ScalarSink:
         pass  # notes reach the run directory and the console; a dashboard shows findings
 
     def on_finding(self, finding: Finding) -> None:
-        self.text(PREFIX + "findings", finding_text(finding), self.last_it)
+        self.finding_texts.append(finding_text(finding))
+        text = "\n\n".join(self.finding_texts) if self.text_slots else self.finding_texts[-1]
+        self.text(PREFIX + "findings", text, self.last_it)
 
     def close(self, diag: Diagnosis) -> None:
         try:

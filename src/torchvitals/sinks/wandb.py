@@ -25,6 +25,8 @@ def _logged_in(wandb: Any) -> bool:
 
 
 class WandbSink(ScalarSink):
+    text_slots = True  # the run's summary: one value per key
+
     def __init__(self, run_dir: str | os.PathLike[str] | None = None, out: str = "", run: Any = None) -> None:
         super().__init__()
         import wandb
@@ -45,17 +47,12 @@ class WandbSink(ScalarSink):
         self.run = run
         run.define_metric(AXIS)
         run.define_metric(PREFIX + "*", step_metric=AXIS)
-        self._findings: list[str] = []
 
     def write(self, scalars: dict[str, float], step: int) -> None:
         self.run.log({**scalars, AXIS: step})
 
     def text(self, tag: str, text: str, step: int) -> None:
-        if tag.endswith("findings"):
-            self._findings.append(text)
-            self.run.summary[tag] = "\n\n".join(self._findings)
-        else:
-            self.run.summary[tag] = text
+        self.run.summary[tag] = text
 
     def finish(self) -> None:
         if self._own:
