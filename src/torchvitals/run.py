@@ -55,7 +55,7 @@ from torchvitals.probes.loader import LoaderProbe
 from torchvitals.probes.manual import ManualUpdates, is_manual
 from torchvitals.ranks import rank, world_size
 from torchvitals.sinks import console
-from torchvitals.sinks.progress import progress_line
+from torchvitals.sinks.progress import on_terminal, progress_line
 
 # Backward passes without any optimizer after which the loop is taken to update by hand.
 MANUAL_AFTER = 2
@@ -480,13 +480,6 @@ def _user_frame(frame: Any) -> Any:
     return frame
 
 
-def _is_tty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
-
-
 def _call_site(frame: Any) -> tuple[str, int]:
     """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
     frame = _user_frame(frame)
@@ -525,7 +518,7 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     if tells:
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
-    live = progress_line(lambda: session.monitor) if tells and _is_tty(sys.stderr) else None
+    live = progress_line(lambda: session.monitor) if tells and on_terminal(sys.stderr) else None
     try:
         if live is not None:
             with live:

@@ -39,10 +39,7 @@ BAR_MIN_BYTES = 8 * 2**20
 
 def wants_bar(stream: Any, size: int) -> bool:
     """A progress bar only on a terminal, and only for a file big enough to take a while."""
-    try:
-        return size >= BAR_MIN_BYTES and bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
+    return size >= BAR_MIN_BYTES and on_terminal(stream)
 
 
 def reading_bar(total: int, what: str) -> tuple[Any, Callable[[int], None]]:
@@ -76,6 +73,7 @@ def steps_bar(total: int, what: str) -> tuple[Any, Callable[[str], None]]:
 
 
 def on_terminal(stream: Any) -> bool:
+    """Whether `stream` is a terminal (anything without a working isatty() is not)."""
     try:
         return bool(stream.isatty())
     except (AttributeError, ValueError, OSError):
