@@ -300,3 +300,26 @@ def test_module_level_scripts_grow_linearly_too(snippet, monkeypatch):
     one = (Path(__file__).parent / "lint_corpus" / snippet).read_text()
     base, big = _calls(one * 4), _calls(one * 16)
     assert big <= 4 * base * 1.35, f"16 copies cost {big / base:.1f}x four copies"
+
+
+# ---- expressions with a `body` that is not a block (issue 17) ---------------------------------
+
+EXPRESSION_BODIES = [
+    # A GPT's forward: `loss = None if targets is None else F.cross_entropy(...)`; the target's
+    # shape was traced through the IfExp, whose `body` (a Constant) was taken for a statement list.
+    "    loss = 0.0 if step < 0 else F.mse_loss(model(x), y)\n    loss.backward()\n",
+    "    loss = F.mse_loss(model(x), y) if step >= 0 else None\n    loss.backward()\n",
+    "    loss = F.mse_loss(model(x), y)\n    loss.backward() if step % 2 else None\n",
+    "    loss = (lambda: F.mse_loss(model(x), y))()\n    loss.backward()\n",
+    "    loss = F.mse_loss(model(x), (lambda t: t)(y) if step else y)\n    loss.backward()\n",
+]
+
+
+@pytest.mark.parametrize("body", EXPRESSION_BODIES)
+def test_expression_bodies_are_not_statement_lists(body):
+    src = (
+        "import torch\nimport torch.nn.functional as F\nmodel = torch.nn.Linear(3, 1)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nx, y = torch.randn(8, 3), torch.randn(8)\n"
+        f"for step in range(10):\n    opt.zero_grad()\n{body}    opt.step()\n"
+    )
+    assert all(f.code != "TVL099" for f in lint_source(src))  # STRICT: a crash raises here

@@ -9,6 +9,7 @@ import re
 
 from torchvitals.lint.engine import (
     Context,
+    block,
     callee,
     dotted,
     is_const,
@@ -159,7 +160,7 @@ def _zero_between(ctx: Context) -> None:
     for b in ctx.backwards:  # only the statement lists that hold a backward() directly
         child: ast.AST = b
         for a in ctx.ancestors(b):
-            body = next((getattr(a, f) for f in ("body", "orelse") if child in getattr(a, f, ())), None)
+            body = next((block(a, f) for f in ("body", "orelse") if child in block(a, f)), None)
             if body is not None and isinstance(child, ast.stmt):
                 bodies[id(body)] = body
                 break
