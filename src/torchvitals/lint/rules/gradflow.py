@@ -168,7 +168,7 @@ def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
 class Flow:
     """Which models reach which name in one scope, live or only through a cut: a fixed point
     over the scope's assignments (by name; a name re-bound by a cut of itself, `x =
-    torch.tensor(x)` outside loops, is a new name for the statements after it)."""
+    torch.tensor(x)` in the function's own body, is a new name for the statements after it)."""
 
     def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0) -> None:
         self.ctx, self.models, self.depth = ctx, models, depth
@@ -182,7 +182,9 @@ class Flow:
                 cut = ("TVL001", block) if block is not None else None
                 srcs = _sources(ctx, n.value, models, cut, depth)
                 tgts = targets_of(n)
-                if isinstance(n, ast.Assign) and len(tgts) == 1 and not ctx.loops_around(n) and _cut_of(srcs, tgts[0]):
+                # only a statement of the function's own body: one in a branch, a loop or a
+                # `with` may not run, or runs beside another binding of the name
+                if isinstance(n, ast.Assign) and len(tgts) == 1 and ctx.parent.get(n) is scope and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
                 flows.append((n, tgts, srcs))
         for lines in self.kills.values():
