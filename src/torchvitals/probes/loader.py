@@ -44,6 +44,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from torchvitals.names import variable_name
+from torchvitals.probes import worker_rng
 
 Emit = Callable[..., None]
 
@@ -62,6 +63,7 @@ class LoaderTiming:
     first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
     steps: int = 0  # backward passes while iterating it (0: not a training loader)
     dist_sampler: dict[str, Any] | None = None  # the DistributedSampler as the pass started
+    rng_checked: bool = False  # the worker-randomness experiment ran (once per loader)
 
 
 class LoaderProbe:
@@ -85,6 +87,7 @@ class LoaderProbe:
         stop_on_failure: bool = False,
         on_start: Callable[[int], None] | None = None,
         on_end: Callable[[int, int], None] | None = None,
+        rng_check: Callable[[], bool] | None = None,
     ) -> None:
         self._emit = emit
         self._backward_passes = backward_passes
@@ -92,6 +95,7 @@ class LoaderProbe:
         self._stop_on_failure = stop_on_failure
         self.on_start = on_start
         self.on_end = on_end
+        self._rng_check = rng_check
         self.loaders: dict[int, LoaderTiming] = {}
         self.active: int | None = None  # id of the loader whose batch was handed out last
         self.off = False  # closed, or switched off by a failure: batches pass straight through
@@ -171,6 +175,8 @@ class LoaderProbe:
         backward0 = self._guard("timing a DataLoader", self._backward_passes)
         if timing is None or backward0 is None:
             return it
+        if not timing.rng_checked and timing.num_workers > 0:
+            self._guard("testing a DataLoader's worker randomness", lambda: self.check_rng(loader, timing))
         return _TimedIter(it, timing, self, key, backward0, loader)
 
     def timing(self, loader: Any) -> LoaderTiming:
@@ -183,6 +189,18 @@ class LoaderProbe:
                 batch_size=getattr(loader, "batch_size", None),
             )
         return self.loaders[key]
+
+    def check_rng(self, loader: Any, t: LoaderTiming) -> None:
+        """Once per loader with workers, when its first pass has started its workers: whether
+        its Dataset's randomness repeats across workers or epochs (probes/worker_rng.py), as a
+        `loader-randomness` event. `rng_check()` says whether to (an owner without a monitor
+        yet, or with the experiment switched off, says no and a later pass asks again)."""
+        if self._rng_check is None or not self._rng_check():
+            return
+        t.rng_checked = True
+        found = worker_rng.measure(loader)
+        if found is not None:
+            self._emit("loader-randomness", loader=t.name, **found)
 
     def pass_ended(self, t: LoaderTiming, key: int, backward0: int) -> None:
         self.active = None
@@ -378,7 +396,11 @@ def attach_loader_probe(monitor: Any, fail: Callable[[BaseException], None] | No
         if fail is not None:
             fail(exc)
 
-    probe = LoaderProbe(emit, backward_passes, failed, stop_on_failure=True)
+    def rng_check() -> bool:
+        mon = ref()
+        return mon is not None and bool(getattr(mon.opts, "loader_rng", True))
+
+    probe = LoaderProbe(emit, backward_passes, failed, stop_on_failure=True, rng_check=rng_check)
     probe.time_all()
     return probe
 
