@@ -44,11 +44,12 @@ class Noisy(Dataset):
 
 loader = DataLoader(Noisy(x), batch_size=32, num_workers=4)   # 4 workers, one noise stream
 """,
-    fix="Reseed the Dataset's generator in each worker from the seed torch gives it: "
-    "`DataLoader(..., worker_init_fn=lambda _: (info := torch.utils.data.get_worker_info())"
-    ".dataset.rng.seed(info.seed % 2**32))`, or draw from the global generators torch "
-    "already reseeds (`np.random.*`, `random.*`, `torch.rand(...)` without a generator, "
-    "torchvision transforms).",
+    fix="Give each worker its own generator, seeded from the seed torch gives that worker (it "
+    "differs per worker and per epoch): `def seed_worker(_): info = "
+    "torch.utils.data.get_worker_info(); info.dataset.rng = np.random.default_rng(info.seed)` and "
+    "`DataLoader(..., worker_init_fn=seed_worker)` (a seed from the worker id alone still repeats "
+    "every epoch); or draw from the global generators torch already reseeds (`np.random.*`, "
+    "`random.*`, `torch.rand(...)` without a generator, torchvision transforms).",
 )
 def repeated_randomness(h: History, r: Rule) -> list[Finding]:
     seen: dict[str, dict[str, Any]] = {}
