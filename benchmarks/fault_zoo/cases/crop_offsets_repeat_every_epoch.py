@@ -1,4 +1,5 @@
 # zoo: expect=repeated-randomness
+# zoo: onset=7
 # zoo: source=https://zhuanlan.zhihu.com/p/377155682 (worker_init_fn seeding from a fixed seed plus worker_id: the same random values every epoch; see also https://github.com/pytorch/pytorch/pull/56488)
 """Fault: a time-series Dataset takes a random window offset from its own
 `np.random.default_rng`, and the worker_init_fn "fixes" the worker duplication by reseeding it

@@ -64,6 +64,7 @@ class LoaderTiming:
     steps: int = 0  # backward passes while iterating it (0: not a training loader)
     dist_sampler: dict[str, Any] | None = None  # the DistributedSampler as the pass started
     rng_checked: bool = False  # the worker-randomness experiment ran (once per loader)
+    rng_first: list[str] | None = None  # its worker 0's fingerprints, until the second pass checks epochs
 
 
 class LoaderProbe:
@@ -175,7 +176,7 @@ class LoaderProbe:
         backward0 = self._guard("timing a DataLoader", self._backward_passes)
         if timing is None or backward0 is None:
             return it
-        if not timing.rng_checked and timing.num_workers > 0:
+        if (not timing.rng_checked or timing.rng_first is not None) and timing.num_workers > 0:
             self._guard("testing a DataLoader's worker randomness", lambda: self.check_rng(loader, timing))
         return _TimedIter(it, timing, self, key, backward0, loader)
 
@@ -197,9 +198,16 @@ class LoaderProbe:
         yet, or with the experiment switched off, says no and a later pass asks again)."""
         if self._rng_check is None or not self._rng_check():
             return
+        if t.rng_first is not None:  # the second pass: do this epoch's workers replay the first's?
+            first, t.rng_first = t.rng_first, None
+            self._emit("loader-randomness", loader=t.name, **worker_rng.confirm_epochs(loader, first))
+            return
         t.rng_checked = True
         found = worker_rng.measure(loader)
         if found is not None:
+            first = found.pop("_first", None)
+            if found.get("distinct", 0) > 1 and not found["persistent_workers"]:
+                t.rng_first = first
             self._emit("loader-randomness", loader=t.name, **found)
 
     def pass_ended(self, t: LoaderTiming, key: int, backward0: int) -> None:

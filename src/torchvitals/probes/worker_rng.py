@@ -11,15 +11,17 @@ again. Measured on torch 2.13 (fork start method): all four owned kinds repeat a
 with persistent_workers=False, across epochs; the three global generators do not.
 
 The experiment, once per DataLoader with num_workers > 0, when its first pass starts (after torch
-started that pass's workers, so nothing here reaches them): fork three children, each set up the
+started that pass's workers, so nothing here reaches them): fork two children, each set up the
 way torch sets up a worker (the three global seeds, `get_worker_info()`, the loader's
 `worker_init_fn`), each reading the same item `DRAWS` times:
 
-  A  worker 0 of one epoch        B  worker 1 of that epoch        C  worker 0 of the next epoch
+  A  worker 0 of the first epoch          B  worker 1 of that epoch (with 2 workers or more)
 
 and fingerprint every item (its tensors', arrays' and numbers' exact bytes). A's fingerprints
-say whether the item is random at all; A == B says the workers draw the same numbers, A == C
-that the epochs do. The children never write to this process: the user's Dataset, its random
+say whether the item is random at all; A == B says the workers draw the same numbers. With
+persistent_workers=False, when the second pass starts its workers, one more child: worker 0 of
+that epoch (a new epoch seed), from the Dataset as the loop left it (a `set_epoch()` that
+reseeds counts), against A: equal says each epoch replays the first one's draws. The children never write to this process: the user's Dataset, its random
 number generators and the loader are left exactly as they were. Measures only; rules/randomness.py
 judges (TV605 `repeated-randomness`).
 
@@ -49,7 +51,7 @@ DRAWS = 16
 # Seconds a child may take before it is killed and the experiment gives no evidence (the
 # children run side by side; training waits for them once per DataLoader).
 BUDGET_S = 10.0
-# Two base seeds, standing for two epochs' (torch draws one per epoch from its global generator;
+# Base seeds standing for two epochs' (torch draws one per epoch from its global generator;
 # these are fixed so the experiment never touches the user's generators).
 _EPOCH_SEEDS = (0x5EED_0001, 0x5EED_0002)
 
@@ -58,10 +60,11 @@ def measure(loader: Any) -> dict[str, Any] | None:
     """The experiment's evidence for a DataLoader with workers, as event fields: `draws` (how
     many items each child compared), `distinct` (different fingerprints among worker 0's draws:
     1 = the item is not random), `same_workers` (worker 1 drew what worker 0 drew; None with
-    one worker), `same_epochs` (the next epoch's worker 0 drew the same; None with persistent
-    workers), and the loader's `num_workers`, `persistent_workers`, `worker_init_fn`, `sampler`.
+    one worker), and the loader's `num_workers`, `persistent_workers`, `worker_init_fn`, `sampler`.
     {"unobserved": reason} when the experiment cannot run or read the items; None for a loader
-    without workers. Never raises for the loader's or the Dataset's sake."""
+    without workers. A repeat across epochs is seen at the second pass (`confirm_epochs`): a
+    loop may change the Dataset between epochs. `_first` holds worker 0's fingerprints for it
+    (not for the record). Never raises for the loader's sake."""
     workers = int(getattr(loader, "num_workers", 0) or 0)
     if workers <= 0:
         return None
@@ -75,21 +78,36 @@ def measure(loader: Any) -> dict[str, Any] | None:
     why = _cannot_fork(loader)
     if why is not None:
         return {**base, "unobserved": why}
-    a_seed, c_seed = _EPOCH_SEEDS
-    plan = [(0, a_seed), (1, a_seed), (0, c_seed)]
+    plan = [(0, _EPOCH_SEEDS[0])] + ([(1, _EPOCH_SEEDS[0])] if workers > 1 else [])
     results = _run_children(loader, plan, workers)
     bad = next((r["error"] for r in results if "error" in r), None)
     if bad is not None:
         return {**base, "unobserved": bad}
-    a, b, c = (r["draws"] for r in results)
-    n = min(len(a), len(b), len(c))
+    a, b = results[0]["draws"], results[-1]["draws"]
+    n = min(len(a), len(b))
     return {
         **base,
         "draws": n,
         "distinct": len(set(a[:n])),
         "same_workers": (a[:n] == b[:n]) if workers > 1 else None,
-        "same_epochs": None if persistent else (a[:n] == c[:n]),
+        "_first": a[:n],  # for the second pass (kept by the probe, not recorded)
     }
+
+
+def confirm_epochs(loader: Any, first: list[str]) -> dict[str, Any]:
+    """At a non-persistent loader's second pass: worker 0 set up from the Dataset as it is now
+    (after whatever the loop changed between epochs, a `set_epoch()` for instance) and a new epoch
+    seed, compared with the first pass's worker 0. Event fields: `pass` 2, `draws`, and
+    `same_epochs` (the same fingerprints: this epoch's workers replay the first one's draws), or
+    {"pass": 2, "unobserved": reason}."""
+    why = _cannot_fork(loader)
+    if why is not None:
+        return {"pass": 2, "unobserved": why}
+    [r] = _run_children(loader, [(0, _EPOCH_SEEDS[1])], int(getattr(loader, "num_workers", 1) or 1))
+    if "error" in r:
+        return {"pass": 2, "unobserved": r["error"]}
+    n = min(len(first), len(r["draws"]))
+    return {"pass": 2, "draws": n, "same_epochs": r["draws"][:n] == first[:n]}
 
 
 def _sampler_kind(loader: Any) -> str:
@@ -203,7 +221,12 @@ def _child(loader: Any, wid: int, workers: int, base_seed: int, fd: int) -> None
 
 
 def _first_index(loader: Any) -> Any:
+    from torch.utils.data import BatchSampler, RandomSampler, SequentialSampler
+
     bs = getattr(loader, "batch_sampler", None)
+    stock = (bs is None or type(bs) is BatchSampler) and isinstance(loader.sampler, (RandomSampler, SequentialSampler))
+    if stock:  # both read range(len(dataset)): item 0 in every pass, whatever the shuffle
+        return 0
     if bs is not None:
         return next(iter(bs))[0]
     s = getattr(loader, "sampler", None)
@@ -262,4 +285,4 @@ def _feed(h: Any, x: Any, depth: int) -> None:
         raise TypeError(f"cannot fingerprint a {type(x).__name__}")
 
 
-__all__ = ["BUDGET_S", "DRAWS", "fingerprint", "measure"]
+__all__ = ["BUDGET_S", "DRAWS", "confirm_epochs", "fingerprint", "measure"]

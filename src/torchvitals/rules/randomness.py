@@ -22,7 +22,8 @@ MIN_DRAWS = 12
     "draw the same random numbers: worker 1 produces exactly what worker 0 produces, or a worker "
     "started for the next epoch repeats the previous epoch's draws. Seen once per DataLoader with "
     "num_workers > 0, by reading one item 16 times in three forked copies of the process set up "
-    "as torch sets up workers (two workers of one epoch, one of the next) and comparing exact "
+    "as torch sets up workers (workers 0 and 1 of the first pass; worker 0 again when a second "
+    "pass starts new workers, from the Dataset as the loop left it) and comparing exact "
     "fingerprints of what they return. An IterableDataset, a platform without fork (Windows, "
     "macOS) and items that cannot be fingerprinted (custom objects) are not judged.",
     why="torch reseeds Python's `random`, NumPy's global `np.random` and torch's own global "
@@ -52,12 +53,17 @@ loader = DataLoader(Noisy(x), batch_size=32, num_workers=4)   # 4 workers, one n
     "`random.*`, `torch.rand(...)` without a generator, torchvision transforms).",
 )
 def repeated_randomness(h: History, r: Rule) -> list[Finding]:
-    seen: dict[str, dict[str, Any]] = {}
+    seen: dict[str, dict[str, Any]] = {}  # loader → its first pass's experiment
+    second: dict[str, dict[str, Any]] = {}  # loader → its second pass's check of the epochs
+    loaders = False
     for e in h.events:
         if e.get("kind") == "loader-randomness":
-            seen.setdefault(str(e.get("loader")), e)
+            (second if e.get("pass") == 2 else seen).setdefault(str(e.get("loader")), e)
+        loaders = loaders or e.get("kind") == "dataloader"
     if not seen:
-        raise CannotJudge("no DataLoader with workers was iterated")
+        if loaders:  # every loader read in the main process: one stream of draws, nothing repeats
+            return []
+        raise CannotJudge("no DataLoader was iterated")
     judged = {k: e for k, e in seen.items() if "unobserved" not in e}
     if not judged:
         raise CannotJudge("; ".join(f"{k}: {e.get('unobserved')}" for k, e in seen.items()))
@@ -66,14 +72,15 @@ def repeated_randomness(h: History, r: Rule) -> list[Finding]:
         draws, distinct = e.get("draws"), e.get("distinct")
         if not (isinstance(draws, int) and isinstance(distinct, int)) or draws < MIN_DRAWS or distinct < 2:
             continue  # too few reads, or the items are not random: nothing can repeat
-        workers, epochs = e.get("same_workers") is True, e.get("same_epochs") is True
-        if not (workers or epochs):
-            continue
-        out.append(_finding(r, name, e, workers, epochs))
+        later = second.get(name, {})
+        workers = e.get("same_workers") is True
+        epochs = later.get("same_epochs") is True and isinstance(later.get("draws"), int) and later["draws"] >= MIN_DRAWS
+        if workers or epochs:
+            out.append(_finding(r, name, e, workers, epochs, e.get("it") if workers else later.get("it")))
     return out
 
 
-def _finding(r: Rule, name: str, e: dict[str, Any], workers: bool, epochs: bool) -> Finding:
+def _finding(r: Rule, name: str, e: dict[str, Any], workers: bool, epochs: bool, it: Any) -> Finding:
     n = e.get("num_workers")
     sequential = e.get("sampler") == "sequential"
     parts = []
@@ -81,7 +88,7 @@ def _finding(r: Rule, name: str, e: dict[str, Any], workers: bool, epochs: bool)
         parts.append(f"its {n} DataLoader workers draw the same random numbers (worker 1 returned exactly "
                      f"worker 0's {e['draws']} reads of one item, which were {e['distinct']} different results)")
     if epochs:
-        parts.append("each epoch's workers (persistent_workers=False) replay the previous epoch's draws"
+        parts.append("the second epoch's workers (persistent_workers=False) replayed the first epoch's draws"
                      + (", and with an unshuffled sampler every sample gets the same 'random' result every epoch"
                         if sequential else ""))
     tail = ("; its worker_init_fn does not reseed the generator the Dataset draws from"
@@ -92,8 +99,8 @@ def _finding(r: Rule, name: str, e: dict[str, Any], workers: bool, epochs: bool)
     return r.finding(
         severity,
         f"{name}: " + "; ".join(parts) + tail,
-        evidence={k: e.get(k) for k in ("loader", "num_workers", "persistent_workers", "worker_init_fn",
-                                        "sampler", "draws", "distinct", "same_workers", "same_epochs")},
+        evidence={**{k: e.get(k) for k in ("loader", "num_workers", "persistent_workers", "worker_init_fn",
+                                           "sampler", "draws", "distinct", "same_workers")}, "same_epochs": epochs},
         where=[name],
-        step=e.get("it") if isinstance(e.get("it"), int) else None,
+        step=it if isinstance(it, int) else None,
     )
