@@ -143,6 +143,25 @@ def test_a_dataset_that_fails_or_cannot_be_fingerprinted_gives_no_evidence():
     assert fingerprint(torch.ones(2)) != fingerprint(torch.ones(2, dtype=torch.float64))
 
 
+def test_the_loader_probe_asks_once_per_pass_and_not_at_all_when_switched_off():
+    from torchvitals.probes.loader import LoaderProbe
+
+    for on in (True, False):
+        events: list = []
+        probe = LoaderProbe(lambda kind, events=events, **f: events.append((kind, f)), lambda: 0,
+                            rng_check=lambda on=on: on)
+        probe.time_all()
+        loader = DataLoader(Noisy("RandomState"), batch_size=8, num_workers=1)
+        try:
+            for _ in range(3 if on else 1):
+                for _batch in loader:
+                    pass
+        finally:
+            probe.close()
+        found = [f.get("pass", 1) for kind, f in events if kind == "loader-randomness"]
+        assert found == ([1, 2] if on else []), on
+
+
 # ------------------------------------------------------------------------- the rule
 
 

@@ -80,6 +80,8 @@ def measure(loader: Any) -> dict[str, Any] | None:
         return {**base, "unobserved": why}
     plan = [(0, _EPOCH_SEEDS[0])] + ([(1, _EPOCH_SEEDS[0])] if workers > 1 else [])
     results = _run_children(loader, plan, workers)
+    if not results:
+        return {**base, "unobserved": "no process could be forked"}
     bad = next((r["error"] for r in results if "error" in r), None)
     if bad is not None:
         return {**base, "unobserved": bad}
@@ -103,7 +105,8 @@ def confirm_epochs(loader: Any, first: list[str]) -> dict[str, Any]:
     why = _cannot_fork(loader)
     if why is not None:
         return {"pass": 2, "unobserved": why}
-    [r] = _run_children(loader, [(0, _EPOCH_SEEDS[1])], int(getattr(loader, "num_workers", 1) or 1))
+    [r] = _run_children(loader, [(0, _EPOCH_SEEDS[1])], int(getattr(loader, "num_workers", 1) or 1)) or [
+        {"error": "no process could be forked"}]
     if "error" in r:
         return {"pass": 2, "unobserved": r["error"]}
     n = min(len(first), len(r["draws"]))
@@ -137,7 +140,7 @@ def _cannot_fork(loader: Any) -> str | None:
 
 def _run_children(loader: Any, plan: list[tuple[int, int]], workers: int) -> list[dict[str, Any]]:
     """Fork one child per (worker id, epoch seed), side by side; each result is {"draws": [...]}
-    or {"error": why}."""
+    or {"error": why}; no results at all when a fork failed (out of memory or processes)."""
     children: list[tuple[int, int]] = []
     results: list[dict[str, Any]] = []
     try:
@@ -154,6 +157,8 @@ def _run_children(loader: Any, plan: list[tuple[int, int]], workers: int) -> lis
         deadline = time.monotonic() + BUDGET_S
         for pid, r in children:
             results.append(_collect(pid, r, deadline))
+    except OSError:
+        results = []
     finally:
         for pid, r in children:
             _reap(pid, r)
