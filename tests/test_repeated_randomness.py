@@ -160,6 +160,19 @@ def test_the_loader_probe_asks_once_per_pass_and_not_at_all_when_switched_off():
             probe.close()
         found = [f.get("pass", 1) for kind, f in events if kind == "loader-randomness"]
         assert found == ([1, 2] if on else []), on
+    # a peek at the first batch is no epoch: the next pass is not compared with it
+    events = []
+    probe = LoaderProbe(lambda kind, **f: kind == "loader-randomness" and events.append(f.get("pass", 1)),
+                        lambda: 0, rng_check=lambda: True)
+    probe.time_all()
+    loader = DataLoader(Noisy("RandomState"), batch_size=8, num_workers=1)
+    try:
+        next(iter(loader))
+        for _batch in loader:
+            pass
+    finally:
+        probe.close()
+    assert events == [1]
 
 
 # ------------------------------------------------------------------------- the rule

@@ -71,9 +71,10 @@ class Options:
     # "mlflow" (TORCHVITALS_SINKS=tensorboard,wandb), or Sink objects given to watch(sinks=[...]).
     # Scalars and findings only (see sinks/scalars.py); only rank 0 reports under torchrun.
     sinks: list[Any] = field(default_factory=list)
-    # Once per DataLoader with workers, read one item in three forked copies of the process set
-    # up as torch sets up workers, to tell whether the Dataset's randomness repeats across
-    # workers or epochs (repeated-randomness, TV605); 0 = never fork for it.
+    # For each DataLoader with workers, read one item in forked copies of the process set up as
+    # torch sets up workers (two at its first pass, one at its second), to tell whether the
+    # Dataset's randomness repeats across workers or epochs (repeated-randomness, TV605);
+    # 0 = never fork for it.
     loader_rng: bool = True
     # Print findings and lines to the console (stderr).
     console: bool = True

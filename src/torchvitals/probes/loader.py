@@ -17,6 +17,11 @@ reads its `dataloader` events). Per pass over a loader it counts:
 and reports them through the owner's `emit(kind, **fields)` (`Monitor.event`) when the pass
 ends, or, for a pass still running, when the owner closes the probe.
 
+For a loader with workers it also hands over a `loader-randomness` event at the start of its
+first pass and of its second (probes/worker_rng.py: does the Dataset's randomness repeat across
+workers, across epochs?), when the owner's `rng_check()` says yes; rules/randomness.py (TV605
+`repeated-randomness`) reads them.
+
 Which loaders are timed: `DataLoader.__iter__` is replaced on the class while at least one
 probe holds it, and put back when the last one lets go (nothing is set on a loader). Each
 `iter(loader)` goes to one probe, the first of:
@@ -65,6 +70,7 @@ class LoaderTiming:
     dist_sampler: dict[str, Any] | None = None  # the DistributedSampler as the pass started
     rng_checked: bool = False  # the worker-randomness experiment ran (once per loader)
     rng_first: list[str] | None = None  # its worker 0's fingerprints, until the second pass checks epochs
+    rng_ended: bool = False  # the pass that took them ran to its end (a whole epoch, not a peek)
 
 
 class LoaderProbe:
@@ -200,7 +206,8 @@ class LoaderProbe:
             return
         if t.rng_first is not None:  # the second pass: do this epoch's workers replay the first's?
             first, t.rng_first = t.rng_first, None
-            self._emit("loader-randomness", loader=t.name, **worker_rng.confirm_epochs(loader, first))
+            if t.rng_ended:  # after a peek (next(iter(loader)) and break) the epochs are not told apart
+                self._emit("loader-randomness", loader=t.name, **worker_rng.confirm_epochs(loader, first))
             return
         t.rng_checked = True
         found = worker_rng.measure(loader)
@@ -212,6 +219,7 @@ class LoaderProbe:
 
     def pass_ended(self, t: LoaderTiming, key: int, backward0: int) -> None:
         self.active = None
+        t.rng_ended = t.rng_first is not None
         done = self._guard("timing a DataLoader", self._backward_passes)
         if done is not None:
             t.steps += done - backward0
