@@ -31,6 +31,16 @@ class Watched(Protocol):
     params: list[torch.Tensor]
 
 
+def is_mode_module(mod: nn.Module) -> bool:
+    """Dropout (with p > 0) or batch norm: a layer whose behaviour train()/eval() changes."""
+    return isinstance(mod, MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0)
+
+
+def active_mode_modules(model: nn.Module) -> list[weakref.ref[nn.Module]]:
+    """The model's dropout and batch-norm layers, to ask later whether any is in train()."""
+    return [weakref.ref(m) for m in model.modules() if is_mode_module(m)]
+
+
 class Inventory:
     def __init__(self, depth: int) -> None:
         self.depth = depth  # name segments that make a bucket
@@ -58,7 +68,7 @@ class Inventory:
         for n, p in unwrap_compiled(m).named_parameters():  # a compiled model's names are the model's
             self.add_param(prefix + n, p)
         for n, mod in unwrap_compiled(m).named_modules():
-            if isinstance(mod, MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0):
+            if is_mode_module(mod):
                 self.mode_modules.append((prefix + n, weakref.ref(mod)))
 
     def add_param(self, name: str, p: torch.Tensor) -> int:
