@@ -142,7 +142,28 @@ class Inventory:
             "free": self.free,
             "frozen_free": self.frozen_free,
             "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
+            "attribute_freezes": self.attribute_freezes(),
         }
+
+    def attribute_freezes(self) -> list[dict[str, Any]]:
+        """Modules given `requires_grad = False` as a plain attribute, whose parameters still
+        require gradients: nn.Module has no such attribute, so the assignment froze nothing.
+        The outermost such module of each kind, with its trainable parameters' positions."""
+        out: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for root in self.live_roots():
+            for name, mod in root.named_modules():
+                if vars(mod).get("requires_grad") is not False:
+                    continue
+                own = [(n, self.index[id(p)]) for n, p in mod.named_parameters() if p.requires_grad and id(p) in self.index]
+                idx = [i for _, i in own]
+                if idx and not seen.issuperset(idx):
+                    seen.update(idx)
+                    local = f"{name}.{own[0][0]}" if name else own[0][0]
+                    full = self.names[own[0][1]]  # the watched name: the root's prefix + local
+                    path = full[: len(full) - len(local)] + name if full.endswith(local) else name
+                    out.append({"module": path.rstrip(".") or "(the model)", "params": idx})
+        return out
 
     def release(self) -> None:
         """Drop every reference to the user's tensors (at close)."""
