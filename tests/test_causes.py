@@ -110,3 +110,13 @@ def test_chains_resolve_to_the_root_and_conditions_hold():
     still = _f("parameters-not-moving", "warning", where=["enc"])
     link_causes([dead, still])
     assert still.follows_from == "dead-parameters"
+
+
+def test_a_nan_loss_and_its_gradient_of_one_step_make_no_loop():
+    loss, grad = _f("nonfinite-loss", "error", 3), _f("nonfinite-gradient", "error", 3)
+    link_causes([grad, loss])
+    assert grad.follows_from == "nonfinite-loss" and loss.follows_from is None
+    # A few parameters that do not move (info) explain no stagnating loss.
+    still, flat = _f("parameters-not-moving", "info"), _f("loss-not-decreasing", "warning", 40)
+    link_causes([still, flat])
+    assert flat.follows_from is None and still.severity == "info"

@@ -35,6 +35,17 @@ def not_later(cause: Finding, symptom: Finding) -> bool:
     return cause.step is None or symptom.step is None or cause.step <= symptom.step
 
 
+def earlier(cause: Finding, symptom: Finding) -> bool:
+    """...the cause was seen strictly before the symptom (a NaN gradient applied at one step
+    makes the next step's loss NaN; a NaN loss makes its own step's gradient NaN)."""
+    return cause.step is not None and symptom.step is not None and cause.step < symptom.step
+
+
+def at_warning(cause: Finding, symptom: Finding) -> bool:
+    """...the cause is itself a problem (warning or above), not a note about a few parameters."""
+    return severity_rank(cause.severity) >= severity_rank("warning")
+
+
 # Half the model's values frozen (or left out) is a model whose training is mostly elsewhere
 # than the user believes; fewer is a deliberate partial freeze, whose symptoms have other causes.
 MOST = 0.5
@@ -60,8 +71,10 @@ CAUSES: dict[str, list[tuple[tuple[str, ...], Condition]]] = {
     ],
     "dead-parameters": [(("parameters-not-moving",), same_where)],
     "lr-too-small": [(("parameters-not-moving", "metric-stagnation", "loss-not-decreasing"), anywhere)],
-    "nonfinite-loss": [(("prediction-collapse", "nonfinite-gradient"), not_later)],
+    "parameters-not-moving": [(_PROGRESS, at_warning)],
     "exploding-gradient": [(("prediction-collapse", *_NONFINITE), not_later)],
+    "nonfinite-loss": [(("prediction-collapse", "nonfinite-gradient"), not_later)],
+    "nonfinite-gradient": [(("prediction-collapse",), not_later), (("nonfinite-loss",), earlier)],
 }
 
 
