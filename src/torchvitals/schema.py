@@ -238,6 +238,13 @@ def invalid_layout(rec: dict[str, Any]) -> str | None:
     for key in ("free", "frozen_free", "frozen_in_optimizer"):
         if not isinstance(rec.get(key, []), list) or not all(_index(i, n) for i in rec.get(key, [])):
             return key
+    marks = rec.get("attribute_freezes", [])
+    if not isinstance(marks, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("module"), str) and isinstance(m.get("params"), list)
+        and all(_index(i, n) for i in m["params"])
+        for m in marks
+    ):
+        return "attribute_freezes"
     return None
 
 

@@ -108,6 +108,8 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
         self._hidden: list[tuple[weakref.ref[nn.Module], type]] = []  # modules whose hooks pickles must not carry
         self._zero_ids: dict[int, list[int]] = {}  # id(root model) → optimizers its zero_grad clears
+        self._nograd_run = 0  # forwards without gradient in train() since the last training forward
+        self._mode_refs: dict[int, list[weakref.ref[nn.Module]]] = {}  # id(root model) → its dropout/BN layers
         self._aliases: dict[int, tuple[weakref.ref[Any], Any]] = {}  # id(wrapper) → (wrapper, its optimizer's state)
         self._scaler = None
         self._act: ActivationProbe | None = None
