@@ -41,6 +41,7 @@ class BatchSizes:
         self.n = 0  # loader batches counted, the one in progress left out
         self.small = 0  # ... of which at most half reached the model
         self.size = 0  # the latest such batch's size at the model
+        self.batch_size = 0  # the latest counted batch's loader batch_size
 
     def on_forward(self, x: torch.Tensor) -> None:
         """A training forward of the watched model whose first positional argument is `x`."""
@@ -60,20 +61,21 @@ class BatchSizes:
     def _close(self) -> None:
         if self.expect is not None and self.serial:
             self.n += 1
+            self.batch_size = self.expect
             if self._shrunk():
                 self.small += 1
                 self.size = self.got
 
     def snapshot(self) -> dict[str, int] | None:
         """Counts so far, the batch in progress included; None before any counted batch."""
-        n, small, size = self.n, self.small, self.size
+        n, small, size, expect = self.n, self.small, self.size, self.batch_size
         if self.expect is not None and self.serial and self.got:
-            n += 1
+            n, expect = n + 1, self.expect
             if self._shrunk():
                 small, size = small + 1, self.got
         if not n:
             return None
-        return {"n": n, "small": small, "size": size, "expect": int(self.expect or HANDED.batch_size or 0)}
+        return {"n": n, "small": small, "size": size, "expect": int(expect)}
 
 
 def feature_rms(x: torch.Tensor) -> torch.Tensor:

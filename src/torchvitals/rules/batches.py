@@ -209,7 +209,7 @@ def _unscaled(r: Rule, kind: str, it: int, scale: float, symptom: tuple[str, int
     sev = "warning" if symptom is not None else "info"
     what = "the model's input" if kind == "inputs" else "the regression target"
     msg = f"{what} has features with a root mean square of {scale:.3g} (unit scale is about 1)"
-    msg += f"; it follows: {symptom[0]}" if symptom else "; training shows no symptom of it yet"
+    msg += f"; what it causes: {symptom[0]}" if symptom else "; training shows no symptom of it yet"
     step = it if symptom is None or symptom[1] is None else max(it, symptom[1])  # warned once both are seen
     return r.finding(sev, msg, evidence={"rms": scale, "symptom": symptom[0] if symptom else None, **extra}, step=step)
 
