@@ -94,8 +94,9 @@ def test_one_class_per_batch_of_a_ten_class_dataset_is_found_at_the_first_batch(
     [labels([50, 50])] + [cls(1, 1)],  # binary: never 3 classes to expect
     [labels([5] * 100)] + [cls(1, 2, b=2)],  # batches of two hold two classes at most
     [cls(i, 1, mode=0) for i in (1, 2, 3, 4, 5, 50)],  # no labels, always the same (majority) class
+    [cls(i, 2, b=2, mode=i % 5) for i in (1, 2, 3, 4, 5, 50)],  # no labels, batches of two
     [cls(i, 900, b=4096, mode=i % 7) for i in (1, 2, 3, 4, 5, 50)],  # an LM's tokens: many per batch
-], ids=["shuffled", "imbalanced", "binary", "tiny-batches", "one-leading-class", "lm-tokens"])
+], ids=["shuffled", "imbalanced", "binary", "tiny-batches", "one-leading-class", "no-labels-tiny-batches", "lm-tokens"])
 def test_single_class_batches_healthy_controls(records):
     assert not warned(history(*records), "single-class-batches")
 

@@ -27,6 +27,9 @@ MIN_BATCHES = 5
 FEW_CLASSES = 2
 FEW_SHARE = 0.8
 MIN_LEADERS = 3
+# ... in batches of at least this many targets (a shuffled batch of 16 from 3 balanced classes
+# holds at most 2 of them with probability 3·(2/3)^16 ≈ 0.5%; batches of 2 always do).
+MIN_TARGETS = 16
 # unscaled-inputs / -targets: a feature whose root mean square is this far from unit scale (raw
 # pixels 0..255 have ~130, prices 1e5; standardised or [0, 1] data have at most ~1): one order of
 # magnitude.
@@ -134,7 +137,8 @@ def _single_class_at(cls: list[tuple], labels: dict[str, Any] | None) -> dict[st
         return None
     few = sum(1 for c in cls if c[1] <= FEW_CLASSES)
     leaders = len({c[3] for c in cls})
-    if len(cls) >= MIN_BATCHES and few >= FEW_SHARE * len(cls) and leaders >= MIN_LEADERS:
+    targets = sum(c[2] for c in cls) / len(cls)
+    if len(cls) >= MIN_BATCHES and targets >= MIN_TARGETS and few >= FEW_SHARE * len(cls) and leaders >= MIN_LEADERS:
         return {"classes_per_batch": round(k, 2), "batches": len(cls), "few_class_batches": few, "leading_classes": leaders}
     return None
 
@@ -145,7 +149,7 @@ def _single_class_at(cls: list[tuple], labels: dict[str, Any] | None) -> dict[st
     what=f"Training batches of a classifier that hold {CLASS_SHORTFALL:g}× fewer distinct classes than "
     f"a shuffled batch of the same size would (when that is at least {MIN_EXPECTED_CLASSES:g}), judged on "
     "the labels at the loss call against the training dataset's labels; without readable dataset "
-    f"labels, when {FEW_SHARE:.0%} of sampled batches hold at most {FEW_CLASSES} classes while at least "
+    f"labels, when {FEW_SHARE:.0%} of sampled batches (of {MIN_TARGETS} targets or more) hold at most {FEW_CLASSES} classes while at least "
     f"{MIN_LEADERS} different classes lead them. The runtime counterpart of lint TVL015.",
     why="Data sorted by class and loaded without shuffling gives the model one class for hundreds "
     "of steps, then the next: each stretch pulls the output towards the current class, the model "
