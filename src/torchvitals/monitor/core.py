@@ -29,7 +29,7 @@ from torchvitals.monitor.hooks import Hooks
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
-from torchvitals.probes.batches import BatchSizes, batch_fields, new_loader_labels
+from torchvitals.probes.batches import BatchSizes, batch_fields
 from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import CrossRank, is_dtensor
@@ -397,18 +397,6 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
                 self._tell("on_message", msg["text"])
         except Exception as exc:
             self._fail("outputs", exc)
-
-    def _loader_labels(self) -> None:
-        """The training dataset's class counts, once per DataLoader (single-class-batches)."""
-        if "batches" in self.disabled:
-            return
-        try:
-            labels = new_loader_labels(self._labelled)
-        except Exception as exc:
-            self._fail("batches", exc)
-            return
-        if labels is not None:
-            self.event("dataset-labels", loader=labels[0], **labels[1])
 
     def close(self) -> Diagnosis:
         """Detach every hook, run the rules on the whole record, write findings.json, print the

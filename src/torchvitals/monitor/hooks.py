@@ -15,7 +15,7 @@ from torch import nn
 
 from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.attach import WeakHook
-from torchvitals.probes.batches import feature_rms, first_layer
+from torchvitals.probes.batches import feature_rms, first_layer, new_loader_labels
 from torchvitals.probes.sample import OptState
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.ranks import bit_sum
@@ -150,6 +150,18 @@ class Hooks:
                 self._scale = (it, feature_rms(x), first)
         except Exception as exc:
             self._fail("batches", exc)
+
+    def _loader_labels(self) -> None:
+        """The training dataset's class counts, once per DataLoader (single-class-batches)."""
+        if "batches" in self.disabled:
+            return
+        try:
+            labels = new_loader_labels(self._labelled)
+        except Exception as exc:
+            self._fail("batches", exc)
+            return
+        if labels is not None:
+            self.event("dataset-labels", loader=labels[0], **labels[1])
 
     def _post_forward(self, module: nn.Module, args: Any, output: Any) -> None:
         """Automatic output mode: on sampled training iterations without observe(), look at
