@@ -70,6 +70,13 @@ def test_batch_sizes_count_micro_batches_sequence_first_and_leave_out_the_last_b
     _handed(32)
     s.on_forward(torch.zeros(1, 4))  # merged into one sample
     assert s.snapshot() == {"n": 3, "small": 1, "size": 1, "expect": 32}
+    _handed(32)
+    s.on_forward(torch.zeros(32), at_loss=True)  # a model called with keywords: its loss's targets
+    _handed(32)
+    s.on_forward(torch.zeros(64, 10))  # model input of the whole batch ...
+    s.on_forward(torch.zeros(4), at_loss=True)  # ... and a loss over a few of its rows: the model's count
+    s.on_forward(torch.zeros(()), at_loss=True)
+    assert s.snapshot() == {"n": 5, "small": 1, "size": 1, "expect": 32}
 
 
 # ------------------------------------------------------------------------- single-class-batches
@@ -149,3 +156,33 @@ def test_feature_rms_per_channel_and_the_schema_rejects_a_malformed_bs():
     h.add(HEADER)
     h.add(step(1, bs={"n": "many"}))
     assert h.rejected == 1 and h.rejected_why == {"step": "bs"}
+
+
+# ------------------------------------------------------------------------------- live, watch()
+@pytest.mark.parametrize("merge", [True, False], ids=["collate-averages", "default-collate"])
+def test_a_watch_user_whose_collate_averages_the_batch_is_told(tmp_path, merge):
+    import torchvitals
+
+    torch.manual_seed(0)
+    ds = TensorDataset(torch.randn(256, 8), torch.randn(256, 1))
+
+    def averaged(samples):  # stacks the 32 samples, then averages them into one
+        x, y = torch.utils.data.default_collate(samples)
+        return x.mean(0, keepdim=True), y.mean(0, keepdim=True)
+
+    loader = DataLoader(ds, batch_size=32, shuffle=True, collate_fn=averaged if merge else None)
+    model = torch.nn.Linear(8, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    mon = torchvitals.watch(model, opt, out=str(tmp_path), console=False)
+    for x, y in loader:
+        opt.zero_grad()
+        pred = model(x)
+        loss = torch.nn.functional.mse_loss(pred, y)
+        mon.observe(pred, y, loss)
+        loss.backward()
+        opt.step()
+    diag = mon.close()
+    assert ("batch-collapsed" in diag.names("warning")) is merge, diag.names("warning")
+    if merge:
+        (f,) = [f for f in diag.findings if f.name == "batch-collapsed"]
+        assert f.step == 1 and f.evidence["batch_size"] == 32 and f.evidence["size"] == 1

@@ -389,8 +389,8 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             if split == "train":
                 self._observed = True
             self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
-            if sampled and isinstance(target, torch.Tensor) and not target.is_floating_point():
-                self._loader_labels()
+            if split == "train" and isinstance(target, torch.Tensor):
+                self._loss_batch(target, sampled)
             while self._outputs.messages:
                 msg = self._outputs.messages.pop(0)
                 self.event(msg.pop("kind"), **msg)

@@ -151,11 +151,16 @@ class Hooks:
         except Exception as exc:
             self._fail("batches", exc)
 
-    def _loader_labels(self) -> None:
-        """The training dataset's class counts, once per DataLoader (single-class-batches)."""
+    def _loss_batch(self, target: torch.Tensor, sampled: bool) -> None:
+        """A training loss's targets: their batch size (for a model called without a positional
+        tensor) and, on sampled iterations, the training dataset's class counts, once per
+        DataLoader (single-class-batches)."""
         if "batches" in self.disabled:
             return
         try:
+            self._sizes.on_forward(target, at_loss=True)
+            if not sampled or target.is_floating_point():
+                return
             labels = new_loader_labels(self._labelled)
         except Exception as exc:
             self._fail("batches", exc)

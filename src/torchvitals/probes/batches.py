@@ -2,8 +2,9 @@
 its features, and the labels of the dataset it came from. Measures only; rules/batches.py judges.
 
   sizes    per DataLoader batch (probes/loader.py `HANDED`): the samples that the training
-           forwards of the watched model received until the next batch, against the loader's
-           `batch_size`. Integer bookkeeping on host metadata (shapes) only, every iteration.
+           forwards of the watched model received until the next batch (or, for a model called
+           without a positional tensor, the targets its training losses received), against the
+           loader's `batch_size`. Integer bookkeeping on host metadata (shapes) only.
   scale    per-feature root mean square of the model's input (a device tensor, read with the
            record), on sampled iterations only; and the class of the model's first layer with
            parameters (a normalisation layer there rescales the input itself).
@@ -37,42 +38,52 @@ class BatchSizes:
         self.serial = 0  # the loader batch being counted (HANDED.serial)
         self.expect: int | None = None  # its loader's batch_size; None: not judged (last, unknown)
         self.got = 0  # samples its forwards received (a micro-batched loop: the sum)
+        self.got_loss = 0  # ... and its training losses' targets (used when no forward had a tensor)
         self.seq = False  # some forward had the batch on dim 1 (a sequence-first model)
         self.n = 0  # loader batches counted, the one in progress left out
         self.small = 0  # ... of which at most half reached the model
         self.size = 0  # the latest such batch's size at the model
         self.batch_size = 0  # the latest counted batch's loader batch_size
 
-    def on_forward(self, x: torch.Tensor) -> None:
-        """A training forward of the watched model whose first positional argument is `x`."""
+    def on_forward(self, x: torch.Tensor, at_loss: bool = False) -> None:
+        """A training forward of the watched model whose first positional argument is `x`; or,
+        `at_loss`, the targets of a training loss (counted only for a batch that reached no
+        forward as a tensor: a model called with keyword arguments or a dict)."""
         h = HANDED
         if h.serial != self.serial:
             self._close()
             self.serial = h.serial
             self.expect = h.batch_size if h.batch_size and not h.last else None
-            self.got, self.seq = 0, False
-        if self.expect is not None and not x.is_nested:
+            self.got, self.got_loss, self.seq = 0, 0, False
+        if self.expect is None or x.is_nested or x.dim() == 0:
+            return
+        if at_loss:
+            self.got_loss += int(x.shape[0])
+        else:
             self.got += int(x.shape[0])
-            self.seq = self.seq or (x.dim() > 1 and int(x.shape[1]) == self.expect)
+        self.seq = self.seq or (x.dim() > 1 and int(x.shape[1]) == self.expect)
+
+    def _seen(self) -> int:
+        return self.got or self.got_loss
 
     def _shrunk(self) -> bool:
-        return self.expect is not None and 2 * self.got <= self.expect and not self.seq
+        return self.expect is not None and 2 * self._seen() <= self.expect and not self.seq
 
     def _close(self) -> None:
-        if self.expect is not None and self.serial:
+        if self.expect is not None and self.serial and self._seen():
             self.n += 1
             self.batch_size = self.expect
             if self._shrunk():
                 self.small += 1
-                self.size = self.got
+                self.size = self._seen()
 
     def snapshot(self) -> dict[str, int] | None:
         """Counts so far, the batch in progress included; None before any counted batch."""
         n, small, size, expect = self.n, self.small, self.size, self.batch_size
-        if self.expect is not None and self.serial and self.got:
+        if self.expect is not None and self.serial and self._seen():
             n, expect = n + 1, self.expect
             if self._shrunk():
-                small, size = small + 1, self.got
+                small, size = small + 1, self._seen()
         if not n:
             return None
         return {"n": n, "small": small, "size": size, "expect": int(expect)}
