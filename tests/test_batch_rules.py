@@ -141,6 +141,14 @@ def test_unscaled_inputs_healthy_controls(rec):
     assert not warned(history(rec), "unscaled-inputs")
 
 
+def test_a_huge_gradient_is_no_symptom_under_adam():
+    adam = {**HEADER, "optimizers": [{"type": "Adam", "groups": [{"lr": 1e-3, "params": [0, 1]}]}]}
+    h = History()
+    for rec in (adam, step(1, g=800.0, **{"in": scale(1, 130.0)})):
+        h.add(rec)
+    assert [f.severity for f in RULES["unscaled-inputs"].fn(h)] == ["info"]
+
+
 def test_unscaled_target_and_its_control():
     (f,) = warned(history(step(1, g=3e5, out={"target_rms": 3.1e5})), "unscaled-targets")
     assert f.step == 1 and f.name == "unscaled-targets"

@@ -39,6 +39,10 @@ SCALE_FAR = 10.0
 FIRST_GRAD = 100.0
 # The first sampled iterations looked at for that gradient.
 FIRST_RECORDS = 5
+# Optimizers whose step is the gradient times the learning rate: for them a huge gradient is a
+# huge step. Adam and its kin divide by the gradient's own scale (a 0..255 input trains there),
+# so for them only a symptom finding counts.
+PLAIN_STEP = ("SGD", "ASGD")
 # Symptoms that an unscaled input or target explains (the findings of other rules, warning+).
 SYMPTOMS = ("exploding-gradient", "nonfinite-gradient", "nonfinite-loss", "lr-too-large", "prediction-collapse")
 # First layers that rescale their input themselves.
@@ -191,8 +195,11 @@ def single_class_batches(h: History, r: Rule) -> list[Finding]:
 
 
 def _symptom(h: History, grads: list[tuple[int, float]]) -> tuple[str, int | None] | None:
-    """What an unscaled input or target did: a huge first-step gradient, or a symptom finding."""
-    for it, norm in grads:
+    """What an unscaled input or target did: a huge first-step gradient (under a plain-step
+    optimizer), or a symptom finding."""
+    opts = h.optimizers
+    plain = bool(opts) and str(opts[0].get("type", "")) in PLAIN_STEP
+    for it, norm in grads if plain else ():
         if norm >= FIRST_GRAD:
             return f"global gradient norm {norm:.3g} at iteration {it}", it
     for name in SYMPTOMS:
@@ -223,7 +230,7 @@ def _unscaled(r: Rule, kind: str, it: int, scale: float, symptom: tuple[str, int
     "unscaled-inputs",
     what=f"A floating-point input to the model whose largest per-feature root mean square is at least "
     f"{SCALE_FAR:g} (raw 0..255 pixels, prices, unnormalised tabular columns), with a first-step gradient "
-    f"norm of {FIRST_GRAD:g} or more or an exploding gradient, a too-large learning rate or collapsed "
+    f"norm of {FIRST_GRAD:g} or more (under SGD, whose step is the gradient's size) or an exploding gradient, a too-large learning rate or collapsed "
     "predictions (a warning); alone, an info. Integer inputs (token ids) and models whose first layer "
     "is a normalisation layer are not judged.",
     why="A layer's gradient scales with its input: features in the hundreds give first steps "
@@ -255,7 +262,7 @@ def unscaled_inputs(h: History, r: Rule) -> list[Finding]:
     "TV604",
     "unscaled-targets",
     what=f"A regression target (at the loss) whose largest per-feature root mean square is at least "
-    f"{SCALE_FAR:g}, with a first-step gradient norm of {FIRST_GRAD:g} or more or an exploding "
+    f"{SCALE_FAR:g}, with a first-step gradient norm of {FIRST_GRAD:g} or more (under SGD) or an exploding "
     "gradient, a too-large learning rate or collapsed predictions (a warning); alone, an info.",
     why="The loss's gradient scales with the target: a target around 50 (or 1e5) makes the first "
     "steps enormous; hidden units die and the model ends up predicting one constant, the target's "
