@@ -29,6 +29,7 @@ from torchvitals.monitor.hooks import Hooks
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
+from torchvitals.probes.batches import BatchSizes, batch_fields
 from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import CrossRank, is_dtensor
@@ -116,6 +117,10 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
+        self._sizes = BatchSizes()  # batch sizes at the model vs the DataLoader's (probes/batches.py)
+        self._scale: tuple[int, torch.Tensor, str] | None = None  # the sampled input's feature scale
+        self._first_layers: dict[int, str] = {}  # id(root) → its first layer's class
+        self._labelled: set[int] = set()  # DataLoaders whose dataset labels were looked at
         self.rank, self.world = ranks.rank(), ranks.world_size()
         self.run_dir, chan, problem = self._make_run_dir()
         # Made before init_process_group under torchrun: the exchange opens at the first record.
@@ -238,6 +243,12 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             except Exception as exc:
                 self._fail("outputs", exc)
             self._observed = False
+        if o.idx == 0 and "batches" not in self.disabled:
+            try:
+                scale, self._scale = self._scale, None
+                rec.update(batch_fields(self._sizes, scale))
+            except Exception as exc:
+                self._fail("batches", exc)
         rec["train"] = self.inv.train_mode()
         self._sync_scaler(o)
         rec["counters"] = o.acct.c.as_dict()
@@ -380,6 +391,8 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             if split == "train":
                 self._observed = True
             self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
+            if split == "train" and isinstance(target, torch.Tensor):
+                self._loss_batch(target, sampled)
             while self._outputs.messages:
                 msg = self._outputs.messages.pop(0)
                 self.event(msg.pop("kind"), **msg)

@@ -54,6 +54,21 @@ from torchvitals.probes import worker_rng
 Emit = Callable[..., None]
 
 
+class Handed:
+    """The batch a timed DataLoader handed out last, in this process (probes/batches.py compares
+    what reaches the model with it): a serial number per batch, the loader (weakly), its
+    `batch_size` (None with a batch_sampler) and whether it was the pass's last batch (which may
+    be partial). Set in place: no allocation per batch."""
+
+    serial = 0
+    batch_size: int | None = None
+    last = False
+    loader: weakref.ref[Any] | None = None
+
+
+HANDED = Handed()
+
+
 @dataclass
 class LoaderTiming:
     """Seconds spent waiting for batches vs working on them, for one DataLoader."""
@@ -265,6 +280,7 @@ class _TimedIter:
         self._last: float | None = None
         self._n = 0
         self._backward0 = backward0
+        self._len: int | None = None
 
     def __iter__(self) -> _TimedIter:
         return self
@@ -282,11 +298,17 @@ class _TimedIter:
             # loader, already in iter()): read it here, before the batch, so that a
             # set_epoch() between iter() and the first batch counts as the user meant it.
             self._t.dist_sampler = dist_sampler(self._loader)
+            self._len = _length(self._it)
         try:
             batch = next(self._it)
         except StopIteration:
             probe.pass_ended(self._t, self._key, self._backward0)
             raise
+        HANDED.serial += 1
+        HANDED.batch_size = self._t.batch_size
+        HANDED.last = self._len is None or self._n + 1 >= self._len
+        if HANDED.loader is None or HANDED.loader() is not self._loader:
+            HANDED.loader = weakref.ref(self._loader)
         end = time.perf_counter()
         if self._n == 0:
             self._t.first_wait += end - start
@@ -302,6 +324,15 @@ class _TimedIter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._it, name)
+
+
+def _length(it: Any) -> int | None:
+    """Batches in this pass (None for an iterable dataset without a length: every batch may be
+    the last, partial one)."""
+    try:
+        return int(len(it))
+    except Exception:
+        return None
 
 
 def dist_sampler(loader: Any) -> dict[str, Any] | None:
@@ -426,4 +457,4 @@ def holders() -> int:
     return len(_holders)
 
 
-__all__ = ["LoaderProbe", "LoaderTiming", "attach_loader_probe", "dist_sampler", "holders"]
+__all__ = ["HANDED", "Handed", "LoaderProbe", "LoaderTiming", "attach_loader_probe", "dist_sampler", "holders"]
