@@ -274,6 +274,9 @@ class Context:
                     changed = True
 
     def _classify(self, target: str, value: ast.Call) -> None:
+        # `Net().to(device)`, `Net().cuda().eval()`: the module the chain starts from.
+        while method(value) in _MOVES and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
+            value = value.func.value
         name = callee(value)
         cls = last(name)
         if cls in SCHEDULER_CLASSES or "lr_scheduler" in name:
@@ -453,6 +456,8 @@ def build(path: str, text: str, tree: ast.Module) -> Context:
     ctx.note_frozen_loops()
     return ctx
 
+
+_MOVES = {"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "bfloat16", "to_empty"}
 
 # Tests set this to see a rule's own crash instead of skipping the rule.
 STRICT = False
