@@ -114,7 +114,64 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
             return Target(fn, "self", _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
         return None
     key = recv if m == "forward" else callee(call)
-    return _forward(ctx, methods, ctx.modules.get(key or ""), key, call)
+    hit = _forward(ctx, methods, ctx.modules.get(key or ""), key, call)
+    if hit is None and recv and m != "forward":
+        cls_name = instance_class(ctx, recv, call)
+        fn = methods.get(cls_name or "", {}).get(m)
+        if fn is not None:
+            return Target(fn, recv, _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
+    return hit
+
+
+def instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
+    """The class of this file that every value of `key` is an instance of: `x = Trainer(...)`,
+    or `self.x = x` in `__init__` where every construction of the class passes an instance
+    (`Loop(model, OptimWrapper(opt))`). None when any value is something else."""
+    memo = ctx.memo.setdefault("instance_class", {})
+    if key not in memo:
+        memo[key] = None  # a cycle resolves to nothing
+        memo[key] = _instance_class(ctx, key, at)
+    return memo[key]
+
+
+def _instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
+    classes = {c.name: c for c in ctx.classes}
+    values = ctx.values.get(key, [])
+    found: set[str | None] = set()
+    for v in values:
+        if isinstance(v, ast.Call) and callee(v) in classes:
+            found.add(callee(v))
+        elif key.startswith("self.") and isinstance(v, ast.Name):
+            found.add(_ctor_arg_class(ctx, classes, v, at))
+        else:
+            return None
+    return found.pop() if len(found) == 1 else None
+
+
+def _ctor_arg_class(ctx: Context, classes: dict[str, ast.ClassDef], v: ast.Name, at: ast.AST) -> str | None:
+    """`self.x = x` in `__init__(self, ..., x)`: the class every `Cls(...)` call passes as x."""
+    init = ctx.scope_of(v)
+    cls = ctx.parent.get(init)
+    if not (isinstance(init, FUNCS) and init.name == "__init__" and isinstance(cls, ast.ClassDef)):
+        return None
+    if cls is not enclosing_class(ctx, at) or not _is_param(init, v.id):
+        return None
+    a = init.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]][1:]
+    out: set[str | None] = set()
+    for c in ctx.calls:
+        if callee(c) != cls.name:
+            continue
+        given = next((k.value for k in c.keywords if k.arg == v.id), None)
+        if given is None and v.id in names and names.index(v.id) < len(c.args):
+            given = c.args[names.index(v.id)]
+        if isinstance(given, ast.Call) and callee(given) in classes:
+            out.add(callee(given))
+        elif isinstance(given, ast.Name) and given.id in ctx.values:
+            out.add(instance_class(ctx, given.id, given))
+        else:
+            return None
+    return out.pop() if len(out) == 1 else None
 
 
 def _forward(ctx: Context, methods: dict, cls: str | None, key: str | None, call: ast.Call) -> Target | None:

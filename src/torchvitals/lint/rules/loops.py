@@ -143,8 +143,19 @@ def _stepped_by(ctx: Context, t: Target) -> str | None:
     return next((k for o in sorted(effects(ctx, t.fn).steps) if (k := t.rename(o))), None)
 
 
+def _backward_loops(ctx: Context) -> set[ast.AST]:
+    """Innermost loops around a backward(), or around a resolved call whose function (or its
+    callees) calls backward(): `trainer.train_step(batch)` in an epoch loop."""
+    loops = {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}
+    if ctx.backwards:
+        for c in ctx.calls:
+            if (ls := ctx.loops_around(c)) and ls[0] not in loops and (t := resolve(ctx, c)) and effects(ctx, t.fn).backward:
+                loops.add(ls[0])
+    return loops
+
+
 def check_zero_grad(ctx: Context) -> None:
-    for loop in {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+    for loop in _backward_loops(ctx):
         nodes = list(walk_scope(loop))
         steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
