@@ -168,7 +168,8 @@ def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
 class Flow:
     """Which models reach which name in one scope, live or only through a cut: a fixed point
     over the scope's assignments (by name; a name re-bound by a cut of itself, `x =
-    torch.tensor(x)` in the function's own body, is a new name for the statements after it)."""
+    torch.tensor(x)` in the function's own body or a loop's, is a new name for the statements
+    after it)."""
 
     def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0) -> None:
         self.ctx, self.models, self.depth = ctx, models, depth
@@ -184,7 +185,7 @@ class Flow:
                 tgts = targets_of(n)
                 # only a statement of the function's own body: one in a branch, a loop or a
                 # `with` may not run, or runs beside another binding of the name
-                if isinstance(n, ast.Assign) and len(tgts) == 1 and ctx.parent.get(n) is scope and _cut_of(srcs, tgts[0]):
+                if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
                 flows.append((n, tgts, srcs))
         for lines in self.kills.values():
@@ -240,6 +241,17 @@ class Flow:
         """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
         self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
         return self.live.get(key, set()), self.dead.get(key, {})
+
+
+def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:
+    """A statement of the function's own body, or of a loop's body in it (every iteration runs
+    it before the statements after it); not one in a branch, a `with`, a `try` or an else."""
+    node: ast.AST = stmt
+    while (par := ctx.parent.get(node)) is not scope:
+        if not (isinstance(par, (ast.For, ast.AsyncFor, ast.While)) and node in par.body):
+            return False
+        node = par
+    return True
 
 
 def _cut_of(srcs: list[tuple], name: str) -> bool:
