@@ -36,7 +36,8 @@ TRIGGERS = [
     [  # TVL005
         r"Module",
         r"self\.\w+\s*=\s*[\[{][^\n]*\b[A-Z]\w*\(|self\.\w+\.append\(\s*(nn\.)?[A-Z]"
-        r"|self\.\w+\s*=\s*torch\.\w+\([^\n]*requires_grad=True",
+        r"|self\.\w+\s*=\s*torch\.\w+\([^\n]*requires_grad=True"
+        r"|\w\.append\(\s*nn\.[A-Z]",  # a builder filling a plain list: `stages.append(nn.X(...))`
     ],
 ]
 TRIGGERS_RE = [[re.compile(p) for p in group] for group in TRIGGERS]

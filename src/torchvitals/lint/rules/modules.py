@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import (
     TRIGGERS_RE,
     Context,
@@ -103,7 +104,7 @@ def check_unregistered(ctx: Context) -> None:
                     key = dotted(n.targets[0])
                     if not key or not key.startswith("self.") or key in wrapped:
                         continue
-                    if _has_module(ctx, n.value):
+                    if _has_module(ctx, n.value) or _builds_module_list(ctx, n.value):
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
@@ -118,6 +119,29 @@ def check_unregistered(ctx: Context) -> None:
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
+
+
+def _builds_module_list(ctx: Context, expr: ast.AST) -> bool:
+    """`make_stages(cfg)`: a function of this file whose every return is a plain list of
+    modules (a literal, or a name bound to `[]` and filled with `.append(nn.X(...))`)."""
+    if not isinstance(expr, ast.Call) or (t := resolve(ctx, expr)) is None or t.self_key is not None:
+        return False
+    rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
+    return bool(rets) and all(r is not None and _module_list(ctx, t.fn, r) for r in rets)
+
+
+def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
+    if _has_module(ctx, expr):
+        return True
+    if not isinstance(expr, ast.Name):
+        return False
+    binds = ctx.assigns_in(fn).get(expr.id, [])
+    if len(binds) != 1 or not isinstance(binds[0].value, ast.List):  # type: ignore[attr-defined]
+        return False
+    filled = [n for n in walk_scope(fn) if isinstance(n, ast.Call) and receiver(n) == expr.id and method(n) in ("append", "extend")]
+    return _has_module(ctx, binds[0].value) or bool(filled) and all(  # type: ignore[attr-defined]
+        any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) or _has_module(ctx, a) for a in c.args) for c in filled
+    )
 
 
 def _kind(expr: ast.AST) -> str:
