@@ -345,6 +345,9 @@ def _epoch_schedule(ctx: Context, key: str) -> bool:
             n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "milestones"), None)
             vals = [e.value for e in getattr(n, "elts", []) if isinstance(e, ast.Constant)]
             return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
+        if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
+            return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in last(dotted(n)).lower()
         if cls == "ExponentialLR":
             n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
             return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
