@@ -112,6 +112,7 @@ def check_loader(ctx: Context) -> None:
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
+        names += _returned_as(ctx, c)
         ds = arg(c, 0, "dataset")
         ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
         words = " ".join(names + [ds_name]).lower()
@@ -122,6 +123,25 @@ def check_loader(ctx: Context) -> None:
             continue
         ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` without "
                    "shuffle=True or a sampler: batches come in dataset order")  # fmt: skip
+
+
+def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
+    """`return DataLoader(...)` in a builder of this file: the names its callers bind the
+    result to (`train_loader = build_dataloader("train", bs)`), when every caller binds one."""
+    if not isinstance(ctx.parent.get(loader), ast.Return):
+        return []
+    fn = ctx.scope_of(loader)
+    if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
+        return []
+    names: list[str] = []
+    for c in ctx.calls:
+        if callee(c) == fn.name:
+            parent = ctx.parent.get(c)
+            if not isinstance(parent, ast.Assign):
+                return []
+            names += targets_of(parent)
+    # one builder for every split: the loader it builds for the training split is the one judged
+    return [n for n in names if "train" in n.lower() and not any(w in n.lower() for w in ("val", "test", "eval"))]
 
 
 # ---- TVL017 ---------------------------------------------------------------------------------
