@@ -80,10 +80,23 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
                 return True
         if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
             return True
-        if isinstance(n, ast.Name) and depth < 2 and n.id not in ARG_ROOTS:
+        if isinstance(n, ast.Name) and depth < 3 and n.id not in ARG_ROOTS:
             if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.id, [])[:3]):
                 return True
+            if _passed_from_arguments(ctx, n, depth):
+                return True
     return False
+
+
+def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
+    """A parameter of a function of this file (`def load_model(ckpt_path)`) that a caller
+    passes a command-line or environment value (`load_model(args.checkpoint)`)."""
+    fn = ctx.scope_of(name)
+    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in fn.args.args]:
+        return False
+    if _local_function(ctx, fn.name) is not fn:
+        return False
+    return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
 
 
 def check_load(ctx: Context) -> None:
