@@ -425,6 +425,34 @@ def check_step_gate(ctx: Context) -> None:
                 ctx.report(STEP_GATE, a, msg)
                 break
             child = a
+        _early_exit_gate(ctx, c, opt)
+
+
+_EXITS = (ast.Continue, ast.Break, ast.Return)
+
+
+def is_bool(node: ast.AST | None) -> bool:
+    """`return False`: a flag the caller can count; not a silent skip."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, bool)
+
+
+def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
+    """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
+    block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
+    child: ast.AST = step
+    for a in ctx.ancestors(step):
+        body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
+        if body is not None:
+            for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
+                if (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1
+                        and isinstance(stmt.body[0], _EXITS) and _gradish(ctx, stmt.test)
+                        and not (isinstance(stmt.body[0], ast.Return) and is_bool(stmt.body[0].value))):  # fmt: skip
+                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[0]).__name__.lower()}` "
+                               "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
+                    return
+        if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return
+        child = a
 
 
 # ---- TVL012 ---------------------------------------------------------------------------------
