@@ -139,7 +139,9 @@ def _instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
     values = ctx.values.get(key, [])
     found: set[str | None] = set()
     for v in values:
-        if isinstance(v, ast.Call) and callee(v) in classes:
+        if isinstance(v, ast.Tuple) and v.elts and all(isinstance(e, ast.Call) for e in v.elts):
+            found |= {callee(e) if callee(e) in classes else None for e in v.elts}  # a, b = A(), A()
+        elif isinstance(v, ast.Call) and callee(v) in classes:
             found.add(callee(v))
         elif key.startswith("self.") and isinstance(v, ast.Name):
             found.add(_ctor_arg_class(ctx, classes, v, at))

@@ -469,6 +469,8 @@ def check_loss_accum(ctx: Context) -> None:
                 acc, value = dotted(n.target), n.value
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
                 acc, value = receiver(n), n.args[0]
+            elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
+                acc, value = hit
             if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
                 continue
             if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
@@ -478,6 +480,25 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
+    """`meter.update(loss, n)` where the method (a class of this file) does `self.sum += val * n`
+    with the parameter the loss is passed as: (the accumulator as the caller names it, the loss)."""
+    passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
+    if not passed or (t := resolve(ctx, call)) is None:
+        return None
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    names = names[1:] if t.self_key and names and names[0] == "self" else names
+    params = {names[i]: v for i, v in passed if i < len(names)}
+    for n in walk_scope(t.fn):
+        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+            continue
+        v = n.value.left if isinstance(n.value, ast.BinOp) and isinstance(n.value.op, ast.Mult) else n.value
+        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(n.target))):
+            return acc, params[v.id]
+    return None
 
 
 def _backwarded_later(ctx: Context, name: str) -> bool:
