@@ -180,7 +180,7 @@ def _param_tensor(expr: ast.AST) -> bool:
 def check_partial_optimizer(ctx: Context) -> None:
     ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
     _overlaps(ctx, ctors)
-    if ctx.frozen or "requires_grad" in ctx.text or "no_grad" in ctx.text:
+    if ctx.frozen or ("requires_grad" in ctx.text or "no_grad" in ctx.text) and _freezes(ctx):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     all_models = set().union(*ctx.optimizers.values()) if ctx.optimizers else set()
     called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
@@ -190,10 +190,32 @@ def check_partial_optimizer(ctx: Context) -> None:
                 continue
             parent = m.rsplit(".", 1)[0]
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
-            if parent in called and siblings == {m}:
+            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)):
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _freezes(ctx: Context) -> bool:
+    """The code (not a comment) touches requires_grad or no_grad."""
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
+            return True
+        if isinstance(n, (ast.Name, ast.keyword)) and (getattr(n, "id", None) or getattr(n, "arg", None)) in ("requires_grad", "no_grad"):
+            return True
+    return False
+
+
+def _called_in_helper(ctx: Context, model: str) -> bool:
+    """`train_model(model_ft, ...)` whose function runs its parameter: `outputs = model(inputs)`."""
+    for c in ctx.calls:
+        if not any(dotted(a) == model for a in [*c.args, *(k.value for k in c.keywords)]):
+            continue
+        t = resolve(ctx, c)
+        params = {p for p, key in (t.params if t else ()) if key == model}
+        if params and any(isinstance(n, ast.Call) and callee(n) in params for n in walk_scope(t.fn)):  # type: ignore[union-attr]
+            return True
+    return False
 
 
 def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
