@@ -41,6 +41,7 @@ class Target:
     fn: ast.FunctionDef | ast.AsyncFunctionDef
     self_key: str | None
     params: tuple[tuple[str, str], ...] = ()
+    attrs: tuple[tuple[str, str], ...] = ()  # self.<attr> -> the caller's name it was built from
 
     def rename(self, key: str | None) -> str | None:
         """A dotted name inside the function, as the caller names it (None: no caller name)."""
@@ -48,6 +49,9 @@ class Target:
             return None
         head, _, rest = key.partition(".")
         if head == "self":
+            attr, _, tail = rest.partition(".")
+            if attr and (given := dict(self.attrs).get(attr)):
+                return f"{given}.{tail}" if tail else given
             new = self.self_key
         else:
             new = dict(self.params).get(head)
@@ -105,7 +109,13 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         if fn is not None:
             return Target(fn, None, _bind(fn, call, skip_self=False))  # type: ignore[arg-type]
         cls = ctx.modules.get(func.id)
-        return _forward(ctx, methods, cls, func.id, call)
+        hit = _forward(ctx, methods, cls, func.id, call)
+        if hit is None and cls is None and func.id in ctx.values:  # criterion = Loss(model); criterion(a, b)
+            cls_name = instance_class(ctx, func.id, call)
+            fn = methods.get(cls_name or "", {}).get("__call__")
+            if fn is not None:
+                return Target(fn, func.id, _bind(fn, call, skip_self=True), _ctor_attrs(ctx, cls_name, func.id))
+        return hit
     recv, m = receiver(call), method(call)
     if recv == "self":
         cls = enclosing_class(ctx, call)
@@ -121,6 +131,23 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         if fn is not None:
             return Target(fn, recv, _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
     return hit
+
+
+def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str, str], ...]:
+    """`self.model = model` in `__init__(self, model)` and the one `key = Cls(net, ...)` of this
+    file: self.model is `net` in the caller."""
+    values = ctx.values.get(key, [])
+    init = _index(ctx)[1].get(cls_name or "", {}).get("__init__")
+    if len(values) != 1 or not isinstance(values[0], ast.Call) or init is None:
+        return ()
+    given = dict(_bind(init, values[0], skip_self=True))
+    out = []
+    for n in walk_scope(init):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Name) and n.value.id in given:
+            t = dotted(n.targets[0]) or ""
+            if t.startswith("self.") and t.count(".") == 1:
+                out.append((t[5:], given[n.value.id]))
+    return tuple(out)
 
 
 def instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:

@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
     Context,
     callee,
     dotted,
+    is_const,
     is_nograd_with,
     last,
     method,
@@ -273,15 +274,25 @@ def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tupl
         flow = Flow(ctx, t.fn, set(inner), depth)
         live: set[str] = set()
         dead: dict[str, tuple] = {}
+        deco = _nograd_decorator(t.fn)
         for n in walk_scope(t.fn):
             if isinstance(n, ast.Return) and n.value is not None:
-                block = _nograd_block(ctx, n)
+                block = deco or _nograd_block(ctx, n)
                 lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
                 live |= lv
                 dead.update(dd)
         raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
         hit = memo[key] = (t.fn, raw)
     return [(k, c) for m, c in hit[1] if (k := t.rename(m)) and k != "self"]
+
+
+def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
+    """`@torch.no_grad()` / `@torch.inference_mode()` on the function: all of it runs without a graph."""
+    for d in getattr(fn, "decorator_list", []):
+        name = last(callee(d) if isinstance(d, ast.Call) else dotted(d))
+        if name in ("no_grad", "inference_mode") and not (isinstance(d, ast.Call) and d.args and not is_const(d.args[0], True)):
+            return d
+    return None
 
 
 def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
@@ -361,6 +372,8 @@ def _steps_in(ctx: Context, scope: ast.AST) -> tuple[list[int], list[str]]:
 
 
 def _ctx_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call) and not isinstance(node.func, ast.Call):  # a decorator
+        return "@" + last(callee(node)) + "()"
     if isinstance(node, ast.With) and isinstance(node.items[0].context_expr, ast.Call):
         return last(callee(node.items[0].context_expr)) + "()"
     return "no_grad()"
