@@ -138,11 +138,12 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, d
             target = resolve(ctx, n) if depth < DEPTH else None
             rets = _returns(ctx, target, models, depth + 1) if target is not None else []
             out += [("model", k, c or cc) for k, cc in rets]
+            cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
             key = None if rets else _model_call(ctx, n, models)
             if key:
                 out.append(("model", key, c))
             todo.append((n.func, c))
-            todo.extend((a, c) for a in n.args)
+            todo.extend((a, c or cuts.get(i)) for i, a in enumerate(n.args))
             todo.extend((k.value, c) for k in n.keywords)
         elif isinstance(n, ast.Attribute):
             if n.attr == "data" and isinstance(n.ctx, ast.Load):
@@ -172,9 +173,9 @@ class Flow:
     torch.tensor(x)` in the function's own body or a loop's, is a new name for the statements
     after it)."""
 
-    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0) -> None:
+    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0, seeds: frozenset[str] = frozenset()) -> None:
         self.ctx, self.models, self.depth = ctx, models, depth
-        self.live: dict[str, set[str]] = {}
+        self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
         self.dead: dict[str, dict[str, tuple]] = {}
         self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
         flows = []
@@ -261,7 +262,7 @@ def _cut_of(srcs: list[tuple], name: str) -> bool:
     return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
 
 
-def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
     """The models reaching what a resolved function returns, as the caller names them, each
     with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
     memo = ctx.memo.setdefault("gradflow_returns", {})
@@ -271,7 +272,7 @@ def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tupl
     hit = memo.get(key)
     if hit is None or hit[0] is not t.fn:
         memo[key] = (t.fn, [])  # recursion sees nothing
-        flow = Flow(ctx, t.fn, set(inner), depth)
+        flow = Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"}))
         live: set[str] = set()
         dead: dict[str, tuple] = {}
         deco = _nograd_decorator(t.fn)
@@ -283,7 +284,24 @@ def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tupl
                 dead.update(dd)
         raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
         hit = memo[key] = (t.fn, raw)
-    return [(k, c) for m, c in hit[1] if (k := t.rename(m)) and k != "self"]
+    return hit[1]
+
+
+def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth) if (k := t.rename(m)) and k != "self"]
+
+
+def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
+    """Arguments (by position in call.args) bound to a parameter that reaches the function's return only through a cut: `dice_loss(model(x), y)` whose
+    body returns `torch.tensor(f(logits.detach().numpy()))`."""
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if t.self_key is not None and names[:1] == ["self"]:
+        names = names[1:]
+    live = {m for m, c in raw if c is None}
+    dead = {m: c for m, c in raw if c is not None and m not in live}
+    return {i: dead[names[i]] for i, v in enumerate(call.args)
+            if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
 
 
 def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
