@@ -355,13 +355,14 @@ def _derived(region: list[ast.AST], acc: set[str]) -> set[str]:
     return out
 
 
-def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], counters: set[str], partners: set[str]) -> ast.AST | None:
+def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], counters: set[str], partners: set[str],
+                    acc: set[str] | None = None) -> ast.AST | None:
     """Where the evaluation pairs shuffled results with data in the dataset's order, if anywhere."""
     for node in body:  # the batch number indexes the dataset: `val_set.files[i * bs + j]`
         for n in [node, *walk_scope(node)]:
             if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and _mentions(n.slice, counters) and _mentions(n.value, partners):
                 return n
-    acc = _accumulated(body)
+    acc = _accumulated(body) if acc is None else acc
     if not acc:
         return None
     mine = _derived([*body, *after], acc)
@@ -433,10 +434,31 @@ def check_eval_order(ctx: Context) -> None:
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | _param_partners(ctx, loop, _partners(ctx, loader, None))
             where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
+            where = where or _evidence_at_callers(ctx, loop, partners)
             if where is not None:
                 reported.add(id(loader))
                 _report_eval(ctx, loader, ds_name, where)
     _check_lightning(ctx, reported)
+
+
+def _evidence_at_callers(ctx: Context, loop: ast.AST, partners: set[str]) -> ast.AST | None:
+    """`preds = predict(model, val_loader)` where predict() returns what its loop collected: the
+    pairing is looked for after each call site, with the bound name as the collected results."""
+    fn = ctx.scope_of(loop)
+    if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
+        return None
+    mine = _derived([*loop.body, *_after(ctx, fn, loop)], _accumulated(loop.body))  # type: ignore[attr-defined]
+    if not mine or not any(isinstance(r, ast.Return) and _mentions(r.value, mine) for r in walk_scope(fn)):
+        return None
+    for c in ctx.calls:
+        site = ctx.parent.get(c)
+        if callee(c) != fn.name or not isinstance(site, ast.Assign):
+            continue
+        got = {t for t in targets_of(site) if "." not in t}
+        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners, acc=got) if got else None
+        if where is not None:
+            return where
+    return None
 
 
 def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
