@@ -455,7 +455,9 @@ def _evidence_at_callers(ctx: Context, loop: ast.AST, partners: set[str]) -> ast
         if callee(c) != fn.name or not isinstance(site, ast.Assign):
             continue
         got = {t for t in targets_of(site) if "." not in t}
-        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners, acc=got) if got else None
+        frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
+                  and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
+        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
         if where is not None:
             return where
     return None
