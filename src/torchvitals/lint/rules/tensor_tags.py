@@ -163,8 +163,10 @@ def _dataset_item_tags(ctx: Context, ds: ast.AST | None, index: int, depth: int)
     """A Dataset class of this file whose `__getitem__(self, i)` returns `(..., self.y[i], ...)`
     with `self.y` 1-D: part `index` of a batch is 1-D (B,), with self.y's dtype."""
     name = dotted(ds) if ds is not None else None
-    bs = bounds_at(ctx, name, ds) if name else []
+    bs = (bounds_at(ctx, name, ds) or []) if name else []
     values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
+    if not values:
+        return NONE
     classes = {c.name: c for c in ctx.classes}
     out: set[frozenset[str]] = set()
     for v in values:
