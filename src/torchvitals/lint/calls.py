@@ -93,6 +93,26 @@ def _index(ctx: Context) -> tuple[dict[str, ast.AST], dict[str, dict[str, ast.AS
     return hit
 
 
+def defined_names(ctx: Context) -> frozenset[str]:
+    """Names of the functions and methods of this file: a call to any other name resolves to
+    nothing, so rules can skip it before asking `resolve` (and before walking its ancestors)."""
+    hit = ctx.memo.get("defined_names")
+    if hit is None:
+        funcs, methods = _index(ctx)
+        hit = ctx.memo["defined_names"] = frozenset(funcs) | {m for ms in methods.values() for m in ms} | set(methods)
+    return hit
+
+
+def may_resolve(ctx: Context, call: ast.Call) -> bool:
+    """Cheap test, first thing `resolve` asks: the call names a function, method or class of
+    this file, a name bound in it (`criterion(a, b)`), or a module attribute (`self.encoder(x)`)."""
+    f = call.func
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    if name in defined_names(ctx):
+        return True
+    return name in ctx.values if isinstance(f, ast.Name) else callee(call) in ctx.modules
+
+
 def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
     """The class whose method holds `node` (directly: a method, not a function nested in one)."""
     fn = ctx.scope_of(node)
@@ -102,6 +122,8 @@ def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
 
 def resolve(ctx: Context, call: ast.Call) -> Target | None:
     """The function this call runs, when the file proves it; else None."""
+    if not may_resolve(ctx, call):
+        return None
     funcs, methods = _index(ctx)
     func = call.func
     if isinstance(func, ast.Name):

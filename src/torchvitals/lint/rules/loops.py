@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import Target, effects, effects_of, resolve
+from torchvitals.lint.calls import Target, effects, effects_of, may_resolve, resolve
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -136,7 +136,9 @@ def _backward_loops(ctx: Context) -> set[ast.AST]:
     loops = {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}
     if ctx.backwards:
         for c in ctx.calls:
-            if (ls := ctx.loops_around(c)) and ls[0] not in loops and (t := resolve(ctx, c)) and effects(ctx, t.fn).backward:
+            if not may_resolve(ctx, c):
+                continue
+            if (t := resolve(ctx, c)) and (ls := ctx.loops_around(c)) and ls[0] not in loops and effects(ctx, t.fn).backward:
                 loops.add(ls[0])
     return loops
 
@@ -247,7 +249,9 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
     trains through another helper or directly, and nothing in it (helpers included) switches
     the model back to train()."""
     bare_trained = {_bare(t) for t in trained}
-    loops = {ls[-1] for c in ctx.calls if (ls := ctx.loops_around(c)) and resolve(ctx, c)}
+    if not ctx.backwards:
+        return  # nothing in the file backpropagates: no loop trains, through helpers or not
+    loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
     for loop in loops:
         calls = _calls_in(loop)
         eff = effects_of(ctx, calls)

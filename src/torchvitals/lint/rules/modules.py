@@ -80,7 +80,7 @@ def _has_module(ctx: Context, expr: ast.AST) -> bool:
 
 
 def check_unregistered(ctx: Context) -> None:
-    if not any(p.search(ctx.text) for p in TRIGGERS_RE[-1][1:]):
+    if not any(p.search(ctx.text) for p in [*TRIGGERS_RE[-2][1:], *TRIGGERS_RE[-1][1:]]):
         return
     for cls in ctx.classes:
         if cls.name not in ctx.module_classes:
@@ -124,7 +124,7 @@ def check_unregistered(ctx: Context) -> None:
 def _builds_module_list(ctx: Context, expr: ast.AST) -> bool:
     """`make_stages(cfg)`: a function of this file whose every return is a plain list of
     modules (a literal, or a name bound to `[]` and filled with `.append(nn.X(...))`)."""
-    if not isinstance(expr, ast.Call) or (t := resolve(ctx, expr)) is None or t.self_key is not None:
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)) or (t := resolve(ctx, expr)) is None or t.self_key is not None:
         return False
     rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
     return bool(rets) and all(r is not None and _module_list(ctx, t.fn, r) for r in rets)
@@ -180,24 +180,34 @@ def _param_tensor(expr: ast.AST) -> bool:
 def check_partial_optimizer(ctx: Context) -> None:
     ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
     _overlaps(ctx, ctors)
-    if ctx.frozen or ("requires_grad" in ctx.text or "no_grad" in ctx.text) and _freezes(ctx):
+    if ctx.frozen or not ctors:
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     all_models = set().union(*ctx.optimizers.values()) if ctx.optimizers else set()
-    called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+    called: set[str | None] = set()
     for target, value in ctors:
         for m in ctx.models_in(value):
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
             parent = m.rsplit(".", 1)[0]
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
-            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)):
+            if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
+                called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze(ctx):
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
 
 
+def _may_freeze(ctx: Context) -> bool:
+    """The code (not a comment) touches requires_grad or no_grad (walked once, only when asked)."""
+    if "requires_grad" not in ctx.text and "no_grad" not in ctx.text:
+        return False
+    if "may_freeze" not in ctx.memo:
+        ctx.memo["may_freeze"] = _freezes(ctx)
+    return ctx.memo["may_freeze"]
+
+
 def _freezes(ctx: Context) -> bool:
-    """The code (not a comment) touches requires_grad or no_grad."""
     for n in ast.walk(ctx.tree):
         if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
             return True
