@@ -64,6 +64,14 @@ REVIEWED: dict[tuple[str, str, str], str] = {
     ): "real: `DistributedDataParallel(...).forward(input)` in a loop with `loss.backward()`; "
     "forward hooks are skipped (DDP's own bookkeeping lives in `forward`, so this test still works)",
     (
+        "torch/distributed/checkpoint/format_utils.py",
+        "TVL014",
+        "state_dict = torch.load(torch_save_path, weights_only=False)",
+    ): "real by the rule's definition: the module's `__main__` converts `args.src` (a command-line "
+    "path) with `torch_save_to_dcp(args.src, ...)`, which unpickles it with weights_only=False; a "
+    "conversion tool the user points at their own file, but a crafted file runs code (found once "
+    "torch.load's path is followed to the helper's callers)",
+    (
         "torch/testing/_internal/py312_intrinsics.py",
         "TVL000",
         'def f[T](a: "This is a new annotation"):  # noqa: F722',

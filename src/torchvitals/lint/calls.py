@@ -41,6 +41,7 @@ class Target:
     fn: ast.FunctionDef | ast.AsyncFunctionDef
     self_key: str | None
     params: tuple[tuple[str, str], ...] = ()
+    attrs: tuple[tuple[str, str], ...] = ()  # self.<attr> -> the caller's name it was built from
 
     def rename(self, key: str | None) -> str | None:
         """A dotted name inside the function, as the caller names it (None: no caller name)."""
@@ -48,6 +49,9 @@ class Target:
             return None
         head, _, rest = key.partition(".")
         if head == "self":
+            attr, _, tail = rest.partition(".")
+            if attr and (given := dict(self.attrs).get(attr)):
+                return f"{given}.{tail}" if tail else given
             new = self.self_key
         else:
             new = dict(self.params).get(head)
@@ -89,6 +93,26 @@ def _index(ctx: Context) -> tuple[dict[str, ast.AST], dict[str, dict[str, ast.AS
     return hit
 
 
+def defined_names(ctx: Context) -> frozenset[str]:
+    """Names of the functions and methods of this file: a call to any other name resolves to
+    nothing, so rules can skip it before asking `resolve` (and before walking its ancestors)."""
+    hit = ctx.memo.get("defined_names")
+    if hit is None:
+        funcs, methods = _index(ctx)
+        hit = ctx.memo["defined_names"] = frozenset(funcs) | {m for ms in methods.values() for m in ms} | set(methods)
+    return hit
+
+
+def may_resolve(ctx: Context, call: ast.Call) -> bool:
+    """Cheap test, first thing `resolve` asks: the call names a function, method or class of
+    this file, a name bound in it (`criterion(a, b)`), or a module attribute (`self.encoder(x)`)."""
+    f = call.func
+    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+    if name in defined_names(ctx):
+        return True
+    return name in ctx.values if isinstance(f, ast.Name) else callee(call) in ctx.modules
+
+
 def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
     """The class whose method holds `node` (directly: a method, not a function nested in one)."""
     fn = ctx.scope_of(node)
@@ -98,6 +122,8 @@ def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
 
 def resolve(ctx: Context, call: ast.Call) -> Target | None:
     """The function this call runs, when the file proves it; else None."""
+    if not may_resolve(ctx, call):
+        return None
     funcs, methods = _index(ctx)
     func = call.func
     if isinstance(func, ast.Name):
@@ -105,7 +131,13 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         if fn is not None:
             return Target(fn, None, _bind(fn, call, skip_self=False))  # type: ignore[arg-type]
         cls = ctx.modules.get(func.id)
-        return _forward(ctx, methods, cls, func.id, call)
+        hit = _forward(ctx, methods, cls, func.id, call)
+        if hit is None and cls is None and func.id in ctx.values:  # criterion = Loss(model); criterion(a, b)
+            cls_name = instance_class(ctx, func.id, call)
+            fn = methods.get(cls_name or "", {}).get("__call__")
+            if fn is not None:
+                return Target(fn, func.id, _bind(fn, call, skip_self=True), _ctor_attrs(ctx, cls_name, func.id))
+        return hit
     recv, m = receiver(call), method(call)
     if recv == "self":
         cls = enclosing_class(ctx, call)
@@ -114,7 +146,83 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
             return Target(fn, "self", _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
         return None
     key = recv if m == "forward" else callee(call)
-    return _forward(ctx, methods, ctx.modules.get(key or ""), key, call)
+    hit = _forward(ctx, methods, ctx.modules.get(key or ""), key, call)
+    if hit is None and recv and m != "forward":
+        cls_name = instance_class(ctx, recv, call)
+        fn = methods.get(cls_name or "", {}).get(m)
+        if fn is not None:
+            return Target(fn, recv, _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
+    return hit
+
+
+def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str, str], ...]:
+    """`self.model = model` in `__init__(self, model)` and the one `key = Cls(net, ...)` of this
+    file: self.model is `net` in the caller."""
+    values = ctx.values.get(key, [])
+    init = _index(ctx)[1].get(cls_name or "", {}).get("__init__")
+    if len(values) != 1 or not isinstance(values[0], ast.Call) or init is None:
+        return ()
+    given = dict(_bind(init, values[0], skip_self=True))
+    out = []
+    for n in walk_scope(init):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Name) and n.value.id in given:
+            t = dotted(n.targets[0]) or ""
+            if t.startswith("self.") and t.count(".") == 1:
+                out.append((t[5:], given[n.value.id]))
+    return tuple(out)
+
+
+def instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
+    """The class of this file that every value of `key` is an instance of: `x = Trainer(...)`,
+    or `self.x = x` in `__init__` where every construction of the class passes an instance
+    (`Loop(model, OptimWrapper(opt))`). None when any value is something else."""
+    memo = ctx.memo.setdefault("instance_class", {})
+    if key not in memo:
+        memo[key] = None  # a cycle resolves to nothing
+        memo[key] = _instance_class(ctx, key, at)
+    return memo[key]
+
+
+def _instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
+    classes = {c.name: c for c in ctx.classes}
+    values = ctx.values.get(key, [])
+    found: set[str | None] = set()
+    for v in values:
+        if isinstance(v, ast.Tuple) and v.elts and all(isinstance(e, ast.Call) for e in v.elts):
+            found |= {callee(e) if callee(e) in classes else None for e in v.elts}  # a, b = A(), A()
+        elif isinstance(v, ast.Call) and callee(v) in classes:
+            found.add(callee(v))
+        elif key.startswith("self.") and isinstance(v, ast.Name):
+            found.add(_ctor_arg_class(ctx, classes, v, at))
+        else:
+            return None
+    return found.pop() if len(found) == 1 else None
+
+
+def _ctor_arg_class(ctx: Context, classes: dict[str, ast.ClassDef], v: ast.Name, at: ast.AST) -> str | None:
+    """`self.x = x` in `__init__(self, ..., x)`: the class every `Cls(...)` call passes as x."""
+    init = ctx.scope_of(v)
+    cls = ctx.parent.get(init)
+    if not (isinstance(init, FUNCS) and init.name == "__init__" and isinstance(cls, ast.ClassDef)):
+        return None
+    if cls is not enclosing_class(ctx, at) or not _is_param(init, v.id):
+        return None
+    a = init.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]][1:]
+    out: set[str | None] = set()
+    for c in ctx.calls:
+        if callee(c) != cls.name:
+            continue
+        given = next((k.value for k in c.keywords if k.arg == v.id), None)
+        if given is None and v.id in names and names.index(v.id) < len(c.args):
+            given = c.args[names.index(v.id)]
+        if isinstance(given, ast.Call) and callee(given) in classes:
+            out.add(callee(given))
+        elif isinstance(given, ast.Name) and given.id in ctx.values:
+            out.add(instance_class(ctx, given.id, given))
+        else:
+            return None
+    return out.pop() if len(out) == 1 else None
 
 
 def _forward(ctx: Context, methods: dict, cls: str | None, key: str | None, call: ast.Call) -> Target | None:

@@ -38,6 +38,9 @@ TRIGGERS = [
         r"self\.\w+\s*=\s*[\[{][^\n]*\b[A-Z]\w*\(|self\.\w+\.append\(\s*(nn\.)?[A-Z]"
         r"|self\.\w+\s*=\s*torch\.\w+\([^\n]*requires_grad=True",
     ],
+    # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
+    # first, which `re` scans for fast (kept last: check_unregistered reads this group and the one before)
+    [r"Module", r"\.append\(\s*nn\.[A-Z]"],
 ]
 TRIGGERS_RE = [[re.compile(p) for p in group] for group in TRIGGERS]
 
@@ -274,6 +277,9 @@ class Context:
                     changed = True
 
     def _classify(self, target: str, value: ast.Call) -> None:
+        # `Net().to(device)`, `Net().cuda().eval()`: the module the chain starts from.
+        while method(value) in _MOVES and isinstance(value.func, ast.Attribute) and isinstance(value.func.value, ast.Call):
+            value = value.func.value
         name = callee(value)
         cls = last(name)
         if cls in SCHEDULER_CLASSES or "lr_scheduler" in name:
@@ -453,6 +459,8 @@ def build(path: str, text: str, tree: ast.Module) -> Context:
     ctx.note_frozen_loops()
     return ctx
 
+
+_MOVES = {"to", "cuda", "cpu", "eval", "train", "float", "double", "half", "bfloat16", "to_empty"}
 
 # Tests set this to see a rule's own crash instead of skipping the rule.
 STRICT = False

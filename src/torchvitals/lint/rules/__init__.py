@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
-from torchvitals.lint.rules import attention, data, gradflow, loops, losses, modules, targets
+from torchvitals.lint.rules import (
+    attention,
+    data,
+    gradflow,
+    loops,
+    losses,
+    modules,
+    schedule,
+    targets,
+)
 
 CHECKS = [
     gradflow.check,
     *loops.CHECKS,
+    *schedule.CHECKS,
     *modules.CHECKS,
     *losses.CHECKS,
     *targets.CHECKS,

@@ -80,10 +80,23 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
                 return True
         if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
             return True
-        if isinstance(n, ast.Name) and depth < 2 and n.id not in ARG_ROOTS:
+        if isinstance(n, ast.Name) and depth < 3 and n.id not in ARG_ROOTS:
             if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.id, [])[:3]):
                 return True
+            if _passed_from_arguments(ctx, n, depth):
+                return True
     return False
+
+
+def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
+    """A parameter of a function of this file (`def load_model(ckpt_path)`) that a caller
+    passes a command-line or environment value (`load_model(args.checkpoint)`)."""
+    fn = ctx.scope_of(name)
+    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in fn.args.args]:
+        return False
+    if _local_function(ctx, fn.name) is not fn:
+        return False
+    return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
 
 
 def check_load(ctx: Context) -> None:
@@ -112,6 +125,7 @@ def check_loader(ctx: Context) -> None:
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
+        names += _returned_as(ctx, c)
         ds = arg(c, 0, "dataset")
         ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
         words = " ".join(names + [ds_name]).lower()
@@ -122,6 +136,25 @@ def check_loader(ctx: Context) -> None:
             continue
         ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` without "
                    "shuffle=True or a sampler: batches come in dataset order")  # fmt: skip
+
+
+def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
+    """`return DataLoader(...)` in a builder of this file: the names its callers bind the
+    result to (`train_loader = build_dataloader("train", bs)`), when every caller binds one."""
+    if not isinstance(ctx.parent.get(loader), ast.Return):
+        return []
+    fn = ctx.scope_of(loader)
+    if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
+        return []
+    names: list[str] = []
+    for c in ctx.calls:
+        if callee(c) == fn.name:
+            parent = ctx.parent.get(c)
+            if not isinstance(parent, ast.Assign):
+                return []
+            names += targets_of(parent)
+    # one builder for every split: the loader it builds for the training split is the one judged
+    return [n for n in names if "train" in n.lower() and not any(w in n.lower() for w in ("val", "test", "eval"))]
 
 
 # ---- TVL017 ---------------------------------------------------------------------------------
@@ -322,13 +355,14 @@ def _derived(region: list[ast.AST], acc: set[str]) -> set[str]:
     return out
 
 
-def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], counters: set[str], partners: set[str]) -> ast.AST | None:
+def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], counters: set[str], partners: set[str],
+                    acc: set[str] | None = None) -> ast.AST | None:
     """Where the evaluation pairs shuffled results with data in the dataset's order, if anywhere."""
     for node in body:  # the batch number indexes the dataset: `val_set.files[i * bs + j]`
         for n in [node, *walk_scope(node)]:
             if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and _mentions(n.slice, counters) and _mentions(n.value, partners):
                 return n
-    acc = _accumulated(body)
+    acc = _accumulated(body) if acc is None else acc
     if not acc:
         return None
     mine = _derived([*body, *after], acc)
@@ -400,10 +434,33 @@ def check_eval_order(ctx: Context) -> None:
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | _param_partners(ctx, loop, _partners(ctx, loader, None))
             where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
+            where = where or _evidence_at_callers(ctx, loop, partners)
             if where is not None:
                 reported.add(id(loader))
                 _report_eval(ctx, loader, ds_name, where)
     _check_lightning(ctx, reported)
+
+
+def _evidence_at_callers(ctx: Context, loop: ast.AST, partners: set[str]) -> ast.AST | None:
+    """`preds = predict(model, val_loader)` where predict() returns what its loop collected: the
+    pairing is looked for after each call site, with the bound name as the collected results."""
+    fn = ctx.scope_of(loop)
+    if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
+        return None
+    mine = _derived([*loop.body, *_after(ctx, fn, loop)], _accumulated(loop.body))  # type: ignore[attr-defined]
+    if not mine or not any(isinstance(r, ast.Return) and _mentions(r.value, mine) for r in walk_scope(fn)):
+        return None
+    for c in ctx.calls:
+        site = ctx.parent.get(c)
+        if callee(c) != fn.name or not isinstance(site, ast.Assign):
+            continue
+        got = {t for t in targets_of(site) if "." not in t}
+        frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
+                  and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
+        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
+        if where is not None:
+            return where
+    return None
 
 
 def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:

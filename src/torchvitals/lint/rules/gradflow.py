@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
     Context,
     callee,
     dotted,
+    is_const,
     is_nograd_with,
     last,
     method,
@@ -137,11 +138,12 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, d
             target = resolve(ctx, n) if depth < DEPTH else None
             rets = _returns(ctx, target, models, depth + 1) if target is not None else []
             out += [("model", k, c or cc) for k, cc in rets]
+            cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
             key = None if rets else _model_call(ctx, n, models)
             if key:
                 out.append(("model", key, c))
             todo.append((n.func, c))
-            todo.extend((a, c) for a in n.args)
+            todo.extend((a, c or cuts.get(i)) for i, a in enumerate(n.args))
             todo.extend((k.value, c) for k in n.keywords)
         elif isinstance(n, ast.Attribute):
             if n.attr == "data" and isinstance(n.ctx, ast.Load):
@@ -168,11 +170,12 @@ def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
 class Flow:
     """Which models reach which name in one scope, live or only through a cut: a fixed point
     over the scope's assignments (by name; a name re-bound by a cut of itself, `x =
-    torch.tensor(x)` in the function's own body, is a new name for the statements after it)."""
+    torch.tensor(x)` in the function's own body or a loop's, is a new name for the statements
+    after it)."""
 
-    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0) -> None:
+    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0, seeds: frozenset[str] = frozenset()) -> None:
         self.ctx, self.models, self.depth = ctx, models, depth
-        self.live: dict[str, set[str]] = {}
+        self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
         self.dead: dict[str, dict[str, tuple]] = {}
         self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
         flows = []
@@ -184,7 +187,7 @@ class Flow:
                 tgts = targets_of(n)
                 # only a statement of the function's own body: one in a branch, a loop or a
                 # `with` may not run, or runs beside another binding of the name
-                if isinstance(n, ast.Assign) and len(tgts) == 1 and ctx.parent.get(n) is scope and _cut_of(srcs, tgts[0]):
+                if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
                 flows.append((n, tgts, srcs))
         for lines in self.kills.values():
@@ -242,13 +245,24 @@ class Flow:
         return self.live.get(key, set()), self.dead.get(key, {})
 
 
+def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:
+    """A statement of the function's own body, or of a loop's body in it (every iteration runs
+    it before the statements after it); not one in a branch, a `with`, a `try` or an else."""
+    node: ast.AST = stmt
+    while (par := ctx.parent.get(node)) is not scope:
+        if not (isinstance(par, (ast.For, ast.AsyncFor, ast.While)) and node in par.body):
+            return False
+        node = par
+    return True
+
+
 def _cut_of(srcs: list[tuple], name: str) -> bool:
     """`x = torch.tensor(x, requires_grad=True)`, `x = x.detach()`: every source of the new
     value is cut, and the old value of the name is one of them."""
     return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
 
 
-def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
     """The models reaching what a resolved function returns, as the caller names them, each
     with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
     memo = ctx.memo.setdefault("gradflow_returns", {})
@@ -258,18 +272,45 @@ def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tupl
     hit = memo.get(key)
     if hit is None or hit[0] is not t.fn:
         memo[key] = (t.fn, [])  # recursion sees nothing
-        flow = Flow(ctx, t.fn, set(inner), depth)
+        flow = Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"}))
         live: set[str] = set()
         dead: dict[str, tuple] = {}
+        deco = _nograd_decorator(t.fn)
         for n in walk_scope(t.fn):
             if isinstance(n, ast.Return) and n.value is not None:
-                block = _nograd_block(ctx, n)
+                block = deco or _nograd_block(ctx, n)
                 lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
                 live |= lv
                 dead.update(dd)
         raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
         hit = memo[key] = (t.fn, raw)
-    return [(k, c) for m, c in hit[1] if (k := t.rename(m)) and k != "self"]
+    return hit[1]
+
+
+def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth) if (k := t.rename(m)) and k != "self"]
+
+
+def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
+    """Arguments (by position in call.args) bound to a parameter that reaches the function's return only through a cut: `dice_loss(model(x), y)` whose
+    body returns `torch.tensor(f(logits.detach().numpy()))`."""
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if t.self_key is not None and names[:1] == ["self"]:
+        names = names[1:]
+    live = {m for m, c in raw if c is None}
+    dead = {m: c for m, c in raw if c is not None and m not in live}
+    return {i: dead[names[i]] for i, v in enumerate(call.args)
+            if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
+
+
+def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
+    """`@torch.no_grad()` / `@torch.inference_mode()` on the function: all of it runs without a graph."""
+    for d in getattr(fn, "decorator_list", []):
+        name = last(callee(d) if isinstance(d, ast.Call) else dotted(d))
+        if name in ("no_grad", "inference_mode") and not (isinstance(d, ast.Call) and d.args and not is_const(d.args[0], True)):
+            return d
+    return None
 
 
 def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
@@ -349,6 +390,8 @@ def _steps_in(ctx: Context, scope: ast.AST) -> tuple[list[int], list[str]]:
 
 
 def _ctx_name(node: ast.AST) -> str:
+    if isinstance(node, ast.Call) and not isinstance(node.func, ast.Call):  # a decorator
+        return "@" + last(callee(node)) + "()"
     if isinstance(node, ast.With) and isinstance(node.items[0].context_expr, ast.Call):
         return last(callee(node.items[0].context_expr)) + "()"
     return "no_grad()"

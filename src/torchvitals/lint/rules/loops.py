@@ -1,13 +1,13 @@
 """Rules over the training loop's statements: gradients cleared (TVL003), train/eval mode and
-validation blocks (TVL004), scheduler order (TVL007), step gates (TVL011), loss accumulation
-(TVL012), GradScaler use (TVL016)."""
+validation blocks (TVL004), step gates (TVL011), loss accumulation (TVL012), GradScaler use
+(TVL016). The learning-rate schedule (TVL007) is in schedule.py."""
 
 from __future__ import annotations
 
 import ast
 import re
 
-from torchvitals.lint.calls import Target, effects, effects_of, resolve
+from torchvitals.lint.calls import Target, effects, effects_of, may_resolve, resolve
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -50,19 +50,6 @@ EVAL_MODE = document(
     "    validate(model)",
     fix="Call `model.train()` at the start of each training epoch; keep validation under "
     "`torch.no_grad()` with no `backward()` or `step()`.",
-)
-
-SCHED_ORDER = document(
-    "TVL007",
-    "scheduler-order",
-    what="`scheduler.step()` is called before `optimizer.step()` in the same loop, or an "
-    "epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR) is stepped in the batch loop.",
-    why="Stepping the scheduler first skips the first value of the schedule (PyTorch warns "
-    "once, then the run continues). An epoch schedule stepped per batch decays the learning "
-    "rate hundreds of times too fast: after a few epochs the model stops learning.",
-    example="for x, y in loader:\n    scheduler.step()\n    loss.backward()\n    optimizer.step()",
-    fix="Call `optimizer.step()` first, then `scheduler.step()`; step epoch-based schedulers "
-    "once per epoch, outside the batch loop.",
 )
 
 STEP_GATE = document(
@@ -143,8 +130,21 @@ def _stepped_by(ctx: Context, t: Target) -> str | None:
     return next((k for o in sorted(effects(ctx, t.fn).steps) if (k := t.rename(o))), None)
 
 
+def _backward_loops(ctx: Context) -> set[ast.AST]:
+    """Innermost loops around a backward(), or around a resolved call whose function (or its
+    callees) calls backward(): `trainer.train_step(batch)` in an epoch loop."""
+    loops = {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}
+    if ctx.backwards:
+        for c in ctx.calls:
+            if not may_resolve(ctx, c):
+                continue
+            if (t := resolve(ctx, c)) and (ls := ctx.loops_around(c)) and ls[0] not in loops and effects(ctx, t.fn).backward:
+                loops.add(ls[0])
+    return loops
+
+
 def check_zero_grad(ctx: Context) -> None:
-    for loop in {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+    for loop in _backward_loops(ctx):
         nodes = list(walk_scope(loop))
         steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
@@ -211,7 +211,7 @@ _VAL_LOADER = re.compile(
 )
 _VAL_FUNC = re.compile(
     r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
-    r"val_(epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
+    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
 )
 
 
@@ -249,7 +249,9 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
     trains through another helper or directly, and nothing in it (helpers included) switches
     the model back to train()."""
     bare_trained = {_bare(t) for t in trained}
-    loops = {ls[-1] for c in ctx.calls if (ls := ctx.loops_around(c)) and resolve(ctx, c)}
+    if not ctx.backwards:
+        return  # nothing in the file backpropagates: no loop trains, through helpers or not
+    loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
     for loop in loops:
         calls = _calls_in(loop)
         eff = effects_of(ctx, calls)
@@ -292,52 +294,6 @@ def _steps_in_validation(ctx: Context) -> None:
                 ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside `{a.name}()`, a validation "
                            "function: the model trains on the data it is evaluated on")  # fmt: skip
                 break
-
-
-# ---- TVL007 ---------------------------------------------------------------------------------
-
-
-def check_scheduler(ctx: Context) -> None:
-    for c in ctx.calls:
-        recv = receiver(c)
-        if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
-            continue
-        loops = ctx.loops_around(c)
-        if not loops:
-            continue
-        inner = loops[0]
-        steps = [n for n in _calls_in(inner) if ctx.optimizer_step(n) and ctx.loops_around(n)[:1] == [inner]]
-        if steps and all(s.lineno > c.lineno for s in steps):
-            ctx.report(
-                SCHED_ORDER, c,
-                f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
-                f"(line {steps[0].lineno}): the first value of the schedule is skipped",
-            )  # fmt: skip
-        elif steps and len(loops) >= 2 and _epoch_schedule(ctx, recv or ""):
-            ctx.report(
-                SCHED_ORDER, c,
-                f"`{recv}` ({ctx.schedulers[recv or '']}) is an epoch schedule stepped every "
-                "batch: the learning rate decays far faster than intended",
-            )  # fmt: skip
-
-
-def _epoch_schedule(ctx: Context, key: str) -> bool:
-    """StepLR/MultiStepLR/ExponentialLR built with epoch-sized numbers."""
-    cls = ctx.schedulers.get(key)
-    for v in ctx.values.get(key, []):
-        if not isinstance(v, ast.Call):
-            continue
-        if cls == "StepLR":
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "step_size"), None)
-            return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
-        if cls == "MultiStepLR":
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "milestones"), None)
-            vals = [e.value for e in getattr(n, "elts", []) if isinstance(e, ast.Constant)]
-            return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
-        if cls == "ExponentialLR":
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
-            return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
-    return False
 
 
 # ---- TVL011 ---------------------------------------------------------------------------------
@@ -411,6 +367,34 @@ def check_step_gate(ctx: Context) -> None:
                 ctx.report(STEP_GATE, a, msg)
                 break
             child = a
+        _early_exit_gate(ctx, c, opt)
+
+
+_EXITS = (ast.Continue, ast.Break, ast.Return)
+
+
+def is_bool(node: ast.AST | None) -> bool:
+    """`return False`: a flag the caller can count; not a silent skip."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, bool)
+
+
+def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
+    """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
+    block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
+    child: ast.AST = step
+    for a in ctx.ancestors(step):
+        body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
+        if body is not None:
+            for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
+                if (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1
+                        and isinstance(stmt.body[0], _EXITS) and _gradish(ctx, stmt.test)
+                        and not (isinstance(stmt.body[0], ast.Return) and is_bool(stmt.body[0].value))):  # fmt: skip
+                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[0]).__name__.lower()}` "
+                               "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
+                    return
+        if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return
+        child = a
 
 
 # ---- TVL012 ---------------------------------------------------------------------------------
@@ -427,6 +411,8 @@ def check_loss_accum(ctx: Context) -> None:
                 acc, value = dotted(n.target), n.value
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
                 acc, value = receiver(n), n.args[0]
+            elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
+                acc, value = hit
             if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
                 continue
             if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
@@ -436,6 +422,25 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
+    """`meter.update(loss, n)` where the method (a class of this file) does `self.sum += val * n`
+    with the parameter the loss is passed as: (the accumulator as the caller names it, the loss)."""
+    passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
+    if not passed or (t := resolve(ctx, call)) is None:
+        return None
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    names = names[1:] if t.self_key and names and names[0] == "self" else names
+    params = {names[i]: v for i, v in passed if i < len(names)}
+    for n in walk_scope(t.fn):
+        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+            continue
+        v = n.value.left if isinstance(n.value, ast.BinOp) and isinstance(n.value.op, ast.Mult) else n.value
+        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(n.target))):
+            return acc, params[v.id]
+    return None
 
 
 def _backwarded_later(ctx: Context, name: str) -> bool:
@@ -480,4 +485,4 @@ def _is_scaled(backward: ast.Call, scaler: str) -> bool:
     return isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv) == scaler
 
 
-CHECKS = [check_zero_grad, check_eval_mode, check_scheduler, check_step_gate, check_loss_accum, check_scaler]
+CHECKS = [check_zero_grad, check_eval_mode, check_step_gate, check_loss_accum, check_scaler]

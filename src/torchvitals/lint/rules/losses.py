@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 
+from torchvitals.lint.calls import enclosing_class
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -49,16 +50,32 @@ def _loss_kind(ctx: Context, call: ast.Call) -> str | None:
     return None
 
 
+def _prob_classes(ctx: Context) -> set[str]:
+    """Module classes of this file whose forward returns probabilities: softmax/sigmoid, or the
+    output of a sub-module (`self.head(...)`) that is itself such a class (a fixed point, 3 deep)."""
+    if "prob_classes" in ctx.memo:
+        return ctx.memo["prob_classes"]
+    forwards = {}
+    for cls in ctx.classes:
+        fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "forward"), None)
+        rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return) and n.value is not None] if fn else []
+        if rets:
+            forwards[cls.name] = (fn, rets)
+    found: set[str] = set()
+    ctx.memo["prob_classes"] = found
+    for _ in range(3):
+        models = {name for name, ctor in ctx.modules.items() if ctor in found}
+        new = {c for c, (fn, rets) in forwards.items() if all(_is_activation(ctx, r, fn, 0, models) for r in rets)}
+        if new <= found:
+            break
+        found |= new
+    return found
+
+
 def _prob_models(ctx: Context) -> set[str]:
     """Names of models whose output is already probabilities (Sequential ending in Softmax,
     or a class whose forward returns softmax/sigmoid)."""
-    prob_classes = set()
-    for cls in ctx.classes:
-        for fn in cls.body:
-            if isinstance(fn, ast.FunctionDef) and fn.name == "forward":
-                rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return) and n.value is not None]
-                if rets and all(_is_activation(ctx, r, fn, 0) for r in rets):
-                    prob_classes.add(cls.name)
+    prob_classes = _prob_classes(ctx)
     out = set()
     for name, ctor in ctx.modules.items():
         if ctor in prob_classes:
@@ -68,6 +85,14 @@ def _prob_models(ctx: Context) -> set[str]:
                 if isinstance(v, ast.Call) and v.args and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid"):
                     out.add(name)
     return out
+
+
+def _self_is_prob(ctx: Context, call: ast.Call) -> bool:
+    """`self(x)` / `self.forward(x)` in a module class whose forward returns probabilities."""
+    if callee(call) not in ("self", "self.forward"):
+        return False
+    cls = enclosing_class(ctx, call)
+    return cls is not None and cls.name in ctx.memo.get("prob_classes", ())
 
 
 SHAPE_METHODS = {"view", "reshape", "flatten", "squeeze", "unsqueeze", "contiguous", "permute", "transpose"}
@@ -117,7 +142,7 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return True
         if prob_models and callee(expr) in prob_models:
             return True
-        return False
+        return _self_is_prob(ctx, expr)
     if isinstance(expr, ast.Name) and depth < 3:
         values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
         return bool(values) and all(_is_activation(ctx, v, scope, depth + 1, prob_models) for v in values)

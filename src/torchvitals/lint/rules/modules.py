@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import (
     TRIGGERS_RE,
     Context,
@@ -79,7 +80,7 @@ def _has_module(ctx: Context, expr: ast.AST) -> bool:
 
 
 def check_unregistered(ctx: Context) -> None:
-    if not any(p.search(ctx.text) for p in TRIGGERS_RE[-1][1:]):
+    if not any(p.search(ctx.text) for p in [*TRIGGERS_RE[-2][1:], *TRIGGERS_RE[-1][1:]]):
         return
     for cls in ctx.classes:
         if cls.name not in ctx.module_classes:
@@ -103,7 +104,7 @@ def check_unregistered(ctx: Context) -> None:
                     key = dotted(n.targets[0])
                     if not key or not key.startswith("self.") or key in wrapped:
                         continue
-                    if _has_module(ctx, n.value):
+                    if _has_module(ctx, n.value) or _builds_module_list(ctx, n.value):
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
@@ -118,6 +119,29 @@ def check_unregistered(ctx: Context) -> None:
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
+
+
+def _builds_module_list(ctx: Context, expr: ast.AST) -> bool:
+    """`make_stages(cfg)`: a function of this file whose every return is a plain list of
+    modules (a literal, or a name bound to `[]` and filled with `.append(nn.X(...))`)."""
+    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)) or (t := resolve(ctx, expr)) is None or t.self_key is not None:
+        return False
+    rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
+    return bool(rets) and all(r is not None and _module_list(ctx, t.fn, r) for r in rets)
+
+
+def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
+    if _has_module(ctx, expr):
+        return True
+    if not isinstance(expr, ast.Name):
+        return False
+    binds = ctx.assigns_in(fn).get(expr.id, [])
+    if len(binds) != 1 or not isinstance(binds[0].value, ast.List):  # type: ignore[attr-defined]
+        return False
+    filled = [n for n in walk_scope(fn) if isinstance(n, ast.Call) and receiver(n) == expr.id and method(n) in ("append", "extend")]
+    return _has_module(ctx, binds[0].value) or bool(filled) and all(  # type: ignore[attr-defined]
+        any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) or _has_module(ctx, a) for a in c.args) for c in filled
+    )
 
 
 def _kind(expr: ast.AST) -> str:
@@ -156,20 +180,52 @@ def _param_tensor(expr: ast.AST) -> bool:
 def check_partial_optimizer(ctx: Context) -> None:
     ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
     _overlaps(ctx, ctors)
-    if ctx.frozen or "requires_grad" in ctx.text or "no_grad" in ctx.text:
+    if ctx.frozen or not ctors:
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     all_models = set().union(*ctx.optimizers.values()) if ctx.optimizers else set()
-    called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+    called: set[str | None] = set()
     for target, value in ctors:
         for m in ctx.models_in(value):
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
             parent = m.rsplit(".", 1)[0]
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
-            if parent in called and siblings == {m}:
+            if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
+                called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze(ctx):
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _may_freeze(ctx: Context) -> bool:
+    """The code (not a comment) touches requires_grad or no_grad (walked once, only when asked)."""
+    if "requires_grad" not in ctx.text and "no_grad" not in ctx.text:
+        return False
+    if "may_freeze" not in ctx.memo:
+        ctx.memo["may_freeze"] = _freezes(ctx)
+    return ctx.memo["may_freeze"]
+
+
+def _freezes(ctx: Context) -> bool:
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
+            return True
+        if isinstance(n, (ast.Name, ast.keyword)) and (getattr(n, "id", None) or getattr(n, "arg", None)) in ("requires_grad", "no_grad"):
+            return True
+    return False
+
+
+def _called_in_helper(ctx: Context, model: str) -> bool:
+    """`train_model(model_ft, ...)` whose function runs its parameter: `outputs = model(inputs)`."""
+    for c in ctx.calls:
+        if not any(dotted(a) == model for a in [*c.args, *(k.value for k in c.keywords)]):
+            continue
+        t = resolve(ctx, c)
+        params = {p for p, key in (t.params if t else ()) if key == model}
+        if params and any(isinstance(n, ast.Call) and callee(n) in params for n in walk_scope(t.fn)):  # type: ignore[union-attr]
+            return True
+    return False
 
 
 def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:

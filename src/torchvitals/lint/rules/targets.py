@@ -130,6 +130,10 @@ def check(ctx: Context) -> None:
         if FROM_INDEX in tt:
             ctx.report(LOSS_TARGET, c, f"{kind} gets class indices as floats (`{_show(target)}`): it reads a float "
                        "target as class probabilities, not class numbers; pass integer (long) targets", loss=kind)  # fmt: skip
+        elif kind == "CrossEntropyLoss" and FLOAT in tt and ONE_D in tt:
+            ctx.report(LOSS_TARGET, c, f"CrossEntropyLoss gets a 1-D float target (`{_show(target)}`): class "
+                       "probabilities would be (B, C), so these are class numbers stored as floats; pass "
+                       "integer (long) targets", loss=kind)  # fmt: skip
         elif kind == "NLLLoss" and FLOAT in tt:
             ctx.report(LOSS_TARGET, c, f"NLLLoss gets a float target (`{_show(target)}`); it needs integer class "
                        "indices", loss=kind)  # fmt: skip

@@ -28,7 +28,7 @@ _steps_left = [STEPS_PER_LOSS]
 
 # Methods and functions that keep a tensor's shape and dtype.
 KEEP = {"cuda", "cpu", "detach", "clone", "contiguous", "requires_grad_", "pin_memory", "numpy", "to_dense"}
-ELEMENTWISE = {"sigmoid", "tanh", "relu", "exp", "abs", "neg", "softplus", "clamp", "clip", "leaky_relu", "elu", "gelu"}
+ELEMENTWISE = {"sigmoid", "tanh", "relu", "exp", "abs", "neg", "softplus", "clamp", "clip", "leaky_relu", "elu", "gelu", "log", "log1p", "expm1", "sqrt", "log2", "log10", "square"}
 # Methods that change the shape but not the dtype.
 RESHAPES = {"squeeze", "unsqueeze", "view", "reshape", "permute", "transpose", "expand", "expand_as", "repeat",
             "view_as", "reshape_as", "t", "flatten", "ravel", "unflatten", "movedim", "narrow"}  # fmt: skip
@@ -116,12 +116,43 @@ def _scalar(ctx: Context, expr: ast.AST, depth: int) -> bool:
     return False
 
 
+def _str_param(ctx: Context, node: ast.AST) -> bool:
+    """`df[target_col]` in `def __init__(self, df, target_col="price")`, called without that
+    argument or with a string: one column's name."""
+    if not isinstance(node, ast.Name):
+        return False
+    fn = ctx.scope_of(node)
+    a = getattr(fn, "args", None)
+    if a is None or a.vararg or a.kwarg:
+        return False
+    pos = [*a.posonlyargs, *a.args]
+    defaults = dict(zip([p.arg for p in pos][len(pos) - len(a.defaults):], a.defaults, strict=True))
+    defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
+    d = defaults.get(node.id)
+    if not (isinstance(d, ast.Constant) and isinstance(d.value, str)):
+        return False
+    names = [p.arg for p in pos]
+    owner = ctx.parent.get(fn)
+    called = owner.name if isinstance(owner, ast.ClassDef) and fn.name == "__init__" else fn.name  # type: ignore[attr-defined]
+    for c in ctx.calls:
+        if last(callee(c)) != called:
+            continue
+        skip = 1 if names[:1] == ["self"] else 0
+        i = names.index(node.id) - skip
+        given = next((k.value for k in c.keywords if k.arg == node.id), c.args[i] if 0 <= i < len(c.args) else None)
+        if any(isinstance(x, ast.Starred) for x in c.args) or any(k.arg is None for k in c.keywords):
+            return False
+        if given is not None and not (isinstance(given, ast.Constant) and isinstance(given.value, str)):
+            return False
+    return True
+
+
 def _is_series(ctx: Context, node: ast.AST, depth: int) -> bool:
     """One column of a pandas DataFrame: `df["price"]`, `df.iloc[:, -1]`, `df.loc[:, "price"]`,
     or `df.price` on a name bound to `pd.read_csv(...)`."""
     if isinstance(node, ast.Subscript):
         s, base = node.slice, node.value
-        if isinstance(s, ast.Constant) and isinstance(s.value, str):
+        if isinstance(s, ast.Constant) and isinstance(s.value, str) or _str_param(ctx, s):
             return True
         if isinstance(base, ast.Attribute) and base.attr in ("iloc", "loc") and isinstance(s, ast.Tuple):
             if len(s.elts) == 2 and _full_slice(s.elts[0]):

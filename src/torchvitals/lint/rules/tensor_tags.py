@@ -152,9 +152,39 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int, ...], depth:
     if isinstance(bs, ast.Constant) and bs.value is None:
         return NONE  # no batching: items, not batches
     ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", depth + 1)
+    if ds is None:
+        return _dataset_item_tags(ctx, arg(loader, 0, "dataset"), index[0], depth + 1)
     if ds is None or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or index[0] >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[index[0]], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+
+
+def _dataset_item_tags(ctx: Context, ds: ast.AST | None, index: int, depth: int) -> frozenset[str]:
+    """A Dataset class of this file whose `__getitem__(self, i)` returns `(..., self.y[i], ...)`
+    with `self.y` 1-D: part `index` of a batch is 1-D (B,), with self.y's dtype."""
+    name = dotted(ds) if ds is not None else None
+    bs = (bounds_at(ctx, name, ds) or []) if name else []
+    values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
+    if not values:
+        return NONE
+    classes = {c.name: c for c in ctx.classes}
+    out: set[frozenset[str]] = set()
+    for v in values:
+        cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
+        fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
+        if fn is None or len(fn.args.args) != 2:
+            return NONE
+        i = fn.args.args[1].arg
+        for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
+            e = r.value.elts[index] if isinstance(r.value, ast.Tuple) and index < len(r.value.elts) else None
+            if not (isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Name) and e.slice.id == i
+                    and (dotted(e.value) or "").startswith("self.")):  # fmt: skip
+                return NONE
+            t = tags(ctx, e.value, depth + 1)
+            if ONE_D not in t:
+                return NONE
+            out.add((t & DTYPE_TAGS) | {ONE_D})
+    return out.pop() if len(out) == 1 else NONE
 
 
 def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:

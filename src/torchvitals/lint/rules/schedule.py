@@ -1,0 +1,132 @@
+"""TVL007: the learning-rate scheduler stepped before the optimizer, or an epoch schedule
+stepped every batch (in the loop itself, or in a helper the epoch loop calls)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import resolve
+from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
+from torchvitals.rules.base import document
+
+SCHED_ORDER = document(
+    "TVL007",
+    "scheduler-order",
+    what="`scheduler.step()` is called before `optimizer.step()` in the same loop, or an "
+    "epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR) is stepped in the batch loop.",
+    why="Stepping the scheduler first skips the first value of the schedule (PyTorch warns "
+    "once, then the run continues). An epoch schedule stepped per batch decays the learning "
+    "rate hundreds of times too fast: after a few epochs the model stops learning.",
+    example="for x, y in loader:\n    scheduler.step()\n    loss.backward()\n    optimizer.step()",
+    fix="Call `optimizer.step()` first, then `scheduler.step()`; step epoch-based schedulers "
+    "once per epoch, outside the batch loop.",
+)
+
+
+
+def _calls_in(node: ast.AST) -> list[ast.Call]:
+    return [n for n in walk_scope(node) if isinstance(n, ast.Call)]
+
+
+def check_scheduler(ctx: Context) -> None:
+    for c in ctx.calls:
+        recv = receiver(c)
+        if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
+            continue
+        loops = ctx.loops_around(c)
+        if not loops:
+            fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
+            if any(ctx.optimizer_step(n) for n in _calls_in(fn)) and (key := _epoch_key(ctx, c, recv or "", 0)):
+                ctx.report(SCHED_ORDER, c, f"`{recv}` ({ctx.schedulers[key]}) is an epoch schedule stepped "
+                           "every batch (in a helper called per batch): the learning rate decays far faster than intended")  # fmt: skip
+            continue
+        inner = loops[0]
+        steps = [n for n in _calls_in(inner) if ctx.optimizer_step(n) and ctx.loops_around(n)[:1] == [inner]]
+        if steps and all(s.lineno > c.lineno for s in steps):
+            ctx.report(
+                SCHED_ORDER, c,
+                f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
+                f"(line {steps[0].lineno}): the first value of the schedule is skipped",
+            )  # fmt: skip
+        elif steps and (key := _epoch_key(ctx, c, recv or "", len(loops))):
+            ctx.report(
+                SCHED_ORDER, c,
+                f"`{recv}` ({ctx.schedulers[key]}) is an epoch schedule stepped every "
+                "batch: the learning rate decays far faster than intended",
+            )  # fmt: skip
+
+
+def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> str | None:
+    """The epoch schedule stepped here in a batch loop: `recv` itself inside an epoch loop, or,
+    in a helper with one loop (train_one_epoch(..., scheduler)), what the callers pass for the
+    parameter `recv` from inside their own loop; in a helper with none (a per-batch train_step),
+    from inside two loops."""
+    if nloops >= 2:
+        return recv if _epoch_schedule(ctx, recv) else None
+    fn = ctx.scope_of(step)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or "." in recv:
+        return None
+    for c in ctx.calls:
+        if callee(c) != fn.name or len(ctx.loops_around(c)) < (1 if nloops else 2):
+            continue
+        t = resolve(ctx, c)
+        key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
+        if key and _epoch_schedule(ctx, key):
+            return key
+    return None
+
+
+def _epoch_schedule(ctx: Context, key: str) -> bool:
+    """StepLR/MultiStepLR/ExponentialLR built with epoch-sized numbers."""
+    cls = ctx.schedulers.get(key)
+    for v in ctx.values.get(key, []):
+        if not isinstance(v, ast.Call):
+            continue
+        v = _with_config_kwargs(ctx, v)
+        if cls == "StepLR":
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "step_size"), None)
+            return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
+        if cls == "MultiStepLR":
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "milestones"), None)
+            vals = [e.value for e in getattr(n, "elts", []) if isinstance(e, ast.Constant)]
+            return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
+        if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
+            return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in last(dotted(n)).lower()
+        if cls == "ExponentialLR":
+            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
+            return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
+    return False
+
+
+def _with_config_kwargs(ctx: Context, call: ast.Call) -> ast.Call:
+    """`MultiStepLR(opt, **cfg["lr_config"])` with `cfg = dict(lr_config=dict(milestones=[8, 11]))`
+    (or a dict literal) bound once in the file: the call with those keywords spelled out."""
+    extra: list[ast.keyword] = []
+    for k in call.keywords:
+        v = k.value
+        if k.arg is not None or not (isinstance(v, ast.Subscript) and isinstance(v.value, ast.Name)):
+            continue
+        vals = ctx.values.get(v.value.id, [])
+        sub = v.slice.value if isinstance(v.slice, ast.Constant) else None
+        inner = _dict_entry(vals[0], sub) if len(vals) == 1 and isinstance(sub, str) else None
+        if isinstance(inner, ast.Call) and callee(inner) == "dict" and not inner.args:
+            extra += [kw for kw in inner.keywords if kw.arg]
+        elif isinstance(inner, ast.Dict):
+            extra += [ast.keyword(arg=kk.value, value=vv) for kk, vv in zip(inner.keys, inner.values, strict=True)
+                      if isinstance(kk, ast.Constant) and isinstance(kk.value, str)]  # fmt: skip
+    if not extra:
+        return call
+    return ast.Call(func=call.func, args=call.args, keywords=[*call.keywords, *extra])
+
+
+def _dict_entry(d: ast.AST, key: str) -> ast.AST | None:
+    if isinstance(d, ast.Call) and callee(d) == "dict":
+        return next((k.value for k in d.keywords if k.arg == key), None)
+    if isinstance(d, ast.Dict):
+        return next((v for k, v in zip(d.keys, d.values, strict=True) if isinstance(k, ast.Constant) and k.value == key), None)
+    return None
+
+
+
+CHECKS = [check_scheduler]

@@ -1,0 +1,108 @@
+"""The blind lint corpora (tests/lint_blind/v*/): snippets written by someone who had not seen the
+linter. What the linter measures on them is printed and must equal README's blind table, so the
+table cannot go stale; no threshold is asserted here (that would tune the linter to the corpus).
+
+    python tests/test_lint_blind.py    # regenerate the README table (and print the misses)
+
+v1 is *seen* (its misses were studied); v2, once the lead adds it, is held out. "before" is
+v1's FIRST_MEASUREMENT.txt, the linter's first run on it.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from pathlib import Path
+
+import pytest
+
+import torchvitals.lint.engine as engine
+from torchvitals.lint import lint_file
+
+BLIND = Path(__file__).parent / "lint_blind"
+CODES = [f"TVL{n:03d}" for n in range(1, 18)]
+EXPECT = re.compile(r"#\s*expect:\s*(.+)")
+FIRST = re.compile(r"^(TVL\d{3}) \[(\d+), (\d+), (\d+)\]", re.M)
+
+
+@pytest.fixture(autouse=True)
+def strict_rules(monkeypatch):
+    monkeypatch.setattr(engine, "STRICT", True)
+
+
+def expected(path: Path) -> set[str]:
+    m = EXPECT.search(path.read_text().splitlines()[0])
+    assert m, f"{path.name}: line 1 has no `# expect:` label"
+    label = m.group(1).strip()
+    return set() if label == "clean" else {c.strip() for c in label.split(",")}
+
+
+@functools.cache
+def measure(corpus: str) -> tuple[dict[str, list[int]], tuple[str, ...]]:
+    """Per code [tp, fp, fn], counted per file, and the files the linter got wrong."""
+    scores: dict[str, list[int]] = {c: [0, 0, 0] for c in CODES}
+    wrong = []
+    for path in sorted((BLIND / corpus).glob("*.py")):
+        want, got = expected(path), {f.code for f in lint_file(str(path))}
+        for code in want | got:
+            s = scores.setdefault(code, [0, 0, 0])
+            s[0 if code in want and code in got else 1 if code in got else 2] += 1
+        if want != got:
+            wrong.append(f"{corpus}/{path.name}: expected {sorted(want)}, got {sorted(got)}")
+    return scores, tuple(wrong)
+
+
+def first_measurement() -> dict[str, list[int]]:
+    text = (BLIND / "v1" / "FIRST_MEASUREMENT.txt").read_text()
+    return {m[1]: [int(m[2]), int(m[3]), int(m[4])] for m in FIRST.finditer(text)}
+
+
+def _pr(s: list[int]) -> tuple[str, str]:
+    tp, fp, fn = s
+    p = f"{tp / (tp + fp):.2f}" if tp + fp else "-"
+    r = f"{tp / (tp + fn):.2f}" if tp + fn else "-"
+    return p, r
+
+
+def _total(scores: dict[str, list[int]]) -> list[int]:
+    return [sum(s[i] for s in scores.values()) for i in range(3)]
+
+
+def blind_table() -> list[str]:
+    """README's blind table: v1 (seen) before -> now, v2 (held out) when present."""
+    before, (now, _) = first_measurement(), measure("v1")
+    v2 = measure("v2")[0] if (BLIND / "v2").is_dir() else None
+    rows = [
+        "| rule | v1 bugs | v1 precision before → now | v1 recall before → now | v2 bugs | v2 precision | v2 recall |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for code in [*CODES, "overall"]:
+        b = _total(before) if code == "overall" else before.get(code, [0, 0, 0])
+        n = _total(now) if code == "overall" else now[code]
+        (pb, rb), (pn, rn) = _pr(b), _pr(n)
+        if v2 is None:
+            v2_cells = "held out | – | –"
+        else:
+            s = _total(v2) if code == "overall" else v2[code]
+            v2_cells = f"{s[0] + s[2]} | {' | '.join(_pr(s))}"
+        rows.append(f"| {code} | {n[0] + n[2]} | {pb} → {pn} | {rb} → {rn} | {v2_cells} |")
+    return rows
+
+
+def test_blind_corpora_are_labelled_and_never_crash_the_linter():
+    for corpus in sorted(p.name for p in BLIND.iterdir() if p.is_dir()):
+        scores, wrong = measure(corpus)
+        print(f"\n{corpus}: tp/fp/fn {_total(scores)}", *wrong, sep="\n  ")
+        assert sum(_total(scores)) > 0
+
+
+def test_readme_blind_table_is_what_the_linter_measures():
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    missing = [row for row in blind_table() if row not in readme]
+    assert not missing, "README blind table is stale; paste `python tests/test_lint_blind.py`:\n" + "\n".join(missing)
+
+
+if __name__ == "__main__":
+    print("\n".join(blind_table()))
+    for corpus in sorted(p.name for p in BLIND.iterdir() if p.is_dir()):
+        print(*measure(corpus)[1], sep="\n")
