@@ -13,7 +13,7 @@ import sys
 import time
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from torch import nn
@@ -35,6 +35,7 @@ from torchvitals.probes.cross_rank import CrossRank, is_dtensor
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.outputs import OutputProbe
+from torchvitals.probes.reads import Reads, Ticket
 from torchvitals.probes.sample import OptState, Sampler
 from torchvitals.probes.values import jsonable
 from torchvitals.record import History, rounded
@@ -53,6 +54,19 @@ from torchvitals.sinks.run_dir import RunDirSink
 _LIVE_RULES_DENSE = 50
 _LIVE_RULES_EVERY = 10
 _LIVE_RULES_SHARE = 0.01
+
+
+class Unread(NamedTuple):
+    """A record whose device numbers are on their way to the host."""
+
+    o: OptState
+    p: dict[str, Any]
+    rec: dict[str, Any]
+    plan: dict[str, Any] | None
+    out: dict[str, Any] | None
+    scaler: Any
+    tail: dict[str, Any]
+    ticket: Ticket
 
 
 def as_list(x: Any) -> list[Any]:
@@ -101,6 +115,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self._batch_size = 0  # the latest training forward's batch (per rank)
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
+        self._inflight: list[Unread] = []  # records whose host read is still on its way
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
         self._handles: list[Any] = []
@@ -216,7 +231,9 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             self._fail("gradients", exc)
 
     def _record(self, o: OptState, stepped: bool, reason: str) -> None:
-        """Read the iteration's device numbers once, write the record, run the rules."""
+        """Start the host read of the iteration's device numbers (one copy, probes/reads.py)
+        and complete the record when it is there: at once on CPU, at a later hook on CUDA."""
+        self._complete(wait=True)  # an earlier record still on its way is written first
         p = o.pending or {"it": o.acct.c.cycles}
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
@@ -227,21 +244,47 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
                 self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
         batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
-        rec.update(self.sampler.read(o, p, acts, stepped, batch, self._clips.pop(o.idx, None)))
+        reads = Reads()
+        plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None))
+        out = None
         if o.idx == 0 and "outputs" not in self.disabled:
             try:
-                out = self._outputs.take_interval()
+                out = self._outputs.take_interval(reads)
+            except Exception as exc:
+                self._fail("outputs", exc)
+            self._observed = False
+        scaler = reads.floats(o.scaler_infs) if o.scaler_infs is not None else None
+        tail = {"train": self.inv.train_mode(), "counters": o.acct.c.as_dict()}
+        o.acct.alarms_seen = o.acct.alarms()
+        tail["samples"] = self._samples
+        tail["time"] = round(time.perf_counter() - self._t0, 3)
+        ticket = reads.start(defer=self.opts.reads == "defer")
+        self._inflight.append(Unread(o, p, rec, plan, out, scaler, tail, ticket))
+        if not ticket.deferred or self.opts.reads == "sync":
+            self._complete(wait=True)
+
+    def _complete(self, wait: bool = False) -> None:
+        """Write the records whose host read has arrived (all of them with `wait`), in order."""
+        while self._inflight and (wait or self._inflight[0].ticket.ready()):
+            u = self._inflight.pop(0)
+            try:
+                self._write_record(u)
+            except Exception as exc:
+                self._fail("steps", exc)
+
+    def _write_record(self, u: Unread) -> None:
+        o, rec = u.o, u.rec
+        rec.update(self.sampler.finish(o, u.p, u.plan, u.ticket, rec["stepped"]))
+        if u.out is not None:
+            try:
+                out = self._outputs.interval_fields(u.out, u.ticket)
                 if out:
                     rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
             except Exception as exc:
                 self._fail("outputs", exc)
-            self._observed = False
-        rec["train"] = self.inv.train_mode()
-        self._sync_scaler(o)
-        rec["counters"] = o.acct.c.as_dict()
-        o.acct.alarms_seen = o.acct.alarms()
-        rec["samples"] = self._samples
-        rec["time"] = round(time.perf_counter() - self._t0, 3)
+        if u.scaler is not None:
+            o.acct.c.scaler_skips = u.tail["counters"]["scaler_skips"] = int(u.ticket.get(u.scaler)[0])
+        rec.update(u.tail)
         self._emit(rec)
         self._records += 1
         n = self._records
@@ -251,7 +294,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             self._live_rules()
 
     def _sync_scaler(self, o: OptState) -> None:
-        """Read the device count of GradScaler skips (only when a record is written)."""
+        """Read the device count of GradScaler skips (at close)."""
         if o.scaler_infs is not None:
             o.acct.c.scaler_skips = int(o.scaler_infs.item())
 
@@ -399,6 +442,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             except Exception as exc:
                 trouble.append(f"closing: {what} failed: {type(exc).__name__}: {exc}")
 
+        attempt("writing the last records", self._complete, True)
         for o in list(getattr(self, "_manual", [])):
             attempt("the last hand-written update", self._manual_resolve, o)
         attempt("timing the DataLoaders", self._loaders.close)  # reports passes cut short

@@ -116,6 +116,8 @@ class Hooks:
         if self.closed or "forward" in self.disabled:
             return
         try:
+            if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
+                self._complete()
             for o in self._manual:
                 if o.manual is not None and o.manual.pending:
                     self._manual_resolve(o)

@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from torchvitals.losses import BY_KIND
+from torchvitals.probes.reads import Reads, Slot, Ticket
 from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
@@ -120,12 +121,27 @@ class Sums:
 
     def read(self) -> dict[str, Any]:
         """One host read of every sum."""
+        reads = Reads()
+        plan = self.gather(reads)
+        return Sums.finish(plan, reads.start())
+
+    def gather(self, reads: Reads) -> tuple[list[str], list[int], Slot] | None:
+        """Hand every sum to `reads`; what `finish` needs to name the values."""
         self._spill()
         if not self.t:
-            return {}
+            return None
         keys = list(self.t)
         sizes = [self.t[k].numel() for k in keys]
-        flat = torch.cat([self.t[k].reshape(-1).to(next(iter(self.t.values())).device) for k in keys]).tolist()
+        device = next(iter(self.t.values())).device
+        return keys, sizes, reads.floats(torch.cat([self.t[k].reshape(-1).to(device) for k in keys]))
+
+    @staticmethod
+    def finish(plan: tuple[list[str], list[int], Slot] | None, ticket: Ticket) -> dict[str, Any]:
+        """The sums by key, from the host read."""
+        if plan is None:
+            return {}
+        keys, sizes, slot = plan
+        flat = ticket.get(slot)
         out: dict[str, Any] = {}
         i = 0
         for k, n in zip(keys, sizes, strict=True):
@@ -348,27 +364,39 @@ class OutputProbe:
                 out["target_multi"] = (flat != flat[0]).any().float()  # at least two classes
         return {k: v.detach().float().reshape(()) for k, v in out.items()}
 
-    def take_interval(self) -> dict[str, Any]:
-        """Read and reset the train sums since the last record, plus the sampled value checks."""
-        out: dict[str, Any] = {}
+    def take_interval(self, reads: Reads) -> dict[str, Any]:
+        """Hand the train sums since the last record, and the sampled value checks, to `reads`
+        and reset them; `interval_fields` makes the record's `out` from the host read."""
         self._fold_losses("train")
-        raw = self.interval.read()
+        plan: dict[str, Any] = {"sums": self.interval.gather(reads)}
+        self.interval = Sums()
+        if self.sampled is not None:
+            keys = list(self.sampled)
+            plan["sampled"] = (keys, reads.floats(torch.stack([self.sampled[k] for k in keys])))
+            plan["loss_kind"] = self.loss_kind
+            plan["out_op"] = self.sampled_op
+            self.sampled = None
+            self.sampled_op = None
+        return plan
+
+    @staticmethod
+    def interval_fields(plan: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+        """The record's `out`: the mean train loss since the last record, non-finite losses,
+        and the sampled value checks."""
+        out: dict[str, Any] = {}
+        raw = Sums.finish(plan["sums"], ticket)
         if raw:
             if raw.get("loss_n"):
                 out["loss"] = raw["loss_sum"] / raw["loss_n"]
             if raw.get("loss_bad"):
                 out["loss_nonfinite"] = int(raw["loss_bad"])
-        self.interval = Sums()
-        if self.sampled is not None:
-            keys = list(self.sampled)
-            vals = torch.stack([self.sampled[k] for k in keys]).tolist()
-            out.update(dict(zip(keys, vals, strict=True)))
-            self.sampled = None
-            if self.loss_kind:
-                out["loss_kind"] = self.loss_kind
-            if self.sampled_op:
-                out["out_op"] = self.sampled_op
-            self.sampled_op = None
+        if "sampled" in plan:
+            keys, slot = plan["sampled"]
+            out.update(dict(zip(keys, ticket.get(slot), strict=True)))
+            if plan["loss_kind"]:
+                out["loss_kind"] = plan["loss_kind"]
+            if plan["out_op"]:
+                out["out_op"] = plan["out_op"]
         return out
 
     def take_epoch(self) -> dict[str, dict[str, Any]]:
