@@ -300,3 +300,76 @@ def test_module_level_scripts_grow_linearly_too(snippet, monkeypatch):
     one = (Path(__file__).parent / "lint_corpus" / snippet).read_text()
     base, big = _calls(one * 4), _calls(one * 16)
     assert big <= 4 * base * 1.35, f"16 copies cost {big / base:.1f}x four copies"
+
+
+# ---- expressions with a `body` that is not a block (issue 17) ---------------------------------
+
+EXPRESSION_BODIES = [
+    # A GPT's forward: `loss = None if targets is None else F.cross_entropy(...)`; the target's
+    # shape was traced through the IfExp, whose `body` (a Constant) was taken for a statement list.
+    "    loss = 0.0 if step < 0 else F.mse_loss(model(x), y)\n    loss.backward()\n",
+    "    loss = F.mse_loss(model(x), y) if step >= 0 else None\n    loss.backward()\n",
+    "    loss = F.mse_loss(model(x), y)\n    loss.backward() if step % 2 else None\n",
+    "    loss = (lambda: F.mse_loss(model(x), y))()\n    loss.backward()\n",
+    "    loss = F.mse_loss(model(x), (lambda t: t)(y) if step else y)\n    loss.backward()\n",
+]
+
+
+@pytest.mark.parametrize("body", EXPRESSION_BODIES)
+def test_expression_bodies_are_not_statement_lists(body):
+    src = (
+        "import torch\nimport torch.nn.functional as F\nmodel = torch.nn.Linear(3, 1)\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\nx, y = torch.randn(8, 3), torch.randn(8)\n"
+        f"for step in range(10):\n    opt.zero_grad()\n{body}    opt.step()\n"
+    )
+    assert all(f.code != "TVL099" for f in lint_source(src))  # STRICT: a crash raises here
+
+
+# ---- real files with random edits never crash a rule (issue 17) -------------------------------
+
+_CORPUS = Path(__file__).parent / "lint_corpus"
+REAL_FILES = [p.read_text() for p in sorted(_CORPUS.glob("*.py"))] + [FORECASTER.read_text()]
+EDIT_KINDS = ["delete", "duplicate", "swap", "rename", "wrap_function", "wrap_class", "no_grad"]
+
+
+def _edit(text: str, kind: str, i: int, j: int, names: tuple[str, str]) -> str:
+    lines = text.splitlines()
+    if not lines:
+        return text
+    i, j = i % len(lines), j % len(lines)
+    if kind == "delete":
+        del lines[i]
+    elif kind == "duplicate":
+        lines.insert(i, lines[i])
+    elif kind == "swap":
+        lines[i], lines[j] = lines[j], lines[i]
+    elif kind == "rename":
+        return text.replace(names[0], names[1])
+    elif kind in ("wrap_function", "wrap_class"):
+        head = "def wrapped(self, model, loader):" if kind == "wrap_function" else "class Wrapped(nn.Module):"
+        return head + "\n" + "\n".join("    " + ln for ln in lines) + "\n"
+    else:  # `with torch.no_grad():` around line i and everything indented under it
+        indent = len(lines[i]) - len(lines[i].lstrip())
+        block = [lines[i]] + [ln for ln in lines[i + 1 :]]
+        end = next((k for k, ln in enumerate(block[1:], 1) if ln.strip() and len(ln) - len(ln.lstrip()) <= indent), len(block))
+        lines[i : i + end] = [" " * indent + "with torch.no_grad():"] + ["    " + ln for ln in block[:end]]
+    return "\n".join(lines) + "\n"
+
+
+IDENTS = ["model", "self", "optimizer", "loss", "x", "y", "forward", "mask", "train", "eval", "step", "zero_grad", "backward"]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.sampled_from(REAL_FILES),
+    st.lists(st.tuples(st.sampled_from(EDIT_KINDS), st.integers(0, 400), st.integers(0, 400),
+                       st.tuples(st.sampled_from(IDENTS), st.sampled_from(IDENTS))), min_size=1, max_size=3),
+)  # fmt: skip
+def test_real_files_with_random_edits_never_crash_a_rule(text, edits):
+    """Lines deleted, duplicated or swapped, identifiers renamed, the file wrapped in a function
+    or a class, a `with torch.no_grad():` inserted: no rule raises (STRICT: a crash fails here,
+    where the user would see TVL099). Edits that break the syntax give TVL000, also fine."""
+    for kind, i, j, names in edits:
+        text = _edit(text, kind, i, j, names)
+    for f in lint_source(text):
+        assert f.code != "TVL099"

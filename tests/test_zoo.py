@@ -24,6 +24,7 @@ REDUCED = [
     "softmax_before_cross_entropy", "lr_zero", "relu_head_negative_targets", "scheduler_every_microbatch",
     "bce_with_logits_on_sigmoid", "labels_shuffled_separately", "plateau_scheduler_fed_accuracy",
     "gan_two_optimizers", "finetune_frozen_backbone", "lstm_sequence", "transformer_lm",
+    "tabular_features_unnormalised",
 ]
 
 
@@ -51,7 +52,8 @@ def _key(diag):
 # findings as the live run, or the evidence is not in the record.
 @pytest.mark.parametrize("case", ["bce_with_logits_on_sigmoid", "multilabel_sigmoid_bce_with_logits",
                                   "labels_shuffled_separately", "clip_grad_norm_max_norm_zero",
-                                  "backbone_unfrozen_not_in_optimizer", "plateau_scheduler_fed_accuracy"])
+                                  "backbone_unfrozen_not_in_optimizer", "plateau_scheduler_fed_accuracy",
+                                  "class_sorted_no_shuffle", "collate_keeps_first_sample"])
 def test_zoo_case_diagnosed_offline_as_live(case, tmp_path):
     (zoo_case,) = score.discover({case})
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

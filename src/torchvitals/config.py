@@ -71,6 +71,11 @@ class Options:
     # "mlflow" (TORCHVITALS_SINKS=tensorboard,wandb), or Sink objects given to watch(sinks=[...]).
     # Scalars and findings only (see sinks/scalars.py); only rank 0 reports under torchrun.
     sinks: list[Any] = field(default_factory=list)
+    # For each DataLoader with workers, read one item in forked copies of the process set up as
+    # torch sets up workers (two at its first pass, one at its second), to tell whether the
+    # Dataset's randomness repeats across workers or epochs (repeated-randomness, TV605);
+    # 0 = never fork for it.
+    loader_rng: bool = True
     # Print findings and lines to the console (stderr).
     console: bool = True
     # Print each finding the moment it is first seen (otherwise only in the final diagnosis).

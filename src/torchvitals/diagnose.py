@@ -15,6 +15,7 @@ from typing import Any
 from torchvitals.findings import Diagnosis, Finding, severity_rank
 from torchvitals.record import History
 from torchvitals.rules import evaluate
+from torchvitals.rules.causes import link_causes
 from torchvitals.rules.gradients import opt_label
 
 # Events that are not counted in the summary (they carry text or findings, not happenings).
@@ -25,7 +26,8 @@ def diagnose_history(history: History) -> Diagnosis:
     """Run every rule over a complete history and build the Diagnosis."""
     failed: dict[str, str] = {}
     found, unjudged = evaluate(history, failed)
-    withdrawn = _square_with_live(history, found)
+    withdrawn = _square_with_live(history, found)  # before causes raise a severity: that is no new evidence
+    link_causes(found)  # the root cause leads; its symptoms are marked as following from it
     stopped = next((str(e.get("error")) for e in history.events if e.get("kind") == "script-error"), None)
     judged = history.n_grad > 0
     diag = Diagnosis(

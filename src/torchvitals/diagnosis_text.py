@@ -38,7 +38,8 @@ def diagnosis_lines(diag: Any) -> list[tuple[str, str]]:
     fixes_told: set[str] = set()
     for f in diag.findings:
         at = f" (since iteration {f.step})" if f.step is not None else ""
-        out.append((f"  {f.severity.upper():7} {f.code} {f.name}{at}", _STYLE.get(f.severity, "")))
+        then = "  ↳ " if f.follows_from else "  "
+        out.append((f"{then}{f.severity.upper():7} {f.code} {f.name}{at}", _STYLE.get(f.severity, "")))
         out.append((f"          {f.message}", ""))
         if f.shown_live:
             when = f" at iteration {f.shown_live.get('step')}" if f.shown_live.get("step") is not None else ""
@@ -47,7 +48,14 @@ def diagnosis_lines(diag: Any) -> list[tuple[str, str]]:
                 f"evidence makes it {f.severity.upper()})",
                 "dim",
             ))
-        if f.severity != "info" and f.fix not in fixes_told:  # the same advice once is enough
+        if f.raised:
+            out.append((
+                f"          (raised from {str(f.raised.get('from')).upper()}: it explains {f.raised.get('by')} below)",
+                "dim",
+            ))
+        if f.follows_from:
+            out.append((f"          follows from {f.follows_from} (above): fix that first", "dim"))
+        elif f.severity != "info" and f.fix not in fixes_told:  # the same advice once is enough
             fixes_told.add(f.fix)
             out.append((f"          fix: {f.fix}", "dim"))
     for f in diag.withdrawn:

@@ -29,6 +29,10 @@ class Finding:
     fix: str = ""
     # When the live monitor printed this finding with another severity: {"severity", "step"}.
     shown_live: dict[str, Any] | None = None
+    # The root cause this finding follows from (rules/causes.py): a symptom, listed after it.
+    follows_from: str | None = None
+    # A cause raised to the severity of a symptom it explains: {"from": severity, "by": name}.
+    raised: dict[str, Any] | None = None
 
     @property
     def key(self) -> tuple[str, tuple[str, ...]]:
@@ -41,6 +45,27 @@ class Finding:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Finding:
         return cls(**{k: data[k] for k in cls.__dataclass_fields__ if k in data})
+
+
+def causes_first(findings: list[Finding]) -> list[Finding]:
+    """Worst first, then earliest; a finding that follows from another comes right after the
+    first finding of its cause's name (its cause leads, whatever the symptom's severity)."""
+    ranked = sorted(findings, key=lambda f: (-severity_rank(f.severity), f.step or 0, f.code))
+    causes = {f.name for f in ranked} & {f.follows_from for f in ranked}
+    out: list[Finding] = []
+    placed: set[int] = set()
+    for f in ranked:
+        if id(f) in placed or (f.follows_from in causes and f.follows_from != f.name):
+            continue
+        out.append(f)
+        placed.add(id(f))
+        if f.name in causes:
+            causes.discard(f.name)  # its symptoms come once, after its first finding
+            for s in ranked:
+                if s.follows_from == f.name and id(s) not in placed:
+                    out.append(s)
+                    placed.add(id(s))
+    return out + [f for f in ranked if id(f) not in placed]
 
 
 @dataclass
@@ -63,7 +88,7 @@ class Diagnosis:
     failed_rules: dict[str, str] = field(default_factory=dict)  # rule → the error it raised (not judged)
 
     def __post_init__(self) -> None:
-        self.findings.sort(key=lambda f: (-severity_rank(f.severity), f.step or 0, f.code))
+        self.findings = causes_first(self.findings)
 
     @property
     def worst(self) -> str | None:

@@ -93,7 +93,8 @@ class Session:
 
     def __post_init__(self) -> None:
         self.loaders = LoaderProbe(self._loader_event, self.backward_passes, self._failed,
-                                   on_start=self.pass_started, on_end=self.pass_ended)
+                                   on_start=self.pass_started, on_end=self.pass_ended,
+                                   rng_check=self._rng_check)
 
     # ------------------------------------------------------------------ safety
     def _guard(self, what: str, fn: Callable[[], Any]) -> Any:
@@ -361,6 +362,10 @@ class Session:
         if self.monitor is not None and self.backward_passes() > self._backward_at_epoch:
             self._backward_at_epoch = self.backward_passes()
             self.monitor.epoch_end()
+
+    def _rng_check(self) -> bool:
+        """Test a loader's worker randomness only once a monitor can record what was found."""
+        return self.monitor is not None and bool(getattr(self.monitor.opts, "loader_rng", True))
 
     def _loader_event(self, kind: str, **fields: Any) -> None:
         """A loader's timing goes to the monitor once there is one (before, it is dropped)."""

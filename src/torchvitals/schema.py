@@ -77,6 +77,13 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
     for key in ("samples", "time"):
         if key in rec and not _num(rec[key]):
             return key
+    if "bs" in rec and not (isinstance(rec["bs"], dict) and all(_int(rec["bs"].get(k)) for k in ("n", "small", "size", "expect"))):
+        return "bs"
+    if "in" in rec and not (
+        isinstance(rec["in"], dict) and _int(rec["in"].get("it")) and isinstance(rec["in"].get("first"), str)
+        and all(_num(rec["in"].get(k)) for k in ("rms_max", "rms_med"))
+    ):
+        return "in"
     if "clip" in rec and not (isinstance(rec["clip"], dict) and all(_num(rec["clip"].get(k)) for k in ("pre", "max"))):
         return "clip"
     if "ranks" in rec:
@@ -165,6 +172,7 @@ _EVENT_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "note": (("text", str),),
     "finding": (("finding", dict),),
     "gated-skip": (("it", int),),
+    "dataset-labels": (("classes", list), ("loader", str)),
 }
 
 
@@ -196,6 +204,8 @@ def invalid_event(rec: dict[str, Any]) -> str | None:
     for key, typ in _EVENT_FIELDS.get(kind, ()):
         if not isinstance(rec.get(key), typ):
             return key
+    if kind == "dataset-labels" and not _nums(rec["classes"], none_ok=False):
+        return "classes"
     if kind == "finding" and (problem := invalid_finding(rec["finding"])):
         return problem
     if rec.get("it") is not None and not _int(rec["it"]):  # the iteration it happened at
@@ -238,6 +248,13 @@ def invalid_layout(rec: dict[str, Any]) -> str | None:
     for key in ("free", "frozen_free", "frozen_in_optimizer"):
         if not isinstance(rec.get(key, []), list) or not all(_index(i, n) for i in rec.get(key, [])):
             return key
+    marks = rec.get("attribute_freezes", [])
+    if not isinstance(marks, list) or not all(
+        isinstance(m, dict) and isinstance(m.get("module"), str) and isinstance(m.get("params"), list)
+        and all(_index(i, n) for i in m["params"])
+        for m in marks
+    ):
+        return "attribute_freezes"
     return None
 
 

@@ -1,4 +1,4 @@
-# zoo: expect=prediction-collapse
+# zoo: expect=unscaled-targets,prediction-collapse
 # zoo: source=a field report (predictions collapsed to constant values)
 """Fault: a price-level regressor trained on raw targets (mean ~50) instead of standardised ones.
 The first SGD steps are enormous; they push every hidden ReLU below zero for every input, the

@@ -1,4 +1,4 @@
-# zoo: expect=prediction-collapse
+# zoo: expect=unscaled-targets,prediction-collapse
 # zoo: nproc=2
 # zoo: single=collapse_unscaled_targets
 # zoo: source=a field report (predictions collapsed to constant values), under DDP

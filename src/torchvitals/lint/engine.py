@@ -140,6 +140,14 @@ def children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def block(node: ast.AST, field: str) -> list[ast.stmt]:
+    """The statement list in `node.<field>` (`body`, `orelse`, `finalbody`), or [] where that
+    field is not one: `IfExp.body` and `Lambda.body` are single expressions, and iterating one
+    (`0.0 if skip else F.cross_entropy(...)`) was a crash."""
+    value = getattr(node, field, None)
+    return value if isinstance(value, list) else []
+
+
 def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
     """Every node under `node` (not `node` itself), not descending into nested defs/classes."""
     todo = children(node)

@@ -3,8 +3,9 @@ rules as evidence arrives, and hands every record, message and finding to its si
 
 Hot path (every iteration): a few Python attribute reads and integer increments in the
 optimizer step hooks, the zero_grad taps and one tensor hook (monitor/hooks.py). Sampled
-iterations additionally take foreach norms of gradients, weights and the update and read them
-to the host once, at the end of that iteration (probes/sample.py).
+iterations additionally take foreach norms of gradients, weights and the update and copy them
+to the host once (probes/reads.py); the record is written when the copy is there
+(monitor/records.py).
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import sys
 import time
 import weakref
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import Any
 
 import torch
 from torch import nn
@@ -21,52 +22,29 @@ from torch import nn
 from torchvitals import ranks
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
-from torchvitals.findings import Diagnosis, Finding, severity_rank
+from torchvitals.findings import Diagnosis, Finding
 from torchvitals.losses import loss_kind
 from torchvitals.monitor import registry
 from torchvitals.monitor.epochs import Epochs, RunNaming
 from torchvitals.monitor.hooks import Hooks
+from torchvitals.monitor.records import Records, Unread
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
+from torchvitals.probes.batches import BatchSizes
 from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import CrossRank, is_dtensor
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.outputs import OutputProbe
-from torchvitals.probes.reads import Reads, Ticket
-from torchvitals.probes.sample import OptState, Sampler
+from torchvitals.probes.sample import Sampler
 from torchvitals.probes.values import jsonable
-from torchvitals.record import History, rounded
-from torchvitals.rules import evaluate
+from torchvitals.record import History
 from torchvitals.sinks.base import Sink
 from torchvitals.sinks.chosen import open_sinks
 from torchvitals.sinks.console import ConsoleSink
 from torchvitals.sinks.run_dir import RunDirSink
-
-# Live rule evaluation: after each of the first records, then at most every 10th and only
-# once the wall time since the last pass is 100x what that pass took. Rules rescan the history,
-# so a pass costs more as a run grows: a fixed cadence made every=1 cost more with each
-# thousand steps (1.4x at 1,000 steps, 2.3x at 8,000 on a small MLP); the time budget keeps the
-# rules at about 1% of the run however long it is. Findings are the same: each names the
-# iteration its evidence came from, and close() judges the whole record.
-_LIVE_RULES_DENSE = 50
-_LIVE_RULES_EVERY = 10
-_LIVE_RULES_SHARE = 0.01
-
-
-class Unread(NamedTuple):
-    """A record whose device numbers are on their way to the host."""
-
-    o: OptState
-    p: dict[str, Any]
-    rec: dict[str, Any]
-    plan: dict[str, Any] | None
-    out: dict[str, Any] | None
-    scaler: Any
-    tail: dict[str, Any]
-    ticket: Ticket
 
 
 def as_list(x: Any) -> list[Any]:
@@ -82,7 +60,7 @@ def named_models(model: Any) -> list[tuple[str, nn.Module]]:
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 
-class Monitor(Wiring, Hooks, Epochs, RunNaming):
+class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
     """Watches a model and its optimizers. Create with `torchvitals.watch`."""
 
     def __init__(
@@ -123,12 +101,18 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
         self._hidden: list[tuple[weakref.ref[nn.Module], type]] = []  # modules whose hooks pickles must not carry
         self._zero_ids: dict[int, list[int]] = {}  # id(root model) → optimizers its zero_grad clears
+        self._nograd_run = 0  # forwards without gradient in train() since the last training forward
+        self._mode_refs: dict[int, list[weakref.ref[nn.Module]]] = {}  # id(root model) → its dropout/BN layers
         self._aliases: dict[int, tuple[weakref.ref[Any], Any]] = {}  # id(wrapper) → (wrapper, its optimizer's state)
         self._scaler = None
         self._act: ActivationProbe | None = None
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
+        self._sizes = BatchSizes()  # batch sizes at the model vs the DataLoader's (probes/batches.py)
+        self._scale: tuple[int, torch.Tensor, str] | None = None  # the sampled input's feature scale
+        self._first_layers: dict[int, str] = {}  # id(root) → its first layer's class
+        self._labelled: set[int] = set()  # DataLoaders whose dataset labels were looked at
         self.rank, self.world = ranks.rank(), ranks.world_size()
         self.run_dir, chan, problem = self._make_run_dir()
         # Made before init_process_group under torchrun: the exchange opens at the first record.
@@ -218,106 +202,6 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
                 self.disabled["record"] = msg
                 self._emit({"type": "event", "kind": "probe-error", "probe": "record", "error": msg})
         self._tell("on_record", self.history, rec)
-
-    # ------------------------------------------------------------------ the record
-    def _measure(self, o: OptState, it: int) -> None:
-        if "gradients" in self.disabled or not o.params:
-            o.pending = {"it": it}
-            return
-        try:
-            self.sampler.measure(o, it)
-        except Exception as exc:
-            o.pending = {"it": it}
-            self._fail("gradients", exc)
-
-    def _record(self, o: OptState, stepped: bool, reason: str) -> None:
-        """Start the host read of the iteration's device numbers (one copy, probes/reads.py)
-        and complete the record when it is there: at once on CPU, at a later hook on CUDA."""
-        self._complete(wait=True)  # an earlier record still on its way is written first
-        p = o.pending or {"it": o.acct.c.cycles}
-        o.pending = None
-        rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
-        if self._late_channel and ranks.initialized():
-            self._late_channel = False
-            _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
-            if chan is not None:
-                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
-        acts = self._act.collect() if o.idx == 0 and self._act is not None else []
-        batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
-        reads = Reads()
-        plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None))
-        out = None
-        if o.idx == 0 and "outputs" not in self.disabled:
-            try:
-                out = self._outputs.take_interval(reads)
-            except Exception as exc:
-                self._fail("outputs", exc)
-            self._observed = False
-        scaler = reads.floats(o.scaler_infs) if o.scaler_infs is not None else None
-        tail = {"train": self.inv.train_mode(), "counters": o.acct.c.as_dict()}
-        o.acct.alarms_seen = o.acct.alarms()
-        tail["samples"] = self._samples
-        tail["time"] = round(time.perf_counter() - self._t0, 3)
-        ticket = reads.start(defer=self.opts.reads == "defer")
-        self._inflight.append(Unread(o, p, rec, plan, out, scaler, tail, ticket))
-        if not ticket.deferred or self.opts.reads == "sync":
-            self._complete(wait=True)
-
-    def _complete(self, wait: bool = False) -> None:
-        """Write the records whose host read has arrived (all of them with `wait`), in order."""
-        while self._inflight and (wait or self._inflight[0].ticket.ready()):
-            u = self._inflight.pop(0)
-            try:
-                self._write_record(u)
-            except Exception as exc:
-                self._fail("steps", exc)
-
-    def _write_record(self, u: Unread) -> None:
-        o, rec = u.o, u.rec
-        rec.update(self.sampler.finish(o, u.p, u.plan, u.ticket, rec["stepped"]))
-        if u.out is not None:
-            try:
-                out = self._outputs.interval_fields(u.out, u.ticket)
-                if out:
-                    rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
-            except Exception as exc:
-                self._fail("outputs", exc)
-        if u.scaler is not None:
-            o.acct.c.scaler_skips = u.tail["counters"]["scaler_skips"] = int(u.ticket.get(u.scaler)[0])
-        rec.update(u.tail)
-        self._emit(rec)
-        self._records += 1
-        n = self._records
-        if n <= _LIVE_RULES_DENSE or (
-            n - self._rules_at >= _LIVE_RULES_EVERY and time.perf_counter() >= self._rules_due
-        ):
-            self._live_rules()
-
-    def _sync_scaler(self, o: OptState) -> None:
-        """Read the device count of GradScaler skips (at close)."""
-        if o.scaler_infs is not None:
-            o.acct.c.scaler_skips = int(o.scaler_infs.item())
-
-    def _live_rules(self) -> None:
-        if "rules" in self.disabled or self.rank != 0:  # under torchrun rank 0 judges the job
-            return
-        t0 = time.perf_counter()
-        try:
-            found, _ = evaluate(self.history)
-        except Exception as exc:
-            self._fail("rules", exc)
-            return
-        t1 = time.perf_counter()
-        self._rules_at, self._rules_due = self._records, t1 + (t1 - t0) / _LIVE_RULES_SHARE
-        for f in found:
-            seen = self.findings.get(f.key)
-            # New, or worse than when it was last told: a finding that grows from info to a
-            # warning is printed when it does.
-            if seen is not None and severity_rank(f.severity) <= severity_rank(seen.severity):
-                continue
-            self.findings[f.key] = f
-            self._emit({"type": "event", "kind": "finding", "finding": f.to_dict()})
-            self._tell("on_finding", f)
 
     # ------------------------------------------------------------------ public API
     def event(self, kind: str, **fields: Any) -> None:
@@ -421,6 +305,8 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             if split == "train":
                 self._observed = True
             self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
+            if split == "train" and isinstance(target, torch.Tensor):
+                self._loss_batch(target, sampled)
             while self._outputs.messages:
                 msg = self._outputs.messages.pop(0)
                 self.event(msg.pop("kind"), **msg)

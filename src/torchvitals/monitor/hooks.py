@@ -15,7 +15,10 @@ from torch import nn
 
 from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.attach import WeakHook
+from torchvitals.probes.batches import feature_rms, first_layer, new_loader_labels
+from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
+from torchvitals.probes.steps import EVAL_PASS_MIN
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.ranks import bit_sum
 from torchvitals.record import rounded
@@ -125,6 +128,11 @@ class Hooks:
                 for o in self._opts:
                     self._ensure_sentinel(o)
                 self._sentinels_ready = all(o.acct.sentinels for o in self._opts)
+            if not torch.is_grad_enabled():
+                if module is not None and module.training:
+                    self._nograd_train_forward(module)
+            else:
+                self._nograd_run = 0  # a training forward ends an evaluation pass
             if args and isinstance(args[0], torch.Tensor) and args[0].dim() > 0 and torch.is_grad_enabled():
                 self._samples += args[0].shape[0]
                 self._epoch_samples += args[0].shape[0]
@@ -132,8 +140,64 @@ class Hooks:
                 if self.sampler.cross is not None and self.sampler.sampled(self._next_it()):
                     fp = bit_sum(args[0])  # which data this rank trains on (duplicate-data-across-ranks)
                     self._batch_fp = fp if self._batch_fp is None else self._batch_fp + fp
+                self._look_at_batch(module, args[0])
         except Exception as exc:
             self._fail("forward", exc)
+
+    def _nograd_train_forward(self, module: nn.Module) -> None:
+        """A forward without gradient while the model is in train(): counted when dropout or
+        batch norm is active (validation-in-train-mode judges), for the optimizers of its model."""
+        refs = self._mode_refs.get(id(module))
+        if refs is None:
+            refs = self._mode_refs[id(module)] = active_mode_modules(module)
+        if not any((m := r()) is not None and m.training for r in refs):
+            return
+        self._nograd_run += 1
+        for idx in self._model_opts(module):
+            c = self._opts[idx].acct.c
+            c.nograd_train_fwd += 1
+            c.nograd_train_passes += self._nograd_run == EVAL_PASS_MIN
+
+    def _model_opts(self, model: nn.Module) -> list[int]:
+        """The watched optimizers that hold any of this model's parameters."""
+        ids = self._zero_ids.get(id(model))
+        if ids is None:
+            own = {id(p) for p in model.parameters()}
+            ids = self._zero_ids[id(model)] = [o.idx for o in self._opts if any(id(p) in own for p in o.params)]
+        return ids
+
+    def _look_at_batch(self, module: nn.Module, x: torch.Tensor) -> None:
+        """The batch's size against its DataLoader's (every forward: shapes only) and, on the
+        first training forward of a sampled iteration, the scale of its features (probes/batches.py)."""
+        if "batches" in self.disabled:
+            return
+        try:
+            self._sizes.on_forward(x)
+            it = self._next_it()
+            if self._scale is None and x.is_floating_point() and not x.is_nested and self.sampler.detailed(it):
+                first = self._first_layers.get(id(module))
+                if first is None:
+                    first = self._first_layers[id(module)] = first_layer(module)
+                self._scale = (it, feature_rms(x), first)
+        except Exception as exc:
+            self._fail("batches", exc)
+
+    def _loss_batch(self, target: torch.Tensor, sampled: bool) -> None:
+        """A training loss's targets: their batch size (for a model called without a positional
+        tensor) and, on sampled iterations, the training dataset's class counts, once per
+        DataLoader (single-class-batches)."""
+        if "batches" in self.disabled:
+            return
+        try:
+            self._sizes.on_forward(target, at_loss=True)
+            if not sampled or target.is_floating_point():
+                return
+            labels = new_loader_labels(self._labelled)
+        except Exception as exc:
+            self._fail("batches", exc)
+            return
+        if labels is not None:
+            self.event("dataset-labels", loader=labels[0], **labels[1])
 
     def _post_forward(self, module: nn.Module, args: Any, output: Any) -> None:
         """Automatic output mode: on sampled training iterations without observe(), look at
@@ -221,10 +285,7 @@ class Hooks:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            ids = self._zero_ids.get(id(model))
-            if ids is None:
-                own = {id(p) for p in model.parameters()}
-                ids = self._zero_ids[id(model)] = [o.idx for o in self._opts if any(id(p) in own for p in o.params)]
+            ids = self._model_opts(model)
         except Exception as exc:
             self._fail("steps", exc)
             return

@@ -70,7 +70,7 @@ class Wiring:
         return {"dist": dist}
 
     def _layout(self) -> dict[str, Any]:
-        self._zero_ids = {}
+        self._zero_ids, self._mode_refs = {}, {}
         return self.inv.layout(self._opts)
 
     def _refresh_layout(self, o: OptState) -> None:

@@ -31,6 +31,16 @@ class Watched(Protocol):
     params: list[torch.Tensor]
 
 
+def is_mode_module(mod: nn.Module) -> bool:
+    """Dropout (with p > 0) or batch norm: a layer whose behaviour train()/eval() changes."""
+    return isinstance(mod, MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0)
+
+
+def active_mode_modules(model: nn.Module) -> list[weakref.ref[nn.Module]]:
+    """The model's dropout and batch-norm layers, to ask later whether any is in train()."""
+    return [weakref.ref(m) for m in model.modules() if is_mode_module(m)]
+
+
 class Inventory:
     def __init__(self, depth: int) -> None:
         self.depth = depth  # name segments that make a bucket
@@ -58,7 +68,7 @@ class Inventory:
         for n, p in unwrap_compiled(m).named_parameters():  # a compiled model's names are the model's
             self.add_param(prefix + n, p)
         for n, mod in unwrap_compiled(m).named_modules():
-            if isinstance(mod, MODE_TYPES) and not (isinstance(mod, nn.modules.dropout._DropoutNd) and mod.p == 0):
+            if is_mode_module(mod):
                 self.mode_modules.append((prefix + n, weakref.ref(mod)))
 
     def add_param(self, name: str, p: torch.Tensor) -> int:
@@ -132,7 +142,28 @@ class Inventory:
             "free": self.free,
             "frozen_free": self.frozen_free,
             "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
+            "attribute_freezes": self.attribute_freezes(),
         }
+
+    def attribute_freezes(self) -> list[dict[str, Any]]:
+        """Modules given `requires_grad = False` as a plain attribute, whose parameters still
+        require gradients: nn.Module has no such attribute, so the assignment froze nothing.
+        The outermost such module of each kind, with its trainable parameters' positions."""
+        out: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for root in self.live_roots():
+            for name, mod in root.named_modules():
+                if vars(mod).get("requires_grad") is not False:
+                    continue
+                own = [(n, self.index[id(p)]) for n, p in mod.named_parameters() if p.requires_grad and id(p) in self.index]
+                idx = [i for _, i in own]
+                if idx and not seen.issuperset(idx):
+                    seen.update(idx)
+                    local = f"{name}.{own[0][0]}" if name else own[0][0]
+                    full = self.names[own[0][1]]  # the watched name: the root's prefix + local
+                    path = full[: len(full) - len(local)] + name if full.endswith(local) else name
+                    out.append({"module": path.rstrip(".") or "(the model)", "params": idx})
+        return out
 
     def release(self) -> None:
         """Drop every reference to the user's tensors (at close)."""

@@ -17,6 +17,11 @@ reads its `dataloader` events). Per pass over a loader it counts:
 and reports them through the owner's `emit(kind, **fields)` (`Monitor.event`) when the pass
 ends, or, for a pass still running, when the owner closes the probe.
 
+For a loader with workers it also hands over a `loader-randomness` event at the start of its
+first pass and of its second (probes/worker_rng.py: does the Dataset's randomness repeat across
+workers, across epochs?), when the owner's `rng_check()` says yes; rules/randomness.py (TV605
+`repeated-randomness`) reads them.
+
 Which loaders are timed: `DataLoader.__iter__` is replaced on the class while at least one
 probe holds it, and put back when the last one lets go (nothing is set on a loader). Each
 `iter(loader)` goes to one probe, the first of:
@@ -44,8 +49,24 @@ import torch
 from torch.utils.data import DataLoader
 
 from torchvitals.names import variable_name
+from torchvitals.probes import worker_rng
 
 Emit = Callable[..., None]
+
+
+class Handed:
+    """The batch a timed DataLoader handed out last, in this process (probes/batches.py compares
+    what reaches the model with it): a serial number per batch, the loader (weakly), its
+    `batch_size` (None with a batch_sampler) and whether it was the pass's last batch (which may
+    be partial). Set in place: no allocation per batch."""
+
+    serial = 0
+    batch_size: int | None = None
+    last = False
+    loader: weakref.ref[Any] | None = None
+
+
+HANDED = Handed()
 
 
 @dataclass
@@ -62,6 +83,9 @@ class LoaderTiming:
     first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
     steps: int = 0  # backward passes while iterating it (0: not a training loader)
     dist_sampler: dict[str, Any] | None = None  # the DistributedSampler as the pass started
+    rng_checked: bool = False  # the worker-randomness experiment ran (once per loader)
+    rng_first: list[str] | None = None  # its worker 0's fingerprints, until the second pass checks epochs
+    rng_ended: bool = False  # the pass that took them ran to its end (a whole epoch, not a peek)
 
 
 class LoaderProbe:
@@ -85,6 +109,7 @@ class LoaderProbe:
         stop_on_failure: bool = False,
         on_start: Callable[[int], None] | None = None,
         on_end: Callable[[int, int], None] | None = None,
+        rng_check: Callable[[], bool] | None = None,
     ) -> None:
         self._emit = emit
         self._backward_passes = backward_passes
@@ -92,6 +117,7 @@ class LoaderProbe:
         self._stop_on_failure = stop_on_failure
         self.on_start = on_start
         self.on_end = on_end
+        self._rng_check = rng_check
         self.loaders: dict[int, LoaderTiming] = {}
         self.active: int | None = None  # id of the loader whose batch was handed out last
         self.off = False  # closed, or switched off by a failure: batches pass straight through
@@ -171,6 +197,8 @@ class LoaderProbe:
         backward0 = self._guard("timing a DataLoader", self._backward_passes)
         if timing is None or backward0 is None:
             return it
+        if (not timing.rng_checked or timing.rng_first is not None) and timing.num_workers > 0:
+            self._guard("testing a DataLoader's worker randomness", lambda: self.check_rng(loader, timing))
         return _TimedIter(it, timing, self, key, backward0, loader)
 
     def timing(self, loader: Any) -> LoaderTiming:
@@ -184,8 +212,29 @@ class LoaderProbe:
             )
         return self.loaders[key]
 
+    def check_rng(self, loader: Any, t: LoaderTiming) -> None:
+        """Once per loader with workers, when its first pass has started its workers: whether
+        its Dataset's randomness repeats across workers or epochs (probes/worker_rng.py), as a
+        `loader-randomness` event. `rng_check()` says whether to (an owner without a monitor
+        yet, or with the experiment switched off, says no and a later pass asks again)."""
+        if self._rng_check is None or not self._rng_check():
+            return
+        if t.rng_first is not None:  # the second pass: do this epoch's workers replay the first's?
+            first, t.rng_first = t.rng_first, None
+            if t.rng_ended:  # after a peek (next(iter(loader)) and break) the epochs are not told apart
+                self._emit("loader-randomness", loader=t.name, **worker_rng.confirm_epochs(loader, first))
+            return
+        t.rng_checked = True
+        found = worker_rng.measure(loader)
+        if found is not None:
+            first = found.pop("_first", None)
+            if found.get("distinct", 0) > 1 and not found["persistent_workers"]:
+                t.rng_first = first
+            self._emit("loader-randomness", loader=t.name, **found)
+
     def pass_ended(self, t: LoaderTiming, key: int, backward0: int) -> None:
         self.active = None
+        t.rng_ended = t.rng_first is not None
         done = self._guard("timing a DataLoader", self._backward_passes)
         if done is not None:
             t.steps += done - backward0
@@ -231,6 +280,7 @@ class _TimedIter:
         self._last: float | None = None
         self._n = 0
         self._backward0 = backward0
+        self._len: int | None = None
 
     def __iter__(self) -> _TimedIter:
         return self
@@ -248,11 +298,17 @@ class _TimedIter:
             # loader, already in iter()): read it here, before the batch, so that a
             # set_epoch() between iter() and the first batch counts as the user meant it.
             self._t.dist_sampler = dist_sampler(self._loader)
+            self._len = _length(self._it)
         try:
             batch = next(self._it)
         except StopIteration:
             probe.pass_ended(self._t, self._key, self._backward0)
             raise
+        HANDED.serial += 1
+        HANDED.batch_size = self._t.batch_size
+        HANDED.last = self._len is None or self._n + 1 >= self._len
+        if HANDED.loader is None or HANDED.loader() is not self._loader:
+            HANDED.loader = weakref.ref(self._loader)
         end = time.perf_counter()
         if self._n == 0:
             self._t.first_wait += end - start
@@ -268,6 +324,15 @@ class _TimedIter:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._it, name)
+
+
+def _length(it: Any) -> int | None:
+    """Batches in this pass (None for an iterable dataset without a length: every batch may be
+    the last, partial one)."""
+    try:
+        return int(len(it))
+    except Exception:
+        return None
 
 
 def dist_sampler(loader: Any) -> dict[str, Any] | None:
@@ -378,7 +443,11 @@ def attach_loader_probe(monitor: Any, fail: Callable[[BaseException], None] | No
         if fail is not None:
             fail(exc)
 
-    probe = LoaderProbe(emit, backward_passes, failed, stop_on_failure=True)
+    def rng_check() -> bool:
+        mon = ref()
+        return mon is not None and bool(getattr(mon.opts, "loader_rng", True))
+
+    probe = LoaderProbe(emit, backward_passes, failed, stop_on_failure=True, rng_check=rng_check)
     probe.time_all()
     return probe
 
@@ -388,4 +457,4 @@ def holders() -> int:
     return len(_holders)
 
 
-__all__ = ["LoaderProbe", "LoaderTiming", "attach_loader_probe", "dist_sampler", "holders"]
+__all__ = ["HANDED", "Handed", "LoaderProbe", "LoaderTiming", "attach_loader_probe", "dist_sampler", "holders"]

@@ -33,6 +33,8 @@ MAX_COLS = 1024
 # Rows tested for looking like probabilities: whole rows (a vocabulary wide), so fewer of them;
 # the rule wants ≥ 99% of rows to look so, which 64 rows tell as well as 256.
 PROB_ROWS = 64
+# Targets of a sampled classification batch whose classes are counted (an LM's B×T tokens: a prefix).
+MAX_CLASS_TARGETS = 4096
 # Autograd ops that only reshape, select or cast their single input: the op that computed the
 # values sits behind them (`model(x).squeeze(-1)` is still a sigmoid's output).
 _PASS_THROUGH = frozenset(
@@ -186,6 +188,16 @@ def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
     return out
 
 
+def batch_classes(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
+    """One classification batch's labels (at most MAX_CLASS_TARGETS of them): how many valid
+    targets, how many distinct classes among them, and the most frequent class. Device tensors."""
+    c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
+    y = target.detach().reshape(-1)[:MAX_CLASS_TARGETS].to(pred.device)
+    valid = (y >= 0) & (y < c)
+    counts = torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c]
+    return {"batch_targets": valid.sum().float(), "batch_classes": (counts > 0).sum().float(), "batch_mode": counts.argmax().float()}
+
+
 class OutputProbe:
     def __init__(self) -> None:
         self.epoch = {"train": Sums(), "val": Sums()}
@@ -298,6 +310,8 @@ class OutputProbe:
             self._evidence("loss-input-float-target", target=list(target.shape), dtype=str(target.dtype), loss_kind=loss_kind)
         for s in sums:
             s.task = task
+        if task == "classification" and sampled and split == "train" and self.sampled is not None:
+            self.sampled.update(batch_classes(pred, target))
         return self._accumulate(sums, pred, target, baseline, task)
 
     def _accumulate(
@@ -359,6 +373,7 @@ class OutputProbe:
                 if t.shape[1] > MAX_COLS:
                     t = t[:, :: t.shape[1] // MAX_COLS][:, :MAX_COLS]
                 out["target_spread"] = t.std(0, unbiased=False).mean() if t.shape[0] > 1 else nan
+                out["target_rms"] = torch.nan_to_num(t.square().mean(0).sqrt(), nan=0.0, posinf=3e38).max()
             else:
                 flat = target.reshape(-1)[: MAX_ROWS * 8]
                 out["target_multi"] = (flat != flat[0]).any().float()  # at least two classes

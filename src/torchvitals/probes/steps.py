@@ -26,13 +26,18 @@ import torch
 
 from torchvitals.probes.cross_rank import is_dtensor
 
-_NO_ALARMS = (0, 0, 0, 0, 0)
+_NO_ALARMS = (0, 0, 0, 0, 0, 0)
 _task_id = getattr(torch._C, "_current_graph_task_id", None)
 
 
 def _graph_task() -> int:
     """The id of the backward pass running now (-1 where torch cannot tell)."""
     return _task_id() if _task_id is not None else -1
+
+
+# Forwards without gradient in a row (no training forward between) that make an evaluation pass:
+# one alone is a target, a teacher's label or a shape probe inside a training iteration.
+EVAL_PASS_MIN = 2
 
 
 @dataclass
@@ -51,6 +56,10 @@ class Counters:
     eval_steps: int = 0  # steps taken while the model was in eval() mode
     zero_grads: int = 0  # zero_grad() calls seen
     steps_no_backward: int = 0  # steps with no backward pass reaching the parameters since the last step
+    # Forwards without gradient (no_grad / inference_mode) of the model in train() with dropout
+    # or batch norm, and the passes of them: EVAL_PASS_MIN in a row with no training forward between.
+    nograd_train_fwd: int = 0
+    nograd_train_passes: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # flat ints: asdict's recursive deep copy took 80 µs a record
@@ -197,9 +206,10 @@ class StepAccount:
     def alarms(self) -> tuple[int, ...]:
         """The counters whose first occurrences deserve a record right away (capped)."""
         c = self.c
-        if not (c.uncleared or c.skipped or c.eval_steps or c.sched_orphans or c.steps_no_backward):
+        if not (c.uncleared or c.skipped or c.eval_steps or c.sched_orphans or c.steps_no_backward or c.nograd_train_passes):
             return _NO_ALARMS
-        return tuple(min(x, 3) for x in (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans, c.steps_no_backward))
+        alarms = (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans, c.steps_no_backward, c.nograd_train_passes)
+        return tuple(min(x, 3) for x in alarms)
 
     def on_scheduler_step(self) -> None:
         self.c.sched_steps += 1

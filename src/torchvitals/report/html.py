@@ -25,6 +25,7 @@ h3{font-size:15px;margin:18px 0 6px}.muted{color:#666}code{font:12px ui-monospac
 .v-problems{background:#fde8e8;border-left:6px solid #c81e1e}.v-healthy{background:#e6f6ea;border-left:6px solid #1f8a3b}
 .v-incomplete,.v-not-judged{background:#fff6dc;border-left:6px solid #b7791f}
 .finding{border:1px solid #ddd;border-radius:6px;padding:10px 14px;margin:10px 0}
+.finding.symptom{margin-left:28px;border-style:dashed}.finding .follows{color:#555;margin:4px 0}
 .sev{display:inline-block;font-size:11px;font-weight:700;padding:1px 7px;border-radius:10px;color:#fff;margin-right:6px}
 .sev-error{background:#a01010}.sev-warning{background:#c05a00}.sev-info{background:#3a6ea5}
 .finding .msg{margin:6px 0}.finding .fix{background:#f4f8ff;padding:6px 10px;border-radius:4px}
@@ -102,16 +103,20 @@ def _finding(f: Finding, rep: Report, prev: Finding | None = None) -> str:
     live = ""
     if f.shown_live:
         live = f' <span class="muted">(shown live as {esc(f.shown_live.get("severity"))} at iteration {esc(f.shown_live.get("step"))})</span>'
+    if f.raised:
+        live += f' <span class="muted">(raised from {esc(f.raised.get("from"))}: it explains {esc(f.raised.get("by"))} below)</span>'
+    follows = f'<div class="follows">follows from <code>{esc(f.follows_from)}</code> (above): fix that first</div>' if f.follows_from else ""
     evidence = "".join(f"<tr><th>{esc(k)}</th><td>{esc(_value(v))}</td></tr>" for k, v in f.evidence.items())
     page = rep.pages.get(f.name)
     more = ""
     if page and not repeat:
         more = (f"<details><summary>What this finding means (<code>torchvitals explain {esc(f.name)}</code>)</summary>"
                 f"<p>{esc(page['what'])}</p><p>{esc(page['why'])}</p></details>")
+    cls = "finding symptom" if f.follows_from else "finding"
     return (
-        f'<div class="finding"><span class="sev sev-{esc(f.severity)}">{esc(f.severity.upper())}</span>'
+        f'<div class="{cls}"><span class="sev sev-{esc(f.severity)}">{esc(f.severity.upper())}</span>'
         f"<b>{esc(f.code)} {esc(f.name)}</b> {since}{live}"
-        f'<div class="msg">{esc(f.message)}</div><div>where: {where}</div>'
+        f'<div class="msg">{esc(f.message)}</div>{follows}<div>where: {where}</div>'
         + ('<div class="fix"><b>fix:</b> as above</div>' if repeat and f.fix else f'<div class="fix"><b>fix:</b> {esc(f.fix)}</div>' if f.fix else "")
         + (f"<details><summary>evidence</summary><table>{evidence}</table></details>" if evidence else "")
         + more + "</div>"

@@ -10,8 +10,8 @@ from torchvitals.record import History
 # isort: off
 from torchvitals.rules import data, gradients, gradient_norms  # noqa: F401  (registers the rules)
 from torchvitals.rules import outputs, loss_inputs, baselines, progress  # noqa: F401
-from torchvitals.rules import schedulers, steps, updates  # noqa: F401
-from torchvitals.rules import distributed  # noqa: F401
+from torchvitals.rules import schedulers, steps, updates, freeze  # noqa: F401
+from torchvitals.rules import distributed, batches, randomness  # noqa: F401
 # isort: on
 from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 

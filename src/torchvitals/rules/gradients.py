@@ -308,7 +308,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                     "warning",
                     f"{bucket}: {len(names)} trainable parameter(s) ({compact(names)}, {numel:,} values) "
                     f"are in no optimizer; {tail}",
-                    evidence={"parameters": names, "numel": numel, "with_gradient": with_grad},
+                    evidence={"parameters": names, "numel": numel, "with_gradient": with_grad, "share": _share(h, numel)},
                     where=[bucket],
                     step=min((seen[free[i]] for i in pos if free[i] in seen), default=step),
                 )
@@ -325,7 +325,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                 f"watching began and now have gradients at optimizer steps (first seen at iteration "
                 f"{min(woke[i] for i in idx)}), but are in no optimizer: unfrozen without being added to it, "
                 "they never change",
-                evidence={"parameters": names, "numel": numel, "since": min(woke[i] for i in idx)},
+                evidence={"parameters": names, "numel": numel, "since": min(woke[i] for i in idx), "share": _share(h, numel)},
                 where=[bucket],
                 step=min(woke[i] for i in idx),
             )
@@ -333,18 +333,25 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     frozen = list(h.header.get("frozen_in_optimizer", []))
     if frozen:
         names = [h.params[i]["name"] for i in frozen]
+        numel = sum(h.params[i]["numel"] for i in frozen)
         out.append(
             r.finding(
                 "info",
                 f"{len(names)} parameter(s) ({compact(names)}) are in an optimizer but frozen "
                 "(requires_grad=False); they will not move",
-                evidence={"parameters": names},
+                evidence={"parameters": names, "numel": numel, "share": _share(h, numel)},
                 where=sorted(by_bucket(h, frozen)),
                 step=step,
                 fix="Nothing to do if the freeze is deliberate; otherwise call requires_grad_(True).",
             )
         )
     return out
+
+
+def _share(h: History, numel: int) -> float:
+    """The part of the model's values `numel` is (rules/causes.py reads it)."""
+    total = sum(p.get("numel", 0) for p in h.params)
+    return round(numel / total, 4) if total else 0.0
 
 
 def attenuation(act: list[list[Any]], warn: float) -> tuple[list[str], float, float, list] | None:

@@ -315,3 +315,64 @@ def training_in_eval_mode(h: History, r: Rule) -> list[Finding]:
     if not judged:
         raise CannotJudge("no optimizer step yet")
     return out
+
+
+@rule(
+    "TV606",
+    "validation-in-train-mode",
+    what="Forward passes of the watched model without gradient (torch.no_grad() or "
+    "torch.inference_mode()) while it is in train() mode and has dropout or batch-norm layers: "
+    "an evaluation pass (two or more such forwards with no training forward between) run "
+    "without model.eval().",
+    why="no_grad() only stops gradients; it does not switch layers to inference behaviour. "
+    "Dropout keeps dropping units, so validation metrics come out noisy and too pessimistic, and "
+    "batch norm normalises with the validation batch and updates its running statistics with "
+    "validation data, which changes the model the next epoch trains and the checkpoint you save.",
+    example="""
+for epoch in range(10):
+    model.train()
+    train_one_epoch(model)
+    with torch.no_grad():          # no model.eval(): dropout on, BatchNorm statistics updated
+        val_loss = sum(loss_fn(model(x), y) for x, y in val_loader)
+""",
+    fix="Call model.eval() before validation and model.train() after it (torch.no_grad() is "
+    "still worth keeping: it saves memory). Monte-Carlo dropout on purpose: put the model in "
+    "eval() and switch only the dropout layers back with m.train().",
+)
+def validation_in_train_mode(h: History, r: Rule) -> list[Finding]:
+    mode_modules = h.header.get("mode_modules", [])
+    for k, recs in _each_counter_run(h, "no iteration ended yet"):
+        c = h.counters(k)
+        passes, forwards = c.get("nograd_train_passes", 0), c.get("nograd_train_fwd", 0)
+        if not forwards or not mode_modules:
+            continue
+        layers = f"{len(mode_modules)} dropout/batch-norm layer(s) ({', '.join(mode_modules[:4])})"
+        evidence = {"passes": passes, "forwards": forwards, "modules": mode_modules[:20]}
+        if passes >= 1:
+            return [
+                r.finding(
+                    "warning",
+                    f"{passes} evaluation pass(es), {forwards} forward(s) under torch.no_grad()/inference_mode, ran "
+                    f"with the model in train() mode: its {layers} acted as in training (dropout on, batch-norm "
+                    "statistics updated from that data)",
+                    evidence=evidence,
+                    where=mode_modules[:4],
+                    step=recs.first("nograd_train_passes"),
+                )
+            ]
+        # One at a time, each inside a training iteration: a teacher's targets or pseudo-labels
+        # from the model itself. Worth knowing, not a fault by itself.
+        return [
+            r.finding(
+                "info",
+                f"{forwards} forward(s) under torch.no_grad() ran one at a time inside training iterations with "
+                f"the model in train() mode: its {layers} were active (pseudo-labels or targets from the model "
+                "itself come out noisy that way)",
+                evidence=evidence,
+                where=mode_modules[:4],
+                step=recs.first("nograd_train_fwd"),
+                fix="If these forwards compute targets or pseudo-labels, run them in eval() mode "
+                "(model.eval(); …; model.train()) unless the noise is intended.",
+            )
+        ]
+    return []

@@ -17,7 +17,9 @@ from torchvitals.lint.engine import (
     dotted,
     last,
     method,
+    receiver,
     targets_of,
+    walk_scope,
 )
 from torchvitals.rules.base import document
 
@@ -56,6 +58,11 @@ def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) 
         return None
     if isinstance(expr, ast.Name):
         return _causal(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
+    if isinstance(expr, ast.Subscript):  # `self.mask[:T, :T]`: a slice keeps which side is True
+        return _causal(ctx, expr.value, scope, depth + 1)
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
+        found = _attribute_value(ctx, expr.attr, scope)
+        return _causal(ctx, found[0], found[1], depth + 1) if found else None
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
         inner = _causal(ctx, expr.operand, scope, depth + 1)
         return (_flip(inner[0]), True) if inner else None
@@ -79,6 +86,27 @@ def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) 
             is_bool = any(dotted(n) == "torch.bool" for n in ast.walk(expr))
             return side, is_bool
     return None
+
+
+def _attribute_value(ctx: Context, attr: str, scope: ast.AST) -> tuple[ast.AST, ast.AST] | None:
+    """What `self.<attr>` holds in the class around `scope`: the one value given to
+    `self.register_buffer("<attr>", value)` or assigned to `self.<attr>` in its methods, with the
+    method it is in; None when there is not exactly one."""
+    par = ctx.parent.get(scope)
+    if not isinstance(par, ast.ClassDef):
+        return None
+    found: list[tuple[ast.AST, ast.AST]] = []
+    for fn in par.body:
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for n in walk_scope(fn):
+            if isinstance(n, ast.Call) and method(n) == "register_buffer" and receiver(n) == "self":
+                name, value = arg(n, 0, "name"), arg(n, 1, "tensor")
+                if isinstance(name, ast.Constant) and name.value == attr and value is not None:
+                    found.append((value, fn))
+            elif isinstance(n, ast.Assign) and f"self.{attr}" in targets_of(n):
+                found.append((n.value, fn))
+    return found[0] if len(found) == 1 else None
 
 
 def _flip(side: str) -> str:

@@ -18,6 +18,7 @@ from torchvitals.lint.engine import (
     NESTED,
     SCOPES,
     Context,
+    block,
     children,
     dotted,
     method,
@@ -138,7 +139,7 @@ def _slot(ctx: Context, par: ast.AST, node: ast.AST) -> tuple[str, int] | None:
     if hit is None or hit[0] is not par:
         slots: dict[int, tuple[str, int]] = {}
         for f in BLOCK_FIELDS:
-            for i, stmt in enumerate(getattr(par, f, None) or []):
+            for i, stmt in enumerate(block(par, f)):
                 slots.setdefault(id(stmt), (f, i))
         hit = memo[id(par)] = (par, slots)
     return hit[1].get(id(node))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import bisect
 
+from torchvitals.lint.calls import DEPTH, Target, resolve
 from torchvitals.lint.engine import (
     NESTED,
     NOT_FORWARD,
@@ -119,7 +120,7 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     return key
 
 
-def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None) -> list[tuple]:
+def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0) -> list[tuple]:
     """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
     path is live, else (code, node) of the first cut on it."""
     out: list[tuple] = []
@@ -133,7 +134,10 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None) -
             if callee(n) in CUT_FUNCS:
                 todo.extend((a, c or ("TVL002", n)) for a in n.args)
                 continue
-            key = _model_call(ctx, n, models)
+            target = resolve(ctx, n) if depth < DEPTH else None
+            rets = _returns(ctx, target, models, depth + 1) if target is not None else []
+            out += [("model", k, c or cc) for k, cc in rets]
+            key = None if rets else _model_call(ctx, n, models)
             if key:
                 out.append(("model", key, c))
             todo.append((n.func, c))
@@ -161,50 +165,116 @@ def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
     return None
 
 
-# Longer than most functions here, on purpose: one dataflow pass over a scope (which model
-# reaches which name, live or cut, to a fixed point; then each loss), whose small closures
-# share the `live` and `dead` tables. Split apart, those tables would travel as arguments.
-def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
-    models = _trained_models(ctx, scope)
-    flows = []
-    for n in walk_scope(scope):
-        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
-            block = _nograd_block(ctx, n)
-            cut = ("TVL001", block) if block is not None else None
-            flows.append((targets_of(n), _sources(ctx, n.value, models, cut)))
-    live: dict[str, set[str]] = {}
-    dead: dict[str, dict[str, tuple]] = {}
+class Flow:
+    """Which models reach which name in one scope, live or only through a cut: a fixed point
+    over the scope's assignments (by name; a name re-bound by a cut of itself, `x =
+    torch.tensor(x)` in the function's own body, is a new name for the statements after it)."""
 
-    def add(t: str, m: str, c: tuple | None) -> bool:
+    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0) -> None:
+        self.ctx, self.models, self.depth = ctx, models, depth
+        self.live: dict[str, set[str]] = {}
+        self.dead: dict[str, dict[str, tuple]] = {}
+        self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
+        flows = []
+        for n in walk_scope(scope):
+            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
+                block = _nograd_block(ctx, n)
+                cut = ("TVL001", block) if block is not None else None
+                srcs = _sources(ctx, n.value, models, cut, depth)
+                tgts = targets_of(n)
+                # only a statement of the function's own body: one in a branch, a loop or a
+                # `with` may not run, or runs beside another binding of the name
+                if isinstance(n, ast.Assign) and len(tgts) == 1 and ctx.parent.get(n) is scope and _cut_of(srcs, tgts[0]):
+                    self.kills.setdefault(tgts[0], []).append(n.lineno)
+                flows.append((n, tgts, srcs))
+        for lines in self.kills.values():
+            lines.sort()
+        self.flows = [(self._names(tgts, n.lineno, True), self._renamed(srcs, n.lineno)) for n, tgts, srcs in flows]
+        for _ in range(8):  # fixed point; chains in real code are short
+            changed = False
+            for tgts, srcs in self.flows:
+                for t in tgts:
+                    changed |= self.absorb(t, srcs)
+            if not changed:
+                break
+
+    def _version(self, name: str, line: int, store: bool) -> str:
+        lines = self.kills.get(name)
+        if not lines:
+            return name
+        i = bisect.bisect_right(lines, line) if store else bisect.bisect_left(lines, line)
+        return f"{name}@{lines[i - 1]}" if i else name
+
+    def _names(self, names: list[str], line: int, store: bool) -> list[str]:
+        return [self._version(t, line, store) for t in names]
+
+    def _renamed(self, srcs: list[tuple], line: int) -> list[tuple]:
+        if not self.kills:
+            return srcs
+        return [(k, self._version(key, line, False) if k == "name" else key, c) for k, key, c in srcs]
+
+    def add(self, t: str, m: str, c: tuple | None) -> bool:
         if c is None:
-            if m in live.setdefault(t, set()):
+            if m in self.live.setdefault(t, set()):
                 return False
-            live[t].add(m)
+            self.live[t].add(m)
             return True
-        if m in dead.setdefault(t, {}):
+        if m in self.dead.setdefault(t, {}):
             return False
-        dead[t][m] = c
+        self.dead[t][m] = c
         return True
 
-    def absorb(t: str, srcs: list[tuple]) -> bool:
+    def absorb(self, t: str, srcs: list[tuple]) -> bool:
         changed = False
         for kind, key, c in srcs:
             if kind == "model":
-                changed |= add(t, key, c)
+                changed |= self.add(t, key, c)
                 continue
-            for m in list(live.get(key, ())):
-                changed |= add(t, m, c)
-            for m, cc in list(dead.get(key, {}).items()):
-                changed |= add(t, m, cc)
+            for m in list(self.live.get(key, ())):
+                changed |= self.add(t, m, c)
+            for m, cc in list(self.dead.get(key, {}).items()):
+                changed |= self.add(t, m, cc)
         return changed
 
-    for _ in range(8):  # fixed point; chains in real code are short
-        changed = False
-        for tgts, srcs in flows:
-            for t in tgts:
-                changed |= absorb(t, srcs)
-        if not changed:
-            break
+    def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
+        """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
+        self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
+        return self.live.get(key, set()), self.dead.get(key, {})
+
+
+def _cut_of(srcs: list[tuple], name: str) -> bool:
+    """`x = torch.tensor(x, requires_grad=True)`, `x = x.detach()`: every source of the new
+    value is cut, and the old value of the name is one of them."""
+    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
+
+
+def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+    """The models reaching what a resolved function returns, as the caller names them, each
+    with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
+    memo = ctx.memo.setdefault("gradflow_returns", {})
+    params = {p.arg for p in [*t.fn.args.posonlyargs, *t.fn.args.args]}
+    inner = frozenset({"self", *params, *models})
+    key = (id(t.fn), inner)
+    hit = memo.get(key)
+    if hit is None or hit[0] is not t.fn:
+        memo[key] = (t.fn, [])  # recursion sees nothing
+        flow = Flow(ctx, t.fn, set(inner), depth)
+        live: set[str] = set()
+        dead: dict[str, tuple] = {}
+        for n in walk_scope(t.fn):
+            if isinstance(n, ast.Return) and n.value is not None:
+                block = _nograd_block(ctx, n)
+                lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
+                live |= lv
+                dead.update(dd)
+        raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
+        hit = memo[key] = (t.fn, raw)
+    return [(k, c) for m, c in hit[1] if (k := t.rename(m)) and k != "self"]
+
+
+def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
+    models = _trained_models(ctx, scope)
+    flow = Flow(ctx, scope, models)
 
     losses: list[tuple[ast.AST, ast.AST, str | None]] = []  # (loss expr, anchor, optimizer)
     for call in backwards:
@@ -220,9 +290,7 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
                 losses.append((n.value, n, None))
 
     for expr, anchor, opt in losses:
-        key = f"<loss@{id(anchor)}>"
-        absorb(key, _sources(ctx, expr, models, None))
-        live_l, dead_l = live.get(key, set()), dead.get(key, {})
+        live_l, dead_l = flow.reach(f"<loss@{id(anchor)}>", expr, getattr(anchor, "lineno", 0))
         relevant = _aliases(ctx.optimizers.get(opt or "", set())) or models
         lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
         if lightning:
@@ -291,5 +359,5 @@ def _cut_name(node: ast.AST) -> str:
         return ".data"
     if isinstance(node, ast.Call):
         m = method(node)
-        return f".{m}()" if m else f"{callee(node)}(...)"
+        return f".{m}()" if m and callee(node) not in CUT_FUNCS else f"{callee(node)}(...)"
     return "detach"

@@ -7,8 +7,10 @@ from __future__ import annotations
 import ast
 import re
 
+from torchvitals.lint.calls import Target, effects, effects_of, resolve
 from torchvitals.lint.engine import (
     Context,
+    block,
     callee,
     dotted,
     is_const,
@@ -136,11 +138,27 @@ def _clears(ctx: Context, node: ast.AST) -> bool:
     return False
 
 
+def _stepped_by(ctx: Context, t: Target) -> str | None:
+    """The optimizer a resolved helper steps, as the caller names it."""
+    return next((k for o in sorted(effects(ctx, t.fn).steps) if (k := t.rename(o))), None)
+
+
 def check_zero_grad(ctx: Context) -> None:
     for loop in {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
         nodes = list(walk_scope(loop))
         steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
-        if not steps or any(_clears(ctx, n) for n in nodes):
+        # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
+        helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and (t := resolve(ctx, n))]
+        if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers):
+            continue
+        if not steps:
+            stepped = [(n, opt) for n, t in helpers if (opt := _stepped_by(ctx, t))][:1]
+            for n, opt in stepped:
+                ctx.report(
+                    ZERO_GRAD, n,
+                    f"`{opt}` is stepped (in `{callee(n)}()`) in a loop that calls backward() but "
+                    "never clears the gradients: they accumulate across iterations",
+                )  # fmt: skip
             continue
         built_here = {t for n in nodes if isinstance(n, ast.Assign) for t in targets_of(n)}
         if ctx.optimizer_step(steps[0]) in built_here:
@@ -159,7 +177,7 @@ def _zero_between(ctx: Context) -> None:
     for b in ctx.backwards:  # only the statement lists that hold a backward() directly
         child: ast.AST = b
         for a in ctx.ancestors(b):
-            body = next((getattr(a, f) for f in ("body", "orelse") if child in getattr(a, f, ())), None)
+            body = next((block(a, f) for f in ("body", "orelse") if child in block(a, f)), None)
             if body is not None and isinstance(child, ast.stmt):
                 bodies[id(body)] = body
                 break
@@ -205,6 +223,7 @@ def check_eval_mode(ctx: Context) -> None:
         if not any(c in ctx.backwards for c in calls):
             continue
         trains = {receiver(c) for c in calls if method(c) == "train" and not (c.args and is_const(c.args[0], False))}
+        trains |= effects_of(ctx, calls).trains  # a helper called in the loop may switch back
         for c in calls:
             m, recv = method(c), receiver(c)
             is_eval = (m == "eval" and not c.args) or (m == "train" and c.args and is_const(c.args[0], False))
@@ -217,7 +236,43 @@ def check_eval_mode(ctx: Context) -> None:
                 f"`{recv}.eval()` inside the training loop and `{recv}.train()` is never called "
                 "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
             )  # fmt: skip
+    _eval_in_helpers(ctx, trained)
     _steps_in_validation(ctx)
+
+
+def _bare(key: str) -> str:
+    return key.removeprefix("self.")
+
+
+def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
+    """The epoch loop calls a helper that switches the model to eval() (`self.validate()`),
+    trains through another helper or directly, and nothing in it (helpers included) switches
+    the model back to train()."""
+    bare_trained = {_bare(t) for t in trained}
+    loops = {ls[-1] for c in ctx.calls if (ls := ctx.loops_around(c)) and resolve(ctx, c)}
+    for loop in loops:
+        calls = _calls_in(loop)
+        eff = effects_of(ctx, calls)
+        if not eff.backward:
+            continue
+        trains = {_bare(t) for t in eff.trains}
+        seen: set[str] = set()
+        for c in calls:
+            t = resolve(ctx, c)
+            if t is None:
+                continue
+            for e in sorted(effects(ctx, t.fn).evals):
+                k = t.rename(e)
+                b = _bare(k or "")
+                if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
+                    continue
+                seen.add(b)
+                ctx.report(
+                    EVAL_MODE, c,
+                    f"`{callee(c)}()` switches `{k}` to eval() and nothing in this training loop "
+                    f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
+                    "it trains in eval mode (dropout off, BatchNorm frozen)",
+                )  # fmt: skip
 
 
 def _steps_in_validation(ctx: Context) -> None:

@@ -70,11 +70,47 @@ def _prob_models(ctx: Context) -> set[str]:
     return out
 
 
+SHAPE_METHODS = {"view", "reshape", "flatten", "squeeze", "unsqueeze", "contiguous", "permute", "transpose"}
+
+
+def _logprob_models(ctx: Context) -> set[str]:
+    """Names holding a module class of this file whose forward returns log_softmax."""
+    if "logprob_models" not in ctx.memo:
+        classes = set()
+        for cls in ctx.classes:
+            for fn in cls.body:
+                if isinstance(fn, ast.FunctionDef) and fn.name == "forward":
+                    rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return) and n.value is not None]
+                    if rets and all(_is_logprob(ctx, r, fn, 0, set()) for r in rets):
+                        classes.add(cls.name)
+        ctx.memo["logprob_models"] = {name for name, ctor in ctx.modules.items() if ctor in classes}
+    return ctx.memo["logprob_models"]
+
+
+def _is_logprob(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, models: set[str]) -> bool:
+    """`F.log_softmax(...)`, `nn.LogSoftmax(...)(x)`, a model whose forward returns one."""
+    if isinstance(expr, ast.Call):
+        if (last(callee(expr)) or method(expr)) == "log_softmax" or callee(expr) in models:
+            return True
+        if isinstance(expr.func, ast.Call) and last(callee(expr.func)) == "LogSoftmax":
+            return True
+        return ctx.modules.get(callee(expr)) == "LogSoftmax"
+    if isinstance(expr, ast.Name) and depth < 5:
+        values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
+        return bool(values) and all(_is_logprob(ctx, v, scope, depth + 1, models) for v in values)
+    return False
+
+
 def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob_models: set[str] | None = None) -> bool:
     if isinstance(expr, ast.Call):
         name = last(callee(expr)) or method(expr)
         if name in ("softmax", "sigmoid"):
             return True
+        if method(expr) in SHAPE_METHODS and isinstance(expr.func, ast.Attribute) and depth < 3:
+            return _is_activation(ctx, expr.func.value, scope, depth + 1, prob_models)
+        if name == "exp" and depth < 3:  # exp of log-probabilities: probabilities again
+            inner = expr.args[0] if callee(expr) in ("torch.exp", "exp") and expr.args else getattr(expr.func, "value", None)
+            return inner is not None and _is_logprob(ctx, inner, scope, depth + 1, _logprob_models(ctx))
         if isinstance(expr.func, ast.Call) and last(callee(expr.func)) in ("Softmax", "Sigmoid"):
             return True
         if ctx.modules.get(callee(expr)) in ("Softmax", "Sigmoid"):
@@ -104,8 +140,8 @@ def check(ctx: Context) -> None:
             msg = (f"{kind} gets probabilities (`{what}` went through softmax/sigmoid): it applies "
                    "log-softmax itself, so gradients shrink and training stalls")
         else:
-            msg = (f"{kind} gets probabilities (`{what}` went through softmax/sigmoid); it expects "
-                   "log-probabilities (`log_softmax`)")
+            msg = (f"{kind} gets probabilities (`{what}` went through softmax/sigmoid or exp of "
+                   "log-probabilities); it expects log-probabilities (`log_softmax`)")
         ctx.report(ACTIVATION_LOSS, c, msg, loss=kind)
 
 

@@ -1,0 +1,186 @@
+"""What the batch reaching the model looks like: its size against the DataLoader's, the scale of
+its features, and the labels of the dataset it came from. Measures only; rules/batches.py judges.
+
+  sizes    per DataLoader batch (probes/loader.py `HANDED`): the samples that the training
+           forwards of the watched model received until the next batch (or, for a model called
+           without a positional tensor, the targets its training losses received), against the
+           loader's `batch_size`. Integer bookkeeping on host metadata (shapes) only.
+  scale    per-feature root mean square of the model's input (a device tensor, read with the
+           record), on sampled iterations only; and the class of the model's first layer with
+           parameters (a normalisation layer there rescales the input itself).
+  labels   the class counts of the training dataset's labels, read once per loader when they
+           are plain attributes (TensorDataset's last tensor, `.targets`, `.labels`), and whether
+           the loader shuffles.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+from torch import nn
+
+from torchvitals.probes.loader import HANDED
+
+# Rows (samples × positions) and features looked at for the input's scale: a subsample.
+MAX_ROWS = 4096
+MAX_COLS = 1024
+# Dataset labels are read once per loader; beyond these sizes they are not read at all.
+MAX_LABELS = 10_000_000
+MAX_CLASSES = 10_000
+
+
+class BatchSizes:
+    """Counts DataLoader batches whose samples reached the model's training forwards in far
+    smaller number than the loader's batch_size (see the module's docstring)."""
+
+    def __init__(self) -> None:
+        self.serial = 0  # the loader batch being counted (HANDED.serial)
+        self.expect: int | None = None  # its loader's batch_size; None: not judged (last, unknown)
+        self.got = 0  # samples its forwards received (a micro-batched loop: the sum)
+        self.got_loss = 0  # ... and its training losses' targets (used when no forward had a tensor)
+        self.seq = False  # some forward had the batch on dim 1 (a sequence-first model)
+        self.n = 0  # loader batches counted, the one in progress left out
+        self.small = 0  # ... of which at most half reached the model
+        self.size = 0  # the latest such batch's size at the model
+        self.batch_size = 0  # the latest counted batch's loader batch_size
+
+    def on_forward(self, x: torch.Tensor, at_loss: bool = False) -> None:
+        """A training forward of the watched model whose first positional argument is `x`; or,
+        `at_loss`, the targets of a training loss (counted only for a batch that reached no
+        forward as a tensor: a model called with keyword arguments or a dict)."""
+        h = HANDED
+        if h.serial != self.serial:
+            self._close()
+            self.serial = h.serial
+            self.expect = h.batch_size if h.batch_size and not h.last else None
+            self.got, self.got_loss, self.seq = 0, 0, False
+        if self.expect is None or x.is_nested or x.dim() == 0:
+            return
+        if at_loss:
+            self.got_loss += int(x.shape[0])
+        else:
+            self.got += int(x.shape[0])
+        self.seq = self.seq or (x.dim() > 1 and int(x.shape[1]) == self.expect)
+
+    def _seen(self) -> int:
+        return self.got or self.got_loss
+
+    def _shrunk(self) -> bool:
+        return self.expect is not None and 2 * self._seen() <= self.expect and not self.seq
+
+    def _close(self) -> None:
+        if self.expect is not None and self.serial and self._seen():
+            self.n += 1
+            self.batch_size = self.expect
+            if self._shrunk():
+                self.small += 1
+                self.size = self._seen()
+
+    def snapshot(self) -> dict[str, int] | None:
+        """Counts so far, the batch in progress included; None before any counted batch."""
+        n, small, size, expect = self.n, self.small, self.size, self.batch_size
+        if self.expect is not None and self.serial and self._seen():
+            n, expect = n + 1, self.expect
+            if self._shrunk():
+                small, size = small + 1, self._seen()
+        if not n:
+            return None
+        return {"n": n, "small": small, "size": size, "expect": int(expect)}
+
+
+def feature_rms(x: torch.Tensor) -> torch.Tensor:
+    """[largest, median] root mean square over the features of `x` (2-D: columns; 3-D (B, T, D):
+    the last dim; 4-D and more: channels), on a subsample; a device tensor, nothing read."""
+    x = x.detach()
+    if x.dim() <= 1:
+        f = x.reshape(-1, 1)
+    elif x.dim() == 2:
+        f = x
+    elif x.dim() == 3:
+        f = x.reshape(-1, x.shape[-1])
+    else:
+        f = x.movedim(1, -1).reshape(-1, x.shape[1])
+    f = f[:MAX_ROWS]
+    if f.shape[1] > MAX_COLS:
+        f = f[:, :: f.shape[1] // MAX_COLS][:, :MAX_COLS]
+    rms = torch.nan_to_num(f.float().square().mean(0).sqrt(), nan=0.0, posinf=3e38)
+    return torch.stack([rms.max(), rms.median()])
+
+
+def first_layer(model: nn.Module) -> str:
+    """The class name of the first module (in registration order) that holds parameters."""
+    for m in model.modules():
+        if next(m.parameters(recurse=False), None) is not None:
+            return type(m).__name__
+    return ""
+
+
+def _labels_of(ds: Any) -> torch.Tensor | None:
+    from torch.utils.data import Subset, TensorDataset
+
+    if isinstance(ds, Subset):
+        y = _labels_of(ds.dataset)
+        return None if y is None else y[torch.as_tensor(list(ds.indices), dtype=torch.long)]
+    if isinstance(ds, TensorDataset):
+        return ds.tensors[-1] if len(ds.tensors) > 1 else None
+    for attr in ("targets", "labels"):
+        y = getattr(ds, attr, None)
+        if isinstance(y, (torch.Tensor, list, tuple)) and not isinstance(y, str):
+            return torch.as_tensor(y) if not isinstance(y, torch.Tensor) else y
+    return None
+
+
+def dataset_labels(loader: Any) -> dict[str, Any] | None:
+    """{"classes": count per class, "shuffle": bool, "sampler": class name} of a DataLoader whose
+    dataset's labels are one integer per sample and readable without loading a sample; None
+    otherwise. Reads attributes and one bincount; never changes the loader or the dataset."""
+    from torch.utils.data import RandomSampler, SequentialSampler
+
+    ds = getattr(loader, "dataset", None)
+    try:
+        n = len(ds)  # type: ignore[arg-type]
+    except Exception:
+        return None
+    if not 0 < n <= MAX_LABELS:
+        return None
+    y = _labels_of(ds)
+    if y is None or y.dim() != 1 or y.numel() != n or y.is_floating_point() or y.is_complex() or y.dtype == torch.bool:
+        return None
+    y = y.detach().cpu().long()
+    y = y[y >= 0]
+    if not y.numel() or int(y.max()) >= MAX_CLASSES:
+        return None
+    sampler = getattr(loader, "sampler", None)
+    shuffle = None if not isinstance(sampler, (RandomSampler, SequentialSampler)) else isinstance(sampler, RandomSampler)
+    return {"classes": torch.bincount(y).tolist(), "shuffle": shuffle, "sampler": type(sampler).__name__}
+
+
+__all__ = ["BatchSizes", "dataset_labels", "feature_rms", "first_layer"]
+
+
+def batch_fields(counts: dict[str, int] | None, scale: tuple[int, list[float], str] | None) -> dict[str, Any]:
+    """The step record's `bs` (batch sizes so far, `BatchSizes.snapshot`) and `in` (the sampled
+    input's scale: its iteration, the [largest, median] feature RMS read, the first layer)."""
+    from torchvitals.record import rounded
+
+    out: dict[str, Any] = {}
+    if counts is not None:
+        out["bs"] = counts
+    if scale is not None:
+        it, (top, med), first = scale
+        out["in"] = {"it": it, "rms_max": rounded(top), "rms_med": rounded(med), "first": first}
+    return out
+
+
+def new_loader_labels(seen: set[int]) -> tuple[str, dict[str, Any]] | None:
+    """(name, dataset_labels) of the DataLoader that handed out the latest batch, the first time
+    it is asked for that loader (`seen` keeps the loaders already asked about); else None."""
+    from torchvitals.names import variable_name
+
+    loader = HANDED.loader() if HANDED.loader is not None else None
+    if loader is None or id(loader) in seen:
+        return None
+    seen.add(id(loader))
+    info = dataset_labels(loader)
+    return None if info is None else (variable_name(loader) or "the DataLoader", info)
