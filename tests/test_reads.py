@@ -133,3 +133,33 @@ def test_zoo_findings_and_first_iterations_unchanged_when_deferred(case, tmp_pat
     assert sync["error"] is None and late["error"] is None
     assert set(zoo.expect) & set(sync["found"]), sync["found"]
     assert late["found"] == sync["found"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device (benchmarks/gpu.py counts syncs there too)")
+@pytest.mark.parametrize("every", [50, 1])
+def test_no_iteration_synchronises_with_the_gpu(every, tmp_path):
+    """torch.cuda.set_sync_debug_mode("error") raises on any blocking host read: sampled
+    iterations included, no iteration may make one (the record is completed from an event)."""
+    torch.manual_seed(0)
+    model = Net().cuda()
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    xs, ys = torch.randn(8, 32, 8, device="cuda"), torch.randint(0, 3, (8, 32), device="cuda")
+    mon = torchvitals.watch(model, opt, every=every, out=str(tmp_path), console=False)
+
+    def step(i: int) -> None:
+        loss = F.cross_entropy(model(xs[i % 8]), ys[i % 8])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+    for i in range(3):  # the first iterations set things up (lazy state, the first sample)
+        step(i)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for i in range(3, 3 + 2 * max(every, 10)):
+            step(i)
+    finally:
+        torch.cuda.set_sync_debug_mode(0)
+    diag = mon.close()
+    assert mon.history.n_steps > 0 and "dead-parameters" in diag.names("warning")

@@ -328,7 +328,7 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
             except Exception as exc:
                 trouble.append(f"closing: {what} failed: {type(exc).__name__}: {exc}")
 
-        attempt("writing the last records", self._complete, True)
+        attempt("writing the last records", self._complete, 0)
         for o in list(getattr(self, "_manual", [])):
             attempt("the last hand-written update", self._manual_resolve, o)
         attempt("timing the DataLoaders", self._loaders.close)  # reports passes cut short

@@ -29,6 +29,12 @@ _LIVE_RULES_EVERY = 10
 _LIVE_RULES_SHARE = 0.01
 
 
+# Records whose host read may be on its way at once (CUDA). With every=1 the CPU usually runs an
+# iteration or two ahead of the GPU: waiting for the previous copy at each sample would stall
+# every step; a record waits only when this many are queued behind it.
+MAX_IN_FLIGHT = 4
+
+
 class Unread(NamedTuple):
     """A record whose device numbers are on their way to the host."""
 
@@ -60,7 +66,7 @@ class Records:
     def _record(self, o: OptState, stepped: bool, reason: str) -> None:
         """Start the host read of the iteration's device numbers (one copy, probes/reads.py)
         and complete the record when it is there: at once on CPU, at a later hook on CUDA."""
-        self._complete(wait=True)  # an earlier record still on its way is written first
+        self._complete(keep=MAX_IN_FLIGHT - 1)  # the oldest written first if too many are on their way
         p = o.pending or {"it": o.acct.c.cycles}
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
@@ -95,11 +101,12 @@ class Records:
         ticket = reads.start(defer=self.opts.reads == "defer")
         self._inflight.append(Unread(o, p, rec, plan, out, batches, scaler, tail, ticket))
         if not ticket.deferred or self.opts.reads == "sync":
-            self._complete(wait=True)
+            self._complete(keep=0)
 
-    def _complete(self, wait: bool = False) -> None:
-        """Write the records whose host read has arrived (all of them with `wait`), in order."""
-        while self._inflight and (wait or self._inflight[0].ticket.ready()):
+    def _complete(self, keep: int | None = None) -> None:
+        """Write, in order, the records whose numbers have arrived; with `keep`, also wait for
+        the oldest ones until at most `keep` are still on their way (0: all written)."""
+        while self._inflight and (self._inflight[0].ticket.ready() or (keep is not None and len(self._inflight) > keep)):
             u = self._inflight.pop(0)
             try:
                 self._write_record(u)

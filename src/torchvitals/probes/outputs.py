@@ -188,13 +188,21 @@ def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
     return out
 
 
+def class_counts(y: torch.Tensor, valid: torch.Tensor, c: int) -> torch.Tensor:
+    """Targets per class, the invalid ones (ignore_index, padding) left out: a scatter-add into
+    c + 1 bins. Not `y[valid]` (its shape depends on the data) and not bincount (on CUDA it reads
+    the largest label to the host): no host synchronisation."""
+    idx = torch.where(valid, y, c).long()
+    return torch.zeros(c + 1, dtype=torch.int64, device=y.device).scatter_add_(0, idx, torch.ones_like(idx))[:c]
+
+
 def batch_classes(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
     """One classification batch's labels (at most MAX_CLASS_TARGETS of them): how many valid
     targets, how many distinct classes among them, and the most frequent class. Device tensors."""
     c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
     y = target.detach().reshape(-1)[:MAX_CLASS_TARGETS].to(pred.device)
     valid = (y >= 0) & (y < c)
-    counts = torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c]
+    counts = class_counts(y, valid, c)
     return {"batch_targets": valid.sum().float(), "batch_classes": (counts > 0).sum().float(), "batch_mode": counts.argmax().float()}
 
 
@@ -254,8 +262,8 @@ class OutputProbe:
         device = losses[-1].device
         lt = torch.stack([x.to(device) for x in losses])
         finite = torch.isfinite(lt)
-        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float()]).to(torch.float64)
-        vec = torch.cat([vec, vec.new_tensor([float(len(losses))]) - vec[1:]])
+        # (no Python number into a device tensor: on CUDA that copy would wait for the GPU)
+        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float(), (~finite).sum().float()]).to(torch.float64)
         for s in [self.epoch[split]] + ([self.interval] if split == "train" else []):
             s.add_many(_LOSS_KEYS, vec)
 
@@ -333,7 +341,7 @@ class OutputProbe:
         y = target.detach().reshape(-1).to(logits.device)
         guess = logits.reshape(-1, c).argmax(-1)
         valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
-        counts = torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c]  # no y[valid]: its shape depends on the data
+        counts = class_counts(y, valid, c)
         for s in sums:
             s.add("classes", counts)
             s.n_classes = max(s.n_classes, c)
