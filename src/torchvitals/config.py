@@ -75,6 +75,10 @@ class Options:
     console: bool = True
     # Print each finding the moment it is first seen (otherwise only in the final diagnosis).
     live: bool = True
+    # On the first training batch, run the cheap preflight checks once (checks/first_batch.py):
+    # batch-mixing, dropout still active in eval(), and the loss at init judged from the first
+    # loss the script computes. A few extra forward passes of one batch; nothing is changed.
+    preflight: bool = True
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Options)}

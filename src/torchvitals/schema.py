@@ -165,6 +165,7 @@ _EVENT_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "note": (("text", str),),
     "finding": (("finding", dict),),
     "gated-skip": (("it", int),),
+    "preflight": (("findings", list), ("unjudged", dict)),
 }
 
 

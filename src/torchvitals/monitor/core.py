@@ -26,6 +26,7 @@ from torchvitals.losses import loss_kind
 from torchvitals.monitor import registry
 from torchvitals.monitor.epochs import Epochs, RunNaming
 from torchvitals.monitor.hooks import Hooks
+from torchvitals.monitor.preflight import Preflights
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
@@ -68,7 +69,7 @@ def named_models(model: Any) -> list[tuple[str, nn.Module]]:
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 
-class Monitor(Wiring, Hooks, Epochs, RunNaming):
+class Monitor(Wiring, Hooks, Epochs, RunNaming, Preflights):
     """Watches a model and its optimizers. Create with `torchvitals.watch`."""
 
     def __init__(
@@ -86,6 +87,11 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self._observed = False  # observe() was called in the current iteration
         self._sentinels_ready = False
         self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
+        # The first-batch preflight (monitor/preflight.py): its hook, whether it ran, whether
+        # its own passes are running now (every entry point then returns at once).
+        self._preflight_handle: Any = None
+        self._preflight_done = self._in_preflight = False
+        self._init_loss_judged = False
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
@@ -377,6 +383,10 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             sampled = split == "train" and self.sampler.detailed(self._next_it())
             if split == "train":
                 self._observed = True
+                try:
+                    self._preflight_loss(pred, target, loss, loss_kind(loss_fn))
+                except Exception as exc:
+                    self._fail("preflight", exc)
             self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
             while self._outputs.messages:
                 msg = self._outputs.messages.pop(0)
@@ -455,6 +465,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
                 errors.append(exc)
 
         registry.LIVE.pop(id(self), None)
+        undo(self._disarm_preflight)
         undo(unwatch_clip, id(self))
         for h in self._handles:
             undo(h.remove)
