@@ -236,7 +236,8 @@ def dropout_in_eval(model: nn.Module, inputs: Any) -> list[Finding]:
 
 # ---------------------------------------------------------------------------- initial loss
 # The observed loss kinds (losses.py) whose chance value is known, as the check names them.
-_KINDS = {"cross_entropy": "cross_entropy", "mse_loss": "mse"}
+# nll_loss over log_softmax has the chance value of cross-entropy.
+_KINDS = {"cross_entropy": "cross_entropy", "nll": "cross_entropy", "mse_loss": "mse"}
 
 
 def init_loss_seen(pred: Any, target: Any, loss: Any, kind: str | None) -> list[Finding]:

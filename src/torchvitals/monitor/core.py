@@ -369,7 +369,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming, Preflights):
         lets the checks know the loss. Nothing is read back to the host here; bad input is
         reported once and skipped, never raised.
         """
-        if self.closed or "outputs" in self.disabled:
+        if self.closed or "outputs" in self.disabled or self._in_preflight:
             return
         try:
             split = split or ("train" if torch.is_grad_enabled() else "val")
