@@ -24,6 +24,7 @@ REDUCED = [
     "softmax_before_cross_entropy", "lr_zero", "relu_head_negative_targets", "scheduler_every_microbatch",
     "bce_with_logits_on_sigmoid", "labels_shuffled_separately", "plateau_scheduler_fed_accuracy",
     "gan_two_optimizers", "finetune_frozen_backbone", "lstm_sequence", "transformer_lm",
+    "view_instead_of_transpose", "functional_dropout_in_eval",
 ]
 
 

@@ -35,7 +35,7 @@ class SimpleNet(nn.Module):
 
 model = SimpleNet()
 optimizer = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-for epoch in range(2):
+for _epoch in range(2):
     model.train()
     for _ in range(40):
         i = torch.randint(0, len(x), (32,), generator=g)

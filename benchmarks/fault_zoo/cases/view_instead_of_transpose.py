@@ -38,7 +38,7 @@ class Classifier(nn.Module):
 model = Classifier()
 optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
 loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True, generator=g)
-for epoch in range(3):
+for _epoch in range(3):
     for xb, yb in loader:
         loss = nn.functional.cross_entropy(model(xb), yb)
         optimizer.zero_grad()
