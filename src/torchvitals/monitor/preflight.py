@@ -33,6 +33,12 @@ class Preflights:
             self._preflight_done = True
             self._preflight_skipped("the model is trained by several processes or wrapped for data parallelism")
             return
+        if getattr(self, "_compiled", False):
+            # Calls of a module compiled before watch() go through its compiled frame: the
+            # preflight's no_grad and eval() forwards would add graphs to the user's cache.
+            self._preflight_done = True
+            self._preflight_skipped("the model was compiled (torch.compile) before watch(); watch it first, or run torchvitals.check()")
+            return
         from torchvitals.monitor.hooks import Guarded
 
         self._preflight_handle = m.register_forward_pre_hook(Guarded(self, "_preflight_hook"), with_kwargs=True, prepend=True)

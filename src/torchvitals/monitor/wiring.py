@@ -31,6 +31,7 @@ class Wiring:
     """The attaching half of `Monitor`."""
 
     def _build(self, models: list[tuple[str, nn.Module]], optimizers: list[torch.optim.Optimizer]) -> None:
+        self._compiled = any(type(m).__name__ == "OptimizedModule" for _, m in models)  # torch.compile, then watch()
         for prefix, m in models:
             self.inv.add_model(m, f"{prefix}." if prefix else "")
         self._opts = [OptState(k, opt) for k, opt in enumerate(optimizers)]
