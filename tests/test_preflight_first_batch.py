@@ -66,7 +66,7 @@ def test_training_is_bit_identical_with_and_without_preflight():
         runs.append(_train(model, **options))
     (plain, _), (on, mon_on), (off, _) = runs
     assert any(e.get("kind") == "preflight" for e in mon_on.history.events)  # it did run
-    for a, b, c in zip(plain, on, off):
+    for a, b, c in zip(plain, on, off, strict=True):
         assert torch.equal(a, b) and torch.equal(a, c)
     assert not _names(mon_on)
 
