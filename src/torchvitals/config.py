@@ -84,6 +84,10 @@ class Options:
     # without blocking on CUDA and completes the record when the copy is done (at a later hook);
     # "sync" waits for the copy at once; "defer" also defers on CPU (for tests of the CUDA path).
     reads: str = "auto"
+    # On the first training batch, run the cheap preflight checks once (checks/first_batch.py):
+    # batch-mixing, dropout still active in eval(), and the loss at init judged from the first
+    # loss the script computes. A few extra forward passes of one batch; nothing is changed.
+    preflight: bool = True
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Options)}

@@ -27,6 +27,7 @@ from torchvitals.losses import loss_kind
 from torchvitals.monitor import registry
 from torchvitals.monitor.epochs import Epochs, RunNaming
 from torchvitals.monitor.hooks import Hooks
+from torchvitals.monitor.preflight import Preflights
 from torchvitals.monitor.records import Records, Unread
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
@@ -60,7 +61,7 @@ def named_models(model: Any) -> list[tuple[str, nn.Module]]:
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 
-class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
+class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
     """Watches a model and its optimizers. Create with `torchvitals.watch`."""
 
     def __init__(
@@ -78,6 +79,11 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
         self._observed = False  # observe() was called in the current iteration
         self._sentinels_ready = False
         self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
+        # The first-batch preflight (monitor/preflight.py): its hook, whether it ran, whether
+        # its own passes are running now (every entry point then returns at once).
+        self._preflight_handle: Any = None
+        self._preflight_done = self._in_preflight = False
+        self._init_loss_judged = False
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
@@ -290,7 +296,7 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
         lets the checks know the loss. Nothing is read back to the host here; bad input is
         reported once and skipped, never raised.
         """
-        if self.closed or "outputs" in self.disabled:
+        if self.closed or "outputs" in self.disabled or self._in_preflight:
             return
         try:
             split = split or ("train" if torch.is_grad_enabled() else "val")
@@ -304,6 +310,10 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
             sampled = split == "train" and self.sampler.detailed(self._next_it())
             if split == "train":
                 self._observed = True
+                try:
+                    self._preflight_loss(pred, target, loss, loss_kind(loss_fn))
+                except Exception as exc:
+                    self._fail("preflight", exc)
             self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
             if split == "train" and isinstance(target, torch.Tensor):
                 self._loss_batch(target, sampled)
@@ -385,6 +395,7 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming):
                 errors.append(exc)
 
         registry.LIVE.pop(id(self), None)
+        undo(self._disarm_preflight)
         undo(unwatch_clip, id(self))
         for h in self._handles:
             undo(h.remove)

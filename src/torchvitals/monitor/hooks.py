@@ -94,6 +94,7 @@ _PROBE_OF = {
     "_after_plateau_step": "plateau",
     "_on_scaler_update": "scaler",
     "_fail_activations": "activations",
+    "_preflight_hook": "preflight",
 }
 
 
@@ -116,7 +117,7 @@ class Hooks:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
-        if self.closed or "forward" in self.disabled:
+        if self.closed or "forward" in self.disabled or self._in_preflight:
             return
         try:
             if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
@@ -203,6 +204,8 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
+        if self._in_preflight:
+            return
         if self._by_output and not self.closed and torch.is_grad_enabled():
             self._hook_output(output)
         if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled() or not self.opts.outputs:
@@ -233,7 +236,7 @@ class Hooks:
                 h.flush()
 
     def _on_backward(self, idx: int, which: int) -> None:
-        if self.closed or "steps" in self.disabled:
+        if self.closed or "steps" in self.disabled or self._in_preflight:
             return
         try:
             o = self._opts[idx]
