@@ -19,12 +19,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals import ranks
+from torchvitals import ranks, registry
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
 from torchvitals.findings import Diagnosis, Finding
 from torchvitals.losses import loss_kind
-from torchvitals.monitor import registry
 from torchvitals.monitor.epochs import Epochs, RunNaming
 from torchvitals.monitor.hooks import Hooks
 from torchvitals.monitor.preflight import Preflights

@@ -13,7 +13,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.batches import feature_rms, first_layer, new_loader_labels
 from torchvitals.probes.inventory import active_mode_modules
@@ -22,6 +21,7 @@ from torchvitals.probes.steps import EVAL_PASS_MIN
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.ranks import bit_sum
 from torchvitals.record import rounded
+from torchvitals.wrapped import unwrap
 
 
 def first_grad_tensor(output: Any) -> torch.Tensor | None:

@@ -13,8 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals import ranks
-from torchvitals.monitor import registry
+from torchvitals import ranks, registry
 from torchvitals.monitor.hooks import Guarded
 from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import hide_hooks
@@ -162,7 +161,7 @@ class Wiring:
         self._manual = [o for o in self._manual if not o.retired]
 
     def retire_collected(self) -> None:
-        """Optimizers that were garbage-collected stop counting (monitor/registry.py)."""
+        """Optimizers that were garbage-collected stop counting (registry.py)."""
         for o in self._opts:
             if o.ref() is None and not o.retired and o.manual is None:
                 o.retired = True
