@@ -50,3 +50,25 @@ def test_long_run_benchmark_smoke(capsys):
     assert long_run.main(["--steps", "60", "--windows", "2", "--chunk", "10"]) == 0
     out = capsys.readouterr().out
     assert "| 30 |" in out and "| 60 |" in out and "Records kept at the end: every-step 80" in out
+
+
+def test_gpu_benchmark_runs_on_cpu_in_its_small_mode(tmp_path, capsys):
+    """benchmarks/gpu.py is meant for a GPU machine; its --device cpu --small mode runs the same
+    code on toy models so that it cannot rot between the sessions that have a GPU."""
+    import gpu
+
+    out = tmp_path / "gpu.json"
+    assert gpu.main(["--device", "cpu", "--small", "--json", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    res = json.loads(out.read_text())
+    assert set(res["steps"]["gpt2-tiny"]["ratio"]) == {"plain", "default", "every-step"}
+    assert res["scaler"]["iterations_compared"] > 0 and res["scaler"]["within_tolerance"], res["scaler"]
+    assert res["compile"]["same"], res["compile"]
+    assert "## GPU" in stdout and "| gpt2-tiny | every-step |" in stdout
+
+
+def test_gpu_benchmark_models_have_the_sizes_the_issue_asks_for():
+    model, _, data, loss_fn = bench_models.build("resnet-tiny")
+    assert loss_fn(model(data[0][0]), data[0][1]).isfinite()
+    assert 120e6 <= bench_models.n_params(bench_models.GPT(50304, 1024, 768, 12, 12, bf16=False)) <= 128e6
+    assert 10e6 <= bench_models.n_params(bench_models.resnet((64, 128, 256, 512), 100)) <= 12e6

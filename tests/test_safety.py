@@ -57,7 +57,8 @@ def test_watch_twice_does_not_double_hooks():
     first = len(opt._optimizer_step_pre_hooks)
     second_mon = torchvitals.watch(model, opt, out="", console=False)
     assert len(opt._optimizer_step_pre_hooks) == first == 1
-    assert len(model._forward_pre_hooks) == 1
+    # the forward probe, and the one-shot preflight hook (removed at the first training forward)
+    assert len(model._forward_pre_hooks) == 2
     second_mon.close()
     assert len(opt._optimizer_step_pre_hooks) == 0 and "zero_grad" not in vars(opt)
     assert len(model._forward_pre_hooks) == 0 and "zero_grad" not in vars(model)

@@ -25,6 +25,7 @@ REDUCED = [
     "bce_with_logits_on_sigmoid", "labels_shuffled_separately", "plateau_scheduler_fed_accuracy",
     "gan_two_optimizers", "finetune_frozen_backbone", "lstm_sequence", "transformer_lm",
     "tabular_features_unnormalised",
+    "view_instead_of_transpose", "functional_dropout_in_eval",
 ]
 
 

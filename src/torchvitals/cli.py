@@ -105,6 +105,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             options[key] = getattr(args, key)
     if args.probe:
         options["probe"] = [p.strip() for p in args.probe.split(",") if p.strip()]
+    if args.preflight is False:
+        options["preflight"] = False
     if args.sink:
         from torchvitals.config import SINK_NAMES
 
@@ -193,6 +195,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--every", type=int, help="sample every N iterations (default 50)")
     p.add_argument("--log-every", type=int, dest="log_every", help="tagged lines every N iterations (default 200, 0 = off)")
     p.add_argument("--probe", help="comma-separated module names/globs whose output gradient is measured")
+    p.add_argument("--no-preflight", dest="preflight", action="store_false", default=None,
+                   help="skip the checks run once on the first training batch (batch-mixing, dropout in eval(), loss at init)")
     p.add_argument("--sink", action="append", help="also report to tensorboard, wandb or mlflow (repeat or comma-separate)")
     p.add_argument("--fail-on", choices=["info", "warning", "error"], help="exit 1 when findings reach this severity, or when nothing could be judged")
     _json_flag(p)

@@ -80,6 +80,14 @@ class Options:
     console: bool = True
     # Print each finding the moment it is first seen (otherwise only in the final diagnosis).
     live: bool = True
+    # How a sampled iteration's numbers reach the host (probes/reads.py): "auto" copies them
+    # without blocking on CUDA and completes the record when the copy is done (at a later hook);
+    # "sync" waits for the copy at once; "defer" also defers on CPU (for tests of the CUDA path).
+    reads: str = "auto"
+    # On the first training batch, run the cheap preflight checks once (checks/first_batch.py):
+    # batch-mixing, dropout still active in eval(), and the loss at init judged from the first
+    # loss the script computes. A few extra forward passes of one batch; nothing is changed.
+    preflight: bool = True
 
 
 _FIELDS = {f.name: f for f in dataclasses.fields(Options)}
@@ -151,12 +159,15 @@ def resolve(**kwargs: Any) -> Options:
     for name in ("every", "warmup", "detail_every", "depth", "max_accum"):
         if getattr(opts, name) < (0 if name == "warmup" else 1):
             raise ValueError(f"torchvitals option {name} must be positive, got {getattr(opts, name)}")
+    if opts.reads not in READ_MODES:
+        raise ValueError(f"torchvitals option reads must be one of {', '.join(READ_MODES)}, got {opts.reads!r}")
     if not (isinstance(opts.snapshot_mb, (int, float)) and math.isfinite(opts.snapshot_mb) and opts.snapshot_mb >= 0):
         raise ValueError(f"torchvitals option snapshot_mb must be a number >= 0, got {opts.snapshot_mb!r}")
     return opts
 
 
 SINK_NAMES = ("tensorboard", "wandb", "mlflow")
+READ_MODES = ("auto", "sync", "defer")
 
 
 def _sink_names(sinks: list[Any], from_keyword: bool) -> list[Any]:

@@ -19,7 +19,7 @@ from torchvitals.rules.causes import link_causes
 from torchvitals.rules.gradients import opt_label
 
 # Events that are not counted in the summary (they carry text or findings, not happenings).
-_TEXT_EVENTS = ("note", "probe-error", "finding", "script-error")
+_TEXT_EVENTS = ("note", "probe-error", "finding", "script-error", "preflight")
 
 
 def diagnose_history(history: History) -> Diagnosis:

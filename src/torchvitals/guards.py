@@ -29,8 +29,8 @@ import torch
 from torch import nn
 
 from torchvitals.config import ENV_PREFIX, from_env
-from torchvitals.monitor import monitor_for
 from torchvitals.probes import gradients
+from torchvitals.registry import monitor_for
 from torchvitals.terminal import Once, say
 
 __all__ = ["DegeneracyGuard", "GateStats", "GatedScheduler", "gate_stats", "step_gate"]

@@ -235,6 +235,8 @@ class Session:
     def _observe(self, name: str, kind: str, pred: Any, target: Any, result: Any, site: tuple[str, int]) -> None:
         if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
             return
+        if getattr(self.monitor, "_in_preflight", False):
+            return  # a loss the model computes inside the preflight's own forward
         split = "train" if torch.is_grad_enabled() else "val"
         if split == "val" and not self._is_val_loader():
             return

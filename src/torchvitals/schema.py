@@ -173,6 +173,7 @@ _EVENT_FIELDS: dict[str, tuple[tuple[str, type], ...]] = {
     "finding": (("finding", dict),),
     "gated-skip": (("it", int),),
     "dataset-labels": (("classes", list), ("loader", str)),
+    "preflight": (("findings", list), ("unjudged", dict)),
 }
 
 

@@ -16,6 +16,16 @@ Batch = tuple[Any, torch.Tensor]
 LossFn = Callable[[Any, torch.Tensor], torch.Tensor]
 
 
+class Args:
+    """A call's positional and keyword arguments, as a forward hook sees them: the inputs of a
+    batch that `call` passes back the same way (`model(*args, **kwargs)`)."""
+
+    __slots__ = ("args", "kwargs")
+
+    def __init__(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.args, self.kwargs = tuple(args), dict(kwargs)
+
+
 class Skipped(Exception):
     """Raised by a check that cannot judge; the message says why and which option enables it.
     `check(...)` puts it in `Diagnosis.unjudged`; a check called alone raises it to the caller."""
@@ -30,7 +40,9 @@ def split(batch: Any) -> Batch:
 
 def call(model: nn.Module, inputs: Any) -> Any:
     """Call the model the way the batch says: a tensor, a tuple of positional args or a dict
-    of keyword args."""
+    of keyword args (or `Args`: both)."""
+    if isinstance(inputs, Args):
+        return model(*inputs.args, **inputs.kwargs)
     if isinstance(inputs, dict):
         return model(**inputs)
     if isinstance(inputs, (tuple, list)):
@@ -65,6 +77,12 @@ def primary(inputs: Any) -> tuple[torch.Tensor, Callable[[torch.Tensor], Any]]:
     rebuilds `inputs` with it replaced."""
     if isinstance(inputs, torch.Tensor):
         return inputs, lambda t: t
+    if isinstance(inputs, Args):
+        if any(isinstance(a, torch.Tensor) for a in inputs.args):
+            x, put = primary(inputs.args)
+            return x, lambda t: Args(put(t), inputs.kwargs)
+        x, put = primary(inputs.kwargs)
+        return x, lambda t: Args(inputs.args, put(t))
     if isinstance(inputs, dict):
         keys = [k for k in _PRIMARY_KEYS if isinstance(inputs.get(k), torch.Tensor)]
         keys += [k for k, v in inputs.items() if isinstance(v, torch.Tensor)]

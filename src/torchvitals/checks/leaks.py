@@ -134,24 +134,27 @@ def _projection(out: torch.Tensor) -> torch.Tensor:
     return torch.randn(out.shape, generator=local_generator(out.device), device=out.device)
 
 
-def batch_mixing(model: nn.Module, batch: Any, sample: int = 0) -> list[Finding]:
+def batch_mixing(model: nn.Module, batch: Any, sample: int = 0, batch_dim: int = 0) -> list[Finding]:
     """Return `batch-mixing` when, in eval(), the output of `sample` has a nonzero gradient with
     respect to the inputs of any other sample; the evidence names those samples and, per input
-    dimension, the positions through which they leak."""
+    dimension, the positions through which they leak. `batch_dim` is where the batch lies in
+    the input and the output (1 for sequence models with batch_first=False)."""
     inputs, _ = split(batch)
     with preserved(model):
         model.eval()
         out, leaf = forward_with_leaf(model, inputs)
-        n = leaf.shape[0]
+        if leaf.dim() <= batch_dim:
+            raise Skipped(f"the input {tuple(leaf.shape)} has no dimension {batch_dim}")
+        n = leaf.shape[batch_dim]
         if n < 2:
             raise Skipped("the batch holds one sample; pass a batch of two or more")
-        if out.dim() == 0 or out.shape[0] != n:
+        if out.dim() <= batch_dim or out.shape[batch_dim] != n:
             raise Skipped(
-                f"the output's first dimension ({tuple(out.shape)}) is not the batch size {n}"
+                f"the output's dimension {batch_dim} ({tuple(out.shape)}) is not the batch size {n}"
             )
         r = _projection(out)
-        g = _grad((out[sample] * r[sample]).sum(), leaf)
-    dep = _depends(g)
+        g = _grad((out.select(batch_dim, sample) * r.select(batch_dim, sample)).sum(), leaf)
+    dep = _depends(g).movedim(batch_dim, 0)
     dep[sample] = False
     others = [j for j in range(n) if bool(dep[j].any())]
     if not others:
@@ -161,7 +164,8 @@ def batch_mixing(model: nn.Module, batch: Any, sample: int = 0) -> list[Finding]
         hit = dep.movedim(d, 0).reshape(dep.shape[d], -1).any(dim=1)
         if not bool(hit.all()):
             by_dim[d] = [i for i, h in enumerate(hit.tolist()) if h]
-    mixes = f"dimension 0 (batch) with dimension {min(by_dim)}" if by_dim else "dimension 0 (batch)"
+    where = f"dimension {batch_dim} (batch)"
+    mixes = f"{where} with dimension {min(by_dim)}" if by_dim and batch_dim == 0 else where
     msg = (
         f"in eval() the output of sample {sample} depends on the inputs of sample(s) "
         f"{compact([str(j) for j in others])} of {n}: something mixes {mixes} — a view/reshape "
@@ -170,6 +174,7 @@ def batch_mixing(model: nn.Module, batch: Any, sample: int = 0) -> list[Finding]
     evidence = {
         "sample": sample,
         "batch_size": n,
+        "batch_dim": batch_dim,
         "leaking_samples": others,
         "positions_by_dim": {str(d): v for d, v in by_dim.items()},
     }

@@ -170,16 +170,33 @@ def init_loss(model: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> li
             out = call(model, inputs)
             loss = float(loss_fn(out, target))
     if kind == "cross_entropy":
-        classes = main_output(out).shape[-1]
+        return judge_init_loss(loss, kind, classes=main_output(out).shape[-1])
+    return judge_init_loss(loss, kind, target_square_mean=float(target.float().pow(2).mean()))
+
+
+def judge_init_loss(
+    loss: float,
+    kind: str,
+    *,
+    classes: int | None = None,
+    target_square_mean: float | None = None,
+    step: int | None = None,
+) -> list[Finding]:
+    """`init-loss-off` for a loss at init compared with its chance value: ln `classes` for
+    "cross_entropy", `target_square_mean` for "mse" (a warning beyond INIT_LOSS_FACTOR, info
+    far below). Raises Skipped when the chance value is unknown or zero."""
+    if kind == "cross_entropy" and classes:
         expected = math.log(classes)
         chance = f"ln {classes} = {expected:.3g} (balanced logits over {classes} classes)"
-    else:
-        expected = float(target.float().pow(2).mean())
+    elif kind == "mse" and target_square_mean is not None:
+        expected = target_square_mean
         chance = f"mean(target²) = {expected:.3g} (a head that starts near zero)"
+    else:
+        raise Skipped(f"no chance value is known for a {kind} loss")
     evidence = {"loss": loss, "loss_kind": kind}
     if not math.isfinite(loss):
         msg = f"the loss at init is {loss}, not a number the optimizer can use"
-        return [INIT_LOSS_OFF.finding("error", msg, evidence=evidence)]
+        return [INIT_LOSS_OFF.finding("error", msg, evidence=evidence, step=step)]
     if expected <= 0:
         raise Skipped("the chance loss is zero (one class, or an all-zero target)")
     ratio = loss / expected
@@ -192,11 +209,11 @@ def init_loss(model: nn.Module, batch: Any, loss_fn: LossFn | None = None) -> li
     }
     if ratio > INIT_LOSS_FACTOR:
         msg = f"the loss at init is {loss:.4g}, {ratio:.1f}x its chance value {chance}"
-        return [INIT_LOSS_OFF.finding("warning", msg, evidence=evidence)]
+        return [INIT_LOSS_OFF.finding("warning", msg, evidence=evidence, step=step)]
     if ratio < 1 / INIT_LOSS_FACTOR:
         msg = (
             f"the loss at init is {loss:.4g}, only {ratio:.2f}x its chance value {chance}: "
             "expected for a pretrained model, suspicious (a label leak?) for a fresh one"
         )
-        return [INIT_LOSS_OFF.finding("info", msg, evidence=evidence)]
+        return [INIT_LOSS_OFF.finding("info", msg, evidence=evidence, step=step)]
     return []

@@ -41,13 +41,24 @@ SAVE_LOAD_MISMATCH = document(
 DROPOUT_ACTIVE = document(
     "TV508",
     "dropout-active",
-    what="Two identical calls of the model give different outputs because it is in train mode "
-    "with dropout (or another stochastic layer) active.",
+    what="Two identical calls of the model give different outputs because dropout (or another "
+    "stochastic layer) is active: either the model is in train mode, or it is in eval() and the "
+    "forward still drops — `F.dropout(x, p, training=True)`, `F.dropout(x, p)` (training "
+    "defaults to True) or `F.scaled_dot_product_attention(..., dropout_p=0.1)` without "
+    "`if self.training`.",
     why="A test that compares outputs (save/load, export, a reference implementation) fails for "
-    "the wrong reason, and the real bug hunt starts in the wrong place.",
+    "the wrong reason. When eval() does not switch dropout off, every validation metric and "
+    "every prediction in production is noisy and worse than the model can do, and nothing "
+    "says so: model.eval() only changes modules, not functional calls.",
     example="model = Net()              # train mode by default\n"
-    "a = model(x); torch.save(...); b = loaded.eval()(x)  # differ: dropout, not save/load",
-    fix="Call model.eval() before comparing outputs, in both the saved and the loaded model.",
+    "a = model(x); torch.save(...); b = loaded.eval()(x)  # differ: dropout, not save/load\n"
+    "# or, in forward():\n"
+    "h = F.dropout(h, 0.1, training=True)   # drops in eval() too\n"
+    "F.scaled_dot_product_attention(q, k, v, dropout_p=0.1)  # likewise",
+    fix="Call model.eval() before comparing outputs, in both the saved and the loaded model. In a "
+    "forward, tie functional dropout to the module's mode: F.dropout(h, p, training=self.training) "
+    "(or use nn.Dropout), and pass dropout_p=self.p if self.training else 0.0 to "
+    "scaled_dot_product_attention.",
 )
 
 

@@ -22,6 +22,7 @@ from torchvitals.checks.batch import (
     split,
     training_copy,
 )
+from torchvitals.registry import monitor_for
 
 
 def snapshot(
@@ -97,8 +98,6 @@ def snapshot(
 
 def record(model: nn.Module, snap: dict[str, Any]) -> None:
     """Store the snapshot in the run record when a live monitor watches this model."""
-    from torchvitals.monitor import monitor_for
-
     mon = monitor_for(model)
     if mon is not None:
         mon.event("snapshot", line=snapshot_line(snap), **{k: v for k, v in snap.items() if k != "env"}, env=str(snap["env"]))

@@ -38,8 +38,10 @@ from typing import Any
 from transformers import TrainerCallback
 
 from torchvitals.monitor import Monitor
-from torchvitals.monitor.live import monitor_for, unwrap, watch
+from torchvitals.monitor.live import watch
+from torchvitals.registry import monitor_for
 from torchvitals.sinks import console
+from torchvitals.wrapped import unwrap
 
 # report_to names with a torchvitals sink of the same name (sinks/chosen.py).
 SHARED_LOGGERS = ("tensorboard", "wandb", "mlflow")

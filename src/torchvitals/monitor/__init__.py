@@ -2,6 +2,7 @@
 the entry points from torch, registry.py keeps the live monitors, live.py is `watch()`."""
 
 from torchvitals.monitor.core import Monitor
-from torchvitals.monitor.live import monitor_for, watch
+from torchvitals.monitor.live import watch
+from torchvitals.registry import monitor_for
 
 __all__ = ["Monitor", "monitor_for", "watch"]

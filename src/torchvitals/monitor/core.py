@@ -3,8 +3,9 @@ rules as evidence arrives, and hands every record, message and finding to its si
 
 Hot path (every iteration): a few Python attribute reads and integer increments in the
 optimizer step hooks, the zero_grad taps and one tensor hook (monitor/hooks.py). Sampled
-iterations additionally take foreach norms of gradients, weights and the update and read them
-to the host once, at the end of that iteration (probes/sample.py).
+iterations additionally take foreach norms of gradients, weights and the update and copy them
+to the host once (probes/reads.py); the record is written when the copy is there
+(monitor/records.py).
 """
 
 from __future__ import annotations
@@ -18,42 +19,32 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals import ranks
+from torchvitals import ranks, registry
 from torchvitals.config import Options, resolve
 from torchvitals.diagnose import diagnose_history
-from torchvitals.findings import Diagnosis, Finding, severity_rank
+from torchvitals.findings import Diagnosis, Finding
 from torchvitals.losses import loss_kind
-from torchvitals.monitor import registry
 from torchvitals.monitor.epochs import Epochs, RunNaming
 from torchvitals.monitor.hooks import Hooks
+from torchvitals.monitor.preflight import Preflights
+from torchvitals.monitor.records import Records, Unread
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
-from torchvitals.probes.batches import BatchSizes, batch_fields
+from torchvitals.probes.batches import BatchSizes
 from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import CrossRank, is_dtensor
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.outputs import OutputProbe
-from torchvitals.probes.sample import OptState, Sampler
+from torchvitals.probes.sample import Sampler
 from torchvitals.probes.values import jsonable
-from torchvitals.record import History, rounded
-from torchvitals.rules import evaluate
+from torchvitals.record import History
 from torchvitals.sinks.base import Sink
 from torchvitals.sinks.chosen import open_sinks
 from torchvitals.sinks.console import ConsoleSink
 from torchvitals.sinks.run_dir import RunDirSink
-
-# Live rule evaluation: after each of the first records, then at most every 10th and only
-# once the wall time since the last pass is 100x what that pass took. Rules rescan the history,
-# so a pass costs more as a run grows: a fixed cadence made every=1 cost more with each
-# thousand steps (1.4x at 1,000 steps, 2.3x at 8,000 on a small MLP); the time budget keeps the
-# rules at about 1% of the run however long it is. Findings are the same: each names the
-# iteration its evidence came from, and close() judges the whole record.
-_LIVE_RULES_DENSE = 50
-_LIVE_RULES_EVERY = 10
-_LIVE_RULES_SHARE = 0.01
 
 
 def as_list(x: Any) -> list[Any]:
@@ -69,7 +60,7 @@ def named_models(model: Any) -> list[tuple[str, nn.Module]]:
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 
-class Monitor(Wiring, Hooks, Epochs, RunNaming):
+class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
     """Watches a model and its optimizers. Create with `torchvitals.watch`."""
 
     def __init__(
@@ -87,6 +78,11 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self._observed = False  # observe() was called in the current iteration
         self._sentinels_ready = False
         self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
+        # The first-batch preflight (monitor/preflight.py): its hook, whether it ran, whether
+        # its own passes are running now (every entry point then returns at once).
+        self._preflight_handle: Any = None
+        self._preflight_done = self._in_preflight = False
+        self._init_loss_judged = False
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}
         self.disabled: dict[str, str] = {}
@@ -102,6 +98,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         self._batch_size = 0  # the latest training forward's batch (per rank)
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
+        self._inflight: list[Unread] = []  # records whose host read is still on its way
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
         self._handles: list[Any] = []
@@ -211,84 +208,6 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
                 self._emit({"type": "event", "kind": "probe-error", "probe": "record", "error": msg})
         self._tell("on_record", self.history, rec)
 
-    # ------------------------------------------------------------------ the record
-    def _measure(self, o: OptState, it: int) -> None:
-        if "gradients" in self.disabled or not o.params:
-            o.pending = {"it": it}
-            return
-        try:
-            self.sampler.measure(o, it)
-        except Exception as exc:
-            o.pending = {"it": it}
-            self._fail("gradients", exc)
-
-    def _record(self, o: OptState, stepped: bool, reason: str) -> None:
-        """Read the iteration's device numbers once, write the record, run the rules."""
-        p = o.pending or {"it": o.acct.c.cycles}
-        o.pending = None
-        rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
-        if self._late_channel and ranks.initialized():
-            self._late_channel = False
-            _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
-            if chan is not None:
-                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
-        acts = self._act.collect() if o.idx == 0 and self._act is not None else []
-        batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
-        rec.update(self.sampler.read(o, p, acts, stepped, batch, self._clips.pop(o.idx, None)))
-        if o.idx == 0 and "outputs" not in self.disabled:
-            try:
-                out = self._outputs.take_interval()
-                if out:
-                    rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
-            except Exception as exc:
-                self._fail("outputs", exc)
-            self._observed = False
-        if o.idx == 0 and "batches" not in self.disabled:
-            try:
-                scale, self._scale = self._scale, None
-                rec.update(batch_fields(self._sizes, scale))
-            except Exception as exc:
-                self._fail("batches", exc)
-        rec["train"] = self.inv.train_mode()
-        self._sync_scaler(o)
-        rec["counters"] = o.acct.c.as_dict()
-        o.acct.alarms_seen = o.acct.alarms()
-        rec["samples"] = self._samples
-        rec["time"] = round(time.perf_counter() - self._t0, 3)
-        self._emit(rec)
-        self._records += 1
-        n = self._records
-        if n <= _LIVE_RULES_DENSE or (
-            n - self._rules_at >= _LIVE_RULES_EVERY and time.perf_counter() >= self._rules_due
-        ):
-            self._live_rules()
-
-    def _sync_scaler(self, o: OptState) -> None:
-        """Read the device count of GradScaler skips (only when a record is written)."""
-        if o.scaler_infs is not None:
-            o.acct.c.scaler_skips = int(o.scaler_infs.item())
-
-    def _live_rules(self) -> None:
-        if "rules" in self.disabled or self.rank != 0:  # under torchrun rank 0 judges the job
-            return
-        t0 = time.perf_counter()
-        try:
-            found, _ = evaluate(self.history)
-        except Exception as exc:
-            self._fail("rules", exc)
-            return
-        t1 = time.perf_counter()
-        self._rules_at, self._rules_due = self._records, t1 + (t1 - t0) / _LIVE_RULES_SHARE
-        for f in found:
-            seen = self.findings.get(f.key)
-            # New, or worse than when it was last told: a finding that grows from info to a
-            # warning is printed when it does.
-            if seen is not None and severity_rank(f.severity) <= severity_rank(seen.severity):
-                continue
-            self.findings[f.key] = f
-            self._emit({"type": "event", "kind": "finding", "finding": f.to_dict()})
-            self._tell("on_finding", f)
-
     # ------------------------------------------------------------------ public API
     def event(self, kind: str, **fields: Any) -> None:
         """Record something a guard or the user did (a head reset, a gated skip): an `event`
@@ -376,7 +295,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
         lets the checks know the loss. Nothing is read back to the host here; bad input is
         reported once and skipped, never raised.
         """
-        if self.closed or "outputs" in self.disabled:
+        if self.closed or "outputs" in self.disabled or self._in_preflight:
             return
         try:
             split = split or ("train" if torch.is_grad_enabled() else "val")
@@ -390,6 +309,10 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             sampled = split == "train" and self.sampler.detailed(self._next_it())
             if split == "train":
                 self._observed = True
+                try:
+                    self._preflight_loss(pred, target, loss, loss_kind(loss_fn))
+                except Exception as exc:
+                    self._fail("preflight", exc)
             self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
             if split == "train" and isinstance(target, torch.Tensor):
                 self._loss_batch(target, sampled)
@@ -414,6 +337,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
             except Exception as exc:
                 trouble.append(f"closing: {what} failed: {type(exc).__name__}: {exc}")
 
+        attempt("writing the last records", self._complete, 0)
         for o in list(getattr(self, "_manual", [])):
             attempt("the last hand-written update", self._manual_resolve, o)
         attempt("timing the DataLoaders", self._loaders.close)  # reports passes cut short
@@ -470,6 +394,7 @@ class Monitor(Wiring, Hooks, Epochs, RunNaming):
                 errors.append(exc)
 
         registry.LIVE.pop(id(self), None)
+        undo(self._disarm_preflight)
         undo(unwatch_clip, id(self))
         for h in self._handles:
             undo(h.remove)

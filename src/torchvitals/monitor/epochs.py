@@ -26,6 +26,7 @@ class Epochs:
         """
         if self.closed:
             return ""
+        self._complete(keep=0)  # the epoch's last records first
         try:
             self._epoch += 1
             now = time.perf_counter()

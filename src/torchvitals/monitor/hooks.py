@@ -13,7 +13,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.batches import feature_rms, first_layer, new_loader_labels
 from torchvitals.probes.inventory import active_mode_modules
@@ -22,6 +21,7 @@ from torchvitals.probes.steps import EVAL_PASS_MIN
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.ranks import bit_sum
 from torchvitals.record import rounded
+from torchvitals.wrapped import unwrap
 
 
 def first_grad_tensor(output: Any) -> torch.Tensor | None:
@@ -94,6 +94,7 @@ _PROBE_OF = {
     "_after_plateau_step": "plateau",
     "_on_scaler_update": "scaler",
     "_fail_activations": "activations",
+    "_preflight_hook": "preflight",
 }
 
 
@@ -116,9 +117,11 @@ class Hooks:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
-        if self.closed or "forward" in self.disabled:
+        if self.closed or "forward" in self.disabled or self._in_preflight:
             return
         try:
+            if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
+                self._complete()
             for o in self._manual:
                 if o.manual is not None and o.manual.pending:
                     self._manual_resolve(o)
@@ -201,6 +204,8 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
+        if self._in_preflight:
+            return
         if self._by_output and not self.closed and torch.is_grad_enabled():
             self._hook_output(output)
         if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled() or not self.opts.outputs:
@@ -231,7 +236,7 @@ class Hooks:
                 h.flush()
 
     def _on_backward(self, idx: int, which: int) -> None:
-        if self.closed or "steps" in self.disabled:
+        if self.closed or "steps" in self.disabled or self._in_preflight:
             return
         try:
             o = self._opts[idx]

@@ -1,5 +1,5 @@
-"""`watch()`: the way in. Builds a Monitor (or a do-nothing one when torchvitals is disabled),
-and finds the live monitor watching an object (for guards and checks)."""
+"""`watch()`: the way in. Builds a Monitor (or a do-nothing one when torchvitals is disabled).
+`monitor_for` (the live monitor watching an object) lives in registry.py."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals import registry
 from torchvitals.config import resolve
 from torchvitals.findings import Diagnosis
-from torchvitals.monitor import registry
 from torchvitals.monitor.core import Monitor, as_list, named_models
-from torchvitals.monitor.wrapped import unwrap
 from torchvitals.probes.manual import ManualUpdates
+from torchvitals.wrapped import unwrap
 
 
 class _NullMonitor(Monitor):
@@ -37,13 +37,6 @@ class _NullMonitor(Monitor):
 
     def close(self) -> Diagnosis:
         return self.diagnosis  # type: ignore[return-value]
-
-
-def monitor_for(obj: Any) -> Monitor | None:
-    """The live monitor watching `obj`: one of its optimizers, one of its root models, or a
-    sub-module or parameter of one. None when nothing watches it."""
-    obj = unwrap(obj)
-    return next((mon for mon in list(registry.LIVE.values()) if mon.watches(obj)), None)
 
 
 def watch(

@@ -13,8 +13,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals import ranks
-from torchvitals.monitor import registry
+from torchvitals import ranks, registry
 from torchvitals.monitor.hooks import Guarded
 from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import hide_hooks
@@ -31,6 +30,7 @@ class Wiring:
     """The attaching half of `Monitor`."""
 
     def _build(self, models: list[tuple[str, nn.Module]], optimizers: list[torch.optim.Optimizer]) -> None:
+        self._compiled = any(type(m).__name__ == "OptimizedModule" for _, m in models)  # torch.compile, then watch()
         for prefix, m in models:
             self.inv.add_model(m, f"{prefix}." if prefix else "")
         self._opts = [OptState(k, opt) for k, opt in enumerate(optimizers)]
@@ -94,6 +94,7 @@ class Wiring:
         self._forward.append(ForwardHook(self, "_pre_forward", pick=first_input, pre=True))
         self._handles.append(m.register_forward_pre_hook(self._forward[-1]))
         if m is self.inv.roots[0]():  # its outputs (the `outputs` option) and FSDP2's backward count
+            self._arm_preflight(m)
             self._forward.append(ForwardHook(self, "_post_forward", pick=functools.partial(pick_output, key=self.opts.outputs)))
             self._handles.append(m.register_forward_hook(self._forward[-1]))
         if self.opts.probe:
@@ -160,7 +161,7 @@ class Wiring:
         self._manual = [o for o in self._manual if not o.retired]
 
     def retire_collected(self) -> None:
-        """Optimizers that were garbage-collected stop counting (monitor/registry.py)."""
+        """Optimizers that were garbage-collected stop counting (registry.py)."""
         for o in self._opts:
             if o.ref() is None and not o.retired and o.manual is None:
                 o.retired = True

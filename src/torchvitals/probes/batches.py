@@ -159,18 +159,16 @@ def dataset_labels(loader: Any) -> dict[str, Any] | None:
 __all__ = ["BatchSizes", "dataset_labels", "feature_rms", "first_layer"]
 
 
-def batch_fields(sizes: BatchSizes, scale: tuple[int, torch.Tensor, str] | None) -> dict[str, Any]:
-    """The step record's `bs` (batch sizes so far) and `in` (the sampled input's scale: one host
-    read of two numbers, on sampled iterations only)."""
+def batch_fields(counts: dict[str, int] | None, scale: tuple[int, list[float], str] | None) -> dict[str, Any]:
+    """The step record's `bs` (batch sizes so far, `BatchSizes.snapshot`) and `in` (the sampled
+    input's scale: its iteration, the [largest, median] feature RMS read, the first layer)."""
     from torchvitals.record import rounded
 
     out: dict[str, Any] = {}
-    counts = sizes.snapshot()
     if counts is not None:
         out["bs"] = counts
     if scale is not None:
-        it, rms, first = scale
-        top, med = rms.tolist()
+        it, (top, med), first = scale
         out["in"] = {"it": it, "rms_max": rounded(top), "rms_med": rounded(med), "first": first}
     return out
 

@@ -452,9 +452,19 @@ def attach_loader_probe(monitor: Any, fail: Callable[[BaseException], None] | No
     return probe
 
 
+def active_batch_size() -> int | None:
+    """The batch_size of the DataLoader whose batch was handed out last (by any probe that
+    holds the loaders), None when no timed loader is being iterated or it has none."""
+    for p in reversed(_holders):
+        t = p.loaders.get(p.active) if p.active is not None else None
+        if t is not None and isinstance(t.batch_size, int):
+            return t.batch_size
+    return None
+
+
 def holders() -> int:
     """How many probes hold `DataLoader.__iter__` now (for tests and diagnostics)."""
     return len(_holders)
 
 
-__all__ = ["HANDED", "Handed", "LoaderProbe", "LoaderTiming", "attach_loader_probe", "dist_sampler", "holders"]
+__all__ = ["HANDED", "Handed", "LoaderProbe", "LoaderTiming", "active_batch_size", "attach_loader_probe", "dist_sampler", "holders"]

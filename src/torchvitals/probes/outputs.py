@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from torchvitals.losses import BY_KIND
+from torchvitals.probes.reads import Reads, Slot, Ticket
 from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
@@ -122,12 +123,27 @@ class Sums:
 
     def read(self) -> dict[str, Any]:
         """One host read of every sum."""
+        reads = Reads()
+        plan = self.gather(reads)
+        return Sums.finish(plan, reads.start())
+
+    def gather(self, reads: Reads) -> tuple[list[str], list[int], Slot] | None:
+        """Hand every sum to `reads`; what `finish` needs to name the values."""
         self._spill()
         if not self.t:
-            return {}
+            return None
         keys = list(self.t)
         sizes = [self.t[k].numel() for k in keys]
-        flat = torch.cat([self.t[k].reshape(-1).to(next(iter(self.t.values())).device) for k in keys]).tolist()
+        device = next(iter(self.t.values())).device
+        return keys, sizes, reads.floats(torch.cat([self.t[k].reshape(-1).to(device) for k in keys]))
+
+    @staticmethod
+    def finish(plan: tuple[list[str], list[int], Slot] | None, ticket: Ticket) -> dict[str, Any]:
+        """The sums by key, from the host read."""
+        if plan is None:
+            return {}
+        keys, sizes, slot = plan
+        flat = ticket.get(slot)
         out: dict[str, Any] = {}
         i = 0
         for k, n in zip(keys, sizes, strict=True):
@@ -172,13 +188,21 @@ def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
     return out
 
 
+def class_counts(y: torch.Tensor, valid: torch.Tensor, c: int) -> torch.Tensor:
+    """Targets per class, the invalid ones (ignore_index, padding) left out: a scatter-add into
+    c + 1 bins. Not `y[valid]` (its shape depends on the data) and not bincount (on CUDA it reads
+    the largest label to the host): no host synchronisation."""
+    idx = torch.where(valid, y, c).long()
+    return torch.zeros(c + 1, dtype=torch.int64, device=y.device).scatter_add_(0, idx, torch.ones_like(idx))[:c]
+
+
 def batch_classes(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
     """One classification batch's labels (at most MAX_CLASS_TARGETS of them): how many valid
     targets, how many distinct classes among them, and the most frequent class. Device tensors."""
     c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
     y = target.detach().reshape(-1)[:MAX_CLASS_TARGETS].to(pred.device)
     valid = (y >= 0) & (y < c)
-    counts = torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c]
+    counts = class_counts(y, valid, c)
     return {"batch_targets": valid.sum().float(), "batch_classes": (counts > 0).sum().float(), "batch_mode": counts.argmax().float()}
 
 
@@ -238,8 +262,8 @@ class OutputProbe:
         device = losses[-1].device
         lt = torch.stack([x.to(device) for x in losses])
         finite = torch.isfinite(lt)
-        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float()]).to(torch.float64)
-        vec = torch.cat([vec, vec.new_tensor([float(len(losses))]) - vec[1:]])
+        # (no Python number into a device tensor: on CUDA that copy would wait for the GPU)
+        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float(), (~finite).sum().float()]).to(torch.float64)
         for s in [self.epoch[split]] + ([self.interval] if split == "train" else []):
             s.add_many(_LOSS_KEYS, vec)
 
@@ -317,7 +341,7 @@ class OutputProbe:
         y = target.detach().reshape(-1).to(logits.device)
         guess = logits.reshape(-1, c).argmax(-1)
         valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
-        counts = torch.bincount(torch.where(valid, y, c), minlength=c + 1)[:c]  # no y[valid]: its shape depends on the data
+        counts = class_counts(y, valid, c)
         for s in sums:
             s.add("classes", counts)
             s.n_classes = max(s.n_classes, c)
@@ -363,27 +387,39 @@ class OutputProbe:
                 out["target_multi"] = (flat != flat[0]).any().float()  # at least two classes
         return {k: v.detach().float().reshape(()) for k, v in out.items()}
 
-    def take_interval(self) -> dict[str, Any]:
-        """Read and reset the train sums since the last record, plus the sampled value checks."""
-        out: dict[str, Any] = {}
+    def take_interval(self, reads: Reads) -> dict[str, Any]:
+        """Hand the train sums since the last record, and the sampled value checks, to `reads`
+        and reset them; `interval_fields` makes the record's `out` from the host read."""
         self._fold_losses("train")
-        raw = self.interval.read()
+        plan: dict[str, Any] = {"sums": self.interval.gather(reads)}
+        self.interval = Sums()
+        if self.sampled is not None:
+            keys = list(self.sampled)
+            plan["sampled"] = (keys, reads.floats(torch.stack([self.sampled[k] for k in keys])))
+            plan["loss_kind"] = self.loss_kind
+            plan["out_op"] = self.sampled_op
+            self.sampled = None
+            self.sampled_op = None
+        return plan
+
+    @staticmethod
+    def interval_fields(plan: dict[str, Any], ticket: Ticket) -> dict[str, Any]:
+        """The record's `out`: the mean train loss since the last record, non-finite losses,
+        and the sampled value checks."""
+        out: dict[str, Any] = {}
+        raw = Sums.finish(plan["sums"], ticket)
         if raw:
             if raw.get("loss_n"):
                 out["loss"] = raw["loss_sum"] / raw["loss_n"]
             if raw.get("loss_bad"):
                 out["loss_nonfinite"] = int(raw["loss_bad"])
-        self.interval = Sums()
-        if self.sampled is not None:
-            keys = list(self.sampled)
-            vals = torch.stack([self.sampled[k] for k in keys]).tolist()
-            out.update(dict(zip(keys, vals, strict=True)))
-            self.sampled = None
-            if self.loss_kind:
-                out["loss_kind"] = self.loss_kind
-            if self.sampled_op:
-                out["out_op"] = self.sampled_op
-            self.sampled_op = None
+        if "sampled" in plan:
+            keys, slot = plan["sampled"]
+            out.update(dict(zip(keys, ticket.get(slot), strict=True)))
+            if plan["loss_kind"]:
+                out["loss_kind"] = plan["loss_kind"]
+            if plan["out_op"]:
+                out["out_op"] = plan["out_op"]
         return out
 
     def take_epoch(self) -> dict[str, dict[str, Any]]:

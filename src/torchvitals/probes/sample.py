@@ -28,6 +28,7 @@ from torchvitals.probes.cross_rank import (
 )
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.manual import ManualSteps, is_manual
+from torchvitals.probes.reads import Reads, Ticket
 from torchvitals.probes.steps import StepAccount
 from torchvitals.record import rounded
 
@@ -130,47 +131,58 @@ class Sampler:
             o.pending["d_which"] = o.snapshot.which
         o.snapshot = None
 
-    def read(
+    def gather(
         self,
         o: OptState,
         p: dict[str, Any],
         acts: list[tuple[str, torch.Tensor]],
-        stepped: bool = False,
+        reads: Reads,
         batch: torch.Tensor | None = None,
         clip: tuple[torch.Tensor, float] | None = None,
-    ) -> dict[str, Any]:
-        """The iteration's numbers for the step record, in one host read: g, lr, w (or the last
-        read, with w_it), gf, d, frozen, sparse, act; under torchrun combined across ranks
-        (probes/cross_rank.py), with the record's `ranks` field on rank 0. `batch` is the
-        fingerprint of the iteration's training input (device tensor, or None); `clip` what
-        clip_grad_norm_ returned before this step and its max_norm (probes/clip.py)."""
-        rec: dict[str, Any] = {}
-        n_own = len(o.params)
+    ) -> dict[str, Any] | None:
+        """Hand the iteration's device numbers to `reads` (g, w, d, the pre-clip norm, the
+        activation probes; under torchrun the parameter checksums and `batch`, the fingerprint of
+        the training input) and return what `finish` needs to turn them into record fields.
+        `clip` is what clip_grad_norm_ returned before this step and its max_norm."""
         parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d")) if t is not None]
         clip = clip if "g" in p else None
         if clip is not None:
             parts.append(clip[0].reshape(1).to(self.inv.device, torch.float32))
         parts += [t.reshape(-1).to(self.inv.device) for _, t in acts]
         if not parts:
-            return rec
+            return None
+        plan: dict[str, Any] = {"flat": reads.floats(torch.cat(parts)), "clip": clip, "acts": [n for n, _ in acts]}
         cross = self.cross if self.cross is not None and self.cross.chan.live else None
-        if cross is None:
-            flat = torch.cat(parts).tolist()  # the one host read
-        else:
+        if cross is not None:
             rep = [i for i, s in enumerate(o.shard_counts()) if not s]
-            checks = CrossRank.checks(o.params, rep) if "g" in p else None
-            flat, ints = _read_with_ints(torch.cat(parts), [t for t in (checks, batch) if t is not None])
-            n_checks = 0 if checks is None else len(rep)
             modes = self._modes(o, p, len(acts))
             if clip is not None:
                 modes.insert(len(modes) - len(acts), REPLICATED)
-            flat, ranks_rec = cross.exchange(
-                o.idx, p["it"], flat, modes, ints[:n_checks],
-                _hex(ints[n_checks]) if batch is not None else None, stepped, o.acct.c.steps,
-            )
+            plan.update(cross=cross, rep=rep, modes=modes, steps=o.acct.c.steps)
+            if "g" in p:
+                plan["checks"] = reads.ints(CrossRank.checks(o.params, rep))
+            if batch is not None:
+                plan["batch"] = reads.ints(batch)
+        return plan
+
+    def finish(self, o: OptState, p: dict[str, Any], plan: dict[str, Any] | None, ticket: Ticket, stepped: bool) -> dict[str, Any]:
+        """The record fields from the host read: g, lr, w (or the last read, with w_it), gf, d,
+        clip, frozen, sparse, act; under torchrun combined across ranks (probes/cross_rank.py),
+        with the record's `ranks` field on rank 0."""
+        rec: dict[str, Any] = {}
+        if plan is None:
+            return rec
+        flat = ticket.get(plan["flat"])
+        clip, acts = plan["clip"], plan["acts"]
+        cross = plan.get("cross")
+        if cross is not None:
+            checks = ticket.get(plan["checks"]) if "checks" in plan else []
+            batch = _hex(ticket.get(plan["batch"])[0]) if "batch" in plan else None
+            flat, ranks_rec = cross.exchange(o.idx, p["it"], flat, plan["modes"], checks, batch, stepped, plan["steps"])
             if ranks_rec is not None:
-                ranks_rec["diverged"] = [o.pidx[rep[j]] for j in ranks_rec["diverged"]]
+                ranks_rec["diverged"] = [o.pidx[plan["rep"][j]] for j in ranks_rec["diverged"]]
                 rec["ranks"] = ranks_rec
+        n_own = len(o.params)
         if "g" in p:
             n_g = p["g"].numel()
             g = [rounded(x) for x in flat[:n_g]]
@@ -201,7 +213,7 @@ class Sampler:
                 rec["sparse"] = p["sparse"]
         if acts:
             vals = flat[len(flat) - len(acts) :]
-            rec["act"] = [[n, rounded(v)] for (n, _), v in zip(acts, vals, strict=True)]
+            rec["act"] = [[n, rounded(v)] for n, v in zip(acts, vals, strict=True)]
         return rec
 
     def _modes(self, o: OptState, p: dict[str, Any], n_acts: int) -> list[str]:
@@ -216,16 +228,6 @@ class Sampler:
             if "d" in p:
                 modes += [own[i] for i in p["d_which"]]
         return modes + [ACTIVATION] * n_acts
-
-
-def _read_with_ints(flat: torch.Tensor, ints: list[torch.Tensor]) -> tuple[list[float], list[int]]:
-    """Floats and exact int64 values in one host read (the ints travel bit-for-bit)."""
-    if not ints:
-        return flat.tolist(), []
-    n = flat.numel()
-    packed = torch.cat([flat.to(torch.float64), torch.cat([t.reshape(-1).to(flat.device) for t in ints]).view(torch.float64)])
-    host = packed.cpu()  # the one host read
-    return host[:n].tolist(), host[n:].view(torch.int64).tolist()
 
 
 def _hex(v: int) -> str:

@@ -14,6 +14,7 @@ from torchvitals.rules import schedulers, steps, updates, freeze  # noqa: F401
 from torchvitals.rules import distributed, batches, randomness  # noqa: F401
 # isort: on
 from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
+from torchvitals.rules.preflight import preflight_results
 
 __all__ = ["PAGES", "RULES", "CannotJudge", "Rule", "all_pages", "document", "evaluate", "get"]
 
@@ -35,6 +36,9 @@ def evaluate(history: History, failed: dict[str, str] | None = None) -> tuple[li
                 failed[name] = error
             else:
                 unjudged[name] = f"rule error: {error}"
+    carried, skipped = preflight_results(history)
+    found.extend(carried)
+    unjudged.update(skipped)
     return found, unjudged
 
 

@@ -1,6 +1,7 @@
 """The live monitors, kept alive until closed even when the caller drops the object `watch`
 returned (the hooks only hold weak references). A monitor closes by itself when its optimizers
-are garbage-collected, and every live monitor closes at interpreter exit."""
+are garbage-collected, and every live monitor closes at interpreter exit. Kept below the
+monitor package so that guards and checks can find a model's monitor without importing it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import atexit
 import sys
 from typing import Any
 
+from torchvitals.wrapped import unwrap
+
 LIVE: dict[int, Any] = {}  # id(monitor) → monitor
+
+
+def monitor_for(obj: Any) -> Any:
+    """The live monitor watching `obj`: one of its optimizers, one of its root models, or a
+    sub-module or parameter of one. None when nothing watches it."""
+    obj = unwrap(obj)
+    return next((mon for mon in list(LIVE.values()) if mon.watches(obj)), None)
 
 
 def release(key: int) -> None:

@@ -1,0 +1,170 @@
+"""The record half of `Monitor` (monitor/core.py), which owns the state it uses: measuring a
+sampled iteration, starting the one host read of its device numbers (probes/reads.py), writing
+the step record when the numbers are there (at once on CPU, at a later hook on CUDA), and the
+live rules that judge the record as it grows."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, NamedTuple
+
+from torchvitals import ranks
+from torchvitals.findings import severity_rank
+from torchvitals.probes.attach import WeakHook
+from torchvitals.probes.batches import batch_fields
+from torchvitals.probes.cross_rank import CrossRank
+from torchvitals.probes.reads import Reads, Ticket
+from torchvitals.probes.sample import OptState
+from torchvitals.record import rounded
+from torchvitals.rules import evaluate
+
+# Live rule evaluation: after each of the first records, then at most every 10th and only
+# once the wall time since the last pass is 100x what that pass took. Rules rescan the history,
+# so a pass costs more as a run grows: a fixed cadence made every=1 cost more with each
+# thousand steps (1.4x at 1,000 steps, 2.3x at 8,000 on a small MLP); the time budget keeps the
+# rules at about 1% of the run however long it is. Findings are the same: each names the
+# iteration its evidence came from, and close() judges the whole record.
+_LIVE_RULES_DENSE = 50
+_LIVE_RULES_EVERY = 10
+_LIVE_RULES_SHARE = 0.01
+
+
+# Records whose host read may be on its way at once (CUDA). With every=1 the CPU usually runs an
+# iteration or two ahead of the GPU: waiting for the previous copy at each sample would stall
+# every step; a record waits only when this many are queued behind it.
+MAX_IN_FLIGHT = 4
+
+
+class Unread(NamedTuple):
+    """A record whose device numbers are on their way to the host."""
+
+    o: OptState
+    p: dict[str, Any]
+    rec: dict[str, Any]
+    plan: dict[str, Any] | None
+    out: dict[str, Any] | None
+    batches: tuple[Any, Any] | None
+    scaler: Any
+    tail: dict[str, Any]
+    ticket: Ticket
+
+
+class Records:
+    """The record half of `Monitor`."""
+
+    # ------------------------------------------------------------------ the record
+    def _measure(self, o: OptState, it: int) -> None:
+        if "gradients" in self.disabled or not o.params:
+            o.pending = {"it": it}
+            return
+        try:
+            self.sampler.measure(o, it)
+        except Exception as exc:
+            o.pending = {"it": it}
+            self._fail("gradients", exc)
+
+    def _record(self, o: OptState, stepped: bool, reason: str) -> None:
+        """Start the host read of the iteration's device numbers (one copy, probes/reads.py)
+        and complete the record when it is there: at once on CPU, at a later hook on CUDA."""
+        self._complete(keep=MAX_IN_FLIGHT - 1)  # the oldest written first if too many are on their way
+        p = o.pending or {"it": o.acct.c.cycles}
+        o.pending = None
+        rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
+        if self._late_channel and ranks.initialized():
+            self._late_channel = False
+            _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
+            if chan is not None:
+                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
+        acts = self._act.collect() if o.idx == 0 and self._act is not None else []
+        batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
+        reads = Reads()
+        plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None))
+        out = None
+        if o.idx == 0 and "outputs" not in self.disabled:
+            try:
+                out = self._outputs.take_interval(reads)
+            except Exception as exc:
+                self._fail("outputs", exc)
+            self._observed = False
+        batches = None
+        if o.idx == 0 and "batches" not in self.disabled:
+            try:
+                scale, self._scale = self._scale, None
+                batches = (self._sizes.snapshot(), None if scale is None else (scale[0], reads.floats(scale[1]), scale[2]))
+            except Exception as exc:
+                self._fail("batches", exc)
+        scaler = reads.floats(o.scaler_infs) if o.scaler_infs is not None else None
+        tail = {"train": self.inv.train_mode(), "counters": o.acct.c.as_dict()}
+        o.acct.alarms_seen = o.acct.alarms()
+        tail["samples"] = self._samples
+        tail["time"] = round(time.perf_counter() - self._t0, 3)
+        ticket = reads.start(defer=self.opts.reads == "defer")
+        self._inflight.append(Unread(o, p, rec, plan, out, batches, scaler, tail, ticket))
+        if not ticket.deferred or self.opts.reads == "sync":
+            self._complete(keep=0)
+
+    def _complete(self, keep: int | None = None) -> None:
+        """Write, in order, the records whose numbers have arrived; with `keep`, also wait for
+        the oldest ones until at most `keep` are still on their way (0: all written)."""
+        while self._inflight and (self._inflight[0].ticket.ready() or (keep is not None and len(self._inflight) > keep)):
+            u = self._inflight.pop(0)
+            try:
+                self._write_record(u)
+            except Exception as exc:
+                self._fail("steps", exc)
+
+    def _write_record(self, u: Unread) -> None:
+        o, rec = u.o, u.rec
+        rec.update(self.sampler.finish(o, u.p, u.plan, u.ticket, rec["stepped"]))
+        if u.out is not None:
+            try:
+                out = self._outputs.interval_fields(u.out, u.ticket)
+                if out:
+                    rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
+            except Exception as exc:
+                self._fail("outputs", exc)
+        if u.batches is not None:
+            try:
+                counts, scale = u.batches
+                if scale is not None:
+                    scale = (scale[0], u.ticket.get(scale[1]), scale[2])
+                rec.update(batch_fields(counts, scale))
+            except Exception as exc:
+                self._fail("batches", exc)
+        if u.scaler is not None:
+            o.acct.c.scaler_skips = u.tail["counters"]["scaler_skips"] = int(u.ticket.get(u.scaler)[0])
+        rec.update(u.tail)
+        self._emit(rec)
+        self._records += 1
+        n = self._records
+        if n <= _LIVE_RULES_DENSE or (
+            n - self._rules_at >= _LIVE_RULES_EVERY and time.perf_counter() >= self._rules_due
+        ):
+            self._live_rules()
+
+    def _sync_scaler(self, o: OptState) -> None:
+        """Read the device count of GradScaler skips (at close)."""
+        if o.scaler_infs is not None:
+            o.acct.c.scaler_skips = int(o.scaler_infs.item())
+
+    def _live_rules(self) -> None:
+        if "rules" in self.disabled or self.rank != 0:  # under torchrun rank 0 judges the job
+            return
+        t0 = time.perf_counter()
+        try:
+            found, _ = evaluate(self.history)
+        except Exception as exc:
+            self._fail("rules", exc)
+            return
+        t1 = time.perf_counter()
+        self._rules_at, self._rules_due = self._records, t1 + (t1 - t0) / _LIVE_RULES_SHARE
+        for f in found:
+            seen = self.findings.get(f.key)
+            # New, or worse than when it was last told: a finding that grows from info to a
+            # warning is printed when it does.
+            if seen is not None and severity_rank(f.severity) <= severity_rank(seen.severity):
+                continue
+            self.findings[f.key] = f
+            self._emit({"type": "event", "kind": "finding", "finding": f.to_dict()})
+            self._tell("on_finding", f)
+
