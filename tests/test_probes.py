@@ -274,7 +274,7 @@ def test_pick_snapshot_stays_in_budget_and_covers_every_parameter_in_turns(sizes
 def _rule_passes(monkeypatch, pass_seconds: float, steps: int = 400) -> int:
     """Live rule passes in an every=1 run of `steps` steps of 0.1 s each, when one pass takes
     `pass_seconds` (a fake clock that moves only with the steps and the passes)."""
-    import torchvitals.monitor.core as monitor
+    import torchvitals.monitor.records as monitor  # where the live rule passes are scheduled
 
     clock = [0.0]
     passes = []

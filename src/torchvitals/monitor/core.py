@@ -78,10 +78,9 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self._observed = False  # observe() was called in the current iteration
         self._sentinels_ready = False
         self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
-        # The first-batch preflight (monitor/preflight.py): its hook, whether it ran, whether
-        # its own passes are running now (every entry point then returns at once).
+        # The first-batch preflight (monitor/preflight.py): its hook, whether it ran.
         self._preflight_handle: Any = None
-        self._preflight_done = self._in_preflight = False
+        self._preflight_done = False
         self._init_loss_judged = False
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}

@@ -4,8 +4,8 @@ passes stay out of the record. A mixin of `Monitor` (monitor/core.py), which own
 The checks need the batch: a one-shot forward pre-hook on the first watched model catches its
 first training forward (grad enabled, model in train mode), runs the checks there, before the
 user's forward, and removes itself. While they run, `_in_preflight` makes every entry point of
-the monitor (forward hooks, backward sentinels, output and activation probes) return at once,
-so nothing of the preflight is counted. The initial loss is judged at the first training loss
+every monitor (forward hooks, backward sentinels, output and activation probes) return at once,
+so nothing of the preflight is counted, by this monitor or by another watching the same model. The initial loss is judged at the first training loss
 the script shows the monitor (observe(), or the loss calls `torchvitals run` sees)."""
 
 from __future__ import annotations
@@ -22,9 +22,16 @@ from torchvitals.probes.loader import active_batch_size
 # reduction at each grad-enabled forward and raises when the next one comes without it.
 _WRAPPERS = ("DistributedDataParallel", "DataParallel", "FullyShardedDataParallel")
 
+# How many preflights are running now, in any monitor: their passes are nobody's training.
+_running = [0]
+
 
 class Preflights:
     """The preflight half of `Monitor`."""
+
+    @property
+    def _in_preflight(self) -> bool:
+        return _running[0] > 0
 
     def _arm_preflight(self, m: nn.Module) -> None:
         if not self.opts.preflight or self._preflight_handle is not None or self._preflight_done:
@@ -52,13 +59,13 @@ class Preflights:
         from torchvitals.checks.first_batch import first_batch
 
         armed = self._act.armed if self._act is not None else None
-        self._in_preflight = True
+        _running[0] += 1
         try:
             if self._act is not None:
                 self._act.armed = False
             result = first_batch(module, tuple(args), dict(kwargs or {}), active_batch_size())
         finally:
-            self._in_preflight = False
+            _running[0] -= 1
             if self._act is not None and armed is not None:
                 self._act.armed = armed
         self._emit(

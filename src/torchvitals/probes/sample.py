@@ -159,8 +159,9 @@ class Sampler:
             if clip is not None:
                 modes.insert(len(modes) - len(acts), REPLICATED)
             plan.update(cross=cross, rep=rep, modes=modes, steps=o.acct.c.steps)
-            if "g" in p:
-                plan["checks"] = reads.ints(CrossRank.checks(o.params, rep))
+            checks = CrossRank.checks(o.params, rep) if "g" in p else None
+            if checks is not None:  # None: no replicated parameter (all sharded, FSDP2)
+                plan["checks"] = reads.ints(checks)
             if batch is not None:
                 plan["batch"] = reads.ints(batch)
         return plan
