@@ -164,7 +164,13 @@ def _wrapped_attrs(ctx: Context, cls: ast.ClassDef) -> set[str]:
     return out
 
 
-def _param_tensor(expr: ast.AST) -> bool:
+def _param_tensor(expr: ast.AST, depth: int = 0) -> bool:
+    """A tensor factory with requires_grad=True (or `.requires_grad_()`), also scaled or moved:
+    `init_values * torch.ones(d, requires_grad=True)`, `torch.zeros(n, requires_grad=True).to(dev)`."""
+    if isinstance(expr, ast.BinOp) and depth < 3:
+        return _param_tensor(expr.left, depth + 1) or _param_tensor(expr.right, depth + 1)
+    if isinstance(expr, ast.Call) and method(expr) in ("to", "cuda", "float", "double", "half") and depth < 3:
+        return _param_tensor(expr.func.value, depth + 1)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Call) and method(expr) == "requires_grad_":
         inner = expr.func.value
         return isinstance(inner, ast.Call) and callee(inner).startswith("torch.") and last(callee(inner)) in TENSOR_FACTORIES
