@@ -404,11 +404,13 @@ def check_loss_accum(ctx: Context) -> None:
     for loop, backwards in _training_loops(ctx).items():
         losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
-        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) for t in targets_of(n)}
+        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
         for n in walk_scope(loop):
             acc = value = None
             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
                 acc, value = dotted(n.target), n.value
+            elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
+                acc, value = dotted(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
                 acc, value = receiver(n), n.args[0]
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
@@ -422,6 +424,15 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _self_sum(n: ast.Assign) -> ast.expr | None:
+    """`total = total + x` (an augmented assignment spelled out): x."""
+    v = n.value
+    if len(n.targets) == 1 and isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
+        if (d := dotted(n.targets[0])) and dotted(v.left) == d:
+            return v.right
+    return None
 
 
 def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
