@@ -76,6 +76,9 @@ def _is_param(fn: ast.AST, name: str) -> bool:
     return any(p.arg == name for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
 
 
+is_param = _is_param  # for rules: `name` is a parameter of the function `fn`
+
+
 def _index(ctx: Context) -> tuple[dict[str, ast.AST], dict[str, dict[str, ast.AST]]]:
     """(module-level functions by name, each class's methods by name), built once per file.
     A name bound twice at module level (two defs, or a def and an assignment) is not indexed."""
@@ -144,7 +147,9 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         fn = methods.get(cls.name, {}).get(m) if cls is not None else None
         if fn is not None and m != "forward":
             return Target(fn, "self", _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
-        return None
+        if fn is not None or m == "forward":
+            return None
+        # `self.attn(x, mask)`: a sub-module of a module class of this file runs its forward
     key = recv if m == "forward" else callee(call)
     hit = _forward(ctx, methods, ctx.modules.get(key or ""), key, call)
     if hit is None and recv and m != "forward":
