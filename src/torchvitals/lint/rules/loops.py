@@ -190,6 +190,8 @@ def _zero_between(ctx: Context) -> None:
                 kinds.append(("backward", stmt, None))
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and method(stmt.value) == "zero_grad":
                 kinds.append(("zero", stmt, receiver(stmt.value)))
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _only_clears(ctx, stmt.value):
+                kinds.append(("zero", stmt, None))  # `self.after_backward()` whose body clears the gradients
             else:
                 opt = next((o for c in calls if (o := ctx.optimizer_step(c))), None)
                 if opt:
@@ -197,11 +199,20 @@ def _zero_between(ctx: Context) -> None:
         for i in range(1, len(kinds) - 1):
             (k0, _, _), (k1, z, zr), (k2, _, opt) = kinds[i - 1], kinds[i], kinds[i + 1]
             if (k0, k1, k2) == ("backward", "zero", "step") and (zr == opt or not ctx.is_optimizer(zr)):
+                what = f"`{zr}.zero_grad()`" if zr else f"`{callee(z.value)}()`, which clears the gradients,"  # type: ignore[attr-defined]
                 ctx.report(
                     ZERO_GRAD, z,
-                    f"`{zr}.zero_grad()` between backward() and `{opt}.step()` erases the "
+                    f"{what} between backward() and `{opt}.step()` erases the "
                     "gradients just computed: the step does nothing",
                 )  # fmt: skip
+
+
+def _only_clears(ctx: Context, call: ast.Call) -> bool:
+    """A helper of this file that clears gradients and neither backpropagates nor steps."""
+    if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
+        return False
+    eff = effects(ctx, t.fn)
+    return eff.clears and not eff.backward and not eff.steps
 
 
 # ---- TVL004 ---------------------------------------------------------------------------------
