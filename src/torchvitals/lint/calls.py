@@ -193,6 +193,8 @@ def _instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
     values = ctx.values.get(key, [])
     found: set[str | None] = set()
     for v in values:
+        while isinstance(v, ast.Call) and method(v) in ("to", "cuda", "cpu") and isinstance(v.func, ast.Attribute):
+            v = v.func.value  # `self.model = model.to(device)`: the same instance
         if isinstance(v, ast.Tuple) and v.elts and all(isinstance(e, ast.Call) for e in v.elts):
             found |= {callee(e) if callee(e) in classes else None for e in v.elts}  # a, b = A(), A()
         elif isinstance(v, ast.Call) and callee(v) in classes:
