@@ -304,3 +304,23 @@ def _merge(out: Effects, inner: Effects, t: Target) -> None:
     out.evals |= {k for e in inner.evals if (k := t.rename(e))}
     out.trains |= {k for e in inner.trains if (k := t.rename(e))}
     out.steps |= {k for e in inner.steps if (k := t.rename(e))}
+
+
+def dispatched(ctx: Context, call: ast.Call) -> list[Target]:
+    """`getattr(self, mode)(loader)` in a method (an mmcv-style runner's workflow loop): the
+    methods of the class it may run, every public one but the caller when `mode` is not a
+    constant; [] for any other call."""
+    f = call.func
+    if not (isinstance(f, ast.Call) and callee(f) == "getattr" and len(f.args) >= 2 and dotted(f.args[0]) == "self"):
+        return []
+    cls = enclosing_class(ctx, call)
+    if cls is None:
+        return []
+    here = ctx.scope_of(call)
+    methods = _index(ctx)[1].get(cls.name, {})
+    name = f.args[1]
+    if isinstance(name, ast.Constant):
+        fns = [methods[name.value]] if isinstance(name.value, str) and name.value in methods else []
+    else:
+        fns = [m for k, m in methods.items() if not k.startswith("_") and m is not here]
+    return [Target(fn, "self", _bind(fn, call, skip_self=True)) for fn in fns]  # type: ignore[arg-type]

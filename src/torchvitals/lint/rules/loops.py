@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import Target, effects, effects_of, may_resolve, resolve
+from torchvitals.lint.calls import Target, _merge, dispatched, effects, effects_of, may_resolve, resolve
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -263,26 +263,31 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
     if not ctx.backwards:
         return  # nothing in the file backpropagates: no loop trains, through helpers or not
     loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
+    dispatch = "getattr(self" in ctx.text
+    if dispatch:  # getattr(self, mode)(loader) in a workflow loop runs each method it may name
+        loops |= {ls[-1] for c in ctx.calls if dispatched(ctx, c) and (ls := ctx.loops_around(c))}
     for loop in loops:
         calls = _calls_in(loop)
         eff = effects_of(ctx, calls)
+        for c in calls if dispatch else ():
+            for t in dispatched(ctx, c):
+                _merge(eff, effects(ctx, t.fn), t)
         if not eff.backward:
             continue
         trains = {_bare(t) for t in eff.trains}
         seen: set[str] = set()
         for c in calls:
-            t = resolve(ctx, c)
-            if t is None:
-                continue
-            for e in sorted(effects(ctx, t.fn).evals):
+            targets = [t] if (t := resolve(ctx, c)) else dispatched(ctx, c) if dispatch else []
+            for t, e in sorted({(t, e) for t in targets for e in effects(ctx, t.fn).evals}, key=lambda te: te[1]):
                 k = t.rename(e)
                 b = _bare(k or "")
                 if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
                     continue
                 seen.add(b)
+                shown = callee(c) or f"{ast.unparse(c.func)}"
                 ctx.report(
                     EVAL_MODE, c,
-                    f"`{callee(c)}()` switches `{k}` to eval() and nothing in this training loop "
+                    f"`{shown}()` switches `{k}` to eval() and nothing in this training loop "
                     f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
                     "it trains in eval mode (dropout off, BatchNorm frozen)",
                 )  # fmt: skip
