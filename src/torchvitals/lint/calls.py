@@ -293,12 +293,12 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
         if depth < DEPTH:
             t = resolve(ctx, n)
             if t is not None:
-                _merge(out, effects(ctx, t.fn, depth + 1), t)
+                merge(out, effects(ctx, t.fn, depth + 1), t)
     out.evals.discard("")
     return out
 
 
-def _merge(out: Effects, inner: Effects, t: Target) -> None:
+def merge(out: Effects, inner: Effects, t: Target) -> None:
     out.clears |= inner.clears
     out.backward |= inner.backward
     out.evals |= {k for e in inner.evals if (k := t.rename(e))}

@@ -7,7 +7,15 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import Target, _merge, dispatched, effects, effects_of, may_resolve, resolve
+from torchvitals.lint.calls import (
+    Target,
+    dispatched,
+    effects,
+    effects_of,
+    may_resolve,
+    merge,
+    resolve,
+)
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -271,14 +279,15 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
         eff = effects_of(ctx, calls)
         for c in calls if dispatch else ():
             for t in dispatched(ctx, c):
-                _merge(eff, effects(ctx, t.fn), t)
+                merge(eff, effects(ctx, t.fn), t)
         if not eff.backward:
             continue
         trains = {_bare(t) for t in eff.trains}
         seen: set[str] = set()
         for c in calls:
-            targets = [t] if (t := resolve(ctx, c)) else dispatched(ctx, c) if dispatch else []
-            for t, e in sorted({(t, e) for t in targets for e in effects(ctx, t.fn).evals}, key=lambda te: te[1]):
+            one = resolve(ctx, c)
+            targets = [one] if one else dispatched(ctx, c) if dispatch else []
+            for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
                 k = t.rename(e)
                 b = _bare(k or "")
                 if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
