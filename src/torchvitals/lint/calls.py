@@ -147,9 +147,7 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         fn = methods.get(cls.name, {}).get(m) if cls is not None else None
         if fn is not None and m != "forward":
             return Target(fn, "self", _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
-        if fn is not None or m == "forward":
-            return None
-        # `self.attn(x, mask)`: a sub-module of a module class of this file runs its forward
+        return None
     key = recv if m == "forward" else callee(call)
     hit = _forward(ctx, methods, ctx.modules.get(key or ""), key, call)
     if hit is None and recv and m != "forward":
@@ -324,3 +322,12 @@ def dispatched(ctx: Context, call: ast.Call) -> list[Target]:
     else:
         fns = [m for k, m in methods.items() if not k.startswith("_") and m is not here]
     return [Target(fn, "self", _bind(fn, call, skip_self=True)) for fn in fns]  # type: ignore[arg-type]
+
+
+def submodule_forward(ctx: Context, call: ast.Call) -> Target | None:
+    """`self.attn(x, mask)` where `self.attn` holds a module class of this file: its forward.
+    (Not part of `resolve`: the rules that follow a model's output through calls would then
+    also follow every sub-module a class calls on itself.)"""
+    if receiver(call) != "self":
+        return None
+    return _forward(ctx, _index(ctx)[1], ctx.modules.get(callee(call)), callee(call), call)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import FUNCS, Target, is_param, may_resolve, resolve
+from torchvitals.lint.calls import FUNCS, Target, is_param, may_resolve, resolve, submodule_forward
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -162,7 +162,10 @@ def _sdpa_pad_polarity(ctx: Context, mask: ast.AST, scope: ast.AST) -> str | Non
     if isinstance(mask, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, mask.id):
         sides = set()
         for c in ctx.calls:
-            if not may_resolve(ctx, c) or (t := resolve(ctx, c)) is None or t.fn is not scope:
+            if not may_resolve(ctx, c):
+                continue
+            t = resolve(ctx, c) or submodule_forward(ctx, c)
+            if t is None or t.fn is not scope:
                 continue
             given = _argument(t, c, mask.id)
             sides.add(_helper_polarity(ctx, given, ctx.scope_of(c)) if given is not None else None)
