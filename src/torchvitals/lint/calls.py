@@ -76,6 +76,9 @@ def _is_param(fn: ast.AST, name: str) -> bool:
     return any(p.arg == name for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
 
 
+is_param = _is_param  # for rules: `name` is a parameter of the function `fn`
+
+
 def _index(ctx: Context) -> tuple[dict[str, ast.AST], dict[str, dict[str, ast.AST]]]:
     """(module-level functions by name, each class's methods by name), built once per file.
     A name bound twice at module level (two defs, or a def and an assignment) is not indexed."""
@@ -188,6 +191,8 @@ def _instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
     values = ctx.values.get(key, [])
     found: set[str | None] = set()
     for v in values:
+        while isinstance(v, ast.Call) and method(v) in ("to", "cuda", "cpu") and isinstance(v.func, ast.Attribute):
+            v = v.func.value  # `self.model = model.to(device)`: the same instance
         if isinstance(v, ast.Tuple) and v.elts and all(isinstance(e, ast.Call) for e in v.elts):
             found |= {callee(e) if callee(e) in classes else None for e in v.elts}  # a, b = A(), A()
         elif isinstance(v, ast.Call) and callee(v) in classes:
@@ -286,14 +291,43 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
         if depth < DEPTH:
             t = resolve(ctx, n)
             if t is not None:
-                _merge(out, effects(ctx, t.fn, depth + 1), t)
+                merge(out, effects(ctx, t.fn, depth + 1), t)
     out.evals.discard("")
     return out
 
 
-def _merge(out: Effects, inner: Effects, t: Target) -> None:
+def merge(out: Effects, inner: Effects, t: Target) -> None:
     out.clears |= inner.clears
     out.backward |= inner.backward
     out.evals |= {k for e in inner.evals if (k := t.rename(e))}
     out.trains |= {k for e in inner.trains if (k := t.rename(e))}
     out.steps |= {k for e in inner.steps if (k := t.rename(e))}
+
+
+def dispatched(ctx: Context, call: ast.Call) -> list[Target]:
+    """`getattr(self, mode)(loader)` in a method (an mmcv-style runner's workflow loop): the
+    methods of the class it may run, every public one but the caller when `mode` is not a
+    constant; [] for any other call."""
+    f = call.func
+    if not (isinstance(f, ast.Call) and callee(f) == "getattr" and len(f.args) >= 2 and dotted(f.args[0]) == "self"):
+        return []
+    cls = enclosing_class(ctx, call)
+    if cls is None:
+        return []
+    here = ctx.scope_of(call)
+    methods = _index(ctx)[1].get(cls.name, {})
+    name = f.args[1]
+    if isinstance(name, ast.Constant):
+        fns = [methods[name.value]] if isinstance(name.value, str) and name.value in methods else []
+    else:
+        fns = [m for k, m in methods.items() if not k.startswith("_") and m is not here]
+    return [Target(fn, "self", _bind(fn, call, skip_self=True)) for fn in fns]  # type: ignore[arg-type]
+
+
+def submodule_forward(ctx: Context, call: ast.Call) -> Target | None:
+    """`self.attn(x, mask)` where `self.attn` holds a module class of this file: its forward.
+    (Not part of `resolve`: the rules that follow a model's output through calls would then
+    also follow every sub-module a class calls on itself.)"""
+    if receiver(call) != "self":
+        return None
+    return _forward(ctx, _index(ctx)[1], ctx.modules.get(callee(call)), callee(call), call)

@@ -27,7 +27,7 @@ TRIGGERS = [
     [r"DataLoader\("],  # TVL015
     # TVL010: `attn_mask|padding_mask|\bmask=`, written to start with a literal, which `re` scans
     # for ~40x faster (1.3 s -> 0.03 s over torch's source)
-    [r"mask(?:(?<=attn_mask)|(?<=padding_mask)|(?<=\bmask)=)", r"triu|tril|!=|attention_mask"],
+    [r"mask(?:(?<=attn_mask)|(?<=padding_mask)|(?<=\bmask)=)", r"triu|tril|!=|attention_mask|PAD|pad_id|pad_idx"],
     [r"softmax|sigmoid|Softmax|Sigmoid", r"cross_entropy|nll_loss|kl_div|Loss\("],  # TVL008
     [r"Linear\(", r"mse_loss|l1_loss|huber_loss|MSELoss|L1Loss|HuberLoss"],  # TVL009 shapes
     [r"oss", r"cross_entropy|nll_loss|CrossEntropyLoss|NLLLoss",  # TVL009 dtypes (literal first)
@@ -36,7 +36,8 @@ TRIGGERS = [
     [  # TVL005
         r"Module",
         r"self\.\w+\s*=\s*[\[{][^\n]*\b[A-Z]\w*\(|self\.\w+\.append\(\s*(nn\.)?[A-Z]"
-        r"|self\.\w+\s*=\s*torch\.\w+\([^\n]*requires_grad=True",
+        r"|self\.\w+\s*=\s*[\[{]\s*\n[^\n]*\b[A-Z]\w*\("  # a literal spread over lines
+        r"|self\.\w+\s*=[^\n]*torch\.\w+\([^\n]*requires_grad=True",
     ],
     # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
     # first, which `re` scans for fast (kept last: check_unregistered reads this group and the one before)

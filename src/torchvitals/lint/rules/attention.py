@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 
+from torchvitals.lint.calls import FUNCS, Target, is_param, may_resolve, resolve, submodule_forward
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -119,9 +120,18 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         return None
     if isinstance(expr, ast.Name):
         return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
+    if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
+        return _padding_polarity(ctx, expr.value, scope, depth + 1)
+    if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
+        method(expr) == "to" and expr.args and (dotted(expr.args[0]) or "").startswith("torch.") and dotted(expr.args[0]) != "torch.bool"
+    ):
+        return _padding_polarity(ctx, expr.func.value, scope, depth + 1)  # type: ignore[attr-defined]
     if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Invert):
         inner = _padding_polarity(ctx, expr.operand, scope, depth + 1)
         return {"keep": "pad", "pad": "keep"}.get(inner or "")
+    if isinstance(expr, ast.Call) and method(expr) in ("eq", "ne") and len(expr.args) == 1:  # ids.eq(PAD)
+        op = ast.Eq() if method(expr) == "eq" else ast.NotEq()
+        expr = ast.Compare(left=expr.func.value, ops=[op], comparators=expr.args)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
         padish = "pad" in (dotted(right) or "").lower() or (isinstance(right, ast.Constant) and right.value == 0 and "mask" not in (dotted(expr.left) or "").lower())
@@ -133,7 +143,52 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         base = dotted(expr.func.value) or ""
         if last(base) == "attention_mask":  # Hugging Face convention: 1 = real token
             return "keep"
+        return _padding_polarity(ctx, expr.func.value, scope, depth + 1)  # type: ignore[attr-defined]
     return None
+
+
+def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
+    """A call given a `key_padding_mask=`-style keyword (torch's MultiheadAttention/Transformer
+    spelling) that no function or module class of this file defines: `attn(h, h, h,
+    key_padding_mask=m)` with `attn` from an nn.ModuleList of attention layers."""
+    if not any(k.arg in PAD_ARGS for k in call.keywords):
+        return False
+    return ctx.modules.get(callee(call)) not in ctx.module_classes and resolve(ctx, call) is None
+
+
+def _sdpa_pad_polarity(ctx: Context, mask: ast.AST, scope: ast.AST) -> str | None:
+    """Padding polarity of an SDPA mask, following a parameter of the function to what every
+    caller of this file passes (`self.attn(x, make_mask(ids))`) and a helper to its returns."""
+    if isinstance(mask, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, mask.id):
+        sides = set()
+        for c in ctx.calls:
+            if not may_resolve(ctx, c):
+                continue
+            t = resolve(ctx, c) or submodule_forward(ctx, c)
+            if t is None or t.fn is not scope:
+                continue
+            given = _argument(t, c, mask.id)
+            sides.add(_helper_polarity(ctx, given, ctx.scope_of(c)) if given is not None else None)
+        return sides.pop() if len(sides) == 1 else None
+    return _helper_polarity(ctx, mask, scope)
+
+
+def _helper_polarity(ctx: Context, expr: ast.AST, scope: ast.AST) -> str | None:
+    if isinstance(expr, ast.Call) and may_resolve(ctx, expr) and (t := resolve(ctx, expr)) is not None:
+        rets = {_padding_polarity(ctx, r.value, t.fn) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
+        return rets.pop() if len(rets) == 1 else None
+    return _padding_polarity(ctx, expr, scope)
+
+
+def _argument(t: Target, call: ast.Call, param: str) -> ast.AST | None:
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if t.self_key is not None and names and names[0] in ("self", "cls"):
+        names = names[1:]
+    if param in names and names.index(param) < len(call.args):
+        v = call.args[names.index(param)]
+        return None if isinstance(v, ast.Starred) or any(isinstance(x, ast.Starred) for x in call.args[: names.index(param)]) else v
+    return next((k.value for k in call.keywords if k.arg == param), None)
 
 
 def check(ctx: Context) -> None:
@@ -147,7 +202,11 @@ def check(ctx: Context) -> None:
                 ctx.report(INVERTED_MASK, c, "boolean `triu` mask passed to scaled_dot_product_attention: "
                            "True means *attend* there, so each position attends to the future and not "
                            "the past")  # fmt: skip
-        elif ctx.modules.get(name) in MHA_CLASSES or ctx.modules.get(name or "") in MHA_CLASSES:
+            elif mask is not None and _sdpa_pad_polarity(ctx, mask, scope) == "pad":
+                ctx.report(INVERTED_MASK, c, "boolean mask that is True on padding passed as `attn_mask` "
+                           "to scaled_dot_product_attention: True means *attend* there, so every "
+                           "query attends only to padding")  # fmt: skip
+        elif ctx.modules.get(name) in MHA_CLASSES or _torch_attention_call(ctx, c):
             for k in c.keywords:
                 if k.arg in MASK_ARGS and _causal(ctx, k.value, scope) == ("past", True):
                     ctx.report(INVERTED_MASK, c, f"boolean `tril` mask passed as `{k.arg}` to "
@@ -155,7 +214,7 @@ def check(ctx: Context) -> None:
                                "sees only the future")  # fmt: skip
                 if k.arg in PAD_ARGS and _padding_polarity(ctx, k.value, scope) == "keep":
                     ctx.report(INVERTED_MASK, c, f"`{k.arg}` is True on real tokens: "
-                               f"{ctx.modules[name]} ignores positions where the mask is True, so "
+                               f"{ctx.modules.get(name, 'nn.MultiheadAttention')} ignores positions where the mask is True, so "
                                "it attends only to padding")  # fmt: skip
 
 

@@ -7,7 +7,15 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import Target, effects, effects_of, may_resolve, resolve
+from torchvitals.lint.calls import (
+    Target,
+    dispatched,
+    effects,
+    effects_of,
+    may_resolve,
+    merge,
+    resolve,
+)
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -190,6 +198,8 @@ def _zero_between(ctx: Context) -> None:
                 kinds.append(("backward", stmt, None))
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and method(stmt.value) == "zero_grad":
                 kinds.append(("zero", stmt, receiver(stmt.value)))
+            elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _only_clears(ctx, stmt.value):
+                kinds.append(("zero", stmt, None))  # `self.after_backward()` whose body clears the gradients
             else:
                 opt = next((o for c in calls if (o := ctx.optimizer_step(c))), None)
                 if opt:
@@ -197,11 +207,20 @@ def _zero_between(ctx: Context) -> None:
         for i in range(1, len(kinds) - 1):
             (k0, _, _), (k1, z, zr), (k2, _, opt) = kinds[i - 1], kinds[i], kinds[i + 1]
             if (k0, k1, k2) == ("backward", "zero", "step") and (zr == opt or not ctx.is_optimizer(zr)):
+                what = f"`{zr}.zero_grad()`" if zr else f"`{callee(z.value)}()`, which clears the gradients,"  # type: ignore[attr-defined]
                 ctx.report(
                     ZERO_GRAD, z,
-                    f"`{zr}.zero_grad()` between backward() and `{opt}.step()` erases the "
+                    f"{what} between backward() and `{opt}.step()` erases the "
                     "gradients just computed: the step does nothing",
                 )  # fmt: skip
+
+
+def _only_clears(ctx: Context, call: ast.Call) -> bool:
+    """A helper of this file that clears gradients and neither backpropagates nor steps."""
+    if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
+        return False
+    eff = effects(ctx, t.fn)
+    return eff.clears and not eff.backward and not eff.steps
 
 
 # ---- TVL004 ---------------------------------------------------------------------------------
@@ -252,26 +271,32 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
     if not ctx.backwards:
         return  # nothing in the file backpropagates: no loop trains, through helpers or not
     loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
+    dispatch = "getattr(self" in ctx.text
+    if dispatch:  # getattr(self, mode)(loader) in a workflow loop runs each method it may name
+        loops |= {ls[-1] for c in ctx.calls if dispatched(ctx, c) and (ls := ctx.loops_around(c))}
     for loop in loops:
         calls = _calls_in(loop)
         eff = effects_of(ctx, calls)
+        for c in calls if dispatch else ():
+            for t in dispatched(ctx, c):
+                merge(eff, effects(ctx, t.fn), t)
         if not eff.backward:
             continue
         trains = {_bare(t) for t in eff.trains}
         seen: set[str] = set()
         for c in calls:
-            t = resolve(ctx, c)
-            if t is None:
-                continue
-            for e in sorted(effects(ctx, t.fn).evals):
+            one = resolve(ctx, c)
+            targets = [one] if one else dispatched(ctx, c) if dispatch else []
+            for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
                 k = t.rename(e)
                 b = _bare(k or "")
                 if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
                     continue
                 seen.add(b)
+                shown = callee(c) or f"{ast.unparse(c.func)}"
                 ctx.report(
                     EVAL_MODE, c,
-                    f"`{callee(c)}()` switches `{k}` to eval() and nothing in this training loop "
+                    f"`{shown}()` switches `{k}` to eval() and nothing in this training loop "
                     f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
                     "it trains in eval mode (dropout off, BatchNorm frozen)",
                 )  # fmt: skip
@@ -404,11 +429,13 @@ def check_loss_accum(ctx: Context) -> None:
     for loop, backwards in _training_loops(ctx).items():
         losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
-        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) for t in targets_of(n)}
+        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
         for n in walk_scope(loop):
             acc = value = None
             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
                 acc, value = dotted(n.target), n.value
+            elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
+                acc, value = dotted(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
                 acc, value = receiver(n), n.args[0]
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
@@ -422,6 +449,15 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _self_sum(n: ast.Assign) -> ast.expr | None:
+    """`total = total + x` (an augmented assignment spelled out): x."""
+    v = n.value
+    if len(n.targets) == 1 and isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
+        if (d := dotted(n.targets[0])) and dotted(v.left) == d:
+            return v.right
+    return None
 
 
 def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:

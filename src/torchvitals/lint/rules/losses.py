@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import enclosing_class
+from torchvitals.lint.calls import enclosing_class, instance_class
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -142,6 +142,10 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return True
         if prob_models and callee(expr) in prob_models:
             return True
+        if callee(expr).startswith("self.") and callee(expr) in ctx.values:  # self.model = model (a class of this file)
+            cls = instance_class(ctx, callee(expr), expr)
+            if cls is not None and cls in _prob_classes(ctx):
+                return True
         return _self_is_prob(ctx, expr)
     if isinstance(expr, ast.Name) and depth < 3:
         values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]

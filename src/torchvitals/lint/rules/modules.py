@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import resolve
+from torchvitals.lint.calls import may_resolve, resolve
 from torchvitals.lint.engine import (
+    OPTIMIZER_CLASSES,
     TRIGGERS_RE,
     Context,
     callee,
@@ -164,7 +165,13 @@ def _wrapped_attrs(ctx: Context, cls: ast.ClassDef) -> set[str]:
     return out
 
 
-def _param_tensor(expr: ast.AST) -> bool:
+def _param_tensor(expr: ast.AST, depth: int = 0) -> bool:
+    """A tensor factory with requires_grad=True (or `.requires_grad_()`), also scaled or moved:
+    `init_values * torch.ones(d, requires_grad=True)`, `torch.zeros(n, requires_grad=True).to(dev)`."""
+    if isinstance(expr, ast.BinOp) and depth < 3:
+        return _param_tensor(expr.left, depth + 1) or _param_tensor(expr.right, depth + 1)
+    if isinstance(expr, ast.Call) and method(expr) in ("to", "cuda", "float", "double", "half") and depth < 3:
+        return _param_tensor(expr.func.value, depth + 1)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Call) and method(expr) == "requires_grad_":
         inner = expr.func.value
         return isinstance(inner, ast.Call) and callee(inner).startswith("torch.") and last(callee(inner)) in TENSOR_FACTORIES
@@ -180,12 +187,13 @@ def _param_tensor(expr: ast.AST) -> bool:
 def check_partial_optimizer(ctx: Context) -> None:
     ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
     _overlaps(ctx, ctors)
-    if ctx.frozen or not ctors:
+    built = _built_optimizers(ctx)
+    if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    all_models = set().union(*ctx.optimizers.values()) if ctx.optimizers else set()
+    all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
     called: set[str | None] = set()
-    for target, value in ctors:
-        for m in ctx.models_in(value):
+    for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
+        for m in models:
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
             parent = m.rsplit(".", 1)[0]
@@ -196,6 +204,29 @@ def check_partial_optimizer(ctx: Context) -> None:
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
+    """`optimizer = build_optimizer(model, cfg)` / `self.optimizer = self.configure_optimizers()`
+    where the builder (a function of this file) returns an optimizer constructor: (the name bound,
+    the constructor, the models it updates as the caller names them)."""
+    out = []
+    for target, values in ctx.values.items():
+        if not ctx.is_optimizer(target) or target in ctx.optimizers:
+            continue
+        for v in values:
+            if not (isinstance(v, ast.Call) and may_resolve(ctx, v)) or (t := resolve(ctx, v)) is None:
+                continue
+            for r in walk_scope(t.fn):
+                if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
+                    models = {k for m in ctx.models_in(r.value) if (k := t.rename(m))}
+                    out.append((target, r.value, models))
+    return out
+
+
+def _optimizer_ctor(call: ast.Call) -> bool:
+    name = callee(call)
+    return last(name) in OPTIMIZER_CLASSES or name.startswith(("torch.optim.", "optim.")) and last(name)[:1].isupper()
 
 
 def _may_freeze(ctx: Context) -> bool:

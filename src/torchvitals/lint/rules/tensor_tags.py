@@ -328,4 +328,4 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
     t = tags(ctx, expr.value, d)
     if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
         return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)
-    return NONE
+    return t & DTYPE_TAGS  # y[train_mask]: indexing never changes the dtype
