@@ -38,7 +38,7 @@ def test_an_exception_inside_history_add_never_reaches_zero_grad(monkeypatch, tm
     model, opt = _fresh()
     mon = torchvitals.watch(model, opt, out=str(tmp_path), name="r", console=False, every=1)
 
-    def boom(self, rec):
+    def boom(self, rec, *args, **kwargs):
         raise RuntimeError("history exploded")
 
     monkeypatch.setattr(History, "add", boom)

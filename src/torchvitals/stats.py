@@ -110,36 +110,59 @@ def _finite(x: Any) -> bool:
 
 def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = None) -> Derived:
     """The statistics of one step record; `w0` holds each parameter's weight norm when first
-    seen (parameters that started at zero stay out of the update ratios)."""
+    seen (parameters that started at zero stay out of the update ratios). One pass over the
+    parameters (with every=1 this runs each iteration)."""
     g = rec.get("g") or []
     w = rec.get("w") or []
     d = rec.get("d")
     lrs = rec.get("lr") or []
     n = min(len(g), len(lay.pidx))
-    missing = [i for i in range(n) if g[i] is None]
-    nonfinite = [i for i in range(n) if g[i] is not None and not _finite(g[i])]
-    zero = [i for i in range(n) if g[i] == 0.0]
-    finite = [i for i in range(n) if _finite(g[i])]
+    nw = len(w)
+    lr_fin = [lr if _finite(lr) else None for lr in lrs]  # per group: its learning rate if finite
+    group, buckets = lay.group, lay.buckets
+    missing: list[int] = []
+    nonfinite: list[int] = []
+    zero: list[int] = []
+    finite: list[int] = []
+    gvals: list[float] = []
+    urs: list[float] = []
+    lr_gw: list[float | None] = [None] * n  # lr·‖g‖/max(‖w‖, 1e-8); a group without lr counts 0
     per_bucket: dict[str, list[float]] = {}
-    for i in finite:
-        per_bucket.setdefault(lay.buckets[i], []).append(g[i])
-    gvals = [g[i] for i in finite]
+    step_sq: dict[str, float] = {}  # per bucket: Σ (lr·‖g‖)²
+    for i in range(n):
+        x = g[i]
+        if x is None:
+            missing.append(i)
+            continue
+        if not (isinstance(x, (int, float)) and math.isfinite(x)):
+            nonfinite.append(i)
+            continue
+        if x == 0.0:
+            zero.append(i)
+        finite.append(i)
+        gvals.append(x)
+        b = buckets[i]
+        per_bucket.setdefault(b, []).append(x)
+        j = group[i]
+        lr = lr_fin[j] if j < len(lr_fin) else None
+        step = (lr or 0.0) * x
+        step_sq[b] = step_sq.get(b, 0.0) + step * step
+        wi = w[i] if i < nw else None
+        if wi is not None:
+            lr_gw[i] = (lrs[j] if j < len(lrs) else 0.0) * x / max(wi, 1e-8)
+            if lr is not None and _finite(wi) and wi > 0:
+                urs.append(lr * x / wi)
     # hypot, not sqrt(sum of squares): a norm of 1e200 squares past the float range (** raises
     # OverflowError there); hypot scales first and gives inf only when the norm itself is.
     total = math.hypot(*gvals)
     gd = (median(gvals), percentile(gvals, 0.9), max(gvals)) if gvals else (math.nan,) * 3
-    urs = []
-    for i in finite:
-        wi = w[i] if i < len(w) else None
-        j = lay.group[i]
-        if _finite(wi) and wi > 0 and j < len(lrs) and _finite(lrs[j]):
-            urs.append(lrs[j] * g[i] / wi)
     ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
-    lr_gw = _estimated_ratios(g, w, lrs, lay, finite, n)
+    wsq = _bucket_weights(w, lay, n)
     tiny: list[int] = []
     tr = None
     moved = None
     dw_total = None
+    bucket_tr: dict[str, float] = {}
     if d is not None:  # only steps with the true update need to know (detailed iterations)
         tiny = _tiny(g, w, lrs, lay, finite)
         tr = _update_ratio(d, w, lay, n, w0, set(rec.get("sparse") or []))
@@ -147,6 +170,11 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
         moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
         dw_total = math.sqrt(sum(x * x for x in d if x is not None and math.isfinite(x)))
+        dsq: dict[str, float] = {}
+        for i in range(min(n, len(d))):
+            if _finite(d[i]):
+                dsq[buckets[i]] = dsq.get(buckets[i], 0.0) + d[i] * d[i]
+        bucket_tr = _ratio(dsq, wsq)
     return Derived(
         total=total,
         buckets={b: math.hypot(*v) for b, v in per_bucket.items()},
@@ -161,21 +189,22 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         empty=_nothing_to_apply(g, d, missing, zero),
         lr_gw=lr_gw,
         dw_total=dw_total,
-        bucket_ur=_bucket_ratio([(lay.buckets[i], lr_of(lrs, lay.group[i]) * g[i]) for i in finite], w, lay, n),
-        bucket_tr=_bucket_ratio([(lay.buckets[i], d[i]) for i in range(min(n, len(d))) if _finite(d[i])], w, lay, n) if d is not None else {},
+        bucket_ur=_ratio(step_sq, wsq),
+        bucket_tr=bucket_tr,
     )
 
 
-def _bucket_ratio(steps: list[tuple[str, float]], w: list, lay: Layout, n: int) -> dict[str, float]:
-    """Per bucket, sqrt(Σ step²) / sqrt(Σ ‖w‖²) over the bucket's parameters with a finite
-    weight norm; buckets whose weights are all zero are left out."""
+def _bucket_weights(w: list, lay: Layout, n: int) -> dict[str, float]:
+    """Per bucket, Σ ‖w‖² over its parameters with a finite weight norm."""
     wsq: dict[str, float] = {}
     for i in range(min(n, len(w))):
         if _finite(w[i]):
             wsq[lay.buckets[i]] = wsq.get(lay.buckets[i], 0.0) + w[i] * w[i]
-    ssq: dict[str, float] = {}
-    for b, x in steps:
-        ssq[b] = ssq.get(b, 0.0) + x * x
+    return wsq
+
+
+def _ratio(ssq: dict[str, float], wsq: dict[str, float]) -> dict[str, float]:
+    """Per bucket, sqrt(Σ step²) / sqrt(Σ ‖w‖²); buckets whose weights are all zero are left out."""
     return {b: math.sqrt(v / wsq[b]) for b, v in ssq.items() if wsq.get(b, 0.0) > 0}
 
 
@@ -183,17 +212,6 @@ def lr_of(lrs: list, group: int) -> float:
     """The learning rate of a parameter group (0 for a group without a finite one)."""
     lr = lrs[group] if group < len(lrs) else None
     return lr if _finite(lr) else 0.0
-
-
-def _estimated_ratios(g: list, w: list, lrs: list, lay: Layout, finite: list[int], n: int) -> list[float | None]:
-    """lr·‖g‖/max(‖w‖, 1e-8) per position (a group without a learning rate counts lr 0)."""
-    out: list[float | None] = [None] * n
-    for i in finite:
-        if i < len(w) and w[i] is not None:
-            j = lay.group[i]
-            lr = lrs[j] if j < len(lrs) else 0.0
-            out[i] = lr * g[i] / max(w[i], 1e-8)
-    return out
 
 
 def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[int]:

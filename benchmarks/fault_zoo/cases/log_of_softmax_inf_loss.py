@@ -3,8 +3,9 @@
 """Fault: class log-probabilities computed as torch.log(torch.softmax(logits)) and fed to
 F.nll_loss, on 8x8 images with raw 0-255 pixel values. The logits are large, softmax underflows
 to exactly 0 for the true class of some samples, log(0) = -inf, and the loss is inf: the
-batch's gradient turns NaN and poisons the weights (nonfinite-loss). --fixed: F.log_softmax,
-which computes the same thing stably."""
+batch's gradient turns NaN and poisons the weights (nonfinite-loss). --fixed: the pipeline done
+right, F.log_softmax (which computes the same thing stably) on pixels scaled to [0, 1] (raw
+pixels alone put the initial loss far from ln 10, which torchvitals rightly reports)."""
 
 import argparse
 
@@ -22,6 +23,8 @@ g = torch.Generator().manual_seed(0)
 templates = torch.rand(10, 64, generator=g)
 y = torch.randint(0, 10, (2048,), generator=g)
 x = (255 * (0.6 * templates[y] + 0.4 * torch.rand(2048, 64, generator=g))).round()  # 0-255 pixels
+if args.fixed:
+    x = x / 255
 
 model = nn.Sequential(nn.Linear(64, 128), nn.ReLU(), nn.Linear(128, 10))
 optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)

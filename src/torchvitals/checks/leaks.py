@@ -154,10 +154,18 @@ def batch_mixing(model: nn.Module, batch: Any, sample: int = 0, batch_dim: int =
             )
         r = _projection(out)
         g = _grad((out.select(batch_dim, sample) * r.select(batch_dim, sample)).sum(), leaf)
-    dep = _depends(g).movedim(batch_dim, 0)
+    # A NaN where another sample's input is proves nothing: a sample whose own backward divides
+    # 0 by 0 (the derivative of sqrt at an all-zero row, times its zero upstream gradient) gets
+    # NaN without depending on sample `sample`. Mixing is judged on finite gradients; NaN alone
+    # is said, not guessed.
+    dep = ((g != 0) & g.isfinite()).movedim(batch_dim, 0)
     dep[sample] = False
     others = [j for j in range(n) if bool(dep[j].any())]
     if not others:
+        bad = (~g.isfinite()).movedim(batch_dim, 0)
+        bad[sample] = False
+        if bool(bad.any()):
+            raise Skipped("the gradient with respect to other samples' inputs is NaN or infinite, so it cannot say whether they mix")
         return []
     by_dim: dict[int, list[int]] = {}
     for d in range(1, dep.dim()):

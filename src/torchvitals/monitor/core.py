@@ -200,7 +200,7 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         cannot take a record switches the record off (said once, in run.jsonl too)."""
         if "record" not in self.disabled:
             try:
-                self.history.add(rec)
+                self.history.add(rec, trusted=True)
             except Exception as exc:
                 msg = f"{type(exc).__name__}: {exc}"
                 self.disabled["record"] = msg

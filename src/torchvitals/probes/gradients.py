@@ -32,7 +32,7 @@ def norms(tensors: Sequence[torch.Tensor | None], device: torch.device) -> torch
     stands in for them, so no index tensor has to be copied to the device)."""
     if not any(t is not None for t in tensors):
         return torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
-    nan = torch.full((1,), float("nan"), dtype=torch.float32, device=device)
+    nan = torch.full((1,), float("nan"), dtype=torch.float32, device=device) if any(t is None for t in tensors) else None
     if all(t is None or t.device == device for t in tensors):  # the usual case: one foreach pass
         return _foreach_norms([nan if t is None else t.detach() for t in tensors])
     # Parameters on several devices (CPU offload): each norm where its tensor is, then moved.

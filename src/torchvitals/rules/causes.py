@@ -62,8 +62,10 @@ def most_of_model(cause: Finding, symptom: Finding) -> bool:
 _NONFINITE = ("nonfinite-gradient", "nonfinite-loss")
 _PROGRESS = ("loss-not-decreasing", "metric-stagnation", "worse-than-baseline")
 CAUSES: dict[str, list[tuple[tuple[str, ...], Condition]]] = {
-    "unscaled-inputs": [(("exploding-gradient", "lr-too-large", "prediction-collapse", *_NONFINITE), anywhere)],
-    "unscaled-targets": [(("exploding-gradient", "lr-too-large", "prediction-collapse", *_NONFINITE), anywhere)],
+    # Inputs in their raw units make the first logits (or predictions) huge: the loss at
+    # initialisation is off because of them.
+    "unscaled-inputs": [(("exploding-gradient", "init-loss-off", "lr-too-large", "prediction-collapse", *_NONFINITE), anywhere)],
+    "unscaled-targets": [(("exploding-gradient", "init-loss-off", "lr-too-large", "prediction-collapse", *_NONFINITE), anywhere)],
     "grads-not-cleared": [(("exploding-gradient", "lr-too-large", "prediction-collapse", *_NONFINITE), anywhere)],
     "skipped-steps": [(("parameters-not-moving", *_PROGRESS), anywhere)],
     "unoptimized-parameters": [

@@ -21,6 +21,7 @@ from torchvitals.findings import Diagnosis, Finding
 from torchvitals.record import FINDINGS_FILE, RUN_FILE, History
 
 FLUSH_SECONDS = 1.0
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder, not one per line
 
 
 class RunWriter:
@@ -43,7 +44,7 @@ class RunWriter:
         if self._fh is None:
             return
         try:
-            self._fh.write(json.dumps(rec, separators=(",", ":")) + "\n")
+            self._fh.write(_ENCODE(rec) + "\n")
             if flush:
                 self._fh.flush()
         except (OSError, TypeError, ValueError) as exc:
