@@ -324,7 +324,7 @@ def _steps_in_validation(ctx: Context) -> None:
 # ---- TVL011 ---------------------------------------------------------------------------------
 
 _GRADISH = re.compile(r"grad|norm")
-_NOT_GRADISH = re.compile(r"accum|step|every|iter")
+_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler")  # a GradScaler is no gradient test
 
 
 def _names(expr: ast.AST) -> list[str]:
