@@ -96,6 +96,11 @@ def _index(ctx: Context) -> tuple[dict[str, ast.AST], dict[str, dict[str, ast.AS
     return hit
 
 
+def functions(ctx: Context) -> dict[str, ast.AST]:
+    """The module-level functions of this file by name (a name bound twice is left out)."""
+    return _index(ctx)[0]
+
+
 def defined_names(ctx: Context) -> frozenset[str]:
     """Names of the functions and methods of this file: a call to any other name resolves to
     nothing, so rules can skip it before asking `resolve` (and before walking its ancestors)."""

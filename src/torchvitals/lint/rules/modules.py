@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import may_resolve, resolve
+from torchvitals.lint.calls import enclosing_class, functions, may_resolve, resolve
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     TRIGGERS_RE,
@@ -298,13 +298,33 @@ def check_forward_call(ctx: Context) -> None:
         known |= ms
     if ctx.backwards or "training_step" in ctx.text:  # conventional names: training code only
         known |= {"model", "net"}
+    known |= {f"self.{m}" for m in known if "." not in m}  # a trainer's self.model = model
     for c in ctx.calls:
         if method(c) != "forward":
             continue
         recv = receiver(c)
-        if recv and recv != "self" and recv in known:
+        if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv)):
             ctx.report(FORWARD_CALL, c, f"`{recv}.forward(...)` skips the module's hooks: call "
                        f"`{recv}(...)`")  # fmt: skip
+
+
+def _module_attr(ctx: Context, call: ast.Call, recv: str) -> bool:
+    """`self.enc` of the class whose method calls `self.enc.forward(x)`, when `__init__` builds
+    it with a module constructor or a function of this file that returns one."""
+    cls = enclosing_class(ctx, call) if recv.startswith("self.") and recv.count(".") == 1 else None
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None) if cls else None
+    if init is None:
+        return False
+    funcs = functions(ctx)
+    for n in ast.walk(init):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and recv in map(dotted, n.targets):
+            if ctx.is_module_ctor(n.value):
+                return True
+            fn = funcs.get(callee(n.value))
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+            if rets and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets):
+                return True
+    return False
 
 
 CHECKS = [check_unregistered, check_partial_optimizer, check_forward_call]
