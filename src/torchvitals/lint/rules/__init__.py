@@ -9,6 +9,7 @@ from torchvitals.lint.rules import (
     loops,
     losses,
     modules,
+    scaler,
     schedule,
     targets,
 )
@@ -17,6 +18,7 @@ CHECKS = [
     gradflow.check,
     *loops.CHECKS,
     *schedule.CHECKS,
+    *scaler.CHECKS,
     *modules.CHECKS,
     *losses.CHECKS,
     *targets.CHECKS,

@@ -85,19 +85,6 @@ LOSS_ACCUM = document(
     fix="Accumulate `loss.item()` (or `loss.detach()`).",
 )
 
-SCALER = document(
-    "TVL016",
-    "grad-scaler-misuse",
-    what="`scaler.step(optimizer)` in a loop without `scaler.update()`, or gradients clipped "
-    "after `scaler.scale(loss).backward()` without `scaler.unscale_(optimizer)` first.",
-    why="Without `update()` the loss scale never adapts: after one overflow every step is "
-    "skipped, silently. Clipping scaled gradients clips at the wrong threshold (scale "
-    "65536 times too large), so clipping never happens or clips everything.",
-    example="scaler.scale(loss).backward()\nclip_grad_norm_(model.parameters(), 1.0)\n"
-    "scaler.step(optimizer)",
-    fix="Call `scaler.unscale_(optimizer)` before clipping, and `scaler.update()` after "
-    "`scaler.step(optimizer)` on every iteration.",
-)
 
 
 def _calls_in(node: ast.AST) -> list[ast.Call]:
@@ -490,35 +477,4 @@ def _backwarded_later(ctx: Context, name: str) -> bool:
     return False
 
 
-# ---- TVL016 ---------------------------------------------------------------------------------
-
-
-def check_scaler(ctx: Context) -> None:
-    scaled = {receiver(c) for c in ctx.calls if method(c) == "scale"}
-    for c in ctx.calls:
-        recv = receiver(c)
-        if method(c) != "step" or not recv or not c.args or not (recv in ctx.scalers or recv in scaled):
-            continue
-        block = (ctx.loops_around(c) or [ctx.scope_of(c)])[0]
-        calls = _calls_in(block)
-        if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
-            ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
-                       "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
-        backs = [b for b in calls if b in ctx.backwards and _is_scaled(b, recv)]
-        for clip in calls:
-            if last(callee(clip)) not in ("clip_grad_norm_", "clip_grad_value_") or callee(clip).startswith(("accelerator", "fabric", "self.")):
-                continue
-            if not (clip.lineno < c.lineno and any(b.lineno < clip.lineno for b in backs)):
-                continue
-            start = max(b.lineno for b in backs if b.lineno < clip.lineno)
-            if not any(method(u) == "unscale_" and start <= u.lineno <= clip.lineno for u in calls):
-                ctx.report(SCALER, clip, f"gradients clipped while still scaled by `{recv}`: call "
-                           f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
-
-
-def _is_scaled(backward: ast.Call, scaler: str) -> bool:
-    recv = backward.func.value if isinstance(backward.func, ast.Attribute) else None
-    return isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv) == scaler
-
-
-CHECKS = [check_zero_grad, check_eval_mode, check_step_gate, check_loss_accum, check_scaler]
+CHECKS = [check_zero_grad, check_eval_mode, check_step_gate, check_loss_accum]
