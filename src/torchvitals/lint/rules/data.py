@@ -21,6 +21,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.flow import bounds_at
+from torchvitals.lint.rules.pairing import caller_names, pairs_params
 from torchvitals.rules.base import document
 
 UNSAFE_LOAD = document(
@@ -366,6 +367,7 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
     if not acc:
         return None
     mine = _derived([*body, *after], acc)
+    partners = partners | (_derived(after, partners) - mine)  # test_targets = y_te.numpy()
     templates = {t for node in after for n in [node, *walk_scope(node)] if isinstance(n, ast.Assign)
                  and isinstance(n.value, ast.Call) and last(callee(n.value)) == "read_csv" for t in targets_of(n)}  # fmt: skip
     for node in after:
@@ -375,6 +377,8 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
                 pairs = [n.left, n.comparators[0]]
             elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
                 pairs = [n.left, n.right]
+            elif isinstance(n, ast.Call) and pairs_params(ctx, n, _mentions, _derived, _METRIC.search):
+                pairs = [*n.args, *(k.value for k in n.keywords)]  # a helper of this file pairing its parameters
             elif isinstance(n, ast.Call) and (_METRIC.search(last(callee(n)) or "") or (last(callee(n)) or method(n)) in PAIRING):
                 pairs = list(n.args[:2]) if _METRIC.search(last(callee(n)) or "") else list(n.args)
                 if method(n) == "eq":
@@ -428,11 +432,13 @@ def check_eval_order(ctx: Context) -> None:
             ds = arg(loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "")
             assigned = targets_of(ctx.parent.get(loader)) if isinstance(ctx.parent.get(loader), ast.Assign) else []  # type: ignore[arg-type]
-            if not _is_eval_name([*names, *assigned, ds_name or ""]):
+            own = _partners(ctx, loader, None)
+            own |= caller_names(ctx, loader, own)  # the data a builder's callers pass (test_df)
+            if not _is_eval_name([*names, *assigned, ds_name or "", *own]):
                 continue
             for node in loop.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | _param_partners(ctx, loop, _partners(ctx, loader, None))
+            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, loop, own)
             where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
             where = where or _evidence_at_callers(ctx, loop, partners)
             if where is not None:
