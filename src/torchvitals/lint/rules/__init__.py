@@ -6,6 +6,7 @@ from torchvitals.lint.rules import (
     attention,
     data,
     gradflow,
+    loading,
     loops,
     losses,
     modules,
@@ -23,5 +24,6 @@ CHECKS = [
     *losses.CHECKS,
     *targets.CHECKS,
     *attention.CHECKS,
+    *loading.CHECKS,
     *data.CHECKS,
 ]
