@@ -118,7 +118,10 @@ def may_resolve(ctx: Context, call: ast.Call) -> bool:
     name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
     if name in defined_names(ctx):
         return True
-    return name in ctx.values if isinstance(f, ast.Name) else callee(call) in ctx.modules
+    if isinstance(f, ast.Name):  # a bound name, or a parameter given instances of a module class
+        scope = ctx.scope_of(call)
+        return name in ctx.values or bool(ctx.module_classes) and isinstance(scope, FUNCS) and _is_param(scope, name)
+    return callee(call) in ctx.modules
 
 
 def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
@@ -140,6 +143,8 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
             return Target(fn, None, _bind(fn, call, skip_self=False))  # type: ignore[arg-type]
         cls = ctx.modules.get(func.id)
         hit = _forward(ctx, methods, cls, func.id, call)
+        if hit is None and cls is None and func.id not in ctx.values:  # def fit(..., criterion): criterion(a, b)
+            hit = _forward(ctx, methods, _param_class(ctx, func.id, call), func.id, call)
         if hit is None and cls is None and func.id in ctx.values:  # criterion = Loss(model); criterion(a, b)
             cls_name = instance_class(ctx, func.id, call)
             fn = methods.get(cls_name or "", {}).get("__call__")
@@ -233,6 +238,22 @@ def _ctor_arg_class(ctx: Context, classes: dict[str, ast.ClassDef], v: ast.Name,
         else:
             return None
     return out.pop() if len(out) == 1 else None
+
+
+def _param_class(ctx: Context, name: str, at: ast.AST) -> str | None:
+    """The module class of this file every call of the enclosing plain function passes an
+    instance of for its parameter `name` (`fit(model, loader, SMAPELoss(), ...)`)."""
+    fn = ctx.scope_of(at)
+    if not isinstance(fn, FUNCS) or ctx.parent.get(fn) is not ctx.tree or not _is_param(fn, name):
+        return None
+    params = [p.arg for p in fn.args.args]
+    found = set()
+    for c in ctx.calls:
+        if isinstance(c.func, ast.Name) and c.func.id == fn.name:
+            i = params.index(name) if name in params else -1
+            given = next((k.value for k in c.keywords if k.arg == name), c.args[i] if 0 <= i < len(c.args) else None)
+            found.add(callee(given) if isinstance(given, ast.Call) and callee(given) in ctx.module_classes else None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _forward(ctx: Context, methods: dict, cls: str | None, key: str | None, call: ast.Call) -> Target | None:
