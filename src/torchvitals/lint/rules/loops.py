@@ -12,6 +12,7 @@ from torchvitals.lint.calls import (
     dispatched,
     effects,
     effects_of,
+    functions,
     may_resolve,
     merge,
     resolve,
@@ -326,6 +327,10 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
         if depth < 2 and "." not in name:
             if any(_gradish(ctx, v, depth + 1) for v in ctx.values.get(name, [])[:3]):
                 return True
+    for c in (n for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
+        fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
+        if fn is not None and any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value):
+            return True
     return False
 
 
@@ -427,6 +432,7 @@ def check_loss_accum(ctx: Context) -> None:
                 acc, value = receiver(n), n.args[0]
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
+            value = _weighted(value, losses)
             if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
                 continue
             if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
@@ -436,6 +442,15 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
+    """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
+        for side in (value.left, value.right):
+            if dotted(side) in losses:
+                return side
+    return value
 
 
 def _self_sum(n: ast.Assign) -> ast.expr | None:
