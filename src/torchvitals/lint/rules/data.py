@@ -21,7 +21,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.flow import bounds_at
-from torchvitals.lint.rules.pairing import caller_names, pairs_params
+from torchvitals.lint.rules.pairing import caller_names, pairs_params, unshuffled_by_callers
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
@@ -63,6 +63,7 @@ def check_loader(ctx: Context) -> None:
             continue
         shuffle = kwarg(c, "shuffle")
         if shuffle is not None and not is_const(shuffle, False):
+            unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []

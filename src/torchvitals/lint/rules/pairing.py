@@ -1,4 +1,7 @@
-"""TVL017 helpers: pairings that happen in another function of the file.
+"""TVL015/TVL017 helpers: what a builder's or a helper's callers give it.
+
+- A builder's `DataLoader(ds, shuffle=cfg["shuffle"])` is judged at each call with what that
+  call passes (`build_dataloader(ds, LOADER_CFG["train"])`, the dict literal saying False).
 
 - A helper that pairs two of its own parameters (`roc_auc(y_true, y_score)` indexing `y_true`
   by an order computed from `y_score`; `write_submission(df, probs)` building a DataFrame of
@@ -11,7 +14,18 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import functions
-from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
+from torchvitals.lint.engine import (
+    Context,
+    callee,
+    dotted,
+    is_const,
+    kwarg,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.lint.options import setting
 
 
 def pairs_params(ctx: Context, call: ast.Call, mentions, derived, metric) -> bool:  # type: ignore[no-untyped-def]
@@ -68,3 +82,42 @@ def caller_names(ctx: Context, loader: ast.Call, partners: set[str]) -> set[str]
             if name:
                 out.add(f"{name}.{rest}" if rest else name)
     return out
+
+
+def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc) -> None:  # type: ignore[no-untyped-def]
+    """`shuffle=` read from a builder's parameter (`cfg["shuffle"]`, `shuffle`): each call of the
+    builder whose argument makes it False and whose result is bound to a training name."""
+    root = shuffle
+    while isinstance(root, (ast.Subscript, ast.Attribute)):
+        root = root.value
+    fn = ctx.scope_of(loader)
+    if not (isinstance(root, ast.Name) and isinstance(fn, ast.FunctionDef) and ctx.parent.get(fn) is ctx.tree):
+        return
+    params = [a.arg for a in fn.args.args]
+    if root.id not in params or kwarg(loader, "sampler") is not None:
+        return
+    i = params.index(root.id)
+    for c in ctx.calls:
+        if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
+            continue
+        given = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
+        site = ctx.parent.get(c)
+        names = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
+        if given is None or "train" not in names or any(w in names for w in ("val", "test", "eval")):
+            continue
+        value = given if shuffle is root else _substituted(shuffle, root, given)
+        value = value if isinstance(value, ast.Constant) else setting(ctx, value)
+        if is_const(value, False):
+            ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
+                       f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+
+
+def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
+    """`cfg["shuffle"]` with `cfg` replaced by what a caller passes."""
+    if expr is root:
+        return given
+    if isinstance(expr, ast.Subscript):
+        return ast.Subscript(value=_substituted(expr.value, root, given), slice=expr.slice, ctx=ast.Load())  # type: ignore[arg-type]
+    if isinstance(expr, ast.Attribute):
+        return ast.Attribute(value=_substituted(expr.value, root, given), attr=expr.attr, ctx=ast.Load())  # type: ignore[arg-type]
+    return expr
