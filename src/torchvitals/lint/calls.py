@@ -23,6 +23,7 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_const,
+    last,
     method,
     receiver,
     targets_of,
@@ -357,3 +358,27 @@ def submodule_forward(ctx: Context, call: ast.Call) -> Target | None:
     if receiver(call) != "self":
         return None
     return _forward(ctx, _index(ctx)[1], ctx.modules.get(callee(call)), callee(call), call)
+
+
+def element_forward(ctx: Context, call: ast.Call) -> Target | None:
+    """`for blk in self.blocks: x = blk(x, mask)` where `self.blocks = nn.ModuleList([Block(...)
+    for _ in range(n)])` (or a list literal of one class): that class's forward."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    loop = next((a for a in ctx.ancestors(call) if isinstance(a, (ast.For, ast.AsyncFor))
+                 and isinstance(a.target, ast.Name) and a.target.id == call.func.id), None)  # fmt: skip
+    src = dotted(loop.iter) if loop is not None else None
+    cls = _element_class(ctx, src) if src else None
+    return _forward(ctx, _index(ctx)[1], cls, call.func.id, call) if cls else None
+
+
+def _element_class(ctx: Context, key: str) -> str | None:
+    for v in ctx.values.get(key, []):
+        if isinstance(v, ast.Call) and last(callee(v)) in ("ModuleList", "Sequential") and len(v.args) == 1:
+            items = v.args[0]
+            elts = [items.elt] if isinstance(items, ast.ListComp) else list(getattr(items, "elts", []))
+            names = {callee(e) for e in elts if isinstance(e, ast.Call)}
+            if len(names) == 1 and len(elts) >= 1 and all(isinstance(e, ast.Call) for e in elts):
+                name = names.pop()
+                return name if name in ctx.module_classes else None
+    return None

@@ -150,9 +150,9 @@ class Context:
         for a in self.assigns:
             value = getattr(a, "value", None)
             if value is not None:
-                for t in targets_of(a):
-                    self.values.setdefault(t, []).append(value)
-                    bound.append((t, value))
+                for t, v in _pairs(a, value):
+                    self.values.setdefault(t, []).append(v)
+                    bound.append((t, v))
         # Classified once every value is known: which models an optimizer updates may be
         # assigned anywhere in the file, not only before it in the order of this walk.
         for t, value in bound:
@@ -407,3 +407,15 @@ def _frozen_source(loop: ast.For, assign: ast.Assign) -> str | None:
         if isinstance(elt, ast.Name) and elt.id in frozen and isinstance(src, ast.Call) and method(src) == "parameters":
             return receiver(src)
     return None
+
+
+def _pairs(a: ast.AST, value: ast.expr) -> list[tuple[str, ast.expr]]:
+    """(target, value) of an assignment; `self.attn, self.norm = Attn(d), nn.LayerNorm(d)` pairs
+    element by element (other unpackings bind every target to the whole value)."""
+    tgts = getattr(a, "targets", None)
+    if tgts and len(tgts) == 1 and isinstance(tgts[0], ast.Tuple) and isinstance(value, ast.Tuple):
+        elts, vals = tgts[0].elts, value.elts
+        names = [dotted(e) for e in elts]
+        if len(elts) == len(vals) and all(names) and not any(isinstance(x, ast.Starred) for x in vals):
+            return [(d, v) for d, v in zip(names, vals, strict=True) if d]
+    return [(t, value) for t in targets_of(a)]
