@@ -57,8 +57,8 @@ TRIGGERS = [
         r"self\.\w+\s*=\s*[\[{][^\n]*\b[A-Z]\w*\(|self\.\w+\.append\(\s*(nn\.)?[A-Z]"
         r"|self\.\w+\s*=\s*[\[{]\s*\n[^\n]*\b[A-Z]\w*\("  # a literal spread over lines
         r"|self\.\w+\s*=[^\n]*torch\.\w+\([^\n]*requires_grad(?:=True|_\()"
-        r"|self\.\w+\s*=\s*\[[^\n]*\bfor\b"  # a comprehension (of a builder's modules)
-        r"|return\s*[\[{][^\n]*\b(?:nn\.)?[A-Z]\w*\(",  # a builder returning a plain container
+        r"|self\.\w+\s*=\s*\[\s*(?:self\.)?\w+\([^\n]*\bfor\b"  # a comprehension of calls (a builder's modules)
+        r"|return\s*[\[{][^\n]*\bnn\.[A-Z]\w*\(",  # a builder returning a plain container of nn modules
     ],
     # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
     # first, which `re` scans for fast (kept last: check_unregistered reads this group and the one before)

@@ -17,6 +17,7 @@ on it: precision first.
 from __future__ import annotations
 
 import ast
+import re
 
 from torchvitals.lint.engine import Context, arg, callee, dotted, last, method
 from torchvitals.lint.rules.flow import bounds_or_args
@@ -99,11 +100,14 @@ def loss_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | None:
     return ctx.memo[key] or _bound_kind(ctx, call, name)
 
 
+_LOSS_NAME = re.compile(r"crit|loss|objective")
+
+
 def _bound_kind(ctx: Context, call: ast.Call, name: str) -> str | None:
     """The loss a name holds where it is called: unpacked from a tuple (`opt, criterion =
     make_opt(), nn.MSELoss()`) or a helper's parameter (`train(..., criterion=nn.MSELoss())`)."""
-    if "." in name or name not in ctx.values and not isinstance(ctx.scope_of(call), ast.FunctionDef):
-        return None
+    if "." in name or not ctx.backwards or not _LOSS_NAME.search(name.lower()):
+        return None  # asked for every call of the file: only names that say loss are followed
     kinds = set()
     for b in bounds_or_args(ctx, name, call) or []:
         v = b.value

@@ -68,8 +68,11 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
             if _scalar(ctx, other, depth):
                 t = tags(ctx, this, depth + 1)
                 return (t & SHAPE_TAGS) | (t & {FLOAT})
-        left, right = tags(ctx, expr.left, depth + 1), tags(ctx, expr.right, depth + 1)
-        if ONE_D in left and ONE_D in right:  # two 1-D operands broadcast to 1-D
+        if not isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            return NONE
+        left = tags(ctx, expr.left, depth + 1)
+        right = tags(ctx, expr.right, depth + 1) if ONE_D in left else NONE
+        if ONE_D in right:  # two 1-D operands broadcast to 1-D
             return frozenset({ONE_D}) | (left & right & {FLOAT})
         return NONE
     if isinstance(expr, ast.IfExp):
