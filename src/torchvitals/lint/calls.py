@@ -120,9 +120,21 @@ def may_resolve(ctx: Context, call: ast.Call) -> bool:
     if name in defined_names(ctx):
         return True
     if isinstance(f, ast.Name):  # a bound name, or a parameter given instances of a module class
+        if name in ctx.values:
+            return True
+        if not ctx.module_classes or name not in _param_names(ctx):
+            return False
         scope = ctx.scope_of(call)
-        return name in ctx.values or bool(ctx.module_classes) and isinstance(scope, FUNCS) and _is_param(scope, name)
+        return isinstance(scope, FUNCS) and _is_param(scope, name)
     return callee(call) in ctx.modules
+
+
+def _param_names(ctx: Context) -> frozenset[str]:
+    """Every parameter name of the file's module-level functions (the cheap test first)."""
+    hit = ctx.memo.get("param_names")
+    if hit is None:
+        hit = ctx.memo["param_names"] = frozenset(a.arg for fn in functions(ctx).values() for a in fn.args.args)  # type: ignore[attr-defined]
+    return hit
 
 
 def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
