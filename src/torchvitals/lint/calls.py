@@ -23,6 +23,7 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_const,
+    last,
     method,
     receiver,
     targets_of,
@@ -96,6 +97,11 @@ def _index(ctx: Context) -> tuple[dict[str, ast.AST], dict[str, dict[str, ast.AS
     return hit
 
 
+def functions(ctx: Context) -> dict[str, ast.AST]:
+    """The module-level functions of this file by name (a name bound twice is left out)."""
+    return _index(ctx)[0]
+
+
 def defined_names(ctx: Context) -> frozenset[str]:
     """Names of the functions and methods of this file: a call to any other name resolves to
     nothing, so rules can skip it before asking `resolve` (and before walking its ancestors)."""
@@ -113,7 +119,22 @@ def may_resolve(ctx: Context, call: ast.Call) -> bool:
     name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
     if name in defined_names(ctx):
         return True
-    return name in ctx.values if isinstance(f, ast.Name) else callee(call) in ctx.modules
+    if isinstance(f, ast.Name):  # a bound name, or a parameter given instances of a module class
+        if name in ctx.values:
+            return True
+        if not ctx.module_classes or name not in _param_names(ctx):
+            return False
+        scope = ctx.scope_of(call)
+        return isinstance(scope, FUNCS) and _is_param(scope, name)
+    return callee(call) in ctx.modules
+
+
+def _param_names(ctx: Context) -> frozenset[str]:
+    """Every parameter name of the file's module-level functions (the cheap test first)."""
+    hit = ctx.memo.get("param_names")
+    if hit is None:
+        hit = ctx.memo["param_names"] = frozenset(a.arg for fn in functions(ctx).values() for a in fn.args.args)  # type: ignore[attr-defined]
+    return hit
 
 
 def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
@@ -135,6 +156,8 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
             return Target(fn, None, _bind(fn, call, skip_self=False))  # type: ignore[arg-type]
         cls = ctx.modules.get(func.id)
         hit = _forward(ctx, methods, cls, func.id, call)
+        if hit is None and cls is None and func.id not in ctx.values:  # def fit(..., criterion): criterion(a, b)
+            hit = _forward(ctx, methods, _param_class(ctx, func.id, call), func.id, call)
         if hit is None and cls is None and func.id in ctx.values:  # criterion = Loss(model); criterion(a, b)
             cls_name = instance_class(ctx, func.id, call)
             fn = methods.get(cls_name or "", {}).get("__call__")
@@ -228,6 +251,22 @@ def _ctor_arg_class(ctx: Context, classes: dict[str, ast.ClassDef], v: ast.Name,
         else:
             return None
     return out.pop() if len(out) == 1 else None
+
+
+def _param_class(ctx: Context, name: str, at: ast.AST) -> str | None:
+    """The module class of this file every call of the enclosing plain function passes an
+    instance of for its parameter `name` (`fit(model, loader, SMAPELoss(), ...)`)."""
+    fn = ctx.scope_of(at)
+    if not isinstance(fn, FUNCS) or ctx.parent.get(fn) is not ctx.tree or not _is_param(fn, name):
+        return None
+    params = [p.arg for p in fn.args.args]
+    found = set()
+    for c in ctx.calls:
+        if isinstance(c.func, ast.Name) and c.func.id == fn.name:
+            i = params.index(name) if name in params else -1
+            given = next((k.value for k in c.keywords if k.arg == name), c.args[i] if 0 <= i < len(c.args) else None)
+            found.add(callee(given) if isinstance(given, ast.Call) and callee(given) in ctx.module_classes else None)
+    return found.pop() if len(found) == 1 else None
 
 
 def _forward(ctx: Context, methods: dict, cls: str | None, key: str | None, call: ast.Call) -> Target | None:
@@ -331,3 +370,27 @@ def submodule_forward(ctx: Context, call: ast.Call) -> Target | None:
     if receiver(call) != "self":
         return None
     return _forward(ctx, _index(ctx)[1], ctx.modules.get(callee(call)), callee(call), call)
+
+
+def element_forward(ctx: Context, call: ast.Call) -> Target | None:
+    """`for blk in self.blocks: x = blk(x, mask)` where `self.blocks = nn.ModuleList([Block(...)
+    for _ in range(n)])` (or a list literal of one class): that class's forward."""
+    if not isinstance(call.func, ast.Name):
+        return None
+    loop = next((a for a in ctx.ancestors(call) if isinstance(a, (ast.For, ast.AsyncFor))
+                 and isinstance(a.target, ast.Name) and a.target.id == call.func.id), None)  # fmt: skip
+    src = dotted(loop.iter) if loop is not None else None
+    cls = _element_class(ctx, src) if src else None
+    return _forward(ctx, _index(ctx)[1], cls, call.func.id, call) if cls else None
+
+
+def _element_class(ctx: Context, key: str) -> str | None:
+    for v in ctx.values.get(key, []):
+        if isinstance(v, ast.Call) and last(callee(v)) in ("ModuleList", "Sequential") and len(v.args) == 1:
+            items = v.args[0]
+            elts = [items.elt] if isinstance(items, ast.ListComp) else list(getattr(items, "elts", []))
+            names = {callee(e) for e in elts if isinstance(e, ast.Call)}
+            if len(names) == 1 and len(elts) >= 1 and all(isinstance(e, ast.Call) for e in elts):
+                name = names.pop()
+                return name if name in ctx.module_classes else None
+    return None

@@ -15,6 +15,25 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchvitals.findings import Finding
+from torchvitals.lint.syntax import (  # noqa: F401  (re-exported to the rules)
+    LOOPS,
+    NESTED,
+    NOGRAD_CALLS,
+    SCOPES,
+    arg,
+    block,
+    callee,
+    children,
+    dotted,
+    is_const,
+    is_nograd_with,
+    kwarg,
+    last,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
 from torchvitals.rules.base import Rule, document
 
 # A file in which none of these patterns occurs cannot trigger a rule: it is not even parsed.
@@ -37,7 +56,9 @@ TRIGGERS = [
         r"Module",
         r"self\.\w+\s*=\s*[\[{][^\n]*\b[A-Z]\w*\(|self\.\w+\.append\(\s*(nn\.)?[A-Z]"
         r"|self\.\w+\s*=\s*[\[{]\s*\n[^\n]*\b[A-Z]\w*\("  # a literal spread over lines
-        r"|self\.\w+\s*=[^\n]*torch\.\w+\([^\n]*requires_grad=True",
+        r"|self\.\w+\s*=[^\n]*torch\.\w+\([^\n]*requires_grad(?:=True|_\()"
+        r"|self\.\w+\s*=\s*\[\s*(?:self\.)?\w+\([^\n]*\bfor\b"  # a comprehension of calls (a builder's modules)
+        r"|return\s*[\[{][^\n]*\bnn\.[A-Z]\w*\(",  # a builder returning a plain container of nn modules
     ],
     # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
     # first, which `re` scans for fast (kept last: check_unregistered reads this group and the one before)
@@ -70,140 +91,14 @@ NOT_FORWARD = {
     "parameters", "named_parameters", "state_dict", "load_state_dict", "train", "eval", "to",
     "cuda", "cpu", "zero_grad", "modules", "children", "apply", "requires_grad_", "half",
     "float", "double", "buffers", "named_modules", "register_buffer", "register_forward_hook",
+    # tensor methods: `self.queue.clone()` reads a buffer, no module runs
+    "clone", "contiguous", "view", "reshape", "expand", "permute", "transpose", "t", "size",
+    "type_as", "unsqueeze", "squeeze", "flatten", "mm", "matmul", "new_zeros", "new_ones",
 }  # fmt: skip
-NOGRAD_CALLS = {"no_grad", "inference_mode"}
 
 _OPT_NAME = re.compile(r"(^|_)(opt|optim|optimizer|optimiser)s?($|_|[A-Z0-9])|^opt[A-Z0-9_]|optim")
 _SCHED_NAME = re.compile(r"sched|lr_decay|warmup")
 _SCALER_NAME = re.compile(r"scaler")
-
-SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)
-NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
-LOOPS = (ast.For, ast.AsyncFor, ast.While)
-
-
-def dotted(node: ast.AST | None) -> str | None:
-    """`a.b.c` for a chain of names and attributes, else None."""
-    parts = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if isinstance(node, ast.Name):
-        parts.append(node.id)
-        return ".".join(reversed(parts))
-    return None
-
-
-def last(name: str | None) -> str:
-    return name.rsplit(".", 1)[-1] if name else ""
-
-
-def callee(call: ast.Call) -> str:
-    return dotted(call.func) or ""
-
-
-def method(call: ast.Call) -> str:
-    """The attribute name of a method call (`x.detach()` -> `detach`), else ''."""
-    return call.func.attr if isinstance(call.func, ast.Attribute) else ""
-
-
-def receiver(call: ast.Call) -> str | None:
-    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
-
-
-def kwarg(call: ast.Call, name: str) -> ast.expr | None:
-    for k in call.keywords:
-        if k.arg == name:
-            return k.value
-    return None
-
-
-def arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
-    """Positional argument `index`, or keyword `name`."""
-    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
-        return call.args[index]
-    return kwarg(call, name)
-
-
-def is_const(node: ast.AST | None, value: Any) -> bool:
-    return isinstance(node, ast.Constant) and node.value is value
-
-
-def children(node: ast.AST) -> list[ast.AST]:
-    """The direct child nodes, in field order: `ast.iter_child_nodes` without its two nested
-    generators, which made walking the tree cost more than parsing it."""
-    out = []
-    for name in node._fields:
-        value = getattr(node, name, None)
-        if isinstance(value, list):
-            for item in value:
-                if isinstance(item, ast.AST):
-                    out.append(item)
-        elif isinstance(value, ast.AST):
-            out.append(value)
-    return out
-
-
-def block(node: ast.AST, field: str) -> list[ast.stmt]:
-    """The statement list in `node.<field>` (`body`, `orelse`, `finalbody`), or [] where that
-    field is not one: `IfExp.body` and `Lambda.body` are single expressions, and iterating one
-    (`0.0 if skip else F.cross_entropy(...)`) was a crash."""
-    value = getattr(node, field, None)
-    return value if isinstance(value, list) else []
-
-
-def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
-    """Every node under `node` (not `node` itself), not descending into nested defs/classes."""
-    todo = children(node)
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, NESTED):
-            todo.extend(children(n))
-
-
-def targets_of(stmt: ast.AST) -> list[str]:
-    """Dotted names an assignment writes (tuples unpacked)."""
-    if isinstance(stmt, ast.Assign):
-        tgts = stmt.targets
-    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
-        tgts = [stmt.target]
-    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
-        tgts = [stmt.target]
-    else:
-        return []
-    out: list[str] = []
-    todo = list(tgts)
-    while todo:
-        t = todo.pop()
-        if isinstance(t, (ast.Tuple, ast.List)):
-            todo.extend(t.elts)
-        elif isinstance(t, ast.Starred):
-            todo.append(t.value)
-        elif isinstance(t, ast.Subscript):
-            key = dotted(t.value)
-            if key:
-                out.append(key)
-        else:
-            key = dotted(t)
-            if key:
-                out.append(key)
-    return out
-
-
-def is_nograd_with(node: ast.AST) -> bool:
-    """`with torch.no_grad():`, `inference_mode()`, `set_grad_enabled(False)`."""
-    if not isinstance(node, (ast.With, ast.AsyncWith)):
-        return False
-    for item in node.items:
-        e = item.context_expr
-        if isinstance(e, ast.Call):
-            name = last(callee(e))
-            if name in NOGRAD_CALLS and not any(is_const(a, False) for a in e.args):
-                return True
-            if name == "set_grad_enabled" and e.args and is_const(e.args[0], False):
-                return True
-    return False
 
 
 @dataclass
@@ -255,9 +150,9 @@ class Context:
         for a in self.assigns:
             value = getattr(a, "value", None)
             if value is not None:
-                for t in targets_of(a):
-                    self.values.setdefault(t, []).append(value)
-                    bound.append((t, value))
+                for t, v in _pairs(a, value):
+                    self.values.setdefault(t, []).append(v)
+                    bound.append((t, v))
         # Classified once every value is known: which models an optimizer updates may be
         # assigned anywhere in the file, not only before it in the order of this walk.
         for t, value in bound:
@@ -314,8 +209,8 @@ class Context:
             while node is not None and not isinstance(node, (ast.For, *SCOPES)):
                 node = self.parent.get(node)
             if isinstance(node, ast.For) and isinstance(node.iter, ast.Call):
-                key = receiver(node.iter)
-                if key and method(node.iter) in ("parameters", "named_parameters"):
+                key = _frozen_source(node, a)
+                if key:
                     self.frozen.add(key)
 
     # ---- questions rules ask -------------------------------------------------------------
@@ -495,3 +390,32 @@ def run_rules(ctx: Context, checks: list[Callable[[Context], None]]) -> list[Fin
                 )
             )
     return ctx.findings
+
+
+def _frozen_source(loop: ast.For, assign: ast.Assign) -> str | None:
+    """The module whose parameters the loop's `p.requires_grad = False` freezes: `for p in
+    m.parameters()`, or the matching element of `for p_q, p_k in zip(q.parameters(),
+    k.parameters())` (MoCo's key encoder)."""
+    it = loop.iter
+    assert isinstance(it, ast.Call)
+    if method(it) in ("parameters", "named_parameters"):
+        return receiver(it)
+    if callee(it) != "zip" or not isinstance(loop.target, ast.Tuple) or len(loop.target.elts) != len(it.args):
+        return None
+    frozen = {t.value.id for t in assign.targets if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name)}
+    for elt, src in zip(loop.target.elts, it.args, strict=True):
+        if isinstance(elt, ast.Name) and elt.id in frozen and isinstance(src, ast.Call) and method(src) == "parameters":
+            return receiver(src)
+    return None
+
+
+def _pairs(a: ast.AST, value: ast.expr) -> list[tuple[str, ast.expr]]:
+    """(target, value) of an assignment; `self.attn, self.norm = Attn(d), nn.LayerNorm(d)` pairs
+    element by element (other unpackings bind every target to the whole value)."""
+    tgts = getattr(a, "targets", None)
+    if tgts and len(tgts) == 1 and isinstance(tgts[0], ast.Tuple) and isinstance(value, ast.Tuple):
+        elts, vals = tgts[0].elts, value.elts
+        names = [dotted(e) for e in elts]
+        if len(elts) == len(vals) and all(names) and not any(isinstance(x, ast.Starred) for x in vals):
+            return [(d, v) for d, v in zip(names, vals, strict=True) if d]
+    return [(t, value) for t in targets_of(a)]

@@ -6,9 +6,11 @@ from torchvitals.lint.rules import (
     attention,
     data,
     gradflow,
+    loading,
     loops,
     losses,
     modules,
+    scaler,
     schedule,
     targets,
 )
@@ -17,9 +19,11 @@ CHECKS = [
     gradflow.check,
     *loops.CHECKS,
     *schedule.CHECKS,
+    *scaler.CHECKS,
     *modules.CHECKS,
     *losses.CHECKS,
     *targets.CHECKS,
     *attention.CHECKS,
+    *loading.CHECKS,
     *data.CHECKS,
 ]

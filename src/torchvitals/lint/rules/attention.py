@@ -10,7 +10,15 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import FUNCS, Target, is_param, may_resolve, resolve, submodule_forward
+from torchvitals.lint.calls import (
+    FUNCS,
+    Target,
+    element_forward,
+    is_param,
+    may_resolve,
+    resolve,
+    submodule_forward,
+)
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -156,24 +164,27 @@ def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
     return ctx.modules.get(callee(call)) not in ctx.module_classes and resolve(ctx, call) is None
 
 
-def _sdpa_pad_polarity(ctx: Context, mask: ast.AST, scope: ast.AST) -> str | None:
+def _sdpa_pad_polarity(ctx: Context, mask: ast.AST, scope: ast.AST, depth: int = 0) -> str | None:
     """Padding polarity of an SDPA mask, following a parameter of the function to what every
-    caller of this file passes (`self.attn(x, make_mask(ids))`) and a helper to its returns."""
+    caller of this file passes (`self.attn(x, make_mask(ids))`; through blocks that pass it on,
+    3 deep) and a helper to its returns."""
     if isinstance(mask, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, mask.id):
+        if depth > 2:
+            return None
         sides = set()
         for c in ctx.calls:
-            if not may_resolve(ctx, c):
-                continue
-            t = resolve(ctx, c) or submodule_forward(ctx, c)
+            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c)
             if t is None or t.fn is not scope:
                 continue
             given = _argument(t, c, mask.id)
-            sides.add(_helper_polarity(ctx, given, ctx.scope_of(c)) if given is not None else None)
+            sides.add(_sdpa_pad_polarity(ctx, given, ctx.scope_of(c), depth + 1) if given is not None else None)
         return sides.pop() if len(sides) == 1 else None
     return _helper_polarity(ctx, mask, scope)
 
 
 def _helper_polarity(ctx: Context, expr: ast.AST, scope: ast.AST) -> str | None:
+    if isinstance(expr, ast.Name) and isinstance(bound := _resolve(ctx, expr, scope), ast.Call):
+        expr = bound  # pad_mask = make_pad_mask(tokens)
     if isinstance(expr, ast.Call) and may_resolve(ctx, expr) and (t := resolve(ctx, expr)) is not None:
         rets = {_padding_polarity(ctx, r.value, t.fn) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
         return rets.pop() if len(rets) == 1 else None

@@ -1,5 +1,5 @@
-"""Rules about loading: unsafe `torch.load` (TVL014), unshuffled training loader (TVL015),
-shuffled evaluation loader whose metrics depend on the order (TVL017)."""
+"""Rules about data loaders: unshuffled training loader (TVL015), shuffled evaluation loader
+whose metrics depend on the order (TVL017)."""
 
 from __future__ import annotations
 
@@ -21,18 +21,8 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.flow import bounds_at
+from torchvitals.lint.rules.pairing import caller_names, pairs_params, unshuffled_by_callers
 from torchvitals.rules.base import document
-
-UNSAFE_LOAD = document(
-    "TVL014",
-    "unsafe-torch-load",
-    what="`torch.load` on a path that comes from the command line or the environment, without "
-    "`weights_only=True`.",
-    why="`torch.load` unpickles: a crafted checkpoint runs arbitrary code when loaded. Before "
-    "torch 2.6 `weights_only` defaulted to False, and `weights_only=False` re-opens the hole.",
-    example="ckpt = torch.load(args.resume)",
-    fix="`torch.load(path, weights_only=True, map_location='cpu')`; store plain state dicts.",
-)
 
 UNSHUFFLED = document(
     "TVL015",
@@ -65,55 +55,6 @@ SHUFFLED_EVAL = document(
     "labels and ids from the same batches as the predictions.",
 )
 
-ARG_ROOTS = {"args", "opt", "opts", "cfg", "config", "hparams", "FLAGS", "flags", "sys", "os"}
-
-
-def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
-    """The expression reads the command line (`args.x`, `sys.argv`), the environment, or input()."""
-    parsed = {t for a in ctx.assigns if isinstance(getattr(a, "value", None), ast.Call)
-              and method(a.value) in ("parse_args", "parse_known_args") for t in targets_of(a)}  # fmt: skip
-    for n in ast.walk(expr):
-        if isinstance(n, ast.Attribute):
-            key = dotted(n) or ""
-            root = key.split(".")[0]
-            if key.startswith(("sys.argv", "os.environ")) or (root in ARG_ROOTS - {"sys", "os"} | parsed and "." in key):
-                return True
-        if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
-            return True
-        if isinstance(n, ast.Name) and depth < 3 and n.id not in ARG_ROOTS:
-            if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.id, [])[:3]):
-                return True
-            if _passed_from_arguments(ctx, n, depth):
-                return True
-    return False
-
-
-def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
-    """A parameter of a function of this file (`def load_model(ckpt_path)`) that a caller
-    passes a command-line or environment value (`load_model(args.checkpoint)`)."""
-    fn = ctx.scope_of(name)
-    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in fn.args.args]:
-        return False
-    if _local_function(ctx, fn.name) is not fn:
-        return False
-    return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
-
-
-def check_load(ctx: Context) -> None:
-    for c in ctx.calls:
-        if callee(c) != "torch.load":
-            continue
-        wo = kwarg(c, "weights_only")
-        if is_const(wo, True) or (wo is not None and not is_const(wo, False)):
-            continue
-        path = arg(c, 0, "f")
-        if path is None or not _from_arguments(ctx, path):
-            continue
-        how = "weights_only=False" if wo is not None else "no weights_only=True (the default before torch 2.6 unpickles anything)"
-        ctx.report(UNSAFE_LOAD, c, f"torch.load on a path from the command line with {how}: a "
-                   "crafted checkpoint runs code")  # fmt: skip
-
-
 def check_loader(ctx: Context) -> None:
     for c in ctx.calls:
         if last(callee(c)) != "DataLoader" or any(k.arg is None for k in c.keywords):
@@ -122,6 +63,7 @@ def check_loader(ctx: Context) -> None:
             continue
         shuffle = kwarg(c, "shuffle")
         if shuffle is not None and not is_const(shuffle, False):
+            unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
@@ -366,6 +308,7 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
     if not acc:
         return None
     mine = _derived([*body, *after], acc)
+    partners = partners | (_derived(after, partners) - mine)  # test_targets = y_te.numpy()
     templates = {t for node in after for n in [node, *walk_scope(node)] if isinstance(n, ast.Assign)
                  and isinstance(n.value, ast.Call) and last(callee(n.value)) == "read_csv" for t in targets_of(n)}  # fmt: skip
     for node in after:
@@ -375,6 +318,8 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
                 pairs = [n.left, n.comparators[0]]
             elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
                 pairs = [n.left, n.right]
+            elif isinstance(n, ast.Call) and pairs_params(ctx, n, _mentions, _derived, _METRIC.search):
+                pairs = [*n.args, *(k.value for k in n.keywords)]  # a helper of this file pairing its parameters
             elif isinstance(n, ast.Call) and (_METRIC.search(last(callee(n)) or "") or (last(callee(n)) or method(n)) in PAIRING):
                 pairs = list(n.args[:2]) if _METRIC.search(last(callee(n)) or "") else list(n.args)
                 if method(n) == "eq":
@@ -428,11 +373,13 @@ def check_eval_order(ctx: Context) -> None:
             ds = arg(loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "")
             assigned = targets_of(ctx.parent.get(loader)) if isinstance(ctx.parent.get(loader), ast.Assign) else []  # type: ignore[arg-type]
-            if not _is_eval_name([*names, *assigned, ds_name or ""]):
+            own = _partners(ctx, loader, None)
+            own |= caller_names(ctx, loader, own)  # the data a builder's callers pass (test_df)
+            if not _is_eval_name([*names, *assigned, ds_name or "", *own]):
                 continue
             for node in loop.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | _param_partners(ctx, loop, _partners(ctx, loader, None))
+            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, loop, own)
             where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
             where = where or _evidence_at_callers(ctx, loop, partners)
             if where is not None:
@@ -506,4 +453,4 @@ def _report_eval(ctx: Context, loader: ast.Call, ds_name: str, where: ast.AST) -
                "prediction meets another sample's label or row", pairing_line=line)  # fmt: skip
 
 
-CHECKS = [check_load, check_loader, check_eval_order]
+CHECKS = [check_loader, check_eval_order]

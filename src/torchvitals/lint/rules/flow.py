@@ -334,3 +334,47 @@ def bounds_at(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
     if b is not None:
         return [b]  # type: ignore[list-item]
     return outer_bounds(ctx, name, use)
+
+
+def bounds_or_args(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
+    """`bounds_at`, and for a parameter of a plain function (`def fit(model, loader)`), what every
+    call of the function in this file passes for it (at most 3 calls, each passing it, or its
+    default). A value fact then travels from the caller into the helper."""
+    bs = bounds_at(ctx, name, use)
+    if bs is not None or "." in name:
+        return bs
+    fn = ctx.scope_of(use)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not _is_param(fn, name):
+        return None
+    memo = ctx.memo.setdefault("arg_bounds", {})
+    key = (id(fn), name)
+    if key not in memo:
+        memo[key] = _arg_bounds(ctx, fn, name)
+    return memo[key]
+
+
+def _arg_bounds(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> list[Bound] | None:
+    owner = ctx.parent.get(fn)
+    called = fn.name
+    if isinstance(owner, ast.ClassDef) and fn.name == "__init__" and ctx.parent.get(owner) is ctx.tree:
+        called = owner.name  # `Dataset(X, y)` runs `__init__(self, X, y)`
+    elif owner is not ctx.tree:
+        return None  # another method or a nested function: its callers are not plain calls by name
+    a = fn.args
+    params = [p.arg for p in [*a.posonlyargs, *a.args]][1 if called != fn.name else 0:]
+    pos = params.index(name) if name in params else -1
+    defaults = dict(zip(params[len(params) - len(a.defaults):], a.defaults, strict=False))
+    calls = [c for c in ctx.calls if isinstance(c.func, ast.Name) and c.func.id == called]
+    if not calls or len(calls) > 3:
+        return None
+    out = []
+    for c in calls:
+        if any(isinstance(x, ast.Starred) for x in c.args) or any(k.arg is None for k in c.keywords):
+            return None
+        given = next((k.value for k in c.keywords if k.arg == name), None)
+        if given is None:
+            given = c.args[pos] if 0 <= pos < len(c.args) else defaults.get(name)
+        if given is None:
+            return None
+        out.append(Bound(given))
+    return out

@@ -12,6 +12,7 @@ from torchvitals.lint.calls import (
     dispatched,
     effects,
     effects_of,
+    functions,
     may_resolve,
     merge,
     resolve,
@@ -85,19 +86,6 @@ LOSS_ACCUM = document(
     fix="Accumulate `loss.item()` (or `loss.detach()`).",
 )
 
-SCALER = document(
-    "TVL016",
-    "grad-scaler-misuse",
-    what="`scaler.step(optimizer)` in a loop without `scaler.update()`, or gradients clipped "
-    "after `scaler.scale(loss).backward()` without `scaler.unscale_(optimizer)` first.",
-    why="Without `update()` the loss scale never adapts: after one overflow every step is "
-    "skipped, silently. Clipping scaled gradients clips at the wrong threshold (scale "
-    "65536 times too large), so clipping never happens or clips everything.",
-    example="scaler.scale(loss).backward()\nclip_grad_norm_(model.parameters(), 1.0)\n"
-    "scaler.step(optimizer)",
-    fix="Call `scaler.unscale_(optimizer)` before clipping, and `scaler.update()` after "
-    "`scaler.step(optimizer)` on every iteration.",
-)
 
 
 def _calls_in(node: ast.AST) -> list[ast.Call]:
@@ -324,7 +312,7 @@ def _steps_in_validation(ctx: Context) -> None:
 # ---- TVL011 ---------------------------------------------------------------------------------
 
 _GRADISH = re.compile(r"grad|norm")
-_NOT_GRADISH = re.compile(r"accum|step|every|iter")
+_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler")  # a GradScaler is no gradient test
 
 
 def _names(expr: ast.AST) -> list[str]:
@@ -339,6 +327,10 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
         if depth < 2 and "." not in name:
             if any(_gradish(ctx, v, depth + 1) for v in ctx.values.get(name, [])[:3]):
                 return True
+    for c in (n for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
+        fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
+        if fn is not None and any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value):
+            return True
     return False
 
 
@@ -440,6 +432,7 @@ def check_loss_accum(ctx: Context) -> None:
                 acc, value = receiver(n), n.args[0]
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
+            value = _weighted(value, losses)
             if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
                 continue
             if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
@@ -449,6 +442,15 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
+    """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
+        for side in (value.left, value.right):
+            if dotted(side) in losses:
+                return side
+    return value
 
 
 def _self_sum(n: ast.Assign) -> ast.expr | None:
@@ -490,35 +492,4 @@ def _backwarded_later(ctx: Context, name: str) -> bool:
     return False
 
 
-# ---- TVL016 ---------------------------------------------------------------------------------
-
-
-def check_scaler(ctx: Context) -> None:
-    scaled = {receiver(c) for c in ctx.calls if method(c) == "scale"}
-    for c in ctx.calls:
-        recv = receiver(c)
-        if method(c) != "step" or not recv or not c.args or not (recv in ctx.scalers or recv in scaled):
-            continue
-        block = (ctx.loops_around(c) or [ctx.scope_of(c)])[0]
-        calls = _calls_in(block)
-        if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
-            ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
-                       "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
-        backs = [b for b in calls if b in ctx.backwards and _is_scaled(b, recv)]
-        for clip in calls:
-            if last(callee(clip)) not in ("clip_grad_norm_", "clip_grad_value_") or callee(clip).startswith(("accelerator", "fabric", "self.")):
-                continue
-            if not (clip.lineno < c.lineno and any(b.lineno < clip.lineno for b in backs)):
-                continue
-            start = max(b.lineno for b in backs if b.lineno < clip.lineno)
-            if not any(method(u) == "unscale_" and start <= u.lineno <= clip.lineno for u in calls):
-                ctx.report(SCALER, clip, f"gradients clipped while still scaled by `{recv}`: call "
-                           f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
-
-
-def _is_scaled(backward: ast.Call, scaler: str) -> bool:
-    recv = backward.func.value if isinstance(backward.func, ast.Attribute) else None
-    return isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv) == scaler
-
-
-CHECKS = [check_zero_grad, check_eval_mode, check_step_gate, check_loss_accum, check_scaler]
+CHECKS = [check_zero_grad, check_eval_mode, check_step_gate, check_loss_accum]

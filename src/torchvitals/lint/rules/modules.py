@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import may_resolve, resolve
+from torchvitals.lint.calls import enclosing_class, functions, may_resolve, resolve
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     TRIGGERS_RE,
@@ -77,7 +77,18 @@ def _has_module(ctx: Context, expr: ast.AST) -> bool:
         items = [expr.value]
     else:
         return False
-    return any(isinstance(i, ast.Call) and ctx.is_module_ctor(i) for i in items)
+    return any(isinstance(i, ast.Call) and _makes_module(ctx, i) for i in items)
+
+
+def _makes_module(ctx: Context, call: ast.Call) -> bool:
+    """A module constructor, or a call to a function or method of this file whose every return
+    is one (`self.build_encoder_layer(args)`, fairseq style)."""
+    if ctx.is_module_ctor(call):
+        return True
+    if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
+        return False
+    rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
+    return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
 
 
 def check_unregistered(ctx: Context) -> None:
@@ -172,8 +183,10 @@ def _param_tensor(expr: ast.AST, depth: int = 0) -> bool:
         return _param_tensor(expr.left, depth + 1) or _param_tensor(expr.right, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("to", "cuda", "float", "double", "half") and depth < 3:
         return _param_tensor(expr.func.value, depth + 1)  # type: ignore[attr-defined]
-    if isinstance(expr, ast.Call) and method(expr) == "requires_grad_":
-        inner = expr.func.value
+    if isinstance(expr, ast.Call) and method(expr) == "requires_grad_" and not (expr.args and is_const(expr.args[0], False)):
+        inner = expr.func.value  # type: ignore[attr-defined]
+        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and not callee(inner).startswith("torch."):
+            inner = inner.func.value  # torch.tensor(t0).log().requires_grad_(): a tensor method chain
         return isinstance(inner, ast.Call) and callee(inner).startswith("torch.") and last(callee(inner)) in TENSOR_FACTORIES
     if isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES:
         rg = kwarg(expr, "requires_grad")
@@ -298,13 +311,33 @@ def check_forward_call(ctx: Context) -> None:
         known |= ms
     if ctx.backwards or "training_step" in ctx.text:  # conventional names: training code only
         known |= {"model", "net"}
+    known |= {f"self.{m}" for m in known if "." not in m}  # a trainer's self.model = model
     for c in ctx.calls:
         if method(c) != "forward":
             continue
         recv = receiver(c)
-        if recv and recv != "self" and recv in known:
+        if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv)):
             ctx.report(FORWARD_CALL, c, f"`{recv}.forward(...)` skips the module's hooks: call "
                        f"`{recv}(...)`")  # fmt: skip
+
+
+def _module_attr(ctx: Context, call: ast.Call, recv: str) -> bool:
+    """`self.enc` of the class whose method calls `self.enc.forward(x)`, when `__init__` builds
+    it with a module constructor or a function of this file that returns one."""
+    cls = enclosing_class(ctx, call) if recv.startswith("self.") and recv.count(".") == 1 else None
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None) if cls else None
+    if init is None:
+        return False
+    funcs = functions(ctx)
+    for n in ast.walk(init):
+        if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and recv in map(dotted, n.targets):
+            if ctx.is_module_ctor(n.value):
+                return True
+            fn = funcs.get(callee(n.value))
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+            if rets and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets):
+                return True
+    return False
 
 
 CHECKS = [check_unregistered, check_partial_optimizer, check_forward_call]

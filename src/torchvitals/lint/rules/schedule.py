@@ -7,6 +7,8 @@ import ast
 
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
+from torchvitals.lint.options import literal_or_setting, option_words
+from torchvitals.lint.rules.schedule_objects import per_batch_object_step
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -34,6 +36,10 @@ def check_scheduler(ctx: Context) -> None:
         if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
             continue
         loops = ctx.loops_around(c)
+        if not loops and (cls := per_batch_object_step(ctx, c, lambda k, v: _epoch_ctor(ctx, k, v))):
+            ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (this "
+                       "method runs once per batch): the learning rate decays far faster than intended")  # fmt: skip
+            continue
         if not loops:
             fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
             if any(ctx.optimizer_step(n) for n in _calls_in(fn)) and (key := _epoch_key(ctx, c, recv or "", 0)):
@@ -80,22 +86,30 @@ def _epoch_schedule(ctx: Context, key: str) -> bool:
     """StepLR/MultiStepLR/ExponentialLR built with epoch-sized numbers."""
     cls = ctx.schedulers.get(key)
     for v in ctx.values.get(key, []):
-        if not isinstance(v, ast.Call):
-            continue
-        v = _with_config_kwargs(ctx, v)
-        if cls == "StepLR":
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "step_size"), None)
-            return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
-        if cls == "MultiStepLR":
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "milestones"), None)
-            vals = [e.value for e in getattr(n, "elts", []) if isinstance(e, ast.Constant)]
-            return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
-        if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
-            return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in last(dotted(n)).lower()
-        if cls == "ExponentialLR":
-            n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
-            return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
+        if isinstance(v, ast.Call) and cls:
+            return _epoch_ctor(ctx, cls, v)
+    return False
+
+
+def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
+    """A scheduler constructor call of class `cls` whose period is counted in epochs."""
+    v = _with_config_kwargs(ctx, v)
+    if cls in ("StepLR", "MultiStepLR"):
+        raw = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("step_size", "milestones")), None)
+        if "epoch" in option_words(ctx, raw):  # --decay_epochs, help="epochs at which to decay lr"
+            return True
+        n = literal_or_setting(ctx, raw)
+    if cls == "StepLR":
+        return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
+    if cls == "MultiStepLR":
+        vals = [e.value for e in getattr(n, "elts", []) if isinstance(e, ast.Constant)]
+        return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
+    if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
+        n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
+        return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in last(dotted(n)).lower()
+    if cls == "ExponentialLR":
+        n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
+        return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
     return False
 
 

@@ -17,8 +17,10 @@ on it: precision first.
 from __future__ import annotations
 
 import ast
+import re
 
 from torchvitals.lint.engine import Context, arg, callee, dotted, last, method
+from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     FLOAT,
@@ -95,7 +97,25 @@ def loss_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | None:
             kinds.add(last(callee(v)) if isinstance(v, ast.Call) else None)
         kind = kinds.pop() if len(kinds) == 1 else None
         ctx.memo[key] = kind if kind in REGRESSION | CLASS_INDEX else None
-    return ctx.memo[key]
+    return ctx.memo[key] or _bound_kind(ctx, call, name)
+
+
+_LOSS_NAME = re.compile(r"crit|loss|objective")
+
+
+def _bound_kind(ctx: Context, call: ast.Call, name: str) -> str | None:
+    """The loss a name holds where it is called: unpacked from a tuple (`opt, criterion =
+    make_opt(), nn.MSELoss()`) or a helper's parameter (`train(..., criterion=nn.MSELoss())`)."""
+    if "." in name or not ctx.backwards or not _LOSS_NAME.search(name.lower()):
+        return None  # asked for every call of the file: only names that say loss are followed
+    kinds = set()
+    for b in bounds_or_args(ctx, name, call) or []:
+        v = b.value
+        for i in b.index if not b.loop else (None,):
+            v = v.elts[i] if isinstance(v, ast.Tuple) and i is not None and i < len(v.elts) else None  # type: ignore[assignment]
+        kinds.add(last(callee(v)) if isinstance(v, ast.Call) else None)
+    kind = kinds.pop() if len(kinds) == 1 else None
+    return kind if kind in REGRESSION | CLASS_INDEX else None
 
 
 def _show(node: ast.AST) -> str:

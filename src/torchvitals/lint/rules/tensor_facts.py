@@ -9,7 +9,8 @@ import ast
 import re
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
-from torchvitals.lint.rules.flow import Bound, bounds_at, enclosing_class
+from torchvitals.lint.rules.flow import Bound, enclosing_class
+from torchvitals.lint.rules.flow import bounds_or_args as bounds_at
 
 # Tags: what the source proves about a value.
 ONE_D = "1-d"  # exactly one dimension
@@ -20,7 +21,7 @@ FROM_INDEX = "from-index"  # class indices converted to a floating dtype
 NONE: frozenset[str] = frozenset()
 SHAPE_TAGS = frozenset({ONE_D, COLUMN})
 DTYPE_TAGS = frozenset({FLOAT, INDEX, FROM_INDEX})
-MAX_DEPTH = 10  # names followed through this many assignments; deeper chains are not judged
+MAX_DEPTH = 16  # names followed through this many assignments; deeper chains are not judged
 # Expressions looked at per loss call: names with several bindings branch, and a pathological
 # file must not cost more than this (a real loss call needs a few dozen).
 STEPS_PER_LOSS = 2000
@@ -202,6 +203,8 @@ def _unwrap_iter(it: ast.AST, index: tuple[int, ...]) -> tuple[ast.AST, tuple[in
 def _resolve_call(ctx: Context, expr: ast.AST | None, cls: str, depth: int) -> ast.Call | None:
     """The `cls(...)` call an expression is, or that a name is bound to (once, unambiguously)."""
     if isinstance(expr, ast.Call):
+        if last(callee(expr)) in ("tqdm", "iter", "track", "progress_bar") and expr.args and depth <= MAX_DEPTH:
+            return _resolve_call(ctx, expr.args[0], cls, depth + 1)  # pbar = tqdm(loader)
         return expr if last(callee(expr)) == cls else None
     name = dotted(expr)
     if name is None or depth > MAX_DEPTH:

@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import ast
 
+from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, method, walk_scope
-from torchvitals.lint.rules.flow import Bound, bounds_at, enclosing_class
+from torchvitals.lint.rules.flow import Bound, enclosing_class
+from torchvitals.lint.rules.flow import bounds_or_args as bounds_at
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     CONSTANT_FILLS,
@@ -66,6 +68,12 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
             if _scalar(ctx, other, depth):
                 t = tags(ctx, this, depth + 1)
                 return (t & SHAPE_TAGS) | (t & {FLOAT})
+        if not isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
+            return NONE
+        left = tags(ctx, expr.left, depth + 1)
+        right = tags(ctx, expr.right, depth + 1) if ONE_D in left else NONE
+        if ONE_D in right:  # two 1-D operands broadcast to 1-D
+            return frozenset({ONE_D}) | (left & right & {FLOAT})
         return NONE
     if isinstance(expr, ast.IfExp):
         return tags(ctx, expr.body, depth + 1) & tags(ctx, expr.orelse, depth + 1)
@@ -146,8 +154,10 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int, ...], depth:
         return NONE
     it, index = unwrapped
     loader = _resolve_call(ctx, it, "DataLoader", depth + 1)
-    if loader is None or len(index) != 1 or kwarg(loader, "collate_fn") is not None:
+    if loader is None or len(index) != 1:
         return NONE
+    if (collate := kwarg(loader, "collate_fn")) is not None:
+        return _collate_tags(ctx, collate, index[0], depth + 1)
     bs = kwarg(loader, "batch_size")
     if isinstance(bs, ast.Constant) and bs.value is None:
         return NONE  # no batching: items, not batches
@@ -177,6 +187,9 @@ def _dataset_item_tags(ctx: Context, ds: ast.AST | None, index: int, depth: int)
         i = fn.args.args[1].arg
         for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
             e = r.value.elts[index] if isinstance(r.value, ast.Tuple) and index < len(r.value.elts) else None
+            if (item := _scalar_item_tags(ctx, e, depth + 1)) is not None:
+                out.add(item)
+                continue
             if not (isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Name) and e.slice.id == i
                     and (dotted(e.value) or "").startswith("self.")):  # fmt: skip
                 return NONE
@@ -185,6 +198,49 @@ def _dataset_item_tags(ctx: Context, ds: ast.AST | None, index: int, depth: int)
                 return NONE
             out.add((t & DTYPE_TAGS) | {ONE_D})
     return out.pop() if len(out) == 1 else NONE
+
+
+RNG_DRAWS = {"normal", "uniform", "standard_normal", "random", "integers", "randint", "lognormal", "exponential"}
+
+
+def _one_size(size: ast.AST | None) -> bool:
+    """`size=1460`, `size=(n,)`, `size=n_samples` (a name that does not say shape)."""
+    if isinstance(size, ast.Tuple):
+        return len(size.elts) == 1 and not isinstance(size.elts[0], ast.Starred)
+    if isinstance(size, (ast.Name, ast.Attribute)):
+        return not any(w in last(dotted(size)).lower() for w in ("shape", "size", "dims"))
+    return isinstance(size, ast.Constant) and isinstance(size.value, int)
+
+
+def _collate_tags(ctx: Context, collate: ast.AST, index: int, depth: int) -> frozenset[str]:
+    """A `collate_fn` of this file builds the batch: part `index` is what every return of it
+    holds there (`labels = torch.tensor([b[1] for b in batch], dtype=torch.float32)`)."""
+    fn = functions(ctx).get(collate.id) if isinstance(collate, ast.Name) else None
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+    if not rets or not all(isinstance(r, ast.Tuple) and index < len(r.elts) for r in rets):
+        return NONE
+    return frozenset.intersection(*(tags(ctx, r.elts[index], depth) for r in rets))  # type: ignore[attr-defined]
+
+
+def _scalar_item_tags(ctx: Context, e: ast.AST | None, depth: int) -> frozenset[str] | None:
+    """A `__getitem__` part that is one number made a tensor (`label = torch.tensor(
+    LABELS.index(w), dtype=torch.float32)`): batched, it is (B,) with that dtype."""
+    if isinstance(e, ast.Name):
+        bs = bounds_at(ctx, e.id, e)
+        e = bs[0].value if bs and len(bs) == 1 and not bs[0].index and not bs[0].loop else None
+    if not (isinstance(e, ast.Call) and callee(e) in ("torch.tensor", "torch.as_tensor") and len(e.args) == 1):
+        return None
+    if not _one_number(e.args[0]):
+        return None
+    dtype = _dtype_tag(kwarg(e, "dtype"))
+    return frozenset({ONE_D, dtype}) if dtype else None
+
+
+def _one_number(e: ast.AST) -> bool:
+    """A literal number, `int(...)`/`float(...)`/`len(...)`, `seq.index(x)` or `t.item()`."""
+    if isinstance(e, ast.Constant):
+        return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
+    return isinstance(e, ast.Call) and (callee(e) in ("int", "float", "len") or method(e) in ("index", "item"))
 
 
 def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
@@ -216,6 +272,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             return t & DTYPE_TAGS
         if m == "to_numpy" and _is_series(ctx, recv, d):
             return frozenset({ONE_D})
+        if m in RNG_DRAWS and _one_size(kwarg(call, "size")):
+            return frozenset({ONE_D})  # rng.normal(size=n): numpy's Generator/RandomState
     name = callee(call)
     short = last(name)
     lib = name.split(".")[0] if "." in name else ""
@@ -241,6 +299,8 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         data = call.args[0]
         if isinstance(data, (ast.List, ast.Tuple)):
             t = _literal_tags(data)
+        elif isinstance(data, ast.ListComp) and _one_number(data.elt):
+            t = frozenset({ONE_D})  # torch.tensor([int(s[1]) for s in batch])
         else:
             t = tags(ctx, data, d) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
         if short in ("Tensor", "FloatTensor", "DoubleTensor"):

@@ -1,0 +1,82 @@
+"""TVL014: `torch.load` of a path from the command line or the environment without
+`weights_only=True` (directly, or through a helper of this file whose callers pass one)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import (
+    Context,
+    arg,
+    callee,
+    dotted,
+    is_const,
+    kwarg,
+    method,
+    targets_of,
+)
+from torchvitals.lint.rules.data import _call_sites, _local_function
+from torchvitals.rules.base import document
+
+UNSAFE_LOAD = document(
+    "TVL014",
+    "unsafe-torch-load",
+    what="`torch.load` on a path that comes from the command line or the environment, without "
+    "`weights_only=True`.",
+    why="`torch.load` unpickles: a crafted checkpoint runs arbitrary code when loaded. Before "
+    "torch 2.6 `weights_only` defaulted to False, and `weights_only=False` re-opens the hole.",
+    example="ckpt = torch.load(args.resume)",
+    fix="`torch.load(path, weights_only=True, map_location='cpu')`; store plain state dicts.",
+)
+
+ARG_ROOTS = {"args", "opt", "opts", "cfg", "config", "hparams", "FLAGS", "flags", "sys", "os"}
+
+
+def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
+    """The expression reads the command line (`args.x`, `sys.argv`), the environment, or input()."""
+    parsed = {t for a in ctx.assigns if isinstance(getattr(a, "value", None), ast.Call)
+              and method(a.value) in ("parse_args", "parse_known_args") for t in targets_of(a)}  # fmt: skip
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Attribute):
+            key = dotted(n) or ""
+            root = key.split(".")[0]
+            if key.startswith(("sys.argv", "os.environ")) or (root in ARG_ROOTS - {"sys", "os"} | parsed and "." in key):
+                return True
+        if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
+            return True
+        if isinstance(n, ast.Name) and depth < 3 and n.id not in ARG_ROOTS:
+            if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.id, [])[:3]):
+                return True
+            if _passed_from_arguments(ctx, n, depth):
+                return True
+    return False
+
+
+def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
+    """A parameter of a function of this file (`def load_model(ckpt_path)`) that a caller
+    passes a command-line or environment value (`load_model(args.checkpoint)`)."""
+    fn = ctx.scope_of(name)
+    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in fn.args.args]:
+        return False
+    if _local_function(ctx, fn.name) is not fn:
+        return False
+    return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
+
+
+def check_load(ctx: Context) -> None:
+    for c in ctx.calls:
+        if callee(c) != "torch.load":
+            continue
+        wo = kwarg(c, "weights_only")
+        if is_const(wo, True) or (wo is not None and not is_const(wo, False)):
+            continue
+        path = arg(c, 0, "f")
+        if path is None or not _from_arguments(ctx, path):
+            continue
+        how = "weights_only=False" if wo is not None else "no weights_only=True (the default before torch 2.6 unpickles anything)"
+        ctx.report(UNSAFE_LOAD, c, f"torch.load on a path from the command line with {how}: a "
+                   "crafted checkpoint runs code")  # fmt: skip
+
+
+
+CHECKS = [check_load]

@@ -1,0 +1,123 @@
+"""TVL015/TVL017 helpers: what a builder's or a helper's callers give it.
+
+- A builder's `DataLoader(ds, shuffle=cfg["shuffle"])` is judged at each call with what that
+  call passes (`build_dataloader(ds, LOADER_CFG["train"])`, the dict literal saying False).
+
+- A helper that pairs two of its own parameters (`roc_auc(y_true, y_score)` indexing `y_true`
+  by an order computed from `y_score`; `write_submission(df, probs)` building a DataFrame of
+  both) pairs whatever its callers pass for them.
+- A loader built inside a builder (`make_test_loader(df, bs)`) names its data by the builder's
+  parameters; the callers name it by what they pass (`make_test_loader(test_df, 64)`)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import functions
+from torchvitals.lint.engine import (
+    Context,
+    callee,
+    dotted,
+    is_const,
+    kwarg,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.lint.options import setting
+
+
+def pairs_params(ctx: Context, call: ast.Call, mentions, derived, metric) -> bool:  # type: ignore[no-untyped-def]
+    """The call runs a function of this file that pairs two of its parameters inside."""
+    fn = functions(ctx).get(callee(call)) if isinstance(call.func, ast.Name) else None
+    if not isinstance(fn, ast.FunctionDef):
+        return False
+    memo = ctx.memo.setdefault("pairs_params", {})
+    if id(fn) not in memo:
+        memo[id(fn)] = _pairs_inside(fn, mentions, derived, metric)
+    return memo[id(fn)]
+
+
+def _pairs_inside(fn: ast.FunctionDef, mentions, derived, metric) -> bool:  # type: ignore[no-untyped-def]
+    params = [a.arg for a in fn.args.args if a.arg not in ("self", "model", "path", "out_path")]
+    if len(params) < 2:
+        return False
+    body = list(fn.body)
+    sides = {p: derived(body, {p}) for p in params}
+    for n in walk_scope(fn):
+        operands: list[ast.AST] = []
+        if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Eq, ast.NotEq)):
+            operands = [n.left, n.comparators[0]]
+        elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
+            operands = [n.left, n.right]
+        elif isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load):
+            operands = [n.value, n.slice]
+        elif isinstance(n, ast.Call) and (metric(last(callee(n)) or "") or (last(callee(n)) or method(n)) in ("zip", "DataFrame", "column_stack", "stack")):
+            operands = [v for a in [*n.args, *(k.value for k in n.keywords)] for v in (a.values if isinstance(a, ast.Dict) else [a])]
+        owners = [{p for p, s in sides.items() if mentions(o, s)} for o in operands]
+        singles = [o.pop() for o in owners if len(o) == 1]
+        if len(set(singles)) >= 2:
+            return True
+    return False
+
+
+def caller_names(ctx: Context, loader: ast.Call, partners: set[str]) -> set[str]:
+    """Partners named by a builder's parameters, renamed to what each call of the builder passes."""
+    fn = ctx.scope_of(loader)
+    if not isinstance(fn, ast.FunctionDef) or ctx.parent.get(fn) is not ctx.tree:
+        return set()
+    params = [a.arg for a in fn.args.args]
+    out: set[str] = set()
+    for c in ctx.calls:
+        if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
+            continue
+        for p in partners:
+            head, _, rest = p.partition(".")
+            if head not in params:
+                continue
+            i = params.index(head)
+            given = next((k.value for k in c.keywords if k.arg == head), c.args[i] if i < len(c.args) else None)
+            name = dotted(given) if given is not None else None
+            if name:
+                out.add(f"{name}.{rest}" if rest else name)
+    return out
+
+
+def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc) -> None:  # type: ignore[no-untyped-def]
+    """`shuffle=` read from a builder's parameter (`cfg["shuffle"]`, `shuffle`): each call of the
+    builder whose argument makes it False and whose result is bound to a training name."""
+    root = shuffle
+    while isinstance(root, (ast.Subscript, ast.Attribute)):
+        root = root.value
+    fn = ctx.scope_of(loader)
+    if not (isinstance(root, ast.Name) and isinstance(fn, ast.FunctionDef) and ctx.parent.get(fn) is ctx.tree):
+        return
+    params = [a.arg for a in fn.args.args]
+    if root.id not in params or kwarg(loader, "sampler") is not None:
+        return
+    i = params.index(root.id)
+    for c in ctx.calls:
+        if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
+            continue
+        given = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
+        site = ctx.parent.get(c)
+        names = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
+        if given is None or "train" not in names or any(w in names for w in ("val", "test", "eval")):
+            continue
+        value = given if shuffle is root else _substituted(shuffle, root, given)
+        value = value if isinstance(value, ast.Constant) else setting(ctx, value)
+        if is_const(value, False):
+            ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
+                       f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+
+
+def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
+    """`cfg["shuffle"]` with `cfg` replaced by what a caller passes."""
+    if expr is root:
+        return given
+    if isinstance(expr, ast.Subscript):
+        return ast.Subscript(value=_substituted(expr.value, root, given), slice=expr.slice, ctx=ast.Load())  # type: ignore[arg-type]
+    if isinstance(expr, ast.Attribute):
+        return ast.Attribute(value=_substituted(expr.value, root, given), attr=expr.attr, ctx=ast.Load())  # type: ignore[arg-type]
+    return expr

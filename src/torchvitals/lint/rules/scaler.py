@@ -1,0 +1,116 @@
+"""TVL016: GradScaler misuse: `scaler.step()` in a loop without `scaler.update()`, and
+gradients clipped while still scaled (in the loop itself, or in a helper of this file the loop
+calls: `clip_gradients(model, max_norm)`, `self._clip_and_step()`)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import may_resolve, resolve
+from torchvitals.lint.engine import Context, callee, last, method, receiver, walk_scope
+from torchvitals.rules.base import document
+
+SCALER = document(
+    "TVL016",
+    "grad-scaler-misuse",
+    what="`scaler.step(optimizer)` in a loop without `scaler.update()`, or gradients clipped "
+    "after `scaler.scale(loss).backward()` without `scaler.unscale_(optimizer)` first.",
+    why="Without `update()` the loss scale never adapts: after one overflow every step is "
+    "skipped, silently. Clipping scaled gradients clips at the wrong threshold (scale "
+    "65536 times too large), so clipping never happens or clips everything.",
+    example="scaler.scale(loss).backward()\nclip_grad_norm_(model.parameters(), 1.0)\n"
+    "scaler.step(optimizer)",
+    fix="Call `scaler.unscale_(optimizer)` before clipping, and `scaler.update()` after "
+    "`scaler.step(optimizer)` on every iteration.",
+)
+
+
+CLIPS = ("clip_grad_norm_", "clip_grad_value_")
+
+
+def _calls_in(node: ast.AST) -> list[ast.Call]:
+    return [n for n in walk_scope(node) if isinstance(n, ast.Call)]
+
+
+def check_scaler(ctx: Context) -> None:
+    scaled = {receiver(c) for c in ctx.calls if method(c) == "scale"}
+    for c in ctx.calls:
+        recv = receiver(c)
+        if method(c) != "step" or not recv or not c.args or not (recv in ctx.scalers or recv in scaled):
+            continue
+        block = (ctx.loops_around(c) or [ctx.scope_of(c)])[0]
+        calls = _calls_in(block)
+        if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
+            ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
+                       "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
+        backs = [b for b in calls if b in ctx.backwards and _is_scaled(b, recv)]
+        for clip in calls:
+            if last(callee(clip)) not in ("clip_grad_norm_", "clip_grad_value_") or callee(clip).startswith(("accelerator", "fabric", "self.")):
+                continue
+            if not (clip.lineno < c.lineno and any(b.lineno < clip.lineno for b in backs)):
+                continue
+            start = max(b.lineno for b in backs if b.lineno < clip.lineno)
+            if not any(method(u) == "unscale_" and start <= u.lineno <= clip.lineno for u in calls):
+                ctx.report(SCALER, clip, f"gradients clipped while still scaled by `{recv}`: call "
+                           f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
+
+
+def _is_scaled(backward: ast.Call, scaler: str) -> bool:
+    recv = backward.func.value if isinstance(backward.func, ast.Attribute) else None
+    return isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv) == scaler
+
+
+
+def check_helper_clip(ctx: Context) -> None:
+    """After `scaler.scale(loss).backward()` in a loop, the gradient calls that follow in the
+    loop body, helpers of this file inlined in order: a clip met before any `unscale_` clips
+    scaled gradients. (Clips written in the loop itself are check_scaler's.)"""
+    if not any(w in ctx.text for w in CLIPS):
+        return
+    for b in ctx.backwards:
+        recv = b.func.value if isinstance(b.func, ast.Attribute) else None
+        if not (isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv)):
+            continue
+        loops = ctx.loops_around(b)
+        if not loops:
+            continue
+        after = [c for c in _ordered_calls(loops[0]) if (c.lineno, c.col_offset) > (b.lineno, b.col_offset)]
+        for call, where in _events(ctx, after, 0):
+            kind = _kind(call)
+            if kind == "unscale" or kind == "step":
+                break
+            if kind == "clip":
+                if where is not call:  # clipped inside a helper
+                    ctx.report(SCALER, where, f"`{callee(where)}(...)` clips gradients still scaled by "
+                               f"`{receiver(recv)}` (line {call.lineno}): call "
+                               f"`{receiver(recv)}.unscale_(optimizer)` before clipping")  # fmt: skip
+                break
+
+
+def _kind(call: ast.Call) -> str | None:
+    name = callee(call)
+    if last(name) in CLIPS and not name.startswith(("accelerator", "fabric")):
+        return "clip"
+    if method(call) == "unscale_":
+        return "unscale"
+    if method(call) == "step" and call.args:
+        return "step"
+    return None
+
+
+def _ordered_calls(node: ast.AST) -> list[ast.Call]:
+    return sorted(_calls_in(node), key=lambda c: (c.lineno, c.col_offset))
+
+
+def _events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | None = None) -> list[tuple[ast.Call, ast.Call]]:
+    """(gradient call, the loop's call it happens in) in order, helpers inlined 2 deep."""
+    out: list[tuple[ast.Call, ast.Call]] = []
+    for c in calls:
+        if _kind(c):
+            out.append((c, where or c))
+        elif depth < 2 and may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None:
+            out += _events(ctx, _ordered_calls(t.fn), depth + 1, where or c)
+    return out
+
+
+CHECKS = [check_scaler, check_helper_clip]

@@ -1,0 +1,138 @@
+"""Small questions about Python syntax the lint rules share: dotted names, calls' callee,
+receiver and arguments, a scope's nodes, an assignment's targets, a no-grad `with`."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from typing import Any
+
+NOGRAD_CALLS = {"no_grad", "inference_mode"}
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)
+NESTED = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def dotted(node: ast.AST | None) -> str | None:
+    """`a.b.c` for a chain of names and attributes, else None."""
+    parts = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def last(name: str | None) -> str:
+    return name.rsplit(".", 1)[-1] if name else ""
+
+
+def callee(call: ast.Call) -> str:
+    return dotted(call.func) or ""
+
+
+def method(call: ast.Call) -> str:
+    """The attribute name of a method call (`x.detach()` -> `detach`), else ''."""
+    return call.func.attr if isinstance(call.func, ast.Attribute) else ""
+
+
+def receiver(call: ast.Call) -> str | None:
+    return dotted(call.func.value) if isinstance(call.func, ast.Attribute) else None
+
+
+def kwarg(call: ast.Call, name: str) -> ast.expr | None:
+    for k in call.keywords:
+        if k.arg == name:
+            return k.value
+    return None
+
+
+def arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    """Positional argument `index`, or keyword `name`."""
+    if len(call.args) > index and not isinstance(call.args[index], ast.Starred):
+        return call.args[index]
+    return kwarg(call, name)
+
+
+def is_const(node: ast.AST | None, value: Any) -> bool:
+    return isinstance(node, ast.Constant) and node.value is value
+
+
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct child nodes, in field order: `ast.iter_child_nodes` without its two nested
+    generators, which made walking the tree cost more than parsing it."""
+    out = []
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, list):
+            for item in value:
+                if isinstance(item, ast.AST):
+                    out.append(item)
+        elif isinstance(value, ast.AST):
+            out.append(value)
+    return out
+
+
+def block(node: ast.AST, field: str) -> list[ast.stmt]:
+    """The statement list in `node.<field>` (`body`, `orelse`, `finalbody`), or [] where that
+    field is not one: `IfExp.body` and `Lambda.body` are single expressions, and iterating one
+    (`0.0 if skip else F.cross_entropy(...)`) was a crash."""
+    value = getattr(node, field, None)
+    return value if isinstance(value, list) else []
+
+
+def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
+    """Every node under `node` (not `node` itself), not descending into nested defs/classes."""
+    todo = children(node)
+    while todo:
+        n = todo.pop()
+        yield n
+        if not isinstance(n, NESTED):
+            todo.extend(children(n))
+
+
+def targets_of(stmt: ast.AST) -> list[str]:
+    """Dotted names an assignment writes (tuples unpacked)."""
+    if isinstance(stmt, ast.Assign):
+        tgts = stmt.targets
+    elif isinstance(stmt, (ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+        tgts = [stmt.target]
+    elif isinstance(stmt, (ast.For, ast.AsyncFor)):
+        tgts = [stmt.target]
+    else:
+        return []
+    out: list[str] = []
+    todo = list(tgts)
+    while todo:
+        t = todo.pop()
+        if isinstance(t, (ast.Tuple, ast.List)):
+            todo.extend(t.elts)
+        elif isinstance(t, ast.Starred):
+            todo.append(t.value)
+        elif isinstance(t, ast.Subscript):
+            key = dotted(t.value)
+            if key:
+                out.append(key)
+        else:
+            key = dotted(t)
+            if key:
+                out.append(key)
+    return out
+
+
+def is_nograd_with(node: ast.AST) -> bool:
+    """`with torch.no_grad():`, `inference_mode()`, `set_grad_enabled(False)`."""
+    if not isinstance(node, (ast.With, ast.AsyncWith)):
+        return False
+    for item in node.items:
+        e = item.context_expr
+        if isinstance(e, ast.Call):
+            name = last(callee(e))
+            if name in NOGRAD_CALLS and not any(is_const(a, False) for a in e.args):
+                return True
+            if name == "set_grad_enabled" and e.args and is_const(e.args[0], False):
+                return True
+    return False

@@ -1,0 +1,20 @@
+# expect: clean
+# The same factory with the training split shuffled; the validation split keeps its order.
+from torch.utils.data import DataLoader
+
+SPLITS = dict(
+    train=dict(batch_size=32, shuffle=True, pin_memory=True),
+    valid=dict(batch_size=64, shuffle=False, pin_memory=True),
+)
+
+
+def make_loader(ds, split_cfg):
+    return DataLoader(ds, batch_size=split_cfg["batch_size"], shuffle=split_cfg["shuffle"], pin_memory=split_cfg["pin_memory"])
+
+
+train_dl = make_loader(train_set, SPLITS["train"])
+valid_dl = make_loader(valid_set, SPLITS["valid"])
+for xb, yb in train_dl:
+    opt.zero_grad()
+    crit(net(xb), yb).backward()
+    opt.step()
