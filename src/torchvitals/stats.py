@@ -134,7 +134,7 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         if x is None:
             missing.append(i)
             continue
-        if not (isinstance(x, (int, float)) and math.isfinite(x)):
+        if not _finite(x):
             nonfinite.append(i)
             continue
         if x == 0.0:
@@ -206,12 +206,6 @@ def _bucket_weights(w: list, lay: Layout, n: int) -> dict[str, float]:
 def _ratio(ssq: dict[str, float], wsq: dict[str, float]) -> dict[str, float]:
     """Per bucket, sqrt(Σ step²) / sqrt(Σ ‖w‖²); buckets whose weights are all zero are left out."""
     return {b: math.sqrt(v / wsq[b]) for b, v in ssq.items() if wsq.get(b, 0.0) > 0}
-
-
-def lr_of(lrs: list, group: int) -> float:
-    """The learning rate of a parameter group (0 for a group without a finite one)."""
-    lr = lrs[group] if group < len(lrs) else None
-    return lr if _finite(lr) else 0.0
 
 
 def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[int]:
