@@ -45,6 +45,7 @@ bench-zoo: setup
 
 bench-overhead: $(BIN)/.bench-installed
 	$(BIN)/python benchmarks/overhead.py --model all --write-md --json benchmarks/overhead.json
+	$(BIN)/python benchmarks/paired_overhead.py --model all --write-md --json benchmarks/paired_overhead.json
 
 bench-long: setup
 	$(BIN)/python benchmarks/long_run.py --write-md

@@ -4,6 +4,11 @@ an MLP on synthetic regression data, gloo on CPU. Rank 0 prints one JSON line wi
 the training loop after a warm-up, so that process start-up and imports are not measured.
 
     torchrun --standalone --nproc_per_node 2 benchmarks/ddp_train.py --steps 400
+
+--paired: three copies of the model in one job (plain, plain again as an A/A control, and one
+under torchvitals.watch), each wrapped in its own DDP, taking turns step by step in an order
+that rotates every step (the same order on every rank, so their all-reduces pair up); rank 0
+prints each copy's seconds per window of 50 iterations (see benchmarks/paired.py).
 """
 
 import argparse
@@ -20,17 +25,58 @@ parser.add_argument("--steps", type=int, default=400)
 parser.add_argument("--warmup", type=int, default=20)
 parser.add_argument("--width", type=int, default=256)
 parser.add_argument("--watch", action="store_true")
+parser.add_argument("--paired", type=int, default=0, metavar="WINDOWS", help="paired mode: this many windows")
 args = parser.parse_args()
 
 torch.set_num_threads(1)
 dist.init_process_group("gloo")
 rank = dist.get_rank()
-torch.manual_seed(0)
-net = nn.Sequential(*[m for _ in range(4) for m in (nn.Linear(args.width, args.width), nn.ReLU())], nn.Linear(args.width, 1))
-model = nn.parallel.DistributedDataParallel(net)
-opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
 gen = torch.Generator().manual_seed(rank)
 batches = [torch.randn(64, args.width, generator=gen) for _ in range(16)]
+
+
+def build() -> tuple[nn.Module, torch.optim.Optimizer]:
+    torch.manual_seed(0)
+    layers = [m for _ in range(4) for m in (nn.Linear(args.width, args.width), nn.ReLU())]
+    model = nn.parallel.DistributedDataParallel(nn.Sequential(*layers, nn.Linear(args.width, 1)))
+    return model, torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+
+def step(model: nn.Module, opt: torch.optim.Optimizer, i: int) -> None:
+    x = batches[i % len(batches)]
+    loss = F.mse_loss(model(x), x[:, :1])
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+
+
+if args.paired:
+    import torchvitals
+
+    loops = {name: build() for name in ("plain", "plain-again", "watch")}
+    monitor = torchvitals.watch(*loops["watch"], console=False)
+    names = list(loops)
+    for i in range(args.warmup):
+        for name in names:
+            step(*loops[name], i)
+    windows: dict[str, list[float]] = {name: [] for name in names}
+    for w in range(args.paired):
+        spent = dict.fromkeys(names, 0.0)
+        for i in range(w * 50, (w + 1) * 50):
+            r = i % len(names)
+            for name in names[r:] + names[:r]:
+                t = time.perf_counter()
+                step(*loops[name], args.warmup + i)
+                spent[name] += time.perf_counter() - t
+        for name in names:
+            windows[name].append(spent[name])
+    monitor.close()
+    if rank == 0:
+        print(json.dumps({"windows_s": windows}), flush=True)
+    dist.destroy_process_group()
+    raise SystemExit(0)
+
+model, opt = build()
 
 monitor = None
 if args.watch:
@@ -38,14 +84,10 @@ if args.watch:
 
     monitor = torchvitals.watch(model, opt, console=False)
 t0 = 0.0
-for step in range(args.warmup + args.steps):
-    if step == args.warmup:
+for i in range(args.warmup + args.steps):
+    if i == args.warmup:
         t0 = time.perf_counter()
-    x = batches[step % len(batches)]
-    loss = F.mse_loss(model(x), x[:, :1])
-    opt.zero_grad()
-    loss.backward()
-    opt.step()
+    step(model, opt, i)
 loop = time.perf_counter() - t0
 if monitor is not None:
     monitor.close()

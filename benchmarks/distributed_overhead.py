@@ -1,5 +1,6 @@
 """What torchvitals costs a 2-rank DDP job: the same unmodified script (benchmarks/ddp_train.py)
-launched by torchrun plain and under `torchvitals run`, interleaved, default sampling.
+launched by torchrun plain and under `torchvitals run`, interleaved, default sampling; and
+watch() measured paired inside one launch (ddp_train.py --paired; see benchmarks/paired.py).
 
     python benchmarks/distributed_overhead.py                 # 5 rounds, prints the table
     python benchmarks/distributed_overhead.py --write-md      # and replaces its BENCHMARKS.md section
@@ -19,27 +20,50 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+import paired  # noqa: E402
 from bench_md import write_section  # noqa: E402
 
 SCRIPT = str(ROOT / "benchmarks" / "ddp_train.py")
 SECTION = "## Distributed overhead (2 ranks, DDP, CPU)"
 
 
-def launch(how: str, steps: int, out: str, width: int = 256) -> float:
+def _torchrun(args: list[str], out: str, key: str) -> Any:
+    """Launch 2 ranks; return `key` of the JSON line rank 0 prints."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TORCHVITALS_")}
     env.update(PYTHONPATH=str(ROOT / "src"), OMP_NUM_THREADS="1", TORCHVITALS_OUT=out, TORCHVITALS_CONSOLE="0")
-    head = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2"]
-    cmd = head + (["-m", "torchvitals", "run"] if how == "run" else []) + [SCRIPT, "--steps", str(steps), "--width", str(width)]
-    cmd += ["--watch"] if how == "watch" else []
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2", *args]
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=1800)
     for line in proc.stdout.splitlines():
-        if line.startswith("{") and "loop_s" in line:
-            return float(json.loads(line)["loop_s"])
+        if line.startswith("{") and key in line:
+            return json.loads(line)[key]
     raise RuntimeError(f"no timing from {' '.join(cmd)} (exit {proc.returncode}):\n{proc.stderr[-2000:]}")
+
+
+def launch(how: str, steps: int, out: str, width: int = 256) -> float:
+    args = (["-m", "torchvitals", "run"] if how == "run" else []) + [SCRIPT, "--steps", str(steps), "--width", str(width)]
+    return float(_torchrun(args + (["--watch"] if how == "watch" else []), out, "loop_s"))
+
+
+def launch_paired(windows: int, out: str, width: int) -> dict[str, list[float]]:
+    return _torchrun([SCRIPT, "--paired", str(windows), "--width", str(width)], out, "windows_s")
+
+
+def paired_rows(width: int, windows: dict[str, list[float]]) -> tuple[list[str], list[str]]:
+    ratios = paired.window_ratios(windows)
+    rows, verdicts = [], []
+    for name, label in (("plain-again", "plain again (A/A control)"), ("watch", "watch() in the script")):
+        m, lo, hi = paired.median_interval(ratios[name])
+        extra = 1000 * (paired.statistics.median(windows[name]) - paired.statistics.median(windows["plain"])) / 50
+        rows.append(f"| {width} | {label} | {m:.3f} [{lo:.3f}, {hi:.3f}] | {extra:+.2f} |")
+        if name == "watch":
+            verdicts.append(f"Target (issue 15): within 3% of plain. Width {width}, watch(), paired: "
+                            f"{m:.3f} [{lo:.3f}, {hi:.3f}]: {paired.verdict((m, lo, hi), 1.03)}.")
+    return rows, verdicts
 
 
 def verdict(ratio: float, noise: float, target: float = 1.03) -> str:
@@ -54,6 +78,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--widths", default="256,1024", help="MLP widths, comma-separated: one table block each")
+    ap.add_argument("--windows", type=int, default=40, help="windows of 50 steps in the paired launch (0: none)")
     ap.add_argument("--write-md", action="store_true")
     a = ap.parse_args()
     widths = [int(w) for w in a.widths.split(",")]
@@ -61,11 +86,38 @@ def main() -> int:
     # machine's noise alone moves a ratio; a verdict finer than that is not claimed.
     jobs = {"plain": "plain", "plain again (control)": "plain", "watch() in the script": "watch", "torchvitals run": "run"}
     times = {(w, name): [] for w in widths for name in jobs}
+    paired_windows = {}
     with tempfile.TemporaryDirectory() as out:
+        for w in widths if a.windows else []:
+            paired_windows[w] = launch_paired(a.windows, out, w)
         for _ in range(a.rounds):
             for w in widths:
                 for name, how in jobs.items():
                     times[(w, name)].append(launch(how, a.steps, out, w))
+    prows, pverdicts = [], []
+    for w, windows in paired_windows.items():
+        r, v = paired_rows(w, windows)
+        prows += r
+        pverdicts += v
+    paired_text = [] if not prows else [
+        "",
+        "### watch(), paired inside one launch",
+        "",
+        f"`ddp_train.py --paired {a.windows}`: three copies of the model in one 2-rank job, each in its own "
+        "DDP: plain, plain again (an A/A control) and one under `torchvitals.watch()`. They take turns step by "
+        "step in an order that rotates every step (the same on both ranks), so the machine's drift lands on "
+        "all of them alike; a ratio is a copy's time over the plain copy's in the same window of 50 "
+        "iterations (one sampled iteration), rank 0's clock. Cells: the median ratio over the windows and "
+        "its distribution-free 95% interval; the target counts as met only when the whole interval is at "
+        "or under 1.03. `torchvitals run` wraps the whole script, so it cannot be paired this way; its "
+        "figure is in the launch table below.",
+        "",
+        "| width | copy | ratio to plain [95% interval] | ms added per step (medians) |",
+        "|---|---|---|---|",
+        *prows,
+        "",
+        *pverdicts,
+    ]
     rows, verdicts = [], []
     for w in widths:
         base = statistics.median(times[(w, "plain")])
@@ -84,7 +136,8 @@ def main() -> int:
         [
             SECTION,
             "",
-            f"`python benchmarks/distributed_overhead.py --rounds {a.rounds} --steps {a.steps} --widths {a.widths}`: "
+            f"`python benchmarks/distributed_overhead.py --rounds {a.rounds} --steps {a.steps} --widths {a.widths} "
+            f"--windows {a.windows}`: "
             "benchmarks/ddp_train.py (a 4-layer MLP of the given width, AdamW, batch 64 per rank) under "
             "`torchrun --nproc_per_node=2` with gloo on CPU, "
             "plain (twice: the second launch of the same job is an A/A control of the machine's noise), "
@@ -94,6 +147,9 @@ def main() -> int:
             "each launch times its own loop after 20 warm-up steps. The cost torchvitals adds is mostly a fixed "
             "amount of Python per iteration (hooks on forward, backward, step and zero_grad), so the ratio "
             "depends on the step time: the `ms added per step` column is that cost on this machine.",
+            *paired_text,
+            "",
+            "### Launches interleaved",
             "",
             "| width | job | ms / step (median) | ratio to plain | ms added per step | loop seconds per launch |",
             "|---|---|---|---|---|---|",

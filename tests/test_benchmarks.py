@@ -72,3 +72,19 @@ def test_gpu_benchmark_models_have_the_sizes_the_issue_asks_for():
     assert loss_fn(model(data[0][0]), data[0][1]).isfinite()
     assert 120e6 <= bench_models.n_params(bench_models.GPT(50304, 1024, 768, 12, 12, bf16=False)) <= 128e6
     assert 10e6 <= bench_models.n_params(bench_models.resnet((64, 128, 256, 512), 100)) <= 12e6
+
+
+def test_paired_overhead_benchmark_smoke(tmp_path, capsys):
+    """The paired measurement of the targets keeps running; its verdicts come from its intervals."""
+    import paired_overhead
+
+    out = tmp_path / "p.json"
+    assert paired_overhead.main(["--model", "mlp", "--windows", "1", "--warmup", "2", "--threads", "1",
+                                 "--json", str(out)]) == 0
+    res = json.loads(out.read_text())["results"]["mlp"]
+    assert set(res["ratio"]) == {"plain-again", "default", "every-step"}
+    assert all(len(ts) == 1 for ts in res["window_s"].values())
+    # every-step records each of its 2 + 50 iterations; default sampling takes fewer
+    assert res["records"]["every-step"] == 52 and 0 < res["records"]["default"] < 52
+    assert set(res["verdict"].values()) <= {"met", "missed", "not resolved here"}
+    assert "| mlp |" in capsys.readouterr().out

@@ -1,0 +1,61 @@
+"""Paired timing: ratios that a noisy machine cannot fake.
+
+A shared VM slows down and speeds up by tens of percent over minutes. Timing whole runs of each
+configuration one after another and dividing medians then mixes that drift into the ratio. Here
+the configurations take turns inside one window of iterations, and the ratio is taken inside
+the window (a configuration's time / the plain loop's time in the same window), so drift slower
+than a turn cancels. Across windows we report the median ratio and a distribution-free 95%
+interval for that median (order statistics of the binomial, no model of the noise), and an A/A
+control: a second plain loop treated like any configuration, whose interval shows what the
+machine alone does to a ratio.
+
+What pairing cannot remove: on a machine so busy that the process waits for its cores, the
+multi-threaded kernels of the step slow down more than torchvitals' single-threaded Python
+does, which pulls every ratio towards 1. The figures are for a quiet machine; the load average
+is recorded beside them.
+
+A verdict is only claimed where the interval decides it: met when the whole interval is at or
+under the target, missed when all of it is over, otherwise "not resolved here".
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+
+
+def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
+    """(median, low, high): a distribution-free `level` interval for the median of `values`.
+
+    The interval is [x_(k), x_(n+1-k)] of the sorted values with the largest k for which
+    P(Binomial(n, 1/2) < k) <= (1 - level) / 2; with fewer than 6 values no such k exists at 95%
+    and the interval is the full range (say so: it then covers less than `level`)."""
+    xs = sorted(values)
+    n = len(xs)
+    if n == 0:
+        raise ValueError("no values")
+    tail = (1 - level) / 2
+    k, below = 0, 0.0  # below = P(B < k+1) as k grows
+    while k < n // 2:
+        below += math.comb(n, k) / 2**n
+        if below > tail:
+            break
+        k += 1
+    k = max(k, 1)
+    return statistics.median(xs), xs[k - 1], xs[n - k]
+
+
+def window_ratios(times: dict[str, list[float]], base: str = "plain") -> dict[str, list[float]]:
+    """Each configuration's time over the base's time in the same window, window by window."""
+    return {c: [t / b for t, b in zip(ts, times[base], strict=True)] for c, ts in times.items()}
+
+
+def verdict(interval: tuple[float, float, float], target: float) -> str:
+    """met / missed / not resolved, from where the interval lies against the target."""
+    _, low, high = interval
+    if high <= target:
+        return "met"
+    if low > target:
+        return "missed"
+    return "not resolved here"
