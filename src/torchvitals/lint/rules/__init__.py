@@ -13,6 +13,7 @@ from torchvitals.lint.rules import (
     scaler,
     schedule,
     targets,
+    trained_loader,
 )
 
 CHECKS = [
@@ -26,4 +27,5 @@ CHECKS = [
     *attention.CHECKS,
     *loading.CHECKS,
     *data.CHECKS,
+    *trained_loader.CHECKS,
 ]
