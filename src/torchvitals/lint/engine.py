@@ -62,7 +62,7 @@ TRIGGERS = [
     ],
     # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
     # first, which `re` scans for fast (kept last: check_unregistered reads this group and the one before)
-    [r"Module", r"\.append\(\s*nn\.[A-Z]"],
+    [r"Module", r"\.append\(\s*nn\.[A-Z]|\w\]\s*=\s*nn\.[A-Z]|init\.\w+_\(\s*self\.\w+"],
 ]
 TRIGGERS_RE = [[re.compile(p) for p in group] for group in TRIGGERS]
 

@@ -12,6 +12,7 @@ from torchvitals.lint.calls import (
     dispatched,
     effects,
     effects_of,
+    enclosing_class,
     functions,
     may_resolve,
     merge,
@@ -418,14 +419,15 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
 
 
 def check_loss_accum(ctx: Context) -> None:
-    for loop, backwards in _training_loops(ctx).items():
+    for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
+        per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
         losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
         assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
         for n in walk_scope(loop):
             acc = value = None
             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
-                acc, value = dotted(n.target), n.value
+                acc, value = _acc_name(n.target), n.value
             elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
                 acc, value = dotted(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
@@ -435,6 +437,8 @@ def check_loss_accum(ctx: Context) -> None:
             value = _weighted(value, losses)
             if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
                 continue
+            if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
+                continue
             if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
                 continue
             ctx.report(
@@ -442,6 +446,27 @@ def check_loss_accum(ctx: Context) -> None:
                 f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
+
+
+def _acc_name(target: ast.expr) -> str | None:
+    """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`."""
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
+        return f"{d}[{target.slice.value!r}]"
+    return dotted(target)
+
+
+def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
+    """A method with backward() and no loop of its own that a loop of this file calls
+    (`self.handle_batch(batch)` in a runner's epoch loop): its body runs once per batch, and
+    what it adds to `self.` attributes accumulates across batches."""
+    out: dict[ast.AST, list[ast.Call]] = {}
+    for b in ctx.backwards:
+        fn = ctx.scope_of(b)
+        if ctx.loops_around(b) or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not enclosing_class(ctx, b):
+            continue
+        if any(isinstance(c.func, ast.Attribute) and c.func.attr == fn.name and ctx.loops_around(c) for c in ctx.calls):
+            out.setdefault(fn, []).append(b)
+    return out
 
 
 def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
