@@ -92,8 +92,11 @@ def _makes_module(ctx: Context, call: ast.Call) -> bool:
 
 
 def check_unregistered(ctx: Context) -> None:
-    if not any(p.search(ctx.text) for p in [*TRIGGERS_RE[-2][1:], *TRIGGERS_RE[-1][1:]]):
+    if not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]) and not all(
+        p.search(ctx.text) for p in TRIGGERS_RE[-1]
+    ):
         return
+    inits_possible = all(p.search(ctx.text) for p in TRIGGERS_RE[-1])
     for cls in ctx.classes:
         if cls.name not in ctx.module_classes:
             continue
@@ -107,7 +110,8 @@ def check_unregistered(ctx: Context) -> None:
             and not (n.value.elts if isinstance(n.value, ast.List) else n.value.keys)
             for k in targets_of(n) if k.startswith("self.")
         }  # fmt: skip
-        _initialised_tensors(ctx, cls, wrapped)
+        if inits_possible:
+            _initialised_tensors(ctx, cls, wrapped)
         seen: set[str] = set()  # one finding per attribute, however many appends fill it
         for fn in cls.body:
             if not isinstance(fn, ast.FunctionDef):
