@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from torchvitals.lint.rules import (
+    accumulate,
     attention,
     data,
     gradflow,
@@ -19,6 +20,7 @@ from torchvitals.lint.rules import (
 CHECKS = [
     gradflow.check,
     *loops.CHECKS,
+    *accumulate.CHECKS,
     *schedule.CHECKS,
     *scaler.CHECKS,
     *modules.CHECKS,
