@@ -36,11 +36,11 @@ X = gen.normal(size=(500, 8))
 t = 2.0 * X[:, 1] + gen.normal(size=500)
 reg = nn.Linear(8, 1)
 run_epoch(reg, DataLoader(ArrayDS(X, t), batch_size=50, shuffle=True), nn.MSELoss(), torch.optim.SGD(reg.parameters(), lr=0.01))
-for xb, cls in DataLoader(ArrayDS(X, t), batch_size=50, collate_fn=pad_batch):
+for xb, cls in DataLoader(ArrayDS(X, t), batch_size=50, shuffle=True, collate_fn=pad_batch):
     F.cross_entropy(clf(xb), cls).backward()
     clf_opt.step()
     clf_opt.zero_grad()
-for xb, _, cls in DataLoader(ArrayDS(X, t), batch_size=50):
+for xb, _, cls in DataLoader(ArrayDS(X, t), batch_size=50, shuffle=True):
     F.nll_loss(clf(xb).log_softmax(1), cls).backward()
     clf_opt.step()
     clf_opt.zero_grad()

@@ -61,8 +61,11 @@ TRIGGERS = [
         r"|return\s*[\[{][^\n]*\bnn\.[A-Z]\w*\(",  # a builder returning a plain container of nn modules
     ],
     # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
-    # first, which `re` scans for fast (kept last: check_unregistered reads this group and the one before)
+    # first, which `re` scans for fast (check_unregistered reads the last four groups)
     [r"Module", r"\.append\(\s*nn\.[A-Z]"],
+    [r"Module", r"\]\s*=\s*nn\.[A-Z]"],  # a dict filled key by key (`heads[task] = nn.X(...)`)
+    # TVL005: a plain tensor attribute given a weight initialiser (kept last, read by check_unregistered)
+    [r"init\.\w+_\(\s*self\.\w+", r"self\.\w+\s*=\s*torch\.(?:empty|zeros|ones|randn|rand|full|normal|eye|tensor)\(", r"Module"],
 ]
 TRIGGERS_RE = [[re.compile(p) for p in group] for group in TRIGGERS]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from torchvitals.lint.rules import (
+    accumulate,
     attention,
     data,
     gradflow,
@@ -13,11 +14,13 @@ from torchvitals.lint.rules import (
     scaler,
     schedule,
     targets,
+    trained_loader,
 )
 
 CHECKS = [
     gradflow.check,
     *loops.CHECKS,
+    *accumulate.CHECKS,
     *schedule.CHECKS,
     *scaler.CHECKS,
     *modules.CHECKS,
@@ -26,4 +29,5 @@ CHECKS = [
     *attention.CHECKS,
     *loading.CHECKS,
     *data.CHECKS,
+    *trained_loader.CHECKS,
 ]

@@ -144,7 +144,8 @@ def _loader_calls(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0)
     names = [*names, name]
     bs = bounds_at(ctx, name, expr)
     if bs:
-        return [x for b in bs if not b.index and not b.loop for x in _loader_calls(ctx, b.value, names, depth + 1)]
+        return [x for b in bs if not b.loop and (v := element(ctx, b.value, b.index)) is not None
+                for x in _loader_calls(ctx, v, names, depth + 1)]
     fn = ctx.scope_of(expr)
     if not isinstance(fn, ast.FunctionDef) or name not in [a.arg for a in fn.args.args]:
         return []
@@ -152,6 +153,19 @@ def _loader_calls(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0)
     for _site, passed in _call_sites(ctx, fn, name):
         out += _loader_calls(ctx, passed, names, depth + 1)
     return out
+
+
+def element(ctx: Context, value: ast.expr, index: tuple[int, ...]) -> ast.expr | None:
+    """What `a, b = value` binds to the target at `index`: the element of a tuple literal, or of
+    the one tuple a function of this file returns (`train_dl, test_dl = build_loaders(...)`)."""
+    for i in index:
+        if isinstance(value, ast.Call) and (fn := _local_function(ctx, callee(value))) is not None:
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
+            value = rets[0] if len(rets) == 1 else value
+        if not isinstance(value, (ast.Tuple, ast.List)) or i >= len(value.elts) or any(isinstance(e, ast.Starred) for e in value.elts):
+            return None
+        value = value.elts[i]
+    return value
 
 
 def _local_function(ctx: Context, name: str) -> ast.FunctionDef | None:
@@ -190,7 +204,7 @@ def _call_sites(ctx: Context, fn: ast.FunctionDef, param: str) -> list[tuple[ast
     for c in by_name.get(fn.name, []):
         if any(isinstance(a, ast.Starred) for a in c.args):
             continue
-        pos = params.index(param) - (1 if params[:1] == ["self"] and callee(c).startswith("self.") else 0)
+        pos = params.index(param) - (1 if params[:1] == ["self"] and isinstance(c.func, ast.Attribute) else 0)
         passed = kwarg(c, param) or (c.args[pos] if 0 <= pos < len(c.args) else None)
         if passed is not None:
             out.append((c, passed))

@@ -23,7 +23,6 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_const,
-    is_nograd_with,
     last,
     method,
     receiver,
@@ -414,82 +413,4 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
         child = a
 
 
-# ---- TVL012 ---------------------------------------------------------------------------------
-
-
-def check_loss_accum(ctx: Context) -> None:
-    for loop, backwards in _training_loops(ctx).items():
-        losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
-        backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
-        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
-        for n in walk_scope(loop):
-            acc = value = None
-            if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
-                acc, value = dotted(n.target), n.value
-            elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
-                acc, value = dotted(n.targets[0]), right
-            elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
-                acc, value = receiver(n), n.args[0]
-            elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
-                acc, value = hit
-            value = _weighted(value, losses)
-            if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
-                continue
-            if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
-                continue
-            ctx.report(
-                LOSS_ACCUM, n,
-                f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
-                "iteration's graph stays in memory",
-            )  # fmt: skip
-
-
-def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
-    """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
-    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
-        for side in (value.left, value.right):
-            if dotted(side) in losses:
-                return side
-    return value
-
-
-def _self_sum(n: ast.Assign) -> ast.expr | None:
-    """`total = total + x` (an augmented assignment spelled out): x."""
-    v = n.value
-    if len(n.targets) == 1 and isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
-        if (d := dotted(n.targets[0])) and dotted(v.left) == d:
-            return v.right
-    return None
-
-
-def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
-    """`meter.update(loss, n)` where the method (a class of this file) does `self.sum += val * n`
-    with the parameter the loss is passed as: (the accumulator as the caller names it, the loss)."""
-    passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
-    if not passed or (t := resolve(ctx, call)) is None:
-        return None
-    a = t.fn.args
-    names = [p.arg for p in [*a.posonlyargs, *a.args]]
-    names = names[1:] if t.self_key and names and names[0] == "self" else names
-    params = {names[i]: v for i, v in passed if i < len(names)}
-    for n in walk_scope(t.fn):
-        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
-            continue
-        v = n.value.left if isinstance(n.value, ast.BinOp) and isinstance(n.value.op, ast.Mult) else n.value
-        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(n.target))):
-            return acc, params[v.id]
-    return None
-
-
-def _backwarded_later(ctx: Context, name: str) -> bool:
-    """The accumulated sum is itself backpropagated or fed to a call (e.g. torch.stack)."""
-    for b in ctx.backwards:
-        if name in _names(ctx.loss_expr(b) or ast.Constant(0)):
-            return True
-    for c in ctx.calls:
-        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean"):
-            return True
-    return False
-
-
-CHECKS = [check_zero_grad, check_eval_mode, check_step_gate, check_loss_accum]
+CHECKS = [check_zero_grad, check_eval_mode, check_step_gate]

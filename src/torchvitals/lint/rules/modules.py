@@ -92,8 +92,11 @@ def _makes_module(ctx: Context, call: ast.Call) -> bool:
 
 
 def check_unregistered(ctx: Context) -> None:
-    if not any(p.search(ctx.text) for p in [*TRIGGERS_RE[-2][1:], *TRIGGERS_RE[-1][1:]]):
+    if not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]) and not all(
+        p.search(ctx.text) for p in TRIGGERS_RE[-1]
+    ):
         return
+    inits_possible = all(p.search(ctx.text) for p in TRIGGERS_RE[-1])
     for cls in ctx.classes:
         if cls.name not in ctx.module_classes:
             continue
@@ -107,6 +110,8 @@ def check_unregistered(ctx: Context) -> None:
             and not (n.value.elts if isinstance(n.value, ast.List) else n.value.keys)
             for k in targets_of(n) if k.startswith("self.")
         }  # fmt: skip
+        if inits_possible:
+            _initialised_tensors(ctx, cls, wrapped)
         seen: set[str] = set()  # one finding per attribute, however many appends fill it
         for fn in cls.body:
             if not isinstance(fn, ast.FunctionDef):
@@ -133,6 +138,30 @@ def check_unregistered(ctx: Context) -> None:
                                    "their parameters are not registered")  # fmt: skip
 
 
+def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
+    """`self.lora_A = torch.empty(r, d)` then `nn.init.kaiming_uniform_(self.lora_A)`: a weight
+    initialiser on a plain tensor attribute says it was meant to learn, but no `nn.Parameter`
+    (nor buffer) registers it: `.parameters()` leaves it out and the optimizer never updates it."""
+    inits = {k for n in ast.walk(cls) if isinstance(n, ast.Call) and ".init." in f".{callee(n)}"
+             and callee(n).endswith("_") and n.args and (k := dotted(n.args[0])) and k.startswith("self.")}
+    if not inits:
+        return
+    binds: dict[str, list[ast.Assign]] = {}
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and (k := dotted(n.targets[0])) in inits:
+            binds.setdefault(k, []).append(n)
+    for key, assigns in binds.items():
+        if key in wrapped or not all(_plain_tensor(a.value) for a in assigns):
+            continue
+        ctx.report(UNREGISTERED, assigns[0], f"`{key}` is initialised like a weight (nn.init) but is a "
+                   "plain tensor, not an `nn.Parameter`: `.parameters()` does not include it, so "
+                   "the optimizer never trains it")  # fmt: skip
+
+
+def _plain_tensor(expr: ast.AST) -> bool:
+    return isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES
+
+
 def _builds_module_list(ctx: Context, expr: ast.AST) -> bool:
     """`make_stages(cfg)`: a function of this file whose every return is a plain list of
     modules (a literal, or a name bound to `[]` and filled with `.append(nn.X(...))`)."""
@@ -148,6 +177,9 @@ def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
     if not isinstance(expr, ast.Name):
         return False
     binds = ctx.assigns_in(fn).get(expr.id, [])
+    named = [b for b in binds if any(isinstance(t, ast.Name) for t in b.targets)]  # type: ignore[attr-defined]
+    if len(named) == 1 and _empty_dict(named[0].value):  # type: ignore[attr-defined]
+        return _dict_filled(ctx, fn, expr.id)
     if len(binds) != 1 or not isinstance(binds[0].value, ast.List):  # type: ignore[attr-defined]
         return False
     filled = [n for n in walk_scope(fn) if isinstance(n, ast.Call) and receiver(n) == expr.id and method(n) in ("append", "extend")]
@@ -156,7 +188,20 @@ def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
     )
 
 
+def _empty_dict(v: ast.AST) -> bool:
+    return isinstance(v, ast.Dict) and not v.keys or isinstance(v, ast.Call) and callee(v) in ("dict", "OrderedDict") and not v.args
+
+
+def _dict_filled(ctx: Context, fn: ast.AST, name: str) -> bool:
+    """`heads = {}` then `heads[task] = nn.Sequential(...)` (every store a module)."""
+    stores = [n for n in walk_scope(fn) if isinstance(n, ast.Assign) and any(
+        isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name for t in n.targets)]
+    return bool(stores) and all(isinstance(n.value, ast.Call) and _makes_module(ctx, n.value) for n in stores)
+
+
 def _kind(expr: ast.AST) -> str:
+    if isinstance(expr, ast.Call):
+        return "list or dict"
     return "dict" if isinstance(expr, (ast.Dict, ast.DictComp)) else "list"
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import may_resolve, resolve
-from torchvitals.lint.engine import Context, callee, last, method, receiver, walk_scope
+from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.rules.base import document
 
 SCALER = document(
@@ -43,6 +43,9 @@ def check_scaler(ctx: Context) -> None:
         if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
             ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
                        "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
+        elif not ctx.loops_around(c) and _never_updated(ctx, recv):
+            ctx.report(SCALER, c, f"`{recv}.step()` and nowhere a `{recv}.update()`: the loss scale "
+                       "never adapts, and after an overflow every step is skipped")  # fmt: skip
         backs = [b for b in calls if b in ctx.backwards and _is_scaled(b, recv)]
         for clip in calls:
             if last(callee(clip)) not in ("clip_grad_norm_", "clip_grad_value_") or callee(clip).startswith(("accelerator", "fabric", "self.")):
@@ -53,6 +56,20 @@ def check_scaler(ctx: Context) -> None:
             if not any(method(u) == "unscale_" and start <= u.lineno <= clip.lineno for u in calls):
                 ctx.report(SCALER, clip, f"gradients clipped while still scaled by `{recv}`: call "
                            f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
+
+
+def _never_updated(ctx: Context, recv: str) -> bool:
+    """A step method (`optimizer_step(self)`, run per batch by a loop elsewhere) whose scaler no
+    code of this file updates, under its name or any scaler's, nor hands to other code."""
+    if recv not in ctx.scalers:
+        return False
+    for u in ctx.calls:
+        r = receiver(u) or ""
+        if method(u) == "update" and (r == recv or r in ctx.scalers or "scaler" in r.lower()):
+            return False
+        if any(dotted(a) == recv for a in [*u.args, *(k.value for k in u.keywords)]):
+            return False  # passed on: another function may update it
+    return True
 
 
 def _is_scaled(backward: ast.Call, scaler: str) -> bool:
@@ -71,16 +88,15 @@ def check_helper_clip(ctx: Context) -> None:
         recv = b.func.value if isinstance(b.func, ast.Attribute) else None
         if not (isinstance(recv, ast.Call) and method(recv) == "scale" and receiver(recv)):
             continue
-        loops = ctx.loops_around(b)
-        if not loops:
-            continue
-        after = [c for c in _ordered_calls(loops[0]) if (c.lineno, c.col_offset) > (b.lineno, b.col_offset)]
+        # the loop's body, or the function's (a step method a training loop calls: run_step())
+        body = (ctx.loops_around(b) or [ctx.scope_of(b)])[0]
+        after = [c for c in _ordered_calls(body) if (c.lineno, c.col_offset) > (b.lineno, b.col_offset)]
         for call, where in _events(ctx, after, 0):
             kind = _kind(call)
             if kind == "unscale" or kind == "step":
                 break
             if kind == "clip":
-                if where is not call:  # clipped inside a helper
+                if where is not call or last(callee(call)) not in CLIPS:  # in a helper, or a clipper object
                     ctx.report(SCALER, where, f"`{callee(where)}(...)` clips gradients still scaled by "
                                f"`{receiver(recv)}` (line {call.lineno}): call "
                                f"`{receiver(recv)}.unscale_(optimizer)` before clipping")  # fmt: skip
@@ -91,6 +107,8 @@ def _kind(call: ast.Call) -> str | None:
     name = callee(call)
     if last(name) in CLIPS and not name.startswith(("accelerator", "fabric")):
         return "clip"
+    if "clip" in last(name).lower() and any(isinstance(a, ast.Call) and method(a) == "parameters" for a in call.args):
+        return "clip"  # a clipper built elsewhere, given the parameters: self.grad_clipper(model.parameters())
     if method(call) == "unscale_":
         return "unscale"
     if method(call) == "step" and call.args:

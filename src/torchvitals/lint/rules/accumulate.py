@@ -1,0 +1,123 @@
+"""TVL012: a loss accumulated with its autograd graph (`total += loss`, `total = total + loss`,
+`history.append(loss)`, `self.sums["loss"] += loss`, a meter's update method), in a training
+loop or in a backpropagating method a loop calls once per batch."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import enclosing_class, resolve
+from torchvitals.lint.engine import (
+    Context,
+    callee,
+    dotted,
+    is_nograd_with,
+    last,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
+
+
+def check_loss_accum(ctx: Context) -> None:
+    for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
+        per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
+        losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
+        backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
+        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
+        for n in walk_scope(loop):
+            acc = value = None
+            if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+                acc, value = _acc_name(n.target), n.value
+            elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
+                acc, value = dotted(n.targets[0]), right
+            elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
+                acc, value = receiver(n), n.args[0]
+            elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
+                acc, value = hit
+            value = _weighted(value, losses)
+            if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
+                continue
+            if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
+                continue
+            if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
+                continue
+            ctx.report(
+                LOSS_ACCUM, n,
+                f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
+                "iteration's graph stays in memory",
+            )  # fmt: skip
+
+
+def _acc_name(target: ast.expr) -> str | None:
+    """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`."""
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
+        return f"{d}[{target.slice.value!r}]"
+    return dotted(target)
+
+
+def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
+    """A method with backward() and no loop of its own that a loop of this file calls
+    (`self.handle_batch(batch)` in a runner's epoch loop): its body runs once per batch, and
+    what it adds to `self.` attributes accumulates across batches."""
+    out: dict[ast.AST, list[ast.Call]] = {}
+    for b in ctx.backwards:
+        fn = ctx.scope_of(b)
+        if ctx.loops_around(b) or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or not enclosing_class(ctx, b):
+            continue
+        if any(isinstance(c.func, ast.Attribute) and c.func.attr == fn.name and ctx.loops_around(c) for c in ctx.calls):
+            out.setdefault(fn, []).append(b)
+    return out
+
+
+def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
+    """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
+    if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
+        for side in (value.left, value.right):
+            if dotted(side) in losses:
+                return side
+    return value
+
+
+def _self_sum(n: ast.Assign) -> ast.expr | None:
+    """`total = total + x` (an augmented assignment spelled out): x."""
+    v = n.value
+    if len(n.targets) == 1 and isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
+        if (d := dotted(n.targets[0])) and dotted(v.left) == d:
+            return v.right
+    return None
+
+
+def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
+    """`meter.update(loss, n)` where the method (a class of this file) does `self.sum += val * n`
+    with the parameter the loss is passed as: (the accumulator as the caller names it, the loss)."""
+    passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
+    if not passed or (t := resolve(ctx, call)) is None:
+        return None
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    names = names[1:] if t.self_key and names and names[0] == "self" else names
+    params = {names[i]: v for i, v in passed if i < len(names)}
+    for n in walk_scope(t.fn):
+        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+            continue
+        v = n.value.left if isinstance(n.value, ast.BinOp) and isinstance(n.value.op, ast.Mult) else n.value
+        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(n.target))):
+            return acc, params[v.id]
+    return None
+
+
+def _backwarded_later(ctx: Context, name: str) -> bool:
+    """The accumulated sum is itself backpropagated or fed to a call (e.g. torch.stack)."""
+    for b in ctx.backwards:
+        if name in _names(ctx.loss_expr(b) or ast.Constant(0)):
+            return True
+    for c in ctx.calls:
+        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean"):
+            return True
+    return False
+
+
+CHECKS = [check_loss_accum]

@@ -1,0 +1,68 @@
+"""TVL015 by use rather than by name: a `DataLoader` without shuffle, sampler or batch sampler
+that a training loop iterates. The loop proves it trains (its body, helpers of this file
+followed, calls `backward()` or steps an optimizer); the loader is followed from the loop's
+iterable through bindings, tuple unpacking, builders' returns and the callers of the function
+holding the loop (`for xb, yb in loader: self.train_on_batch(xb, yb)` inside `fit()`;
+`train_loader, val_loader = make_loader("train"), make_loader("val")` then
+`train_epoch(model, train_loader, ...)`). The loader's variable names need not say "train"."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import effects_of
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
+from torchvitals.lint.rules.data import UNSHUFFLED, _is_eval_name, _loader_calls
+
+STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")
+
+
+def check_trained_loader(ctx: Context) -> None:
+    if "DataLoader(" not in ctx.text or not ctx.backwards:
+        return
+    done = {f.evidence.get("line") for f in ctx.findings if f.code == UNSHUFFLED.code}
+    for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
+        # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
+        # that loader is not the training one, whatever the loop does with other callers' loaders
+        loaders = [c for c, names in _loader_calls(ctx, loop.iter, []) if _unshuffled(ctx, c) and not _is_eval_name(names)]
+        if not loaders or not _trains(ctx, loop):
+            continue
+        for c in loaders:
+            line = ctx.at(c)[0]
+            if line in done:
+                continue
+            done.add(line)
+            ds = arg(c, 0, "dataset")
+            ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or "dataset"
+            ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` without shuffle=True or a sampler, "
+                       f"iterated by the training loop at line {loop.lineno} (it calls backward()): "
+                       "batches come in dataset order every epoch")  # fmt: skip
+
+
+def _unshuffled(ctx: Context, c: ast.Call) -> bool:
+    if any(k.arg is None for k in c.keywords) or len(c.args) > 2:
+        return False
+    if any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")):
+        return False
+    shuffle = kwarg(c, "shuffle")
+    if shuffle is not None and not is_const(shuffle, False):
+        return False
+    ds = arg(c, 0, "dataset")
+    if isinstance(ds, ast.Call) and (last(callee(ds)).endswith(STREAMS) or _stream_class(ctx, last(callee(ds)))):
+        return False
+    name = dotted(ds) if ds is not None else None
+    return not (name and any(isinstance(v, ast.Call) and last(callee(v)).endswith(STREAMS) for v in ctx.values.get(name, [])))
+
+
+def _stream_class(ctx: Context, name: str) -> bool:
+    """A dataset class of this file that streams (its order is its own, not the loader's)."""
+    return any(c.name == name and any((dotted(b) or "").endswith(STREAMS) for b in c.bases) for c in ctx.classes)
+
+
+def _trains(ctx: Context, loop: ast.For | ast.AsyncFor) -> bool:
+    nodes = [n for stmt in loop.body for n in ast.walk(stmt)]
+    fx = effects_of(ctx, nodes)
+    return fx.backward
+
+
+CHECKS = [check_trained_loader]
