@@ -44,8 +44,8 @@ bench-zoo: setup
 	$(BIN)/python benchmarks/fault_zoo/score.py
 
 bench-overhead: $(BIN)/.bench-installed
-	$(BIN)/python benchmarks/overhead.py --model all --write-md --json benchmarks/overhead.json
 	$(BIN)/python benchmarks/paired_overhead.py --model all --write-md --json benchmarks/paired_overhead.json
+	$(BIN)/python benchmarks/overhead.py --model all --write-md --json benchmarks/overhead.json
 
 bench-long: setup
 	$(BIN)/python benchmarks/long_run.py --write-md
