@@ -378,17 +378,28 @@ def element_forward(ctx: Context, call: ast.Call) -> Target | None:
     if not isinstance(call.func, ast.Name):
         return None
     loop = next((a for a in ctx.ancestors(call) if isinstance(a, (ast.For, ast.AsyncFor))
-                 and isinstance(a.target, ast.Name) and a.target.id == call.func.id), None)  # fmt: skip
-    src = dotted(loop.iter) if loop is not None else None
+                 and _loop_source(a, call.func.id) is not None), None)  # fmt: skip
+    src = dotted(_loop_source(loop, call.func.id)) if loop is not None else None
     cls = _element_class(ctx, src) if src else None
     return _forward(ctx, _index(ctx)[1], cls, call.func.id, call) if cls else None
+
+
+def _loop_source(loop: ast.For | ast.AsyncFor, name: str) -> ast.expr | None:
+    """What the loop variable `name` runs over: `for blk in X` -> X; `for attn, norm in
+    zip(A, B)` -> A for attn."""
+    if isinstance(loop.target, ast.Name):
+        return loop.iter if loop.target.id == name else None
+    it = loop.iter
+    if isinstance(loop.target, ast.Tuple) and isinstance(it, ast.Call) and callee(it) == "zip" and len(it.args) == len(loop.target.elts):
+        return next((a for t, a in zip(loop.target.elts, it.args, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
+    return None
 
 
 def _element_class(ctx: Context, key: str) -> str | None:
     for v in ctx.values.get(key, []):
         if isinstance(v, ast.Call) and last(callee(v)) in ("ModuleList", "Sequential") and len(v.args) == 1:
             items = v.args[0]
-            elts = [items.elt] if isinstance(items, ast.ListComp) else list(getattr(items, "elts", []))
+            elts = [items.elt] if isinstance(items, (ast.ListComp, ast.GeneratorExp)) else list(getattr(items, "elts", []))
             names = {callee(e) for e in elts if isinstance(e, ast.Call)}
             if len(names) == 1 and len(elts) >= 1 and all(isinstance(e, ast.Call) for e in elts):
                 name = names.pop()

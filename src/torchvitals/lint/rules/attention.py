@@ -57,14 +57,27 @@ PAD_ARGS = {"key_padding_mask", "src_key_padding_mask", "tgt_key_padding_mask", 
 def _resolve(ctx: Context, expr: ast.AST, scope: ast.AST) -> ast.AST | None:
     if not isinstance(expr, ast.Name):
         return expr
-    values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if targets_of(n) == [expr.id]]  # type: ignore[attr-defined]
+    values = [_element(n, expr.id) for n in ctx.assigns_in(scope).get(expr.id, [])]
     return values[0] if len(values) == 1 else None
+
+
+def _element(n: ast.AST, name: str) -> ast.AST | None:
+    """The value `name` gets from an assignment: `m = v`, or the paired element of `x, m = a, v`."""
+    if targets_of(n) == [name]:
+        return n.value  # type: ignore[attr-defined]
+    tgt, val = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
+    if isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
+        return next((v for t, v in zip(tgt.elts, val.elts, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
+    return None
 
 
 def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
     """('future' | 'past', is_bool) for a triu/tril-built mask: which side is True."""
-    if expr is None or depth > 4:
+    if expr is None or depth > 6:
         return None
+    hop = _hop(ctx, expr, scope, depth, _causal)
+    if hop is not _NOT_A_HOP:
+        return hop  # type: ignore[return-value]
     if isinstance(expr, ast.Name):
         return _causal(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.Subscript):  # `self.mask[:T, :T]`: a slice keeps which side is True
@@ -124,8 +137,11 @@ def _flip(side: str) -> str:
 
 def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> str | None:
     """'keep' when True marks real tokens (`x != pad`), 'pad' when True marks padding."""
-    if expr is None or depth > 4:
+    if expr is None or depth > 6:
         return None
+    hop = _hop(ctx, expr, scope, depth, _padding_polarity)
+    if hop is not _NOT_A_HOP:
+        return hop  # type: ignore[return-value]
     if isinstance(expr, ast.Name):
         return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
@@ -140,6 +156,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if isinstance(expr, ast.Call) and method(expr) in ("eq", "ne") and len(expr.args) == 1:  # ids.eq(PAD)
         op = ast.Eq() if method(expr) == "eq" else ast.NotEq()
         expr = ast.Compare(left=expr.func.value, ops=[op], comparators=expr.args)  # type: ignore[attr-defined]
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _length_mask(expr)):
+        return side
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
         padish = "pad" in (dotted(right) or "").lower() or (isinstance(right, ast.Constant) and right.value == 0 and "mask" not in (dotted(expr.left) or "").lower())
@@ -164,31 +182,44 @@ def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
     return ctx.modules.get(callee(call)) not in ctx.module_classes and resolve(ctx, call) is None
 
 
-def _sdpa_pad_polarity(ctx: Context, mask: ast.AST, scope: ast.AST, depth: int = 0) -> str | None:
-    """Padding polarity of an SDPA mask, following a parameter of the function to what every
-    caller of this file passes (`self.attn(x, make_mask(ids))`; through blocks that pass it on,
-    3 deep) and a helper to its returns."""
-    if isinstance(mask, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, mask.id):
-        if depth > 2:
+_NOT_A_HOP = object()
+
+
+def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> object:
+    """A mask made elsewhere: a parameter of the function, judged at every caller of this file
+    that passes it (`layer(x, mask)` in a loop over a ModuleList, `self.attn(x, make_mask(ids))`),
+    one answer when all agree; a helper of this file (`make_pad_mask(lengths)`), judged at its
+    returns. _NOT_A_HOP for anything else."""
+    if isinstance(expr, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.id) and _resolve(ctx, expr, scope) is None:
+        if depth > 3:
             return None
         sides = set()
         for c in ctx.calls:
             t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c)
             if t is None or t.fn is not scope:
                 continue
-            given = _argument(t, c, mask.id)
-            sides.add(_sdpa_pad_polarity(ctx, given, ctx.scope_of(c), depth + 1) if given is not None else None)
+            given = _argument(t, c, expr.id)
+            sides.add(judge(ctx, given, ctx.scope_of(c), depth + 1) if given is not None else None)
         return sides.pop() if len(sides) == 1 else None
-    return _helper_polarity(ctx, mask, scope)
-
-
-def _helper_polarity(ctx: Context, expr: ast.AST, scope: ast.AST) -> str | None:
-    if isinstance(expr, ast.Name) and isinstance(bound := _resolve(ctx, expr, scope), ast.Call):
-        expr = bound  # pad_mask = make_pad_mask(tokens)
-    if isinstance(expr, ast.Call) and may_resolve(ctx, expr) and (t := resolve(ctx, expr)) is not None:
-        rets = {_padding_polarity(ctx, r.value, t.fn) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
+    if isinstance(expr, ast.Call) and not isinstance(expr.func, ast.Attribute) and may_resolve(ctx, expr):
+        t = resolve(ctx, expr)
+        if t is None or not isinstance(t.fn, FUNCS) or t.fn.name == "forward":
+            return _NOT_A_HOP
+        rets = {judge(ctx, r.value, t.fn, depth + 1) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
         return rets.pop() if len(rets) == 1 else None
-    return _padding_polarity(ctx, expr, scope)
+    return _NOT_A_HOP
+
+
+def _length_mask(expr: ast.Compare) -> str | None:
+    """`positions < lengths[:, None]` is True on real frames ('keep'); `>=` on padding ('pad')."""
+    op = expr.ops[0]
+    if not isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
+        return None
+    lens = [any(isinstance(n, ast.Name) and "len" in n.id.lower() for n in ast.walk(side)) for side in (expr.left, expr.comparators[0])]
+    if lens[0] == lens[1]:
+        return None
+    less = isinstance(op, (ast.Lt, ast.LtE))
+    return "keep" if less == lens[1] else "pad"
 
 
 def _argument(t: Target, call: ast.Call, param: str) -> ast.AST | None:
@@ -213,7 +244,7 @@ def check(ctx: Context) -> None:
                 ctx.report(INVERTED_MASK, c, "boolean `triu` mask passed to scaled_dot_product_attention: "
                            "True means *attend* there, so each position attends to the future and not "
                            "the past")  # fmt: skip
-            elif mask is not None and _sdpa_pad_polarity(ctx, mask, scope) == "pad":
+            elif mask is not None and _padding_polarity(ctx, mask, scope) == "pad":
                 ctx.report(INVERTED_MASK, c, "boolean mask that is True on padding passed as `attn_mask` "
                            "to scaled_dot_product_attention: True means *attend* there, so every "
                            "query attends only to padding")  # fmt: skip

@@ -330,8 +330,12 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
             if isinstance(n, ast.Return) and n.value is not None:
                 losses.append((n.value, n, None))
 
-    for expr, anchor, opt in losses:
-        live_l, dead_l = flow.reach(f"<loss@{id(anchor)}>", expr, getattr(anchor, "lineno", 0))
+    reached = [(flow.reach(f"<loss@{id(anchor)}>", expr, getattr(anchor, "lineno", 0)), anchor, opt) for expr, anchor, opt in losses]
+    # A model that reaches another backpropagated loss of this scope live learns from that one:
+    # its output detached for this loss is a stop-gradient (a GAN's `fake.detach()` for the
+    # discriminator, SAC's `log_pi.detach()` for the temperature), not a cut model.
+    live_any = set().union(*(lv for (lv, _), _, _ in reached)) if backwards else set()
+    for (live_l, dead_l), anchor, opt in reached:
         relevant = _aliases(ctx.optimizers.get(opt or "", set())) or models
         lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
         if lightning:
@@ -341,7 +345,7 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
             if any(_match(m, relevant) for m in live_l):
                 continue
         for m, (code, node) in dead_l.items():
-            if not _match(m, relevant) or any(m == x or m.startswith(x + ".") for x in live_l):
+            if not _match(m, relevant) or any(m == x or m.startswith(x + ".") for x in live_l | live_any):
                 continue
             line = getattr(node, "lineno", 0)
             if (code, line) in reported:

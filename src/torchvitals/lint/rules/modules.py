@@ -322,12 +322,27 @@ def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
         for t2, v2 in ctors[i + 1 :]:
             if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
                 continue
+            if _retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1):
+                continue
             m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
             shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
             if shared:
                 ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "
                            "parameters get two conflicting updates per step")  # fmt: skip
                 return
+
+
+def _retired(ctx: Context, name: str, ctor: ast.AST, later: ast.AST) -> bool:
+    """Training in phases: every step of `name` (built first) runs in the same function before
+    the other optimizer is built (Adam, then L-BFGS over the same model), so no step sees both."""
+    if ctor.lineno >= later.lineno:  # type: ignore[attr-defined]
+        return False
+    steps = [c for c in ctx.calls if ctx.optimizer_step(c) == name]
+    scope = ctx.scope_of(later)
+    loops = [a for a in ctx.ancestors(later) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
+    return bool(steps) and all(
+        ctx.scope_of(c) is scope and c.lineno < later.lineno and not any(lp.lineno <= c.lineno <= (lp.end_lineno or 0) for lp in loops) for c in steps  # type: ignore[attr-defined]
+    )
 
 
 def _exclusive(ctx: Context, a: ast.AST, b: ast.AST) -> bool:
