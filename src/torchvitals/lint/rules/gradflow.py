@@ -313,6 +313,13 @@ def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
     return None
 
 
+def _under_any(name: str, roots: set[str]) -> bool:
+    """`name` is one of `roots` or an attribute path below one (`enc.layer` under `enc`): a
+    lookup per prefix, so a scope with many losses does not compare every pair."""
+    parts = name.split(".")
+    return any(".".join(parts[:k]) in roots for k in range(1, len(parts) + 1))
+
+
 def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
     models = _trained_models(ctx, scope)
     flow = Flow(ctx, scope, models)
@@ -344,8 +351,9 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
             # Unpaired backward: judge only when no trained model reaches the loss live.
             if any(_match(m, relevant) for m in live_l):
                 continue
+        live_all = live_l | live_any
         for m, (code, node) in dead_l.items():
-            if not _match(m, relevant) or any(m == x or m.startswith(x + ".") for x in live_l | live_any):
+            if not _match(m, relevant) or _under_any(m, live_all):
                 continue
             line = getattr(node, "lineno", 0)
             if (code, line) in reported:

@@ -322,11 +322,9 @@ def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
         for t2, v2 in ctors[i + 1 :]:
             if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
                 continue
-            if _retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1):
-                continue
             m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
             shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
-            if shared:
+            if shared and not (_retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1)):
                 ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "
                            "parameters get two conflicting updates per step")  # fmt: skip
                 return
