@@ -55,11 +55,24 @@ SHUFFLED_EVAL = document(
     "labels and ids from the same batches as the predictions.",
 )
 
+STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
+
+
+def order_given_elsewhere(c: ast.Call) -> bool:
+    """A DataLoader call whose order this call does not show: a sampler or batch sampler, more
+    than two positional arguments, or `**kwargs`."""
+    return (any(k.arg is None for k in c.keywords) or len(c.args) > 2
+            or any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")))  # fmt: skip
+
+
+def streamed(ctx: Context, name: str | None) -> bool:
+    """`name` is bound to a streaming dataset (IterableDataset, a datapipe, WebDataset)."""
+    return bool(name) and any(isinstance(v, ast.Call) and last(callee(v)).endswith(STREAMS) for v in ctx.values.get(name, []))
+
+
 def check_loader(ctx: Context) -> None:
     for c in ctx.calls:
-        if last(callee(c)) != "DataLoader" or any(k.arg is None for k in c.keywords):
-            continue
-        if any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")) or len(c.args) > 2:
+        if last(callee(c)) != "DataLoader" or order_given_elsewhere(c):
             continue
         shuffle = kwarg(c, "shuffle")
         if shuffle is not None and not is_const(shuffle, False):
@@ -73,8 +86,7 @@ def check_loader(ctx: Context) -> None:
         words = " ".join(names + [ds_name]).lower()
         if "train" not in words or any(w in words for w in ("val", "test", "eval", "iter", "stream", "wds")):
             continue
-        if ds_name and any(last(callee(v)).endswith(("IterableDataset", "IterDataPipe", "WebDataset"))
-                           for v in ctx.values.get(ds_name, []) if isinstance(v, ast.Call)):  # fmt: skip
+        if streamed(ctx, ds_name):
             continue
         ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` without "
                    "shuffle=True or a sampler: batches come in dataset order")  # fmt: skip

@@ -92,11 +92,9 @@ def _makes_module(ctx: Context, call: ast.Call) -> bool:
 
 
 def check_unregistered(ctx: Context) -> None:
-    if not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]) and not all(
-        p.search(ctx.text) for p in TRIGGERS_RE[-1]
-    ):
-        return
     inits_possible = all(p.search(ctx.text) for p in TRIGGERS_RE[-1])
+    if not inits_possible and not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]):
+        return
     for cls in ctx.classes:
         if cls.name not in ctx.module_classes:
             continue

@@ -12,9 +12,14 @@ import ast
 
 from torchvitals.lint.calls import effects_of
 from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
-from torchvitals.lint.rules.data import UNSHUFFLED, _is_eval_name, _loader_calls
-
-STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")
+from torchvitals.lint.rules.data import (
+    STREAMS,
+    UNSHUFFLED,
+    _is_eval_name,
+    _loader_calls,
+    order_given_elsewhere,
+    streamed,
+)
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -40,9 +45,7 @@ def check_trained_loader(ctx: Context) -> None:
 
 
 def _unshuffled(ctx: Context, c: ast.Call) -> bool:
-    if any(k.arg is None for k in c.keywords) or len(c.args) > 2:
-        return False
-    if any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")):
+    if order_given_elsewhere(c):
         return False
     shuffle = kwarg(c, "shuffle")
     if shuffle is not None and not is_const(shuffle, False):
@@ -50,8 +53,7 @@ def _unshuffled(ctx: Context, c: ast.Call) -> bool:
     ds = arg(c, 0, "dataset")
     if isinstance(ds, ast.Call) and (last(callee(ds)).endswith(STREAMS) or _stream_class(ctx, last(callee(ds)))):
         return False
-    name = dotted(ds) if ds is not None else None
-    return not (name and any(isinstance(v, ast.Call) and last(callee(v)).endswith(STREAMS) for v in ctx.values.get(name, [])))
+    return not streamed(ctx, dotted(ds) if ds is not None else None)
 
 
 def _stream_class(ctx: Context, name: str) -> bool:
