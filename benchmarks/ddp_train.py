@@ -12,6 +12,7 @@ prints each copy's seconds per window of 50 iterations (see benchmarks/paired.py
 """
 
 import argparse
+import functools
 import json
 import time
 
@@ -51,25 +52,16 @@ def step(model: nn.Module, opt: torch.optim.Optimizer, i: int) -> None:
 
 
 if args.paired:
+    import paired  # benchmarks/paired.py, beside this script
+
     import torchvitals
 
     loops = {name: build() for name in ("plain", "plain-again", "watch")}
     monitor = torchvitals.watch(*loops["watch"], console=False)
-    names = list(loops)
     for i in range(args.warmup):
-        for name in names:
-            step(*loops[name], i)
-    windows: dict[str, list[float]] = {name: [] for name in names}
-    for w in range(args.paired):
-        spent = dict.fromkeys(names, 0.0)
-        for i in range(w * 50, (w + 1) * 50):
-            r = i % len(names)
-            for name in names[r:] + names[:r]:
-                t = time.perf_counter()
-                step(*loops[name], args.warmup + i)
-                spent[name] += time.perf_counter() - t
-        for name in names:
-            windows[name].append(spent[name])
+        for model, opt in loops.values():
+            step(model, opt, i)
+    windows = paired.take_turns({k: functools.partial(step, *v) for k, v in loops.items()}, args.paired, start=args.warmup)
     monitor.close()
     if rank == 0:
         print(json.dumps({"windows_s": windows}), flush=True)

@@ -58,7 +58,7 @@ def paired_rows(width: int, windows: dict[str, list[float]]) -> tuple[list[str],
     rows, verdicts = [], []
     for name, label in (("plain-again", "plain again (A/A control)"), ("watch", "watch() in the script")):
         m, lo, hi = paired.median_interval(ratios[name])
-        extra = 1000 * (paired.statistics.median(windows[name]) - paired.statistics.median(windows["plain"])) / 50
+        extra = 1000 * (statistics.median(windows[name]) - statistics.median(windows["plain"])) / paired.WINDOW
         rows.append(f"| {width} | {label} | {m:.3f} [{lo:.3f}, {hi:.3f}] | {extra:+.2f} |")
         if name == "watch":
             verdicts.append(f"Target (issue 15): within 3% of plain. Width {width}, watch(), paired: "

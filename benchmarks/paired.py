@@ -22,7 +22,37 @@ from __future__ import annotations
 
 import math
 import statistics
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+
+WINDOW = 50  # iterations: default sampling takes one in 50, so each window holds one sampled iteration
+
+
+def take_turns(
+    steps: dict[str, Callable[[int], object]],
+    windows: int,
+    start: int = 0,
+    after_window: Callable[[int, dict[str, float]], None] | None = None,
+) -> dict[str, list[float]]:
+    """Run `steps[name](iteration)` for every name, step by step in an order that rotates every
+    iteration (the same order wherever this runs with the same names, so ranks stay in step);
+    return each name's seconds per window of WINDOW iterations. `after_window(w, spent)` sees each
+    window's seconds as it ends."""
+    names = list(steps)
+    times: dict[str, list[float]] = {k: [] for k in names}
+    for w in range(windows):
+        spent = dict.fromkeys(names, 0.0)
+        for i in range(start + w * WINDOW, start + (w + 1) * WINDOW):
+            r = i % len(names)
+            for k in names[r:] + names[:r]:
+                t0 = time.perf_counter()
+                steps[k](i)
+                spent[k] += time.perf_counter() - t0
+        for k in names:
+            times[k].append(spent[k])
+        if after_window is not None:
+            after_window(w, spent)
+    return times
 
 
 def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:

@@ -30,6 +30,7 @@ import gc
 import json
 import os
 import platform
+import statistics
 import sys
 import tempfile
 import time
@@ -44,7 +45,7 @@ import torchvitals
 
 TARGETS = {"default": 1.02, "every-step": 1.05}
 LOOPS = ["plain", "plain-again", "default", "every-step"]
-WINDOW = 50  # iterations: default sampling takes one in 50
+WINDOW = paired.WINDOW
 # (windows, warm-up steps): ~20 minutes for all four on 2 quiet cores.
 PLAN = {
     "mlp": (40, 100),
@@ -67,16 +68,14 @@ class Loop:
             self.monitor = torchvitals.watch(self.model, self.optimizer, out=out, console=False, **every)
         self.it = 0
 
-    def step(self) -> float:
-        """Train one more step; return its wall-clock seconds."""
-        t0 = time.perf_counter()
+    def step(self, _: int = 0) -> None:
+        """Train one more step."""
         x, y = self.data[self.it % len(self.data)]
         self.optimizer.zero_grad(set_to_none=True)
         loss = self.loss_fn(self.model(x), y)
         loss.backward()
         self.optimizer.step()
         self.it += 1
-        return time.perf_counter() - t0
 
     def close(self) -> None:
         if self.monitor is not None:
@@ -85,24 +84,19 @@ class Loop:
 
 def bench_model(model_name: str, plan: tuple[int, int]) -> dict[str, Any]:
     windows, warmup = plan
-    times: dict[str, list[float]] = {k: [] for k in LOOPS}
     with tempfile.TemporaryDirectory() as tmp:
         loops = {k: Loop(model_name, k, os.path.join(tmp, k)) for k in LOOPS}
         try:
             for loop in loops.values():
                 for _ in range(warmup):
                     loop.step()
-            for w in range(windows):
-                spent = dict.fromkeys(LOOPS, 0.0)
-                for i in range(WINDOW):
-                    r = (w * WINDOW + i) % len(LOOPS)
-                    for k in LOOPS[r:] + LOOPS[:r]:
-                        spent[k] += loops[k].step()
-                for k in LOOPS:
-                    times[k].append(spent[k])
+
+            def report(w: int, spent: dict[str, float]) -> None:
                 line = "  ".join(f"{k}={spent[k] / spent['plain']:.3f}" for k in LOOPS[1:])
                 print(f"  [{model_name}] window {w + 1}/{windows}: plain {spent['plain'] / WINDOW * 1e3:.1f} ms/step  {line}",
                       flush=True)
+
+            times = paired.take_turns({k: loops[k].step for k in LOOPS}, windows, after_window=report)
             records = {k: loops[k].monitor.history.n_steps for k in LOOPS if loops[k].monitor is not None}
         finally:
             for loop in loops.values():
@@ -114,7 +108,7 @@ def bench_model(model_name: str, plan: tuple[int, int]) -> dict[str, Any]:
     return {
         "plan": {"windows": windows, "window_steps": WINDOW, "warmup": warmup},
         "window_s": times,
-        "plain_ms": 1e3 * paired.statistics.median(times["plain"]) / WINDOW,
+        "plain_ms": 1e3 * statistics.median(times["plain"]) / WINDOW,
         "ratio": {k: {"median": m, "low": lo, "high": hi} for k, (m, lo, hi) in summary.items()},
         "verdict": {k: paired.verdict(summary[k], t) for k, t in TARGETS.items()},
         "records": records,
