@@ -257,6 +257,39 @@ def test_true_update_skips_parameters_without_gradient_and_can_be_switched_off()
     assert not any("d" in s for s in mon.history.steps)
 
 
+def test_kept_copy_buffers_give_the_same_true_update(monkeypatch):
+    """With detailed iterations close together on the CPU the copy buffers of the true update are
+    kept from one snapshot to the next (a fresh copy pays its page faults again); the records are
+    the same as with fresh copies, with the whole model copied and in turns, and close() lets the
+    buffers go."""
+    import torchvitals.probes.gradients as gradients
+    import torchvitals.probes.sample as sample
+
+    made = []
+    real = gradients._buffers
+
+    def spy(keep, which, src):
+        out = real(keep, which, src)
+        made.append([id(b) for b in out])
+        return out
+
+    monkeypatch.setattr(gradients, "_buffers", spy)
+    for budget in (512.0, 1200 / 2**20):
+        made.clear()
+        kept, _ = _budget_run(budget)
+        assert len(made) == 12 and all(o.snap_keep == {} for o in kept._opts)
+        if budget == 512.0:
+            assert all(ids == made[0] for ids in made)  # the same buffers every time
+        monkeypatch.setattr(sample, "KEEP_COPIES_WITHIN", 0)
+        made.clear()
+        fresh, _ = _budget_run(budget)
+        monkeypatch.undo()
+        monkeypatch.setattr(gradients, "_buffers", spy)
+        assert not made
+        assert [s["d"] for s in kept.history.steps] == [s["d"] for s in fresh.history.steps]
+        assert all(any(v is not None for v in s["d"]) for s in kept.history.steps)
+
+
 @given(sizes=st.lists(st.integers(1, 100), min_size=1, max_size=12), budget=st.integers(1, 200),
        grad=st.lists(st.booleans(), min_size=12, max_size=12))
 def test_pick_snapshot_stays_in_budget_and_covers_every_parameter_in_turns(sizes, budget, grad):

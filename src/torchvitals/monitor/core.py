@@ -345,6 +345,7 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
             attempt("closing the exchange with the other ranks", ranks.close_channel, self.sampler.cross.chan)
         for o in self._opts:
             attempt("reading the GradScaler's skips", self._sync_scaler, o)
+            o.snap_keep.clear()  # the true update's copy buffers (probes/sample.py): memory back
         attempt("detaching the hooks", self._detach)
         attempt("the end record", self._emit_end)
         try:

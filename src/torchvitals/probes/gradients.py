@@ -45,12 +45,27 @@ def grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor | None]:
 
 class Snapshot:
     """Copies of some parameters taken before an optimizer step, to measure the true update
-    ‖Δw‖ of those (`which`: positions in the optimizer's parameter list)."""
+    ‖Δw‖ of those (`which`: positions in the optimizer's parameter list).
 
-    def __init__(self, params: Sequence[torch.Tensor], which: Sequence[int]) -> None:
+    `keep`, when given, holds copy buffers by position from one snapshot to the next: a buffer
+    whose shape, dtype and device still fit is written over instead of allocated again. On the
+    CPU a fresh copy of 100 MB cost 46 ms here, page faults mostly, against 8 ms into a buffer
+    already there; on CUDA the caching allocator reuses memory by itself."""
+
+    def __init__(
+        self, params: Sequence[torch.Tensor], which: Sequence[int], keep: dict[int, torch.Tensor] | None = None
+    ) -> None:
         self.which = list(which)
+        self.copies: list[torch.Tensor] = []
+        if not self.which:
+            return
+        src = [params[i].detach() for i in self.which]
         with torch.no_grad():
-            self.copies = torch._foreach_mul([params[i].detach() for i in self.which], 1.0) if self.which else []
+            if keep is None:
+                self.copies = torch._foreach_mul(src, 1.0)
+            else:
+                self.copies = _buffers(keep, self.which, src)
+                torch._foreach_copy_(self.copies, src)
 
     def delta_norms(self, params: Sequence[torch.Tensor], device: torch.device) -> torch.Tensor:
         """‖Δw‖ of the copied parameters, in the order of `which`."""
@@ -61,6 +76,20 @@ class Snapshot:
                 out = norms(self.copies, device)
         self.copies = []
         return out
+
+
+def _buffers(keep: dict[int, torch.Tensor], which: list[int], src: list[torch.Tensor]) -> list[torch.Tensor]:
+    """A buffer per copied parameter from `keep`, new where none fits; `keep` then holds
+    exactly these (a parameter copied in an earlier turn only is let go)."""
+    out = []
+    for i, t in zip(which, src, strict=True):
+        b = keep.get(i)
+        if b is None or b.shape != t.shape or b.dtype != t.dtype or b.device != t.device:
+            b = torch.empty_like(t, memory_format=torch.contiguous_format)
+        out.append(b)
+    keep.clear()
+    keep.update(zip(which, out, strict=True))
+    return out
 
 
 def pick_snapshot(

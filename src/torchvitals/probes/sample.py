@@ -32,6 +32,9 @@ from torchvitals.probes.reads import Reads, Ticket
 from torchvitals.probes.steps import StepAccount
 from torchvitals.record import rounded
 
+# Detailed iterations at most this far apart keep their copy buffers on the CPU (keeps_copies).
+KEEP_COPIES_WITHIN = 20
+
 
 class OptState:
     """One watched optimizer: its parameters, its step accounting, and the measurements of
@@ -50,6 +53,7 @@ class OptState:
         self.last_w: tuple[int, list[float | None]] | None = None  # (iteration, weight norms read)
         self.snap_next = 0  # where the next turn of the true-update copy starts
         self.too_big: set[int] = set()  # parameters larger than snapshot_mb (said once)
+        self.snap_keep: dict[int, torch.Tensor] = {}  # copy buffers kept between snapshots (keeps_copies)
         self.manual = ManualSteps() if is_manual(opt) else None  # a hand-written update's stand-in
         self.retired = False  # a stand-in whose parameters a real optimizer took over
         self.step_lr: list[float | None] = []  # the learning rates of the latest step
@@ -78,8 +82,13 @@ class Sampler:
         """Whether iteration `it` is sampled and also takes the dearer measurements (the true
         update, output value checks, activation probes; see the detail_every option)."""
         every = self.opts.every
-        k = -(-self.opts.detail_every // every)  # every k-th sampled iteration
-        return it <= self.opts.warmup or (it % every == 0 and (it // every) % k == 0)
+        return it <= self.opts.warmup or (it % every == 0 and it % self.detail_apart() == 0)
+
+    def detail_apart(self) -> int:
+        """Iterations between two detailed ones after the warm-up: every k-th sampled one, the
+        first sampled iteration at least detail_every apart."""
+        every = self.opts.every
+        return every * -(-self.opts.detail_every // every)
 
     def snapshot(self, o: OptState, closure: bool = False) -> gradients.Snapshot:
         """Copy, for the true update, the parameters with a gradient that fit in snapshot_mb,
@@ -98,7 +107,15 @@ class Sampler:
                 f"{len(new)} parameter(s) larger than snapshot_mb={self.opts.snapshot_mb:g} MiB ({names}): "
                 "their true update is not measured; raise TORCHVITALS_SNAPSHOT_MB to include them"
             )
-        return gradients.Snapshot(o.local_params(), which)
+        keep = o.snap_keep if self.keeps_copies() else None
+        return gradients.Snapshot(o.local_params(), which, keep)
+
+    def keeps_copies(self) -> bool:
+        """Whether the true update's copy buffers stay allocated between detailed iterations:
+        on the CPU (where each fresh copy pays its page faults again) when detailed iterations
+        come at most KEEP_COPIES_WITHIN iterations apart (every=1: every 10th). The price is
+        memory held for the whole run: at most snapshot_mb, one copy of the parameters."""
+        return self.inv.device.type == "cpu" and self.detail_apart() <= KEEP_COPIES_WITHIN
 
     def measure(self, o: OptState, it: int) -> None:
         """Gradient norms, and weight norms on detailed iterations, into `o.pending` (device
