@@ -5,7 +5,8 @@ field on the sampled iterations the ranks exchanged: which ranks reported, each 
 iteration, whether it stepped and its steps so far, which replicated parameters differ
 bitwise between them, and a fingerprint of each one's input batch. The header's `dist` says
 which wrapper (DDP, FSDP) was found. The `dataloader` events carry the DistributedSampler's
-epoch at the start of each pass. These rules read those fields and nothing else.
+epoch at the start of each pass. These rules read those fields (the `ranks` field folded in
+rules/rank_fold.py) and nothing else.
 
 A single-process run has none of them: the rules return nothing (no "not judged" either).
 Ranks that train independent models (a sweep launched with torchrun) are no fault either:
@@ -15,220 +16,27 @@ parameters were bitwise equal on every rank at some sampled iteration).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from torchvitals.findings import Finding
 from torchvitals.names import compact
-from torchvitals.record import History, fold
-from torchvitals.rules.base import CannotJudge, Rule, rule
+from torchvitals.record import History
+from torchvitals.rules.base import Rule, rule
 from torchvitals.rules.gradients import opt_label
-from torchvitals.stats import Derived
+from torchvitals.rules.rank_fold import (
+    DUPLICATE_MIN,
+    buckets_of,
+    compared_or_explain,
+    data_parallel,
+    ints,
+    is_int,
+    param_names,
+    ranks_text,
+    wrapper_of,
+)
 
-# Sampled iterations whose inputs were the same on every rank before duplicate-data fires. One
-# is already no coincidence (a 64-bit fingerprint of different batches does not collide); two
-# make sure it is not a one-off such as a shared warm-up batch.
-DUPLICATE_MIN = 2
 # Parameters named in a message (the evidence keeps up to EVIDENCE_PARAMS).
 EVIDENCE_PARAMS = 50
-
-
-def _int(x: Any) -> bool:
-    return isinstance(x, int) and not isinstance(x, bool)
-
-
-def _ints(x: Any) -> bool:
-    return isinstance(x, list) and all(_int(v) for v in x)
-
-
-def _per_rank(r: dict[str, Any], key: str, ok: Any) -> list[Any] | None:
-    """The per-rank list `key` of a `ranks` field, one valid entry per seen rank, else None."""
-    v = r.get(key)
-    if isinstance(v, list) and len(v) == len(r["seen"]) and all(ok(x) for x in v):
-        return v
-    return None
-
-
-def _ranks_field(rec: dict[str, Any]) -> dict[str, Any] | None:
-    """The step record's `ranks` field when it compares at least two ranks, else None. The
-    schema has checked its shape; the folds still check each field they read, so that a record
-    written by another version of the core costs a field, not the rule."""
-    r = rec.get("ranks")
-    if not isinstance(r, dict) or not _ints(r.get("seen")) or len(r["seen"]) < 2:
-        return None
-    return r
-
-
-def _ranks_text(ranks: list[int]) -> str:
-    ranks = list(ranks)
-    if len(ranks) == 1:
-        return f"rank {ranks[0]}"
-    return "ranks " + (", ".join(str(k) for k in ranks[:-1]) + f" and {ranks[-1]}")
-
-
-# ---------------------------------------------------------------------------------- the fold
-
-
-@dataclass
-class Divergence:
-    """The first sampled iteration at which replicated parameters differed between ranks."""
-
-    it: int
-    params: list[int]
-    seen: list[int]
-    checked: int
-    synced: int | None  # the first iteration at which they had all been equal, before this one
-
-
-@dataclass
-class StepSplit:
-    """The first sampled iteration at which the ranks disagreed on stepping (one optimizer)."""
-
-    it: int
-    seen: list[int]
-    its: list[int] | None
-    stepped: list[bool] | None
-    steps: list[int] | None
-    records: int = 1  # sampled records with a disagreement
-
-
-@dataclass
-class RankRun:
-    """Rank 0's step records with a `ranks` field, folded one by one (History keeps only the
-    latest records whole): what TV501, TV502 and TV504 read."""
-
-    records: int = 0
-    synced: int | None = None  # first iteration: checked > 0 and nothing diverged
-    diverged: Divergence | None = None  # the first divergence, whenever it came
-    diverged_after_sync: Divergence | None = None  # the first one after `synced`
-    diverged_records: int = 0
-    last_it: int | None = None  # the iteration last folded for the input fingerprints
-    prev_batch0: str | None = None  # rank 0's latest fingerprint before this iteration
-    compared: int = 0  # iterations whose inputs could be compared (rank 0's input changed)
-    duplicates: list[int] = field(default_factory=list)  # their iterations with one input on all ranks (first few)
-    duplicate_count: int = 0
-    duplicate_seen: list[int] = field(default_factory=list)
-    split: dict[int, StepSplit] = field(default_factory=dict)  # optimizer → first step disagreement
-
-
-@fold("ranks", RankRun)
-def _fold_ranks(state: RankRun, h: History, rec: dict[str, Any], d: Derived) -> None:
-    r = _ranks_field(rec)
-    if r is None:
-        return
-    state.records += 1
-    it, seen = rec["it"], list(r["seen"])
-    _fold_sync(state, r, it, seen)
-    if it != state.last_it:  # the optimizers of one iteration share its input
-        state.last_it = it
-        _fold_batches(state, r, it, seen)
-    _fold_steps(state, r, rec.get("opt", 0), it, seen)
-
-
-def _fold_sync(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
-    checked, diverged = r.get("checked"), r.get("diverged")
-    if not (_int(checked) and checked > 0 and _ints(diverged)):
-        return
-    if not diverged:
-        if state.synced is None:
-            state.synced = it
-        return
-    state.diverged_records += 1
-    div = Divergence(it, sorted(set(diverged)), seen, checked, state.synced)
-    if state.diverged is None:
-        state.diverged = div
-    if state.synced is not None and state.diverged_after_sync is None:
-        state.diverged_after_sync = div
-
-
-def _fold_batches(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
-    batch = _per_rank(r, "batch", lambda x: x is None or isinstance(x, str))
-    if batch is None or 0 not in seen:
-        return
-    fp0 = batch[seen.index(0)]
-    if fp0 is None:
-        return
-    # A constant tensor fed at every step (a benchmark, a smoke test) is the same on every rank
-    # by design: only an input that changes from one sampled iteration to the next is data.
-    changed = state.prev_batch0 is not None and fp0 != state.prev_batch0
-    state.prev_batch0 = fp0
-    if not changed or any(x is None for x in batch):
-        return
-    state.compared += 1
-    if all(x == fp0 for x in batch):
-        state.duplicate_count += 1
-        if len(state.duplicates) < DUPLICATE_MIN:
-            state.duplicates.append(it)
-            state.duplicate_seen = seen
-
-
-def _fold_steps(state: RankRun, r: dict[str, Any], k: Any, it: int, seen: list[int]) -> None:
-    its = _per_rank(r, "it", _int)
-    stepped = _per_rank(r, "stepped", lambda x: isinstance(x, bool))
-    steps = _per_rank(r, "steps", _int)
-    if not any(v is not None and len(set(v)) > 1 for v in (its, stepped, steps)):
-        return
-    if k in state.split:
-        state.split[k].records += 1
-    else:
-        state.split[k] = StepSplit(it, seen, its, stepped, steps)
-
-
-# ---------------------------------------------------------------------------------- helpers
-
-
-def _dist(h: History) -> dict[str, Any] | None:
-    """The header's `dist` when the run had more than one process, else None."""
-    d = h.header.get("dist")
-    if isinstance(d, dict) and _int(d.get("world")) and d["world"] > 1:
-        return d
-    return None
-
-
-def _wrapper(h: History) -> Any:
-    d = _dist(h)
-    return d.get("wrapper") if d else None
-
-
-def _compared_or_explain(h: History) -> RankRun | None:
-    """The folded ranks when the record compared ranks at all; None for a single-process run
-    (nothing to say); CannotJudge for a distributed run whose ranks were never compared."""
-    d = _dist(h)
-    if d is None:
-        return None
-    run: RankRun = h.folded("ranks")
-    if run.records == 0:
-        rank = d.get("rank")
-        if _int(rank) and rank != 0:
-            raise CannotJudge(
-                f"this is rank {rank}'s record; the ranks are compared in rank 0's (run.rank0.jsonl)"
-            )
-        raise CannotJudge("no sampled iteration compared two ranks (no other rank's numbers reached rank 0)")
-    return run
-
-
-def _data_parallel(h: History, run: RankRun) -> bool:
-    """Whether the ranks are meant to train one model on different data: DDP or FSDP found, or
-    the replicated parameters were bitwise equal on every rank at some sampled iteration. With
-    DTensor-sharded parameters and no FSDP the job is tensor parallel, whose ranks share their
-    input by design: not data-parallel here."""
-    if _wrapper(h) in ("ddp", "fsdp"):
-        return True
-    d = _dist(h) or {}
-    return run.synced is not None and not d.get("sharded")
-
-
-def _param_names(h: History, idx: list[int]) -> list[str]:
-    return [h.params[i]["name"] if 0 <= i < len(h.params) else f"parameter #{i}" for i in idx]
-
-
-def _buckets(h: History, idx: list[int]) -> list[str]:
-    out: list[str] = []
-    for i in idx:
-        b = h.params[i]["bucket"] if 0 <= i < len(h.params) else "?"
-        if b not in out:
-            out.append(b)
-    return out
 
 
 # ---------------------------------------------------------------------------------- the rules
@@ -260,14 +68,14 @@ for x, y in loader:
     "rank alike: no rank-dependent `if` around optimizer.step(), clipping or parameter edits.",
 )
 def ranks_out_of_sync(h: History, r: Rule) -> list[Finding]:
-    run = _compared_or_explain(h)
+    run = compared_or_explain(h)
     if run is None:
         return []
     # Ranks that never had equal parameters and no DDP are independent runs (a sweep): no fault.
-    div = run.diverged if _wrapper(h) == "ddp" else run.diverged_after_sync
+    div = run.diverged if wrapper_of(h) == "ddp" else run.diverged_after_sync
     if div is None:
         return []
-    names = _param_names(h, div.params)
+    names = param_names(h, div.params)
     since = (
         f"; they were identical on every rank at iteration {div.synced}"
         if div.synced is not None
@@ -277,7 +85,7 @@ def ranks_out_of_sync(h: History, r: Rule) -> list[Finding]:
         r.finding(
             "warning",
             f"{len(names)} of {div.checked} replicated parameter(s) ({compact(names)}) differ between "
-            f"{_ranks_text(div.seen)} at iteration {div.it}{since}: the ranks now train different models",
+            f"{ranks_text(div.seen)} at iteration {div.it}{since}: the ranks now train different models",
             evidence={
                 "parameters": names[:EVIDENCE_PARAMS],
                 "diverged": len(names),
@@ -285,9 +93,9 @@ def ranks_out_of_sync(h: History, r: Rule) -> list[Finding]:
                 "ranks": div.seen,
                 "in_sync_at": div.synced,
                 "records_diverged": run.diverged_records,
-                "wrapper": _wrapper(h),
+                "wrapper": wrapper_of(h),
             },
-            where=_buckets(h, div.params),
+            where=buckets_of(h, div.params),
             step=div.it,
         )
     ]
@@ -318,14 +126,14 @@ loader = DataLoader(dataset, batch_size=64, shuffle=True)   # no DistributedSamp
     "constant. For synthetic data, seed each rank differently.",
 )
 def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
-    run = _compared_or_explain(h)
-    if run is None or not _data_parallel(h, run) or len(run.duplicates) < DUPLICATE_MIN:
+    run = compared_or_explain(h)
+    if run is None or not data_parallel(h, run) or len(run.duplicates) < DUPLICATE_MIN:
         return []
     first = run.duplicates[0]
     return [
         r.finding(
             "warning",
-            f"{_ranks_text(run.duplicate_seen)} trained on the same input batch from iteration {first} on "
+            f"{ranks_text(run.duplicate_seen)} trained on the same input batch from iteration {first} on "
             f"({run.duplicate_count} of {run.compared} sampled iterations compared): the data is not "
             "split between the ranks",
             evidence={
@@ -333,9 +141,9 @@ def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
                 "duplicates": run.duplicate_count,
                 "compared": run.compared,
                 "ranks": run.duplicate_seen,
-                "wrapper": _wrapper(h),
+                "wrapper": wrapper_of(h),
             },
-            where=[_ranks_text(run.duplicate_seen)],
+            where=[ranks_text(run.duplicate_seen)],
             step=first,
         )
     ]
@@ -368,9 +176,9 @@ def sampler_epoch_not_set(h: History, r: Rule) -> list[Finding]:
             continue
         ds = e.get("dist_sampler")
         steps = e.get("steps")
-        if not (isinstance(ds, dict) and ds.get("shuffle") is True and _int(ds.get("epoch"))):
+        if not (isinstance(ds, dict) and ds.get("shuffle") is True and is_int(ds.get("epoch"))):
             continue
-        if not (_int(steps) and steps > 0):  # an evaluation loader's order does not matter
+        if not (is_int(steps) and steps > 0):  # an evaluation loader's order does not matter
             continue
         name = str(e.get("loader"))
         prev = last.get(name)
@@ -410,7 +218,7 @@ def sampler_epoch_not_set(h: History, r: Rule) -> list[Finding]:
                     "num_replicas": ds.get("num_replicas"),
                 },
                 where=[name],
-                step=f["it"] if _int(f["it"]) else None,
+                step=f["it"] if is_int(f["it"]) else None,
             )
         )
     return out
@@ -443,8 +251,8 @@ opt.zero_grad()
     "(a DistributedSampler gives every rank the same count; drop_last=True on the loader too).",
 )
 def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
-    run = _compared_or_explain(h)
-    if run is None or not _data_parallel(h, run):
+    run = compared_or_explain(h)
+    if run is None or not data_parallel(h, run):
         return []
     out = []
     for k, s in sorted(run.split.items(), key=lambda kv: kv[1].it):
@@ -455,11 +263,11 @@ def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
             shown = {True: "yes", False: "no"} if label == "stepped" else {}
             parts.append(f"{label}: " + ", ".join(f"rank {rk} {shown.get(v, v)}" for rk, v in zip(s.seen, vals, strict=True)))
             odd |= {rk for rk, v in zip(s.seen, vals, strict=True) if v != vals[0]}
-        label = opt_label(h, k) if _int(k) and 0 <= k < len(h.optimizers) else f"optimizer {k}"
+        label = opt_label(h, k) if is_int(k) and 0 <= k < len(h.optimizers) else f"optimizer {k}"
         out.append(
             r.finding(
                 "warning",
-                f"{label}: at iteration {s.it} {_ranks_text(sorted(odd))} fell out of step with rank 0 ("
+                f"{label}: at iteration {s.it} {ranks_text(sorted(odd))} fell out of step with rank 0 ("
                 + "; ".join(parts)
                 + f"); the ranks disagreed on {s.records} sampled record(s)",
                 evidence={
@@ -483,20 +291,20 @@ def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
         seen = [
             f"rank {k} at iteration {v[0]} with {v[1]} steps"
             for k in behind
-            if isinstance(last, dict) and isinstance(v := last.get(str(k)), list) and len(v) == 2 and _int(v[0])
+            if isinstance(last, dict) and isinstance(v := last.get(str(k)), list) and len(v) == 2 and is_int(v[0])
         ]
-        if seen and _ints(rank0) and len(rank0) == 2:
+        if seen and ints(rank0) and len(rank0) == 2:
             seen.append(f"rank 0 now at iteration {rank0[0]} with {rank0[1]} steps")
         out.append(
             r.finding(
                 "warning",
-                f"{_ranks_text(behind)} stopped reporting at iteration {e.get('it')} while still training: "
+                f"{ranks_text(behind)} stopped reporting at iteration {e.get('it')} while still training: "
                 "its sampled iterations no longer line up with rank 0's"
                 + (f" (last reports: {'; '.join(seen)})" if seen else "")
                 + "; rank 0 no longer waits for it",
                 evidence={"ranks": behind, "it": e.get("it"), "reason": str(e.get("reason")), "last": last, "rank0": rank0},
-                where=["out of step: " + _ranks_text(behind)],
-                step=e.get("it") if _int(e.get("it")) else None,
+                where=["out of step: " + ranks_text(behind)],
+                step=e.get("it") if is_int(e.get("it")) else None,
             )
         )
     return out
@@ -508,4 +316,4 @@ def _fell_behind(e: dict[str, Any]) -> list[int]:
     if e.get("kind") != "dist-exchange-off" or not isinstance(e.get("missing"), list):
         return []
     finished = e.get("finished") if isinstance(e.get("finished"), list) else []
-    return [m for m in e["missing"] if _int(m) and m not in finished]
+    return [m for m in e["missing"] if is_int(m) and m not in finished]

@@ -1,0 +1,42 @@
+"""A loss function call seen by `torchvitals run`: where in the user's code it was made, and
+its value per element when the script asked for a sum (device arithmetic, no host read)."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import torch
+
+
+def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str, Any]) -> Any:
+    """A loss given with reduction='sum' (or the old size_average=False) as the mean per element
+    (per target for class losses, per row for kl_div), so a summed validation loss reads like
+    the averaged training loss beside it. Device arithmetic only."""
+    summed = kwargs.get("reduction") == "sum" or (kwargs.get("reduction") is None and kwargs.get("size_average") is False)
+    if not summed or not isinstance(result, torch.Tensor) or not isinstance(pred, torch.Tensor):
+        return result
+    if name in ("cross_entropy", "nll_loss") and isinstance(target, torch.Tensor) and not target.is_floating_point():
+        n = (target != kwargs.get("ignore_index", -100)).sum().clamp(min=1)
+    elif name == "kl_div":
+        n = max(pred.shape[0], 1) if pred.dim() else 1
+    elif name in ("cross_entropy", "nll_loss"):  # soft targets: one row per sample
+        n = max(pred.numel() // max(pred.shape[1] if pred.dim() > 1 else 1, 1), 1)
+    else:
+        n = max((target if isinstance(target, torch.Tensor) else pred).numel(), 1)
+    return result.detach() / n
+
+
+_TORCH_DIR = os.path.dirname(torch.__file__)
+
+
+def _user_frame(frame: Any) -> Any:
+    while frame is not None and frame.f_code.co_filename.startswith(_TORCH_DIR):
+        frame = frame.f_back
+    return frame
+
+
+def call_site(frame: Any) -> tuple[str, int]:
+    """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
+    frame = _user_frame(frame)
+    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("?", 0)
