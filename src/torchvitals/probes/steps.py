@@ -177,8 +177,10 @@ class StepAccount:
         if not train_mode:
             self.c.eval_steps += 1
         # The gradients the step used: the next backward must find them cleared.
-        self._grads = [(weakref.ref(p.grad), p.grad._version) if p.grad is not None else None for p in self.sentinels]
-        self._check_clear = any(x is not None for x in self._grads)
+        # (`.grad` read once per parameter: on an nn.Parameter each read costs a torch-function check.)
+        grads = [p.grad for p in self.sentinels]
+        self._grads = [None if g is None else (weakref.ref(g), g._version) for g in grads]
+        self._check_clear = any(g is not None for g in grads)
 
     def on_zero_grad(self, has_grads: bool) -> bool:
         """Account a zero_grad; True when it skipped an iteration (gradients thrown away
