@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import enclosing_class, instance_class
+from torchvitals.lint.calls import enclosing_class, functions, instance_class, is_param
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -14,6 +14,7 @@ from torchvitals.lint.engine import (
     method,
     walk_scope,
 )
+from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -63,8 +64,9 @@ def _prob_classes(ctx: Context) -> set[str]:
             forwards[cls.name] = (fn, rets)
     found: set[str] = set()
     ctx.memo["prob_classes"] = found
+    heads = _prob_sequentials(ctx)
     for _ in range(3):
-        models = {name for name, ctor in ctx.modules.items() if ctor in found}
+        models = heads | {name for name, ctor in ctx.modules.items() if ctor in found}
         new = {c for c, (fn, rets) in forwards.items() if all(_is_activation(ctx, r, fn, 0, models) for r in rets)}
         if new <= found:
             break
@@ -72,19 +74,49 @@ def _prob_classes(ctx: Context) -> set[str]:
     return found
 
 
-def _prob_models(ctx: Context) -> set[str]:
-    """Names of models whose output is already probabilities (Sequential ending in Softmax,
-    or a class whose forward returns softmax/sigmoid)."""
-    prob_classes = _prob_classes(ctx)
+def _prob_sequentials(ctx: Context) -> set[str]:
+    """Names (`head`, `self.classifier`) holding an `nn.Sequential` whose last layer is
+    Softmax/Sigmoid: calling one gives probabilities, in a script or inside a forward."""
     out = set()
     for name, ctor in ctx.modules.items():
-        if ctor in prob_classes:
-            out.add(name)
-        elif ctor == "Sequential":
+        if ctor == "Sequential":
             for v in ctx.values.get(name, []):
                 if isinstance(v, ast.Call) and v.args and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid"):
                     out.add(name)
     return out
+
+
+def _prob_models(ctx: Context) -> set[str]:
+    """Names of models whose output is already probabilities (Sequential ending in Softmax,
+    or a class whose forward returns softmax/sigmoid)."""
+    prob_classes = _prob_classes(ctx)
+    return _prob_sequentials(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
+
+
+def _prob_helpers(ctx: Context) -> set[str]:
+    """Module-level functions of this file every return of which is softmax/sigmoid
+    (`def soften(z, t): return F.softmax(z / t, -1)`): a call of one gives probabilities,
+    however the helper is named."""
+    if "prob_helpers" not in ctx.memo:
+        ctx.memo["prob_helpers"] = set()  # a helper calling itself proves nothing
+        found = set()
+        for name, fn in functions(ctx).items():
+            rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return)]
+            if rets and all(r is not None and _is_activation(ctx, r, fn, 1) for r in rets):
+                found.add(name)
+        ctx.memo["prob_helpers"] = found
+    return ctx.memo["prob_helpers"]
+
+
+def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
+    """A parameter of a plain helper (`def compute_loss(scores, y)`) is probabilities when every
+    call of the helper in this file passes probabilities for it."""
+    if isinstance(scope, ast.Module) or not is_param(scope, name.id):
+        return False
+    bounds = bounds_or_args(ctx, name.id, name)
+    if not bounds:
+        return False
+    return all(not b.index and not b.loop and _is_activation(ctx, b.value, ctx.scope_of(b.value), depth + 1, prob_models) for b in bounds)
 
 
 def _self_is_prob(ctx: Context, call: ast.Call) -> bool:
@@ -142,13 +174,18 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return True
         if prob_models and callee(expr) in prob_models:
             return True
+        if isinstance(expr.func, ast.Name) and expr.func.id in functions(ctx) and expr.func.id in _prob_helpers(ctx):
+            return True
         if callee(expr).startswith("self.") and callee(expr) in ctx.values:  # self.model = model (a class of this file)
             cls = instance_class(ctx, callee(expr), expr)
             if cls is not None and cls in _prob_classes(ctx):
                 return True
         return _self_is_prob(ctx, expr)
-    if isinstance(expr, ast.Name) and depth < 3:
-        values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
+    if isinstance(expr, ast.Name) and depth < 4:
+        assigns = ctx.assigns_in(scope).get(expr.id, [])
+        if not assigns:
+            return _param_is_prob(ctx, expr, scope, depth, prob_models)
+        values = [n.value for n in assigns if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
         return bool(values) and all(_is_activation(ctx, v, scope, depth + 1, prob_models) for v in values)
     return False
 
