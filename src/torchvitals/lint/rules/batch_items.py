@@ -1,0 +1,162 @@
+"""What a batch holds when a DataLoader draws it from a Dataset class of this file, for the tag
+tracer of TVL009 (tensor_tags.py).
+
+A default DataLoader stacks items: a part of `__getitem__`'s return that is one number (a
+tensor of no dimensions) becomes a (B,) tensor in the batch. Scripts build that number in many
+ways (`self.y[i]`, `self.series[i + self.lookback]`, `torch.tensor(self.labels[i],
+dtype=torch.float32)`, through a local name first), and return the parts as a tuple or as a
+dict (`{"x": ..., "rating": ...}`) read later as `batch["rating"]`, often in a trainer method
+(`def training_step(self, batch)`) that the class's own loop calls. Everything not proved
+gives no tags: precision first.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from torchvitals.lint.engine import Context, callee, dotted, kwarg, method, walk_scope
+from torchvitals.lint.rules.flow import bounds_or_args
+from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.tensor_facts import (
+    DTYPE_TAGS,
+    MAX_DEPTH,
+    NONE,
+    ONE_D,
+    _dtype_tag,
+    _int_const,
+    _with_dtype,
+)
+
+Part = int | str  # a tuple position or a dict key
+# tensor_tags' reader of a loader: (ctx, loader expression, index in a batch, depth) -> tags.
+BatchTags = Callable[[Context, ast.AST, tuple[Part, ...], int], frozenset[str]]
+
+
+def _tags(ctx: Context, expr: ast.AST, depth: int) -> frozenset[str]:
+    from torchvitals.lint.rules.tensor_tags import tags  # the tracer calls back into this module
+
+    return tags(ctx, expr, depth)
+
+
+# ---- batch["key"]: a dict batch ---------------------------------------------------------------
+
+
+def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: BatchTags) -> frozenset[str]:
+    """Tags of `expr[key]` where `expr` is a batch drawn from a loader (`for batch in loader`),
+    followed through names and parameters; `batch_tags(ctx, loader, index, depth)` reads the
+    loader."""
+    name = dotted(expr) if isinstance(expr, ast.Name) else None
+    if name is None or depth > MAX_DEPTH:
+        return NONE
+    bs = bounds_at(ctx, name, expr)
+    if not bs:
+        return NONE
+    found = []
+    for b in bs:
+        if b.loop:
+            found.append(batch_tags(ctx, b.value, (*b.index, key), depth + 1))
+        elif not b.index:
+            found.append(keyed_tags(ctx, b.value, key, depth + 1, batch_tags))
+        else:
+            return NONE
+    return frozenset.intersection(*found)
+
+
+# ---- one item of a Dataset class --------------------------------------------------------------
+
+
+def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int) -> frozenset[str]:
+    """A Dataset class of this file whose every `__getitem__(self, i)` return holds, at `part`,
+    one number read from a 1-D attribute (or made a tensor): that part of a batch is (B,), with
+    the number's dtype."""
+    name = dotted(ds) if ds is not None else None
+    bs = (bounds_at(ctx, name, ds) or []) if name else []
+    values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
+    if not values:
+        return NONE
+    classes = {c.name: c for c in ctx.classes}
+    out: set[frozenset[str]] = set()
+    for v in values:
+        cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
+        fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
+        if fn is None or len(fn.args.args) != 2:
+            return NONE
+        for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
+            e = _part(r.value, part)
+            t = _item_tags(ctx, e, fn.args.args[1].arg, depth + 1) if e is not None else None
+            if t is None:
+                return NONE
+            out.add(t)
+    return out.pop() if len(out) == 1 else NONE
+
+
+def _part(value: ast.AST | None, part: Part) -> ast.expr | None:
+    """`(x, y)[1]` or `{"x": x, "y": y}["y"]` of a return value."""
+    if isinstance(part, int) and isinstance(value, ast.Tuple):
+        if part < len(value.elts) and not any(isinstance(e, ast.Starred) for e in value.elts):
+            return value.elts[part]
+    if isinstance(part, str) and isinstance(value, ast.Dict) and None not in value.keys:
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value == part:
+                return v
+    return None
+
+
+def _local(ctx: Context, e: ast.expr) -> ast.expr:
+    """A name bound once where it is read (`y = self.series[j]; return x, y`): its value."""
+    if isinstance(e, ast.Name):
+        bs = bounds_or_args(ctx, e.id, e)
+        if bs and len(bs) == 1 and not bs[0].index and not bs[0].loop:
+            return bs[0].value
+    return e
+
+
+def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
+    """Tags of the batch of this part of an item; None when the part is not proved one number."""
+    e = _local(ctx, e)
+    if isinstance(e, ast.Call) and callee(e) in ("torch.tensor", "torch.as_tensor") and len(e.args) == 1:
+        dtype = _dtype_tag(kwarg(e, "dtype"))
+        inner = _local(ctx, e.args[0])
+        if one_number(inner):
+            return frozenset({ONE_D, dtype}) if dtype else None
+        t = _element_tags(ctx, inner, i, depth + 1)
+        return _with_dtype(t, dtype) if t is not None else None
+    return _element_tags(ctx, e, i, depth + 1)
+
+
+def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
+    """`self.y[i]` (or `self.y[i + k]`) with `self.y` 1-D: one number, batched to (B,)."""
+    if not (isinstance(e, ast.Subscript) and (dotted(e.value) or "").startswith("self.") and _position(ctx, e.slice, i, 0)):
+        return None
+    t = _tags(ctx, e.value, depth + 1)
+    return (t & DTYPE_TAGS) | {ONE_D} if ONE_D in t else None
+
+
+def _position(ctx: Context, s: ast.AST, i: str, depth: int) -> bool:
+    """The index argument `i`, or an offset from it (`i + self.lookback`, `j` bound to one)."""
+    if isinstance(s, ast.Name):
+        if s.id == i:
+            return True
+        v = _local(ctx, s)
+        return v is not s and depth < 3 and _position(ctx, v, i, depth + 1)
+    if isinstance(s, ast.BinOp) and isinstance(s.op, (ast.Add, ast.Sub)):
+        sides = (s.left, s.right)
+        return any(_position(ctx, x, i, depth + 1) for x in sides) and all(
+            _position(ctx, x, i, depth + 1) or _offset(x) for x in sides
+        )
+    return False
+
+
+def _offset(x: ast.AST) -> bool:
+    """An int constant or a plain attribute of the dataset (`self.lookback`)."""
+    if _int_const(x) is not None:
+        return True
+    return isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name) and x.value.id == "self"
+
+
+def one_number(e: ast.AST) -> bool:
+    """A literal number, `int(...)`/`float(...)`/`len(...)`, `seq.index(x)` or `t.item()`."""
+    if isinstance(e, ast.Constant):
+        return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
+    return isinstance(e, ast.Call) and (callee(e) in ("int", "float", "len") or method(e) in ("index", "item"))
