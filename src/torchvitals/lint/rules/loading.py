@@ -12,10 +12,12 @@ from torchvitals.lint.engine import (
     dotted,
     is_const,
     kwarg,
+    last,
     method,
     targets_of,
+    walk_scope,
 )
-from torchvitals.lint.rules.data import _call_sites, _local_function
+from torchvitals.lint.rules.data import _call_sites, _functions_by_name, _local_function
 from torchvitals.rules.base import document
 
 UNSAFE_LOAD = document(
@@ -44,6 +46,13 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
                 return True
         if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
             return True
+        if isinstance(n, ast.Call) and method(n) in ("parse_args", "parse_known_args"):
+            return True  # cls(**vars(parser.parse_args()))
+        if depth < 3 and isinstance(n, ast.Attribute) and (dotted(n) or "").count(".") == 1 and dotted(n).startswith("self."):  # type: ignore[union-attr]
+            if _attr_from_arguments(ctx, dotted(n), depth):  # type: ignore[arg-type]
+                return True
+        if depth < 3 and isinstance(n, ast.Call) and _returns_arguments(ctx, n, depth):
+            return True
         if isinstance(n, ast.Name) and depth < 3 and n.id not in ARG_ROOTS:
             if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.id, [])[:3]):
                 return True
@@ -61,6 +70,45 @@ def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
     if _local_function(ctx, fn.name) is not fn:
         return False
     return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
+
+
+def _attr_from_arguments(ctx: Context, key: str, depth: int) -> bool:
+    """`self.cfg` set from a command-line value: directly, or in `__init__` from a parameter
+    that a construction of the class passes one (`Trainer(TrainConfig.from_cli())`)."""
+    for v in ctx.values.get(key, [])[:3]:
+        init = ctx.scope_of(v)
+        cls = ctx.parent.get(init)
+        if isinstance(v, ast.Name) and isinstance(init, ast.FunctionDef) and init.name == "__init__" and isinstance(cls, ast.ClassDef):
+            params = [a.arg for a in init.args.args][1:]
+            if v.id not in params:
+                continue
+            for c in ctx.calls:
+                if last(callee(c)) != cls.name or any(isinstance(a, ast.Starred) for a in c.args):
+                    continue
+                i = params.index(v.id)
+                passed = kwarg(c, v.id) or (c.args[i] if i < len(c.args) else None)
+                if passed is not None and _value_from_arguments(ctx, passed, depth + 1):
+                    return True
+        elif _value_from_arguments(ctx, v, depth + 1):
+            return True
+    return False
+
+
+def _value_from_arguments(ctx: Context, expr: ast.AST, depth: int) -> bool:
+    """`_from_arguments`, and for a bare name (`cfg`), what is assigned to it."""
+    if isinstance(expr, ast.Name):
+        return any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(expr.id, [])[:3])
+    return _from_arguments(ctx, expr, depth)
+
+
+def _returns_arguments(ctx: Context, call: ast.Call, depth: int) -> bool:
+    """A function or method of this file (`TrainConfig.from_cli()`, `load_config()`) that
+    returns a value read from the command line."""
+    fns = _functions_by_name(ctx).get(last(callee(call)) or method(call), [])
+    if len(fns) != 1:
+        return False
+    rets = [r.value for r in walk_scope(fns[0]) if isinstance(r, ast.Return) and r.value is not None]
+    return any(_from_arguments(ctx, r, depth + 1) for r in rets)
 
 
 def check_load(ctx: Context) -> None:
