@@ -27,6 +27,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _int_const,
     _with_dtype,
 )
+from torchvitals.lint.rules.tensor_rank import rank
 
 Part = int | str  # a tuple position or a dict key
 # tensor_tags' reader of a loader: (ctx, loader expression, index in a batch, depth) -> tags.
@@ -126,11 +127,16 @@ def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] 
 
 
 def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
-    """`self.y[i]` (or `self.y[i + k]`) with `self.y` 1-D: one number, batched to (B,)."""
-    if not (isinstance(e, ast.Subscript) and (dotted(e.value) or "").startswith("self.") and _position(ctx, e.slice, i, 0)):
+    """`self.y[i]` (or `self.y[i + k]`) with `self.y` 1-D, `self.data[i + k, -1]` with
+    `self.data` 2-D: one number, batched to (B,)."""
+    if not (isinstance(e, ast.Subscript) and (dotted(e.value) or "").startswith("self.")):
         return None
-    t = _tags(ctx, e.value, depth + 1)
-    return (t & DTYPE_TAGS) | {ONE_D} if ONE_D in t else None
+    if _position(ctx, e.slice, i, 0):
+        t = _tags(ctx, e.value, depth + 1)
+        return (t & DTYPE_TAGS) | {ONE_D} if ONE_D in t else None
+    if isinstance(e.slice, ast.Tuple) and rank(ctx, e, depth + 1) == 0:
+        return (_tags(ctx, e.value, depth + 1) & DTYPE_TAGS) | {ONE_D}
+    return None
 
 
 def _position(ctx: Context, s: ast.AST, i: str, depth: int) -> bool:

@@ -121,8 +121,18 @@ def _scalar(ctx: Context, expr: ast.AST, depth: int) -> bool:
         return (method(expr) in REDUCTIONS and not expr.args and not expr.keywords) or callee(expr) in ("len", "float", "int")
     if isinstance(expr, ast.Name) and depth < MAX_DEPTH:
         bs = bounds_at(ctx, expr.id, expr)
-        return bool(bs) and all(not b.index and not b.loop and _scalar(ctx, b.value, depth + 1) for b in bs)
+        return bool(bs) and all(not b.loop and _scalar(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)
     return False
+
+
+def _unpacked(value: ast.expr, index: tuple[int, ...]) -> ast.expr:
+    """Element `index` of a tuple literal (`n, steps = 4000, 20`); the value itself otherwise
+    (a value that is not a literal tuple is not judged: an empty tuple is no number)."""
+    for i in index:
+        if not isinstance(value, ast.Tuple) or i >= len(value.elts) or any(isinstance(e, ast.Starred) for e in value.elts):
+            return ast.Tuple(elts=[], ctx=ast.Load())
+        value = value.elts[i]
+    return value
 
 
 def _str_param(ctx: Context, node: ast.AST) -> bool:

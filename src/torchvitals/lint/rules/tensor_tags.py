@@ -52,6 +52,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
+from torchvitals.lint.rules.tensor_rank import REDUCE, rank
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -217,6 +218,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             return tags(ctx, recv, d) & (SHAPE_TAGS | {FLOAT})
         if m in ("argmax", "argmin"):
             return frozenset({INDEX})
+        if m in REDUCE and rank(ctx, call, d) == 1:
+            return frozenset({ONE_D})  # x.mean(dim=(1, 2)) of a 3-D x
         if m in RESHAPES:
             t = tags(ctx, recv, d)
             if _flattens(call):
@@ -341,6 +344,8 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
     if isinstance(s, ast.Slice):
         return tags(ctx, expr.value, d)  # y[a:b] keeps the number of dimensions
+    if isinstance(s, ast.Tuple) and rank(ctx, expr, d) == 1:
+        return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # series[:, k, 0] of a 3-D series
     t = tags(ctx, expr.value, d)
     if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
         return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)
