@@ -96,9 +96,28 @@ def _loss_returning_methods(ctx: Context) -> dict[ast.AST, set[str]]:
         fn = _called_method(ctx, call) if isinstance(call, ast.Call) and ctx.loops_around(call) else None
         if fn is None:
             continue
-        returned = {r.value.id for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)}
+        returned = _returned_names(fn)
         if returned:
             out.setdefault(fn, set()).update(returned)
+    for cls in ctx.classes:  # Lightning backpropagates what training_step returns, once per batch
+        if cls.name not in ctx.module_classes:
+            continue
+        for fn in cls.body:
+            if isinstance(fn, FUNCS) and fn.name == "training_step" and not any(ctx.scope_of(b) is fn for b in ctx.backwards):
+                if returned := _returned_names(fn):
+                    out.setdefault(fn, set()).update(returned)
+    return out
+
+
+def _returned_names(fn: ast.AST) -> set[str]:
+    """Names a function returns: `return loss`, or Lightning's `return {"loss": loss, ...}`."""
+    out = set()
+    for r in walk_scope(fn):
+        v = r.value if isinstance(r, ast.Return) else None
+        if isinstance(v, ast.Name):
+            out.add(v.id)
+        elif isinstance(v, ast.Dict):
+            out |= {x.id for k, x in zip(v.keys, v.values, strict=True) if isinstance(k, ast.Constant) and k.value == "loss" and isinstance(x, ast.Name)}
     return out
 
 

@@ -20,6 +20,8 @@ from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.method_args import bounds_at
 from torchvitals.lint.rules.tensor_facts import (
     DTYPE_TAGS,
+    FLOAT,
+    INDEX,
     MAX_DEPTH,
     NONE,
     ONE_D,
@@ -29,6 +31,7 @@ from torchvitals.lint.rules.tensor_facts import (
 )
 from torchvitals.lint.rules.tensor_rank import rank
 
+MOVES = {"to", "cuda", "cpu", "pin_memory", "contiguous", "detach"}  # keep a tensor's dtype and shape
 Part = int | str  # a tuple position or a dict key
 # tensor_tags' reader of a loader: (ctx, loader expression, index in a batch, depth) -> tags.
 BatchTags = Callable[[Context, ast.AST, tuple[Part, ...], int], frozenset[str]]
@@ -58,10 +61,31 @@ def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: Ba
         if b.loop:
             found.append(batch_tags(ctx, b.value, (*b.index, key), depth + 1))
         elif not b.index:
-            found.append(keyed_tags(ctx, b.value, key, depth + 1, batch_tags))
+            v = _moved_dict(b.value)
+            found.append(keyed_tags(ctx, v, key, depth + 1, batch_tags) if v is not None else NONE)
         else:
             return NONE
     return frozenset.intersection(*found)
+
+
+def _moved_dict(value: ast.expr) -> ast.expr | None:
+    """`batch` itself, or the batch `{k: v.to(device) for k, v in batch.items()}` rebuilds with
+    every value moved (not converted): the same parts under the same keys."""
+    if not isinstance(value, ast.DictComp):
+        return value
+    if len(value.generators) != 1:
+        return None
+    gen = value.generators[0]
+    t, it = gen.target, gen.iter
+    if gen.ifs or not (isinstance(t, ast.Tuple) and len(t.elts) == 2 and all(isinstance(e, ast.Name) for e in t.elts)):
+        return None
+    k, v = t.elts[0].id, t.elts[1].id  # type: ignore[attr-defined]
+    if not (isinstance(it, ast.Call) and method(it) == "items" and not it.args and isinstance(value.key, ast.Name) and value.key.id == k):
+        return None
+    moved = value.value
+    while isinstance(moved, ast.Call) and method(moved) in MOVES and not any(_dtype_tag(a) for a in [*moved.args, *(kw.value for kw in moved.keywords)]):
+        moved = moved.func.value  # type: ignore[attr-defined]
+    return it.func.value if isinstance(moved, ast.Name) and moved.id == v else None  # type: ignore[attr-defined]
 
 
 # ---- one item of a Dataset class --------------------------------------------------------------
@@ -101,6 +125,8 @@ def _part(value: ast.AST | None, part: Part) -> ast.expr | None:
         for k, v in zip(value.keys, value.values, strict=True):
             if isinstance(k, ast.Constant) and k.value == part:
                 return v
+    if isinstance(part, str) and isinstance(value, ast.Call) and callee(value) == "dict" and not value.args:
+        return next((kw.value for kw in value.keywords if kw.arg == part), None)  # dict(x=..., y=...)
     return None
 
 
@@ -122,8 +148,42 @@ def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] 
         if one_number(inner):
             return frozenset({ONE_D, dtype}) if dtype else None
         t = _element_tags(ctx, inner, i, depth + 1)
+        if t is None and _frame_cell(ctx, inner, i):
+            t = frozenset({ONE_D})
         return _with_dtype(t, dtype) if t is not None else None
+    if one_number(e):  # a Python number: the default collate stacks it into a (B,) tensor
+        return frozenset({ONE_D}) | _number_dtype(e)
     return _element_tags(ctx, e, i, depth + 1)
+
+
+def _number_dtype(e: ast.expr) -> frozenset[str]:
+    """float(...) and float literals collate to float64; int(...), len(...) and int literals to int64."""
+    if isinstance(e, ast.Constant):
+        return frozenset({FLOAT if isinstance(e.value, float) else INDEX})
+    name = callee(e) if isinstance(e, ast.Call) else ""
+    return frozenset({FLOAT}) if name == "float" else frozenset({INDEX}) if name in ("int", "len") else NONE
+
+
+def _frame_cell(ctx: Context, e: ast.expr, i: str) -> bool:
+    """One cell of a pandas frame at the item's row: `df.iloc[i]["price"]`, `row["price"]` with
+    `row = df.iloc[i]`, `df.iloc[i, 3]`, `df.loc[i, "price"]`, `df.at[i, "price"]`."""
+    if not isinstance(e, ast.Subscript):
+        return False
+    s, base = e.slice, e.value
+    if isinstance(s, ast.Constant) and isinstance(s.value, str):
+        row = _local(ctx, base) if isinstance(base, ast.Name) else base
+        return _frame_row(ctx, row, i)
+    if isinstance(base, ast.Attribute) and base.attr in ("iloc", "loc", "at", "iat") and isinstance(s, ast.Tuple) and len(s.elts) == 2:
+        col = s.elts[1]
+        one_col = isinstance(col, ast.Constant) and isinstance(col.value, (str, int)) and not isinstance(col.value, bool)
+        return one_col and _position(ctx, s.elts[0], i, 0)
+    return False
+
+
+def _frame_row(ctx: Context, row: ast.AST, i: str) -> bool:
+    """`df.iloc[i]` / `df.loc[i]`: the row at the item's position."""
+    return isinstance(row, ast.Subscript) and isinstance(row.value, ast.Attribute) and row.value.attr in ("iloc", "loc") \
+        and _position(ctx, row.slice, i, 0)
 
 
 def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:

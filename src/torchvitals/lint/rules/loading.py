@@ -37,7 +37,7 @@ ARG_ROOTS = {"args", "opt", "opts", "cfg", "config", "hparams", "FLAGS", "flags"
 def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
     """The expression reads the command line (`args.x`, `sys.argv`), the environment, or input()."""
     parsed = {t for a in ctx.assigns if isinstance(getattr(a, "value", None), ast.Call)
-              and method(a.value) in ("parse_args", "parse_known_args") for t in targets_of(a)}  # fmt: skip
+              and _parses_command_line(a.value) for t in targets_of(a)}  # fmt: skip
     for n in ast.walk(expr):
         if isinstance(n, ast.Attribute):
             key = dotted(n) or ""
@@ -46,7 +46,7 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
                 return True
         if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
             return True
-        if isinstance(n, ast.Call) and method(n) in ("parse_args", "parse_known_args"):
+        if isinstance(n, ast.Call) and _parses_command_line(n):
             return True  # cls(**vars(parser.parse_args()))
         if depth < 3 and isinstance(n, ast.Attribute) and (dotted(n) or "").count(".") == 1 and dotted(n).startswith("self."):  # type: ignore[union-attr]
             if _attr_from_arguments(ctx, dotted(n), depth):  # type: ignore[arg-type]
@@ -59,6 +59,15 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
             if _passed_from_arguments(ctx, n, depth):
                 return True
     return False
+
+
+PARSE_METHODS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses"}
+PARSE_FUNCS = {"tyro.cli", "jsonargparse.CLI", "fire.Fire"}
+
+
+def _parses_command_line(call: ast.Call) -> bool:
+    """argparse's (and HfArgumentParser's) parse methods, tyro/jsonargparse/fire entry points."""
+    return method(call) in PARSE_METHODS or callee(call) in PARSE_FUNCS
 
 
 def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import enclosing_class, functions, instance_class, is_param
+from torchvitals.lint.calls import enclosing_class, instance_class, is_param, resolve
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -93,19 +93,19 @@ def _prob_models(ctx: Context) -> set[str]:
     return _prob_sequentials(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
 
 
-def _prob_helpers(ctx: Context) -> set[str]:
-    """Module-level functions of this file every return of which is softmax/sigmoid
-    (`def soften(z, t): return F.softmax(z / t, -1)`): a call of one gives probabilities,
-    however the helper is named."""
-    if "prob_helpers" not in ctx.memo:
-        ctx.memo["prob_helpers"] = set()  # a helper calling itself proves nothing
-        found = set()
-        for name, fn in functions(ctx).items():
-            rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return)]
-            if rets and all(r is not None and _is_activation(ctx, r, fn, 1) for r in rets):
-                found.add(name)
-        ctx.memo["prob_helpers"] = found
-    return ctx.memo["prob_helpers"]
+def _helper_gives_probs(ctx: Context, call: ast.Call) -> bool:
+    """A function or method of this file (not a module's forward: `_prob_classes` judges those)
+    every return of which is softmax/sigmoid (`def soften(z, t): return F.softmax(z / t, -1)`,
+    `self.to_probs(logits)`): its call gives probabilities, however it is named."""
+    t = resolve(ctx, call) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+    if t is None or t.fn.name == "forward":
+        return False
+    memo = ctx.memo.setdefault("prob_helpers", {})
+    if id(t.fn) not in memo:
+        memo[id(t.fn)] = False  # a helper calling itself proves nothing
+        rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
+        memo[id(t.fn)] = bool(rets) and all(r is not None and _is_activation(ctx, r, t.fn, 1) for r in rets)
+    return memo[id(t.fn)]
 
 
 def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
@@ -174,7 +174,7 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return True
         if prob_models and callee(expr) in prob_models:
             return True
-        if isinstance(expr.func, ast.Name) and expr.func.id in functions(ctx) and expr.func.id in _prob_helpers(ctx):
+        if _helper_gives_probs(ctx, expr):
             return True
         if callee(expr).startswith("self.") and callee(expr) in ctx.values:  # self.model = model (a class of this file)
             cls = instance_class(ctx, callee(expr), expr)
