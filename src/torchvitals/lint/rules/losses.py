@@ -79,18 +79,41 @@ def _prob_sequentials(ctx: Context) -> set[str]:
     Softmax/Sigmoid: calling one gives probabilities, in a script or inside a forward."""
     out = set()
     for name, ctor in ctx.modules.items():
-        if ctor == "Sequential":
-            for v in ctx.values.get(name, []):
-                if isinstance(v, ast.Call) and v.args and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid"):
-                    out.add(name)
+        values = ctx.values.get(name, [])
+        if ctor == "Sequential" and values and all(_ends_in_activation(v) for v in values):
+            out.add(name)  # every value: two classes may both name a layer `self.head`
     return out
+
+
+def _ends_in_activation(v: ast.expr) -> bool:
+    return isinstance(v, ast.Call) and bool(v.args) and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid")
 
 
 def _prob_models(ctx: Context) -> set[str]:
     """Names of models whose output is already probabilities (Sequential ending in Softmax,
     or a class whose forward returns softmax/sigmoid)."""
     prob_classes = _prob_classes(ctx)
-    return _prob_sequentials(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
+    return _prob_sequentials(ctx) | _replaced_heads(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
+
+
+# The last layer of torchvision/timm classifiers, the one fine-tuning scripts replace.
+HEAD_ATTRS = ("fc", "classifier", "head", "heads", "last_linear")
+
+
+def _replaced_heads(ctx: Context) -> set[str]:
+    """`model.fc = nn.Sequential(nn.Linear(2048, k), nn.Softmax(dim=1))` on a library model
+    (`models.resnet50(...)`, `timm.create_model(...)`): the model now outputs probabilities."""
+    out = set()
+    for key, values in ctx.values.items():
+        owner, _, attr = key.rpartition(".")
+        if attr not in HEAD_ATTRS or not owner or owner.startswith("self"):
+            continue
+        if not all(_ends_in_activation(v) and last(callee(v)) == "Sequential" for v in values):
+            continue
+        made = ctx.values.get(owner, [])
+        if made and all(isinstance(v, ast.Call) and "." in callee(v) and last(callee(v)) not in ctx.module_classes for v in made):
+            out.add(owner)  # built by a library call, not a class of this file (its forward says)
+    return out
 
 
 def _helper_gives_probs(ctx: Context, call: ast.Call) -> bool:

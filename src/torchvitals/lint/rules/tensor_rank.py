@@ -120,15 +120,19 @@ def _indexed(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
 
 
 def _one_index(ctx: Context, p: ast.AST) -> bool:
-    """An integer position: a constant, a name or attribute that is not a tensor we know of,
-    and sums of those (`i + self.seq_len`)."""
+    """An integer position: a constant, `__getitem__`'s index, a name bound to a position, and
+    a position plus an offset (`i + self.seq_len`)."""
     if _int_const(p) is not None:
         return True
     if isinstance(p, ast.BinOp) and isinstance(p.op, (ast.Add, ast.Sub)):
-        return _one_index(ctx, p.left) and _one_index(ctx, p.right)
-    if isinstance(p, ast.Name):
-        return _int_param(ctx, p)
-    return isinstance(p, ast.Attribute) and isinstance(p.value, ast.Name) and p.value.id == "self"
+        sides = (p.left, p.right)
+        return any(_one_index(ctx, x) for x in sides) and all(_one_index(ctx, x) or _self_attr(x) for x in sides)
+    return isinstance(p, ast.Name) and _int_param(ctx, p)
+
+
+def _self_attr(x: ast.AST) -> bool:
+    """`self.seq_len` as an offset from a position (alone it could be a list of columns)."""
+    return isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name) and x.value.id == "self"
 
 
 def _int_param(ctx: Context, p: ast.Name) -> bool:
