@@ -179,8 +179,23 @@ def _backwarded_later(ctx: Context, name: str) -> bool:
         if name in _names(ctx.loss_expr(b) or ast.Constant(0)):
             return True
     for c in ctx.calls:
-        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean"):
+        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean") and _may_backward(ctx, c):
             return True
+    return False
+
+
+def _may_backward(ctx: Context, call: ast.Call) -> bool:
+    """The combined losses may be backpropagated: the call is inside a backward's expression, is
+    returned, or is assigned to a name a backward reads (`total = torch.stack(losses).mean()`).
+    `print(sum(losses) / len(losses))` only logs: the graphs were kept for nothing."""
+    backed = {n for b in ctx.backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
+    for a in ctx.ancestors(call):
+        if a in ctx.backwards or isinstance(a, ast.Return):
+            return True
+        if isinstance(a, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            return any(t in backed for t in targets_of(a))
+        if isinstance(a, ast.stmt):
+            return False
     return False
 
 
