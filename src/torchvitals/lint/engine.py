@@ -42,7 +42,7 @@ from torchvitals.rules.base import Rule, document
 TRIGGERS = [
     [r"\.backward\(|_backward\(|training_step"],  # training-loop rules
     [r"\.forward\("],  # TVL013
-    [r"torch\.load\(", r"args|argv|environ|getenv|cfg|config|opt|flags|FLAGS|hparams|input\("],  # TVL014
+    [r"torch\.load\(", r"args|argv|environ|getenv|cfg|config|opt|flags|FLAGS|hparams|input\(|typer|fire|hydra|click"],  # TVL014
     [r"DataLoader\("],  # TVL015
     # TVL010: `attn_mask|padding_mask|\bmask=`, written to start with a literal, which `re` scans
     # for ~40x faster (1.3 s -> 0.03 s over torch's source)

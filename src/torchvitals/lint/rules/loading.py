@@ -70,12 +70,29 @@ def _parses_command_line(call: ast.Call) -> bool:
     return method(call) in PARSE_METHODS or callee(call) in PARSE_FUNCS
 
 
+CLI_DECORATOR_ROOTS = ("click.", "hydra.")
+CLI_RUNNERS = {"typer.run", "fire.Fire", "click.command"}
+
+
+def _cli_entry_point(ctx: Context, fn: ast.FunctionDef) -> bool:
+    """A function whose parameters the command line fills: decorated by click (`@click.option`,
+    `@click.command()`), hydra (`@hydra.main`) or a typer/click app (`@app.command()`), or handed
+    to `typer.run(main)` / `fire.Fire(main)`."""
+    for d in fn.decorator_list:
+        name = callee(d) if isinstance(d, ast.Call) else dotted(d) or ""
+        if name.startswith(CLI_DECORATOR_ROOTS) or (name.endswith(".command") and "import typer" in ctx.text):
+            return True
+    return any(callee(c) in CLI_RUNNERS and any(dotted(a) == fn.name for a in c.args) for c in ctx.calls)
+
+
 def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
     """A parameter of a function of this file (`def load_model(ckpt_path)`) that a caller
     passes a command-line or environment value (`load_model(args.checkpoint)`)."""
     fn = ctx.scope_of(name)
-    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in fn.args.args]:
+    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in [*fn.args.args, *fn.args.kwonlyargs]]:
         return False
+    if _cli_entry_point(ctx, fn):
+        return True
     if _local_function(ctx, fn.name) is not fn:
         return False
     return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
