@@ -14,7 +14,7 @@ from torchvitals.lint.engine import (
     method,
     walk_scope,
 )
-from torchvitals.lint.rules.flow import bounds_or_args
+from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -205,6 +205,9 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
                 return True
         return _self_is_prob(ctx, expr)
     if isinstance(expr, ast.Name) and depth < 4:
+        b = reaching(ctx, expr.id, expr)  # `x = self.softmax(x); return x` after other x = ...
+        if isinstance(b, Bound) and not b.index and not b.loop:
+            return _is_activation(ctx, b.value, scope, depth + 1, prob_models)
         assigns = ctx.assigns_in(scope).get(expr.id, [])
         if not assigns:
             return _param_is_prob(ctx, expr, scope, depth, prob_models)

@@ -306,9 +306,9 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
     if cls in WRAPPERS and value.args:  # torch.compile(model), nn.DataParallel(model)
         return _column_ctor(ctx, value.args[0], depth + 1)
     if cls == "Linear":
-        return _int_const(arg(value, 1, "out_features")) == 1
+        return _is_one(ctx, arg(value, 1, "out_features"), depth + 1)
     if cls == "LazyLinear":
-        return _int_const(arg(value, 0, "out_features")) == 1
+        return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
     if cls == "Sequential":
         layers = list(value.args)
         if value.keywords or not layers or any(isinstance(a, ast.Starred) for a in layers):
@@ -322,6 +322,17 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
             first = ctx.memo[("first_class", cls)] = next(c for c in ctx.classes if c.name == cls)
         return _column_class(ctx, first, depth + 1)
     return False
+
+
+def _is_one(ctx: Context, node: ast.AST | None, depth: int) -> bool:
+    """The literal 1, or a name every binding of which is 1: `nn.Linear(hidden, output_size)` in
+    `__init__(self, ..., output_size=1)` that no construction overrides."""
+    if _int_const(node) == 1:
+        return True
+    if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+        return False
+    bs = bounds_at(ctx, node.id, node)
+    return bool(bs) and all(not b.index and not b.loop and _is_one(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
 
 
 def _column_class(ctx: Context, cls: ast.ClassDef, depth: int) -> bool:
