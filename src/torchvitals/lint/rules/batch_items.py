@@ -142,6 +142,14 @@ def _local(ctx: Context, e: ast.expr) -> ast.expr:
 def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
     """Tags of the batch of this part of an item; None when the part is not proved one number."""
     e = _local(ctx, e)
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and (dtype := _conversion(e)) is not None:
+        t = _item_tags(ctx, e.func.value, i, depth + 1)  # torch.tensor(self.y[i]).float()
+        return _with_dtype(t, dtype) if t is not None else None
+    if isinstance(e, ast.Call) and _numpy_scalar(e) is not None and len(e.args) == 1:
+        t = _item_tags(ctx, e.args[0], i, depth + 1)  # np.float32(self.y[i])
+        return _with_dtype(t, _numpy_scalar(e)) if t is not None else None
     if isinstance(e, ast.Call) and callee(e) in ("torch.tensor", "torch.as_tensor") and len(e.args) == 1:
         dtype = _dtype_tag(kwarg(e, "dtype"))
         inner = _local(ctx, e.args[0])
@@ -154,6 +162,25 @@ def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] 
     if one_number(e):  # a Python number: the default collate stacks it into a (B,) tensor
         return frozenset({ONE_D}) | _number_dtype(e)
     return _element_tags(ctx, e, i, depth + 1)
+
+
+def _conversion(call: ast.Call) -> str | None:
+    """The dtype tag a method converts to: `.float()`, `.long()`, `.to(torch.float32)`; a move
+    (`.to(device)`, `.cuda()`) keeps the dtype: ""."""
+    m = method(call)
+    if m in ("float", "double", "half", "long", "int") and not call.args and not call.keywords:
+        return _dtype_tag(ast.Name(id=m))
+    if m == "to":
+        given = [*call.args, *(k.value for k in call.keywords if k.arg == "dtype")]
+        tags = [t for a in given if (t := _dtype_tag(a))]
+        return tags[0] if tags else ""
+    return "" if m in MOVES and m != "to" else None
+
+
+def _numpy_scalar(call: ast.Call) -> str | None:
+    """`np.float32(x)`, `np.int64(x)`: a numpy number of that dtype."""
+    name = callee(call)
+    return _dtype_tag(call.func) if name.split(".")[0] in ("np", "numpy") and name.count(".") == 1 else None
 
 
 def _number_dtype(e: ast.expr) -> frozenset[str]:
