@@ -131,6 +131,21 @@ def _helper_gives_probs(ctx: Context, call: ast.Call) -> bool:
     return memo[id(t.fn)]
 
 
+def _passed_prob_model(ctx: Context, func: ast.Name, prob_models: set[str]) -> bool:
+    """`model(x)` in `def run(model, ...)` where every call of `run` passes a model whose output
+    is probabilities (`run(m, ...)` with `m = Wrapper(...)`, or `run(Wrapper(...), ...)`)."""
+    scope = ctx.scope_of(func)
+    if func.id in ctx.values or isinstance(scope, ast.Module) or not is_param(scope, func.id):
+        return False
+    bounds = bounds_or_args(ctx, func.id, func)
+    prob_classes = _prob_classes(ctx)
+    return bool(bounds) and all(
+        not b.index and not b.loop
+        and (dotted(b.value) in prob_models or isinstance(b.value, ast.Call) and callee(b.value) in prob_classes)
+        for b in bounds
+    )  # fmt: skip
+
+
 def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
     """A parameter of a plain helper (`def compute_loss(scores, y)`) is probabilities when every
     call of the helper in this file passes probabilities for it."""
@@ -198,6 +213,8 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
         if prob_models and callee(expr) in prob_models:
             return True
         if _helper_gives_probs(ctx, expr):
+            return True
+        if prob_models and isinstance(expr.func, ast.Name) and _passed_prob_model(ctx, expr.func, prob_models):
             return True
         if callee(expr).startswith("self.") and callee(expr) in ctx.values:  # self.model = model (a class of this file)
             cls = instance_class(ctx, callee(expr), expr)
