@@ -1,6 +1,7 @@
 """TVL012: a loss accumulated with its autograd graph (`total += loss`, `total = total + loss`,
 `history.append(loss)`, `self.sums["loss"] += loss`, a meter's update method), in a training
-loop or in a backpropagating method a loop calls once per batch."""
+loop, in a backpropagating method a loop calls once per batch, or in a method that returns the
+loss to the loop that backpropagates it (a LightningModule's `training_step` included)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,7 @@
 """TVL014: `torch.load` of a path from the command line or the environment without
-`weights_only=True` (directly, or through a helper of this file whose callers pass one)."""
+`weights_only=True` (directly, through a helper of this file whose callers pass one, an
+attribute set from one (`self.cfg` built from `parse_args()`), or a parameter the command line
+fills (click, typer, hydra, fire))."""
 
 from __future__ import annotations
 

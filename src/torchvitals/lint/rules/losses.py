@@ -1,4 +1,9 @@
-"""TVL008: probabilities fed to a loss that wants logits (or log-probabilities)."""
+"""TVL008: probabilities fed to a loss that wants logits (or log-probabilities).
+
+Probabilities are followed to where they are made: softmax/sigmoid, a module class whose
+forward returns them, a Sequential (or a library model's replaced `fc`/`classifier`) ending in
+Softmax/Sigmoid, a helper or method of this file returning them, and across calls: a helper's
+parameter, or a model parameter, that every call in the file gives probabilities."""
 
 from __future__ import annotations
 
