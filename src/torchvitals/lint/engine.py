@@ -42,7 +42,7 @@ from torchvitals.rules.base import Rule, document
 TRIGGERS = [
     [r"\.backward\(|_backward\(|training_step"],  # training-loop rules
     [r"\.forward\("],  # TVL013
-    [r"torch\.load\(", r"args|argv|environ|getenv|cfg|config|opt|flags|FLAGS|hparams|input\("],  # TVL014
+    [r"torch\.load\(", r"args|argv|environ|getenv|cfg|config|opt|flags|FLAGS|hparams|input\(|typer|fire|hydra|click"],  # TVL014
     [r"DataLoader\("],  # TVL015
     # TVL010: `attn_mask|padding_mask|\bmask=`, written to start with a literal, which `re` scans
     # for ~40x faster (1.3 s -> 0.03 s over torch's source)
@@ -98,6 +98,9 @@ NOT_FORWARD = {
     "clone", "contiguous", "view", "reshape", "expand", "permute", "transpose", "t", "size",
     "type_as", "unsqueeze", "squeeze", "flatten", "mm", "matmul", "new_zeros", "new_ones",
 }  # fmt: skip
+
+# Classes whose instances' `.backward(loss)` backpropagates the loss they are given.
+BACKWARD_RUNNERS = {"Accelerator", "Fabric"}
 
 _OPT_NAME = re.compile(r"(^|_)(opt|optim|optimizer|optimiser)s?($|_|[A-Z0-9])|^opt[A-Z0-9_]|optim")
 _SCHED_NAME = re.compile(r"sched|lr_decay|warmup")
@@ -341,7 +344,21 @@ class Context:
             return call.args[0] if call.args else None
         if recv_name in ("accelerator", "fabric", "autograd", "engine", "model_engine"):
             return call.args[0] if call.args else None
+        if call.args and recv is not None and self._backward_runner(dotted(recv), 0):
+            return call.args[0]  # self.acc.backward(loss), self.acc built from Accelerator(...)
         return recv
+
+    def _backward_runner(self, key: str | None, depth: int) -> bool:
+        """`key` holds an object whose `.backward(loss)` backpropagates its argument: built by
+        `Accelerator(...)`/`Fabric(...)`, or assigned (two names deep) from a name that is."""
+        if not key or depth > 2:
+            return False
+        values = self.values.get(key, [])
+        return bool(values) and all(
+            last(callee(v)) in BACKWARD_RUNNERS if isinstance(v, ast.Call)
+            else isinstance(v, ast.Name) and self._backward_runner(v.id, depth + 1)
+            for v in values
+        )  # fmt: skip
 
     def at(self, node: ast.AST) -> tuple[int, int]:
         return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1

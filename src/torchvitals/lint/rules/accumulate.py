@@ -1,12 +1,13 @@
 """TVL012: a loss accumulated with its autograd graph (`total += loss`, `total = total + loss`,
 `history.append(loss)`, `self.sums["loss"] += loss`, a meter's update method), in a training
-loop or in a backpropagating method a loop calls once per batch."""
+loop, in a backpropagating method a loop calls once per batch, or in a method that returns the
+loss to the loop that backpropagates it (a LightningModule's `training_step` included)."""
 
 from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import enclosing_class, resolve
+from torchvitals.lint.calls import FUNCS, enclosing_class, resolve
 from torchvitals.lint.engine import (
     Context,
     callee,
@@ -18,14 +19,24 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
 
 
-def check_loss_accum(ctx: Context) -> None:
+def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
+    """(a loop or a method run once per batch, the loss names in it, the names backpropagated)."""
+    out = []
     for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
-        per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
         losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
+        out.append((loop, losses, backed))
+    out.extend((fn, returned, set()) for fn, returned in _loss_returning_methods(ctx).items())
+    return out
+
+
+def check_loss_accum(ctx: Context) -> None:
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
         assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
         for n in walk_scope(loop):
             acc = value = None
@@ -72,6 +83,60 @@ def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
     return out
 
 
+def _loss_returning_methods(ctx: Context) -> dict[ast.AST, set[str]]:
+    """A method that computes the loss and returns it to a loop that backpropagates it
+    (`loss = module.training_step(batch, i)` then `loss.backward()`): the method runs once per
+    batch, and the names it returns are that batch's loss, graph and all."""
+    out: dict[ast.AST, set[str]] = {}
+    for b in ctx.backwards:
+        loss = ctx.loss_expr(b)
+        if not isinstance(loss, ast.Name) or not ctx.loops_around(b):
+            continue
+        bound = reaching(ctx, loss.id, b)
+        call = bound.value if isinstance(bound, Bound) and not bound.index and not bound.loop else None
+        fn = _called_method(ctx, call) if isinstance(call, ast.Call) and ctx.loops_around(call) else None
+        if fn is None:
+            continue
+        returned = _returned_names(fn)
+        if returned:
+            out.setdefault(fn, set()).update(returned)
+    for cls in ctx.classes:  # Lightning backpropagates what training_step returns, once per batch
+        if cls.name not in ctx.module_classes:
+            continue
+        for fn in cls.body:
+            if isinstance(fn, FUNCS) and fn.name == "training_step" and not any(ctx.scope_of(b) is fn for b in ctx.backwards):
+                if returned := _returned_names(fn):
+                    out.setdefault(fn, set()).update(returned)
+    return out
+
+
+def _returned_names(fn: ast.AST) -> set[str]:
+    """Names a function returns: `return loss`, or Lightning's `return {"loss": loss, ...}`."""
+    out = set()
+    for r in walk_scope(fn):
+        v = r.value if isinstance(r, ast.Return) else None
+        if isinstance(v, ast.Name):
+            out.add(v.id)
+        elif isinstance(v, ast.Dict):
+            out |= {x.id for k, x in zip(v.keys, v.values, strict=True) if isinstance(k, ast.Constant) and k.value == "loss" and isinstance(x, ast.Name)}
+    return out
+
+
+def _called_method(ctx: Context, call: ast.Call) -> ast.FunctionDef | ast.AsyncFunctionDef | None:
+    """The method of a class of this file a call runs: resolved, or else the one method of this
+    file by that name called on a receiver the file does not know as anything else (a
+    parameter `module` given an instance)."""
+    if (t := resolve(ctx, call)) is not None:
+        return t.fn if enclosing_class(ctx, t.fn.body[0]) is not None else None
+    if not isinstance(call.func, ast.Attribute) or not isinstance(call.func.value, ast.Name):
+        return None
+    recv = call.func.value.id
+    if recv in ctx.values or recv in ctx.modules or recv == "self":
+        return None
+    found = [m for c in ctx.classes for m in c.body if isinstance(m, FUNCS) and m.name == call.func.attr]
+    return found[0] if len(found) == 1 else None
+
+
 def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
     """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
@@ -115,8 +180,23 @@ def _backwarded_later(ctx: Context, name: str) -> bool:
         if name in _names(ctx.loss_expr(b) or ast.Constant(0)):
             return True
     for c in ctx.calls:
-        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean"):
+        if any(dotted(a) == name for a in c.args) and last(callee(c)) in ("stack", "cat", "sum", "mean") and _may_backward(ctx, c):
             return True
+    return False
+
+
+def _may_backward(ctx: Context, call: ast.Call) -> bool:
+    """The combined losses may be backpropagated: the call is inside a backward's expression, is
+    returned, or is assigned to a name a backward reads (`total = torch.stack(losses).mean()`).
+    `print(sum(losses) / len(losses))` only logs: the graphs were kept for nothing."""
+    backed = {n for b in ctx.backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
+    for a in ctx.ancestors(call):
+        if a in ctx.backwards or isinstance(a, ast.Return):
+            return True
+        if isinstance(a, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
+            return any(t in backed for t in targets_of(a))
+        if isinstance(a, ast.stmt):
+            return False
     return False
 
 

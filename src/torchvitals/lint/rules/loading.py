@@ -1,5 +1,7 @@
 """TVL014: `torch.load` of a path from the command line or the environment without
-`weights_only=True` (directly, or through a helper of this file whose callers pass one)."""
+`weights_only=True` (directly, through a helper of this file whose callers pass one, an
+attribute set from one (`self.cfg` built from `parse_args()`), or a parameter the command line
+fills (click, typer, hydra, fire))."""
 
 from __future__ import annotations
 
@@ -12,10 +14,12 @@ from torchvitals.lint.engine import (
     dotted,
     is_const,
     kwarg,
+    last,
     method,
     targets_of,
+    walk_scope,
 )
-from torchvitals.lint.rules.data import _call_sites, _local_function
+from torchvitals.lint.rules.data import _call_sites, _functions_by_name, _local_function
 from torchvitals.rules.base import document
 
 UNSAFE_LOAD = document(
@@ -35,7 +39,7 @@ ARG_ROOTS = {"args", "opt", "opts", "cfg", "config", "hparams", "FLAGS", "flags"
 def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
     """The expression reads the command line (`args.x`, `sys.argv`), the environment, or input()."""
     parsed = {t for a in ctx.assigns if isinstance(getattr(a, "value", None), ast.Call)
-              and method(a.value) in ("parse_args", "parse_known_args") for t in targets_of(a)}  # fmt: skip
+              and _parses_command_line(a.value) for t in targets_of(a)}  # fmt: skip
     for n in ast.walk(expr):
         if isinstance(n, ast.Attribute):
             key = dotted(n) or ""
@@ -43,6 +47,13 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
             if key.startswith(("sys.argv", "os.environ")) or (root in ARG_ROOTS - {"sys", "os"} | parsed and "." in key):
                 return True
         if isinstance(n, ast.Call) and callee(n) in ("input", "os.getenv", "os.environ.get"):
+            return True
+        if isinstance(n, ast.Call) and _parses_command_line(n):
+            return True  # cls(**vars(parser.parse_args()))
+        if depth < 3 and isinstance(n, ast.Attribute) and (dotted(n) or "").count(".") == 1 and dotted(n).startswith("self."):  # type: ignore[union-attr]
+            if _attr_from_arguments(ctx, dotted(n), depth):  # type: ignore[arg-type]
+                return True
+        if depth < 3 and isinstance(n, ast.Call) and _returns_arguments(ctx, n, depth):
             return True
         if isinstance(n, ast.Name) and depth < 3 and n.id not in ARG_ROOTS:
             if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.id, [])[:3]):
@@ -52,15 +63,80 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
     return False
 
 
+PARSE_METHODS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses"}
+PARSE_FUNCS = {"tyro.cli", "jsonargparse.CLI", "fire.Fire"}
+
+
+def _parses_command_line(call: ast.Call) -> bool:
+    """argparse's (and HfArgumentParser's) parse methods, tyro/jsonargparse/fire entry points."""
+    return method(call) in PARSE_METHODS or callee(call) in PARSE_FUNCS
+
+
+CLI_DECORATOR_ROOTS = ("click.", "hydra.")
+CLI_RUNNERS = {"typer.run", "fire.Fire", "click.command"}
+
+
+def _cli_entry_point(ctx: Context, fn: ast.FunctionDef) -> bool:
+    """A function whose parameters the command line fills: decorated by click (`@click.option`,
+    `@click.command()`), hydra (`@hydra.main`) or a typer/click app (`@app.command()`), or handed
+    to `typer.run(main)` / `fire.Fire(main)`."""
+    for d in fn.decorator_list:
+        name = callee(d) if isinstance(d, ast.Call) else dotted(d) or ""
+        if name.startswith(CLI_DECORATOR_ROOTS) or (name.endswith(".command") and "import typer" in ctx.text):
+            return True
+    return any(callee(c) in CLI_RUNNERS and any(dotted(a) == fn.name for a in c.args) for c in ctx.calls)
+
+
 def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
     """A parameter of a function of this file (`def load_model(ckpt_path)`) that a caller
     passes a command-line or environment value (`load_model(args.checkpoint)`)."""
     fn = ctx.scope_of(name)
-    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in fn.args.args]:
+    if not isinstance(fn, ast.FunctionDef) or name.id not in [a.arg for a in [*fn.args.args, *fn.args.kwonlyargs]]:
         return False
+    if _cli_entry_point(ctx, fn):
+        return True
     if _local_function(ctx, fn.name) is not fn:
         return False
     return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
+
+
+def _attr_from_arguments(ctx: Context, key: str, depth: int) -> bool:
+    """`self.cfg` set from a command-line value: directly, or in `__init__` from a parameter
+    that a construction of the class passes one (`Trainer(TrainConfig.from_cli())`)."""
+    for v in ctx.values.get(key, [])[:3]:
+        init = ctx.scope_of(v)
+        cls = ctx.parent.get(init)
+        if isinstance(v, ast.Name) and isinstance(init, ast.FunctionDef) and init.name == "__init__" and isinstance(cls, ast.ClassDef):
+            params = [a.arg for a in init.args.args][1:]
+            if v.id not in params:
+                continue
+            for c in ctx.calls:
+                if last(callee(c)) != cls.name or any(isinstance(a, ast.Starred) for a in c.args):
+                    continue
+                i = params.index(v.id)
+                passed = kwarg(c, v.id) or (c.args[i] if i < len(c.args) else None)
+                if passed is not None and _value_from_arguments(ctx, passed, depth + 1):
+                    return True
+        elif _value_from_arguments(ctx, v, depth + 1):
+            return True
+    return False
+
+
+def _value_from_arguments(ctx: Context, expr: ast.AST, depth: int) -> bool:
+    """`_from_arguments`, and for a bare name (`cfg`), what is assigned to it."""
+    if isinstance(expr, ast.Name):
+        return any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(expr.id, [])[:3])
+    return _from_arguments(ctx, expr, depth)
+
+
+def _returns_arguments(ctx: Context, call: ast.Call, depth: int) -> bool:
+    """A function or method of this file (`TrainConfig.from_cli()`, `load_config()`) that
+    returns a value read from the command line."""
+    fns = _functions_by_name(ctx).get(last(callee(call)) or method(call), [])
+    if len(fns) != 1:
+        return False
+    rets = [r.value for r in walk_scope(fns[0]) if isinstance(r, ast.Return) and r.value is not None]
+    return any(_from_arguments(ctx, r, depth + 1) for r in rets)
 
 
 def check_load(ctx: Context) -> None:

@@ -1,10 +1,15 @@
-"""TVL008: probabilities fed to a loss that wants logits (or log-probabilities)."""
+"""TVL008: probabilities fed to a loss that wants logits (or log-probabilities).
+
+Probabilities are followed to where they are made: softmax/sigmoid, a module class whose
+forward returns them, a Sequential (or a library model's replaced `fc`/`classifier`) ending in
+Softmax/Sigmoid, a helper or method of this file returning them, and across calls: a helper's
+parameter, or a model parameter, that every call in the file gives probabilities."""
 
 from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import enclosing_class, instance_class
+from torchvitals.lint.calls import enclosing_class, instance_class, is_param, resolve
 from torchvitals.lint.engine import (
     Context,
     arg,
@@ -14,6 +19,7 @@ from torchvitals.lint.engine import (
     method,
     walk_scope,
 )
+from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -63,8 +69,9 @@ def _prob_classes(ctx: Context) -> set[str]:
             forwards[cls.name] = (fn, rets)
     found: set[str] = set()
     ctx.memo["prob_classes"] = found
+    heads = _prob_sequentials(ctx)
     for _ in range(3):
-        models = {name for name, ctor in ctx.modules.items() if ctor in found}
+        models = heads | {name for name, ctor in ctx.modules.items() if ctor in found}
         new = {c for c, (fn, rets) in forwards.items() if all(_is_activation(ctx, r, fn, 0, models) for r in rets)}
         if new <= found:
             break
@@ -72,19 +79,87 @@ def _prob_classes(ctx: Context) -> set[str]:
     return found
 
 
+def _prob_sequentials(ctx: Context) -> set[str]:
+    """Names (`head`, `self.classifier`) holding an `nn.Sequential` whose last layer is
+    Softmax/Sigmoid: calling one gives probabilities, in a script or inside a forward."""
+    out = set()
+    for name, ctor in ctx.modules.items():
+        values = ctx.values.get(name, [])
+        if ctor == "Sequential" and values and all(_ends_in_activation(v) for v in values):
+            out.add(name)  # every value: two classes may both name a layer `self.head`
+    return out
+
+
+def _ends_in_activation(v: ast.expr) -> bool:
+    return isinstance(v, ast.Call) and bool(v.args) and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid")
+
+
 def _prob_models(ctx: Context) -> set[str]:
     """Names of models whose output is already probabilities (Sequential ending in Softmax,
     or a class whose forward returns softmax/sigmoid)."""
     prob_classes = _prob_classes(ctx)
+    return _prob_sequentials(ctx) | _replaced_heads(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
+
+
+# The last layer of torchvision/timm classifiers, the one fine-tuning scripts replace.
+HEAD_ATTRS = ("fc", "classifier", "head", "heads", "last_linear")
+
+
+def _replaced_heads(ctx: Context) -> set[str]:
+    """`model.fc = nn.Sequential(nn.Linear(2048, k), nn.Softmax(dim=1))` on a library model
+    (`models.resnet50(...)`, `timm.create_model(...)`): the model now outputs probabilities."""
     out = set()
-    for name, ctor in ctx.modules.items():
-        if ctor in prob_classes:
-            out.add(name)
-        elif ctor == "Sequential":
-            for v in ctx.values.get(name, []):
-                if isinstance(v, ast.Call) and v.args and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid"):
-                    out.add(name)
+    for key, values in ctx.values.items():
+        owner, _, attr = key.rpartition(".")
+        if attr not in HEAD_ATTRS or not owner or owner.startswith("self"):
+            continue
+        if not all(_ends_in_activation(v) and last(callee(v)) == "Sequential" for v in values):
+            continue
+        made = ctx.values.get(owner, [])
+        if made and all(isinstance(v, ast.Call) and "." in callee(v) and last(callee(v)) not in ctx.module_classes for v in made):
+            out.add(owner)  # built by a library call, not a class of this file (its forward says)
     return out
+
+
+def _helper_gives_probs(ctx: Context, call: ast.Call) -> bool:
+    """A function or method of this file (not a module's forward: `_prob_classes` judges those)
+    every return of which is softmax/sigmoid (`def soften(z, t): return F.softmax(z / t, -1)`,
+    `self.to_probs(logits)`): its call gives probabilities, however it is named."""
+    t = resolve(ctx, call) if isinstance(call.func, (ast.Name, ast.Attribute)) else None
+    if t is None or t.fn.name == "forward":
+        return False
+    memo = ctx.memo.setdefault("prob_helpers", {})
+    if id(t.fn) not in memo:
+        memo[id(t.fn)] = False  # a helper calling itself proves nothing
+        rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
+        memo[id(t.fn)] = bool(rets) and all(r is not None and _is_activation(ctx, r, t.fn, 1) for r in rets)
+    return memo[id(t.fn)]
+
+
+def _passed_prob_model(ctx: Context, func: ast.Name, prob_models: set[str]) -> bool:
+    """`model(x)` in `def run(model, ...)` where every call of `run` passes a model whose output
+    is probabilities (`run(m, ...)` with `m = Wrapper(...)`, or `run(Wrapper(...), ...)`)."""
+    scope = ctx.scope_of(func)
+    if func.id in ctx.values or isinstance(scope, ast.Module) or not is_param(scope, func.id):
+        return False
+    bounds = bounds_or_args(ctx, func.id, func)
+    prob_classes = _prob_classes(ctx)
+    return bool(bounds) and all(
+        not b.index and not b.loop
+        and (dotted(b.value) in prob_models or isinstance(b.value, ast.Call) and callee(b.value) in prob_classes)
+        for b in bounds
+    )  # fmt: skip
+
+
+def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
+    """A parameter of a plain helper (`def compute_loss(scores, y)`) is probabilities when every
+    call of the helper in this file passes probabilities for it."""
+    if isinstance(scope, ast.Module) or not is_param(scope, name.id):
+        return False
+    bounds = bounds_or_args(ctx, name.id, name)
+    if not bounds:
+        return False
+    return all(not b.index and not b.loop and _is_activation(ctx, b.value, ctx.scope_of(b.value), depth + 1, prob_models) for b in bounds)
 
 
 def _self_is_prob(ctx: Context, call: ast.Call) -> bool:
@@ -142,13 +217,23 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return True
         if prob_models and callee(expr) in prob_models:
             return True
+        if _helper_gives_probs(ctx, expr):
+            return True
+        if prob_models and isinstance(expr.func, ast.Name) and _passed_prob_model(ctx, expr.func, prob_models):
+            return True
         if callee(expr).startswith("self.") and callee(expr) in ctx.values:  # self.model = model (a class of this file)
             cls = instance_class(ctx, callee(expr), expr)
             if cls is not None and cls in _prob_classes(ctx):
                 return True
         return _self_is_prob(ctx, expr)
-    if isinstance(expr, ast.Name) and depth < 3:
-        values = [n.value for n in ctx.assigns_in(scope).get(expr.id, []) if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
+    if isinstance(expr, ast.Name) and depth < 4:
+        b = reaching(ctx, expr.id, expr)  # `x = self.softmax(x); return x` after other x = ...
+        if isinstance(b, Bound) and not b.index and not b.loop:
+            return _is_activation(ctx, b.value, scope, depth + 1, prob_models)
+        assigns = ctx.assigns_in(scope).get(expr.id, [])
+        if not assigns:
+            return _param_is_prob(ctx, expr, scope, depth, prob_models)
+        values = [n.value for n in assigns if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
         return bool(values) and all(_is_activation(ctx, v, scope, depth + 1, prob_models) for v in values)
     return False
 

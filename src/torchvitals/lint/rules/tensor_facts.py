@@ -10,7 +10,7 @@ import re
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
 from torchvitals.lint.rules.flow import Bound, enclosing_class
-from torchvitals.lint.rules.flow import bounds_or_args as bounds_at
+from torchvitals.lint.rules.method_args import bounds_at
 
 # Tags: what the source proves about a value.
 ONE_D = "1-d"  # exactly one dimension
@@ -21,7 +21,7 @@ FROM_INDEX = "from-index"  # class indices converted to a floating dtype
 NONE: frozenset[str] = frozenset()
 SHAPE_TAGS = frozenset({ONE_D, COLUMN})
 DTYPE_TAGS = frozenset({FLOAT, INDEX, FROM_INDEX})
-MAX_DEPTH = 16  # names followed through this many assignments; deeper chains are not judged
+MAX_DEPTH = 24  # expressions followed this deep (names, calls, operators); deeper chains are not judged
 # Expressions looked at per loss call: names with several bindings branch, and a pathological
 # file must not cost more than this (a real loss call needs a few dozen).
 STEPS_PER_LOSS = 2000
@@ -29,7 +29,11 @@ _steps_left = [STEPS_PER_LOSS]
 
 # Methods and functions that keep a tensor's shape and dtype.
 KEEP = {"cuda", "cpu", "detach", "clone", "contiguous", "requires_grad_", "pin_memory", "numpy", "to_dense"}
-ELEMENTWISE = {"sigmoid", "tanh", "relu", "exp", "abs", "neg", "softplus", "clamp", "clip", "leaky_relu", "elu", "gelu", "log", "log1p", "expm1", "sqrt", "log2", "log10", "square"}
+ELEMENTWISE = {"sigmoid", "tanh", "relu", "exp", "abs", "neg", "softplus", "clamp", "clip", "leaky_relu", "elu", "gelu", "log", "log1p", "expm1", "sqrt", "log2", "log10", "square", "sin", "cos"}
+# Random tensors shaped like their argument.
+LIKE_RANDOM = {"randn_like", "rand_like"}
+# Named constants of math, numpy and torch: numbers.
+NAMED_NUMBERS = {"pi", "e", "tau", "inf"}
 # Methods that change the shape but not the dtype.
 RESHAPES = {"squeeze", "unsqueeze", "view", "reshape", "permute", "transpose", "expand", "expand_as", "repeat",
             "view_as", "reshape_as", "t", "flatten", "ravel", "unflatten", "movedim", "narrow"}  # fmt: skip
@@ -109,12 +113,26 @@ def _scalar(ctx: Context, expr: ast.AST, depth: int) -> bool:
         return isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool)
     if isinstance(expr, ast.UnaryOp):
         return _scalar(ctx, expr.operand, depth)
+    if isinstance(expr, ast.BinOp) and depth < MAX_DEPTH:  # 2 * math.pi
+        return _scalar(ctx, expr.left, depth + 1) and _scalar(ctx, expr.right, depth + 1)
+    if isinstance(expr, ast.Attribute) and expr.attr in NAMED_NUMBERS:
+        return dotted(expr.value) in ("math", "np", "numpy", "torch")
     if isinstance(expr, ast.Call):
         return (method(expr) in REDUCTIONS and not expr.args and not expr.keywords) or callee(expr) in ("len", "float", "int")
     if isinstance(expr, ast.Name) and depth < MAX_DEPTH:
         bs = bounds_at(ctx, expr.id, expr)
-        return bool(bs) and all(not b.index and not b.loop and _scalar(ctx, b.value, depth + 1) for b in bs)
+        return bool(bs) and all(not b.loop and _scalar(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)
     return False
+
+
+def _unpacked(value: ast.expr, index: tuple[int, ...]) -> ast.expr:
+    """Element `index` of a tuple literal (`n, steps = 4000, 20`); the value itself otherwise
+    (a value that is not a literal tuple is not judged: an empty tuple is no number)."""
+    for i in index:
+        if not isinstance(value, ast.Tuple) or i >= len(value.elts) or any(isinstance(e, ast.Starred) for e in value.elts):
+            return ast.Tuple(elts=[], ctx=ast.Load())
+        value = value.elts[i]
+    return value
 
 
 def _str_param(ctx: Context, node: ast.AST) -> bool:

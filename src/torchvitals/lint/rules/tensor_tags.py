@@ -8,8 +8,9 @@ import ast
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, method, walk_scope
+from torchvitals.lint.rules.batch_items import dataset_item_tags, keyed_tags, one_number
 from torchvitals.lint.rules.flow import Bound, enclosing_class
-from torchvitals.lint.rules.flow import bounds_or_args as bounds_at
+from torchvitals.lint.rules.method_args import bounds_at
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     CONSTANT_FILLS,
@@ -21,6 +22,7 @@ from torchvitals.lint.rules.tensor_facts import (
     FLOAT,
     INDEX,
     KEEP,
+    LIKE_RANDOM,
     MAX_DEPTH,
     MODULE_KEEP,
     NONE,
@@ -50,6 +52,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
+from torchvitals.lint.rules.tensor_rank import REDUCE, rank
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -144,9 +147,10 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
     return NONE
 
 
-def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int, ...], depth: int) -> frozenset[str]:
+def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], depth: int) -> frozenset[str]:
     """Tags of part `index` of a batch from `for ... in it`, when `it` is a DataLoader over a
-    TensorDataset: a batch of a 1-D tensor is 1-D (shape (B,)), with the tensor's dtype."""
+    TensorDataset: a batch of a 1-D tensor is 1-D (shape (B,)), with the tensor's dtype; over a
+    Dataset class of this file, part `index` (a position or a dict key) of its items, batched."""
     if it is None or depth > MAX_DEPTH:
         return NONE
     unwrapped = _unwrap_iter(it, index)
@@ -156,48 +160,18 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int, ...], depth:
     loader = _resolve_call(ctx, it, "DataLoader", depth + 1)
     if loader is None or len(index) != 1:
         return NONE
+    part = index[0]
     if (collate := kwarg(loader, "collate_fn")) is not None:
-        return _collate_tags(ctx, collate, index[0], depth + 1)
+        return _collate_tags(ctx, collate, part, depth + 1) if isinstance(part, int) else NONE
     bs = kwarg(loader, "batch_size")
     if isinstance(bs, ast.Constant) and bs.value is None:
         return NONE  # no batching: items, not batches
     ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", depth + 1)
     if ds is None:
-        return _dataset_item_tags(ctx, arg(loader, 0, "dataset"), index[0], depth + 1)
-    if ds is None or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or index[0] >= len(ds.args):
+        return dataset_item_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1)
+    if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
-    return tags(ctx, ds.args[index[0]], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
-
-
-def _dataset_item_tags(ctx: Context, ds: ast.AST | None, index: int, depth: int) -> frozenset[str]:
-    """A Dataset class of this file whose `__getitem__(self, i)` returns `(..., self.y[i], ...)`
-    with `self.y` 1-D: part `index` of a batch is 1-D (B,), with self.y's dtype."""
-    name = dotted(ds) if ds is not None else None
-    bs = (bounds_at(ctx, name, ds) or []) if name else []
-    values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
-    if not values:
-        return NONE
-    classes = {c.name: c for c in ctx.classes}
-    out: set[frozenset[str]] = set()
-    for v in values:
-        cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
-        fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
-        if fn is None or len(fn.args.args) != 2:
-            return NONE
-        i = fn.args.args[1].arg
-        for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
-            e = r.value.elts[index] if isinstance(r.value, ast.Tuple) and index < len(r.value.elts) else None
-            if (item := _scalar_item_tags(ctx, e, depth + 1)) is not None:
-                out.add(item)
-                continue
-            if not (isinstance(e, ast.Subscript) and isinstance(e.slice, ast.Name) and e.slice.id == i
-                    and (dotted(e.value) or "").startswith("self.")):  # fmt: skip
-                return NONE
-            t = tags(ctx, e.value, depth + 1)
-            if ONE_D not in t:
-                return NONE
-            out.add((t & DTYPE_TAGS) | {ONE_D})
-    return out.pop() if len(out) == 1 else NONE
+    return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
 
 
 RNG_DRAWS = {"normal", "uniform", "standard_normal", "random", "integers", "randint", "lognormal", "exponential"}
@@ -222,27 +196,6 @@ def _collate_tags(ctx: Context, collate: ast.AST, index: int, depth: int) -> fro
     return frozenset.intersection(*(tags(ctx, r.elts[index], depth) for r in rets))  # type: ignore[attr-defined]
 
 
-def _scalar_item_tags(ctx: Context, e: ast.AST | None, depth: int) -> frozenset[str] | None:
-    """A `__getitem__` part that is one number made a tensor (`label = torch.tensor(
-    LABELS.index(w), dtype=torch.float32)`): batched, it is (B,) with that dtype."""
-    if isinstance(e, ast.Name):
-        bs = bounds_at(ctx, e.id, e)
-        e = bs[0].value if bs and len(bs) == 1 and not bs[0].index and not bs[0].loop else None
-    if not (isinstance(e, ast.Call) and callee(e) in ("torch.tensor", "torch.as_tensor") and len(e.args) == 1):
-        return None
-    if not _one_number(e.args[0]):
-        return None
-    dtype = _dtype_tag(kwarg(e, "dtype"))
-    return frozenset({ONE_D, dtype}) if dtype else None
-
-
-def _one_number(e: ast.AST) -> bool:
-    """A literal number, `int(...)`/`float(...)`/`len(...)`, `seq.index(x)` or `t.item()`."""
-    if isinstance(e, ast.Constant):
-        return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
-    return isinstance(e, ast.Call) and (callee(e) in ("int", "float", "len") or method(e) in ("index", "item"))
-
-
 def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
     d = depth + 1
     m = method(call)
@@ -265,6 +218,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             return tags(ctx, recv, d) & (SHAPE_TAGS | {FLOAT})
         if m in ("argmax", "argmin"):
             return frozenset({INDEX})
+        if m in REDUCE and rank(ctx, call, d) == 1:
+            return frozenset({ONE_D})  # x.mean(dim=(1, 2)) of a 3-D x
         if m in RESHAPES:
             t = tags(ctx, recv, d)
             if _flattens(call):
@@ -299,7 +254,7 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         data = call.args[0]
         if isinstance(data, (ast.List, ast.Tuple)):
             t = _literal_tags(data)
-        elif isinstance(data, ast.ListComp) and _one_number(data.elt):
+        elif isinstance(data, ast.ListComp) and one_number(data.elt):
             t = frozenset({ONE_D})  # torch.tensor([int(s[1]) for s in batch])
         else:
             t = tags(ctx, data, d) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
@@ -310,6 +265,8 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         return _with_dtype(t, dtype)
     if short in ("argmax", "argmin"):
         return frozenset({INDEX})
+    if short in LIKE_RANDOM and call.args:
+        return (tags(ctx, call.args[0], d) & {ONE_D}) | {FLOAT}
     if short in ("flatten", "ravel") and len(call.args) == 1 and not call.keywords:
         return (tags(ctx, call.args[0], d) & DTYPE_TAGS) | {ONE_D}
     if short in ("squeeze", "unsqueeze", "reshape") and call.args:
@@ -349,9 +306,9 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
     if cls in WRAPPERS and value.args:  # torch.compile(model), nn.DataParallel(model)
         return _column_ctor(ctx, value.args[0], depth + 1)
     if cls == "Linear":
-        return _int_const(arg(value, 1, "out_features")) == 1
+        return _is_one(ctx, arg(value, 1, "out_features"), depth + 1)
     if cls == "LazyLinear":
-        return _int_const(arg(value, 0, "out_features")) == 1
+        return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
     if cls == "Sequential":
         layers = list(value.args)
         if value.keywords or not layers or any(isinstance(a, ast.Starred) for a in layers):
@@ -367,6 +324,17 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
     return False
 
 
+def _is_one(ctx: Context, node: ast.AST | None, depth: int) -> bool:
+    """The literal 1, or a name every binding of which is 1: `nn.Linear(hidden, output_size)` in
+    `__init__(self, ..., output_size=1)` that no construction overrides."""
+    if _int_const(node) == 1:
+        return True
+    if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+        return False
+    bs = bounds_at(ctx, node.id, node)
+    return bool(bs) and all(not b.index and not b.loop and _is_one(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
+
+
 def _column_class(ctx: Context, cls: ast.ClassDef, depth: int) -> bool:
     """Every `return` of the class's `forward` gives a one-column output."""
     for fn in cls.body:
@@ -379,12 +347,16 @@ def _column_class(ctx: Context, cls: ast.ClassDef, depth: int) -> bool:
 def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[str]:
     d = depth + 1
     s = expr.slice
+    if isinstance(s, ast.Constant) and isinstance(s.value, str) and isinstance(expr.value, ast.Name):
+        return keyed_tags(ctx, expr.value, s.value, d, _batch_tags)  # batch["rating"]
     if isinstance(expr.value, ast.Call) and (method(expr.value) or last(callee(expr.value))) == "max" and _int_const(s) == 1:
         return frozenset({INDEX}) if _max_has_dim(expr.value) else NONE  # .max(1)[1]
     if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_const(s.elts[1]) is not None:
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
     if isinstance(s, ast.Slice):
         return tags(ctx, expr.value, d)  # y[a:b] keeps the number of dimensions
+    if isinstance(s, ast.Tuple) and rank(ctx, expr, d) == 1:
+        return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # series[:, k, 0] of a 3-D series
     t = tags(ctx, expr.value, d)
     if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
         return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)

@@ -1,0 +1,255 @@
+"""What a batch holds when a DataLoader draws it from a Dataset class of this file, for the tag
+tracer of TVL009 (tensor_tags.py).
+
+A default DataLoader stacks items: a part of `__getitem__`'s return that is one number (a
+tensor of no dimensions) becomes a (B,) tensor in the batch. Scripts build that number in many
+ways (`self.y[i]`, `self.series[i + self.lookback]`, `torch.tensor(self.labels[i],
+dtype=torch.float32)`, through a local name first), and return the parts as a tuple or as a
+dict (`{"x": ..., "rating": ...}`) read later as `batch["rating"]`, often in a trainer method
+(`def training_step(self, batch)`) that the class's own loop calls. Everything not proved
+gives no tags: precision first.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from torchvitals.lint.engine import Context, callee, dotted, kwarg, method, walk_scope
+from torchvitals.lint.rules.flow import bounds_or_args
+from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.tensor_facts import (
+    DTYPE_TAGS,
+    FLOAT,
+    INDEX,
+    MAX_DEPTH,
+    NONE,
+    ONE_D,
+    _dtype_tag,
+    _int_const,
+    _with_dtype,
+)
+from torchvitals.lint.rules.tensor_rank import rank
+
+MOVES = {"to", "cuda", "cpu", "pin_memory", "contiguous", "detach"}  # keep a tensor's dtype and shape
+Part = int | str  # a tuple position or a dict key
+# tensor_tags' reader of a loader: (ctx, loader expression, index in a batch, depth) -> tags.
+BatchTags = Callable[[Context, ast.AST, tuple[Part, ...], int], frozenset[str]]
+
+
+def _tags(ctx: Context, expr: ast.AST, depth: int) -> frozenset[str]:
+    from torchvitals.lint.rules.tensor_tags import tags  # the tracer calls back into this module
+
+    return tags(ctx, expr, depth)
+
+
+# ---- batch["key"]: a dict batch ---------------------------------------------------------------
+
+
+def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: BatchTags) -> frozenset[str]:
+    """Tags of `expr[key]` where `expr` is a batch drawn from a loader (`for batch in loader`),
+    followed through names and parameters; `batch_tags(ctx, loader, index, depth)` reads the
+    loader."""
+    name = dotted(expr) if isinstance(expr, ast.Name) else None
+    if name is None or depth > MAX_DEPTH:
+        return NONE
+    bs = bounds_at(ctx, name, expr)
+    if not bs:
+        return NONE
+    found = []
+    for b in bs:
+        if b.loop:
+            found.append(batch_tags(ctx, b.value, (*b.index, key), depth + 1))
+        elif not b.index:
+            v = _moved_dict(b.value)
+            found.append(keyed_tags(ctx, v, key, depth + 1, batch_tags) if v is not None else NONE)
+        else:
+            return NONE
+    return frozenset.intersection(*found)
+
+
+def _moved_dict(value: ast.expr) -> ast.expr | None:
+    """`batch` itself, or the batch `{k: v.to(device) for k, v in batch.items()}` rebuilds with
+    every value moved (not converted): the same parts under the same keys."""
+    if not isinstance(value, ast.DictComp):
+        return value
+    if len(value.generators) != 1:
+        return None
+    gen = value.generators[0]
+    t, it = gen.target, gen.iter
+    if gen.ifs or not (isinstance(t, ast.Tuple) and len(t.elts) == 2 and all(isinstance(e, ast.Name) for e in t.elts)):
+        return None
+    k, v = t.elts[0].id, t.elts[1].id  # type: ignore[attr-defined]
+    if not (isinstance(it, ast.Call) and method(it) == "items" and not it.args and isinstance(value.key, ast.Name) and value.key.id == k):
+        return None
+    moved = value.value
+    while isinstance(moved, ast.Call) and method(moved) in MOVES and not any(_dtype_tag(a) for a in [*moved.args, *(kw.value for kw in moved.keywords)]):
+        moved = moved.func.value  # type: ignore[attr-defined]
+    return it.func.value if isinstance(moved, ast.Name) and moved.id == v else None  # type: ignore[attr-defined]
+
+
+# ---- one item of a Dataset class --------------------------------------------------------------
+
+
+def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int) -> frozenset[str]:
+    """A Dataset class of this file whose every `__getitem__(self, i)` return holds, at `part`,
+    one number read from a 1-D attribute (or made a tensor): that part of a batch is (B,), with
+    the number's dtype."""
+    name = dotted(ds) if ds is not None else None
+    bs = (bounds_at(ctx, name, ds) or []) if name else []
+    values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
+    if not values:
+        return NONE
+    classes = {c.name: c for c in ctx.classes}
+    out: set[frozenset[str]] = set()
+    for v in values:
+        cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
+        fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
+        if fn is None or len(fn.args.args) != 2:
+            return NONE
+        for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
+            e = _part(r.value, part)
+            t = _item_tags(ctx, e, fn.args.args[1].arg, depth + 1) if e is not None else None
+            if t is None:
+                return NONE
+            out.add(t)
+    return out.pop() if len(out) == 1 else NONE
+
+
+def _part(value: ast.AST | None, part: Part) -> ast.expr | None:
+    """`(x, y)[1]` or `{"x": x, "y": y}["y"]` of a return value."""
+    if isinstance(part, int) and isinstance(value, ast.Tuple):
+        if part < len(value.elts) and not any(isinstance(e, ast.Starred) for e in value.elts):
+            return value.elts[part]
+    if isinstance(part, str) and isinstance(value, ast.Dict) and None not in value.keys:
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value == part:
+                return v
+    if isinstance(part, str) and isinstance(value, ast.Call) and callee(value) == "dict" and not value.args:
+        return next((kw.value for kw in value.keywords if kw.arg == part), None)  # dict(x=..., y=...)
+    return None
+
+
+def _local(ctx: Context, e: ast.expr) -> ast.expr:
+    """A name bound once where it is read (`y = self.series[j]; return x, y`): its value."""
+    if isinstance(e, ast.Name):
+        bs = bounds_or_args(ctx, e.id, e)
+        if bs and len(bs) == 1 and not bs[0].index and not bs[0].loop:
+            return bs[0].value
+    return e
+
+
+def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
+    """Tags of the batch of this part of an item; None when the part is not proved one number."""
+    e = _local(ctx, e)
+    if depth > MAX_DEPTH:
+        return None
+    if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and (dtype := _conversion(e)) is not None:
+        t = _item_tags(ctx, e.func.value, i, depth + 1)  # torch.tensor(self.y[i]).float()
+        return _with_dtype(t, dtype) if t is not None else None
+    if isinstance(e, ast.Call) and _numpy_scalar(e) is not None and len(e.args) == 1:
+        t = _item_tags(ctx, e.args[0], i, depth + 1)  # np.float32(self.y[i])
+        return _with_dtype(t, _numpy_scalar(e)) if t is not None else None
+    if isinstance(e, ast.Call) and callee(e) in ("torch.tensor", "torch.as_tensor") and len(e.args) == 1:
+        dtype = _dtype_tag(kwarg(e, "dtype"))
+        inner = _local(ctx, e.args[0])
+        if one_number(inner):
+            return frozenset({ONE_D, dtype}) if dtype else None
+        t = _element_tags(ctx, inner, i, depth + 1)
+        if t is None and _frame_cell(ctx, inner, i):
+            t = frozenset({ONE_D})
+        return _with_dtype(t, dtype) if t is not None else None
+    if one_number(e):  # a Python number: the default collate stacks it into a (B,) tensor
+        return frozenset({ONE_D}) | _number_dtype(e)
+    return _element_tags(ctx, e, i, depth + 1)
+
+
+def _conversion(call: ast.Call) -> str | None:
+    """The dtype tag a method converts to: `.float()`, `.long()`, `.to(torch.float32)`; a move
+    (`.to(device)`, `.cuda()`) keeps the dtype: ""."""
+    m = method(call)
+    if m in ("float", "double", "half", "long", "int") and not call.args and not call.keywords:
+        return _dtype_tag(ast.Name(id=m))
+    if m == "to":
+        given = [*call.args, *(k.value for k in call.keywords if k.arg == "dtype")]
+        tags = [t for a in given if (t := _dtype_tag(a))]
+        return tags[0] if tags else ""
+    return "" if m in MOVES and m != "to" else None
+
+
+def _numpy_scalar(call: ast.Call) -> str | None:
+    """`np.float32(x)`, `np.int64(x)`: a numpy number of that dtype."""
+    name = callee(call)
+    return _dtype_tag(call.func) if name.split(".")[0] in ("np", "numpy") and name.count(".") == 1 else None
+
+
+def _number_dtype(e: ast.expr) -> frozenset[str]:
+    """float(...) and float literals collate to float64; int(...), len(...) and int literals to int64."""
+    if isinstance(e, ast.Constant):
+        return frozenset({FLOAT if isinstance(e.value, float) else INDEX})
+    name = callee(e) if isinstance(e, ast.Call) else ""
+    return frozenset({FLOAT}) if name == "float" else frozenset({INDEX}) if name in ("int", "len") else NONE
+
+
+def _frame_cell(ctx: Context, e: ast.expr, i: str) -> bool:
+    """One cell of a pandas frame at the item's row: `df.iloc[i]["price"]`, `row["price"]` with
+    `row = df.iloc[i]`, `df.iloc[i, 3]`, `df.loc[i, "price"]`, `df.at[i, "price"]`."""
+    if not isinstance(e, ast.Subscript):
+        return False
+    s, base = e.slice, e.value
+    if isinstance(s, ast.Constant) and isinstance(s.value, str):
+        row = _local(ctx, base) if isinstance(base, ast.Name) else base
+        return _frame_row(ctx, row, i)
+    if isinstance(base, ast.Attribute) and base.attr in ("iloc", "loc", "at", "iat") and isinstance(s, ast.Tuple) and len(s.elts) == 2:
+        col = s.elts[1]
+        one_col = isinstance(col, ast.Constant) and isinstance(col.value, (str, int)) and not isinstance(col.value, bool)
+        return one_col and _position(ctx, s.elts[0], i, 0)
+    return False
+
+
+def _frame_row(ctx: Context, row: ast.AST, i: str) -> bool:
+    """`df.iloc[i]` / `df.loc[i]`: the row at the item's position."""
+    return isinstance(row, ast.Subscript) and isinstance(row.value, ast.Attribute) and row.value.attr in ("iloc", "loc") \
+        and _position(ctx, row.slice, i, 0)
+
+
+def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
+    """`self.y[i]` (or `self.y[i + k]`) with `self.y` 1-D, `self.data[i + k, -1]` with
+    `self.data` 2-D: one number, batched to (B,)."""
+    if not (isinstance(e, ast.Subscript) and (dotted(e.value) or "").startswith("self.")):
+        return None
+    if _position(ctx, e.slice, i, 0):
+        t = _tags(ctx, e.value, depth + 1)
+        return (t & DTYPE_TAGS) | {ONE_D} if ONE_D in t else None
+    if isinstance(e.slice, ast.Tuple) and rank(ctx, e, depth + 1) == 0:
+        return (_tags(ctx, e.value, depth + 1) & DTYPE_TAGS) | {ONE_D}
+    return None
+
+
+def _position(ctx: Context, s: ast.AST, i: str, depth: int) -> bool:
+    """The index argument `i`, or an offset from it (`i + self.lookback`, `j` bound to one)."""
+    if isinstance(s, ast.Name):
+        if s.id == i:
+            return True
+        v = _local(ctx, s)
+        return v is not s and depth < 3 and _position(ctx, v, i, depth + 1)
+    if isinstance(s, ast.BinOp) and isinstance(s.op, (ast.Add, ast.Sub)):
+        sides = (s.left, s.right)
+        return any(_position(ctx, x, i, depth + 1) for x in sides) and all(
+            _position(ctx, x, i, depth + 1) or _offset(x) for x in sides
+        )
+    return False
+
+
+def _offset(x: ast.AST) -> bool:
+    """An int constant or a plain attribute of the dataset (`self.lookback`)."""
+    if _int_const(x) is not None:
+        return True
+    return isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name) and x.value.id == "self"
+
+
+def one_number(e: ast.AST) -> bool:
+    """A literal number, `int(...)`/`float(...)`/`len(...)`, `seq.index(x)` or `t.item()`."""
+    if isinstance(e, ast.Constant):
+        return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
+    return isinstance(e, ast.Call) and (callee(e) in ("int", "float", "len") or method(e) in ("index", "item"))

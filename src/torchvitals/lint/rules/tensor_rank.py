@@ -1,0 +1,145 @@
+"""How many dimensions a tensor or array has, when the source proves it, for the tag tracer of
+TVL009.
+
+The tags say "1-D" only of values built 1-D. A target is as often cut from a bigger array: the
+mean over the atoms of a (n, atoms, features) tensor, `data[i + seq_len, -1]` of a (time,
+features) series. Counting dimensions through factories with explicit sizes, reductions over
+given dims, integer indexing and operations that keep the shape proves those too. Anything not
+understood (a shape tuple in a variable, `None`/`...` in an index, broadcasting of two unknown
+operands) gives None: no rank, no finding.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method
+from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.tensor_facts import (
+    ELEMENTWISE,
+    KEEP,
+    MAX_DEPTH,
+    _count,
+    _int_const,
+    _scalar,
+)
+
+SIZED = {"randn", "rand", "zeros", "ones", "empty", "standard_normal", "random_sample"}  # f(*sizes) or f((sizes))
+SIZE_KW = {"normal", "uniform", "integers", "randint", "random", "standard_normal", "lognormal", "exponential"}
+REDUCE = {"mean", "sum", "std", "var", "amax", "amin", "prod", "nanmean", "nansum", "logsumexp"}  # not norm: its first argument is p
+SAME_SHAPE = KEEP | ELEMENTWISE | {"float", "double", "half", "long", "int", "to", "astype", "type", "cumsum", "cumprod", "copy", "pow"}
+
+
+def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
+    """The number of dimensions of `expr`'s value, or None when not proved."""
+    if expr is None or depth > MAX_DEPTH:
+        return None
+    d = depth + 1
+    if isinstance(expr, (ast.Name, ast.Attribute)):
+        name = dotted(expr)
+        bs = bounds_at(ctx, name, expr) if name else None
+        if not bs or any(b.index or b.loop for b in bs):
+            return None
+        ranks = {rank(ctx, b.value, d) for b in bs}
+        return ranks.pop() if len(ranks) == 1 else None
+    if isinstance(expr, ast.Subscript):
+        return _indexed(ctx, expr, d)
+    if isinstance(expr, ast.BinOp):
+        for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
+            if _scalar(ctx, other, d):
+                return rank(ctx, this, d)
+        return None
+    if isinstance(expr, ast.Call):
+        return _call_rank(ctx, expr, d)
+    return None
+
+
+def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
+    m, short = method(call), last(callee(call))
+    lib = (dotted(call.func) or "").split(".")[0] in ("torch", "np", "numpy")
+    if m and not lib:  # a method of a value: x.mean(dim=1), x.astype(np.float32)
+        recv = call.func.value  # type: ignore[attr-defined]
+        if m in SAME_SHAPE:
+            return rank(ctx, recv, d)
+        if m in REDUCE:
+            return _reduced(rank(ctx, recv, d), call, first_positional=0)
+        return None
+    if short in SIZED and call.args:
+        numpy_shape = short in ("zeros", "ones", "empty") and not (dotted(call.func) or "").startswith("torch")
+        return _sizes(ctx, call.args[:1] if numpy_shape else call.args)  # np.zeros(shape, dtype)
+    if short in SIZE_KW and (size := kwarg(call, "size")) is not None:
+        return _sizes(ctx, [size])
+    if short in REDUCE and call.args:
+        return _reduced(rank(ctx, call.args[0], d), call, first_positional=1)
+    if short in SAME_SHAPE and call.args and lib:
+        return rank(ctx, call.args[0], d)  # np.cumsum(x, axis=0), torch.sin(x)
+    return None
+
+
+def _sizes(ctx: Context, args: list[ast.expr]) -> int | None:
+    """The rank a factory's size arguments give: `(n, 16, 32)` or `n, 16, 32` is 3 (several
+    positional sizes are each one number, or torch would refuse them); one argument is 1 only
+    when it is a count, not a shape held in a variable."""
+    if any(isinstance(a, ast.Starred) for a in args):
+        return None
+    if len(args) == 1 and isinstance(args[0], (ast.Tuple, ast.List)):
+        elts = args[0].elts
+        return len(elts) if elts and not any(isinstance(e, ast.Starred) for e in elts) else None
+    if len(args) == 1:
+        return 1 if _int_const(args[0]) is not None or _count(ctx, args[0]) else None
+    return len(args) or None
+
+
+def _reduced(r: int | None, call: ast.Call, first_positional: int) -> int | None:
+    """Dimensions left after reducing over `dim`/`axis` (an int or a tuple of ints)."""
+    if r is None or kwarg(call, "keepdim") is not None or kwarg(call, "keepdims") is not None:
+        return None
+    dim = kwarg(call, "dim") or kwarg(call, "axis")
+    if dim is None and len(call.args) > first_positional:
+        dim = call.args[first_positional]
+    if dim is None:
+        return None  # a reduction over everything: a number, but also `.sum()` of a loss: not judged
+    if isinstance(dim, ast.Tuple):
+        return r - len(dim.elts) if all(_int_const(e) is not None for e in dim.elts) else None
+    return r - 1 if _int_const(dim) is not None else None
+
+
+def _indexed(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
+    """`x[i]` drops a dimension, `x[a:b]` keeps it, `x[i, -1]` drops two; `None`, `...`, masks
+    and index tensors are not judged."""
+    parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
+    dropped = 0
+    for p in parts:
+        if isinstance(p, ast.Slice):
+            continue
+        if not _one_index(ctx, p):
+            return None
+        dropped += 1
+    r = rank(ctx, expr.value, d)
+    return r - dropped if r is not None and r >= len(parts) else None
+
+
+def _one_index(ctx: Context, p: ast.AST) -> bool:
+    """An integer position: a constant, `__getitem__`'s index, a name bound to a position, and
+    a position plus an offset (`i + self.seq_len`)."""
+    if _int_const(p) is not None:
+        return True
+    if isinstance(p, ast.BinOp) and isinstance(p.op, (ast.Add, ast.Sub)):
+        sides = (p.left, p.right)
+        return any(_one_index(ctx, x) for x in sides) and all(_one_index(ctx, x) or _self_attr(x) for x in sides)
+    return isinstance(p, ast.Name) and _int_param(ctx, p)
+
+
+def _self_attr(x: ast.AST) -> bool:
+    """`self.seq_len` as an offset from a position (alone it could be a list of columns)."""
+    return isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name) and x.value.id == "self"
+
+
+def _int_param(ctx: Context, p: ast.Name) -> bool:
+    """The index parameter of `__getitem__`, or a name bound once to an integer position."""
+    fn = ctx.scope_of(p)
+    args = getattr(fn, "args", None)
+    if getattr(fn, "name", "") == "__getitem__" and args is not None and len(args.args) == 2 and args.args[1].arg == p.id:
+        return True
+    bs = bounds_at(ctx, p.id, p)
+    return bool(bs) and len(bs) == 1 and not bs[0].index and not bs[0].loop and isinstance(bs[0].value, ast.BinOp) and _one_index(ctx, bs[0].value)
