@@ -394,6 +394,16 @@ def is_bool(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, bool)
 
 
+def _silent_exit(body: list[ast.stmt]) -> bool:
+    """A branch that ends in continue / break / return and counts or logs nothing on the way
+    (`optimizer.zero_grad(); return` in an engine's step()); `return False` is a flag the
+    caller can count."""
+    end = body[-1]
+    if not isinstance(end, _EXITS) or (isinstance(end, ast.Return) and is_bool(end.value)):
+        return False
+    return len(body) == 1 or not _logs_or_counts(body[:-1])
+
+
 def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
     """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
     block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
@@ -402,10 +412,9 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
         body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
         if body is not None:
             for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
-                if (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1
-                        and isinstance(stmt.body[0], _EXITS) and _gradish(ctx, stmt.test)
-                        and not (isinstance(stmt.body[0], ast.Return) and is_bool(stmt.body[0].value))):  # fmt: skip
-                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[0]).__name__.lower()}` "
+                if (isinstance(stmt, ast.If) and not stmt.orelse and _silent_exit(stmt.body)
+                        and _gradish(ctx, stmt.test)):  # fmt: skip
+                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[-1]).__name__.lower()}` "
                                "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
                     return
         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -21,6 +21,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.rules.base import document
 
 UNREGISTERED = document(
@@ -393,7 +394,26 @@ def _module_attr(ctx: Context, call: ast.Call, recv: str) -> bool:
             rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
             if rets and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets):
                 return True
-    return False
+    return _given_module(ctx, cls, init, recv[5:])  # type: ignore[arg-type]
+
+
+def _given_module(ctx: Context, cls: ast.ClassDef, init: ast.FunctionDef, attr: str) -> bool:
+    """`self.<attr> = module` stored from an `__init__` parameter (an engine or diffusion wrapper
+    around the network), and every construction of the class in this file passes a module: a
+    module constructor, or a name bound to one. A wrapper given plain callables stays quiet."""
+    param = stored_param(init, attr)
+    if param is None:
+        return False
+    names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]
+    given = []
+    for c in ctx.calls:
+        if last(callee(c)) == cls.name:
+            i = names.index(param) if param in names else -1
+            given.append(c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None))
+    return bool(given) and all(
+        (isinstance(g, ast.Call) and ctx.is_module_ctor(g)) or (isinstance(g, ast.Name) and g.id in ctx.modules)
+        for g in given
+    )
 
 
 CHECKS = [check_unregistered, check_partial_optimizer, check_forward_call]

@@ -66,7 +66,7 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
     """Scheduler constructor calls that constructions of `cls` pass to the `__init__` parameter
     stored as `self.<attr>`."""
     init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
-    param = _stored_param(init, attr) if init is not None else None
+    param = stored_param(init, attr) if init is not None else None
     if param is None:
         return []
     names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
@@ -80,7 +80,7 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
     return out
 
 
-def _stored_param(init: ast.FunctionDef, attr: str) -> str | None:
+def stored_param(init: ast.FunctionDef, attr: str) -> str | None:
     """The parameter `__init__` stores as `self.<attr>` (plain or tuple assignment)."""
     for n in walk_scope(init):
         if not isinstance(n, ast.Assign) or len(n.targets) != 1:
