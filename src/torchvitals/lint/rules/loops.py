@@ -29,6 +29,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.hooks import batch_loop, hook_targets
 from torchvitals.rules.base import document
 
 ZERO_GRAD = document(
@@ -135,6 +136,10 @@ def _backward_loops(ctx: Context) -> set[ast.AST]:
                 continue
             if (t := resolve(ctx, c)) and (ls := ctx.loops_around(c)) and ls[0] not in loops and effects(ctx, t.fn).backward:
                 loops.add(ls[0])
+        for c in ctx.calls:  # a runner's hook: `h.after_train_iter(self)`, `self.call_hook("after_train_iter")`
+            if (loop := batch_loop(ctx, c)) is not None and loop not in loops:
+                if any(effects(ctx, t.fn, 1).backward for t in hook_targets(ctx, c)):
+                    loops.add(loop)
     return loops
 
 
@@ -144,6 +149,7 @@ def check_zero_grad(ctx: Context) -> None:
         steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
         helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and (t := resolve(ctx, n))]
+        helpers += [(n, t) for n in nodes if isinstance(n, ast.Call) for t in hook_targets(ctx, n)]
         if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers):
             continue
         if not steps:
