@@ -42,7 +42,7 @@ API = frozenset({
 })  # fmt: skip
 
 
-def _methods_named(ctx: Context) -> dict[str, list[ast.AST]]:
+def methods_named(ctx: Context) -> dict[str, list[ast.AST]]:
     """Every method of this file's classes by name (several classes may share one)."""
     hit = ctx.memo.get("hooks_by_name")
     if hit is None:
@@ -68,7 +68,7 @@ def _untyped(ctx: Context, call: ast.Call, recv: str) -> bool:
 def hook_targets(ctx: Context, call: ast.Call) -> list[Target]:
     """The methods this call may run by name, beyond what `resolve` proves; [] for most calls."""
     m, recv = method(call), receiver(call)
-    fns = _methods_named(ctx).get(m or "", []) if m not in API and not (m or "_").startswith("__") else []
+    fns = methods_named(ctx).get(m or "", []) if m not in API and not (m or "_").startswith("__") else []
     if fns and recv and resolve(ctx, call) is None:
         if _untyped(ctx, call, recv):
             return [Target(fn, recv, bind(fn, call, skip_self=True)) for fn in fns]  # type: ignore[arg-type]
@@ -102,7 +102,7 @@ def _by_constant(ctx: Context, call: ast.Call, outer: Target) -> list[Target]:
         if not (isinstance(f, ast.Call) and _is_getattr(f)):
             continue
         name = given.get(f.args[1].id)
-        for fn in _methods_named(ctx).get(name or "", []):
+        for fn in methods_named(ctx).get(name or "", []):
             params = tuple((p, k) for p, v in bind(fn, inner, skip_self=True) if (k := outer.rename(v)))  # type: ignore[arg-type]
             out.append(Target(fn, None, params))  # type: ignore[arg-type]
     return out
@@ -113,13 +113,11 @@ def _is_getattr(node: ast.AST) -> bool:
     return isinstance(node, ast.Call) and callee(node) == "getattr" and len(node.args) >= 2 and isinstance(node.args[1], ast.Name)
 
 
-def hook_effects(ctx: Context, calls: list[ast.Call]) -> tuple[Effects, list[tuple[ast.Call, Target]]]:
-    """What the hooks these calls run do, in the caller's names, and each (call, hook) pair."""
-    out = Effects()
-    pairs = [(c, t) for c in calls for t in hook_targets(ctx, c)]
-    for _, t in pairs:
-        merge(out, effects(ctx, t.fn, 1), t)
-    return out, pairs
+def merge_hooks(ctx: Context, out: Effects, calls: list[ast.Call]) -> None:
+    """Add to `out` what the hooks these calls run do, in the caller's names."""
+    for c in calls:
+        for t in hook_targets(ctx, c):
+            merge(out, effects(ctx, t.fn, 1), t)
 
 
 def batch_loop(ctx: Context, call: ast.Call) -> ast.AST | None:

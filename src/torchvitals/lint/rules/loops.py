@@ -18,6 +18,7 @@ from torchvitals.lint.calls import (
     resolve,
 )
 from torchvitals.lint.engine import (
+    OPTIMIZER_CLASSES,
     Context,
     block,
     callee,
@@ -29,7 +30,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.hooks import batch_loop, hook_targets
+from torchvitals.lint.hooks import batch_loop, hook_targets, merge_hooks, methods_named
 from torchvitals.rules.base import document
 
 ZERO_GRAD = document(
@@ -106,7 +107,22 @@ def _trained(ctx: Context) -> set[str]:
     models = set(ctx.trained)
     for ms in ctx.optimizers.values():
         models |= ms
-    return models or {"model", "net"}
+    return (models or {"model", "net"}) | _configured(ctx)
+
+
+def _configured(ctx: Context) -> set[str]:
+    """`optimizer = module.configure_optimizers()` (any method name) where a method of that name
+    in this file returns an optimizer over `self.parameters()`: `module` is trained."""
+    out = set()
+    for a in ctx.assigns:
+        v = getattr(a, "value", None)
+        if not (isinstance(v, ast.Call) and (recv := receiver(v)) and recv != "self" and (m := method(v))):
+            continue
+        for fn in methods_named(ctx).get(m, []):
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Call)]
+            if any(last(callee(r)) in OPTIMIZER_CLASSES and "self.parameters()" in ast.unparse(r) for r in rets):
+                out.add(recv)
+    return out
 
 
 # ---- TVL003 ---------------------------------------------------------------------------------
@@ -250,6 +266,7 @@ def check_eval_mode(ctx: Context) -> None:
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
     _steps_in_validation(ctx)
+    _step_outside_mode_gate(ctx)
 
 
 def _bare(key: str) -> str:
@@ -264,6 +281,7 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
     if not ctx.backwards:
         return  # nothing in the file backpropagates: no loop trains, through helpers or not
     loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
+    loops |= {ls[-1] for c in ctx.calls if (ls := ctx.loops_around(c)) and ls[-1] not in loops and hook_targets(ctx, c)}
     dispatch = "getattr(self" in ctx.text
     if dispatch:  # getattr(self, mode)(loader) in a workflow loop runs each method it may name
         loops |= {ls[-1] for c in ctx.calls if dispatched(ctx, c) and (ls := ctx.loops_around(c))}
@@ -273,6 +291,7 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
         for c in calls if dispatch else ():
             for t in dispatched(ctx, c):
                 merge(eff, effects(ctx, t.fn), t)
+        merge_hooks(ctx, eff, calls)
         if not eff.backward:
             continue
         trains = {_bare(t) for t in eff.trains}
@@ -280,6 +299,7 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
         for c in calls:
             one = resolve(ctx, c)
             targets = [one] if one else dispatched(ctx, c) if dispatch else []
+            targets = targets or hook_targets(ctx, c)
             for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
                 k = t.rename(e)
                 b = _bare(k or "")
@@ -293,6 +313,49 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
                     f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
                     "it trains in eval mode (dropout off, BatchNorm frozen)",
                 )  # fmt: skip
+
+
+def _mentions(expr: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+def _step_outside_mode_gate(ctx: Context) -> None:
+    """`def run_epoch(..., train=True)` whose backward() sits under `if train:` but whose
+    `optimizer.step()` does not, called somewhere with `train=False`: the evaluation pass
+    steps the optimizer (with the last training gradients) on every batch."""
+    for c in ctx.calls:
+        opt = ctx.optimizer_step(c)
+        fn = ctx.scope_of(c) if opt else None
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        ifs = [n for n in walk_scope(fn) if isinstance(n, ast.If)]
+        if any(i in ctx.ancestors(c) and _mentions(i.test, opt.split(".")[0]) for i in ifs):
+            continue  # `if optimizer is not None: optimizer.step()`: the evaluation call passes None
+        for p in (a.arg for a in fn.args.args):
+            gates = [i for i in ifs if _mentions(i.test, p)]
+            guarded = [b for b in ctx.backwards if any(g in ctx.ancestors(b) for g in gates) and ctx.scope_of(b) is fn]
+            if not guarded or any(g in ctx.ancestors(c) for g in gates) or any(isinstance(g.body[-1], _EXITS) for g in gates):
+                continue
+            off = _called_with_false(ctx, fn, p)
+            if off is not None:
+                ctx.report(EVAL_MODE, c, f"`{opt}.step()` in `{fn.name}()` is outside the `{p}` test that guards "
+                           f"backward(): the call with {p}=False (line {off.lineno}) steps the optimizer on "
+                           "evaluation data")  # fmt: skip
+                break
+
+
+def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.Call | None:
+    """A call of `fn` (by its name) that passes the constant False for `param`."""
+    names = [a.arg for a in fn.args.args]
+    names = names[1:] if names and names[0] == "self" else names
+    for c in ctx.calls:
+        if last(callee(c)) != fn.name:
+            continue
+        i = names.index(param) if param in names else -1
+        given = c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
+        if given is not None and is_const(given, False):
+            return c
+    return None
 
 
 def _steps_in_validation(ctx: Context) -> None:
