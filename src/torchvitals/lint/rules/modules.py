@@ -21,6 +21,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.param_groups import overlapping_groups, shared_builder_argument
 from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.rules.base import document
 
@@ -245,6 +246,7 @@ def check_partial_optimizer(ctx: Context) -> None:
     ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
     _overlaps(ctx, ctors)
     built = _built_optimizers(ctx)
+    _twice_given(ctx, ctors + [(t, v) for t, v, _ in built])
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
@@ -261,6 +263,27 @@ def check_partial_optimizer(ctx: Context) -> None:
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
+    """Parameters handed to optimizers twice: two groups of one constructor, or one name of
+    parameters passed to two calls of an optimizer builder (param_groups.py)."""
+    for target, ctor in ctors:
+        if pair := overlapping_groups(ctor):
+            ctx.report(PARTIAL_OPT, ctor, f"two parameter groups of `{target}` hold `{pair[1]}` (one holds all of "
+                       f"`{pair[0]}`): building it raises (parameters in more than one group) or, with a "
+                       "custom optimizer, updates them twice")  # fmt: skip
+    builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
+              if isinstance(v, ast.Call) and isinstance(v.func, ast.Name)]  # fmt: skip
+    builds.sort(key=lambda tv: (tv[1].lineno, tv[1].col_offset))
+    found = shared_builder_argument(ctx, builds) if len(builds) >= 2 else None
+    if found:
+        a, b, name = found
+        va, vb = next(v for t, v in builds if t == a), next(v for t, v in builds if t == b)
+        stepped = {ctx.optimizer_step(c) for c in ctx.calls} & {a, b} == {a, b}
+        if stepped and not _exclusive(ctx, va, vb) and not _retired(ctx, a, va, vb):
+            ctx.report(PARTIAL_OPT, vb, f"`{name}` is given to both `{a}` and `{b}`: its parameters "
+                       "get two conflicting updates per step")  # fmt: skip
 
 
 def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
