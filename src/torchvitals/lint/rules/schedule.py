@@ -8,7 +8,7 @@ import ast
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.options import literal_or_setting, option_words
-from torchvitals.lint.rules.schedule_objects import per_batch_object_step
+from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -43,7 +43,7 @@ def check_scheduler(ctx: Context) -> None:
         if not loops:
             fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
             if any(ctx.optimizer_step(n) for n in _calls_in(fn)) and (key := _epoch_key(ctx, c, recv or "", 0)):
-                ctx.report(SCHED_ORDER, c, f"`{recv}` ({ctx.schedulers[key]}) is an epoch schedule stepped "
+                ctx.report(SCHED_ORDER, c, f"`{recv}` ({key[1]}) is an epoch schedule stepped "
                            "every batch (in a helper called per batch): the learning rate decays far faster than intended")  # fmt: skip
             continue
         inner = loops[0]
@@ -57,18 +57,18 @@ def check_scheduler(ctx: Context) -> None:
         elif steps and (key := _epoch_key(ctx, c, recv or "", len(loops))):
             ctx.report(
                 SCHED_ORDER, c,
-                f"`{recv}` ({ctx.schedulers[key]}) is an epoch schedule stepped every "
+                f"`{recv}` ({key[1]}) is an epoch schedule stepped every "
                 "batch: the learning rate decays far faster than intended",
             )  # fmt: skip
 
 
-def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> str | None:
+def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[str, str] | None:
     """The epoch schedule stepped here in a batch loop: `recv` itself inside an epoch loop, or,
     in a helper with one loop (train_one_epoch(..., scheduler)), what the callers pass for the
     parameter `recv` from inside their own loop; in a helper with none (a per-batch train_step),
-    from inside two loops."""
+    from inside two loops. (The name, the scheduler class.)"""
     if nloops >= 2:
-        return recv if _epoch_schedule(ctx, recv) else None
+        return (recv, cls) if (cls := _epoch_schedule(ctx, recv)) else None
     fn = ctx.scope_of(step)
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or "." in recv:
         return None
@@ -77,18 +77,23 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> str | No
             continue
         t = resolve(ctx, c)
         key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
-        if key and _epoch_schedule(ctx, key):
-            return key
+        if key and (cls := _epoch_schedule(ctx, key)):
+            return key, cls
     return None
 
 
-def _epoch_schedule(ctx: Context, key: str) -> bool:
-    """StepLR/MultiStepLR/ExponentialLR built with epoch-sized numbers."""
+def _epoch_schedule(ctx: Context, key: str) -> str | None:
+    """The class of the StepLR/MultiStepLR/ExponentialLR... `key` holds when it is built with
+    epoch-sized numbers, directly or by a builder of this file (`build_scheduler(opt, cfg)`)."""
     cls = ctx.schedulers.get(key)
     for v in ctx.values.get(key, []):
         if isinstance(v, ast.Call) and cls:
-            return _epoch_ctor(ctx, cls, v)
-    return False
+            return cls if _epoch_ctor(ctx, cls, v) else None
+    for v in ctx.values.get(key, []):
+        for built, ctor in built_schedules(ctx, v) if isinstance(v, ast.Call) else ():
+            if _epoch_ctor(ctx, built, ctor):
+                return built
+    return None
 
 
 def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:

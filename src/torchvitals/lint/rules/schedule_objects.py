@@ -15,6 +15,7 @@ a scheduler constructor, or a call to a function of this file that returns one."
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Callable
 
 from torchvitals.lint.calls import enclosing_class, functions
@@ -28,6 +29,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.options import setting
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -97,12 +99,70 @@ def _scheduler_ctors(ctx: Context, expr: ast.AST | None) -> list[ast.Call]:
     """The scheduler constructor calls an argument stands for: a name's values, or the returns
     of a function of this file it calls."""
     if isinstance(expr, ast.Name):
-        return [v for v in ctx.values.get(expr.id, []) if isinstance(v, ast.Call) and last(callee(v)) in SCHEDULER_CLASSES]
+        out = [v for v in ctx.values.get(expr.id, []) if isinstance(v, ast.Call) and last(callee(v)) in SCHEDULER_CLASSES]
+        return out + [c for v in ctx.values.get(expr.id, []) if isinstance(v, ast.Call) for _, c in built_schedules(ctx, v)]
     if isinstance(expr, ast.Call):
         if last(callee(expr)) in SCHEDULER_CLASSES:
             return [expr]
-        fn = functions(ctx).get(callee(expr))
-        if fn is not None:
-            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Call)]
-            return [r for r in rets if last(callee(r)) in SCHEDULER_CLASSES]
+        return [c for _, c in built_schedules(ctx, expr)]
     return []
+
+
+def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
+    """`build_scheduler(optimizer, cfg["lr_config"])`, a function of this file returning a
+    scheduler: (its class, the constructor with the builder's parameters replaced by what this
+    call passes). The class may be named by the config: `getattr(lr_scheduler, cfg.pop("type"))`."""
+    fn = functions(ctx).get(callee(call)) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return []
+    given = dict(_given(fn, call))
+    local = {n.targets[0].id: n.value for n in walk_scope(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    for name, v in local.items():  # `cfg = dict(cfg)`: a copy of what the caller passed
+        if isinstance(v, ast.Call) and callee(v) == "dict" and len(v.args) == 1 and not v.keywords:
+            if isinstance(v.args[0], ast.Name) and v.args[0].id in given:
+                given[name] = given[v.args[0].id]
+    out = []
+    for r in walk_scope(fn):
+        if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Call)):
+            continue
+        ctor = _Substitute(given).visit(copy.deepcopy(r.value))
+        cls = last(callee(ctor))
+        if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:
+            cls = _class_named(ctx, _Substitute(given).visit(copy.deepcopy(local[r.value.func.id])))
+        if cls in SCHEDULER_CLASSES:
+            out.append((cls, ctor))
+    return out
+
+
+def _given(fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """Each parameter of `fn` and the expression `call` passes for it."""
+    names = [p.arg for p in [*fn.args.posonlyargs, *fn.args.args]]
+    out = [(n, a) for n, a in zip(names, call.args, strict=False) if not isinstance(a, ast.Starred)]
+    return out + [(k.arg, k.value) for k in call.keywords if k.arg]
+
+
+class _Substitute(ast.NodeTransformer):
+    """Parameter names replaced by the caller's expressions; `cfg.pop("k")` / `cfg.get("k")`
+    read as `cfg["k"]` (what a config lookup returns)."""
+
+    def __init__(self, given: dict[str, ast.expr]) -> None:
+        self.given = given
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return copy.deepcopy(self.given[node.id]) if node.id in self.given else node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if method(node) in ("pop", "get") and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.func, ast.Attribute):
+            return ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
+        return node
+
+
+def _class_named(ctx: Context, expr: ast.AST) -> str | None:
+    """`getattr(torch.optim.lr_scheduler, <setting>)`: the scheduler class the setting names."""
+    if not (isinstance(expr, ast.Call) and callee(expr) == "getattr" and len(expr.args) == 2):
+        return None
+    if "lr_scheduler" not in (dotted(expr.args[0]) or ""):
+        return None
+    name = expr.args[1] if isinstance(expr.args[1], ast.Constant) else setting(ctx, expr.args[1])
+    return name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None
