@@ -29,6 +29,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.options import setting
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -43,7 +44,9 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
     if cls is None or not recv.startswith("self.") or recv.count(".") != 1 or not isinstance(fn, FUNCS):
         return None
     if not any(_per_batch(ctx, c) for c in ctx.calls if method(c) == fn.name and _calls_into(ctx, c, cls)):
-        return None
+        named = [c for c in ctx.calls if any(isinstance(a, ast.Constant) and a.value == fn.name for a in c.args)]
+        if not any(_per_batch(ctx, c) for c in named if any(t.fn is fn for t in hook_targets(ctx, c))):
+            return None  # nor run by name per batch: `self("after_batch")` -> getattr(cb, event)(self)
     for call in _schedules_given(ctx, cls, recv[5:]):
         name = last(callee(call))
         if name in SCHEDULER_CLASSES and epoch_ctor(name, call):
@@ -60,7 +63,7 @@ def _calls_into(ctx: Context, call: ast.Call, cls: ast.ClassDef) -> bool:
 def _per_batch(ctx: Context, call: ast.Call) -> bool:
     """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`)."""
     r = receiver(call)
-    loops = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and dotted(lp.target) == r)]
+    loops = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and r and dotted(lp.target) == r)]
     return len(loops) >= 2
 
 
@@ -69,6 +72,9 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
     stored as `self.<attr>`."""
     init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
     param = stored_param(init, attr) if init is not None else None
+    made_by = _made_by_stored_callable(cls, attr) if init is not None and param is None else None
+    if made_by is not None:  # `self.sched = self.sched_fn(opt, n_epoch)`, sched_fn given to __init__
+        param = stored_param(init, made_by)  # type: ignore[arg-type]
     if param is None:
         return []
     names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
@@ -78,8 +84,34 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
             continue
         i = names.index(param) if param in names else -1
         given = c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
-        out += _scheduler_ctors(ctx, given)
+        out += _scheduler_ctors(ctx, given) if made_by is None else _callable_ctors(ctx, given)
     return out
+
+
+def _made_by_stored_callable(cls: ast.ClassDef, attr: str) -> str | None:
+    """`self.<attr> = self.<f>(...)` in a method of `cls`: the attribute `f` (a factory the
+    object was given, fastai ParamScheduler-style)."""
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == f"self.{attr}":
+            f = n.value.func if isinstance(n.value, ast.Call) else None
+            d = dotted(f) if f is not None else None
+            if d and d.startswith("self.") and d.count(".") == 1:
+                return d[5:]
+    return None
+
+
+def _callable_ctors(ctx: Context, expr: ast.AST | None) -> list[ast.Call]:
+    """The scheduler constructors a factory argument returns: a lambda's body, or a function
+    of this file's returns (directly or through the name it is bound to)."""
+    if isinstance(expr, ast.Name) and expr.id not in functions(ctx):
+        vals = ctx.values.get(expr.id, [])
+        return [c for v in vals for c in _callable_ctors(ctx, v)] if len(vals) == 1 else []
+    if isinstance(expr, ast.Lambda):
+        body = expr.body
+        return [body] if isinstance(body, ast.Call) and last(callee(body)) in SCHEDULER_CLASSES else []
+    fn = functions(ctx).get(expr.id) if isinstance(expr, ast.Name) else None
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Call)] if fn else []
+    return [r for r in rets if last(callee(r)) in SCHEDULER_CLASSES]
 
 
 def stored_param(init: ast.FunctionDef, attr: str) -> str | None:
