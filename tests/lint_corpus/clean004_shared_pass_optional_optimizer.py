@@ -1,6 +1,6 @@
 # expect: clean
-# A shared pass function whose step is guarded by the optimizer being given: the evaluation call
-# passes None, so nothing is stepped on held-out data.
+# A shared pass function whose step is guarded by the optimizer being given (the evaluation call
+# passes None) and by the module's mode: nothing is stepped on held-out data.
 import torch
 import torch.nn as nn
 
@@ -13,6 +13,8 @@ def one_pass(net, batches, opt, learn):
             opt.zero_grad()
             loss.backward()
         if opt is not None:
+            opt.step()
+        if net.training:
             opt.step()
 
 

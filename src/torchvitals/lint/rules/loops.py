@@ -329,8 +329,8 @@ def _step_outside_mode_gate(ctx: Context) -> None:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         ifs = [n for n in walk_scope(fn) if isinstance(n, ast.If)]
-        if any(i in ctx.ancestors(c) and _mentions(i.test, opt.split(".")[0]) for i in ifs):
-            continue  # `if optimizer is not None: optimizer.step()`: the evaluation call passes None
+        if any(i in ctx.ancestors(c) and not any(isinstance(n, ast.Mod) for n in ast.walk(i.test)) for i in ifs):
+            continue  # `if optimizer is not None:` / `if model.training:` may be the guard; `% accum` is not
         for p in (a.arg for a in fn.args.args):
             gates = [i for i in ifs if _mentions(i.test, p)]
             guarded = [b for b in ctx.backwards if any(g in ctx.ancestors(b) for g in gates) and ctx.scope_of(b) is fn]

@@ -5,6 +5,7 @@ parameters (TVL005), optimizers over part of a model or overlapping (TVL006), `m
 from __future__ import annotations
 
 import ast
+import re
 
 from torchvitals.lint.calls import enclosing_class, functions, may_resolve, resolve
 from torchvitals.lint.engine import (
@@ -21,7 +22,11 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.rules.param_groups import overlapping_groups, shared_builder_argument
+from torchvitals.lint.rules.param_groups import (
+    name_filtered_only,
+    overlapping_groups,
+    shared_builder_argument,
+)
 from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.rules.base import document
 
@@ -247,6 +252,8 @@ def check_partial_optimizer(ctx: Context) -> None:
     _overlaps(ctx, ctors)
     built = _built_optimizers(ctx)
     _twice_given(ctx, ctors + [(t, v) for t, v, _ in built])
+    if len(ctors) + len(built) == 1:
+        _head_only(ctx, *(ctors or [(t, v) for t, v, _ in built])[0])
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
@@ -284,6 +291,21 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
         if stepped and not _exclusive(ctx, va, vb) and not _retired(ctx, a, va, vb):
             ctx.report(PARTIAL_OPT, vb, f"`{name}` is given to both `{a}` and `{b}`: its parameters "
                        "get two conflicting updates per step")  # fmt: skip
+
+
+def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
+    """The file's one optimizer gets a name-filtered part of a model that runs whole, and nothing
+    freezes the rest (no requires_grad, no no_grad, no parameter-efficient library)."""
+    found = name_filtered_only(ctx, ctor)
+    if not found or _may_freeze(ctx) or "add_param_group" in ctx.text or _PEFT.search(ctx.text.lower()) or "inference_mode" in ctx.text:
+        return
+    model, word = found
+    if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
+        ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` named "
+                   f"with '{word}', and nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
+
+
+_PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
 
 
 def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:

@@ -74,3 +74,39 @@ def _holds_parameters(ctx: Context, name: str) -> bool:
     vals = ctx.values.get(name, [])
     return bool(vals) and all(any(isinstance(n, ast.Call) and method(n) == "parameters" for n in ast.walk(v)) for v in vals)
 
+
+
+def name_filtered_only(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
+    """The optimizer's only parameters are one model's `named_parameters()` kept by a name test
+    (`[p for n, p in model.named_parameters() if n.startswith("classifier")]`): (the model, the
+    name tested for). The caller checks that nothing is frozen and no other optimizer exists."""
+    first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
+    if isinstance(first, ast.Name):
+        vals = ctx.values.get(first.id, [])
+        first = vals[0] if len(vals) == 1 else None
+    if not (isinstance(first, ast.ListComp) and len(first.generators) == 1):
+        return None
+    gen = first.generators[0]
+    it, tgt = gen.iter, gen.target
+    if not (isinstance(it, ast.Call) and method(it) == "named_parameters" and receiver(it)):
+        return None
+    if not (isinstance(tgt, ast.Tuple) and len(tgt.elts) == 2 and isinstance(tgt.elts[0], ast.Name)) or len(gen.ifs) != 1:
+        return None
+    word = _kept_by_name(gen.ifs[0], tgt.elts[0].id)
+    return (receiver(it), word) if word else None  # type: ignore[return-value]
+
+
+def _kept_by_name(test: ast.AST, name: str) -> str | None:
+    """`name.startswith("head")` or `"head" in name`: the word a parameter's name must hold."""
+    if isinstance(test, ast.Call) and method(test) == "startswith" and dotted_is(test, name) and test.args:
+        arg = test.args[0]
+        return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In):
+        left, right = test.left, test.comparators[0]
+        if isinstance(left, ast.Constant) and isinstance(left.value, str) and isinstance(right, ast.Name) and right.id == name:
+            return left.value
+    return None
+
+
+def dotted_is(call: ast.Call, name: str) -> bool:
+    return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == name
