@@ -55,9 +55,14 @@ def methods_named(ctx: Context) -> dict[str, list[ast.AST]]:
 
 
 def _untyped(ctx: Context, call: ast.Call, recv: str) -> bool:
-    """`recv` is a loop variable or a parameter of the enclosing function, and nothing in the
-    file says it is an optimizer, scheduler or scaler."""
-    if "." in recv or recv == "self" or ctx.is_optimizer(recv) or ctx.is_scheduler(recv) or ctx.is_scaler(recv):
+    """`recv` is a loop variable, a parameter of the enclosing function or an attribute of `self`
+    (`self.module.training_step(batch)`), and nothing in the file says it is an optimizer,
+    scheduler or scaler."""
+    if recv == "self" or ctx.is_optimizer(recv) or ctx.is_scheduler(recv) or ctx.is_scaler(recv):
+        return False
+    if recv.startswith("self."):
+        return recv.count(".") == 1
+    if "." in recv:
         return False
     fn = ctx.scope_of(call)
     if isinstance(fn, FUNCS) and is_param(fn, recv):
