@@ -14,7 +14,8 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import bind, functions
-from torchvitals.lint.engine import Context, callee, method, receiver, walk_scope
+from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
+from torchvitals.lint.options import entry, setting
 
 
 def _whole(expr: ast.AST | None) -> str | None:
@@ -110,3 +111,106 @@ def _kept_by_name(test: ast.AST, name: str) -> str | None:
 
 def dotted_is(call: ast.Call, name: str) -> bool:
     return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == name
+
+
+def listed_submodules(ctx: Context, ctor: ast.Call) -> tuple[str, set[str]] | None:
+    """Parameter groups that each hold one sub-module of the same model: (the model, the
+    attributes listed). Groups may be literal (`{"params": model.enc.parameters()}`) or made
+    from a config list (`[{"params": getattr(model, g["module"]).parameters()} for g in cfg]`)."""
+    groups = ctor.args[0] if ctor.args else None
+    if isinstance(groups, ast.Name):
+        vals = ctx.values.get(groups.id, [])
+        groups = vals[0] if len(vals) == 1 else None
+    if isinstance(groups, ast.List):
+        parts = [_whole(_params_of(g)) for g in groups.elts]
+        if not parts or None in parts:
+            return None
+        roots = {p.rsplit(".", 1)[0] for p in parts if "." in p}  # type: ignore[union-attr]
+        if len(roots) != 1 or any(p.count(".") != next(iter(roots)).count(".") + 1 for p in parts):  # type: ignore[union-attr]
+            return None
+        return next(iter(roots)), {p.rsplit(".", 1)[1] for p in parts}  # type: ignore[union-attr]
+    if isinstance(groups, ast.ListComp) and len(groups.generators) == 1:
+        return _config_groups(ctx, groups)
+    return None
+
+
+def _params_of(group: ast.AST) -> ast.AST | None:
+    if not isinstance(group, ast.Dict):
+        return None
+    return next((v for k, v in zip(group.keys, group.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
+
+
+def _config_groups(ctx: Context, comp: ast.ListComp) -> tuple[str, set[str]] | None:
+    """`[{"params": getattr(model, g["module"]).parameters(), ...} for g in CFG["groups"]]`."""
+    gen = comp.generators[0]
+    params = _params_of(comp.elt)
+    got = params.func.value if isinstance(params, ast.Call) and method(params) == "parameters" else None  # type: ignore[attr-defined]
+    if not (isinstance(got, ast.Call) and callee(got) == "getattr" and len(got.args) == 2 and isinstance(gen.target, ast.Name)):
+        return None
+    model, key = dotted(got.args[0]), got.args[1]
+    if not (model and isinstance(key, ast.Subscript) and isinstance(key.value, ast.Name) and key.value.id == gen.target.id):
+        return None
+    field = key.slice.value if isinstance(key.slice, ast.Constant) else None
+    items = setting(ctx, gen.iter) if not isinstance(gen.iter, ast.List) else gen.iter
+    if not isinstance(items, ast.List) or not isinstance(field, str):
+        return None
+    names = [entry(d, field) for d in items.elts]
+    if not names or not all(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in names):
+        return None
+    return model, {n.value for n in names}  # type: ignore[union-attr]
+
+
+def unlisted_trainable(ctx: Context, cls: ast.ClassDef, listed: set[str]) -> list[str]:
+    """Sub-modules `cls.__init__` builds that run with gradients in its methods and are not in
+    `listed`, nor frozen or copied (an EMA target) anywhere in the file."""
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+    if init is None:
+        return []
+    built = [t[5:] for n in walk_scope(init) if isinstance(n, ast.Assign) and len(n.targets) == 1
+             and (t := dotted(n.targets[0]) or "").startswith("self.") and t.count(".") == 1 and _builds_module(ctx, n.value)]  # fmt: skip
+    if not listed <= set(built):
+        return []
+    return [a for a in built if a not in listed and _runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
+
+
+def _builds_module(ctx: Context, value: ast.AST) -> bool:
+    """A module constructor or a function of this file returning one; not a copy, not frozen."""
+    if not isinstance(value, ast.Call) or any(isinstance(n, ast.Call) and method(n) in ("requires_grad_", "deepcopy") for n in ast.walk(value)):
+        return False
+    if ctx.is_module_ctor(value):
+        return True
+    fn = functions(ctx).get(callee(value))
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+    return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
+
+
+def _runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
+    """`self.<attr>(...)` in a method of `cls`, outside `torch.no_grad()`."""
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Call) and dotted(n.func) == f"self.{attr}":
+            up = ctx.parent.get(n)
+            detached = isinstance(up, ast.Attribute) and up.attr == "detach"
+            if not detached and not any(_no_grad_scope(a) for a in ctx.ancestors(n)):
+                return True
+    return False
+
+
+def _no_grad_scope(node: ast.AST) -> bool:
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return any("no_grad" in ast.unparse(i.context_expr) or "inference_mode" in ast.unparse(i.context_expr) for i in node.items)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return any("no_grad" in ast.unparse(d) or "inference_mode" in ast.unparse(d) for d in node.decorator_list)
+    return False
+
+
+def _frozen_anywhere(ctx: Context, attr: str) -> bool:
+    """A statement of the file names `.attr` and touches requires_grad (an assignment only when
+    it assigns to `.attr`: `self.target = deepcopy(self.online).requires_grad_(False)` freezes
+    the copy, not `online`)."""
+    for n in ast.walk(ctx.tree):
+        scope = n.targets if isinstance(n, ast.Assign) else [n] if isinstance(n, (ast.Expr, ast.For)) else []
+        if any(isinstance(a, ast.Attribute) and a.attr == attr for t in scope for a in ast.walk(t)):
+            text = ast.unparse(n)
+            if "requires_grad" in text:
+                return True
+    return False

@@ -147,7 +147,7 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
     fn = functions(ctx).get(callee(call)) if isinstance(call.func, ast.Name) else None
     if fn is None:
         return []
-    given = dict(_given(fn, call))
+    given = dict(given_args(fn, call))
     local = {n.targets[0].id: n.value for n in walk_scope(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
     for name, v in local.items():  # `cfg = dict(cfg)`: a copy of what the caller passed
         if isinstance(v, ast.Call) and callee(v) == "dict" and len(v.args) == 1 and not v.keywords:
@@ -157,23 +157,23 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
     for r in walk_scope(fn):
         if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Call)):
             continue
-        ctor = _Substitute(given).visit(copy.deepcopy(r.value))
+        ctor = Substitute(given).visit(copy.deepcopy(r.value))
         cls = last(callee(ctor))
         if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:
-            cls = _class_named(ctx, _Substitute(given).visit(copy.deepcopy(local[r.value.func.id])))
+            cls = _class_named(ctx, Substitute(given).visit(copy.deepcopy(local[r.value.func.id])))
         if cls in SCHEDULER_CLASSES:
             out.append((cls, ctor))
     return out
 
 
-def _given(fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[tuple[str, ast.expr]]:
+def given_args(fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[tuple[str, ast.expr]]:
     """Each parameter of `fn` and the expression `call` passes for it."""
     names = [p.arg for p in [*fn.args.posonlyargs, *fn.args.args]]
     out = [(n, a) for n, a in zip(names, call.args, strict=False) if not isinstance(a, ast.Starred)]
     return out + [(k.arg, k.value) for k in call.keywords if k.arg]
 
 
-class _Substitute(ast.NodeTransformer):
+class Substitute(ast.NodeTransformer):
     """Parameter names replaced by the caller's expressions; `cfg.pop("k")` / `cfg.get("k")`
     read as `cfg["k"]` (what a config lookup returns)."""
 
