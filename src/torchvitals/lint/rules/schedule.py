@@ -89,10 +89,9 @@ def _epoch_schedule(ctx: Context, key: str) -> str | None:
     for v in ctx.values.get(key, []):
         if isinstance(v, ast.Call) and cls:
             return cls if _epoch_ctor(ctx, cls, v) else None
-    for v in ctx.values.get(key, []):
-        for built, ctor in built_schedules(ctx, v) if isinstance(v, ast.Call) else ():
-            if _epoch_ctor(ctx, built, ctor):
-                return built
+    made = [b for v in ctx.values.get(key, []) if isinstance(v, ast.Call) for b in built_schedules(ctx, v)]
+    if made and all(_epoch_ctor(ctx, built, ctor) for built, ctor in made):  # a builder with a per-batch branch: unknown
+        return made[0][0]
     return None
 
 

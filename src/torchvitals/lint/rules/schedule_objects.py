@@ -47,10 +47,9 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
         named = [c for c in ctx.calls if any(isinstance(a, ast.Constant) and a.value == fn.name for a in c.args)]
         if not any(_per_batch(ctx, c) for c in named if any(t.fn is fn for t in hook_targets(ctx, c))):
             return None  # nor run by name per batch: `self("after_batch")` -> getattr(cb, event)(self)
-    for call in _schedules_given(ctx, cls, recv[5:]):
-        name = last(callee(call))
-        if name in SCHEDULER_CLASSES and epoch_ctor(name, call):
-            return name
+    given = [(last(callee(call)), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
+        return given[0][0]  # every schedule the object may hold counts in epochs (a builder may branch)
     return None
 
 
