@@ -130,3 +130,38 @@ def batch_loop(ctx: Context, call: ast.Call) -> ast.AST | None:
     (`for h in self.hooks: h.after_train_iter(self)` runs once per batch of the loop outside)."""
     r = receiver(call)
     return next((lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and r and dotted(lp.target) == r)), None)
+
+
+def _iteration_event(expr: ast.AST) -> bool:
+    """`Events.ITERATION_COMPLETED`, `"iteration_completed"`, `Events.ITERATION_STARTED`: once per
+    batch. `Events.ITERATION_COMPLETED(every=n)` is left out (n may be an epoch's length)."""
+    if isinstance(expr, ast.Constant) and isinstance(expr.value, str):
+        return expr.value.lower().startswith("iteration_")
+    return isinstance(expr, ast.Attribute) and expr.attr.upper().startswith("ITERATION_")
+
+
+def per_batch_functions(ctx: Context) -> list[ast.AST]:
+    """Functions (and lambdas) an engine runs once per batch with no loop in this file around
+    them: ignite's process function `Engine(update)`, handlers registered for an iteration event
+    (`@trainer.on(Events.ITERATION_COMPLETED)`, `add_event_handler("iteration_completed", fn)`)."""
+    hit = ctx.memo.get("per_batch_functions")
+    if hit is not None:
+        return hit
+    local = {n.name: n for n in ast.walk(ctx.tree) if isinstance(n, FUNCS)}
+    out: list[ast.AST] = []
+    for c in ctx.calls:
+        given: ast.AST | None = None
+        if callee(c).rsplit(".", 1)[-1] == "Engine" and c.args:
+            given = c.args[0]
+        elif method(c) == "add_event_handler" and len(c.args) >= 2 and _iteration_event(c.args[0]):
+            given = c.args[1]
+        if isinstance(given, ast.Lambda):
+            out.append(given)
+        elif isinstance(given, ast.Name) and given.id in local:
+            out.append(local[given.id])
+    for fn in local.values():
+        for d in fn.decorator_list:
+            if isinstance(d, ast.Call) and method(d) == "on" and d.args and _iteration_event(d.args[0]):
+                out.append(fn)
+    ctx.memo["per_batch_functions"] = out
+    return out

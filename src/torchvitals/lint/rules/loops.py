@@ -10,6 +10,7 @@ import re
 from torchvitals.lint.calls import (
     Target,
     effects,
+    effects_of,
     functions,
     may_resolve,
     resolve,
@@ -25,7 +26,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.hooks import batch_loop, hook_targets
+from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
 from torchvitals.lint.rules.modes import check_eval_mode
 from torchvitals.rules.base import document
 
@@ -146,6 +147,39 @@ def check_zero_grad(ctx: Context) -> None:
             "clears the gradients: they accumulate across iterations",
         )  # fmt: skip
     _zero_between(ctx)
+    _per_batch_never_cleared(ctx)
+
+
+def _per_batch_never_cleared(ctx: Context) -> None:
+    """A function the framework runs once per batch (ignite's `Engine(update)`, an iteration
+    handler, Lightning's `training_step` under manual optimization) backpropagates and steps,
+    and nothing in the whole file ever clears a gradient."""
+    text = ctx.text
+    if any(f.code == "TVL003" for f in ctx.findings):
+        return  # a loop of this file already said it
+    if "zero_grad" in text or "zero_()" in text or "None" in text and ".grad" in text and _grad_set_none(ctx):
+        return
+    steps_fns = [*per_batch_functions(ctx), *(m for c in ctx.classes for m in c.body
+                                              if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "training_step")]  # fmt: skip
+    for fn in steps_fns:
+        nodes = list(ast.walk(fn) if isinstance(fn, ast.Lambda) else walk_scope(fn))
+        eff = effects_of(ctx, nodes)
+        step = min((n for n in nodes if isinstance(n, ast.Call) and _steps(ctx, n)), key=lambda n: (n.lineno, n.col_offset), default=None)
+        if eff.backward and eff.steps and step is not None:
+            opt = ctx.optimizer_step(step) or "the optimizer"
+            ctx.report(ZERO_GRAD, step, f"`{opt}` is stepped after backward() in a function the engine or trainer runs "
+                       "every batch, and nothing in this file clears the gradients: they accumulate")  # fmt: skip
+            return
+
+
+def _steps(ctx: Context, call: ast.Call) -> bool:
+    """`optimizer.step()`, or a call of a helper that steps."""
+    return bool(ctx.optimizer_step(call)) or bool((t := resolve(ctx, call)) and effects(ctx, t.fn).steps)
+
+
+def _grad_set_none(ctx: Context) -> bool:
+    """`p.grad = None` somewhere in the file."""
+    return any(isinstance(a, ast.Assign) and any(t.endswith(".grad") or t == "grad" for t in targets_of(a)) for a in ctx.assigns)
 
 
 def _zero_between(ctx: Context) -> None:

@@ -6,7 +6,17 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import resolve
-from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
+from torchvitals.lint.engine import (
+    SCHEDULER_CLASSES,
+    Context,
+    callee,
+    dotted,
+    last,
+    method,
+    receiver,
+    walk_scope,
+)
+from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
 from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
 from torchvitals.rules.base import document
@@ -31,6 +41,7 @@ def _calls_in(node: ast.AST) -> list[ast.Call]:
 
 
 def check_scheduler(ctx: Context) -> None:
+    _interval_step(ctx)
     for c in ctx.calls:
         recv = receiver(c)
         if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
@@ -39,6 +50,10 @@ def check_scheduler(ctx: Context) -> None:
         if not loops and (cls := per_batch_object_step(ctx, c, lambda k, v: _epoch_ctor(ctx, k, v))):
             ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (this "
                        "method runs once per batch): the learning rate decays far faster than intended")  # fmt: skip
+            continue
+        if not loops and _in_per_batch_handler(ctx, c) and (cls := _epoch_schedule(ctx, recv or "")):
+            ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (in a handler "
+                       "the engine runs every iteration): the learning rate decays far faster than intended")  # fmt: skip
             continue
         if not loops:
             fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
@@ -60,6 +75,35 @@ def check_scheduler(ctx: Context) -> None:
                 f"`{recv}` ({key[1]}) is an epoch schedule stepped every "
                 "batch: the learning rate decays far faster than intended",
             )  # fmt: skip
+
+
+def _interval_step(ctx: Context) -> None:
+    """Lightning's `{"scheduler": sched, "interval": "step"}`: the trainer steps `sched` every
+    batch, so an epoch schedule there decays per batch."""
+    if "interval" not in ctx.text:
+        return
+    for d in ast.walk(ctx.tree):
+        if not isinstance(d, ast.Dict):
+            continue
+        entries = {k.value: v for k, v in zip(d.keys, d.values, strict=True) if isinstance(k, ast.Constant)}
+        every, sched = entries.get("interval"), entries.get("scheduler")
+        if not (isinstance(every, ast.Constant) and every.value == "step") or sched is None:
+            continue
+        cls = _epoch_schedule(ctx, sched.id) if isinstance(sched, ast.Name) else None
+        if isinstance(sched, ast.Call) and last(callee(sched)) in SCHEDULER_CLASSES and _epoch_ctor(ctx, last(callee(sched)), sched):
+            cls = last(callee(sched))
+        if cls:
+            ctx.report(SCHED_ORDER, d, f"an epoch schedule ({cls}) is given to the trainer with `\"interval\": \"step\"`: "
+                       "it is stepped every batch and the learning rate decays far faster than intended")  # fmt: skip
+
+
+def _in_per_batch_handler(ctx: Context, step: ast.Call) -> bool:
+    """`step` sits (directly) in a function or lambda an engine runs every iteration."""
+    handlers = per_batch_functions(ctx)
+    if not handlers:
+        return False
+    scope = next((a for a in ctx.ancestors(step) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
+    return any(scope is fn for fn in handlers)
 
 
 def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[str, str] | None:
