@@ -118,7 +118,7 @@ def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
         cls = next((c for c in ctx.classes if c.name == cls_name), None)
         missing = unlisted_trainable(ctx, cls, found[1]) if cls is not None and found else []
         if missing:
-            ctx.report(PARTIAL_OPT, at, f"the parameter groups of `{target}` list {', '.join(sorted(found[1]))} of "
+            ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {', '.join(sorted(found[1]))} of "
                        f"`{found[0]}` but not `{missing[0]}`, which trains with gradients and is not frozen: "
                        "it never changes")  # fmt: skip
 

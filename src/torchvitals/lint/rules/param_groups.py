@@ -123,7 +123,7 @@ def listed_submodules(ctx: Context, ctor: ast.Call) -> tuple[str, set[str]] | No
         groups = vals[0] if len(vals) == 1 else None
     if isinstance(groups, ast.List):
         parts = [_whole(_params_of(g)) for g in groups.elts]
-        if not parts or None in parts:
+        if len(parts) < 2 or None in parts:  # one group: the whole-model check (optimizers.py) judges it
             return None
         roots = {p.rsplit(".", 1)[0] for p in parts if "." in p}  # type: ignore[union-attr]
         if len(roots) != 1 or any(p.count(".") != next(iter(roots)).count(".") + 1 for p in parts):  # type: ignore[union-attr]
@@ -131,7 +131,32 @@ def listed_submodules(ctx: Context, ctor: ast.Call) -> tuple[str, set[str]] | No
         return next(iter(roots)), {p.rsplit(".", 1)[1] for p in parts}  # type: ignore[union-attr]
     if isinstance(groups, ast.ListComp) and len(groups.generators) == 1:
         return _config_groups(ctx, groups)
-    return None
+    return _joined(groups) if groups is not None else None
+
+
+def _joined(expr: ast.AST) -> tuple[str, set[str]] | None:
+    """`list(m.enc.parameters()) + list(m.head.parameters())`, `chain(m.enc.parameters(), ...)`,
+    `[*m.enc.parameters(), *m.head.parameters()]`: every parameter source is a whole sub-module
+    of one model (no comprehension filters them, no other name adds to them)."""
+    if any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Name)) and not _part_of_call(n, expr) for n in ast.walk(expr)):
+        return None
+    parts = {receiver(n) for n in ast.walk(expr) if isinstance(n, ast.Call) and method(n) == "parameters"}
+    if not parts or None in parts or any(p.count(".") < 1 for p in parts):  # type: ignore[union-attr]
+        return None
+    roots = {p.rsplit(".", 1)[0] for p in parts}  # type: ignore[union-attr]
+    if len(roots) != 1 or len(parts) < 2:
+        return None
+    return next(iter(roots)), {p.rsplit(".", 1)[1] for p in parts}  # type: ignore[union-attr]
+
+
+def _part_of_call(node: ast.AST, root: ast.AST) -> bool:
+    """A name that only spells a callee or a receiver (`list`, `itertools.chain`, `model`)."""
+    if not isinstance(node, ast.Name):
+        return False
+    for n in ast.walk(root):
+        if isinstance(n, ast.Call) and (n.func is node or (isinstance(n.func, ast.Attribute) and node in ast.walk(n.func))):
+            return True
+    return False
 
 
 def _params_of(group: ast.AST) -> ast.AST | None:
