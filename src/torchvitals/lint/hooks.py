@@ -71,7 +71,16 @@ def _untyped(ctx: Context, call: ast.Call, recv: str) -> bool:
 
 
 def hook_targets(ctx: Context, call: ast.Call) -> list[Target]:
-    """The methods this call may run by name, beyond what `resolve` proves; [] for most calls."""
+    """The methods this call may run by name, beyond what `resolve` proves; [] for most calls
+    (memoised per call: several rules ask about every call of a loop)."""
+    memo = ctx.memo.setdefault("hook_targets", {})
+    hit = memo.get(id(call))
+    if hit is None or hit[0] is not call:
+        hit = memo[id(call)] = (call, _hook_targets(ctx, call))
+    return hit[1]
+
+
+def _hook_targets(ctx: Context, call: ast.Call) -> list[Target]:
     m, recv = method(call), receiver(call)
     fns = methods_named(ctx).get(m or "", []) if m not in API and not (m or "_").startswith("__") else []
     if fns and recv and resolve(ctx, call) is None:
@@ -147,6 +156,9 @@ def per_batch_functions(ctx: Context) -> list[ast.AST]:
     hit = ctx.memo.get("per_batch_functions")
     if hit is not None:
         return hit
+    if "Engine(" not in ctx.text and "event_handler" not in ctx.text and ".on(" not in ctx.text:
+        ctx.memo["per_batch_functions"] = []
+        return []
     local = {n.name: n for n in ast.walk(ctx.tree) if isinstance(n, FUNCS)}
     out: list[ast.AST] = []
     for c in ctx.calls:
