@@ -32,9 +32,9 @@ from torchvitals.rules.base import document
 PARTIAL_OPT = document(
     "TVL006",
     "partial-optimizer",
-    what="An optimizer built from part of a model (`model.head.parameters()`) while the rest is "
-    "called in the forward pass and never frozen, or two optimizers over overlapping "
-    "parameters.",
+    what="An optimizer built from part of a model (`model.head.parameters()`, some of its "
+    "sub-modules, a name-filtered `named_parameters()`) while the rest is called in the forward "
+    "pass and never frozen, or the same parameters given twice (two optimizers, two groups).",
     why="The parts left out still receive gradients (and cost compute) but never change; the "
     "run looks normal. Two optimizers on the same parameters apply two updates per step "
     "with conflicting state (momentum, Adam moments).",
