@@ -236,7 +236,12 @@ def _names(expr: ast.AST) -> list[str]:
     return [d for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
 
 
+_FINITE = {"isfinite", "isnan", "isinf"}
+
+
 def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
+    if _tests_grads(expr):
+        return True
     for name in _names(expr):
         low = last(name).lower()
         if low != "grad" and _GRADISH.search(low) and not _NOT_GRADISH.search(low):
@@ -248,6 +253,15 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
         fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
         if fn is not None and any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value):
             return True
+    return False
+
+
+def _tests_grads(expr: ast.AST) -> bool:
+    """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient checked."""
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Call) and (method(n) in _FINITE or last(callee(n)) in _FINITE):
+            if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in ast.walk(n)):
+                return True
     return False
 
 
