@@ -98,12 +98,21 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
     """The file's one optimizer gets a name-filtered part of a model that runs whole, and nothing
     freezes the rest (no requires_grad, no no_grad, no parameter-efficient library)."""
     found = name_filtered_only(ctx, ctor)
-    if not found or _may_freeze(ctx) or "add_param_group" in ctx.text or _PEFT.search(ctx.text.lower()) or "inference_mode" in ctx.text:
+    if not found or _may_freeze(ctx) or _frozen_elsewhere(ctx):
         return
     model, word = found
     if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
         ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` named "
                    f"with '{word}', and nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
+
+
+def _frozen_elsewhere(ctx: Context) -> bool:
+    """Something this file cannot see into may freeze what an optimizer leaves out: inference
+    mode, a parameter-efficient library, a helper whose name says it freezes (`freeze_backbone
+    (model)` imported from elsewhere), or groups added later. (requires_grad and no_grad in the
+    code are judged per sub-module by param_groups.py, or as a whole by `_may_freeze`.)"""
+    low = ctx.text.lower()
+    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or bool(_PEFT.search(low))
 
 
 _PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
@@ -112,6 +121,8 @@ _PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
 def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
     """The file's one optimizer has a group per sub-module of a model class of this file, and a
     trainable sub-module the class runs with gradients has none (param_groups.py)."""
+    if _frozen_elsewhere(ctx):
+        return
     for target, call, at in [ctor + (ctor[1],)] if ctor else _built_calls(ctx):
         found = listed_submodules(ctx, call)
         cls_name = instance_class(ctx, found[0], at) if found else None
