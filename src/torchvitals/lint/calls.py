@@ -294,6 +294,9 @@ def _bind(fn: ast.AST, call: ast.Call, skip_self: bool) -> tuple[tuple[str, str]
     return tuple(out)
 
 
+bind = _bind  # for hooks.py: a method run by name, its parameters bound to the caller's names
+
+
 def effects(ctx: Context, fn: ast.AST, depth: int = 0) -> Effects:
     """What `fn` does, its resolvable callees followed DEPTH deep (memoised per function)."""
     memo = ctx.memo.setdefault("effects", {})

@@ -1,6 +1,6 @@
-"""Rules over the training loop's statements: gradients cleared (TVL003), train/eval mode and
-validation blocks (TVL004), step gates (TVL011), loss accumulation (TVL012), GradScaler use
-(TVL016). The learning-rate schedule (TVL007) is in schedule.py."""
+"""Rules over the training loop's statements: gradients cleared (TVL003), step gates (TVL011),
+loss accumulation (TVL012's page; the check is in accumulate.py). Train/eval mode and validation
+blocks (TVL004) are in modes.py, the learning-rate schedule (TVL007) in schedule.py."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ import re
 
 from torchvitals.lint.calls import (
     Target,
-    dispatched,
     effects,
     effects_of,
     functions,
     may_resolve,
-    merge,
     resolve,
 )
 from torchvitals.lint.engine import (
@@ -22,13 +20,14 @@ from torchvitals.lint.engine import (
     block,
     callee,
     dotted,
-    is_const,
     last,
     method,
     receiver,
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
+from torchvitals.lint.rules.modes import check_eval_mode
 from torchvitals.rules.base import document
 
 ZERO_GRAD = document(
@@ -45,20 +44,6 @@ ZERO_GRAD = document(
     "right after `step()`).",
 )
 
-EVAL_MODE = document(
-    "TVL004",
-    "eval-mode-training",
-    what="`model.eval()` inside the training loop with no `model.train()` before the next "
-    "training step, or an optimizer step inside a validation loop or function.",
-    why="After `eval()`, dropout is off and BatchNorm stops updating and uses running stats: "
-    "from the second epoch on, the model trains in evaluation mode. Stepping the optimizer "
-    "on validation data trains on it and makes the validation metric meaningless.",
-    example="for epoch in range(epochs):\n    for x, y in train_loader:\n        ...\n"
-    "        optimizer.step()\n    model.eval()              # never switched back\n"
-    "    validate(model)",
-    fix="Call `model.train()` at the start of each training epoch; keep validation under "
-    "`torch.no_grad()` with no `backward()` or `step()`.",
-)
 
 STEP_GATE = document(
     "TVL011",
@@ -101,13 +86,6 @@ def _training_loops(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
     return loops
 
 
-def _trained(ctx: Context) -> set[str]:
-    models = set(ctx.trained)
-    for ms in ctx.optimizers.values():
-        models |= ms
-    return models or {"model", "net"}
-
-
 # ---- TVL003 ---------------------------------------------------------------------------------
 
 
@@ -135,6 +113,10 @@ def _backward_loops(ctx: Context) -> set[ast.AST]:
                 continue
             if (t := resolve(ctx, c)) and (ls := ctx.loops_around(c)) and ls[0] not in loops and effects(ctx, t.fn).backward:
                 loops.add(ls[0])
+        for c in ctx.calls:  # a runner's hook: `h.after_train_iter(self)`, `self.call_hook("after_train_iter")`
+            if (loop := batch_loop(ctx, c)) is not None and loop not in loops:
+                if any(effects(ctx, t.fn, 1).backward for t in hook_targets(ctx, c)):
+                    loops.add(loop)
     return loops
 
 
@@ -144,6 +126,7 @@ def check_zero_grad(ctx: Context) -> None:
         steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
         helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and (t := resolve(ctx, n))]
+        helpers += [(n, t) for n in nodes if isinstance(n, ast.Call) for t in hook_targets(ctx, n)]
         if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers):
             continue
         if not steps:
@@ -164,6 +147,39 @@ def check_zero_grad(ctx: Context) -> None:
             "clears the gradients: they accumulate across iterations",
         )  # fmt: skip
     _zero_between(ctx)
+    _per_batch_never_cleared(ctx)
+
+
+def _per_batch_never_cleared(ctx: Context) -> None:
+    """A function the framework runs once per batch (ignite's `Engine(update)`, an iteration
+    handler, Lightning's `training_step` under manual optimization) backpropagates and steps,
+    and nothing in the whole file ever clears a gradient."""
+    text = ctx.text
+    if any(f.code == "TVL003" for f in ctx.findings):
+        return  # a loop of this file already said it
+    if "zero_grad" in text or "zero_()" in text or "None" in text and ".grad" in text and _grad_set_none(ctx):
+        return
+    steps_fns = [*per_batch_functions(ctx), *(m for c in ctx.classes for m in c.body
+                                              if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "training_step")]  # fmt: skip
+    for fn in steps_fns:
+        nodes = list(ast.walk(fn) if isinstance(fn, ast.Lambda) else walk_scope(fn))
+        eff = effects_of(ctx, nodes)
+        step = min((n for n in nodes if isinstance(n, ast.Call) and _steps(ctx, n)), key=lambda n: (n.lineno, n.col_offset), default=None)
+        if eff.backward and eff.steps and step is not None:
+            opt = ctx.optimizer_step(step) or "the optimizer"
+            ctx.report(ZERO_GRAD, step, f"`{opt}` is stepped after backward() in a function the engine or trainer runs "
+                       "every batch, and nothing in this file clears the gradients: they accumulate")  # fmt: skip
+            return
+
+
+def _steps(ctx: Context, call: ast.Call) -> bool:
+    """`optimizer.step()`, or a call of a helper that steps."""
+    return bool(ctx.optimizer_step(call)) or bool((t := resolve(ctx, call)) and effects(ctx, t.fn).steps)
+
+
+def _grad_set_none(ctx: Context) -> bool:
+    """`p.grad = None` somewhere in the file."""
+    return any(isinstance(a, ast.Assign) and any(t.endswith(".grad") or t == "grad" for t in targets_of(a)) for a in ctx.assigns)
 
 
 def _zero_between(ctx: Context) -> None:
@@ -210,104 +226,6 @@ def _only_clears(ctx: Context, call: ast.Call) -> bool:
     return eff.clears and not eff.backward and not eff.steps
 
 
-# ---- TVL004 ---------------------------------------------------------------------------------
-
-_VAL_LOADER = re.compile(
-    r"^(val|valid|validation|test|eval|dev)_?(loader|dl|dataloader|data_loader|iter|batches|set|dataset|data|ds)$"
-)
-_VAL_FUNC = re.compile(
-    r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
-    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
-)
-
-
-def check_eval_mode(ctx: Context) -> None:
-    trained = _trained(ctx)
-    for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
-        # The outermost loop around backward: the epoch loop.
-        calls = _calls_in(loop)
-        if not any(c in ctx.backwards for c in calls):
-            continue
-        trains = {receiver(c) for c in calls if method(c) == "train" and not (c.args and is_const(c.args[0], False))}
-        trains |= effects_of(ctx, calls).trains  # a helper called in the loop may switch back
-        for c in calls:
-            m, recv = method(c), receiver(c)
-            is_eval = (m == "eval" and not c.args) or (m == "train" and c.args and is_const(c.args[0], False))
-            if not is_eval or recv not in trained:
-                continue
-            if any(t and (recv == t or recv.startswith(t + ".")) for t in trains):
-                continue
-            ctx.report(
-                EVAL_MODE, c,
-                f"`{recv}.eval()` inside the training loop and `{recv}.train()` is never called "
-                "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
-            )  # fmt: skip
-    _eval_in_helpers(ctx, trained)
-    _steps_in_validation(ctx)
-
-
-def _bare(key: str) -> str:
-    return key.removeprefix("self.")
-
-
-def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
-    """The epoch loop calls a helper that switches the model to eval() (`self.validate()`),
-    trains through another helper or directly, and nothing in it (helpers included) switches
-    the model back to train()."""
-    bare_trained = {_bare(t) for t in trained}
-    if not ctx.backwards:
-        return  # nothing in the file backpropagates: no loop trains, through helpers or not
-    loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
-    dispatch = "getattr(self" in ctx.text
-    if dispatch:  # getattr(self, mode)(loader) in a workflow loop runs each method it may name
-        loops |= {ls[-1] for c in ctx.calls if dispatched(ctx, c) and (ls := ctx.loops_around(c))}
-    for loop in loops:
-        calls = _calls_in(loop)
-        eff = effects_of(ctx, calls)
-        for c in calls if dispatch else ():
-            for t in dispatched(ctx, c):
-                merge(eff, effects(ctx, t.fn), t)
-        if not eff.backward:
-            continue
-        trains = {_bare(t) for t in eff.trains}
-        seen: set[str] = set()
-        for c in calls:
-            one = resolve(ctx, c)
-            targets = [one] if one else dispatched(ctx, c) if dispatch else []
-            for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
-                k = t.rename(e)
-                b = _bare(k or "")
-                if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
-                    continue
-                seen.add(b)
-                shown = callee(c) or f"{ast.unparse(c.func)}"
-                ctx.report(
-                    EVAL_MODE, c,
-                    f"`{shown}()` switches `{k}` to eval() and nothing in this training loop "
-                    f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
-                    "it trains in eval mode (dropout off, BatchNorm frozen)",
-                )  # fmt: skip
-
-
-def _steps_in_validation(ctx: Context) -> None:
-    for c in ctx.calls:
-        opt = ctx.optimizer_step(c)
-        if not opt:
-            continue
-        for a in ctx.ancestors(c):
-            if isinstance(a, (ast.For, ast.AsyncFor)):
-                names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
-                names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                if any(_VAL_LOADER.match(x.lower()) for x in names if x):
-                    ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside a loop over validation data: "
-                               "the model trains on the data it is evaluated on")  # fmt: skip
-                    break
-            if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and _VAL_FUNC.match(a.name):
-                ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside `{a.name}()`, a validation "
-                           "function: the model trains on the data it is evaluated on")  # fmt: skip
-                break
-
-
 # ---- TVL011 ---------------------------------------------------------------------------------
 
 _GRADISH = re.compile(r"grad|norm")
@@ -318,7 +236,12 @@ def _names(expr: ast.AST) -> list[str]:
     return [d for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
 
 
+_FINITE = {"isfinite", "isnan", "isinf"}
+
+
 def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
+    if _tests_grads(expr):
+        return True
     for name in _names(expr):
         low = last(name).lower()
         if low != "grad" and _GRADISH.search(low) and not _NOT_GRADISH.search(low):
@@ -330,6 +253,15 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
         fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
         if fn is not None and any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value):
             return True
+    return False
+
+
+def _tests_grads(expr: ast.AST) -> bool:
+    """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient checked."""
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Call) and (method(n) in _FINITE or last(callee(n)) in _FINITE):
+            if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in ast.walk(n)):
+                return True
     return False
 
 
@@ -394,6 +326,16 @@ def is_bool(node: ast.AST | None) -> bool:
     return isinstance(node, ast.Constant) and isinstance(node.value, bool)
 
 
+def _silent_exit(body: list[ast.stmt]) -> bool:
+    """A branch that ends in continue / break / return and counts or logs nothing on the way
+    (`optimizer.zero_grad(); return` in an engine's step()); `return False` is a flag the
+    caller can count."""
+    end = body[-1]
+    if not isinstance(end, _EXITS) or (isinstance(end, ast.Return) and is_bool(end.value)):
+        return False
+    return len(body) == 1 or not _logs_or_counts(body[:-1])
+
+
 def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
     """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
     block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
@@ -402,10 +344,9 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
         body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
         if body is not None:
             for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
-                if (isinstance(stmt, ast.If) and not stmt.orelse and len(stmt.body) == 1
-                        and isinstance(stmt.body[0], _EXITS) and _gradish(ctx, stmt.test)
-                        and not (isinstance(stmt.body[0], ast.Return) and is_bool(stmt.body[0].value))):  # fmt: skip
-                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[0]).__name__.lower()}` "
+                if (isinstance(stmt, ast.If) and not stmt.orelse and _silent_exit(stmt.body)
+                        and _gradish(ctx, stmt.test)):  # fmt: skip
+                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[-1]).__name__.lower()}` "
                                "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
                     return
         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):

@@ -1,6 +1,6 @@
 """Rules about how models and optimizers are put together: unregistered sub-modules and
-parameters (TVL005), optimizers over part of a model or overlapping (TVL006), `model.forward(x)`
-(TVL013)."""
+parameters (TVL005), optimizers over part of a model or overlapping (TVL006, in optimizers.py),
+`model.forward(x)` (TVL013)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import ast
 
 from torchvitals.lint.calls import enclosing_class, functions, may_resolve, resolve
 from torchvitals.lint.engine import (
-    OPTIMIZER_CLASSES,
     TRIGGERS_RE,
     Context,
     callee,
@@ -21,6 +20,8 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.optimizers import check_partial_optimizer
+from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.rules.base import document
 
 UNREGISTERED = document(
@@ -37,19 +38,6 @@ UNREGISTERED = document(
     "`nn.Parameter(...)`.",
 )
 
-PARTIAL_OPT = document(
-    "TVL006",
-    "partial-optimizer",
-    what="An optimizer built from part of a model (`model.head.parameters()`) while the rest is "
-    "called in the forward pass and never frozen, or two optimizers over overlapping "
-    "parameters.",
-    why="The parts left out still receive gradients (and cost compute) but never change; the "
-    "run looks normal. Two optimizers on the same parameters apply two updates per step "
-    "with conflicting state (momentum, Adam moments).",
-    example="model = Net()\noptimizer = torch.optim.Adam(model.head.parameters())",
-    fix="Pass `model.parameters()`, or freeze what you leave out "
-    "(`model.backbone.requires_grad_(False)`); give each parameter to one optimizer.",
-)
 
 FORWARD_CALL = document(
     "TVL013",
@@ -237,127 +225,6 @@ def _param_tensor(expr: ast.AST, depth: int = 0) -> bool:
     return False
 
 
-# ---- TVL006 ---------------------------------------------------------------------------------
-
-
-def check_partial_optimizer(ctx: Context) -> None:
-    ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
-    _overlaps(ctx, ctors)
-    built = _built_optimizers(ctx)
-    if ctx.frozen or not (ctors or built):
-        return  # something is frozen somewhere: leaving parts out is likely deliberate
-    all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
-    called: set[str | None] = set()
-    for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
-        for m in models:
-            if "." not in m or m.startswith("self.") and m.count(".") == 1:
-                continue
-            parent = m.rsplit(".", 1)[0]
-            siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
-            if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
-                called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
-            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze(ctx):
-                ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
-                           f"whole and nothing else in it is frozen: the rest of `{parent}` never "
-                           "changes")  # fmt: skip
-
-
-def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
-    """`optimizer = build_optimizer(model, cfg)` / `self.optimizer = self.configure_optimizers()`
-    where the builder (a function of this file) returns an optimizer constructor: (the name bound,
-    the constructor, the models it updates as the caller names them)."""
-    out = []
-    for target, values in ctx.values.items():
-        if not ctx.is_optimizer(target) or target in ctx.optimizers:
-            continue
-        for v in values:
-            if not (isinstance(v, ast.Call) and may_resolve(ctx, v)) or (t := resolve(ctx, v)) is None:
-                continue
-            for r in walk_scope(t.fn):
-                if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
-                    models = {k for m in ctx.models_in(r.value) if (k := t.rename(m))}
-                    out.append((target, r.value, models))
-    return out
-
-
-def _optimizer_ctor(call: ast.Call) -> bool:
-    name = callee(call)
-    return last(name) in OPTIMIZER_CLASSES or name.startswith(("torch.optim.", "optim.")) and last(name)[:1].isupper()
-
-
-def _may_freeze(ctx: Context) -> bool:
-    """The code (not a comment) touches requires_grad or no_grad (walked once, only when asked)."""
-    if "requires_grad" not in ctx.text and "no_grad" not in ctx.text:
-        return False
-    if "may_freeze" not in ctx.memo:
-        ctx.memo["may_freeze"] = _freezes(ctx)
-    return ctx.memo["may_freeze"]
-
-
-def _freezes(ctx: Context) -> bool:
-    for n in ast.walk(ctx.tree):
-        if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
-            return True
-        if isinstance(n, (ast.Name, ast.keyword)) and (getattr(n, "id", None) or getattr(n, "arg", None)) in ("requires_grad", "no_grad"):
-            return True
-    return False
-
-
-def _called_in_helper(ctx: Context, model: str) -> bool:
-    """`train_model(model_ft, ...)` whose function runs its parameter: `outputs = model(inputs)`."""
-    for c in ctx.calls:
-        if not any(dotted(a) == model for a in [*c.args, *(k.value for k in c.keywords)]):
-            continue
-        t = resolve(ctx, c)
-        params = {p for p, key in (t.params if t else ()) if key == model}
-        if params and any(isinstance(n, ast.Call) and callee(n) in params for n in walk_scope(t.fn)):  # type: ignore[union-attr]
-            return True
-    return False
-
-
-def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
-    for i, (t1, v1) in enumerate(ctors):
-        for t2, v2 in ctors[i + 1 :]:
-            if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
-                continue
-            m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
-            shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
-            if shared and not (_retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1)):
-                ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "
-                           "parameters get two conflicting updates per step")  # fmt: skip
-                return
-
-
-def _retired(ctx: Context, name: str, ctor: ast.AST, later: ast.AST) -> bool:
-    """Training in phases: every step of `name` (built first) runs in the same function before
-    the other optimizer is built (Adam, then L-BFGS over the same model), so no step sees both."""
-    if ctor.lineno >= later.lineno:  # type: ignore[attr-defined]
-        return False
-    steps = [c for c in ctx.calls if ctx.optimizer_step(c) == name]
-    scope = ctx.scope_of(later)
-    loops = [a for a in ctx.ancestors(later) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
-    return bool(steps) and all(
-        ctx.scope_of(c) is scope and c.lineno < later.lineno and not any(lp.lineno <= c.lineno <= (lp.end_lineno or 0) for lp in loops) for c in steps  # type: ignore[attr-defined]
-    )
-
-
-def _exclusive(ctx: Context, a: ast.AST, b: ast.AST) -> bool:
-    """a and b sit in different branches of one `if`."""
-    path_a = _branches(ctx, a)
-    path_b = _branches(ctx, b)
-    return any(node in path_b and path_b[node] != side for node, side in path_a.items())
-
-
-def _branches(ctx: Context, node: ast.AST) -> dict[ast.AST, str]:
-    out: dict[ast.AST, str] = {}
-    prev = node
-    for a in ctx.ancestors(node):
-        if isinstance(a, ast.If):
-            out[a] = "body" if prev in a.body else "orelse" if prev in a.orelse else "test"
-        prev = a
-    return out
-
-
 # ---- TVL013 ---------------------------------------------------------------------------------
 
 
@@ -393,7 +260,27 @@ def _module_attr(ctx: Context, call: ast.Call, recv: str) -> bool:
             rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
             if rets and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets):
                 return True
-    return False
+    return _given_module(ctx, cls, init, recv[5:])  # type: ignore[arg-type]
+
+
+def _given_module(ctx: Context, cls: ast.ClassDef, init: ast.FunctionDef, attr: str) -> bool:
+    """`self.<attr> = module` stored from an `__init__` parameter (an engine or diffusion wrapper
+    around the network), and every construction of the class in this file passes a module: a
+    module constructor, or a name bound to one. A wrapper given plain callables stays quiet."""
+    param = stored_param(init, attr)
+    if param is None:
+        return False
+    names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]
+    given = []
+    for c in ctx.calls:
+        if last(callee(c)) == cls.name:
+            i = names.index(param) if param in names else -1
+            given.append(c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None))
+    optimized = set(ctx.trained).union(*ctx.optimizers.values())  # `model.train()`, `SGD(model.parameters())`
+    return bool(given) and all(
+        (isinstance(g, ast.Call) and ctx.is_module_ctor(g)) or (isinstance(g, ast.Name) and (g.id in ctx.modules or g.id in optimized))
+        for g in given
+    )
 
 
 CHECKS = [check_unregistered, check_partial_optimizer, check_forward_call]

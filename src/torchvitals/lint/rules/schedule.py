@@ -6,9 +6,19 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import resolve
-from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
+from torchvitals.lint.engine import (
+    SCHEDULER_CLASSES,
+    Context,
+    callee,
+    dotted,
+    last,
+    method,
+    receiver,
+    walk_scope,
+)
+from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
-from torchvitals.lint.rules.schedule_objects import per_batch_object_step
+from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -31,6 +41,7 @@ def _calls_in(node: ast.AST) -> list[ast.Call]:
 
 
 def check_scheduler(ctx: Context) -> None:
+    _interval_step(ctx)
     for c in ctx.calls:
         recv = receiver(c)
         if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
@@ -40,10 +51,14 @@ def check_scheduler(ctx: Context) -> None:
             ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (this "
                        "method runs once per batch): the learning rate decays far faster than intended")  # fmt: skip
             continue
+        if not loops and _in_per_batch_handler(ctx, c) and (cls := _epoch_schedule(ctx, recv or "")):
+            ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (in a handler "
+                       "the engine runs every iteration): the learning rate decays far faster than intended")  # fmt: skip
+            continue
         if not loops:
             fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
             if any(ctx.optimizer_step(n) for n in _calls_in(fn)) and (key := _epoch_key(ctx, c, recv or "", 0)):
-                ctx.report(SCHED_ORDER, c, f"`{recv}` ({ctx.schedulers[key]}) is an epoch schedule stepped "
+                ctx.report(SCHED_ORDER, c, f"`{recv}` ({key[1]}) is an epoch schedule stepped "
                            "every batch (in a helper called per batch): the learning rate decays far faster than intended")  # fmt: skip
             continue
         inner = loops[0]
@@ -57,18 +72,47 @@ def check_scheduler(ctx: Context) -> None:
         elif steps and (key := _epoch_key(ctx, c, recv or "", len(loops))):
             ctx.report(
                 SCHED_ORDER, c,
-                f"`{recv}` ({ctx.schedulers[key]}) is an epoch schedule stepped every "
+                f"`{recv}` ({key[1]}) is an epoch schedule stepped every "
                 "batch: the learning rate decays far faster than intended",
             )  # fmt: skip
 
 
-def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> str | None:
+def _interval_step(ctx: Context) -> None:
+    """Lightning's `{"scheduler": sched, "interval": "step"}`: the trainer steps `sched` every
+    batch, so an epoch schedule there decays per batch."""
+    if "interval" not in ctx.text:
+        return
+    for d in ast.walk(ctx.tree):
+        if not isinstance(d, ast.Dict):
+            continue
+        entries = {k.value: v for k, v in zip(d.keys, d.values, strict=True) if isinstance(k, ast.Constant)}
+        every, sched = entries.get("interval"), entries.get("scheduler")
+        if not (isinstance(every, ast.Constant) and every.value == "step") or sched is None:
+            continue
+        cls = _epoch_schedule(ctx, sched.id) if isinstance(sched, ast.Name) else None
+        if isinstance(sched, ast.Call) and last(callee(sched)) in SCHEDULER_CLASSES and _epoch_ctor(ctx, last(callee(sched)), sched):
+            cls = last(callee(sched))
+        if cls:
+            ctx.report(SCHED_ORDER, d, f"an epoch schedule ({cls}) is given to the trainer with `\"interval\": \"step\"`: "
+                       "it is stepped every batch and the learning rate decays far faster than intended")  # fmt: skip
+
+
+def _in_per_batch_handler(ctx: Context, step: ast.Call) -> bool:
+    """`step` sits (directly) in a function or lambda an engine runs every iteration."""
+    handlers = per_batch_functions(ctx)
+    if not handlers:
+        return False
+    scope = next((a for a in ctx.ancestors(step) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
+    return any(scope is fn for fn in handlers)
+
+
+def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[str, str] | None:
     """The epoch schedule stepped here in a batch loop: `recv` itself inside an epoch loop, or,
     in a helper with one loop (train_one_epoch(..., scheduler)), what the callers pass for the
     parameter `recv` from inside their own loop; in a helper with none (a per-batch train_step),
-    from inside two loops."""
+    from inside two loops. (The name, the scheduler class.)"""
     if nloops >= 2:
-        return recv if _epoch_schedule(ctx, recv) else None
+        return (recv, cls) if (cls := _epoch_schedule(ctx, recv)) else None
     fn = ctx.scope_of(step)
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or "." in recv:
         return None
@@ -77,18 +121,22 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> str | No
             continue
         t = resolve(ctx, c)
         key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
-        if key and _epoch_schedule(ctx, key):
-            return key
+        if key and (cls := _epoch_schedule(ctx, key)):
+            return key, cls
     return None
 
 
-def _epoch_schedule(ctx: Context, key: str) -> bool:
-    """StepLR/MultiStepLR/ExponentialLR built with epoch-sized numbers."""
+def _epoch_schedule(ctx: Context, key: str) -> str | None:
+    """The class of the StepLR/MultiStepLR/ExponentialLR... `key` holds when it is built with
+    epoch-sized numbers, directly or by a builder of this file (`build_scheduler(opt, cfg)`)."""
     cls = ctx.schedulers.get(key)
     for v in ctx.values.get(key, []):
         if isinstance(v, ast.Call) and cls:
-            return _epoch_ctor(ctx, cls, v)
-    return False
+            return cls if _epoch_ctor(ctx, cls, v) else None
+    made = [b for v in ctx.values.get(key, []) if isinstance(v, ast.Call) for b in built_schedules(ctx, v)]
+    if made and all(_epoch_ctor(ctx, built, ctor) for built, ctor in made):  # a builder with a per-batch branch: unknown
+        return made[0][0]
+    return None
 
 
 def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:

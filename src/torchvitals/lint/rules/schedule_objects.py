@@ -15,6 +15,7 @@ a scheduler constructor, or a call to a function of this file that returns one."
 from __future__ import annotations
 
 import ast
+import copy
 from collections.abc import Callable
 
 from torchvitals.lint.calls import enclosing_class, functions
@@ -28,6 +29,8 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.hooks import hook_targets
+from torchvitals.lint.options import setting
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -41,11 +44,12 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
     if cls is None or not recv.startswith("self.") or recv.count(".") != 1 or not isinstance(fn, FUNCS):
         return None
     if not any(_per_batch(ctx, c) for c in ctx.calls if method(c) == fn.name and _calls_into(ctx, c, cls)):
-        return None
-    for call in _schedules_given(ctx, cls, recv[5:]):
-        name = last(callee(call))
-        if name in SCHEDULER_CLASSES and epoch_ctor(name, call):
-            return name
+        named = [c for c in ctx.calls if any(isinstance(a, ast.Constant) and a.value == fn.name for a in c.args)]
+        if not any(_per_batch(ctx, c) for c in named if any(t.fn is fn for t in hook_targets(ctx, c))):
+            return None  # nor run by name per batch: `self("after_batch")` -> getattr(cb, event)(self)
+    given = [(last(callee(call)), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
+        return given[0][0]  # every schedule the object may hold counts in epochs (a builder may branch)
     return None
 
 
@@ -58,7 +62,7 @@ def _calls_into(ctx: Context, call: ast.Call, cls: ast.ClassDef) -> bool:
 def _per_batch(ctx: Context, call: ast.Call) -> bool:
     """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`)."""
     r = receiver(call)
-    loops = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and dotted(lp.target) == r)]
+    loops = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and r and dotted(lp.target) == r)]
     return len(loops) >= 2
 
 
@@ -66,7 +70,10 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
     """Scheduler constructor calls that constructions of `cls` pass to the `__init__` parameter
     stored as `self.<attr>`."""
     init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
-    param = _stored_param(init, attr) if init is not None else None
+    param = stored_param(init, attr) if init is not None else None
+    made_by = _made_by_stored_callable(cls, attr) if init is not None and param is None else None
+    if made_by is not None:  # `self.sched = self.sched_fn(opt, n_epoch)`, sched_fn given to __init__
+        param = stored_param(init, made_by)  # type: ignore[arg-type]
     if param is None:
         return []
     names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
@@ -76,11 +83,37 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
             continue
         i = names.index(param) if param in names else -1
         given = c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
-        out += _scheduler_ctors(ctx, given)
+        out += _scheduler_ctors(ctx, given) if made_by is None else _callable_ctors(ctx, given)
     return out
 
 
-def _stored_param(init: ast.FunctionDef, attr: str) -> str | None:
+def _made_by_stored_callable(cls: ast.ClassDef, attr: str) -> str | None:
+    """`self.<attr> = self.<f>(...)` in a method of `cls`: the attribute `f` (a factory the
+    object was given, fastai ParamScheduler-style)."""
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == f"self.{attr}":
+            f = n.value.func if isinstance(n.value, ast.Call) else None
+            d = dotted(f) if f is not None else None
+            if d and d.startswith("self.") and d.count(".") == 1:
+                return d[5:]
+    return None
+
+
+def _callable_ctors(ctx: Context, expr: ast.AST | None) -> list[ast.Call]:
+    """The scheduler constructors a factory argument returns: a lambda's body, or a function
+    of this file's returns (directly or through the name it is bound to)."""
+    if isinstance(expr, ast.Name) and expr.id not in functions(ctx):
+        vals = ctx.values.get(expr.id, [])
+        return [c for v in vals for c in _callable_ctors(ctx, v)] if len(vals) == 1 else []
+    if isinstance(expr, ast.Lambda):
+        body = expr.body
+        return [body] if isinstance(body, ast.Call) and last(callee(body)) in SCHEDULER_CLASSES else []
+    fn = functions(ctx).get(expr.id) if isinstance(expr, ast.Name) else None
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Call)] if fn else []
+    return [r for r in rets if last(callee(r)) in SCHEDULER_CLASSES]
+
+
+def stored_param(init: ast.FunctionDef, attr: str) -> str | None:
     """The parameter `__init__` stores as `self.<attr>` (plain or tuple assignment)."""
     for n in walk_scope(init):
         if not isinstance(n, ast.Assign) or len(n.targets) != 1:
@@ -97,12 +130,70 @@ def _scheduler_ctors(ctx: Context, expr: ast.AST | None) -> list[ast.Call]:
     """The scheduler constructor calls an argument stands for: a name's values, or the returns
     of a function of this file it calls."""
     if isinstance(expr, ast.Name):
-        return [v for v in ctx.values.get(expr.id, []) if isinstance(v, ast.Call) and last(callee(v)) in SCHEDULER_CLASSES]
+        out = [v for v in ctx.values.get(expr.id, []) if isinstance(v, ast.Call) and last(callee(v)) in SCHEDULER_CLASSES]
+        return out + [c for v in ctx.values.get(expr.id, []) if isinstance(v, ast.Call) for _, c in built_schedules(ctx, v)]
     if isinstance(expr, ast.Call):
         if last(callee(expr)) in SCHEDULER_CLASSES:
             return [expr]
-        fn = functions(ctx).get(callee(expr))
-        if fn is not None:
-            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Call)]
-            return [r for r in rets if last(callee(r)) in SCHEDULER_CLASSES]
+        return [c for _, c in built_schedules(ctx, expr)]
     return []
+
+
+def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
+    """`build_scheduler(optimizer, cfg["lr_config"])`, a function of this file returning a
+    scheduler: (its class, the constructor with the builder's parameters replaced by what this
+    call passes). The class may be named by the config: `getattr(lr_scheduler, cfg.pop("type"))`."""
+    fn = functions(ctx).get(callee(call)) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return []
+    given = dict(given_args(fn, call))
+    local = {n.targets[0].id: n.value for n in walk_scope(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+    for name, v in local.items():  # `cfg = dict(cfg)`: a copy of what the caller passed
+        if isinstance(v, ast.Call) and callee(v) == "dict" and len(v.args) == 1 and not v.keywords:
+            if isinstance(v.args[0], ast.Name) and v.args[0].id in given:
+                given[name] = given[v.args[0].id]
+    out = []
+    for r in walk_scope(fn):
+        if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Call)):
+            continue
+        ctor = Substitute(given).visit(copy.deepcopy(r.value))
+        cls = last(callee(ctor))
+        if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:
+            cls = _class_named(ctx, Substitute(given).visit(copy.deepcopy(local[r.value.func.id])))
+        if cls in SCHEDULER_CLASSES:
+            out.append((cls, ctor))
+    return out
+
+
+def given_args(fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """Each parameter of `fn` and the expression `call` passes for it."""
+    names = [p.arg for p in [*fn.args.posonlyargs, *fn.args.args]]
+    out = [(n, a) for n, a in zip(names, call.args, strict=False) if not isinstance(a, ast.Starred)]
+    return out + [(k.arg, k.value) for k in call.keywords if k.arg]
+
+
+class Substitute(ast.NodeTransformer):
+    """Parameter names replaced by the caller's expressions; `cfg.pop("k")` / `cfg.get("k")`
+    read as `cfg["k"]` (what a config lookup returns)."""
+
+    def __init__(self, given: dict[str, ast.expr]) -> None:
+        self.given = given
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        return copy.deepcopy(self.given[node.id]) if node.id in self.given else node
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        if method(node) in ("pop", "get") and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.func, ast.Attribute):
+            return ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
+        return node
+
+
+def _class_named(ctx: Context, expr: ast.AST) -> str | None:
+    """`getattr(torch.optim.lr_scheduler, <setting>)`: the scheduler class the setting names."""
+    if not (isinstance(expr, ast.Call) and callee(expr) == "getattr" and len(expr.args) == 2):
+        return None
+    if "lr_scheduler" not in (dotted(expr.args[0]) or ""):
+        return None
+    name = expr.args[1] if isinstance(expr.args[1], ast.Constant) else setting(ctx, expr.args[1])
+    return name.value if isinstance(name, ast.Constant) and isinstance(name.value, str) else None

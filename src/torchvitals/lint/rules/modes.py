@@ -1,0 +1,214 @@
+"""TVL004: training in evaluation mode. An `eval()` in the epoch loop (directly, in a helper,
+or in a runner's hook) that nothing switches back, an optimizer step in a validation loop or
+function, and a shared pass function whose step escapes its `if train:` test."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from torchvitals.lint.calls import dispatched, effects, effects_of, may_resolve, merge, resolve
+from torchvitals.lint.engine import (
+    OPTIMIZER_CLASSES,
+    Context,
+    callee,
+    dotted,
+    is_const,
+    last,
+    method,
+    receiver,
+    walk_scope,
+)
+from torchvitals.lint.hooks import hook_targets, merge_hooks, methods_named
+from torchvitals.rules.base import document
+
+_EXITS = (ast.Continue, ast.Break, ast.Return)
+
+EVAL_MODE = document(
+    "TVL004",
+    "eval-mode-training",
+    what="`model.eval()` inside the training loop with no `model.train()` before the next "
+    "training step, or an optimizer step inside a validation loop or function.",
+    why="After `eval()`, dropout is off and BatchNorm stops updating and uses running stats: "
+    "from the second epoch on, the model trains in evaluation mode. Stepping the optimizer "
+    "on validation data trains on it and makes the validation metric meaningless.",
+    example="for epoch in range(epochs):\n    for x, y in train_loader:\n        ...\n"
+    "        optimizer.step()\n    model.eval()              # never switched back\n"
+    "    validate(model)",
+    fix="Call `model.train()` at the start of each training epoch; keep validation under "
+    "`torch.no_grad()` with no `backward()` or `step()`.",
+)
+
+
+def _calls_in(node: ast.AST) -> list[ast.Call]:
+    return [n for n in walk_scope(node) if isinstance(n, ast.Call)]
+
+
+def _trained(ctx: Context) -> set[str]:
+    models = set(ctx.trained)
+    for ms in ctx.optimizers.values():
+        models |= ms
+    return (models or {"model", "net"}) | _configured(ctx)
+
+
+def _configured(ctx: Context) -> set[str]:
+    """`optimizer = module.configure_optimizers()` (any method name) where a method of that name
+    in this file returns an optimizer over `self.parameters()`: `module` is trained."""
+    out = set()
+    for a in ctx.assigns:
+        v = getattr(a, "value", None)
+        if not (isinstance(v, ast.Call) and (recv := receiver(v)) and recv != "self" and (m := method(v))):
+            continue
+        for fn in methods_named(ctx).get(m, []):
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Call)]
+            if any(last(callee(r)) in OPTIMIZER_CLASSES and "self.parameters()" in ast.unparse(r) for r in rets):
+                out.add(recv)
+    return out
+
+
+# ---- TVL004 ---------------------------------------------------------------------------------
+
+_VAL_LOADER = re.compile(
+    r"^(val|valid|validation|test|eval|dev)_?(loader|dl|dataloader|data_loader|iter|batches|set|dataset|data|ds)$"
+)
+_VAL_FUNC = re.compile(
+    r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
+    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
+)
+
+
+def check_eval_mode(ctx: Context) -> None:
+    trained = _trained(ctx)
+    for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+        # The outermost loop around backward: the epoch loop.
+        calls = _calls_in(loop)
+        if not any(c in ctx.backwards for c in calls):
+            continue
+        trains = {receiver(c) for c in calls if method(c) == "train" and not (c.args and is_const(c.args[0], False))}
+        trains |= effects_of(ctx, calls).trains  # a helper called in the loop may switch back
+        for c in calls:
+            m, recv = method(c), receiver(c)
+            is_eval = (m == "eval" and not c.args) or (m == "train" and c.args and is_const(c.args[0], False))
+            if not is_eval or recv not in trained:
+                continue
+            if any(t and (recv == t or recv.startswith(t + ".")) for t in trains):
+                continue
+            ctx.report(
+                EVAL_MODE, c,
+                f"`{recv}.eval()` inside the training loop and `{recv}.train()` is never called "
+                "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
+            )  # fmt: skip
+    _eval_in_helpers(ctx, trained)
+    _steps_in_validation(ctx)
+    _step_outside_mode_gate(ctx)
+
+
+def _bare(key: str) -> str:
+    return key.removeprefix("self.")
+
+
+def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
+    """The epoch loop calls a helper that switches the model to eval() (`self.validate()`),
+    trains through another helper or directly, and nothing in it (helpers included) switches
+    the model back to train()."""
+    bare_trained = {_bare(t) for t in trained}
+    if not ctx.backwards:
+        return  # nothing in the file backpropagates: no loop trains, through helpers or not
+    loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
+    loops |= {ls[-1] for c in ctx.calls if (ls := ctx.loops_around(c)) and ls[-1] not in loops and hook_targets(ctx, c)}
+    dispatch = "getattr(self" in ctx.text
+    if dispatch:  # getattr(self, mode)(loader) in a workflow loop runs each method it may name
+        loops |= {ls[-1] for c in ctx.calls if dispatched(ctx, c) and (ls := ctx.loops_around(c))}
+    for loop in loops:
+        calls = _calls_in(loop)
+        eff = effects_of(ctx, calls)
+        for c in calls if dispatch else ():
+            for t in dispatched(ctx, c):
+                merge(eff, effects(ctx, t.fn), t)
+        merge_hooks(ctx, eff, calls)
+        if not eff.backward:
+            continue
+        trains = {_bare(t) for t in eff.trains}
+        seen: set[str] = set()
+        for c in calls:
+            one = resolve(ctx, c)
+            targets = [one] if one else dispatched(ctx, c) if dispatch else []
+            targets = targets or hook_targets(ctx, c)
+            for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
+                k = t.rename(e)
+                b = _bare(k or "")
+                if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
+                    continue
+                seen.add(b)
+                shown = callee(c) or f"{ast.unparse(c.func)}"
+                ctx.report(
+                    EVAL_MODE, c,
+                    f"`{shown}()` switches `{k}` to eval() and nothing in this training loop "
+                    f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
+                    "it trains in eval mode (dropout off, BatchNorm frozen)",
+                )  # fmt: skip
+
+
+def _mentions(expr: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
+
+
+def _step_outside_mode_gate(ctx: Context) -> None:
+    """`def run_epoch(..., train=True)` whose backward() sits under `if train:` but whose
+    `optimizer.step()` does not, called somewhere with `train=False`: the evaluation pass
+    steps the optimizer (with the last training gradients) on every batch."""
+    for c in ctx.calls:
+        opt = ctx.optimizer_step(c)
+        fn = ctx.scope_of(c) if opt else None
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        ifs = [n for n in walk_scope(fn) if isinstance(n, ast.If)]
+        if any(i in ctx.ancestors(c) and not any(isinstance(n, ast.Mod) for n in ast.walk(i.test)) for i in ifs):
+            continue  # `if optimizer is not None:` / `if model.training:` may be the guard; `% accum` is not
+        for p in (a.arg for a in fn.args.args):
+            gates = [i for i in ifs if _mentions(i.test, p)]
+            guarded = [b for b in ctx.backwards if any(g in ctx.ancestors(b) for g in gates) and ctx.scope_of(b) is fn]
+            if not guarded or any(g in ctx.ancestors(c) for g in gates) or any(isinstance(g.body[-1], _EXITS) for g in gates):
+                continue
+            off = _called_with_false(ctx, fn, p)
+            if off is not None:
+                ctx.report(EVAL_MODE, c, f"`{opt}.step()` in `{fn.name}()` is outside the `{p}` test that guards "
+                           f"backward(): the call with {p}=False (line {off.lineno}) steps the optimizer on "
+                           "evaluation data")  # fmt: skip
+                break
+
+
+def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.Call | None:
+    """A call of `fn` (by its name) that passes the constant False for `param`."""
+    names = [a.arg for a in fn.args.args]
+    names = names[1:] if names and names[0] == "self" else names
+    for c in ctx.calls:
+        if last(callee(c)) != fn.name:
+            continue
+        i = names.index(param) if param in names else -1
+        given = c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
+        if given is not None and is_const(given, False):
+            return c
+    return None
+
+
+def _steps_in_validation(ctx: Context) -> None:
+    for c in ctx.calls:
+        opt = ctx.optimizer_step(c)
+        if not opt:
+            continue
+        for a in ctx.ancestors(c):
+            if isinstance(a, (ast.For, ast.AsyncFor)):
+                names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
+                names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+                if any(_VAL_LOADER.match(x.lower()) for x in names if x):
+                    ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside a loop over validation data: "
+                               "the model trains on the data it is evaluated on")  # fmt: skip
+                    break
+            if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and _VAL_FUNC.match(a.name):
+                ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside `{a.name}()`, a validation "
+                           "function: the model trains on the data it is evaluated on")  # fmt: skip
+                break
+
+
+CHECKS = [check_eval_mode]

@@ -1,0 +1,249 @@
+"""TVL006: optimizers over part of a model, or over the same parameters twice (two optimizers,
+two groups, one name given to two builder calls, groups that leave out a trainable sub-module).
+The parameter-group readings are in param_groups.py."""
+
+from __future__ import annotations
+
+import ast
+import copy
+import re
+
+from torchvitals.lint.calls import functions, instance_class, may_resolve, resolve
+from torchvitals.lint.engine import (
+    OPTIMIZER_CLASSES,
+    Context,
+    callee,
+    dotted,
+    last,
+    method,
+    receiver,
+    walk_scope,
+)
+from torchvitals.lint.rules.param_groups import (
+    listed_submodules,
+    name_filtered_only,
+    overlapping_groups,
+    shared_builder_argument,
+    unlisted_trainable,
+)
+from torchvitals.lint.rules.schedule_objects import Substitute, given_args
+from torchvitals.rules.base import document
+
+PARTIAL_OPT = document(
+    "TVL006",
+    "partial-optimizer",
+    what="An optimizer built from part of a model (`model.head.parameters()`, some of its "
+    "sub-modules, a name-filtered `named_parameters()`) while the rest is called in the forward "
+    "pass and never frozen, or the same parameters given twice (two optimizers, two groups).",
+    why="The parts left out still receive gradients (and cost compute) but never change; the "
+    "run looks normal. Two optimizers on the same parameters apply two updates per step "
+    "with conflicting state (momentum, Adam moments).",
+    example="model = Net()\noptimizer = torch.optim.Adam(model.head.parameters())",
+    fix="Pass `model.parameters()`, or freeze what you leave out "
+    "(`model.backbone.requires_grad_(False)`); give each parameter to one optimizer.",
+)
+
+
+# ---- TVL006 ---------------------------------------------------------------------------------
+
+
+def check_partial_optimizer(ctx: Context) -> None:
+    ctors = [(t, v) for t in ctx.optimizers for v in ctx.values.get(t, []) if isinstance(v, ast.Call)]
+    _overlaps(ctx, ctors)
+    built = _built_optimizers(ctx)
+    _twice_given(ctx, ctors + [(t, v) for t, v, _ in built])
+    if len(ctors) + len(built) == 1:
+        _head_only(ctx, *(ctors or [(t, v) for t, v, _ in built])[0])
+        _groups_leave_out(ctx, ctors[0] if ctors else None)
+    if ctx.frozen or not (ctors or built):
+        return  # something is frozen somewhere: leaving parts out is likely deliberate
+    all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
+    called: set[str | None] = set()
+    for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
+        for m in models:
+            if "." not in m or m.startswith("self.") and m.count(".") == 1:
+                continue
+            parent = m.rsplit(".", 1)[0]
+            siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
+            if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
+                called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze(ctx):
+                ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
+                           f"whole and nothing else in it is frozen: the rest of `{parent}` never "
+                           "changes")  # fmt: skip
+
+
+def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
+    """Parameters handed to optimizers twice: two groups of one constructor, or one name of
+    parameters passed to two calls of an optimizer builder (param_groups.py)."""
+    for target, ctor in ctors:
+        if pair := overlapping_groups(ctor):
+            ctx.report(PARTIAL_OPT, ctor, f"two parameter groups of `{target}` hold `{pair[1]}` (one holds all of "
+                       f"`{pair[0]}`): building it raises (parameters in more than one group) or, with a "
+                       "custom optimizer, updates them twice")  # fmt: skip
+    builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
+              if isinstance(v, ast.Call) and isinstance(v.func, ast.Name)]  # fmt: skip
+    builds.sort(key=lambda tv: (tv[1].lineno, tv[1].col_offset))
+    found = shared_builder_argument(ctx, builds) if len(builds) >= 2 else None
+    if found:
+        a, b, name = found
+        va, vb = next(v for t, v in builds if t == a), next(v for t, v in builds if t == b)
+        stepped = {ctx.optimizer_step(c) for c in ctx.calls} & {a, b} == {a, b}
+        if stepped and not _exclusive(ctx, va, vb) and not _retired(ctx, a, va, vb):
+            ctx.report(PARTIAL_OPT, vb, f"`{name}` is given to both `{a}` and `{b}`: its parameters "
+                       "get two conflicting updates per step")  # fmt: skip
+
+
+def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
+    """The file's one optimizer gets a name-filtered part of a model that runs whole, and nothing
+    freezes the rest (no requires_grad, no no_grad, no parameter-efficient library)."""
+    found = name_filtered_only(ctx, ctor)
+    if not found or _may_freeze(ctx) or _frozen_elsewhere(ctx):
+        return
+    model, word = found
+    if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
+        ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` named "
+                   f"with '{word}', and nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
+
+
+def _frozen_elsewhere(ctx: Context) -> bool:
+    """Something this file cannot see into may freeze what an optimizer leaves out: inference
+    mode, a parameter-efficient library, a helper whose name says it freezes (`freeze_backbone
+    (model)` imported from elsewhere), or groups added later. (requires_grad and no_grad in the
+    code are judged per sub-module by param_groups.py, or as a whole by `_may_freeze`.)"""
+    low = ctx.text.lower()
+    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or bool(_PEFT.search(low))
+
+
+_PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
+
+
+def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
+    """The file's one optimizer has a group per sub-module of a model class of this file, and a
+    trainable sub-module the class runs with gradients has none (param_groups.py)."""
+    if _frozen_elsewhere(ctx):
+        return
+    for target, call, at in [ctor + (ctor[1],)] if ctor else _built_calls(ctx):
+        found = listed_submodules(ctx, call)
+        cls_name = instance_class(ctx, found[0], at) if found else None
+        cls = next((c for c in ctx.classes if c.name == cls_name), None)
+        missing = unlisted_trainable(ctx, cls, found[1]) if cls is not None and found else []
+        if missing:
+            ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {', '.join(sorted(found[1]))} of "
+                       f"`{found[0]}` but not `{missing[0]}`, which trains with gradients and is not frozen: "
+                       "it never changes")  # fmt: skip
+
+
+def _built_calls(ctx: Context) -> list[tuple[str, ast.Call, ast.Call]]:
+    """`optimizer = build_optimizer(model, CFG)`: (the name, the builder's optimizer constructor
+    with its parameters and local group list replaced by the caller's, the call)."""
+    out = []
+    for target, values in ctx.values.items():
+        for v in values if ctx.is_optimizer(target) else ():
+            fn = functions(ctx).get(callee(v)) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) else None
+            if fn is None:
+                continue
+            local = {n.targets[0].id: n.value for n in walk_scope(fn) if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)}
+            sub = Substitute(dict(given_args(fn, v)))
+            for r in walk_scope(fn):
+                if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value) and r.value.args:
+                    first = r.value.args[0]
+                    first = local.get(first.id, first) if isinstance(first, ast.Name) else first
+                    out.append((target, ast.Call(func=r.value.func, args=[sub.visit(copy.deepcopy(first))], keywords=[]), v))
+    return out
+
+
+def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
+    """`optimizer = build_optimizer(model, cfg)` / `self.optimizer = self.configure_optimizers()`
+    where the builder (a function of this file) returns an optimizer constructor: (the name bound,
+    the constructor, the models it updates as the caller names them)."""
+    out = []
+    for target, values in ctx.values.items():
+        if not ctx.is_optimizer(target) or target in ctx.optimizers:
+            continue
+        for v in values:
+            if not (isinstance(v, ast.Call) and may_resolve(ctx, v)) or (t := resolve(ctx, v)) is None:
+                continue
+            for r in walk_scope(t.fn):
+                if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
+                    models = {k for m in ctx.models_in(r.value) if (k := t.rename(m))}
+                    out.append((target, r.value, models))
+    return out
+
+
+def _optimizer_ctor(call: ast.Call) -> bool:
+    name = callee(call)
+    return last(name) in OPTIMIZER_CLASSES or name.startswith(("torch.optim.", "optim.")) and last(name)[:1].isupper()
+
+
+def _may_freeze(ctx: Context) -> bool:
+    """The code (not a comment) touches requires_grad or no_grad (walked once, only when asked)."""
+    if "requires_grad" not in ctx.text and "no_grad" not in ctx.text:
+        return False
+    if "may_freeze" not in ctx.memo:
+        ctx.memo["may_freeze"] = _freezes(ctx)
+    return ctx.memo["may_freeze"]
+
+
+def _freezes(ctx: Context) -> bool:
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
+            return True
+        if isinstance(n, (ast.Name, ast.keyword)) and (getattr(n, "id", None) or getattr(n, "arg", None)) in ("requires_grad", "no_grad"):
+            return True
+    return False
+
+
+def _called_in_helper(ctx: Context, model: str) -> bool:
+    """`train_model(model_ft, ...)` whose function runs its parameter: `outputs = model(inputs)`."""
+    for c in ctx.calls:
+        if not any(dotted(a) == model for a in [*c.args, *(k.value for k in c.keywords)]):
+            continue
+        t = resolve(ctx, c)
+        params = {p for p, key in (t.params if t else ()) if key == model}
+        if params and any(isinstance(n, ast.Call) and callee(n) in params for n in walk_scope(t.fn)):  # type: ignore[union-attr]
+            return True
+    return False
+
+
+def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
+    for i, (t1, v1) in enumerate(ctors):
+        for t2, v2 in ctors[i + 1 :]:
+            if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
+                continue
+            m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
+            shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
+            if shared and not (_retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1)):
+                ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "
+                           "parameters get two conflicting updates per step")  # fmt: skip
+                return
+
+
+def _retired(ctx: Context, name: str, ctor: ast.AST, later: ast.AST) -> bool:
+    """Training in phases: every step of `name` (built first) runs in the same function before
+    the other optimizer is built (Adam, then L-BFGS over the same model), so no step sees both."""
+    if ctor.lineno >= later.lineno:  # type: ignore[attr-defined]
+        return False
+    steps = [c for c in ctx.calls if ctx.optimizer_step(c) == name]
+    scope = ctx.scope_of(later)
+    loops = [a for a in ctx.ancestors(later) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
+    return bool(steps) and all(
+        ctx.scope_of(c) is scope and c.lineno < later.lineno and not any(lp.lineno <= c.lineno <= (lp.end_lineno or 0) for lp in loops) for c in steps  # type: ignore[attr-defined]
+    )
+
+
+def _exclusive(ctx: Context, a: ast.AST, b: ast.AST) -> bool:
+    """a and b sit in different branches of one `if`."""
+    path_a = _branches(ctx, a)
+    path_b = _branches(ctx, b)
+    return any(node in path_b and path_b[node] != side for node, side in path_a.items())
+
+
+def _branches(ctx: Context, node: ast.AST) -> dict[ast.AST, str]:
+    out: dict[ast.AST, str] = {}
+    prev = node
+    for a in ctx.ancestors(node):
+        if isinstance(a, ast.If):
+            out[a] = "body" if prev in a.body else "orelse" if prev in a.orelse else "test"
+        prev = a
+    return out

@@ -1,0 +1,241 @@
+"""TVL006 through parameter groups and optimizer builders: the same parameters handed to an
+optimizer twice. modules.py reports what these find (it owns the rule's page).
+
+    Adam([{"params": model.parameters()}, {"params": model.head.parameters(), "lr": 1e-4}])
+    shared = list(model.proj.parameters())
+    opt_a = make_optimizer([model.tower_a], shared)     # `shared` goes to both optimizers
+    opt_b = make_optimizer([model.tower_b], shared)
+
+Only whole-module groups count (`X.parameters()` as the group, not a filtered comprehension):
+a weight-decay split filters one module into two groups that never share a parameter."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import bind, functions
+from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
+from torchvitals.lint.options import entry, setting
+
+
+def _whole(expr: ast.AST | None) -> str | None:
+    """`X.parameters()` or `list(X.parameters())`: the module X whose every parameter it holds."""
+    if isinstance(expr, ast.Call) and callee(expr) == "list" and len(expr.args) == 1:
+        expr = expr.args[0]
+    if isinstance(expr, ast.Call) and method(expr) == "parameters" and not expr.args:
+        return receiver(expr)
+    return None
+
+
+def _inside(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".")
+
+
+def overlapping_groups(ctor: ast.Call) -> tuple[str, str] | None:
+    """Two parameter groups of one optimizer constructor where one holds all of a module and the
+    other a part of it (or the same module): (whole, part)."""
+    groups = ctor.args[0] if ctor.args and isinstance(ctor.args[0], (ast.List, ast.Tuple)) else None
+    if groups is None:
+        return None
+    held = []
+    for g in groups.elts:
+        if isinstance(g, ast.Dict):
+            params = next((v for k, v in zip(g.keys, g.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
+            if (m := _whole(params)) is not None:
+                held.append(m)
+    for i, a in enumerate(held):
+        for b in held[i + 1 :]:
+            if _inside(b, a) or _inside(a, b):
+                return (a, b) if _inside(b, a) else (b, a)
+    return None
+
+
+def shared_builder_argument(ctx: Context, calls: list[tuple[str, ast.Call]]) -> tuple[str, str, str] | None:
+    """Two optimizers built by calls to a builder of this file (`make_optimizer(mods, extra)`)
+    that pass the same name, bound to parameters (`shared = list(m.proj.parameters())`), to a
+    parameter the builder reads: (first optimizer, second, the shared name)."""
+    funcs = functions(ctx)
+    seen: dict[str, str] = {}
+    for target, call in calls:
+        fn = funcs.get(callee(call))
+        if fn is None:
+            continue
+        read = {n.id for n in walk_scope(fn) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+        for param, name in bind(fn, call, skip_self=False):
+            if param not in read or "." in name or not _holds_parameters(ctx, name):
+                continue
+            if name in seen and seen[name] != target:
+                return seen[name], target, name
+            seen.setdefault(name, target)
+    return None
+
+
+def _holds_parameters(ctx: Context, name: str) -> bool:
+    """Every value of `name` reads some module's `.parameters()` (or a parameter attribute)."""
+    vals = ctx.values.get(name, [])
+    return bool(vals) and all(any(isinstance(n, ast.Call) and method(n) == "parameters" for n in ast.walk(v)) for v in vals)
+
+
+
+def name_filtered_only(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
+    """The optimizer's only parameters are one model's `named_parameters()` kept by a name test
+    (`[p for n, p in model.named_parameters() if n.startswith("classifier")]`): (the model, the
+    name tested for). The caller checks that nothing is frozen and no other optimizer exists."""
+    first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
+    if isinstance(first, ast.Name):
+        vals = ctx.values.get(first.id, [])
+        first = vals[0] if len(vals) == 1 else None
+    if not (isinstance(first, ast.ListComp) and len(first.generators) == 1):
+        return None
+    gen = first.generators[0]
+    it, tgt = gen.iter, gen.target
+    if not (isinstance(it, ast.Call) and method(it) == "named_parameters" and receiver(it)):
+        return None
+    if not (isinstance(tgt, ast.Tuple) and len(tgt.elts) == 2 and isinstance(tgt.elts[0], ast.Name)) or len(gen.ifs) != 1:
+        return None
+    word = _kept_by_name(gen.ifs[0], tgt.elts[0].id)
+    return (receiver(it), word) if word else None  # type: ignore[return-value]
+
+
+def _kept_by_name(test: ast.AST, name: str) -> str | None:
+    """`name.startswith("head")` or `"head" in name`: the word a parameter's name must hold."""
+    if isinstance(test, ast.Call) and method(test) == "startswith" and dotted_is(test, name) and test.args:
+        arg = test.args[0]
+        return arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.In):
+        left, right = test.left, test.comparators[0]
+        if isinstance(left, ast.Constant) and isinstance(left.value, str) and isinstance(right, ast.Name) and right.id == name:
+            return left.value
+    return None
+
+
+def dotted_is(call: ast.Call, name: str) -> bool:
+    return isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name) and call.func.value.id == name
+
+
+def listed_submodules(ctx: Context, ctor: ast.Call) -> tuple[str, set[str]] | None:
+    """Parameter groups that each hold one sub-module of the same model: (the model, the
+    attributes listed). Groups may be literal (`{"params": model.enc.parameters()}`) or made
+    from a config list (`[{"params": getattr(model, g["module"]).parameters()} for g in cfg]`)."""
+    groups = ctor.args[0] if ctor.args else None
+    if isinstance(groups, ast.Name):
+        vals = ctx.values.get(groups.id, [])
+        groups = vals[0] if len(vals) == 1 else None
+    if isinstance(groups, ast.List):
+        parts = [_whole(_params_of(g)) for g in groups.elts]
+        if len(parts) < 2 or None in parts:  # one group: the whole-model check (optimizers.py) judges it
+            return None
+        roots = {p.rsplit(".", 1)[0] for p in parts if "." in p}  # type: ignore[union-attr]
+        if len(roots) != 1 or any(p.count(".") != next(iter(roots)).count(".") + 1 for p in parts):  # type: ignore[union-attr]
+            return None
+        return next(iter(roots)), {p.rsplit(".", 1)[1] for p in parts}  # type: ignore[union-attr]
+    if isinstance(groups, ast.ListComp) and len(groups.generators) == 1:
+        return _config_groups(ctx, groups)
+    return _joined(groups) if groups is not None else None
+
+
+def _joined(expr: ast.AST) -> tuple[str, set[str]] | None:
+    """`list(m.enc.parameters()) + list(m.head.parameters())`, `chain(m.enc.parameters(), ...)`,
+    `[*m.enc.parameters(), *m.head.parameters()]`: every parameter source is a whole sub-module
+    of one model (no comprehension filters them, no other name adds to them)."""
+    if any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Name)) and not _part_of_call(n, expr) for n in ast.walk(expr)):
+        return None
+    parts = {receiver(n) for n in ast.walk(expr) if isinstance(n, ast.Call) and method(n) == "parameters"}
+    if not parts or None in parts or any(p.count(".") < 1 for p in parts):  # type: ignore[union-attr]
+        return None
+    roots = {p.rsplit(".", 1)[0] for p in parts}  # type: ignore[union-attr]
+    if len(roots) != 1 or len(parts) < 2:
+        return None
+    return next(iter(roots)), {p.rsplit(".", 1)[1] for p in parts}  # type: ignore[union-attr]
+
+
+def _part_of_call(node: ast.AST, root: ast.AST) -> bool:
+    """A name that only spells a callee or a receiver (`list`, `itertools.chain`, `model`)."""
+    if not isinstance(node, ast.Name):
+        return False
+    for n in ast.walk(root):
+        if isinstance(n, ast.Call) and (n.func is node or (isinstance(n.func, ast.Attribute) and node in ast.walk(n.func))):
+            return True
+    return False
+
+
+def _params_of(group: ast.AST) -> ast.AST | None:
+    if not isinstance(group, ast.Dict):
+        return None
+    return next((v for k, v in zip(group.keys, group.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
+
+
+def _config_groups(ctx: Context, comp: ast.ListComp) -> tuple[str, set[str]] | None:
+    """`[{"params": getattr(model, g["module"]).parameters(), ...} for g in CFG["groups"]]`."""
+    gen = comp.generators[0]
+    params = _params_of(comp.elt)
+    got = params.func.value if isinstance(params, ast.Call) and method(params) == "parameters" else None  # type: ignore[attr-defined]
+    if not (isinstance(got, ast.Call) and callee(got) == "getattr" and len(got.args) == 2 and isinstance(gen.target, ast.Name)):
+        return None
+    model, key = dotted(got.args[0]), got.args[1]
+    if not (model and isinstance(key, ast.Subscript) and isinstance(key.value, ast.Name) and key.value.id == gen.target.id):
+        return None
+    field = key.slice.value if isinstance(key.slice, ast.Constant) else None
+    items = setting(ctx, gen.iter) if not isinstance(gen.iter, ast.List) else gen.iter
+    if not isinstance(items, ast.List) or not isinstance(field, str):
+        return None
+    names = [entry(d, field) for d in items.elts]
+    if not names or not all(isinstance(n, ast.Constant) and isinstance(n.value, str) for n in names):
+        return None
+    return model, {n.value for n in names}  # type: ignore[union-attr]
+
+
+def unlisted_trainable(ctx: Context, cls: ast.ClassDef, listed: set[str]) -> list[str]:
+    """Sub-modules `cls.__init__` builds that run with gradients in its methods and are not in
+    `listed`, nor frozen or copied (an EMA target) anywhere in the file."""
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+    if init is None:
+        return []
+    built = [t[5:] for n in walk_scope(init) if isinstance(n, ast.Assign) and len(n.targets) == 1
+             and (t := dotted(n.targets[0]) or "").startswith("self.") and t.count(".") == 1 and _builds_module(ctx, n.value)]  # fmt: skip
+    if not listed <= set(built):
+        return []
+    return [a for a in built if a not in listed and _runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
+
+
+def _builds_module(ctx: Context, value: ast.AST) -> bool:
+    """A module constructor or a function of this file returning one; not a copy, not frozen."""
+    if not isinstance(value, ast.Call) or any(isinstance(n, ast.Call) and method(n) in ("requires_grad_", "deepcopy") for n in ast.walk(value)):
+        return False
+    if ctx.is_module_ctor(value):
+        return True
+    fn = functions(ctx).get(callee(value))
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+    return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
+
+
+def _runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
+    """`self.<attr>(...)` in a method of `cls`, outside `torch.no_grad()`."""
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Call) and dotted(n.func) == f"self.{attr}":
+            up = ctx.parent.get(n)
+            detached = isinstance(up, ast.Attribute) and up.attr == "detach"
+            if not detached and not any(_no_grad_scope(a) for a in ctx.ancestors(n)):
+                return True
+    return False
+
+
+def _no_grad_scope(node: ast.AST) -> bool:
+    if isinstance(node, (ast.With, ast.AsyncWith)):
+        return any("no_grad" in ast.unparse(i.context_expr) or "inference_mode" in ast.unparse(i.context_expr) for i in node.items)
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return any("no_grad" in ast.unparse(d) or "inference_mode" in ast.unparse(d) for d in node.decorator_list)
+    return False
+
+
+def _frozen_anywhere(ctx: Context, attr: str) -> bool:
+    """A statement of the file names `.attr` and touches requires_grad (an assignment only when
+    it assigns to `.attr`: `self.target = deepcopy(self.online).requires_grad_(False)` freezes
+    the copy, not `online`)."""
+    for n in ast.walk(ctx.tree):
+        scope = n.targets if isinstance(n, ast.Assign) else [n] if isinstance(n, (ast.Expr, ast.For)) else []
+        if any(isinstance(a, ast.Attribute) and a.attr == attr for t in scope for a in ast.walk(t)):
+            text = ast.unparse(n)
+            if "requires_grad" in text:
+                return True
+    return False

@@ -1,0 +1,30 @@
+# expect: clean
+# The same engine calling the stored network itself: its pre-hook runs. Its twin
+# tvl013_wrapper_given_module calls `.forward` and skips the hook.
+import torch
+import torch.nn as nn
+
+
+def make_net(scale):
+    net = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1))
+    net.register_forward_pre_hook(lambda mod, args: (args[0] * scale,))
+    return net
+
+
+class Engine:
+    def __init__(self, network, opt):
+        self.network = network
+        self.opt = opt
+
+    def run(self, x):
+        return self.network(x)
+
+
+net = make_net(0.1)
+engine = Engine(net, torch.optim.SGD(net.parameters(), lr=0.1))
+for _ in range(100):
+    x = torch.randn(16, 8)
+    loss = engine.run(x).pow(2).mean()
+    engine.opt.zero_grad()
+    loss.backward()
+    engine.opt.step()
