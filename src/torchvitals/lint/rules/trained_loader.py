@@ -12,11 +12,12 @@ import ast
 
 from torchvitals.lint.calls import effects_of
 from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
-from torchvitals.lint.rules.data import (
+from torchvitals.lint.rules.data import UNSHUFFLED
+from torchvitals.lint.rules.loaders import (
     STREAMS,
-    UNSHUFFLED,
     _is_eval_name,
     _loader_calls,
+    loader_view,
     order_given_elsewhere,
     streamed,
 )
@@ -45,6 +46,7 @@ def check_trained_loader(ctx: Context) -> None:
 
 
 def _unshuffled(ctx: Context, c: ast.Call) -> bool:
+    c = loader_view(ctx, c) or c  # a partial(DataLoader, ...) factory and **cfg filled in
     if order_given_elsewhere(c):
         return False
     shuffle = kwarg(c, "shuffle")
