@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import (
@@ -25,7 +26,9 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.options import setting
+from torchvitals.lint.options import entry, setting
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def pairs_params(ctx: Context, call: ast.Call, mentions, derived, metric) -> bool:  # type: ignore[no-untyped-def]
@@ -85,9 +88,11 @@ def caller_names(ctx: Context, loader: ast.Call, partners: set[str]) -> set[str]
 
 
 def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc) -> None:  # type: ignore[no-untyped-def]
-    """`shuffle=` read from a builder's parameter (`cfg["shuffle"]`, `shuffle`): each call of the
-    builder whose argument makes it False and whose result is bound to a training name."""
-    root = shuffle
+    """`shuffle=` read from a builder's parameter (`cfg["shuffle"]`, `cfg.get("shuffle", False)`,
+    `shuffle`): each call of the builder whose argument makes it False and whose result is for
+    the training split (bound to a training name, or built in a loop over a per-split config
+    for its training key)."""
+    root = shuffle.func.value if isinstance(shuffle, ast.Call) and method(shuffle) == "get" else shuffle  # type: ignore[attr-defined]
     while isinstance(root, (ast.Subscript, ast.Attribute)):
         root = root.value
     fn = ctx.scope_of(loader)
@@ -100,16 +105,90 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
     for c in ctx.calls:
         if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
             continue
-        given = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
-        site = ctx.parent.get(c)
-        names = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
-        if given is None or "train" not in names or any(w in names for w in ("val", "test", "eval")):
-            continue
-        value = given if shuffle is root else _substituted(shuffle, root, given)
-        value = value if isinstance(value, ast.Constant) else setting(ctx, value)
-        if is_const(value, False):
-            ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
-                       f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+        passed = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
+        for given, names in _per_split(ctx, c, passed):
+            if "train" not in names or any(w in names for w in ("val", "test", "eval")):
+                continue
+            value = given if shuffle is root else _substituted(shuffle, root, given)
+            value = value if isinstance(value, ast.Constant) else _looked_up(ctx, value)
+            if is_const(value, False):
+                ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
+                           f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+
+
+def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None) -> list[tuple[ast.expr, str]]:
+    """(argument, the split's name) for a builder's call: the names the result is bound to, or,
+    in a loop or comprehension over a per-split config (`{s: build(ds[s], cfg[s]) for s in cfg}`),
+    the argument once per key of the config with the loop variable replaced by that key."""
+    if given is None:
+        return []
+    site = ctx.parent.get(call)
+    bound = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
+    if any(w in bound for w in ("train", "val", "test", "eval")):
+        return [(given, bound)]
+    around = next((a for a in ctx.ancestors(call) if isinstance(a, (*COMPREHENSIONS, ast.For))), None)
+    loop = around.generators[0] if isinstance(around, COMPREHENSIONS) and len(around.generators) == 1 else around
+    if not isinstance(loop, (ast.comprehension, ast.For)):
+        return []
+    keyed = _keys_of(ctx, loop.iter)
+    if keyed is None:
+        return []
+    d, items = keyed
+    tgt = loop.target
+    names = [tgt] if isinstance(tgt, ast.Name) else list(tgt.elts) if isinstance(tgt, ast.Tuple) else []
+    if not names or not all(isinstance(n, ast.Name) for n in names) or len(names) > (2 if items else 1):
+        return []
+    out = []
+    for key, value in d:
+        swap = {names[0].id: ast.Constant(value=key)}  # type: ignore[attr-defined]
+        if len(names) == 2:
+            swap[names[1].id] = value  # type: ignore[attr-defined]
+        out.append((_Swap(swap).visit(copy.deepcopy(given)), key.lower()))
+    return out
+
+
+def _keys_of(ctx: Context, it: ast.expr) -> tuple[list[tuple[str, ast.expr]], bool] | None:
+    """The (key, value) pairs of the dict literal a loop runs over (`cfg`, `cfg.keys()`,
+    `cfg.items()`; the literal bound once), and whether the loop takes the items."""
+    items = isinstance(it, ast.Call) and method(it) == "items"
+    if isinstance(it, ast.Call) and method(it) in ("items", "keys") and not it.args:
+        it = it.func.value  # type: ignore[attr-defined]
+    values = ctx.values.get(it.id, []) if isinstance(it, ast.Name) else []
+    d = values[0] if len(values) == 1 else None
+    if isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords):
+        return [(k.arg, k.value) for k in d.keywords], items  # type: ignore[misc]
+    if isinstance(d, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys):
+        return [(k.value, v) for k, v in zip(d.keys, d.values, strict=True)], items  # type: ignore[union-attr]
+    return None
+
+
+class _Swap(ast.NodeTransformer):
+    """Loop variables replaced by what they hold for one key."""
+
+    def __init__(self, swap: dict[str, ast.expr]) -> None:
+        self.swap = swap
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.swap.get(node.id, node)
+
+
+def _looked_up(ctx: Context, value: ast.AST) -> ast.AST | None:
+    """What a setting says (`CFG["train"]["shuffle"]`), and for `d.get("shuffle", default)` on a
+    dict literal the file shows: the entry, or the default when the literal has no such key."""
+    if not (isinstance(value, ast.Call) and method(value) == "get" and value.args and isinstance(value.args[0], ast.Constant)):
+        return setting(ctx, value)
+    base = value.func.value  # type: ignore[attr-defined]
+    d = base if isinstance(base, (ast.Dict, ast.Call)) else setting(ctx, base)
+    if isinstance(base, ast.Name):
+        values = ctx.values.get(base.id, [])
+        d = values[0] if len(values) == 1 else None
+    whole = isinstance(d, ast.Dict) and None not in d.keys or (
+        isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords))
+    if not whole:
+        return None
+    found = entry(d, value.args[0].value)  # type: ignore[arg-type]
+    default = value.args[1] if len(value.args) > 1 else ast.Constant(value=None)
+    return found if found is not None else default
 
 
 def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
@@ -120,4 +199,6 @@ def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
         return ast.Subscript(value=_substituted(expr.value, root, given), slice=expr.slice, ctx=ast.Load())  # type: ignore[arg-type]
     if isinstance(expr, ast.Attribute):
         return ast.Attribute(value=_substituted(expr.value, root, given), attr=expr.attr, ctx=ast.Load())  # type: ignore[arg-type]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):  # cfg.get("shuffle", False)
+        return ast.Call(func=_substituted(expr.func, root, given), args=expr.args, keywords=expr.keywords)  # type: ignore[arg-type]
     return expr
