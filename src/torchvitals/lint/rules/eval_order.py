@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+from typing import NamedTuple
 
 from torchvitals.lint.engine import (
     Context,
@@ -35,6 +36,7 @@ from torchvitals.lint.rules.loaders import (
     _is_eval_name,
     _loader_calls,
     _local_function,
+    loader_paths,
     loader_view,
 )
 from torchvitals.lint.rules.pairing import caller_names, pairs_params
@@ -68,6 +70,35 @@ LIGHTNING_EVAL = {  # loader hook -> (step hook, epoch-end hooks)
     "test_dataloader": ("test_step", ("on_test_epoch_end", "test_epoch_end")),
     "predict_dataloader": ("predict_step", ("on_predict_epoch_end", "predict_epoch_end")),
 }
+
+
+METRIC_MODULES = ("sklearn.metrics", "torchmetrics", "scipy.stats")
+
+
+def _is_metric(ctx: Context, call: ast.Call) -> bool:
+    """A metric of (truth, prediction): named like one (`f1_score`, `mean_squared_error`), or a
+    function of a metrics library (`matthews_corrcoef` from sklearn.metrics, `skm.cohen_kappa_score`)."""
+    name = callee(call) or ""
+    if _METRIC.search(last(name) or ""):
+        return True
+    functions, modules = _metric_imports(ctx)
+    return name in functions or "." in name and name.rsplit(".", 1)[0] in modules
+
+
+def _metric_imports(ctx: Context) -> tuple[set[str], set[str]]:
+    """Names imported from metrics libraries, and the names the libraries are imported as."""
+    hit = ctx.memo.get("metric_imports")
+    if hit is None:
+        hit = (set(), set())
+        for n in walk_scope(ctx.tree):
+            if isinstance(n, ast.ImportFrom) and (n.module or "").startswith(METRIC_MODULES):
+                hit[0].update(a.asname or a.name for a in n.names)
+            elif isinstance(n, ast.ImportFrom) and f"{n.module}.metrics".startswith(METRIC_MODULES):
+                hit[1].update(a.asname or a.name for a in n.names if a.name == "metrics")  # from sklearn import metrics
+            elif isinstance(n, ast.Import):
+                hit[1].update(a.asname or a.name for a in n.names if a.name.startswith(METRIC_MODULES))
+        ctx.memo["metric_imports"] = hit
+    return hit
 
 
 def _shuffled(ctx: Context, call: ast.Call) -> bool:
@@ -198,8 +229,8 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
                 pairs = [n.left, n.right]
             elif isinstance(n, ast.Call) and pairs_params(ctx, n, _mentions, _derived, _METRIC.search):
                 pairs = [*n.args, *(k.value for k in n.keywords)]  # a helper of this file pairing its parameters
-            elif isinstance(n, ast.Call) and (_METRIC.search(last(callee(n)) or "") or (last(callee(n)) or method(n)) in PAIRING):
-                pairs = list(n.args[:2]) if _METRIC.search(last(callee(n)) or "") else list(n.args)
+            elif isinstance(n, ast.Call) and (_is_metric(ctx, n) or (last(callee(n)) or method(n)) in PAIRING):
+                pairs = list(n.args[:2]) if _is_metric(ctx, n) else list(n.args)
                 if method(n) == "eq":
                     pairs.append(n.func.value)  # type: ignore[attr-defined]
                 pairs += [k.value for k in n.keywords if k.arg in ("y_true", "y_pred", "y_score", "y_prob", "data")]
@@ -235,45 +266,86 @@ def _after(ctx: Context, scope: ast.AST, loop: ast.AST) -> list[ast.AST]:
     return [stmts[i] for i in sorted(order[first : first + AFTER_STATEMENTS])]
 
 
+class Pass(NamedTuple):
+    """One pass of an evaluation over a loader: a `for` loop, or a comprehension collecting the
+    batches' results (`preds = torch.cat([model(x) for x, _ in loader])`)."""
+
+    node: ast.AST  # the For or the comprehension
+    iter: ast.expr
+    target: ast.expr
+    body: list[ast.AST]  # the loop's statements, or the comprehension's element
+    anchor: ast.stmt  # what runs after it follows this statement
+    acc: set[str] | None  # the names holding the results (None: what the body accumulates)
+    returned: bool  # the comprehension is returned as it is
+
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp)
+
+
+def _passes(ctx: Context) -> list[Pass]:
+    out = []
+    for n in ctx.parent:
+        if isinstance(n, (ast.For, ast.AsyncFor)):
+            out.append(Pass(n, n.iter, n.target, list(n.body), n, None, False))
+        elif isinstance(n, COMPREHENSIONS) and len(n.generators) == 1:
+            stmt = next((a for a in ctx.ancestors(n) if isinstance(a, ast.stmt)), None)
+            if isinstance(stmt, (ast.Assign, ast.Return)):
+                acc = {t for t in targets_of(stmt) if "." not in t} if isinstance(stmt, ast.Assign) else set()
+                gen = n.generators[0]
+                out.append(Pass(n, gen.iter, gen.target, [n.elt], stmt, acc, isinstance(stmt, ast.Return)))
+    return out
+
+
 def check_eval_order(ctx: Context) -> None:
     if "shuffle" not in ctx.text or not any(_shuffled(ctx, c) for c in ctx.calls):
         return  # cheap exit: most files build no shuffled loader at all
     reported: set[int] = set()
-    for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
-        it, counters = loop.iter, set()
+    for ps in _passes(ctx):
+        it, counters = ps.iter, set()
         while isinstance(it, ast.Call) and last(callee(it)) in ("enumerate", "tqdm", "track", "iter") and it.args:
-            if last(callee(it)) == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:
-                counters.add(dotted(loop.target.elts[0]) or "")
+            if last(callee(it)) == "enumerate" and isinstance(ps.target, ast.Tuple) and ps.target.elts:
+                counters.add(dotted(ps.target.elts[0]) or "")
             it = it.args[0]
-        for loader, names in _loader_calls(ctx, it, []):
+        for loader, names, sites in loader_paths(ctx, it, []):
             if id(loader) in reported or not _shuffled(ctx, loader):
                 continue
-            ds = arg(loader, 0, "dataset")
+            ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "")
             assigned = targets_of(ctx.parent.get(loader)) if isinstance(ctx.parent.get(loader), ast.Assign) else []  # type: ignore[arg-type]
             own = _partners(ctx, loader, None)
-            own |= caller_names(ctx, loader, own)  # the data a builder's callers pass (test_df)
-            if not _is_eval_name([*names, *assigned, ds_name or "", *own]):
+            given = caller_names(ctx, loader, own, sites)  # the data a builder's callers pass (test_df)
+            own |= given | _split_arrays(ctx, given)
+            # a builder's own parameters (`train=True` of a shared get_loader) say nothing of the
+            # split once its callers have named the data
+            said = own - _params_of(ctx.scope_of(loader)) if given else own
+            if not _is_eval_name([*names, *assigned, ds_name or "", *said]):
                 continue
-            for node in loop.body:  # running offsets: `start += len(x)`
+            for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, loop, own)
-            where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
-            where = where or _evidence_at_callers(ctx, loop, partners)
+            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
+            after = _after(ctx, ctx.scope_of(ps.anchor), ps.anchor)
+            where = _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
+            where = where or _evidence_at_callers(ctx, ps, partners)
             if where is not None:
                 reported.add(id(loader))
                 _report_eval(ctx, loader, ds_name, where)
     _check_lightning(ctx, reported)
 
 
-def _evidence_at_callers(ctx: Context, loop: ast.AST, partners: set[str]) -> ast.AST | None:
+def _params_of(fn: ast.AST) -> set[str]:
+    return {a.arg for a in fn.args.args} if isinstance(fn, ast.FunctionDef) else set()
+
+
+def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST | None:
     """`preds = predict(model, val_loader)` where predict() returns what its loop collected: the
-    pairing is looked for after each call site, with the bound name as the collected results."""
-    fn = ctx.scope_of(loop)
+    pairing is looked for after each call site, with the bound name as the collected results;
+    `test_df["label"] = predict(model, test_loader)` writes them into the data's own rows."""
+    fn = ctx.scope_of(ps.anchor)
     if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
         return None
-    mine = _derived([*loop.body, *_after(ctx, fn, loop)], _accumulated(loop.body))  # type: ignore[attr-defined]
-    if not mine or not any(isinstance(r, ast.Return) and _mentions(r.value, mine) for r in walk_scope(fn)):
+    acc = _accumulated(ps.body) if ps.acc is None else ps.acc
+    mine = _derived([*ps.body, *_after(ctx, fn, ps.anchor)], acc)
+    if not ps.returned and (not mine or not any(isinstance(r, ast.Return) and _mentions(r.value, mine) for r in walk_scope(fn))):
         return None
     for c in ctx.calls:
         site = ctx.parent.get(c)
@@ -282,6 +354,8 @@ def _evidence_at_callers(ctx: Context, loop: ast.AST, partners: set[str]) -> ast
         got = {t for t in targets_of(site) if "." not in t}
         frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
                   and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
+        if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners | frames) for t in site.targets):
+            return site
         where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
         if where is not None:
             return where

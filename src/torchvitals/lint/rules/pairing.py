@@ -65,16 +65,18 @@ def _pairs_inside(fn: ast.FunctionDef, mentions, derived, metric) -> bool:  # ty
     return False
 
 
-def caller_names(ctx: Context, loader: ast.Call, partners: set[str]) -> set[str]:
-    """Partners named by a builder's parameters, renamed to what each call of the builder passes."""
+def caller_names(ctx: Context, loader: ast.Call, partners: set[str], via: tuple[ast.Call, ...] = ()) -> set[str]:
+    """Partners named by a builder's parameters, renamed to what each call of the builder passes;
+    only the calls in `via` when the loader was reached through some (one builder for every
+    split: `get_loader(test_df)` names the test data, `get_loader(train_df)` does not)."""
     fn = ctx.scope_of(loader)
     if not isinstance(fn, ast.FunctionDef) or ctx.parent.get(fn) is not ctx.tree:
         return set()
     params = [a.arg for a in fn.args.args]
     out: set[str] = set()
-    for c in ctx.calls:
-        if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
-            continue
+    calls = [c for c in ctx.calls if isinstance(c.func, ast.Name) and c.func.id == fn.name]
+    calls = [c for c in calls if c in via] or calls
+    for c in calls:
         for p in partners:
             head, _, rest = p.partition(".")
             if head not in params:
