@@ -30,6 +30,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.batches import collated
 from torchvitals.rules.base import document
 
 INVERTED_MASK = document(
@@ -142,6 +143,10 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     hop = _hop(ctx, expr, scope, depth, _padding_polarity)
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
+    made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
+    if made:
+        sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
+        return sides.pop() if len(sides) == 1 else None
     if isinstance(expr, ast.Name):
         return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
