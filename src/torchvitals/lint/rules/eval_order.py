@@ -354,7 +354,7 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         got = {t for t in targets_of(site) if "." not in t}
         frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
                   and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
-        if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners | frames) for t in site.targets):
+        if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners) for t in site.targets):
             return site
         where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
         if where is not None:

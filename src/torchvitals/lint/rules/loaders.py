@@ -71,6 +71,8 @@ def _view(ctx: Context, call: ast.Call) -> ast.Call | None:
     for k in [*front_kw, *call.keywords]:
         spelled = _dict_keywords(ctx, k.value) if k.arg is None else None
         keywords += spelled if spelled is not None else [k]
+    last_of = {k.arg: i for i, k in enumerate(keywords) if k.arg}  # the call's keywords override the factory's
+    keywords = [k for i, k in enumerate(keywords) if not k.arg or last_of[k.arg] == i]
     view = ast.Call(func=ast.Name(id="DataLoader", ctx=ast.Load()), args=[*front_args, *call.args], keywords=keywords)
     return ast.copy_location(view, call)
 

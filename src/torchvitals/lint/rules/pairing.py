@@ -156,7 +156,10 @@ def _keys_of(ctx: Context, it: ast.expr) -> tuple[list[tuple[str, ast.expr]], bo
     if isinstance(it, ast.Call) and method(it) in ("items", "keys") and not it.args:
         it = it.func.value  # type: ignore[attr-defined]
     values = ctx.values.get(it.id, []) if isinstance(it, ast.Name) else []
-    d = values[0] if len(values) == 1 else None
+    d = values[0] if len(values) == 1 else it if isinstance(it, (ast.List, ast.Tuple)) else None
+    if isinstance(d, (ast.List, ast.Tuple)) and not items:  # for split in ("train", "val")
+        keys = [e.value for e in d.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return ([(k, ast.Constant(value=None)) for k in keys], False) if len(keys) == len(d.elts) else None
     if isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords):
         return [(k.arg, k.value) for k in d.keywords], items  # type: ignore[misc]
     if isinstance(d, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys):
