@@ -16,6 +16,7 @@ from torchvitals.lint.rules.loaders import (  # noqa: F401  (_call_sites: loadin
     _local_function,
     loader_view,
     order_given_elsewhere,
+    sampler_order,
     streamed,
 )
 from torchvitals.lint.rules.pairing import unshuffled_by_callers
@@ -24,7 +25,9 @@ from torchvitals.rules.base import document
 UNSHUFFLED = document(
     "TVL015",
     "unshuffled-train-loader",
-    what="A training `DataLoader` built without `shuffle=True`, a `sampler` or a `batch_sampler`.",
+    what="A training `DataLoader` built without `shuffle=True`, a `sampler` or a `batch_sampler`, "
+    "or with a sampler that keeps the dataset order (`SequentialSampler`, "
+    "`DistributedSampler(..., shuffle=False)`).",
     why="Batches come in dataset order, often sorted by class or source: each batch is "
     "unrepresentative, the loss oscillates with the order and the model learns the order. "
     "Nothing errors.",
@@ -36,7 +39,7 @@ UNSHUFFLED = document(
 def check_loader(ctx: Context) -> None:
     for c in ctx.calls:
         view = loader_view(ctx, c)  # a partial(DataLoader, ...) factory and **cfg filled in
-        if view is None or order_given_elsewhere(view):
+        if view is None or order_given_elsewhere(view) and sampler_order(ctx, view) != "sequential":
             continue
         shuffle = kwarg(view, "shuffle")
         if shuffle is not None and not is_const(shuffle, False):
@@ -52,8 +55,8 @@ def check_loader(ctx: Context) -> None:
             continue
         if streamed(ctx, ds_name):
             continue
-        ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` without "
-                   "shuffle=True or a sampler: batches come in dataset order")  # fmt: skip
+        how = "with a sequential sampler" if sampler_order(ctx, view) == "sequential" else "without shuffle=True or a sampler"
+        ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` {how}: batches come in dataset order")
 
 
 def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:

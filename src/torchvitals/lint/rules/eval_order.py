@@ -38,6 +38,7 @@ from torchvitals.lint.rules.loaders import (
     _local_function,
     loader_paths,
     loader_view,
+    sampler_order,
 )
 from torchvitals.lint.rules.pairing import caller_names, pairs_params
 from torchvitals.rules.base import document
@@ -47,7 +48,7 @@ from torchvitals.rules.base import document
 SHUFFLED_EVAL = document(
     "TVL017",
     "shuffled-eval-order",
-    what="A validation/test `DataLoader` built with `shuffle=True` whose evaluation depends on "
+    what="A validation/test `DataLoader` built with `shuffle=True` (or a `RandomSampler`) whose evaluation depends on "
     "the order: predictions collected over it are compared with (or written next to) the "
     "dataset's own labels, ids or rows in their original order, or the batch number indexes "
     "into the dataset.",
@@ -103,7 +104,7 @@ def _metric_imports(ctx: Context) -> tuple[set[str], set[str]]:
 
 def _shuffled(ctx: Context, call: ast.Call) -> bool:
     view = loader_view(ctx, call)
-    return view is not None and is_const(kwarg(view, "shuffle"), True)
+    return view is not None and (is_const(kwarg(view, "shuffle"), True) or sampler_order(ctx, view) == "random")
 
 
 def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
@@ -297,7 +298,7 @@ def _passes(ctx: Context) -> list[Pass]:
 
 
 def check_eval_order(ctx: Context) -> None:
-    if "shuffle" not in ctx.text or not any(_shuffled(ctx, c) for c in ctx.calls):
+    if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(_shuffled(ctx, c) for c in ctx.calls):
         return  # cheap exit: most files build no shuffled loader at all
     reported: set[int] = set()
     for ps in _passes(ctx):

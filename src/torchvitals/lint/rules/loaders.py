@@ -13,7 +13,17 @@ import ast
 import re
 from typing import NamedTuple
 
-from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
+from torchvitals.lint.engine import (
+    Context,
+    arg,
+    callee,
+    dotted,
+    is_const,
+    kwarg,
+    last,
+    method,
+    walk_scope,
+)
 from torchvitals.lint.options import setting
 from torchvitals.lint.rules.flow import bounds_at
 
@@ -35,6 +45,29 @@ def order_given_elsewhere(c: ast.Call) -> bool:
     than two positional arguments, or `**kwargs`."""
     return (any(k.arg is None for k in c.keywords) or len(c.args) > 2
             or any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")))  # fmt: skip
+
+
+def sampler_order(ctx: Context, view: ast.Call) -> str | None:
+    """'sequential' or 'random' when the call's sampler (or its batch sampler's) says which:
+    `SequentialSampler(ds)`, `DistributedSampler(ds, shuffle=False)`, `RandomSampler(ds)`;
+    None when it shows no sampler or one whose order this file does not show."""
+    s = kwarg(view, "sampler")
+    bs = kwarg(view, "batch_sampler")
+    if s is None and bs is not None:
+        bs = _bound_once(ctx, bs)
+        s = arg(bs, 0, "sampler") if isinstance(bs, ast.Call) and last(callee(bs)) == "BatchSampler" else None
+    s = _bound_once(ctx, s)
+    name = last(callee(s)) if isinstance(s, ast.Call) else ""
+    if name == "SequentialSampler" or (name == "DistributedSampler" and is_const(kwarg(s, "shuffle"), False)):  # type: ignore[arg-type]
+        return "sequential"
+    return "random" if name == "RandomSampler" else None
+
+
+def _bound_once(ctx: Context, node: ast.AST | None) -> ast.AST | None:
+    if isinstance(node, ast.Name):
+        values = ctx.values.get(node.id, [])
+        return values[0] if len(values) == 1 else None
+    return node
 
 
 def streamed(ctx: Context, name: str | None) -> bool:

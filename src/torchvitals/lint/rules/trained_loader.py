@@ -19,6 +19,7 @@ from torchvitals.lint.rules.loaders import (
     _loader_calls,
     loader_view,
     order_given_elsewhere,
+    sampler_order,
     streamed,
 )
 
@@ -47,7 +48,7 @@ def check_trained_loader(ctx: Context) -> None:
 
 def _unshuffled(ctx: Context, c: ast.Call) -> bool:
     c = loader_view(ctx, c) or c  # a partial(DataLoader, ...) factory and **cfg filled in
-    if order_given_elsewhere(c):
+    if order_given_elsewhere(c) and sampler_order(ctx, c) != "sequential":
         return False
     shuffle = kwarg(c, "shuffle")
     if shuffle is not None and not is_const(shuffle, False):
