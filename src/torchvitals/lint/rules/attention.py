@@ -171,10 +171,12 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         if padish and isinstance(expr.ops[0], ast.Eq):
             return "pad"
     if isinstance(expr, ast.Call) and method(expr) == "bool":
-        base = dotted(expr.func.value) or ""
-        if last(base) == "attention_mask":  # Hugging Face convention: 1 = real token
-            return "keep"
-        return _padding_polarity(ctx, expr.func.value, scope, depth + 1)  # type: ignore[attr-defined]
+        inner = expr.func.value  # type: ignore[attr-defined]
+        judged = _padding_polarity(ctx, inner, scope, depth + 1)  # how it was made, when the file shows it
+        key = inner.slice.value if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) else None
+        if judged is None and (last(dotted(inner) or "") == "attention_mask" or key == "attention_mask"):
+            return "keep"  # else the Hugging Face convention: 1 = real token
+        return judged
     return None
 
 

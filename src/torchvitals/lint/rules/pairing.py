@@ -108,6 +108,7 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
         if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
             continue
         passed = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
+        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else _default(fn, root.id)
         for given, names in _per_split(ctx, c, passed):
             if "train" not in names or any(w in names for w in ("val", "test", "eval")):
                 continue
@@ -116,6 +117,17 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
             if is_const(value, False):
                 ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
                            f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+
+
+def _default(fn: ast.FunctionDef, param: str) -> ast.expr | None:
+    """The default of `param` (`def get_loader(ds, shuffle=False)` called without it)."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    if param in [p.arg for p in positional]:
+        k = [p.arg for p in positional].index(param) - (len(positional) - len(a.defaults))
+        return a.defaults[k] if k >= 0 else None
+    kw = [p.arg for p in a.kwonlyargs]
+    return a.kw_defaults[kw.index(param)] if param in kw else None
 
 
 def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None) -> list[tuple[ast.expr, str]]:
