@@ -122,7 +122,18 @@ def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
         for a in [*ctor.args, *(k.value for k in ctor.keywords)]:
             inner = a.args if isinstance(a, ast.Call) else [a]  # torch.tensor(y_val)
             out |= {dotted(x) for x in inner if dotted(x)}  # type: ignore[misc]
+    out |= _self_aliases(ctx, loader, out)
     return out | _split_arrays(ctx, out)
+
+
+def _self_aliases(ctx: Context, loader: ast.Call, names: set[str]) -> set[str]:
+    """`self.val_ds = val_ds` in the class of a loader built in a method: the attribute holds
+    the same data as the name, for the other methods that read it."""
+    cls = ctx.parent.get(ctx.scope_of(loader))
+    if not isinstance(cls, ast.ClassDef):
+        return set()
+    return {t for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
+            if isinstance(n, ast.Assign) and dotted(n.value) in names for t in targets_of(n) if t.startswith("self.")}  # fmt: skip
 
 
 # Words of a name that holds per-sample data (labels, ids, rows), as opposed to a scalar.
@@ -207,6 +218,41 @@ def _derived(region: list[ast.AST], acc: set[str]) -> set[str]:
     return out
 
 
+def _operands(ctx: Context, n: ast.AST) -> list[ast.AST]:
+    """The operands `n` pairs element by element: `a == b`, `a - b`, a metric's (truth,
+    prediction), `zip(...)`, a DataFrame's columns, a helper of this file pairing its parameters."""
+    if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Eq, ast.NotEq)):
+        return [n.left, n.comparators[0]]
+    if isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
+        return [n.left, n.right]
+    if not isinstance(n, ast.Call):
+        return []
+    if pairs_params(ctx, n, _mentions, _derived, _METRIC.search):
+        return [*n.args, *(k.value for k in n.keywords)]
+    if not (_is_metric(ctx, n) or (last(callee(n)) or method(n)) in PAIRING):
+        return []
+    pairs = list(n.args[:2]) if _is_metric(ctx, n) else list(n.args)
+    if method(n) == "eq":
+        pairs.append(n.func.value)  # type: ignore[attr-defined]
+    pairs += [k.value for k in n.keywords if k.arg in ("y_true", "y_pred", "y_score", "y_prob", "data")]
+    return [v for p in pairs for v in (p.values if isinstance(p, ast.Dict) else [p])]
+
+
+def _inline_evidence(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST | None:
+    """`accuracy_score(y_test, torch.cat([m(x) for x in test_loader]))`: the comprehension's
+    results paired with the data in the statement that holds it."""
+    if not isinstance(ps.node, COMPREHENSIONS):
+        return None
+    for a in ctx.ancestors(ps.node):
+        if isinstance(a, ast.stmt):
+            return None
+        ops = _operands(ctx, a)
+        ours = [p for p in ops if any(x is ps.node for x in ast.walk(p))]
+        if ours and any(p not in ours and _mentions(p, partners) for p in ops):
+            return a
+    return None
+
+
 def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], counters: set[str], partners: set[str],
                     acc: set[str] | None = None) -> ast.AST | None:
     """Where the evaluation pairs shuffled results with data in the dataset's order, if anywhere."""
@@ -223,20 +269,8 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
                  and isinstance(n.value, ast.Call) and last(callee(n.value)) == "read_csv" for t in targets_of(n)}  # fmt: skip
     for node in after:
         for n in [node, *walk_scope(node)]:
-            pairs: list[ast.AST] = []
-            if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Eq, ast.NotEq)):
-                pairs = [n.left, n.comparators[0]]
-            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
-                pairs = [n.left, n.right]
-            elif isinstance(n, ast.Call) and pairs_params(ctx, n, _mentions, _derived, _METRIC.search):
-                pairs = [*n.args, *(k.value for k in n.keywords)]  # a helper of this file pairing its parameters
-            elif isinstance(n, ast.Call) and (_is_metric(ctx, n) or (last(callee(n)) or method(n)) in PAIRING):
-                pairs = list(n.args[:2]) if _is_metric(ctx, n) else list(n.args)
-                if method(n) == "eq":
-                    pairs.append(n.func.value)  # type: ignore[attr-defined]
-                pairs += [k.value for k in n.keywords if k.arg in ("y_true", "y_pred", "y_score", "y_prob", "data")]
-                pairs = [v for p in pairs for v in (p.values if isinstance(p, ast.Dict) else [p])]
-            elif isinstance(n, ast.Assign) and _mentions(n.value, mine):
+            pairs = _operands(ctx, n)
+            if isinstance(n, ast.Assign) and _mentions(n.value, mine):
                 for t in n.targets:
                     if isinstance(t, ast.Subscript) and _mentions(t.value, partners | templates) and not _mentions(t.value, mine):
                         return n  # val_df["pred"] = preds: written row by row in the shuffled order
@@ -290,7 +324,7 @@ def _passes(ctx: Context) -> list[Pass]:
             out.append(Pass(n, n.iter, n.target, list(n.body), n, None, False))
         elif isinstance(n, COMPREHENSIONS) and len(n.generators) == 1:
             stmt = next((a for a in ctx.ancestors(n) if isinstance(a, ast.stmt)), None)
-            if isinstance(stmt, (ast.Assign, ast.Return)):
+            if stmt is not None:
                 acc = {t for t in targets_of(stmt) if "." not in t} if isinstance(stmt, ast.Assign) else set()
                 gen = n.generators[0]
                 out.append(Pass(n, gen.iter, gen.target, [n.elt], stmt, acc, isinstance(stmt, ast.Return)))
@@ -325,7 +359,7 @@ def check_eval_order(ctx: Context) -> None:
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
             after = _after(ctx, ctx.scope_of(ps.anchor), ps.anchor)
-            where = _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
+            where = _inline_evidence(ctx, ps, partners) or _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
             where = where or _evidence_at_callers(ctx, ps, partners)
             if where is not None:
                 reported.add(id(loader))

@@ -22,6 +22,7 @@ from torchvitals.lint.engine import (
     kwarg,
     last,
     method,
+    targets_of,
     walk_scope,
 )
 from torchvitals.lint.options import setting
@@ -200,6 +201,9 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
                 via = (b.value,) if isinstance(b.value, ast.Call) and v is not b.value and _local_function(ctx, callee(b.value)) else ()
                 out += loader_paths(ctx, v, names, depth + 1, (*sites, *via))
         return out
+    held = self_attribute(ctx, expr, name) if name.startswith("self.") and name.count(".") == 1 else None
+    if held is not None:  # self.val_loader: the one value the class assigns to it
+        return loader_paths(ctx, held, names, depth + 1, sites)
     fn = ctx.scope_of(expr)
     if not isinstance(fn, ast.FunctionDef) or name not in [a.arg for a in fn.args.args]:
         return []
@@ -207,6 +211,16 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
     for _site, passed in _call_sites(ctx, fn, name):
         out += loader_paths(ctx, passed, names, depth + 1, sites)
     return out
+
+
+def self_attribute(ctx: Context, use: ast.AST, name: str) -> ast.expr | None:
+    """The one value the methods of the class around `use` assign to `self.<attr>` (`name`)."""
+    cls = ctx.parent.get(ctx.scope_of(use))
+    if not isinstance(cls, ast.ClassDef):
+        return None
+    found = [n.value for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
+             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and targets_of(n) == [name]]  # fmt: skip
+    return found[0] if len(found) == 1 else None
 
 
 def element(ctx: Context, value: ast.expr, index: tuple[int, ...]) -> ast.expr | None:
