@@ -99,7 +99,7 @@ def _view(ctx: Context, call: ast.Call) -> ast.Call | None:
         if factory is None:
             return None
         front_args, front_kw = factory.args[1:], factory.keywords
-    elif not any(k.arg is None for k in call.keywords):
+    elif not any(k.arg is None for k in call.keywords) and len(call.args) <= 2:
         return call
     keywords: list[ast.keyword] = []
     for k in [*front_kw, *call.keywords]:
@@ -107,8 +107,16 @@ def _view(ctx: Context, call: ast.Call) -> ast.Call | None:
         keywords += spelled if spelled is not None else [k]
     last_of = {k.arg: i for i, k in enumerate(keywords) if k.arg}  # the call's keywords override the factory's
     keywords = [k for i, k in enumerate(keywords) if not k.arg or last_of[k.arg] == i]
-    view = ast.Call(func=ast.Name(id="DataLoader", ctx=ast.Load()), args=[*front_args, *call.args], keywords=keywords)
+    args = [*front_args, *call.args]
+    if len(args) > 2 and not any(isinstance(a, ast.Starred) for a in args):  # DataLoader(ds, 64, True)
+        keywords = [*(ast.keyword(arg=n, value=a) for n, a in zip(POSITIONAL[2:], args[2:], strict=False)), *keywords]
+        args = args[:2]
+    view = ast.Call(func=ast.Name(id="DataLoader", ctx=ast.Load()), args=args, keywords=keywords)
     return ast.copy_location(view, call)
+
+
+# DataLoader's parameters in their positional order (torch.utils.data.DataLoader.__init__)
+POSITIONAL = ("dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers", "collate_fn", "pin_memory", "drop_last")
 
 
 def _partial_factory(ctx: Context, call: ast.Call) -> ast.Call | None:
@@ -184,6 +192,8 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
     if isinstance(expr, ast.Call):
         if loader_view(ctx, expr) is not None:
             return [LoaderPath(expr, names, sites)]
+        if method(expr) in PASS_THROUGH and len(expr.args) == 1:  # loader = accelerator.prepare(loader)
+            return loader_paths(ctx, expr.args[0], names, depth + 1, sites)
         fn = _local_function(ctx, callee(expr))  # get_loader(...) defined in this file
         if fn is None:
             return []
@@ -223,10 +233,17 @@ def self_attribute(ctx: Context, use: ast.AST, name: str) -> ast.expr | None:
     return found[0] if len(found) == 1 else None
 
 
+# Methods that hand back their arguments wrapped, in the order given:
+# `model, opt, loader = accelerator.prepare(model, opt, loader)`.
+PASS_THROUGH = ("prepare", "setup_dataloaders")
+
+
 def element(ctx: Context, value: ast.expr, index: tuple[int, ...]) -> ast.expr | None:
     """What `a, b = value` binds to the target at `index`: the element of a tuple literal, or of
     the one tuple a function of this file returns (`train_dl, test_dl = build_loaders(...)`)."""
     for i in index:
+        if isinstance(value, ast.Call) and method(value) in PASS_THROUGH and i < len(value.args):
+            value = ast.Tuple(elts=list(value.args), ctx=ast.Load())  # returns its arguments, prepared
         if isinstance(value, ast.Call) and (fn := _local_function(ctx, callee(value))) is not None:
             rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
             value = rets[0] if len(rets) == 1 else value
