@@ -29,7 +29,8 @@ from torchvitals.lint.options import setting
 from torchvitals.lint.rules.flow import bounds_at
 
 STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
-EVAL_WORDS = {"val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout", "predict"}
+EVAL_WORDS = {"val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout", "predict",
+              "pred", "prediction", "inference", "infer", "submission"}  # fmt: skip
 WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
 _GLUED = re.compile(r"^(val|valid|test|eval)(loader|dl|set|ds|data|dataset|iter)$")  # testloader
 
