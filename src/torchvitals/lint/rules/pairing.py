@@ -130,6 +130,12 @@ def _default(fn: ast.FunctionDef, param: str) -> ast.expr | None:
     return a.kw_defaults[kw.index(param)] if param in kw else None
 
 
+def split_keys(ctx: Context, call: ast.Call) -> list[str]:
+    """The splits a call in a loop or comprehension over split names builds for
+    (`{s: DataLoader(sets[s], batch_size=8) for s in ["train", "val"]}`: 'train' and 'val')."""
+    return [key for _, key in _per_split(ctx, call, ast.Constant(value=None))]
+
+
 def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None) -> list[tuple[ast.expr, str]]:
     """(argument, the split's name) for a builder's call: the names the result is bound to, or,
     in a loop or comprehension over a per-split config (`{s: build(ds[s], cfg[s]) for s in cfg}`),
