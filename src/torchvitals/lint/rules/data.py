@@ -19,7 +19,7 @@ from torchvitals.lint.rules.loaders import (  # noqa: F401  (_call_sites: loadin
     sampler_order,
     streamed,
 )
-from torchvitals.lint.rules.pairing import split_keys, unshuffled_by_callers
+from torchvitals.lint.rules.pairing import unshuffled_by_callers
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
@@ -51,8 +51,6 @@ def check_loader(ctx: Context) -> None:
         ds = arg(view, 0, "dataset")
         ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
         words = " ".join(names + [ds_name]).lower()
-        if "train" not in words and not names:  # one call per split: `{s: DataLoader(sets[s]) for s in splits}`
-            words = next((k for k in split_keys(ctx, c) if "train" in k), "")
         if "train" not in words or any(w in words for w in ("val", "test", "eval", "iter", "stream", "wds")):
             continue
         if streamed(ctx, ds_name):
