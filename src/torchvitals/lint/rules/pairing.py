@@ -133,13 +133,15 @@ def _default(fn: ast.FunctionDef, param: str) -> ast.expr | None:
 def split_keys(ctx: Context, call: ast.Call) -> list[str]:
     """The splits a call in a loop or comprehension over split names builds for
     (`{s: DataLoader(sets[s], batch_size=8) for s in ["train", "val"]}`: 'train' and 'val')."""
-    return [key for _, key in _per_split(ctx, call, ast.Constant(value=None))]
+    return [key for _, key in _per_split(ctx, call, ast.Constant(value=None), per_key_only=False)]
 
 
-def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None) -> list[tuple[ast.expr, str]]:
+def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None, per_key_only: bool = True) -> list[tuple[ast.expr, str]]:
     """(argument, the split's name) for a builder's call: the names the result is bound to, or,
     in a loop or comprehension over a per-split config (`{s: build(ds[s], cfg[s]) for s in cfg}`),
-    the argument once per key of the config with the loop variable replaced by that key."""
+    the argument once per key of the config with the loop variable replaced by that key. With
+    `per_key_only`, only an argument that reads the loop variable is split: one literal for every
+    split (`build(ds[s], shuffle=False)` to extract features) says nothing of training."""
     if given is None:
         return []
     site = ctx.parent.get(call)
@@ -157,6 +159,9 @@ def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None) -> list[tup
     tgt = loop.target
     names = [tgt] if isinstance(tgt, ast.Name) else list(tgt.elts) if isinstance(tgt, ast.Tuple) else []
     if not names or not all(isinstance(n, ast.Name) for n in names) or len(names) > (2 if items else 1):
+        return []
+    loop_vars = {n.id for n in names}  # type: ignore[attr-defined]
+    if per_key_only and not any(isinstance(x, ast.Name) and x.id in loop_vars for x in ast.walk(given)):
         return []
     out = []
     for key, value in d:
