@@ -132,21 +132,25 @@ def _partial_factory(ctx: Context, call: ast.Call) -> ast.Call | None:
 
 
 def _dict_keywords(ctx: Context, expr: ast.expr) -> list[ast.keyword] | None:
-    """`**expr` as keywords, when expr is (or is a constant-key lookup into) a dict literal bound
-    once and never written into; None when the source does not show every key."""
+    """`**expr` as keywords, when the source shows every key of the dict it unpacks."""
+    items = dict_items(ctx, expr)
+    return [ast.keyword(arg=k, value=v) for k, v in items] if items is not None else None
+
+
+def dict_items(ctx: Context, expr: ast.AST | None) -> list[tuple[str, ast.expr]] | None:
+    """The (key, value) pairs of the dict literal `expr` stands for: the literal itself (`{...}`,
+    `dict(k=v)`), a name bound once to one, or a constant-key lookup into one (`CFG["train"]`);
+    None when it does not show every key, or when the file writes into it after building it."""
     root = expr
     while isinstance(root, ast.Subscript):
         root = root.value
     if isinstance(root, ast.Name) and root.id in _written_into(ctx):
         return None
-    d = expr if isinstance(expr, (ast.Dict, ast.Call)) else setting(ctx, expr)
-    if isinstance(expr, ast.Name):
-        values = ctx.values.get(expr.id, [])
-        d = values[0] if len(values) == 1 else None
+    d = _bound_once(ctx, expr) if isinstance(expr, ast.Name) else expr if isinstance(expr, (ast.Dict, ast.Call)) else setting(ctx, expr)
     if isinstance(d, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys):
-        return [ast.keyword(arg=k.value, value=v) for k, v in zip(d.keys, d.values, strict=True)]  # type: ignore[union-attr]
+        return [(k.value, v) for k, v in zip(d.keys, d.values, strict=True)]  # type: ignore[union-attr]
     if isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords):
-        return list(d.keywords)
+        return [(k.arg, k.value) for k in d.keywords]  # type: ignore[misc]
     return None
 
 

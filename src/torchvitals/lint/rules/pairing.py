@@ -26,7 +26,8 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.options import entry, setting
+from torchvitals.lint.options import setting
+from torchvitals.lint.rules.loaders import dict_items
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -173,21 +174,16 @@ def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None, per_key_onl
 
 
 def _keys_of(ctx: Context, it: ast.expr) -> tuple[list[tuple[str, ast.expr]], bool] | None:
-    """The (key, value) pairs of the dict literal a loop runs over (`cfg`, `cfg.keys()`,
-    `cfg.items()`; the literal bound once), and whether the loop takes the items."""
+    """The (key, value) pairs of what a loop runs over: a dict literal (`cfg`, `cfg.keys()`,
+    `cfg.items()`) or a tuple of split names (values None); and whether it takes the items."""
     items = isinstance(it, ast.Call) and method(it) == "items"
     if isinstance(it, ast.Call) and method(it) in ("items", "keys") and not it.args:
         it = it.func.value  # type: ignore[attr-defined]
-    values = ctx.values.get(it.id, []) if isinstance(it, ast.Name) else []
-    d = values[0] if len(values) == 1 else it if isinstance(it, (ast.List, ast.Tuple)) else None
-    if isinstance(d, (ast.List, ast.Tuple)) and not items:  # for split in ("train", "val")
-        keys = [e.value for e in d.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
-        return ([(k, ast.Constant(value=None)) for k in keys], False) if len(keys) == len(d.elts) else None
-    if isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords):
-        return [(k.arg, k.value) for k in d.keywords], items  # type: ignore[misc]
-    if isinstance(d, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in d.keys):
-        return [(k.value, v) for k, v in zip(d.keys, d.values, strict=True)], items  # type: ignore[union-attr]
-    return None
+    if isinstance(it, (ast.List, ast.Tuple)) and not items:  # for split in ("train", "val")
+        keys = [e.value for e in it.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return ([(k, ast.Constant(value=None)) for k in keys], False) if len(keys) == len(it.elts) else None
+    found = dict_items(ctx, it)
+    return (found, items) if found is not None else None
 
 
 class _Swap(ast.NodeTransformer):
@@ -205,18 +201,11 @@ def _looked_up(ctx: Context, value: ast.AST) -> ast.AST | None:
     dict literal the file shows: the entry, or the default when the literal has no such key."""
     if not (isinstance(value, ast.Call) and method(value) == "get" and value.args and isinstance(value.args[0], ast.Constant)):
         return setting(ctx, value)
-    base = value.func.value  # type: ignore[attr-defined]
-    d = base if isinstance(base, (ast.Dict, ast.Call)) else setting(ctx, base)
-    if isinstance(base, ast.Name):
-        values = ctx.values.get(base.id, [])
-        d = values[0] if len(values) == 1 else None
-    whole = isinstance(d, ast.Dict) and None not in d.keys or (
-        isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords))
-    if not whole:
+    found = dict_items(ctx, value.func.value)  # type: ignore[attr-defined]
+    if found is None:
         return None
-    found = entry(d, value.args[0].value)  # type: ignore[arg-type]
     default = value.args[1] if len(value.args) > 1 else ast.Constant(value=None)
-    return found if found is not None else default
+    return dict(found).get(value.args[0].value, default)  # type: ignore[arg-type]
 
 
 def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
