@@ -345,15 +345,9 @@ def check_eval_order(ctx: Context) -> None:
             if id(loader) in reported or not _shuffled(ctx, loader):
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
-            ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "")
-            assigned = targets_of(ctx.parent.get(loader)) if isinstance(ctx.parent.get(loader), ast.Assign) else []  # type: ignore[arg-type]
-            own = _partners(ctx, loader, None)
-            given = caller_names(ctx, loader, own, sites)  # the data a builder's callers pass (test_df)
-            own |= given | _split_arrays(ctx, given)
-            # a builder's own parameters (`train=True` of a shared get_loader) say nothing of the
-            # split once its callers have named the data
-            said = own - _params_of(ctx.scope_of(loader)) if given else own
-            if not _is_eval_name([*names, *assigned, ds_name or "", *said]):
+            ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
+            own = _evaluation_data(ctx, loader, [*names, ds_name], sites)
+            if own is None:
                 continue
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
@@ -365,6 +359,21 @@ def check_eval_order(ctx: Context) -> None:
                 reported.add(id(loader))
                 _report_eval(ctx, loader, ds_name, where)
     _check_lightning(ctx, reported)
+
+
+def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tuple[ast.Call, ...]) -> set[str] | None:
+    """The names holding the loader's data in its own order (the dataset, the arrays it was
+    built from, what the builder calls on the way pass for them), when the names met say
+    evaluation; None when the loader is not an evaluation loader by its names."""
+    site = ctx.parent.get(loader)
+    assigned = targets_of(site) if isinstance(site, ast.Assign) else []
+    own = _partners(ctx, loader, None)
+    given = caller_names(ctx, loader, own, sites)  # the data a builder's callers pass (test_df)
+    own |= given | _split_arrays(ctx, given)
+    # a builder's own parameters (`train=True` of a shared get_loader) say nothing of the split
+    # once its callers have named the data
+    said = own - _params_of(ctx.scope_of(loader)) if given else own
+    return own if _is_eval_name([*names, *assigned, *said]) else None
 
 
 def _params_of(fn: ast.AST) -> set[str]:
