@@ -241,13 +241,17 @@ def _operands(ctx: Context, n: ast.AST) -> list[ast.AST]:
 def _inline_evidence(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST | None:
     """`accuracy_score(y_test, torch.cat([m(x) for x in test_loader]))`: the comprehension's
     results paired with the data in the statement that holds it."""
-    if not isinstance(ps.node, COMPREHENSIONS):
-        return None
-    for a in ctx.ancestors(ps.node):
+    return _paired_where_used(ctx, ps.node, partners) if isinstance(ps.node, COMPREHENSIONS) else None
+
+
+def _paired_where_used(ctx: Context, results: ast.AST, partners: set[str]) -> ast.AST | None:
+    """The expression around `results` (up to its statement) that pairs them with data in the
+    dataset's order: `f1_score(y_val, <results>)`, `pd.DataFrame({"id": ids, "y": <results>})`."""
+    for a in ctx.ancestors(results):
         if isinstance(a, ast.stmt):
             return None
         ops = _operands(ctx, a)
-        ours = [p for p in ops if any(x is ps.node for x in ast.walk(p))]
+        ours = [p for p in ops if any(x is results for x in ast.walk(p))]
         if ours and any(p not in ours and _mentions(p, partners) for p in ops):
             return a
     return None
@@ -393,6 +397,8 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         return None
     for c in ctx.calls:
         site = ctx.parent.get(c)
+        if callee(c) == fn.name and (where := _paired_where_used(ctx, c, partners)) is not None:
+            return where
         if callee(c) != fn.name or not isinstance(site, ast.Assign):
             continue
         got = {t for t in targets_of(site) if "." not in t}
