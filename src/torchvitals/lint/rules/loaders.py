@@ -45,8 +45,8 @@ def _is_eval_name(names: list[str]) -> bool:
 def order_given_elsewhere(c: ast.Call) -> bool:
     """A DataLoader call whose order this call does not show: a sampler or batch sampler, more
     than two positional arguments, or `**kwargs`."""
-    return (any(k.arg is None for k in c.keywords) or len(c.args) > 2
-            or any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")))  # fmt: skip
+    given = [kwarg(c, k) for k in ("sampler", "batch_sampler")]  # `sampler=None` is no sampler
+    return any(k.arg is None for k in c.keywords) or len(c.args) > 2 or any(g is not None and not is_const(g, None) for g in given)
 
 
 def sampler_order(ctx: Context, view: ast.Call) -> str | None:
