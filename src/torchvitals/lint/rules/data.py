@@ -7,12 +7,11 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, targets_of
-from torchvitals.lint.rules.eval_order import SHUFFLED_EVAL, check_eval_order
-from torchvitals.lint.rules.loaders import (  # noqa: F401  (_call_sites: loading.py reads it here)
-    STREAMS,
-    _call_sites,
-    _is_eval_name,
-    _loader_calls,
+from torchvitals.lint.rules.eval_order import check_eval_order
+from torchvitals.lint.rules.loaders import (
+    _call_sites as _call_sites,  # re-exported: loading.py reads it here
+)
+from torchvitals.lint.rules.loaders import (
     _local_function,
     loader_view,
     order_given_elsewhere,
@@ -78,5 +77,3 @@ def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
     return [n for n in names if "train" in n.lower() and not any(w in n.lower() for w in ("val", "test", "eval"))]
 
 CHECKS = [check_loader, check_eval_order]
-__all__ = ["CHECKS", "SHUFFLED_EVAL", "STREAMS", "UNSHUFFLED", "_call_sites", "_is_eval_name", "_loader_calls",
-           "_local_function", "order_given_elsewhere", "streamed"]  # fmt: skip
