@@ -294,15 +294,30 @@ def _after(ctx: Context, scope: ast.AST, loop: ast.AST) -> list[ast.AST]:
     """Statements of the function that run after the loop (textually after it): the nearest
     AFTER_STATEMENTS of them, in the order walk_scope meets them."""
     end = getattr(loop, "end_lineno", loop.lineno) or loop.lineno  # type: ignore[attr-defined]
+    stmts, order, lines = _statements(ctx, scope)
+    first = bisect.bisect_right(lines, end)
+    return [stmts[i] for i in sorted(order[first : first + AFTER_STATEMENTS])]
+
+
+def _assigned_before(ctx: Context, scope: ast.AST, loop: ast.AST) -> list[ast.AST]:
+    """The nearest AFTER_STATEMENTS plain assignments of the function above the loop
+    (`y_true = val_ds.targets` before the loop runs)."""
+    stmts, order, lines = _statements(ctx, scope)
+    last_before = bisect.bisect_left(lines, loop.lineno)  # type: ignore[attr-defined]
+    near = order[max(0, last_before - AFTER_STATEMENTS) : last_before]
+    return [stmts[i] for i in sorted(near) if isinstance(stmts[i], (ast.Assign, ast.AnnAssign))]
+
+
+def _statements(ctx: Context, scope: ast.AST) -> tuple[list[ast.stmt], list[int], list[int]]:
+    """The statements of a scope, the order that sorts them by line, and their sorted lines:
+    built once per scope, so each loop's neighbours are found by bisection."""
     memo = ctx.memo.setdefault("statements_by_line", {})
     hit = memo.get(id(scope))
     if hit is None or hit[0] is not scope:
         stmts = [n for n in walk_scope(scope) if isinstance(n, ast.stmt) and not isinstance(n, ast.FunctionDef)]
         order = sorted(range(len(stmts)), key=lambda i: stmts[i].lineno)
         hit = memo[id(scope)] = (scope, stmts, order, [stmts[i].lineno for i in order])
-    _, stmts, order, lines = hit
-    first = bisect.bisect_right(lines, end)
-    return [stmts[i] for i in sorted(order[first : first + AFTER_STATEMENTS])]
+    return hit[1], hit[2], hit[3]
 
 
 class Pass(NamedTuple):
@@ -356,6 +371,7 @@ def check_eval_order(ctx: Context) -> None:
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
+            partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets
             after = _after(ctx, ctx.scope_of(ps.anchor), ps.anchor)
             where = _inline_evidence(ctx, ps, partners) or _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
             where = where or _evidence_at_callers(ctx, ps, partners)
