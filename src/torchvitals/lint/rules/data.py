@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, targets_of
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, targets_of
 from torchvitals.lint.rules.eval_order import check_eval_order
 from torchvitals.lint.rules.loaders import (
     _call_sites as _call_sites,  # re-exported: loading.py reads it here
@@ -16,6 +16,7 @@ from torchvitals.lint.rules.loaders import (
     loader_view,
     order_given_elsewhere,
     sampler_order,
+    shuffle_of,
     streamed,
 )
 from torchvitals.lint.rules.pairing import unshuffled_by_callers
@@ -40,7 +41,7 @@ def check_loader(ctx: Context) -> None:
         view = loader_view(ctx, c)  # a partial(DataLoader, ...) factory and **cfg filled in
         if view is None or order_given_elsewhere(view) and sampler_order(ctx, view) != "sequential":
             continue
-        shuffle = kwarg(view, "shuffle")
+        shuffle = shuffle_of(ctx, view)
         if shuffle is not None and not is_const(shuffle, False):
             unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
             continue

@@ -20,7 +20,6 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_const,
-    kwarg,
     last,
     targets_of,
     walk_scope,
@@ -36,6 +35,7 @@ from torchvitals.lint.rules.loaders import (
     loader_paths,
     loader_view,
     sampler_order,
+    shuffle_of,
 )
 from torchvitals.lint.rules.order_evidence import (
     _accumulated,
@@ -76,7 +76,7 @@ LIGHTNING_EVAL = {  # loader hook -> (step hook, epoch-end hooks)
 
 def _shuffled(ctx: Context, call: ast.Call) -> bool:
     view = loader_view(ctx, call)
-    return view is not None and (is_const(kwarg(view, "shuffle"), True) or sampler_order(ctx, view) == "random")
+    return view is not None and (is_const(shuffle_of(ctx, view), True) or sampler_order(ctx, view) == "random")
 
 
 def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:

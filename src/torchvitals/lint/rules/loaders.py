@@ -65,6 +65,33 @@ def sampler_order(ctx: Context, view: ast.Call) -> str | None:
     return "random" if name == "RandomSampler" else None
 
 
+def shuffle_of(ctx: Context, view: ast.Call) -> ast.expr | None:
+    """The call's `shuffle=`, read back to its literal when it is a field of a config object this
+    file builds (`cfg.shuffle` with `cfg = TrainConfig()` and `shuffle: bool = False` in the class,
+    or `cfg = SimpleNamespace(shuffle=False)`)."""
+    given = kwarg(view, "shuffle")
+    found = _field_default(ctx, given)
+    return found if isinstance(found, ast.Constant) else given
+
+
+def _field_default(ctx: Context, node: ast.AST | None) -> ast.expr | None:
+    if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
+        return None
+    made = _bound_once(ctx, node.value)
+    if not isinstance(made, ast.Call) or any(k.arg is None for k in made.keywords) or f"{node.value.id}.{node.attr}" in _written_into(ctx):
+        return None
+    passed = kwarg(made, node.attr)
+    if passed is not None or last(callee(made)) == "SimpleNamespace" or made.args:
+        return passed
+    classes = [c for c in ctx.classes if c.name == last(callee(made))]
+    for st in classes[0].body if len(classes) == 1 else []:
+        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.target.id == node.attr:
+            return st.value
+        if isinstance(st, ast.Assign) and [dotted(t) for t in st.targets] == [node.attr]:
+            return st.value
+    return None
+
+
 def _bound_once(ctx: Context, node: ast.AST | None) -> ast.AST | None:
     if isinstance(node, ast.Name):
         values = ctx.values.get(node.id, [])
@@ -166,6 +193,8 @@ def _written_into(ctx: Context) -> set[str]:
                 while isinstance(base, ast.Subscript):
                     base = base.value
                 hit.add(dotted(base) or "")
+            elif isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store):  # cfg.shuffle = True
+                hit.add(dotted(n) or "")
             elif isinstance(n, ast.Call) and method(n) in ("update", "setdefault", "pop") and isinstance(n.func, ast.Attribute):
                 hit.add(dotted(n.func.value) or "")
         ctx.memo["written_into"] = hit

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import effects_of
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, last
 from torchvitals.lint.rules.data import UNSHUFFLED
 from torchvitals.lint.rules.loaders import (
     STREAMS,
@@ -20,6 +20,7 @@ from torchvitals.lint.rules.loaders import (
     loader_view,
     order_given_elsewhere,
     sampler_order,
+    shuffle_of,
     streamed,
 )
 from torchvitals.lint.rules.pairing import split_keys
@@ -68,7 +69,7 @@ def _unshuffled(ctx: Context, c: ast.Call) -> bool:
     c = loader_view(ctx, c) or c  # a partial(DataLoader, ...) factory and **cfg filled in
     if order_given_elsewhere(c) and sampler_order(ctx, c) != "sequential":
         return False
-    shuffle = kwarg(c, "shuffle")
+    shuffle = shuffle_of(ctx, c)
     if shuffle is not None and not is_const(shuffle, False):
         return False
     ds = arg(c, 0, "dataset")
