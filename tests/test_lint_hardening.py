@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import torchvitals.lint.engine as engine
-import torchvitals.lint.rules.data as data_rules
+import torchvitals.lint.rules.eval_order as eval_order_rules
 from torchvitals.lint import config, lint_file, lint_paths, lint_source
 from torchvitals.lint.cli import add_parser
 from torchvitals.lint.reading import MAX_SOURCE_BYTES
@@ -296,7 +296,7 @@ def test_module_level_scripts_grow_linearly_too(snippet, monkeypatch):
     once per scope instead of a walk of the whole scope per lookup; an evaluation loop's results
     are followed through the nearest AFTER_STATEMENTS statements after it (250; 20 here, so that
     small files show the bound at work)."""
-    monkeypatch.setattr(data_rules, "AFTER_STATEMENTS", 20)
+    monkeypatch.setattr(eval_order_rules, "AFTER_STATEMENTS", 20)
     one = (Path(__file__).parent / "lint_corpus" / snippet).read_text()
     base, big = _calls(one * 4), _calls(one * 16)
     assert big <= 4 * base * 1.35, f"16 copies cost {big / base:.1f}x four copies"

@@ -30,6 +30,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.batches import collated
 from torchvitals.rules.base import document
 
 INVERTED_MASK = document(
@@ -142,6 +143,10 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     hop = _hop(ctx, expr, scope, depth, _padding_polarity)
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
+    made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
+    if made:
+        sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
+        return sides.pop() if len(sides) == 1 else None
     if isinstance(expr, ast.Name):
         return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
@@ -166,10 +171,12 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         if padish and isinstance(expr.ops[0], ast.Eq):
             return "pad"
     if isinstance(expr, ast.Call) and method(expr) == "bool":
-        base = dotted(expr.func.value) or ""
-        if last(base) == "attention_mask":  # Hugging Face convention: 1 = real token
-            return "keep"
-        return _padding_polarity(ctx, expr.func.value, scope, depth + 1)  # type: ignore[attr-defined]
+        inner = expr.func.value  # type: ignore[attr-defined]
+        judged = _padding_polarity(ctx, inner, scope, depth + 1)  # how it was made, when the file shows it
+        key = inner.slice.value if isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) else None
+        if judged is None and (last(dotted(inner) or "") == "attention_mask" or key == "attention_mask"):
+            return "keep"  # else the Hugging Face convention: 1 = real token
+        return judged
     return None
 
 

@@ -1,33 +1,30 @@
-"""Rules about data loaders: unshuffled training loader (TVL015), shuffled evaluation loader
-whose metrics depend on the order (TVL017)."""
+"""Rules about data loaders: unshuffled training loader (TVL015) by the names it is bound to
+(trained_loader.py finds it by the loop that trains on it); the shuffled evaluation loader whose
+metrics depend on the order (TVL017) is in eval_order.py, how a loader is found in loaders.py."""
 
 from __future__ import annotations
 
 import ast
-import bisect
-import re
 
-from torchvitals.lint.engine import (
-    Context,
-    arg,
-    callee,
-    dotted,
-    is_const,
-    kwarg,
-    last,
-    method,
-    receiver,
-    targets_of,
-    walk_scope,
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, targets_of
+from torchvitals.lint.rules.eval_order import check_eval_order
+from torchvitals.lint.rules.loaders import (
+    loader_view,
+    local_function,
+    order_given_elsewhere,
+    sampler_order,
+    shuffle_of,
+    streamed,
 )
-from torchvitals.lint.rules.flow import bounds_at
-from torchvitals.lint.rules.pairing import caller_names, pairs_params, unshuffled_by_callers
+from torchvitals.lint.rules.pairing import unshuffled_by_callers
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
     "TVL015",
     "unshuffled-train-loader",
-    what="A training `DataLoader` built without `shuffle=True`, a `sampler` or a `batch_sampler`.",
+    what="A training `DataLoader` built without `shuffle=True`, a `sampler` or a `batch_sampler`, "
+    "or with a sampler that keeps the dataset order (`SequentialSampler`, "
+    "`DistributedSampler(..., shuffle=False)`).",
     why="Batches come in dataset order, often sorted by class or source: each batch is "
     "unrepresentative, the loss oscillates with the order and the model learns the order. "
     "Nothing errors.",
@@ -35,61 +32,28 @@ UNSHUFFLED = document(
     fix="`DataLoader(train_set, batch_size=64, shuffle=True)` (or a `DistributedSampler`).",
 )
 
-# Rule 15's second half has its own code: finding names are stable, and TVL015's name says
-# "unshuffled-train-loader", which a shuffled evaluation loader is not.
-SHUFFLED_EVAL = document(
-    "TVL017",
-    "shuffled-eval-order",
-    what="A validation/test `DataLoader` built with `shuffle=True` whose evaluation depends on "
-    "the order: predictions collected over it are compared with (or written next to) the "
-    "dataset's own labels, ids or rows in their original order, or the batch number indexes "
-    "into the dataset.",
-    why="Shuffling reorders the samples but not the arrays they are paired with: each prediction "
-    "is scored against another sample's label (a good model looks like chance) or written "
-    "to another sample's row of a submission. Nothing errors. A shuffled loader whose metric "
-    "is an average over batches is harmless and is not reported.",
-    example="val_loader = DataLoader(val_set, batch_size=256, shuffle=True)\n"
-    "preds = [model(x).argmax(1) for x, _ in val_loader]\n"
-    "acc = (torch.cat(preds) == val_set.targets).float().mean()",
-    fix="`shuffle=False` for evaluation loaders (order never helps evaluation), or collect the "
-    "labels and ids from the same batches as the predictions.",
-)
-
-STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
-
-
-def order_given_elsewhere(c: ast.Call) -> bool:
-    """A DataLoader call whose order this call does not show: a sampler or batch sampler, more
-    than two positional arguments, or `**kwargs`."""
-    return (any(k.arg is None for k in c.keywords) or len(c.args) > 2
-            or any(kwarg(c, k) is not None for k in ("sampler", "batch_sampler")))  # fmt: skip
-
-
-def streamed(ctx: Context, name: str | None) -> bool:
-    """`name` is bound to a streaming dataset (IterableDataset, a datapipe, WebDataset)."""
-    return bool(name) and any(isinstance(v, ast.Call) and last(callee(v)).endswith(STREAMS) for v in ctx.values.get(name, []))
-
 
 def check_loader(ctx: Context) -> None:
     for c in ctx.calls:
-        if last(callee(c)) != "DataLoader" or order_given_elsewhere(c):
+        view = loader_view(ctx, c)  # a partial(DataLoader, ...) factory and **cfg filled in
+        if view is None or order_given_elsewhere(view) and sampler_order(ctx, view) != "sequential":
             continue
-        shuffle = kwarg(c, "shuffle")
+        shuffle = shuffle_of(ctx, view)
         if shuffle is not None and not is_const(shuffle, False):
             unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
         names += _returned_as(ctx, c)
-        ds = arg(c, 0, "dataset")
+        ds = arg(view, 0, "dataset")
         ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
         words = " ".join(names + [ds_name]).lower()
         if "train" not in words or any(w in words for w in ("val", "test", "eval", "iter", "stream", "wds")):
             continue
         if streamed(ctx, ds_name):
             continue
-        ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` without "
-                   "shuffle=True or a sampler: batches come in dataset order")  # fmt: skip
+        how = "with a sequential sampler" if sampler_order(ctx, view) == "sequential" else "without shuffle=True or a sampler"
+        ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` {how}: batches come in dataset order")
 
 
 def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
@@ -98,7 +62,7 @@ def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
     if not isinstance(ctx.parent.get(loader), ast.Return):
         return []
     fn = ctx.scope_of(loader)
-    if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
+    if not isinstance(fn, ast.FunctionDef) or local_function(ctx, fn.name) is not fn:
         return []
     names: list[str] = []
     for c in ctx.calls:
@@ -109,374 +73,5 @@ def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
             names += targets_of(parent)
     # one builder for every split: the loader it builds for the training split is the one judged
     return [n for n in names if "train" in n.lower() and not any(w in n.lower() for w in ("val", "test", "eval"))]
-
-
-# ---- TVL017 ---------------------------------------------------------------------------------
-
-EVAL_WORDS = {"val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout", "predict"}
-_WORD = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
-_GLUED = re.compile(r"^(val|valid|test|eval)(loader|dl|set|ds|data|dataset|iter)$")  # testloader
-# A metric or pairing call: which of its positional arguments pair element by element.
-_METRIC = re.compile(r"(_score|_error|_curve|_matrix|_loss)$|^(pearsonr|spearmanr|kendalltau)$")
-PAIRING = {"zip", "DataFrame", "column_stack", "stack", "equal", "eq", "isclose", "allclose", "corrcoef"}
-LIGHTNING_EVAL = {  # loader hook -> (step hook, epoch-end hooks)
-    "val_dataloader": ("validation_step", ("on_validation_epoch_end", "validation_epoch_end")),
-    "test_dataloader": ("test_step", ("on_test_epoch_end", "test_epoch_end")),
-    "predict_dataloader": ("predict_step", ("on_predict_epoch_end", "predict_epoch_end")),
-}
-
-
-def _is_eval_name(names: list[str]) -> bool:
-    words = [w.lower() for n in names for w in _WORD.findall(n)]
-    if any(w.startswith("train") for w in words):
-        return False
-    return any(w in EVAL_WORDS or _GLUED.match(w) for w in words)
-
-
-def _shuffled(call: ast.Call) -> bool:
-    return last(callee(call)) == "DataLoader" and is_const(kwarg(call, "shuffle"), True)
-
-
-def _loader_calls(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0) -> list[tuple[ast.Call, list[str]]]:
-    """The DataLoader calls an iterated expression may be, with the names met on the way
-    (variables, call-site arguments, functions returning the loader)."""
-    if depth > 4:
-        return []
-    if isinstance(expr, ast.Call):
-        if last(callee(expr)) == "DataLoader":
-            return [(expr, names)]
-        fn = _local_function(ctx, callee(expr))  # get_loader(...) defined in this file
-        if fn is None:
-            return []
-        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
-        return [x for r in rets for x in _loader_calls(ctx, r, [*names, fn.name], depth + 1)]
-    name = dotted(expr)
-    if name is None:
-        return []
-    names = [*names, name]
-    bs = bounds_at(ctx, name, expr)
-    if bs:
-        return [x for b in bs if not b.loop and (v := element(ctx, b.value, b.index)) is not None
-                for x in _loader_calls(ctx, v, names, depth + 1)]
-    fn = ctx.scope_of(expr)
-    if not isinstance(fn, ast.FunctionDef) or name not in [a.arg for a in fn.args.args]:
-        return []
-    out = []  # a parameter: what the callers in this file pass
-    for _site, passed in _call_sites(ctx, fn, name):
-        out += _loader_calls(ctx, passed, names, depth + 1)
-    return out
-
-
-def element(ctx: Context, value: ast.expr, index: tuple[int, ...]) -> ast.expr | None:
-    """What `a, b = value` binds to the target at `index`: the element of a tuple literal, or of
-    the one tuple a function of this file returns (`train_dl, test_dl = build_loaders(...)`)."""
-    for i in index:
-        if isinstance(value, ast.Call) and (fn := _local_function(ctx, callee(value))) is not None:
-            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
-            value = rets[0] if len(rets) == 1 else value
-        if not isinstance(value, (ast.Tuple, ast.List)) or i >= len(value.elts) or any(isinstance(e, ast.Starred) for e in value.elts):
-            return None
-        value = value.elts[i]
-    return value
-
-
-def _local_function(ctx: Context, name: str) -> ast.FunctionDef | None:
-    short = last(name)
-    if not short or ("." in name and not name.startswith("self.")):
-        return None
-    fns = _functions_by_name(ctx).get(short, [])
-    return fns[0] if len(fns) == 1 else None
-
-
-def _functions_by_name(ctx: Context) -> dict[str, list[ast.FunctionDef]]:
-    """Module-level functions and class methods by name (built once per file, not per call)."""
-    index = ctx.memo.get("functions_by_name")
-    if index is None:
-        index = {}
-        for n in walk_scope(ctx.tree):
-            if isinstance(n, ast.FunctionDef):
-                index.setdefault(n.name, []).append(n)
-        for cls in ctx.classes:
-            for n in cls.body:
-                if isinstance(n, ast.FunctionDef):
-                    index.setdefault(n.name, []).append(n)
-        ctx.memo["functions_by_name"] = index
-    return index
-
-
-def _call_sites(ctx: Context, fn: ast.FunctionDef, param: str) -> list[tuple[ast.Call, ast.expr]]:
-    """(call, argument) for every call of `fn` in the file that passes `param`."""
-    params = [a.arg for a in fn.args.args]
-    out = []
-    by_name = ctx.memo.get("calls_by_name")
-    if by_name is None:  # the file's calls by the name called, in file order: indexed once
-        by_name = ctx.memo["calls_by_name"] = {}
-        for c in ctx.calls:
-            by_name.setdefault(last(callee(c)), []).append(c)
-    for c in by_name.get(fn.name, []):
-        if any(isinstance(a, ast.Starred) for a in c.args):
-            continue
-        pos = params.index(param) - (1 if params[:1] == ["self"] and isinstance(c.func, ast.Attribute) else 0)
-        passed = kwarg(c, param) or (c.args[pos] if 0 <= pos < len(c.args) else None)
-        if passed is not None:
-            out.append((c, passed))
-    return out
-
-
-def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
-    """Names that hold the evaluation data in its original order: the dataset, the arrays it
-    was built from (`TensorDataset(X_val, y_val)`, `TextDataset(val_df)`), `loader.dataset`."""
-    out = {f"{iterated}.dataset"} if iterated else set()
-    ds = arg(loader, 0, "dataset")
-    ctor = ds if isinstance(ds, ast.Call) else None
-    name = dotted(ds)
-    if name:
-        out.add(name)
-        values = [b.value for b in bounds_at(ctx, name, ds) or [] if not b.index and not b.loop]  # type: ignore[arg-type]
-        ctor = values[0] if len(values) == 1 and isinstance(values[0], ast.Call) else None
-    if ctor is not None:
-        for a in [*ctor.args, *(k.value for k in ctor.keywords)]:
-            inner = a.args if isinstance(a, ast.Call) else [a]  # torch.tensor(y_val)
-            out |= {dotted(x) for x in inner if dotted(x)}  # type: ignore[misc]
-    return out | _split_arrays(ctx, out)
-
-
-# Words of a name that holds per-sample data (labels, ids, rows), as opposed to a scalar.
-DATA_WORDS = {"y", "label", "labels", "target", "targets", "true", "gt", "df", "ids", "id", "files", "paths", "names"}
-
-
-def _split_arrays(ctx: Context, partners: set[str]) -> set[str]:
-    """Arrays of the same split, by name: with `X_val` in the dataset, `y_val` holds its labels
-    in the same order even when the dataset never saw them."""
-    splits = {w.lower() for p in partners for w in _WORD.findall(p)} & EVAL_WORDS
-    if not splits:
-        return set()
-    out = set()
-    names = ctx.memo.get("plain_names")
-    if names is None:  # every plain name in the file, gathered once (not once per loader)
-        names = ctx.memo["plain_names"] = {n.id for n in ctx.parent if isinstance(n, ast.Name)}
-    for name in names:
-        words = {w.lower() for w in _WORD.findall(name)}
-        if words & splits and words & DATA_WORDS:
-            out.add(name)
-    return out
-
-
-def _mentions(node: ast.AST | None, names: set[str]) -> bool:
-    """The expression reads one of `names` (or an attribute of it), not just its length."""
-    if node is None:
-        return False
-    todo = [node]
-    while todo:
-        n = todo.pop()
-        if isinstance(n, ast.Call) and callee(n) == "len":
-            continue
-        key = dotted(n) if isinstance(n, (ast.Name, ast.Attribute)) else None
-        if key:  # a whole dotted chain: judged here, not again by its parts
-            if any(key == x or key.startswith(x + ".") and _per_sample(key[len(x) + 1 :]) for x in names):
-                return True
-            continue
-        todo.extend(ast.iter_child_nodes(n))
-    return False
-
-
-# Dataset attributes that describe the classes, not the samples: `val_set.classes[p]` is a lookup.
-META_ATTRS = {"classes", "class_to_idx", "idx_to_class", "class_names", "label_names", "vocab",
-              "num_classes", "n_classes", "transform", "target_transform", "tokenizer"}  # fmt: skip
-
-
-def _per_sample(attrs: str) -> bool:
-    return attrs.split(".")[0] not in META_ATTRS
-
-
-def _accumulated(body: list[ast.AST]) -> set[str]:
-    """Names that collect values batch after batch: `.append`, `.extend`, `+= [...]`, `torch.cat([acc, x])`."""
-    out = set()
-    for node in body:
-        for n in [node, *walk_scope(node)]:
-            if isinstance(n, ast.Call) and method(n) in ("append", "extend") and receiver(n):
-                out.add(receiver(n))
-            elif isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and _is_list(n.value):
-                out |= set(targets_of(n))
-            elif isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and last(callee(n.value)) in ("cat", "concatenate", "append", "vstack", "hstack"):
-                tgts = set(targets_of(n))
-                if _mentions(n.value, tgts):
-                    out |= tgts
-    return out
-
-
-def _is_list(node: ast.AST) -> bool:
-    """`[...]`, `list(...)`, `x.tolist()`: `acc += ...` of these extends a list."""
-    return isinstance(node, (ast.List, ast.ListComp)) or (
-        isinstance(node, ast.Call) and (callee(node) == "list" or method(node) == "tolist")
-    )
-
-
-def _derived(region: list[ast.AST], acc: set[str]) -> set[str]:
-    """`acc` and every name assigned from it in `region` (`preds = torch.cat(preds).numpy()`)."""
-    out = set(acc)
-    assigns = [n for node in region for n in [node, *walk_scope(node)] if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None]
-    for _ in range(3):
-        for a in assigns:
-            if _mentions(a.value, out):  # `df["pred"] = preds` writes into df; it is not derived
-                out |= {t for t in targets_of(a) if not isinstance(a, ast.Assign) or not any(isinstance(x, ast.Subscript) for x in a.targets)}
-    return out
-
-
-def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], counters: set[str], partners: set[str],
-                    acc: set[str] | None = None) -> ast.AST | None:
-    """Where the evaluation pairs shuffled results with data in the dataset's order, if anywhere."""
-    for node in body:  # the batch number indexes the dataset: `val_set.files[i * bs + j]`
-        for n in [node, *walk_scope(node)]:
-            if isinstance(n, ast.Subscript) and isinstance(n.ctx, ast.Load) and _mentions(n.slice, counters) and _mentions(n.value, partners):
-                return n
-    acc = _accumulated(body) if acc is None else acc
-    if not acc:
-        return None
-    mine = _derived([*body, *after], acc)
-    partners = partners | (_derived(after, partners) - mine)  # test_targets = y_te.numpy()
-    templates = {t for node in after for n in [node, *walk_scope(node)] if isinstance(n, ast.Assign)
-                 and isinstance(n.value, ast.Call) and last(callee(n.value)) == "read_csv" for t in targets_of(n)}  # fmt: skip
-    for node in after:
-        for n in [node, *walk_scope(node)]:
-            pairs: list[ast.AST] = []
-            if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], (ast.Eq, ast.NotEq)):
-                pairs = [n.left, n.comparators[0]]
-            elif isinstance(n, ast.BinOp) and isinstance(n.op, ast.Sub):
-                pairs = [n.left, n.right]
-            elif isinstance(n, ast.Call) and pairs_params(ctx, n, _mentions, _derived, _METRIC.search):
-                pairs = [*n.args, *(k.value for k in n.keywords)]  # a helper of this file pairing its parameters
-            elif isinstance(n, ast.Call) and (_METRIC.search(last(callee(n)) or "") or (last(callee(n)) or method(n)) in PAIRING):
-                pairs = list(n.args[:2]) if _METRIC.search(last(callee(n)) or "") else list(n.args)
-                if method(n) == "eq":
-                    pairs.append(n.func.value)  # type: ignore[attr-defined]
-                pairs += [k.value for k in n.keywords if k.arg in ("y_true", "y_pred", "y_score", "y_prob", "data")]
-                pairs = [v for p in pairs for v in (p.values if isinstance(p, ast.Dict) else [p])]
-            elif isinstance(n, ast.Assign) and _mentions(n.value, mine):
-                for t in n.targets:
-                    if isinstance(t, ast.Subscript) and _mentions(t.value, partners | templates) and not _mentions(t.value, mine):
-                        return n  # val_df["pred"] = preds: written row by row in the shuffled order
-            ours = [p for p in pairs if _mentions(p, mine) and not _mentions(p, partners)]
-            theirs = [p for p in pairs if _mentions(p, partners) and not _mentions(p, mine)]
-            if ours and theirs:
-                return n
-    return None
-
-
-# How far after an evaluation loop its results are followed: the nearest statements after it.
-# Without a bound, a script of many evaluation loops at module level costs (loops x script).
-AFTER_STATEMENTS = 250
-
-
-def _after(ctx: Context, scope: ast.AST, loop: ast.AST) -> list[ast.AST]:
-    """Statements of the function that run after the loop (textually after it): the nearest
-    AFTER_STATEMENTS of them, in the order walk_scope meets them."""
-    end = getattr(loop, "end_lineno", loop.lineno) or loop.lineno  # type: ignore[attr-defined]
-    memo = ctx.memo.setdefault("statements_by_line", {})
-    hit = memo.get(id(scope))
-    if hit is None or hit[0] is not scope:
-        stmts = [n for n in walk_scope(scope) if isinstance(n, ast.stmt) and not isinstance(n, ast.FunctionDef)]
-        order = sorted(range(len(stmts)), key=lambda i: stmts[i].lineno)
-        hit = memo[id(scope)] = (scope, stmts, order, [stmts[i].lineno for i in order])
-    _, stmts, order, lines = hit
-    first = bisect.bisect_right(lines, end)
-    return [stmts[i] for i in sorted(order[first : first + AFTER_STATEMENTS])]
-
-
-def check_eval_order(ctx: Context) -> None:
-    if "shuffle" not in ctx.text or not any(_shuffled(c) for c in ctx.calls):
-        return  # cheap exit: most files build no shuffled loader at all
-    reported: set[int] = set()
-    for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
-        it, counters = loop.iter, set()
-        while isinstance(it, ast.Call) and last(callee(it)) in ("enumerate", "tqdm", "track", "iter") and it.args:
-            if last(callee(it)) == "enumerate" and isinstance(loop.target, ast.Tuple) and loop.target.elts:
-                counters.add(dotted(loop.target.elts[0]) or "")
-            it = it.args[0]
-        for loader, names in _loader_calls(ctx, it, []):
-            if id(loader) in reported or not _shuffled(loader):
-                continue
-            ds = arg(loader, 0, "dataset")
-            ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "")
-            assigned = targets_of(ctx.parent.get(loader)) if isinstance(ctx.parent.get(loader), ast.Assign) else []  # type: ignore[arg-type]
-            own = _partners(ctx, loader, None)
-            own |= caller_names(ctx, loader, own)  # the data a builder's callers pass (test_df)
-            if not _is_eval_name([*names, *assigned, ds_name or "", *own]):
-                continue
-            for node in loop.body:  # running offsets: `start += len(x)`
-                counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, loop, own)
-            where = _order_evidence(ctx, loop.body, _after(ctx, ctx.scope_of(loop), loop), counters - {""}, partners)
-            where = where or _evidence_at_callers(ctx, loop, partners)
-            if where is not None:
-                reported.add(id(loader))
-                _report_eval(ctx, loader, ds_name, where)
-    _check_lightning(ctx, reported)
-
-
-def _evidence_at_callers(ctx: Context, loop: ast.AST, partners: set[str]) -> ast.AST | None:
-    """`preds = predict(model, val_loader)` where predict() returns what its loop collected: the
-    pairing is looked for after each call site, with the bound name as the collected results."""
-    fn = ctx.scope_of(loop)
-    if not isinstance(fn, ast.FunctionDef) or _local_function(ctx, fn.name) is not fn:
-        return None
-    mine = _derived([*loop.body, *_after(ctx, fn, loop)], _accumulated(loop.body))  # type: ignore[attr-defined]
-    if not mine or not any(isinstance(r, ast.Return) and _mentions(r.value, mine) for r in walk_scope(fn)):
-        return None
-    for c in ctx.calls:
-        site = ctx.parent.get(c)
-        if callee(c) != fn.name or not isinstance(site, ast.Assign):
-            continue
-        got = {t for t in targets_of(site) if "." not in t}
-        frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
-                  and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
-        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
-        if where is not None:
-            return where
-    return None
-
-
-def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
-    """Parameters of the loop's function that its callers fill with evaluation data
-    (`evaluate(model, val_loader, y_val)`)."""
-    fn = ctx.scope_of(loop)
-    if not isinstance(fn, ast.FunctionDef):
-        return set()
-    out = set()
-    for p in fn.args.args:
-        if any(_mentions(passed, partners) for _, passed in _call_sites(ctx, fn, p.arg)):
-            out.add(p.arg)
-    return out
-
-
-def _check_lightning(ctx: Context, reported: set[int]) -> None:
-    """`val_dataloader` returns a shuffled loader and `validation_step` indexes the dataset by
-    `batch_idx`, or the epoch-end hook pairs collected predictions with the dataset's labels."""
-    for cls in ctx.classes:
-        methods = {m.name: m for m in cls.body if isinstance(m, ast.FunctionDef)}
-        for hook, (step_name, ends) in LIGHTNING_EVAL.items():
-            if hook not in methods or step_name not in methods:
-                continue
-            step = methods[step_name]
-            rets = [r.value for r in walk_scope(methods[hook]) if isinstance(r, ast.Return) and r.value is not None]
-            for loader, _ in [x for r in rets for x in _loader_calls(ctx, r, [hook])]:
-                if id(loader) in reported or not _shuffled(loader):
-                    continue
-                params = [a.arg for a in step.args.args]
-                counters = {params[2]} if len(params) > 2 else set()
-                after = [*step.body, *(s for e in ends if e in methods for s in methods[e].body)]
-                where = _order_evidence(ctx, step.body, after, counters, _partners(ctx, loader, None))
-                if where is not None:
-                    reported.add(id(loader))
-                    ds = arg(loader, 0, "dataset")
-                    _report_eval(ctx, loader, dotted(ds) or "dataset", where)
-
-
-def _report_eval(ctx: Context, loader: ast.Call, ds_name: str, where: ast.AST) -> None:
-    line = getattr(where, "lineno", 0)
-    ctx.report(SHUFFLED_EVAL, loader, f"evaluation DataLoader over `{ds_name or 'dataset'}` with shuffle=True, "
-               f"and line {line} pairs its results with data kept in the dataset's original order: each "
-               "prediction meets another sample's label or row", pairing_line=line)  # fmt: skip
-
 
 CHECKS = [check_loader, check_eval_order]

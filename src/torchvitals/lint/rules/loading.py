@@ -19,7 +19,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.rules.data import _call_sites, _functions_by_name, _local_function
+from torchvitals.lint.rules.loaders import call_sites, functions_by_name, local_function
 from torchvitals.rules.base import document
 
 UNSAFE_LOAD = document(
@@ -95,9 +95,9 @@ def _passed_from_arguments(ctx: Context, name: ast.Name, depth: int) -> bool:
         return False
     if _cli_entry_point(ctx, fn):
         return True
-    if _local_function(ctx, fn.name) is not fn:
+    if local_function(ctx, fn.name) is not fn:
         return False
-    return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in _call_sites(ctx, fn, name.id)[:4])
+    return any(_from_arguments(ctx, passed, depth + 1) for _site, passed in call_sites(ctx, fn, name.id)[:4])
 
 
 def _attr_from_arguments(ctx: Context, key: str, depth: int) -> bool:
@@ -132,7 +132,7 @@ def _value_from_arguments(ctx: Context, expr: ast.AST, depth: int) -> bool:
 def _returns_arguments(ctx: Context, call: ast.Call, depth: int) -> bool:
     """A function or method of this file (`TrainConfig.from_cli()`, `load_config()`) that
     returns a value read from the command line."""
-    fns = _functions_by_name(ctx).get(last(callee(call)) or method(call), [])
+    fns = functions_by_name(ctx).get(last(callee(call)) or method(call), [])
     if len(fns) != 1:
         return False
     rets = [r.value for r in walk_scope(fns[0]) if isinstance(r, ast.Return) and r.value is not None]

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import ast
+import copy
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import (
@@ -26,6 +27,9 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.options import setting
+from torchvitals.lint.rules.loaders import dict_items
+
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
 
 def pairs_params(ctx: Context, call: ast.Call, mentions, derived, metric) -> bool:  # type: ignore[no-untyped-def]
@@ -62,16 +66,18 @@ def _pairs_inside(fn: ast.FunctionDef, mentions, derived, metric) -> bool:  # ty
     return False
 
 
-def caller_names(ctx: Context, loader: ast.Call, partners: set[str]) -> set[str]:
-    """Partners named by a builder's parameters, renamed to what each call of the builder passes."""
+def caller_names(ctx: Context, loader: ast.Call, partners: set[str], via: tuple[ast.Call, ...] = ()) -> set[str]:
+    """Partners named by a builder's parameters, renamed to what each call of the builder passes;
+    only the calls in `via` when the loader was reached through some (one builder for every
+    split: `get_loader(test_df)` names the test data, `get_loader(train_df)` does not)."""
     fn = ctx.scope_of(loader)
     if not isinstance(fn, ast.FunctionDef) or ctx.parent.get(fn) is not ctx.tree:
         return set()
     params = [a.arg for a in fn.args.args]
     out: set[str] = set()
-    for c in ctx.calls:
-        if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
-            continue
+    calls = [c for c in ctx.calls if isinstance(c.func, ast.Name) and c.func.id == fn.name]
+    calls = [c for c in calls if c in via] or calls
+    for c in calls:
         for p in partners:
             head, _, rest = p.partition(".")
             if head not in params:
@@ -85,9 +91,11 @@ def caller_names(ctx: Context, loader: ast.Call, partners: set[str]) -> set[str]
 
 
 def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc) -> None:  # type: ignore[no-untyped-def]
-    """`shuffle=` read from a builder's parameter (`cfg["shuffle"]`, `shuffle`): each call of the
-    builder whose argument makes it False and whose result is bound to a training name."""
-    root = shuffle
+    """`shuffle=` read from a builder's parameter (`cfg["shuffle"]`, `cfg.get("shuffle", False)`,
+    `shuffle`): each call of the builder whose argument makes it False and whose result is for
+    the training split (bound to a training name, or built in a loop over a per-split config
+    for its training key)."""
+    root = shuffle.func.value if isinstance(shuffle, ast.Call) and method(shuffle) == "get" else shuffle  # type: ignore[attr-defined]
     while isinstance(root, (ast.Subscript, ast.Attribute)):
         root = root.value
     fn = ctx.scope_of(loader)
@@ -100,16 +108,104 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
     for c in ctx.calls:
         if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
             continue
-        given = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
-        site = ctx.parent.get(c)
-        names = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
-        if given is None or "train" not in names or any(w in names for w in ("val", "test", "eval")):
-            continue
-        value = given if shuffle is root else _substituted(shuffle, root, given)
-        value = value if isinstance(value, ast.Constant) else setting(ctx, value)
-        if is_const(value, False):
-            ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
-                       f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+        passed = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
+        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else _default(fn, root.id)
+        for given, names in _per_split(ctx, c, passed):
+            if "train" not in names or any(w in names for w in ("val", "test", "eval")):
+                continue
+            value = given if shuffle is root else _substituted(shuffle, root, given)
+            value = value if isinstance(value, ast.Constant) else _looked_up(ctx, value)
+            if is_const(value, False):
+                ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
+                           f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+
+
+def _default(fn: ast.FunctionDef, param: str) -> ast.expr | None:
+    """The default of `param` (`def get_loader(ds, shuffle=False)` called without it)."""
+    a = fn.args
+    positional = [*a.posonlyargs, *a.args]
+    if param in [p.arg for p in positional]:
+        k = [p.arg for p in positional].index(param) - (len(positional) - len(a.defaults))
+        return a.defaults[k] if k >= 0 else None
+    kw = [p.arg for p in a.kwonlyargs]
+    return a.kw_defaults[kw.index(param)] if param in kw else None
+
+
+def split_keys(ctx: Context, call: ast.Call) -> list[str]:
+    """The splits a call in a loop or comprehension over split names builds for
+    (`{s: DataLoader(sets[s], batch_size=8) for s in ["train", "val"]}`: 'train' and 'val')."""
+    return [key for _, key in _per_split(ctx, call, ast.Constant(value=None), per_key_only=False)]
+
+
+def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None, per_key_only: bool = True) -> list[tuple[ast.expr, str]]:
+    """(argument, the split's name) for a builder's call: the names the result is bound to, or,
+    in a loop or comprehension over a per-split config (`{s: build(ds[s], cfg[s]) for s in cfg}`),
+    the argument once per key of the config with the loop variable replaced by that key. With
+    `per_key_only`, only an argument that reads the loop variable is split: one literal for every
+    split (`build(ds[s], shuffle=False)` to extract features) says nothing of training."""
+    if given is None:
+        return []
+    site = ctx.parent.get(call)
+    bound = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
+    if any(w in bound for w in ("train", "val", "test", "eval")):
+        return [(given, bound)]
+    around = next((a for a in ctx.ancestors(call) if isinstance(a, (*COMPREHENSIONS, ast.For))), None)
+    loop = around.generators[0] if isinstance(around, COMPREHENSIONS) and len(around.generators) == 1 else around
+    if not isinstance(loop, (ast.comprehension, ast.For)):
+        return []
+    keyed = _keys_of(ctx, loop.iter)
+    if keyed is None:
+        return []
+    d, items = keyed
+    tgt = loop.target
+    names = [tgt] if isinstance(tgt, ast.Name) else list(tgt.elts) if isinstance(tgt, ast.Tuple) else []
+    if not names or not all(isinstance(n, ast.Name) for n in names) or len(names) > (2 if items else 1):
+        return []
+    loop_vars = {n.id for n in names}  # type: ignore[attr-defined]
+    if per_key_only and not any(isinstance(x, ast.Name) and x.id in loop_vars for x in ast.walk(given)):
+        return []
+    out = []
+    for key, value in d:
+        swap = {names[0].id: ast.Constant(value=key)}  # type: ignore[attr-defined]
+        if len(names) == 2:
+            swap[names[1].id] = value  # type: ignore[attr-defined]
+        out.append((_Swap(swap).visit(copy.deepcopy(given)), key.lower()))
+    return out
+
+
+def _keys_of(ctx: Context, it: ast.expr) -> tuple[list[tuple[str, ast.expr]], bool] | None:
+    """The (key, value) pairs of what a loop runs over: a dict literal (`cfg`, `cfg.keys()`,
+    `cfg.items()`) or a tuple of split names (values None); and whether it takes the items."""
+    items = isinstance(it, ast.Call) and method(it) == "items"
+    if isinstance(it, ast.Call) and method(it) in ("items", "keys") and not it.args:
+        it = it.func.value  # type: ignore[attr-defined]
+    if isinstance(it, (ast.List, ast.Tuple)) and not items:  # for split in ("train", "val")
+        keys = [e.value for e in it.elts if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+        return ([(k, ast.Constant(value=None)) for k in keys], False) if len(keys) == len(it.elts) else None
+    found = dict_items(ctx, it)
+    return (found, items) if found is not None else None
+
+
+class _Swap(ast.NodeTransformer):
+    """Loop variables replaced by what they hold for one key."""
+
+    def __init__(self, swap: dict[str, ast.expr]) -> None:
+        self.swap = swap
+
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        return self.swap.get(node.id, node)
+
+
+def _looked_up(ctx: Context, value: ast.AST) -> ast.AST | None:
+    """What a setting says (`CFG["train"]["shuffle"]`), and for `d.get("shuffle", default)` on a
+    dict literal the file shows: the entry, or the default when the literal has no such key."""
+    if not (isinstance(value, ast.Call) and method(value) == "get" and value.args and isinstance(value.args[0], ast.Constant)):
+        return setting(ctx, value)
+    found = dict_items(ctx, value.func.value)  # type: ignore[attr-defined]
+    if found is None:
+        return None
+    default = value.args[1] if len(value.args) > 1 else ast.Constant(value=None)
+    return dict(found).get(value.args[0].value, default)  # type: ignore[arg-type]
 
 
 def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
@@ -120,4 +216,6 @@ def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
         return ast.Subscript(value=_substituted(expr.value, root, given), slice=expr.slice, ctx=ast.Load())  # type: ignore[arg-type]
     if isinstance(expr, ast.Attribute):
         return ast.Attribute(value=_substituted(expr.value, root, given), attr=expr.attr, ctx=ast.Load())  # type: ignore[arg-type]
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):  # cfg.get("shuffle", False)
+        return ast.Call(func=_substituted(expr.func, root, given), args=expr.args, keywords=expr.keywords)  # type: ignore[arg-type]
     return expr

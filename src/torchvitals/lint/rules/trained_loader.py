@@ -11,15 +11,19 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import effects_of
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
-from torchvitals.lint.rules.data import (
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, last
+from torchvitals.lint.rules.data import UNSHUFFLED
+from torchvitals.lint.rules.loaders import (
     STREAMS,
-    UNSHUFFLED,
     _is_eval_name,
     _loader_calls,
+    loader_view,
     order_given_elsewhere,
+    sampler_order,
+    shuffle_of,
     streamed,
 )
+from torchvitals.lint.rules.pairing import split_keys
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -29,7 +33,8 @@ def check_trained_loader(ctx: Context) -> None:
     for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
         # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
         # that loader is not the training one, whatever the loop does with other callers' loaders
-        loaders = [c for c, names in _loader_calls(ctx, loop.iter, []) if _unshuffled(ctx, c) and not _is_eval_name(names)]
+        found = [*_loader_calls(ctx, loop.iter, []), *_per_split_loaders(ctx, loop.iter)]
+        loaders = [c for c, names in found if _unshuffled(ctx, c) and not _is_eval_name(names)]
         if not loaders or not _trains(ctx, loop):
             continue
         for c in loaders:
@@ -44,10 +49,27 @@ def check_trained_loader(ctx: Context) -> None:
                        "batches come in dataset order every epoch")  # fmt: skip
 
 
+def _per_split_loaders(ctx: Context, it: ast.expr) -> list[tuple[ast.Call, list[str]]]:
+    """`for x, y in loaders[phase]` where `loaders = {p: DataLoader(sets[p]) for p in ("train",
+    "val")}` (or filled in a loop over the split names): the loader built for the training key."""
+    if not (isinstance(it, ast.Subscript) and isinstance(it.value, ast.Name)):
+        return []
+    held = it.value.id
+    out = []
+    for c in ctx.calls:
+        site = ctx.parent.get(c)
+        into = isinstance(site, ast.Assign) and any(isinstance(t, ast.Subscript) and dotted(t.value) == held for t in site.targets)
+        comp = isinstance(site, ast.DictComp) and site.value is c and any(v is site for v in ctx.values.get(held, []))
+        if (into or comp) and loader_view(ctx, c) is not None and any("train" in k for k in split_keys(ctx, c)):
+            out.append((c, [held]))
+    return out
+
+
 def _unshuffled(ctx: Context, c: ast.Call) -> bool:
-    if order_given_elsewhere(c):
+    c = loader_view(ctx, c) or c  # a partial(DataLoader, ...) factory and **cfg filled in
+    if order_given_elsewhere(c) and sampler_order(ctx, c) != "sequential":
         return False
-    shuffle = kwarg(c, "shuffle")
+    shuffle = shuffle_of(ctx, c)
     if shuffle is not None and not is_const(shuffle, False):
         return False
     ds = arg(c, 0, "dataset")

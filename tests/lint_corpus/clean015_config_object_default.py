@@ -1,0 +1,23 @@
+# expect: clean
+# The same dataclass of hyper-parameters; the instance sets shuffle=True, which the loader
+# reads back.
+from dataclasses import dataclass
+
+import torch
+from torch.utils.data import DataLoader
+
+
+@dataclass
+class Hyper:
+    batch: int = 128
+    shuffle: bool = False
+    epochs: int = 30
+
+
+hp = Hyper(epochs=90, shuffle=True)
+stream = DataLoader(corpus_set, batch_size=hp.batch, shuffle=hp.shuffle, num_workers=4)
+for epoch in range(hp.epochs):
+    for tokens, labels in stream:
+        adam.zero_grad()
+        torch.nn.functional.cross_entropy(lm(tokens), labels).backward()
+        adam.step()

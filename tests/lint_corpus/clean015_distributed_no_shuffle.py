@@ -1,0 +1,10 @@
+# expect: clean
+# A DistributedSampler that shuffles the training set (set_epoch is called elsewhere).
+import torch.distributed as dist
+from torch.utils.data import DataLoader
+from torch.utils.data.distributed import DistributedSampler
+
+
+def training_loader(train_ds, bs):
+    sampler = DistributedSampler(train_ds, num_replicas=dist.get_world_size(), rank=dist.get_rank(), shuffle=True)
+    return DataLoader(train_ds, batch_size=bs, sampler=sampler, pin_memory=True)

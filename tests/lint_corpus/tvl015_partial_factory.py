@@ -1,0 +1,15 @@
+# expect: TVL015
+# A loader factory made with functools.partial fixes the batch size and workers; the training
+# loader is built from it as-is, and the factory never says shuffle.
+import functools
+
+import torch
+from torch.utils.data import DataLoader
+
+loader_for = functools.partial(DataLoader, batch_size=128, num_workers=2, drop_last=False)
+train_loader = loader_for(train_set)
+for epoch in range(10):
+    for feats, labels in train_loader:
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(net(feats), labels).backward()
+        optimizer.step()

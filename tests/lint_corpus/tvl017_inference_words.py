@@ -1,0 +1,15 @@
+# expect: TVL017
+# The loader for the submission is named for inference, not "test"; it shuffles, and the
+# probabilities are written into the submission frame's rows in the shuffled order.
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader
+
+frame = pd.read_csv("sample_submission.csv")
+inference_dl = DataLoader(ImageRows(frame), batch_size=96, shuffle=True, num_workers=4)
+probs = []
+with torch.no_grad():
+    for pixels in inference_dl:
+        probs.append(torch.softmax(cnn(pixels), dim=1)[:, 1])
+frame["probability"] = torch.cat(probs).numpy()
+frame.to_csv("submission.csv", index=False)

@@ -1,0 +1,11 @@
+# expect: TVL017
+# The predictions are gathered by a comprehension inside the metric call itself and scored
+# against the held-out labels in their stored order, over a shuffled loader.
+import torch
+from sklearn.metrics import balanced_accuracy_score
+from torch.utils.data import DataLoader, TensorDataset
+
+eval_loader = DataLoader(TensorDataset(X_eval), batch_size=500, shuffle=True)
+with torch.no_grad():
+    score = balanced_accuracy_score(y_eval, torch.cat([clf(xb).argmax(1) for (xb,) in eval_loader]).numpy())
+print(f"balanced accuracy {score:.3f}")
