@@ -37,10 +37,9 @@ Part = int | str  # a tuple position or a dict key
 BatchTags = Callable[[Context, ast.AST, tuple[Part, ...], int], frozenset[str]]
 
 
-def _tags(ctx: Context, expr: ast.AST, depth: int) -> frozenset[str]:
-    from torchvitals.lint.rules.tensor_tags import tags  # the tracer calls back into this module
-
-    return tags(ctx, expr, depth)
+# tensor_tags' tracer of an expression: (ctx, expression, depth) -> tags. Handed in by the caller
+# (the tracer calls into this module and this module back into it).
+Tags = Callable[[Context, ast.AST, int], frozenset[str]]
 
 
 # ---- batch["key"]: a dict batch ---------------------------------------------------------------
@@ -91,7 +90,7 @@ def _moved_dict(value: ast.expr) -> ast.expr | None:
 # ---- one item of a Dataset class --------------------------------------------------------------
 
 
-def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int) -> frozenset[str]:
+def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, tags: Tags) -> frozenset[str]:
     """A Dataset class of this file whose every `__getitem__(self, i)` return holds, at `part`,
     one number read from a 1-D attribute (or made a tensor): that part of a batch is (B,), with
     the number's dtype."""
@@ -109,7 +108,7 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int) 
             return NONE
         for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
             e = _part(r.value, part)
-            t = _item_tags(ctx, e, fn.args.args[1].arg, depth + 1) if e is not None else None
+            t = _item_tags(ctx, e, fn.args.args[1].arg, depth + 1, tags) if e is not None else None
             if t is None:
                 return NONE
             out.add(t)
@@ -139,29 +138,29 @@ def _local(ctx: Context, e: ast.expr) -> ast.expr:
     return e
 
 
-def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
+def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int, tags: Tags) -> frozenset[str] | None:
     """Tags of the batch of this part of an item; None when the part is not proved one number."""
     e = _local(ctx, e)
     if depth > MAX_DEPTH:
         return None
     if isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute) and (dtype := _conversion(e)) is not None:
-        t = _item_tags(ctx, e.func.value, i, depth + 1)  # torch.tensor(self.y[i]).float()
+        t = _item_tags(ctx, e.func.value, i, depth + 1, tags)  # torch.tensor(self.y[i]).float()
         return _with_dtype(t, dtype) if t is not None else None
     if isinstance(e, ast.Call) and _numpy_scalar(e) is not None and len(e.args) == 1:
-        t = _item_tags(ctx, e.args[0], i, depth + 1)  # np.float32(self.y[i])
+        t = _item_tags(ctx, e.args[0], i, depth + 1, tags)  # np.float32(self.y[i])
         return _with_dtype(t, _numpy_scalar(e)) if t is not None else None
     if isinstance(e, ast.Call) and callee(e) in ("torch.tensor", "torch.as_tensor") and len(e.args) == 1:
         dtype = _dtype_tag(kwarg(e, "dtype"))
         inner = _local(ctx, e.args[0])
         if one_number(inner):
             return frozenset({ONE_D, dtype}) if dtype else None
-        t = _element_tags(ctx, inner, i, depth + 1)
+        t = _element_tags(ctx, inner, i, depth + 1, tags)
         if t is None and _frame_cell(ctx, inner, i):
             t = frozenset({ONE_D})
         return _with_dtype(t, dtype) if t is not None else None
     if one_number(e):  # a Python number: the default collate stacks it into a (B,) tensor
         return frozenset({ONE_D}) | _number_dtype(e)
-    return _element_tags(ctx, e, i, depth + 1)
+    return _element_tags(ctx, e, i, depth + 1, tags)
 
 
 def _conversion(call: ast.Call) -> str | None:
@@ -213,16 +212,16 @@ def _frame_row(ctx: Context, row: ast.AST, i: str) -> bool:
         and _position(ctx, row.slice, i, 0)
 
 
-def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int) -> frozenset[str] | None:
+def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int, tags: Tags) -> frozenset[str] | None:
     """`self.y[i]` (or `self.y[i + k]`) with `self.y` 1-D, `self.data[i + k, -1]` with
     `self.data` 2-D: one number, batched to (B,)."""
     if not (isinstance(e, ast.Subscript) and (dotted(e.value) or "").startswith("self.")):
         return None
     if _position(ctx, e.slice, i, 0):
-        t = _tags(ctx, e.value, depth + 1)
+        t = tags(ctx, e.value, depth + 1)
         return (t & DTYPE_TAGS) | {ONE_D} if ONE_D in t else None
     if isinstance(e.slice, ast.Tuple) and rank(ctx, e, depth + 1) == 0:
-        return (_tags(ctx, e.value, depth + 1) & DTYPE_TAGS) | {ONE_D}
+        return (tags(ctx, e.value, depth + 1) & DTYPE_TAGS) | {ONE_D}
     return None
 
 

@@ -168,7 +168,7 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
         return NONE  # no batching: items, not batches
     ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", depth + 1)
     if ds is None:
-        return dataset_item_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1)
+        return dataset_item_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1, tags)
     if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
