@@ -97,12 +97,15 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int) 
     the number's dtype."""
     name = dotted(ds) if ds is not None else None
     bs = (bounds_at(ctx, name, ds) or []) if name else []
-    values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
-    if not values:
+    values = [b.value for b in bs if not b.loop and (not b.index or len(b.index) == 1 and _random_split(b.value))] if name else [ds]
+    if not values or depth > MAX_DEPTH:
         return NONE
     classes = {c.name: c for c in ctx.classes}
     out: set[frozenset[str]] = set()
     for v in values:
+        if (whole := _split_of(ctx, v)) is not None:  # a Subset / random_split part: the same items
+            out.add(dataset_item_tags(ctx, whole, part, depth + 1))
+            continue
         cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
         fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
         if fn is None or len(fn.args.args) != 2:
@@ -114,6 +117,21 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int) 
                 return NONE
             out.add(t)
     return out.pop() if len(out) == 1 else NONE
+
+
+def _split_of(ctx: Context, v: ast.expr) -> ast.expr | None:
+    """The dataset a split is cut from: `Subset(full, idx)`, or one name of
+    `train_ds, val_ds = random_split(full, [n, m])` (unpacked where it is bound). A split holds
+    the same items as the whole, so a batch of it has the same parts."""
+    if isinstance(v, ast.Call) and callee(v).split(".")[-1] == "Subset" and v.args:
+        return v.args[0]
+    if _random_split(v):
+        return v.args[0]  # type: ignore[attr-defined]  # reached only through an unpacked name
+    return None
+
+
+def _random_split(v: ast.expr) -> bool:
+    return isinstance(v, ast.Call) and callee(v).split(".")[-1] == "random_split" and bool(v.args)
 
 
 def _part(value: ast.AST | None, part: Part) -> ast.expr | None:

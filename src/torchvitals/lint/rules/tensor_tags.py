@@ -71,6 +71,8 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
             if _scalar(ctx, other, depth):
                 t = tags(ctx, this, depth + 1)
                 return (t & SHAPE_TAGS) | (t & {FLOAT})
+        if isinstance(expr.op, ast.MatMult):  # features @ weights: a (n, d) matrix times a (d,) vector
+            return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 else NONE
         if not isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             return NONE
         left = tags(ctx, expr.left, depth + 1)
