@@ -128,11 +128,23 @@ def check_helper_clip(ctx: Context) -> None:
                 direct = where is call and last(callee(call)) in CLIPS
                 # a clip written in the loop is check_scaler's, unless no scaler.step shares its
                 # block (a backward_pass() method; the step is in another method)
-                if not direct or not _steps_in(body, receiver(recv)) and not callee(call).startswith("self."):
+                if not direct or not _steps_in(body, receiver(recv)) and not callee(call).startswith("self.") and _same_path(ctx, b, call):
                     ctx.report(SCALER, where, f"`{callee(where)}(...)` clips gradients still scaled by "
                                f"`{receiver(recv)}` (line {call.lineno}): call "
                                f"`{receiver(recv)}.unscale_(optimizer)` before clipping")  # fmt: skip
                 break
+
+
+def _same_path(ctx: Context, first: ast.AST, then: ast.AST) -> bool:
+    """`then` can run after `first`: no `if` puts them in opposite branches (an AMP backward in
+    the `if`, a plain backward and its clip in the `else`)."""
+    for a in ctx.ancestors(then):
+        if isinstance(a, ast.If):
+            in_body = any(then in ast.walk(s) for s in a.body)
+            other = a.orelse if in_body else a.body
+            if any(first in ast.walk(s) for s in other):
+                return False
+    return True
 
 
 def _steps_in(body: ast.AST, scaler: str | None) -> bool:
