@@ -294,7 +294,8 @@ def collated_dtype(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int) -
     if not bs or len(bs) != 1 or bs[0].loop or len(bs[0].index) != 1 or not _unzips(bs[0].value, fn.args.args[0].arg):
         return NONE
     found = {_stored_part_dtype(ctx, ds, bs[0].index[0], depth + 1) for ds in _datasets_collated_by(ctx, fn)}
-    return found.pop() if len(found) == 1 else NONE
+    one = found.pop() if len(found) == 1 else None
+    return one if one is not None else NONE
 
 
 def _unzips(v: ast.expr, batch: str) -> bool:
