@@ -62,6 +62,53 @@ def check_loss_accum(ctx: Context) -> None:
             )  # fmt: skip
 
 
+def check_returned_loss_accum(ctx: Context) -> None:
+    """`running = running + train_step(model, opt, batch)` in a loop, where `train_step` (a
+    function or method of this file) backpropagates its loss and returns that tensor: the caller
+    sums graph-holding tensors, exactly as if the step's body were written inline."""
+    if "return" not in ctx.text or not ctx.backwards:
+        return
+    for acc, value in _additions(ctx):
+        if not isinstance(value, ast.Call) or not ctx.loops_around(value) or not _returns_backed_loss(ctx, value):
+            continue
+        loop = ctx.loops_around(value)[0]
+        if any(acc in targets_of(a) for a in walk_scope(loop) if isinstance(a, ast.Assign) and _self_sum(a) is None):
+            continue  # reset every iteration: nothing piles up
+        if any(is_nograd_with(a) for a in ctx.ancestors(value)) or _backwarded_later(ctx, acc):
+            continue
+        ctx.report(LOSS_ACCUM, value, f"`{acc}` accumulates what `{callee(value)}` returns, a loss tensor it "
+                   "backpropagated, with its autograd graph: every step's graph stays in memory (return "
+                   "`loss.item()` or `loss.detach()`)")  # fmt: skip
+
+
+def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
+    """(accumulator, what is added): `acc += v`, `acc = acc + v`, `acc.append(v)`."""
+    out = []
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and (acc := _acc_name(n.target)):
+            out.append((acc, n.value))
+        elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
+            out.append((dotted(n.targets[0]) or "", right))
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := receiver(n)):
+            out.append((acc, n.args[0]))
+    return out
+
+
+def _returns_backed_loss(ctx: Context, call: ast.Call) -> bool:
+    """The call runs a function of this file that backpropagates a loss name and returns that
+    name, bare, on every return (`loss.backward(); ...; return loss`)."""
+    t = resolve(ctx, call)
+    if t is None:
+        return False
+    own = [b for b in ctx.backwards if ctx.scope_of(b) is t.fn]
+    backed = {d for b in own if (d := dotted(ctx.loss_expr(b)))}
+    first = min((b.lineno for b in own), default=0)
+    rebound = {k for n in walk_scope(t.fn) if isinstance(n, (ast.Assign, ast.AugAssign)) and n.lineno > first for k in targets_of(n)}
+    backed -= rebound  # `loss = loss.item()` after backward: a float goes back
+    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return)]
+    return bool(backed) and bool(rets) and all(isinstance(r, ast.Name) and r.id in backed for r in rets)
+
+
 def _acc_name(target: ast.expr) -> str | None:
     """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`."""
     if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
@@ -200,4 +247,4 @@ def _may_backward(ctx: Context, call: ast.Call) -> bool:
     return False
 
 
-CHECKS = [check_loss_accum]
+CHECKS = [check_loss_accum, check_returned_loss_accum]

@@ -96,12 +96,15 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
     the number's dtype."""
     name = dotted(ds) if ds is not None else None
     bs = (bounds_at(ctx, name, ds) or []) if name else []
-    values = [b.value for b in bs if not b.index and not b.loop] if name else [ds]
-    if not values:
+    values = [b.value for b in bs if not b.loop and (not b.index or len(b.index) == 1 and _random_split(b.value))] if name else [ds]
+    if not values or depth > MAX_DEPTH:
         return NONE
     classes = {c.name: c for c in ctx.classes}
     out: set[frozenset[str]] = set()
     for v in values:
+        if (whole := _split_of(ctx, v)) is not None:  # a Subset / random_split part: the same items
+            out.add(dataset_item_tags(ctx, whole, part, depth + 1))
+            continue
         cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
         fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
         if fn is None or len(fn.args.args) != 2:
@@ -113,6 +116,21 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
                 return NONE
             out.add(t)
     return out.pop() if len(out) == 1 else NONE
+
+
+def _split_of(ctx: Context, v: ast.expr) -> ast.expr | None:
+    """The dataset a split is cut from: `Subset(full, idx)`, or one name of
+    `train_ds, val_ds = random_split(full, [n, m])` (unpacked where it is bound). A split holds
+    the same items as the whole, so a batch of it has the same parts."""
+    if isinstance(v, ast.Call) and callee(v).split(".")[-1] == "Subset" and v.args:
+        return v.args[0]
+    if _random_split(v):
+        return v.args[0]  # type: ignore[attr-defined]  # reached only through an unpacked name
+    return None
+
+
+def _random_split(v: ast.expr) -> bool:
+    return isinstance(v, ast.Call) and callee(v).split(".")[-1] == "random_split" and bool(v.args)
 
 
 def _part(value: ast.AST | None, part: Part) -> ast.expr | None:
@@ -252,3 +270,73 @@ def one_number(e: ast.AST) -> bool:
     if isinstance(e, ast.Constant):
         return isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
     return isinstance(e, ast.Call) and (callee(e) in ("int", "float", "len") or method(e) in ("index", "item"))
+
+
+# ---- a collate_fn's parts: the dtype of the items it stacks --------------------------------------
+
+STACKERS = {"pad_sequence", "stack", "cat", "vstack", "hstack"}  # keep their inputs' dtype
+
+
+def collated_dtype(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int) -> frozenset[str]:
+    """The dtype tag of `e`, a part a `collate_fn` of this file returns, when it stacks or pads
+    one part of the items (`ys = pad_sequence(ys, ...)` after `xs, ys = zip(*batch)`): the dtype
+    every `__getitem__` of the datasets given this collate_fn has at that part. Shapes are not
+    claimed (padding and stacking add dimensions), only dtypes."""
+    if depth > MAX_DEPTH or not fn.args.args:
+        return NONE
+    e = _local(ctx, e)
+    if isinstance(e, ast.Call) and callee(e).split(".")[-1] in STACKERS and e.args and not _dtype_tag(kwarg(e, "dtype")):
+        return collated_dtype(ctx, fn, e.args[0], depth + 1)
+    if not isinstance(e, ast.Name):
+        return NONE
+    bs = bounds_or_args(ctx, e.id, e)
+    if not bs or len(bs) != 1 or bs[0].loop or len(bs[0].index) != 1 or not _unzips(bs[0].value, fn.args.args[0].arg):
+        return NONE
+    found = {_stored_part_dtype(ctx, ds, bs[0].index[0], depth + 1) for ds in _datasets_collated_by(ctx, fn)}
+    one = found.pop() if len(found) == 1 else None
+    return one if one is not None else NONE
+
+
+def _unzips(v: ast.expr, batch: str) -> bool:
+    """`zip(*batch)`: the items' parts, one tuple per position."""
+    return (isinstance(v, ast.Call) and callee(v) == "zip" and len(v.args) == 1 and isinstance(v.args[0], ast.Starred)
+            and isinstance(v.args[0].value, ast.Name) and v.args[0].value.id == batch)  # fmt: skip
+
+
+def _datasets_collated_by(ctx: Context, fn: ast.FunctionDef) -> list[ast.ClassDef]:
+    """Dataset classes of this file that every DataLoader given `collate_fn=<fn>` draws from."""
+    classes = {c.name: c for c in ctx.classes}
+    out = []
+    for c in ctx.calls:
+        if callee(c).split(".")[-1] != "DataLoader" or dotted(kwarg(c, "collate_fn")) != fn.name:  # type: ignore[arg-type]
+            continue
+        ds = c.args[0] if c.args else kwarg(c, "dataset")
+        if isinstance(ds, ast.Name):
+            bs = bounds_or_args(ctx, ds.id, ds) or []
+            ds = bs[0].value if len(bs) == 1 and not bs[0].index and not bs[0].loop else None
+        cls = classes.get(callee(ds)) if isinstance(ds, ast.Call) else None
+        if cls is None:
+            return []
+        out.append(cls)
+    return out
+
+
+def _stored_part_dtype(ctx: Context, cls: ast.ClassDef, part: int, depth: int) -> frozenset[str] | None:
+    """The dtype of part `part` of the items `__getitem__` returns: a tuple it builds, or
+    `self.items[i]` of a list filled with `self.items.append((x, y))` tuples."""
+    get = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None)
+    rets = [r.value for r in walk_scope(get) if isinstance(r, ast.Return)] if get is not None else []
+    parts: list[ast.expr] = []
+    for r in rets:
+        if (p := _part(r, part)) is not None:
+            parts.append(p)
+        elif isinstance(r, ast.Subscript) and (store := dotted(r.value)) and store.startswith("self."):
+            filled = [n.args[0] for n in ast.walk(cls) if isinstance(n, ast.Call) and method(n) == "append"
+                      and dotted(n.func.value) == store and len(n.args) == 1]  # type: ignore[attr-defined]  # fmt: skip
+            if not filled or any(_part(f, part) is None for f in filled):
+                return None
+            parts += [_part(f, part) for f in filled]  # type: ignore[misc]
+        else:
+            return None
+    dtypes = {_tags(ctx, p, depth + 1) & DTYPE_TAGS for p in parts}
+    return dtypes.pop() if len(dtypes) == 1 and parts else None

@@ -20,6 +20,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
+from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -151,6 +152,43 @@ def _passed_prob_model(ctx: Context, func: ast.Name, prob_models: set[str]) -> b
     )  # fmt: skip
 
 
+def _given_prob_model(ctx: Context, call: ast.Call, prob_models: set[str]) -> bool:
+    """`self.model(x)` in a trainer class whose `__init__(self, model)` stores `self.model = model`,
+    when every construction of that class in this file passes a model that outputs probabilities
+    (`Trainer(build_net())` with `build_net` returning a Sequential ending in Softmax)."""
+    key = callee(call)
+    if not key.startswith("self.") or key.count(".") != 1 or (cls := enclosing_class(ctx, call)) is None:
+        return False
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+    param = stored_param(init, key[5:]) if init is not None else None
+    if param is None:
+        return False
+    names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
+    i = names.index(param) if param in names else -1
+    given = [
+        c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
+        for c in ctx.calls if last(callee(c)) == cls.name
+    ]  # fmt: skip
+    return bool(given) and all(g is not None and _prob_model_value(ctx, g, prob_models, 0) for g in given)
+
+
+def _prob_model_value(ctx: Context, v: ast.AST, prob_models: set[str], depth: int) -> bool:
+    """A model whose output is probabilities: a name known as one, a Sequential ending in
+    Softmax/Sigmoid, a class of this file whose forward returns them, or a call to a function of
+    this file every return of which is one of those (a `build_model()` factory)."""
+    if isinstance(v, ast.Name):
+        return v.id in prob_models
+    if not isinstance(v, ast.Call):
+        return False
+    if _ends_in_activation(v) and last(callee(v)) == "Sequential" or callee(v) in _prob_classes(ctx):
+        return True
+    t = resolve(ctx, v) if isinstance(v.func, ast.Name) and depth < 2 else None
+    if t is None or t.self_key is not None:
+        return False
+    rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
+    return bool(rets) and all(r is not None and _prob_model_value(ctx, r, prob_models, depth + 1) for r in rets)
+
+
 def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
     """A parameter of a plain helper (`def compute_loss(scores, y)`) is probabilities when every
     call of the helper in this file passes probabilities for it."""
@@ -225,6 +263,8 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             cls = instance_class(ctx, callee(expr), expr)
             if cls is not None and cls in _prob_classes(ctx):
                 return True
+        if prob_models is not None and _given_prob_model(ctx, expr, prob_models):
+            return True
         return _self_is_prob(ctx, expr)
     if isinstance(expr, ast.Name) and depth < 4:
         b = reaching(ctx, expr.id, expr)  # `x = self.softmax(x); return x` after other x = ...

@@ -103,6 +103,10 @@ def check_unregistered(ctx: Context) -> None:
             if not isinstance(fn, ast.FunctionDef):
                 continue
             for n in sorted(walk_scope(fn), key=lambda n: (getattr(n, "lineno", 0), getattr(n, "col_offset", 0))):
+                if (key := _filled_key(ctx, n, empty)) and key not in wrapped and key not in seen:
+                    seen.add(key)
+                    ctx.report(UNREGISTERED, n, f"modules stored by key in the plain dict `{key}`: "
+                               "their parameters are not registered")  # fmt: skip
                 if isinstance(n, ast.Assign) and len(n.targets) == 1:
                     key = dotted(n.targets[0])
                     if not key or not key.startswith("self.") or key in wrapped:
@@ -122,6 +126,17 @@ def check_unregistered(ctx: Context) -> None:
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
+
+
+def _filled_key(ctx: Context, n: ast.AST, empty: dict[str, ast.AST]) -> str | None:
+    """`self.heads = {}` then `self.heads[task] = nn.Linear(d, k)`: the dict attribute filled key by
+    key with modules (a module constructor or a builder of this file returning one)."""
+    if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript)):
+        return None
+    key = dotted(n.targets[0].value)
+    if key not in empty or not isinstance(n.value, ast.Call) or not _makes_module(ctx, n.value):
+        return None
+    return key
 
 
 def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
@@ -149,9 +164,12 @@ def _plain_tensor(expr: ast.AST) -> bool:
 
 
 def _builds_module_list(ctx: Context, expr: ast.AST) -> bool:
-    """`make_stages(cfg)`: a function of this file whose every return is a plain list of
+    """`make_stages(cfg)` or `self._make_stages(cfg)`: a function or method of this file whose every return is a plain list of
     modules (a literal, or a name bound to `[]` and filled with `.append(nn.X(...))`)."""
-    if not (isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name)) or (t := resolve(ctx, expr)) is None or t.self_key is not None:
+    own_method = isinstance(expr, ast.Call) and receiver(expr) == "self"  # `self._make_layers(dims)`
+    if not (isinstance(expr, ast.Call) and (isinstance(expr.func, ast.Name) or own_method)):
+        return False
+    if (t := resolve(ctx, expr)) is None or t.self_key != ("self" if own_method else None):
         return False
     rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
     return bool(rets) and all(r is not None and _module_list(ctx, t.fn, r) for r in rets)

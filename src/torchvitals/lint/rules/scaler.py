@@ -5,8 +5,9 @@ calls: `clip_gradients(model, max_norm)`, `self._clip_and_step()`)."""
 from __future__ import annotations
 
 import ast
+from collections import Counter
 
-from torchvitals.lint.calls import may_resolve, resolve
+from torchvitals.lint.calls import FUNCS, enclosing_class, may_resolve, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.rules.base import document
 
@@ -43,8 +44,8 @@ def check_scaler(ctx: Context) -> None:
         if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
             ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
                        "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
-        elif not ctx.loops_around(c) and _never_updated(ctx, recv):
-            ctx.report(SCALER, c, f"`{recv}.step()` and nowhere a `{recv}.update()`: the loss scale "
+        elif not ctx.loops_around(c) and _never_updated(ctx, recv, c):
+            ctx.report(SCALER, c, f"`{recv}.step()` and nowhere a `{recv}.update()` that runs: the loss scale "
                        "never adapts, and after an overflow every step is skipped")  # fmt: skip
         backs = [b for b in calls if b in ctx.backwards and _is_scaled(b, recv)]
         for clip in calls:
@@ -58,18 +59,46 @@ def check_scaler(ctx: Context) -> None:
                            f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
 
 
-def _never_updated(ctx: Context, recv: str) -> bool:
+def _never_updated(ctx: Context, recv: str, step: ast.Call) -> bool:
     """A step method (`optimizer_step(self)`, run per batch by a loop elsewhere) whose scaler no
-    code of this file updates, under its name or any scaler's, nor hands to other code."""
+    code of this file updates, under its name or any scaler's, nor hands to other code. An
+    update in a method nothing calls (see `_dead_update`) does not count."""
     if recv not in ctx.scalers:
         return False
     for u in ctx.calls:
         r = receiver(u) or ""
-        if method(u) == "update" and (r == recv or r in ctx.scalers or "scaler" in r.lower()):
+        if method(u) == "update" and (r == recv or r in ctx.scalers or "scaler" in r.lower()) and not _dead_update(ctx, u, step):
             return False
         if any(dotted(a) == recv for a in [*u.args, *(k.value for k in u.keywords)]):
             return False  # passed on: another function may update it
     return True
+
+
+def _dead_update(ctx: Context, update: ast.Call, step: ast.Call) -> bool:
+    """`def update(self): self.scaler.update()` in an AMP helper class of this file whose `step`
+    method the file calls, while nothing in the file names `update` (no call, no reference, no
+    string): the update never runs. Only a class with no base class: a framework's hook method
+    (a Lightning callback's) is called by the framework without being named here."""
+    fn, step_fn = ctx.scope_of(update), ctx.scope_of(step)
+    cls = enclosing_class(ctx, update)
+    if cls is None or any(dotted(b) != "object" for b in cls.bases) or fn is step_fn or not isinstance(step_fn, FUNCS):
+        return False
+    named = _names_used(ctx, ctx.tree)
+    inside = _names_used(ctx, fn)  # `self.scaler.update()` itself names `update`
+    stepping = named[step_fn.name] > _names_used(ctx, step_fn)[step_fn.name]  # type: ignore[attr-defined]
+    return named[fn.name] <= inside[fn.name] and stepping  # type: ignore[attr-defined]
+
+
+def _names_used(ctx: Context, node: ast.AST) -> Counter[str]:
+    """How often each attribute, name and string occurs under `node` (definitions are not uses)."""
+    key = ("names_used", id(node))
+    if key not in ctx.memo:
+        ctx.memo[key] = Counter(
+            n.attr if isinstance(n, ast.Attribute) else n.id if isinstance(n, ast.Name) else n.value
+            for n in ast.walk(node)
+            if isinstance(n, (ast.Attribute, ast.Name)) or isinstance(n, ast.Constant) and isinstance(n.value, str)
+        )  # fmt: skip
+    return ctx.memo[key]
 
 
 def _is_scaled(backward: ast.Call, scaler: str) -> bool:
@@ -96,11 +125,30 @@ def check_helper_clip(ctx: Context) -> None:
             if kind == "unscale" or kind == "step":
                 break
             if kind == "clip":
-                if where is not call or last(callee(call)) not in CLIPS:  # in a helper, or a clipper object
+                direct = where is call and last(callee(call)) in CLIPS
+                # a clip written in the loop is check_scaler's, unless no scaler.step shares its
+                # block (a backward_pass() method; the step is in another method)
+                if not direct or not _steps_in(body, receiver(recv)) and not callee(call).startswith("self.") and _same_path(ctx, b, call):
                     ctx.report(SCALER, where, f"`{callee(where)}(...)` clips gradients still scaled by "
                                f"`{receiver(recv)}` (line {call.lineno}): call "
                                f"`{receiver(recv)}.unscale_(optimizer)` before clipping")  # fmt: skip
                 break
+
+
+def _same_path(ctx: Context, first: ast.AST, then: ast.AST) -> bool:
+    """`then` can run after `first`: no `if` puts them in opposite branches (an AMP backward in
+    the `if`, a plain backward and its clip in the `else`)."""
+    for a in ctx.ancestors(then):
+        if isinstance(a, ast.If):
+            in_body = any(then in ast.walk(s) for s in a.body)
+            other = a.orelse if in_body else a.body
+            if any(first in ast.walk(s) for s in other):
+                return False
+    return True
+
+
+def _steps_in(body: ast.AST, scaler: str | None) -> bool:
+    return any(method(c) == "step" and c.args and receiver(c) == scaler for c in _calls_in(body))
 
 
 def _kind(call: ast.Call) -> str | None:

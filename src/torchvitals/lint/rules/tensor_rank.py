@@ -44,6 +44,8 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
         return ranks.pop() if len(ranks) == 1 else None
     if isinstance(expr, ast.Subscript):
         return _indexed(ctx, expr, d)
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult):
+        return _matmul_rank(rank(ctx, expr.left, d), rank(ctx, expr.right, d))
     if isinstance(expr, ast.BinOp):
         for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
             if _scalar(ctx, other, d):
@@ -52,6 +54,14 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
     if isinstance(expr, ast.Call):
         return _call_rank(ctx, expr, d)
     return None
+
+
+def _matmul_rank(a: int | None, b: int | None) -> int | None:
+    """`a @ b` of a matrix and a vector (either side) is a vector, of two matrices a matrix, of two
+    vectors a number; batched operands (3-D and up) broadcast, so they are left unproved."""
+    if a is None or b is None or not (1 <= a <= 2 and 1 <= b <= 2):
+        return None
+    return a + b - 2
 
 
 def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
@@ -63,6 +73,8 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
             return rank(ctx, recv, d)
         if m in REDUCE:
             return _reduced(rank(ctx, recv, d), call, first_positional=0)
+        if m in SIZE_KW and (size := kwarg(call, "size")) is not None:
+            return _sizes(ctx, [size])  # rng.normal(size=(n, d)): a numpy Generator's draw
         return None
     if short in SIZED and call.args:
         numpy_shape = short in ("zeros", "ones", "empty") and not (dotted(call.func) or "").startswith("torch")

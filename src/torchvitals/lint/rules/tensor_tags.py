@@ -8,7 +8,12 @@ import ast
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, method, walk_scope
-from torchvitals.lint.rules.batch_items import dataset_item_tags, keyed_tags, one_number
+from torchvitals.lint.rules.batch_items import (
+    collated_dtype,
+    dataset_item_tags,
+    keyed_tags,
+    one_number,
+)
 from torchvitals.lint.rules.flow import Bound, enclosing_class
 from torchvitals.lint.rules.method_args import bounds_at
 from torchvitals.lint.rules.tensor_facts import (
@@ -71,6 +76,8 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
             if _scalar(ctx, other, depth):
                 t = tags(ctx, this, depth + 1)
                 return (t & SHAPE_TAGS) | (t & {FLOAT})
+        if isinstance(expr.op, ast.MatMult):  # features @ weights: a (n, d) matrix times a (d,) vector
+            return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 else NONE
         if not isinstance(expr.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)):
             return NONE
         left = tags(ctx, expr.left, depth + 1)
@@ -193,7 +200,11 @@ def _collate_tags(ctx: Context, collate: ast.AST, index: int, depth: int) -> fro
     rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
     if not rets or not all(isinstance(r, ast.Tuple) and index < len(r.elts) for r in rets):
         return NONE
-    return frozenset.intersection(*(tags(ctx, r.elts[index], depth) for r in rets))  # type: ignore[attr-defined]
+    found = frozenset.intersection(*(tags(ctx, r.elts[index], depth) for r in rets))  # type: ignore[attr-defined]
+    if found & DTYPE_TAGS:
+        return found
+    dtypes = {collated_dtype(ctx, fn, r.elts[index], depth + 1) for r in rets}  # type: ignore[arg-type, attr-defined]
+    return found | dtypes.pop() if len(dtypes) == 1 else found
 
 
 def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
