@@ -103,7 +103,7 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
     out: set[frozenset[str]] = set()
     for v in values:
         if (whole := _split_of(ctx, v)) is not None:  # a Subset / random_split part: the same items
-            out.add(dataset_item_tags(ctx, whole, part, depth + 1))
+            out.add(dataset_item_tags(ctx, whole, part, depth + 1, tags))
             continue
         cls = classes.get(callee(v)) if isinstance(v, ast.Call) else None
         fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
@@ -277,7 +277,7 @@ def one_number(e: ast.AST) -> bool:
 STACKERS = {"pad_sequence", "stack", "cat", "vstack", "hstack"}  # keep their inputs' dtype
 
 
-def collated_dtype(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int) -> frozenset[str]:
+def collated_dtype(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int, tags: Tags) -> frozenset[str]:
     """The dtype tag of `e`, a part a `collate_fn` of this file returns, when it stacks or pads
     one part of the items (`ys = pad_sequence(ys, ...)` after `xs, ys = zip(*batch)`): the dtype
     every `__getitem__` of the datasets given this collate_fn has at that part. Shapes are not
@@ -286,13 +286,13 @@ def collated_dtype(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int) -
         return NONE
     e = _local(ctx, e)
     if isinstance(e, ast.Call) and callee(e).split(".")[-1] in STACKERS and e.args and not _dtype_tag(kwarg(e, "dtype")):
-        return collated_dtype(ctx, fn, e.args[0], depth + 1)
+        return collated_dtype(ctx, fn, e.args[0], depth + 1, tags)
     if not isinstance(e, ast.Name):
         return NONE
     bs = bounds_or_args(ctx, e.id, e)
     if not bs or len(bs) != 1 or bs[0].loop or len(bs[0].index) != 1 or not _unzips(bs[0].value, fn.args.args[0].arg):
         return NONE
-    found = {_stored_part_dtype(ctx, ds, bs[0].index[0], depth + 1) for ds in _datasets_collated_by(ctx, fn)}
+    found = {_stored_part_dtype(ctx, ds, bs[0].index[0], depth + 1, tags) for ds in _datasets_collated_by(ctx, fn)}
     one = found.pop() if len(found) == 1 else None
     return one if one is not None else NONE
 
@@ -321,7 +321,7 @@ def _datasets_collated_by(ctx: Context, fn: ast.FunctionDef) -> list[ast.ClassDe
     return out
 
 
-def _stored_part_dtype(ctx: Context, cls: ast.ClassDef, part: int, depth: int) -> frozenset[str] | None:
+def _stored_part_dtype(ctx: Context, cls: ast.ClassDef, part: int, depth: int, tags: Tags) -> frozenset[str] | None:
     """The dtype of part `part` of the items `__getitem__` returns: a tuple it builds, or
     `self.items[i]` of a list filled with `self.items.append((x, y))` tuples."""
     get = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None)
@@ -338,5 +338,5 @@ def _stored_part_dtype(ctx: Context, cls: ast.ClassDef, part: int, depth: int) -
             parts += [_part(f, part) for f in filled]  # type: ignore[misc]
         else:
             return None
-    dtypes = {_tags(ctx, p, depth + 1) & DTYPE_TAGS for p in parts}
+    dtypes = {tags(ctx, p, depth + 1) & DTYPE_TAGS for p in parts}
     return dtypes.pop() if len(dtypes) == 1 and parts else None

@@ -203,7 +203,7 @@ def _collate_tags(ctx: Context, collate: ast.AST, index: int, depth: int) -> fro
     found = frozenset.intersection(*(tags(ctx, r.elts[index], depth) for r in rets))  # type: ignore[attr-defined]
     if found & DTYPE_TAGS:
         return found
-    dtypes = {collated_dtype(ctx, fn, r.elts[index], depth + 1) for r in rets}  # type: ignore[arg-type, attr-defined]
+    dtypes = {collated_dtype(ctx, fn, r.elts[index], depth + 1, tags) for r in rets}  # type: ignore[arg-type, attr-defined]
     return found | dtypes.pop() if len(dtypes) == 1 else found
 
 
