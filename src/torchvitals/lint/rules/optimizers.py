@@ -67,7 +67,7 @@ def check_partial_optimizer(ctx: Context) -> None:
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
             if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
                 called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
-            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze(ctx):
+            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze_beside(ctx, parent, m):
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
@@ -183,6 +183,74 @@ def _may_freeze(ctx: Context) -> bool:
     if "may_freeze" not in ctx.memo:
         ctx.memo["may_freeze"] = _freezes(ctx)
     return ctx.memo["may_freeze"]
+
+
+def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
+    """Like `_may_freeze`, but a `no_grad` used only to evaluate or sample does not count: one
+    that runs no sibling of `kept` inside `parent` (`model.backbone(x)`, or a name bound to it),
+    holds no backward, and sits in no loop (nor is a decorated function called in one) whose
+    body backpropagates. `requires_grad` anywhere still counts."""
+    if not _may_freeze(ctx):
+        return False
+    if "requires_grad" in ctx.text and any(isinstance(n, (ast.Attribute, ast.Name, ast.keyword)) and
+                                           (getattr(n, "attr", None) or getattr(n, "id", None) or getattr(n, "arg", None))
+                                           in ("requires_grad", "requires_grad_") for n in ast.walk(ctx.tree)):
+        return True
+    for region, sites in _no_grad_regions(ctx):
+        if any(_in_training_loop(ctx, s) for s in sites) or _runs_sibling(ctx, region, parent, kept):
+            return True
+    return False
+
+
+def _no_grad_regions(ctx: Context) -> list[tuple[ast.AST, list[ast.AST]]]:
+    """(`with torch.no_grad():` block or `@torch.no_grad()` function, where it runs: the block
+    itself, or each call of the function); a bare `no_grad` elsewhere gives (module, [module])."""
+    out: list[tuple[ast.AST, list[ast.AST]]] = []
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, (ast.With, ast.AsyncWith)) and any(_is_no_grad(i.context_expr) for i in n.items):
+            out.append((n, [n]))
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_no_grad(d) for d in n.decorator_list):
+            out.append((n, [c for c in ctx.calls if last(callee(c)) == n.name]))
+    return out or [(ctx.tree, [ctx.tree])]
+
+
+def _is_no_grad(expr: ast.expr) -> bool:
+    return last(dotted(expr.func if isinstance(expr, ast.Call) else expr) or "") == "no_grad"
+
+
+def _in_training_loop(ctx: Context, node: ast.AST) -> bool:
+    """`node` is the module, holds a backward, or sits in a loop whose body backpropagates."""
+    if isinstance(node, ast.Module) or any(_within(b, node) for b in ctx.backwards):
+        return True
+    loops = [a for a in ctx.ancestors(node) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
+    return any(_within(b, lp) for lp in loops for b in ctx.backwards)
+
+
+def _within(inner: ast.AST, outer: ast.AST) -> bool:
+    return outer.lineno <= inner.lineno <= (outer.end_lineno or 0)  # type: ignore[attr-defined]
+
+
+def _runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str) -> bool:
+    """The region calls a part of `parent` other than `kept`, directly or through a name bound
+    to one (`feats = model.backbone(x)`, `enc = model.encoder; enc(x)`), a part of `self` in a
+    method, or hands `parent` to a helper: the no_grad may be what keeps that part out of
+    training."""
+    for c in (n for n in ast.walk(region) if isinstance(n, ast.Call)):
+        name = callee(c)
+        bound = [dotted(v) or "" for v in ctx.values.get(name, [])] if "." not in name else [name]
+        for path in bound:
+            if path.startswith("self.") and last(path) not in _BOOKKEEPING and last(path) != last(kept):
+                return True  # inside a model's own method: `self.query_encoder(q)` under no_grad
+            if path.startswith(parent + ".") and not (path == kept or path.startswith(kept + ".")) and last(path) not in _BOOKKEEPING:
+                return True
+        if resolve(ctx, c) is not None and any(dotted(a) == parent for a in c.args):
+            return True
+    return False
+
+
+# Methods of nn.Module that run no part of the model's forward pass.
+_BOOKKEEPING = {"eval", "train", "to", "cuda", "cpu", "half", "float", "double", "parameters", "named_parameters",
+                "state_dict", "load_state_dict", "zero_grad", "modules", "children", "buffers", "apply", "forward"}
 
 
 def _freezes(ctx: Context) -> bool:
