@@ -134,6 +134,42 @@ def merge_hooks(ctx: Context, out: Effects, calls: list[ast.Call]) -> None:
             merge(out, effects(ctx, t.fn, 1), t)
 
 
+def runner_names(ctx: Context, calls: list[ast.Call]) -> dict[str, str]:
+    """`h.trainer.model` as the runner says it (`self.model`) for the hooks these calls run,
+    when the runner hands each hook a reference to itself (detectron2's `h.trainer = self`,
+    or `weakref.proxy(self)`): {`h.trainer`: `self`} per hook receiver and attribute."""
+    out: dict[str, str] = {}
+    for c in calls:
+        recv = receiver(c)
+        cls = enclosing_class(ctx, c) if recv and hook_targets(ctx, c) else None
+        for attr in _back_references(ctx, cls) if cls is not None else ():
+            out[f"{recv}.{attr}"] = "self"
+    return out
+
+
+def _back_references(ctx: Context, cls: ast.ClassDef) -> set[str]:
+    """Attributes a method of `cls` sets on other objects to the instance itself (`h.trainer =
+    self`, `cb.runner = weakref.proxy(self)`), memoised per class."""
+    memo = ctx.memo.setdefault("back_references", {})
+    if id(cls) not in memo:
+        found = set()
+        for n in ast.walk(cls):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Attribute):
+                v = n.value.args[0] if isinstance(n.value, ast.Call) and callee(n.value).endswith("proxy") and n.value.args else n.value
+                if isinstance(v, ast.Name) and v.id == "self" and dotted(t.value) not in (None, "self"):
+                    found.add(t.attr)
+        memo[id(cls)] = (cls, found)
+    return memo[id(cls)][1]
+
+
+def as_runner_says(key: str, names: dict[str, str]) -> str:
+    """`key` with a hook's back-reference prefix replaced by the runner's own name for it."""
+    for prefix, new in names.items():
+        if key == prefix or key.startswith(prefix + "."):
+            return new + key[len(prefix):]
+    return key
+
+
 def batch_loop(ctx: Context, call: ast.Call) -> ast.AST | None:
     """The innermost loop around `call` that is not a loop over the hooks themselves
     (`for h in self.hooks: h.after_train_iter(self)` runs once per batch of the loop outside)."""
