@@ -221,6 +221,7 @@ def check_eval_order(ctx: Context) -> None:
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
+            partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets
             after = _after(ctx, ctx.scope_of(ps.anchor), ps.anchor)
             where = _inline_evidence(ctx, ps, partners) or _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
@@ -263,9 +264,11 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         return None
     for c in ctx.calls:
         site = ctx.parent.get(c)
-        if callee(c) == fn.name and (where := _paired_where_used(ctx, c, partners)) is not None:
+        if not _runs(ctx, c, fn):
+            continue
+        if (where := _paired_where_used(ctx, c, partners)) is not None:
             return where
-        if callee(c) != fn.name or not isinstance(site, ast.Assign):
+        if not isinstance(site, ast.Assign):
             continue
         got = {t for t in targets_of(site) if "." not in t}
         frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
@@ -276,6 +279,35 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         if where is not None:
             return where
     return None
+
+
+def _runs(ctx: Context, call: ast.Call, fn: ast.FunctionDef) -> bool:
+    """`call` runs `fn`: by its name, or `self.fn(...)` from a method of fn's own class."""
+    if callee(call) == fn.name:
+        return True
+    cls = ctx.parent.get(fn)
+    return callee(call) == f"self.{fn.name}" and isinstance(cls, ast.ClassDef) and ctx.parent.get(ctx.scope_of(call)) is cls
+
+
+def _stored_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
+    """`self.dataset` in a method of a class whose __init__ stores a parameter as it
+    (`self.dataset, self.loader = dataset, loader`), when every construction of the class in
+    this file passes evaluation data for it (`Evaluator(test_set, ...)`)."""
+    cls = ctx.parent.get(ctx.scope_of(loop))
+    init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None) if isinstance(cls, ast.ClassDef) else None
+    out: set[str] = set()
+    for n in walk_scope(init) if init is not None else ():
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+            continue
+        t, v = n.targets[0], n.value
+        for tt, vv in zip(t.elts, v.elts, strict=False) if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) else [(t, v)]:
+            attr = dotted(tt) or ""
+            if not (attr.startswith("self.") and isinstance(vv, ast.Name)) or vv.id not in _params_of(init):
+                continue
+            passed = [p for _, p in call_sites(ctx, init, vv.id)]  # type: ignore[arg-type]
+            if passed and all(_mentions(p, partners) for p in passed):
+                out.add(attr)
+    return out
 
 
 def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
