@@ -189,12 +189,15 @@ def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
     """Like `_may_freeze`, but a `no_grad` used only to evaluate or sample does not count: one
     that runs no sibling of `kept` inside `parent` (`model.backbone(x)`, or a name bound to it),
     holds no backward, and sits in no loop (nor is a decorated function called in one) whose
-    body backpropagates. `requires_grad` anywhere still counts."""
+    body backpropagates. `requires_grad` anywhere, or a freeze this file cannot see into, still
+    counts."""
     if not _may_freeze(ctx):
         return False
     if "requires_grad" in ctx.text and any(isinstance(n, (ast.Attribute, ast.Name, ast.keyword)) and
                                            (getattr(n, "attr", None) or getattr(n, "id", None) or getattr(n, "arg", None))
                                            in ("requires_grad", "requires_grad_") for n in ast.walk(ctx.tree)):
+        return True
+    if _frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
         return True
     for region, sites in _no_grad_regions(ctx):
         if any(_in_training_loop(ctx, s) for s in sites) or _runs_sibling(ctx, region, parent, kept):
@@ -204,14 +207,27 @@ def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
 
 def _no_grad_regions(ctx: Context) -> list[tuple[ast.AST, list[ast.AST]]]:
     """(`with torch.no_grad():` block or `@torch.no_grad()` function, where it runs: the block
-    itself, or each call of the function); a bare `no_grad` elsewhere gives (module, [module])."""
+    itself, or each call of the function); a `no_grad` used any other way (a conditional
+    context, a name bound to it) gives (module, [module]): it may be anywhere. Memoised."""
+    if "no_grad_regions" in ctx.memo:
+        return ctx.memo["no_grad_regions"]
     out: list[tuple[ast.AST, list[ast.AST]]] = []
+    covered: set[int] = set()
     for n in ast.walk(ctx.tree):
         if isinstance(n, (ast.With, ast.AsyncWith)) and any(_is_no_grad(i.context_expr) for i in n.items):
             out.append((n, [n]))
+            covered |= {id(x) for i in n.items for x in ast.walk(i.context_expr)}
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_no_grad(d) for d in n.decorator_list):
             out.append((n, [c for c in ctx.calls if last(callee(c)) == n.name]))
-    return out or [(ctx.tree, [ctx.tree])]
+            covered |= {id(x) for d in n.decorator_list for x in ast.walk(d)}
+    if any(_names_no_grad(n) and id(n) not in covered for n in ast.walk(ctx.tree)):
+        out.append((ctx.tree, [ctx.tree]))
+    ctx.memo["no_grad_regions"] = out
+    return out
+
+
+def _names_no_grad(n: ast.AST) -> bool:
+    return (isinstance(n, ast.Attribute) and n.attr == "no_grad") or (isinstance(n, ast.Name) and n.id == "no_grad")
 
 
 def _is_no_grad(expr: ast.expr) -> bool:
@@ -243,7 +259,10 @@ def _runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str) -> bool
                 return True  # inside a model's own method: `self.query_encoder(q)` under no_grad
             if path.startswith(parent + ".") and not (path == kept or path.startswith(kept + ".")) and last(path) not in _BOOKKEEPING:
                 return True
-        if resolve(ctx, c) is not None and any(dotted(a) == parent for a in c.args):
+        given = [dotted(a) or "" for a in [*c.args, *(k.value for k in c.keywords)]]
+        if any(g.startswith(parent + ".") and not (g == kept or g.startswith(kept + ".")) for g in given):
+            return True  # `extract(model.backbone, x)`
+        if resolve(ctx, c) is not None and parent in given:
             return True
     return False
 
