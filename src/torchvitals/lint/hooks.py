@@ -137,28 +137,31 @@ def merge_hooks(ctx: Context, out: Effects, calls: list[ast.Call]) -> None:
 def runner_names(ctx: Context, calls: list[ast.Call]) -> dict[str, str]:
     """`h.trainer.model` as the runner says it (`self.model`) for the hooks these calls run,
     when the runner hands each hook a reference to itself (detectron2's `h.trainer = self`,
-    or `weakref.proxy(self)`): {`h.trainer`: `self`} per hook receiver and attribute."""
+    `weakref.proxy(self)`) or to a part of itself (Keras-like `cb.model = self.model`):
+    {`h.trainer`: `self`, `h.model`: `self.model`} per hook receiver and attribute."""
     out: dict[str, str] = {}
     for c in calls:
         recv = receiver(c)
         cls = enclosing_class(ctx, c) if recv and hook_targets(ctx, c) else None
-        for attr in _back_references(ctx, cls) if cls is not None else ():
-            out[f"{recv}.{attr}"] = "self"
+        for attr, given in back_references(ctx, cls).items() if cls is not None else ():
+            out[f"{recv}.{attr}"] = given
     return out
 
 
-def _back_references(ctx: Context, cls: ast.ClassDef) -> set[str]:
-    """Attributes a method of `cls` sets on other objects to the instance itself (`h.trainer =
-    self`, `cb.runner = weakref.proxy(self)`), memoised per class."""
+def back_references(ctx: Context, cls: ast.ClassDef) -> dict[str, str]:
+    """Attributes a method of `cls` sets on other objects to the instance itself or one of its
+    attributes (`h.trainer = self`, `cb.runner = weakref.proxy(self)`, `cb.model = self.model`),
+    with what they are set to; an attribute set to two different things is left out. Memoised."""
     memo = ctx.memo.setdefault("back_references", {})
     if id(cls) not in memo:
-        found = set()
+        found: dict[str, set[str]] = {}
         for n in ast.walk(cls):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Attribute):
                 v = n.value.args[0] if isinstance(n.value, ast.Call) and callee(n.value).endswith("proxy") and n.value.args else n.value
-                if isinstance(v, ast.Name) and v.id == "self" and dotted(t.value) not in (None, "self"):
-                    found.add(t.attr)
-        memo[id(cls)] = (cls, found)
+                given = dotted(v) or ""
+                if (given == "self" or given.startswith("self.") and given.count(".") == 1) and dotted(t.value) not in (None, "self"):
+                    found.setdefault(t.attr, set()).add(given)
+        memo[id(cls)] = (cls, {a: next(iter(g)) for a, g in found.items() if len(g) == 1})
     return memo[id(cls)][1]
 
 
