@@ -29,7 +29,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
-from torchvitals.lint.hooks import hook_targets
+from torchvitals.lint.hooks import back_references, hook_targets
 from torchvitals.lint.options import setting
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -49,10 +49,22 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
         named = [c for c in ctx.calls if any(isinstance(a, ast.Constant) and a.value == fn.name for a in c.args)]
         if not any(_per_batch(ctx, c) for c in named if any(t.fn is fn for t in hook_targets(ctx, c))):
             return None  # nor run by name per batch: `self("after_batch")` -> getattr(cb, event)(self)
-    given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:]) or _handed_over(ctx, fn, recv[5:])]
     if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
         return given[0][0]  # every schedule the object may hold counts in epochs (a builder may branch)
     return None
+
+
+def _handed_over(ctx: Context, fn: ast.AST, attr: str) -> list[ast.Call]:
+    """`self.scheduler` of a callback that the runner running it per batch set from its own
+    (`cb.scheduler = self.scheduler`): the schedules the runner was built with."""
+    out: list[ast.Call] = []
+    for c in ctx.calls:
+        runner = enclosing_class(ctx, c) if method(c) == getattr(fn, "name", None) and _per_batch(ctx, c) else None
+        own = back_references(ctx, runner).get(attr, "") if runner is not None else ""
+        if own.startswith("self.") and any(t.fn is fn for t in hook_targets(ctx, c)):
+            out += _schedules_given(ctx, runner, own[5:])  # type: ignore[arg-type]
+    return out
 
 
 def _runner_step(ctx: Context, fn: ast.AST, recv: str, epoch_ctor: Callable[[str, ast.Call], bool]) -> str | None:
