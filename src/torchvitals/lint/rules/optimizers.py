@@ -187,10 +187,9 @@ def _may_freeze(ctx: Context) -> bool:
 
 def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
     """Like `_may_freeze`, but a `no_grad` used only to evaluate or sample does not count: one
-    that runs no sibling of `kept` inside `parent` (`model.backbone(x)`, or a name bound to it),
-    holds no backward, and sits in no loop (nor is a decorated function called in one) whose
-    body backpropagates. `requires_grad` anywhere, or a freeze this file cannot see into, still
-    counts."""
+    that touches no other part of `parent` than `kept` (`model.backbone(x)`, or a name bound to
+    it, or in a helper it calls) and holds no backward. `requires_grad` anywhere, or a freeze
+    this file cannot see into, still counts."""
     if not _may_freeze(ctx):
         return False
     if "requires_grad" in ctx.text and any(isinstance(n, (ast.Attribute, ast.Name, ast.keyword)) and
@@ -199,29 +198,26 @@ def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
         return True
     if _frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
         return True
-    for region, sites in _no_grad_regions(ctx):
-        if any(_in_training_loop(ctx, s) for s in sites) or _runs_sibling(ctx, region, parent, kept):
-            return True
-    return False
+    return any(_holds_backward(ctx, r) or _runs_sibling(ctx, r, parent, kept) for r in _no_grad_regions(ctx))
 
 
-def _no_grad_regions(ctx: Context) -> list[tuple[ast.AST, list[ast.AST]]]:
-    """(`with torch.no_grad():` block or `@torch.no_grad()` function, where it runs: the block
-    itself, or each call of the function); a `no_grad` used any other way (a conditional
-    context, a name bound to it) gives (module, [module]): it may be anywhere. Memoised."""
+def _no_grad_regions(ctx: Context) -> list[ast.AST]:
+    """`with torch.no_grad():` blocks and `@torch.no_grad()` functions; the whole module when a
+    `no_grad` is used any other way (a conditional context, a name bound to it): it may be
+    anywhere. Memoised."""
     if "no_grad_regions" in ctx.memo:
         return ctx.memo["no_grad_regions"]
-    out: list[tuple[ast.AST, list[ast.AST]]] = []
+    out: list[ast.AST] = []
     covered: set[int] = set()
     for n in ast.walk(ctx.tree):
         if isinstance(n, (ast.With, ast.AsyncWith)) and any(_is_no_grad(i.context_expr) for i in n.items):
-            out.append((n, [n]))
+            out.append(n)
             covered |= {id(x) for i in n.items for x in ast.walk(i.context_expr)}
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_no_grad(d) for d in n.decorator_list):
-            out.append((n, [c for c in ctx.calls if last(callee(c)) == n.name]))
+            out.append(n)
             covered |= {id(x) for d in n.decorator_list for x in ast.walk(d)}
     if any(_names_no_grad(n) and id(n) not in covered for n in ast.walk(ctx.tree)):
-        out.append((ctx.tree, [ctx.tree]))
+        out.append(ctx.tree)
     ctx.memo["no_grad_regions"] = out
     return out
 
@@ -234,37 +230,54 @@ def _is_no_grad(expr: ast.expr) -> bool:
     return last(dotted(expr.func if isinstance(expr, ast.Call) else expr) or "") == "no_grad"
 
 
-def _in_training_loop(ctx: Context, node: ast.AST) -> bool:
-    """`node` is the module, holds a backward, or sits in a loop whose body backpropagates."""
-    if isinstance(node, ast.Module) or any(_within(b, node) for b in ctx.backwards):
-        return True
-    loops = [a for a in ctx.ancestors(node) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
-    return any(_within(b, lp) for lp in loops for b in ctx.backwards)
+def _holds_backward(ctx: Context, region: ast.AST) -> bool:
+    """The region is the module (a no_grad used some other way: anywhere) or holds a backward."""
+    return isinstance(region, ast.Module) or any(_within(b, region) for b in ctx.backwards)
 
 
 def _within(inner: ast.AST, outer: ast.AST) -> bool:
     return outer.lineno <= inner.lineno <= (outer.end_lineno or 0)  # type: ignore[attr-defined]
 
 
-def _runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str) -> bool:
-    """The region calls a part of `parent` other than `kept`, directly or through a name bound
-    to one (`feats = model.backbone(x)`, `enc = model.encoder; enc(x)`), a part of `self` in a
-    method, or hands `parent` to a helper: the no_grad may be what keeps that part out of
-    training."""
-    for c in (n for n in ast.walk(region) if isinstance(n, ast.Call)):
-        name = callee(c)
-        bound = [dotted(v) or "" for v in ctx.values.get(name, [])] if "." not in name else [name]
-        for path in bound:
-            if path.startswith("self.") and last(path) not in _BOOKKEEPING and last(path) != last(kept):
-                return True  # inside a model's own method: `self.query_encoder(q)` under no_grad
-            if path.startswith(parent + ".") and not (path == kept or path.startswith(kept + ".")) and last(path) not in _BOOKKEEPING:
-                return True
-        given = [dotted(a) or "" for a in [*c.args, *(k.value for k in c.keywords)]]
-        if any(g.startswith(parent + ".") and not (g == kept or g.startswith(kept + ".")) for g in given):
-            return True  # `extract(model.backbone, x)`
-        if resolve(ctx, c) is not None and parent in given:
+def _runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str, depth: int = 0) -> bool:
+    """The region touches a part of `parent` other than `kept` (`model.backbone(x)`,
+    `extract(model.backbone, x)`, a name bound to it, `self.query_encoder` in a module's own
+    method), directly or in a function or lambda it calls, or hands `parent` to a function of
+    this file: the no_grad may be what keeps that part out of training."""
+    in_module = depth == 0 and _in_module_class(ctx, region)
+    for n in ast.walk(region):
+        if isinstance(n, ast.Attribute) and _other_part(dotted(n) or "", parent, kept, in_module):
             return True
+        if isinstance(n, ast.Name) and n.id != parent:
+            for v in ctx.values.get(n.id, []):
+                if _other_part(dotted(v) or "", parent, kept, False):
+                    return True
+                if isinstance(v, ast.Lambda) and depth == 0 and _runs_sibling(ctx, v.body, parent, kept, 1):
+                    return True
+        if isinstance(n, ast.Call) and depth == 0 and (t := resolve(ctx, n)) is not None:
+            if any(dotted(a) == parent for a in [*n.args, *(k.value for k in n.keywords)]) or _runs_sibling(ctx, t.fn, parent, kept, 1):
+                return True
     return False
+
+
+def _in_module_class(ctx: Context, node: ast.AST) -> bool:
+    """`node` sits in a method of an nn.Module subclass of this file."""
+    up = ctx.parent.get(node)
+    while up is not None and not isinstance(up, ast.ClassDef):
+        up = ctx.parent.get(up)
+    return up is not None and up.name in ctx.module_classes  # type: ignore[attr-defined]
+
+
+def _other_part(path: str, parent: str, kept: str, in_module: bool) -> bool:
+    """`path` names a part of `parent` (or of `self`, in a module's method) that is not `kept`
+    and not one of nn.Module's own methods (`model.eval`, `model.parameters`)."""
+    if in_module and path.startswith("self."):
+        attr = path.split(".")[1]
+        return attr not in _BOOKKEEPING and attr != last(kept)
+    if not path.startswith(parent + "."):
+        return False
+    attr = path[len(parent) + 1 :].split(".")[0]
+    return attr not in _BOOKKEEPING and f"{parent}.{attr}" != kept and not kept.startswith(f"{parent}.{attr}.")
 
 
 # Methods of nn.Module that run no part of the model's forward pass.
