@@ -44,7 +44,7 @@ from torchvitals.lint.rules.order_evidence import (
     _order_evidence,
     _paired_where_used,
 )
-from torchvitals.lint.rules.pairing import caller_names
+from torchvitals.lint.rules.pairing import caller_names, default_of
 from torchvitals.rules.base import document
 
 # Rule 15's second half has its own code: finding names are stable, and TVL015's name says
@@ -77,6 +77,38 @@ LIGHTNING_EVAL = {  # loader hook -> (step hook, epoch-end hooks)
 def _shuffled(ctx: Context, call: ast.Call) -> bool:
     view = loader_view(ctx, call)
     return view is not None and (is_const(shuffle_of(ctx, view), True) or sampler_order(ctx, view) == "random")
+
+
+def _shuffle_param(ctx: Context, call: ast.Call) -> tuple[ast.FunctionDef, str] | None:
+    """`DataLoader(ds, shuffle=shuffle)` in a builder with a `shuffle` parameter: (the builder,
+    the parameter); None otherwise."""
+    view = loader_view(ctx, call)
+    given = shuffle_of(ctx, view) if view is not None else None
+    fn = ctx.scope_of(call)
+    if isinstance(given, ast.Name) and isinstance(fn, ast.FunctionDef) and given.id in _params_of(fn):
+        return fn, given.id
+    return None
+
+
+def _shuffled_by_site(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...]) -> bool:
+    """The builder's `shuffle` parameter is True for the call the loader was reached through
+    (`make_loader(test_ds, 256)` with `def make_loader(ds, bs=64, shuffle=True)`)."""
+    found = _shuffle_param(ctx, call)
+    if found is None or sampler_order(ctx, loader_view(ctx, call)) is not None:  # type: ignore[arg-type]
+        return False
+    fn, param = found
+    made = [c for c in sites if callee(c) == fn.name]
+    return bool(made) and all(is_const(_passed(fn, c, param), True) for c in made)
+
+
+def _passed(fn: ast.FunctionDef, call: ast.Call, param: str) -> ast.expr | None:
+    """What `call` gives `fn`'s parameter: its argument, else the parameter's default."""
+    names = [a.arg for a in fn.args.args]
+    i = names.index(param)
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    given = next((k.value for k in call.keywords if k.arg == param), call.args[i] if i < len(call.args) else None)
+    return given if given is not None else default_of(fn, param)
 
 
 def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
@@ -201,7 +233,9 @@ def _passes(ctx: Context) -> list[Pass]:
 
 
 def check_eval_order(ctx: Context) -> None:
-    if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(_shuffled(ctx, c) for c in ctx.calls):
+    if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(
+        _shuffled(ctx, c) or _shuffle_param(ctx, c) for c in ctx.calls
+    ):
         return  # cheap exit: most files build no shuffled loader at all
     reported: set[int] = set()
     for ps in _passes(ctx):
@@ -211,7 +245,7 @@ def check_eval_order(ctx: Context) -> None:
                 counters.add(dotted(ps.target.elts[0]) or "")
             it = it.args[0]
         for loader, names, sites in loader_paths(ctx, it, []):
-            if id(loader) in reported or not _shuffled(ctx, loader):
+            if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites)):
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""

@@ -111,7 +111,7 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
         if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
             continue
         passed = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
-        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else _default(fn, root.id)
+        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else default_of(fn, root.id)
         for given, names in _per_split(ctx, c, passed):
             if "train" not in names or any(w in names for w in ("val", "test", "eval")):
                 continue
@@ -144,7 +144,7 @@ def _other_args(fn: ast.FunctionDef, call: ast.Call, skip: str) -> dict[str, ast
     return {p: v for p, v in given if p != skip and isinstance(v, ast.Constant)}
 
 
-def _default(fn: ast.FunctionDef, param: str) -> ast.expr | None:
+def default_of(fn: ast.FunctionDef, param: str) -> ast.expr | None:
     """The default of `param` (`def get_loader(ds, shuffle=False)` called without it)."""
     a = fn.args
     positional = [*a.posonlyargs, *a.args]
