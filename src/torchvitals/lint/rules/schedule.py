@@ -89,19 +89,29 @@ def _order_only(ctx: Context, c: ast.Call, recv: str, loops: list[ast.AST]) -> l
 
 def _periodic_gate(ctx: Context, step: ast.Call) -> bool:
     """`step` runs under an `if` (in its loop or method) whose test counts (`it % n == 0`,
-    `if batch_idx == len(loader) - 1`, `if i + 1 == iters_per_epoch`) or is an epoch flag
-    (`if end_of_epoch:`): it may run once an epoch, so stepping an epoch schedule there is not
+    `if batch_idx == len(loader) - 1`, `if i + 1 == iters_per_epoch`) or reads an epoch flag
+    (`if end_of_epoch:`, `if not self.by_epoch:`): it may run once an epoch, so stepping an epoch schedule there is not
     judged. (`if epoch >= warmup_epochs:` still steps every batch and is judged.)"""
     for a in ctx.ancestors(step):
         if isinstance(a, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
             return False
-        if isinstance(a, ast.If) and (_epochish(a.test) or any(
+        if isinstance(a, ast.If) and (_epoch_flag(a.test) or any(
             isinstance(n, ast.Mod) or (isinstance(n, ast.Call) and callee(n) == "len")
             or (isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Eq) and any(_epochish(x) for x in ast.walk(n)))
             for n in ast.walk(a.test)
         )):  # fmt: skip
             return True
     return False
+
+
+def _epoch_flag(test: ast.expr) -> bool:
+    """`if end_of_epoch:`, `if not self.by_epoch:`, `if self.by_epoch and ...`: a flag about
+    epochs decides whether this step runs."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.BoolOp):
+        return any(_epoch_flag(v) for v in test.values)
+    return _epochish(test)
 
 
 def _epochish(n: ast.AST) -> bool:
