@@ -165,6 +165,16 @@ def back_references(ctx: Context, cls: ast.ClassDef) -> dict[str, str]:
     return memo[id(cls)][1]
 
 
+def hook_self_says(ctx: Context, call: ast.Call, key: str) -> str:
+    """A hook's own `self.learn.model`, run by name from a runner that set `cb.learn = self`
+    (fastai's `self("after_epoch")`), as the runner says it: `self.model`; "" when unknown."""
+    cls = enclosing_class(ctx, call)
+    head, _, rest = key.partition(".")
+    attr, _, tail = rest.partition(".")
+    given = back_references(ctx, cls).get(attr) if cls is not None and head == "self" and attr else None
+    return (f"{given}.{tail}" if tail else given) if given else ""
+
+
 def as_runner_says(key: str, names: dict[str, str]) -> str:
     """`key` with a hook's back-reference prefix replaced by the runner's own name for it."""
     for prefix, new in names.items():
