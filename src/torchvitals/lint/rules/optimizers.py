@@ -57,10 +57,10 @@ def check_partial_optimizer(ctx: Context) -> None:
         _groups_leave_out(ctx, ctors[0] if ctors else None)
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
+    all_models = {_part_alias(ctx, m) for m in set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))}
     called: set[str | None] = set()
     for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
-        for m in models:
+        for m in sorted({_part_alias(ctx, m) for m in models}):
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
             parent = m.rsplit(".", 1)[0]
@@ -71,6 +71,14 @@ def check_partial_optimizer(ctx: Context) -> None:
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _part_alias(ctx: Context, name: str) -> str:
+    """`head` bound once, to `net.head`: the part it names (`head = net.head` then
+    `SGD(head.parameters())` updates net.head only)."""
+    values = ctx.values.get(name, []) if "." not in name else []
+    path = dotted(values[0]) if len(values) == 1 and isinstance(values[0], ast.Attribute) else None
+    return path if path and path.count(".") == 1 and not path.startswith("self.") else name
 
 
 def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
