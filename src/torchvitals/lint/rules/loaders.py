@@ -74,6 +74,13 @@ def shuffle_of(ctx: Context, view: ast.Call) -> ast.expr | None:
     return found if isinstance(found, ast.Constant) else given
 
 
+def config_field(ctx: Context, node: ast.AST | None) -> ast.expr | None:
+    """`cfg.step_size` read back to its literal when `cfg` is a config object this file builds
+    once and never writes into (a dataclass field's default, a SimpleNamespace keyword)."""
+    found = _field_default(ctx, node)
+    return found if isinstance(found, ast.Constant) else None
+
+
 def _field_default(ctx: Context, node: ast.AST | None) -> ast.expr | None:
     if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
         return None

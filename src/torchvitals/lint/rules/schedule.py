@@ -18,6 +18,7 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
+from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
 from torchvitals.rules.base import document
 
@@ -187,7 +188,7 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         raw = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("step_size", "milestones")), None)
         if "epoch" in option_words(ctx, raw):  # --decay_epochs, help="epochs at which to decay lr"
             return True
-        n = literal_or_setting(ctx, raw)
+        n = config_field(ctx, raw) or literal_or_setting(ctx, raw)  # cfg.step_size of a dataclass config
     if cls == "StepLR":
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
     if cls == "MultiStepLR":
