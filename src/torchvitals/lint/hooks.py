@@ -134,6 +134,55 @@ def merge_hooks(ctx: Context, out: Effects, calls: list[ast.Call]) -> None:
             merge(out, effects(ctx, t.fn, 1), t)
 
 
+def runner_names(ctx: Context, calls: list[ast.Call]) -> dict[str, str]:
+    """`h.trainer.model` as the runner says it (`self.model`) for the hooks these calls run,
+    when the runner hands each hook a reference to itself (detectron2's `h.trainer = self`,
+    `weakref.proxy(self)`) or to a part of itself (Keras-like `cb.model = self.model`):
+    {`h.trainer`: `self`, `h.model`: `self.model`} per hook receiver and attribute."""
+    out: dict[str, str] = {}
+    for c in calls:
+        recv = receiver(c)
+        cls = enclosing_class(ctx, c) if recv and hook_targets(ctx, c) else None
+        for attr, given in back_references(ctx, cls).items() if cls is not None else ():
+            out[f"{recv}.{attr}"] = given
+    return out
+
+
+def back_references(ctx: Context, cls: ast.ClassDef) -> dict[str, str]:
+    """Attributes a method of `cls` sets on other objects to the instance itself or one of its
+    attributes (`h.trainer = self`, `cb.runner = weakref.proxy(self)`, `cb.model = self.model`),
+    with what they are set to; an attribute set to two different things is left out. Memoised."""
+    memo = ctx.memo.setdefault("back_references", {})
+    if id(cls) not in memo:
+        found: dict[str, set[str]] = {}
+        for n in ast.walk(cls):
+            if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Attribute):
+                v = n.value.args[0] if isinstance(n.value, ast.Call) and callee(n.value).endswith("proxy") and n.value.args else n.value
+                given = dotted(v) or ""
+                if (given == "self" or given.startswith("self.") and given.count(".") == 1) and dotted(t.value) not in (None, "self"):
+                    found.setdefault(t.attr, set()).add(given)
+        memo[id(cls)] = (cls, {a: next(iter(g)) for a, g in found.items() if len(g) == 1})
+    return memo[id(cls)][1]
+
+
+def hook_self_says(ctx: Context, call: ast.Call, key: str) -> str:
+    """A hook's own `self.learn.model`, run by name from a runner that set `cb.learn = self`
+    (fastai's `self("after_epoch")`), as the runner says it: `self.model`; "" when unknown."""
+    cls = enclosing_class(ctx, call)
+    head, _, rest = key.partition(".")
+    attr, _, tail = rest.partition(".")
+    given = back_references(ctx, cls).get(attr) if cls is not None and head == "self" and attr else None
+    return (f"{given}.{tail}" if tail else given) if given else ""
+
+
+def as_runner_says(key: str, names: dict[str, str]) -> str:
+    """`key` with a hook's back-reference prefix replaced by the runner's own name for it."""
+    for prefix, new in names.items():
+        if key == prefix or key.startswith(prefix + "."):
+            return new + key[len(prefix):]
+    return key
+
+
 def batch_loop(ctx: Context, call: ast.Call) -> ast.AST | None:
     """The innermost loop around `call` that is not a loop over the hooks themselves
     (`for h in self.hooks: h.after_train_iter(self)` runs once per batch of the loop outside)."""

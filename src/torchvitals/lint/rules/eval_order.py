@@ -44,7 +44,7 @@ from torchvitals.lint.rules.order_evidence import (
     _order_evidence,
     _paired_where_used,
 )
-from torchvitals.lint.rules.pairing import caller_names
+from torchvitals.lint.rules.pairing import caller_names, default_of
 from torchvitals.rules.base import document
 
 # Rule 15's second half has its own code: finding names are stable, and TVL015's name says
@@ -77,6 +77,38 @@ LIGHTNING_EVAL = {  # loader hook -> (step hook, epoch-end hooks)
 def _shuffled(ctx: Context, call: ast.Call) -> bool:
     view = loader_view(ctx, call)
     return view is not None and (is_const(shuffle_of(ctx, view), True) or sampler_order(ctx, view) == "random")
+
+
+def _shuffle_param(ctx: Context, call: ast.Call) -> tuple[ast.FunctionDef, str] | None:
+    """`DataLoader(ds, shuffle=shuffle)` in a builder with a `shuffle` parameter: (the builder,
+    the parameter); None otherwise."""
+    view = loader_view(ctx, call)
+    given = shuffle_of(ctx, view) if view is not None else None
+    fn = ctx.scope_of(call)
+    if isinstance(given, ast.Name) and isinstance(fn, ast.FunctionDef) and given.id in _params_of(fn):
+        return fn, given.id
+    return None
+
+
+def _shuffled_by_site(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...]) -> bool:
+    """The builder's `shuffle` parameter is True for the call the loader was reached through
+    (`make_loader(test_ds, 256)` with `def make_loader(ds, bs=64, shuffle=True)`)."""
+    found = _shuffle_param(ctx, call)
+    if found is None or sampler_order(ctx, loader_view(ctx, call)) is not None:  # type: ignore[arg-type]
+        return False
+    fn, param = found
+    made = [c for c in sites if callee(c) == fn.name]
+    return bool(made) and all(is_const(_passed(fn, c, param), True) for c in made)
+
+
+def _passed(fn: ast.FunctionDef, call: ast.Call, param: str) -> ast.expr | None:
+    """What `call` gives `fn`'s parameter: its argument, else the parameter's default."""
+    names = [a.arg for a in fn.args.args]
+    i = names.index(param)
+    if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
+        return None
+    given = next((k.value for k in call.keywords if k.arg == param), call.args[i] if i < len(call.args) else None)
+    return given if given is not None else default_of(fn, param)
 
 
 def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
@@ -201,7 +233,9 @@ def _passes(ctx: Context) -> list[Pass]:
 
 
 def check_eval_order(ctx: Context) -> None:
-    if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(_shuffled(ctx, c) for c in ctx.calls):
+    if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(
+        _shuffled(ctx, c) or _shuffle_param(ctx, c) for c in ctx.calls
+    ):
         return  # cheap exit: most files build no shuffled loader at all
     reported: set[int] = set()
     for ps in _passes(ctx):
@@ -211,7 +245,7 @@ def check_eval_order(ctx: Context) -> None:
                 counters.add(dotted(ps.target.elts[0]) or "")
             it = it.args[0]
         for loader, names, sites in loader_paths(ctx, it, []):
-            if id(loader) in reported or not _shuffled(ctx, loader):
+            if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites)):
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
@@ -221,6 +255,7 @@ def check_eval_order(ctx: Context) -> None:
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
+            partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets
             after = _after(ctx, ctx.scope_of(ps.anchor), ps.anchor)
             where = _inline_evidence(ctx, ps, partners) or _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
@@ -263,9 +298,11 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         return None
     for c in ctx.calls:
         site = ctx.parent.get(c)
-        if callee(c) == fn.name and (where := _paired_where_used(ctx, c, partners)) is not None:
+        if not _runs(ctx, c, fn):
+            continue
+        if (where := _paired_where_used(ctx, c, partners)) is not None:
             return where
-        if callee(c) != fn.name or not isinstance(site, ast.Assign):
+        if not isinstance(site, ast.Assign):
             continue
         got = {t for t in targets_of(site) if "." not in t}
         frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
@@ -276,6 +313,35 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         if where is not None:
             return where
     return None
+
+
+def _runs(ctx: Context, call: ast.Call, fn: ast.FunctionDef) -> bool:
+    """`call` runs `fn`: by its name, or `self.fn(...)` from a method of fn's own class."""
+    if callee(call) == fn.name:
+        return True
+    cls = ctx.parent.get(fn)
+    return callee(call) == f"self.{fn.name}" and isinstance(cls, ast.ClassDef) and ctx.parent.get(ctx.scope_of(call)) is cls
+
+
+def _stored_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
+    """`self.dataset` in a method of a class whose __init__ stores a parameter as it
+    (`self.dataset, self.loader = dataset, loader`), when every construction of the class in
+    this file passes evaluation data for it (`Evaluator(test_set, ...)`)."""
+    cls = ctx.parent.get(ctx.scope_of(loop))
+    init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None) if isinstance(cls, ast.ClassDef) else None
+    out: set[str] = set()
+    for n in walk_scope(init) if init is not None else ():
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+            continue
+        t, v = n.targets[0], n.value
+        for tt, vv in zip(t.elts, v.elts, strict=False) if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) else [(t, v)]:
+            attr = dotted(tt) or ""
+            if not (attr.startswith("self.") and isinstance(vv, ast.Name)) or vv.id not in _params_of(init):
+                continue
+            passed = [p for _, p in call_sites(ctx, init, vv.id)]  # type: ignore[arg-type]
+            if passed and all(_mentions(p, partners) for p in passed):
+                out.add(attr)
+    return out
 
 
 def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:

@@ -74,6 +74,13 @@ def shuffle_of(ctx: Context, view: ast.Call) -> ast.expr | None:
     return found if isinstance(found, ast.Constant) else given
 
 
+def config_field(ctx: Context, node: ast.AST | None) -> ast.expr | None:
+    """`cfg.step_size` read back to its literal when `cfg` is a config object this file builds
+    once and never writes into (a dataclass field's default, a SimpleNamespace keyword)."""
+    found = _field_default(ctx, node)
+    return found if isinstance(found, ast.Constant) else None
+
+
 def _field_default(ctx: Context, node: ast.AST | None) -> ast.expr | None:
     if not (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)):
         return None
@@ -320,10 +327,12 @@ def call_sites(ctx: Context, fn: ast.FunctionDef, param: str) -> list[tuple[ast.
         by_name = ctx.memo["calls_by_name"] = {}
         for c in ctx.calls:
             by_name.setdefault(last(callee(c)), []).append(c)
-    for c in by_name.get(fn.name, []):
+    cls = ctx.parent.get(fn) if fn.name == "__init__" else None
+    made = isinstance(cls, ast.ClassDef)  # `Evaluator(test_set, test_loader)` runs its __init__
+    for c in by_name.get(cls.name if made else fn.name, []):  # type: ignore[union-attr]
         if any(isinstance(a, ast.Starred) for a in c.args):
             continue
-        pos = params.index(param) - (1 if params[:1] == ["self"] and isinstance(c.func, ast.Attribute) else 0)
+        pos = params.index(param) - (1 if params[:1] == ["self"] and (made or isinstance(c.func, ast.Attribute)) else 0)
         passed = kwarg(c, param) or (c.args[pos] if 0 <= pos < len(c.args) else None)
         if passed is not None:
             out.append((c, passed))

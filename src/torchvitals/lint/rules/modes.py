@@ -19,7 +19,14 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
-from torchvitals.lint.hooks import hook_targets, merge_hooks, methods_named
+from torchvitals.lint.hooks import (
+    as_runner_says,
+    hook_self_says,
+    hook_targets,
+    merge_hooks,
+    methods_named,
+    runner_names,
+)
 from torchvitals.rules.base import document
 
 _EXITS = (ast.Continue, ast.Break, ast.Return)
@@ -128,14 +135,17 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
         merge_hooks(ctx, eff, calls)
         if not eff.backward:
             continue
-        trains = {_bare(t) for t in eff.trains}
+        runner = runner_names(ctx, calls)  # `h.trainer.model` in a hook is the runner's `self.model`
+        trains = {_bare(as_runner_says(t, runner)) for t in eff.trains}
+        trains |= {_bare(k) for c in calls for t in hook_targets(ctx, c) if t.self_key is None
+                   for e in effects(ctx, t.fn).trains if (k := hook_self_says(ctx, c, e))}  # fmt: skip
         seen: set[str] = set()
         for c in calls:
             one = resolve(ctx, c)
             targets = [one] if one else dispatched(ctx, c) if dispatch else []
             targets = targets or hook_targets(ctx, c)
             for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
-                k = t.rename(e)
+                k = as_runner_says(t.rename(e) or "", runner) or (hook_self_says(ctx, c, e) if t.self_key is None else "")
                 b = _bare(k or "")
                 if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
                     continue

@@ -57,20 +57,28 @@ def check_partial_optimizer(ctx: Context) -> None:
         _groups_leave_out(ctx, ctors[0] if ctors else None)
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    all_models = set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))
+    all_models = {_part_alias(ctx, m) for m in set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))}
     called: set[str | None] = set()
     for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
-        for m in models:
+        for m in sorted({_part_alias(ctx, m) for m in models}):
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
             parent = m.rsplit(".", 1)[0]
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
             if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
                 called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
-            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze(ctx):
+            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze_beside(ctx, parent, m):
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _part_alias(ctx: Context, name: str) -> str:
+    """`head` bound once, to `net.head`: the part it names (`head = net.head` then
+    `SGD(head.parameters())` updates net.head only)."""
+    values = ctx.values.get(name, []) if "." not in name else []
+    path = dotted(values[0]) if len(values) == 1 and isinstance(values[0], ast.Attribute) else None
+    return path if path and path.count(".") == 1 and not path.startswith("self.") else name
 
 
 def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
@@ -183,6 +191,106 @@ def _may_freeze(ctx: Context) -> bool:
     if "may_freeze" not in ctx.memo:
         ctx.memo["may_freeze"] = _freezes(ctx)
     return ctx.memo["may_freeze"]
+
+
+def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
+    """Like `_may_freeze`, but a `no_grad` used only to evaluate or sample does not count: one
+    that touches no other part of `parent` than `kept` (`model.backbone(x)`, or a name bound to
+    it, or in a helper it calls) and holds no backward. `requires_grad` anywhere, or a freeze
+    this file cannot see into, still counts."""
+    if not _may_freeze(ctx):
+        return False
+    if "requires_grad" in ctx.text and any(isinstance(n, (ast.Attribute, ast.Name, ast.keyword)) and
+                                           (getattr(n, "attr", None) or getattr(n, "id", None) or getattr(n, "arg", None))
+                                           in ("requires_grad", "requires_grad_") for n in ast.walk(ctx.tree)):
+        return True
+    if _frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
+        return True
+    return any(_holds_backward(ctx, r) or _runs_sibling(ctx, r, parent, kept) for r in _no_grad_regions(ctx))
+
+
+def _no_grad_regions(ctx: Context) -> list[ast.AST]:
+    """`with torch.no_grad():` blocks and `@torch.no_grad()` functions; the whole module when a
+    `no_grad` is used any other way (a conditional context, a name bound to it): it may be
+    anywhere. Memoised."""
+    if "no_grad_regions" in ctx.memo:
+        return ctx.memo["no_grad_regions"]
+    out: list[ast.AST] = []
+    covered: set[int] = set()
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, (ast.With, ast.AsyncWith)) and any(_is_no_grad(i.context_expr) for i in n.items):
+            out.append(n)
+            covered |= {id(x) for i in n.items for x in ast.walk(i.context_expr)}
+        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_no_grad(d) for d in n.decorator_list):
+            out.append(n)
+            covered |= {id(x) for d in n.decorator_list for x in ast.walk(d)}
+    if any(_names_no_grad(n) and id(n) not in covered for n in ast.walk(ctx.tree)):
+        out.append(ctx.tree)
+    ctx.memo["no_grad_regions"] = out
+    return out
+
+
+def _names_no_grad(n: ast.AST) -> bool:
+    return (isinstance(n, ast.Attribute) and n.attr == "no_grad") or (isinstance(n, ast.Name) and n.id == "no_grad")
+
+
+def _is_no_grad(expr: ast.expr) -> bool:
+    return last(dotted(expr.func if isinstance(expr, ast.Call) else expr) or "") == "no_grad"
+
+
+def _holds_backward(ctx: Context, region: ast.AST) -> bool:
+    """The region is the module (a no_grad used some other way: anywhere) or holds a backward."""
+    return isinstance(region, ast.Module) or any(_within(b, region) for b in ctx.backwards)
+
+
+def _within(inner: ast.AST, outer: ast.AST) -> bool:
+    return outer.lineno <= inner.lineno <= (outer.end_lineno or 0)  # type: ignore[attr-defined]
+
+
+def _runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str, depth: int = 0) -> bool:
+    """The region touches a part of `parent` other than `kept` (`model.backbone(x)`,
+    `extract(model.backbone, x)`, a name bound to it, `self.query_encoder` in a module's own
+    method), directly or in a function or lambda it calls, or hands `parent` to a function of
+    this file: the no_grad may be what keeps that part out of training."""
+    in_module = depth == 0 and _in_module_class(ctx, region)
+    for n in ast.walk(region):
+        if isinstance(n, ast.Attribute) and _other_part(dotted(n) or "", parent, kept, in_module):
+            return True
+        if isinstance(n, ast.Name) and n.id != parent:
+            for v in ctx.values.get(n.id, []):
+                if _other_part(dotted(v) or "", parent, kept, False):
+                    return True
+                if isinstance(v, ast.Lambda) and depth == 0 and _runs_sibling(ctx, v.body, parent, kept, 1):
+                    return True
+        if isinstance(n, ast.Call) and depth == 0 and (t := resolve(ctx, n)) is not None:
+            if any(dotted(a) == parent for a in [*n.args, *(k.value for k in n.keywords)]) or _runs_sibling(ctx, t.fn, parent, kept, 1):
+                return True
+    return False
+
+
+def _in_module_class(ctx: Context, node: ast.AST) -> bool:
+    """`node` sits in a method of an nn.Module subclass of this file."""
+    up = ctx.parent.get(node)
+    while up is not None and not isinstance(up, ast.ClassDef):
+        up = ctx.parent.get(up)
+    return up is not None and up.name in ctx.module_classes  # type: ignore[attr-defined]
+
+
+def _other_part(path: str, parent: str, kept: str, in_module: bool) -> bool:
+    """`path` names a part of `parent` (or of `self`, in a module's method) that is not `kept`
+    and not one of nn.Module's own methods (`model.eval`, `model.parameters`)."""
+    if in_module and path.startswith("self."):
+        attr = path.split(".")[1]
+        return attr not in _BOOKKEEPING and attr != last(kept)
+    if not path.startswith(parent + "."):
+        return False
+    attr = path[len(parent) + 1 :].split(".")[0]
+    return attr not in _BOOKKEEPING and f"{parent}.{attr}" != kept and not kept.startswith(f"{parent}.{attr}.")
+
+
+# Methods of nn.Module that run no part of the model's forward pass.
+_BOOKKEEPING = {"eval", "train", "to", "cuda", "cpu", "half", "float", "double", "parameters", "named_parameters",
+                "state_dict", "load_state_dict", "zero_grad", "modules", "children", "buffers", "apply", "forward"}
 
 
 def _freezes(ctx: Context) -> bool:

@@ -102,6 +102,8 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
     if not (isinstance(root, ast.Name) and isinstance(fn, ast.FunctionDef) and ctx.parent.get(fn) is ctx.tree):
         return
     params = [a.arg for a in fn.args.args]
+    if root.id not in params and (inlined := _through_local(fn, shuffle, root, params)) is not None:
+        shuffle, root = inlined  # `c = cfg[split]` ... `shuffle=c.get("shuffle", False)`
     if root.id not in params or kwarg(loader, "sampler") is not None:
         return
     i = params.index(root.id)
@@ -109,18 +111,40 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
         if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
             continue
         passed = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
-        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else _default(fn, root.id)
+        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else default_of(fn, root.id)
         for given, names in _per_split(ctx, c, passed):
             if "train" not in names or any(w in names for w in ("val", "test", "eval")):
                 continue
             value = given if shuffle is root else _substituted(shuffle, root, given)
+            value = _Swap(_other_args(fn, c, root.id)).visit(copy.deepcopy(value))  # `split` -> "train"
             value = value if isinstance(value, ast.Constant) else _looked_up(ctx, value)
             if is_const(value, False):
                 ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
                            f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
 
 
-def _default(fn: ast.FunctionDef, param: str) -> ast.expr | None:
+def _through_local(fn: ast.FunctionDef, shuffle: ast.expr, root: ast.Name, params: list[str]) -> tuple[ast.expr, ast.Name] | None:
+    """`shuffle=c.get("shuffle", False)` where the builder binds `c = cfg[split]` once, from its
+    parameters: the expression with `c` spelled out, and its new root (`cfg`)."""
+    bound = [n.value for n in walk_scope(fn) if isinstance(n, ast.Assign) and [dotted(t) for t in n.targets] == [root.id]]
+    if len(bound) != 1 or any(isinstance(n, (ast.AugAssign, ast.AnnAssign)) and dotted(n.target) == root.id for n in walk_scope(fn)):
+        return None
+    new_root = bound[0]
+    while isinstance(new_root, (ast.Subscript, ast.Attribute)):
+        new_root = new_root.value
+    if not (isinstance(new_root, ast.Name) and new_root.id in params):
+        return None
+    return _Swap({root.id: bound[0]}).visit(copy.deepcopy(shuffle)), new_root
+
+
+def _other_args(fn: ast.FunctionDef, call: ast.Call, skip: str) -> dict[str, ast.expr]:
+    """The constants a builder's call passes for its other parameters (`"train"` for `split`)."""
+    params = [a.arg for a in fn.args.args]
+    given = list(zip(params, call.args, strict=False)) + [(k.arg, k.value) for k in call.keywords if k.arg]
+    return {p: v for p, v in given if p != skip and isinstance(v, ast.Constant)}
+
+
+def default_of(fn: ast.FunctionDef, param: str) -> ast.expr | None:
     """The default of `param` (`def get_loader(ds, shuffle=False)` called without it)."""
     a = fn.args
     positional = [*a.posonlyargs, *a.args]

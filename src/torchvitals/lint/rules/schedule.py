@@ -18,6 +18,7 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
+from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
 from torchvitals.rules.base import document
 
@@ -47,6 +48,9 @@ def check_scheduler(ctx: Context) -> None:
         if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
             continue
         loops = ctx.loops_around(c)
+        if _periodic_gate(ctx, c):  # `if it % iters_per_epoch == 0: sched.step()`: maybe once an epoch
+            _order_only(ctx, c, recv or "", loops)
+            continue
         if not loops and (cls := per_batch_object_step(ctx, c, lambda k, v: _epoch_ctor(ctx, k, v))):
             ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (this "
                        "method runs once per batch): the learning rate decays far faster than intended")  # fmt: skip
@@ -61,20 +65,58 @@ def check_scheduler(ctx: Context) -> None:
                 ctx.report(SCHED_ORDER, c, f"`{recv}` ({key[1]}) is an epoch schedule stepped "
                            "every batch (in a helper called per batch): the learning rate decays far faster than intended")  # fmt: skip
             continue
-        inner = loops[0]
-        steps = [n for n in _calls_in(inner) if ctx.optimizer_step(n) and ctx.loops_around(n)[:1] == [inner]]
+        steps = _order_only(ctx, c, recv or "", loops)
         if steps and all(s.lineno > c.lineno for s in steps):
-            ctx.report(
-                SCHED_ORDER, c,
-                f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
-                f"(line {steps[0].lineno}): the first value of the schedule is skipped",
-            )  # fmt: skip
-        elif steps and (key := _epoch_key(ctx, c, recv or "", len(loops))):
+            continue
+        if steps and (key := _epoch_key(ctx, c, recv or "", len(loops))):
             ctx.report(
                 SCHED_ORDER, c,
                 f"`{recv}` ({key[1]}) is an epoch schedule stepped every "
                 "batch: the learning rate decays far faster than intended",
             )  # fmt: skip
+
+
+def _order_only(ctx: Context, c: ast.Call, recv: str, loops: list[ast.AST]) -> list[ast.Call]:
+    """The optimizer steps of the loop around `c`; reports `c` when all of them come after it."""
+    if not loops:
+        return []
+    inner = loops[0]
+    steps = [n for n in _calls_in(inner) if ctx.optimizer_step(n) and ctx.loops_around(n)[:1] == [inner]]
+    if steps and all(s.lineno > c.lineno for s in steps):
+        ctx.report(SCHED_ORDER, c, f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
+                   f"(line {steps[0].lineno}): the first value of the schedule is skipped")  # fmt: skip
+    return steps
+
+
+def _periodic_gate(ctx: Context, step: ast.Call) -> bool:
+    """`step` runs under an `if` (in its loop or method) whose test counts (`it % n == 0`,
+    `if batch_idx == len(loader) - 1`, `if i + 1 == iters_per_epoch`) or reads an epoch flag
+    (`if end_of_epoch:`, `if not self.by_epoch:`): it may run once an epoch, so stepping an epoch schedule there is not
+    judged. (`if epoch >= warmup_epochs:` still steps every batch and is judged.)"""
+    for a in ctx.ancestors(step):
+        if isinstance(a, (ast.For, ast.AsyncFor, ast.While, ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            return False
+        if isinstance(a, ast.If) and (_epoch_flag(a.test) or any(
+            isinstance(n, ast.Mod) or (isinstance(n, ast.Call) and callee(n) == "len")
+            or (isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Eq) and any(_epochish(x) for x in ast.walk(n)))
+            for n in ast.walk(a.test)
+        )):  # fmt: skip
+            return True
+    return False
+
+
+def _epoch_flag(test: ast.expr) -> bool:
+    """`if end_of_epoch:`, `if not self.by_epoch:`, `if self.by_epoch and ...`: a flag about
+    epochs decides whether this step runs."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        test = test.operand
+    if isinstance(test, ast.BoolOp):
+        return any(_epoch_flag(v) for v in test.values)
+    return _epochish(test)
+
+
+def _epochish(n: ast.AST) -> bool:
+    return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in (dotted(n) or "").lower()
 
 
 def _interval_step(ctx: Context) -> None:
@@ -146,7 +188,7 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         raw = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("step_size", "milestones")), None)
         if "epoch" in option_words(ctx, raw):  # --decay_epochs, help="epochs at which to decay lr"
             return True
-        n = literal_or_setting(ctx, raw)
+        n = config_field(ctx, raw) or literal_or_setting(ctx, raw)  # cfg.step_size of a dataclass config
     if cls == "StepLR":
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
     if cls == "MultiStepLR":

@@ -29,7 +29,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
-from torchvitals.lint.hooks import hook_targets
+from torchvitals.lint.hooks import back_references, hook_targets
 from torchvitals.lint.options import setting
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -41,15 +41,44 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
     recv = receiver(step) or ""
     cls = enclosing_class(ctx, step)
     fn = ctx.scope_of(step)
-    if cls is None or not recv.startswith("self.") or recv.count(".") != 1 or not isinstance(fn, FUNCS):
+    if cls is None or recv.count(".") != 1 or not isinstance(fn, FUNCS):
         return None
+    if not recv.startswith("self."):
+        return _runner_step(ctx, fn, recv, epoch_ctor)
     if not any(_per_batch(ctx, c) for c in ctx.calls if method(c) == fn.name and _calls_into(ctx, c, cls)):
         named = [c for c in ctx.calls if any(isinstance(a, ast.Constant) and a.value == fn.name for a in c.args)]
         if not any(_per_batch(ctx, c) for c in named if any(t.fn is fn for t in hook_targets(ctx, c))):
             return None  # nor run by name per batch: `self("after_batch")` -> getattr(cb, event)(self)
-    given = [(last(callee(call)), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:]) or _handed_over(ctx, fn, recv[5:])]
     if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
         return given[0][0]  # every schedule the object may hold counts in epochs (a builder may branch)
+    return None
+
+
+def _handed_over(ctx: Context, fn: ast.AST, attr: str) -> list[ast.Call]:
+    """`self.scheduler` of a callback that the runner running it per batch set from its own
+    (`cb.scheduler = self.scheduler`): the schedules the runner was built with."""
+    out: list[ast.Call] = []
+    for c in ctx.calls:
+        runner = enclosing_class(ctx, c) if method(c) == getattr(fn, "name", None) and _per_batch(ctx, c) else None
+        own = back_references(ctx, runner).get(attr, "") if runner is not None else ""
+        if own.startswith("self.") and any(t.fn is fn for t in hook_targets(ctx, c)):
+            out += _schedules_given(ctx, runner, own[5:])  # type: ignore[arg-type]
+    return out
+
+
+def _runner_step(ctx: Context, fn: ast.AST, recv: str, epoch_ctor: Callable[[str, ast.Call], bool]) -> str | None:
+    """`runner.scheduler.step()` in a hook method given the runner (mmcv's `after_train_iter(self,
+    runner)`): the runner's loop runs the hook by name once per batch, passing itself, so the
+    schedule is what constructions of the runner's class pass for `scheduler`."""
+    param, attr = recv.split(".")
+    for c in ctx.calls:
+        runner = enclosing_class(ctx, c)
+        targets = [t for t in hook_targets(ctx, c) if t.fn is fn and dict(t.params).get(param) == "self"] if runner else []
+        if targets and _per_batch(ctx, c):
+            given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, runner, attr)]  # type: ignore[arg-type]
+            if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
+                return given[0][0]
     return None
 
 
@@ -160,6 +189,10 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
         cls = last(callee(ctor))
         if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:
             cls = _class_named(ctx, Substitute(given).visit(copy.deepcopy(local[r.value.func.id])))
+        elif cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Call):  # getattr(lr_scheduler, kind)(...)
+            named = Substitute({k: v for k, v in local.items() if k not in given}).visit(copy.deepcopy(r.value.func))
+            ctor.func = Substitute(given).visit(named)
+            cls = _class_named(ctx, ctor.func)
         if cls in SCHEDULER_CLASSES:
             out.append((cls, ctor))
     return out
@@ -187,6 +220,12 @@ class Substitute(ast.NodeTransformer):
         if method(node) in ("pop", "get") and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.func, ast.Attribute):
             return ast.Subscript(value=node.func.value, slice=node.args[0], ctx=ast.Load())
         return node
+
+
+def _class_of(ctx: Context, ctor: ast.Call) -> str:
+    """The scheduler class a constructor call builds, also when a config names it."""
+    name = last(callee(ctor))
+    return name if name in SCHEDULER_CLASSES else _class_named(ctx, ctor.func) or name
 
 
 def _class_named(ctx: Context, expr: ast.AST) -> str | None:
