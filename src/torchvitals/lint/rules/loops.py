@@ -295,6 +295,34 @@ def _logs_or_counts(stmts: list[ast.stmt]) -> bool:
     return False
 
 
+def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
+    """The gate asks a function or method of this file for its verdict (`if guard.allow(norm):`,
+    `if should_step(norm):`) and every definition of that name counts or logs before it refuses
+    (`self.skipped += 1; log.warning(...); return False`): the skip is counted where it is decided."""
+    for c in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
+        if isinstance(c.func, ast.Name):
+            fns = [f] if (f := functions(ctx).get(c.func.id)) is not None else []
+        elif isinstance(c.func, ast.Attribute):
+            fns = [f for cls in ctx.classes for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == c.func.attr]
+        else:
+            continue
+        if fns and all(_counts_before_refusing(f) for f in fns):
+            return True
+    return False
+
+
+def _counts_before_refusing(fn: ast.FunctionDef) -> bool:
+    """A branch of `fn` that counts or logs and then returns False (or 0, None)."""
+    for n in walk_scope(fn):
+        if isinstance(n, ast.If):
+            for body in (n.body, n.orelse):
+                end = body[-1] if body else None
+                refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
+                if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
+                    return True
+    return False
+
+
 def check_step_gate(ctx: Context) -> None:
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
@@ -303,7 +331,7 @@ def check_step_gate(ctx: Context) -> None:
         child: ast.AST = c
         for a in ctx.ancestors(c):
             if isinstance(a, ast.If) and child in a.body and _gradish(ctx, a.test):
-                if _logs_or_counts(a.orelse):
+                if _logs_or_counts(a.orelse) or _verdict_counts(ctx, a.test):
                     break
                 n = _all_positive_gate(ctx, a.test)
                 if n >= 2:
