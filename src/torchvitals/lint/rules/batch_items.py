@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, method, walk_scope
 from torchvitals.lint.rules.flow import bounds_or_args
-from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     DTYPE_TAGS,
     FLOAT,
@@ -52,7 +52,7 @@ def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: Ba
     name = dotted(expr) if isinstance(expr, ast.Name) else None
     if name is None or depth > MAX_DEPTH:
         return NONE
-    bs = bounds_at(ctx, name, expr)
+    bs = bounds_through_methods(ctx, name, expr)
     if not bs:
         return NONE
     found = []
@@ -95,7 +95,7 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
     one number read from a 1-D attribute (or made a tensor): that part of a batch is (B,), with
     the number's dtype."""
     name = dotted(ds) if ds is not None else None
-    bs = (bounds_at(ctx, name, ds) or []) if name else []
+    bs = (bounds_through_methods(ctx, name, ds) or []) if name else []
     values = [b.value for b in bs if not b.loop and (not b.index or len(b.index) == 1 and _random_split(b.value))] if name else [ds]
     if not values or depth > MAX_DEPTH:
         return NONE

@@ -18,7 +18,7 @@ from torchvitals.lint.rules.flow import Bound, bounds_or_args
 MAX_CALLS = 3
 
 
-def bounds_at(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
+def bounds_through_methods(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
     """flow's `bounds_or_args`, and for a parameter of a method, what every call of that method
     on `self` or on an instance of its class passes."""
     bs = bounds_or_args(ctx, name, use)

@@ -10,7 +10,7 @@ import re
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
 from torchvitals.lint.rules.flow import Bound, enclosing_class
-from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.method_args import bounds_through_methods
 
 # Tags: what the source proves about a value.
 ONE_D = "1-d"  # exactly one dimension
@@ -120,7 +120,7 @@ def _scalar(ctx: Context, expr: ast.AST, depth: int) -> bool:
     if isinstance(expr, ast.Call):
         return (method(expr) in REDUCTIONS and not expr.args and not expr.keywords) or callee(expr) in ("len", "float", "int")
     if isinstance(expr, ast.Name) and depth < MAX_DEPTH:
-        bs = bounds_at(ctx, expr.id, expr)
+        bs = bounds_through_methods(ctx, expr.id, expr)
         return bool(bs) and all(not b.loop and _scalar(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)
     return False
 
@@ -193,7 +193,7 @@ def _is_frame(ctx: Context, node: ast.AST, depth: int) -> bool:
             return last(name) in FRAME_READERS
         return method(node) in FRAME_METHODS and _is_frame(ctx, node.func.value, depth + 1)  # type: ignore[attr-defined]
     name = dotted(node)
-    bs = bounds_at(ctx, name, node) if name else None
+    bs = bounds_through_methods(ctx, name, node) if name else None
     return bool(bs) and all(not b.index and not b.loop and _is_frame(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
 
 
@@ -227,7 +227,7 @@ def _resolve_call(ctx: Context, expr: ast.AST | None, cls: str, depth: int) -> a
     name = dotted(expr)
     if name is None or depth > MAX_DEPTH:
         return None
-    bs = bounds_at(ctx, name, expr)  # type: ignore[arg-type]
+    bs = bounds_through_methods(ctx, name, expr)  # type: ignore[arg-type]
     if not bs or len(bs) != 1 or bs[0].index or bs[0].loop:
         return None
     return _resolve_call(ctx, bs[0].value, cls, depth + 1)
@@ -324,7 +324,7 @@ def _count(ctx: Context, node: ast.AST | None, depth: int = 0) -> bool:
     name = dotted(node)
     if not name:
         return False
-    bs = bounds_at(ctx, name, node)
+    bs = bounds_through_methods(ctx, name, node)
     if bs and all(not b.index and not b.loop for b in bs):  # size = (64, 1) is a shape, n = 64 a count
         return all(_count(ctx, b.value, depth + 1) for b in bs)
     return bool(_COUNT_NAME.match(last(name)))
@@ -377,7 +377,7 @@ def _is_argmax(ctx: Context, node: ast.AST, depth: int) -> bool:
     if isinstance(node, ast.Attribute) and node.attr == "indices":
         return True
     if isinstance(node, ast.Name) and depth <= MAX_DEPTH:
-        bs = bounds_at(ctx, node.id, node)
+        bs = bounds_through_methods(ctx, node.id, node)
         return bool(bs) and all(_bound_is_argmax(ctx, b, depth + 1) for b in bs)  # type: ignore[union-attr]
     return False
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method
-from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     ELEMENTWISE,
     KEEP,
@@ -37,7 +37,7 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
     d = depth + 1
     if isinstance(expr, (ast.Name, ast.Attribute)):
         name = dotted(expr)
-        bs = bounds_at(ctx, name, expr) if name else None
+        bs = bounds_through_methods(ctx, name, expr) if name else None
         if not bs or any(b.index or b.loop for b in bs):
             return None
         ranks = {rank(ctx, b.value, d) for b in bs}
@@ -153,5 +153,5 @@ def _int_param(ctx: Context, p: ast.Name) -> bool:
     args = getattr(fn, "args", None)
     if getattr(fn, "name", "") == "__getitem__" and args is not None and len(args.args) == 2 and args.args[1].arg == p.id:
         return True
-    bs = bounds_at(ctx, p.id, p)
+    bs = bounds_through_methods(ctx, p.id, p)
     return bool(bs) and len(bs) == 1 and not bs[0].index and not bs[0].loop and isinstance(bs[0].value, ast.BinOp) and _one_index(ctx, bs[0].value)

@@ -15,7 +15,7 @@ from torchvitals.lint.rules.batch_items import (
     one_number,
 )
 from torchvitals.lint.rules.flow import Bound, enclosing_class
-from torchvitals.lint.rules.method_args import bounds_at
+from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     CONSTANT_FILLS,
@@ -92,7 +92,7 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
 
 def _name_tags(ctx: Context, expr: ast.Name | ast.Attribute, depth: int) -> frozenset[str]:
     name = dotted(expr)
-    bs = bounds_at(ctx, name, expr) if name else None
+    bs = bounds_through_methods(ctx, name, expr) if name else None
     if bs:
         return frozenset.intersection(*(_bound_tags(ctx, b, depth + 1) for b in bs))
     if isinstance(expr, ast.Attribute):
@@ -132,7 +132,7 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
         sub = value.elts[index[0]]
         return tags(ctx, sub, depth + 1) if len(index) == 1 else _item_tags(ctx, sub, index[1:], depth + 1)
     if isinstance(value, (ast.Name, ast.Attribute)) and dotted(value):
-        bs = bounds_at(ctx, dotted(value), value)  # type: ignore[arg-type]
+        bs = bounds_through_methods(ctx, dotted(value), value)  # type: ignore[arg-type]
         if not bs:
             lit = _lightning_loader(ctx, value) if isinstance(value, ast.Name) else None
             return _batch_tags(ctx, lit, index, depth + 1) if lit is not None else NONE
@@ -302,7 +302,7 @@ def _column_module(ctx: Context, func: ast.AST, depth: int) -> bool:
     if name == "self":
         cls = enclosing_class(ctx, func)
         return cls is not None and _column_class(ctx, cls, depth + 1)
-    bs = bounds_at(ctx, name, func)
+    bs = bounds_through_methods(ctx, name, func)
     return bool(bs) and all(not b.index and not b.loop and _column_ctor(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
 
 
@@ -342,7 +342,7 @@ def _is_one(ctx: Context, node: ast.AST | None, depth: int) -> bool:
         return True
     if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
         return False
-    bs = bounds_at(ctx, node.id, node)
+    bs = bounds_through_methods(ctx, node.id, node)
     return bool(bs) and all(not b.index and not b.loop and _is_one(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
 
 
