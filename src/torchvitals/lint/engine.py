@@ -30,6 +30,7 @@ from torchvitals.lint.syntax import (  # noqa: F401  (re-exported to the rules)
     kwarg,
     last,
     method,
+    passed,
     receiver,
     targets_of,
     walk_scope,

@@ -57,6 +57,14 @@ def arg(call: ast.Call, index: int, name: str) -> ast.expr | None:
     return kwarg(call, name)
 
 
+def passed(call: ast.Call, index: int, name: str) -> ast.expr | None:
+    """What `call` passes for the parameter at position `index` (< 0: keyword only) named `name`:
+    the positional argument there (a `*args` one too, unlike `arg`), else the keyword."""
+    if 0 <= index < len(call.args):
+        return call.args[index]
+    return kwarg(call, name)
+
+
 def is_const(node: ast.AST | None, value: Any) -> bool:
     return isinstance(node, ast.Constant) and node.value is value
 

@@ -21,6 +21,7 @@ from torchvitals.lint.engine import (
     dotted,
     is_const,
     last,
+    passed,
     targets_of,
     walk_scope,
 )
@@ -107,7 +108,7 @@ def _passed(fn: ast.FunctionDef, call: ast.Call, param: str) -> ast.expr | None:
     i = names.index(param)
     if any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
         return None
-    given = next((k.value for k in call.keywords if k.arg == param), call.args[i] if i < len(call.args) else None)
+    given = passed(call, i, param)
     return given if given is not None else default_of(fn, param)
 
 

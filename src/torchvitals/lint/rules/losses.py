@@ -17,6 +17,7 @@ from torchvitals.lint.engine import (
     dotted,
     last,
     method,
+    passed,
     walk_scope,
 )
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
@@ -166,7 +167,7 @@ def _given_prob_model(ctx: Context, call: ast.Call, prob_models: set[str]) -> bo
     names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
     i = names.index(param) if param in names else -1
     given = [
-        c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
+        passed(c, i, param)
         for c in ctx.calls if last(callee(c)) == cls.name
     ]  # fmt: skip
     return bool(given) and all(g is not None and _prob_model_value(ctx, g, prob_models, 0) for g in given)

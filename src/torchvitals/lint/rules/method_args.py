@@ -12,7 +12,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import FUNCS, enclosing_class, instance_class
-from torchvitals.lint.engine import Context, callee, dotted
+from torchvitals.lint.engine import Context, callee, dotted, passed
 from torchvitals.lint.rules.flow import Bound, bounds_or_args
 
 MAX_CALLS = 3
@@ -80,7 +80,7 @@ def _method_arg_bounds(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef,
     for c in calls:
         if any(isinstance(x, ast.Starred) for x in c.args) or any(k.arg is None for k in c.keywords):
             return None
-        given = next((k.value for k in c.keywords if k.arg == name), c.args[pos] if pos < len(c.args) else None)
+        given = passed(c, pos, name)
         if given is None:
             return None
         out.append(Bound(given))

@@ -16,6 +16,7 @@ from torchvitals.lint.engine import (
     is_const,
     last,
     method,
+    passed,
     receiver,
     walk_scope,
 )
@@ -196,7 +197,7 @@ def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef,
         if last(callee(c)) != fn.name:
             continue
         i = names.index(param) if param in names else -1
-        given = c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
+        given = passed(c, i, param)
         if given is not None and is_const(given, False):
             return c
     return None

@@ -16,6 +16,7 @@ from torchvitals.lint.engine import (
     kwarg,
     last,
     method,
+    passed,
     receiver,
     targets_of,
     walk_scope,
@@ -293,7 +294,7 @@ def _given_module(ctx: Context, cls: ast.ClassDef, init: ast.FunctionDef, attr: 
     for c in ctx.calls:
         if last(callee(c)) == cls.name:
             i = names.index(param) if param in names else -1
-            given.append(c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None))
+            given.append(passed(c, i, param))
     optimized = set(ctx.trained).union(*ctx.optimizers.values())  # `model.train()`, `SGD(model.parameters())`
     return bool(given) and all(
         (isinstance(g, ast.Call) and ctx.is_module_ctor(g)) or (isinstance(g, ast.Name) and (g.id in ctx.modules or g.id in optimized))

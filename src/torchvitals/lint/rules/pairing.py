@@ -23,6 +23,7 @@ from torchvitals.lint.engine import (
     kwarg,
     last,
     method,
+    passed,
     targets_of,
     walk_scope,
 )
@@ -83,7 +84,7 @@ def caller_names(ctx: Context, loader: ast.Call, partners: set[str], via: tuple[
             if head not in params:
                 continue
             i = params.index(head)
-            given = next((k.value for k in c.keywords if k.arg == head), c.args[i] if i < len(c.args) else None)
+            given = passed(c, i, head)
             name = dotted(given) if given is not None else None
             if name:
                 out.add(f"{name}.{rest}" if rest else name)
@@ -110,9 +111,10 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
     for c in ctx.calls:
         if not (isinstance(c.func, ast.Name) and c.func.id == fn.name):
             continue
-        passed = next((k.value for k in c.keywords if k.arg == root.id), c.args[i] if i < len(c.args) else None)
-        passed = passed if passed is not None or any(k.arg is None for k in c.keywords) else default_of(fn, root.id)
-        for given, names in _per_split(ctx, c, passed):
+        given_arg = passed(c, i, root.id)
+        if given_arg is None and not any(k.arg is None for k in c.keywords):
+            given_arg = default_of(fn, root.id)
+        for given, names in _per_split(ctx, c, given_arg):
             if "train" not in names or any(w in names for w in ("val", "test", "eval")):
                 continue
             value = given if shuffle is root else _substituted(shuffle, root, given)

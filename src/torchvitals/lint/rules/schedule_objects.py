@@ -26,6 +26,7 @@ from torchvitals.lint.engine import (
     dotted,
     last,
     method,
+    passed,
     receiver,
     walk_scope,
 )
@@ -111,7 +112,7 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
         if last(callee(c)) != cls.name:
             continue
         i = names.index(param) if param in names else -1
-        given = c.args[i] if 0 <= i < len(c.args) else next((k.value for k in c.keywords if k.arg == param), None)
+        given = passed(c, i, param)
         out += _scheduler_ctors(ctx, given) if made_by is None else _callable_ctors(ctx, given)
     return out
 

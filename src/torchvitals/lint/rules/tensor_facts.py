@@ -8,7 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
+from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, passed, walk_scope
 from torchvitals.lint.rules.flow import Bound, enclosing_class
 from torchvitals.lint.rules.method_args import bounds_through_methods
 
@@ -158,7 +158,7 @@ def _str_param(ctx: Context, node: ast.AST) -> bool:
             continue
         skip = 1 if names[:1] == ["self"] else 0
         i = names.index(node.id) - skip
-        given = next((k.value for k in c.keywords if k.arg == node.id), c.args[i] if 0 <= i < len(c.args) else None)
+        given = passed(c, i, node.id)
         if any(isinstance(x, ast.Starred) for x in c.args) or any(k.arg is None for k in c.keywords):
             return False
         if given is not None and not (isinstance(given, ast.Constant) and isinstance(given.value, str)):
