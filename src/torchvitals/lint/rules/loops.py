@@ -26,7 +26,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
+from torchvitals.lint.hooks import batch_loop, hook_targets, methods_named, per_batch_functions
 from torchvitals.lint.rules.modes import check_eval_mode
 from torchvitals.rules.base import document
 
@@ -303,7 +303,7 @@ def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
         if isinstance(c.func, ast.Name):
             fns = [f] if (f := functions(ctx).get(c.func.id)) is not None else []
         elif isinstance(c.func, ast.Attribute):
-            fns = [f for cls in ctx.classes for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == c.func.attr]
+            fns = methods_named(ctx).get(c.func.attr, [])
         else:
             continue
         if fns and all(_counts_before_refusing(f) for f in fns):
@@ -311,7 +311,7 @@ def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
     return False
 
 
-def _counts_before_refusing(fn: ast.FunctionDef) -> bool:
+def _counts_before_refusing(fn: ast.AST) -> bool:
     """A branch of `fn` that counts or logs and then returns False (or 0, None)."""
     for n in walk_scope(fn):
         if isinstance(n, ast.If):
