@@ -6,6 +6,8 @@ import pytest
 import torch
 import torch.nn.functional as F
 from cases import mlp, regression_data
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from output_cases import FAULTS, HEALTHY, forecaster
 from torch import nn
 
@@ -226,3 +228,56 @@ def test_no_skill_after_a_plateau_is_a_warning_and_its_controls_are_not():
     assert _baseline_verdict(_epochs_history(flat, loss_kind="binary_cross_entropy_with_logits")) == [("info", 50)]
     # Two epochs are not a plateau.
     assert _baseline_verdict(_epochs_history(flat[:3])) == [("info", 20)]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(1, 9), st.integers(2, 6), st.booleans(), st.sampled_from([torch.int64, torch.int32, torch.uint8])),
+        min_size=1,
+        max_size=7,
+    ),
+    st.integers(0, 2**31 - 1),
+)
+def test_class_metrics_equal_a_direct_count(batches, seed):
+    """Accuracy, the majority class and the class prior from the per-batch bins, folded several
+    batches at a time, against counting the same targets directly: ignore_index (-100) and
+    targets past the last class (padding ids) left out, (B, C) and (B, C, T) logits."""
+    from torchvitals.probes import outputs
+
+    g = torch.Generator().manual_seed(seed)
+    probe = outputs.OutputProbe()
+    c = batches[0][1]
+    kept: list[tuple[torch.Tensor, torch.Tensor]] = []
+    for i, (b, _, seq, dtype) in enumerate(batches):
+        pred = torch.randn((b, c, 7) if seq else (b, c), generator=g)  # 7: never a class count here
+        y = torch.randint(-1, c + 2, (b, 7) if seq else (b,), generator=g)
+        if dtype == torch.uint8:
+            y = y.clamp(min=0)  # unsigned: no ignore_index
+        else:
+            y = torch.where(y == -1, -100, y)
+        y = y.to(dtype)
+        probe.observe(pred, y, None, None, "train", sampled=False)
+        guess = (pred.movedim(1, -1) if seq else pred).reshape(-1, c).argmax(-1)
+        kept.append((guess, y.reshape(-1).long()))
+        if i % 3 == 2:
+            probe._fold("train")  # folds between batches change nothing
+    guess, y = torch.cat([k[0] for k in kept]), torch.cat([k[1] for k in kept])
+    valid = (y >= 0) & (y < c)
+    m = probe.take_epoch().get("train", {})
+    if not valid.any():
+        assert "acc" not in m
+        return
+    counts = torch.bincount(y[valid], minlength=c).double()
+    assert m["acc"] == pytest.approx(((guess == y) & valid).sum().item() / valid.sum().item(), abs=1e-12)
+    assert m["base_acc"] == pytest.approx((counts.max() / counts.sum()).item(), abs=1e-12)
+    prior = counts[counts > 0] / counts.sum()
+    assert m["base_loss"] == pytest.approx(-(prior * prior.log()).sum().item(), abs=1e-9)
+
+
+@given(st.lists(st.integers(0, 11), max_size=50))
+def test_scatter_count_is_bincount(values):
+    from torchvitals.probes.outputs import scatter_count
+
+    idx = torch.tensor(values, dtype=torch.int64)
+    assert torch.equal(scatter_count(idx, 12), torch.bincount(idx, minlength=12))

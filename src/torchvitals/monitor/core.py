@@ -306,13 +306,14 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
             elif baseline is None and isinstance(self._baseline, torch.Tensor):
                 baseline = self._baseline
             sampled = split == "train" and self.sampler.detailed(self._next_it())
+            kind = loss_kind(loss_fn)
             if split == "train":
                 self._observed = True
                 try:
-                    self._preflight_loss(pred, target, loss, loss_kind(loss_fn))
+                    self._preflight_loss(pred, target, loss, kind)
                 except Exception as exc:
                     self._fail("preflight", exc)
-            self._outputs.observe(pred, target, loss, baseline, split, sampled, loss_kind(loss_fn))
+            self._outputs.observe(pred, target, loss, baseline, split, sampled, kind)
             if split == "train" and isinstance(target, torch.Tensor):
                 self._loss_batch(target, sampled)
             while self._outputs.messages:

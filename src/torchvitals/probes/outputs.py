@@ -85,6 +85,9 @@ _LOSS_KEYS = ("loss_sum", "loss_n", "loss_bad")
 _REGRESSION_KEYS = ("n", "sse", "sae", "sy", "syy")
 _PERSIST_KEYS = ("pn", "psse", "psae")
 _CLASS_KEYS = ("n", "correct")
+# A classification batch arrives as bins, not keys: targets per class for the wrong guesses,
+# then for the right ones (see `class_bins`).
+_CLASS_BINS = ("class-bins",)
 
 
 class Sums:
@@ -94,7 +97,6 @@ class Sums:
 
     def __init__(self) -> None:
         self.t: dict[str, torch.Tensor] = {}
-        self.n_classes = 0
         self.task: str | None = None
         self._vecs: dict[tuple[str, ...], torch.Tensor] = {}  # keys → their sums (float64)
 
@@ -189,11 +191,31 @@ def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
 
 
 def class_counts(y: torch.Tensor, valid: torch.Tensor, c: int) -> torch.Tensor:
-    """Targets per class, the invalid ones (ignore_index, padding) left out: a scatter-add into
-    c + 1 bins. Not `y[valid]` (its shape depends on the data) and not bincount (on CUDA it reads
-    the largest label to the host): no host synchronisation."""
-    idx = torch.where(valid, y, c).long()
-    return torch.zeros(c + 1, dtype=torch.int64, device=y.device).scatter_add_(0, idx, torch.ones_like(idx))[:c]
+    """Targets per class, the invalid ones (ignore_index, padding) left out (see `_bincount`)."""
+    return _bincount(torch.where(valid, y.long(), c), c + 1)[:c]
+
+
+def _bincount(idx: torch.Tensor, bins: int) -> torch.Tensor:
+    """How often each of `bins` values occurs in `idx` (int64, all in range): on the CPU one
+    bincount; elsewhere `scatter_count`, since bincount on CUDA reads the largest value to the
+    host. No host synchronisation either way."""
+    if idx.device.type == "cpu":
+        return torch.bincount(idx, minlength=bins)
+    return scatter_count(idx, bins)
+
+
+def scatter_count(idx: torch.Tensor, bins: int) -> torch.Tensor:
+    """`torch.bincount(idx, minlength=bins)` as a scatter-add, without a host read."""
+    return torch.zeros(bins, dtype=torch.int64, device=idx.device).scatter_add_(0, idx, torch.ones_like(idx))
+
+
+def class_bins(guess: torch.Tensor, y: torch.Tensor, c: int) -> torch.Tensor:
+    """One classification batch as 2(c + 2) counts: for the wrong guesses, then for the right
+    ones, the targets below 0 (ignore_index), one bin per class, and the targets ≥ c (padding
+    ids). Everything the accuracy and the class prior need, in a few ops on the whole batch."""
+    idx = (y.long() + 1).clamp_(0, c + 1)
+    idx.add_(guess == y, alpha=c + 2)
+    return _bincount(idx, 2 * (c + 2))
 
 
 def batch_classes(pred: torch.Tensor, target: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -211,6 +233,9 @@ class OutputProbe:
         self.epoch = {"train": Sums(), "val": Sums()}
         self.interval = Sums()  # train split since the last record
         self._losses: dict[str, list[torch.Tensor]] = {"train": [], "val": []}  # not yet in the sums
+        # Batches' metric sums not yet in the sums: (keys, vector) each, added up per record or
+        # epoch (a stack and a sum) instead of a few ops per batch and split.
+        self._batches: dict[str, list[tuple[tuple[str, ...], torch.Tensor]]] = {"train": [], "val": []}
         self.sampled: dict[str, torch.Tensor] | None = None  # value checks of a sampled batch
         self.sampled_op: str | None = None  # the autograd op that produced that batch's output
         self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
@@ -236,7 +261,6 @@ class OutputProbe:
         sampled: bool,
         loss_kind: str | None = None,
     ) -> None:
-        sums = [self.epoch[split]] + ([self.interval] if split == "train" else [])
         if loss_kind:
             self.loss_kind = loss_kind
         if loss is not None:
@@ -246,12 +270,42 @@ class OutputProbe:
             losses.append((lt if lt.numel() == 1 else lt.float().mean()).reshape(()).float().clone())
             if len(losses) >= MAX_KEPT_LOSSES:
                 self._fold_losses(split)
-        more = self._batch(sums, pred, target, baseline, sampled, split, loss_kind)
+        more = self._batch(pred, target, baseline, sampled, split, loss_kind)
         if more is not None:
-            device = more[1][-1].device
-            vec = torch.stack([p.to(device=device, dtype=torch.float32) for p in more[1]]).to(torch.float64)
-            for s in sums:
-                s.add_many(more[0], vec)
+            batches = self._batches[split]
+            batches.append(more)
+            if len(batches) >= MAX_KEPT_LOSSES:
+                self._fold_batches(split)
+
+    def _fold(self, split: str) -> None:
+        """Add what the split's batches kept since the last fold to its sums."""
+        self._fold_losses(split)
+        self._fold_batches(split)
+
+    def _split_sums(self, split: str) -> list[Sums]:
+        return [self.epoch[split]] + ([self.interval] if split == "train" else [])
+
+    def _fold_batches(self, split: str) -> None:
+        """Add the batches' metric vectors kept since the last fold to the split's sums: one
+        stack and sum per kind of vector; class bins become class counts, n and correct."""
+        batches, self._batches[split] = self._batches[split], []
+        groups: dict[tuple[tuple[str, ...], int], list[torch.Tensor]] = {}
+        for keys, vec in batches:
+            groups.setdefault((keys, vec.numel()), []).append(vec)
+        for (keys, size), vecs in groups.items():
+            device = vecs[-1].device
+            total = torch.stack([v.to(device) for v in vecs]).sum(0)
+            if keys != _CLASS_BINS:
+                for s in self._split_sums(split):
+                    s.add_many(keys, total.to(torch.float64))
+                continue
+            c = size // 2 - 2  # see class_bins
+            right = total[c + 3 : 2 * c + 3]
+            counts = total[1 : c + 1] + right
+            scalars = torch.stack([counts.sum(), right.sum()]).to(torch.float64)
+            for s in self._split_sums(split):
+                s.add("classes", counts)
+                s.add_many(_CLASS_KEYS, scalars)
 
     def _fold_losses(self, split: str) -> None:
         """Add the losses kept since the last fold to the split's sums: the finite ones' sum
@@ -264,20 +318,19 @@ class OutputProbe:
         finite = torch.isfinite(lt)
         # (no Python number into a device tensor: on CUDA that copy would wait for the GPU)
         vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float(), (~finite).sum().float()]).to(torch.float64)
-        for s in [self.epoch[split]] + ([self.interval] if split == "train" else []):
+        for s in self._split_sums(split):
             s.add_many(_LOSS_KEYS, vec)
 
     def _batch(
         self,
-        sums: list[Sums],
         pred: torch.Tensor | None,
         target: torch.Tensor | None,
         baseline: torch.Tensor | None,
         sampled: bool,
         split: str,
         loss_kind: str | None,
-    ) -> tuple[tuple[str, ...], list[torch.Tensor]] | None:
-        """The checks of one batch's output and target, and its metric sums (keys, 0-d tensors)."""
+    ) -> tuple[tuple[str, ...], torch.Tensor] | None:
+        """The checks of one batch's output and target, and its metric sums (`_accumulate`)."""
         if pred is None:
             return None
         if not isinstance(pred, torch.Tensor):
@@ -316,17 +369,17 @@ class OutputProbe:
         takes = BY_KIND.get(loss_kind or "")
         if takes is not None and takes.args == "class" and target.is_floating_point() and task == "regression":
             self._evidence("loss-input-float-target", target=list(target.shape), dtype=str(target.dtype), loss_kind=loss_kind)
-        for s in sums:
+        for s in self._split_sums(split):
             s.task = task
         if task == "classification" and sampled and split == "train" and self.sampled is not None:
             self.sampled.update(batch_classes(pred, target))
-        return self._accumulate(sums, pred, target, baseline, task)
+        return self._accumulate(pred, target, baseline, task)
 
     def _accumulate(
-        self, sums: list[Sums], pred: torch.Tensor, target: torch.Tensor, baseline: torch.Tensor | None, task: str
-    ) -> tuple[tuple[str, ...], list[torch.Tensor]]:
-        """One batch's metric sums: regression errors and target moments (and the persistence
-        baseline's errors), or correct guesses (class counts go to `sums` here)."""
+        self, pred: torch.Tensor, target: torch.Tensor, baseline: torch.Tensor | None, task: str
+    ) -> tuple[tuple[str, ...], torch.Tensor]:
+        """One batch's metric sums as (keys, vector): regression errors and target moments (and
+        the persistence baseline's errors, float64), or class bins (`class_bins`, int64)."""
         if task == "regression":
             p, y = _flat2(pred), _flat2(target).to(pred.device)
             err = p - y
@@ -335,17 +388,11 @@ class OutputProbe:
             if baseline is not None and isinstance(baseline, torch.Tensor) and baseline.numel() == target.numel():
                 be = _flat2(baseline).to(p.device) - y
                 keys, parts = keys + _PERSIST_KEYS, parts + [n, be.square().sum(), be.abs().sum()]
-            return keys, parts
+            return keys, torch.stack(parts).to(torch.float64)
         c = pred.shape[-1] if pred.dim() == target.dim() + 1 and pred.shape[:-1] == target.shape else pred.shape[1]
         logits = pred.detach() if pred.shape[:-1] == target.shape else pred.detach().movedim(1, -1)
-        y = target.detach().reshape(-1).to(logits.device)
         guess = logits.reshape(-1, c).argmax(-1)
-        valid = (y >= 0) & (y < c)  # ignore_index (-100) and padding stay out
-        counts = class_counts(y, valid, c)
-        for s in sums:
-            s.add("classes", counts)
-            s.n_classes = max(s.n_classes, c)
-        return _CLASS_KEYS, [valid.sum(), ((guess == y) & valid).sum()]
+        return _CLASS_BINS, class_bins(guess, target.detach().reshape(-1).to(logits.device), c)
 
     def _value_checks(self, pred: torch.Tensor, target: torch.Tensor | None) -> dict[str, torch.Tensor]:
         """Spread, constant outputs, range, probability-looking rows, on a subsample (at most
@@ -390,7 +437,7 @@ class OutputProbe:
     def take_interval(self, reads: Reads) -> dict[str, Any]:
         """Hand the train sums since the last record, and the sampled value checks, to `reads`
         and reset them; `interval_fields` makes the record's `out` from the host read."""
-        self._fold_losses("train")
+        self._fold("train")
         plan: dict[str, Any] = {"sums": self.interval.gather(reads)}
         self.interval = Sums()
         if self.sampled is not None:
@@ -426,7 +473,7 @@ class OutputProbe:
         """Read and reset both splits' epoch sums: metrics and baselines per split."""
         out = {}
         for split in self._losses:
-            self._fold_losses(split)
+            self._fold(split)
         for split, sums in self.epoch.items():
             raw = sums.read()
             if raw:
