@@ -261,15 +261,20 @@ class Hooks:
             return
         ref = weakref.ref(self)
         idx = o.idx
+        acct = o.acct
 
         def make_hook(which: int) -> Any:
             def hook(grad: torch.Tensor) -> None:
-                mon = ref()
-                if mon is not None:
-                    try:
+                try:
+                    # Most hooks of most passes find their pass counted already: they return
+                    # here, without entering the monitor (one per bucket, every iteration).
+                    if acct.counted(which):
+                        return
+                    mon = ref()
+                    if mon is not None:
                         mon._on_backward(idx, which)
-                    except Exception as exc:  # never into the user's backward()
-                        _swallow(mon, "steps", exc)
+                except Exception as exc:  # never into the user's backward()
+                    _swallow(ref(), "steps", exc)
 
             return hook
 
