@@ -30,7 +30,6 @@ import runpy
 import sys
 import traceback
 import warnings
-import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +38,7 @@ import torch
 from torch import nn
 
 from torchvitals.findings import Diagnosis
+from torchvitals.hand_written import HandWritten, describe
 from torchvitals.integrations.trainer_hook import watch_trainers
 from torchvitals.loss_calls import call_site, per_element
 from torchvitals.losses import LOSSES
@@ -53,13 +53,11 @@ from torchvitals.probes.discovery import (
     owning_roots,
 )
 from torchvitals.probes.loader import LoaderProbe
-from torchvitals.probes.manual import ManualUpdates, is_manual
+from torchvitals.probes.manual import is_manual
 from torchvitals.ranks import rank, world_size
 from torchvitals.sinks import console
 from torchvitals.sinks.progress import on_terminal, progress_line
 
-# Backward passes without any optimizer after which the loop is taken to update by hand.
-MANUAL_AFTER = 2
 # The first backward passes whose autograd graph is walked (a GAN's first iteration has two
 # losses over different models; later passes see the same graphs again).
 GRAPH_WALKS = 4
@@ -80,8 +78,7 @@ class Session:
     loaders: LoaderProbe | None = None  # times every DataLoader of the script (set in __post_init__)
     _undo: list[Callable[[], None]] = field(default_factory=list)
     _graph_walks: int = 0
-    _unwatched_backwards: int = 0
-    _first_leaves: dict[int, Any] = field(default_factory=dict)  # id → weakref, first unwatched backward
+    _hand_written: HandWritten = field(default_factory=HandWritten)  # backward passes with no optimizer
     _lost_seen: int = 0  # steps without a backward pass, as of the last graph walk they caused
     _lost_walks: int = 0
     _loss_depth: int = 0
@@ -181,7 +178,7 @@ class Session:
                 self.monitor = watch([m for _, m in named] or None, opt, **self.options)
             self.monitor.auto_close = False  # the session closes it when the script ends
             if self.tells and self.monitor.opts.console:
-                console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {_describe(named)}; run directory {self.monitor.run_dir}")
+                console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {describe(named)}; run directory {self.monitor.run_dir}")
             return
         for name, m in named:
             self.monitor.add_model(m, name)
@@ -278,42 +275,11 @@ class Session:
         return False
 
     def on_unwatched_backward(self, loss: torch.Tensor) -> None:
-        """A backward pass and no optimizer: from the second one on, the loop updates its
-        parameters by hand. Watch the trainable tensors both graphs reach (an input made to
-        require grad is a new tensor each time: not a parameter), with a stand-in for the update
-        (each backward followed by a change of the parameters is a step). A model kept in eval()
-        with no plain tensors is being inspected (saliency, attacks), not trained: not watched."""
-        self._unwatched_backwards += 1
-        if self._unwatched_backwards > MANUAL_AFTER or loss.grad_fn is None:
-            return  # decided at the second pass: one graph walk each for the first two
-        leaves = [t for t in graph_leaves(loss.grad_fn) if t.requires_grad]
-        if self._unwatched_backwards < MANUAL_AFTER:
-            self._first_leaves = {id(t): weakref.ref(t) for t in leaves}
-            return
-        leaves = [t for t in leaves if (ref := self._first_leaves.get(id(t))) is not None and ref() is t]
-        self._first_leaves = {}
-        if not leaves:
-            return
-        roots = owning_roots({id(t) for t in leaves})
-        owned = {id(p) for m in roots for p in m.parameters()}
-        main = sys.modules.get("__main__")
-        order = {id(v): i for i, v in enumerate(vars(main).values())} if main else {}
-        loose = sorted((t for t in leaves if id(t) not in owned), key=lambda t: order.get(id(t), len(order)))
-        if not loose and not any(m.training for m in roots):
-            return
-        names = [variable_name(t) or f"tensor{i}" for i, t in enumerate(loose)]
-        params = list({id(p): p for m in roots for p in m.parameters() if p.requires_grad}.values())
-        # Names for the plain tensors (module parameters are named after their module).
-        stand_in = ManualUpdates(params + loose, names=[""] * len(params) + names)
-        named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
-        models = dict(named) if len(named) > 1 else [m for _, m in named] or None
-        mon = watch(models, stand_in, **self.options)
-        mon.auto_close = False
-        self.monitor = mon
-        if self.tells and mon.opts.console:
-            tensors = f"{len(loose)} plain tensor(s) ({', '.join(names[:4])})" if loose else ""
-            what = ", ".join(x for x in (_describe(named) if named else "", tensors) if x)
-            console.say(sys.stderr, f"torchvitals: no torch.optim optimizer; watching the hand-written update of {what}; run directory {mon.run_dir}")
+        """A backward pass and no optimizer: from the second one on, a hand-written update
+        (hand_written.py) is watched."""
+        mon = self._hand_written.on_backward(loss, self.options, self.tells)
+        if mon is not None:
+            self.monitor = mon
 
     def on_graph(self, loss: torch.Tensor) -> None:
         """Parameters reached by the first backward that no watched module or optimizer holds."""
@@ -459,12 +425,6 @@ class Session:
 
 
 _KEPT: list[dict[str, Any]] = []  # the globals of scripts run under torch.distributed (see Session.run)
-
-
-def _describe(named: list[tuple[str, nn.Module]]) -> str:
-    if not named:
-        return "parameters of no module"
-    return ", ".join(f"{name} ({type(m).__name__}, {sum(p.numel() for p in m.parameters()):,} parameters)" for name, m in named)
 
 
 def _exit_code(code: Any) -> int:
