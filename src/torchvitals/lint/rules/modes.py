@@ -189,8 +189,11 @@ def _step_outside_mode_gate(ctx: Context) -> None:
                 break
 
 
-def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.Call | None:
-    """A call of `fn` (by its name) that passes the constant False for `param`."""
+def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str, depth: int = 0) -> ast.Call | None:
+    """A call of `fn` (by its name) that passes the constant False for `param`, or passes on a
+    flag of its own caller that some call of that caller sets to False (`run_epoch(loader,
+    train=False)` whose body calls `self.run_batch(batch, train)`): the evaluation pass reaches
+    `fn` with the flag off, however many shared functions it goes through (3 at most)."""
     names = [a.arg for a in fn.args.args]
     names = names[1:] if names and names[0] == "self" else names
     for c in ctx.calls:
@@ -200,7 +203,19 @@ def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef,
         given = passed(c, i, param)
         if given is not None and is_const(given, False):
             return c
+        outer = ctx.scope_of(c)
+        if depth < 2 and isinstance(given, ast.Name) and _unchanged_param(outer, given.id) and outer is not fn:
+            off = _called_with_false(ctx, outer, given.id, depth + 1)  # type: ignore[arg-type]
+            if off is not None:
+                return off
     return None
+
+
+def _unchanged_param(fn: ast.AST, name: str) -> bool:
+    """`name` is a parameter of the function `fn` that its body never binds again."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or name not in {a.arg for a in fn.args.args}:
+        return False
+    return not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk_scope(fn))
 
 
 def _steps_in_validation(ctx: Context) -> None:
