@@ -19,7 +19,11 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
 from torchvitals.lint.rules.loaders import config_field
-from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
+from torchvitals.lint.rules.schedule_objects import (
+    built_schedules,
+    loop_targets,
+    per_batch_object_step,
+)
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -159,7 +163,7 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or "." in recv:
         return None
     for c in ctx.calls:
-        if callee(c) != fn.name or len(ctx.loops_around(c)) < (1 if nloops else 2):
+        if callee(c) != fn.name or len(loop_targets(ctx, c)) < (1 if nloops else 2):
             continue
         t = resolve(ctx, c)
         key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
