@@ -97,10 +97,16 @@ class Flow:
     torch.tensor(x)` in the function's own body or a loop's, is a new name for the statements
     after it)."""
 
-    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0, seeds: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0,
+        seeds: frozenset[str] = frozenset(), given: dict[str, tuple[set[str], dict[str, tuple]]] | None = None,
+    ) -> None:  # fmt: skip
         self.ctx, self.models, self.depth = ctx, models, depth
         self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
         self.dead: dict[str, dict[str, tuple]] = {}
+        for name, (live, dead) in (given or {}).items():  # what the callers pass for a parameter
+            self.live.setdefault(name, set()).update(live)
+            self.dead.setdefault(name, {}).update(dead)
         self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
         flows = []
         for n in walk_scope(scope):
@@ -114,6 +120,11 @@ class Flow:
                 if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
                 flows.append((n, tgts, srcs))
+            elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
+                block = _nograd_block(ctx, n)
+                cut = ("TVL001", block) if block is not None else None
+                given = [*n.value.args, *(k.value for k in n.value.keywords)]
+                flows.append((n, [into], [s for a in given for s in _sources(ctx, a, models, cut, depth)]))
         for lines in self.kills.values():
             lines.sort()
         self.flows = [(self._names(tgts, n.lineno, True), self._renamed(srcs, n.lineno)) for n, tgts, srcs in flows]
@@ -167,6 +178,26 @@ class Flow:
         """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
         self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
         return self.live.get(key, set()), self.dead.get(key, {})
+
+
+STORES = {"append", "extend", "insert", "add", "appendleft", "extendleft", "push", "put", "put_nowait", "update", "copy_", "add_"}
+
+
+def _stored_into(ctx: Context, call: ast.Call) -> str | None:
+    """The object a statement `obj.m(values)` stores its arguments into: a container's
+    `append`/`extend`/`add`/`put`..., or a method of a class of this file that returns nothing
+    (`rollout.add(logp, reward)` keeping them in lists). `self` itself is never the object (every
+    `self.x` read would then carry what any method stored)."""
+    recv = receiver(call)
+    if not recv or recv == "self" or not (call.args or call.keywords):
+        return None
+    if method(call) in STORES:
+        return recv
+    t = resolve(ctx, call)
+    if t is None or t.self_key != recv or method(call) == "forward":
+        return None
+    returns = any(isinstance(r, ast.Return) and r.value is not None for r in walk_scope(t.fn))
+    return None if returns else recv
 
 
 def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import bisect
 
-from torchvitals.lint.engine import Context, callee, last, method, walk_scope
+from torchvitals.lint.calls import FUNCS, Target, resolve
+from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match
 from torchvitals.rules.base import document
 
@@ -52,8 +53,12 @@ def check(ctx: Context) -> None:
             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == "training_step":
                 scopes.setdefault(fn, [])
     reported: set[tuple[str, int]] = set()
+    live_somewhere: set[str] = set()
     for scope, backwards in scopes.items():
-        _check_scope(ctx, scope, backwards, reported)
+        live_somewhere |= _check_scope(ctx, scope, backwards, reported)
+    for scope, backwards in scopes.items():
+        if backwards and isinstance(scope, FUNCS):
+            _check_from_callers(ctx, scope, backwards, reported, live_somewhere)
 
 
 def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
@@ -91,13 +96,19 @@ def _lightning_optimizer(ctx: Context, scope: ast.AST) -> set[str]:
 
 
 def _under_any(name: str, roots: set[str]) -> bool:
-    """`name` is one of `roots` or an attribute path below one (`enc.layer` under `enc`): a
+    """`name` is one of `roots` or an attribute path below one (`enc.layer` under `enc`), or one
+    of `roots` is a part of `name` (`agent.actor` live: `agent` as a whole does get gradients). A
     lookup per prefix, so a scope with many losses does not compare every pair."""
     parts = name.split(".")
-    return any(".".join(parts[:k]) in roots for k in range(1, len(parts) + 1))
+    return any(".".join(parts[:k]) in roots for k in range(1, len(parts) + 1)) or name in _prefixes(roots)
 
 
-def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
+def _prefixes(names: set[str]) -> set[str]:
+    return {".".join(parts[:k]) for n in names if "." in n for parts in [n.split(".")] for k in range(1, len(parts))}
+
+
+def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> set[str]:
+    """Judges the losses of one scope; returns the models that reach one of them live."""
     models = _trained_models(ctx, scope)
     flow = Flow(ctx, scope, models)
 
@@ -132,26 +143,125 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
         for m, (code, node) in dead_l.items():
             if not match(m, relevant) or _under_any(m, live_all):
                 continue
-            line = getattr(node, "lineno", 0)
-            if (code, line) in reported:
-                continue
-            reported.add((code, line))
-            bline = getattr(anchor, "lineno", 0)
-            if code == "TVL001":
-                ctx.report(
-                    NO_GRAD, node,
-                    f"`{m}` runs under `{_ctx_name(node)}` and its output feeds the loss "
-                    f"backpropagated at line {bline}: its parameters get no gradient",
-                    model=m, backward_line=bline,
-                )  # fmt: skip
-            else:
-                what = _cut_name(node)
-                ctx.report(
-                    DETACHED, node,
-                    f"`{what}` cuts `{m}`'s output out of the graph before the loss "
-                    f"backpropagated at line {bline}: `{m}` gets no gradient",
-                    model=m, backward_line=bline,
-                )  # fmt: skip
+            _report(ctx, m, code, node, getattr(anchor, "lineno", 0), reported)
+    return {m for (lv, _), _, _ in reached for m in lv}
+
+
+def _report(ctx: Context, m: str, code: str, node: ast.AST, bline: int, reported: set, via: str = "") -> None:
+    """One finding per cut: `via` says how the cut value reached the loss's function."""
+    line = getattr(node, "lineno", 0)
+    if (code, line) in reported:
+        return
+    reported.add((code, line))
+    if code == "TVL001":
+        ctx.report(
+            NO_GRAD, node,
+            f"`{m}` runs under `{_ctx_name(node)}` and its output feeds the loss "
+            f"backpropagated at line {bline}{via}: its parameters get no gradient",
+            model=m, backward_line=bline,
+        )  # fmt: skip
+    else:
+        ctx.report(
+            DETACHED, node,
+            f"`{_cut_name(node)}` cuts `{m}`'s output out of the graph before the loss "
+            f"backpropagated at line {bline}{via}: `{m}` gets no gradient",
+            model=m, backward_line=bline,
+        )  # fmt: skip
+
+
+def _check_from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backwards: list[ast.Call],
+                        reported: set, live_somewhere: set[str]) -> None:  # fmt: skip
+    """The loss's function is given the cut value by its callers: `fake = sample(G)` returning
+    `G(z).detach()`, then `g_step(D, opt_g, fake)`; or a rollout collected under `@no_grad()`
+    and handed to `update(policy, opt, rollout)`. Each parameter starts with what the callers in
+    this file pass for it (a model live at one call is live). A cut model is judged only when
+    the loss's optimizer is known (by name, or through what the callers pass for it) and trains
+    it, and the model reaches no backpropagated loss of the file live."""
+    sites = _call_sites(ctx, fn)
+    if not sites or len(sites) > 4:
+        return
+    given: dict[str, tuple[set[str], dict[str, tuple]]] = {}
+    for call, t in sites:
+        caller = ctx.scope_of(call)
+        if caller is fn:
+            continue  # a recursive call passes on what the function already has
+        cflow = _scope_flow(ctx, caller)
+        for p, expr in _passed(t, call):
+            live, dead = cflow.reach(f"<arg@{id(call)}:{p}>", expr, call.lineno)
+            g = given.setdefault(p, (set(), {}))
+            g[0].update(live)
+            if (d := dotted(expr)) and match(d, cflow.models):
+                g[0].add(d)  # the model itself: whatever the function does with it may be live
+            for m, c in dead.items():
+                g[1].setdefault(m, c)
+    seeded = {m: p for p, (live, dead) in given.items() for m in dead if m not in live}
+    if not seeded:
+        return
+    flow = Flow(ctx, fn, _trained_models(ctx, fn), given=given)
+    for call in backwards:
+        expr = ctx.loss_expr(call)
+        if expr is None:
+            continue
+        live_l, dead_l = flow.reach(f"<loss@{id(call)}>", expr, call.lineno)
+        opt = _paired_step(ctx, fn, call)
+        relevant = _optimized_by(ctx, opt, [t for _, t in sites]) if opt else set()
+        live = live_l | live_somewhere | {k for _, t in sites for m in live_l if (k := t.rename(m))}
+        for m, (code, node) in dead_l.items():
+            if m in seeded and match(m, relevant) and not _same_model(m, live, relevant):
+                _report(ctx, m, code, node, call.lineno, reported, f" (through the parameter `{seeded[m]}` of `{fn.name}()`)")
+
+
+def _call_sites(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Target]]:
+    """The calls of this file that run `fn` (by its name, resolved to it)."""
+    name = getattr(fn, "name", "")
+    out = []
+    for c in ctx.calls:
+        f = c.func
+        if (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else "") != name:
+            continue
+        t = resolve(ctx, c)
+        if t is not None and t.fn is fn:
+            out.append((c, t))
+    return out
+
+
+def _scope_flow(ctx: Context, scope: ast.AST) -> Flow:
+    """The data flow of a caller's scope, built once per scope."""
+    memo = ctx.memo.setdefault("gradflow_scope_flow", {})
+    hit = memo.get(id(scope))
+    if hit is None or hit[0] is not scope:
+        hit = memo[id(scope)] = (scope, Flow(ctx, scope, _trained_models(ctx, scope)))
+    return hit[1]
+
+
+def _passed(t: Target, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """Each parameter of the called function and the expression this call passes for it."""
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if t.self_key is not None and names[:1] in (["self"], ["cls"]):
+        names = names[1:]
+    out = []
+    for name, v in zip(names, call.args, strict=False):
+        if isinstance(v, ast.Starred):
+            break
+        out.append((name, v))
+    return out + [(k.arg, k.value) for k in call.keywords if k.arg]
+
+
+def _optimized_by(ctx: Context, opt: str, targets: list[Target]) -> set[str]:
+    """The models of the optimizer a function steps as `opt`: its own name for one of this file,
+    or what the callers pass for it."""
+    out = set(ctx.optimizers.get(opt, set()))
+    for t in targets:
+        out |= ctx.optimizers.get(t.rename(opt) or "", set())
+    return _aliases(out)
+
+
+def _same_model(m: str, live: set[str], models: set[str]) -> bool:
+    """`m` (or the model it belongs to) reaches a loss live: under a live name, or a live name is
+    a part of the same trained model (`agent.act` cut, `agent.evaluate` live)."""
+    roots = {r for r in models if match(m, {r})}
+    return _under_any(m, live) or any(match(k, roots) for k in live)
 
 
 def _paired_step(ctx: Context, scope: ast.AST, backward: ast.Call) -> str | None:
