@@ -22,6 +22,7 @@ from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import (
     built_schedules,
     loop_targets,
+    object_schedule_in_loops,
     per_batch_object_step,
 )
 from torchvitals.rules.base import document
@@ -160,7 +161,10 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
     if nloops >= 2:
         return (recv, cls) if (cls := _epoch_schedule(ctx, recv)) else None
     fn = ctx.scope_of(step)
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or "." in recv:
+    if "." in recv:  # `self.scheduler` in a method with a batch loop that an epoch loop runs
+        cls = object_schedule_in_loops(ctx, step, lambda k, v: _epoch_ctor(ctx, k, v), 1 if nloops else 2)
+        return (recv, cls) if cls else None
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     for c in ctx.calls:
         if callee(c) != fn.name or len(loop_targets(ctx, c)) < (1 if nloops else 2):
@@ -200,10 +204,27 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
     if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
-        return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in last(dotted(n)).lower()
+        return _counts_epochs(ctx, n)
     if cls == "ExponentialLR":
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
         return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
+    return False
+
+
+def _counts_epochs(ctx: Context, n: ast.AST | None) -> bool:
+    """A period counted in epochs: a name or setting about epochs (`args.epochs`, `cfg["epochs"]`,
+    an option whose help says epochs), or epochs less or plus others (`epochs - warmup_epochs`),
+    or divided by a number. A product (`epochs * len(loader)`) counts batches."""
+    if isinstance(n, ast.BinOp):
+        if isinstance(n.op, (ast.Add, ast.Sub)):
+            sides = [n.left, n.right]
+            return any(_counts_epochs(ctx, x) for x in sides) and all(_counts_epochs(ctx, x) or isinstance(x, ast.Constant) for x in sides)
+        return isinstance(n.op, (ast.Div, ast.FloorDiv)) and isinstance(n.right, ast.Constant) and _counts_epochs(ctx, n.left)
+    if isinstance(n, ast.Subscript):
+        key = n.slice
+        return isinstance(key, ast.Constant) and isinstance(key.value, str) and "epoch" in key.value.lower()
+    if isinstance(n, (ast.Name, ast.Attribute)):
+        return "epoch" in last(dotted(n)).lower() or "epoch" in option_words(ctx, n)
     return False
 
 

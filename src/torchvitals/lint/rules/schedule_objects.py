@@ -56,6 +56,25 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
     return None
 
 
+def object_schedule_in_loops(ctx: Context, step: ast.Call, epoch_ctor: Callable[[str, ast.Call], bool], loops: int) -> str | None:
+    """The scheduler class when `step` (`self.<attr>.step()` in a method with a batch loop of its
+    own, `train_epoch(self)`) steps an epoch schedule once per batch: some call of the method
+    sits in `loops` loops (the epoch loop), and every schedule the object may hold counts in
+    epochs."""
+    recv = receiver(step) or ""
+    cls = enclosing_class(ctx, step)
+    fn = ctx.scope_of(step)
+    if cls is None or not recv.startswith("self.") or recv.count(".") != 1 or not isinstance(fn, FUNCS):
+        return None
+    calls = [c for c in ctx.calls if method(c) == fn.name and _calls_into(ctx, c, cls)]
+    if not any(len(loop_targets(ctx, c)) >= loops for c in calls):
+        return None
+    given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
+        return given[0][0]
+    return None
+
+
 def _handed_over(ctx: Context, fn: ast.AST, attr: str) -> list[ast.Call]:
     """`self.scheduler` of a callback that the runner running it per batch set from its own
     (`cb.scheduler = self.scheduler`): the schedules the runner was built with."""
