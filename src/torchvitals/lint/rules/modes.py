@@ -16,7 +16,6 @@ from torchvitals.lint.engine import (
     is_const,
     last,
     method,
-    passed,
     receiver,
     walk_scope,
 )
@@ -28,9 +27,8 @@ from torchvitals.lint.hooks import (
     methods_named,
     runner_names,
 )
+from torchvitals.lint.rules.mode_gate import step_outside_mode_gate
 from torchvitals.rules.base import document
-
-_EXITS = (ast.Continue, ast.Break, ast.Return)
 
 EVAL_MODE = document(
     "TVL004",
@@ -108,7 +106,7 @@ def check_eval_mode(ctx: Context) -> None:
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
     _steps_in_validation(ctx)
-    _step_outside_mode_gate(ctx)
+    step_outside_mode_gate(ctx, EVAL_MODE)
 
 
 def _bare(key: str) -> str:
@@ -158,64 +156,6 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
                     f"(line {loop.lineno}) calls `{k}.train()` again: from the second iteration on "
                     "it trains in eval mode (dropout off, BatchNorm frozen)",
                 )  # fmt: skip
-
-
-def _mentions(expr: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
-
-
-def _step_outside_mode_gate(ctx: Context) -> None:
-    """`def run_epoch(..., train=True)` whose backward() sits under `if train:` but whose
-    `optimizer.step()` does not, called somewhere with `train=False`: the evaluation pass
-    steps the optimizer (with the last training gradients) on every batch."""
-    for c in ctx.calls:
-        opt = ctx.optimizer_step(c)
-        fn = ctx.scope_of(c) if opt else None
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        ifs = [n for n in walk_scope(fn) if isinstance(n, ast.If)]
-        if any(i in ctx.ancestors(c) and not any(isinstance(n, ast.Mod) for n in ast.walk(i.test)) for i in ifs):
-            continue  # `if optimizer is not None:` / `if model.training:` may be the guard; `% accum` is not
-        for p in (a.arg for a in fn.args.args):
-            gates = [i for i in ifs if _mentions(i.test, p)]
-            guarded = [b for b in ctx.backwards if any(g in ctx.ancestors(b) for g in gates) and ctx.scope_of(b) is fn]
-            if not guarded or any(g in ctx.ancestors(c) for g in gates) or any(isinstance(g.body[-1], _EXITS) for g in gates):
-                continue
-            off = _called_with_false(ctx, fn, p)
-            if off is not None:
-                ctx.report(EVAL_MODE, c, f"`{opt}.step()` in `{fn.name}()` is outside the `{p}` test that guards "
-                           f"backward(): the call with {p}=False (line {off.lineno}) steps the optimizer on "
-                           "evaluation data")  # fmt: skip
-                break
-
-
-def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str, depth: int = 0) -> ast.Call | None:
-    """A call of `fn` (by its name) that passes the constant False for `param`, or passes on a
-    flag of its own caller that some call of that caller sets to False (`run_epoch(loader,
-    train=False)` whose body calls `self.run_batch(batch, train)`): the evaluation pass reaches
-    `fn` with the flag off, however many shared functions it goes through (3 at most)."""
-    names = [a.arg for a in fn.args.args]
-    names = names[1:] if names and names[0] == "self" else names
-    for c in ctx.calls:
-        if last(callee(c)) != fn.name:
-            continue
-        i = names.index(param) if param in names else -1
-        given = passed(c, i, param)
-        if given is not None and is_const(given, False):
-            return c
-        outer = ctx.scope_of(c)
-        if depth < 2 and isinstance(given, ast.Name) and _unchanged_param(outer, given.id) and outer is not fn:
-            off = _called_with_false(ctx, outer, given.id, depth + 1)  # type: ignore[arg-type]
-            if off is not None:
-                return off
-    return None
-
-
-def _unchanged_param(fn: ast.AST, name: str) -> bool:
-    """`name` is a parameter of the function `fn` that its body never binds again."""
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or name not in {a.arg for a in fn.args.args}:
-        return False
-    return not any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk_scope(fn))
 
 
 def _steps_in_validation(ctx: Context) -> None:
