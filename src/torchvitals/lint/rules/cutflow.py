@@ -35,9 +35,14 @@ def match(key: str, names: set[str]) -> bool:
     return any(key == n or key.startswith(n + ".") for n in names)
 
 
+# Methods of a list, dict or deque: `self.buffer.pop()` on a module that keeps its transitions
+# in a list is no forward pass of the module.
+CONTAINER_METHODS = {"pop", "popleft", "get", "items", "keys", "values", "copy", "clear", "index", "count"}
+
+
 def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     m = method(call)
-    if m in NOT_FORWARD:
+    if m in NOT_FORWARD or (m in CONTAINER_METHODS and (receiver(call) or "") not in models):
         return None
     key = receiver(call) if m == "forward" else callee(call)
     if not key or match(key, ctx.frozen) or not match(key, models):
@@ -120,6 +125,10 @@ class Flow:
                 if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
                 flows.append((n, tgts, srcs))
+            elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
+                block = _nograd_block(ctx, n)
+                cut = ("TVL001", block) if block is not None else None
+                flows.append((n, targets_of(n), _sources(ctx, n.iter, models, cut, depth)))
             elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
                 block = _nograd_block(ctx, n)
                 cut = ("TVL001", block) if block is not None else None
@@ -266,3 +275,38 @@ def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
         if name in ("no_grad", "inference_mode") and not (isinstance(d, ast.Call) and d.args and not is_const(d.args[0], True)):
             return d
     return None
+
+
+def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: set[str]) -> dict[str, tuple[set[str], dict[str, tuple]]]:
+    """What the methods of a class store into `self.<attr>`, or the module's functions into an
+    attribute of a module-level object (`policy.saved_log_probs.append(...)`), as another
+    function reading it sees it: the models reaching it live, and those reaching it only
+    through a cut (all that a function decorated `@no_grad()` stores is cut)."""
+    memo = ctx.memo.setdefault("stored_on_objects", {})
+    key = (id(owner), frozenset(models))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is owner:
+        return hit[1]
+    out: dict[str, tuple[set[str], dict[str, tuple]]] = {}
+    for fn in owner.body:
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        flow = Flow(ctx, fn, models)
+        deco = _nograd_decorator(fn)
+        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        local |= {t for n in walk_scope(fn) for t in targets_of(n) if "." not in t}
+        for name in {*flow.live, *flow.dead}:
+            head = name.split(".")[0]
+            shared = head == "self" if isinstance(owner, ast.ClassDef) else head not in local
+            if not shared or name.count(".") != 1 or "@" in name:
+                continue
+            live, dead = out.setdefault(name, (set(), {}))
+            for m in flow.live.get(name, ()):
+                if deco is None:
+                    live.add(m)
+                else:
+                    dead.setdefault(m, ("TVL001", deco))
+            for m, c in flow.dead.get(name, {}).items():
+                dead.setdefault(m, c)
+    memo[key] = (owner, out)
+    return out

@@ -13,7 +13,7 @@ import bisect
 
 from torchvitals.lint.calls import FUNCS, Target, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
-from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match
+from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
 from torchvitals.rules.base import document
 
 NO_GRAD = document(
@@ -58,7 +58,7 @@ def check(ctx: Context) -> None:
         live_somewhere |= _check_scope(ctx, scope, backwards, reported)
     for scope, backwards in scopes.items():
         if backwards and isinstance(scope, FUNCS):
-            _check_from_callers(ctx, scope, backwards, reported, live_somewhere)
+            _check_given(ctx, scope, backwards, reported, live_somewhere)
 
 
 def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
@@ -169,32 +169,28 @@ def _report(ctx: Context, m: str, code: str, node: ast.AST, bline: int, reported
         )  # fmt: skip
 
 
-def _check_from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backwards: list[ast.Call],
-                        reported: set, live_somewhere: set[str]) -> None:  # fmt: skip
-    """The loss's function is given the cut value by its callers: `fake = sample(G)` returning
-    `G(z).detach()`, then `g_step(D, opt_g, fake)`; or a rollout collected under `@no_grad()`
-    and handed to `update(policy, opt, rollout)`. Each parameter starts with what the callers in
-    this file pass for it (a model live at one call is live). A cut model is judged only when
-    the loss's optimizer is known (by name, or through what the callers pass for it) and trains
-    it, and the model reaches no backpropagated loss of the file live."""
+def _check_given(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backwards: list[ast.Call],
+                 reported: set, live_somewhere: set[str]) -> None:  # fmt: skip
+    """The loss's function is given the cut value from outside: by its callers (`fake =
+    sample(G)` returning `G(z).detach()`, then `g_step(D, opt_g, fake)`; a rollout collected
+    under `@no_grad()` handed to `update(policy, opt, rollout)`), or by another method of its
+    class through `self` (`act()` under `@no_grad()` appending log-probabilities to
+    `self.log_probs`, which `finish_episode()` stacks into the loss). A model live in one of the
+    values is live. A cut model is judged only when the loss's optimizer is known (by name, or
+    through what the callers pass for it) and trains it, and the model reaches no
+    backpropagated loss of the file live."""
     sites = _call_sites(ctx, fn)
-    if not sites or len(sites) > 4:
-        return
-    given: dict[str, tuple[set[str], dict[str, tuple]]] = {}
-    for call, t in sites:
-        caller = ctx.scope_of(call)
-        if caller is fn:
-            continue  # a recursive call passes on what the function already has
-        cflow = _scope_flow(ctx, caller)
-        for p, expr in _passed(t, call):
-            live, dead = cflow.reach(f"<arg@{id(call)}:{p}>", expr, call.lineno)
-            g = given.setdefault(p, (set(), {}))
-            g[0].update(live)
-            if (d := dotted(expr)) and match(d, cflow.models):
-                g[0].add(d)  # the model itself: whatever the function does with it may be live
+    sites = sites if len(sites) <= 4 else []
+    given, via = _from_callers(ctx, fn, sites)
+    owner = ctx.parent.get(fn)
+    if isinstance(owner, (ast.ClassDef, ast.Module)):
+        for name, (live, dead) in stored_on_objects(ctx, owner, _trained_models(ctx, fn)).items():
+            given.setdefault(name, (set(), {}))
+            given[name][0].update(live)
             for m, c in dead.items():
-                g[1].setdefault(m, c)
-    seeded = {m: p for p, (live, dead) in given.items() for m in dead if m not in live}
+                given[name][1].setdefault(m, c)
+                via.setdefault(m, f" (through `{name}`, filled by another function)")
+    seeded = {m: via[m] for live, dead in given.values() for m in dead if m not in live}
     if not seeded:
         return
     flow = Flow(ctx, fn, _trained_models(ctx, fn), given=given)
@@ -208,7 +204,29 @@ def _check_from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef
         live = live_l | live_somewhere | {k for _, t in sites for m in live_l if (k := t.rename(m))}
         for m, (code, node) in dead_l.items():
             if m in seeded and match(m, relevant) and not _same_model(m, live, relevant):
-                _report(ctx, m, code, node, call.lineno, reported, f" (through the parameter `{seeded[m]}` of `{fn.name}()`)")
+                _report(ctx, m, code, node, call.lineno, reported, seeded[m])
+
+
+def _from_callers(ctx: Context, fn: ast.AST, sites: list[tuple[ast.Call, Target]]) -> tuple[dict, dict[str, str]]:
+    """Each parameter's (live, cut) models, from what the calls of `fn` pass for it, and for
+    each cut model the words saying how it came in."""
+    given: dict[str, tuple[set[str], dict[str, tuple]]] = {}
+    via: dict[str, str] = {}
+    for call, t in sites:
+        caller = ctx.scope_of(call)
+        if caller is fn:
+            continue  # a recursive call passes on what the function already has
+        cflow = _scope_flow(ctx, caller)
+        for p, expr in _passed(t, call):
+            live, dead = cflow.reach(f"<arg@{id(call)}:{p}>", expr, call.lineno)
+            g = given.setdefault(p, (set(), {}))
+            g[0].update(live)
+            if (d := dotted(expr)) and match(d, cflow.models):
+                g[0].add(d)  # the model itself: whatever the function does with it may be live
+            for m, c in dead.items():
+                g[1].setdefault(m, c)
+                via.setdefault(m, f" (through the parameter `{p}` of `{getattr(fn, 'name', '')}()`)")
+    return given, via
 
 
 def _call_sites(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Target]]:
