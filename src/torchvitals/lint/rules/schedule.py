@@ -7,6 +7,7 @@ import ast
 
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import (
+    LOOPS,
     SCHEDULER_CLASSES,
     Context,
     callee,
@@ -66,6 +67,8 @@ def check_scheduler(ctx: Context) -> None:
             continue
         if not loops:
             fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
+            if _helper_order(ctx, c, recv or "", fn):
+                continue
             if any(ctx.optimizer_step(n) for n in _calls_in(fn)) and (key := _epoch_key(ctx, c, recv or "", 0)):
                 ctx.report(SCHED_ORDER, c, f"`{recv}` ({key[1]}) is an epoch schedule stepped "
                            "every batch (in a helper called per batch): the learning rate decays far faster than intended")  # fmt: skip
@@ -91,6 +94,25 @@ def _order_only(ctx: Context, c: ast.Call, recv: str, loops: list[ast.AST]) -> l
         ctx.report(SCHED_ORDER, c, f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
                    f"(line {steps[0].lineno}): the first value of the schedule is skipped")  # fmt: skip
     return steps
+
+
+def _helper_order(ctx: Context, c: ast.Call, recv: str, fn: ast.AST) -> bool:
+    """`scheduler.step()` before every `optimizer.step()` of a function with no loop of its own
+    (a train_step) that a loop calls: each call skips ahead of the optimizer, like the same two
+    lines in the loop. Both must run unconditionally in the function (reported: True)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or any(not isinstance(a, (ast.Expr, *_FUNCS)) for a in ctx.ancestors(c)):
+        return False
+    steps = [n for n in _calls_in(fn) if ctx.optimizer_step(n)]
+    if not steps or any(s.lineno <= c.lineno or any(isinstance(a, (ast.If, ast.Try, *LOOPS)) for a in ctx.ancestors(s)) for s in steps):
+        return False
+    if not any(loop_targets(ctx, k) for k in ctx.calls if method(k) == fn.name or callee(k) == fn.name):
+        return False
+    ctx.report(SCHED_ORDER, c, f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
+               f"(line {steps[0].lineno}) in `{fn.name}()`, which runs every batch: the first value of the schedule is skipped")  # fmt: skip
+    return True
+
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _periodic_gate(ctx: Context, step: ast.Call) -> bool:
