@@ -77,6 +77,7 @@ def _configured(ctx: Context) -> set[str]:
 _VAL_LOADER = re.compile(
     r"^(val|valid|validation|test|eval|dev)_?(loader|dl|dataloader|data_loader|iter|batches|set|dataset|data|ds)$"
 )
+_VAL_KEY = re.compile(r"^(val|valid|validation|test|eval|dev|holdout)$")  # loaders["val"]
 _VAL_FUNC = re.compile(
     r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
     r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
@@ -167,7 +168,9 @@ def _steps_in_validation(ctx: Context) -> None:
             if isinstance(a, (ast.For, ast.AsyncFor)):
                 names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
                 names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                if any(_VAL_LOADER.match(x.lower()) for x in names if x):
+                keys = [k.slice.value for k in ast.walk(a.iter) if isinstance(k, ast.Subscript)
+                        and isinstance(k.slice, ast.Constant) and isinstance(k.slice.value, str)]  # fmt: skip
+                if any(_VAL_LOADER.match(x.lower()) for x in names if x) or any(_VAL_KEY.match(k.lower()) for k in keys):
                     ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside a loop over validation data: "
                                "the model trains on the data it is evaluated on")  # fmt: skip
                     break
