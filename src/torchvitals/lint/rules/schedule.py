@@ -227,6 +227,12 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
     if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
         return _counts_epochs(ctx, n)
+    if cls == "ReduceLROnPlateau":  # patience counted in steps: 10 by default, meant as epochs
+        n = v.args[3] if len(v.args) > 3 else next((k.value for k in v.keywords if k.arg == "patience"), None)
+        if n is None or "epoch" in option_words(ctx, n):
+            return True
+        n = literal_or_setting(ctx, n)
+        return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 50
     if cls == "ExponentialLR":
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
         return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
