@@ -31,8 +31,10 @@ from torchvitals.rules.base import document
 SCHED_ORDER = document(
     "TVL007",
     "scheduler-order",
-    what="`scheduler.step()` is called before `optimizer.step()` in the same loop, or an "
-    "epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR) is stepped in the batch loop.",
+    what="`scheduler.step()` is called before `optimizer.step()` in the same loop (or per-batch "
+    "function), or an epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR, a cosine period "
+    "or a plateau patience counted in epochs) is stepped in the batch loop or a function run once "
+    "per batch.",
     why="Stepping the scheduler first skips the first value of the schedule (PyTorch warns "
     "once, then the run continues). An epoch schedule stepped per batch decays the learning "
     "rate hundreds of times too fast: after a few epochs the model stops learning.",
