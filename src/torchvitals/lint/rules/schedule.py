@@ -254,7 +254,8 @@ def _counts_epochs(ctx: Context, n: ast.AST | None) -> bool:
         key = n.slice
         return isinstance(key, ast.Constant) and isinstance(key.value, str) and "epoch" in key.value.lower()
     if isinstance(n, (ast.Name, ast.Attribute)):
-        return "epoch" in last(dotted(n)).lower() or "epoch" in option_words(ctx, n)
+        words = option_words(ctx, n)  # not "iterations per epoch": a help text about steps
+        return "epoch" in last(dotted(n)).lower() or ("epoch" in words and not any(w in words for w in ("iter", "step", "batch")))
     return False
 
 
