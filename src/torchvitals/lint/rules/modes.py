@@ -80,7 +80,8 @@ _VAL_LOADER = re.compile(
 _VAL_KEY = re.compile(r"^(val|valid|validation|test|eval|dev|holdout)$")  # loaders["val"]
 _VAL_FUNC = re.compile(
     r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
-    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
+    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*|"
+    r"(run_|do_)?(val|valid|validation|test|eval)|test_model)$"
 )
 
 
