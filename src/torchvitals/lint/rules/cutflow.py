@@ -292,7 +292,7 @@ def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: se
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
         flow = Flow(ctx, fn, models)
-        deco = _nograd_decorator(fn)
+        deco = _nograd_decorator(fn) or _only_called_without_grad(ctx, fn)
         local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
         local |= {t for n in walk_scope(fn) for t in targets_of(n) if "." not in t}
         for name in {*flow.live, *flow.dead}:
@@ -310,3 +310,21 @@ def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: se
                 dead.setdefault(m, c)
     memo[key] = (owner, out)
     return out
+
+
+def _only_called_without_grad(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST | None:
+    """The `no_grad` block (or decorator) around the first call of `fn`, when every call of it in
+    this file runs without a graph (`with torch.no_grad(): agent.act(obs)`); else None."""
+    first: ast.AST | None = None
+    for c in ctx.calls:
+        f = c.func
+        if (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") != fn.name:
+            continue
+        t = resolve(ctx, c)
+        if t is None or t.fn is not fn:
+            continue
+        block = _nograd_block(ctx, c) or _nograd_decorator(ctx.scope_of(c))
+        if block is None:
+            return None
+        first = first or block
+    return first
