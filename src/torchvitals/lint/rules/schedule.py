@@ -185,6 +185,8 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
     if nloops >= 2:
         return (recv, cls) if (cls := _epoch_schedule(ctx, recv)) else None
     fn = ctx.scope_of(step)
+    if nloops == 1 and _over_epochs(ctx.loops_around(step)[0]):
+        return None  # the function's own loop is the epoch loop (full-batch training run per fold or seed)
     if "." in recv:  # `self.scheduler` in a method with a batch loop that an epoch loop runs
         cls = object_schedule_in_loops(ctx, step, lambda k, v: _epoch_ctor(ctx, k, v), 1 if nloops else 2)
         return (recv, cls) if cls else None
@@ -198,6 +200,17 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
         if key and (cls := _epoch_schedule(ctx, key)):
             return key, cls
     return None
+
+
+def _over_epochs(loop: ast.AST) -> bool:
+    """`for epoch in range(n)`, `for ep in range(cfg.epochs)`, `while epoch < max_epochs`: a loop
+    whose counter or bound speaks of epochs."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        parts = [loop.target, loop.iter]
+    else:
+        parts = [getattr(loop, "test", None)]
+    names = [last(dotted(n)).lower() for p in parts if p is not None for n in ast.walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
+    return any("epoch" in n or n == "ep" for n in names)
 
 
 def _epoch_schedule(ctx: Context, key: str) -> str | None:
