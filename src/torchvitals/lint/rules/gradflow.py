@@ -1,9 +1,8 @@
 """TVL001, TVL002: a trained model cut out of the loss by `no_grad` or by `.detach()`/`.item()`.
 
-Light data flow inside one function: every assignment says which models (by name) reach the
-assigned name through live edges, and which only through a cut (a `no_grad` block, `.detach()`,
-`.data`, `.item()`, `.numpy()`, `torch.tensor(x)`). A model that the optimizer updates and that
-reaches the backpropagated loss only through a cut gets no gradient. A model that also reaches
+The data flow (cutflow.py) says which models reach the backpropagated loss live and which only
+through a cut (a `no_grad` block, `.detach()`, `.data`, `.item()`, `.numpy()`, `torch.tensor(x)`).
+A model that the optimizer updates and that reaches the loss only through a cut gets no gradient. A model that also reaches
 the loss live (stop-gradient tricks, GAN discriminator steps, RL baselines) is fine.
 """
 
@@ -12,21 +11,9 @@ from __future__ import annotations
 import ast
 import bisect
 
-from torchvitals.lint.calls import DEPTH, Target, resolve
-from torchvitals.lint.engine import (
-    NESTED,
-    NOT_FORWARD,
-    Context,
-    callee,
-    dotted,
-    is_const,
-    is_nograd_with,
-    last,
-    method,
-    receiver,
-    targets_of,
-    walk_scope,
-)
+from torchvitals.lint.calls import FUNCS, Target, resolve
+from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
+from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
 from torchvitals.rules.base import document
 
 NO_GRAD = document(
@@ -56,9 +43,6 @@ DETACHED = document(
     fix="Feed the tensor itself to the loss; use `.detach()`/`.item()` only for logging and metrics.",
 )
 
-CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
-CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
-
 
 def check(ctx: Context) -> None:
     scopes: dict[ast.AST, list[ast.Call]] = {}
@@ -69,8 +53,12 @@ def check(ctx: Context) -> None:
             if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == "training_step":
                 scopes.setdefault(fn, [])
     reported: set[tuple[str, int]] = set()
+    live_somewhere: set[str] = set()
     for scope, backwards in scopes.items():
-        _check_scope(ctx, scope, backwards, reported)
+        live_somewhere |= _check_scope(ctx, scope, backwards, reported)
+    for scope, backwards in scopes.items():
+        if backwards and isinstance(scope, FUNCS):
+            _check_given(ctx, scope, backwards, reported, live_somewhere)
 
 
 def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
@@ -107,220 +95,20 @@ def _lightning_optimizer(ctx: Context, scope: ast.AST) -> set[str]:
     return out
 
 
-def _match(key: str, names: set[str]) -> bool:
-    return any(key == n or key.startswith(n + ".") for n in names)
-
-
-def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
-    m = method(call)
-    if m in NOT_FORWARD:
-        return None
-    key = receiver(call) if m == "forward" else callee(call)
-    if not key or _match(key, ctx.frozen) or not _match(key, models):
-        return None
-    return key
-
-
-def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0) -> list[tuple]:
-    """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
-    path is live, else (code, node) of the first cut on it."""
-    out: list[tuple] = []
-    todo: list[tuple[ast.AST, tuple | None]] = [(expr, cut)]
-    while todo:
-        n, c = todo.pop()
-        if isinstance(n, ast.Call):
-            if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
-                todo.append((n.func.value, c or ("TVL002", n)))
-                continue
-            if callee(n) in CUT_FUNCS:
-                todo.extend((a, c or ("TVL002", n)) for a in n.args)
-                continue
-            target = resolve(ctx, n) if depth < DEPTH else None
-            rets = _returns(ctx, target, models, depth + 1) if target is not None else []
-            out += [("model", k, c or cc) for k, cc in rets]
-            cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
-            key = None if rets else _model_call(ctx, n, models)
-            if key:
-                out.append(("model", key, c))
-            todo.append((n.func, c))
-            todo.extend((a, c or cuts.get(i)) for i, a in enumerate(n.args))
-            todo.extend((k.value, c) for k in n.keywords)
-        elif isinstance(n, ast.Attribute):
-            if n.attr == "data" and isinstance(n.ctx, ast.Load):
-                todo.append((n.value, c or ("TVL002", n)))
-                continue
-            key = dotted(n)
-            if key:
-                out.append(("name", key, c))
-            todo.append((n.value, c))
-        elif isinstance(n, ast.Name):
-            out.append(("name", n.id, c))
-        elif not isinstance(n, NESTED):
-            todo.extend((ch, c) for ch in ast.iter_child_nodes(n))
-    return out
-
-
-def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
-    for a in ctx.ancestors(node):
-        if is_nograd_with(a):
-            return a
-    return None
-
-
-class Flow:
-    """Which models reach which name in one scope, live or only through a cut: a fixed point
-    over the scope's assignments (by name; a name re-bound by a cut of itself, `x =
-    torch.tensor(x)` in the function's own body or a loop's, is a new name for the statements
-    after it)."""
-
-    def __init__(self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0, seeds: frozenset[str] = frozenset()) -> None:
-        self.ctx, self.models, self.depth = ctx, models, depth
-        self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
-        self.dead: dict[str, dict[str, tuple]] = {}
-        self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
-        flows = []
-        for n in walk_scope(scope):
-            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                srcs = _sources(ctx, n.value, models, cut, depth)
-                tgts = targets_of(n)
-                # only a statement of the function's own body: one in a branch, a loop or a
-                # `with` may not run, or runs beside another binding of the name
-                if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
-                    self.kills.setdefault(tgts[0], []).append(n.lineno)
-                flows.append((n, tgts, srcs))
-        for lines in self.kills.values():
-            lines.sort()
-        self.flows = [(self._names(tgts, n.lineno, True), self._renamed(srcs, n.lineno)) for n, tgts, srcs in flows]
-        for _ in range(8):  # fixed point; chains in real code are short
-            changed = False
-            for tgts, srcs in self.flows:
-                for t in tgts:
-                    changed |= self.absorb(t, srcs)
-            if not changed:
-                break
-
-    def _version(self, name: str, line: int, store: bool) -> str:
-        lines = self.kills.get(name)
-        if not lines:
-            return name
-        i = bisect.bisect_right(lines, line) if store else bisect.bisect_left(lines, line)
-        return f"{name}@{lines[i - 1]}" if i else name
-
-    def _names(self, names: list[str], line: int, store: bool) -> list[str]:
-        return [self._version(t, line, store) for t in names]
-
-    def _renamed(self, srcs: list[tuple], line: int) -> list[tuple]:
-        if not self.kills:
-            return srcs
-        return [(k, self._version(key, line, False) if k == "name" else key, c) for k, key, c in srcs]
-
-    def add(self, t: str, m: str, c: tuple | None) -> bool:
-        if c is None:
-            if m in self.live.setdefault(t, set()):
-                return False
-            self.live[t].add(m)
-            return True
-        if m in self.dead.setdefault(t, {}):
-            return False
-        self.dead[t][m] = c
-        return True
-
-    def absorb(self, t: str, srcs: list[tuple]) -> bool:
-        changed = False
-        for kind, key, c in srcs:
-            if kind == "model":
-                changed |= self.add(t, key, c)
-                continue
-            for m in list(self.live.get(key, ())):
-                changed |= self.add(t, m, c)
-            for m, cc in list(self.dead.get(key, {}).items()):
-                changed |= self.add(t, m, cc)
-        return changed
-
-    def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
-        """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
-        self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
-        return self.live.get(key, set()), self.dead.get(key, {})
-
-
-def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:
-    """A statement of the function's own body, or of a loop's body in it (every iteration runs
-    it before the statements after it); not one in a branch, a `with`, a `try` or an else."""
-    node: ast.AST = stmt
-    while (par := ctx.parent.get(node)) is not scope:
-        if not (isinstance(par, (ast.For, ast.AsyncFor, ast.While)) and node in par.body):
-            return False
-        node = par
-    return True
-
-
-def _cut_of(srcs: list[tuple], name: str) -> bool:
-    """`x = torch.tensor(x, requires_grad=True)`, `x = x.detach()`: every source of the new
-    value is cut, and the old value of the name is one of them."""
-    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
-
-
-def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
-    """The models reaching what a resolved function returns, as the caller names them, each
-    with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
-    memo = ctx.memo.setdefault("gradflow_returns", {})
-    params = {p.arg for p in [*t.fn.args.posonlyargs, *t.fn.args.args]}
-    inner = frozenset({"self", *params, *models})
-    key = (id(t.fn), inner)
-    hit = memo.get(key)
-    if hit is None or hit[0] is not t.fn:
-        memo[key] = (t.fn, [])  # recursion sees nothing
-        flow = Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"}))
-        live: set[str] = set()
-        dead: dict[str, tuple] = {}
-        deco = _nograd_decorator(t.fn)
-        for n in walk_scope(t.fn):
-            if isinstance(n, ast.Return) and n.value is not None:
-                block = deco or _nograd_block(ctx, n)
-                lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
-                live |= lv
-                dead.update(dd)
-        raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
-        hit = memo[key] = (t.fn, raw)
-    return hit[1]
-
-
-def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
-    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth) if (k := t.rename(m)) and k != "self"]
-
-
-def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
-    """Arguments (by position in call.args) bound to a parameter that reaches the function's return only through a cut: `dice_loss(model(x), y)` whose
-    body returns `torch.tensor(f(logits.detach().numpy()))`."""
-    a = t.fn.args
-    names = [p.arg for p in [*a.posonlyargs, *a.args]]
-    if t.self_key is not None and names[:1] == ["self"]:
-        names = names[1:]
-    live = {m for m, c in raw if c is None}
-    dead = {m: c for m, c in raw if c is not None and m not in live}
-    return {i: dead[names[i]] for i, v in enumerate(call.args)
-            if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
-
-
-def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
-    """`@torch.no_grad()` / `@torch.inference_mode()` on the function: all of it runs without a graph."""
-    for d in getattr(fn, "decorator_list", []):
-        name = last(callee(d) if isinstance(d, ast.Call) else dotted(d))
-        if name in ("no_grad", "inference_mode") and not (isinstance(d, ast.Call) and d.args and not is_const(d.args[0], True)):
-            return d
-    return None
-
-
 def _under_any(name: str, roots: set[str]) -> bool:
-    """`name` is one of `roots` or an attribute path below one (`enc.layer` under `enc`): a
+    """`name` is one of `roots` or an attribute path below one (`enc.layer` under `enc`), or one
+    of `roots` is a part of `name` (`agent.actor` live: `agent` as a whole does get gradients). A
     lookup per prefix, so a scope with many losses does not compare every pair."""
     parts = name.split(".")
-    return any(".".join(parts[:k]) in roots for k in range(1, len(parts) + 1))
+    return any(".".join(parts[:k]) in roots for k in range(1, len(parts) + 1)) or name in _prefixes(roots)
 
 
-def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> None:
+def _prefixes(names: set[str]) -> set[str]:
+    return {".".join(parts[:k]) for n in names if "." in n for parts in [n.split(".")] for k in range(1, len(parts))}
+
+
+def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> set[str]:
+    """Judges the losses of one scope; returns the models that reach one of them live."""
     models = _trained_models(ctx, scope)
     flow = Flow(ctx, scope, models)
 
@@ -349,32 +137,149 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
             relevant = lightning
         elif not opt or opt not in ctx.optimizers:
             # Unpaired backward: judge only when no trained model reaches the loss live.
-            if any(_match(m, relevant) for m in live_l):
+            if any(match(m, relevant) for m in live_l):
                 continue
         live_all = live_l | live_any
         for m, (code, node) in dead_l.items():
-            if not _match(m, relevant) or _under_any(m, live_all):
+            if not match(m, relevant) or _under_any(m, live_all):
                 continue
-            line = getattr(node, "lineno", 0)
-            if (code, line) in reported:
-                continue
-            reported.add((code, line))
-            bline = getattr(anchor, "lineno", 0)
-            if code == "TVL001":
-                ctx.report(
-                    NO_GRAD, node,
-                    f"`{m}` runs under `{_ctx_name(node)}` and its output feeds the loss "
-                    f"backpropagated at line {bline}: its parameters get no gradient",
-                    model=m, backward_line=bline,
-                )  # fmt: skip
-            else:
-                what = _cut_name(node)
-                ctx.report(
-                    DETACHED, node,
-                    f"`{what}` cuts `{m}`'s output out of the graph before the loss "
-                    f"backpropagated at line {bline}: `{m}` gets no gradient",
-                    model=m, backward_line=bline,
-                )  # fmt: skip
+            _report(ctx, m, code, node, getattr(anchor, "lineno", 0), reported)
+    return {m for (lv, _), _, _ in reached for m in lv}
+
+
+def _report(ctx: Context, m: str, code: str, node: ast.AST, bline: int, reported: set, via: str = "") -> None:
+    """One finding per cut: `via` says how the cut value reached the loss's function."""
+    line = getattr(node, "lineno", 0)
+    if (code, line) in reported:
+        return
+    reported.add((code, line))
+    if code == "TVL001":
+        ctx.report(
+            NO_GRAD, node,
+            f"`{m}` runs under `{_ctx_name(node)}` and its output feeds the loss "
+            f"backpropagated at line {bline}{via}: its parameters get no gradient",
+            model=m, backward_line=bline,
+        )  # fmt: skip
+    else:
+        ctx.report(
+            DETACHED, node,
+            f"`{_cut_name(node)}` cuts `{m}`'s output out of the graph before the loss "
+            f"backpropagated at line {bline}{via}: `{m}` gets no gradient",
+            model=m, backward_line=bline,
+        )  # fmt: skip
+
+
+def _check_given(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backwards: list[ast.Call],
+                 reported: set, live_somewhere: set[str]) -> None:  # fmt: skip
+    """The loss's function is given the cut value from outside: by its callers (`fake =
+    sample(G)` returning `G(z).detach()`, then `g_step(D, opt_g, fake)`; a rollout collected
+    under `@no_grad()` handed to `update(policy, opt, rollout)`), or by another method of its
+    class through `self` (`act()` under `@no_grad()` appending log-probabilities to
+    `self.log_probs`, which `finish_episode()` stacks into the loss). A model live in one of the
+    values is live. A cut model is judged only when the loss's optimizer is known (by name, or
+    through what the callers pass for it) and trains it, and the model reaches no
+    backpropagated loss of the file live."""
+    sites = _call_sites(ctx, fn)
+    sites = sites if len(sites) <= 4 else []
+    given, via = _from_callers(ctx, fn, sites)
+    owner = ctx.parent.get(fn)
+    if isinstance(owner, (ast.ClassDef, ast.Module)):
+        for name, (live, dead) in stored_on_objects(ctx, owner, _trained_models(ctx, fn)).items():
+            given.setdefault(name, (set(), {}))
+            given[name][0].update(live)
+            for m, c in dead.items():
+                given[name][1].setdefault(m, c)
+                via.setdefault(m, f" (through `{name}`, filled by another function)")
+    seeded = {m: via[m] for live, dead in given.values() for m in dead if m not in live}
+    if not seeded:
+        return
+    flow = Flow(ctx, fn, _trained_models(ctx, fn), given=given)
+    for call in backwards:
+        expr = ctx.loss_expr(call)
+        if expr is None:
+            continue
+        live_l, dead_l = flow.reach(f"<loss@{id(call)}>", expr, call.lineno)
+        opt = _paired_step(ctx, fn, call)
+        relevant = _optimized_by(ctx, opt, [t for _, t in sites]) if opt else set()
+        live = live_l | live_somewhere | {k for _, t in sites for m in live_l if (k := t.rename(m))}
+        for m, (code, node) in dead_l.items():
+            if m in seeded and match(m, relevant) and not _same_model(m, live, relevant):
+                _report(ctx, m, code, node, call.lineno, reported, seeded[m])
+
+
+def _from_callers(ctx: Context, fn: ast.AST, sites: list[tuple[ast.Call, Target]]) -> tuple[dict, dict[str, str]]:
+    """Each parameter's (live, cut) models, from what the calls of `fn` pass for it, and for
+    each cut model the words saying how it came in."""
+    given: dict[str, tuple[set[str], dict[str, tuple]]] = {}
+    via: dict[str, str] = {}
+    for call, t in sites:
+        caller = ctx.scope_of(call)
+        if caller is fn:
+            continue  # a recursive call passes on what the function already has
+        cflow = _scope_flow(ctx, caller)
+        for p, expr in _passed(t, call):
+            live, dead = cflow.reach(f"<arg@{id(call)}:{p}>", expr, call.lineno)
+            g = given.setdefault(p, (set(), {}))
+            g[0].update(live)
+            if (d := dotted(expr)) and match(d, cflow.models):
+                g[0].add(d)  # the model itself: whatever the function does with it may be live
+            for m, c in dead.items():
+                g[1].setdefault(m, c)
+                via.setdefault(m, f" (through the parameter `{p}` of `{getattr(fn, 'name', '')}()`)")
+    return given, via
+
+
+def _call_sites(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Target]]:
+    """The calls of this file that run `fn` (by its name, resolved to it)."""
+    name = getattr(fn, "name", "")
+    out = []
+    for c in ctx.calls:
+        f = c.func
+        if (f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else "") != name:
+            continue
+        t = resolve(ctx, c)
+        if t is not None and t.fn is fn:
+            out.append((c, t))
+    return out
+
+
+def _scope_flow(ctx: Context, scope: ast.AST) -> Flow:
+    """The data flow of a caller's scope, built once per scope."""
+    memo = ctx.memo.setdefault("gradflow_scope_flow", {})
+    hit = memo.get(id(scope))
+    if hit is None or hit[0] is not scope:
+        hit = memo[id(scope)] = (scope, Flow(ctx, scope, _trained_models(ctx, scope)))
+    return hit[1]
+
+
+def _passed(t: Target, call: ast.Call) -> list[tuple[str, ast.expr]]:
+    """Each parameter of the called function and the expression this call passes for it."""
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if t.self_key is not None and names[:1] in (["self"], ["cls"]):
+        names = names[1:]
+    out = []
+    for name, v in zip(names, call.args, strict=False):
+        if isinstance(v, ast.Starred):
+            break
+        out.append((name, v))
+    return out + [(k.arg, k.value) for k in call.keywords if k.arg]
+
+
+def _optimized_by(ctx: Context, opt: str, targets: list[Target]) -> set[str]:
+    """The models of the optimizer a function steps as `opt`: its own name for one of this file,
+    or what the callers pass for it."""
+    out = set(ctx.optimizers.get(opt, set()))
+    for t in targets:
+        out |= ctx.optimizers.get(t.rename(opt) or "", set())
+    return _aliases(out)
+
+
+def _same_model(m: str, live: set[str], models: set[str]) -> bool:
+    """`m` (or the model it belongs to) reaches a loss live: under a live name, or a live name is
+    a part of the same trained model (`agent.act` cut, `agent.evaluate` live)."""
+    roots = {r for r in models if match(m, {r})}
+    return _under_any(m, live) or any(match(k, roots) for k in live)
 
 
 def _paired_step(ctx: Context, scope: ast.AST, backward: ast.Call) -> str | None:

@@ -16,7 +16,6 @@ from torchvitals.lint.engine import (
     is_const,
     last,
     method,
-    passed,
     receiver,
     walk_scope,
 )
@@ -28,9 +27,8 @@ from torchvitals.lint.hooks import (
     methods_named,
     runner_names,
 )
+from torchvitals.lint.rules.mode_gate import step_outside_mode_gate
 from torchvitals.rules.base import document
-
-_EXITS = (ast.Continue, ast.Break, ast.Return)
 
 EVAL_MODE = document(
     "TVL004",
@@ -79,9 +77,11 @@ def _configured(ctx: Context) -> set[str]:
 _VAL_LOADER = re.compile(
     r"^(val|valid|validation|test|eval|dev)_?(loader|dl|dataloader|data_loader|iter|batches|set|dataset|data|ds)$"
 )
+_VAL_KEY = re.compile(r"^(val|valid|validation|test|eval|dev|holdout)$")  # loaders["val"]
 _VAL_FUNC = re.compile(
     r"^(validation_step|test_step|validate\w*|evaluate\w*|eval_(epoch|one_epoch|model|loop)\w*|"
-    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*)$"
+    r"(run_|do_)?val(id)?_(fn|func|epoch|step|loop|one_epoch)\w*|test_(epoch|loop|one_epoch)\w*|run_(validation|eval)\w*|"
+    r"(run_|do_)?(val|valid|validation|test|eval)|test_model)$"
 )
 
 
@@ -108,7 +108,7 @@ def check_eval_mode(ctx: Context) -> None:
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
     _steps_in_validation(ctx)
-    _step_outside_mode_gate(ctx)
+    step_outside_mode_gate(ctx, EVAL_MODE)
 
 
 def _bare(key: str) -> str:
@@ -160,49 +160,6 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
                 )  # fmt: skip
 
 
-def _mentions(expr: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(expr))
-
-
-def _step_outside_mode_gate(ctx: Context) -> None:
-    """`def run_epoch(..., train=True)` whose backward() sits under `if train:` but whose
-    `optimizer.step()` does not, called somewhere with `train=False`: the evaluation pass
-    steps the optimizer (with the last training gradients) on every batch."""
-    for c in ctx.calls:
-        opt = ctx.optimizer_step(c)
-        fn = ctx.scope_of(c) if opt else None
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        ifs = [n for n in walk_scope(fn) if isinstance(n, ast.If)]
-        if any(i in ctx.ancestors(c) and not any(isinstance(n, ast.Mod) for n in ast.walk(i.test)) for i in ifs):
-            continue  # `if optimizer is not None:` / `if model.training:` may be the guard; `% accum` is not
-        for p in (a.arg for a in fn.args.args):
-            gates = [i for i in ifs if _mentions(i.test, p)]
-            guarded = [b for b in ctx.backwards if any(g in ctx.ancestors(b) for g in gates) and ctx.scope_of(b) is fn]
-            if not guarded or any(g in ctx.ancestors(c) for g in gates) or any(isinstance(g.body[-1], _EXITS) for g in gates):
-                continue
-            off = _called_with_false(ctx, fn, p)
-            if off is not None:
-                ctx.report(EVAL_MODE, c, f"`{opt}.step()` in `{fn.name}()` is outside the `{p}` test that guards "
-                           f"backward(): the call with {p}=False (line {off.lineno}) steps the optimizer on "
-                           "evaluation data")  # fmt: skip
-                break
-
-
-def _called_with_false(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.Call | None:
-    """A call of `fn` (by its name) that passes the constant False for `param`."""
-    names = [a.arg for a in fn.args.args]
-    names = names[1:] if names and names[0] == "self" else names
-    for c in ctx.calls:
-        if last(callee(c)) != fn.name:
-            continue
-        i = names.index(param) if param in names else -1
-        given = passed(c, i, param)
-        if given is not None and is_const(given, False):
-            return c
-    return None
-
-
 def _steps_in_validation(ctx: Context) -> None:
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
@@ -212,7 +169,9 @@ def _steps_in_validation(ctx: Context) -> None:
             if isinstance(a, (ast.For, ast.AsyncFor)):
                 names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
                 names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                if any(_VAL_LOADER.match(x.lower()) for x in names if x):
+                keys = [k.slice.value for k in ast.walk(a.iter) if isinstance(k, ast.Subscript)
+                        and isinstance(k.slice, ast.Constant) and isinstance(k.slice.value, str)]  # fmt: skip
+                if any(_VAL_LOADER.match(x.lower()) for x in names if x) or any(_VAL_KEY.match(k.lower()) for k in keys):
                     ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside a loop over validation data: "
                                "the model trains on the data it is evaluated on")  # fmt: skip
                     break

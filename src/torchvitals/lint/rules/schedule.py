@@ -7,6 +7,7 @@ import ast
 
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import (
+    LOOPS,
     SCHEDULER_CLASSES,
     Context,
     callee,
@@ -19,14 +20,21 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
 from torchvitals.lint.rules.loaders import config_field
-from torchvitals.lint.rules.schedule_objects import built_schedules, per_batch_object_step
+from torchvitals.lint.rules.schedule_objects import (
+    built_schedules,
+    loop_targets,
+    object_schedule_in_loops,
+    per_batch_object_step,
+)
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
     "TVL007",
     "scheduler-order",
-    what="`scheduler.step()` is called before `optimizer.step()` in the same loop, or an "
-    "epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR) is stepped in the batch loop.",
+    what="`scheduler.step()` is called before `optimizer.step()` in the same loop (or per-batch "
+    "function), or an epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR, a cosine period "
+    "or a plateau patience counted in epochs) is stepped in the batch loop or a function run once "
+    "per batch.",
     why="Stepping the scheduler first skips the first value of the schedule (PyTorch warns "
     "once, then the run continues). An epoch schedule stepped per batch decays the learning "
     "rate hundreds of times too fast: after a few epochs the model stops learning.",
@@ -61,6 +69,8 @@ def check_scheduler(ctx: Context) -> None:
             continue
         if not loops:
             fn = ctx.scope_of(c)  # a per-batch helper: train_step(batch, optimizer, scheduler)
+            if _helper_order(ctx, c, recv or "", fn):
+                continue
             if any(ctx.optimizer_step(n) for n in _calls_in(fn)) and (key := _epoch_key(ctx, c, recv or "", 0)):
                 ctx.report(SCHED_ORDER, c, f"`{recv}` ({key[1]}) is an epoch schedule stepped "
                            "every batch (in a helper called per batch): the learning rate decays far faster than intended")  # fmt: skip
@@ -86,6 +96,25 @@ def _order_only(ctx: Context, c: ast.Call, recv: str, loops: list[ast.AST]) -> l
         ctx.report(SCHED_ORDER, c, f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
                    f"(line {steps[0].lineno}): the first value of the schedule is skipped")  # fmt: skip
     return steps
+
+
+def _helper_order(ctx: Context, c: ast.Call, recv: str, fn: ast.AST) -> bool:
+    """`scheduler.step()` before every `optimizer.step()` of a function with no loop of its own
+    (a train_step) that a loop calls: each call skips ahead of the optimizer, like the same two
+    lines in the loop. Both must run unconditionally in the function (reported: True)."""
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or any(not isinstance(a, (ast.Expr, *_FUNCS)) for a in ctx.ancestors(c)):
+        return False
+    steps = [n for n in _calls_in(fn) if ctx.optimizer_step(n)]
+    if not steps or any(s.lineno <= c.lineno or any(isinstance(a, (ast.If, ast.Try, *LOOPS)) for a in ctx.ancestors(s)) for s in steps):
+        return False
+    if not any(loop_targets(ctx, k) for k in ctx.calls if method(k) == fn.name or callee(k) == fn.name):
+        return False
+    ctx.report(SCHED_ORDER, c, f"`{recv}.step()` comes before `{ctx.optimizer_step(steps[0])}.step()` "
+               f"(line {steps[0].lineno}) in `{fn.name}()`, which runs every batch: the first value of the schedule is skipped")  # fmt: skip
+    return True
+
+
+_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _periodic_gate(ctx: Context, step: ast.Call) -> bool:
@@ -156,16 +185,32 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
     if nloops >= 2:
         return (recv, cls) if (cls := _epoch_schedule(ctx, recv)) else None
     fn = ctx.scope_of(step)
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or "." in recv:
+    if nloops == 1 and _over_epochs(ctx.loops_around(step)[0]):
+        return None  # the function's own loop is the epoch loop (full-batch training run per fold or seed)
+    if "." in recv:  # `self.scheduler` in a method with a batch loop that an epoch loop runs
+        cls = object_schedule_in_loops(ctx, step, lambda k, v: _epoch_ctor(ctx, k, v), 1 if nloops else 2)
+        return (recv, cls) if cls else None
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return None
     for c in ctx.calls:
-        if callee(c) != fn.name or len(ctx.loops_around(c)) < (1 if nloops else 2):
+        if callee(c) != fn.name or len(loop_targets(ctx, c)) < (1 if nloops else 2):
             continue
         t = resolve(ctx, c)
         key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
         if key and (cls := _epoch_schedule(ctx, key)):
             return key, cls
     return None
+
+
+def _over_epochs(loop: ast.AST) -> bool:
+    """`for epoch in range(n)`, `for ep in range(cfg.epochs)`, `while epoch < max_epochs`: a loop
+    whose counter or bound speaks of epochs."""
+    if isinstance(loop, (ast.For, ast.AsyncFor)):
+        parts = [loop.target, loop.iter]
+    else:
+        parts = [getattr(loop, "test", None)]
+    names = [last(dotted(n)).lower() for p in parts if p is not None for n in ast.walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
+    return any("epoch" in n or n == "ep" for n in names)
 
 
 def _epoch_schedule(ctx: Context, key: str) -> str | None:
@@ -196,10 +241,34 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         return bool(vals) and all(isinstance(x, int) and x < 300 for x in vals)
     if cls in ("CosineAnnealingLR", "CosineAnnealingWarmRestarts"):  # T_max / T_0 = the epoch count
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("T_max", "T_0")), None)
-        return isinstance(n, (ast.Name, ast.Attribute)) and "epoch" in last(dotted(n)).lower()
+        return _counts_epochs(ctx, n)
+    if cls == "ReduceLROnPlateau":  # patience counted in steps: 10 by default, meant as epochs
+        n = v.args[3] if len(v.args) > 3 else next((k.value for k in v.keywords if k.arg == "patience"), None)
+        if n is None or "epoch" in option_words(ctx, n):
+            return True
+        n = literal_or_setting(ctx, n)
+        return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 50
     if cls == "ExponentialLR":
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
         return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
+    return False
+
+
+def _counts_epochs(ctx: Context, n: ast.AST | None) -> bool:
+    """A period counted in epochs: a name or setting about epochs (`args.epochs`, `cfg["epochs"]`,
+    an option whose help says epochs), or epochs less or plus others (`epochs - warmup_epochs`),
+    or divided by a number. A product (`epochs * len(loader)`) counts batches."""
+    if isinstance(n, ast.BinOp):
+        if isinstance(n.op, (ast.Add, ast.Sub)):
+            sides = [n.left, n.right]
+            return any(_counts_epochs(ctx, x) for x in sides) and all(_counts_epochs(ctx, x) or isinstance(x, ast.Constant) for x in sides)
+        return isinstance(n.op, (ast.Div, ast.FloorDiv)) and isinstance(n.right, ast.Constant) and _counts_epochs(ctx, n.left)
+    if isinstance(n, ast.Subscript):
+        key = n.slice
+        return isinstance(key, ast.Constant) and isinstance(key.value, str) and "epoch" in key.value.lower()
+    if isinstance(n, (ast.Name, ast.Attribute)):
+        words = option_words(ctx, n)  # not "iterations per epoch": a help text about steps
+        return "epoch" in last(dotted(n)).lower() or ("epoch" in words and not any(w in words for w in ("iter", "step", "batch")))
     return False
 
 

@@ -56,6 +56,25 @@ def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[st
     return None
 
 
+def object_schedule_in_loops(ctx: Context, step: ast.Call, epoch_ctor: Callable[[str, ast.Call], bool], loops: int) -> str | None:
+    """The scheduler class when `step` (`self.<attr>.step()` in a method with a batch loop of its
+    own, `train_epoch(self)`) steps an epoch schedule once per batch: some call of the method
+    sits in `loops` loops (the epoch loop), and every schedule the object may hold counts in
+    epochs."""
+    recv = receiver(step) or ""
+    cls = enclosing_class(ctx, step)
+    fn = ctx.scope_of(step)
+    if cls is None or not recv.startswith("self.") or recv.count(".") != 1 or not isinstance(fn, FUNCS):
+        return None
+    calls = [c for c in ctx.calls if method(c) == fn.name and _calls_into(ctx, c, cls)]
+    if not any(len(loop_targets(ctx, c)) >= loops for c in calls):
+        return None
+    given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
+        return given[0][0]
+    return None
+
+
 def _handed_over(ctx: Context, fn: ast.AST, attr: str) -> list[ast.Call]:
     """`self.scheduler` of a callback that the runner running it per batch set from its own
     (`cb.scheduler = self.scheduler`): the schedules the runner was built with."""
@@ -92,8 +111,26 @@ def _calls_into(ctx: Context, call: ast.Call, cls: ast.ClassDef) -> bool:
 def _per_batch(ctx: Context, call: ast.Call) -> bool:
     """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`)."""
     r = receiver(call)
-    loops = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and r and dotted(lp.target) == r)]
+    loops = [t for t in loop_targets(ctx, call) if not (r and dotted(t) == r)]
     return len(loops) >= 2
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
+def loop_targets(ctx: Context, node: ast.AST) -> list[ast.AST | None]:
+    """The target of every loop around `node` in its function, innermost first: `for` statements
+    (a `while` has None) and the generators of a comprehension holding it (`losses =
+    [self.train_step(x, y) for x, y in loader]` runs the method once per batch, like a loop)."""
+    out: list[ast.AST | None] = []
+    for a in ctx.ancestors(node):
+        if isinstance(a, (ast.For, ast.AsyncFor)):
+            out.append(a.target)
+        elif isinstance(a, ast.While):
+            out.append(None)
+        elif isinstance(a, _COMPREHENSIONS):
+            out += [g.target for g in reversed(a.generators)]
+    return out
 
 
 def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Call]:
@@ -105,7 +142,7 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
     if made_by is not None:  # `self.sched = self.sched_fn(opt, n_epoch)`, sched_fn given to __init__
         param = stored_param(init, made_by)  # type: ignore[arg-type]
     if param is None:
-        return []
+        return [] if init is None or made_by is not None else _built_in_init(ctx, cls, attr)
     names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
     out: list[ast.Call] = []
     for c in ctx.calls:
@@ -115,6 +152,25 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
         given = passed(c, i, param)
         out += _scheduler_ctors(ctx, given) if made_by is None else _callable_ctors(ctx, given)
     return out
+
+
+def _built_in_init(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Call]:
+    """`self.<attr> = CosineAnnealingLR(...)` or `= build_scheduler(args, self.optimizer)` (in
+    `__init__`, or a setup method): the object builds its own schedule. Every binding of
+    `self.<attr>` in the class must be such a call (one that is not, `= None` or a parameter,
+    leaves the schedule unknown)."""
+    out: list[ast.Call] = []
+    for n in ast.walk(cls):
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(dotted(t) == f"self.{attr}" for t in _targets(n)):
+            made = _scheduler_ctors(ctx, n.value) if isinstance(n.value, ast.Call) else []
+            if not made:
+                return []
+            out += made
+    return out
+
+
+def _targets(n: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
+    return n.targets if isinstance(n, ast.Assign) else [n.target]
 
 
 def _made_by_stored_callable(cls: ast.ClassDef, attr: str) -> str | None:

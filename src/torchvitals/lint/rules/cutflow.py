@@ -1,0 +1,330 @@
+"""The data flow behind TVL001/TVL002: which models reach a name live, and which only through a cut.
+
+Inside one function every assignment says which models (by name) reach the assigned name through
+live edges, and which only through a cut (a `no_grad` block, `.detach()`, `.data`, `.item()`,
+`.numpy()`, `torch.tensor(x)`), each with the node of its first cut. Calls to functions of this
+file are followed into what they return (DEPTH deep, memoised); a statement that stores values
+into an object (`buf.append(logp)`, `rollout.add(logp, r)`) makes the object reach them.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+
+from torchvitals.lint.calls import DEPTH, Target, resolve
+from torchvitals.lint.engine import (
+    NESTED,
+    NOT_FORWARD,
+    Context,
+    callee,
+    dotted,
+    is_const,
+    is_nograd_with,
+    last,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
+
+CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
+CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
+
+def match(key: str, names: set[str]) -> bool:
+    return any(key == n or key.startswith(n + ".") for n in names)
+
+
+# Methods of a list, dict or deque: `self.buffer.pop()` on a module that keeps its transitions
+# in a list is no forward pass of the module.
+CONTAINER_METHODS = {"pop", "popleft", "get", "items", "keys", "values", "copy", "clear", "index", "count"}
+
+
+def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
+    m = method(call)
+    if m in NOT_FORWARD or (m in CONTAINER_METHODS and (receiver(call) or "") not in models):
+        return None
+    key = receiver(call) if m == "forward" else callee(call)
+    if not key or match(key, ctx.frozen) or not match(key, models):
+        return None
+    return key
+
+
+def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0) -> list[tuple]:
+    """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
+    path is live, else (code, node) of the first cut on it."""
+    out: list[tuple] = []
+    todo: list[tuple[ast.AST, tuple | None]] = [(expr, cut)]
+    while todo:
+        n, c = todo.pop()
+        if isinstance(n, ast.Call):
+            if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
+                todo.append((n.func.value, c or ("TVL002", n)))
+                continue
+            if callee(n) in CUT_FUNCS:
+                todo.extend((a, c or ("TVL002", n)) for a in n.args)
+                continue
+            target = resolve(ctx, n) if depth < DEPTH else None
+            rets = _returns(ctx, target, models, depth + 1) if target is not None else []
+            out += [("model", k, c or cc) for k, cc in rets]
+            cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
+            key = None if rets else _model_call(ctx, n, models)
+            if key:
+                out.append(("model", key, c))
+            todo.append((n.func, c))
+            todo.extend((a, c or cuts.get(i)) for i, a in enumerate(n.args))
+            todo.extend((k.value, c) for k in n.keywords)
+        elif isinstance(n, ast.Attribute):
+            if n.attr == "data" and isinstance(n.ctx, ast.Load):
+                todo.append((n.value, c or ("TVL002", n)))
+                continue
+            key = dotted(n)
+            if key:
+                out.append(("name", key, c))
+            todo.append((n.value, c))
+        elif isinstance(n, ast.Name):
+            out.append(("name", n.id, c))
+        elif not isinstance(n, NESTED):
+            todo.extend((ch, c) for ch in ast.iter_child_nodes(n))
+    return out
+
+
+def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
+    for a in ctx.ancestors(node):
+        if is_nograd_with(a):
+            return a
+    return None
+
+
+class Flow:
+    """Which models reach which name in one scope, live or only through a cut: a fixed point
+    over the scope's assignments (by name; a name re-bound by a cut of itself, `x =
+    torch.tensor(x)` in the function's own body or a loop's, is a new name for the statements
+    after it)."""
+
+    def __init__(
+        self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0,
+        seeds: frozenset[str] = frozenset(), given: dict[str, tuple[set[str], dict[str, tuple]]] | None = None,
+    ) -> None:  # fmt: skip
+        self.ctx, self.models, self.depth = ctx, models, depth
+        self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
+        self.dead: dict[str, dict[str, tuple]] = {}
+        for name, (live, dead) in (given or {}).items():  # what the callers pass for a parameter
+            self.live.setdefault(name, set()).update(live)
+            self.dead.setdefault(name, {}).update(dead)
+        self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
+        flows = []
+        for n in walk_scope(scope):
+            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
+                block = _nograd_block(ctx, n)
+                cut = ("TVL001", block) if block is not None else None
+                srcs = _sources(ctx, n.value, models, cut, depth)
+                tgts = targets_of(n)
+                # only a statement of the function's own body: one in a branch, a loop or a
+                # `with` may not run, or runs beside another binding of the name
+                if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
+                    self.kills.setdefault(tgts[0], []).append(n.lineno)
+                flows.append((n, tgts, srcs))
+            elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
+                block = _nograd_block(ctx, n)
+                cut = ("TVL001", block) if block is not None else None
+                flows.append((n, targets_of(n), _sources(ctx, n.iter, models, cut, depth)))
+            elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
+                block = _nograd_block(ctx, n)
+                cut = ("TVL001", block) if block is not None else None
+                given = [*n.value.args, *(k.value for k in n.value.keywords)]
+                flows.append((n, [into], [s for a in given for s in _sources(ctx, a, models, cut, depth)]))
+        for lines in self.kills.values():
+            lines.sort()
+        self.flows = [(self._names(tgts, n.lineno, True), self._renamed(srcs, n.lineno)) for n, tgts, srcs in flows]
+        for _ in range(8):  # fixed point; chains in real code are short
+            changed = False
+            for tgts, srcs in self.flows:
+                for t in tgts:
+                    changed |= self.absorb(t, srcs)
+            if not changed:
+                break
+
+    def _version(self, name: str, line: int, store: bool) -> str:
+        lines = self.kills.get(name)
+        if not lines:
+            return name
+        i = bisect.bisect_right(lines, line) if store else bisect.bisect_left(lines, line)
+        return f"{name}@{lines[i - 1]}" if i else name
+
+    def _names(self, names: list[str], line: int, store: bool) -> list[str]:
+        return [self._version(t, line, store) for t in names]
+
+    def _renamed(self, srcs: list[tuple], line: int) -> list[tuple]:
+        if not self.kills:
+            return srcs
+        return [(k, self._version(key, line, False) if k == "name" else key, c) for k, key, c in srcs]
+
+    def add(self, t: str, m: str, c: tuple | None) -> bool:
+        if c is None:
+            if m in self.live.setdefault(t, set()):
+                return False
+            self.live[t].add(m)
+            return True
+        if m in self.dead.setdefault(t, {}):
+            return False
+        self.dead[t][m] = c
+        return True
+
+    def absorb(self, t: str, srcs: list[tuple]) -> bool:
+        changed = False
+        for kind, key, c in srcs:
+            if kind == "model":
+                changed |= self.add(t, key, c)
+                continue
+            for m in list(self.live.get(key, ())):
+                changed |= self.add(t, m, c)
+            for m, cc in list(self.dead.get(key, {}).items()):
+                changed |= self.add(t, m, cc)
+        return changed
+
+    def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
+        """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
+        self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
+        return self.live.get(key, set()), self.dead.get(key, {})
+
+
+STORES = {"append", "extend", "insert", "add", "appendleft", "extendleft", "push", "put", "put_nowait", "update", "copy_", "add_"}
+
+
+def _stored_into(ctx: Context, call: ast.Call) -> str | None:
+    """The object a statement `obj.m(values)` stores its arguments into: a container's
+    `append`/`extend`/`add`/`put`..., or a method of a class of this file that returns nothing
+    (`rollout.add(logp, reward)` keeping them in lists). `self` itself is never the object (every
+    `self.x` read would then carry what any method stored)."""
+    recv = receiver(call)
+    if not recv or recv == "self" or not (call.args or call.keywords):
+        return None
+    if method(call) in STORES:
+        return recv
+    t = resolve(ctx, call)
+    if t is None or t.self_key != recv or method(call) == "forward":
+        return None
+    returns = any(isinstance(r, ast.Return) and r.value is not None for r in walk_scope(t.fn))
+    return None if returns else recv
+
+
+def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:
+    """A statement of the function's own body, or of a loop's body in it (every iteration runs
+    it before the statements after it); not one in a branch, a `with`, a `try` or an else."""
+    node: ast.AST = stmt
+    while (par := ctx.parent.get(node)) is not scope:
+        if not (isinstance(par, (ast.For, ast.AsyncFor, ast.While)) and node in par.body):
+            return False
+        node = par
+    return True
+
+
+def _cut_of(srcs: list[tuple], name: str) -> bool:
+    """`x = torch.tensor(x, requires_grad=True)`, `x = x.detach()`: every source of the new
+    value is cut, and the old value of the name is one of them."""
+    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
+
+
+def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+    """The models reaching what a resolved function returns, as the caller names them, each
+    with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
+    memo = ctx.memo.setdefault("gradflow_returns", {})
+    params = {p.arg for p in [*t.fn.args.posonlyargs, *t.fn.args.args]}
+    inner = frozenset({"self", *params, *models})
+    key = (id(t.fn), inner)
+    hit = memo.get(key)
+    if hit is None or hit[0] is not t.fn:
+        memo[key] = (t.fn, [])  # recursion sees nothing
+        flow = Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"}))
+        live: set[str] = set()
+        dead: dict[str, tuple] = {}
+        deco = _nograd_decorator(t.fn)
+        for n in walk_scope(t.fn):
+            if isinstance(n, ast.Return) and n.value is not None:
+                block = deco or _nograd_block(ctx, n)
+                lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
+                live |= lv
+                dead.update(dd)
+        raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
+        hit = memo[key] = (t.fn, raw)
+    return hit[1]
+
+
+def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth) if (k := t.rename(m)) and k != "self"]
+
+
+def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
+    """Arguments (by position in call.args) bound to a parameter that reaches the function's return only through a cut: `dice_loss(model(x), y)` whose
+    body returns `torch.tensor(f(logits.detach().numpy()))`."""
+    a = t.fn.args
+    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if t.self_key is not None and names[:1] == ["self"]:
+        names = names[1:]
+    live = {m for m, c in raw if c is None}
+    dead = {m: c for m, c in raw if c is not None and m not in live}
+    return {i: dead[names[i]] for i, v in enumerate(call.args)
+            if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
+
+
+def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
+    """`@torch.no_grad()` / `@torch.inference_mode()` on the function: all of it runs without a graph."""
+    for d in getattr(fn, "decorator_list", []):
+        name = last(callee(d) if isinstance(d, ast.Call) else dotted(d))
+        if name in ("no_grad", "inference_mode") and not (isinstance(d, ast.Call) and d.args and not is_const(d.args[0], True)):
+            return d
+    return None
+
+
+def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: set[str]) -> dict[str, tuple[set[str], dict[str, tuple]]]:
+    """What the methods of a class store into `self.<attr>`, or the module's functions into an
+    attribute of a module-level object (`policy.saved_log_probs.append(...)`), as another
+    function reading it sees it: the models reaching it live, and those reaching it only
+    through a cut (all that a function decorated `@no_grad()` stores is cut)."""
+    memo = ctx.memo.setdefault("stored_on_objects", {})
+    key = (id(owner), frozenset(models))
+    hit = memo.get(key)
+    if hit is not None and hit[0] is owner:
+        return hit[1]
+    out: dict[str, tuple[set[str], dict[str, tuple]]] = {}
+    for fn in owner.body:
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        flow = Flow(ctx, fn, models)
+        deco = _nograd_decorator(fn) or _only_called_without_grad(ctx, fn)
+        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
+        local |= {t for n in walk_scope(fn) for t in targets_of(n) if "." not in t}
+        for name in {*flow.live, *flow.dead}:
+            head = name.split(".")[0]
+            shared = head == "self" if isinstance(owner, ast.ClassDef) else head not in local
+            if not shared or name.count(".") != 1 or "@" in name:
+                continue
+            live, dead = out.setdefault(name, (set(), {}))
+            for m in flow.live.get(name, ()):
+                if deco is None:
+                    live.add(m)
+                else:
+                    dead.setdefault(m, ("TVL001", deco))
+            for m, c in flow.dead.get(name, {}).items():
+                dead.setdefault(m, c)
+    memo[key] = (owner, out)
+    return out
+
+
+def _only_called_without_grad(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST | None:
+    """The `no_grad` block (or decorator) around the first call of `fn`, when every call of it in
+    this file runs without a graph (`with torch.no_grad(): agent.act(obs)`); else None."""
+    first: ast.AST | None = None
+    for c in ctx.calls:
+        f = c.func
+        if (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") != fn.name:
+            continue
+        t = resolve(ctx, c)
+        if t is None or t.fn is not fn:
+            continue
+        block = _nograd_block(ctx, c) or _nograd_decorator(ctx.scope_of(c))
+        if block is None:
+            return None
+        first = first or block
+    return first
