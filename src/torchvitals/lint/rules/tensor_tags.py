@@ -57,7 +57,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
-from torchvitals.lint.rules.tensor_rank import REDUCE, rank
+from torchvitals.lint.rules.tensor_rank import REDUCE, numpy_draw_size, rank
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -84,7 +84,7 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
         right = tags(ctx, expr.right, depth + 1) if ONE_D in left else NONE
         if ONE_D in right:  # two 1-D operands broadcast to 1-D
             return frozenset({ONE_D}) | (left & right & {FLOAT})
-        return NONE
+        return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 else NONE  # X @ w + noise
     if isinstance(expr, ast.IfExp):
         return tags(ctx, expr.body, depth + 1) & tags(ctx, expr.orelse, depth + 1)
     return NONE
@@ -137,7 +137,11 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
             lit = _lightning_loader(ctx, value) if isinstance(value, ast.Name) else None
             return _batch_tags(ctx, lit, index, depth + 1) if lit is not None else NONE
         return frozenset.intersection(*(_bound_tags(ctx, Bound(b.value, b.index + index, b.loop), depth + 1) for b in bs))
-    if not isinstance(value, ast.Call) or len(index) != 1:
+    if not isinstance(value, ast.Call):
+        return NONE
+    if (helper := _helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
+        return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in helper)) if helper else NONE
+    if len(index) != 1:
         return NONE
     fn = last(callee(value)) or method(value)
     if fn == "train_test_split" and not any(isinstance(a, ast.Starred) for a in value.args):
@@ -154,6 +158,17 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
     return NONE
 
 
+def _helper_returns(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
+    """What a call of a module-level function of this file returns (every `return`'s value; an
+    empty list when one returns nothing); None when the call is not one. A value built in a
+    helper (`y = torch.tensor(..., dtype=torch.float32); return x, y`) keeps its tags."""
+    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return None
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+    return [] if not rets or any(r is None for r in rets) else rets  # type: ignore[misc]
+
+
 def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], depth: int) -> frozenset[str]:
     """Tags of part `index` of a batch from `for ... in it`, when `it` is a DataLoader over a
     TensorDataset: a batch of a 1-D tensor is 1-D (shape (B,)), with the tensor's dtype; over a
@@ -164,6 +179,8 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     if unwrapped is None:
         return NONE
     it, index = unwrapped
+    if (several := _several_bindings(ctx, it)) is not None:  # run_epoch(model, train_dl) and (model, val_dl)
+        return frozenset.intersection(*(_batch_tags(ctx, v, index, depth + 1) for v in several))
     loader = _resolve_call(ctx, it, "DataLoader", depth + 1)
     if loader is None or len(index) != 1:
         return NONE
@@ -179,6 +196,16 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+
+
+def _several_bindings(ctx: Context, it: ast.AST) -> list[ast.expr] | None:
+    """The values of a name bound more than once, each plainly (a helper's `loader` parameter
+    given the training loader by one call and the validation loader by another); None otherwise."""
+    name = dotted(it) if isinstance(it, (ast.Name, ast.Attribute)) else None
+    bs = bounds_through_methods(ctx, name, it) if name else None
+    if not bs or len(bs) < 2 or any(b.index or b.loop for b in bs):
+        return None
+    return [b.value for b in bs]
 
 
 RNG_DRAWS = {"normal", "uniform", "standard_normal", "random", "integers", "randint", "lognormal", "exponential"}
@@ -238,7 +265,7 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             return t & DTYPE_TAGS
         if m == "to_numpy" and _is_series(ctx, recv, d):
             return frozenset({ONE_D})
-        if m in RNG_DRAWS and _one_size(kwarg(call, "size")):
+        if m in RNG_DRAWS and (_one_size(kwarg(call, "size")) or _one_size(numpy_draw_size(ctx, call))):
             return frozenset({ONE_D})  # rng.normal(size=n): numpy's Generator/RandomState
     name = callee(call)
     short = last(name)
@@ -249,6 +276,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
         return tags(ctx, call.args[0], d) & (SHAPE_TAGS | {FLOAT})
     if _column_module(ctx, call.func, d):
         return frozenset({COLUMN})
+    if helper := _helper_returns(ctx, call):  # y = make_targets(df)
+        return frozenset.intersection(*(tags(ctx, r, d) for r in helper))
     return NONE
 
 
