@@ -49,6 +49,11 @@ INVERTED_MASK = document(
     "use `torch.triu(..., diagonal=1).bool()` and `key_padding_mask = tokens == pad_id`.",
 )
 
+# How far a mask is followed: MAX_DEPTH steps of its expression in all; a parameter is followed
+# to its callers only within the first HOP_DEPTH steps, which lets a mask made by a collate_fn
+# reach an attention layer through model -> block -> attention (three parameters).
+MAX_DEPTH = 10
+HOP_DEPTH = 6
 MHA_CLASSES = {"MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
                "TransformerEncoder", "TransformerDecoder", "Transformer"}  # fmt: skip
 MASK_ARGS = {"attn_mask", "mask", "src_mask", "tgt_mask", "memory_mask"}
@@ -74,7 +79,7 @@ def _element(n: ast.AST, name: str) -> ast.AST | None:
 
 def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
     """('future' | 'past', is_bool) for a triu/tril-built mask: which side is True."""
-    if expr is None or depth > 6:
+    if expr is None or depth > MAX_DEPTH:
         return None
     hop = _hop(ctx, expr, scope, depth, _causal)
     if hop is not _NOT_A_HOP:
@@ -138,7 +143,7 @@ def _flip(side: str) -> str:
 
 def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> str | None:
     """'keep' when True marks real tokens (`x != pad`), 'pad' when True marks padding."""
-    if expr is None or depth > 6:
+    if expr is None or depth > MAX_DEPTH:
         return None
     hop = _hop(ctx, expr, scope, depth, _padding_polarity)
     if hop is not _NOT_A_HOP:
@@ -198,7 +203,7 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
     one answer when all agree; a helper of this file (`make_pad_mask(lengths)`), judged at its
     returns. _NOT_A_HOP for anything else."""
     if isinstance(expr, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.id) and _resolve(ctx, expr, scope) is None:
-        if depth > 3:
+        if depth > HOP_DEPTH:
             return None
         sides = set()
         for c in ctx.calls:
