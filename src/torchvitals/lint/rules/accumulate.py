@@ -1,7 +1,8 @@
 """TVL012: a loss accumulated with its autograd graph (`total += loss`, `total = total + loss`,
 `history.append(loss)`, `self.sums["loss"] += loss`, a meter's update method), in a training
 loop, in a backpropagating method a loop calls once per batch, or in a method that returns the
-loss to the loop that backpropagates it (a LightningModule's `training_step` included)."""
+loss to the loop that backpropagates it (a LightningModule's `training_step` included). The loss
+may be a name or one entry of a step's result dict (`out["loss"].backward()`)."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
     """(a loop or a method run once per batch, the loss names in it, the names backpropagated)."""
     out = []
     for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
-        losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
+        losses = {d for b in backwards if (d := _loss_key(ctx.loss_expr(b)))}  # `loss`, `out["loss"]`
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
         out.append((loop, losses, backed))
     out.extend((fn, returned, set()) for fn, returned in _loss_returning_methods(ctx).items())
@@ -49,7 +50,7 @@ def check_loss_accum(ctx: Context) -> None:
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
             value = _weighted(value, losses)
-            if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
+            if not acc or acc in backed or acc in assigned_in_loop or _loss_key(value) not in losses:
                 continue
             if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
                 continue
@@ -57,7 +58,7 @@ def check_loss_accum(ctx: Context) -> None:
                 continue
             ctx.report(
                 LOSS_ACCUM, n,
-                f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
+                f"`{acc}` accumulates `{ast.unparse(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
 
@@ -114,6 +115,13 @@ def _acc_name(target: ast.expr) -> str | None:
     if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
         return f"{d}[{target.slice.value!r}]"
     return dotted(target)
+
+
+def _loss_key(expr: ast.expr | None) -> str | None:
+    """How a loop names the loss it backpropagates, to match what it adds up: `loss`,
+    `self.loss`, or one entry of a step's result dict (`out["loss"].backward()`, read again in
+    `total = total + out["loss"]`)."""
+    return _acc_name(expr) if expr is not None else None
 
 
 def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
@@ -188,7 +196,7 @@ def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
     """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
         for side in (value.left, value.right):
-            if dotted(side) in losses:
+            if _loss_key(side) in losses:
                 return side
     return value
 
