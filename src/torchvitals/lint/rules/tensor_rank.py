@@ -185,12 +185,16 @@ def numpy_draw_size(ctx: Context, call: ast.Call) -> ast.expr | None:
     if at is None or len(call.args) <= at or any(isinstance(a, ast.Starred) for a in call.args):
         return None
     recv = call.func.value  # type: ignore[attr-defined]
-    name = dotted(recv)
-    if name in ("np.random", "numpy.random"):
-        return call.args[at]
-    bs = bounds_through_methods(ctx, name, recv) if name else None
-    if not bs or any(b.index or b.loop for b in bs):
-        return None
-    if all(isinstance(b.value, ast.Call) and last(callee(b.value)) in GENERATORS for b in bs):
-        return call.args[at]
-    return None
+    return call.args[at] if dotted(recv) in ("np.random", "numpy.random") or _generator(ctx, recv, 0) else None
+
+
+def _generator(ctx: Context, expr: ast.AST, depth: int) -> bool:
+    """`np.random.default_rng(seed)` (or RandomState, Generator), or a name every binding of
+    which is one: a module-level `rng` handed to a helper as its parameter included."""
+    if isinstance(expr, ast.Call):
+        return last(callee(expr)) in GENERATORS
+    name = dotted(expr)
+    if not name or depth > 4:
+        return False
+    bs = bounds_through_methods(ctx, name, expr)
+    return bool(bs) and all(not b.index and not b.loop and _generator(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
