@@ -353,11 +353,13 @@ ORDER_KEPT = {"reset_index", "copy", "to_numpy", "values", "astype", "fillna", "
 
 def _order_kept(value: ast.expr) -> str | None:
     """The name a value keeps the row order of: `val_df`, `val_df.reset_index(drop=True)`,
-    `val_df.copy()`, `y_val.values`."""
+    `val_df.copy()`, `y_val.values`, a column `test_df["id"].to_numpy()`."""
     while True:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ORDER_KEPT:
             value = value.func.value
         elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
+            value = value.value
+        elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and isinstance(value.slice.value, str):
             value = value.value
         else:
             return dotted(value)
