@@ -179,6 +179,10 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     if unwrapped is None:
         return NONE
     it, index = unwrapped
+    if isinstance(it, ast.Call) and (yielded := _yielded(ctx, it)):  # for x, y in batches(...)
+        if not all(isinstance(i, int) for i in index):
+            return NONE
+        return frozenset.intersection(*(_item_tags(ctx, v, index, depth + 1) for v in yielded))  # type: ignore[arg-type]
     if (several := _several_bindings(ctx, it)) is not None:  # run_epoch(model, train_dl) and (model, val_dl)
         return frozenset.intersection(*(_batch_tags(ctx, v, index, depth + 1) for v in several))
     loader = _resolve_call(ctx, it, "DataLoader", depth + 1)
@@ -196,6 +200,19 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+
+
+def _yielded(ctx: Context, call: ast.Call) -> list[ast.expr]:
+    """What a generator function of this file yields, when every `yield` gives a value and it
+    never returns one: the batches a loop over its call draws."""
+    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return []
+    nodes = list(walk_scope(fn))
+    ys = [n.value for n in nodes if isinstance(n, ast.Yield)]
+    if not ys or any(v is None for v in ys) or any(isinstance(n, ast.YieldFrom) or isinstance(n, ast.Return) and n.value is not None for n in nodes):
+        return []
+    return ys  # type: ignore[return-value]
 
 
 def _several_bindings(ctx: Context, it: ast.AST) -> list[ast.expr] | None:
@@ -391,6 +408,9 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
         return keyed_tags(ctx, expr.value, s.value, d, _batch_tags)  # batch["rating"]
     if isinstance(expr.value, ast.Call) and (method(expr.value) or last(callee(expr.value))) == "max" and _int_const(s) == 1:
         return frozenset({INDEX}) if _max_has_dim(expr.value) else NONE  # .max(1)[1]
+    if isinstance(expr.value, ast.Name) and (k := _int_const(s)) is not None and k >= 0:
+        if part := _item_tags(ctx, expr.value, (k,), d):  # batch[1] of `for batch in loader`
+            return part
     if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_const(s.elts[1]) is not None:
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
     if isinstance(s, ast.Slice):
