@@ -16,7 +16,6 @@ from torchvitals.lint.engine import (
     is_nograd_with,
     last,
     method,
-    receiver,
     targets_of,
     walk_scope,
 )
@@ -46,7 +45,7 @@ def check_loss_accum(ctx: Context) -> None:
             elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
                 acc, value = dotted(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
-                acc, value = receiver(n), n.args[0]
+                acc, value = _acc_name(n.func.value), n.args[0]  # type: ignore[attr-defined]  # self.history["loss"].append(...)
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
             value = _weighted(value, losses)
@@ -92,7 +91,7 @@ def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
             out.append((acc, n.value))
         elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
             out.append((dotted(n.targets[0]) or "", right))
-        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := receiver(n)):
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := _acc_name(n.func.value)):  # type: ignore[attr-defined]
             out.append((acc, n.args[0]))
     return out
 
@@ -241,7 +240,8 @@ def _self_sum(n: ast.Assign) -> ast.expr | None:
 
 def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
     """`meter.update(loss, n)` where the method (a class of this file) does `self.sum += val * n`
-    with the parameter the loss is passed as: (the accumulator as the caller names it, the loss)."""
+    or `self.values.append(val)` with the parameter the loss is passed as: (the accumulator as
+    the caller names it, the loss)."""
     passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
     if not passed or (t := resolve(ctx, call)) is None:
         return None
@@ -250,10 +250,14 @@ def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[s
     names = names[1:] if t.self_key and names and names[0] == "self" else names
     params = {names[i]: v for i, v in passed if i < len(names)}
     for n in walk_scope(t.fn):
-        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+            target, v = n.target, n.value
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
+            target, v = n.func.value, n.args[0]  # type: ignore[attr-defined]  # self.values.append(val)
+        else:
             continue
-        v = n.value.left if isinstance(n.value, ast.BinOp) and isinstance(n.value.op, ast.Mult) else n.value
-        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(n.target))):
+        v = v.left if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) else v
+        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(target))):
             return acc, params[v.id]
     return None
 
