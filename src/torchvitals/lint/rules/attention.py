@@ -168,6 +168,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         expr = ast.Compare(left=expr.func.value, ops=[op], comparators=expr.args)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _length_mask(expr)):
         return side
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _mask_compared(ctx, expr, scope, depth)):
+        return side
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
         padish = "pad" in (dotted(right) or "").lower() or (isinstance(right, ast.Constant) and right.value == 0 and "mask" not in (dotted(expr.left) or "").lower())
@@ -183,6 +185,37 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
             return "keep"  # else the Hugging Face convention: 1 = real token
         return judged
     return None
+
+
+def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) -> str | None:
+    """`mask == 0` / `mask != 1` flips a 0/1 mask, `mask == 1` keeps it: for a mask whose sides
+    the file shows, or a Hugging Face `attention_mask` (1 on real tokens) it does not build."""
+    right, op = expr.comparators[0], expr.ops[0]
+    if not (isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and right.value in (0, 1)) or isinstance(right.value, bool):
+        return None
+    inner = _padding_polarity(ctx, expr.left, scope, depth + 1)
+    if inner is None and _hf_attention_mask(expr.left):
+        inner = "keep"
+    if inner is None:
+        return None
+    flips = (isinstance(op, ast.Eq) and right.value == 0) or (isinstance(op, ast.NotEq) and right.value == 1)
+    return {"keep": "pad", "pad": "keep"}[inner] if flips else inner
+
+
+def _hf_attention_mask(node: ast.AST) -> bool:
+    """`attention_mask`, `batch["attention_mask"]`, `inputs.attention_mask`, reshaped or cast."""
+    while True:
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == "attention_mask":
+            return True
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MASK_RESHAPES:
+            node = node.func.value
+        else:
+            return last(dotted(node) or "") == "attention_mask"
+
+
+MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
 
 
 def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
