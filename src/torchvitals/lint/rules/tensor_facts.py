@@ -180,7 +180,18 @@ def _is_series(ctx: Context, node: ast.AST, depth: int) -> bool:
         return False
     if isinstance(node, ast.Attribute) and node.attr not in FRAME_ATTRS:
         return _is_frame(ctx, node.value, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and depth < MAX_DEPTH:
+        recv = node.func.value
+        if node.func.attr == "pop" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            return _is_frame(ctx, recv, depth + 1)  # y = df.pop("price")
+        return node.func.attr in SERIES_KEEP and _is_series(ctx, recv, depth + 1)  # df["y"].astype("float32")
+    if isinstance(node, ast.Name) and depth < MAX_DEPTH:  # target = df["price"]; target.values
+        bs = bounds_through_methods(ctx, node.id, node)
+        return bool(bs) and all(not b.index and not b.loop and _is_series(ctx, b.value, depth + 1) for b in bs)
     return False
+
+
+SERIES_KEEP = {"astype", "fillna", "copy", "map", "replace", "clip", "abs"}  # one column, one value per row
 
 
 def _is_frame(ctx: Context, node: ast.AST, depth: int) -> bool:
