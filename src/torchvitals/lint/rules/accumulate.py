@@ -148,8 +148,15 @@ def _acc_name(target: ast.expr) -> str | None:
 def _loss_key(expr: ast.expr | None) -> str | None:
     """How a loop names the loss it backpropagates, to match what it adds up: `loss`,
     `self.loss`, or one entry of a step's result dict (`out["loss"].backward()`, read again in
-    `total = total + out["loss"]`)."""
+    `total = total + out["loss"]`). Methods that keep the autograd graph are seen through
+    (`losses.append(loss.cpu())` keeps every graph as surely as `losses.append(loss)`)."""
+    while isinstance(expr, ast.Call) and method(expr) in GRAPH_KEEPING and not expr.keywords:
+        expr = expr.func.value  # type: ignore[attr-defined]
     return _acc_name(expr) if expr is not None else None
+
+
+# Tensor methods whose result is still part of the autograd graph (unlike .item(), .detach(), .tolist()).
+GRAPH_KEEPING = {"cpu", "cuda", "to", "float", "double", "half", "clone", "squeeze", "unsqueeze", "view", "reshape", "contiguous"}
 
 
 def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
