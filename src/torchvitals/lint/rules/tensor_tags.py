@@ -165,8 +165,11 @@ def _helper_returns(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
     fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
     if fn is None:
         return None
-    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
-    return [] if not rets or any(r is None for r in rets) else rets  # type: ignore[misc]
+    memo = ctx.memo.setdefault("helper_returns", {})
+    if id(fn) not in memo:  # asked for every call the tracer meets: each helper is walked once
+        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+        memo[id(fn)] = [] if not rets or any(r is None for r in rets) else rets
+    return memo[id(fn)]
 
 
 def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], depth: int) -> frozenset[str]:
@@ -208,11 +211,13 @@ def _yielded(ctx: Context, call: ast.Call) -> list[ast.expr]:
     fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
     if fn is None:
         return []
-    nodes = list(walk_scope(fn))
-    ys = [n.value for n in nodes if isinstance(n, ast.Yield)]
-    if not ys or any(v is None for v in ys) or any(isinstance(n, ast.YieldFrom) or isinstance(n, ast.Return) and n.value is not None for n in nodes):
-        return []
-    return ys  # type: ignore[return-value]
+    memo = ctx.memo.setdefault("yielded", {})
+    if id(fn) not in memo:
+        nodes = list(walk_scope(fn))
+        ys = [n.value for n in nodes if isinstance(n, ast.Yield)]
+        bad = any(isinstance(n, ast.YieldFrom) or isinstance(n, ast.Return) and n.value is not None for n in nodes)
+        memo[id(fn)] = [] if not ys or any(v is None for v in ys) or bad else ys
+    return memo[id(fn)]
 
 
 def _several_bindings(ctx: Context, it: ast.AST) -> list[ast.expr] | None:
