@@ -378,6 +378,8 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
         while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
             layers.pop()
         return _column_ctor(ctx, layers[-1], depth + 1)
+    if rets := _helper_returns(ctx, value):  # model = make_mlp(16, 64): what the builder returns
+        return all(_column_ctor(ctx, r, depth + 1) for r in rets)
     if cls in ctx.module_classes:
         first = ctx.memo.get(("first_class", cls))
         if first is None:
