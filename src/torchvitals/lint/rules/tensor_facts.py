@@ -178,6 +178,8 @@ def _is_series(ctx: Context, node: ast.AST, depth: int) -> bool:
                 k = s.elts[1]
                 return _int_const(k) is not None if base.attr == "iloc" else isinstance(k, ast.Constant) and isinstance(k.value, str)
         return False
+    if isinstance(node, ast.Attribute) and node.attr == "codes" and isinstance(node.value, ast.Attribute) and node.value.attr == "cat":
+        return True  # df["cls"].astype("category").cat.codes: one code per row
     if isinstance(node, ast.Attribute) and node.attr not in FRAME_ATTRS:
         return _is_frame(ctx, node.value, depth + 1)
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and depth < MAX_DEPTH:

@@ -287,6 +287,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             return t & DTYPE_TAGS
         if m == "to_numpy" and _is_series(ctx, recv, d):
             return frozenset({ONE_D})
+        if m in ("fit_transform", "transform") and len(call.args) == 1 and _resolve_call(ctx, recv, "LabelEncoder", d):
+            return frozenset({ONE_D, INDEX})  # LabelEncoder().fit_transform(df.cls): class numbers
         if m in RNG_DRAWS and (_one_size(kwarg(call, "size")) or _one_size(numpy_draw_size(ctx, call))):
             return frozenset({ONE_D})  # rng.normal(size=n): numpy's Generator/RandomState
     name = callee(call)
