@@ -153,7 +153,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None
     if isinstance(expr, ast.Name):
-        return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
+        filled = _filled_mask(ctx, expr.id, scope)
+        return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
         return _padding_polarity(ctx, expr.value, scope, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
@@ -185,6 +186,42 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
             return "keep"  # else the Hugging Face convention: 1 = real token
         return judged
     return None
+
+
+FILLS = {"zeros": False, "ones": True}
+
+
+def _filled_mask(ctx: Context, name: str, scope: ast.AST) -> str | None:
+    """A boolean mask made blank and filled row by row: `pad = torch.zeros(B, L,
+    dtype=torch.bool)` then `pad[i, n:] = True` marks each row's tail past its length, the
+    padding ('pad'); `keep[i, :n] = True` marks the real tokens ('keep'); a mask of ones set
+    False flips the sides. Every fill of the name in the function must agree."""
+    base = None
+    sides = set()
+    for n in walk_scope(scope):
+        if isinstance(n, ast.AugAssign) and dotted(n.target) == name or isinstance(n, ast.Call) and receiver(n) == name and (method(n) or "").endswith("_"):
+            return None  # `pad |= other`, `pad.fill_(...)`: changed in ways not read here
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+            continue
+        t = n.targets[0]
+        if isinstance(t, ast.Name) and t.id == name:
+            if base is not None or not isinstance(n.value, ast.Call) or last(callee(n.value)) not in FILLS:
+                return None  # bound twice, or to something else than a blank boolean mask
+            if not any(k.arg == "dtype" and dotted(k.value) == "torch.bool" for k in n.value.keywords):
+                return None
+            base = FILLS[last(callee(n.value))]
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name:
+            cut = t.slice.elts[-1] if isinstance(t.slice, ast.Tuple) and t.slice.elts else t.slice
+            v = n.value.value if isinstance(n.value, ast.Constant) else None
+            if not isinstance(cut, ast.Slice) or cut.step is not None or (cut.lower is None) == (cut.upper is None) or v not in (0, 1):
+                return None
+            sides.add((cut.lower is not None, bool(v)))  # (the tail of the row, set True)
+    if base is None or len(sides) != 1:
+        return None
+    tail, true = sides.pop()
+    if true == base:
+        return None  # setting what is already there says nothing
+    return "pad" if tail == true else "keep"
 
 
 def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) -> str | None:
