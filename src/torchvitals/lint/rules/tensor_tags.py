@@ -87,6 +87,8 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
         return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 else NONE  # X @ w + noise
     if isinstance(expr, ast.IfExp):
         return tags(ctx, expr.body, depth + 1) & tags(ctx, expr.orelse, depth + 1)
+    if isinstance(expr, ast.Compare):  # (X.sum(axis=1) > 2.5): one flag per row
+        return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 or _is_series(ctx, expr, depth + 1) else NONE
     return NONE
 
 
@@ -197,9 +199,20 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     bs = kwarg(loader, "batch_size")
     if isinstance(bs, ast.Constant) and bs.value is None:
         return NONE  # no batching: items, not batches
-    ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", depth + 1)
+    return _dataset_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1)
+
+
+def _dataset_tags(ctx: Context, ds_expr: ast.expr | None, part: int | str, depth: int) -> frozenset[str]:
+    """Tags of part `part` of a batch drawn from this dataset: a TensorDataset's tensor, batched,
+    or a Dataset class's items; a loader builder's `ds` parameter given several datasets is
+    judged on each (all must agree)."""
+    if ds_expr is None or depth > MAX_DEPTH:
+        return NONE
+    if (several := _several_bindings(ctx, ds_expr)) is not None:  # make_loader(train_ds), make_loader(val_ds)
+        return frozenset.intersection(*(_dataset_tags(ctx, v, part, depth + 1) for v in several))
+    ds = _resolve_call(ctx, ds_expr, "TensorDataset", depth + 1)
     if ds is None:
-        return dataset_item_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1, tags)
+        return dataset_item_tags(ctx, ds_expr, part, depth + 1, tags)
     if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
