@@ -196,6 +196,23 @@ def _is_series(ctx: Context, node: ast.AST, depth: int) -> bool:
     return False
 
 
+def _series_dtype(ctx: Context, node: ast.AST, depth: int) -> frozenset[str]:
+    """The dtype tag a Series was cast to (`df["y"].astype("float32")`, through names bound
+    once); none when no cast shows."""
+    if depth > MAX_DEPTH:
+        return NONE
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SERIES_KEEP:
+        if node.func.attr == "astype" and node.args:
+            tag = _dtype_tag(node.args[0])
+            return frozenset({tag}) if tag else NONE
+        return _series_dtype(ctx, node.func.value, depth + 1)
+    if isinstance(node, ast.Name):
+        bs = bounds_through_methods(ctx, node.id, node)
+        if bs and len(bs) == 1 and not bs[0].index and not bs[0].loop:
+            return _series_dtype(ctx, bs[0].value, depth + 1)
+    return NONE
+
+
 SERIES_KEEP = {"astype", "fillna", "copy", "map", "replace", "clip", "abs"}  # one column, one value per row
 
 

@@ -50,6 +50,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _max_has_dim,
     _resolve_call,
     _scalar,
+    _series_dtype,
     _single_size,
     _steps_left,
     _to_float,
@@ -101,7 +102,7 @@ def _name_tags(ctx: Context, expr: ast.Name | ast.Attribute, depth: int) -> froz
         if expr.attr == "data":
             return tags(ctx, expr.value, depth + 1)
         if expr.attr == "values" and _is_series(ctx, expr.value, depth):
-            return frozenset({ONE_D})  # df["price"].values: a pandas Series is 1-D
+            return frozenset({ONE_D}) | _series_dtype(ctx, expr.value, depth)  # df["price"].values: a pandas Series is 1-D
         if expr.attr == "indices" and isinstance(expr.value, ast.Call) and method(expr.value) == "max":
             return frozenset({INDEX})
     return NONE
@@ -299,7 +300,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
                 return (t & DTYPE_TAGS) | {ONE_D}
             return t & DTYPE_TAGS
         if m == "to_numpy" and _is_series(ctx, recv, d):
-            return frozenset({ONE_D})
+            dtype = _dtype_tag(kwarg(call, "dtype") or (call.args[0] if call.args else None))
+            return _with_dtype(frozenset({ONE_D}) | _series_dtype(ctx, recv, d), dtype)
         if m in ("fit_transform", "transform") and len(call.args) == 1 and _resolve_call(ctx, recv, "LabelEncoder", d):
             return frozenset({ONE_D, INDEX})  # LabelEncoder().fit_transform(df.cls): class numbers
         if m in RNG_DRAWS and (_one_size(kwarg(call, "size")) or _one_size(numpy_draw_size(ctx, call))):
