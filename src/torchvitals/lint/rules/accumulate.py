@@ -1,7 +1,8 @@
 """TVL012: a loss accumulated with its autograd graph (`total += loss`, `total = total + loss`,
 `history.append(loss)`, `self.sums["loss"] += loss`, a meter's update method), in a training
 loop, in a backpropagating method a loop calls once per batch, or in a method that returns the
-loss to the loop that backpropagates it (a LightningModule's `training_step` included)."""
+loss to the loop that backpropagates it (a LightningModule's `training_step` included). The loss
+may be a name or one entry of a step's result dict (`out["loss"].backward()`)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from torchvitals.lint.engine import (
     is_nograd_with,
     last,
     method,
-    receiver,
     targets_of,
     walk_scope,
 )
@@ -27,7 +27,7 @@ def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
     """(a loop or a method run once per batch, the loss names in it, the names backpropagated)."""
     out = []
     for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
-        losses = {d for b in backwards if (d := dotted(ctx.loss_expr(b)))}
+        losses = {d for b in backwards if (d := _loss_key(ctx.loss_expr(b)))}  # `loss`, `out["loss"]`
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
         out.append((loop, losses, backed))
     out.extend((fn, returned, set()) for fn, returned in _loss_returning_methods(ctx).items())
@@ -45,11 +45,11 @@ def check_loss_accum(ctx: Context) -> None:
             elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
                 acc, value = dotted(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
-                acc, value = receiver(n), n.args[0]
+                acc, value = _acc_name(n.func.value), n.args[0]  # type: ignore[attr-defined]  # self.history["loss"].append(...)
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
             value = _weighted(value, losses)
-            if not acc or acc in backed or acc in assigned_in_loop or dotted(value) not in losses:
+            if not acc or acc in backed or acc in assigned_in_loop or _loss_key(value) not in losses:
                 continue
             if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
                 continue
@@ -57,26 +57,28 @@ def check_loss_accum(ctx: Context) -> None:
                 continue
             ctx.report(
                 LOSS_ACCUM, n,
-                f"`{acc}` accumulates `{dotted(value)}` with its autograd graph: every "
+                f"`{acc}` accumulates `{ast.unparse(value)}` with its autograd graph: every "
                 "iteration's graph stays in memory",
             )  # fmt: skip
 
 
 def check_returned_loss_accum(ctx: Context) -> None:
     """`running = running + train_step(model, opt, batch)` in a loop, where `train_step` (a
-    function or method of this file) backpropagates its loss and returns that tensor: the caller
-    sums graph-holding tensors, exactly as if the step's body were written inline."""
+    function or method of this file) backpropagates its loss and returns that tensor (bare, or
+    as the "loss" entry of a dict; summed directly or through a name bound to the result): the
+    caller sums graph-holding tensors, exactly as if the step's body were written inline."""
     if "return" not in ctx.text or not ctx.backwards:
         return
-    for acc, value in _additions(ctx):
-        if not isinstance(value, ast.Call) or not ctx.loops_around(value) or not _returns_backed_loss(ctx, value):
+    for acc, added in _additions(ctx):
+        value = _step_result(ctx, added)
+        if value is None or not ctx.loops_around(added) or not ctx.loops_around(value):
             continue
         loop = ctx.loops_around(value)[0]
         if any(acc in targets_of(a) for a in walk_scope(loop) if isinstance(a, ast.Assign) and _self_sum(a) is None):
             continue  # reset every iteration: nothing piles up
-        if any(is_nograd_with(a) for a in ctx.ancestors(value)) or _backwarded_later(ctx, acc):
+        if any(is_nograd_with(a) for a in [*ctx.ancestors(value), *ctx.ancestors(added)]) or _backwarded_later(ctx, acc):
             continue
-        ctx.report(LOSS_ACCUM, value, f"`{acc}` accumulates what `{callee(value)}` returns, a loss tensor it "
+        ctx.report(LOSS_ACCUM, added, f"`{acc}` accumulates what `{callee(value)}` returns, a loss tensor it "
                    "backpropagated, with its autograd graph: every step's graph stays in memory (return "
                    "`loss.item()` or `loss.detach()`)")  # fmt: skip
 
@@ -89,14 +91,32 @@ def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
             out.append((acc, n.value))
         elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
             out.append((dotted(n.targets[0]) or "", right))
-        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := receiver(n)):
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := _acc_name(n.func.value)):  # type: ignore[attr-defined]
             out.append((acc, n.args[0]))
     return out
 
 
-def _returns_backed_loss(ctx: Context, call: ast.Call) -> bool:
+def _step_result(ctx: Context, added: ast.expr) -> ast.Call | None:
+    """The call of a step function whose backpropagated loss `added` is: the call itself
+    (`total += train_step(b)`), a name bound to it in the loop (`l = train_step(b)`; `total += l`),
+    or its result's "loss" entry (`out = train_step(b)`; `total += out["loss"] * out["n"]`)."""
+    if isinstance(added, ast.BinOp) and isinstance(added.op, (ast.Mult, ast.Div)):
+        return _step_result(ctx, added.left) or _step_result(ctx, added.right)
+    key = None
+    if isinstance(added, ast.Subscript) and isinstance(added.slice, ast.Constant) and isinstance(added.slice.value, str):
+        key, added = added.slice.value, added.value
+    if isinstance(added, ast.Name):
+        b = reaching(ctx, added.id, added)
+        added = b.value if isinstance(b, Bound) and not b.index and not b.loop else None  # type: ignore[assignment]
+    if isinstance(added, ast.Call) and _returns_backed_loss(ctx, added, key):
+        return added
+    return None
+
+
+def _returns_backed_loss(ctx: Context, call: ast.Call, key: str | None = None) -> bool:
     """The call runs a function of this file that backpropagates a loss name and returns that
-    name, bare, on every return (`loss.backward(); ...; return loss`)."""
+    name, bare, on every return (`loss.backward(); ...; return loss`), or with `key` under that
+    key of every returned dict (`return {"loss": loss, "n": n}`)."""
     t = resolve(ctx, call)
     if t is None:
         return False
@@ -106,7 +126,16 @@ def _returns_backed_loss(ctx: Context, call: ast.Call) -> bool:
     rebound = {k for n in walk_scope(t.fn) if isinstance(n, (ast.Assign, ast.AugAssign)) and n.lineno > first for k in targets_of(n)}
     backed -= rebound  # `loss = loss.item()` after backward: a float goes back
     rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return)]
+    if key is not None:
+        rets = [_dict_entry(r, key) for r in rets]
     return bool(backed) and bool(rets) and all(isinstance(r, ast.Name) and r.id in backed for r in rets)
+
+
+def _dict_entry(value: ast.expr | None, key: str) -> ast.expr | None:
+    """`value[key]` of a dict literal `{"loss": loss, ...}`; None for anything else."""
+    if not isinstance(value, ast.Dict):
+        return None
+    return next((v for k, v in zip(value.keys, value.values, strict=True) if isinstance(k, ast.Constant) and k.value == key), None)
 
 
 def _acc_name(target: ast.expr) -> str | None:
@@ -114,6 +143,20 @@ def _acc_name(target: ast.expr) -> str | None:
     if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
         return f"{d}[{target.slice.value!r}]"
     return dotted(target)
+
+
+def _loss_key(expr: ast.expr | None) -> str | None:
+    """How a loop names the loss it backpropagates, to match what it adds up: `loss`,
+    `self.loss`, or one entry of a step's result dict (`out["loss"].backward()`, read again in
+    `total = total + out["loss"]`). Methods that keep the autograd graph are seen through
+    (`losses.append(loss.cpu())` keeps every graph as surely as `losses.append(loss)`)."""
+    while isinstance(expr, ast.Call) and method(expr) in GRAPH_KEEPING and not expr.keywords:
+        expr = expr.func.value  # type: ignore[attr-defined]
+    return _acc_name(expr) if expr is not None else None
+
+
+# Tensor methods whose result is still part of the autograd graph (unlike .item(), .detach(), .tolist()).
+GRAPH_KEEPING = {"cpu", "cuda", "to", "float", "double", "half", "clone", "squeeze", "unsqueeze", "view", "reshape", "contiguous"}
 
 
 def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
@@ -188,7 +231,7 @@ def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
     """`loss * data.num_graphs`, `bs * loss`, `loss / n`: the loss, weighted, graph and all."""
     if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
         for side in (value.left, value.right):
-            if dotted(side) in losses:
+            if _loss_key(side) in losses:
                 return side
     return value
 
@@ -204,7 +247,8 @@ def _self_sum(n: ast.Assign) -> ast.expr | None:
 
 def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[str, ast.expr] | None:
     """`meter.update(loss, n)` where the method (a class of this file) does `self.sum += val * n`
-    with the parameter the loss is passed as: (the accumulator as the caller names it, the loss)."""
+    or `self.values.append(val)` with the parameter the loss is passed as: (the accumulator as
+    the caller names it, the loss)."""
     passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
     if not passed or (t := resolve(ctx, call)) is None:
         return None
@@ -213,10 +257,14 @@ def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[s
     names = names[1:] if t.self_key and names and names[0] == "self" else names
     params = {names[i]: v for i, v in passed if i < len(names)}
     for n in walk_scope(t.fn):
-        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+            target, v = n.target, n.value
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
+            target, v = n.func.value, n.args[0]  # type: ignore[attr-defined]  # self.values.append(val)
+        else:
             continue
-        v = n.value.left if isinstance(n.value, ast.BinOp) and isinstance(n.value.op, ast.Mult) else n.value
-        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(n.target))):
+        v = v.left if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) else v
+        if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(target))):
             return acc, params[v.id]
     return None
 

@@ -49,6 +49,11 @@ INVERTED_MASK = document(
     "use `torch.triu(..., diagonal=1).bool()` and `key_padding_mask = tokens == pad_id`.",
 )
 
+# How far a mask is followed: MAX_DEPTH steps of its expression in all; a parameter is followed
+# to its callers only within the first HOP_DEPTH steps, which lets a mask made by a collate_fn
+# reach an attention layer through model -> block -> attention (three parameters).
+MAX_DEPTH = 10
+HOP_DEPTH = 6
 MHA_CLASSES = {"MultiheadAttention", "TransformerEncoderLayer", "TransformerDecoderLayer",
                "TransformerEncoder", "TransformerDecoder", "Transformer"}  # fmt: skip
 MASK_ARGS = {"attn_mask", "mask", "src_mask", "tgt_mask", "memory_mask"}
@@ -74,7 +79,7 @@ def _element(n: ast.AST, name: str) -> ast.AST | None:
 
 def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
     """('future' | 'past', is_bool) for a triu/tril-built mask: which side is True."""
-    if expr is None or depth > 6:
+    if expr is None or depth > MAX_DEPTH:
         return None
     hop = _hop(ctx, expr, scope, depth, _causal)
     if hop is not _NOT_A_HOP:
@@ -138,7 +143,7 @@ def _flip(side: str) -> str:
 
 def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> str | None:
     """'keep' when True marks real tokens (`x != pad`), 'pad' when True marks padding."""
-    if expr is None or depth > 6:
+    if expr is None or depth > MAX_DEPTH:
         return None
     hop = _hop(ctx, expr, scope, depth, _padding_polarity)
     if hop is not _NOT_A_HOP:
@@ -148,7 +153,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None
     if isinstance(expr, ast.Name):
-        return _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
+        filled = _filled_mask(ctx, expr.id, scope)
+        return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
         return _padding_polarity(ctx, expr.value, scope, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
@@ -162,6 +168,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         op = ast.Eq() if method(expr) == "eq" else ast.NotEq()
         expr = ast.Compare(left=expr.func.value, ops=[op], comparators=expr.args)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _length_mask(expr)):
+        return side
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _mask_compared(ctx, expr, scope, depth)):
         return side
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
@@ -178,6 +186,73 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
             return "keep"  # else the Hugging Face convention: 1 = real token
         return judged
     return None
+
+
+FILLS = {"zeros": False, "ones": True}
+
+
+def _filled_mask(ctx: Context, name: str, scope: ast.AST) -> str | None:
+    """A boolean mask made blank and filled row by row: `pad = torch.zeros(B, L,
+    dtype=torch.bool)` then `pad[i, n:] = True` marks each row's tail past its length, the
+    padding ('pad'); `keep[i, :n] = True` marks the real tokens ('keep'); a mask of ones set
+    False flips the sides. Every fill of the name in the function must agree."""
+    base = None
+    sides = set()
+    for n in walk_scope(scope):
+        if isinstance(n, ast.AugAssign) and dotted(n.target) == name or isinstance(n, ast.Call) and receiver(n) == name and (method(n) or "").endswith("_"):
+            return None  # `pad |= other`, `pad.fill_(...)`: changed in ways not read here
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+            continue
+        t = n.targets[0]
+        if isinstance(t, ast.Name) and t.id == name:
+            if base is not None or not isinstance(n.value, ast.Call) or last(callee(n.value)) not in FILLS:
+                return None  # bound twice, or to something else than a blank boolean mask
+            if not any(k.arg == "dtype" and dotted(k.value) == "torch.bool" for k in n.value.keywords):
+                return None
+            base = FILLS[last(callee(n.value))]
+        elif isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name:
+            cut = t.slice.elts[-1] if isinstance(t.slice, ast.Tuple) and t.slice.elts else t.slice
+            v = n.value.value if isinstance(n.value, ast.Constant) else None
+            if not isinstance(cut, ast.Slice) or cut.step is not None or (cut.lower is None) == (cut.upper is None) or v not in (0, 1):
+                return None
+            sides.add((cut.lower is not None, bool(v)))  # (the tail of the row, set True)
+    if base is None or len(sides) != 1:
+        return None
+    tail, true = sides.pop()
+    if true == base:
+        return None  # setting what is already there says nothing
+    return "pad" if tail == true else "keep"
+
+
+def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) -> str | None:
+    """`mask == 0` / `mask != 1` flips a 0/1 mask, `mask == 1` keeps it: for a mask whose sides
+    the file shows, or a Hugging Face `attention_mask` (1 on real tokens) it does not build."""
+    right, op = expr.comparators[0], expr.ops[0]
+    if not (isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and right.value in (0, 1)) or isinstance(right.value, bool):
+        return None
+    inner = _padding_polarity(ctx, expr.left, scope, depth + 1)
+    if inner is None and _hf_attention_mask(expr.left):
+        inner = "keep"
+    if inner is None:
+        return None
+    flips = (isinstance(op, ast.Eq) and right.value == 0) or (isinstance(op, ast.NotEq) and right.value == 1)
+    return {"keep": "pad", "pad": "keep"}[inner] if flips else inner
+
+
+def _hf_attention_mask(node: ast.AST) -> bool:
+    """`attention_mask`, `batch["attention_mask"]`, `inputs.attention_mask`, reshaped or cast."""
+    while True:
+        if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant) and node.slice.value == "attention_mask":
+            return True
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MASK_RESHAPES:
+            node = node.func.value
+        else:
+            return last(dotted(node) or "") == "attention_mask"
+
+
+MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
 
 
 def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
@@ -198,7 +273,7 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
     one answer when all agree; a helper of this file (`make_pad_mask(lengths)`), judged at its
     returns. _NOT_A_HOP for anything else."""
     if isinstance(expr, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.id) and _resolve(ctx, expr, scope) is None:
-        if depth > 3:
+        if depth > HOP_DEPTH:
             return None
         sides = set()
         for c in ctx.calls:

@@ -209,8 +209,11 @@ def _number_dtype(e: ast.expr) -> frozenset[str]:
 
 
 def _frame_cell(ctx: Context, e: ast.expr, i: str) -> bool:
-    """One cell of a pandas frame at the item's row: `df.iloc[i]["price"]`, `row["price"]` with
-    `row = df.iloc[i]`, `df.iloc[i, 3]`, `df.loc[i, "price"]`, `df.at[i, "price"]`."""
+    """One cell of a pandas frame at the item's row: `df.iloc[i]["price"]`, `row["price"]` or
+    `row.price` with `row = df.iloc[i]`, `df.iloc[i, 3]`, `df.loc[i, "price"]`, `df.at[i, "price"]`."""
+    if isinstance(e, ast.Attribute) and e.attr not in SERIES_ATTRS and not e.attr.startswith("_"):
+        row = _local(ctx, e.value) if isinstance(e.value, ast.Name) else e.value
+        return _frame_row(ctx, row, i)
     if not isinstance(e, ast.Subscript):
         return False
     s, base = e.slice, e.value
@@ -222,6 +225,11 @@ def _frame_cell(ctx: Context, e: ast.expr, i: str) -> bool:
         one_col = isinstance(col, ast.Constant) and isinstance(col.value, (str, int)) and not isinstance(col.value, bool)
         return one_col and _position(ctx, s.elts[0], i, 0)
     return False
+
+
+# Attributes of a pandas row (a Series) that are not one of its cells.
+SERIES_ATTRS = {"values", "index", "name", "dtype", "dtypes", "shape", "size", "ndim", "empty", "T", "array", "axes",
+                "iloc", "loc", "at", "iat", "str", "dt", "cat", "hasnans", "is_unique", "nbytes"}  # fmt: skip
 
 
 def _frame_row(ctx: Context, row: ast.AST, i: str) -> bool:

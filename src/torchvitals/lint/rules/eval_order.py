@@ -257,6 +257,7 @@ def check_eval_order(ctx: Context) -> None:
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
+            partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)
             partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets
             after = _after(ctx, ctx.scope_of(ps.anchor), ps.anchor)
             where = _inline_evidence(ctx, ps, partners) or _order_evidence(ctx, ps.body, after, counters - {""}, partners, ps.acc)
@@ -341,6 +342,46 @@ def _stored_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str
                 continue
             passed = [p for _, p in call_sites(ctx, init, vv.id)]  # type: ignore[arg-type]
             if passed and all(_mentions(p, partners) for p in passed):
+                out.add(attr)
+    return out
+
+
+# Methods and attributes that give the same rows in the same order (a frame re-indexed, copied,
+# or turned into an array): what they return is still in the dataset's order.
+ORDER_KEPT = {"reset_index", "copy", "to_numpy", "values", "astype", "fillna", "clone", "numpy", "tolist"}
+
+
+def _order_kept(value: ast.expr) -> str | None:
+    """The name a value keeps the row order of: `val_df`, `val_df.reset_index(drop=True)`,
+    `val_df.copy()`, `y_val.values`, a column `test_df["id"].to_numpy()`."""
+    while True:
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ORDER_KEPT:
+            value = value.func.value
+        elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
+            value = value.value
+        elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and isinstance(value.slice.value, str):
+            value = value.value
+        else:
+            return dotted(value)
+
+
+def _stored_copies(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
+    """`self.val_df = val_df.reset_index(drop=True)` in a method of the evaluation loop's class,
+    where `val_df` is evaluation data that method holds (a parameter or a local): the attribute
+    holds the same rows in the same order for the method that evaluates."""
+    cls = ctx.parent.get(ctx.scope_of(loop))
+    if not isinstance(cls, ast.ClassDef):
+        return set()
+    out = set()
+    for m in cls.body:
+        if not isinstance(m, ast.FunctionDef):
+            continue
+        held = _params_of(m) | set(ctx.assigns_in(m))
+        for n in walk_scope(m):
+            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and (attr := dotted(n.targets[0]) or "").startswith("self.")):
+                continue
+            src = _order_kept(n.value)
+            if src in partners and src in held:
                 out.add(attr)
     return out
 

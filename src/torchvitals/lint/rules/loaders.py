@@ -240,6 +240,11 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
             return []
         rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
         return [x for r in rets for x in loader_paths(ctx, r, [*names, fn.name], depth + 1, (*sites, expr))]
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
+        key = expr.slice.value  # loaders["val"] of `loaders = {"train": DataLoader(...), "val": ...}`
+        items = dict_items(ctx, expr.value) if isinstance(expr.value, ast.Name) else None
+        entry = next((v for k, v in items or [] if k == key), None)
+        return loader_paths(ctx, entry, [*names, dotted(expr.value) or "", key], depth + 1, sites) if entry is not None else []
     name = dotted(expr)
     if name is None:
         return []

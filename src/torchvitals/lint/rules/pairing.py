@@ -28,7 +28,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.options import setting
-from torchvitals.lint.rules.loaders import dict_items
+from torchvitals.lint.rules.loaders import call_sites, dict_items
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -72,6 +72,8 @@ def caller_names(ctx: Context, loader: ast.Call, partners: set[str], via: tuple[
     only the calls in `via` when the loader was reached through some (one builder for every
     split: `get_loader(test_df)` names the test data, `get_loader(train_df)` does not)."""
     fn = ctx.scope_of(loader)
+    if isinstance(fn, ast.FunctionDef) and fn.name == "__init__" and isinstance(ctx.parent.get(fn), ast.ClassDef):
+        return _constructor_names(ctx, fn, partners)
     if not isinstance(fn, ast.FunctionDef) or ctx.parent.get(fn) is not ctx.tree:
         return set()
     params = [a.arg for a in fn.args.args]
@@ -87,6 +89,21 @@ def caller_names(ctx: Context, loader: ast.Call, partners: set[str], via: tuple[
             given = passed(c, i, head)
             name = dotted(given) if given is not None else None
             if name:
+                out.add(f"{name}.{rest}" if rest else name)
+    return out
+
+
+def _constructor_names(ctx: Context, init: ast.FunctionDef, partners: set[str]) -> set[str]:
+    """A loader built in a class's `__init__` from its parameters (`Evaluator(model, valid_df)`
+    with `DataLoader(Rows(frame), ...)` inside): what each construction passes names the data."""
+    params = {a.arg for a in init.args.args}
+    out: set[str] = set()
+    for p in partners:
+        head, _, rest = p.partition(".")
+        if head not in params or head == "self":
+            continue
+        for _, given in call_sites(ctx, init, head):
+            if name := dotted(given):
                 out.add(f"{name}.{rest}" if rest else name)
     return out
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import re
 
+from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, passed, walk_scope
 from torchvitals.lint.rules.flow import Bound, enclosing_class
 from torchvitals.lint.rules.method_args import bounds_through_methods
@@ -178,9 +179,41 @@ def _is_series(ctx: Context, node: ast.AST, depth: int) -> bool:
                 k = s.elts[1]
                 return _int_const(k) is not None if base.attr == "iloc" else isinstance(k, ast.Constant) and isinstance(k.value, str)
         return False
+    if isinstance(node, ast.Attribute) and node.attr == "codes" and isinstance(node.value, ast.Attribute) and node.value.attr == "cat":
+        return True  # df["cls"].astype("category").cat.codes: one code per row
     if isinstance(node, ast.Attribute) and node.attr not in FRAME_ATTRS:
         return _is_frame(ctx, node.value, depth + 1)
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and depth < MAX_DEPTH:
+        recv = node.func.value
+        if node.func.attr == "pop" and len(node.args) == 1 and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            return _is_frame(ctx, recv, depth + 1)  # y = df.pop("price")
+        return node.func.attr in SERIES_KEEP and _is_series(ctx, recv, depth + 1)  # df["y"].astype("float32")
+    if isinstance(node, ast.Compare) and len(node.comparators) == 1 and depth < MAX_DEPTH:  # (df["score"] > 0.8)
+        return _is_series(ctx, node.left, depth + 1) and _scalar(ctx, node.comparators[0], depth + 1)
+    if isinstance(node, ast.Name) and depth < MAX_DEPTH:  # target = df["price"]; target.values
+        bs = bounds_through_methods(ctx, node.id, node)
+        return bool(bs) and all(not b.index and not b.loop and _is_series(ctx, b.value, depth + 1) for b in bs)
     return False
+
+
+def _series_dtype(ctx: Context, node: ast.AST, depth: int) -> frozenset[str]:
+    """The dtype tag a Series was cast to (`df["y"].astype("float32")`, through names bound
+    once); none when no cast shows."""
+    if depth > MAX_DEPTH:
+        return NONE
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in SERIES_KEEP:
+        if node.func.attr == "astype" and node.args:
+            tag = _dtype_tag(node.args[0])
+            return frozenset({tag}) if tag else NONE
+        return _series_dtype(ctx, node.func.value, depth + 1)
+    if isinstance(node, ast.Name):
+        bs = bounds_through_methods(ctx, node.id, node)
+        if bs and len(bs) == 1 and not bs[0].index and not bs[0].loop:
+            return _series_dtype(ctx, bs[0].value, depth + 1)
+    return NONE
+
+
+SERIES_KEEP = {"astype", "fillna", "copy", "map", "replace", "clip", "abs"}  # one column, one value per row
 
 
 def _is_frame(ctx: Context, node: ast.AST, depth: int) -> bool:
@@ -223,14 +256,18 @@ def _resolve_call(ctx: Context, expr: ast.AST | None, cls: str, depth: int) -> a
     if isinstance(expr, ast.Call):
         if last(callee(expr)) in ("tqdm", "iter", "track", "progress_bar") and expr.args and depth <= MAX_DEPTH:
             return _resolve_call(ctx, expr.args[0], cls, depth + 1)  # pbar = tqdm(loader)
-        return expr if last(callee(expr)) == cls else None
+        if last(callee(expr)) == cls:
+            return expr
+        fn = functions(ctx).get(expr.func.id) if isinstance(expr.func, ast.Name) and depth <= MAX_DEPTH else None
+        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+        return _resolve_call(ctx, rets[0], cls, depth + 1) if len(rets) == 1 and rets[0] is not None else None  # make_loader(ds)
     name = dotted(expr)
     if name is None or depth > MAX_DEPTH:
         return None
     bs = bounds_through_methods(ctx, name, expr)  # type: ignore[arg-type]
-    if not bs or len(bs) != 1 or bs[0].index or bs[0].loop:
+    if not bs or len(bs) != 1 or bs[0].loop:
         return None
-    return _resolve_call(ctx, bs[0].value, cls, depth + 1)
+    return _resolve_call(ctx, _unpacked(bs[0].value, bs[0].index), cls, depth + 1)  # a, b = make(x), make(y)
 
 
 def _lightning_method(ctx: Context, node: ast.AST) -> ast.FunctionDef | None:

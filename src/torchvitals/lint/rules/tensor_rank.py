@@ -47,13 +47,23 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult):
         return _matmul_rank(rank(ctx, expr.left, d), rank(ctx, expr.right, d))
     if isinstance(expr, ast.BinOp):
-        for this, other in ((expr.left, expr.right), (expr.right, expr.left)):
-            if _scalar(ctx, other, d):
-                return rank(ctx, this, d)
-        return None
+        return _broadcast_rank(ctx, expr.left, expr.right, d)
+    if isinstance(expr, ast.Compare) and len(expr.comparators) == 1:  # (rng.random((n, d)) < 0.05)
+        return _broadcast_rank(ctx, expr.left, expr.comparators[0], d)
     if isinstance(expr, ast.Call):
         return _call_rank(ctx, expr, d)
     return None
+
+
+def _broadcast_rank(ctx: Context, left: ast.AST, right: ast.AST, d: int) -> int | None:
+    """An elementwise operation of two operands: a number leaves the other's rank; two operands
+    of proved ranks broadcast to the larger (numpy and torch pad the smaller on the left)."""
+    for this, other in ((left, right), (right, left)):
+        if _scalar(ctx, other, d):
+            return rank(ctx, this, d)
+    a = rank(ctx, left, d)
+    b = rank(ctx, right, d) if a is not None else None
+    return max(a, b) if a is not None and b is not None else None
 
 
 def _matmul_rank(a: int | None, b: int | None) -> int | None:
@@ -75,6 +85,8 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
             return _reduced(rank(ctx, recv, d), call, first_positional=0)
         if m in SIZE_KW and (size := kwarg(call, "size")) is not None:
             return _sizes(ctx, [size])  # rng.normal(size=(n, d)): a numpy Generator's draw
+        if (size := numpy_draw_size(ctx, call)) is not None:
+            return _sizes(ctx, [size])  # rng.normal(0, 0.3, n), rng.random((n, d))
         return None
     if short in SIZED and call.args:
         numpy_shape = short in ("zeros", "ones", "empty") and not (dotted(call.func) or "").startswith("torch")
@@ -155,3 +167,34 @@ def _int_param(ctx: Context, p: ast.Name) -> bool:
         return True
     bs = bounds_through_methods(ctx, p.id, p)
     return bool(bs) and len(bs) == 1 and not bs[0].index and not bs[0].loop and isinstance(bs[0].value, ast.BinOp) and _one_index(ctx, bs[0].value)
+
+
+# numpy's draws that take `size` by position (after their distribution's parameters), on a
+# Generator or RandomState: `rng.random((n, d))`, `rng.normal(0, 0.3, n)`.
+DRAW_SIZE_AT = {"random": 0, "random_sample": 0, "standard_normal": 0, "normal": 2, "uniform": 2, "integers": 2,
+                "randint": 2, "lognormal": 2, "binomial": 2, "exponential": 1, "poisson": 1}  # fmt: skip
+GENERATORS = {"default_rng", "RandomState", "Generator"}
+
+
+def numpy_draw_size(ctx: Context, call: ast.Call) -> ast.expr | None:
+    """The `size` a numpy draw is given by position, when its receiver is proved a numpy random
+    generator (`rng = np.random.default_rng(0)`); other objects' methods of these names (a
+    torch distribution, Python's `random`) are not read."""
+    m = method(call)
+    at = DRAW_SIZE_AT.get(m or "")
+    if at is None or len(call.args) <= at or any(isinstance(a, ast.Starred) for a in call.args):
+        return None
+    recv = call.func.value  # type: ignore[attr-defined]
+    return call.args[at] if dotted(recv) in ("np.random", "numpy.random") or _generator(ctx, recv, 0) else None
+
+
+def _generator(ctx: Context, expr: ast.AST, depth: int) -> bool:
+    """`np.random.default_rng(seed)` (or RandomState, Generator), or a name every binding of
+    which is one: a module-level `rng` handed to a helper as its parameter included."""
+    if isinstance(expr, ast.Call):
+        return last(callee(expr)) in GENERATORS
+    name = dotted(expr)
+    if not name or depth > 4:
+        return False
+    bs = bounds_through_methods(ctx, name, expr)
+    return bool(bs) and all(not b.index and not b.loop and _generator(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]

@@ -50,6 +50,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _max_has_dim,
     _resolve_call,
     _scalar,
+    _series_dtype,
     _single_size,
     _steps_left,
     _to_float,
@@ -57,7 +58,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
-from torchvitals.lint.rules.tensor_rank import REDUCE, rank
+from torchvitals.lint.rules.tensor_rank import REDUCE, numpy_draw_size, rank
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -84,9 +85,11 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
         right = tags(ctx, expr.right, depth + 1) if ONE_D in left else NONE
         if ONE_D in right:  # two 1-D operands broadcast to 1-D
             return frozenset({ONE_D}) | (left & right & {FLOAT})
-        return NONE
+        return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 else NONE  # X @ w + noise
     if isinstance(expr, ast.IfExp):
         return tags(ctx, expr.body, depth + 1) & tags(ctx, expr.orelse, depth + 1)
+    if isinstance(expr, ast.Compare):  # (X.sum(axis=1) > 2.5): one flag per row
+        return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 or _is_series(ctx, expr, depth + 1) else NONE
     return NONE
 
 
@@ -99,7 +102,7 @@ def _name_tags(ctx: Context, expr: ast.Name | ast.Attribute, depth: int) -> froz
         if expr.attr == "data":
             return tags(ctx, expr.value, depth + 1)
         if expr.attr == "values" and _is_series(ctx, expr.value, depth):
-            return frozenset({ONE_D})  # df["price"].values: a pandas Series is 1-D
+            return frozenset({ONE_D}) | _series_dtype(ctx, expr.value, depth)  # df["price"].values: a pandas Series is 1-D
         if expr.attr == "indices" and isinstance(expr.value, ast.Call) and method(expr.value) == "max":
             return frozenset({INDEX})
     return NONE
@@ -137,7 +140,11 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
             lit = _lightning_loader(ctx, value) if isinstance(value, ast.Name) else None
             return _batch_tags(ctx, lit, index, depth + 1) if lit is not None else NONE
         return frozenset.intersection(*(_bound_tags(ctx, Bound(b.value, b.index + index, b.loop), depth + 1) for b in bs))
-    if not isinstance(value, ast.Call) or len(index) != 1:
+    if not isinstance(value, ast.Call):
+        return NONE
+    if (helper := _helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
+        return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in helper)) if helper else NONE
+    if len(index) != 1:
         return NONE
     fn = last(callee(value)) or method(value)
     if fn == "train_test_split" and not any(isinstance(a, ast.Starred) for a in value.args):
@@ -154,6 +161,20 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
     return NONE
 
 
+def _helper_returns(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
+    """What a call of a module-level function of this file returns (every `return`'s value; an
+    empty list when one returns nothing); None when the call is not one. A value built in a
+    helper (`y = torch.tensor(..., dtype=torch.float32); return x, y`) keeps its tags."""
+    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return None
+    memo = ctx.memo.setdefault("helper_returns", {})
+    if id(fn) not in memo:  # asked for every call the tracer meets: each helper is walked once
+        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+        memo[id(fn)] = [] if not rets or any(r is None for r in rets) else rets
+    return memo[id(fn)]
+
+
 def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], depth: int) -> frozenset[str]:
     """Tags of part `index` of a batch from `for ... in it`, when `it` is a DataLoader over a
     TensorDataset: a batch of a 1-D tensor is 1-D (shape (B,)), with the tensor's dtype; over a
@@ -164,6 +185,12 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     if unwrapped is None:
         return NONE
     it, index = unwrapped
+    if isinstance(it, ast.Call) and (yielded := _yielded(ctx, it)):  # for x, y in batches(...)
+        if not all(isinstance(i, int) for i in index):
+            return NONE
+        return frozenset.intersection(*(_item_tags(ctx, v, index, depth + 1) for v in yielded))  # type: ignore[arg-type]
+    if (several := _several_bindings(ctx, it)) is not None:  # run_epoch(model, train_dl) and (model, val_dl)
+        return frozenset.intersection(*(_batch_tags(ctx, v, index, depth + 1) for v in several))
     loader = _resolve_call(ctx, it, "DataLoader", depth + 1)
     if loader is None or len(index) != 1:
         return NONE
@@ -173,12 +200,48 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     bs = kwarg(loader, "batch_size")
     if isinstance(bs, ast.Constant) and bs.value is None:
         return NONE  # no batching: items, not batches
-    ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", depth + 1)
+    return _dataset_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1)
+
+
+def _dataset_tags(ctx: Context, ds_expr: ast.expr | None, part: int | str, depth: int) -> frozenset[str]:
+    """Tags of part `part` of a batch drawn from this dataset: a TensorDataset's tensor, batched,
+    or a Dataset class's items; a loader builder's `ds` parameter given several datasets is
+    judged on each (all must agree)."""
+    if ds_expr is None or depth > MAX_DEPTH:
+        return NONE
+    if (several := _several_bindings(ctx, ds_expr)) is not None:  # make_loader(train_ds), make_loader(val_ds)
+        return frozenset.intersection(*(_dataset_tags(ctx, v, part, depth + 1) for v in several))
+    ds = _resolve_call(ctx, ds_expr, "TensorDataset", depth + 1)
     if ds is None:
-        return dataset_item_tags(ctx, arg(loader, 0, "dataset"), part, depth + 1, tags)
+        return dataset_item_tags(ctx, ds_expr, part, depth + 1, tags)
     if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+
+
+def _yielded(ctx: Context, call: ast.Call) -> list[ast.expr]:
+    """What a generator function of this file yields, when every `yield` gives a value and it
+    never returns one: the batches a loop over its call draws."""
+    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return []
+    memo = ctx.memo.setdefault("yielded", {})
+    if id(fn) not in memo:
+        nodes = list(walk_scope(fn))
+        ys = [n.value for n in nodes if isinstance(n, ast.Yield)]
+        bad = any(isinstance(n, ast.YieldFrom) or isinstance(n, ast.Return) and n.value is not None for n in nodes)
+        memo[id(fn)] = [] if not ys or any(v is None for v in ys) or bad else ys
+    return memo[id(fn)]
+
+
+def _several_bindings(ctx: Context, it: ast.AST) -> list[ast.expr] | None:
+    """The values of a name bound more than once, each plainly (a helper's `loader` parameter
+    given the training loader by one call and the validation loader by another); None otherwise."""
+    name = dotted(it) if isinstance(it, (ast.Name, ast.Attribute)) else None
+    bs = bounds_through_methods(ctx, name, it) if name else None
+    if not bs or len(bs) < 2 or any(b.index or b.loop for b in bs):
+        return None
+    return [b.value for b in bs]
 
 
 RNG_DRAWS = {"normal", "uniform", "standard_normal", "random", "integers", "randint", "lognormal", "exponential"}
@@ -237,8 +300,11 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
                 return (t & DTYPE_TAGS) | {ONE_D}
             return t & DTYPE_TAGS
         if m == "to_numpy" and _is_series(ctx, recv, d):
-            return frozenset({ONE_D})
-        if m in RNG_DRAWS and _one_size(kwarg(call, "size")):
+            dtype = _dtype_tag(kwarg(call, "dtype") or (call.args[0] if call.args else None))
+            return _with_dtype(frozenset({ONE_D}) | _series_dtype(ctx, recv, d), dtype)
+        if m in ("fit_transform", "transform") and len(call.args) == 1 and _resolve_call(ctx, recv, "LabelEncoder", d):
+            return frozenset({ONE_D, INDEX})  # LabelEncoder().fit_transform(df.cls): class numbers
+        if m in RNG_DRAWS and (_one_size(kwarg(call, "size")) or _one_size(numpy_draw_size(ctx, call))):
             return frozenset({ONE_D})  # rng.normal(size=n): numpy's Generator/RandomState
     name = callee(call)
     short = last(name)
@@ -249,6 +315,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
         return tags(ctx, call.args[0], d) & (SHAPE_TAGS | {FLOAT})
     if _column_module(ctx, call.func, d):
         return frozenset({COLUMN})
+    if helper := _helper_returns(ctx, call):  # y = make_targets(df)
+        return frozenset.intersection(*(tags(ctx, r, d) for r in helper))
     return NONE
 
 
@@ -327,6 +395,8 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
         while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
             layers.pop()
         return _column_ctor(ctx, layers[-1], depth + 1)
+    if rets := _helper_returns(ctx, value):  # model = make_mlp(16, 64): what the builder returns
+        return all(_column_ctor(ctx, r, depth + 1) for r in rets)
     if cls in ctx.module_classes:
         first = ctx.memo.get(("first_class", cls))
         if first is None:
@@ -362,6 +432,9 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
         return keyed_tags(ctx, expr.value, s.value, d, _batch_tags)  # batch["rating"]
     if isinstance(expr.value, ast.Call) and (method(expr.value) or last(callee(expr.value))) == "max" and _int_const(s) == 1:
         return frozenset({INDEX}) if _max_has_dim(expr.value) else NONE  # .max(1)[1]
+    if isinstance(expr.value, ast.Name) and (k := _int_const(s)) is not None and k >= 0:
+        if part := _item_tags(ctx, expr.value, (k,), d):  # batch[1] of `for batch in loader`
+            return part
     if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_const(s.elts[1]) is not None:
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
     if isinstance(s, ast.Slice):
