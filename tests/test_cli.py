@@ -83,3 +83,34 @@ def test_demo_names_the_seeded_bug(tmp_path, capsys):
 def test_module_entry_point():
     out = subprocess.run([sys.executable, "-m", "torchvitals", "--version"], capture_output=True, text=True)
     assert out.returncode == 0 and "torchvitals" in out.stdout
+
+
+def test_demo_bug_table_is_the_forecasters():
+    """The `--bug` choices are read from the forecaster's source (importing it imports torch)."""
+    from torchvitals import demo
+    from torchvitals.cli import build_parser
+    from torchvitals.examples import forecaster, forecaster_bugs
+
+    assert forecaster_bugs() == forecaster.BUGS
+    demo_parser = build_parser()._subparsers._group_actions[0].choices["demo"]
+    bug = next(a for a in demo_parser._actions if a.dest == "bug")
+    assert sorted(bug.choices) == sorted(demo.BUGS) and f"default: {demo.DEFAULT_BUG}" in bug.help
+
+
+def test_lint_and_diagnose_never_import_torch(tmp_path):
+    """A linter in a pre-commit hook and a reader of old runs start in well under a second:
+    neither loads torch (importing it took several seconds here)."""
+    script = tmp_path / "train.py"
+    script.write_text("import torch\nmodel = torch.nn.Linear(2, 1)\nmodel.eval()\n")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    (run_dir / "run.jsonl").write_text("")
+    code = (
+        "import sys\n"
+        "from torchvitals.cli import main\n"
+        f"main(['lint', {str(script)!r}])\n"
+        f"main(['diagnose', {str(run_dir)!r}])\n"
+        "print('torch loaded' if 'torch' in sys.modules else 'torch not loaded')\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600)
+    assert out.stdout.strip().endswith("torch not loaded"), out.stdout + out.stderr

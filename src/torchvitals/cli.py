@@ -161,7 +161,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from torchvitals import demo
 
-    bug = None if args.fixed else args.bug
+    bug = None if args.fixed else args.bug or demo.DEFAULT_BUG
     if not _wants_json(args):
         what = "a healthy run" if bug is None else f"bug '{bug}' — {demo.BUGS[bug]}"
         print(f"torchvitals demo: training a small forecaster with {what}", file=sys.stderr)
@@ -232,10 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     _json_flag(p)
     p.set_defaults(func=cmd_explain)
 
-    from torchvitals.demo import BUGS, DEFAULT_BUG
-
     p = sub.add_parser("demo", help="train a small forecaster with a seeded bug and diagnose it")
-    p.add_argument("--bug", choices=sorted(BUGS), default=DEFAULT_BUG, help="which failure to seed")
+    from torchvitals.examples import forecaster_bugs
+
+    p.add_argument("--bug", choices=sorted(forecaster_bugs()), help="which failure to seed (default: norm-stack)")
     p.add_argument("--fixed", action="store_true", help="train the healthy model instead")
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--out", default="torchvitals-runs", help="where run directories go")
