@@ -61,11 +61,21 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
             if _passed_from_arguments(ctx, n, depth):
                 return True
         if isinstance(n, ast.Subscript) and depth < 3 and isinstance(n.value, ast.Name) and n.value.id in ARG_ROOTS - {"sys", "os"}:
-            if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(n.value.id, [])[:3]):
+            if any(_from_arguments(ctx, _entry(v, n.slice), depth + 1) for v in ctx.values.get(n.value.id, [])[:3]):
                 return True  # cfg["resume"] with cfg = apply_overrides(DEFAULTS, args.overrides)
         if isinstance(n, ast.Attribute) and depth < 3 and _settings_attr(ctx, n, depth):
             return True
     return False
+
+
+def _entry(value: ast.expr, key: ast.expr) -> ast.expr:
+    """What `value[key]` reads when `value` is a dict literal with that constant key (only that
+    entry counts: `{"ckpt": "w.pt", "lr": args.lr}["ckpt"]` is no command-line path)."""
+    if isinstance(value, ast.Dict) and isinstance(key, ast.Constant):
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value == key.value:
+                return v
+    return value
 
 
 def _settings_attr(ctx: Context, node: ast.Attribute, depth: int) -> bool:
