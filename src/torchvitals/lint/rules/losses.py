@@ -110,21 +110,64 @@ def _prob_classes(ctx: Context) -> set[str]:
     return found
 
 
-def _tuple_prob_slots(ctx: Context, call: ast.Call) -> set[int]:
-    """The positions of the tuple a model call returns that hold probabilities: the forward of
-    the module class the call runs returns tuples only (`return F.softmax(z, -1), state`), and
-    at position i every one of them holds softmax/sigmoid (a recurrent model's output and state)."""
-    key = callee(call)
-    cls = ctx.modules.get(key) or (instance_class(ctx, key, call) if key in ctx.values else None)
+def _prob_slots(ctx: Context, call: ast.Call) -> set[int | str]:
+    """The parts of what a model call returns that hold probabilities: the forward of the module
+    class the call runs returns only tuples (`return F.softmax(z, -1), state`) or only dicts
+    (`return {"probs": torch.sigmoid(z), "feats": h}`), and at that position or key every one
+    of them holds softmax/sigmoid."""
+    cls = _model_class(ctx, call)
     node = next((c for c in ctx.classes if c.name == cls), None)
     fn = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "forward"), None) if node else None
-    if fn is None:
+    rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return)] if fn is not None else []
+    if not rets:
         return set()
-    rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return)]
-    if not rets or not all(isinstance(r, ast.Tuple) for r in rets):
+    if all(isinstance(r, ast.Tuple) for r in rets):
+        width = min(len(r.elts) for r in rets)  # type: ignore[union-attr]
+        return {i for i in range(width) if all(_is_activation(ctx, r.elts[i], fn, 1) for r in rets)}  # type: ignore[union-attr]
+    parts = [_dict_parts(r) for r in rets]
+    if not all(parts):
         return set()
-    width = min(len(r.elts) for r in rets)  # type: ignore[union-attr]
-    return {i for i in range(width) if all(_is_activation(ctx, r.elts[i], fn, 1) for r in rets)}  # type: ignore[union-attr]
+    common = set.intersection(*(set(p) for p in parts))  # type: ignore[arg-type]
+    return {k for k in common if all(_is_activation(ctx, p[k], fn, 1) for p in parts)}  # type: ignore[index]
+
+
+def _model_class(ctx: Context, call: ast.Call) -> str | None:
+    """The module class of this file a call `m(x)` runs: `m` built from it (moved or not), or a
+    parameter every caller of the function gives such a model (`train_step(model, ...)`)."""
+    key = callee(call)
+    cls = ctx.modules.get(key) or (instance_class(ctx, key, call) if key in ctx.values else None)
+    if cls is not None or not isinstance(call.func, ast.Name):
+        return cls
+    scope = ctx.scope_of(call)
+    if isinstance(scope, ast.Module) or not is_param(scope, key):
+        return None
+    found = set()
+    for b in bounds_or_args(ctx, key, call.func) or []:
+        v = _unmoved(b.value)
+        found.add(None if b.index or b.loop else ctx.modules.get(dotted(v) or "") or (callee(v) if isinstance(v, ast.Call) else None))
+    return found.pop() if len(found) == 1 else None
+
+
+def _dict_parts(value: ast.expr | None) -> dict[str, ast.expr] | None:
+    """`{"probs": p, ...}` or `dict(probs=p, ...)` with constant string keys: key -> value."""
+    if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
+        return {k.value: v for k, v in zip(value.keys, value.values, strict=True)}  # type: ignore[union-attr]
+    if isinstance(value, ast.Call) and callee(value) == "dict" and not value.args and all(kw.arg for kw in value.keywords):
+        return {kw.arg: kw.value for kw in value.keywords}  # type: ignore[misc]
+    return None
+
+
+def _subscript_is_prob(ctx: Context, expr: ast.Subscript) -> bool:
+    """`model(x)[0]`, `out["probs"]` with `out = model(x)`: a part of a model's output that its
+    forward fills with probabilities."""
+    key = expr.slice.value if isinstance(expr.slice, ast.Constant) else None
+    if not isinstance(key, (int, str)) or isinstance(key, bool):
+        return False
+    base: ast.AST = expr.value
+    if isinstance(base, ast.Name):
+        b = reaching(ctx, base.id, base)
+        base = b.value if isinstance(b, Bound) and not b.index and not b.loop else base
+    return isinstance(base, ast.Call) and key in _prob_slots(ctx, base)
 
 
 def _prob_sequentials(ctx: Context) -> set[str]:
@@ -327,12 +370,14 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
         if prob_models is not None and _given_prob_model(ctx, expr, prob_models):
             return True
         return _self_is_prob(ctx, expr)
+    if isinstance(expr, ast.Subscript) and depth < 4:
+        return _subscript_is_prob(ctx, expr)
     if isinstance(expr, ast.Name) and depth < 4:
         b = reaching(ctx, expr.id, expr)  # `x = self.softmax(x); return x` after other x = ...
         if isinstance(b, Bound) and not b.index and not b.loop:
             return _is_activation(ctx, b.value, scope, depth + 1, prob_models)
         if isinstance(b, Bound) and len(b.index) == 1 and not b.loop and isinstance(b.value, ast.Call):
-            return b.index[0] in _tuple_prob_slots(ctx, b.value)  # `probs, state = model(x)`
+            return b.index[0] in _prob_slots(ctx, b.value)  # `probs, state = model(x)`
         assigns = ctx.assigns_in(scope).get(expr.id, [])
         if not assigns:
             return _param_is_prob(ctx, expr, scope, depth, prob_models)
