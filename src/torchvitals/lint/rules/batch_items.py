@@ -87,6 +87,20 @@ def _moved_dict(value: ast.expr) -> ast.expr | None:
     return it.func.value if isinstance(moved, ast.Name) and moved.id == v else None  # type: ignore[attr-defined]
 
 
+def moved_each(value: ast.expr) -> ast.expr | None:
+    """`(t.to(device) for t in batch)` / `[t.cuda() for t in batch]`: every part of `batch`
+    moved (not converted), in order; unpacking it gives the batch's parts by position."""
+    if not isinstance(value, (ast.GeneratorExp, ast.ListComp)) or len(value.generators) != 1:
+        return None
+    gen = value.generators[0]
+    if gen.ifs or gen.is_async or not isinstance(gen.target, ast.Name):
+        return None
+    moved = value.elt
+    while isinstance(moved, ast.Call) and method(moved) in MOVES and not any(_dtype_tag(a) for a in [*moved.args, *(kw.value for kw in moved.keywords)]):
+        moved = moved.func.value  # type: ignore[attr-defined]
+    return gen.iter if isinstance(moved, ast.Name) and moved.id == gen.target.id else None
+
+
 # ---- one item of a Dataset class --------------------------------------------------------------
 
 
@@ -109,13 +123,27 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
         fn = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__getitem__"), None) if cls else None
         if fn is None or len(fn.args.args) != 2:
             return NONE
-        for r in (n for n in walk_scope(fn) if isinstance(n, ast.Return)):
+        for r in _labelled_returns(fn, part):
             e = _part(r.value, part)
             t = _item_tags(ctx, e, fn.args.args[1].arg, depth + 1, tags) if e is not None else None
             if t is None:
                 return NONE
             out.add(t)
     return out.pop() if len(out) == 1 else NONE
+
+
+def _labelled_returns(fn: ast.FunctionDef, part: Part) -> list[ast.Return]:
+    """The returns of `__getitem__` a batch's part `part` can come from. A dataset that serves
+    both labelled and unlabelled items (`if self.y is None: return self.X[i]`) gives a loader
+    that is read at position 1 only when it was built with labels: a return of one value (not a
+    tuple) cannot be that item, so only the tuple returns are judged (all of them, when any)."""
+    rets = [n for n in walk_scope(fn) if isinstance(n, ast.Return)]
+    if isinstance(part, int) and part > 0:
+        tuples = [r for r in rets if isinstance(r.value, ast.Tuple)]
+        bare = [r for r in rets if isinstance(r.value, (ast.Subscript, ast.Name, ast.Attribute))]
+        if tuples and len(tuples) + len(bare) == len(rets):
+            return tuples
+    return rets
 
 
 def _split_of(ctx: Context, v: ast.expr) -> ast.expr | None:
@@ -241,6 +269,10 @@ def _frame_row(ctx: Context, row: ast.AST, i: str) -> bool:
 def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int, tags: Tags) -> frozenset[str] | None:
     """`self.y[i]` (or `self.y[i + k]`) with `self.y` 1-D, `self.data[i + k, -1]` with
     `self.data` 2-D: one number, batched to (B,)."""
+    if isinstance(e, ast.Subscript) and isinstance(e.value, ast.Name) and rank(ctx, e, depth + 1) == 0:
+        row = _local(ctx, e.value)  # `row = self.table[i]; return row[:-1], row[-1]`: one cell of the row
+        if isinstance(row, ast.Subscript) and (dotted(row.value) or "").startswith("self.") and _position(ctx, row.slice, i, 0):
+            return (tags(ctx, row.value, depth + 1) & DTYPE_TAGS) | {ONE_D}
     if not (isinstance(e, ast.Subscript) and (dotted(e.value) or "").startswith("self.")):
         return None
     if _position(ctx, e.slice, i, 0):

@@ -60,7 +60,57 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
                 return True
             if _passed_from_arguments(ctx, n, depth):
                 return True
+        if isinstance(n, ast.Subscript) and depth < 3 and isinstance(n.value, ast.Name) and n.value.id in ARG_ROOTS - {"sys", "os"}:
+            if any(_from_arguments(ctx, _entry(v, n.slice), depth + 1) for v in ctx.values.get(n.value.id, [])[:3]):
+                return True  # cfg["resume"] with cfg = apply_overrides(DEFAULTS, args.overrides)
+        if isinstance(n, ast.Attribute) and depth < 3 and _settings_attr(ctx, n, depth):
+            return True
     return False
+
+
+def _entry(value: ast.expr, key: ast.expr) -> ast.expr:
+    """What `value[key]` reads when `value` is a dict literal with that constant key (only that
+    entry counts: `{"ckpt": "w.pt", "lr": args.lr}["ckpt"]` is no command-line path)."""
+    if isinstance(value, ast.Dict) and isinstance(key, ast.Constant):
+        for k, v in zip(value.keys, value.values, strict=True):
+            if isinstance(k, ast.Constant) and k.value == key.value:
+                return v
+    return value
+
+
+def _settings_attr(ctx: Context, node: ast.Attribute, depth: int) -> bool:
+    """`settings.ckpt` where `settings` is an instance of a class of this file whose class body
+    sets `ckpt` from the environment or the command line (`ckpt = os.environ.get(...)`, or a
+    helper that reads it): a settings object, however it is passed around."""
+    if not isinstance(node.value, ast.Name) or node.value.id in ARG_ROOTS:
+        return False
+    classes = {c.name: c for c in ctx.classes}
+    for cls_name in _instance_classes(ctx, node.value, classes, depth):
+        for stmt in classes[cls_name].body:
+            value = stmt.value if isinstance(stmt, (ast.Assign, ast.AnnAssign)) else None
+            if value is not None and targets_of(stmt) == [node.attr] and _from_arguments(ctx, value, depth):
+                return True
+    return False
+
+
+def _instance_classes(ctx: Context, name: ast.Name, classes: dict, depth: int) -> set[str]:
+    """Classes of this file a name may hold: its values (`s = Settings()`), or for a parameter
+    what the callers of its function pass (a name again, or a construction), a few calls deep."""
+    out = set()
+    for v in ctx.values.get(name.id, [])[:3]:
+        if isinstance(v, ast.Call) and callee(v) in classes:
+            out.add(callee(v))
+    fn = ctx.scope_of(name)
+    if out or depth >= 3 or not isinstance(fn, ast.FunctionDef) or local_function(ctx, fn.name) is not fn:
+        return out
+    if name.id not in [a.arg for a in fn.args.args]:
+        return out  # a local name or a keyword-only parameter: callers do not pass it by place
+    for _site, passed in call_sites(ctx, fn, name.id)[:4]:
+        if isinstance(passed, ast.Call) and callee(passed) in classes:
+            out.add(callee(passed))
+        elif isinstance(passed, ast.Name):
+            out |= _instance_classes(ctx, passed, classes, depth + 1)
+    return out
 
 
 PARSE_METHODS = {"parse_args", "parse_known_args", "parse_args_into_dataclasses"}

@@ -51,11 +51,40 @@ def _loss_kind(ctx: Context, call: ast.Call) -> str | None:
     name = callee(call)
     if name in ctx.losses:
         return ctx.losses[name]
+    if name in ctx.values and (kind := _built_loss(ctx, name)):
+        return kind
     if isinstance(call.func, ast.Call):  # nn.CrossEntropyLoss()(x, y)
         return last(callee(call.func)) if last(callee(call.func)) in LOGIT_LOSSES | LOGPROB_LOSSES else None
     if name.startswith(("F.", "torch.nn.functional.", "nn.functional.", "functional.")) or name in LOGIT_FUNCS or name in LOGPROB_FUNCS:
         return LOGIT_FUNCS.get(last(name)) or LOGPROB_FUNCS.get(last(name))
     return None
+
+
+def _unmoved(v: ast.expr) -> ast.expr:
+    """`build(...).to(device)`, `Net().cuda()`: the value the chain of moves starts from."""
+    while isinstance(v, ast.Call) and method(v) in MOVES and isinstance(v.func, ast.Attribute):
+        v = v.func.value
+    return v
+
+
+MOVES = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval"}
+
+
+def _built_loss(ctx: Context, name: str) -> str | None:
+    """The loss class a name holds when every value it is given is a call of a function of this
+    file every return of which constructs that one loss (`self.criterion = build_criterion()`
+    with `def build_criterion(): return nn.BCEWithLogitsLoss(...)`): config-driven factories."""
+    memo = ctx.memo.setdefault("built_loss", {})
+    if name not in memo:
+        kinds = set()
+        for v in ctx.values[name]:
+            v = _unmoved(v)
+            t = resolve(ctx, v) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) else None
+            rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)] if t is not None and t.self_key is None else []
+            kinds |= {last(callee(r)) if isinstance(r, ast.Call) else None for r in rets} or {None}
+        kind = kinds.pop() if len(kinds) == 1 else None
+        memo[name] = kind if kind in LOGIT_LOSSES | LOGPROB_LOSSES else None
+    return memo[name]
 
 
 def _prob_classes(ctx: Context) -> set[str]:
@@ -81,6 +110,66 @@ def _prob_classes(ctx: Context) -> set[str]:
     return found
 
 
+def _prob_slots(ctx: Context, call: ast.Call) -> set[int | str]:
+    """The parts of what a model call returns that hold probabilities: the forward of the module
+    class the call runs returns only tuples (`return F.softmax(z, -1), state`) or only dicts
+    (`return {"probs": torch.sigmoid(z), "feats": h}`), and at that position or key every one
+    of them holds softmax/sigmoid."""
+    cls = _model_class(ctx, call)
+    node = next((c for c in ctx.classes if c.name == cls), None)
+    fn = next((f for f in node.body if isinstance(f, ast.FunctionDef) and f.name == "forward"), None) if node else None
+    rets = [n.value for n in walk_scope(fn) if isinstance(n, ast.Return)] if fn is not None else []
+    if not rets:
+        return set()
+    if all(isinstance(r, ast.Tuple) for r in rets):
+        width = min(len(r.elts) for r in rets)  # type: ignore[union-attr]
+        return {i for i in range(width) if all(_is_activation(ctx, r.elts[i], fn, 1) for r in rets)}  # type: ignore[union-attr]
+    parts = [_dict_parts(r) for r in rets]
+    if not all(parts):
+        return set()
+    common = set.intersection(*(set(p) for p in parts))  # type: ignore[arg-type]
+    return {k for k in common if all(_is_activation(ctx, p[k], fn, 1) for p in parts)}  # type: ignore[index]
+
+
+def _model_class(ctx: Context, call: ast.Call) -> str | None:
+    """The module class of this file a call `m(x)` runs: `m` built from it (moved or not), or a
+    parameter every caller of the function gives such a model (`train_step(model, ...)`)."""
+    key = callee(call)
+    cls = ctx.modules.get(key) or (instance_class(ctx, key, call) if key in ctx.values else None)
+    if cls is not None or not isinstance(call.func, ast.Name):
+        return cls
+    scope = ctx.scope_of(call)
+    if isinstance(scope, ast.Module) or not is_param(scope, key):
+        return None
+    found = set()
+    for b in bounds_or_args(ctx, key, call.func) or []:
+        v = _unmoved(b.value)
+        found.add(None if b.index or b.loop else ctx.modules.get(dotted(v) or "") or (callee(v) if isinstance(v, ast.Call) else None))
+    return found.pop() if len(found) == 1 else None
+
+
+def _dict_parts(value: ast.expr | None) -> dict[str, ast.expr] | None:
+    """`{"probs": p, ...}` or `dict(probs=p, ...)` with constant string keys: key -> value."""
+    if isinstance(value, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in value.keys):
+        return {k.value: v for k, v in zip(value.keys, value.values, strict=True)}  # type: ignore[union-attr]
+    if isinstance(value, ast.Call) and callee(value) == "dict" and not value.args and all(kw.arg for kw in value.keywords):
+        return {kw.arg: kw.value for kw in value.keywords}  # type: ignore[misc]
+    return None
+
+
+def _subscript_is_prob(ctx: Context, expr: ast.Subscript) -> bool:
+    """`model(x)[0]`, `out["probs"]` with `out = model(x)`: a part of a model's output that its
+    forward fills with probabilities."""
+    key = expr.slice.value if isinstance(expr.slice, ast.Constant) else None
+    if not isinstance(key, (int, str)) or isinstance(key, bool):
+        return False
+    base: ast.AST = expr.value
+    if isinstance(base, ast.Name):
+        b = reaching(ctx, base.id, base)
+        base = b.value if isinstance(b, Bound) and not b.index and not b.loop else base
+    return isinstance(base, ast.Call) and key in _prob_slots(ctx, base)
+
+
 def _prob_sequentials(ctx: Context) -> set[str]:
     """Names (`head`, `self.classifier`) holding an `nn.Sequential` whose last layer is
     Softmax/Sigmoid: calling one gives probabilities, in a script or inside a forward."""
@@ -100,7 +189,21 @@ def _prob_models(ctx: Context) -> set[str]:
     """Names of models whose output is already probabilities (Sequential ending in Softmax,
     or a class whose forward returns softmax/sigmoid)."""
     prob_classes = _prob_classes(ctx)
-    return _prob_sequentials(ctx) | _replaced_heads(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
+    known = _prob_sequentials(ctx) | _replaced_heads(ctx) | {name for name, ctor in ctx.modules.items() if ctor in prob_classes}
+    return known | _built_prob_models(ctx, known)
+
+
+def _built_prob_models(ctx: Context, known: set[str]) -> set[str]:
+    """Names every value of which is a call of a function of this file that returns a model
+    outputting probabilities (`model = build_model(n).to(device)` with `build_model` returning a
+    Sequential ending in Softmax): helper-built models."""
+    out = set()
+    for name, values in ctx.values.items():
+        calls = [_unmoved(v) for v in values]
+        if calls and all(isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id not in ctx.module_classes for v in calls):
+            if all(_prob_model_value(ctx, v, known, 0) for v in calls):
+                out.add(name)
+    return out
 
 
 # The last layer of torchvision/timm classifiers, the one fine-tuning scripts replace.
@@ -267,10 +370,14 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
         if prob_models is not None and _given_prob_model(ctx, expr, prob_models):
             return True
         return _self_is_prob(ctx, expr)
+    if isinstance(expr, ast.Subscript) and depth < 4:
+        return _subscript_is_prob(ctx, expr)
     if isinstance(expr, ast.Name) and depth < 4:
         b = reaching(ctx, expr.id, expr)  # `x = self.softmax(x); return x` after other x = ...
         if isinstance(b, Bound) and not b.index and not b.loop:
             return _is_activation(ctx, b.value, scope, depth + 1, prob_models)
+        if isinstance(b, Bound) and len(b.index) == 1 and not b.loop and isinstance(b.value, ast.Call):
+            return b.index[0] in _prob_slots(ctx, b.value)  # `probs, state = model(x)`
         assigns = ctx.assigns_in(scope).get(expr.id, [])
         if not assigns:
             return _param_is_prob(ctx, expr, scope, depth, prob_models)

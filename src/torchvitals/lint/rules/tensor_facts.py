@@ -364,6 +364,8 @@ def _count(ctx: Context, node: ast.AST | None, depth: int = 0) -> bool:
     bs = bounds_through_methods(ctx, name, node)
     if bs and all(not b.index and not b.loop for b in bs):  # size = (64, 1) is a shape, n = 64 a count
         return all(_count(ctx, b.value, depth + 1) for b in bs)
+    if bs and all(not b.loop and len(b.index) == 1 and isinstance(b.value, ast.Tuple) for b in bs):
+        return all(_count(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)  # N, D = 1460, 79
     return bool(_COUNT_NAME.match(last(name)))
 
 

@@ -4,8 +4,9 @@ TVL009.
 The tags say "1-D" only of values built 1-D. A target is as often cut from a bigger array: the
 mean over the atoms of a (n, atoms, features) tensor, `data[i + seq_len, -1]` of a (time,
 features) series. Counting dimensions through factories with explicit sizes, reductions over
-given dims, integer indexing and operations that keep the shape proves those too. Anything not
-understood (a shape tuple in a variable, `None`/`...` in an index, broadcasting of two unknown
+given dims, integer indexing (`None` adds an axis), joins of arrays of one rank, conversions
+(`torch.from_numpy`) and helpers of this file that return one rank prove those too. Anything
+not understood (a shape tuple in a variable, `...` in an index, broadcasting of two unknown
 operands) gives None: no rank, no finding.
 """
 
@@ -13,7 +14,8 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method
+from torchvitals.lint.calls import functions
+from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     ELEMENTWISE,
@@ -26,6 +28,8 @@ from torchvitals.lint.rules.tensor_facts import (
 
 SIZED = {"randn", "rand", "zeros", "ones", "empty", "standard_normal", "random_sample"}  # f(*sizes) or f((sizes))
 SIZE_KW = {"normal", "uniform", "integers", "randint", "random", "standard_normal", "lognormal", "exponential"}
+CONVERTS = {"from_numpy", "as_tensor", "asarray", "array", "tensor"}
+JOINS = {"concatenate", "cat", "concat", "stack"}  # of a literal list: its arrays all have the same rank
 REDUCE = {"mean", "sum", "std", "var", "amax", "amin", "prod", "nanmean", "nansum", "logsumexp"}  # not norm: its first argument is p
 SAME_SHAPE = KEEP | ELEMENTWISE | {"float", "double", "half", "long", "int", "to", "astype", "type", "cumsum", "cumprod", "copy", "pow"}
 
@@ -88,6 +92,13 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
         if (size := numpy_draw_size(ctx, call)) is not None:
             return _sizes(ctx, [size])  # rng.normal(0, 0.3, n), rng.random((n, d))
         return None
+    if short in CONVERTS and lib and len(call.args) == 1:
+        return rank(ctx, call.args[0], d)  # torch.from_numpy(a), np.asarray(t): the same array
+    if not lib and isinstance(call.func, ast.Name) and (fn := functions(ctx).get(call.func.id)) is not None:
+        return _helper_rank(ctx, fn, d)
+    if short in JOINS and call.args and isinstance(call.args[0], (ast.List, ast.Tuple)):
+        ranks = {rank(ctx, e, d) for e in call.args[0].elts if not isinstance(e, ast.Starred)} - {None}
+        return ranks.pop() + (short == "stack") if len(ranks) == 1 else None  # joined arrays share one rank
     if short in SIZED and call.args:
         numpy_shape = short in ("zeros", "ones", "empty") and not (dotted(call.func) or "").startswith("torch")
         return _sizes(ctx, call.args[:1] if numpy_shape else call.args)  # np.zeros(shape, dtype)
@@ -98,6 +109,18 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
     if short in SAME_SHAPE and call.args and lib:
         return rank(ctx, call.args[0], d)  # np.cumsum(x, axis=0), torch.sin(x)
     return None
+
+
+def _helper_rank(ctx: Context, fn: ast.AST, d: int) -> int | None:
+    """The rank every return of a function of this file has (`def make_table(n): ...; return
+    np.concatenate(...)`); worked out once per function, a recursive one proves nothing."""
+    memo = ctx.memo.setdefault("helper_rank", {})
+    if id(fn) not in memo:
+        memo[id(fn)] = None
+        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+        ranks = {rank(ctx, r, d) if r is not None else None for r in rets}
+        memo[id(fn)] = ranks.pop() if len(ranks) == 1 and rets else None
+    return memo[id(fn)]
 
 
 def _sizes(ctx: Context, args: list[ast.expr]) -> int | None:
@@ -132,15 +155,18 @@ def _indexed(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
     """`x[i]` drops a dimension, `x[a:b]` keeps it, `x[i, -1]` drops two; `None`, `...`, masks
     and index tensors are not judged."""
     parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
-    dropped = 0
+    dropped = added = 0
     for p in parts:
         if isinstance(p, ast.Slice):
+            continue
+        if isinstance(p, ast.Constant) and p.value is None:
+            added += 1  # y[:, None]: a new axis of length one
             continue
         if not _one_index(ctx, p):
             return None
         dropped += 1
     r = rank(ctx, expr.value, d)
-    return r - dropped if r is not None and r >= len(parts) else None
+    return r - dropped + added if r is not None and r >= len(parts) - added else None
 
 
 def _one_index(ctx: Context, p: ast.AST) -> bool:

@@ -12,6 +12,7 @@ from torchvitals.lint.rules.batch_items import (
     collated_dtype,
     dataset_item_tags,
     keyed_tags,
+    moved_each,
     one_number,
 )
 from torchvitals.lint.rules.flow import Bound, enclosing_class
@@ -38,6 +39,7 @@ from torchvitals.lint.rules.tensor_facts import (
     SKLEARN_CLASS,
     SKLEARN_REGRESSION,
     WRAPPERS,
+    _count,
     _dtype_tag,
     _flattens,
     _full_slice,
@@ -86,18 +88,26 @@ def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
         if ONE_D in right:  # two 1-D operands broadcast to 1-D
             return frozenset({ONE_D}) | (left & right & {FLOAT})
         return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 else NONE  # X @ w + noise
-    if isinstance(expr, ast.IfExp):
+    if isinstance(expr, ast.IfExp):  # `None if y is None else torch.from_numpy(y)`: a tensor is the other
+        if _is_none(expr.body) or _is_none(expr.orelse):
+            return tags(ctx, expr.orelse if _is_none(expr.body) else expr.body, depth + 1)
         return tags(ctx, expr.body, depth + 1) & tags(ctx, expr.orelse, depth + 1)
     if isinstance(expr, ast.Compare):  # (X.sum(axis=1) > 2.5): one flag per row
         return frozenset({ONE_D}) if rank(ctx, expr, depth + 1) == 1 or _is_series(ctx, expr, depth + 1) else NONE
     return NONE
 
 
+def _is_none(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and node.value is None
+
+
 def _name_tags(ctx: Context, expr: ast.Name | ast.Attribute, depth: int) -> frozenset[str]:
     name = dotted(expr)
     bs = bounds_through_methods(ctx, name, expr) if name else None
-    if bs:
-        return frozenset.intersection(*(_bound_tags(ctx, b, depth + 1) for b in bs))
+    if bs and (given := [b for b in bs if b.index or b.loop or not _is_none(b.value)]):
+        # a None default (`def __init__(self, X, y=None)` given no labels) is no tensor: a value
+        # used as one is one of the others
+        return frozenset.intersection(*(_bound_tags(ctx, b, depth + 1) for b in given))
     if isinstance(expr, ast.Attribute):
         if expr.attr == "data":
             return tags(ctx, expr.value, depth + 1)
@@ -140,6 +150,8 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
             lit = _lightning_loader(ctx, value) if isinstance(value, ast.Name) else None
             return _batch_tags(ctx, lit, index, depth + 1) if lit is not None else NONE
         return frozenset.intersection(*(_bound_tags(ctx, Bound(b.value, b.index + index, b.loop), depth + 1) for b in bs))
+    if (parts := moved_each(value)) is not None:  # users, items, y = (t.to(dev) for t in batch)
+        return _item_tags(ctx, parts, index, depth + 1)
     if not isinstance(value, ast.Call):
         return NONE
     if (helper := _helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
@@ -308,6 +320,8 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             return frozenset({ONE_D})  # rng.normal(size=n): numpy's Generator/RandomState
     name = callee(call)
     short = last(name)
+    if short == "permutation" and len(call.args) == 1 and not call.keywords and _count(ctx, call.args[0]):
+        return frozenset({ONE_D, INDEX})  # rng.permutation(n), np.random.permutation(n): shuffled row numbers
     lib = name.split(".")[0] if "." in name else ""
     if lib in ("torch", "np", "numpy"):
         return _library_tags(ctx, call, name, short, d)
