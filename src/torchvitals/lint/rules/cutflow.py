@@ -180,7 +180,7 @@ class Flow:
             for m in list(self.live.get(key, ())):
                 changed |= self.add(t, m, c)
             for m, cc in list(self.dead.get(key, {}).items()):
-                changed |= self.add(t, m, cc)
+                changed |= self.add(t, m, c or cc)  # the cut nearest the loss, as within one expression
         return changed
 
     def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:

@@ -105,7 +105,13 @@ def _stepped_by(ctx: Context, t: Target) -> str | None:
 
 def _backward_loops(ctx: Context) -> set[ast.AST]:
     """Innermost loops around a backward(), or around a resolved call whose function (or its
-    callees) calls backward(): `trainer.train_step(batch)` in an epoch loop."""
+    callees) calls backward(): `trainer.train_step(batch)` in an epoch loop (found once)."""
+    if "backward_loops" not in ctx.memo:
+        ctx.memo["backward_loops"] = _find_backward_loops(ctx)
+    return ctx.memo["backward_loops"]
+
+
+def _find_backward_loops(ctx: Context) -> set[ast.AST]:
     loops = {ls[0] for b in ctx.backwards if (ls := ctx.loops_around(b))}
     if ctx.backwards:
         for c in ctx.calls:
@@ -147,6 +153,7 @@ def check_zero_grad(ctx: Context) -> None:
             "clears the gradients: they accumulate across iterations",
         )  # fmt: skip
     _zero_between(ctx)
+    _zero_between_inlined(ctx)
     _per_batch_never_cleared(ctx)
 
 
@@ -216,6 +223,73 @@ def _zero_between(ctx: Context) -> None:
                     f"{what} between backward() and `{opt}.step()` erases the "
                     "gradients just computed: the step does nothing",
                 )  # fmt: skip
+
+
+def _zero_between_inlined(ctx: Context) -> None:
+    """A loop whose step is split over helpers or a runner's hooks (`self.train_step(batch)`
+    backpropagates, then `self.call_hook("after_train_iter")` runs a hook that clears and then
+    steps): read in order, helpers and hooks inlined, a clear met after a backward and before
+    the next step, with no backward between, erases the gradients that step was to apply. The
+    clear and the step must come from one body: two hooks of one call run in an order the file
+    does not show."""
+    if any(f.code == "TVL003" for f in ctx.findings):
+        return
+    for loop in sorted(_backward_loops(ctx), key=lambda n: (n.lineno, n.col_offset)):  # type: ignore[attr-defined]
+        calls = sorted((n for n in walk_scope(loop) if isinstance(n, ast.Call)), key=lambda c: (c.lineno, c.col_offset))
+        backward = False
+        zero: tuple | None = None
+        for kind, call, where, owner, name in _grad_events(ctx, calls, 0, None, None):
+            if kind == "backward":
+                backward, zero = True, None
+            elif kind == "zero" and backward and not _branch(ctx, call, owner or loop) and not _branch(ctx, where, loop):
+                zero = (call, where, owner, name)
+            elif kind == "step" and zero is not None:
+                zcall, zwhere, zowner, zname = zero
+                inlined = zowner is not None or owner is not None
+                one_body = zowner == owner or zwhere is not where
+                same_opt = zname == name or not (ctx.is_optimizer(zname) and ctx.is_optimizer(name)) or zowner != owner
+                if inlined and one_body and same_opt:
+                    ctx.report(
+                        ZERO_GRAD, zwhere,
+                        f"`{callee(zcall)}()` (line {zcall.lineno}) clears the gradients after the backward() "
+                        f"of this loop and before `{name}.step()` (line {call.lineno}): the step does nothing",
+                    )  # fmt: skip
+                    return
+                backward, zero = False, None
+            elif kind == "step":
+                backward = False
+
+
+def _branch(ctx: Context, node: ast.AST, stop: ast.AST) -> bool:
+    """`node` sits in an `if`/`try`/`while` below `stop`: a clear on a skip path (`if norm >
+    limit: opt.zero_grad(); return`) does not precede the step of the other path."""
+    for a in ctx.ancestors(node):
+        if a is stop:
+            return False
+        if isinstance(a, (ast.If, ast.Try, ast.While, ast.IfExp, ast.Match)):
+            return True
+    return False
+
+
+def _grad_events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | None, owner: ast.AST | None) -> list[tuple]:
+    """(kind, call, the loop's call it happens in, the inlined function it is in, optimizer)
+    for each backward, gradient clear and optimizer step, in order; helpers and hooks of this
+    file inlined two deep."""
+    out: list[tuple] = []
+    for c in calls:
+        if c in ctx.backwards:
+            out.append(("backward", c, where or c, owner, None))
+        elif _clears(ctx, c):
+            out.append(("zero", c, where or c, owner, receiver(c)))
+        elif opt := ctx.optimizer_step(c):
+            out.append(("step", c, where or c, owner, opt))
+        elif depth < 2:
+            # a runner's `call_hook("after_train_iter")` runs the hooks, not its own body's names
+            targets = hook_targets(ctx, c) or ([t] if may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None else [])
+            for t in targets:
+                inner = sorted((n for n in walk_scope(t.fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+                out += _grad_events(ctx, inner, depth + 1, where or c, t.fn)
+    return out
 
 
 def _only_clears(ctx: Context, call: ast.Call) -> bool:

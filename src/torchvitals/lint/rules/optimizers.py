@@ -26,6 +26,7 @@ from torchvitals.lint.rules.param_groups import (
     shared_builder_argument,
     unlisted_trainable,
 )
+from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.rules.base import document
 
@@ -52,6 +53,7 @@ def check_partial_optimizer(ctx: Context) -> None:
     _overlaps(ctx, ctors)
     built = _built_optimizers(ctx)
     _twice_given(ctx, ctors + [(t, v) for t, v, _ in built])
+    _routed_by_name(ctx)
     if len(ctors) + len(built) == 1:
         _head_only(ctx, *(ctors or [(t, v) for t, v, _ in built])[0])
         _groups_leave_out(ctx, ctors[0] if ctors else None)
@@ -112,6 +114,17 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
     if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
         ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` named "
                    f"with '{word}', and nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
+
+
+def _routed_by_name(ctx: Context) -> None:
+    """A loop routes parameters by name into optimizer lists and some trained sub-module of the
+    model matches no branch (param_routes.py)."""
+    if ctx.frozen or _frozen_elsewhere(ctx) or "requires_grad" in ctx.text:
+        return  # a freeze by name may be what keeps the left-out parameters still
+    for loop, model, attrs in unrouted_parameters(ctx, _optimizer_ctor):
+        parts = ", ".join(f"`{model}.{a}`" for a in attrs)
+        ctx.report(PARTIAL_OPT, loop, f"no branch of this loop over `{model}.named_parameters()` takes the "
+                   f"parameters of {parts}: they are in no optimizer's list, get gradients and never change")  # fmt: skip
 
 
 def _frozen_elsewhere(ctx: Context) -> bool:

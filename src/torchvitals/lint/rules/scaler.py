@@ -119,20 +119,42 @@ def check_helper_clip(ctx: Context) -> None:
             continue
         # the loop's body, or the function's (a step method a training loop calls: run_step())
         body = (ctx.loops_around(b) or [ctx.scope_of(b)])[0]
-        after = [c for c in _ordered_calls(body) if (c.lineno, c.col_offset) > (b.lineno, b.col_offset)]
-        for call, where in _events(ctx, after, 0):
-            kind = _kind(call)
-            if kind == "unscale" or kind == "step":
-                break
-            if kind == "clip":
-                direct = where is call and last(callee(call)) in CLIPS
-                # a clip written in the loop is check_scaler's, unless no scaler.step shares its
-                # block (a backward_pass() method; the step is in another method)
-                if not direct or not _steps_in(body, receiver(recv)) and not callee(call).startswith("self.") and _same_path(ctx, b, call):
-                    ctx.report(SCALER, where, f"`{callee(where)}(...)` clips gradients still scaled by "
-                               f"`{receiver(recv)}` (line {call.lineno}): call "
-                               f"`{receiver(recv)}.unscale_(optimizer)` before clipping")  # fmt: skip
-                break
+        _scan_after(ctx, b, recv, body, b)
+        if not ctx.loops_around(b) and isinstance(body, FUNCS) and not _events(ctx, _after(body, b), 0):
+            # a backward helper (`self._backward(loss)`, a shim's `backward(loss)`): the clip
+            # that matters follows its call in the caller's loop
+            for site in _call_sites(ctx, body):
+                if (loop := ctx.loops_around(site)) and not _steps_in(body, receiver(recv)):
+                    _scan_after(ctx, b, recv, loop[0], site)
+
+
+def _after(body: ast.AST, mark: ast.AST) -> list[ast.Call]:
+    return [c for c in _ordered_calls(body) if (c.lineno, c.col_offset) > (mark.lineno, mark.col_offset)]  # type: ignore[attr-defined]
+
+
+def _call_sites(ctx: Context, fn: ast.AST) -> list[ast.Call]:
+    """The calls of this file that run `fn` (by its name, resolved to it)."""
+    name = getattr(fn, "name", "")
+    return [c for c in ctx.calls if last(callee(c)) == name and may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None and t.fn is fn]
+
+
+def _scan_after(ctx: Context, b: ast.Call, recv: ast.Call, body: ast.AST, mark: ast.Call) -> None:
+    """The gradient calls after `mark` (the backward, or the call of the helper holding it) in
+    `body`, in order: a clip met before any unscale_ or step clips scaled gradients."""
+    scaler = receiver(recv)
+    for call, where in _events(ctx, _after(body, mark), 0):
+        kind = _kind(call)
+        if kind == "unscale" or kind == "step":
+            break
+        if kind == "clip":
+            direct = where is call and last(callee(call)) in CLIPS and mark is b
+            # a clip written in the backward's loop is check_scaler's, unless no scaler.step
+            # shares its block (a backward_pass() method; the step is in another method)
+            if not direct or not _steps_in(body, scaler) and not callee(call).startswith("self.") and _same_path(ctx, b, call):
+                ctx.report(SCALER, where, f"`{callee(where)}(...)` clips gradients still scaled by "
+                           f"`{scaler}` (line {call.lineno}): call "
+                           f"`{scaler}.unscale_(optimizer)` before clipping")  # fmt: skip
+            break
 
 
 def _same_path(ctx: Context, first: ast.AST, then: ast.AST) -> bool:
@@ -172,10 +194,12 @@ def _events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | N
     """(gradient call, the loop's call it happens in) in order, helpers inlined 2 deep."""
     out: list[tuple[ast.Call, ast.Call]] = []
     for c in calls:
-        if _kind(c):
-            out.append((c, where or c))
-        elif depth < 2 and may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None:
+        # a helper of this file is read, not judged by its name: a shim's `clip_grad_norm_`
+        # may unscale first, its `step(optimizer)` may unscale before stepping
+        if depth < 2 and may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None:
             out += _events(ctx, _ordered_calls(t.fn), depth + 1, where or c)
+        elif _kind(c):
+            out.append((c, where or c))
     return out
 
 

@@ -233,6 +233,8 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         raw = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("step_size", "milestones")), None)
         if "epoch" in option_words(ctx, raw):  # --decay_epochs, help="epochs at which to decay lr"
             return True
+        if _named_in_epochs(raw):
+            return True
         n = config_field(ctx, raw) or literal_or_setting(ctx, raw)  # cfg.step_size of a dataclass config
     if cls == "StepLR":
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
@@ -252,6 +254,17 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
         return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
     return False
+
+
+def _named_in_epochs(n: ast.AST | None) -> bool:
+    """`step_size=cfg["lr_step_epochs"]`, `milestones=args.decay_epochs`: the setting's own name
+    says epochs (not `steps_per_epoch`, `iters_per_epoch`: a count of batches)."""
+    if isinstance(n, ast.Subscript):
+        word = n.slice.value if isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, str) else ""
+    else:
+        word = last(dotted(n)) if isinstance(n, (ast.Name, ast.Attribute)) else ""
+    word = word.lower()
+    return "epoch" in word and "per_epoch" not in word and not any(w in word for w in ("iter", "batch"))
 
 
 def _counts_epochs(ctx: Context, n: ast.AST | None) -> bool:

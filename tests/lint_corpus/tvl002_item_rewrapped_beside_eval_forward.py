@@ -1,0 +1,23 @@
+# expect: TVL002
+# The training loss is turned into a float and wrapped again as a leaf tensor; the same name
+# `pred` also holds a forward pass under no_grad in the validation part of the epoch. The cut
+# that matters is the re-wrap (TVL002), not the validation's no_grad.
+import torch
+import torch.nn as nn
+
+regressor = nn.Sequential(nn.Linear(8, 32), nn.Tanh(), nn.Linear(32, 1))
+mse = nn.MSELoss()
+adam = torch.optim.Adam(regressor.parameters(), lr=1e-3)
+
+for epoch in range(20):
+    for xb, yb in train_batches:
+        adam.zero_grad()
+        pred = regressor(xb)
+        value = mse(pred, yb).item()
+        loss = torch.tensor(value, requires_grad=True)
+        loss.backward()
+        adam.step()
+    with torch.no_grad():
+        for xb, yb in val_batches:
+            pred = regressor(xb)
+            print(mse(pred, yb).item())
