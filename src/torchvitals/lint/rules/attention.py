@@ -297,11 +297,27 @@ def _length_mask(expr: ast.Compare) -> str | None:
     op = expr.ops[0]
     if not isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
         return None
-    lens = [any(isinstance(n, ast.Name) and "len" in n.id.lower() for n in ast.walk(side)) for side in (expr.left, expr.comparators[0])]
+    sides = (expr.left, expr.comparators[0])
+    lens = [_names_length(side) for side in sides]
+    positions = [_positions(side) for side in sides]
+    if positions[0] != positions[1] and lens[positions.index(False)]:
+        lens = [not p for p in positions]  # `arange(max_len) < lengths[:, None]`: a `len` name on both sides
     if lens[0] == lens[1]:
         return None
     less = isinstance(op, (ast.Lt, ast.LtE))
     return "keep" if less == lens[1] else "pad"
+
+
+def _names_length(side: ast.AST) -> bool:
+    """The side reads a name saying length (`lengths`, `src_len`), and none saying padding:
+    `arange(T) >= pad_len[:, None]` counts left padding, the opposite sides."""
+    names = [n.id.lower() for n in ast.walk(side) if isinstance(n, ast.Name)]
+    return any("len" in n for n in names) and not any("pad" in n for n in names)
+
+
+def _positions(side: ast.AST) -> bool:
+    """The side holds frame positions: it is built from an `arange` (`torch.arange(T)[None, :]`)."""
+    return any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for n in ast.walk(side))
 
 
 def _argument(t: Target, call: ast.Call, param: str) -> ast.AST | None:
