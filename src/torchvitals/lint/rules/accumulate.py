@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import FUNCS, enclosing_class, resolve
+from torchvitals.lint.calls import FUNCS, Target, enclosing_class, resolve
 from torchvitals.lint.engine import (
     Context,
     callee,
@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
 
@@ -43,7 +44,7 @@ def check_loss_accum(ctx: Context) -> None:
             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
                 acc, value = _acc_name(n.target), n.value
             elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
-                acc, value = dotted(n.targets[0]), right
+                acc, value = _acc_name(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
                 acc, value = _acc_name(n.func.value), n.args[0]  # type: ignore[attr-defined]  # self.history["loss"].append(...)
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
@@ -90,7 +91,7 @@ def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
         if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and (acc := _acc_name(n.target)):
             out.append((acc, n.value))
         elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
-            out.append((dotted(n.targets[0]) or "", right))
+            out.append((_acc_name(n.targets[0]) or "", right))
         elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := _acc_name(n.func.value)):  # type: ignore[attr-defined]
             out.append((acc, n.args[0]))
     return out
@@ -237,10 +238,11 @@ def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
 
 
 def _self_sum(n: ast.Assign) -> ast.expr | None:
-    """`total = total + x` (an augmented assignment spelled out): x."""
+    """`total = total + x`, `sums["loss"] = sums["loss"] + x` (an augmented assignment spelled
+    out): x."""
     v = n.value
     if len(n.targets) == 1 and isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
-        if (d := dotted(n.targets[0])) and dotted(v.left) == d:
+        if (d := _acc_name(n.targets[0])) and _acc_name(v.left) == d:
             return v.right
     return None
 
@@ -295,4 +297,102 @@ def _may_backward(ctx: Context, call: ast.Call) -> bool:
     return False
 
 
-CHECKS = [check_loss_accum, check_returned_loss_accum]
+def check_handed_loss_accum(ctx: Context) -> None:
+    """A hook sums the loss a training loop hands it: the loop stores the live loss in a
+    container it passes (`state["loss"] = loss`, then `cb.on_batch_end(state)` for each callback)
+    or passes the loss itself (`h.after_iter(loss)`), and the method that call may run adds it to
+    something that outlives the call (`state["loss_sum"] += state["loss"] * n`, `self.total +=
+    loss`). The hook's body runs once per batch, so every batch's graph is kept."""
+    if not ctx.backwards:
+        return
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        held = _handed_keys(loop, losses)
+        if not held:
+            continue
+        rebound = {k for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for k in _written_keys(n)}
+        for call in (n for n in walk_scope(loop) if isinstance(n, ast.Call)):
+            if _summed_by_callee(ctx, call, losses) or any(is_nograd_with(a) for a in ctx.ancestors(call)):
+                continue  # a meter's update(loss) is check_loss_accum's
+            for t in _hook_runs(ctx, call):
+                for node, acc, value in _hook_sums(ctx, t, held):
+                    if acc in backed or acc in rebound or acc.split("[")[0] in rebound or _backwarded_later(ctx, acc):
+                        continue  # reset by the loop each batch (or the container made anew), or backpropagated
+                    ctx.report(LOSS_ACCUM, node, f"`{acc}` accumulates `{value}`, the loss tensor the training loop at "
+                               f"line {getattr(loop, 'lineno', 0)} hands to this method once per batch, with its autograd "
+                               "graph: every batch's graph stays in memory (hand over `loss.item()` or `loss.detach()`)")  # fmt: skip
+
+
+def _handed_keys(loop: ast.AST, losses: set[str]) -> set[str]:
+    """How the loop's body holds the live loss: its own names, and the container entries it
+    stores the loss in (`state["loss"] = loss`, `ctx.loss = loss`, in a tuple assignment too)."""
+    out = set(losses)
+    for n in walk_scope(loop):
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+            continue
+        t, v = n.targets[0], n.value
+        pairs = zip(t.elts, v.elts, strict=False) if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) else [(t, v)]
+        for tt, vv in pairs:
+            if isinstance(tt, (ast.Subscript, ast.Attribute)) and _loss_key(vv) in losses and (key := _acc_name(tt)):
+                out.add(key)
+    return out
+
+
+def _hook_runs(ctx: Context, call: ast.Call) -> list[Target]:
+    """The methods of this file a call in the loop may run: the one it resolves to, or the
+    hooks of every class that defines a method by that name (`cb.on_batch_end(state)`)."""
+    t = resolve(ctx, call)
+    return [t] if t is not None else hook_targets(ctx, call)
+
+
+def _hook_sums(ctx: Context, t: Target, held: set[str]) -> list[tuple[ast.AST, str, str]]:
+    """(node, accumulator, value) for each sum in the hook of something the caller holds the
+    live loss in, both named as the caller names them; the accumulator outlives the call (an
+    attribute of `self` or an entry of a container the caller passed), and the hook does not
+    reset it itself."""
+    out = []
+    reset = {_in_caller_names(t, k) for n in walk_scope(t.fn) if isinstance(n, ast.Assign) and not _self_sum(n) for k in _written_keys(n)}
+    for n in walk_scope(t.fn):
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+            target, value = n.target, n.value
+        elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
+            target, value = n.targets[0], right
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
+            target, value = n.func.value, n.args[0]  # type: ignore[attr-defined]  # self.losses.append(loss)
+        else:
+            continue
+        if not isinstance(target, (ast.Subscript, ast.Attribute)):
+            continue  # `total += loss` on a parameter rebinds the hook's own name
+        acc = _in_caller_names(t, _acc_name(target))
+        added = _in_caller_names(t, _loss_key(_loss_factor(value)))
+        if acc and added in held and acc not in reset and not any(is_nograd_with(a) for a in ctx.ancestors(n)):
+            out.append((n, acc, added))
+    return out
+
+
+def _written_keys(n: ast.Assign) -> list[str]:
+    """What a plain assignment writes, entries of containers included (`state["sum"] = 0.0`)."""
+    tgts = [e for t in n.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+    return [k for t in tgts if (k := _acc_name(t))]
+
+
+def _in_caller_names(t: Target, key: str | None) -> str | None:
+    """A hook's `state['loss']` / `self.total` as the caller names it (`state['loss']`,
+    `cb.total`); None for the hook's own locals, which start afresh at every call."""
+    if not key:
+        return None
+    head, bracket, rest = key.partition("[")
+    root = head.split(".")[0]
+    if root != "self" and not any(p == root for p, _ in t.params):
+        return None
+    new = t.rename(head)
+    return f"{new}{bracket}{rest}" if new else None
+
+
+def _loss_factor(value: ast.expr) -> ast.expr:
+    """`loss * bs`, `n * loss`, `loss / steps`: the factor that is not a plain number or size."""
+    while isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
+        value = value.left if isinstance(value.left, (ast.Subscript, ast.Attribute, ast.Name)) and _acc_name(value.left) else value.right
+    return value
+
+
+CHECKS = [check_loss_accum, check_returned_loss_accum, check_handed_loss_accum]
