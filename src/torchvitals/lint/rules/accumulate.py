@@ -30,7 +30,7 @@ def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
     for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
         losses = {d for b in backwards if (d := _loss_key(ctx.loss_expr(b)))}  # `loss`, `out["loss"]`
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
-        out.append((loop, losses, backed))
+        out.append((loop, losses | _loss_parts(ctx, loop, losses), backed))
     out.extend((fn, returned, set()) for fn, returned in _loss_returning_methods(ctx).items())
     return out
 
@@ -158,6 +158,35 @@ def _loss_key(expr: ast.expr | None) -> str | None:
 
 # Tensor methods whose result is still part of the autograd graph (unlike .item(), .detach(), .tolist()).
 GRAPH_KEEPING = {"cpu", "cuda", "to", "float", "double", "half", "clone", "squeeze", "unsqueeze", "view", "reshape", "contiguous"}
+
+
+# Functional losses by name (torch.nn.functional), besides any `*_loss`.
+LOSS_FUNCTIONS = {"cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "nll_loss"}
+
+
+def _loss_parts(ctx: Context, loop: ast.AST, losses: set[str]) -> set[str]:
+    """The terms the backpropagated loss is summed from in the loop (`ce` and `kl` of `loss = ce
+    + beta * kl`), each bound once in the loop to a loss call (`F.cross_entropy(...)`, a
+    criterion module of this file, a `*_loss` function): a term is part of the same graph, so
+    summing it across batches keeps every graph as surely as summing the loss."""
+    bound: dict[str, list[ast.expr]] = {}
+    for n in walk_scope(loop):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            bound.setdefault(n.targets[0].id, []).append(n.value)
+    out = set()
+    for loss in losses:
+        for value in bound.get(loss, []):
+            for part in {x.id for x in ast.walk(value) if isinstance(x, ast.Name)} - {loss}:
+                made = bound.get(part, [])
+                if len(made) == 1 and isinstance(made[0], ast.Call) and _is_loss_call(ctx, made[0]):
+                    out.add(part)
+    return out
+
+
+def _is_loss_call(ctx: Context, call: ast.Call) -> bool:
+    name = callee(call)
+    short = last(name)
+    return short.endswith("_loss") or short in LOSS_FUNCTIONS or name in ctx.losses
 
 
 def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
@@ -334,6 +363,9 @@ def _handed_keys(loop: ast.AST, losses: set[str]) -> set[str]:
         for tt, vv in pairs:
             if isinstance(tt, (ast.Subscript, ast.Attribute)) and _loss_key(vv) in losses and (key := _acc_name(tt)):
                 out.add(key)
+            elif (d := dotted(tt)) and isinstance(vv, ast.Dict):  # `self.outputs = {"loss": loss, "n": len(x)}`
+                out |= {f"{d}[{k.value!r}]" for k, x in zip(vv.keys, vv.values, strict=True)
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str) and _loss_key(x) in losses}  # fmt: skip
     return out
 
 
@@ -341,7 +373,7 @@ def _hook_runs(ctx: Context, call: ast.Call) -> list[Target]:
     """The methods of this file a call in the loop may run: the one it resolves to, or the
     hooks of every class that defines a method by that name (`cb.on_batch_end(state)`)."""
     t = resolve(ctx, call)
-    return [t] if t is not None else hook_targets(ctx, call)
+    return [*([t] if t is not None else []), *hook_targets(ctx, call)]  # `self.call_hook("after_iter")`: both
 
 
 def _hook_sums(ctx: Context, t: Target, held: set[str]) -> list[tuple[ast.AST, str, str]]:
@@ -350,7 +382,7 @@ def _hook_sums(ctx: Context, t: Target, held: set[str]) -> list[tuple[ast.AST, s
     attribute of `self` or an entry of a container the caller passed), and the hook does not
     reset it itself."""
     out = []
-    reset = {_in_caller_names(t, k) for n in walk_scope(t.fn) if isinstance(n, ast.Assign) and not _self_sum(n) for k in _written_keys(n)}
+    reset = {_accumulator_key(t, k) for n in walk_scope(t.fn) if isinstance(n, ast.Assign) and not _self_sum(n) for k in _written_keys(n)}
     for n in walk_scope(t.fn):
         if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
             target, value = n.target, n.value
@@ -362,7 +394,7 @@ def _hook_sums(ctx: Context, t: Target, held: set[str]) -> list[tuple[ast.AST, s
             continue
         if not isinstance(target, (ast.Subscript, ast.Attribute)):
             continue  # `total += loss` on a parameter rebinds the hook's own name
-        acc = _in_caller_names(t, _acc_name(target))
+        acc = _accumulator_key(t, _acc_name(target))
         added = _in_caller_names(t, _loss_key(_loss_factor(value)))
         if acc and added in held and acc not in reset and not any(is_nograd_with(a) for a in ctx.ancestors(n)):
             out.append((n, acc, added))
@@ -386,6 +418,12 @@ def _in_caller_names(t: Target, key: str | None) -> str | None:
         return None
     new = t.rename(head)
     return f"{new}{bracket}{rest}" if new else None
+
+
+def _accumulator_key(t: Target, key: str | None) -> str | None:
+    """A hook's accumulator as the caller names it, else the hook object's own `self.x` (a hook
+    run by name from a list of hooks lives as long as the list)."""
+    return _in_caller_names(t, key) or (key if key and key.startswith("self.") else None)
 
 
 def _loss_factor(value: ast.expr) -> ast.expr:
