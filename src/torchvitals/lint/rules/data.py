@@ -8,6 +8,7 @@ import ast
 
 from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, targets_of
 from torchvitals.lint.rules.eval_order import check_eval_order
+from torchvitals.lint.rules.eval_predict import check_predict_order
 from torchvitals.lint.rules.loaders import (
     loader_view,
     local_function,
@@ -110,4 +111,4 @@ def _args_differ_in_order(call: ast.Call) -> bool:
     return len(call.args) > 2 or any(k.arg is None or k.arg in ("shuffle", "sampler", "train", "is_train", "training") for k in call.keywords)
 
 
-CHECKS = [check_loader, check_eval_order]
+CHECKS = [check_loader, check_eval_order, check_predict_order]

@@ -142,8 +142,27 @@ def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
         for a in [*ctor.args, *(k.value for k in ctor.keywords)]:
             inner = a.args if isinstance(a, ast.Call) else [a]  # torch.tensor(y_val)
             out |= {dotted(x) for x in inner if dotted(x)}  # type: ignore[misc]
+            out |= {src for x in inner if isinstance(x, ast.Name) and (src := _row_source(ctx, x))}
     out |= _self_aliases(ctx, loader, out)
     return out | _split_arrays(ctx, out)
+
+
+def _row_source(ctx: Context, use: ast.Name) -> str | None:
+    """The table an array handed to the dataset was made from, row for row: `feats =
+    torch.tensor(test_table.drop(columns=["id"]).to_numpy())` keeps `test_table`'s rows."""
+    bs = bounds_at(ctx, use.id, use) or []
+    value = bs[0].value if len(bs) == 1 and not bs[0].index and not bs[0].loop else None
+    made = value
+    while True:
+        if isinstance(value, ast.Call) and last(callee(value)) in ("tensor", "as_tensor", "from_numpy", "array", "asarray") and value.args:
+            value = value.args[0]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("drop", *ORDER_KEPT):
+            value = value.func.value  # columns dropped, rows kept
+        elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
+            value = value.value
+        else:
+            break
+    return dotted(value) if isinstance(value, ast.Name) and value is not made else None
 
 
 def _self_aliases(ctx: Context, loader: ast.Call, names: set[str]) -> set[str]:
