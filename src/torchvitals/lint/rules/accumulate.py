@@ -16,6 +16,7 @@ from torchvitals.lint.engine import (
     is_nograd_with,
     last,
     method,
+    receiver,
     targets_of,
     walk_scope,
 )
@@ -50,7 +51,7 @@ def check_loss_accum(ctx: Context) -> None:
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
             value = _weighted(value, losses)
-            if not acc or acc in backed or acc in assigned_in_loop or _loss_key(value) not in losses:
+            if not acc or acc in backed or acc in assigned_in_loop or acc.split("[")[0] in assigned_in_loop or _loss_key(value) not in losses:
                 continue
             if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
                 continue
@@ -140,9 +141,11 @@ def _dict_entry(value: ast.expr | None, key: str) -> ast.expr | None:
 
 
 def _acc_name(target: ast.expr) -> str | None:
-    """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`."""
+    """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`, `meters[name]`."""
     if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
         return f"{d}[{target.slice.value!r}]"
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Name) and (d := dotted(target.value)):
+        return f"{d}[{target.slice.id}]"
     return dotted(target)
 
 
@@ -174,12 +177,28 @@ def _loss_parts(ctx: Context, loop: ast.AST, losses: set[str]) -> set[str]:
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
             bound.setdefault(n.targets[0].id, []).append(n.value)
     out = set()
+    summed_dicts = set()
     for loss in losses:
         for value in bound.get(loss, []):
             for part in {x.id for x in ast.walk(value) if isinstance(x, ast.Name)} - {loss}:
                 made = bound.get(part, [])
                 if len(made) == 1 and isinstance(made[0], ast.Call) and _is_loss_call(ctx, made[0]):
                     out.add(part)
+            summed_dicts |= {r for x in ast.walk(value) if isinstance(x, ast.Call) and method(x) == "values" and (r := receiver(x))}
+    return out | _dict_parts(loop, summed_dicts)
+
+
+def _dict_parts(loop: ast.AST, summed: set[str]) -> set[str]:
+    """`loss = sum(loss_dict.values())`: the values a loop over that dict's items or values
+    binds (`for k, v in loss_dict.items()`) are terms of the loss, graph and all."""
+    out = set()
+    for n in walk_scope(loop):
+        if not (isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and receiver(n.iter) in summed):
+            continue
+        if method(n.iter) == "values" and isinstance(n.target, ast.Name):
+            out.add(n.target.id)
+        elif method(n.iter) == "items" and isinstance(n.target, ast.Tuple) and len(n.target.elts) == 2 and isinstance(n.target.elts[1], ast.Name):
+            out.add(n.target.elts[1].id)
     return out
 
 
