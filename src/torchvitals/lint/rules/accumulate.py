@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import FUNCS, enclosing_class, resolve
+from torchvitals.lint.calls import FUNCS, Target, enclosing_class, resolve
 from torchvitals.lint.engine import (
     Context,
     callee,
@@ -16,9 +16,11 @@ from torchvitals.lint.engine import (
     is_nograd_with,
     last,
     method,
+    receiver,
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
 
@@ -29,7 +31,7 @@ def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
     for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
         losses = {d for b in backwards if (d := _loss_key(ctx.loss_expr(b)))}  # `loss`, `out["loss"]`
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
-        out.append((loop, losses, backed))
+        out.append((loop, losses | _loss_parts(ctx, loop, losses), backed))
     out.extend((fn, returned, set()) for fn, returned in _loss_returning_methods(ctx).items())
     return out
 
@@ -43,13 +45,13 @@ def check_loss_accum(ctx: Context) -> None:
             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
                 acc, value = _acc_name(n.target), n.value
             elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
-                acc, value = dotted(n.targets[0]), right
+                acc, value = _acc_name(n.targets[0]), right
             elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
                 acc, value = _acc_name(n.func.value), n.args[0]  # type: ignore[attr-defined]  # self.history["loss"].append(...)
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
             value = _weighted(value, losses)
-            if not acc or acc in backed or acc in assigned_in_loop or _loss_key(value) not in losses:
+            if not acc or acc in backed or acc in assigned_in_loop or acc.split("[")[0] in assigned_in_loop or _loss_key(value) not in losses:
                 continue
             if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
                 continue
@@ -90,7 +92,7 @@ def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
         if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and (acc := _acc_name(n.target)):
             out.append((acc, n.value))
         elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
-            out.append((dotted(n.targets[0]) or "", right))
+            out.append((_acc_name(n.targets[0]) or "", right))
         elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := _acc_name(n.func.value)):  # type: ignore[attr-defined]
             out.append((acc, n.args[0]))
     return out
@@ -139,9 +141,11 @@ def _dict_entry(value: ast.expr | None, key: str) -> ast.expr | None:
 
 
 def _acc_name(target: ast.expr) -> str | None:
-    """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`."""
+    """`total` / `self.total`, and a dict of metrics: `self.epoch_metrics["loss"]`, `meters[name]`."""
     if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Constant) and (d := dotted(target.value)):
         return f"{d}[{target.slice.value!r}]"
+    if isinstance(target, ast.Subscript) and isinstance(target.slice, ast.Name) and (d := dotted(target.value)):
+        return f"{d}[{target.slice.id}]"
     return dotted(target)
 
 
@@ -157,6 +161,51 @@ def _loss_key(expr: ast.expr | None) -> str | None:
 
 # Tensor methods whose result is still part of the autograd graph (unlike .item(), .detach(), .tolist()).
 GRAPH_KEEPING = {"cpu", "cuda", "to", "float", "double", "half", "clone", "squeeze", "unsqueeze", "view", "reshape", "contiguous"}
+
+
+# Functional losses by name (torch.nn.functional), besides any `*_loss`.
+LOSS_FUNCTIONS = {"cross_entropy", "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div", "nll_loss"}
+
+
+def _loss_parts(ctx: Context, loop: ast.AST, losses: set[str]) -> set[str]:
+    """The terms the backpropagated loss is summed from in the loop (`ce` and `kl` of `loss = ce
+    + beta * kl`), each bound once in the loop to a loss call (`F.cross_entropy(...)`, a
+    criterion module of this file, a `*_loss` function): a term is part of the same graph, so
+    summing it across batches keeps every graph as surely as summing the loss."""
+    bound: dict[str, list[ast.expr]] = {}
+    for n in walk_scope(loop):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name):
+            bound.setdefault(n.targets[0].id, []).append(n.value)
+    out = set()
+    summed_dicts = set()
+    for loss in losses:
+        for value in bound.get(loss, []):
+            for part in {x.id for x in ast.walk(value) if isinstance(x, ast.Name)} - {loss}:
+                made = bound.get(part, [])
+                if len(made) == 1 and isinstance(made[0], ast.Call) and _is_loss_call(ctx, made[0]):
+                    out.add(part)
+            summed_dicts |= {r for x in ast.walk(value) if isinstance(x, ast.Call) and method(x) == "values" and (r := receiver(x))}
+    return out | _dict_parts(loop, summed_dicts)
+
+
+def _dict_parts(loop: ast.AST, summed: set[str]) -> set[str]:
+    """`loss = sum(loss_dict.values())`: the values a loop over that dict's items or values
+    binds (`for k, v in loss_dict.items()`) are terms of the loss, graph and all."""
+    out = set()
+    for n in walk_scope(loop):
+        if not (isinstance(n, ast.For) and isinstance(n.iter, ast.Call) and receiver(n.iter) in summed):
+            continue
+        if method(n.iter) == "values" and isinstance(n.target, ast.Name):
+            out.add(n.target.id)
+        elif method(n.iter) == "items" and isinstance(n.target, ast.Tuple) and len(n.target.elts) == 2 and isinstance(n.target.elts[1], ast.Name):
+            out.add(n.target.elts[1].id)
+    return out
+
+
+def _is_loss_call(ctx: Context, call: ast.Call) -> bool:
+    name = callee(call)
+    short = last(name)
+    return short.endswith("_loss") or short in LOSS_FUNCTIONS or name in ctx.losses
 
 
 def _batch_methods(ctx: Context) -> dict[ast.AST, list[ast.Call]]:
@@ -237,10 +286,11 @@ def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
 
 
 def _self_sum(n: ast.Assign) -> ast.expr | None:
-    """`total = total + x` (an augmented assignment spelled out): x."""
+    """`total = total + x`, `sums["loss"] = sums["loss"] + x` (an augmented assignment spelled
+    out): x."""
     v = n.value
     if len(n.targets) == 1 and isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add):
-        if (d := dotted(n.targets[0])) and dotted(v.left) == d:
+        if (d := _acc_name(n.targets[0])) and _acc_name(v.left) == d:
             return v.right
     return None
 
@@ -295,4 +345,111 @@ def _may_backward(ctx: Context, call: ast.Call) -> bool:
     return False
 
 
-CHECKS = [check_loss_accum, check_returned_loss_accum]
+def check_handed_loss_accum(ctx: Context) -> None:
+    """A hook sums the loss a training loop hands it: the loop stores the live loss in a
+    container it passes (`state["loss"] = loss`, then `cb.on_batch_end(state)` for each callback)
+    or passes the loss itself (`h.after_iter(loss)`), and the method that call may run adds it to
+    something that outlives the call (`state["loss_sum"] += state["loss"] * n`, `self.total +=
+    loss`). The hook's body runs once per batch, so every batch's graph is kept."""
+    if not ctx.backwards:
+        return
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        held = _handed_keys(loop, losses)
+        if not held:
+            continue
+        rebound = {k for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for k in _written_keys(n)}
+        for call in (n for n in walk_scope(loop) if isinstance(n, ast.Call)):
+            if _summed_by_callee(ctx, call, losses) or any(is_nograd_with(a) for a in ctx.ancestors(call)):
+                continue  # a meter's update(loss) is check_loss_accum's
+            for t in _hook_runs(ctx, call):
+                for node, acc, value in _hook_sums(ctx, t, held):
+                    if acc in backed or acc in rebound or acc.split("[")[0] in rebound or _backwarded_later(ctx, acc):
+                        continue  # reset by the loop each batch (or the container made anew), or backpropagated
+                    ctx.report(LOSS_ACCUM, node, f"`{acc}` accumulates `{value}`, the loss tensor the training loop at "
+                               f"line {getattr(loop, 'lineno', 0)} hands to this method once per batch, with its autograd "
+                               "graph: every batch's graph stays in memory (hand over `loss.item()` or `loss.detach()`)")  # fmt: skip
+
+
+def _handed_keys(loop: ast.AST, losses: set[str]) -> set[str]:
+    """How the loop's body holds the live loss: its own names, and the container entries it
+    stores the loss in (`state["loss"] = loss`, `ctx.loss = loss`, in a tuple assignment too)."""
+    out = set(losses)
+    for n in walk_scope(loop):
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+            continue
+        t, v = n.targets[0], n.value
+        pairs = zip(t.elts, v.elts, strict=False) if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) else [(t, v)]
+        for tt, vv in pairs:
+            if isinstance(tt, (ast.Subscript, ast.Attribute)) and _loss_key(vv) in losses and (key := _acc_name(tt)):
+                out.add(key)
+            elif (d := dotted(tt)) and isinstance(vv, ast.Dict):  # `self.outputs = {"loss": loss, "n": len(x)}`
+                out |= {f"{d}[{k.value!r}]" for k, x in zip(vv.keys, vv.values, strict=True)
+                        if isinstance(k, ast.Constant) and isinstance(k.value, str) and _loss_key(x) in losses}  # fmt: skip
+    return out
+
+
+def _hook_runs(ctx: Context, call: ast.Call) -> list[Target]:
+    """The methods of this file a call in the loop may run: the one it resolves to, or the
+    hooks of every class that defines a method by that name (`cb.on_batch_end(state)`)."""
+    t = resolve(ctx, call)
+    return [*([t] if t is not None else []), *hook_targets(ctx, call)]  # `self.call_hook("after_iter")`: both
+
+
+def _hook_sums(ctx: Context, t: Target, held: set[str]) -> list[tuple[ast.AST, str, str]]:
+    """(node, accumulator, value) for each sum in the hook of something the caller holds the
+    live loss in, both named as the caller names them; the accumulator outlives the call (an
+    attribute of `self` or an entry of a container the caller passed), and the hook does not
+    reset it itself."""
+    out = []
+    reset = {_accumulator_key(t, k) for n in walk_scope(t.fn) if isinstance(n, ast.Assign) and not _self_sum(n) for k in _written_keys(n)}
+    for n in walk_scope(t.fn):
+        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+            target, value = n.target, n.value
+        elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
+            target, value = n.targets[0], right
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1:
+            target, value = n.func.value, n.args[0]  # type: ignore[attr-defined]  # self.losses.append(loss)
+        else:
+            continue
+        if not isinstance(target, (ast.Subscript, ast.Attribute)):
+            continue  # `total += loss` on a parameter rebinds the hook's own name
+        acc = _accumulator_key(t, _acc_name(target))
+        added = _in_caller_names(t, _loss_key(_loss_factor(value)))
+        if acc and added in held and acc not in reset and not any(is_nograd_with(a) for a in ctx.ancestors(n)):
+            out.append((n, acc, added))
+    return out
+
+
+def _written_keys(n: ast.Assign) -> list[str]:
+    """What a plain assignment writes, entries of containers included (`state["sum"] = 0.0`)."""
+    tgts = [e for t in n.targets for e in (t.elts if isinstance(t, ast.Tuple) else [t])]
+    return [k for t in tgts if (k := _acc_name(t))]
+
+
+def _in_caller_names(t: Target, key: str | None) -> str | None:
+    """A hook's `state['loss']` / `self.total` as the caller names it (`state['loss']`,
+    `cb.total`); None for the hook's own locals, which start afresh at every call."""
+    if not key:
+        return None
+    head, bracket, rest = key.partition("[")
+    root = head.split(".")[0]
+    if root != "self" and not any(p == root for p, _ in t.params):
+        return None
+    new = t.rename(head)
+    return f"{new}{bracket}{rest}" if new else None
+
+
+def _accumulator_key(t: Target, key: str | None) -> str | None:
+    """A hook's accumulator as the caller names it, else the hook object's own `self.x` (a hook
+    run by name from a list of hooks lives as long as the list)."""
+    return _in_caller_names(t, key) or (key if key and key.startswith("self.") else None)
+
+
+def _loss_factor(value: ast.expr) -> ast.expr:
+    """`loss * bs`, `n * loss`, `loss / steps`: the factor that is not a plain number or size."""
+    while isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Mult, ast.Div)):
+        value = value.left if isinstance(value.left, (ast.Subscript, ast.Attribute, ast.Name)) and _acc_name(value.left) else value.right
+    return value
+
+
+CHECKS = [check_loss_accum, check_returned_loss_accum, check_handed_loss_accum]

@@ -167,7 +167,7 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if isinstance(expr, ast.Call) and method(expr) in ("eq", "ne") and len(expr.args) == 1:  # ids.eq(PAD)
         op = ast.Eq() if method(expr) == "eq" else ast.NotEq()
         expr = ast.Compare(left=expr.func.value, ops=[op], comparators=expr.args)  # type: ignore[attr-defined]
-    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _length_mask(expr)):
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _length_mask(expr, ctx, scope)):
         return side
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1 and (side := _mask_compared(ctx, expr, scope, depth)):
         return side
@@ -225,11 +225,17 @@ def _filled_mask(ctx: Context, name: str, scope: ast.AST) -> str | None:
 
 
 def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) -> str | None:
-    """`mask == 0` / `mask != 1` flips a 0/1 mask, `mask == 1` keeps it: for a mask whose sides
-    the file shows, or a Hugging Face `attention_mask` (1 on real tokens) it does not build."""
+    """`mask == 0` / `mask != 1` / `mask < 1` flips a 0/1 mask, `mask == 1` / `mask > 0` keeps
+    it: for a mask whose sides the file shows, or a Hugging Face `attention_mask` (1 on real
+    tokens) it does not build."""
     right, op = expr.comparators[0], expr.ops[0]
-    if not (isinstance(op, (ast.Eq, ast.NotEq)) and isinstance(right, ast.Constant) and right.value in (0, 1)) or isinstance(right.value, bool):
+    if not (isinstance(right, ast.Constant) and right.value in (0, 1)) or isinstance(right.value, bool):
         return None
+    if not isinstance(op, (ast.Eq, ast.NotEq)):  # an order test against the 0/1 boundary
+        op = {(ast.Gt, 0): ast.NotEq(), (ast.GtE, 1): ast.NotEq(), (ast.Lt, 1): ast.Eq(), (ast.LtE, 0): ast.Eq()}.get((type(op), right.value))  # type: ignore[assignment]
+        right = ast.Constant(value=0)
+        if op is None:
+            return None
     inner = _padding_polarity(ctx, expr.left, scope, depth + 1)
     if inner is None and _hf_attention_mask(expr.left):
         inner = "keep"
@@ -292,16 +298,49 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
     return _NOT_A_HOP
 
 
-def _length_mask(expr: ast.Compare) -> str | None:
+def _length_mask(expr: ast.Compare, ctx: Context | None = None, scope: ast.AST | None = None) -> str | None:
     """`positions < lengths[:, None]` is True on real frames ('keep'); `>=` on padding ('pad')."""
     op = expr.ops[0]
     if not isinstance(op, (ast.Lt, ast.LtE, ast.Gt, ast.GtE)):
         return None
-    lens = [any(isinstance(n, ast.Name) and "len" in n.id.lower() for n in ast.walk(side)) for side in (expr.left, expr.comparators[0])]
+    sides = (expr.left, expr.comparators[0])
+    lens = [_names_length(side) for side in sides]
+    positions = [_positions(side, ctx, scope) for side in sides]
+    if positions[0] != positions[1] and (lens[positions.index(False)] or _names_count(sides[positions.index(False)])):
+        lens = [not p for p in positions]  # `arange(max_len) < lengths[:, None]`: a `len` name on both sides
     if lens[0] == lens[1]:
         return None
     less = isinstance(op, (ast.Lt, ast.LtE))
     return "keep" if less == lens[1] else "pad"
+
+
+def _names_length(side: ast.AST) -> bool:
+    """The side reads a name saying length (`lengths`, `src_len`), and none saying padding:
+    `arange(T) >= pad_len[:, None]` counts left padding, the opposite sides."""
+    names = [n.id.lower() for n in ast.walk(side) if isinstance(n, ast.Name)]
+    return any("len" in n for n in names) and not any("pad" in n for n in names)
+
+
+COUNT_WORDS = {"count", "counts", "num", "n", "size", "sizes", "ntok", "ntokens", "nframes"}
+
+
+def _names_count(side: ast.AST) -> bool:
+    """Compared with positions, a per-row count (`n_frames`, `num_tokens`, `valid_count`) says
+    how many leading positions are real, as a length does."""
+    words = [w for n in ast.walk(side) if isinstance(n, ast.Name) for w in n.id.lower().split("_")]
+    return any(w in COUNT_WORDS for w in words) and "pad" not in words
+
+
+def _positions(side: ast.AST, ctx: Context | None = None, scope: ast.AST | None = None) -> bool:
+    """The side holds frame positions: it is built from an `arange` (`torch.arange(T)[None, :]`),
+    here or in the one assignment of a name it reads (`pos = torch.arange(T)`)."""
+    if any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for n in ast.walk(side)):
+        return True
+    if ctx is None or scope is None:
+        return False
+    names = {n.id for n in ast.walk(side) if isinstance(n, ast.Name)}
+    values = [v for name in names for v in [_resolve(ctx, ast.Name(id=name, ctx=ast.Load()), scope)] if v is not None]
+    return any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for v in values for n in ast.walk(v))
 
 
 def _argument(t: Target, call: ast.Call, param: str) -> ast.AST | None:

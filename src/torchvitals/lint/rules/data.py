@@ -8,6 +8,7 @@ import ast
 
 from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, targets_of
 from torchvitals.lint.rules.eval_order import check_eval_order
+from torchvitals.lint.rules.eval_predict import check_predict_order
 from torchvitals.lint.rules.loaders import (
     loader_view,
     local_function,
@@ -45,6 +46,8 @@ def check_loader(ctx: Context) -> None:
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
         names += _returned_as(ctx, c)
+        if not names and (hook := _training_loader_function(ctx, c)):
+            names = [hook]  # `def train_dataloader(self): return self._loader(self.a, 64)`: its name says
         ds = arg(view, 0, "dataset")
         ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
         words = " ".join(names + [ds_name]).lower()
@@ -74,4 +77,38 @@ def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:
     # one builder for every split: the loader it builds for the training split is the one judged
     return [n for n in names if "train" in n.lower() and not any(w in n.lower() for w in ("val", "test", "eval"))]
 
-CHECKS = [check_loader, check_eval_order]
+def _training_loader_function(ctx: Context, loader: ast.Call) -> str | None:
+    """The function that hands out, as the training loader, what a builder shared by the splits
+    returns (`def train_dataloader(self): return self._loader(self.a, 64)` beside
+    `val_dataloader` doing the same): by its name (Lightning's `train_dataloader`,
+    `get_train_loader`), when it is the one such function among the builder's callers and no
+    call passes anything that may set the order. A DataLoader written in the training hook
+    itself is left to the names of its dataset: real code (Lightning's own demos) does so over
+    random data, where the order does not matter."""
+    if not isinstance(ctx.parent.get(loader), ast.Return):
+        return None
+    fn = ctx.scope_of(loader)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    if _trains_by_name(fn.name):
+        return None  # a DataLoader written in the hook itself: Lightning's demos do so over random data
+    callers = [c for c in ctx.calls if callee(c) in (fn.name, f"self.{fn.name}")]
+    outers = {ctx.scope_of(c) for c in callers if isinstance(ctx.parent.get(c), ast.Return)}
+    named = [o.name for o in outers if isinstance(o, (ast.FunctionDef, ast.AsyncFunctionDef)) and _trains_by_name(o.name)]
+    return named[0] if len(named) == 1 and not any(_args_differ_in_order(c) for c in callers) else None
+
+
+def _trains_by_name(name: str) -> bool:
+    words = name.lower().split("_")
+    return "train" in words and (any(w in ("dataloader", "loader", "dl") for w in words)) and not any(
+        w in ("val", "valid", "test", "eval") for w in words
+    )
+
+
+def _args_differ_in_order(call: ast.Call) -> bool:
+    """A builder's call that passes a keyword or flag that may set the order (`shuffle=True`,
+    `train=True`, `sampler=...`): the builder's own DataLoader call alone does not say it."""
+    return len(call.args) > 2 or any(k.arg is None or k.arg in ("shuffle", "sampler", "train", "is_train", "training") for k in call.keywords)
+
+
+CHECKS = [check_loader, check_eval_order, check_predict_order]

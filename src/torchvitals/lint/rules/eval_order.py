@@ -45,7 +45,13 @@ from torchvitals.lint.rules.order_evidence import (
     _order_evidence,
     _paired_where_used,
 )
-from torchvitals.lint.rules.pairing import caller_names, default_of
+from torchvitals.lint.rules.pairing import (
+    _substituted,
+    caller_names,
+    default_of,
+    root_name,
+    setting_through_callers,
+)
 from torchvitals.rules.base import document
 
 # Rule 15's second half has its own code: finding names are stable, and TVL015's name says
@@ -80,26 +86,35 @@ def _shuffled(ctx: Context, call: ast.Call) -> bool:
     return view is not None and (is_const(shuffle_of(ctx, view), True) or sampler_order(ctx, view) == "random")
 
 
-def _shuffle_param(ctx: Context, call: ast.Call) -> tuple[ast.FunctionDef, str] | None:
-    """`DataLoader(ds, shuffle=shuffle)` in a builder with a `shuffle` parameter: (the builder,
-    the parameter); None otherwise."""
+def _shuffle_param(ctx: Context, call: ast.Call) -> tuple[ast.FunctionDef, ast.Name, ast.expr] | None:
+    """`DataLoader(ds, shuffle=shuffle)` in a builder with a `shuffle` parameter, or a setting
+    read from one (`shuffle=loader_cfg["shuffle"]`, `cfg.get("shuffle")`): (the builder, the
+    parameter's name where it is read, what `shuffle=` is given); None otherwise."""
     view = loader_view(ctx, call)
     given = shuffle_of(ctx, view) if view is not None else None
     fn = ctx.scope_of(call)
-    if isinstance(given, ast.Name) and isinstance(fn, ast.FunctionDef) and given.id in _params_of(fn):
-        return fn, given.id
+    root = root_name(given) if given is not None else None
+    if root is not None and isinstance(fn, ast.FunctionDef) and root.id in _params_of(fn):
+        return fn, root, given  # type: ignore[return-value]
     return None
 
 
 def _shuffled_by_site(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...]) -> bool:
     """The builder's `shuffle` parameter is True for the call the loader was reached through
-    (`make_loader(test_ds, 256)` with `def make_loader(ds, bs=64, shuffle=True)`)."""
+    (`make_loader(test_ds, 256)` with `def make_loader(ds, bs=64, shuffle=True)`), or the setting
+    it reads is True in what that call passes, followed through its own callers
+    (`make_loader(test_ds, cfg["loader"])` in `main(cfg)`, run as `main(CFG)`)."""
     found = _shuffle_param(ctx, call)
     if found is None or sampler_order(ctx, loader_view(ctx, call)) is not None:  # type: ignore[arg-type]
         return False
-    fn, param = found
+    fn, root, given = found
     made = [c for c in sites if callee(c) == fn.name]
-    return bool(made) and all(is_const(_passed(fn, c, param), True) for c in made)
+    for c in made:
+        passed_in = _passed(fn, c, root.id)
+        value = passed_in if given is root or passed_in is None else _substituted(given, root, passed_in)
+        if value is None or not is_const(setting_through_callers(ctx, value, ctx.scope_of(c)), True):
+            return False
+    return bool(made)
 
 
 def _passed(fn: ast.FunctionDef, call: ast.Call, param: str) -> ast.expr | None:
@@ -127,8 +142,27 @@ def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
         for a in [*ctor.args, *(k.value for k in ctor.keywords)]:
             inner = a.args if isinstance(a, ast.Call) else [a]  # torch.tensor(y_val)
             out |= {dotted(x) for x in inner if dotted(x)}  # type: ignore[misc]
+            out |= {src for x in inner if isinstance(x, ast.Name) and (src := _row_source(ctx, x))}
     out |= _self_aliases(ctx, loader, out)
     return out | _split_arrays(ctx, out)
+
+
+def _row_source(ctx: Context, use: ast.Name) -> str | None:
+    """The table an array handed to the dataset was made from, row for row: `feats =
+    torch.tensor(test_table.drop(columns=["id"]).to_numpy())` keeps `test_table`'s rows."""
+    bs = bounds_at(ctx, use.id, use) or []
+    value = bs[0].value if len(bs) == 1 and not bs[0].index and not bs[0].loop else None
+    made = value
+    while True:
+        if isinstance(value, ast.Call) and last(callee(value)) in ("tensor", "as_tensor", "from_numpy", "array", "asarray") and value.args:
+            value = value.args[0]
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("drop", *ORDER_KEPT):
+            value = value.func.value  # columns dropped, rows kept
+        elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
+            value = value.value
+        else:
+            break
+    return dotted(value) if isinstance(value, ast.Name) and value is not made else None
 
 
 def _self_aliases(ctx: Context, loader: ast.Call, names: set[str]) -> set[str]:

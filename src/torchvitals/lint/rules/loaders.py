@@ -244,6 +244,8 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
         key = expr.slice.value  # loaders["val"] of `loaders = {"train": DataLoader(...), "val": ...}`
         items = dict_items(ctx, expr.value) if isinstance(expr.value, ast.Name) else None
         entry = next((v for k, v in items or [] if k == key), None)
+        if entry is None and len(stored := stored_loaders(ctx, expr) or []) == 1:
+            entry = stored[0]  # the one DataLoader(...) a dict filled per split holds
         return loader_paths(ctx, entry, [*names, dotted(expr.value) or "", key], depth + 1, sites) if entry is not None else []
     name = dotted(expr)
     if name is None:
@@ -266,6 +268,77 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
     out = []  # a parameter: what the callers in this file pass
     for _site, passed in call_sites(ctx, fn, name):
         out += loader_paths(ctx, passed, names, depth + 1, sites)
+    return out
+
+
+def stored_loaders(ctx: Context, it: ast.Subscript) -> list[ast.Call] | None:
+    """The calls `loaders["train"]` may read from a dict of loaders filled entry by entry: in
+    the function that reads it (`loaders = {}` then `loaders[split] = DataLoader(...)` in a loop
+    over the splits), or in a builder of this file that returns one (`loaders =
+    build_dataloaders(sets, cfg)`; a returned dict comprehension too). Every entry stored under
+    that key or under a key computed at run time is a candidate; None when one of them is not
+    a DataLoader call, or when the dict cannot be followed."""
+    if not (isinstance(it.slice, ast.Constant) and isinstance(it.slice.value, str) and isinstance(it.value, ast.Name)):
+        return None
+    stores = _dict_stores(ctx, it.value.id, it, 0)
+    key = it.slice.value
+    picked = [v for k, v in stores or [] if not (isinstance(k, ast.Constant) and k.value != key)]
+    if not picked or any(not isinstance(v, ast.Call) or loader_view(ctx, v) is None for v in picked):
+        return None
+    return picked  # type: ignore[return-value]
+
+
+def _dict_stores(ctx: Context, name: str, use: ast.AST, depth: int) -> list[tuple[ast.expr, ast.expr]] | None:
+    """(key, value) of every entry put into the dict `name` holds at `use`."""
+    bs = bounds_at(ctx, name, use)
+    if not bs or depth > 2:
+        return None
+    out: list[tuple[ast.expr, ast.expr]] = []
+    for b in bs:
+        if b.loop or b.index:
+            return None
+        found = _entries(ctx, b.value, ctx.scope_of(use), name, depth)
+        if found is None:
+            return None
+        out += found
+    return out
+
+
+def _entries(ctx: Context, value: ast.expr, scope: ast.AST, name: str, depth: int) -> list[tuple[ast.expr, ast.expr]] | None:
+    """The entries of a dict made by `value`: a literal (filled later in `scope` by `name[k] =
+    v`), a comprehension, or the dict a builder of this file returns."""
+    if isinstance(value, ast.DictComp):
+        return [(value.key, value.value)]
+    if isinstance(value, ast.Dict) or isinstance(value, ast.Call) and callee(value) == "dict" and not value.args:
+        made = list(zip(value.keys, value.values, strict=True)) if isinstance(value, ast.Dict) else [(ast.Constant(k.arg), k.value) for k in value.keywords]
+        if any(k is None for k, _ in made):
+            return None  # `{**other}`: entries this file does not show
+        filled = _filled(scope, name)
+        return made + filled if filled is not None else None  # type: ignore[operator]
+    fn = local_function(ctx, callee(value)) if isinstance(value, ast.Call) else None
+    if fn is None:
+        return None
+    out: list[tuple[ast.expr, ast.expr]] = []
+    for r in walk_scope(fn):
+        if not isinstance(r, ast.Return) or r.value is None:
+            continue
+        v = r.value
+        found = _dict_stores(ctx, v.id, r, depth + 1) if isinstance(v, ast.Name) else _entries(ctx, v, fn, "", depth + 1)
+        if found is None:
+            return None
+        out += found
+    return out
+
+
+def _filled(scope: ast.AST, name: str) -> list[tuple[ast.expr, ast.expr]] | None:
+    """`name[k] = v` statements of the scope (in loops and branches too); None when the scope
+    also fills it in ways not read here (`name.update(...)`, `name.setdefault(...)`)."""
+    out = []
+    for n in walk_scope(scope):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == name and n.func.attr in ("update", "setdefault"):
+            return None
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Subscript) and dotted(t.value) == name:
+            out.append((t.slice, n.value))
     return out
 
 

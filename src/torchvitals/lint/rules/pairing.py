@@ -136,7 +136,7 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
                 continue
             value = given if shuffle is root else _substituted(shuffle, root, given)
             value = _Swap(_other_args(fn, c, root.id)).visit(copy.deepcopy(value))  # `split` -> "train"
-            value = value if isinstance(value, ast.Constant) else _looked_up(ctx, value)
+            value = setting_through_callers(ctx, value, ctx.scope_of(c))  # `main(cfg)` run as `main(CFG)`: read on
             if is_const(value, False):
                 ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
                            f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
@@ -227,6 +227,37 @@ def _keys_of(ctx: Context, it: ast.expr) -> tuple[list[tuple[str, ast.expr]], bo
         return ([(k, ast.Constant(value=None)) for k in keys], False) if len(keys) == len(it.elts) else None
     found = dict_items(ctx, it)
     return (found, items) if found is not None else None
+
+
+def root_name(expr: ast.AST) -> ast.Name | None:
+    """The name a setting is read from: `cfg` of `cfg["loader"]["shuffle"]`, `cfg.get("x")`, `cfg.x`."""
+    while True:
+        if isinstance(expr, ast.Call) and method(expr) == "get":
+            expr = expr.func.value  # type: ignore[attr-defined]
+        elif isinstance(expr, (ast.Subscript, ast.Attribute)):
+            expr = expr.value
+        else:
+            return expr if isinstance(expr, ast.Name) else None
+
+
+def setting_through_callers(ctx: Context, value: ast.AST, scope: ast.AST, depth: int = 0) -> ast.AST | None:
+    """The literal a setting read in `scope` stands for, its root parameter filled in by what
+    the callers of this file pass, caller after caller (`loader_cfg["shuffle"]` in
+    `make_loader(ds, cfg["loader"])` in `main(cfg)` called as `main(CFG)`: `CFG["loader"]["shuffle"]`).
+    Every call must give the same literal; None when any does not, or when nothing is known."""
+    if isinstance(value, ast.Constant) or depth > 3:
+        return value if isinstance(value, ast.Constant) else None
+    found = _looked_up(ctx, value)
+    if isinstance(found, ast.Constant):
+        return found
+    root = root_name(value)
+    if root is None or not isinstance(scope, ast.FunctionDef) or root.id not in [a.arg for a in scope.args.args]:
+        return None
+    results = []
+    for site, given in call_sites(ctx, scope, root.id):
+        results.append(setting_through_callers(ctx, _substituted(value, root, given), ctx.scope_of(site), depth + 1))
+    literals = {r.value for r in results if isinstance(r, ast.Constant)}
+    return results[0] if results and len(literals) == 1 and all(isinstance(r, ast.Constant) for r in results) else None
 
 
 class _Swap(ast.NodeTransformer):

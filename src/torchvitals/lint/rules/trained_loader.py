@@ -21,6 +21,7 @@ from torchvitals.lint.rules.loaders import (
     order_given_elsewhere,
     sampler_order,
     shuffle_of,
+    stored_loaders,
     streamed,
 )
 from torchvitals.lint.rules.pairing import split_keys
@@ -51,10 +52,15 @@ def check_trained_loader(ctx: Context) -> None:
 
 def _per_split_loaders(ctx: Context, it: ast.expr) -> list[tuple[ast.Call, list[str]]]:
     """`for x, y in loaders[phase]` where `loaders = {p: DataLoader(sets[p]) for p in ("train",
-    "val")}` (or filled in a loop over the split names): the loader built for the training key."""
+    "val")}` (or filled in a loop over the split names): the loader built for the training key.
+    `for x, y in loaders["train"]` of such a dict, filled here or by a builder: the entries that
+    key may read, when every one of them is unshuffled (one `DataLoader(...)` for all splits)."""
     if not (isinstance(it, ast.Subscript) and isinstance(it.value, ast.Name)):
         return []
     held = it.value.id
+    stored = stored_loaders(ctx, it)  # loaders["train"] of a dict filled per split, here or in a builder
+    if stored and all(_unshuffled(ctx, c) for c in stored):
+        return [(c, [held, it.slice.value]) for c in stored]  # type: ignore[attr-defined]
     out = []
     for c in ctx.calls:
         site = ctx.parent.get(c)
