@@ -74,10 +74,30 @@ def _makes_module(ctx: Context, call: ast.Call) -> bool:
     is one (`self.build_encoder_layer(args)`, fairseq style)."""
     if ctx.is_module_ctor(call):
         return True
+    if _registry_builder(ctx, call):
+        return True
     if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
         return False
     rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
     return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
+
+
+def _registry_builder(ctx: Context, call: ast.Call) -> bool:
+    """`BUILDERS[c["type"]](c)`: a call through a dict of this file (bound once) whose every value
+    names a function of this file that returns a module constructor: a config-keyed registry of
+    layer builders makes a module whatever key the config picks."""
+    f = call.func
+    if not (isinstance(f, ast.Subscript) and isinstance(f.value, ast.Name)):
+        return False
+    binds = ctx.values.get(f.value.id, [])
+    if len(binds) != 1 or not isinstance(d := binds[0], ast.Dict) or not d.values:
+        return False
+    funcs = functions(ctx)
+    fns = [funcs.get(v.id) if isinstance(v, ast.Name) else None for v in d.values]
+    if any(fn is None for fn in fns):
+        return False
+    rets = [[n.value for n in walk_scope(fn) if isinstance(n, ast.Return)] for fn in fns]  # type: ignore[arg-type]
+    return all(r and all(isinstance(x, ast.Call) and ctx.is_module_ctor(x) for x in r) for r in rets)
 
 
 def check_unregistered(ctx: Context) -> None:
@@ -85,12 +105,13 @@ def check_unregistered(ctx: Context) -> None:
     if not inits_possible and not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]):
         return
     for cls in ctx.classes:
-        if cls.name not in ctx.module_classes:
+        family = _module_family(ctx, cls)
+        if not family:
             continue
-        registers = {last(callee(n)) for n in ast.walk(cls) if isinstance(n, ast.Call)}
+        registers = {last(callee(n)) for c in family for n in ast.walk(c) if isinstance(n, ast.Call)}
         if registers & {"add_module", "register_module", "setattr", "register_parameter"}:
             continue
-        wrapped = _wrapped_attrs(ctx, cls)
+        wrapped = set().union(*(_wrapped_attrs(ctx, c) for c in family))
         empty = {
             k: n for fn in cls.body if isinstance(fn, ast.FunctionDef) for n in walk_scope(fn)
             if isinstance(n, ast.Assign) and isinstance(n.value, (ast.List, ast.Dict))
@@ -127,6 +148,17 @@ def check_unregistered(ctx: Context) -> None:
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
+
+
+def _module_family(ctx: Context, cls: ast.ClassDef) -> list[ast.ClassDef]:
+    """The classes whose `self` is the module `cls`'s methods write to: `[cls]` for an
+    `nn.Module` subclass; for a mixin (a plain class that a module class of this file lists as a
+    base) the mixin and those module classes, since `self.x = ...` in the mixin's methods lands on
+    the module all the same, and a wrap or `add_module` in either registers it; [] otherwise."""
+    if cls.name in ctx.module_classes:
+        return [cls]
+    users = [c for c in ctx.classes if c.name in ctx.module_classes and cls.name in {last(dotted(b)) for b in c.bases}]
+    return [cls, *users] if users else []
 
 
 def _filled_key(ctx: Context, n: ast.AST, empty: dict[str, ast.AST]) -> str | None:
