@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from torchvitals.lint.rules import (
     accumulate,
+    accumulate_dicts,
     attention,
     data,
     gradflow,
@@ -21,6 +22,7 @@ CHECKS = [
     gradflow.check,
     *loops.CHECKS,
     *accumulate.CHECKS,
+    *accumulate_dicts.CHECKS,
     *schedule.CHECKS,
     *scaler.CHECKS,
     *modules.CHECKS,

@@ -1,0 +1,105 @@
+"""TVL012 for a dict of losses: the loop backpropagates one entry of a dict (`losses["total"]
+.backward()`), and then sums every entry of that dict into a log that outlives the iteration
+(`for k, v in losses.items(): logs[k] += v`), inline or in a helper the loop passes the dict to
+(`accumulate(logs, losses)`). The backpropagated entry is a live graph, so the sum keeps every
+iteration's graph until the log is reset (a logging window, an epoch)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import resolve
+from torchvitals.lint.engine import Context, dotted, is_nograd_with, method, receiver, walk_scope
+from torchvitals.lint.rules.accumulate import (
+    _acc_name,
+    _backwarded_later,
+    _loss_factor,
+    _per_batch_scopes,
+)
+from torchvitals.lint.rules.loops import LOSS_ACCUM
+
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def check_dict_entries_accum(ctx: Context) -> None:
+    if not ctx.backwards or ".items()" not in ctx.text and ".values()" not in ctx.text:
+        return
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        if not isinstance(loop, LOOPS):
+            continue
+        dicts = {d for key in losses if "[" in key and (d := key.partition("[")[0])}
+        if not dicts:
+            continue
+        reset = _reset_each_iteration(loop)
+        for n in walk_scope(loop):
+            hits: list[str] = []
+            if isinstance(n, (ast.For, ast.AsyncFor)) and _iterated_dict(n) in dicts:
+                hits = _sums_of_entries(n)  # the loop body sums the entries itself
+            elif isinstance(n, ast.Call):
+                hits = _summed_by_helper(ctx, n, dicts)
+            for acc in hits:
+                root = acc.partition("[")[0].partition(".")[0]
+                if root in reset or acc in backed or _backwarded_later(ctx, acc) or any(is_nograd_with(a) for a in ctx.ancestors(n)):
+                    continue
+                ctx.report(LOSS_ACCUM, n, f"`{acc}` accumulates every entry of a loss dict whose entry is "
+                           "backpropagated, with the autograd graph: every iteration's graph stays in memory "
+                           "until the log is reset (add `v.item()` or `v.detach()`)")  # fmt: skip
+
+
+def _reset_each_iteration(loop: ast.AST) -> set[str]:
+    """Names the loop's body rebinds unconditionally (a fresh log per iteration keeps nothing);
+    a rebinding under an `if` (every N steps) still lets the graphs pile up in between."""
+    return {dotted(t) or "" for s in getattr(loop, "body", []) if isinstance(s, ast.Assign) for t in s.targets}
+
+
+def _iterated_dict(loop: ast.For | ast.AsyncFor) -> str | None:
+    it = loop.iter
+    if isinstance(it, ast.Call) and method(it) in ("items", "values") and not it.args:
+        return receiver(it)
+    return None
+
+
+def _entry_name(loop: ast.For | ast.AsyncFor) -> str | None:
+    """The name a loop over `d.items()` / `d.values()` binds each value to."""
+    t = loop.target
+    if method(loop.iter) == "values":  # type: ignore[arg-type]
+        return t.id if isinstance(t, ast.Name) else None
+    if isinstance(t, ast.Tuple) and len(t.elts) == 2 and isinstance(t.elts[1], ast.Name):
+        return t.elts[1].id
+    return None
+
+
+def _sums_of_entries(loop: ast.For | ast.AsyncFor) -> list[str]:
+    """Accumulators (a container entry or attribute) the loop adds each entry to, bare or scaled."""
+    name = _entry_name(loop)
+    out = []
+    for n in walk_scope(loop):
+        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+            continue
+        v = _loss_factor(n.value)
+        if isinstance(v, ast.Name) and v.id == name and isinstance(n.target, (ast.Subscript, ast.Attribute)) and (acc := _acc_name(n.target)):
+            out.append(acc)
+    return out
+
+
+def _summed_by_helper(ctx: Context, call: ast.Call, dicts: set[str]) -> list[str]:
+    """`accumulate(logs, losses)`: a function of this file given the loss dict loops over its
+    entries and adds them into a container the caller passed (or `self`'s): the accumulators as
+    the caller names them."""
+    if not any(dotted(a) in dicts for a in call.args) or (t := resolve(ctx, call)) is None:
+        return []
+    given = {p for p, v in t.params if v in dicts}
+    out = []
+    for n in walk_scope(t.fn):
+        if isinstance(n, (ast.For, ast.AsyncFor)) and _iterated_dict(n) in given:
+            for acc in _sums_of_entries(n):
+                head, bracket, rest = acc.partition("[")
+                root = head.partition(".")[0]
+                if root != "self" and not any(p == root for p, _ in t.params):
+                    continue  # the helper's own local: starts afresh at every call
+                if (new := t.rename(head)) and new not in dicts:
+                    out.append(f"{new}{bracket}{rest}")
+    return out
+
+
+CHECKS = [check_dict_entries_accum]
