@@ -72,13 +72,32 @@ def _entry_name(loop: ast.For | ast.AsyncFor) -> str | None:
 def _sums_of_entries(loop: ast.For | ast.AsyncFor) -> list[str]:
     """Accumulators (a container entry or attribute) the loop adds each entry to, bare or scaled."""
     name = _entry_name(loop)
+    rebound = any(isinstance(n, ast.Assign) and name in {dotted(t) for t in n.targets} for n in walk_scope(loop))
+    if name is None or rebound:  # `v = v.item()` first: a float is summed
+        return []
     out = []
     for n in walk_scope(loop):
         if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
             continue
+        if any(isinstance(a, ast.If) for a in _between(loop, n)):
+            continue  # `if k != "total": ...`: which entries are summed is not known
         v = _loss_factor(n.value)
         if isinstance(v, ast.Name) and v.id == name and isinstance(n.target, (ast.Subscript, ast.Attribute)) and (acc := _acc_name(n.target)):
             out.append(acc)
+    return out
+
+
+def _between(outer: ast.AST, node: ast.AST) -> list[ast.AST]:
+    """The statements of `outer`'s body that enclose `node` (`node` included)."""
+    out: list[ast.AST] = []
+
+    def visit(n: ast.AST, path: list[ast.AST]) -> bool:
+        if n is node:
+            out.extend(path)
+            return True
+        return any(visit(c, [*path, c]) for c in ast.iter_child_nodes(n))
+
+    visit(outer, [])
     return out
 
 
