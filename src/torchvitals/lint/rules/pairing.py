@@ -113,9 +113,7 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
     `shuffle`): each call of the builder whose argument makes it False and whose result is for
     the training split (bound to a training name, or built in a loop over a per-split config
     for its training key)."""
-    root = shuffle.func.value if isinstance(shuffle, ast.Call) and method(shuffle) == "get" else shuffle  # type: ignore[attr-defined]
-    while isinstance(root, (ast.Subscript, ast.Attribute)):
-        root = root.value
+    root = root_name(shuffle)  # `cfg["shuffle"]`, `cfg.get("shuffle", False)`, `getattr(cfg, "shuffle", False)`
     fn = ctx.scope_of(loader)
     if not (isinstance(root, ast.Name) and isinstance(fn, ast.FunctionDef) and ctx.parent.get(fn) is ctx.tree):
         return
@@ -189,7 +187,7 @@ def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None, per_key_onl
     if given is None:
         return []
     site = ctx.parent.get(call)
-    bound = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else ""
+    bound = " ".join(targets_of(site)).lower() if isinstance(site, ast.Assign) else _paired_target(ctx, call)
     if any(w in bound for w in ("train", "val", "test", "eval")):
         return [(given, bound)]
     around = next((a for a in ctx.ancestors(call) if isinstance(a, (*COMPREHENSIONS, ast.For))), None)
@@ -216,6 +214,17 @@ def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None, per_key_onl
     return out
 
 
+def _paired_target(ctx: Context, call: ast.Call) -> str:
+    """`train_dl, val_dl = make(a), make(b)`: the name the call's place in the tuple binds."""
+    tup = ctx.parent.get(call)
+    site = ctx.parent.get(tup) if isinstance(tup, ast.Tuple) else None
+    if not (isinstance(site, ast.Assign) and len(site.targets) == 1 and isinstance(t := site.targets[0], ast.Tuple)):
+        return ""
+    if len(t.elts) != len(tup.elts):  # type: ignore[union-attr]
+        return ""
+    return (dotted(t.elts[tup.elts.index(call)]) or "").lower()  # type: ignore[union-attr]
+
+
 def _keys_of(ctx: Context, it: ast.expr) -> tuple[list[tuple[str, ast.expr]], bool] | None:
     """The (key, value) pairs of what a loop runs over: a dict literal (`cfg`, `cfg.keys()`,
     `cfg.items()`) or a tuple of split names (values None); and whether it takes the items."""
@@ -234,6 +243,8 @@ def root_name(expr: ast.AST) -> ast.Name | None:
     while True:
         if isinstance(expr, ast.Call) and method(expr) == "get":
             expr = expr.func.value  # type: ignore[attr-defined]
+        elif _getattr_key(expr) is not None:
+            expr = expr.args[0]  # type: ignore[attr-defined]
         elif isinstance(expr, (ast.Subscript, ast.Attribute)):
             expr = expr.value
         else:
@@ -256,6 +267,8 @@ def setting_through_callers(ctx: Context, value: ast.AST, scope: ast.AST, depth:
     results = []
     for site, given in call_sites(ctx, scope, root.id):
         results.append(setting_through_callers(ctx, _substituted(value, root, given), ctx.scope_of(site), depth + 1))
+    if not results and (default := default_of(scope, root.id)) is not None and ctx.parent.get(scope) is ctx.tree:
+        results.append(setting_through_callers(ctx, _substituted(value, root, default), ctx.tree, depth + 1))  # `def main(cfg=CFG)`
     literals = {r.value for r in results if isinstance(r, ast.Constant)}
     return results[0] if results and len(literals) == 1 and all(isinstance(r, ast.Constant) for r in results) else None
 
@@ -273,6 +286,12 @@ class _Swap(ast.NodeTransformer):
 def _looked_up(ctx: Context, value: ast.AST) -> ast.AST | None:
     """What a setting says (`CFG["train"]["shuffle"]`), and for `d.get("shuffle", default)` on a
     dict literal the file shows: the entry, or the default when the literal has no such key."""
+    if (key := _getattr_key(value)) is not None:
+        ns = _namespace(ctx, value.args[0])  # type: ignore[attr-defined]
+        default = value.args[2] if len(value.args) > 2 else None  # type: ignore[attr-defined]
+        if ns is None or any(isinstance(t, ast.Attribute) and t.attr == key for n in ctx.assigns for t in getattr(n, "targets", [])):
+            return None  # `cfg.train.shuffle = True` somewhere: the literal is not the last word
+        return kwarg(ns, key) or default
     if not (isinstance(value, ast.Call) and method(value) == "get" and value.args and isinstance(value.args[0], ast.Constant)):
         return setting(ctx, value)
     found = dict_items(ctx, value.func.value)  # type: ignore[attr-defined]
@@ -282,10 +301,40 @@ def _looked_up(ctx: Context, value: ast.AST) -> ast.AST | None:
     return dict(found).get(value.args[0].value, default)  # type: ignore[arg-type]
 
 
+def _getattr_key(expr: ast.AST) -> str | None:
+    """"shuffle" of `getattr(cfg, "shuffle", False)`."""
+    if isinstance(expr, ast.Call) and callee(expr) == "getattr" and len(expr.args) in (2, 3):
+        key = expr.args[1]
+        return key.value if isinstance(key, ast.Constant) and isinstance(key.value, str) else None
+    return None
+
+
+def _namespace(ctx: Context, expr: ast.AST, depth: int = 0) -> ast.Call | None:
+    """The `SimpleNamespace(...)` call an expression stands for: a name bound once to one, or a
+    field of one (`CFG.data.train`), none of them given `**` (its fields are then all known)."""
+    if depth > 6:
+        return None
+    if isinstance(expr, ast.Name):
+        values = ctx.values.get(expr.id, [])
+        if len(values) != 1 or any(dotted(t).startswith(f"{expr.id}.") for n in ctx.assigns for t in getattr(n, "targets", [getattr(n, "target", None)]) if t is not None and dotted(t)):
+            return None  # written into somewhere: its fields are not what the literal says
+        found: ast.AST | None = values[0]
+    elif isinstance(expr, ast.Attribute):
+        outer = _namespace(ctx, expr.value, depth + 1)
+        found = kwarg(outer, expr.attr) if outer is not None else None
+    else:
+        return None
+    if isinstance(found, ast.Call) and last(callee(found)) == "SimpleNamespace" and not found.args and all(k.arg for k in found.keywords):
+        return found
+    return None
+
+
 def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
     """`cfg["shuffle"]` with `cfg` replaced by what a caller passes."""
     if expr is root:
         return given
+    if _getattr_key(expr) is not None:  # getattr(cfg, "shuffle", False)
+        return ast.Call(func=expr.func, args=[_substituted(expr.args[0], root, given), *expr.args[1:]], keywords=[])  # type: ignore[attr-defined]
     if isinstance(expr, ast.Subscript):
         return ast.Subscript(value=_substituted(expr.value, root, given), slice=expr.slice, ctx=ast.Load())  # type: ignore[arg-type]
     if isinstance(expr, ast.Attribute):
