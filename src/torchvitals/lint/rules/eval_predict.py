@@ -8,7 +8,17 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.engine import Context, arg, callee, dotted, method, targets_of
+from torchvitals.lint.calls import resolve
+from torchvitals.lint.engine import (
+    Context,
+    arg,
+    callee,
+    dotted,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
 from torchvitals.lint.rules.eval_order import (
     SHUFFLED_EVAL,
     _after,
@@ -32,7 +42,7 @@ def check_predict_order(ctx: Context) -> None:
     done = {f.evidence.get("line") for f in ctx.findings if f.code == SHUFFLED_EVAL.code}  # found by a loop already
     for c in ctx.calls:
         site = ctx.parent.get(c)
-        if method(c) not in PREDICTS or not isinstance(site, ast.Assign):
+        if not isinstance(site, ast.Assign) or not (method(c) in PREDICTS or _predicts_over(ctx, c)):
             continue
         got = {t for t in targets_of(site) if "." not in t}
         given = [*c.args, *(k.value for k in c.keywords if k.arg in LOADER_KEYWORDS)]
@@ -50,6 +60,23 @@ def check_predict_order(ctx: Context) -> None:
                 if where is not None:
                     reported.add(id(loader))
                     _report_eval(ctx, loader, ds_name, where)
+
+
+def _predicts_over(ctx: Context, call: ast.Call) -> bool:
+    """`predict(model, loader)`, a function of this file that iterates a loader it is given (a
+    `for` or a comprehension over the parameter) and returns what that loop built: its result
+    is in the loader's order, like a library's `predict`."""
+    if not isinstance(call.func, ast.Name) or (t := resolve(ctx, call)) is None:
+        return False
+    given = {p for p, _ in t.params} | {a.arg for a in t.fn.args.args}
+    loops = [n for n in walk_scope(t.fn) if isinstance(n, (ast.For, ast.comprehension)) and isinstance(n.iter, ast.Name) and n.iter.id in given]
+    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None]
+    if not loops or len(rets) != 1:
+        return False
+    made = {k for n in walk_scope(t.fn) if isinstance(n, ast.For) and n in loops for x in ast.walk(n)
+            if isinstance(x, ast.Call) and method(x) in ("append", "extend") and (k := receiver(x))}  # fmt: skip
+    inside = any(isinstance(x, ast.comprehension) and x in loops for x in ast.walk(rets[0]))
+    return inside or any(isinstance(x, ast.Name) and x.id in made for x in ast.walk(rets[0]))
 
 
 CHECKS = [check_predict_order]
