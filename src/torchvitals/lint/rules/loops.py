@@ -451,11 +451,12 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
     """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
     block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
     child: ast.AST = step
+    in_function = isinstance(ctx.scope_of(step), (ast.FunctionDef, ast.AsyncFunctionDef))  # a `return` needs one
     for a in ctx.ancestors(step):
         body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
         if body is not None:
             for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
-                gates = [stmt] if isinstance(stmt, ast.If) else _returns_in_scan(stmt)
+                gates = [stmt] if isinstance(stmt, ast.If) else _returns_in_scan(stmt) if in_function else []
                 for g in gates:
                     if not g.orelse and _silent_exit(g.body) and _gradish(ctx, g.test):
                         ctx.report(STEP_GATE, g, f"`{opt}.step()` is skipped (the `{type(g.body[-1]).__name__.lower()}` "
