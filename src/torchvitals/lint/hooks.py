@@ -198,6 +198,16 @@ def _iteration_event(expr: ast.AST) -> bool:
     return isinstance(expr, ast.Attribute) and expr.attr.upper().startswith("ITERATION_")
 
 
+def _dunder_call(ctx: Context, made: ast.Call) -> ast.AST | None:
+    """The `__call__` method of the class of this file that `made` constructs (a handler object
+    the engine calls like a function), else None."""
+    name = callee(made)
+    classes = [c for c in ctx.classes if c.name == name]
+    if len(classes) != 1:
+        return None
+    return next((m for m in classes[0].body if isinstance(m, FUNCS) and m.name == "__call__"), None)
+
+
 def per_batch_functions(ctx: Context) -> list[ast.AST]:
     """Functions (and lambdas) an engine runs once per batch with no loop in this file around
     them: ignite's process function `Engine(update)`, handlers registered for an iteration event
@@ -220,6 +230,8 @@ def per_batch_functions(ctx: Context) -> list[ast.AST]:
             out.append(given)
         elif isinstance(given, ast.Name) and given.id in local:
             out.append(local[given.id])
+        elif isinstance(given, ast.Call) and (call := _dunder_call(ctx, given)) is not None:
+            out.append(call)  # `add_event_handler(ITERATION_COMPLETED, LRHandler(sched))`: its __call__
     for fn in local.values():
         for d in fn.decorator_list:
             if isinstance(d, ast.Call) and method(d) == "on" and d.args and _iteration_event(d.args[0]):

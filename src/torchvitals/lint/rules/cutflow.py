@@ -27,6 +27,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.config_branches import returns_no_grad
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
 CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
@@ -91,9 +92,22 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, d
 
 def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
     for a in ctx.ancestors(node):
-        if is_nograd_with(a):
+        if is_nograd_with(a) or _helper_nograd_with(ctx, a):
             return a
     return None
+
+
+def _helper_nograd_with(ctx: Context, node: ast.AST) -> bool:
+    """`with self._ctx():` where the helper (a function of this file) returns `torch.no_grad()`,
+    on every path or on the one its config literal decides (config_branches.py)."""
+    if not isinstance(node, (ast.With, ast.AsyncWith)):
+        return False
+    memo = ctx.memo.setdefault("helper_nograd_with", {})
+    if id(node) not in memo:
+        calls = [i.context_expr for i in node.items if isinstance(i.context_expr, ast.Call)]
+        targets = [t for c in calls if (t := resolve(ctx, c)) is not None]
+        memo[id(node)] = (node, any(returns_no_grad(ctx, t.fn) for t in targets))
+    return memo[id(node)][1]
 
 
 class Flow:

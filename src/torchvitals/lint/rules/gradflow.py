@@ -14,6 +14,7 @@ import bisect
 from torchvitals.lint.calls import FUNCS, Target, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
+from torchvitals.lint.syntax import NOGRAD_CALLS
 from torchvitals.rules.base import document
 
 NO_GRAD = document(
@@ -156,7 +157,7 @@ def _report(ctx: Context, m: str, code: str, node: ast.AST, bline: int, reported
     if code == "TVL001":
         ctx.report(
             NO_GRAD, node,
-            f"`{m}` runs under `{_ctx_name(node)}` and its output feeds the loss "
+            f"`{m}` runs under {_ctx_name(node)} and its output feeds the loss "
             f"backpropagated at line {bline}{via}: its parameters get no gradient",
             model=m, backward_line=bline,
         )  # fmt: skip
@@ -307,11 +308,14 @@ def _steps_in(ctx: Context, scope: ast.AST) -> tuple[list[int], list[str]]:
 
 
 def _ctx_name(node: ast.AST) -> str:
+    """How the message names the cut, in backticks: `@no_grad()`, `no_grad()`, or a context helper
+    of this file that returns one."""
     if isinstance(node, ast.Call) and not isinstance(node.func, ast.Call):  # a decorator
-        return "@" + last(callee(node)) + "()"
+        return "`@" + last(callee(node)) + "()`"
     if isinstance(node, ast.With) and isinstance(node.items[0].context_expr, ast.Call):
-        return last(callee(node.items[0].context_expr)) + "()"
-    return "no_grad()"
+        name = last(callee(node.items[0].context_expr))
+        return f"`{name}()`" if name in NOGRAD_CALLS or name == "set_grad_enabled" else f"`{name}()` (a helper returning `no_grad()`)"
+    return "`no_grad()`"
 
 
 def _cut_name(node: ast.AST) -> str:

@@ -438,19 +438,30 @@ def _silent_exit(body: list[ast.stmt]) -> bool:
     return len(body) == 1 or not _logs_or_counts(body[:-1])
 
 
+def _returns_in_scan(stmt: ast.stmt) -> list[ast.If]:
+    """`for p in params: if not torch.isfinite(p.grad).all(): return`: the `if`s of a loop over
+    the parameters (run before the step) that leave the whole function, so the step after the
+    loop is skipped. (A `continue` or `break` there only ends the scan, not the step.)"""
+    if not isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        return []
+    return [n for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
+
+
 def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
     """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
     block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
     child: ast.AST = step
+    in_function = isinstance(ctx.scope_of(step), (ast.FunctionDef, ast.AsyncFunctionDef))  # a `return` needs one
     for a in ctx.ancestors(step):
         body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
         if body is not None:
             for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
-                if (isinstance(stmt, ast.If) and not stmt.orelse and _silent_exit(stmt.body)
-                        and _gradish(ctx, stmt.test)):  # fmt: skip
-                    ctx.report(STEP_GATE, stmt, f"`{opt}.step()` is skipped (the `{type(stmt.body[-1]).__name__.lower()}` "
-                               "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
-                    return
+                gates = [stmt] if isinstance(stmt, ast.If) else _returns_in_scan(stmt) if in_function else []
+                for g in gates:
+                    if not g.orelse and _silent_exit(g.body) and _gradish(ctx, g.test):
+                        ctx.report(STEP_GATE, g, f"`{opt}.step()` is skipped (the `{type(g.body[-1]).__name__.lower()}` "
+                                   "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
+                        return
         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return
         child = a

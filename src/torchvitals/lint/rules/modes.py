@@ -144,7 +144,7 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
         for c in calls:
             one = resolve(ctx, c)
             targets = [one] if one else dispatched(ctx, c) if dispatch else []
-            targets = targets or hook_targets(ctx, c)
+            targets = [*targets, *hook_targets(ctx, c)]  # `self._cb("on_epoch_end")`: _cb and the hooks it runs by name
             for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
                 k = as_runner_says(t.rename(e) or "", runner) or (hook_self_says(ctx, c, e) if t.self_key is None else "")
                 b = _bare(k or "")

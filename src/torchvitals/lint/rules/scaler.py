@@ -7,8 +7,9 @@ from __future__ import annotations
 import ast
 from collections import Counter
 
-from torchvitals.lint.calls import FUNCS, enclosing_class, may_resolve, resolve
+from torchvitals.lint.calls import FUNCS, Target, enclosing_class, may_resolve, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
+from torchvitals.lint.hooks import hook_targets
 from torchvitals.rules.base import document
 
 SCALER = document(
@@ -200,7 +201,32 @@ def _events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | N
             out += _events(ctx, _ordered_calls(t.fn), depth + 1, where or c)
         elif _kind(c):
             out.append((c, where or c))
+        elif depth < 2 and (hooks := hook_targets(ctx, c)):
+            out += _hook_events(ctx, hooks, depth, where or c)
     return out
+
+def _hook_events(ctx: Context, hooks: list[Target], depth: int, where: ast.Call) -> list[tuple[ast.Call, ast.Call]]:
+    """`for h in self.hooks: h.after_backward(self)`: each hook method of that name may run, in an
+    order the file does not fix. When one of them unscales on every call, it may run first: an
+    unscale. Otherwise a hook that clips before its own unscale clips scaled gradients (an
+    unscale under an `if`, every n steps for logging, does not cover the other steps)."""
+    per_hook = [_events(ctx, _ordered_calls(t.fn), depth + 1, where) for t in hooks]
+    for t, events in zip(hooks, per_hook, strict=True):
+        if any(_kind(e) == "unscale" and _always(ctx, e, t.fn) for e, _ in events):
+            return [next((e, w) for e, w in events if _kind(e) == "unscale")]
+    for events in per_hook:
+        first = next((ev for ev in events if _kind(ev[0]) in ("clip", "unscale", "step")), None)
+        if first is not None and _kind(first[0]) == "clip":
+            return [first]
+    return []
+
+
+def _always(ctx: Context, call: ast.Call, fn: ast.AST) -> bool:
+    """`call` runs on every call of `fn`: no `if`, loop or `try` between them (a call in a
+    helper that `fn` calls counts as conditional: not proven)."""
+    if ctx.scope_of(call) is not fn:
+        return False
+    return not any(isinstance(a, (ast.If, ast.IfExp, ast.For, ast.AsyncFor, ast.While, ast.Try)) for a in ctx.ancestors(call))
 
 
 CHECKS = [check_scaler, check_helper_clip]

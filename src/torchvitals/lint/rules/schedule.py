@@ -22,6 +22,7 @@ from torchvitals.lint.options import literal_or_setting, option_words
 from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import (
     built_schedules,
+    handler_object_schedule,
     loop_targets,
     object_schedule_in_loops,
     per_batch_object_step,
@@ -63,7 +64,8 @@ def check_scheduler(ctx: Context) -> None:
             ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (this "
                        "method runs once per batch): the learning rate decays far faster than intended")  # fmt: skip
             continue
-        if not loops and _in_per_batch_handler(ctx, c) and (cls := _epoch_schedule(ctx, recv or "")):
+        if not loops and _in_per_batch_handler(ctx, c) and (cls := _epoch_schedule(ctx, recv or "") or handler_object_schedule(
+                ctx, c, lambda k, v: _epoch_ctor(ctx, k, v))):  # fmt: skip
             ctx.report(SCHED_ORDER, c, f"`{recv}` ({cls}) is an epoch schedule stepped every batch (in a handler "
                        "the engine runs every iteration): the learning rate decays far faster than intended")  # fmt: skip
             continue

@@ -32,6 +32,7 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import back_references, hook_targets
 from torchvitals.lint.options import setting
+from torchvitals.lint.rules.config_branches import decided_false, guards
 
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
@@ -68,6 +69,20 @@ def object_schedule_in_loops(ctx: Context, step: ast.Call, epoch_ctor: Callable[
         return None
     calls = [c for c in ctx.calls if method(c) == fn.name and _calls_into(ctx, c, cls)]
     if not any(len(loop_targets(ctx, c)) >= loops for c in calls):
+        return None
+    given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:])]
+    if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
+        return given[0][0]
+    return None
+
+
+def handler_object_schedule(ctx: Context, step: ast.Call, epoch_ctor: Callable[[str, ast.Call], bool]) -> str | None:
+    """`self.<attr>.step()` in a method of a handler object (its `__call__`, run by an engine
+    each iteration): the scheduler class when every schedule its constructions pass counts in
+    epochs."""
+    recv = receiver(step) or ""
+    cls = enclosing_class(ctx, step)
+    if cls is None or not recv.startswith("self.") or recv.count(".") != 1:
         return None
     given = [(_class_of(ctx, call), call) for call in _schedules_given(ctx, cls, recv[5:])]
     if given and all(name in SCHEDULER_CLASSES and epoch_ctor(name, call) for name, call in given):
@@ -242,6 +257,8 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
     for r in walk_scope(fn):
         if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Call)):
             continue
+        if any(decided_false(ctx, Substitute(given).visit(copy.deepcopy(t)), ctx.scope_of(call)) for t in guards(ctx, r, fn)):
+            continue  # `if cfg["name"] == "cosine":` with the caller's config naming another kind
         ctor = Substitute(given).visit(copy.deepcopy(r.value))
         cls = last(callee(ctor))
         if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:

@@ -1,0 +1,178 @@
+"""Which branch of a config-driven builder a call takes, when the file decides it.
+
+    CONFIG = {"scheduler": {"name": "step", "decay_epochs": 30}}
+    def build_scheduler(opt, cfg):
+        if cfg["name"] == "step":
+            return StepLR(opt, step_size=cfg["decay_epochs"])
+        if cfg["name"] == "cosine":
+            return CosineAnnealingLR(opt, T_max=cfg["t_max"])
+    Trainer(CONFIG)  ->  self.sched = build_scheduler(self.opt, cfg["scheduler"])
+
+A builder with several branches is otherwise unknown (one may build a per-batch schedule). When
+the config the caller passes is a dict literal of this file that nothing writes into, the test
+`cfg["name"] == "cosine"` reads back to a constant comparison, and the branch it guards is dead
+for that call. Anything not read back to a literal leaves the branch alive (undecided)."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import enclosing_class
+from torchvitals.lint.engine import Context, callee, last, method, walk_scope
+from torchvitals.lint.syntax import is_nograd_with, passed
+
+FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+_WRITES = ("update", "setdefault", "pop", "clear", "__setitem__", "popitem")
+
+
+def decided_false(ctx: Context, test: ast.expr, caller: ast.AST) -> bool:
+    """`test` (a builder's `if`, rewritten with what the call passes) reads back to False for
+    a call made in scope `caller`."""
+    return _decide(ctx, test, caller) is False
+
+
+def guards(ctx: Context, ret: ast.AST, fn: ast.AST) -> list[ast.expr]:
+    """The tests of the `if`s of `fn` whose body (not else) holds `ret`."""
+    out: list[ast.expr] = []
+    child = ret
+    for a in ctx.ancestors(ret):
+        if isinstance(a, ast.If) and any(child is s for s in a.body):
+            out.append(a.test)
+        if a is fn:
+            break
+        child = a
+    return out
+
+
+def _decide(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
+        return None
+    left, right = _literal(ctx, test.left, scope, 0), _literal(ctx, test.comparators[0], scope, 0)
+    if not (isinstance(left, ast.Constant) and isinstance(right, ast.Constant)):
+        return None
+    same = left.value == right.value
+    return same if isinstance(test.ops[0], ast.Eq) else not same
+
+
+def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int) -> ast.AST | None:
+    """The constant or dict literal `node` stands for: a literal, `x["key"]` of one, a name bound
+    once to one and never written into, or a parameter every caller passes one for."""
+    if depth > 4 or node is None:
+        return None
+    if isinstance(node, (ast.Constant, ast.Dict)):
+        return node
+    if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+        outer = _literal(ctx, node.value, scope, depth + 1)
+        if isinstance(outer, ast.Dict):
+            hits = [v for k, v in zip(outer.keys, outer.values, strict=True) if isinstance(k, ast.Constant) and k.value == node.slice.value]
+            return _literal(ctx, hits[0], scope, depth + 1) if len(hits) == 1 else None
+        return None
+    if isinstance(node, ast.Call) and method(node) == "get" and node.args and isinstance(node.args[0], ast.Constant):
+        return _dict_get(ctx, node, scope, depth)  # cfg.get("amp", False)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return _self_attr(ctx, node.attr, scope, depth)
+    if not isinstance(node, ast.Name) or _written_into(ctx, node.id):
+        return None
+    if isinstance(scope, FUNCS) and node.id in [a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]]:
+        return _from_callers(ctx, scope, node.id, depth)
+    vals = ctx.values.get(node.id, [])
+    return _literal(ctx, vals[0], scope, depth + 1) if len(vals) == 1 else None
+
+
+def decide_truth(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
+    """`test` read back to True or False (a comparison or a config value), else None."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = decide_truth(ctx, test.operand, scope)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Compare):
+        return _decide(ctx, test, scope)
+    found = _literal(ctx, test, scope, 0)
+    return bool(found.value) if isinstance(found, ast.Constant) else None
+
+
+def _dict_get(ctx: Context, node: ast.Call, scope: ast.AST, depth: int) -> ast.AST | None:
+    outer = _literal(ctx, node.func.value, scope, depth + 1)  # type: ignore[attr-defined]
+    if not isinstance(outer, ast.Dict):
+        return None
+    key = node.args[0].value  # type: ignore[attr-defined]
+    hits = [v for k, v in zip(outer.keys, outer.values, strict=True) if isinstance(k, ast.Constant) and k.value == key]
+    if len(hits) == 1:
+        return _literal(ctx, hits[0], scope, depth + 1)
+    if any(k is None for k in outer.keys):
+        return None  # `{**base, ...}`: the key may come from elsewhere
+    return _literal(ctx, node.args[1], scope, depth + 1) if len(node.args) > 1 else ast.Constant(value=None)
+
+
+def _self_attr(ctx: Context, attr: str, scope: ast.AST, depth: int) -> ast.AST | None:
+    """`self.cfg` in a method: the parameter `__init__` stores there (`self.cfg = cfg`, the only
+    binding of `self.cfg` in the class), read back from what every construction passes."""
+    cls = enclosing_class(ctx, scope.body[0]) if isinstance(scope, FUNCS) and scope.body else None
+    if cls is None or _written_into(ctx, f"self.{attr}"):
+        return None
+    binds = [n for n in ast.walk(cls) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+             and any(_dotted(t) == f"self.{attr}" for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]  # fmt: skip
+    init = next((f for f in cls.body if isinstance(f, FUNCS) and f.name == "__init__"), None)
+    if init is None or len(binds) != 1 or not isinstance(binds[0], ast.Assign) or not isinstance(binds[0].value, ast.Name):
+        return None
+    if ctx.scope_of(binds[0]) is not init:
+        return None
+    return _literal(ctx, binds[0].value, init, depth + 1)
+
+
+def _dotted(n: ast.AST) -> str | None:
+    if isinstance(n, ast.Name):
+        return n.id
+    if isinstance(n, ast.Attribute) and (base := _dotted(n.value)):
+        return f"{base}.{n.attr}"
+    return None
+
+
+def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str, depth: int) -> ast.AST | None:
+    """The one literal every call of `fn` (of `Cls(...)` for an `__init__`) passes for `param`."""
+    names = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+    cls = enclosing_class(ctx, fn.body[0]) if fn.body else None
+    if cls is not None:
+        names = names[1:]
+    target = cls.name if cls is not None and fn.name == "__init__" else None if cls is not None else fn.name
+    if target is None:
+        return None
+    calls = [c for c in ctx.calls if last(callee(c)) == target and (cls is not None or callee(c) == target)]
+    i = names.index(param) if param in names else -1
+    found = [_literal(ctx, passed(c, i, param), ctx.scope_of(c), depth + 1) for c in calls]
+    if not found or any(f is None for f in found) or len({ast.dump(f) for f in found}) != 1:  # type: ignore[arg-type]
+        return None
+    return found[0]
+
+
+def _written_into(ctx: Context, name: str) -> bool:
+    """`name[...] = ...`, `name["a"]["b"] = ...`, `name.update(...)`: a dict changed after it is
+    built (from the command line, a sweep) is not read from its literal. (`name` may be dotted:
+    `self.cfg`.)"""
+    for n in ast.walk(ctx.tree):
+        if isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)) and _root(n) == name:
+            return True
+    return any(method(c) in _WRITES and _root(c.func.value) == name for c in ctx.calls if isinstance(c.func, ast.Attribute))
+
+
+def _root(n: ast.AST) -> str | None:
+    """The dotted name under subscripts: `cfg["a"]["b"]` -> cfg, `self.cfg["a"]` -> self.cfg."""
+    while isinstance(n, ast.Subscript):
+        n = n.value
+    return _dotted(n)
+
+
+def returns_no_grad(ctx: Context, fn: ast.AST) -> bool:
+    """Every return of `fn` (a context helper: `with self._grad_ctx():`) gives `torch.no_grad()`
+    or `inference_mode()`, an `x if cond else y` counted by the branch its config decides
+    (`no_grad() if self.cfg.get("fast_forward") else nullcontext()` with the flag set)."""
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+    return bool(rets) and all(_gives_no_grad(ctx, r, fn) for r in rets)
+
+
+def _gives_no_grad(ctx: Context, expr: ast.AST | None, fn: ast.AST) -> bool:
+    if isinstance(expr, ast.IfExp):
+        taken = decide_truth(ctx, expr.test, fn)
+        return taken is not None and _gives_no_grad(ctx, expr.body if taken else expr.orelse, fn)
+    if not isinstance(expr, ast.Call):
+        return False
+    return is_nograd_with(ast.With(items=[ast.withitem(context_expr=expr)], body=[]))
