@@ -4,7 +4,7 @@ table cannot go stale; no threshold is asserted here (that would tune the linter
 
     python tests/test_lint_blind.py    # regenerate the README table (and print the misses)
 
-Every corpus with a FIRST_MEASUREMENT.txt (v1 to v7) is *seen* (its misses were studied);
+Every corpus with a FIRST_MEASUREMENT.txt (v1 to v10) is *seen* (its misses were studied);
 "first" is that file, the linter's first run on the corpus while it was still held out.
 """
 
@@ -76,9 +76,14 @@ def _cells(before: dict[str, list[int]], now: dict[str, list[int]], code: str) -
     return f"{n[0] + n[2]} | {pb} → {pn} | {rb} → {rn}"
 
 
+def _number(corpus: str) -> int:
+    """v10 after v9, not after v1."""
+    return int(corpus.lstrip("v"))
+
+
 def blind_table() -> list[str]:
     """README's blind table: each seen corpus, its first measurement -> now."""
-    corpora = sorted(p.parent.name for p in BLIND.glob("*/FIRST_MEASUREMENT.txt"))
+    corpora = sorted((p.parent.name for p in BLIND.glob("*/FIRST_MEASUREMENT.txt")), key=_number)
     head = " | ".join(f"{c} bugs | {c} precision first → now | {c} recall first → now" for c in corpora)
     rows = [f"| rule | {head} |", "|---" * (1 + 3 * len(corpora)) + "|"]
     for code in [*CODES, "overall"]:
@@ -88,7 +93,7 @@ def blind_table() -> list[str]:
 
 
 def test_blind_corpora_are_labelled_and_never_crash_the_linter():
-    for corpus in sorted(p.name for p in BLIND.iterdir() if p.is_dir()):
+    for corpus in sorted((p.name for p in BLIND.iterdir() if p.is_dir()), key=_number):
         scores, wrong = measure(corpus)
         print(f"\n{corpus}: tp/fp/fn {_total(scores)}", *wrong, sep="\n  ")
         assert sum(_total(scores)) > 0
@@ -102,5 +107,5 @@ def test_readme_blind_table_is_what_the_linter_measures():
 
 if __name__ == "__main__":
     print("\n".join(blind_table()))
-    for corpus in sorted(p.name for p in BLIND.iterdir() if p.is_dir()):
+    for corpus in sorted((p.name for p in BLIND.iterdir() if p.is_dir()), key=_number):
         print(*measure(corpus)[1], sep="\n")
