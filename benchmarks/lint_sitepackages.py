@@ -90,7 +90,7 @@ def markdown(r: dict[str, Any], jobs: int, command: str) -> str:
         f"| {r['files']} | {r['seconds']:.0f} | {r['files'] / max(r['seconds'], 1e-9):.0f} | "
         f"{len(r['crashes'])} | {codes} |",
         "",
-        "Found by this run and fixed: `TypeError: 'Constant' object is not iterable` (TVL009's name "
+        "Found by the first run of this benchmark (2026-11-30) and fixed: `TypeError: 'Constant' object is not iterable` (TVL009's name "
         "tracing took the `body` of a conditional expression, `None if targets is None else "
         "F.cross_entropy(...)`, for a statement list; regression tests in "
         "`tests/test_lint_hardening.py`, corpus file `tests/lint_corpus/clean_gpt_tied_cosine.py`).",
