@@ -10,23 +10,15 @@ import weakref
 from typing import Any
 
 import torch
-from torch import nn
 
 from torchvitals.monitor import Monitor, watch
-from torchvitals.names import variable_name
+from torchvitals.names import describe, named_roots, variable_name
 from torchvitals.probes.discovery import graph_leaves, owning_roots
 from torchvitals.probes.manual import ManualUpdates
 from torchvitals.sinks import console
 
 # Backward passes without any optimizer after which the loop is taken to update by hand.
 MANUAL_AFTER = 2
-
-
-def describe(named: list[tuple[str, nn.Module]]) -> str:
-    """`name (Class, N parameters)` for each model, for the line that says what is watched."""
-    if not named:
-        return "parameters of no module"
-    return ", ".join(f"{name} ({type(m).__name__}, {sum(p.numel() for p in m.parameters()):,} parameters)" for name, m in named)
 
 
 class HandWritten:
@@ -63,7 +55,7 @@ class HandWritten:
         params = list({id(p): p for m in roots for p in m.parameters() if p.requires_grad}.values())
         # Names for the plain tensors (module parameters are named after their module).
         stand_in = ManualUpdates(params + loose, names=[""] * len(params) + names)
-        named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
+        named = named_roots(roots)
         models = dict(named) if len(named) > 1 else [m for _, m in named] or None
         mon = watch(models, stand_in, **options)
         mon.auto_close = False

@@ -77,3 +77,15 @@ def variable_name(obj: Any) -> str | None:
         if value is obj and not name.startswith("_"):
             return name
     return None
+
+
+def named_roots(roots: list[Any]) -> list[tuple[str, Any]]:
+    """Each model with the script's variable name for it (else its class name, lower-cased)."""
+    return [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
+
+
+def describe(named: list[tuple[str, Any]]) -> str:
+    """`name (Class, N parameters)` for each model, for the line that says what is watched."""
+    if not named:
+        return "parameters of no module"
+    return ", ".join(f"{name} ({type(m).__name__}, {sum(p.numel() for p in m.parameters()):,} parameters)" for name, m in named)

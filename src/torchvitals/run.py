@@ -38,12 +38,12 @@ import torch
 from torch import nn
 
 from torchvitals.findings import Diagnosis
-from torchvitals.hand_written import HandWritten, describe
+from torchvitals.hand_written import HandWritten
 from torchvitals.integrations.trainer_hook import watch_trainers
 from torchvitals.loss_calls import call_site, per_element
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
-from torchvitals.names import variable_name
+from torchvitals.names import describe, named_roots
 from torchvitals.probes.attach import attributed_warnings
 from torchvitals.probes.discovery import (
     graph_leaves,
@@ -169,7 +169,7 @@ class Session:
         roots = owning_roots(params)
         if self._lightning_fit(roots):
             return
-        named = [(variable_name(m) or type(m).__name__.lower(), m) for m in roots]
+        named = named_roots(roots)
         if self.monitor is None:
             # No name given: TORCHVITALS_NAME (one for every rank of a launch), else a timestamp.
             if len(named) > 1 or other_models(roots):  # several models: name each after its variable

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import (
+    FUNCS,
     Effects,
     Target,
     bind,
@@ -30,8 +31,6 @@ from torchvitals.lint.calls import (
     resolve,
 )
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
-
-FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 # Methods of tensors, modules, optimizers and schedulers: a call to one of these is the library's.
 API = frozenset({

@@ -144,3 +144,8 @@ def is_nograd_with(node: ast.AST) -> bool:
             if name == "set_grad_enabled" and e.args and is_const(e.args[0], False):
                 return True
     return False
+
+
+def positional(fn: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> list[str]:
+    """The names of `fn`'s positional parameters, in order (`self` included for a method)."""
+    return [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]

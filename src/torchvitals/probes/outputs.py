@@ -23,7 +23,8 @@ from torchvitals.probes.reads import Reads, Slot, Ticket
 from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
-# Losses kept per split before they are added to the sums (a bound on memory between records).
+# Losses (and batches' metric vectors) kept per split before they are added to the sums (a
+# bound on memory between records).
 MAX_KEPT_LOSSES = 256
 # Rows summing to 1 within this, with every entry in [0, 1], look like probabilities.
 PROB_SUM_TOL = 1e-4
@@ -91,9 +92,9 @@ _CLASS_BINS = ("class-bins",)
 
 
 class Sums:
-    """Running device-side sums for one split (train or val) over some window. A batch's
-    scalar sums arrive as one vector (`add_many`: one tensor op per batch, a running vector per
-    set of keys); vectors (class counts) go through `add`, key by key."""
+    """Running device-side sums for one split (train or val) over some window. Scalar sums arrive
+    as one vector per set of keys (`add_many`: one tensor op per fold of kept batches, a running
+    vector per set of keys); vectors (class counts) go through `add`, key by key."""
 
     def __init__(self) -> None:
         self.t: dict[str, torch.Tensor] = {}

@@ -121,8 +121,7 @@ class StepAccount:
         already and this sentinel's gradient needs no check (most hooks of most passes)."""
         return (
             self._task >= 0
-            and _task_id is not None
-            and _task_id() == self._task
+            and _graph_task() == self._task
             and not (self._check_clear and which < len(self._grads) and self._grads[which] is not None)
         )
 

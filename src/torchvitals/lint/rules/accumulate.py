@@ -23,6 +23,7 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
+from torchvitals.lint.syntax import positional
 
 
 def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
@@ -302,8 +303,7 @@ def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[s
     passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
     if not passed or (t := resolve(ctx, call)) is None:
         return None
-    a = t.fn.args
-    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    names = positional(t.fn)
     names = names[1:] if t.self_key and names and names[0] == "self" else names
     params = {names[i]: v for i, v in passed if i < len(names)}
     for n in walk_scope(t.fn):

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import enclosing_class
+from torchvitals.lint.calls import FUNCS, enclosing_class
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
-from torchvitals.lint.syntax import is_nograd_with, passed
+from torchvitals.lint.syntax import is_nograd_with, passed, positional
 
-FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _WRITES = ("update", "setdefault", "pop", "clear", "__setitem__", "popitem")
 
 
@@ -129,7 +128,7 @@ def _dotted(n: ast.AST) -> str | None:
 
 def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str, depth: int) -> ast.AST | None:
     """The one literal every call of `fn` (of `Cls(...)` for an `__init__`) passes for `param`."""
-    names = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+    names = positional(fn)
     cls = enclosing_class(ctx, fn.body[0]) if fn.body else None
     if cls is not None:
         names = names[1:]

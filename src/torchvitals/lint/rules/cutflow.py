@@ -28,6 +28,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.config_branches import returns_no_grad
+from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
 CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
@@ -244,7 +245,7 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[
     """The models reaching what a resolved function returns, as the caller names them, each
     with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
     memo = ctx.memo.setdefault("gradflow_returns", {})
-    params = {p.arg for p in [*t.fn.args.posonlyargs, *t.fn.args.args]}
+    params = set(positional(t.fn))
     inner = frozenset({"self", *params, *models})
     key = (id(t.fn), inner)
     hit = memo.get(key)
@@ -272,8 +273,7 @@ def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tupl
 def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
     """Arguments (by position in call.args) bound to a parameter that reaches the function's return only through a cut: `dice_loss(model(x), y)` whose
     body returns `torch.tensor(f(logits.detach().numpy()))`."""
-    a = t.fn.args
-    names = [p.arg for p in [*a.posonlyargs, *a.args]]
+    names = positional(t.fn)
     if t.self_key is not None and names[:1] == ["self"]:
         names = names[1:]
     live = {m for m, c in raw if c is None}

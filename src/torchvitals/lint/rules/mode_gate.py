@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterator
 
-from torchvitals.lint.calls import resolve
+from torchvitals.lint.calls import FUNCS, resolve
 from torchvitals.lint.engine import (
     Context,
     callee,
@@ -27,7 +27,6 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.rules.base import Rule
 
-FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 _EXITS = (ast.Continue, ast.Break, ast.Return)
 
 

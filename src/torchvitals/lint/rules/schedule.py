@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import resolve
+from torchvitals.lint.calls import FUNCS, resolve
 from torchvitals.lint.engine import (
     LOOPS,
     SCHEDULER_CLASSES,
@@ -104,7 +104,7 @@ def _helper_order(ctx: Context, c: ast.Call, recv: str, fn: ast.AST) -> bool:
     """`scheduler.step()` before every `optimizer.step()` of a function with no loop of its own
     (a train_step) that a loop calls: each call skips ahead of the optimizer, like the same two
     lines in the loop. Both must run unconditionally in the function (reported: True)."""
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or any(not isinstance(a, (ast.Expr, *_FUNCS)) for a in ctx.ancestors(c)):
+    if not isinstance(fn, FUNCS) or any(not isinstance(a, (ast.Expr, *FUNCS)) for a in ctx.ancestors(c)):
         return False
     steps = [n for n in _calls_in(fn) if ctx.optimizer_step(n)]
     if not steps or any(s.lineno <= c.lineno or any(isinstance(a, (ast.If, ast.Try, *LOOPS)) for a in ctx.ancestors(s)) for s in steps):
@@ -116,7 +116,6 @@ def _helper_order(ctx: Context, c: ast.Call, recv: str, fn: ast.AST) -> bool:
     return True
 
 
-_FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
 
 
 def _periodic_gate(ctx: Context, step: ast.Call) -> bool:

@@ -18,7 +18,7 @@ import ast
 import copy
 from collections.abc import Callable
 
-from torchvitals.lint.calls import enclosing_class, functions
+from torchvitals.lint.calls import FUNCS, enclosing_class, functions
 from torchvitals.lint.engine import (
     SCHEDULER_CLASSES,
     Context,
@@ -33,8 +33,7 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.hooks import back_references, hook_targets
 from torchvitals.lint.options import setting
 from torchvitals.lint.rules.config_branches import decided_false, guards
-
-FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
+from torchvitals.lint.syntax import positional
 
 
 def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[str, ast.Call], bool]) -> str | None:
@@ -158,7 +157,7 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
         param = stored_param(init, made_by)  # type: ignore[arg-type]
     if param is None:
         return [] if init is None or made_by is not None else _built_in_init(ctx, cls, attr)
-    names = [p.arg for p in [*init.args.posonlyargs, *init.args.args]][1:]  # type: ignore[union-attr]
+    names = positional(init)[1:]  # type: ignore[arg-type]
     out: list[ast.Call] = []
     for c in ctx.calls:
         if last(callee(c)) != cls.name:
@@ -274,7 +273,7 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
 
 def given_args(fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[tuple[str, ast.expr]]:
     """Each parameter of `fn` and the expression `call` passes for it."""
-    names = [p.arg for p in [*fn.args.posonlyargs, *fn.args.args]]
+    names = positional(fn)
     out = [(n, a) for n, a in zip(names, call.args, strict=False) if not isinstance(a, ast.Starred)]
     return out + [(k.arg, k.value) for k in call.keywords if k.arg]
 
