@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import resolve
+from torchvitals.lint.calls import Target, resolve
 from torchvitals.lint.engine import Context, dotted, is_nograd_with, method, receiver, walk_scope
 from torchvitals.lint.rules.accumulate import (
     _acc_name,
     _backwarded_later,
+    _handed_keys,
+    _hook_runs,
     _loss_factor,
+    _loss_key,
     _per_batch_scopes,
 )
 from torchvitals.lint.rules.loops import LOSS_ACCUM
+from torchvitals.lint.syntax import positional
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -121,4 +125,52 @@ def _summed_by_helper(ctx: Context, call: ast.Call, dicts: set[str]) -> list[str
     return out
 
 
-CHECKS = [check_dict_entries_accum]
+def check_handed_dict_accum(ctx: Context) -> None:
+    """A training loop hands a hook a dict whose values include a live loss (`cb.on_batch_end(
+    {"ce": ce, "reg": reg})`, or a dict it built first), and the hook sums every entry of that
+    dict into something that outlives the call (`for k, v in logs.items(): self.totals[k] += v`).
+    The hook runs once per batch, so every batch's graph is kept until the totals are reset."""
+    if not ctx.backwards or ".items()" not in ctx.text and ".values()" not in ctx.text:
+        return
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        held = _handed_keys(loop, losses)
+        for call in (n for n in walk_scope(loop) if isinstance(n, ast.Call)):
+            given = [a for a in [*call.args, *(k.value for k in call.keywords)] if _carries_loss(a, losses, held)]
+            if not given or any(is_nograd_with(a) for a in ctx.ancestors(call)):
+                continue
+            for t in _hook_runs(ctx, call):
+                for acc in _hook_entry_sums(t, call, given):
+                    if acc in backed or _backwarded_later(ctx, acc):
+                        continue
+                    ctx.report(LOSS_ACCUM, call, f"`{acc}` sums every entry of the dict this call hands over, "
+                               f"which holds the loss tensor of the training loop at line {getattr(loop, 'lineno', 0)} "
+                               "with its autograd graph: every batch's graph stays in memory (hand over "
+                               "`v.item()` / `v.detach()` values)")  # fmt: skip
+
+
+def _carries_loss(arg: ast.expr, losses: set[str], held: set[str]) -> bool:
+    """A dict literal (or `dict(k=v)`) with a live loss among its values, or the name of a dict
+    the loop stored a live loss in (`logs["loss"] = loss`)."""
+    if isinstance(arg, ast.Dict):
+        return any(_loss_key(v) in losses for v in arg.values)
+    if isinstance(arg, ast.Call) and dotted(arg.func) == "dict" and not arg.args:
+        return any(_loss_key(k.value) in losses for k in arg.keywords)
+    return bool((d := dotted(arg)) and any(h.startswith(f"{d}[") for h in held))
+
+
+def _hook_entry_sums(t: Target, call: ast.Call, given: list[ast.expr]) -> list[str]:
+    """The accumulators a hook adds each entry of a dict it was given to, when they outlive the
+    call (the hook object's `self.` attributes, not reset in the hook itself)."""
+    names = positional(t.fn)
+    names = names[1:] if names and names[0] in ("self", "cls") else names
+    params = {names[i] for i, a in enumerate(call.args) if a in given and i < len(names)}
+    params |= {k.arg for k in call.keywords if k.arg and k.value in given}
+    reset = {k for n in walk_scope(t.fn) if isinstance(n, ast.Assign) for tt in n.targets if (k := dotted(tt))}
+    out = []
+    for n in walk_scope(t.fn):
+        if isinstance(n, (ast.For, ast.AsyncFor)) and _iterated_dict(n) in params:
+            out += [a for a in _sums_of_entries(n) if a.startswith("self.") and a.partition("[")[0] not in reset]
+    return out
+
+
+CHECKS = [check_dict_entries_accum, check_handed_dict_accum]
