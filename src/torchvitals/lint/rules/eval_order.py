@@ -52,6 +52,7 @@ from torchvitals.lint.rules.pairing import (
     root_name,
     setting_through_callers,
 )
+from torchvitals.lint.rules.split_views import has_splat, shuffled_split
 from torchvitals.rules.base import document
 
 # Rule 15's second half has its own code: finding names are stable, and TVL015's name says
@@ -269,7 +270,7 @@ def _passes(ctx: Context) -> list[Pass]:
 
 def check_eval_order(ctx: Context) -> None:
     if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(
-        _shuffled(ctx, c) or _shuffle_param(ctx, c) for c in ctx.calls
+        _shuffled(ctx, c) or _shuffle_param(ctx, c) or has_splat(ctx, c) for c in ctx.calls
     ):
         return  # cheap exit: most files build no shuffled loader at all
     reported: set[int] = set()
@@ -280,11 +281,12 @@ def check_eval_order(ctx: Context) -> None:
                 counters.add(dotted(ps.target.elts[0]) or "")
             it = it.args[0]
         for loader, names, sites in loader_paths(ctx, it, []):
-            if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites)):
+            split = shuffled_split(ctx, loader, sites)  # `**cfg["loaders"][split]`, given "eval" on the way
+            if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites) or split):
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
-            own = _evaluation_data(ctx, loader, [*names, ds_name], sites)
+            own = _evaluation_data(ctx, loader, [*names, ds_name, split or ""], sites)
             if own is None:
                 continue
             for node in ps.body:  # running offsets: `start += len(x)`
