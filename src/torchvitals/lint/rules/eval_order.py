@@ -347,7 +347,8 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
                   and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
         if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners) for t in site.targets):
             return site
-        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
+        held = partners | frames | _param_partners(ctx, site, partners)  # `evaluate(model, val_ds.labels)` fills `labels`
+        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), held, acc=got) if got else None
         if where is not None:
             return where
     return None
