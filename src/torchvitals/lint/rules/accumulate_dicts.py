@@ -81,14 +81,40 @@ def _sums_of_entries(loop: ast.For | ast.AsyncFor) -> list[str]:
         return []
     out = []
     for n in walk_scope(loop):
-        if not (isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add)):
+        if (found := _entry_sum(n)) is None:
             continue
         if any(isinstance(a, ast.If) for a in _between(loop, n)):
             continue  # `if k != "total": ...`: which entries are summed is not known
-        v = _loss_factor(n.value)
-        if isinstance(v, ast.Name) and v.id == name and isinstance(n.target, (ast.Subscript, ast.Attribute)) and (acc := _acc_name(n.target)):
+        target, value = found
+        v = _loss_factor(value)
+        if isinstance(v, ast.Name) and v.id == name and isinstance(target, (ast.Subscript, ast.Attribute)) and (acc := _acc_name(target)):
             out.append(acc)
     return out
+
+
+def _entry_sum(n: ast.AST) -> tuple[ast.expr, ast.expr] | None:
+    """(accumulator, what is added) for the ways a log keeps a value per key: `d[k] += v`,
+    `d[k] = d.get(k, 0) + v` (or `d[k] + v`), `d[k].append(v)`, `d.setdefault(k, []).append(v)`."""
+    if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
+        return n.target, n.value
+    if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Subscript):
+        v = n.value
+        if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Add) and _reads_entry(v.left, t):
+            return t, v.right
+        return None
+    if isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and isinstance(n.func, ast.Attribute):
+        recv = n.func.value
+        if isinstance(recv, ast.Call) and method(recv) == "setdefault" and recv.args and isinstance(recv.func, ast.Attribute):
+            recv = ast.Subscript(value=recv.func.value, slice=recv.args[0], ctx=ast.Load())
+        return recv, n.args[0]
+    return None
+
+
+def _reads_entry(expr: ast.expr, entry: ast.Subscript) -> bool:
+    """`d[k]` or `d.get(k, 0)` for the entry `d[k]`."""
+    if isinstance(expr, ast.Call) and method(expr) == "get" and expr.args and isinstance(expr.func, ast.Attribute):
+        expr = ast.Subscript(value=expr.func.value, slice=expr.args[0], ctx=ast.Load())
+    return isinstance(expr, ast.Subscript) and ast.dump(expr.value) == ast.dump(entry.value) and ast.dump(expr.slice) == ast.dump(entry.slice)
 
 
 def _between(outer: ast.AST, node: ast.AST) -> list[ast.AST]:
@@ -142,7 +168,7 @@ def check_handed_dict_accum(ctx: Context) -> None:
                 for acc in _hook_entry_sums(t, call, given):
                     if acc in backed or _backwarded_later(ctx, acc):
                         continue
-                    ctx.report(LOSS_ACCUM, call, f"`{acc}` sums every entry of the dict this call hands over, "
+                    ctx.report(LOSS_ACCUM, call, f"`{acc}` accumulates every entry of the dict this call hands over, "
                                f"which holds the loss tensor of the training loop at line {getattr(loop, 'lineno', 0)} "
                                "with its autograd graph: every batch's graph stays in memory (hand over "
                                "`v.item()` / `v.detach()` values)")  # fmt: skip
