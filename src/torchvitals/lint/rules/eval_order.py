@@ -52,7 +52,7 @@ from torchvitals.lint.rules.pairing import (
     root_name,
     setting_through_callers,
 )
-from torchvitals.lint.rules.split_views import has_splat, shuffled_split
+from torchvitals.lint.rules.split_views import has_splat, shuffled_split, split_data
 from torchvitals.rules.base import document
 
 # Rule 15's second half has its own code: finding names are stable, and TVL015's name says
@@ -281,17 +281,18 @@ def check_eval_order(ctx: Context) -> None:
                 counters.add(dotted(ps.target.elts[0]) or "")
             it = it.args[0]
         for loader, names, sites in loader_paths(ctx, it, []):
-            split = shuffled_split(ctx, loader, sites)  # `**cfg["loaders"][split]`, given "eval" on the way
+            split = shuffled_split(ctx, loader, sites, it)  # `**cfg["loaders"][split]`, given "eval" on the way
             if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites) or split):
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
             own = _evaluation_data(ctx, loader, [*names, ds_name, split or ""], sites)
+            ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
             if own is None:
                 continue
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
+            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)
             partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets

@@ -51,22 +51,38 @@ def split_view(ctx: Context, call: ast.Call, split: str | None, sites: tuple[ast
     return ast.copy_location(out, call)
 
 
-def shuffled_split(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...]) -> str | None:
-    """`DataLoader(ds, **cfg["loaders"][split])` in a builder every call of which on the way
-    passes one split whose settings say `shuffle=True`: that split's name ("eval"), which names
-    the loader's data as surely as a variable name; None otherwise."""
-    view = split_view(ctx, call, None, sites)
+def shuffled_split(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...], it: ast.expr | None = None) -> str | None:
+    """A loader built with `**` per split that shuffles for the split it is used as: read under a
+    literal key (`for x, y in loaders["val"]`, `it`), or built by a builder every call of which on
+    the way passes one split (`DataLoader(ds, **cfg["loaders"][split])` called with "eval").
+    Returns that split's name, which names the loader's data as surely as a variable name; None
+    when the loader does not shuffle for it or the split is not known."""
+    read = it.slice.value if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Constant) and isinstance(it.slice.value, str) else None
+    view = split_view(ctx, call, read, sites)
     if view is None or not is_const(kwarg(view, "shuffle"), True):
         return None
-    names = [k for kw in call.keywords if kw.arg is None for k in _split_keys(ctx, call, kw.value, sites)]
+    names = [k for kw in call.keywords if kw.arg is None for k in _split_keys(ctx, call, kw.value, read, sites)]
+    names += [read] if read is not None else []
     return names[0] if len(set(names)) == 1 else None
 
 
-def _split_keys(ctx: Context, call: ast.Call, expr: ast.expr, sites: tuple[ast.Call, ...]) -> list[str]:
+def split_data(ctx: Context, call: ast.Call, split: str | None) -> set[str]:
+    """`sets` of `DataLoader(sets[split], **cfg[split])` built for an evaluation split: the
+    per-split datasets, read again as `sets["val"]` where the predictions are scored."""
+    ds = call.args[0] if call.args else None
+    if split is None or not (isinstance(ds, ast.Subscript) and isinstance(ds.slice, ast.Name)):
+        return set()
+    fn = ctx.scope_of(call)
+    params = [a.arg for a in fn.args.args] if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) else []
+    keyed = ds.slice.id == _loop_key(ctx, call) or ds.slice.id in params
+    return {d} if keyed and (d := dotted(ds.value)) else set()
+
+
+def _split_keys(ctx: Context, call: ast.Call, expr: ast.expr, read: str | None, sites: tuple[ast.Call, ...]) -> list[str]:
     """The keys a split variable stands for in `**settings[split]` (those a literal does not give)."""
     out = []
     while isinstance(expr, ast.Subscript):
-        if isinstance(expr.slice, ast.Name) and (key := _key(ctx, call, expr.slice, None, sites)):
+        if isinstance(expr.slice, ast.Name) and (key := _key(ctx, call, expr.slice, read, sites)):
             out.append(key)
         expr = expr.value
     return out
