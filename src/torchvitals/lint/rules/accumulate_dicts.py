@@ -9,7 +9,15 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import Target, resolve
-from torchvitals.lint.engine import Context, dotted, is_nograd_with, method, receiver, walk_scope
+from torchvitals.lint.engine import (
+    Context,
+    dotted,
+    is_nograd_with,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
 from torchvitals.lint.rules.accumulate import (
     _acc_name,
     _backwarded_later,
@@ -153,25 +161,31 @@ def _summed_by_helper(ctx: Context, call: ast.Call, dicts: set[str]) -> list[str
 
 def check_handed_dict_accum(ctx: Context) -> None:
     """A training loop hands a hook a dict whose values include a live loss (`cb.on_batch_end(
-    {"ce": ce, "reg": reg})`, or a dict it built first), and the hook sums every entry of that
-    dict into something that outlives the call (`for k, v in logs.items(): self.totals[k] += v`).
+    {"ce": ce, "reg": reg})`, a dict it built first, or keywords the hook takes as `**kwargs`),
+    and the hook keeps every entry of that dict in something that outlives the call (`for k, v
+    in logs.items(): self.totals[k] += v`), or keeps the dict itself (`self.rows.append(logs)`).
     The hook runs once per batch, so every batch's graph is kept until the totals are reset."""
-    if not ctx.backwards or ".items()" not in ctx.text and ".values()" not in ctx.text:
+    if not ctx.backwards or not any(w in ctx.text for w in (".items()", ".values()", ".append(")):
         return
     for loop, losses, backed in _per_batch_scopes(ctx):
         held = _handed_keys(loop, losses)
         for call in (n for n in walk_scope(loop) if isinstance(n, ast.Call)):
-            given = [a for a in [*call.args, *(k.value for k in call.keywords)] if _carries_loss(a, losses, held)]
-            if not given or any(is_nograd_with(a) for a in ctx.ancestors(call)):
+            if not _hands_loss(call, losses, held) or any(is_nograd_with(a) for a in ctx.ancestors(call)):
                 continue
             for t in _hook_runs(ctx, call):
-                for acc in _hook_entry_sums(t, call, given):
+                for acc in _hook_entry_sums(t, call, losses, held):
                     if acc in backed or _backwarded_later(ctx, acc):
                         continue
-                    ctx.report(LOSS_ACCUM, call, f"`{acc}` accumulates every entry of the dict this call hands over, "
+                    ctx.report(LOSS_ACCUM, call, f"`{acc}` keeps every entry of the dict this call hands over, "
                                f"which holds the loss tensor of the training loop at line {getattr(loop, 'lineno', 0)} "
                                "with its autograd graph: every batch's graph stays in memory (hand over "
                                "`v.item()` / `v.detach()` values)")  # fmt: skip
+
+
+def _hands_loss(call: ast.Call, losses: set[str], held: set[str]) -> bool:
+    return any(_carries_loss(a, losses, held) for a in [*call.args, *(k.value for k in call.keywords)]) or any(
+        k.arg and _loss_key(k.value) in losses for k in call.keywords
+    )
 
 
 def _carries_loss(arg: ast.expr, losses: set[str], held: set[str]) -> bool:
@@ -184,19 +198,66 @@ def _carries_loss(arg: ast.expr, losses: set[str], held: set[str]) -> bool:
     return bool((d := dotted(arg)) and any(h.startswith(f"{d}[") for h in held))
 
 
-def _hook_entry_sums(t: Target, call: ast.Call, given: list[ast.expr]) -> list[str]:
-    """The accumulators a hook adds each entry of a dict it was given to, when they outlive the
-    call (the hook object's `self.` attributes, not reset in the hook itself)."""
+def _dict_params(t: Target, call: ast.Call, losses: set[str], held: set[str]) -> set[str]:
+    """The hook's parameters that hold a dict with a live loss: one given such a dict, and its
+    `**kwargs` when the call passes a live loss (or a dict of them) as keywords it does not name."""
     names = positional(t.fn)
     names = names[1:] if names and names[0] in ("self", "cls") else names
-    params = {names[i] for i, a in enumerate(call.args) if a in given and i < len(names)}
-    params |= {k.arg for k in call.keywords if k.arg and k.value in given}
+    named = {*names, *(a.arg for a in t.fn.args.kwonlyargs)}
+    out = {names[i] for i, a in enumerate(call.args) if i < len(names) and _carries_loss(a, losses, held)}
+    out |= {k.arg for k in call.keywords if k.arg in named and _carries_loss(k.value, losses, held)}
+    spread = [k for k in call.keywords if k.arg not in named]
+    if t.fn.args.kwarg and any(_loss_key(k.value) in losses if k.arg else _carries_loss(k.value, losses, held) for k in spread):
+        out.add(t.fn.args.kwarg.arg)
+    return out
+
+
+def _hook_entry_sums(t: Target, call: ast.Call, losses: set[str], held: set[str]) -> list[str]:
+    """The accumulators a hook keeps each entry of a dict it was given in, or the dict itself,
+    when they outlive the call (the hook object's `self.` attributes, not reset in the hook)."""
+    params = _dict_params(t, call, losses, held)
+    if not params:
+        return []
     reset = {k for n in walk_scope(t.fn) if isinstance(n, ast.Assign) for tt in n.targets if (k := dotted(tt))}
     out = []
     for n in walk_scope(t.fn):
         if isinstance(n, (ast.For, ast.AsyncFor)) and _iterated_dict(n) in params:
             out += [a for a in _sums_of_entries(n) if a.startswith("self.") and a.partition("[")[0] not in reset]
+        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and dotted(n.args[0]) in params:
+            acc = _acc_name(n.func.value)  # type: ignore[attr-defined]  # self.rows.append(logs)
+            if acc and acc.startswith("self.") and acc.partition("[")[0] not in reset:
+                out.append(acc)
     return out
 
 
-CHECKS = [check_dict_entries_accum, check_handed_dict_accum]
+def check_loss_records(ctx: Context) -> None:
+    """A training loop appends a record holding the live loss to a list that outlives the
+    iteration: `history.append({"step": i, "loss": loss})`, `log.append((epoch, loss))`. The
+    record keeps the tensor, and the tensor its batch's graph, as surely as `history.append(loss)`."""
+    if not ctx.backwards or ".append(" not in ctx.text:
+        return
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
+        fresh = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) for t in targets_of(n)}
+        for n in walk_scope(loop):
+            if not (isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and _record_with_loss(n.args[0], losses)):
+                continue
+            acc = _acc_name(n.func.value)  # type: ignore[attr-defined]
+            if not acc or acc in backed or acc in fresh or acc.partition("[")[0] in fresh or (per_call and not acc.startswith("self.")):
+                continue  # a list made anew each iteration (or a per-call method's local) keeps nothing
+            if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
+                continue
+            ctx.report(LOSS_ACCUM, n, f"`{acc}` keeps a record holding the loss tensor with its autograd graph: "
+                       "every iteration's graph stays in memory (store `loss.item()`)")  # fmt: skip
+
+
+def _record_with_loss(value: ast.expr, losses: set[str]) -> bool:
+    """A dict literal, `dict(...)` or tuple with the live loss among its values."""
+    if isinstance(value, ast.Dict):
+        return any(v is not None and _loss_key(v) in losses for v in value.values)
+    if isinstance(value, ast.Call) and dotted(value.func) == "dict" and not value.args:
+        return any(_loss_key(k.value) in losses for k in value.keywords)
+    return isinstance(value, ast.Tuple) and any(_loss_key(e) in losses for e in value.elts)
+
+
+CHECKS = [check_dict_entries_accum, check_handed_dict_accum, check_loss_records]
