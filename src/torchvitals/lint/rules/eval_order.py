@@ -44,6 +44,7 @@ from torchvitals.lint.rules.order_evidence import (
     _mentions,
     _order_evidence,
     _paired_where_used,
+    grad_free_pass,
 )
 from torchvitals.lint.rules.pairing import (
     _substituted,
@@ -286,7 +287,7 @@ def check_eval_order(ctx: Context) -> None:
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
-            own = _evaluation_data(ctx, loader, [*names, ds_name, split or ""], sites)
+            own = _evaluation_data(ctx, loader, [*names, ds_name, split or ""], sites, grad_free_pass(ctx, ps.anchor, ps.body))
             ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
             if own is None:
                 continue
@@ -305,10 +306,11 @@ def check_eval_order(ctx: Context) -> None:
     _check_lightning(ctx, reported)
 
 
-def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tuple[ast.Call, ...]) -> set[str] | None:
+def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tuple[ast.Call, ...], by_use: bool = False) -> set[str] | None:
     """The names holding the loader's data in its own order (the dataset, the arrays it was
     built from, what the builder calls on the way pass for them), when the names met say
-    evaluation; None when the loader is not an evaluation loader by its names."""
+    evaluation, or the pass runs without a graph (`by_use`) and no name says training; None
+    when the loader is not an evaluation loader."""
     site = ctx.parent.get(loader)
     assigned = targets_of(site) if isinstance(site, ast.Assign) else []
     own = _partners(ctx, loader, None)
@@ -317,7 +319,8 @@ def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tu
     # a builder's own parameters (`train=True` of a shared get_loader) say nothing of the split
     # once its callers have named the data
     said = own - _params_of(ctx.scope_of(loader)) if given else own
-    return own if _is_eval_name([*names, *assigned, *said]) else None
+    # a pass without a graph evaluates (`by_use`) unless a name says it is the training data
+    return own if _is_eval_name([*names, *assigned, *said, *(["eval"] if by_use else [])]) else None
 
 
 def _params_of(fn: ast.AST) -> set[str]:

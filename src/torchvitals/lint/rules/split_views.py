@@ -51,6 +51,51 @@ def split_view(ctx: Context, call: ast.Call, split: str | None, sites: tuple[ast
     return ast.copy_location(out, call)
 
 
+def folded_view(ctx: Context, call: ast.Call, split: str | None) -> ast.Call | None:
+    """`{s: DataLoader(sets[s], shuffle=(s == "val")) for s in splits}` read as `loaders[split]`:
+    the view with `shuffle=` worked out for that split when it is a test of the split variable
+    (`s == "val"`, `s != "train"`, `s in ("train",)`, `not ...`); None otherwise."""
+    view = loader_view(ctx, call)
+    given = kwarg(view, "shuffle") if view is not None else None
+    key = _loop_key(ctx, call)
+    if given is None or split is None or key is None or not any(isinstance(n, ast.Name) and n.id == key for n in ast.walk(given)):
+        return None
+    value = fold(given, {key: split})
+    if not isinstance(value, bool):
+        return None
+    keywords = [k for k in view.keywords if k.arg != "shuffle"]  # type: ignore[union-attr]
+    out = ast.Call(func=view.func, args=list(view.args), keywords=[*keywords, ast.keyword(arg="shuffle", value=ast.Constant(value=value))])  # type: ignore[union-attr]
+    return ast.copy_location(out, call)
+
+
+def fold(expr: ast.expr, known: dict[str, object]) -> object:
+    """The value of a small test of known names and literals (`s == "val"`, `not train`,
+    `s in ("a", "b") and flag`); `...` (Ellipsis) when it cannot be worked out."""
+    if isinstance(expr, ast.Constant):
+        return expr.value
+    if isinstance(expr, ast.Name):
+        return known.get(expr.id, ...)
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        items = [fold(e, known) for e in expr.elts]
+        return ... if ... in items else tuple(items)
+    if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.Not):
+        v = fold(expr.operand, known)
+        return ... if v is ... else not v
+    if isinstance(expr, ast.BoolOp):
+        vals = [fold(v, known) for v in expr.values]
+        if ... in vals:
+            return ...
+        return all(vals) if isinstance(expr.op, ast.And) else any(vals)
+    if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
+        a, b = fold(expr.left, known), fold(expr.comparators[0], known)
+        if a is ... or b is ...:
+            return ...
+        op = expr.ops[0]
+        tests = {ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.In: lambda: a in b, ast.NotIn: lambda: a not in b}  # type: ignore[operator]
+        return tests[type(op)]() if type(op) in tests and (not isinstance(op, (ast.In, ast.NotIn)) or isinstance(b, tuple)) else ...
+    return ...
+
+
 def shuffled_split(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...], it: ast.expr | None = None) -> str | None:
     """A loader built with `**` per split that shuffles for the split it is used as: read under a
     literal key (`for x, y in loaders["val"]`, `it`), or built by a builder every call of which on

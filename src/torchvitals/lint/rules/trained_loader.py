@@ -25,7 +25,7 @@ from torchvitals.lint.rules.loaders import (
     streamed,
 )
 from torchvitals.lint.rules.pairing import split_keys
-from torchvitals.lint.rules.split_views import split_view
+from torchvitals.lint.rules.split_views import folded_view, split_view
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -95,9 +95,10 @@ def _read_key(it: ast.expr) -> str | None:
 
 
 def _unshuffled_split(ctx: Context, c: ast.Call, split: str) -> bool:
-    """`loaders["train"]` of `{s: DataLoader(sets[s], **kw) for s, kw in cfg["loaders"].items()}`:
-    unshuffled when the training entry of the settings gives no shuffle and no sampler."""
-    view = split_view(ctx, c, split)
+    """`loaders["train"]` of `{s: DataLoader(sets[s], **kw) for s, kw in cfg["loaders"].items()}`
+    or of `{s: DataLoader(sets[s], shuffle=(s == "val")) for s in splits}`: unshuffled when the
+    settings for that split give no shuffle and no sampler, or the test gives False for it."""
+    view = split_view(ctx, c, split) or folded_view(ctx, c, split)
     return view is not None and _unshuffled(ctx, view)
 
 
