@@ -1,8 +1,13 @@
-"""TVL012 for a dict of losses: the loop backpropagates one entry of a dict (`losses["total"]
-.backward()`), and then sums every entry of that dict into a log that outlives the iteration
-(`for k, v in losses.items(): logs[k] += v`), inline or in a helper the loop passes the dict to
-(`accumulate(logs, losses)`). The backpropagated entry is a live graph, so the sum keeps every
-iteration's graph until the log is reset (a logging window, an epoch)."""
+"""TVL012 beyond `total += loss`: the loss kept inside something else.
+
+- A dict of losses: the loop backpropagates one entry (`losses["total"].backward()`) and sums
+  every entry into a log that outlives the iteration (`for k, v in losses.items(): logs[k] +=
+  v`), inline, in a helper it passes the dict to, or in a hook it hands the dict (or keywords).
+- A record: `history.append({"step": i, "loss": loss})`, `curve.append((step, loss))`.
+- A running mix: `smooth = 0.98 * smooth + 0.02 * loss` chains every step's graph to the last.
+
+The live loss keeps its graph, so each of these keeps every iteration's graph until the log is
+reset (a logging window, an epoch)."""
 
 from __future__ import annotations
 
@@ -26,6 +31,7 @@ from torchvitals.lint.rules.accumulate import (
     _loss_factor,
     _loss_key,
     _per_batch_scopes,
+    _self_sum,
 )
 from torchvitals.lint.rules.loops import LOSS_ACCUM
 from torchvitals.lint.syntax import positional
@@ -260,4 +266,42 @@ def _record_with_loss(value: ast.expr, losses: set[str]) -> bool:
     return isinstance(value, ast.Tuple) and any(_loss_key(e) in losses for e in value.elts)
 
 
-CHECKS = [check_dict_entries_accum, check_handed_dict_accum, check_loss_records]
+def check_running_mix(ctx: Context) -> None:
+    """`ema = 0.9 * ema + 0.1 * loss` (or `avg = loss if avg is None else beta * avg + (1 -
+    beta) * loss`) in the training loop: the new value is a sum of the old one and the live loss,
+    so each step's graph hangs on the next one's and none is ever freed."""
+    for loop, losses, backed in _per_batch_scopes(ctx):
+        per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
+        for n in walk_scope(loop):
+            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and (acc := _acc_name(n.targets[0]))):
+                continue
+            if per_call and not acc.startswith("self."):
+                continue  # a per-call method's local starts afresh
+            if acc in backed or acc in losses or _self_sum(n) is not None or not _mixes(n.value, acc, losses):  # `t = t + loss`: check_loss_accum's
+                continue
+            if any(is_nograd_with(a) for a in ctx.ancestors(n)) or _backwarded_later(ctx, acc):
+                continue
+            ctx.report(LOSS_ACCUM, n, f"`{acc}` is a running mix of its old value and the loss tensor: each step's "
+                       "autograd graph stays linked to the next and none is freed (mix in `loss.item()`)")  # fmt: skip
+
+
+def _mixes(value: ast.expr, acc: str, losses: set[str]) -> bool:
+    """`value` adds the live loss to the accumulator's old value (each possibly scaled), in every
+    branch of a conditional expression that does not just take the loss."""
+    if isinstance(value, ast.IfExp):
+        sides = [v for v in (value.body, value.orelse) if _loss_key(v) not in losses]
+        return bool(sides) and all(_mixes(v, acc, losses) for v in sides)
+    if not (isinstance(value, ast.BinOp) and isinstance(value.op, ast.Add)):
+        return False
+    left, right = _factors(value.left), _factors(value.right)
+    return acc in left and bool(right & losses) or acc in right and bool(left & losses)
+
+
+def _factors(term: ast.expr) -> set[str]:
+    """The names multiplied or divided together in a term (`beta * avg`, `(1 - beta) * loss`)."""
+    if isinstance(term, ast.BinOp) and isinstance(term.op, (ast.Mult, ast.Div)):
+        return _factors(term.left) | _factors(term.right)
+    return {k} if (k := _loss_key(term)) else set()
+
+
+CHECKS = [check_dict_entries_accum, check_handed_dict_accum, check_loss_records, check_running_mix]
