@@ -44,6 +44,7 @@ from torchvitals.lint.rules.order_evidence import (
     _mentions,
     _order_evidence,
     _paired_where_used,
+    grad_free_pass,
 )
 from torchvitals.lint.rules.pairing import (
     _substituted,
@@ -52,6 +53,7 @@ from torchvitals.lint.rules.pairing import (
     root_name,
     setting_through_callers,
 )
+from torchvitals.lint.rules.split_views import has_splat, shuffled_split, split_data
 from torchvitals.rules.base import document
 
 # Rule 15's second half has its own code: finding names are stable, and TVL015's name says
@@ -269,7 +271,7 @@ def _passes(ctx: Context) -> list[Pass]:
 
 def check_eval_order(ctx: Context) -> None:
     if ("shuffle" not in ctx.text and "RandomSampler" not in ctx.text) or not any(
-        _shuffled(ctx, c) or _shuffle_param(ctx, c) for c in ctx.calls
+        _shuffled(ctx, c) or _shuffle_param(ctx, c) or has_splat(ctx, c) for c in ctx.calls
     ):
         return  # cheap exit: most files build no shuffled loader at all
     reported: set[int] = set()
@@ -280,16 +282,18 @@ def check_eval_order(ctx: Context) -> None:
                 counters.add(dotted(ps.target.elts[0]) or "")
             it = it.args[0]
         for loader, names, sites in loader_paths(ctx, it, []):
-            if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites)):
+            split = shuffled_split(ctx, loader, sites, it)  # `**cfg["loaders"][split]`, given "eval" on the way
+            if id(loader) in reported or not (_shuffled(ctx, loader) or _shuffled_by_site(ctx, loader, sites) or split):
                 continue
             ds = arg(loader_view(ctx, loader) or loader, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or ""
-            own = _evaluation_data(ctx, loader, [*names, ds_name], sites)
+            own = _evaluation_data(ctx, loader, [*names, ds_name, split or ""], sites, grad_free_pass(ctx, ps.anchor, ps.body))
+            ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
             if own is None:
                 continue
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own)
+            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)
             partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets
@@ -302,10 +306,11 @@ def check_eval_order(ctx: Context) -> None:
     _check_lightning(ctx, reported)
 
 
-def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tuple[ast.Call, ...]) -> set[str] | None:
+def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tuple[ast.Call, ...], by_use: bool = False) -> set[str] | None:
     """The names holding the loader's data in its own order (the dataset, the arrays it was
     built from, what the builder calls on the way pass for them), when the names met say
-    evaluation; None when the loader is not an evaluation loader by its names."""
+    evaluation, or the pass runs without a graph (`by_use`) and no name says training; None
+    when the loader is not an evaluation loader."""
     site = ctx.parent.get(loader)
     assigned = targets_of(site) if isinstance(site, ast.Assign) else []
     own = _partners(ctx, loader, None)
@@ -314,7 +319,8 @@ def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tu
     # a builder's own parameters (`train=True` of a shared get_loader) say nothing of the split
     # once its callers have named the data
     said = own - _params_of(ctx.scope_of(loader)) if given else own
-    return own if _is_eval_name([*names, *assigned, *said]) else None
+    # a pass without a graph evaluates (`by_use`) unless a name says it is the training data
+    return own if _is_eval_name([*names, *assigned, *said, *(["eval"] if by_use else [])]) else None
 
 
 def _params_of(fn: ast.AST) -> set[str]:
@@ -345,7 +351,8 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
                   and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
         if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners) for t in site.targets):
             return site
-        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), partners | frames, acc=got) if got else None
+        held = partners | frames | _param_partners(ctx, site, partners)  # `evaluate(model, val_ds.labels)` fills `labels`
+        where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), held, acc=got) if got else None
         if where is not None:
             return where
     return None

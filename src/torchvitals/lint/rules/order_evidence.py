@@ -10,16 +10,19 @@ from __future__ import annotations
 import ast
 import re
 
+from torchvitals.lint.calls import effects_of
 from torchvitals.lint.engine import (
     Context,
     callee,
     dotted,
+    is_nograd_with,
     last,
     method,
     receiver,
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.cutflow import _nograd_decorator
 from torchvitals.lint.rules.pairing import pairs_params
 
 # A metric or pairing call: which of its positional arguments pair element by element.
@@ -174,3 +177,14 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
             if ours and theirs:
                 return n
     return None
+
+
+def grad_free_pass(ctx: Context, anchor: ast.AST, body: list[ast.AST]) -> bool:
+    """The pass over a loader runs without a graph (in `with torch.no_grad():`, or in a function
+    decorated `@torch.no_grad()` / `@torch.inference_mode()`) and backpropagates nothing: it
+    evaluates, whatever the names of its loader and data say."""
+    if effects_of(ctx, [n for b in body for n in ast.walk(b)]).backward:
+        return False
+    if any(is_nograd_with(a) for a in ctx.ancestors(anchor)):
+        return True
+    return _nograd_decorator(ctx.scope_of(anchor)) is not None

@@ -113,6 +113,8 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
     `shuffle`): each call of the builder whose argument makes it False and whose result is for
     the training split (bound to a training name, or built in a loop over a per-split config
     for its training key)."""
+    negated = isinstance(shuffle, ast.UnaryOp) and isinstance(shuffle.op, ast.Not)  # `shuffle=not eval_mode`
+    shuffle = shuffle.operand if negated else shuffle  # type: ignore[attr-defined]
     root = root_name(shuffle)  # `cfg["shuffle"]`, `cfg.get("shuffle", False)`, `getattr(cfg, "shuffle", False)`
     fn = ctx.scope_of(loader)
     if not (isinstance(root, ast.Name) and isinstance(fn, ast.FunctionDef) and ctx.parent.get(fn) is ctx.tree):
@@ -135,9 +137,10 @@ def unshuffled_by_callers(ctx: Context, loader: ast.Call, shuffle: ast.AST, doc)
             value = given if shuffle is root else _substituted(shuffle, root, given)
             value = _Swap(_other_args(fn, c, root.id)).visit(copy.deepcopy(value))  # `split` -> "train"
             value = setting_through_callers(ctx, value, ctx.scope_of(c))  # `main(cfg)` run as `main(CFG)`: read on
-            if is_const(value, False):
+            if is_const(value, negated):  # `not x` with x True: shuffle is False
+                said = f"not {ast.unparse(given)}" if negated else ast.unparse(given)
                 ctx.report(doc, c, f"`{fn.name}(...)` builds this training DataLoader with `shuffle` taken from "
-                           f"`{ast.unparse(given)}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
+                           f"`{said}`, where it is False, and no sampler: batches come in dataset order")  # fmt: skip
 
 
 def _through_local(fn: ast.FunctionDef, shuffle: ast.expr, root: ast.Name, params: list[str]) -> tuple[ast.expr, ast.Name] | None:

@@ -25,6 +25,7 @@ from torchvitals.lint.rules.loaders import (
     streamed,
 )
 from torchvitals.lint.rules.pairing import split_keys
+from torchvitals.lint.rules.split_views import folded_view, split_view
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -35,7 +36,8 @@ def check_trained_loader(ctx: Context) -> None:
         # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
         # that loader is not the training one, whatever the loop does with other callers' loaders
         found = [*_loader_calls(ctx, loop.iter, []), *_per_split_loaders(ctx, loop.iter)]
-        loaders = [c for c, names in found if _unshuffled(ctx, c) and not _is_eval_name(names)]
+        split = _read_key(loop.iter)
+        loaders = [c for c, names in found if (_unshuffled(ctx, c) or split and _unshuffled_split(ctx, c, split)) and not _is_eval_name(names)]
         if not loaders or not _trains(ctx, loop):
             continue
         for c in loaders:
@@ -45,6 +47,7 @@ def check_trained_loader(ctx: Context) -> None:
             done.add(line)
             ds = arg(c, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or "dataset"
+            ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
             ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` without shuffle=True or a sampler, "
                        f"iterated by the training loop at line {loop.lineno} (it calls backward()): "
                        "batches come in dataset order every epoch")  # fmt: skip
@@ -59,7 +62,7 @@ def _per_split_loaders(ctx: Context, it: ast.expr) -> list[tuple[ast.Call, list[
         return []
     held = it.value.id
     stored = stored_loaders(ctx, it)  # loaders["train"] of a dict filled per split, here or in a builder
-    if stored and all(_unshuffled(ctx, c) for c in stored):
+    if stored and all(_unshuffled(ctx, c) or _unshuffled_split(ctx, c, it.slice.value) for c in stored):  # type: ignore[attr-defined]
         return [(c, [held, it.slice.value]) for c in stored]  # type: ignore[attr-defined]
     out = []
     for c in ctx.calls:
@@ -82,6 +85,21 @@ def _unshuffled(ctx: Context, c: ast.Call) -> bool:
     if isinstance(ds, ast.Call) and (last(callee(ds)).endswith(STREAMS) or _stream_class(ctx, last(callee(ds)))):
         return False
     return not streamed(ctx, dotted(ds) if ds is not None else None)
+
+
+def _read_key(it: ast.expr) -> str | None:
+    """"train" of `for batch in loaders["train"]`."""
+    if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Constant) and isinstance(it.slice.value, str):
+        return it.slice.value
+    return None
+
+
+def _unshuffled_split(ctx: Context, c: ast.Call, split: str) -> bool:
+    """`loaders["train"]` of `{s: DataLoader(sets[s], **kw) for s, kw in cfg["loaders"].items()}`
+    or of `{s: DataLoader(sets[s], shuffle=(s == "val")) for s in splits}`: unshuffled when the
+    settings for that split give no shuffle and no sampler, or the test gives False for it."""
+    view = split_view(ctx, c, split) or folded_view(ctx, c, split)
+    return view is not None and _unshuffled(ctx, view)
 
 
 def _stream_class(ctx: Context, name: str) -> bool:
