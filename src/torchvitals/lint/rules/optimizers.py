@@ -8,7 +8,7 @@ import ast
 import copy
 import re
 
-from torchvitals.lint.calls import functions, instance_class, may_resolve, resolve
+from torchvitals.lint.calls import defined_names, functions, instance_class, may_resolve, resolve
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.options import setting
 from torchvitals.lint.rules.param_groups import (
     listed_submodules,
     name_filtered_only,
@@ -26,6 +27,7 @@ from torchvitals.lint.rules.param_groups import (
     shared_builder_argument,
     unlisted_trainable,
 )
+from torchvitals.lint.rules.param_names import doubly_grouped
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.rules.base import document
@@ -59,9 +61,12 @@ def check_partial_optimizer(ctx: Context) -> None:
         _groups_leave_out(ctx, ctors[0] if ctors else None)
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    all_models = {_part_alias(ctx, m) for m in set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))}
+    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}) or v)) for t, v in ctors]
+    others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
+    all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
-    for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
+    told: set[str] = set()  # one report per optimizer (a builder may return one of two classes)
+    for target, value, models in direct + built:
         for m in sorted({_part_alias(ctx, m) for m in models}):
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
@@ -69,7 +74,10 @@ def check_partial_optimizer(ctx: Context) -> None:
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
             if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
                 called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+            if target in told:
+                continue
             if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze_beside(ctx, parent, m):
+                told.add(target)
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
@@ -91,6 +99,10 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
             ctx.report(PARTIAL_OPT, ctor, f"two parameter groups of `{target}` hold `{pair[1]}` (one holds all of "
                        f"`{pair[0]}`): building it raises (parameters in more than one group) or, with a "
                        "custom optimizer, updates them twice")  # fmt: skip
+        elif both := doubly_grouped(ctx, ctor):
+            ctx.report(PARTIAL_OPT, ctor, f"the name tests of two parameter groups of `{target}` both take "
+                       f"`{both[0]}.{both[1]}`: building it raises (parameters in more than one group) or, "
+                       "with a custom optimizer, updates it twice")  # fmt: skip
     builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
               if isinstance(v, ast.Call) and isinstance(v.func, ast.Name)]  # fmt: skip
     builds.sort(key=lambda tv: (tv[1].lineno, tv[1].col_offset))
@@ -110,10 +122,10 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
     found = name_filtered_only(ctx, ctor)
     if not found or _may_freeze(ctx) or _frozen_elsewhere(ctx):
         return
-    model, word = found
+    model, kept = found
     if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
-        ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` named "
-                   f"with '{word}', and nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
+        ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` {kept}, and "
+                   "nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
 
 
 def _routed_by_name(ctx: Context) -> None:
@@ -133,10 +145,26 @@ def _frozen_elsewhere(ctx: Context) -> bool:
     (model)` imported from elsewhere), or groups added later. (requires_grad and no_grad in the
     code are judged per sub-module by param_groups.py, or as a whole by `_may_freeze`.)"""
     low = ctx.text.lower()
-    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or bool(_PEFT.search(low))
+    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or _peft_library(ctx)
 
 
 _PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
+
+
+def _peft_library(ctx: Context) -> bool:
+    """A parameter-efficient library may freeze the base weights: an import names one, or the
+    file calls a function or method it neither defines nor binds whose name says so
+    (`model.add_adapter(...)`, `get_peft_model(...)`). Adapter or LoRA classes the file writes itself freeze
+    nothing unless the file says so (requires_grad, judged elsewhere)."""
+    if not _PEFT.search(ctx.text.lower()):
+        return False
+    if "peft_library" not in ctx.memo:
+        own = defined_names(ctx) | {c.name for c in ctx.classes}
+        imports = [n for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        calls = {last(name) for c in ctx.calls if (name := callee(c)) not in ctx.values} - own  # not `self.adapter(x)`
+        ctx.memo["peft_library"] = any(_PEFT.search(ast.unparse(n).lower()) for n in imports) or any(
+            _PEFT.search(c.lower()) for c in calls)
+    return ctx.memo["peft_library"]
 
 
 def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
@@ -185,11 +213,30 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
         for v in values:
             if not (isinstance(v, ast.Call) and may_resolve(ctx, v)) or (t := resolve(ctx, v)) is None:
                 continue
+            given = dict(given_args(t.fn, v)) if isinstance(t.fn, ast.FunctionDef) else {}
             for r in walk_scope(t.fn):
                 if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
-                    models = {k for m in ctx.models_in(r.value) if (k := t.rename(m))}
+                    chosen = _flag_branch(ctx, r.value, t.fn, given)
+                    models = {k for m in ctx.models_in(chosen or r.value) if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
+
+
+def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr]) -> ast.AST | None:
+    """`params = model.head.parameters() if cfg["head_only"] else model.parameters()` (bound in
+    `scope`, or given inline) where the caller's configuration decides the flag: the branch it
+    takes. None when there is no such choice or the flag is not a literal setting: the models
+    of both branches then count, as before."""
+    first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
+    if isinstance(first, ast.Name):
+        bound = ctx.assigns_in(scope).get(first.id, [])
+        first = bound[0].value if len(bound) == 1 else None  # type: ignore[attr-defined]
+    if not isinstance(first, ast.IfExp):
+        return None
+    flag = setting(ctx, Substitute(given).visit(copy.deepcopy(first.test)))
+    if not (isinstance(flag, ast.Constant) and isinstance(flag.value, (bool, int))):
+        return None
+    return first.body if flag.value else first.orelse
 
 
 def _optimizer_ctor(call: ast.Call) -> bool:
