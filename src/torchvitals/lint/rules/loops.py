@@ -238,15 +238,15 @@ def _zero_between_inlined(ctx: Context) -> None:
         calls = sorted((n for n in walk_scope(loop) if isinstance(n, ast.Call)), key=lambda c: (c.lineno, c.col_offset))
         backward = False
         zero: tuple | None = None
-        for kind, call, where, owner, name in _grad_events(ctx, calls, 0, None, None):
+        for kind, call, where, owner, name, path in _grad_events(ctx, calls, 0, None, None):
             if kind == "backward":
                 backward, zero = True, None
             elif kind == "zero" and backward and not _branch(ctx, call, owner or loop) and not _branch(ctx, where, loop):
-                zero = (call, where, owner, name)
+                zero = (call, where, owner, name, path)
             elif kind == "step" and zero is not None:
-                zcall, zwhere, zowner, zname = zero
+                zcall, zwhere, zowner, zname, zpath = zero
                 inlined = zowner is not None or owner is not None
-                one_body = zowner == owner or zwhere is not where
+                one_body = zowner == owner or zwhere is not where or _called_in_order(ctx, zpath, path)
                 same_opt = zname == name or not (ctx.is_optimizer(zname) and ctx.is_optimizer(name)) or zowner != owner
                 if inlined and one_body and same_opt:
                     ctx.report(
@@ -271,25 +271,51 @@ def _branch(ctx: Context, node: ast.AST, stop: ast.AST) -> bool:
     return False
 
 
-def _grad_events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | None, owner: ast.AST | None) -> list[tuple]:
-    """(kind, call, the loop's call it happens in, the inlined function it is in, optimizer)
-    for each backward, gradient clear and optimizer step, in order; helpers and hooks of this
-    file inlined two deep."""
+def _grad_events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | None, owner: ast.AST | None,
+                 path: tuple = ()) -> list[tuple]:
+    """(kind, call, the loop's call it happens in, the inlined function it is in, optimizer,
+    the chain of (call, function it ran) that led there) for each backward, gradient clear and
+    optimizer step, in order; helpers and hooks of this file inlined two deep."""
     out: list[tuple] = []
     for c in calls:
-        if c in ctx.backwards:
-            out.append(("backward", c, where or c, owner, None))
+        own = _own_backward(ctx, c) if c in ctx.backwards and depth < 2 else None
+        if own is not None:  # `self.backward(loss)`: a method of this file, read in its order
+            inner = sorted((n for n in walk_scope(own.fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+            out += _grad_events(ctx, inner, depth + 1, where or c, own.fn, (*path, (c, own.fn)))
+        elif c in ctx.backwards:
+            out.append(("backward", c, where or c, owner, None, path))
         elif _clears(ctx, c):
-            out.append(("zero", c, where or c, owner, receiver(c)))
+            out.append(("zero", c, where or c, owner, receiver(c), path))
         elif opt := ctx.optimizer_step(c):
-            out.append(("step", c, where or c, owner, opt))
+            out.append(("step", c, where or c, owner, opt, path))
         elif depth < 2:
             # a runner's `call_hook("after_train_iter")` runs the hooks, not its own body's names
             targets = hook_targets(ctx, c) or ([t] if may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None else [])
             for t in targets:
                 inner = sorted((n for n in walk_scope(t.fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
-                out += _grad_events(ctx, inner, depth + 1, where or c, t.fn)
+                out += _grad_events(ctx, inner, depth + 1, where or c, t.fn, (*path, (c, t.fn)))
     return out
+
+
+def _own_backward(ctx: Context, call: ast.Call) -> Target | None:
+    """`self.backward(loss)` / `engine.backward(loss)` that runs a method of this file which
+    itself backpropagates: what else that method does (clear, step) happens in its order."""
+    if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None or t.fn is ctx.scope_of(call):
+        return None
+    return t if effects(ctx, t.fn).backward else None
+
+
+def _called_in_order(ctx: Context, zpath: tuple, spath: tuple) -> bool:
+    """The clear and the step were reached through two different calls of one function body
+    (`self.backward(loss)` then `self.step()` in `run_batch`), each made unconditionally: the
+    file shows their order. (Two hooks one `call_hook` runs share the call: no order shown.)"""
+    i = 0
+    while i < min(len(zpath), len(spath)) and zpath[i] == spath[i]:
+        i += 1
+    if i >= len(zpath) or i >= len(spath) or zpath[i][0] is spath[i][0]:
+        return False
+    scope = zpath[i - 1][1] if i else None
+    return scope is not None and all(not _branch(ctx, c, fn) for (c, _), (_, fn) in zip(zpath[i:], ((None, scope), *zpath[i:]), strict=False))
 
 
 def _only_clears(ctx: Context, call: ast.Call) -> bool:
