@@ -351,9 +351,20 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
                 return True
     for c in (n for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
         fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
-        if fn is not None and any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value):
+        if fn is not None and _returns_gradish(ctx, fn, depth):
             return True
-    return False
+    return depth < 2 and any(_returns_gradish(ctx, fn, depth) for fn in _asked_methods(ctx, expr))
+
+
+def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
+    return any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value)
+
+
+def _asked_methods(ctx: Context, expr: ast.AST) -> list[ast.AST]:
+    """`if self.should_step():` in a base runner: every method of this file by that name, for
+    a subclass's override is the one that runs (`return bool(total_norm <= self.max_norm)`)."""
+    named = methods_named(ctx) if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for n in ast.walk(expr)) else {}
+    return [f for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for f in named.get(n.func.attr, [])]
 
 
 def _tests_grads(expr: ast.AST) -> bool:
