@@ -216,6 +216,8 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
             given = dict(given_args(t.fn, v)) if isinstance(t.fn, ast.FunctionDef) else {}
             for r in walk_scope(t.fn):
                 if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
+                    if _untaken(ctx, r, t.fn, given):
+                        continue
                     chosen = _flag_branch(ctx, r.value, t.fn, given)
                     models = {k for m in ctx.models_in(chosen or r.value) if (k := t.rename(m))}
                     out.append((target, r.value, models))
@@ -224,19 +226,46 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
 
 def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr]) -> ast.AST | None:
     """`params = model.head.parameters() if cfg["head_only"] else model.parameters()` (bound in
-    `scope`, or given inline) where the caller's configuration decides the flag: the branch it
-    takes. None when there is no such choice or the flag is not a literal setting: the models
-    of both branches then count, as before."""
+    `scope`, or given inline; or bound in both branches of an `if` statement) where the caller's
+    configuration decides the flag: the parameters it takes. None when there is no such choice
+    or the flag is not a literal setting: the models of both branches then count, as before."""
     first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
     if isinstance(first, ast.Name):
         bound = ctx.assigns_in(scope).get(first.id, [])
+        up = ctx.parent.get(bound[0]) if len(bound) == 2 else None
+        if isinstance(up, ast.If) and {id(s) for s in bound} == {id(up.body[-1]), id(up.orelse[-1] if up.orelse else None)}:
+            flag = _flag(ctx, up.test, given)
+            return None if flag is None else (up.body if flag else up.orelse)[-1].value  # type: ignore[attr-defined]
         first = bound[0].value if len(bound) == 1 else None  # type: ignore[attr-defined]
-    if not isinstance(first, ast.IfExp):
+    if not isinstance(first, ast.IfExp) or (flag := _flag(ctx, first.test, given)) is None:
         return None
-    flag = setting(ctx, Substitute(given).visit(copy.deepcopy(first.test)))
-    if not (isinstance(flag, ast.Constant) and isinstance(flag.value, (bool, int))):
-        return None
-    return first.body if flag.value else first.orelse
+    return first.body if flag else first.orelse
+
+
+def _flag(ctx: Context, test: ast.expr, given: dict[str, ast.expr]) -> bool | None:
+    """The truth of a test that is a literal setting once the caller's arguments stand in for
+    the parameters (`cfg["head_only"]`, `args.probe`); None when unknown."""
+    value = setting(ctx, Substitute(given).visit(copy.deepcopy(test)))
+    return bool(value.value) if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)) else None
+
+
+def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr]) -> bool:
+    """`node` (a return of a builder) cannot run for this call: it sits on the side of an `if`
+    the configuration rules out, or after an `if` the configuration takes and that returns."""
+    child = node
+    for a in ctx.ancestors(node):
+        if isinstance(a, ast.If) and (flag := _flag(ctx, a.test, given)) is not None:
+            if (child in a.body and not flag) or (child in a.orelse and flag):
+                return True
+        body = a.body if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.For, ast.While, ast.With)) else []
+        if child in body:
+            for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
+                if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Return) and _flag(ctx, stmt.test, given):
+                    return True
+        if a is fn:
+            return False
+        child = a
+    return False
 
 
 def _optimizer_ctor(call: ast.Call) -> bool:
@@ -260,9 +289,7 @@ def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
     this file cannot see into, still counts."""
     if not _may_freeze(ctx):
         return False
-    if "requires_grad" in ctx.text and any(isinstance(n, (ast.Attribute, ast.Name, ast.keyword)) and
-                                           (getattr(n, "attr", None) or getattr(n, "id", None) or getattr(n, "arg", None))
-                                           in ("requires_grad", "requires_grad_") for n in ast.walk(ctx.tree)):
+    if "requires_grad" in ctx.text and any(_sets_requires_grad(n) for n in ast.walk(ctx.tree)):
         return True
     if _frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
         return True
@@ -355,11 +382,22 @@ _BOOKKEEPING = {"eval", "train", "to", "cuda", "cpu", "half", "float", "double",
 
 def _freezes(ctx: Context) -> bool:
     for n in ast.walk(ctx.tree):
-        if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
+        if _sets_requires_grad(n) or isinstance(n, ast.Attribute) and n.attr == "no_grad":
             return True
-        if isinstance(n, (ast.Name, ast.keyword)) and (getattr(n, "id", None) or getattr(n, "arg", None)) in ("requires_grad", "no_grad"):
+        if isinstance(n, ast.Name) and n.id == "no_grad":
             return True
     return False
+
+
+def _sets_requires_grad(n: ast.AST) -> bool:
+    """`p.requires_grad = False`, `m.requires_grad_(False)`, `requires_grad=False`: a write that
+    may freeze. Reading the flag (`[p for p in head.parameters() if p.requires_grad]`,
+    `filter(lambda p: p.requires_grad, ...)`) freezes nothing."""
+    if isinstance(n, ast.Attribute):
+        return n.attr == "requires_grad_" or n.attr == "requires_grad" and not isinstance(n.ctx, ast.Load)
+    if isinstance(n, ast.keyword):
+        return n.arg in ("requires_grad", "requires_grad_")
+    return isinstance(n, ast.Name) and n.id in ("requires_grad", "requires_grad_")
 
 
 def _called_in_helper(ctx: Context, model: str) -> bool:
