@@ -195,6 +195,8 @@ def _zero_between(ctx: Context) -> None:
                 kinds.append(("zero", stmt, receiver(stmt.value)))
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _only_clears(ctx, stmt.value):
                 kinds.append(("zero", stmt, None))  # `self.after_backward()` whose body clears the gradients
+            elif _scan_clears(ctx, stmt):
+                kinds.append(("zero", stmt, None))  # `for p in model.parameters(): p.grad = None`
             else:
                 opt = next((o for c in calls if (o := ctx.optimizer_step(c))), None)
                 if opt:
@@ -202,12 +204,32 @@ def _zero_between(ctx: Context) -> None:
         for i in range(1, len(kinds) - 1):
             (k0, _, _), (k1, z, zr), (k2, _, opt) = kinds[i - 1], kinds[i], kinds[i + 1]
             if (k0, k1, k2) == ("backward", "zero", "step") and (zr == opt or not ctx.is_optimizer(zr)):
-                what = f"`{zr}.zero_grad()`" if zr else f"`{callee(z.value)}()`, which clears the gradients,"  # type: ignore[attr-defined]
+                what = (f"`{zr}.zero_grad()`" if zr else "a loop that clears every gradient" if isinstance(z, ast.For)
+                        else f"`{callee(z.value)}()`, which clears the gradients,")  # type: ignore[attr-defined]
                 ctx.report(
                     ZERO_GRAD, z,
                     f"{what} between backward() and `{opt}.step()` erases the "
                     "gradients just computed: the step does nothing",
                 )  # fmt: skip
+
+
+def _scan_clears(ctx: Context, stmt: ast.stmt) -> bool:
+    """A loop over parameters whose every statement clears a gradient (`p.grad = None`,
+    `p.grad.zero_()`) and that calls nothing else that matters (no backward, no step)."""
+    if not (isinstance(stmt, ast.For) and stmt.body and not stmt.orelse):
+        return False
+    for s in stmt.body:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and _clears(ctx, s.value):
+            continue
+        if isinstance(s, ast.Assign) and _clears(ctx, s) and _empty(s.value):
+            continue
+        return False  # `p.grad = p.grad / world_size` rescales, it does not clear
+    return True
+
+
+def _empty(value: ast.expr) -> bool:
+    """`None`, `torch.zeros_like(p)`: what a cleared gradient is set to."""
+    return (isinstance(value, ast.Constant) and value.value is None) or (isinstance(value, ast.Call) and last(callee(value)) in ("zeros_like", "zeros"))
 
 
 def _zero_between_inlined(ctx: Context) -> None:
