@@ -68,10 +68,18 @@ def _asked_methods(ctx: Context, expr: ast.AST) -> list[ast.AST]:
 
 
 def _tests_grads(expr: ast.AST) -> bool:
-    """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient checked."""
+    """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient
+    checked; or every parameter required to have one (`all(p.grad is not None for p in ...)`,
+    `any(p.grad is None for p in ...)`): a step where one part got no gradient is skipped."""
     for n in ast.walk(expr):
         if isinstance(n, ast.Call) and (method(n) in _FINITE or last(callee(n)) in _FINITE):
             if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in ast.walk(n)):
+                return True
+        if isinstance(n, ast.Call) and callee(n) in ("all", "any") and len(n.args) == 1 and isinstance(n.args[0], ast.GeneratorExp):
+            elt = n.args[0].elt
+            op = ast.IsNot if callee(n) == "all" else ast.Is
+            if (isinstance(elt, ast.Compare) and len(elt.ops) == 1 and isinstance(elt.ops[0], op) and isinstance(elt.left, ast.Attribute)
+                    and elt.left.attr == "grad" and isinstance(elt.comparators[0], ast.Constant) and elt.comparators[0].value is None):
                 return True
     return False
 
