@@ -61,7 +61,7 @@ def check_partial_optimizer(ctx: Context) -> None:
         _groups_leave_out(ctx, ctors[0] if ctors else None)
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}) or v)) for t, v in ctors]
+    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}) or v) or _returned_models(ctx, v)) for t, v in ctors]
     others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
     all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
@@ -222,6 +222,16 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
                     models = {k for m in ctx.models_in(chosen or r.value) if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
+
+
+def _returned_models(ctx: Context, ctor: ast.Call) -> set[str]:
+    """`Adam(trainable(model))` where `trainable` is a function of this file returning
+    `m.head.parameters()`: the models its returns name, as the caller names them."""
+    first = ctor.args[0] if ctor.args else None
+    if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
+        return set()
+    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None]
+    return {k for r in rets for m in ctx.models_in(r) if (k := t.rename(m))}
 
 
 def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr]) -> ast.AST | None:
