@@ -27,7 +27,7 @@ from torchvitals.lint.rules.param_groups import (
     shared_builder_argument,
     unlisted_trainable,
 )
-from torchvitals.lint.rules.param_names import doubly_grouped
+from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.rules.base import document
@@ -103,6 +103,9 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
             ctx.report(PARTIAL_OPT, ctor, f"the name tests of two parameter groups of `{target}` both take "
                        f"`{both[0]}.{both[1]}`: building it raises (parameters in more than one group) or, "
                        "with a custom optimizer, updates it twice")  # fmt: skip
+        elif not (ctx.frozen or _frozen_elsewhere(ctx) or "requires_grad" in ctx.text) and (left := ungrouped(ctx, ctor)):
+            ctx.report(PARTIAL_OPT, ctor, f"no parameter group of `{target}` takes `{left[0]}.{left[1]}` (each "
+                       "group's name test refuses it), and it is not frozen: it gets gradients and never changes")  # fmt: skip
     builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
               if isinstance(v, ast.Call) and isinstance(v.func, ast.Name)]  # fmt: skip
     builds.sort(key=lambda tv: (tv[1].lineno, tv[1].col_offset))

@@ -6,6 +6,9 @@ tests of two groups:
     no_decay = [p for n, p in model.named_parameters() if "bias" in n or "norm" in n]
     AdamW([{"params": decay}, {"params": no_decay, "weight_decay": 0.0}])   # norm_f.weight: both
 
+or no group takes one (`"bias" not in n and "norm" not in n` / `"bias" in n`: norm weights in
+neither, so they get gradients and never change).
+
 The names are those the model class of this file gives its parameters (param_routes.py reads
 them: `self.norm_f = nn.LayerNorm(d)` -> "norm_f.weight", "norm_f.bias", one level of
 sub-module classes deep); a test this module cannot decide for a name (a test on the tensor,
@@ -18,37 +21,62 @@ import ast
 
 from torchvitals.lint.calls import FUNCS, functions
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
+from torchvitals.lint.rules.param_groups import _frozen_anywhere, _runs_with_grad
 from torchvitals.lint.rules.param_routes import _model_class, _parameter_names, _test
 
 
 def doubly_grouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
     """(the model, a parameter name two name-split groups of `ctor` both take), else None."""
-    groups = _name_split_groups(ctx, ctor)
-    if len(groups) < 2 or len({model for model, _, _ in groups}) != 1:
+    found = _split_model(ctx, ctor)
+    if found is None:
         return None
-    model, _, at = groups[0]
-    cls_name = _model_class(ctx, model, at, 0)
-    cls = next((c for c in ctx.classes if c.name == cls_name), None)
-    if cls is None:
-        return None
+    model, cls, groups, _ = found
     for name in _full_names(ctx, cls):
         if sum(all(_test(t, var, name) is True for t in tests) for _, (var, tests), _ in groups) >= 2:
             return model, name
     return None
 
 
-def _name_split_groups(ctx: Context, ctor: ast.Call) -> list[tuple[str, tuple[str, list[ast.expr]], ast.AST]]:
+def ungrouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
+    """(the model, a parameter name no group takes) when every group of `ctor` is split by name
+    from one model and each group's tests decidably refuse the name, whose sub-module runs with
+    gradients and is frozen nowhere: it gets gradients and no optimizer holds it."""
+    found = _split_model(ctx, ctor)
+    if found is None or not found[3]:
+        return None
+    model, cls, groups, _ = found
+    for name in _full_names(ctx, cls):
+        attr = name.split(".")[0]
+        refused = all(any(_test(t, var, name) is False for t in tests) for _, (var, tests), _ in groups)
+        if refused and _runs_with_grad(ctx, cls, attr) and not _frozen_anywhere(ctx, attr):
+            return model, name
+    return None
+
+
+def _split_model(ctx: Context, ctor: ast.Call) -> tuple[str, ast.ClassDef, list, bool] | None:
+    """(the model, its class, the name-split groups, whether they are all of `ctor`'s groups)."""
+    groups, total = _name_split_groups(ctx, ctor)
+    if len(groups) < 2 or len({model for model, _, _ in groups}) != 1:
+        return None
+    model, _, at = groups[0]
+    cls_name = _model_class(ctx, model, at, 0)
+    cls = next((c for c in ctx.classes if c.name == cls_name), None)
+    return (model, cls, groups, len(groups) == total) if cls is not None else None
+
+
+def _name_split_groups(ctx: Context, ctor: ast.Call) -> tuple[list[tuple[str, tuple[str, list[ast.expr]], ast.AST]], int]:
     """The groups of `ctor` that are name-filtered comprehensions over `X.named_parameters()`:
-    (X, (the name variable, the tests), the comprehension)."""
+    (X, (the name variable, the tests), the comprehension); and how many groups there are."""
     listing = _group_list(ctx, ctor.args[0] if ctor.args else None, ctor)
+    elts = listing.elts if isinstance(listing, ast.List) else []
     out = []
-    for g in listing.elts if isinstance(listing, ast.List) else ():
+    for g in elts:
         params = _params_value(g)
         comp = _bound(ctx, params, g) if isinstance(params, ast.Name) else params
         found = _name_filter(comp)
         if found is not None:
             out.append((found[0], found[1], comp))
-    return out
+    return out, len(elts)
 
 
 def _group_list(ctx: Context, expr: ast.AST | None, at: ast.AST) -> ast.AST | None:
