@@ -1,17 +1,15 @@
-"""Rules over the training loop's statements: gradients cleared (TVL003), step gates (TVL011),
-loss accumulation (TVL012's page; the check is in accumulate.py). Train/eval mode and validation
+"""Rules over the training loop's statements: gradients cleared (TVL003), loss accumulation
+(TVL012's page; the check is in accumulate.py). Step gates (TVL011) are in step_gate.py. Train/eval mode and validation
 blocks (TVL004) are in modes.py, the learning-rate schedule (TVL007) in schedule.py."""
 
 from __future__ import annotations
 
 import ast
-import re
 
 from torchvitals.lint.calls import (
     Target,
     effects,
     effects_of,
-    functions,
     may_resolve,
     resolve,
 )
@@ -19,15 +17,15 @@ from torchvitals.lint.engine import (
     Context,
     block,
     callee,
-    dotted,
     last,
     method,
     receiver,
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.hooks import batch_loop, hook_targets, methods_named, per_batch_functions
+from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
 from torchvitals.lint.rules.modes import check_eval_mode
+from torchvitals.lint.rules.step_gate import _names, check_step_gate  # noqa: F401  (_names: accumulate.py imports it from here)
 from torchvitals.rules.base import document
 
 ZERO_GRAD = document(
@@ -44,19 +42,6 @@ ZERO_GRAD = document(
     "right after `step()`).",
 )
 
-
-STEP_GATE = document(
-    "TVL011",
-    "silent-step-gate",
-    what="`optimizer.step()` guarded by an `if` on gradient norms (all positive, finite) with no "
-    "`else` that counts or logs the skipped step.",
-    why="A gate `ok = g_back > 0 and g_head > 0` skipped every step in which one part had "
-    "no gradient, for weeks, while the loss looked merely flat. A skip nobody counts is "
-    "invisible.",
-    example="ok = g_back > 0 and g_head > 0\nif ok:\n    optimizer.step()",
-    fix="Step when any gradient is finite and non-zero (one total norm), and count or log every "
-    "skipped step in an `else` branch.",
-)
 
 LOSS_ACCUM = document(
     "TVL012",
@@ -210,6 +195,8 @@ def _zero_between(ctx: Context) -> None:
                 kinds.append(("zero", stmt, receiver(stmt.value)))
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and _only_clears(ctx, stmt.value):
                 kinds.append(("zero", stmt, None))  # `self.after_backward()` whose body clears the gradients
+            elif _scan_clears(ctx, stmt):
+                kinds.append(("zero", stmt, None))  # `for p in model.parameters(): p.grad = None`
             else:
                 opt = next((o for c in calls if (o := ctx.optimizer_step(c))), None)
                 if opt:
@@ -217,12 +204,32 @@ def _zero_between(ctx: Context) -> None:
         for i in range(1, len(kinds) - 1):
             (k0, _, _), (k1, z, zr), (k2, _, opt) = kinds[i - 1], kinds[i], kinds[i + 1]
             if (k0, k1, k2) == ("backward", "zero", "step") and (zr == opt or not ctx.is_optimizer(zr)):
-                what = f"`{zr}.zero_grad()`" if zr else f"`{callee(z.value)}()`, which clears the gradients,"  # type: ignore[attr-defined]
+                what = (f"`{zr}.zero_grad()`" if zr else "a loop that clears every gradient" if isinstance(z, ast.For)
+                        else f"`{callee(z.value)}()`, which clears the gradients,")  # type: ignore[attr-defined]
                 ctx.report(
                     ZERO_GRAD, z,
                     f"{what} between backward() and `{opt}.step()` erases the "
                     "gradients just computed: the step does nothing",
                 )  # fmt: skip
+
+
+def _scan_clears(ctx: Context, stmt: ast.stmt) -> bool:
+    """A loop over parameters whose every statement clears a gradient (`p.grad = None`,
+    `p.grad.zero_()`) and that calls nothing else that matters (no backward, no step)."""
+    if not (isinstance(stmt, ast.For) and stmt.body and not stmt.orelse):
+        return False
+    for s in stmt.body:
+        if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call) and _clears(ctx, s.value):
+            continue
+        if isinstance(s, ast.Assign) and _clears(ctx, s) and _empty(s.value):
+            continue
+        return False  # `p.grad = p.grad / world_size` rescales, it does not clear
+    return True
+
+
+def _empty(value: ast.expr) -> bool:
+    """`None`, `torch.zeros_like(p)`: what a cleared gradient is set to."""
+    return (isinstance(value, ast.Constant) and value.value is None) or (isinstance(value, ast.Call) and last(callee(value)) in ("zeros_like", "zeros"))
 
 
 def _zero_between_inlined(ctx: Context) -> None:
@@ -238,15 +245,15 @@ def _zero_between_inlined(ctx: Context) -> None:
         calls = sorted((n for n in walk_scope(loop) if isinstance(n, ast.Call)), key=lambda c: (c.lineno, c.col_offset))
         backward = False
         zero: tuple | None = None
-        for kind, call, where, owner, name in _grad_events(ctx, calls, 0, None, None):
+        for kind, call, where, owner, name, path in _grad_events(ctx, calls, 0, None, None):
             if kind == "backward":
                 backward, zero = True, None
             elif kind == "zero" and backward and not _branch(ctx, call, owner or loop) and not _branch(ctx, where, loop):
-                zero = (call, where, owner, name)
+                zero = (call, where, owner, name, path)
             elif kind == "step" and zero is not None:
-                zcall, zwhere, zowner, zname = zero
+                zcall, zwhere, zowner, zname, zpath = zero
                 inlined = zowner is not None or owner is not None
-                one_body = zowner == owner or zwhere is not where
+                one_body = zowner == owner or zwhere is not where or _called_in_order(ctx, zpath, path)
                 same_opt = zname == name or not (ctx.is_optimizer(zname) and ctx.is_optimizer(name)) or zowner != owner
                 if inlined and one_body and same_opt:
                     ctx.report(
@@ -271,25 +278,51 @@ def _branch(ctx: Context, node: ast.AST, stop: ast.AST) -> bool:
     return False
 
 
-def _grad_events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | None, owner: ast.AST | None) -> list[tuple]:
-    """(kind, call, the loop's call it happens in, the inlined function it is in, optimizer)
-    for each backward, gradient clear and optimizer step, in order; helpers and hooks of this
-    file inlined two deep."""
+def _grad_events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | None, owner: ast.AST | None,
+                 path: tuple = ()) -> list[tuple]:
+    """(kind, call, the loop's call it happens in, the inlined function it is in, optimizer,
+    the chain of (call, function it ran) that led there) for each backward, gradient clear and
+    optimizer step, in order; helpers and hooks of this file inlined two deep."""
     out: list[tuple] = []
     for c in calls:
-        if c in ctx.backwards:
-            out.append(("backward", c, where or c, owner, None))
+        own = _own_backward(ctx, c) if c in ctx.backwards and depth < 2 else None
+        if own is not None:  # `self.backward(loss)`: a method of this file, read in its order
+            inner = sorted((n for n in walk_scope(own.fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
+            out += _grad_events(ctx, inner, depth + 1, where or c, own.fn, (*path, (c, own.fn)))
+        elif c in ctx.backwards:
+            out.append(("backward", c, where or c, owner, None, path))
         elif _clears(ctx, c):
-            out.append(("zero", c, where or c, owner, receiver(c)))
+            out.append(("zero", c, where or c, owner, receiver(c), path))
         elif opt := ctx.optimizer_step(c):
-            out.append(("step", c, where or c, owner, opt))
+            out.append(("step", c, where or c, owner, opt, path))
         elif depth < 2:
             # a runner's `call_hook("after_train_iter")` runs the hooks, not its own body's names
             targets = hook_targets(ctx, c) or ([t] if may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None else [])
             for t in targets:
                 inner = sorted((n for n in walk_scope(t.fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset))
-                out += _grad_events(ctx, inner, depth + 1, where or c, t.fn)
+                out += _grad_events(ctx, inner, depth + 1, where or c, t.fn, (*path, (c, t.fn)))
     return out
+
+
+def _own_backward(ctx: Context, call: ast.Call) -> Target | None:
+    """`self.backward(loss)` / `engine.backward(loss)` that runs a method of this file which
+    itself backpropagates: what else that method does (clear, step) happens in its order."""
+    if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None or t.fn is ctx.scope_of(call):
+        return None
+    return t if effects(ctx, t.fn).backward else None
+
+
+def _called_in_order(ctx: Context, zpath: tuple, spath: tuple) -> bool:
+    """The clear and the step were reached through two different calls of one function body
+    (`self.backward(loss)` then `self.step()` in `run_batch`), each made unconditionally: the
+    file shows their order. (Two hooks one `call_hook` runs share the call: no order shown.)"""
+    i = 0
+    while i < min(len(zpath), len(spath)) and zpath[i] == spath[i]:
+        i += 1
+    if i >= len(zpath) or i >= len(spath) or zpath[i][0] is spath[i][0]:
+        return False
+    scope = zpath[i - 1][1] if i else None
+    return scope is not None and all(not _branch(ctx, c, fn) for (c, _), (_, fn) in zip(zpath[i:], ((None, scope), *zpath[i:]), strict=False))
 
 
 def _only_clears(ctx: Context, call: ast.Call) -> bool:
@@ -298,173 +331,6 @@ def _only_clears(ctx: Context, call: ast.Call) -> bool:
         return False
     eff = effects(ctx, t.fn)
     return eff.clears and not eff.backward and not eff.steps
-
-
-# ---- TVL011 ---------------------------------------------------------------------------------
-
-_GRADISH = re.compile(r"grad|norm")
-_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler")  # a GradScaler is no gradient test
-
-
-def _names(expr: ast.AST) -> list[str]:
-    return [d for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
-
-
-_FINITE = {"isfinite", "isnan", "isinf"}
-
-
-def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
-    if _tests_grads(expr):
-        return True
-    for name in _names(expr):
-        low = last(name).lower()
-        if low != "grad" and _GRADISH.search(low) and not _NOT_GRADISH.search(low):
-            return True
-        if depth < 2 and "." not in name:
-            if any(_gradish(ctx, v, depth + 1) for v in ctx.values.get(name, [])[:3]):
-                return True
-    for c in (n for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
-        fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
-        if fn is not None and any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value):
-            return True
-    return False
-
-
-def _tests_grads(expr: ast.AST) -> bool:
-    """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient checked."""
-    for n in ast.walk(expr):
-        if isinstance(n, ast.Call) and (method(n) in _FINITE or last(callee(n)) in _FINITE):
-            if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in ast.walk(n)):
-                return True
-    return False
-
-
-def _all_positive_gate(ctx: Context, expr: ast.AST) -> int:
-    """How many `x > 0` tests an `and` gate requires (following one name)."""
-    if isinstance(expr, ast.Name):
-        vals = ctx.values.get(expr.id, [])
-        expr = vals[0] if len(vals) == 1 else expr
-    if not (isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.And)):
-        return 0
-    n = 0
-    for v in expr.values:
-        if isinstance(v, ast.Compare) and isinstance(v.ops[0], ast.Gt) and is_const_num(v.comparators[0]):
-            n += 1
-    return n
-
-
-def is_const_num(node: ast.AST) -> bool:
-    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value == 0
-
-
-def _logs_or_counts(stmts: list[ast.stmt]) -> bool:
-    for s in stmts:
-        for n in ast.walk(s):
-            if isinstance(n, ast.AugAssign) or isinstance(n, ast.Raise):
-                return True
-            if isinstance(n, ast.Call):
-                name = callee(n).lower()
-                if any(w in name for w in ("print", "log", "warn", "append", "inc", "count", "skip")):
-                    return True
-    return False
-
-
-def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
-    """The gate asks a function or method of this file for its verdict (`if guard.allow(norm):`,
-    `if should_step(norm):`) and every definition of that name counts or logs before it refuses
-    (`self.skipped += 1; log.warning(...); return False`): the skip is counted where it is decided."""
-    for c in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
-        if isinstance(c.func, ast.Name):
-            fns = [f] if (f := functions(ctx).get(c.func.id)) is not None else []
-        elif isinstance(c.func, ast.Attribute):
-            fns = methods_named(ctx).get(c.func.attr, [])
-        else:
-            continue
-        if fns and all(_counts_before_refusing(f) for f in fns):
-            return True
-    return False
-
-
-def _counts_before_refusing(fn: ast.AST) -> bool:
-    """A branch of `fn` that counts or logs and then returns False (or 0, None)."""
-    for n in walk_scope(fn):
-        if isinstance(n, ast.If):
-            for body in (n.body, n.orelse):
-                end = body[-1] if body else None
-                refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
-                if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
-                    return True
-    return False
-
-
-def check_step_gate(ctx: Context) -> None:
-    for c in ctx.calls:
-        opt = ctx.optimizer_step(c)
-        if not opt:
-            continue
-        child: ast.AST = c
-        for a in ctx.ancestors(c):
-            if isinstance(a, ast.If) and child in a.body and _gradish(ctx, a.test):
-                if _logs_or_counts(a.orelse) or _verdict_counts(ctx, a.test):
-                    break
-                n = _all_positive_gate(ctx, a.test)
-                if n >= 2:
-                    msg = (f"`{opt}.step()` runs only when all {n} gradient norms are positive: "
-                           "a step where one part has no gradient is skipped, silently")
-                else:
-                    msg = (f"`{opt}.step()` is skipped on a gradient condition and nothing counts "
-                           "or logs the skip")
-                ctx.report(STEP_GATE, a, msg)
-                break
-            child = a
-        _early_exit_gate(ctx, c, opt)
-
-
-_EXITS = (ast.Continue, ast.Break, ast.Return)
-
-
-def is_bool(node: ast.AST | None) -> bool:
-    """`return False`: a flag the caller can count; not a silent skip."""
-    return isinstance(node, ast.Constant) and isinstance(node.value, bool)
-
-
-def _silent_exit(body: list[ast.stmt]) -> bool:
-    """A branch that ends in continue / break / return and counts or logs nothing on the way
-    (`optimizer.zero_grad(); return` in an engine's step()); `return False` is a flag the
-    caller can count."""
-    end = body[-1]
-    if not isinstance(end, _EXITS) or (isinstance(end, ast.Return) and is_bool(end.value)):
-        return False
-    return len(body) == 1 or not _logs_or_counts(body[:-1])
-
-
-def _returns_in_scan(stmt: ast.stmt) -> list[ast.If]:
-    """`for p in params: if not torch.isfinite(p.grad).all(): return`: the `if`s of a loop over
-    the parameters (run before the step) that leave the whole function, so the step after the
-    loop is skipped. (A `continue` or `break` there only ends the scan, not the step.)"""
-    if not isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
-        return []
-    return [n for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
-
-
-def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
-    """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
-    block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
-    child: ast.AST = step
-    in_function = isinstance(ctx.scope_of(step), (ast.FunctionDef, ast.AsyncFunctionDef))  # a `return` needs one
-    for a in ctx.ancestors(step):
-        body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
-        if body is not None:
-            for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
-                gates = [stmt] if isinstance(stmt, ast.If) else _returns_in_scan(stmt) if in_function else []
-                for g in gates:
-                    if not g.orelse and _silent_exit(g.body) and _gradish(ctx, g.test):
-                        ctx.report(STEP_GATE, g, f"`{opt}.step()` is skipped (the `{type(g.body[-1]).__name__.lower()}` "
-                                   "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
-                        return
-        if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return
-        child = a
 
 
 CHECKS = [check_zero_grad, check_eval_mode, check_step_gate]

@@ -8,7 +8,7 @@ import ast
 import copy
 import re
 
-from torchvitals.lint.calls import functions, instance_class, may_resolve, resolve
+from torchvitals.lint.calls import defined_names, functions, instance_class, may_resolve, resolve
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.options import setting
 from torchvitals.lint.rules.param_groups import (
     listed_submodules,
     name_filtered_only,
@@ -26,6 +27,7 @@ from torchvitals.lint.rules.param_groups import (
     shared_builder_argument,
     unlisted_trainable,
 )
+from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.rules.base import document
@@ -59,9 +61,12 @@ def check_partial_optimizer(ctx: Context) -> None:
         _groups_leave_out(ctx, ctors[0] if ctors else None)
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    all_models = {_part_alias(ctx, m) for m in set().union(*ctx.optimizers.values(), *(ms for _, _, ms in built))}
+    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}) or v) or _returned_models(ctx, v)) for t, v in ctors]
+    others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
+    all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
-    for target, value, models in [(t, v, ctx.models_in(v)) for t, v in ctors] + built:
+    told: set[str] = set()  # one report per optimizer (a builder may return one of two classes)
+    for target, value, models in direct + built:
         for m in sorted({_part_alias(ctx, m) for m in models}):
             if "." not in m or m.startswith("self.") and m.count(".") == 1:
                 continue
@@ -69,7 +74,10 @@ def check_partial_optimizer(ctx: Context) -> None:
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
             if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
                 called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
+            if target in told:
+                continue
             if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze_beside(ctx, parent, m):
+                told.add(target)
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
@@ -91,6 +99,13 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
             ctx.report(PARTIAL_OPT, ctor, f"two parameter groups of `{target}` hold `{pair[1]}` (one holds all of "
                        f"`{pair[0]}`): building it raises (parameters in more than one group) or, with a "
                        "custom optimizer, updates them twice")  # fmt: skip
+        elif both := doubly_grouped(ctx, ctor):
+            ctx.report(PARTIAL_OPT, ctor, f"the name tests of two parameter groups of `{target}` both take "
+                       f"`{both[0]}.{both[1]}`: building it raises (parameters in more than one group) or, "
+                       "with a custom optimizer, updates it twice")  # fmt: skip
+        elif not (ctx.frozen or _frozen_elsewhere(ctx) or "requires_grad" in ctx.text) and (left := ungrouped(ctx, ctor)):
+            ctx.report(PARTIAL_OPT, ctor, f"no parameter group of `{target}` takes `{left[0]}.{left[1]}` (each "
+                       "group's name test refuses it), and it is not frozen: it gets gradients and never changes")  # fmt: skip
     builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
               if isinstance(v, ast.Call) and isinstance(v.func, ast.Name)]  # fmt: skip
     builds.sort(key=lambda tv: (tv[1].lineno, tv[1].col_offset))
@@ -110,10 +125,10 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
     found = name_filtered_only(ctx, ctor)
     if not found or _may_freeze(ctx) or _frozen_elsewhere(ctx):
         return
-    model, word = found
+    model, kept = found
     if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
-        ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` named "
-                   f"with '{word}', and nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
+        ctx.report(PARTIAL_OPT, ctor, f"`{target}` gets only the parameters of `{model}` {kept}, and "
+                   "nothing freezes the rest: their gradients are computed and never applied")  # fmt: skip
 
 
 def _routed_by_name(ctx: Context) -> None:
@@ -133,10 +148,26 @@ def _frozen_elsewhere(ctx: Context) -> bool:
     (model)` imported from elsewhere), or groups added later. (requires_grad and no_grad in the
     code are judged per sub-module by param_groups.py, or as a whole by `_may_freeze`.)"""
     low = ctx.text.lower()
-    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or bool(_PEFT.search(low))
+    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or _peft_library(ctx)
 
 
 _PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
+
+
+def _peft_library(ctx: Context) -> bool:
+    """A parameter-efficient library may freeze the base weights: an import names one, or the
+    file calls a function or method it neither defines nor binds whose name says so
+    (`model.add_adapter(...)`, `get_peft_model(...)`). Adapter or LoRA classes the file writes itself freeze
+    nothing unless the file says so (requires_grad, judged elsewhere)."""
+    if not _PEFT.search(ctx.text.lower()):
+        return False
+    if "peft_library" not in ctx.memo:
+        own = defined_names(ctx) | {c.name for c in ctx.classes}
+        imports = [n for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        calls = {last(name) for c in ctx.calls if (name := callee(c)) not in ctx.values} - own  # not `self.adapter(x)`
+        ctx.memo["peft_library"] = any(_PEFT.search(ast.unparse(n).lower()) for n in imports) or any(
+            _PEFT.search(c.lower()) for c in calls)
+    return ctx.memo["peft_library"]
 
 
 def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
@@ -185,11 +216,69 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
         for v in values:
             if not (isinstance(v, ast.Call) and may_resolve(ctx, v)) or (t := resolve(ctx, v)) is None:
                 continue
+            given = dict(given_args(t.fn, v)) if isinstance(t.fn, ast.FunctionDef) else {}
             for r in walk_scope(t.fn):
                 if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
-                    models = {k for m in ctx.models_in(r.value) if (k := t.rename(m))}
+                    if _untaken(ctx, r, t.fn, given):
+                        continue
+                    chosen = _flag_branch(ctx, r.value, t.fn, given)
+                    models = {k for m in ctx.models_in(chosen or r.value) if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
+
+
+def _returned_models(ctx: Context, ctor: ast.Call) -> set[str]:
+    """`Adam(trainable(model))` where `trainable` is a function of this file returning
+    `m.head.parameters()`: the models its returns name, as the caller names them."""
+    first = ctor.args[0] if ctor.args else None
+    if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
+        return set()
+    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None]
+    return {k for r in rets for m in ctx.models_in(r) if (k := t.rename(m))}
+
+
+def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr]) -> ast.AST | None:
+    """`params = model.head.parameters() if cfg["head_only"] else model.parameters()` (bound in
+    `scope`, or given inline; or bound in both branches of an `if` statement) where the caller's
+    configuration decides the flag: the parameters it takes. None when there is no such choice
+    or the flag is not a literal setting: the models of both branches then count, as before."""
+    first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
+    if isinstance(first, ast.Name):
+        bound = ctx.assigns_in(scope).get(first.id, [])
+        up = ctx.parent.get(bound[0]) if len(bound) == 2 else None
+        if isinstance(up, ast.If) and {id(s) for s in bound} == {id(up.body[-1]), id(up.orelse[-1] if up.orelse else None)}:
+            flag = _flag(ctx, up.test, given)
+            return None if flag is None else (up.body if flag else up.orelse)[-1].value  # type: ignore[attr-defined]
+        first = bound[0].value if len(bound) == 1 else None  # type: ignore[attr-defined]
+    if not isinstance(first, ast.IfExp) or (flag := _flag(ctx, first.test, given)) is None:
+        return None
+    return first.body if flag else first.orelse
+
+
+def _flag(ctx: Context, test: ast.expr, given: dict[str, ast.expr]) -> bool | None:
+    """The truth of a test that is a literal setting once the caller's arguments stand in for
+    the parameters (`cfg["head_only"]`, `args.probe`); None when unknown."""
+    value = setting(ctx, Substitute(given).visit(copy.deepcopy(test)))
+    return bool(value.value) if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)) else None
+
+
+def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr]) -> bool:
+    """`node` (a return of a builder) cannot run for this call: it sits on the side of an `if`
+    the configuration rules out, or after an `if` the configuration takes and that returns."""
+    child = node
+    for a in ctx.ancestors(node):
+        if isinstance(a, ast.If) and (flag := _flag(ctx, a.test, given)) is not None:
+            if (child in a.body and not flag) or (child in a.orelse and flag):
+                return True
+        body = a.body if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.For, ast.While, ast.With)) else []
+        if child in body:
+            for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
+                if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Return) and _flag(ctx, stmt.test, given):
+                    return True
+        if a is fn:
+            return False
+        child = a
+    return False
 
 
 def _optimizer_ctor(call: ast.Call) -> bool:
@@ -213,9 +302,7 @@ def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
     this file cannot see into, still counts."""
     if not _may_freeze(ctx):
         return False
-    if "requires_grad" in ctx.text and any(isinstance(n, (ast.Attribute, ast.Name, ast.keyword)) and
-                                           (getattr(n, "attr", None) or getattr(n, "id", None) or getattr(n, "arg", None))
-                                           in ("requires_grad", "requires_grad_") for n in ast.walk(ctx.tree)):
+    if "requires_grad" in ctx.text and any(_sets_requires_grad(n) for n in ast.walk(ctx.tree)):
         return True
     if _frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
         return True
@@ -308,11 +395,22 @@ _BOOKKEEPING = {"eval", "train", "to", "cuda", "cpu", "half", "float", "double",
 
 def _freezes(ctx: Context) -> bool:
     for n in ast.walk(ctx.tree):
-        if isinstance(n, ast.Attribute) and n.attr in ("requires_grad", "requires_grad_", "no_grad"):
+        if _sets_requires_grad(n) or isinstance(n, ast.Attribute) and n.attr == "no_grad":
             return True
-        if isinstance(n, (ast.Name, ast.keyword)) and (getattr(n, "id", None) or getattr(n, "arg", None)) in ("requires_grad", "no_grad"):
+        if isinstance(n, ast.Name) and n.id == "no_grad":
             return True
     return False
+
+
+def _sets_requires_grad(n: ast.AST) -> bool:
+    """`p.requires_grad = False`, `m.requires_grad_(False)`, `requires_grad=False`: a write that
+    may freeze. Reading the flag (`[p for p in head.parameters() if p.requires_grad]`,
+    `filter(lambda p: p.requires_grad, ...)`) freezes nothing."""
+    if isinstance(n, ast.Attribute):
+        return n.attr == "requires_grad_" or n.attr == "requires_grad" and not isinstance(n.ctx, ast.Load)
+    if isinstance(n, ast.keyword):
+        return n.arg in ("requires_grad", "requires_grad_")
+    return isinstance(n, ast.Name) and n.id in ("requires_grad", "requires_grad_")
 
 
 def _called_in_helper(ctx: Context, model: str) -> bool:

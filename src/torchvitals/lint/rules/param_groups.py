@@ -93,8 +93,20 @@ def name_filtered_only(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
         return None
     if not (isinstance(tgt, ast.Tuple) and len(tgt.elts) == 2 and isinstance(tgt.elts[0], ast.Name)) or len(gen.ifs) != 1:
         return None
-    word = _kept_by_name(gen.ifs[0], tgt.elts[0].id)
-    return (receiver(it), word) if word else None  # type: ignore[return-value]
+    name, value = tgt.elts[0].id, dotted(tgt.elts[1])
+    word = _kept_by_name(gen.ifs[0], name)
+    if word:
+        return receiver(it), f"named with '{word}'"  # type: ignore[return-value]
+    if _tests_name_only(gen.ifs[0], name, value):
+        return receiver(it), f"whose names pass `{ast.unparse(gen.ifs[0])}`"  # type: ignore[return-value]
+    return None
+
+
+def _tests_name_only(test: ast.AST, name: str, value: str | None) -> bool:
+    """The filter reads the parameter's name and not the parameter itself (`any(r.search(n)
+    for r in patterns)`, not `p.requires_grad`, which keeps exactly the trainable ones)."""
+    names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+    return name in names and value not in names
 
 
 def _kept_by_name(test: ast.AST, name: str) -> str | None:

@@ -49,7 +49,7 @@ def unrouted_parameters(ctx: Context, is_ctor: Callable[[ast.Call], bool]) -> li
             continue
         name = loop.target.elts[0].id  # type: ignore[attr-defined]
         left = [attr for attr, names in _parameter_names(ctx, cls_node)
-                if all(_test(t, name, n) is False for t in chain for n in names)
+                if names and all(_test(t, name, n) is False for t in chain for n in names)
                 and _runs_with_grad(ctx, cls_node, attr) and not _frozen_anywhere(ctx, attr)]  # fmt: skip
         if left:
             out.append((loop, model or "", left))
@@ -104,8 +104,8 @@ def _test(t: ast.expr, var: str, name: str | None) -> bool | None:
             return name.startswith(word.value) if method(t) == "startswith" else name.endswith(word.value)
         return None
     if isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.left, ast.Constant) and isinstance(t.left.value, str):
-        if isinstance(t.ops[0], ast.In) and dotted(t.comparators[0]) == var:
-            return t.left.value in name
+        if isinstance(t.ops[0], (ast.In, ast.NotIn)) and dotted(t.comparators[0]) == var:
+            return (t.left.value in name) == isinstance(t.ops[0], ast.In)
     return None
 
 
@@ -118,9 +118,21 @@ def _parameter_names(ctx: Context, cls: ast.ClassDef) -> list[tuple[str, list[st
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Call) and ctx.is_module_ctor(n.value):
             t = dotted(n.targets[0]) or ""
             if t.startswith("self.") and t.count(".") == 1:
-                leaf = LEAF_PARAMS.get(last(callee(n.value)))
-                out.append((t[5:], [f"{t[5:]}.{s}" for s in leaf] if leaf else [None]))
+                leaf = _leaf_params(n.value)
+                out.append((t[5:], [f"{t[5:]}.{s}" for s in leaf] if leaf is not None else [None]))
     return out
+
+
+def _leaf_params(ctor: ast.Call) -> tuple[str, ...] | None:
+    """The parameters a leaf layer's constructor makes (`bias=False` drops the bias,
+    `affine=False` both); None for a layer whose names are not known here."""
+    leaf = LEAF_PARAMS.get(last(callee(ctor)))
+    if leaf is None:
+        return None
+    off = {k.arg for k in ctor.keywords if isinstance(k.value, ast.Constant) and k.value.value is False}
+    if off & {"affine", "elementwise_affine"}:
+        return ()
+    return tuple(s for s in leaf if s not in off)
 
 
 def _model_class(ctx: Context, key: str, at: ast.AST, depth: int) -> str | None:

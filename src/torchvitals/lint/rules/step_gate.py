@@ -1,0 +1,212 @@
+"""TVL011: `optimizer.step()` skipped on a gradient condition (an `if` around it, an early
+`continue`/`return` before it, a verdict asked of a helper or of a method a subclass overrides)
+with nothing that counts or logs the skip. Split from loops.py, which runs it."""
+
+from __future__ import annotations
+
+import ast
+import re
+
+from torchvitals.lint.calls import functions
+from torchvitals.lint.engine import Context, block, callee, dotted, last, method, walk_scope
+from torchvitals.lint.hooks import methods_named
+from torchvitals.rules.base import document
+
+STEP_GATE = document(
+    "TVL011",
+    "silent-step-gate",
+    what="`optimizer.step()` guarded by an `if` on gradient norms (all positive, finite) with no "
+    "`else` that counts or logs the skipped step.",
+    why="A gate `ok = g_back > 0 and g_head > 0` skipped every step in which one part had "
+    "no gradient, for weeks, while the loss looked merely flat. A skip nobody counts is "
+    "invisible.",
+    example="ok = g_back > 0 and g_head > 0\nif ok:\n    optimizer.step()",
+    fix="Step when any gradient is finite and non-zero (one total norm), and count or log every "
+    "skipped step in an `else` branch.",
+)
+
+
+# ---- TVL011 ---------------------------------------------------------------------------------
+
+_GRADISH = re.compile(r"grad|norm")
+_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler")  # a GradScaler is no gradient test
+
+
+def _names(expr: ast.AST) -> list[str]:
+    return [d for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
+
+
+_FINITE = {"isfinite", "isnan", "isinf"}
+
+
+def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
+    if _tests_grads(expr):
+        return True
+    for name in _names(expr):
+        low = last(name).lower()
+        if low != "grad" and _GRADISH.search(low) and not _NOT_GRADISH.search(low):
+            return True
+        if depth < 2 and "." not in name:
+            if any(_gradish(ctx, v, depth + 1) for v in ctx.values.get(name, [])[:3]):
+                return True
+    for c in (n for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
+        fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
+        if fn is not None and _returns_gradish(ctx, fn, depth):
+            return True
+    return depth < 2 and any(_returns_gradish(ctx, fn, depth) for fn in _asked_methods(ctx, expr))
+
+
+def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
+    return any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value)
+
+
+def _asked_methods(ctx: Context, expr: ast.AST) -> list[ast.AST]:
+    """`if self.should_step():` in a base runner: every method of this file by that name, for
+    a subclass's override is the one that runs (`return bool(total_norm <= self.max_norm)`)."""
+    named = methods_named(ctx) if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for n in ast.walk(expr)) else {}
+    return [f for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for f in named.get(n.func.attr, [])]
+
+
+def _tests_grads(expr: ast.AST) -> bool:
+    """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient
+    checked; or every parameter required to have one (`all(p.grad is not None for p in ...)`,
+    `any(p.grad is None for p in ...)`): a step where one part got no gradient is skipped."""
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Call) and (method(n) in _FINITE or last(callee(n)) in _FINITE):
+            if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in ast.walk(n)):
+                return True
+        if isinstance(n, ast.Call) and callee(n) in ("all", "any") and len(n.args) == 1 and isinstance(n.args[0], ast.GeneratorExp):
+            elt = n.args[0].elt
+            op = ast.IsNot if callee(n) == "all" else ast.Is
+            if (isinstance(elt, ast.Compare) and len(elt.ops) == 1 and isinstance(elt.ops[0], op) and isinstance(elt.left, ast.Attribute)
+                    and elt.left.attr == "grad" and isinstance(elt.comparators[0], ast.Constant) and elt.comparators[0].value is None):
+                return True
+    return False
+
+
+def _all_positive_gate(ctx: Context, expr: ast.AST) -> int:
+    """How many `x > 0` tests an `and` gate requires (following one name)."""
+    if isinstance(expr, ast.Name):
+        vals = ctx.values.get(expr.id, [])
+        expr = vals[0] if len(vals) == 1 else expr
+    if not (isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.And)):
+        return 0
+    n = 0
+    for v in expr.values:
+        if isinstance(v, ast.Compare) and isinstance(v.ops[0], ast.Gt) and is_const_num(v.comparators[0]):
+            n += 1
+    return n
+
+
+def is_const_num(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and node.value == 0
+
+
+def _logs_or_counts(stmts: list[ast.stmt]) -> bool:
+    for s in stmts:
+        for n in ast.walk(s):
+            if isinstance(n, ast.AugAssign) or isinstance(n, ast.Raise):
+                return True
+            if isinstance(n, ast.Call):
+                name = callee(n).lower()
+                if any(w in name for w in ("print", "log", "warn", "append", "inc", "count", "skip")):
+                    return True
+    return False
+
+
+def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
+    """The gate asks a function or method of this file for its verdict (`if guard.allow(norm):`,
+    `if should_step(norm):`) and every definition of that name counts or logs before it refuses
+    (`self.skipped += 1; log.warning(...); return False`): the skip is counted where it is decided."""
+    for c in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
+        if isinstance(c.func, ast.Name):
+            fns = [f] if (f := functions(ctx).get(c.func.id)) is not None else []
+        elif isinstance(c.func, ast.Attribute):
+            fns = methods_named(ctx).get(c.func.attr, [])
+        else:
+            continue
+        if fns and all(_counts_before_refusing(f) for f in fns):
+            return True
+    return False
+
+
+def _counts_before_refusing(fn: ast.AST) -> bool:
+    """A branch of `fn` that counts or logs and then returns False (or 0, None)."""
+    for n in walk_scope(fn):
+        if isinstance(n, ast.If):
+            for body in (n.body, n.orelse):
+                end = body[-1] if body else None
+                refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
+                if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
+                    return True
+    return False
+
+
+def check_step_gate(ctx: Context) -> None:
+    for c in ctx.calls:
+        opt = ctx.optimizer_step(c)
+        if not opt:
+            continue
+        child: ast.AST = c
+        for a in ctx.ancestors(c):
+            if isinstance(a, ast.If) and child in a.body and _gradish(ctx, a.test):
+                if _logs_or_counts(a.orelse) or _verdict_counts(ctx, a.test):
+                    break
+                n = _all_positive_gate(ctx, a.test)
+                if n >= 2:
+                    msg = (f"`{opt}.step()` runs only when all {n} gradient norms are positive: "
+                           "a step where one part has no gradient is skipped, silently")
+                else:
+                    msg = (f"`{opt}.step()` is skipped on a gradient condition and nothing counts "
+                           "or logs the skip")
+                ctx.report(STEP_GATE, a, msg)
+                break
+            child = a
+        _early_exit_gate(ctx, c, opt)
+
+
+_EXITS = (ast.Continue, ast.Break, ast.Return)
+
+
+def is_bool(node: ast.AST | None) -> bool:
+    """`return False`: a flag the caller can count; not a silent skip."""
+    return isinstance(node, ast.Constant) and isinstance(node.value, bool)
+
+
+def _silent_exit(body: list[ast.stmt]) -> bool:
+    """A branch that ends in continue / break / return and counts or logs nothing on the way
+    (`optimizer.zero_grad(); return` in an engine's step()); `return False` is a flag the
+    caller can count."""
+    end = body[-1]
+    if not isinstance(end, _EXITS) or (isinstance(end, ast.Return) and is_bool(end.value)):
+        return False
+    return len(body) == 1 or not _logs_or_counts(body[:-1])
+
+
+def _returns_in_scan(stmt: ast.stmt) -> list[ast.If]:
+    """`for p in params: if not torch.isfinite(p.grad).all(): return`: the `if`s of a loop over
+    the parameters (run before the step) that leave the whole function, so the step after the
+    loop is skipped. (A `continue` or `break` there only ends the scan, not the step.)"""
+    if not isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
+        return []
+    return [n for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
+
+
+def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
+    """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
+    block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
+    child: ast.AST = step
+    in_function = isinstance(ctx.scope_of(step), (ast.FunctionDef, ast.AsyncFunctionDef))  # a `return` needs one
+    for a in ctx.ancestors(step):
+        body = next((b for f in ("body", "orelse") if child in (b := block(a, f))), None)
+        if body is not None:
+            for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
+                gates = [stmt] if isinstance(stmt, ast.If) else _returns_in_scan(stmt) if in_function else []
+                for g in gates:
+                    if not g.orelse and _silent_exit(g.body) and _gradish(ctx, g.test):
+                        ctx.report(STEP_GATE, g, f"`{opt}.step()` is skipped (the `{type(g.body[-1]).__name__.lower()}` "
+                                   "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
+                        return
+        if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return
+        child = a
