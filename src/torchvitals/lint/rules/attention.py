@@ -149,6 +149,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
     made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
+    if not made and isinstance(expr, ast.Name) and (loop := _drawn_then_moved(ctx, expr.id, scope)) is not None:
+        made = collated(ctx, expr, loop)
     if made:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None
@@ -188,6 +190,34 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     return None
 
 
+def _drawn_then_moved(ctx: Context, name: str, scope: ast.AST) -> ast.Module | None:
+    """`for tok, mask, y in loader:` then `tok, mask, y = tok.to(dev), mask.to(dev), y.to(dev)`:
+    every re-binding of `name` moves it to a device, so it still holds the batch field the loop
+    drew. The loop alone (a bare copy without its body, as a scope), for `collated` to read the field from;
+    None unless exactly one loop binds the name and every other binding is such a move."""
+    binds = ctx.assigns_in(scope).get(name, [])
+    if not binds or not all(_moved_self(_element(b, name), name) for b in binds):
+        return None
+    loops = [n for n in walk_scope(scope) if isinstance(n, (ast.For, ast.AsyncFor)) and name in _bound_names(n.target)]
+    if len(loops) != 1:
+        return None
+    bare = ast.For(target=loops[0].target, iter=loops[0].iter, body=[], orelse=[], type_comment=None)
+    return ast.Module(body=[bare], type_ignores=[])
+
+
+def _moved_self(value: ast.AST | None, name: str) -> bool:
+    while isinstance(value, ast.Call) and method(value) in DEVICE_MOVES and not any(
+        (dotted(a) or "").startswith("torch.") for a in [*value.args, *(k.value for k in value.keywords)]
+    ):
+        value = value.func.value  # type: ignore[attr-defined]
+    return isinstance(value, ast.Name) and value.id == name
+
+
+def _bound_names(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+DEVICE_MOVES = {"to", "cuda", "cpu", "contiguous", "pin_memory"}
 FILLS = {"zeros": False, "ones": True}
 
 
@@ -237,7 +267,7 @@ def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) 
         if op is None:
             return None
     inner = _padding_polarity(ctx, expr.left, scope, depth + 1)
-    if inner is None and _hf_attention_mask(expr.left):
+    if inner is None and (_hf_attention_mask(expr.left) or _named_keep(expr.left)):
         inner = "keep"
     if inner is None:
         return None
@@ -256,6 +286,22 @@ def _hf_attention_mask(node: ast.AST) -> bool:
             node = node.func.value
         else:
             return last(dotted(node) or "") == "attention_mask"
+
+
+KEEP_WORDS = {"valid", "observed", "keep", "real", "present", "visible", "nonpad"}
+NOT_KEEP_WORDS = {"pad", "padding", "padded", "missing", "invalid", "ignore", "masked", "unobserved", "hidden", "dropped", "causal"}
+
+
+def _named_keep(node: ast.AST) -> bool:
+    """A 0/1 mask whose name says 1 marks what is there: `valid_mask`, `is_observed`,
+    `obs_mask`, `keep`, read through reshapes. Only for a mask the file compares with 0 or 1 (so
+    a 0/1 tensor, not an additive float mask): `valid == 0` is then True where nothing is."""
+    while isinstance(node, ast.Subscript) or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MASK_RESHAPES:
+        node = node.value if isinstance(node, ast.Subscript) else node.func.value  # type: ignore[union-attr]
+    words = set(last(dotted(node) or "").lower().split("_"))
+    if words & NOT_KEEP_WORDS:
+        return False
+    return bool(words & KEEP_WORDS) or {"obs", "mask"} <= words
 
 
 MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
@@ -375,7 +421,8 @@ def check(ctx: Context) -> None:
                     ctx.report(INVERTED_MASK, c, f"boolean `tril` mask passed as `{k.arg}` to "
                                f"{ctx.modules[name]}: True means *do not attend*, so each position "
                                "sees only the future")  # fmt: skip
-                if k.arg in PAD_ARGS and _padding_polarity(ctx, k.value, scope) == "keep":
+                side = _padding_polarity(ctx, k.value, scope) if k.arg in PAD_ARGS else None
+                if k.arg in PAD_ARGS and (side == "keep" or side is None and _named_keep(k.value)):
                     ctx.report(INVERTED_MASK, c, f"`{k.arg}` is True on real tokens: "
                                f"{ctx.modules.get(name, 'nn.MultiheadAttention')} ignores positions where the mask is True, so "
                                "it attends only to padding")  # fmt: skip
