@@ -16,6 +16,7 @@ from torchvitals.lint.rules.batch_items import (
     one_number,
 )
 from torchvitals.lint.rules.flow import Bound, enclosing_class
+from torchvitals.lint.rules.layer_lists import unpacked_list_tail
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
@@ -56,6 +57,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _single_size,
     _steps_left,
     _to_float,
+    _unpacked,
     _unwrap_iter,
     _used_as_class_index,
     _with_dtype,
@@ -403,7 +405,7 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
     if cls == "LazyLinear":
         return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
     if cls == "Sequential":
-        layers = list(value.args)
+        layers = unpacked_list_tail(ctx, value) or list(value.args)  # nn.Sequential(*layers) of a built list
         if value.keywords or not layers or any(isinstance(a, ast.Starred) for a in layers):
             return False
         while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
@@ -451,6 +453,8 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
             return part
     if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_const(s.elts[1]) is not None:
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
+    if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_name(ctx, s.elts[1], d) and rank(ctx, expr.value, d) in (2, None):
+        return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # table[:, label_col] with label_col=24
     if isinstance(s, ast.Slice):
         return tags(ctx, expr.value, d)  # y[a:b] keeps the number of dimensions
     if isinstance(s, ast.Tuple) and rank(ctx, expr, d) == 1:
@@ -459,3 +463,12 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
     if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
         return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)
     return t & DTYPE_TAGS  # y[train_mask]: indexing never changes the dtype
+
+
+def _int_name(ctx: Context, node: ast.AST, depth: int) -> bool:
+    """A name every binding of which is an int literal (`label_col=24` given to the class that
+    reads `table[:, label_col]`): one column, not a list of columns."""
+    if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+        return False
+    bs = bounds_through_methods(ctx, node.id, node)
+    return bool(bs) and all(not b.loop and _int_const(_unpacked(b.value, b.index)) is not None for b in bs)  # type: ignore[union-attr]
