@@ -4,7 +4,8 @@ Builders often grow a plain list and unpack it (`layers = []`, a loop adding hid
 `layers.append(nn.Linear(d, 1))`, `return nn.Sequential(*layers)`). What the model outputs is
 decided by the layers added last, and those are usually added in straight-line code after the
 loop. Only what the function's own top-level statements prove is read: a loop, a branch or any
-other use of the list after the last known addition leaves its end unknown (precision first).
+other use of the list after the last known addition leaves its end unknown (precision first),
+except an `if` whose test the file decides (config_branches).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.engine import Context, dotted, method
+from torchvitals.lint.rules.config_branches import decide_truth
 
 
 def unpacked_list_tail(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
@@ -27,13 +29,24 @@ def unpacked_list_tail(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
     for stmt in fn.body:
         if _contains(stmt, call):
             return tail or None
-        if _mentions(stmt, name):
-            tail = _after(stmt, name, tail)
+        tail = _through(ctx, stmt, name, tail, fn)
     return None
 
 
+def _through(ctx: Context, stmt: ast.stmt, name: str, tail: list[ast.expr] | None, fn: ast.AST) -> list[ast.expr] | None:
+    """The known end of the list after a statement; an `if` the file decides (a config literal
+    nothing writes into: `if cfg["head"] == "scalar":`) is read through the branch it takes."""
+    if not _mentions(stmt, name):
+        return tail
+    if isinstance(stmt, ast.If) and (taken := decide_truth(ctx, stmt.test, fn)) is not None:
+        for inner in stmt.body if taken else stmt.orelse:
+            tail = _through(ctx, inner, name, tail, fn)
+        return tail
+    return _after(stmt, name, tail)
+
+
 def _after(stmt: ast.stmt, name: str, tail: list[ast.expr] | None) -> list[ast.expr] | None:
-    """The known end of the list after one top-level statement that reads or writes it."""
+    """The known end of the list after one statement that reads or writes it."""
     if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
         value = _assigned(stmt.targets[0], stmt.value, name)
         return list(value.elts) if isinstance(value, ast.List) and not _starred(value) else None
