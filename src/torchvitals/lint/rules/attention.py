@@ -31,6 +31,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.batches import collated
+from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.rules.base import document
 
 INVERTED_MASK = document(
@@ -329,7 +330,7 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
             return None
         sides = set()
         for c in ctx.calls:
-            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c)
+            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c) or _passed_model_forward(ctx, c)
             if t is None or t.fn is not scope:
                 continue
             given = _argument(t, c, expr.id)
@@ -342,6 +343,32 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
         rets = {judge(ctx, r.value, t.fn, depth + 1) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
         return rets.pop() if len(rets) == 1 else None
     return _NOT_A_HOP
+
+
+def _passed_model_forward(ctx: Context, call: ast.Call) -> Target | None:
+    """`model(ids, pad)` in `def fit(model, loader)` where every call of `fit` passes a model of
+    one module class of this file (`fit(Encoder(...), ...)`, or a name bound to one): that
+    class's forward, so a mask made in the training loop reaches the attention layer."""
+    func = call.func
+    scope = ctx.scope_of(call)
+    if not isinstance(func, ast.Name) or not isinstance(scope, FUNCS) or not is_param(scope, func.id):
+        return None
+    classes = set()
+    for b in bounds_or_args(ctx, func.id, func) or [None]:
+        v = b.value if b is not None and not b.index and not b.loop else None
+        while isinstance(v, ast.Call) and method(v) in DEVICE_MOVES:
+            v = v.func.value  # type: ignore[attr-defined]  # Encoder(...).to(device)
+        if isinstance(v, ast.Name):
+            made = ctx.values.get(v.id, [])
+            v = made[0] if len(made) == 1 else None
+            while isinstance(v, ast.Call) and method(v) in DEVICE_MOVES:
+                v = v.func.value  # type: ignore[attr-defined]
+        classes.add(callee(v) if isinstance(v, ast.Call) else None)
+    cls = classes.pop() if len(classes) == 1 else None
+    if cls not in ctx.module_classes:
+        return None
+    found = [f for c in ctx.classes if c.name == cls for f in c.body if isinstance(f, FUNCS) and f.name == "forward"]
+    return Target(found[0], func.id) if len(found) == 1 else None
 
 
 def _length_mask(expr: ast.Compare, ctx: Context | None = None, scope: ast.AST | None = None) -> str | None:
