@@ -31,7 +31,14 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.batches import collated
-from torchvitals.lint.rules.flow import bounds_or_args
+from torchvitals.lint.rules.mask_sources import (
+    MASK_RESHAPES,
+    drawn_then_moved,
+    named_keep,
+    paired_element,
+    passed_model_forward,
+    tensor_dataset_part,
+)
 from torchvitals.rules.base import document
 
 INVERTED_MASK = document(
@@ -64,18 +71,8 @@ PAD_ARGS = {"key_padding_mask", "src_key_padding_mask", "tgt_key_padding_mask", 
 def _resolve(ctx: Context, expr: ast.AST, scope: ast.AST) -> ast.AST | None:
     if not isinstance(expr, ast.Name):
         return expr
-    values = [_element(n, expr.id) for n in ctx.assigns_in(scope).get(expr.id, [])]
+    values = [paired_element(n, expr.id) for n in ctx.assigns_in(scope).get(expr.id, [])]
     return values[0] if len(values) == 1 else None
-
-
-def _element(n: ast.AST, name: str) -> ast.AST | None:
-    """The value `name` gets from an assignment: `m = v`, or the paired element of `x, m = a, v`."""
-    if targets_of(n) == [name]:
-        return n.value  # type: ignore[attr-defined]
-    tgt, val = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
-    if isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
-        return next((v for t, v in zip(tgt.elts, val.elts, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
-    return None
 
 
 def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
@@ -150,11 +147,13 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
     made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
-    if not made and isinstance(expr, ast.Name) and (loop := _drawn_then_moved(ctx, expr.id, scope)) is not None:
+    if not made and isinstance(expr, ast.Name) and (loop := drawn_then_moved(ctx, expr.id, scope)) is not None:
         made = collated(ctx, expr, loop)
     if made:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None
+    if isinstance(expr, ast.Name) and (part := tensor_dataset_part(ctx, expr.id, scope)) is not None:
+        return _padding_polarity(ctx, part, ctx.scope_of(part), depth + 1)  # a TensorDataset's tensor, by rows
     if isinstance(expr, ast.Name):
         filled = _filled_mask(ctx, expr.id, scope)
         return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
@@ -191,34 +190,6 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     return None
 
 
-def _drawn_then_moved(ctx: Context, name: str, scope: ast.AST) -> ast.Module | None:
-    """`for tok, mask, y in loader:` then `tok, mask, y = tok.to(dev), mask.to(dev), y.to(dev)`:
-    every re-binding of `name` moves it to a device, so it still holds the batch field the loop
-    drew. The loop alone (a bare copy without its body, as a scope), for `collated` to read the field from;
-    None unless exactly one loop binds the name and every other binding is such a move."""
-    binds = ctx.assigns_in(scope).get(name, [])
-    if not binds or not all(_moved_self(_element(b, name), name) for b in binds):
-        return None
-    loops = [n for n in walk_scope(scope) if isinstance(n, (ast.For, ast.AsyncFor)) and name in _bound_names(n.target)]
-    if len(loops) != 1:
-        return None
-    bare = ast.For(target=loops[0].target, iter=loops[0].iter, body=[], orelse=[], type_comment=None)
-    return ast.Module(body=[bare], type_ignores=[])
-
-
-def _moved_self(value: ast.AST | None, name: str) -> bool:
-    while isinstance(value, ast.Call) and method(value) in DEVICE_MOVES and not any(
-        (dotted(a) or "").startswith("torch.") for a in [*value.args, *(k.value for k in value.keywords)]
-    ):
-        value = value.func.value  # type: ignore[attr-defined]
-    return isinstance(value, ast.Name) and value.id == name
-
-
-def _bound_names(target: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
-
-
-DEVICE_MOVES = {"to", "cuda", "cpu", "contiguous", "pin_memory"}
 FILLS = {"zeros": False, "ones": True}
 
 
@@ -268,7 +239,7 @@ def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) 
         if op is None:
             return None
     inner = _padding_polarity(ctx, expr.left, scope, depth + 1)
-    if inner is None and (_hf_attention_mask(expr.left) or _named_keep(expr.left)):
+    if inner is None and (_hf_attention_mask(expr.left) or named_keep(expr.left)):
         inner = "keep"
     if inner is None:
         return None
@@ -287,25 +258,6 @@ def _hf_attention_mask(node: ast.AST) -> bool:
             node = node.func.value
         else:
             return last(dotted(node) or "") == "attention_mask"
-
-
-KEEP_WORDS = {"valid", "observed", "keep", "real", "present", "visible", "nonpad"}
-NOT_KEEP_WORDS = {"pad", "padding", "padded", "missing", "invalid", "ignore", "masked", "unobserved", "hidden", "dropped", "causal"}
-
-
-def _named_keep(node: ast.AST) -> bool:
-    """A 0/1 mask whose name says 1 marks what is there: `valid_mask`, `is_observed`,
-    `obs_mask`, `keep`, read through reshapes. Only for a mask the file compares with 0 or 1 (so
-    a 0/1 tensor, not an additive float mask): `valid == 0` is then True where nothing is."""
-    while isinstance(node, ast.Subscript) or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MASK_RESHAPES:
-        node = node.value if isinstance(node, ast.Subscript) else node.func.value  # type: ignore[union-attr]
-    words = set(last(dotted(node) or "").lower().split("_"))
-    if words & NOT_KEEP_WORDS:
-        return False
-    return bool(words & KEEP_WORDS) or {"obs", "mask"} <= words
-
-
-MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
 
 
 def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
@@ -330,7 +282,7 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
             return None
         sides = set()
         for c in ctx.calls:
-            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c) or _passed_model_forward(ctx, c)
+            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c) or passed_model_forward(ctx, c)
             if t is None or t.fn is not scope:
                 continue
             given = _argument(t, c, expr.id)
@@ -343,32 +295,6 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
         rets = {judge(ctx, r.value, t.fn, depth + 1) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
         return rets.pop() if len(rets) == 1 else None
     return _NOT_A_HOP
-
-
-def _passed_model_forward(ctx: Context, call: ast.Call) -> Target | None:
-    """`model(ids, pad)` in `def fit(model, loader)` where every call of `fit` passes a model of
-    one module class of this file (`fit(Encoder(...), ...)`, or a name bound to one): that
-    class's forward, so a mask made in the training loop reaches the attention layer."""
-    func = call.func
-    scope = ctx.scope_of(call)
-    if not isinstance(func, ast.Name) or not isinstance(scope, FUNCS) or not is_param(scope, func.id):
-        return None
-    classes = set()
-    for b in bounds_or_args(ctx, func.id, func) or [None]:
-        v = b.value if b is not None and not b.index and not b.loop else None
-        while isinstance(v, ast.Call) and method(v) in DEVICE_MOVES:
-            v = v.func.value  # type: ignore[attr-defined]  # Encoder(...).to(device)
-        if isinstance(v, ast.Name):
-            made = ctx.values.get(v.id, [])
-            v = made[0] if len(made) == 1 else None
-            while isinstance(v, ast.Call) and method(v) in DEVICE_MOVES:
-                v = v.func.value  # type: ignore[attr-defined]
-        classes.add(callee(v) if isinstance(v, ast.Call) else None)
-    cls = classes.pop() if len(classes) == 1 else None
-    if cls not in ctx.module_classes:
-        return None
-    found = [f for c in ctx.classes if c.name == cls for f in c.body if isinstance(f, FUNCS) and f.name == "forward"]
-    return Target(found[0], func.id) if len(found) == 1 else None
 
 
 def _length_mask(expr: ast.Compare, ctx: Context | None = None, scope: ast.AST | None = None) -> str | None:
@@ -449,7 +375,7 @@ def check(ctx: Context) -> None:
                                f"{ctx.modules[name]}: True means *do not attend*, so each position "
                                "sees only the future")  # fmt: skip
                 side = _padding_polarity(ctx, k.value, scope) if k.arg in PAD_ARGS else None
-                if k.arg in PAD_ARGS and (side == "keep" or side is None and _named_keep(k.value)):
+                if k.arg in PAD_ARGS and (side == "keep" or side is None and named_keep(k.value)):
                     ctx.report(INVERTED_MASK, c, f"`{k.arg}` is True on real tokens: "
                                f"{ctx.modules.get(name, 'nn.MultiheadAttention')} ignores positions where the mask is True, so "
                                "it attends only to padding")  # fmt: skip
