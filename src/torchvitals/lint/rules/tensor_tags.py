@@ -39,6 +39,7 @@ from torchvitals.lint.rules.tensor_facts import (
     SHAPE_TAGS,
     SKLEARN_CLASS,
     SKLEARN_REGRESSION,
+    TEXT_READERS,
     WRAPPERS,
     _count,
     _dtype_tag,
@@ -360,6 +361,10 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         return _with_dtype(t, dtype)
     if short in ("argmax", "argmin"):
         return frozenset({INDEX})
+    if short in TEXT_READERS and name.split(".")[0] in ("np", "numpy"):
+        if kwarg(call, "dtype") is not None and dtype is None:
+            return NONE  # dtype=None or a record type: columns of their own types
+        return _with_dtype(frozenset({FLOAT}), dtype)  # a table read from text: float unless dtype= says
     if short in LIKE_RANDOM and call.args:
         return (tags(ctx, call.args[0], d) & {ONE_D}) | {FLOAT}
     if short in ("flatten", "ravel") and len(call.args) == 1 and not call.keywords:
