@@ -16,6 +16,22 @@ from torchvitals.lint.engine import Context, dotted, method
 from torchvitals.lint.rules.config_branches import decide_truth
 
 
+def sequential_layers(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
+    """The layers of an `nn.Sequential(...)` call in order, as far as the file shows them: its
+    arguments, a list it unpacks (its known end), or the values of an `OrderedDict([("fc",
+    nn.Linear(h, 1)), ...])` / `OrderedDict({...})` it is given."""
+    if tail := unpacked_list_tail(ctx, call):
+        return tail
+    if len(call.args) == 1 and isinstance(od := call.args[0], ast.Call) and dotted(od.func) in ("OrderedDict", "collections.OrderedDict"):
+        items = od.args[0] if len(od.args) == 1 and not od.keywords else None
+        if isinstance(items, ast.Dict) and None not in items.keys:
+            return list(items.values)
+        if isinstance(items, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Tuple) and len(e.elts) == 2 for e in items.elts):
+            return [e.elts[1] for e in items.elts]  # type: ignore[attr-defined]
+        return None
+    return None if any(isinstance(a, ast.Starred) for a in call.args) or call.keywords else list(call.args)
+
+
 def unpacked_list_tail(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
     """The layers last added, in order, to the list a call unpacks as its only argument
     (`nn.Sequential(*layers)`); None when the file does not show how that list ends."""

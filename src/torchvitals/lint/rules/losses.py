@@ -21,7 +21,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
-from torchvitals.lint.rules.layer_lists import unpacked_list_tail
+from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
@@ -184,10 +184,11 @@ def _prob_sequentials(ctx: Context) -> set[str]:
 
 def _ends_in_activation(v: ast.expr, ctx: Context | None = None) -> bool:
     """The call's last argument is a Softmax/Sigmoid layer; with `ctx`, also the last layer
-    added to a list it unpacks (`nn.Sequential(*layers)` after `layers.append(nn.Softmax(1))`)."""
+    added to a list it unpacks (`nn.Sequential(*layers)` after `layers.append(nn.Softmax(1))`)
+    or of the OrderedDict it is given."""
     if not isinstance(v, ast.Call):
         return False
-    layers = (unpacked_list_tail(ctx, v) if ctx is not None else None) or v.args
+    layers = (sequential_layers(ctx, v) if ctx is not None and last(callee(v)) == "Sequential" else None) or v.args
     return bool(layers) and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ("Softmax", "Sigmoid")
 
 

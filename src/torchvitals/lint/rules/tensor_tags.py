@@ -16,7 +16,7 @@ from torchvitals.lint.rules.batch_items import (
     one_number,
 )
 from torchvitals.lint.rules.flow import Bound, enclosing_class
-from torchvitals.lint.rules.layer_lists import unpacked_list_tail
+from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
@@ -410,8 +410,8 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
     if cls == "LazyLinear":
         return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
     if cls == "Sequential":
-        layers = unpacked_list_tail(ctx, value) or list(value.args)  # nn.Sequential(*layers) of a built list
-        if value.keywords or not layers or any(isinstance(a, ast.Starred) for a in layers):
+        layers = sequential_layers(ctx, value)  # its arguments, a built list, an OrderedDict
+        if not layers:
             return False
         while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
             layers.pop()
