@@ -34,12 +34,22 @@ def sequential_layers(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
 
 def unpacked_list_tail(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
     """The layers last added, in order, to the list a call unpacks as its only argument
-    (`nn.Sequential(*layers)`); None when the file does not show how that list ends."""
+    (`nn.Sequential(*layers)`, in a function or at the top of a script); None when the file
+    does not show how that list ends."""
     if len(call.args) != 1 or call.keywords or not isinstance(call.args[0], ast.Starred):
         return None
-    name = call.args[0].value.id if isinstance(call.args[0].value, ast.Name) else None
+    memo = ctx.memo.setdefault("list_tail", {})  # asked again by each rule and each use of the model
+    hit = memo.get(id(call))
+    if hit is None or hit[0] is not call:
+        hit = memo[id(call)] = (call, _list_tail(ctx, call))
+    return hit[1]
+
+
+def _list_tail(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
+    star = call.args[0].value  # type: ignore[attr-defined]
+    name = star.id if isinstance(star, ast.Name) else None
     fn = ctx.scope_of(call)
-    if name is None or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+    if name is None or not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
         return None
     tail: list[ast.expr] | None = None
     for stmt in fn.body:
