@@ -31,6 +31,14 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.batches import collated
+from torchvitals.lint.rules.mask_sources import (
+    MASK_RESHAPES,
+    drawn_then_moved,
+    named_keep,
+    paired_element,
+    passed_model_forward,
+    tensor_dataset_part,
+)
 from torchvitals.rules.base import document
 
 INVERTED_MASK = document(
@@ -63,18 +71,8 @@ PAD_ARGS = {"key_padding_mask", "src_key_padding_mask", "tgt_key_padding_mask", 
 def _resolve(ctx: Context, expr: ast.AST, scope: ast.AST) -> ast.AST | None:
     if not isinstance(expr, ast.Name):
         return expr
-    values = [_element(n, expr.id) for n in ctx.assigns_in(scope).get(expr.id, [])]
+    values = [paired_element(n, expr.id) for n in ctx.assigns_in(scope).get(expr.id, [])]
     return values[0] if len(values) == 1 else None
-
-
-def _element(n: ast.AST, name: str) -> ast.AST | None:
-    """The value `name` gets from an assignment: `m = v`, or the paired element of `x, m = a, v`."""
-    if targets_of(n) == [name]:
-        return n.value  # type: ignore[attr-defined]
-    tgt, val = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
-    if isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
-        return next((v for t, v in zip(tgt.elts, val.elts, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
-    return None
 
 
 def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) -> tuple[str, bool] | None:
@@ -149,9 +147,13 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
     made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
+    if not made and isinstance(expr, ast.Name) and (loop := drawn_then_moved(ctx, expr.id, scope)) is not None:
+        made = collated(ctx, expr, loop)
     if made:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None
+    if isinstance(expr, ast.Name) and (part := tensor_dataset_part(ctx, expr.id, scope)) is not None:
+        return _padding_polarity(ctx, part, ctx.scope_of(part), depth + 1)  # a TensorDataset's tensor, by rows
     if isinstance(expr, ast.Name):
         filled = _filled_mask(ctx, expr.id, scope)
         return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
@@ -237,7 +239,7 @@ def _mask_compared(ctx: Context, expr: ast.Compare, scope: ast.AST, depth: int) 
         if op is None:
             return None
     inner = _padding_polarity(ctx, expr.left, scope, depth + 1)
-    if inner is None and _hf_attention_mask(expr.left):
+    if inner is None and (_hf_attention_mask(expr.left) or named_keep(expr.left)):
         inner = "keep"
     if inner is None:
         return None
@@ -256,9 +258,6 @@ def _hf_attention_mask(node: ast.AST) -> bool:
             node = node.func.value
         else:
             return last(dotted(node) or "") == "attention_mask"
-
-
-MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
 
 
 def _torch_attention_call(ctx: Context, call: ast.Call) -> bool:
@@ -283,7 +282,7 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
             return None
         sides = set()
         for c in ctx.calls:
-            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c)
+            t = (resolve(ctx, c) if may_resolve(ctx, c) else None) or submodule_forward(ctx, c) or element_forward(ctx, c) or passed_model_forward(ctx, c)
             if t is None or t.fn is not scope:
                 continue
             given = _argument(t, c, expr.id)
@@ -375,7 +374,8 @@ def check(ctx: Context) -> None:
                     ctx.report(INVERTED_MASK, c, f"boolean `tril` mask passed as `{k.arg}` to "
                                f"{ctx.modules[name]}: True means *do not attend*, so each position "
                                "sees only the future")  # fmt: skip
-                if k.arg in PAD_ARGS and _padding_polarity(ctx, k.value, scope) == "keep":
+                side = _padding_polarity(ctx, k.value, scope) if k.arg in PAD_ARGS else None
+                if k.arg in PAD_ARGS and (side == "keep" or side is None and named_keep(k.value)):
                     ctx.report(INVERTED_MASK, c, f"`{k.arg}` is True on real tokens: "
                                f"{ctx.modules.get(name, 'nn.MultiheadAttention')} ignores positions where the mask is True, so "
                                "it attends only to padding")  # fmt: skip

@@ -27,6 +27,7 @@ from torchvitals.lint.rules.tensor_facts import (
     ONE_D,
     _dtype_tag,
     _int_const,
+    _unpacked,
     _with_dtype,
 )
 from torchvitals.lint.rules.tensor_rank import rank
@@ -110,7 +111,7 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
     the number's dtype."""
     name = dotted(ds) if ds is not None else None
     bs = (bounds_through_methods(ctx, name, ds) or []) if name else []
-    values = [b.value for b in bs if not b.loop and (not b.index or len(b.index) == 1 and _random_split(b.value))] if name else [ds]
+    values = [_paired(b.value, b.index) for b in bs if not b.loop and (not b.index or len(b.index) == 1 and _random_split(b.value) or isinstance(b.value, ast.Tuple))] if name else [ds]
     if not values or depth > MAX_DEPTH:
         return NONE
     classes = {c.name: c for c in ctx.classes}
@@ -130,6 +131,12 @@ def dataset_item_tags(ctx: Context, ds: ast.AST | None, part: Part, depth: int, 
                 return NONE
             out.add(t)
     return out.pop() if len(out) == 1 else NONE
+
+
+def _paired(value: ast.expr, index: tuple[int, ...]) -> ast.expr:
+    """`train_ds, val_ds = Ratings(800), Ratings(100)`: the element of a tuple literal a name
+    is bound to (a random_split result stays whole, unpacked later)."""
+    return _unpacked(value, index) if isinstance(value, ast.Tuple) else value
 
 
 def _labelled_returns(fn: ast.FunctionDef, part: Part) -> list[ast.Return]:

@@ -21,6 +21,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
+from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
@@ -176,13 +177,19 @@ def _prob_sequentials(ctx: Context) -> set[str]:
     out = set()
     for name, ctor in ctx.modules.items():
         values = ctx.values.get(name, [])
-        if ctor == "Sequential" and values and all(_ends_in_activation(v) for v in values):
+        if ctor == "Sequential" and values and all(_ends_in_activation(v, ctx) for v in values):
             out.add(name)  # every value: two classes may both name a layer `self.head`
     return out
 
 
-def _ends_in_activation(v: ast.expr) -> bool:
-    return isinstance(v, ast.Call) and bool(v.args) and isinstance(v.args[-1], ast.Call) and last(callee(v.args[-1])) in ("Softmax", "Sigmoid")
+def _ends_in_activation(v: ast.expr, ctx: Context | None = None) -> bool:
+    """The call's last argument is a Softmax/Sigmoid layer; with `ctx`, also the last layer
+    added to a list it unpacks (`nn.Sequential(*layers)` after `layers.append(nn.Softmax(1))`)
+    or of the OrderedDict it is given."""
+    if not isinstance(v, ast.Call):
+        return False
+    layers = (sequential_layers(ctx, v) if ctx is not None and last(callee(v)) == "Sequential" else None) or v.args
+    return bool(layers) and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ("Softmax", "Sigmoid")
 
 
 def _prob_models(ctx: Context) -> set[str]:
@@ -218,7 +225,7 @@ def _replaced_heads(ctx: Context) -> set[str]:
         owner, _, attr = key.rpartition(".")
         if attr not in HEAD_ATTRS or not owner or owner.startswith("self"):
             continue
-        if not all(_ends_in_activation(v) and last(callee(v)) == "Sequential" for v in values):
+        if not all(_ends_in_activation(v, ctx) and last(callee(v)) == "Sequential" for v in values):
             continue
         made = ctx.values.get(owner, [])
         if made and all(isinstance(v, ast.Call) and "." in callee(v) and last(callee(v)) not in ctx.module_classes for v in made):
@@ -284,7 +291,7 @@ def _prob_model_value(ctx: Context, v: ast.AST, prob_models: set[str], depth: in
         return v.id in prob_models
     if not isinstance(v, ast.Call):
         return False
-    if _ends_in_activation(v) and last(callee(v)) == "Sequential" or callee(v) in _prob_classes(ctx):
+    if _ends_in_activation(v, ctx) and last(callee(v)) == "Sequential" or callee(v) in _prob_classes(ctx):
         return True
     t = resolve(ctx, v) if isinstance(v.func, ast.Name) and depth < 2 else None
     if t is None or t.self_key is not None:

@@ -5,6 +5,7 @@ parameters (TVL005), optimizers over part of a model or overlapping (TVL006, in 
 from __future__ import annotations
 
 import ast
+import re
 
 from torchvitals.lint.calls import enclosing_class, functions, may_resolve, resolve
 from torchvitals.lint.engine import (
@@ -52,6 +53,12 @@ FORWARD_CALL = document(
 
 TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full", "normal", "eye", "randint", "arange"}
 CONTAINERS = {"ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict"}
+
+
+# A builder filling a list with a module class of the file (`layers.append(GraphConv(a, b))`),
+# not spelled `nn.X`: the file-level triggers parse such files for their training loop, and
+# this lets the rule read them too (the class is checked to be a module when it is judged).
+_APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
 
 
 def _has_module(ctx: Context, expr: ast.AST) -> bool:
@@ -102,7 +109,7 @@ def _registry_builder(ctx: Context, call: ast.Call) -> bool:
 
 def check_unregistered(ctx: Context) -> None:
     inits_possible = all(p.search(ctx.text) for p in TRIGGERS_RE[-1])
-    if not inits_possible and not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]):
+    if not inits_possible and not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]) and not _APPENDS_OWN_CLASS.search(ctx.text):
         return
     for cls in ctx.classes:
         family = _module_family(ctx, cls)

@@ -62,6 +62,8 @@ RANGES = {"arange", "linspace", "logspace"}
 # loss as the matching shape: sloppy but harmless, so these prove no 1-D target.
 CONSTANT_FILLS = {"zeros", "ones", "empty", "full"}
 DATA_CTORS = {"tensor", "as_tensor", "from_numpy", "array", "asarray", "Tensor", "FloatTensor", "DoubleTensor", "LongTensor"}
+# numpy's text readers give float64 arrays unless told otherwise (`np.loadtxt(path, delimiter=",")`)
+TEXT_READERS = {"loadtxt", "genfromtxt"}
 # sklearn's (X, y) makers and loaders: y is 1-D, class indices or regression values.
 SKLEARN_CLASS = {"make_classification", "make_blobs", "make_moons", "make_circles", "make_gaussian_quantiles",
                  "make_hastie_10_2", "load_iris", "load_digits", "load_wine", "load_breast_cancer"}  # fmt: skip

@@ -16,6 +16,7 @@ from torchvitals.lint.rules.batch_items import (
     one_number,
 )
 from torchvitals.lint.rules.flow import Bound, enclosing_class
+from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
@@ -38,6 +39,7 @@ from torchvitals.lint.rules.tensor_facts import (
     SHAPE_TAGS,
     SKLEARN_CLASS,
     SKLEARN_REGRESSION,
+    TEXT_READERS,
     WRAPPERS,
     _count,
     _dtype_tag,
@@ -56,6 +58,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _single_size,
     _steps_left,
     _to_float,
+    _unpacked,
     _unwrap_iter,
     _used_as_class_index,
     _with_dtype,
@@ -358,6 +361,10 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         return _with_dtype(t, dtype)
     if short in ("argmax", "argmin"):
         return frozenset({INDEX})
+    if short in TEXT_READERS and name.split(".")[0] in ("np", "numpy"):
+        if kwarg(call, "dtype") is not None and dtype is None:
+            return NONE  # dtype=None or a record type: columns of their own types
+        return _with_dtype(frozenset({FLOAT}), dtype)  # a table read from text: float unless dtype= says
     if short in LIKE_RANDOM and call.args:
         return (tags(ctx, call.args[0], d) & {ONE_D}) | {FLOAT}
     if short in ("flatten", "ravel") and len(call.args) == 1 and not call.keywords:
@@ -403,8 +410,8 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
     if cls == "LazyLinear":
         return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
     if cls == "Sequential":
-        layers = list(value.args)
-        if value.keywords or not layers or any(isinstance(a, ast.Starred) for a in layers):
+        layers = sequential_layers(ctx, value)  # its arguments, a built list, an OrderedDict
+        if not layers:
             return False
         while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
             layers.pop()
@@ -451,6 +458,8 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
             return part
     if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_const(s.elts[1]) is not None:
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # y[:, 0]
+    if isinstance(s, ast.Tuple) and len(s.elts) == 2 and _full_slice(s.elts[0]) and _int_name(ctx, s.elts[1], d) and rank(ctx, expr.value, d) in (2, None):
+        return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # table[:, label_col] with label_col=24
     if isinstance(s, ast.Slice):
         return tags(ctx, expr.value, d)  # y[a:b] keeps the number of dimensions
     if isinstance(s, ast.Tuple) and rank(ctx, expr, d) == 1:
@@ -459,3 +468,12 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
     if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
         return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)
     return t & DTYPE_TAGS  # y[train_mask]: indexing never changes the dtype
+
+
+def _int_name(ctx: Context, node: ast.AST, depth: int) -> bool:
+    """A name every binding of which is an int literal (`label_col=24` given to the class that
+    reads `table[:, label_col]`): one column, not a list of columns."""
+    if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+        return False
+    bs = bounds_through_methods(ctx, node.id, node)
+    return bool(bs) and all(not b.loop and _int_const(_unpacked(b.value, b.index)) is not None for b in bs)  # type: ignore[union-attr]

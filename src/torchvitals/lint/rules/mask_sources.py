@@ -1,0 +1,121 @@
+"""Where a mask given to an attention layer comes from, for TVL010 (attention.py): the batch
+field a loop drew and then moved to the device, the tensor a TensorDataset serves at that
+place, the forward of a model handed to a training function, and (only as a last resort) what a
+mask's name says its 1s mark. Each answers None when the file does not show it."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import FUNCS, Target, is_param
+from torchvitals.lint.engine import (
+    Context,
+    arg,
+    callee,
+    dotted,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
+from torchvitals.lint.rules.flow import bounds_or_args
+from torchvitals.lint.rules.tensor_facts import _resolve_call
+
+MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
+DEVICE_MOVES = {"to", "cuda", "cpu", "contiguous", "pin_memory"}
+KEEP_WORDS = {"valid", "observed", "keep", "real", "present", "visible", "nonpad"}
+NOT_KEEP_WORDS = {"pad", "padding", "padded", "missing", "invalid", "ignore", "masked", "unobserved", "hidden", "dropped", "causal"}
+
+
+def paired_element(n: ast.AST, name: str) -> ast.AST | None:
+    """The value `name` gets from an assignment: `m = v`, or the paired element of `x, m = a, v`."""
+    if targets_of(n) == [name]:
+        return n.value  # type: ignore[attr-defined]
+    tgt, val = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
+    if isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
+        return next((v for t, v in zip(tgt.elts, val.elts, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
+    return None
+
+
+def drawn_then_moved(ctx: Context, name: str, scope: ast.AST) -> ast.Module | None:
+    """`for tok, mask, y in loader:` then `tok, mask, y = tok.to(dev), mask.to(dev), y.to(dev)`:
+    every re-binding of `name` moves it to a device, so it still holds the batch field the loop
+    drew. The loop alone (a bare copy without its body, as a scope), for `collated` to read the field from;
+    None unless exactly one loop binds the name and every other binding is such a move."""
+    binds = ctx.assigns_in(scope).get(name, [])
+    if not binds or not all(_moved_self(paired_element(b, name), name) for b in binds):
+        return None
+    loops = [n for n in walk_scope(scope) if isinstance(n, (ast.For, ast.AsyncFor)) and name in _bound_names(n.target)]
+    if len(loops) != 1:
+        return None
+    bare = ast.For(target=loops[0].target, iter=loops[0].iter, body=[], orelse=[], type_comment=None)
+    return ast.Module(body=[bare], type_ignores=[])
+
+
+def _moved_self(value: ast.AST | None, name: str) -> bool:
+    while isinstance(value, ast.Call) and method(value) in DEVICE_MOVES and not any(
+        (dotted(a) or "").startswith("torch.") for a in [*value.args, *(k.value for k in value.keywords)]
+    ):
+        value = value.func.value  # type: ignore[attr-defined]
+    return isinstance(value, ast.Name) and value.id == name
+
+
+def _bound_names(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+
+def passed_model_forward(ctx: Context, call: ast.Call) -> Target | None:
+    """`model(ids, pad)` in `def fit(model, loader)` where every call of `fit` passes a model of
+    one module class of this file (`fit(Encoder(...), ...)`, or a name bound to one): that
+    class's forward, so a mask made in the training loop reaches the attention layer."""
+    func = call.func
+    scope = ctx.scope_of(call)
+    if not isinstance(func, ast.Name) or not isinstance(scope, FUNCS) or not is_param(scope, func.id):
+        return None
+    classes = set()
+    for b in bounds_or_args(ctx, func.id, func) or [None]:
+        v = b.value if b is not None and not b.index and not b.loop else None
+        while isinstance(v, ast.Call) and method(v) in DEVICE_MOVES:
+            v = v.func.value  # type: ignore[attr-defined]  # Encoder(...).to(device)
+        if isinstance(v, ast.Name):
+            made = ctx.values.get(v.id, [])
+            v = made[0] if len(made) == 1 else None
+            while isinstance(v, ast.Call) and method(v) in DEVICE_MOVES:
+                v = v.func.value  # type: ignore[attr-defined]
+        classes.add(callee(v) if isinstance(v, ast.Call) else None)
+    cls = classes.pop() if len(classes) == 1 else None
+    if cls not in ctx.module_classes:
+        return None
+    found = [f for c in ctx.classes if c.name == cls for f in c.body if isinstance(f, FUNCS) and f.name == "forward"]
+    return Target(found[0], func.id) if len(found) == 1 else None
+
+
+def named_keep(node: ast.AST) -> bool:
+    """A 0/1 mask whose name says 1 marks what is there: `valid_mask`, `is_observed`,
+    `obs_mask`, `keep`, read through reshapes. Only for a mask the file compares with 0 or 1 (so
+    a 0/1 tensor, not an additive float mask): `valid == 0` is then True where nothing is."""
+    while isinstance(node, ast.Subscript) or isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in MASK_RESHAPES:
+        node = node.value if isinstance(node, ast.Subscript) else node.func.value  # type: ignore[union-attr]
+    words = set(last(dotted(node) or "").lower().split("_"))
+    if words & NOT_KEEP_WORDS:
+        return False
+    return bool(words & KEEP_WORDS) or {"obs", "mask"} <= words
+
+
+def tensor_dataset_part(ctx: Context, name: str, scope: ast.AST) -> ast.expr | None:
+    """`for x, m in DataLoader(TensorDataset(feats, pad_mask))` (the fields maybe moved to the
+    device after): the tensor the dataset serves at the name's place, `pad_mask`, whose rows
+    the batch stacks unchanged."""
+    binds = ctx.assigns_in(scope).get(name, [])
+    if not all(_moved_self(paired_element(b, name), name) for b in binds):
+        return None
+    loops = [n for n in walk_scope(scope) if isinstance(n, (ast.For, ast.AsyncFor)) and name in _bound_names(n.target)]
+    if len(loops) != 1 or not isinstance(loops[0].target, ast.Tuple):
+        return None
+    elts = loops[0].target.elts
+    place = next((i for i, e in enumerate(elts) if isinstance(e, ast.Name) and e.id == name), None)
+    loader = _resolve_call(ctx, loops[0].iter, "DataLoader", 0)
+    ds = _resolve_call(ctx, arg(loader, 0, "dataset"), "TensorDataset", 0) if loader is not None else None
+    if place is None or ds is None or ds.keywords or any(isinstance(a, (ast.Starred)) for a in [*elts, *ds.args]):
+        return None
+    return ds.args[place] if len(ds.args) == len(elts) else None

@@ -1,0 +1,41 @@
+# expect: clean
+# The same loop and model with the collate function marking the padding (positions at or past
+# each length) True, as src_key_padding_mask expects; the fields are moved to the device in one
+# tuple assignment.
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader
+
+
+def past_end(lens, width):
+    return torch.arange(width).unsqueeze(0) >= lens.unsqueeze(1)
+
+
+def pad_batch(items):
+    seqs, ys = zip(*items)
+    lens = torch.tensor([len(s) for s in seqs])
+    ids = nn.utils.rnn.pad_sequence(list(seqs), batch_first=True)
+    return ids, past_end(lens, ids.size(1)), torch.tensor(ys)
+
+
+class Encoder(nn.Module):
+    def __init__(self, vocab, dim=64):
+        super().__init__()
+        self.emb = nn.Embedding(vocab, dim)
+        block = nn.TransformerEncoderLayer(dim, 4, batch_first=True)
+        self.body = nn.TransformerEncoder(block, 2)
+        self.out = nn.Linear(dim, 3)
+
+    def forward(self, ids, pad):
+        h = self.body(self.emb(ids), src_key_padding_mask=pad)
+        return self.out(h[:, 0])
+
+
+model = Encoder(5000)
+opt = torch.optim.AdamW(model.parameters(), lr=1e-4)
+for ids, pad, y in DataLoader(data, batch_size=32, shuffle=True, collate_fn=pad_batch):
+    ids, pad, y = ids.to(device), pad.to(device), y.to(device)
+    loss = nn.functional.cross_entropy(model(ids, pad), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
