@@ -1,10 +1,11 @@
 """The blind lint corpora (tests/lint_blind/v*/): snippets written by someone who had not seen the
-linter. What the linter measures on them is printed and must equal README's blind table, so the
-table cannot go stale; no threshold is asserted here (that would tune the linter to the corpus).
+linter. What the linter measures on them is printed and must equal README's summary (one row per
+corpus) and docs/lint-accuracy.md's per-rule table, so neither can go stale; no threshold is
+asserted here (that would tune the linter to the corpus).
 
-    python tests/test_lint_blind.py    # regenerate the README table (and print the misses)
+    python tests/test_lint_blind.py [--write]   # print both tables and the misses (--write: into the docs)
 
-Every corpus with a FIRST_MEASUREMENT.txt (v1 to v10) is *seen* (its misses were studied);
+Every corpus with a FIRST_MEASUREMENT.txt is *seen* once a later round has studied it (its misses were studied);
 "first" is that file, the linter's first run on the corpus while it was still held out.
 """
 
@@ -20,6 +21,7 @@ import torchvitals.lint.engine as engine
 from torchvitals.lint import lint_file
 
 BLIND = Path(__file__).parent / "lint_blind"
+ROOT = Path(__file__).parents[1]
 CODES = [f"TVL{n:03d}" for n in range(1, 18)]
 EXPECT = re.compile(r"#\s*expect:\s*(.+)")
 FIRST = re.compile(r"^(TVL\d{3}) \[(\d+), (\d+), (\d+)\]", re.M)
@@ -81,9 +83,25 @@ def _number(corpus: str) -> int:
     return int(corpus.lstrip("v"))
 
 
+def _measured() -> list[str]:
+    """The corpora with a first measurement, in the order they were written."""
+    return sorted((p.parent.name for p in BLIND.glob("*/FIRST_MEASUREMENT.txt")), key=_number)
+
+
+def summary_table() -> list[str]:
+    """README's blind table: one row per corpus, its first measurement -> now, all rules."""
+    rows = ["| corpus | files | bugs | clean files | precision first → now | recall first → now |", "|---|---|---|---|---|---|"]
+    for c in _measured():
+        files = sorted((BLIND / c).glob("*.py"))
+        clean = sum(not expected(f) for f in files)
+        (pb, rb), (pn, rn) = _pr(_total(first_measurement(c))), _pr(now := _total(measure(c)[0]))
+        rows.append(f"| {c} | {len(files)} | {now[0] + now[2]} | {clean} | {pb} → {pn} | {rb} → {rn} |")
+    return rows
+
+
 def blind_table() -> list[str]:
-    """README's blind table: each seen corpus, its first measurement -> now."""
-    corpora = sorted((p.parent.name for p in BLIND.glob("*/FIRST_MEASUREMENT.txt")), key=_number)
+    """docs/lint-accuracy.md's per-rule table: each corpus, its first measurement -> now."""
+    corpora = _measured()
     head = " | ".join(f"{c} bugs | {c} precision first → now | {c} recall first → now" for c in corpora)
     rows = [f"| rule | {head} |", "|---" * (1 + 3 * len(corpora)) + "|"]
     for code in [*CODES, "overall"]:
@@ -100,12 +118,30 @@ def test_blind_corpora_are_labelled_never_crash_and_match_the_readme():
         scores, wrong = measure(corpus)
         print(f"\n{corpus}: tp/fp/fn {_total(scores)}", *wrong, sep="\n  ")
         assert sum(_total(scores)) > 0
-    readme = (Path(__file__).parents[1] / "README.md").read_text()
-    missing = [row for row in blind_table() if row not in readme]
-    assert not missing, "README blind table is stale; paste `python tests/test_lint_blind.py`:\n" + "\n".join(missing)
+    for doc, rows in (("README.md", summary_table()), ("docs/lint-accuracy.md", blind_table())):
+        text = (ROOT / doc).read_text()
+        missing = [row for row in rows if row not in text]
+        assert not missing, f"{doc}'s blind table is stale; paste `python tests/test_lint_blind.py`:\n" + "\n".join(missing)
+
+
+def _rewrite(doc: str, rows: list[str]) -> None:
+    """Put `rows` in place of the table in `doc` that starts with the same header cell."""
+    lines = (ROOT / doc).read_text().splitlines()
+    head = rows[0].split(" | ")[0]
+    i = next(k for k, line in enumerate(lines) if line.startswith(head + " | "))
+    j = i
+    while j < len(lines) and lines[j].startswith("|"):
+        j += 1
+    lines[i:j] = rows
+    (ROOT / doc).write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
-    print("\n".join(blind_table()))
+    import sys
+
+    print("\n".join(summary_table()), "", "\n".join(blind_table()), sep="\n")
+    if "--write" in sys.argv:  # README.md and docs/lint-accuracy.md rewritten in place
+        _rewrite("README.md", summary_table())
+        _rewrite("docs/lint-accuracy.md", blind_table())
     for corpus in sorted((p.name for p in BLIND.iterdir() if p.is_dir()), key=_number):
         print(*measure(corpus)[1], sep="\n")
