@@ -40,7 +40,7 @@ def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
 def check_loss_accum(ctx: Context) -> None:
     for loop, losses, backed in _per_batch_scopes(ctx):
         per_call = isinstance(loop, (ast.FunctionDef, ast.AsyncFunctionDef))
-        assigned_in_loop = {t for n in walk_scope(loop) if isinstance(n, ast.Assign) and not _self_sum(n) for t in targets_of(n)}
+        assigned_in_loop = _reset_every_pass(ctx, loop)
         for n in walk_scope(loop):
             acc = value = None
             if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add):
@@ -84,6 +84,38 @@ def check_returned_loss_accum(ctx: Context) -> None:
         ctx.report(LOSS_ACCUM, added, f"`{acc}` accumulates what `{callee(value)}` returns, a loss tensor it "
                    "backpropagated, with its autograd graph: every step's graph stays in memory (return "
                    "`loss.item()` or `loss.detach()`)")  # fmt: skip
+
+
+def _reset_every_pass(ctx: Context, loop: ast.AST) -> set[str]:
+    """Names a plain assignment in the loop rebinds (`total = 0.0`), so nothing piles up across
+    iterations; except a reset to a number under an `if` of the loop (`if i % 200 == 199:
+    print(running / 200); running = 0.0`): that one runs every N iterations, and the graphs of
+    the N iterations between resets are all kept."""
+    out = set()
+    for n in walk_scope(loop):
+        if not isinstance(n, ast.Assign) or _self_sum(n) is not None:
+            continue
+        if _is_number(n.value) and _under_if(ctx, n, loop):
+            continue
+        out.update(targets_of(n))
+    return out
+
+
+def _is_number(value: ast.expr) -> bool:
+    """`0`, `0.0`, `-1.0`."""
+    if isinstance(value, ast.UnaryOp) and isinstance(value.op, ast.USub):
+        value = value.operand
+    return isinstance(value, ast.Constant) and type(value.value) in (int, float)
+
+
+def _under_if(ctx: Context, node: ast.AST, loop: ast.AST) -> bool:
+    """The statement sits in an `if` (or its `else`) between the loop and itself."""
+    for a in ctx.ancestors(node):
+        if a is loop:
+            return False
+        if isinstance(a, ast.If):
+            return True
+    return False
 
 
 def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
