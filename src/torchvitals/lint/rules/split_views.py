@@ -13,10 +13,17 @@ pairing.setting_through_callers. A key the dict does not have is the DataLoader'
 from __future__ import annotations
 
 import ast
+import copy
 
 from torchvitals.lint.engine import Context, callee, dotted, is_const, kwarg, method, walk_scope
-from torchvitals.lint.rules.loaders import _written_into, loader_view
-from torchvitals.lint.rules.pairing import COMPREHENSIONS, setting_through_callers
+from torchvitals.lint.rules.loaders import _written_into, dict_items, loader_view
+from torchvitals.lint.rules.pairing import (
+    COMPREHENSIONS,
+    _substituted,
+    _Swap,
+    root_name,
+    setting_through_callers,
+)
 from torchvitals.lint.syntax import passed
 
 # The DataLoader keywords that set the order, with their defaults.
@@ -60,12 +67,60 @@ def folded_view(ctx: Context, call: ast.Call, split: str | None) -> ast.Call | N
     key = _loop_key(ctx, call)
     if given is None or split is None or key is None or not any(isinstance(n, ast.Name) and n.id == key for n in ast.walk(given)):
         return None
-    value = fold(given, {key: split})
+    value = fold(given, {**_tables(ctx, given), key: split})
     if not isinstance(value, bool):
         return None
     keywords = [k for k in view.keywords if k.arg != "shuffle"]  # type: ignore[union-attr]
     out = ast.Call(func=view.func, args=list(view.args), keywords=[*keywords, ast.keyword(arg="shuffle", value=ast.Constant(value=value))])  # type: ignore[union-attr]
     return ast.copy_location(out, call)
+
+
+def built_split_view(ctx: Context, call: ast.Call, split: str, site: ast.Call) -> ast.Call | None:
+    """`loaders["train"]` of `{k: build_loader(sets[k], cfg["data"][k]) for k in ("train", "val")}`
+    where the builder's DataLoader (`call`) reads its shuffle from a parameter (`shuffle=dcfg.get(
+    "shuffle", False)`): the argument `site` passes for it, with the comprehension's key read as
+    `split`, followed to its literal through the callers; the view with that shuffle, or None
+    when it cannot be read for that split."""
+    view = loader_view(ctx, call)
+    given = kwarg(view, "shuffle") if view is not None else None
+    fn = ctx.scope_of(call)
+    root = root_name(given) if given is not None else None
+    key = _loop_key(ctx, site)
+    if root is None or key is None or not isinstance(fn, ast.FunctionDef) or callee(site).split(".")[-1] != fn.name or _rebound(fn, root.id):
+        return None
+    names = [a.arg for a in fn.args.args]
+    if root.id not in names or names[:1] == ["self"] or any(k.arg is None for k in view.keywords):  # type: ignore[union-attr]
+        return None
+    passed_arg = passed(site, names.index(root.id), root.id)
+    if passed_arg is None or _rebound(ctx.scope_of(site), key):
+        return None
+    for_split = _Swap({key: ast.Constant(value=split)}).visit(copy.deepcopy(_substituted(given, root, passed_arg)))
+    found = setting_through_callers(ctx, _local_bound(ctx, for_split, ctx.scope_of(site)), ctx.scope_of(site))
+    if not isinstance(found, ast.Constant):
+        return None
+    keywords = [k for k in view.keywords if k.arg != "shuffle"]  # type: ignore[union-attr]
+    out = ast.Call(func=view.func, args=list(view.args), keywords=[*keywords, ast.keyword(arg="shuffle", value=found)])  # type: ignore[union-attr]
+    return ast.copy_location(out, call)
+
+
+def _local_bound(ctx: Context, expr: ast.expr, scope: ast.AST) -> ast.expr:
+    """`dc["train"].get("shuffle")` with `dc` replaced by the one value the file binds it to in
+    `scope` (`dc = cfg["data"]`), so the setting's root is the function's parameter again."""
+    root = root_name(expr)
+    bound = ctx.values.get(root.id, []) if root is not None else []
+    if root is None or len(bound) != 1 or ctx.scope_of(bound[0]) is not scope or _rebound_in_place(scope, root.id):
+        return expr
+    return _substituted(expr, root, bound[0])  # type: ignore[return-value]
+
+
+def _rebound_in_place(scope: ast.AST, name: str) -> bool:
+    """`name.update(...)`, `name[k] = v`: the dict is changed after it is bound."""
+    for n in walk_scope(scope):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == name and n.func.attr in ("update", "setdefault", "pop"):
+            return True
+        if isinstance(n, (ast.Assign, ast.AugAssign)) and any(isinstance(t, ast.Subscript) and _root(t) == name for t in getattr(n, "targets", [getattr(n, "target", None)])):
+            return True
+    return False
 
 
 def fold(expr: ast.expr, known: dict[str, object]) -> object:
@@ -86,6 +141,9 @@ def fold(expr: ast.expr, known: dict[str, object]) -> object:
         if ... in vals:
             return ...
         return all(vals) if isinstance(expr.op, ast.And) else any(vals)
+    if isinstance(expr, ast.Subscript):  # `SHUFFLE[s]` of a table of literals
+        table, k = fold(expr.value, known), fold(expr.slice, known)
+        return table.get(k, ...) if isinstance(table, dict) and isinstance(k, str) else ...
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         a, b = fold(expr.left, known), fold(expr.comparators[0], known)
         if a is ... or b is ...:
@@ -94,6 +152,19 @@ def fold(expr: ast.expr, known: dict[str, object]) -> object:
         tests = {ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.In: lambda: a in b, ast.NotIn: lambda: a not in b}  # type: ignore[operator]
         return tests[type(op)]() if type(op) in tests and (not isinstance(op, (ast.In, ast.NotIn)) or isinstance(b, tuple)) else ...
     return ...
+
+
+def _tables(ctx: Context, expr: ast.expr) -> dict[str, dict[str, object]]:
+    """The tables of literals a test looks its split up in (`SHUFFLE = {"train": False, "val":
+    True}` read as `shuffle=SHUFFLE[s]`): each name subscripted in `expr` that is bound once to a
+    dict literal of constants the file never writes into, as a dict to fold with."""
+    out = {}
+    for n in ast.walk(expr):
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
+            items = dict_items(ctx, n.value)
+            if items is not None and all(isinstance(v, ast.Constant) for _, v in items):
+                out[n.value.id] = {k: v.value for k, v in items}  # type: ignore[attr-defined]
+    return out
 
 
 def shuffled_split(ctx: Context, call: ast.Call, sites: tuple[ast.Call, ...], it: ast.expr | None = None) -> str | None:
@@ -218,7 +289,7 @@ def _loop_key(ctx: Context, call: ast.Call) -> str | None:
     """The key variable of `for split, kw in settings.items()` (or `for split in settings`)."""
     loop = _loop(ctx, call)
     t = loop.target if loop is not None else None
-    if isinstance(t, ast.Tuple) and len(t.elts) == 2 and method(loop.iter) == "items":  # type: ignore[union-attr, arg-type]
+    if isinstance(t, ast.Tuple) and len(t.elts) == 2 and isinstance(loop.iter, ast.Call) and method(loop.iter) == "items":  # type: ignore[union-attr]
         t = t.elts[0]
     return t.id if isinstance(t, ast.Name) else None
 

@@ -1,0 +1,19 @@
+# expect: clean
+# The loaders take shuffle from a table of literals per split: the fitting split shuffles.
+import torch
+from torch.utils.data import DataLoader
+
+SHUFFLE_BY_PART = {"fit": True, "holdout": False}
+
+
+def build(parts):
+    return {part: DataLoader(ds, batch_size=32, shuffle=SHUFFLE_BY_PART[part]) for part, ds in parts.items()}
+
+
+def run(model, opt, fit_ds, holdout_ds):
+    loaders = build({"fit": fit_ds, "holdout": holdout_ds})
+    for epoch in range(5):
+        for xb, yb in loaders["fit"]:
+            opt.zero_grad()
+            torch.nn.functional.mse_loss(model(xb), yb).backward()
+            opt.step()
