@@ -17,6 +17,7 @@ from torchvitals.lint.rules.loaders import (
     STREAMS,
     _is_eval_name,
     _loader_calls,
+    loader_paths,
     loader_view,
     order_given_elsewhere,
     sampler_order,
@@ -25,7 +26,7 @@ from torchvitals.lint.rules.loaders import (
     streamed,
 )
 from torchvitals.lint.rules.pairing import split_keys
-from torchvitals.lint.rules.split_views import folded_view, split_view
+from torchvitals.lint.rules.split_views import built_split_view, folded_view, split_view
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -38,6 +39,7 @@ def check_trained_loader(ctx: Context) -> None:
         found = [*_loader_calls(ctx, loop.iter, []), *_per_split_loaders(ctx, loop.iter)]
         split = _read_key(loop.iter)
         loaders = [c for c, names in found if (_unshuffled(ctx, c) or split and _unshuffled_split(ctx, c, split)) and not _is_eval_name(names)]
+        loaders += [c for c, site in _built_per_split(ctx, loop.iter, split) if c not in loaders and ctx.at(site)[0] not in done]
         if not loaders or not _trains(ctx, loop):
             continue
         for c in loaders:
@@ -71,6 +73,22 @@ def _per_split_loaders(ctx: Context, it: ast.expr) -> list[tuple[ast.Call, list[
         comp = isinstance(site, ast.DictComp) and site.value is c and any(v is site for v in ctx.values.get(held, []))
         if (into or comp) and loader_view(ctx, c) is not None and any("train" in k for k in split_keys(ctx, c)):
             out.append((c, [held]))
+    return out
+
+
+def _built_per_split(ctx: Context, it: ast.expr, split: str | None) -> list[tuple[ast.Call, ast.Call]]:
+    """`loaders["train"]` of `loaders = {k: build_loader(sets[k], cfg["data"][k]) for k in
+    splits}`: (the builder's DataLoader, the builder's call), when the settings the comprehension passes for that key
+    give it no shuffle (`shuffle=dcfg.get("shuffle", False)` and the train settings lack it)."""
+    held = it.value.id if isinstance(it, ast.Subscript) and isinstance(it.value, ast.Name) else None
+    comps = ctx.values.get(held, []) if held and split else []
+    if len(comps) != 1 or not isinstance(comp := comps[0], ast.DictComp) or not isinstance(comp.value, ast.Call):
+        return []
+    out = []
+    for p in loader_paths(ctx, comp.value, [held]):
+        view = built_split_view(ctx, p.call, split, comp.value) if p.sites[:1] == (comp.value,) else None
+        if view is not None and _unshuffled(ctx, view):
+            out.append((p.call, comp.value))
     return out
 
 
