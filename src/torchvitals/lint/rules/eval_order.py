@@ -50,6 +50,8 @@ from torchvitals.lint.rules.pairing import (
     _substituted,
     caller_names,
     default_of,
+    receiver_partners,
+    returned_dataset,
     root_name,
     setting_through_callers,
 )
@@ -294,6 +296,7 @@ def check_eval_order(ctx: Context) -> None:
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
+            partners |= receiver_partners(ctx, loader, sites, partners)  # dm.test_frame of dm.test_dataloader()
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)
             partners |= _derived(_assigned_before(ctx, ctx.scope_of(ps.anchor), ps.anchor), partners)  # y_true = ds.targets
@@ -435,7 +438,7 @@ def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]
         return set()
     out = set()
     for p in fn.args.args:
-        if any(_mentions(passed, partners) for _, passed in call_sites(ctx, fn, p.arg)):
+        if any(_mentions(passed, partners) or returned_dataset(ctx, passed, site, partners) for site, passed in call_sites(ctx, fn, p.arg)):
             out.add(p.arg)
     return out
 

@@ -235,7 +235,7 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
             return [LoaderPath(expr, names, sites)]
         if method(expr) in PASS_THROUGH and len(expr.args) == 1:  # loader = accelerator.prepare(loader)
             return loader_paths(ctx, expr.args[0], names, depth + 1, sites)
-        fn = local_function(ctx, callee(expr))  # get_loader(...) defined in this file
+        fn = local_function(ctx, callee(expr)) or instance_method(ctx, expr)  # get_loader(...) defined in this file
         if fn is None:
             return []
         rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
@@ -370,6 +370,15 @@ def element(ctx: Context, value: ast.expr, index: tuple[int, ...]) -> ast.expr |
             return None
         value = value.elts[i]
     return value
+
+
+def instance_method(ctx: Context, call: ast.Call) -> ast.FunctionDef | None:
+    """`dm.test_dataloader()` on a plain name: the one method of that name the classes of this
+    file define (no module function shares it), as the call that makes what it returns."""
+    if not (isinstance(call.func, ast.Attribute) and isinstance(call.func.value, ast.Name)) or call.func.value.id == "self":
+        return None
+    fns = functions_by_name(ctx).get(call.func.attr, [])
+    return fns[0] if len(fns) == 1 and isinstance(ctx.parent.get(fns[0]), ast.ClassDef) else None
 
 
 def local_function(ctx: Context, name: str) -> ast.FunctionDef | None:

@@ -17,6 +17,7 @@ import copy
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import (
     Context,
+    arg,
     callee,
     dotted,
     is_const,
@@ -28,7 +29,16 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.options import setting
-from torchvitals.lint.rules.loaders import call_sites, dict_items
+from torchvitals.lint.rules.flow import bounds_at
+from torchvitals.lint.rules.loaders import (
+    EVAL_WORDS,
+    WORD,
+    call_sites,
+    dict_items,
+    element,
+    loader_view,
+    local_function,
+)
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -345,3 +355,46 @@ def _substituted(expr: ast.AST, root: ast.Name, given: ast.expr) -> ast.AST:
     if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute):  # cfg.get("shuffle", False)
         return ast.Call(func=_substituted(expr.func, root, given), args=expr.args, keywords=expr.keywords)  # type: ignore[arg-type]
     return expr
+
+
+def returned_dataset(ctx: Context, value: ast.expr, use: ast.AST, partners: set[str]) -> bool:
+    """`ev_ds` of `tr_ds, ev_ds, tr_dl, ev_dl = make_data()` where the builder returns, at that
+    place, the very dataset (a partner name) it wraps in a DataLoader (`return tr, ev,
+    DataLoader(tr, ...), DataLoader(ev, ...)`): the caller's name holds the loader's data in
+    its own order, whatever it is called."""
+    bounds = bounds_at(ctx, value.id, use) if isinstance(value, ast.Name) else None
+    for b in bounds or []:
+        got = element(ctx, b.value, b.index) if not b.loop and isinstance(b.value, ast.Call) else None
+        fn = local_function(ctx, callee(b.value)) if got is not None else None
+        if not (isinstance(got, ast.Name) and got.id in partners and fn is not None and ctx.scope_of(got) is fn):
+            continue
+        if any(loader_view(ctx, c) is not None and dotted(arg(c, 0, "dataset")) == got.id for c in walk_scope(fn) if isinstance(c, ast.Call)):
+            return True
+    return False
+
+
+# Words that say an attribute holds rows of a split (`self.test_frame`, `self.val_labels`).
+ROW_WORDS = {"y", "label", "labels", "target", "targets", "df", "frame", "rows", "table", "ids", "id", "files", "paths", "names"}
+
+
+def receiver_partners(ctx: Context, loader: ast.Call, sites: tuple[ast.Call, ...], partners: set[str]) -> set[str]:
+    """`dm.test` and `dm.test_frame` for a loader over `self.test` that `dm.test_dataloader()`
+    builds: the dataset attribute as the caller's object holds it, and the attributes the same
+    class fills with rows of that split (the split's word and a word of rows in the name), which
+    keep the dataset's order as surely as arrays named for the split do."""
+    out: set[str] = set()
+    for site in sites:
+        recv = site.func.value.id if isinstance(site.func, ast.Attribute) and isinstance(site.func.value, ast.Name) else None
+        fn = ctx.scope_of(loader)
+        cls = ctx.parent.get(fn)
+        if recv in (None, "self") or not isinstance(fn, ast.FunctionDef) or site.func.attr != fn.name or not isinstance(cls, ast.ClassDef):  # type: ignore[attr-defined]
+            continue
+        own = {p[5:] for p in partners if p.startswith("self.") and p.count(".") == 1}
+        splits = {w.lower() for a in own for w in WORD.findall(a)} & EVAL_WORDS
+        attrs = {t.attr for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m) if isinstance(n, ast.Assign)
+                 for t in n.targets if isinstance(t, ast.Attribute) and dotted(t.value) == "self"}  # fmt: skip
+        for a in attrs:
+            words = {w.lower() for w in WORD.findall(a)}
+            if a in own or words & splits and words & ROW_WORDS:
+                out.add(f"{recv}.{a}")
+    return out
