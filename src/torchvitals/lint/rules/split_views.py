@@ -91,7 +91,8 @@ def built_split_view(ctx: Context, call: ast.Call, split: str, site: ast.Call) -
     names = [a.arg for a in fn.args.args]
     if root.id not in names or names[:1] == ["self"] or any(k.arg is None for k in view.keywords):  # type: ignore[union-attr]
         return None
-    passed_arg = passed(site, names.index(root.id), root.id)
+    unpacked = any(isinstance(a, ast.Starred) for a in site.args) or any(k.arg is None for k in site.keywords)
+    passed_arg = None if unpacked else passed(site, names.index(root.id), root.id)
     if passed_arg is None or _rebound(ctx.scope_of(site), key):
         return None
     for_split = _Swap({key: ast.Constant(value=split)}).visit(copy.deepcopy(_substituted(given, root, passed_arg)))
