@@ -238,6 +238,20 @@ def _returned_models(ctx: Context, ctor: ast.Call) -> set[str]:
     return {k for r in rets for m in ctx.models_in(r) if (k := t.rename(m))}
 
 
+def _one_return_models(ctx: Context, ctor: ast.Call) -> set[str]:
+    """`Adam(self.net.actor_parameters())` where the method (of a class of this file) has one
+    `return`, of `list(self.trunk.parameters()) + ...`: the models it names, as the caller
+    names them. A helper with several returns may pick one by its argument, and one that
+    filters the whole object's parameters splits it by name: neither is read here."""
+    first = ctor.args[0] if ctor.args else None
+    if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
+        return set()
+    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return)]
+    if len(rets) != 1 or rets[0] is None or any(isinstance(n, ast.comprehension) and n.ifs for n in ast.walk(rets[0])):
+        return set()  # a filter (`if "trunk" not in name`) splits what the names alone do not
+    return {k for m in ctx.models_in(rets[0]) if m != "self" and (k := t.rename(m))}
+
+
 def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr], caller: ast.AST | None = None) -> ast.AST | None:
     """`params = model.head.parameters() if cfg["head_only"] else model.parameters()` (bound in
     `scope`, or given inline; or bound in both branches of an `if` statement) where the caller's
@@ -436,7 +450,7 @@ def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
         for t2, v2 in ctors[i + 1 :]:
             if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
                 continue
-            m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
+            m1, m2 = ctx.models_in(v1) or _one_return_models(ctx, v1), ctx.models_in(v2) or _one_return_models(ctx, v2)
             shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
             if shared and not (_retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1)):
                 ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "
