@@ -168,6 +168,8 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
     if recv == "self":
         cls = enclosing_class(ctx, call)
         fn = methods.get(cls.name, {}).get(m) if cls is not None else None
+        if fn is None and cls is not None:
+            fn = inherited(ctx, cls, m)
         if fn is not None and m != "forward":
             return Target(fn, "self", _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
         return None
@@ -179,6 +181,28 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         if fn is not None:
             return Target(fn, recv, _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
     return hit
+
+
+def inherited(ctx: Context, cls: ast.ClassDef, name: str, depth: int = 0) -> ast.AST | None:
+    """The method `name` a class of this file inherits from its bases of this file (a trainer
+    built from mixins: `class Trainer(AMPMixin, ClipMixin)`), searched left to right as Python's
+    MRO does for such flat hierarchies. A base from outside the file met first may define it
+    too (nn.Module's `train`): then nothing is proven."""
+    methods = _index(ctx)[1]
+    classes = {c.name: c for c in ctx.classes}
+    for b in cls.bases:
+        if dotted(b) == "object":
+            continue
+        base = classes.get(dotted(b) or "")
+        if base is None or base is cls or depth > 4:
+            return None
+        if (fn := methods.get(base.name, {}).get(name)) is not None:
+            return fn
+        if (fn := inherited(ctx, base, name, depth + 1)) is not None:
+            return fn
+        if any(dotted(bb) not in classes and dotted(bb) != "object" for bb in base.bases):
+            return None
+    return None
 
 
 def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str, str], ...]:

@@ -70,12 +70,73 @@ def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int) -> 
         return _dict_get(ctx, node, scope, depth)  # cfg.get("amp", False)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return _self_attr(ctx, node.attr, scope, depth)
+    if isinstance(node, ast.Call) and last(callee(node)) in _class_names(ctx):
+        return node  # a config object of this file (`TrainCfg()`): its fields are read below
+    if isinstance(node, ast.Attribute):
+        return _field(ctx, node, scope, depth)
     if not isinstance(node, ast.Name) or _written_into(ctx, node.id):
         return None
     if isinstance(scope, FUNCS) and node.id in [a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]]:
         return _from_callers(ctx, scope, node.id, depth)
     vals = ctx.values.get(node.id, [])
     return _literal(ctx, vals[0], scope, depth + 1) if len(vals) == 1 else None
+
+
+def _class_names(ctx: Context) -> set[str]:
+    hit = ctx.memo.get("class_names")
+    if hit is None:
+        hit = ctx.memo["class_names"] = {c.name for c in ctx.classes}
+    return hit
+
+
+def _field(ctx: Context, node: ast.Attribute, scope: ast.AST, depth: int) -> ast.AST | None:
+    """`cfg.precision` (`self.cfg.precision`) of a config object built from a class of this file
+    (a dataclass): the keyword its construction passes, else the class's default. Unknown when
+    the construction passes positional arguments or the file assigns that attribute anywhere."""
+    if node.attr not in _field_names(ctx):
+        return None  # no class of this file declares such a field: nothing to read back
+    made = _literal(ctx, node.value, scope, depth + 1)
+    if not isinstance(made, ast.Call) or _attr_assigned(ctx, node.attr):
+        return None
+    if any(k.arg is None for k in made.keywords):
+        return None
+    given = next((k.value for k in made.keywords if k.arg == node.attr), None)
+    if given is not None:
+        return _literal(ctx, given, ctx.scope_of(made), depth + 1)
+    classes = [c for c in ctx.classes if c.name == last(callee(made))]
+    if made.args or len(classes) != 1:
+        return None
+    for st in classes[0].body:
+        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.target.id == node.attr and st.value is not None:
+            return _literal(ctx, st.value, classes[0], depth + 1)
+    return None
+
+
+def _field_names(ctx: Context) -> set[str]:
+    """The fields the classes of this file declare (`precision: str = "fp32"`), once per file."""
+    hit = ctx.memo.get("field_names")
+    if hit is None:
+        hit = ctx.memo["field_names"] = {
+            st.target.id for c in ctx.classes for st in c.body if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)
+        }
+    return hit
+
+
+def _attr_assigned(ctx: Context, attr: str) -> bool:
+    """Some statement of the file assigns `<anything>.attr` (a config field changed after it
+    is built: from the command line, a sweep). The attributes are gathered once per file."""
+    hit = ctx.memo.get("attrs_assigned")
+    if hit is None:
+        hit = ctx.memo["attrs_assigned"] = set()
+        for n in ast.walk(ctx.tree):
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
+            for t in targets:
+                for x in ast.walk(t):
+                    if isinstance(x, ast.Attribute) and isinstance(x.ctx, ast.Store):
+                        hit.add(x.attr)
+        if "setattr" in ctx.text:
+            hit.add("*")
+    return attr in hit or "*" in hit
 
 
 def decide_truth(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
@@ -164,8 +225,27 @@ def returns_no_grad(ctx: Context, fn: ast.AST) -> bool:
     """Every return of `fn` (a context helper: `with self._grad_ctx():`) gives `torch.no_grad()`
     or `inference_mode()`, an `x if cond else y` counted by the branch its config decides
     (`no_grad() if self.cfg.get("fast_forward") else nullcontext()` with the flag set)."""
-    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+    rets = [r.value for r in _reachable_returns(ctx, fn.body, fn)[0]]  # type: ignore[attr-defined]
     return bool(rets) and all(_gives_no_grad(ctx, r, fn) for r in rets)
+
+
+def _reachable_returns(ctx: Context, body: list[ast.stmt], fn: ast.AST) -> tuple[list[ast.Return], bool]:
+    """The returns of `body` that may run, and whether it may run past its end: an `if` whose
+    test the configuration decides (`if precision == "bf16": return autocast(...)` with the
+    setting "fp32-infer") counts only by its taken side, and what follows a return that always
+    runs is dead. Any other statement keeps every return inside it."""
+    out: list[ast.Return] = []
+    for st in body:
+        if isinstance(st, ast.Return):
+            return [*out, st], False
+        if isinstance(st, ast.If) and (taken := decide_truth(ctx, st.test, fn)) is not None:
+            rets, falls = _reachable_returns(ctx, st.body if taken else st.orelse, fn)
+            out += rets
+            if not falls:
+                return out, False
+            continue
+        out += [n for n in walk_scope(st) if isinstance(n, ast.Return)] if not isinstance(st, FUNCS) else []
+    return out, True
 
 
 def _gives_no_grad(ctx: Context, expr: ast.AST | None, fn: ast.AST) -> bool:

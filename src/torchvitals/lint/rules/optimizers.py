@@ -20,6 +20,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.options import setting
+from torchvitals.lint.rules.config_branches import decide_truth
 from torchvitals.lint.rules.param_groups import (
     listed_submodules,
     name_filtered_only,
@@ -61,7 +62,7 @@ def check_partial_optimizer(ctx: Context) -> None:
         _groups_leave_out(ctx, ctors[0] if ctors else None)
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}) or v) or _returned_models(ctx, v)) for t, v in ctors]
+    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or _returned_models(ctx, v)) for t, v in ctors]
     others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
     all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
@@ -219,9 +220,9 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
             given = dict(given_args(t.fn, v)) if isinstance(t.fn, ast.FunctionDef) else {}
             for r in walk_scope(t.fn):
                 if isinstance(r, ast.Return) and isinstance(r.value, ast.Call) and _optimizer_ctor(r.value):
-                    if _untaken(ctx, r, t.fn, given):
+                    if _untaken(ctx, r, t.fn, given, ctx.scope_of(v)):
                         continue
-                    chosen = _flag_branch(ctx, r.value, t.fn, given)
+                    chosen = _flag_branch(ctx, r.value, t.fn, given, ctx.scope_of(v))
                     models = {k for m in ctx.models_in(chosen or r.value) if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
@@ -237,7 +238,21 @@ def _returned_models(ctx: Context, ctor: ast.Call) -> set[str]:
     return {k for r in rets for m in ctx.models_in(r) if (k := t.rename(m))}
 
 
-def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr]) -> ast.AST | None:
+def _one_return_models(ctx: Context, ctor: ast.Call) -> set[str]:
+    """`Adam(self.net.actor_parameters())` where the method (of a class of this file) has one
+    `return`, of `list(self.trunk.parameters()) + ...`: the models it names, as the caller
+    names them. A helper with several returns may pick one by its argument, and one that
+    filters the whole object's parameters splits it by name: neither is read here."""
+    first = ctor.args[0] if ctor.args else None
+    if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
+        return set()
+    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return)]
+    if len(rets) != 1 or rets[0] is None or any(isinstance(n, ast.comprehension) and n.ifs for n in ast.walk(rets[0])):
+        return set()  # a filter (`if "trunk" not in name`) splits what the names alone do not
+    return {k for m in ctx.models_in(rets[0]) if m != "self" and (k := t.rename(m))}
+
+
+def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, ast.expr], caller: ast.AST | None = None) -> ast.AST | None:
     """`params = model.head.parameters() if cfg["head_only"] else model.parameters()` (bound in
     `scope`, or given inline; or bound in both branches of an `if` statement) where the caller's
     configuration decides the flag: the parameters it takes. None when there is no such choice
@@ -247,33 +262,38 @@ def _flag_branch(ctx: Context, ctor: ast.Call, scope: ast.AST, given: dict[str, 
         bound = ctx.assigns_in(scope).get(first.id, [])
         up = ctx.parent.get(bound[0]) if len(bound) == 2 else None
         if isinstance(up, ast.If) and {id(s) for s in bound} == {id(up.body[-1]), id(up.orelse[-1] if up.orelse else None)}:
-            flag = _flag(ctx, up.test, given)
+            flag = _flag(ctx, up.test, given, caller)
             return None if flag is None else (up.body if flag else up.orelse)[-1].value  # type: ignore[attr-defined]
         first = bound[0].value if len(bound) == 1 else None  # type: ignore[attr-defined]
-    if not isinstance(first, ast.IfExp) or (flag := _flag(ctx, first.test, given)) is None:
+    if not isinstance(first, ast.IfExp) or (flag := _flag(ctx, first.test, given, caller)) is None:
         return None
     return first.body if flag else first.orelse
 
 
-def _flag(ctx: Context, test: ast.expr, given: dict[str, ast.expr]) -> bool | None:
+def _flag(ctx: Context, test: ast.expr, given: dict[str, ast.expr], caller: ast.AST | None = None) -> bool | None:
     """The truth of a test that is a literal setting once the caller's arguments stand in for
-    the parameters (`cfg["head_only"]`, `args.probe`); None when unknown."""
-    value = setting(ctx, Substitute(given).visit(copy.deepcopy(test)))
-    return bool(value.value) if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)) else None
+    the parameters (`cfg["head_only"]`, `args.probe`), or a mode compared with a literal read
+    back in the caller's scope `caller` (config_branches.py); None when unknown."""
+    test = Substitute(given).visit(copy.deepcopy(test))
+    value = setting(ctx, test)
+    if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
+        return bool(value.value)
+    # `cfg["scope"] == "head"` with `cfg` the caller's parameter, given a dict literal by its callers
+    return decide_truth(ctx, test, caller or ctx.tree)
 
 
-def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr]) -> bool:
+def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr], caller: ast.AST | None = None) -> bool:
     """`node` (a return of a builder) cannot run for this call: it sits on the side of an `if`
     the configuration rules out, or after an `if` the configuration takes and that returns."""
     child = node
     for a in ctx.ancestors(node):
-        if isinstance(a, ast.If) and (flag := _flag(ctx, a.test, given)) is not None:
+        if isinstance(a, ast.If) and (flag := _flag(ctx, a.test, given, caller)) is not None:
             if (child in a.body and not flag) or (child in a.orelse and flag):
                 return True
         body = a.body if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.If, ast.For, ast.While, ast.With)) else []
         if child in body:
             for stmt in body[: body.index(child)]:  # type: ignore[arg-type]
-                if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Return) and _flag(ctx, stmt.test, given):
+                if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Return) and _flag(ctx, stmt.test, given, caller):
                     return True
         if a is fn:
             return False
@@ -430,7 +450,7 @@ def _overlaps(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
         for t2, v2 in ctors[i + 1 :]:
             if t1 == t2 or ctx.scope_of(v1) is not ctx.scope_of(v2) or _exclusive(ctx, v1, v2):
                 continue
-            m1, m2 = ctx.models_in(v1), ctx.models_in(v2)
+            m1, m2 = ctx.models_in(v1) or _one_return_models(ctx, v1), ctx.models_in(v2) or _one_return_models(ctx, v2)
             shared = sorted(a for a in m1 for b in m2 if a == b or a.startswith(b + ".") or b.startswith(a + "."))
             if shared and not (_retired(ctx, t1, v1, v2) or _retired(ctx, t2, v2, v1)):
                 ctx.report(PARTIAL_OPT, v2, f"`{t1}` and `{t2}` both update `{shared[0]}`: its "

@@ -64,15 +64,59 @@ def _never_updated(ctx: Context, recv: str, step: ast.Call) -> bool:
     """A step method (`optimizer_step(self)`, run per batch by a loop elsewhere) whose scaler no
     code of this file updates, under its name or any scaler's, nor hands to other code. An
     update in a method nothing calls (see `_dead_update`) does not count."""
-    if recv not in ctx.scalers:
+    names = {recv} if recv in ctx.scalers else _scaler_names(ctx, ctx.scope_of(step), recv)
+    if not names:
         return False
     for u in ctx.calls:
         r = receiver(u) or ""
-        if method(u) == "update" and (r == recv or r in ctx.scalers or "scaler" in r.lower()) and not _dead_update(ctx, u, step):
+        if method(u) == "update" and (r in names or r in ctx.scalers or "scaler" in r.lower()) and not _dead_update(ctx, u, step):
             return False
-        if any(dotted(a) == recv for a in [*u.args, *(k.value for k in u.keywords)]):
-            return False  # passed on: another function may update it
+        for a in [*u.args, *(k.value for k in u.keywords)]:
+            if dotted(a) in names and _handed_off(ctx, u, dotted(a)):  # type: ignore[arg-type]
+                return False  # passed on: another function may update it
     return True
+
+
+def _scaler_names(ctx: Context, fn: ast.AST, param: str, depth: int = 0) -> set[str]:
+    """The names a GradScaler of this file goes by on its way into `param` of `fn`: some call
+    of `fn` here binds it to one, directly or through the caller's own parameter
+    (`train(..., grad_scaler)` -> `step(loss, opt, grad_scaler)`). Empty when no call proves
+    it: a helper no code here calls may be library code whose callers update the scaler."""
+    if depth > 3 or not isinstance(fn, FUNCS):
+        return set()
+    for site in _call_sites(ctx, fn):
+        t = resolve(ctx, site)
+        given = dict(t.params).get(param) if t is not None else None
+        if given in ctx.scalers:
+            return {param, given}  # type: ignore[arg-type]
+        if given and (more := _scaler_names(ctx, ctx.scope_of(site), given, depth + 1)):
+            return {param, *more}
+    return set()
+
+
+def _handed_off(ctx: Context, call: ast.Call, key: str, depth: int = 0) -> bool:
+    """`call` hands the scaler to code that may update it: code outside this file, or a function
+    of this file that updates it, keeps it (stores, returns, wraps it) or hands it on in turn.
+    A helper of this file that only steps with it (`optimizer_step(loss, opt, scaler)`) is
+    read, not trusted: else every scaler passed to a helper would silence the rule."""
+    if depth > 3 or not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
+        return True
+    inner = {p for p, given in t.params if given == key}
+    if not inner:
+        return True  # bound through *args/**kwargs or a default: unknown
+    for node in ast.walk(t.fn):
+        if not (isinstance(node, ast.Name) and node.id in inner):
+            continue
+        up = ctx.parent.get(node)
+        if isinstance(up, ast.Attribute) and isinstance(ctx.parent.get(up), ast.Call) and ctx.parent[up].func is up:
+            if up.attr == "update":
+                return True
+        elif isinstance(up, ast.Call) and node in up.args + [k.value for k in up.keywords]:
+            if _handed_off(ctx, up, node.id, depth + 1):
+                return True
+        elif not (isinstance(up, ast.arguments) or isinstance(node.ctx, ast.Store)):
+            return True  # kept, returned, rebound: its later life is not followed
+    return False
 
 
 def _dead_update(ctx: Context, update: ast.Call, step: ast.Call) -> bool:
@@ -124,9 +168,11 @@ def check_helper_clip(ctx: Context) -> None:
         if not ctx.loops_around(b) and isinstance(body, FUNCS) and not _events(ctx, _after(body, b), 0):
             # a backward helper (`self._backward(loss)`, a shim's `backward(loss)`): the clip
             # that matters follows its call in the caller's loop
+            # the call's loop, or its function (a `train_step(batch)` some loop or comprehension
+            # runs per batch): what follows the call there runs after the backward in order
             for site in _call_sites(ctx, body):
-                if (loop := ctx.loops_around(site)) and not _steps_in(body, receiver(recv)):
-                    _scan_after(ctx, b, recv, loop[0], site)
+                if not _steps_in(body, receiver(recv)):
+                    _scan_after(ctx, b, recv, (ctx.loops_around(site) or [ctx.scope_of(site)])[0], site)
 
 
 def _after(body: ast.AST, mark: ast.AST) -> list[ast.Call]:

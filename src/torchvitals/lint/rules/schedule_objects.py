@@ -171,15 +171,40 @@ def _schedules_given(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Cal
 def _built_in_init(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Call]:
     """`self.<attr> = CosineAnnealingLR(...)` or `= build_scheduler(args, self.optimizer)` (in
     `__init__`, or a setup method): the object builds its own schedule. Every binding of
-    `self.<attr>` in the class must be such a call (one that is not, `= None` or a parameter,
-    leaves the schedule unknown)."""
+    `self.<attr>` in the class must be such a call (one that is not, a parameter, leaves the
+    schedule unknown), but for a `= None` placeholder (what is stepped is never None)."""
     out: list[ast.Call] = []
     for n in ast.walk(cls):
         if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(dotted(t) == f"self.{attr}" for t in _targets(n)):
+            if isinstance(n.value, ast.Constant) and n.value.value is None or n.value is None:
+                continue  # `self.sched = None` until a setup hook builds it: stepping None would crash
             made = _scheduler_ctors(ctx, n.value) if isinstance(n.value, ast.Call) else []
             if not made:
                 return []
-            out += made
+            out += [_with_init_args(ctx, cls, m) for m in made]
+    return out
+
+
+def _with_init_args(ctx: Context, cls: ast.ClassDef, ctor: ast.Call) -> ast.Call:
+    """`StepLR(opt, step_size=self.step_size)` in a callback built once as
+    `SchedCallback(cfg["decay_epochs"])`: a copy of the constructor call with each `self.<attr>`
+    argument that `__init__` stores from a parameter replaced by what that one construction
+    passes, so the period's name or value can be read. Unchanged when built more than once."""
+    init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+    built = [c for c in ctx.calls if last(callee(c)) == cls.name]
+    if init is None or len(built) != 1:
+        return ctor
+    names = positional(init)[1:]
+
+    def given(arg: ast.expr) -> ast.expr:
+        d = dotted(arg) or ""
+        param = stored_param(init, d[5:]) if d.startswith("self.") and d.count(".") == 1 else None
+        new = passed(built[0], names.index(param), param) if param in names else None
+        return new if new is not None else arg
+
+    out = copy.copy(ctor)
+    out.args = [given(a) for a in ctor.args]
+    out.keywords = [ast.keyword(arg=k.arg, value=given(k.value)) for k in ctor.keywords]
     return out
 
 
