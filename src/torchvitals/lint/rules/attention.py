@@ -157,6 +157,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if isinstance(expr, ast.Name):
         filled = _filled_mask(ctx, expr.id, scope)
         return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
+    if (keyed := _keyed_param_hop(ctx, expr, scope, depth)) is not _NOT_A_HOP:
+        return keyed  # type: ignore[return-value]
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
         return _padding_polarity(ctx, expr.value, scope, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
@@ -295,6 +297,23 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
         rets = {judge(ctx, r.value, t.fn, depth + 1) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
         return rets.pop() if len(rets) == 1 else None
     return _NOT_A_HOP
+
+
+def _keyed_param_hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int) -> object:
+    """`b["src_mask"]` where `b` is a parameter (`def forward(self, b)` called as `model(b)` on a
+    batch dict from the loader): the field under that key of what every caller passes, so a mask
+    a collate_fn puts in the batch is judged where it is made. _NOT_A_HOP for anything else."""
+    if not (isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str)):
+        return _NOT_A_HOP
+    if not (isinstance(expr.value, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.value.id)):
+        return _NOT_A_HOP
+
+    def field_of(ctx: Context, given: ast.AST | None, at: ast.AST, d: int) -> str | None:
+        if given is None:
+            return None
+        return _padding_polarity(ctx, ast.copy_location(ast.Subscript(value=given, slice=expr.slice, ctx=ast.Load()), given), at, d)
+
+    return _hop(ctx, expr.value, scope, depth, field_of)
 
 
 def _length_mask(expr: ast.Compare, ctx: Context | None = None, scope: ast.AST | None = None) -> str | None:
