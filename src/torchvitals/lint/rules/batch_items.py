@@ -408,6 +408,8 @@ def gathered_tags(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int, ta
         e = _local(ctx, e.args[0])
     part = _comprehended_part(e, fn.args.args[0].arg)
     if part is None:
+        part = _unzipped_part(ctx, e, fn.args.args[0].arg)
+    if part is None:
         return None
     datasets = _collated_datasets(ctx, fn)
     if not datasets:
@@ -437,6 +439,15 @@ def _comprehended_part(e: ast.AST, batch: str) -> int | None:
         hits = [k for k, x in enumerate(t.elts) if isinstance(x, ast.Name) and x.id == elt.id]
         return hits[0] if len(hits) == 1 else None
     return None
+
+
+def _unzipped_part(ctx: Context, e: ast.AST, batch: str) -> int | None:
+    """k for a name unpacked at position k from `zip(*batch)` (`xs, ys = zip(*batch)`): the
+    items' part k, one value per item."""
+    bs = bounds_or_args(ctx, e.id, e) if isinstance(e, ast.Name) else None
+    if not bs or len(bs) != 1 or bs[0].loop or len(bs[0].index) != 1 or not _unzips(bs[0].value, batch):
+        return None
+    return bs[0].index[0]
 
 
 def _collated_datasets(ctx: Context, fn: ast.FunctionDef) -> list[ast.expr]:
