@@ -59,11 +59,12 @@ CONTAINERS = {"ModuleList", "ModuleDict", "Sequential", "ParameterList", "Parame
 # not spelled `nn.X`: the file-level triggers parse such files for their training loop, and
 # this lets the rule read them too (the class is checked to be a module when it is judged).
 _APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
-# A builder whose list of blocks is a comprehension of calls (`return [Block(d, k) for k in
-# sizes]`, or bound to a name first), whatever the blocks are spelled: the attribute it is
-# stored in (`self.blocks = build_blocks(cfg)`) names no module, so the file-level triggers
-# cannot see it; the rule checks the calls make modules before it reports.
-_BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*\[\s*(?:self\.)?\w+\([^\n]*\bfor\b")
+# A builder whose list (or dict) of blocks is a comprehension of calls (`return [Block(d, k)
+# for k in sizes]`, `{t: Head(d) for t in tasks}`, or bound to a name first), whatever the
+# blocks are spelled: the attribute it is stored in (`self.blocks = build_blocks(cfg)`) names
+# no module, so the file-level triggers cannot see it; the rule checks the calls make modules
+# before it reports.
+_BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+\([^\n]*\bfor\b")
 _OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION)
 
 
@@ -230,7 +231,7 @@ def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
     named = [b for b in binds if any(isinstance(t, ast.Name) for t in b.targets)]  # type: ignore[attr-defined]
     if len(named) == 1 and _empty_dict(named[0].value):  # type: ignore[attr-defined]
         return _dict_filled(ctx, fn, expr.id)
-    if len(binds) == 1 and isinstance(binds[0].value, ast.ListComp):  # type: ignore[attr-defined]
+    if len(binds) == 1 and isinstance(binds[0].value, (ast.ListComp, ast.DictComp)):  # type: ignore[attr-defined]
         return _has_module(ctx, binds[0].value)  # type: ignore[attr-defined]  # blocks = [Block(k) for k in ks]
     if len(binds) != 1 or not isinstance(binds[0].value, ast.List):  # type: ignore[attr-defined]
         return False
