@@ -277,8 +277,8 @@ _NOT_A_HOP = object()
 def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> object:
     """A mask made elsewhere: a parameter of the function, judged at every caller of this file
     that passes it (`layer(x, mask)` in a loop over a ModuleList, `self.attn(x, make_mask(ids))`),
-    one answer when all agree; a helper of this file (`make_pad_mask(lengths)`), judged at its
-    returns. _NOT_A_HOP for anything else."""
+    one answer when all agree; a helper of this file (`make_pad_mask(lengths)`) or a method of
+    the class (`self.padding_mask(ids)`), judged at its returns. _NOT_A_HOP for anything else."""
     if isinstance(expr, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.id) and _resolve(ctx, expr, scope) is None:
         if depth > HOP_DEPTH:
             return None
@@ -290,7 +290,8 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
             given = _argument(t, c, expr.id)
             sides.add(judge(ctx, given, ctx.scope_of(c), depth + 1) if given is not None else None)
         return sides.pop() if len(sides) == 1 else None
-    if isinstance(expr, ast.Call) and not isinstance(expr.func, ast.Attribute) and may_resolve(ctx, expr):
+    own_method = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and dotted(expr.func.value) == "self"
+    if isinstance(expr, ast.Call) and (own_method or not isinstance(expr.func, ast.Attribute)) and may_resolve(ctx, expr):
         t = resolve(ctx, expr)
         if t is None or not isinstance(t.fn, FUNCS) or t.fn.name == "forward":
             return _NOT_A_HOP
