@@ -283,7 +283,7 @@ def _collate_tags(ctx: Context, collate: ast.AST, index: int, depth: int) -> fro
     if found & DTYPE_TAGS:
         return found
     gathered = [gathered_tags(ctx, fn, r.elts[index], depth + 1, tags) for r in rets]  # type: ignore[arg-type, attr-defined]
-    if all(g is not None for g in gathered):  # np.array([b[1] for b in batch]): the items' part 1
+    if all(g for g in gathered):  # np.array([b[1] for b in batch]): the items' part 1, when it is known
         return found | frozenset.intersection(*gathered)  # type: ignore[arg-type]
     dtypes = {collated_dtype(ctx, fn, r.elts[index], depth + 1, tags) for r in rets}  # type: ignore[arg-type, attr-defined]
     return found | dtypes.pop() if len(dtypes) == 1 else found
