@@ -157,6 +157,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if isinstance(expr, ast.Name):
         filled = _filled_mask(ctx, expr.id, scope)
         return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
+    if (keyed := _keyed_param_hop(ctx, expr, scope, depth)) is not _NOT_A_HOP:
+        return keyed  # type: ignore[return-value]
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
         return _padding_polarity(ctx, expr.value, scope, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
@@ -275,8 +277,8 @@ _NOT_A_HOP = object()
 def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> object:
     """A mask made elsewhere: a parameter of the function, judged at every caller of this file
     that passes it (`layer(x, mask)` in a loop over a ModuleList, `self.attn(x, make_mask(ids))`),
-    one answer when all agree; a helper of this file (`make_pad_mask(lengths)`), judged at its
-    returns. _NOT_A_HOP for anything else."""
+    one answer when all agree; a helper of this file (`make_pad_mask(lengths)`) or a method of
+    the class (`self.padding_mask(ids)`), judged at its returns. _NOT_A_HOP for anything else."""
     if isinstance(expr, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.id) and _resolve(ctx, expr, scope) is None:
         if depth > HOP_DEPTH:
             return None
@@ -288,13 +290,31 @@ def _hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, judge) -> obje
             given = _argument(t, c, expr.id)
             sides.add(judge(ctx, given, ctx.scope_of(c), depth + 1) if given is not None else None)
         return sides.pop() if len(sides) == 1 else None
-    if isinstance(expr, ast.Call) and not isinstance(expr.func, ast.Attribute) and may_resolve(ctx, expr):
+    own_method = isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and dotted(expr.func.value) == "self"
+    if isinstance(expr, ast.Call) and (own_method or not isinstance(expr.func, ast.Attribute)) and may_resolve(ctx, expr):
         t = resolve(ctx, expr)
         if t is None or not isinstance(t.fn, FUNCS) or t.fn.name == "forward":
             return _NOT_A_HOP
         rets = {judge(ctx, r.value, t.fn, depth + 1) for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None}
         return rets.pop() if len(rets) == 1 else None
     return _NOT_A_HOP
+
+
+def _keyed_param_hop(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int) -> object:
+    """`b["src_mask"]` where `b` is a parameter (`def forward(self, b)` called as `model(b)` on a
+    batch dict from the loader): the field under that key of what every caller passes, so a mask
+    a collate_fn puts in the batch is judged where it is made. _NOT_A_HOP for anything else."""
+    if not (isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str)):
+        return _NOT_A_HOP
+    if not (isinstance(expr.value, ast.Name) and isinstance(scope, FUNCS) and is_param(scope, expr.value.id)):
+        return _NOT_A_HOP
+
+    def field_of(ctx: Context, given: ast.AST | None, at: ast.AST, d: int) -> str | None:
+        if given is None:
+            return None
+        return _padding_polarity(ctx, ast.copy_location(ast.Subscript(value=given, slice=expr.slice, ctx=ast.Load()), given), at, d)
+
+    return _hop(ctx, expr.value, scope, depth, field_of)
 
 
 def _length_mask(expr: ast.Compare, ctx: Context | None = None, scope: ast.AST | None = None) -> str | None:

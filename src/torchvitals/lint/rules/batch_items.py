@@ -387,3 +387,77 @@ def _stored_part_dtype(ctx: Context, cls: ast.ClassDef, part: int, depth: int, t
             return None
     dtypes = {tags(ctx, p, depth + 1) & DTYPE_TAGS for p in parts}
     return dtypes.pop() if len(dtypes) == 1 and parts else None
+
+
+# ---- a collate_fn that gathers one part of every item ---------------------------------------------
+
+GATHERERS = {"array", "asarray", "tensor", "as_tensor", "from_numpy", "stack", "Tensor", "FloatTensor", "LongTensor"}
+
+
+def gathered_tags(ctx: Context, fn: ast.FunctionDef, e: ast.expr, depth: int, tags: Tags) -> frozenset[str] | None:
+    """Tags of `e`, a part a `collate_fn` returns, when it gathers part k of every item into one
+    array (`torch.from_numpy(np.array([b[1] for b in batch]))`, `torch.tensor([y for _, y in
+    batch])`): what the default collate would have built from that part (one number per item
+    gives a (B,) batch with the number's dtype), with a `dtype=` of the gatherer applied. None
+    when `e` is not such a gathering."""
+    if depth > MAX_DEPTH or not fn.args.args:
+        return None
+    e, dtype = _local(ctx, e), None
+    while isinstance(e, ast.Call) and callee(e).split(".")[-1] in GATHERERS and len(e.args) == 1:
+        dtype = dtype or _dtype_tag(kwarg(e, "dtype")) or _ctor_dtype(e)
+        e = _local(ctx, e.args[0])
+    part = _comprehended_part(e, fn.args.args[0].arg)
+    if part is None:
+        part = _unzipped_part(ctx, e, fn.args.args[0].arg)
+    if part is None:
+        return None
+    datasets = _collated_datasets(ctx, fn)
+    if not datasets:
+        return None
+    found = frozenset.intersection(*(dataset_item_tags(ctx, ds, part, depth + 1, tags) for ds in datasets))
+    return _with_dtype(found, dtype) if dtype and found else found
+
+
+def _ctor_dtype(call: ast.Call) -> str | None:
+    name = callee(call).split(".")[-1]
+    return FLOAT if name in ("Tensor", "FloatTensor") else INDEX if name == "LongTensor" else None
+
+
+def _comprehended_part(e: ast.AST, batch: str) -> int | None:
+    """k for `[b[k] for b in batch]` or `[y for x, y in batch]` (a plain name of the unpacked
+    item at position k); None for any other expression."""
+    if not isinstance(e, (ast.ListComp, ast.GeneratorExp)) or len(e.generators) != 1:
+        return None
+    gen = e.generators[0]
+    if gen.ifs or not (isinstance(gen.iter, ast.Name) and gen.iter.id == batch):
+        return None
+    t, elt = gen.target, e.elt
+    if isinstance(t, ast.Name) and isinstance(elt, ast.Subscript) and isinstance(elt.value, ast.Name) and elt.value.id == t.id:
+        k = _int_const(elt.slice)
+        return k if k is not None and k >= 0 else None
+    if isinstance(t, ast.Tuple) and isinstance(elt, ast.Name) and not any(isinstance(x, ast.Starred) for x in t.elts):
+        hits = [k for k, x in enumerate(t.elts) if isinstance(x, ast.Name) and x.id == elt.id]
+        return hits[0] if len(hits) == 1 else None
+    return None
+
+
+def _unzipped_part(ctx: Context, e: ast.AST, batch: str) -> int | None:
+    """k for a name unpacked at position k from `zip(*batch)` (`xs, ys = zip(*batch)`): the
+    items' part k, one value per item."""
+    bs = bounds_or_args(ctx, e.id, e) if isinstance(e, ast.Name) else None
+    if not bs or len(bs) != 1 or bs[0].loop or len(bs[0].index) != 1 or not _unzips(bs[0].value, batch):
+        return None
+    return bs[0].index[0]
+
+
+def _collated_datasets(ctx: Context, fn: ast.FunctionDef) -> list[ast.expr]:
+    """The dataset arguments of every DataLoader given `collate_fn=<fn>`."""
+    out = []
+    for c in ctx.calls:
+        if callee(c).split(".")[-1] != "DataLoader" or dotted(kwarg(c, "collate_fn")) != fn.name:  # type: ignore[arg-type]
+            continue
+        ds = c.args[0] if c.args else kwarg(c, "dataset")
+        if ds is None:
+            return []
+        out.append(ds)
+    return out

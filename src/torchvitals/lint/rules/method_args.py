@@ -16,6 +16,7 @@ from torchvitals.lint.engine import Context, callee, dotted, passed
 from torchvitals.lint.rules.flow import Bound, bounds_or_args
 
 MAX_CALLS = 3
+MAX_FORWARD_CALLS = 6  # a model is called in training, evaluation and prediction
 
 
 def bounds_through_methods(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:
@@ -55,6 +56,17 @@ def _calls_on(ctx: Context, cls: ast.ClassDef, method_name: str) -> list[ast.Cal
         if not ok:
             return []  # a call of a same-named method on something else: not every caller is known
         out.append(c)
+    return out + _module_calls(ctx, cls) if method_name == "forward" and cls.name in ctx.module_classes else out
+
+
+def _module_calls(ctx: Context, cls: ast.ClassDef) -> list[ast.Call]:
+    """`model(x, y)` with `model` an instance of the module class (or `self(x)` inside it):
+    calling a module runs its `forward` with these arguments."""
+    out = []
+    for c in ctx.calls:
+        f = c.func
+        if isinstance(f, ast.Name) and (f.id == "self" and enclosing_class(ctx, c) is cls or instance_class(ctx, f.id, c) == cls.name):
+            out.append(c)
     return out
 
 
@@ -74,14 +86,22 @@ def _method_arg_bounds(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef,
         return None
     pos = params.index(name)
     calls = _calls_on(ctx, cls, fn.name)
-    if not calls or len(calls) > MAX_CALLS:
+    if not calls or len(calls) > (MAX_FORWARD_CALLS if fn.name == "forward" else MAX_CALLS):
         return None
     out = []
     for c in calls:
         if any(isinstance(x, ast.Starred) for x in c.args) or any(k.arg is None for k in c.keywords):
             return None
-        given = passed(c, pos, name)
+        given = passed(c, pos, name) or _default(fn, name)  # model(x) leaves `y=None` at its default
         if given is None:
             return None
         out.append(Bound(given))
     return out
+
+
+def _default(fn: ast.FunctionDef | ast.AsyncFunctionDef, name: str) -> ast.expr | None:
+    """The default value of a positional parameter, when it has one."""
+    params = [*fn.args.posonlyargs, *fn.args.args]
+    k = next((i for i, p in enumerate(params) if p.arg == name), None)
+    first_default = len(params) - len(fn.args.defaults)
+    return fn.args.defaults[k - first_default] if k is not None and k >= first_default else None

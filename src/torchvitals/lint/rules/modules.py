@@ -59,6 +59,13 @@ CONTAINERS = {"ModuleList", "ModuleDict", "Sequential", "ParameterList", "Parame
 # not spelled `nn.X`: the file-level triggers parse such files for their training loop, and
 # this lets the rule read them too (the class is checked to be a module when it is judged).
 _APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
+# A builder whose list (or dict) of blocks is a comprehension of calls (`return [Block(d, k)
+# for k in sizes]`, `{t: Head(d) for t in tasks}`, or bound to a name first), whatever the
+# blocks are spelled: the attribute it is stored in (`self.blocks = build_blocks(cfg)`) names
+# no module, so the file-level triggers cannot see it; the rule checks the calls make modules
+# before it reports.
+_BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+\([^\n]*\bfor\b")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION)
 
 
 def _has_module(ctx: Context, expr: ast.AST) -> bool:
@@ -109,7 +116,7 @@ def _registry_builder(ctx: Context, call: ast.Call) -> bool:
 
 def check_unregistered(ctx: Context) -> None:
     inits_possible = all(p.search(ctx.text) for p in TRIGGERS_RE[-1])
-    if not inits_possible and not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]) and not _APPENDS_OWN_CLASS.search(ctx.text):
+    if not inits_possible and not any(p.search(ctx.text) for g in TRIGGERS_RE[-4:-1] for p in g[1:]) and not any(p.search(ctx.text) for p in _OWN_BUILDERS):
         return
     for cls in ctx.classes:
         family = _module_family(ctx, cls)
@@ -224,6 +231,8 @@ def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
     named = [b for b in binds if any(isinstance(t, ast.Name) for t in b.targets)]  # type: ignore[attr-defined]
     if len(named) == 1 and _empty_dict(named[0].value):  # type: ignore[attr-defined]
         return _dict_filled(ctx, fn, expr.id)
+    if len(binds) == 1 and isinstance(binds[0].value, (ast.ListComp, ast.DictComp)):  # type: ignore[attr-defined]
+        return _has_module(ctx, binds[0].value)  # type: ignore[attr-defined]  # blocks = [Block(k) for k in ks]
     if len(binds) != 1 or not isinstance(binds[0].value, ast.List):  # type: ignore[attr-defined]
         return False
     filled = [n for n in walk_scope(fn) if isinstance(n, ast.Call) and receiver(n) == expr.id and method(n) in ("append", "extend")]

@@ -30,7 +30,8 @@ _steps_left = [STEPS_PER_LOSS]
 
 # Methods and functions that keep a tensor's shape and dtype.
 KEEP = {"cuda", "cpu", "detach", "clone", "contiguous", "requires_grad_", "pin_memory", "numpy", "to_dense"}
-ELEMENTWISE = {"sigmoid", "tanh", "relu", "exp", "abs", "neg", "softplus", "clamp", "clip", "leaky_relu", "elu", "gelu", "log", "log1p", "expm1", "sqrt", "log2", "log10", "square", "sin", "cos"}
+ELEMENTWISE = {"sigmoid", "tanh", "relu", "exp", "abs", "neg", "softplus", "clamp", "clip", "leaky_relu", "elu", "gelu", "log", "log1p", "expm1", "sqrt", "log2", "log10", "square", "sin", "cos",
+               "floor", "ceil", "round", "trunc"}  # fmt: skip
 # Random tensors shaped like their argument.
 LIKE_RANDOM = {"randn_like", "rand_like"}
 # Named constants of math, numpy and torch: numbers.
@@ -269,7 +270,17 @@ def _resolve_call(ctx: Context, expr: ast.AST | None, cls: str, depth: int) -> a
     bs = bounds_through_methods(ctx, name, expr)  # type: ignore[arg-type]
     if not bs or len(bs) != 1 or bs[0].loop:
         return None
-    return _resolve_call(ctx, _unpacked(bs[0].value, bs[0].index), cls, depth + 1)  # a, b = make(x), make(y)
+    value = _returned_tuple(ctx, bs[0].value) if bs[0].index else bs[0].value  # train_dl, dev_dl = build_loaders()
+    return _resolve_call(ctx, _unpacked(value, bs[0].index), cls, depth + 1)  # a, b = make(x), make(y)
+
+
+def _returned_tuple(ctx: Context, value: ast.expr) -> ast.expr:
+    """The tuple a helper of this file returns, when it has one `return` of a tuple literal
+    (`return train_loader, val_loader`): unpacking its call gives those elements in order. Any
+    other value is itself."""
+    fn = functions(ctx).get(value.func.id) if isinstance(value, ast.Call) and isinstance(value.func, ast.Name) else None
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)] if fn is not None else []
+    return rets[0] if len(rets) == 1 and isinstance(rets[0], ast.Tuple) else value
 
 
 def _lightning_method(ctx: Context, node: ast.AST) -> ast.FunctionDef | None:

@@ -11,6 +11,7 @@ from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, m
 from torchvitals.lint.rules.batch_items import (
     collated_dtype,
     dataset_item_tags,
+    gathered_tags,
     keyed_tags,
     moved_each,
     one_number,
@@ -281,6 +282,9 @@ def _collate_tags(ctx: Context, collate: ast.AST, index: int, depth: int) -> fro
     found = frozenset.intersection(*(tags(ctx, r.elts[index], depth) for r in rets))  # type: ignore[attr-defined]
     if found & DTYPE_TAGS:
         return found
+    gathered = [gathered_tags(ctx, fn, r.elts[index], depth + 1, tags) for r in rets]  # type: ignore[arg-type, attr-defined]
+    if all(g for g in gathered):  # np.array([b[1] for b in batch]): the items' part 1, when it is known
+        return found | frozenset.intersection(*gathered)  # type: ignore[arg-type]
     dtypes = {collated_dtype(ctx, fn, r.elts[index], depth + 1, tags) for r in rets}  # type: ignore[arg-type, attr-defined]
     return found | dtypes.pop() if len(dtypes) == 1 else found
 
