@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 
-from torchvitals.lint.calls import FUNCS, Target, resolve
+from torchvitals.lint.calls import FUNCS, Target, effects, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
 from torchvitals.lint.syntax import NOGRAD_CALLS
@@ -118,10 +118,11 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
         expr = ctx.loss_expr(call)
         if expr is not None:
             losses.append((expr, call, _paired_step(ctx, scope, call)))
-    if _is_training_step(scope) and not backwards:
+    if _is_training_step(scope) and not backwards and not effects(ctx, scope).backward:
         # Lightning's automatic optimization backpropagates what training_step returns. A
-        # training_step that calls backward itself (manual optimization, Hugging Face's
-        # Trainer) returns the loss for logging, usually detached: not a loss to judge.
+        # training_step that calls backward itself, or through a helper of the file (manual
+        # optimization, Hugging Face's Trainer, a shared step), returns the loss for logging,
+        # usually detached: not a loss to judge.
         for n in walk_scope(scope):
             if isinstance(n, ast.Return) and n.value is not None:
                 losses.append((n.value, n, None))

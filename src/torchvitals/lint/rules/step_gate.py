@@ -131,14 +131,17 @@ def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
 
 
 def _counts_before_refusing(fn: ast.AST) -> bool:
-    """A branch of `fn` that counts or logs and then returns False (or 0, None)."""
-    for n in walk_scope(fn):
-        if isinstance(n, ast.If):
-            for body in (n.body, n.orelse):
-                end = body[-1] if body else None
-                refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
-                if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
-                    return True
+    """A branch of `fn`, or its own body after the branches that allow (`if ok: return True`),
+    that counts or logs and then returns False (or 0, None)."""
+    own = getattr(fn, "body", [])
+    allows = [k for k, st in enumerate(own[:-1]) if any(isinstance(n, ast.Return) for n in ast.walk(st))]
+    blocks = [own[allows[-1] + 1 :]] if allows else []  # what runs once every branch that allows has not
+    blocks += [body for n in walk_scope(fn) if isinstance(n, ast.If) for body in (n.body, n.orelse)]
+    for body in blocks:
+        end = body[-1] if body else None
+        refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
+        if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
+            return True
     return False
 
 
