@@ -313,12 +313,12 @@ def test_random_sources_never_crash(tokens):
 def test_random_valid_training_loops_never_crash(n, text):
     """Every corpus file with lines of code removed one at a time: still no crash (one test per
     file, so that the workers share them). Removing a blank or comment-only line leaves the same
-    syntax tree, so those are not linted again. Each file loses every other line of code, odd
-    lines in one file and even ones in the next, so that the cost grows half as fast as the
-    corpus does with every lint round while every kind of line is still removed somewhere."""
+    syntax tree, so those are not linted again. Each file loses every third line of code, from
+    the first, second or third on in turn, so that the cost grows a third as fast as the corpus
+    does with every lint round while every kind of line is still removed somewhere."""
     lines = text.splitlines()
     code = [i for i, line in enumerate(lines) if line.strip() and not line.lstrip().startswith("#")]
-    for i in code[n % 2 :: 2]:
+    for i in code[n % 3 :: 3]:
         lint_source("\n".join(lines[:i] + lines[i + 1 :]))
 
 
