@@ -213,3 +213,16 @@ def test_run_cli_sink_option(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     assert glob.glob(str(tmp_path / "runs" / "*" / "events.out.tfevents.*"))
     assert main(["run", "--out", str(tmp_path / "runs"), "--sink", "tensorbored", str(script)]) == 2
     assert "tensorbored" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("uri", "local"),
+    [("file:/tmp/mlruns", True), ("mlruns", True), ("/data/mlruns", True), ("http://127.0.0.1:5000", False),
+     ("https://mlflow.example.com", False), ("databricks", False), ("sqlite:///mlflow.db", False)],
+)  # fmt: skip
+def test_mlflow_local_file_store_is_written_synchronously(uri, local):
+    """MLflow's asynchronous logging loses batches against a local file store (its threads race
+    to create a metric's folder): such a store is written synchronously, a server is not."""
+    from torchvitals.sinks.mlflow import _local_store
+
+    assert _local_store(uri) is local

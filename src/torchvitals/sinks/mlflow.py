@@ -35,12 +35,17 @@ class MlflowSink(ScalarSink):
             run_id = self.client.create_run(exp_id, run_name=Path(run_dir).name if run_dir else None).info.run_id
             self._own = True
         self.run_id = run_id
+        # MLflow's asynchronous logging saves time against a tracking server, but against a local
+        # file store its worker threads race to create a new metric's folder and a batch can be
+        # lost ("[Errno 17] File exists", the batch's points missing): a local store is written
+        # synchronously, a few small file appends per record.
+        self._wait = _local_store(mlflow.get_tracking_uri())
 
     def write(self, scalars: dict[str, float], step: int) -> None:
         from mlflow.entities import Metric
 
         now = _millis()
-        self.client.log_batch(self.run_id, metrics=[Metric(k, v, now, step) for k, v in scalars.items()], synchronous=False)
+        self.client.log_batch(self.run_id, metrics=[Metric(k, v, now, step) for k, v in scalars.items()], synchronous=self._wait)
 
     def text(self, tag: str, text: str, step: int) -> None:
         self.client.log_text(self.run_id, text, tag + ".txt")
@@ -53,6 +58,11 @@ class MlflowSink(ScalarSink):
         finally:
             if self._own:
                 self.client.set_terminated(self.run_id)
+
+
+def _local_store(uri: str) -> bool:
+    """Whether MLflow's tracking URI is a folder on this machine (`file:...` or a plain path)."""
+    return uri.startswith("file:") or ("://" not in uri and not uri.startswith(("databricks", "sqlite:", "postgresql", "mysql", "mssql")))
 
 
 def _millis() -> int:
