@@ -30,12 +30,10 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.rules.batches import collated
+from torchvitals.lint.rules.batches import collated, paired_element
 from torchvitals.lint.rules.mask_sources import (
     MASK_RESHAPES,
-    drawn_then_moved,
     named_keep,
-    paired_element,
     passed_model_forward,
     tensor_dataset_part,
 )
@@ -147,8 +145,6 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
     made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
-    if not made and isinstance(expr, ast.Name) and (loop := drawn_then_moved(ctx, expr.id, scope)) is not None:
-        made = collated(ctx, expr, loop)
     if made:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None

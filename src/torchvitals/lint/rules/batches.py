@@ -74,13 +74,24 @@ def _field(ctx: Context, name: str, scope: ast.AST, depth: int = 0) -> tuple[ast
 
 
 def _moved(a: ast.AST, name: str) -> bool:
-    """`name = name.to(device)` or `name = {k: v.to(device) for k, v in name.items()}`."""
-    v = getattr(a, "value", None)
+    """`name = name.to(device)`, `tok, name = tok.to(d), name.to(d)` or
+    `name = {k: v.to(device) for k, v in name.items()}`."""
+    v = paired_element(a, name)
     if isinstance(v, ast.DictComp) and len(v.generators) == 1:
         v = v.generators[0].iter.func.value if method(v.generators[0].iter) == "items" else None  # type: ignore[attr-defined]
     while isinstance(v, ast.Call) and method(v) in MOVES:
         v = v.func.value  # type: ignore[attr-defined]
-    return isinstance(v, ast.Name) and v.id == name and targets_of(a) == [name]
+    return isinstance(v, ast.Name) and v.id == name
+
+
+def paired_element(n: ast.AST, name: str) -> ast.AST | None:
+    """The value `name` gets from an assignment: `m = v`, or the paired element of `x, m = a, v`."""
+    if targets_of(n) == [name]:
+        return n.value  # type: ignore[attr-defined]
+    tgt, val = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
+    if isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
+        return next((v for t, v in zip(tgt.elts, val.elts, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
+    return None
 
 
 def _getitem(ctx: Context, ds: ast.AST | None) -> ast.FunctionDef | None:

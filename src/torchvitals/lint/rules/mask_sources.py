@@ -1,6 +1,6 @@
-"""Where a mask given to an attention layer comes from, for TVL010 (attention.py): the batch
-field a loop drew and then moved to the device, the tensor a TensorDataset serves at that
-place, the forward of a model handed to a training function, and (only as a last resort) what a
+"""Where a mask given to an attention layer comes from, for TVL010 (attention.py): the tensor
+a TensorDataset serves at the place of a batch field (a field a loop drew and then moved to the
+device is read by batches.py), the forward of a model handed to a training function, and (only as a last resort) what a
 mask's name says its 1s mark. Each answers None when the file does not show it."""
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from torchvitals.lint.engine import (
     dotted,
     last,
     method,
-    targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.batches import paired_element
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.tensor_facts import _resolve_call
 
@@ -27,41 +27,12 @@ KEEP_WORDS = {"valid", "observed", "keep", "real", "present", "visible", "nonpad
 NOT_KEEP_WORDS = {"pad", "padding", "padded", "missing", "invalid", "ignore", "masked", "unobserved", "hidden", "dropped", "causal"}
 
 
-def paired_element(n: ast.AST, name: str) -> ast.AST | None:
-    """The value `name` gets from an assignment: `m = v`, or the paired element of `x, m = a, v`."""
-    if targets_of(n) == [name]:
-        return n.value  # type: ignore[attr-defined]
-    tgt, val = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
-    if isinstance(tgt, ast.Tuple) and isinstance(val, ast.Tuple) and len(tgt.elts) == len(val.elts):
-        return next((v for t, v in zip(tgt.elts, val.elts, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
-    return None
-
-
-def drawn_then_moved(ctx: Context, name: str, scope: ast.AST) -> ast.Module | None:
-    """`for tok, mask, y in loader:` then `tok, mask, y = tok.to(dev), mask.to(dev), y.to(dev)`:
-    every re-binding of `name` moves it to a device, so it still holds the batch field the loop
-    drew. The loop alone (a bare copy without its body, as a scope), for `collated` to read the field from;
-    None unless exactly one loop binds the name and every other binding is such a move."""
-    binds = ctx.assigns_in(scope).get(name, [])
-    if not binds or not all(_moved_self(paired_element(b, name), name) for b in binds):
-        return None
-    loops = [n for n in walk_scope(scope) if isinstance(n, (ast.For, ast.AsyncFor)) and name in _bound_names(n.target)]
-    if len(loops) != 1:
-        return None
-    bare = ast.For(target=loops[0].target, iter=loops[0].iter, body=[], orelse=[], type_comment=None)
-    return ast.Module(body=[bare], type_ignores=[])
-
-
 def _moved_self(value: ast.AST | None, name: str) -> bool:
     while isinstance(value, ast.Call) and method(value) in DEVICE_MOVES and not any(
         (dotted(a) or "").startswith("torch.") for a in [*value.args, *(k.value for k in value.keywords)]
     ):
         value = value.func.value  # type: ignore[attr-defined]
     return isinstance(value, ast.Name) and value.id == name
-
-
-def _bound_names(target: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
 
 
 def passed_model_forward(ctx: Context, call: ast.Call) -> Target | None:
@@ -119,3 +90,7 @@ def tensor_dataset_part(ctx: Context, name: str, scope: ast.AST) -> ast.expr | N
     if place is None or ds is None or ds.keywords or any(isinstance(a, (ast.Starred)) for a in [*elts, *ds.args]):
         return None
     return ds.args[place] if len(ds.args) == len(elts) else None
+
+
+def _bound_names(target: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
