@@ -367,3 +367,41 @@ def test_a_rank_that_stepped_where_rank_0_did_not_is_still_seen():
     assert field["seen"] == [0, 1] and field["missing"] == []
     assert field["stepped"] == [False, True] and field["steps"] == [40, 41]
     assert field["diverged"] == [1] and field["batch"] == ["00000000000000bb", "00000000000000aa"]
+
+
+def test_rank_0_combines_a_sample_when_it_takes_the_next_one():
+    """Rank 0 never waits for the other ranks' numbers of the iteration it has just sampled: it
+    combines them when it samples the next iteration, by which time they are published. Here
+    rank 1 publishes iteration k's numbers only after rank 0's iteration k is over: with a wait
+    at iteration k, rank 0 would give rank 1 up (the timeout is short); instead every record
+    is combined, and none is written before the next sample is taken."""
+    from torchvitals import ranks as ranks_mod
+    from torchvitals.probes.cross_rank import CrossRank
+
+    torch.manual_seed(0)
+    model = nn.Linear(4, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=1, preflight=False)
+    store = torch.distributed.HashStore()
+    events: list = []
+    chan0 = ranks_mod.Channel(store, seq=1, rank=0, world=2, timeout=0.05, live=[1])
+    chan1 = ranks_mod.Channel(store, seq=1, rank=1, world=2, timeout=0.05, live=[1])
+    mon.sampler.cross = CrossRank(chan0, lambda kind, **f: events.append(kind))
+    written = []
+    for it in range(1, 5):
+        loss = model(torch.randn(8, 4)).pow(2).mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        steps = [r for r in mon.history.steps if "g" in r]
+        written.append([r["it"] for r in steps])
+        # rank 1 publishes its numbers for this iteration late: after rank 0's step
+        mine = ranks_mod.Report(1, it, True, it, None, [], [])
+        ranks_mod.publish(chan1, 0, mine)
+    assert chan0.live == [1], "rank 1 was never given up on"
+    mon.close()
+    steps = [r for r in mon.history.steps if "g" in r]
+    assert written == [[], [1], [1, 2], [1, 2, 3]]
+    assert [r["it"] for r in steps] == [1, 2, 3, 4]
+    assert all(r["ranks"]["seen"] == [0, 1] and r["ranks"]["missing"] == [] for r in steps)
+    assert events == []

@@ -3,8 +3,9 @@ directory's name every rank agrees on, and the exchange of a sampled iteration's
 
 Design: no process-group collective at all. torch.distributed's own key-value store (the one
 `init_process_group` rendezvoused through) carries the numbers: on a sampled record every rank
-but 0 puts its numbers under a key and goes on at once; rank 0 waits for them with a timeout
-(option `dist_timeout`) and combines them. A rank that never reports (it died, stopped sampling,
+but 0 puts its numbers under a key and goes on at once; rank 0 reads them when it takes its
+next sample (monitor/records.py), by which time they are there, and combines them; it waits for
+a missing one only then (at most the timeout, option `dist_timeout`). A rank that never reports (it died, stopped sampling,
 or fell behind) costs rank 0 that timeout once, then is left out, and the record says so. Ranks
 > 0 therefore never wait for anything, a rank that does not watch never blocks one that does,
 and no collective of the user's process groups is ever issued or reordered. Collectives were the
@@ -213,6 +214,11 @@ def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
     keys = {r: chan.key("x", opt, it, r) for r in chan.live}
     if not keys:
         return [], []
+    try:
+        if chan.store.check(list(keys.values())):  # the usual case: every report is there
+            return _take(chan, keys), []
+    except Exception:
+        pass  # a report that cannot be read: the careful path below gives up on its rank
     waiting = [r for r, key in keys.items() if not chan.store.check([key]) and not closed(chan, r)]
     if waiting:
         try:
@@ -234,6 +240,14 @@ def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
         chan.live.remove(r)
         _stop(chan, [r])
     return got, lost
+
+
+def _take(chan: Channel, keys: dict[int, str]) -> list[Report]:
+    """Read and delete reports known to be in the store."""
+    got = [Report.unpack(chan.store.get(key)) for key in keys.values()]
+    for key in keys.values():
+        chan.store.delete_key(key)
+    return got
 
 
 def _stop(chan: Channel, which: Sequence[int]) -> None:

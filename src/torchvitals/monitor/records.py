@@ -6,7 +6,8 @@ live rules that judge the record as it grows."""
 from __future__ import annotations
 
 import time
-from typing import Any, NamedTuple
+from dataclasses import dataclass
+from typing import Any
 
 from torchvitals import ranks
 from torchvitals.findings import severity_rank
@@ -35,8 +36,12 @@ _LIVE_RULES_SHARE = 0.01
 MAX_IN_FLIGHT = 4
 
 
-class Unread(NamedTuple):
-    """A record whose device numbers are on their way to the host."""
+@dataclass
+class Unread:
+    """A record whose device numbers are on their way to the host. Under torchrun rank 0 also
+    waits for the other ranks' numbers (`awaits_ranks`): it combines them when its next sample
+    is taken, by which time they have been published, instead of waiting for them now (rank
+    0 would stall the job on every sampled iteration while the others measure theirs)."""
 
     o: OptState
     p: dict[str, Any]
@@ -47,6 +52,11 @@ class Unread(NamedTuple):
     scaler: Any
     tail: dict[str, Any]
     ticket: Ticket
+    awaits_ranks: bool = False
+
+    def arrived(self) -> bool:
+        """Whether every number the record needs is here (never blocks)."""
+        return not self.awaits_ranks and self.ticket.ready()
 
 
 class Records:
@@ -65,9 +75,12 @@ class Records:
 
     def _record(self, o: OptState, stepped: bool, reason: str) -> None:
         """Start the host read of the iteration's device numbers (one copy, probes/reads.py)
-        and complete the record when it is there: at once on CPU, at a later hook on CUDA."""
+        and complete the record when it is there: at once on CPU, at a later hook on CUDA; under
+        torchrun, on rank 0, when the next iteration is sampled (the other ranks' numbers)."""
         self._complete(keep=MAX_IN_FLIGHT - 1)  # the oldest written first if too many are on their way
         p = o.pending or {"it": o.acct.c.cycles}
+        for u in self._inflight:  # the other ranks have published the earlier iterations' by now
+            u.awaits_ranks = u.awaits_ranks and u.rec["it"] >= p["it"]
         o.pending = None
         rec: dict[str, Any] = {"type": "step", "opt": o.idx, "it": p["it"], "stepped": stepped, "reason": reason}
         if self._late_channel and ranks.initialized():
@@ -99,14 +112,15 @@ class Records:
         tail["samples"] = self._samples
         tail["time"] = round(time.perf_counter() - self._t0, 3)
         ticket = reads.start(defer=self.opts.reads == "defer")
-        self._inflight.append(Unread(o, p, rec, plan, out, batches, scaler, tail, ticket))
+        later = plan is not None and plan.get("cross") is not None and self.rank == 0 and self.opts.reads != "sync"
+        self._inflight.append(Unread(o, p, rec, plan, out, batches, scaler, tail, ticket, later))
         if not ticket.deferred or self.opts.reads == "sync":
-            self._complete(keep=0)
+            self._complete(keep=1 if later else 0)
 
     def _complete(self, keep: int | None = None) -> None:
         """Write, in order, the records whose numbers have arrived; with `keep`, also wait for
         the oldest ones until at most `keep` are still on their way (0: all written)."""
-        while self._inflight and (self._inflight[0].ticket.ready() or (keep is not None and len(self._inflight) > keep)):
+        while self._inflight and (self._inflight[0].arrived() or (keep is not None and len(self._inflight) > keep)):
             u = self._inflight.pop(0)
             try:
                 self._write_record(u)

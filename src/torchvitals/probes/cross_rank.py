@@ -126,6 +126,8 @@ class CrossRank:
         if not self.main:
             ranks.publish(self.chan, opt, mine)
             return values, None
+        if not self.chan.live:  # every other rank was given up on since this sample was taken
+            return values, None
         got, lost = ranks.gather(self.chan, opt, it)
         if lost:
             done = [r for r in lost if ranks.closed(self.chan, r)]
