@@ -25,7 +25,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.options import setting
+from torchvitals.lint.options import option, setting
 from torchvitals.lint.rules.flow import bounds_at
 
 STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
@@ -71,7 +71,25 @@ def shuffle_of(ctx: Context, view: ast.Call) -> ast.expr | None:
     or `cfg = SimpleNamespace(shuffle=False)`)."""
     given = kwarg(view, "shuffle")
     found = _field_default(ctx, given)
+    if not isinstance(found, ast.Constant):
+        found = option_default(ctx, given)
     return found if isinstance(found, ast.Constant) else given
+
+
+def option_default(ctx: Context, node: ast.AST | None) -> ast.Constant | None:
+    """`args.shuffle` read back to what the command line gives when the flag is not passed:
+    `action="store_true"` is False, `"store_false"` True, else a literal `default=`. A run that
+    does not pass the flag gets that order; None when the file sets it otherwise
+    (`args.shuffle = True`, `parser.set_defaults(shuffle=True)`) or the default is no literal."""
+    c = option(ctx, node)
+    if c is None or any(w.endswith(f".{node.attr}") for w in _written_into(ctx)):  # type: ignore[union-attr]
+        return None
+    if any(method(s) == "set_defaults" and kwarg(s, node.attr) is not None for s in ctx.calls):  # type: ignore[union-attr]
+        return None
+    action, default = kwarg(c, "action"), kwarg(c, "default")
+    if default is None and isinstance(action, ast.Constant) and action.value in ("store_true", "store_false"):
+        return ast.Constant(value=action.value == "store_false")
+    return default if isinstance(default, ast.Constant) and isinstance(default.value, bool) else None
 
 
 def config_field(ctx: Context, node: ast.AST | None) -> ast.expr | None:
