@@ -264,7 +264,8 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
         entry = next((v for k, v in items or [] if k == key), None)
         if entry is None and len(stored := stored_loaders(ctx, expr) or []) == 1:
             entry = stored[0]  # the one DataLoader(...) a dict filled per split holds
-        return loader_paths(ctx, entry, [*names, dotted(expr.value) or "", key], depth + 1, sites) if entry is not None else []
+        held = [entry] if entry is not None else _held_entries(ctx, expr.value, key)
+        return [x for e in held for x in loader_paths(ctx, e, [*names, dotted(expr.value) or "", key], depth + 1, sites)]
     name = dotted(expr)
     if name is None:
         return []
@@ -304,6 +305,23 @@ def stored_loaders(ctx: Context, it: ast.Subscript) -> list[ast.Call] | None:
     if not picked or any(not isinstance(v, ast.Call) or loader_view(ctx, v) is None for v in picked):
         return None
     return picked  # type: ignore[return-value]
+
+
+def _held_entries(ctx: Context, held: ast.expr, key: str) -> list[ast.expr]:
+    """`self.loaders["val"]` where the class keeps, under that attribute, a parameter of its
+    `__init__` that each construction fills with a dict of loaders (`Trainer(model,
+    build_loaders())`, the builder returning a literal or a comprehension): the entries that
+    may be stored under `key` (a constant key must match; a computed one may)."""
+    name = dotted(held) or ""
+    value = self_attribute(ctx, held, name) if name.startswith("self.") and name.count(".") == 1 else None
+    init = ctx.scope_of(value) if isinstance(value, ast.Name) else None
+    if not (isinstance(init, ast.FunctionDef) and value.id in [a.arg for a in init.args.args]):  # type: ignore[union-attr]
+        return []
+    out = []
+    for site, given in call_sites(ctx, init, value.id):  # type: ignore[union-attr]
+        found = _dict_stores(ctx, given.id, given, 1) if isinstance(given, ast.Name) else _entries(ctx, given, ctx.scope_of(site), "", 1)
+        out += [v for k, v in found or [] if not (isinstance(k, ast.Constant) and k.value != key)]
+    return out
 
 
 def _dict_stores(ctx: Context, name: str, use: ast.AST, depth: int) -> list[tuple[ast.expr, ast.expr]] | None:
