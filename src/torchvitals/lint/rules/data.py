@@ -19,6 +19,7 @@ from torchvitals.lint.rules.loaders import (
     streamed,
 )
 from torchvitals.lint.rules.pairing import unshuffled_by_callers
+from torchvitals.lint.rules.split_tests import unshuffled_by_split_test
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
@@ -43,6 +44,7 @@ def check_loader(ctx: Context) -> None:
         shuffle = shuffle_of(ctx, view)
         if shuffle is not None and not is_const(shuffle, False):
             unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
+            unshuffled_by_split_test(ctx, c, shuffle, UNSHUFFLED)
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
