@@ -27,8 +27,7 @@ def make_loaders(fit_rows, held_rows):
 
 class Session:
     def __init__(self, net, dls):
-        self.net = net
-        self.dls = dls
+        self.net, self.dls = net, dls
 
     @torch.no_grad()
     def score(self):

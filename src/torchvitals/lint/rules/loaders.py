@@ -383,9 +383,21 @@ def self_attribute(ctx: Context, use: ast.AST, name: str) -> ast.expr | None:
     cls = ctx.parent.get(ctx.scope_of(use))
     if not isinstance(cls, ast.ClassDef):
         return None
-    found = [n.value for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
-             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and targets_of(n) == [name]]  # fmt: skip
+    found = [v for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
+             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and name in targets_of(n)
+             for v in [_assigned_to(n, name)]]  # fmt: skip
     return found[0] if len(found) == 1 else None
+
+
+def _assigned_to(n: ast.Assign | ast.AnnAssign, name: str) -> ast.expr | None:
+    """The value `n` gives `name`: the whole value, or its element in `self.a, self.b = a, b`."""
+    tgts = n.targets if isinstance(n, ast.Assign) else [n.target]
+    if len(tgts) == 1 and dotted(tgts[0]) == name:
+        return n.value
+    t = tgts[0] if len(tgts) == 1 else None
+    if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) and len(t.elts) == len(n.value.elts):
+        return next((v for e, v in zip(t.elts, n.value.elts, strict=True) if dotted(e) == name), None)
+    return None
 
 
 # Methods that hand back their arguments wrapped, in the order given:
