@@ -16,9 +16,9 @@ import copy
 from torchvitals.lint.engine import Context, callee, passed, walk_scope
 from torchvitals.lint.options import entry
 from torchvitals.lint.rules.pairing import _per_split, default_of, setting_through_callers
-from torchvitals.lint.rules.split_views import _local_bound, fold
+from torchvitals.lint.rules.split_views import STR_TESTS, _local_bound, fold
 
-TESTS = (ast.Compare, ast.BoolOp, ast.UnaryOp)
+TESTS = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call)  # a call only as a string method (`_literal_test`)
 
 
 def unshuffled_by_split_test(ctx: Context, loader: ast.Call, shuffle: ast.expr, doc) -> None:  # type: ignore[no-untyped-def]
@@ -134,10 +134,14 @@ def _targets(n: ast.AST) -> list[ast.AST]:
 
 def _literal_test(test: ast.expr) -> bool:
     """A test made only of the parameter, string literals, and/or/not, ==, !=, in, not in: what
-    fold can decide once the parameter is known."""
+    fold can decide once the parameter is known, string methods on it included (`split.startswith("train")`)."""
     ok = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Tuple, ast.List, ast.Set,
           ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.And, ast.Or, ast.Not, ast.Load)  # fmt: skip
-    return all(isinstance(n, ok) for n in ast.walk(test))
+    calls = [n for n in ast.walk(test) if isinstance(n, ast.Call)]
+    if any(not (isinstance(c.func, ast.Attribute) and c.func.attr in STR_TESTS) for c in calls):
+        return False
+    methods = {id(c.func) for c in calls}  # `split.lower()`: the method's attribute node is part of the test
+    return all(isinstance(n, ok) or isinstance(n, ast.Call) or id(n) in methods for n in ast.walk(test))
 
 
 def _splats(call: ast.Call) -> bool:
