@@ -63,7 +63,8 @@ def module_entry(ctx: Context, expr: ast.expr, scope: ast.AST) -> ast.AST | None
     if not (isinstance(expr, ast.Name) and keys) or _binding(ctx, scope, expr.id) or _is_param(scope, expr.id):
         return None
     bound = _binding(ctx, ctx.tree, expr.id)
-    if len(bound) != 1 or any(not _other_key(w, keys) for w in _writes(ctx, expr.id)):
+    rebound = any(isinstance(n, ast.Global) and expr.id in n.names for n in ctx.parent)  # `global cfg` in a function
+    if len(bound) != 1 or rebound or any(not _other_key(w, keys) for w in _writes(ctx, expr.id)):
         return None
     d: ast.AST | None = bound[0].value  # type: ignore[attr-defined]
     for k in keys:
