@@ -529,5 +529,24 @@ def test_shuffled_eval_finding_points_at_the_loader_and_the_pairing():
     assert "line 14" in found[0].message  # roc_auc_score(y_true, ...) with y_true = y_val
 
 
+@pytest.mark.parametrize(
+    ("test", "fires"),
+    [
+        ('stage == "fit"', True),  # no caller says "fit": the training loader is never shuffled
+        ('stage == "train"', False),
+        ('stage.startswith("fit")', True),
+        ('stage.lower().startswith("train")', False),
+        ('"fit" in stage', True),
+        ('stage in ("train", "trainval")', False),
+        ('stage != "valid"', False),
+        ("is_fit(stage)", False),  # a helper this cannot fold: unknown, not reported
+    ],
+)
+def test_a_builders_split_test_is_folded_with_what_the_training_call_passes(test, fires):
+    src = (CORPUS / "tvl015_builder_tests_other_split_name.py").read_text()
+    src = src.replace('shuffle=(stage == "fit"), drop_last=stage == "fit"', f"shuffle={test}")
+    assert ("TVL015" in run_all(src)) is fires
+
+
 if __name__ == "__main__":  # regenerate the README's per-rule table
     print("\n".join(score_table()))

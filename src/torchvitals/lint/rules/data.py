@@ -6,18 +6,20 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, targets_of
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, targets_of
 from torchvitals.lint.rules.eval_order import check_eval_order
 from torchvitals.lint.rules.eval_predict import check_predict_order
 from torchvitals.lint.rules.loaders import (
     loader_view,
     local_function,
+    option_default,
     order_given_elsewhere,
     sampler_order,
     shuffle_of,
     streamed,
 )
 from torchvitals.lint.rules.pairing import unshuffled_by_callers
+from torchvitals.lint.rules.split_tests import unshuffled_by_split_test
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
@@ -42,6 +44,7 @@ def check_loader(ctx: Context) -> None:
         shuffle = shuffle_of(ctx, view)
         if shuffle is not None and not is_const(shuffle, False):
             unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
+            unshuffled_by_split_test(ctx, c, shuffle, UNSHUFFLED)
             continue
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
@@ -56,6 +59,8 @@ def check_loader(ctx: Context) -> None:
         if streamed(ctx, ds_name):
             continue
         how = "with a sequential sampler" if sampler_order(ctx, view) == "sequential" else "without shuffle=True or a sampler"
+        if (flag := kwarg(view, "shuffle")) is not None and not isinstance(flag, ast.Constant) and option_default(ctx, flag) is not None:
+            how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag that is off unless passed"
         ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` {how}: batches come in dataset order")
 
 

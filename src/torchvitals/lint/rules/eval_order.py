@@ -45,6 +45,7 @@ from torchvitals.lint.rules.order_evidence import (
     _order_evidence,
     _paired_where_used,
     grad_free_pass,
+    iterated_name,
 )
 from torchvitals.lint.rules.pairing import (
     _substituted,
@@ -295,7 +296,7 @@ def check_eval_order(ctx: Context) -> None:
                 continue
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
-            partners = _partners(ctx, loader, dotted(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
+            partners = _partners(ctx, loader, iterated_name(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
             partners |= receiver_partners(ctx, loader, sites, partners)  # dm.test_frame of dm.test_dataloader()
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)

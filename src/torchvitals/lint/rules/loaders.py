@@ -25,7 +25,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.options import setting
+from torchvitals.lint.options import option, setting
 from torchvitals.lint.rules.flow import bounds_at
 
 STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
@@ -71,7 +71,25 @@ def shuffle_of(ctx: Context, view: ast.Call) -> ast.expr | None:
     or `cfg = SimpleNamespace(shuffle=False)`)."""
     given = kwarg(view, "shuffle")
     found = _field_default(ctx, given)
+    if not isinstance(found, ast.Constant):
+        found = option_default(ctx, given)
     return found if isinstance(found, ast.Constant) else given
+
+
+def option_default(ctx: Context, node: ast.AST | None) -> ast.Constant | None:
+    """`args.shuffle` read back to what the command line gives when the flag is not passed:
+    `action="store_true"` is False, `"store_false"` True, else a literal `default=`. A run that
+    does not pass the flag gets that order; None when the file sets it otherwise
+    (`args.shuffle = True`, `parser.set_defaults(shuffle=True)`) or the default is no literal."""
+    c = option(ctx, node)
+    if c is None or any(w.endswith(f".{node.attr}") for w in _written_into(ctx)):  # type: ignore[union-attr]
+        return None
+    if any(method(s) == "set_defaults" and kwarg(s, node.attr) is not None for s in ctx.calls):  # type: ignore[union-attr]
+        return None
+    action, default = kwarg(c, "action"), kwarg(c, "default")
+    if default is None and isinstance(action, ast.Constant) and action.value in ("store_true", "store_false"):
+        return ast.Constant(value=action.value == "store_false")
+    return default if isinstance(default, ast.Constant) and isinstance(default.value, bool) else None
 
 
 def config_field(ctx: Context, node: ast.AST | None) -> ast.expr | None:
@@ -246,7 +264,8 @@ def loader_paths(ctx: Context, expr: ast.AST, names: list[str], depth: int = 0, 
         entry = next((v for k, v in items or [] if k == key), None)
         if entry is None and len(stored := stored_loaders(ctx, expr) or []) == 1:
             entry = stored[0]  # the one DataLoader(...) a dict filled per split holds
-        return loader_paths(ctx, entry, [*names, dotted(expr.value) or "", key], depth + 1, sites) if entry is not None else []
+        held = [entry] if entry is not None else _held_entries(ctx, expr.value, key)
+        return [x for e in held for x in loader_paths(ctx, e, [*names, dotted(expr.value) or "", key], depth + 1, sites)]
     name = dotted(expr)
     if name is None:
         return []
@@ -286,6 +305,23 @@ def stored_loaders(ctx: Context, it: ast.Subscript) -> list[ast.Call] | None:
     if not picked or any(not isinstance(v, ast.Call) or loader_view(ctx, v) is None for v in picked):
         return None
     return picked  # type: ignore[return-value]
+
+
+def _held_entries(ctx: Context, held: ast.expr, key: str) -> list[ast.expr]:
+    """`self.loaders["val"]` where the class keeps, under that attribute, a parameter of its
+    `__init__` that each construction fills with a dict of loaders (`Trainer(model,
+    build_loaders())`, the builder returning a literal or a comprehension): the entries that
+    may be stored under `key` (a constant key must match; a computed one may)."""
+    name = dotted(held) or ""
+    value = self_attribute(ctx, held, name) if name.startswith("self.") and name.count(".") == 1 else None
+    init = ctx.scope_of(value) if isinstance(value, ast.Name) else None
+    if not (isinstance(init, ast.FunctionDef) and value.id in [a.arg for a in init.args.args]):  # type: ignore[union-attr]
+        return []
+    out = []
+    for site, given in call_sites(ctx, init, value.id):  # type: ignore[union-attr]
+        found = _dict_stores(ctx, given.id, given, 1) if isinstance(given, ast.Name) else _entries(ctx, given, ctx.scope_of(site), "", 1)
+        out += [v for k, v in found or [] if not (isinstance(k, ast.Constant) and k.value != key)]
+    return out
 
 
 def _dict_stores(ctx: Context, name: str, use: ast.AST, depth: int) -> list[tuple[ast.expr, ast.expr]] | None:
@@ -347,9 +383,21 @@ def self_attribute(ctx: Context, use: ast.AST, name: str) -> ast.expr | None:
     cls = ctx.parent.get(ctx.scope_of(use))
     if not isinstance(cls, ast.ClassDef):
         return None
-    found = [n.value for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
-             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and targets_of(n) == [name]]  # fmt: skip
+    found = [v for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
+             if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None and name in targets_of(n)
+             for v in [_assigned_to(n, name)]]  # fmt: skip
     return found[0] if len(found) == 1 else None
+
+
+def _assigned_to(n: ast.Assign | ast.AnnAssign, name: str) -> ast.expr | None:
+    """The value `n` gives `name`: the whole value, or its element in `self.a, self.b = a, b`."""
+    tgts = n.targets if isinstance(n, ast.Assign) else [n.target]
+    if len(tgts) == 1 and dotted(tgts[0]) == name:
+        return n.value
+    t = tgts[0] if len(tgts) == 1 else None
+    if isinstance(t, ast.Tuple) and isinstance(n.value, ast.Tuple) and len(t.elts) == len(n.value.elts):
+        return next((v for e, v in zip(t.elts, n.value.elts, strict=True) if dotted(e) == name), None)
+    return None
 
 
 # Methods that hand back their arguments wrapped, in the order given:

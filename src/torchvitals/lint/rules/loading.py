@@ -173,9 +173,13 @@ def _attr_from_arguments(ctx: Context, key: str, depth: int) -> bool:
 
 
 def _value_from_arguments(ctx: Context, expr: ast.AST, depth: int) -> bool:
-    """`_from_arguments`, and for a bare name (`cfg`), what is assigned to it."""
+    """`_from_arguments`, and for a bare name (`cfg`), what is assigned to it, or for a
+    parameter what its function's callers pass (`run(cfg)` called as `run(parse_config())`,
+    then `Checkpointer(cfg)` inside: the whole parsed config travels, not just one field)."""
     if isinstance(expr, ast.Name):
-        return any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(expr.id, [])[:3])
+        if any(_from_arguments(ctx, v, depth + 1) for v in ctx.values.get(expr.id, [])[:3]):
+            return True
+        return depth < 3 and _passed_from_arguments(ctx, expr, depth)
     return _from_arguments(ctx, expr, depth)
 
 

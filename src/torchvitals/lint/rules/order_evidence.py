@@ -71,8 +71,29 @@ def _mentions(node: ast.AST | None, names: set[str]) -> bool:
             if any(key == x or key.startswith(x + ".") and _per_sample(key[len(x) + 1 :]) for x in names):
                 return True
             continue
+        if (keyed := keyed_chain(n)) and any(keyed.startswith(x + ".") and _per_sample(keyed[len(x) + 1 :]) for x in names):
+            return True  # `self.loaders['val'].dataset.labels` with `self.loaders['val'].dataset` a partner
         todo.extend(ast.iter_child_nodes(n))
     return False
+
+
+def keyed_chain(node: ast.AST | None) -> str | None:
+    """`self.loaders['val'].dataset` as written (ast.unparse) when it is a dotted name looked up
+    under a constant key, then attributes: a name for what the entry holds; None otherwise."""
+    inner = node
+    while isinstance(inner, ast.Attribute):
+        inner = inner.value
+    if inner is node or not (isinstance(inner, ast.Subscript) and isinstance(inner.slice, ast.Constant) and dotted(inner.value)):
+        return None
+    return ast.unparse(node)  # type: ignore[arg-type]
+
+
+def iterated_name(it: ast.expr) -> str | None:
+    """The name an evaluation loop's iterable goes by: `val_loader`, or `self.loaders['val']`
+    as written (its `.dataset` then names the loader's data, read by `keyed_chain`)."""
+    if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Constant) and dotted(it.value):
+        return ast.unparse(it)
+    return dotted(it)
 
 
 # Dataset attributes that describe the classes, not the samples: `val_set.classes[p]` is a lookup.

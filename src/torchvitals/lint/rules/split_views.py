@@ -151,8 +151,17 @@ def fold(expr: ast.expr, known: dict[str, object]) -> object:
             return ...
         op = expr.ops[0]
         tests = {ast.Eq: lambda: a == b, ast.NotEq: lambda: a != b, ast.In: lambda: a in b, ast.NotIn: lambda: a not in b}  # type: ignore[operator]
-        return tests[type(op)]() if type(op) in tests and (not isinstance(op, (ast.In, ast.NotIn)) or isinstance(b, tuple)) else ...
+        container = isinstance(b, tuple) or isinstance(a, str) and isinstance(b, str)  # ("train", "dev") or a substring
+        return tests[type(op)]() if type(op) in tests and (not isinstance(op, (ast.In, ast.NotIn)) or container) else ...
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in STR_TESTS and not expr.keywords:
+        s, args = fold(expr.func.value, known), [fold(a, known) for a in expr.args]  # split.startswith("train")
+        if isinstance(s, str) and all(isinstance(a, str) for a in args):
+            return getattr(s, expr.func.attr)(*args)
     return ...
+
+
+# String methods a split test may call on the split's name (`mode.lower() == "train"`).
+STR_TESTS = ("startswith", "endswith", "lower", "upper", "strip", "casefold")
 
 
 def _tables(ctx: Context, expr: ast.expr) -> dict[str, dict[str, object]]:

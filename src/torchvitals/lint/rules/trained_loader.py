@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import effects_of
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, last
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
 from torchvitals.lint.rules.data import UNSHUFFLED
 from torchvitals.lint.rules.loaders import (
     STREAMS,
@@ -19,6 +19,7 @@ from torchvitals.lint.rules.loaders import (
     _loader_calls,
     loader_paths,
     loader_view,
+    option_default,
     order_given_elsewhere,
     sampler_order,
     shuffle_of,
@@ -50,7 +51,9 @@ def check_trained_loader(ctx: Context) -> None:
             ds = arg(c, 0, "dataset")
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or "dataset"
             ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
-            ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` without shuffle=True or a sampler, "
+            flag = kwarg(loader_view(ctx, c) or c, "shuffle")
+            how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag off unless passed," if option_default(ctx, flag) is not None else "without shuffle=True or a sampler,"
+            ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` {how} "
                        f"iterated by the training loop at line {loop.lineno} (it calls backward()): "
                        "batches come in dataset order every epoch")  # fmt: skip
 
