@@ -20,6 +20,7 @@ from torchvitals.lint.engine import (
     passed,
     walk_scope,
 )
+from torchvitals.lint.rules.config_tables import made_by, picked_entry
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.schedule_objects import stored_param
@@ -81,11 +82,23 @@ def _built_loss(ctx: Context, name: str) -> str | None:
         for v in ctx.values[name]:
             v = _unmoved(v)
             t = resolve(ctx, v) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) else None
-            rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)] if t is not None and t.self_key is None else []
-            kinds |= {last(callee(r)) if isinstance(r, ast.Call) else None for r in rets} or {None}
+            rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)] if t is not None and t.self_key is None else [v]
+            kinds |= {_made(ctx, r) for r in rets} or {None}
         kind = kinds.pop() if len(kinds) == 1 else None
         memo[name] = kind if kind in LOGIT_LOSSES | LOGPROB_LOSSES else None
     return memo[name]
+
+
+def _made(ctx: Context, v: ast.expr | None) -> str | None:
+    """The class a value constructs: `nn.NLLLoss()`, or the entry a config key picks from a table
+    of losses (`{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[cfg["loss"]]`, `LOSSES[name]()`)."""
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Subscript):
+        entry = picked_entry(ctx, v.func)
+        return made_by(entry) if entry is not None else None
+    if isinstance(v, ast.Subscript):
+        entry = picked_entry(ctx, v)
+        return last(callee(entry)) if isinstance(entry, ast.Call) else None
+    return last(callee(v)) if isinstance(v, ast.Call) else None
 
 
 def _prob_classes(ctx: Context) -> set[str]:
@@ -102,6 +115,7 @@ def _prob_classes(ctx: Context) -> set[str]:
     found: set[str] = set()
     ctx.memo["prob_classes"] = found
     heads = _prob_sequentials(ctx)
+    heads |= _built_prob_models(ctx, heads)  # `self.head = build_head(cfg)`, a builder's Sequential
     for _ in range(3):
         models = heads | {name for name, ctor in ctx.modules.items() if ctor in found}
         new = {c for c, (fn, rets) in forwards.items() if all(_is_activation(ctx, r, fn, 0, models) for r in rets)}
@@ -189,7 +203,10 @@ def _ends_in_activation(v: ast.expr, ctx: Context | None = None) -> bool:
     if not isinstance(v, ast.Call):
         return False
     layers = (sequential_layers(ctx, v) if ctx is not None and last(callee(v)) == "Sequential" else None) or v.args
-    return bool(layers) and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ("Softmax", "Sigmoid")
+    if not layers or not isinstance(layers[-1], ast.Call):
+        return False
+    made = _made(ctx, layers[-1]) if ctx is not None else last(callee(layers[-1]))
+    return made in ("Softmax", "Sigmoid")  # also `ACTS[cfg["out_act"]]()`, the entry the config picks
 
 
 def _prob_models(ctx: Context) -> set[str]:
