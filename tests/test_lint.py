@@ -408,6 +408,54 @@ def test_float_target_to_class_index_loss(loss, metric, fires):
     assert ("TVL009" in codes) is fires
 
 
+CONFIG_PICKED = """\
+import torch
+import torch.nn as nn
+
+ACTS = {{"softmax": nn.Softmax, "none": nn.Identity}}
+SETTINGS = {{"out": {out!r}, "loss": {loss!r}}}
+
+
+class Net(nn.Module):
+    def __init__(self, s):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+        self.act = {act}
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+net = Net(SETTINGS)
+crit = {crit}
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for _ in range(10):
+    x, y = torch.randn(8, 10), torch.randint(0, 3, (8,))
+    loss = crit(net(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("out", "act", "loss", "crit", "fires"),
+    [
+        ("Softmax", 'getattr(nn, s["out"])()', "CrossEntropyLoss", 'getattr(nn, SETTINGS["loss"])()', True),
+        ("Identity", 'getattr(nn, s["out"])()', "CrossEntropyLoss", 'getattr(nn, SETTINGS["loss"])()', False),
+        ("Softmax", 'getattr(nn, s["out"])()', "MSELoss", 'getattr(nn, SETTINGS["loss"])()', False),  # not a logit loss
+        ("softmax", 'ACTS[s["out"]]()', "nll", '{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[SETTINGS["loss"]]', True),
+        ("none", 'ACTS[s["out"]]()', "nll", '{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[SETTINGS["loss"]]', False),
+        ("softmax", "ACTS[pick()]()", "nll", "nn.NLLLoss()", False),  # a key the file does not decide
+    ],
+)
+def test_activation_and_loss_picked_by_a_config_key(out, act, loss, crit, fires):
+    """A layer or a loss looked up by a config key (a table of this file, `getattr(nn, ...)`)
+    is the one the key picks when the file decides the key, and unknown otherwise."""
+    codes = run_all(CONFIG_PICKED.format(out=out, act=act, loss=loss, crit=crit))
+    assert ("TVL008" in codes) is fires
+
+
 def test_target_traced_through_dataloader_and_lightning():
     """A batch's target is as 1-D as the tensor its TensorDataset was built from."""
     for name in ("tvl009_class.py", "tvl009_lightning.py"):

@@ -43,6 +43,18 @@ def picked_entry(ctx: Context, sub: ast.Subscript) -> ast.expr | None:
     return hits[0] if len(hits) == 1 else None
 
 
+def picked_attr(ctx: Context, call: ast.Call, names: tuple[str, ...]) -> str | None:
+    """`getattr(nn, cfg["act"])`: the one of `names` (class names of `torch.nn`) the config key
+    reads back to, when the file decides it; None otherwise."""
+    if not (isinstance(call.func, ast.Name) and call.func.id == "getattr" and len(call.args) == 2 and not call.keywords):
+        return None
+    if dotted(call.args[0]) not in ("nn", "torch.nn"):
+        return None
+    key, scope = _lifted(ctx, call.args[1], ctx.scope_of(call), 0)
+    hits = [n for n in names if decide_truth(ctx, ast.Compare(left=key, ops=[ast.Eq()], comparators=[ast.Constant(n)]), scope)]
+    return hits[0] if len(hits) == 1 else None
+
+
 def made_by(entry: ast.expr) -> str | None:
     """The class name a table entry makes when called: `nn.Softmax`, `lambda: nn.Softmax(-1)`,
     `partial(nn.Softmax, dim=-1)`, or an entry that is itself a constructor call."""

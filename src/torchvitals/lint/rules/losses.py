@@ -20,7 +20,7 @@ from torchvitals.lint.engine import (
     passed,
     walk_scope,
 )
-from torchvitals.lint.rules.config_tables import made_by, picked_entry
+from torchvitals.lint.rules.config_tables import made_by, picked_attr, picked_entry
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.schedule_objects import stored_param
@@ -95,10 +95,20 @@ def _made(ctx: Context, v: ast.expr | None) -> str | None:
     if isinstance(v, ast.Call) and isinstance(v.func, ast.Subscript):
         entry = picked_entry(ctx, v.func)
         return made_by(entry) if entry is not None else None
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Call):  # getattr(nn, cfg["act"])(dim=-1)
+        return picked_attr(ctx, v.func, ("Softmax", "Sigmoid", *LOGIT_LOSSES, *LOGPROB_LOSSES))
     if isinstance(v, ast.Subscript):
         entry = picked_entry(ctx, v)
         return last(callee(entry)) if isinstance(entry, ast.Call) else None
     return last(callee(v)) if isinstance(v, ast.Call) else None
+
+
+def _config_activation(ctx: Context, name: str) -> bool:
+    """`self.act(h)` where every value of `self.act` is an activation layer the config picks
+    (`self.act = ACTS[cfg["act"]]()`, `getattr(nn, cfg["act"])(dim=-1)`) and it is Softmax/Sigmoid."""
+    values = ctx.values.get(name, []) if name else []
+    return bool(values) and all(isinstance(v, ast.Call) and not isinstance(v.func, ast.Name | ast.Attribute) for v in values) \
+        and all(_made(ctx, v) in ("Softmax", "Sigmoid") for v in values)
 
 
 def _prob_classes(ctx: Context) -> set[str]:
@@ -379,7 +389,7 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return inner is not None and _is_logprob(ctx, inner, scope, depth + 1, _logprob_models(ctx))
         if isinstance(expr.func, ast.Call) and last(callee(expr.func)) in ("Softmax", "Sigmoid"):
             return True
-        if ctx.modules.get(callee(expr)) in ("Softmax", "Sigmoid"):
+        if ctx.modules.get(callee(expr)) in ("Softmax", "Sigmoid") or _config_activation(ctx, callee(expr)):
             return True
         if prob_models and callee(expr) in prob_models:
             return True

@@ -64,8 +64,9 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
 def _nested_rank(seq: ast.List | ast.Tuple, depth: int) -> int | None:
     """A literal of numbers (`[0.3, -0.1]`) is 1-D, a literal of such literals of one rank one
     more (`[[1, 0], [0, 1]]`): what `np.array`/`torch.tensor` make of it. Anything else inside
-    (a name, a starred part) leaves the rank unproved."""
-    if not seq.elts or depth > 3:
+    (a name, a starred part) leaves the rank unproved, and so does one number alone (`[0.5]`:
+    it may be one sample's target, and it broadcasts like a number), as the tags say."""
+    if len(seq.elts) < 2 or depth > 3:
         return None
     if all(_number(e) for e in seq.elts):
         return 1
