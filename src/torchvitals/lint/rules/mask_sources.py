@@ -100,7 +100,7 @@ def collated_in_loop(ctx: Context, expr: ast.AST) -> list[tuple[ast.expr, ast.Fu
     base = expr.value if isinstance(expr, ast.Subscript) else expr
     if not isinstance(base, ast.Name):
         return []
-    loop = next((a for a in ctx.ancestors(expr) if isinstance(a, (ast.For, ast.AsyncFor)) and base.id in _bound_names(a.target)), None)
+    loop = next((a for a in ctx.ancestors(base) if isinstance(a, (ast.For, ast.AsyncFor)) and base.id in _bound_names(a.target)), None)
     if loop is None:
         return []
     return collated(ctx, expr, ast.Module(body=[loop], type_ignores=[]))
