@@ -416,6 +416,14 @@ ACTS = {{"softmax": nn.Softmax, "none": nn.Identity}}
 SETTINGS = {{"out": {out!r}, "loss": {loss!r}}}
 
 
+def make_loss(s):
+    if s["loss"] == "nll":
+        return nn.NLLLoss()
+    if s["loss"] == "mse":
+        return nn.MSELoss()
+    raise ValueError(s["loss"])
+
+
 class Net(nn.Module):
     def __init__(self, s):
         super().__init__()
@@ -447,6 +455,9 @@ for _ in range(10):
         ("softmax", 'ACTS[s["out"]]()', "nll", '{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[SETTINGS["loss"]]', True),
         ("none", 'ACTS[s["out"]]()', "nll", '{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[SETTINGS["loss"]]', False),
         ("softmax", "ACTS[pick()]()", "nll", "nn.NLLLoss()", False),  # a key the file does not decide
+        ("softmax", 'ACTS[s["out"]]()', "nll", "make_loss(SETTINGS)", True),  # the factory's branch the config takes
+        ("softmax", 'ACTS[s["out"]]()', "mse", "make_loss(SETTINGS)", False),
+        ("softmax", 'ACTS[s["out"]]()', "nll", 'make_loss({"loss": input()})', False),  # either branch: unknown
     ],
 )
 def test_activation_and_loss_picked_by_a_config_key(out, act, loss, crit, fires):

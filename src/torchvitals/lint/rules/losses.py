@@ -8,6 +8,7 @@ parameter, or a model parameter, that every call in the file gives probabilities
 from __future__ import annotations
 
 import ast
+import copy
 
 from torchvitals.lint.calls import enclosing_class, instance_class, is_param, resolve
 from torchvitals.lint.engine import (
@@ -20,10 +21,11 @@ from torchvitals.lint.engine import (
     passed,
     walk_scope,
 )
+from torchvitals.lint.rules.config_branches import decided_false, guards
 from torchvitals.lint.rules.config_tables import made_by, picked_attr, picked_entry
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.lint.rules.layer_lists import sequential_layers
-from torchvitals.lint.rules.schedule_objects import stored_param
+from torchvitals.lint.rules.schedule_objects import Substitute, given_args, stored_param
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -82,11 +84,23 @@ def _built_loss(ctx: Context, name: str) -> str | None:
         for v in ctx.values[name]:
             v = _unmoved(v)
             t = resolve(ctx, v) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) else None
-            rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)] if t is not None and t.self_key is None else [v]
+            rets = _live_returns(ctx, t.fn, v) if t is not None and t.self_key is None else [v]  # type: ignore[arg-type]
             kinds |= {_made(ctx, r) for r in rets} or {None}
         kind = kinds.pop() if len(kinds) == 1 else None
         memo[name] = kind if kind in LOGIT_LOSSES | LOGPROB_LOSSES else None
     return memo[name]
+
+
+def _live_returns(ctx: Context, fn: ast.FunctionDef, call: ast.Call) -> list[ast.expr | None]:
+    """What a factory may return for this call: its returns, less those under an `if` the
+    caller's config decides against (`if cfg["loss"] == "ce": return nn.CrossEntropyLoss()`
+    when the config names "nll")."""
+    given = dict(given_args(fn, call))
+    scope = ctx.scope_of(call)
+    return [
+        n.value for n in walk_scope(fn) if isinstance(n, ast.Return)
+        and not any(decided_false(ctx, Substitute(given).visit(copy.deepcopy(g)), scope) for g in guards(ctx, n, fn))
+    ]  # fmt: skip
 
 
 def _made(ctx: Context, v: ast.expr | None) -> str | None:
