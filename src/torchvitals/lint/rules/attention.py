@@ -37,6 +37,7 @@ from torchvitals.lint.rules.mask_sources import (
     named_keep,
     passed_model_forward,
     tensor_dataset_part,
+    tokenizer_mask,
 )
 from torchvitals.rules.base import document
 
@@ -156,6 +157,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if (keyed := _keyed_param_hop(ctx, expr, scope, depth)) is not _NOT_A_HOP:
         return keyed  # type: ignore[return-value]
+    if tokenizer_mask(ctx, expr, scope):
+        return "keep"  # a tokenizer's attention_mask: 1 on real tokens
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
         return _padding_polarity(ctx, expr.value, scope, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
