@@ -25,6 +25,7 @@ from torchvitals.lint.rules.config_branches import decided_false, guards
 from torchvitals.lint.rules.config_tables import made_by, picked_attr, picked_entry
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.lint.rules.layer_lists import sequential_layers
+from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args, stored_param
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
@@ -342,11 +343,12 @@ def _prob_model_value(ctx: Context, v: ast.AST, prob_models: set[str], depth: in
 
 
 def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
-    """A parameter of a plain helper (`def compute_loss(scores, y)`) is probabilities when every
-    call of the helper in this file passes probabilities for it."""
+    """A parameter of a plain helper (`def compute_loss(scores, y)`) or of a method (a trainer's
+    `self.compute_loss(probs, y)`, a loss module's forward) is probabilities when every call of
+    it in this file passes probabilities for it."""
     if isinstance(scope, ast.Module) or not is_param(scope, name.id):
         return False
-    bounds = bounds_or_args(ctx, name.id, name)
+    bounds = bounds_through_methods(ctx, name.id, name)  # a trainer's `self.compute_loss(probs, y)` too
     if not bounds:
         return False
     return all(not b.index and not b.loop and _is_activation(ctx, b.value, ctx.scope_of(b.value), depth + 1, prob_models) for b in bounds)
