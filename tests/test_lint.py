@@ -590,3 +590,37 @@ def test_shuffled_eval_finding_points_at_the_loader_and_the_pairing():
 
 if __name__ == "__main__":  # regenerate the README's per-rule table
     print("\n".join(score_table()))
+
+
+PADDING_MASK = """\
+import torch
+import torch.nn as nn
+
+emb = nn.Embedding(100, 32, padding_idx=0)
+attn = nn.MultiheadAttention(32, 4, batch_first=True)
+opt = torch.optim.Adam([*emb.parameters(), *attn.parameters()])
+for _ in range(10):
+    ids = torch.randint(0, 100, (8, 12))
+    n_pad = (ids == 0).sum(1, keepdim=True)
+    mask = {mask}
+    h, _ = attn(emb(ids), emb(ids), emb(ids), key_padding_mask=mask)
+    loss = h.pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mask", "fires"),
+    [
+        ("ids > 0", True),  # True on real tokens: the layer ignores them
+        ("ids != 0", True),
+        ("ids == 0", False),
+        ("ids <= 0", False),  # not judged
+        ("n_pad > 0", False),  # a count of padding compared with 0 says nothing about the tokens
+    ],
+)
+def test_key_padding_mask_from_token_ids_compared_with_the_pad_id(mask, fires):
+    codes = run_all(PADDING_MASK.format(mask=mask))
+    assert ("TVL010" in codes) is fires

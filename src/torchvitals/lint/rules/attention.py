@@ -178,7 +178,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
         padish = "pad" in (dotted(right) or "").lower() or (isinstance(right, ast.Constant) and right.value == 0 and "mask" not in (dotted(expr.left) or "").lower())
-        if padish and isinstance(expr.ops[0], ast.NotEq):
+        counted = isinstance(expr.ops[0], ast.Gt) and "pad" in (dotted(expr.left) or "").lower()  # `n_pad > 0`: a count of padding
+        if padish and (isinstance(expr.ops[0], ast.NotEq) or isinstance(expr.ops[0], ast.Gt) and not counted):  # `ids > 0`: ids above the pad id
             return "keep"
         if padish and isinstance(expr.ops[0], ast.Eq):
             return "pad"
