@@ -408,6 +408,65 @@ def test_float_target_to_class_index_loss(loss, metric, fires):
     assert ("TVL009" in codes) is fires
 
 
+CONFIG_PICKED = """\
+import torch
+import torch.nn as nn
+
+ACTS = {{"softmax": nn.Softmax, "none": nn.Identity}}
+SETTINGS = {{"out": {out!r}, "loss": {loss!r}}}
+
+
+def make_loss(s):
+    if s["loss"] == "nll":
+        return nn.NLLLoss()
+    if s["loss"] == "mse":
+        return nn.MSELoss()
+    raise ValueError(s["loss"])
+
+
+class Net(nn.Module):
+    def __init__(self, s):
+        super().__init__()
+        self.fc = nn.Linear(10, 3)
+        self.act = {act}
+
+    def forward(self, x):
+        return self.act(self.fc(x))
+
+
+net = Net(SETTINGS)
+crit = {crit}
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+for _ in range(10):
+    x, y = torch.randn(8, 10), torch.randint(0, 3, (8,))
+    loss = crit(net(x), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("out", "act", "loss", "crit", "fires"),
+    [
+        ("Softmax", 'getattr(nn, s["out"])()', "CrossEntropyLoss", 'getattr(nn, SETTINGS["loss"])()', True),
+        ("Identity", 'getattr(nn, s["out"])()', "CrossEntropyLoss", 'getattr(nn, SETTINGS["loss"])()', False),
+        ("Softmax", 'getattr(nn, s["out"])()', "MSELoss", 'getattr(nn, SETTINGS["loss"])()', False),  # not a logit loss
+        ("softmax", 'ACTS[s["out"]]()', "nll", '{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[SETTINGS["loss"]]', True),
+        ("none", 'ACTS[s["out"]]()', "nll", '{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[SETTINGS["loss"]]', False),
+        ("softmax", "ACTS[pick()]()", "nll", "nn.NLLLoss()", False),  # a key the file does not decide
+        ("softmax", 'ACTS[s["out"]]()', "nll", "make_loss(SETTINGS)", True),  # the factory's branch the config takes
+        ("softmax", 'ACTS[s["out"]]()', "mse", "make_loss(SETTINGS)", False),
+        ("softmax", 'ACTS[s["out"]]()', "nll", 'make_loss({"loss": input()})', False),  # either branch: unknown
+    ],
+)
+def test_activation_and_loss_picked_by_a_config_key(out, act, loss, crit, fires):
+    """A layer or a loss looked up by a config key (a table of this file, `getattr(nn, ...)`)
+    is the one the key picks when the file decides the key, and unknown otherwise."""
+    codes = run_all(CONFIG_PICKED.format(out=out, act=act, loss=loss, crit=crit))
+    assert ("TVL008" in codes) is fires
+
+
 def test_target_traced_through_dataloader_and_lightning():
     """A batch's target is as 1-D as the tensor its TensorDataset was built from."""
     for name in ("tvl009_class.py", "tvl009_lightning.py"):
@@ -550,3 +609,37 @@ def test_a_builders_split_test_is_folded_with_what_the_training_call_passes(test
 
 if __name__ == "__main__":  # regenerate the README's per-rule table
     print("\n".join(score_table()))
+
+
+PADDING_MASK = """\
+import torch
+import torch.nn as nn
+
+emb = nn.Embedding(100, 32, padding_idx=0)
+attn = nn.MultiheadAttention(32, 4, batch_first=True)
+opt = torch.optim.Adam([*emb.parameters(), *attn.parameters()])
+for _ in range(10):
+    ids = torch.randint(0, 100, (8, 12))
+    n_pad = (ids == 0).sum(1, keepdim=True)
+    mask = {mask}
+    h, _ = attn(emb(ids), emb(ids), emb(ids), key_padding_mask=mask)
+    loss = h.pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("mask", "fires"),
+    [
+        ("ids > 0", True),  # True on real tokens: the layer ignores them
+        ("ids != 0", True),
+        ("ids == 0", False),
+        ("ids <= 0", False),  # not judged
+        ("n_pad > 0", False),  # a count of padding compared with 0 says nothing about the tokens
+    ],
+)
+def test_key_padding_mask_from_token_ids_compared_with_the_pad_id(mask, fires):
+    codes = run_all(PADDING_MASK.format(mask=mask))
+    assert ("TVL010" in codes) is fires

@@ -33,9 +33,11 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.rules.batches import collated, paired_element
 from torchvitals.lint.rules.mask_sources import (
     MASK_RESHAPES,
+    collated_in_loop,
     named_keep,
     passed_model_forward,
     tensor_dataset_part,
+    tokenizer_mask,
 )
 from torchvitals.rules.base import document
 
@@ -144,7 +146,7 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     hop = _hop(ctx, expr, scope, depth, _padding_polarity)
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
-    made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
+    made = collated(ctx, expr, scope) or collated_in_loop(ctx, expr)  # a field of a batch: what the loader's collate_fn puts there
     if made:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None
@@ -155,6 +157,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
         return filled or _padding_polarity(ctx, _resolve(ctx, expr, scope), scope, depth + 1)
     if (keyed := _keyed_param_hop(ctx, expr, scope, depth)) is not _NOT_A_HOP:
         return keyed  # type: ignore[return-value]
+    if tokenizer_mask(ctx, expr, scope):
+        return "keep"  # a tokenizer's attention_mask: 1 on real tokens
     if isinstance(expr, ast.Subscript):  # `(ids == pad)[:, None, None, :]`: indexing keeps the sides
         return _padding_polarity(ctx, expr.value, scope, depth + 1)
     if isinstance(expr, ast.Call) and method(expr) in ("unsqueeze", "view", "reshape", "expand", "to") and not (
@@ -174,7 +178,8 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     if isinstance(expr, ast.Compare) and len(expr.ops) == 1:
         right = expr.comparators[0]
         padish = "pad" in (dotted(right) or "").lower() or (isinstance(right, ast.Constant) and right.value == 0 and "mask" not in (dotted(expr.left) or "").lower())
-        if padish and isinstance(expr.ops[0], ast.NotEq):
+        counted = isinstance(expr.ops[0], ast.Gt) and "pad" in (dotted(expr.left) or "").lower()  # `n_pad > 0`: a count of padding
+        if padish and (isinstance(expr.ops[0], ast.NotEq) or isinstance(expr.ops[0], ast.Gt) and not counted):  # `ids > 0`: ids above the pad id
             return "keep"
         if padish and isinstance(expr.ops[0], ast.Eq):
             return "pad"

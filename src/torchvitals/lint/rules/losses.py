@@ -8,6 +8,7 @@ parameter, or a model parameter, that every call in the file gives probabilities
 from __future__ import annotations
 
 import ast
+import copy
 
 from torchvitals.lint.calls import enclosing_class, instance_class, is_param, resolve
 from torchvitals.lint.engine import (
@@ -20,9 +21,12 @@ from torchvitals.lint.engine import (
     passed,
     walk_scope,
 )
+from torchvitals.lint.rules.config_branches import decided_false, guards
+from torchvitals.lint.rules.config_tables import made_by, picked_attr, picked_entry
 from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.lint.rules.layer_lists import sequential_layers
-from torchvitals.lint.rules.schedule_objects import stored_param
+from torchvitals.lint.rules.method_args import bounds_through_methods
+from torchvitals.lint.rules.schedule_objects import Substitute, given_args, stored_param
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -81,11 +85,45 @@ def _built_loss(ctx: Context, name: str) -> str | None:
         for v in ctx.values[name]:
             v = _unmoved(v)
             t = resolve(ctx, v) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) else None
-            rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)] if t is not None and t.self_key is None else []
-            kinds |= {last(callee(r)) if isinstance(r, ast.Call) else None for r in rets} or {None}
+            rets = _live_returns(ctx, t.fn, v) if t is not None and t.self_key is None else [v]  # type: ignore[arg-type]
+            kinds |= {_made(ctx, r) for r in rets} or {None}
         kind = kinds.pop() if len(kinds) == 1 else None
         memo[name] = kind if kind in LOGIT_LOSSES | LOGPROB_LOSSES else None
     return memo[name]
+
+
+def _live_returns(ctx: Context, fn: ast.FunctionDef, call: ast.Call) -> list[ast.expr | None]:
+    """What a factory may return for this call: its returns, less those under an `if` the
+    caller's config decides against (`if cfg["loss"] == "ce": return nn.CrossEntropyLoss()`
+    when the config names "nll")."""
+    given = dict(given_args(fn, call))
+    scope = ctx.scope_of(call)
+    return [
+        n.value for n in walk_scope(fn) if isinstance(n, ast.Return)
+        and not any(decided_false(ctx, Substitute(given).visit(copy.deepcopy(g)), scope) for g in guards(ctx, n, fn))
+    ]  # fmt: skip
+
+
+def _made(ctx: Context, v: ast.expr | None) -> str | None:
+    """The class a value constructs: `nn.NLLLoss()`, or the entry a config key picks from a table
+    of losses (`{"nll": nn.NLLLoss(), "ce": nn.CrossEntropyLoss()}[cfg["loss"]]`, `LOSSES[name]()`)."""
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Subscript):
+        entry = picked_entry(ctx, v.func)
+        return made_by(entry) if entry is not None else None
+    if isinstance(v, ast.Call) and isinstance(v.func, ast.Call):  # getattr(nn, cfg["act"])(dim=-1)
+        return picked_attr(ctx, v.func, ("Softmax", "Sigmoid", *LOGIT_LOSSES, *LOGPROB_LOSSES))
+    if isinstance(v, ast.Subscript):
+        entry = picked_entry(ctx, v)
+        return last(callee(entry)) if isinstance(entry, ast.Call) else None
+    return last(callee(v)) if isinstance(v, ast.Call) else None
+
+
+def _config_activation(ctx: Context, name: str) -> bool:
+    """`self.act(h)` where every value of `self.act` is an activation layer the config picks
+    (`self.act = ACTS[cfg["act"]]()`, `getattr(nn, cfg["act"])(dim=-1)`) and it is Softmax/Sigmoid."""
+    values = ctx.values.get(name, []) if name else []
+    return bool(values) and all(isinstance(v, ast.Call) and not isinstance(v.func, ast.Name | ast.Attribute) for v in values) \
+        and all(_made(ctx, v) in ("Softmax", "Sigmoid") for v in values)
 
 
 def _prob_classes(ctx: Context) -> set[str]:
@@ -102,6 +140,7 @@ def _prob_classes(ctx: Context) -> set[str]:
     found: set[str] = set()
     ctx.memo["prob_classes"] = found
     heads = _prob_sequentials(ctx)
+    heads |= _built_prob_models(ctx, heads)  # `self.head = build_head(cfg)`, a builder's Sequential
     for _ in range(3):
         models = heads | {name for name, ctor in ctx.modules.items() if ctor in found}
         new = {c for c, (fn, rets) in forwards.items() if all(_is_activation(ctx, r, fn, 0, models) for r in rets)}
@@ -189,7 +228,10 @@ def _ends_in_activation(v: ast.expr, ctx: Context | None = None) -> bool:
     if not isinstance(v, ast.Call):
         return False
     layers = (sequential_layers(ctx, v) if ctx is not None and last(callee(v)) == "Sequential" else None) or v.args
-    return bool(layers) and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ("Softmax", "Sigmoid")
+    if not layers or not isinstance(layers[-1], ast.Call):
+        return False
+    made = _made(ctx, layers[-1]) if ctx is not None else last(callee(layers[-1]))
+    return made in ("Softmax", "Sigmoid")  # also `ACTS[cfg["out_act"]]()`, the entry the config picks
 
 
 def _prob_models(ctx: Context) -> set[str]:
@@ -301,11 +343,12 @@ def _prob_model_value(ctx: Context, v: ast.AST, prob_models: set[str], depth: in
 
 
 def _param_is_prob(ctx: Context, name: ast.Name, scope: ast.AST, depth: int, prob_models: set[str] | None) -> bool:
-    """A parameter of a plain helper (`def compute_loss(scores, y)`) is probabilities when every
-    call of the helper in this file passes probabilities for it."""
+    """A parameter of a plain helper (`def compute_loss(scores, y)`) or of a method (a trainer's
+    `self.compute_loss(probs, y)`, a loss module's forward) is probabilities when every call of
+    it in this file passes probabilities for it."""
     if isinstance(scope, ast.Module) or not is_param(scope, name.id):
         return False
-    bounds = bounds_or_args(ctx, name.id, name)
+    bounds = bounds_through_methods(ctx, name.id, name)  # a trainer's `self.compute_loss(probs, y)` too
     if not bounds:
         return False
     return all(not b.index and not b.loop and _is_activation(ctx, b.value, ctx.scope_of(b.value), depth + 1, prob_models) for b in bounds)
@@ -362,7 +405,7 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
             return inner is not None and _is_logprob(ctx, inner, scope, depth + 1, _logprob_models(ctx))
         if isinstance(expr.func, ast.Call) and last(callee(expr.func)) in ("Softmax", "Sigmoid"):
             return True
-        if ctx.modules.get(callee(expr)) in ("Softmax", "Sigmoid"):
+        if ctx.modules.get(callee(expr)) in ("Softmax", "Sigmoid") or _config_activation(ctx, callee(expr)):
             return True
         if prob_models and callee(expr) in prob_models:
             return True

@@ -17,7 +17,7 @@ from torchvitals.lint.engine import (
     method,
     walk_scope,
 )
-from torchvitals.lint.rules.batches import paired_element
+from torchvitals.lint.rules.batches import collated, paired_element
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.tensor_facts import _resolve_call
 
@@ -90,6 +90,46 @@ def tensor_dataset_part(ctx: Context, name: str, scope: ast.AST) -> ast.expr | N
     if place is None or ds is None or ds.keywords or any(isinstance(a, (ast.Starred)) for a in [*elts, *ds.args]):
         return None
     return ds.args[place] if len(ds.args) == len(elts) else None
+
+
+TOKENIZER_METHODS = {"encode_plus", "batch_encode_plus", "pad", "__call__"}
+
+
+def tokenizer_mask(ctx: Context, expr: ast.AST, scope: ast.AST) -> bool:
+    """`enc["attention_mask"]` / `enc.attention_mask` of what a Hugging Face tokenizer returns
+    (`enc = tok(texts, padding=True, return_tensors="pt")`): 1 marks the real tokens, by that
+    library's convention. A call counts as a tokenizer's when it asks for tensors
+    (`return_tensors=`) or its callee is named a tokenizer (`tokenizer(...)`, `tokenizer.pad(...)`)."""
+    if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and expr.slice.value == "attention_mask":
+        base = expr.value
+    elif isinstance(expr, ast.Attribute) and expr.attr == "attention_mask":
+        base = expr.value
+    else:
+        return False
+    if isinstance(base, ast.Name):
+        values = [paired_element(n, base.id) for n in ctx.assigns_in(scope).get(base.id, [])]
+        base = values[0] if len(values) == 1 else None
+    while isinstance(base, ast.Call) and method(base) in DEVICE_MOVES:
+        base = base.func.value  # type: ignore[attr-defined]  # enc = tok(...).to(device)
+    if not isinstance(base, ast.Call):
+        return False
+    name = callee(base)
+    named = "tokeniz" in name.lower() and (method(base) in TOKENIZER_METHODS or "." not in name)
+    return named or any(k.arg == "return_tensors" for k in base.keywords)
+
+
+def collated_in_loop(ctx: Context, expr: ast.AST) -> list[tuple[ast.expr, ast.FunctionDef]]:
+    """`collated` for a field of a batch whose name several loops of the function bind (`for
+    batch in train_dl:` then `for batch in dev_dl:`, the training and the evaluation pass): the
+    field is read from the loop around the use, as if that loop were the whole function, so
+    each loop's loader (and its collate_fn) answers for the uses inside it."""
+    base = expr.value if isinstance(expr, ast.Subscript) else expr
+    if not isinstance(base, ast.Name):
+        return []
+    loop = next((a for a in ctx.ancestors(base) if isinstance(a, (ast.For, ast.AsyncFor)) and base.id in _bound_names(a.target)), None)
+    if loop is None:
+        return []
+    return collated(ctx, expr, ast.Module(body=[loop], type_ignores=[]))
 
 
 def _bound_names(target: ast.AST) -> set[str]:

@@ -22,6 +22,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.optimizers import check_partial_optimizer
 from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.rules.base import document
@@ -306,9 +307,24 @@ def check_forward_call(ctx: Context) -> None:
         if method(c) != "forward":
             continue
         recv = receiver(c)
-        if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv)):
+        if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv) or _passed_module(ctx, c, recv, known)):
             ctx.report(FORWARD_CALL, c, f"`{recv}.forward(...)` skips the module's hooks: call "
                        f"`{recv}(...)`")  # fmt: skip
+
+
+def _passed_module(ctx: Context, call: ast.Call, recv: str, known: set[str]) -> bool:
+    """`wrapped.forward(x)` in a helper `def forward_pass(wrapped, batch)` (or a method
+    `def _run(self, wrapped, batch)`) that every call in this file gives a model (a name known as a module, or a module constructor): the model reached the
+    helper under another name, and `.forward` skips its hooks (and a DDP wrapper's gradient sync)
+    all the same."""
+    if "." in recv or recv in ctx.values:
+        return False
+    bounds = bounds_through_methods(ctx, recv, call.func)  # a plain helper's or a method's parameter
+    return bool(bounds) and all(
+        not b.index and not b.loop
+        and (dotted(b.value) in known or isinstance(b.value, ast.Call) and ctx.is_module_ctor(b.value))
+        for b in bounds
+    )  # fmt: skip
 
 
 def _module_attr(ctx: Context, call: ast.Call, recv: str) -> bool:

@@ -56,7 +56,28 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
         return _broadcast_rank(ctx, expr.left, expr.comparators[0], d)
     if isinstance(expr, ast.Call):
         return _call_rank(ctx, expr, d)
+    if isinstance(expr, (ast.List, ast.Tuple)):
+        return _nested_rank(expr, 0)
     return None
+
+
+def _nested_rank(seq: ast.List | ast.Tuple, depth: int) -> int | None:
+    """A literal of numbers (`[0.3, -0.1]`) is 1-D, a literal of such literals of one rank one
+    more (`[[1, 0], [0, 1]]`): what `np.array`/`torch.tensor` make of it. Anything else inside
+    (a name, a starred part) leaves the rank unproved, and so does one number alone (`[0.5]`:
+    it may be one sample's target, and it broadcasts like a number), as the tags say."""
+    if len(seq.elts) < 2 or depth > 3:
+        return None
+    if all(_number(e) for e in seq.elts):
+        return 1
+    inner = {_nested_rank(e, depth + 1) if isinstance(e, (ast.List, ast.Tuple)) else None for e in seq.elts}
+    return inner.pop() + 1 if len(inner) == 1 and None not in inner else None  # type: ignore[operator]
+
+
+def _number(e: ast.AST) -> bool:
+    if isinstance(e, ast.UnaryOp) and isinstance(e.op, (ast.USub, ast.UAdd)):
+        e = e.operand
+    return isinstance(e, ast.Constant) and isinstance(e.value, (int, float)) and not isinstance(e.value, bool)
 
 
 def _broadcast_rank(ctx: Context, left: ast.AST, right: ast.AST, d: int) -> int | None:
