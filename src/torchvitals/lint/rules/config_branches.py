@@ -43,6 +43,24 @@ def guards(ctx: Context, ret: ast.AST, fn: ast.AST) -> list[ast.expr]:
     return out
 
 
+def returned_before(ctx: Context, ret: ast.AST, fn: ast.AST) -> list[ast.expr]:
+    """The tests of the `if`s of `fn` that come before `ret` in a block holding it and whose body
+    ends in a `return` (`if cfg["kind"] == "step": return StepLR(...)` then a fallback return):
+    when one reads back to True, `ret` never runs."""
+    out: list[ast.expr] = []
+    child = ret
+    for a in ctx.ancestors(ret):
+        for body in (getattr(a, "body", None), getattr(a, "orelse", None)):
+            if isinstance(body, list) and any(child is s for s in body):
+                for stmt in body[: next(i for i, s in enumerate(body) if s is child)]:
+                    if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Return):
+                        out.append(stmt.test)
+        if a is fn:
+            break
+        child = a
+    return out
+
+
 def _decide(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
         return None

@@ -32,7 +32,12 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import back_references, hook_targets
 from torchvitals.lint.options import setting
-from torchvitals.lint.rules.config_branches import decided_false, guards
+from torchvitals.lint.rules.config_branches import (
+    decide_truth,
+    decided_false,
+    guards,
+    returned_before,
+)
 from torchvitals.lint.syntax import positional
 
 
@@ -123,10 +128,40 @@ def _calls_into(ctx: Context, call: ast.Call, cls: ast.ClassDef) -> bool:
 
 
 def _per_batch(ctx: Context, call: ast.Call) -> bool:
-    """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`)."""
+    """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`);
+    or inside fewer, in a method that itself runs inside the rest (`self._cb("after_batch")` in
+    a `one_batch` the fit loop calls per batch, two loops deep)."""
     r = receiver(call)
     loops = [t for t in loop_targets(ctx, call) if not (r and dotted(t) == r)]
-    return len(loops) >= 2
+    if len(loops) >= 2:
+        return True
+    return not (loops and _names_epoch(loops[0])) and _runs_in_loops(ctx, call, 2 - len(loops), not loops)
+
+
+def _runs_in_loops(ctx: Context, node: ast.AST, need: int, innermost: bool, depth: int = 0) -> bool:
+    """The function holding `node` is called (by name or as a method, from this file) inside
+    `need` more loops, one or two calls up. When the first loop met is the innermost one around
+    the step, it must not count epochs (`for epoch ...: self.run_epoch()` runs once an epoch)."""
+    fn = ctx.scope_of(node)
+    if depth >= 2 or not isinstance(fn, FUNCS) or fn.name.startswith("__"):
+        return False
+    for c in ctx.calls:
+        if (method(c) if isinstance(c.func, ast.Attribute) else callee(c)) != fn.name or ctx.scope_of(c) is fn:
+            continue
+        around = [a for a in ctx.ancestors(c) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
+        around = [a for a in around if ctx.scope_of(a) is ctx.scope_of(c)]
+        if innermost and around and _names_epoch(getattr(around[0], "target", None)):
+            continue
+        if len(around) >= need or (not around and _runs_in_loops(ctx, c, need, innermost, depth + 1)):
+            return True
+        if around and _runs_in_loops(ctx, c, need - len(around), False, depth + 1):
+            return True
+    return False
+
+
+def _names_epoch(target: ast.AST | None) -> bool:
+    """`for epoch in ...`, `for self.epoch in range(n)`: a loop target that names epochs."""
+    return target is not None and any("epoch" in (dotted(n) or "").lower() for n in ast.walk(target) if isinstance(n, (ast.Name, ast.Attribute)))
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -200,12 +235,20 @@ def _with_init_args(ctx: Context, cls: ast.ClassDef, ctor: ast.Call) -> ast.Call
         d = dotted(arg) or ""
         param = stored_param(init, d[5:]) if d.startswith("self.") and d.count(".") == 1 else None
         new = passed(built[0], names.index(param), param) if param in names else None
-        return new if new is not None else arg
+        return new if new is not None else _default(init, param) or arg
 
     out = copy.copy(ctor)
     out.args = [given(a) for a in ctor.args]
     out.keywords = [ast.keyword(arg=k.arg, value=given(k.value)) for k in ctor.keywords]
     return out
+
+
+def _default(fn: ast.FunctionDef, param: str | None) -> ast.expr | None:
+    """The default value of `fn`'s parameter `param` (what a construction that omits it gets)."""
+    args = [*fn.args.posonlyargs, *fn.args.args]
+    defaults = dict(zip([a.arg for a in args[len(args) - len(fn.args.defaults) :]], fn.args.defaults, strict=True))
+    defaults |= {a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True) if d is not None}
+    return defaults.get(param) if param else None
 
 
 def _targets(n: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
@@ -277,12 +320,15 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
         if isinstance(v, ast.Call) and callee(v) == "dict" and len(v.args) == 1 and not v.keywords:
             if isinstance(v.args[0], ast.Name) and v.args[0].id in given:
                 given[name] = given[v.args[0].id]
+    given.update(_config_views(fn, given))
     out = []
     for r in walk_scope(fn):
         if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Call)):
             continue
         if any(decided_false(ctx, Substitute(given).visit(copy.deepcopy(t)), ctx.scope_of(call)) for t in guards(ctx, r, fn)):
             continue  # `if cfg["name"] == "cosine":` with the caller's config naming another kind
+        if any(decide_truth(ctx, Substitute(given).visit(copy.deepcopy(t)), ctx.scope_of(call)) for t in returned_before(ctx, r, fn)):
+            continue  # a fallback after `if cfg["kind"] == "step": return ...` that the config takes
         ctor = Substitute(given).visit(copy.deepcopy(r.value))
         cls = last(callee(ctor))
         if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:
@@ -293,6 +339,31 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
             cls = _class_named(ctx, ctor.func)
         if cls in SCHEDULER_CLASSES:
             out.append((cls, ctor))
+    return out
+
+
+def _config_views(fn: ast.FunctionDef | ast.AsyncFunctionDef, given: dict[str, ast.expr]) -> dict[str, ast.expr]:
+    """`sc = cfg["solver"]["scheduler"]` bound once in a builder, `cfg` a parameter: the local
+    name as the caller's lookup (`CFG["solver"]["scheduler"]`), so that `sc["milestones"]` and a
+    guard `sc["name"] == "multistep"` read back to the caller's literal config."""
+    bound: dict[str, list[ast.expr]] = {}
+    for n in walk_scope(fn):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                for name in [e for e in (t.elts if isinstance(t, ast.Tuple) else [t]) if isinstance(e, ast.Name)]:
+                    bound.setdefault(name.id, []).append(n.value)
+    out: dict[str, ast.expr] = {}
+    for name, vals in bound.items():
+        v = vals[0]
+        if name in given or len(vals) != 1 or not isinstance(v, (ast.Subscript, ast.Attribute)):
+            continue
+        root = v
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            if isinstance(root, ast.Subscript) and not isinstance(root.slice, ast.Constant):
+                break
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in given:
+            out[name] = Substitute(given).visit(copy.deepcopy(v))
     return out
 
 
