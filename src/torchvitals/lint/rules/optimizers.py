@@ -82,15 +82,15 @@ def check_partial_optimizer(ctx: Context) -> None:
     told: set[str] = set()  # one report per optimizer (a builder may return one of two classes)
     for target, value, models in direct + built:
         for m in sorted({_part_alias(ctx, m) for m in models}):
-            if "." not in m or m.startswith("self.") and m.count(".") == 1:
-                continue
+            if "." not in m or m.startswith("self.") and m.count(".") == 1 or m.endswith(".module"):
+                continue  # `model.module`: all of the model a DDP / DataParallel wrapper holds
             parent = m.rsplit(".", 1)[0]
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
             if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
                 called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
             if target in told:
                 continue
-            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not may_freeze_beside(ctx, parent, m):
+            if siblings == {m} and (_wrapped(parent) in called or _called_in_helper(ctx, parent)) and not may_freeze_beside(ctx, parent, m):
                 told.add(target)
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
@@ -105,12 +105,12 @@ def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[
     side of the same choice), and no `no_grad` may run the rest of the model."""
     parts = {_part_alias(ctx, m) for m in models}
     m = parts.pop() if len(parts) == 1 else ""
-    if "." not in m or m.startswith("self.") or any(isinstance(n, ast.IfExp) for n in ast.walk(ctor)):
+    if "." not in m or m.startswith("self.") or m.endswith(".module") or any(isinstance(n, ast.IfExp) for n in ast.walk(ctor)):
         return
     if _under_if(ctx, ctor) or not (tests := freezes_only_when(ctx)):
         return
     parent = m.rsplit(".", 1)[0]
-    if not (any(callee(c) == parent for c in ctx.calls) or _called_in_helper(ctx, parent)):
+    if not (any(callee(c) == _wrapped(parent) for c in ctx.calls) or _called_in_helper(ctx, parent)):
         return
     if any(holds_backward(ctx, r) or runs_sibling(ctx, r, parent, m) for r in no_grad_regions(ctx)):
         return
@@ -143,6 +143,11 @@ def _appended(ctx: Context, scope: ast.AST, expr: ast.AST) -> set[str]:
                 if names & {x.id for x in ast.walk(n.func.value) if isinstance(x, ast.Name)} and (r := receiver(loop.iter)):
                     out.add(r)
     return out
+
+
+def _wrapped(parent: str) -> str:
+    """`model.module` (the model a DDP / DataParallel wrapper holds) runs when `model` is called."""
+    return parent.removesuffix(".module")
 
 
 def _part_alias(ctx: Context, name: str) -> str:

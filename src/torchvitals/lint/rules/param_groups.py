@@ -40,29 +40,59 @@ def overlapping_groups(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
     groups = _group_list(ctx, ctor.args[0] if ctor.args else None)
     if groups is None:
         return None
-    held = []
+    held: list[tuple[str, bool]] = []  # (module, whether the group holds all of it)
     for g in groups.elts:
         if isinstance(g, ast.Dict):
             params = next((v for k, v in zip(g.keys, g.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
             if (m := _whole(params) or _trainable_of(ctx, params)) is not None:
-                held.append(m)
-    for i, a in enumerate(held):
-        for b in held[i + 1 :]:
-            if _inside(b, a) or _inside(a, b):
-                return (a, b) if _inside(b, a) else (b, a)
+                held.append((m, True))
+            elif (m := _listed_owner(params)) is not None:
+                held.append((m, False))
+    for i, (a, whole_a) in enumerate(held):
+        for b, whole_b in held[i + 1 :]:
+            if whole_a and _inside(b, a):
+                return a, b
+            if whole_b and _inside(a, b):
+                return b, a
     return None
+
+
+def _listed_owner(expr: ast.AST | None) -> str | None:
+    """`[model.fc.weight, model.fc.bias]`: the sub-module owning every listed parameter (not a
+    model's own attribute, `[model.alpha]`, which may be a plain tensor the model does not list)."""
+    if not isinstance(expr, (ast.List, ast.Tuple)) or not expr.elts:
+        return None
+    paths = [dotted(e) for e in expr.elts]
+    if not all(p and p.count(".") >= 2 for p in paths):
+        return None
+    owners = {p.rsplit(".", 1)[0] for p in paths}  # type: ignore[union-attr]
+    return owners.pop() if len(owners) == 1 else None
 
 
 def _group_list(ctx: Context, expr: ast.AST | None) -> ast.List | ast.Tuple | None:
     """The literal list of groups `expr` stands for: itself, a name's one value, or the one
     `return` of a function of this file that the call runs."""
-    if isinstance(expr, ast.Name):
-        vals = ctx.values.get(expr.id, [])
-        expr = vals[0] if len(vals) == 1 else None
-    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and (fn := functions(ctx).get(expr.func.id)) is not None:
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and (fn := functions(ctx).get(expr.func.id)) is not None:
         rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
         expr = rets[0] if len(rets) == 1 else None
+    if isinstance(expr, ast.Name):
+        return _grown_list(ctx, expr.id)
     return expr if isinstance(expr, (ast.List, ast.Tuple)) else None
+
+
+def _grown_list(ctx: Context, name: str) -> ast.List | None:
+    """A name bound once to a list literal, with the groups its scope adds to it
+    (`groups.append({...})`, `groups.extend([...])`, `groups += [...]`): one list of them all."""
+    vals = ctx.values.get(name, [])
+    if len(vals) != 1 or not isinstance(vals[0], (ast.List, ast.Tuple)):
+        return None
+    elts = list(vals[0].elts)
+    for n in walk_scope(ctx.scope_of(vals[0])):
+        if isinstance(n, ast.Call) and dotted(n.func) in (f"{name}.append", f"{name}.extend") and len(n.args) == 1:
+            elts += n.args[0].elts if method(n) == "extend" and isinstance(n.args[0], (ast.List, ast.Tuple)) else [n.args[0]]
+        elif isinstance(n, ast.AugAssign) and dotted(n.target) == name and isinstance(n.value, (ast.List, ast.Tuple)):
+            elts += n.value.elts
+    return ast.List(elts=elts, ctx=ast.Load())
 
 
 def _trainable_of(ctx: Context, expr: ast.AST | None) -> str | None:
