@@ -135,7 +135,8 @@ def _per_batch(ctx: Context, call: ast.Call) -> bool:
     loops = [t for t in loop_targets(ctx, call) if not (r and dotted(t) == r)]
     if len(loops) >= 2:
         return True
-    return not (loops and _names_epoch(loops[0])) and _runs_in_loops(ctx, call, 2 - len(loops), not loops)
+    own = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and r and dotted(lp.target) == r)]
+    return not (own and _epoch_loop(own[0])) and _runs_in_loops(ctx, call, 2 - len(loops), not loops)
 
 
 def _runs_in_loops(ctx: Context, node: ast.AST, need: int, innermost: bool, depth: int = 0) -> bool:
@@ -143,14 +144,16 @@ def _runs_in_loops(ctx: Context, node: ast.AST, need: int, innermost: bool, dept
     `need` more loops, one or two calls up. When the first loop met is the innermost one around
     the step, it must not count epochs (`for epoch ...: self.run_epoch()` runs once an epoch)."""
     fn = ctx.scope_of(node)
-    if depth >= 2 or not isinstance(fn, FUNCS) or fn.name.startswith("__"):
+    if depth >= 2 or not isinstance(fn, FUNCS) or fn.name.startswith("__") or "epoch" in fn.name.lower():
         return False
+    if any(isinstance(n, (ast.For, ast.AsyncFor, ast.While)) and not _within(node, n) for n in walk_scope(fn)):
+        return False  # `run_epoch`: a loop of its own, then the call: once per call, i.e. per epoch
     for c in ctx.calls:
         if (method(c) if isinstance(c.func, ast.Attribute) else callee(c)) != fn.name or ctx.scope_of(c) is fn:
             continue
         around = [a for a in ctx.ancestors(c) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
         around = [a for a in around if ctx.scope_of(a) is ctx.scope_of(c)]
-        if innermost and around and _names_epoch(getattr(around[0], "target", None)):
+        if innermost and around and _epoch_loop(around[0]):
             continue
         if len(around) >= need or (not around and _runs_in_loops(ctx, c, need, innermost, depth + 1)):
             return True
@@ -159,9 +162,16 @@ def _runs_in_loops(ctx: Context, node: ast.AST, need: int, innermost: bool, dept
     return False
 
 
-def _names_epoch(target: ast.AST | None) -> bool:
-    """`for epoch in ...`, `for self.epoch in range(n)`: a loop target that names epochs."""
-    return target is not None and any("epoch" in (dotted(n) or "").lower() for n in ast.walk(target) if isinstance(n, (ast.Name, ast.Attribute)))
+def _within(inner: ast.AST, outer: ast.AST) -> bool:
+    return outer.lineno <= inner.lineno <= (outer.end_lineno or 0)  # type: ignore[attr-defined]
+
+
+def _epoch_loop(loop: ast.AST) -> bool:
+    """`for epoch in ...`, `for _ in range(self.max_epochs)`: a loop whose target or bound names
+    epochs (not `range(steps_per_epoch)`, a count of batches)."""
+    parts = [getattr(loop, "target", None), getattr(loop, "iter", None), getattr(loop, "test", None)]
+    names = [(dotted(n) or "").lower() for p in parts if p is not None for n in ast.walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
+    return any("epoch" in n.rsplit(".", 1)[-1] and "per_epoch" not in n for n in names)
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
