@@ -9,7 +9,7 @@ import re
 
 from torchvitals.lint.calls import FUNCS, defined_names, functions, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last
-from torchvitals.lint.rules.config_branches import decide_truth
+from torchvitals.lint.rules.config_branches import decide_truth, literal_value
 
 
 def frozen_elsewhere(ctx: Context) -> bool:
@@ -200,6 +200,8 @@ def _guard(ctx: Context, node: ast.AST, depth: int) -> ast.expr | None:
         if isinstance(a, (*FUNCS, ast.Lambda)):
             break
     for a in ctx.ancestors(node):
+        if isinstance(a, ast.If) and child is not a.test and _never_below(ctx, a, node):
+            return a.test  # `if i < freeze_at:` with freeze_at read back to 0: the freeze never runs
         if isinstance(a, ast.If) and child is not a.test and "__name__" not in ast.unparse(a.test) and not loop_vars & {
                 n.id for n in ast.walk(a.test) if isinstance(n, ast.Name)}:  # fmt: skip
             decided = decide_truth(ctx, a.test, ctx.scope_of(a))
@@ -215,4 +217,31 @@ def _guard(ctx: Context, node: ast.AST, depth: int) -> ast.expr | None:
         if isinstance(a, (ast.Lambda, ast.ClassDef)):
             return None
         child = a
+    return None
+
+
+def _never_below(ctx: Context, branch: ast.If, node: ast.AST) -> bool:
+    """`for i, stage in enumerate(...): if i < n:` (or `for i in range(...)`) holding `node` in its
+    body, with `n` read back to a number no index is below (0 for `<`): the body never runs."""
+    test = branch.test
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Lt, ast.LtE))):
+        return False
+    if not (isinstance(test.left, ast.Name) and any(node is s or node in ast.walk(s) for s in branch.body)):
+        return False
+    loop = next((a for a in ctx.ancestors(branch) if isinstance(a, ast.For) and _index_of(a) == test.left.id), None)
+    if loop is None:
+        return False
+    bound = literal_value(ctx, test.comparators[0], ctx.scope_of(branch))
+    if not (isinstance(bound, ast.Constant) and isinstance(bound.value, int) and not isinstance(bound.value, bool)):
+        return False
+    return bound.value <= 0 if isinstance(test.ops[0], ast.Lt) else bound.value < 0
+
+
+def _index_of(loop: ast.For) -> str | None:
+    """The counter a loop starts at 0: `i` of `enumerate(x)` or of `range(n)`."""
+    it, t = loop.iter, loop.target
+    if isinstance(it, ast.Call) and callee(it) == "enumerate" and len(it.args) == 1 and not it.keywords:
+        return t.elts[0].id if isinstance(t, ast.Tuple) and isinstance(t.elts[0], ast.Name) else None
+    if isinstance(it, ast.Call) and callee(it) == "range" and len(it.args) == 1:
+        return t.id if isinstance(t, ast.Name) else None
     return None

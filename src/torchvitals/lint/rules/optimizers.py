@@ -114,9 +114,9 @@ def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[
         return
     if any(holds_backward(ctx, r) or runs_sibling(ctx, r, parent, m) for r in no_grad_regions(ctx)):
         return
-    ctx.report(PARTIAL_OPT, ctor, f"`{target}` updates only `{m}` in every configuration, but the rest of "
-               f"`{parent}` is frozen only when `{ast.unparse(tests[0])}`: otherwise it gets gradients and "
-               "never changes")  # fmt: skip
+    ctx.report(PARTIAL_OPT, ctor, f"`{target}` updates only `{m}`, but the rest of `{parent}` is frozen only "
+               f"under `if {ast.unparse(tests[0])}`: when that does not hold, it gets gradients and never "
+               "changes")  # fmt: skip
 
 
 def _under_if(ctx: Context, node: ast.AST) -> bool:
