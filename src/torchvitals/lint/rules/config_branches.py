@@ -43,6 +43,24 @@ def guards(ctx: Context, ret: ast.AST, fn: ast.AST) -> list[ast.expr]:
     return out
 
 
+def returned_before(ctx: Context, ret: ast.AST, fn: ast.AST) -> list[ast.expr]:
+    """The tests of the `if`s of `fn` that come before `ret` in a block holding it and whose body
+    ends in a `return` (`if cfg["kind"] == "step": return StepLR(...)` then a fallback return):
+    when one reads back to True, `ret` never runs."""
+    out: list[ast.expr] = []
+    child = ret
+    for a in ctx.ancestors(ret):
+        for body in (getattr(a, "body", None), getattr(a, "orelse", None)):
+            if isinstance(body, list) and any(child is s for s in body):
+                for stmt in body[: next(i for i, s in enumerate(body) if s is child)]:
+                    if isinstance(stmt, ast.If) and stmt.body and isinstance(stmt.body[-1], ast.Return):
+                        out.append(stmt.test)
+        if a is fn:
+            break
+        child = a
+    return out
+
+
 def _decide(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Eq, ast.NotEq))):
         return None
@@ -56,7 +74,7 @@ def _decide(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
 def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int) -> ast.AST | None:
     """The constant or dict literal `node` stands for: a literal, `x["key"]` of one, a name bound
     once to one and never written into, or a parameter every caller passes one for."""
-    if depth > 4 or node is None:
+    if depth > 6 or node is None:
         return None
     if isinstance(node, (ast.Constant, ast.Dict)):
         return node
@@ -70,8 +88,10 @@ def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int) -> 
         return _dict_get(ctx, node, scope, depth)  # cfg.get("amp", False)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return _self_attr(ctx, node.attr, scope, depth)
-    if isinstance(node, ast.Call) and last(callee(node)) in _class_names(ctx):
-        return node  # a config object of this file (`TrainCfg()`): its fields are read below
+    if isinstance(node, ast.Call) and (last(callee(node)) in _class_names(ctx) or last(callee(node)) in _NAMESPACES):
+        return node  # a config object (`TrainCfg()`, `SimpleNamespace(lr=...)`): its fields are read below
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args and not node.keywords:
+        return _made_by(ctx, node.func.id, depth)  # `cfg = get_cfg()`
     if isinstance(node, ast.Attribute):
         return _field(ctx, node, scope, depth)
     if not isinstance(node, ast.Name) or _written_into(ctx, node.id):
@@ -93,10 +113,16 @@ def _field(ctx: Context, node: ast.Attribute, scope: ast.AST, depth: int) -> ast
     """`cfg.precision` (`self.cfg.precision`) of a config object built from a class of this file
     (a dataclass): the keyword its construction passes, else the class's default. Unknown when
     the construction passes positional arguments or the file assigns that attribute anywhere."""
-    if node.attr not in _field_names(ctx):
+    spaces = "Namespace(" in ctx.text
+    if node.attr not in _field_names(ctx) and not spaces:
         return None  # no class of this file declares such a field: nothing to read back
     made = _literal(ctx, node.value, scope, depth + 1)
     if not isinstance(made, ast.Call) or _attr_assigned(ctx, node.attr):
+        return None
+    if last(callee(made)) in _NAMESPACES:  # SimpleNamespace(MODEL=SimpleNamespace(FREEZE_AT=0), ...)
+        given = [k.value for k in made.keywords if k.arg == node.attr]
+        return _literal(ctx, given[0], ctx.scope_of(made), depth + 1) if len(given) == 1 and not made.args else None
+    if node.attr not in _field_names(ctx):
         return None
     if any(k.arg is None for k in made.keywords):
         return None
@@ -110,6 +136,19 @@ def _field(ctx: Context, node: ast.Attribute, scope: ast.AST, depth: int) -> ast
         if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.target.id == node.attr and st.value is not None:
             return _literal(ctx, st.value, classes[0], depth + 1)
     return None
+
+
+_NAMESPACES = {"SimpleNamespace", "Namespace"}
+
+
+def _made_by(ctx: Context, name: str, depth: int) -> ast.AST | None:
+    """`get_cfg()`, a function of this file with no parameters and one `return`: the literal
+    config it returns."""
+    fn = next((f for f in ctx.tree.body if isinstance(f, FUNCS) and f.name == name), None)
+    if fn is None or fn.args.args or fn.args.posonlyargs or fn.args.kwonlyargs:
+        return None
+    rets = [r for r in walk_scope(fn) if isinstance(r, ast.Return)]
+    return _literal(ctx, rets[0].value, fn, depth + 1) if len(rets) == 1 else None
 
 
 def _field_names(ctx: Context) -> set[str]:
@@ -137,6 +176,12 @@ def _attr_assigned(ctx: Context, attr: str) -> bool:
         if "setattr" in ctx.text:
             hit.add("*")
     return attr in hit or "*" in hit
+
+
+def literal_value(ctx: Context, node: ast.AST, scope: ast.AST) -> ast.AST | None:
+    """The literal `node` reads back to in `scope` (a setting, a parameter every caller passes
+    one for, a config object's field), else None."""
+    return _literal(ctx, node, scope, 0)
 
 
 def decide_truth(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
@@ -193,10 +238,13 @@ def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, para
     cls = enclosing_class(ctx, fn.body[0]) if fn.body else None
     if cls is not None:
         names = names[1:]
-    target = cls.name if cls is not None and fn.name == "__init__" else None if cls is not None else fn.name
-    if target is None:
-        return None
-    calls = [c for c in ctx.calls if last(callee(c)) == target and (cls is not None or callee(c) == target)]
+    target = cls.name if cls is not None and fn.name == "__init__" else fn.name
+    if cls is not None and fn.name != "__init__":  # `self.backbone.freeze(cfg.FREEZE_AT)`: a method no other class names
+        if sum(1 for c in ctx.classes for f in c.body if isinstance(f, FUNCS) and f.name == fn.name) != 1:
+            return None
+        calls = [c for c in ctx.calls if isinstance(c.func, ast.Attribute) and c.func.attr == target]
+    else:
+        calls = [c for c in ctx.calls if last(callee(c)) == target and (cls is not None or callee(c) == target)]
     i = names.index(param) if param in names else -1
     found = [_literal(ctx, passed(c, i, param), ctx.scope_of(c), depth + 1) for c in calls]
     if not found or any(f is None for f in found) or len({ast.dump(f) for f in found}) != 1:  # type: ignore[arg-type]

@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import ast
 import copy
-import re
 
-from torchvitals.lint.calls import defined_names, functions, instance_class, may_resolve, resolve
+from torchvitals.lint.calls import FUNCS, functions, instance_class, may_resolve, resolve
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
@@ -21,6 +20,15 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.options import setting
 from torchvitals.lint.rules.config_branches import decide_truth
+from torchvitals.lint.rules.freezing import (
+    freezes_only_when,
+    frozen_elsewhere,
+    holds_backward,
+    may_freeze,
+    may_freeze_beside,
+    no_grad_regions,
+    runs_sibling,
+)
 from torchvitals.lint.rules.param_groups import (
     listed_submodules,
     name_filtered_only,
@@ -60,28 +68,86 @@ def check_partial_optimizer(ctx: Context) -> None:
     if len(ctors) + len(built) == 1:
         _head_only(ctx, *(ctors or [(t, v) for t, v, _ in built])[0])
         _groups_leave_out(ctx, ctors[0] if ctors else None)
+        if built:
+            _frozen_only_by_flag(ctx, *built[0])
+        else:
+            _frozen_only_by_flag(ctx, ctors[0][0], ctors[0][1], ctx.models_in(ctors[0][1]) | _appended(ctx, ctx.scope_of(ctors[0][1]), ctors[0][1]))
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
-    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or _returned_models(ctx, v)) for t, v in ctors]
+    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or _appended(ctx, ctx.scope_of(v), v)
+               or _returned_models(ctx, v)) for t, v in ctors]  # fmt: skip
     others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
     all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
     told: set[str] = set()  # one report per optimizer (a builder may return one of two classes)
     for target, value, models in direct + built:
         for m in sorted({_part_alias(ctx, m) for m in models}):
-            if "." not in m or m.startswith("self.") and m.count(".") == 1:
-                continue
+            if "." not in m or m.startswith("self.") and m.count(".") == 1 or m.endswith(".module"):
+                continue  # `model.module`: all of the model a DDP / DataParallel wrapper holds
             parent = m.rsplit(".", 1)[0]
             siblings = {x for x in all_models if x == parent or x.startswith(parent + ".")}
             if siblings == {m} and not called:  # the names the file calls, once a candidate needs them
                 called = {callee(c) for c in ctx.calls} | {receiver(c) for c in ctx.calls if method(c) == "forward"}
             if target in told:
                 continue
-            if siblings == {m} and (parent in called or _called_in_helper(ctx, parent)) and not _may_freeze_beside(ctx, parent, m):
+            if siblings == {m} and (_wrapped(parent) in called or _called_in_helper(ctx, parent)) and not may_freeze_beside(ctx, parent, m):
                 told.add(target)
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[str]) -> None:
+    """The file's one optimizer updates one part of a model (`model.head`) whatever the
+    configuration, while the rest is frozen only under a setting (`if cfg.freeze_backbone:
+    freeze(model.backbone)`, freezing.py): with the setting off, the rest runs with gradients
+    and never changes. The optimizer must not sit under an `if` itself (it may be the other
+    side of the same choice), and no `no_grad` may run the rest of the model."""
+    parts = {_part_alias(ctx, m) for m in models}
+    m = parts.pop() if len(parts) == 1 else ""
+    if "." not in m or m.startswith("self.") or m.endswith(".module") or any(isinstance(n, ast.IfExp) for n in ast.walk(ctor)):
+        return
+    if _under_if(ctx, ctor) or not (tests := freezes_only_when(ctx)):
+        return
+    parent = m.rsplit(".", 1)[0]
+    if not (any(callee(c) == _wrapped(parent) for c in ctx.calls) or _called_in_helper(ctx, parent)):
+        return
+    if any(holds_backward(ctx, r) or runs_sibling(ctx, r, parent, m) for r in no_grad_regions(ctx)):
+        return
+    ctx.report(PARTIAL_OPT, ctor, f"`{target}` updates only `{m}`, but the rest of `{parent}` is frozen only "
+               f"under `if {ast.unparse(tests[0])}`: when that does not hold, it gets gradients and never "
+               "changes")  # fmt: skip
+
+
+def _under_if(ctx: Context, node: ast.AST) -> bool:
+    """`node` runs under an `if` of its function (or of the module: not `__name__ == "__main__"`)."""
+    for a in ctx.ancestors(node):
+        if isinstance(a, ast.If) and "__name__" not in ast.unparse(a.test):
+            return True
+        if isinstance(a, FUNCS):
+            return False
+    return False
+
+
+def _appended(ctx: Context, scope: ast.AST, expr: ast.AST) -> set[str]:
+    """`decay, no_decay = [], []` filled in `for n, p in model.head.named_parameters():
+    (no_decay if p.ndim <= 1 else decay).append(p)`: the models whose parameters the lists
+    that `expr` reads are filled from, in `scope`."""
+    names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    out: set[str] = set()
+    for loop in walk_scope(scope) if names else ():
+        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and method(loop.iter) in ("parameters", "named_parameters")):
+            continue
+        for n in ast.walk(loop):
+            if isinstance(n, ast.Call) and method(n) in ("append", "extend") and isinstance(n.func, ast.Attribute):
+                if names & {x.id for x in ast.walk(n.func.value) if isinstance(x, ast.Name)} and (r := receiver(loop.iter)):
+                    out.add(r)
+    return out
+
+
+def _wrapped(parent: str) -> str:
+    """`model.module` (the model a DDP / DataParallel wrapper holds) runs when `model` is called."""
+    return parent.removesuffix(".module")
 
 
 def _part_alias(ctx: Context, name: str) -> str:
@@ -96,7 +162,7 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
     """Parameters handed to optimizers twice: two groups of one constructor, or one name of
     parameters passed to two calls of an optimizer builder (param_groups.py)."""
     for target, ctor in ctors:
-        if pair := overlapping_groups(ctor):
+        if pair := overlapping_groups(ctx, ctor):
             ctx.report(PARTIAL_OPT, ctor, f"two parameter groups of `{target}` hold `{pair[1]}` (one holds all of "
                        f"`{pair[0]}`): building it raises (parameters in more than one group) or, with a "
                        "custom optimizer, updates them twice")  # fmt: skip
@@ -104,7 +170,7 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
             ctx.report(PARTIAL_OPT, ctor, f"the name tests of two parameter groups of `{target}` both take "
                        f"`{both[0]}.{both[1]}`: building it raises (parameters in more than one group) or, "
                        "with a custom optimizer, updates it twice")  # fmt: skip
-        elif not (ctx.frozen or _frozen_elsewhere(ctx) or "requires_grad" in ctx.text) and (left := ungrouped(ctx, ctor)):
+        elif not (ctx.frozen or frozen_elsewhere(ctx) or "requires_grad" in ctx.text) and (left := ungrouped(ctx, ctor)):
             ctx.report(PARTIAL_OPT, ctor, f"no parameter group of `{target}` takes `{left[0]}.{left[1]}` (each "
                        "group's name test refuses it), and it is not frozen: it gets gradients and never changes")  # fmt: skip
     builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
@@ -124,7 +190,7 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
     """The file's one optimizer gets a name-filtered part of a model that runs whole, and nothing
     freezes the rest (no requires_grad, no no_grad, no parameter-efficient library)."""
     found = name_filtered_only(ctx, ctor)
-    if not found or _may_freeze(ctx) or _frozen_elsewhere(ctx):
+    if not found or may_freeze(ctx) or frozen_elsewhere(ctx):
         return
     model, kept = found
     if any(last(callee(c)) == last(model) for c in ctx.calls):  # `model(**inputs)`: it runs whole
@@ -135,7 +201,7 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
 def _routed_by_name(ctx: Context) -> None:
     """A loop routes parameters by name into optimizer lists and some trained sub-module of the
     model matches no branch (param_routes.py)."""
-    if ctx.frozen or _frozen_elsewhere(ctx) or "requires_grad" in ctx.text:
+    if ctx.frozen or frozen_elsewhere(ctx) or "requires_grad" in ctx.text:
         return  # a freeze by name may be what keeps the left-out parameters still
     for loop, model, attrs in unrouted_parameters(ctx, _optimizer_ctor):
         parts = ", ".join(f"`{model}.{a}`" for a in attrs)
@@ -143,38 +209,10 @@ def _routed_by_name(ctx: Context) -> None:
                    f"parameters of {parts}: they are in no optimizer's list, get gradients and never change")  # fmt: skip
 
 
-def _frozen_elsewhere(ctx: Context) -> bool:
-    """Something this file cannot see into may freeze what an optimizer leaves out: inference
-    mode, a parameter-efficient library, a helper whose name says it freezes (`freeze_backbone
-    (model)` imported from elsewhere), or groups added later. (requires_grad and no_grad in the
-    code are judged per sub-module by param_groups.py, or as a whole by `_may_freeze`.)"""
-    low = ctx.text.lower()
-    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or _peft_library(ctx)
-
-
-_PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
-
-
-def _peft_library(ctx: Context) -> bool:
-    """A parameter-efficient library may freeze the base weights: an import names one, or the
-    file calls a function or method it neither defines nor binds whose name says so
-    (`model.add_adapter(...)`, `get_peft_model(...)`). Adapter or LoRA classes the file writes itself freeze
-    nothing unless the file says so (requires_grad, judged elsewhere)."""
-    if not _PEFT.search(ctx.text.lower()):
-        return False
-    if "peft_library" not in ctx.memo:
-        own = defined_names(ctx) | {c.name for c in ctx.classes}
-        imports = [n for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
-        calls = {last(name) for c in ctx.calls if (name := callee(c)) not in ctx.values} - own  # not `self.adapter(x)`
-        ctx.memo["peft_library"] = any(_PEFT.search(ast.unparse(n).lower()) for n in imports) or any(
-            _PEFT.search(c.lower()) for c in calls)
-    return ctx.memo["peft_library"]
-
-
 def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
     """The file's one optimizer has a group per sub-module of a model class of this file, and a
     trainable sub-module the class runs with gradients has none (param_groups.py)."""
-    if _frozen_elsewhere(ctx):
+    if frozen_elsewhere(ctx):
         return
     for target, call, at in [ctor + (ctor[1],)] if ctor else _built_calls(ctx):
         found = listed_submodules(ctx, call)
@@ -223,7 +261,7 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
                     if _untaken(ctx, r, t.fn, given, ctx.scope_of(v)):
                         continue
                     chosen = _flag_branch(ctx, r.value, t.fn, given, ctx.scope_of(v))
-                    models = {k for m in ctx.models_in(chosen or r.value) if (k := t.rename(m))}
+                    models = {k for m in ctx.models_in(chosen or r.value) | _appended(ctx, t.fn, chosen or r.value) if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
 
@@ -304,133 +342,6 @@ def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr
 def _optimizer_ctor(call: ast.Call) -> bool:
     name = callee(call)
     return last(name) in OPTIMIZER_CLASSES or name.startswith(("torch.optim.", "optim.")) and last(name)[:1].isupper()
-
-
-def _may_freeze(ctx: Context) -> bool:
-    """The code (not a comment) touches requires_grad or no_grad (walked once, only when asked)."""
-    if "requires_grad" not in ctx.text and "no_grad" not in ctx.text:
-        return False
-    if "may_freeze" not in ctx.memo:
-        ctx.memo["may_freeze"] = _freezes(ctx)
-    return ctx.memo["may_freeze"]
-
-
-def _may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
-    """Like `_may_freeze`, but a `no_grad` used only to evaluate or sample does not count: one
-    that touches no other part of `parent` than `kept` (`model.backbone(x)`, or a name bound to
-    it, or in a helper it calls) and holds no backward. `requires_grad` anywhere, or a freeze
-    this file cannot see into, still counts."""
-    if not _may_freeze(ctx):
-        return False
-    if "requires_grad" in ctx.text and any(_sets_requires_grad(n) for n in ast.walk(ctx.tree)):
-        return True
-    if _frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
-        return True
-    return any(_holds_backward(ctx, r) or _runs_sibling(ctx, r, parent, kept) for r in _no_grad_regions(ctx))
-
-
-def _no_grad_regions(ctx: Context) -> list[ast.AST]:
-    """`with torch.no_grad():` blocks and `@torch.no_grad()` functions; the whole module when a
-    `no_grad` is used any other way (a conditional context, a name bound to it): it may be
-    anywhere. Memoised."""
-    if "no_grad_regions" in ctx.memo:
-        return ctx.memo["no_grad_regions"]
-    out: list[ast.AST] = []
-    covered: set[int] = set()
-    for n in ast.walk(ctx.tree):
-        if isinstance(n, (ast.With, ast.AsyncWith)) and any(_is_no_grad(i.context_expr) for i in n.items):
-            out.append(n)
-            covered |= {id(x) for i in n.items for x in ast.walk(i.context_expr)}
-        elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_no_grad(d) for d in n.decorator_list):
-            out.append(n)
-            covered |= {id(x) for d in n.decorator_list for x in ast.walk(d)}
-    if any(_names_no_grad(n) and id(n) not in covered for n in ast.walk(ctx.tree)):
-        out.append(ctx.tree)
-    ctx.memo["no_grad_regions"] = out
-    return out
-
-
-def _names_no_grad(n: ast.AST) -> bool:
-    return (isinstance(n, ast.Attribute) and n.attr == "no_grad") or (isinstance(n, ast.Name) and n.id == "no_grad")
-
-
-def _is_no_grad(expr: ast.expr) -> bool:
-    return last(dotted(expr.func if isinstance(expr, ast.Call) else expr) or "") == "no_grad"
-
-
-def _holds_backward(ctx: Context, region: ast.AST) -> bool:
-    """The region is the module (a no_grad used some other way: anywhere) or holds a backward."""
-    return isinstance(region, ast.Module) or any(_within(b, region) for b in ctx.backwards)
-
-
-def _within(inner: ast.AST, outer: ast.AST) -> bool:
-    return outer.lineno <= inner.lineno <= (outer.end_lineno or 0)  # type: ignore[attr-defined]
-
-
-def _runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str, depth: int = 0) -> bool:
-    """The region touches a part of `parent` other than `kept` (`model.backbone(x)`,
-    `extract(model.backbone, x)`, a name bound to it, `self.query_encoder` in a module's own
-    method), directly or in a function or lambda it calls, or hands `parent` to a function of
-    this file: the no_grad may be what keeps that part out of training."""
-    in_module = depth == 0 and _in_module_class(ctx, region)
-    for n in ast.walk(region):
-        if isinstance(n, ast.Attribute) and _other_part(dotted(n) or "", parent, kept, in_module):
-            return True
-        if isinstance(n, ast.Name) and n.id != parent:
-            for v in ctx.values.get(n.id, []):
-                if _other_part(dotted(v) or "", parent, kept, False):
-                    return True
-                if isinstance(v, ast.Lambda) and depth == 0 and _runs_sibling(ctx, v.body, parent, kept, 1):
-                    return True
-        if isinstance(n, ast.Call) and depth == 0 and (t := resolve(ctx, n)) is not None:
-            if any(dotted(a) == parent for a in [*n.args, *(k.value for k in n.keywords)]) or _runs_sibling(ctx, t.fn, parent, kept, 1):
-                return True
-    return False
-
-
-def _in_module_class(ctx: Context, node: ast.AST) -> bool:
-    """`node` sits in a method of an nn.Module subclass of this file."""
-    up = ctx.parent.get(node)
-    while up is not None and not isinstance(up, ast.ClassDef):
-        up = ctx.parent.get(up)
-    return up is not None and up.name in ctx.module_classes  # type: ignore[attr-defined]
-
-
-def _other_part(path: str, parent: str, kept: str, in_module: bool) -> bool:
-    """`path` names a part of `parent` (or of `self`, in a module's method) that is not `kept`
-    and not one of nn.Module's own methods (`model.eval`, `model.parameters`)."""
-    if in_module and path.startswith("self."):
-        attr = path.split(".")[1]
-        return attr not in _BOOKKEEPING and attr != last(kept)
-    if not path.startswith(parent + "."):
-        return False
-    attr = path[len(parent) + 1 :].split(".")[0]
-    return attr not in _BOOKKEEPING and f"{parent}.{attr}" != kept and not kept.startswith(f"{parent}.{attr}.")
-
-
-# Methods of nn.Module that run no part of the model's forward pass.
-_BOOKKEEPING = {"eval", "train", "to", "cuda", "cpu", "half", "float", "double", "parameters", "named_parameters",
-                "state_dict", "load_state_dict", "zero_grad", "modules", "children", "buffers", "apply", "forward"}
-
-
-def _freezes(ctx: Context) -> bool:
-    for n in ast.walk(ctx.tree):
-        if _sets_requires_grad(n) or isinstance(n, ast.Attribute) and n.attr == "no_grad":
-            return True
-        if isinstance(n, ast.Name) and n.id == "no_grad":
-            return True
-    return False
-
-
-def _sets_requires_grad(n: ast.AST) -> bool:
-    """`p.requires_grad = False`, `m.requires_grad_(False)`, `requires_grad=False`: a write that
-    may freeze. Reading the flag (`[p for p in head.parameters() if p.requires_grad]`,
-    `filter(lambda p: p.requires_grad, ...)`) freezes nothing."""
-    if isinstance(n, ast.Attribute):
-        return n.attr == "requires_grad_" or n.attr == "requires_grad" and not isinstance(n.ctx, ast.Load)
-    if isinstance(n, ast.keyword):
-        return n.arg in ("requires_grad", "requires_grad_")
-    return isinstance(n, ast.Name) and n.id in ("requires_grad", "requires_grad_")
 
 
 def _called_in_helper(ctx: Context, model: str) -> bool:

@@ -31,23 +31,104 @@ def _inside(a: str, b: str) -> bool:
     return a == b or a.startswith(b + ".")
 
 
-def overlapping_groups(ctor: ast.Call) -> tuple[str, str] | None:
+def overlapping_groups(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
     """Two parameter groups of one optimizer constructor where one holds all of a module and the
-    other a part of it (or the same module): (whole, part)."""
-    groups = ctor.args[0] if ctor.args and isinstance(ctor.args[0], (ast.List, ast.Tuple)) else None
+    other a part of it (or the same module): (whole, part). The group list may be written in
+    the call, bound once to a name, or returned by a helper of this file (`AdamW(get_groups(model,
+    lr))`); a group kept by `p.requires_grad` alone holds all of its module when the file freezes
+    nothing (nothing writes requires_grad)."""
+    groups = _group_list(ctx, ctor.args[0] if ctor.args else None)
     if groups is None:
         return None
-    held = []
+    held: list[tuple[str, bool]] = []  # (module, whether the group holds all of it)
     for g in groups.elts:
         if isinstance(g, ast.Dict):
             params = next((v for k, v in zip(g.keys, g.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
-            if (m := _whole(params)) is not None:
-                held.append(m)
-    for i, a in enumerate(held):
-        for b in held[i + 1 :]:
-            if _inside(b, a) or _inside(a, b):
-                return (a, b) if _inside(b, a) else (b, a)
+            if (m := _whole(params) or _trainable_of(ctx, params)) is not None:
+                held.append((m, True))
+            elif (m := _listed_owner(params)) is not None:
+                held.append((m, False))
+    for i, (a, whole_a) in enumerate(held):
+        for b, whole_b in held[i + 1 :]:
+            if whole_a and _inside(b, a):
+                return a, b
+            if whole_b and _inside(a, b):
+                return b, a
     return None
+
+
+def _listed_owner(expr: ast.AST | None) -> str | None:
+    """`[model.fc.weight, model.fc.bias]`: the sub-module owning every listed parameter (not a
+    model's own attribute, `[model.alpha]`, which may be a plain tensor the model does not list)."""
+    if not isinstance(expr, (ast.List, ast.Tuple)) or not expr.elts:
+        return None
+    paths = [dotted(e) for e in expr.elts]
+    if not all(p and p.count(".") >= 2 for p in paths):
+        return None
+    owners = {p.rsplit(".", 1)[0] for p in paths}  # type: ignore[union-attr]
+    return owners.pop() if len(owners) == 1 else None
+
+
+def _group_list(ctx: Context, expr: ast.AST | None) -> ast.List | ast.Tuple | None:
+    """The literal list of groups `expr` stands for: itself, a name's one value, or the one
+    `return` of a function of this file that the call runs."""
+    if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and (fn := functions(ctx).get(expr.func.id)) is not None:
+        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+        expr = rets[0] if len(rets) == 1 else None
+    if isinstance(expr, ast.Name):
+        return _grown_list(ctx, expr.id)
+    return expr if isinstance(expr, (ast.List, ast.Tuple)) else None
+
+
+def _grown_list(ctx: Context, name: str) -> ast.List | None:
+    """A name bound once to a list literal, with the groups its scope adds to it
+    (`groups.append({...})`, `groups.extend([...])`, `groups += [...]`): one list of them all."""
+    vals = ctx.values.get(name, [])
+    if len(vals) != 1 or not isinstance(vals[0], (ast.List, ast.Tuple)):
+        return None
+    elts = list(vals[0].elts)
+    for n in walk_scope(ctx.scope_of(vals[0])):
+        if isinstance(n, ast.Call) and dotted(n.func) in (f"{name}.append", f"{name}.extend") and len(n.args) == 1:
+            elts += n.args[0].elts if method(n) == "extend" and isinstance(n.args[0], (ast.List, ast.Tuple)) else [n.args[0]]
+        elif isinstance(n, ast.AugAssign) and dotted(n.target) == name and isinstance(n.value, (ast.List, ast.Tuple)):
+            elts += n.value.elts
+    return ast.List(elts=elts, ctx=ast.Load())
+
+
+def _trainable_of(ctx: Context, expr: ast.AST | None) -> str | None:
+    """`[p for p in X.parameters() if p.requires_grad]` or `filter(lambda p: p.requires_grad,
+    X.parameters())` in a file that freezes nothing: X, all of whose parameters it holds."""
+    if isinstance(expr, ast.ListComp) and len(expr.generators) == 1 and isinstance(expr.generators[0].target, ast.Name):
+        gen, var = expr.generators[0], expr.generators[0].target.id
+        source, tests = gen.iter, gen.ifs
+        kept = len(tests) == 1 and _reads_flag(tests[0], var) and isinstance(expr.elt, ast.Name) and expr.elt.id == var
+    elif isinstance(expr, ast.Call) and callee(expr) == "filter" and len(expr.args) == 2 and isinstance(expr.args[0], ast.Lambda):
+        fn, source = expr.args[0], expr.args[1]
+        var = fn.args.args[0].arg if len(fn.args.args) == 1 else ""
+        kept = _reads_flag(fn.body, var)
+    else:
+        return None
+    if not kept or _whole(source) is None or _writes_requires_grad(ctx):
+        return None
+    return _whole(source)
+
+
+def _reads_flag(test: ast.AST, var: str) -> bool:
+    return isinstance(test, ast.Attribute) and test.attr == "requires_grad" and isinstance(test.value, ast.Name) and test.value.id == var
+
+
+def _writes_requires_grad(ctx: Context) -> bool:
+    """Something in the file may freeze a parameter: `requires_grad_(...)`, `requires_grad = ...`,
+    a `requires_grad=` keyword (memoised)."""
+    if "requires_grad" not in ctx.text:
+        return False
+    if "writes_requires_grad" not in ctx.memo:
+        ctx.memo["writes_requires_grad"] = any(
+            (isinstance(n, ast.Attribute) and (n.attr == "requires_grad_" or n.attr == "requires_grad" and not isinstance(n.ctx, ast.Load)))
+            or (isinstance(n, ast.keyword) and n.arg in ("requires_grad", "requires_grad_"))
+            for n in ast.walk(ctx.tree)
+        )  # fmt: skip
+    return ctx.memo["writes_requires_grad"]
 
 
 def shared_builder_argument(ctx: Context, calls: list[tuple[str, ast.Call]]) -> tuple[str, str, str] | None:

@@ -33,9 +33,9 @@ SCHED_ORDER = document(
     "TVL007",
     "scheduler-order",
     what="`scheduler.step()` is called before `optimizer.step()` in the same loop (or per-batch "
-    "function), or an epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR, a cosine period "
-    "or a plateau patience counted in epochs) is stepped in the batch loop or a function run once "
-    "per batch.",
+    "function), or an epoch-based scheduler (StepLR, MultiStepLR, ExponentialLR; a cosine period, "
+    "a plateau patience or a warm-up length counted in epochs; a SequentialLR chain of them) is "
+    "stepped in the batch loop or a function run once per batch.",
     why="Stepping the scheduler first skips the first value of the schedule (PyTorch warns "
     "once, then the run continues). An epoch schedule stepped per batch decays the learning "
     "rate hundreds of times too fast: after a few epochs the model stops learning.",
@@ -170,12 +170,26 @@ def _interval_step(ctx: Context) -> None:
 
 
 def _in_per_batch_handler(ctx: Context, step: ast.Call) -> bool:
-    """`step` sits (directly) in a function or lambda an engine runs every iteration."""
-    handlers = per_batch_functions(ctx)
-    if not handlers:
-        return False
+    """`step` sits (directly) in a function or lambda an engine runs every iteration, or in a
+    framework callback's per-batch hook (`on_train_batch_end` of a Lightning Callback)."""
     scope = next((a for a in ctx.ancestors(step) if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))), None)
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and scope.name in _BATCH_HOOKS:
+        cls = ctx.parent.get(scope)
+        own = {c.name for c in ctx.classes}
+        if isinstance(cls, ast.ClassDef) and any(last(dotted(b)) in _HOOK_BASES and last(dotted(b)) not in own for b in cls.bases):
+            return True
+    handlers = per_batch_functions(ctx)
     return any(scope is fn for fn in handlers)
+
+
+# Methods a training framework runs once per batch (or optimizer step) on a callback object of
+# one of its classes: Lightning (`Callback`), Hugging Face (`TrainerCallback`), Keras, mmcv.
+_BATCH_HOOKS = {
+    "on_train_batch_end", "on_train_batch_start", "on_train_batch_begin", "on_before_optimizer_step",
+    "on_after_backward", "on_before_backward", "on_before_zero_grad", "on_step_end", "on_step_begin",
+    "on_batch_end", "on_batch_begin", "on_optimizer_step", "after_train_iter", "before_train_iter",
+}  # fmt: skip
+_HOOK_BASES = {"Callback", "TrainerCallback", "Hook"}
 
 
 def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[str, str] | None:
@@ -234,8 +248,10 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         raw = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg in ("step_size", "milestones")), None)
         if "epoch" in option_words(ctx, raw):  # --decay_epochs, help="epochs at which to decay lr"
             return True
-        if _named_in_epochs(raw):
+        if _named_in_epochs(raw) or cls == "StepLR" and isinstance(raw, (ast.BinOp, ast.Call)) and _counts_epochs(ctx, raw):
             return True
+        if isinstance(raw, ast.List) and raw.elts and all(isinstance(e, (ast.BinOp, ast.Call)) and _counts_epochs(ctx, e) for e in raw.elts):
+            return True  # milestones=[epochs // 2, int(0.75 * epochs)]
         n = config_field(ctx, raw) or literal_or_setting(ctx, raw)  # cfg.step_size of a dataclass config
     if cls == "StepLR":
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
@@ -251,10 +267,40 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
             return True
         n = literal_or_setting(ctx, n)
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 50
+    if cls in ("PolynomialLR", "LinearLR", "ConstantLR"):  # total_iters = an epoch count
+        n = v.args[3 if cls == "LinearLR" else 2] if len(v.args) > (3 if cls == "LinearLR" else 2) else next(
+            (k.value for k in v.keywords if k.arg == "total_iters"), None)  # fmt: skip
+        return _counts_epochs(ctx, n)
+    if cls in ("SequentialLR", "ChainedScheduler"):
+        return _chain_in_epochs(ctx, cls, v)
     if cls == "ExponentialLR":
         n = v.args[1] if len(v.args) > 1 else next((k.value for k in v.keywords if k.arg == "gamma"), None)
         return isinstance(n, ast.Constant) and isinstance(n.value, float) and n.value < 0.99
     return False
+
+
+def _chain_in_epochs(ctx: Context, cls: str, v: ast.Call) -> bool:
+    """`SequentialLR(opt, [warmup, cosine], milestones=[args.warmup_epochs])`: a chain whose
+    parts are schedules of this file (inline or bound once), some counted in epochs and none in
+    batches, switching at a milestone counted in epochs (not a product with the loader's length)."""
+    parts = v.args[1] if cls == "SequentialLR" and len(v.args) > 1 else v.args[0] if cls == "ChainedScheduler" and v.args else None
+    parts = parts or next((k.value for k in v.keywords if k.arg == "schedulers"), None)
+    if not isinstance(parts, (ast.List, ast.Tuple)) or not parts.elts:
+        return False
+    ctors = []
+    for e in parts.elts:
+        vals = ctx.values.get(e.id, []) if isinstance(e, ast.Name) else [e]
+        if len(vals) != 1 or not isinstance(vals[0], ast.Call) or last(callee(vals[0])) not in SCHEDULER_CLASSES:
+            return False
+        ctors.append(vals[0])
+    timed = [c for c in ctors if last(callee(c)) not in ("LambdaLR", "MultiplicativeLR", "SequentialLR", "ChainedScheduler")]
+    if not timed or not all(_epoch_ctor(ctx, last(callee(c)), c) for c in timed):
+        return False
+    if cls == "ChainedScheduler":
+        return True
+    marks = v.args[2] if len(v.args) > 2 else next((k.value for k in v.keywords if k.arg == "milestones"), None)
+    marks_list = marks.elts if isinstance(marks, (ast.List, ast.Tuple)) else []
+    return bool(marks_list) and all(_counts_epochs(ctx, m) or isinstance(m, ast.Constant) and isinstance(m.value, int) and m.value < 300 for m in marks_list)
 
 
 def _named_in_epochs(n: ast.AST | None) -> bool:
@@ -272,17 +318,22 @@ def _counts_epochs(ctx: Context, n: ast.AST | None) -> bool:
     """A period counted in epochs: a name or setting about epochs (`args.epochs`, `cfg["epochs"]`,
     an option whose help says epochs), or epochs less or plus others (`epochs - warmup_epochs`),
     or divided by a number. A product (`epochs * len(loader)`) counts batches."""
+    if isinstance(n, ast.Call) and callee(n) in ("int", "round", "max", "min", "math.ceil", "math.floor"):
+        return any(_counts_epochs(ctx, a) for a in n.args) and all(_counts_epochs(ctx, a) or isinstance(a, ast.Constant) for a in n.args)
     if isinstance(n, ast.BinOp):
-        if isinstance(n.op, (ast.Add, ast.Sub)):
-            sides = [n.left, n.right]
+        sides = [n.left, n.right]
+        if isinstance(n.op, (ast.Add, ast.Sub)):  # `epochs - warmup_epochs`, `epochs + 1`
             return any(_counts_epochs(ctx, x) for x in sides) and all(_counts_epochs(ctx, x) or isinstance(x, ast.Constant) for x in sides)
+        if isinstance(n.op, ast.Mult):  # `0.75 * epochs`; not `epochs * 25` (batches), `epochs * steps_per_epoch`
+            return any(_counts_epochs(ctx, x) for x in sides) and any(
+                isinstance(x, ast.Constant) and isinstance(x.value, float) and x.value <= 1 for x in sides)  # fmt: skip
         return isinstance(n.op, (ast.Div, ast.FloorDiv)) and isinstance(n.right, ast.Constant) and _counts_epochs(ctx, n.left)
     if isinstance(n, ast.Subscript):
         key = n.slice
         return isinstance(key, ast.Constant) and isinstance(key.value, str) and "epoch" in key.value.lower()
     if isinstance(n, (ast.Name, ast.Attribute)):
         words = option_words(ctx, n)  # not "iterations per epoch": a help text about steps
-        return "epoch" in last(dotted(n)).lower() or ("epoch" in words and not any(w in words for w in ("iter", "step", "batch")))
+        return _named_in_epochs(n) or ("epoch" in words and not any(w in words for w in ("iter", "step", "batch")))
     return False
 
 

@@ -32,7 +32,12 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import back_references, hook_targets
 from torchvitals.lint.options import setting
-from torchvitals.lint.rules.config_branches import decided_false, guards
+from torchvitals.lint.rules.config_branches import (
+    decide_truth,
+    decided_false,
+    guards,
+    returned_before,
+)
 from torchvitals.lint.syntax import positional
 
 
@@ -123,10 +128,50 @@ def _calls_into(ctx: Context, call: ast.Call, cls: ast.ClassDef) -> bool:
 
 
 def _per_batch(ctx: Context, call: ast.Call) -> bool:
-    """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`)."""
+    """Inside two loops, not counting a loop over the objects themselves (`for h in hooks: h.m()`);
+    or inside fewer, in a method that itself runs inside the rest (`self._cb("after_batch")` in
+    a `one_batch` the fit loop calls per batch, two loops deep)."""
     r = receiver(call)
     loops = [t for t in loop_targets(ctx, call) if not (r and dotted(t) == r)]
-    return len(loops) >= 2
+    if len(loops) >= 2:
+        return True
+    own = [lp for lp in ctx.loops_around(call) if not (isinstance(lp, ast.For) and r and dotted(lp.target) == r)]
+    return not (own and _epoch_loop(own[0])) and _runs_in_loops(ctx, call, 2 - len(loops), not loops)
+
+
+def _runs_in_loops(ctx: Context, node: ast.AST, need: int, innermost: bool, depth: int = 0) -> bool:
+    """The function holding `node` is called (by name or as a method, from this file) inside
+    `need` more loops, one or two calls up. When the first loop met is the innermost one around
+    the step, it must not count epochs (`for epoch ...: self.run_epoch()` runs once an epoch)."""
+    fn = ctx.scope_of(node)
+    if depth >= 2 or not isinstance(fn, FUNCS) or fn.name.startswith("__") or "epoch" in fn.name.lower():
+        return False
+    if any(isinstance(n, (ast.For, ast.AsyncFor, ast.While)) and not _within(node, n) for n in walk_scope(fn)):
+        return False  # `run_epoch`: a loop of its own, then the call: once per call, i.e. per epoch
+    for c in ctx.calls:
+        if (method(c) if isinstance(c.func, ast.Attribute) else callee(c)) != fn.name or ctx.scope_of(c) is fn:
+            continue
+        around = [a for a in ctx.ancestors(c) if isinstance(a, (ast.For, ast.AsyncFor, ast.While))]
+        around = [a for a in around if ctx.scope_of(a) is ctx.scope_of(c)]
+        if innermost and around and _epoch_loop(around[0]):
+            continue
+        if len(around) >= need or (not around and _runs_in_loops(ctx, c, need, innermost, depth + 1)):
+            return True
+        if around and _runs_in_loops(ctx, c, need - len(around), False, depth + 1):
+            return True
+    return False
+
+
+def _within(inner: ast.AST, outer: ast.AST) -> bool:
+    return outer.lineno <= inner.lineno <= (outer.end_lineno or 0)  # type: ignore[attr-defined]
+
+
+def _epoch_loop(loop: ast.AST) -> bool:
+    """`for epoch in ...`, `for _ in range(self.max_epochs)`: a loop whose target or bound names
+    epochs (not `range(steps_per_epoch)`, a count of batches)."""
+    parts = [getattr(loop, "target", None), getattr(loop, "iter", None), getattr(loop, "test", None)]
+    names = [(dotted(n) or "").lower() for p in parts if p is not None for n in ast.walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
+    return any("epoch" in n.rsplit(".", 1)[-1] and "per_epoch" not in n for n in names)
 
 
 _COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
@@ -200,12 +245,20 @@ def _with_init_args(ctx: Context, cls: ast.ClassDef, ctor: ast.Call) -> ast.Call
         d = dotted(arg) or ""
         param = stored_param(init, d[5:]) if d.startswith("self.") and d.count(".") == 1 else None
         new = passed(built[0], names.index(param), param) if param in names else None
-        return new if new is not None else arg
+        return new if new is not None else _default(init, param) or arg
 
     out = copy.copy(ctor)
     out.args = [given(a) for a in ctor.args]
     out.keywords = [ast.keyword(arg=k.arg, value=given(k.value)) for k in ctor.keywords]
     return out
+
+
+def _default(fn: ast.FunctionDef, param: str | None) -> ast.expr | None:
+    """The default value of `fn`'s parameter `param` (what a construction that omits it gets)."""
+    args = [*fn.args.posonlyargs, *fn.args.args]
+    defaults = dict(zip([a.arg for a in args[len(args) - len(fn.args.defaults) :]], fn.args.defaults, strict=True))
+    defaults |= {a.arg: d for a, d in zip(fn.args.kwonlyargs, fn.args.kw_defaults, strict=True) if d is not None}
+    return defaults.get(param) if param else None
 
 
 def _targets(n: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
@@ -277,12 +330,15 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
         if isinstance(v, ast.Call) and callee(v) == "dict" and len(v.args) == 1 and not v.keywords:
             if isinstance(v.args[0], ast.Name) and v.args[0].id in given:
                 given[name] = given[v.args[0].id]
+    given.update(_config_views(fn, given))
     out = []
     for r in walk_scope(fn):
         if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Call)):
             continue
         if any(decided_false(ctx, Substitute(given).visit(copy.deepcopy(t)), ctx.scope_of(call)) for t in guards(ctx, r, fn)):
             continue  # `if cfg["name"] == "cosine":` with the caller's config naming another kind
+        if any(decide_truth(ctx, Substitute(given).visit(copy.deepcopy(t)), ctx.scope_of(call)) for t in returned_before(ctx, r, fn)):
+            continue  # a fallback after `if cfg["kind"] == "step": return ...` that the config takes
         ctor = Substitute(given).visit(copy.deepcopy(r.value))
         cls = last(callee(ctor))
         if cls not in SCHEDULER_CLASSES and isinstance(r.value.func, ast.Name) and r.value.func.id in local:
@@ -293,6 +349,31 @@ def built_schedules(ctx: Context, call: ast.Call) -> list[tuple[str, ast.Call]]:
             cls = _class_named(ctx, ctor.func)
         if cls in SCHEDULER_CLASSES:
             out.append((cls, ctor))
+    return out
+
+
+def _config_views(fn: ast.FunctionDef | ast.AsyncFunctionDef, given: dict[str, ast.expr]) -> dict[str, ast.expr]:
+    """`sc = cfg["solver"]["scheduler"]` bound once in a builder, `cfg` a parameter: the local
+    name as the caller's lookup (`CFG["solver"]["scheduler"]`), so that `sc["milestones"]` and a
+    guard `sc["name"] == "multistep"` read back to the caller's literal config."""
+    bound: dict[str, list[ast.expr]] = {}
+    for n in walk_scope(fn):
+        if isinstance(n, ast.Assign):
+            for t in n.targets:
+                for name in [e for e in (t.elts if isinstance(t, ast.Tuple) else [t]) if isinstance(e, ast.Name)]:
+                    bound.setdefault(name.id, []).append(n.value)
+    out: dict[str, ast.expr] = {}
+    for name, vals in bound.items():
+        v = vals[0]
+        if name in given or len(vals) != 1 or not isinstance(v, (ast.Subscript, ast.Attribute)):
+            continue
+        root = v
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            if isinstance(root, ast.Subscript) and not isinstance(root.slice, ast.Constant):
+                break
+            root = root.value
+        if isinstance(root, ast.Name) and root.id in given:
+            out[name] = Substitute(given).visit(copy.deepcopy(v))
     return out
 
 
