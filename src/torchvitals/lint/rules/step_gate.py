@@ -57,7 +57,22 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
 
 
 def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
-    return any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value)
+    """The verdict `fn` returns depends on the gradients: a returned value reads them, or it
+    refuses (`return False`) and a test that decides a return reads them (`if not
+    math.isfinite(norm): return False` in a mixin's `should_step`, or `if norm < limit: return
+    True` before a final `return False`): constants chosen by a gradient test are a gradient gate."""
+    returns = [r for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value]
+    if any(_gradish(ctx, r.value, depth + 1) for r in returns):  # type: ignore[arg-type]
+        return True
+    if not any(_refusal(r.value) for r in returns):  # type: ignore[arg-type]
+        return False
+    deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(isinstance(r, ast.Return) for b in n.body for r in ast.walk(b))]
+    return any(_gradish(ctx, t, depth + 1) for t in deciding)
+
+
+def _refusal(value: ast.expr) -> bool:
+    """`return False` / `return 0`: the verdict that skips the step."""
+    return isinstance(value, ast.Constant) and value.value is not None and not value.value
 
 
 def _asked_methods(ctx: Context, expr: ast.AST) -> list[ast.AST]:
