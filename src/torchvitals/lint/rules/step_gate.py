@@ -8,7 +8,16 @@ import ast
 import re
 
 from torchvitals.lint.calls import functions
-from torchvitals.lint.engine import Context, block, callee, dotted, last, method, walk_scope
+from torchvitals.lint.engine import (
+    Context,
+    block,
+    callee,
+    dotted,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
 from torchvitals.lint.hooks import methods_named
 from torchvitals.rules.base import document
 
@@ -58,16 +67,24 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
 
 def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
     """The verdict `fn` returns depends on the gradients: a returned value reads them, or it
-    refuses (`return False`) and a test that decides a return reads them (`if not
-    math.isfinite(norm): return False` in a mixin's `should_step`, or `if norm < limit: return
-    True` before a final `return False`): constants chosen by a gradient test are a gradient gate."""
-    returns = [r for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value]
-    if any(_gradish(ctx, r.value, depth + 1) for r in returns):  # type: ignore[arg-type]
+    refuses (`return False`, or returns a flag it sets to False) and a test that decides a
+    return or sets that flag reads them (`if not math.isfinite(norm): return False` in a
+    mixin's `should_step`, `if norm <= ceiling: return True` before `return False`, `ok = True;
+    if norm > limit: ok = False; return ok`): constants chosen by a gradient test are a gate."""
+    returns = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value]
+    if any(_gradish(ctx, v, depth + 1) for v in returns):
         return True
-    if not any(_refusal(r.value) for r in returns):  # type: ignore[arg-type]
+    flags = {v.id for v in returns if isinstance(v, ast.Name)}
+    set_flags = [n for n in walk_scope(fn) if isinstance(n, ast.Assign) and _refusal(n.value) and {*targets_of(n)} & flags]
+    if not any(_refusal(v) for v in returns) and not set_flags:
         return False
-    deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(isinstance(r, ast.Return) for b in n.body for r in ast.walk(b))]
+    deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(_decides(r, flags) for b in n.body for r in ast.walk(b))]
     return any(_gradish(ctx, t, depth + 1) for t in deciding)
+
+
+def _decides(node: ast.AST, flags: set[str]) -> bool:
+    """A return, or an assignment to a flag the function returns."""
+    return isinstance(node, ast.Return) or (isinstance(node, ast.Assign) and bool({*targets_of(node)} & flags))
 
 
 def _refusal(value: ast.expr) -> bool:
@@ -147,15 +164,20 @@ def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
 
 def _counts_before_refusing(fn: ast.AST) -> bool:
     """A branch of `fn`, or its own body after the branches that allow (`if ok: return True`),
-    that counts or logs and then returns False (or 0, None)."""
+    that counts or logs and then returns False (or 0, None), or sets the flag `fn` returns to False."""
     own = getattr(fn, "body", [])
     allows = [k for k, st in enumerate(own[:-1]) if any(isinstance(n, ast.Return) for n in ast.walk(st))]
     blocks = [own[allows[-1] + 1 :]] if allows else []  # what runs once every branch that allows has not
     blocks += [body for n in walk_scope(fn) if isinstance(n, ast.If) for body in (n.body, n.orelse)]
+    flags = {r.value.id for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)}
     for body in blocks:
         end = body[-1] if body else None
         refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
         if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
+            return True
+        # `ok = False` with the count beside it, in a verdict that returns the flag `ok`
+        sets = [st for st in body if isinstance(st, ast.Assign) and _refusal(st.value) and {*targets_of(st)} & flags]
+        if sets and _logs_or_counts([st for st in body if st not in sets]):
             return True
     return False
 
