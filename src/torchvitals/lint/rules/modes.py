@@ -14,6 +14,7 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_const,
+    kwarg,
     last,
     method,
     receiver,
@@ -92,11 +93,11 @@ def check_eval_mode(ctx: Context) -> None:
         calls = _calls_in(loop)
         if not any(c in ctx.backwards for c in calls):
             continue
-        trains = {receiver(c) for c in calls if method(c) == "train" and not (c.args and is_const(c.args[0], False))}
+        trains = {receiver(c) for c in calls if method(c) == "train" and not _train_off(c)}
         trains |= effects_of(ctx, calls).trains  # a helper called in the loop may switch back
         for c in calls:
             m, recv = method(c), receiver(c)
-            is_eval = (m == "eval" and not c.args) or (m == "train" and c.args and is_const(c.args[0], False))
+            is_eval = (m == "eval" and not c.args) or (m == "train" and _train_off(c))
             if not is_eval or recv not in trained:
                 continue
             if any(t and (recv == t or recv.startswith(t + ".")) for t in trains):
@@ -109,6 +110,12 @@ def check_eval_mode(ctx: Context) -> None:
     _eval_in_helpers(ctx, trained)
     _steps_in_validation(ctx)
     step_outside_mode_gate(ctx, EVAL_MODE)
+
+
+def _train_off(call: ast.Call) -> bool:
+    """`model.train(False)` / `model.train(mode=False)`: evaluation mode, said another way."""
+    given = call.args[0] if call.args else kwarg(call, "mode")
+    return given is not None and is_const(given, False)
 
 
 def _bare(key: str) -> str:
