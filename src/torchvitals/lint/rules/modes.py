@@ -1,6 +1,7 @@
 """TVL004: training in evaluation mode. An `eval()` in the epoch loop (directly, in a helper,
-or in a runner's hook) that nothing switches back, an optimizer step in a validation loop or
-function, and a shared pass function whose step escapes its `if train:` test."""
+or in a runner's hook) that nothing switches back, or before it with no `train()` in the file;
+an optimizer step in a validation loop or function, directly or through a step helper the
+training pass shares; and a shared pass function whose step escapes its `if train:` test."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from torchvitals.lint.calls import dispatched, effects, effects_of, may_resolve,
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
+    block,
     callee,
     dotted,
     is_const,
@@ -35,7 +37,9 @@ EVAL_MODE = document(
     "TVL004",
     "eval-mode-training",
     what="`model.eval()` inside the training loop with no `model.train()` before the next "
-    "training step, or an optimizer step inside a validation loop or function.",
+    "training step (or before the loop, with no `model.train()` anywhere), or an optimizer "
+    "step inside a validation loop or function (directly or through a step helper that "
+    "training uses too).",
     why="After `eval()`, dropout is off and BatchNorm stops updating and uses running stats: "
     "from the second epoch on, the model trains in evaluation mode. Stepping the optimizer "
     "on validation data trains on it and makes the validation metric meaningless.",
@@ -108,8 +112,27 @@ def check_eval_mode(ctx: Context) -> None:
                 "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
+    _eval_before_training(ctx)
     _steps_in_validation(ctx)
     step_outside_mode_gate(ctx, EVAL_MODE)
+
+
+def _eval_before_training(ctx: Context) -> None:
+    """`model.eval()` before the training loop, in the same block (a model loaded as for
+    inference, then fine-tuned), on a model an optimizer of the file updates, and no
+    `.train()` call anywhere in the file: every step of the loop trains in eval mode."""
+    if any(method(c) == "train" and not _train_off(c) for c in ctx.calls):
+        return  # something switches some model back: the file's order is not followed here
+    optimized = {_bare(m) for ms in ctx.optimizers.values() for m in ms}
+    for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+        body = next((b for f in ("body", "orelse") if loop in (b := block(ctx.parent.get(loop), f))), [])
+        for stmt in body[: body.index(loop)] if loop in body else []:
+            c = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+            if c is None or not (method(c) == "eval" and not c.args or method(c) == "train" and _train_off(c)):
+                continue
+            if (recv := receiver(c)) and _bare(recv) in optimized:
+                ctx.report(EVAL_MODE, c, f"`{recv}` is put in eval mode before the training loop (line {loop.lineno}) and "
+                           "nothing in this file calls `.train()`: every step trains in eval mode (dropout off, BatchNorm frozen)")  # fmt: skip
 
 
 def _train_off(call: ast.Call) -> bool:
