@@ -1,6 +1,7 @@
 """TVL011: `optimizer.step()` skipped on a gradient condition (an `if` around it, an early
-`continue`/`return` before it, a verdict asked of a helper or of a method a subclass overrides)
-with nothing that counts or logs the skip. Split from loops.py, which runs it."""
+`continue`/`return` before it, an `except` after a check that raises, a verdict asked of a
+helper or of a method a subclass overrides) with nothing that counts or logs the skip. Split
+from loops.py, which runs it."""
 
 from __future__ import annotations
 
@@ -232,6 +233,18 @@ def _returns_in_scan(stmt: ast.stmt) -> list[ast.If]:
     return [n for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
 
 
+def _silent_handler(ctx: Context, stmt: ast.Try) -> ast.ExceptHandler | None:
+    """`try: clip_grad_norm_(params, 1.0, error_if_nonfinite=True) except RuntimeError:
+    continue`: a gradient check that raises, and a handler that leaves before the step with
+    nothing counted or logged. The `try` body must read the gradients (a backward or a forward
+    pass there is no gradient test)."""
+    if not stmt.body or any(c in ctx.backwards for s in stmt.body for c in ast.walk(s)):
+        return None
+    if not all(_gradish(ctx, s) for s in stmt.body if not isinstance(s, ast.Pass)):
+        return None
+    return next((h for h in stmt.handlers if h.body and _silent_exit(h.body)), None)
+
+
 def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
     """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
     block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
@@ -247,6 +260,10 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
                         ctx.report(STEP_GATE, g, f"`{opt}.step()` is skipped (the `{type(g.body[-1]).__name__.lower()}` "
                                    "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
                         return
+                if isinstance(stmt, ast.Try) and (h := _silent_handler(ctx, stmt)) is not None:
+                    ctx.report(STEP_GATE, h, f"`{opt}.step()` is skipped (the `{type(h.body[-1]).__name__.lower()}` in "
+                               "`except` after a gradient check) and nothing counts or logs the skip")  # fmt: skip
+                    return
         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return
         child = a
