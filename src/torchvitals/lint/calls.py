@@ -23,6 +23,7 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_const,
+    kwarg,
     last,
     method,
     receiver,
@@ -343,7 +344,7 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
         if not isinstance(n, ast.Call):
             continue
         m, recv = method(n), receiver(n)
-        if m == "eval" and not n.args or m == "train" and n.args and is_const(n.args[0], False):
+        if m == "eval" and not n.args or m == "train" and is_const(n.args[0] if n.args else kwarg(n, "mode"), False):
             out.evals.add(recv or "")
         elif m == "train" and recv:
             out.trains.add(recv)

@@ -41,7 +41,7 @@ from torchvitals.rules.base import Rule, document
 # This is what makes linting a large tree fast (most of torch's own files are skipped here).
 # Each entry: the words some rule needs, all of which must occur.
 TRIGGERS = [
-    [r"\.backward\(|_backward\(|training_step"],  # training-loop rules
+    [r"\.backward\(|_backward\(|training_step|def compute_loss\("],  # training-loop rules
     [r"\.forward\("],  # TVL013
     [r"torch\.load\(", r"args|argv|environ|getenv|cfg|config|opt|flags|FLAGS|hparams|input\(|typer|fire|hydra|click"],  # TVL014
     [r"DataLoader\("],  # TVL015

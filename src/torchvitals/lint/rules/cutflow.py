@@ -66,6 +66,12 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, d
             if callee(n) in CUT_FUNCS:
                 todo.extend((a, c or ("TVL002", n)) for a in n.args)
                 continue
+            counts = _length_args(ctx, n)
+            if counts:  # `ctc(log_probs, targets, out_lens, tgt_lens)`: the lengths carry no gradient
+                todo.append((n.func, c))
+                todo.extend((a, c) for i, a in enumerate(n.args) if i not in counts)
+                todo.extend((k.value, c) for k in n.keywords if k.arg not in LENGTH_KWARGS)
+                continue
             target = resolve(ctx, n) if depth < DEPTH else None
             rets = _returns(ctx, target, models, depth + 1) if target is not None else []
             out += [("model", k, c or cc) for k, cc in rets]
@@ -89,6 +95,27 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, d
         elif not isinstance(n, NESTED):
             todo.extend((ch, c) for ch in ast.iter_child_nodes(n))
     return out
+
+
+# Losses over sequences take integer lengths beside the scores (by position and keyword): a
+# model whose forward returns `(logits, out_lens)` reaches such a loss through the lengths too,
+# but no gradient flows there, so that path does not make the model live.
+LENGTH_ARGS = {"ctc_loss": (2, 3), "CTCLoss": (2, 3), "rnnt_loss": (2, 3), "RNNTLoss": (2, 3)}
+LENGTH_KWARGS = {"input_lengths", "target_lengths", "logit_lengths"}
+
+
+def _length_args(ctx: Context, call: ast.Call) -> tuple[int, ...]:
+    """The positions of `call`'s integer length arguments when it runs a sequence loss:
+    `F.ctc_loss(...)`, or a name bound to `nn.CTCLoss(...)` (`ctc(...)`, `self.ctc(...)`)."""
+    name = callee(call)
+    if not name:
+        return ()
+    if (found := LENGTH_ARGS.get(last(name))) is not None:
+        return found
+    for v in ctx.values.get(name, []):
+        if isinstance(v, ast.Call) and (found := LENGTH_ARGS.get(last(callee(v)))) is not None:
+            return found
+    return ()
 
 
 def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:

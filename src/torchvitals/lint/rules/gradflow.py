@@ -49,9 +49,9 @@ def check(ctx: Context) -> None:
     scopes: dict[ast.AST, list[ast.Call]] = {}
     for call in ctx.backwards:
         scopes.setdefault(ctx.scope_of(call), []).append(call)
-    for cls in ctx.classes:  # Lightning: training_step returns the loss; backward is implicit
+    for cls in ctx.classes:  # Lightning's training_step, a Trainer's compute_loss: backward is implicit
         for fn in cls.body:
-            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name == "training_step":
+            if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _returns_backpropagated(ctx, cls, fn):
                 scopes.setdefault(fn, [])
     reported: set[tuple[str, int]] = set()
     live_somewhere: set[str] = set()
@@ -80,6 +80,32 @@ def _aliases(models: set[str]) -> set[str]:
 
 def _is_training_step(scope: ast.AST) -> bool:
     return isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and scope.name == "training_step"
+
+
+def _returns_backpropagated(ctx: Context, cls: ast.ClassDef, fn: ast.AST) -> bool:
+    """A method whose return value the framework backpropagates: Lightning's `training_step`,
+    or `compute_loss` of a subclass of a trainer from outside this file (Hugging Face's
+    `Trainer`, `Seq2SeqTrainer`, TRL's: their training step calls it and backpropagates its loss)."""
+    if _is_training_step(fn):
+        return True
+    if getattr(fn, "name", "") != "compute_loss":
+        return False
+    local = {c.name for c in ctx.classes}
+    return any(last(d).endswith("Trainer") and d not in local for b in cls.bases if (d := dotted(b)))
+
+
+def _returned_loss(value: ast.expr) -> list[ast.expr]:
+    """The loss in what such a method returns: `loss`, the first of `(loss, outputs)`, the
+    `"loss"` entry of a dict, each branch of `a if c else b`; the outputs returned beside the
+    loss (for logging, metrics) are not backpropagated."""
+    if isinstance(value, ast.IfExp):
+        return [*_returned_loss(value.body), *_returned_loss(value.orelse)]
+    if isinstance(value, ast.Tuple) and value.elts and not isinstance(value.elts[0], ast.Starred):
+        return _returned_loss(value.elts[0])
+    if isinstance(value, ast.Dict):
+        found = [v for k, v in zip(value.keys, value.values, strict=False) if isinstance(k, ast.Constant) and k.value == "loss"]
+        return found or [value]
+    return [value]
 
 
 def _lightning_optimizer(ctx: Context, scope: ast.AST) -> set[str]:
@@ -118,14 +144,16 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
         expr = ctx.loss_expr(call)
         if expr is not None:
             losses.append((expr, call, _paired_step(ctx, scope, call)))
-    if _is_training_step(scope) and not backwards and not effects(ctx, scope).backward:
-        # Lightning's automatic optimization backpropagates what training_step returns. A
-        # training_step that calls backward itself, or through a helper of the file (manual
-        # optimization, Hugging Face's Trainer, a shared step), returns the loss for logging,
-        # usually detached: not a loss to judge.
+    cls = ctx.parent.get(scope)
+    implicit = isinstance(cls, ast.ClassDef) and _returns_backpropagated(ctx, cls, scope)
+    if implicit and not backwards and not effects(ctx, scope).backward:
+        # Lightning's automatic optimization backpropagates what training_step returns (a
+        # Trainer what compute_loss returns). One that calls backward itself, or through a
+        # helper of the file (manual optimization, Hugging Face's Trainer, a shared step),
+        # returns the loss for logging, usually detached: not a loss to judge.
         for n in walk_scope(scope):
             if isinstance(n, ast.Return) and n.value is not None:
-                losses.append((n.value, n, None))
+                losses += [(v, n, None) for v in _returned_loss(n.value)]
 
     reached = [(flow.reach(f"<loss@{id(anchor)}>", expr, getattr(anchor, "lineno", 0)), anchor, opt) for expr, anchor, opt in losses]
     # A model that reaches another backpropagated loss of this scope live learns from that one:

@@ -128,6 +128,8 @@ def check_zero_grad(ctx: Context) -> None:
                     f"`{opt}` is stepped (in `{callee(n)}()`) in a loop that calls backward() but "
                     "never clears the gradients: they accumulate across iterations",
                 )  # fmt: skip
+            if not stepped:
+                _accumulated_never_cleared(ctx, loop)
             continue
         built_here = {t for n in nodes if isinstance(n, ast.Assign) for t in targets_of(n)}
         if ctx.optimizer_step(steps[0]) in built_here:
@@ -140,6 +142,35 @@ def check_zero_grad(ctx: Context) -> None:
     _zero_between(ctx)
     _zero_between_inlined(ctx)
     _per_batch_never_cleared(ctx)
+
+
+def _accumulated_never_cleared(ctx: Context, loop: ast.AST) -> None:
+    """Gradient accumulation: the loop around backward() does not step; a loop around it does
+    (`for micro in range(accum): loss.backward()` then `optimizer.step()` or a helper that
+    steps, in the iteration loop). That outer loop is the training loop: nothing in it (the
+    inner loop and helpers included) clears the gradients, so every step applies the sum of all
+    the micro-batches so far."""
+    backward_loops = _backward_loops(ctx)
+    for outer in ctx.loops_around(loop):
+        if outer in backward_loops:
+            return  # judged as a loop of its own
+        nodes = list(walk_scope(outer))
+        helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and may_resolve(ctx, n) and (t := resolve(ctx, n))]
+        helpers += [(n, t) for n in nodes if isinstance(n, ast.Call) for t in hook_targets(ctx, n)]
+        step = next(((n, opt) for n in nodes if isinstance(n, ast.Call) and (opt := ctx.optimizer_step(n))), None)
+        step = step or next(((n, opt) for n, t in helpers if (opt := _stepped_by(ctx, t))), None)
+        if step is None:
+            continue  # no step at this level: the next loop out may hold it
+        if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers):
+            return
+        if any(isinstance(n, ast.Assign) and step[1] in targets_of(n) for n in nodes):
+            return  # a fresh optimizer every iteration: not a training loop
+        ctx.report(
+            ZERO_GRAD, step[0],
+            f"`{step[1]}` is stepped in a loop whose inner loop (line {loop.lineno}) accumulates "  # type: ignore[attr-defined]
+            "gradients with backward(), and nothing clears them: every step applies the sum of all past gradients",
+        )  # fmt: skip
+        return
 
 
 def _per_batch_never_cleared(ctx: Context) -> None:

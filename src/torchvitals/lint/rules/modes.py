@@ -1,6 +1,7 @@
 """TVL004: training in evaluation mode. An `eval()` in the epoch loop (directly, in a helper,
-or in a runner's hook) that nothing switches back, an optimizer step in a validation loop or
-function, and a shared pass function whose step escapes its `if train:` test."""
+or in a runner's hook) that nothing switches back, or before it with no `train()` in the file;
+an optimizer step in a validation loop or function, directly or through a step helper the
+training pass shares; and a shared pass function whose step escapes its `if train:` test."""
 
 from __future__ import annotations
 
@@ -11,9 +12,11 @@ from torchvitals.lint.calls import dispatched, effects, effects_of, may_resolve,
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
+    block,
     callee,
     dotted,
     is_const,
+    kwarg,
     last,
     method,
     receiver,
@@ -34,7 +37,9 @@ EVAL_MODE = document(
     "TVL004",
     "eval-mode-training",
     what="`model.eval()` inside the training loop with no `model.train()` before the next "
-    "training step, or an optimizer step inside a validation loop or function.",
+    "training step (or before the loop, with no `model.train()` anywhere), or an optimizer "
+    "step inside a validation loop or function (directly or through a step helper that "
+    "training uses too).",
     why="After `eval()`, dropout is off and BatchNorm stops updating and uses running stats: "
     "from the second epoch on, the model trains in evaluation mode. Stepping the optimizer "
     "on validation data trains on it and makes the validation metric meaningless.",
@@ -92,11 +97,11 @@ def check_eval_mode(ctx: Context) -> None:
         calls = _calls_in(loop)
         if not any(c in ctx.backwards for c in calls):
             continue
-        trains = {receiver(c) for c in calls if method(c) == "train" and not (c.args and is_const(c.args[0], False))}
+        trains = {receiver(c) for c in calls if method(c) == "train" and not _train_off(c)}
         trains |= effects_of(ctx, calls).trains  # a helper called in the loop may switch back
         for c in calls:
             m, recv = method(c), receiver(c)
-            is_eval = (m == "eval" and not c.args) or (m == "train" and c.args and is_const(c.args[0], False))
+            is_eval = (m == "eval" and not c.args) or (m == "train" and _train_off(c))
             if not is_eval or recv not in trained:
                 continue
             if any(t and (recv == t or recv.startswith(t + ".")) for t in trains):
@@ -107,8 +112,33 @@ def check_eval_mode(ctx: Context) -> None:
                 "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
+    _eval_before_training(ctx)
     _steps_in_validation(ctx)
     step_outside_mode_gate(ctx, EVAL_MODE)
+
+
+def _eval_before_training(ctx: Context) -> None:
+    """`model.eval()` before the training loop, in the same block (a model loaded as for
+    inference, then fine-tuned), on a model an optimizer of the file updates, and no
+    `.train()` call anywhere in the file: every step of the loop trains in eval mode."""
+    if any(method(c) == "train" and not _train_off(c) for c in ctx.calls):
+        return  # something switches some model back: the file's order is not followed here
+    optimized = {_bare(m) for ms in ctx.optimizers.values() for m in ms}
+    for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
+        body = next((b for f in ("body", "orelse") if loop in (b := block(ctx.parent.get(loop), f))), [])
+        for stmt in body[: body.index(loop)] if loop in body else []:
+            c = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
+            if c is None or not (method(c) == "eval" and not c.args or method(c) == "train" and _train_off(c)):
+                continue
+            if (recv := receiver(c)) and _bare(recv) in optimized:
+                ctx.report(EVAL_MODE, c, f"`{recv}` is put in eval mode before the training loop (line {loop.lineno}) and "
+                           "nothing in this file calls `.train()`: every step trains in eval mode (dropout off, BatchNorm frozen)")  # fmt: skip
+
+
+def _train_off(call: ast.Call) -> bool:
+    """`model.train(False)` / `model.train(mode=False)`: evaluation mode, said another way."""
+    given = call.args[0] if call.args else kwarg(call, "mode")
+    return given is not None and is_const(given, False)
 
 
 def _bare(key: str) -> str:
@@ -160,25 +190,88 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
                 )  # fmt: skip
 
 
+def _validation_context(ctx: Context, node: ast.AST) -> str | None:
+    """How `node` sits in validation: in a loop over validation data (by the loader's name or a
+    `loaders["val"]` key) or in a validation function (by its name); None when it does not."""
+    for a in ctx.ancestors(node):
+        if isinstance(a, (ast.For, ast.AsyncFor)):
+            names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
+            names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            keys = [k.slice.value for k in ast.walk(a.iter) if isinstance(k, ast.Subscript)
+                    and isinstance(k.slice, ast.Constant) and isinstance(k.slice.value, str)]  # fmt: skip
+            if any(_VAL_LOADER.match(x.lower()) for x in names if x) or any(_VAL_KEY.match(k.lower()) for k in keys):
+                return "a loop over validation data"
+        if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return f"`{a.name}()`, a validation function" if _VAL_FUNC.match(a.name) else None
+    return None
+
+
 def _steps_in_validation(ctx: Context) -> None:
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
-        if not opt:
+        if opt and (where := _validation_context(ctx, c)):
+            ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside {where}: the model trains on the data it is evaluated on")
+    _step_helper_in_validation(ctx)
+
+
+def _step_helper_in_validation(ctx: Context) -> None:
+    """A step shared by training and validation: a helper of this file that always steps the
+    optimizer (`_shared_step`: forward, backward, `optimizer.step()`) is called, unconditionally,
+    in a validation function or loop, and also from outside validation (the training pass): the
+    validation pass reuses the training step and trains on the data it evaluates. A helper that
+    only validation calls (a search objective that trains candidates) is not judged."""
+    sites: dict[ast.AST, list[tuple[ast.Call, str | None]]] = {}
+    for c in ctx.calls:
+        if ctx.optimizer_step(c) or not may_resolve(ctx, c) or (t := resolve(ctx, c)) is None:
             continue
-        for a in ctx.ancestors(c):
-            if isinstance(a, (ast.For, ast.AsyncFor)):
-                names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
-                names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-                keys = [k.slice.value for k in ast.walk(a.iter) if isinstance(k, ast.Subscript)
-                        and isinstance(k.slice, ast.Constant) and isinstance(k.slice.value, str)]  # fmt: skip
-                if any(_VAL_LOADER.match(x.lower()) for x in names if x) or any(_VAL_KEY.match(k.lower()) for k in keys):
-                    ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside a loop over validation data: "
-                               "the model trains on the data it is evaluated on")  # fmt: skip
-                    break
-            if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)) and _VAL_FUNC.match(a.name):
-                ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside `{a.name}()`, a validation "
-                           "function: the model trains on the data it is evaluated on")  # fmt: skip
-                break
+        sites.setdefault(t.fn, []).append((c, _validation_context(ctx, c)))
+    for fn, calls in sites.items():
+        if all(where for _, where in calls) or (opt := _always_steps(ctx, fn)) is None:
+            continue
+        for c, where in calls:
+            if where and not _conditional(ctx, c) and not _trains_here(ctx, c):
+                ctx.report(EVAL_MODE, c, f"`{callee(c)}()` steps `{opt}` on every call and the training pass uses it "
+                           f"too; here it runs in {where}: the model trains on the data it is evaluated on")  # fmt: skip
+
+
+def _always_steps(ctx: Context, fn: ast.AST, depth: int = 0) -> str | None:
+    """The optimizer `fn` steps on every call: a step (or a call of a helper that always steps)
+    under no `if`, `except` or conditional expression of its body."""
+    for n in walk_scope(fn):
+        if not isinstance(n, ast.Call) or _conditional(ctx, n):
+            continue
+        if opt := ctx.optimizer_step(n):
+            return opt
+        if depth < 1 and may_resolve(ctx, n) and (t := resolve(ctx, n)) is not None and t.fn is not fn:
+            if (opt := _always_steps(ctx, t.fn, depth + 1)) is not None:
+                return t.rename(opt) or opt
+    return None
+
+
+def _trains_here(ctx: Context, call: ast.Call) -> bool:
+    """A validation function that builds its own optimizer (`def evaluate_lr(lr): opt =
+    AdamW(...)` training candidates to compare them), or a call given training data by name: a
+    deliberate training run inside something named like validation."""
+    fn = ctx.scope_of(call)
+    if isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and _VAL_FUNC.match(fn.name):
+        if any(isinstance(n, ast.Call) and last(callee(n)) in OPTIMIZER_CLASSES for n in walk_scope(fn)):
+            return True
+    given = [last(dotted(a)) for a in [*call.args, *(k.value for k in call.keywords)]]
+    return any(g.lower().startswith("train") for g in given if g)
+
+
+_BRANCHES = (ast.If, ast.IfExp, ast.ExceptHandler, ast.Match, ast.BoolOp)
+
+
+def _conditional(ctx: Context, node: ast.AST) -> bool:
+    """`node` runs only on some calls of its function: under an `if`, an `except`, a `match`
+    or a conditional expression. (A loop's body runs for every batch it is given.)"""
+    for a in ctx.ancestors(node):
+        if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.Module)):
+            return False
+        if isinstance(a, _BRANCHES):
+            return True
+    return False
 
 
 CHECKS = [check_eval_mode]

@@ -1,6 +1,7 @@
 """TVL011: `optimizer.step()` skipped on a gradient condition (an `if` around it, an early
-`continue`/`return` before it, a verdict asked of a helper or of a method a subclass overrides)
-with nothing that counts or logs the skip. Split from loops.py, which runs it."""
+`continue`/`return` before it, an `except` after a check that raises, a verdict asked of a
+helper or of a method a subclass overrides) with nothing that counts or logs the skip. Split
+from loops.py, which runs it."""
 
 from __future__ import annotations
 
@@ -8,7 +9,16 @@ import ast
 import re
 
 from torchvitals.lint.calls import functions
-from torchvitals.lint.engine import Context, block, callee, dotted, last, method, walk_scope
+from torchvitals.lint.engine import (
+    Context,
+    block,
+    callee,
+    dotted,
+    last,
+    method,
+    targets_of,
+    walk_scope,
+)
 from torchvitals.lint.hooks import methods_named
 from torchvitals.rules.base import document
 
@@ -57,7 +67,30 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
 
 
 def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
-    return any(_gradish(ctx, r.value, depth + 1) for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value)
+    """The verdict `fn` returns depends on the gradients: a returned value reads them, or it
+    refuses (`return False`, or returns a flag it sets to False) and a test that decides a
+    return or sets that flag reads them (`if not math.isfinite(norm): return False` in a
+    mixin's `should_step`, `if norm <= ceiling: return True` before `return False`, `ok = True;
+    if norm > limit: ok = False; return ok`): constants chosen by a gradient test are a gate."""
+    returns = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value]
+    if any(_gradish(ctx, v, depth + 1) for v in returns):
+        return True
+    flags = {v.id for v in returns if isinstance(v, ast.Name)}
+    set_flags = [n for n in walk_scope(fn) if isinstance(n, ast.Assign) and _refusal(n.value) and {*targets_of(n)} & flags]
+    if not any(_refusal(v) for v in returns) and not set_flags:
+        return False
+    deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(_decides(r, flags) for b in n.body for r in ast.walk(b))]
+    return any(_gradish(ctx, t, depth + 1) for t in deciding)
+
+
+def _decides(node: ast.AST, flags: set[str]) -> bool:
+    """A return, or an assignment to a flag the function returns."""
+    return isinstance(node, ast.Return) or (isinstance(node, ast.Assign) and bool({*targets_of(node)} & flags))
+
+
+def _refusal(value: ast.expr) -> bool:
+    """`return False` / `return 0`: the verdict that skips the step."""
+    return isinstance(value, ast.Constant) and value.value is not None and not value.value
 
 
 def _asked_methods(ctx: Context, expr: ast.AST) -> list[ast.AST]:
@@ -132,15 +165,20 @@ def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
 
 def _counts_before_refusing(fn: ast.AST) -> bool:
     """A branch of `fn`, or its own body after the branches that allow (`if ok: return True`),
-    that counts or logs and then returns False (or 0, None)."""
+    that counts or logs and then returns False (or 0, None), or sets the flag `fn` returns to False."""
     own = getattr(fn, "body", [])
     allows = [k for k, st in enumerate(own[:-1]) if any(isinstance(n, ast.Return) for n in ast.walk(st))]
     blocks = [own[allows[-1] + 1 :]] if allows else []  # what runs once every branch that allows has not
     blocks += [body for n in walk_scope(fn) if isinstance(n, ast.If) for body in (n.body, n.orelse)]
+    flags = {r.value.id for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)}
     for body in blocks:
         end = body[-1] if body else None
         refuses = isinstance(end, ast.Return) and isinstance(end.value, ast.Constant) and not end.value.value
         if refuses and len(body) > 1 and _logs_or_counts(body[:-1]):
+            return True
+        # `ok = False` with the count beside it, in a verdict that returns the flag `ok`
+        sets = [st for st in body if isinstance(st, ast.Assign) and _refusal(st.value) and {*targets_of(st)} & flags]
+        if sets and _logs_or_counts([st for st in body if st not in sets]):
             return True
     return False
 
@@ -195,6 +233,18 @@ def _returns_in_scan(stmt: ast.stmt) -> list[ast.If]:
     return [n for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
 
 
+def _silent_handler(ctx: Context, stmt: ast.Try) -> ast.ExceptHandler | None:
+    """`try: clip_grad_norm_(params, 1.0, error_if_nonfinite=True) except RuntimeError:
+    continue`: a gradient check that raises, and a handler that leaves before the step with
+    nothing counted or logged. The `try` body must read the gradients (a backward or a forward
+    pass there is no gradient test)."""
+    if not stmt.body or any(c in ctx.backwards for s in stmt.body for c in ast.walk(s)):
+        return None
+    if not all(_gradish(ctx, s) for s in stmt.body if not isinstance(s, ast.Pass)):
+        return None
+    return next((h for h in stmt.handlers if h.body and _silent_exit(h.body)), None)
+
+
 def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
     """`if grad_norm > limit: continue` (or return / break) before `opt.step()` in the same
     block: the step is skipped on a gradient condition and the exit neither counts nor logs."""
@@ -210,6 +260,10 @@ def _early_exit_gate(ctx: Context, step: ast.Call, opt: str) -> None:
                         ctx.report(STEP_GATE, g, f"`{opt}.step()` is skipped (the `{type(g.body[-1]).__name__.lower()}` "
                                    "on a gradient condition) and nothing counts or logs the skip")  # fmt: skip
                         return
+                if isinstance(stmt, ast.Try) and (h := _silent_handler(ctx, stmt)) is not None:
+                    ctx.report(STEP_GATE, h, f"`{opt}.step()` is skipped (the `{type(h.body[-1]).__name__.lower()}` in "
+                               "`except` after a gradient check) and nothing counts or logs the skip")  # fmt: skip
+                    return
         if isinstance(a, (ast.FunctionDef, ast.AsyncFunctionDef)):
             return
         child = a
