@@ -643,3 +643,59 @@ for _ in range(10):
 def test_key_padding_mask_from_token_ids_compared_with_the_pad_id(mask, fires):
     codes = run_all(PADDING_MASK.format(mask=mask))
     assert ("TVL010" in codes) is fires
+
+
+SPLIT_LOOP = """\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def make_loaders(sets):
+    made = {{}}
+    {header}
+        made[name] = DataLoader(ds, batch_size=16, shuffle={test})
+    return made
+
+
+def fit(model, opt, sets):
+    loaders = make_loaders(sets)
+    for _ in range(4):
+        for {target} in {iterated}:
+            loss = (model(xb) - yb).pow(2).mean()
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "for name, ds in sets.items():",
+        "for seed, (name, ds) in enumerate(sets.items()):",  # a counter on the loop over the splits
+    ],
+)
+@pytest.mark.parametrize(
+    ("target", "iterated"),
+    [
+        ("xb, yb", 'loaders["train"]'),
+        ("step, (xb, yb)", 'enumerate(loaders["train"])'),  # the training loop numbers its batches
+        ("xb, yb", 'tqdm(loaders["train"])'),
+    ],
+)
+@pytest.mark.parametrize(("test", "fires"), [('name == "training"', True), ('name == "train"', False), ('name != "test"', False)])
+def test_a_split_test_in_a_counted_loop_is_folded_for_a_counted_training_loop(header, target, iterated, test, fires):
+    src = SPLIT_LOOP.format(header=header, target=target, iterated=iterated, test=test)
+    assert ("TVL015" in run_all(src)) is fires
+
+
+@pytest.mark.parametrize(("shuffle", "fires"), [("", True), (", shuffle=True", False)])
+def test_a_loader_numbered_by_enumerate_is_the_loader_the_loop_trains_on(shuffle, fires):
+    src = (
+        "from torch.utils.data import DataLoader\n\n\ndef fit(net, opt, rows):\n"
+        f"    batches = DataLoader(rows, batch_size=8{shuffle})\n"
+        "    for i, (xb, yb) in enumerate(batches, start=1):\n"
+        "        opt.zero_grad()\n        (net(xb) - yb).abs().mean().backward()\n        opt.step()\n"
+    )
+    assert ("TVL015" in run_all(src)) is fires
+

@@ -296,22 +296,33 @@ def _loop(ctx: Context, call: ast.Call) -> ast.comprehension | ast.For | None:
 
 
 def _loop_key(ctx: Context, call: ast.Call) -> str | None:
-    """The key variable of `for split, kw in settings.items()` (or `for split in settings`)."""
+    """The key variable of `for split, kw in settings.items()` (or `for split in settings`),
+    counted or not (`for i, (split, n) in enumerate(sizes.items())`)."""
     loop = _loop(ctx, call)
-    t = loop.target if loop is not None else None
-    if isinstance(t, ast.Tuple) and len(t.elts) == 2 and isinstance(loop.iter, ast.Call) and method(loop.iter) == "items":  # type: ignore[union-attr]
+    t, it = _uncounted(loop.target, loop.iter) if loop is not None else (None, None)
+    if isinstance(t, ast.Tuple) and len(t.elts) == 2 and isinstance(it, ast.Call) and method(it) == "items":
         t = t.elts[0]
     return t.id if isinstance(t, ast.Name) else None
+
+
+def _uncounted(target: ast.expr, it: ast.expr) -> tuple[ast.expr, ast.expr]:
+    """The loop's target and iterable with a counter taken off: `i, (split, kw)` over
+    `enumerate(settings.items())` is `split, kw` over `settings.items()`. A counter only
+    numbers the items (a seed, an index); the split variable is the same."""
+    if (isinstance(it, ast.Call) and isinstance(it.func, ast.Name) and it.func.id == "enumerate" and len(it.args) == 1
+            and isinstance(target, ast.Tuple) and len(target.elts) == 2):  # fmt: skip
+        return target.elts[1], it.args[0]
+    return target, it
 
 
 def _items_source(ctx: Context, call: ast.Call, value: str) -> ast.expr | None:
     """`settings` of `for split, kw in settings.items()`, when `value` is `kw` there."""
     loop = _loop(ctx, call)
-    if loop is None or not (isinstance(loop.iter, ast.Call) and method(loop.iter) == "items" and not loop.iter.args):
+    t, it = _uncounted(loop.target, loop.iter) if loop is not None else (None, None)
+    if not (isinstance(it, ast.Call) and method(it) == "items" and not it.args):
         return None
-    t = loop.target
     if isinstance(t, ast.Tuple) and len(t.elts) == 2 and isinstance(t.elts[1], ast.Name) and t.elts[1].id == value:
-        return loop.iter.func.value  # type: ignore[attr-defined, no-any-return]
+        return it.func.value  # type: ignore[attr-defined, no-any-return]
     return None
 
 

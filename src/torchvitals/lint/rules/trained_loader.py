@@ -12,6 +12,7 @@ import ast
 
 from torchvitals.lint.calls import effects_of
 from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last
+from torchvitals.lint.rules.batches import WRAPPERS
 from torchvitals.lint.rules.data import UNSHUFFLED
 from torchvitals.lint.rules.loaders import (
     STREAMS,
@@ -37,10 +38,11 @@ def check_trained_loader(ctx: Context) -> None:
     for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
         # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
         # that loader is not the training one, whatever the loop does with other callers' loaders
-        found = [*_loader_calls(ctx, loop.iter, []), *_per_split_loaders(ctx, loop.iter)]
-        split = _read_key(loop.iter)
+        it = iterated(loop.iter)
+        found = [*_loader_calls(ctx, it, []), *_per_split_loaders(ctx, it)]
+        split = _read_key(it)
         loaders = [c for c, names in found if (_unshuffled(ctx, c) or split and _unshuffled_split(ctx, c, split)) and not _is_eval_name(names)]
-        loaders += [c for c, site in _built_per_split(ctx, loop.iter, split) if c not in loaders and ctx.at(site)[0] not in done]
+        loaders += [c for c, site in _built_per_split(ctx, it, split) if c not in loaders and ctx.at(site)[0] not in done]
         if not loaders or not _trains(ctx, loop):
             continue
         for c in loaders:
@@ -56,6 +58,14 @@ def check_trained_loader(ctx: Context) -> None:
             ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` {how} "
                        f"iterated by the training loop at line {loop.lineno} (it calls backward()): "
                        "batches come in dataset order every epoch")  # fmt: skip
+
+
+def iterated(it: ast.expr) -> ast.expr:
+    """The loader a loop walks through its wrappers: `enumerate(loader)`, `tqdm(loader)`,
+    `iter(loader)` number or decorate the batches without changing their order."""
+    while isinstance(it, ast.Call) and it.args and last(callee(it)) in (*WRAPPERS, "enumerate"):
+        it = it.args[0]
+    return it
 
 
 def _per_split_loaders(ctx: Context, it: ast.expr) -> list[tuple[ast.Call, list[str]]]:
