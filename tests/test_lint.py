@@ -699,3 +699,41 @@ def test_a_loader_numbered_by_enumerate_is_the_loader_the_loop_trains_on(shuffle
     )
     assert ("TVL015" in run_all(src)) is fires
 
+
+NAMESPACE_CONFIG = """\
+from types import SimpleNamespace
+
+from easydict import EasyDict
+from torch.utils.data import DataLoader
+
+SETTINGS = {{"loaders": {{"train": {{"batch_size": 32{extra}}}, "dev": {{"batch_size": 128}}}}, "epochs": 5}}
+
+
+def loader_for(opts, data):
+    return DataLoader(data, batch_size=opts["batch_size"], shuffle=opts.get("shuffle", False))
+
+
+def run(net, opt, sets, settings=SETTINGS):
+    conf = {wrap}
+    loaders = {{part: loader_for({read}[part], sets[part]) for n, part in enumerate(("train", "dev"))}}
+    for _ in range(5):
+        for xb, yb in loaders["train"]:
+            opt.zero_grad()
+            (net(xb) - yb).abs().mean().backward()
+            opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("wrap", "read"),
+    [
+        ("settings", 'conf["loaders"]'),
+        ("SimpleNamespace(**settings)", "conf.loaders"),  # the config dict read by attribute
+        ("EasyDict(settings)", "conf.loaders"),
+    ],
+)
+@pytest.mark.parametrize(("extra", "fires"), [("", True), (', "shuffle": True', False)])
+def test_a_builders_shuffle_default_read_through_a_config_namespace(wrap, read, extra, fires):
+    src = NAMESPACE_CONFIG.format(wrap=wrap, read=read, extra=extra)
+    assert ("TVL015" in run_all(src)) is fires
+

@@ -96,12 +96,41 @@ def built_split_view(ctx: Context, call: ast.Call, split: str, site: ast.Call) -
     if passed_arg is None or _rebound(ctx.scope_of(site), key):
         return None
     for_split = _Swap({key: ast.Constant(value=split)}).visit(copy.deepcopy(_substituted(given, root, passed_arg)))
-    found = setting_through_callers(ctx, _local_bound(ctx, for_split, ctx.scope_of(site)), ctx.scope_of(site))
+    found = setting_through_callers(ctx, as_lookups(_local_bound(ctx, for_split, ctx.scope_of(site))), ctx.scope_of(site))
     if not isinstance(found, ast.Constant):
         return None
     keywords = [k for k in view.keywords if k.arg != "shuffle"]  # type: ignore[union-attr]
     out = ast.Call(func=view.func, args=list(view.args), keywords=[*keywords, ast.keyword(arg="shuffle", value=found)])  # type: ignore[union-attr]
     return ast.copy_location(out, call)
+
+
+# Wrappers that let a config dict be read by attribute: `SimpleNamespace(**cfg).data` is `cfg["data"]`.
+SPLATTED_NAMESPACES = ("SimpleNamespace", "Namespace")
+WRAPPED_NAMESPACES = ("EasyDict", "edict", "AttrDict", "Munch", "munchify", "Box", "DotMap")
+
+
+class _Lookups(ast.NodeTransformer):
+    """An attribute read on a namespace made from a dict, rewritten as the key lookup it is."""
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.expr:
+        self.generic_visit(node)
+        c = node.value
+        if not isinstance(c, ast.Call) or not isinstance(node.ctx, ast.Load):
+            return node
+        name = callee(c).split(".")[-1]
+        splat = name in SPLATTED_NAMESPACES and not c.args and len(c.keywords) == 1 and c.keywords[0].arg is None
+        wrapped = name in WRAPPED_NAMESPACES and len(c.args) == 1 and not c.keywords
+        if not (splat or wrapped):
+            return node
+        source = c.keywords[0].value if splat else c.args[0]
+        return ast.Subscript(value=source, slice=ast.Constant(value=node.attr), ctx=ast.Load())
+
+
+def as_lookups(expr: ast.expr) -> ast.expr:
+    """`SimpleNamespace(**cfg).data["train"].get("shuffle")` as `cfg["data"]["train"].get(...)`:
+    scripts wrap the config dict to read it by attribute (`c = SimpleNamespace(**cfg)`, then
+    `c.data[split]`); the setting is the same entry of the same dict literal."""
+    return _Lookups().visit(copy.deepcopy(expr))  # type: ignore[no-any-return]
 
 
 def _local_bound(ctx: Context, expr: ast.expr, scope: ast.AST) -> ast.expr:
