@@ -737,3 +737,37 @@ def test_a_builders_shuffle_default_read_through_a_config_namespace(wrap, read, 
     src = NAMESPACE_CONFIG.format(wrap=wrap, read=read, extra=extra)
     assert ("TVL015" in run_all(src)) is fires
 
+
+SUMMED_LOSS_DICT = """\
+import torch
+
+
+def merge(running, parts):
+    for name, value in parts.items():
+        running[name] = running.get(name, 0.0) + {added}
+    return running
+
+
+def train(model, batches, opt):
+    running = {{}}
+    for images, targets in batches:
+        parts = model(images, targets)
+        total = {total}
+        opt.zero_grad()
+        total.backward()
+        opt.step()
+        {merge}
+    return {{k: float(v) / len(batches) for k, v in running.items()}}
+"""
+
+
+@pytest.mark.parametrize(
+    "total",
+    ["sum(parts.values())", "sum(p for p in parts.values())", "torch.stack(list(parts.values())).sum()"],
+)
+@pytest.mark.parametrize("merge", ["running = merge(running, parts)", "merge(running, parts)"])
+@pytest.mark.parametrize(("added", "fires"), [("value", True), ("value.item()", False), ("value.detach()", False)])
+def test_entries_of_a_summed_loss_dict_merged_into_an_epoch_log(total, merge, added, fires):
+    src = SUMMED_LOSS_DICT.format(total=total, merge=merge, added=added)
+    assert ("TVL012" in run_all(src)) is fires
+

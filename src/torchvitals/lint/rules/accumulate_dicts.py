@@ -45,7 +45,7 @@ def check_dict_entries_accum(ctx: Context) -> None:
     for loop, losses, backed in _per_batch_scopes(ctx):
         if not isinstance(loop, LOOPS):
             continue
-        dicts = {d for key in losses if "[" in key and (d := key.partition("[")[0])}
+        dicts = {d for key in losses if "[" in key and (d := key.partition("[")[0])} | _summed_dicts(loop, backed)
         if not dicts:
             continue
         reset = _reset_each_iteration(loop)
@@ -66,8 +66,25 @@ def check_dict_entries_accum(ctx: Context) -> None:
 
 def _reset_each_iteration(loop: ast.AST) -> set[str]:
     """Names the loop's body rebinds unconditionally (a fresh log per iteration keeps nothing);
-    a rebinding under an `if` (every N steps) still lets the graphs pile up in between."""
-    return {dotted(t) or "" for s in getattr(loop, "body", []) if isinstance(s, ast.Assign) for t in s.targets}
+    a rebinding under an `if` (every N steps) still lets the graphs pile up in between, and so
+    does one that reads the old value (`totals = accumulate(totals, losses)` hands the same log on)."""
+    out = set()
+    for s in getattr(loop, "body", []):
+        if isinstance(s, ast.Assign):
+            read = {dotted(x) for x in ast.walk(s.value) if isinstance(x, (ast.Name, ast.Attribute))}
+            out |= {name for t in s.targets if (name := dotted(t) or "") not in read}
+    return out
+
+
+def _summed_dicts(loop: ast.AST, backed: set[str]) -> set[str]:
+    """`loss_dict` of `loss = sum(loss_dict.values())` bound in the loop to the loss it
+    backpropagates: every entry of that dict is a term of the loss, graph and all, as surely as
+    `losses["total"]` is when that entry is the one backpropagated."""
+    out = set()
+    for n in walk_scope(loop):
+        if isinstance(n, ast.Assign) and any(dotted(t) in backed for t in n.targets):
+            out |= {r for x in ast.walk(n.value) if isinstance(x, ast.Call) and method(x) == "values" and not x.args and (r := receiver(x))}
+    return out
 
 
 def _iterated_dict(loop: ast.For | ast.AsyncFor) -> str | None:
