@@ -771,3 +771,44 @@ def test_entries_of_a_summed_loss_dict_merged_into_an_epoch_log(total, merge, ad
     src = SUMMED_LOSS_DICT.format(total=total, merge=merge, added=added)
     assert ("TVL012" in run_all(src)) is fires
 
+
+FRAME_BESIDE_DATA = """\
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def predict(model, feats):
+    loader = DataLoader(TensorDataset(torch.tensor(feats)), batch_size=128, shuffle={shuffle})
+    outs = []
+    with torch.no_grad():
+        for (xb,) in loader:
+            outs.append(model(xb).sigmoid())
+    return torch.cat(outs).numpy()
+
+
+def score_table(model, table, feats):
+    table = table.reset_index(drop=True)
+    {write}
+    return table
+
+
+frame = pd.read_parquet("visits.parquet")
+scored = score_table(torch.nn.Linear(8, 1), {table}, frame[["a", "b"]].to_numpy())
+scored.to_parquet("scored.parquet")
+"""
+
+
+@pytest.mark.parametrize("write", ['table["risk"] = predict(model, feats)', 'risk = predict(model, feats)\n    table["risk"] = risk[:, 0]'])
+@pytest.mark.parametrize(
+    ("table", "shuffle", "fires"),
+    [
+        ("frame", "True", True),  # predictions written as a column of the frame handed in beside the data
+        ("frame.iloc[:500]", "True", True),
+        ("frame", "False", False),
+        ("{}", "True", False),  # a dict of outputs, not a table of rows
+    ],
+)
+def test_shuffled_predictions_written_into_a_frame_passed_beside_the_data(write, table, shuffle, fires):
+    src = FRAME_BESIDE_DATA.format(write=write, table=table, shuffle=shuffle)
+    assert ("TVL017" in run_all(src)) is fires

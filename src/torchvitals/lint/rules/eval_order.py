@@ -46,6 +46,7 @@ from torchvitals.lint.rules.order_evidence import (
     _paired_where_used,
     grad_free_pass,
     iterated_name,
+    sibling_frames,
 )
 from torchvitals.lint.rules.pairing import (
     _substituted,
@@ -353,9 +354,10 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         got = {t for t in targets_of(site) if "." not in t}
         frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
                   and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
-        if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners) for t in site.targets):
+        sibs = sibling_frames(ctx, c)  # `def annotate(self, meta_df, x)` called with a frame for meta_df
+        if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners | sibs) for t in site.targets):
             return site
-        held = partners | frames | _param_partners(ctx, site, partners)  # `evaluate(model, val_ds.labels)` fills `labels`
+        held = partners | frames | _param_partners(ctx, site, partners) | sibs  # `evaluate(model, val_ds.labels)` fills `labels`
         where = _order_evidence(ctx, [], _after(ctx, ctx.scope_of(site), site), set(), held, acc=got) if got else None
         if where is not None:
             return where

@@ -16,6 +16,7 @@ from torchvitals.lint.engine import (
     callee,
     dotted,
     is_nograd_with,
+    kwarg,
     last,
     method,
     receiver,
@@ -23,6 +24,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.cutflow import _nograd_decorator
+from torchvitals.lint.rules.flow import bounds_at
 from torchvitals.lint.rules.pairing import pairs_params
 
 # A metric or pairing call: which of its positional arguments pair element by element.
@@ -209,3 +211,59 @@ def grad_free_pass(ctx: Context, anchor: ast.AST, body: list[ast.AST]) -> bool:
     if any(is_nograd_with(a) for a in ctx.ancestors(anchor)):
         return True
     return _nograd_decorator(ctx.scope_of(anchor)) is not None
+
+
+# Calls that make a table of rows: a frame handed on from one of these keeps one row per sample.
+FRAME_MAKERS = ("DataFrame", "read_csv", "read_parquet", "read_json", "read_table", "read_feather", "read_excel")
+ROW_VIEWS = ("iloc", "loc", "copy", "reset_index", "head", "tail")
+
+
+def sibling_frames(ctx: Context, site: ast.Call) -> set[str]:
+    """Parameters of the function around `site` that hold a table of the samples: `def
+    annotate(self, meta_df, signals): probs = self.predict_proba(signals)` where every call of
+    annotate passes a frame for `meta_df` (`pd.DataFrame(...)` or `read_csv(...)`, sliced
+    `meta.iloc[4000:]` or copied) and `site` is given another of its parameters, the data the
+    frame describes. Writing the results into that frame as a column pairs them row by row
+    with the samples in the dataset's order."""
+    fn = ctx.scope_of(site)
+    if not isinstance(fn, ast.FunctionDef):
+        return set()
+    params = [a.arg for a in fn.args.args if a.arg != "self"]
+    given = {x.id for a in [*site.args, *(k.value for k in site.keywords)] for x in ast.walk(a) if isinstance(x, ast.Name)}
+    out = set()
+    sites = [c for c in ctx.calls if _calls_by_name(c, fn)]  # `Runner(model).annotate(...)` too
+    for i, p in enumerate(params):
+        if p in given or not given & (set(params) - {p}):
+            continue
+        passed = [kwarg(c, p) or (c.args[i] if i < len(c.args) else None) for c in sites]
+        if passed and all(v is not None and _made_as_frame(ctx, v) for v in passed):
+            out.add(p)
+    return out
+
+
+def _calls_by_name(call: ast.Call, fn: ast.FunctionDef) -> bool:
+    """`fn(...)`, or `<anything>.fn(...)` for a method (its `self` not among the arguments);
+    a call that unpacks `*args` or `**kw` is not read."""
+    method_call = isinstance(call.func, ast.Attribute) and call.func.attr == fn.name and fn.args.args[:1] and fn.args.args[0].arg == "self"
+    plain = isinstance(call.func, ast.Name) and call.func.id == fn.name and not (fn.args.args[:1] and fn.args.args[0].arg == "self")
+    unpacked = any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords)
+    return bool(method_call or plain) and not unpacked
+
+
+def _made_as_frame(ctx: Context, expr: ast.expr) -> bool:
+    """`meta.iloc[4000:]`, `df.copy()`, `df` where the name is bound once to a frame maker."""
+    while True:
+        if isinstance(expr, ast.Subscript):
+            expr = expr.value
+        elif isinstance(expr, ast.Attribute) and expr.attr in ROW_VIEWS:
+            expr = expr.value
+        elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr in ROW_VIEWS:
+            expr = expr.func.value
+        else:
+            break
+    if isinstance(expr, ast.Call):
+        return last(callee(expr)) in FRAME_MAKERS
+    if not isinstance(expr, ast.Name):
+        return False
+    bs = bounds_at(ctx, expr.id, expr) or []
+    return len(bs) == 1 and not bs[0].index and not bs[0].loop and isinstance(bs[0].value, ast.Call) and last(callee(bs[0].value)) in FRAME_MAKERS
