@@ -643,3 +643,106 @@ for _ in range(10):
 def test_key_padding_mask_from_token_ids_compared_with_the_pad_id(mask, fires):
     codes = run_all(PADDING_MASK.format(mask=mask))
     assert ("TVL010" in codes) is fires
+
+
+OPTION_SCOPE = """\
+import argparse
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+def make_optimizer(net, args):
+    chosen = net.head.parameters() if {test} else net.parameters()
+    return torch.optim.Adam(chosen)
+
+
+p = argparse.ArgumentParser()
+p.add_argument("--which", {option})
+p.add_argument("--freeze", action="store_true")
+args = p.parse_args()
+{after}
+net = Net()
+if args.freeze:
+    net.body.requires_grad_(False)
+optimizer = make_optimizer(net, args)
+for _ in range(10):
+    loss = net(torch.randn(4, 8)).sum()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "option", "after", "fires"),
+    [
+        ('args.which == "head"', 'default="head"', "", True),  # the default runs: head only, body unfrozen
+        ('args.which == "head"', 'default="all"', "", False),
+        ('args.which != "all"', 'default="head", choices=["all", "head"]', "", True),
+        ('args.which == "head"', 'required=True', "", False),  # no default: unknown
+        ('args.which == "head"', 'default="head"', 'args.which = "all"', False),  # re-set in the file
+        ("args.probe", 'default="head"\n)\np.add_argument("--probe", action="store_true"', "", False),  # flag off
+        ("not args.full", 'default="head"\n)\np.add_argument("--full", action="store_true"', "", True),
+    ],
+)
+def test_an_option_default_decides_a_builders_branch(test, option, after, fires):
+    codes = run_all(OPTION_SCOPE.format(test=test, option=option, after=after))
+    assert ("TVL006" in codes) is fires
+
+
+SECTIONED_CONFIG = """\
+import sys
+import torch
+
+SETTINGS = {{"opt": {{"lr": 0.1}}, "decay": {{"kind": "step", "every": 20}}, "run": {{"epochs": 60}}}}
+
+
+def make_decay(optimizer, section):
+    if section["kind"] == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=section["every"])
+    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=section["marks"])
+
+
+def fit(model, optimizer, lr_decay, batches):
+    for x in batches:
+        loss = model(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        lr_decay.step()
+
+
+settings = SETTINGS
+{override}
+model = torch.nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=settings["opt"]["lr"])
+lr_decay = make_decay(optimizer, settings["decay"])
+for epoch in range(settings["run"]["epochs"]):
+    fit(model, optimizer, lr_decay, [torch.randn(16, 3) for _ in range(30)])
+"""
+
+
+@pytest.mark.parametrize(
+    ("override", "fires"),
+    [
+        ('settings["run"]["epochs"] = int(sys.argv[1])', True),  # another section: "decay" reads as written
+        ('SETTINGS["opt"]["lr"] = float(sys.argv[1])', True),
+        ('settings["decay"]["kind"] = sys.argv[1]', False),  # the section read is overridden: unknown
+        ('settings["decay"] = {"kind": sys.argv[1]}', False),
+        ("settings.update(dict(a=1))", False),
+        ("settings[sys.argv[1]] = 1", False),  # any key may be written
+    ],
+)
+def test_an_override_of_another_config_section_leaves_the_builders_branch_decided(override, fires):
+    codes = run_all(SECTIONED_CONFIG.format(override=override))
+    assert ("TVL007" in codes) is fires

@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
+from torchvitals.lint.rules.config_branches import literal_value
 from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import (
     built_schedules,
@@ -253,6 +254,8 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         if isinstance(raw, ast.List) and raw.elts and all(isinstance(e, (ast.BinOp, ast.Call)) and _counts_epochs(ctx, e) for e in raw.elts):
             return True  # milestones=[epochs // 2, int(0.75 * epochs)]
         n = config_field(ctx, raw) or literal_or_setting(ctx, raw)  # cfg.step_size of a dataclass config
+        if raw is not None and not isinstance(n, (ast.Constant, ast.List, ast.Tuple)):
+            n = literal_value(ctx, raw, ctx.tree) or n  # `cfg["sched"]["step_size"]` with `cfg = CONFIG`, a section not overridden
     if cls == "StepLR":
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
     if cls == "MultiStepLR":
