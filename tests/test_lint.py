@@ -645,6 +645,53 @@ def test_key_padding_mask_from_token_ids_compared_with_the_pad_id(mask, fires):
     assert ("TVL010" in codes) is fires
 
 
+TWO_MODULES = """\
+import torch
+import torch.nn as nn
+
+
+class Enc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 16, 3)
+
+    def forward(self, x):
+        return self.conv(x).mean(-1)
+
+
+enc = Enc()
+dec = nn.Linear(16, 4)
+opt = torch.optim.SGD(dec.parameters(), lr=0.1)
+{setup}
+for _ in range(50):
+    x = torch.randn(8, 4, 20)
+    {encode}
+    loss = (dec(h) - x.mean(-1)).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "encode", "fires"),
+    [
+        ("", "h = enc(x)", True),  # the encoder trains in the loss and no optimizer takes it
+        ("enc.train()\nenc.to(\"cpu\")", "h = enc(x)", True),  # switched and moved: still only run
+        ("", "h = enc(x).detach()", False),  # a fixed feature: no gradient reaches it
+        ("", "with torch.no_grad():\n        h = enc(x)", False),
+        ("enc.eval()", "h = enc(x)", False),  # only ever in eval mode: a fixed extractor
+        ('enc.load_state_dict(torch.load("enc.pt"))', "h = enc(x)", False),  # loaded: may be meant fixed
+        ("enc.requires_grad_(False)", "h = enc(x)", False),
+        ("opt2 = torch.optim.Adam(enc.parameters())", "h = enc(x)", False),
+        ("model = nn.Sequential(enc, dec)", "h = enc(x)", False),  # handed on: unknown
+    ],
+)
+def test_a_sibling_module_that_no_optimizer_takes(setup, encode, fires):
+    codes = run_all(TWO_MODULES.format(setup=setup, encode=encode))
+    assert ("TVL006" in codes) is fires
+
+
 OPTION_SCOPE = """\
 import argparse
 import torch
