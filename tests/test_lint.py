@@ -793,3 +793,50 @@ for epoch in range(settings["run"]["epochs"]):
 def test_an_override_of_another_config_section_leaves_the_builders_branch_decided(override, fires):
     codes = run_all(SECTIONED_CONFIG.format(override=override))
     assert ("TVL007" in codes) is fires
+
+
+HELPER_RUNS_BOTH = """\
+import torch
+from torch import nn
+
+
+class Stem(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return torch.relu(self.lin(x))
+
+
+def fit_step(stem, head, optim, x, y):
+    {extra}
+    loss = nn.functional.mse_loss(head(stem(x)), y)
+    optim.zero_grad()
+    loss.backward()
+    optim.step()
+
+
+def main():
+    stem, head = Stem(), nn.Linear(6, 1)
+    optim = torch.optim.Adam({params})
+    for _ in range(100):
+        fit_step(stem, head, optim, torch.randn(5, 6), torch.randn(5, 1))
+
+
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "extra", "fires"),
+    [
+        ("head.parameters()", "", True),  # the helper runs the stem into the loss; no optimizer has it
+        ("[*stem.parameters(), *head.parameters()]", "", False),
+        ("head.parameters()", "stem.train()", True),
+        ("head.parameters()", "clip(stem)", False),  # handed on from the helper: unknown
+    ],
+)
+def test_a_sibling_module_run_by_a_helper_that_no_optimizer_takes(params, extra, fires):
+    codes = run_all(HELPER_RUNS_BOTH.format(params=params, extra=extra))
+    assert ("TVL006" in codes) is fires

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import ast
 
-from torchvitals.lint.calls import FUNCS
+from torchvitals.lint.calls import FUNCS, resolve
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import Flow
 
@@ -44,17 +44,21 @@ def unoptimized_modules(ctx: Context, covered: set[str]) -> list[tuple[str, ast.
         return []
     roots = {m.split(".")[0] for m in covered}
     out = []
-    for name in sorted(_candidates(ctx)):
-        if name in roots or not _only_run(ctx, name):
+    for name in sorted(_candidates(ctx) - roots):
+        views = _views(ctx, name)
+        if views is None:
             continue
         for call in ctx.backwards:
             scope = ctx.scope_of(call)
             expr = ctx.loss_expr(call)
-            if expr is None or not any(isinstance(n, ast.Call) and callee(n) in (name, f"{name}.forward") for n in walk_scope(scope)):
+            here = [v for v in views if v[0] is scope]  # inside a helper the module is its parameter
+            local = {name} | {p for _, p, _ in here}
+            local_roots = roots | {p for *_, given in here for p, key in given if key in roots}
+            if expr is None or not any(isinstance(n, ast.Call) and callee(n) in local for n in walk_scope(scope)):
                 continue
-            live, _ = Flow(ctx, scope, {name, *roots}).reach(f"<owned@{id(call)}>", expr, call.lineno)
+            live, _ = Flow(ctx, scope, local | local_roots).reach(f"<owned@{id(call)}>", expr, call.lineno)
             reached = {m.split(".")[0] for m in live}  # the flow names the layers: `encoder.fc`
-            if name in reached and reached & roots:  # the same loss trains an optimised module: this one was meant to train too
+            if reached & local and reached & local_roots:  # the same loss trains an optimised module: this one was meant to train too
                 out.append((name, call))
                 break
     return out
@@ -97,12 +101,26 @@ def _learnable_classes(ctx: Context) -> set[str]:
     return found
 
 
-def _only_run(ctx: Context, name: str) -> bool:
-    """Every read of `name` calls it or asks it something harmless (`encoder.train()`,
-    `encoder.to(device)`, `encoder.state_dict()` for a save), and it is not only ever switched
-    to eval (a fixed feature extractor)."""
+def _views(ctx: Context, name: str) -> list[tuple[ast.AST, str, tuple[tuple[str, str], ...]]] | None:
+    """Where the module runs under another name: (a function of this file, its parameter the
+    module is passed as, each parameter's caller name) for each call handing it over. None when
+    some read of `name` does more than run it (see `_only_run`), or a helper does more with it."""
+    views: list[tuple[ast.AST, str, tuple[tuple[str, str], ...]]] = []
+    if not _only_run(ctx, ctx.tree, name, views):
+        return None
+    for fn, param, _ in views:
+        if not _only_run(ctx, fn, param, None):
+            return None
+    return views
+
+
+def _only_run(ctx: Context, where: ast.AST, name: str, views: list | None) -> bool:
+    """Every read of `name` in `where` calls it or asks it something harmless (`encoder.train()`,
+    `encoder.to(device)`, `encoder.state_dict()` for a save) or, when `views` is a list, hands
+    it to a function of this file (noted in `views`); and it is not only ever switched to eval
+    (a fixed feature extractor)."""
     uses = {"call": 0, "eval": 0, "train": 0}
-    for n in ast.walk(ctx.tree):
+    for n in ast.walk(where):
         if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
             continue
         up = ctx.parent.get(n)
@@ -113,7 +131,14 @@ def _only_run(ctx: Context, name: str) -> bool:
             if up.attr in uses:
                 uses[up.attr] += 1
             continue
-        return False
+        if isinstance(up, ast.keyword):
+            up = ctx.parent.get(up)
+        t = resolve(ctx, up) if views is not None and isinstance(up, ast.Call) and up.func is not n else None
+        params = [p for p, key in t.params if key == name] if t is not None else []
+        if len(params) != 1:
+            return False
+        views.append((t.fn, params[0], t.params))  # type: ignore[union-attr, arg-type]
+        uses["call"] += 1
     if any(isinstance(n, FUNCS) and n.name == name for n in ast.walk(ctx.tree)):
         return False
     return uses["call"] > 0 and not (uses["eval"] and not uses["train"])
