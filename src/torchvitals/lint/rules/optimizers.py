@@ -37,7 +37,7 @@ from torchvitals.lint.rules.param_groups import (
     unlisted_trainable,
 )
 from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
-from torchvitals.lint.rules.param_owners import unoptimized_modules
+from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.rules.base import document
@@ -103,15 +103,17 @@ def _sibling_left_out(ctx: Context, ctors: list[tuple[str, ast.Call]], built: li
     """A module bound to its own name (`encoder`) runs live into the loss beside one the
     optimizer updates (`decoder`), and no optimizer of the file takes it (param_owners.py).
     Judged only when every optimizer's parameters are known by the models they come from."""
-    owned = [ctx.models_in(v) | _appended(ctx, ctx.scope_of(v), v) | _returned_models(ctx, v) for _, v in ctors]
-    owned += [ms for *_, ms in built]
+    if ctx.frozen or "requires_grad" in ctx.text or not module_candidates(ctx) or frozen_elsewhere(ctx):
+        return  # cheap refusals first: the parameter readings below walk the optimizer's scope
     known = {t for t, *_ in [*ctors, *built]}
     if any(ctx.is_optimizer(t) and t not in known for t in ctx.values) or set(ctx.optimizers) - known:
         return  # an optimizer built where this file cannot see: it may take the module
-    if not owned or not all(owned) or frozen_elsewhere(ctx):
+    owned = [ctx.models_in(v) or _appended(ctx, ctx.scope_of(v), v) or _returned_models(ctx, v) for _, v in ctors]
+    owned += [ms for *_, ms in built]
+    if not owned or not all(owned):
         return
     for name, call in unoptimized_modules(ctx, set().union(*owned)):
-        target, ctor = (ctors[0] if ctors else built[0][:2])
+        ctor = ctors[0][1] if ctors else built[0][1]
         names = ", ".join(f"`{t}`" for t in dict.fromkeys(t for t, *_ in [*ctors, *built]))
         ctx.report(PARTIAL_OPT, ctor if len(ctors) + len(built) == 1 else call,
                    f"`{name}` runs into the loss backpropagated at line {call.lineno}, but no optimizer "

@@ -44,7 +44,8 @@ def unoptimized_modules(ctx: Context, covered: set[str]) -> list[tuple[str, ast.
         return []
     roots = {m.split(".")[0] for m in covered}
     out = []
-    for name in sorted(_candidates(ctx) - roots):
+    flows: dict[tuple[int, frozenset[str]], Flow] = {}  # one per scope and names, whatever the number of backward calls
+    for name in sorted(module_candidates(ctx) - roots):
         views = _views(ctx, name)
         if views is None:
             continue
@@ -56,7 +57,9 @@ def unoptimized_modules(ctx: Context, covered: set[str]) -> list[tuple[str, ast.
             local_roots = roots | {p for *_, given in here for p, key in given if key in roots}
             if expr is None or not any(isinstance(n, ast.Call) and callee(n) in local for n in walk_scope(scope)):
                 continue
-            live, _ = Flow(ctx, scope, local | local_roots).reach(f"<owned@{id(call)}>", expr, call.lineno)
+            key = (id(scope), frozenset(local | local_roots))
+            flow = flows[key] = flows.get(key) or Flow(ctx, scope, local | local_roots)
+            live, _ = flow.reach(f"<owned@{id(call)}>", expr, call.lineno)
             reached = {m.split(".")[0] for m in live}  # the flow names the layers: `encoder.fc`
             if reached & local and reached & local_roots:  # the same loss trains an optimised module: this one was meant to train too
                 out.append((name, call))
@@ -64,9 +67,15 @@ def unoptimized_modules(ctx: Context, covered: set[str]) -> list[tuple[str, ast.
     return out
 
 
-def _candidates(ctx: Context) -> set[str]:
+def module_candidates(ctx: Context) -> set[str]:
     """Plain names bound once, to a module with parameters: a class of this file that builds a
-    learnable `nn` layer (or such a class of this file), or such a layer itself."""
+    learnable `nn` layer (or such a class of this file), or such a layer itself. Memoised."""
+    if "module_candidates" not in ctx.memo:
+        ctx.memo["module_candidates"] = _candidates(ctx)
+    return ctx.memo["module_candidates"]
+
+
+def _candidates(ctx: Context) -> set[str]:
     learnable = _learnable_classes(ctx)
     out = set()
     for name, values in ctx.values.items():
