@@ -47,7 +47,8 @@ PARTIAL_OPT = document(
     "partial-optimizer",
     what="An optimizer built from part of a model (`model.head.parameters()`, some of its "
     "sub-modules, a name-filtered `named_parameters()`) while the rest is called in the forward "
-    "pass and never frozen, or the same parameters given twice (two optimizers, two groups).",
+    "pass and never frozen, or that leaves out a separate module (an encoder beside the decoder it "
+    "updates) running into the same loss, or the same parameters given twice (two optimizers, two groups).",
     why="The parts left out still receive gradients (and cost compute) but never change; the "
     "run looks normal. Two optimizers on the same parameters apply two updates per step "
     "with conflicting state (momentum, Adam moments).",
