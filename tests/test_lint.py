@@ -795,6 +795,18 @@ def test_an_override_of_another_config_section_leaves_the_builders_branch_decide
     assert ("TVL007" in codes) is fires
 
 
+@pytest.mark.parametrize(("name", "fires"), [("decay", True), ("every_batch", True), ("lr_decay", True)])
+def test_a_schedule_is_known_by_its_builder_whatever_its_name(name, fires):
+    src = SECTIONED_CONFIG.format(override="").replace("lr_decay", name)
+    assert ("TVL007" in run_all(src)) is fires
+
+
+def test_a_step_of_something_a_builder_makes_that_is_no_schedule_is_not_judged():
+    src = SECTIONED_CONFIG.format(override="").replace("lr_decay", "decay")
+    src = src.replace("torch.optim.lr_scheduler.StepLR(", "Stepper(").replace("torch.optim.lr_scheduler.MultiStepLR(", "Stepper(")
+    assert "TVL007" not in run_all(src + "\n\nclass Stepper:\n    def __init__(self, *a, **k):\n        pass\n\n    def step(self):\n        pass\n")
+
+
 HELPER_RUNS_BOTH = """\
 import torch
 from torch import nn
