@@ -812,3 +812,212 @@ scored.to_parquet("scored.parquet")
 def test_shuffled_predictions_written_into_a_frame_passed_beside_the_data(write, table, shuffle, fires):
     src = FRAME_BESIDE_DATA.format(write=write, table=table, shuffle=shuffle)
     assert ("TVL017" in run_all(src)) is fires
+
+
+TWO_MODULES = """\
+import torch
+import torch.nn as nn
+
+
+class Enc(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(4, 16, 3)
+
+    def forward(self, x):
+        return self.conv(x).mean(-1)
+
+
+enc = Enc()
+dec = nn.Linear(16, 4)
+opt = torch.optim.SGD(dec.parameters(), lr=0.1)
+{setup}
+for _ in range(50):
+    x = torch.randn(8, 4, 20)
+    {encode}
+    loss = (dec(h) - x.mean(-1)).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "encode", "fires"),
+    [
+        ("", "h = enc(x)", True),  # the encoder trains in the loss and no optimizer takes it
+        ("enc.train()\nenc.to(\"cpu\")", "h = enc(x)", True),  # switched and moved: still only run
+        ("", "h = enc(x).detach()", False),  # a fixed feature: no gradient reaches it
+        ("", "with torch.no_grad():\n        h = enc(x)", False),
+        ("enc.eval()", "h = enc(x)", False),  # only ever in eval mode: a fixed extractor
+        ('enc.load_state_dict(torch.load("enc.pt"))', "h = enc(x)", False),  # loaded: may be meant fixed
+        ("enc.requires_grad_(False)", "h = enc(x)", False),
+        ("opt2 = torch.optim.Adam(enc.parameters())", "h = enc(x)", False),
+        ("model = nn.Sequential(enc, dec)", "h = enc(x)", False),  # handed on: unknown
+    ],
+)
+def test_a_sibling_module_that_no_optimizer_takes(setup, encode, fires):
+    codes = run_all(TWO_MODULES.format(setup=setup, encode=encode))
+    assert ("TVL006" in codes) is fires
+
+
+OPTION_SCOPE = """\
+import argparse
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(8, 8)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+def make_optimizer(net, args):
+    chosen = net.head.parameters() if {test} else net.parameters()
+    return torch.optim.Adam(chosen)
+
+
+p = argparse.ArgumentParser()
+p.add_argument("--which", {option})
+p.add_argument("--freeze", action="store_true")
+args = p.parse_args()
+{after}
+net = Net()
+if args.freeze:
+    net.body.requires_grad_(False)
+optimizer = make_optimizer(net, args)
+for _ in range(10):
+    loss = net(torch.randn(4, 8)).sum()
+    optimizer.zero_grad()
+    loss.backward()
+    optimizer.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("test", "option", "after", "fires"),
+    [
+        ('args.which == "head"', 'default="head"', "", True),  # the default runs: head only, body unfrozen
+        ('args.which == "head"', 'default="all"', "", False),
+        ('args.which != "all"', 'default="head", choices=["all", "head"]', "", True),
+        ('args.which == "head"', 'required=True', "", False),  # no default: unknown
+        ('args.which == "head"', 'default="head"', 'args.which = "all"', False),  # re-set in the file
+        ("args.probe", 'default="head"\n)\np.add_argument("--probe", action="store_true"', "", False),  # flag off
+        ("not args.full", 'default="head"\n)\np.add_argument("--full", action="store_true"', "", True),
+    ],
+)
+def test_an_option_default_decides_a_builders_branch(test, option, after, fires):
+    codes = run_all(OPTION_SCOPE.format(test=test, option=option, after=after))
+    assert ("TVL006" in codes) is fires
+
+
+SECTIONED_CONFIG = """\
+import sys
+import torch
+
+SETTINGS = {{"opt": {{"lr": 0.1}}, "decay": {{"kind": "step", "every": 20}}, "run": {{"epochs": 60}}}}
+
+
+def make_decay(optimizer, section):
+    if section["kind"] == "step":
+        return torch.optim.lr_scheduler.StepLR(optimizer, step_size=section["every"])
+    return torch.optim.lr_scheduler.MultiStepLR(optimizer, milestones=section["marks"])
+
+
+def fit(model, optimizer, lr_decay, batches):
+    for x in batches:
+        loss = model(x).pow(2).mean()
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        lr_decay.step()
+
+
+settings = SETTINGS
+{override}
+model = torch.nn.Linear(3, 1)
+optimizer = torch.optim.SGD(model.parameters(), lr=settings["opt"]["lr"])
+lr_decay = make_decay(optimizer, settings["decay"])
+for epoch in range(settings["run"]["epochs"]):
+    fit(model, optimizer, lr_decay, [torch.randn(16, 3) for _ in range(30)])
+"""
+
+
+@pytest.mark.parametrize(
+    ("override", "fires"),
+    [
+        ('settings["run"]["epochs"] = int(sys.argv[1])', True),  # another section: "decay" reads as written
+        ('SETTINGS["opt"]["lr"] = float(sys.argv[1])', True),
+        ('settings["decay"]["kind"] = sys.argv[1]', False),  # the section read is overridden: unknown
+        ('settings["decay"] = {"kind": sys.argv[1]}', False),
+        ("settings.update(dict(a=1))", False),
+        ("settings[sys.argv[1]] = 1", False),  # any key may be written
+    ],
+)
+def test_an_override_of_another_config_section_leaves_the_builders_branch_decided(override, fires):
+    codes = run_all(SECTIONED_CONFIG.format(override=override))
+    assert ("TVL007" in codes) is fires
+
+
+@pytest.mark.parametrize(("name", "fires"), [("decay", True), ("every_batch", True), ("lr_decay", True)])
+def test_a_schedule_is_known_by_its_builder_whatever_its_name(name, fires):
+    src = SECTIONED_CONFIG.format(override="").replace("lr_decay", name)
+    assert ("TVL007" in run_all(src)) is fires
+
+
+def test_a_step_of_something_a_builder_makes_that_is_no_schedule_is_not_judged():
+    src = SECTIONED_CONFIG.format(override="").replace("lr_decay", "decay")
+    src = src.replace("torch.optim.lr_scheduler.StepLR(", "Stepper(").replace("torch.optim.lr_scheduler.MultiStepLR(", "Stepper(")
+    assert "TVL007" not in run_all(src + "\n\nclass Stepper:\n    def __init__(self, *a, **k):\n        pass\n\n    def step(self):\n        pass\n")
+
+
+HELPER_RUNS_BOTH = """\
+import torch
+from torch import nn
+
+
+class Stem(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lin = nn.Linear(6, 6)
+
+    def forward(self, x):
+        return torch.relu(self.lin(x))
+
+
+def fit_step(stem, head, optim, x, y):
+    {extra}
+    loss = nn.functional.mse_loss(head(stem(x)), y)
+    optim.zero_grad()
+    loss.backward()
+    optim.step()
+
+
+def main():
+    stem, head = Stem(), nn.Linear(6, 1)
+    optim = torch.optim.Adam({params})
+    for _ in range(100):
+        fit_step(stem, head, optim, torch.randn(5, 6), torch.randn(5, 1))
+
+
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "extra", "fires"),
+    [
+        ("head.parameters()", "", True),  # the helper runs the stem into the loss; no optimizer has it
+        ("[*stem.parameters(), *head.parameters()]", "", False),
+        ("head.parameters()", "stem.train()", True),
+        ("head.parameters()", "clip(stem)", False),  # handed on from the helper: unknown
+    ],
+)
+def test_a_sibling_module_run_by_a_helper_that_no_optimizer_takes(params, extra, fires):
+    codes = run_all(HELPER_RUNS_BOTH.format(params=params, extra=extra))
+    assert ("TVL006" in codes) is fires

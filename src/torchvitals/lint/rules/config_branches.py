@@ -19,7 +19,8 @@ import ast
 
 from torchvitals.lint.calls import FUNCS, enclosing_class
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
-from torchvitals.lint.syntax import is_nograd_with, passed, positional
+from torchvitals.lint.options import option
+from torchvitals.lint.syntax import is_nograd_with, kwarg, passed, positional
 
 _WRITES = ("update", "setdefault", "pop", "clear", "__setitem__", "popitem")
 
@@ -71,35 +72,61 @@ def _decide(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
     return same if isinstance(test.ops[0], ast.Eq) else not same
 
 
-def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int) -> ast.AST | None:
+def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int, path: tuple[object, ...] = ()) -> ast.AST | None:
     """The constant or dict literal `node` stands for: a literal, `x["key"]` of one, a name bound
-    once to one and never written into, or a parameter every caller passes one for."""
+    once to one and never written into where it is read (`path`: the keys read below `node`;
+    `cfg["train"]["epochs"] = n` leaves `cfg["sched"]` as written), an option's default, or a
+    parameter every caller passes one for."""
     if depth > 6 or node is None:
         return None
-    if isinstance(node, (ast.Constant, ast.Dict)):
+    if isinstance(node, (ast.Constant, ast.Dict)) or isinstance(node, (ast.List, ast.Tuple)) and all(isinstance(e, ast.Constant) for e in node.elts):
         return node
     if isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
-        outer = _literal(ctx, node.value, scope, depth + 1)
+        outer = _literal(ctx, node.value, scope, depth + 1, (node.slice.value, *path))
         if isinstance(outer, ast.Dict):
             hits = [v for k, v in zip(outer.keys, outer.values, strict=True) if isinstance(k, ast.Constant) and k.value == node.slice.value]
             return _literal(ctx, hits[0], scope, depth + 1) if len(hits) == 1 else None
         return None
     if isinstance(node, ast.Call) and method(node) == "get" and node.args and isinstance(node.args[0], ast.Constant):
-        return _dict_get(ctx, node, scope, depth)  # cfg.get("amp", False)
+        return _dict_get(ctx, node, scope, depth, path)  # cfg.get("amp", False)
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return _self_attr(ctx, node.attr, scope, depth)
     if isinstance(node, ast.Call) and (last(callee(node)) in _class_names(ctx) or last(callee(node)) in _NAMESPACES):
         return node  # a config object (`TrainCfg()`, `SimpleNamespace(lr=...)`): its fields are read below
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.args and not node.keywords:
         return _made_by(ctx, node.func.id, depth)  # `cfg = get_cfg()`
+    if isinstance(node, ast.Attribute) and (default := _option_default(ctx, node)) is not None:
+        return _literal(ctx, default, scope, depth + 1)  # `args.scope` of `add_argument("--scope", default="head")`
     if isinstance(node, ast.Attribute):
         return _field(ctx, node, scope, depth)
-    if not isinstance(node, ast.Name) or _written_into(ctx, node.id):
+    if not isinstance(node, ast.Name) or _written_into(ctx, node.id, path):
         return None
     if isinstance(scope, FUNCS) and node.id in [a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]]:
-        return _from_callers(ctx, scope, node.id, depth)
+        return _from_callers(ctx, scope, node.id, depth, path)
     vals = ctx.values.get(node.id, [])
-    return _literal(ctx, vals[0], scope, depth + 1) if len(vals) == 1 else None
+    return _literal(ctx, vals[0], scope, depth + 1, path) if len(vals) == 1 else None
+
+
+def _option_default(ctx: Context, node: ast.Attribute) -> ast.expr | None:
+    """`args.scope` where `args = parser.parse_args()` (bound once) and the file declares
+    `add_argument("--scope", default="head")`: the default, what runs when nobody passes the
+    flag (False / True for a `store_true` / `store_false` flag). None when the option is
+    required, has no default, or the file assigns `.scope` anywhere."""
+    base = node.value
+    made = ctx.values.get(base.id, []) if isinstance(base, ast.Name) else []
+    if len(made) != 1 or not (isinstance(made[0], ast.Call) and method(made[0]) in ("parse_args", "parse_known_args")):
+        return None
+    if (opt := option(ctx, node)) is None or _attr_assigned(ctx, node.attr) or _true(kwarg(opt, "required")):
+        return None
+    if (default := kwarg(opt, "default")) is not None:
+        return default
+    action = kwarg(opt, "action")
+    flag = action.value if isinstance(action, ast.Constant) else None
+    return ast.Constant(value=flag == "store_false") if flag in ("store_true", "store_false") else None
+
+
+def _true(node: ast.AST | None) -> bool:
+    return isinstance(node, ast.Constant) and bool(node.value)
 
 
 def _class_names(ctx: Context) -> set[str]:
@@ -195,11 +222,11 @@ def decide_truth(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
     return bool(found.value) if isinstance(found, ast.Constant) else None
 
 
-def _dict_get(ctx: Context, node: ast.Call, scope: ast.AST, depth: int) -> ast.AST | None:
-    outer = _literal(ctx, node.func.value, scope, depth + 1)  # type: ignore[attr-defined]
+def _dict_get(ctx: Context, node: ast.Call, scope: ast.AST, depth: int, path: tuple[object, ...] = ()) -> ast.AST | None:
+    key = node.args[0].value  # type: ignore[attr-defined]
+    outer = _literal(ctx, node.func.value, scope, depth + 1, (key, *path))  # type: ignore[attr-defined]
     if not isinstance(outer, ast.Dict):
         return None
-    key = node.args[0].value  # type: ignore[attr-defined]
     hits = [v for k, v in zip(outer.keys, outer.values, strict=True) if isinstance(k, ast.Constant) and k.value == key]
     if len(hits) == 1:
         return _literal(ctx, hits[0], scope, depth + 1)
@@ -232,7 +259,7 @@ def _dotted(n: ast.AST) -> str | None:
     return None
 
 
-def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str, depth: int) -> ast.AST | None:
+def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str, depth: int, path: tuple[object, ...] = ()) -> ast.AST | None:
     """The one literal every call of `fn` (of `Cls(...)` for an `__init__`) passes for `param`."""
     names = positional(fn)
     cls = enclosing_class(ctx, fn.body[0]) if fn.body else None
@@ -246,20 +273,47 @@ def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, para
     else:
         calls = [c for c in ctx.calls if last(callee(c)) == target and (cls is not None or callee(c) == target)]
     i = names.index(param) if param in names else -1
-    found = [_literal(ctx, passed(c, i, param), ctx.scope_of(c), depth + 1) for c in calls]
+    found = [_literal(ctx, passed(c, i, param), ctx.scope_of(c), depth + 1, path) for c in calls]
     if not found or any(f is None for f in found) or len({ast.dump(f) for f in found}) != 1:  # type: ignore[arg-type]
         return None
     return found[0]
 
 
-def _written_into(ctx: Context, name: str) -> bool:
+def _written_into(ctx: Context, name: str, path: tuple[object, ...] = ()) -> bool:
     """`name[...] = ...`, `name["a"]["b"] = ...`, `name.update(...)`: a dict changed after it is
     built (from the command line, a sweep) is not read from its literal. (`name` may be dotted:
-    `self.cfg`.)"""
+    `self.cfg`.) A write under constant keys changes only that branch: `cfg["train"]["epochs"] =
+    n` leaves `path` ("sched", "step_size") as written. Writes through an alias (`cfg = CONFIG`,
+    then `cfg[...] = ...`) count for both names."""
+    names = {name} | {a for a, vs in ctx.values.items() if len(vs) == 1 and isinstance(vs[0], ast.Name) and vs[0].id == name}
+    if isinstance(ctx.values.get(name, [None])[0], ast.Name) and len(ctx.values[name]) == 1:
+        names.add(ctx.values[name][0].id)  # type: ignore[union-attr]
     for n in ast.walk(ctx.tree):
-        if isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)) and _root(n) == name:
+        if isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)) and _root(n) in names and _crosses(_keys(n), path):
             return True
-    return any(method(c) in _WRITES and _root(c.func.value) == name for c in ctx.calls if isinstance(c.func, ast.Attribute))
+    return any(method(c) in _WRITES and _root(c.func.value) in names and _crosses(_keys(c.func.value), path)
+               for c in ctx.calls if isinstance(c.func, ast.Attribute))  # fmt: skip
+
+
+def _keys(n: ast.AST) -> tuple[object, ...] | None:
+    """The constant keys from the root down to `n` (`cfg["a"]["b"]` -> ("a", "b")); None when
+    one is not a constant (`cfg[k] = v` may write any key)."""
+    keys: list[object] = []
+    while isinstance(n, ast.Subscript):
+        if not isinstance(n.slice, ast.Constant):
+            return None
+        keys.append(n.slice.value)
+        n = n.value
+    return tuple(reversed(keys))
+
+
+def _crosses(written: tuple[object, ...] | None, read: tuple[object, ...]) -> bool:
+    """A write at key path `written` may change what a read at `read` sees: one path is a
+    prefix of the other (or the write's keys are unknown)."""
+    if written is None:
+        return True
+    k = min(len(written), len(read))
+    return written[:k] == read[:k]
 
 
 def _root(n: ast.AST) -> str | None:

@@ -37,6 +37,7 @@ from torchvitals.lint.rules.param_groups import (
     unlisted_trainable,
 )
 from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
+from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.rules.base import document
@@ -46,7 +47,8 @@ PARTIAL_OPT = document(
     "partial-optimizer",
     what="An optimizer built from part of a model (`model.head.parameters()`, some of its "
     "sub-modules, a name-filtered `named_parameters()`) while the rest is called in the forward "
-    "pass and never frozen, or the same parameters given twice (two optimizers, two groups).",
+    "pass and never frozen, or that leaves out a separate module (an encoder beside the decoder it "
+    "updates) running into the same loss, or the same parameters given twice (two optimizers, two groups).",
     why="The parts left out still receive gradients (and cost compute) but never change; the "
     "run looks normal. Two optimizers on the same parameters apply two updates per step "
     "with conflicting state (momentum, Adam moments).",
@@ -74,6 +76,7 @@ def check_partial_optimizer(ctx: Context) -> None:
             _frozen_only_by_flag(ctx, ctors[0][0], ctors[0][1], ctx.models_in(ctors[0][1]) | _appended(ctx, ctx.scope_of(ctors[0][1]), ctors[0][1]))
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
+    _sibling_left_out(ctx, ctors, built)
     direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or _appended(ctx, ctx.scope_of(v), v)
                or _returned_models(ctx, v)) for t, v in ctors]  # fmt: skip
     others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
@@ -95,6 +98,27 @@ def check_partial_optimizer(ctx: Context) -> None:
                 ctx.report(PARTIAL_OPT, value, f"`{target}` updates only `{m}`, but `{parent}` runs "
                            f"whole and nothing else in it is frozen: the rest of `{parent}` never "
                            "changes")  # fmt: skip
+
+
+def _sibling_left_out(ctx: Context, ctors: list[tuple[str, ast.Call]], built: list[tuple[str, ast.Call, set[str]]]) -> None:
+    """A module bound to its own name (`encoder`) runs live into the loss beside one the
+    optimizer updates (`decoder`), and no optimizer of the file takes it (param_owners.py).
+    Judged only when every optimizer's parameters are known by the models they come from."""
+    if ctx.frozen or "requires_grad" in ctx.text or not module_candidates(ctx) or frozen_elsewhere(ctx):
+        return  # cheap refusals first: the parameter readings below walk the optimizer's scope
+    known = {t for t, *_ in [*ctors, *built]}
+    if any(ctx.is_optimizer(t) and t not in known for t in ctx.values) or set(ctx.optimizers) - known:
+        return  # an optimizer built where this file cannot see: it may take the module
+    owned = [ctx.models_in(v) or _appended(ctx, ctx.scope_of(v), v) or _returned_models(ctx, v) for _, v in ctors]
+    owned += [ms for *_, ms in built]
+    if not owned or not all(owned):
+        return
+    for name, call in unoptimized_modules(ctx, set().union(*owned)):
+        ctor = ctors[0][1] if ctors else built[0][1]
+        names = ", ".join(f"`{t}`" for t in dict.fromkeys(t for t, *_ in [*ctors, *built]))
+        ctx.report(PARTIAL_OPT, ctor if len(ctors) + len(built) == 1 else call,
+                   f"`{name}` runs into the loss backpropagated at line {call.lineno}, but no optimizer "
+                   f"({names}) takes its parameters and nothing freezes it: it gets gradients and never changes")  # fmt: skip
 
 
 def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[str]) -> None:

@@ -19,6 +19,7 @@ from torchvitals.lint.engine import (
 )
 from torchvitals.lint.hooks import per_batch_functions
 from torchvitals.lint.options import literal_or_setting, option_words
+from torchvitals.lint.rules.config_branches import literal_value
 from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import (
     built_schedules,
@@ -54,7 +55,7 @@ def check_scheduler(ctx: Context) -> None:
     _interval_step(ctx)
     for c in ctx.calls:
         recv = receiver(c)
-        if method(c) != "step" or not ctx.is_scheduler(recv) or ctx.optimizer_step(c):
+        if method(c) != "step" or not _is_schedule(ctx, c, recv) or ctx.optimizer_step(c):
             continue
         loops = ctx.loops_around(c)
         if _periodic_gate(ctx, c):  # `if it % iters_per_epoch == 0: sched.step()`: maybe once an epoch
@@ -86,6 +87,27 @@ def check_scheduler(ctx: Context) -> None:
                 f"`{recv}` ({key[1]}) is an epoch schedule stepped every "
                 "batch: the learning rate decays far faster than intended",
             )  # fmt: skip
+
+
+def _is_schedule(ctx: Context, step: ast.Call, recv: str | None) -> bool:
+    """`recv` is a scheduler by its name or constructor, or (whatever its name: `decay`) it is
+    bound to what a builder of this file returns when that is a scheduler, or it is a parameter
+    of the stepping function that a caller passes such a name for."""
+    if ctx.is_scheduler(recv):
+        return True
+    if not recv or "." in recv:
+        return False
+    if any(isinstance(v, ast.Call) and built_schedules(ctx, v) for v in ctx.values.get(recv, [])):
+        return True
+    fn = ctx.scope_of(step)
+    if not isinstance(fn, FUNCS) or recv not in [a.arg for a in fn.args.args]:
+        return False
+    for k in ctx.calls:
+        t = resolve(ctx, k) if callee(k) == fn.name else None
+        key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
+        if key and "." not in key and (ctx.is_scheduler(key) or any(isinstance(v, ast.Call) and built_schedules(ctx, v) for v in ctx.values.get(key, []))):
+            return True
+    return False
 
 
 def _order_only(ctx: Context, c: ast.Call, recv: str, loops: list[ast.AST]) -> list[ast.Call]:
@@ -253,6 +275,8 @@ def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:
         if isinstance(raw, ast.List) and raw.elts and all(isinstance(e, (ast.BinOp, ast.Call)) and _counts_epochs(ctx, e) for e in raw.elts):
             return True  # milestones=[epochs // 2, int(0.75 * epochs)]
         n = config_field(ctx, raw) or literal_or_setting(ctx, raw)  # cfg.step_size of a dataclass config
+        if raw is not None and not isinstance(n, (ast.Constant, ast.List, ast.Tuple)):
+            n = literal_value(ctx, raw, ctx.tree) or n  # `cfg["sched"]["step_size"]` with `cfg = CONFIG`, a section not overridden
     if cls == "StepLR":
         return isinstance(n, ast.Constant) and isinstance(n.value, int) and n.value < 100
     if cls == "MultiStepLR":
