@@ -643,3 +643,49 @@ for _ in range(10):
 def test_key_padding_mask_from_token_ids_compared_with_the_pad_id(mask, fires):
     codes = run_all(PADDING_MASK.format(mask=mask))
     assert ("TVL010" in codes) is fires
+
+
+# ---- TVL011: a step gate, and the accumulation boundary that is none -----------------------------
+
+STEP_VERDICT = """\
+import torch
+
+
+class Guard:
+    def __init__(self, limit):
+        self.limit = limit
+
+    def total(self, params):
+        return torch.norm(torch.stack([p.grad.norm() for p in params if p.grad is not None]))
+
+    def allow(self, params):
+{verdict}
+
+
+def fit(model, batches, opt, guard, shim):
+    for x, y in batches:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        if {gate}:
+            opt.step()
+            opt.zero_grad()
+"""
+
+
+@pytest.mark.parametrize(
+    ("verdict", "gate", "fires"),
+    [
+        # a verdict built in several local steps from a helper that reads the gradients
+        ("        size = self.total(params)\n        fine = size < self.limit\n        return fine", "guard.allow(model.parameters())", True),
+        ("        t = self.total(params).item()\n        verdict = t == t and t < self.limit\n        return verdict", "guard.allow(model.parameters())", True),
+        ("        size = self.total(params)\n        fine = size < self.limit\n        if not fine:\n            print('skip', size)\n        return fine",
+         "guard.allow(model.parameters())", False),  # counted where it is decided
+        ("        seen = len(list(params))\n        ready = seen > self.limit\n        return ready", "guard.allow(model.parameters())", False),  # no gradient read
+        # the last micro-batch of an accumulation window: no gradient test
+        ("        return True", "shim.sync_gradients", False),
+        ("        return True", "model.require_backward_grad_sync", False),
+        ("        return True", "shim.grads_ok", True),
+    ],
+)
+def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, fires):
+    assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
