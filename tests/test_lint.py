@@ -689,3 +689,43 @@ def fit(model, batches, opt, guard, shim):
 )
 def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, fires):
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
+
+
+# ---- TVL004: a batch helper that steps when it is handed an optimizer, reused by validation -----
+
+SHARED_BATCH = """\
+import torch
+import torch.nn.functional as F
+
+
+def one_batch(net, xb, yb, opt):
+    loss = F.cross_entropy(net(xb), yb)
+{gate}
+    return loss.item()
+
+
+def fit(net, train_batches, val_batches, optimizer, epochs):
+    for _ in range(epochs):
+        net.train()
+        for xb, yb in train_batches:
+            one_batch(net, xb, yb, optimizer)
+        net.eval()
+        scores = [one_batch(net, xb, yb, {val_arg}) for xb, yb in val_batches]
+        print(sum(scores) / len(scores))
+"""
+STEP_IF_GIVEN = "    if opt is not None:\n        opt.zero_grad()\n        loss.backward()\n        opt.step()"
+
+
+@pytest.mark.parametrize(
+    ("gate", "val_arg", "fires"),
+    [
+        (STEP_IF_GIVEN, "optimizer", True),
+        (STEP_IF_GIVEN, "None", False),  # validation hands it no optimizer
+        (STEP_IF_GIVEN, "opt=optimizer", True),
+        ("    if opt:\n        loss.backward()\n        opt.step()\n        opt.zero_grad()", "optimizer", True),
+        ("    if opt is None:\n        return loss.item()\n    else:\n        loss.backward()\n        opt.step()\n        opt.zero_grad()", "optimizer", True),
+        ("    if opt is not None and net.training:\n        loss.backward()\n        opt.step()\n        opt.zero_grad()", "optimizer", False),
+    ],
+)
+def test_batch_helper_handed_an_optimizer_by_validation(gate, val_arg, fires):
+    assert ("TVL004" in run_all(SHARED_BATCH.format(gate=gate, val_arg=val_arg))) is fires
