@@ -729,3 +729,36 @@ STEP_IF_GIVEN = "    if opt is not None:\n        opt.zero_grad()\n        loss.
 )
 def test_batch_helper_handed_an_optimizer_by_validation(gate, val_arg, fires):
     assert ("TVL004" in run_all(SHARED_BATCH.format(gate=gate, val_arg=val_arg))) is fires
+
+
+# ---- TVL003: two optimizers stepped, only one cleared --------------------------------------------
+
+TWO_OPTIMIZERS = """\
+import torch
+
+opt_a = torch.optim.SGD(enc.parameters(), lr=0.1)
+opt_b = torch.optim.SGD(dec.parameters(), lr=0.1)
+opt_all = torch.optim.SGD([*enc.parameters(), *dec.parameters()], lr=0.1)
+for x in batches:
+    opt_a.zero_grad()
+    {clear_b}
+    enc(x).pow(2).mean().backward()
+    opt_a.step()
+    dec(x).pow(2).mean().backward()
+    opt_b.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("clear_b", "fires"),
+    [
+        ("pass", True),
+        ("opt_b.zero_grad(set_to_none=True)", False),
+        ("dec.zero_grad()", False),  # a model's clear: which optimizer it serves is not followed
+        ("opt_all.zero_grad()", False),  # an optimizer that only clears may cover the others
+        ("reset_grads(opt_b)", False),  # handed to a function this file cannot follow
+        ("[p.grad.zero_() for p in dec.parameters() if p.grad is not None]", False),
+    ],
+)
+def test_one_of_two_stepped_optimizers_never_cleared(clear_b, fires):
+    assert ("TVL003" in run_all(TWO_OPTIMIZERS.format(clear_b=clear_b))) is fires

@@ -10,7 +10,15 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import effects, may_resolve, resolve
-from torchvitals.lint.engine import Context, callee, method, receiver, targets_of, walk_scope
+from torchvitals.lint.engine import (
+    Context,
+    callee,
+    dotted,
+    method,
+    receiver,
+    targets_of,
+    walk_scope,
+)
 from torchvitals.lint.hooks import hook_targets
 
 _DEPTH = 2
@@ -73,5 +81,16 @@ def uncleared_optimizer(ctx: Context, loop: ast.AST) -> tuple[str, ast.Call] | N
     cleared = _cleared(ctx, nodes)
     if not cleared or not cleared <= set(stepped):
         return None
-    missing = [k for k in stepped if k not in cleared and "<" not in k]
+    missing = [k for k in stepped if k not in cleared and "<" not in k and not _handed_away(ctx, nodes, k)]
     return (missing[0], stepped[missing[0]]) if missing else None
+
+
+def _handed_away(ctx: Context, nodes: list[ast.AST], opt: str) -> bool:
+    """`opt` is passed to a call this file cannot follow (`utils.reset(opt_g)`, a library's
+    `clip_and_clear(opt_g)`): that call may clear it. `scaler.step(opt_g)` only steps."""
+    for n in nodes:
+        if not isinstance(n, ast.Call) or ctx.optimizer_step(n) or (may_resolve(ctx, n) and resolve(ctx, n) is not None):
+            continue
+        if any(dotted(a) == opt for a in [*n.args, *(k.value for k in n.keywords)]):
+            return True
+    return False
