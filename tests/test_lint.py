@@ -1021,3 +1021,122 @@ main()
 def test_a_sibling_module_run_by_a_helper_that_no_optimizer_takes(params, extra, fires):
     codes = run_all(HELPER_RUNS_BOTH.format(params=params, extra=extra))
     assert ("TVL006" in codes) is fires
+
+
+# ---- TVL011: a step gate, and the accumulation boundary that is none -----------------------------
+
+STEP_VERDICT = """\
+import torch
+
+
+class Guard:
+    def __init__(self, limit):
+        self.limit = limit
+
+    def total(self, params):
+        return torch.norm(torch.stack([p.grad.norm() for p in params if p.grad is not None]))
+
+    def allow(self, params):
+{verdict}
+
+
+def fit(model, batches, opt, guard, shim):
+    for x, y in batches:
+        loss = torch.nn.functional.mse_loss(model(x), y)
+        loss.backward()
+        if {gate}:
+            opt.step()
+            opt.zero_grad()
+"""
+
+
+@pytest.mark.parametrize(
+    ("verdict", "gate", "fires"),
+    [
+        # a verdict built in several local steps from a helper that reads the gradients
+        ("        size = self.total(params)\n        fine = size < self.limit\n        return fine", "guard.allow(model.parameters())", True),
+        ("        t = self.total(params).item()\n        verdict = t == t and t < self.limit\n        return verdict", "guard.allow(model.parameters())", True),
+        ("        size = self.total(params)\n        fine = size < self.limit\n        if not fine:\n            print('skip', size)\n        return fine",
+         "guard.allow(model.parameters())", False),  # counted where it is decided
+        ("        seen = len(list(params))\n        ready = seen > self.limit\n        return ready", "guard.allow(model.parameters())", False),  # no gradient read
+        # the last micro-batch of an accumulation window: no gradient test
+        ("        return True", "shim.sync_gradients", False),
+        ("        return True", "model.require_backward_grad_sync", False),
+        ("        return True", "shim.grads_ok", True),
+    ],
+)
+def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, fires):
+    assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
+
+
+# ---- TVL004: a batch helper that steps when it is handed an optimizer, reused by validation -----
+
+SHARED_BATCH = """\
+import torch
+import torch.nn.functional as F
+
+
+def one_batch(net, xb, yb, opt):
+    loss = F.cross_entropy(net(xb), yb)
+{gate}
+    return loss.item()
+
+
+def fit(net, train_batches, val_batches, optimizer, epochs):
+    for _ in range(epochs):
+        net.train()
+        for xb, yb in train_batches:
+            one_batch(net, xb, yb, optimizer)
+        net.eval()
+        scores = [one_batch(net, xb, yb, {val_arg}) for xb, yb in val_batches]
+        print(sum(scores) / len(scores))
+"""
+STEP_IF_GIVEN = "    if opt is not None:\n        opt.zero_grad()\n        loss.backward()\n        opt.step()"
+
+
+@pytest.mark.parametrize(
+    ("gate", "val_arg", "fires"),
+    [
+        (STEP_IF_GIVEN, "optimizer", True),
+        (STEP_IF_GIVEN, "None", False),  # validation hands it no optimizer
+        (STEP_IF_GIVEN, "opt=optimizer", True),
+        ("    if opt:\n        loss.backward()\n        opt.step()\n        opt.zero_grad()", "optimizer", True),
+        ("    if opt is None:\n        return loss.item()\n    else:\n        loss.backward()\n        opt.step()\n        opt.zero_grad()", "optimizer", True),
+        ("    if opt is not None and net.training:\n        loss.backward()\n        opt.step()\n        opt.zero_grad()", "optimizer", False),
+    ],
+)
+def test_batch_helper_handed_an_optimizer_by_validation(gate, val_arg, fires):
+    assert ("TVL004" in run_all(SHARED_BATCH.format(gate=gate, val_arg=val_arg))) is fires
+
+
+# ---- TVL003: two optimizers stepped, only one cleared --------------------------------------------
+
+TWO_OPTIMIZERS = """\
+import torch
+
+opt_a = torch.optim.SGD(enc.parameters(), lr=0.1)
+opt_b = torch.optim.SGD(dec.parameters(), lr=0.1)
+opt_all = torch.optim.SGD([*enc.parameters(), *dec.parameters()], lr=0.1)
+for x in batches:
+    opt_a.zero_grad()
+    {clear_b}
+    enc(x).pow(2).mean().backward()
+    opt_a.step()
+    dec(x).pow(2).mean().backward()
+    opt_b.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("clear_b", "fires"),
+    [
+        ("pass", True),
+        ("opt_b.zero_grad(set_to_none=True)", False),
+        ("dec.zero_grad()", False),  # a model's clear: which optimizer it serves is not followed
+        ("opt_all.zero_grad()", False),  # an optimizer that only clears may cover the others
+        ("reset_grads(opt_b)", False),  # handed to a function this file cannot follow
+        ("[p.grad.zero_() for p in dec.parameters() if p.grad is not None]", False),
+    ],
+)
+def test_one_of_two_stepped_optimizers_never_cleared(clear_b, fires):
+    assert ("TVL003" in run_all(TWO_OPTIMIZERS.format(clear_b=clear_b))) is fires

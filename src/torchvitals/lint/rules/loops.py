@@ -24,6 +24,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
+from torchvitals.lint.rules.clear_owners import uncleared_optimizer
 from torchvitals.lint.rules.modes import check_eval_mode
 from torchvitals.lint.rules.step_gate import _names, check_step_gate  # noqa: F401  (_names: accumulate.py imports it from here)
 from torchvitals.rules.base import document
@@ -119,6 +120,9 @@ def check_zero_grad(ctx: Context) -> None:
         helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and (t := resolve(ctx, n))]
         helpers += [(n, t) for n in nodes if isinstance(n, ast.Call) for t in hook_targets(ctx, n)]
         if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers):
+            if (hit := uncleared_optimizer(ctx, loop)) is not None:
+                ctx.report(ZERO_GRAD, hit[1], f"`{hit[0]}` is stepped in a loop that clears only the other optimizers' "
+                           "gradients: its own accumulate across iterations")  # fmt: skip
             continue
         if not steps:
             stepped = [(n, opt) for n, t in helpers if (opt := _stepped_by(ctx, t))][:1]

@@ -8,7 +8,15 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import dispatched, effects, effects_of, may_resolve, merge, resolve
+from torchvitals.lint.calls import (
+    Target,
+    dispatched,
+    effects,
+    effects_of,
+    may_resolve,
+    merge,
+    resolve,
+)
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
@@ -190,14 +198,19 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
                 )  # fmt: skip
 
 
+_COMPS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
+
+
 def _validation_context(ctx: Context, node: ast.AST) -> str | None:
     """How `node` sits in validation: in a loop over validation data (by the loader's name or a
     `loaders["val"]` key) or in a validation function (by its name); None when it does not."""
     for a in ctx.ancestors(node):
-        if isinstance(a, (ast.For, ast.AsyncFor)):
-            names = [last(dotted(n)) for n in ast.walk(a.iter) if isinstance(n, (ast.Name, ast.Attribute))]
-            names += [n.value for n in ast.walk(a.iter) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-            keys = [k.slice.value for k in ast.walk(a.iter) if isinstance(k, ast.Subscript)
+        # a comprehension's `for` (`[step(b) for b in val_loader]`) loops as a statement does
+        iters = [a.iter] if isinstance(a, (ast.For, ast.AsyncFor)) else [g.iter for g in a.generators] if isinstance(a, _COMPS) else []
+        for it in iters:
+            names = [last(dotted(n)) for n in ast.walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
+            names += [n.value for n in ast.walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            keys = [k.slice.value for k in ast.walk(it) if isinstance(k, ast.Subscript)
                     and isinstance(k.slice, ast.Constant) and isinstance(k.slice.value, str)]  # fmt: skip
             if any(_VAL_LOADER.match(x.lower()) for x in names if x) or any(_VAL_KEY.match(k.lower()) for k in keys):
                 return "a loop over validation data"
@@ -226,12 +239,19 @@ def _step_helper_in_validation(ctx: Context) -> None:
             continue
         sites.setdefault(t.fn, []).append((c, _validation_context(ctx, c)))
     for fn, calls in sites.items():
-        if all(where for _, where in calls) or (opt := _always_steps(ctx, fn)) is None:
+        if all(where for _, where in calls):
             continue
         for c, where in calls:
-            if where and not _conditional(ctx, c) and not _trains_here(ctx, c):
-                ctx.report(EVAL_MODE, c, f"`{callee(c)}()` steps `{opt}` on every call and the training pass uses it "
-                           f"too; here it runs in {where}: the model trains on the data it is evaluated on")  # fmt: skip
+            if not where or _conditional(ctx, c) or _trains_here(ctx, c):
+                continue
+            if (opt := _always_steps(ctx, fn)) is not None:
+                how = "on every call"
+            elif (opt := _steps_given(ctx, fn, resolve(ctx, c))) is not None:
+                how = "whenever it is handed an optimizer, as here,"
+            else:
+                continue
+            ctx.report(EVAL_MODE, c, f"`{callee(c)}()` steps `{opt}` {how} and the training pass uses it "
+                       f"too; here it runs in {where}: the model trains on the data it is evaluated on")  # fmt: skip
 
 
 def _always_steps(ctx: Context, fn: ast.AST, depth: int = 0) -> str | None:
@@ -261,6 +281,51 @@ def _trains_here(ctx: Context, call: ast.Call) -> bool:
 
 
 _BRANCHES = (ast.If, ast.IfExp, ast.ExceptHandler, ast.Match, ast.BoolOp)
+
+
+def _steps_given(ctx: Context, fn: ast.AST, t: Target | None) -> str | None:
+    """The optimizer `fn` steps when called as `t` says: a step whose every branch is an `if`
+    on a parameter the call passes an optimizer for (`if optimizer is not None: optimizer.step()`
+    in a `run_batch(model, batch, optimizer)` that evaluate() reuses, handing its optimizer on).
+    A call that passes None, or a test on anything else, leaves the step conditional."""
+    if t is None:
+        return None
+    given = {p: ctx.is_optimizer(arg) for p, arg in t.params}
+    for n in walk_scope(fn):
+        if isinstance(n, ast.Call) and (opt := ctx.optimizer_step(n)) and _taken(ctx, n, fn, given):
+            return t.rename(opt) or opt
+    return None
+
+
+def _taken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, bool]) -> bool:
+    """Every branch between `node` and `fn` is an `if` that `given` (parameter -> an optimizer
+    is passed for it) decides towards `node`."""
+    child = node
+    for a in ctx.ancestors(node):
+        if a is fn:
+            return True
+        if isinstance(a, ast.If):
+            side = _optimizer_passed(a.test, given)
+            if side is None or child not in (a.body if side else a.orelse):
+                return False
+        elif isinstance(a, _BRANCHES):
+            return False
+        child = a
+    return False
+
+
+def _optimizer_passed(test: ast.expr, given: dict[str, bool]) -> bool | None:
+    """`p`, `p is not None`, `p is None`, `not p` for a parameter `p` bound to an optimizer:
+    what the test reads; None when it is not such a test."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = _optimizer_passed(test.operand, given)
+        return None if inner is None else not inner
+    if isinstance(test, ast.Name):
+        return True if given.get(test.id) else None
+    if (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and given.get(test.left.id)
+            and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None):
+        return {ast.IsNot: True, ast.Is: False}.get(type(test.ops[0]))
+    return None
 
 
 def _conditional(ctx: Context, node: ast.AST) -> bool:

@@ -39,7 +39,9 @@ STEP_GATE = document(
 # ---- TVL011 ---------------------------------------------------------------------------------
 
 _GRADISH = re.compile(r"grad|norm")
-_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler")  # a GradScaler is no gradient test
+# a GradScaler is no gradient test; `if accelerator.sync_gradients:` (DDP's `require_backward_grad_sync`,
+# a shim's `should_sync`) marks the last micro-batch of an accumulation window, not a gradient check
+_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler|sync")
 
 
 def _names(expr: ast.AST) -> list[str]:
@@ -73,14 +75,33 @@ def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
     mixin's `should_step`, `if norm <= ceiling: return True` before `return False`, `ok = True;
     if norm > limit: ok = False; return ok`): constants chosen by a gradient test are a gate."""
     returns = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value]
-    if any(_gradish(ctx, v, depth + 1) for v in returns):
+    if any(_gradish(ctx, v, depth + 1) for v in _through_locals(fn, returns)):
         return True
     flags = {v.id for v in returns if isinstance(v, ast.Name)}
     set_flags = [n for n in walk_scope(fn) if isinstance(n, ast.Assign) and _refusal(n.value) and {*targets_of(n)} & flags]
     if not any(_refusal(v) for v in returns) and not set_flags:
         return False
     deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(_decides(r, flags) for b in n.body for r in ast.walk(b))]
-    return any(_gradish(ctx, t, depth + 1) for t in deciding)
+    return any(_gradish(ctx, t, depth + 1) for t in _through_locals(fn, deciding))
+
+
+def _through_locals(fn: ast.AST, exprs: list[ast.expr]) -> list[ast.expr]:
+    """`exprs` and, transitively, the values `fn` itself assigns to the names they read
+    (`gn = self._grad_norm(); ok = gn < limit * ema; return ok`): a verdict built in several
+    local steps reads the gradients however many steps it takes. Only `fn`'s own assignments
+    are followed, so a name that means something else in another function adds nothing."""
+    local: dict[str, list[ast.expr]] = {}
+    for n in walk_scope(fn):
+        if isinstance(n, (ast.Assign, ast.AnnAssign)) and n.value is not None:
+            for t in targets_of(n):
+                local.setdefault(t, []).append(n.value)
+    out, seen, todo = list(exprs), set(), list(exprs)
+    while todo and len(out) < 40:
+        for name in {n.id for n in ast.walk(todo.pop()) if isinstance(n, ast.Name)} - seen:
+            seen.add(name)
+            out += local.get(name, [])
+            todo += local.get(name, [])
+    return out
 
 
 def _decides(node: ast.AST, flags: set[str]) -> bool:
@@ -180,7 +201,13 @@ def _counts_before_refusing(fn: ast.AST) -> bool:
         sets = [st for st in body if isinstance(st, ast.Assign) and _refusal(st.value) and {*targets_of(st)} & flags]
         if sets and _logs_or_counts([st for st in body if st not in sets]):
             return True
-    return False
+    # `if not ok: log.warning(...)` before `return ok`: the branch runs exactly when the verdict refuses
+    return any(_negates(n.test, flags) and _logs_or_counts(n.body) for n in walk_scope(fn) if isinstance(n, ast.If))
+
+
+def _negates(test: ast.expr, flags: set[str]) -> bool:
+    """`not ok` for a flag `ok` the verdict returns."""
+    return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in flags
 
 
 def check_step_gate(ctx: Context) -> None:
