@@ -64,7 +64,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
-from torchvitals.lint.rules.tensor_rank import REDUCE, numpy_draw_size, rank
+from torchvitals.lint.rules.tensor_rank import JOINS, REDUCE, numpy_draw_size, rank
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -365,6 +365,9 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         return _with_dtype(t, dtype)
     if short in ("argmax", "argmin"):
         return frozenset({INDEX})
+    if short in JOINS and call.args and isinstance(joined := call.args[0], (ast.List, ast.Tuple)) and joined.elts:
+        parts = [tags(ctx, e, d) & {FLOAT, INDEX} if not isinstance(e, ast.Starred) else NONE for e in joined.elts]
+        return _with_dtype(frozenset.intersection(*parts), dtype)  # np.concatenate([feats, labels], 1): their dtype
     if short in TEXT_READERS and name.split(".")[0] in ("np", "numpy"):
         if kwarg(call, "dtype") is not None and dtype is None:
             return NONE  # dtype=None or a record type: columns of their own types
