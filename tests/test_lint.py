@@ -818,3 +818,51 @@ LIST = "[BLOCKS[n](width) for n in names]"
 def test_a_registry_filled_by_a_decorator_makes_modules(register, entry, stages, fires):
     src = REGISTERED_BLOCKS.format(register=register, entry=entry, stages=stages)
     assert ("TVL005" in run_all(src)) is fires
+
+
+CONFIG_HEAD = """\
+from dataclasses import dataclass
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+@dataclass
+class Setup:
+    inputs: int = 6
+    width: int = 24
+    outputs: int = 1
+
+
+def make_net(s: Setup) -> nn.Module:
+    return nn.Sequential(nn.Linear(s.inputs, s.width), nn.Tanh(), nn.Linear(s.width, s.outputs))
+
+
+def run(s: Setup):
+    feats = torch.randn(300, s.inputs)
+    goal = feats.pow(2).sum(dim=1)
+    net = make_net(s)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    for a, b in DataLoader(TensorDataset(feats, goal), batch_size=30, shuffle=True):
+        loss = nn.functional.l1_loss(net(a), b)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+{launch}
+"""
+
+
+@pytest.mark.parametrize(
+    ("launch", "fires"),
+    [
+        ("run(Setup())", True),  # the config's default of one output column reaches nn.Linear
+        ("run(Setup(width=48))", True),
+        ("run(Setup(outputs=3))", False),
+        ("s = Setup()\ns.outputs = 2\nrun(s)", False),  # changed after it is built
+        ("run(Setup(**overrides))", False),  # fields from elsewhere: unknown
+    ],
+)
+def test_a_config_fields_default_of_one_output_makes_a_column_model(launch, fires):
+    assert ("TVL009" in run_all(CONFIG_HEAD.format(launch=launch))) is fires
