@@ -866,3 +866,27 @@ def run(s: Setup):
 )
 def test_a_config_fields_default_of_one_output_makes_a_column_model(launch, fires):
     assert ("TVL009" in run_all(CONFIG_HEAD.format(launch=launch))) is fires
+
+
+@pytest.mark.parametrize(
+    ("stored", "fires"),
+    [
+        ("tuple(nn.Conv1d(c, c, 3, padding=1) for c in chans)", True),  # a generator made a plain tuple
+        ("list(nn.Conv1d(c, c, 3, padding=1) for c in chans)", True),
+        ("nn.ModuleList(nn.Conv1d(c, c, 3, padding=1) for c in chans)", False),
+        ("tuple(c * 2 for c in chans)", False),  # numbers, not modules
+    ],
+)
+def test_modules_from_a_generator_kept_in_a_plain_tuple_are_unregistered(stored, fires):
+    src = (
+        "import torch.nn as nn\n"
+        "class Stack(nn.Module):\n"
+        "    def __init__(self, chans=(4, 4, 4)):\n"
+        "        super().__init__()\n"
+        f"        self.convs = {stored}\n"
+        "    def forward(self, x):\n"
+        "        for conv in self.convs:\n"
+        "            x = conv(x)\n"
+        "        return x\n"
+    )
+    assert ("TVL005" in run_all(src)) is fires

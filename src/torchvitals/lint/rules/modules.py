@@ -66,7 +66,9 @@ _APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
 # no module, so the file-level triggers cannot see it; the rule checks the calls make modules
 # before it reports.
 _BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+(?:\[[^\]\n]*\])?\([^\n]*\bfor\b")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION)
+# `self.layers = tuple(nn.Linear(a, b) for ...)`: a generator of modules made a plain tuple or list.
+_CONVERTED_GENERATOR = re.compile(r"self\.\w+\s*=\s*(?:list|tuple)\(\s*[\w.]+\([^\n]*\bfor\b")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR)
 
 
 def _has_module(ctx: Context, expr: ast.AST) -> bool:
@@ -79,6 +81,8 @@ def _has_module(ctx: Context, expr: ast.AST) -> bool:
         items = [expr.elt]
     elif isinstance(expr, ast.DictComp):
         items = [expr.value]
+    elif isinstance(expr, ast.Call) and callee(expr) in ("list", "tuple", "dict") and len(expr.args) == 1 and not expr.keywords:
+        return _has_module(ctx, expr.args[0])  # tuple(nn.Linear(a, b) for ...): a plain container all the same
     else:
         return False
     return any(isinstance(i, ast.Call) and _makes_module(ctx, i) for i in items)
