@@ -1140,3 +1140,250 @@ for x in batches:
 )
 def test_one_of_two_stepped_optimizers_never_cleared(clear_b, fires):
     assert ("TVL003" in run_all(TWO_OPTIMIZERS.format(clear_b=clear_b))) is fires
+
+
+ITEM_TARGET = """\
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+
+class Rows(Dataset):
+    def __init__(self, n, width=12, label_col=12):
+        grid = np.random.rand(n, width).astype(np.float32)
+        tags = np.random.randint(0, 5, (n, 1)).astype(np.float32)
+        self.grid = np.concatenate([grid, tags], axis=1)
+        self.width, self.label_col = width, label_col
+        self.score = np.random.rand(n).astype(np.float32) * 4.0
+        self.centre, self.spread = self.score.mean(), self.score.std()
+
+    def __len__(self):
+        return len(self.grid)
+
+    def __getitem__(self, k):
+        feats = torch.from_numpy(self.grid[k, :self.width])
+        target = {target}
+        return feats, {wrap}
+
+
+def fit(net, batches, lossfn):
+    for feats, target in batches:
+        out = net(feats)
+        lossfn(out, target).backward()
+
+
+net = nn.Sequential(nn.Linear(12, 32), nn.ReLU(), nn.Linear(32, {outs}))
+fit(net, DataLoader(Rows(256), batch_size=16, shuffle=True), {loss})
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "wrap", "outs", "loss", "fires"),
+    [
+        # a standardised number per item against a (B, 1) output: (B, B)
+        ("(self.score[k] - self.centre) / self.spread", "torch.tensor(target)", "1", "nn.MSELoss()", True),
+        ("self.score[k] * 0.5 + 1.0", "target", "1", "nn.L1Loss()", True),
+        ("(self.score[k] - self.centre) / self.spread", "torch.tensor(target).unsqueeze(0)", "1", "nn.MSELoss()", False),
+        ("(self.score[k] - self.centre) / self.spread", "torch.tensor([target])", "1", "nn.MSELoss()", False),
+        ("self.score[k:k + 1] - self.centre", "torch.tensor(target)", "1", "nn.MSELoss()", False),  # a (1,) slice
+        # a label cut from a float table by a fixed column: a float target for nll_loss
+        ("self.grid[k, self.label_col]", "torch.tensor(target)", "5", "F.nll_loss", True),
+        ("self.grid[k, self.width]", "torch.tensor(target)", "5", "F.nll_loss", True),
+        ("self.grid[k, self.label_col]", "torch.tensor(target).long()", "5", "F.nll_loss", False),
+        ("self.grid[k, self.label_col]", "torch.tensor(target, dtype=torch.long)", "5", "F.nll_loss", False),
+    ],
+)
+def test_a_dataset_items_target_computed_from_its_arrays_reaches_the_loss(target, wrap, outs, loss, fires):
+    codes = run_all(ITEM_TARGET.format(target=target, wrap=wrap, outs=outs, loss=loss))
+    assert ("TVL009" in codes) is fires
+
+
+def test_a_dataset_column_attribute_set_to_a_list_is_not_one_cell():
+    src = ITEM_TARGET.format(target="self.grid[k, self.label_col]", wrap="torch.tensor(target)", outs="5", loss="F.nll_loss")
+    assert "TVL009" not in run_all(src.replace("label_col=12", "label_col=(11, 12)"))
+    assert "TVL009" not in run_all(src.replace("Rows(256)", "Rows(256, label_col=cols)"))
+
+
+KEPT_FORWARD = """\
+import torch
+import torch.nn as nn
+
+
+class Scorer(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Linear(6, 1)
+
+    def forward(self, x):
+        return self.body(x)
+
+
+def make_step(net, opt):
+    {keep}
+
+    def step(x, y):
+        opt.zero_grad()
+        loss = (run(x).squeeze(-1) - y).pow(2).mean()
+        loss.backward()
+        opt.step()
+        return loss.item()
+
+    return step
+
+
+scorer = Scorer()
+scorer.register_forward_pre_hook(lambda mod, args: (args[0].clamp(-3, 3),))
+step = make_step(scorer, torch.optim.SGD(scorer.parameters(), lr=0.1))
+for _ in range(5):
+    step(torch.randn(8, 6), torch.randn(8))
+"""
+
+
+@pytest.mark.parametrize(
+    ("keep", "fires"),
+    [
+        ("run = net.forward", True),  # the bound forward kept in a closure's enclosing scope
+        ('run = getattr(net, "forward")', True),
+        ("run = net", False),  # the module itself: its __call__ runs the hooks
+        ("run = net.__call__", False),
+        ("run = net.forward\n    net.forward = lambda x: run(x) * 2", False),  # a patch keeps the original on purpose
+        ("run = net.forward\n    run = net", False),  # rebound to the module
+    ],
+)
+def test_a_forward_kept_under_another_name_and_called_skips_hooks(keep, fires):
+    assert ("TVL013" in run_all(KEPT_FORWARD.format(keep=keep))) is fires
+
+
+def test_a_trainer_attribute_holding_a_forward_skips_hooks():
+    src = (
+        "import torch.nn as nn\n"
+        "class Runner:\n"
+        "    def __init__(self, model):\n"
+        "        self.model = model\n"
+        "        self.predict = model.forward\n"
+        "    def fit(self, xs):\n"
+        "        for x in xs:\n"
+        "            self.predict(x).sum().backward()\n"
+        "Runner(nn.Linear(3, 1)).fit([])\n"
+    )
+    assert "TVL013" in run_all(src)
+    assert "TVL013" not in run_all(src.replace("model.forward", "model"))
+
+
+REGISTERED_BLOCKS = """\
+import torch.nn as nn
+
+BLOCKS = {{}}
+
+
+{register}
+
+
+{entry}
+
+
+class Tower(nn.Module):
+    def __init__(self, names, width=32):
+        super().__init__()
+        self.stages = {stages}
+
+    def forward(self, x):
+        for stage in self.stages:
+            x = stage(x)
+        return x
+"""
+BY_KEY = 'def register(kind):\n    def wrap(obj):\n        BLOCKS[kind] = obj\n        return obj\n    return wrap'
+BY_NAME = "def register(obj):\n    BLOCKS[obj.__name__] = obj\n    return obj"
+FN_ENTRY = '@register("dense")\ndef dense(width):\n    return nn.Sequential(nn.Linear(width, width), nn.GELU())'
+CLASS_ENTRY = "@register\nclass Dense(nn.Module):\n    def __init__(self, width):\n        super().__init__()\n        self.fc = nn.Linear(width, width)"
+LIST = "[BLOCKS[n](width) for n in names]"
+
+
+@pytest.mark.parametrize(
+    ("register", "entry", "stages", "fires"),
+    [
+        (BY_KEY, FN_ENTRY, LIST, True),  # a keyed decorator fills the registry with module builders
+        (BY_NAME, CLASS_ENTRY, LIST, True),  # a plain decorator registers module classes
+        (BY_KEY, FN_ENTRY, "nn.ModuleList(" + LIST + ")", False),
+        (BY_KEY, '@register("act")\ndef act(width):\n    return nn.functional.gelu', LIST, False),  # not modules
+        (BY_KEY + "\n\nBLOCKS.update(EXTRA)", FN_ENTRY, LIST, False),  # filled from elsewhere too
+        (BY_KEY + '\n\nBLOCKS["id"] = print', FN_ENTRY, LIST, False),  # a store that is no builder of this file
+    ],
+)
+def test_a_registry_filled_by_a_decorator_makes_modules(register, entry, stages, fires):
+    src = REGISTERED_BLOCKS.format(register=register, entry=entry, stages=stages)
+    assert ("TVL005" in run_all(src)) is fires
+
+
+CONFIG_HEAD = """\
+from dataclasses import dataclass
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+@dataclass
+class Setup:
+    inputs: int = 6
+    width: int = 24
+    outputs: int = 1
+
+
+def make_net(s: Setup) -> nn.Module:
+    return nn.Sequential(nn.Linear(s.inputs, s.width), nn.Tanh(), nn.Linear(s.width, s.outputs))
+
+
+def run(s: Setup):
+    feats = torch.randn(300, s.inputs)
+    goal = feats.pow(2).sum(dim=1)
+    net = make_net(s)
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    for a, b in DataLoader(TensorDataset(feats, goal), batch_size=30, shuffle=True):
+        loss = nn.functional.l1_loss(net(a), b)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+{launch}
+"""
+
+
+@pytest.mark.parametrize(
+    ("launch", "fires"),
+    [
+        ("run(Setup())", True),  # the config's default of one output column reaches nn.Linear
+        ("run(Setup(width=48))", True),
+        ("run(Setup(outputs=3))", False),
+        ("s = Setup()\ns.outputs = 2\nrun(s)", False),  # changed after it is built
+        ("run(Setup(**overrides))", False),  # fields from elsewhere: unknown
+    ],
+)
+def test_a_config_fields_default_of_one_output_makes_a_column_model(launch, fires):
+    assert ("TVL009" in run_all(CONFIG_HEAD.format(launch=launch))) is fires
+
+
+@pytest.mark.parametrize(
+    ("stored", "fires"),
+    [
+        ("tuple(nn.Conv1d(c, c, 3, padding=1) for c in chans)", True),  # a generator made a plain tuple
+        ("list(nn.Conv1d(c, c, 3, padding=1) for c in chans)", True),
+        ("nn.ModuleList(nn.Conv1d(c, c, 3, padding=1) for c in chans)", False),
+        ("tuple(c * 2 for c in chans)", False),  # numbers, not modules
+    ],
+)
+def test_modules_from_a_generator_kept_in_a_plain_tuple_are_unregistered(stored, fires):
+    src = (
+        "import torch.nn as nn\n"
+        "class Stack(nn.Module):\n"
+        "    def __init__(self, chans=(4, 4, 4)):\n"
+        "        super().__init__()\n"
+        f"        self.convs = {stored}\n"
+        "    def forward(self, x):\n"
+        "        for conv in self.convs:\n"
+        "            x = conv(x)\n"
+        "        return x\n"
+    )
+    assert ("TVL005" in run_all(src)) is fires

@@ -27,6 +27,7 @@ from torchvitals.lint.rules.tensor_facts import (
     ONE_D,
     _dtype_tag,
     _int_const,
+    _scalar,
     _unpacked,
     _with_dtype,
 )
@@ -207,13 +208,31 @@ def _item_tags(ctx: Context, e: ast.expr, i: str, depth: int, tags: Tags) -> fro
         inner = _local(ctx, e.args[0])
         if one_number(inner):
             return frozenset({ONE_D, dtype}) if dtype else None
-        t = _element_tags(ctx, inner, i, depth + 1, tags)
+        t = _number_tags(ctx, inner, i, depth + 1, tags)
         if t is None and _frame_cell(ctx, inner, i):
             t = frozenset({ONE_D})
         return _with_dtype(t, dtype) if t is not None else None
     if one_number(e):  # a Python number: the default collate stacks it into a (B,) tensor
         return frozenset({ONE_D}) | _number_dtype(e)
-    return _element_tags(ctx, e, i, depth + 1, tags)
+    return _number_tags(ctx, e, i, depth + 1, tags)
+
+
+def _number_tags(ctx: Context, e: ast.expr, i: str, depth: int, tags: Tags) -> frozenset[str] | None:
+    """One element of an attribute (`self.y[i]`), or one shifted or scaled by numbers: a
+    standardised target (`(self.y[i] - self.mu) / self.sd`) is still one number per item, a
+    float after a true division or when the element is one (an integer's dtype after `-` or `*`
+    depends on the other number, so it is dropped)."""
+    if not isinstance(e, ast.BinOp):
+        return _element_tags(ctx, e, i, depth, tags)
+    if not isinstance(e.op, (ast.Add, ast.Sub, ast.Mult, ast.Div)) or depth > MAX_DEPTH:
+        return None
+    for this, other in ((e.left, e.right), (e.right, e.left)):
+        if _scalar(ctx, other, depth + 1):
+            t = _item_tags(ctx, this, i, depth + 1, tags)
+            if t is None:
+                return None
+            return (t & {ONE_D, FLOAT}) | ({FLOAT} if isinstance(e.op, ast.Div) else set())
+    return None
 
 
 def _conversion(call: ast.Call) -> str | None:

@@ -62,11 +62,13 @@ CONTAINERS = {"ModuleList", "ModuleDict", "Sequential", "ParameterList", "Parame
 _APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
 # A builder whose list (or dict) of blocks is a comprehension of calls (`return [Block(d, k)
 # for k in sizes]`, `{t: Head(d) for t in tasks}`, or bound to a name first), whatever the
-# blocks are spelled: the attribute it is stored in (`self.blocks = build_blocks(cfg)`) names
+# blocks are spelled (a registry's entry too: `REG[kind](d)`): the attribute it is stored in (`self.blocks = build_blocks(cfg)`) names
 # no module, so the file-level triggers cannot see it; the rule checks the calls make modules
 # before it reports.
-_BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+\([^\n]*\bfor\b")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION)
+_BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+(?:\[[^\]\n]*\])?\([^\n]*\bfor\b")
+# `self.layers = tuple(nn.Linear(a, b) for ...)`: a generator of modules made a plain tuple or list.
+_CONVERTED_GENERATOR = re.compile(r"self\.\w+\s*=\s*(?:list|tuple)\(\s*[\w.]+\([^\n]*\bfor\b")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR)
 
 
 def _has_module(ctx: Context, expr: ast.AST) -> bool:
@@ -79,6 +81,8 @@ def _has_module(ctx: Context, expr: ast.AST) -> bool:
         items = [expr.elt]
     elif isinstance(expr, ast.DictComp):
         items = [expr.value]
+    elif isinstance(expr, ast.Call) and callee(expr) in ("list", "tuple", "dict") and len(expr.args) == 1 and not expr.keywords:
+        return _has_module(ctx, expr.args[0])  # tuple(nn.Linear(a, b) for ...): a plain container all the same
     else:
         return False
     return any(isinstance(i, ast.Call) and _makes_module(ctx, i) for i in items)
@@ -105,14 +109,66 @@ def _registry_builder(ctx: Context, call: ast.Call) -> bool:
     if not (isinstance(f, ast.Subscript) and isinstance(f.value, ast.Name)):
         return False
     binds = ctx.values.get(f.value.id, [])
-    if len(binds) != 1 or not isinstance(d := binds[0], ast.Dict) or not d.values:
+    if any(isinstance(b, ast.Dict) and not b.values for b in binds):  # `REG = {}` filled by `@register("mlp")`
+        entries, stores = _registered(ctx, f.value.id)
+        return bool(entries) and len(binds) == 1 + stores and all(_builds_module(ctx, e) for e in entries)
+    if len(binds) != 1 or not isinstance(d := binds[0], ast.Dict):
         return False
     funcs = functions(ctx)
     fns = [funcs.get(v.id) if isinstance(v, ast.Name) else None for v in d.values]
-    if any(fn is None for fn in fns):
-        return False
-    rets = [[n.value for n in walk_scope(fn) if isinstance(n, ast.Return)] for fn in fns]  # type: ignore[arg-type]
-    return all(r and all(isinstance(x, ast.Call) and ctx.is_module_ctor(x) for x in r) for r in rets)
+    return all(fn is not None and _builds_module(ctx, fn) for fn in fns)
+
+
+def _builds_module(ctx: Context, entry: ast.AST) -> bool:
+    """A module class of this file, or a function whose every return is a module constructor."""
+    if isinstance(entry, ast.ClassDef):
+        return entry.name in ctx.module_classes
+    rets = [n.value for n in walk_scope(entry) if isinstance(n, ast.Return)]
+    return bool(rets) and all(isinstance(x, ast.Call) and ctx.is_module_ctor(x) for x in rets)
+
+
+def _registered(ctx: Context, reg: str) -> tuple[list[ast.AST], int]:
+    """What a module-level registry dict (bound once to `{}`) is filled with: functions or classes
+    of this file stored by `REG[key] = fn`, and those a register decorator stores (`def
+    register(kind): def deco(fn): REG[kind] = fn` used as `@register("mlp")`, or `@deco` itself).
+    Empty when any store is something else, or the dict is filled another way (`REG.update`);
+    with the number of stores (each is one of the name's values besides the `{}`)."""
+    if any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == reg for c in ctx.calls if method(c) != "get"):
+        return [], 0
+    top = {n.name: n for n in ctx.tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
+    out: list[ast.AST] = []
+    stores = 0
+    for n in ast.walk(ctx.tree):
+        if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and dotted(t.value) == reg for t in n.targets)):
+            continue
+        stores += 1
+        v, deco = n.value, ctx.scope_of(n)
+        params = {a.arg for a in deco.args.args} if isinstance(deco, ast.FunctionDef) else set()  # type: ignore[attr-defined]
+        if isinstance(v, ast.Name) and v.id in params:
+            outer = ctx.scope_of(deco)
+            users = _decorated(ctx, deco.name, outer.name if isinstance(outer, ast.FunctionDef) else None)  # type: ignore[attr-defined]
+            if not users:
+                return [], 0
+            out += users
+        elif isinstance(v, ast.Name) and v.id in top and deco is ctx.tree:
+            out.append(top[v.id])
+        else:
+            return [], 0
+    return out, stores
+
+
+def _decorated(ctx: Context, deco: str, maker: str | None) -> list[ast.AST]:
+    """Module-level functions and classes decorated with `@deco`, or with `@maker(...)` when the
+    decorator is made by a function (a register with a key)."""
+    out: list[ast.AST] = []
+    for n in ctx.tree.body:
+        if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and any(
+            (maker is None and isinstance(d, ast.Name) and d.id == deco)
+            or (maker is not None and isinstance(d, ast.Call) and callee(d) == maker)
+            for d in n.decorator_list
+        ):
+            out.append(n)
+    return out
 
 
 def check_unregistered(ctx: Context) -> None:
@@ -307,19 +363,76 @@ def check_forward_call(ctx: Context) -> None:
         if method(c) != "forward":
             continue
         recv = receiver(c)
-        if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv) or _passed_module(ctx, c, recv, known)):
+        if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv) or _passed_module(ctx, c.func, recv, known)):
             ctx.report(FORWARD_CALL, c, f"`{recv}.forward(...)` skips the module's hooks: call "
                        f"`{recv}(...)`")  # fmt: skip
+    _forward_aliases(ctx, known)
 
 
-def _passed_module(ctx: Context, call: ast.Call, recv: str, known: set[str]) -> bool:
+# `fwd = model.forward` (or `getattr(model, "forward")`): a bound forward kept under a name.
+_FORWARD_KEPT = re.compile(r"=\s*(?:[\w.]+\.forward\b(?!\s*\()|getattr\(\s*[\w.]+\s*,\s*[\"']forward[\"']\s*\)\s*$)", re.M)
+# `model.forward = patched`: a file that replaces forward keeps the original to call it from the patch.
+_FORWARD_PATCHED = re.compile(r"\.forward\s*=[^=]")
+
+
+def _forward_aliases(ctx: Context, known: set[str]) -> None:
+    """`forward_fn = model.forward` then `forward_fn(x)`: the bound method kept under another
+    name (an engine's process function, a step closure) and called later skips `__call__` just
+    like `model.forward(x)` does. Only a name bound once, to the forward of a module known as in
+    `check_forward_call`, and called where that binding is seen; a file that patches some
+    `forward` (saving the original to call it from the wrapper) is left alone."""
+    if not _FORWARD_KEPT.search(ctx.text) or _FORWARD_PATCHED.search(ctx.text):
+        return
+    kept: dict[str, tuple[ast.Assign, str]] = {}
+    twice: set[str] = set()
+    for n in ast.walk(ctx.tree):
+        if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and (alias := dotted(n.targets[0]))):
+            continue
+        if alias in kept:
+            twice.add(alias)
+        if (recv := _bound_forward(n.value)) and recv != "self" and (
+            recv in known or _module_attr(ctx, n.value, recv) or _passed_module(ctx, n.value, recv, known)
+        ):
+            kept[alias] = (n, recv)
+    for c in ctx.calls:
+        alias = dotted(c.func) if isinstance(c.func, (ast.Name, ast.Attribute)) else None
+        if not alias or alias not in kept or alias in twice:
+            continue
+        bind, recv = kept[alias]
+        outer, home = _all_ancestors(ctx, c), ctx.scope_of(bind)
+        if alias.startswith("self."):
+            home = ctx.parent.get(home)  # `self.run = model.forward` in one method, called in another
+        if home in outer and not any(getattr(a, "name", "") == "forward" for a in outer):
+            ctx.report(FORWARD_CALL, c, f"`{alias}` is `{recv}.forward`: calling it skips the module's hooks "
+                       f"(line {bind.lineno}); keep the module and call `{recv}(...)`")  # fmt: skip
+
+
+def _all_ancestors(ctx: Context, node: ast.AST) -> list[ast.AST]:
+    """Every enclosing node up to the module, through nested functions (a closure is called
+    where its enclosing function's names are seen)."""
+    out = []
+    while (node := ctx.parent.get(node)) is not None:  # type: ignore[assignment]
+        out.append(node)
+    return out
+
+
+def _bound_forward(v: ast.AST) -> str | None:
+    """The receiver of `recv.forward` or `getattr(recv, "forward")`."""
+    if isinstance(v, ast.Attribute) and v.attr == "forward":
+        return dotted(v.value)
+    if isinstance(v, ast.Call) and callee(v) == "getattr" and len(v.args) == 2 and isinstance(f := v.args[1], ast.Constant) and f.value == "forward":
+        return dotted(v.args[0])
+    return None
+
+
+def _passed_module(ctx: Context, use: ast.AST, recv: str, known: set[str]) -> bool:
     """`wrapped.forward(x)` in a helper `def forward_pass(wrapped, batch)` (or a method
     `def _run(self, wrapped, batch)`) that every call in this file gives a model (a name known as a module, or a module constructor): the model reached the
     helper under another name, and `.forward` skips its hooks (and a DDP wrapper's gradient sync)
     all the same."""
     if "." in recv or recv in ctx.values:
         return False
-    bounds = bounds_through_methods(ctx, recv, call.func)  # a plain helper's or a method's parameter
+    bounds = bounds_through_methods(ctx, recv, use)  # a plain helper's or a method's parameter
     return bool(bounds) and all(
         not b.index and not b.loop
         and (dotted(b.value) in known or isinstance(b.value, ast.Call) and ctx.is_module_ctor(b.value))

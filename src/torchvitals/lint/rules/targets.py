@@ -94,16 +94,27 @@ def loss_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | None:
         for v in ctx.values.get(name, []):
             if isinstance(v, ast.Call) and method(v) in MODULE_KEEP and dotted(v.func.value) == name:  # type: ignore[attr-defined]
                 continue  # criterion = criterion.to(device)
-            kinds.add(last(callee(v)) if isinstance(v, ast.Call) else None)
+            kinds.add(_held_kind(v, imported))
         kind = kinds.pop() if len(kinds) == 1 else None
         ctx.memo[key] = kind if kind in REGRESSION | CLASS_INDEX else None
-    return ctx.memo[key] or _bound_kind(ctx, call, name)
+    return ctx.memo[key] or _bound_kind(ctx, call, name, imported)
+
+
+def _held_kind(v: ast.AST | None, imported: set[str]) -> str | None:
+    """The loss class a value names: a constructed loss (`nn.NLLLoss()`), or a functional loss
+    held by reference (`criterion = F.nll_loss`, `fit(..., loss_fn=mse_loss)`)."""
+    if isinstance(v, ast.Call):
+        return last(callee(v))
+    name = dotted(v) if isinstance(v, (ast.Name, ast.Attribute)) else None
+    if name and (name.startswith(FUNCTIONAL) or name in imported):
+        return REGRESSION_FUNCS.get(last(name)) or CLASS_FUNCS.get(last(name))
+    return None
 
 
 _LOSS_NAME = re.compile(r"crit|loss|objective")
 
 
-def _bound_kind(ctx: Context, call: ast.Call, name: str) -> str | None:
+def _bound_kind(ctx: Context, call: ast.Call, name: str, imported: set[str]) -> str | None:
     """The loss a name holds where it is called: unpacked from a tuple (`opt, criterion =
     make_opt(), nn.MSELoss()`) or a helper's parameter (`train(..., criterion=nn.MSELoss())`)."""
     if "." in name or not ctx.backwards or not _LOSS_NAME.search(name.lower()):
@@ -113,7 +124,7 @@ def _bound_kind(ctx: Context, call: ast.Call, name: str) -> str | None:
         v = b.value
         for i in b.index if not b.loop else (None,):
             v = v.elts[i] if isinstance(v, ast.Tuple) and i is not None and i < len(v.elts) else None  # type: ignore[assignment]
-        kinds.add(last(callee(v)) if isinstance(v, ast.Call) else None)
+        kinds.add(_held_kind(v, imported))
     kind = kinds.pop() if len(kinds) == 1 else None
     return kind if kind in REGRESSION | CLASS_INDEX else None
 

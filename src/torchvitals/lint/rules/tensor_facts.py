@@ -126,6 +126,10 @@ def _scalar(ctx: Context, expr: ast.AST, depth: int) -> bool:
     if isinstance(expr, ast.Name) and depth < MAX_DEPTH:
         bs = bounds_through_methods(ctx, expr.id, expr)
         return bool(bs) and all(not b.loop and _scalar(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)
+    if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self" and depth < MAX_DEPTH:
+        # `self.mu, self.sd = y.mean(), y.std()` set in `__init__`: a dataset's standardising numbers
+        bs = bounds_through_methods(ctx, f"self.{expr.attr}", expr)
+        return bool(bs) and all(not b.loop and _scalar(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)
     return False
 
 

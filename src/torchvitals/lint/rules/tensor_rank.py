@@ -24,6 +24,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _count,
     _int_const,
     _scalar,
+    _unpacked,
 )
 
 SIZED = {"randn", "rand", "zeros", "ones", "empty", "standard_normal", "random_sample"}  # f(*sizes) or f((sizes))
@@ -198,7 +199,27 @@ def _one_index(ctx: Context, p: ast.AST) -> bool:
     if isinstance(p, ast.BinOp) and isinstance(p.op, (ast.Add, ast.Sub)):
         sides = (p.left, p.right)
         return any(_one_index(ctx, x) for x in sides) and all(_one_index(ctx, x) or _self_attr(x) for x in sides)
-    return isinstance(p, ast.Name) and _int_param(ctx, p)
+    return isinstance(p, ast.Name) and _int_param(ctx, p) or _int_attr(ctx, p)
+
+
+def _int_attr(ctx: Context, p: ast.AST) -> bool:
+    """`self.n_mfcc` bound only to int literals, directly or through an `__init__` parameter
+    that every construction leaves an int (`def __init__(self, n_mfcc=40)`): a dataset's fixed
+    column (`self.table[i, self.n_mfcc]` is one cell), not a list of columns."""
+    if not _self_attr(p):
+        return False
+    bs = bounds_through_methods(ctx, dotted(p) or "", p)
+    if not bs or any(b.loop for b in bs):
+        return False
+    for b in bs:
+        v = _unpacked(b.value, b.index)
+        if isinstance(v, ast.Name):
+            given = bounds_through_methods(ctx, v.id, v)
+            if not given or not all(not g.loop and _int_const(_unpacked(g.value, g.index)) is not None for g in given):
+                return False
+        elif _int_const(v) is None:
+            return False
+    return True
 
 
 def _self_attr(x: ast.AST) -> bool:

@@ -16,6 +16,7 @@ from torchvitals.lint.rules.batch_items import (
     moved_each,
     one_number,
 )
+from torchvitals.lint.rules.config_branches import literal_value
 from torchvitals.lint.rules.flow import Bound, enclosing_class
 from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.method_args import bounds_through_methods
@@ -64,7 +65,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
-from torchvitals.lint.rules.tensor_rank import REDUCE, numpy_draw_size, rank
+from torchvitals.lint.rules.tensor_rank import JOINS, REDUCE, numpy_draw_size, rank
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -365,6 +366,9 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
         return _with_dtype(t, dtype)
     if short in ("argmax", "argmin"):
         return frozenset({INDEX})
+    if short in JOINS and call.args and isinstance(joined := call.args[0], (ast.List, ast.Tuple)) and joined.elts:
+        parts = [tags(ctx, e, d) & {FLOAT, INDEX} if not isinstance(e, ast.Starred) else NONE for e in joined.elts]
+        return _with_dtype(frozenset.intersection(*parts), dtype)  # np.concatenate([feats, labels], 1): their dtype
     if short in TEXT_READERS and name.split(".")[0] in ("np", "numpy"):
         if kwarg(call, "dtype") is not None and dtype is None:
             return NONE  # dtype=None or a record type: columns of their own types
@@ -432,9 +436,12 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
 
 def _is_one(ctx: Context, node: ast.AST | None, depth: int) -> bool:
     """The literal 1, or a name every binding of which is 1: `nn.Linear(hidden, output_size)` in
-    `__init__(self, ..., output_size=1)` that no construction overrides."""
+    `__init__(self, ..., output_size=1)` that no construction overrides; or a config field that
+    reads back to 1 (a dataclass default no construction or assignment changes)."""
     if _int_const(node) == 1:
         return True
+    if isinstance(node, ast.Attribute):  # nn.Linear(cfg.hidden, cfg.out_dim) with a config default of 1
+        return _int_const(literal_value(ctx, node, ctx.scope_of(node))) == 1
     if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
         return False
     bs = bounds_through_methods(ctx, node.id, node)
