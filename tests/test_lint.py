@@ -1387,3 +1387,55 @@ def test_modules_from_a_generator_kept_in_a_plain_tuple_are_unregistered(stored,
         "        return x\n"
     )
     assert ("TVL005" in run_all(src)) is fires
+
+
+# ---- TVL001: a context helper whose fallback is no_grad, chosen by a default-filled config ------
+
+PRECISION_CTX = """\
+import contextlib
+from dataclasses import dataclass
+
+import torch
+
+
+@dataclass
+class Opts:
+    mode: str = {default}
+
+
+def forward_ctx(mode):
+    if mode == "half":
+        return torch.autocast("cuda", dtype=torch.float16)
+    return torch.no_grad()
+
+
+def train(net, batches, opt, opts):
+    for xb, yb in batches:
+        with forward_ctx(opts.mode):
+            out = net(xb)
+        loss = torch.nn.functional.mse_loss(out, yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+def main(net, batches, opt, opts=None):
+    {fill}
+    train(net, batches, opt, opts)
+
+
+main(torch.nn.Linear(4, 1), [], None)
+"""
+
+
+@pytest.mark.parametrize(
+    ("default", "fill", "fires"),
+    [
+        ('"full"', "opts = opts or Opts()", True),
+        ('"full"', "opts = Opts() if opts is None else opts", True),
+        ('"half"', "opts = opts or Opts()", False),  # the autocast branch is taken
+        ('"full"', "opts = opts or load_opts()", False),  # not read back to a literal
+    ],
+)
+def test_context_helper_no_grad_fallback_through_a_default_filled_config(default, fill, fires):
+    assert ("TVL001" in run_all(PRECISION_CTX.format(default=default, fill=fill))) is fires

@@ -102,6 +102,8 @@ def _literal(ctx: Context, node: ast.AST | None, scope: ast.AST, depth: int, pat
     if not isinstance(node, ast.Name) or _written_into(ctx, node.id, path):
         return None
     if isinstance(scope, FUNCS) and node.id in [a.arg for a in [*scope.args.posonlyargs, *scope.args.args, *scope.args.kwonlyargs]]:
+        if (filled := _filled_default(ctx, scope, node.id)) is not None:
+            return _literal(ctx, filled, scope, depth + 1, path)
         return _from_callers(ctx, scope, node.id, depth, path)
     vals = ctx.values.get(node.id, [])
     return _literal(ctx, vals[0], scope, depth + 1, path) if len(vals) == 1 else None
@@ -277,6 +279,42 @@ def _from_callers(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, para
     if not found or any(f is None for f in found) or len({ast.dump(f) for f in found}) != 1:  # type: ignore[arg-type]
         return None
     return found[0]
+
+
+def _filled_default(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, param: str) -> ast.expr | None:
+    """`def main(cfg=None): cfg = cfg or Config()` (or `Config() if cfg is None else cfg`), the
+    parameter's only rebinding, a statement of the body, and every call of `fn` in the file
+    passes nothing (or None) for it: the parameter is the fallback."""
+    binds = [n for n in walk_scope(fn) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and param in _names_bound(n)]
+    if len(binds) != 1 or binds[0] not in fn.body or not isinstance(binds[0], ast.Assign):
+        return None
+    v = binds[0].value
+    if isinstance(v, ast.BoolOp) and isinstance(v.op, ast.Or) and len(v.values) == 2 and _is_name(v.values[0], param):
+        fallback = v.values[1]
+    elif (isinstance(v, ast.IfExp) and _is_name(v.orelse, param) and isinstance(v.test, ast.Compare) and _is_name(v.test.left, param)
+          and isinstance(v.test.ops[0], ast.Is) and isinstance(v.test.comparators[0], ast.Constant) and v.test.comparators[0].value is None):
+        fallback = v.body
+    else:
+        return None
+    names = positional(fn)
+    i = names.index(param) if param in names else -1
+    calls = [c for c in ctx.calls if callee(c) == fn.name]
+    if not calls or any(not _none_or_absent(passed(c, i, param)) for c in calls):
+        return None
+    return fallback
+
+
+def _names_bound(n: ast.AST) -> list[str]:
+    tgts = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
+    return [x.id for t in tgts for x in ast.walk(t) if isinstance(x, ast.Name)]
+
+
+def _is_name(n: ast.AST, name: str) -> bool:
+    return isinstance(n, ast.Name) and n.id == name
+
+
+def _none_or_absent(n: ast.AST | None) -> bool:
+    return n is None or isinstance(n, ast.Constant) and n.value is None
 
 
 def _written_into(ctx: Context, name: str, path: tuple[object, ...] = ()) -> bool:
