@@ -157,9 +157,9 @@ def main() -> int:
             "",
             "Collectives added by torchvitals: none. On a sampled iteration each rank > 0 makes two "
             "round-trips to torch.distributed's key-value store (is rank 0 still listening; its numbers) "
-            "and never waits; rank 0 makes up to four per other rank (is it there, has it finished, read, "
-            "delete) and waits only for a rank that has not reported yet. Other iterations: no store "
-            "traffic, no host read.",
+            "and never waits; rank 0 reads them when it samples the next iteration (one check for all "
+            "of them, then a read and a delete per rank) and waits only for a rank that has still not "
+            "reported by then. Other iterations: no store traffic, no host read.",
             "",
             *verdicts,
             "",
