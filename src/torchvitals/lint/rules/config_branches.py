@@ -20,7 +20,7 @@ import ast
 from torchvitals.lint.calls import FUNCS, enclosing_class
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
 from torchvitals.lint.options import option
-from torchvitals.lint.syntax import is_nograd_with, kwarg, passed, positional
+from torchvitals.lint.syntax import is_nograd_with, kwarg, passed, positional, targets_of
 
 _WRITES = ("update", "setdefault", "pop", "clear", "__setitem__", "popitem")
 
@@ -285,7 +285,7 @@ def _filled_default(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, pa
     """`def main(cfg=None): cfg = cfg or Config()` (or `Config() if cfg is None else cfg`), the
     parameter's only rebinding, a statement of the body, and every call of `fn` in the file
     passes nothing (or None) for it: the parameter is the fallback."""
-    binds = [n for n in walk_scope(fn) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and param in _names_bound(n)]
+    binds = [n for n in walk_scope(fn) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign)) and param in targets_of(n)]
     if len(binds) != 1 or binds[0] not in fn.body or not isinstance(binds[0], ast.Assign):
         return None
     v = binds[0].value
@@ -302,11 +302,6 @@ def _filled_default(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, pa
     if not calls or any(not _none_or_absent(passed(c, i, param)) for c in calls):
         return None
     return fallback
-
-
-def _names_bound(n: ast.AST) -> list[str]:
-    tgts = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
-    return [x.id for t in tgts for x in ast.walk(t) if isinstance(x, ast.Name)]
 
 
 def _is_name(n: ast.AST, name: str) -> bool:
