@@ -33,7 +33,6 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.rules.batches import collated, paired_element
 from torchvitals.lint.rules.mask_sources import (
     MASK_RESHAPES,
-    collated_in_loop,
     named_keep,
     passed_model_forward,
     tensor_dataset_part,
@@ -146,7 +145,7 @@ def _padding_polarity(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth:
     hop = _hop(ctx, expr, scope, depth, _padding_polarity)
     if hop is not _NOT_A_HOP:
         return hop  # type: ignore[return-value]
-    made = collated(ctx, expr, scope) or collated_in_loop(ctx, expr)  # a field of a batch: what the loader's collate_fn puts there
+    made = collated(ctx, expr, scope)  # a field of a batch: what the loader's collate_fn puts there
     if made:
         sides = {_padding_polarity(ctx, v, fn, depth + 1) for v, fn in made}
         return sides.pop() if len(sides) == 1 else None

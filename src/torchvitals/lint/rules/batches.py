@@ -27,7 +27,20 @@ WRAPPERS = ("tqdm", "track", "iter")  # iterate the loader unchanged
 def collated(ctx: Context, expr: ast.AST, scope: ast.AST) -> list[tuple[ast.expr, ast.FunctionDef]]:
     """(value, function) for each function that can make this batch field: the loader's
     `collate_fn`, or without one its dataset's `__getitem__` (the default collate keeps each
-    field as it is, stacked). Empty when `expr` is no field of such a batch."""
+    field as it is, stacked). Empty when `expr` is no field of such a batch.
+
+    A batch name that several loops of `scope` bind (`for batch in train_dl:` then `for batch in
+    dev_dl:`, the training and the evaluation pass) is read from the loop around the use, as if
+    that loop were the whole scope: each loop's loader answers for the uses inside it."""
+    found = _collated(ctx, expr, scope)
+    base = expr.value if isinstance(expr, ast.Subscript) else expr
+    if found or not isinstance(base, ast.Name):
+        return found
+    loop = next((a for a in ctx.ancestors(base) if isinstance(a, (ast.For, ast.AsyncFor)) and base.id in targets_of(a)), None)
+    return _collated(ctx, expr, ast.Module(body=[loop], type_ignores=[])) if loop is not None else []
+
+
+def _collated(ctx: Context, expr: ast.AST, scope: ast.AST) -> list[tuple[ast.expr, ast.FunctionDef]]:
     key = None
     if isinstance(expr, ast.Subscript) and isinstance(expr.slice, ast.Constant) and isinstance(expr.slice.value, str):
         key, expr = expr.slice.value, expr.value

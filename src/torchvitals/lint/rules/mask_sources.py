@@ -17,7 +17,7 @@ from torchvitals.lint.engine import (
     method,
     walk_scope,
 )
-from torchvitals.lint.rules.batches import collated, paired_element
+from torchvitals.lint.rules.batches import paired_element
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.tensor_facts import _resolve_call
 
@@ -116,20 +116,6 @@ def tokenizer_mask(ctx: Context, expr: ast.AST, scope: ast.AST) -> bool:
     name = callee(base)
     named = "tokeniz" in name.lower() and (method(base) in TOKENIZER_METHODS or "." not in name)
     return named or any(k.arg == "return_tensors" for k in base.keywords)
-
-
-def collated_in_loop(ctx: Context, expr: ast.AST) -> list[tuple[ast.expr, ast.FunctionDef]]:
-    """`collated` for a field of a batch whose name several loops of the function bind (`for
-    batch in train_dl:` then `for batch in dev_dl:`, the training and the evaluation pass): the
-    field is read from the loop around the use, as if that loop were the whole function, so
-    each loop's loader (and its collate_fn) answers for the uses inside it."""
-    base = expr.value if isinstance(expr, ast.Subscript) else expr
-    if not isinstance(base, ast.Name):
-        return []
-    loop = next((a for a in ctx.ancestors(base) if isinstance(a, (ast.For, ast.AsyncFor)) and base.id in _bound_names(a.target)), None)
-    if loop is None:
-        return []
-    return collated(ctx, expr, ast.Module(body=[loop], type_ignores=[]))
 
 
 def _bound_names(target: ast.AST) -> set[str]:
