@@ -165,3 +165,12 @@ def written_outside_init(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
         if ctx.parent.get(fn) is cls and fn is not init:
             return True  # another method of the class changes it
     return False
+
+
+def imported(ctx: Context) -> frozenset[str]:
+    """Names the file binds only by `import` (`torch`, `nn`, `StepLR`), never by assignment."""
+    hit = ctx.memo.get("values_imported")
+    if hit is None:
+        names = {(a.asname or a.name).split(".")[0] for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        hit = ctx.memo["values_imported"] = frozenset(n for n in names if n not in ctx.values)
+    return hit

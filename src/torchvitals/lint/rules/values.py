@@ -56,6 +56,7 @@ from torchvitals.lint.rules.value_kinds import (
 )
 from torchvitals.lint.rules.value_ops import boolop, comprehension, pairwise, unary
 from torchvitals.lint.rules.value_reads import (
+    imported,
     is_param,
     lookup,
     mutated,
@@ -102,14 +103,33 @@ def made(ctx: Context, expr: ast.AST | None, env: Env = ()) -> list[Made] | None
 
 
 def argument(ctx: Context, m: Made, index: int, name: str) -> frozenset | None:
-    """What the call of `m` passes as argument `name` (or at position `index`), as the caller made it."""
+    """What the call of `m` passes as argument `name` (or at position `index`), as the caller made
+    it, a `**settings` dict's entry included; None when it is not passed or not known."""
     call = m.node
     if not isinstance(call, ast.Call):
         return None
     given = kwarg(call, name)
     if given is None and 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
         given = call.args[index]
-    return possible(ctx, given, m.env) if given is not None else None
+    if given is not None:
+        return possible(ctx, given, m.env)
+    out: set = set()
+    for k in (k for k in call.keywords if k.arg is None):  # `StepLR(opt, **cfg["sched_args"])`
+        tables = possible(ctx, k.value, m.env)
+        if tables is None or not all(isinstance(t, Table) for t in tables):
+            return None
+        out |= {t.get(name, None) for t in tables if name in t.keys()}
+    return frozenset(out) if out else None
+
+
+def called(ctx: Context, m: Made) -> str | None:
+    """The name of what the call of `m` calls (`StepLR` for `SCHEDULERS[cfg["sched"]](opt)` where
+    the config picks the StepLR entry), when every way gives the same one."""
+    if not isinstance(m.node, ast.Call):
+        return None
+    funcs = possible(ctx, m.node.func, m.env)
+    names = {last(dotted(f.node)) if isinstance(f, Made) and isinstance(f.node, (ast.Name, ast.Attribute)) else None for f in funcs or []}
+    return names.pop() if len(names) == 1 and None not in names else None
 
 
 def call_env(ctx: Context, call: ast.Call) -> Env | None:
@@ -211,6 +231,8 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
     if comp is not None and (hit := lookup(env, comp, name)) is not None:
         return hit
     scope = ctx.scope_of(use)
+    if name in imported(ctx):
+        return frozenset({Made(use)})  # `torch`, `nn`, `StepLR`: what the module holds
     b = reaching(ctx, name, use)
     if b is AMBIGUOUS or (b is None and is_param(scope, name)):
         if not is_param(scope, name) or rebound(ctx, scope, name, use):
