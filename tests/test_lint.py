@@ -467,6 +467,153 @@ def test_activation_and_loss_picked_by_a_config_key(out, act, loss, crit, fires)
     assert ("TVL008" in codes) is fires
 
 
+PICKED_CRITERION = """\
+from functools import partial
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OBJECTIVES = {{"mse": nn.MSELoss, "bce": nn.BCEWithLogitsLoss, "huber": lambda: nn.HuberLoss(delta=0.5)}}
+OPTIONS = {{"objective": {key!r}, "steps": 20}}
+
+
+def fit(net, score_fn, steps):
+    opt = torch.optim.Adam(net.parameters())
+    for _ in range(steps):
+        feats, score = torch.randn(32, 6), torch.randn(32)
+        err = score_fn({pred}, score)
+        opt.zero_grad()
+        err.backward()
+        opt.step()
+
+
+fit(nn.Linear(6, 1), {crit}, OPTIONS["steps"])
+"""
+PICK = 'OBJECTIVES[OPTIONS["objective"]]()'
+
+
+@pytest.mark.parametrize(
+    ("key", "pred", "crit", "fires"),
+    [
+        ("mse", "net(feats)", PICK, True),  # a class picked by a config key, handed to a parameter
+        ("mse", "net(feats).squeeze(1)", PICK, False),
+        ("bce", "net(feats)", PICK, False),  # the key picks no regression loss
+        ("huber", "net(feats)", PICK, True),  # an entry that builds the loss when called
+        ("mse", "net(feats)", "OBJECTIVES[input()]()", False),  # a key the file does not decide
+        ("mse", "net(feats)", "partial(F.smooth_l1_loss, beta=0.5)", True),
+        ("mse", "net(feats)", "lambda p, t: F.mse_loss(p, t.view(-1, 1))", False),  # what it calls depends on its arguments
+    ],
+)
+def test_a_criterion_the_evaluator_follows_into_a_helper(key, pred, crit, fires):
+    """A loss called by a name that does not say loss, whose value the shared evaluator reads
+    back: a registry entry a config key picks, a `partial` of a functional loss."""
+    codes = run_all(PICKED_CRITERION.format(key=key, pred=pred, crit=crit))
+    assert ("TVL009" in codes) is fires
+
+
+TABLE_ROWS = """\
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+rng = np.random.default_rng(0)
+clock = np.arange(5000)[:, None]
+table = np.cos(clock / 40.0 + rng.uniform(0, 1, 5)).astype(np.float32)
+bonus = rng.normal(size=300)[rng.integers(0, 300, 5000)]
+
+
+class Rows(Dataset):
+    def __init__(self, arr, extra):
+        self.arr = torch.as_tensor(arr)
+        self.extra = torch.as_tensor(extra, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.arr)
+
+    def __getitem__(self, i):
+        return self.arr[i, 1:], {target}
+
+
+head = nn.Linear(4, 1)
+opt = torch.optim.SGD(head.parameters(), lr=0.01)
+for feats, y in DataLoader(Rows(table, bonus), batch_size=64, shuffle=True):
+    loss = F.l1_loss(head(feats), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "fires"),
+    [
+        ("self.arr[i, 0]", True),  # one cell of a 2-D table (arange()[:, None] broadcast with a row)
+        ("self.arr[i, :1]", False),  # a slice keeps the axis: (B, 1)
+        ("self.extra[i]", True),  # one element of a 1-D array picked by 1-D positions
+        ("self.extra[i:i + 1]", False),
+    ],
+)
+def test_a_per_item_target_cut_from_arrays_built_by_ranges_and_fancy_indexing(target, fires):
+    codes = run_all(TABLE_ROWS.format(target=target))
+    assert ("TVL009" in codes) is fires
+
+
+TRAINER_OVER_FRAME = """\
+import pandas as pd
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+SETUP = {{"loss": {loss!r}}}
+frame = pd.read_csv("meters.csv")
+
+
+class Readings(Dataset):
+    def __init__(self, table):
+        self.table = torch.tensor(table, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.table)
+
+    def __getitem__(self, i):
+        return self.table[i, 1:], self.table[i, {col}]
+
+
+class Loop:
+    def __init__(self, net, judge, opt):
+        self.net, self.judge, self.opt = net, judge, opt
+
+    def run(self, loader):
+        for x, y in loader:
+            miss = self.judge(self.net(x), y)
+            self.opt.zero_grad()
+            miss.backward()
+            self.opt.step()
+
+
+net = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+data = DataLoader(Readings(frame[["y", "a", "b", "c"]].values), batch_size=16, shuffle=True)
+Loop(net, getattr(nn, SETUP["loss"])(), torch.optim.SGD(net.parameters(), lr=0.1)).run(data)
+"""
+
+
+@pytest.mark.parametrize(
+    ("loss", "col", "fires"),
+    [
+        ("L1Loss", "0", True),  # one cell of a frame's columns: (B,) against the net's (B, 1)
+        ("L1Loss", ":1", False),  # a slice keeps the axis
+        ("BCEWithLogitsLoss", "0", False),  # no regression loss
+    ],
+)
+def test_a_trainer_holding_its_model_and_a_getattr_loss_over_a_frames_rows(loss, col, fires):
+    """The model and the loss reach the loop through a trainer's tuple assignment, the loss by
+    `getattr(nn, name)`, the target from a cell of a DataFrame's `.values`."""
+    assert ("TVL009" in run_all(TRAINER_OVER_FRAME.format(loss=loss, col=col))) is fires
+
+
 def test_target_traced_through_dataloader_and_lightning():
     """A batch's target is as 1-D as the tensor its TensorDataset was built from."""
     for name in ("tvl009_class.py", "tvl009_lightning.py"):
