@@ -919,6 +919,90 @@ def test_entries_of_a_summed_loss_dict_merged_into_an_epoch_log(total, merge, ad
     assert ("TVL012" in run_all(src)) is fires
 
 
+STEP_RESULTS = """\
+import torch
+
+
+class Runner:
+    def __init__(self, net, opt):
+        self.net, self.opt = net, opt
+
+    def step(self, x, y):
+        pred = self.net(x)
+        fit = torch.nn.functional.mse_loss(pred, y)
+        penalty = 1e-4 * sum(p.abs().sum() for p in self.net.parameters())
+        total = fit + penalty
+        self.opt.zero_grad()
+        total.backward()
+        self.opt.step()
+        return {{"total": {total}, "fit": {fit}, "n": len(y)}}
+
+
+def run_epoch(runner, loader):
+    sums = {{}}
+    for x, y in loader:
+        result = runner.step(x, y)
+        for key, val in result.items():
+            {keep}
+    return sums
+"""
+
+
+@pytest.mark.parametrize(
+    ("total", "fit", "keep", "fires"),
+    [
+        ("total", "fit", "sums[key] = sums.get(key, 0.0) + val", True),
+        ("total", "fit", "sums.setdefault(key, []).append(val)", True),
+        ("total.item()", "fit.item()", "sums[key] = sums.get(key, 0.0) + val", False),
+        ("total.detach()", "fit.detach()", "sums.setdefault(key, []).append(val)", False),
+        ("total", "fit", "sums[key] = sums.get(key, 0.0) + float(val)", False),
+    ],
+)
+def test_every_entry_of_a_step_result_dict_summed_by_the_epoch_loop(total, fit, keep, fires):
+    """A step method backpropagates its loss and returns it in a dict; the caller's loop adds
+    every entry of that dict into an epoch log: the live loss is among them."""
+    src = STEP_RESULTS.format(total=total, fit=fit, keep=keep)
+    assert ("TVL012" in run_all(src)) is fires
+
+
+STEP_RETURNS = """\
+import torch.nn.functional as F
+
+
+def one_batch(net, opt, x, y):
+    logits = net(x)
+    ce = F.cross_entropy(logits, y)
+    opt.zero_grad()
+    ce.backward()
+    opt.step()
+    return {ret}
+
+
+def epoch(net, opt, batches):
+    seen, log = 0.0, []
+    for x, y in batches:
+        {use}
+    return seen, log
+"""
+
+
+@pytest.mark.parametrize(
+    ("ret", "use", "fires"),
+    [
+        ("ce, (logits.argmax(1) == y).sum().item()", "part, hits = one_batch(net, opt, x, y)\n        seen += part", True),
+        ("ce.item(), (logits.argmax(1) == y).sum().item()", "part, hits = one_batch(net, opt, x, y)\n        seen += part", False),
+        ("ce, (logits.argmax(1) == y).sum().item()", "part, hits = one_batch(net, opt, x, y)\n        seen += hits", False),
+        ('{"ce": ce, "n": len(y)}', "log.append(one_batch(net, opt, x, y))", True),  # each record keeps a graph
+        ('{"ce": ce.detach(), "n": len(y)}', "log.append(one_batch(net, opt, x, y))", False),
+        ("ce, len(y)", "log.append(one_batch(net, opt, x, y))", True),
+    ],
+)
+def test_a_step_functions_returned_loss_kept_by_the_loop(ret, use, fires):
+    """What a backpropagating step returns, unpacked from its tuple or appended whole as a
+    record, still holds the live loss."""
+    assert ("TVL012" in run_all(STEP_RETURNS.format(ret=ret, use=use))) is fires
+
+
 FRAME_BESIDE_DATA = """\
 import pandas as pd
 import torch
