@@ -735,6 +735,54 @@ def test_shuffled_eval_finding_points_at_the_loader_and_the_pairing():
     assert "line 14" in found[0].message  # roc_auc_score(y_true, ...) with y_true = y_val
 
 
+ROWS_SCORED = """\
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Clips(Dataset):
+    def __init__(self, arr):
+        self.arr = torch.as_tensor(arr, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.arr)
+
+    def __getitem__(self, i):
+        return self.arr[i]
+
+
+def loader_for(ds, shuffle):
+    return DataLoader(ds, batch_size=256, shuffle=shuffle)
+
+
+@torch.no_grad()
+def flag_rows(net, frame, cols):
+    net.eval()
+    ds = Clips(frame[cols].to_numpy())
+    out = [net(x).squeeze(-1) for x in loader_for(ds, {shuffle})]
+    {use}
+    return frame
+
+
+flag_rows(torch.nn.Linear(3, 1), pd.read_csv("sensors.csv"), ["a", "b", "c"]).to_csv("flagged.csv")
+"""
+
+
+@pytest.mark.parametrize(
+    ("shuffle", "use", "fires"),
+    [
+        ("True", 'frame["risk"] = torch.cat(out).numpy()', True),
+        ("False", 'frame["risk"] = torch.cat(out).numpy()', False),
+        ("True", "print(torch.cat(out).mean().item())", False),  # an average: order-free
+    ],
+)
+def test_shuffled_scores_written_back_to_the_frame_a_builders_dataset_was_cut_from(shuffle, use, fires):
+    """The dataset reaches the loader through a builder's parameter; the evaluator follows it
+    back to the caller's `Clips(frame[cols].to_numpy())`, so `frame` holds the rows in order."""
+    assert ("TVL017" in run_all(ROWS_SCORED.format(shuffle=shuffle, use=use))) is fires
+
+
 @pytest.mark.parametrize(
     ("test", "fires"),
     [
