@@ -783,6 +783,43 @@ def test_shuffled_scores_written_back_to_the_frame_a_builders_dataset_was_cut_fr
     assert ("TVL017" in run_all(ROWS_SCORED.format(shuffle=shuffle, use=use))) is fires
 
 
+SUBMISSION_BY_SPLIT = """\
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+SPLITS = {{"train": dict(batch_size=64, shuffle=True), "test": dict(batch_size=256, shuffle={shuffle})}}
+
+
+def make(split, X):
+    return DataLoader(TensorDataset(torch.tensor(X, dtype=torch.float32)), **SPLITS[split])
+
+
+def predict(model, loader):
+    model.eval()
+    outs = []
+    with torch.no_grad():
+        for (xb,) in loader:
+            outs.append(model(xb).argmax(1))
+    return torch.cat(outs).numpy()
+
+
+test = pd.read_csv("test.csv")
+net = torch.nn.Linear(5, 3)
+pd.DataFrame({{{columns}"label": predict(net, make("test", test.drop(columns=["id"]).values))}}).to_csv("out.csv")
+"""
+
+
+@pytest.mark.parametrize(
+    ("shuffle", "columns", "fires"),
+    [("True", '"id": test["id"], ', True), ("False", '"id": test["id"], ', False), ("True", "", False)],
+)
+def test_a_submission_beside_the_frame_a_builders_caller_cut_the_features_from(shuffle, columns, fires):
+    """The builder's `X` is filled by its caller with `test.drop(columns=["id"]).values`: the
+    predictions meet `test`'s ids row for row."""
+    assert ("TVL017" in run_all(SUBMISSION_BY_SPLIT.format(shuffle=shuffle, columns=columns))) is fires
+
+
 @pytest.mark.parametrize(
     ("test", "fires"),
     [

@@ -33,6 +33,7 @@ from torchvitals.lint.rules.eval_partners import (
     _split_arrays,
     _stored_copies,
     _stored_partners,
+    site_sources,
 )
 from torchvitals.lint.rules.loaders import (
     _is_eval_name,
@@ -250,6 +251,7 @@ def check_eval_order(ctx: Context) -> None:
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, iterated_name(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
             partners |= _made_sources(ctx, it)  # build_loader(ds, "score") with ds = Windows(df[cols].values, w)
+            partners |= site_sources(ctx, loader, own, sites)  # make("test", test.drop(columns=["id"]).values)
             partners |= receiver_partners(ctx, loader, sites, partners)  # dm.test_frame of dm.test_dataloader()
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)

@@ -62,8 +62,8 @@ def _rows_of(value: ast.expr) -> str | None:
     `table[["a", "b"]].to_numpy()`, `feats.astype("float32")` (columns picked, rows kept)."""
     start = value
     while True:
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ORDER_KEPT:
-            value = value.func.value
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in (*ORDER_KEPT, "drop"):
+            value = value.func.value  # test.drop(columns=["id"]).values: columns dropped, rows kept
         elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
             value = value.value
         elif isinstance(value, ast.Subscript) and _columns(value.slice):
@@ -71,6 +71,18 @@ def _rows_of(value: ast.expr) -> str | None:
         else:
             break
     return dotted(value) if isinstance(value, ast.Name) and value is not start else None
+
+
+def site_sources(ctx: Context, loader: ast.Call, own: set[str], sites: tuple[ast.Call, ...]) -> set[str]:
+    """The frames a builder's callers cut the data from: `make("test", test.drop(columns=["id"])
+    .values)` fills the builder's `X`, a partner inside it, with `test`'s rows."""
+    fn = ctx.scope_of(loader)
+    if not isinstance(fn, ast.FunctionDef):
+        return set()
+    out = set()
+    for p in own & _params_of(fn):
+        out |= {src for c, given in call_sites(ctx, fn, p) if c in sites and (src := _rows_of(given))}
+    return out
 
 
 def _made_sources(ctx: Context, it: ast.expr) -> set[str]:
