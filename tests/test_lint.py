@@ -749,7 +749,7 @@ class Clips(Dataset):
         return len(self.arr)
 
     def __getitem__(self, i):
-        return self.arr[i]
+        return self.arr[i], i
 
 
 def loader_for(ds, shuffle):
@@ -760,7 +760,10 @@ def loader_for(ds, shuffle):
 def flag_rows(net, frame, cols):
     net.eval()
     ds = Clips(frame[cols].to_numpy())
-    out = [net(x).squeeze(-1) for x in loader_for(ds, {shuffle})]
+    out, rows = [], []
+    for x, i in loader_for(ds, {shuffle}):
+        out.append(net(x).squeeze(-1))
+        rows.append(i)
     {use}
     return frame
 
@@ -775,6 +778,7 @@ flag_rows(torch.nn.Linear(3, 1), pd.read_csv("sensors.csv"), ["a", "b", "c"]).to
         ("True", 'frame["risk"] = torch.cat(out).numpy()', True),
         ("False", 'frame["risk"] = torch.cat(out).numpy()', False),
         ("True", "print(torch.cat(out).mean().item())", False),  # an average: order-free
+        ("True", 'frame.loc[torch.cat(rows).numpy(), "risk"] = torch.cat(out).numpy()', False),  # rows the batches named
     ],
 )
 def test_shuffled_scores_written_back_to_the_frame_a_builders_dataset_was_cut_from(shuffle, use, fires):
