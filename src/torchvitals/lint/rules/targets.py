@@ -32,6 +32,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _steps_left,
 )
 from torchvitals.lint.rules.tensor_tags import tags
+from torchvitals.lint.rules.value_reads import is_param
 from torchvitals.rules.base import document
 
 LOSS_TARGET = document(
@@ -140,6 +141,8 @@ def _evaluated_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | N
         return None
     if len(ctx.values.get(name, [])) > 1:
         return None  # bound to several losses in the file: which one is called is not judged
+    if name not in ctx.values and not is_param(ctx.scope_of(call), name):
+        return None  # an import, a builtin, a function or class of this file: not a loss object
     found = makers(ctx, call.func)
     kinds = {_named_kind(n, imported) for n in found} if found else {None}
     kind = kinds.pop() if len(kinds) == 1 else None
