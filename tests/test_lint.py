@@ -467,6 +467,153 @@ def test_activation_and_loss_picked_by_a_config_key(out, act, loss, crit, fires)
     assert ("TVL008" in codes) is fires
 
 
+PICKED_CRITERION = """\
+from functools import partial
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+OBJECTIVES = {{"mse": nn.MSELoss, "bce": nn.BCEWithLogitsLoss, "huber": lambda: nn.HuberLoss(delta=0.5)}}
+OPTIONS = {{"objective": {key!r}, "steps": 20}}
+
+
+def fit(net, score_fn, steps):
+    opt = torch.optim.Adam(net.parameters())
+    for _ in range(steps):
+        feats, score = torch.randn(32, 6), torch.randn(32)
+        err = score_fn({pred}, score)
+        opt.zero_grad()
+        err.backward()
+        opt.step()
+
+
+fit(nn.Linear(6, 1), {crit}, OPTIONS["steps"])
+"""
+PICK = 'OBJECTIVES[OPTIONS["objective"]]()'
+
+
+@pytest.mark.parametrize(
+    ("key", "pred", "crit", "fires"),
+    [
+        ("mse", "net(feats)", PICK, True),  # a class picked by a config key, handed to a parameter
+        ("mse", "net(feats).squeeze(1)", PICK, False),
+        ("bce", "net(feats)", PICK, False),  # the key picks no regression loss
+        ("huber", "net(feats)", PICK, True),  # an entry that builds the loss when called
+        ("mse", "net(feats)", "OBJECTIVES[input()]()", False),  # a key the file does not decide
+        ("mse", "net(feats)", "partial(F.smooth_l1_loss, beta=0.5)", True),
+        ("mse", "net(feats)", "lambda p, t: F.mse_loss(p, t.view(-1, 1))", False),  # what it calls depends on its arguments
+    ],
+)
+def test_a_criterion_the_evaluator_follows_into_a_helper(key, pred, crit, fires):
+    """A loss called by a name that does not say loss, whose value the shared evaluator reads
+    back: a registry entry a config key picks, a `partial` of a functional loss."""
+    codes = run_all(PICKED_CRITERION.format(key=key, pred=pred, crit=crit))
+    assert ("TVL009" in codes) is fires
+
+
+TABLE_ROWS = """\
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, Dataset
+
+rng = np.random.default_rng(0)
+clock = np.arange(5000)[:, None]
+table = np.cos(clock / 40.0 + rng.uniform(0, 1, 5)).astype(np.float32)
+bonus = rng.normal(size=300)[rng.integers(0, 300, 5000)]
+
+
+class Rows(Dataset):
+    def __init__(self, arr, extra):
+        self.arr = torch.as_tensor(arr)
+        self.extra = torch.as_tensor(extra, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.arr)
+
+    def __getitem__(self, i):
+        return self.arr[i, 1:], {target}
+
+
+head = nn.Linear(4, 1)
+opt = torch.optim.SGD(head.parameters(), lr=0.01)
+for feats, y in DataLoader(Rows(table, bonus), batch_size=64, shuffle=True):
+    loss = F.l1_loss(head(feats), y)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("target", "fires"),
+    [
+        ("self.arr[i, 0]", True),  # one cell of a 2-D table (arange()[:, None] broadcast with a row)
+        ("self.arr[i, :1]", False),  # a slice keeps the axis: (B, 1)
+        ("self.extra[i]", True),  # one element of a 1-D array picked by 1-D positions
+        ("self.extra[i:i + 1]", False),
+    ],
+)
+def test_a_per_item_target_cut_from_arrays_built_by_ranges_and_fancy_indexing(target, fires):
+    codes = run_all(TABLE_ROWS.format(target=target))
+    assert ("TVL009" in codes) is fires
+
+
+TRAINER_OVER_FRAME = """\
+import pandas as pd
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+SETUP = {{"loss": {loss!r}}}
+frame = pd.read_csv("meters.csv")
+
+
+class Readings(Dataset):
+    def __init__(self, table):
+        self.table = torch.tensor(table, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.table)
+
+    def __getitem__(self, i):
+        return self.table[i, 1:], self.table[i, {col}]
+
+
+class Loop:
+    def __init__(self, net, judge, opt):
+        self.net, self.judge, self.opt = net, judge, opt
+
+    def run(self, loader):
+        for x, y in loader:
+            miss = self.judge(self.net(x), y)
+            self.opt.zero_grad()
+            miss.backward()
+            self.opt.step()
+
+
+net = nn.Sequential(nn.Linear(3, 8), nn.Tanh(), nn.Linear(8, 1))
+data = DataLoader(Readings(frame[["y", "a", "b", "c"]].values), batch_size=16, shuffle=True)
+Loop(net, getattr(nn, SETUP["loss"])(), torch.optim.SGD(net.parameters(), lr=0.1)).run(data)
+"""
+
+
+@pytest.mark.parametrize(
+    ("loss", "col", "fires"),
+    [
+        ("L1Loss", "0", True),  # one cell of a frame's columns: (B,) against the net's (B, 1)
+        ("L1Loss", ":1", False),  # a slice keeps the axis
+        ("BCEWithLogitsLoss", "0", False),  # no regression loss
+    ],
+)
+def test_a_trainer_holding_its_model_and_a_getattr_loss_over_a_frames_rows(loss, col, fires):
+    """The model and the loss reach the loop through a trainer's tuple assignment, the loss by
+    `getattr(nn, name)`, the target from a cell of a DataFrame's `.values`."""
+    assert ("TVL009" in run_all(TRAINER_OVER_FRAME.format(loss=loss, col=col))) is fires
+
+
 def test_target_traced_through_dataloader_and_lightning():
     """A batch's target is as 1-D as the tensor its TensorDataset was built from."""
     for name in ("tvl009_class.py", "tvl009_lightning.py"):
@@ -586,6 +733,95 @@ def test_shuffled_eval_finding_points_at_the_loader_and_the_pairing():
     assert len(found) == 1
     assert found[0].evidence["line"] == 19  # the DataLoader(...) call
     assert "line 14" in found[0].message  # roc_auc_score(y_true, ...) with y_true = y_val
+
+
+ROWS_SCORED = """\
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+
+class Clips(Dataset):
+    def __init__(self, arr):
+        self.arr = torch.as_tensor(arr, dtype=torch.float32)
+
+    def __len__(self):
+        return len(self.arr)
+
+    def __getitem__(self, i):
+        return self.arr[i], i
+
+
+def loader_for(ds, shuffle):
+    return DataLoader(ds, batch_size=256, shuffle=shuffle)
+
+
+@torch.no_grad()
+def flag_rows(net, frame, cols):
+    net.eval()
+    ds = Clips(frame[cols].to_numpy())
+    out, rows = [], []
+    for x, i in loader_for(ds, {shuffle}):
+        out.append(net(x).squeeze(-1))
+        rows.append(i)
+    {use}
+    return frame
+
+
+flag_rows(torch.nn.Linear(3, 1), pd.read_csv("sensors.csv"), ["a", "b", "c"]).to_csv("flagged.csv")
+"""
+
+
+@pytest.mark.parametrize(
+    ("shuffle", "use", "fires"),
+    [
+        ("True", 'frame["risk"] = torch.cat(out).numpy()', True),
+        ("False", 'frame["risk"] = torch.cat(out).numpy()', False),
+        ("True", "print(torch.cat(out).mean().item())", False),  # an average: order-free
+        ("True", 'frame.loc[torch.cat(rows).numpy(), "risk"] = torch.cat(out).numpy()', False),  # rows the batches named
+    ],
+)
+def test_shuffled_scores_written_back_to_the_frame_a_builders_dataset_was_cut_from(shuffle, use, fires):
+    """The dataset reaches the loader through a builder's parameter; the evaluator follows it
+    back to the caller's `Clips(frame[cols].to_numpy())`, so `frame` holds the rows in order."""
+    assert ("TVL017" in run_all(ROWS_SCORED.format(shuffle=shuffle, use=use))) is fires
+
+
+SUBMISSION_BY_SPLIT = """\
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+SPLITS = {{"train": dict(batch_size=64, shuffle=True), "test": dict(batch_size=256, shuffle={shuffle})}}
+
+
+def make(split, X):
+    return DataLoader(TensorDataset(torch.tensor(X, dtype=torch.float32)), **SPLITS[split])
+
+
+def predict(model, loader):
+    model.eval()
+    outs = []
+    with torch.no_grad():
+        for (xb,) in loader:
+            outs.append(model(xb).argmax(1))
+    return torch.cat(outs).numpy()
+
+
+test = pd.read_csv("test.csv")
+net = torch.nn.Linear(5, 3)
+pd.DataFrame({{{columns}"label": predict(net, make("test", test.drop(columns=["id"]).values))}}).to_csv("out.csv")
+"""
+
+
+@pytest.mark.parametrize(
+    ("shuffle", "columns", "fires"),
+    [("True", '"id": test["id"], ', True), ("False", '"id": test["id"], ', False), ("True", "", False)],
+)
+def test_a_submission_beside_the_frame_a_builders_caller_cut_the_features_from(shuffle, columns, fires):
+    """The builder's `X` is filled by its caller with `test.drop(columns=["id"]).values`: the
+    predictions meet `test`'s ids row for row."""
+    assert ("TVL017" in run_all(SUBMISSION_BY_SPLIT.format(shuffle=shuffle, columns=columns))) is fires
 
 
 @pytest.mark.parametrize(
@@ -770,6 +1006,90 @@ def train(model, batches, opt):
 def test_entries_of_a_summed_loss_dict_merged_into_an_epoch_log(total, merge, added, fires):
     src = SUMMED_LOSS_DICT.format(total=total, merge=merge, added=added)
     assert ("TVL012" in run_all(src)) is fires
+
+
+STEP_RESULTS = """\
+import torch
+
+
+class Runner:
+    def __init__(self, net, opt):
+        self.net, self.opt = net, opt
+
+    def step(self, x, y):
+        pred = self.net(x)
+        fit = torch.nn.functional.mse_loss(pred, y)
+        penalty = 1e-4 * sum(p.abs().sum() for p in self.net.parameters())
+        total = fit + penalty
+        self.opt.zero_grad()
+        total.backward()
+        self.opt.step()
+        return {{"total": {total}, "fit": {fit}, "n": len(y)}}
+
+
+def run_epoch(runner, loader):
+    sums = {{}}
+    for x, y in loader:
+        result = runner.step(x, y)
+        for key, val in result.items():
+            {keep}
+    return sums
+"""
+
+
+@pytest.mark.parametrize(
+    ("total", "fit", "keep", "fires"),
+    [
+        ("total", "fit", "sums[key] = sums.get(key, 0.0) + val", True),
+        ("total", "fit", "sums.setdefault(key, []).append(val)", True),
+        ("total.item()", "fit.item()", "sums[key] = sums.get(key, 0.0) + val", False),
+        ("total.detach()", "fit.detach()", "sums.setdefault(key, []).append(val)", False),
+        ("total", "fit", "sums[key] = sums.get(key, 0.0) + float(val)", False),
+    ],
+)
+def test_every_entry_of_a_step_result_dict_summed_by_the_epoch_loop(total, fit, keep, fires):
+    """A step method backpropagates its loss and returns it in a dict; the caller's loop adds
+    every entry of that dict into an epoch log: the live loss is among them."""
+    src = STEP_RESULTS.format(total=total, fit=fit, keep=keep)
+    assert ("TVL012" in run_all(src)) is fires
+
+
+STEP_RETURNS = """\
+import torch.nn.functional as F
+
+
+def one_batch(net, opt, x, y):
+    logits = net(x)
+    ce = F.cross_entropy(logits, y)
+    opt.zero_grad()
+    ce.backward()
+    opt.step()
+    return {ret}
+
+
+def epoch(net, opt, batches):
+    seen, log = 0.0, []
+    for x, y in batches:
+        {use}
+    return seen, log
+"""
+
+
+@pytest.mark.parametrize(
+    ("ret", "use", "fires"),
+    [
+        ("ce, (logits.argmax(1) == y).sum().item()", "part, hits = one_batch(net, opt, x, y)\n        seen += part", True),
+        ("ce.item(), (logits.argmax(1) == y).sum().item()", "part, hits = one_batch(net, opt, x, y)\n        seen += part", False),
+        ("ce, (logits.argmax(1) == y).sum().item()", "part, hits = one_batch(net, opt, x, y)\n        seen += hits", False),
+        ('{"ce": ce, "n": len(y)}', "log.append(one_batch(net, opt, x, y))", True),  # each record keeps a graph
+        ('{"ce": ce.detach(), "n": len(y)}', "log.append(one_batch(net, opt, x, y))", False),
+        ("ce, len(y)", "log.append(one_batch(net, opt, x, y))", True),
+    ],
+)
+def test_a_step_functions_returned_loss_kept_by_the_loop(ret, use, fires):
+    """What a backpropagating step returns, unpacked from its tuple or appended whole as a
+    record, still holds the live loss."""
+    assert ("TVL012" in run_all(STEP_RETURNS.format(ret=ret, use=use))) is fires
 
 
 FRAME_BESIDE_DATA = """\

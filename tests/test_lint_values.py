@@ -9,6 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from torchvitals.lint.engine import build
+from torchvitals.lint.rules.config_tables import makers
+from torchvitals.lint.rules.value_kinds import ANY
 from torchvitals.lint.rules.values import Made, Seq, Table, call_env, made, possible, truth
 
 
@@ -282,6 +284,40 @@ def test_too_many_alternatives_is_unknown():
     big = "\n".join(f"g({i}, {j})" for i in range(3) for j in range(3))
     src2 = f"def g(a, b):\n    use(a)\n{big}\n"
     assert values_of(src2, "a", 0) is None  # nine callers: more than the evaluator follows
+
+
+def test_a_module_level_table_of_imported_classes_and_what_a_key_makes():
+    src = """
+    import torch.nn as nn
+    from torch.nn import L1Loss
+
+    LOSSES = {"mse": nn.MSELoss, "l1": L1Loss, "own": Custom}
+
+    class Custom(nn.Module):
+        pass
+
+    def main(cfg):
+        crit = LOSSES[cfg["loss"]]()
+        use(crit)
+
+    main({"loss": "mse"})
+    main({"loss": "l1"})
+    """
+    ctx = _ctx(src)
+    [table] = possible(ctx, _at(ctx, "LOSSES"))
+    assert [ast.unparse(v.node) for _, v in table.items] == ["nn.MSELoss", "L1Loss", "Custom"]
+    assert makers(ctx, _at(ctx, "crit")) == {"nn.MSELoss", "L1Loss"}  # each caller's key
+
+
+def test_a_module_level_name_also_assigned_is_not_taken_for_the_import():
+    src = """
+    import torch.nn as nn
+    nn = patched(nn)
+    TABLE = {"mse": nn.MSELoss}
+    use(TABLE)
+    """
+    ctx = _ctx(src)
+    assert possible(ctx, _at(ctx, "TABLE")) in (None, {Table((("mse", ANY),))})
 
 
 # ---- the evaluator agrees with Python on what it can read ---------------------------------------

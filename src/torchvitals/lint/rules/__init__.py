@@ -5,6 +5,7 @@ from __future__ import annotations
 from torchvitals.lint.rules import (
     accumulate,
     accumulate_dicts,
+    accumulate_returns,
     attention,
     data,
     gradflow,
@@ -22,6 +23,7 @@ CHECKS = [
     gradflow.check,
     *loops.CHECKS,
     *accumulate.CHECKS,
+    *accumulate_returns.CHECKS,
     *accumulate_dicts.CHECKS,
     *schedule.CHECKS,
     *scaler.CHECKS,

@@ -65,25 +65,6 @@ def check_loss_accum(ctx: Context) -> None:
             )  # fmt: skip
 
 
-def check_returned_loss_accum(ctx: Context) -> None:
-    """`running = running + train_step(model, opt, batch)` in a loop, where `train_step` (a
-    function or method of this file) backpropagates its loss and returns that tensor (bare, or
-    as the "loss" entry of a dict; summed directly or through a name bound to the result): the
-    caller sums graph-holding tensors, exactly as if the step's body were written inline."""
-    if "return" not in ctx.text or not ctx.backwards:
-        return
-    for acc, added in _additions(ctx):
-        value = _step_result(ctx, added)
-        if value is None or not ctx.loops_around(added) or not ctx.loops_around(value):
-            continue
-        loop = ctx.loops_around(value)[0]
-        if any(acc in targets_of(a) for a in walk_scope(loop) if isinstance(a, ast.Assign) and _self_sum(a) is None):
-            continue  # reset every iteration: nothing piles up
-        if any(is_nograd_with(a) for a in [*ctx.ancestors(value), *ctx.ancestors(added)]) or _backwarded_later(ctx, acc):
-            continue
-        ctx.report(LOSS_ACCUM, added, f"`{acc}` accumulates what `{callee(value)}` returns, a loss tensor it "
-                   "backpropagated, with its autograd graph: every step's graph stays in memory (return "
-                   "`loss.item()` or `loss.detach()`)")  # fmt: skip
 
 
 def _reset_every_pass(ctx: Context, loop: ast.AST) -> set[str]:
@@ -118,59 +99,12 @@ def _under_if(ctx: Context, node: ast.AST, loop: ast.AST) -> bool:
     return False
 
 
-def _additions(ctx: Context) -> list[tuple[str, ast.expr]]:
-    """(accumulator, what is added): `acc += v`, `acc = acc + v`, `acc.append(v)`."""
-    out = []
-    for n in ast.walk(ctx.tree):
-        if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and (acc := _acc_name(n.target)):
-            out.append((acc, n.value))
-        elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
-            out.append((_acc_name(n.targets[0]) or "", right))
-        elif isinstance(n, ast.Call) and method(n) == "append" and len(n.args) == 1 and (acc := _acc_name(n.func.value)):  # type: ignore[attr-defined]
-            out.append((acc, n.args[0]))
-    return out
 
 
-def _step_result(ctx: Context, added: ast.expr) -> ast.Call | None:
-    """The call of a step function whose backpropagated loss `added` is: the call itself
-    (`total += train_step(b)`), a name bound to it in the loop (`l = train_step(b)`; `total += l`),
-    or its result's "loss" entry (`out = train_step(b)`; `total += out["loss"] * out["n"]`)."""
-    if isinstance(added, ast.BinOp) and isinstance(added.op, (ast.Mult, ast.Div)):
-        return _step_result(ctx, added.left) or _step_result(ctx, added.right)
-    key = None
-    if isinstance(added, ast.Subscript) and isinstance(added.slice, ast.Constant) and isinstance(added.slice.value, str):
-        key, added = added.slice.value, added.value
-    if isinstance(added, ast.Name):
-        b = reaching(ctx, added.id, added)
-        added = b.value if isinstance(b, Bound) and not b.index and not b.loop else None  # type: ignore[assignment]
-    if isinstance(added, ast.Call) and _returns_backed_loss(ctx, added, key):
-        return added
-    return None
 
 
-def _returns_backed_loss(ctx: Context, call: ast.Call, key: str | None = None) -> bool:
-    """The call runs a function of this file that backpropagates a loss name and returns that
-    name, bare, on every return (`loss.backward(); ...; return loss`), or with `key` under that
-    key of every returned dict (`return {"loss": loss, "n": n}`)."""
-    t = resolve(ctx, call)
-    if t is None:
-        return False
-    own = [b for b in ctx.backwards if ctx.scope_of(b) is t.fn]
-    backed = {d for b in own if (d := dotted(ctx.loss_expr(b)))}
-    first = min((b.lineno for b in own), default=0)
-    rebound = {k for n in walk_scope(t.fn) if isinstance(n, (ast.Assign, ast.AugAssign)) and n.lineno > first for k in targets_of(n)}
-    backed -= rebound  # `loss = loss.item()` after backward: a float goes back
-    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return)]
-    if key is not None:
-        rets = [_dict_entry(r, key) for r in rets]
-    return bool(backed) and bool(rets) and all(isinstance(r, ast.Name) and r.id in backed for r in rets)
 
 
-def _dict_entry(value: ast.expr | None, key: str) -> ast.expr | None:
-    """`value[key]` of a dict literal `{"loss": loss, ...}`; None for anything else."""
-    if not isinstance(value, ast.Dict):
-        return None
-    return next((v for k, v in zip(value.keys, value.values, strict=True) if isinstance(k, ast.Constant) and k.value == key), None)
 
 
 def _acc_name(target: ast.expr) -> str | None:
@@ -484,4 +418,4 @@ def _loss_factor(value: ast.expr) -> ast.expr:
     return value
 
 
-CHECKS = [check_loss_accum, check_returned_loss_accum, check_handed_loss_accum]
+CHECKS = [check_loss_accum, check_handed_loss_accum]

@@ -321,4 +321,8 @@ def _factors(term: ast.expr) -> set[str]:
     return {k} if (k := _loss_key(term)) else set()
 
 
+
+
+
+
 CHECKS = [check_dict_entries_accum, check_handed_dict_accum, check_loss_records, check_running_mix]

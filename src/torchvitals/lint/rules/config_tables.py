@@ -23,9 +23,10 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.engine import Context, dotted, last
+from torchvitals.lint.engine import Context, callee, dotted, last, method
 from torchvitals.lint.rules.config_branches import decide_truth
 from torchvitals.lint.rules.flow import Bound, bounds_or_args
+from torchvitals.lint.rules.values import Made, possible
 
 _WRITES = r"\s*\[[^\]\n]*\]\s*=|\.(?:update|setdefault|pop)\("
 
@@ -98,3 +99,67 @@ def _lifted(ctx: Context, key: ast.expr, scope: ast.AST, depth: int) -> tuple[as
         new_root = ast.Subscript(value=new_root, slice=sub.slice, ctx=ast.Load())
     return new_root, new_scope
 
+
+
+# Methods of a module that return the module itself (`criterion.to(device)`).
+_SAME_MODULE = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "eval", "requires_grad_"}
+
+
+def makers(ctx: Context, expr: ast.AST, env: tuple = ()) -> set[str] | None:
+    """The dotted names of what `expr` may hold, asked of the shared evaluator: a callable held by
+    reference (`F.mse_loss`) gives its own name, an object gives the name of the class that made
+    it, through tables a config key picks from (`CRITERIA[hp["loss"]]()`, `{"mse": nn.MSELoss()}
+    [name]`), lambdas and `partial` entries, and moves (`.to(device)`); None when some value is
+    none of these (a call of an unknown factory, a value the file does not show)."""
+    vals = possible(ctx, expr, env)
+    if not vals:
+        return None
+    out: set[str] = set()
+    for v in vals:
+        names = _maker(ctx, v, 0)
+        if names is None:
+            return None
+        out |= names
+    return out
+
+
+def _maker(ctx: Context, v: object, depth: int) -> set[str] | None:
+    if not isinstance(v, Made) or depth > 3:
+        return None
+    node = v.node
+    if isinstance(node, (ast.Name, ast.Attribute)):
+        return {dotted(node)} if dotted(node) else None
+    if not isinstance(node, ast.Call):
+        return None  # a lambda held as it is: what it calls depends on its arguments
+    if last(callee(node)) == "partial" and node.args:
+        return makers(ctx, node.args[0], v.env)
+    if method(node) in _SAME_MODULE and isinstance(node.func, ast.Attribute):
+        return makers(ctx, node.func.value, v.env)  # criterion.to(device): the same object
+    called = possible(ctx, node.func, v.env)  # nn.MSELoss(), CRITERIA[key](): the class called
+    out: set[str] = set()
+    for f in called or [None]:
+        if isinstance(f, Made) and isinstance(f.node, ast.Lambda) and not _takes_args(f.node) and isinstance(f.node.body, ast.Call):
+            names = _maker(ctx, Made(f.node.body, f.env), depth + 1)  # {"mse": lambda: nn.MSELoss()}[key]()
+        elif isinstance(f, Made) and isinstance(f.node, ast.Call) and callee(f.node) == "getattr":
+            names = _looked_up(ctx, f)  # getattr(nn, cfg["loss"])()
+        else:
+            names = _maker(ctx, f, depth + 1) if isinstance(f, Made) and isinstance(f.node, (ast.Name, ast.Attribute)) else None
+        if names is None:
+            return None
+        out |= names
+    return out
+
+
+def _looked_up(ctx: Context, m: Made) -> set[str] | None:
+    """`getattr(nn, key)` with every value of `key` a string the file writes: `nn.<key>`."""
+    call: ast.Call = m.node  # type: ignore[assignment]
+    owner = dotted(call.args[0]) if len(call.args) == 2 and not call.keywords else None
+    keys = possible(ctx, call.args[1], m.env) if owner else None
+    if not keys or not all(isinstance(k, str) and k.isidentifier() for k in keys):
+        return None
+    return {f"{owner}.{k}" for k in keys}
+
+
+def _takes_args(fn: ast.Lambda) -> bool:
+    a = fn.args
+    return bool(a.posonlyargs or a.args or a.kwonlyargs or a.vararg or a.kwarg)

@@ -25,13 +25,19 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.rules.flow import bounds_at
+from torchvitals.lint.rules.eval_partners import (
+    _made_sources,
+    _param_partners,
+    _params_of,
+    _partners,
+    _split_arrays,
+    _stored_copies,
+    _stored_partners,
+    site_sources,
+)
 from torchvitals.lint.rules.loaders import (
-    EVAL_WORDS,
-    WORD,
     _is_eval_name,
     _loader_calls,
-    call_sites,
     loader_paths,
     loader_view,
     local_function,
@@ -53,7 +59,6 @@ from torchvitals.lint.rules.pairing import (
     caller_names,
     default_of,
     receiver_partners,
-    returned_dataset,
     root_name,
     setting_through_callers,
 )
@@ -133,73 +138,20 @@ def _passed(fn: ast.FunctionDef, call: ast.Call, param: str) -> ast.expr | None:
     return given if given is not None else default_of(fn, param)
 
 
-def _partners(ctx: Context, loader: ast.Call, iterated: str | None) -> set[str]:
-    """Names that hold the evaluation data in its original order: the dataset, the arrays it
-    was built from (`TensorDataset(X_val, y_val)`, `TextDataset(val_df)`), `loader.dataset`."""
-    out = {f"{iterated}.dataset"} if iterated else set()
-    ds = arg(loader, 0, "dataset")
-    ctor = ds if isinstance(ds, ast.Call) else None
-    name = dotted(ds)
-    if name:
-        out.add(name)
-        values = [b.value for b in bounds_at(ctx, name, ds) or [] if not b.index and not b.loop]  # type: ignore[arg-type]
-        ctor = values[0] if len(values) == 1 and isinstance(values[0], ast.Call) else None
-    if ctor is not None:
-        for a in [*ctor.args, *(k.value for k in ctor.keywords)]:
-            inner = a.args if isinstance(a, ast.Call) else [a]  # torch.tensor(y_val)
-            out |= {dotted(x) for x in inner if dotted(x)}  # type: ignore[misc]
-            out |= {src for x in inner if isinstance(x, ast.Name) and (src := _row_source(ctx, x))}
-    out |= _self_aliases(ctx, loader, out)
-    return out | _split_arrays(ctx, out)
 
 
-def _row_source(ctx: Context, use: ast.Name) -> str | None:
-    """The table an array handed to the dataset was made from, row for row: `feats =
-    torch.tensor(test_table.drop(columns=["id"]).to_numpy())` keeps `test_table`'s rows."""
-    bs = bounds_at(ctx, use.id, use) or []
-    value = bs[0].value if len(bs) == 1 and not bs[0].index and not bs[0].loop else None
-    made = value
-    while True:
-        if isinstance(value, ast.Call) and last(callee(value)) in ("tensor", "as_tensor", "from_numpy", "array", "asarray") and value.args:
-            value = value.args[0]
-        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ("drop", *ORDER_KEPT):
-            value = value.func.value  # columns dropped, rows kept
-        elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
-            value = value.value
-        else:
-            break
-    return dotted(value) if isinstance(value, ast.Name) and value is not made else None
 
 
-def _self_aliases(ctx: Context, loader: ast.Call, names: set[str]) -> set[str]:
-    """`self.val_ds = val_ds` in the class of a loader built in a method: the attribute holds
-    the same data as the name, for the other methods that read it."""
-    cls = ctx.parent.get(ctx.scope_of(loader))
-    if not isinstance(cls, ast.ClassDef):
-        return set()
-    return {t for m in cls.body if isinstance(m, ast.FunctionDef) for n in walk_scope(m)
-            if isinstance(n, ast.Assign) and dotted(n.value) in names for t in targets_of(n) if t.startswith("self.")}  # fmt: skip
 
 
-# Words of a name that holds per-sample data (labels, ids, rows), as opposed to a scalar.
-DATA_WORDS = {"y", "label", "labels", "target", "targets", "true", "gt", "df", "ids", "id", "files", "paths", "names"}
 
 
-def _split_arrays(ctx: Context, partners: set[str]) -> set[str]:
-    """Arrays of the same split, by name: with `X_val` in the dataset, `y_val` holds its labels
-    in the same order even when the dataset never saw them."""
-    splits = {w.lower() for p in partners for w in WORD.findall(p)} & EVAL_WORDS
-    if not splits:
-        return set()
-    out = set()
-    names = ctx.memo.get("plain_names")
-    if names is None:  # every plain name in the file, gathered once (not once per loader)
-        names = ctx.memo["plain_names"] = {n.id for n in ctx.parent if isinstance(n, ast.Name)}
-    for name in names:
-        words = {w.lower() for w in WORD.findall(name)}
-        if words & splits and words & DATA_WORDS:
-            out.add(name)
-    return out
+
+
+
+
+
+
 
 
 def _inline_evidence(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST | None:
@@ -298,6 +250,8 @@ def check_eval_order(ctx: Context) -> None:
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, iterated_name(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
+            partners |= _made_sources(ctx, it)  # build_loader(ds, "score") with ds = Windows(df[cols].values, w)
+            partners |= site_sources(ctx, loader, own, sites)  # make("test", test.drop(columns=["id"]).values)
             partners |= receiver_partners(ctx, loader, sites, partners)  # dm.test_frame of dm.test_dataloader()
             partners |= _stored_partners(ctx, ps.anchor, partners)  # self.dataset = dataset, given test_set
             partners |= _stored_copies(ctx, ps.anchor, partners)  # self.val_df = val_df.reset_index(drop=True)
@@ -328,8 +282,6 @@ def _evaluation_data(ctx: Context, loader: ast.Call, names: list[str], sites: tu
     return own if _is_eval_name([*names, *assigned, *said, *(["eval"] if by_use else [])]) else None
 
 
-def _params_of(fn: ast.AST) -> set[str]:
-    return {a.arg for a in fn.args.args} if isinstance(fn, ast.FunctionDef) else set()
 
 
 def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST | None:
@@ -372,78 +324,14 @@ def _runs(ctx: Context, call: ast.Call, fn: ast.FunctionDef) -> bool:
     return callee(call) == f"self.{fn.name}" and isinstance(cls, ast.ClassDef) and ctx.parent.get(ctx.scope_of(call)) is cls
 
 
-def _stored_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
-    """`self.dataset` in a method of a class whose __init__ stores a parameter as it
-    (`self.dataset, self.loader = dataset, loader`), when every construction of the class in
-    this file passes evaluation data for it (`Evaluator(test_set, ...)`)."""
-    cls = ctx.parent.get(ctx.scope_of(loop))
-    init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None) if isinstance(cls, ast.ClassDef) else None
-    out: set[str] = set()
-    for n in walk_scope(init) if init is not None else ():
-        if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
-            continue
-        t, v = n.targets[0], n.value
-        for tt, vv in zip(t.elts, v.elts, strict=False) if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) else [(t, v)]:
-            attr = dotted(tt) or ""
-            if not (attr.startswith("self.") and isinstance(vv, ast.Name)) or vv.id not in _params_of(init):
-                continue
-            passed = [p for _, p in call_sites(ctx, init, vv.id)]  # type: ignore[arg-type]
-            if passed and all(_mentions(p, partners) for p in passed):
-                out.add(attr)
-    return out
 
 
-# Methods and attributes that give the same rows in the same order (a frame re-indexed, copied,
-# or turned into an array): what they return is still in the dataset's order.
-ORDER_KEPT = {"reset_index", "copy", "to_numpy", "values", "astype", "fillna", "clone", "numpy", "tolist"}
 
 
-def _order_kept(value: ast.expr) -> str | None:
-    """The name a value keeps the row order of: `val_df`, `val_df.reset_index(drop=True)`,
-    `val_df.copy()`, `y_val.values`, a column `test_df["id"].to_numpy()`."""
-    while True:
-        if isinstance(value, ast.Call) and isinstance(value.func, ast.Attribute) and value.func.attr in ORDER_KEPT:
-            value = value.func.value
-        elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
-            value = value.value
-        elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and isinstance(value.slice.value, str):
-            value = value.value
-        else:
-            return dotted(value)
 
 
-def _stored_copies(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
-    """`self.val_df = val_df.reset_index(drop=True)` in a method of the evaluation loop's class,
-    where `val_df` is evaluation data that method holds (a parameter or a local): the attribute
-    holds the same rows in the same order for the method that evaluates."""
-    cls = ctx.parent.get(ctx.scope_of(loop))
-    if not isinstance(cls, ast.ClassDef):
-        return set()
-    out = set()
-    for m in cls.body:
-        if not isinstance(m, ast.FunctionDef):
-            continue
-        held = _params_of(m) | set(ctx.assigns_in(m))
-        for n in walk_scope(m):
-            if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and (attr := dotted(n.targets[0]) or "").startswith("self.")):
-                continue
-            src = _order_kept(n.value)
-            if src in partners and src in held:
-                out.add(attr)
-    return out
 
 
-def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:
-    """Parameters of the loop's function that its callers fill with evaluation data
-    (`evaluate(model, val_loader, y_val)`)."""
-    fn = ctx.scope_of(loop)
-    if not isinstance(fn, ast.FunctionDef):
-        return set()
-    out = set()
-    for p in fn.args.args:
-        if any(_mentions(passed, partners) or returned_dataset(ctx, passed, site, partners) for site, passed in call_sites(ctx, fn, p.arg)):
-            out.add(p.arg)
-    return out
 
 
 def _check_lightning(ctx: Context, reported: set[int]) -> None:

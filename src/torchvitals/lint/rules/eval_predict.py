@@ -23,11 +23,11 @@ from torchvitals.lint.rules.eval_order import (
     SHUFFLED_EVAL,
     _after,
     _evaluation_data,
-    _partners,
     _report_eval,
     _shuffled,
     _shuffled_by_site,
 )
+from torchvitals.lint.rules.eval_partners import _partners
 from torchvitals.lint.rules.loaders import loader_paths, loader_view
 from torchvitals.lint.rules.order_evidence import _order_evidence
 

@@ -193,7 +193,8 @@ def _order_evidence(ctx: Context, body: list[ast.AST], after: list[ast.AST], cou
             pairs = _operands(ctx, n)
             if isinstance(n, ast.Assign) and _mentions(n.value, mine):
                 for t in n.targets:
-                    if isinstance(t, ast.Subscript) and _mentions(t.value, partners | templates) and not _mentions(t.value, mine):
+                    if isinstance(t, ast.Subscript) and _mentions(t.value, partners | templates) and not _mentions(t.value, mine) \
+                            and not _mentions(t.slice, mine):  # rows picked by ids the same batches gave: aligned
                         return n  # val_df["pred"] = preds: written row by row in the shuffled order
             ours = [p for p in pairs if _mentions(p, mine) and not _mentions(p, partners)]
             theirs = [p for p in pairs if _mentions(p, partners) and not _mentions(p, mine)]

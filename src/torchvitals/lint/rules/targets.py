@@ -20,6 +20,7 @@ import ast
 import re
 
 from torchvitals.lint.engine import Context, arg, callee, dotted, last, method
+from torchvitals.lint.rules.config_tables import makers
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
@@ -31,6 +32,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _steps_left,
 )
 from torchvitals.lint.rules.tensor_tags import tags
+from torchvitals.lint.rules.value_reads import is_param
 from torchvitals.rules.base import document
 
 LOSS_TARGET = document(
@@ -97,7 +99,7 @@ def loss_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | None:
             kinds.add(_held_kind(v, imported))
         kind = kinds.pop() if len(kinds) == 1 else None
         ctx.memo[key] = kind if kind in REGRESSION | CLASS_INDEX else None
-    return ctx.memo[key] or _bound_kind(ctx, call, name, imported)
+    return ctx.memo[key] or _bound_kind(ctx, call, name, imported) or _evaluated_kind(ctx, call, imported)
 
 
 def _held_kind(v: ast.AST | None, imported: set[str]) -> str | None:
@@ -127,6 +129,33 @@ def _bound_kind(ctx: Context, call: ast.Call, name: str, imported: set[str]) -> 
         kinds.add(_held_kind(v, imported))
     kind = kinds.pop() if len(kinds) == 1 else None
     return kind if kind in REGRESSION | CLASS_INDEX else None
+
+
+def _evaluated_kind(ctx: Context, call: ast.Call, imported: set[str]) -> str | None:
+    """The loss a called name holds as the shared evaluator reads it: a criterion picked from a
+    registry by a config key (`CRITERIA[hp["loss"]]()` handed to `train_epoch(..., criterion)`),
+    a factory's return, a parameter every caller fills with the same loss. Only plain names and
+    `self.x` called with a prediction and a target are asked (it is asked for every call)."""
+    name = dotted(call.func)
+    if name is None or name.count(".") > (1 if name.startswith("self.") else 0) or len(call.args) + len(call.keywords) < 2:
+        return None
+    if len(ctx.values.get(name, [])) > 1:
+        return None  # bound to several losses in the file: which one is called is not judged
+    if name not in ctx.values and not is_param(ctx.scope_of(call), name):
+        return None  # an import, a builtin, a function or class of this file: not a loss object
+    found = makers(ctx, call.func)
+    kinds = {_named_kind(n, imported) for n in found} if found else {None}
+    kind = kinds.pop() if len(kinds) == 1 else None
+    return kind if kind in REGRESSION | CLASS_INDEX else None
+
+
+def _named_kind(name: str, imported: set[str]) -> str | None:
+    """`nn.MSELoss` (a loss object's class) or `F.mse_loss` (a functional loss held by reference)."""
+    if last(name) in REGRESSION | CLASS_INDEX:
+        return last(name)
+    if name.startswith(FUNCTIONAL) or name in imported:
+        return REGRESSION_FUNCS.get(last(name)) or CLASS_FUNCS.get(last(name))
+    return None
 
 
 def _show(node: ast.AST) -> str:

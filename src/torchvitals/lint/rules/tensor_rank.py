@@ -21,8 +21,11 @@ from torchvitals.lint.rules.tensor_facts import (
     ELEMENTWISE,
     KEEP,
     MAX_DEPTH,
+    RANGES,
     _count,
     _int_const,
+    _is_frame,
+    _is_series,
     _scalar,
     _unpacked,
 )
@@ -40,6 +43,8 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
     if expr is None or depth > MAX_DEPTH:
         return None
     d = depth + 1
+    if isinstance(expr, ast.Attribute) and expr.attr == "values" and (r := _frame_rank(ctx, expr.value, d)) is not None:
+        return r  # df[cols].values: a table, df["price"].values: a column
     if isinstance(expr, (ast.Name, ast.Attribute)):
         name = dotted(expr)
         bs = bounds_through_methods(ctx, name, expr) if name else None
@@ -60,6 +65,20 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
     if isinstance(expr, (ast.List, ast.Tuple)):
         return _nested_rank(expr, 0)
     return None
+
+
+def _frame_rank(ctx: Context, x: ast.AST, d: int) -> int | None:
+    """2 for a pandas DataFrame (read, built, a frame method's result, or columns picked from one
+    by a list: `df[["a", "b"]]`, `df.iloc[:, 1:]`), 1 for one of its columns; None otherwise."""
+    if _is_series(ctx, x, d):
+        return 1
+    if isinstance(x, ast.Subscript) and isinstance(x.slice, ast.List) and x.slice.elts:
+        return 2 if all(isinstance(e, ast.Constant) and isinstance(e.value, str) for e in x.slice.elts) and _is_frame(ctx, x.value, d) else None
+    if isinstance(x, ast.Subscript) and isinstance(x.value, ast.Attribute) and x.value.attr in ("iloc", "loc"):
+        s = x.slice
+        both = isinstance(s, ast.Tuple) and len(s.elts) == 2 and all(isinstance(e, ast.Slice) for e in s.elts)
+        return 2 if (isinstance(s, ast.Slice) or both) and _is_frame(ctx, x.value.value, d) else None
+    return 2 if _is_frame(ctx, x, d) else None
 
 
 def _nested_rank(seq: ast.List | ast.Tuple, depth: int) -> int | None:
@@ -105,6 +124,8 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
     lib = (dotted(call.func) or "").split(".")[0] in ("torch", "np", "numpy")
     if m and not lib:  # a method of a value: x.mean(dim=1), x.astype(np.float32)
         recv = call.func.value  # type: ignore[attr-defined]
+        if m == "to_numpy" and (r := _frame_rank(ctx, recv, d)) is not None:
+            return r
         if m in SAME_SHAPE:
             return rank(ctx, recv, d)
         if m in REDUCE:
@@ -121,6 +142,8 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
     if short in JOINS and call.args and isinstance(call.args[0], (ast.List, ast.Tuple)):
         ranks = {rank(ctx, e, d) for e in call.args[0].elts if not isinstance(e, ast.Starred)} - {None}
         return ranks.pop() + (short == "stack") if len(ranks) == 1 else None  # joined arrays share one rank
+    if short in RANGES and lib and call.args:
+        return 1  # np.arange(n), torch.linspace(0, 1, steps): always one axis
     if short in SIZED and call.args:
         numpy_shape = short in ("zeros", "ones", "empty") and not (dotted(call.func) or "").startswith("torch")
         return _sizes(ctx, call.args[:1] if numpy_shape else call.args)  # np.zeros(shape, dtype)

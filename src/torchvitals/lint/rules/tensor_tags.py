@@ -16,24 +16,21 @@ from torchvitals.lint.rules.batch_items import (
     moved_each,
     one_number,
 )
-from torchvitals.lint.rules.config_branches import literal_value
-from torchvitals.lint.rules.flow import Bound, enclosing_class
-from torchvitals.lint.rules.layer_lists import sequential_layers
+from torchvitals.lint.rules.flow import Bound
 from torchvitals.lint.rules.method_args import bounds_through_methods
+from torchvitals.lint.rules.tensor_columns import column_module, helper_returns
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     CONSTANT_FILLS,
     DATA_CTORS,
     DTYPE_TAGS,
     ELEMENTWISE,
-    ELEMENTWISE_MODULES,
     FACTORIES,
     FLOAT,
     INDEX,
     KEEP,
     LIKE_RANDOM,
     MAX_DEPTH,
-    MODULE_KEEP,
     NONE,
     ONE_D,
     RANGES,
@@ -42,7 +39,6 @@ from torchvitals.lint.rules.tensor_facts import (
     SKLEARN_CLASS,
     SKLEARN_REGRESSION,
     TEXT_READERS,
-    WRAPPERS,
     _count,
     _dtype_tag,
     _flattens,
@@ -159,7 +155,7 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
         return _item_tags(ctx, parts, index, depth + 1)
     if not isinstance(value, ast.Call):
         return NONE
-    if (helper := _helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
+    if (helper := helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
         return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in helper)) if helper else NONE
     if len(index) != 1:
         return NONE
@@ -176,20 +172,6 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
     if fn == "max" and index == (1,) and _max_has_dim(value):
         return frozenset({INDEX})  # _, predicted = torch.max(logits, 1)
     return NONE
-
-
-def _helper_returns(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
-    """What a call of a module-level function of this file returns (every `return`'s value; an
-    empty list when one returns nothing); None when the call is not one. A value built in a
-    helper (`y = torch.tensor(..., dtype=torch.float32); return x, y`) keeps its tags."""
-    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
-    if fn is None:
-        return None
-    memo = ctx.memo.setdefault("helper_returns", {})
-    if id(fn) not in memo:  # asked for every call the tracer meets: each helper is walked once
-        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
-        memo[id(fn)] = [] if not rets or any(r is None for r in rets) else rets
-    return memo[id(fn)]
 
 
 def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], depth: int) -> frozenset[str]:
@@ -335,9 +317,9 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
         return _library_tags(ctx, call, name, short, d)
     if short in ELEMENTWISE and lib in ("F", "nn", "functional") and call.args:
         return tags(ctx, call.args[0], d) & (SHAPE_TAGS | {FLOAT})
-    if _column_module(ctx, call.func, d):
+    if column_module(ctx, call.func, d, tags):
         return frozenset({COLUMN})
-    if helper := _helper_returns(ctx, call):  # y = make_targets(df)
+    if helper := helper_returns(ctx, call):  # y = make_targets(df)
         return frozenset.intersection(*(tags(ctx, r, d) for r in helper))
     return NONE
 
@@ -384,79 +366,6 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
     return NONE
 
 
-# ---- models with one output column ------------------------------------------------------------
-
-
-def _column_module(ctx: Context, func: ast.AST, depth: int) -> bool:
-    """The callable is a module whose output has one column: ends in `nn.Linear(..., 1)`."""
-    if depth > MAX_DEPTH:
-        return False
-    if isinstance(func, ast.Call):  # nn.Linear(8, 1)(x)
-        return _column_ctor(ctx, func, depth + 1)
-    name = dotted(func)
-    if name is None:
-        return False
-    if name == "self":
-        cls = enclosing_class(ctx, func)
-        return cls is not None and _column_class(ctx, cls, depth + 1)
-    bs = bounds_through_methods(ctx, name, func)
-    return bool(bs) and all(not b.index and not b.loop and _column_ctor(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
-
-
-def _column_ctor(ctx: Context, value: ast.AST, depth: int) -> bool:
-    while isinstance(value, ast.Call) and method(value) in MODULE_KEEP:
-        value = value.func.value  # type: ignore[attr-defined]  # nn.Linear(8, 1).to(device)
-    if isinstance(value, (ast.Name, ast.Attribute)):
-        return _column_module(ctx, value, depth + 1)
-    if not isinstance(value, ast.Call) or depth > MAX_DEPTH:
-        return False
-    cls = last(callee(value))
-    if cls in WRAPPERS and value.args:  # torch.compile(model), nn.DataParallel(model)
-        return _column_ctor(ctx, value.args[0], depth + 1)
-    if cls == "Linear":
-        return _is_one(ctx, arg(value, 1, "out_features"), depth + 1)
-    if cls == "LazyLinear":
-        return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
-    if cls == "Sequential":
-        layers = sequential_layers(ctx, value)  # its arguments, a built list, an OrderedDict
-        if not layers:
-            return False
-        while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
-            layers.pop()
-        return _column_ctor(ctx, layers[-1], depth + 1)
-    if rets := _helper_returns(ctx, value):  # model = make_mlp(16, 64): what the builder returns
-        return all(_column_ctor(ctx, r, depth + 1) for r in rets)
-    if cls in ctx.module_classes:
-        first = ctx.memo.get(("first_class", cls))
-        if first is None:
-            first = ctx.memo[("first_class", cls)] = next(c for c in ctx.classes if c.name == cls)
-        return _column_class(ctx, first, depth + 1)
-    return False
-
-
-def _is_one(ctx: Context, node: ast.AST | None, depth: int) -> bool:
-    """The literal 1, or a name every binding of which is 1: `nn.Linear(hidden, output_size)` in
-    `__init__(self, ..., output_size=1)` that no construction overrides; or a config field that
-    reads back to 1 (a dataclass default no construction or assignment changes)."""
-    if _int_const(node) == 1:
-        return True
-    if isinstance(node, ast.Attribute):  # nn.Linear(cfg.hidden, cfg.out_dim) with a config default of 1
-        return _int_const(literal_value(ctx, node, ctx.scope_of(node))) == 1
-    if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
-        return False
-    bs = bounds_through_methods(ctx, node.id, node)
-    return bool(bs) and all(not b.index and not b.loop and _is_one(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
-
-
-def _column_class(ctx: Context, cls: ast.ClassDef, depth: int) -> bool:
-    """Every `return` of the class's `forward` gives a one-column output."""
-    for fn in cls.body:
-        if isinstance(fn, ast.FunctionDef) and fn.name == "forward":
-            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
-            return bool(rets) and all(r is not None and COLUMN in tags(ctx, r, depth + 1) for r in rets)
-    return False
-
-
 def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[str]:
     d = depth + 1
     s = expr.slice
@@ -476,8 +385,8 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
     if isinstance(s, ast.Tuple) and rank(ctx, expr, d) == 1:
         return (tags(ctx, expr.value, d) & DTYPE_TAGS) | {ONE_D}  # series[:, k, 0] of a 3-D series
     t = tags(ctx, expr.value, d)
-    if ONE_D in t and ONE_D in tags(ctx, s, d) and INDEX in tags(ctx, s, d):
-        return t  # y[idx] with a 1-D index tensor (a shuffled minibatch)
+    if ONE_D in t and ONE_D in tags(ctx, s, d):
+        return t  # y[idx], y[mask]: a 1-D array picked by positions or a mask stays 1-D
     return t & DTYPE_TAGS  # y[train_mask]: indexing never changes the dtype
 
 

@@ -234,6 +234,8 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
     if name in imported(ctx):
         return frozenset({Made(use)})  # `torch`, `nn`, `StepLR`: what the module holds
     b = reaching(ctx, name, use)
+    if b is AMBIGUOUS and isinstance(scope, ast.Module) and _declared(ctx, name):
+        return frozenset({Made(use)})  # `{"mse": nn.MSELoss}` at module level, after `import torch.nn as nn`
     if b is AMBIGUOUS or (b is None and is_param(scope, name)):
         if not is_param(scope, name) or rebound(ctx, scope, name, use):
             return UNKNOWN
@@ -342,6 +344,17 @@ def _callers(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Env]]:
 def _unbound(ctx: Context, name: str) -> bool:
     """A name the file never assigns (an import, a builtin, a class or function of the file)."""
     return "." not in name and name not in ctx.values
+
+
+def _declared(ctx: Context, name: str) -> bool:
+    """A name the file binds only by imports, `def` and `class` (never assigns, loops over or
+    takes as a parameter): what it names is the module, function or class itself."""
+    memo = ctx.memo.setdefault("values_declared", {})
+    if name not in memo:
+        stores = (n for n in ast.walk(ctx.tree) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+                  or isinstance(n, ast.arg) and n.arg == name or isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names)  # fmt: skip
+        memo[name] = _unbound(ctx, name) and next(stores, None) is None
+    return memo[name]
 
 
 def _union(parts: Iterable[frozenset]) -> frozenset:

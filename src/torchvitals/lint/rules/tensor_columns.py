@@ -1,0 +1,119 @@
+"""Models whose output has one column, (B, 1), for the tag tracer of TVL009 (tensor_tags.py):
+a module ending in `nn.Linear(..., 1)` (directly, after elementwise layers of a Sequential, built
+by a helper of this file, wrapped by `torch.compile`/DataParallel, or a class of this file whose
+forward returns such an output), reached through names, attributes and parameters."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import functions
+from torchvitals.lint.engine import Context, arg, callee, dotted, last, method, walk_scope
+from torchvitals.lint.rules.batch_items import Tags
+from torchvitals.lint.rules.config_branches import literal_value
+from torchvitals.lint.rules.flow import enclosing_class
+from torchvitals.lint.rules.layer_lists import sequential_layers
+from torchvitals.lint.rules.method_args import bounds_through_methods
+from torchvitals.lint.rules.tensor_facts import (
+    COLUMN,
+    ELEMENTWISE_MODULES,
+    MAX_DEPTH,
+    MODULE_KEEP,
+    WRAPPERS,
+    _int_const,
+)
+from torchvitals.lint.rules.values import Made, possible
+
+
+def helper_returns(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
+    """What a call of a module-level function of this file returns (every `return`'s value; an
+    empty list when one returns nothing); None when the call is not one. A value built in a
+    helper (`y = torch.tensor(..., dtype=torch.float32); return x, y`) keeps its tags."""
+    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
+    if fn is None:
+        return None
+    memo = ctx.memo.setdefault("helper_returns", {})
+    if id(fn) not in memo:  # asked for every call the tracer meets: each helper is walked once
+        rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+        memo[id(fn)] = [] if not rets or any(r is None for r in rets) else rets
+    return memo[id(fn)]
+
+
+def column_module(ctx: Context, func: ast.AST, depth: int, tags: Tags) -> bool:
+    """The callable is a module whose output has one column: ends in `nn.Linear(..., 1)`."""
+    if depth > MAX_DEPTH:
+        return False
+    if isinstance(func, ast.Call):  # nn.Linear(8, 1)(x)
+        return _column_ctor(ctx, func, depth + 1, tags)
+    name = dotted(func)
+    if name is None:
+        return False
+    if name == "self":
+        cls = enclosing_class(ctx, func)
+        return cls is not None and _column_class(ctx, cls, depth + 1, tags)
+    bs = bounds_through_methods(ctx, name, func)
+    if bs and all(not b.index and not b.loop for b in bs):
+        return all(_column_ctor(ctx, b.value, depth + 1, tags) for b in bs)  # type: ignore[union-attr]
+    return _made_column(ctx, func, depth, tags)
+
+
+def _made_column(ctx: Context, func: ast.AST, depth: int, tags: Tags) -> bool:
+    """The modules a name may hold as the shared evaluator reads them (unpacked from a tuple,
+    `self.net, self.opt = net, opt`, given by every caller of a trainer's constructor): each a
+    construction whose output has one column."""
+    vals = possible(ctx, func)
+    return bool(vals) and all(isinstance(v, Made) and isinstance(v.node, ast.Call) and _column_ctor(ctx, v.node, depth + 1, tags) for v in vals)  # type: ignore[union-attr]
+
+
+def _column_ctor(ctx: Context, value: ast.AST, depth: int, tags: Tags) -> bool:
+    while isinstance(value, ast.Call) and method(value) in MODULE_KEEP:
+        value = value.func.value  # type: ignore[attr-defined]  # nn.Linear(8, 1).to(device)
+    if isinstance(value, (ast.Name, ast.Attribute)):
+        return column_module(ctx, value, depth + 1, tags)
+    if not isinstance(value, ast.Call) or depth > MAX_DEPTH:
+        return False
+    cls = last(callee(value))
+    if cls in WRAPPERS and value.args:  # torch.compile(model), nn.DataParallel(model)
+        return _column_ctor(ctx, value.args[0], depth + 1, tags)
+    if cls == "Linear":
+        return _is_one(ctx, arg(value, 1, "out_features"), depth + 1)
+    if cls == "LazyLinear":
+        return _is_one(ctx, arg(value, 0, "out_features"), depth + 1)
+    if cls == "Sequential":
+        layers = sequential_layers(ctx, value)  # its arguments, a built list, an OrderedDict
+        if not layers:
+            return False
+        while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
+            layers.pop()
+        return _column_ctor(ctx, layers[-1], depth + 1, tags)
+    if rets := helper_returns(ctx, value):  # model = make_mlp(16, 64): what the builder returns
+        return all(_column_ctor(ctx, r, depth + 1, tags) for r in rets)
+    if cls in ctx.module_classes:
+        first = ctx.memo.get(("first_class", cls))
+        if first is None:
+            first = ctx.memo[("first_class", cls)] = next(c for c in ctx.classes if c.name == cls)
+        return _column_class(ctx, first, depth + 1, tags)
+    return False
+
+
+def _is_one(ctx: Context, node: ast.AST | None, depth: int) -> bool:
+    """The literal 1, or a name every binding of which is 1: `nn.Linear(hidden, output_size)` in
+    `__init__(self, ..., output_size=1)` that no construction overrides; or a config field that
+    reads back to 1 (a dataclass default no construction or assignment changes)."""
+    if _int_const(node) == 1:
+        return True
+    if isinstance(node, ast.Attribute):  # nn.Linear(cfg.hidden, cfg.out_dim) with a config default of 1
+        return _int_const(literal_value(ctx, node, ctx.scope_of(node))) == 1
+    if not isinstance(node, ast.Name) or depth > MAX_DEPTH:
+        return False
+    bs = bounds_through_methods(ctx, node.id, node)
+    return bool(bs) and all(not b.index and not b.loop and _is_one(ctx, b.value, depth + 1) for b in bs)  # type: ignore[union-attr]
+
+
+def _column_class(ctx: Context, cls: ast.ClassDef, depth: int, tags: Tags) -> bool:
+    """Every `return` of the class's `forward` gives a one-column output."""
+    for fn in cls.body:
+        if isinstance(fn, ast.FunctionDef) and fn.name == "forward":
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+            return bool(rets) and all(r is not None and COLUMN in tags(ctx, r, depth + 1) for r in rets)
+    return False
