@@ -1439,3 +1439,77 @@ main(torch.nn.Linear(4, 1), [], None)
 )
 def test_context_helper_no_grad_fallback_through_a_default_filled_config(default, fill, fires):
     assert ("TVL001" in run_all(PRECISION_CTX.format(default=default, fill=fill))) is fires
+
+
+# ---- TVL001/TVL002: a helper's return read at the element the caller binds --------------------
+
+RETURN_ELEMENT = """\
+import torch
+import torch.nn.functional as F
+
+
+def forward_step(encoder, head, xb, yb):
+    feats = encoder(xb)
+    logits = head({fed})
+    loss = F.cross_entropy(logits, yb)
+    {ret}
+
+
+def fit(encoder, head, batches):
+    opt = torch.optim.SGD([*encoder.parameters(), *head.parameters()], lr=0.1)
+    for xb, yb in batches:
+        {read}
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("ret", "read"),
+    [
+        ("return loss, feats", "loss, feats = forward_step(encoder, head, xb, yb)"),
+        ("return loss, feats", "loss = forward_step(encoder, head, xb, yb)[0]"),
+        ('return {"loss": loss, "feats": feats}', 'loss = forward_step(encoder, head, xb, yb)["loss"]'),
+        ("return [feats, loss]", "_, loss = forward_step(encoder, head, xb, yb)"),
+    ],
+)
+@pytest.mark.parametrize(("fed", "fires"), [("feats.detach()", True), ("feats", False)])
+def test_a_returned_element_beside_the_loss_does_not_make_the_model_live(ret, read, fed, fires):
+    """The encoder's live features go back for logging beside a loss that reaches it only
+    detached: only the element the caller binds is the loss."""
+    assert ("TVL002" in run_all(RETURN_ELEMENT.format(fed=fed, ret=ret, read=read))) is fires
+
+
+SHARED_STEP_LOGS = """\
+import torch
+import torch.nn.functional as F
+
+
+class Runner:
+    def __init__(self, net):
+        self.net = net
+        self.opt = torch.optim.Adam(net.parameters())
+
+    {deco}
+    def losses(self, xb, yb):
+        out = self.net(xb)
+        return F.mse_loss(out, yb), (out - yb).abs().mean()
+
+    def step(self, batch):
+        mse, mae = self.losses(*batch)
+        return mse, {{"mse": mse.item(), "mae": mae.item()}}
+
+    def fit(self, batches):
+        for batch in batches:
+            loss, logs = self.step(batch)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+"""
+
+
+@pytest.mark.parametrize(("deco", "codes"), [("@torch.no_grad()", {"TVL001"}), ("", set())])
+def test_items_logged_beside_the_returned_loss_are_not_on_its_path(deco, codes):
+    """`loss, logs = self.step(batch)`: the `.item()`s of the logging dict are no cut of the loss."""
+    assert run_all(SHARED_STEP_LOGS.format(deco=deco)) & {"TVL001", "TVL002"} == codes

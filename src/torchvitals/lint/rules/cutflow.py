@@ -52,49 +52,77 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     return key
 
 
-def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0) -> list[tuple]:
+Pick = int | str | None  # an element of a returned tuple (by position) or dict (by constant key)
+
+
+def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0, pick: Pick = None) -> list[tuple]:
     """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
-    path is live, else (code, node) of the first cut on it."""
+    path is live, else (code, node) of the first cut on it. `pick`: only that element of what
+    `expr` (a call) returns is read (`loss, logs = step(batch)` binds `loss` to the first)."""
     out: list[tuple] = []
-    todo: list[tuple[ast.AST, tuple | None]] = [(expr, cut)]
+    todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
-        n, c = todo.pop()
+        n, c, p = todo.pop()
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Call) and (k := _const_key(n.slice)) is not None:
+            todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
+            todo.append((n.slice, c, None))
+            continue
         if isinstance(n, ast.Call):
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
-                todo.append((n.func.value, c or ("TVL002", n)))
+                todo.append((n.func.value, c or ("TVL002", n), None))
                 continue
             if callee(n) in CUT_FUNCS:
-                todo.extend((a, c or ("TVL002", n)) for a in n.args)
+                todo.extend((a, c or ("TVL002", n), None) for a in n.args)
                 continue
             counts = _length_args(ctx, n)
             if counts:  # `ctc(log_probs, targets, out_lens, tgt_lens)`: the lengths carry no gradient
-                todo.append((n.func, c))
-                todo.extend((a, c) for i, a in enumerate(n.args) if i not in counts)
-                todo.extend((k.value, c) for k in n.keywords if k.arg not in LENGTH_KWARGS)
+                todo.append((n.func, c, None))
+                todo.extend((a, c, None) for i, a in enumerate(n.args) if i not in counts)
+                todo.extend((k.value, c, None) for k in n.keywords if k.arg not in LENGTH_KWARGS)
                 continue
             target = resolve(ctx, n) if depth < DEPTH else None
-            rets = _returns(ctx, target, models, depth + 1) if target is not None else []
+            rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
             out += [("model", k, c or cc) for k, cc in rets]
             cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
             key = None if rets else _model_call(ctx, n, models)
             if key:
                 out.append(("model", key, c))
-            todo.append((n.func, c))
-            todo.extend((a, c or cuts.get(i)) for i, a in enumerate(n.args))
-            todo.extend((k.value, c) for k in n.keywords)
+            todo.append((n.func, c, None))
+            todo.extend((a, c or cuts.get(i), None) for i, a in enumerate(n.args))
+            todo.extend((k.value, c, None) for k in n.keywords)
         elif isinstance(n, ast.Attribute):
             if n.attr == "data" and isinstance(n.ctx, ast.Load):
-                todo.append((n.value, c or ("TVL002", n)))
+                todo.append((n.value, c or ("TVL002", n), None))
                 continue
             key = dotted(n)
             if key:
                 out.append(("name", key, c))
-            todo.append((n.value, c))
+            todo.append((n.value, c, None))
         elif isinstance(n, ast.Name):
             out.append(("name", n.id, c))
         elif not isinstance(n, NESTED):
-            todo.extend((ch, c) for ch in ast.iter_child_nodes(n))
+            todo.extend((ch, c, None) for ch in ast.iter_child_nodes(n))
     return out
+
+
+
+def _const_key(node: ast.AST) -> Pick:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str)) and not isinstance(node.value, bool):
+        return node.value
+    return None
+
+
+def _picked(value: ast.expr, pick: Pick) -> ast.expr:
+    """The element `pick` of a returned `(loss, logs)` or `{"loss": loss, ...}` literal; the
+    whole value when it is no such literal (then every element may be the one read)."""
+    if isinstance(pick, int) and isinstance(value, (ast.Tuple, ast.List)) and 0 <= pick < len(value.elts):
+        if not any(isinstance(e, ast.Starred) for e in value.elts):
+            return value.elts[pick]
+    if isinstance(pick, str) and isinstance(value, ast.Dict) and None not in value.keys:
+        found = [v for k, v in zip(value.keys, value.values, strict=True) if _const_key(k) == pick]  # type: ignore[arg-type]
+        if len(found) == 1:
+            return found[0]
+    return value
 
 
 # Losses over sequences take integer lengths beside the scores (by position and keyword): a
@@ -160,6 +188,9 @@ class Flow:
             if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
                 block = _nograd_block(ctx, n)
                 cut = ("TVL001", block) if block is not None else None
+                if (parts := _unpacked(n)) is not None:  # `loss, logs = step(batch)`: each name its element
+                    flows += [(n, targets_of(ast.Assign(targets=[t])), _sources(ctx, v, models, cut, depth, k)) for t, v, k in parts]
+                    continue
                 srcs = _sources(ctx, n.value, models, cut, depth)
                 tgts = targets_of(n)
                 # only a statement of the function's own body: one in a branch, a loop or a
@@ -231,6 +262,21 @@ class Flow:
         return self.live.get(key, set()), self.dead.get(key, {})
 
 
+def _unpacked(n: ast.AST) -> list[tuple[ast.expr, ast.expr, Pick]] | None:
+    """(target, value, element read) per element of `a, b = f(x)` (the call, read at the
+    element's position) or `a, b = x, y`; None for any other assignment, or a starred element."""
+    if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], (ast.Tuple, ast.List))):
+        return None
+    elts = n.targets[0].elts
+    if any(isinstance(e, ast.Starred) for e in elts):
+        return None
+    if isinstance(n.value, ast.Call):
+        return [(e, n.value, i) for i, e in enumerate(elts)]
+    if isinstance(n.value, (ast.Tuple, ast.List)) and len(n.value.elts) == len(elts) and not any(isinstance(v, ast.Starred) for v in n.value.elts):
+        return [(e, v, None) for e, v in zip(elts, n.value.elts, strict=True)]
+    return None
+
+
 STORES = {"append", "extend", "insert", "add", "appendleft", "extendleft", "push", "put", "put_nowait", "update", "copy_", "add_"}
 
 
@@ -268,24 +314,29 @@ def _cut_of(srcs: list[tuple], name: str) -> bool:
     return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
 
 
-def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
-    """The models reaching what a resolved function returns, as the caller names them, each
-    with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
+def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
+    """The models reaching what a resolved function returns (or the element `pick` of it), as
+    the caller names them, each with the cut on its way (None: live). `self.x` and the
+    parameters are models inside it."""
     memo = ctx.memo.setdefault("gradflow_returns", {})
     params = set(positional(t.fn))
     inner = frozenset({"self", *params, *models})
-    key = (id(t.fn), inner)
+    key = (id(t.fn), inner, pick)
     hit = memo.get(key)
     if hit is None or hit[0] is not t.fn:
         memo[key] = (t.fn, [])  # recursion sees nothing
-        flow = Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"}))
+        flows = ctx.memo.setdefault("gradflow_return_flows", {})
+        hit = flows.get((id(t.fn), inner))
+        if hit is None or hit[0] is not t.fn:  # one flow of the function, whatever the element read
+            hit = flows[(id(t.fn), inner)] = (t.fn, Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"})))
+        flow = hit[1]
         live: set[str] = set()
         dead: dict[str, tuple] = {}
         deco = _nograd_decorator(t.fn)
         for n in walk_scope(t.fn):
             if isinstance(n, ast.Return) and n.value is not None:
                 block = deco or _nograd_block(ctx, n)
-                lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
+                lv, dd = flow.reach(f"<return:{pick}>", _picked(n.value, pick), n.lineno, ("TVL001", block) if block is not None else None)
                 live |= lv
                 dead.update(dd)
         raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
@@ -293,8 +344,8 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[
     return hit[1]
 
 
-def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
-    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth) if (k := t.rename(m)) and k != "self"]
+def _returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and k != "self"]
 
 
 def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
