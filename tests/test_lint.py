@@ -1513,3 +1513,61 @@ class Runner:
 def test_items_logged_beside_the_returned_loss_are_not_on_its_path(deco, codes):
     """`loss, logs = self.step(batch)`: the `.item()`s of the logging dict are no cut of the loss."""
     assert run_all(SHARED_STEP_LOGS.format(deco=deco)) & {"TVL001", "TVL002"} == codes
+
+
+# ---- TVL001/TVL002: a name read where one definition of it reaches ------------------------------
+
+VAL_LOOP_SAME_NAME = """\
+import numpy as np
+import torch
+
+
+def unscale(t, sd):
+    {unscale}
+
+
+def run(net, opt, train_dl, val_dl, sd):
+    for epoch in range(3):
+        for xb, yb in train_dl:
+            out = unscale(net(xb), sd)
+            loss = torch.nn.functional.l1_loss(out, yb * sd)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            for xb, yb in val_dl:
+                out = unscale(net(xb), sd)
+                print(torch.nn.functional.l1_loss(out, yb * sd).item())
+"""
+
+PROBE_BEFORE_LOOP = """\
+import torch
+import torch.nn.functional as F
+
+
+def fit(enc, head, loader, probe):
+    opt = torch.optim.Adam([*enc.parameters(), *head.parameters()])
+    z = enc(probe)
+    print("probe norm", z.norm())
+    for xb, yb in loader:
+        z = {feats}
+        loss = F.cross_entropy(head(z), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("src", "codes"),
+    [
+        (VAL_LOOP_SAME_NAME.format(unscale="return torch.tensor(t.detach().numpy() * sd, requires_grad=True)"), {"TVL002"}),
+        (VAL_LOOP_SAME_NAME.format(unscale="return t * sd"), set()),  # the training definition is live
+        (PROBE_BEFORE_LOOP.format(feats="enc(xb).detach()"), {"TVL002"}),  # a live probe before the loop
+        (PROBE_BEFORE_LOOP.format(feats="enc(xb)"), set()),
+    ],
+)
+def test_the_definition_reaching_the_loss_decides_not_another_of_the_same_name(src, codes):
+    """A validation loop under no_grad (or a probe before training) binding the same name as
+    the training step is not on the loss's path, and does not hide a cut on it either."""
+    assert run_all(src) & {"TVL001", "TVL002"} == codes

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Callable, Iterator
 
 from torchvitals.lint.calls import DEPTH, Target, resolve
 from torchvitals.lint.engine import (
@@ -28,6 +29,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.config_branches import returns_no_grad
+from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
@@ -55,10 +57,14 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
 Pick = int | str | None  # an element of a returned tuple (by position) or dict (by constant key)
 
 
-def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0, pick: Pick = None) -> list[tuple]:
+def _sources(
+    ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0,
+    pick: Pick = None, name_of: Callable[[ast.Name], str] | None = None,
+) -> list[tuple]:  # fmt: skip
     """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
     path is live, else (code, node) of the first cut on it. `pick`: only that element of what
-    `expr` (a call) returns is read (`loss, logs = step(batch)` binds `loss` to the first)."""
+    `expr` (a call) returns is read (`loss, logs = step(batch)` binds `loss` to the first).
+    `name_of` gives the key a read name takes (Flow: the definition that reaches it)."""
     out: list[tuple] = []
     todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
@@ -99,7 +105,7 @@ def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, d
                 out.append(("name", key, c))
             todo.append((n.value, c, None))
         elif isinstance(n, ast.Name):
-            out.append(("name", n.id, c))
+            out.append(("name", name_of(n) if name_of is not None else n.id, c))
         elif not isinstance(n, NESTED):
             todo.extend((ch, c, None) for ch in ast.iter_child_nodes(n))
     return out
@@ -183,30 +189,29 @@ class Flow:
             self.live.setdefault(name, set()).update(live)
             self.dead.setdefault(name, {}).update(dead)
         self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
+        stmts = list(_flow_statements(ctx, scope))
+        self.defs = _definitions(stmts)
+        self.defined = frozenset().union(*self.defs.values())
+        self.defs_by_value = {id(n.iter if isinstance(n, (ast.For, ast.AsyncFor)) else n.value): n for n, _ in stmts if id(n) in self.defs}  # type: ignore[attr-defined]
         flows = []
-        for n in walk_scope(scope):
-            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                if (parts := _unpacked(n)) is not None:  # `loss, logs = step(batch)`: each name its element
-                    flows += [(n, targets_of(ast.Assign(targets=[t])), _sources(ctx, v, models, cut, depth, k)) for t, v, k in parts]
-                    continue
-                srcs = _sources(ctx, n.value, models, cut, depth)
+        for n, into in stmts:
+            block = _nograd_block(ctx, n)
+            cut = ("TVL001", block) if block is not None else None
+            if into is not None:  # `buf.append(logp)`: the object holds what is stored into it
+                given = [*n.value.args, *(k.value for k in n.value.keywords)]  # type: ignore[attr-defined]
+                flows.append((n, [into], [s for a in given for s in self._sources(a, cut)]))
+            elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
+                flows.append((n, self._defined(n, targets_of(n)), self._sources(n.iter, cut)))
+            elif (parts := _unpacked(n)) is not None:  # `loss, logs = step(batch)`: each name its element
+                flows += [(n, self._defined(n, targets_of(ast.Assign(targets=[t]))), self._sources(v, cut, k)) for t, v, k in parts]
+            else:
+                srcs = self._sources(n.value, cut)  # type: ignore[attr-defined]
                 tgts = targets_of(n)
                 # only a statement of the function's own body: one in a branch, a loop or a
                 # `with` may not run, or runs beside another binding of the name
                 if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
-                flows.append((n, tgts, srcs))
-            elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                flows.append((n, targets_of(n), _sources(ctx, n.iter, models, cut, depth)))
-            elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                given = [*n.value.args, *(k.value for k in n.value.keywords)]
-                flows.append((n, [into], [s for a in given for s in _sources(ctx, a, models, cut, depth)]))
+                flows.append((n, self._defined(n, tgts), srcs))
         for lines in self.kills.values():
             lines.sort()
         self.flows = [(self._names(tgts, n.lineno, True), self._renamed(srcs, n.lineno)) for n, tgts, srcs in flows]
@@ -217,6 +222,25 @@ class Flow:
                     changed |= self.absorb(t, srcs)
             if not changed:
                 break
+
+    def _sources(self, expr: ast.AST, cut: tuple | None, pick: Pick = None) -> list[tuple]:
+        return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self._reaching)
+
+    def _defined(self, n: ast.AST, names: list[str]) -> list[str]:
+        """The names a statement binds, and for each one it defines (see _definitions) the key of
+        this definition: a read that only this definition reaches takes what it holds."""
+        return names + [f"{t}#{id(n)}" for t in names if t in self.defs.get(id(n), ())]
+
+    def _reaching(self, node: ast.Name) -> str:
+        """The key a read of a name takes: the one definition of the scope that reaches it
+        (`pred` read after the training loop's own `pred = ...`, not the validation loop's), or
+        the name itself (every binding of it) when the flow does not show a single one."""
+        if node.id not in self.defined:
+            return node.id
+        b = reaching(self.ctx, node.id, node)
+        if isinstance(b, Bound) and (stmt := self.defs_by_value.get(id(b.value))) is not None and node.id in self.defs[id(stmt)]:
+            return f"{node.id}#{id(stmt)}"
+        return node.id
 
     def _version(self, name: str, line: int, store: bool) -> str:
         lines = self.kills.get(name)
@@ -258,8 +282,43 @@ class Flow:
 
     def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
         """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
-        self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
+        self.absorb(key, self._renamed(self._sources(expr, cut), line))
         return self.live.get(key, set()), self.dead.get(key, {})
+
+
+def _flow_statements(ctx: Context, scope: ast.AST) -> Iterator[tuple[ast.AST, str | None]]:
+    """The statements of a scope that move values between names: assignments, loops, and
+    `obj.m(values)` storing into an object (with the object's name)."""
+    for n in walk_scope(scope):
+        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
+            yield n, None
+        elif isinstance(n, (ast.For, ast.AsyncFor)):
+            yield n, None
+        elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
+            yield n, into
+
+
+def _definitions(stmts: list[tuple[ast.AST, str | None]]) -> dict[int, frozenset[str]]:
+    """By statement id, the plain names it defines whole: `x = ...`, `a, x = ...`, `for x in`.
+    A name also changed in place (`x += y`, `x[i] = y`, `x.append(y)`, `(x := y)`) is left
+    out: a definition that reaches its read then does not say all it holds."""
+    changed: set[str] = set()
+    for n, into in stmts:
+        if into is not None:
+            changed.add(into.split(".")[0])
+        elif isinstance(n, (ast.AugAssign, ast.NamedExpr)):
+            changed.update(t.split(".")[0] for t in targets_of(n))
+        else:
+            targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
+            for t in targets:
+                changed.update(d.split(".")[0] for x in ast.walk(t) if isinstance(x, ast.Subscript) and (d := dotted(x.value)))
+    out = {}
+    for n, into in stmts:
+        if into is None and isinstance(n, (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor)):
+            names = frozenset(t for t in targets_of(n) if "." not in t and t not in changed)
+            if names:
+                out[id(n)] = names
+    return out
 
 
 def _unpacked(n: ast.AST) -> list[tuple[ast.expr, ast.expr, Pick]] | None:
@@ -311,7 +370,7 @@ def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:
 def _cut_of(srcs: list[tuple], name: str) -> bool:
     """`x = torch.tensor(x, requires_grad=True)`, `x = x.detach()`: every source of the new
     value is cut, and the old value of the name is one of them."""
-    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
+    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key.split("#")[0] == name for k, key, _ in srcs)
 
 
 def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
