@@ -1571,3 +1571,47 @@ def test_the_definition_reaching_the_loss_decides_not_another_of_the_same_name(s
     """A validation loop under no_grad (or a probe before training) binding the same name as
     the training step is not on the loss's path, and does not hide a cut on it either."""
     assert run_all(src) & {"TVL001", "TVL002"} == codes
+
+
+# ---- TVL001: a helper given the model reads one parameter of it beside no_grad methods ----------
+
+PARAM_BESIDE_NOGRAD_METHODS = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Pairs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Linear(8, 4)
+        self.right = nn.Linear(8, 4)
+        self.tau = nn.Parameter(torch.ones(()))
+
+    {deco}
+    def embed(self, a, b):
+        return F.normalize(self.left(a), dim=-1), F.normalize(self.right(b), dim=-1)
+
+
+def pair_loss(net, a, b):
+    za, zb = net.embed(a, b)
+    sims = za @ zb.t() / {tau}
+    return F.cross_entropy(sims, torch.arange(len(a)))
+
+
+net = Pairs()
+opt = torch.optim.Adam(net.parameters())
+for a, b in []:
+    loss = pair_loss(net, a, b)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize("tau", ["net.tau", "net.tau.clamp(min=0.01)"])
+@pytest.mark.parametrize(("deco", "fires"), [("@torch.inference_mode()", True), ("@torch.no_grad()", True), ("", False)])
+def test_a_parameter_read_off_the_model_does_not_make_all_of_it_live(tau, deco, fires):
+    """Only `net.tau` trains: reading it in the helper makes that part of `net` live, not the
+    layers the no_grad method ran."""
+    assert ("TVL001" in run_all(PARAM_BESIDE_NOGRAD_METHODS.format(deco=deco, tau=tau))) is fires

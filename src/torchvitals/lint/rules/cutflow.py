@@ -59,12 +59,14 @@ Pick = int | str | None  # an element of a returned tuple (by position) or dict 
 
 def _sources(
     ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0,
-    pick: Pick = None, name_of: Callable[[ast.Name], str] | None = None,
+    pick: Pick = None, name_of: Callable[[ast.Name], str] | None = None, holders: frozenset[str] = frozenset(),
 ) -> list[tuple]:  # fmt: skip
     """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
     path is live, else (code, node) of the first cut on it. `pick`: only that element of what
     `expr` (a call) returns is read (`loss, logs = step(batch)` binds `loss` to the first).
-    `name_of` gives the key a read name takes (Flow: the definition that reaches it)."""
+    `name_of` gives the key a read name takes (Flow: the definition that reaches it).
+    `holders`: a helper's parameters, each holding the whole model it is given; reading an
+    attribute of one (`model.logit_scale`, `model.head(x)`) reaches that part of it, not all."""
     out: list[tuple] = []
     todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
@@ -93,7 +95,12 @@ def _sources(
             key = None if rets else _model_call(ctx, n, models)
             if key:
                 out.append(("model", key, c))
-            todo.append((n.func, c, None))
+            f = n.func
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in holders:
+                if not rets:  # `model.compute_loss(b)`: a method of the model itself may run any of it
+                    todo.append((f.value, c, None))
+            else:  # (a method of this file resolved on it: what it returns says what it reaches)
+                todo.append((f, c, None))
             todo.extend((a, c or cuts.get(i), None) for i, a in enumerate(n.args))
             todo.extend((k.value, c, None) for k in n.keywords)
         elif isinstance(n, ast.Attribute):
@@ -103,6 +110,9 @@ def _sources(
             key = dotted(n)
             if key:
                 out.append(("name", key, c))
+                if key.split(".")[0] in holders:  # `model.logit_scale`: that part of the model
+                    out.append(("model", key, c))
+                    continue
             todo.append((n.value, c, None))
         elif isinstance(n, ast.Name):
             out.append(("name", name_of(n) if name_of is not None else n.id, c))
@@ -182,7 +192,7 @@ class Flow:
         self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0,
         seeds: frozenset[str] = frozenset(), given: dict[str, tuple[set[str], dict[str, tuple]]] | None = None,
     ) -> None:  # fmt: skip
-        self.ctx, self.models, self.depth = ctx, models, depth
+        self.ctx, self.models, self.depth, self.seeds = ctx, models, depth, seeds
         self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
         self.dead: dict[str, dict[str, tuple]] = {}
         for name, (live, dead) in (given or {}).items():  # what the callers pass for a parameter
@@ -224,7 +234,7 @@ class Flow:
                 break
 
     def _sources(self, expr: ast.AST, cut: tuple | None, pick: Pick = None) -> list[tuple]:
-        return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self._reaching)
+        return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self._reaching, self.seeds)
 
     def _defined(self, n: ast.AST, names: list[str]) -> list[str]:
         """The names a statement binds, and for each one it defines (see _definitions) the key of
@@ -413,8 +423,9 @@ def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) ->
     names = positional(t.fn)
     if t.self_key is not None and names[:1] == ["self"]:
         names = names[1:]
-    live = {m for m, c in raw if c is None}
-    dead = {m: c for m, c in raw if c is not None and m not in live}
+    live = {m.split(".")[0] for m, c in raw if c is None}  # `logits.float()` or a part, `out.logits`
+    dead = {m.split(".")[0]: c for m, c in raw if c is not None}
+    dead = {m: c for m, c in dead.items() if m not in live}
     return {i: dead[names[i]] for i, v in enumerate(call.args)
             if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
 

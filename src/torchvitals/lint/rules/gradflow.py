@@ -170,7 +170,7 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
             if any(match(m, relevant) for m in live_l):
                 continue
         live_all = live_l | live_any
-        for m, (code, node) in dead_l.items():
+        for m, (code, node) in sorted(dead_l.items()):  # one message per cut, naming the same model every run
             if not match(m, relevant) or _under_any(m, live_all):
                 continue
             _report(ctx, m, code, node, getattr(anchor, "lineno", 0), reported)
@@ -232,7 +232,7 @@ def _check_given(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backw
         opt = _paired_step(ctx, fn, call)
         relevant = _optimized_by(ctx, opt, [t for _, t in sites]) if opt else set()
         live = live_l | live_somewhere | {k for _, t in sites for m in live_l if (k := t.rename(m))}
-        for m, (code, node) in dead_l.items():
+        for m, (code, node) in sorted(dead_l.items()):
             if m in seeded and match(m, relevant) and not _same_model(m, live, relevant):
                 _report(ctx, m, code, node, call.lineno, reported, seeded[m])
 
