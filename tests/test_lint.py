@@ -1615,3 +1615,49 @@ def test_a_parameter_read_off_the_model_does_not_make_all_of_it_live(tau, deco, 
     """Only `net.tau` trains: reading it in the helper makes that part of `net` live, not the
     layers the no_grad method ran."""
     assert ("TVL001" in run_all(PARAM_BESIDE_NOGRAD_METHODS.format(deco=deco, tau=tau))) is fires
+
+
+# ---- TVL002: the optimizer comes from a builder of the file and trains the cut model ----------
+
+BUILT_OPTIMIZER_CUT = """\
+import torch
+import torch.nn as nn
+
+
+def features(trunk, x):
+    return {feats}
+
+
+def make_optimizer(trunk, clf, lr):
+    {builder}
+
+
+def main(loader):
+    trunk = nn.Sequential(nn.Linear(16, 32), nn.ReLU())
+    clf = nn.Linear(32, 3)
+    optimizer = make_optimizer(trunk, clf, 1e-3)
+    for xb, yb in loader:
+        loss = nn.functional.cross_entropy(clf(features(trunk, xb)), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        'return torch.optim.AdamW([{"params": trunk.parameters(), "lr": lr / 10}, {"params": clf.parameters()}])',
+        "params = list(trunk.parameters()) + list(clf.parameters())\n    return torch.optim.SGD(params, lr=lr)",
+    ],
+)
+@pytest.mark.parametrize(("feats", "fires"), [("trunk(x).detach()", True), ("trunk(x).data", True), ("trunk(x)", False)])
+def test_a_cut_model_trained_by_an_optimizer_from_a_builder(builder, feats, fires):
+    """The builder's optimizer names the trunk: its features, cut in a helper, are a bug even
+    though the classifier beside it trains."""
+    assert ("TVL002" in run_all(BUILT_OPTIMIZER_CUT.format(builder=builder, feats=feats))) is fires
+
+
+def test_a_builder_optimizer_over_the_head_alone_leaves_a_detached_trunk_alone():
+    src = BUILT_OPTIMIZER_CUT.format(builder="return torch.optim.Adam(clf.parameters(), lr=lr)", feats="trunk(x).detach()")
+    assert "TVL002" not in run_all(src)

@@ -14,6 +14,7 @@ import bisect
 from torchvitals.lint.calls import FUNCS, Target, effects, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
+from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
 from torchvitals.lint.syntax import NOGRAD_CALLS
 from torchvitals.rules.base import document
 
@@ -64,13 +65,28 @@ def check(ctx: Context) -> None:
 
 def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
     models: set[str] = set()
-    for ms in ctx.optimizers.values():
+    for ms in optimizer_models(ctx).values():
         models |= ms
     if not models:  # no optimizer built in this file: the conventional names
         models = {"model", "net", "network"} | ctx.trained
         if _is_training_step(scope):
             models.add("self")
     return _aliases(models)
+
+
+def optimizer_models(ctx: Context) -> dict[str, set[str]]:
+    """The models each optimizer of the file updates: built in place (`ctx.optimizers`), or
+    by a builder of this file (`optimizer = build_optimizer(backbone, head, cfg)` returning
+    `AdamW([{"params": backbone.parameters()}, ...])`), as the caller names them. A builder
+    whose models are not read leaves its optimizer unknown, as before."""
+    hit = ctx.memo.get("gradflow_optimizers")
+    if hit is None:
+        hit = {k: set(v) for k, v in ctx.optimizers.items()}
+        for target, _, models in built_optimizers(ctx):
+            if models:
+                hit.setdefault(target, set()).update(models)
+        ctx.memo["gradflow_optimizers"] = hit
+    return hit
 
 
 def _aliases(models: set[str]) -> set[str]:
@@ -161,11 +177,11 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
     # discriminator, SAC's `log_pi.detach()` for the temperature), not a cut model.
     live_any = set().union(*(lv for (lv, _), _, _ in reached)) if backwards else set()
     for (live_l, dead_l), anchor, opt in reached:
-        relevant = _aliases(ctx.optimizers.get(opt or "", set())) or models
+        relevant = _aliases(optimizer_models(ctx).get(opt or "", set())) or models
         lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
         if lightning:
             relevant = lightning
-        elif not opt or opt not in ctx.optimizers:
+        elif not opt or opt not in optimizer_models(ctx):
             # Unpaired backward: judge only when no trained model reaches the loss live.
             if any(match(m, relevant) for m in live_l):
                 continue
@@ -299,9 +315,10 @@ def _passed(t: Target, call: ast.Call) -> list[tuple[str, ast.expr]]:
 def _optimized_by(ctx: Context, opt: str, targets: list[Target]) -> set[str]:
     """The models of the optimizer a function steps as `opt`: its own name for one of this file,
     or what the callers pass for it."""
-    out = set(ctx.optimizers.get(opt, set()))
+    known = optimizer_models(ctx)
+    out = set(known.get(opt, set()))
     for t in targets:
-        out |= ctx.optimizers.get(t.rename(opt) or "", set())
+        out |= known.get(t.rename(opt) or "", set())
     return _aliases(out)
 
 
