@@ -1661,3 +1661,15 @@ def test_a_cut_model_trained_by_an_optimizer_from_a_builder(builder, feats, fire
 def test_a_builder_optimizer_over_the_head_alone_leaves_a_detached_trunk_alone():
     src = BUILT_OPTIMIZER_CUT.format(builder="return torch.optim.Adam(clf.parameters(), lr=lr)", feats="trunk(x).detach()")
     assert "TVL002" not in run_all(src)
+
+
+def test_a_method_of_an_object_holding_the_model_names_it_as_the_caller_does():
+    """`fitter = Fitter(net)` keeps `self.net = net`: what `fitter.pair_loss()` cuts of
+    `self.net` is `net`, the model the optimizer trains."""
+    src = PARAM_BESIDE_NOGRAD_METHODS.format(deco="@torch.no_grad()", tau="net.tau")
+    src = src.replace("def pair_loss(net, a, b):", "class Fitter:\n    def __init__(self, net):\n        self.net = net\n\n    def pair_loss(self, a, b):")
+    src = src.replace("\n    za, zb = net.", "\n        za, zb = self.net.").replace("\n    sims", "\n        sims").replace("\n    return F.cross", "\n        return F.cross")
+    src = src.replace("/ net.tau", "/ self.net.tau")
+    src = src.replace("loss = pair_loss(net, a, b)", "loss = fitter.pair_loss(a, b)").replace("for a, b in []:", "fitter = Fitter(net)\nfor a, b in []:")
+    assert "TVL001" in run_all(src)
+    assert "TVL001" not in run_all(src.replace("@torch.no_grad()", ""))

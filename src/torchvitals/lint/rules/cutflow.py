@@ -13,7 +13,7 @@ import ast
 import bisect
 from collections.abc import Callable, Iterator
 
-from torchvitals.lint.calls import DEPTH, Target, resolve
+from torchvitals.lint.calls import DEPTH, Target, resolve, with_ctor_attrs
 from torchvitals.lint.engine import (
     NESTED,
     NOT_FORWARD,
@@ -414,6 +414,7 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pi
 
 
 def _returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
+    t = with_ctor_attrs(ctx, t)  # `self.model` inside `trainer.loss(x)` is the caller's `model`
     return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and k != "self"]
 
 
