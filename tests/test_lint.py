@@ -1472,6 +1472,7 @@ def fit(encoder, head, batches):
         ("return loss, feats", "loss = forward_step(encoder, head, xb, yb)[0]"),
         ('return {"loss": loss, "feats": feats}', 'loss = forward_step(encoder, head, xb, yb)["loss"]'),
         ("return [feats, loss]", "_, loss = forward_step(encoder, head, xb, yb)"),
+        ('return {"loss": loss, "feats": feats}', 'out = forward_step(encoder, head, xb, yb)\n        loss = out["loss"]'),
     ],
 )
 @pytest.mark.parametrize(("fed", "fires"), [("feats.detach()", True), ("feats", False)])
@@ -1673,3 +1674,52 @@ def test_a_method_of_an_object_holding_the_model_names_it_as_the_caller_does():
     src = src.replace("loss = pair_loss(net, a, b)", "loss = fitter.pair_loss(a, b)").replace("for a, b in []:", "fitter = Fitter(net)\nfor a, b in []:")
     assert "TVL001" in run_all(src)
     assert "TVL001" not in run_all(src.replace("@torch.no_grad()", ""))
+
+
+STEP_DICT_BY_NAME = """\
+import torch
+import torch.nn.functional as F
+
+
+class Task:
+    def __init__(self, net):
+        self.net = net
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.net.parameters())
+
+    {deco}
+    def shared_step(self, batch):
+        x, y = batch
+        logits = self.net(x)
+        loss = F.cross_entropy({fed}, y)
+        return {{"loss": loss, "acc": (logits.argmax(-1) == y).float().mean().item(), "logits": logits}}
+
+
+def fit(task, loader):
+    opt = task.configure_optimizers()
+    for batch in loader:
+        out = task.shared_step(batch)
+        opt.zero_grad()
+        out["loss"].backward()
+        opt.step()
+
+
+def main(net, loader):
+    task = Task(net)
+    fit(task, loader)
+"""
+
+
+@pytest.mark.parametrize(
+    ("deco", "fed", "codes"),
+    [
+        ("@torch.no_grad()", "logits", {"TVL001"}),
+        ("", "logits.detach()", {"TVL002"}),  # the live logits returned beside it do not train the net
+        ("", "logits", set()),
+    ],
+)
+def test_a_returned_dict_read_by_key_through_its_name(deco, fed, codes):
+    """`out = task.shared_step(batch)`, then `out["loss"]`: the entry read, not the dict; the
+    optimizer comes from the task's own builder, and names `self.net` as `fit` does, `task.net`."""
+    assert run_all(STEP_DICT_BY_NAME.format(deco=deco, fed=fed)) & {"TVL001", "TVL002"} == codes

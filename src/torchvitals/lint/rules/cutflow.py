@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import ast
 import bisect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 from torchvitals.lint.calls import DEPTH, Target, resolve, with_ctor_attrs
 from torchvitals.lint.engine import (
@@ -59,22 +59,26 @@ Pick = int | str | None  # an element of a returned tuple (by position) or dict 
 
 def _sources(
     ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0,
-    pick: Pick = None, name_of: Callable[[ast.Name], str] | None = None, holders: frozenset[str] = frozenset(),
+    pick: Pick = None, flow: Flow | None = None,
 ) -> list[tuple]:  # fmt: skip
     """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
     path is live, else (code, node) of the first cut on it. `pick`: only that element of what
     `expr` (a call) returns is read (`loss, logs = step(batch)` binds `loss` to the first).
-    `name_of` gives the key a read name takes (Flow: the definition that reaches it).
-    `holders`: a helper's parameters, each holding the whole model it is given; reading an
-    attribute of one (`model.logit_scale`, `model.head(x)`) reaches that part of it, not all."""
+    `flow`, the scope's Flow, says which definition a read name takes, and which parameters
+    (a helper's, `flow.seeds`) hold the whole model they are given: reading an attribute of one
+    (`model.logit_scale`, `model.head(x)`) reaches that part of it, not all of it."""
+    holders = flow.seeds if flow is not None else frozenset()
     out: list[tuple] = []
     todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
         n, c, p = todo.pop()
-        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Call) and (k := _const_key(n.slice)) is not None:
-            todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
-            todo.append((n.slice, c, None))
-            continue
+        if isinstance(n, ast.Subscript) and (k := _const_key(n.slice)) is not None:
+            if isinstance(n.value, ast.Call):
+                todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
+                continue
+            if flow is not None and isinstance(n.value, ast.Name) and (found := flow.element(n.value, k)) is not None:
+                out += [(kind, key, c or cc) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
+                continue
         if isinstance(n, ast.Call):
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
                 todo.append((n.func.value, c or ("TVL002", n), None))
@@ -89,6 +93,8 @@ def _sources(
                 todo.extend((k.value, c, None) for k in n.keywords if k.arg not in LENGTH_KWARGS)
                 continue
             target = resolve(ctx, n) if depth < DEPTH else None
+            if target is not None:  # `self.model` inside `trainer.loss(x)` is the caller's `model`
+                target = with_ctor_attrs(ctx, target, n)
             rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
             out += [("model", k, c or cc) for k, cc in rets]
             cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
@@ -115,7 +121,7 @@ def _sources(
                     continue
             todo.append((n.value, c, None))
         elif isinstance(n, ast.Name):
-            out.append(("name", name_of(n) if name_of is not None else n.id, c))
+            out.append(("name", flow.reached(n) if flow is not None else n.id, c))
         elif not isinstance(n, NESTED):
             todo.extend((ch, c, None) for ch in ast.iter_child_nodes(n))
     return out
@@ -234,23 +240,36 @@ class Flow:
                 break
 
     def _sources(self, expr: ast.AST, cut: tuple | None, pick: Pick = None) -> list[tuple]:
-        return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self._reaching, self.seeds)
+        return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self)
 
     def _defined(self, n: ast.AST, names: list[str]) -> list[str]:
         """The names a statement binds, and for each one it defines (see _definitions) the key of
         this definition: a read that only this definition reaches takes what it holds."""
         return names + [f"{t}#{id(n)}" for t in names if t in self.defs.get(id(n), ())]
 
-    def _reaching(self, node: ast.Name) -> str:
+    def reached(self, node: ast.Name) -> str:
         """The key a read of a name takes: the one definition of the scope that reaches it
         (`pred` read after the training loop's own `pred = ...`, not the validation loop's), or
         the name itself (every binding of it) when the flow does not show a single one."""
+        stmt = self._definition(node)
+        return node.id if stmt is None else f"{node.id}#{id(stmt)}"
+
+    def _definition(self, node: ast.Name) -> ast.AST | None:
         if node.id not in self.defined:
-            return node.id
+            return None
         b = reaching(self.ctx, node.id, node)
         if isinstance(b, Bound) and (stmt := self.defs_by_value.get(id(b.value))) is not None and node.id in self.defs[id(stmt)]:
-            return f"{node.id}#{id(stmt)}"
-        return node.id
+            return stmt
+        return None
+
+    def element(self, node: ast.Name, pick: Pick) -> list[tuple] | None:
+        """The sources of `out[pick]` where `out = step(batch)` is the definition reaching this
+        read: the element of what the call returns, under that statement's no_grad if any."""
+        stmt = self._definition(node)
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call)):
+            return None
+        block = _nograd_block(self.ctx, stmt)
+        return self._sources(stmt.value, ("TVL001", block) if block is not None else None, pick)
 
     def _version(self, name: str, line: int, store: bool) -> str:
         lines = self.kills.get(name)
@@ -414,7 +433,6 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pi
 
 
 def _returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
-    t = with_ctor_attrs(ctx, t)  # `self.model` inside `trainer.loss(x)` is the caller's `model`
     return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and k != "self"]
 
 
