@@ -3,8 +3,11 @@
 Inside one function every assignment says which models (by name) reach the assigned name through
 live edges, and which only through a cut (a `no_grad` block, `.detach()`, `.data`, `.item()`,
 `.numpy()`, `torch.tensor(x)`), each with the node of its first cut. Calls to functions of this
-file are followed into what they return (DEPTH deep, memoised); a statement that stores values
-into an object (`buf.append(logp)`, `rollout.add(logp, r)`) makes the object reach them.
+file are followed into what they return (DEPTH deep, memoised), at the element the caller reads
+(`loss, logs = step(b)`, `step(b)["loss"]`); a statement that stores values into an object
+(`buf.append(logp)`, `rollout.add(logp, r)`) makes the object reach them. A name read takes the
+one definition that reaches it when flow.reaching shows one, else every binding of the name.
+What the methods of a class store on `self` for another method is in stored_flow.py.
 """
 
 from __future__ import annotations
@@ -168,7 +171,7 @@ def _length_args(ctx: Context, call: ast.Call) -> tuple[int, ...]:
     return ()
 
 
-def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
+def nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
     for a in ctx.ancestors(node):
         if is_nograd_with(a) or _helper_nograd_with(ctx, a):
             return a
@@ -211,7 +214,7 @@ class Flow:
         self.defs_by_value = {id(n.iter if isinstance(n, (ast.For, ast.AsyncFor)) else n.value): n for n, _ in stmts if id(n) in self.defs}  # type: ignore[attr-defined]
         flows = []
         for n, into in stmts:
-            block = _nograd_block(ctx, n)
+            block = nograd_block(ctx, n)
             cut = ("TVL001", block) if block is not None else None
             if into is not None:  # `buf.append(logp)`: the object holds what is stored into it
                 given = [*n.value.args, *(k.value for k in n.value.keywords)]  # type: ignore[attr-defined]
@@ -268,7 +271,7 @@ class Flow:
         stmt = self._definition(node)
         if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call)):
             return None
-        block = _nograd_block(self.ctx, stmt)
+        block = nograd_block(self.ctx, stmt)
         return self._sources(stmt.value, ("TVL001", block) if block is not None else None, pick)
 
     def _version(self, name: str, line: int, store: bool) -> str:
@@ -420,10 +423,10 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pi
         flow = hit[1]
         live: set[str] = set()
         dead: dict[str, tuple] = {}
-        deco = _nograd_decorator(t.fn)
+        deco = nograd_decorator(t.fn)
         for n in walk_scope(t.fn):
             if isinstance(n, ast.Return) and n.value is not None:
-                block = deco or _nograd_block(ctx, n)
+                block = deco or nograd_block(ctx, n)
                 lv, dd = flow.reach(f"<return:{pick}>", _picked(n.value, pick), n.lineno, ("TVL001", block) if block is not None else None)
                 live |= lv
                 dead.update(dd)
@@ -449,7 +452,7 @@ def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) ->
             if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
 
 
-def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
+def nograd_decorator(fn: ast.AST) -> ast.AST | None:
     """`@torch.no_grad()` / `@torch.inference_mode()` on the function: all of it runs without a graph."""
     for d in getattr(fn, "decorator_list", []):
         name = last(callee(d) if isinstance(d, ast.Call) else dotted(d))
@@ -458,54 +461,4 @@ def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
     return None
 
 
-def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: set[str]) -> dict[str, tuple[set[str], dict[str, tuple]]]:
-    """What the methods of a class store into `self.<attr>`, or the module's functions into an
-    attribute of a module-level object (`policy.saved_log_probs.append(...)`), as another
-    function reading it sees it: the models reaching it live, and those reaching it only
-    through a cut (all that a function decorated `@no_grad()` stores is cut)."""
-    memo = ctx.memo.setdefault("stored_on_objects", {})
-    key = (id(owner), frozenset(models))
-    hit = memo.get(key)
-    if hit is not None and hit[0] is owner:
-        return hit[1]
-    out: dict[str, tuple[set[str], dict[str, tuple]]] = {}
-    for fn in owner.body:
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        flow = Flow(ctx, fn, models)
-        deco = _nograd_decorator(fn) or _only_called_without_grad(ctx, fn)
-        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
-        local |= {t for n in walk_scope(fn) for t in targets_of(n) if "." not in t}
-        for name in {*flow.live, *flow.dead}:
-            head = name.split(".")[0]
-            shared = head == "self" if isinstance(owner, ast.ClassDef) else head not in local
-            if not shared or name.count(".") != 1 or "@" in name:
-                continue
-            live, dead = out.setdefault(name, (set(), {}))
-            for m in flow.live.get(name, ()):
-                if deco is None:
-                    live.add(m)
-                else:
-                    dead.setdefault(m, ("TVL001", deco))
-            for m, c in flow.dead.get(name, {}).items():
-                dead.setdefault(m, c)
-    memo[key] = (owner, out)
-    return out
-
-
-def _only_called_without_grad(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST | None:
-    """The `no_grad` block (or decorator) around the first call of `fn`, when every call of it in
-    this file runs without a graph (`with torch.no_grad(): agent.act(obs)`); else None."""
-    first: ast.AST | None = None
-    for c in ctx.calls:
-        f = c.func
-        if (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") != fn.name:
-            continue
-        t = resolve(ctx, c)
-        if t is None or t.fn is not fn:
-            continue
-        block = _nograd_block(ctx, c) or _nograd_decorator(ctx.scope_of(c))
-        if block is None:
-            return None
-        first = first or block
-    return first
+_nograd_decorator = nograd_decorator  # the name order_evidence.py imports

@@ -13,8 +13,9 @@ import bisect
 
 from torchvitals.lint.calls import FUNCS, Target, effects, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
-from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
+from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match
 from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
+from torchvitals.lint.rules.stored_flow import stored_on_objects
 from torchvitals.lint.syntax import NOGRAD_CALLS
 from torchvitals.rules.base import document
 
