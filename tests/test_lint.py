@@ -1723,3 +1723,33 @@ def test_a_returned_dict_read_by_key_through_its_name(deco, fed, codes):
     """`out = task.shared_step(batch)`, then `out["loss"]`: the entry read, not the dict; the
     optimizer comes from the task's own builder, and names `self.net` as `fit` does, `task.net`."""
     assert run_all(STEP_DICT_BY_NAME.format(deco=deco, fed=fed)) & {"TVL001", "TVL002"} == codes
+
+
+# ---- TVL001: the trained model run through a wrapper the optimizer does not name ---------------
+
+WRAPPED_BACKBONE = """\
+import torch
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel
+
+
+def train(backbone, head, loader):
+    runner = {wrap}
+    opt = torch.optim.AdamW([*backbone.parameters(), *head.parameters()], lr=3e-4)
+    for x, y in loader:
+        {ctx}
+            feats = runner(x)
+        loss = nn.functional.cross_entropy(head(feats), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "wrap", ["torch.compile(backbone)", "nn.DataParallel(backbone).cuda()", "DistributedDataParallel(backbone, device_ids=[0])", "backbone"]
+)
+@pytest.mark.parametrize(("ctx", "fires"), [("with torch.no_grad():", True), ("if True:", False)])
+def test_a_wrapper_of_a_trained_model_runs_that_model(wrap, ctx, fires):
+    """The optimizer names `backbone`; the loop runs it as `runner`, compiled or wrapped."""
+    assert ("TVL001" in run_all(WRAPPED_BACKBONE.format(wrap=wrap, ctx=ctx))) is fires

@@ -16,6 +16,7 @@ from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match
 from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
 from torchvitals.lint.rules.stored_flow import stored_on_objects
+from torchvitals.lint.rules.tensor_facts import WRAPPERS as MODULE_WRAPPERS
 from torchvitals.lint.syntax import NOGRAD_CALLS
 from torchvitals.rules.base import document
 
@@ -72,7 +73,7 @@ def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
         models = {"model", "net", "network"} | ctx.trained
         if _is_training_step(scope):
             models.add("self")
-    return _aliases(models)
+    return _aliases(models, ctx)
 
 
 def optimizer_models(ctx: Context) -> dict[str, set[str]]:
@@ -90,9 +91,38 @@ def optimizer_models(ctx: Context) -> dict[str, set[str]]:
     return hit
 
 
-def _aliases(models: set[str]) -> set[str]:
-    """`self.net = net` in __init__: the optimizer may name either."""
+def _aliases(models: set[str], ctx: Context | None = None) -> set[str]:
+    """`self.net = net` in __init__: the optimizer may name either. With `ctx`, also a name
+    that only ever holds one of them, wrapped or not (`model = torch.compile(net)`,
+    `ddp = DistributedDataParallel(net)`, `model = net`): its calls run the trained model."""
+    if ctx is not None and models:
+        models = models | {alias for alias, m in _wrappers(ctx).items() if match(m, models)}
     return models | {f"self.{m}" for m in models if "." not in m} | {m[5:] for m in models if m.startswith("self.")}
+
+
+WRAPPERS = MODULE_WRAPPERS | {"DDP", "FullyShardedDataParallel", "FSDP"}
+
+
+def _wrappers(ctx: Context) -> dict[str, str]:
+    """Names whose every value in the file is one model, as it is or in a wrapper that runs
+    it (WRAPPERS, `.to(device)` after either): name -> the model's name. Memoised."""
+    hit = ctx.memo.get("gradflow_wrappers")
+    if hit is None:
+        hit = {}
+        for name, values in ctx.values.items():
+            held = {_wrapped(v) for v in values}
+            if len(held) == 1 and (m := held.pop()) and m != name:
+                hit[name] = m
+        ctx.memo["gradflow_wrappers"] = hit
+    return hit
+
+
+def _wrapped(v: ast.AST) -> str | None:
+    while isinstance(v, ast.Call) and method(v) in ("to", "cuda") and isinstance(v.func, ast.Attribute):
+        v = v.func.value
+    if isinstance(v, ast.Call) and last(callee(v)) in WRAPPERS and v.args:
+        v = v.args[0]
+    return dotted(v) if isinstance(v, (ast.Name, ast.Attribute)) else None
 
 
 def _is_training_step(scope: ast.AST) -> bool:
@@ -178,7 +208,7 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
     # discriminator, SAC's `log_pi.detach()` for the temperature), not a cut model.
     live_any = set().union(*(lv for (lv, _), _, _ in reached)) if backwards else set()
     for (live_l, dead_l), anchor, opt in reached:
-        relevant = _aliases(optimizer_models(ctx).get(opt or "", set())) or models
+        relevant = _aliases(optimizer_models(ctx).get(opt or "", set()), ctx) or models
         lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
         if lightning:
             relevant = lightning
@@ -320,7 +350,7 @@ def _optimized_by(ctx: Context, opt: str, targets: list[Target]) -> set[str]:
     out = set(known.get(opt, set()))
     for t in targets:
         out |= known.get(t.rename(opt) or "", set())
-    return _aliases(out)
+    return _aliases(out, ctx)
 
 
 def _same_model(m: str, live: set[str], models: set[str]) -> bool:
