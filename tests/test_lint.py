@@ -1753,3 +1753,37 @@ def train(backbone, head, loader):
 def test_a_wrapper_of_a_trained_model_runs_that_model(wrap, ctx, fires):
     """The optimizer names `backbone`; the loop runs it as `runner`, compiled or wrapped."""
     assert ("TVL001" in run_all(WRAPPED_BACKBONE.format(wrap=wrap, ctx=ctx))) is fires
+
+
+# ---- TVL002: a cut applied to a comprehension's variable cuts what it iterates over ------------
+
+COMPREHENSION_CUT = """\
+import torch
+import torch.nn as nn
+
+
+def train(trunk, heads, loader):
+    opt = torch.optim.Adam([*trunk.parameters(), *heads.parameters()])
+    for x, y in loader:
+        h = trunk(x)
+        outs = [heads[i](h) for i in range(len(heads))]
+        {combine}
+        loss = nn.functional.cross_entropy(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "combine",
+    [
+        "logits = torch.stack([{o} for o in outs]).mean(0)",
+        "logits = sum({o} for o in outs) / len(outs)",
+        "parts = {{k: {o} for k, o in enumerate(outs)}}\n        logits = torch.stack(list(parts.values())).mean(0)",
+    ],
+)
+@pytest.mark.parametrize(("o", "fires"), [("o.detach()", True), ("o", False), ("o.float()", False)])
+def test_a_cut_on_a_comprehension_variable(combine, o, fires):
+    """`[o.detach() for o in outs]`: the cut is on `outs`, not beside it."""
+    assert ("TVL002" in run_all(COMPREHENSION_CUT.format(combine=combine.format(o=o)))) is fires

@@ -32,11 +32,16 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.config_branches import returns_no_grad
-from torchvitals.lint.rules.flow import Bound, reaching
+from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, reaching
 from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
 CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
+
+# Reads of a tensor that give numbers about it, never its values: no gradient flows through them.
+SIZE_METHODS = {"size", "dim", "numel", "ndimension", "nelement", "get_device"}
+SIZE_ATTRS = {"shape", "ndim", "device", "dtype", "is_cuda", "requires_grad"}
+
 
 def match(key: str, names: set[str]) -> bool:
     return any(key == n or key.startswith(n + ".") for n in names)
@@ -71,6 +76,7 @@ def _sources(
     (a helper's, `flow.seeds`) hold the whole model they are given: reading an attribute of one
     (`model.logit_scale`, `model.head(x)`) reaches that part of it, not all of it."""
     holders = flow.seeds if flow is not None else frozenset()
+    links: dict[int, ast.expr] = {}  # a comprehension's variable read -> what it iterates over
     out: list[tuple] = []
     todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
@@ -82,6 +88,10 @@ def _sources(
             if flow is not None and isinstance(n.value, ast.Name) and (found := flow.element(n.value, k)) is not None:
                 out += [(kind, key, c or cc) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
                 continue
+        if isinstance(n, ast.Call) and (callee(n) == "len" or method(n) in SIZE_METHODS):
+            continue  # `len(outs)`, `x.size(0)`: a number about the tensor, no gradient
+        if isinstance(n, ast.Attribute) and n.attr in SIZE_ATTRS and isinstance(n.ctx, ast.Load):
+            continue
         if isinstance(n, ast.Call):
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
                 todo.append((n.func.value, c or ("TVL002", n), None))
@@ -123,12 +133,38 @@ def _sources(
                     out.append(("model", key, c))
                     continue
             todo.append((n.value, c, None))
+        elif isinstance(n, ast.Name) and id(n) in links:  # `[o.detach() for o in outs]`: the cut is on outs
+            todo.append((links[id(n)], c, None))
+        elif isinstance(n, COMPREHENSIONS):
+            links.update(_comprehension_links(n))
+            todo.extend((part, c, None) for part in (getattr(n, "elt", None), getattr(n, "value", None)) if part is not None)  # not a key
         elif isinstance(n, ast.Name):
             out.append(("name", flow.reached(n) if flow is not None else n.id, c))
         elif not isinstance(n, NESTED):
             todo.extend((ch, c, None) for ch in ast.iter_child_nodes(n))
     return out
 
+
+
+def _comprehension_links(comp: ast.AST) -> dict[int, ast.expr]:
+    """Each read of a comprehension's variable (in its element, or a later `for`'s iterable),
+    by node id, to the iterable the variable runs over: the values flow only through them,
+    with the cuts on their way (the filters and unused iterables carry nothing)."""
+    bound: dict[str, ast.expr] = {}
+    links: dict[int, ast.expr] = {}
+
+    def link(part: ast.AST) -> None:
+        for n in ast.walk(part):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in bound:
+                links[id(n)] = bound[n.id]
+
+    for g in comp.generators:  # type: ignore[attr-defined]
+        link(g.iter)
+        bound.update({t.id: g.iter for t in ast.walk(g.target) if isinstance(t, ast.Name)})
+    for part in (getattr(comp, "elt", None), getattr(comp, "key", None), getattr(comp, "value", None)):
+        if part is not None:
+            link(part)
+    return links
 
 
 def _const_key(node: ast.AST) -> Pick:
