@@ -32,6 +32,14 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.config_branches import returns_no_grad
+from torchvitals.lint.rules.cut_syntax import (
+    Pick,
+    comprehension_links,
+    const_key,
+    definitions,
+    picked,
+    unpacked,
+)
 from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, reaching
 from torchvitals.lint.syntax import positional
 
@@ -62,9 +70,6 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     return key
 
 
-Pick = int | str | None  # an element of a returned tuple (by position) or dict (by constant key)
-
-
 def _sources(
     ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0,
     pick: Pick = None, flow: Flow | None = None,
@@ -81,7 +86,7 @@ def _sources(
     todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
         n, c, p = todo.pop()
-        if isinstance(n, ast.Subscript) and (k := _const_key(n.slice)) is not None:
+        if isinstance(n, ast.Subscript) and (k := const_key(n.slice)) is not None:
             if isinstance(n.value, ast.Call):
                 todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
                 continue
@@ -136,7 +141,7 @@ def _sources(
         elif isinstance(n, ast.Name) and id(n) in links:  # `[o.detach() for o in outs]`: the cut is on outs
             todo.append((links[id(n)], c, None))
         elif isinstance(n, COMPREHENSIONS):
-            links.update(_comprehension_links(n))
+            links.update(comprehension_links(n))
             todo.extend((part, c, None) for part in (getattr(n, "elt", None), getattr(n, "value", None)) if part is not None)  # not a key
         elif isinstance(n, ast.Name):
             out.append(("name", flow.reached(n) if flow is not None else n.id, c))
@@ -144,46 +149,6 @@ def _sources(
             todo.extend((ch, c, None) for ch in ast.iter_child_nodes(n))
     return out
 
-
-
-def _comprehension_links(comp: ast.AST) -> dict[int, ast.expr]:
-    """Each read of a comprehension's variable (in its element, or a later `for`'s iterable),
-    by node id, to the iterable the variable runs over: the values flow only through them,
-    with the cuts on their way (the filters and unused iterables carry nothing)."""
-    bound: dict[str, ast.expr] = {}
-    links: dict[int, ast.expr] = {}
-
-    def link(part: ast.AST) -> None:
-        for n in ast.walk(part):
-            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in bound:
-                links[id(n)] = bound[n.id]
-
-    for g in comp.generators:  # type: ignore[attr-defined]
-        link(g.iter)
-        bound.update({t.id: g.iter for t in ast.walk(g.target) if isinstance(t, ast.Name)})
-    for part in (getattr(comp, "elt", None), getattr(comp, "key", None), getattr(comp, "value", None)):
-        if part is not None:
-            link(part)
-    return links
-
-
-def _const_key(node: ast.AST) -> Pick:
-    if isinstance(node, ast.Constant) and isinstance(node.value, (int, str)) and not isinstance(node.value, bool):
-        return node.value
-    return None
-
-
-def _picked(value: ast.expr, pick: Pick) -> ast.expr:
-    """The element `pick` of a returned `(loss, logs)` or `{"loss": loss, ...}` literal; the
-    whole value when it is no such literal (then every element may be the one read)."""
-    if isinstance(pick, int) and isinstance(value, (ast.Tuple, ast.List)) and 0 <= pick < len(value.elts):
-        if not any(isinstance(e, ast.Starred) for e in value.elts):
-            return value.elts[pick]
-    if isinstance(pick, str) and isinstance(value, ast.Dict) and None not in value.keys:
-        found = [v for k, v in zip(value.keys, value.values, strict=True) if _const_key(k) == pick]  # type: ignore[arg-type]
-        if len(found) == 1:
-            return found[0]
-    return value
 
 
 # Losses over sequences take integer lengths beside the scores (by position and keyword): a
@@ -245,7 +210,7 @@ class Flow:
             self.dead.setdefault(name, {}).update(dead)
         self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
         stmts = list(_flow_statements(ctx, scope))
-        self.defs = _definitions(stmts)
+        self.defs = definitions(stmts)
         self.defined = frozenset().union(*self.defs.values())
         self.defs_by_value = {id(n.iter if isinstance(n, (ast.For, ast.AsyncFor)) else n.value): n for n, _ in stmts if id(n) in self.defs}  # type: ignore[attr-defined]
         flows = []
@@ -257,7 +222,7 @@ class Flow:
                 flows.append((n, [into], [s for a in given for s in self._sources(a, cut)]))
             elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
                 flows.append((n, self._defined(n, targets_of(n)), self._sources(n.iter, cut)))
-            elif (parts := _unpacked(n)) is not None:  # `loss, logs = step(batch)`: each name its element
+            elif (parts := unpacked(n)) is not None:  # `loss, logs = step(batch)`: each name its element
                 flows += [(n, self._defined(n, targets_of(ast.Assign(targets=[t]))), self._sources(v, cut, k)) for t, v, k in parts]
             else:
                 srcs = self._sources(n.value, cut)  # type: ignore[attr-defined]
@@ -282,7 +247,7 @@ class Flow:
         return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self)
 
     def _defined(self, n: ast.AST, names: list[str]) -> list[str]:
-        """The names a statement binds, and for each one it defines (see _definitions) the key of
+        """The names a statement binds, and for each one it defines (see definitions) the key of
         this definition: a read that only this definition reaches takes what it holds."""
         return names + [f"{t}#{id(n)}" for t in names if t in self.defs.get(id(n), ())]
 
@@ -366,44 +331,6 @@ def _flow_statements(ctx: Context, scope: ast.AST) -> Iterator[tuple[ast.AST, st
             yield n, into
 
 
-def _definitions(stmts: list[tuple[ast.AST, str | None]]) -> dict[int, frozenset[str]]:
-    """By statement id, the plain names it defines whole: `x = ...`, `a, x = ...`, `for x in`.
-    A name also changed in place (`x += y`, `x[i] = y`, `x.append(y)`, `(x := y)`) is left
-    out: a definition that reaches its read then does not say all it holds."""
-    changed: set[str] = set()
-    for n, into in stmts:
-        if into is not None:
-            changed.add(into.split(".")[0])
-        elif isinstance(n, (ast.AugAssign, ast.NamedExpr)):
-            changed.update(t.split(".")[0] for t in targets_of(n))
-        else:
-            targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
-            for t in targets:
-                changed.update(d.split(".")[0] for x in ast.walk(t) if isinstance(x, ast.Subscript) and (d := dotted(x.value)))
-    out = {}
-    for n, into in stmts:
-        if into is None and isinstance(n, (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor)):
-            names = frozenset(t for t in targets_of(n) if "." not in t and t not in changed)
-            if names:
-                out[id(n)] = names
-    return out
-
-
-def _unpacked(n: ast.AST) -> list[tuple[ast.expr, ast.expr, Pick]] | None:
-    """(target, value, element read) per element of `a, b = f(x)` (the call, read at the
-    element's position) or `a, b = x, y`; None for any other assignment, or a starred element."""
-    if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], (ast.Tuple, ast.List))):
-        return None
-    elts = n.targets[0].elts
-    if any(isinstance(e, ast.Starred) for e in elts):
-        return None
-    if isinstance(n.value, ast.Call):
-        return [(e, n.value, i) for i, e in enumerate(elts)]
-    if isinstance(n.value, (ast.Tuple, ast.List)) and len(n.value.elts) == len(elts) and not any(isinstance(v, ast.Starred) for v in n.value.elts):
-        return [(e, v, None) for e, v in zip(elts, n.value.elts, strict=True)]
-    return None
-
-
 STORES = {"append", "extend", "insert", "add", "appendleft", "extendleft", "push", "put", "put_nowait", "update", "copy_", "add_"}
 
 
@@ -463,7 +390,7 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pi
         for n in walk_scope(t.fn):
             if isinstance(n, ast.Return) and n.value is not None:
                 block = deco or nograd_block(ctx, n)
-                lv, dd = flow.reach(f"<return:{pick}>", _picked(n.value, pick), n.lineno, ("TVL001", block) if block is not None else None)
+                lv, dd = flow.reach(f"<return:{pick}>", picked(n.value, pick), n.lineno, ("TVL001", block) if block is not None else None)
                 live |= lv
                 dead.update(dd)
         raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
