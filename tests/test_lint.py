@@ -1787,3 +1787,43 @@ def train(trunk, heads, loader):
 def test_a_cut_on_a_comprehension_variable(combine, o, fires):
     """`[o.detach() for o in outs]`: the cut is on `outs`, not beside it."""
     assert ("TVL002" in run_all(COMPREHENSION_CUT.format(combine=combine.format(o=o)))) is fires
+
+
+# ---- TVL001: a no_grad context held in a name, or picked by a configured test ----------------
+
+HELD_CONTEXT = """\
+import contextlib
+
+import torch
+import torch.nn as nn
+
+SETTINGS = {{"probe": {probe}}}
+
+
+def fit(backbone, head, loader):
+    opt = torch.optim.Adam([*backbone.parameters(), *head.parameters()])
+    {bind}
+    for x, y in loader:
+        with {use}:
+            feats = backbone(x)
+        loss = nn.functional.cross_entropy(head(feats), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("bind", "use", "probe", "fires"),
+    [
+        ("quiet = torch.no_grad()", "quiet", "True", True),
+        ("quiet = torch.inference_mode()", "quiet", "True", True),
+        ("quiet = contextlib.nullcontext()", "quiet", "True", False),
+        ("pass", 'torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "True", True),
+        ("pass", 'torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "False", False),
+        ('quiet = torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "quiet", "True", True),
+        ('quiet = torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "quiet", "False", False),
+    ],
+)
+def test_a_no_grad_context_held_in_a_name_or_picked_by_a_setting(bind, use, probe, fires):
+    assert ("TVL001" in run_all(HELD_CONTEXT.format(bind=bind, use=use, probe=probe))) is fires

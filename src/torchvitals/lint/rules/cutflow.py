@@ -31,7 +31,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.rules.config_branches import returns_no_grad
+from torchvitals.lint.rules.config_branches import decide_truth, returns_no_grad
 from torchvitals.lint.rules.cut_syntax import (
     Pick,
     comprehension_links,
@@ -40,7 +40,7 @@ from torchvitals.lint.rules.cut_syntax import (
     picked,
     unpacked,
 )
-from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, reaching
+from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, bounds_at, reaching
 from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
@@ -188,8 +188,23 @@ def _helper_nograd_with(ctx: Context, node: ast.AST) -> bool:
     if id(node) not in memo:
         calls = [i.context_expr for i in node.items if isinstance(i.context_expr, ast.Call)]
         targets = [t for c in calls if (t := resolve(ctx, c)) is not None]
-        memo[id(node)] = (node, any(returns_no_grad(ctx, t.fn) for t in targets))
+        found = any(returns_no_grad(ctx, t.fn) for t in targets)
+        found = found or any(_nograd_item(ctx, i.context_expr, ctx.scope_of(node)) for i in node.items)
+        memo[id(node)] = (node, found)
     return memo[id(node)][1]
+
+
+def _nograd_item(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int = 0) -> bool:
+    """A `with` item that is `no_grad()` held in a name (`quiet = torch.no_grad()`, every binding
+    reaching the `with`), or chosen by a test the configuration decides (`no_grad() if not
+    train else nullcontext()` where every call leaves `train` at its default False)."""
+    if isinstance(expr, ast.IfExp):
+        taken = decide_truth(ctx, expr.test, scope)
+        return taken is not None and _nograd_item(ctx, expr.body if taken else expr.orelse, scope, depth + 1)
+    if isinstance(expr, ast.Name) and depth < 3:
+        bs = bounds_at(ctx, expr.id, expr)
+        return bool(bs) and all(not b.index and not b.loop and _nograd_item(ctx, b.value, ctx.scope_of(b.value), depth + 1) for b in bs)  # type: ignore[union-attr]
+    return isinstance(expr, ast.Call) and is_nograd_with(ast.With(items=[ast.withitem(context_expr=expr)], body=[]))
 
 
 class Flow:
