@@ -29,13 +29,14 @@ from torchvitals.lint.rules.loaders import (
 )
 from torchvitals.lint.rules.pairing import split_keys
 from torchvitals.lint.rules.split_views import built_split_view, folded_view, split_view
+from torchvitals.lint.rules.values import LOCAL, Made, Table, made, possible, truthy
 
 
 def check_trained_loader(ctx: Context) -> None:
     if "DataLoader(" not in ctx.text or not ctx.backwards:
         return
     done = {f.evidence.get("line") for f in ctx.findings if f.code == UNSHUFFLED.code}
-    for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
+    for loop in _loops(ctx):
         # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
         # that loader is not the training one, whatever the loop does with other callers' loaders
         it = iterated(loop.iter)
@@ -43,6 +44,7 @@ def check_trained_loader(ctx: Context) -> None:
         split = _read_key(it)
         loaders = [c for c, names in found if (_unshuffled(ctx, c) or split and _unshuffled_split(ctx, c, split)) and not _is_eval_name(names)]
         loaders += [c for c, site in _built_per_split(ctx, it, split) if c not in loaders and ctx.at(site)[0] not in done]
+        loaders += [c for c in _evaluated(ctx, it) if c not in loaders]
         if not loaders or not _trains(ctx, loop):
             continue
         for c in loaders:
@@ -54,10 +56,30 @@ def check_trained_loader(ctx: Context) -> None:
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or "dataset"
             ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
             flag = kwarg(loader_view(ctx, c) or c, "shuffle")
-            how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag off unless passed," if option_default(ctx, flag) is not None else "without shuffle=True or a sampler,"
+            how = "without shuffle=True or a sampler,"
+            if option_default(ctx, flag) is not None:
+                how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag off unless passed,"
+            elif flag is not None and not isinstance(flag, ast.Constant):
+                how = f"with shuffle=`{ast.unparse(flag)}`, false as this file builds it,"
             ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` {how} "
-                       f"iterated by the training loop at line {loop.lineno} (it calls backward()): "
+                       f"iterated by the training loop at line {_line(ctx, loop)} (it calls backward()): "
                        "batches come in dataset order every epoch")  # fmt: skip
+
+
+def _loops(ctx: Context) -> list[ast.For | ast.AsyncFor | ast.comprehension]:
+    """Loops over batches: `for` statements, and comprehensions whose item is a training step
+    (`losses = [self.train_step(x, y) for x, y in loader]`)."""
+    out: list = []
+    for n in ctx.parent:
+        if isinstance(n, (ast.For, ast.AsyncFor)):
+            out.append(n)
+        elif isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(n.generators) == 1:
+            out.append(n.generators[0])
+    return out
+
+
+def _line(ctx: Context, loop: ast.AST) -> int:
+    return (ctx.parent[loop] if isinstance(loop, ast.comprehension) else loop).lineno  # type: ignore[attr-defined]
 
 
 def iterated(it: ast.expr) -> ast.expr:
@@ -118,6 +140,52 @@ def _unshuffled(ctx: Context, c: ast.Call) -> bool:
     return not streamed(ctx, dotted(ds) if ds is not None else None)
 
 
+def _evaluated(ctx: Context, it: ast.expr) -> list[ast.Call]:
+    """The one DataLoader call the iterated expression holds, as the shared evaluator reads it
+    (through comprehensions, builders called with a split name, config dicts and their
+    defaults), when every way the file reaches it gives it no shuffle and no sampler. Parameters
+    of the loop's function are not read from their callers (a loop may be shared by the training
+    and the validation loader); several loader calls, or one built both shuffled and not (per
+    split), are left to the rules that know which split trains."""
+    said = [dotted(n) or "" for n in ast.walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
+    said += [n.value for n in ast.walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    if _is_eval_name(said):
+        return []  # `for b in val_loader` in a loop whose helper steps only when asked to learn
+    found = made(ctx, it, LOCAL)
+    loaders = [m for m in found or [] if isinstance(m.node, ast.Call) and last(callee(m.node)) == "DataLoader"]
+    if not loaders or len(loaders) != len(found) or len({id(m.node) for m in loaders}) != 1:  # type: ignore[arg-type]
+        return []
+    return [loaders[0].node] if all(_unshuffled_as_made(ctx, m) for m in loaders) else []  # type: ignore[list-item]
+
+
+def _unshuffled_as_made(ctx: Context, m: Made) -> bool:
+    """The DataLoader call of `m`, its arguments read as the caller that reached it made them:
+    no shuffle (or one that is always false), no sampler, no batch sampler, a dataset that does not stream."""
+    c: ast.Call = m.node  # type: ignore[assignment]
+    if len(c.args) > 2 or any(isinstance(a, ast.Starred) for a in c.args):
+        return False
+    given: dict[str, frozenset] = {}
+    for k in c.keywords:
+        vals = possible(ctx, k.value, m.env)
+        if vals is None:
+            return False
+        if k.arg is not None:
+            given[k.arg] = vals
+        elif all(isinstance(t, Table) for t in vals):  # `DataLoader(ds, **cfg)`
+            for key in ("shuffle", "sampler", "batch_sampler"):
+                given[key] = given.get(key, frozenset()) | {t.get(key, None) for t in vals}
+        else:
+            return False
+    if any(v is not None for key in ("sampler", "batch_sampler") for v in given.get(key, {None})):
+        return False
+    if any(truthy(v) is not False for v in given.get("shuffle", {False})):
+        return False
+    ds = arg(c, 0, "dataset")
+    if isinstance(ds, ast.Call) and (last(callee(ds)).endswith(STREAMS) or _stream_class(ctx, last(callee(ds)))):
+        return False
+    return not streamed(ctx, dotted(ds) if ds is not None else None)
+
+
 def _read_key(it: ast.expr) -> str | None:
     """"train" of `for batch in loaders["train"]`."""
     if isinstance(it, ast.Subscript) and isinstance(it.slice, ast.Constant) and isinstance(it.slice.value, str):
@@ -138,8 +206,9 @@ def _stream_class(ctx: Context, name: str) -> bool:
     return any(c.name == name and any((dotted(b) or "").endswith(STREAMS) for b in c.bases) for c in ctx.classes)
 
 
-def _trains(ctx: Context, loop: ast.For | ast.AsyncFor) -> bool:
-    nodes = [n for stmt in loop.body for n in ast.walk(stmt)]
+def _trains(ctx: Context, loop: ast.For | ast.AsyncFor | ast.comprehension) -> bool:
+    body = [ctx.parent[loop].elt] if isinstance(loop, ast.comprehension) else loop.body  # type: ignore[attr-defined]
+    nodes = [n for stmt in body for n in ast.walk(stmt)]
     fx = effects_of(ctx, nodes)
     return fx.backward
 

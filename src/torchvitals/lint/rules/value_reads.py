@@ -1,0 +1,150 @@
+"""What the lint evaluator (values.py) asks of the file around a value: is a name written into
+after it is bound, is a function handed out by reference (so calls the file does not show may
+reach it), is an option set elsewhere, which parameter a call binds."""
+
+from __future__ import annotations
+
+import ast
+
+from torchvitals.lint.calls import resolve
+from torchvitals.lint.engine import Context, callee, dotted, method, walk_scope
+from torchvitals.lint.rules.value_kinds import Env
+
+
+def referenced(ctx: Context, fn: ast.AST) -> bool:
+    """`fn` is named other than as the function of a call (`partial(build, ...)`, `map(build, ...)`,
+    `callbacks.append(self.on_end)`): calls the file does not show may reach it."""
+    name = fn.name  # type: ignore[attr-defined]
+    refs = ctx.memo.get("values_refs")
+    if refs is None:
+        refs = ctx.memo["values_refs"] = set()
+        for n in ast.walk(ctx.tree):
+            ref = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
+            if ref is not None and isinstance(getattr(n, "ctx", None), ast.Load):
+                par = ctx.parent.get(n)
+                if not (isinstance(par, ast.Call) and par.func is n):
+                    refs.add(ref)
+    return name in refs
+
+
+def lookup(env: Env, scope: ast.AST, name: str) -> frozenset | None:
+    key = (id(scope), name)
+    return next((v for k, v in env if k == key), None)
+
+
+def is_param(fn: ast.AST, name: str) -> bool:
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    a = fn.args
+    return any(p.arg == name for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
+
+
+def rebound(ctx: Context, scope: ast.AST, name: str, use: ast.AST) -> bool:
+    """`name` may be rebound before `use` is read in `scope`: a binding written earlier, or one in
+    a loop around the use (a later iteration reads it). A parameter rebound only after its use
+    (`cfg = cfg or Config()` reading the parameter) still holds what the caller passed."""
+    at = (use.lineno, use.col_offset)  # type: ignore[attr-defined]
+    loops = [n for n in _ancestors(ctx, use, scope) if isinstance(n, (ast.For, ast.AsyncFor, ast.While))]
+    for n in walk_scope(scope):
+        if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, (ast.Store, ast.Del)):
+            stmt = _statement(ctx, n)
+            if any(_inside(ctx, n, loop) for loop in loops):
+                return True
+            if (n.lineno, n.col_offset) < at and not _inside(ctx, use, stmt):  # `cfg = cfg or ...` binds after reading
+                return True
+    return False
+
+
+def _ancestors(ctx: Context, node: ast.AST, stop: ast.AST) -> list[ast.AST]:
+    out = []
+    node = ctx.parent.get(node)
+    while node is not None and node is not stop:
+        out.append(node)
+        node = ctx.parent.get(node)
+    return out
+
+
+def _statement(ctx: Context, node: ast.AST) -> ast.AST:
+    while not isinstance(node, ast.stmt) and ctx.parent.get(node) is not None:
+        node = ctx.parent[node]
+    return node
+
+
+def _inside(ctx: Context, node: ast.AST, outer: ast.AST) -> bool:
+    return any(a is outer for a in _ancestors(ctx, node, ctx.tree))
+
+
+MUTATORS = {"update", "setdefault", "append", "extend", "insert", "clear", "remove", "popitem", "__setitem__", "sort", "reverse"}
+
+
+def mutated(ctx: Context, name: str, scope: ast.AST) -> bool:
+    """`name` is written into inside `scope` (`name[k] = v`, `name.update(...)`, `name += [...]`,
+    `del name[k]`, or handed to a function of this file that writes into its parameter, as a
+    decorator registry's `register(REGISTRY)` does): the value it was bound to is not what it
+    holds later. `name.pop(k)` is a read of one key and is judged where that key is read. A call
+    of a function the file does not define is taken to read its arguments (`print(cfg)`,
+    `DataLoader(ds, **cfg)`)."""
+    memo = ctx.memo.setdefault("values_mutated", {})
+    key = (id(scope), name)
+    if key not in memo:
+        memo[key] = False  # a function handing the name back to itself
+        nodes = ast.walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope)
+        memo[key] = any(_writes_into(n, name) or _handed_to_writer(ctx, n, name) for n in nodes)
+    return memo[key]
+
+
+def _writes_into(n: ast.AST, name: str) -> bool:
+    if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)):
+        root = n
+        while isinstance(root, (ast.Subscript, ast.Attribute)):
+            root = root.value
+        return dotted(root) == name or dotted(n.value) == name
+    if isinstance(n, ast.AugAssign):
+        return dotted(n.target) == name
+    return isinstance(n, ast.Call) and method(n) in MUTATORS and dotted(n.func.value) == name  # type: ignore[attr-defined]
+
+
+def _handed_to_writer(ctx: Context, n: ast.AST, name: str) -> bool:
+    if not isinstance(n, ast.Call) or not any(dotted(a) == name for a in [*n.args, *(k.value for k in n.keywords)]):
+        return False
+    fn = target(ctx, n)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return False
+    a = fn.args
+    params = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if params[:1] in (["self"], ["cls"]) and (isinstance(n.func, ast.Attribute) or fn.name == "__init__"):
+        params = params[1:]
+    given = [p for p, v in zip(params, n.args, strict=False) if dotted(v) == name]
+    given += [k.arg for k in n.keywords if k.arg and dotted(k.value) == name]
+    return any(_writes_into(m, p) for p in given for m in ast.walk(fn))
+
+
+def target(ctx: Context, call: ast.Call) -> ast.AST | None:
+    """The function of this file `call` runs: a function or method (`calls.resolve`), or the
+    `__init__` of a class of this file it constructs."""
+    name = callee(call)
+    cls = next((c for c in ctx.classes if c.name == name), None) if isinstance(call.func, ast.Name) else None
+    if cls is not None:
+        return next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
+    t = resolve(ctx, call)
+    return t.fn if t is not None else None
+
+
+def set_elsewhere(ctx: Context) -> frozenset[str]:
+    """Attribute names the file assigns (`args.lr = 0.1`) or gives `set_defaults(lr=...)`: indexed once."""
+    hit = ctx.memo.get("values_set_attrs")
+    if hit is None:
+        stored = {n.attr for n in ast.walk(ctx.tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+        stored |= {k.arg for c in ctx.calls if method(c) == "set_defaults" for k in c.keywords if k.arg}
+        hit = ctx.memo["values_set_attrs"] = frozenset(stored)
+    return hit
+
+
+def popped_elsewhere(ctx: Context, read: ast.Call, root: str, keys: frozenset) -> bool:
+    scope = ctx.scope_of(read)
+    for n in walk_scope(scope):
+        if n is not read and isinstance(n, ast.Call) and method(n) == "pop" and dotted(n.func.value) == root:  # type: ignore[attr-defined]
+            k = n.args[0] if n.args else None
+            if not isinstance(k, ast.Constant) or k.value in keys:
+                return True
+    return False

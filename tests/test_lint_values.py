@@ -1,0 +1,292 @@
+"""The lint rules' shared evaluator: what an expression may hold where it is read (values.py)."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from torchvitals.lint.engine import build
+from torchvitals.lint.rules.values import LOCAL, Made, Seq, Table, call_env, made, possible, truth
+
+
+def _ctx(src: str):
+    src = textwrap.dedent(src)
+    return build("<t>", src, ast.parse(src))
+
+
+def _at(ctx, text: str, nth: int = 0) -> ast.expr:
+    """The nth expression (a read, not an assignment target) whose source is `text`."""
+    hits = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.expr) and not isinstance(getattr(n, "ctx", None), ast.Store)
+            and ast.unparse(n) == text]  # fmt: skip
+    hits.sort(key=lambda n: (n.lineno, n.col_offset))
+    return hits[nth]
+
+
+def values_of(src: str, text: str, nth: int = 0):
+    ctx = _ctx(src)
+    return possible(ctx, _at(ctx, text, nth))
+
+
+def test_constants_names_and_operators():
+    src = """
+    lr = 0.1
+    steps = [10, 20]
+    name = "tr" + "ain"
+    flag = not (lr > 1) and name == "train"
+    use(lr * 2, steps, flag, name)
+    """
+    assert values_of(src, "lr * 2") == {0.2}
+    assert values_of(src, "steps") == {Seq((10, 20))}
+    assert values_of(src, "flag") == {True}
+
+
+def test_a_split_name_through_a_comprehension_reaches_the_builder_per_caller():
+    src = """
+    def make_loader(split, bs):
+        return DataLoader(ds, batch_size=bs, shuffle=(split == "training"))
+
+    loaders = {s: make_loader(s, 32) for s, n in (("train", 1), ("val", 2))}
+    for x in loaders["train"]:
+        pass
+    """
+    ctx = _ctx(src)
+    [m] = made(ctx, _at(ctx, "loaders['train']"))
+    assert isinstance(m, Made) and ast.unparse(m.node).startswith("DataLoader(")
+    shuffle = next(k.value for k in m.node.keywords if k.arg == "shuffle")
+    assert truth(ctx, shuffle, m.env) is False
+    assert possible(ctx, shuffle) == {False}  # read on its own: every caller's value
+
+
+def test_the_clean_twin_shuffles_the_training_split():
+    src = """
+    def make_loader(split, bs):
+        return DataLoader(ds, batch_size=bs, shuffle=(split == "train"))
+
+    loaders = {s: make_loader(s, 32) for s in ("train", "val")}
+    """
+    ctx = _ctx(src)
+    [m] = made(ctx, _at(ctx, "make_loader(s, 32)"))
+    shuffle = next(k.value for k in m.node.keywords if k.arg == "shuffle")
+    assert possible(ctx, shuffle) == {True, False}
+    assert truth(ctx, shuffle) is None
+
+
+def test_a_test_inside_a_builder_read_as_one_call_runs_it():
+    src = """
+    BASE = {"lr": 1e-3, "tune": "head"}
+
+    def make_optimizer(model, cfg):
+        if cfg.get("tune", "all") == "head":
+            return 1
+        return 2
+
+    a = make_optimizer(net, dict(BASE, lr=3e-4))
+    b = make_optimizer(net, {"lr": 0.1})
+    use(a, b)
+    """
+    ctx = _ctx(src)
+    test = _at(ctx, "cfg.get('tune', 'all') == 'head'")
+    first, second = sorted((c for c in ctx.calls if ast.unparse(c.func) == "make_optimizer"), key=lambda c: c.lineno)
+    assert truth(ctx, test, call_env(ctx, first)) is True
+    assert truth(ctx, test, call_env(ctx, second)) is False
+    assert truth(ctx, test) is None  # either, read on its own
+    assert values_of(src, "a", 0) == {1, 2}  # both returns of the builder may run
+
+
+def test_config_dicts_defaults_and_copies():
+    src = """
+    import copy
+    CFG = dict(train=dict(batch_size=64), val=dict(batch_size=8, shuffle=False))
+
+    def build(loader_cfg):
+        cfg = copy.deepcopy(dict(loader_cfg))
+        bs = cfg.pop("batch_size")
+        return cfg.pop("shuffle", False), cfg.get("drop_last", True), bs
+
+    a = build(CFG["train"])
+    b = build(CFG["val"])
+    use(a, b)
+    """
+    assert values_of(src, "a", 0) == {Seq((False, True, 64))}
+    assert values_of(src, "cfg.pop('shuffle', False)") == {False}
+
+
+def test_a_dict_written_into_or_handed_out_is_unknown():
+    written = """
+    CFG = {"shuffle": False}
+    CFG["shuffle"] = True
+    use(CFG["shuffle"])
+    """
+    handed = """
+    REG = {}
+
+    def register(registry):
+        def deco(cls):
+            registry[cls.__name__] = cls
+            return cls
+        return deco
+
+    @register(REG)
+    class Net:
+        pass
+
+    use(REG)
+    """
+    assert values_of(written, "CFG['shuffle']") is None
+    assert values_of(handed, "REG", 1) is None
+
+
+def test_parameters_read_from_every_caller_and_its_default():
+    src = """
+    def fit(model, shuffle=False):
+        use(shuffle)
+
+    fit(net)
+    fit(net, shuffle=True)
+    """
+    assert values_of(src, "shuffle") == {False, True}
+
+
+def test_a_function_also_handed_out_by_reference_has_unknown_parameters():
+    src = """
+    def fit(model, shuffle=False):
+        use(shuffle)
+
+    fit(net)
+    callbacks.append(fit)
+    """
+    assert values_of(src, "shuffle") is None
+
+
+def test_local_reads_do_not_fall_back_to_the_callers():
+    src = """
+    def run(loader):
+        for b in loader:
+            pass
+
+    run(DataLoader(a))
+    run(DataLoader(b, shuffle=True))
+    """
+    ctx = _ctx(src)
+    use = _at(ctx, "loader")
+    assert len(made(ctx, use)) == 2
+    assert possible(ctx, use, LOCAL) is None
+
+
+def test_options_and_config_objects():
+    src = """
+    import argparse
+    from dataclasses import dataclass
+
+    @dataclass
+    class Config:
+        shuffle: bool = False
+        lr: float = 3e-4
+
+    p = argparse.ArgumentParser()
+    p.add_argument("--shuffle", action="store_true")
+    p.add_argument("--epochs", type=int, default=10)
+    args = p.parse_args()
+    cfg = Config(lr=1e-3)
+    use(args.shuffle, args.epochs, cfg.shuffle, cfg.lr)
+    """
+    assert values_of(src, "args.shuffle") == {False}
+    assert values_of(src, "args.epochs") == {10}
+    assert values_of(src, "cfg.shuffle") == {False}
+    assert values_of(src, "cfg.lr") == {1e-3}
+
+
+def test_an_option_set_elsewhere_is_unknown():
+    src = """
+    import argparse
+    p = argparse.ArgumentParser()
+    p.add_argument("--shuffle", action="store_true")
+    args = p.parse_args()
+    args.shuffle = True
+    use(args.shuffle)
+    """
+    assert values_of(src, "args.shuffle", 0) is None
+
+
+def test_or_defaults_branches_and_unknown_calls():
+    src = """
+    def build(cfg=None, mode="head"):
+        cfg = cfg or Config()
+        head_only = True if mode == "head" else False
+        return cfg, head_only, torch.randn(3)
+
+    out = build()
+    use(out)
+    """
+    vals = values_of(src, "out")
+    [v] = vals
+    assert isinstance(v, Seq) and isinstance(v.items[0], Made) and v.items[1] is True and isinstance(v.items[2], Made)
+
+
+def test_loops_back_edges_and_recursion_end():
+    src = """
+    x = 0
+    for i in range(3):
+        x = x + i
+
+    def f(n):
+        return f(n - 1) if n else 0
+
+    use(x, f(3))
+    """
+    assert values_of(src, "x", 1) is None
+    assert values_of(src, "f(3)") is None or values_of(src, "f(3)") == {0}
+
+
+def test_tables_iterate_by_key_and_items():
+    src = """
+    sizes = {"train": 80, "val": 20}
+    names = [k for k, v in sizes.items() if v > 50]
+    pairs = list(enumerate(sizes))
+    use(names, pairs)
+    """
+    assert values_of(src, "names", 0) == {Seq(("train",))}
+    assert values_of(src, "pairs", 0) == {Seq((Seq((0, "train")), Seq((1, "val"))))}
+    assert values_of(src, "sizes", 0) == {Table((("train", 80), ("val", 20)))}
+
+
+def test_too_many_alternatives_is_unknown():
+    callers = "\n".join(f"f({i})" for i in range(8))
+    src = f"def f(a):\n    use((a, a + 1) if a else (a, a))\n{callers}\n"
+    assert values_of(src, "a", 0) == set(range(8))
+    big = "\n".join(f"g({i}, {j})" for i in range(3) for j in range(3))
+    src2 = f"def g(a, b):\n    use(a)\n{big}\n"
+    assert values_of(src2, "a", 0) is None  # nine callers: more than the evaluator follows
+
+
+# ---- the evaluator agrees with Python on what it can read ---------------------------------------
+
+_leaf = st.one_of(st.integers(-5, 5), st.sampled_from(["'a'", "'b'", "'train'"]), st.sampled_from(["True", "False", "None"]))
+
+
+def _expr(children):
+    return st.one_of(
+        st.tuples(children, st.sampled_from(["+", "-", "*", "==", "!=", "<", "and", "or", "in"]), children).map(
+            lambda t: f"({t[0]} {t[1]} {t[2]})" if t[1] != "in" else f"({t[0]} in ({t[2]},))"
+        ),
+        children.map(lambda c: f"(not {c})"),
+        st.tuples(children, children, children).map(lambda t: f"({t[0]} if {t[1]} else {t[2]})"),
+        st.tuples(children, children).map(lambda t: f"{{'k': {t[0]}, 'j': {t[1]}}}['k']"),
+        st.tuples(children, children).map(lambda t: f"[{t[0]}, {t[1]}][1]"),
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.recursive(_leaf.map(str), _expr, max_leaves=8))
+def test_known_values_are_what_python_computes(text):
+    try:
+        expected = eval(text)  # noqa: S307  (generated from literals and operators only)
+    except Exception:  # noqa: BLE001  (a TypeError of mixing str and int: the evaluator may say anything but crash)
+        expected = None
+    src = f"x = {text}\nuse(x)\n"
+    got = values_of(src, "x", 0)
+    if got is not None and expected is not None:
+        assert got == {expected}, (text, got, expected)
