@@ -1827,3 +1827,17 @@ def fit(backbone, head, loader):
 )
 def test_a_no_grad_context_held_in_a_name_or_picked_by_a_setting(bind, use, probe, fires):
     assert ("TVL001" in run_all(HELD_CONTEXT.format(bind=bind, use=use, probe=probe))) is fires
+
+
+@pytest.mark.parametrize(
+    ("use", "fires"),
+    [
+        ("torch.no_grad() if train else contextlib.nullcontext()", True),  # the flag reversed
+        ("torch.no_grad() if not train else contextlib.nullcontext()", False),
+        ("contextlib.nullcontext() if train else torch.no_grad()", False),
+    ],
+)
+def test_a_no_grad_context_picked_by_a_parameter_left_at_its_default(use, fires):
+    """`run_epoch(...)` never passes `train`: its default decides which context runs."""
+    src = HELD_CONTEXT.format(bind="pass", use=use, probe="True").replace("def fit(backbone, head, loader):", "def fit(backbone, head, loader, train=True):")
+    assert ("TVL001" in run_all(src + "\n\nfit(nn.Linear(4, 4), nn.Linear(4, 2), [])\n")) is fires
