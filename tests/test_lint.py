@@ -1759,3 +1759,405 @@ main(torch.nn.Linear(4, 1), [], None)
 )
 def test_context_helper_no_grad_fallback_through_a_default_filled_config(default, fill, fires):
     assert ("TVL001" in run_all(PRECISION_CTX.format(default=default, fill=fill))) is fires
+
+
+# ---- TVL001/TVL002: a helper's return read at the element the caller binds --------------------
+
+RETURN_ELEMENT = """\
+import torch
+import torch.nn.functional as F
+
+
+def forward_step(encoder, head, xb, yb):
+    feats = encoder(xb)
+    logits = head({fed})
+    loss = F.cross_entropy(logits, yb)
+    {ret}
+
+
+def fit(encoder, head, batches):
+    opt = torch.optim.SGD([*encoder.parameters(), *head.parameters()], lr=0.1)
+    for xb, yb in batches:
+        {read}
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("ret", "read"),
+    [
+        ("return loss, feats", "loss, feats = forward_step(encoder, head, xb, yb)"),
+        ("return loss, feats", "loss = forward_step(encoder, head, xb, yb)[0]"),
+        ('return {"loss": loss, "feats": feats}', 'loss = forward_step(encoder, head, xb, yb)["loss"]'),
+        ("return [feats, loss]", "_, loss = forward_step(encoder, head, xb, yb)"),
+        ('return {"loss": loss, "feats": feats}', 'out = forward_step(encoder, head, xb, yb)\n        loss = out["loss"]'),
+    ],
+)
+@pytest.mark.parametrize(("fed", "fires"), [("feats.detach()", True), ("feats", False)])
+def test_a_returned_element_beside_the_loss_does_not_make_the_model_live(ret, read, fed, fires):
+    """The encoder's live features go back for logging beside a loss that reaches it only
+    detached: only the element the caller binds is the loss."""
+    assert ("TVL002" in run_all(RETURN_ELEMENT.format(fed=fed, ret=ret, read=read))) is fires
+
+
+SHARED_STEP_LOGS = """\
+import torch
+import torch.nn.functional as F
+
+
+class Runner:
+    def __init__(self, net):
+        self.net = net
+        self.opt = torch.optim.Adam(net.parameters())
+
+    {deco}
+    def losses(self, xb, yb):
+        out = self.net(xb)
+        return F.mse_loss(out, yb), (out - yb).abs().mean()
+
+    def step(self, batch):
+        mse, mae = self.losses(*batch)
+        return mse, {{"mse": mse.item(), "mae": mae.item()}}
+
+    def fit(self, batches):
+        for batch in batches:
+            loss, logs = self.step(batch)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+"""
+
+
+@pytest.mark.parametrize(("deco", "codes"), [("@torch.no_grad()", {"TVL001"}), ("", set())])
+def test_items_logged_beside_the_returned_loss_are_not_on_its_path(deco, codes):
+    """`loss, logs = self.step(batch)`: the `.item()`s of the logging dict are no cut of the loss."""
+    assert run_all(SHARED_STEP_LOGS.format(deco=deco)) & {"TVL001", "TVL002"} == codes
+
+
+# ---- TVL001/TVL002: a name read where one definition of it reaches ------------------------------
+
+VAL_LOOP_SAME_NAME = """\
+import numpy as np
+import torch
+
+
+def unscale(t, sd):
+    {unscale}
+
+
+def run(net, opt, train_dl, val_dl, sd):
+    for epoch in range(3):
+        for xb, yb in train_dl:
+            out = unscale(net(xb), sd)
+            loss = torch.nn.functional.l1_loss(out, yb * sd)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            for xb, yb in val_dl:
+                out = unscale(net(xb), sd)
+                print(torch.nn.functional.l1_loss(out, yb * sd).item())
+"""
+
+PROBE_BEFORE_LOOP = """\
+import torch
+import torch.nn.functional as F
+
+
+def fit(enc, head, loader, probe):
+    opt = torch.optim.Adam([*enc.parameters(), *head.parameters()])
+    z = enc(probe)
+    print("probe norm", z.norm())
+    for xb, yb in loader:
+        z = {feats}
+        loss = F.cross_entropy(head(z), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("src", "codes"),
+    [
+        (VAL_LOOP_SAME_NAME.format(unscale="return torch.tensor(t.detach().numpy() * sd, requires_grad=True)"), {"TVL002"}),
+        (VAL_LOOP_SAME_NAME.format(unscale="return t * sd"), set()),  # the training definition is live
+        (PROBE_BEFORE_LOOP.format(feats="enc(xb).detach()"), {"TVL002"}),  # a live probe before the loop
+        (PROBE_BEFORE_LOOP.format(feats="enc(xb)"), set()),
+    ],
+)
+def test_the_definition_reaching_the_loss_decides_not_another_of_the_same_name(src, codes):
+    """A validation loop under no_grad (or a probe before training) binding the same name as
+    the training step is not on the loss's path, and does not hide a cut on it either."""
+    assert run_all(src) & {"TVL001", "TVL002"} == codes
+
+
+# ---- TVL001: a helper given the model reads one parameter of it beside no_grad methods ----------
+
+PARAM_BESIDE_NOGRAD_METHODS = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Pairs(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.left = nn.Linear(8, 4)
+        self.right = nn.Linear(8, 4)
+        self.tau = nn.Parameter(torch.ones(()))
+
+    {deco}
+    def embed(self, a, b):
+        return F.normalize(self.left(a), dim=-1), F.normalize(self.right(b), dim=-1)
+
+
+def pair_loss(net, a, b):
+    za, zb = net.embed(a, b)
+    sims = za @ zb.t() / {tau}
+    return F.cross_entropy(sims, torch.arange(len(a)))
+
+
+net = Pairs()
+opt = torch.optim.Adam(net.parameters())
+for a, b in []:
+    loss = pair_loss(net, a, b)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize("tau", ["net.tau", "net.tau.clamp(min=0.01)"])
+@pytest.mark.parametrize(("deco", "fires"), [("@torch.inference_mode()", True), ("@torch.no_grad()", True), ("", False)])
+def test_a_parameter_read_off_the_model_does_not_make_all_of_it_live(tau, deco, fires):
+    """Only `net.tau` trains: reading it in the helper makes that part of `net` live, not the
+    layers the no_grad method ran."""
+    assert ("TVL001" in run_all(PARAM_BESIDE_NOGRAD_METHODS.format(deco=deco, tau=tau))) is fires
+
+
+# ---- TVL002: the optimizer comes from a builder of the file and trains the cut model ----------
+
+BUILT_OPTIMIZER_CUT = """\
+import torch
+import torch.nn as nn
+
+
+def features(trunk, x):
+    return {feats}
+
+
+def make_optimizer(trunk, clf, lr):
+    {builder}
+
+
+def main(loader):
+    trunk = nn.Sequential(nn.Linear(16, 32), nn.ReLU())
+    clf = nn.Linear(32, 3)
+    optimizer = make_optimizer(trunk, clf, 1e-3)
+    for xb, yb in loader:
+        loss = nn.functional.cross_entropy(clf(features(trunk, xb)), yb)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "builder",
+    [
+        'return torch.optim.AdamW([{"params": trunk.parameters(), "lr": lr / 10}, {"params": clf.parameters()}])',
+        "params = list(trunk.parameters()) + list(clf.parameters())\n    return torch.optim.SGD(params, lr=lr)",
+    ],
+)
+@pytest.mark.parametrize(("feats", "fires"), [("trunk(x).detach()", True), ("trunk(x).data", True), ("trunk(x)", False)])
+def test_a_cut_model_trained_by_an_optimizer_from_a_builder(builder, feats, fires):
+    """The builder's optimizer names the trunk: its features, cut in a helper, are a bug even
+    though the classifier beside it trains."""
+    assert ("TVL002" in run_all(BUILT_OPTIMIZER_CUT.format(builder=builder, feats=feats))) is fires
+
+
+def test_a_builder_optimizer_over_the_head_alone_leaves_a_detached_trunk_alone():
+    src = BUILT_OPTIMIZER_CUT.format(builder="return torch.optim.Adam(clf.parameters(), lr=lr)", feats="trunk(x).detach()")
+    assert "TVL002" not in run_all(src)
+
+
+def test_a_method_of_an_object_holding_the_model_names_it_as_the_caller_does():
+    """`fitter = Fitter(net)` keeps `self.net = net`: what `fitter.pair_loss()` cuts of
+    `self.net` is `net`, the model the optimizer trains."""
+    src = PARAM_BESIDE_NOGRAD_METHODS.format(deco="@torch.no_grad()", tau="net.tau")
+    src = src.replace("def pair_loss(net, a, b):", "class Fitter:\n    def __init__(self, net):\n        self.net = net\n\n    def pair_loss(self, a, b):")
+    src = src.replace("\n    za, zb = net.", "\n        za, zb = self.net.").replace("\n    sims", "\n        sims").replace("\n    return F.cross", "\n        return F.cross")
+    src = src.replace("/ net.tau", "/ self.net.tau")
+    src = src.replace("loss = pair_loss(net, a, b)", "loss = fitter.pair_loss(a, b)").replace("for a, b in []:", "fitter = Fitter(net)\nfor a, b in []:")
+    assert "TVL001" in run_all(src)
+    assert "TVL001" not in run_all(src.replace("@torch.no_grad()", ""))
+
+
+STEP_DICT_BY_NAME = """\
+import torch
+import torch.nn.functional as F
+
+
+class Task:
+    def __init__(self, net):
+        self.net = net
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.net.parameters())
+
+    {deco}
+    def shared_step(self, batch):
+        x, y = batch
+        logits = self.net(x)
+        loss = F.cross_entropy({fed}, y)
+        return {{"loss": loss, "acc": (logits.argmax(-1) == y).float().mean().item(), "logits": logits}}
+
+
+def fit(task, loader):
+    opt = task.configure_optimizers()
+    for batch in loader:
+        out = task.shared_step(batch)
+        opt.zero_grad()
+        out["loss"].backward()
+        opt.step()
+
+
+def main(net, loader):
+    task = Task(net)
+    fit(task, loader)
+"""
+
+
+@pytest.mark.parametrize(
+    ("deco", "fed", "codes"),
+    [
+        ("@torch.no_grad()", "logits", {"TVL001"}),
+        ("", "logits.detach()", {"TVL002"}),  # the live logits returned beside it do not train the net
+        ("", "logits", set()),
+    ],
+)
+def test_a_returned_dict_read_by_key_through_its_name(deco, fed, codes):
+    """`out = task.shared_step(batch)`, then `out["loss"]`: the entry read, not the dict; the
+    optimizer comes from the task's own builder, and names `self.net` as `fit` does, `task.net`."""
+    assert run_all(STEP_DICT_BY_NAME.format(deco=deco, fed=fed)) & {"TVL001", "TVL002"} == codes
+
+
+# ---- TVL001: the trained model run through a wrapper the optimizer does not name ---------------
+
+WRAPPED_BACKBONE = """\
+import torch
+import torch.nn as nn
+from torch.nn.parallel import DistributedDataParallel
+
+
+def train(backbone, head, loader):
+    runner = {wrap}
+    opt = torch.optim.AdamW([*backbone.parameters(), *head.parameters()], lr=3e-4)
+    for x, y in loader:
+        {ctx}
+            feats = runner(x)
+        loss = nn.functional.cross_entropy(head(feats), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "wrap", ["torch.compile(backbone)", "nn.DataParallel(backbone).cuda()", "DistributedDataParallel(backbone, device_ids=[0])", "backbone"]
+)
+@pytest.mark.parametrize(("ctx", "fires"), [("with torch.no_grad():", True), ("if True:", False)])
+def test_a_wrapper_of_a_trained_model_runs_that_model(wrap, ctx, fires):
+    """The optimizer names `backbone`; the loop runs it as `runner`, compiled or wrapped."""
+    assert ("TVL001" in run_all(WRAPPED_BACKBONE.format(wrap=wrap, ctx=ctx))) is fires
+
+
+# ---- TVL002: a cut applied to a comprehension's variable cuts what it iterates over ------------
+
+COMPREHENSION_CUT = """\
+import torch
+import torch.nn as nn
+
+
+def train(trunk, heads, loader):
+    opt = torch.optim.Adam([*trunk.parameters(), *heads.parameters()])
+    for x, y in loader:
+        h = trunk(x)
+        outs = [heads[i](h) for i in range(len(heads))]
+        {combine}
+        loss = nn.functional.cross_entropy(logits, y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    "combine",
+    [
+        "logits = torch.stack([{o} for o in outs]).mean(0)",
+        "logits = sum({o} for o in outs) / len(outs)",
+        "parts = {{k: {o} for k, o in enumerate(outs)}}\n        logits = torch.stack(list(parts.values())).mean(0)",
+    ],
+)
+@pytest.mark.parametrize(("o", "fires"), [("o.detach()", True), ("o", False), ("o.float()", False)])
+def test_a_cut_on_a_comprehension_variable(combine, o, fires):
+    """`[o.detach() for o in outs]`: the cut is on `outs`, not beside it."""
+    assert ("TVL002" in run_all(COMPREHENSION_CUT.format(combine=combine.format(o=o)))) is fires
+
+
+# ---- TVL001: a no_grad context held in a name, or picked by a configured test ----------------
+
+HELD_CONTEXT = """\
+import contextlib
+
+import torch
+import torch.nn as nn
+
+SETTINGS = {{"probe": {probe}}}
+
+
+def fit(backbone, head, loader):
+    opt = torch.optim.Adam([*backbone.parameters(), *head.parameters()])
+    {bind}
+    for x, y in loader:
+        with {use}:
+            feats = backbone(x)
+        loss = nn.functional.cross_entropy(head(feats), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("bind", "use", "probe", "fires"),
+    [
+        ("quiet = torch.no_grad()", "quiet", "True", True),
+        ("quiet = torch.inference_mode()", "quiet", "True", True),
+        ("quiet = contextlib.nullcontext()", "quiet", "True", False),
+        ("pass", 'torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "True", True),
+        ("pass", 'torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "False", False),
+        ('quiet = torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "quiet", "True", True),
+        ('quiet = torch.no_grad() if SETTINGS["probe"] else contextlib.nullcontext()', "quiet", "False", False),
+    ],
+)
+def test_a_no_grad_context_held_in_a_name_or_picked_by_a_setting(bind, use, probe, fires):
+    assert ("TVL001" in run_all(HELD_CONTEXT.format(bind=bind, use=use, probe=probe))) is fires
+
+
+@pytest.mark.parametrize(
+    ("use", "fires"),
+    [
+        ("torch.no_grad() if train else contextlib.nullcontext()", True),  # the flag reversed
+        ("torch.no_grad() if not train else contextlib.nullcontext()", False),
+        ("contextlib.nullcontext() if train else torch.no_grad()", False),
+    ],
+)
+def test_a_no_grad_context_picked_by_a_parameter_left_at_its_default(use, fires):
+    """`run_epoch(...)` never passes `train`: its default decides which context runs."""
+    src = HELD_CONTEXT.format(bind="pass", use=use, probe="True").replace("def fit(backbone, head, loader):", "def fit(backbone, head, loader, train=True):")
+    assert ("TVL001" in run_all(src + "\n\nfit(nn.Linear(4, 4), nn.Linear(4, 2), [])\n")) is fires

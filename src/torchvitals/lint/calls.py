@@ -223,6 +223,23 @@ def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str
     return tuple(out)
 
 
+def with_ctor_attrs(ctx: Context, t: Target, call: ast.Call) -> Target:
+    """`trainer.loss(x)` (the `call`) resolved to a method of `Trainer`, with `trainer =
+    Trainer(model)` the one value of `trainer`, built in the caller's own scope, and `self.model
+    = model` in its `__init__`: the same Target, whose `self.model` the caller names `model`
+    (rename), as `__call__` targets already are."""
+    cls = ctx.parent.get(t.fn)
+    if t.attrs or not t.self_key or t.self_key == "self" or not isinstance(cls, ast.ClassDef):
+        return t
+    values = ctx.values.get(t.self_key, [])
+    if len(values) != 1 or not isinstance(values[0], ast.Call) or callee(values[0]) != cls.name:
+        return t
+    if ctx.scope_of(values[0]) is not ctx.scope_of(call):
+        return t  # built elsewhere: the caller does not know the model by that name
+    attrs = _ctor_attrs(ctx, cls.name, t.self_key)
+    return Target(t.fn, t.self_key, t.params, attrs) if attrs else t
+
+
 def instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
     """The class of this file that every value of `key` is an instance of: `x = Trainer(...)`,
     or `self.x = x` in `__init__` where every construction of the class passes an instance

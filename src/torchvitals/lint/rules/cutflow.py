@@ -3,16 +3,20 @@
 Inside one function every assignment says which models (by name) reach the assigned name through
 live edges, and which only through a cut (a `no_grad` block, `.detach()`, `.data`, `.item()`,
 `.numpy()`, `torch.tensor(x)`), each with the node of its first cut. Calls to functions of this
-file are followed into what they return (DEPTH deep, memoised); a statement that stores values
-into an object (`buf.append(logp)`, `rollout.add(logp, r)`) makes the object reach them.
+file are followed into what they return (DEPTH deep, memoised), at the element the caller reads
+(`loss, logs = step(b)`, `step(b)["loss"]`); a statement that stores values into an object
+(`buf.append(logp)`, `rollout.add(logp, r)`) makes the object reach them. A name read takes the
+one definition that reaches it when flow.reaching shows one, else every binding of the name.
+What the methods of a class store on `self` for another method is in stored_flow.py.
 """
 
 from __future__ import annotations
 
 import ast
 import bisect
+from collections.abc import Iterator
 
-from torchvitals.lint.calls import DEPTH, Target, resolve
+from torchvitals.lint.calls import DEPTH, Target, resolve, with_ctor_attrs
 from torchvitals.lint.engine import (
     NESTED,
     NOT_FORWARD,
@@ -27,11 +31,25 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.rules.config_branches import returns_no_grad
+from torchvitals.lint.rules.config_branches import decide_truth, returns_no_grad
+from torchvitals.lint.rules.cut_syntax import (
+    Pick,
+    comprehension_links,
+    const_key,
+    definitions,
+    picked,
+    unpacked,
+)
+from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, bounds_at, reaching
 from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
 CUT_FUNCS = {"torch.tensor", "torch.as_tensor", "torch.from_numpy", "np.array", "numpy.array", "float"}
+
+# Reads of a tensor that give numbers about it, never its values: no gradient flows through them.
+SIZE_METHODS = {"size", "dim", "numel", "ndimension", "nelement", "get_device"}
+SIZE_ATTRS = {"shape", "ndim", "device", "dtype", "is_cuda", "requires_grad"}
+
 
 def match(key: str, names: set[str]) -> bool:
     return any(key == n or key.startswith(n + ".") for n in names)
@@ -52,49 +70,85 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     return key
 
 
-def _sources(ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0) -> list[tuple]:
+def _sources(
+    ctx: Context, expr: ast.AST, models: set[str], cut: tuple | None, depth: int = 0,
+    pick: Pick = None, flow: Flow | None = None,
+) -> list[tuple]:  # fmt: skip
     """(kind, key, cut) for every model call and name that `expr` reads; cut is None when the
-    path is live, else (code, node) of the first cut on it."""
+    path is live, else (code, node) of the first cut on it. `pick`: only that element of what
+    `expr` (a call) returns is read (`loss, logs = step(batch)` binds `loss` to the first).
+    `flow`, the scope's Flow, says which definition a read name takes, and which parameters
+    (a helper's, `flow.seeds`) hold the whole model they are given: reading an attribute of one
+    (`model.logit_scale`, `model.head(x)`) reaches that part of it, not all of it."""
+    holders = flow.seeds if flow is not None else frozenset()
+    links: dict[int, ast.expr] = {}  # a comprehension's variable read -> what it iterates over
     out: list[tuple] = []
-    todo: list[tuple[ast.AST, tuple | None]] = [(expr, cut)]
+    todo: list[tuple[ast.AST, tuple | None, Pick]] = [(expr, cut, pick)]
     while todo:
-        n, c = todo.pop()
+        n, c, p = todo.pop()
+        if isinstance(n, ast.Subscript) and (k := const_key(n.slice)) is not None:
+            if isinstance(n.value, ast.Call):
+                todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
+                continue
+            if flow is not None and isinstance(n.value, ast.Name) and (found := flow.element(n.value, k)) is not None:
+                out += [(kind, key, c or cc) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
+                continue
+        if isinstance(n, ast.Call) and (callee(n) == "len" or method(n) in SIZE_METHODS):
+            continue  # `len(outs)`, `x.size(0)`: a number about the tensor, no gradient
+        if isinstance(n, ast.Attribute) and n.attr in SIZE_ATTRS and isinstance(n.ctx, ast.Load):
+            continue
         if isinstance(n, ast.Call):
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
-                todo.append((n.func.value, c or ("TVL002", n)))
+                todo.append((n.func.value, c or ("TVL002", n), None))
                 continue
             if callee(n) in CUT_FUNCS:
-                todo.extend((a, c or ("TVL002", n)) for a in n.args)
+                todo.extend((a, c or ("TVL002", n), None) for a in n.args)
                 continue
             counts = _length_args(ctx, n)
             if counts:  # `ctc(log_probs, targets, out_lens, tgt_lens)`: the lengths carry no gradient
-                todo.append((n.func, c))
-                todo.extend((a, c) for i, a in enumerate(n.args) if i not in counts)
-                todo.extend((k.value, c) for k in n.keywords if k.arg not in LENGTH_KWARGS)
+                todo.append((n.func, c, None))
+                todo.extend((a, c, None) for i, a in enumerate(n.args) if i not in counts)
+                todo.extend((k.value, c, None) for k in n.keywords if k.arg not in LENGTH_KWARGS)
                 continue
             target = resolve(ctx, n) if depth < DEPTH else None
-            rets = _returns(ctx, target, models, depth + 1) if target is not None else []
+            if target is not None:  # `self.model` inside `trainer.loss(x)` is the caller's `model`
+                target = with_ctor_attrs(ctx, target, n)
+            rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
             out += [("model", k, c or cc) for k, cc in rets]
             cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
             key = None if rets else _model_call(ctx, n, models)
             if key:
                 out.append(("model", key, c))
-            todo.append((n.func, c))
-            todo.extend((a, c or cuts.get(i)) for i, a in enumerate(n.args))
-            todo.extend((k.value, c) for k in n.keywords)
+            f = n.func
+            if isinstance(f, ast.Attribute) and isinstance(f.value, ast.Name) and f.value.id in holders:
+                if not rets:  # `model.compute_loss(b)`: a method of the model itself may run any of it
+                    todo.append((f.value, c, None))
+            else:  # (a method of this file resolved on it: what it returns says what it reaches)
+                todo.append((f, c, None))
+            todo.extend((a, c or cuts.get(i), None) for i, a in enumerate(n.args))
+            todo.extend((k.value, c, None) for k in n.keywords)
         elif isinstance(n, ast.Attribute):
             if n.attr == "data" and isinstance(n.ctx, ast.Load):
-                todo.append((n.value, c or ("TVL002", n)))
+                todo.append((n.value, c or ("TVL002", n), None))
                 continue
             key = dotted(n)
             if key:
                 out.append(("name", key, c))
-            todo.append((n.value, c))
+                if key.split(".")[0] in holders:  # `model.logit_scale`: that part of the model
+                    out.append(("model", key, c))
+                    continue
+            todo.append((n.value, c, None))
+        elif isinstance(n, ast.Name) and id(n) in links:  # `[o.detach() for o in outs]`: the cut is on outs
+            todo.append((links[id(n)], c, None))
+        elif isinstance(n, COMPREHENSIONS):
+            links.update(comprehension_links(n))
+            todo.extend((part, c, None) for part in (getattr(n, "elt", None), getattr(n, "value", None)) if part is not None)  # not a key
         elif isinstance(n, ast.Name):
-            out.append(("name", n.id, c))
+            out.append(("name", flow.reached(n) if flow is not None else n.id, c))
         elif not isinstance(n, NESTED):
-            todo.extend((ch, c) for ch in ast.iter_child_nodes(n))
+            todo.extend((ch, c, None) for ch in ast.iter_child_nodes(n))
     return out
+
 
 
 # Losses over sequences take integer lengths beside the scores (by position and keyword): a
@@ -118,7 +172,7 @@ def _length_args(ctx: Context, call: ast.Call) -> tuple[int, ...]:
     return ()
 
 
-def _nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
+def nograd_block(ctx: Context, node: ast.AST) -> ast.AST | None:
     for a in ctx.ancestors(node):
         if is_nograd_with(a) or _helper_nograd_with(ctx, a):
             return a
@@ -134,8 +188,23 @@ def _helper_nograd_with(ctx: Context, node: ast.AST) -> bool:
     if id(node) not in memo:
         calls = [i.context_expr for i in node.items if isinstance(i.context_expr, ast.Call)]
         targets = [t for c in calls if (t := resolve(ctx, c)) is not None]
-        memo[id(node)] = (node, any(returns_no_grad(ctx, t.fn) for t in targets))
+        found = any(returns_no_grad(ctx, t.fn) for t in targets)
+        found = found or any(_nograd_item(ctx, i.context_expr, ctx.scope_of(node)) for i in node.items)
+        memo[id(node)] = (node, found)
     return memo[id(node)][1]
+
+
+def _nograd_item(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int = 0) -> bool:
+    """A `with` item that is `no_grad()` held in a name (`quiet = torch.no_grad()`, every binding
+    reaching the `with`), or chosen by a test the configuration decides (`no_grad() if not
+    train else nullcontext()` where every call leaves `train` at its default False)."""
+    if isinstance(expr, ast.IfExp):
+        taken = decide_truth(ctx, expr.test, scope)
+        return taken is not None and _nograd_item(ctx, expr.body if taken else expr.orelse, scope, depth + 1)
+    if isinstance(expr, ast.Name) and depth < 3:
+        bs = bounds_at(ctx, expr.id, expr)
+        return bool(bs) and all(not b.index and not b.loop and _nograd_item(ctx, b.value, ctx.scope_of(b.value), depth + 1) for b in bs)  # type: ignore[union-attr]
+    return isinstance(expr, ast.Call) and is_nograd_with(ast.With(items=[ast.withitem(context_expr=expr)], body=[]))
 
 
 class Flow:
@@ -148,34 +217,36 @@ class Flow:
         self, ctx: Context, scope: ast.AST, models: set[str], depth: int = 0,
         seeds: frozenset[str] = frozenset(), given: dict[str, tuple[set[str], dict[str, tuple]]] | None = None,
     ) -> None:  # fmt: skip
-        self.ctx, self.models, self.depth = ctx, models, depth
+        self.ctx, self.models, self.depth, self.seeds = ctx, models, depth, seeds
         self.live: dict[str, set[str]] = {p: {p} for p in seeds}  # a parameter holds itself
         self.dead: dict[str, dict[str, tuple]] = {}
         for name, (live, dead) in (given or {}).items():  # what the callers pass for a parameter
             self.live.setdefault(name, set()).update(live)
             self.dead.setdefault(name, {}).update(dead)
         self.kills: dict[str, list[int]] = {}  # name -> lines where a cut of itself re-binds it
+        stmts = list(_flow_statements(ctx, scope))
+        self.defs = definitions(stmts)
+        self.defined = frozenset().union(*self.defs.values())
+        self.defs_by_value = {id(n.iter if isinstance(n, (ast.For, ast.AsyncFor)) else n.value): n for n, _ in stmts if id(n) in self.defs}  # type: ignore[attr-defined]
         flows = []
-        for n in walk_scope(scope):
-            if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                srcs = _sources(ctx, n.value, models, cut, depth)
+        for n, into in stmts:
+            block = nograd_block(ctx, n)
+            cut = ("TVL001", block) if block is not None else None
+            if into is not None:  # `buf.append(logp)`: the object holds what is stored into it
+                given = [*n.value.args, *(k.value for k in n.value.keywords)]  # type: ignore[attr-defined]
+                flows.append((n, [into], [s for a in given for s in self._sources(a, cut)]))
+            elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
+                flows.append((n, self._defined(n, targets_of(n)), self._sources(n.iter, cut)))
+            elif (parts := unpacked(n)) is not None:  # `loss, logs = step(batch)`: each name its element
+                flows += [(n, self._defined(n, targets_of(ast.Assign(targets=[t]))), self._sources(v, cut, k)) for t, v, k in parts]
+            else:
+                srcs = self._sources(n.value, cut)  # type: ignore[attr-defined]
                 tgts = targets_of(n)
                 # only a statement of the function's own body: one in a branch, a loop or a
                 # `with` may not run, or runs beside another binding of the name
                 if isinstance(n, ast.Assign) and len(tgts) == 1 and _unconditional(ctx, n, scope) and _cut_of(srcs, tgts[0]):
                     self.kills.setdefault(tgts[0], []).append(n.lineno)
-                flows.append((n, tgts, srcs))
-            elif isinstance(n, (ast.For, ast.AsyncFor)):  # `for logp, r in zip(saved, returns):`
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                flows.append((n, targets_of(n), _sources(ctx, n.iter, models, cut, depth)))
-            elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
-                block = _nograd_block(ctx, n)
-                cut = ("TVL001", block) if block is not None else None
-                given = [*n.value.args, *(k.value for k in n.value.keywords)]
-                flows.append((n, [into], [s for a in given for s in _sources(ctx, a, models, cut, depth)]))
+                flows.append((n, self._defined(n, tgts), srcs))
         for lines in self.kills.values():
             lines.sort()
         self.flows = [(self._names(tgts, n.lineno, True), self._renamed(srcs, n.lineno)) for n, tgts, srcs in flows]
@@ -186,6 +257,38 @@ class Flow:
                     changed |= self.absorb(t, srcs)
             if not changed:
                 break
+
+    def _sources(self, expr: ast.AST, cut: tuple | None, pick: Pick = None) -> list[tuple]:
+        return _sources(self.ctx, expr, self.models, cut, self.depth, pick, self)
+
+    def _defined(self, n: ast.AST, names: list[str]) -> list[str]:
+        """The names a statement binds, and for each one it defines (see definitions) the key of
+        this definition: a read that only this definition reaches takes what it holds."""
+        return names + [f"{t}#{id(n)}" for t in names if t in self.defs.get(id(n), ())]
+
+    def reached(self, node: ast.Name) -> str:
+        """The key a read of a name takes: the one definition of the scope that reaches it
+        (`pred` read after the training loop's own `pred = ...`, not the validation loop's), or
+        the name itself (every binding of it) when the flow does not show a single one."""
+        stmt = self._definition(node)
+        return node.id if stmt is None else f"{node.id}#{id(stmt)}"
+
+    def _definition(self, node: ast.Name) -> ast.AST | None:
+        if node.id not in self.defined:
+            return None
+        b = reaching(self.ctx, node.id, node)
+        if isinstance(b, Bound) and (stmt := self.defs_by_value.get(id(b.value))) is not None and node.id in self.defs[id(stmt)]:
+            return stmt
+        return None
+
+    def element(self, node: ast.Name, pick: Pick) -> list[tuple] | None:
+        """The sources of `out[pick]` where `out = step(batch)` is the definition reaching this
+        read: the element of what the call returns, under that statement's no_grad if any."""
+        stmt = self._definition(node)
+        if not (isinstance(stmt, ast.Assign) and isinstance(stmt.targets[0], ast.Name) and isinstance(stmt.value, ast.Call)):
+            return None
+        block = nograd_block(self.ctx, stmt)
+        return self._sources(stmt.value, ("TVL001", block) if block is not None else None, pick)
 
     def _version(self, name: str, line: int, store: bool) -> str:
         lines = self.kills.get(name)
@@ -227,8 +330,20 @@ class Flow:
 
     def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
         """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
-        self.absorb(key, self._renamed(_sources(self.ctx, expr, self.models, cut, self.depth), line))
+        self.absorb(key, self._renamed(self._sources(expr, cut), line))
         return self.live.get(key, set()), self.dead.get(key, {})
+
+
+def _flow_statements(ctx: Context, scope: ast.AST) -> Iterator[tuple[ast.AST, str | None]]:
+    """The statements of a scope that move values between names: assignments, loops, and
+    `obj.m(values)` storing into an object (with the object's name)."""
+    for n in walk_scope(scope):
+        if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)) and n.value is not None:
+            yield n, None
+        elif isinstance(n, (ast.For, ast.AsyncFor)):
+            yield n, None
+        elif isinstance(n, ast.Expr) and isinstance(n.value, ast.Call) and (into := _stored_into(ctx, n.value)):
+            yield n, into
 
 
 STORES = {"append", "extend", "insert", "add", "appendleft", "extendleft", "push", "put", "put_nowait", "update", "copy_", "add_"}
@@ -265,27 +380,32 @@ def _unconditional(ctx: Context, stmt: ast.stmt, scope: ast.AST) -> bool:
 def _cut_of(srcs: list[tuple], name: str) -> bool:
     """`x = torch.tensor(x, requires_grad=True)`, `x = x.detach()`: every source of the new
     value is cut, and the old value of the name is one of them."""
-    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key == name for k, key, _ in srcs)
+    return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key.split("#")[0] == name for k, key, _ in srcs)
 
 
-def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
-    """The models reaching what a resolved function returns, as the caller names them, each
-    with the cut on its way (None: live). `self.x` and the parameters are models inside it."""
+def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
+    """The models reaching what a resolved function returns (or the element `pick` of it), as
+    the caller names them, each with the cut on its way (None: live). `self.x` and the
+    parameters are models inside it."""
     memo = ctx.memo.setdefault("gradflow_returns", {})
     params = set(positional(t.fn))
     inner = frozenset({"self", *params, *models})
-    key = (id(t.fn), inner)
+    key = (id(t.fn), inner, pick)
     hit = memo.get(key)
     if hit is None or hit[0] is not t.fn:
         memo[key] = (t.fn, [])  # recursion sees nothing
-        flow = Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"}))
+        flows = ctx.memo.setdefault("gradflow_return_flows", {})
+        hit = flows.get((id(t.fn), inner))
+        if hit is None or hit[0] is not t.fn:  # one flow of the function, whatever the element read
+            hit = flows[(id(t.fn), inner)] = (t.fn, Flow(ctx, t.fn, set(inner), depth, frozenset(params - {"self"})))
+        flow = hit[1]
         live: set[str] = set()
         dead: dict[str, tuple] = {}
-        deco = _nograd_decorator(t.fn)
+        deco = nograd_decorator(t.fn)
         for n in walk_scope(t.fn):
             if isinstance(n, ast.Return) and n.value is not None:
-                block = deco or _nograd_block(ctx, n)
-                lv, dd = flow.reach("<return>", n.value, n.lineno, ("TVL001", block) if block is not None else None)
+                block = deco or nograd_block(ctx, n)
+                lv, dd = flow.reach(f"<return:{pick}>", picked(n.value, pick), n.lineno, ("TVL001", block) if block is not None else None)
                 live |= lv
                 dead.update(dd)
         raw = [(m, None) for m in sorted(live)] + [(m, c) for m, c in dead.items() if m not in live]
@@ -293,8 +413,8 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[
     return hit[1]
 
 
-def _returns(ctx: Context, t: Target, models: set[str], depth: int) -> list[tuple[str, tuple | None]]:
-    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth) if (k := t.rename(m)) and k != "self"]
+def _returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and k != "self"]
 
 
 def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
@@ -303,13 +423,14 @@ def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) ->
     names = positional(t.fn)
     if t.self_key is not None and names[:1] == ["self"]:
         names = names[1:]
-    live = {m for m, c in raw if c is None}
-    dead = {m: c for m, c in raw if c is not None and m not in live}
+    live = {m.split(".")[0] for m, c in raw if c is None}  # `logits.float()` or a part, `out.logits`
+    dead = {m.split(".")[0]: c for m, c in raw if c is not None}
+    dead = {m: c for m, c in dead.items() if m not in live}
     return {i: dead[names[i]] for i, v in enumerate(call.args)
             if i < len(names) and names[i] in dead and not isinstance(v, ast.Starred)}  # fmt: skip
 
 
-def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
+def nograd_decorator(fn: ast.AST) -> ast.AST | None:
     """`@torch.no_grad()` / `@torch.inference_mode()` on the function: all of it runs without a graph."""
     for d in getattr(fn, "decorator_list", []):
         name = last(callee(d) if isinstance(d, ast.Call) else dotted(d))
@@ -318,54 +439,4 @@ def _nograd_decorator(fn: ast.AST) -> ast.AST | None:
     return None
 
 
-def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: set[str]) -> dict[str, tuple[set[str], dict[str, tuple]]]:
-    """What the methods of a class store into `self.<attr>`, or the module's functions into an
-    attribute of a module-level object (`policy.saved_log_probs.append(...)`), as another
-    function reading it sees it: the models reaching it live, and those reaching it only
-    through a cut (all that a function decorated `@no_grad()` stores is cut)."""
-    memo = ctx.memo.setdefault("stored_on_objects", {})
-    key = (id(owner), frozenset(models))
-    hit = memo.get(key)
-    if hit is not None and hit[0] is owner:
-        return hit[1]
-    out: dict[str, tuple[set[str], dict[str, tuple]]] = {}
-    for fn in owner.body:
-        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            continue
-        flow = Flow(ctx, fn, models)
-        deco = _nograd_decorator(fn) or _only_called_without_grad(ctx, fn)
-        local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
-        local |= {t for n in walk_scope(fn) for t in targets_of(n) if "." not in t}
-        for name in {*flow.live, *flow.dead}:
-            head = name.split(".")[0]
-            shared = head == "self" if isinstance(owner, ast.ClassDef) else head not in local
-            if not shared or name.count(".") != 1 or "@" in name:
-                continue
-            live, dead = out.setdefault(name, (set(), {}))
-            for m in flow.live.get(name, ()):
-                if deco is None:
-                    live.add(m)
-                else:
-                    dead.setdefault(m, ("TVL001", deco))
-            for m, c in flow.dead.get(name, {}).items():
-                dead.setdefault(m, c)
-    memo[key] = (owner, out)
-    return out
-
-
-def _only_called_without_grad(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> ast.AST | None:
-    """The `no_grad` block (or decorator) around the first call of `fn`, when every call of it in
-    this file runs without a graph (`with torch.no_grad(): agent.act(obs)`); else None."""
-    first: ast.AST | None = None
-    for c in ctx.calls:
-        f = c.func
-        if (f.attr if isinstance(f, ast.Attribute) else f.id if isinstance(f, ast.Name) else "") != fn.name:
-            continue
-        t = resolve(ctx, c)
-        if t is None or t.fn is not fn:
-            continue
-        block = _nograd_block(ctx, c) or _nograd_decorator(ctx.scope_of(c))
-        if block is None:
-            return None
-        first = first or block
-    return first
+_nograd_decorator = nograd_decorator  # the name order_evidence.py imports

@@ -13,7 +13,10 @@ import bisect
 
 from torchvitals.lint.calls import FUNCS, Target, effects, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
-from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, stored_on_objects
+from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match
+from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
+from torchvitals.lint.rules.stored_flow import stored_on_objects
+from torchvitals.lint.rules.tensor_facts import WRAPPERS as MODULE_WRAPPERS
 from torchvitals.lint.syntax import NOGRAD_CALLS
 from torchvitals.rules.base import document
 
@@ -64,18 +67,62 @@ def check(ctx: Context) -> None:
 
 def _trained_models(ctx: Context, scope: ast.AST) -> set[str]:
     models: set[str] = set()
-    for ms in ctx.optimizers.values():
+    for ms in optimizer_models(ctx).values():
         models |= ms
     if not models:  # no optimizer built in this file: the conventional names
         models = {"model", "net", "network"} | ctx.trained
         if _is_training_step(scope):
             models.add("self")
-    return _aliases(models)
+    return _aliases(models, ctx)
 
 
-def _aliases(models: set[str]) -> set[str]:
-    """`self.net = net` in __init__: the optimizer may name either."""
+def optimizer_models(ctx: Context) -> dict[str, set[str]]:
+    """The models each optimizer of the file updates: built in place (`ctx.optimizers`), or
+    by a builder of this file (`optimizer = build_optimizer(backbone, head, cfg)` returning
+    `AdamW([{"params": backbone.parameters()}, ...])`), as the caller names them. A builder
+    whose models are not read leaves its optimizer unknown, as before."""
+    hit = ctx.memo.get("gradflow_optimizers")
+    if hit is None:
+        hit = {k: set(v) for k, v in ctx.optimizers.items()}
+        for target, _, models in built_optimizers(ctx):
+            if models:
+                hit.setdefault(target, set()).update(models)
+        ctx.memo["gradflow_optimizers"] = hit
+    return hit
+
+
+def _aliases(models: set[str], ctx: Context | None = None) -> set[str]:
+    """`self.net = net` in __init__: the optimizer may name either. With `ctx`, also a name
+    that only ever holds one of them, wrapped or not (`model = torch.compile(net)`,
+    `ddp = DistributedDataParallel(net)`, `model = net`): its calls run the trained model."""
+    if ctx is not None and models:
+        models = models | {alias for alias, m in _wrappers(ctx).items() if match(m, models)}
     return models | {f"self.{m}" for m in models if "." not in m} | {m[5:] for m in models if m.startswith("self.")}
+
+
+WRAPPERS = MODULE_WRAPPERS | {"DDP", "FullyShardedDataParallel", "FSDP"}
+
+
+def _wrappers(ctx: Context) -> dict[str, str]:
+    """Names whose every value in the file is one model, as it is or in a wrapper that runs
+    it (WRAPPERS, `.to(device)` after either): name -> the model's name. Memoised."""
+    hit = ctx.memo.get("gradflow_wrappers")
+    if hit is None:
+        hit = {}
+        for name, values in ctx.values.items():
+            held = {_wrapped(v) for v in values}
+            if len(held) == 1 and (m := held.pop()) and m != name:
+                hit[name] = m
+        ctx.memo["gradflow_wrappers"] = hit
+    return hit
+
+
+def _wrapped(v: ast.AST) -> str | None:
+    while isinstance(v, ast.Call) and method(v) in ("to", "cuda") and isinstance(v.func, ast.Attribute):
+        v = v.func.value
+    if isinstance(v, ast.Call) and last(callee(v)) in WRAPPERS and v.args:
+        v = v.args[0]
+    return dotted(v) if isinstance(v, (ast.Name, ast.Attribute)) else None
 
 
 def _is_training_step(scope: ast.AST) -> bool:
@@ -161,16 +208,16 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
     # discriminator, SAC's `log_pi.detach()` for the temperature), not a cut model.
     live_any = set().union(*(lv for (lv, _), _, _ in reached)) if backwards else set()
     for (live_l, dead_l), anchor, opt in reached:
-        relevant = _aliases(ctx.optimizers.get(opt or "", set())) or models
+        relevant = _aliases(optimizer_models(ctx).get(opt or "", set()), ctx) or models
         lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
         if lightning:
             relevant = lightning
-        elif not opt or opt not in ctx.optimizers:
+        elif not opt or opt not in optimizer_models(ctx):
             # Unpaired backward: judge only when no trained model reaches the loss live.
             if any(match(m, relevant) for m in live_l):
                 continue
         live_all = live_l | live_any
-        for m, (code, node) in dead_l.items():
+        for m, (code, node) in sorted(dead_l.items()):  # one message per cut, naming the same model every run
             if not match(m, relevant) or _under_any(m, live_all):
                 continue
             _report(ctx, m, code, node, getattr(anchor, "lineno", 0), reported)
@@ -232,7 +279,7 @@ def _check_given(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backw
         opt = _paired_step(ctx, fn, call)
         relevant = _optimized_by(ctx, opt, [t for _, t in sites]) if opt else set()
         live = live_l | live_somewhere | {k for _, t in sites for m in live_l if (k := t.rename(m))}
-        for m, (code, node) in dead_l.items():
+        for m, (code, node) in sorted(dead_l.items()):
             if m in seeded and match(m, relevant) and not _same_model(m, live, relevant):
                 _report(ctx, m, code, node, call.lineno, reported, seeded[m])
 
@@ -299,10 +346,11 @@ def _passed(t: Target, call: ast.Call) -> list[tuple[str, ast.expr]]:
 def _optimized_by(ctx: Context, opt: str, targets: list[Target]) -> set[str]:
     """The models of the optimizer a function steps as `opt`: its own name for one of this file,
     or what the callers pass for it."""
-    out = set(ctx.optimizers.get(opt, set()))
+    known = optimizer_models(ctx)
+    out = set(known.get(opt, set()))
     for t in targets:
-        out |= ctx.optimizers.get(t.rename(opt) or "", set())
-    return _aliases(out)
+        out |= known.get(t.rename(opt) or "", set())
+    return _aliases(out, ctx)
 
 
 def _same_model(m: str, live: set[str], models: set[str]) -> bool:
