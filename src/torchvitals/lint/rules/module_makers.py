@@ -5,6 +5,7 @@ of modules, a plain tensor meant to learn (`requires_grad=True`)."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from torchvitals.lint.calls import functions, may_resolve, resolve
 from torchvitals.lint.engine import (
@@ -18,8 +19,23 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.rules.value_kinds import Env, Made
+from torchvitals.lint.rules.value_reads import target
+from torchvitals.lint.rules.values import possible
 
 TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full", "normal", "eye", "randint", "arange"}
+# nn.Module methods that return the module itself: `Block(d).to(device)` is still that module.
+# (`requires_grad_` and `eval` are left out: a frozen module kept aside may be meant to stay out.)
+_SELF_RETURNING = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train"}
+
+
+def module_ctor(ctx: Context, call: ast.AST) -> bool:
+    """A module constructor, also when moved or cast by a method that returns the module itself
+    (`EdgeConv(d).to(device)`, `nn.Linear(a, b).cuda()`): a builder that places each block on
+    its device as it makes it still hands back modules."""
+    while isinstance(call, ast.Call) and method(call) in _SELF_RETURNING and isinstance(call.func.value, ast.Call):  # type: ignore[attr-defined]
+        call = call.func.value  # type: ignore[attr-defined]
+    return isinstance(call, ast.Call) and ctx.is_module_ctor(call)
 
 
 def has_module(ctx: Context, expr: ast.AST) -> bool:
@@ -42,14 +58,14 @@ def has_module(ctx: Context, expr: ast.AST) -> bool:
 def makes_module(ctx: Context, call: ast.Call) -> bool:
     """A module constructor, or a call to a function or method of this file whose every return
     is one (`self.build_encoder_layer(args)`, fairseq style)."""
-    if ctx.is_module_ctor(call):
+    if module_ctor(ctx, call):
         return True
     if _registry_builder(ctx, call):
         return True
     if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
         return False
     rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
-    return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
+    return bool(rets) and all(isinstance(r, ast.Call) and module_ctor(ctx, r) for r in rets)
 
 
 def _registry_builder(ctx: Context, call: ast.Call) -> bool:
@@ -75,7 +91,7 @@ def _builds_module(ctx: Context, entry: ast.AST) -> bool:
     if isinstance(entry, ast.ClassDef):
         return entry.name in ctx.module_classes
     rets = [n.value for n in walk_scope(entry) if isinstance(n, ast.Return)]
-    return bool(rets) and all(isinstance(x, ast.Call) and ctx.is_module_ctor(x) for x in rets)
+    return bool(rets) and all(isinstance(x, ast.Call) and module_ctor(ctx, x) for x in rets)
 
 
 def _registered(ctx: Context, reg: str) -> tuple[list[ast.AST], int]:
@@ -152,7 +168,7 @@ def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
         return False
     filled = [n for n in walk_scope(fn) if isinstance(n, ast.Call) and receiver(n) == expr.id and method(n) in ("append", "extend")]
     return has_module(ctx, binds[0].value) or bool(filled) and all(  # type: ignore[attr-defined]
-        any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) or has_module(ctx, a) for a in c.args) for c in filled
+        any(isinstance(a, ast.Call) and module_ctor(ctx, a) or has_module(ctx, a) for a in c.args) for c in filled
     )
 
 
@@ -167,20 +183,32 @@ def _dict_filled(ctx: Context, fn: ast.AST, name: str) -> bool:
     return bool(stores) and all(isinstance(n.value, ast.Call) and makes_module(ctx, n.value) for n in stores)
 
 
-
-def param_tensor(expr: ast.AST, depth: int = 0) -> bool:
+def param_tensor(ctx: Context, expr: ast.AST, depth: int = 0, env: Env = ()) -> bool:
     """A tensor factory with requires_grad=True (or `.requires_grad_()`), also scaled or moved:
-    `init_values * torch.ones(d, requires_grad=True)`, `torch.zeros(n, requires_grad=True).to(dev)`."""
+    `init_values * torch.ones(d, requires_grad=True)`, `torch.zeros(n, requires_grad=True).to(dev)`;
+    or what a helper of this file returns when every value it may return is one
+    (`self.pos = make_pos_embedding(n, d)`: an initialiser returning a plain tensor), which the
+    file's evaluator (values.py) reads, through helpers that call helpers."""
     if isinstance(expr, ast.BinOp) and depth < 3:
-        return param_tensor(expr.left, depth + 1) or param_tensor(expr.right, depth + 1)
+        return param_tensor(ctx, expr.left, depth + 1, env) or param_tensor(ctx, expr.right, depth + 1, env)
     if isinstance(expr, ast.Call) and method(expr) in ("to", "cuda", "float", "double", "half") and depth < 3:
-        return param_tensor(expr.func.value, depth + 1)  # type: ignore[attr-defined]
+        return param_tensor(ctx, expr.func.value, depth + 1, env)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Call) and method(expr) == "requires_grad_" and not (expr.args and is_const(expr.args[0], False)):
         inner = expr.func.value  # type: ignore[attr-defined]
         while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and not callee(inner).startswith("torch."):
             inner = inner.func.value  # torch.tensor(t0).log().requires_grad_(): a tensor method chain
-        return isinstance(inner, ast.Call) and callee(inner).startswith("torch.") and last(callee(inner)) in TENSOR_FACTORIES
+        return plain_tensor(inner) or depth < 3 and _helper_returns(ctx, inner, env, lambda n, _: plain_tensor(n))
     if isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES:
         rg = kwarg(expr, "requires_grad")
         return is_const(rg, True)
-    return False
+    return depth < 3 and _helper_returns(ctx, expr, env, lambda n, e: param_tensor(ctx, n, depth + 1, e))
+
+
+def _helper_returns(ctx: Context, expr: ast.AST, env: Env, test: Callable[[ast.AST, Env], bool]) -> bool:
+    """`expr` calls a function of this file, and every value it may return is a call the
+    evaluator leaves as made that passes `test` (None, a number, or anything unknown does not)."""
+    fn = target(ctx, expr) if isinstance(expr, ast.Call) else None
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) or fn.name == "__init__":
+        return False
+    vals = possible(ctx, expr, env)
+    return bool(vals) and all(isinstance(v, Made) and v.node is not expr and test(v.node, v.env) for v in vals)  # type: ignore[union-attr]

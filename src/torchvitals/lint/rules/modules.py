@@ -25,6 +25,7 @@ from torchvitals.lint.rules.module_makers import (
     builds_module_list,
     has_module,
     makes_module,
+    module_ctor,
     param_tensor,
     plain_tensor,
 )
@@ -72,7 +73,11 @@ _APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
 _BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+(?:\[[^\]\n]*\])?\([^\n]*\bfor\b")
 # `self.layers = tuple(nn.Linear(a, b) for ...)`: a generator of modules made a plain tuple or list.
 _CONVERTED_GENERATOR = re.compile(r"self\.\w+\s*=\s*(?:list|tuple)\(\s*[\w.]+\([^\n]*\bfor\b")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR)
+# A helper returning a tensor meant to learn (`return torch.zeros(1, d, requires_grad=True)`,
+# `return init(t).requires_grad_()`), stored by `self.pos = make_pos(d)`: the line that stores it
+# names no tensor factory, so the file-level triggers cannot see it.
+_RETURNS_LEARNABLE = re.compile(r"return\s[^\n]*requires_grad(?:\s*=\s*True|_\()")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE)
 
 
 
@@ -113,14 +118,14 @@ def check_unregistered(ctx: Context) -> None:
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
-                    elif param_tensor(n.value):
+                    elif param_tensor(ctx, n.value):
                         ctx.report(UNREGISTERED, n, f"`{key}` is a tensor with requires_grad=True "
                                    "but not an `nn.Parameter`: `.parameters()` does not include it")  # fmt: skip
                 if isinstance(n, ast.Call) and method(n) in ("append", "extend", "insert") and receiver(n) in empty:
                     key = receiver(n) or ""
                     if key in wrapped or key in seen:
                         continue
-                    if any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) for a in n.args):
+                    if any(module_ctor(ctx, a) for a in n.args):
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
