@@ -112,3 +112,82 @@ class Prefix(nn.Module):
 def test_a_helper_returning_a_tensor_that_requires_grad_is_not_a_parameter(helper, store, fires):
     src = TOKENS.format(helper=helper, store=store)
     assert ("TVL005" in codes(src)) is fires
+
+
+# ---- TVL006: the optimizer's class picked by a setting, its parameters by another ---------------
+
+SETTINGS_RUN = """\
+import torch
+import torch.nn as nn
+
+SETTINGS = {{"opt": "sgd", "scope": "head", "freeze_body": {freeze}, "steps": 50}}
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU())
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.body(x))
+
+
+def make_net(s):
+    net = Net()
+    if s["freeze_body"]:
+        net.body.requires_grad_(False)
+    return net
+
+
+def make_opt(net, s):
+    chosen = net.head.parameters() if s["scope"] == "head" else net.parameters()
+    if s["opt"] == "sgd":
+        return torch.optim.SGD(chosen, lr=0.05, momentum=0.9)
+    return torch.optim.AdamW(chosen, lr=1e-3)
+
+
+def fit(s):
+    net = make_net(s)
+    opt = make_opt(net, s)
+    for step in range(s["steps"]):
+        x, fit_target = torch.randn(16, 8), torch.randint(0, 2, (16,))
+        loss = nn.functional.cross_entropy(net(x), fit_target)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+fit(SETTINGS)
+"""
+
+
+@pytest.mark.parametrize(("freeze", "fires"), [("False", True), ("True", False)])
+def test_a_head_only_optimizer_under_a_settled_choice_of_class_with_the_freeze_on_another_flag(freeze, fires):
+    assert ("TVL006" in codes(SETTINGS_RUN.format(freeze=freeze))) is fires
+
+
+def test_a_head_only_optimizer_under_an_unsettled_choice_stays_quiet():
+    """Two runs pick different optimizer classes: the `if` is a real choice, and may be the
+    other side of the freeze; nothing is claimed."""
+    src = SETTINGS_RUN.format(freeze="False").replace('fit(SETTINGS)\n', 'fit(SETTINGS)\nfit({**SETTINGS, "opt": input()})\n')
+    assert "TVL006" not in codes(src)
+
+
+def test_a_local_variable_named_like_a_function_does_not_hide_its_callers():
+    """`train = TensorDataset(...)` in one function does not stop `train(CONFIG)` from being a
+    call of the file's `def train(cfg)`, nor `cfg.train.epochs` a reference to it."""
+    import ast
+
+    from torchvitals.lint.engine import build
+    from torchvitals.lint.rules.values import possible
+
+    src = (
+        "CONFIG = {'lr': 0.1}\n"
+        "def loaders(cfg):\n    train = list(range(4))\n    return train\n"
+        "def train(cfg):\n    return cfg['lr'], cfg.train\n"
+        "train(CONFIG)\n"
+    )
+    ctx = build("<t>", src, ast.parse(src))
+    read = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Subscript) and ast.unparse(n) == "cfg['lr']")
+    assert possible(ctx, read) == frozenset({0.1})

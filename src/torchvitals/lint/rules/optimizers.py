@@ -40,6 +40,7 @@ from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
+from torchvitals.lint.rules.values import truth
 from torchvitals.rules.base import document
 
 PARTIAL_OPT = document(
@@ -144,12 +145,19 @@ def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[
 
 
 def _under_if(ctx: Context, node: ast.AST) -> bool:
-    """`node` runs under an `if` of its function (or of the module: not `__name__ == "__main__"`)."""
+    """`node` runs under an `if` of its function (or of the module: not `__name__ == "__main__"`)
+    that the file does not decide. An `if` whose test the shared evaluator reads to the side
+    holding `node` for every value the file gives it (`if cfg.optim.name == "adam":` with the one
+    config the file builds) is no choice: the optimizer is built there whatever else is set."""
+    child = node
     for a in ctx.ancestors(node):
-        if isinstance(a, ast.If) and "__name__" not in ast.unparse(a.test):
-            return True
+        if isinstance(a, ast.If) and "__name__" not in ast.unparse(a.test) and child is not a.test:
+            side = truth(ctx, a.test)
+            if side is None or side != any(child is s for s in a.body):
+                return True
         if isinstance(a, FUNCS):
             return False
+        child = a
     return False
 
 
