@@ -191,3 +191,59 @@ def test_a_local_variable_named_like_a_function_does_not_hide_its_callers():
     ctx = build("<t>", src, ast.parse(src))
     read = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Subscript) and ast.unparse(n) == "cfg['lr']")
     assert possible(ctx, read) == frozenset({0.1})
+
+
+# ---- TVL006: sub-modules of several models listed one by one, a shared one left out -------------
+
+TOWERS = """\
+import itertools
+
+import torch
+import torch.nn as nn
+
+trunk = nn.Sequential(nn.Conv1d(1, 16, 5, padding=2), nn.ReLU())
+
+
+class Tower(nn.Module):
+    def __init__(self, features, classes):
+        super().__init__()
+        self.features = features
+        self.mix = nn.Conv1d(16, 16, 3, padding=1)
+        self.fc = nn.Linear(16, classes)
+
+    def forward(self, x):
+        return self.fc(self.mix(self.features(x)).mean(-1))
+
+
+left, right = Tower(trunk, 3), Tower(trunk, 5)
+opt = torch.optim.Adam({params}, lr=1e-3)
+for _ in range(20):
+    x = torch.randn(8, 1, 64)
+    loss = left(x).logsumexp(1).mean() + right(x).logsumexp(1).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "fires"),
+    [
+        ("itertools.chain(left.mix.parameters(), left.fc.parameters(), right.mix.parameters(), right.fc.parameters())", True),
+        ("[*left.mix.parameters(), *left.fc.parameters(), *right.mix.parameters(), *right.fc.parameters()]", True),
+        # the shared trunk listed through one of the towers: both towers' trunk is that module
+        ("itertools.chain(left.features.parameters(), left.mix.parameters(), left.fc.parameters(), "
+         "right.mix.parameters(), right.fc.parameters())", False),
+        ("itertools.chain(left.parameters(), right.mix.parameters(), right.fc.parameters())", False),  # one tower whole
+        ("itertools.chain(trunk.parameters(), left.mix.parameters(), left.fc.parameters(), right.mix.parameters(), "
+         "right.fc.parameters())", False),  # the trunk given by its own name
+    ],
+)
+def test_a_module_shared_by_two_models_and_listed_through_neither_never_trains(params, fires):
+    assert ("TVL006" in codes(TOWERS.format(params=params))) is fires
+
+
+def test_a_shared_module_frozen_by_the_file_is_left_out_on_purpose():
+    params = "itertools.chain(left.mix.parameters(), left.fc.parameters(), right.mix.parameters(), right.fc.parameters())"
+    src = TOWERS.format(params=params).replace("left, right =", "trunk.requires_grad_(False)\nleft, right =")
+    assert "TVL006" not in codes(src)

@@ -38,6 +38,7 @@ from torchvitals.lint.rules.param_groups import (
 )
 from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
+from torchvitals.lint.rules.param_parts import left_out, listed_parts
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.lint.rules.values import truth
@@ -255,6 +256,10 @@ def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
             ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {', '.join(sorted(found[1]))} of "
                        f"`{found[0]}` but not `{missing[0]}`, which trains with gradients and is not frozen: "
                        "it never changes")  # fmt: skip
+        elif not found and (parts := listed_parts(ctx, call)) and (gone := left_out(ctx, parts, at)):
+            listed = ", ".join(f"`{r}`" if a is None else ", ".join(f"`{r}.{x}`" for x in sorted(a)) for r, a in parts.items())
+            ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {listed} but not `{gone[0]}`, "
+                       "which runs with gradients in its model and is in no other listed part: it never changes")  # fmt: skip
 
 
 def _built_calls(ctx: Context) -> list[tuple[str, ast.Call, ast.Call]]:

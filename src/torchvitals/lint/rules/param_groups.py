@@ -288,7 +288,7 @@ def unlisted_trainable(ctx: Context, cls: ast.ClassDef, listed: set[str]) -> lis
              and (t := dotted(n.targets[0]) or "").startswith("self.") and t.count(".") == 1 and _builds_module(ctx, n.value)]  # fmt: skip
     if not listed <= set(built):
         return []
-    return [a for a in built if a not in listed and _runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
+    return [a for a in built if a not in listed and runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
 
 
 def _builds_module(ctx: Context, value: ast.AST) -> bool:
@@ -302,7 +302,7 @@ def _builds_module(ctx: Context, value: ast.AST) -> bool:
     return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
 
 
-def _runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
+def runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
     """`self.<attr>(...)` in a method of `cls`, outside `torch.no_grad()`."""
     for n in ast.walk(cls):
         if isinstance(n, ast.Call) and dotted(n.func) == f"self.{attr}":
