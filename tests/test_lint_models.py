@@ -247,3 +247,98 @@ def test_a_shared_module_frozen_by_the_file_is_left_out_on_purpose():
     params = "itertools.chain(left.mix.parameters(), left.fc.parameters(), right.mix.parameters(), right.fc.parameters())"
     src = TOWERS.format(params=params).replace("left, right =", "trunk.requires_grad_(False)\nleft, right =")
     assert "TVL006" not in codes(src)
+
+
+# ---- TVL005: clones of a block, and an initialiser that hands back the tensor it fills ----------
+
+CLONES = """\
+import copy
+
+import torch
+import torch.nn as nn
+
+
+class Stack(nn.Module):
+    def __init__(self, block, n):
+        super().__init__()
+        self.blocks = {store}
+
+    def forward(self, x):
+        for b in self.blocks:
+            x = b(x)
+        return x
+
+
+net = Stack({block}, 4)
+opt = torch.optim.Adam(net.parameters())
+loss = net(torch.randn(2, 8)).sum()
+loss.backward()
+opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("store", "block", "fires"),
+    [
+        ("[copy.deepcopy(block) for _ in range(n)]", "nn.Linear(8, 8)", True),
+        ("nn.ModuleList(copy.deepcopy(block) for _ in range(n))", "nn.Linear(8, 8)", False),
+        ("[copy.deepcopy(block) for _ in range(n)]", "torch.relu", False),  # copies of a function, not modules
+    ],
+)
+def test_deep_copies_of_a_module_in_a_plain_list_are_unregistered(store, block, fires):
+    assert ("TVL005" in codes(CLONES.format(store=store, block=block))) is fires
+
+
+@pytest.mark.parametrize(
+    ("made", "fires"),
+    [
+        ("nn.init.normal_(torch.empty(1, n, width), std=0.02).requires_grad_()", True),
+        ("nn.Parameter(nn.init.normal_(torch.empty(1, n, width), std=0.02))", False),
+    ],
+)
+def test_a_tensor_filled_by_an_initialiser_and_made_to_require_grad_is_not_a_parameter(made, fires):
+    src = TOKENS.format(helper=f"def learned(n, width):\n    return {made}", store="learned(n, width)")
+    assert ("TVL005" in codes(src)) is fires
+
+
+# ---- TVL006: one model's parts listed one by one, a module handed to it left out ----------------
+
+WRAPPED = """\
+import torch
+import torch.nn as nn
+
+stem = nn.Sequential(nn.Linear(10, 32), nn.GELU())
+
+
+class Regressor(nn.Module):
+    def __init__(self, stem):
+        super().__init__()
+        self.stem = stem
+        self.body = nn.Linear(32, 32)
+        self.out = nn.Linear(32, 1)
+
+    def forward(self, x):
+        return self.out(self.body(self.stem(x)).relu())
+
+
+model = Regressor(stem)
+params = {params}
+opt = torch.optim.SGD(params, lr=0.01)
+for _ in range(30):
+    x = torch.randn(16, 10)
+    loss = (model(x).squeeze(1) - x.sum(1)).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "fires"),
+    [
+        ("list(model.body.parameters()) + list(model.out.parameters())", True),
+        ("list(model.stem.parameters()) + list(model.body.parameters()) + list(model.out.parameters())", False),
+    ],
+)
+def test_a_module_handed_to_the_model_and_left_out_of_its_listed_parts_never_trains(params, fires):
+    assert ("TVL006" in codes(WRAPPED.format(params=params))) is fires

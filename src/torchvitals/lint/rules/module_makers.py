@@ -29,13 +29,23 @@ TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full",
 _SELF_RETURNING = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train"}
 
 
-def module_ctor(ctx: Context, call: ast.AST) -> bool:
+def module_ctor(ctx: Context, call: ast.AST, depth: int = 0) -> bool:
     """A module constructor, also when moved or cast by a method that returns the module itself
     (`EdgeConv(d).to(device)`, `nn.Linear(a, b).cuda()`): a builder that places each block on
-    its device as it makes it still hands back modules."""
+    its device as it makes it still hands back modules; or a deep copy of what the shared
+    evaluator says is always such a module (`copy.deepcopy(layer)` with every caller passing a
+    layer it builds): clones of a block are blocks."""
     while isinstance(call, ast.Call) and method(call) in _SELF_RETURNING and isinstance(call.func.value, ast.Call):  # type: ignore[attr-defined]
         call = call.func.value  # type: ignore[attr-defined]
+    if isinstance(call, ast.Call) and last(callee(call)) == "deepcopy" and len(call.args) == 1 and depth < 3:
+        vals = possible(ctx, call.args[0])
+        return bool(vals) and all(isinstance(v, Made) and v.node is not call and module_ctor(ctx, v.node, depth + 1) for v in vals)  # type: ignore[union-attr]
     return isinstance(call, ast.Call) and ctx.is_module_ctor(call)
+
+
+def _initialiser(call: ast.AST) -> bool:
+    """`nn.init.trunc_normal_(t, std=0.02)`: fills its first argument in place and returns it."""
+    return isinstance(call, ast.Call) and ".init." in f".{callee(call)}" and callee(call).endswith("_") and bool(call.args)
 
 
 def has_module(ctx: Context, expr: ast.AST) -> bool:
@@ -195,8 +205,13 @@ def param_tensor(ctx: Context, expr: ast.AST, depth: int = 0, env: Env = ()) -> 
         return param_tensor(ctx, expr.func.value, depth + 1, env)  # type: ignore[attr-defined]
     if isinstance(expr, ast.Call) and method(expr) == "requires_grad_" and not (expr.args and is_const(expr.args[0], False)):
         inner = expr.func.value  # type: ignore[attr-defined]
-        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and not callee(inner).startswith("torch."):
-            inner = inner.func.value  # torch.tensor(t0).log().requires_grad_(): a tensor method chain
+        while isinstance(inner, ast.Call):
+            if _initialiser(inner):
+                inner = inner.args[0]  # nn.init.normal_(torch.empty(n, d)).requires_grad_()
+            elif isinstance(inner.func, ast.Attribute) and not callee(inner).startswith("torch."):
+                inner = inner.func.value  # torch.tensor(t0).log().requires_grad_(): a tensor method chain
+            else:
+                break
         return plain_tensor(inner) or depth < 3 and _helper_returns(ctx, inner, env, lambda n, _: plain_tensor(n))
     if isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES:
         rg = kwarg(expr, "requires_grad")

@@ -77,7 +77,9 @@ _CONVERTED_GENERATOR = re.compile(r"self\.\w+\s*=\s*(?:list|tuple)\(\s*[\w.]+\([
 # `return init(t).requires_grad_()`), stored by `self.pos = make_pos(d)`: the line that stores it
 # names no tensor factory, so the file-level triggers cannot see it.
 _RETURNS_LEARNABLE = re.compile(r"return\s[^\n]*requires_grad(?:\s*=\s*True|_\()")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE)
+# Clones of one block made in a comprehension (`[copy.deepcopy(layer) for _ in range(n)]`).
+_CLONED = re.compile(r"deepcopy\([^\n]*\bfor\b")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE, _CLONED)
 
 
 

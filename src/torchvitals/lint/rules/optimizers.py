@@ -256,7 +256,7 @@ def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
             ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {', '.join(sorted(found[1]))} of "
                        f"`{found[0]}` but not `{missing[0]}`, which trains with gradients and is not frozen: "
                        "it never changes")  # fmt: skip
-        elif not found and (parts := listed_parts(ctx, call)) and (gone := left_out(ctx, parts, at)):
+        elif (parts := listed_parts(ctx, call, 1 if found else 2)) and (gone := left_out(ctx, parts, at)):  # a module handed in, too
             listed = ", ".join(f"`{r}`" if a is None else ", ".join(f"`{r}.{x}`" for x in sorted(a)) for r, a in parts.items())
             ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {listed} but not `{gone[0]}`, "
                        "which runs with gradients in its model and is in no other listed part: it never changes")  # fmt: skip

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import instance_class
-from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
+from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.rules.module_makers import module_ctor
 from torchvitals.lint.rules.param_groups import runs_with_grad
 from torchvitals.lint.rules.value_kinds import Made
@@ -28,10 +28,10 @@ from torchvitals.lint.rules.values import possible
 Held = dict[str, frozenset[int] | None]
 
 
-def listed_parts(ctx: Context, ctor: ast.Call) -> dict[str, set[str] | None] | None:
+def listed_parts(ctx: Context, ctor: ast.Call, least: int = 2) -> dict[str, set[str] | None] | None:
     """`list(enc.rnn.parameters()) + list(dec.out.parameters())`, `chain(...)`, `[*a.x.parameters(), ...]`
     (or a name bound once to it) as the optimizer's parameters: each model and the attributes
-    listed of it (None when the model is given whole), for two models or more; else None."""
+    listed of it (None when the model is given whole), for `least` models or more; else None."""
     first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
     if isinstance(first, ast.Name):
         vals = ctx.values.get(first.id, [])
@@ -52,7 +52,7 @@ def listed_parts(ctx: Context, ctor: ast.Call) -> dict[str, set[str] | None] | N
             parts[root] = None
         elif parts.get(root, set()) is not None:
             parts.setdefault(root, set()).add(attr)  # type: ignore[union-attr]
-    return parts if len(parts) >= 2 else None
+    return parts if len(parts) >= least else None
 
 
 def left_out(ctx: Context, parts: dict[str, set[str] | None], at: ast.AST) -> list[str]:
@@ -97,7 +97,8 @@ def _held(ctx: Context, cls: ast.ClassDef) -> Held | None:
         if vals is not None and not made and key[5:] not in out:
             out[key[5:]] = frozenset()  # a number, a string: no module
             continue
-        modules = vals is not None and len(made) == len(vals) and all(module_ctor(ctx, m) for m in made)
+        copied = any(isinstance(x, ast.Call) and last(callee(x)) == "deepcopy" for m in [n.value, *made] for x in ast.walk(m))
+        modules = vals is not None and len(made) == len(vals) and not copied and all(module_ctor(ctx, m) for m in made)  # a copy: an EMA target
         out[key[5:]] = frozenset(id(m) for m in made) if modules and key[5:] not in out else None
     return out
 
