@@ -342,3 +342,70 @@ for _ in range(30):
 )
 def test_a_module_handed_to_the_model_and_left_out_of_its_listed_parts_never_trains(params, fires):
     assert ("TVL006" in codes(WRAPPED.format(params=params))) is fires
+
+
+# ---- TVL005: blocks a caller writes out in a plain list, kept as given --------------------------
+
+GIVEN = """\
+import torch
+import torch.nn as nn
+
+
+class Chain(nn.Module):
+    def __init__(self, stages):
+        super().__init__()
+        {store}
+
+    def forward(self, x):
+        for stage in self.stages:
+            x = stage(x)
+        return x
+
+
+chain = Chain({stages})
+opt = torch.optim.SGD(chain.parameters(), lr=0.1)
+loss = chain(torch.randn(3, 6)).sum()
+loss.backward()
+opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("store", "stages", "fires"),
+    [
+        ("self.stages = stages", "[nn.Linear(6, 6), nn.Tanh(), nn.Linear(6, 2)]", True),
+        ("self.stages = list(stages)", "(nn.Linear(6, 6), nn.Linear(6, 2))", True),
+        ("self.stages = nn.ModuleList(stages)", "[nn.Linear(6, 6), nn.Linear(6, 2)]", False),
+        ("self.stages = stages\n        self.body = nn.Sequential(*stages)", "[nn.Linear(6, 6), nn.Linear(6, 2)]", False),
+        ("self.stages = stages", "[torch.relu, torch.tanh]", False),  # functions, not modules
+    ],
+)
+def test_modules_a_caller_writes_in_a_plain_list_and_the_model_keeps_plain_are_unregistered(store, stages, fires):
+    assert ("TVL005" in codes(GIVEN.format(store=store, stages=stages))) is fires
+
+
+def test_modules_given_by_name_and_also_kept_elsewhere_are_not_claimed():
+    """`Chain([enc, dec])` with `enc` and `dec` bound to names: they may be registered elsewhere."""
+    src = GIVEN.format(store="self.stages = stages", stages="[enc, dec]").replace(
+        "chain = Chain(", "enc, dec = nn.Linear(6, 6), nn.Linear(6, 2)\nchain = Chain(")
+    assert "TVL005" not in codes(src)
+
+
+@pytest.mark.parametrize(
+    ("empty", "fill", "fires"),
+    [
+        ("list()", "self.stages.append(make_stage(6))", True),  # a builder's module appended
+        ("dict()", "self.stages['a'] = make_stage(6)", True),
+        ("nn.ModuleList()", "self.stages.append(make_stage(6))", False),
+        ("list()", "self.stages.append(6)", False),
+    ],
+)
+def test_a_plain_container_made_by_a_call_and_filled_with_a_builders_modules(empty, fill, fires):
+    src = (
+        "import torch.nn as nn\n\n\ndef make_stage(d):\n    return nn.Linear(d, d)\n\n\n"
+        "class Chain(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.stages = {empty}\n        {fill}\n\n"
+        "    def forward(self, x):\n        return x\n\n\n"
+        "net = Chain()\nloss = net(1)\nloss.backward()\n"
+    )
+    assert ("TVL005" in codes(src)) is fires

@@ -19,8 +19,8 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
-from torchvitals.lint.rules.value_kinds import Env, Made
-from torchvitals.lint.rules.value_reads import target
+from torchvitals.lint.rules.value_kinds import Env, Made, Seq, Table
+from torchvitals.lint.rules.value_reads import is_param, target
 from torchvitals.lint.rules.values import possible
 
 TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full", "normal", "eye", "randint", "arange"}
@@ -227,3 +227,39 @@ def _helper_returns(ctx: Context, expr: ast.AST, env: Env, test: Callable[[ast.A
         return False
     vals = possible(ctx, expr, env)
     return bool(vals) and all(isinstance(v, Made) and v.node is not expr and test(v.node, v.env) for v in vals)  # type: ignore[union-attr]
+
+
+def passed_modules(ctx: Context, fn: ast.AST, assign: ast.Assign) -> bool:
+    """`self.layers = layers` (or `list(layers)`) in a module's method whose parameter every
+    caller fills, as the shared evaluator reads it, with a list, tuple or dict it writes out of
+    module constructors (`Net([nn.Linear(4, 8), nn.Linear(8, 2)])`): those modules live only in
+    that container, and the attribute keeps it plain. The parameter must be read nowhere else
+    in the method (`nn.Sequential(*layers)` beside it would register them)."""
+    v = assign.value
+    if isinstance(v, ast.Call) and callee(v) in ("list", "tuple", "dict") and len(v.args) == 1 and not v.keywords:
+        v = v.args[0]
+    if not (isinstance(v, ast.Name) and is_param(fn, v.id)):
+        return False
+    if sum(isinstance(n, ast.Name) and n.id == v.id for n in walk_scope(fn)) != 1:
+        return False
+    vals = possible(ctx, v)
+    if not vals:
+        return False
+    for val in vals:
+        items = val.items if isinstance(val, Seq) else [x for _, x in val.items] if isinstance(val, Table) else ()
+        if not items or not all(isinstance(x, Made) and _written_in_container(ctx, x.node) and module_ctor(ctx, x.node) for x in items):
+            return False
+    return True
+
+
+def _written_in_container(ctx: Context, node: ast.AST) -> bool:
+    """A call written as an item of a list, tuple or dict display, or as a comprehension's item:
+    the container is the only thing that holds what it makes."""
+    up = ctx.parent.get(node)
+    if isinstance(up, (ast.List, ast.Tuple)):
+        return node in up.elts
+    if isinstance(up, ast.Dict):
+        return node in up.values
+    if isinstance(up, (ast.ListComp, ast.GeneratorExp)):
+        return up.elt is node
+    return isinstance(up, ast.DictComp) and up.value is node

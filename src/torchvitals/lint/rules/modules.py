@@ -25,8 +25,8 @@ from torchvitals.lint.rules.module_makers import (
     builds_module_list,
     has_module,
     makes_module,
-    module_ctor,
     param_tensor,
+    passed_modules,
     plain_tensor,
 )
 from torchvitals.lint.rules.optimizers import check_partial_optimizer
@@ -79,7 +79,11 @@ _CONVERTED_GENERATOR = re.compile(r"self\.\w+\s*=\s*(?:list|tuple)\(\s*[\w.]+\([
 _RETURNS_LEARNABLE = re.compile(r"return\s[^\n]*requires_grad(?:\s*=\s*True|_\()")
 # Clones of one block made in a comprehension (`[copy.deepcopy(layer) for _ in range(n)]`).
 _CLONED = re.compile(r"deepcopy\([^\n]*\bfor\b")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE, _CLONED)
+# A call given a list or tuple it writes out of modules (`Chain([nn.Linear(4, 8), Block(8)])`),
+# and an attribute made an empty container to be filled later (by a builder's blocks, say).
+_GIVEN_LIST = re.compile(r"\(\s*[\[(]\s*(?:nn\.)?[A-Z]\w*\(")
+_FILLED_LATER = re.compile(r"self\.\w+\s*=\s*(?:\[\]|\{\}|(?:list|dict|OrderedDict)\(\))")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE, _CLONED, _GIVEN_LIST, _FILLED_LATER)
 
 
 
@@ -97,8 +101,7 @@ def check_unregistered(ctx: Context) -> None:
         wrapped = set().union(*(_wrapped_attrs(ctx, c) for c in family))
         empty = {
             k: n for fn in cls.body if isinstance(fn, ast.FunctionDef) for n in walk_scope(fn)
-            if isinstance(n, ast.Assign) and isinstance(n.value, (ast.List, ast.Dict))
-            and not (n.value.elts if isinstance(n.value, ast.List) else n.value.keys)
+            if isinstance(n, ast.Assign) and _empty_container(n.value)
             for k in targets_of(n) if k.startswith("self.")
         }  # fmt: skip
         if inits_possible:
@@ -116,7 +119,7 @@ def check_unregistered(ctx: Context) -> None:
                     key = dotted(n.targets[0])
                     if not key or not key.startswith("self.") or key in wrapped:
                         continue
-                    if has_module(ctx, n.value) or builds_module_list(ctx, n.value):
+                    if has_module(ctx, n.value) or builds_module_list(ctx, n.value) or passed_modules(ctx, fn, n):
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
@@ -127,10 +130,17 @@ def check_unregistered(ctx: Context) -> None:
                     key = receiver(n) or ""
                     if key in wrapped or key in seen:
                         continue
-                    if any(module_ctor(ctx, a) for a in n.args):
+                    if any(isinstance(a, ast.Call) and makes_module(ctx, a) for a in n.args):  # a builder's block too
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
+
+
+def _empty_container(v: ast.AST) -> bool:
+    """`[]`, `{}`, `list()`, `dict()`, `OrderedDict()`: a plain container filled later."""
+    if isinstance(v, (ast.List, ast.Dict)):
+        return not (v.elts if isinstance(v, ast.List) else v.keys)
+    return isinstance(v, ast.Call) and last(callee(v)) in ("list", "dict", "OrderedDict") and not v.args and not v.keywords
 
 
 def _module_family(ctx: Context, cls: ast.ClassDef) -> list[ast.ClassDef]:

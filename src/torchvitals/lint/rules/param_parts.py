@@ -29,19 +29,26 @@ Held = dict[str, frozenset[int] | None]
 
 
 def listed_parts(ctx: Context, ctor: ast.Call, least: int = 2) -> dict[str, set[str] | None] | None:
-    """`list(enc.rnn.parameters()) + list(dec.out.parameters())`, `chain(...)`, `[*a.x.parameters(), ...]`
-    (or a name bound once to it) as the optimizer's parameters: each model and the attributes
-    listed of it (None when the model is given whole), for `least` models or more; else None."""
+    """`list(enc.rnn.parameters()) + list(dec.out.parameters())`, `chain(...)`, `[*a.x.parameters(), ...]`,
+    or groups `[{"params": enc.rnn.parameters(), "lr": lr}, ...]` (or a name bound once to one
+    of these) as the optimizer's parameters: each model and the attributes listed of it (None
+    when the model is given whole), for `least` models or more; else None."""
     first = ctor.args[0] if ctor.args else next((k.value for k in ctor.keywords if k.arg == "params"), None)
     if isinstance(first, ast.Name):
         vals = ctx.values.get(first.id, [])
         first = vals[0] if len(vals) == 1 else None
-    if first is None or any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Dict, ast.Lambda)) for n in ast.walk(first)):
-        return None
-    sources = [n for n in ast.walk(first) if isinstance(n, ast.Call) and method(n) == "parameters"]
-    inside = {id(x) for s in sources for x in ast.walk(s.func)} | {id(x) for n in ast.walk(first) if isinstance(n, ast.Call) for x in ast.walk(n.func)}
-    if not sources or any(isinstance(n, ast.Name) and id(n) not in inside for n in ast.walk(first)):
-        return None  # another name adds parameters this reading does not follow
+    exprs = [first]
+    if isinstance(first, (ast.List, ast.Tuple)) and first.elts and all(isinstance(g, ast.Dict) for g in first.elts):
+        exprs = [_group_params(g) for g in first.elts]  # type: ignore[arg-type]
+    sources: list[ast.Call] = []
+    for e in exprs:
+        if e is None or any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Dict, ast.Lambda)) for n in ast.walk(e)):
+            return None
+        here = [n for n in ast.walk(e) if isinstance(n, ast.Call) and method(n) == "parameters"]
+        inside = {id(x) for n in ast.walk(e) if isinstance(n, ast.Call) for x in ast.walk(n.func)}
+        if not here or any(isinstance(n, ast.Name) and id(n) not in inside for n in ast.walk(e)):
+            return None  # another name adds parameters this reading does not follow
+        sources += here
     parts: dict[str, set[str] | None] = {}
     for s in sources:
         path = receiver(s) or ""
@@ -53,6 +60,10 @@ def listed_parts(ctx: Context, ctor: ast.Call, least: int = 2) -> dict[str, set[
         elif parts.get(root, set()) is not None:
             parts.setdefault(root, set()).add(attr)  # type: ignore[union-attr]
     return parts if len(parts) >= least else None
+
+
+def _group_params(group: ast.Dict) -> ast.expr | None:
+    return next((v for k, v in zip(group.keys, group.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
 
 
 def left_out(ctx: Context, parts: dict[str, set[str] | None], at: ast.AST) -> list[str]:
