@@ -409,3 +409,72 @@ def test_a_plain_container_made_by_a_call_and_filled_with_a_builders_modules(emp
         "net = Chain()\nloss = net(1)\nloss.backward()\n"
     )
     assert ("TVL005" in codes(src)) is fires
+
+
+# ---- TVL006: command-line options pick the parameters inline, the freeze is another option -------
+
+OPTIONS_RUN = """\
+import argparse
+import torch
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Sequential(nn.Linear(8, 32), nn.ReLU())
+        self.head = nn.Linear(32, 2)
+
+    def forward(self, x):
+        return self.head(self.backbone(x))
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--scope", default="{scope}", choices=["head", "all"])
+    p.add_argument("--freeze-backbone", action="store_true")
+    args = p.parse_args()
+    model = Net()
+    if args.freeze_backbone:
+        for q in model.backbone.parameters():
+            q.requires_grad = False
+    if args.scope == "head":
+        params = model.head.parameters()
+    else:
+        params = model.parameters()
+    opt = torch.optim.SGD(params, lr=0.1)
+    for _ in range(10):
+        x, y = torch.randn(4, 8), torch.randint(0, 2, (4,))
+        loss = nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+main()
+"""
+
+
+@pytest.mark.parametrize(("scope", "fires"), [("head", True), ("all", False)])
+def test_options_that_pick_head_parameters_while_the_freeze_is_a_separate_flag(scope, fires):
+    assert ("TVL006" in codes(OPTIONS_RUN.format(scope=scope))) is fires
+
+
+@pytest.mark.parametrize(
+    ("groups", "fires"),
+    [
+        ('[{"params": left.mix.parameters()}, {"params": left.fc.parameters(), "lr": 1e-2}, '
+         '{"params": right.mix.parameters()}, {"params": right.fc.parameters()}]', True),
+        ('[{"params": left.features.parameters(), "lr": 1e-4}, {"params": left.mix.parameters()}, '
+         '{"params": left.fc.parameters()}, {"params": right.mix.parameters()}, {"params": right.fc.parameters()}]', False),
+    ],
+)
+def test_parameter_groups_over_parts_of_two_models_that_leave_out_their_shared_module(groups, fires):
+    assert ("TVL006" in codes(TOWERS.format(params=groups))) is fires
+
+
+@pytest.mark.parametrize(("freeze", "fires"), [("False", True), ("True", False)])
+def test_settings_copied_with_an_override_decide_the_freeze_and_the_parameters(freeze, fires):
+    """`dict(SETTINGS, freeze_body=...)`: the shared evaluator reads the copy with its override."""
+    src = SETTINGS_RUN.format(freeze="None").replace("fit(SETTINGS)", f"fit(dict(SETTINGS, freeze_body={freeze}))")
+    assert ("TVL006" in codes(src)) is fires

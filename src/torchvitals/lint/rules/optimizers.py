@@ -75,7 +75,10 @@ def check_partial_optimizer(ctx: Context) -> None:
         if built:
             _frozen_only_by_flag(ctx, *built[0])
         else:
-            _frozen_only_by_flag(ctx, ctors[0][0], ctors[0][1], ctx.models_in(ctors[0][1]) | _appended(ctx, ctx.scope_of(ctors[0][1]), ctors[0][1]))
+            target, ctor = ctors[0]
+            scope = ctx.scope_of(ctor)  # `params = m.head.parameters() if mode == "head" else ...`: the side the settings take
+            chosen = _flag_branch(ctx, ctor, scope, {}, scope) or ctor
+            _frozen_only_by_flag(ctx, target, ctor, ctx.models_in(chosen) | _appended(ctx, scope, chosen))
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     _sibling_left_out(ctx, ctors, built)
@@ -349,12 +352,15 @@ def _flag(ctx: Context, test: ast.expr, given: dict[str, ast.expr], caller: ast.
     """The truth of a test that is a literal setting once the caller's arguments stand in for
     the parameters (`cfg["head_only"]`, `args.probe`), or a mode compared with a literal read
     back in the caller's scope `caller` (config_branches.py); None when unknown."""
+    written = test
     test = Substitute(given).visit(copy.deepcopy(test))
     value = setting(ctx, test)
     if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
         return bool(value.value)
     # `cfg["scope"] == "head"` with `cfg` the caller's parameter, given a dict literal by its callers
-    return decide_truth(ctx, test, caller or ctx.tree)
+    found = decide_truth(ctx, test, caller or ctx.tree)
+    # else the shared evaluator, on the test as written: the same for every call the file makes
+    return found if found is not None else truth(ctx, written)
 
 
 def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr], caller: ast.AST | None = None) -> bool:
