@@ -478,3 +478,45 @@ def test_settings_copied_with_an_override_decide_the_freeze_and_the_parameters(f
     """`dict(SETTINGS, freeze_body=...)`: the shared evaluator reads the copy with its override."""
     src = SETTINGS_RUN.format(freeze="None").replace("fit(SETTINGS)", f"fit(dict(SETTINGS, freeze_body={freeze}))")
     assert ("TVL006" in codes(src)) is fires
+
+
+# ---- TVL005: a tensor attribute made to learn after it is bound, or scaled before ---------------
+
+SCALED = """\
+import torch
+import torch.nn as nn
+
+
+class Gate(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.proj = nn.Linear(d, d)
+        {body}
+
+    def forward(self, x):
+        return self.proj(x) * self.gain
+
+
+gate = Gate(4)
+opt = torch.optim.Adam({opt_params})
+loss = gate(torch.randn(2, 4)).sum()
+loss.backward()
+opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("body", "opt_params", "fires"),
+    [
+        ("self.gain = torch.ones(d)\n        self.gain.requires_grad_()", "gate.parameters()", True),
+        ("self.gain = torch.ones(d)\n        self.gain.requires_grad = True", "gate.parameters()", True),
+        ("self.gain = nn.Parameter(torch.ones(d))\n        self.gain.requires_grad_()", "gate.parameters()", False),
+        ("self.gain = torch.ones(d)", "gate.parameters()", False),  # a constant: never meant to learn
+        ("self.gain = (torch.randn(d) * 0.02).requires_grad_()", "gate.parameters()", True),
+        ("self.gain = nn.Parameter(torch.randn(d) * 0.02)", "gate.parameters()", False),
+        # handed to the optimizer by name: it learns without being a parameter
+        ("self.gain = torch.ones(d)\n        self.gain.requires_grad_()", "[*gate.parameters(), gate.gain]", False),
+    ],
+)
+def test_a_plain_tensor_attribute_made_to_learn_is_not_a_parameter(body, opt_params, fires):
+    assert ("TVL005" in codes(SCALED.format(body=body, opt_params=opt_params))) is fires

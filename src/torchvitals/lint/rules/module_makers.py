@@ -208,10 +208,14 @@ def param_tensor(ctx: Context, expr: ast.AST, depth: int = 0, env: Env = ()) -> 
         while isinstance(inner, ast.Call):
             if _initialiser(inner):
                 inner = inner.args[0]  # nn.init.normal_(torch.empty(n, d)).requires_grad_()
+            elif method(inner) in ("to", "cuda", "float", "double", "half", "mul_", "div_", "normal_", "uniform_", "zero_", "fill_"):
+                inner = inner.func.value  # type: ignore[attr-defined]  # torch.empty(d).normal_(std=0.02).requires_grad_()
             elif isinstance(inner.func, ast.Attribute) and not callee(inner).startswith("torch."):
                 inner = inner.func.value  # torch.tensor(t0).log().requires_grad_(): a tensor method chain
             else:
                 break
+        if isinstance(inner, ast.BinOp):  # (torch.randn(1, d) * 0.02).requires_grad_()
+            return any(plain_tensor(side) for side in (inner.left, inner.right))
         return plain_tensor(inner) or depth < 3 and _helper_returns(ctx, inner, env, lambda n, _: plain_tensor(n))
     if isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES:
         rg = kwarg(expr, "requires_grad")

@@ -9,10 +9,12 @@ import re
 
 from torchvitals.lint.calls import enclosing_class, functions
 from torchvitals.lint.engine import (
+    OPTIMIZER_CLASSES,
     TRIGGERS_RE,
     Context,
     callee,
     dotted,
+    is_const,
     last,
     method,
     passed,
@@ -83,7 +85,10 @@ _CLONED = re.compile(r"deepcopy\([^\n]*\bfor\b")
 # and an attribute made an empty container to be filled later (by a builder's blocks, say).
 _GIVEN_LIST = re.compile(r"\(\s*[\[(]\s*(?:nn\.)?[A-Z]\w*\(")
 _FILLED_LATER = re.compile(r"self\.\w+\s*=\s*(?:\[\]|\{\}|(?:list|dict|OrderedDict)\(\))")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE, _CLONED, _GIVEN_LIST, _FILLED_LATER)
+# A tensor attribute made to learn after it is bound (`self.scale.requires_grad_()`).
+_SET_LEARNABLE = re.compile(r"self\.\w+\.requires_grad(?:_\(\s*(?:True)?\s*\)|\s*=\s*True)")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE, _CLONED, _GIVEN_LIST,
+                 _FILLED_LATER, _SET_LEARNABLE)
 
 
 
@@ -106,6 +111,8 @@ def check_unregistered(ctx: Context) -> None:
         }  # fmt: skip
         if inits_possible:
             _initialised_tensors(ctx, cls, wrapped)
+        if _SET_LEARNABLE.search(ctx.text):
+            _made_learnable(ctx, cls, wrapped)
         seen: set[str] = set()  # one finding per attribute, however many appends fill it
         for fn in cls.body:
             if not isinstance(fn, ast.FunctionDef):
@@ -123,7 +130,7 @@ def check_unregistered(ctx: Context) -> None:
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
-                    elif param_tensor(ctx, n.value):
+                    elif param_tensor(ctx, n.value) and not _optimized_directly(ctx, key):
                         ctx.report(UNREGISTERED, n, f"`{key}` is a tensor with requires_grad=True "
                                    "but not an `nn.Parameter`: `.parameters()` does not include it")  # fmt: skip
                 if isinstance(n, ast.Call) and method(n) in ("append", "extend", "insert") and receiver(n) in empty:
@@ -178,12 +185,48 @@ def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> 
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and (k := dotted(n.targets[0])) in inits:
             binds.setdefault(k, []).append(n)
     for key, assigns in binds.items():
-        if key in wrapped or not all(plain_tensor(a.value) for a in assigns):
+        if key in wrapped or not all(plain_tensor(a.value) for a in assigns) or _optimized_directly(ctx, key):
             continue
         ctx.report(UNREGISTERED, assigns[0], f"`{key}` is initialised like a weight (nn.init) but is a "
                    "plain tensor, not an `nn.Parameter`: `.parameters()` does not include it, so "
                    "the optimizer never trains it")  # fmt: skip
 
+
+
+def _made_learnable(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
+    """`self.scale = torch.ones(d)` then `self.scale.requires_grad_()` (or `.requires_grad = True`):
+    the class means the tensor to learn, but a plain tensor attribute is not registered, so
+    `.parameters()` leaves it out. Only an attribute every binding of which in the class is a
+    tensor factory call (or a helper returning one)."""
+    marked: dict[str, ast.AST] = {}
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Call) and method(n) == "requires_grad_" and not (n.args and is_const(n.args[0], False)) \
+                and isinstance(ctx.parent.get(n), ast.Expr):
+            key = receiver(n) or ""
+        elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Attribute) \
+                and t.attr == "requires_grad" and is_const(n.value, True):
+            key = dotted(t.value) or ""
+        else:
+            continue
+        if key.startswith("self.") and key.count(".") == 1:
+            marked.setdefault(key, n)
+    for key, mark in marked.items():
+        binds = [n for n in ast.walk(cls) if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == key]
+        if key in wrapped or not binds or not all(plain_tensor(b.value) or param_tensor(ctx, b.value) for b in binds) or _optimized_directly(ctx, key):
+            continue
+        ctx.report(UNREGISTERED, binds[0], f"`{key}` is made to require grad (line {mark.lineno}) but is a plain "  # type: ignore[attr-defined]
+                   "tensor, not an `nn.Parameter`: `.parameters()` does not include it, so the optimizer never trains it")  # fmt: skip
+
+
+def _optimized_directly(ctx: Context, key: str) -> bool:
+    """The tensor attribute is handed to an optimizer by name (`Adam([agent.log_alpha])`, a
+    temperature with its own optimizer): it learns without being a parameter."""
+    attr = key.rsplit(".", 1)[-1]
+    return any(
+        last(callee(c)) in OPTIMIZER_CLASSES
+        and any(isinstance(x, ast.Attribute) and x.attr == attr for a in [*c.args, *(k.value for k in c.keywords)] for x in ast.walk(a))
+        for c in ctx.calls
+    )  # fmt: skip
 
 
 def _kind(expr: ast.AST) -> str:
