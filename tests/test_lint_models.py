@@ -520,3 +520,52 @@ opt.step()
 )
 def test_a_plain_tensor_attribute_made_to_learn_is_not_a_parameter(body, opt_params, fires):
     assert ("TVL005" in codes(SCALED.format(body=body, opt_params=opt_params))) is fires
+
+
+# ---- TVL006: reading `p.requires_grad` freezes nothing ------------------------------------------
+
+PAIR = """\
+import torch
+import torch.nn as nn
+
+
+class Encoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(20, 64), nn.ReLU(), nn.Linear(64, 8))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class Decoder(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 20))
+
+    def forward(self, z):
+        return self.net(z)
+
+
+encoder, decoder = Encoder(), Decoder()
+{setup}
+opt = torch.optim.Adam([p for p in {given} if p.requires_grad], lr=1e-3)
+for step in range(100):
+    x = torch.randn(32, 20)
+    loss = (decoder(encoder(x)) - x).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("setup", "given", "fires"),
+    [
+        ("", "decoder.parameters()", True),  # the filter reads the flag; nothing writes it
+        ("", "list(encoder.parameters()) + list(decoder.parameters())", False),
+        ("encoder.requires_grad_(False)", "decoder.parameters()", False),  # frozen on purpose
+    ],
+)
+def test_a_trainable_filter_does_not_hide_a_module_no_optimizer_takes(setup, given, fires):
+    assert ("TVL006" in codes(PAIR.format(setup=setup, given=given))) is fires

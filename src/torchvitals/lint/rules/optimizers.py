@@ -35,6 +35,7 @@ from torchvitals.lint.rules.param_groups import (
     overlapping_groups,
     shared_builder_argument,
     unlisted_trainable,
+    writes_requires_grad,
 )
 from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
@@ -109,7 +110,7 @@ def _sibling_left_out(ctx: Context, ctors: list[tuple[str, ast.Call]], built: li
     """A module bound to its own name (`encoder`) runs live into the loss beside one the
     optimizer updates (`decoder`), and no optimizer of the file takes it (param_owners.py).
     Judged only when every optimizer's parameters are known by the models they come from."""
-    if ctx.frozen or "requires_grad" in ctx.text or not module_candidates(ctx) or frozen_elsewhere(ctx):
+    if ctx.frozen or writes_requires_grad(ctx) or not module_candidates(ctx) or frozen_elsewhere(ctx):
         return  # cheap refusals first: the parameter readings below walk the optimizer's scope
     known = {t for t, *_ in [*ctors, *built]}
     if any(ctx.is_optimizer(t) and t not in known for t in ctx.values) or set(ctx.optimizers) - known:
@@ -206,7 +207,7 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
             ctx.report(PARTIAL_OPT, ctor, f"the name tests of two parameter groups of `{target}` both take "
                        f"`{both[0]}.{both[1]}`: building it raises (parameters in more than one group) or, "
                        "with a custom optimizer, updates it twice")  # fmt: skip
-        elif not (ctx.frozen or frozen_elsewhere(ctx) or "requires_grad" in ctx.text) and (left := ungrouped(ctx, ctor)):
+        elif not (ctx.frozen or frozen_elsewhere(ctx) or writes_requires_grad(ctx)) and (left := ungrouped(ctx, ctor)):
             ctx.report(PARTIAL_OPT, ctor, f"no parameter group of `{target}` takes `{left[0]}.{left[1]}` (each "
                        "group's name test refuses it), and it is not frozen: it gets gradients and never changes")  # fmt: skip
     builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
@@ -237,7 +238,7 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
 def _routed_by_name(ctx: Context) -> None:
     """A loop routes parameters by name into optimizer lists and some trained sub-module of the
     model matches no branch (param_routes.py)."""
-    if ctx.frozen or frozen_elsewhere(ctx) or "requires_grad" in ctx.text:
+    if ctx.frozen or frozen_elsewhere(ctx) or writes_requires_grad(ctx):
         return  # a freeze by name may be what keeps the left-out parameters still
     for loop, model, attrs in unrouted_parameters(ctx, _optimizer_ctor):
         parts = ", ".join(f"`{model}.{a}`" for a in attrs)

@@ -108,7 +108,7 @@ def _trainable_of(ctx: Context, expr: ast.AST | None) -> str | None:
         kept = _reads_flag(fn.body, var)
     else:
         return None
-    if not kept or _whole(source) is None or _writes_requires_grad(ctx):
+    if not kept or _whole(source) is None or writes_requires_grad(ctx):
         return None
     return _whole(source)
 
@@ -117,9 +117,9 @@ def _reads_flag(test: ast.AST, var: str) -> bool:
     return isinstance(test, ast.Attribute) and test.attr == "requires_grad" and isinstance(test.value, ast.Name) and test.value.id == var
 
 
-def _writes_requires_grad(ctx: Context) -> bool:
+def writes_requires_grad(ctx: Context) -> bool:
     """Something in the file may freeze a parameter: `requires_grad_(...)`, `requires_grad = ...`,
-    a `requires_grad=` keyword (memoised)."""
+    a `requires_grad=` keyword (memoised). Reading the flag (`if p.requires_grad`) freezes nothing."""
     if "requires_grad" not in ctx.text:
         return False
     if "writes_requires_grad" not in ctx.memo:

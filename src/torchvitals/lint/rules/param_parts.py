@@ -19,7 +19,7 @@ import ast
 from torchvitals.lint.calls import instance_class
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.rules.module_makers import module_ctor
-from torchvitals.lint.rules.param_groups import runs_with_grad
+from torchvitals.lint.rules.param_groups import runs_with_grad, writes_requires_grad
 from torchvitals.lint.rules.value_kinds import Made
 from torchvitals.lint.rules.values import possible
 
@@ -70,7 +70,7 @@ def left_out(ctx: Context, parts: dict[str, set[str] | None], at: ast.AST) -> li
     """`model.attr` for each sub-module a listed model builds (or is handed) and runs with
     gradients in its methods, that holds no module any listed part holds, and that the file
     runs (the model is called)."""
-    if "requires_grad" in ctx.text or _ties_weights(ctx):
+    if writes_requires_grad(ctx) or _ties_weights(ctx):
         return []
     covered: set[int] = set()
     candidates: list[tuple[str, frozenset[int]]] = []
