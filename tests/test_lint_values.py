@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from torchvitals.lint.engine import build
-from torchvitals.lint.rules.values import LOCAL, Made, Seq, Table, made, possible, truth
+from torchvitals.lint.rules.values import LOCAL, Made, Seq, Table, call_env, made, possible, truth
 
 
 def _ctx(src: str):
@@ -72,6 +72,28 @@ def test_the_clean_twin_shuffles_the_training_split():
     shuffle = next(k.value for k in m.node.keywords if k.arg == "shuffle")
     assert possible(ctx, shuffle) == {True, False}
     assert truth(ctx, shuffle) is None
+
+
+def test_a_test_inside_a_builder_read_as_one_call_runs_it():
+    src = """
+    BASE = {"lr": 1e-3, "tune": "head"}
+
+    def make_optimizer(model, cfg):
+        if cfg.get("tune", "all") == "head":
+            return 1
+        return 2
+
+    a = make_optimizer(net, dict(BASE, lr=3e-4))
+    b = make_optimizer(net, {"lr": 0.1})
+    use(a, b)
+    """
+    ctx = _ctx(src)
+    test = _at(ctx, "cfg.get('tune', 'all') == 'head'")
+    first, second = sorted((c for c in ctx.calls if ast.unparse(c.func) == "make_optimizer"), key=lambda c: c.lineno)
+    assert truth(ctx, test, call_env(ctx, first)) is True
+    assert truth(ctx, test, call_env(ctx, second)) is False
+    assert truth(ctx, test) is None  # either, read on its own
+    assert values_of(src, "a", 0) == {1, 2}  # both returns of the builder may run
 
 
 def test_config_dicts_defaults_and_copies():

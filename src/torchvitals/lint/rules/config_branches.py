@@ -20,6 +20,7 @@ import ast
 from torchvitals.lint.calls import FUNCS, enclosing_class
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
 from torchvitals.lint.options import option
+from torchvitals.lint.rules.values import truth
 from torchvitals.lint.syntax import is_nograd_with, kwarg, passed, positional, targets_of
 
 _WRITES = ("update", "setdefault", "pop", "clear", "__setitem__", "popitem")
@@ -219,9 +220,13 @@ def decide_truth(ctx: Context, test: ast.expr, scope: ast.AST) -> bool | None:
         inner = decide_truth(ctx, test.operand, scope)
         return None if inner is None else not inner
     if isinstance(test, ast.Compare):
-        return _decide(ctx, test, scope)
-    found = _literal(ctx, test, scope, 0)
-    return bool(found.value) if isinstance(found, ast.Constant) else None
+        decided = _decide(ctx, test, scope)
+    else:
+        found = _literal(ctx, test, scope, 0)
+        decided = bool(found.value) if isinstance(found, ast.Constant) else None
+    if decided is None and test in ctx.parent and ctx.scope_of(test) is scope:
+        decided = truth(ctx, test)  # the shared evaluator: comprehensions, builders, dict defaults, `or` fallbacks
+    return decided
 
 
 def _dict_get(ctx: Context, node: ast.Call, scope: ast.AST, depth: int, path: tuple[object, ...] = ()) -> ast.AST | None:

@@ -20,6 +20,7 @@ from torchvitals.lint.rules.loaders import (
 )
 from torchvitals.lint.rules.pairing import unshuffled_by_callers
 from torchvitals.lint.rules.split_tests import unshuffled_by_split_test
+from torchvitals.lint.rules.values import truth
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
@@ -42,10 +43,13 @@ def check_loader(ctx: Context) -> None:
         if view is None or order_given_elsewhere(view) and sampler_order(ctx, view) != "sequential":
             continue
         shuffle = shuffle_of(ctx, view)
+        never = shuffle is not None and not isinstance(shuffle, ast.Constant) and truth(ctx, shuffle) is False
         if shuffle is not None and not is_const(shuffle, False):
+            before = len(ctx.findings)
             unshuffled_by_callers(ctx, c, shuffle, UNSHUFFLED)
             unshuffled_by_split_test(ctx, c, shuffle, UNSHUFFLED)
-            continue
+            if not never or len(ctx.findings) > before:
+                continue  # else: false for every caller; judged by the names below like `shuffle=False`
         parent = ctx.parent.get(c)
         names = targets_of(parent) if isinstance(parent, ast.Assign) else []
         names += _returned_as(ctx, c)
@@ -61,6 +65,8 @@ def check_loader(ctx: Context) -> None:
         how = "with a sequential sampler" if sampler_order(ctx, view) == "sequential" else "without shuffle=True or a sampler"
         if (flag := kwarg(view, "shuffle")) is not None and not isinstance(flag, ast.Constant) and option_default(ctx, flag) is not None:
             how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag that is off unless passed"
+        elif never:
+            how = f"with shuffle=`{ast.unparse(shuffle)}`, false for every call of it in this file"  # type: ignore[arg-type]
         ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` {how}: batches come in dataset order")
 
 

@@ -36,7 +36,7 @@ def check_trained_loader(ctx: Context) -> None:
     if "DataLoader(" not in ctx.text or not ctx.backwards:
         return
     done = {f.evidence.get("line") for f in ctx.findings if f.code == UNSHUFFLED.code}
-    for loop in [n for n in ctx.parent if isinstance(n, (ast.For, ast.AsyncFor))]:
+    for loop in _loops(ctx):
         # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
         # that loader is not the training one, whatever the loop does with other callers' loaders
         it = iterated(loop.iter)
@@ -56,10 +56,30 @@ def check_trained_loader(ctx: Context) -> None:
             ds_name = dotted(ds) or (callee(ds) if isinstance(ds, ast.Call) else "") or "dataset"
             ds_name = ast.unparse(ds) if isinstance(ds, ast.Subscript) else ds_name  # sets[split]
             flag = kwarg(loader_view(ctx, c) or c, "shuffle")
-            how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag off unless passed," if option_default(ctx, flag) is not None else "without shuffle=True or a sampler,"
+            how = "without shuffle=True or a sampler,"
+            if option_default(ctx, flag) is not None:
+                how = f"with shuffle=`{ast.unparse(flag)}`, a command-line flag off unless passed,"
+            elif flag is not None and not isinstance(flag, ast.Constant):
+                how = f"with shuffle=`{ast.unparse(flag)}`, false as this file builds it,"
             ctx.report(UNSHUFFLED, c, f"DataLoader over `{ds_name}` {how} "
-                       f"iterated by the training loop at line {loop.lineno} (it calls backward()): "
+                       f"iterated by the training loop at line {_line(ctx, loop)} (it calls backward()): "
                        "batches come in dataset order every epoch")  # fmt: skip
+
+
+def _loops(ctx: Context) -> list[ast.For | ast.AsyncFor | ast.comprehension]:
+    """Loops over batches: `for` statements, and comprehensions whose item is a training step
+    (`losses = [self.train_step(x, y) for x, y in loader]`)."""
+    out: list = []
+    for n in ctx.parent:
+        if isinstance(n, (ast.For, ast.AsyncFor)):
+            out.append(n)
+        elif isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.SetComp)) and len(n.generators) == 1:
+            out.append(n.generators[0])
+    return out
+
+
+def _line(ctx: Context, loop: ast.AST) -> int:
+    return (ctx.parent[loop] if isinstance(loop, ast.comprehension) else loop).lineno  # type: ignore[attr-defined]
 
 
 def iterated(it: ast.expr) -> ast.expr:
@@ -186,8 +206,9 @@ def _stream_class(ctx: Context, name: str) -> bool:
     return any(c.name == name and any((dotted(b) or "").endswith(STREAMS) for b in c.bases) for c in ctx.classes)
 
 
-def _trains(ctx: Context, loop: ast.For | ast.AsyncFor) -> bool:
-    nodes = [n for stmt in loop.body for n in ast.walk(stmt)]
+def _trains(ctx: Context, loop: ast.For | ast.AsyncFor | ast.comprehension) -> bool:
+    body = [ctx.parent[loop].elt] if isinstance(loop, ast.comprehension) else loop.body  # type: ignore[attr-defined]
+    nodes = [n for stmt in body for n in ast.walk(stmt)]
     fx = effects_of(ctx, nodes)
     return fx.backward
 

@@ -39,7 +39,7 @@ class Table:
     items: tuple
 
     def get(self, key: object, default: object = ANY) -> object:
-        return next((v for k, v in self.items if k == key and type(k) is type(key)), default)
+        return next((v for k, v in self.items if k == key), default)
 
     def keys(self) -> tuple:
         return tuple(k for k, _ in self.items)
@@ -124,7 +124,7 @@ def compare(op: ast.cmpop, a: object, b: object) -> object:
         items = members(b) if isinstance(b, (Seq, Table)) else None
         if items is None or not isinstance(a, SCALARS) or any(i is ANY or isinstance(i, Made) for i in items):
             return ANY
-        found = any(a == i and type(a) is type(i) for i in items)
+        found = any(a == i for i in items)
         return found if isinstance(op, ast.In) else not found
     if not isinstance(a, SCALARS) or not isinstance(b, SCALARS):
         return ANY

@@ -114,6 +114,17 @@ def argument(ctx: Context, m: Made, index: int, name: str) -> frozenset | None:
     return possible(ctx, given, m.env) if given is not None else None
 
 
+def call_env(ctx: Context, call: ast.Call) -> Env | None:
+    """The parameter values `call` gives the function of this file it runs: pass it as `env` to
+    read an expression inside that function as this call runs it (a builder's `if cfg["tune"] ==
+    "head":` for the caller that passes the head-only config). None when the call runs no
+    function of this file."""
+    fn = target(ctx, call)
+    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return None
+    return _bind(ctx, fn, call, (), 0)
+
+
 # ---- evaluation ------------------------------------------------------------------------------
 
 
