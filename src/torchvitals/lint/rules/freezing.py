@@ -10,7 +10,6 @@ import re
 from torchvitals.lint.calls import FUNCS, defined_names, functions, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last
 from torchvitals.lint.rules.config_branches import decide_truth, literal_value
-from torchvitals.lint.rules.values import truth
 
 
 def frozen_elsewhere(ctx: Context) -> bool:
@@ -206,7 +205,6 @@ def _guard(ctx: Context, node: ast.AST, depth: int) -> ast.expr | None:
         if isinstance(a, ast.If) and child is not a.test and "__name__" not in ast.unparse(a.test) and not loop_vars & {
                 n.id for n in ast.walk(a.test) if isinstance(n, ast.Name)}:  # fmt: skip
             decided = decide_truth(ctx, a.test, ctx.scope_of(a))
-            decided = truth(ctx, a.test) if decided is None else decided  # the shared evaluator's reading
             if decided is None:
                 return a.test
             if decided == any(child is s for s in a.body):
