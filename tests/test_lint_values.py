@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from torchvitals.lint.engine import build
-from torchvitals.lint.rules.values import LOCAL, Made, Seq, Table, call_env, made, possible, truth
+from torchvitals.lint.rules.values import Made, Seq, Table, call_env, made, possible, truth
 
 
 def _ctx(src: str):
@@ -161,21 +161,6 @@ def test_a_function_also_handed_out_by_reference_has_unknown_parameters():
     assert values_of(src, "shuffle") is None
 
 
-def test_local_reads_do_not_fall_back_to_the_callers():
-    src = """
-    def run(loader):
-        for b in loader:
-            pass
-
-    run(DataLoader(a))
-    run(DataLoader(b, shuffle=True))
-    """
-    ctx = _ctx(src)
-    use = _at(ctx, "loader")
-    assert len(made(ctx, use)) == 2
-    assert possible(ctx, use, LOCAL) is None
-
-
 def test_options_and_config_objects():
     src = """
     import argparse
@@ -197,6 +182,43 @@ def test_options_and_config_objects():
     assert values_of(src, "args.epochs") == {10}
     assert values_of(src, "cfg.shuffle") == {False}
     assert values_of(src, "cfg.lr") == {1e-3}
+
+
+def test_config_classes_with_an_init_positional_fields_and_namespaces():
+    src = """
+    from dataclasses import dataclass, field
+    from easydict import EasyDict
+
+    class LoaderConfig:
+        def __init__(self, split, bs=32):
+            self.split = split
+            self.shuffle = split == "training"
+
+    @dataclass
+    class Opt:
+        lr: float
+        shuffle: bool = field(default=False)
+
+    a = LoaderConfig("train")
+    b = Opt(0.1)
+    c = EasyDict({"shuffle": True})
+    use(a.shuffle, b.lr, b.shuffle, c.shuffle)
+    """
+    assert values_of(src, "a.shuffle") == {False}
+    assert values_of(src, "b.lr") == {0.1}
+    assert values_of(src, "b.shuffle") == {False}
+    assert values_of(src, "c.shuffle") == {True}
+
+
+def test_a_config_field_written_after_construction_is_unknown():
+    src = """
+    from types import SimpleNamespace
+    cfg = SimpleNamespace(shuffle=False)
+    if fast:
+        cfg.shuffle = True
+    use(cfg.shuffle)
+    """
+    assert values_of(src, "cfg.shuffle") is None
 
 
 def test_an_option_set_elsewhere_is_unknown():

@@ -39,6 +39,7 @@ from torchvitals.lint.hooks import (
     runner_names,
 )
 from torchvitals.lint.rules.mode_gate import step_outside_mode_gate
+from torchvitals.lint.rules.values import truth
 from torchvitals.rules.base import document
 
 EVAL_MODE = document(
@@ -105,18 +106,19 @@ def check_eval_mode(ctx: Context) -> None:
         calls = _calls_in(loop)
         if not any(c in ctx.backwards for c in calls):
             continue
-        trains = {receiver(c) for c in calls if method(c) == "train" and not _train_off(c)}
-        trains |= effects_of(ctx, calls).trains  # a helper called in the loop may switch back
+        trains = {receiver(c) for c in calls if method(c) == "train" and not _train_off(ctx, c)}
+        trains |= effects_of(ctx, [c for c in calls if method(c) != "train"]).trains  # a helper called in the loop may switch back
         for c in calls:
             m, recv = method(c), receiver(c)
-            is_eval = (m == "eval" and not c.args) or (m == "train" and _train_off(c))
+            is_eval = (m == "eval" and not c.args) or (m == "train" and _train_off(ctx, c))
             if not is_eval or recv not in trained:
                 continue
             if any(t and (recv == t or recv.startswith(t + ".")) for t in trains):
                 continue
+            said = f"`{recv}.eval()`" if m == "eval" else f"`{ast.unparse(c)}` (false on every pass: evaluation mode)"
             ctx.report(
                 EVAL_MODE, c,
-                f"`{recv}.eval()` inside the training loop and `{recv}.train()` is never called "
+                f"{said} inside the training loop and `{recv}.train()` is never called "
                 "again in it: later iterations train in eval mode (dropout off, BatchNorm frozen)",
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
@@ -129,24 +131,26 @@ def _eval_before_training(ctx: Context) -> None:
     """`model.eval()` before the training loop, in the same block (a model loaded as for
     inference, then fine-tuned), on a model an optimizer of the file updates, and no
     `.train()` call anywhere in the file: every step of the loop trains in eval mode."""
-    if any(method(c) == "train" and not _train_off(c) for c in ctx.calls):
+    if any(method(c) == "train" and not _train_off(ctx, c) for c in ctx.calls):
         return  # something switches some model back: the file's order is not followed here
     optimized = {_bare(m) for ms in ctx.optimizers.values() for m in ms}
     for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
         body = next((b for f in ("body", "orelse") if loop in (b := block(ctx.parent.get(loop), f))), [])
         for stmt in body[: body.index(loop)] if loop in body else []:
             c = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
-            if c is None or not (method(c) == "eval" and not c.args or method(c) == "train" and _train_off(c)):
+            if c is None or not (method(c) == "eval" and not c.args or method(c) == "train" and _train_off(ctx, c)):
                 continue
             if (recv := receiver(c)) and _bare(recv) in optimized:
                 ctx.report(EVAL_MODE, c, f"`{recv}` is put in eval mode before the training loop (line {loop.lineno}) and "
                            "nothing in this file calls `.train()`: every step trains in eval mode (dropout off, BatchNorm frozen)")  # fmt: skip
 
 
-def _train_off(call: ast.Call) -> bool:
-    """`model.train(False)` / `model.train(mode=False)`: evaluation mode, said another way."""
+def _train_off(ctx: Context, call: ast.Call) -> bool:
+    """`model.train(False)` / `model.train(mode=False)`: evaluation mode, said another way; also
+    `model.train(phase == "training")` where the file never gives the test a true value (the
+    phases are named "train" and "val")."""
     given = call.args[0] if call.args else kwarg(call, "mode")
-    return given is not None and is_const(given, False)
+    return given is not None and (is_const(given, False) or not isinstance(given, ast.Constant) and truth(ctx, given) is False)
 
 
 def _bare(key: str) -> str:

@@ -28,6 +28,7 @@ from torchvitals.lint.rules.schedule_objects import (
     object_schedule_in_loops,
     per_batch_object_step,
 )
+from torchvitals.lint.rules.values import Made, Seq, argument, called, made
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -220,7 +221,7 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
     parameter `recv` from inside their own loop; in a helper with none (a per-batch train_step),
     from inside two loops. (The name, the scheduler class.)"""
     if nloops >= 2:
-        return (recv, cls) if (cls := _epoch_schedule(ctx, recv)) else None
+        return (recv, cls) if (cls := _epoch_schedule(ctx, recv) or _evaluated_schedule(ctx, step)) else None
     fn = ctx.scope_of(step)
     if nloops == 1 and _over_epochs(ctx.loops_around(step)[0]):
         return None  # the function's own loop is the epoch loop (full-batch training run per fold or seed)
@@ -261,6 +262,35 @@ def _epoch_schedule(ctx: Context, key: str) -> str | None:
     if made and all(_epoch_ctor(ctx, built, ctor) for built, ctor in made):  # a builder with a per-batch branch: unknown
         return made[0][0]
     return None
+
+
+def _evaluated_schedule(ctx: Context, step: ast.Call) -> str | None:
+    """The class of the scheduler `step` steps, as the shared evaluator reads the receiver (a class
+    picked from a registry by a config key, its period from a settings dict), when every way the
+    file builds it gives one class with an epoch-sized period."""
+    found = made(ctx, step.func.value) if isinstance(step.func, ast.Attribute) else None
+    classes = set()
+    for m in found or []:
+        cls = called(ctx, m)
+        if cls is None or not _epoch_period(ctx, cls, m):
+            return None
+        classes.add(cls)
+    return classes.pop() if len(classes) == 1 else None
+
+
+def _epoch_period(ctx: Context, cls: str, m: Made) -> bool:
+    """StepLR's step size, MultiStepLR's milestones, ExponentialLR's gamma, as the call of `m` is
+    made, all of the size an epoch count has (the thresholds of `_epoch_ctor`)."""
+    if cls == "StepLR":
+        vals = argument(ctx, m, 1, "step_size")
+        return bool(vals) and all(isinstance(v, int) and not isinstance(v, bool) and 0 < v < 100 for v in vals)  # type: ignore[union-attr]
+    if cls == "MultiStepLR":
+        vals = argument(ctx, m, 1, "milestones")
+        return bool(vals) and all(isinstance(v, Seq) and v.items and all(isinstance(x, int) and 0 < x < 300 for x in v.items) for v in vals)  # type: ignore[union-attr]
+    if cls == "ExponentialLR":
+        vals = argument(ctx, m, 1, "gamma")
+        return bool(vals) and all(isinstance(v, float) and 0 < v < 0.99 for v in vals)  # type: ignore[union-attr]
+    return False
 
 
 def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:

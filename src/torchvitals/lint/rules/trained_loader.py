@@ -18,6 +18,7 @@ from torchvitals.lint.rules.loaders import (
     STREAMS,
     _is_eval_name,
     _loader_calls,
+    call_sites,
     loader_paths,
     loader_view,
     option_default,
@@ -29,7 +30,7 @@ from torchvitals.lint.rules.loaders import (
 )
 from torchvitals.lint.rules.pairing import split_keys
 from torchvitals.lint.rules.split_views import built_split_view, folded_view, split_view
-from torchvitals.lint.rules.values import LOCAL, Made, Table, made, possible, truthy
+from torchvitals.lint.rules.values import Made, Table, made, possible, truthy
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -44,7 +45,7 @@ def check_trained_loader(ctx: Context) -> None:
         split = _read_key(it)
         loaders = [c for c, names in found if (_unshuffled(ctx, c) or split and _unshuffled_split(ctx, c, split)) and not _is_eval_name(names)]
         loaders += [c for c, site in _built_per_split(ctx, it, split) if c not in loaders and ctx.at(site)[0] not in done]
-        loaders += [c for c in _evaluated(ctx, it) if c not in loaders]
+        loaders += [c for c in _evaluated(ctx, it) if c not in loaders and not _reported_at_a_builder_call(ctx, c, done)]
         if not loaders or not _trains(ctx, loop):
             continue
         for c in loaders:
@@ -142,20 +143,42 @@ def _unshuffled(ctx: Context, c: ast.Call) -> bool:
 
 def _evaluated(ctx: Context, it: ast.expr) -> list[ast.Call]:
     """The one DataLoader call the iterated expression holds, as the shared evaluator reads it
-    (through comprehensions, builders called with a split name, config dicts and their
-    defaults), when every way the file reaches it gives it no shuffle and no sampler. Parameters
-    of the loop's function are not read from their callers (a loop may be shared by the training
-    and the validation loader); several loader calls, or one built both shuffled and not (per
-    split), are left to the rules that know which split trains."""
+    (through comprehensions, builders called with a split name, config dicts, objects and their
+    defaults, the callers of the loop's function), when every way the file reaches it gives it no
+    shuffle and no sampler. Several loader calls, or one built both shuffled and not (per split),
+    are left to the rules that know which split trains; a loop whose iterable or callers' arguments
+    say evaluation (`run(model, val_loader)` through a helper that steps only when asked to learn)
+    is not taken for training."""
     said = [dotted(n) or "" for n in ast.walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
     said += [n.value for n in ast.walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-    if _is_eval_name(said):
-        return []  # `for b in val_loader` in a loop whose helper steps only when asked to learn
-    found = made(ctx, it, LOCAL)
+    if _is_eval_name(said) or _is_eval_name(_caller_words(ctx, ctx.scope_of(it))):
+        return []
+    found = made(ctx, it)
     loaders = [m for m in found or [] if isinstance(m.node, ast.Call) and last(callee(m.node)) == "DataLoader"]
     if not loaders or len(loaders) != len(found) or len({id(m.node) for m in loaders}) != 1:  # type: ignore[arg-type]
         return []
     return [loaders[0].node] if all(_unshuffled_as_made(ctx, m) for m in loaders) else []  # type: ignore[list-item]
+
+
+def _reported_at_a_builder_call(ctx: Context, loader: ast.Call, done: set) -> bool:
+    """TVL015 already stands at a call of the builder that makes `loader` (`train_dl =
+    make_loader(cfg)` reported by the callers' reading): the same bug, said once."""
+    builder = ctx.scope_of(loader)
+    if not isinstance(builder, ast.FunctionDef):
+        return False
+    return any(ctx.at(c)[0] in done for c in ctx.calls if last(callee(c)) == builder.name)
+
+
+def _caller_words(ctx: Context, fn: ast.AST) -> list[str]:
+    """The names and strings every call of `fn` passes it (`fit(model, val_loader, "val")`)."""
+    if not isinstance(fn, ast.FunctionDef):
+        return []
+    out: list[str] = []
+    for p in fn.args.args:
+        for _, passed in call_sites(ctx, fn, p.arg):
+            out += [dotted(n) or "" for n in ast.walk(passed) if isinstance(n, (ast.Name, ast.Attribute))]
+            out += [n.value for n in ast.walk(passed) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return out
 
 
 def _unshuffled_as_made(ctx: Context, m: Made) -> bool:

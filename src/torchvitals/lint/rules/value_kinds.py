@@ -20,9 +20,6 @@ class _Any:
 
 ANY = _Any()  # a value the file does not show (inside a Seq or Table it spoils only that item)
 UNKNOWN = frozenset({ANY})
-# An env holding this entry reads a parameter only as the call being evaluated binds it, never as
-# "whatever any caller passes" (a loop shared by the training and the validation loader).
-LOCAL = ((("local", ""), frozenset()),)
 
 
 @dataclass(frozen=True)

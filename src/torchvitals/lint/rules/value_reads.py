@@ -193,3 +193,29 @@ def popped_elsewhere(ctx: Context, read: ast.Call, root: str, keys: frozenset) -
             if not isinstance(k, ast.Constant) or k.value in keys:
                 return True
     return False
+
+
+def written_outside_init(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
+    """`<obj>.attr` is assigned somewhere other than `self.attr = ...` in `cls.__init__`
+    (`cfg.shuffle = True` after building the config, a method of `cls` changing it); another
+    class's `self.attr` is another object's."""
+    stores = ctx.memo.setdefault("values_attr_stores", {})
+    if attr not in stores:
+        stores[attr] = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, (ast.Store, ast.Del))]
+    init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
+    for n in stores[attr]:
+        if dotted(n.value) != "self":
+            return True  # `cfg.shuffle = True`: any object's, as far as this file shows
+        fn = ctx.scope_of(n)
+        if ctx.parent.get(fn) is cls and fn is not init:
+            return True  # another method of the class changes it
+    return False
+
+
+def imported(ctx: Context) -> frozenset[str]:
+    """Names the file binds only by `import` (`torch`, `nn`, `StepLR`), never by assignment."""
+    hit = ctx.memo.get("values_imported")
+    if hit is None:
+        names = {(a.asname or a.name).split(".")[0] for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        hit = ctx.memo["values_imported"] = frozenset(n for n in names if n not in ctx.values)
+    return hit

@@ -39,7 +39,6 @@ from torchvitals.lint.rules.flow import (
 from torchvitals.lint.rules.value_calls import CONTAINER_READS, PASS_ALONG, builtin, container_read
 from torchvitals.lint.rules.value_kinds import (
     ANY,
-    LOCAL,
     MAX_VALUES,
     UNKNOWN,
     Env,
@@ -50,15 +49,14 @@ from torchvitals.lint.rules.value_kinds import (
     compare,
     entry_of,
     made_in,
-    members,
     products,
     table,
     target_names,
     truthy,
-    truthy_all,
-    unpack,
 )
+from torchvitals.lint.rules.value_ops import boolop, comprehension, pairwise, unary
 from torchvitals.lint.rules.value_reads import (
+    imported,
     is_param,
     lookup,
     mutated,
@@ -66,6 +64,7 @@ from torchvitals.lint.rules.value_reads import (
     referenced,
     set_elsewhere,
     target,
+    written_outside_init,
 )
 
 MAX_DEPTH = 24
@@ -104,14 +103,33 @@ def made(ctx: Context, expr: ast.AST | None, env: Env = ()) -> list[Made] | None
 
 
 def argument(ctx: Context, m: Made, index: int, name: str) -> frozenset | None:
-    """What the call of `m` passes as argument `name` (or at position `index`), as the caller made it."""
+    """What the call of `m` passes as argument `name` (or at position `index`), as the caller made
+    it, a `**settings` dict's entry included; None when it is not passed or not known."""
     call = m.node
     if not isinstance(call, ast.Call):
         return None
     given = kwarg(call, name)
     if given is None and 0 <= index < len(call.args) and not any(isinstance(a, ast.Starred) for a in call.args[: index + 1]):
         given = call.args[index]
-    return possible(ctx, given, m.env) if given is not None else None
+    if given is not None:
+        return possible(ctx, given, m.env)
+    out: set = set()
+    for k in (k for k in call.keywords if k.arg is None):  # `StepLR(opt, **cfg["sched_args"])`
+        tables = possible(ctx, k.value, m.env)
+        if tables is None or not all(isinstance(t, Table) for t in tables):
+            return None
+        out |= {t.get(name, None) for t in tables if name in t.keys()}
+    return frozenset(out) if out else None
+
+
+def called(ctx: Context, m: Made) -> str | None:
+    """The name of what the call of `m` calls (`StepLR` for `SCHEDULERS[cfg["sched"]](opt)` where
+    the config picks the StepLR entry), when every way gives the same one."""
+    if not isinstance(m.node, ast.Call):
+        return None
+    funcs = possible(ctx, m.node.func, m.env)
+    names = {last(dotted(f.node)) if isinstance(f, Made) and isinstance(f.node, (ast.Name, ast.Attribute)) else None for f in funcs or []}
+    return names.pop() if len(names) == 1 and None not in names else None
 
 
 def call_env(ctx: Context, call: ast.Call) -> Env | None:
@@ -145,6 +163,9 @@ def _values(ctx: Context, e: ast.AST, env: Env, depth: int) -> frozenset:
 
 
 def _compute(ctx: Context, e: ast.AST, env: Env, depth: int) -> frozenset:
+    def ev(x: ast.AST, en: Env) -> frozenset:
+        return _values(ctx, x, en, depth)
+
     if isinstance(e, ast.Constant):
         return frozenset({e.value})
     if isinstance(e, (ast.Tuple, ast.List)):
@@ -160,15 +181,15 @@ def _compute(ctx: Context, e: ast.AST, env: Env, depth: int) -> frozenset:
     if isinstance(e, ast.Call):
         return _call(ctx, e, env, depth)
     if isinstance(e, ast.Compare) and len(e.ops) == 1:
-        return _pairwise(ctx, e.left, e.comparators[0], env, depth, lambda a, b: compare(e.ops[0], a, b))
+        return pairwise(e.left, e.comparators[0], env, ev, lambda a, b: compare(e.ops[0], a, b))
     if isinstance(e, ast.BinOp):
-        return _pairwise(ctx, e.left, e.right, env, depth, lambda a, b: binop(e.op, a, b))
+        return pairwise(e.left, e.right, env, ev, lambda a, b: binop(e.op, a, b))
     if isinstance(e, ast.BoolOp):
-        return _boolop(ctx, e, env, depth)
+        return boolop(e, env, ev)
     if isinstance(e, ast.UnaryOp):
-        return _unary(ctx, e, env, depth)
+        return unary(e, env, ev)
     if isinstance(e, ast.IfExp):
-        t = {truthy(v) for v in _values(ctx, e.test, env, depth)}
+        t = {truthy(v) for v in ev(e.test, env)}
         out: frozenset = frozenset()
         if True in t or None in t:
             out |= _values(ctx, e.body, env, depth)
@@ -176,7 +197,7 @@ def _compute(ctx: Context, e: ast.AST, env: Env, depth: int) -> frozenset:
             out |= _values(ctx, e.orelse, env, depth)
         return out
     if isinstance(e, (ast.ListComp, ast.GeneratorExp, ast.DictComp)):
-        return _comprehension(ctx, e, env, depth)
+        return comprehension(e, env, ev)
     if isinstance(e, ast.NamedExpr):
         return _values(ctx, e.value, env, depth)
     return frozenset({Made(e, env)}) if isinstance(e, ast.Lambda) else UNKNOWN
@@ -210,6 +231,8 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
     if comp is not None and (hit := lookup(env, comp, name)) is not None:
         return hit
     scope = ctx.scope_of(use)
+    if name in imported(ctx):
+        return frozenset({Made(use)})  # `torch`, `nn`, `StepLR`: what the module holds
     b = reaching(ctx, name, use)
     if b is AMBIGUOUS or (b is None and is_param(scope, name)):
         if not is_param(scope, name) or rebound(ctx, scope, name, use):
@@ -266,8 +289,6 @@ def _parameter(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: s
     hit = lookup(env, fn, name)
     if hit is not None:
         return hit
-    if LOCAL[0] in env:
-        return UNKNOWN
     sites = _callers(ctx, fn)
     if not sites:
         return UNKNOWN
@@ -362,25 +383,46 @@ def _option_default(ctx: Context, e: ast.Attribute, opt: ast.Call, depth: int) -
     return _values(ctx, default, (), depth) if default is not None else frozenset({None})
 
 
+NAMESPACES = {"SimpleNamespace", "Namespace", "EasyDict", "edict", "AttrDict", "ConfigDict", "Munch", "DotMap", "Box"}
+
+
 def _field(ctx: Context, base: Made, attr: str, depth: int) -> frozenset:
-    """`cfg.attr` of a config object the file builds: the keyword the construction passes, else
-    the class's field default (a dataclass, or a class attribute); a SimpleNamespace's keyword."""
+    """`cfg.attr` of a config object the file builds and never writes `attr` into afterwards: a
+    namespace's keyword (or its dict's entry); for a class of this file, the keyword or positional
+    argument the construction passes for a dataclass field, else the field's default, or what its
+    `__init__` stores in `self.attr` as this construction runs it."""
     call: ast.Call = base.node  # type: ignore[assignment]
-    if any(k.arg is None for k in call.keywords):
+    if any(k.arg is None for k in call.keywords) or "setattr(" in ctx.text:
         return UNKNOWN
+    name = last(callee(call))
     given = kwarg(call, attr)
+    if name in NAMESPACES:
+        if given is not None or not call.args:
+            return _values(ctx, given, base.env, depth) if given is not None else UNKNOWN
+        tables = _values(ctx, call.args[0], base.env, depth) if len(call.args) == 1 else UNKNOWN
+        return frozenset(t.get(attr) if isinstance(t, Table) else ANY for t in tables)
+    cls = next(iter(c for c in ctx.classes if c.name == callee(call)), None)
+    if cls is None or len([c for c in ctx.classes if c.name == cls.name]) != 1 or written_outside_init(ctx, cls, attr):
+        return UNKNOWN
+    init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
+    if init is not None:
+        stores = [n for n in ast.walk(init) if isinstance(n, ast.Assign) and [dotted(t) for t in n.targets] == [f"self.{attr}"]]
+        if len(stores) != 1:
+            return UNKNOWN
+        return _values(ctx, stores[0].value, _bind(ctx, init, call, base.env, depth), depth)
+    fields = [st for st in cls.body if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name)]
+    order = [st.target.id for st in fields]  # type: ignore[union-attr]
+    if given is None and attr in order and order.index(attr) < len(call.args):
+        given = call.args[order.index(attr)]
     if given is not None:
         return _values(ctx, given, base.env, depth)
-    if last(callee(call)) == "SimpleNamespace" or call.args:
-        return UNKNOWN
-    classes = [c for c in ctx.classes if c.name == callee(call)]
-    if len(classes) != 1 or any(isinstance(m, ast.FunctionDef) and m.name == "__init__" for m in classes[0].body):
-        return UNKNOWN
-    for st in classes[0].body:
-        if isinstance(st, ast.AnnAssign) and isinstance(st.target, ast.Name) and st.target.id == attr and st.value is not None:
-            return _values(ctx, st.value, (), depth)
-        if isinstance(st, ast.Assign) and [dotted(t) for t in st.targets] == [attr]:
-            return _values(ctx, st.value, (), depth)
+    for st in cls.body:
+        value = st.value if isinstance(st, ast.AnnAssign) and dotted(st.target) == attr else None
+        value = st.value if isinstance(st, ast.Assign) and [dotted(t) for t in st.targets] == [attr] else value
+        if isinstance(value, ast.Call) and last(callee(value)) == "field":
+            value = kwarg(value, "default")  # `field(default=False)`; a default_factory is not read
+        if value is not None:
+            return _values(ctx, value, (), depth)
     return UNKNOWN
 
 
@@ -428,69 +470,3 @@ def _ends_in_return(body: list[ast.stmt]) -> bool:
     return False
 
 
-def _comprehension(ctx: Context, e: ast.ListComp | ast.GeneratorExp | ast.DictComp, env: Env, depth: int) -> frozenset:
-    """A comprehension over values the file writes out, item by item with its target bound."""
-    if len(e.generators) != 1 or e.generators[0].is_async:
-        return UNKNOWN
-    gen = e.generators[0]
-    names = target_names(gen.target)
-    out = set()
-    for it in _values(ctx, gen.iter, env, depth):
-        items = members(it)
-        if items is None or len(items) > MAX_VALUES:
-            return UNKNOWN
-        rows: list[list] = []
-        for item in items:
-            binding = unpack(gen.target, item)
-            if binding is None:
-                return UNKNOWN
-            inner = tuple(p for p in env if p[0][0] != id(e)) + tuple(((id(e), n), frozenset({binding[n]})) for n in names)
-            tests = [truthy_all(_values(ctx, t, inner, depth)) for t in gen.ifs]
-            if any(t is None for t in tests):
-                return UNKNOWN
-            if not all(tests):
-                continue
-            if isinstance(e, ast.DictComp):
-                rows.append([((k, v),) for k in _values(ctx, e.key, inner, depth) for v in _values(ctx, e.value, inner, depth)])
-            else:
-                rows.append([(v,) for v in _values(ctx, e.elt, inner, depth)])
-        build = table if isinstance(e, ast.DictComp) else (lambda chunks: Seq(tuple(x for c in chunks for x in c)))
-        out |= products(rows, build)
-    return frozenset(out)
-
-
-# ---- operators ---------------------------------------------------------------------------------
-
-def _pairwise(ctx: Context, a: ast.expr, b: ast.expr, env: Env, depth: int, op) -> frozenset:  # noqa: ANN001
-    left, right = _values(ctx, a, env, depth), _values(ctx, b, env, depth)
-    if len(left) * len(right) > MAX_VALUES:
-        return UNKNOWN
-    return frozenset(op(x, y) for x in left for y in right)
-
-
-def _boolop(ctx: Context, e: ast.BoolOp, env: Env, depth: int) -> frozenset:
-    """`a or b` / `a and b`: Python's value, operand by operand (`cfg = cfg or Config()`)."""
-    out: set = set()
-    decides = isinstance(e.op, ast.Or)  # the truth that ends the expression at an operand
-    for i, operand in enumerate(e.values):
-        going_on = False
-        for v in _values(ctx, operand, env, depth):
-            t = truthy(v)
-            if i == len(e.values) - 1 or t == decides:
-                out.add(v)
-            elif t is None:
-                out.add(ANY)
-            else:
-                going_on = True
-        if not going_on:
-            break
-    return frozenset(out)
-
-
-def _unary(ctx: Context, e: ast.UnaryOp, env: Env, depth: int) -> frozenset:
-    vals = _values(ctx, e.operand, env, depth)
-    if isinstance(e.op, ast.Not):
-        return frozenset(ANY if (t := truthy(v)) is None else not t for v in vals)
-    if isinstance(e.op, ast.USub):
-        return frozenset(-v if isinstance(v, (int, float)) and not isinstance(v, bool) else ANY for v in vals)
-    return UNKNOWN
