@@ -61,7 +61,8 @@ TRIGGERS = [
         r"|self\.\w+\s*=[^\n]*torch\.\w+\([^\n]*requires_grad(?:=True|_\()"
         r"|self\.\w+\s*=\s*\[\s*(?:self\.)?\w+\([^\n]*\bfor\b"  # a comprehension of calls (a builder's modules)
         r"|return\s*[\[{][^\n]*\bnn\.[A-Z]\w*\("  # a builder returning a plain container of nn modules
-        r"|return\s*[\[{][^\n]*\]\([^\n]*\bfor\b",  # ... built through a registry (`{k: REG[t](c) for ...}`)
+        r"|return\s*[\[{][^\n]*\]\([^\n]*\bfor\b"  # ... built through a registry (`{k: REG[t](c) for ...}`)
+        r"|return\s[^\n]*requires_grad(?:\s*=\s*True|_\()",  # a helper returning a tensor meant to learn
     ],
     # TVL005 through a builder filling a plain list (`stages.append(nn.X(...))`): a literal
     # first, which `re` scans for fast (check_unregistered reads the last four groups)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import enclosing_class, functions, may_resolve, resolve
+from torchvitals.lint.calls import enclosing_class, functions
 from torchvitals.lint.engine import (
+    OPTIMIZER_CLASSES,
     TRIGGERS_RE,
     Context,
     callee,
     dotted,
     is_const,
-    kwarg,
     last,
     method,
     passed,
@@ -23,6 +23,14 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.method_args import bounds_through_methods
+from torchvitals.lint.rules.module_makers import (
+    builds_module_list,
+    has_module,
+    makes_module,
+    param_tensor,
+    passed_modules,
+    plain_tensor,
+)
 from torchvitals.lint.rules.optimizers import check_partial_optimizer
 from torchvitals.lint.rules.schedule_objects import stored_param
 from torchvitals.rules.base import document
@@ -52,7 +60,6 @@ FORWARD_CALL = document(
     fix="Call the module: `logits = model(x)`.",
 )
 
-TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full", "normal", "eye", "randint", "arange"}
 CONTAINERS = {"ModuleList", "ModuleDict", "Sequential", "ParameterList", "ParameterDict"}
 
 
@@ -68,107 +75,21 @@ _APPENDS_OWN_CLASS = re.compile(r"\.append\(\s*[A-Z]\w*\(")
 _BUILDS_BY_COMPREHENSION = re.compile(r"(?:return|\w+\s*=)\s*(?:\[|\{[^\n:]*:)\s*(?:self\.)?\w+(?:\[[^\]\n]*\])?\([^\n]*\bfor\b")
 # `self.layers = tuple(nn.Linear(a, b) for ...)`: a generator of modules made a plain tuple or list.
 _CONVERTED_GENERATOR = re.compile(r"self\.\w+\s*=\s*(?:list|tuple)\(\s*[\w.]+\([^\n]*\bfor\b")
-_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR)
+# A helper returning a tensor meant to learn (`return torch.zeros(1, d, requires_grad=True)`,
+# `return init(t).requires_grad_()`), stored by `self.pos = make_pos(d)`: the line that stores it
+# names no tensor factory, so the file-level triggers cannot see it.
+_RETURNS_LEARNABLE = re.compile(r"return\s[^\n]*requires_grad(?:\s*=\s*True|_\()")
+# Clones of one block made in a comprehension (`[copy.deepcopy(layer) for _ in range(n)]`).
+_CLONED = re.compile(r"deepcopy\([^\n]*\bfor\b")
+# A call given a list or tuple it writes out of modules (`Chain([nn.Linear(4, 8), Block(8)])`),
+# and an attribute made an empty container to be filled later (by a builder's blocks, say).
+_GIVEN_LIST = re.compile(r"\(\s*[\[(]\s*(?:nn\.)?[A-Z]\w*\(")
+_FILLED_LATER = re.compile(r"self\.\w+\s*=\s*(?:\[\]|\{\}|(?:list|dict|OrderedDict)\(\))")
+# A tensor attribute made to learn after it is bound (`self.scale.requires_grad_()`).
+_SET_LEARNABLE = re.compile(r"self\.\w+\.requires_grad(?:_\(\s*(?:True)?\s*\)|\s*=\s*True)")
+_OWN_BUILDERS = (_APPENDS_OWN_CLASS, _BUILDS_BY_COMPREHENSION, _CONVERTED_GENERATOR, _RETURNS_LEARNABLE, _CLONED, _GIVEN_LIST,
+                 _FILLED_LATER, _SET_LEARNABLE)
 
-
-def _has_module(ctx: Context, expr: ast.AST) -> bool:
-    """A list/tuple/dict literal or comprehension holding module constructor calls."""
-    if isinstance(expr, (ast.List, ast.Tuple, ast.Set)):
-        items = expr.elts
-    elif isinstance(expr, ast.Dict):
-        items = [v for v in expr.values if v is not None]
-    elif isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-        items = [expr.elt]
-    elif isinstance(expr, ast.DictComp):
-        items = [expr.value]
-    elif isinstance(expr, ast.Call) and callee(expr) in ("list", "tuple", "dict") and len(expr.args) == 1 and not expr.keywords:
-        return _has_module(ctx, expr.args[0])  # tuple(nn.Linear(a, b) for ...): a plain container all the same
-    else:
-        return False
-    return any(isinstance(i, ast.Call) and _makes_module(ctx, i) for i in items)
-
-
-def _makes_module(ctx: Context, call: ast.Call) -> bool:
-    """A module constructor, or a call to a function or method of this file whose every return
-    is one (`self.build_encoder_layer(args)`, fairseq style)."""
-    if ctx.is_module_ctor(call):
-        return True
-    if _registry_builder(ctx, call):
-        return True
-    if not may_resolve(ctx, call) or (t := resolve(ctx, call)) is None:
-        return False
-    rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
-    return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
-
-
-def _registry_builder(ctx: Context, call: ast.Call) -> bool:
-    """`BUILDERS[c["type"]](c)`: a call through a dict of this file (bound once) whose every value
-    names a function of this file that returns a module constructor: a config-keyed registry of
-    layer builders makes a module whatever key the config picks."""
-    f = call.func
-    if not (isinstance(f, ast.Subscript) and isinstance(f.value, ast.Name)):
-        return False
-    binds = ctx.values.get(f.value.id, [])
-    if any(isinstance(b, ast.Dict) and not b.values for b in binds):  # `REG = {}` filled by `@register("mlp")`
-        entries, stores = _registered(ctx, f.value.id)
-        return bool(entries) and len(binds) == 1 + stores and all(_builds_module(ctx, e) for e in entries)
-    if len(binds) != 1 or not isinstance(d := binds[0], ast.Dict):
-        return False
-    funcs = functions(ctx)
-    fns = [funcs.get(v.id) if isinstance(v, ast.Name) else None for v in d.values]
-    return all(fn is not None and _builds_module(ctx, fn) for fn in fns)
-
-
-def _builds_module(ctx: Context, entry: ast.AST) -> bool:
-    """A module class of this file, or a function whose every return is a module constructor."""
-    if isinstance(entry, ast.ClassDef):
-        return entry.name in ctx.module_classes
-    rets = [n.value for n in walk_scope(entry) if isinstance(n, ast.Return)]
-    return bool(rets) and all(isinstance(x, ast.Call) and ctx.is_module_ctor(x) for x in rets)
-
-
-def _registered(ctx: Context, reg: str) -> tuple[list[ast.AST], int]:
-    """What a module-level registry dict (bound once to `{}`) is filled with: functions or classes
-    of this file stored by `REG[key] = fn`, and those a register decorator stores (`def
-    register(kind): def deco(fn): REG[kind] = fn` used as `@register("mlp")`, or `@deco` itself).
-    Empty when any store is something else, or the dict is filled another way (`REG.update`);
-    with the number of stores (each is one of the name's values besides the `{}`)."""
-    if any(isinstance(c.func, ast.Attribute) and dotted(c.func.value) == reg for c in ctx.calls if method(c) != "get"):
-        return [], 0
-    top = {n.name: n for n in ctx.tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
-    out: list[ast.AST] = []
-    stores = 0
-    for n in ast.walk(ctx.tree):
-        if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and dotted(t.value) == reg for t in n.targets)):
-            continue
-        stores += 1
-        v, deco = n.value, ctx.scope_of(n)
-        params = {a.arg for a in deco.args.args} if isinstance(deco, ast.FunctionDef) else set()  # type: ignore[attr-defined]
-        if isinstance(v, ast.Name) and v.id in params:
-            outer = ctx.scope_of(deco)
-            users = _decorated(ctx, deco.name, outer.name if isinstance(outer, ast.FunctionDef) else None)  # type: ignore[attr-defined]
-            if not users:
-                return [], 0
-            out += users
-        elif isinstance(v, ast.Name) and v.id in top and deco is ctx.tree:
-            out.append(top[v.id])
-        else:
-            return [], 0
-    return out, stores
-
-
-def _decorated(ctx: Context, deco: str, maker: str | None) -> list[ast.AST]:
-    """Module-level functions and classes decorated with `@deco`, or with `@maker(...)` when the
-    decorator is made by a function (a register with a key)."""
-    out: list[ast.AST] = []
-    for n in ctx.tree.body:
-        if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and any(
-            (maker is None and isinstance(d, ast.Name) and d.id == deco)
-            or (maker is not None and isinstance(d, ast.Call) and callee(d) == maker)
-            for d in n.decorator_list
-        ):
-            out.append(n)
-    return out
 
 
 def check_unregistered(ctx: Context) -> None:
@@ -185,12 +106,13 @@ def check_unregistered(ctx: Context) -> None:
         wrapped = set().union(*(_wrapped_attrs(ctx, c) for c in family))
         empty = {
             k: n for fn in cls.body if isinstance(fn, ast.FunctionDef) for n in walk_scope(fn)
-            if isinstance(n, ast.Assign) and isinstance(n.value, (ast.List, ast.Dict))
-            and not (n.value.elts if isinstance(n.value, ast.List) else n.value.keys)
+            if isinstance(n, ast.Assign) and _empty_container(n.value)
             for k in targets_of(n) if k.startswith("self.")
         }  # fmt: skip
         if inits_possible:
             _initialised_tensors(ctx, cls, wrapped)
+        if _SET_LEARNABLE.search(ctx.text):
+            _made_learnable(ctx, cls, wrapped)
         seen: set[str] = set()  # one finding per attribute, however many appends fill it
         for fn in cls.body:
             if not isinstance(fn, ast.FunctionDef):
@@ -204,21 +126,28 @@ def check_unregistered(ctx: Context) -> None:
                     key = dotted(n.targets[0])
                     if not key or not key.startswith("self.") or key in wrapped:
                         continue
-                    if _has_module(ctx, n.value) or _builds_module_list(ctx, n.value):
+                    if has_module(ctx, n.value) or builds_module_list(ctx, n.value) or passed_modules(ctx, fn, n):
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
-                    elif _param_tensor(n.value):
+                    elif param_tensor(ctx, n.value) and not _optimized_directly(ctx, key):
                         ctx.report(UNREGISTERED, n, f"`{key}` is a tensor with requires_grad=True "
                                    "but not an `nn.Parameter`: `.parameters()` does not include it")  # fmt: skip
                 if isinstance(n, ast.Call) and method(n) in ("append", "extend", "insert") and receiver(n) in empty:
                     key = receiver(n) or ""
                     if key in wrapped or key in seen:
                         continue
-                    if any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) for a in n.args):
+                    if any(isinstance(a, ast.Call) and makes_module(ctx, a) for a in n.args):  # a builder's block too
                         seen.add(key)
                         ctx.report(UNREGISTERED, n, f"modules appended to the plain list `{key}`: "
                                    "their parameters are not registered")  # fmt: skip
+
+
+def _empty_container(v: ast.AST) -> bool:
+    """`[]`, `{}`, `list()`, `dict()`, `OrderedDict()`: a plain container filled later."""
+    if isinstance(v, (ast.List, ast.Dict)):
+        return not (v.elts if isinstance(v, ast.List) else v.keys)
+    return isinstance(v, ast.Call) and last(callee(v)) in ("list", "dict", "OrderedDict") and not v.args and not v.keywords
 
 
 def _module_family(ctx: Context, cls: ast.ClassDef) -> list[ast.ClassDef]:
@@ -238,7 +167,7 @@ def _filled_key(ctx: Context, n: ast.AST, empty: dict[str, ast.AST]) -> str | No
     if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Subscript)):
         return None
     key = dotted(n.targets[0].value)
-    if key not in empty or not isinstance(n.value, ast.Call) or not _makes_module(ctx, n.value):
+    if key not in empty or not isinstance(n.value, ast.Call) or not makes_module(ctx, n.value):
         return None
     return key
 
@@ -256,57 +185,48 @@ def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> 
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and (k := dotted(n.targets[0])) in inits:
             binds.setdefault(k, []).append(n)
     for key, assigns in binds.items():
-        if key in wrapped or not all(_plain_tensor(a.value) for a in assigns):
+        if key in wrapped or not all(plain_tensor(a.value) for a in assigns) or _optimized_directly(ctx, key):
             continue
         ctx.report(UNREGISTERED, assigns[0], f"`{key}` is initialised like a weight (nn.init) but is a "
                    "plain tensor, not an `nn.Parameter`: `.parameters()` does not include it, so "
                    "the optimizer never trains it")  # fmt: skip
 
 
-def _plain_tensor(expr: ast.AST) -> bool:
-    return isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES
+
+def _made_learnable(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
+    """`self.scale = torch.ones(d)` then `self.scale.requires_grad_()` (or `.requires_grad = True`):
+    the class means the tensor to learn, but a plain tensor attribute is not registered, so
+    `.parameters()` leaves it out. Only an attribute every binding of which in the class is a
+    tensor factory call (or a helper returning one)."""
+    marked: dict[str, ast.AST] = {}
+    for n in ast.walk(cls):
+        if isinstance(n, ast.Call) and method(n) == "requires_grad_" and not (n.args and is_const(n.args[0], False)) \
+                and isinstance(ctx.parent.get(n), ast.Expr):
+            key = receiver(n) or ""
+        elif isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Attribute) \
+                and t.attr == "requires_grad" and is_const(n.value, True):
+            key = dotted(t.value) or ""
+        else:
+            continue
+        if key.startswith("self.") and key.count(".") == 1:
+            marked.setdefault(key, n)
+    for key, mark in marked.items():
+        binds = [n for n in ast.walk(cls) if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == key]
+        if key in wrapped or not binds or not all(plain_tensor(b.value) or param_tensor(ctx, b.value) for b in binds) or _optimized_directly(ctx, key):
+            continue
+        ctx.report(UNREGISTERED, binds[0], f"`{key}` is made to require grad (line {mark.lineno}) but is a plain "  # type: ignore[attr-defined]
+                   "tensor, not an `nn.Parameter`: `.parameters()` does not include it, so the optimizer never trains it")  # fmt: skip
 
 
-def _builds_module_list(ctx: Context, expr: ast.AST) -> bool:
-    """`make_stages(cfg)` or `self._make_stages(cfg)`: a function or method of this file whose every return is a plain list of
-    modules (a literal, or a name bound to `[]` and filled with `.append(nn.X(...))`)."""
-    own_method = isinstance(expr, ast.Call) and receiver(expr) == "self"  # `self._make_layers(dims)`
-    if not (isinstance(expr, ast.Call) and (isinstance(expr.func, ast.Name) or own_method)):
-        return False
-    if (t := resolve(ctx, expr)) is None or t.self_key != ("self" if own_method else None):
-        return False
-    rets = [n.value for n in walk_scope(t.fn) if isinstance(n, ast.Return)]
-    return bool(rets) and all(r is not None and _module_list(ctx, t.fn, r) for r in rets)
-
-
-def _module_list(ctx: Context, fn: ast.AST, expr: ast.AST) -> bool:
-    if _has_module(ctx, expr):
-        return True
-    if not isinstance(expr, ast.Name):
-        return False
-    binds = ctx.assigns_in(fn).get(expr.id, [])
-    named = [b for b in binds if any(isinstance(t, ast.Name) for t in b.targets)]  # type: ignore[attr-defined]
-    if len(named) == 1 and _empty_dict(named[0].value):  # type: ignore[attr-defined]
-        return _dict_filled(ctx, fn, expr.id)
-    if len(binds) == 1 and isinstance(binds[0].value, (ast.ListComp, ast.DictComp)):  # type: ignore[attr-defined]
-        return _has_module(ctx, binds[0].value)  # type: ignore[attr-defined]  # blocks = [Block(k) for k in ks]
-    if len(binds) != 1 or not isinstance(binds[0].value, ast.List):  # type: ignore[attr-defined]
-        return False
-    filled = [n for n in walk_scope(fn) if isinstance(n, ast.Call) and receiver(n) == expr.id and method(n) in ("append", "extend")]
-    return _has_module(ctx, binds[0].value) or bool(filled) and all(  # type: ignore[attr-defined]
-        any(isinstance(a, ast.Call) and ctx.is_module_ctor(a) or _has_module(ctx, a) for a in c.args) for c in filled
-    )
-
-
-def _empty_dict(v: ast.AST) -> bool:
-    return isinstance(v, ast.Dict) and not v.keys or isinstance(v, ast.Call) and callee(v) in ("dict", "OrderedDict") and not v.args
-
-
-def _dict_filled(ctx: Context, fn: ast.AST, name: str) -> bool:
-    """`heads = {}` then `heads[task] = nn.Sequential(...)` (every store a module)."""
-    stores = [n for n in walk_scope(fn) if isinstance(n, ast.Assign) and any(
-        isinstance(t, ast.Subscript) and isinstance(t.value, ast.Name) and t.value.id == name for t in n.targets)]
-    return bool(stores) and all(isinstance(n.value, ast.Call) and _makes_module(ctx, n.value) for n in stores)
+def _optimized_directly(ctx: Context, key: str) -> bool:
+    """The tensor attribute is handed to an optimizer by name (`Adam([agent.log_alpha])`, a
+    temperature with its own optimizer): it learns without being a parameter."""
+    attr = key.rsplit(".", 1)[-1]
+    return any(
+        last(callee(c)) in OPTIMIZER_CLASSES
+        and any(isinstance(x, ast.Attribute) and x.attr == attr for a in [*c.args, *(k.value for k in c.keywords)] for x in ast.walk(a))
+        for c in ctx.calls
+    )  # fmt: skip
 
 
 def _kind(expr: ast.AST) -> str:
@@ -330,23 +250,6 @@ def _wrapped_attrs(ctx: Context, cls: ast.ClassDef) -> set[str]:
             out.update(k for t in n.targets if (k := dotted(t)))
     return out
 
-
-def _param_tensor(expr: ast.AST, depth: int = 0) -> bool:
-    """A tensor factory with requires_grad=True (or `.requires_grad_()`), also scaled or moved:
-    `init_values * torch.ones(d, requires_grad=True)`, `torch.zeros(n, requires_grad=True).to(dev)`."""
-    if isinstance(expr, ast.BinOp) and depth < 3:
-        return _param_tensor(expr.left, depth + 1) or _param_tensor(expr.right, depth + 1)
-    if isinstance(expr, ast.Call) and method(expr) in ("to", "cuda", "float", "double", "half") and depth < 3:
-        return _param_tensor(expr.func.value, depth + 1)  # type: ignore[attr-defined]
-    if isinstance(expr, ast.Call) and method(expr) == "requires_grad_" and not (expr.args and is_const(expr.args[0], False)):
-        inner = expr.func.value  # type: ignore[attr-defined]
-        while isinstance(inner, ast.Call) and isinstance(inner.func, ast.Attribute) and not callee(inner).startswith("torch."):
-            inner = inner.func.value  # torch.tensor(t0).log().requires_grad_(): a tensor method chain
-        return isinstance(inner, ast.Call) and callee(inner).startswith("torch.") and last(callee(inner)) in TENSOR_FACTORIES
-    if isinstance(expr, ast.Call) and callee(expr).startswith("torch.") and last(callee(expr)) in TENSOR_FACTORIES:
-        rg = kwarg(expr, "requires_grad")
-        return is_const(rg, True)
-    return False
 
 
 # ---- TVL013 ---------------------------------------------------------------------------------

@@ -35,11 +35,14 @@ from torchvitals.lint.rules.param_groups import (
     overlapping_groups,
     shared_builder_argument,
     unlisted_trainable,
+    writes_requires_grad,
 )
 from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
+from torchvitals.lint.rules.param_parts import left_out, listed_parts
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
+from torchvitals.lint.rules.values import truth
 from torchvitals.rules.base import document
 
 PARTIAL_OPT = document(
@@ -73,7 +76,10 @@ def check_partial_optimizer(ctx: Context) -> None:
         if built:
             _frozen_only_by_flag(ctx, *built[0])
         else:
-            _frozen_only_by_flag(ctx, ctors[0][0], ctors[0][1], ctx.models_in(ctors[0][1]) | _appended(ctx, ctx.scope_of(ctors[0][1]), ctors[0][1]))
+            target, ctor = ctors[0]
+            scope = ctx.scope_of(ctor)  # `params = m.head.parameters() if mode == "head" else ...`: the side the settings take
+            chosen = _flag_branch(ctx, ctor, scope, {}, scope) or ctor
+            _frozen_only_by_flag(ctx, target, ctor, ctx.models_in(chosen) | _appended(ctx, scope, chosen))
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     _sibling_left_out(ctx, ctors, built)
@@ -104,7 +110,7 @@ def _sibling_left_out(ctx: Context, ctors: list[tuple[str, ast.Call]], built: li
     """A module bound to its own name (`encoder`) runs live into the loss beside one the
     optimizer updates (`decoder`), and no optimizer of the file takes it (param_owners.py).
     Judged only when every optimizer's parameters are known by the models they come from."""
-    if ctx.frozen or "requires_grad" in ctx.text or not module_candidates(ctx) or frozen_elsewhere(ctx):
+    if ctx.frozen or writes_requires_grad(ctx) or not module_candidates(ctx) or frozen_elsewhere(ctx):
         return  # cheap refusals first: the parameter readings below walk the optimizer's scope
     known = {t for t, *_ in [*ctors, *built]}
     if any(ctx.is_optimizer(t) and t not in known for t in ctx.values) or set(ctx.optimizers) - known:
@@ -144,12 +150,19 @@ def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[
 
 
 def _under_if(ctx: Context, node: ast.AST) -> bool:
-    """`node` runs under an `if` of its function (or of the module: not `__name__ == "__main__"`)."""
+    """`node` runs under an `if` of its function (or of the module: not `__name__ == "__main__"`)
+    that the file does not decide. An `if` whose test the shared evaluator reads to the side
+    holding `node` for every value the file gives it (`if cfg.optim.name == "adam":` with the one
+    config the file builds) is no choice: the optimizer is built there whatever else is set."""
+    child = node
     for a in ctx.ancestors(node):
-        if isinstance(a, ast.If) and "__name__" not in ast.unparse(a.test):
-            return True
+        if isinstance(a, ast.If) and "__name__" not in ast.unparse(a.test) and child is not a.test:
+            side = truth(ctx, a.test)
+            if side is None or side != any(child is s for s in a.body):
+                return True
         if isinstance(a, FUNCS):
             return False
+        child = a
     return False
 
 
@@ -194,7 +207,7 @@ def _twice_given(ctx: Context, ctors: list[tuple[str, ast.Call]]) -> None:
             ctx.report(PARTIAL_OPT, ctor, f"the name tests of two parameter groups of `{target}` both take "
                        f"`{both[0]}.{both[1]}`: building it raises (parameters in more than one group) or, "
                        "with a custom optimizer, updates it twice")  # fmt: skip
-        elif not (ctx.frozen or frozen_elsewhere(ctx) or "requires_grad" in ctx.text) and (left := ungrouped(ctx, ctor)):
+        elif not (ctx.frozen or frozen_elsewhere(ctx) or writes_requires_grad(ctx)) and (left := ungrouped(ctx, ctor)):
             ctx.report(PARTIAL_OPT, ctor, f"no parameter group of `{target}` takes `{left[0]}.{left[1]}` (each "
                        "group's name test refuses it), and it is not frozen: it gets gradients and never changes")  # fmt: skip
     builds = [(t, v) for t, vs in ctx.values.items() if ctx.is_optimizer(t) for v in vs
@@ -225,7 +238,7 @@ def _head_only(ctx: Context, target: str, ctor: ast.Call) -> None:
 def _routed_by_name(ctx: Context) -> None:
     """A loop routes parameters by name into optimizer lists and some trained sub-module of the
     model matches no branch (param_routes.py)."""
-    if ctx.frozen or frozen_elsewhere(ctx) or "requires_grad" in ctx.text:
+    if ctx.frozen or frozen_elsewhere(ctx) or writes_requires_grad(ctx):
         return  # a freeze by name may be what keeps the left-out parameters still
     for loop, model, attrs in unrouted_parameters(ctx, _optimizer_ctor):
         parts = ", ".join(f"`{model}.{a}`" for a in attrs)
@@ -247,6 +260,10 @@ def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:
             ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {', '.join(sorted(found[1]))} of "
                        f"`{found[0]}` but not `{missing[0]}`, which trains with gradients and is not frozen: "
                        "it never changes")  # fmt: skip
+        elif (parts := listed_parts(ctx, call, 1 if found else 2)) and (gone := left_out(ctx, parts, at)):  # a module handed in, too
+            listed = ", ".join(f"`{r}`" if a is None else ", ".join(f"`{r}.{x}`" for x in sorted(a)) for r, a in parts.items())
+            ctx.report(PARTIAL_OPT, at, f"`{target}` is given the parameters of {listed} but not `{gone[0]}`, "
+                       "which runs with gradients in its model and is in no other listed part: it never changes")  # fmt: skip
 
 
 def _built_calls(ctx: Context) -> list[tuple[str, ast.Call, ast.Call]]:
@@ -336,12 +353,15 @@ def _flag(ctx: Context, test: ast.expr, given: dict[str, ast.expr], caller: ast.
     """The truth of a test that is a literal setting once the caller's arguments stand in for
     the parameters (`cfg["head_only"]`, `args.probe`), or a mode compared with a literal read
     back in the caller's scope `caller` (config_branches.py); None when unknown."""
+    written = test
     test = Substitute(given).visit(copy.deepcopy(test))
     value = setting(ctx, test)
     if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
         return bool(value.value)
     # `cfg["scope"] == "head"` with `cfg` the caller's parameter, given a dict literal by its callers
-    return decide_truth(ctx, test, caller or ctx.tree)
+    found = decide_truth(ctx, test, caller or ctx.tree)
+    # else the shared evaluator, on the test as written: the same for every call the file makes
+    return found if found is not None else truth(ctx, written)
 
 
 def _untaken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, ast.expr], caller: ast.AST | None = None) -> bool:

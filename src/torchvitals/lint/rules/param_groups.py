@@ -108,7 +108,7 @@ def _trainable_of(ctx: Context, expr: ast.AST | None) -> str | None:
         kept = _reads_flag(fn.body, var)
     else:
         return None
-    if not kept or _whole(source) is None or _writes_requires_grad(ctx):
+    if not kept or _whole(source) is None or writes_requires_grad(ctx):
         return None
     return _whole(source)
 
@@ -117,9 +117,9 @@ def _reads_flag(test: ast.AST, var: str) -> bool:
     return isinstance(test, ast.Attribute) and test.attr == "requires_grad" and isinstance(test.value, ast.Name) and test.value.id == var
 
 
-def _writes_requires_grad(ctx: Context) -> bool:
+def writes_requires_grad(ctx: Context) -> bool:
     """Something in the file may freeze a parameter: `requires_grad_(...)`, `requires_grad = ...`,
-    a `requires_grad=` keyword (memoised)."""
+    a `requires_grad=` keyword (memoised). Reading the flag (`if p.requires_grad`) freezes nothing."""
     if "requires_grad" not in ctx.text:
         return False
     if "writes_requires_grad" not in ctx.memo:
@@ -288,7 +288,7 @@ def unlisted_trainable(ctx: Context, cls: ast.ClassDef, listed: set[str]) -> lis
              and (t := dotted(n.targets[0]) or "").startswith("self.") and t.count(".") == 1 and _builds_module(ctx, n.value)]  # fmt: skip
     if not listed <= set(built):
         return []
-    return [a for a in built if a not in listed and _runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
+    return [a for a in built if a not in listed and runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
 
 
 def _builds_module(ctx: Context, value: ast.AST) -> bool:
@@ -302,7 +302,7 @@ def _builds_module(ctx: Context, value: ast.AST) -> bool:
     return bool(rets) and all(isinstance(r, ast.Call) and ctx.is_module_ctor(r) for r in rets)
 
 
-def _runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
+def runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
     """`self.<attr>(...)` in a method of `cls`, outside `torch.no_grad()`."""
     for n in ast.walk(cls):
         if isinstance(n, ast.Call) and dotted(n.func) == f"self.{attr}":

@@ -21,7 +21,7 @@ import ast
 
 from torchvitals.lint.calls import FUNCS, functions
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
-from torchvitals.lint.rules.param_groups import _frozen_anywhere, _runs_with_grad
+from torchvitals.lint.rules.param_groups import _frozen_anywhere, runs_with_grad
 from torchvitals.lint.rules.param_routes import _model_class, _parameter_names, _test
 
 
@@ -48,7 +48,7 @@ def ungrouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
     for name in _full_names(ctx, cls):
         attr = name.split(".")[0]
         refused = all(any(_test(t, var, name) is False for t in tests) for _, (var, tests), _ in groups)
-        if refused and _runs_with_grad(ctx, cls, attr) and not _frozen_anywhere(ctx, attr):
+        if refused and runs_with_grad(ctx, cls, attr) and not _frozen_anywhere(ctx, attr):
             return model, name
     return None
 

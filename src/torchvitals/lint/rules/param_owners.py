@@ -23,6 +23,7 @@ import ast
 from torchvitals.lint.calls import FUNCS, resolve
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import Flow
+from torchvitals.lint.rules.param_groups import writes_requires_grad
 
 # `nn` layers that hold parameters: a class of this file that builds one of these trains.
 _LEARNABLE = {
@@ -40,7 +41,7 @@ def unoptimized_modules(ctx: Context, covered: set[str]) -> list[tuple[str, ast.
     """(name, the backward call) for each module bound to a plain name that no optimizer of
     `covered` (the models every optimizer of the file updates, as named in the file) takes,
     and that reaches a loss this file backpropagates live."""
-    if ctx.frozen or "requires_grad" in ctx.text or not covered:
+    if ctx.frozen or writes_requires_grad(ctx) or not covered:
         return []
     roots = {m.split(".")[0] for m in covered}
     out = []

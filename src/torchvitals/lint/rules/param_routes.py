@@ -19,7 +19,7 @@ from collections.abc import Callable
 
 from torchvitals.lint.calls import FUNCS, instance_class, is_param, may_resolve, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
-from torchvitals.lint.rules.param_groups import _frozen_anywhere, _runs_with_grad
+from torchvitals.lint.rules.param_groups import _frozen_anywhere, runs_with_grad
 
 # The parameter names of common leaf layers (buffers such as running_mean are not parameters).
 LEAF_PARAMS = {
@@ -50,7 +50,7 @@ def unrouted_parameters(ctx: Context, is_ctor: Callable[[ast.Call], bool]) -> li
         name = loop.target.elts[0].id  # type: ignore[attr-defined]
         left = [attr for attr, names in _parameter_names(ctx, cls_node)
                 if names and all(_test(t, name, n) is False for t in chain for n in names)
-                and _runs_with_grad(ctx, cls_node, attr) and not _frozen_anywhere(ctx, attr)]  # fmt: skip
+                and runs_with_grad(ctx, cls_node, attr) and not _frozen_anywhere(ctx, attr)]  # fmt: skip
         if left:
             out.append((loop, model or "", left))
     return out

@@ -13,18 +13,30 @@ from torchvitals.lint.rules.value_kinds import Env
 
 def referenced(ctx: Context, fn: ast.AST) -> bool:
     """`fn` is named other than as the function of a call (`partial(build, ...)`, `map(build, ...)`,
-    `callbacks.append(self.on_end)`): calls the file does not show may reach it."""
+    `callbacks.append(self.on_end)`): calls the file does not show may reach it. A function
+    outside a class is reached by its bare name only: `cfg.train.epochs` or `model.train` reads
+    an attribute, not the file's `def train(cfg)`; a method is reached through an attribute."""
     name = fn.name  # type: ignore[attr-defined]
     refs = ctx.memo.get("values_refs")
     if refs is None:
-        refs = ctx.memo["values_refs"] = set()
+        refs = ctx.memo["values_refs"] = (set(), set())  # (bare names, attribute names)
         for n in ast.walk(ctx.tree):
             ref = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
             if ref is not None and isinstance(getattr(n, "ctx", None), ast.Load):
                 par = ctx.parent.get(n)
-                if not (isinstance(par, ast.Call) and par.func is n):
-                    refs.add(ref)
-    return name in refs
+                if not (isinstance(par, ast.Call) and par.func is n) and not _local(ctx, n):
+                    refs[isinstance(n, ast.Attribute)].add(ref)
+    method = isinstance(ctx.parent.get(fn), ast.ClassDef)
+    return name in refs[0] or (method and name in refs[1])
+
+
+def _local(ctx: Context, n: ast.AST) -> bool:
+    """A bare name a function assigns or takes as a parameter (`train = TensorDataset(...)` in
+    a loader builder): its own variable, not the file's function of that name."""
+    if not isinstance(n, ast.Name):
+        return False
+    scope = ctx.scope_of(n)
+    return isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)) and (n.id in ctx.assigns_in(scope) or is_param(scope, n.id))
 
 
 def lookup(env: Env, scope: ast.AST, name: str) -> frozenset | None:
@@ -127,7 +139,40 @@ def target(ctx: Context, call: ast.Call) -> ast.AST | None:
     if cls is not None:
         return next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
     t = resolve(ctx, call)
-    return t.fn if t is not None else None
+    return t.fn if t is not None else _shadowed_def(ctx, call)
+
+
+def _shadowed_def(ctx: Context, call: ast.Call) -> ast.AST | None:
+    """`train(CONFIG)` running the file's one `def train(cfg)` while another function keeps a
+    variable of that name (`train = TensorDataset(...)` in a loader builder), which makes
+    `calls.resolve` leave the name alone: the def, when nothing at module level nor in the
+    calling function binds the name otherwise (an assignment, a loop, an import)."""
+    name = call.func.id if isinstance(call.func, ast.Name) else None
+    defs = ctx.memo.get("values_defs")
+    if defs is None:
+        defs = ctx.memo["values_defs"] = {}
+        for n in ctx.tree.body:
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                defs.setdefault(n.name, []).append(n)
+    if name is None or len(defs.get(name, ())) != 1:
+        return None
+    scope = ctx.scope_of(call)
+    memo = ctx.memo.setdefault("values_shadowed", {})
+    for s in (ctx.tree, scope):
+        key = (id(s), name)
+        if key not in memo:
+            memo[key] = is_param(s, name) or any(_binds(n, name) for n in walk_scope(s))
+        if memo[key]:
+            return None
+    return defs[name][0]
+
+
+def _binds(n: ast.AST, name: str) -> bool:
+    if isinstance(n, ast.Name):
+        return n.id == name and isinstance(n.ctx, (ast.Store, ast.Del))
+    if isinstance(n, (ast.Import, ast.ImportFrom)):
+        return any((a.asname or a.name.split(".")[0]) == name for a in n.names)
+    return isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names
 
 
 def set_elsewhere(ctx: Context) -> frozenset[str]:
