@@ -116,6 +116,22 @@ def test_config_dicts_defaults_and_copies():
     assert values_of(src, "cfg.pop('shuffle', False)") == {False}
 
 
+def test_a_write_under_constant_keys_spoils_only_that_entry():
+    src = """
+    CFG = {"train": {"epochs": 10}, "data": {"batch_size": 64}}
+    CFG["train"]["epochs"] = args.epochs
+    use(CFG["data"]["batch_size"], CFG["train"]["epochs"], CFG)
+    """
+    assert values_of(src, "CFG['data']['batch_size']") == {64}
+    assert values_of(src, "CFG['train']['epochs']") is None
+    computed = """
+    CFG = {"train": {"epochs": 10}, "data": {"batch_size": 64}}
+    CFG[section]["epochs"] = 3
+    use(CFG["data"]["batch_size"])
+    """
+    assert values_of(computed, "CFG['data']['batch_size']") is None
+
+
 def test_a_dict_written_into_or_handed_out_is_unknown():
     written = """
     CFG = {"shuffle": False}

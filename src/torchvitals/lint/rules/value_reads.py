@@ -96,13 +96,37 @@ def mutated(ctx: Context, name: str, scope: ast.AST) -> bool:
     holds later. `name.pop(k)` is a read of one key and is judged where that key is read. A call
     of a function the file does not define is taken to read its arguments (`print(cfg)`,
     `DataLoader(ds, **cfg)`)."""
-    memo = ctx.memo.setdefault("values_mutated", {})
+    return written_paths(ctx, name, scope) != ()
+
+
+def written_paths(ctx: Context, name: str, scope: ast.AST) -> tuple | None:
+    """The constant key paths `scope` writes under `name` (`CFG["train"]["epochs"] = n` writes
+    ("train", "epochs")): () when nothing is written, None when some write is not such a path
+    (`name.update(...)`, `name[k] = v` with a key computed at run time, a writer function)."""
+    memo = ctx.memo.setdefault("values_written", {})
     key = (id(scope), name)
     if key not in memo:
-        memo[key] = False  # a function handing the name back to itself
+        memo[key] = None  # a function handing the name back to itself
         nodes = ast.walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope)
-        memo[key] = any(_writes_into(n, name) or _handed_to_writer(ctx, n, name) for n in nodes)
+        paths: list | None = []
+        for n in nodes:
+            if _writes_into(n, name) or _handed_to_writer(ctx, n, name):
+                path = _key_path(n, name)
+                if path is None:
+                    paths = None
+                    break
+                paths.append(path)  # type: ignore[union-attr]
+        memo[key] = tuple(paths) if paths is not None else None
     return memo[key]
+
+
+def _key_path(n: ast.AST, name: str) -> tuple | None:
+    """("train", "epochs") for the target `name["train"]["epochs"]`; None for any other write."""
+    keys: list = []
+    while isinstance(n, ast.Subscript) and isinstance(n.slice, ast.Constant):
+        keys.append(n.slice.value)
+        n = n.value
+    return tuple(reversed(keys)) if keys and isinstance(n, ast.Name) and n.id == name else None
 
 
 def _writes_into(n: ast.AST, name: str) -> bool:

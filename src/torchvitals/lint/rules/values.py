@@ -50,6 +50,7 @@ from torchvitals.lint.rules.value_kinds import (
     entry_of,
     made_in,
     products,
+    spoiled,
     table,
     target_names,
     truthy,
@@ -65,6 +66,7 @@ from torchvitals.lint.rules.value_reads import (
     set_elsewhere,
     target,
     written_outside_init,
+    written_paths,
 )
 
 MAX_DEPTH = 24
@@ -254,8 +256,10 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
 def _unwritten(ctx: Context, name: str, scope: ast.AST, vals: frozenset) -> frozenset:
     """`vals`, unless they hold a container `name` is written into in `scope` (a number or a
     string handed to a function is not changed by it; a dict may be)."""
-    containers = any(isinstance(v, (Seq, Table)) for v in vals)
-    return UNKNOWN if containers and mutated(ctx, name, scope) else vals
+    if not any(isinstance(v, (Seq, Table)) for v in vals) or not mutated(ctx, name, scope):
+        return vals
+    paths = written_paths(ctx, name, scope)  # `CFG["train"]["epochs"] = n` spoils that entry only
+    return UNKNOWN if paths is None else frozenset(spoiled(v, paths) for v in vals)
 
 
 def _bound(ctx: Context, b: Bound, env: Env, depth: int) -> frozenset:
