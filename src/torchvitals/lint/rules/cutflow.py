@@ -65,9 +65,38 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     if m in NOT_FORWARD or (m in CONTAINER_METHODS and (receiver(call) or "") not in models):
         return None
     key = receiver(call) if m == "forward" else callee(call)
-    if not key or match(key, ctx.frozen) or not match(key, models):
+    if not key or match(key, frozen(ctx)) or not match(key, models):
         return None
     return key
+
+
+# Calls a module goes through on its way to its name that leave it the module: `.to(device)`,
+# `.eval()`, `copy.deepcopy(...)`, and the freezing itself.
+CHAIN_METHODS = {"to", "cuda", "cpu", "eval", "train", "float", "half", "requires_grad_"}
+
+
+def frozen(ctx: Context) -> set[str]:
+    """The modules frozen in this file: `ctx.frozen` (`m.requires_grad_(False)`, a loop setting
+    `p.requires_grad = False`), and names bound to a module frozen as it is built or copied
+    (`self.target = copy.deepcopy(self.online).requires_grad_(False)`, a momentum encoder):
+    their calls run no trained parameters, whatever optimizer takes the owner's parameters."""
+    hit = ctx.memo.get("cutflow_frozen")
+    if hit is None:
+        hit = set(ctx.frozen)
+        for a in ctx.assigns:
+            if isinstance(a, ast.Assign) and _frozen_chain(a.value):
+                hit.update(d for t in a.targets if (d := dotted(t)))
+        ctx.memo["cutflow_frozen"] = hit
+    return hit
+
+
+def _frozen_chain(v: ast.AST) -> bool:
+    """`X.requires_grad_(False)`, possibly among `.to(...)`/`.eval()` calls on the way."""
+    while isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in CHAIN_METHODS:
+        if v.func.attr == "requires_grad_" and v.args and is_const(v.args[0], False):
+            return True
+        v = v.func.value
+    return False
 
 
 def _sources(
