@@ -60,3 +60,84 @@ def fit(loader):
 )
 def test_a_copy_frozen_as_it_is_built_is_not_cut(teacher, found):
     assert codes(MOMENTUM_TEACHER.format(teacher=teacher)) == found
+
+
+# ---- a weight penalty beside a cut forward does not make the model live ----------------------
+
+PENALTY_HELPER = """\
+import torch
+import torch.nn as nn
+
+
+def weight_cost(net, lam=1e-4):
+    return lam * sum(w.square().sum() for w in net.parameters())
+
+
+def train(loader, epochs=3):
+    net = nn.Sequential(nn.Linear(10, 32), nn.GELU(), nn.Linear(32, 1))
+    opt = torch.optim.AdamW(net.parameters(), lr=3e-4)
+    for _ in range(epochs):
+        for xb, yb in loader:
+            {forward}
+            loss = nn.functional.smooth_l1_loss(out, yb) + {penalty}
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("forward", "penalty", "found"),
+    [
+        ("out = net(xb).detach()", "weight_cost(net)", {"TVL002"}),
+        ("out = net(xb)", "weight_cost(net)", set()),
+        ("out = torch.tensor(net(xb).tolist())", "weight_cost(net, 1e-3)", {"TVL002"}),
+        ("out = net(xb).detach()", "0.1 * net(xb).abs().mean()", set()),  # a live forward beside it
+    ],
+)
+def test_a_weight_penalty_helper_is_no_live_path(forward, penalty, found):
+    assert codes(PENALTY_HELPER.format(forward=forward, penalty=penalty)) == found
+
+
+# A module's own method: its output cut by another method, a penalty on a gate parameter beside it.
+GATED_MODULE = """\
+import torch
+import torch.nn as nn
+
+
+class Scorer(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.mask = nn.Parameter(torch.ones(d))
+        self.body = nn.Sequential(nn.Linear(d, 16), nn.ReLU(), nn.Linear(16, 1))
+        self.alpha = 0.01
+
+    def forward(self, x):
+        return self.body(x * self.mask).squeeze(-1)
+
+    def infer(self, x):
+        return {infer}
+
+    def objective(self, x, y):
+        return ((self.{used}(x) - y) ** 2).mean() + self.alpha * self.mask.abs().sum()
+
+
+scorer = Scorer(12)
+opt = torch.optim.SGD(scorer.parameters(), lr=0.05)
+for xb, yb in batches:
+    opt.zero_grad()
+    scorer.objective(xb, yb).backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("infer", "used", "found"),
+    [
+        ("self(x).detach()", "infer", {"TVL002"}),
+        ("self(x)", "infer", set()),
+        ("self(x).detach()", "forward", set()),  # the method used for the loss runs live
+    ],
+)
+def test_a_module_method_cutting_its_own_output_beside_a_gate_penalty(infer, used, found):
+    assert codes(GATED_MODULE.format(infer=infer, used=used)) == found

@@ -41,6 +41,7 @@ from torchvitals.lint.rules.cut_syntax import (
     unpacked,
 )
 from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, bounds_at, reaching
+from torchvitals.lint.rules.weight_penalty import REDUCTIONS, weight_penalty, weight_term
 from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
@@ -127,6 +128,8 @@ def _sources(
         if isinstance(n, ast.Attribute) and n.attr in SIZE_ATTRS and isinstance(n.ctx, ast.Load):
             continue
         if isinstance(n, ast.Call):
+            if (method(n) in REDUCTIONS or callee(n) == "sum") and weight_term(ctx, n):
+                continue  # `lam * sum(p.pow(2).sum() for p in net.parameters())`: no forward of the model
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
                 todo.append((n.func.value, c or ("TVL002", n), None))
                 continue
@@ -140,6 +143,8 @@ def _sources(
                 todo.extend((k.value, c, None) for k in n.keywords if k.arg not in LENGTH_KWARGS)
                 continue
             target = resolve(ctx, n) if depth < DEPTH else None
+            if target is not None and weight_penalty(ctx, target.fn):
+                continue  # `l2(model)`: a number about the weights, no forward of the model
             if target is not None:  # `self.model` inside `trainer.loss(x)` is the caller's `model`
                 target = with_ctor_attrs(ctx, target, n)
             rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
@@ -443,7 +448,10 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pi
 
 
 def _returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
-    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and k != "self"]
+    """`self` as a whole (`self(x)` in a module's method) stays a model only where the caller's
+    `self` is one: inside another method, renamed at last to the object the caller runs."""
+    keep = "self" in models
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and (keep or k != "self")]
 
 
 def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:
