@@ -73,6 +73,14 @@ def weight_cost(net, lam=1e-4):
     return lam * sum(w.square().sum() for w in net.parameters())
 
 
+def decay_cost(net):
+    return torch.stack([w.norm() for n, w in net.named_parameters() if "bias" not in n]).sum()
+
+
+def activity_cost(h):
+    return 1e-3 * h.pow(2).mean()
+
+
 def train(loader, epochs=3):
     net = nn.Sequential(nn.Linear(10, 32), nn.GELU(), nn.Linear(32, 1))
     opt = torch.optim.AdamW(net.parameters(), lr=3e-4)
@@ -93,6 +101,9 @@ def train(loader, epochs=3):
         ("out = net(xb)", "weight_cost(net)", set()),
         ("out = torch.tensor(net(xb).tolist())", "weight_cost(net, 1e-3)", {"TVL002"}),
         ("out = net(xb).detach()", "0.1 * net(xb).abs().mean()", set()),  # a live forward beside it
+        ("out = net(xb).detach()", "activity_cost(net(xb))", set()),  # a penalty on activations is live
+        ("out = net(xb).detach()", "decay_cost(net)", {"TVL002"}),
+        ("out = net(xb)", "decay_cost(net)", set()),
     ],
 )
 def test_a_weight_penalty_helper_is_no_live_path(forward, penalty, found):
