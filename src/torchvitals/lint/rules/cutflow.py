@@ -41,6 +41,7 @@ from torchvitals.lint.rules.cut_syntax import (
     unpacked,
 )
 from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, bounds_at, reaching
+from torchvitals.lint.rules.weight_penalty import REDUCTIONS, weight_penalty, weight_term
 from torchvitals.lint.syntax import positional
 
 CUT_METHODS = {"detach", "detach_", "item", "numpy", "tolist"}
@@ -65,9 +66,38 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     if m in NOT_FORWARD or (m in CONTAINER_METHODS and (receiver(call) or "") not in models):
         return None
     key = receiver(call) if m == "forward" else callee(call)
-    if not key or match(key, ctx.frozen) or not match(key, models):
+    if not key or match(key, frozen(ctx)) or not match(key, models):
         return None
     return key
+
+
+# Calls a module goes through on its way to its name that leave it the module: `.to(device)`,
+# `.eval()`, `copy.deepcopy(...)`, and the freezing itself.
+CHAIN_METHODS = {"to", "cuda", "cpu", "eval", "train", "float", "half", "requires_grad_"}
+
+
+def frozen(ctx: Context) -> set[str]:
+    """The modules frozen in this file: `ctx.frozen` (`m.requires_grad_(False)`, a loop setting
+    `p.requires_grad = False`), and names bound to a module frozen as it is built or copied
+    (`self.target = copy.deepcopy(self.online).requires_grad_(False)`, a momentum encoder):
+    their calls run no trained parameters, whatever optimizer takes the owner's parameters."""
+    hit = ctx.memo.get("cutflow_frozen")
+    if hit is None:
+        hit = set(ctx.frozen)
+        for a in ctx.assigns:
+            if isinstance(a, ast.Assign) and _frozen_chain(a.value):
+                hit.update(d for t in a.targets if (d := dotted(t)))
+        ctx.memo["cutflow_frozen"] = hit
+    return hit
+
+
+def _frozen_chain(v: ast.AST) -> bool:
+    """`X.requires_grad_(False)`, possibly among `.to(...)`/`.eval()` calls on the way."""
+    while isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in CHAIN_METHODS:
+        if v.func.attr == "requires_grad_" and v.args and is_const(v.args[0], False):
+            return True
+        v = v.func.value
+    return False
 
 
 def _sources(
@@ -98,6 +128,8 @@ def _sources(
         if isinstance(n, ast.Attribute) and n.attr in SIZE_ATTRS and isinstance(n.ctx, ast.Load):
             continue
         if isinstance(n, ast.Call):
+            if (method(n) in REDUCTIONS or callee(n) == "sum") and weight_term(ctx, n):
+                continue  # `lam * sum(p.pow(2).sum() for p in net.parameters())`: no forward of the model
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
                 todo.append((n.func.value, c or ("TVL002", n), None))
                 continue
@@ -111,6 +143,8 @@ def _sources(
                 todo.extend((k.value, c, None) for k in n.keywords if k.arg not in LENGTH_KWARGS)
                 continue
             target = resolve(ctx, n) if depth < DEPTH else None
+            if target is not None and weight_penalty(ctx, target.fn):
+                continue  # `l2(model)`: a number about the weights, no forward of the model
             if target is not None:  # `self.model` inside `trainer.loss(x)` is the caller's `model`
                 target = with_ctor_attrs(ctx, target, n)
             rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
@@ -414,7 +448,10 @@ def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pi
 
 
 def _returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
-    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and k != "self"]
+    """`self` as a whole (`self(x)` in a module's method) stays a model only where the caller's
+    `self` is one: inside another method, renamed at last to the object the caller runs."""
+    keep = "self" in models
+    return [(k, c) for m, c in _raw_returns(ctx, t, models, depth, pick) if (k := t.rename(m)) and (keep or k != "self")]
 
 
 def _arg_cuts(t: Target, raw: list[tuple[str, tuple | None]], call: ast.Call) -> dict[int, tuple]:

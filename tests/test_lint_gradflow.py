@@ -1,0 +1,154 @@
+"""TVL001/TVL002 (gradflow.py, cutflow.py): forms of writing that hide, or only look like, a
+model cut out of the loss. Each case is a buggy form beside its clean twin."""
+
+from __future__ import annotations
+
+import ast
+
+import pytest
+
+from torchvitals.lint.engine import build, run_rules
+from torchvitals.lint.rules import CHECKS
+
+
+def codes(src: str) -> set[str]:
+    """TVL001/TVL002 found on `src`, the pre-filter bypassed."""
+    found = {f.code for f in run_rules(build("<test>", src, ast.parse(src)), CHECKS)}
+    return found & {"TVL001", "TVL002"}
+
+
+# ---- a copy frozen as it is built is no trained model, whatever optimizer owns it ------------
+
+MOMENTUM_TEACHER = """\
+import copy
+
+import torch
+import torch.nn as nn
+
+
+class Distiller(nn.Module):
+    def __init__(self, student):
+        super().__init__()
+        self.student = student
+        self.teacher = {teacher}
+
+    def loss(self, x):
+        s = self.student(x)
+        t = self.teacher(x).detach()
+        return (s - t).pow(2).mean()
+
+
+def fit(loader):
+    net = Distiller(nn.Sequential(nn.Linear(16, 16), nn.Tanh(), nn.Linear(16, 8)))
+    opt = torch.optim.SGD(net.parameters(), lr=0.01)
+    for xb in loader:
+        loss = net.loss(xb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("teacher", "found"),
+    [
+        ("copy.deepcopy(student)", {"TVL002"}),  # a trained copy whose output is detached
+        ("copy.deepcopy(student).requires_grad_(False)", set()),
+        ("copy.deepcopy(student).eval().requires_grad_(False)", set()),
+        ("copy.deepcopy(student).requires_grad_(False).eval()", set()),
+    ],
+)
+def test_a_copy_frozen_as_it_is_built_is_not_cut(teacher, found):
+    assert codes(MOMENTUM_TEACHER.format(teacher=teacher)) == found
+
+
+# ---- a weight penalty beside a cut forward does not make the model live ----------------------
+
+PENALTY_HELPER = """\
+import torch
+import torch.nn as nn
+
+
+def weight_cost(net, lam=1e-4):
+    return lam * sum(w.square().sum() for w in net.parameters())
+
+
+def decay_cost(net):
+    return torch.stack([w.norm() for n, w in net.named_parameters() if "bias" not in n]).sum()
+
+
+def activity_cost(h):
+    return 1e-3 * h.pow(2).mean()
+
+
+def train(loader, epochs=3):
+    net = nn.Sequential(nn.Linear(10, 32), nn.GELU(), nn.Linear(32, 1))
+    opt = torch.optim.AdamW(net.parameters(), lr=3e-4)
+    for _ in range(epochs):
+        for xb, yb in loader:
+            {forward}
+            loss = nn.functional.smooth_l1_loss(out, yb) + {penalty}
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("forward", "penalty", "found"),
+    [
+        ("out = net(xb).detach()", "weight_cost(net)", {"TVL002"}),
+        ("out = net(xb)", "weight_cost(net)", set()),
+        ("out = torch.tensor(net(xb).tolist())", "weight_cost(net, 1e-3)", {"TVL002"}),
+        ("out = net(xb).detach()", "0.1 * net(xb).abs().mean()", set()),  # a live forward beside it
+        ("out = net(xb).detach()", "activity_cost(net(xb))", set()),  # a penalty on activations is live
+        ("out = net(xb).detach()", "decay_cost(net)", {"TVL002"}),
+        ("out = net(xb)", "decay_cost(net)", set()),
+    ],
+)
+def test_a_weight_penalty_helper_is_no_live_path(forward, penalty, found):
+    assert codes(PENALTY_HELPER.format(forward=forward, penalty=penalty)) == found
+
+
+# A module's own method: its output cut by another method, a penalty on a gate parameter beside it.
+GATED_MODULE = """\
+import torch
+import torch.nn as nn
+
+
+class Scorer(nn.Module):
+    def __init__(self, d):
+        super().__init__()
+        self.mask = nn.Parameter(torch.ones(d))
+        self.body = nn.Sequential(nn.Linear(d, 16), nn.ReLU(), nn.Linear(16, 1))
+        self.alpha = 0.01
+
+    def forward(self, x):
+        return self.body(x * self.mask).squeeze(-1)
+
+    def infer(self, x):
+        return {infer}
+
+    def objective(self, x, y):
+        return ((self.{used}(x) - y) ** 2).mean() + self.alpha * self.mask.abs().sum()
+
+
+scorer = Scorer(12)
+opt = torch.optim.SGD(scorer.parameters(), lr=0.05)
+for xb, yb in batches:
+    opt.zero_grad()
+    scorer.objective(xb, yb).backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("infer", "used", "found"),
+    [
+        ("self(x).detach()", "infer", {"TVL002"}),
+        ("self(x)", "infer", set()),
+        ("self(x).detach()", "forward", set()),  # the method used for the loss runs live
+    ],
+)
+def test_a_module_method_cutting_its_own_output_beside_a_gate_penalty(infer, used, found):
+    assert codes(GATED_MODULE.format(infer=infer, used=used)) == found
