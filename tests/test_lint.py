@@ -1389,6 +1389,44 @@ def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, 
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
 
 
+# ---- TVL006: a copied default config, overridden at other keys, picks the head alone -------
+
+OVERRIDDEN_CONFIG_PROBE = """\
+import copy
+import os
+
+import torch
+import torch.nn as nn
+
+DEFAULTS = {{"train": {{"lr": 0.01, "probe": {probe}}}, "freeze": False, "steps": 100}}
+
+settings = copy.deepcopy(DEFAULTS)
+if "LR" in os.environ:
+    settings["train"]["lr"] = float(os.environ["LR"])
+settings["steps"] = int(os.environ.get("STEPS", "100"))
+
+net = nn.Sequential()
+net.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU())
+net.fc = nn.Linear(32, 2)
+if settings["freeze"]:
+    net.body.requires_grad_(False)
+chosen = net.fc.parameters() if settings["train"]["probe"] else net.parameters()
+sgd = torch.optim.SGD(chosen, lr=settings["train"]["lr"])
+for step, (x, y) in zip(range(settings["steps"]), batches):
+    loss = nn.functional.cross_entropy(net(x), y)
+    sgd.zero_grad()
+    loss.backward()
+    sgd.step()
+"""
+
+
+@pytest.mark.parametrize(("probe", "fires"), [("True", True), ("False", False)])
+def test_a_config_copied_and_overridden_at_other_keys_still_picks_the_head(probe, fires):
+    """Overriding the learning rate and the step count leaves the probe flag as the defaults
+    say: the optimizer takes the head alone while the body is frozen only under a flag."""
+    assert ("TVL006" in run_all(OVERRIDDEN_CONFIG_PROBE.format(probe=probe))) is fires
+
+
 # ---- TVL004: a batch helper that steps when it is handed an optimizer, reused by validation -----
 
 SHARED_BATCH = """\

@@ -74,6 +74,20 @@ def table(chunks: Iterable[tuple]) -> object:
     return Table(tuple(merged.items()))
 
 
+def spoiled(v: object, paths: list[tuple]) -> object:
+    """`v` with the entry at each key path made unknown; a path through a key the table does not
+    hold (a new key: its key list changes) or through anything but a table spoils it whole."""
+    for path in paths:
+        v = _spoil(v, path)
+    return v
+
+
+def _spoil(v: object, path: tuple) -> object:
+    if not isinstance(v, Table) or path[0] not in v.keys():
+        return ANY
+    return Table(tuple((k, (ANY if len(path) == 1 else _spoil(x, path[1:])) if k == path[0] else x) for k, x in v.items))
+
+
 def entry_of(base: object, k: object) -> object:
     if isinstance(base, Table):
         return base.get(k)

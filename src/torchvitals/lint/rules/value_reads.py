@@ -105,6 +105,29 @@ def mutated(ctx: Context, name: str, scope: ast.AST) -> bool:
     return memo[key]
 
 
+def keyed_writes(ctx: Context, name: str, scope: ast.AST) -> list[tuple] | None:
+    """The key paths of every write into `name` in `scope` when each is a store at constant keys
+    (`cfg["optim"]["lr"] = args.lr` -> ("optim", "lr")): what an override of a copied default
+    config changes, leaving its other entries as written. None when any write is another kind
+    (`cfg.update(...)`, `cfg[k] = v`, a function of this file writing into it)."""
+    paths: list[tuple] = []
+    nodes = ast.walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope)
+    for n in nodes:
+        if _handed_to_writer(ctx, n, name):
+            return None
+        if not _writes_into(n, name):
+            continue
+        keys: list = []
+        node = n
+        while isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Constant):
+            keys.insert(0, node.slice.value)
+            node = node.value
+        if not (isinstance(node, ast.Name) and node.id == name and keys):
+            return None
+        paths.append(tuple(keys))
+    return paths
+
+
 def _writes_into(n: ast.AST, name: str) -> bool:
     if isinstance(n, (ast.Subscript, ast.Attribute)) and isinstance(n.ctx, (ast.Store, ast.Del)):
         root = n

@@ -50,6 +50,7 @@ from torchvitals.lint.rules.value_kinds import (
     entry_of,
     made_in,
     products,
+    spoiled,
     table,
     target_names,
     truthy,
@@ -58,6 +59,7 @@ from torchvitals.lint.rules.value_ops import boolop, comprehension, pairwise, un
 from torchvitals.lint.rules.value_reads import (
     imported,
     is_param,
+    keyed_writes,
     lookup,
     mutated,
     rebound,
@@ -255,7 +257,10 @@ def _unwritten(ctx: Context, name: str, scope: ast.AST, vals: frozenset) -> froz
     """`vals`, unless they hold a container `name` is written into in `scope` (a number or a
     string handed to a function is not changed by it; a dict may be)."""
     containers = any(isinstance(v, (Seq, Table)) for v in vals)
-    return UNKNOWN if containers and mutated(ctx, name, scope) else vals
+    if not containers or not mutated(ctx, name, scope):
+        return vals
+    paths = keyed_writes(ctx, name, scope)  # `cfg["optim"]["lr"] = args.lr`: only that entry is unknown
+    return UNKNOWN if paths is None else frozenset(spoiled(v, paths) for v in vals)
 
 
 def _bound(ctx: Context, b: Bound, env: Env, depth: int) -> frozenset:
