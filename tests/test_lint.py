@@ -1389,6 +1389,59 @@ def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, 
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
 
 
+# ---- TVL006: parameter groups returned by a helper, a group joining several modules ---------
+
+GROUPS_FROM_A_HELPER = """\
+import torch
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, n_mels, n_tags):
+        super().__init__()
+        self.frontend = nn.Conv1d(n_mels, 64, 5, padding=2)
+        self.pool = nn.AdaptiveAvgPool1d(1)
+        self.neck = nn.Linear(64, 64)
+        self.head = nn.Linear(64, n_tags)
+
+    def forward(self, spec):
+        z = self.pool(torch.relu(self.frontend(spec))).squeeze(-1)
+        return self.head(torch.relu(self.neck(z)))
+
+
+def grouped(net, lr):
+    return [
+        {{"params": {first}, "lr": lr * 0.1}},
+        {{"params": {second}, "lr": lr}},
+    ]
+
+
+tagger = Tagger(40, 10)
+opt = torch.optim.AdamW({groups})
+for spec, tags in loader:
+    loss = nn.functional.binary_cross_entropy_with_logits(tagger(spec), tags)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "fires"),
+    [
+        ("net.frontend.parameters()", "net.head.parameters()", True),
+        ("list(net.frontend.parameters()) + list(net.neck.parameters())", "net.head.parameters()", False),
+        ("net.frontend.parameters()", "[*net.neck.parameters()] + list(net.head.parameters())", True),  # not a whole-module form: no claim
+    ],
+)
+@pytest.mark.parametrize("groups", ["grouped(tagger, 3e-4)", "grouped(net=tagger, lr=3e-4)"])
+def test_groups_returned_by_a_helper_and_joined_by_plus_name_their_modules(first, second, groups, fires):
+    """The helper's groups read as the caller's model's sub-modules; a group may join whole
+    modules with `+`. A trained sub-module in no group (`neck`) never changes."""
+    src = GROUPS_FROM_A_HELPER.format(first=first, second=second, groups=groups)
+    assert ("TVL006" in run_all(src)) is (fires and "[*" not in second)
+
+
 # ---- TVL006: a copied default config, overridden at other keys, picks the head alone -------
 
 OVERRIDDEN_CONFIG_PROBE = """\
