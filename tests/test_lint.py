@@ -1389,6 +1389,77 @@ def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, 
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
 
 
+# ---- TVL004: a hook switches the runner's model through a local name; the step is a subclass's -
+
+HOOK_ALIAS_TEMPLATE_STEP = """\
+import torch
+import torch.nn as nn
+
+
+class Callback:
+    runner = None
+
+    def on_epoch_end(self):
+        pass
+
+
+class Runner:
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            cb.runner = self
+
+    def fire(self, event):
+        for cb in self.callbacks:
+            getattr(cb, event)()
+
+    def fit(self, epochs):
+        self.net.train()
+        for _ in range(epochs):
+            for xb, yb in self.batches:
+                self.update(xb, yb)
+            self.fire("on_epoch_end")
+
+
+class Regressor(Runner):
+    def __init__(self, net, batches, opt, callbacks):
+        super().__init__(callbacks)
+        self.net, self.batches, self.opt = net, batches, opt
+
+    def update(self, xb, yb):
+        loss = nn.functional.mse_loss(self.net(xb), yb)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+class HoldoutScore(Callback):
+    def __init__(self, held):
+        self.held = held
+
+    def on_epoch_end(self):
+        net = self.runner.net
+        {switch}
+        with torch.no_grad():
+            err = sum(nn.functional.mse_loss(net(x), y).item() for x, y in self.held)
+        print(err){back}
+
+
+net = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.2), nn.Linear(16, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+Regressor(net, train_batches, opt, [HoldoutScore(held_batches)]).fit(5)
+"""
+
+
+@pytest.mark.parametrize("switch", ["net.eval()", "self.runner.net.eval()"])
+@pytest.mark.parametrize(("back", "fires"), [("", True), ("\n        net.train()", False)])
+def test_a_hook_evaluating_the_runners_model_through_a_name_with_the_step_in_a_subclass(switch, back, fires):
+    """The base runner's loop calls `self.update()`, which only its one subclass defines, and
+    fires a hook that binds `net = self.runner.net` and switches it to eval()."""
+    src = HOOK_ALIAS_TEMPLATE_STEP.format(switch=switch, back=back)
+    assert ("TVL004" in run_all(src)) is fires
+
+
 # ---- TVL006: parameter groups returned by a helper, a group joining several modules ---------
 
 GROUPS_FROM_A_HELPER = """\
