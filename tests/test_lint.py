@@ -1389,6 +1389,168 @@ def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, 
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
 
 
+# ---- TVL004: a hook switches the runner's model through a local name; the step is a subclass's -
+
+HOOK_ALIAS_TEMPLATE_STEP = """\
+import torch
+import torch.nn as nn
+
+
+class Callback:
+    runner = None
+
+    def on_epoch_end(self):
+        pass
+
+
+class Runner:
+    def __init__(self, callbacks):
+        self.callbacks = list(callbacks)
+        for cb in self.callbacks:
+            cb.runner = self
+
+    def fire(self, event):
+        for cb in self.callbacks:
+            getattr(cb, event)()
+
+    def fit(self, epochs):
+        self.net.train()
+        for _ in range(epochs):
+            for xb, yb in self.batches:
+                self.update(xb, yb)
+            self.fire("on_epoch_end")
+
+
+class Regressor(Runner):
+    def __init__(self, net, batches, opt, callbacks):
+        super().__init__(callbacks)
+        self.net, self.batches, self.opt = net, batches, opt
+
+    def update(self, xb, yb):
+        loss = nn.functional.mse_loss(self.net(xb), yb)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+class HoldoutScore(Callback):
+    def __init__(self, held):
+        self.held = held
+
+    def on_epoch_end(self):
+        net = self.runner.net
+        {switch}
+        with torch.no_grad():
+            err = sum(nn.functional.mse_loss(net(x), y).item() for x, y in self.held)
+        print(err){back}
+
+
+net = nn.Sequential(nn.Linear(4, 16), nn.Dropout(0.2), nn.Linear(16, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+Regressor(net, train_batches, opt, [HoldoutScore(held_batches)]).fit(5)
+"""
+
+
+@pytest.mark.parametrize("switch", ["net.eval()", "self.runner.net.eval()"])
+@pytest.mark.parametrize(("back", "fires"), [("", True), ("\n        net.train()", False)])
+def test_a_hook_evaluating_the_runners_model_through_a_name_with_the_step_in_a_subclass(switch, back, fires):
+    """The base runner's loop calls `self.update()`, which only its one subclass defines, and
+    fires a hook that binds `net = self.runner.net` and switches it to eval()."""
+    src = HOOK_ALIAS_TEMPLATE_STEP.format(switch=switch, back=back)
+    assert ("TVL004" in run_all(src)) is fires
+
+
+# ---- TVL006: parameter groups returned by a helper, a group joining several modules ---------
+
+GROUPS_FROM_A_HELPER = """\
+import torch
+import torch.nn as nn
+
+
+class Tagger(nn.Module):
+    def __init__(self, n_mels, n_tags):
+        super().__init__()
+        self.frontend = nn.Conv1d(n_mels, 64, 5, padding=2)
+        self.pool = nn.AdaptiveAvgPool1d(1)
+        self.neck = nn.Linear(64, 64)
+        self.head = nn.Linear(64, n_tags)
+
+    def forward(self, spec):
+        z = self.pool(torch.relu(self.frontend(spec))).squeeze(-1)
+        return self.head(torch.relu(self.neck(z)))
+
+
+def grouped(net, lr):
+    return [
+        {{"params": {first}, "lr": lr * 0.1}},
+        {{"params": {second}, "lr": lr}},
+    ]
+
+
+tagger = Tagger(40, 10)
+opt = torch.optim.AdamW({groups})
+for spec, tags in loader:
+    loss = nn.functional.binary_cross_entropy_with_logits(tagger(spec), tags)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "fires"),
+    [
+        ("net.frontend.parameters()", "net.head.parameters()", True),
+        ("list(net.frontend.parameters()) + list(net.neck.parameters())", "net.head.parameters()", False),
+        ("net.frontend.parameters()", "[*net.neck.parameters()] + list(net.head.parameters())", True),  # not a whole-module form: no claim
+    ],
+)
+@pytest.mark.parametrize("groups", ["grouped(tagger, 3e-4)", "grouped(net=tagger, lr=3e-4)"])
+def test_groups_returned_by_a_helper_and_joined_by_plus_name_their_modules(first, second, groups, fires):
+    """The helper's groups read as the caller's model's sub-modules; a group may join whole
+    modules with `+`. A trained sub-module in no group (`neck`) never changes."""
+    src = GROUPS_FROM_A_HELPER.format(first=first, second=second, groups=groups)
+    assert ("TVL006" in run_all(src)) is (fires and "[*" not in second)
+
+
+# ---- TVL006: a copied default config, overridden at other keys, picks the head alone -------
+
+OVERRIDDEN_CONFIG_PROBE = """\
+import copy
+import os
+
+import torch
+import torch.nn as nn
+
+DEFAULTS = {{"train": {{"lr": 0.01, "probe": {probe}}}, "freeze": False, "steps": 100}}
+
+settings = copy.deepcopy(DEFAULTS)
+if "LR" in os.environ:
+    settings["train"]["lr"] = float(os.environ["LR"])
+settings["steps"] = int(os.environ.get("STEPS", "100"))
+
+net = nn.Sequential()
+net.body = nn.Sequential(nn.Linear(8, 32), nn.ReLU())
+net.fc = nn.Linear(32, 2)
+if settings["freeze"]:
+    net.body.requires_grad_(False)
+chosen = net.fc.parameters() if settings["train"]["probe"] else net.parameters()
+sgd = torch.optim.SGD(chosen, lr=settings["train"]["lr"])
+for step, (x, y) in zip(range(settings["steps"]), batches):
+    loss = nn.functional.cross_entropy(net(x), y)
+    sgd.zero_grad()
+    loss.backward()
+    sgd.step()
+"""
+
+
+@pytest.mark.parametrize(("probe", "fires"), [("True", True), ("False", False)])
+def test_a_config_copied_and_overridden_at_other_keys_still_picks_the_head(probe, fires):
+    """Overriding the learning rate and the step count leaves the probe flag as the defaults
+    say: the optimizer takes the head alone while the body is frozen only under a flag."""
+    assert ("TVL006" in run_all(OVERRIDDEN_CONFIG_PROBE.format(probe=probe))) is fires
+
+
 # ---- TVL004: a batch helper that steps when it is handed an optimizer, reused by validation -----
 
 SHARED_BATCH = """\

@@ -157,6 +157,27 @@ def test_a_dict_written_into_or_handed_out_is_unknown():
     assert values_of(handed, "REG", 1) is None
 
 
+def test_a_copied_config_overridden_at_some_keys_keeps_its_other_entries():
+    """`cfg["optim"]["lr"] = args.lr` changes that entry only: a read of another key is still
+    what the dict literal says; the written one, or a key the dict did not hold, is unknown."""
+    src = """
+    import copy
+    BASE = {"opt": {"lr": 0.1, "scope": "head"}, "epochs": 3}
+
+    def main(lr, extra):
+        cfg = copy.deepcopy(BASE)
+        if lr:
+            cfg["opt"]["lr"] = lr
+        cfg["epochs"] += 1
+        use(cfg["opt"]["scope"], cfg["opt"]["lr"], cfg["epochs"], cfg)
+    """
+    assert values_of(src, "cfg['opt']['scope']") == {"head"}
+    assert values_of(src, "cfg['opt']['lr']") is None
+    assert values_of(src, "cfg['epochs']") is None
+    for write in ('cfg["new"] = extra', "cfg.update(extra)", "cfg[extra] = 1"):
+        assert values_of(src.replace('cfg["epochs"] += 1', write), "cfg['opt']['scope']") is None
+
+
 def test_parameters_read_from_every_caller_and_its_default():
     src = """
     def fit(model, shuffle=False):

@@ -171,6 +171,8 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         fn = methods.get(cls.name, {}).get(m) if cls is not None else None
         if fn is None and cls is not None:
             fn = inherited(ctx, cls, m)
+            if fn is None and not any(dotted(b) not in {c.name for c in ctx.classes} | {"object"} for b in cls.bases):
+                fn = subclass_only(ctx, cls, m)  # no base from outside the file may define it
         if fn is not None and m != "forward":
             return Target(fn, "self", _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
         return None
@@ -182,6 +184,36 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
         if fn is not None:
             return Target(fn, recv, _bind(fn, call, skip_self=True))  # type: ignore[arg-type]
     return hit
+
+
+def held_path(ctx: Context, use: ast.AST, name: str) -> str:
+    """`model = self.trainer.model` then `model.eval()`: a local name of a method bound once, to
+    an attribute path of `self`, stands for that path (what a hook switches is the runner's
+    model); any other name is itself."""
+    scope = ctx.scope_of(use)
+    if not isinstance(scope, FUNCS) or name in {a.arg for a in ast.walk(scope.args) if isinstance(a, ast.arg)}:
+        return name
+    stores = [x for x in walk_scope(scope) if isinstance(x, ast.Name) and x.id == name and isinstance(x.ctx, (ast.Store, ast.Del))]
+    bound = ctx.assigns_in(scope).get(name, [])
+    if len(stores) != 1 or len(bound) != 1 or not isinstance(a := bound[0], ast.Assign) or a.targets[0] is not stores[0]:
+        return name
+    path = dotted(a.value) or ""
+    return path if path.startswith("self.") else name
+
+
+def subclass_only(ctx: Context, cls: ast.ClassDef, name: str) -> ast.AST | None:
+    """`self.run_step(batch)` in a base runner that neither defines nor inherits `run_step`:
+    the method only runs on a subclass, and when exactly one class of the file below it
+    defines the name, that is the method that runs (a template method's one implementation)."""
+    methods = _index(ctx)[1]
+    below, found = {cls.name}, []
+    for _ in range(4):  # subclasses of subclasses, a few levels deep
+        more = {c.name for c in ctx.classes if c.name not in below and any(dotted(b) in below for b in c.bases)}
+        below |= more
+    for c in ctx.classes:
+        if c.name in below and c is not cls and (fn := methods.get(c.name, {}).get(name)) is not None:
+            found.append(fn)
+    return found[0] if len(found) == 1 else None
 
 
 def inherited(ctx: Context, cls: ast.ClassDef, name: str, depth: int = 0) -> ast.AST | None:
@@ -361,6 +393,8 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
         if not isinstance(n, ast.Call):
             continue
         m, recv = method(n), receiver(n)
+        if m in ("eval", "train") and recv and "." not in recv:
+            recv = held_path(ctx, n, recv)
         if m == "eval" and not n.args or m == "train" and is_const(n.args[0] if n.args else kwarg(n, "mode"), False):
             out.evals.add(recv or "")
         elif m == "train" and recv:

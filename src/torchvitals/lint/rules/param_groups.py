@@ -12,10 +12,12 @@ a weight-decay split filters one module into two groups that never share a param
 from __future__ import annotations
 
 import ast
+import copy
 
 from torchvitals.lint.calls import bind, functions
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
 from torchvitals.lint.options import entry, setting
+from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 
 
 def _whole(expr: ast.AST | None) -> str | None:
@@ -214,8 +216,9 @@ def listed_submodules(ctx: Context, ctor: ast.Call) -> tuple[str, set[str]] | No
     if isinstance(groups, ast.Name):
         vals = ctx.values.get(groups.id, [])
         groups = vals[0] if len(vals) == 1 else None
+    groups = _returned_groups(ctx, groups) or groups
     if isinstance(groups, ast.List):
-        parts = [_whole(_params_of(g)) for g in groups.elts]
+        parts = [p for g in groups.elts for p in _wholes(_params_of(g)) or [None]]
         if len(parts) < 2 or None in parts:  # one group: the whole-model check (optimizers.py) judges it
             return None
         roots = {p.rsplit(".", 1)[0] for p in parts if "." in p}  # type: ignore[union-attr]
@@ -225,6 +228,30 @@ def listed_submodules(ctx: Context, ctor: ast.Call) -> tuple[str, set[str]] | No
     if isinstance(groups, ast.ListComp) and len(groups.generators) == 1:
         return _config_groups(ctx, groups)
     return _joined(groups) if groups is not None else None
+
+
+def _wholes(expr: ast.AST | None) -> list[str] | None:
+    """A group's `params`: one whole module, or whole modules joined by `+`
+    (`list(m.emb.parameters()) + list(m.rnn.parameters())`); None for anything else."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Add):
+        left, right = _wholes(expr.left), _wholes(expr.right)
+        return left + right if left is not None and right is not None else None
+    one = _whole(expr)
+    return [one] if one is not None else None
+
+
+def _returned_groups(ctx: Context, expr: ast.AST | None) -> ast.List | None:
+    """`Adam(param_groups(model, lr))` where the function (of this file) has one `return`, of a
+    literal list of groups: that list with the function's parameters replaced by what the
+    call passes, so `model.enc` reads as the caller's model's `enc`."""
+    fn = functions(ctx).get(callee(expr)) if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) else None
+    if not isinstance(fn, ast.FunctionDef):
+        return None
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+    if len(rets) != 1 or not isinstance(rets[0], ast.List):
+        return None
+    listed = Substitute(dict(given_args(fn, expr))).visit(copy.deepcopy(rets[0]))  # type: ignore[arg-type]
+    return listed if isinstance(listed, ast.List) else None
 
 
 def _joined(expr: ast.AST) -> tuple[str, set[str]] | None:
@@ -284,11 +311,24 @@ def unlisted_trainable(ctx: Context, cls: ast.ClassDef, listed: set[str]) -> lis
     init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
     if init is None:
         return []
-    built = [t[5:] for n in walk_scope(init) if isinstance(n, ast.Assign) and len(n.targets) == 1
-             and (t := dotted(n.targets[0]) or "").startswith("self.") and t.count(".") == 1 and _builds_module(ctx, n.value)]  # fmt: skip
-    if not listed <= set(built):
+    made = [(t[5:], n.value) for n in walk_scope(init) if isinstance(n, ast.Assign) and len(n.targets) == 1
+            and (t := dotted(n.targets[0]) or "").startswith("self.") and t.count(".") == 1 and _builds_module(ctx, n.value)]  # fmt: skip
+    if not listed <= {a for a, _ in made}:
         return []
-    return [a for a in built if a not in listed and runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
+    held = [a for a, v in made if not _parameter_free(v)]
+    return [a for a in held if a not in listed and runs_with_grad(ctx, cls, a) and not _frozen_anywhere(ctx, a)]
+
+
+# torch.nn layers that hold no parameters: a group list has no reason to name them
+_PARAMETER_FREE = ("Pool", "Dropout", "ReLU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softmax", "Identity",
+                   "Flatten", "Unflatten", "Upsample", "Pad", "Shuffle", "Softplus", "ELU", "Mish", "Hardswish")  # fmt: skip
+
+
+def _parameter_free(value: ast.AST) -> bool:
+    """`nn.AdaptiveAvgPool2d(1)`, `nn.Dropout(0.1)`, `nn.ReLU()`: a torch.nn constructor of a layer with no parameters."""
+    name = callee(value) if isinstance(value, ast.Call) else None
+    layer = (name or "").rsplit(".", 1)[-1]
+    return (name or "").split(".")[0] in ("nn", "torch") and layer != "PReLU" and any(k in layer for k in _PARAMETER_FREE)
 
 
 def _builds_module(ctx: Context, value: ast.AST) -> bool:

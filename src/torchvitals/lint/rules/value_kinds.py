@@ -74,6 +74,20 @@ def table(chunks: Iterable[tuple]) -> object:
     return Table(tuple(merged.items()))
 
 
+def spoiled(v: object, paths: tuple) -> object:
+    """`v` with the entry at each key path made unknown; a path through a key the table does not
+    hold (a new key: its key list changes) or through anything but a table spoils it whole."""
+    for path in paths:
+        v = _spoil(v, path)
+    return v
+
+
+def _spoil(v: object, path: tuple) -> object:
+    if not isinstance(v, Table) or path[0] not in v.keys():
+        return ANY
+    return Table(tuple((k, (ANY if len(path) == 1 else _spoil(x, path[1:])) if k == path[0] else x) for k, x in v.items))
+
+
 def entry_of(base: object, k: object) -> object:
     if isinstance(base, Table):
         return base.get(k)
@@ -170,24 +184,3 @@ def made_in(v: object) -> list[Made]:
         return [m for _, i in v.items for m in made_in(i)]
     return []
 
-
-def spoiled(v: object, paths: tuple) -> object:
-    """`v` with the entry at each key path made unknown (written somewhere the reader cannot
-    order against the read): `CFG["train"]["epochs"] = n` leaves `CFG["data"]` as written."""
-    for path in paths:
-        v = _spoil(v, path)
-    return v
-
-
-def _spoil(v: object, path: tuple) -> object:
-    if not path:
-        return ANY
-    head, rest = path[0], path[1:]
-    if isinstance(v, Table):
-        items = [(k, _spoil(x, rest) if k == head else x) for k, x in v.items]
-        return Table(tuple(items) if head in v.keys() else (*items, (head, ANY)))
-    if isinstance(v, Seq) and isinstance(head, int) and -len(v.items) <= head < len(v.items):
-        items = list(v.items)
-        items[head] = _spoil(items[head], rest)
-        return Seq(tuple(items))
-    return ANY
