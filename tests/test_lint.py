@@ -401,6 +401,9 @@ ACCURACY = "acc = (logits.argmax(1) == labels).float().mean()"
         ("F.nll_loss(F.log_softmax(logits, 1), labels)", "pass", False),
         ("F.cross_entropy(logits, torch.randint(0, 10, (len(x),), dtype=torch.float32))", "pass", True),
         ("F.cross_entropy(logits, torch.rand(len(x), 10).softmax(1))", "pass", False),
+        # torch.full takes its dtype from the fill: an int fill (a PAD id) gives integer targets
+        ("F.cross_entropy(logits, torch.full((len(x), 7), 0).view(-1))", ACCURACY, False),
+        ("F.cross_entropy(logits, torch.full((len(x), 7), 0.0).view(-1))", ACCURACY, True),
     ],
 )
 def test_float_target_to_class_index_loss(loss, metric, fires):
