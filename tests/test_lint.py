@@ -370,6 +370,66 @@ def test_regression_loss_on_one_column_and_1d_target(out, target, loss, fires):
     assert codes <= {"TVL009"}  # the loop is otherwise correct
 
 
+METHOD_OUTPUT = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def scaled(module, gain=1.0):
+    nn.init.xavier_uniform_(module.weight, gain)
+    return module
+
+
+class Scorer(nn.Module):
+    def score(self, feats):
+        return self(feats)
+
+
+class Critic(Scorer):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(6, 32), nn.ReLU())
+        self.value = nn.Sequential(scaled(nn.Linear(32, {out}), gain=0.5))
+
+    def forward(self, feats):
+        return self.value(self.body(feats))
+
+    def both(self, feats):
+        h = self.body(feats)
+        return h.mean(1), self.value(h)
+
+
+critic = Critic()
+opt = torch.optim.Adam(critic.parameters(), lr=1e-3)
+feats, goal = torch.randn(128, 6), torch.randn(128)
+for it in range(50):
+    {pred}
+    loss = F.smooth_l1_loss(v, goal)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("out", "pred", "fires"),
+    [
+        ("1", "v = critic.score(feats)", True),  # a base-class method running the subclass's forward
+        ("1", "v = critic.score(feats).squeeze(-1)", False),
+        ("3", "v = critic.score(feats)", False),
+        ("1", "_, v = critic.both(feats)", True),  # one element of a method's returned tuple
+        ("1", "_, v = critic.both(feats); v = v.view(-1)", False),
+        ("1", "v, _ = critic.both(feats)", False),
+    ],
+)
+def test_model_method_output_reaches_regression_loss(out, pred, fires):
+    """A method of the model's class (inherited or its own, returning a tuple) gives the (B, 1)
+    output of a head wrapped by an init helper that hands its module back."""
+    codes = run_all(METHOD_OUTPUT.format(out=out, pred=pred))
+    assert ("TVL009" in codes) is fires
+
+
 CLASSIFY = """\
 import torch
 import torch.nn.functional as F

@@ -18,7 +18,12 @@ from torchvitals.lint.rules.batch_items import (
 )
 from torchvitals.lint.rules.flow import Bound
 from torchvitals.lint.rules.method_args import bounds_through_methods
-from torchvitals.lint.rules.tensor_columns import column_module, helper_returns
+from torchvitals.lint.rules.tensor_columns import (
+    column_module,
+    helper_returns,
+    method_returns,
+    self_as,
+)
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     CONSTANT_FILLS,
@@ -158,6 +163,10 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
         return NONE
     if (helper := helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
         return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in helper)) if helper else NONE
+    if found := method_returns(ctx, value):  # _, logp, v = agent.act(obs): a method of the model's class
+        rets, owner, cls = found
+        with self_as(ctx, owner, cls):
+            return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in rets))
     if len(index) != 1:
         return NONE
     fn = last(callee(value)) or method(value)
@@ -322,6 +331,10 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
         return frozenset({COLUMN})
     if helper := helper_returns(ctx, call):  # y = make_targets(df)
         return frozenset.intersection(*(tags(ctx, r, d) for r in helper))
+    if found := method_returns(ctx, call):  # pred = model.predict(batch): a method of the model's class
+        rets, owner, cls = found
+        with self_as(ctx, owner, cls):
+            return frozenset.intersection(*(tags(ctx, r, d) for r in rets))
     return NONE
 
 
