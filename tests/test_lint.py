@@ -430,6 +430,57 @@ def test_model_method_output_reaches_regression_loss(out, pred, fires):
     assert ("TVL009" in codes) is fires
 
 
+PROB_HEAD = """\
+import torch
+import torch.nn as nn
+
+
+def make_net(n_in, n_out):
+    trunk = nn.Sequential(nn.Linear(n_in, 64), nn.ReLU())
+    top = nn.Sequential(nn.Linear(64, n_out){act})
+    return {ret}
+
+
+class Fitter:
+    def __init__(self, net, opt):
+        self.net, self.opt = net, opt
+        self.loss_fn = self.make_loss()
+
+    def make_loss(self):
+        return {loss}
+
+    def step(self, x, y):
+        loss = self.loss_fn(self.net(x), y)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+net = make_net(12, 4)
+fitter = Fitter(net, torch.optim.SGD(net.parameters(), lr=0.1))
+for x, y in [(torch.randn(32, 12), torch.randint(0, 4, (32,)))]:
+    fitter.step(x, y)
+"""
+
+
+@pytest.mark.parametrize(
+    ("act", "ret", "loss", "fires"),
+    [
+        (", nn.Softmax(dim=1)", "nn.Sequential(trunk, top)", "nn.CrossEntropyLoss()", True),
+        ("", "nn.Sequential(trunk, top)", "nn.CrossEntropyLoss()", False),
+        (", nn.Softmax(dim=1)", "nn.Sequential(trunk, top, nn.Linear(4, 4))", "nn.CrossEntropyLoss()", False),
+        (", nn.Sigmoid()", "nn.Sequential(trunk, nn.Sequential(top))", "nn.BCEWithLogitsLoss()", True),
+        (", nn.Sigmoid()", "nn.Sequential(trunk, top)", "nn.BCELoss()", False),
+        (", nn.LogSoftmax(dim=1)", "nn.Sequential(trunk, top)", "nn.NLLLoss()", False),
+    ],
+)
+def test_nested_probability_head_and_method_built_loss(act, ret, loss, fires):
+    """A model whose last block is itself a Sequential ending in Softmax/Sigmoid, trained by a
+    class that builds its loss in one of its own methods."""
+    codes = run_all(PROB_HEAD.format(act=act, ret=ret, loss=loss))
+    assert ("TVL008" in codes) is fires
+
+
 CLASSIFY = """\
 import torch
 import torch.nn.functional as F
