@@ -370,6 +370,117 @@ def test_regression_loss_on_one_column_and_1d_target(out, target, loss, fires):
     assert codes <= {"TVL009"}  # the loop is otherwise correct
 
 
+METHOD_OUTPUT = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+def scaled(module, gain=1.0):
+    nn.init.xavier_uniform_(module.weight, gain)
+    return module
+
+
+class Scorer(nn.Module):
+    def score(self, feats):
+        return self(feats)
+
+
+class Critic(Scorer):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Linear(6, 32), nn.ReLU())
+        self.value = nn.Sequential(scaled(nn.Linear(32, {out}), gain=0.5))
+
+    def forward(self, feats):
+        return self.value(self.body(feats))
+
+    def both(self, feats):
+        h = self.body(feats)
+        return h.mean(1), self.value(h)
+
+
+critic = Critic()
+opt = torch.optim.Adam(critic.parameters(), lr=1e-3)
+feats, goal = torch.randn(128, 6), torch.randn(128)
+for it in range(50):
+    {pred}
+    loss = F.smooth_l1_loss(v, goal)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("out", "pred", "fires"),
+    [
+        ("1", "v = critic.score(feats)", True),  # a base-class method running the subclass's forward
+        ("1", "v = critic.score(feats).squeeze(-1)", False),
+        ("3", "v = critic.score(feats)", False),
+        ("1", "_, v = critic.both(feats)", True),  # one element of a method's returned tuple
+        ("1", "_, v = critic.both(feats); v = v.view(-1)", False),
+        ("1", "v, _ = critic.both(feats)", False),
+    ],
+)
+def test_model_method_output_reaches_regression_loss(out, pred, fires):
+    """A method of the model's class (inherited or its own, returning a tuple) gives the (B, 1)
+    output of a head wrapped by an init helper that hands its module back."""
+    codes = run_all(METHOD_OUTPUT.format(out=out, pred=pred))
+    assert ("TVL009" in codes) is fires
+
+
+PROB_HEAD = """\
+import torch
+import torch.nn as nn
+
+
+def make_net(n_in, n_out):
+    trunk = nn.Sequential(nn.Linear(n_in, 64), nn.ReLU())
+    top = nn.Sequential(nn.Linear(64, n_out){act})
+    return {ret}
+
+
+class Fitter:
+    def __init__(self, net, opt):
+        self.net, self.opt = net, opt
+        self.loss_fn = self.make_loss()
+
+    def make_loss(self):
+        return {loss}
+
+    def step(self, x, y):
+        loss = self.loss_fn(self.net(x), y)
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+net = make_net(12, 4)
+fitter = Fitter(net, torch.optim.SGD(net.parameters(), lr=0.1))
+for x, y in [(torch.randn(32, 12), torch.randint(0, 4, (32,)))]:
+    fitter.step(x, y)
+"""
+
+
+@pytest.mark.parametrize(
+    ("act", "ret", "loss", "fires"),
+    [
+        (", nn.Softmax(dim=1)", "nn.Sequential(trunk, top)", "nn.CrossEntropyLoss()", True),
+        ("", "nn.Sequential(trunk, top)", "nn.CrossEntropyLoss()", False),
+        (", nn.Softmax(dim=1)", "nn.Sequential(trunk, top, nn.Linear(4, 4))", "nn.CrossEntropyLoss()", False),
+        (", nn.Sigmoid()", "nn.Sequential(trunk, nn.Sequential(top))", "nn.BCEWithLogitsLoss()", True),
+        (", nn.Sigmoid()", "nn.Sequential(trunk, top)", "nn.BCELoss()", False),
+        (", nn.LogSoftmax(dim=1)", "nn.Sequential(trunk, top)", "nn.NLLLoss()", False),
+    ],
+)
+def test_nested_probability_head_and_method_built_loss(act, ret, loss, fires):
+    """A model whose last block is itself a Sequential ending in Softmax/Sigmoid, trained by a
+    class that builds its loss in one of its own methods."""
+    codes = run_all(PROB_HEAD.format(act=act, ret=ret, loss=loss))
+    assert ("TVL008" in codes) is fires
+
+
 CLASSIFY = """\
 import torch
 import torch.nn.functional as F
@@ -401,6 +512,9 @@ ACCURACY = "acc = (logits.argmax(1) == labels).float().mean()"
         ("F.nll_loss(F.log_softmax(logits, 1), labels)", "pass", False),
         ("F.cross_entropy(logits, torch.randint(0, 10, (len(x),), dtype=torch.float32))", "pass", True),
         ("F.cross_entropy(logits, torch.rand(len(x), 10).softmax(1))", "pass", False),
+        # torch.full takes its dtype from the fill: an int fill (a PAD id) gives integer targets
+        ("F.cross_entropy(logits, torch.full((len(x), 7), 0).view(-1))", ACCURACY, False),
+        ("F.cross_entropy(logits, torch.full((len(x), 7), 0.0).view(-1))", ACCURACY, True),
     ],
 )
 def test_float_target_to_class_index_loss(loss, metric, fires):

@@ -78,14 +78,16 @@ MOVES = {"to", "cuda", "cpu", "float", "double", "half", "bfloat16", "train", "e
 def _built_loss(ctx: Context, name: str) -> str | None:
     """The loss class a name holds when every value it is given is a call of a function of this
     file every return of which constructs that one loss (`self.criterion = build_criterion()`
-    with `def build_criterion(): return nn.BCEWithLogitsLoss(...)`): config-driven factories."""
+    with `def build_criterion(): return nn.BCEWithLogitsLoss(...)`, or a method of the class
+    building it, `self.criterion = self.make_criterion()`): config-driven factories."""
     memo = ctx.memo.setdefault("built_loss", {})
     if name not in memo:
         kinds = set()
         for v in ctx.values[name]:
             v = _unmoved(v)
-            t = resolve(ctx, v) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name) else None
-            rets = _live_returns(ctx, t.fn, v) if t is not None and t.self_key is None else [v]  # type: ignore[arg-type]
+            t = resolve(ctx, v) if isinstance(v, ast.Call) and isinstance(v.func, ast.Name | ast.Attribute) else None
+            own = t is not None and (t.self_key is None or t.self_key == "self" and callee(v).count(".") == 1)  # or self.make_loss()
+            rets = _live_returns(ctx, t.fn, v) if own else [v]  # type: ignore[union-attr]
             kinds |= {_made(ctx, r) for r in rets} or {None}
         kind = kinds.pop() if len(kinds) == 1 else None
         memo[name] = kind if kind in LOGIT_LOSSES | LOGPROB_LOSSES else None
@@ -97,6 +99,9 @@ def _live_returns(ctx: Context, fn: ast.FunctionDef, call: ast.Call) -> list[ast
     caller's config decides against (`if cfg["loss"] == "ce": return nn.CrossEntropyLoss()`
     when the config names "nll")."""
     given = dict(given_args(fn, call))
+    if isinstance(call.func, ast.Attribute):  # self.make_loss(cfg): the first parameter is self
+        names = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]][1:]
+        given = dict(zip(names, [a for a in call.args if not isinstance(a, ast.Starred)], strict=False)) | {k.arg: k.value for k in call.keywords if k.arg}
     scope = ctx.scope_of(call)
     return [
         n.value for n in walk_scope(fn) if isinstance(n, ast.Return)
@@ -221,17 +226,29 @@ def _prob_sequentials(ctx: Context) -> set[str]:
     return out
 
 
-def _ends_in_activation(v: ast.expr, ctx: Context | None = None) -> bool:
+def _ends_in_activation(v: ast.expr, ctx: Context | None = None, depth: int = 0) -> bool:
     """The call's last argument is a Softmax/Sigmoid layer; with `ctx`, also the last layer
     added to a list it unpacks (`nn.Sequential(*layers)` after `layers.append(nn.Softmax(1))`)
     or of the OrderedDict it is given."""
     if not isinstance(v, ast.Call):
         return False
     layers = (sequential_layers(ctx, v) if ctx is not None and last(callee(v)) == "Sequential" else None) or v.args
+    if layers and ctx is not None and depth < 4 and (inner := _nested_sequential(ctx, layers[-1])) is not None:
+        return _ends_in_activation(inner, ctx, depth + 1)  # nn.Sequential(body, head), head ending in Softmax
     if not layers or not isinstance(layers[-1], ast.Call):
         return False
     made = _made(ctx, layers[-1]) if ctx is not None else last(callee(layers[-1]))
     return made in ("Softmax", "Sigmoid")  # also `ACTS[cfg["out_act"]]()`, the entry the config picks
+
+
+def _nested_sequential(ctx: Context, layer: ast.expr) -> ast.Call | None:
+    """The `nn.Sequential(...)` a Sequential's last layer is: written inline, or a name the one
+    binding reaching it gives (`head = nn.Sequential(..., nn.Softmax(dim=1)); return
+    nn.Sequential(body, head)`): the outer model ends where the inner one does."""
+    if isinstance(layer, ast.Name):
+        b = reaching(ctx, layer.id, layer)
+        layer = b.value if isinstance(b, Bound) and not b.index and not b.loop else layer  # type: ignore[assignment]
+    return layer if isinstance(layer, ast.Call) and last(callee(layer)) == "Sequential" else None
 
 
 def _prob_models(ctx: Context) -> set[str]:

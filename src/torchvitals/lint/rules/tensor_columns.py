@@ -6,6 +6,8 @@ forward returns such an output), reached through names, attributes and parameter
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, arg, callee, dotted, last, method, walk_scope
@@ -50,6 +52,7 @@ def column_module(ctx: Context, func: ast.AST, depth: int, tags: Tags) -> bool:
         return False
     if name == "self":
         cls = enclosing_class(ctx, func)
+        cls = ctx.memo.get("self_as", {}).get(id(cls), cls)  # a base-class method read for a subclass
         return cls is not None and _column_class(ctx, cls, depth + 1, tags)
     bs = bounds_through_methods(ctx, name, func)
     if bs and all(not b.index and not b.loop for b in bs):
@@ -86,6 +89,8 @@ def _column_ctor(ctx: Context, value: ast.AST, depth: int, tags: Tags) -> bool:
         while len(layers) > 1 and isinstance(layers[-1], ast.Call) and last(callee(layers[-1])) in ELEMENTWISE_MODULES:
             layers.pop()
         return _column_ctor(ctx, layers[-1], depth + 1, tags)
+    if (given := _passed_through(ctx, value)) is not None:  # layer_init(nn.Linear(64, 1), std=1.0)
+        return _column_ctor(ctx, given, depth + 1, tags)
     if rets := helper_returns(ctx, value):  # model = make_mlp(16, 64): what the builder returns
         return all(_column_ctor(ctx, r, depth + 1, tags) for r in rets)
     if cls in ctx.module_classes:
@@ -117,3 +122,62 @@ def _column_class(ctx: Context, cls: ast.ClassDef, depth: int, tags: Tags) -> bo
             rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
             return bool(rets) and all(r is not None and COLUMN in tags(ctx, r, depth + 1) for r in rets)
     return False
+
+
+def _passed_through(ctx: Context, call: ast.Call) -> ast.expr | None:
+    """The argument a helper of this file hands back unchanged: `def layer_init(layer, std):
+    nn.init.orthogonal_(layer.weight, std); return layer` returns the module it was given, so
+    `layer_init(nn.Linear(64, 1))` is that Linear. None when the helper returns anything else or
+    rebinds the parameter it returns."""
+    fn = functions(ctx).get(call.func.id) if isinstance(call.func, ast.Name) else None
+    rets = helper_returns(ctx, call) if fn is not None else None
+    if not rets or not all(isinstance(r, ast.Name) and r.id == rets[0].id for r in rets):  # type: ignore[attr-defined]
+        return None
+    name = rets[0].id  # type: ignore[attr-defined]
+    params = [a.arg for a in fn.args.posonlyargs + fn.args.args]  # type: ignore[union-attr]
+    if name not in params or any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk_scope(fn)):  # type: ignore[arg-type]
+        return None
+    return arg(call, params.index(name), name)
+
+
+def method_returns(ctx: Context, call: ast.Call) -> tuple[list[ast.expr], ast.ClassDef, ast.ClassDef] | None:
+    """What `obj.m(...)` returns when `obj` is, as the shared evaluator reads it, always an
+    instance of one class of this file and `m` a method that class defines or inherits from a
+    base class of this file (`model.predict(batch)` with `predict` in `BaseForecaster` returning
+    `self(batch["x"])`): every return's value, the class defining `m`, the instance's class.
+    None for anything else, or a method with a bare `return`."""
+    f = call.func
+    if not isinstance(f, ast.Attribute) or isinstance(f.value, ast.Name) and f.value.id == "self":
+        return None
+    vals = possible(ctx, f.value)
+    classes = {c.name: c for c in ctx.classes}
+    names = {callee(v.node) for v in vals or () if isinstance(v, Made) and isinstance(v.node, ast.Call)}
+    if not vals or len(names) != 1 or not all(isinstance(v, Made) for v in vals) or next(iter(names)) not in classes:
+        return None
+    cls = classes[next(iter(names))]
+    owner, seen = cls, set()
+    while owner is not None and id(owner) not in seen:
+        seen.add(id(owner))
+        fn = next((b for b in owner.body if isinstance(b, ast.FunctionDef) and b.name == f.attr), None)
+        if fn is not None:
+            rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+            return (rets, owner, cls) if rets and all(r is not None for r in rets) else None  # type: ignore[return-value]
+        bases = [classes.get(dotted(b) or "") for b in owner.bases]
+        owner = bases[0] if len(bases) == 1 else None
+    return None
+
+
+@contextmanager
+def self_as(ctx: Context, owner: ast.ClassDef, cls: ast.ClassDef) -> Iterator[None]:
+    """While a base-class method is read for an instance of `cls`, `self` in it is that instance
+    (its `self(x)` runs the subclass's forward)."""
+    table = ctx.memo.setdefault("self_as", {})
+    before = table.get(id(owner))
+    table[id(owner)] = cls
+    try:
+        yield
+    finally:
+        if before is None:
+            table.pop(id(owner), None)
+        else:
+            table[id(owner)] = before

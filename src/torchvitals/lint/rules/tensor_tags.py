@@ -18,7 +18,12 @@ from torchvitals.lint.rules.batch_items import (
 )
 from torchvitals.lint.rules.flow import Bound
 from torchvitals.lint.rules.method_args import bounds_through_methods
-from torchvitals.lint.rules.tensor_columns import column_module, helper_returns
+from torchvitals.lint.rules.tensor_columns import (
+    column_module,
+    helper_returns,
+    method_returns,
+    self_as,
+)
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     CONSTANT_FILLS,
@@ -62,6 +67,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _with_dtype,
 )
 from torchvitals.lint.rules.tensor_rank import JOINS, REDUCE, numpy_draw_size, rank
+from torchvitals.lint.rules.values import possible
 
 
 def tags(ctx: Context, expr: ast.AST | None, depth: int = 0) -> frozenset[str]:
@@ -157,6 +163,10 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
         return NONE
     if (helper := helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
         return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in helper)) if helper else NONE
+    if found := method_returns(ctx, value):  # _, logp, v = agent.act(obs): a method of the model's class
+        rets, owner, cls = found
+        with self_as(ctx, owner, cls):
+            return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in rets))
     if len(index) != 1:
         return NONE
     fn = last(callee(value)) or method(value)
@@ -321,11 +331,18 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
         return frozenset({COLUMN})
     if helper := helper_returns(ctx, call):  # y = make_targets(df)
         return frozenset.intersection(*(tags(ctx, r, d) for r in helper))
+    if found := method_returns(ctx, call):  # pred = model.predict(batch): a method of the model's class
+        rets, owner, cls = found
+        with self_as(ctx, owner, cls):
+            return frozenset.intersection(*(tags(ctx, r, d) for r in rets))
     return NONE
 
 
 def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -> frozenset[str]:
     dtype = _dtype_tag(kwarg(call, "dtype"))
+    if short == "full":
+        fill = _fill_dtype(ctx, call)
+        return _with_dtype(frozenset({fill} if fill else ()), dtype)
     if short in FACTORIES:
         shape = {ONE_D} if short not in CONSTANT_FILLS and _single_size(ctx, call, short) else set()
         return _with_dtype(frozenset(shape | {FACTORIES[short]}), dtype)  # randint(..., dtype=float)
@@ -364,6 +381,21 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
     if short in ELEMENTWISE and call.args:
         return tags(ctx, call.args[0], d) & (SHAPE_TAGS | {FLOAT})
     return NONE
+
+
+def _fill_dtype(ctx: Context, call: ast.Call) -> str | None:
+    """`torch.full(size, PAD)` and `np.full(n, 0)` take their dtype from the fill value: an int
+    fill makes integer tensors (token ids padded with PAD), a float fill float ones. None when
+    the file does not show the fill, so no dtype is claimed for it."""
+    fill = kwarg(call, "fill_value") or (call.args[1] if len(call.args) > 1 else None)
+    vals = possible(ctx, fill)
+    if not vals:
+        return None
+    if all(type(v) is int for v in vals):
+        return INDEX
+    if all(type(v) is float for v in vals):
+        return FLOAT
+    return None
 
 
 def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[str]:
