@@ -1092,6 +1092,43 @@ def test_a_step_functions_returned_loss_kept_by_the_loop(ret, use, fires):
     assert ("TVL012" in run_all(STEP_RETURNS.format(ret=ret, use=use))) is fires
 
 
+TERMS_BACKPROPAGATED_TOGETHER = """\
+import torch
+
+
+def fit(generator, critic, opt, rounds, batch):
+    tally = 0.0
+    for r in range(rounds):
+        fake = generator(torch.randn(batch, 16))
+        adv = -critic(fake).mean()
+        smooth = (fake[:, 1:] - fake[:, :-1]).pow(2).mean()
+        opt.zero_grad()
+        ({backward}).backward()
+        opt.step()
+        tally += {added}
+        if r % 50 == 49:
+            print(r, float(tally) / 50)
+            tally = 0.0
+"""
+
+
+@pytest.mark.parametrize(
+    ("backward", "added", "fires"),
+    [
+        ("adv + 0.1 * smooth", "adv + smooth", True),
+        ("adv + 0.1 * smooth", "smooth", True),
+        ("adv - smooth / 2", "adv", True),
+        ("adv + 0.1 * smooth", "(adv + smooth).item()", False),
+        ("adv + 0.1 * smooth", "adv.detach() + smooth.detach()", False),
+        ("adv + 0.1 * smooth", "float(adv) + float(smooth)", False),
+    ],
+)
+def test_a_term_of_a_backpropagated_sum_added_up_across_iterations(backward, added, fires):
+    """`(a + w * b).backward()` backpropagates each term's graph: a loop that adds the terms up
+    into a running total between resets keeps all those graphs, as a summed `loss` would."""
+    assert ("TVL012" in run_all(TERMS_BACKPROPAGATED_TOGETHER.format(backward=backward, added=added))) is fires
+
+
 FRAME_BESIDE_DATA = """\
 import pandas as pd
 import torch
