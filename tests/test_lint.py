@@ -1129,6 +1129,44 @@ def test_a_term_of_a_backpropagated_sum_added_up_across_iterations(backward, add
     assert ("TVL012" in run_all(TERMS_BACKPROPAGATED_TOGETHER.format(backward=backward, added=added))) is fires
 
 
+LOADERS_BESIDE_THEIR_DATASETS = """\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def make_data(features, targets, cuts):
+    parts = {{}}
+    for split, (lo, hi) in cuts.items():
+        parts[split] = TensorDataset(features[lo:hi], targets[lo:hi])
+    {loaders}
+    return parts, loaders
+
+
+def run(net, features, targets):
+    data, loaders = make_data(features, targets, {{"fit": (0, 800), "holdout": (800, 1000)}})
+    net.eval()
+    with torch.no_grad():
+        scores = torch.cat([net(x) for x, _ in loaders["holdout"]])
+    _, y = data["holdout"].tensors
+    return ((scores.argmax(1) == y).float().mean().item())
+"""
+
+
+@pytest.mark.parametrize(
+    ("loaders", "fires"),
+    [
+        ("loaders = {{k: DataLoader(ds, batch_size=64, shuffle={shuffle}) for k, ds in parts.items()}}", True),
+        ("loaders = {{}}\n    for k, ds in parts.items():\n        loaders[k] = DataLoader(ds, batch_size=64, shuffle={shuffle})", True),
+    ],
+)
+@pytest.mark.parametrize("shuffle", ["True", 'k == "fit"'])
+def test_a_shuffled_loader_scored_against_the_dataset_dict_returned_beside_it(loaders, fires, shuffle):
+    """A builder makes one loader per entry of a dict of datasets and returns both dicts: the
+    caller's dataset entry under the loader's key holds the data in its own order."""
+    src = LOADERS_BESIDE_THEIR_DATASETS.format(loaders=loaders.format(shuffle=shuffle))
+    assert ("TVL017" in run_all(src)) is (fires and shuffle == "True")
+
+
 FRAME_BESIDE_DATA = """\
 import pandas as pd
 import torch

@@ -214,3 +214,43 @@ def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]
         if any(_mentions(passed, partners) or returned_dataset(ctx, passed, site, partners) for site, passed in call_sites(ctx, fn, p.arg)):
             out.add(p.arg)
     return out
+
+
+def keyed_siblings(ctx: Context, loader: ast.Call, keys: list[str]) -> set[str]:
+    """`datasets['val']` where a builder makes one loader per entry of a dict of datasets
+    (`{k: DataLoader(ds, ...) for k, ds in splits.items()}`, or a loop filling `loaders[k]`)
+    and hands that dict back beside the loaders (`return splits, loaders`, bound by the caller
+    as `datasets, loaders = build_loaders(args)`): the dataset dict's entry under the key the
+    loader was looked up by holds its data in the dataset's own order. `keys` are the names met
+    on the way to the loader, its lookup key among them."""
+    ds = arg(loader, 0, "dataset")
+    source = _dict_iterated_for(ctx, loader, ds.id) if isinstance(ds, ast.Name) else None
+    if source is None:
+        return set()
+    held = {source}
+    fn = ctx.scope_of(loader)
+    for r in walk_scope(fn) if isinstance(fn, ast.FunctionDef) else ():
+        if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)):
+            continue
+        at = [i for i, e in enumerate(r.value.elts) if dotted(e) == source]
+        for c in ctx.calls:
+            site = ctx.parent.get(c)
+            if callee(c) == fn.name and at and isinstance(site, ast.Assign) and isinstance(t := site.targets[0], ast.Tuple):
+                held |= {d for i in at if i < len(t.elts) and (d := dotted(t.elts[i]))}
+    return {f"{h}[{k!r}]" for h in held for k in keys if k.isidentifier()}
+
+
+def _dict_iterated_for(ctx: Context, loader: ast.Call, name: str) -> str | None:
+    """The dict whose entries a comprehension or loop around the loader binds `name` to
+    (`for split, ds in splits.items()`, `for ds in splits.values()`)."""
+    for a in ctx.ancestors(loader):
+        gens = a.generators if isinstance(a, (ast.DictComp, ast.ListComp)) else [a] if isinstance(a, ast.For) else []
+        for g in gens:
+            it, t = g.iter, g.target
+            if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args and (d := dotted(it.func.value))):
+                continue
+            if it.func.attr == "items" and isinstance(t, ast.Tuple) and len(t.elts) == 2 and dotted(t.elts[1]) == name:
+                return d
+            if it.func.attr == "values" and dotted(t) == name:
+                return d
+    return None
