@@ -1096,14 +1096,14 @@ TERMS_BACKPROPAGATED_TOGETHER = """\
 import torch
 
 
-def fit(generator, critic, opt, rounds, batch):
+def fit(generator, critic, opt, scaler, rounds, batch):
     tally = 0.0
     for r in range(rounds):
         fake = generator(torch.randn(batch, 16))
         adv = -critic(fake).mean()
         smooth = (fake[:, 1:] - fake[:, :-1]).pow(2).mean()
         opt.zero_grad()
-        ({backward}).backward()
+        {backward}.backward()
         opt.step()
         tally += {added}
         if r % 50 == 49:
@@ -1115,12 +1115,15 @@ def fit(generator, critic, opt, rounds, batch):
 @pytest.mark.parametrize(
     ("backward", "added", "fires"),
     [
-        ("adv + 0.1 * smooth", "adv + smooth", True),
-        ("adv + 0.1 * smooth", "smooth", True),
-        ("adv - smooth / 2", "adv", True),
-        ("adv + 0.1 * smooth", "(adv + smooth).item()", False),
-        ("adv + 0.1 * smooth", "adv.detach() + smooth.detach()", False),
-        ("adv + 0.1 * smooth", "float(adv) + float(smooth)", False),
+        ("(adv + 0.1 * smooth)", "adv + smooth", True),
+        ("(adv + 0.1 * smooth)", "smooth", True),
+        ("(adv - smooth / 2)", "adv", True),
+        ("((adv + smooth) / 4)", "adv", True),  # divided for gradient accumulation
+        ("scaler.scale(adv + smooth)", "adv + smooth", True),
+        ("(adv + smooth).mean()", "smooth", True),
+        ("(adv + 0.1 * smooth)", "(adv + smooth).item()", False),
+        ("(adv + 0.1 * smooth)", "adv.detach() + smooth.detach()", False),
+        ("scaler.scale(adv + smooth)", "float(adv) + float(smooth)", False),
     ],
 )
 def test_a_term_of_a_backpropagated_sum_added_up_across_iterations(backward, added, fires):

@@ -258,6 +258,11 @@ def _terms(expr: ast.expr | None) -> list[ast.expr]:
     each term is a loss the loop adds up at its peril. A lone expression is its own term."""
     if expr is None:
         return []
+    if isinstance(expr, ast.Call) and not expr.keywords and method(expr) in TERM_WRAPPERS:
+        inner = expr.args[0] if len(expr.args) == 1 and method(expr) == "scale" else None if expr.args else expr.func.value  # type: ignore[attr-defined]
+        return _terms(inner) if inner is not None else [expr]  # scaler.scale(a + b), (a + b).mean()
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+        return _terms(expr.left)  # (loss / accum_steps).backward(): the loss, divided
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
         return [*_terms(expr.left), *_terms(expr.right)]
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mult, ast.Div)):
@@ -266,6 +271,11 @@ def _terms(expr: ast.expr | None) -> list[ast.expr]:
         if isinstance(expr.right, ast.Constant) and not isinstance(expr.left, ast.Constant):
             return [expr.left]
     return [expr]
+
+
+# Calls a backpropagated expression is wrapped in that keep each term's graph: a GradScaler's
+# `scale(loss)`, and a reduction of a sum of per-sample terms.
+TERM_WRAPPERS = {"scale", "mean", "sum"}
 
 
 def _summed_loss(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
