@@ -1160,6 +1160,7 @@ def run(net, features, targets):
     [
         ("loaders = {{k: DataLoader(ds, batch_size=64, shuffle={shuffle}) for k, ds in parts.items()}}", True),
         ("loaders = {{}}\n    for k, ds in parts.items():\n        loaders[k] = DataLoader(ds, batch_size=64, shuffle={shuffle})", True),
+        ("loaders = {{k: DataLoader(parts[k], batch_size=64, shuffle={shuffle}) for k in parts}}", True),
     ],
 )
 @pytest.mark.parametrize("shuffle", ["True", 'k == "fit"'])

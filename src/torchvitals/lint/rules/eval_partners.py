@@ -224,7 +224,7 @@ def keyed_siblings(ctx: Context, loader: ast.Call, keys: list[str]) -> set[str]:
     loader was looked up by holds its data in the dataset's own order. `keys` are the names met
     on the way to the loader, its lookup key among them."""
     ds = arg(loader, 0, "dataset")
-    source = _dict_iterated_for(ctx, loader, ds.id) if isinstance(ds, ast.Name) else None
+    source = _dict_iterated_for(ctx, loader, ds.id) if isinstance(ds, ast.Name) else _looked_up_per_key(ctx, loader, ds)
     if source is None:
         return set()
     held = {source}
@@ -253,4 +253,16 @@ def _dict_iterated_for(ctx: Context, loader: ast.Call, name: str) -> str | None:
                 return d
             if it.func.attr == "values" and dotted(t) == name:
                 return d
+    return None
+
+
+def _looked_up_per_key(ctx: Context, loader: ast.Call, ds: ast.expr | None) -> str | None:
+    """`sets` of `DataLoader(sets[split], ...)` made in a loop or comprehension whose target is
+    `split`: one loader per key of the dataset dict."""
+    if not (isinstance(ds, ast.Subscript) and isinstance(ds.slice, ast.Name) and (d := dotted(ds.value))):
+        return None
+    for a in ctx.ancestors(loader):
+        gens = a.generators if isinstance(a, (ast.DictComp, ast.ListComp)) else [a] if isinstance(a, ast.For) else []
+        if any(isinstance(g.target, ast.Name) and g.target.id == ds.slice.id for g in gens):
+            return d
     return None
