@@ -223,6 +223,15 @@ def keyed_siblings(ctx: Context, loader: ast.Call, keys: list[str]) -> set[str]:
     as `datasets, loaders = build_loaders(args)`): the dataset dict's entry under the key the
     loader was looked up by holds its data in the dataset's own order. `keys` are the names met
     on the way to the loader, its lookup key among them."""
+    memo = ctx.memo.setdefault("keyed_sibling_dicts", {})
+    if id(loader) not in memo:  # one scan of the builder's callers per loader, not per pass
+        memo[id(loader)] = (loader, _sibling_dicts(ctx, loader))
+    return {f"{h}[{k!r}]" for h in memo[id(loader)][1] for k in keys if k.isidentifier()}
+
+
+def _sibling_dicts(ctx: Context, loader: ast.Call) -> set[str]:
+    """The names of the dataset dict a loader is made per entry of: in the builder, and where
+    its callers unpack what it returns."""
     ds = arg(loader, 0, "dataset")
     source = _dict_iterated_for(ctx, loader, ds.id) if isinstance(ds, ast.Name) else _looked_up_per_key(ctx, loader, ds)
     if source is None:
@@ -233,11 +242,11 @@ def keyed_siblings(ctx: Context, loader: ast.Call, keys: list[str]) -> set[str]:
         if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)):
             continue
         at = [i for i, e in enumerate(r.value.elts) if dotted(e) == source]
-        for c in ctx.calls:
+        for c in ctx.calls if at else ():
             site = ctx.parent.get(c)
-            if callee(c) == fn.name and at and isinstance(site, ast.Assign) and isinstance(t := site.targets[0], ast.Tuple):
+            if callee(c) == fn.name and isinstance(site, ast.Assign) and isinstance(t := site.targets[0], ast.Tuple):
                 held |= {d for i in at if i < len(t.elts) and (d := dotted(t.elts[i]))}
-    return {f"{h}[{k!r}]" for h in held for k in keys if k.isidentifier()}
+    return held
 
 
 def _dict_iterated_for(ctx: Context, loader: ast.Call, name: str) -> str | None:
