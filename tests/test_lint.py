@@ -1206,6 +1206,85 @@ def test_a_step_functions_returned_loss_kept_by_the_loop(ret, use, fires):
     assert ("TVL012" in run_all(STEP_RETURNS.format(ret=ret, use=use))) is fires
 
 
+TERMS_BACKPROPAGATED_TOGETHER = """\
+import torch
+
+
+def fit(generator, critic, opt, scaler, rounds, batch):
+    tally = 0.0
+    for r in range(rounds):
+        fake = generator(torch.randn(batch, 16))
+        adv = -critic(fake).mean()
+        smooth = (fake[:, 1:] - fake[:, :-1]).pow(2).mean()
+        opt.zero_grad()
+        {backward}.backward()
+        opt.step()
+        tally += {added}
+        if r % 50 == 49:
+            print(r, float(tally) / 50)
+            tally = 0.0
+"""
+
+
+@pytest.mark.parametrize(
+    ("backward", "added", "fires"),
+    [
+        ("(adv + 0.1 * smooth)", "adv + smooth", True),
+        ("(adv + 0.1 * smooth)", "smooth", True),
+        ("(adv - smooth / 2)", "adv", True),
+        ("((adv + smooth) / 4)", "adv", True),  # divided for gradient accumulation
+        ("scaler.scale(adv + smooth)", "adv + smooth", True),
+        ("(adv + smooth).mean()", "smooth", True),
+        ("(adv + 0.1 * smooth)", "(adv + smooth).item()", False),
+        ("(adv + 0.1 * smooth)", "adv.detach() + smooth.detach()", False),
+        ("scaler.scale(adv + smooth)", "float(adv) + float(smooth)", False),
+    ],
+)
+def test_a_term_of_a_backpropagated_sum_added_up_across_iterations(backward, added, fires):
+    """`(a + w * b).backward()` backpropagates each term's graph: a loop that adds the terms up
+    into a running total between resets keeps all those graphs, as a summed `loss` would."""
+    assert ("TVL012" in run_all(TERMS_BACKPROPAGATED_TOGETHER.format(backward=backward, added=added))) is fires
+
+
+LOADERS_BESIDE_THEIR_DATASETS = """\
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def make_data(features, targets, cuts):
+    parts = {{}}
+    for split, (lo, hi) in cuts.items():
+        parts[split] = TensorDataset(features[lo:hi], targets[lo:hi])
+    {loaders}
+    return parts, loaders
+
+
+def run(net, features, targets):
+    data, loaders = make_data(features, targets, {{"fit": (0, 800), "holdout": (800, 1000)}})
+    net.eval()
+    with torch.no_grad():
+        scores = torch.cat([net(x) for x, _ in loaders["holdout"]])
+    _, y = data["holdout"].tensors
+    return ((scores.argmax(1) == y).float().mean().item())
+"""
+
+
+@pytest.mark.parametrize(
+    ("loaders", "fires"),
+    [
+        ("loaders = {{k: DataLoader(ds, batch_size=64, shuffle={shuffle}) for k, ds in parts.items()}}", True),
+        ("loaders = {{}}\n    for k, ds in parts.items():\n        loaders[k] = DataLoader(ds, batch_size=64, shuffle={shuffle})", True),
+        ("loaders = {{k: DataLoader(parts[k], batch_size=64, shuffle={shuffle}) for k in parts}}", True),
+    ],
+)
+@pytest.mark.parametrize("shuffle", ["True", 'k == "fit"'])
+def test_a_shuffled_loader_scored_against_the_dataset_dict_returned_beside_it(loaders, fires, shuffle):
+    """A builder makes one loader per entry of a dict of datasets and returns both dicts: the
+    caller's dataset entry under the loader's key holds the data in its own order."""
+    src = LOADERS_BESIDE_THEIR_DATASETS.format(loaders=loaders.format(shuffle=shuffle))
+    assert ("TVL017" in run_all(src)) is (fires and shuffle == "True")
+
+
 FRAME_BESIDE_DATA = """\
 import pandas as pd
 import torch

@@ -30,7 +30,7 @@ def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
     """(a loop or a method run once per batch, the loss names in it, the names backpropagated)."""
     out = []
     for loop, backwards in [*_training_loops(ctx).items(), *_batch_methods(ctx).items()]:
-        losses = {d for b in backwards if (d := _loss_key(ctx.loss_expr(b)))}  # `loss`, `out["loss"]`
+        losses = {d for b in backwards for t in _terms(ctx.loss_expr(b)) if (d := _loss_key(t))}  # `loss`, `out["loss"]`, `(pg + vf)`
         backed = {n for b in backwards for n in _names(ctx.loss_expr(b) or ast.Constant(0))}
         out.append((loop, losses | _loss_parts(ctx, loop, losses), backed))
     out.extend((fn, returned, set()) for fn, returned in _loss_returning_methods(ctx).items())
@@ -51,7 +51,7 @@ def check_loss_accum(ctx: Context) -> None:
                 acc, value = _acc_name(n.func.value), n.args[0]  # type: ignore[attr-defined]  # self.history["loss"].append(...)
             elif isinstance(n, ast.Call) and (hit := _summed_by_callee(ctx, n, losses)):
                 acc, value = hit
-            value = _weighted(value, losses)
+            value = _summed_loss(value, losses)
             if not acc or acc in backed or acc in assigned_in_loop or acc.split("[")[0] in assigned_in_loop or _loss_key(value) not in losses:
                 continue
             if per_call and not acc.startswith("self."):  # a local of a per-batch method starts afresh each call
@@ -250,6 +250,41 @@ def _weighted(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
             if _loss_key(side) in losses:
                 return side
     return value
+
+
+def _terms(expr: ast.expr | None) -> list[ast.expr]:
+    """The terms of a sum (`actor_loss + critic_loss`, `ce - 0.1 * entropy`), each with a
+    constant weight taken off: what `(a + b).backward()` backpropagates is each term's graph, so
+    each term is a loss the loop adds up at its peril. A lone expression is its own term."""
+    if expr is None:
+        return []
+    if isinstance(expr, ast.Call) and not expr.keywords and method(expr) in TERM_WRAPPERS:
+        inner = expr.args[0] if len(expr.args) == 1 and method(expr) == "scale" else None if expr.args else expr.func.value  # type: ignore[attr-defined]
+        return _terms(inner) if inner is not None else [expr]  # scaler.scale(a + b), (a + b).mean()
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+        return _terms(expr.left)  # (loss / accum_steps).backward(): the loss, divided
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Sub)):
+        return [*_terms(expr.left), *_terms(expr.right)]
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Mult, ast.Div)):
+        if isinstance(expr.left, ast.Constant) and not isinstance(expr.right, ast.Constant):
+            return [expr.right]
+        if isinstance(expr.right, ast.Constant) and not isinstance(expr.left, ast.Constant):
+            return [expr.left]
+    return [expr]
+
+
+# Calls a backpropagated expression is wrapped in that keep each term's graph: a GradScaler's
+# `scale(loss)`, and a reduction of a sum of per-sample terms.
+TERM_WRAPPERS = {"scale", "mean", "sum"}
+
+
+def _summed_loss(value: ast.expr | None, losses: set[str]) -> ast.expr | None:
+    """The loss an added value carries: the value itself weighted (`loss * bs`), or one term of
+    a sum of losses (`total += actor_loss + critic_loss`)."""
+    for term in _terms(value) if isinstance(value, ast.BinOp) and isinstance(value.op, (ast.Add, ast.Sub)) else []:
+        if _loss_key(w := _weighted(term, losses)) in losses:
+            return w
+    return _weighted(value, losses)
 
 
 def _self_sum(n: ast.Assign) -> ast.expr | None:

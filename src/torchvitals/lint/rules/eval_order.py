@@ -33,6 +33,7 @@ from torchvitals.lint.rules.eval_partners import (
     _split_arrays,
     _stored_copies,
     _stored_partners,
+    keyed_siblings,
     site_sources,
 )
 from torchvitals.lint.rules.loaders import (
@@ -250,6 +251,7 @@ def check_eval_order(ctx: Context) -> None:
             for node in ps.body:  # running offsets: `start += len(x)`
                 counters |= {t for n in [node, *walk_scope(node)] if isinstance(n, ast.AugAssign) for t in targets_of(n)}
             partners = _partners(ctx, loader, iterated_name(it)) | own | _param_partners(ctx, ps.anchor, own) | split_data(ctx, loader, split)
+            partners |= keyed_siblings(ctx, loader_view(ctx, loader) or loader, names)  # datasets["val"] beside loaders["val"]
             partners |= _made_sources(ctx, it)  # build_loader(ds, "score") with ds = Windows(df[cols].values, w)
             partners |= site_sources(ctx, loader, own, sites)  # make("test", test.drop(columns=["id"]).values)
             partners |= receiver_partners(ctx, loader, sites, partners)  # dm.test_frame of dm.test_dataloader()

@@ -214,3 +214,64 @@ def _param_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]
         if any(_mentions(passed, partners) or returned_dataset(ctx, passed, site, partners) for site, passed in call_sites(ctx, fn, p.arg)):
             out.add(p.arg)
     return out
+
+
+def keyed_siblings(ctx: Context, loader: ast.Call, keys: list[str]) -> set[str]:
+    """`datasets['val']` where a builder makes one loader per entry of a dict of datasets
+    (`{k: DataLoader(ds, ...) for k, ds in splits.items()}`, or a loop filling `loaders[k]`)
+    and hands that dict back beside the loaders (`return splits, loaders`, bound by the caller
+    as `datasets, loaders = build_loaders(args)`): the dataset dict's entry under the key the
+    loader was looked up by holds its data in the dataset's own order. `keys` are the names met
+    on the way to the loader, its lookup key among them."""
+    memo = ctx.memo.setdefault("keyed_sibling_dicts", {})
+    if id(loader) not in memo:  # one scan of the builder's callers per loader, not per pass
+        memo[id(loader)] = (loader, _sibling_dicts(ctx, loader))
+    return {f"{h}[{k!r}]" for h in memo[id(loader)][1] for k in keys if k.isidentifier()}
+
+
+def _sibling_dicts(ctx: Context, loader: ast.Call) -> set[str]:
+    """The names of the dataset dict a loader is made per entry of: in the builder, and where
+    its callers unpack what it returns."""
+    ds = arg(loader, 0, "dataset")
+    source = _dict_iterated_for(ctx, loader, ds.id) if isinstance(ds, ast.Name) else _looked_up_per_key(ctx, loader, ds)
+    if source is None:
+        return set()
+    held = {source}
+    fn = ctx.scope_of(loader)
+    for r in walk_scope(fn) if isinstance(fn, ast.FunctionDef) else ():
+        if not (isinstance(r, ast.Return) and isinstance(r.value, ast.Tuple)):
+            continue
+        at = [i for i, e in enumerate(r.value.elts) if dotted(e) == source]
+        for c in ctx.calls if at else ():
+            site = ctx.parent.get(c)
+            if callee(c) == fn.name and isinstance(site, ast.Assign) and isinstance(t := site.targets[0], ast.Tuple):
+                held |= {d for i in at if i < len(t.elts) and (d := dotted(t.elts[i]))}
+    return held
+
+
+def _dict_iterated_for(ctx: Context, loader: ast.Call, name: str) -> str | None:
+    """The dict whose entries a comprehension or loop around the loader binds `name` to
+    (`for split, ds in splits.items()`, `for ds in splits.values()`)."""
+    for a in ctx.ancestors(loader):
+        gens = a.generators if isinstance(a, (ast.DictComp, ast.ListComp)) else [a] if isinstance(a, ast.For) else []
+        for g in gens:
+            it, t = g.iter, g.target
+            if not (isinstance(it, ast.Call) and isinstance(it.func, ast.Attribute) and not it.args and (d := dotted(it.func.value))):
+                continue
+            if it.func.attr == "items" and isinstance(t, ast.Tuple) and len(t.elts) == 2 and dotted(t.elts[1]) == name:
+                return d
+            if it.func.attr == "values" and dotted(t) == name:
+                return d
+    return None
+
+
+def _looked_up_per_key(ctx: Context, loader: ast.Call, ds: ast.expr | None) -> str | None:
+    """`sets` of `DataLoader(sets[split], ...)` made in a loop or comprehension whose target is
+    `split`: one loader per key of the dataset dict."""
+    if not (isinstance(ds, ast.Subscript) and isinstance(ds.slice, ast.Name) and (d := dotted(ds.value))):
+        return None
+    for a in ctx.ancestors(loader):
+        gens = a.generators if isinstance(a, (ast.DictComp, ast.ListComp)) else [a] if isinstance(a, ast.For) else []
+        if any(isinstance(g.target, ast.Name) and g.target.id == ds.slice.id for g in gens):
+            return d
+    return None

@@ -331,13 +331,26 @@ def _dict_stores(ctx: Context, name: str, use: ast.AST, depth: int) -> list[tupl
         return None
     out: list[tuple[ast.expr, ast.expr]] = []
     for b in bs:
-        if b.loop or b.index:
+        if b.loop:
             return None
-        found = _entries(ctx, b.value, ctx.scope_of(use), name, depth)
+        if b.index:  # `sets, loaders = build_loaders(cfg)`: the dict the builder returns there
+            found = _unpacked_entries(ctx, b.value, b.index, depth)
+        else:
+            found = _entries(ctx, b.value, ctx.scope_of(use), name, depth)
         if found is None:
             return None
         out += found
     return out
+
+
+def _unpacked_entries(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int) -> list[tuple[ast.expr, ast.expr]] | None:
+    """The entries of the dict a tuple assignment binds from a builder of this file (`splits,
+    loaders = build_loaders(args)` with `return splits, loaders`): the element at `index`,
+    followed to what it holds where it is returned."""
+    v = element(ctx, value, index)
+    if isinstance(v, ast.Name) and v is not value:
+        return _dict_stores(ctx, v.id, v, depth + 1)
+    return _entries(ctx, v, ctx.scope_of(v), "", depth + 1) if isinstance(v, (ast.Dict, ast.DictComp)) else None
 
 
 def _entries(ctx: Context, value: ast.expr, scope: ast.AST, name: str, depth: int) -> list[tuple[ast.expr, ast.expr]] | None:
