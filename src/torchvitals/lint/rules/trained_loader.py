@@ -40,13 +40,15 @@ def check_trained_loader(ctx: Context) -> None:
     for loop in _loops(ctx):
         # names met on the way that say evaluation (`run(model, val_loader)` of a shared loop):
         # that loader is not the training one, whatever the loop does with other callers' loaders
+        if not _trains(ctx, loop):
+            continue  # asked first: most loops (evaluation, data preparation) do not train
         it = iterated(loop.iter)
         found = [*_loader_calls(ctx, it, []), *_per_split_loaders(ctx, it)]
         split = _read_key(it)
         loaders = [c for c, names in found if (_unshuffled(ctx, c) or split and _unshuffled_split(ctx, c, split)) and not _is_eval_name(names)]
         loaders += [c for c, site in _built_per_split(ctx, it, split) if c not in loaders and ctx.at(site)[0] not in done]
         loaders += [c for c in _evaluated(ctx, it) if c not in loaders and not _reported_at_a_builder_call(ctx, c, done)]
-        if not loaders or not _trains(ctx, loop):
+        if not loaders:
             continue
         for c in loaders:
             line = ctx.at(c)[0]

@@ -20,9 +20,10 @@ def referenced(ctx: Context, fn: ast.AST) -> bool:
     refs = ctx.memo.get("values_refs")
     if refs is None:
         refs = ctx.memo["values_refs"] = (set(), set())  # (bare names, attribute names)
+        defs = {n.name for n in ast.walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
         for n in ast.walk(ctx.tree):
             ref = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
-            if ref is not None and isinstance(getattr(n, "ctx", None), ast.Load):
+            if ref in defs and isinstance(getattr(n, "ctx", None), ast.Load):  # only names a function of the file has
                 par = ctx.parent.get(n)
                 if not (isinstance(par, ast.Call) and par.func is n) and not _local(ctx, n):
                     refs[isinstance(n, ast.Attribute)].add(ref)

@@ -331,15 +331,19 @@ def _bind(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Ca
 
 def _callers(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Env]]:
     """Every call of `fn` in the file (with no env: each caller's own values), or [] when the
-    function may also be called in ways the file does not show (handed out by reference)."""
-    index = ctx.memo.get("values_callers")
-    if index is None:
-        index = ctx.memo["values_callers"] = {}
-        for c in ctx.calls:
-            t = target(ctx, c)
-            if t is not None:
-                index.setdefault(id(t), []).append(c)
-    calls = index.get(id(fn), [])
+    function may also be called in ways the file does not show (handed out by reference). Only
+    calls whose name is the function's (or, for `__init__`, its class's) are resolved."""
+    memo = ctx.memo.setdefault("values_callers", {})
+    if id(fn) not in memo:
+        by_name = ctx.memo.get("values_calls_by_name")
+        if by_name is None:
+            by_name = ctx.memo["values_calls_by_name"] = {}
+            for c in ctx.calls:
+                by_name.setdefault(last(callee(c)), []).append(c)
+        owner = ctx.parent.get(fn)
+        name = owner.name if fn.name == "__init__" and isinstance(owner, ast.ClassDef) else fn.name  # type: ignore[attr-defined]
+        memo[id(fn)] = (fn, [c for c in by_name.get(name, []) if target(ctx, c) is fn])
+    calls = memo[id(fn)][1]
     if not calls or len(calls) > 8 or referenced(ctx, fn):
         return []
     return [(c, ()) for c in calls]

@@ -132,6 +132,13 @@ def _init_only_attrs(ctx: Context, fn: ast.AST) -> set[str] | None:
     cls = ctx.parent.get(fn)
     if not isinstance(cls, ast.ClassDef):
         return None
+    memo = ctx.memo.setdefault("init_only_attrs", {})
+    if id(cls) not in memo:
+        memo[id(cls)] = (cls, _set_only_in_init(cls))
+    return memo[id(cls)][1]
+
+
+def _set_only_in_init(cls: ast.ClassDef) -> set[str]:
     init: set[str] = set()
     other: set[str] = set()
     for m in cls.body:
