@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 
+from torchvitals.lint.calls import is_param as calls_is_param
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, callee, dotted, method, walk_scope
 from torchvitals.lint.rules.value_kinds import Env
@@ -46,10 +47,17 @@ def lookup(env: Env, scope: ast.AST, name: str) -> frozenset | None:
 
 
 def is_param(fn: ast.AST, name: str) -> bool:
-    if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return False
+    return isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and calls_is_param(fn, name)
+
+
+def call_params(fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call) -> list[str]:
+    """The parameters `call`'s positional arguments fill, in order (`self`/`cls` left out when
+    the call goes through an attribute or constructs the class)."""
     a = fn.args
-    return any(p.arg == name for p in [*a.posonlyargs, *a.args, *a.kwonlyargs])
+    params = [p.arg for p in [*a.posonlyargs, *a.args]]
+    if params[:1] in (["self"], ["cls"]) and (isinstance(call.func, ast.Attribute) or fn.name == "__init__"):
+        params = params[1:]
+    return params
 
 
 def rebound(ctx: Context, scope: ast.AST, name: str, use: ast.AST) -> bool:
@@ -147,11 +155,7 @@ def _handed_to_writer(ctx: Context, n: ast.AST, name: str) -> bool:
     fn = target(ctx, n)
     if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
-    a = fn.args
-    params = [p.arg for p in [*a.posonlyargs, *a.args]]
-    if params[:1] in (["self"], ["cls"]) and (isinstance(n.func, ast.Attribute) or fn.name == "__init__"):
-        params = params[1:]
-    given = [p for p, v in zip(params, n.args, strict=False) if dotted(v) == name]
+    given = [p for p, v in zip(call_params(fn, n), n.args, strict=False) if dotted(v) == name]
     given += [k.arg for k in n.keywords if k.arg and dotted(k.value) == name]
     return any(_writes_into(m, p) for p in given for m in ast.walk(fn))
 

@@ -57,6 +57,7 @@ from torchvitals.lint.rules.value_kinds import (
 )
 from torchvitals.lint.rules.value_ops import boolop, comprehension, pairwise, unary
 from torchvitals.lint.rules.value_reads import (
+    call_params,
     imported,
     is_param,
     lookup,
@@ -308,9 +309,7 @@ def _parameter(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, name: s
 def _bind(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, call: ast.Call, env: Env, depth: int) -> Env:
     """The values `call` (evaluated in `env`) gives each parameter of `fn`."""
     a = fn.args
-    params = [p.arg for p in [*a.posonlyargs, *a.args]]
-    if params[:1] in (["self"], ["cls"]) and (isinstance(call.func, ast.Attribute) or fn.name == "__init__"):
-        params = params[1:]
+    params = call_params(fn, call)
     defaults = dict(zip(params[len(params) - len(a.defaults):], a.defaults, strict=False))
     defaults.update({p.arg: d for p, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is not None})
     star = any(isinstance(x, ast.Starred) for x in call.args) or any(k.arg is None for k in call.keywords)
