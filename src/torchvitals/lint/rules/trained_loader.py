@@ -137,10 +137,7 @@ def _unshuffled(ctx: Context, c: ast.Call) -> bool:
     shuffle = shuffle_of(ctx, c)
     if shuffle is not None and not is_const(shuffle, False):
         return False
-    ds = arg(c, 0, "dataset")
-    if isinstance(ds, ast.Call) and (last(callee(ds)).endswith(STREAMS) or _stream_class(ctx, last(callee(ds)))):
-        return False
-    return not streamed(ctx, dotted(ds) if ds is not None else None)
+    return not _streams(ctx, c)
 
 
 def _evaluated(ctx: Context, it: ast.expr) -> list[ast.Call]:
@@ -205,10 +202,16 @@ def _unshuffled_as_made(ctx: Context, m: Made) -> bool:
         return False
     if any(truthy(v) is not False for v in given.get("shuffle", {False})):
         return False
-    ds = arg(c, 0, "dataset")
+    return not _streams(ctx, c)
+
+
+def _streams(ctx: Context, loader: ast.Call) -> bool:
+    """The loader's dataset streams (an IterableDataset or a class of the file built on one):
+    its order is its own, not the loader's."""
+    ds = arg(loader, 0, "dataset")
     if isinstance(ds, ast.Call) and (last(callee(ds)).endswith(STREAMS) or _stream_class(ctx, last(callee(ds)))):
-        return False
-    return not streamed(ctx, dotted(ds) if ds is not None else None)
+        return True
+    return streamed(ctx, dotted(ds) if ds is not None else None)
 
 
 def _read_key(it: ast.expr) -> str | None:
