@@ -30,6 +30,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.syntax import walk
 
 DEPTH = 3
 FUNCS = (ast.FunctionDef, ast.AsyncFunctionDef)
@@ -191,7 +192,7 @@ def held_path(ctx: Context, use: ast.AST, name: str) -> str:
     an attribute path of `self`, stands for that path (what a hook switches is the runner's
     model); any other name is itself."""
     scope = ctx.scope_of(use)
-    if not isinstance(scope, FUNCS) or name in {a.arg for a in ast.walk(scope.args) if isinstance(a, ast.arg)}:
+    if not isinstance(scope, FUNCS) or name in {a.arg for a in walk(scope.args) if isinstance(a, ast.arg)}:
         return name
     stores = [x for x in walk_scope(scope) if isinstance(x, ast.Name) and x.id == name and isinstance(x.ctx, (ast.Store, ast.Del))]
     bound = ctx.assigns_in(scope).get(name, [])

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from torchvitals.findings import Finding
+from torchvitals.lint import syntax
 from torchvitals.lint.syntax import (  # noqa: F401  (re-exported to the rules)
     LOOPS,
     NESTED,
@@ -33,6 +34,7 @@ from torchvitals.lint.syntax import (  # noqa: F401  (re-exported to the rules)
     passed,
     receiver,
     targets_of,
+    walk,
     walk_scope,
 )
 from torchvitals.rules.base import Rule, document
@@ -259,7 +261,7 @@ class Context:
             return hit[1], hit[2]
         receivers: set[str] = set()
         names: dict[str, None] = {}
-        for n in ast.walk(expr):
+        for n in walk(expr):
             if isinstance(n, ast.Call) and method(n) in ("parameters", "named_parameters"):
                 key = receiver(n)
                 if key:
@@ -374,6 +376,7 @@ class Context:
 
 
 def build(path: str, text: str, tree: ast.Module) -> Context:
+    syntax.forget()  # what the walks remembered of the last file
     ctx = Context(path, text, tree)
     ctx.gather()
     ctx.note_frozen_loops()

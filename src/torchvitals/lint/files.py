@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 
 from torchvitals.findings import Finding
-from torchvitals.lint import config, engine
+from torchvitals.lint import config, engine, syntax
 from torchvitals.lint.engine import RULE_ERROR, build, might_match, run_rules
 from torchvitals.lint.reading import MAX_NOTEBOOK_BYTES, MAX_SOURCE_BYTES, Unreadable, read_text
 from torchvitals.lint.rules import CHECKS
@@ -95,6 +95,7 @@ def _lint_text(
     try:
         return _lint_text_now(text, path, lines_map, on_disk)
     finally:
+        syntax.forget()
         if was_enabled:
             gc.enable()
 

@@ -31,6 +31,7 @@ from torchvitals.lint.calls import (
     resolve,
 )
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
+from torchvitals.lint.syntax import walk
 
 # Methods of tensors, modules, optimizers and schedulers: a call to one of these is the library's.
 API = frozenset({
@@ -154,7 +155,7 @@ def back_references(ctx: Context, cls: ast.ClassDef) -> dict[str, str]:
     memo = ctx.memo.setdefault("back_references", {})
     if id(cls) not in memo:
         found: dict[str, set[str]] = {}
-        for n in ast.walk(cls):
+        for n in walk(cls):
             if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(t := n.targets[0], ast.Attribute):
                 v = n.value.args[0] if isinstance(n.value, ast.Call) and callee(n.value).endswith("proxy") and n.value.args else n.value
                 given = dotted(v) or ""
@@ -217,7 +218,7 @@ def per_batch_functions(ctx: Context) -> list[ast.AST]:
     if "Engine(" not in ctx.text and "event_handler" not in ctx.text and ".on(" not in ctx.text:
         ctx.memo["per_batch_functions"] = []
         return []
-    local = {n.name: n for n in ast.walk(ctx.tree) if isinstance(n, FUNCS)}
+    local = {n.name: n for n in walk(ctx.tree) if isinstance(n, FUNCS)}
     out: list[ast.AST] = []
     for c in ctx.calls:
         given: ast.AST | None = None

@@ -69,9 +69,23 @@ def is_const(node: ast.AST | None, value: Any) -> bool:
     return isinstance(node, ast.Constant) and node.value is value
 
 
-def children(node: ast.AST) -> list[ast.AST]:
-    """The direct child nodes, in field order: `ast.iter_child_nodes` without its two nested
-    generators, which made walking the tree cost more than parsing it."""
+# What the walks below found, per node, for the file being linted: a file's rules walk the same
+# scopes thousands of times (walking was a third of the lint time). Keyed by the node itself (not
+# its id, which a freed node could pass on); `forget()` empties it when a file's lint starts and
+# ends. Nodes are never edited in place once walked: rules that rewrite an expression rewrite a copy.
+_KIDS: dict[ast.AST, list[ast.AST]] = {}
+_SCOPE: dict[ast.AST, tuple[ast.AST, ...]] = {}
+_WALK: dict[ast.AST, tuple[ast.AST, ...]] = {}
+
+
+def forget() -> None:
+    """Drop what the walks remembered (a new file, or the end of one)."""
+    _KIDS.clear()
+    _SCOPE.clear()
+    _WALK.clear()
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
     out = []
     for name in node._fields:
         value = getattr(node, name, None)
@@ -84,6 +98,15 @@ def children(node: ast.AST) -> list[ast.AST]:
     return out
 
 
+def children(node: ast.AST) -> list[ast.AST]:
+    """The direct child nodes, in field order: `ast.iter_child_nodes` without its two nested
+    generators, which made walking the tree cost more than parsing it. A new list each call."""
+    kids = _KIDS.get(node)
+    if kids is None:
+        kids = _KIDS[node] = _children(node)
+    return list(kids)
+
+
 def block(node: ast.AST, field: str) -> list[ast.stmt]:
     """The statement list in `node.<field>` (`body`, `orelse`, `finalbody`), or [] where that
     field is not one: `IfExp.body` and `Lambda.body` are single expressions, and iterating one
@@ -94,12 +117,30 @@ def block(node: ast.AST, field: str) -> list[ast.stmt]:
 
 def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
     """Every node under `node` (not `node` itself), not descending into nested defs/classes."""
-    todo = children(node)
-    while todo:
-        n = todo.pop()
-        yield n
-        if not isinstance(n, NESTED):
-            todo.extend(children(n))
+    found = _SCOPE.get(node)
+    if found is None:
+        out = []
+        todo = children(node)
+        while todo:
+            n = todo.pop()
+            out.append(n)
+            if not isinstance(n, NESTED):
+                todo.extend(children(n))
+        found = _SCOPE[node] = tuple(out)
+    return iter(found)
+
+
+def walk(node: ast.AST) -> Iterator[ast.AST]:
+    """`ast.walk`: `node` and every node under it, breadth first, in the same order."""
+    found = _WALK.get(node)
+    if found is None:
+        out = [node]
+        i = 0
+        while i < len(out):
+            out.extend(children(out[i]))
+            i += 1
+        found = _WALK[node] = tuple(out)
+    return iter(found)
 
 
 def targets_of(stmt: ast.AST) -> list[str]:

@@ -23,7 +23,7 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
-from torchvitals.lint.syntax import positional
+from torchvitals.lint.syntax import positional, walk
 
 
 def _per_batch_scopes(ctx: Context) -> list[tuple[ast.AST, set[str], set[str]]]:
@@ -147,11 +147,11 @@ def _loss_parts(ctx: Context, loop: ast.AST, losses: set[str]) -> set[str]:
     summed_dicts = set()
     for loss in losses:
         for value in bound.get(loss, []):
-            for part in {x.id for x in ast.walk(value) if isinstance(x, ast.Name)} - {loss}:
+            for part in {x.id for x in walk(value) if isinstance(x, ast.Name)} - {loss}:
                 made = bound.get(part, [])
                 if len(made) == 1 and isinstance(made[0], ast.Call) and _is_loss_call(ctx, made[0]):
                     out.add(part)
-            summed_dicts |= {r for x in ast.walk(value) if isinstance(x, ast.Call) and method(x) == "values" and (r := receiver(x))}
+            summed_dicts |= {r for x in walk(value) if isinstance(x, ast.Call) and method(x) == "values" and (r := receiver(x))}
     return out | _dict_parts(loop, summed_dicts)
 
 

@@ -34,7 +34,7 @@ from torchvitals.lint.rules.accumulate import (
     _self_sum,
 )
 from torchvitals.lint.rules.loops import LOSS_ACCUM
-from torchvitals.lint.syntax import positional
+from torchvitals.lint.syntax import positional, walk
 
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
@@ -71,7 +71,7 @@ def _reset_each_iteration(loop: ast.AST) -> set[str]:
     out = set()
     for s in getattr(loop, "body", []):
         if isinstance(s, ast.Assign):
-            read = {dotted(x) for x in ast.walk(s.value) if isinstance(x, (ast.Name, ast.Attribute))}
+            read = {dotted(x) for x in walk(s.value) if isinstance(x, (ast.Name, ast.Attribute))}
             out |= {name for t in s.targets if (name := dotted(t) or "") not in read}
     return out
 
@@ -83,7 +83,7 @@ def _summed_dicts(loop: ast.AST, backed: set[str]) -> set[str]:
     out = set()
     for n in walk_scope(loop):
         if isinstance(n, ast.Assign) and any(dotted(t) in backed for t in n.targets):
-            out |= {r for x in ast.walk(n.value) if isinstance(x, ast.Call) and method(x) == "values" and not x.args and (r := receiver(x))}
+            out |= {r for x in walk(n.value) if isinstance(x, ast.Call) and method(x) == "values" and not x.args and (r := receiver(x))}
     return out
 
 

@@ -31,6 +31,7 @@ from torchvitals.lint.rules.accumulate_dicts import (
 )
 from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM
+from torchvitals.lint.syntax import walk
 
 
 def check_returned_loss_accum(ctx: Context) -> None:
@@ -58,7 +59,7 @@ def _additions(ctx: Context) -> list[tuple[str, ast.expr, bool]]:
     """(accumulator, what is added, whether it is kept whole): `acc += v`, `acc = acc + v`,
     `acc.append(v)` (the appended value is kept as it is, a record and all)."""
     out = []
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if isinstance(n, ast.AugAssign) and isinstance(n.op, ast.Add) and (acc := _acc_name(n.target)):
             out.append((acc, n.value, False))
         elif isinstance(n, ast.Assign) and (right := _self_sum(n)) is not None:
@@ -144,7 +145,7 @@ def check_returned_dict_accum(ctx: Context) -> None:
     exactly as if the step's body were written inline."""
     if not ctx.backwards or ".items()" not in ctx.text and ".values()" not in ctx.text:
         return
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if not isinstance(n, (ast.For, ast.AsyncFor)) or (d := _iterated_dict(n)) is None or "." in d:
             continue
         b = reaching(ctx, d, n)

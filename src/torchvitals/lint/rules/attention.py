@@ -38,6 +38,7 @@ from torchvitals.lint.rules.mask_sources import (
     tensor_dataset_part,
     tokenizer_mask,
 )
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 INVERTED_MASK = document(
@@ -108,7 +109,7 @@ def _causal(ctx: Context, expr: ast.AST | None, scope: ast.AST, depth: int = 0) 
             return (_flip(inner[0]), True) if inner else None
         if name in ("triu", "tril") or m in ("triu", "tril"):
             side = "future" if (name or m) == "triu" else "past"
-            is_bool = any(dotted(n) == "torch.bool" for n in ast.walk(expr))
+            is_bool = any(dotted(n) == "torch.bool" for n in walk(expr))
             return side, is_bool
     return None
 
@@ -336,7 +337,7 @@ def _length_mask(expr: ast.Compare, ctx: Context | None = None, scope: ast.AST |
 def _names_length(side: ast.AST) -> bool:
     """The side reads a name saying length (`lengths`, `src_len`), and none saying padding:
     `arange(T) >= pad_len[:, None]` counts left padding, the opposite sides."""
-    names = [n.id.lower() for n in ast.walk(side) if isinstance(n, ast.Name)]
+    names = [n.id.lower() for n in walk(side) if isinstance(n, ast.Name)]
     return any("len" in n for n in names) and not any("pad" in n for n in names)
 
 
@@ -346,20 +347,20 @@ COUNT_WORDS = {"count", "counts", "num", "n", "size", "sizes", "ntok", "ntokens"
 def _names_count(side: ast.AST) -> bool:
     """Compared with positions, a per-row count (`n_frames`, `num_tokens`, `valid_count`) says
     how many leading positions are real, as a length does."""
-    words = [w for n in ast.walk(side) if isinstance(n, ast.Name) for w in n.id.lower().split("_")]
+    words = [w for n in walk(side) if isinstance(n, ast.Name) for w in n.id.lower().split("_")]
     return any(w in COUNT_WORDS for w in words) and "pad" not in words
 
 
 def _positions(side: ast.AST, ctx: Context | None = None, scope: ast.AST | None = None) -> bool:
     """The side holds frame positions: it is built from an `arange` (`torch.arange(T)[None, :]`),
     here or in the one assignment of a name it reads (`pos = torch.arange(T)`)."""
-    if any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for n in ast.walk(side)):
+    if any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for n in walk(side)):
         return True
     if ctx is None or scope is None:
         return False
-    names = {n.id for n in ast.walk(side) if isinstance(n, ast.Name)}
+    names = {n.id for n in walk(side) if isinstance(n, ast.Name)}
     values = [v for name in names for v in [_resolve(ctx, ast.Name(id=name, ctx=ast.Load()), scope)] if v is not None]
-    return any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for v in values for n in ast.walk(v))
+    return any(isinstance(n, ast.Call) and last(callee(n)) == "arange" for v in values for n in walk(v))
 
 
 def _argument(t: Target, call: ast.Call, param: str) -> ast.AST | None:

@@ -32,6 +32,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _with_dtype,
 )
 from torchvitals.lint.rules.tensor_rank import rank
+from torchvitals.lint.syntax import walk
 
 MOVES = {"to", "cuda", "cpu", "pin_memory", "contiguous", "detach"}  # keep a tensor's dtype and shape
 Part = int | str  # a tuple position or a dict key
@@ -397,7 +398,7 @@ def _stored_part_dtype(ctx: Context, cls: ast.ClassDef, part: int, depth: int, t
         if (p := _part(r, part)) is not None:
             parts.append(p)
         elif isinstance(r, ast.Subscript) and (store := dotted(r.value)) and store.startswith("self."):
-            filled = [n.args[0] for n in ast.walk(cls) if isinstance(n, ast.Call) and method(n) == "append"
+            filled = [n.args[0] for n in walk(cls) if isinstance(n, ast.Call) and method(n) == "append"
                       and dotted(n.func.value) == store and len(n.args) == 1]  # type: ignore[attr-defined]  # fmt: skip
             if not filled or any(_part(f, part) is None for f in filled):
                 return None

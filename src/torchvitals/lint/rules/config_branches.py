@@ -21,7 +21,7 @@ from torchvitals.lint.calls import FUNCS, enclosing_class
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
 from torchvitals.lint.options import option
 from torchvitals.lint.rules.values import truth
-from torchvitals.lint.syntax import is_nograd_with, kwarg, passed, positional, targets_of
+from torchvitals.lint.syntax import is_nograd_with, kwarg, passed, positional, targets_of, walk
 
 _WRITES = ("update", "setdefault", "pop", "clear", "__setitem__", "popitem")
 
@@ -197,10 +197,10 @@ def _attr_assigned(ctx: Context, attr: str) -> bool:
     hit = ctx.memo.get("attrs_assigned")
     if hit is None:
         hit = ctx.memo["attrs_assigned"] = set()
-        for n in ast.walk(ctx.tree):
+        for n in walk(ctx.tree):
             targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, (ast.AugAssign, ast.AnnAssign)) else []
             for t in targets:
-                for x in ast.walk(t):
+                for x in walk(t):
                     if isinstance(x, ast.Attribute) and isinstance(x.ctx, ast.Store):
                         hit.add(x.attr)
         if "setattr" in ctx.text:
@@ -248,7 +248,7 @@ def _self_attr(ctx: Context, attr: str, scope: ast.AST, depth: int) -> ast.AST |
     cls = enclosing_class(ctx, scope.body[0]) if isinstance(scope, FUNCS) and scope.body else None
     if cls is None or _written_into(ctx, f"self.{attr}"):
         return None
-    binds = [n for n in ast.walk(cls) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
+    binds = [n for n in walk(cls) if isinstance(n, (ast.Assign, ast.AnnAssign, ast.AugAssign))
              and any(_dotted(t) == f"self.{attr}" for t in (n.targets if isinstance(n, ast.Assign) else [n.target]))]  # fmt: skip
     init = next((f for f in cls.body if isinstance(f, FUNCS) and f.name == "__init__"), None)
     if init is None or len(binds) != 1 or not isinstance(binds[0], ast.Assign) or not isinstance(binds[0].value, ast.Name):
@@ -326,7 +326,7 @@ def _written_into(ctx: Context, name: str, path: tuple[object, ...] = ()) -> boo
     names = {name} | {a for a, vs in ctx.values.items() if len(vs) == 1 and isinstance(vs[0], ast.Name) and vs[0].id == name}
     if isinstance(ctx.values.get(name, [None])[0], ast.Name) and len(ctx.values[name]) == 1:
         names.add(ctx.values[name][0].id)  # type: ignore[union-attr]
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if isinstance(n, ast.Subscript) and isinstance(n.ctx, (ast.Store, ast.Del)) and _root(n) in names and _crosses(_keys(n), path):
             return True
     return any(method(c) in _WRITES and _root(c.func.value) in names and _crosses(_keys(c.func.value), path)

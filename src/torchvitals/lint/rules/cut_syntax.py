@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.engine import dotted, targets_of
+from torchvitals.lint.syntax import walk
 
 Pick = int | str | None  # an element of a returned tuple (by position) or dict (by constant key)
 
@@ -19,13 +20,13 @@ def comprehension_links(comp: ast.AST) -> dict[int, ast.expr]:
     links: dict[int, ast.expr] = {}
 
     def link(part: ast.AST) -> None:
-        for n in ast.walk(part):
+        for n in walk(part):
             if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load) and n.id in bound:
                 links[id(n)] = bound[n.id]
 
     for g in comp.generators:  # type: ignore[attr-defined]
         link(g.iter)
-        bound.update({t.id: g.iter for t in ast.walk(g.target) if isinstance(t, ast.Name)})
+        bound.update({t.id: g.iter for t in walk(g.target) if isinstance(t, ast.Name)})
     for part in (getattr(comp, "elt", None), getattr(comp, "key", None), getattr(comp, "value", None)):
         if part is not None:
             link(part)
@@ -64,7 +65,7 @@ def definitions(stmts: list[tuple[ast.AST, str | None]]) -> dict[int, frozenset[
         else:
             targets = n.targets if isinstance(n, ast.Assign) else [n.target]  # type: ignore[attr-defined]
             for t in targets:
-                changed.update(d.split(".")[0] for x in ast.walk(t) if isinstance(x, ast.Subscript) and (d := dotted(x.value)))
+                changed.update(d.split(".")[0] for x in walk(t) if isinstance(x, ast.Subscript) and (d := dotted(x.value)))
     out = {}
     for n, into in stmts:
         if into is None and isinstance(n, (ast.Assign, ast.AnnAssign, ast.For, ast.AsyncFor)):

@@ -30,6 +30,7 @@ from torchvitals.lint.rules.eval_order import (
 from torchvitals.lint.rules.eval_partners import _partners
 from torchvitals.lint.rules.loaders import loader_paths, loader_view
 from torchvitals.lint.rules.order_evidence import _order_evidence
+from torchvitals.lint.syntax import walk
 
 PREDICTS = {"predict"}
 LOADER_KEYWORDS = {"dataloaders", "dataloader", "loader", "data_loader", "data"}
@@ -73,10 +74,10 @@ def _predicts_over(ctx: Context, call: ast.Call) -> bool:
     rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None]
     if not loops or len(rets) != 1:
         return False
-    made = {k for n in walk_scope(t.fn) if isinstance(n, ast.For) and n in loops for x in ast.walk(n)
+    made = {k for n in walk_scope(t.fn) if isinstance(n, ast.For) and n in loops for x in walk(n)
             if isinstance(x, ast.Call) and method(x) in ("append", "extend") and (k := receiver(x))}  # fmt: skip
-    inside = any(isinstance(x, ast.comprehension) and x in loops for x in ast.walk(rets[0]))
-    return inside or any(isinstance(x, ast.Name) and x.id in made for x in ast.walk(rets[0]))
+    inside = any(isinstance(x, ast.comprehension) and x in loops for x in walk(rets[0]))
+    return inside or any(isinstance(x, ast.Name) and x.id in made for x in walk(rets[0]))
 
 
 CHECKS = [check_predict_order]

@@ -25,6 +25,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.syntax import walk
 
 
 @dataclass(frozen=True)
@@ -282,7 +283,7 @@ def _outer_index(ctx: Context, owner: ast.AST) -> tuple[list[ast.stmt], dict[str
     if isinstance(owner, ast.Module):
         stmts = [n for n in walk_scope(owner) if isinstance(n, ast.stmt)]
     else:
-        stmts = [n for n in ast.walk(owner) if isinstance(n, ast.stmt)]
+        stmts = [n for n in walk(owner) if isinstance(n, ast.stmt)]
     index: dict[str, list[int]] = {}
     for i, stmt in enumerate(stmts):
         if isinstance(stmt, (ast.For, ast.AsyncFor)):

@@ -10,6 +10,7 @@ import re
 from torchvitals.lint.calls import FUNCS, defined_names, functions, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last
 from torchvitals.lint.rules.config_branches import decide_truth, literal_value
+from torchvitals.lint.syntax import walk
 
 
 def frozen_elsewhere(ctx: Context) -> bool:
@@ -33,7 +34,7 @@ def peft_library(ctx: Context) -> bool:
         return False
     if "peft_library" not in ctx.memo:
         own = defined_names(ctx) | {c.name for c in ctx.classes}
-        imports = [n for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
+        imports = [n for n in walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom))]
         calls = {last(name) for c in ctx.calls if (name := callee(c)) not in ctx.values} - own  # not `self.adapter(x)`
         ctx.memo["peft_library"] = any(_PEFT.search(ast.unparse(n).lower()) for n in imports) or any(
             _PEFT.search(c.lower()) for c in calls)
@@ -56,7 +57,7 @@ def may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
     this file cannot see into, still counts."""
     if not may_freeze(ctx):
         return False
-    if "requires_grad" in ctx.text and any(sets_requires_grad(n) for n in ast.walk(ctx.tree)):
+    if "requires_grad" in ctx.text and any(sets_requires_grad(n) for n in walk(ctx.tree)):
         return True
     if frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
         return True
@@ -71,14 +72,14 @@ def no_grad_regions(ctx: Context) -> list[ast.AST]:
         return ctx.memo["no_grad_regions"]
     out: list[ast.AST] = []
     covered: set[int] = set()
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if isinstance(n, (ast.With, ast.AsyncWith)) and any(_is_no_grad(i.context_expr) for i in n.items):
             out.append(n)
-            covered |= {id(x) for i in n.items for x in ast.walk(i.context_expr)}
+            covered |= {id(x) for i in n.items for x in walk(i.context_expr)}
         elif isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(_is_no_grad(d) for d in n.decorator_list):
             out.append(n)
-            covered |= {id(x) for d in n.decorator_list for x in ast.walk(d)}
-    if any(_names_no_grad(n) and id(n) not in covered for n in ast.walk(ctx.tree)):
+            covered |= {id(x) for d in n.decorator_list for x in walk(d)}
+    if any(_names_no_grad(n) and id(n) not in covered for n in walk(ctx.tree)):
         out.append(ctx.tree)
     ctx.memo["no_grad_regions"] = out
     return out
@@ -107,7 +108,7 @@ def runs_sibling(ctx: Context, region: ast.AST, parent: str, kept: str, depth: i
     method), directly or in a function or lambda it calls, or hands `parent` to a function of
     this file: the no_grad may be what keeps that part out of training."""
     in_module = depth == 0 and _in_module_class(ctx, region)
-    for n in ast.walk(region):
+    for n in walk(region):
         if isinstance(n, ast.Attribute) and _other_part(dotted(n) or "", parent, kept, in_module):
             return True
         if isinstance(n, ast.Name) and n.id != parent:
@@ -148,7 +149,7 @@ _BOOKKEEPING = {"eval", "train", "to", "cuda", "cpu", "half", "float", "double",
 
 
 def _freezes(ctx: Context) -> bool:
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if sets_requires_grad(n) or isinstance(n, ast.Attribute) and n.attr == "no_grad":
             return True
         if isinstance(n, ast.Name) and n.id == "no_grad":
@@ -179,7 +180,7 @@ def freezes_only_when(ctx: Context) -> list[ast.expr]:
     if any("freeze" in last(callee(c)).lower() and last(callee(c)) not in own for c in ctx.calls):
         return []
     tests = []
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if sets_requires_grad(n):
             test = _guard(ctx, n, 0)
             if test is None:
@@ -196,14 +197,14 @@ def _guard(ctx: Context, node: ast.AST, depth: int) -> ast.expr | None:
     child, loop_vars = node, set()
     for a in ctx.ancestors(node):
         if isinstance(a, (ast.For, ast.AsyncFor, ast.comprehension)):
-            loop_vars |= {n.id for n in ast.walk(a.target) if isinstance(n, ast.Name)}
+            loop_vars |= {n.id for n in walk(a.target) if isinstance(n, ast.Name)}
         if isinstance(a, (*FUNCS, ast.Lambda)):
             break
     for a in ctx.ancestors(node):
         if isinstance(a, ast.If) and child is not a.test and _never_below(ctx, a, node):
             return a.test  # `if i < freeze_at:` with freeze_at read back to 0: the freeze never runs
         if isinstance(a, ast.If) and child is not a.test and "__name__" not in ast.unparse(a.test) and not loop_vars & {
-                n.id for n in ast.walk(a.test) if isinstance(n, ast.Name)}:  # fmt: skip
+                n.id for n in walk(a.test) if isinstance(n, ast.Name)}:  # fmt: skip
             decided = decide_truth(ctx, a.test, ctx.scope_of(a))
             if decided is None:
                 return a.test
@@ -226,7 +227,7 @@ def _never_below(ctx: Context, branch: ast.If, node: ast.AST) -> bool:
     test = branch.test
     if not (isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], (ast.Lt, ast.LtE))):
         return False
-    if not (isinstance(test.left, ast.Name) and any(node is s or node in ast.walk(s) for s in branch.body)):
+    if not (isinstance(test.left, ast.Name) and any(node is s or node in walk(s) for s in branch.body)):
         return False
     loop = next((a for a in ctx.ancestors(branch) if isinstance(a, ast.For) and _index_of(a) == test.left.id), None)
     if loop is None:

@@ -14,6 +14,7 @@ import ast
 
 from torchvitals.lint.engine import Context, dotted, method
 from torchvitals.lint.rules.config_branches import decide_truth
+from torchvitals.lint.syntax import walk
 
 
 def sequential_layers(ctx: Context, call: ast.Call) -> list[ast.expr] | None:
@@ -109,8 +110,8 @@ def _starred(seq: ast.List | ast.Tuple) -> bool:
 
 
 def _mentions(node: ast.AST, name: str) -> bool:
-    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+    return any(isinstance(n, ast.Name) and n.id == name for n in walk(node))
 
 
 def _contains(node: ast.AST, target: ast.AST) -> bool:
-    return any(n is target for n in ast.walk(node))
+    return any(n is target for n in walk(node))

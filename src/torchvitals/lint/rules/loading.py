@@ -20,6 +20,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.rules.loaders import call_sites, functions_by_name, local_function
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 UNSAFE_LOAD = document(
@@ -40,7 +41,7 @@ def _from_arguments(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
     """The expression reads the command line (`args.x`, `sys.argv`), the environment, or input()."""
     parsed = {t for a in ctx.assigns if isinstance(getattr(a, "value", None), ast.Call)
               and _parses_command_line(a.value) for t in targets_of(a)}  # fmt: skip
-    for n in ast.walk(expr):
+    for n in walk(expr):
         if isinstance(n, ast.Attribute):
             key = dotted(n) or ""
             root = key.split(".")[0]

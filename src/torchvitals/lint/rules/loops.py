@@ -27,6 +27,7 @@ from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
 from torchvitals.lint.rules.clear_owners import uncleared_optimizer
 from torchvitals.lint.rules.modes import check_eval_mode
 from torchvitals.lint.rules.step_gate import _names, check_step_gate  # noqa: F401  (_names: accumulate.py imports it from here)
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 ZERO_GRAD = document(
@@ -189,7 +190,7 @@ def _per_batch_never_cleared(ctx: Context) -> None:
     steps_fns = [*per_batch_functions(ctx), *(m for c in ctx.classes for m in c.body
                                               if isinstance(m, (ast.FunctionDef, ast.AsyncFunctionDef)) and m.name == "training_step")]  # fmt: skip
     for fn in steps_fns:
-        nodes = list(ast.walk(fn) if isinstance(fn, ast.Lambda) else walk_scope(fn))
+        nodes = list(walk(fn) if isinstance(fn, ast.Lambda) else walk_scope(fn))
         eff = effects_of(ctx, nodes)
         step = min((n for n in nodes if isinstance(n, ast.Call) and _steps(ctx, n)), key=lambda n: (n.lineno, n.col_offset), default=None)
         if eff.backward and eff.steps and step is not None:
@@ -223,7 +224,7 @@ def _zero_between(ctx: Context) -> None:
     for body in bodies.values():
         kinds = []
         for stmt in body:
-            calls = [c for c in ast.walk(stmt) if isinstance(c, ast.Call)]
+            calls = [c for c in walk(stmt) if isinstance(c, ast.Call)]
             if any(c in ctx.backwards for c in calls):
                 kinds.append(("backward", stmt, None))
             elif isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) and method(stmt.value) == "zero_grad":

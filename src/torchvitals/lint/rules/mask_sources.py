@@ -20,6 +20,7 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.rules.batches import paired_element
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.tensor_facts import _resolve_call
+from torchvitals.lint.syntax import walk
 
 MASK_RESHAPES = {"unsqueeze", "view", "reshape", "expand", "to", "bool", "long", "int", "float", "cuda"}
 DEVICE_MOVES = {"to", "cuda", "cpu", "contiguous", "pin_memory"}
@@ -119,4 +120,4 @@ def tokenizer_mask(ctx: Context, expr: ast.AST, scope: ast.AST) -> bool:
 
 
 def _bound_names(target: ast.AST) -> set[str]:
-    return {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+    return {n.id for n in walk(target) if isinstance(n, ast.Name)}

@@ -25,6 +25,7 @@ from torchvitals.lint.engine import (
     passed,
     walk_scope,
 )
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import Rule
 
 _EXITS = (ast.Continue, ast.Break, ast.Return)
@@ -37,7 +38,7 @@ def step_outside_mode_gate(ctx: Context, doc: Rule) -> None:
         if not isinstance(fn, FUNCS):
             continue
         ifs = [n for n in walk_scope(fn) if isinstance(n, ast.If)]
-        if any(i in ctx.ancestors(c) and not any(isinstance(n, ast.Mod) for n in ast.walk(i.test)) for i in ifs):
+        if any(i in ctx.ancestors(c) and not any(isinstance(n, ast.Mod) for n in walk(i.test)) for i in ifs):
             continue  # `if optimizer is not None:` / `if model.training:` may be the guard; `% accum` is not
         if _cleared_before(ctx, fn, c, ifs):
             continue  # gradients set to None first: the step has nothing to apply
@@ -72,7 +73,7 @@ def _off_call(ctx: Context, fn: ast.AST, test: ast.expr, skips: bool) -> tuple[a
     """A call of `fn` that runs it with `test` evaluating to `skips`, and how it does."""
     params = [a.arg for a in fn.args.args]  # type: ignore[attr-defined]
     for p in params:
-        if not any(isinstance(n, ast.Name) and n.id == p for n in ast.walk(test)):
+        if not any(isinstance(n, ast.Name) and n.id == p for n in walk(test)):
             continue
         for call, value in _constants_for(ctx, fn, p):  # type: ignore[arg-type]
             if _truth(test, p, value) is skips:

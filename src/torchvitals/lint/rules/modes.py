@@ -40,6 +40,7 @@ from torchvitals.lint.hooks import (
 )
 from torchvitals.lint.rules.mode_gate import step_outside_mode_gate
 from torchvitals.lint.rules.values import truth
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 EVAL_MODE = document(
@@ -212,9 +213,9 @@ def _validation_context(ctx: Context, node: ast.AST) -> str | None:
         # a comprehension's `for` (`[step(b) for b in val_loader]`) loops as a statement does
         iters = [a.iter] if isinstance(a, (ast.For, ast.AsyncFor)) else [g.iter for g in a.generators] if isinstance(a, _COMPS) else []
         for it in iters:
-            names = [last(dotted(n)) for n in ast.walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
-            names += [n.value for n in ast.walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
-            keys = [k.slice.value for k in ast.walk(it) if isinstance(k, ast.Subscript)
+            names = [last(dotted(n)) for n in walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
+            names += [n.value for n in walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            keys = [k.slice.value for k in walk(it) if isinstance(k, ast.Subscript)
                     and isinstance(k.slice, ast.Constant) and isinstance(k.slice.value, str)]  # fmt: skip
             if any(_VAL_LOADER.match(x.lower()) for x in names if x) or any(_VAL_KEY.match(k.lower()) for k in keys):
                 return "a loop over validation data"

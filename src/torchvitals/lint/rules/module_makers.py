@@ -22,6 +22,7 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.rules.value_kinds import Env, Made, Seq, Table
 from torchvitals.lint.rules.value_reads import is_param, target
 from torchvitals.lint.rules.values import possible
+from torchvitals.lint.syntax import walk
 
 TENSOR_FACTORIES = {"randn", "rand", "zeros", "ones", "empty", "tensor", "full", "normal", "eye", "randint", "arange"}
 # nn.Module methods that return the module itself: `Block(d).to(device)` is still that module.
@@ -115,7 +116,7 @@ def _registered(ctx: Context, reg: str) -> tuple[list[ast.AST], int]:
     top = {n.name: n for n in ctx.tree.body if isinstance(n, (ast.FunctionDef, ast.ClassDef))}
     out: list[ast.AST] = []
     stores = 0
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if not (isinstance(n, ast.Assign) and any(isinstance(t, ast.Subscript) and dotted(t.value) == reg for t in n.targets)):
             continue
         stores += 1

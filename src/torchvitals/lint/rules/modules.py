@@ -33,6 +33,7 @@ from torchvitals.lint.rules.module_makers import (
 )
 from torchvitals.lint.rules.optimizers import check_partial_optimizer
 from torchvitals.lint.rules.schedule_objects import stored_param
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 UNREGISTERED = document(
@@ -100,7 +101,7 @@ def check_unregistered(ctx: Context) -> None:
         family = _module_family(ctx, cls)
         if not family:
             continue
-        registers = {last(callee(n)) for c in family for n in ast.walk(c) if isinstance(n, ast.Call)}
+        registers = {last(callee(n)) for c in family for n in walk(c) if isinstance(n, ast.Call)}
         if registers & {"add_module", "register_module", "setattr", "register_parameter"}:
             continue
         wrapped = set().union(*(_wrapped_attrs(ctx, c) for c in family))
@@ -176,12 +177,12 @@ def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> 
     """`self.lora_A = torch.empty(r, d)` then `nn.init.kaiming_uniform_(self.lora_A)`: a weight
     initialiser on a plain tensor attribute says it was meant to learn, but no `nn.Parameter`
     (nor buffer) registers it: `.parameters()` leaves it out and the optimizer never updates it."""
-    inits = {k for n in ast.walk(cls) if isinstance(n, ast.Call) and ".init." in f".{callee(n)}"
+    inits = {k for n in walk(cls) if isinstance(n, ast.Call) and ".init." in f".{callee(n)}"
              and callee(n).endswith("_") and n.args and (k := dotted(n.args[0])) and k.startswith("self.")}
     if not inits:
         return
     binds: dict[str, list[ast.Assign]] = {}
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and (k := dotted(n.targets[0])) in inits:
             binds.setdefault(k, []).append(n)
     for key, assigns in binds.items():
@@ -199,7 +200,7 @@ def _made_learnable(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
     `.parameters()` leaves it out. Only an attribute every binding of which in the class is a
     tensor factory call (or a helper returning one)."""
     marked: dict[str, ast.AST] = {}
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.Call) and method(n) == "requires_grad_" and not (n.args and is_const(n.args[0], False)) \
                 and isinstance(ctx.parent.get(n), ast.Expr):
             key = receiver(n) or ""
@@ -211,7 +212,7 @@ def _made_learnable(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
         if key.startswith("self.") and key.count(".") == 1:
             marked.setdefault(key, n)
     for key, mark in marked.items():
-        binds = [n for n in ast.walk(cls) if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == key]
+        binds = [n for n in walk(cls) if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == key]
         if key in wrapped or not binds or not all(plain_tensor(b.value) or param_tensor(ctx, b.value) for b in binds) or _optimized_directly(ctx, key):
             continue
         ctx.report(UNREGISTERED, binds[0], f"`{key}` is made to require grad (line {mark.lineno}) but is a plain "  # type: ignore[attr-defined]
@@ -224,7 +225,7 @@ def _optimized_directly(ctx: Context, key: str) -> bool:
     attr = key.rsplit(".", 1)[-1]
     return any(
         last(callee(c)) in OPTIMIZER_CLASSES
-        and any(isinstance(x, ast.Attribute) and x.attr == attr for a in [*c.args, *(k.value for k in c.keywords)] for x in ast.walk(a))
+        and any(isinstance(x, ast.Attribute) and x.attr == attr for a in [*c.args, *(k.value for k in c.keywords)] for x in walk(a))
         for c in ctx.calls
     )  # fmt: skip
 
@@ -238,11 +239,11 @@ def _kind(expr: ast.AST) -> str:
 def _wrapped_attrs(ctx: Context, cls: ast.ClassDef) -> set[str]:
     """`self.x` attributes that are (re)wrapped in a container somewhere in the class."""
     out: set[str] = set()
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.Call) and (last(callee(n)) in CONTAINERS or ctx.is_module_ctor(n)):
             for a in list(n.args) + [k.value for k in n.keywords]:
                 a = a.value if isinstance(a, ast.Starred) else a
-                for m in ast.walk(a):
+                for m in walk(a):
                     key = dotted(m) if isinstance(m, (ast.Attribute, ast.Name)) else None
                     if key and key.startswith("self."):
                         out.add(key)
@@ -288,7 +289,7 @@ def _forward_aliases(ctx: Context, known: set[str]) -> None:
         return
     kept: dict[str, tuple[ast.Assign, str]] = {}
     twice: set[str] = set()
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         if not (isinstance(n, ast.Assign) and len(n.targets) == 1 and (alias := dotted(n.targets[0]))):
             continue
         if alias in kept:
@@ -351,7 +352,7 @@ def _module_attr(ctx: Context, call: ast.Call, recv: str) -> bool:
     if init is None:
         return False
     funcs = functions(ctx)
-    for n in ast.walk(init):
+    for n in walk(init):
         if isinstance(n, ast.Assign) and isinstance(n.value, ast.Call) and recv in map(dotted, n.targets):
             if ctx.is_module_ctor(n.value):
                 return True

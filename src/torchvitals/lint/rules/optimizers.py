@@ -43,6 +43,7 @@ from torchvitals.lint.rules.param_parts import left_out, listed_parts
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.lint.rules.values import truth
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 PARTIAL_OPT = document(
@@ -135,7 +136,7 @@ def _frozen_only_by_flag(ctx: Context, target: str, ctor: ast.Call, models: set[
     side of the same choice), and no `no_grad` may run the rest of the model."""
     parts = {_part_alias(ctx, m) for m in models}
     m = parts.pop() if len(parts) == 1 else ""
-    if "." not in m or m.startswith("self.") or m.endswith(".module") or any(isinstance(n, ast.IfExp) for n in ast.walk(ctor)):
+    if "." not in m or m.startswith("self.") or m.endswith(".module") or any(isinstance(n, ast.IfExp) for n in walk(ctor)):
         return
     if _under_if(ctx, ctor) or not (tests := freezes_only_when(ctx)):
         return
@@ -170,14 +171,14 @@ def _appended(ctx: Context, scope: ast.AST, expr: ast.AST) -> set[str]:
     """`decay, no_decay = [], []` filled in `for n, p in model.head.named_parameters():
     (no_decay if p.ndim <= 1 else decay).append(p)`: the models whose parameters the lists
     that `expr` reads are filled from, in `scope`."""
-    names = {n.id for n in ast.walk(expr) if isinstance(n, ast.Name)}
+    names = {n.id for n in walk(expr) if isinstance(n, ast.Name)}
     out: set[str] = set()
     for loop in walk_scope(scope) if names else ():
         if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and method(loop.iter) in ("parameters", "named_parameters")):
             continue
-        for n in ast.walk(loop):
+        for n in walk(loop):
             if isinstance(n, ast.Call) and method(n) in ("append", "extend") and isinstance(n.func, ast.Attribute):
-                if names & {x.id for x in ast.walk(n.func.value) if isinstance(x, ast.Name)} and (r := receiver(loop.iter)):
+                if names & {x.id for x in walk(n.func.value) if isinstance(x, ast.Name)} and (r := receiver(loop.iter)):
                     out.add(r)
     return out
 
@@ -326,7 +327,7 @@ def _one_return_models(ctx: Context, ctor: ast.Call) -> set[str]:
     if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
         return set()
     rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return)]
-    if len(rets) != 1 or rets[0] is None or any(isinstance(n, ast.comprehension) and n.ifs for n in ast.walk(rets[0])):
+    if len(rets) != 1 or rets[0] is None or any(isinstance(n, ast.comprehension) and n.ifs for n in walk(rets[0])):
         return set()  # a filter (`if "trunk" not in name`) splits what the names alone do not
     return {k for m in ctx.models_in(rets[0]) if m != "self" and (k := t.rename(m))}
 

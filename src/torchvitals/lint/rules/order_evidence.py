@@ -26,6 +26,7 @@ from torchvitals.lint.engine import (
 from torchvitals.lint.rules.cutflow import _nograd_decorator
 from torchvitals.lint.rules.flow import bounds_at
 from torchvitals.lint.rules.pairing import pairs_params
+from torchvitals.lint.syntax import walk
 
 # A metric or pairing call: which of its positional arguments pair element by element.
 _METRIC = re.compile(r"(_score|_error|_curve|_matrix|_loss)$|^(pearsonr|spearmanr|kendalltau)$")
@@ -168,7 +169,7 @@ def _paired_where_used(ctx: Context, results: ast.AST, partners: set[str]) -> as
         if isinstance(a, ast.stmt):
             return None
         ops = _operands(ctx, a)
-        ours = [p for p in ops if any(x is results for x in ast.walk(p))]
+        ours = [p for p in ops if any(x is results for x in walk(p))]
         if ours and any(p not in ours and _mentions(p, partners) for p in ops):
             return a
     return None
@@ -207,7 +208,7 @@ def grad_free_pass(ctx: Context, anchor: ast.AST, body: list[ast.AST]) -> bool:
     """The pass over a loader runs without a graph (in `with torch.no_grad():`, or in a function
     decorated `@torch.no_grad()` / `@torch.inference_mode()`) and backpropagates nothing: it
     evaluates, whatever the names of its loader and data say."""
-    if effects_of(ctx, [n for b in body for n in ast.walk(b)]).backward:
+    if effects_of(ctx, [n for b in body for n in walk(b)]).backward:
         return False
     if any(is_nograd_with(a) for a in ctx.ancestors(anchor)):
         return True
@@ -230,7 +231,7 @@ def sibling_frames(ctx: Context, site: ast.Call) -> set[str]:
     if not isinstance(fn, ast.FunctionDef):
         return set()
     params = [a.arg for a in fn.args.args if a.arg != "self"]
-    given = {x.id for a in [*site.args, *(k.value for k in site.keywords)] for x in ast.walk(a) if isinstance(x, ast.Name)}
+    given = {x.id for a in [*site.args, *(k.value for k in site.keywords)] for x in walk(a) if isinstance(x, ast.Name)}
     out = set()
     sites = [c for c in ctx.calls if _calls_by_name(c, fn)]  # `Runner(model).annotate(...)` too
     for i, p in enumerate(params):

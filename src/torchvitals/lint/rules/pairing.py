@@ -39,6 +39,7 @@ from torchvitals.lint.rules.loaders import (
     loader_view,
     local_function,
 )
+from torchvitals.lint.syntax import walk
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 
@@ -216,7 +217,7 @@ def _per_split(ctx: Context, call: ast.Call, given: ast.expr | None, per_key_onl
     if not names or not all(isinstance(n, ast.Name) for n in names) or len(names) > (2 if items else 1):
         return []
     loop_vars = {n.id for n in names}  # type: ignore[attr-defined]
-    if per_key_only and not any(isinstance(x, ast.Name) and x.id in loop_vars for x in ast.walk(given)):
+    if per_key_only and not any(isinstance(x, ast.Name) and x.id in loop_vars for x in walk(given)):
         return []
     out = []
     for key, value in d:

@@ -18,6 +18,7 @@ from torchvitals.lint.calls import bind, functions
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
 from torchvitals.lint.options import entry, setting
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
+from torchvitals.lint.syntax import walk
 
 
 def _whole(expr: ast.AST | None) -> str | None:
@@ -128,7 +129,7 @@ def writes_requires_grad(ctx: Context) -> bool:
         ctx.memo["writes_requires_grad"] = any(
             (isinstance(n, ast.Attribute) and (n.attr == "requires_grad_" or n.attr == "requires_grad" and not isinstance(n.ctx, ast.Load)))
             or (isinstance(n, ast.keyword) and n.arg in ("requires_grad", "requires_grad_"))
-            for n in ast.walk(ctx.tree)
+            for n in walk(ctx.tree)
         )  # fmt: skip
     return ctx.memo["writes_requires_grad"]
 
@@ -156,7 +157,7 @@ def shared_builder_argument(ctx: Context, calls: list[tuple[str, ast.Call]]) -> 
 def _holds_parameters(ctx: Context, name: str) -> bool:
     """Every value of `name` reads some module's `.parameters()` (or a parameter attribute)."""
     vals = ctx.values.get(name, [])
-    return bool(vals) and all(any(isinstance(n, ast.Call) and method(n) == "parameters" for n in ast.walk(v)) for v in vals)
+    return bool(vals) and all(any(isinstance(n, ast.Call) and method(n) == "parameters" for n in walk(v)) for v in vals)
 
 
 
@@ -188,7 +189,7 @@ def name_filtered_only(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
 def _tests_name_only(test: ast.AST, name: str, value: str | None) -> bool:
     """The filter reads the parameter's name and not the parameter itself (`any(r.search(n)
     for r in patterns)`, not `p.requires_grad`, which keeps exactly the trainable ones)."""
-    names = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)}
+    names = {n.id for n in walk(test) if isinstance(n, ast.Name)}
     return name in names and value not in names
 
 
@@ -258,9 +259,9 @@ def _joined(expr: ast.AST) -> tuple[str, set[str]] | None:
     """`list(m.enc.parameters()) + list(m.head.parameters())`, `chain(m.enc.parameters(), ...)`,
     `[*m.enc.parameters(), *m.head.parameters()]`: every parameter source is a whole sub-module
     of one model (no comprehension filters them, no other name adds to them)."""
-    if any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Name)) and not _part_of_call(n, expr) for n in ast.walk(expr)):
+    if any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Name)) and not _part_of_call(n, expr) for n in walk(expr)):
         return None
-    parts = {receiver(n) for n in ast.walk(expr) if isinstance(n, ast.Call) and method(n) == "parameters"}
+    parts = {receiver(n) for n in walk(expr) if isinstance(n, ast.Call) and method(n) == "parameters"}
     if not parts or None in parts or any(p.count(".") < 1 for p in parts):  # type: ignore[union-attr]
         return None
     roots = {p.rsplit(".", 1)[0] for p in parts}  # type: ignore[union-attr]
@@ -273,8 +274,8 @@ def _part_of_call(node: ast.AST, root: ast.AST) -> bool:
     """A name that only spells a callee or a receiver (`list`, `itertools.chain`, `model`)."""
     if not isinstance(node, ast.Name):
         return False
-    for n in ast.walk(root):
-        if isinstance(n, ast.Call) and (n.func is node or (isinstance(n.func, ast.Attribute) and node in ast.walk(n.func))):
+    for n in walk(root):
+        if isinstance(n, ast.Call) and (n.func is node or (isinstance(n.func, ast.Attribute) and node in walk(n.func))):
             return True
     return False
 
@@ -333,7 +334,7 @@ def _parameter_free(value: ast.AST) -> bool:
 
 def _builds_module(ctx: Context, value: ast.AST) -> bool:
     """A module constructor or a function of this file returning one; not a copy, not frozen."""
-    if not isinstance(value, ast.Call) or any(isinstance(n, ast.Call) and method(n) in ("requires_grad_", "deepcopy") for n in ast.walk(value)):
+    if not isinstance(value, ast.Call) or any(isinstance(n, ast.Call) and method(n) in ("requires_grad_", "deepcopy") for n in walk(value)):
         return False
     if ctx.is_module_ctor(value):
         return True
@@ -344,7 +345,7 @@ def _builds_module(ctx: Context, value: ast.AST) -> bool:
 
 def runs_with_grad(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
     """`self.<attr>(...)` in a method of `cls`, outside `torch.no_grad()`."""
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.Call) and dotted(n.func) == f"self.{attr}":
             up = ctx.parent.get(n)
             detached = isinstance(up, ast.Attribute) and up.attr == "detach"
@@ -365,9 +366,9 @@ def _frozen_anywhere(ctx: Context, attr: str) -> bool:
     """A statement of the file names `.attr` and touches requires_grad (an assignment only when
     it assigns to `.attr`: `self.target = deepcopy(self.online).requires_grad_(False)` freezes
     the copy, not `online`)."""
-    for n in ast.walk(ctx.tree):
+    for n in walk(ctx.tree):
         scope = n.targets if isinstance(n, ast.Assign) else [n] if isinstance(n, (ast.Expr, ast.For)) else []
-        if any(isinstance(a, ast.Attribute) and a.attr == attr for t in scope for a in ast.walk(t)):
+        if any(isinstance(a, ast.Attribute) and a.attr == attr for t in scope for a in walk(t)):
             text = ast.unparse(n)
             if "requires_grad" in text:
                 return True

@@ -23,6 +23,7 @@ from torchvitals.lint.calls import FUNCS, functions
 from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
 from torchvitals.lint.rules.param_groups import _frozen_anywhere, runs_with_grad
 from torchvitals.lint.rules.param_routes import _model_class, _parameter_names, _test
+from torchvitals.lint.syntax import walk
 
 
 def doubly_grouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
@@ -135,7 +136,7 @@ def _full_names(ctx: Context, cls: ast.ClassDef, depth: int = 0) -> list[str]:
 
 def _built_class(ctx: Context, cls: ast.ClassDef, attr: str) -> ast.ClassDef | None:
     """The class of this file `self.<attr> = Cls(...)` builds in `cls.__init__`."""
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == f"self.{attr}" and isinstance(n.value, ast.Call):
             return next((c for c in ctx.classes if c.name == callee(n.value)), None)
     return None

@@ -24,6 +24,7 @@ from torchvitals.lint.calls import FUNCS, resolve
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import Flow
 from torchvitals.lint.rules.param_groups import writes_requires_grad
+from torchvitals.lint.syntax import walk
 
 # `nn` layers that hold parameters: a class of this file that builds one of these trains.
 _LEARNABLE = {
@@ -103,8 +104,8 @@ def _learnable_classes(ctx: Context) -> set[str]:
         for name, cls in mods.items():
             if name in found:
                 continue
-            made = {last(callee(n)) for n in ast.walk(cls) if isinstance(n, ast.Call) and callee(n).startswith("nn.")} & _LEARNABLE
-            own = {callee(n) for n in ast.walk(cls) if isinstance(n, ast.Call)} & found
+            made = {last(callee(n)) for n in walk(cls) if isinstance(n, ast.Call) and callee(n).startswith("nn.")} & _LEARNABLE
+            own = {callee(n) for n in walk(cls) if isinstance(n, ast.Call)} & found
             if made or own:
                 found.add(name)
                 changed = True
@@ -130,7 +131,7 @@ def _only_run(ctx: Context, where: ast.AST, name: str, views: list | None) -> bo
     it to a function of this file (noted in `views`); and it is not only ever switched to eval
     (a fixed feature extractor)."""
     uses = {"call": 0, "eval": 0, "train": 0}
-    for n in ast.walk(where):
+    for n in walk(where):
         if not (isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load)):
             continue
         up = ctx.parent.get(n)
@@ -149,6 +150,6 @@ def _only_run(ctx: Context, where: ast.AST, name: str, views: list | None) -> bo
             return False
         views.append((t.fn, params[0], t.params))  # type: ignore[union-attr, arg-type]
         uses["call"] += 1
-    if any(isinstance(n, FUNCS) and n.name == name for n in ast.walk(ctx.tree)):
+    if any(isinstance(n, FUNCS) and n.name == name for n in walk(ctx.tree)):
         return False
     return uses["call"] > 0 and not (uses["eval"] and not uses["train"])

@@ -22,6 +22,7 @@ from torchvitals.lint.rules.module_makers import module_ctor
 from torchvitals.lint.rules.param_groups import runs_with_grad, writes_requires_grad
 from torchvitals.lint.rules.value_kinds import Made
 from torchvitals.lint.rules.values import possible
+from torchvitals.lint.syntax import walk
 
 # attribute -> ids of the module constructor calls it may hold (empty: it holds no module, a
 # number or a string); None when the file does not show that it is always a module it makes
@@ -42,11 +43,11 @@ def listed_parts(ctx: Context, ctor: ast.Call, least: int = 2) -> dict[str, set[
         exprs = [_group_params(g) for g in first.elts]  # type: ignore[arg-type]
     sources: list[ast.Call] = []
     for e in exprs:
-        if e is None or any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Dict, ast.Lambda)) for n in ast.walk(e)):
+        if e is None or any(isinstance(n, (ast.ListComp, ast.GeneratorExp, ast.Dict, ast.Lambda)) for n in walk(e)):
             return None
-        here = [n for n in ast.walk(e) if isinstance(n, ast.Call) and method(n) == "parameters"]
-        inside = {id(x) for n in ast.walk(e) if isinstance(n, ast.Call) for x in ast.walk(n.func)}
-        if not here or any(isinstance(n, ast.Name) and id(n) not in inside for n in ast.walk(e)):
+        here = [n for n in walk(e) if isinstance(n, ast.Call) and method(n) == "parameters"]
+        inside = {id(x) for n in walk(e) if isinstance(n, ast.Call) for x in walk(n.func)}
+        if not here or any(isinstance(n, ast.Name) and id(n) not in inside for n in walk(e)):
             return None  # another name adds parameters this reading does not follow
         sources += here
     parts: dict[str, set[str] | None] = {}
@@ -108,7 +109,7 @@ def _held(ctx: Context, cls: ast.ClassDef) -> Held | None:
         if vals is not None and not made and key[5:] not in out:
             out[key[5:]] = frozenset()  # a number, a string: no module
             continue
-        copied = any(isinstance(x, ast.Call) and last(callee(x)) == "deepcopy" for m in [n.value, *made] for x in ast.walk(m))
+        copied = any(isinstance(x, ast.Call) and last(callee(x)) == "deepcopy" for m in [n.value, *made] for x in walk(m))
         modules = vals is not None and len(made) == len(vals) and not copied and all(module_ctor(ctx, m) for m in made)  # a copy: an EMA target
         out[key[5:]] = frozenset(id(m) for m in made) if modules and key[5:] not in out else None
     return out
@@ -119,5 +120,5 @@ def _ties_weights(ctx: Context) -> bool:
     return any(
         isinstance(n, ast.Assign) and any(isinstance(t, ast.Attribute) for t in n.targets) and isinstance(n.value, ast.Attribute)
         and n.value.attr in ("weight", "bias")
-        for n in ast.walk(ctx.tree)
+        for n in walk(ctx.tree)
     )  # fmt: skip

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from torchvitals.lint.calls import FUNCS, instance_class, is_param, may_resolve, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.rules.param_groups import _frozen_anywhere, runs_with_grad
+from torchvitals.lint.syntax import walk
 
 # The parameter names of common leaf layers (buffers such as running_mean are not parameters).
 LEAF_PARAMS = {
@@ -36,7 +37,7 @@ def unrouted_parameters(ctx: Context, is_ctor: Callable[[ast.Call], bool]) -> li
     if "named_parameters" not in ctx.text:
         return []
     out = []
-    for loop in (n for n in ast.walk(ctx.tree) if isinstance(n, ast.For)):
+    for loop in (n for n in walk(ctx.tree) if isinstance(n, ast.For)):
         chain = _routing_chain(loop)
         if chain is None:
             continue
@@ -156,7 +157,7 @@ def _feeds_optimizer(ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], 
     """The lists filled by the loop go to optimizers: named in an optimizer constructor of the
     loop's function, or returned by it and, where a call of it is unpacked, named in one there
     (a loop that sorts parameters to log their norms is no optimizer's business)."""
-    lists = {receiver(s.value) for s in ast.walk(loop) if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)}  # type: ignore[arg-type]
+    lists = {receiver(s.value) for s in walk(loop) if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)}  # type: ignore[arg-type]
     fn = ctx.scope_of(loop)
     if _in_ctor(fn, lists, is_ctor):
         return True
@@ -173,5 +174,5 @@ def _feeds_optimizer(ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], 
 
 
 def _in_ctor(scope: ast.AST, names: set[str | None], is_ctor: Callable[[ast.Call], bool]) -> bool:
-    return any(isinstance(n, ast.Call) and is_ctor(n) and any(isinstance(a, ast.Name) and a.id in names for a in ast.walk(n))
+    return any(isinstance(n, ast.Call) and is_ctor(n) and any(isinstance(a, ast.Name) and a.id in names for a in walk(n))
                for n in walk_scope(scope))  # fmt: skip

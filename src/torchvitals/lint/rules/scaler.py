@@ -10,6 +10,7 @@ from collections import Counter
 from torchvitals.lint.calls import FUNCS, Target, enclosing_class, may_resolve, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.hooks import hook_targets
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 SCALER = document(
@@ -104,7 +105,7 @@ def _handed_off(ctx: Context, call: ast.Call, key: str, depth: int = 0) -> bool:
     inner = {p for p, given in t.params if given == key}
     if not inner:
         return True  # bound through *args/**kwargs or a default: unknown
-    for node in ast.walk(t.fn):
+    for node in walk(t.fn):
         if not (isinstance(node, ast.Name) and node.id in inner):
             continue
         up = ctx.parent.get(node)
@@ -140,7 +141,7 @@ def _names_used(ctx: Context, node: ast.AST) -> Counter[str]:
     if key not in ctx.memo:
         ctx.memo[key] = Counter(
             n.attr if isinstance(n, ast.Attribute) else n.id if isinstance(n, ast.Name) else n.value
-            for n in ast.walk(node)
+            for n in walk(node)
             if isinstance(n, (ast.Attribute, ast.Name)) or isinstance(n, ast.Constant) and isinstance(n.value, str)
         )  # fmt: skip
     return ctx.memo[key]
@@ -209,9 +210,9 @@ def _same_path(ctx: Context, first: ast.AST, then: ast.AST) -> bool:
     the `if`, a plain backward and its clip in the `else`)."""
     for a in ctx.ancestors(then):
         if isinstance(a, ast.If):
-            in_body = any(then in ast.walk(s) for s in a.body)
+            in_body = any(then in walk(s) for s in a.body)
             other = a.orelse if in_body else a.body
-            if any(first in ast.walk(s) for s in other):
+            if any(first in walk(s) for s in other):
                 return False
     return True
 

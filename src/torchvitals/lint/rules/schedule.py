@@ -29,6 +29,7 @@ from torchvitals.lint.rules.schedule_objects import (
     per_batch_object_step,
 )
 from torchvitals.lint.rules.values import Made, Seq, argument, called, made
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -151,8 +152,8 @@ def _periodic_gate(ctx: Context, step: ast.Call) -> bool:
             return False
         if isinstance(a, ast.If) and (_epoch_flag(a.test) or any(
             isinstance(n, ast.Mod) or (isinstance(n, ast.Call) and callee(n) == "len")
-            or (isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Eq) and any(_epochish(x) for x in ast.walk(n)))
-            for n in ast.walk(a.test)
+            or (isinstance(n, ast.Compare) and isinstance(n.ops[0], ast.Eq) and any(_epochish(x) for x in walk(n)))
+            for n in walk(a.test)
         )):  # fmt: skip
             return True
     return False
@@ -177,7 +178,7 @@ def _interval_step(ctx: Context) -> None:
     batch, so an epoch schedule there decays per batch."""
     if "interval" not in ctx.text:
         return
-    for d in ast.walk(ctx.tree):
+    for d in walk(ctx.tree):
         if not isinstance(d, ast.Dict):
             continue
         entries = {k.value: v for k, v in zip(d.keys, d.values, strict=True) if isinstance(k, ast.Constant)}
@@ -247,7 +248,7 @@ def _over_epochs(loop: ast.AST) -> bool:
         parts = [loop.target, loop.iter]
     else:
         parts = [getattr(loop, "test", None)]
-    names = [last(dotted(n)).lower() for p in parts if p is not None for n in ast.walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
+    names = [last(dotted(n)).lower() for p in parts if p is not None for n in walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
     return any("epoch" in n or n == "ep" for n in names)
 
 

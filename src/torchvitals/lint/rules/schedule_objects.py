@@ -38,7 +38,7 @@ from torchvitals.lint.rules.config_branches import (
     guards,
     returned_before,
 )
-from torchvitals.lint.syntax import positional
+from torchvitals.lint.syntax import positional, walk
 
 
 def per_batch_object_step(ctx: Context, step: ast.Call, epoch_ctor: Callable[[str, ast.Call], bool]) -> str | None:
@@ -170,7 +170,7 @@ def _epoch_loop(loop: ast.AST) -> bool:
     """`for epoch in ...`, `for _ in range(self.max_epochs)`: a loop whose target or bound names
     epochs (not `range(steps_per_epoch)`, a count of batches)."""
     parts = [getattr(loop, "target", None), getattr(loop, "iter", None), getattr(loop, "test", None)]
-    names = [(dotted(n) or "").lower() for p in parts if p is not None for n in ast.walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
+    names = [(dotted(n) or "").lower() for p in parts if p is not None for n in walk(p) if isinstance(n, (ast.Name, ast.Attribute))]
     return any("epoch" in n.rsplit(".", 1)[-1] and "per_epoch" not in n for n in names)
 
 
@@ -219,7 +219,7 @@ def _built_in_init(ctx: Context, cls: ast.ClassDef, attr: str) -> list[ast.Call]
     `self.<attr>` in the class must be such a call (one that is not, a parameter, leaves the
     schedule unknown), but for a `= None` placeholder (what is stepped is never None)."""
     out: list[ast.Call] = []
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, (ast.Assign, ast.AnnAssign)) and any(dotted(t) == f"self.{attr}" for t in _targets(n)):
             if isinstance(n.value, ast.Constant) and n.value.value is None or n.value is None:
                 continue  # `self.sched = None` until a setup hook builds it: stepping None would crash
@@ -268,7 +268,7 @@ def _targets(n: ast.Assign | ast.AnnAssign) -> list[ast.expr]:
 def _made_by_stored_callable(cls: ast.ClassDef, attr: str) -> str | None:
     """`self.<attr> = self.<f>(...)` in a method of `cls`: the attribute `f` (a factory the
     object was given, fastai ParamScheduler-style)."""
-    for n in ast.walk(cls):
+    for n in walk(cls):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and dotted(n.targets[0]) == f"self.{attr}":
             f = n.value.func if isinstance(n.value, ast.Call) else None
             d = dotted(f) if f is not None else None

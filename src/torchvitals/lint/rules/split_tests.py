@@ -17,6 +17,7 @@ from torchvitals.lint.engine import Context, callee, passed, walk_scope
 from torchvitals.lint.options import entry
 from torchvitals.lint.rules.pairing import _per_split, default_of, setting_through_callers
 from torchvitals.lint.rules.split_views import STR_TESTS, _local_bound, fold
+from torchvitals.lint.syntax import walk
 
 TESTS = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Call)  # a call only as a string method (`_literal_test`)
 
@@ -29,7 +30,7 @@ def unshuffled_by_split_test(ctx: Context, loader: ast.Call, shuffle: ast.expr, 
         return
     test = _inlined(fn, shuffle)
     params = [a.arg for a in fn.args.args]
-    read = {n.id for n in ast.walk(test) if isinstance(n, ast.Name)} if isinstance(test, TESTS) else set()
+    read = {n.id for n in walk(test) if isinstance(n, ast.Name)} if isinstance(test, TESTS) else set()
     if len(read) != 1 or not read <= set(params) or not _literal_test(test):
         return
     param = read.pop()
@@ -138,11 +139,11 @@ def _literal_test(test: ast.expr) -> bool:
     fold can decide once the parameter is known, string methods on it included (`split.startswith("train")`)."""
     ok = (ast.Compare, ast.BoolOp, ast.UnaryOp, ast.Name, ast.Constant, ast.Tuple, ast.List, ast.Set,
           ast.Eq, ast.NotEq, ast.In, ast.NotIn, ast.And, ast.Or, ast.Not, ast.Load)  # fmt: skip
-    calls = [n for n in ast.walk(test) if isinstance(n, ast.Call)]
+    calls = [n for n in walk(test) if isinstance(n, ast.Call)]
     if any(not (isinstance(c.func, ast.Attribute) and c.func.attr in STR_TESTS) for c in calls):
         return False
     methods = {id(c.func) for c in calls}  # `split.lower()`: the method's attribute node is part of the test
-    return all(isinstance(n, ok) or isinstance(n, ast.Call) or id(n) in methods for n in ast.walk(test))
+    return all(isinstance(n, ok) or isinstance(n, ast.Call) or id(n) in methods for n in walk(test))
 
 
 def _splats(call: ast.Call) -> bool:

@@ -24,7 +24,7 @@ from torchvitals.lint.rules.pairing import (
     root_name,
     setting_through_callers,
 )
-from torchvitals.lint.syntax import passed
+from torchvitals.lint.syntax import passed, walk
 
 # The DataLoader keywords that set the order, with their defaults.
 ORDER_KEYS = (("shuffle", False), ("sampler", None), ("batch_sampler", None))
@@ -65,7 +65,7 @@ def folded_view(ctx: Context, call: ast.Call, split: str | None) -> ast.Call | N
     view = loader_view(ctx, call)
     given = kwarg(view, "shuffle") if view is not None else None
     key = _loop_key(ctx, call)
-    if given is None or split is None or key is None or not any(isinstance(n, ast.Name) and n.id == key for n in ast.walk(given)):
+    if given is None or split is None or key is None or not any(isinstance(n, ast.Name) and n.id == key for n in walk(given)):
         return None
     value = fold(given, {**_tables(ctx, given), key: split})
     if not isinstance(value, bool):
@@ -198,7 +198,7 @@ def _tables(ctx: Context, expr: ast.expr) -> dict[str, dict[str, object]]:
     True}` read as `shuffle=SHUFFLE[s]`): each name subscripted in `expr` that is bound once to a
     dict literal of constants the file never writes into, as a dict to fold with."""
     out = {}
-    for n in ast.walk(expr):
+    for n in walk(expr):
         if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name):
             items = dict_items(ctx, n.value)
             if items is not None and all(isinstance(v, ast.Constant) for _, v in items):
@@ -360,7 +360,7 @@ def _rebound(scope: ast.AST, name: str) -> bool:
     for n in walk_scope(scope):
         if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign)):
             tgts = n.targets if isinstance(n, ast.Assign) else [n.target]
-            if any(isinstance(x, ast.Name) and x.id == name for t in tgts for x in ast.walk(t)):
+            if any(isinstance(x, ast.Name) and x.id == name for t in tgts for x in walk(t)):
                 return True
         if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and dotted(n.func.value) == name:
             if n.func.attr in ("update", "setdefault", "pop"):

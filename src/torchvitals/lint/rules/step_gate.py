@@ -20,6 +20,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.hooks import methods_named
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 STEP_GATE = document(
@@ -45,7 +46,7 @@ _NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler|sync")
 
 
 def _names(expr: ast.AST) -> list[str]:
-    return [d for n in ast.walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
+    return [d for n in walk(expr) if isinstance(n, (ast.Name, ast.Attribute)) and (d := dotted(n))]
 
 
 _FINITE = {"isfinite", "isnan", "isinf"}
@@ -61,7 +62,7 @@ def _gradish(ctx: Context, expr: ast.AST, depth: int = 0) -> bool:
         if depth < 2 and "." not in name:
             if any(_gradish(ctx, v, depth + 1) for v in ctx.values.get(name, [])[:3]):
                 return True
-    for c in (n for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
+    for c in (n for n in walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)):
         fn = functions(ctx).get(c.func.id) if depth < 2 else None  # if should_step(model, cfg): a helper's verdict
         if fn is not None and _returns_gradish(ctx, fn, depth):
             return True
@@ -81,7 +82,7 @@ def _returns_gradish(ctx: Context, fn: ast.AST, depth: int) -> bool:
     set_flags = [n for n in walk_scope(fn) if isinstance(n, ast.Assign) and _refusal(n.value) and {*targets_of(n)} & flags]
     if not any(_refusal(v) for v in returns) and not set_flags:
         return False
-    deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(_decides(r, flags) for b in n.body for r in ast.walk(b))]
+    deciding = [n.test for n in walk_scope(fn) if isinstance(n, ast.If) and any(_decides(r, flags) for b in n.body for r in walk(b))]
     return any(_gradish(ctx, t, depth + 1) for t in _through_locals(fn, deciding))
 
 
@@ -97,7 +98,7 @@ def _through_locals(fn: ast.AST, exprs: list[ast.expr]) -> list[ast.expr]:
                 local.setdefault(t, []).append(n.value)
     out, seen, todo = list(exprs), set(), list(exprs)
     while todo and len(out) < 40:
-        for name in {n.id for n in ast.walk(todo.pop()) if isinstance(n, ast.Name)} - seen:
+        for name in {n.id for n in walk(todo.pop()) if isinstance(n, ast.Name)} - seen:
             seen.add(name)
             out += local.get(name, [])
             todo += local.get(name, [])
@@ -117,17 +118,17 @@ def _refusal(value: ast.expr) -> bool:
 def _asked_methods(ctx: Context, expr: ast.AST) -> list[ast.AST]:
     """`if self.should_step():` in a base runner: every method of this file by that name, for
     a subclass's override is the one that runs (`return bool(total_norm <= self.max_norm)`)."""
-    named = methods_named(ctx) if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for n in ast.walk(expr)) else {}
-    return [f for n in ast.walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for f in named.get(n.func.attr, [])]
+    named = methods_named(ctx) if any(isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for n in walk(expr)) else {}
+    return [f for n in walk(expr) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) for f in named.get(n.func.attr, [])]
 
 
 def _tests_grads(expr: ast.AST) -> bool:
     """`torch.isfinite(p.grad)` / `p.grad.isnan()` in the test: each parameter's gradient
     checked; or every parameter required to have one (`all(p.grad is not None for p in ...)`,
     `any(p.grad is None for p in ...)`): a step where one part got no gradient is skipped."""
-    for n in ast.walk(expr):
+    for n in walk(expr):
         if isinstance(n, ast.Call) and (method(n) in _FINITE or last(callee(n)) in _FINITE):
-            if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in ast.walk(n)):
+            if any(isinstance(a, ast.Attribute) and a.attr == "grad" for a in walk(n)):
                 return True
         if isinstance(n, ast.Call) and callee(n) in ("all", "any") and len(n.args) == 1 and isinstance(n.args[0], ast.GeneratorExp):
             elt = n.args[0].elt
@@ -158,7 +159,7 @@ def is_const_num(node: ast.AST) -> bool:
 
 def _logs_or_counts(stmts: list[ast.stmt]) -> bool:
     for s in stmts:
-        for n in ast.walk(s):
+        for n in walk(s):
             if isinstance(n, ast.AugAssign) or isinstance(n, ast.Raise):
                 return True
             if isinstance(n, ast.Call):
@@ -172,7 +173,7 @@ def _verdict_counts(ctx: Context, test: ast.AST) -> bool:
     """The gate asks a function or method of this file for its verdict (`if guard.allow(norm):`,
     `if should_step(norm):`) and every definition of that name counts or logs before it refuses
     (`self.skipped += 1; log.warning(...); return False`): the skip is counted where it is decided."""
-    for c in (n for n in ast.walk(test) if isinstance(n, ast.Call)):
+    for c in (n for n in walk(test) if isinstance(n, ast.Call)):
         if isinstance(c.func, ast.Name):
             fns = [f] if (f := functions(ctx).get(c.func.id)) is not None else []
         elif isinstance(c.func, ast.Attribute):
@@ -188,7 +189,7 @@ def _counts_before_refusing(fn: ast.AST) -> bool:
     """A branch of `fn`, or its own body after the branches that allow (`if ok: return True`),
     that counts or logs and then returns False (or 0, None), or sets the flag `fn` returns to False."""
     own = getattr(fn, "body", [])
-    allows = [k for k, st in enumerate(own[:-1]) if any(isinstance(n, ast.Return) for n in ast.walk(st))]
+    allows = [k for k, st in enumerate(own[:-1]) if any(isinstance(n, ast.Return) for n in walk(st))]
     blocks = [own[allows[-1] + 1 :]] if allows else []  # what runs once every branch that allows has not
     blocks += [body for n in walk_scope(fn) if isinstance(n, ast.If) for body in (n.body, n.orelse)]
     flags = {r.value.id for r in walk_scope(fn) if isinstance(r, ast.Return) and isinstance(r.value, ast.Name)}
@@ -257,7 +258,7 @@ def _returns_in_scan(stmt: ast.stmt) -> list[ast.If]:
     loop is skipped. (A `continue` or `break` there only ends the scan, not the step.)"""
     if not isinstance(stmt, (ast.For, ast.AsyncFor, ast.While)):
         return []
-    return [n for s in stmt.body for n in ast.walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
+    return [n for s in stmt.body for n in walk(s) if isinstance(n, ast.If) and n.body and isinstance(n.body[-1], ast.Return)]
 
 
 def _silent_handler(ctx: Context, stmt: ast.Try) -> ast.ExceptHandler | None:
@@ -265,7 +266,7 @@ def _silent_handler(ctx: Context, stmt: ast.Try) -> ast.ExceptHandler | None:
     continue`: a gradient check that raises, and a handler that leaves before the step with
     nothing counted or logged. The `try` body must read the gradients (a backward or a forward
     pass there is no gradient test)."""
-    if not stmt.body or any(c in ctx.backwards for s in stmt.body for c in ast.walk(s)):
+    if not stmt.body or any(c in ctx.backwards for s in stmt.body for c in walk(s)):
         return None
     if not all(_gradish(ctx, s) for s in stmt.body if not isinstance(s, ast.Pass)):
         return None

@@ -31,6 +31,7 @@ from torchvitals.lint.rules.loaders import (
 from torchvitals.lint.rules.pairing import split_keys
 from torchvitals.lint.rules.split_views import built_split_view, folded_view, split_view
 from torchvitals.lint.rules.values import Made, Table, made, possible, truthy
+from torchvitals.lint.syntax import walk
 
 
 def check_trained_loader(ctx: Context) -> None:
@@ -148,8 +149,8 @@ def _evaluated(ctx: Context, it: ast.expr) -> list[ast.Call]:
     are left to the rules that know which split trains; a loop whose iterable or callers' arguments
     say evaluation (`run(model, val_loader)` through a helper that steps only when asked to learn)
     is not taken for training."""
-    said = [dotted(n) or "" for n in ast.walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
-    said += [n.value for n in ast.walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    said = [dotted(n) or "" for n in walk(it) if isinstance(n, (ast.Name, ast.Attribute))]
+    said += [n.value for n in walk(it) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
     if _is_eval_name(said) or _is_eval_name(_caller_words(ctx, ctx.scope_of(it))):
         return []
     found = made(ctx, it)
@@ -175,8 +176,8 @@ def _caller_words(ctx: Context, fn: ast.AST) -> list[str]:
     out: list[str] = []
     for p in fn.args.args:
         for _, passed in call_sites(ctx, fn, p.arg):
-            out += [dotted(n) or "" for n in ast.walk(passed) if isinstance(n, (ast.Name, ast.Attribute))]
-            out += [n.value for n in ast.walk(passed) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+            out += [dotted(n) or "" for n in walk(passed) if isinstance(n, (ast.Name, ast.Attribute))]
+            out += [n.value for n in walk(passed) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
     return out
 
 
@@ -236,7 +237,7 @@ def _stream_class(ctx: Context, name: str) -> bool:
 
 def _trains(ctx: Context, loop: ast.For | ast.AsyncFor | ast.comprehension) -> bool:
     body = [ctx.parent[loop].elt] if isinstance(loop, ast.comprehension) else loop.body  # type: ignore[attr-defined]
-    nodes = [n for stmt in body for n in ast.walk(stmt)]
+    nodes = [n for stmt in body for n in walk(stmt)]
     fx = effects_of(ctx, nodes)
     return fx.backward
 

@@ -9,6 +9,8 @@ import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from torchvitals.lint.syntax import walk
+
 MAX_VALUES = 32  # more alternatives than this: unknown (keeps evaluation linear in practice)
 Env = tuple  # ((scope id, name), frozenset of values) pairs: what the parameters hold
 
@@ -108,7 +110,7 @@ def zipped(vs: tuple) -> object:
 
 
 def target_names(target: ast.AST) -> list[str]:
-    return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+    return [n.id for n in walk(target) if isinstance(n, ast.Name)]
 
 
 def unpack(target: ast.AST, item: object) -> dict[str, object] | None:

@@ -10,6 +10,7 @@ from torchvitals.lint.calls import is_param as calls_is_param
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, callee, dotted, method, walk_scope
 from torchvitals.lint.rules.value_kinds import Env
+from torchvitals.lint.syntax import walk
 
 
 def referenced(ctx: Context, fn: ast.AST) -> bool:
@@ -21,8 +22,8 @@ def referenced(ctx: Context, fn: ast.AST) -> bool:
     refs = ctx.memo.get("values_refs")
     if refs is None:
         refs = ctx.memo["values_refs"] = (set(), set())  # (bare names, attribute names)
-        defs = {n.name for n in ast.walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
-        for n in ast.walk(ctx.tree):
+        defs = {n.name for n in walk(ctx.tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        for n in walk(ctx.tree):
             ref = n.id if isinstance(n, ast.Name) else n.attr if isinstance(n, ast.Attribute) else None
             if ref in defs and isinstance(getattr(n, "ctx", None), ast.Load):  # only names a function of the file has
                 par = ctx.parent.get(n)
@@ -116,7 +117,7 @@ def written_paths(ctx: Context, name: str, scope: ast.AST) -> tuple | None:
     key = (id(scope), name)
     if key not in memo:
         memo[key] = None  # a function handing the name back to itself
-        nodes = ast.walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope)
+        nodes = walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope)
         paths: list | None = []
         for n in nodes:
             if _writes_into(n, name) or _handed_to_writer(ctx, n, name):
@@ -157,7 +158,7 @@ def _handed_to_writer(ctx: Context, n: ast.AST, name: str) -> bool:
         return False
     given = [p for p, v in zip(call_params(fn, n), n.args, strict=False) if dotted(v) == name]
     given += [k.arg for k in n.keywords if k.arg and dotted(k.value) == name]
-    return any(_writes_into(m, p) for p in given for m in ast.walk(fn))
+    return any(_writes_into(m, p) for p in given for m in walk(fn))
 
 
 def target(ctx: Context, call: ast.Call) -> ast.AST | None:
@@ -208,7 +209,7 @@ def set_elsewhere(ctx: Context) -> frozenset[str]:
     """Attribute names the file assigns (`args.lr = 0.1`) or gives `set_defaults(lr=...)`: indexed once."""
     hit = ctx.memo.get("values_set_attrs")
     if hit is None:
-        stored = {n.attr for n in ast.walk(ctx.tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
+        stored = {n.attr for n in walk(ctx.tree) if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store)}
         stored |= {k.arg for c in ctx.calls if method(c) == "set_defaults" for k in c.keywords if k.arg}
         hit = ctx.memo["values_set_attrs"] = frozenset(stored)
     return hit
@@ -230,7 +231,7 @@ def written_outside_init(ctx: Context, cls: ast.ClassDef, attr: str) -> bool:
     class's `self.attr` is another object's."""
     stores = ctx.memo.setdefault("values_attr_stores", {})
     if attr not in stores:
-        stores[attr] = [n for n in ast.walk(ctx.tree) if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, (ast.Store, ast.Del))]
+        stores[attr] = [n for n in walk(ctx.tree) if isinstance(n, ast.Attribute) and n.attr == attr and isinstance(n.ctx, (ast.Store, ast.Del))]
     init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
     for n in stores[attr]:
         if dotted(n.value) != "self":
@@ -245,6 +246,6 @@ def imported(ctx: Context) -> frozenset[str]:
     """Names the file binds only by `import` (`torch`, `nn`, `StepLR`), never by assignment."""
     hit = ctx.memo.get("values_imported")
     if hit is None:
-        names = {(a.asname or a.name).split(".")[0] for n in ast.walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
+        names = {(a.asname or a.name).split(".")[0] for n in walk(ctx.tree) if isinstance(n, (ast.Import, ast.ImportFrom)) for a in n.names}
         hit = ctx.memo["values_imported"] = frozenset(n for n in names if n not in ctx.values)
     return hit

@@ -69,6 +69,7 @@ from torchvitals.lint.rules.value_reads import (
     written_outside_init,
     written_paths,
 )
+from torchvitals.lint.syntax import walk
 
 MAX_DEPTH = 24
 
@@ -358,7 +359,7 @@ def _declared(ctx: Context, name: str) -> bool:
     takes as a parameter): what it names is the module, function or class itself."""
     memo = ctx.memo.setdefault("values_declared", {})
     if name not in memo:
-        stores = (n for n in ast.walk(ctx.tree) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
+        stores = (n for n in walk(ctx.tree) if isinstance(n, ast.Name) and n.id == name and not isinstance(n.ctx, ast.Load)
                   or isinstance(n, ast.arg) and n.arg == name or isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names)  # fmt: skip
         memo[name] = _unbound(ctx, name) and next(stores, None) is None
     return memo[name]
@@ -426,7 +427,7 @@ def _field(ctx: Context, base: Made, attr: str, depth: int) -> frozenset:
         return UNKNOWN
     init = next((m for m in cls.body if isinstance(m, ast.FunctionDef) and m.name == "__init__"), None)
     if init is not None:
-        stores = [n for n in ast.walk(init) if isinstance(n, ast.Assign) and [dotted(t) for t in n.targets] == [f"self.{attr}"]]
+        stores = [n for n in walk(init) if isinstance(n, ast.Assign) and [dotted(t) for t in n.targets] == [f"self.{attr}"]]
         if len(stores) != 1:
             return UNKNOWN
         return _values(ctx, stores[0].value, _bind(ctx, init, call, base.env, depth), depth)

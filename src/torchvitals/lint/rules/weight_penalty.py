@@ -13,6 +13,7 @@ import ast
 
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, callee, last, method, walk_scope
+from torchvitals.lint.syntax import walk
 
 WEIGHT_READS = {"parameters", "named_parameters"}
 REDUCTIONS = {"sum", "norm", "mean", "vector_norm", "matrix_norm"}
@@ -48,9 +49,9 @@ def weight_term(ctx: Context, expr: ast.expr, fn: ast.AST | None = None) -> bool
         return False
     fn = fn if fn is not None else ctx.scope_of(expr)
     state = _init_only_attrs(ctx, fn)
-    bound = {t.id for c in ast.walk(expr) if isinstance(c, COMPS) for g in c.generators for t in ast.walk(g.target) if isinstance(t, ast.Name)}
+    bound = {t.id for c in walk(expr) if isinstance(c, COMPS) for g in c.generators for t in walk(g.target) if isinstance(t, ast.Name)}
     weights = False
-    for n in ast.walk(expr):
+    for n in walk(expr):
         if isinstance(n, ast.Call):
             if not _numeric_call(ctx, n):
                 return False
@@ -85,7 +86,7 @@ def _number(ctx: Context, name: str, fn: ast.AST) -> bool:
 
 
 def _numeric(v: ast.AST) -> bool:
-    return all(isinstance(x, (ast.Constant, ast.operator, ast.unaryop, ast.BinOp, ast.UnaryOp, ast.expr_context)) for x in ast.walk(v)) and not (
+    return all(isinstance(x, (ast.Constant, ast.operator, ast.unaryop, ast.BinOp, ast.UnaryOp, ast.expr_context)) for x in walk(v)) and not (
         isinstance(v, ast.Constant) and not isinstance(v.value, (int, float))
     )
 
@@ -146,7 +147,7 @@ def _set_only_in_init(cls: ast.ClassDef) -> set[str]:
             continue
         for n in walk_scope(m):
             for t in getattr(n, "targets", [getattr(n, "target", None)]):
-                for x in ast.walk(t) if t is not None else ():
+                for x in walk(t) if t is not None else ():
                     if isinstance(x, ast.Attribute) and isinstance(x.value, ast.Name) and x.value.id == "self" and isinstance(x.ctx, ast.Store):
                         (init if m.name == "__init__" else other).add(x.attr)
     return init - other
