@@ -4,7 +4,10 @@ test that hangs fails instead of holding CI."""
 
 from __future__ import annotations
 
+import atexit
+import json
 import os
+import select
 import signal
 import socket
 import subprocess
@@ -49,9 +52,10 @@ def env_for(extra: dict[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def start(cmd: list[str], cwd: str | os.PathLike[str], env: dict[str, str]) -> subprocess.Popen[str]:
+def start(cmd: list[str], cwd: str | os.PathLike[str], env: dict[str, str], stdin: int | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        cmd, cwd=cwd, env=env, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        start_new_session=True,
     )
 
 
@@ -118,10 +122,58 @@ FORK_RANKS = str(Path(__file__).resolve().parent / "fork_ranks.py")
 
 def fork_job(nproc: int, argv: list[str], cwd: str | os.PathLike[str], env: dict[str, str] | None = None,
              timeout: float = HARD_TIMEOUT) -> Launch:
-    """A torchrun-like job without torchrun's agent: one fresh process imports torch, dynamo and
-    torchvitals once and forks `nproc` ranks from itself (tests/fork_ranks.py), each given the
+    """A torchrun-like job without torchrun's agent: the ranks are forked from a process that has
+    imported torch, dynamo and torchvitals already (tests/fork_ranks.py), each given the
     environment torchrun gives its ranks and running `torchvitals <argv>`; a rank then starts in
-    a fraction of a second instead of importing torch again. The whole job is one process group,
-    killed past `timeout`. The launch tests start real torchrun; this is for the tests about what
-    the ranks measure and judge."""
-    return launch([sys.executable, FORK_RANKS, str(nproc), *argv], cwd, env, timeout)
+    a fraction of a second instead of importing torch again. One such server per test process
+    serves every job, each job in a fresh child of it (its own process group, killed past
+    `timeout`). The launch tests start real torchrun; this is for the tests about what the ranks
+    measure and judge."""
+    request = {"nproc": nproc, "argv": list(argv), "cwd": str(cwd), "env": env_for(env), "timeout": timeout}
+    return _FORK_SERVER.ask(request, timeout + 60)
+
+
+class _ForkServer:
+    """`python tests/fork_ranks.py --serve`, started at the first job and closed at exit."""
+
+    def __init__(self) -> None:
+        self.proc: subprocess.Popen[str] | None = None
+
+    def ask(self, request: dict, patience: float) -> Launch:
+        if self.proc is None or self.proc.poll() is not None:
+            self.proc = start([sys.executable, FORK_RANKS, "--serve"], SRC, env_for(), subprocess.PIPE)
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+        except OSError as exc:
+            return self._lost(f"the fork server is gone: {exc}")
+        ready, _, _ = select.select([self.proc.stdout], [], [], patience)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            return self._lost("the fork server did not answer")
+        got = json.loads(line)
+        return Launch(got["returncode"], got["stdout"], got["stderr"], got["timed_out"])
+
+    def _lost(self, why: str) -> Launch:
+        """The server hung or died: kill its group, so the next job starts a new one."""
+        proc, self.proc = self.proc, None
+        assert proc is not None
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        _, err = proc.communicate()
+        return Launch(-9, "", f"{why}\n{err}", True)
+
+    def close(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+
+
+_FORK_SERVER = _ForkServer()
+atexit.register(_FORK_SERVER.close)

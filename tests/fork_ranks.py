@@ -1,7 +1,13 @@
 """Run `torchvitals ARGV` as NPROC ranks of one job, forked from this process after torch, dynamo
-and torchvitals are imported once (tests/distributed.py fork_job starts it):
+and torchvitals are imported once:
 
     python tests/fork_ranks.py NPROC ARGV...
+    python tests/fork_ranks.py --serve     # jobs asked for on stdin (tests/distributed.py fork_job)
+
+`--serve` imports once for a whole test session (the imports take five times as long as a test
+job's ranks): each request, one JSON line on stdin {nproc, argv, cwd, env, timeout}, is run in a
+fresh process forked from the server (its own process group, killed whole past its timeout) and
+answered with one JSON line {returncode, stdout, stderr, timed_out}.
 
 Each rank gets the environment torchrun gives its ranks (RANK, WORLD_SIZE, MASTER_ADDR, the agent's
 store, ...);
@@ -11,10 +17,13 @@ in this process's group, so the caller's timeout kills the job whole.
 
 from __future__ import annotations
 
+import json
 import os
+import signal
 import socket
 import sys
 import tempfile
+import time
 import uuid
 
 import torch
@@ -78,5 +87,63 @@ def run(nproc: int, argv: list[str]) -> int:
     return next((c for c in codes if c != 0), 0)
 
 
+def job(request: dict) -> dict:
+    """One request of `--serve`: the job runs in a child in its own session, with the request's
+    directory and environment; past the timeout its whole process group is killed."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out, err = os.path.join(tmp, "out"), os.path.join(tmp, "err")
+        pid = os.fork()
+        if pid == 0:
+            code = 71
+            try:
+                os.setsid()
+                os.chdir(request["cwd"])
+                os.environ.clear()
+                os.environ.update(request["env"])
+                null = os.open(os.devnull, os.O_RDONLY)
+                os.dup2(null, 0)
+                for fd, path in ((1, out), (2, err)):
+                    os.dup2(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), fd)
+                code = run(int(request["nproc"]), list(request["argv"]))
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+                os._exit(code)
+        deadline = time.monotonic() + float(request["timeout"])
+        status = None
+        while status is None and time.monotonic() < deadline:
+            done, st = os.waitpid(pid, os.WNOHANG)
+            status = st if done else None
+            if status is None:
+                time.sleep(0.02)
+        timed_out = status is None
+        if timed_out:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            status = os.waitpid(pid, 0)[1]
+        code = os.waitstatus_to_exitcode(status)
+        texts = []
+        for path in (out, err):
+            try:
+                with open(path, errors="replace") as fh:
+                    texts.append(fh.read())
+            except OSError:
+                texts.append("")
+    return {"returncode": -9 if timed_out else code, "stdout": texts[0], "stderr": texts[1], "timed_out": timed_out}
+
+
+def serve() -> int:
+    """Answer job requests from stdin until it closes."""
+    for line in sys.stdin:
+        if line.strip():
+            sys.stdout.write(json.dumps(job(json.loads(line))) + "\n")
+            sys.stdout.flush()
+    return 0
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--serve"]:
+        raise SystemExit(serve())
     raise SystemExit(run(int(sys.argv[1]), sys.argv[2:]))
