@@ -16,6 +16,17 @@ LOOPS = (ast.For, ast.AsyncFor, ast.While)
 
 def dotted(node: ast.AST | None) -> str | None:
     """`a.b.c` for a chain of names and attributes, else None."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if not isinstance(node, ast.Attribute):
+        return None
+    found = _DOTTED.get(node, _UNSEEN)
+    if found is _UNSEEN:
+        found = _DOTTED[node] = _dotted_chain(node)
+    return found  # type: ignore[return-value]
+
+
+def _dotted_chain(node: ast.AST) -> str | None:
     parts = []
     while isinstance(node, ast.Attribute):
         parts.append(node.attr)
@@ -76,6 +87,8 @@ def is_const(node: ast.AST | None, value: Any) -> bool:
 _KIDS: dict[ast.AST, list[ast.AST]] = {}
 _SCOPE: dict[ast.AST, tuple[ast.AST, ...]] = {}
 _WALK: dict[ast.AST, tuple[ast.AST, ...]] = {}
+_DOTTED: dict[ast.AST, str | None] = {}
+_UNSEEN = object()
 
 
 def forget() -> None:
@@ -83,6 +96,7 @@ def forget() -> None:
     _KIDS.clear()
     _SCOPE.clear()
     _WALK.clear()
+    _DOTTED.clear()
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
@@ -100,11 +114,12 @@ def _children(node: ast.AST) -> list[ast.AST]:
 
 def children(node: ast.AST) -> list[ast.AST]:
     """The direct child nodes, in field order: `ast.iter_child_nodes` without its two nested
-    generators, which made walking the tree cost more than parsing it. A new list each call."""
+    generators, which made walking the tree cost more than parsing it. The list is shared by
+    every caller: read it, do not change it."""
     kids = _KIDS.get(node)
     if kids is None:
         kids = _KIDS[node] = _children(node)
-    return list(kids)
+    return kids
 
 
 def block(node: ast.AST, field: str) -> list[ast.stmt]:
@@ -120,7 +135,7 @@ def walk_scope(node: ast.AST) -> Iterator[ast.AST]:
     found = _SCOPE.get(node)
     if found is None:
         out = []
-        todo = children(node)
+        todo = list(children(node))
         while todo:
             n = todo.pop()
             out.append(n)

@@ -417,6 +417,18 @@ def _cut_of(srcs: list[tuple], name: str) -> bool:
     return bool(srcs) and all(c is not None for _, _, c in srcs) and any(k == "name" and key.split("#")[0] == name for k, key, _ in srcs)
 
 
+def scope_flow(ctx: Context, scope: ast.AST, models: set[str]) -> Flow:
+    """The data flow of a scope for these trained models, built once per file: the rules and
+    helpers that judge a scope's losses, read its callers and collect what its methods store ask
+    the same questions of it (each later question adds only names of its own, `<loss@…>`)."""
+    memo = ctx.memo.setdefault("scope_flows", {})
+    key = (id(scope), frozenset(models))
+    hit = memo.get(key)
+    if hit is None or hit[0] is not scope:
+        hit = memo[key] = (scope, Flow(ctx, scope, set(models)))
+    return hit[1]  # type: ignore[no-any-return]
+
+
 def _raw_returns(ctx: Context, t: Target, models: set[str], depth: int, pick: Pick = None) -> list[tuple[str, tuple | None]]:
     """The models reaching what a resolved function returns (or the element `pick` of it), as
     the caller names them, each with the cut on its way (None: live). `self.x` and the

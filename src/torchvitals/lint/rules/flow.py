@@ -189,7 +189,18 @@ def _is_param(fn: ast.AST, name: str) -> bool:
 
 def reaching(ctx: Context, name: str, use: ast.AST) -> Bound | _Ambiguous | None:
     """The binding of `name` that reaches `use` inside its function (or module); None when the
-    name is not bound there before the use (a global, an attribute set in another method)."""
+    name is not bound there before the use (a global, an attribute set in another method).
+    Memoised per (name, use): every data flow built over a scope asks the same questions."""
+    memo = ctx.memo.setdefault("reaching", {})
+    hit = memo.get((name, id(use)))
+    if hit is not None and hit[0] is use:
+        return hit[1]  # type: ignore[no-any-return]
+    found = _reaching(ctx, name, use)
+    memo[(name, id(use))] = (use, found)
+    return found
+
+
+def _reaching(ctx: Context, name: str, use: ast.AST) -> Bound | _Ambiguous | None:
     node: ast.AST = use
     while True:
         par = ctx.parent.get(node)

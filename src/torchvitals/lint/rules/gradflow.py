@@ -13,7 +13,7 @@ import bisect
 
 from torchvitals.lint.calls import FUNCS, Target, effects, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
-from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match
+from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, scope_flow
 from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
 from torchvitals.lint.rules.stored_flow import stored_on_objects
 from torchvitals.lint.rules.tensor_facts import WRAPPERS as MODULE_WRAPPERS
@@ -184,7 +184,7 @@ def _prefixes(names: set[str]) -> set[str]:
 def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> set[str]:
     """Judges the losses of one scope; returns the models that reach one of them live."""
     models = _trained_models(ctx, scope)
-    flow = Flow(ctx, scope, models)
+    flow = scope_flow(ctx, scope, models)
 
     losses: list[tuple[ast.AST, ast.AST, str | None]] = []  # (loss expr, anchor, optimizer)
     for call in backwards:
@@ -322,11 +322,7 @@ def _call_sites(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Target]]:
 
 def _scope_flow(ctx: Context, scope: ast.AST) -> Flow:
     """The data flow of a caller's scope, built once per scope."""
-    memo = ctx.memo.setdefault("gradflow_scope_flow", {})
-    hit = memo.get(id(scope))
-    if hit is None or hit[0] is not scope:
-        hit = memo[id(scope)] = (scope, Flow(ctx, scope, _trained_models(ctx, scope)))
-    return hit[1]
+    return scope_flow(ctx, scope, _trained_models(ctx, scope))
 
 
 def _passed(t: Target, call: ast.Call) -> list[tuple[str, ast.expr]]:

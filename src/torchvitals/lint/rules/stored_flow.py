@@ -9,7 +9,7 @@ import ast
 
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, targets_of, walk_scope
-from torchvitals.lint.rules.cutflow import Flow, nograd_block, nograd_decorator
+from torchvitals.lint.rules.cutflow import nograd_block, nograd_decorator, scope_flow
 
 
 def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: set[str]) -> dict[str, tuple[set[str], dict[str, tuple]]]:
@@ -26,7 +26,7 @@ def stored_on_objects(ctx: Context, owner: ast.ClassDef | ast.Module, models: se
     for fn in owner.body:
         if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
             continue
-        flow = Flow(ctx, fn, models)
+        flow = scope_flow(ctx, fn, models)
         deco = nograd_decorator(fn) or _only_called_without_grad(ctx, fn)
         local = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]}
         local |= {t for n in walk_scope(fn) for t in targets_of(n) if "." not in t}
