@@ -739,6 +739,85 @@ def test_target_traced_through_dataloader_and_lightning():
     assert "TVL009" not in run_all(unbatched)  # items, not batches: the target is a scalar
 
 
+IN_PLACE_TARGET = """\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+readings = torch.randn(256, 5)
+target = readings[:, 0].clone()
+{update}
+net = nn.Sequential(nn.Linear(5, 16), nn.ReLU(), nn.Linear(16, 1))
+opt = torch.optim.Adam(net.parameters())
+for step in range(100):
+    loss = F.mse_loss(net(readings), target)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("update", "fires"),
+    [
+        ("target /= target.abs().max()", True),  # an augmented assignment keeps the 1-D shape
+        ("target.div_(10.0)", True),  # so does an in-place method
+        ("target.clamp_(0, 1)\ntarget -= 0.5", True),  # chained updates
+        ("target /= target.abs().max()\ntarget.unsqueeze_(1)", False),  # the fix, in place
+        ("target.unsqueeze_(-1)", False),
+        ("for _ in range(2):\n    target.unsqueeze_(1)", False),  # a loop's update: not followed
+    ],
+)
+def test_an_in_place_update_is_a_binding_of_the_target(update, fires):
+    """`y /= s`, `y.div_(s)`, `y.unsqueeze_(1)` bind the target to the out-of-place form of its
+    previous value: the (B,) against (B, 1) mismatch is read through them, and so is the fix."""
+    assert ("TVL009" in run_all(IN_PLACE_TARGET.format(update=update))) is fires
+
+
+IN_PLACE_DATASET = """\
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Meters(Dataset):
+    def __init__(self, path):
+        table = np.loadtxt(path, delimiter=",", dtype=np.float32)
+        self.inputs = torch.from_numpy(table[:, :-1])
+        self.usage = torch.from_numpy(table[:, -1])
+        self.usage -= self.usage.mean(){fix}
+
+    def __len__(self):
+        return len(self.usage)
+
+    def __getitem__(self, i):
+        return self.inputs[i], self.usage[i]
+
+
+class Regressor:
+    def __init__(self):
+        self.net = nn.Sequential(nn.Linear(7, 32), nn.GELU(), nn.Linear(32, 1))
+        self.opt = torch.optim.SGD(self.net.parameters(), lr=0.01)
+        self.crit = nn.L1Loss()
+
+    def fit(self, loader):
+        for feats, usage in loader:
+            self.opt.zero_grad()
+            self.crit(self.net(feats), usage).backward()
+            self.opt.step()
+
+
+Regressor().fit(DataLoader(Meters("meters.csv"), batch_size=64, shuffle=True))
+"""
+
+
+@pytest.mark.parametrize(("fix", "fires"), [("", True), ("\n        self.usage.unsqueeze_(1)", False)])
+def test_an_attribute_updated_in_place_in_init_keeps_its_rank(fix, fires):
+    """`self.usage -= self.usage.mean()` in a dataset's `__init__` leaves the column 1-D."""
+    assert ("TVL009" in run_all(IN_PLACE_DATASET.format(fix=fix))) is fires
+
+
 ODD_SOURCES = [
     "a = nn.Linear(*args)\nloss = F.mse_loss(a(x), torch.randn(8))",
     "b = nn.Linear(4, out=1)\nloss = F.mse_loss(b(x), torch.randn(8))",

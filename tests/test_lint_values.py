@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import textwrap
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -385,3 +386,30 @@ def test_known_values_are_what_python_computes(text):
     got = values_of(src, "x", 0)
     if got is not None and expected is not None:
         assert got == {expected}, (text, got, expected)
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ("n = 4\nn *= 2\nuse(n)", {8}),  # an augmented assignment binds the name to the operation
+        ("n = 4\nn *= 2\nn -= 1\nuse(n)", {7}),
+        ("def f(lr=0.1):\n    lr *= 10\n    return lr\nuse(f())", {1.0}),  # a parameter updated, then returned
+        ("class C:\n    def __init__(self):\n        self.k = 3\n        self.k += 1\n\n    def g(self):\n        use(self.k)", {3, 4}),
+        ("n = 1\nfor i in range(3):\n    n *= 2\nuse(n)", None),  # a loop's update: not a known constant
+        ("n = 1\nif flag:\n    n += 1\nuse(n)", None),  # a branch's update: either
+        ("class C:\n    def __init__(self):\n        self.k = 3\n\n    def step(self):\n        self.k += 1\n        use(self.k)", None),
+    ],
+)
+def test_an_in_place_update_is_a_binding_derived_from_the_previous_one(src, expected):
+    ctx = _ctx(src)
+    read = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "use").args[0]
+    assert possible(ctx, read) == (frozenset(expected) if expected is not None else None)
+
+
+def test_an_in_place_update_never_changes_the_parsed_tree():
+    src = "x = torch.zeros(3)\nx.unsqueeze_(1)\nuse(x)\nn = 2\nn /= 2\nuse(n)"
+    ctx = _ctx(src)
+    before = ast.dump(ctx.tree, include_attributes=True)
+    [m] = made(ctx, _at(ctx, "x", 1))
+    assert ast.unparse(m.node) == "x.unsqueeze(1)" and possible(ctx, _at(ctx, "n")) == {1.0}
+    assert ast.dump(ctx.tree, include_attributes=True) == before

@@ -25,6 +25,7 @@ from torchvitals.lint.engine import (
     receiver,
     walk_scope,
 )
+from torchvitals.lint.rules.inplace import ELEMENTWISE, updated
 from torchvitals.lint.syntax import walk
 
 
@@ -102,7 +103,7 @@ def _touched(ctx: Context, node: ast.AST) -> frozenset[str]:
                     out.update(".".join(parts[: i + 1]) for i in range(len(parts)))
             elif isinstance(n, (ast.Import, ast.ImportFrom)):
                 out.update(a.asname or a.name.split(".")[0] for a in n.names)
-            elif isinstance(n, ast.Call) and method(n) in RESHAPE_INPLACE:
+            elif isinstance(n, ast.Call) and (method(n) in RESHAPE_INPLACE or method(n) in ELEMENTWISE):
                 key = receiver(n)
                 if key:
                     out.add(key)
@@ -163,6 +164,8 @@ def binds(ctx: Context, stmt: ast.stmt, name: str) -> Bound | _Ambiguous | None:
         if any(i.optional_vars is not None and _rebinds_anywhere(ctx, i.optional_vars, name) for i in stmt.items):
             return AMBIGUOUS
         return _last_in(ctx, stmt.body, name)
+    if isinstance(stmt, (ast.AugAssign, ast.Expr)) and (value := updated(ctx, stmt, name)) is not None:
+        return Bound(value)  # `x /= s`, `x.unsqueeze_(1)`: derived from the binding before it
     return AMBIGUOUS
 
 
@@ -331,11 +334,18 @@ def _outer_bounds(ctx: Context, name: str, stmts: list[ast.stmt]) -> list[Bound]
                 return None
             continue
         b = binds(ctx, stmt, name)
-        if b is AMBIGUOUS:
+        if b is AMBIGUOUS or (b is not None and _update_of_unknown(ctx, stmt, name)):
             return None
         if b is not None:
             out.append(b)  # type: ignore[arg-type]
     return out or None
+
+
+def _update_of_unknown(ctx: Context, stmt: ast.stmt, name: str) -> bool:
+    """`stmt` updates `name` in place and no binding of its own scope reaches it (`self.n += 1`
+    in a method other than the one that set it): what it updates is any binding of the class in
+    turn, which the flow does not follow."""
+    return isinstance(stmt, (ast.AugAssign, ast.Expr)) and not isinstance(reaching(ctx, name, stmt), Bound)
 
 
 def bounds_at(ctx: Context, name: str, use: ast.AST) -> list[Bound] | None:

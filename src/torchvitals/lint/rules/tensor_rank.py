@@ -16,6 +16,8 @@ import ast
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
+from torchvitals.lint.rules.inplace import ELEMENTWISE as INPLACE_ELEMENTWISE
+from torchvitals.lint.rules.inplace import is_update
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     ELEMENTWISE,
@@ -35,7 +37,9 @@ SIZE_KW = {"normal", "uniform", "integers", "randint", "random", "standard_norma
 CONVERTS = {"from_numpy", "as_tensor", "asarray", "array", "tensor"}
 JOINS = {"concatenate", "cat", "concat", "stack"}  # of a literal list: its arrays all have the same rank
 REDUCE = {"mean", "sum", "std", "var", "amax", "amin", "prod", "nanmean", "nansum", "logsumexp"}  # not norm: its first argument is p
-SAME_SHAPE = KEEP | ELEMENTWISE | {"float", "double", "half", "long", "int", "to", "astype", "type", "cumsum", "cumprod", "copy", "pow"}
+SAME_SHAPE = KEEP | ELEMENTWISE | {"float", "double", "half", "long", "int", "to", "astype", "type", "cumsum", "cumprod", "copy", "pow",
+                                   "t", "transpose", "swapdims"}  # fmt: skip
+UPDATES_KEEP = {m[:-1] for m in INPLACE_ELEMENTWISE}
 
 
 def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
@@ -54,6 +58,8 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
         return ranks.pop() if len(ranks) == 1 else None
     if isinstance(expr, ast.Subscript):
         return _indexed(ctx, expr, d)
+    if isinstance(expr, ast.BinOp) and is_update(ctx, expr) and not isinstance(expr.op, ast.MatMult):
+        return rank(ctx, expr.left, d)  # `x /= s`: an in-place result keeps x's shape (it cannot broadcast)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.MatMult):
         return _matmul_rank(rank(ctx, expr.left, d), rank(ctx, expr.right, d))
     if isinstance(expr, ast.BinOp):
@@ -126,10 +132,12 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
         recv = call.func.value  # type: ignore[attr-defined]
         if m == "to_numpy" and (r := _frame_rank(ctx, recv, d)) is not None:
             return r
-        if m in SAME_SHAPE:
-            return rank(ctx, recv, d)
+        if m in SAME_SHAPE or m in UPDATES_KEEP and is_update(ctx, call):
+            return rank(ctx, recv, d)  # `x.div_(s)` read as `x.div(s)`: in place, it keeps x's shape
         if m in REDUCE:
             return _reduced(rank(ctx, recv, d), call, first_positional=0)
+        if m == "unsqueeze" and len(call.args) + len(call.keywords) == 1 and (r := rank(ctx, recv, d)) is not None:
+            return r + 1  # y.unsqueeze(1), and `y.unsqueeze_(1)` read as a binding
         if m in SIZE_KW and (size := kwarg(call, "size")) is not None:
             return _sizes(ctx, [size])  # rng.normal(size=(n, d)): a numpy Generator's draw
         if (size := numpy_draw_size(ctx, call)) is not None:
@@ -222,7 +230,7 @@ def _one_index(ctx: Context, p: ast.AST) -> bool:
     if isinstance(p, ast.BinOp) and isinstance(p.op, (ast.Add, ast.Sub)):
         sides = (p.left, p.right)
         return any(_one_index(ctx, x) for x in sides) and all(_one_index(ctx, x) or _self_attr(x) for x in sides)
-    return isinstance(p, ast.Name) and _int_param(ctx, p) or _int_attr(ctx, p)
+    return isinstance(p, ast.Name) and (_int_param(ctx, p) or _range_item(ctx, p)) or _int_attr(ctx, p)
 
 
 def _int_attr(ctx: Context, p: ast.AST) -> bool:
@@ -258,6 +266,28 @@ def _int_param(ctx: Context, p: ast.Name) -> bool:
         return True
     bs = bounds_through_methods(ctx, p.id, p)
     return bool(bs) and len(bs) == 1 and not bs[0].index and not bs[0].loop and isinstance(bs[0].value, ast.BinOp) and _one_index(ctx, bs[0].value)
+
+
+def _range_item(ctx: Context, p: ast.Name) -> bool:
+    """A position unpacked from a table of positions: `s, d = self.index[k]` where every binding
+    of `self.index` is a comprehension of tuples of loop counters over `range(...)` (`[(s, d)
+    for s in range(n) for d in range(lo, hi)]`), the usual index of a windowed dataset."""
+    bs = bounds_through_methods(ctx, p.id, p)
+    if not bs or len(bs) != 1 or bs[0].loop or len(bs[0].index) != 1 or not isinstance(bs[0].value, ast.Subscript):
+        return False
+    table, at = bs[0].value.value, bs[0].index[0]
+    name = dotted(table)
+    tables = bounds_through_methods(ctx, name, table) if name else None
+    return bool(tables) and all(not t.index and not t.loop and _counter_column(t.value, at) for t in tables)  # type: ignore[union-attr]
+
+
+def _counter_column(value: ast.expr, at: int) -> bool:
+    """Item `at` of every tuple `value` (a list comprehension) makes is a counter of `range`."""
+    if not isinstance(value, ast.ListComp) or not isinstance(value.elt, ast.Tuple) or at >= len(value.elt.elts):
+        return False
+    item = value.elt.elts[at]
+    return isinstance(item, ast.Name) and any(isinstance(g.target, ast.Name) and g.target.id == item.id and isinstance(g.iter, ast.Call)
+                                              and callee(g.iter) == "range" for g in value.generators)  # fmt: skip
 
 
 # numpy's draws that take `size` by position (after their distribution's parameters), on a

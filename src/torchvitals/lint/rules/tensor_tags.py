@@ -17,6 +17,7 @@ from torchvitals.lint.rules.batch_items import (
     one_number,
 )
 from torchvitals.lint.rules.flow import Bound
+from torchvitals.lint.rules.inplace import is_update
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_columns import (
     column_module,
@@ -66,7 +67,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
-from torchvitals.lint.rules.tensor_rank import JOINS, REDUCE, numpy_draw_size, rank
+from torchvitals.lint.rules.tensor_rank import JOINS, REDUCE, UPDATES_KEEP, numpy_draw_size, rank
 from torchvitals.lint.rules.values import possible
 
 
@@ -300,7 +301,7 @@ def _call_tags(ctx: Context, call: ast.Call, depth: int) -> frozenset[str]:
             dtype_tag = _dtype_tag(dtype)
             recv_tags = _converted_tags(ctx, recv, d) if dtype_tag == FLOAT else tags(ctx, recv, d)
             return _with_dtype(recv_tags, dtype_tag)
-        if m in ELEMENTWISE:
+        if m in ELEMENTWISE or m in UPDATES_KEEP and is_update(ctx, call):  # y.div_(s) read as y.div(s): same shape
             return tags(ctx, recv, d) & (SHAPE_TAGS | {FLOAT})
         if m in ("argmax", "argmin"):
             return frozenset({INDEX})
