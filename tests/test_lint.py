@@ -818,6 +818,41 @@ def test_an_attribute_updated_in_place_in_init_keeps_its_rank(fix, fires):
     assert ("TVL009" in run_all(IN_PLACE_DATASET.format(fix=fix))) is fires
 
 
+WINDOW_INDEX = """\
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Grid(Dataset):
+    def __init__(self, field, rows, cols):
+        self.field = field
+        self.cells = [{pair} for r in range(rows) for c in range(8, cols)]
+
+    def __len__(self):
+        return len(self.cells)
+
+    def __getitem__(self, i):
+        r, c = self.cells[i]
+        return torch.from_numpy(self.field[r, :8].copy()), torch.tensor(self.field[r, c])
+
+
+field = np.random.rand(40, 12).astype(np.float32)
+model = nn.Sequential(nn.Linear(8, 1))
+for x, y in DataLoader(Grid(field, 40, 12), batch_size=8):
+    loss = nn.functional.mse_loss(model(x), y)
+    loss.backward()
+"""
+
+
+@pytest.mark.parametrize(("pair", "fires"), [("(r, c)", True), ("(r, [c])", False), ("(r, cols_of(c))", False)])
+def test_a_position_unpacked_from_a_table_of_range_counters_is_one_index(pair, fires):
+    """`r, c = self.cells[i]` over `[(r, c) for r in range(..) for c in range(..)]`: two integer
+    positions, so `field[r, c]` is one number per item and the batched target is 1-D."""
+    assert ("TVL009" in run_all(WINDOW_INDEX.format(pair=pair))) is fires
+
+
 ODD_SOURCES = [
     "a = nn.Linear(*args)\nloss = F.mse_loss(a(x), torch.randn(8))",
     "b = nn.Linear(4, out=1)\nloss = F.mse_loss(b(x), torch.randn(8))",

@@ -160,7 +160,8 @@ def test_a_dict_written_into_or_handed_out_is_unknown():
 
 def test_a_copied_config_overridden_at_some_keys_keeps_its_other_entries():
     """`cfg["optim"]["lr"] = args.lr` changes that entry only: a read of another key is still
-    what the dict literal says; the written one, or a key the dict did not hold, is unknown."""
+    what the dict literal says; the written one (unless computable), or a key the dict did not
+    hold, is unknown."""
     src = """
     import copy
     BASE = {"opt": {"lr": 0.1, "scope": "head"}, "epochs": 3}
@@ -174,7 +175,7 @@ def test_a_copied_config_overridden_at_some_keys_keeps_its_other_entries():
     """
     assert values_of(src, "cfg['opt']['scope']") == {"head"}
     assert values_of(src, "cfg['opt']['lr']") is None
-    assert values_of(src, "cfg['epochs']") is None
+    assert values_of(src, "cfg['epochs']") == {4}  # updated in place, straight-line: worked out
     for write in ('cfg["new"] = extra', "cfg.update(extra)", "cfg[extra] = 1"):
         assert values_of(src.replace('cfg["epochs"] += 1', write), "cfg['opt']['scope']") is None
 
@@ -413,3 +414,21 @@ def test_an_in_place_update_never_changes_the_parsed_tree():
     [m] = made(ctx, _at(ctx, "x", 1))
     assert ast.unparse(m.node) == "x.unsqueeze(1)" and possible(ctx, _at(ctx, "n")) == {1.0}
     assert ast.dump(ctx.tree, include_attributes=True) == before
+
+
+@pytest.mark.parametrize(
+    ("src", "expected"),
+    [
+        ('hp = {"lr": 0.5, "warmup": 10}\nhp["lr"] *= 4\nuse(hp["lr"])', {2.0}),  # straight-line: worked out
+        ('hp = {"lr": 0.5, "warmup": 10}\nhp["lr"] *= 4\nuse(hp["warmup"])', {10}),
+        ('hp = {"opt": {"lr": 1}}\nhp["opt"]["lr"] += 1\nhp["opt"]["lr"] *= 3\nuse(hp["opt"]["lr"])', {6}),
+        ('hp = {"lr": 0.5}\nfor _ in range(3):\n    hp["lr"] *= 4\nuse(hp["lr"])', None),  # in a loop: unknown
+        ('hp = {"lr": 0.5}\nif fast:\n    hp["lr"] *= 4\nuse(hp["lr"])', None),  # in a branch: either
+        ('hp = {"lr": 0.5}\nhp["lr"] *= 4\nhp["lr"] = pick()\nuse(hp["lr"])', None),  # also set otherwise
+        ('hp = {"lr": 0.5}\nuse(hp["lr"])\nhp["lr"] *= 4', None),  # updated after the read: still spoiled
+    ],
+)
+def test_a_dict_entry_updated_in_place_stays_known_when_computable(src, expected):
+    ctx = _ctx(src)
+    read = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "use").args[0]
+    assert possible(ctx, read) == (frozenset(expected) if expected is not None else None)

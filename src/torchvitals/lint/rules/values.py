@@ -69,6 +69,7 @@ from torchvitals.lint.rules.value_reads import (
     written_outside_init,
     written_paths,
 )
+from torchvitals.lint.rules.value_updates import updated_entries
 from torchvitals.lint.syntax import walk
 
 MAX_DEPTH = 24
@@ -244,8 +245,9 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
         if not is_param(scope, name) or rebound(ctx, scope, name, use):
             return UNKNOWN
         return _parameter(ctx, scope, name, env, depth)  # type: ignore[arg-type]
-    if b is not None:
-        return _unwritten(ctx, name, scope, _bound(ctx, b, env, depth))  # type: ignore[arg-type]
+    if b is not None:  # `cfg["lr"] *= 2` between the binding and here: that entry is worked out
+        vals, done = updated_entries(ctx, name, b.value, use, _bound(ctx, b, env, depth), lambda x: _values(ctx, x, env, depth))  # type: ignore[union-attr]
+        return _unwritten(ctx, name, scope, vals, done)
     bs = bounds_at(ctx, name, use)  # bound outside the function: at module level, or `self.x` in the class
     if bs is None:
         return frozenset({Made(use)}) if _unbound(ctx, name) else UNKNOWN
@@ -255,13 +257,14 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
     return _unwritten(ctx, name, owner, _union(_bound(ctx, b, (), depth) for b in bs))
 
 
-def _unwritten(ctx: Context, name: str, scope: ast.AST, vals: frozenset) -> frozenset:
+def _unwritten(ctx: Context, name: str, scope: ast.AST, vals: frozenset, done: tuple = ()) -> frozenset:
     """`vals`, unless they hold a container `name` is written into in `scope` (a number or a
-    string handed to a function is not changed by it; a dict may be)."""
+    string handed to a function is not changed by it; a dict may be); the key paths in `done`
+    are already worked out."""
     if not any(isinstance(v, (Seq, Table)) for v in vals) or not mutated(ctx, name, scope):
         return vals
     paths = written_paths(ctx, name, scope)  # `CFG["train"]["epochs"] = n` spoils that entry only
-    return UNKNOWN if paths is None else frozenset(spoiled(v, paths) for v in vals)
+    return UNKNOWN if paths is None else frozenset(spoiled(v, tuple(p for p in paths if p not in done)) for v in vals)
 
 
 def _bound(ctx: Context, b: Bound, env: Env, depth: int) -> frozenset:

@@ -1,0 +1,99 @@
+"""Dict entries updated in place between a binding and a read: `cfg["lr"] *= 2`.
+
+The evaluator (values.py) used to spoil any entry written after its dict was bound, so a config
+scaled in place (`hp = {"lr": 1e-3, "warmup": 100}; hp["lr"] *= world_size`) lost that entry.
+When the binding, every update of the entry and the read stand in one block, in that order
+(straight-line code: no loop or branch between them), and the entry is written nowhere else in
+the scope, the update is computed: the entry holds the operation over its previous values.
+Anything else is left to the evaluator's spoiling, as before.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from torchvitals.lint.engine import Context, walk_scope
+from torchvitals.lint.rules.flow import BLOCK_FIELDS
+from torchvitals.lint.rules.value_kinds import ANY, MAX_VALUES, UNKNOWN, Table, binop
+from torchvitals.lint.rules.value_reads import _key_path, _statement, _writes_into, written_paths
+from torchvitals.lint.syntax import walk
+
+Evaluate = Callable[[ast.AST], frozenset]
+
+
+def updated_entries(ctx: Context, name: str, bound: ast.AST, use: ast.AST, vals: frozenset, ev: Evaluate) -> tuple[frozenset, tuple]:
+    """`vals` (what `name` was bound to by `bound`) with the entries updated in place before `use`
+    worked out, and the key paths so handled (the evaluator spoils only the others)."""
+    if not any(isinstance(v, Table) for v in vals):
+        return vals, ()
+    augs = _updates_between(ctx, name, _statement(ctx, bound), _statement(ctx, use))
+    scope = ctx.scope_of(use)
+    paths = written_paths(ctx, name, scope) if augs else None
+    if not paths:
+        return vals, ()
+    writes = _write_counts(ctx, name, scope)
+    done = tuple(p for p in dict.fromkeys(p for p, _ in augs)
+                 if writes.get(p) == sum(q == p for q, _ in augs) and not any(q != p and q[: len(p)] == p[: len(q)] for q in paths))  # fmt: skip
+    if not done:
+        return vals, ()
+    out: set = set()
+    for v in vals:
+        out |= _apply(v, [(p, a) for p, a in augs if p in done], ev) if isinstance(v, Table) else {v}
+        if len(out) > MAX_VALUES:
+            return UNKNOWN, ()
+    return frozenset(out), done
+
+
+def _updates_between(ctx: Context, name: str, first: ast.AST, last: ast.AST) -> list[tuple[tuple, ast.AugAssign]]:
+    """The `name[k] op= v` statements standing between `first` and `last` in their one block."""
+    par = ctx.parent.get(first)
+    if par is None or ctx.parent.get(last) is not par:
+        return []
+    for field in BLOCK_FIELDS:
+        stmts = getattr(par, field, None) or []
+        at = {id(s): i for i, s in enumerate(stmts)}
+        if id(first) in at and id(last) in at and at[id(first)] < at[id(last)]:
+            out = []
+            for s in stmts[at[id(first)] + 1 : at[id(last)]]:
+                path = _key_path(s.target, name) if isinstance(s, ast.AugAssign) else None
+                if path is not None:
+                    out.append((path, s))
+            return out
+    return []
+
+
+def _write_counts(ctx: Context, name: str, scope: ast.AST) -> dict[tuple, int]:
+    """How many times the scope writes each key path under `name`."""
+    counts: dict[tuple, int] = {}
+    for n in walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope):
+        if _writes_into(n, name) and (path := _key_path(n, name)) is not None:
+            counts[path] = counts.get(path, 0) + 1
+    return counts
+
+
+def _apply(v: Table, augs: list[tuple[tuple, ast.AugAssign]], ev: Evaluate) -> frozenset:
+    """Every table `v` may become after `augs`, in order."""
+    tables = {v}
+    for path, aug in augs:
+        rights = ev(aug.value)
+        nxt = set()
+        for t in tables:
+            for old in _entries(t, path):
+                nxt |= {_replaced(t, path, binop(aug.op, old, r)) for r in rights}
+        if len(nxt) > MAX_VALUES:
+            return UNKNOWN
+        tables = nxt
+    return frozenset(tables)
+
+
+def _entries(v: object, path: tuple) -> set:
+    for k in path:
+        v = v.get(k) if isinstance(v, Table) else ANY
+    return {v}
+
+
+def _replaced(v: object, path: tuple, new: object) -> object:
+    if not isinstance(v, Table) or path[0] not in v.keys():
+        return ANY
+    return Table(tuple((k, (new if len(path) == 1 else _replaced(x, path[1:], new)) if k == path[0] else x) for k, x in v.items))
