@@ -11,6 +11,7 @@ Anything else is left to the evaluator's spoiling, as before.
 from __future__ import annotations
 
 import ast
+import bisect
 from collections.abc import Callable
 
 from torchvitals.lint.engine import Context, walk_scope
@@ -51,25 +52,44 @@ def _updates_between(ctx: Context, name: str, first: ast.AST, last: ast.AST) -> 
     if par is None or ctx.parent.get(last) is not par:
         return []
     for field in BLOCK_FIELDS:
-        stmts = getattr(par, field, None) or []
-        at = {id(s): i for i, s in enumerate(stmts)}
-        if id(first) in at and id(last) in at and at[id(first)] < at[id(last)]:
-            out = []
-            for s in stmts[at[id(first)] + 1 : at[id(last)]]:
-                path = _key_path(s.target, name) if isinstance(s, ast.AugAssign) else None
-                if path is not None:
-                    out.append((path, s))
-            return out
+        at, updates = _block_updates(ctx, par, field)
+        i, j = at.get(id(first)), at.get(id(last))
+        if i is not None and j is not None and i < j:
+            found = updates.get(name, [])
+            return [(path, aug) for k, path, aug in found[bisect.bisect_right(found, i, key=lambda u: u[0]) :] if k < j]
     return []
 
 
+def _block_updates(ctx: Context, par: ast.AST, field: str) -> tuple[dict[int, int], dict[str, list]]:
+    """For one block: each statement's position, and by name the `name[k] op= v` statements in
+    it (position, key path, statement), indexed once per block."""
+    memo = ctx.memo.setdefault("entry_updates", {})
+    hit = memo.get((id(par), field))
+    if hit is None or hit[0] is not par:
+        stmts = getattr(par, field, None) or []
+        updates: dict[str, list] = {}
+        for i, s in enumerate(stmts):
+            if isinstance(s, ast.AugAssign) and isinstance(s.target, ast.Subscript):
+                root = s.target
+                while isinstance(root, ast.Subscript):
+                    root = root.value
+                if isinstance(root, ast.Name) and (path := _key_path(s.target, root.id)) is not None:
+                    updates.setdefault(root.id, []).append((i, path, s))
+        hit = memo[(id(par), field)] = (par, {id(s): i for i, s in enumerate(stmts)}, updates)
+    return hit[1], hit[2]
+
+
 def _write_counts(ctx: Context, name: str, scope: ast.AST) -> dict[tuple, int]:
-    """How many times the scope writes each key path under `name`."""
-    counts: dict[tuple, int] = {}
-    for n in walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope):
-        if _writes_into(n, name) and (path := _key_path(n, name)) is not None:
-            counts[path] = counts.get(path, 0) + 1
-    return counts
+    """How many times the scope writes each key path under `name` (worked out once per name)."""
+    memo = ctx.memo.setdefault("entry_write_counts", {})
+    key = (id(scope), name)
+    if key not in memo:
+        counts: dict[tuple, int] = {}
+        for n in walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope):
+            if _writes_into(n, name) and (path := _key_path(n, name)) is not None:
+                counts[path] = counts.get(path, 0) + 1
+        memo[key] = counts
+    return memo[key]
 
 
 def _apply(v: Table, augs: list[tuple[tuple, ast.AugAssign]], ev: Evaluate) -> frozenset:
