@@ -864,6 +864,9 @@ ODD_SOURCES = [
     "if (y := torch.randn(8)) is not None:\n    loss = F.l1_loss(nn.Linear(2, 1)(x), y)",
     "crit = nn.MSELoss()\ncrit = nn.CrossEntropyLoss()\nloss = crit(nn.Linear(3, 1)(x), torch.randn(9))",
     "t = torch.randn(8)\nt.unsqueeze_(1)\nloss = F.mse_loss(nn.Linear(2, 1)(x), t)",
+    "t = torch.randn(8)\nfor _ in range(2):\n    t += 1\nt.unsqueeze_(1)\nF.mse_loss(nn.Linear(2, 1)(x), t)",  # after a loop
+    "k = torch.randn(8)\nk.unsqueeze_(0).t_()\nF.mse_loss(nn.Linear(2, 1)(x), k)",  # a chain of updates: not modelled
+    "k = torch.randn(8)\nk /= k.norm()\nk.resize_(8, 1)\nF.mse_loss(nn.Linear(2, 1)(x), k)",
     "for [x, *rest] in DataLoader(TensorDataset(a, torch.randn(9))):\n    F.mse_loss(nn.Linear(2, 1)(x), rest)",
     "def f(*, y, **kw):\n    return F.mse_loss(nn.Linear(2, 1)(x), y) + F.nll_loss(p, kw['t'].long())",
     "m = nn.Linear(2, 1)\nm.weight = w\nloss = F.mse_loss(m(x), torch.randn(8))",
