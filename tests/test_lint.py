@@ -818,6 +818,31 @@ def test_an_attribute_updated_in_place_in_init_keeps_its_rank(fix, fires):
     assert ("TVL009" in run_all(IN_PLACE_DATASET.format(fix=fix))) is fires
 
 
+IN_PLACE_BATCH = """\
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, TensorDataset
+
+loader = DataLoader(TensorDataset(torch.randn(512, 6), torch.randint(0, 100, (512,))), batch_size=32, shuffle=True)
+model = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 1))
+crit = nn.SmoothL1Loss()
+opt = torch.optim.Adam(model.parameters())
+for xb, yb in loader:
+    yb = yb.float()
+    yb /= 100{fix}
+    loss = crit(model(xb), yb)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(("fix", "fires"), [("", True), ("\n    yb.unsqueeze_(1)", False)])
+def test_a_batch_target_rescaled_in_place_in_the_loop_body(fix, fires):
+    """`yb = yb.float(); yb /= 100` inside the loop: straight-line updates of the batch's target."""
+    assert ("TVL009" in run_all(IN_PLACE_BATCH.format(fix=fix))) is fires
+
+
 WINDOW_INDEX = """\
 import numpy as np
 import torch
