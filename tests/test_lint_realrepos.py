@@ -225,6 +225,10 @@ train_loader = DataLoader(train_set, batch_size=8)
     ("opt = torch.optim.SGD(m.parameters(), lr=0.1)\nfor x, y in train_loader:\n"
      "    opt.zero_grad()\n    F.cross_entropy(m(x), y).backward()\n    opt.step()", True),
     ("xb, yb = next(iter(train_loader))\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
+     "def fit(train_loader):\n    for x, y in train_loader:\n        opt.zero_grad()\n"
+     "        F.cross_entropy(m(x), y).backward()\n        opt.step()\n"
+     "fit(DataLoader(train_set, batch_size=8, shuffle=True))", False),  # the helper's own parameter
+    ("xb, yb = next(iter(train_loader))\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n"
      "for x, y in train_loader:\n    opt.zero_grad()\n    F.cross_entropy(m(x), y).backward()\n    opt.step()", True),
 ])  # fmt: skip
 def test_unshuffled_loader_only_when_something_trains_on_it(use, found):
