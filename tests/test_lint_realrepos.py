@@ -222,6 +222,8 @@ train_loader = DataLoader(train_set, batch_size=8)
 @pytest.mark.parametrize("use, found", [
     ("xb, yb = next(iter(train_loader))\nprint(xb.shape)", False),  # a peek at one batch
     ("feats = [m(x) for x, _ in train_loader]", False),  # features extracted, nothing trains
+    ("from helpers import extract_features\nfeats = extract_features(m, train_loader)", False),
+    ("from helpers import run_epoch\nrun_epoch(m, train_loader)", True),  # may train out of sight
     ("opt = torch.optim.SGD(m.parameters(), lr=0.1)\nfor x, y in train_loader:\n"
      "    opt.zero_grad()\n    F.cross_entropy(m(x), y).backward()\n    opt.step()", True),
     ("xb, yb = next(iter(train_loader))\nopt = torch.optim.SGD(m.parameters(), lr=0.1)\n"

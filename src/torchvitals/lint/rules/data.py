@@ -5,9 +5,10 @@ metrics depend on the order (TVL017) is in eval_order.py, how a loader is found 
 from __future__ import annotations
 
 import ast
+import re
 
 from torchvitals.lint.calls import is_param
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, targets_of
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last, targets_of
 from torchvitals.lint.rules.eval_order import check_eval_order
 from torchvitals.lint.rules.eval_predict import check_predict_order
 from torchvitals.lint.rules.loaders import (
@@ -93,7 +94,28 @@ def _not_trained_here(ctx: Context, loader: ast.Call, names: list[str]) -> bool:
         return ctx.path.endswith(".ipynb") and not trains
     if any(isinstance(ctx.parent.get(r), (ast.Return, ast.Tuple)) for r in reads):
         return False
-    return all(_peeked(ctx, r) for r in reads) or not trains
+    if all(_peeked(ctx, r) for r in reads):
+        return True
+    return not trains and all(_seen_use(ctx, r) for r in reads)
+
+
+def _seen_use(ctx: Context, read: ast.Name) -> bool:
+    """A read whose use this file shows: iterated here (`for x, y in loader`), measured
+    (`len(loader)`, `loader.dataset`), or handed to a function of this file. Handed to an
+    imported helper (`run_training(model, loader)`), it may be trained on out of sight, unless
+    the helper's name says it only reads (`extract_features`, `show_batch`, `predict`)."""
+    up = ctx.parent.get(read)
+    if isinstance(up, (ast.For, ast.comprehension)) and up.iter is read:
+        return True
+    if isinstance(up, ast.Attribute) or (isinstance(up, ast.Call) and callee(up) in ("len", "iter", "enumerate")):
+        return True
+    if not (isinstance(up, ast.Call) and read in up.args):
+        return False
+    return local_function(ctx, callee(up)) is not None or bool(_READS_ONLY.search(last(callee(up)) or ""))
+
+
+# Helpers that look at data rather than learn from it.
+_READS_ONLY = re.compile(r"extract|feature|embed|predict|infer|show|plot|visuali[sz]e|inspect", re.I)
 
 
 def _shadowed(ctx: Context, read: ast.Name, scope: ast.AST) -> bool:
