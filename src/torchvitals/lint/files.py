@@ -149,6 +149,18 @@ PYTHON_CELL_MAGICS = {"time", "timeit", "capture", "prun", "debug", "memit", "mp
 IPYTHON_LINE = re.compile(r"^\s*[\w.,\s]+=\s*[!%]\w|^[^#'\"]*\?\s*$")
 
 
+def _cell_lines(src: str) -> list[str]:
+    """A cell's lines as IPython runs them: when the first line is indented, that indent is
+    taken off every line that starts with it (IPython's `leading_indent` clean-up), so a cell
+    pasted with a leading space still parses."""
+    lines = src.splitlines()
+    head = next((ln for ln in lines if ln.strip()), "")
+    indent = head[: len(head) - len(head.lstrip())]
+    if not indent:
+        return lines
+    return [ln[len(indent):] if ln.startswith(indent) else ln for ln in lines]
+
+
 def notebook_source(raw: str) -> tuple[str, list[tuple[int, int]]]:
     """The code cells of a notebook joined into one text (magics and shell lines blanked, cells
     in another language left out), and for each line of it the (cell number from 1, line in
@@ -163,11 +175,20 @@ def notebook_source(raw: str) -> tuple[str, list[tuple[int, int]]]:
         src = "".join(src) if isinstance(src, list) else str(src)
         first = src.lstrip().split(None, 1)[0] if src.strip() else ""
         foreign = first.startswith("%%") and first[2:] not in PYTHON_CELL_MAGICS
-        for j, line in enumerate(src.splitlines(), start=1):
+        opener = False  # the last kept line opens a block (`if ...:`)
+        for j, line in enumerate(_cell_lines(src), start=1):
             stripped = line.lstrip()
             ipython = stripped.startswith(("%", "!", "?")) or IPYTHON_LINE.search(line)
-            out.append("" if foreign or ipython else line)
+            if foreign or ipython:
+                # A magic that is the first statement of a block is a statement to IPython:
+                # blanking it would leave `if x:` with no body, so it stands as `pass`.
+                kept = line[: len(line) - len(stripped)] + "pass" if opener and not foreign else ""
+            else:
+                kept = line
+            out.append(kept)
             where.append((i, j))
+            if kept.strip() and not kept.lstrip().startswith("#"):
+                opener = kept.split("#", 1)[0].rstrip().endswith(":")
         out.append("")
         where.append((i, len(src.splitlines()) + 1))
     return "\n".join(out) + "\n", where

@@ -87,8 +87,28 @@ def frozen(ctx: Context) -> set[str]:
         for a in ctx.assigns:
             if isinstance(a, ast.Assign) and _frozen_chain(a.value):
                 hit.update(d for t in a.targets if (d := dotted(t)))
+            elif (sub := _prefix_frozen(ctx, a)) is not None:
+                hit.add(sub)
         ctx.memo["cutflow_frozen"] = hit
     return hit
+
+
+def _prefix_frozen(ctx: Context, a: ast.AST) -> str | None:
+    """`for name, p in model.named_parameters(): if name.startswith("bert"): p.requires_grad =
+    False` freezes the submodule `model.bert` (a pretrained encoder kept fixed under the head)."""
+    if not (isinstance(a, ast.Assign) and is_const(a.value, False)
+            and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in a.targets)):
+        return None
+    test = ctx.parent.get(a)
+    loop = ctx.parent.get(test) if isinstance(test, ast.If) and a in test.body else None
+    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and method(loop.iter) == "named_parameters"):
+        return None
+    t = test.test  # type: ignore[union-attr]
+    if not (isinstance(t, ast.Call) and method(t) == "startswith" and t.args and isinstance(t.args[0], ast.Constant)):
+        return None
+    prefix = str(t.args[0].value).strip(".")
+    recv = receiver(loop.iter)
+    return f"{recv}.{prefix}" if recv and prefix.isidentifier() else None
 
 
 def _frozen_chain(v: ast.AST) -> bool:

@@ -5,8 +5,10 @@ metrics depend on the order (TVL017) is in eval_order.py, how a loader is found 
 from __future__ import annotations
 
 import ast
+import re
 
-from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, targets_of
+from torchvitals.lint.calls import is_param
+from torchvitals.lint.engine import Context, arg, callee, dotted, is_const, kwarg, last, targets_of
 from torchvitals.lint.rules.eval_order import check_eval_order
 from torchvitals.lint.rules.eval_predict import check_predict_order
 from torchvitals.lint.rules.loaders import (
@@ -21,6 +23,7 @@ from torchvitals.lint.rules.loaders import (
 from torchvitals.lint.rules.pairing import unshuffled_by_callers
 from torchvitals.lint.rules.split_tests import unshuffled_by_split_test
 from torchvitals.lint.rules.values import truth
+from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
 UNSHUFFLED = document(
@@ -60,7 +63,7 @@ def check_loader(ctx: Context) -> None:
         words = " ".join(names + [ds_name]).lower()
         if "train" not in words or any(w in words for w in ("val", "test", "eval", "iter", "stream", "wds")):
             continue
-        if streamed(ctx, ds_name):
+        if streamed(ctx, ds_name) or _not_trained_here(ctx, c, names):
             continue
         how = "with a sequential sampler" if sampler_order(ctx, view) == "sequential" else "without shuffle=True or a sampler"
         if (flag := kwarg(view, "shuffle")) is not None and not isinstance(flag, ast.Constant) and option_default(ctx, flag) is not None:
@@ -68,6 +71,70 @@ def check_loader(ctx: Context) -> None:
         elif never:
             how = f"with shuffle=`{ast.unparse(shuffle)}`, false for every call of it in this file"  # type: ignore[arg-type]
         ctx.report(UNSHUFFLED, c, f"training DataLoader over `{ds_name or 'dataset'}` {how}: batches come in dataset order")
+
+
+# What a file that trains shows somewhere: backward, an optimizer, a trainer's fit or training hook.
+_TRAINS = ("backward(", "optim.", "Optimizer", ".fit(", "Trainer(", "training_step", "train_step", ".step(")
+
+
+def _not_trained_here(ctx: Context, loader: ast.Call, names: list[str]) -> bool:
+    """A loader this file reads without training on it: every read only peeks one batch
+    (`next(iter(loader))`, a notebook showing a sample), or the file trains nothing at all and
+    passes the loader on here (DINO's k-NN evaluation extracts features of the training split;
+    an inference script loads the training set for its vocabulary). A loader the file only
+    builds and hands back is judged as before: its caller may train on it."""
+    bound = [n for n in names if n.isidentifier()]
+    if not bound or not isinstance(ctx.parent.get(loader), ast.Assign):
+        return False
+    scope = ctx.scope_of(loader)
+    reads = [n for n in walk(scope) if isinstance(n, ast.Name) and n.id in bound and isinstance(n.ctx, ast.Load)
+             and not _shadowed(ctx, n, scope)]  # fmt: skip
+    trains = bool(ctx.backwards or ctx.optimizers) or any(w in ctx.text for w in _TRAINS)
+    if not reads:  # nothing imports a notebook's names: a loader it never reads trains nothing
+        return ctx.path.endswith(".ipynb") and not trains
+    if any(isinstance(ctx.parent.get(r), (ast.Return, ast.Tuple)) for r in reads):
+        return False
+    if all(_peeked(ctx, r) for r in reads):
+        return True
+    return not trains and all(_seen_use(ctx, r) for r in reads)
+
+
+def _seen_use(ctx: Context, read: ast.Name) -> bool:
+    """A read whose use this file shows: iterated here (`for x, y in loader`), measured
+    (`len(loader)`, `loader.dataset`), or handed to a function of this file. Handed to an
+    imported helper (`run_training(model, loader)`), it may be trained on out of sight, unless
+    the helper's name says it only reads (`extract_features`, `show_batch`, `predict`)."""
+    up = ctx.parent.get(read)
+    if isinstance(up, (ast.For, ast.comprehension)) and up.iter is read:
+        return True
+    if isinstance(up, ast.Attribute) or (isinstance(up, ast.Call) and callee(up) in ("len", "iter", "enumerate")):
+        return True
+    if not (isinstance(up, ast.Call) and read in up.args):
+        return False
+    return local_function(ctx, callee(up)) is not None or bool(_READS_ONLY.search(last(callee(up)) or ""))
+
+
+# Helpers that look at data rather than learn from it.
+_READS_ONLY = re.compile(r"extract|feature|embed|predict|infer|show|plot|visuali[sz]e|inspect", re.I)
+
+
+def _shadowed(ctx: Context, read: ast.Name, scope: ast.AST) -> bool:
+    """`read` is in a function below `scope` where the name is that function's own parameter."""
+    for up in ctx.ancestors(read):
+        if up is scope:
+            return False
+        if isinstance(up, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)) and is_param(up, read.id):
+            return True
+    return False
+
+
+def _peeked(ctx: Context, read: ast.Name) -> bool:
+    """`next(iter(loader))`: one batch taken to look at."""
+    up = ctx.parent.get(read)
+    if not (isinstance(up, ast.Call) and callee(up) == "iter" and up.args == [read]):
+        return False
+    top = ctx.parent.get(up)
+    return isinstance(top, ast.Call) and callee(top) == "next"
 
 
 def _returned_as(ctx: Context, loader: ast.Call) -> list[str]:

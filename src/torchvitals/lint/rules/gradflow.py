@@ -13,7 +13,7 @@ import bisect
 
 from torchvitals.lint.calls import FUNCS, Target, effects, resolve
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
-from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, match, scope_flow
+from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, frozen, match, scope_flow
 from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
 from torchvitals.lint.rules.stored_flow import stored_on_objects
 from torchvitals.lint.rules.tensor_facts import WRAPPERS as MODULE_WRAPPERS
@@ -225,7 +225,11 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
 
 
 def _report(ctx: Context, m: str, code: str, node: ast.AST, bline: int, reported: set, via: str = "") -> None:
-    """One finding per cut: `via` says how the cut value reached the loss's function."""
+    """One finding per cut: `via` says how the cut value reached the loss's function. A module
+    the file freezes (`model.bert` by a `name.startswith("bert")` loop) is meant to get no
+    gradient: running it under no_grad is the point, not a cut."""
+    if match(m, frozen(ctx)):
+        return
     line = getattr(node, "lineno", 0)
     if (code, line) in reported:
         return

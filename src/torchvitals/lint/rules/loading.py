@@ -194,6 +194,32 @@ def _returns_arguments(ctx: Context, call: ast.Call, depth: int) -> bool:
     return any(_from_arguments(ctx, r, depth + 1) for r in rets)
 
 
+def _template(expr: ast.AST) -> str | None:
+    """The fixed text of a path built by formatting: `"ckpt/%s_%d.pth" % (...)`,
+    `f"ckpt/{name}_{epoch}.pth"`, `"ckpt/{}_{}.pth".format(...)` (fields as `{}`)."""
+    if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Mod) and isinstance(expr.left, ast.Constant):
+        return str(expr.left.value)
+    if isinstance(expr, ast.JoinedStr):
+        return "".join(str(v.value) if isinstance(v, ast.Constant) else "{}" for v in expr.values)
+    if isinstance(expr, ast.Call) and method(expr) == "format" and isinstance(expr.func, ast.Attribute) and isinstance(expr.func.value, ast.Constant):
+        return str(expr.func.value.value)
+    return None
+
+
+def _saved_here(ctx: Context, path: ast.AST) -> bool:
+    """The path is formatted from the same fixed text as a `torch.save` of this file
+    (`"saved_models/%s/G_%d.pth" % (opt.dataset_name, opt.epoch)` to resume what the script
+    saved each epoch): the command line picks which of the script's own checkpoints, in a
+    folder it writes, not a file anyone hands it. A free path (`args.resume`) has no text."""
+    text = _template(path)
+    if not text or not any(ch in text for ch in "/\\"):
+        return False
+    return any(
+        callee(c) == "torch.save" and (p := arg(c, 1, "f")) is not None and _template(p) == text
+        for c in ctx.calls
+    )
+
+
 def check_load(ctx: Context) -> None:
     for c in ctx.calls:
         if callee(c) != "torch.load":
@@ -202,7 +228,7 @@ def check_load(ctx: Context) -> None:
         if is_const(wo, True) or (wo is not None and not is_const(wo, False)):
             continue
         path = arg(c, 0, "f")
-        if path is None or not _from_arguments(ctx, path):
+        if path is None or not _from_arguments(ctx, path) or _saved_here(ctx, path):
             continue
         how = "weights_only=False" if wo is not None else "no weights_only=True (the default before torch 2.6 unpickles anything)"
         ctx.report(UNSAFE_LOAD, c, f"torch.load on a path from the command line with {how}: a "

@@ -113,8 +113,28 @@ def _find_backward_loops(ctx: Context) -> set[ast.AST]:
     return loops
 
 
+def _context_backward(ctx: Context, call: ast.Call) -> bool:
+    """`dist_autograd.backward(cid, [loss])` inside `with dist_autograd.context() as cid`:
+    distributed autograd keeps each context's gradients in the context, not in `.grad`, and
+    a fresh context per iteration starts them at zero, so there is nothing to clear."""
+    if not (call.args and isinstance(call.args[0], ast.Name)):
+        return False
+    cid = call.args[0].id
+    return any(
+        isinstance(w, ast.With) and any(
+            isinstance(i.optional_vars, ast.Name) and i.optional_vars.id == cid
+            and isinstance(i.context_expr, ast.Call) and method(i.context_expr) == "context"
+            for i in w.items
+        )
+        for w in ctx.ancestors(call)
+    )  # fmt: skip
+
+
 def check_zero_grad(ctx: Context) -> None:
     for loop in _backward_loops(ctx):
+        own = [b for b in ctx.backwards if ctx.loops_around(b)[:1] == [loop]]
+        if own and all(_context_backward(ctx, b) for b in own):
+            continue
         nodes = list(walk_scope(loop))
         steps = [n for n in nodes if isinstance(n, ast.Call) and ctx.optimizer_step(n)]
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.

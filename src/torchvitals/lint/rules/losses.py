@@ -27,6 +27,7 @@ from torchvitals.lint.rules.flow import Bound, bounds_or_args, reaching
 from torchvitals.lint.rules.layer_lists import sequential_layers
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args, stored_param
+from torchvitals.lint.syntax import walk
 from torchvitals.losses import LOSSES, classes_wanting
 from torchvitals.rules.base import document
 
@@ -446,11 +447,28 @@ def _is_activation(ctx: Context, expr: ast.AST, scope: ast.AST, depth: int, prob
         if isinstance(b, Bound) and len(b.index) == 1 and not b.loop and isinstance(b.value, ast.Call):
             return b.index[0] in _prob_slots(ctx, b.value)  # `probs, state = model(x)`
         assigns = ctx.assigns_in(scope).get(expr.id, [])
-        if not assigns:
+        if not assigns or _param_before_rebinding(ctx, expr, scope, assigns):
+            # A parameter read before any rebinding holds what the callers pass, not what a
+            # later `x = torch.sigmoid(x)` makes of it (a loss on logits, then a weight from them).
             return _param_is_prob(ctx, expr, scope, depth, prob_models)
         values = [n.value for n in assigns if len(n.targets) == 1 and isinstance(n.targets[0], ast.Name)]  # type: ignore[attr-defined]
         return bool(values) and all(_is_activation(ctx, v, scope, depth + 1, prob_models) for v in values)
     return False
+
+
+def _param_before_rebinding(ctx: Context, name: ast.Name, scope: ast.AST, assigns: list[ast.AST]) -> bool:
+    """`name` is a parameter of `scope` read before any statement rebinds it (and not in a loop
+    that rebinds it later): it holds what the callers pass."""
+    if isinstance(scope, ast.Module) or not is_param(scope, name.id):
+        return False
+    if any(a.lineno <= name.lineno for a in assigns):  # type: ignore[attr-defined]
+        return False
+    for up in ctx.ancestors(name):
+        if up is scope:
+            return True
+        if isinstance(up, (ast.For, ast.AsyncFor, ast.While)) and any(a in set(walk(up)) for a in assigns):
+            return False  # a later iteration reads the rebinding
+    return True
 
 
 def check(ctx: Context) -> None:

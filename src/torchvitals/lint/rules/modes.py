@@ -101,7 +101,7 @@ _VAL_FUNC = re.compile(
 
 
 def check_eval_mode(ctx: Context) -> None:
-    trained = _trained(ctx)
+    trained = {t for t in _trained(ctx) if not _probed(ctx, t)}
     for loop in {ls[-1] for b in ctx.backwards if (ls := ctx.loops_around(b))}:
         # The outermost loop around backward: the epoch loop.
         calls = _calls_in(loop)
@@ -141,9 +141,39 @@ def _eval_before_training(ctx: Context) -> None:
             c = stmt.value if isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Call) else None
             if c is None or not (method(c) == "eval" and not c.args or method(c) == "train" and _train_off(ctx, c)):
                 continue
-            if (recv := receiver(c)) and _bare(recv) in optimized:
+            if (recv := receiver(c)) and _bare(recv) in optimized and not _probed(ctx, recv):
                 ctx.report(EVAL_MODE, c, f"`{recv}` is put in eval mode before the training loop (line {loop.lineno}) and "
                            "nothing in this file calls `.train()`: every step trains in eval mode (dropout off, BatchNorm frozen)")  # fmt: skip
+
+
+def _probed(ctx: Context, key: str) -> bool:
+    """The file freezes this model's parameters in a loop (`for n, p in model.named_parameters():
+    if n not in head: p.requires_grad = False`): linear probing on frozen features keeps the
+    whole model in eval mode on purpose, so the frozen BatchNorm statistics do not move."""
+    if "probed" not in ctx.memo:
+        ctx.memo["probed"] = {_bare(r) for a in ctx.assigns if (r := _freezes_all_but_head(ctx, a))}
+    return _bare(key) in ctx.memo["probed"]
+
+
+def _freezes_all_but_head(ctx: Context, a: ast.AST) -> str | None:
+    """The model whose parameters `a` (`p.requires_grad = False`) freezes in a loop over all of
+    them, unconditionally or for every name but some (`if n not in head:`, `if not
+    n.startswith("fc")`); a loop freezing only names that start with a prefix is not one."""
+    if not (isinstance(a, ast.Assign) and is_const(a.value, False)
+            and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in a.targets)):
+        return None
+    up = ctx.parent.get(a)
+    if isinstance(up, ast.If):
+        t = up.test
+        negated = (isinstance(t, ast.Compare) and len(t.ops) == 1 and isinstance(t.ops[0], ast.NotIn)) or (
+            isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not) and isinstance(t.operand, ast.Call)
+            and method(t.operand) == "startswith")
+        if not negated or a not in up.body:
+            return None
+        up = ctx.parent.get(up)
+    if isinstance(up, ast.For) and isinstance(up.iter, ast.Call) and method(up.iter) in ("parameters", "named_parameters"):
+        return receiver(up.iter)
+    return None
 
 
 def _train_off(ctx: Context, call: ast.Call) -> bool:

@@ -110,11 +110,11 @@ def check_unregistered(ctx: Context) -> None:
             if isinstance(n, ast.Assign) and _empty_container(n.value)
             for k in targets_of(n) if k.startswith("self.")
         }  # fmt: skip
+        seen: set[str] = set()  # one finding per attribute, however many appends fill it
         if inits_possible:
-            _initialised_tensors(ctx, cls, wrapped)
+            seen |= _initialised_tensors(ctx, cls, wrapped)
         if _SET_LEARNABLE.search(ctx.text):
             _made_learnable(ctx, cls, wrapped)
-        seen: set[str] = set()  # one finding per attribute, however many appends fill it
         for fn in cls.body:
             if not isinstance(fn, ast.FunctionDef):
                 continue
@@ -131,7 +131,7 @@ def check_unregistered(ctx: Context) -> None:
                         ctx.report(UNREGISTERED, n, f"`{key}` holds modules in a plain "
                                    f"{_kind(n.value)}: their parameters are not registered (not in "
                                    f"`.parameters()`, not moved by `.to()`, not saved)")  # fmt: skip
-                    elif param_tensor(ctx, n.value) and not _optimized_directly(ctx, key):
+                    elif key not in seen and param_tensor(ctx, n.value) and not _optimized_directly(ctx, key):
                         ctx.report(UNREGISTERED, n, f"`{key}` is a tensor with requires_grad=True "
                                    "but not an `nn.Parameter`: `.parameters()` does not include it")  # fmt: skip
                 if isinstance(n, ast.Call) and method(n) in ("append", "extend", "insert") and receiver(n) in empty:
@@ -173,24 +173,27 @@ def _filled_key(ctx: Context, n: ast.AST, empty: dict[str, ast.AST]) -> str | No
     return key
 
 
-def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> None:
+def _initialised_tensors(ctx: Context, cls: ast.ClassDef, wrapped: set[str]) -> set[str]:
     """`self.lora_A = torch.empty(r, d)` then `nn.init.kaiming_uniform_(self.lora_A)`: a weight
     initialiser on a plain tensor attribute says it was meant to learn, but no `nn.Parameter`
     (nor buffer) registers it: `.parameters()` leaves it out and the optimizer never updates it."""
     inits = {k for n in walk(cls) if isinstance(n, ast.Call) and ".init." in f".{callee(n)}"
              and callee(n).endswith("_") and n.args and (k := dotted(n.args[0])) and k.startswith("self.")}
     if not inits:
-        return
+        return set()
     binds: dict[str, list[ast.Assign]] = {}
     for n in walk(cls):
         if isinstance(n, ast.Assign) and len(n.targets) == 1 and (k := dotted(n.targets[0])) in inits:
             binds.setdefault(k, []).append(n)
+    reported: set[str] = set()  # the caller's requires_grad check would say the same of these
     for key, assigns in binds.items():
         if key in wrapped or not all(plain_tensor(a.value) for a in assigns) or _optimized_directly(ctx, key):
             continue
+        reported.add(key)
         ctx.report(UNREGISTERED, assigns[0], f"`{key}` is initialised like a weight (nn.init) but is a "
                    "plain tensor, not an `nn.Parameter`: `.parameters()` does not include it, so "
                    "the optimizer never trains it")  # fmt: skip
+    return reported
 
 
 
@@ -267,10 +270,24 @@ def check_forward_call(ctx: Context) -> None:
         if method(c) != "forward":
             continue
         recv = receiver(c)
+        if recv and _plain_object(ctx, recv):
+            continue
         if recv and recv != "self" and (recv in known or _module_attr(ctx, c, recv) or _passed_module(ctx, c.func, recv, known)):
             ctx.report(FORWARD_CALL, c, f"`{recv}.forward(...)` skips the module's hooks: call "
                        f"`{recv}(...)`")  # fmt: skip
     _forward_aliases(ctx, known)
+
+
+def _plain_object(ctx: Context, name: str) -> bool:
+    """Every value bound to `name` is built from a class of this file with no base class
+    (`class NeuralNetMLP:` written in NumPy to teach backpropagation): its `forward` is an
+    ordinary method with no hooks to skip."""
+    values = ctx.values.get(name, [])
+    if not values:
+        return False
+    plain = {n.name for n in ctx.tree.body if isinstance(n, ast.ClassDef)
+             and all(isinstance(b, ast.Name) and b.id == "object" for b in n.bases)}  # fmt: skip
+    return all(isinstance(v, ast.Call) and isinstance(v.func, ast.Name) and v.func.id in plain for v in values)
 
 
 # `fwd = model.forward` (or `getattr(model, "forward")`): a bound forward kept under a name.

@@ -41,8 +41,10 @@ STEP_GATE = document(
 
 _GRADISH = re.compile(r"grad|norm")
 # a GradScaler is no gradient test; `if accelerator.sync_gradients:` (DDP's `require_backward_grad_sync`,
-# a shim's `should_sync`) marks the last micro-batch of an accumulation window, not a gradient check
-_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler|sync")
+# a shim's `should_sync`) marks the last micro-batch of an accumulation window, not a gradient check;
+# so does an `update_grad` flag (MAE's loss scaler); `requires_grad` says a tensor is trainable (an
+# optimizer built over `filter(lambda p: p.requires_grad, ...)` tested for None), not what its gradient holds
+_NOT_GRADISH = re.compile(r"accum|step|every|iter|scaler|sync|update|requires")
 
 
 def _names(expr: ast.AST) -> list[str]:
