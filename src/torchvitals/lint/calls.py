@@ -432,18 +432,10 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
             t = resolve(ctx, n)
             if t is not None:
                 merge(out, effects(ctx, t.fn, depth + 1), t)
-            elif may_resolve(ctx, n) and len(alts := _dispatch().alternatives(ctx, n)) > 1:
-                _add(out, _dispatch().must_effects(ctx, alts))  # one of several runs: what all do
+            elif alts := _dispatch().runs(ctx, n):
+                _dispatch().add(out, _dispatch().must_effects(ctx, alts))  # one of several: what each does
     out.evals.discard("")
     return out
-
-
-def _add(out: Effects, inner: Effects) -> None:
-    out.clears |= inner.clears
-    out.backward |= inner.backward
-    out.evals |= inner.evals
-    out.trains |= inner.trains
-    out.steps |= inner.steps
 
 
 def merge(out: Effects, inner: Effects, t: Target) -> None:

@@ -25,7 +25,8 @@ import ast
 
 from torchvitals.lint import calls
 from torchvitals.lint.calls import FUNCS, Effects, Target
-from torchvitals.lint.engine import Context, callee, dotted
+from torchvitals.lint.engine import Context, callee, dotted, receiver
+from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.rules import values as evaluator
 from torchvitals.lint.syntax import walk
 
@@ -47,6 +48,23 @@ def alternatives(ctx: Context, call: ast.Call) -> list[Target]:
         memo[id(call)] = (call, [])  # a value defined through itself resolves to nothing
         hit = memo[id(call)] = (call, _alternatives(ctx, call))
     return hit[1]
+
+
+def runs(ctx: Context, call: ast.Call) -> list[Target]:
+    """What `effects_of` adds for a call `resolve` does not follow: its alternatives, or the
+    hook methods a runner's call may run by name (hooks.py: `cb.on_batch_end(self)` inside a
+    helper the loop calls). Several: ask `must_effects` (the file does not say which runs)."""
+    if calls.may_resolve(ctx, call) and (alts := alternatives(ctx, call)):
+        return alts
+    return _built_hooks(ctx, call) if isinstance(call.func, ast.Attribute) else []
+
+
+def _built_hooks(ctx: Context, call: ast.Call) -> list[Target]:
+    """The hook methods this call may run whose class the file builds (memoised per file)."""
+    made = ctx.memo.get("dispatch_made")
+    if made is None:
+        made = ctx.memo["dispatch_made"] = {callee(c) for c in ctx.calls}
+    return [h for h in hook_targets(ctx, call) if _instantiated(ctx, h.fn, made)]
 
 
 def may_run(ctx: Context, call: ast.Call) -> bool:
@@ -236,6 +254,15 @@ def must_effects(ctx: Context, targets: list[Target]) -> Effects:
     )
 
 
+def add(out: Effects, inner: Effects) -> None:
+    """Add effects already named as the caller names them."""
+    out.clears |= inner.clears
+    out.backward |= inner.backward
+    out.evals |= inner.evals
+    out.trains |= inner.trains
+    out.steps |= inner.steps
+
+
 def may_effects(ctx: Context, targets: list[Target]) -> Effects:
     """What may happen when one of these alternatives runs (their effects' union)."""
     out = Effects()
@@ -243,3 +270,42 @@ def may_effects(ctx: Context, targets: list[Target]) -> Effects:
         calls.merge(out, calls.effects(ctx, t.fn, 1), t)
     return out
 
+
+
+def callers(ctx: Context, fn: ast.AST) -> list[tuple[ast.Call, Target]]:
+    """Every call of this file that may run `fn`, by name, through a value or as a hook, with
+    the Target that binds it (built once per file: every call resolved once)."""
+    memo = ctx.memo.get("dispatch_callers")
+    if memo is None:
+        memo = ctx.memo["dispatch_callers"] = {}
+        for c in ctx.calls:
+            t = calls.resolve(ctx, c) if calls.may_resolve(ctx, c) else None
+            alts = [t] if t is not None else alternatives(ctx, c) if calls.may_resolve(ctx, c) else []
+            for x in [*alts, *_built_hooks(ctx, c)]:
+                memo.setdefault(id(x.fn), []).append((c, x))
+    return [(c, t) for c, t in memo.get(id(fn), []) if t.fn is fn]
+
+
+def loops_above(ctx: Context, call: ast.Call, depth: int = 0) -> int:
+    """How many loops run `call` once per iteration: those around it in its function, and those
+    around the callers of that function (the most along any chain, three calls up). A loop over
+    the hook objects a call dispatches to (`for cb in self.callbacks: cb.on_batch()`) does not
+    count: it runs each hook once."""
+    r = receiver(call) if isinstance(call.func, ast.Attribute) else None
+    here = sum(1 for a in ctx.loops_around(call) if not (isinstance(a, ast.For) and r and dotted(a.target) == r))
+    fn = ctx.scope_of(call)
+    if depth >= 3 or not isinstance(fn, FUNCS):
+        return here
+    return here + max((loops_above(ctx, c, depth + 1) for c, _ in callers(ctx, fn) if c is not call), default=0)
+
+
+def _instantiated(ctx: Context, fn: ast.AST, made: set[str]) -> bool:
+    """A method whose class, or a class of this file below it, is built somewhere in the file
+    (a hook class the file only defines never runs)."""
+    cls = ctx.parent.get(fn)
+    if not isinstance(cls, ast.ClassDef):
+        return True
+    below = {cls.name}
+    for _ in range(4):
+        below |= {c.name for c in ctx.classes if any(dotted(b) in below for b in c.bases)}
+    return bool(below & made)

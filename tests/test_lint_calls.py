@@ -1,0 +1,261 @@
+"""The call graph a batch runs (calls.py, dispatch.py): which functions of the file a call may
+run when the code picks its step, hook or callback through a value, a base class or a runner,
+and the rules that gain from it. Each rule case is a buggy form and its clean twin that differ
+only by the fix; the step body is the same for every way of calling it."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+import torchvitals.lint.engine as engine
+from torchvitals.lint import lint_source
+from torchvitals.lint.calls import instance_class, resolve
+from torchvitals.lint.dispatch import alternatives, callers, may_effects, must_effects
+from torchvitals.lint.engine import build
+
+
+def _ctx(src: str):
+    src = textwrap.dedent(src)
+    return build("<t>", src, ast.parse(src))
+
+
+def _call(ctx, text: str) -> ast.Call:
+    return next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and ast.unparse(n) == text)
+
+
+# ---- the resolution itself ---------------------------------------------------------------------
+
+DEFS = """
+import functools
+def fit_step(batch, net=None):
+    pass
+def score_step(batch, net=None):
+    pass
+"""
+
+ONE = [  # (source after DEFS, the call): runs fit_step and nothing else
+    ("run = fit_step\nrun(b)", "run(b)"),
+    ("run = functools.partial(fit_step, net=m)\nrun(b)", "run(b)"),
+    ("TABLE = {'fit': lambda x: fit_step(x, m), 'score': score_step}\nTABLE['fit'](b)", "TABLE['fit'](b)"),
+    ("TABLE = {'fit': fit_step, 'score': score_step}\nmode = 'fit'\nTABLE[mode](b)", "TABLE[mode](b)"),
+    ("FAST = True\nrun = fit_step if FAST else score_step\nrun(b)", "run(b)"),
+    ("def loop(fn):\n    fn(b)\nloop(fit_step)\nloop(fn=fit_step)", "fn(b)"),
+]
+SEVERAL = [  # either function may run: resolve proves nothing, alternatives lists both
+    ("import sys\nrun = fit_step if sys.argv[1:] else score_step\nrun(b)", "run(b)"),
+    ("TABLE = {'fit': fit_step, 'score': score_step}\ndef go(mode):\n    TABLE[mode](b)", "TABLE[mode](b)"),
+    ("def loop(fn):\n    fn(b)\nloop(fit_step)\nloop(score_step)", "fn(b)"),
+]
+NONE = [  # the file does not show every value: nothing
+    ("import sys\nrun = fit_step if sys.argv[1:] else print\nrun(b)", "run(b)"),
+    ("def loop(fn):\n    fn(b)\nloop(fit_step)\nloop(lambda x: x)", "fn(b)"),
+    ("TABLE = {'fit': fit_step, **EXTRA}\nTABLE['fit'](b)", "TABLE['fit'](b)"),
+    ("run = fit_step\nrun = make()\nrun(b)", "run(b)"),
+]
+
+
+@pytest.mark.parametrize(("src", "call"), ONE)
+def test_a_value_that_can_only_be_one_function_resolves_to_it(src, call):
+    ctx = _ctx(DEFS + src)
+    t = resolve(ctx, _call(ctx, call))
+    assert t is not None and t.fn.name == "fit_step"
+
+
+@pytest.mark.parametrize(("src", "call"), SEVERAL)
+def test_a_value_that_may_be_either_function_lists_both_and_proves_neither(src, call):
+    ctx = _ctx(DEFS + src)
+    c = _call(ctx, call)
+    assert resolve(ctx, c) is None
+    assert sorted(t.fn.name for t in alternatives(ctx, c)) == ["fit_step", "score_step"]
+
+
+@pytest.mark.parametrize(("src", "call"), NONE)
+def test_a_value_the_file_does_not_show_resolves_to_nothing(src, call):
+    ctx = _ctx(DEFS + src)
+    c = _call(ctx, call)
+    assert resolve(ctx, c) is None and alternatives(ctx, c) == []
+
+
+def test_partial_and_lambda_bind_the_callers_names():
+    ctx = _ctx(DEFS + "run = functools.partial(fit_step, net=model)\nrun(xb)\n")
+    t = resolve(ctx, _call(ctx, "run(xb)"))
+    assert dict(t.params) == {"net": "model", "batch": "xb"}
+    ctx = _ctx(DEFS + "T = {'a': lambda x: fit_step(x, model)}\nT['a'](xb)\n")
+    assert dict(resolve(ctx, _call(ctx, "T['a'](xb)")).params) == {"batch": "xb", "net": "model"}
+
+
+def test_super_runs_the_base_method_of_this_file_and_not_one_from_elsewhere():
+    src = """
+    import torch
+    class Base:
+        def step(self, b):
+            pass
+    class Child(Base):
+        def step(self, b):
+            super().step(b)
+    class Net(torch.nn.Module):
+        def train(self, mode=True):
+            return super().train(mode)
+    """
+    ctx = _ctx(src)
+    t = resolve(ctx, _call(ctx, "super().step(b)"))
+    assert t is not None and t.fn.name == "step" and ctx.parent[t.fn].name == "Base" and t.self_key == "self"
+    assert resolve(ctx, _call(ctx, "super().train(mode)")) is None
+
+
+def test_getattr_with_an_fstring_runs_the_methods_its_fixed_parts_fit():
+    src = """
+    class Runner:
+        def on_batch(self): pass
+        def on_epoch(self): pass
+        def save(self): pass
+        def fire(self, event):
+            getattr(self, f"on_{event}")()
+    """
+    ctx = _ctx(src)
+    assert sorted(t.fn.name for t in alternatives(ctx, _call(ctx, "getattr(self, f'on_{event}')()"))) == ["on_batch", "on_epoch"]
+
+
+def test_a_factory_returning_one_class_of_the_file_types_its_result():
+    src = """
+    class Trainer:
+        def run_batch(self, b): pass
+    def build_trainer(cfg):
+        t = Trainer()
+        return t
+    def build_other(cfg):
+        return Trainer() if cfg else None
+    trainer = build_trainer({})
+    other = build_other({})
+    trainer.run_batch(1)
+    """
+    ctx = _ctx(src)
+    assert instance_class(ctx, "trainer", ctx.tree) == "Trainer"
+    assert instance_class(ctx, "other", ctx.tree) is None
+    assert resolve(ctx, _call(ctx, "trainer.run_batch(1)")).fn.name == "run_batch"
+
+
+def test_must_and_may_effects_are_kept_apart():
+    """Two step functions, only one clears: clearing may happen but is not certain; both step."""
+    src = """
+    import sys, torch
+    model = torch.nn.Linear(2, 2)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    def careful(loss):
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    def careless(loss):
+        loss.backward()
+        opt.step()
+    run = careful if sys.argv[1:] else careless
+    run(l)
+    """
+    ctx = _ctx(src)
+    alts = alternatives(ctx, _call(ctx, "run(l)"))
+    must, may = must_effects(ctx, alts), may_effects(ctx, alts)
+    assert may.clears and not must.clears
+    assert must.steps == may.steps == {"opt"} and must.backward
+
+
+def test_a_hook_class_the_file_never_builds_does_not_call_anything():
+    src = """
+    class Used:
+        def after_iter(self, r): pass
+    class Unused:
+        def after_iter(self, r): pass
+    class Runner:
+        def __init__(self):
+            self.hooks = [Used()]
+        def fit(self, loader):
+            for b in loader:
+                for h in self.hooks:
+                    h.after_iter(self)
+    """
+    ctx = _ctx(src)
+    cls = {c.name: c for c in ctx.classes}
+    used, unused = (cls[name].body[0] for name in ("Used", "Unused"))
+    assert [ast.unparse(c) for c, _ in callers(ctx, used)] == ["h.after_iter(self)"]
+    assert callers(ctx, unused) == []
+
+
+# ---- rules that gain: a buggy form and its clean twin per way of calling -----------------------
+
+HEAD = """\
+import functools
+import torch
+model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.1), torch.nn.Linear(4, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10)
+loader = [(torch.randn(8, 4), torch.randn(8, 1))] * 3
+"""
+STEP = "opt.zero_grad()\nloss = torch.nn.functional.mse_loss(model(x), y)\nloss.backward()\nopt.step()\n"
+RULES = {  # code: (body buggy, body clean, loop buggy, loop clean or None); CALL: the dispatched call
+    "TVL003": (STEP.replace("opt.zero_grad()\n", ""), STEP, "for x, y in loader:\n    CALL\n", None),
+    "TVL004": (
+        "model.eval()\nwith torch.no_grad():\n    print(model(x).mean())\n",
+        "model.eval()\nwith torch.no_grad():\n    print(model(x).mean())\nmodel.train()\n",
+        "for epoch in range(3):\n    for x, y in loader:\n" + textwrap.indent(STEP, " " * 8) + "    CALL\n", None,
+    ),
+    "TVL007": (
+        STEP + "sched.step()\n", STEP, "for epoch in range(3):\n    for x, y in loader:\n        CALL\n",
+        "for epoch in range(3):\n    for x, y in loader:\n        CALL\n    sched.step()\n",
+    ),
+}
+FORMS = {  # (definitions: {B} the body, {LOOP} the loop when it lives in a function; the call)
+    "helper": ("def step(x, y):\n{B4}{LOOP0}", "step(x, y)"),
+    "base_method": ("class Base:\n    def step(self, x, y):\n{B8}class T(Base):\n    def fit(self):\n{LOOP8}T().fit()\n", "self.step(x, y)"),
+    "template_method": ("class Base:\n    def fit(self):\n{LOOP8}class T(Base):\n    def step(self, x, y):\n{B8}T().fit()\n", "self.step(x, y)"),
+    "super": ("class Base:\n    def step(self, x, y):\n{B8}class T(Base):\n    def step(self, x, y):\n        super().step(x, y)\n"
+              "    def fit(self):\n{LOOP8}T().fit()\n", "self.step(x, y)"),
+    "mixin": ("class StepMixin:\n    def step(self, x, y):\n{B8}class Base:\n    pass\nclass T(StepMixin, Base):\n    def fit(self):\n{LOOP8}T().fit()\n",
+              "self.step(x, y)"),
+    "callback_list": ("class Cb:\n    def on_batch(self, x, y):\n{B8}class Runner:\n    def __init__(self, callbacks):\n        self.callbacks = callbacks\n"
+                      "    def fire(self, x, y):\n        for cb in self.callbacks:\n            cb.on_batch(x, y)\n    def fit(self):\n{LOOP8}Runner([Cb()]).fit()\n",
+                      "self.fire(x, y)"),
+    "call_hook": ("class Hook:\n    def after_iter(self, x, y):\n{B8}class Runner:\n    def __init__(self):\n        self.hooks = [Hook()]\n"
+                  "    def call_hook(self, name, x, y):\n        for h in self.hooks:\n            getattr(h, name)(x, y)\n    def fit(self):\n{LOOP8}Runner().fit()\n",
+                  "self.call_hook('after_iter', x, y)"),
+    "getattr_fstring": ("class Runner:\n    def on_batch(self, x, y):\n{B8}    def fire(self, event, x, y):\n        getattr(self, f'on_{event}')(x, y)\n"
+                        "    def fit(self):\n{LOOP8}Runner().fit()\n", "self.fire('batch', x, y)"),
+    "dict_by_mode": ("def train_step(x, y):\n{B4}def other_step(x, y):\n    return model(x)\nSTEPS = {'train': train_step, 'other': other_step}\nmode = 'train'\n{LOOP0}",
+                     "STEPS[mode](x, y)"),
+    "conditional": ("def train_step(x, y):\n{B4}def other_step(x, y):\n    return model(x)\nFIRST = True\nfn = train_step if FIRST else other_step\n{LOOP0}", "fn(x, y)"),
+    "partial": ("def train_step(x, y, net):\n{B4}fn = functools.partial(train_step, net=model)\n{LOOP0}", "fn(x, y)"),
+    "lambda_in_dict": ("def train_step(x, y):\n{B4}STEPS = {'train': lambda a, b: train_step(a, b)}\n{LOOP0}", "STEPS['train'](x, y)"),
+    "passed_function": ("def train_step(x, y):\n{B4}def run(step_fn):\n{LOOP4}run(train_step)\n", "step_fn(x, y)"),
+    "object_in_init": ("class Engine:\n    def run_batch(self, x, y):\n{B8}class Trainer:\n    def __init__(self):\n        self.engine = Engine()\n"
+                       "    def fit(self):\n{LOOP8}Trainer().fit()\n", "self.engine.run_batch(x, y)"),
+    "factory": ("class Trainer:\n    def run_batch(self, x, y):\n{B8}def build_trainer(cfg):\n    return Trainer()\ntrainer = build_trainer({})\n{LOOP0}",
+                "trainer.run_batch(x, y)"),
+}
+
+
+def _source(form: str, body: str, loop: str) -> str:
+    defs, call = FORMS[form]
+    loop = loop.replace("CALL", call)
+    for n in (0, 4, 8):
+        defs = defs.replace(f"{{B{n}}}", textwrap.indent(body, " " * n)).replace(f"{{LOOP{n}}}", textwrap.indent(loop, " " * n))
+    return HEAD + defs
+
+
+@pytest.mark.parametrize("form", FORMS)
+@pytest.mark.parametrize("code", RULES)
+def test_each_dispatch_form_carries_the_bug_and_its_fix(code, form, monkeypatch):
+    monkeypatch.setattr(engine, "STRICT", False)
+    buggy_body, clean_body, loop, clean_loop = RULES[code]
+    buggy, clean = _source(form, buggy_body, loop), _source(form, clean_body, clean_loop or loop)
+    assert code in {f.code for f in lint_source(buggy)}
+    assert code not in {f.code for f in lint_source(clean)}
+
+
+def test_a_per_batch_hook_of_a_class_never_built_is_not_judged(monkeypatch):
+    """The hook that steps an epoch schedule exists, but the runner is only given another hook."""
+    monkeypatch.setattr(engine, "STRICT", False)
+    src = _source("call_hook", RULES["TVL007"][0], RULES["TVL007"][2])
+    assert "TVL007" in {f.code for f in lint_source(src)}
+    unused = src.replace("self.hooks = [Hook()]", "self.hooks = [Logger()]") + "class Logger:\n    def after_iter(self, x, y):\n        print(x)\n"
+    assert "TVL007" not in {f.code for f in lint_source(unused)}
