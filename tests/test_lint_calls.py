@@ -106,6 +106,28 @@ def test_super_runs_the_base_method_of_this_file_and_not_one_from_elsewhere():
     assert resolve(ctx, _call(ctx, "super().train(mode)")) is None
 
 
+def test_a_template_method_runs_the_subclass_the_file_builds():
+    src = """
+    class Base:
+        def fit(self, b):
+            self.training_step(b)
+    class A(Base):
+        def training_step(self, b): pass
+    class B(Base):
+        def training_step(self, b): pass
+    class C(Base):
+        def training_step(self, b): pass
+    A().fit(1)
+    {more}
+    """
+    ctx = _ctx(src.format(more=""))
+    t = resolve(ctx, _call(ctx, "self.training_step(b)"))
+    assert t is not None and ctx.parent[t.fn].name == "A"
+    ctx = _ctx(src.format(more="B().fit(2)"))
+    c = _call(ctx, "self.training_step(b)")
+    assert resolve(ctx, c) is None and sorted(ctx.parent[t.fn].name for t in alternatives(ctx, c)) == ["A", "B"]
+
+
 def test_getattr_with_an_fstring_runs_the_methods_its_fixed_parts_fit():
     src = """
     class Runner:
@@ -209,6 +231,8 @@ FORMS = {  # (definitions: {B} the body, {LOOP} the loop when it lives in a func
     "helper": ("def step(x, y):\n{B4}{LOOP0}", "step(x, y)"),
     "base_method": ("class Base:\n    def step(self, x, y):\n{B8}class T(Base):\n    def fit(self):\n{LOOP8}T().fit()\n", "self.step(x, y)"),
     "template_method": ("class Base:\n    def fit(self):\n{LOOP8}class T(Base):\n    def step(self, x, y):\n{B8}T().fit()\n", "self.step(x, y)"),
+    "one_of_two_subclasses_built": ("class Base:\n    def fit(self):\n{LOOP8}class T(Base):\n    def step(self, x, y):\n{B8}"
+                                    "class Other(Base):\n    def step(self, x, y):\n        print(x)\nT().fit()\n", "self.step(x, y)"),
     "super": ("class Base:\n    def step(self, x, y):\n{B8}class T(Base):\n    def step(self, x, y):\n        super().step(x, y)\n"
               "    def fit(self):\n{LOOP8}T().fit()\n", "self.step(x, y)"),
     "mixin": ("class StepMixin:\n    def step(self, x, y):\n{B8}class Base:\n    pass\nclass T(StepMixin, Base):\n    def fit(self):\n{LOOP8}T().fit()\n",
@@ -216,6 +240,9 @@ FORMS = {  # (definitions: {B} the body, {LOOP} the loop when it lives in a func
     "callback_list": ("class Cb:\n    def on_batch(self, x, y):\n{B8}class Runner:\n    def __init__(self, callbacks):\n        self.callbacks = callbacks\n"
                       "    def fire(self, x, y):\n        for cb in self.callbacks:\n            cb.on_batch(x, y)\n    def fit(self):\n{LOOP8}Runner([Cb()]).fit()\n",
                       "self.fire(x, y)"),
+    "callbacks_by_keyword": ("class Cb:\n    def on_batch(self, x, y):\n{B8}class Runner:\n    def __init__(self, callbacks=()):\n"
+                             "        self.callbacks = list(callbacks)\n    def fit(self):\n{LOOP8}Runner(callbacks=[Cb()]).fit()\n",
+                             "[cb.on_batch(x, y) for cb in self.callbacks]"),
     "call_hook": ("class Hook:\n    def after_iter(self, x, y):\n{B8}class Runner:\n    def __init__(self):\n        self.hooks = [Hook()]\n"
                   "    def call_hook(self, name, x, y):\n        for h in self.hooks:\n            getattr(h, name)(x, y)\n    def fit(self):\n{LOOP8}Runner().fit()\n",
                   "self.call_hook('after_iter', x, y)"),

@@ -61,10 +61,7 @@ def runs(ctx: Context, call: ast.Call) -> list[Target]:
 
 def _built_hooks(ctx: Context, call: ast.Call) -> list[Target]:
     """The hook methods this call may run whose class the file builds (memoised per file)."""
-    made = ctx.memo.get("dispatch_made")
-    if made is None:
-        made = ctx.memo["dispatch_made"] = {callee(c) for c in ctx.calls}
-    return [h for h in hook_targets(ctx, call) if _instantiated(ctx, h.fn, made)]
+    return [h for h in hook_targets(ctx, call) if _instantiated(ctx, h.fn, _made(ctx))]
 
 
 def may_run(ctx: Context, call: ast.Call) -> bool:
@@ -76,7 +73,7 @@ def may_run(ctx: Context, call: ast.Call) -> bool:
         return callee(f.value) == "super"
     if isinstance(f, ast.Call):
         return callee(f) == "getattr"
-    return isinstance(f, ast.Name)
+    return isinstance(f, ast.Name) or isinstance(f, ast.Attribute) and dotted(f.value) == "self"
 
 
 def _alternatives(ctx: Context, call: ast.Call) -> list[Target]:
@@ -87,6 +84,8 @@ def _alternatives(ctx: Context, call: ast.Call) -> list[Target]:
         return _by_pattern(ctx, call, f)
     if isinstance(f, ast.Subscript) and isinstance(f.value, ast.Name):
         return _from_table(ctx, call, f)
+    if isinstance(f, ast.Attribute) and dotted(f.value) == "self":
+        return _subclass_methods(ctx, call, f.attr)
     if isinstance(f, ast.Name) and f.id not in calls.defined_names(ctx):
         scope = ctx.scope_of(call)
         if isinstance(scope, FUNCS) and calls.is_param(scope, f.id):
@@ -182,6 +181,32 @@ def _super(ctx: Context, call: ast.Call, name: str) -> list[Target]:
     cls = calls.enclosing_class(ctx, call)
     fn = calls.inherited(ctx, cls, name) if cls is not None else None
     return [Target(fn, "self", calls.bind(fn, call, skip_self=True))] if fn is not None else []  # type: ignore[arg-type]
+
+
+def _subclass_methods(ctx: Context, call: ast.Call, name: str) -> list[Target]:
+    """`self.training_step(batch)` in a base class of this file that neither defines nor
+    inherits it (all its bases are of this file): the subclasses' methods of that name, of the
+    subclasses the file builds (two subclasses, one used: that one runs)."""
+    cls = calls.enclosing_class(ctx, call)
+    own = {c.name for c in ctx.classes} | {"object"}
+    if cls is None or any(m.name == name for m in _class_methods(ctx, cls)) or any(dotted(b) not in own for b in cls.bases):
+        return []
+    if calls.inherited(ctx, cls, name) is not None or f"self.{name}" in ctx.values:
+        return []  # inherited, or an attribute holding a callable (`self.loss_fn = ...`)
+    below, made = {cls.name}, _made(ctx)
+    for _ in range(4):
+        below |= {c.name for c in ctx.classes if any(dotted(b) in below for b in c.bases)}
+    fns = [m for c in ctx.classes if c.name in below and c is not cls for m in c.body if isinstance(m, FUNCS) and m.name == name]
+    out = [Target(m, "self", calls.bind(m, call, skip_self=True)) for m in fns if _instantiated(ctx, m, made)]  # type: ignore[arg-type]
+    return out if len(out) <= MAX_ALTERNATIVES else []
+
+
+def _made(ctx: Context) -> set[str]:
+    """The names this file calls: the classes it builds among them (memoised per file)."""
+    made = ctx.memo.get("dispatch_made")
+    if made is None:
+        made = ctx.memo["dispatch_made"] = {callee(c) for c in ctx.calls}
+    return made
 
 
 def _by_pattern(ctx: Context, call: ast.Call, f: ast.Call) -> list[Target]:
