@@ -212,6 +212,7 @@ import torch
 model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.Dropout(0.1), torch.nn.Linear(4, 1))
 opt = torch.optim.SGD(model.parameters(), lr=0.1)
 sched = torch.optim.lr_scheduler.StepLR(opt, step_size=10)
+scaler = torch.cuda.amp.GradScaler()
 loader = [(torch.randn(8, 4), torch.randn(8, 1))] * 3
 """
 STEP = "opt.zero_grad()\nloss = torch.nn.functional.mse_loss(model(x), y)\nloss.backward()\nopt.step()\n"
@@ -225,6 +226,11 @@ RULES = {  # code: (body buggy, body clean, loop buggy, loop clean or None); CAL
     "TVL007": (
         STEP + "sched.step()\n", STEP, "for epoch in range(3):\n    for x, y in loader:\n        CALL\n",
         "for epoch in range(3):\n    for x, y in loader:\n        CALL\n    sched.step()\n",
+    ),
+    "TVL016": (  # the loop steps the scaler; the update is the dispatched function's job
+        "print(loss.item())\n", "scaler.update()\n",
+        "for x, y in loader:\n    opt.zero_grad()\n    with torch.autocast('cuda'):\n        loss = torch.nn.functional.mse_loss(model(x), y)\n"
+        "    scaler.scale(loss).backward()\n    scaler.step(opt)\n    CALL\n", None,
     ),
 }
 FORMS = {  # (definitions: {B} the body, {LOOP} the loop when it lives in a function; the call)

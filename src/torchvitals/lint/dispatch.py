@@ -22,10 +22,11 @@ A factory's class is found by `returned_class`, which `instance_class` asks.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from torchvitals.lint import calls
 from torchvitals.lint.calls import FUNCS, Effects, Target
-from torchvitals.lint.engine import Context, callee, dotted, receiver
+from torchvitals.lint.engine import Context, callee, dotted, receiver, walk_scope
 from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.rules import values as evaluator
 from torchvitals.lint.syntax import walk
@@ -334,3 +335,20 @@ def _instantiated(ctx: Context, fn: ast.AST, made: set[str]) -> bool:
     for _ in range(4):
         below |= {c.name for c in ctx.classes if any(dotted(b) in below for b in c.bases)}
     return bool(below & made)
+
+
+def may_call(ctx: Context, call: ast.Call, want: Callable[[ast.Call, str | None], bool], depth: int = 2) -> bool:
+    """Some function `call` may run (itself, an alternative, a hook of a class the file builds,
+    `depth` calls deep) makes a call `u` with `want(u, receiver of u as the caller names it)`:
+    "may X happen here", for a rule that must stay silent when it may (`scaler.update()` in a
+    helper the loop calls)."""
+    t = calls.resolve(ctx, call) if calls.may_resolve(ctx, call) else None
+    for x in [*([t] if t is not None else alternatives(ctx, call) if calls.may_resolve(ctx, call) else []), *_built_hooks(ctx, call)]:
+        for u in walk_scope(x.fn):
+            if not isinstance(u, ast.Call):
+                continue
+            if want(u, x.rename(receiver(u))):
+                return True
+            if depth > 1 and may_call(ctx, u, lambda v, key, x=x: want(v, x.rename(key)), depth - 1):
+                return True
+    return False
