@@ -292,3 +292,20 @@ def test_a_per_batch_hook_of_a_class_never_built_is_not_judged(monkeypatch):
     assert "TVL007" in {f.code for f in lint_source(src)}
     unused = src.replace("self.hooks = [Hook()]", "self.hooks = [Logger()]") + "class Logger:\n    def after_iter(self, x, y):\n        print(x)\n"
     assert "TVL007" not in {f.code for f in lint_source(unused)}
+
+
+MSE = "torch.nn.functional.mse_loss"
+VALUE_RULES = {  # the dispatched step's returned value reaches the caller's loop
+    "TVL001": (f"with torch.no_grad():\n    out = model(x)\nreturn {MSE}(out, y)\n", f"out = model(x)\nreturn {MSE}(out, y)\n",
+               "for x, y in loader:\n    opt.zero_grad()\n    loss = CALL\n    loss.backward()\n    opt.step()\n"),
+    "TVL012": (STEP + "return loss\n", STEP + "return loss.item()\n", "total = 0.0\nfor x, y in loader:\n    total += CALL\nprint(total)\n"),
+}
+
+
+@pytest.mark.parametrize("form", ["dict_by_mode", "conditional", "partial", "lambda_in_dict", "passed_function", "factory"])
+@pytest.mark.parametrize("code", VALUE_RULES)
+def test_a_value_returned_by_a_dispatched_step_is_followed(code, form, monkeypatch):
+    monkeypatch.setattr(engine, "STRICT", False)
+    buggy_body, clean_body, loop = VALUE_RULES[code]
+    assert code in {f.code for f in lint_source(_source(form, buggy_body, loop))}
+    assert code not in {f.code for f in lint_source(_source(form, clean_body, loop))}
