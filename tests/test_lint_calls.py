@@ -309,3 +309,25 @@ def test_a_value_returned_by_a_dispatched_step_is_followed(code, form, monkeypat
     buggy_body, clean_body, loop = VALUE_RULES[code]
     assert code in {f.code for f in lint_source(_source(form, buggy_body, loop))}
     assert code not in {f.code for f in lint_source(_source(form, clean_body, loop))}
+
+
+@pytest.mark.parametrize(("quick", "full", "reported"), [("", "", True), ("", "model.train()", False), ("model.train()", "model.train()", False)])
+def test_eval_left_on_by_one_of_two_validation_functions_needs_every_one_to_switch(quick, full, reported, monkeypatch):
+    """`validate` is one of two functions (the file does not say which): eval() certain only when
+    both switch, and reported only when neither switches back (one may: not "nothing" does)."""
+    monkeypatch.setattr(engine, "STRICT", False)
+    src = HEAD + textwrap.dedent(f"""\
+        import sys
+        def quick_val(x):
+            model.eval()
+            print(model(x).sum())
+            {quick}
+        def full_val(x):
+            model.eval()
+            print(model(x).mean())
+            {full}
+        validate = quick_val if len(sys.argv) > 1 else full_val
+        for epoch in range(3):
+            for x, y in loader:
+        """) + textwrap.indent(STEP, " " * 8) + "    validate(x)\n"
+    assert ("TVL004" in {f.code for f in lint_source(src)}) is reported
