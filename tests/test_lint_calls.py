@@ -128,6 +128,34 @@ def test_a_template_method_runs_the_subclass_the_file_builds():
     assert resolve(ctx, c) is None and sorted(ctx.parent[t.fn].name for t in alternatives(ctx, c)) == ["A", "B"]
 
 
+def test_a_callable_held_by_an_attribute_of_self():
+    src = """
+    import sys
+    def plain(b): pass
+    class Trainer:
+        def __init__(self, amp, hook=plain):
+            self.step_fn = self.amp_step if amp else self.fp32_step
+            self.hook = hook
+            self.loss_fn = Loss()
+        def amp_step(self, b): pass
+        def fp32_step(self, b): pass
+        def fit(self, b):
+            self.step_fn(b)
+            self.hook(b)
+            self.loss_fn(b)
+    Trainer(len(sys.argv) > 1).fit(1)
+    """
+    ctx = _ctx(src)
+    assert sorted(t.fn.name for t in alternatives(ctx, _call(ctx, "self.step_fn(b)"))) == ["amp_step", "fp32_step"]
+    assert resolve(ctx, _call(ctx, "self.hook(b)")).fn.name == "plain"  # the default: no call passes it
+    assert alternatives(ctx, _call(ctx, "self.loss_fn(b)")) == []
+    ctx = _ctx(src.replace("(len(sys.argv) > 1)", "(True, hook=print)"))
+    assert resolve(ctx, _call(ctx, "self.hook(b)")) is None  # a call passes something else
+    assert resolve(ctx, _call(ctx, "self.step_fn(b)")).fn.name == "amp_step"
+    ctx = _ctx(src.rstrip() + "\n    class Other:\n        def __init__(self):\n            self.hook = print\n")
+    assert resolve(ctx, _call(ctx, "self.hook(b)")) is None  # another class's self.hook: not proven which
+
+
 def test_getattr_with_an_fstring_runs_the_methods_its_fixed_parts_fit():
     src = """
     class Runner:
@@ -254,6 +282,12 @@ FORMS = {  # (definitions: {B} the body, {LOOP} the loop when it lives in a func
                   "self.call_hook('after_iter', x, y)"),
     "getattr_fstring": ("class Runner:\n    def on_batch(self, x, y):\n{B8}    def fire(self, event, x, y):\n        getattr(self, f'on_{event}')(x, y)\n"
                         "    def fit(self):\n{LOOP8}Runner().fit()\n", "self.fire('batch', x, y)"),
+    "bound_method_attribute": ("class T:\n    def __init__(self, amp=False):\n        self.step_fn = self.train_step\n    def train_step(self, x, y):\n{B8}"
+                               "    def fit(self):\n{LOOP8}T().fit()\n", "self.step_fn(x, y)"),
+    "getattr_into_local": ("class T:\n    def train_step(self, x, y):\n{B8}    def fit(self, mode='train'):\n        step = getattr(self, f'{mode}_step')\n"
+                           "{LOOP8}T().fit()\n", "step(x, y)"),
+    "function_given_to_init": ("def train_step(x, y):\n{B4}class T:\n    def __init__(self, step_fn=train_step):\n        self.step_fn = step_fn\n"
+                               "    def fit(self):\n{LOOP8}T().fit()\n", "self.step_fn(x, y)"),
     "dict_by_mode": ("def train_step(x, y):\n{B4}def other_step(x, y):\n    return model(x)\nSTEPS = {'train': train_step, 'other': other_step}\nmode = 'train'\n{LOOP0}",
                      "STEPS[mode](x, y)"),
     "conditional": ("def train_step(x, y):\n{B4}def other_step(x, y):\n    return model(x)\nFIRST = True\nfn = train_step if FIRST else other_step\n{LOOP0}", "fn(x, y)"),

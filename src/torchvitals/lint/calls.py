@@ -121,8 +121,8 @@ def may_resolve(ctx: Context, call: ast.Call) -> bool:
     if not isinstance(f, (ast.Name, ast.Attribute)) or isinstance(f.value if isinstance(f, ast.Attribute) else None, ast.Call):
         return _dispatch().may_run(ctx, call)  # `STEPS[mode](b)`, `super().step()`, `getattr(self, f"on_{e}")()`
     name = f.id if isinstance(f, ast.Name) else f.attr
-    if name in defined_names(ctx):
-        return True
+    if name in defined_names(ctx) or isinstance(f, ast.Attribute) and f"self.{name}" in ctx.values and dotted(f.value) == "self":
+        return True  # a function of the file, or `self.step_fn(b)` (dispatch.py reads what it holds)
     if isinstance(f, ast.Name):  # a bound name, or a parameter given instances of a module class
         if name in ctx.values:
             return True

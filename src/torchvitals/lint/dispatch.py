@@ -86,7 +86,8 @@ def _alternatives(ctx: Context, call: ast.Call) -> list[Target]:
     if isinstance(f, ast.Subscript) and isinstance(f.value, ast.Name):
         return _from_table(ctx, call, f)
     if isinstance(f, ast.Attribute) and dotted(f.value) == "self":
-        return _subclass_methods(ctx, call, f.attr)
+        held = _own_values(ctx, call, f"self.{f.attr}")  # `self.step_fn = self.amp_step if amp else ...`
+        return _of_values(ctx, call, held) if held else _subclass_methods(ctx, call, f.attr)
     if isinstance(f, ast.Name) and f.id not in calls.defined_names(ctx):
         scope = ctx.scope_of(call)
         if isinstance(scope, FUNCS) and calls.is_param(scope, f.id):
@@ -126,10 +127,52 @@ def _callable(ctx: Context, call: ast.Call, value: ast.AST, depth: int = 0) -> l
         return _callable(ctx, inner, value.args[0], depth + 1)
     if isinstance(value, ast.Lambda) and isinstance(value.body, ast.Call):
         return _through_lambda(ctx, call, value, depth)
+    if isinstance(value, ast.Attribute) and dotted(value.value) == "self":  # a bound method of this class
+        cls = calls.enclosing_class(ctx, value)
+        fn = next((m for m in _class_methods(ctx, cls) if m.name == value.attr), None) if cls is not None else None
+        return [Target(fn, "self", calls.bind(fn, call, skip_self=True))] if fn is not None else []  # type: ignore[arg-type]
+    if isinstance(value, ast.Call) and callee(value) == "getattr":  # `step = getattr(self, f"{mode}_step")`
+        return _by_pattern(ctx, call, value)
+    if isinstance(value, ast.Name) and (given := _given_to_init(ctx, value)):
+        return [t for v in given for t in _callable(ctx, call, v, depth + 1)] if all(_callable(ctx, call, v, depth + 1) for v in given) else []
     if isinstance(value, ast.Name) and value.id in ctx.values and value.id not in funcs:
         vals = ctx.values[value.id]
         return [t for v in vals for t in _callable(ctx, call, v, depth + 1)] if len(vals) == 1 else []
     return []
+
+
+def _own_values(ctx: Context, call: ast.Call, key: str) -> list[ast.AST]:
+    """The values `self.<attr>` is given by the caller's class or its bases of this file; []
+    when another class of the file gives that attribute a value too, or none is given."""
+    cls = calls.enclosing_class(ctx, call)
+    values = ctx.values.get(key, [])
+    if cls is None or not values:
+        return []
+    mine = {cls.name} | {dotted(b) for b in cls.bases}
+    owners = [calls.enclosing_class(ctx, v) for v in values]
+    return values if all(o is not None and o.name in mine for o in owners) else []
+
+
+def _given_to_init(ctx: Context, name: ast.Name) -> list[ast.AST]:
+    """`self.step_fn = step_fn` in `__init__(self, step_fn=train_step)`: what every `Cls(...)`
+    of this file passes for `step_fn`, its default where a call leaves it out; [] if unknown."""
+    init = ctx.scope_of(name)
+    cls = ctx.parent.get(init)
+    if not (isinstance(init, FUNCS) and init.name == "__init__" and isinstance(cls, ast.ClassDef) and calls.is_param(init, name.id)):
+        return []
+    a = init.args
+    pos = [p.arg for p in [*a.posonlyargs, *a.args]][1:]
+    defaults = dict(zip([p.arg for p in [*a.posonlyargs, *a.args]][-len(a.defaults):], a.defaults, strict=False)) if a.defaults else {}
+    out: list[ast.AST] = []
+    for c in ctx.calls:
+        if callee(c) != cls.name:
+            continue
+        i = pos.index(name.id) if name.id in pos else -1
+        v = next((k.value for k in c.keywords if k.arg == name.id), c.args[i] if 0 <= i < len(c.args) else defaults.get(name.id))
+        if v is None or any(isinstance(x, ast.Starred) for x in c.args) or any(k.arg is None for k in c.keywords):
+            return []
+        out.append(v)
+    return out
 
 
 def _through_lambda(ctx: Context, call: ast.Call, lam: ast.Lambda, depth: int) -> list[Target]:
