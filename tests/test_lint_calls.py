@@ -365,3 +365,14 @@ def test_eval_left_on_by_one_of_two_validation_functions_needs_every_one_to_swit
             for x, y in loader:
         """) + textwrap.indent(STEP, " " * 8) + "    validate(x)\n"
     assert ("TVL004" in {f.code for f in lint_source(src)}) is reported
+
+
+@pytest.mark.parametrize(("amp_clears", "plain_clears", "reported"), [(False, False, True), (True, False, False), (True, True, False)])
+def test_a_step_picked_from_two_is_judged_on_what_both_do(amp_clears, plain_clears, reported, monkeypatch):
+    """TVL003 through `step = amp_step if ... else plain_step`: both backpropagate and step (certain),
+    reported only when neither clears (the message says the loop never clears)."""
+    monkeypatch.setattr(engine, "STRICT", False)
+    bodies = [STEP if clears else STEP.replace("opt.zero_grad()\n", "") for clears in (amp_clears, plain_clears)]
+    src = (HEAD + "import sys\ndef amp_step(x, y):\n" + textwrap.indent(bodies[0], "    ") + "def plain_step(x, y):\n"
+           + textwrap.indent(bodies[1], "    ") + "step = amp_step if sys.argv[1:] else plain_step\nfor x, y in loader:\n    step(x, y)\n")
+    assert ("TVL003" in {f.code for f in lint_source(src)}) is reported
