@@ -376,3 +376,15 @@ def test_a_step_picked_from_two_is_judged_on_what_both_do(amp_clears, plain_clea
     src = (HEAD + "import sys\ndef amp_step(x, y):\n" + textwrap.indent(bodies[0], "    ") + "def plain_step(x, y):\n"
            + textwrap.indent(bodies[1], "    ") + "step = amp_step if sys.argv[1:] else plain_step\nfor x, y in loader:\n    step(x, y)\n")
     assert ("TVL003" in {f.code for f in lint_source(src)}) is reported
+
+
+def test_a_name_a_loop_rebinds_is_not_the_function_assigned_elsewhere():
+    src = """
+    def fit_step(b): pass
+    fn = fit_step
+    def run(hooks, b):
+        for fn in hooks:
+            fn(b)
+    """
+    ctx = _ctx(src)
+    assert resolve(ctx, _call(ctx, "fn(b)")) is None and alternatives(ctx, _call(ctx, "fn(b)")) == []

@@ -92,9 +92,27 @@ def _alternatives(ctx: Context, call: ast.Call) -> list[Target]:
         scope = ctx.scope_of(call)
         if isinstance(scope, FUNCS) and calls.is_param(scope, f.id):
             return _passed(ctx, call, scope, f.id)
-        values = ctx.values.get(f.id, [])
+        values = ctx.values.get(f.id, []) if f.id not in _bound_otherwise(ctx) else []
         return _of_values(ctx, call, values) if values else []
     return []
+
+
+def _bound_otherwise(ctx: Context) -> frozenset[str]:
+    """Names bound somewhere other than by an assignment (a loop or comprehension variable, a
+    `with ... as`, an import, a parameter): `for fn in hooks: fn(x)` does not run what another
+    `fn = train_step` of the file holds (memoised per file)."""
+    hit = ctx.memo.get("dispatch_bound_otherwise")
+    if hit is None:
+        out: set[str] = set()
+        for n in walk(ctx.tree):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and not isinstance(ctx.parent.get(n), (ast.Assign, ast.AnnAssign)):
+                out.add(n.id)
+            elif isinstance(n, ast.alias):
+                out.add((n.asname or n.name).split(".")[0])
+            elif isinstance(n, ast.arg):
+                out.add(n.arg)
+        hit = ctx.memo["dispatch_bound_otherwise"] = frozenset(out)
+    return hit
 
 
 def _of_values(ctx: Context, call: ast.Call, values: list[ast.AST]) -> list[Target]:
