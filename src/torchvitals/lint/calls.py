@@ -118,12 +118,16 @@ def may_resolve(ctx: Context, call: ast.Call) -> bool:
     """Cheap test, first thing `resolve` asks: the call names a function, method or class of
     this file, a name bound in it (`criterion(a, b)`), or a module attribute (`self.encoder(x)`)."""
     f = call.func
-    name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-    if name in defined_names(ctx):
-        return True
+    if not isinstance(f, (ast.Name, ast.Attribute)) or isinstance(f.value if isinstance(f, ast.Attribute) else None, ast.Call):
+        return _dispatch().may_run(ctx, call)  # `STEPS[mode](b)`, `super().step()`, `getattr(self, f"on_{e}")()`
+    name = f.id if isinstance(f, ast.Name) else f.attr
+    if name in defined_names(ctx) or isinstance(f, ast.Attribute) and f"self.{name}" in ctx.values and dotted(f.value) == "self":
+        return True  # a function of the file, or `self.step_fn(b)` (dispatch.py reads what it holds)
     if isinstance(f, ast.Name):  # a bound name, or a parameter given instances of a module class
         if name in ctx.values:
             return True
+        if name in _param_names(ctx) and not ctx.module_classes:  # `def run(step_fn): step_fn(b)`
+            return _dispatch().may_run(ctx, call)
         if not ctx.module_classes or name not in _param_names(ctx):
             return False
         scope = ctx.scope_of(call)
@@ -147,9 +151,24 @@ def enclosing_class(ctx: Context, node: ast.AST) -> ast.ClassDef | None:
 
 
 def resolve(ctx: Context, call: ast.Call) -> Target | None:
-    """The function this call runs, when the file proves it; else None."""
+    """The function this call runs, when the file proves it; else None. Beyond direct names,
+    a call through a value that can only be one function of this file (an alias, a partial,
+    `super().m()`, a dict entry by constant key: dispatch.py)."""
     if not may_resolve(ctx, call):
         return None
+    hit = _resolve(ctx, call)
+    if hit is None and _dispatch().may_run(ctx, call):
+        hit = _dispatch().single(ctx, call)
+    return hit
+
+
+def _dispatch():  # noqa: ANN202 - dispatch.py imports this module
+    from torchvitals.lint import dispatch
+
+    return dispatch
+
+
+def _resolve(ctx: Context, call: ast.Call) -> Target | None:
     funcs, methods = _index(ctx)
     func = call.func
     if isinstance(func, ast.Name):
@@ -295,6 +314,8 @@ def _instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:
             found |= {callee(e) if callee(e) in classes else None for e in v.elts}  # a, b = A(), A()
         elif isinstance(v, ast.Call) and callee(v) in classes:
             found.add(callee(v))
+        elif isinstance(v, ast.Call) and (made := _dispatch().returned_class(ctx, v)):
+            found.add(made)  # `trainer = build_trainer(cfg)` returning a class of this file
         elif key.startswith("self.") and isinstance(v, ast.Name):
             found.add(_ctor_arg_class(ctx, classes, v, at))
         else:
@@ -411,6 +432,8 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
             t = resolve(ctx, n)
             if t is not None:
                 merge(out, effects(ctx, t.fn, depth + 1), t)
+            elif alts := _dispatch().runs(ctx, n):
+                _dispatch().add(out, _dispatch().must_effects(ctx, alts))  # one of several: what each does
     out.evals.discard("")
     return out
 

@@ -67,7 +67,12 @@ def _untyped(ctx: Context, call: ast.Call, recv: str) -> bool:
     fn = ctx.scope_of(call)
     if isinstance(fn, FUNCS) and is_param(fn, recv):
         return True
-    return any(isinstance(a, (ast.For, ast.AsyncFor)) and dotted(a.target) == recv for a in ctx.ancestors(call))
+    return any(isinstance(a, (ast.For, ast.AsyncFor)) and dotted(a.target) == recv for a in ctx.ancestors(call)) or any(
+        isinstance(a, _COMPREHENSIONS) and any(dotted(g.target) == recv for g in a.generators) for a in ctx.ancestors(call)
+    )  # `[cb.on_batch_end(self) for cb in self.callbacks]`
+
+
+_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)
 
 
 def hook_targets(ctx: Context, call: ast.Call) -> list[Target]:

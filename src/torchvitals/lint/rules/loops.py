@@ -13,6 +13,7 @@ from torchvitals.lint.calls import (
     may_resolve,
     resolve,
 )
+from torchvitals.lint.dispatch import alternatives, may_effects, must_effects
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -90,6 +91,12 @@ def _stepped_by(ctx: Context, t: Target) -> str | None:
     return next((k for o in sorted(effects(ctx, t.fn).steps) if (k := t.rename(o))), None)
 
 
+def _picked(ctx: Context, nodes: list) -> list[tuple[ast.Call, list[Target]]]:
+    """Calls among `nodes` that run one of several functions of this file (dispatch.py)."""
+    return [(n, alts) for n in nodes if isinstance(n, ast.Call) and may_resolve(ctx, n) and resolve(ctx, n) is None
+            and len(alts := alternatives(ctx, n)) > 1]  # fmt: skip
+
+
 def _backward_loops(ctx: Context) -> set[ast.AST]:
     """Innermost loops around a backward(), or around a resolved call whose function (or its
     callees) calls backward(): `trainer.train_step(batch)` in an epoch loop (found once)."""
@@ -105,6 +112,9 @@ def _find_backward_loops(ctx: Context) -> set[ast.AST]:
             if not may_resolve(ctx, c):
                 continue
             if (t := resolve(ctx, c)) and (ls := ctx.loops_around(c)) and ls[0] not in loops and effects(ctx, t.fn).backward:
+                loops.add(ls[0])
+        for c, alts in _picked(ctx, ctx.calls):  # `step = amp_step if amp else plain_step`: every one backpropagates
+            if (ls := ctx.loops_around(c)) and ls[0] not in loops and must_effects(ctx, alts).backward:
                 loops.add(ls[0])
         for c in ctx.calls:  # a runner's hook: `h.after_train_iter(self)`, `self.call_hook("after_train_iter")`
             if (loop := batch_loop(ctx, c)) is not None and loop not in loops:
@@ -140,13 +150,16 @@ def check_zero_grad(ctx: Context) -> None:
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
         helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and (t := resolve(ctx, n))]
         helpers += [(n, t) for n in nodes if isinstance(n, ast.Call) for t in hook_targets(ctx, n)]
-        if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers):
+        picked = _picked(ctx, nodes)  # one of several steps runs: silent when any may clear
+        if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers) or any(
+                may_effects(ctx, alts).clears for _, alts in picked):  # fmt: skip
             if (hit := uncleared_optimizer(ctx, loop)) is not None:
                 ctx.report(ZERO_GRAD, hit[1], f"`{hit[0]}` is stepped in a loop that clears only the other optimizers' "
                            "gradients: its own accumulate across iterations")  # fmt: skip
             continue
         if not steps:
-            stepped = [(n, opt) for n, t in helpers if (opt := _stepped_by(ctx, t))][:1]
+            stepped = [(n, opt) for n, t in helpers if (opt := _stepped_by(ctx, t))]
+            stepped = (stepped + [(n, opt) for n, alts in picked for opt in sorted(must_effects(ctx, alts).steps)])[:1]
             for n, opt in stepped:
                 ctx.report(
                     ZERO_GRAD, n,

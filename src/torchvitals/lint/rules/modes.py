@@ -17,6 +17,7 @@ from torchvitals.lint.calls import (
     merge,
     resolve,
 )
+from torchvitals.lint.dispatch import alternatives, may_effects, must_effects
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
     Context,
@@ -197,6 +198,9 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
         return  # nothing in the file backpropagates: no loop trains, through helpers or not
     loops = {ls[-1] for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) and (ls := ctx.loops_around(c))}
     loops |= {ls[-1] for c in ctx.calls if (ls := ctx.loops_around(c)) and ls[-1] not in loops and hook_targets(ctx, c)}
+    # `validate = quick_val if fast else full_val` in the loop: one of several runs (dispatch.py)
+    picked = {c: alts for c in ctx.calls if may_resolve(ctx, c) and resolve(ctx, c) is None and len(alts := alternatives(ctx, c)) > 1}
+    loops |= {ls[-1] for c in picked if (ls := ctx.loops_around(c))}
     dispatch = "getattr(self" in ctx.text
     if dispatch:  # getattr(self, mode)(loader) in a workflow loop runs each method it may name
         loops |= {ls[-1] for c in ctx.calls if dispatched(ctx, c) and (ls := ctx.loops_around(c))}
@@ -218,8 +222,11 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
             one = resolve(ctx, c)
             targets = [one] if one else dispatched(ctx, c) if dispatch else []
             targets = [*targets, *hook_targets(ctx, c)]  # `self._cb("on_epoch_end")`: _cb and the hooks it runs by name
-            for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1]):
-                k = as_runner_says(t.rename(e) or "", runner) or (hook_self_says(ctx, c, e) if t.self_key is None else "")
+            keys = [as_runner_says(t.rename(e) or "", runner) or (hook_self_says(ctx, c, e) if t.self_key is None else "")
+                    for t, e in sorted({(x, e) for x in targets for e in effects(ctx, x.fn).evals}, key=lambda te: te[1])]
+            if c in picked:  # every alternative switches it, none switches it back (the message says "nothing")
+                keys += sorted(must_effects(ctx, picked[c]).evals - may_effects(ctx, picked[c]).trains)
+            for k in keys:
                 b = _bare(k or "")
                 if not k or b in seen or b not in bare_trained or any(b == x or b.startswith(x + ".") for x in trains):
                     continue

@@ -8,6 +8,7 @@ import ast
 from collections import Counter
 
 from torchvitals.lint.calls import FUNCS, Target, enclosing_class, may_resolve, resolve
+from torchvitals.lint.dispatch import may_call
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.hooks import hook_targets
 from torchvitals.lint.syntax import walk
@@ -43,7 +44,7 @@ def check_scaler(ctx: Context) -> None:
             continue
         block = (ctx.loops_around(c) or [ctx.scope_of(c)])[0]
         calls = _calls_in(block)
-        if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv for u in calls):
+        if ctx.loops_around(c) and not any(method(u) == "update" and receiver(u) == recv or _updates(ctx, u, recv) for u in calls):
             ctx.report(SCALER, c, f"`{recv}.step()` without `{recv}.update()` in the loop: the loss "
                        "scale never adapts, and after an overflow every step is skipped")  # fmt: skip
         elif not ctx.loops_around(c) and _never_updated(ctx, recv, c):
@@ -59,6 +60,12 @@ def check_scaler(ctx: Context) -> None:
             if not any(method(u) == "unscale_" and start <= u.lineno <= clip.lineno for u in calls):
                 ctx.report(SCALER, clip, f"gradients clipped while still scaled by `{recv}`: call "
                            f"`{recv}.unscale_(optimizer)` before clipping")  # fmt: skip
+
+
+def _updates(ctx: Context, call: ast.Call, recv: str) -> bool:
+    """A call of the loop that may run `recv.update()` (a helper, a hook, a step picked through a
+    value: dispatch.may_call), the scaler named as the loop names it."""
+    return may_call(ctx, call, lambda u, key: method(u) == "update" and key == recv)
 
 
 def _never_updated(ctx: Context, recv: str, step: ast.Call) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import FUNCS, resolve
+from torchvitals.lint.dispatch import callers, loops_above
 from torchvitals.lint.engine import (
     LOOPS,
     SCHEDULER_CLASSES,
@@ -237,6 +238,10 @@ def _epoch_key(ctx: Context, step: ast.Call, recv: str, nloops: int) -> tuple[st
         t = resolve(ctx, c)
         key = dict(t.params).get(recv) if t is not None and t.fn is fn else None
         if key and (cls := _epoch_schedule(ctx, key)):
+            return key, cls
+    for c, t in callers(ctx, fn):  # run through a value, a hook, a method: the scheduler as the caller names it
+        key = t.rename(recv)
+        if key and loops_above(ctx, c) >= (1 if nloops else 2) and (cls := _epoch_schedule(ctx, key)):
             return key, cls
     return None
 
