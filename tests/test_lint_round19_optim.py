@@ -48,3 +48,40 @@ def test_a_step_outside_a_flag_derived_from_the_mode_argument(step, fires):
     the call passing "check"; the fix moves the step under the same test."""
     codes = [f.code for f in lint_source(SHARED_PASS.format(step=step))]
     assert ("TVL004" in codes) is fires
+
+
+SETTING_FREEZE = """\
+import torch
+import torch.nn as nn
+
+SETTINGS = {{"train_encoder": {flag}, "lr": 3e-4}}
+
+
+class Classifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(32, 64), nn.GELU(), nn.Linear(64, 64))
+        self.classifier = nn.Linear(64, 5)
+
+    def forward(self, x):
+        return self.classifier(self.encoder(x))
+
+
+def fit(batches):
+    clf = Classifier()
+    clf.encoder.requires_grad_(SETTINGS["train_encoder"])
+    opt = torch.optim.Adam(clf.classifier.parameters(), lr=SETTINGS["lr"])
+    for x, y in batches:
+        opt.zero_grad()
+        nn.functional.cross_entropy(clf(x), y).backward()
+        opt.step()
+    return clf
+"""
+
+
+@pytest.mark.parametrize(("flag", "fires"), [("True", True), ("False", False)])
+def test_a_freeze_that_stores_a_setting_freezes_only_when_the_setting_says_so(flag, fires):
+    """`requires_grad_(SETTINGS[...])` with a head-only optimizer: with the setting on, the
+    encoder gets gradients and never changes; with it off, it is frozen, as intended."""
+    codes = [f.code for f in lint_source(SETTING_FREEZE.format(flag=flag))]
+    assert ("TVL006" in codes) is fires
