@@ -85,3 +85,43 @@ def test_a_freeze_that_stores_a_setting_freezes_only_when_the_setting_says_so(fl
     encoder gets gradients and never changes; with it off, it is frozen, as intended."""
     codes = [f.code for f in lint_source(SETTING_FREEZE.format(flag=flag))]
     assert ("TVL006" in codes) is fires
+
+
+LOOPED_GROUPS = """\
+import torch
+from torch import nn
+
+PARTS = [("backbone", 1e-4), ("neck", 1e-3){extra}]
+
+
+class Detector(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.backbone = nn.Conv2d(3, 16, 3)
+        self.neck = nn.Conv2d(16, 16, 1)
+        self.head = nn.Conv2d(16, 4, 1)
+
+    def forward(self, x):
+        return self.head(self.neck(self.backbone(x)))
+
+
+det = Detector()
+groups = []
+for part, lr in PARTS:
+    chosen = [w for key, w in det.named_parameters() if key.startswith(part + ".")]
+    groups.append(dict(params=chosen, lr=lr))
+opt = torch.optim.SGD(groups, momentum=0.9)
+for images, targets in [(torch.randn(2, 3, 8, 8), torch.randn(2, 4, 6, 6))]:
+    loss = (det(images) - targets).pow(2).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(("extra", "fires"), [("", True), (', ("head", 1e-3)', False)])
+def test_groups_appended_per_configured_prefix_leave_out_an_unlisted_part(extra, fires):
+    """One group per configured prefix: the evaluator gives the prefixes, each a group; the head
+    matches none of them until the configuration lists it."""
+    codes = [f.code for f in lint_source(LOOPED_GROUPS.format(extra=extra))]
+    assert ("TVL006" in codes) is fires
