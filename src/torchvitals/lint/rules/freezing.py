@@ -191,12 +191,11 @@ def freezes_only_when(ctx: Context) -> list[ast.expr]:
 
 
 def _written(ctx: Context, n: ast.AST) -> ast.expr | None:
-    """The value a requires_grad write stores: `p.requires_grad = <v>`, `m.requires_grad_(<v>)`,
-    `requires_grad=<v>`; None when it is not one of these or the flag is a constant."""
+    """The value a requires_grad write stores: `p.requires_grad = <v>`, `m.requires_grad_(<v>)`;
+    None when it is not one of these or the flag is a constant. (A `requires_grad=<v>` keyword
+    mostly makes a leaf tensor, `torch.zeros(..., requires_grad=need)`: no freeze to read.)"""
     up = ctx.parent.get(n)
-    if isinstance(n, ast.keyword):
-        v = n.value
-    elif isinstance(up, ast.Assign) and n in up.targets:
+    if isinstance(up, ast.Assign) and n in up.targets:
         v = up.value
     elif isinstance(up, ast.Call) and up.func is n and len(up.args) == 1 and not up.keywords:
         v = up.args[0]
