@@ -1,4 +1,4 @@
-"""Round 19's ways of writing for TVL004 and TVL006, each with the twin that differs by the fix:
+"""Ways of writing for TVL004 and TVL006, each with the twin that differs by the fix:
 a pass flag derived from a mode argument, a freeze that stores a setting instead of a constant,
 parameter groups appended in a loop over configured name prefixes."""
 
