@@ -2658,3 +2658,70 @@ def test_a_no_grad_context_picked_by_a_parameter_left_at_its_default(use, fires)
     """`run_epoch(...)` never passes `train`: its default decides which context runs."""
     src = HELD_CONTEXT.format(bind="pass", use=use, probe="True").replace("def fit(backbone, head, loader):", "def fit(backbone, head, loader, train=True):")
     assert ("TVL001" in run_all(src + "\n\nfit(nn.Linear(4, 4), nn.Linear(4, 2), [])\n")) is fires
+
+
+# ---- TVL012: a logger handing the loss on to the meters it holds --------------------------------
+
+LOGGER_OF_METERS = """\
+import collections
+
+import torch
+import torch.nn.functional as F
+
+
+class Average:
+    def __init__(self):
+        self.sum, self.n = 0.0, 0
+
+    def add(self, x, weight=1):
+        {kept}
+        self.n += weight
+
+
+class Board:
+    def __init__(self):
+        self.stats = {store}
+
+    def record(self, {signature}):
+        {hand_on}
+
+
+def fit(net, loader, opt):
+    board = Board()
+    for xb, yb in loader:
+        loss = F.mse_loss(net(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        board.record({call})
+    return board
+"""
+
+_BY_KEYWORD = ("**named", "for key, val in named.items():\n            self.stats[key].add(val)", "loss={arg}")
+_BY_NAME = ("name, val", "self.stats[name].add(val, weight=1)", '"loss", {arg}')
+
+
+@pytest.mark.parametrize("store", ["collections.defaultdict(Average)", "collections.defaultdict(lambda: Average())",
+                                   '{"loss": Average()}'])  # fmt: skip
+@pytest.mark.parametrize(("signature", "hand_on", "call"), [_BY_KEYWORD, _BY_NAME])
+@pytest.mark.parametrize(
+    ("kept", "arg", "fires"),
+    [
+        ("self.sum += x * weight", "loss", True),
+        ("self.sum = self.sum + x", "loss", True),
+        ("self.sum += x * weight", "loss.item()", False),  # the fix: a number is handed on
+        ("self.sum += float(x) * weight", "loss", False),  # the meter converts it
+        ("x = x.item()\n        self.sum += x", "loss", False),  # the meter rebinds it first
+    ],
+)
+def test_logger_hands_the_loss_to_a_meter_that_sums_it(store, signature, hand_on, call, kept, arg, fires):
+    src = LOGGER_OF_METERS.format(store=store, signature=signature, hand_on=hand_on, call=call.format(arg=arg), kept=kept)
+    assert ("TVL012" in run_all(src)) is fires
+
+
+def test_logger_converting_each_value_before_its_meter_is_clean():
+    src = LOGGER_OF_METERS.format(
+        store="collections.defaultdict(Average)", signature="**named", kept="self.sum += x * weight", call="loss=loss",
+        hand_on="for key, val in named.items():\n            val = val.item()\n            self.stats[key].add(val)",
+    )  # fmt: skip
+    assert "TVL012" not in run_all(src)
