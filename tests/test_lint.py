@@ -2790,7 +2790,8 @@ def test_a_target_built_step_by_step_against_one_column(pieces, mark, target, re
     ("fill", "fires"),
     [
         ("buf[t] = marks[t] * 0.9", True),  # a buffer filled by position
-        ("buf[t] += 1.0", True),
+        ("buf[t] += marks[t]", True),
+        ("buf[t] = 0.9", False),  # numbers written in: still a constant, broadcasting is harmless
         ("pass", False),  # never written: a constant target is harmless
     ],
 )

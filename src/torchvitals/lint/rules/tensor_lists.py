@@ -77,14 +77,22 @@ def _returned_number(ctx: Context, value: ast.expr, at: int, depth: int) -> bool
 
 def filled_in_place(ctx: Context, name: ast.AST, value: ast.expr) -> bool:
     """`buf = np.zeros(T)` (a constant fill of a torch/numpy module) that the function reading
-    `buf` then writes into by position (`buf[t] = ...`, `buf[t] += ...`): data, not a constant."""
+    `buf` then writes values into by position (`buf[t] = gae`, `buf[t] += r`): data, not a
+    constant. A number written in (`y[:] = 0.9`, `y[t] += 1`) proves nothing: the first such
+    write decides."""
     if not (isinstance(value, ast.Call) and last(callee(value)) in CONSTANT_FILLS and callee(value).split(".")[0] in ("torch", "np", "numpy")):
         return False
     key = dotted(name)
     for n in walk_scope(ctx.scope_of(name)):
         targets = n.targets if isinstance(n, ast.Assign) else [n.target] if isinstance(n, ast.AugAssign) else []
         if any(isinstance(t, ast.Subscript) and dotted(t.value) == key for t in targets):
-            return True
+            return not _constant(n.value)  # type: ignore[attr-defined]  # `y[:] = 0.9`: still a constant
         if isinstance(n, ast.Call) and method(n) in ("copy_", "index_copy_", "scatter_") and dotted(n.func.value) == key:  # type: ignore[attr-defined]
             return True
     return False
+
+
+def _constant(e: ast.expr) -> bool:
+    if isinstance(e, ast.UnaryOp):
+        e = e.operand
+    return isinstance(e, ast.Constant)
