@@ -2658,3 +2658,191 @@ def test_a_no_grad_context_picked_by_a_parameter_left_at_its_default(use, fires)
     """`run_epoch(...)` never passes `train`: its default decides which context runs."""
     src = HELD_CONTEXT.format(bind="pass", use=use, probe="True").replace("def fit(backbone, head, loader):", "def fit(backbone, head, loader, train=True):")
     assert ("TVL001" in run_all(src + "\n\nfit(nn.Linear(4, 4), nn.Linear(4, 2), [])\n")) is fires
+
+
+# ---- TVL012: a logger handing the loss on to the meters it holds --------------------------------
+
+LOGGER_OF_METERS = """\
+import collections
+
+import torch
+import torch.nn.functional as F
+
+
+class Average:
+    def __init__(self):
+        self.sum, self.n = 0.0, 0
+
+    def add(self, x, weight=1):
+        {kept}
+        self.n += weight
+
+
+class Board:
+    def __init__(self):
+        self.stats = {store}
+
+    def record(self, {signature}):
+        {hand_on}
+
+
+def fit(net, loader, opt):
+    board = Board()
+    for xb, yb in loader:
+        loss = F.mse_loss(net(xb), yb)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        board.record({call})
+    return board
+"""
+
+_BY_KEYWORD = ("**named", "for key, val in named.items():\n            self.stats[key].add(val)", "loss={arg}")
+_BY_NAME = ("name, val", "self.stats[name].add(val, weight=1)", '"loss", {arg}')
+
+
+@pytest.mark.parametrize("store", ["collections.defaultdict(Average)", "collections.defaultdict(lambda: Average())",
+                                   '{"loss": Average()}'])  # fmt: skip
+@pytest.mark.parametrize(("signature", "hand_on", "call"), [_BY_KEYWORD, _BY_NAME])
+@pytest.mark.parametrize(
+    ("kept", "arg", "fires"),
+    [
+        ("self.sum += x * weight", "loss", True),
+        ("self.sum = self.sum + x", "loss", True),
+        ("self.sum += x * weight", "loss.item()", False),  # the fix: a number is handed on
+        ("self.sum += float(x) * weight", "loss", False),  # the meter converts it
+        ("x = x.item()\n        self.sum += x", "loss", False),  # the meter rebinds it first
+    ],
+)
+def test_logger_hands_the_loss_to_a_meter_that_sums_it(store, signature, hand_on, call, kept, arg, fires):
+    src = LOGGER_OF_METERS.format(store=store, signature=signature, hand_on=hand_on, call=call.format(arg=arg), kept=kept)
+    assert ("TVL012" in run_all(src)) is fires
+
+
+def test_logger_converting_each_value_before_its_meter_is_clean():
+    src = LOGGER_OF_METERS.format(
+        store="collections.defaultdict(Average)", signature="**named", kept="self.sum += x * weight", call="loss=loss",
+        hand_on="for key, val in named.items():\n            val = val.item()\n            self.stats[key].add(val)",
+    )  # fmt: skip
+    assert "TVL012" not in run_all(src)
+
+
+# ---- TVL009: targets built step by step (appended numbers, filled buffers, minibatch pieces) -----
+
+STEPWISE_TARGET = """\
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Scorer:
+    def __init__(self):
+        self.net = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+
+    def probe(self, s):
+        with torch.no_grad():
+            return s * 2, self.net(torch.as_tensor(s)).item()
+
+
+def gather(scorer, n):
+    states, marks = [], []
+    for _ in range(n):
+        s = np.random.randn(4).astype(np.float32)
+        _, m = scorer.probe(s)
+        states.append(s)
+        marks.append({mark})
+    {prep}
+    return np.stack(states), {target}
+
+
+scorer = Scorer()
+opt = torch.optim.Adam(scorer.net.parameters(), lr=1e-3)
+for it in range(20):
+    x, y = gather(scorer, 256)
+    x, y = map(torch.as_tensor, (x, y))
+    for pick in {pieces}:
+        loss = F.mse_loss(scorer.net(x[pick]), {read})
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize("pieces", ["torch.randperm(256).split(32)", "torch.split(torch.randperm(256), 32)",
+                                    "np.array_split(np.random.permutation(256), 8)"])  # fmt: skip
+@pytest.mark.parametrize(
+    ("mark", "target", "read", "fires"),
+    [
+        ("m", "np.array(marks, dtype=np.float32)", "y[pick]", True),  # numbers unpacked from a method's tuple
+        ("-float(m) + 1.0", "np.asarray(marks)", "y[pick]", True),
+        ("m", "np.array(marks, dtype=np.float32)", "y[pick].unsqueeze(1)", False),  # the fix
+        ("s", "np.array(marks, dtype=np.float32)", "y[pick]", False),  # rows appended: a table, not 1-D
+        ("m", "np.array(marks + extra)", "y[pick]", False),  # joined with a list the file does not show
+    ],
+)
+def test_a_target_built_step_by_step_against_one_column(pieces, mark, target, read, fires):
+    src = STEPWISE_TARGET.format(mark=mark, target=target, read=read, pieces=pieces, prep="pass")
+    assert ("TVL009" in run_all(src)) is fires
+
+
+@pytest.mark.parametrize(
+    ("fill", "fires"),
+    [
+        ("buf[t] = marks[t] * 0.9", True),  # a buffer filled by position
+        ("buf[t] += marks[t]", True),
+        ("buf[t] = 0.9", False),  # numbers written in: still a constant, broadcasting is harmless
+        ("pass", False),  # never written: a constant target is harmless
+    ],
+)
+def test_a_preallocated_buffer_filled_in_place_is_a_1d_target(fill, fires):
+    prep = f"buf = np.zeros(len(marks), dtype=np.float32)\n    for t in range(len(marks)):\n        {fill}"
+    src = STEPWISE_TARGET.format(mark="s", target="buf", read="y[pick]", pieces="torch.randperm(256).split(32)", prep=prep)
+    assert ("TVL009" in run_all(src)) is fires
+
+
+SERIES_ITEM = """\
+import numpy as np
+import torch
+import torch.nn as nn
+from torch.utils.data import DataLoader, Dataset
+
+
+class Windows(Dataset):
+    def __init__(self, series, span):
+        self.series, self.span = series, span
+
+    def __len__(self):
+        return len(self.series) - self.span
+
+    def __getitem__(self, j):
+        past = torch.tensor(self.series[j:j + self.span, None])
+        return past, torch.tensor({nxt}, dtype=torch.float32)
+
+
+days = np.arange(900)
+level = {series}
+level = (level - level[:700].mean()) / level[:700].std()
+net = nn.Sequential(nn.Flatten(), nn.Linear(14, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.01)
+crit = nn.SmoothL1Loss()
+for past, nxt in DataLoader(Windows(level[:700], 14), batch_size=32):
+    loss = crit(net(past), {read})
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("series", "nxt", "read", "fires"),
+    [
+        ("np.random.poisson(4.0, len(days)).astype(np.float32)", "self.series[j + self.span]", "nxt", True),
+        ("np.cos(days / 9.0) + np.random.gamma(2.0, 1.0, len(days))", "self.series[j + self.span]", "nxt", True),
+        ("np.random.poisson(4.0, len(days)).astype(np.float32)", "self.series[j + self.span]", "nxt[:, None]", False),
+        ("np.random.poisson(4.0, (len(days), 3)).astype(np.float32)", "self.series[j + self.span]", "nxt", False),  # a row
+        ("load_level(days)", "self.series[j + self.span]", "nxt", False),  # rank unknown
+    ],
+)
+def test_a_series_attribute_set_in_a_tuple_assignment_keeps_its_rank(series, nxt, read, fires):
+    assert ("TVL009" in run_all(SERIES_ITEM.format(series=series, nxt=nxt, read=read))) is fires

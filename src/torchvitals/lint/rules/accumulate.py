@@ -21,6 +21,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.hooks import hook_targets
+from torchvitals.lint.rules.accumulate_meters import handed_to_meter, keyword_holders
 from torchvitals.lint.rules.flow import Bound, reaching
 from torchvitals.lint.rules.loops import LOSS_ACCUM, _names, _training_loops
 from torchvitals.lint.syntax import positional, walk
@@ -302,7 +303,8 @@ def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[s
     or `self.values.append(val)` with the parameter the loss is passed as: (the accumulator as
     the caller names it, the loss)."""
     passed = [(i, a) for i, a in enumerate(call.args) if dotted(a) in losses]
-    if not passed or (t := resolve(ctx, call)) is None:
+    by_name = [kw.value for kw in call.keywords if kw.arg and dotted(kw.value) in losses]
+    if not (passed or by_name) or (t := resolve(ctx, call)) is None:
         return None
     names = positional(t.fn)
     names = names[1:] if t.self_key and names and names[0] == "self" else names
@@ -317,6 +319,9 @@ def _summed_by_callee(ctx: Context, call: ast.Call, losses: set[str]) -> tuple[s
         v = v.left if isinstance(v, ast.BinOp) and isinstance(v.op, ast.Mult) else v
         if isinstance(v, ast.Name) and v.id in params and (acc := t.rename(dotted(target))):
             return acc, params[v.id]
+    held = set(params) | keyword_holders(t, call, losses)  # a logger handing the loss to its meters
+    if held and (owner := handed_to_meter(ctx, t.fn, held)) and (acc := t.rename(owner)):
+        return acc, (passed[0][1] if passed else by_name[0])
     return None
 
 

@@ -304,7 +304,9 @@ def _element_tags(ctx: Context, e: ast.expr, i: str, depth: int, tags: Tags) -> 
         return None
     if _position(ctx, e.slice, i, 0):
         t = tags(ctx, e.value, depth + 1)
-        return (t & DTYPE_TAGS) | {ONE_D} if ONE_D in t else None
+        if ONE_D in t or rank(ctx, e, depth + 1) == 0:  # a 1-D attribute, built or counted 1-D
+            return (t & DTYPE_TAGS) | {ONE_D}
+        return None
     if isinstance(e.slice, ast.Tuple) and rank(ctx, e, depth + 1) == 0:
         return (tags(ctx, e.value, depth + 1) & DTYPE_TAGS) | {ONE_D}
     return None

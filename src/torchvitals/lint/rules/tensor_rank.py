@@ -52,9 +52,9 @@ def rank(ctx: Context, expr: ast.AST | None, depth: int = 0) -> int | None:
     if isinstance(expr, (ast.Name, ast.Attribute)):
         name = dotted(expr)
         bs = bounds_through_methods(ctx, name, expr) if name else None
-        if not bs or any(b.index or b.loop for b in bs):
-            return None
-        ranks = {rank(ctx, b.value, d) for b in bs}
+        if not bs or any(b.loop or b.index and not isinstance(b.value, ast.Tuple) for b in bs):
+            return None  # `self.a, self.b = a, b`: the element of a tuple literal is the value
+        ranks = {rank(ctx, _unpacked(b.value, b.index) if b.index else b.value, d) for b in bs}
         return ranks.pop() if len(ranks) == 1 else None
     if isinstance(expr, ast.Subscript):
         return _indexed(ctx, expr, d)
@@ -157,6 +157,8 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
         return _sizes(ctx, call.args[:1] if numpy_shape else call.args)  # np.zeros(shape, dtype)
     if short in SIZE_KW and (size := kwarg(call, "size")) is not None:
         return _sizes(ctx, [size])
+    if m and (size := numpy_draw_size(ctx, call)) is not None:
+        return _sizes(ctx, [size])  # np.random.poisson(3, n): the module's draw, size by position
     if short in REDUCE and call.args:
         return _reduced(rank(ctx, call.args[0], d), call, first_positional=1)
     if short in SAME_SHAPE and call.args and lib:
@@ -293,7 +295,8 @@ def _counter_column(value: ast.expr, at: int) -> bool:
 # numpy's draws that take `size` by position (after their distribution's parameters), on a
 # Generator or RandomState: `rng.random((n, d))`, `rng.normal(0, 0.3, n)`.
 DRAW_SIZE_AT = {"random": 0, "random_sample": 0, "standard_normal": 0, "normal": 2, "uniform": 2, "integers": 2,
-                "randint": 2, "lognormal": 2, "binomial": 2, "exponential": 1, "poisson": 1}  # fmt: skip
+                "randint": 2, "lognormal": 2, "binomial": 2, "exponential": 1, "poisson": 1, "gamma": 2, "beta": 2,
+                "laplace": 2, "geometric": 1, "chisquare": 1}  # fmt: skip
 GENERATORS = {"default_rng", "RandomState", "Generator"}
 
 

@@ -67,6 +67,7 @@ from torchvitals.lint.rules.tensor_facts import (
     _used_as_class_index,
     _with_dtype,
 )
+from torchvitals.lint.rules.tensor_lists import appended_numbers, filled_in_place
 from torchvitals.lint.rules.tensor_rank import JOINS, REDUCE, UPDATES_KEEP, numpy_draw_size, rank
 from torchvitals.lint.rules.values import possible
 
@@ -115,7 +116,10 @@ def _name_tags(ctx: Context, expr: ast.Name | ast.Attribute, depth: int) -> froz
     if bs and (given := [b for b in bs if b.index or b.loop or not _is_none(b.value)]):
         # a None default (`def __init__(self, X, y=None)` given no labels) is no tensor: a value
         # used as one is one of the others
-        return frozenset.intersection(*(_bound_tags(ctx, b, depth + 1) for b in given))
+        found = frozenset.intersection(*(_bound_tags(ctx, b, depth + 1) for b in given))
+        if ONE_D not in found and len(bs) == 1 and not bs[0].index and not bs[0].loop and filled_in_place(ctx, expr, bs[0].value):
+            return found | ({ONE_D} if rank(ctx, bs[0].value, depth + 1) == 1 else set())  # adv = np.zeros(T); adv[t] = gae
+        return found
     if isinstance(expr, ast.Attribute):
         if expr.attr == "data":
             return tags(ctx, expr.value, depth + 1)
@@ -162,6 +166,8 @@ def _item_tags(ctx: Context, value: ast.expr, index: tuple[int, ...], depth: int
         return _item_tags(ctx, parts, index, depth + 1)
     if not isinstance(value, ast.Call):
         return NONE
+    if (converted := _mapped_conversion(value)) is not None:  # a, y = map(torch.as_tensor, (a, y))
+        return _item_tags(ctx, converted, index, depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
     if (helper := helper_returns(ctx, value)) is not None:  # xtr, ytr = to_tensors(df)
         return frozenset.intersection(*(_item_tags(ctx, r, index, depth + 1) for r in helper)) if helper else NONE
     if found := method_returns(ctx, value):  # _, logp, v = agent.act(obs): a method of the model's class
@@ -195,6 +201,8 @@ def _batch_tags(ctx: Context, it: ast.AST | None, index: tuple[int | str, ...], 
     if unwrapped is None:
         return NONE
     it, index = unwrapped
+    if not index and (whole := _split_whole(it)) is not None:  # for idx in perm.split(64): pieces of perm
+        return tags(ctx, whole, depth + 1) & ({ONE_D} | DTYPE_TAGS)
     if isinstance(it, ast.Call) and (yielded := _yielded(ctx, it)):  # for x, y in batches(...)
         if not all(isinstance(i, int) for i in index):
             return NONE
@@ -227,6 +235,34 @@ def _dataset_tags(ctx: Context, ds_expr: ast.expr | None, part: int | str, depth
     if not isinstance(part, int) or ds.keywords or any(isinstance(a, ast.Starred) for a in ds.args) or part >= len(ds.args):
         return NONE
     return tags(ctx, ds.args[part], depth + 1) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
+
+
+def _mapped_conversion(call: ast.Call) -> ast.expr | None:
+    """The tuple `map(torch.as_tensor, (a, b))` converts element by element (the conversions
+    keep each array's shape and dtype); None for any other call."""
+    if callee(call) != "map" or len(call.args) != 2 or call.keywords:
+        return None
+    fn, seq = call.args
+    name = dotted(fn) or ""
+    ok = name.split(".")[0] in ("torch", "np", "numpy") and last(name) in ("as_tensor", "from_numpy", "asarray", "tensor", "array")
+    return seq if ok and isinstance(seq, (ast.Tuple, ast.List)) else None
+
+
+SPLITS = {"split", "chunk", "tensor_split", "array_split"}
+
+
+def _split_whole(it: ast.AST) -> ast.expr | None:
+    """The tensor a loop over `t.split(k)`, `t.chunk(n)`, `torch.split(t, k)` or
+    `np.array_split(t, n)` cuts into pieces along its first axis: each piece has its rank and
+    dtype (a minibatch of row numbers from `torch.randperm(n).split(bs)` is 1-D). A `dim=`
+    other than the first is not judged."""
+    if not isinstance(it, ast.Call) or kwarg(it, "dim") is not None or kwarg(it, "axis") is not None:
+        return None
+    if not isinstance(it.func, ast.Attribute) or it.func.attr not in SPLITS:
+        return None
+    if dotted(it.func.value) in ("torch", "np", "numpy"):
+        return it.args[0] if len(it.args) == 2 else None
+    return it.func.value if len(it.args) == 1 else None
 
 
 def _yielded(ctx: Context, call: ast.Call) -> list[ast.expr]:
@@ -357,6 +393,8 @@ def _library_tags(ctx: Context, call: ast.Call, name: str, short: str, d: int) -
             t = _literal_tags(data)
         elif isinstance(data, ast.ListComp) and one_number(data.elt):
             t = frozenset({ONE_D})  # torch.tensor([int(s[1]) for s in batch])
+        elif isinstance(data, ast.Name) and appended_numbers(ctx, data, d):
+            t = frozenset({ONE_D})  # vals = []; vals.append(v.item()); np.array(vals)
         else:
             t = tags(ctx, data, d) & (SHAPE_TAGS - {COLUMN} | DTYPE_TAGS)
         if short in ("Tensor", "FloatTensor", "DoubleTensor"):
