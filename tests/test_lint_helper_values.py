@@ -1,0 +1,59 @@
+"""Values a rule needs that a helper of the file builds or reads (round 19): a schedule made in a
+setup function that returns several things, a loader flag read with a default from a config
+that never sets it. Each case is a buggy form and its clean twin that differ only by the fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from torchvitals.lint import lint_source
+
+
+def _codes(src: str) -> set[str]:
+    return {f.code for f in lint_source(src, "<t>")}
+
+
+SETUP_RETURNS_SCHEDULE = """\
+import torch
+from torch import nn
+
+EPOCHS, ITERS = 30, 400
+
+
+def setup(net, span, {extra}):
+    opt = torch.optim.SGD(net.parameters(), lr=0.05, momentum=0.9)
+    sch = {sched}
+    return {{"opt": opt, "sched": sch}}, net
+
+
+def run():
+    net = nn.Linear(10, 2)
+    parts, net = setup(net, {passed})
+    opt, sch = parts["opt"], parts["sched"]
+    for ep in range(EPOCHS):
+        for _ in range(ITERS):
+            x, y = torch.randn(8, 10), torch.randint(0, 2, (8,))
+            loss = nn.functional.cross_entropy(net(x), y)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sch.step()
+
+
+run()
+"""
+
+
+@pytest.mark.parametrize(
+    ("sched", "passed", "fires"),
+    [
+        ("torch.optim.lr_scheduler.CosineAnnealingLR(opt, span)", "EPOCHS", True),
+        ("torch.optim.lr_scheduler.CosineAnnealingLR(opt, span * n_iters)", "EPOCHS, n_iters=ITERS", False),
+        ("torch.optim.lr_scheduler.CosineAnnealingLR(opt, span)", "EPOCHS * ITERS", False),  # the count of batches
+        ("torch.optim.lr_scheduler.LinearLR(opt, 1.0, 0.01, total_iters=span)", "EPOCHS", True),
+        ("torch.optim.lr_scheduler.LinearLR(opt, 1.0, 0.01, total_iters=n_iters)", "EPOCHS, n_iters=ITERS * EPOCHS", False),
+    ],
+)
+def test_a_schedule_built_by_a_setup_helper_is_judged_by_its_period(sched, passed, fires):
+    src = SETUP_RETURNS_SCHEDULE.format(sched=sched, passed=passed, extra="n_iters=1")
+    assert ("TVL007" in _codes(src)) is fires
