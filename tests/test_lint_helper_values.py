@@ -57,3 +57,47 @@ run()
 def test_a_schedule_built_by_a_setup_helper_is_judged_by_its_period(sched, passed, fires):
     src = SETUP_RETURNS_SCHEDULE.format(sched=sched, passed=passed, extra="n_iters=1")
     assert ("TVL007" in _codes(src)) is fires
+
+
+NAMESPACE_LOADERS = """\
+from types import SimpleNamespace
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+SPLITS = {{
+    "fit": {{"rows": 512, "bs": 32{fit_extra}}},
+    "holdout": {{"rows": 128, "bs": 128}},
+}}
+
+
+def loader_for(name):
+    opts = SimpleNamespace(**SPLITS[name])
+    data = TensorDataset(torch.randn(opts.rows, 6), torch.randn(opts.rows, 1))
+    return DataLoader(data, batch_size=opts.bs, shuffle=getattr(opts, "shuffle", False))
+
+
+net = torch.nn.Linear(6, 1)
+opt = torch.optim.Adam(net.parameters())
+fit_batches = loader_for("fit")
+{after}
+for _ in range(5):
+    for xb, yb in fit_batches:
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(net(xb), yb).backward()
+        opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("fit_extra", "after", "fires"),
+    [
+        ("", "", True),  # the fit entry never sets shuffle: getattr's default, False
+        (', "shuffle": True', "", False),
+        (', "shuffle": False', "", True),
+        ("", 'SPLITS["fit"]["shuffle"] = True', False),  # written afterwards: unknown
+    ],
+)
+def test_a_loader_flag_read_with_getattr_and_a_default_from_a_namespace(fit_extra, after, fires):
+    src = NAMESPACE_LOADERS.format(fit_extra=fit_extra, after=after)
+    assert ("TVL015" in _codes(src)) is fires
