@@ -101,3 +101,51 @@ for _ in range(5):
 def test_a_loader_flag_read_with_getattr_and_a_default_from_a_namespace(fit_extra, after, fires):
     src = NAMESPACE_LOADERS.format(fit_extra=fit_extra, after=after)
     assert ("TVL015" in _codes(src)) is fires
+
+
+EVENT_RUNNER = """\
+import torch
+from torch import nn
+
+
+class ClipCallback:
+    def on_grads_ready(self, trainer):
+        nn.utils.clip_grad_value_(trainer.net.parameters(), 0.5)
+
+
+class LogCallback:
+    def on_grads_ready(self, trainer):
+        trainer.seen += 1
+
+
+class Trainer:
+    def __init__(self, net, opt, callbacks):
+        self.net, self.opt, self.callbacks = net, opt, callbacks
+        self.amp = torch.cuda.amp.GradScaler()
+        self.seen = 0
+
+    def fire(self, event):
+        for cb in self.callbacks:
+            getattr(cb, event)(self)
+
+    def fit(self, batches, epochs):
+        for _ in range(epochs):
+            for x, y in batches:
+                self.opt.zero_grad()
+                with torch.autocast("cuda"):
+                    loss = nn.functional.mse_loss(self.net(x), y)
+                self.amp.scale(loss).backward(){unscale}
+                self.fire("on_grads_ready")
+                self.amp.step(self.opt)
+                self.amp.update()
+
+
+net = nn.Linear(4, 1)
+Trainer(net, torch.optim.SGD(net.parameters(), lr=0.1), [LogCallback(), ClipCallback()]).fit(
+    [(torch.randn(8, 4), torch.randn(8, 1))], 3)
+"""
+
+
+@pytest.mark.parametrize(("unscale", "fires"), [("", True), ("\n                self.amp.unscale_(self.opt)", False)])
+def test_a_clip_in_a_callback_fired_by_event_name_before_unscale(unscale, fires):
+    assert ("TVL016" in _codes(EVENT_RUNNER.format(unscale=unscale))) is fires
