@@ -149,3 +149,34 @@ Trainer(net, torch.optim.SGD(net.parameters(), lr=0.1), [LogCallback(), ClipCall
 @pytest.mark.parametrize(("unscale", "fires"), [("", True), ("\n                self.amp.unscale_(self.opt)", False)])
 def test_a_clip_in_a_callback_fired_by_event_name_before_unscale(unscale, fires):
     assert ("TVL016" in _codes(EVENT_RUNNER.format(unscale=unscale))) is fires
+
+
+ROWS_TO_TENSORS = """\
+import numpy as np
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+COLS = ["a", "b", "c"]
+
+
+def score_loader(frame):
+    feats = torch.from_numpy(frame[COLS].to_numpy()).float()
+    return DataLoader(TensorDataset(feats), batch_size=64, shuffle={shuffle})
+
+
+holdout = pd.DataFrame(np.random.rand(300, 3), columns=COLS).assign(y=np.random.rand(300))
+net = torch.nn.Linear(3, 1)
+net.eval()
+outs = []
+with torch.no_grad():
+    for (xb,) in score_loader(holdout):
+        outs.append(net(xb).squeeze(1).numpy())
+err = np.abs(np.concatenate(outs) - holdout["y"].to_numpy()).mean()
+print(err)
+"""
+
+
+@pytest.mark.parametrize(("shuffle", "fires"), [("True", True), ("False", False)])
+def test_a_shuffled_loader_over_tensors_cut_from_a_frames_columns(shuffle, fires):
+    assert ("TVL017" in _codes(ROWS_TO_TENSORS.format(shuffle=shuffle))) is fires
