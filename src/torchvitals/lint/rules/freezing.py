@@ -182,11 +182,48 @@ def freezes_only_when(ctx: Context) -> list[ast.expr]:
     tests = []
     for n in walk(ctx.tree):
         if sets_requires_grad(n):
-            test = _guard(ctx, n, 0)
+            test = _setting_written(ctx, n)
+            test = _guard(ctx, n, 0) if test is None else test
             if test is None:
                 return []
             tests.append(test)
     return tests
+
+
+def _written(ctx: Context, n: ast.AST) -> ast.expr | None:
+    """The value a requires_grad write stores: `p.requires_grad = <v>`, `m.requires_grad_(<v>)`;
+    None when it is not one of these or the flag is a constant. (A `requires_grad=<v>` keyword
+    mostly makes a leaf tensor, `torch.zeros(..., requires_grad=need)`: no freeze to read.)"""
+    up = ctx.parent.get(n)
+    if isinstance(up, ast.Assign) and n in up.targets:
+        v = up.value
+    elif isinstance(up, ast.Call) and up.func is n and len(up.args) == 1 and not up.keywords:
+        v = up.args[0]
+    else:
+        return None
+    return None if isinstance(v, ast.Constant) else v
+
+
+def _setting_written(ctx: Context, n: ast.AST) -> ast.expr | None:
+    """A write that stores a setting, not a constant (`p.requires_grad = not freeze` in a
+    helper called with `args.freeze_backbone`): it freezes only when the setting says so, as an
+    `if freeze:` around a `= False` would. The test under which it freezes (the setting, its
+    negation undone), unless the file decides it freezes, or the value reads a loop variable
+    (`p.requires_grad = name.startswith("head")` picks parameters, on every run)."""
+    v = _written(ctx, n)
+    if v is None:
+        return None
+    loop_vars: set[str] = set()
+    for a in ctx.ancestors(n):
+        if isinstance(a, (ast.For, ast.AsyncFor, ast.comprehension)):
+            loop_vars |= {x.id for x in walk(a.target) if isinstance(x, ast.Name)}
+        if isinstance(a, (*FUNCS, ast.Lambda)):
+            break
+    if loop_vars & {x.id for x in walk(v) if isinstance(x, ast.Name)}:
+        return None
+    if decide_truth(ctx, v, ctx.scope_of(n)) is False:
+        return None  # the file always stores False: the freeze runs (its `if`s are judged by _guard)
+    return v.operand if isinstance(v, ast.UnaryOp) and isinstance(v.op, ast.Not) else ast.UnaryOp(op=ast.Not(), operand=v)
 
 
 def _guard(ctx: Context, node: ast.AST, depth: int) -> ast.expr | None:

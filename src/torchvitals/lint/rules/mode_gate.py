@@ -25,6 +25,7 @@ from torchvitals.lint.engine import (
     passed,
     walk_scope,
 )
+from torchvitals.lint.rules.values import call_env, truth
 from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import Rule
 
@@ -83,11 +84,22 @@ def _off_call(ctx: Context, fn: ast.AST, test: ast.expr, skips: bool) -> tuple[a
         t = resolve(ctx, call)  # by name is not enough here: `step(...)` vs `opt.step()`
         if t is None or t.fn is not fn:
             continue
+        if _evaluated_off(ctx, call, test, skips):
+            return call, f"`{ast.unparse(call)}`"
         if _under_no_grad(ctx, call):
             return call, "under no_grad()"
         if reads_mode and _after_eval(ctx, call):
             return call, "after eval()"
     return None
+
+
+def _evaluated_off(ctx: Context, call: ast.Call, test: ast.expr, skips: bool) -> bool:
+    """The shared evaluator, given the arguments of `call`, reads `test` as `skips`: a test on a
+    local the function derives from its parameters (`is_train = mode == "train"` ... `if
+    is_train:`) for a call passing `"val"`, or a test on a config entry the call hands in.
+    A test the evaluator cannot read (`if model.training:`) is left to the readings below."""
+    env = call_env(ctx, call)
+    return bool(env) and truth(ctx, test, env) is skips
 
 
 def _reads_training(test: ast.expr) -> bool:

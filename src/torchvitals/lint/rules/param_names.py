@@ -20,8 +20,9 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import FUNCS, functions
-from torchvitals.lint.engine import Context, callee, dotted, method, receiver, walk_scope
+from torchvitals.lint.engine import Context, callee, dotted, walk_scope
 from torchvitals.lint.rules.param_groups import _frozen_anywhere, runs_with_grad
+from torchvitals.lint.rules.param_loops import looped_groups, name_filter, params_value
 from torchvitals.lint.rules.param_routes import _model_class, _parameter_names, _test
 from torchvitals.lint.syntax import walk
 
@@ -33,7 +34,9 @@ def doubly_grouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
         return None
     model, cls, groups, _ = found
     for name in _full_names(ctx, cls):
-        if sum(all(_test(t, var, name) is True for t in tests) for _, (var, tests), _ in groups) >= 2:
+        # one comprehension read once per configured word (param_loops.py) may stand for groups
+        # of different calls: only groups written apart are known to be built together
+        if len({id(comp) for _, (var, tests), comp in groups if all(_test(t, var, name) is True for t in tests)}) >= 2:
             return model, name
     return None
 
@@ -69,12 +72,14 @@ def _name_split_groups(ctx: Context, ctor: ast.Call) -> tuple[list[tuple[str, tu
     """The groups of `ctor` that are name-filtered comprehensions over `X.named_parameters()`:
     (X, (the name variable, the tests), the comprehension); and how many groups there are."""
     listing = _group_list(ctx, ctor.args[0] if ctor.args else None, ctor)
+    if not (isinstance(listing, ast.List) and listing.elts) and ctor.args and (looped := looped_groups(ctx, ctor.args[0], ctor)) is not None:
+        return looped, len(looped)
     elts = listing.elts if isinstance(listing, ast.List) else []
     out = []
     for g in elts:
-        params = _params_value(g)
+        params = params_value(g)
         comp = _bound(ctx, params, g) if isinstance(params, ast.Name) else params
-        found = _name_filter(comp)
+        found = name_filter(comp)
         if found is not None:
             out.append((found[0], found[1], comp))
     return out, len(elts)
@@ -97,29 +102,6 @@ def _bound(ctx: Context, name: ast.Name, at: ast.AST) -> ast.AST | None:
     """The one value `name` is bound to in the scope of `at`."""
     found = ctx.assigns_in(ctx.scope_of(at)).get(name.id, [])
     return found[0].value if len(found) == 1 else None  # type: ignore[attr-defined]
-
-
-def _params_value(group: ast.AST) -> ast.AST | None:
-    if isinstance(group, ast.Dict):
-        return next((v for k, v in zip(group.keys, group.values, strict=True) if isinstance(k, ast.Constant) and k.value == "params"), None)
-    if isinstance(group, ast.Call) and callee(group) == "dict":
-        return next((k.value for k in group.keywords if k.arg == "params"), None)
-    return None
-
-
-def _name_filter(comp: ast.AST | None) -> tuple[str, tuple[str, list[ast.expr]]] | None:
-    """`[p for n, p in X.named_parameters() if <tests on n>]`: (X, (n, the tests))."""
-    if not (isinstance(comp, (ast.ListComp, ast.GeneratorExp)) and len(comp.generators) == 1):
-        return None
-    gen = comp.generators[0]
-    it, tgt = gen.iter, gen.target
-    if not (isinstance(it, ast.Call) and method(it) == "named_parameters" and not it.args and receiver(it)):
-        return None
-    if not (isinstance(tgt, ast.Tuple) and len(tgt.elts) == 2 and isinstance(tgt.elts[0], ast.Name)) or not gen.ifs:
-        return None
-    if dotted(comp.elt) != dotted(tgt.elts[1]):
-        return None
-    return receiver(it), (tgt.elts[0].id, list(gen.ifs))  # type: ignore[return-value]
 
 
 def _full_names(ctx: Context, cls: ast.ClassDef, depth: int = 0) -> list[str]:
