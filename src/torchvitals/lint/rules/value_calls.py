@@ -138,3 +138,23 @@ def attribute_read(e: ast.Call, env: Env, ev: Evaluate, field: Field) -> frozens
             out |= field(b, k, default)
     return None if ANY in out else out  # not every field known: the call's result, as before
 
+
+def namespace_field(call: ast.Call, attr: str, env: Env, ev: Evaluate, absent: frozenset | None = None) -> frozenset:
+    """`ns.attr` of `SimpleNamespace(a=1, **entries)` (an EasyDict of a dict, ...): the keyword
+    given, else the entry of the one dict it was built from; where the namespace lacks it,
+    `absent` (getattr's default) or unknown."""
+    given = next((k.value for k in call.keywords if k.arg == attr), None)
+    if given is not None:
+        return ev(given, env)
+    items = [*call.args, *(k.value for k in call.keywords if k.arg is None)]
+    if len(items) > 1 or not items and absent is None:
+        return UNKNOWN
+    tables = ev(items[0], env) if items else frozenset({Table(())})
+    out: set = set()
+    for t in tables:
+        if isinstance(t, Table) and attr in t.keys():
+            out.add(t.get(attr))
+        else:
+            out |= absent if isinstance(t, Table) and absent is not None else UNKNOWN
+    return frozenset(out)
+

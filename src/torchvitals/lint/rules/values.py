@@ -42,6 +42,7 @@ from torchvitals.lint.rules.value_calls import (
     attribute_read,
     builtin,
     container_read,
+    namespace_field,
     type_test,
 )
 from torchvitals.lint.rules.value_kinds import (
@@ -427,18 +428,9 @@ def _field(ctx: Context, base: Made, attr: str, depth: int, absent: frozenset | 
         return UNKNOWN
     name = last(callee(call))
     given = kwarg(call, attr)
-    spread = [k.value for k in call.keywords if k.arg is None]  # `SimpleNamespace(**entries)`
     if name in NAMESPACES:
-        if given is not None:
-            return _values(ctx, given, base.env, depth)
-        items = [*call.args, *spread]
-        if len(items) > 1 or not items and absent is None:
-            return UNKNOWN
-        tables = _values(ctx, items[0], base.env, depth) if items else frozenset({Table(())})
-        missing = absent if absent is not None else UNKNOWN  # `getattr(ns, "k", default)` where ns lacks k
-        return _union(frozenset({t.get(attr)}) if isinstance(t, Table) and attr in t.keys() else
-                      missing if isinstance(t, Table) else UNKNOWN for t in tables)  # fmt: skip
-    if spread:
+        return namespace_field(call, attr, base.env, lambda x, en: _values(ctx, x, en, depth), absent)
+    if any(k.arg is None for k in call.keywords):
         return UNKNOWN
     cls = next(iter(c for c in ctx.classes if c.name == callee(call)), None)
     if cls is None or len([c for c in ctx.classes if c.name == cls.name]) != 1 or written_outside_init(ctx, cls, attr):
