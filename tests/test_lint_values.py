@@ -432,3 +432,26 @@ def test_a_dict_entry_updated_in_place_stays_known_when_computable(src, expected
     ctx = _ctx(src)
     read = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and ast.unparse(n.func) == "use").args[0]
     assert possible(ctx, read) == (frozenset(expected) if expected is not None else None)
+
+
+def test_getattr_isinstance_and_a_namespace_spread_from_a_dict():
+    src = """
+    from types import SimpleNamespace
+    D = {"a": 1, "b": {"c": 2}}
+    def to_ns(d):
+        return SimpleNamespace(**{k: to_ns(v) if isinstance(v, dict) else v for k, v in d.items()})
+    flat = SimpleNamespace(**D)
+    deep = to_ns(D)
+    print(flat.a, deep.b.c, getattr(deep, "a", 7), getattr(deep.b, "z", 7), getattr(flat, "z"))
+    print(isinstance(3, dict), isinstance(D, dict), isinstance("s", (int, str)), isinstance(3, Sized))
+    """
+    assert values_of(src, "flat.a") == {1}
+    assert values_of(src, "deep.b.c") == {2}
+    assert values_of(src, "getattr(deep, 'a', 7)") == {1}
+    assert values_of(src, "getattr(deep.b, 'z', 7)") == {7}  # the namespace lacks it: the default
+    missing = values_of(src, "getattr(flat, 'z')")  # no default: it would raise; the call's result, as before
+    assert missing is not None and all(isinstance(v, Made) for v in missing)
+    assert values_of(src, "isinstance(3, dict)") == {False}
+    assert values_of(src, "isinstance(D, dict)") == {True}
+    assert values_of(src, "isinstance('s', (int, str))") == {True}
+    assert all(isinstance(v, Made) for v in values_of(src, "isinstance(3, Sized)"))  # a class it does not know

@@ -54,7 +54,9 @@ def _row_source(ctx: Context, use: ast.Name) -> str | None:
             value = value.value
         else:
             break
-    return dotted(value) if isinstance(value, ast.Name) and value is not made else None
+    if value is made:
+        return None
+    return dotted(value) if isinstance(value, ast.Name) else _rows_of(value)  # tensor(val[FEATS].values): val's rows
 
 
 def _rows_of(value: ast.expr) -> str | None:
@@ -165,7 +167,7 @@ def _stored_partners(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str
 
 # Methods and attributes that give the same rows in the same order (a frame re-indexed, copied,
 # or turned into an array): what they return is still in the dataset's order.
-ORDER_KEPT = {"reset_index", "copy", "to_numpy", "values", "astype", "fillna", "clone", "numpy", "tolist"}
+ORDER_KEPT = {"reset_index", "copy", "to_numpy", "values", "astype", "fillna", "clone", "numpy", "tolist", "float", "double", "long", "to", "contiguous"}
 
 
 def _order_kept(value: ast.expr) -> str | None:

@@ -252,7 +252,10 @@ def _events(ctx: Context, calls: list[ast.Call], depth: int, where: ast.Call | N
         # a helper of this file is read, not judged by its name: a shim's `clip_grad_norm_`
         # may unscale first, its `step(optimizer)` may unscale before stepping
         if depth < 2 and may_resolve(ctx, c) and (t := resolve(ctx, c)) is not None:
-            out += _events(ctx, _ordered_calls(t.fn), depth + 1, where or c)
+            inner = _events(ctx, _ordered_calls(t.fn), depth + 1, where or c)
+            if not inner and (hooks := hook_targets(ctx, c)):  # a dispatcher: `getattr(h, stage)(self)` per hook
+                inner = _hook_events(ctx, hooks, depth, where or c)
+            out += inner
         elif _kind(c):
             out.append((c, where or c))
         elif depth < 2 and (hooks := hook_targets(ctx, c)):

@@ -13,6 +13,7 @@ from torchvitals.lint.engine import (
     Context,
     callee,
     dotted,
+    kwarg,
     last,
     method,
     receiver,
@@ -24,13 +25,14 @@ from torchvitals.lint.rules.config_branches import literal_value
 from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import (
     built_schedules,
+    given_args,
     handler_object_schedule,
     loop_targets,
     object_schedule_in_loops,
     per_batch_object_step,
 )
 from torchvitals.lint.rules.values import Made, Seq, argument, called, made
-from torchvitals.lint.syntax import walk
+from torchvitals.lint.syntax import positional, walk
 from torchvitals.rules.base import document
 
 SCHED_ORDER = document(
@@ -296,7 +298,30 @@ def _epoch_period(ctx: Context, cls: str, m: Made) -> bool:
     if cls == "ExponentialLR":
         vals = argument(ctx, m, 1, "gamma")
         return bool(vals) and all(isinstance(v, float) and 0 < v < 0.99 for v in vals)  # type: ignore[union-attr]
+    if cls in _PERIOD_ARGS:  # a cosine period, a ramp's length: named as the epoch count
+        return _period_in_epochs(ctx, m.node, *_PERIOD_ARGS[cls])  # type: ignore[arg-type]
     return False
+
+
+# Where the period of a schedule whose length is a count of steps is passed (position, keyword).
+_PERIOD_ARGS = {
+    "CosineAnnealingLR": (1, "T_max"), "CosineAnnealingWarmRestarts": (1, "T_0"),
+    "PolynomialLR": (2, "total_iters"), "LinearLR": (3, "total_iters"), "ConstantLR": (2, "total_iters"),
+}  # fmt: skip
+
+
+def _period_in_epochs(ctx: Context, ctor: ast.Call, index: int, name: str) -> bool:
+    """The period of a schedule built in a helper (`CosineAnnealingLR(opt, T_max=cfg.max_epochs)`
+    in `configure_optimizers(model, cfg)`) reads as an epoch count. A bare parameter of the helper
+    (`T_max=total`) counts only when every call of the helper passes an epoch count for it (not
+    `epochs * len(loader)`)."""
+    raw = kwarg(ctor, name) or (ctor.args[index] if len(ctor.args) > index and not any(
+        isinstance(a, ast.Starred) for a in ctor.args[: index + 1]) else None)  # fmt: skip
+    fn = ctx.scope_of(ctor)
+    if isinstance(raw, ast.Name) and isinstance(fn, FUNCS) and raw.id in positional(fn):
+        given = [dict(given_args(fn, c)).get(raw.id) for c in ctx.calls if callee(c) == fn.name]
+        return bool(given) and all(g is not None and _counts_epochs(ctx, g) for g in given)
+    return _counts_epochs(ctx, raw)
 
 
 def _epoch_ctor(ctx: Context, cls: str, v: ast.Call) -> bool:

@@ -86,3 +86,75 @@ def builtin(e: ast.Call, name: str, env: Env, ev: Evaluate) -> frozenset:
     if name == "zip" and args and not e.keywords:
         return products([list(a) for a in args], lambda vs: zipped(vs))
     return UNKNOWN
+
+
+_TYPES = {"dict": dict, "list": list, "tuple": tuple, "str": str, "int": int, "float": float, "bool": bool}
+
+
+def type_test(e: ast.Call, env: Env, ev: Evaluate) -> frozenset | None:
+    """`isinstance(v, dict)` (a recursive config converter's test) of a value the file shows: a
+    Table is a dict, a constant is what Python says; a Seq (list or tuple, not told apart) only
+    when the test names both or neither. None (read as before: the call's result) for any other
+    class named or a value of unknown type."""
+    kinds = e.args[1] if len(e.args) == 2 and not e.keywords else None
+    names = [dotted(k) for k in (kinds.elts if isinstance(kinds, ast.Tuple) else [kinds])] if kinds is not None else []
+    if not names or any(n not in _TYPES for n in names):
+        return None
+    types = tuple(_TYPES[n] for n in names)  # type: ignore[index]
+    out = set()
+    for v in ev(e.args[0], env):
+        if isinstance(v, Table):
+            out.add(dict in types)
+        elif isinstance(v, Seq):
+            seqs = {list, tuple} & set(types)
+            out.add(ANY if len(seqs) == 1 else bool(seqs))
+        elif v is None or isinstance(v, (str, int, float, bool)):
+            out.add(isinstance(v, types))
+        else:
+            return None
+    return frozenset(out) if ANY not in out else None
+
+
+Field = Callable[[object, str, "frozenset | None"], frozenset]
+
+
+def attribute_read(e: ast.Call, env: Env, ev: Evaluate, field: Field) -> frozenset | None:
+    """`getattr(cfg, "shuffle", False)`, `getattr(cfg.data, split)`: the field of each config
+    object the first argument may be, for each name the second may be, the default where a
+    namespace lacks the name. None (read as before: the call's result) unless every object is a
+    call's result whose fields the file shows (a module's attribute, `getattr(lr_scheduler,
+    name)`, stays what the caller made of it)."""
+    if e.keywords or not 2 <= len(e.args) <= 3:
+        return None
+    bases, keys = ev(e.args[0], env), ev(e.args[1], env)
+    if not bases or any(not (hasattr(b, "node") and isinstance(b.node, ast.Call)) for b in bases):  # type: ignore[attr-defined]
+        return None
+    if not keys or not all(isinstance(k, str) for k in keys):
+        return None
+    default = ev(e.args[2], env) if len(e.args) == 3 else None
+    out: frozenset = frozenset()
+    for b in bases:
+        for k in keys:
+            out |= field(b, k, default)
+    return None if ANY in out else out  # not every field known: the call's result, as before
+
+
+def namespace_field(call: ast.Call, attr: str, env: Env, ev: Evaluate, absent: frozenset | None = None) -> frozenset:
+    """`ns.attr` of `SimpleNamespace(a=1, **entries)` (an EasyDict of a dict, ...): the keyword
+    given, else the entry of the one dict it was built from; where the namespace lacks it,
+    `absent` (getattr's default) or unknown."""
+    given = next((k.value for k in call.keywords if k.arg == attr), None)
+    if given is not None:
+        return ev(given, env)
+    items = [*call.args, *(k.value for k in call.keywords if k.arg is None)]
+    if len(items) > 1 or not items and absent is None:
+        return UNKNOWN
+    tables = ev(items[0], env) if items else frozenset({Table(())})
+    out: set = set()
+    for t in tables:
+        if isinstance(t, Table) and attr in t.keys():
+            out.add(t.get(attr))
+        else:
+            out |= absent if isinstance(t, Table) and absent is not None else UNKNOWN
+    return frozenset(out)
+

@@ -36,7 +36,15 @@ from torchvitals.lint.rules.flow import (
     enclosing_class,
     reaching,
 )
-from torchvitals.lint.rules.value_calls import CONTAINER_READS, PASS_ALONG, builtin, container_read
+from torchvitals.lint.rules.value_calls import (
+    CONTAINER_READS,
+    PASS_ALONG,
+    attribute_read,
+    builtin,
+    container_read,
+    namespace_field,
+    type_test,
+)
 from torchvitals.lint.rules.value_kinds import (
     ANY,
     MAX_VALUES,
@@ -410,21 +418,20 @@ def _option_default(ctx: Context, e: ast.Attribute, opt: ast.Call, depth: int) -
 NAMESPACES = {"SimpleNamespace", "Namespace", "EasyDict", "edict", "AttrDict", "ConfigDict", "Munch", "DotMap", "Box"}
 
 
-def _field(ctx: Context, base: Made, attr: str, depth: int) -> frozenset:
+def _field(ctx: Context, base: Made, attr: str, depth: int, absent: frozenset | None = None) -> frozenset:
     """`cfg.attr` of a config object the file builds and never writes `attr` into afterwards: a
     namespace's keyword (or its dict's entry); for a class of this file, the keyword or positional
     argument the construction passes for a dataclass field, else the field's default, or what its
     `__init__` stores in `self.attr` as this construction runs it."""
     call: ast.Call = base.node  # type: ignore[assignment]
-    if any(k.arg is None for k in call.keywords) or "setattr(" in ctx.text:
+    if "setattr(" in ctx.text:
         return UNKNOWN
     name = last(callee(call))
     given = kwarg(call, attr)
     if name in NAMESPACES:
-        if given is not None or not call.args:
-            return _values(ctx, given, base.env, depth) if given is not None else UNKNOWN
-        tables = _values(ctx, call.args[0], base.env, depth) if len(call.args) == 1 else UNKNOWN
-        return frozenset(t.get(attr) if isinstance(t, Table) else ANY for t in tables)
+        return namespace_field(call, attr, base.env, lambda x, en: _values(ctx, x, en, depth), absent)
+    if any(k.arg is None for k in call.keywords):
+        return UNKNOWN
     cls = next(iter(c for c in ctx.classes if c.name == callee(call)), None)
     if cls is None or len([c for c in ctx.classes if c.name == cls.name]) != 1 or written_outside_init(ctx, cls, attr):
         return UNKNOWN
@@ -469,6 +476,12 @@ def _call(ctx: Context, e: ast.Call, env: Env, depth: int) -> frozenset:
             return container_read(ctx, e, receivers, env, lambda x, en: _values(ctx, x, en, depth))
     if name in PASS_ALONG or name in ("enumerate", "zip", "range"):
         return builtin(e, name, env, lambda x, en: _values(ctx, x, en, depth))
+    if name == "isinstance" and (got := type_test(e, env, lambda x, en: _values(ctx, x, en, depth))) is not None:
+        return got
+    if name == "getattr":
+        got = attribute_read(e, env, lambda x, en: _values(ctx, x, en, depth), lambda b, k, d: _field(ctx, b, k, depth, d))  # type: ignore[arg-type]
+        if got is not None:
+            return got
     fn = target(ctx, e) if not (isinstance(e.func, ast.Name) and any(c.name == e.func.id for c in ctx.classes)) else None
     if fn is not None and isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)) and fn.name != "__init__":
         return _returned(ctx, fn, _bind(ctx, fn, e, env, depth), depth)
