@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from torchvitals.lint.engine import (
     Context,
@@ -162,10 +163,33 @@ def resolve(ctx: Context, call: ast.Call) -> Target | None:
     return hit
 
 
-def _dispatch():  # noqa: ANN202 - dispatch.py imports this module
-    from torchvitals.lint import dispatch
+class _DirectOnly:
+    """What follows calls made through values (`STEPS[mode](b)`, a partial, `super().m()`) until
+    dispatch.py registers itself (importing the rules does): nothing, only direct calls."""
 
-    return dispatch
+    @staticmethod
+    def may_run(ctx: Context, call: ast.Call) -> bool:
+        return False
+
+    single = returned_class = staticmethod(lambda ctx, call: None)
+    runs = staticmethod(lambda ctx, call: [])
+    must_effects = staticmethod(lambda ctx, targets: Effects())
+    add = staticmethod(lambda out, inner: None)
+
+
+_through_values: Any = _DirectOnly
+
+
+def follow_values(follower: Any) -> None:
+    """dispatch.py hands itself in when it is imported: calls made through values are followed
+    from then on. The dependency runs one way (dispatch.py, which asks the value evaluator, uses
+    this module), so call resolution stays below the evaluator that relies on it."""
+    global _through_values
+    _through_values = follower
+
+
+def _dispatch() -> Any:
+    return _through_values
 
 
 def _resolve(ctx: Context, call: ast.Call) -> Target | None:

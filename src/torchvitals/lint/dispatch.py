@@ -22,6 +22,7 @@ A factory's class is found by `returned_class`, which `instance_class` asks.
 from __future__ import annotations
 
 import ast
+import sys
 from collections.abc import Callable
 
 from torchvitals.lint import calls
@@ -413,3 +414,6 @@ def may_call(ctx: Context, call: ast.Call, want: Callable[[ast.Call, str | None]
             if depth > 1 and may_call(ctx, u, lambda v, key, x=x: want(v, x.rename(key)), depth - 1):
                 return True
     return False
+
+
+calls.follow_values(sys.modules[__name__])  # calls.resolve and effects_of follow calls through values

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from torchvitals.lint import dispatch  # noqa: F401  (calls through values are followed from here on)
 from torchvitals.lint.rules import (
     accumulate,
     accumulate_dicts,
