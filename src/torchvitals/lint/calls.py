@@ -25,7 +25,6 @@ from torchvitals.lint.engine import (
     dotted,
     is_const,
     kwarg,
-    last,
     method,
     receiver,
     targets_of,
@@ -396,6 +395,11 @@ def _forward(ctx: Context, methods: dict, cls: str | None, key: str | None, call
     return Target(fn, key, _bind(fn, call, skip_self=True))
 
 
+def class_forward(ctx: Context, cls: str | None, key: str | None, call: ast.Call) -> Target | None:
+    """The `forward` of the module class `cls` of this file, run by `call` on the object `key`."""
+    return _forward(ctx, _index(ctx)[1], cls, key, call)
+
+
 def _bind(fn: ast.AST, call: ast.Call, skip_self: bool) -> tuple[tuple[str, str], ...]:
     """Parameters bound to a dotted name of the caller (positional and keyword)."""
     a = fn.args  # type: ignore[attr-defined]
@@ -488,47 +492,3 @@ def dispatched(ctx: Context, call: ast.Call) -> list[Target]:
     else:
         fns = [m for k, m in methods.items() if not k.startswith("_") and m is not here]
     return [Target(fn, "self", _bind(fn, call, skip_self=True)) for fn in fns]  # type: ignore[arg-type]
-
-
-def submodule_forward(ctx: Context, call: ast.Call) -> Target | None:
-    """`self.attn(x, mask)` where `self.attn` holds a module class of this file: its forward.
-    (Not part of `resolve`: the rules that follow a model's output through calls would then
-    also follow every sub-module a class calls on itself.)"""
-    if receiver(call) != "self":
-        return None
-    return _forward(ctx, _index(ctx)[1], ctx.modules.get(callee(call)), callee(call), call)
-
-
-def element_forward(ctx: Context, call: ast.Call) -> Target | None:
-    """`for blk in self.blocks: x = blk(x, mask)` where `self.blocks = nn.ModuleList([Block(...)
-    for _ in range(n)])` (or a list literal of one class): that class's forward."""
-    if not isinstance(call.func, ast.Name):
-        return None
-    loop = next((a for a in ctx.ancestors(call) if isinstance(a, (ast.For, ast.AsyncFor))
-                 and _loop_source(a, call.func.id) is not None), None)  # fmt: skip
-    src = dotted(_loop_source(loop, call.func.id)) if loop is not None else None
-    cls = _element_class(ctx, src) if src else None
-    return _forward(ctx, _index(ctx)[1], cls, call.func.id, call) if cls else None
-
-
-def _loop_source(loop: ast.For | ast.AsyncFor, name: str) -> ast.expr | None:
-    """What the loop variable `name` runs over: `for blk in X` -> X; `for attn, norm in
-    zip(A, B)` -> A for attn."""
-    if isinstance(loop.target, ast.Name):
-        return loop.iter if loop.target.id == name else None
-    it = loop.iter
-    if isinstance(loop.target, ast.Tuple) and isinstance(it, ast.Call) and callee(it) == "zip" and len(it.args) == len(loop.target.elts):
-        return next((a for t, a in zip(loop.target.elts, it.args, strict=False) if isinstance(t, ast.Name) and t.id == name), None)
-    return None
-
-
-def _element_class(ctx: Context, key: str) -> str | None:
-    for v in ctx.values.get(key, []):
-        if isinstance(v, ast.Call) and last(callee(v)) in ("ModuleList", "Sequential") and len(v.args) == 1:
-            items = v.args[0]
-            elts = [items.elt] if isinstance(items, (ast.ListComp, ast.GeneratorExp)) else list(getattr(items, "elts", []))
-            names = {callee(e) for e in elts if isinstance(e, ast.Call)}
-            if len(names) == 1 and len(elts) >= 1 and all(isinstance(e, ast.Call) for e in elts):
-                name = names.pop()
-                return name if name in ctx.module_classes else None
-    return None

@@ -13,11 +13,9 @@ import ast
 from torchvitals.lint.calls import (
     FUNCS,
     Target,
-    element_forward,
     is_param,
     may_resolve,
     resolve,
-    submodule_forward,
 )
 from torchvitals.lint.engine import (
     Context,
@@ -30,6 +28,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
+from torchvitals.lint.module_calls import element_forward, submodule_forward
 from torchvitals.lint.rules.batches import collated, paired_element
 from torchvitals.lint.rules.mask_sources import (
     MASK_RESHAPES,
