@@ -166,14 +166,10 @@ class _DirectOnly:
     """What follows calls made through values (`STEPS[mode](b)`, a partial, `super().m()`) until
     dispatch.py registers itself (importing the rules does): nothing, only direct calls."""
 
-    @staticmethod
-    def may_run(ctx: Context, call: ast.Call) -> bool:
-        return False
-
+    may_run = staticmethod(lambda ctx, call: False)
     single = returned_class = staticmethod(lambda ctx, call: None)
     runs = staticmethod(lambda ctx, call: [])
     must_effects = staticmethod(lambda ctx, targets: Effects())
-    add = staticmethod(lambda out, inner: None)
 
 
 _through_values: Any = _DirectOnly
@@ -249,14 +245,19 @@ def subclass_only(ctx: Context, cls: ast.ClassDef, name: str) -> ast.AST | None:
     the method only runs on a subclass, and when exactly one class of the file below it
     defines the name, that is the method that runs (a template method's one implementation)."""
     methods = _index(ctx)[1]
-    below, found = {cls.name}, []
-    for _ in range(4):  # subclasses of subclasses, a few levels deep
-        more = {c.name for c in ctx.classes if c.name not in below and any(dotted(b) in below for b in c.bases)}
-        below |= more
+    below, found = subclasses(ctx, cls), []
     for c in ctx.classes:
         if c.name in below and c is not cls and (fn := methods.get(c.name, {}).get(name)) is not None:
             found.append(fn)
     return found[0] if len(found) == 1 else None
+
+
+def subclasses(ctx: Context, cls: ast.ClassDef) -> set[str]:
+    """The names of `cls` and the classes of this file below it, a few levels deep."""
+    below = {cls.name}
+    for _ in range(4):
+        below |= {c.name for c in ctx.classes if any(dotted(b) in below for b in c.bases)}
+    return below
 
 
 def inherited(ctx: Context, cls: ast.ClassDef, name: str, depth: int = 0) -> ast.AST | None:
@@ -461,14 +462,20 @@ def effects_of(ctx: Context, nodes: Iterable[ast.AST], depth: int = 0) -> Effect
             if t is not None:
                 merge(out, effects(ctx, t.fn, depth + 1), t)
             elif alts := _dispatch().runs(ctx, n):
-                _dispatch().add(out, _dispatch().must_effects(ctx, alts))  # one of several: what each does
+                merge(out, _dispatch().must_effects(ctx, alts))  # one of several: what each does
     out.evals.discard("")
     return out
 
 
-def merge(out: Effects, inner: Effects, t: Target) -> None:
+def merge(out: Effects, inner: Effects, t: Target | None = None) -> None:
+    """Add what a callee does to `out`, renamed as the call `t` names it (None: named already)."""
     out.clears |= inner.clears
     out.backward |= inner.backward
+    if t is None:
+        out.evals |= inner.evals
+        out.trains |= inner.trains
+        out.steps |= inner.steps
+        return
     out.evals |= {k for e in inner.evals if (k := t.rename(e))}
     out.trains |= {k for e in inner.trains if (k := t.rename(e))}
     out.steps |= {k for e in inner.steps if (k := t.rename(e))}

@@ -256,9 +256,7 @@ def _subclass_methods(ctx: Context, call: ast.Call, name: str) -> list[Target]:
         return []
     if calls.inherited(ctx, cls, name) is not None or f"self.{name}" in ctx.values:
         return []  # inherited, or an attribute holding a callable (`self.loss_fn = ...`)
-    below, made = {cls.name}, _made(ctx)
-    for _ in range(4):
-        below |= {c.name for c in ctx.classes if any(dotted(b) in below for b in c.bases)}
+    below, made = calls.subclasses(ctx, cls), _made(ctx)
     fns = [m for c in ctx.classes if c.name in below and c is not cls for m in c.body if isinstance(m, FUNCS) and m.name == name]
     out = [Target(m, "self", calls.bind(m, call, skip_self=True)) for m in fns if _instantiated(ctx, m, made)]  # type: ignore[arg-type]
     return out if len(out) <= MAX_ALTERNATIVES else []
@@ -340,15 +338,6 @@ def must_effects(ctx: Context, targets: list[Target]) -> Effects:
         steps=set.intersection(*(e.steps for e in each)),
         backward=all(e.backward for e in each),
     )
-
-
-def add(out: Effects, inner: Effects) -> None:
-    """Add effects already named as the caller names them."""
-    out.clears |= inner.clears
-    out.backward |= inner.backward
-    out.evals |= inner.evals
-    out.trains |= inner.trains
-    out.steps |= inner.steps
 
 
 def may_effects(ctx: Context, targets: list[Target]) -> Effects:
