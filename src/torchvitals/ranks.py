@@ -272,6 +272,9 @@ def close_channel(chan: Channel | None) -> None:
         pass  # the process group is gone already (destroy_process_group before the monitor closed)
     finally:
         chan.live = []
+        # Let go of torch.distributed's store now: a store still referenced at interpreter
+        # exit can be torn down after its threads' runtime (abort at exit seen under torchrun).
+        chan.store = None
 
 
 def closed(chan: Channel, which: int) -> bool:
