@@ -155,11 +155,12 @@ def main() -> int:
             "|---|---|---|---|---|---|",
             *rows,
             "",
-            "Collectives added by torchvitals: none. On a sampled iteration each rank > 0 makes two "
-            "round-trips to torch.distributed's key-value store (is rank 0 still listening; its numbers) "
-            "and never waits; rank 0 reads them when it samples the next iteration (one check for all "
-            "of them, then a read and a delete per rank) and waits only for a rank that has still not "
-            "reported by then. Other iterations: no store traffic, no host read.",
+            "Collectives added by torchvitals: none. On a sampled iteration each rank > 0 appends its "
+            "numbers to one key of torch.distributed's key-value store (no answer awaited; every 16th "
+            "time one round trip first: is rank 0 still listening) and never waits; rank 0 reads and "
+            "empties that key when it samples the next iteration (two round trips, whatever the number "
+            "of ranks) and waits only for a rank that has still not reported by then. Other iterations: "
+            "no store traffic, no host read.",
             "",
             *verdicts,
             "",

@@ -3,9 +3,11 @@ directory's name every rank agrees on, and the exchange of a sampled iteration's
 
 Design: no process-group collective at all. torch.distributed's own key-value store (the one
 `init_process_group` rendezvoused through) carries the numbers: on a sampled record every rank
-but 0 puts its numbers under a key and goes on at once; rank 0 reads them when it takes its
-next sample (monitor/records.py), by which time they are there, and combines them; it waits for
-a missing one only then (at most the timeout, option `dist_timeout`). A rank that never reports (it died, stopped sampling,
+but 0 appends its numbers to the optimizer's log key (an append is not answered: no waiting)
+and goes on at once; rank 0 reads and empties the log when it takes its next sample
+(monitor/records.py), by which time they are there, and combines them: two round trips to the
+store for any number of ranks. It waits for a missing one only then (at most the timeout,
+option `dist_timeout`). A rank that never reports (it died, stopped sampling,
 or fell behind) costs rank 0 that timeout once, then is left out, and the record says so. Ranks
 > 0 therefore never wait for anything, a rank that does not watch never blocks one that does,
 and no collective of the user's process groups is ever issued or reordered. Collectives were the
@@ -122,6 +124,8 @@ class Channel:
     world: int
     timeout: float
     live: list[int] = field(default_factory=list)  # ranks rank 0 still waits for
+    published: int = 0  # reports this rank (> 0) published
+    inbox: dict[tuple[int, int, int], Report] = field(default_factory=dict)  # rank 0: (opt, it, rank) → read, not yet used
 
     def key(self, *parts: Any) -> str:
         return "/".join([_PREFIX, str(self.seq), *map(str, parts)])
@@ -196,58 +200,76 @@ class Report:
                       meta["batch"], values, checks)
 
 
+# Every STOP_CHECK_EVERY-th report a rank > 0 publishes first asks whether rank 0 still listens:
+# one round trip, where appending is none. A rank rank 0 gave up on (or that outlived it) adds at
+# most this many unread reports to the log before it stops.
+STOP_CHECK_EVERY = 16
+_FRAME = struct.Struct("<I")
+
+
 def publish(chan: Channel, opt: int, report: Report) -> None:
-    """A rank > 0 hands its numbers to rank 0 (never waits). Stops once rank 0 has stopped
-    listening to this rank (it gave up waiting, or closed)."""
+    """A rank > 0 hands its numbers to rank 0: one append to the optimizer's log key, which
+    does not wait for an answer. Stops once rank 0 has stopped listening to this rank (it gave
+    up waiting, or closed)."""
     if chan.rank == 0 or not chan.live:
         return
-    if chan.store.check([chan.key("stop", chan.rank)]):
+    chan.published += 1
+    if chan.published % STOP_CHECK_EVERY == 1 and chan.store.check([chan.key("stop", chan.rank)]):
         chan.live = []
         return
-    chan.store.set(chan.key("x", opt, report.it, chan.rank), report.pack())
+    packed = report.pack()
+    chan.store.append(chan.key("log", opt), _FRAME.pack(len(packed)) + packed)
 
 
 def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
     """Rank 0: the other ranks' reports for (opt, it), waiting at most the timeout; returns
     (reports, ranks given up on now). A rank that closed, or does not report in time, is not
-    waited for again."""
-    keys = {r: chan.key("x", opt, it, r) for r in chan.live}
-    if not keys:
+    waited for again. Usually two round trips to the store whatever the number of ranks: the
+    log read, and emptied if nothing was appended since (see _drain)."""
+    if not chan.live:
         return [], []
-    try:
-        if chan.store.check(list(keys.values())):  # the usual case: every report is there
-            return _take(chan, keys), []
-    except Exception:
-        pass  # a report that cannot be read: the careful path below gives up on its rank
-    waiting = [r for r, key in keys.items() if not chan.store.check([key]) and not closed(chan, r)]
-    if waiting:
+    deadline = time.monotonic() + chan.timeout
+    pause = 0.001
+    while True:
         try:
-            chan.store.wait([keys[r] for r in waiting], _timeout(chan.timeout))
+            _drain(chan, opt)
         except Exception:
-            pass  # the ones that are there are read below; the rest have given up
-    got: list[Report] = []
-    lost: list[int] = []
-    for r, key in keys.items():
-        try:
-            if not chan.store.check([key]):
-                lost.append(r)
-                continue
-            got.append(Report.unpack(chan.store.get(key)))
-            chan.store.delete_key(key)
-        except Exception:
-            lost.append(r)
+            break  # the store is gone: what is here is all there will be
+        waiting = [r for r in chan.live if (opt, it, r) not in chan.inbox]
+        if not waiting:
+            break
+        waiting = [r for r in waiting if not closed(chan, r)]
+        if not waiting or time.monotonic() >= deadline:
+            break
+        time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
+        pause = min(pause * 2, 0.05)
+    got = [chan.inbox.pop((opt, it, r)) for r in list(chan.live) if (opt, it, r) in chan.inbox]
+    lost = [r for r in chan.live if r not in {g.rank for g in got}]
+    for key in [k for k in chan.inbox if k[0] == opt and k[1] <= it]:
+        del chan.inbox[key]  # reports for iterations rank 0 did not sample, or has passed
     for r in lost:
         chan.live.remove(r)
         _stop(chan, [r])
     return got, lost
 
 
-def _take(chan: Channel, keys: dict[int, str]) -> list[Report]:
-    """Read and delete reports known to be in the store."""
-    got = [Report.unpack(chan.store.get(key)) for key in keys.values()]
-    for key in keys.values():
-        chan.store.delete_key(key)
-    return got
+def _drain(chan: Channel, opt: int) -> None:
+    """Move every report in the optimizer's log into rank 0's inbox and empty the log, losing
+    none appended meanwhile: compare_set empties it only while it holds exactly what was read,
+    and otherwise answers with what it holds now, which is read in turn."""
+    key = chan.key("log", opt)
+    raw = chan.store.compare_set(key, b"", b"")  # the log, never blocking (an absent one is made empty)
+    while raw:
+        now = chan.store.compare_set(key, raw, b"")
+        if now == b"":
+            break
+        raw = now  # appended to since it was read: the whole of it again, then empty that
+    at = 0
+    while at + _FRAME.size <= len(raw):
+        (n,) = _FRAME.unpack_from(raw, at)
+        rep = Report.unpack(raw[at + _FRAME.size : at + _FRAME.size + n])
+        at += _FRAME.size + n
+        chan.inbox[(opt, rep.it, rep.rank)] = rep
 
 
 def _stop(chan: Channel, which: Sequence[int]) -> None:
