@@ -230,7 +230,7 @@ def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
         return [], []
     deadline = time.monotonic() + chan.timeout
     pause = 0.001
-    while True:
+    while any((opt, it, r) not in chan.inbox for r in chan.live):  # read earlier with a later one's, or not
         try:
             _drain(chan, opt)
         except Exception:
