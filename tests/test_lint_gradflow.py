@@ -152,3 +152,43 @@ for xb, yb in batches:
 )
 def test_a_module_method_cutting_its_own_output_beside_a_gate_penalty(infer, used, found):
     assert codes(GATED_MODULE.format(infer=infer, used=used)) == found
+
+
+# ---- a loop freezing several modules' parameters joined into one iterable --------------------
+
+JOINED_FREEZE = """\
+import copy
+import itertools
+
+import torch
+import torch.nn as nn
+
+body = nn.Sequential(nn.Linear(20, 32), nn.ReLU())
+head = nn.Linear(32, 4)
+ema_body, ema_head = copy.deepcopy(body), copy.deepcopy(head)
+frozen_params = {joined}
+for w in frozen_params:
+    w.requires_grad = False
+opt = torch.optim.Adam(itertools.chain(body.parameters(), head.parameters(), ema_body.parameters(), ema_head.parameters()))
+
+for xb in torch.randn(50, 8, 20):
+    student = head(body(xb))
+    teacher = ema_head(ema_body(xb)).detach()
+    loss = (student.softmax(-1) - teacher.softmax(-1)).pow(2).sum(-1).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("joined", "found"),
+    [
+        ("list(ema_body.parameters())", {"TVL002"}),  # ema_head stays trained, and is detached
+        ("list(ema_body.parameters()) + list(ema_head.parameters())", set()),
+        ("itertools.chain(ema_body.parameters(), ema_head.parameters())", set()),
+        ("[*ema_body.parameters(), *ema_head.parameters()]", set()),
+    ],
+)
+def test_a_loop_over_joined_parameters_freezes_every_module_joined(joined, found):
+    assert codes(JOINED_FREEZE.format(joined=joined)) == found

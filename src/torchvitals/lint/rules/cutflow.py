@@ -41,6 +41,7 @@ from torchvitals.lint.rules.cut_syntax import (
     unpacked,
 )
 from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, bounds_at, reaching
+from torchvitals.lint.rules.frozen_parts import frozen
 from torchvitals.lint.rules.weight_penalty import REDUCTIONS, weight_penalty, weight_term
 from torchvitals.lint.syntax import positional
 
@@ -69,55 +70,6 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     if not key or match(key, frozen(ctx)) or not match(key, models):
         return None
     return key
-
-
-# Calls a module goes through on its way to its name that leave it the module: `.to(device)`,
-# `.eval()`, `copy.deepcopy(...)`, and the freezing itself.
-CHAIN_METHODS = {"to", "cuda", "cpu", "eval", "train", "float", "half", "requires_grad_"}
-
-
-def frozen(ctx: Context) -> set[str]:
-    """The modules frozen in this file: `ctx.frozen` (`m.requires_grad_(False)`, a loop setting
-    `p.requires_grad = False`), and names bound to a module frozen as it is built or copied
-    (`self.target = copy.deepcopy(self.online).requires_grad_(False)`, a momentum encoder):
-    their calls run no trained parameters, whatever optimizer takes the owner's parameters."""
-    hit = ctx.memo.get("cutflow_frozen")
-    if hit is None:
-        hit = set(ctx.frozen)
-        for a in ctx.assigns:
-            if isinstance(a, ast.Assign) and _frozen_chain(a.value):
-                hit.update(d for t in a.targets if (d := dotted(t)))
-            elif (sub := _prefix_frozen(ctx, a)) is not None:
-                hit.add(sub)
-        ctx.memo["cutflow_frozen"] = hit
-    return hit
-
-
-def _prefix_frozen(ctx: Context, a: ast.AST) -> str | None:
-    """`for name, p in model.named_parameters(): if name.startswith("bert"): p.requires_grad =
-    False` freezes the submodule `model.bert` (a pretrained encoder kept fixed under the head)."""
-    if not (isinstance(a, ast.Assign) and is_const(a.value, False)
-            and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in a.targets)):
-        return None
-    test = ctx.parent.get(a)
-    loop = ctx.parent.get(test) if isinstance(test, ast.If) and a in test.body else None
-    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and method(loop.iter) == "named_parameters"):
-        return None
-    t = test.test  # type: ignore[union-attr]
-    if not (isinstance(t, ast.Call) and method(t) == "startswith" and t.args and isinstance(t.args[0], ast.Constant)):
-        return None
-    prefix = str(t.args[0].value).strip(".")
-    recv = receiver(loop.iter)
-    return f"{recv}.{prefix}" if recv and prefix.isidentifier() else None
-
-
-def _frozen_chain(v: ast.AST) -> bool:
-    """`X.requires_grad_(False)`, possibly among `.to(...)`/`.eval()` calls on the way."""
-    while isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in CHAIN_METHODS:
-        if v.func.attr == "requires_grad_" and v.args and is_const(v.args[0], False):
-            return True
-        v = v.func.value
-    return False
 
 
 def _sources(
