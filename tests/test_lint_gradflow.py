@@ -192,3 +192,42 @@ for xb in torch.randn(50, 8, 20):
 )
 def test_a_loop_over_joined_parameters_freezes_every_module_joined(joined, found):
     assert codes(JOINED_FREEZE.format(joined=joined)) == found
+
+
+# ---- a method of a tensor's `.data` is no forward of the model the tensor came from ----------
+
+DATA_METHODS = """\
+import torch
+import torch.nn as nn
+
+
+def standardize(feats):
+    mu = feats.data.mean(0, keepdim=True)
+    sd = feats.data.std(0, keepdim=True).add(1e-5)
+    return ({centred} - mu) / sd
+
+
+class Probe:
+    def __init__(self):
+        self.backbone = nn.Sequential(nn.Linear(12, 24), nn.GELU(), nn.Linear(24, 6))
+        self.opt = torch.optim.SGD(self.backbone.parameters(), lr=0.1)
+
+    def fit(self, batches):
+        for xb, target in batches:
+            z = standardize(self.backbone(xb))
+            loss = nn.functional.mse_loss(z, target)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("centred", "found"),
+    [
+        ("feats.data", {"TVL002"}),  # every path to the loss goes through `.data`
+        ("feats", set()),  # statistics of `.data`, the features themselves live
+    ],
+)
+def test_a_method_of_data_is_no_live_forward(centred, found):
+    assert codes(DATA_METHODS.format(centred=centred)) == found

@@ -67,9 +67,17 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     if m in NOT_FORWARD or (m in CONTAINER_METHODS and (receiver(call) or "") not in models):
         return None
     key = receiver(call) if m == "forward" else callee(call)
-    if not key or match(key, frozen(ctx)) or not match(key, models):
+    if not key or match(key, frozen(ctx)) or not match(key, models) or _through_data(key, models):
         return None
     return key
+
+
+def _through_data(key: str, models: set[str]) -> bool:
+    """`emb.data.norm(dim=1)`: a method of a tensor's `.data` runs on values already out of the
+    graph, no forward of what `emb` holds (the `.data` read itself carries the cut). A model
+    held under that name (`self.data`) is one."""
+    parts = key.split(".")
+    return any(p == "data" and ".".join(parts[: i + 1]) not in models for i, p in enumerate(parts[1:-1], 1))
 
 
 def _sources(
@@ -138,7 +146,7 @@ def _sources(
                 todo.append((n.value, c or ("TVL002", n), None))
                 continue
             key = dotted(n)
-            if key:
+            if key and not _through_data(f"{key}.", models):  # `emb.data.norm`: the walk meets the cut
                 out.append(("name", key, c))
                 if key.split(".")[0] in holders:  # `model.logit_scale`: that part of the model
                     out.append(("model", key, c))
