@@ -231,3 +231,53 @@ class Probe:
 )
 def test_a_method_of_data_is_no_live_forward(centred, found):
     assert codes(DATA_METHODS.format(centred=centred)) == found
+
+
+# ---- a number taken out for the environment is not the path that carries the model's output --
+
+ACTION_NUMBER = """\
+import gymnasium as gym
+import torch
+import torch.nn as nn
+
+
+class Agent:
+    def __init__(self):
+        self.policy = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+        self.opt = torch.optim.Adam(self.policy.parameters(), lr=1e-3)
+
+    def episode(self, env):
+        state, _ = env.reset()
+        scores, rewards = [], []
+        done = False
+        while not done:
+            x = torch.as_tensor(state, dtype=torch.float32)
+{scoring}
+            action = torch.distributions.Categorical(logits=logits).sample()
+            scores.append(torch.log_softmax(logits, -1)[action])
+            state, reward, term, trunc, _ = env.step(action.item())
+            rewards.append(reward)
+            done = term or trunc
+        return torch.stack(scores), torch.tensor(rewards)
+
+    def learn(self, env):
+        logp, rewards = self.episode(env)
+        loss = -(logp * (rewards - rewards.mean())).sum()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+Agent().learn(gym.make("CartPole-v1"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("scoring", "found"),
+    [
+        ("            with torch.no_grad():\n                logits = self.policy(x)", {"TVL001"}),
+        ("            logits = self.policy(x)", set()),  # the action's number steers the env only
+    ],
+)
+def test_a_number_handed_to_the_environment_is_not_the_cut_reported(scoring, found):
+    assert codes(ACTION_NUMBER.format(scoring=scoring)) == found

@@ -101,7 +101,7 @@ def _sources(
                 todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
                 continue
             if flow is not None and isinstance(n.value, ast.Name) and (found := flow.element(n.value, k)) is not None:
-                out += [(kind, key, c or cc) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
+                out += [(kind, key, outer(c, cc)) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
                 continue
         if isinstance(n, ast.Call) and (callee(n) == "len" or method(n) in SIZE_METHODS):
             continue  # `len(outs)`, `x.size(0)`: a number about the tensor, no gradient
@@ -111,10 +111,10 @@ def _sources(
             if (method(n) in REDUCTIONS or callee(n) == "sum") and weight_term(ctx, n):
                 continue  # `lam * sum(p.pow(2).sum() for p in net.parameters())`: no forward of the model
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
-                todo.append((n.func.value, c or ("TVL002", n), None))
+                todo.append((n.func.value, outer(c, ("TVL002", n)), None))
                 continue
             if callee(n) in CUT_FUNCS:
-                todo.extend((a, c or ("TVL002", n), None) for a in n.args)
+                todo.extend((a, outer(c, ("TVL002", n)), None) for a in n.args)
                 continue
             counts = _length_args(ctx, n)
             if counts:  # `ctc(log_probs, targets, out_lens, tgt_lens)`: the lengths carry no gradient
@@ -128,7 +128,7 @@ def _sources(
             if target is not None:  # `self.model` inside `trainer.loss(x)` is the caller's `model`
                 target = with_ctor_attrs(ctx, target, n)
             rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
-            out += [("model", k, c or cc) for k, cc in rets]
+            out += [("model", k, outer(c, cc)) for k, cc in rets]
             cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
             key = None if rets else _model_call(ctx, n, models)
             if key:
@@ -325,7 +325,8 @@ class Flow:
                 return False
             self.live[t].add(m)
             return True
-        if m in self.dead.setdefault(t, {}):
+        had = self.dead.setdefault(t, {}).get(m)
+        if had is not None and _number_cut(c) >= _number_cut(had):
             return False
         self.dead[t][m] = c
         return True
@@ -339,13 +340,35 @@ class Flow:
             for m in list(self.live.get(key, ())):
                 changed |= self.add(t, m, c)
             for m, cc in list(self.dead.get(key, {}).items()):
-                changed |= self.add(t, m, c or cc)  # the cut nearest the loss, as within one expression
+                changed |= self.add(t, m, outer(c, cc))  # the cut nearest the loss, as within one expression
         return changed
 
     def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
         """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
         self.absorb(key, self._renamed(self._sources(expr, cut), line))
         return self.live.get(key, set()), self.dead.get(key, {})
+
+
+def outer(near: tuple | None, far: tuple | None) -> tuple | None:
+    """The cut a path keeps of two on it: the one nearest the loss, except that a number
+    taken out farther up (`torch.tensor(rewards)` of `env.step(action.item())`'s rewards) marks
+    the whole path as one that only numbers travel (see _number_cut); a `no_grad` block stays."""
+    if near is None or (far is not None and near[0] == "TVL002" and _number_cut(far)):
+        return far
+    return near
+
+
+def _number_cut(c: tuple | None) -> bool:
+    """A cut taking numbers out of a tensor (`.item()`, `.tolist()`, `.numpy()`, `float(x)`).
+    Of two paths by which a model reaches a name only through cuts, the one keeping a tensor (a
+    `no_grad` forward, `.detach()`, `.data`) is the one that carries its output: a number taken
+    out is most often a control value that only steers what comes back (an action handed to
+    an environment, an index, a count), so it is the cut reported only when no other path is."""
+    if c is None:
+        return False
+    node = c[1]
+    return c[0] == "TVL002" and isinstance(node, ast.Call) and (
+        method(node) in ("item", "tolist", "numpy") or callee(node) == "float")  # fmt: skip
 
 
 def _flow_statements(ctx: Context, scope: ast.AST) -> Iterator[tuple[ast.AST, str | None]]:
