@@ -281,3 +281,55 @@ Agent().learn(gym.make("CartPole-v1"))
 )
 def test_a_number_handed_to_the_environment_is_not_the_cut_reported(scoring, found):
     assert codes(ACTION_NUMBER.format(scoring=scoring)) == found
+
+
+# ---- an optimizer handed to the object whose method steps it --------------------------------
+
+HANDED_OPTIMIZER = """\
+import torch
+import torch.nn as nn
+
+
+class Calibrated(nn.Module):
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+        self.log_t = nn.Parameter(torch.zeros(()))
+
+    def features(self, x):
+        with torch.no_grad():
+            return self.body(x)
+
+    def scores(self, x):
+        return self.features(x) * self.log_t.neg().exp()
+
+
+class Fitter:
+    def __init__(self, net, opt):
+        self.net, self.opt = net, opt
+
+    def run(self, batches):
+        for x, y in batches:
+            loss = nn.functional.cross_entropy(self.net.scores(x), y)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+
+
+def main(batches):
+    wrapper = Calibrated(nn.Sequential(nn.Linear(30, 64), nn.ReLU(), nn.Linear(64, 5)))
+    opt = torch.optim.SGD({params}, lr=0.01)
+    fitter = Fitter(wrapper, opt)
+    fitter.run(batches)
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "found"),
+    [
+        ("wrapper.parameters()", {"TVL001"}),  # the body is trained, and runs under no_grad
+        ("[wrapper.log_t]", set()),  # temperature scaling: only the temperature is fitted
+    ],
+)
+def test_an_optimizer_handed_to_the_stepping_object_says_what_is_trained(params, found):
+    assert codes(HANDED_OPTIMIZER.format(params=params)) == found
