@@ -152,3 +152,184 @@ for xb, yb in batches:
 )
 def test_a_module_method_cutting_its_own_output_beside_a_gate_penalty(infer, used, found):
     assert codes(GATED_MODULE.format(infer=infer, used=used)) == found
+
+
+# ---- a loop freezing several modules' parameters joined into one iterable --------------------
+
+JOINED_FREEZE = """\
+import copy
+import itertools
+
+import torch
+import torch.nn as nn
+
+body = nn.Sequential(nn.Linear(20, 32), nn.ReLU())
+head = nn.Linear(32, 4)
+ema_body, ema_head = copy.deepcopy(body), copy.deepcopy(head)
+frozen_params = {joined}
+for w in frozen_params:
+    w.requires_grad = False
+opt = torch.optim.Adam(itertools.chain(body.parameters(), head.parameters(), ema_body.parameters(), ema_head.parameters()))
+
+for xb in torch.randn(50, 8, 20):
+    student = head(body(xb))
+    teacher = ema_head(ema_body(xb)).detach()
+    loss = (student.softmax(-1) - teacher.softmax(-1)).pow(2).sum(-1).mean()
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("joined", "found"),
+    [
+        ("list(ema_body.parameters())", {"TVL002"}),  # ema_head stays trained, and is detached
+        ("list(ema_body.parameters()) + list(ema_head.parameters())", set()),
+        ("itertools.chain(ema_body.parameters(), ema_head.parameters())", set()),
+        ("[*ema_body.parameters(), *ema_head.parameters()]", set()),
+    ],
+)
+def test_a_loop_over_joined_parameters_freezes_every_module_joined(joined, found):
+    assert codes(JOINED_FREEZE.format(joined=joined)) == found
+
+
+# ---- a method of a tensor's `.data` is no forward of the model the tensor came from ----------
+
+DATA_METHODS = """\
+import torch
+import torch.nn as nn
+
+
+def standardize(feats):
+    mu = feats.data.mean(0, keepdim=True)
+    sd = feats.data.std(0, keepdim=True).add(1e-5)
+    return ({centred} - mu) / sd
+
+
+class Probe:
+    def __init__(self):
+        self.backbone = nn.Sequential(nn.Linear(12, 24), nn.GELU(), nn.Linear(24, 6))
+        self.opt = torch.optim.SGD(self.backbone.parameters(), lr=0.1)
+
+    def fit(self, batches):
+        for xb, target in batches:
+            z = standardize(self.backbone(xb))
+            loss = nn.functional.mse_loss(z, target)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("centred", "found"),
+    [
+        ("feats.data", {"TVL002"}),  # every path to the loss goes through `.data`
+        ("feats", set()),  # statistics of `.data`, the features themselves live
+    ],
+)
+def test_a_method_of_data_is_no_live_forward(centred, found):
+    assert codes(DATA_METHODS.format(centred=centred)) == found
+
+
+# ---- a number taken out for the environment is not the path that carries the model's output --
+
+ACTION_NUMBER = """\
+import gymnasium as gym
+import torch
+import torch.nn as nn
+
+
+class Agent:
+    def __init__(self):
+        self.policy = nn.Sequential(nn.Linear(4, 32), nn.ReLU(), nn.Linear(32, 2))
+        self.opt = torch.optim.Adam(self.policy.parameters(), lr=1e-3)
+
+    def episode(self, env):
+        state, _ = env.reset()
+        scores, rewards = [], []
+        done = False
+        while not done:
+            x = torch.as_tensor(state, dtype=torch.float32)
+{scoring}
+            action = torch.distributions.Categorical(logits=logits).sample()
+            scores.append(torch.log_softmax(logits, -1)[action])
+            state, reward, term, trunc, _ = env.step(action.item())
+            rewards.append(reward)
+            done = term or trunc
+        return torch.stack(scores), torch.tensor(rewards)
+
+    def learn(self, env):
+        logp, rewards = self.episode(env)
+        loss = -(logp * (rewards - rewards.mean())).sum()
+        self.opt.zero_grad()
+        loss.backward()
+        self.opt.step()
+
+
+Agent().learn(gym.make("CartPole-v1"))
+"""
+
+
+@pytest.mark.parametrize(
+    ("scoring", "found"),
+    [
+        ("            with torch.no_grad():\n                logits = self.policy(x)", {"TVL001"}),
+        ("            logits = self.policy(x)", set()),  # the action's number steers the env only
+    ],
+)
+def test_a_number_handed_to_the_environment_is_not_the_cut_reported(scoring, found):
+    assert codes(ACTION_NUMBER.format(scoring=scoring)) == found
+
+
+# ---- an optimizer handed to the object whose method steps it --------------------------------
+
+HANDED_OPTIMIZER = """\
+import torch
+import torch.nn as nn
+
+
+class Calibrated(nn.Module):
+    def __init__(self, body):
+        super().__init__()
+        self.body = body
+        self.log_t = nn.Parameter(torch.zeros(()))
+
+    def features(self, x):
+        with torch.no_grad():
+            return self.body(x)
+
+    def scores(self, x):
+        return self.features(x) * self.log_t.neg().exp()
+
+
+class Fitter:
+    def __init__(self, net, opt):
+        self.net, self.opt = net, opt
+
+    def run(self, batches):
+        for x, y in batches:
+            loss = nn.functional.cross_entropy(self.net.scores(x), y)
+            self.opt.zero_grad()
+            loss.backward()
+            self.opt.step()
+
+
+def main(batches):
+    wrapper = Calibrated(nn.Sequential(nn.Linear(30, 64), nn.ReLU(), nn.Linear(64, 5)))
+    opt = torch.optim.SGD({params}, lr=0.01)
+    fitter = Fitter(wrapper, opt)
+    fitter.run(batches)
+"""
+
+
+@pytest.mark.parametrize(
+    ("params", "found"),
+    [
+        ("wrapper.parameters()", {"TVL001"}),  # the body is trained, and runs under no_grad
+        ("[wrapper.log_t]", set()),  # temperature scaling: only the temperature is fitted
+    ],
+)
+def test_an_optimizer_handed_to_the_stepping_object_says_what_is_trained(params, found):
+    assert codes(HANDED_OPTIMIZER.format(params=params)) == found

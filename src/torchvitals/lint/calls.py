@@ -292,11 +292,22 @@ def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str
     given = dict(_bind(init, values[0], skip_self=True))
     out = []
     for n in walk_scope(init):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Name) and n.value.id in given:
-            t = dotted(n.targets[0]) or ""
-            if t.startswith("self.") and t.count(".") == 1:
-                out.append((t[5:], given[n.value.id]))
+        for tgt, v in _assigned_pairs(n):
+            if isinstance(v, ast.Name) and v.id in given:
+                t = dotted(tgt) or ""
+                if t.startswith("self.") and t.count(".") == 1:
+                    out.append((t[5:], given[v.id]))
     return tuple(out)
+
+
+def _assigned_pairs(n: ast.AST) -> list[tuple[ast.expr, ast.expr]]:
+    """(target, value) of `a = x`, and element by element of `self.net, self.opt = net, opt`."""
+    if not (isinstance(n, ast.Assign) and len(n.targets) == 1):
+        return []
+    tgt, v = n.targets[0], n.value
+    if isinstance(tgt, ast.Tuple) and isinstance(v, ast.Tuple) and len(tgt.elts) == len(v.elts):
+        return list(zip(tgt.elts, v.elts, strict=True))
+    return [(tgt, v)]
 
 
 def with_ctor_attrs(ctx: Context, t: Target, call: ast.Call) -> Target:

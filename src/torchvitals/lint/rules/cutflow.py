@@ -41,6 +41,7 @@ from torchvitals.lint.rules.cut_syntax import (
     unpacked,
 )
 from torchvitals.lint.rules.flow import COMPREHENSIONS, Bound, bounds_at, reaching
+from torchvitals.lint.rules.frozen_parts import frozen
 from torchvitals.lint.rules.weight_penalty import REDUCTIONS, weight_penalty, weight_term
 from torchvitals.lint.syntax import positional
 
@@ -66,58 +67,17 @@ def _model_call(ctx: Context, call: ast.Call, models: set[str]) -> str | None:
     if m in NOT_FORWARD or (m in CONTAINER_METHODS and (receiver(call) or "") not in models):
         return None
     key = receiver(call) if m == "forward" else callee(call)
-    if not key or match(key, frozen(ctx)) or not match(key, models):
+    if not key or match(key, frozen(ctx)) or not match(key, models) or _through_data(key, models):
         return None
     return key
 
 
-# Calls a module goes through on its way to its name that leave it the module: `.to(device)`,
-# `.eval()`, `copy.deepcopy(...)`, and the freezing itself.
-CHAIN_METHODS = {"to", "cuda", "cpu", "eval", "train", "float", "half", "requires_grad_"}
-
-
-def frozen(ctx: Context) -> set[str]:
-    """The modules frozen in this file: `ctx.frozen` (`m.requires_grad_(False)`, a loop setting
-    `p.requires_grad = False`), and names bound to a module frozen as it is built or copied
-    (`self.target = copy.deepcopy(self.online).requires_grad_(False)`, a momentum encoder):
-    their calls run no trained parameters, whatever optimizer takes the owner's parameters."""
-    hit = ctx.memo.get("cutflow_frozen")
-    if hit is None:
-        hit = set(ctx.frozen)
-        for a in ctx.assigns:
-            if isinstance(a, ast.Assign) and _frozen_chain(a.value):
-                hit.update(d for t in a.targets if (d := dotted(t)))
-            elif (sub := _prefix_frozen(ctx, a)) is not None:
-                hit.add(sub)
-        ctx.memo["cutflow_frozen"] = hit
-    return hit
-
-
-def _prefix_frozen(ctx: Context, a: ast.AST) -> str | None:
-    """`for name, p in model.named_parameters(): if name.startswith("bert"): p.requires_grad =
-    False` freezes the submodule `model.bert` (a pretrained encoder kept fixed under the head)."""
-    if not (isinstance(a, ast.Assign) and is_const(a.value, False)
-            and any(isinstance(t, ast.Attribute) and t.attr == "requires_grad" for t in a.targets)):
-        return None
-    test = ctx.parent.get(a)
-    loop = ctx.parent.get(test) if isinstance(test, ast.If) and a in test.body else None
-    if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and method(loop.iter) == "named_parameters"):
-        return None
-    t = test.test  # type: ignore[union-attr]
-    if not (isinstance(t, ast.Call) and method(t) == "startswith" and t.args and isinstance(t.args[0], ast.Constant)):
-        return None
-    prefix = str(t.args[0].value).strip(".")
-    recv = receiver(loop.iter)
-    return f"{recv}.{prefix}" if recv and prefix.isidentifier() else None
-
-
-def _frozen_chain(v: ast.AST) -> bool:
-    """`X.requires_grad_(False)`, possibly among `.to(...)`/`.eval()` calls on the way."""
-    while isinstance(v, ast.Call) and isinstance(v.func, ast.Attribute) and v.func.attr in CHAIN_METHODS:
-        if v.func.attr == "requires_grad_" and v.args and is_const(v.args[0], False):
-            return True
-        v = v.func.value
-    return False
+def _through_data(key: str, models: set[str]) -> bool:
+    """`emb.data.norm(dim=1)`: a method of a tensor's `.data` runs on values already out of the
+    graph, no forward of what `emb` holds (the `.data` read itself carries the cut). A model
+    held under that name (`self.data`) is one."""
+    parts = key.split(".")
+    return any(p == "data" and ".".join(parts[: i + 1]) not in models for i, p in enumerate(parts[1:-1], 1))
 
 
 def _sources(
@@ -141,7 +101,7 @@ def _sources(
                 todo.append((n.value, c, k))  # `step(batch)[0]`, `step(batch)["loss"]`
                 continue
             if flow is not None and isinstance(n.value, ast.Name) and (found := flow.element(n.value, k)) is not None:
-                out += [(kind, key, c or cc) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
+                out += [(kind, key, outer(c, cc)) for kind, key, cc in found]  # `out = step(batch)`, then `out["loss"]`
                 continue
         if isinstance(n, ast.Call) and (callee(n) == "len" or method(n) in SIZE_METHODS):
             continue  # `len(outs)`, `x.size(0)`: a number about the tensor, no gradient
@@ -151,10 +111,10 @@ def _sources(
             if (method(n) in REDUCTIONS or callee(n) == "sum") and weight_term(ctx, n):
                 continue  # `lam * sum(p.pow(2).sum() for p in net.parameters())`: no forward of the model
             if method(n) in CUT_METHODS and isinstance(n.func, ast.Attribute):
-                todo.append((n.func.value, c or ("TVL002", n), None))
+                todo.append((n.func.value, outer(c, ("TVL002", n)), None))
                 continue
             if callee(n) in CUT_FUNCS:
-                todo.extend((a, c or ("TVL002", n), None) for a in n.args)
+                todo.extend((a, outer(c, ("TVL002", n)), None) for a in n.args)
                 continue
             counts = _length_args(ctx, n)
             if counts:  # `ctc(log_probs, targets, out_lens, tgt_lens)`: the lengths carry no gradient
@@ -168,7 +128,7 @@ def _sources(
             if target is not None:  # `self.model` inside `trainer.loss(x)` is the caller's `model`
                 target = with_ctor_attrs(ctx, target, n)
             rets = _returns(ctx, target, models, depth + 1, p) if target is not None else []
-            out += [("model", k, c or cc) for k, cc in rets]
+            out += [("model", k, outer(c, cc)) for k, cc in rets]
             cuts = _arg_cuts(target, _raw_returns(ctx, target, models, depth + 1), n) if target is not None else {}
             key = None if rets else _model_call(ctx, n, models)
             if key:
@@ -186,7 +146,7 @@ def _sources(
                 todo.append((n.value, c or ("TVL002", n), None))
                 continue
             key = dotted(n)
-            if key:
+            if key and not _through_data(f"{key}.", models):  # `emb.data.norm`: the walk meets the cut
                 out.append(("name", key, c))
                 if key.split(".")[0] in holders:  # `model.logit_scale`: that part of the model
                     out.append(("model", key, c))
@@ -365,7 +325,8 @@ class Flow:
                 return False
             self.live[t].add(m)
             return True
-        if m in self.dead.setdefault(t, {}):
+        had = self.dead.setdefault(t, {}).get(m)
+        if had is not None and _number_cut(c) >= _number_cut(had):
             return False
         self.dead[t][m] = c
         return True
@@ -379,13 +340,35 @@ class Flow:
             for m in list(self.live.get(key, ())):
                 changed |= self.add(t, m, c)
             for m, cc in list(self.dead.get(key, {}).items()):
-                changed |= self.add(t, m, c or cc)  # the cut nearest the loss, as within one expression
+                changed |= self.add(t, m, outer(c, cc))  # the cut nearest the loss, as within one expression
         return changed
 
     def reach(self, key: str, expr: ast.AST, line: int, cut: tuple | None = None) -> tuple[set[str], dict[str, tuple]]:
         """(models reaching `expr` live, models reaching it only through a cut), as `key`."""
         self.absorb(key, self._renamed(self._sources(expr, cut), line))
         return self.live.get(key, set()), self.dead.get(key, {})
+
+
+def outer(near: tuple | None, far: tuple | None) -> tuple | None:
+    """The cut a path keeps of two on it: the one nearest the loss, except that a number
+    taken out farther up (`torch.tensor(rewards)` of `env.step(action.item())`'s rewards) marks
+    the whole path as one that only numbers travel (see _number_cut); a `no_grad` block stays."""
+    if near is None or (far is not None and near[0] == "TVL002" and _number_cut(far)):
+        return far
+    return near
+
+
+def _number_cut(c: tuple | None) -> bool:
+    """A cut taking numbers out of a tensor (`.item()`, `.tolist()`, `.numpy()`, `float(x)`).
+    Of two paths by which a model reaches a name only through cuts, the one keeping a tensor (a
+    `no_grad` forward, `.detach()`, `.data`) is the one that carries its output: a number taken
+    out is most often a control value that only steers what comes back (an action handed to
+    an environment, an index, a count), so it is the cut reported only when no other path is."""
+    if c is None:
+        return False
+    node = c[1]
+    return c[0] == "TVL002" and isinstance(node, ast.Call) and (
+        method(node) in ("item", "tolist", "numpy") or callee(node) == "float")  # fmt: skip
 
 
 def _flow_statements(ctx: Context, scope: ast.AST) -> Iterator[tuple[ast.AST, str | None]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 import bisect
 
-from torchvitals.lint.calls import FUNCS, Target, effects, resolve
+from torchvitals.lint.calls import FUNCS, Target, effects, resolve, with_ctor_attrs
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, frozen, match, scope_flow
 from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers
@@ -184,6 +184,7 @@ def _prefixes(names: set[str]) -> set[str]:
 def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], reported: set) -> set[str]:
     """Judges the losses of one scope; returns the models that reach one of them live."""
     models = _trained_models(ctx, scope)
+    models |= _ctor_models(ctx, scope, models)
     flow = scope_flow(ctx, scope, models)
 
     losses: list[tuple[ast.AST, ast.AST, str | None]] = []  # (loss expr, anchor, optimizer)
@@ -210,8 +211,9 @@ def _check_scope(ctx: Context, scope: ast.AST, backwards: list[ast.Call], report
     for (live_l, dead_l), anchor, opt in reached:
         relevant = _aliases(optimizer_models(ctx).get(opt or "", set()), ctx) or models
         lightning = _lightning_optimizer(ctx, scope) if _is_training_step(scope) else set()
-        if lightning:
-            relevant = lightning
+        handed = _handed_optimizer(ctx, scope, opt) if opt and opt not in optimizer_models(ctx) else set()
+        if lightning or handed:
+            relevant = lightning or handed
         elif not opt or opt not in optimizer_models(ctx):
             # Unpaired backward: judge only when no trained model reaches the loss live.
             if any(match(m, relevant) for m in live_l):
@@ -341,6 +343,28 @@ def _passed(t: Target, call: ast.Call) -> list[tuple[str, ast.expr]]:
             break
         out.append((name, v))
     return out + [(k.arg, k.value) for k in call.keywords if k.arg]
+
+
+def _ctor_models(ctx: Context, scope: ast.AST, models: set[str]) -> set[str]:
+    """`self.net` inside a method of `Fitter`, where every `Fitter(wrapper, opt)` running it
+    (built in the caller's scope) stores a trained model as `self.net = net` in `__init__`."""
+    out: set[str] = set()
+    for c, t in _call_sites(ctx, scope) if isinstance(ctx.parent.get(scope), ast.ClassDef) else []:
+        out |= {f"self.{attr}" for attr, given in with_ctor_attrs(ctx, t, c).attrs if match(given, models)}
+    return out
+
+
+def _handed_optimizer(ctx: Context, scope: ast.AST, opt: str) -> set[str]:
+    """The models of `self.optimizer` stepped in a method, where every object running it is
+    built in its caller's scope from an optimizer of this file (`trainer = Trainer(model, opt)`,
+    `self.optimizer = optimizer` in `__init__`): that optimizer's models, as the method names
+    them. Empty when any caller's object is built elsewhere or no optimizer is known."""
+    sites = _call_sites(ctx, scope) if opt.startswith("self.") else []
+    targets = [with_ctor_attrs(ctx, t, c) for c, t in sites]
+    if not targets or any(not t.attrs for t in targets):
+        return set()
+    out = _optimized_by(ctx, opt, targets)
+    return out | {f"self.{a}" for t in targets for a, given in t.attrs if match(given, out)}
 
 
 def _optimized_by(ctx: Context, opt: str, targets: list[Target]) -> set[str]:
