@@ -53,3 +53,55 @@ RAW = "nn.Sequential(nn.Linear(20, width), nn.Tanh(), nn.Linear(width, 5))"
 def test_probability_model_moved_where_it_is_built(built, net, loss, fires):
     """`nn.Sequential(..., nn.Softmax(-1)).to(device)`: a move does not change what it outputs."""
     assert ("TVL008" in _codes(MOVED_PROB_MODEL.format(built=built, net=net, loss=loss))) is fires
+
+
+LOOKUP_TARGET = """\
+import argparse
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+p = argparse.ArgumentParser()
+p.add_argument("--zones", type=int, default={zones})
+p.add_argument("--rows", type=int, default=5000)
+opts = p.parse_args()
+
+
+class Trips(Dataset):
+    def __init__(self, n_zones, rows):
+        self.zone = torch.randint(0, n_zones, (rows,))
+        base = torch.rand(n_zones) * 30.0
+        self.minutes = base[self.zone] + torch.randn(rows)
+
+    def __len__(self):
+        return self.zone.shape[0]
+
+    def __getitem__(self, k):
+        return self.zone[k], self.minutes[k]
+
+
+emb = nn.Sequential(nn.Embedding(opts.zones, 8), nn.Linear(8, 1))
+opt = torch.optim.Adam(emb.parameters())
+for zone, minutes in DataLoader(Trips(opts.zones, opts.rows), batch_size=64, shuffle=True):
+    guess = emb(zone){fix}
+    err = nn.functional.l1_loss(guess, minutes)
+    opt.zero_grad()
+    err.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("zones", "fix", "fires"),
+    [
+        (40, "", True),
+        (40, ".squeeze(-1)", False),
+        (40, ".view(-1)", False),
+        ("(4, 10)", "", False),  # a shape, not a count: the lookup's rank is not proved
+    ],
+)
+def test_target_gathered_by_index_from_a_sized_table(zones, fix, fires):
+    """A per-item target cut from `table[ids] + noise`, the table sized by an int command-line
+    option: one number per item, so a (B,) batch against the (B, 1) head."""
+    assert ("TVL009" in _codes(LOOKUP_TARGET.format(zones=zones, fix=fix))) is fires
