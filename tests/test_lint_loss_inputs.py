@@ -105,3 +105,87 @@ def test_target_gathered_by_index_from_a_sized_table(zones, fix, fires):
     """A per-item target cut from `table[ids] + noise`, the table sized by an int command-line
     option: one number per item, so a (B,) batch against the (B, 1) head."""
     assert ("TVL009" in _codes(LOOKUP_TARGET.format(zones=zones, fix=fix))) is fires
+
+
+OVERLAID_CONFIG = """\
+import argparse
+import json
+
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+CONFIG = {{"train": {{"batch_size": 64{train_extra}}}, "eval": {{"batch_size": 256}}, "lr": 0.01}}
+
+
+def build_loader(opts, rows):
+    data = TensorDataset(torch.randn(rows, 4), torch.randn(rows, 1))
+    return DataLoader(data, batch_size=opts["batch_size"], shuffle=opts.get("shuffle", False))
+
+
+parser = argparse.ArgumentParser()
+parser.add_argument("--overrides", default={default})
+cli = parser.parse_args()
+for section, values in json.loads(cli.overrides).items():
+    CONFIG[section].update(values)
+
+head = torch.nn.Linear(4, 1)
+sgd = torch.optim.SGD(head.parameters(), lr=CONFIG["lr"])
+for xb, yb in build_loader(CONFIG["train"], 2048):
+    sgd.zero_grad()
+    torch.nn.functional.mse_loss(head(xb), yb).backward()
+    sgd.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("train_extra", "default", "fires"),
+    [
+        ("", "'{}'", True),  # a run without --overrides trains in dataset order
+        (', "shuffle": True', "'{}'", False),
+        ("", """'{"train": {"shuffle": true}}'""", False),  # the default overlay turns it on: unknown
+        ("", 'os.environ.get("OVR", "{}")', False),  # an overlay the file does not show
+    ],
+)
+def test_a_config_overlaid_from_a_command_line_json_option(train_extra, default, fires):
+    """A loader flag read with a default from a config that a JSON option overlays: a run with
+    the option's default overlay (empty) gets the config as written."""
+    src = OVERLAID_CONFIG.format(train_extra=train_extra, default=default)
+    assert ("TVL015" in _codes(src)) is fires
+
+
+ROW_REPORT = """\
+import pandas as pd
+import torch
+from torch.utils.data import DataLoader, TensorDataset
+
+
+class RowReport:
+    def __init__(self, net, batches, frame):
+        self.net, self.batches, self.frame = net, batches, frame
+
+    @torch.no_grad()
+    def _scores(self):
+        out = []
+        for xb, _ in self.batches:
+            out.append(self.net(xb)[:, 0])
+        return torch.cat(out).numpy()
+
+    def write(self, path):
+        table = self.frame[["sensor", "reading"]].reset_index(drop=True)
+        table["score"] = self._scores()
+        table.to_csv(path)
+
+
+held_out = pd.DataFrame({{"sensor": range(300), "reading": [0.5] * 300}})
+feats = torch.tensor(held_out[["reading"]].values, dtype=torch.float32)
+holdout_dl = DataLoader(TensorDataset(feats, feats), batch_size=50, shuffle={shuffle})
+net = torch.nn.Linear(1, 1)
+RowReport(net, holdout_dl, held_out).write("scores.csv")
+"""
+
+
+@pytest.mark.parametrize(("shuffle", "fires"), [("True", True), ("False", False)])
+def test_a_method_s_predictions_written_into_a_copy_of_the_held_out_frame(shuffle, fires):
+    """A report method writes another method's predictions, collected over a loader kept on
+    self, as a column of a local copy of the frame kept beside it (some columns, every row)."""
+    assert ("TVL017" in _codes(ROW_REPORT.format(shuffle=shuffle))) is fires
