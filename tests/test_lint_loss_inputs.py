@@ -189,3 +189,62 @@ def test_a_method_s_predictions_written_into_a_copy_of_the_held_out_frame(shuffl
     """A report method writes another method's predictions, collected over a loader kept on
     self, as a column of a local copy of the frame kept beside it (some columns, every row)."""
     assert ("TVL017" in _codes(ROW_REPORT.format(shuffle=shuffle))) is fires
+
+
+ACTOR_CRITIC = """\
+import numpy as np
+import torch
+from torch import nn
+
+
+class ActorCritic(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.pi = nn.Linear(3, 2)
+        self.v = nn.Sequential(nn.Linear(3, 32), nn.ReLU(), nn.Linear(32, 1))
+
+    def value(self, s):
+        return self.v(s){fix}
+
+    def evaluate(self, s, a):
+        logp = torch.log_softmax(self.pi(s), -1).gather(1, a[:, None])[:, 0]
+        return logp, self.value(s)
+
+
+def collect(net, steps):
+    states, acts, gains = [], [], []
+    for t in range(steps):
+        s = torch.randn(3)
+        states.append(s)
+        acts.append(int(torch.randint(0, 2, ())))
+        gains.append(float(s.sum()))
+        if gains[-1] > 4.0:
+            print("large step gain", t)
+    return {{"s": torch.stack(states), "a": torch.tensor(acts), "g": torch.tensor(gains)}}
+
+
+def update(net, opt, roll):
+    order = np.random.permutation(len(roll["g"]))
+    for lo in range(0, len(order), 32):
+        pick = order[lo:lo + 32]
+        logp, est = net.evaluate(roll["s"][pick], roll["a"][pick])
+        critic = nn.functional.mse_loss(est, roll["g"][pick])
+        loss = critic - logp.mean()
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+
+
+net = ActorCritic()
+opt = torch.optim.Adam(net.parameters())
+for _ in range(3):
+    update(net, opt, collect(net, 256))
+"""
+
+
+@pytest.mark.parametrize(("fix", "fires"), [("", True), (".squeeze(-1)", False), ("[:, 0]", False)])
+def test_a_critic_s_column_through_methods_against_returns_from_a_rollout_dict(fix, fires):
+    """The value head's (B, 1) reaches the loss through `self.value(s)` inside the tuple another
+    method returns; the (B,) returns come from a list of numbers (read back by position while
+    it grows) in the dict a rollout function returns, picked by a permutation."""
+    assert ("TVL009" in _codes(ACTOR_CRITIC.format(fix=fix))) is fires
