@@ -68,7 +68,7 @@ def _rows_of(value: ast.expr) -> str | None:
             value = value.func.value  # test.drop(columns=["id"]).values: columns dropped, rows kept
         elif isinstance(value, ast.Attribute) and value.attr in ORDER_KEPT:
             value = value.value
-        elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.List) and _columns(value.slice):
+        elif isinstance(value, ast.Subscript) and _columns(value.slice):
             value = value.value
         else:
             break
