@@ -15,8 +15,8 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, method, walk_scope
+from torchvitals.lint.rules.dict_returns import returned_entries
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
@@ -54,7 +54,7 @@ def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: Ba
     followed through names and parameters; `batch_tags(ctx, loader, index, depth)` reads the
     loader. With `tags`, also a dict a function of this file returns (`buf = rollout(...)`,
     `buf["returns"]`): the tags of that entry in every return."""
-    if tags is not None and depth <= MAX_DEPTH and (entries := _returned_entries(ctx, expr, key)):
+    if tags is not None and depth <= MAX_DEPTH and (entries := returned_entries(ctx, expr, key)):
         return frozenset.intersection(*(tags(ctx, e, depth + 1) for e in entries))
     name = dotted(expr) if isinstance(expr, ast.Name) else None
     if name is None or depth > MAX_DEPTH:
@@ -72,23 +72,6 @@ def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: Ba
         else:
             return NONE
     return frozenset.intersection(*found)
-
-
-def _returned_entries(ctx: Context, call: ast.AST, key: str) -> list[ast.expr] | None:
-    """`key`'s value in every dict literal a plain function of this file returns, for a call of
-    it (`return {"obs": ..., "returns": adv + values}`); None unless every return is one that
-    holds `key`."""
-    fn = functions(ctx).get(call.func.id) if isinstance(call, ast.Call) and isinstance(call.func, ast.Name) else None
-    if fn is None:
-        return None
-    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
-    out = []
-    for r in rets:
-        v = next((v for k, v in zip(r.keys, r.values, strict=True) if isinstance(k, ast.Constant) and k.value == key), None) if isinstance(r, ast.Dict) else None
-        if v is None:
-            return None
-        out.append(v)
-    return out or None
 
 
 def _moved_dict(value: ast.expr) -> ast.expr | None:
