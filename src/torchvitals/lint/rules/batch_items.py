@@ -16,6 +16,7 @@ import ast
 from collections.abc import Callable
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, method, walk_scope
+from torchvitals.lint.rules.dict_returns import returned_entries
 from torchvitals.lint.rules.flow import bounds_or_args
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
@@ -48,10 +49,13 @@ Tags = Callable[[Context, ast.AST, int], frozenset[str]]
 # ---- batch["key"]: a dict batch ---------------------------------------------------------------
 
 
-def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: BatchTags) -> frozenset[str]:
+def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: BatchTags, tags: Tags | None = None) -> frozenset[str]:
     """Tags of `expr[key]` where `expr` is a batch drawn from a loader (`for batch in loader`),
     followed through names and parameters; `batch_tags(ctx, loader, index, depth)` reads the
-    loader."""
+    loader. With `tags`, also a dict a function of this file returns (`buf = rollout(...)`,
+    `buf["returns"]`): the tags of that entry in every return."""
+    if tags is not None and depth <= MAX_DEPTH and (entries := returned_entries(ctx, expr, key)):
+        return frozenset.intersection(*(tags(ctx, e, depth + 1) for e in entries))
     name = dotted(expr) if isinstance(expr, ast.Name) else None
     if name is None or depth > MAX_DEPTH:
         return NONE
@@ -64,7 +68,7 @@ def keyed_tags(ctx: Context, expr: ast.AST, key: str, depth: int, batch_tags: Ba
             found.append(batch_tags(ctx, b.value, (*b.index, key), depth + 1))
         elif not b.index:
             v = _moved_dict(b.value)
-            found.append(keyed_tags(ctx, v, key, depth + 1, batch_tags) if v is not None else NONE)
+            found.append(keyed_tags(ctx, v, key, depth + 1, batch_tags, tags) if v is not None else NONE)
         else:
             return NONE
     return frozenset.intersection(*found)

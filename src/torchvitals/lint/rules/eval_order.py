@@ -34,6 +34,7 @@ from torchvitals.lint.rules.eval_partners import (
     _stored_copies,
     _stored_partners,
     keyed_siblings,
+    local_copies,
     site_sources,
 )
 from torchvitals.lint.rules.loaders import (
@@ -309,6 +310,7 @@ def _evidence_at_callers(ctx: Context, ps: Pass, partners: set[str]) -> ast.AST 
         frames = {t for a in walk_scope(ctx.scope_of(site)) if isinstance(a, ast.Assign) and isinstance(a.value, ast.Call)
                   and last(callee(a.value)) in ("read_csv", "DataFrame") and not _mentions(a.value, got) for t in targets_of(a)}  # fmt: skip
         sibs = sibling_frames(ctx, c)  # `def annotate(self, meta_df, x)` called with a frame for meta_df
+        sibs |= local_copies(ctx, site, partners)  # `report = self.df[cols].copy(); report["pred"] = ...`
         if any(isinstance(t, ast.Subscript) and _mentions(t.value, partners | sibs) for t in site.targets):
             return site
         held = partners | frames | _param_partners(ctx, site, partners) | sibs  # `evaluate(model, val_ds.labels)` fills `labels`

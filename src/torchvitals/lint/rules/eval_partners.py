@@ -180,8 +180,23 @@ def _order_kept(value: ast.expr) -> str | None:
             value = value.value
         elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Constant) and isinstance(value.slice.value, str):
             value = value.value
+        elif isinstance(value, ast.Subscript) and isinstance(value.slice, ast.List) and _columns(value.slice):
+            value = value.value  # `val_df[["id", "hour"]]`: some columns, every row in its place
         else:
             return dotted(value)
+
+
+def local_copies(ctx: Context, site: ast.AST, partners: set[str]) -> set[str]:
+    """Names the function holding `site` binds, before it, to evaluation data with its rows in
+    their order (`report = self.df[["id", "y"]].copy()` where `self.df` holds `val_df`): a
+    column written into one of them (`report["pred"] = preds`) lands row by row."""
+    scope = ctx.scope_of(site)
+    out = set()
+    for n in walk_scope(scope):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.targets[0], ast.Name) and n.lineno < site.lineno:  # type: ignore[attr-defined]
+            if _order_kept(n.value) in partners:
+                out.add(n.targets[0].id)
+    return out
 
 
 def _stored_copies(ctx: Context, loop: ast.AST, partners: set[str]) -> set[str]:

@@ -222,7 +222,7 @@ def _prob_sequentials(ctx: Context) -> set[str]:
     out = set()
     for name, ctor in ctx.modules.items():
         values = ctx.values.get(name, [])
-        if ctor == "Sequential" and values and all(_ends_in_activation(v, ctx) for v in values):
+        if ctor == "Sequential" and values and all(_ends_in_activation(_unmoved(v), ctx) for v in values):
             out.add(name)  # every value: two classes may both name a layer `self.head`
     return out
 
@@ -285,7 +285,7 @@ def _replaced_heads(ctx: Context) -> set[str]:
         owner, _, attr = key.rpartition(".")
         if attr not in HEAD_ATTRS or not owner or owner.startswith("self"):
             continue
-        if not all(_ends_in_activation(v, ctx) and last(callee(v)) == "Sequential" for v in values):
+        if not all(_ends_in_activation(_unmoved(v), ctx) and last(callee(_unmoved(v))) == "Sequential" for v in values):
             continue
         made = ctx.values.get(owner, [])
         if made and all(isinstance(v, ast.Call) and "." in callee(v) and last(callee(v)) not in ctx.module_classes for v in made):
@@ -349,6 +349,7 @@ def _prob_model_value(ctx: Context, v: ast.AST, prob_models: set[str], depth: in
     this file every return of which is one of those (a `build_model()` factory)."""
     if isinstance(v, ast.Name):
         return v.id in prob_models
+    v = _unmoved(v) if isinstance(v, ast.Call) else v  # `nn.Sequential(..., nn.Softmax(1)).to(device)`
     if not isinstance(v, ast.Call):
         return False
     if _ends_in_activation(v, ctx) and last(callee(v)) == "Sequential" or callee(v) in _prob_classes(ctx):

@@ -147,18 +147,41 @@ def method_returns(ctx: Context, call: ast.Call) -> tuple[list[ast.expr], ast.Cl
     `self(batch["x"])`): every return's value, the class defining `m`, the instance's class.
     None for anything else, or a method with a bare `return`."""
     f = call.func
-    if not isinstance(f, ast.Attribute) or isinstance(f.value, ast.Name) and f.value.id == "self":
+    if not isinstance(f, ast.Attribute):
         return None
-    vals = possible(ctx, f.value)
     classes = {c.name: c for c in ctx.classes}
+    if isinstance(f.value, ast.Name) and f.value.id == "self":
+        cls = _self_class(ctx, call, f.attr)
+        return _defined_returns(cls, f.attr, classes) if cls is not None else None
+    vals = possible(ctx, f.value)
     names = {callee(v.node) for v in vals or () if isinstance(v, Made) and isinstance(v.node, ast.Call)}
     if not vals or len(names) != 1 or not all(isinstance(v, Made) for v in vals) or next(iter(names)) not in classes:
         return None
-    cls = classes[next(iter(names))]
+    return _defined_returns(classes[next(iter(names))], f.attr, classes)
+
+
+def _self_class(ctx: Context, call: ast.Call, name: str) -> ast.ClassDef | None:
+    """The class `self` is an instance of in `self.name(...)`: the one a base-class method is
+    being read for (`self_as`), else the enclosing class when no class of this file derived from
+    it defines `name` again (an override would make the call another method's)."""
+    cls = enclosing_class(ctx, call)
+    if cls is None:
+        return None
+    inst = ctx.memo.get("self_as", {}).get(id(cls))
+    if inst is not None:
+        return inst
+    derived = [c for c in ctx.classes if c is not cls and any(dotted(b) == cls.name for b in c.bases)]
+    if any(isinstance(b, ast.FunctionDef) and b.name == name for c in derived for b in c.body):
+        return None
+    return cls
+
+
+def _defined_returns(cls: ast.ClassDef, name: str, classes: dict[str, ast.ClassDef]) -> tuple[list[ast.expr], ast.ClassDef, ast.ClassDef] | None:
+    """The returns of method `name` of `cls` or of the base class of this file it inherits it from."""
     owner, seen = cls, set()
     while owner is not None and id(owner) not in seen:
         seen.add(id(owner))
-        fn = next((b for b in owner.body if isinstance(b, ast.FunctionDef) and b.name == f.attr), None)
+        fn = next((b for b in owner.body if isinstance(b, ast.FunctionDef) and b.name == name), None)
         if fn is not None:
             rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
             return (rets, owner, cls) if rets and all(r is not None for r in rets) else None  # type: ignore[return-value]

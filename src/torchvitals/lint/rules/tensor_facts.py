@@ -10,6 +10,7 @@ import re
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, passed, walk_scope
+from torchvitals.lint.options import option
 from torchvitals.lint.rules.flow import Bound, enclosing_class
 from torchvitals.lint.rules.method_args import bounds_through_methods
 
@@ -375,6 +376,8 @@ def _count(ctx: Context, node: ast.AST | None, depth: int = 0) -> bool:
         return isinstance(node.value, ast.Attribute) and node.value.attr == "shape" and _int_const(node.slice) is not None
     if isinstance(node, ast.Call):
         return callee(node) == "len" or (method(node) == "size" and len(node.args) == 1)
+    if _int_option(ctx, node):
+        return True  # `torch.randn(args.users)` with `add_argument("--users", type=int, default=6040)`
     name = dotted(node)
     if not name:
         return False
@@ -384,6 +387,18 @@ def _count(ctx: Context, node: ast.AST | None, depth: int = 0) -> bool:
     if bs and all(not b.loop and len(b.index) == 1 and isinstance(b.value, ast.Tuple) for b in bs):
         return all(_count(ctx, _unpacked(b.value, b.index), depth + 1) for b in bs)  # N, D = 1460, 79
     return bool(_COUNT_NAME.match(last(name)))
+
+
+def _int_option(ctx: Context, node: ast.AST) -> bool:
+    """`args.users` read back to an `add_argument` of type int whose default is a count (> 1):
+    a command-line size is one number, never a shape tuple (`nargs` would make it a list)."""
+    if not isinstance(node, ast.Attribute) or dotted(node.value) == "self":
+        return False
+    c = option(ctx, node)
+    if c is None or kwarg(c, "nargs") is not None or dotted(kwarg(c, "type")) != "int":
+        return False
+    default = _int_const(kwarg(c, "default"))
+    return default is not None and default > 1
 
 
 # ---- class indices --------------------------------------------------------------------------

@@ -44,8 +44,10 @@ def appended_numbers(ctx: Context, name: ast.Name, depth: int) -> bool:
             if not (isinstance(call, ast.Call) and len(call.args) == 1 and _number(ctx, call.args[0], depth + 1)):
                 return False
             added += 1
+        elif isinstance(use, ast.Subscript) and use.value is n and isinstance(use.ctx, ast.Load):
+            continue  # `vals[t + 1]` reads one of the numbers: the list is unchanged
         elif not (isinstance(use, ast.Call) and n in use.args and last(callee(use)) in READS):
-            return False  # handed on, indexed, extended: not proved a list of numbers
+            return False  # handed on, written by position, extended: not proved a list of numbers
     return added > 0
 
 

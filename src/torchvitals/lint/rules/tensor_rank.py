@@ -21,6 +21,7 @@ from torchvitals.lint.rules.inplace import is_update
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_facts import (
     ELEMENTWISE,
+    INDEX,
     KEEP,
     MAX_DEPTH,
     RANGES,
@@ -157,6 +158,8 @@ def _call_rank(ctx: Context, call: ast.Call, d: int) -> int | None:
         return _sizes(ctx, call.args[:1] if numpy_shape else call.args)  # np.zeros(shape, dtype)
     if short in SIZE_KW and (size := kwarg(call, "size")) is not None:
         return _sizes(ctx, [size])
+    if short == "randint" and lib and 2 <= len(call.args) <= 3 and isinstance(call.args[-1], (ast.Tuple, ast.List)):
+        return _sizes(ctx, call.args[-1:])  # torch.randint(0, n, (rows,)): the size is the tuple after the bounds
     if m and (size := numpy_draw_size(ctx, call)) is not None:
         return _sizes(ctx, [size])  # np.random.poisson(3, n): the module's draw, size by position
     if short in REDUCE and call.args:
@@ -209,6 +212,8 @@ def _reduced(r: int | None, call: ast.Call, first_positional: int) -> int | None
 def _indexed(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
     """`x[i]` drops a dimension, `x[a:b]` keeps it, `x[i, -1]` drops two; `None`, `...`, masks
     and index tensors are not judged."""
+    if (taken := _gathered(ctx, expr, d)) is not None:
+        return taken
     parts = expr.slice.elts if isinstance(expr.slice, ast.Tuple) else [expr.slice]
     dropped = added = 0
     for p in parts:
@@ -222,6 +227,20 @@ def _indexed(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
         dropped += 1
     r = rank(ctx, expr.value, d)
     return r - dropped + added if r is not None and r >= len(parts) - added else None
+
+
+def _gathered(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
+    """`bias[users]`: a tensor indexed by one tensor of integer positions (a per-row lookup) has
+    the index's dimensions in place of its first: (n,) by (B,) is (B,). Only an index the tags
+    prove integer (`torch.randint`, `.long()`) is read so; a mask or a list of columns is not."""
+    if isinstance(expr.slice, (ast.Tuple, ast.Slice, ast.Constant)) or _one_index(ctx, expr.slice):
+        return None
+    from torchvitals.lint.rules.tensor_tags import tags  # tags reads ranks: imported late
+
+    if INDEX not in tags(ctx, expr.slice, d) or (k := rank(ctx, expr.slice, d)) is None or k < 1:
+        return None
+    r = rank(ctx, expr.value, d)
+    return r - 1 + k if r is not None and r >= 1 else None
 
 
 def _one_index(ctx: Context, p: ast.AST) -> bool:

@@ -441,7 +441,7 @@ def _subscript_tags(ctx: Context, expr: ast.Subscript, depth: int) -> frozenset[
     d = depth + 1
     s = expr.slice
     if isinstance(s, ast.Constant) and isinstance(s.value, str) and isinstance(expr.value, ast.Name):
-        return keyed_tags(ctx, expr.value, s.value, d, _batch_tags)  # batch["rating"]
+        return keyed_tags(ctx, expr.value, s.value, d, _batch_tags, tags)  # batch["rating"], buf["returns"]
     if isinstance(expr.value, ast.Call) and (method(expr.value) or last(callee(expr.value))) == "max" and _int_const(s) == 1:
         return frozenset({INDEX}) if _max_has_dim(expr.value) else NONE  # .max(1)[1]
     if isinstance(expr.value, ast.Name) and (k := _int_const(s)) is not None and k >= 0:

@@ -5,6 +5,7 @@ arguments."""
 from __future__ import annotations
 
 import ast
+import json
 from collections.abc import Callable
 
 from torchvitals.lint.engine import Context, dotted
@@ -85,7 +86,32 @@ def builtin(e: ast.Call, name: str, env: Env, ev: Evaluate) -> frozenset:
         return frozenset(Seq(tuple(Seq((i, x)) for i, x in enumerate(members(v)))) if members(v) is not None else ANY for v in args[0])
     if name == "zip" and args and not e.keywords:
         return products([list(a) for a in args], lambda vs: zipped(vs))
+    if name == "json.loads" and len(args) == 1 and not e.keywords:
+        return _parsed_json(args[0])
     return UNKNOWN
+
+
+def _parsed_json(texts: frozenset) -> frozenset:
+    """`json.loads(args.override)` with the option's default `"{}"`: the document each known
+    string holds (a config overlay a run without the option leaves empty). Parsing is not
+    running: nothing of the file is executed."""
+    out = set()
+    for t in texts:
+        if not isinstance(t, str) or len(t) > 2000:
+            return UNKNOWN
+        try:
+            out.add(_json_value(json.loads(t)))
+        except (ValueError, RecursionError):
+            return UNKNOWN
+    return frozenset(out)
+
+
+def _json_value(v: object) -> object:
+    if isinstance(v, dict):
+        return Table(tuple((k, _json_value(x)) for k, x in v.items()))
+    if isinstance(v, list):
+        return Seq(tuple(_json_value(x) for x in v))
+    return v
 
 
 _TYPES = {"dict": dict, "list": list, "tuple": tuple, "str": str, "int": int, "float": float, "bool": bool}

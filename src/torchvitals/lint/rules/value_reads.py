@@ -9,7 +9,7 @@ import ast
 from torchvitals.lint.calls import is_param as calls_is_param
 from torchvitals.lint.calls import resolve
 from torchvitals.lint.engine import Context, callee, dotted, method, walk_scope
-from torchvitals.lint.rules.value_kinds import Env
+from torchvitals.lint.rules.value_kinds import Env, Seq, Table
 from torchvitals.lint.syntax import walk
 
 
@@ -120,14 +120,41 @@ def written_paths(ctx: Context, name: str, scope: ast.AST) -> tuple | None:
         nodes = walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope)
         paths: list | None = []
         for n in nodes:
-            if _writes_into(n, name) or _handed_to_writer(ctx, n, name):
-                path = _key_path(n, name)
+            if (_writes_into(n, name) or _handed_to_writer(ctx, n, name)) and not _in_empty_loop(ctx, n, scope):
+                path = _key_path(_written_entry(n), name)
                 if path is None:
                     paths = None
                     break
                 paths.append(path)  # type: ignore[union-attr]
         memo[key] = tuple(paths) if paths is not None else None
     return memo[key]
+
+
+def _in_empty_loop(ctx: Context, n: ast.AST, scope: ast.AST) -> bool:
+    """`n` stands in a `for` loop of `scope` whose iterable the evaluator shows empty in every
+    value it may hold: `for k, v in json.loads(args.override).items()` with the option's
+    default `"{}"` writes nothing into a config on a run without the option (as a flag off by
+    default is read off)."""
+    loops = [a for a in _ancestors(ctx, n, scope) if isinstance(a, (ast.For, ast.AsyncFor)) and n not in (a.iter, a.target)]
+    if not loops or "json.loads" not in ctx.text:  # the one empty iterable read so far: a parsed overlay
+        return False
+    from torchvitals.lint.rules.values import (
+        possible,  # the evaluator reads this module: imported late
+    )
+
+    for loop in loops:
+        vals = possible(ctx, loop.iter)
+        if vals and all(isinstance(v, (Seq, Table)) and not v.items for v in vals):
+            return True
+    return False
+
+
+def _written_entry(n: ast.AST) -> ast.AST:
+    """The entry a mutator call writes (`cfg["train"].update(...)` writes `cfg["train"]`); a
+    call on the name itself (`cfg.update(...)`) has no key path, so it spoils every entry."""
+    if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and isinstance(n.func.value, ast.Subscript):
+        return n.func.value
+    return n
 
 
 def _key_path(n: ast.AST, name: str) -> tuple | None:
@@ -147,7 +174,12 @@ def _writes_into(n: ast.AST, name: str) -> bool:
         return dotted(root) == name or dotted(n.value) == name
     if isinstance(n, ast.AugAssign):
         return dotted(n.target) == name
-    return isinstance(n, ast.Call) and method(n) in MUTATORS and dotted(n.func.value) == name  # type: ignore[attr-defined]
+    if not (isinstance(n, ast.Call) and method(n) in MUTATORS):
+        return False
+    held = n.func.value  # type: ignore[attr-defined]
+    while isinstance(held, ast.Subscript):  # `cfg[section].update(values)` writes into cfg too
+        held = held.value
+    return dotted(held) == name
 
 
 def _handed_to_writer(ctx: Context, n: ast.AST, name: str) -> bool:

@@ -17,7 +17,13 @@ from collections.abc import Callable
 from torchvitals.lint.engine import Context, walk_scope
 from torchvitals.lint.rules.flow import BLOCK_FIELDS
 from torchvitals.lint.rules.value_kinds import ANY, MAX_VALUES, UNKNOWN, Table, binop
-from torchvitals.lint.rules.value_reads import _key_path, _statement, _writes_into, written_paths
+from torchvitals.lint.rules.value_reads import (
+    _key_path,
+    _statement,
+    _writes_into,
+    _written_entry,
+    written_paths,
+)
 from torchvitals.lint.syntax import walk
 
 Evaluate = Callable[[ast.AST], frozenset]
@@ -86,7 +92,7 @@ def _write_counts(ctx: Context, name: str, scope: ast.AST) -> dict[tuple, int]:
     if key not in memo:
         counts: dict[tuple, int] = {}
         for n in walk(scope) if isinstance(scope, ast.Module) else walk_scope(scope):
-            if _writes_into(n, name) and (path := _key_path(n, name)) is not None:
+            if _writes_into(n, name) and (path := _key_path(_written_entry(n), name)) is not None:
                 counts[path] = counts.get(path, 0) + 1
         memo[key] = counts
     return memo[key]

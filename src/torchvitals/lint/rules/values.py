@@ -474,7 +474,7 @@ def _call(ctx: Context, e: ast.Call, env: Env, depth: int) -> frozenset:
         receivers = _values(ctx, e.func.value, env, depth)
         if receivers and all(isinstance(r, (Table, Seq)) for r in receivers):
             return container_read(ctx, e, receivers, env, lambda x, en: _values(ctx, x, en, depth))
-    if name in PASS_ALONG or name in ("enumerate", "zip", "range"):
+    if name in PASS_ALONG or name in ("enumerate", "zip", "range", "json.loads"):
         return builtin(e, name, env, lambda x, en: _values(ctx, x, en, depth))
     if name == "isinstance" and (got := type_test(e, env, lambda x, en: _values(ctx, x, en, depth))) is not None:
         return got
