@@ -121,6 +121,8 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self.run_dir, chan, problem = self._make_run_dir()
         # Made before init_process_group under torchrun: the exchange opens at the first record.
         self._late_channel = chan is None and self.world > 1 and not ranks.initialized()
+        # Under torchrun: look once more for DDP/FSDP at the first record (see _late_wrapper).
+        self._wrapper_pending = self.world > 1
         if chan is not None:
             self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         # Under torchrun only rank 0 tells: the console and findings.json are the job's.

@@ -88,6 +88,9 @@ class Records:
             _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
             if chan is not None:
                 self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
+        if self._wrapper_pending:
+            self._wrapper_pending = False
+            self._late_wrapper()
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
         batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
         reads = Reads()
