@@ -18,7 +18,7 @@ snapshot folder. The published Trainer evaluates without model.eval(), so dropou
 its test pass; this rewrite adds model.eval()/model.train() around it, and the published
 behaviour is --bug eval-in-train-mode.
 Bugs: eval-in-train-mode (as published), local-loss-gate (skip the step when this rank's own
-loss spikes: a local decision under DDP), no-zero-grad (zero_grad dropped from _run_batch)."""
+loss is above its running mean: a local decision under DDP), no-zero-grad (zero_grad dropped from _run_batch)."""
 
 import argparse
 import math
@@ -189,6 +189,7 @@ class Trainer:
         self.optimizer = optimizer
         self.bug = bug
         self.running = None
+        self.skipped = 0
         self._load_snapshot()
         self.model = DDP(self.model)  # DDP broadcasts rank 0's weights here
 
@@ -215,8 +216,8 @@ class Trainer:
             loss.backward()
             torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.config.grad_norm_clip)
             value = loss.item()
-            if self.bug == "local-loss-gate" and self.running is not None and value > 1.05 * self.running:
-                pass  # the bug: this rank's own loss decides; the other rank may step
+            if self.bug == "local-loss-gate" and self.running is not None and value > self.running:
+                self.skipped += 1  # the bug: this rank's own loss decides; the other rank may step
             else:
                 self.optimizer.step()
             self.running = value if self.running is None else 0.9 * self.running + 0.1 * value
@@ -271,6 +272,8 @@ def main():
     cfg = TrainerConfig(max_epochs=args.epochs, snapshot_path=os.path.join(name[0], "snapshot.pt"))
     trainer = Trainer(cfg, model, optimizer, train_set, test_set, args.bug)
     trainer.train()
+    if args.bug == "local-loss-gate":
+        print(f"[RANK{dist.get_rank()}] skipped {trainer.skipped} steps")
     dist.barrier()
     if dist.get_rank() == 0:
         for f in os.listdir(name[0]):
