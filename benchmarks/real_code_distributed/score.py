@@ -280,15 +280,20 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scripts", help="comma-separated script names (file stems); default: all")
     ap.add_argument("--json", metavar="PATH", help="also write the result as JSON")
+    ap.add_argument("--from-json", metavar="PATH",
+                    help="render a result --json wrote earlier instead of running (to rewrite the reading)")
     ap.add_argument("--write-md", action="store_true",
                     help="replace BENCHMARKS.md's real-code-distributed section (all scripts only)")
     args = ap.parse_args(argv)
     only = {s.strip() for s in args.scripts.split(",")} if args.scripts else None
-    scripts = discover(only)
-    if not scripts:
-        print("no scripts found", file=sys.stderr)
-        return 2
-    result = score(scripts)
+    if args.from_json:
+        result = json.loads(Path(args.from_json).read_text())
+    else:
+        scripts = discover(only)
+        if not scripts:
+            print("no scripts found", file=sys.stderr)
+            return 2
+        result = score(scripts)
     command = "python benchmarks/real_code_distributed/score.py" + (f" --scripts {args.scripts}" if args.scripts else "")
     reading = READING.read_text() if READING.is_file() and only is None else ""
     section = markdown(result, command, reading)
