@@ -41,6 +41,13 @@ def test_checkpoint_loaded_on_rank_0_after_wrapping_a_model_whose_optimizer_came
     assert [r["dist"]["wrapper"] for r in recs if r.get("type") == "layout" and "dist" in r] == ["ddp"]
 
 
+def test_same_batches_on_every_rank_with_an_optimizer_made_on_rank_0_alone(tmp_path):
+    """The batch fingerprint rides on the first optimizer to record, the same on every rank,
+    not on index 0 (rank 0's unstepped extra optimizer, whose records never come)."""
+    warn, _ = _job(tmp_path, "--extra-opt", "--same-data")
+    assert "duplicate-data-across-ranks" in warn, warn
+
+
 def test_optimizer_before_ddp_healthy_is_silent(tmp_path):
     warn, _ = _job(tmp_path, "--extra-opt")
     assert warn == {}

@@ -2,7 +2,8 @@
 optimizer is made before DistributedDataParallel wraps the model (the DDP tutorial's and
 minGPT-ddp's Trainer). Options: --rank0-load (rank 0 loads other weights after wrapping: the
 copies differ from the first iteration), --extra-opt (rank 0 alone first builds a model and an
-optimizer it never steps, to write a snapshot), --fsdp (fully_shard per layer and the root
+optimizer it never steps, to write a snapshot), --same-data (every rank draws the same
+batches), --fsdp (fully_shard per layer and the root
 instead of DDP), --no-zero-grad (zero_grad never called). Plain PyTorch."""
 
 import sys
@@ -41,7 +42,7 @@ else:
 if "--rank0-load" in args and rank == 0:
     torch.manual_seed(99)
     wrapped.module.load_state_dict(make()[0].state_dict())
-gen = torch.Generator().manual_seed(100 + rank)
+gen = torch.Generator().manual_seed(100 + (0 if "--same-data" in args else rank))
 for _ in range(12):
     x = torch.randn(8, 4, generator=gen)
     loss = F.mse_loss(wrapped(x), x[:, :1])

@@ -113,6 +113,9 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
+        # The optimizer whose records carry it: the first to record, the same one on every rank
+        # (not index 0: an optimizer made on one rank alone shifts that rank's indices).
+        self._batch_opt: int | None = None
         self._sizes = BatchSizes()  # batch sizes at the model vs the DataLoader's (probes/batches.py)
         self._scale: tuple[int, torch.Tensor, str] | None = None  # the sampled input's feature scale
         self._first_layers: dict[int, str] = {}  # id(root) → its first layer's class
