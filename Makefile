@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 # The CPU build of torch; a bare `pip install torch` would pull several GB of CUDA packages.
 TORCH_PIN ?= torch==2.13.0
 
-.PHONY: demo test browser bench bench-zoo bench-overhead bench-long bench-real bench-determinism setup clean
+.PHONY: demo test browser bench bench-zoo bench-overhead bench-long bench-real bench-real-distributed bench-determinism setup clean
 
 $(BIN)/.installed: pyproject.toml Makefile
 	$(PY) -m venv $(VENV)
@@ -38,7 +38,7 @@ test: setup browser
 	$(BIN)/python -m pytest -n auto tests
 
 # The full fault zoo (writes BENCHMARKS.md) and the overhead comparison; CI runs a reduced zoo.
-bench: bench-zoo bench-overhead bench-long bench-real bench-determinism
+bench: bench-zoo bench-overhead bench-long bench-real bench-real-distributed bench-determinism
 
 bench-zoo: setup
 	$(BIN)/python benchmarks/fault_zoo/score.py
@@ -53,6 +53,10 @@ bench-long: setup
 # Real training scripts (healthy and with injected bugs) and the zoo under other CPU kernels.
 bench-real: setup
 	$(BIN)/python benchmarks/real_code/score.py
+
+# Public DDP/FSDP2 scripts as 2-rank torchrun jobs (gloo, CPU), healthy and with injected bugs.
+bench-real-distributed: setup
+	$(BIN)/python benchmarks/real_code_distributed/score.py --write-md
 
 bench-determinism: setup
 	$(BIN)/python benchmarks/determinism.py

@@ -369,6 +369,28 @@ def test_a_rank_that_stepped_where_rank_0_did_not_is_still_seen():
     assert field["diverged"] == [1] and field["batch"] == ["00000000000000bb", "00000000000000aa"]
 
 
+def test_an_optimizer_made_on_rank_0_alone_does_not_split_the_exchange():
+    """Rank 0 made one more optimizer than rank 1 before the training one (it built a model
+    and optimizer to write a snapshot: benchmarks/real_code_distributed/ddp_tutorial.py), so
+    the training optimizer is index 1 on rank 0 and 0 on rank 1. The ranks must still meet in
+    the store: before, rank 0 waited the whole timeout at the first sample and then gave
+    rank 1 up, and every cross-rank rule went blind for the rest of the job."""
+    from torchvitals import ranks as ranks_mod
+    from torchvitals.probes.cross_rank import REPLICATED, CrossRank
+
+    store = torch.distributed.HashStore()
+    chan0 = ranks_mod.Channel(store, seq=1, rank=0, world=2, timeout=0.2, live=[1])
+    chan1 = ranks_mod.Channel(store, seq=1, rank=1, world=2, timeout=0.2, live=[1])
+    events: list = []
+    rank0 = CrossRank(chan0, lambda kind, **f: events.append(kind))
+    rank1 = CrossRank(chan1, lambda kind, **f: events.append(kind))
+    for it, check1 in ((1, 7), (50, 9)):
+        rank1.exchange(0, it, [1.0], [REPLICATED], [check1], None, True, it)
+        _, field = rank0.exchange(1, it, [1.0], [REPLICATED], [7], None, True, it)
+        assert events == [] and field["seen"] == [0, 1], (it, events, field)
+    assert field["diverged"] == [0]
+
+
 def test_rank_0_combines_a_sample_when_it_takes_the_next_one():
     """Rank 0 never waits for the other ranks' numbers of the iteration it has just sampled: it
     combines them when it samples the next iteration, by which time they are published. Here

@@ -113,6 +113,9 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
+        # The optimizer whose records carry it: the first to record, the same one on every rank
+        # (not index 0: an optimizer made on one rank alone shifts that rank's indices).
+        self._batch_opt: int | None = None
         self._sizes = BatchSizes()  # batch sizes at the model vs the DataLoader's (probes/batches.py)
         self._scale: tuple[int, torch.Tensor, str] | None = None  # the sampled input's feature scale
         self._first_layers: dict[int, str] = {}  # id(root) → its first layer's class
@@ -121,6 +124,8 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self.run_dir, chan, problem = self._make_run_dir()
         # Made before init_process_group under torchrun: the exchange opens at the first record.
         self._late_channel = chan is None and self.world > 1 and not ranks.initialized()
+        # Under torchrun: look once more for DDP/FSDP at the first record (see _late_wrapper).
+        self._wrapper_pending = self.world > 1
         if chan is not None:
             self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         # Under torchrun only rank 0 tells: the console and findings.json are the job's.

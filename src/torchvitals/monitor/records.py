@@ -88,8 +88,13 @@ class Records:
             _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
             if chan is not None:
                 self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
+        if self._wrapper_pending:
+            self._wrapper_pending = False
+            self._late_wrapper()
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
-        batch, self._batch_fp = (self._batch_fp, None) if o.idx == 0 else (None, self._batch_fp)
+        if self._batch_opt is None:
+            self._batch_opt = o.idx
+        batch, self._batch_fp = (self._batch_fp, None) if o.idx == self._batch_opt else (None, self._batch_fp)
         reads = Reads()
         plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None))
         out = None

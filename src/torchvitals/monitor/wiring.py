@@ -19,6 +19,7 @@ from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import hide_hooks
 from torchvitals.probes.compiled import ForwardHook, first_input
 from torchvitals.probes.cross_rank import data_parallel_wrapper, is_sharded
+from torchvitals.probes.discovery import owning_roots
 from torchvitals.probes.manual import is_manual
 from torchvitals.probes.sample import OptState
 from torchvitals.probes.values import is_plateau, pick_output
@@ -68,6 +69,24 @@ class Wiring:
         # its ranks share their input on purpose.
         dist["sharded"] = [i for i, t in enumerate(self.inv.tensors) if is_sharded(t)]
         return {"dist": dist}
+
+    def _late_wrapper(self) -> None:
+        """A model wrapped in DistributedDataParallel (or sharded) after the monitor was made:
+        the optimizer came first (the DDP tutorial's and minGPT-ddp's Trainer wrap the model
+        they were handed with its optimizer), so the header found no wrapper, and the rules
+        took the job for independent runs. At the first record, once: the outermost modules
+        that own the watched parameters now; a wrapper among them updates the header's `dist`
+        (a layout record)."""
+        d = self.history.header.get("dist")
+        if not isinstance(d, dict) or d.get("wrapper") is not None:
+            return
+        try:
+            wrapper = data_parallel_wrapper(owning_roots({id(t) for t in self.inv.tensors}))
+        except Exception as exc:
+            self._fail("distributed", exc)
+            return
+        if wrapper is not None:
+            self._emit({"type": "layout", "dist": {**d, "wrapper": wrapper}})
 
     def _layout(self) -> dict[str, Any]:
         self._zero_ids, self._mode_refs = {}, {}

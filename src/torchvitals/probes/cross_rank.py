@@ -97,6 +97,10 @@ class CrossRank:
         self.chan = chan
         self._event = event
         self._last: dict[int, tuple[int, int]] = {}  # rank → (it, steps) of its last report
+        # Local optimizer index → its slot in the store's keys: the order in which optimizers
+        # first reach a sampled record, the same on every rank, while the index counts every
+        # optimizer this process made (one made on rank 0 alone shifts rank 0's indices).
+        self._slots: dict[int, int] = {}
 
     @property
     def main(self) -> bool:
@@ -123,12 +127,13 @@ class CrossRank:
         """Ranks > 0 publish theirs and keep their own numbers. Rank 0 gathers and returns the
         combined numbers and the record's `ranks` field."""
         mine = ranks.Report(self.chan.rank, it, stepped, steps, batch, values, checks)
+        slot = self._slots.setdefault(opt, len(self._slots))
         if not self.main:
-            ranks.publish(self.chan, opt, mine)
+            ranks.publish(self.chan, slot, mine)
             return values, None
         if not self.chan.live:  # every other rank was given up on since this sample was taken
             return values, None
-        got, lost = ranks.gather(self.chan, opt, it)
+        got, lost = ranks.gather(self.chan, slot, it)
         if lost:
             done = [r for r in lost if ranks.closed(self.chan, r)]
             why = (

@@ -24,7 +24,7 @@ from typing import Any
 
 import torch
 
-from torchvitals.probes.cross_rank import is_dtensor
+from torchvitals.probes.cross_rank import is_dtensor, local
 
 _NO_ALARMS = (0, 0, 0, 0, 0, 0)
 _task_id = getattr(torch._C, "_current_graph_task_id", None)
@@ -136,10 +136,15 @@ class StepAccount:
             if not self.in_step:
                 self.since_step += 1
                 self.c.max_accum = max(self.c.max_accum, self.since_step)
-        if self._check_clear and which < len(self._grads) and self._grads[which] is not None:
-            ref, version = self._grads[which]
-            self._grads[which] = None
-            g = self.sentinels[which].grad
+        # A sentinel's own hook checks its gradient; the output's hook (FSDP2, `which` past the
+        # sentinels) runs before any gradient of the pass lands, and checks them all.
+        checks = [which] if which < len(self._grads) else range(len(self._grads)) if self.by_output else ()
+        for j in checks:
+            if not self._check_clear or self._grads[j] is None:
+                continue
+            ref, version = self._grads[j]
+            self._grads[j] = None
+            g = self.sentinels[j].grad
             if g is not None and g is ref() and g._version == version and not self._cleared_unseen(g):
                 # Stale unless a zero_grad comes before the next step (a GAN's discriminator
                 # collects the generator loss's gradients and discards them: fine).
@@ -151,7 +156,10 @@ class StepAccount:
         gradient that looks untouched but is all zeros was cleared that way. Read once; the
         loop is then known to clear like that (one host read, on the first suspicion)."""
         if self._clears_unseen is None:
-            values = g._values() if g.is_sparse else g  # a sparse gradient: its stored values
+            values = local(g)  # a DTensor's own shard: no collective
+            values = values._values() if values.is_sparse else values  # a sparse gradient: its stored values
+            if values.numel() == 0:  # an empty shard tells nothing
+                return False
             self._clears_unseen = not bool(values.detach().count_nonzero())
         return self._clears_unseen
 

@@ -1,0 +1,53 @@
+"""Two ranks in the shape of public DDP/FSDP2 scripts (benchmarks/real_code_distributed): the
+optimizer is made before DistributedDataParallel wraps the model (the DDP tutorial's and
+minGPT-ddp's Trainer). Options: --rank0-load (rank 0 loads other weights after wrapping: the
+copies differ from the first iteration), --extra-opt (rank 0 alone first builds a model and an
+optimizer it never steps, to write a snapshot), --same-data (every rank draws the same
+batches), --fsdp (fully_shard per layer and the root
+instead of DDP), --no-zero-grad (zero_grad never called). Plain PyTorch."""
+
+import sys
+
+import torch
+import torch.distributed as dist
+import torch.nn.functional as F
+from torch import nn
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+torch.set_num_threads(1)
+args = set(sys.argv[1:])
+dist.init_process_group("gloo")
+rank = dist.get_rank()
+
+
+def make():
+    model = nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Linear(16, 1))
+    return model, torch.optim.SGD(model.parameters(), lr=0.05)
+
+
+if "--extra-opt" in args and rank == 0:
+    torch.manual_seed(7)
+    snapshot_model, _ = make()
+    snapshot = snapshot_model.state_dict()
+torch.manual_seed(rank)
+model, opt = make()  # the optimizer first, then the wrapper
+if "--fsdp" in args:
+    from torch.distributed.fsdp import fully_shard
+
+    fully_shard(model[0])
+    wrapped = fully_shard(model)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)  # FSDP2 swaps the parameters: a new optimizer
+else:
+    wrapped = DDP(model)
+if "--rank0-load" in args and rank == 0:
+    torch.manual_seed(99)
+    wrapped.module.load_state_dict(make()[0].state_dict())
+gen = torch.Generator().manual_seed(100 + (0 if "--same-data" in args else rank))
+for _ in range(12):
+    x = torch.randn(8, 4, generator=gen)
+    loss = F.mse_loss(wrapped(x), x[:, :1])
+    if "--no-zero-grad" not in args:
+        opt.zero_grad()
+    loss.backward()
+    opt.step()
+dist.destroy_process_group()
