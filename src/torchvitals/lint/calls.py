@@ -291,11 +291,13 @@ def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str
         return ()
     given = dict(_bind(init, values[0], skip_self=True))
     out = []
-    for n in walk_scope(init):
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and isinstance(n.value, ast.Name) and n.value.id in given:
-            t = dotted(n.targets[0]) or ""
-            if t.startswith("self.") and t.count(".") == 1:
-                out.append((t[5:], given[n.value.id]))
+    for n in walk_scope(init):  # `self.model = model`, or `self.a, self.b = a, b` pair by pair
+        t, v = (n.targets[0], n.value) if isinstance(n, ast.Assign) and len(n.targets) == 1 else (None, None)
+        pairs = zip(t.elts, v.elts, strict=True) if isinstance(t, ast.Tuple) and isinstance(v, ast.Tuple) and len(t.elts) == len(v.elts) else [(t, v)]
+        for target, value in pairs:
+            key = (dotted(target) or "") if target is not None else ""
+            if isinstance(value, ast.Name) and value.id in given and key.startswith("self.") and key.count(".") == 1:
+                out.append((key[5:], given[value.id]))
     return tuple(out)
 
 
