@@ -2,7 +2,7 @@
 split over objects of the file, each with the twin that differs by the fix: a wrapper whose own
 `train()` switches the modules it holds, a hook a helper of the loop runs by name, one name-split
 parameter group, schedules stepped through a loop over a collection, an accelerator-like shim
-whose `backward(loss)` differentiates its argument."""
+whose `backward(loss)` differentiates its argument, a hook clearing under the test that guards the step."""
 
 from __future__ import annotations
 
@@ -211,3 +211,50 @@ for epoch in range(3):
 @pytest.mark.parametrize(("value", "fires"), [("v.item()", False), ("v", True)])
 def test_an_accelerator_shim_backpropagates_the_entry_it_is_given(value, fires):
     assert ("TVL012" in _codes(SHIM.format(value=value))) is fires
+
+
+GUARDED = """\
+import torch
+from torch import nn
+
+
+class Hook:
+    def after_backward(self, runner): pass
+    def after_update(self, runner): pass
+
+
+class Reset(Hook):
+    def {event}(self, runner):
+        if runner.due():
+            runner.opt.zero_grad()
+
+
+class Runner:
+    def __init__(self, net, opt, hooks, every):
+        self.net, self.opt, self.hooks, self.every, self.it = net, opt, hooks, every, 0
+
+    def fire(self, event):
+        for h in self.hooks:
+            getattr(h, event)(self)
+
+    def due(self):
+        return self.it % self.every == 0
+
+    def run(self, batches):
+        for x, y in batches:
+            self.it += 1
+            nn.functional.mse_loss(self.net(x), y).backward()
+            self.fire("after_backward")
+            if self.due():
+                self.opt.step()
+            self.fire("after_update")
+
+
+net = nn.Linear(2, 1)
+Runner(net, torch.optim.SGD(net.parameters(), lr=0.1), [Reset()], 4).run([(torch.randn(3, 2), torch.randn(3, 1))] * 8)
+"""
+
+
+@pytest.mark.parametrize(("event", "fires"), [("after_update", False), ("after_backward", True)])
+def test_a_hook_clears_under_the_test_that_guards_the_step(event, fires):
+    assert ("TVL003" in _codes(GUARDED.format(event=event))) is fires
