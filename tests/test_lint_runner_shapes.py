@@ -53,9 +53,27 @@ for epoch in range(5):
 """
 
 
+HELPER_EVAL = """\
+    enc.eval()
+    with torch.no_grad():
+        print(sum(enc(x).sum().item() for x in batches))
+"""
+BY_HELPER = """\
+    check(enc, batches)
+
+
+def check(net, data):
+    net.eval()
+    with torch.no_grad():
+        print(sum(net(x).sum().item() for x in data))
+"""
+
+
+@pytest.mark.parametrize("tail", [HELPER_EVAL, BY_HELPER], ids=["inline", "helper"])
 @pytest.mark.parametrize(("switch", "fires"), [("        self.trainee.train(mode)", False), ("        pass", True)])
-def test_a_wrapper_whose_train_switches_the_module_it_holds(switch, fires):
-    assert ("TVL004" in _codes(WRAPPER.format(switch=switch))) is fires
+def test_a_wrapper_whose_train_switches_the_module_it_holds(switch, fires, tail):
+    src = WRAPPER.format(switch=switch).replace(HELPER_EVAL, tail)
+    assert ("TVL004" in _codes(src)) is fires
 
 
 RUNNER = """\

@@ -228,6 +228,7 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
             continue
         runner = runner_names(ctx, calls)  # `h.trainer.model` in a hook is the runner's `self.model`
         trains = {_bare(as_runner_says(t, runner)) for t in eff.trains}
+        trains |= {_bare(k) for c in calls if method(c) == "train" and not _train_off(ctx, c) for k in _override_trains(ctx, c)}
         trains |= {_bare(k) for c in calls for t in hook_targets(ctx, c) if t.self_key is None
                    for e in effects(ctx, t.fn).trains if (k := hook_self_says(ctx, c, e))}  # fmt: skip
         seen: set[str] = set()
