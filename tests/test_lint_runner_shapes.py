@@ -185,9 +185,17 @@ for epoch in range(90):
 """
 
 
+INLINE = "for scheduler in plan:\n            scheduler.step()"
+
+
 @pytest.mark.parametrize(
     ("per_batch", "per_epoch", "fires"),
-    [("", "advance(plan)", False), ("        advance(plan)\n", "pass", True)],
+    [
+        ("", "advance(plan)", False),
+        ("        advance(plan)\n", "pass", True),
+        ("", INLINE.replace("    ", "", 1), False),
+        (f"        {INLINE}\n", "pass", True),
+    ],
 )
 def test_schedules_stepped_through_a_loop_over_a_collection(per_batch, per_epoch, fires):
     assert ("TVL007" in _codes(COLLECTION.format(per_batch=per_batch, per_epoch=per_epoch))) is fires
