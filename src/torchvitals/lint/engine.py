@@ -361,10 +361,21 @@ class Context:
             return False
         values = self.values.get(key, [])
         return bool(values) and all(
-            last(callee(v)) in BACKWARD_RUNNERS if isinstance(v, ast.Call)
+            (last(callee(v)) in BACKWARD_RUNNERS or self._backpropagates_argument(callee(v))) if isinstance(v, ast.Call)
             else isinstance(v, ast.Name) and self._backward_runner(v.id, depth + 1)
             for v in values
         )  # fmt: skip
+
+    def _backpropagates_argument(self, cls_name: str) -> bool:
+        """A class of this file whose `backward(self, loss)` calls `loss.backward(...)` (a
+        hand-written accelerator shim): its instances' `.backward(x)` differentiates `x`."""
+        for c in self.classes:
+            for m in c.body if c.name == cls_name else ():
+                if isinstance(m, ast.FunctionDef) and m.name == "backward" and len(m.args.args) >= 2:
+                    arg = m.args.args[1].arg
+                    if any(isinstance(n, ast.Call) and method(n) == "backward" and receiver(n) == arg for n in walk(m)):
+                        return True
+        return False
 
     def at(self, node: ast.AST) -> tuple[int, int]:
         return getattr(node, "lineno", 1), getattr(node, "col_offset", 0) + 1

@@ -5,11 +5,14 @@ blocks (TVL004) are in modes.py, the learning-rate schedule (TVL007) in schedule
 from __future__ import annotations
 
 import ast
+import re
 
 from torchvitals.lint.calls import (
+    FUNCS,
     Target,
     effects,
     effects_of,
+    enclosing_class,
     may_resolve,
     resolve,
 )
@@ -24,7 +27,7 @@ from torchvitals.lint.engine import (
     targets_of,
     walk_scope,
 )
-from torchvitals.lint.hooks import batch_loop, hook_targets, per_batch_functions
+from torchvitals.lint.hooks import back_references, batch_loop, hook_targets, per_batch_functions
 from torchvitals.lint.rules.clear_owners import uncleared_optimizer
 from torchvitals.lint.rules.modes import check_eval_mode
 from torchvitals.lint.rules.step_gate import _names, check_step_gate  # noqa: F401  (_names: accumulate.py imports it from here)
@@ -150,6 +153,7 @@ def check_zero_grad(ctx: Context) -> None:
         # A helper called in the loop may step (`self.optimizer_step()`) or clear the gradients.
         helpers = [(n, t) for n in nodes if isinstance(n, ast.Call) and (t := resolve(ctx, n))]
         helpers += [(n, t) for n in nodes if isinstance(n, ast.Call) for t in hook_targets(ctx, n)]
+        helpers += _hooks_in_helpers(ctx, helpers)
         picked = _picked(ctx, nodes)  # one of several steps runs: silent when any may clear
         if any(_clears(ctx, n) for n in nodes) or any(effects(ctx, t.fn).clears for _, t in helpers) or any(
                 may_effects(ctx, alts).clears for _, alts in picked):  # fmt: skip
@@ -180,6 +184,26 @@ def check_zero_grad(ctx: Context) -> None:
     _zero_between(ctx)
     _zero_between_inlined(ctx)
     _per_batch_never_cleared(ctx)
+
+
+def _hooks_in_helpers(ctx: Context, helpers: list[tuple[ast.Call, Target]]) -> list[tuple[ast.Call, Target]]:
+    """Hooks a helper of the loop runs by name (`self.run_step(batch)`, whose body calls
+    `self._call("after_backward")`, which runs every hook's `after_backward()`): each a helper
+    of the loop's own call, named as the loop names things (a hook's `self.trainer.optimizer`
+    is the runner's `self.optimizer` when the runner set `h.trainer = self`). One level: hooks
+    the loop runs itself are read by `hook_targets` already."""
+    out = []
+    for n, t in helpers:
+        for inner in walk_scope(t.fn):
+            if not isinstance(inner, ast.Call):
+                continue
+            cls = enclosing_class(ctx, inner)
+            refs = back_references(ctx, cls) if cls is not None else {}
+            attrs = tuple((a, k) for a, given in refs.items() if (k := t.rename(given)))
+            for h in hook_targets(ctx, inner):
+                params = tuple((p, k) for p, v in h.params if (k := t.rename(v)))
+                out.append((n, Target(h.fn, t.rename(h.self_key), params, attrs)))
+    return out
 
 
 def _accumulated_never_cleared(ctx: Context, loop: ast.AST) -> None:
@@ -317,10 +341,13 @@ def _zero_between_inlined(ctx: Context) -> None:
         for kind, call, where, owner, name, path in _grad_events(ctx, calls, 0, None, None):
             if kind == "backward":
                 backward, zero = True, None
-            elif kind == "zero" and backward and not _branch(ctx, call, owner or loop) and not _branch(ctx, where, loop):
-                zero = (call, where, owner, name, path)
+            elif kind == "zero" and backward and not _branch(ctx, where, loop) and (tests := _guards(ctx, call, owner or loop)) is not None:
+                zero = (call, where, owner, name, path, tests)
             elif kind == "step" and zero is not None:
-                zcall, zwhere, zowner, zname, zpath = zero
+                zcall, zwhere, zowner, zname, zpath, ztests = zero
+                if not ztests <= (_guards(ctx, call, owner or loop) or set()) | (_guards(ctx, where, loop) or set()):
+                    backward, zero = False, None  # a clear on a path of its own (`if norm > limit:`)
+                    continue
                 inlined = zowner is not None or owner is not None
                 one_body = zowner == owner or zwhere is not where or _called_in_order(ctx, zpath, path)
                 same_opt = zname == name or not (ctx.is_optimizer(zname) and ctx.is_optimizer(name)) or zowner != owner
@@ -334,6 +361,30 @@ def _zero_between_inlined(ctx: Context) -> None:
                 backward, zero = False, None
             elif kind == "step":
                 backward = False
+
+
+def _guards(ctx: Context, node: ast.AST, stop: ast.AST) -> set[str] | None:
+    """The tests of the `if`s below `stop` whose body holds `node`, each as `self` would say it
+    (a hook's `runner.is_update_iter()` is the runner's `self.is_update_iter()`): a clear under
+    the very test that guards the step runs whenever the step does. None when `node` sits on
+    any other branch (an `else`, a `try`, a loop, a conditional expression)."""
+    fn = ctx.scope_of(node)
+    params = [a.arg for a in fn.args.args if a.arg != "self"] if isinstance(fn, FUNCS) else []
+    out, child = set(), node
+    for a in ctx.ancestors(node):
+        if a is stop:
+            return out
+        if isinstance(a, ast.If) and child is not a.test:
+            if not any(child is s for s in a.body):
+                return None
+            text = ast.unparse(a.test)
+            for p in params:
+                text = re.sub(rf"\b{p}\.", "self.", text)
+            out.add(text)
+        elif isinstance(a, (ast.Try, ast.While, ast.IfExp, ast.Match)):
+            return None
+        child = a
+    return out
 
 
 def _branch(ctx: Context, node: ast.AST, stop: ast.AST) -> bool:
@@ -383,13 +434,14 @@ def _own_backward(ctx: Context, call: ast.Call) -> Target | None:
 
 def _called_in_order(ctx: Context, zpath: tuple, spath: tuple) -> bool:
     """The clear and the step were reached through two different calls of one function body
-    (`self.backward(loss)` then `self.step()` in `run_batch`), each made unconditionally: the
-    file shows their order. (Two hooks one `call_hook` runs share the call: no order shown.)"""
+    (`self.backward(loss)` then `self.step()` in `run_batch`), or the step is in that body and
+    the clear in a call before it (`self._call("after_backward")` then `self.opt.step()`), each
+    made unconditionally: the file shows their order. (Two hooks one `call_hook` runs share the call: no order shown.)"""
     i = 0
     while i < min(len(zpath), len(spath)) and zpath[i] == spath[i]:
         i += 1
-    if i >= len(zpath) or i >= len(spath) or zpath[i][0] is spath[i][0]:
-        return False
+    if i >= len(zpath) or i < len(spath) and zpath[i][0] is spath[i][0]:
+        return False  # (a step in the shared body itself, after the call that cleared, is in order)
     scope = zpath[i - 1][1] if i else None
     return scope is not None and all(not _branch(ctx, c, fn) for (c, _), (_, fn) in zip(zpath[i:], ((None, scope), *zpath[i:]), strict=False))
 

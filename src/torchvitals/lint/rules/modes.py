@@ -16,6 +16,7 @@ from torchvitals.lint.calls import (
     may_resolve,
     merge,
     resolve,
+    with_ctor_attrs,
 )
 from torchvitals.lint.dispatch import alternatives, may_effects, must_effects
 from torchvitals.lint.engine import (
@@ -109,6 +110,7 @@ def check_eval_mode(ctx: Context) -> None:
         if not any(c in ctx.backwards for c in calls):
             continue
         trains = {receiver(c) for c in calls if method(c) == "train" and not _train_off(ctx, c)}
+        trains |= {k for c in calls if method(c) == "train" and not _train_off(ctx, c) for k in _override_trains(ctx, c)}
         trains |= effects_of(ctx, [c for c in calls if method(c) != "train"]).trains  # a helper called in the loop may switch back
         for c in calls:
             m, recv = method(c), receiver(c)
@@ -127,6 +129,17 @@ def check_eval_mode(ctx: Context) -> None:
     _eval_before_training(ctx)
     _steps_in_validation(ctx)
     step_outside_mode_gate(ctx, EVAL_MODE)
+
+
+def _override_trains(ctx: Context, call: ast.Call) -> set[str]:
+    """`wrapper.train()` where the wrapper's class (of this file) overrides `train` to switch
+    the modules it holds (`self.student.train(mode)`): those modules, as the caller names them
+    (`student`, when `wrapper = Wrapper(student, teacher)` is built in the caller's scope)."""
+    t = resolve(ctx, call) if may_resolve(ctx, call) else None
+    if t is None or t.fn.name != "train" or t.self_key in (None, "self"):
+        return set()
+    t = with_ctor_attrs(ctx, t, call)
+    return {k for e in effects(ctx, t.fn).trains if (k := t.rename(e))}
 
 
 def _eval_before_training(ctx: Context) -> None:
@@ -215,6 +228,7 @@ def _eval_in_helpers(ctx: Context, trained: set[str]) -> None:
             continue
         runner = runner_names(ctx, calls)  # `h.trainer.model` in a hook is the runner's `self.model`
         trains = {_bare(as_runner_says(t, runner)) for t in eff.trains}
+        trains |= {_bare(k) for c in calls if method(c) == "train" and not _train_off(ctx, c) for k in _override_trains(ctx, c)}
         trains |= {_bare(k) for c in calls for t in hook_targets(ctx, c) if t.self_key is None
                    for e in effects(ctx, t.fn).trains if (k := hook_self_says(ctx, c, e))}  # fmt: skip
         seen: set[str] = set()

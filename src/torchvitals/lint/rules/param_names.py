@@ -45,7 +45,7 @@ def ungrouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
     """(the model, a parameter name no group takes) when every group of `ctor` is split by name
     from one model and each group's tests decidably refuse the name, whose sub-module runs with
     gradients and is frozen nowhere: it gets gradients and no optimizer holds it."""
-    found = _split_model(ctx, ctor)
+    found = _split_model(ctx, ctor, least=1)  # one group, `[{"params": decay, ...}]`, whose twin was never added
     if found is None or not found[3]:
         return None
     model, cls, groups, _ = found
@@ -57,10 +57,11 @@ def ungrouped(ctx: Context, ctor: ast.Call) -> tuple[str, str] | None:
     return None
 
 
-def _split_model(ctx: Context, ctor: ast.Call) -> tuple[str, ast.ClassDef, list, bool] | None:
-    """(the model, its class, the name-split groups, whether they are all of `ctor`'s groups)."""
+def _split_model(ctx: Context, ctor: ast.Call, least: int = 2) -> tuple[str, ast.ClassDef, list, bool] | None:
+    """(the model, its class, the name-split groups, whether they are all of `ctor`'s groups),
+    when there are at least `least` such groups."""
     groups, total = _name_split_groups(ctx, ctor)
-    if len(groups) < 2 or len({model for model, _, _ in groups}) != 1:
+    if len(groups) < least or len({model for model, _, _ in groups}) != 1:
         return None
     model, _, at = groups[0]
     cls_name = _model_class(ctx, model, at, 0)

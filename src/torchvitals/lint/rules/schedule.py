@@ -25,6 +25,7 @@ from torchvitals.lint.rules.config_branches import literal_value
 from torchvitals.lint.rules.loaders import config_field
 from torchvitals.lint.rules.schedule_objects import (
     built_schedules,
+    collection_schedule,
     given_args,
     handler_object_schedule,
     loop_targets,
@@ -58,6 +59,7 @@ def _calls_in(node: ast.AST) -> list[ast.Call]:
 
 def check_scheduler(ctx: Context) -> None:
     _interval_step(ctx)
+    _collection_steps(ctx)
     for c in ctx.calls:
         recv = receiver(c)
         if method(c) != "step" or not _is_schedule(ctx, c, recv) or ctx.optimizer_step(c):
@@ -92,6 +94,15 @@ def check_scheduler(ctx: Context) -> None:
                 f"`{recv}` ({key[1]}) is an epoch schedule stepped every "
                 "batch: the learning rate decays far faster than intended",
             )  # fmt: skip
+
+
+def _collection_steps(ctx: Context) -> None:
+    """`for s in schedulers: s.step()` run once per batch, the file's schedules all counted in epochs."""
+    for c in ctx.calls:
+        if method(c) == "step" and (cls := collection_schedule(ctx, c, lambda k, v: _epoch_ctor(ctx, k, v))):
+            ctx.report(SCHED_ORDER, c, f"`{receiver(c)}` steps each schedule of `{dotted(ctx.loops_around(c)[0].iter)}` "  # type: ignore[attr-defined]
+                       f"once per batch, and the file builds them as {cls}, an epoch schedule: the learning rate "
+                       "decays far faster than intended")  # fmt: skip
 
 
 def _is_schedule(ctx: Context, step: ast.Call, recv: str | None) -> bool:

@@ -94,6 +94,24 @@ def handler_object_schedule(ctx: Context, step: ast.Call, epoch_ctor: Callable[[
     return None
 
 
+def collection_schedule(ctx: Context, step: ast.Call, epoch_ctor: Callable[[str, ast.Call], bool]) -> str | None:
+    """The scheduler class when `step` (`s.step()` in `for s in schedulers:`, or `sched.step()`
+    in a loop over any collection: a Lightning-like runner stepping whatever
+    `configure_optimizers()` returned) runs once per batch, not counting the loop over the
+    collection, and every scheduler constructor of the file is one class counted in epochs: whichever of them the collection holds is an epoch
+    schedule stepped per batch. A file that also builds a per-step schedule is not judged."""
+    recv = receiver(step) or ""
+    loop = next(iter(ctx.loops_around(step)), None)
+    if step.args or step.keywords or "." in recv or not isinstance(loop, (ast.For, ast.AsyncFor)) or dotted(loop.target) != recv:
+        return None
+    if not ((ctx.is_scheduler(dotted(loop.iter)) or ctx.is_scheduler(recv)) and _per_batch(ctx, step)):
+        return None
+    built = [(last(callee(c)), c) for c in ctx.calls if last(callee(c)) in SCHEDULER_CLASSES]
+    if built and len({name for name, _ in built}) == 1 and all(epoch_ctor(name, c) for name, c in built):
+        return built[0][0]
+    return None
+
+
 def _handed_over(ctx: Context, fn: ast.AST, attr: str) -> list[ast.Call]:
     """`self.scheduler` of a callback that the runner running it per batch set from its own
     (`cb.scheduler = self.scheduler`): the schedules the runner was built with."""
