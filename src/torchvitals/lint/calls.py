@@ -202,7 +202,7 @@ def _resolve(ctx: Context, call: ast.Call) -> Target | None:
             cls_name = instance_class(ctx, func.id, call)
             fn = methods.get(cls_name or "", {}).get("__call__")
             if fn is not None:
-                return Target(fn, func.id, _bind(fn, call, skip_self=True), _ctor_attrs(ctx, cls_name, func.id))
+                return Target(fn, func.id, _bind(fn, call, skip_self=True), ctor_attrs(ctx, cls_name, func.id))
         return hit
     recv, m = receiver(call), method(call)
     if recv == "self":
@@ -282,7 +282,7 @@ def inherited(ctx: Context, cls: ast.ClassDef, name: str, depth: int = 0) -> ast
     return None
 
 
-def _ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str, str], ...]:
+def ctor_attrs(ctx: Context, cls_name: str | None, key: str) -> tuple[tuple[str, str], ...]:
     """`self.model = model` in `__init__(self, model)` and the one `key = Cls(net, ...)` of this
     file: self.model is `net` in the caller."""
     values = ctx.values.get(key, [])
@@ -308,23 +308,6 @@ def _assigned_pairs(n: ast.AST) -> list[tuple[ast.expr, ast.expr]]:
     if isinstance(tgt, ast.Tuple) and isinstance(v, ast.Tuple) and len(tgt.elts) == len(v.elts):
         return list(zip(tgt.elts, v.elts, strict=True))
     return [(tgt, v)]
-
-
-def with_ctor_attrs(ctx: Context, t: Target, call: ast.Call) -> Target:
-    """`trainer.loss(x)` (the `call`) resolved to a method of `Trainer`, with `trainer =
-    Trainer(model)` the one value of `trainer`, built in the caller's own scope, and `self.model
-    = model` in its `__init__`: the same Target, whose `self.model` the caller names `model`
-    (rename), as `__call__` targets already are."""
-    cls = ctx.parent.get(t.fn)
-    if t.attrs or not t.self_key or t.self_key == "self" or not isinstance(cls, ast.ClassDef):
-        return t
-    values = ctx.values.get(t.self_key, [])
-    if len(values) != 1 or not isinstance(values[0], ast.Call) or callee(values[0]) != cls.name:
-        return t
-    if ctx.scope_of(values[0]) is not ctx.scope_of(call):
-        return t  # built elsewhere: the caller does not know the model by that name
-    attrs = _ctor_attrs(ctx, cls.name, t.self_key)
-    return Target(t.fn, t.self_key, t.params, attrs) if attrs else t
 
 
 def instance_class(ctx: Context, key: str, at: ast.AST) -> str | None:

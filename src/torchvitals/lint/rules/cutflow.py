@@ -16,7 +16,8 @@ import ast
 import bisect
 from collections.abc import Iterator
 
-from torchvitals.lint.calls import DEPTH, Target, resolve, with_ctor_attrs
+from torchvitals.lint.calls import DEPTH, Target, resolve
+from torchvitals.lint.ctor_attrs import with_ctor_attrs
 from torchvitals.lint.engine import (
     NESTED,
     NOT_FORWARD,

@@ -11,7 +11,8 @@ from __future__ import annotations
 import ast
 import bisect
 
-from torchvitals.lint.calls import FUNCS, Target, effects, resolve, with_ctor_attrs
+from torchvitals.lint.calls import FUNCS, Target, effects, resolve
+from torchvitals.lint.ctor_attrs import with_ctor_attrs
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.cutflow import CUT_FUNCS, Flow, frozen, match, scope_flow
 from torchvitals.lint.rules.optimizers import _built_optimizers as built_optimizers

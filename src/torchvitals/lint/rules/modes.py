@@ -16,8 +16,8 @@ from torchvitals.lint.calls import (
     may_resolve,
     merge,
     resolve,
-    with_ctor_attrs,
 )
+from torchvitals.lint.ctor_attrs import with_ctor_attrs
 from torchvitals.lint.dispatch import alternatives, may_effects, must_effects
 from torchvitals.lint.engine import (
     OPTIMIZER_CLASSES,
