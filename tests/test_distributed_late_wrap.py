@@ -20,7 +20,7 @@ SCRIPT = str(Path(__file__).parent / "scripts" / "dist_late_wrap.py")
 def _job(tmp_path: Path, *flags: str) -> tuple[dict[str, str], list[dict]]:
     """The job's findings at warning and above (name → message) and rank 0's records."""
     env = {"TORCHVITALS_OUT": str(tmp_path), "TORCHVITALS_NAME": "run", "TORCHVITALS_CONSOLE": "0",
-           "TORCHVITALS_EVERY": "1", "TORCHVITALS_DIST_TIMEOUT": "5"}
+           "TORCHVITALS_EVERY": "1", "TORCHVITALS_DIST_TIMEOUT": "30"}  # a busy CI machine: never the timeout
     res = fork_job(2, ["run", SCRIPT, *flags], tmp_path, env, timeout=120)
     assert not res.timed_out and res.returncode == 0, res.output[-3000:]
     found = json.loads((tmp_path / "run" / "findings.json").read_text())["findings"]
@@ -36,7 +36,8 @@ def test_checkpoint_loaded_on_rank_0_after_wrapping_a_model_whose_optimizer_came
     ranks-out-of-sync, not a sweep. With an optimizer made on rank 0 alone before it, the
     training optimizer is index 1 on rank 0 and 0 on rank 1: the ranks still meet."""
     warn, recs = _job(tmp_path, "--rank0-load", *(["--extra-opt"] if extra else []))
-    assert "ranks-out-of-sync" in warn, warn
+    context = [r for r in recs if r.get("type") in ("layout", "event")] + [r.get("ranks") for r in recs if r.get("type") == "step"][:3]
+    assert "ranks-out-of-sync" in warn, (warn, context)  # seen failing once in a full suite run: the context says why
     assert not [r for r in recs if r.get("kind") == "dist-exchange-off"]
     assert [r["dist"]["wrapper"] for r in recs if r.get("type") == "layout" and "dist" in r] == ["ddp"]
 
