@@ -13,6 +13,8 @@ operands) gives None: no rank, no finding.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, method, walk_scope
@@ -229,15 +231,23 @@ def _indexed(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
     return r - dropped + added if r is not None and r >= len(parts) - added else None
 
 
+# tensor_tags.tags, which reads ranks: it registers itself here when it is imported
+# (`tags_with`), so that this module does not import it back.
+_tags: Callable[..., Any] | None = None
+
+
+def tags_with(tags: Callable[..., Any]) -> None:
+    global _tags
+    _tags = tags
+
+
 def _gathered(ctx: Context, expr: ast.Subscript, d: int) -> int | None:
     """`bias[users]`: a tensor indexed by one tensor of integer positions (a per-row lookup) has
     the index's dimensions in place of its first: (n,) by (B,) is (B,). Only an index the tags
     prove integer (`torch.randint`, `.long()`) is read so; a mask or a list of columns is not."""
     if isinstance(expr.slice, (ast.Tuple, ast.Slice, ast.Constant)) or _one_index(ctx, expr.slice):
         return None
-    from torchvitals.lint.rules.tensor_tags import tags  # tags reads ranks: imported late
-
-    if INDEX not in tags(ctx, expr.slice, d) or (k := rank(ctx, expr.slice, d)) is None or k < 1:
+    if _tags is None or INDEX not in _tags(ctx, expr.slice, d) or (k := rank(ctx, expr.slice, d)) is None or k < 1:
         return None
     r = rank(ctx, expr.value, d)
     return r - 1 + k if r is not None and r >= 1 else None

@@ -8,6 +8,7 @@ import ast
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, method, walk_scope
+from torchvitals.lint.rules import tensor_rank
 from torchvitals.lint.rules.batch_items import (
     collated_dtype,
     dataset_item_tags,
@@ -468,3 +469,6 @@ def _int_name(ctx: Context, node: ast.AST, depth: int) -> bool:
         return False
     bs = bounds_through_methods(ctx, node.id, node)
     return bool(bs) and all(not b.loop and _int_const(_unpacked(b.value, b.index)) is not None for b in bs)  # type: ignore[union-attr]
+
+
+tensor_rank.tags_with(tags)  # tensor_rank asks for tags through this, never importing tensor_tags

@@ -5,6 +5,8 @@ reach it), is an option set elsewhere, which parameter a call binds."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 from torchvitals.lint.calls import is_param as calls_is_param
 from torchvitals.lint.calls import resolve
@@ -130,20 +132,26 @@ def written_paths(ctx: Context, name: str, scope: ast.AST) -> tuple | None:
     return memo[key]
 
 
+# The evaluator (values.possible), which reads this module: it registers itself here when it is
+# imported (`evaluate_with`), so that this module does not import it back.
+_evaluator: Callable[..., Any] | None = None
+
+
+def evaluate_with(possible: Callable[..., Any]) -> None:
+    global _evaluator
+    _evaluator = possible
+
+
 def _in_empty_loop(ctx: Context, n: ast.AST, scope: ast.AST) -> bool:
     """`n` stands in a `for` loop of `scope` whose iterable the evaluator shows empty in every
     value it may hold: `for k, v in json.loads(args.override).items()` with the option's
     default `"{}"` writes nothing into a config on a run without the option (as a flag off by
     default is read off)."""
     loops = [a for a in _ancestors(ctx, n, scope) if isinstance(a, (ast.For, ast.AsyncFor)) and n not in (a.iter, a.target)]
-    if not loops or "json.loads" not in ctx.text:  # the one empty iterable read so far: a parsed overlay
+    if not loops or "json.loads" not in ctx.text or _evaluator is None:  # the one empty iterable read so far: a parsed overlay
         return False
-    from torchvitals.lint.rules.values import (
-        possible,  # the evaluator reads this module: imported late
-    )
-
     for loop in loops:
-        vals = possible(ctx, loop.iter)
+        vals = _evaluator(ctx, loop.iter)
         if vals and all(isinstance(v, (Seq, Table)) and not v.items for v in vals):
             return True
     return False

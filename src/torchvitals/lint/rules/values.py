@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, walk_scope
 from torchvitals.lint.options import option
+from torchvitals.lint.rules import value_reads
 from torchvitals.lint.rules.flow import (
     AMBIGUOUS,
     COMPREHENSIONS,
@@ -507,3 +508,4 @@ def _ends_in_return(body: list[ast.stmt]) -> bool:
     return False
 
 
+value_reads.evaluate_with(possible)  # value_reads asks the evaluator through this, never importing it
