@@ -29,13 +29,11 @@ import io
 import json
 import os
 import platform
-import shlex
 import subprocess
 import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,58 +43,15 @@ from torchvitals.run import run_script
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # benchmarks/
 from bench_md import write_section  # noqa: E402
+from real_headers import Script, first_steps  # noqa: E402
+from real_headers import discover as _discover  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 TAIL_LINES = 12
 
 
-@dataclass
-class Bug:
-    name: str
-    expect: list[str]
-
-
-@dataclass
-class Script:
-    path: Path
-    source: str = ""
-    args: list[str] = field(default_factory=list)
-    bugs: list[Bug] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-
-def parse_header(path: Path) -> Script:
-    """Read the `# real:` lines at the top of a script."""
-    script = Script(path=path)
-    for line in path.read_text().splitlines()[:20]:
-        if not line.startswith("# real:"):
-            continue
-        body = line[len("# real:"):].strip()
-        key, _, value = body.partition("=")
-        key, value = key.strip(), value.strip()
-        if key == "source":
-            script.source = value
-        elif key == "args":
-            script.args = shlex.split(value)
-        elif key == "bug":
-            name, _, rest = value.partition(" ")
-            rest = rest.strip()
-            if not rest.startswith("expect="):
-                raise ValueError(f"{path}: '# real: bug={value}' has no 'expect=' part")
-            expect = [v.strip() for v in rest[len("expect="):].split(",") if v.strip()]
-            script.bugs.append(Bug(name=name.strip(), expect=expect))
-    if not script.source:
-        raise ValueError(f"{path}: no '# real: source=…' header")
-    return script
-
-
 def discover(only: set[str] | None = None) -> list[Script]:
-    return [parse_header(p) for p in sorted(HERE.glob("*.py"))
-            if p.name != "score.py" and not p.name.startswith("_")
-            and (only is None or p.stem in only)]
+    return _discover(HERE, only)
 
 
 def _finding(f: Any) -> dict[str, Any]:
@@ -122,17 +77,6 @@ def run_case(path: Path, args: list[str], out: str) -> dict[str, Any]:
     info = [_finding(f) for f in diag.findings if f.severity == "info"]
     return {"error": error, "tail": output[-TAIL_LINES:] if error else [], "warning": warning,
             "info": info, "notes": list(diag.notes), "seconds": time.perf_counter() - t0}
-
-
-def first_steps(findings: list[dict[str, Any]]) -> dict[str, int | None]:
-    """Each finding name and the earliest iteration it was reported at."""
-    found: dict[str, int | None] = {}
-    for f in findings:
-        prev = found.get(f["name"], "absent")
-        step = f["step"]
-        if prev == "absent" or (step is not None and (prev is None or step < prev)):
-            found[f["name"]] = step
-    return found
 
 
 def _timed(cmd: list[str], cwd: str) -> tuple[float, int]:

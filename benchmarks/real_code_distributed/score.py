@@ -29,13 +29,11 @@ import contextlib
 import json
 import os
 import platform
-import shlex
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +43,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 sys.path.insert(0, str(HERE.parent))  # benchmarks/
 from bench_md import write_section  # noqa: E402
+from real_headers import Script, first_steps  # noqa: E402
+from real_headers import discover as _discover  # noqa: E402
 
 NPROC = 2
 TIMEOUT = 240  # seconds per launch; a healthy one takes 10-40 s on 2 busy cores
@@ -52,51 +52,8 @@ TAIL = 600  # characters of a failed launch's output kept
 SEVERITIES = ("info", "warning", "error", "critical")
 
 
-@dataclass
-class Bug:
-    name: str
-    expect: list[str]
-
-
-@dataclass
-class Script:
-    path: Path
-    source: str = ""
-    args: list[str] = field(default_factory=list)
-    bugs: list[Bug] = field(default_factory=list)
-
-    @property
-    def name(self) -> str:
-        return self.path.stem
-
-
-def parse_header(path: Path) -> Script:
-    """The `# real:` lines at the top of a script (benchmarks/real_code's format)."""
-    script = Script(path=path)
-    for line in path.read_text().splitlines()[:20]:
-        if not line.startswith("# real:"):
-            continue
-        key, _, value = line[len("# real:"):].strip().partition("=")
-        key, value = key.strip(), value.strip()
-        if key == "source":
-            script.source = value
-        elif key == "args":
-            script.args = shlex.split(value)
-        elif key == "bug":
-            name, _, rest = value.partition(" ")
-            rest = rest.strip()
-            if not rest.startswith("expect="):
-                raise ValueError(f"{path}: '# real: bug={value}' has no 'expect=' part")
-            expect = [v.strip() for v in rest[len("expect="):].split(",") if v.strip()]
-            script.bugs.append(Bug(name=name.strip(), expect=expect))
-    if not script.source:
-        raise ValueError(f"{path}: no '# real: source=…' header")
-    return script
-
-
 def discover(only: set[str] | None = None) -> list[Script]:
-    return [parse_header(p) for p in sorted(HERE.glob("*.py"))
-            if p.name != "score.py" and not p.name.startswith("_") and (only is None or p.stem in only)]
+    return _discover(HERE, only)
 
 
 def job_env(out: str) -> dict[str, str]:
@@ -118,8 +75,7 @@ def read_findings(out: str) -> tuple[list[dict[str, Any]], str | None]:
     f = run / "findings.json"
     if f.is_file():
         data = json.loads(f.read_text())
-        return [{"name": x["name"], "severity": x.get("severity", "info"), "step": x.get("step"),
-                 "message": x.get("message", "")} for x in data.get("findings", [])], None
+        return _findings(data), None
     if not run.is_dir():
         return [], f"no run directory under {out}"
     proc = subprocess.run([sys.executable, "-m", "torchvitals", "diagnose", "--json", str(run)],
@@ -128,8 +84,12 @@ def read_findings(out: str) -> tuple[list[dict[str, Any]], str | None]:
         data = json.loads(proc.stdout)
     except json.JSONDecodeError:
         return [], f"no findings.json, and diagnose failed: {(proc.stdout + proc.stderr)[-300:]}"
+    return _findings(data), "no findings.json (diagnosed offline)"
+
+
+def _findings(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"name": x["name"], "severity": x.get("severity", "info"), "step": x.get("step"),
-             "message": x.get("message", "")} for x in data.get("findings", [])], "no findings.json (diagnosed offline)"
+             "message": x.get("message", "")} for x in data.get("findings", [])]
 
 
 def launch(script: Script, args: list[str], out: str, timeout: float = TIMEOUT) -> dict[str, Any]:
@@ -157,16 +117,6 @@ def launch(script: Script, args: list[str], out: str, timeout: float = TIMEOUT) 
         "info": [f for f in findings if f["severity"] == "info"],
         "note": problem, "seconds": time.perf_counter() - t0,
     }
-
-
-def first_steps(findings: list[dict[str, Any]]) -> dict[str, int | None]:
-    found: dict[str, int | None] = {}
-    for f in findings:
-        prev = found.get(f["name"], "absent")
-        step = f["step"]
-        if prev == "absent" or (step is not None and (prev is None or step < prev)):
-            found[f["name"]] = step
-    return found
 
 
 def score_script(script: Script, tmp: str) -> dict[str, Any]:
