@@ -230,27 +230,30 @@ def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
         return [], []
     deadline = time.monotonic() + chan.timeout
     pause = 0.001
-    while any((opt, it, r) not in chan.inbox for r in chan.live):  # read earlier with a later one's, or not
+    while _missing(chan, opt, it):  # none: read earlier with a later one's
         try:
             _drain(chan, opt)
         except Exception:
             break  # the store is gone: what is here is all there will be
-        waiting = [r for r in chan.live if (opt, it, r) not in chan.inbox]
-        if not waiting:
-            break
-        waiting = [r for r in waiting if not closed(chan, r)]
+        waiting = [r for r in _missing(chan, opt, it) if not closed(chan, r)]
         if not waiting or time.monotonic() >= deadline:
             break
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 0.05)
     got = [chan.inbox.pop((opt, it, r)) for r in list(chan.live) if (opt, it, r) in chan.inbox]
-    lost = [r for r in chan.live if r not in {g.rank for g in got}]
+    seen = {g.rank for g in got}
+    lost = [r for r in chan.live if r not in seen]
     for key in [k for k in chan.inbox if k[0] == opt and k[1] <= it]:
         del chan.inbox[key]  # reports for iterations rank 0 did not sample, or has passed
     for r in lost:
         chan.live.remove(r)
-        _stop(chan, [r])
+    _stop(chan, lost)
     return got, lost
+
+
+def _missing(chan: Channel, opt: int, it: int) -> list[int]:
+    """The ranks still listened to whose report for (opt, it) rank 0 has not read."""
+    return [r for r in chan.live if (opt, it, r) not in chan.inbox]
 
 
 def _drain(chan: Channel, opt: int) -> None:

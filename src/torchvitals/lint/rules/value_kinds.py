@@ -186,3 +186,21 @@ def made_in(v: object) -> list[Made]:
         return [m for _, i in v.items for m in made_in(i)]
     return []
 
+
+def union(parts: Iterable[frozenset]) -> frozenset:
+    """Every value any part may hold; unknown past MAX_VALUES alternatives."""
+    out: frozenset = frozenset()
+    for p in parts:
+        out |= p
+        if len(out) > MAX_VALUES:
+            return UNKNOWN
+    return out
+
+
+def iterated(v: object) -> frozenset:
+    """What a loop over `v` may bind, one item per iteration."""
+    if isinstance(v, Seq):
+        return frozenset(v.items)
+    if isinstance(v, Table):
+        return frozenset(v.keys())
+    return UNKNOWN

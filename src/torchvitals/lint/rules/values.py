@@ -24,7 +24,6 @@ result used as a number): a rule built on it stays silent there. Nothing is impo
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable
 
 from torchvitals.lint.engine import Context, callee, dotted, kwarg, last, walk_scope
 from torchvitals.lint.options import option
@@ -57,12 +56,14 @@ from torchvitals.lint.rules.value_kinds import (
     binop,
     compare,
     entry_of,
+    iterated,
     made_in,
     products,
     spoiled,
     table,
     target_names,
     truthy,
+    union,
 )
 from torchvitals.lint.rules.value_ops import boolop, comprehension, pairwise, unary
 from torchvitals.lint.rules.value_reads import (
@@ -263,7 +264,7 @@ def _name(ctx: Context, name: str, use: ast.AST, env: Env, depth: int) -> frozen
     owner = enclosing_class(ctx, use) if name.startswith("self.") else ctx.tree
     if owner is None:
         return UNKNOWN
-    return _unwritten(ctx, name, owner, _union(_bound(ctx, b, (), depth) for b in bs))
+    return _unwritten(ctx, name, owner, union(_bound(ctx, b, (), depth) for b in bs))
 
 
 def _unwritten(ctx: Context, name: str, scope: ast.AST, vals: frozenset, done: tuple = ()) -> frozenset:
@@ -279,19 +280,10 @@ def _unwritten(ctx: Context, name: str, scope: ast.AST, vals: frozenset, done: t
 def _bound(ctx: Context, b: Bound, env: Env, depth: int) -> frozenset:
     vals = _values(ctx, b.value, env, depth)
     if b.loop:
-        vals = _union(_iterated(v) for v in vals)
+        vals = union(iterated(v) for v in vals)
     for i in b.index:
         vals = frozenset(v.items[i] if isinstance(v, Seq) and i < len(v.items) else ANY for v in vals)
     return vals
-
-
-def _iterated(v: object) -> frozenset:
-    """What a loop over `v` may bind, one item per iteration."""
-    if isinstance(v, Seq):
-        return frozenset(v.items)
-    if isinstance(v, Table):
-        return frozenset(v.keys())
-    return UNKNOWN
 
 
 def _comprehension_binding(ctx: Context, name: str, use: ast.AST) -> ast.AST | None:
@@ -375,15 +367,6 @@ def _declared(ctx: Context, name: str) -> bool:
                   or isinstance(n, ast.arg) and n.arg == name or isinstance(n, (ast.Global, ast.Nonlocal)) and name in n.names)  # fmt: skip
         memo[name] = _unbound(ctx, name) and next(stores, None) is None
     return memo[name]
-
-
-def _union(parts: Iterable[frozenset]) -> frozenset:
-    out: frozenset = frozenset()
-    for p in parts:
-        out |= p
-        if len(out) > MAX_VALUES:
-            return UNKNOWN
-    return out
 
 
 # ---- attributes, subscripts, calls ------------------------------------------------------------
@@ -493,7 +476,7 @@ def _returned(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, env: Env
     rets = [r for r in walk_scope(fn) if isinstance(r, ast.Return)]
     if any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_scope(fn)) or len(rets) > 6:
         return UNKNOWN
-    out = _union(_values(ctx, r.value, env, depth) if r.value is not None else frozenset({None}) for r in rets)
+    out = union(_values(ctx, r.value, env, depth) if r.value is not None else frozenset({None}) for r in rets)
     if not rets or not _ends_in_return(fn.body):
         out |= {None}  # falls off the end
     return out
