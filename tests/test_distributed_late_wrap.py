@@ -49,6 +49,16 @@ def test_same_batches_on_every_rank_with_an_optimizer_made_on_rank_0_alone(tmp_p
     assert "duplicate-data-across-ranks" in warn, warn
 
 
+def test_head_replaced_after_the_optimizer_is_unoptimized_not_out_of_sync(tmp_path):
+    """The optimizer still holds the old head, which differs between ranks (each drew its own)
+    and which no rank uses: only the parameters the model holds are compared across ranks."""
+    warn, recs = _job(tmp_path, "--replace-head")
+    assert "unoptimized-parameters" in warn, warn
+    assert "ranks-out-of-sync" not in warn, warn
+    checked = {r["ranks"]["checked"] for r in recs if r.get("type") == "step" and "ranks" in r}
+    assert checked == {2}, checked  # the first layer's weight and bias; not the old head's two
+
+
 def test_optimizer_before_ddp_healthy_is_silent(tmp_path):
     warn, _ = _job(tmp_path, "--extra-opt")
     assert warn == {}

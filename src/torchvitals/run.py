@@ -290,7 +290,7 @@ class Session:
         known = mon.watched_param_ids()
         orphans = [p for p in leaves if id(p) not in known and isinstance(p, nn.Parameter)]
         if orphans:
-            names = orphan_names(orphans, mon.roots())
+            names = orphan_names(orphans, mon.named_roots())
             mon.add_params([(names.get(id(p), f"unregistered.{i}"), p) for i, p in enumerate(orphans)])
 
     def _is_val_loader(self) -> bool:

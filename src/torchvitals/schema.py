@@ -246,7 +246,7 @@ def invalid_layout(rec: dict[str, Any]) -> str | None:
         for o in opts
     ):
         return "optimizers"
-    for key in ("free", "frozen_free", "frozen_in_optimizer"):
+    for key in ("free", "frozen_free", "frozen_in_optimizer", "departed", "unowned"):
         if not isinstance(rec.get(key, []), list) or not all(_index(i, n) for i in rec.get(key, [])):
             return key
     marks = rec.get("attribute_freezes", [])

@@ -4,7 +4,9 @@ minGPT-ddp's Trainer). Options: --rank0-load (rank 0 loads other weights after w
 copies differ from the first iteration), --extra-opt (rank 0 alone first builds a model and an
 optimizer it never steps, to write a snapshot), --same-data (every rank draws the same
 batches), --fsdp (fully_shard per layer and the root
-instead of DDP), --no-zero-grad (zero_grad never called). Plain PyTorch."""
+instead of DDP), --no-zero-grad (zero_grad never called), --replace-head (the last layer replaced
+after the optimizer was made, before wrapping: a fine-tuning edit; each rank's old head differs,
+and no rank uses it). Plain PyTorch."""
 
 import sys
 
@@ -31,6 +33,8 @@ if "--extra-opt" in args and rank == 0:
     snapshot = snapshot_model.state_dict()
 torch.manual_seed(rank)
 model, opt = make()  # the optimizer first, then the wrapper
+if "--replace-head" in args:
+    model[2] = nn.Linear(16, 1)
 if "--fsdp" in args:
     from torch.distributed.fsdp import fully_shard
 

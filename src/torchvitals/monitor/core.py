@@ -124,8 +124,9 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self.run_dir, chan, problem = self._make_run_dir()
         # Made before init_process_group under torchrun: the exchange opens at the first record.
         self._late_channel = chan is None and self.world > 1 and not ranks.initialized()
-        # Under torchrun: look once more for DDP/FSDP at the first record (see _late_wrapper).
-        self._wrapper_pending = self.world > 1
+        # At the first record: under torchrun, look once more for DDP/FSDP (see _late_wrapper);
+        # always, for parameters the model dropped since watching began (see _late_departures).
+        self._first_record_pending = True
         if chan is not None:
             self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
         # Under torchrun only rank 0 tells: the console and findings.json are the job's.
@@ -258,6 +259,10 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
     def roots(self) -> list[nn.Module]:
         """The watched root modules that are still alive."""
         return self.inv.live_roots()
+
+    def named_roots(self) -> list[tuple[str, nn.Module]]:
+        """The live watched roots with their parameters' name prefix."""
+        return self.inv.named_roots()
 
     def backward_passes(self) -> int:
         """Backward passes seen so far, over all watched optimizers."""

@@ -88,9 +88,11 @@ class Records:
             _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
             if chan is not None:
                 self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
-        if self._wrapper_pending:
-            self._wrapper_pending = False
-            self._late_wrapper()
+        if self._first_record_pending:
+            self._first_record_pending = False
+            if self.world > 1:
+                self._late_wrapper()
+            self._late_departures()
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
         if self._batch_opt is None:
             self._batch_opt = o.idx

@@ -88,6 +88,18 @@ class Wiring:
         if wrapper is not None:
             self._emit({"type": "layout", "dist": {**d, "wrapper": wrapper}})
 
+    def _late_departures(self) -> None:
+        """A module of the model replaced after watching began (a fine-tuning head swapped after
+        the optimizer was made): its old parameters, which the optimizer still holds, are
+        marked departed (a layout record), once, at the first record."""
+        try:
+            gone = self.inv.departed_positions()
+        except Exception as exc:
+            self._fail("inventory", exc)
+            return
+        if gone != self.history.header.get("departed", []):
+            self._emit({"type": "layout", "departed": gone})
+
     def _layout(self) -> dict[str, Any]:
         self._zero_ids, self._mode_refs = {}, {}
         return self.inv.layout(self._opts)

@@ -59,21 +59,27 @@ def graph_leaves(root: Any) -> list[torch.Tensor]:
     return leaves
 
 
-def orphan_names(orphans: list[torch.Tensor], roots: list[nn.Module]) -> dict[int, str]:
-    """Names for parameters no module registers: `blocks[2].weight` when a module keeps
-    sub-modules in a plain list or dict attribute, else `<Class>.weight` of the owning module."""
+def orphan_names(orphans: list[torch.Tensor], roots: list[tuple[str, nn.Module]]) -> dict[int, str]:
+    """Names for parameters the watched models did not hold when watching began: `fc.weight`
+    of a module a watched model registers now (a head replaced after the optimizer was made),
+    `blocks[2].weight` when a module keeps sub-modules in a plain list or dict attribute, else
+    `<Class>.weight` of the owning module. `roots`: (name prefix, watched model)."""
     want = {id(p) for p in orphans}
     names: dict[int, str] = {}
-    for root in roots:
+    for prefix, root in roots:
+        for n, p in root.named_parameters():
+            if id(p) in want:
+                names.setdefault(id(p), prefix + n)
+    for prefix, root in roots:
         for path, mod in root.named_modules():
             for attr, value in vars(mod).items():
                 items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, (list, tuple)) else ()
                 for key, item in items:
                     if isinstance(item, nn.Module) and not attr.startswith("_"):
-                        prefix = f"{path + '.' if path else ''}{attr}[{key!r}]" if isinstance(key, str) else f"{path + '.' if path else ''}{attr}[{key}]"
+                        at = f"{prefix}{path + '.' if path else ''}{attr}[{key!r}]" if isinstance(key, str) else f"{prefix}{path + '.' if path else ''}{attr}[{key}]"
                         for n, p in item.named_parameters():
                             if id(p) in want:
-                                names.setdefault(id(p), f"{prefix}.{n}")
+                                names.setdefault(id(p), f"{at}.{n}")
     main = sys.modules.get("__main__")
     for var, value in vars(main).items() if main else ():
         if isinstance(value, nn.Module) and not var.startswith("_"):

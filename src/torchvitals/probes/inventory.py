@@ -48,10 +48,12 @@ class Inventory:
         self.tensors: list[torch.Tensor] = []
         self.index: dict[int, int] = {}  # id(parameter) → its position
         self.roots: list[weakref.ref[nn.Module]] = []
+        self.prefixes: list[str] = []  # each root's name prefix ("G." of a GAN's generator)
         self.mode_modules: list[tuple[str, weakref.ref[nn.Module]]] = []
         self.free: list[int] = []  # trainable, in no optimizer
         self.frozen_free: list[int] = []  # frozen, in no optimizer
         self.free_params: list[torch.Tensor] = []  # both, measured with the first optimizer
+        self.modelled: set[int] = set()  # ids of the parameters a watched model held when added
 
     @property
     def device(self) -> torch.device:
@@ -60,13 +62,47 @@ class Inventory:
     def live_roots(self) -> list[nn.Module]:
         return [m for r in self.roots if (m := r()) is not None]
 
+    def named_roots(self) -> list[tuple[str, nn.Module]]:
+        """The live roots with the prefix their parameters' names get."""
+        return [(pre, m) for r, pre in zip(self.roots, self.prefixes, strict=True) if (m := r()) is not None]
+
+    def held(self) -> set[int] | None:
+        """Ids of the parameters the watched models hold now; None while one of them is gone
+        (nothing to compare with)."""
+        roots = self.live_roots()
+        if len(roots) < len(self.roots):
+            return None
+        return {id(p) for m in roots for p in m.parameters()}
+
+    def departed(self) -> set[int]:
+        """Ids of parameters a watched model held and holds no longer (a head replaced after the
+        optimizer was made: the optimizer still updates the old one, which the model no longer
+        uses)."""
+        held = self.held() if self.modelled else None
+        return set() if held is None else self.modelled - held
+
+    def departed_positions(self) -> list[int]:
+        """`departed()` as positions in the layout."""
+        gone = self.departed()
+        return sorted(self.index[i] for i in gone if i in self.index)
+
+    def unowned_positions(self, in_opt: set[int]) -> list[int]:
+        """Positions of optimizer-held parameters that no watched model holds, nor ever did (a
+        module replaced before watch() but after the optimizer was made, or a bare tensor)."""
+        held = self.held() if self.roots else None
+        if held is None:
+            return []
+        return sorted(i for i in in_opt if id(self.tensors[i]) not in held and id(self.tensors[i]) not in self.modelled)
+
     def holds_root(self, m: nn.Module) -> bool:
         return any(r() is m for r in self.roots)
 
     def add_model(self, m: nn.Module, prefix: str) -> None:
         self.roots.append(weakref.ref(m))
+        self.prefixes.append(prefix)
         for n, p in unwrap_compiled(m).named_parameters():  # a compiled model's names are the model's
             self.add_param(prefix + n, p)
+            self.modelled.add(id(p))
         for n, mod in unwrap_compiled(m).named_modules():
             if is_mode_module(mod):
                 self.mode_modules.append((prefix + n, weakref.ref(mod)))
@@ -142,6 +178,8 @@ class Inventory:
             "free": self.free,
             "frozen_free": self.frozen_free,
             "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
+            "departed": self.departed_positions(),
+            "unowned": self.unowned_positions(in_opt),
             "attribute_freezes": self.attribute_freezes(),
         }
 

@@ -171,7 +171,10 @@ class Sampler:
         plan: dict[str, Any] = {"flat": reads.floats(torch.cat(parts)), "clip": clip, "acts": [n for n, _ in acts]}
         cross = self.cross if self.cross is not None and self.cross.chan.live else None
         if cross is not None:
-            rep = [i for i, s in enumerate(o.shard_counts()) if not s]
+            # Replicated parameters the model still holds: one it dropped (a replaced head, still
+            # in the optimizer) is no copy DDP keeps equal, and no rank trains with it.
+            gone = self.inv.departed()
+            rep = [i for i, s in enumerate(o.shard_counts()) if not s and id(o.params[i]) not in gone]
             modes = self._modes(o, p, len(acts))
             if clip is not None:
                 modes.insert(len(modes) - len(acts), REPLICATED)

@@ -164,11 +164,19 @@ def first_streak(flags: list[bool], need: int, final: bool = False) -> int | Non
     return None
 
 
+DEPARTED_FIX = (
+    "Make the optimizer after replacing the module (model.fc = nn.Linear(...) first, then the "
+    "optimizer over model.parameters()), or give it the new module's parameters: "
+    "opt.add_param_group({'params': model.fc.parameters()})."
+)
+
+
 @rule(
     "TV101",
     "dead-parameters",
     what="Trainable parameters in an optimizer that receive no gradient at all, or a gradient "
-    "that is exactly zero at every sampled iteration.",
+    "that is exactly zero at every sampled iteration; among them, parameters the model no longer "
+    "holds (a module replaced after the optimizer was made, named as such).",
     why="They never learn, and nothing fails: the loss still falls because the rest of the model "
     "compensates. In field reports an `attn_pool` had a zero gradient for weeks, and a sub-model "
     "ran under torch.no_grad() and was cut out of the graph.",
@@ -200,12 +208,15 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
         zero = [t.zero if t else 0 for t in stats]
         seen = [t.seen if t else 0 for t in stats]
         first_live = [t.first_live if t else None for t in stats]
-        kinds: dict[str, list[int]] = {"missing": [], "zero": [], "intermittent": []}
+        gone, unowned = set(h.header.get("departed", [])), set(h.header.get("unowned", []))
+        kinds: dict[str, list[int]] = {"missing": [], "zero": [], "intermittent": [], "departed": []}
         for i in range(n):
             t = stats[i]
             if lay.pidx[i] in frozen or t is None:
                 continue
-            if t.missing == t.seen and (t.seen >= ZERO_EVIDENCE or h.end is not None):
+            if lay.pidx[i] in gone and t.missing == t.seen:
+                kinds["departed"].append(i)  # out of the model: no gradient can come, no need to wait
+            elif t.missing == t.seen and (t.seen >= ZERO_EVIDENCE or h.end is not None):
                 # A branch may skip a parameter at the first iteration or two (a gate, a head used
                 # every other step): a few sampled iterations first, or the run's end.
                 kinds["missing"].append(i)
@@ -214,18 +225,31 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
             elif t.early_dead and t.seen > ZERO_EVIDENCE and t.first_live is not None:
                 kinds["intermittent"].append(i)
         trainable = [i for i in range(n) if lay.pidx[i] not in frozen]
-        all_dead = trainable and len(kinds["missing"]) + len(kinds["zero"]) == len(trainable)
+        all_dead = trainable and sum(len(kinds[k]) for k in ("missing", "zero", "departed")) == len(trainable)
         for kind, pos in kinds.items():
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
                 idx = [i for i in pos if lay.buckets[i] == bucket]
                 # The iterations of the first records of the parameter seen longest.
                 its = stats[max(idx, key=lambda i: seen[i])].its  # type: ignore[union-attr]
-                if kind == "missing":
+                fix = None
+                if kind == "departed":
+                    sev, step, fix = ("error" if all_dead else "warning"), its[0], DEPARTED_FIX
+                    msg = (
+                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) that the optimizer holds are no "
+                        "longer part of the model: the module was replaced after the optimizer was made, so "
+                        "the optimizer updates weights nothing uses"
+                    )
+                elif kind == "missing":
                     sev, step = ("error" if all_dead else "warning"), its[0]
                     msg = (
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) received no gradient "
                         f"in any of {max(seen[i] for i in idx)} sampled iteration(s)"
                     )
+                    if all(lay.pidx[i] in unowned for i in idx):
+                        msg += (
+                            "; the optimizer holds them but no watched model does (a module replaced "
+                            "after the optimizer was made, or tensors nothing uses)"
+                        )
                 elif kind == "zero":
                     sev, step = ("error" if all_dead else "warning"), its[ZERO_EVIDENCE - 1]
                     msg = (
@@ -252,6 +276,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                         },
                         where=[bucket],
                         step=step,
+                        fix=fix,
                     )
                 )
     if not any_records:
@@ -291,6 +316,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
         raise CannotJudge("no optimizer step or zero_grad seen yet")
     step = run.first_it if run is not None else None
     free = list(h.header.get("free", []))
+    gone = h.header.get("departed", [])
     if free:
         seen = tallies(h)[0].free_with_grad if 0 in tallies(h) else {}
         got = [p in seen for p in free]
@@ -302,6 +328,10 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                 if with_grad
                 else "they receive no gradient either, so they are effectively frozen by accident"
             )
+            dropped = {h.params[i]["name"] for i in gone}
+            old = [n for n in names if n in dropped]
+            if old:  # named like parameters the model dropped: the module that replaced them
+                tail += f"; they replaced {compact(old)} after the optimizer was made, which still holds the old ones"
             numel = sum(h.params[free[i]]["numel"] for i in pos)
             out.append(
                 r.finding(
@@ -311,6 +341,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                     evidence={"parameters": names, "numel": numel, "with_gradient": with_grad, "share": _share(h, numel)},
                     where=[bucket],
                     step=min((seen[free[i]] for i in pos if free[i] in seen), default=step),
+                    fix=DEPARTED_FIX if old else None,
                 )
             )
     tally = tallies(h).get(0)
