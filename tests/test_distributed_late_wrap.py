@@ -59,6 +59,22 @@ def test_head_replaced_after_the_optimizer_is_unoptimized_not_out_of_sync(tmp_pa
     assert checked == {2}, checked  # the first layer's weight and bias; not the old head's two
 
 
+@pytest.mark.parametrize(
+    "flag, found",
+    [("--whole-data", True), ("--subset-data", False), ("--val-loader", False)],
+    ids=["whole", "subset-per-rank", "evaluation-loader-between"],
+)
+def test_every_rank_reading_the_whole_dataset_in_its_own_order(tmp_path, flag, found):
+    """No DistributedSampler and a seed per rank: the batches differ, the data is not split.
+    A Subset per rank is a split made by hand, and a loader iterated to its end before a training
+    forward (an evaluation pass; the training batches come from elsewhere) is not the training
+    data: silent."""
+    warn, _ = _job(tmp_path, flag)
+    assert ("duplicate-data-across-ranks" in warn) == found, warn
+    if found:
+        assert "each read the whole training dataset (96 items)" in warn["duplicate-data-across-ranks"]
+
+
 def test_optimizer_before_ddp_healthy_is_silent(tmp_path):
     warn, _ = _job(tmp_path, "--extra-opt")
     assert warn == {}

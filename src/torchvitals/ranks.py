@@ -176,11 +176,12 @@ class Report:
     batch: str | None
     values: list[float]  # norms, in the sampler's layout
     checks: list[int]  # bit checksums of the replicated parameters
+    source: str | None = None  # the dataset this rank's loader reads whole (probes/whole_dataset.py)
 
     def pack(self) -> bytes:
         meta = json.dumps(
             {"rank": self.rank, "it": self.it, "stepped": self.stepped, "steps": self.steps,
-             "batch": self.batch, "nv": len(self.values), "nc": len(self.checks)}
+             "batch": self.batch, "source": self.source, "nv": len(self.values), "nc": len(self.checks)}
         ).encode()
         return (
             struct.pack("<I", len(meta)) + meta
@@ -196,8 +197,9 @@ class Report:
         nv, nc = int(meta["nv"]), int(meta["nc"])
         values = list(struct.unpack_from(f"<{nv}d", raw, at))
         checks = list(struct.unpack_from(f"<{nc}q", raw, at + 8 * nv))
+        source = meta.get("source")
         return Report(int(meta["rank"]), int(meta["it"]), bool(meta["stepped"]), int(meta["steps"]),
-                      meta["batch"], values, checks)
+                      meta["batch"], values, checks, source if isinstance(source, str) else None)
 
 
 # Every STOP_CHECK_EVERY-th report a rank > 0 publishes first asks whether rank 0 still listens:

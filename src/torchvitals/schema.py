@@ -103,6 +103,9 @@ def _invalid_ranks(r: Any) -> str | None:
         v = r.get(key)
         if not (isinstance(v, list) and len(v) == len(seen) and all(ok(x) for x in v)):
             return f"ranks.{key}"
+    src = r.get("source", [None] * len(seen))  # optional: records of older versions lack it
+    if not (isinstance(src, list) and len(src) == len(seen) and all(x is None or isinstance(x, str) for x in src)):
+        return "ranks.source"
     for key in ("missing", "diverged"):
         if not (isinstance(r.get(key, []), list) and all(_index(k) for k in r.get(key, []))):
             return f"ranks.{key}"

@@ -26,6 +26,7 @@ from torchvitals.findings import Diagnosis, Finding
 from torchvitals.losses import loss_kind
 from torchvitals.monitor.epochs import Epochs, RunNaming
 from torchvitals.monitor.hooks import Hooks
+from torchvitals.monitor.inputs import Inputs
 from torchvitals.monitor.preflight import Preflights
 from torchvitals.monitor.records import Records, Unread
 from torchvitals.monitor.wiring import Wiring
@@ -60,7 +61,7 @@ def named_models(model: Any) -> list[tuple[str, nn.Module]]:
     return [(str(i) if len(models) > 1 else "", m) for i, m in enumerate(models)]
 
 
-class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
+class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
     """Watches a model and its optimizers. Create with `torchvitals.watch`."""
 
     def __init__(
@@ -113,6 +114,8 @@ class Monitor(Wiring, Hooks, Records, Epochs, RunNaming, Preflights):
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
+        self._source: str | None = None  # and its loader's dataset, when each rank reads it whole
+        self._handed_seen = -1  # the loader batch (HANDED.serial) the previous training forward saw
         # The optimizer whose records carry it: the first to record, the same one on every rank
         # (not index 0: an optimizer made on one rank alone shifts that rank's indices).
         self._batch_opt: int | None = None

@@ -14,12 +14,10 @@ import torch
 from torch import nn
 
 from torchvitals.probes.attach import WeakHook
-from torchvitals.probes.batches import feature_rms, first_layer, new_loader_labels
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
 from torchvitals.probes.steps import EVAL_PASS_MIN
 from torchvitals.probes.values import host_scalar, lrs, pick_output
-from torchvitals.ranks import bit_sum
 from torchvitals.record import rounded
 from torchvitals.wrapped import unwrap
 
@@ -138,9 +136,8 @@ class Hooks:
                 self._samples += args[0].shape[0]
                 self._epoch_samples += args[0].shape[0]
                 self._batch_size = args[0].shape[0]
-                if self.sampler.cross is not None and self.sampler.sampled(self._next_it()):
-                    fp = bit_sum(args[0])  # which data this rank trains on (duplicate-data-across-ranks)
-                    self._batch_fp = fp if self._batch_fp is None else self._batch_fp + fp
+                if self.sampler.cross is not None:
+                    self._cross_rank_input(args[0])
                 self._look_at_batch(module, args[0])
         except Exception as exc:
             self._fail("forward", exc)
@@ -166,39 +163,6 @@ class Hooks:
             own = {id(p) for p in model.parameters()}
             ids = self._zero_ids[id(model)] = [o.idx for o in self._opts if any(id(p) in own for p in o.params)]
         return ids
-
-    def _look_at_batch(self, module: nn.Module, x: torch.Tensor) -> None:
-        """The batch's size against its DataLoader's (every forward: shapes only) and, on the
-        first training forward of a sampled iteration, the scale of its features (probes/batches.py)."""
-        if "batches" in self.disabled:
-            return
-        try:
-            self._sizes.on_forward(x)
-            it = self._next_it()
-            if self._scale is None and x.is_floating_point() and not x.is_nested and self.sampler.detailed(it):
-                first = self._first_layers.get(id(module))
-                if first is None:
-                    first = self._first_layers[id(module)] = first_layer(module)
-                self._scale = (it, feature_rms(x), first)
-        except Exception as exc:
-            self._fail("batches", exc)
-
-    def _loss_batch(self, target: torch.Tensor, sampled: bool) -> None:
-        """A training loss's targets: their batch size (for a model called without a positional
-        tensor) and, on sampled iterations, the training dataset's class counts, once per
-        DataLoader (single-class-batches)."""
-        if "batches" in self.disabled:
-            return
-        try:
-            self._sizes.on_forward(target, at_loss=True)
-            if not sampled or target.is_floating_point():
-                return
-            labels = new_loader_labels(self._labelled)
-        except Exception as exc:
-            self._fail("batches", exc)
-            return
-        if labels is not None:
-            self.event("dataset-labels", loader=labels[0], **labels[1])
 
     def _post_forward(self, module: nn.Module, args: Any, output: Any) -> None:
         """Automatic output mode: on sampled training iterations without observe(), look at

@@ -97,8 +97,9 @@ class Records:
         if self._batch_opt is None:
             self._batch_opt = o.idx
         batch, self._batch_fp = (self._batch_fp, None) if o.idx == self._batch_opt else (None, self._batch_fp)
+        source, self._source = (self._source, None) if o.idx == self._batch_opt else (None, self._source)
         reads = Reads()
-        plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None))
+        plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None), source)
         out = None
         if o.idx == 0 and "outputs" not in self.disabled:
             try:

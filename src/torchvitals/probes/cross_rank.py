@@ -123,10 +123,11 @@ class CrossRank:
         batch: str | None,
         stepped: bool,
         steps: int,
+        source: str | None = None,
     ) -> tuple[list[float], dict[str, Any] | None]:
         """Ranks > 0 publish theirs and keep their own numbers. Rank 0 gathers and returns the
         combined numbers and the record's `ranks` field."""
-        mine = ranks.Report(self.chan.rank, it, stepped, steps, batch, values, checks)
+        mine = ranks.Report(self.chan.rank, it, stepped, steps, batch, values, checks, source)
         slot = self._slots.setdefault(opt, len(self._slots))
         if not self.main:
             ranks.publish(self.chan, slot, mine)
@@ -175,6 +176,7 @@ class CrossRank:
             "checked": len(checks),
             "diverged": diverged,  # positions among the replicated parameters; the sampler maps them
             "batch": [r.batch for r in reports],
+            "source": [r.source for r in reports],
         }
 
 

@@ -156,11 +156,13 @@ class Sampler:
         reads: Reads,
         batch: torch.Tensor | None = None,
         clip: tuple[torch.Tensor, float] | None = None,
+        source: str | None = None,
     ) -> dict[str, Any] | None:
         """Hand the iteration's device numbers to `reads` (g, w, d, the pre-clip norm, the
         activation probes; under torchrun the parameter checksums and `batch`, the fingerprint of
-        the training input) and return what `finish` needs to turn them into record fields.
-        `clip` is what clip_grad_norm_ returned before this step and its max_norm."""
+        the training input, and `source`, its loader's dataset when this rank reads it whole) and
+        return what `finish` needs to turn them into record fields. `clip` is what
+        clip_grad_norm_ returned before this step and its max_norm."""
         parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d")) if t is not None]
         clip = clip if "g" in p else None
         if clip is not None:
@@ -178,7 +180,7 @@ class Sampler:
             modes = self._modes(o, p, len(acts))
             if clip is not None:
                 modes.insert(len(modes) - len(acts), REPLICATED)
-            plan.update(cross=cross, rep=rep, modes=modes, steps=o.acct.c.steps)
+            plan.update(cross=cross, rep=rep, modes=modes, steps=o.acct.c.steps, source=source)
             checks = CrossRank.checks(o.params, rep) if "g" in p else None
             if checks is not None:  # None: no replicated parameter (all sharded, FSDP2)
                 plan["checks"] = reads.ints(checks)
@@ -199,7 +201,9 @@ class Sampler:
         if cross is not None:
             checks = ticket.get(plan["checks"]) if "checks" in plan else []
             batch = _hex(ticket.get(plan["batch"])[0]) if "batch" in plan else None
-            flat, ranks_rec = cross.exchange(o.idx, p["it"], flat, plan["modes"], checks, batch, stepped, plan["steps"])
+            flat, ranks_rec = cross.exchange(
+                o.idx, p["it"], flat, plan["modes"], checks, batch, stepped, plan["steps"], plan.get("source")
+            )
             if ranks_rec is not None:
                 ranks_rec["diverged"] = [o.pidx[plan["rep"][j]] for j in ranks_rec["diverged"]]
                 rec["ranks"] = ranks_rec

@@ -25,6 +25,7 @@ from torchvitals.rules.base import Rule, rule
 from torchvitals.rules.gradients import opt_label
 from torchvitals.rules.rank_fold import (
     DUPLICATE_MIN,
+    RankRun,
     buckets_of,
     compared_or_explain,
     data_parallel,
@@ -107,7 +108,10 @@ def ranks_out_of_sync(h: History, r: Rule) -> list[Finding]:
     what="A data-parallel job (DDP, FSDP, or ranks with identical parameters) in which every rank "
     "trains on the same input batch at the same iteration: the fingerprints of the ranks' inputs "
     "are equal on sampled iterations, while the input itself changes from one iteration to the "
-    "next (a constant input fed every step is left alone).",
+    "next (a constant input fed every step is left alone). Also when the batches differ but every "
+    "rank's DataLoader reads the same whole dataset (a plain shuffling or sequential sampler, no "
+    "DistributedSampler, and the same dataset content on every rank: its tensors, arrays or lists "
+    "fingerprinted without loading an item).",
     why="Each rank is meant to see its own share of the data. When all ranks read the same "
     "batches, N GPUs do the work of one: the averaged gradient is the one-rank gradient, an epoch "
     "covers 1/N of the data it seems to, and the effective batch size is not what the learning "
@@ -127,8 +131,10 @@ loader = DataLoader(dataset, batch_size=64, shuffle=True)   # no DistributedSamp
 )
 def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
     run = compared_or_explain(h)
-    if run is None or not data_parallel(h, run) or len(run.duplicates) < DUPLICATE_MIN:
+    if run is None or not data_parallel(h, run):
         return []
+    if len(run.duplicates) < DUPLICATE_MIN:
+        return _whole_dataset_on_every_rank(run, h, r)
     first = run.duplicates[0]
     return [
         r.finding(
@@ -145,6 +151,33 @@ def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
             },
             where=[ranks_text(run.duplicate_seen)],
             step=first,
+        )
+    ]
+
+
+def _whole_dataset_on_every_rank(run: RankRun, h: History, r: Rule) -> list[Finding]:
+    """Different batches, the same data: each rank's loader reads the whole dataset (a plain
+    shuffling or sequential sampler) and the datasets are the same on every rank."""
+    if run.whole is None or run.whole_count < DUPLICATE_MIN:
+        return []
+    items = f" ({run.whole_items:,} items)" if run.whole_items is not None else ""
+    return [
+        r.finding(
+            "warning",
+            f"{ranks_text(run.whole_seen)} each read the whole training dataset{items} every epoch: their "
+            "DataLoaders have no DistributedSampler, so the data is not split between the ranks (their "
+            "batches differ only because each rank shuffles with its own seed); an epoch is "
+            f"{len(run.whole_seen)} passes over the data",
+            evidence={
+                "first": run.whole,
+                "whole_dataset": True,
+                "items": run.whole_items,
+                "compared": run.whole_count,
+                "ranks": run.whole_seen,
+                "wrapper": wrapper_of(h),
+            },
+            where=[ranks_text(run.whole_seen)],
+            step=run.whole,
         )
     ]
 

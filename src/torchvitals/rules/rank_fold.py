@@ -94,6 +94,10 @@ class RankRun:
     duplicates: list[int] = field(default_factory=list)  # their iterations with one input on all ranks (first few)
     duplicate_count: int = 0
     duplicate_seen: list[int] = field(default_factory=list)
+    whole: int | None = None  # first iteration at which every rank read the same dataset whole
+    whole_count: int = 0  # sampled iterations that said so
+    whole_seen: list[int] = field(default_factory=list)
+    whole_items: int | None = None  # that dataset's length
     split: dict[int, StepSplit] = field(default_factory=dict)  # optimizer → first step disagreement
 
 
@@ -128,6 +132,7 @@ def _fold_sync(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> N
 
 
 def _fold_batches(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
+    _fold_sources(state, r, it, seen)
     batch = per_rank(r, "batch", lambda x: x is None or isinstance(x, str))
     if batch is None or 0 not in seen:
         return
@@ -146,6 +151,18 @@ def _fold_batches(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -
         if len(state.duplicates) < DUPLICATE_MIN:
             state.duplicates.append(it)
             state.duplicate_seen = seen
+
+
+def _fold_sources(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
+    """Every rank's training loader read one and the same dataset whole (no DistributedSampler)."""
+    src = per_rank(r, "source", lambda x: x is None or isinstance(x, str))
+    if src is None or src[0] is None or any(x != src[0] for x in src):
+        return
+    state.whole_count += 1
+    if state.whole is None:
+        state.whole, state.whole_seen = it, seen
+        items = src[0].split(":", 1)[0]
+        state.whole_items = int(items) if items.isdigit() else None
 
 
 def _fold_steps(state: RankRun, r: dict[str, Any], k: Any, it: int, seen: list[int]) -> None:
