@@ -1,0 +1,92 @@
+"""Losses picked from a registry by the configuration, and step results handed back only some
+of the time (round 21): a callable read out of a dict into a name (`fn = TABLE[cfg["k"]]`, then
+`fn(out, y)`) runs the entry the key names; a regression loss wrapped in a lambda or a small
+function is judged at the call, where the prediction and the target have their shapes; an
+update that returns nothing until its buffer fills still returns its loss tensor the rest of
+the time. Each case is a buggy form and its clean twin that differ only by the fix."""
+
+from __future__ import annotations
+
+import ast
+import textwrap
+
+import pytest
+
+from torchvitals.lint import lint_source
+from torchvitals.lint.dispatch import alternatives
+from torchvitals.lint.engine import build
+
+
+def _codes(src: str) -> set[str]:
+    return {f.code for f in lint_source(textwrap.dedent(src), "<t>")}
+
+
+def test_a_function_read_out_of_a_table_into_a_name_runs_the_entry_the_key_names():
+    src = textwrap.dedent("""
+        def first(a, b):
+            return a
+        def second(a, b):
+            return b
+        OPTS = {"pick": "second"}
+        CHOICES = {"first": first, "second": second}
+        chosen = CHOICES[OPTS["pick"]]
+        chosen(1, 2)
+    """)
+    ctx = build("<t>", src, ast.parse(src))
+    call = next(n for n in ast.walk(ctx.tree) if isinstance(n, ast.Call) and ast.unparse(n) == "chosen(1, 2)")
+    assert [t.fn.name for t in alternatives(ctx, call)] == ["second"]
+
+
+# ---- TVL002: the registry's entry takes numbers out of the prediction ---------------------------
+
+CUT_BY_ENTRY = """\
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+
+@dataclass
+class Opts:
+    objective: str = "jaccard"
+    steps: int = 50
+
+
+def jaccard_objective(scores, truth):
+    p = torch.sigmoid(scores)
+    score = {score}
+    return {returned}
+
+
+def plain_bce(scores, truth):
+    return nn.functional.binary_cross_entropy_with_logits(scores, truth)
+
+
+OBJECTIVES = {{"jaccard": jaccard_objective, "bce": plain_bce}}
+
+
+def run(opts: Opts):
+    net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 1, 1))
+    criterion = OBJECTIVES[opts.objective]
+    sgd = torch.optim.SGD(net.parameters(), lr=0.1)
+    for _ in range(opts.steps):
+        img, seg = torch.randn(4, 3, 32, 32), (torch.rand(4, 1, 32, 32) > 0.5).float()
+        value = criterion(net(img), seg)
+        sgd.zero_grad()
+        value.backward()
+        sgd.step()
+
+
+run(Opts())
+"""
+
+
+JACCARD = "(p * truth).sum() / (p + truth - p * truth).sum()"
+
+
+@pytest.mark.parametrize(("score", "returned", "fires"), [
+    (f"float({JACCARD})", "torch.tensor(1.0 - score, requires_grad=True)", True),
+    (JACCARD, "1.0 - score", False),
+])  # fmt: skip
+def test_a_cut_inside_a_loss_picked_from_a_registry_by_the_options(score, returned, fires):
+    assert ("TVL002" in _codes(CUT_BY_ENTRY.format(score=score, returned=returned))) is fires
