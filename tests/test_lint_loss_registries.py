@@ -90,3 +90,46 @@ JACCARD = "(p * truth).sum() / (p + truth - p * truth).sum()"
 ])  # fmt: skip
 def test_a_cut_inside_a_loss_picked_from_a_registry_by_the_options(score, returned, fires):
     assert ("TVL002" in _codes(CUT_BY_ENTRY.format(score=score, returned=returned))) is fires
+
+
+# ---- TVL009: a regression loss wrapped in a lambda or a helper, held in a registry ---------------
+
+WRAPPED = """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+HP = {{"criterion": "smooth", "beta": 0.5}}
+
+
+def smooth(out, tgt, hp):
+    return F.smooth_l1_loss(out, tgt, beta=hp["beta"])
+
+
+CRITERIA = {{
+    "abs": lambda out, tgt, hp: F.l1_loss(out, tgt),
+    "smooth": {entry},
+}}
+
+regressor = nn.Sequential(nn.Linear(6, 32), nn.GELU(), nn.Linear(32, 1))
+crit = CRITERIA[HP["criterion"]]
+adam = torch.optim.Adam(regressor.parameters(), 3e-4)
+feats, price = torch.randn(256, 6), torch.randn(256)
+for i in range(0, 256, 32):
+    xb, yb = feats[i:i + 32], price[i:i + 32]
+    err = crit(regressor(xb), {target}, HP)
+    adam.zero_grad()
+    err.backward()
+    adam.step()
+"""
+
+
+@pytest.mark.parametrize(("entry", "target", "fires"), [
+    ("lambda out, tgt, hp: F.smooth_l1_loss(out, tgt, beta=hp['beta'])", "yb", True),
+    ("lambda out, tgt, hp: F.smooth_l1_loss(out, tgt, beta=hp['beta'])", "yb.unsqueeze(1)", False),
+    ("smooth", "yb", True),
+    ("smooth", "yb.unsqueeze(1)", False),
+    ("lambda out, tgt, hp: F.smooth_l1_loss(out.squeeze(1), tgt)", "yb", False),  # the wrapper fixes the shape
+])  # fmt: skip
+def test_a_wrapped_regression_loss_is_judged_where_it_is_called(entry, target, fires):
+    assert ("TVL009" in _codes(WRAPPED.format(entry=entry, target=target))) is fires
