@@ -133,3 +133,44 @@ for i in range(0, 256, 32):
 ])  # fmt: skip
 def test_a_wrapped_regression_loss_is_judged_where_it_is_called(entry, target, fires):
     assert ("TVL009" in _codes(WRAPPED.format(entry=entry, target=target))) is fires
+
+
+# ---- TVL012: an update that returns nothing until it can learn ----------------------------------
+
+WARMING_UPDATE = """\
+import torch
+from torch import nn
+
+
+class Learner:
+    def __init__(self, warmup):
+        self.policy = nn.Linear(4, 2)
+        self.optim = torch.optim.RMSprop(self.policy.parameters(), lr=1e-3)
+        self.seen, self.warmup = 0, warmup
+
+    def update(self, obs, ret):
+        self.seen += 1
+        if self.seen < self.warmup:
+            return
+        value = (self.policy(obs).sum(-1) - ret).pow(2).mean()
+        self.optim.zero_grad()
+        value.backward()
+        self.optim.step()
+        return {returned}
+
+
+learner = Learner(warmup=8)
+for rollout in range(100):
+    tally = 0.0
+    for t in range(20):
+        out = learner.update(torch.randn(16, 4), torch.randn(16))
+        if out is None:
+            continue
+        tally += out
+    print(rollout, float(tally))
+"""
+
+
+@pytest.mark.parametrize(("returned", "fires"), [("value", True), ("value.detach()", False)])
+def test_an_update_that_returns_nothing_during_warmup_still_hands_back_its_graph(returned, fires):
+    assert ("TVL012" in _codes(WARMING_UPDATE.format(returned=returned))) is fires
