@@ -67,11 +67,11 @@ OBJECTIVES = {{"jaccard": jaccard_objective, "bce": plain_bce}}
 
 def run(opts: Opts):
     net = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.Conv2d(8, 1, 1))
-    criterion = OBJECTIVES[opts.objective]
+    {name} = OBJECTIVES[opts.objective]
     sgd = torch.optim.SGD(net.parameters(), lr=0.1)
     for _ in range(opts.steps):
         img, seg = torch.randn(4, 3, 32, 32), (torch.rand(4, 1, 32, 32) > 0.5).float()
-        value = criterion(net(img), seg)
+        value = {name}(net(img), seg)
         sgd.zero_grad()
         value.backward()
         sgd.step()
@@ -84,12 +84,13 @@ run(Opts())
 JACCARD = "(p * truth).sum() / (p + truth - p * truth).sum()"
 
 
+@pytest.mark.parametrize("name", ["criterion", "objective"])  # the second is also the options' field
 @pytest.mark.parametrize(("score", "returned", "fires"), [
     (f"float({JACCARD})", "torch.tensor(1.0 - score, requires_grad=True)", True),
     (JACCARD, "1.0 - score", False),
 ])  # fmt: skip
-def test_a_cut_inside_a_loss_picked_from_a_registry_by_the_options(score, returned, fires):
-    assert ("TVL002" in _codes(CUT_BY_ENTRY.format(score=score, returned=returned))) is fires
+def test_a_cut_inside_a_loss_picked_from_a_registry_by_the_options(name, score, returned, fires):
+    assert ("TVL002" in _codes(CUT_BY_ENTRY.format(name=name, score=score, returned=returned))) is fires
 
 
 # ---- TVL009: a regression loss wrapped in a lambda or a helper, held in a registry ---------------
@@ -133,6 +134,42 @@ for i in range(0, 256, 32):
 ])  # fmt: skip
 def test_a_wrapped_regression_loss_is_judged_where_it_is_called(entry, target, fires):
     assert ("TVL009" in _codes(WRAPPED.format(entry=entry, target=target))) is fires
+
+
+REGISTERED_CLASS = """\
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Tempered(nn.Module):
+    def __init__(self, temp=2.0):
+        super().__init__()
+        self.temp = temp
+
+    def forward(self, guess, truth):
+        return F.mse_loss(guess, truth) / self.temp**2
+
+
+SETTINGS = {{"loss": "{chosen}"}}
+LOSS_CLASSES = {{"tempered": Tempered, "plain": nn.L1Loss}}
+
+net = nn.Sequential(nn.Linear(3, 8), nn.ReLU(), nn.Linear(8, 1))
+objective = LOSS_CLASSES[SETTINGS["loss"]](temp=4.0)
+opt = torch.optim.SGD(net.parameters(), lr=0.01)
+inputs, labels = torch.randn(40, 3), torch.randn(40)
+for start in range(0, 40, 10):
+    feats, label = inputs[start:start + 10], labels[start:start + 10]
+    err = objective(net(feats), {target})
+    opt.zero_grad()
+    err.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(("target", "fires"), [("label", True), ("label[:, None]", False)])
+def test_a_loss_class_built_from_a_registry_by_its_key_runs_its_forward(target, fires):
+    assert ("TVL009" in _codes(REGISTERED_CLASS.format(chosen="tempered", target=target))) is fires
 
 
 # ---- TVL012: an update that returns nothing until it can learn ----------------------------------

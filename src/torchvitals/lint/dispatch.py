@@ -93,9 +93,23 @@ def _alternatives(ctx: Context, call: ast.Call) -> list[Target]:
         scope = ctx.scope_of(call)
         if isinstance(scope, FUNCS) and calls.is_param(scope, f.id):
             return _passed(ctx, call, scope, f.id)
-        values = ctx.values.get(f.id, []) if f.id not in _bound_otherwise(ctx) else []
+        values = _function_values(ctx, f.id) if f.id not in _bound_otherwise(ctx) else []
         return _of_values(ctx, call, values) if values else []
     return []
+
+
+def _function_values(ctx: Context, name: str) -> list[ast.AST]:
+    """The values a bare name read in a function may hold: its bindings in the file, less those
+    of a class body (`criterion: str = "huber"`, a config dataclass's field, beside `criterion =
+    CRITERIA[cfg.criterion]` in the training function), which a bare name never reads."""
+    return [v for v in ctx.values.get(name, []) if not _in_class_body(ctx, v)]
+
+
+def _in_class_body(ctx: Context, node: ast.AST) -> bool:
+    stmt: ast.AST | None = node
+    while stmt is not None and not isinstance(stmt, ast.stmt):
+        stmt = ctx.parent.get(stmt)
+    return isinstance(ctx.parent.get(stmt), ast.ClassDef) if stmt is not None else False
 
 
 def _bound_otherwise(ctx: Context) -> frozenset[str]:
@@ -314,7 +328,12 @@ def _class_methods(ctx: Context, cls: ast.ClassDef) -> list[ast.AST]:
 
 def returned_class(ctx: Context, made: ast.Call) -> str | None:
     """`build_trainer(cfg)`, a module function of this file every `return` of which builds an
-    instance of one class of this file (directly or through a local name bound once): that class."""
+    instance of one class of this file (directly or through a local name bound once): that class.
+    Also `LOSSES[cfg["loss"]](delta=0.5)`, a registry of classes: the class its key names."""
+    if isinstance(made.func, ast.Subscript):
+        named = {dotted(e) for e in _table_entries(ctx, made.func)}
+        one = named.pop() if len(named) == 1 else None
+        return one if one in {c.name for c in ctx.classes} else None
     fn = calls.functions(ctx).get(callee(made)) if isinstance(made.func, ast.Name) else None
     if fn is None:
         return None
