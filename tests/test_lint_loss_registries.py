@@ -188,7 +188,7 @@ class Learner:
     def update(self, obs, ret):
         self.seen += 1
         if self.seen < self.warmup:
-            return
+            return{early}
         value = (self.policy(obs).sum(-1) - ret).pow(2).mean()
         self.optim.zero_grad()
         value.backward()
@@ -208,6 +208,7 @@ for rollout in range(100):
 """
 
 
+@pytest.mark.parametrize("early", ["", " None", " 0.0"])
 @pytest.mark.parametrize(("returned", "fires"), [("value", True), ("value.detach()", False)])
-def test_an_update_that_returns_nothing_during_warmup_still_hands_back_its_graph(returned, fires):
-    assert ("TVL012" in _codes(WARMING_UPDATE.format(returned=returned))) is fires
+def test_an_update_that_returns_nothing_during_warmup_still_hands_back_its_graph(early, returned, fires):
+    assert ("TVL012" in _codes(WARMING_UPDATE.format(early=early, returned=returned))) is fires
