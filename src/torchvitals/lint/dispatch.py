@@ -93,9 +93,23 @@ def _alternatives(ctx: Context, call: ast.Call) -> list[Target]:
         scope = ctx.scope_of(call)
         if isinstance(scope, FUNCS) and calls.is_param(scope, f.id):
             return _passed(ctx, call, scope, f.id)
-        values = ctx.values.get(f.id, []) if f.id not in _bound_otherwise(ctx) else []
+        values = _function_values(ctx, f.id) if f.id not in _bound_otherwise(ctx) else []
         return _of_values(ctx, call, values) if values else []
     return []
+
+
+def _function_values(ctx: Context, name: str) -> list[ast.AST]:
+    """The values a bare name read in a function may hold: its bindings in the file, less those
+    of a class body (`criterion: str = "huber"`, a config dataclass's field, beside `criterion =
+    CRITERIA[cfg.criterion]` in the training function), which a bare name never reads."""
+    return [v for v in ctx.values.get(name, []) if not _in_class_body(ctx, v)]
+
+
+def _in_class_body(ctx: Context, node: ast.AST) -> bool:
+    stmt: ast.AST | None = node
+    while stmt is not None and not isinstance(stmt, ast.stmt):
+        stmt = ctx.parent.get(stmt)
+    return isinstance(ctx.parent.get(stmt), ast.ClassDef) if stmt is not None else False
 
 
 def _bound_otherwise(ctx: Context) -> frozenset[str]:
@@ -152,6 +166,9 @@ def _callable(ctx: Context, call: ast.Call, value: ast.AST, depth: int = 0) -> l
         return [Target(fn, "self", calls.bind(fn, call, skip_self=True))] if fn is not None else []  # type: ignore[arg-type]
     if isinstance(value, ast.Call) and callee(value) == "getattr":  # `step = getattr(self, f"{mode}_step")`
         return _by_pattern(ctx, call, value)
+    if isinstance(value, ast.Subscript):  # `loss_fn = LOSSES[cfg["loss"]]`, then `loss_fn(out, y)`
+        found = [_callable(ctx, call, v, depth + 1) for v in _table_entries(ctx, value)]
+        return [t for ts in found for t in ts] if found and all(found) else []
     if isinstance(value, ast.Name) and (given := _given_to_init(ctx, value)):
         return [t for v in given for t in _callable(ctx, call, v, depth + 1)] if all(_callable(ctx, call, v, depth + 1) for v in given) else []
     if isinstance(value, ast.Name) and value.id in ctx.values and value.id not in funcs:
@@ -209,7 +226,15 @@ def _through_lambda(ctx: Context, call: ast.Call, lam: ast.Lambda, depth: int) -
 def _from_table(ctx: Context, call: ast.Call, f: ast.Subscript) -> list[Target]:
     """`STEPS[mode](batch)` with STEPS bound once to a dict literal of functions: the entry the
     key names when it is a constant, else every entry."""
-    values = ctx.values.get(f.value.id, [])  # type: ignore[attr-defined]
+    entries = _table_entries(ctx, f)
+    return _of_values(ctx, call, entries) if entries else []
+
+
+def _table_entries(ctx: Context, f: ast.Subscript) -> list[ast.expr]:
+    """The values `TABLE[key]` may read, TABLE a name bound once to a dict literal: the entry
+    the key names when it is a constant or the evaluator knows every value it may hold, else
+    every entry; [] when the table is not such a literal."""
+    values = ctx.values.get(f.value.id, []) if isinstance(f.value, ast.Name) else []
     if len(values) != 1 or not isinstance(table := values[0], ast.Dict) or None in table.keys:
         return []
     key = f.slice
@@ -217,7 +242,7 @@ def _from_table(ctx: Context, call: ast.Call, f: ast.Subscript) -> list[Target]:
     keys = {key.value} if isinstance(key, ast.Constant) else evaluator.possible(ctx, key)
     if keys is not None:  # the key is a constant, or the evaluator knows every value it may hold
         entries = [(k, v) for k, v in entries if isinstance(k, ast.Constant) and k.value in keys]
-    return _of_values(ctx, call, [v for _, v in entries]) if entries else []
+    return [v for _, v in entries]
 
 
 def _passed(ctx: Context, call: ast.Call, scope: ast.AST, name: str) -> list[Target]:
@@ -303,7 +328,12 @@ def _class_methods(ctx: Context, cls: ast.ClassDef) -> list[ast.AST]:
 
 def returned_class(ctx: Context, made: ast.Call) -> str | None:
     """`build_trainer(cfg)`, a module function of this file every `return` of which builds an
-    instance of one class of this file (directly or through a local name bound once): that class."""
+    instance of one class of this file (directly or through a local name bound once): that class.
+    Also `LOSSES[cfg["loss"]](delta=0.5)`, a registry of classes: the class its key names."""
+    if isinstance(made.func, ast.Subscript):
+        named = {dotted(e) for e in _table_entries(ctx, made.func)}
+        one = named.pop() if len(named) == 1 else None
+        return one if one in {c.name for c in ctx.classes} else None
     fn = calls.functions(ctx).get(callee(made)) if isinstance(made.func, ast.Name) else None
     if fn is None:
         return None

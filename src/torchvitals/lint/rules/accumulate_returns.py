@@ -92,7 +92,7 @@ def _step_result(ctx: Context, added: ast.expr, whole: bool = False) -> ast.Call
 
 def _returns_backed_loss(ctx: Context, call: ast.Call, key: str | int | None = None, held: bool = False) -> bool:
     """The call runs a function of this file that backpropagates a loss name and returns that
-    name on every return: bare (`loss.backward(); ...; return loss`), under `key` of every
+    name on every return that is not a constant: bare (`loss.backward(); ...; return loss`), under `key` of every
     returned dict (`return {"loss": loss, "n": n}`), at position `key` of every returned tuple
     (`return loss, correct`), or, with `held`, anywhere in a returned dict or tuple (a record that
     keeps the loss)."""
@@ -105,7 +105,9 @@ def _returns_backed_loss(ctx: Context, call: ast.Call, key: str | int | None = N
     first = min((b.lineno for b in own), default=0)
     rebound = {k for n in walk_scope(fn) if isinstance(n, (ast.Assign, ast.AugAssign)) and n.lineno > first for k in targets_of(n)}
     backed -= rebound  # `loss = loss.item()` after backward: a float goes back
-    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return)]
+    # `if len(buffer) < batch: return None` (or `return 0.0`) before the update: an early exit
+    # that hands back no graph (the caller tests `if loss is not None`); the other returns decide
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and not _nothing(r.value)]
     if isinstance(key, str):
         rets = [_dict_entry(r, key) for r in rets]
     elif isinstance(key, int):
@@ -113,6 +115,11 @@ def _returns_backed_loss(ctx: Context, call: ast.Call, key: str | int | None = N
     elif held:
         return bool(backed) and bool(rets) and all(any(_names_in(x, backed) for x in _parts(r)) for r in rets)
     return bool(backed) and bool(rets) and all(_names_in(r, backed) for r in rets)
+
+
+def _nothing(r: ast.expr | None) -> bool:
+    """A bare `return`, `return None` or a constant (`return 0.0` while the buffer fills): no graph."""
+    return r is None or isinstance(r, ast.Constant)
 
 
 def _names_in(r: ast.expr | None, backed: set[str]) -> bool:

@@ -22,6 +22,7 @@ import re
 from torchvitals.lint.engine import Context, arg, callee, dotted, last, method
 from torchvitals.lint.rules.config_tables import makers
 from torchvitals.lint.rules.flow import bounds_or_args
+from torchvitals.lint.rules.loss_wrappers import wrapped_losses
 from torchvitals.lint.rules.tensor_facts import (
     COLUMN,
     FLOAT,
@@ -163,6 +164,19 @@ def _show(node: ast.AST) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+def _judge_shapes(ctx: Context, c: ast.Call, kind: str, pred: ast.AST, target: ast.AST, via: str = "") -> None:
+    """A regression loss at `c` comparing a (B, 1) prediction with a (B,) target, either way round."""
+    tp = tags(ctx, pred)
+    if not tp & {COLUMN, ONE_D}:
+        return
+    tt = tags(ctx, target)
+    if COLUMN in tp and ONE_D in tt or ONE_D in tp and COLUMN in tt:
+        col, flat = (pred, target) if COLUMN in tp else (target, pred)
+        ctx.report(LOSS_TARGET, c, f"{kind}{via} compares `{_show(col)}` (shape (B, 1): the model ends in "
+                   f"nn.Linear(..., 1)) with the 1-D `{_show(flat)}` (B,): broadcasting makes a (B, B) "
+                   "loss that pairs every prediction with every target", loss=kind)  # fmt: skip
+
+
 def check(ctx: Context) -> None:
     if not any(w in ctx.text for w in TEXT_GATE):
         return
@@ -170,21 +184,18 @@ def check(ctx: Context) -> None:
     for c in ctx.calls:
         kind = loss_kind(ctx, c, imported)
         if kind is None:
+            if ctx.backwards:  # `self.criterion(pred, y, cfg)` holding `lambda p, t, c: F.huber_loss(p, t)`
+                for kind, pred, target in wrapped_losses(ctx, c, lambda inner: loss_kind(ctx, inner, imported)):
+                    if kind in REGRESSION:
+                        _steps_left[0] = STEPS_PER_LOSS
+                        _judge_shapes(ctx, c, kind, pred, target, f" (through `{_show(c.func)}`)")
             continue
         pred, target = arg(c, 0, "input"), arg(c, 1, "target")
         if pred is None or target is None:
             continue
         _steps_left[0] = STEPS_PER_LOSS
         if kind in REGRESSION:
-            tp = tags(ctx, pred)
-            if not tp & {COLUMN, ONE_D}:
-                continue
-            tt = tags(ctx, target)
-            if COLUMN in tp and ONE_D in tt or ONE_D in tp and COLUMN in tt:
-                col, flat = (pred, target) if COLUMN in tp else (target, pred)
-                ctx.report(LOSS_TARGET, c, f"{kind} compares `{_show(col)}` (shape (B, 1): the model ends in "
-                           f"nn.Linear(..., 1)) with the 1-D `{_show(flat)}` (B,): broadcasting makes a (B, B) "
-                           "loss that pairs every prediction with every target", loss=kind)  # fmt: skip
+            _judge_shapes(ctx, c, kind, pred, target)
             continue
         tt = tags(ctx, target)
         if FROM_INDEX in tt:
