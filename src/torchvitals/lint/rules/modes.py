@@ -41,7 +41,7 @@ from torchvitals.lint.hooks import (
     runner_names,
 )
 from torchvitals.lint.rules.mode_gate import step_outside_mode_gate
-from torchvitals.lint.rules.values import truth
+from torchvitals.lint.rules.values import Env, call_env, truth
 from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
@@ -304,6 +304,8 @@ def _step_helper_in_validation(ctx: Context) -> None:
                 how = "on every call"
             elif (opt := _steps_given(ctx, fn, resolve(ctx, c))) is not None:
                 how = "whenever it is handed an optimizer, as here,"
+            elif (opt := _steps_given(ctx, fn, resolve(ctx, c), call_env(ctx, c))) is not None:
+                how = "when called with the arguments given here"
             else:
                 continue
             ctx.report(EVAL_MODE, c, f"`{callee(c)}()` steps `{opt}` {how} and the training pass uses it "
@@ -339,29 +341,35 @@ def _trains_here(ctx: Context, call: ast.Call) -> bool:
 _BRANCHES = (ast.If, ast.IfExp, ast.ExceptHandler, ast.Match, ast.BoolOp)
 
 
-def _steps_given(ctx: Context, fn: ast.AST, t: Target | None) -> str | None:
+def _steps_given(ctx: Context, fn: ast.AST, t: Target | None, env: Env | None = None) -> str | None:
     """The optimizer `fn` steps when called as `t` says: a step whose every branch is an `if`
     on a parameter the call passes an optimizer for (`if optimizer is not None: optimizer.step()`
-    in a `run_batch(model, batch, optimizer)` that evaluate() reuses, handing its optimizer on).
-    A call that passes None, or a test on anything else, leaves the step conditional."""
+    in a `run_batch(model, batch, optimizer)` that evaluate() reuses, handing its optimizer on),
+    or an `if` the shared evaluator decides with the call's arguments (`env`): a pass shared by
+    both phases that steps `if grad:` and that validation calls with `grad=True` (to read
+    input gradients) steps on validation data. A call that passes None, or a test nothing
+    decides, leaves the step conditional."""
     if t is None:
         return None
     given = {p: ctx.is_optimizer(arg) for p, arg in t.params}
     for n in walk_scope(fn):
-        if isinstance(n, ast.Call) and (opt := ctx.optimizer_step(n)) and _taken(ctx, n, fn, given):
+        if isinstance(n, ast.Call) and (opt := ctx.optimizer_step(n)) and _taken(ctx, n, fn, given, env or ()):
             return t.rename(opt) or opt
     return None
 
 
-def _taken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, bool]) -> bool:
+def _taken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, bool], env: Env = ()) -> bool:
     """Every branch between `node` and `fn` is an `if` that `given` (parameter -> an optimizer
-    is passed for it) decides towards `node`."""
+    is passed for it), or else the evaluator reading the call's arguments `env`, decides
+    towards `node`."""
     child = node
     for a in ctx.ancestors(node):
         if a is fn:
             return True
         if isinstance(a, ast.If):
             side = _optimizer_passed(a.test, given)
+            if side is None and env:
+                side = truth(ctx, a.test, env)
             if side is None or child not in (a.body if side else a.orelse):
                 return False
         elif isinstance(a, _BRANCHES):
