@@ -88,3 +88,90 @@ def test_evaluation_passes_the_flag_that_keeps_the_step_on(flag, fires):
 @pytest.mark.parametrize(("passed", "fires"), [("", True), (", backprop=False", False)])
 def test_evaluation_leaves_a_stepping_default_on(passed, fires):
     assert ("TVL004" in _codes(DEFAULT_PASS.format(passed=passed))) is fires
+
+
+GROUPS_BY_MODE = """\
+import torch
+from torch import nn
+
+MODE = "{mode}"
+
+
+class Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.GRU(32, 64, batch_first=True)
+        self.classifier = nn.Linear(64, 9)
+
+    def forward(self, x):
+        h, _ = self.encoder(x)
+        return self.classifier(h)
+
+
+def trainable_groups(net, mode):
+    if mode == "probe":
+        groups = [{{"params": net.classifier.parameters(), "lr": 1e-2}}]
+    else:
+        groups = [{{"params": net.encoder.parameters(), "lr": 1e-4}}, {{"params": net.classifier.parameters()}}]
+    return groups
+
+
+def make_opt(net, mode):
+    return torch.optim.AdamW(trainable_groups(net, mode), lr=1e-3)
+
+
+net = Tagger()
+opt = make_opt(net, MODE)
+for it in range(100):
+    x, y = torch.randn(8, 20, 32), torch.randint(0, 9, (8, 20))
+    loss = nn.functional.cross_entropy(net(x).flatten(0, 1), y.flatten())
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize(("mode", "fires"), [("probe", True), ("full", False)])
+def test_param_groups_a_helper_returns_for_the_mode_the_file_runs(mode, fires):
+    assert ("TVL006" in _codes(GROUPS_BY_MODE.format(mode=mode))) is fires
+
+
+HEAD_ONLY_WITH_COMMENT = """\
+import torch
+from torch import nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv1d(3, 16, 5), nn.ReLU(), nn.AdaptiveAvgPool1d(1), nn.Flatten())
+        self.top = nn.Linear(16, 4)
+
+    def forward(self, x):
+        return self.top(self.body(x))
+
+
+# fine-tune the last layer; we never freeze anything by hand, the optimizer picks what moves
+model = Net()
+{fix}
+opt = torch.optim.SGD(model.top.parameters(), lr=0.05)
+for step in range(200):
+    sig, lab = torch.randn(32, 3, 128), torch.randint(0, 4, (32,))
+    loss = nn.functional.cross_entropy(model(sig), lab)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+    if step % 50 == 0:
+        with torch.no_grad():
+            print(step, (model(sig).argmax(1) == lab).float().mean().item())
+"""
+
+
+@pytest.mark.parametrize(("fix", "fires"), [("", True), ("model.body.requires_grad_(False)", False)])
+def test_a_comment_that_mentions_freezing_is_not_a_freeze(fix, fires):
+    assert ("TVL006" in _codes(HEAD_ONLY_WITH_COMMENT.format(fix=fix))) is fires
+
+
+def test_a_freeze_helper_the_file_cannot_see_into_still_counts():
+    src = HEAD_ONLY_WITH_COMMENT.format(fix="freeze_module(model.body)").replace("import torch\n", "import torch\nfrom mylib import freeze_module\n")
+    assert "TVL006" not in _codes(src)
