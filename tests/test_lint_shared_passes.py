@@ -175,3 +175,39 @@ def test_a_comment_that_mentions_freezing_is_not_a_freeze(fix, fires):
 def test_a_freeze_helper_the_file_cannot_see_into_still_counts():
     src = HEAD_ONLY_WITH_COMMENT.format(fix="freeze_module(model.body)").replace("import torch\n", "import torch\nfrom mylib import freeze_module\n")
     assert "TVL006" not in _codes(src)
+
+
+LOOP_CALLS_PASS_TWICE = """\
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, TensorDataset
+
+
+def run_pass(net, loader, opt, update, need_grads):
+    net.train(update)
+    total = 0.0
+    with torch.set_grad_enabled(need_grads):
+        for x, y in loader:
+            loss = nn.functional.mse_loss(net(x), y)
+            if need_grads:
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+            total += loss.item()
+    return total / len(loader)
+
+
+net = nn.Sequential(nn.Linear(5, 32), nn.BatchNorm1d(32), nn.ReLU(), nn.Linear(32, 1))
+opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+train_dl = DataLoader(TensorDataset(torch.randn(256, 5), torch.randn(256, 1)), batch_size=32, shuffle=True)
+val_dl = DataLoader(TensorDataset(torch.randn(64, 5), torch.randn(64, 1)), batch_size=32)
+for epoch in range(10):
+    fit = run_pass(net, train_dl, opt, True, True)
+    held = run_pass(net, val_dl, opt, False, {grads})
+    print(epoch, fit, held)
+"""
+
+
+@pytest.mark.parametrize(("grads", "fires"), [("True", True), ("False", False)])
+def test_a_pass_handed_validation_data_in_the_epoch_loop(grads, fires):
+    assert ("TVL004" in _codes(LOOP_CALLS_PASS_TWICE.format(grads=grads))) is fires

@@ -293,7 +293,7 @@ def _step_helper_in_validation(ctx: Context) -> None:
     for c in ctx.calls:
         if ctx.optimizer_step(c) or not may_resolve(ctx, c) or (t := resolve(ctx, c)) is None:
             continue
-        sites.setdefault(t.fn, []).append((c, _validation_context(ctx, c)))
+        sites.setdefault(t.fn, []).append((c, _validation_context(ctx, c) or _given_validation_data(c)))
     for fn, calls in sites.items():
         if all(where for _, where in calls):
             continue
@@ -310,6 +310,19 @@ def _step_helper_in_validation(ctx: Context) -> None:
                 continue
             ctx.report(EVAL_MODE, c, f"`{callee(c)}()` steps `{opt}` {how} and the training pass uses it "
                        f"too; here it runs in {where}: the model trains on the data it is evaluated on")  # fmt: skip
+
+
+def _given_validation_data(call: ast.Call) -> str | None:
+    """The call hands over validation data by its name (`run_epoch(model, val_loader, ...)`,
+    `loaders["val"]`) and no training data: the pass it runs is an evaluation pass wherever it
+    is written (an epoch loop calling one shared pass twice)."""
+    given = [*call.args, *(k.value for k in call.keywords)]
+    names = [last(dotted(a)) or "" for a in given]
+    keys = [a.slice.value for a in given if isinstance(a, ast.Subscript) and isinstance(a.slice, ast.Constant) and isinstance(a.slice.value, str)]
+    if any(n.lower().startswith("train") for n in names) or any(k.lower().startswith("train") for k in keys):
+        return None
+    found = next((n for n in names if _VAL_LOADER.match(n.lower())), None) or next((f'["{k}"]' for k in keys if _VAL_KEY.match(k.lower())), None)
+    return f"a call handed validation data (`{found}`)" if found else None
 
 
 def _always_steps(ctx: Context, fn: ast.AST, depth: int = 0) -> str | None:
