@@ -211,3 +211,10 @@ for epoch in range(10):
 @pytest.mark.parametrize(("grads", "fires"), [("True", True), ("False", False)])
 def test_a_pass_handed_validation_data_in_the_epoch_loop(grads, fires):
     assert ("TVL004" in _codes(LOOP_CALLS_PASS_TWICE.format(grads=grads))) is fires
+
+
+def test_groups_a_helper_builds_for_the_settings_judged_where_the_optimizer_takes_them_directly():
+    direct = "opt = torch.optim.AdamW(trainable_groups(net, MODE), lr=1e-3)"
+    probe, full = (GROUPS_BY_MODE.format(mode=m).replace("opt = make_opt(net, MODE)", direct) for m in ("probe", "full"))
+    assert "TVL006" in _codes(probe)
+    assert "TVL006" not in _codes(full)

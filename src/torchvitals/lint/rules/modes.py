@@ -127,8 +127,8 @@ def check_eval_mode(ctx: Context) -> None:
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
     _eval_before_training(ctx)
-    _steps_in_validation(ctx)
-    step_outside_mode_gate(ctx, EVAL_MODE)
+    told = step_outside_mode_gate(ctx, EVAL_MODE)
+    _steps_in_validation(ctx, told)
 
 
 def _override_trains(ctx: Context, call: ast.Call) -> set[str]:
@@ -275,18 +275,18 @@ def _validation_context(ctx: Context, node: ast.AST) -> str | None:
     return None
 
 
-def _steps_in_validation(ctx: Context) -> None:
+def _steps_in_validation(ctx: Context, told: set[ast.Call]) -> None:
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
         if opt and (where := _validation_context(ctx, c)):
             ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside {where}: the model trains on the data it is evaluated on")
-    _step_helper_in_validation(ctx)
+    _step_helper_in_validation(ctx, told)
 
 
-def _step_helper_in_validation(ctx: Context) -> None:
+def _step_helper_in_validation(ctx: Context, told: set[ast.Call]) -> None:
     """A step shared by training and validation: a helper of this file that always steps the
     optimizer (`_shared_step`: forward, backward, `optimizer.step()`) is called, unconditionally,
-    in a validation function or loop, and also from outside validation (the training pass): the
+    in a validation function or loop (or handed validation data), and also from outside validation (the training pass): the
     validation pass reuses the training step and trains on the data it evaluates. A helper that
     only validation calls (a search objective that trains candidates) is not judged."""
     sites: dict[ast.AST, list[tuple[ast.Call, str | None]]] = {}
@@ -298,7 +298,7 @@ def _step_helper_in_validation(ctx: Context) -> None:
         if all(where for _, where in calls):
             continue
         for c, where in calls:
-            if not where or _conditional(ctx, c) or _trains_here(ctx, c):
+            if not where or c in told or _conditional(ctx, c) or _trains_here(ctx, c):
                 continue
             if (opt := _always_steps(ctx, fn)) is not None:
                 how = "on every call"

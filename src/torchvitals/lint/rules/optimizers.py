@@ -86,7 +86,7 @@ def check_partial_optimizer(ctx: Context) -> None:
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     _sibling_left_out(ctx, ctors, built)
     direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or appended(ctx, ctx.scope_of(v), v)
-               or _returned_models(ctx, v)) for t, v in ctors]  # fmt: skip
+               or selected_models(ctx, v)) for t, v in ctors]  # fmt: skip
     others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
     all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
@@ -117,7 +117,7 @@ def _sibling_left_out(ctx: Context, ctors: list[tuple[str, ast.Call]], built: li
     known = {t for t, *_ in [*ctors, *built]}
     if any(ctx.is_optimizer(t) and t not in known for t in ctx.values) or set(ctx.optimizers) - known:
         return  # an optimizer built where this file cannot see: it may take the module
-    owned = [ctx.models_in(v) or appended(ctx, ctx.scope_of(v), v) or _returned_models(ctx, v) for _, v in ctors]
+    owned = [ctx.models_in(v) or appended(ctx, ctx.scope_of(v), v) or selected_models(ctx, v) for _, v in ctors]
     owned += [ms for *_, ms in built]
     if not owned or not all(owned):
         return
@@ -292,16 +292,6 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
                     models = {k for m in models if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
-
-
-def _returned_models(ctx: Context, ctor: ast.Call) -> set[str]:
-    """`Adam(trainable(model))` where `trainable` is a function of this file returning
-    `m.head.parameters()`: the models its returns name, as the caller names them."""
-    first = ctor.args[0] if ctor.args else None
-    if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
-        return set()
-    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None]
-    return {k for r in rets for m in ctx.models_in(r) if (k := t.rename(m))}
 
 
 def _one_return_models(ctx: Context, ctor: ast.Call) -> set[str]:
