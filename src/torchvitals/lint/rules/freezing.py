@@ -19,7 +19,31 @@ def frozen_elsewhere(ctx: Context) -> bool:
     (model)` imported from elsewhere), or groups added later. (requires_grad and no_grad in the
     code are judged per sub-module by param_groups.py, or as a whole by `may_freeze`.)"""
     low = ctx.text.lower()
-    return "add_param_group" in low or "inference_mode" in low or "freeze" in low or peft_library(ctx)
+    if not any(w in low for w in _ELSEWHERE):
+        return peft_library(ctx)
+    code = code_words(ctx)
+    return any(w in code for w in _ELSEWHERE) or peft_library(ctx)
+
+
+_ELSEWHERE = ("add_param_group", "inference_mode", "freeze")
+
+
+def code_words(ctx: Context) -> str:
+    """The file's code without its comments and docstrings, as lower-case words: every name,
+    attribute, definition, parameter, keyword, import and string constant. A comment saying
+    "nothing freezes the backbone" is no freeze; `freeze_backbone(model)` or
+    `cfg["freeze"]` may be one. Memoised."""
+    if "code_words" not in ctx.memo:
+        docs = {id(b[0].value) for n in walk(ctx.tree) if isinstance(b := getattr(n, "body", None), list) and b
+                and isinstance(b[0], ast.Expr) and isinstance(b[0].value, ast.Constant)}  # fmt: skip
+        words = []
+        for n in walk(ctx.tree):
+            if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs:
+                words.append(n.value)
+            else:
+                words += [w for f in ("id", "attr", "name", "arg", "module") if isinstance(w := getattr(n, f, None), str)]
+        ctx.memo["code_words"] = " ".join(words).lower()
+    return ctx.memo["code_words"]
 
 
 _PEFT = re.compile(r"\b(peft|lora|adapter|prefix_tuning|prompt_tuning)")
@@ -55,11 +79,11 @@ def may_freeze_beside(ctx: Context, parent: str, kept: str) -> bool:
     that touches no other part of `parent` than `kept` (`model.backbone(x)`, or a name bound to
     it, or in a helper it calls) and holds no backward. `requires_grad` anywhere, or a freeze
     this file cannot see into, still counts."""
+    if frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
+        return True
     if not may_freeze(ctx):
         return False
     if "requires_grad" in ctx.text and any(sets_requires_grad(n) for n in walk(ctx.tree)):
-        return True
-    if frozen_elsewhere(ctx):  # `freeze_backbone(model)` from elsewhere, adapters, later groups
         return True
     return any(holds_backward(ctx, r) or runs_sibling(ctx, r, parent, kept) for r in no_grad_regions(ctx))
 

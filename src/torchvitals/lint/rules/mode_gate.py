@@ -32,7 +32,10 @@ from torchvitals.rules.base import Rule
 _EXITS = (ast.Continue, ast.Break, ast.Return)
 
 
-def step_outside_mode_gate(ctx: Context, doc: Rule) -> None:
+def step_outside_mode_gate(ctx: Context, doc: Rule) -> set[ast.Call]:
+    """Reports each such step; returns the evaluation calls named, so that other readings of
+    the same pass do not report the same bug again at them."""
+    told: set[ast.Call] = set()
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
         fn = ctx.scope_of(c) if opt else None
@@ -54,7 +57,9 @@ def step_outside_mode_gate(ctx: Context, doc: Rule) -> None:
                 ctx.report(doc, c, f"`{opt}.step()` in `{fn.name}()` is outside the test that guards backward() "
                            f"(line {gate.lineno}): the call {how} (line {off.lineno}) steps the optimizer on "
                            "evaluation data")  # fmt: skip
+                told.add(off)
                 break
+    return told
 
 
 def _inside(ctx: Context, node: ast.AST, stmt: ast.stmt) -> bool:

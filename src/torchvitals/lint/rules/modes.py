@@ -41,7 +41,7 @@ from torchvitals.lint.hooks import (
     runner_names,
 )
 from torchvitals.lint.rules.mode_gate import step_outside_mode_gate
-from torchvitals.lint.rules.values import truth
+from torchvitals.lint.rules.values import Env, call_env, truth
 from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
@@ -127,8 +127,8 @@ def check_eval_mode(ctx: Context) -> None:
             )  # fmt: skip
     _eval_in_helpers(ctx, trained)
     _eval_before_training(ctx)
-    _steps_in_validation(ctx)
-    step_outside_mode_gate(ctx, EVAL_MODE)
+    told = step_outside_mode_gate(ctx, EVAL_MODE)
+    _steps_in_validation(ctx, told)
 
 
 def _override_trains(ctx: Context, call: ast.Call) -> set[str]:
@@ -275,39 +275,54 @@ def _validation_context(ctx: Context, node: ast.AST) -> str | None:
     return None
 
 
-def _steps_in_validation(ctx: Context) -> None:
+def _steps_in_validation(ctx: Context, told: set[ast.Call]) -> None:
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
         if opt and (where := _validation_context(ctx, c)):
             ctx.report(EVAL_MODE, c, f"`{opt}.step()` inside {where}: the model trains on the data it is evaluated on")
-    _step_helper_in_validation(ctx)
+    _step_helper_in_validation(ctx, told)
 
 
-def _step_helper_in_validation(ctx: Context) -> None:
+def _step_helper_in_validation(ctx: Context, told: set[ast.Call]) -> None:
     """A step shared by training and validation: a helper of this file that always steps the
     optimizer (`_shared_step`: forward, backward, `optimizer.step()`) is called, unconditionally,
-    in a validation function or loop, and also from outside validation (the training pass): the
+    in a validation function or loop (or handed validation data), and also from outside validation (the training pass): the
     validation pass reuses the training step and trains on the data it evaluates. A helper that
     only validation calls (a search objective that trains candidates) is not judged."""
     sites: dict[ast.AST, list[tuple[ast.Call, str | None]]] = {}
     for c in ctx.calls:
         if ctx.optimizer_step(c) or not may_resolve(ctx, c) or (t := resolve(ctx, c)) is None:
             continue
-        sites.setdefault(t.fn, []).append((c, _validation_context(ctx, c)))
+        sites.setdefault(t.fn, []).append((c, _validation_context(ctx, c) or _given_validation_data(c)))
     for fn, calls in sites.items():
         if all(where for _, where in calls):
             continue
         for c, where in calls:
-            if not where or _conditional(ctx, c) or _trains_here(ctx, c):
+            if not where or c in told or _conditional(ctx, c) or _trains_here(ctx, c):
                 continue
             if (opt := _always_steps(ctx, fn)) is not None:
                 how = "on every call"
             elif (opt := _steps_given(ctx, fn, resolve(ctx, c))) is not None:
                 how = "whenever it is handed an optimizer, as here,"
+            elif (opt := _steps_given(ctx, fn, resolve(ctx, c), call_env(ctx, c))) is not None:
+                how = "when called with the arguments given here"
             else:
                 continue
             ctx.report(EVAL_MODE, c, f"`{callee(c)}()` steps `{opt}` {how} and the training pass uses it "
                        f"too; here it runs in {where}: the model trains on the data it is evaluated on")  # fmt: skip
+
+
+def _given_validation_data(call: ast.Call) -> str | None:
+    """The call hands over validation data by its name (`run_epoch(model, val_loader, ...)`,
+    `loaders["val"]`) and no training data: the pass it runs is an evaluation pass wherever it
+    is written (an epoch loop calling one shared pass twice)."""
+    given = [*call.args, *(k.value for k in call.keywords)]
+    names = [last(dotted(a)) or "" for a in given]
+    keys = [a.slice.value for a in given if isinstance(a, ast.Subscript) and isinstance(a.slice, ast.Constant) and isinstance(a.slice.value, str)]
+    if any(n.lower().startswith("train") for n in names) or any(k.lower().startswith("train") for k in keys):
+        return None
+    found = next((n for n in names if _VAL_LOADER.match(n.lower())), None) or next((f'["{k}"]' for k in keys if _VAL_KEY.match(k.lower())), None)
+    return f"a call handed validation data (`{found}`)" if found else None
 
 
 def _always_steps(ctx: Context, fn: ast.AST, depth: int = 0) -> str | None:
@@ -339,29 +354,35 @@ def _trains_here(ctx: Context, call: ast.Call) -> bool:
 _BRANCHES = (ast.If, ast.IfExp, ast.ExceptHandler, ast.Match, ast.BoolOp)
 
 
-def _steps_given(ctx: Context, fn: ast.AST, t: Target | None) -> str | None:
+def _steps_given(ctx: Context, fn: ast.AST, t: Target | None, env: Env | None = None) -> str | None:
     """The optimizer `fn` steps when called as `t` says: a step whose every branch is an `if`
     on a parameter the call passes an optimizer for (`if optimizer is not None: optimizer.step()`
-    in a `run_batch(model, batch, optimizer)` that evaluate() reuses, handing its optimizer on).
-    A call that passes None, or a test on anything else, leaves the step conditional."""
+    in a `run_batch(model, batch, optimizer)` that evaluate() reuses, handing its optimizer on),
+    or an `if` the shared evaluator decides with the call's arguments (`env`): a pass shared by
+    both phases that steps `if grad:` and that validation calls with `grad=True` (to read
+    input gradients) steps on validation data. A call that passes None, or a test nothing
+    decides, leaves the step conditional."""
     if t is None:
         return None
     given = {p: ctx.is_optimizer(arg) for p, arg in t.params}
     for n in walk_scope(fn):
-        if isinstance(n, ast.Call) and (opt := ctx.optimizer_step(n)) and _taken(ctx, n, fn, given):
+        if isinstance(n, ast.Call) and (opt := ctx.optimizer_step(n)) and _taken(ctx, n, fn, given, env or ()):
             return t.rename(opt) or opt
     return None
 
 
-def _taken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, bool]) -> bool:
+def _taken(ctx: Context, node: ast.AST, fn: ast.AST, given: dict[str, bool], env: Env = ()) -> bool:
     """Every branch between `node` and `fn` is an `if` that `given` (parameter -> an optimizer
-    is passed for it) decides towards `node`."""
+    is passed for it), or else the evaluator reading the call's arguments `env`, decides
+    towards `node`."""
     child = node
     for a in ctx.ancestors(node):
         if a is fn:
             return True
         if isinstance(a, ast.If):
             side = _optimizer_passed(a.test, given)
+            if side is None and env:
+                side = truth(ctx, a.test, env)
             if side is None or child not in (a.body if side else a.orelse):
                 return False
         elif isinstance(a, _BRANCHES):

@@ -40,6 +40,7 @@ from torchvitals.lint.rules.param_groups import (
 from torchvitals.lint.rules.param_names import doubly_grouped, ungrouped
 from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_modules
 from torchvitals.lint.rules.param_parts import left_out, listed_parts
+from torchvitals.lint.rules.param_returns import appended, selected_models
 from torchvitals.lint.rules.param_routes import unrouted_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.lint.rules.values import truth
@@ -80,12 +81,12 @@ def check_partial_optimizer(ctx: Context) -> None:
             target, ctor = ctors[0]
             scope = ctx.scope_of(ctor)  # `params = m.head.parameters() if mode == "head" else ...`: the side the settings take
             chosen = _flag_branch(ctx, ctor, scope, {}, scope) or ctor
-            _frozen_only_by_flag(ctx, target, ctor, ctx.models_in(chosen) | _appended(ctx, scope, chosen))
+            _frozen_only_by_flag(ctx, target, ctor, ctx.models_in(chosen) | appended(ctx, scope, chosen))
     if ctx.frozen or not (ctors or built):
         return  # something is frozen somewhere: leaving parts out is likely deliberate
     _sibling_left_out(ctx, ctors, built)
-    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or _appended(ctx, ctx.scope_of(v), v)
-               or _returned_models(ctx, v)) for t, v in ctors]  # fmt: skip
+    direct = [(t, v, ctx.models_in(_flag_branch(ctx, v, ctx.scope_of(v), {}, ctx.scope_of(v)) or v) or appended(ctx, ctx.scope_of(v), v)
+               or selected_models(ctx, v)) for t, v in ctors]  # fmt: skip
     others = [ms for t, ms in ctx.optimizers.items() if t not in {t for t, _ in ctors}]
     all_models = {_part_alias(ctx, m) for m in set().union(*others, *(ms for *_, ms in direct + built))}
     called: set[str | None] = set()
@@ -116,7 +117,7 @@ def _sibling_left_out(ctx: Context, ctors: list[tuple[str, ast.Call]], built: li
     known = {t for t, *_ in [*ctors, *built]}
     if any(ctx.is_optimizer(t) and t not in known for t in ctx.values) or set(ctx.optimizers) - known:
         return  # an optimizer built where this file cannot see: it may take the module
-    owned = [ctx.models_in(v) or _appended(ctx, ctx.scope_of(v), v) or _returned_models(ctx, v) for _, v in ctors]
+    owned = [ctx.models_in(v) or appended(ctx, ctx.scope_of(v), v) or selected_models(ctx, v) for _, v in ctors]
     owned += [ms for *_, ms in built]
     if not owned or not all(owned):
         return
@@ -165,22 +166,6 @@ def _under_if(ctx: Context, node: ast.AST) -> bool:
             return False
         child = a
     return False
-
-
-def _appended(ctx: Context, scope: ast.AST, expr: ast.AST) -> set[str]:
-    """`decay, no_decay = [], []` filled in `for n, p in model.head.named_parameters():
-    (no_decay if p.ndim <= 1 else decay).append(p)`: the models whose parameters the lists
-    that `expr` reads are filled from, in `scope`."""
-    names = {n.id for n in walk(expr) if isinstance(n, ast.Name)}
-    out: set[str] = set()
-    for loop in walk_scope(scope) if names else ():
-        if not (isinstance(loop, ast.For) and isinstance(loop.iter, ast.Call) and method(loop.iter) in ("parameters", "named_parameters")):
-            continue
-        for n in walk(loop):
-            if isinstance(n, ast.Call) and method(n) in ("append", "extend") and isinstance(n.func, ast.Attribute):
-                if names & {x.id for x in walk(n.func.value) if isinstance(x, ast.Name)} and (r := receiver(loop.iter)):
-                    out.add(r)
-    return out
 
 
 def _wrapped(parent: str) -> str:
@@ -303,19 +288,10 @@ def _built_optimizers(ctx: Context) -> list[tuple[str, ast.Call, set[str]]]:
                     if _untaken(ctx, r, t.fn, given, ctx.scope_of(v)):
                         continue
                     chosen = _flag_branch(ctx, r.value, t.fn, given, ctx.scope_of(v))
-                    models = {k for m in ctx.models_in(chosen or r.value) | _appended(ctx, t.fn, chosen or r.value) if (k := t.rename(m))}
+                    models = ctx.models_in(chosen or r.value) | appended(ctx, t.fn, chosen or r.value) or selected_models(ctx, chosen or r.value)
+                    models = {k for m in models if (k := t.rename(m))}
                     out.append((target, r.value, models))
     return out
-
-
-def _returned_models(ctx: Context, ctor: ast.Call) -> set[str]:
-    """`Adam(trainable(model))` where `trainable` is a function of this file returning
-    `m.head.parameters()`: the models its returns name, as the caller names them."""
-    first = ctor.args[0] if ctor.args else None
-    if not (isinstance(first, ast.Call) and may_resolve(ctx, first)) or (t := resolve(ctx, first)) is None:
-        return set()
-    rets = [r.value for r in walk_scope(t.fn) if isinstance(r, ast.Return) and r.value is not None]
-    return {k for r in rets for m in ctx.models_in(r) if (k := t.rename(m))}
 
 
 def _one_return_models(ctx: Context, ctor: ast.Call) -> set[str]:
