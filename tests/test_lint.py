@@ -1724,6 +1724,54 @@ def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, 
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
 
 
+
+STEP_FLAG = """\
+import warnings
+
+import torch
+
+
+class Ledger:
+    def __init__(self):
+        self.dropped = 0
+
+    def note(self, bad, where):
+{ledger}
+
+
+def report(bad, where):
+{report}
+
+
+def fit(model, batches, opt, ledger):
+    for i, (x, y) in enumerate(batches):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        fine = bool(torch.isfinite(gn))
+{count}
+        if fine:
+            opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("ledger", "report", "count", "fires"),
+    [
+        # the skip is counted on the gate's own flag: inline, by a method, by a function (keyword)
+        ("        pass", "    pass", "        if not fine:\n            dropped = i", True),
+        ("        pass", "    pass", "        if not fine:\n            warnings.warn(f'dropped step {i}')", False),
+        ("        pass", "    pass", "        if fine:\n            print('stepped')", True),  # counts the steps, not the skips
+        ("        if not bad:\n            self.dropped += 1", "    pass", "        ledger.note(not fine, i)", True),  # a flag it is not
+        ("        if bad:\n            self.dropped += 1", "    pass", "        ledger.note(fine, i)", True),  # counts when it steps
+        ("        if not bad:\n            self.dropped += 1", "    pass", "        ledger.note(fine, i)", False),
+        ("        pass", "    if not bad:\n        raise RuntimeError(where)", "        report(where=i, bad=fine)", False),
+        ("        pass", "    if not bad:\n        where = 0", "        report(where=i, bad=fine)", True),  # nothing counted there
+    ],
+)
+def test_step_gate_counted_on_its_own_flag(ledger, report, count, fires):
+    assert ("TVL011" in run_all(STEP_FLAG.format(ledger=ledger, report=report, count=count))) is fires
+
 # ---- TVL004: a hook switches the runner's model through a local name; the step is a subclass's -
 
 HOOK_ALIAS_TEMPLATE_STEP = """\
