@@ -1772,6 +1772,67 @@ def fit(model, batches, opt, ledger):
 def test_step_gate_counted_on_its_own_flag(ledger, report, count, fires):
     assert ("TVL011" in run_all(STEP_FLAG.format(ledger=ledger, report=report, count=count))) is fires
 
+
+# ---- TVL016: callbacks kept sorted by a class number run in that order -------------------------
+
+SORTED_CALLBACKS = """\
+from operator import attrgetter
+
+import torch
+
+
+class Callback:
+    def on_after_backward(self, trainer):
+        return None
+
+
+class Clipper(Callback):
+    order = {clip}
+
+    def on_after_backward(self, trainer):
+        torch.nn.utils.clip_grad_value_(trainer.net.parameters(), 0.5)
+
+
+class MixedPrecisionStep(Callback):
+    order = {amp}
+
+    def on_after_backward(self, trainer):
+        trainer.grad_scaler.unscale_(trainer.opt)
+        trainer.grad_scaler.step(trainer.opt)
+        trainer.grad_scaler.update()
+
+
+class Trainer:
+    def __init__(self, net, opt, callbacks):
+        self.net, self.opt = net, opt
+        self.grad_scaler = torch.cuda.amp.GradScaler()
+        self.callbacks = {arrange}
+
+    def fit(self, batches):
+        for x, y in batches:
+            with torch.autocast("cuda"):
+                loss = (self.net(x) - y).pow(2).mean()
+            self.opt.zero_grad()
+            self.grad_scaler.scale(loss).backward()
+            for cb in self.callbacks:
+                cb.on_after_backward(self)
+"""
+
+
+@pytest.mark.parametrize(
+    ("clip", "amp", "arrange", "fires"),
+    [
+        (1, 2, "sorted(callbacks, key=attrgetter('order'))", True),  # the clip runs first, on scaled gradients
+        (3, 2, "sorted(callbacks, key=attrgetter('order'))", False),
+        (1, 2, "sorted(callbacks, key=lambda c: c.order, reverse=True)", False),
+        (2, 1, "sorted(callbacks, key=lambda c: c.order, reverse=True)", True),
+        (1, 1, "sorted(callbacks, key=attrgetter('order'))", False),  # a tie: the file does not say which runs first
+        (1, 2, "list(callbacks)", False),  # unsorted: the unscaling hook may run first
+    ],
+)
+def test_scaler_clip_in_callbacks_sorted_by_their_order(clip, amp, arrange, fires):
+    assert ("TVL016" in run_all(SORTED_CALLBACKS.format(clip=clip, amp=amp, arrange=arrange))) is fires
+
 # ---- TVL004: a hook switches the runner's model through a local name; the step is a subclass's -
 
 HOOK_ALIAS_TEMPLATE_STEP = """\
