@@ -1828,6 +1828,7 @@ class Trainer:
         (2, 1, "sorted(callbacks, key=lambda c: c.order, reverse=True)", True),
         (1, 1, "sorted(callbacks, key=attrgetter('order'))", False),  # a tie: the file does not say which runs first
         (1, 2, "list(callbacks)", False),  # unsorted: the unscaling hook may run first
+        (1, 2, "list(callbacks)\n        self.ranked = sorted(callbacks, key=attrgetter('order'))", False),  # not the list walked
     ],
 )
 def test_scaler_clip_in_callbacks_sorted_by_their_order(clip, amp, arrange, fires):

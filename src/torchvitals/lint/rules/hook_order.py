@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 
 from torchvitals.lint.calls import Target, subclasses
-from torchvitals.lint.engine import Context, callee, method
+from torchvitals.lint.engine import Context, callee, dotted, method
 from torchvitals.lint.syntax import walk
 
 
@@ -35,12 +35,32 @@ def _sort_key(ctx: Context) -> tuple[str, bool] | None:
         elif isinstance(key, ast.Call) and callee(key).endswith("attrgetter") and len(key.args) == 1:
             a = key.args[0]
             attr = a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
-        if attr is None:
+        if attr is None or not _iterated(ctx, _sorted_into(ctx, c)):
             continue
         if rev is not None and not (isinstance(rev, ast.Constant) and isinstance(rev.value, bool)):
             return _remember(ctx, None)
         keys.add((attr, bool(rev.value) if isinstance(rev, ast.Constant) else False))
     return _remember(ctx, next(iter(keys)) if len(keys) == 1 else None)
+
+
+def _sorted_into(ctx: Context, sort: ast.Call) -> str | None:
+    """The name the sorted hooks are kept under: `self.hooks.sort(...)`'s receiver, or the
+    target `self.hooks = sorted(...)` is assigned to."""
+    if method(sort) == "sort" and isinstance(sort.func, ast.Attribute):
+        return dotted(sort.func.value)
+    parent = ctx.parent.get(sort)
+    if isinstance(parent, ast.Assign) and len(parent.targets) == 1:
+        return dotted(parent.targets[0])
+    return None
+
+
+def _iterated(ctx: Context, name: str | None) -> bool:
+    """A `for` loop or comprehension of this file runs over `name`: the sorted list is the one
+    a runner walks to call its hooks, not some other list sorted by a number."""
+    if not name:
+        return False
+    loops = (n.iter for n in walk(ctx.tree) if isinstance(n, (ast.For, ast.AsyncFor, ast.comprehension)))
+    return any(dotted(it) == name for it in loops)
 
 
 def _remember(ctx: Context, value: tuple[str, bool] | None) -> tuple[str, bool] | None:
