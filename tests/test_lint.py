@@ -1834,6 +1834,37 @@ class Trainer:
 def test_scaler_clip_in_callbacks_sorted_by_their_order(clip, amp, arrange, fires):
     assert ("TVL016" in run_all(SORTED_CALLBACKS.format(clip=clip, amp=amp, arrange=arrange))) is fires
 
+
+# ---- TVL017: loader settings derived from a shared dict ------------------------------------------
+
+DERIVED_LOADER_SETTINGS = """\
+import torch
+from sklearn.metrics import accuracy_score
+from torch.utils.data import DataLoader, TensorDataset
+
+BASE = {{"batch_size": 256, "shuffle": True, "pin_memory": True}}
+{settings}
+
+held = DataLoader(TensorDataset(X_eval), **SCORING)
+with torch.no_grad():
+    guesses = torch.cat([net(xb).argmax(1) for (xb,) in held])
+print("accuracy", accuracy_score(y_eval, guesses.numpy()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("settings", "fires"),
+    [
+        ("SCORING = dict(BASE)", True),  # a copy keeps the shuffle
+        ("SCORING = dict(BASE, shuffle=False)", False),
+        ("SCORING = {**BASE, 'drop_last': False}", True),
+        ("SCORING = {**BASE, 'shuffle': False}", False),
+        ("SCORING = dict(BASE)\nSCORING['shuffle'] = False", False),  # written into after it is built
+    ],
+)
+def test_eval_loader_settings_derived_from_a_shared_dict(settings, fires):
+    assert ("TVL017" in run_all(DERIVED_LOADER_SETTINGS.format(settings=settings))) is fires
+
 # ---- TVL004: a hook switches the runner's model through a local name; the step is a subclass's -
 
 HOOK_ALIAS_TEMPLATE_STEP = """\

@@ -26,7 +26,9 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.options import option, setting
+from torchvitals.lint.rules import values
 from torchvitals.lint.rules.flow import bounds_at
+from torchvitals.lint.rules.value_kinds import Table
 
 STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
 EVAL_WORDS = {"val", "valid", "validation", "test", "testing", "eval", "evaluation", "dev", "holdout", "predict",
@@ -203,7 +205,23 @@ def dict_items(ctx: Context, expr: ast.AST | None) -> list[tuple[str, ast.expr]]
         return [(k.value, v) for k, v in zip(d.keys, d.values, strict=True)]  # type: ignore[union-attr]
     if isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords):
         return [(k.arg, k.value) for k in d.keywords]  # type: ignore[misc]
-    return None
+    return _evaluated_items(ctx, expr)
+
+
+_PLAIN = (bool, int, float, str, type(None))
+
+
+def _evaluated_items(ctx: Context, expr: ast.AST | None) -> list[tuple[str, ast.expr]] | None:
+    """The shared evaluator's reading of a dict the literal forms above do not show: one built
+    from another (`dict(COMMON)`, `dict(COMMON, shuffle=False)`, `{**BASE, "drop_last": True}`),
+    reached through a lookup or a helper's return. Only one possible dict, every key a string
+    and every value a plain constant: the keywords a loader gets, spelled out."""
+    found = values.possible(ctx, expr)
+    if found is None or len(found) != 1 or not isinstance(t := next(iter(found)), Table):
+        return None
+    if not all(isinstance(k, str) and type(v) in _PLAIN for k, v in t.items):
+        return None
+    return [(k, ast.Constant(value=v)) for k, v in t.items]
 
 
 def _written_into(ctx: Context) -> set[str]:
