@@ -1724,6 +1724,147 @@ def test_step_gate_follows_a_verdicts_locals_but_not_a_sync_flag(verdict, gate, 
     assert ("TVL011" in run_all(STEP_VERDICT.format(verdict=verdict, gate=gate))) is fires
 
 
+
+STEP_FLAG = """\
+import warnings
+
+import torch
+
+
+class Ledger:
+    def __init__(self):
+        self.dropped = 0
+
+    def note(self, bad, where):
+{ledger}
+
+
+def report(bad, where):
+{report}
+
+
+def fit(model, batches, opt, ledger):
+    for i, (x, y) in enumerate(batches):
+        opt.zero_grad()
+        torch.nn.functional.mse_loss(model(x), y).backward()
+        gn = torch.nn.utils.clip_grad_norm_(model.parameters(), 5.0)
+        fine = bool(torch.isfinite(gn))
+{count}
+        if fine:
+            opt.step()
+"""
+
+
+@pytest.mark.parametrize(
+    ("ledger", "report", "count", "fires"),
+    [
+        # the skip is counted on the gate's own flag: inline, by a method, by a function (keyword)
+        ("        pass", "    pass", "        if not fine:\n            dropped = i", True),
+        ("        pass", "    pass", "        if not fine:\n            warnings.warn(f'dropped step {i}')", False),
+        ("        pass", "    pass", "        if fine:\n            print('stepped')", True),  # counts the steps, not the skips
+        ("        if not bad:\n            self.dropped += 1", "    pass", "        ledger.note(not fine, i)", True),  # a flag it is not
+        ("        if bad:\n            self.dropped += 1", "    pass", "        ledger.note(fine, i)", True),  # counts when it steps
+        ("        if not bad:\n            self.dropped += 1", "    pass", "        ledger.note(fine, i)", False),
+        ("        pass", "    if not bad:\n        raise RuntimeError(where)", "        report(where=i, bad=fine)", False),
+        ("        pass", "    if not bad:\n        where = 0", "        report(where=i, bad=fine)", True),  # nothing counted there
+    ],
+)
+def test_step_gate_counted_on_its_own_flag(ledger, report, count, fires):
+    assert ("TVL011" in run_all(STEP_FLAG.format(ledger=ledger, report=report, count=count))) is fires
+
+
+# ---- TVL016: callbacks kept sorted by a class number run in that order -------------------------
+
+SORTED_CALLBACKS = """\
+from operator import attrgetter
+
+import torch
+
+
+class Callback:
+    def on_after_backward(self, trainer):
+        return None
+
+
+class Clipper(Callback):
+    order = {clip}
+
+    def on_after_backward(self, trainer):
+        torch.nn.utils.clip_grad_value_(trainer.net.parameters(), 0.5)
+
+
+class MixedPrecisionStep(Callback):
+    order = {amp}
+
+    def on_after_backward(self, trainer):
+        trainer.grad_scaler.unscale_(trainer.opt)
+        trainer.grad_scaler.step(trainer.opt)
+        trainer.grad_scaler.update()
+
+
+class Trainer:
+    def __init__(self, net, opt, callbacks):
+        self.net, self.opt = net, opt
+        self.grad_scaler = torch.cuda.amp.GradScaler()
+        self.callbacks = {arrange}
+
+    def fit(self, batches):
+        for x, y in batches:
+            with torch.autocast("cuda"):
+                loss = (self.net(x) - y).pow(2).mean()
+            self.opt.zero_grad()
+            self.grad_scaler.scale(loss).backward()
+            for cb in self.callbacks:
+                cb.on_after_backward(self)
+"""
+
+
+@pytest.mark.parametrize(
+    ("clip", "amp", "arrange", "fires"),
+    [
+        (1, 2, "sorted(callbacks, key=attrgetter('order'))", True),  # the clip runs first, on scaled gradients
+        (3, 2, "sorted(callbacks, key=attrgetter('order'))", False),
+        (1, 2, "sorted(callbacks, key=lambda c: c.order, reverse=True)", False),
+        (2, 1, "sorted(callbacks, key=lambda c: c.order, reverse=True)", True),
+        (1, 1, "sorted(callbacks, key=attrgetter('order'))", False),  # a tie: the file does not say which runs first
+        (1, 2, "list(callbacks)", False),  # unsorted: the unscaling hook may run first
+        (1, 2, "list(callbacks)\n        self.ranked = sorted(callbacks, key=attrgetter('order'))", False),  # not the list walked
+    ],
+)
+def test_scaler_clip_in_callbacks_sorted_by_their_order(clip, amp, arrange, fires):
+    assert ("TVL016" in run_all(SORTED_CALLBACKS.format(clip=clip, amp=amp, arrange=arrange))) is fires
+
+
+# ---- TVL017: loader settings derived from a shared dict ------------------------------------------
+
+DERIVED_LOADER_SETTINGS = """\
+import torch
+from sklearn.metrics import accuracy_score
+from torch.utils.data import DataLoader, TensorDataset
+
+BASE = {{"batch_size": 256, "shuffle": True, "pin_memory": True}}
+{settings}
+
+held = DataLoader(TensorDataset(X_eval), **SCORING)
+with torch.no_grad():
+    guesses = torch.cat([net(xb).argmax(1) for (xb,) in held])
+print("accuracy", accuracy_score(y_eval, guesses.numpy()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("settings", "fires"),
+    [
+        ("SCORING = dict(BASE)", True),  # a copy keeps the shuffle
+        ("SCORING = dict(BASE, shuffle=False)", False),
+        ("SCORING = {**BASE, 'drop_last': False}", True),
+        ("SCORING = {**BASE, 'shuffle': False}", False),
+        ("SCORING = dict(BASE)\nSCORING['shuffle'] = False", False),  # written into after it is built
+    ],
+)
+def test_eval_loader_settings_derived_from_a_shared_dict(settings, fires):
+    assert ("TVL017" in run_all(DERIVED_LOADER_SETTINGS.format(settings=settings))) is fires
+
 # ---- TVL004: a hook switches the runner's model through a local name; the step is a subclass's -
 
 HOOK_ALIAS_TEMPLATE_STEP = """\

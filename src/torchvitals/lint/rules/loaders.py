@@ -26,6 +26,7 @@ from torchvitals.lint.engine import (
     walk_scope,
 )
 from torchvitals.lint.options import option, setting
+from torchvitals.lint.rules.evaluated_dicts import evaluated_items
 from torchvitals.lint.rules.flow import bounds_at
 
 STREAMS = ("IterableDataset", "IterDataPipe", "WebDataset")  # datasets whose order is their own
@@ -203,7 +204,8 @@ def dict_items(ctx: Context, expr: ast.AST | None) -> list[tuple[str, ast.expr]]
         return [(k.value, v) for k, v in zip(d.keys, d.values, strict=True)]  # type: ignore[union-attr]
     if isinstance(d, ast.Call) and callee(d) == "dict" and not d.args and all(k.arg for k in d.keywords):
         return [(k.arg, k.value) for k in d.keywords]  # type: ignore[misc]
-    return None
+    return evaluated_items(ctx, expr)
+
 
 
 def _written_into(ctx: Context) -> set[str]:

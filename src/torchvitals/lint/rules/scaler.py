@@ -11,6 +11,7 @@ from torchvitals.lint.calls import FUNCS, Target, enclosing_class, may_resolve, 
 from torchvitals.lint.dispatch import may_call
 from torchvitals.lint.engine import Context, callee, dotted, last, method, receiver, walk_scope
 from torchvitals.lint.hooks import hook_targets
+from torchvitals.lint.rules.hook_order import hook_order
 from torchvitals.lint.syntax import walk
 from torchvitals.rules.base import document
 
@@ -268,6 +269,10 @@ def _hook_events(ctx: Context, hooks: list[Target], depth: int, where: ast.Call)
     unscale. Otherwise a hook that clips before its own unscale clips scaled gradients (an
     unscale under an `if`, every n steps for logging, does not cover the other steps)."""
     per_hook = [_events(ctx, _ordered_calls(t.fn), depth + 1, where) for t in hooks]
+    acting = [(t, ev) for t, ev in zip(hooks, per_hook, strict=True) if any(_kind(e) in ("clip", "unscale", "step") for e, _ in ev)]
+    if len(acting) > 1 and (ordered := hook_order(ctx, [t for t, _ in acting])) is not None:
+        events_of = {id(t): ev for t, ev in acting}
+        return _ordered_hook_events(ctx, [(t, events_of[id(t)]) for t in ordered])
     for t, events in zip(hooks, per_hook, strict=True):
         if any(_kind(e) == "unscale" and _always(ctx, e, t.fn) for e, _ in events):
             return [next((e, w) for e, w in events if _kind(e) == "unscale")]
@@ -276,6 +281,17 @@ def _hook_events(ctx: Context, hooks: list[Target], depth: int, where: ast.Call)
         if first is not None and _kind(first[0]) == "clip":
             return [first]
     return []
+
+
+def _ordered_hook_events(ctx: Context, hooks: list[tuple[Target, list[tuple[ast.Call, ast.Call]]]]) -> list[tuple[ast.Call, ast.Call]]:
+    """Hooks the runner calls in a fixed order (hook_order.py), each with its gradient events:
+    the first event of the first hook decides. A clip there clips scaled gradients; an unscale
+    on every call, or a step, ends the scan; an unscale under an `if` proves nothing either way."""
+    t, events = hooks[0]
+    first = next(ev for ev in events if _kind(ev[0]) in ("clip", "unscale", "step"))
+    if _kind(first[0]) == "unscale" and not _always(ctx, first[0], t.fn):
+        return []
+    return [first]
 
 
 def _always(ctx: Context, call: ast.Call, fn: ast.AST) -> bool:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import ast
 import re
 
-from torchvitals.lint.calls import functions
+from torchvitals.lint import dispatch
+from torchvitals.lint.calls import bind, functions, resolve
 from torchvitals.lint.engine import (
     Context,
     block,
@@ -213,6 +214,64 @@ def _negates(test: ast.expr, flags: set[str]) -> bool:
     return isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name) and test.operand.id in flags
 
 
+def _flag(test: ast.expr) -> tuple[str, bool] | None:
+    """(name, the value of that name for which the test holds): `skip` -> (skip, True),
+    `not skip` -> (skip, False); None for any other test."""
+    if isinstance(test, ast.Name):
+        return test.id, True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name):
+        return test.operand.id, False
+    return None
+
+
+def _counts_when(fn: ast.AST, name: str, value: bool) -> bool:
+    """An `if` of `fn` on `name` (or `not name`) whose branch taken when `name` is `value`
+    counts, logs or raises."""
+    for n in walk_scope(fn):
+        if isinstance(n, ast.If) and (f := _flag(n.test)) is not None and f[0] == name:
+            branch = n.body if f[1] == value else n.orelse
+            if branch and _logs_or_counts(branch):
+                return True
+    return False
+
+
+def _flag_counted(ctx: Context, test: ast.expr, step: ast.Call) -> bool:
+    """The gate is a plain flag (`if not skip: opt.step()`) and the function holding the step
+    counts the skip on that same flag: inline (`if skip: skipped += 1`), or in every function a
+    call hands the flag to (`tracker.record(skip, it, norm)` whose method counts, logs or
+    raises when its parameter says skip). An `else` branch is only one way to count a skip."""
+    flag = _flag(test)
+    if flag is None:
+        return False
+    scope, (name, steps_when) = ctx.scope_of(step), flag
+    if _counts_when(scope, name, not steps_when):
+        return True
+    for call in (n for n in walk_scope(scope) if isinstance(n, ast.Call)):
+        if any(isinstance(a, ast.Name) and a.id == name for a in [*call.args, *(k.value for k in call.keywords)]):
+            targets = _handed_to(ctx, call)
+            if targets and all(_param_counted(fn, params, name, not steps_when) for fn, params in targets):
+                return True
+    return False
+
+
+def _handed_to(ctx: Context, call: ast.Call) -> list[tuple[ast.AST, tuple[tuple[str, str], ...]]]:
+    """The functions `call` may run, each with its parameters bound to the caller's names: the
+    one it resolves to, its dispatch alternatives, or (a method of an object passed in, as
+    `_verdict_counts` reads a verdict) every method of this file by that name."""
+    if (t := resolve(ctx, call)) is not None:
+        return [(t.fn, t.params)]
+    if alts := dispatch.alternatives(ctx, call):
+        return [(t.fn, t.params) for t in alts]
+    if isinstance(call.func, ast.Attribute):
+        return [(f, bind(f, call, True)) for f in methods_named(ctx).get(call.func.attr, [])]
+    return []
+
+
+def _param_counted(fn: ast.AST, params: tuple[tuple[str, str], ...], name: str, skipped: bool) -> bool:
+    """The parameters of `fn` bound to the caller's `name`, one of them counted when it says skip."""
+    return any(_counts_when(fn, p, skipped) for p, given in params if given == name)
+
+
 def check_step_gate(ctx: Context) -> None:
     for c in ctx.calls:
         opt = ctx.optimizer_step(c)
@@ -221,7 +280,7 @@ def check_step_gate(ctx: Context) -> None:
         child: ast.AST = c
         for a in ctx.ancestors(c):
             if isinstance(a, ast.If) and child in a.body and _gradish(ctx, a.test):
-                if _logs_or_counts(a.orelse) or _verdict_counts(ctx, a.test):
+                if _logs_or_counts(a.orelse) or _verdict_counts(ctx, a.test) or _flag_counted(ctx, a.test, c):
                     break
                 n = _all_positive_gate(ctx, a.test)
                 if n >= 2:
