@@ -117,6 +117,26 @@ def test_a_rank_that_closed_is_not_waited_for():
     assert chans[0].live == [1]
 
 
+def test_a_last_report_appended_just_before_its_rank_closed_is_taken():
+    """Rank 1 publishes its last iteration and closes between rank 0's read of the log and its
+    question whether rank 1 closed: the report is there, read once more, not given up."""
+    store = CountingStore()
+    chans = channels(store, 2, timeout=5.0)
+    asked = {"n": 0}
+    inner_check = store.check
+
+    def check(keys):
+        if keys == [chans[0].key("closed", 1)] and asked["n"] == 0:
+            asked["n"] += 1
+            ranks.publish(chans[1], 0, report(1, 12))
+            ranks.close_channel(chans[1])
+        return inner_check(keys)
+
+    store.check = check
+    got, lost = ranks.gather(chans[0], 0, 12)
+    assert [g.rank for g in got] == [1] and lost == []
+
+
 def test_a_silent_rank_is_given_up_after_the_timeout_and_told_to_stop():
     store = torch.distributed.HashStore()
     chans = channels(store, 2, timeout=0.05)

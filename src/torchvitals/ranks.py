@@ -237,7 +237,17 @@ def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
             _drain(chan, opt)
         except Exception:
             break  # the store is gone: what is here is all there will be
-        waiting = [r for r in _missing(chan, opt, it) if not closed(chan, r)]
+        missing = _missing(chan, opt, it)
+        done = [r for r in missing if closed(chan, r)]
+        if done:
+            # A rank closes after its last report: one appended between the read above and
+            # that close is in the log now. Read once more before giving it up.
+            try:
+                _drain(chan, opt)
+            except Exception:
+                break
+            missing = _missing(chan, opt, it)
+        waiting = [r for r in missing if r not in done]
         if not waiting or time.monotonic() >= deadline:
             break
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
