@@ -129,8 +129,13 @@ def _word(e: ast.expr, words: dict[str, str]) -> str | None:
 
 def _named_elsewhere(ctx: Context, ctor: ast.Call, attr: str) -> bool:
     """The optimizer constructor names the sub-module, or the file reads its parameters some
-    other way (`model.embeddings.parameters()` added to the groups later)."""
-    return any(isinstance(n, ast.Attribute) and n.attr == attr for n in walk(ctor)) or f".{attr}.parameters(" in ctx.text
+    other way (`model.embeddings.parameters()` added to the groups later), or ties its weights
+    to another module's (`self.lm_head.weight = self.embed.weight`: `named_parameters()` yields
+    a shared parameter once, under the first name, so skipping the second name loses nothing)."""
+    if any(isinstance(n, ast.Attribute) and n.attr == attr for n in walk(ctor)) or f".{attr}.parameters(" in ctx.text:
+        return True
+    return any(isinstance(n, ast.Assign) and any(f".{attr}." in (dotted(t) or "") for t in n.targets)
+               for n in ctx.assigns)  # fmt: skip
 
 
 def _fed(ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], bool], ctor: ast.Call) -> bool:
@@ -141,7 +146,23 @@ def _fed(ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], bool], ctor:
              for n in walk(c.func.value) if isinstance(n, ast.Name)}  # fmt: skip
     if _in_ctor(ctx.scope_of(loop), lists, is_ctor) or _feeds_optimizer(ctx, loop, is_ctor):  # type: ignore[arg-type]
         return True
-    return _returned_into(ctx, loop, ctor, lists)
+    return _returned_into(ctx, loop, ctor, lists) or _unpacked_into(ctx, loop, lists, is_ctor)
+
+
+def _unpacked_into(ctx: Context, loop: ast.For, lists: set[str], is_ctor: Callable[[ast.Call], bool]) -> bool:
+    """The loop's function returns the lists themselves (`return fast, slow`) and a call of it
+    is unpacked into names an optimizer constructor of the caller's scope reads."""
+    fn = ctx.scope_of(loop)
+    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
+    if not isinstance(fn, FUNCS) or not rets or not all({dotted(e) for e in getattr(r, "elts", [r])} <= lists for r in rets):
+        return False
+    for c in ctx.calls:
+        up = ctx.parent.get(c)
+        if isinstance(c.func, ast.Name) and c.func.id == fn.name and isinstance(up, ast.Assign):
+            names = {dotted(e) for tgt in up.targets for e in getattr(tgt, "elts", [tgt])}
+            if _in_ctor(ctx.scope_of(c), names, is_ctor):  # type: ignore[arg-type]
+                return True
+    return False
 
 
 def _returned_into(ctx: Context, loop: ast.For, ctor: ast.Call, lists: set[str]) -> bool:
