@@ -275,6 +275,7 @@ def _check_given(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backw
                 given[name][1].setdefault(m, c)
                 via.setdefault(m, f" (through `{name}`, filled by another function)")
     seeded = {m: via[m] for live, dead in given.values() for m in dead if m not in live}
+    seeded.update(_given_live(ctx, fn, given, seeded))
     if not seeded:
         return
     flow = Flow(ctx, fn, _trained_models(ctx, fn), given=given)
@@ -289,6 +290,23 @@ def _check_given(ctx: Context, fn: ast.FunctionDef | ast.AsyncFunctionDef, backw
         for m, (code, node) in sorted(dead_l.items()):
             if m in seeded and match(m, relevant) and not _same_model(m, live, relevant):
                 _report(ctx, m, code, node, call.lineno, reported, seeded[m])
+
+
+def _given_live(ctx: Context, fn: ast.AST, given: dict, seeded: dict[str, str]) -> dict[str, str]:
+    """Models whose output the callers hand in live (`ld, fake = d_step(...)` returning `G(z)`,
+    then `g_step(D, fake, opt_g)`): the loss's function may cut them itself (`D(fake.detach())`,
+    inline or in a helper it calls), so they are judged like the ones handed in cut. A model
+    passed as itself (`g_step(D, ...)`) is the scope's own business, not a handed output."""
+    params = {p.arg for p in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]} if isinstance(fn, FUNCS) else set()
+    name = getattr(fn, "name", "")
+    out: dict[str, str] = {}
+    for p, (live, _) in given.items():
+        if p not in params or match(p, _trained_models(ctx, fn)):
+            continue
+        for m in live:
+            if m not in seeded and m != p:
+                out.setdefault(m, f" (its output handed in live through the parameter `{p}` of `{name}()`)")
+    return out
 
 
 def _from_callers(ctx: Context, fn: ast.AST, sites: list[tuple[ast.Call, Target]]) -> tuple[dict, dict[str, str]]:

@@ -42,6 +42,7 @@ from torchvitals.lint.rules.param_owners import module_candidates, unoptimized_m
 from torchvitals.lint.rules.param_parts import left_out, listed_parts
 from torchvitals.lint.rules.param_returns import appended, selected_models
 from torchvitals.lint.rules.param_routes import unrouted_parameters
+from torchvitals.lint.rules.param_skips import skipped_parameters
 from torchvitals.lint.rules.schedule_objects import Substitute, given_args
 from torchvitals.lint.rules.values import truth
 from torchvitals.lint.syntax import walk
@@ -230,6 +231,11 @@ def _routed_by_name(ctx: Context) -> None:
         parts = ", ".join(f"`{model}.{a}`" for a in attrs)
         ctx.report(PARTIAL_OPT, loop, f"no branch of this loop over `{model}.named_parameters()` takes the "
                    f"parameters of {parts}: they are in no optimizer's list, get gradients and never change")  # fmt: skip
+    for loop, model, attrs in skipped_parameters(ctx, _optimizer_ctor):
+        parts = ", ".join(f"`{model}.{a}`" for a in attrs)
+        ctx.report(PARTIAL_OPT, loop, f"this loop over `{model}.named_parameters()` skips the parameters of "
+                   f"{parts} before filling the optimizer's lists, and nothing freezes them: they get gradients "
+                   "and never change")  # fmt: skip
 
 
 def _groups_leave_out(ctx: Context, ctor: tuple[str, ast.Call] | None) -> None:

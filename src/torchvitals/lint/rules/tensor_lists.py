@@ -18,7 +18,7 @@ from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_
 from torchvitals.lint.rules.batch_items import one_number
 from torchvitals.lint.rules.method_args import bounds_through_methods
 from torchvitals.lint.rules.tensor_columns import helper_returns, method_returns, self_as
-from torchvitals.lint.rules.tensor_facts import CONSTANT_FILLS, MAX_DEPTH, _scalar, _unpacked
+from torchvitals.lint.rules.tensor_facts import CONSTANT_FILLS, MAX_DEPTH, ONE_D, _scalar, _unpacked
 
 # Calls a list of numbers may be handed to without being grown: conversions and reductions.
 READS = {"array", "asarray", "tensor", "as_tensor", "stack", "len", "sum", "mean", "max", "min", "float", "std"}
@@ -54,12 +54,24 @@ def appended_numbers(ctx: Context, name: ast.Name, depth: int) -> bool:
 def _number(ctx: Context, e: ast.expr, depth: int) -> bool:
     """One Python number: `v.item()`, `float(r)`, `-float(...)`, a name bound to one, or unpacked
     from what a helper or a method of this file returns (`_, logp, v = agent.act(obs)`)."""
-    if one_number(e) or _scalar(ctx, e, depth):
+    if one_number(e) or _scalar(ctx, e, depth) or _element(ctx, e, depth):
         return True
     if not isinstance(e, ast.Name) or depth > MAX_DEPTH:
         return False
     bs = bounds_through_methods(ctx, e.id, e)
     return bool(bs) and all(not b.loop and len(b.index) == 1 and _returned_number(ctx, b.value, b.index[0], depth + 1) for b in bs)
+
+
+def _element(ctx: Context, e: ast.expr, depth: int) -> bool:
+    """`series[t + window]`: one position (not a slice, not a tuple of them) of an array the
+    tracer proves 1-D is one number (a next-step target read off a normalised series)."""
+    if not isinstance(e, ast.Subscript) or isinstance(e.slice, (ast.Slice, ast.Tuple)) or depth > MAX_DEPTH:
+        return False
+    if isinstance(e.slice, ast.Constant) and not isinstance(e.slice.value, int):
+        return False  # `row["price"]`: a column of a table, not a position
+    from torchvitals.lint.rules.tensor_tags import tags  # noqa: I001  (a cycle: the tracer reads lists through here)
+
+    return ONE_D in tags(ctx, e.value, depth + 1)
 
 
 def _returned_number(ctx: Context, value: ast.expr, at: int, depth: int) -> bool:
