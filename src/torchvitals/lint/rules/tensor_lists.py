@@ -13,6 +13,8 @@ number (a row, an array) proves nothing."""
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 from torchvitals.lint.engine import Context, callee, dotted, last, method, walk_scope
 from torchvitals.lint.rules.batch_items import one_number
@@ -69,9 +71,17 @@ def _element(ctx: Context, e: ast.expr, depth: int) -> bool:
         return False
     if isinstance(e.slice, ast.Constant) and not isinstance(e.slice.value, int):
         return False  # `row["price"]`: a column of a table, not a position
-    from torchvitals.lint.rules.tensor_tags import tags  # noqa: I001  (a cycle: the tracer reads lists through here)
+    return _tags is not None and ONE_D in _tags(ctx, e.value, depth + 1)
 
-    return ONE_D in tags(ctx, e.value, depth + 1)
+
+# tensor_tags.tags, which reads lists through this module: it registers itself here when it is
+# imported (`tags_with`), so that this module does not import it back.
+_tags: Callable[..., Any] | None = None
+
+
+def tags_with(tags: Callable[..., Any]) -> None:
+    global _tags
+    _tags = tags
 
 
 def _returned_number(ctx: Context, value: ast.expr, at: int, depth: int) -> bool:

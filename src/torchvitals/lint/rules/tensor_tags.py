@@ -8,7 +8,7 @@ import ast
 
 from torchvitals.lint.calls import functions
 from torchvitals.lint.engine import Context, arg, callee, dotted, kwarg, last, method, walk_scope
-from torchvitals.lint.rules import tensor_rank
+from torchvitals.lint.rules import tensor_lists, tensor_rank
 from torchvitals.lint.rules.batch_items import (
     collated_dtype,
     dataset_item_tags,
@@ -472,3 +472,4 @@ def _int_name(ctx: Context, node: ast.AST, depth: int) -> bool:
 
 
 tensor_rank.tags_with(tags)  # tensor_rank asks for tags through this, never importing tensor_tags
+tensor_lists.tags_with(tags)  # and so does tensor_lists
