@@ -96,8 +96,9 @@ class Records:
         acts = self._act.collect() if o.idx == 0 and self._act is not None else []
         if self._batch_opt is None:
             self._batch_opt = o.idx
-        batch, self._batch_fp = (self._batch_fp, None) if o.idx == self._batch_opt else (None, self._batch_fp)
-        source, self._source = (self._source, None) if o.idx == self._batch_opt else (None, self._source)
+        batch = source = None  # the input's fingerprints ride on one optimizer's records
+        if o.idx == self._batch_opt:
+            batch, source, self._batch_fp, self._source = self._batch_fp, self._source, None, None
         reads = Reads()
         plan = self.sampler.gather(o, p, acts, reads, batch, self._clips.pop(o.idx, None), source)
         out = None

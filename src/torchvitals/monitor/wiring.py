@@ -93,7 +93,7 @@ class Wiring:
         the optimizer was made): its old parameters, which the optimizer still holds, are
         marked departed (a layout record), once, at the first record."""
         try:
-            gone = self.inv.departed_positions()
+            gone = self.inv.departed_positions(self.inv.held())
         except Exception as exc:
             self._fail("inventory", exc)
             return

@@ -54,6 +54,7 @@ class Inventory:
         self.frozen_free: list[int] = []  # frozen, in no optimizer
         self.free_params: list[torch.Tensor] = []  # both, measured with the first optimizer
         self.modelled: set[int] = set()  # ids of the parameters a watched model held when added
+        self.gone: set[int] = set()  # ... and holds no longer, as of the latest layout (`departed`)
 
     @property
     def device(self) -> torch.device:
@@ -67,29 +68,23 @@ class Inventory:
         return [(pre, m) for r, pre in zip(self.roots, self.prefixes, strict=True) if (m := r()) is not None]
 
     def held(self) -> set[int] | None:
-        """Ids of the parameters the watched models hold now; None while one of them is gone
-        (nothing to compare with)."""
+        """Ids of the parameters the watched models hold now; None without a watched model, or
+        while one of them is gone (nothing to compare with)."""
         roots = self.live_roots()
-        if len(roots) < len(self.roots):
+        if not roots or len(roots) < len(self.roots):
             return None
         return {id(p) for m in roots for p in m.parameters()}
 
-    def departed(self) -> set[int]:
-        """Ids of parameters a watched model held and holds no longer (a head replaced after the
-        optimizer was made: the optimizer still updates the old one, which the model no longer
-        uses)."""
-        held = self.held() if self.modelled else None
-        return set() if held is None else self.modelled - held
+    def departed_positions(self, held: set[int] | None) -> list[int]:
+        """Positions of parameters a watched model held and holds no longer (a head replaced
+        after the optimizer was made: the optimizer still updates the old one, which the model
+        no longer uses); kept as `gone` for the sampler. `held`: `self.held()`."""
+        self.gone = set() if held is None else self.modelled - held
+        return sorted(self.index[i] for i in self.gone if i in self.index)
 
-    def departed_positions(self) -> list[int]:
-        """`departed()` as positions in the layout."""
-        gone = self.departed()
-        return sorted(self.index[i] for i in gone if i in self.index)
-
-    def unowned_positions(self, in_opt: set[int]) -> list[int]:
+    def unowned_positions(self, in_opt: set[int], held: set[int] | None) -> list[int]:
         """Positions of optimizer-held parameters that no watched model holds, nor ever did (a
         module replaced before watch() but after the optimizer was made, or a bare tensor)."""
-        held = self.held() if self.roots else None
         if held is None:
             return []
         return sorted(i for i in in_opt if id(self.tensors[i]) not in held and id(self.tensors[i]) not in self.modelled)
@@ -152,6 +147,7 @@ class Inventory:
             o.pidx, o.params = pidx, [self.tensors[i] for i in pidx]
             specs.append({"type": o.kind, "groups": groups})
         tensors = self.tensors
+        held = self.held()
         self.free = [i for i, p in enumerate(tensors) if p.requires_grad and i not in in_opt]
         # Frozen when watched and in no optimizer: measured too, so that one unfrozen later
         # without being added to the optimizer (a backbone) shows up with its gradients.
@@ -178,8 +174,8 @@ class Inventory:
             "free": self.free,
             "frozen_free": self.frozen_free,
             "frozen_in_optimizer": [i for i in sorted(in_opt) if not tensors[i].requires_grad],
-            "departed": self.departed_positions(),
-            "unowned": self.unowned_positions(in_opt),
+            "departed": self.departed_positions(held),
+            "unowned": self.unowned_positions(in_opt, held),
             "attribute_freezes": self.attribute_freezes(),
         }
 

@@ -175,7 +175,7 @@ class Sampler:
         if cross is not None:
             # Replicated parameters the model still holds: one it dropped (a replaced head, still
             # in the optimizer) is no copy DDP keeps equal, and no rank trains with it.
-            gone = self.inv.departed()
+            gone = self.inv.gone
             rep = [i for i, s in enumerate(o.shard_counts()) if not s and id(o.params[i]) not in gone]
             modes = self._modes(o, p, len(acts))
             if clip is not None:

@@ -316,7 +316,7 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
         raise CannotJudge("no optimizer step or zero_grad seen yet")
     step = run.first_it if run is not None else None
     free = list(h.header.get("free", []))
-    gone = h.header.get("departed", [])
+    dropped = {h.params[i]["name"] for i in h.header.get("departed", [])}
     if free:
         seen = tallies(h)[0].free_with_grad if 0 in tallies(h) else {}
         got = [p in seen for p in free]
@@ -328,7 +328,6 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
                 if with_grad
                 else "they receive no gradient either, so they are effectively frozen by accident"
             )
-            dropped = {h.params[i]["name"] for i in gone}
             old = [n for n in names if n in dropped]
             if old:  # named like parameters the model dropped: the module that replaced them
                 tail += f"; they replaced {compact(old)} after the optimizer was made, which still holds the old ones"

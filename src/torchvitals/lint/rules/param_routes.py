@@ -153,11 +153,15 @@ def _model_class(ctx: Context, key: str, at: ast.AST, depth: int) -> str | None:
     return found.pop() if len(found) == 1 else None
 
 
-def _feeds_optimizer(ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], bool]) -> bool:
+def _feeds_optimizer(
+    ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], bool], lists: set[str | None] | None = None
+) -> bool:
     """The lists filled by the loop go to optimizers: named in an optimizer constructor of the
     loop's function, or returned by it and, where a call of it is unpacked, named in one there
-    (a loop that sorts parameters to log their norms is no optimizer's business)."""
-    lists = {receiver(s.value) for s in walk(loop) if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)}  # type: ignore[arg-type]
+    (a loop that sorts parameters to log their norms is no optimizer's business). `lists`: the
+    names the loop fills, when the caller knows them better than the receivers of its calls."""
+    if lists is None:
+        lists = {receiver(s.value) for s in walk(loop) if isinstance(s, ast.Expr) and isinstance(s.value, ast.Call)}  # type: ignore[arg-type]
     fn = ctx.scope_of(loop)
     if _in_ctor(fn, lists, is_ctor):
         return True

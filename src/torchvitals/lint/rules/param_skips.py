@@ -24,7 +24,6 @@ from torchvitals.lint.engine import Context, callee, dotted, method, receiver, w
 from torchvitals.lint.rules.param_groups import _frozen_anywhere, runs_with_grad
 from torchvitals.lint.rules.param_routes import (
     _feeds_optimizer,
-    _in_ctor,
     _model_class,
     _parameter_names,
 )
@@ -144,25 +143,9 @@ def _fed(ctx: Context, loop: ast.For, is_ctor: Callable[[ast.Call], bool], ctor:
     into one (param_routes.py), or returned inside groups built straight into one."""
     lists = {n.id for c in walk(loop) if isinstance(c, ast.Call) and method(c) == "append" and isinstance(c.func, ast.Attribute)
              for n in walk(c.func.value) if isinstance(n, ast.Name)}  # fmt: skip
-    if _in_ctor(ctx.scope_of(loop), lists, is_ctor) or _feeds_optimizer(ctx, loop, is_ctor):  # type: ignore[arg-type]
+    if _feeds_optimizer(ctx, loop, is_ctor) or _feeds_optimizer(ctx, loop, is_ctor, lists):  # type: ignore[arg-type]
         return True
-    return _returned_into(ctx, loop, ctor, lists) or _unpacked_into(ctx, loop, lists, is_ctor)
-
-
-def _unpacked_into(ctx: Context, loop: ast.For, lists: set[str], is_ctor: Callable[[ast.Call], bool]) -> bool:
-    """The loop's function returns the lists themselves (`return fast, slow`) and a call of it
-    is unpacked into names an optimizer constructor of the caller's scope reads."""
-    fn = ctx.scope_of(loop)
-    rets = [r.value for r in walk_scope(fn) if isinstance(r, ast.Return) and r.value is not None]
-    if not isinstance(fn, FUNCS) or not rets or not all({dotted(e) for e in getattr(r, "elts", [r])} <= lists for r in rets):
-        return False
-    for c in ctx.calls:
-        up = ctx.parent.get(c)
-        if isinstance(c.func, ast.Name) and c.func.id == fn.name and isinstance(up, ast.Assign):
-            names = {dotted(e) for tgt in up.targets for e in getattr(tgt, "elts", [tgt])}
-            if _in_ctor(ctx.scope_of(c), names, is_ctor):  # type: ignore[arg-type]
-                return True
-    return False
+    return _returned_into(ctx, loop, ctor, lists)
 
 
 def _returned_into(ctx: Context, loop: ast.For, ctor: ast.Call, lists: set[str]) -> bool:
