@@ -58,7 +58,7 @@ def model_names(small: bool) -> list[str]:
 
 def step_times(device: str, small: bool, configs: list[str]) -> dict[str, Any]:
     """Step-time ratios, host syncs per step and peak memory for each model and config."""
-    problems = overhead.peer_problems()
+    problems = overhead.peer_problems(configs)
     out = {}
     for name in model_names(small):
         plan = SMALL_PLAN if small else PLAN[name]

@@ -138,19 +138,25 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "plain_train.p
 # peers: which ones can run here
 
 
-def peer_problems() -> dict[str, str]:
-    """Import the peers once, up front (every timed run then sees the same loaded modules);
-    return {config prefix: why it cannot run} for those that cannot."""
+def peer_problems(configs: list[str]) -> dict[str, str]:
+    """Import the peers the configs use once, up front (every timed run then sees the same
+    loaded modules; a peer no config uses is not imported: Lightning's import alone takes
+    seconds); return {config prefix: why it cannot run} for those that cannot."""
+    used = {c.split("-")[0] for c in configs}
     problems = {}
-    try:
-        import wandb  # noqa: F401
-    except ImportError as e:
-        problems["wandb"] = f"wandb not importable ({e}); `make bench` installs it"
-    try:
-        from lightning.fabric.utilities.apply_func import convert_tensors_to_scalars  # noqa: F401
-        from lightning.pytorch.utilities import grad_norm  # noqa: F401
-    except ImportError as e:
-        problems["lightning"] = f"lightning not importable ({e})"
+    if "wandb" in used:
+        try:
+            import wandb  # noqa: F401
+        except ImportError as e:
+            problems["wandb"] = f"wandb not importable ({e}); `make bench` installs it"
+    if "lightning" in used:
+        try:
+            from lightning.fabric.utilities.apply_func import convert_tensors_to_scalars  # noqa: F401
+            from lightning.pytorch.utilities import grad_norm  # noqa: F401
+        except ImportError as e:
+            problems["lightning"] = f"lightning not importable ({e})"
+    if "cockpit" not in used:
+        return problems
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # cockpit imports the deprecated pkg_resources
@@ -672,7 +678,7 @@ def main() -> int:
     os.environ.update(WANDB_MODE="offline", WANDB_SILENT="true", WANDB_DIR=wandb_dir)
     t_start = time.perf_counter()
     torch.set_num_threads(args.threads)
-    problems = peer_problems()
+    problems = peer_problems(args.configs)
     info = machine_info(args.threads, args.device)
     print("torchvitals overhead benchmark")
     for k, v in info.items():
