@@ -61,10 +61,12 @@ if args.paired:
     for i in range(args.warmup):
         for model, opt in loops.values():
             step(model, opt, i)
-    windows = paired.take_turns({k: functools.partial(step, *v) for k, v in loops.items()}, args.paired, start=args.warmup)
+    cpu: dict[str, list[float]] = {}
+    windows = paired.take_turns({k: functools.partial(step, *v) for k, v in loops.items()}, args.paired,
+                                start=args.warmup, cpu=cpu)
     monitor.close()
     if rank == 0:
-        print(json.dumps({"windows_s": windows}), flush=True)
+        print(json.dumps({"windows_s": windows, "cpu_s": cpu}), flush=True)
     dist.destroy_process_group()
     raise SystemExit(0)
 

@@ -33,23 +33,32 @@ def take_turns(
     windows: int,
     start: int = 0,
     after_window: Callable[[int, dict[str, float]], None] | None = None,
+    cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
     """Run `steps[name](iteration)` for every name, step by step in an order that rotates every
     iteration (the same order wherever this runs with the same names, so ranks stay in step);
     return each name's seconds per window of WINDOW iterations. `after_window(w, spent)` sees each
-    window's seconds as it ends."""
+    window's seconds as it ends. With `cpu` (a dict), each name's CPU seconds of this thread per
+    window go there too: the work a configuration adds on the thread that runs it, without the
+    time it waits (for the other rank, for a busy core)."""
     names = list(steps)
     times: dict[str, list[float]] = {k: [] for k in names}
+    if cpu is not None:
+        cpu.update({k: [] for k in names})
     for w in range(windows):
         spent = dict.fromkeys(names, 0.0)
+        busy = dict.fromkeys(names, 0.0)
         for i in range(start + w * WINDOW, start + (w + 1) * WINDOW):
             r = i % len(names)
             for k in names[r:] + names[:r]:
-                t0 = time.perf_counter()
+                c0, t0 = time.thread_time(), time.perf_counter()
                 steps[k](i)
                 spent[k] += time.perf_counter() - t0
+                busy[k] += time.thread_time() - c0
         for k in names:
             times[k].append(spent[k])
+            if cpu is not None:
+                cpu[k].append(busy[k])
         if after_window is not None:
             after_window(w, spent)
     return times

@@ -51,10 +51,10 @@ def test_an_exception_inside_history_add_never_reaches_zero_grad(monkeypatch, tm
     assert kinds.count("step") >= 30 and kinds[-1] == "end"
 
 
-@pytest.mark.parametrize("entry", ["_state", "train_mode", "_ensure_sentinel"])
+@pytest.mark.parametrize("entry", ["_pre_step", "_post_step", "_on_zero_grad", "train_mode", "_ensure_sentinel"])
 def test_a_raising_entry_point_is_switched_off_not_raised(entry, monkeypatch, tmp_path):
-    """Entry points without their own try (the optimizer-hook look-up, zero_grad's tap) are
-    guarded where torch calls them."""
+    """Entry points raising outside their own try (the step hooks, zero_grad's tap, called by
+    torch with the optimizer's index bound) are guarded where torch calls them."""
     model, opt = _fresh()
     mon = torchvitals.watch(model, opt, out=str(tmp_path), name="r", console=False)
 

@@ -113,6 +113,10 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._act: ActivationProbe | None = None
         self.inv = Inventory(self.opts.depth)
         self.sampler = Sampler(self.opts, self.inv, WeakHook(self, "_note"))  # no reference cycle
+        # Whether the coming iteration is sampled, and takes the detailed measurements: asked by
+        # the forward hooks on every forward, worked out when the first optimizer's iteration
+        # ends (Hooks._next_iteration).
+        self._sampled, self._detailed = self.sampler.sampled(1), self.sampler.detailed(1)
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
         self._source: str | None = None  # and its loader's dataset, when each rank reads it whole
         self._handed_seen = -1  # the loader batch (HANDED.serial) the previous training forward saw

@@ -14,9 +14,10 @@ import torch
 from torch import nn
 
 from torchvitals.probes.attach import WeakHook
+from torchvitals.probes.compiled import KEPT
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
-from torchvitals.probes.steps import EVAL_PASS_MIN
+from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.record import rounded
 from torchvitals.wrapped import unwrap
@@ -45,7 +46,8 @@ class _OutputSentinel:
         mon = self._ref()
         if mon is not None:
             try:
-                mon._on_backward(self._idx, self._which)
+                if not mon._opts[self._idx].acct.counted(self._which):  # another output's hook counted the pass
+                    mon._on_backward(self._idx, self._which)
             except Exception as exc:  # never into the user's backward()
                 _swallow(mon, "steps", exc)
 
@@ -83,6 +85,7 @@ _PROBE_OF = {
     "_pre_step": "steps",
     "_post_step": "steps",
     "_on_optimizer_zero_grad": "steps",
+    "_on_zero_grad": "steps",
     "_on_model_zero_grad": "steps",
     "_on_scheduler_step": "steps",
     "_manual_backward_end": "steps",
@@ -114,6 +117,14 @@ class Hooks:
     def _next_it(self) -> int:
         return self._opts[0].acct.c.cycles + 1 if self._opts else 1
 
+    def _next_iteration(self, it: int) -> None:
+        """The first optimizer's iteration `it` ended (a step, or gradients thrown away): what
+        the next one measures."""
+        self._sampled = self.sampler.sampled(it + 1)
+        self._detailed = self.sampler.detailed(it + 1)
+        if self._act is not None:
+            self._act.armed = self._detailed
+
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
         if self.closed or "forward" in self.disabled or self._in_preflight:
             return
@@ -130,15 +141,17 @@ class Hooks:
             if not torch.is_grad_enabled():
                 if module is not None and module.training:
                     self._nograd_train_forward(module)
-            else:
-                self._nograd_run = 0  # a training forward ends an evaluation pass
-            if args and isinstance(args[0], torch.Tensor) and args[0].dim() > 0 and torch.is_grad_enabled():
-                self._samples += args[0].shape[0]
-                self._epoch_samples += args[0].shape[0]
-                self._batch_size = args[0].shape[0]
+                return
+            self._nograd_run = 0  # a training forward ends an evaluation pass
+            x = args[0] if args else None
+            if isinstance(x, torch.Tensor) and x.dim() > 0:
+                n = x.shape[0]
+                self._samples += n
+                self._epoch_samples += n
+                self._batch_size = n
                 if self.sampler.cross is not None:
-                    self._cross_rank_input(args[0])
-                self._look_at_batch(module, args[0])
+                    self._cross_rank_input(x)
+                self._look_at_batch(module, x)
         except Exception as exc:
             self._fail("forward", exc)
 
@@ -168,14 +181,14 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
-        if self._in_preflight:
+        if self.closed or self._in_preflight:
             return
-        if self._by_output and not self.closed and torch.is_grad_enabled():
+        if self._by_output and torch.is_grad_enabled():
             self._hook_output(output)
-        if self.closed or self._observed or "outputs" in self.disabled or not torch.is_grad_enabled() or not self.opts.outputs:
+        if self._observed or not self.opts.outputs or "outputs" in self.disabled:
             return
         try:
-            if not self.sampler.detailed(self._next_it()):
+            if not self._detailed or not torch.is_grad_enabled():
                 return
             pred = pick_output(output, self.opts.outputs)
             if pred is not None:
@@ -200,13 +213,14 @@ class Hooks:
                 h.flush()
 
     def _on_backward(self, idx: int, which: int) -> None:
+        """A backward pass reached a sentinel that has something to account (the hooks ask
+        StepAccount.counted first)."""
         if self.closed or "steps" in self.disabled or self._in_preflight:
             return
         try:
             o = self._opts[idx]
-            if o.acct.counted(which):  # another bucket's hook of a pass already accounted
-                return
-            self._flush_forward()
+            if KEPT.any:
+                self._flush_forward()
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
             if o.acct.on_backward(which) and o.manual is not None:
@@ -230,8 +244,11 @@ class Hooks:
         def make_hook(which: int) -> Any:
             def hook(grad: torch.Tensor) -> None:
                 try:
-                    # Most hooks of most passes find their pass counted already: they return
-                    # here, without entering the monitor (one per bucket, every iteration).
+                    # Most hooks of most passes find their pass counted already and no gradient
+                    # to check (StepAccount.quiet): they return here, without a call of ours
+                    # (one per bucket, every iteration).
+                    if graph_task() == acct.quiet:
+                        return
                     if acct.counted(which):
                         return
                     mon = ref()
@@ -263,18 +280,21 @@ class Hooks:
             return
         self._on_zero_grad(ids)
 
-    def _on_zero_grad(self, ids: list[int]) -> None:
+    def _on_zero_grad(self, ids: tuple[int, ...] | list[int], *_tapped: Any) -> None:
+        """zero_grad() of the optimizers `ids` (bound when the optimizer's zero_grad was
+        tapped; the tapped object, passed after them, is not needed)."""
         if self.closed or "steps" in self.disabled:
             return
         try:
-            self._flush_forward()
+            if KEPT.any:
+                self._flush_forward()
             for idx in ids:
                 o = self._opts[idx]
                 if o.retired:
                     continue
                 if o.manual is not None and o.manual.pending:
                     self._manual_resolve(o)
-                has = o.acct.sentinel is None and any(p.grad is not None for p in o.params)
+                has = not o.acct.sentinels and any(p.grad is not None for p in o.params)
                 if has:
                     self._ensure_sentinel(o)
                 if o.acct.on_zero_grad(has_grads=has):
@@ -284,8 +304,8 @@ class Hooks:
                         self._record(o, stepped=False, reason="zero_grad")
                     elif o.acct.alarms() != o.acct.alarms_seen:
                         self._record(o, stepped=False, reason="counters")
-                    if idx == 0 and self._act is not None:
-                        self._act.armed = self.sampler.detailed(it + 1)
+                    if idx == 0:
+                        self._next_iteration(it)
         except Exception as exc:
             self._fail("steps", exc)
 
@@ -341,24 +361,25 @@ class Hooks:
             return
         self._live_rules()
 
-    def _hooked(self, opt: Any) -> OptState | None:
-        """The state of a watched optimizer whose hook fired (None once closed)."""
-        return None if self.closed else self._state(opt)
-
-    def _pre_step(self, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        o = self._hooked(opt)
-        if o is None:
+    def _pre_step(self, idx: int, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        """Before optimizer `idx` steps (its step pre-hook, bound to the index)."""
+        if self.closed:
             return
+        o = self._opts[idx]
         try:
-            self._flush_forward()
-            self._ensure_sentinel(o)
+            if KEPT.any:
+                self._flush_forward()
+            if not o.acct.sentinels:
+                self._ensure_sentinel(o)
             # step(closure) (L-BFGS): the closure's zero_grad() and backward() calls belong to
             # this step, and the gradients it applies exist only once the closure has run.
             # torch hands the hook step()'s arguments with the optimizer first: (opt, closure).
-            closure = callable(kwargs.get("closure")) or any(callable(a) for a in args if a is not opt)
+            closure = bool(kwargs or len(args) > 1) and (
+                callable(kwargs.get("closure")) or any(callable(a) for a in args if a is not opt)
+            )
             o.acct.begin_step(closure)
             it = o.acct.c.cycles + 1
-            if self.sampler.sampled(it):
+            if self._sampled if o.idx == 0 else self.sampler.sampled(it):  # the first optimizer's: worked out already
                 self._refresh_layout(o)
                 self._measure(o, it)
                 if "updates" not in self.disabled and self.opts.snapshot_mb > 0 and self.sampler.detailed(it):
@@ -369,10 +390,11 @@ class Hooks:
         except Exception as exc:
             self._fail("steps", exc)
 
-    def _post_step(self, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        o = self._hooked(opt)
-        if o is None:
+    def _post_step(self, idx: int, opt: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
+        """After optimizer `idx` stepped (its step post-hook, bound to the index)."""
+        if self.closed:
             return
+        o = self._opts[idx]
         try:
             closure = o.acct.closure
             if closure and not o.acct.sentinels and o.manual is None:
@@ -401,8 +423,8 @@ class Hooks:
                 self._record(o, stepped=True, reason="step")
             elif o.acct.alarms() != o.acct.alarms_seen:
                 self._record(o, stepped=True, reason="counters")
-            if o.idx == 0 and self._act is not None:
-                self._act.armed = self.sampler.detailed(it + 1)
+            if o.idx == 0:
+                self._next_iteration(it)
         except Exception as exc:
             self._fail("steps", exc)
 
@@ -413,7 +435,7 @@ class Hooks:
         o = self._opts[idx]
         if o.manual is None or o.manual.pending:
             return
-        self._pre_step(o.ref(), (), {})
+        self._pre_step(idx, o.ref(), (), {})
         try:
             o.manual.backward_ended(o.acct.sentinels, self.inv.train_mode())
         except Exception as exc:
@@ -437,7 +459,7 @@ class Hooks:
             self._fail("updates", exc)
             moved = True
         if moved:
-            self._post_step(o.ref(), (), {})
+            self._post_step(o.idx, o.ref(), (), {})
         else:  # accumulating, or an update that changed nothing: no step
             o.acct.in_step = False
             o.pending = None

@@ -25,7 +25,7 @@ class Inputs:
         its pass goes on: one iterated to its end before (a validation pass) is not the source."""
         fresh = HANDED.serial != self._handed_seen and not HANDED.last
         self._handed_seen = HANDED.serial
-        if not self.sampler.sampled(self._next_it()):
+        if not self._sampled:
             return
         fp = bit_sum(x)
         self._batch_fp = fp if self._batch_fp is None else self._batch_fp + fp
@@ -39,8 +39,8 @@ class Inputs:
             return
         try:
             self._sizes.on_forward(x)
-            it = self._next_it()
-            if self._scale is None and x.is_floating_point() and not x.is_nested and self.sampler.detailed(it):
+            if self._scale is None and self._detailed and x.is_floating_point() and not x.is_nested:
+                it = self._next_it()
                 first = self._first_layers.get(id(module))
                 if first is None:
                     first = self._first_layers[id(module)] = first_layer(module)

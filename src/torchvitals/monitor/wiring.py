@@ -112,9 +112,10 @@ class Wiring:
 
     def _attach_optimizer(self, o: OptState) -> None:
         opt = o.ref()
-        self._handles.append(opt.register_step_pre_hook(Guarded(self, "_pre_step")))
-        self._handles.append(opt.register_step_post_hook(Guarded(self, "_post_step")))
-        self._taps.tap(opt, "zero_grad", Guarded(self, "_on_optimizer_zero_grad"))
+        # Bound to the optimizer's index: the hooks need not look its state up at every step.
+        self._handles.append(opt.register_step_pre_hook(Guarded(self, "_pre_step", o.idx)))
+        self._handles.append(opt.register_step_post_hook(Guarded(self, "_post_step", o.idx)))
+        self._taps.tap(opt, "zero_grad", Guarded(self, "_on_zero_grad", (o.idx,)))
         if o.manual is not None:  # no step will choose them: every backward must be seen
             self._ensure_sentinel(o)
 

@@ -169,10 +169,13 @@ class _Patch:
     original: Any
     wrapper: Any = None
     watchers: dict[int, list[_Watcher]] = field(default_factory=dict)
+    # ids of objects inside this tapped method (an override calling super(), a method calling
+    # itself): only the outermost call is observed. Two threads in the same object's method at
+    # once would be a race in the user's code already.
+    busy: set[int] = field(default_factory=set)
 
 
 _patches: dict[tuple[type, str], _Patch] = {}
-_busy = threading.local()  # ids of objects inside a tapped call (an override calling super())
 
 
 def _owner(obj: Any, name: str) -> type:
@@ -187,17 +190,24 @@ def _make_wrapper(patch: _Patch) -> Any:
 
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        watchers = patch.watchers.get(id(self))
+        key = id(self)
+        watchers = patch.watchers.get(key)
         if not watchers:
             return original(self, *args, **kwargs)
-        busy = getattr(_busy, "ids", None)
-        if busy is None:
-            busy = _busy.ids = set()
-        key = (id(self), id(patch))
+        busy = patch.busy
         if key in busy:
             return original(self, *args, **kwargs)
         busy.add(key)
         try:
+            if len(watchers) == 1:  # the common case (every iteration's zero_grad), without lists
+                w = watchers[0]
+                if w.ref() is not self:
+                    return original(self, *args, **kwargs)
+                token = w.before(self)
+                result = original(self, *args, **kwargs)
+                if w.after is not None:
+                    w.after(self, token, args, kwargs)
+                return result
             live = [w for w in list(watchers) if w.ref() is self]
             tokens = [w.before(self) for w in live]
             result = original(self, *args, **kwargs)

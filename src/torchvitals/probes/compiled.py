@@ -35,6 +35,17 @@ import torch
 from torchvitals.probes.attach import WeakHook
 
 _keys = itertools.count(1)
+
+
+class _Kept:
+    """`KEPT.any` turns True once a traced forward hook has kept a tensor for later (see
+    ForwardHook.pending), and stays so: until then the monitor's eager moments (every backward,
+    zero_grad and step) need not look at each hook. Set like `pending`, by a store dynamo replays."""
+
+    any = False
+
+
+KEPT = _Kept()
 _hooks: weakref.WeakValueDictionary[str, ForwardHook] = weakref.WeakValueDictionary()
 
 
@@ -92,14 +103,16 @@ class ForwardHook(WeakHook):
         _hooks[self.key] = self
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not compiling():
-            return super().__call__(*args, **kwargs)
+        if not torch.compiler.is_compiling():  # eager: straight to the method (every forward)
+            target = self._ref()
+            return None if target is None else getattr(target, self._method)(*self._bound, *args, **kwargs)
         # Traced: only plain indexing and type checks here, then one opaque call.
         t = self._pick(args[1] if self._pre else args[2])
         if not isinstance(t, torch.Tensor):
             return None
         if self._on_grad is None:
             self.pending = (t, torch.is_grad_enabled())  # stored, never read here: no guard
+            KEPT.any = True
         elif _make_bridge(self.key):
             self.bridge(t)  # read after _make_bridge set it (a dict of them would be read once per trace)
         return None

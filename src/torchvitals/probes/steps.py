@@ -18,6 +18,7 @@ How each count is taken:
 
 from __future__ import annotations
 
+import operator
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -27,12 +28,17 @@ import torch
 from torchvitals.probes.cross_rank import is_dtensor, local
 
 _NO_ALARMS = (0, 0, 0, 0, 0, 0)
-_task_id = getattr(torch._C, "_current_graph_task_id", None)
+_GRAD = operator.attrgetter("grad")
+_VERSION = operator.attrgetter("_version")
 
 
-def _graph_task() -> int:
-    """The id of the backward pass running now (-1 where torch cannot tell)."""
-    return _task_id() if _task_id is not None else -1
+def _no_task_id() -> int:
+    return -1
+
+
+# The id of the backward pass running now (-1 where torch cannot tell): torch's own function,
+# called as it is (a sentinel's hook asks it on every backward pass).
+graph_task: Any = getattr(torch._C, "_current_graph_task_id", _no_task_id)
 
 
 # Forwards without gradient in a row (no training forward between) that make an evaluation pass:
@@ -80,6 +86,9 @@ class StepAccount:
         self.by_output = False  # backward passes are counted from the model's output (FSDP2)
         self._handles: list[Any] = []
         self._task = -2  # graph task of the last counted backward
+        # The graph task whose remaining sentinel hooks have nothing to do (counted, no gradient
+        # left to check), -2 when none: a hook compares it with torch's and returns (see counted).
+        self.quiet = -2
         self.in_step = False  # between the step's pre- and post-hook (a closure runs there)
         self._clears_unseen: bool | None = None  # gradients cleared through .data (see on_backward)
         self.closure = False  # the step in progress was given a closure
@@ -115,19 +124,21 @@ class StepAccount:
             self.since_step = max(self.since_step, 1)
             self._backward_seen = True
         self._grads = [None] * len(self.sentinels)
+        self.quiet = -2
 
     def counted(self, which: int) -> bool:
         """Whether a sentinel's hook has nothing to account: its backward pass is counted
-        already and this sentinel's gradient needs no check (most hooks of most passes)."""
+        already and this sentinel's gradient needs no check (most hooks of most passes; read
+        inline by the hooks, see Hooks._ensure_sentinel)."""
         return (
             self._task >= 0
-            and _graph_task() == self._task
+            and graph_task() == self._task
             and not (self._check_clear and which < len(self._grads) and self._grads[which] is not None)
         )
 
     def on_backward(self, which: int) -> bool:
         """Account a sentinel's hook; True when it is the first of a new backward pass."""
-        task = _graph_task()
+        task = graph_task()
         new = task == -1 or task != self._task
         self._backward_seen = True
         if new:
@@ -138,6 +149,9 @@ class StepAccount:
                 self.c.max_accum = max(self.c.max_accum, self.since_step)
         # A sentinel's own hook checks its gradient; the output's hook (FSDP2, `which` past the
         # sentinels) runs before any gradient of the pass lands, and checks them all.
+        if not self._check_clear:
+            self.quiet = task if task >= 0 else -2  # -1: torch cannot tell passes apart
+            return new
         checks = [which] if which < len(self._grads) else range(len(self._grads)) if self.by_output else ()
         for j in checks:
             if not self._check_clear or self._grads[j] is None:
@@ -149,6 +163,8 @@ class StepAccount:
                 # Stale unless a zero_grad comes before the next step (a GAN's discriminator
                 # collects the generator loss's gradients and discards them: fine).
                 self._stale = True
+        if task >= 0 and self._grads.count(None) == len(self._grads):
+            self.quiet = task
         return new
 
     def _cleared_unseen(self, g: torch.Tensor) -> bool:
@@ -169,31 +185,38 @@ class StepAccount:
         self.closure = closure
 
     def on_step(self, train_mode: bool) -> None:
+        c = self.c
         self.in_step = False
         self.closure = False
         if not self._backward_seen and self.sentinels:
-            self.c.steps_no_backward += 1
+            c.steps_no_backward += 1
         self._backward_seen = False
         if self._stale:
-            self.c.uncleared += 1
+            c.uncleared += 1
             self._stale = False
-        self.c.steps += 1
-        self.c.cycles += 1
+        c.steps += 1
+        c.cycles += 1
+        self.quiet = -2
         self.since_step = 0
         self.step_since_zero = True
         self.step_since_sched = True
         if not train_mode:
-            self.c.eval_steps += 1
-        # The gradients the step used: the next backward must find them cleared.
-        # (`.grad` read once per parameter: on an nn.Parameter each read costs a torch-function check.)
-        grads = [p.grad for p in self.sentinels]
-        self._grads = [None if g is None else (weakref.ref(g), g._version) for g in grads]
-        self._check_clear = any(g is not None for g in grads)
+            c.eval_steps += 1
+        # The gradients the step used: the next backward must find them cleared. Taken with
+        # map() (every step, no bytecode per parameter) when every sentinel has a gradient.
+        grads = list(map(_GRAD, self.sentinels))
+        try:
+            self._grads = list(zip(map(weakref.ref, grads), map(_VERSION, grads), strict=True))
+            self._check_clear = bool(grads)
+        except (TypeError, AttributeError):  # a sentinel without a gradient (None)
+            self._grads = [None if g is None else (weakref.ref(g), g._version) for g in grads]
+            self._check_clear = any(g is not None for g in grads)
 
     def on_zero_grad(self, has_grads: bool) -> bool:
         """Account a zero_grad; True when it skipped an iteration (gradients thrown away
         with no optimizer step since the previous zero_grad)."""
         self.c.zero_grads += 1
+        self.quiet = -2
         if self.in_step:  # a closure clearing the gradients it is about to recompute
             self._check_clear = False
             self._stale = False
