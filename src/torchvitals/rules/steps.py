@@ -52,9 +52,17 @@ class CounterRun:
 
 
 def _reach(table: dict[str, list[int]], cc: dict[str, Any], it: int) -> None:
+    """The iterations at which each counter first reached 1, 2, ... _REACH. Every record runs
+    this over every counter: most are 0 or full, and leave at the first test."""
     for key, v in cc.items():
-        its = table.setdefault(key, [])
-        while len(its) < _REACH and isinstance(v, (int, float)) and v >= len(its) + 1:
+        if not v or not isinstance(v, (int, float)):
+            continue
+        its = table.get(key)
+        if its is None:
+            its = table[key] = []
+        elif len(its) >= _REACH:
+            continue
+        while len(its) < _REACH and v >= len(its) + 1:
             its.append(it)
 
 
