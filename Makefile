@@ -35,7 +35,7 @@ browser:
 
 test: setup browser
 	$(BIN)/ruff check src tests benchmarks examples
-	$(BIN)/python -m pytest -n auto tests
+	$(BIN)/python -m pytest -n auto --dist worksteal tests
 
 # The full fault zoo (writes BENCHMARKS.md) and the overhead comparison; CI runs a reduced zoo.
 bench: bench-zoo bench-overhead bench-long bench-real bench-real-distributed bench-determinism
