@@ -44,6 +44,17 @@ def test_benchmark_models_have_the_sizes_the_issue_asks_for():
     assert sizes["mlp"] < 2e6 and sizes["cnn"] < 2e6
 
 
+def test_hook_bytecodes_benchmark_counts_more_on_a_sampled_iteration(capsys):
+    import hook_bytecodes
+
+    unsampled, _ = hook_bytecodes.count(every=1_000_000, iterations=2, warmup=10)
+    sampled, _ = hook_bytecodes.count(every=1, iterations=2, warmup=10)
+    ours = [sum(v for k, v in ops.items() if "torchvitals" in k[0]) for ops in (unsampled, sampled)]
+    assert 0 < ours[0] < ours[1]  # hooks run on every iteration; a record costs more
+    assert hook_bytecodes.main(["--iterations", "1", "--top", "2", "--warmup", "5"]) == 0
+    assert "bytecodes per iteration" in capsys.readouterr().out
+
+
 def test_long_run_benchmark_smoke(capsys):
     import long_run
 
