@@ -33,8 +33,11 @@ browser:
 	      { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q chromium >/dev/null 2>&1; }; }; } || \
 	  echo "make: chromium could not be installed (apt-get install -y chromium); the browser test of the report will skip"
 
+# compileall: the package's bytecode written once, where PYTHONDONTWRITEBYTECODE is set (CI
+# sandboxes): otherwise every process the tests start (torchrun ranks, CLI runs) compiles it again.
 test: setup browser
 	$(BIN)/ruff check src tests benchmarks examples
+	$(BIN)/python -m compileall -q src benchmarks >/dev/null
 	$(BIN)/python -m pytest -n auto --dist worksteal tests
 
 # The full fault zoo (writes BENCHMARKS.md) and the overhead comparison; CI runs a reduced zoo.
