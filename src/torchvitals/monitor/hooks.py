@@ -207,7 +207,10 @@ class Hooks:
             self._fail("steps", exc)
 
     def _flush_forward(self) -> None:
-        """Forward hooks that torch.compile traced kept their tensor for now (probes/compiled.py)."""
+        """Forward hooks that torch.compile traced kept their tensor for now (probes/compiled.py);
+        none has before a trace kept one (KEPT)."""
+        if not KEPT.any:
+            return
         for h in self._forward:
             if h.pending is not None:
                 h.flush()
@@ -219,8 +222,7 @@ class Hooks:
             return
         try:
             o = self._opts[idx]
-            if KEPT.any:
-                self._flush_forward()
+            self._flush_forward()
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
             if o.acct.on_backward(which) and o.manual is not None:
@@ -286,8 +288,7 @@ class Hooks:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            if KEPT.any:
-                self._flush_forward()
+            self._flush_forward()
             for idx in ids:
                 o = self._opts[idx]
                 if o.retired:
@@ -367,8 +368,7 @@ class Hooks:
             return
         o = self._opts[idx]
         try:
-            if KEPT.any:
-                self._flush_forward()
+            self._flush_forward()
             if not o.acct.sentinels:
                 self._ensure_sentinel(o)
             # step(closure) (L-BFGS): the closure's zero_grad() and backward() calls belong to
@@ -379,7 +379,7 @@ class Hooks:
             )
             o.acct.begin_step(closure)
             it = o.acct.c.cycles + 1
-            if self._sampled if o.idx == 0 else self.sampler.sampled(it):  # the first optimizer's: worked out already
+            if self.sampler.sampled(it):
                 self._refresh_layout(o)
                 self._measure(o, it)
                 if "updates" not in self.disabled and self.opts.snapshot_mb > 0 and self.sampler.detailed(it):

@@ -199,19 +199,9 @@ def _make_wrapper(patch: _Patch) -> Any:
             return original(self, *args, **kwargs)
         busy.add(key)
         try:
-            if len(watchers) == 1:  # the common case (every iteration's zero_grad), without lists
-                w = watchers[0]
-                if w.ref() is not self:
-                    return original(self, *args, **kwargs)
-                token = w.before(self)
-                result = original(self, *args, **kwargs)
-                if w.after is not None:
-                    w.after(self, token, args, kwargs)
-                return result
-            live = [w for w in list(watchers) if w.ref() is self]
-            tokens = [w.before(self) for w in live]
+            seen = [(w, w.before(self)) for w in list(watchers) if w.ref() is self]
             result = original(self, *args, **kwargs)
-            for w, token in zip(live, tokens, strict=True):
+            for w, token in seen:
                 if w.after is not None:
                     w.after(self, token, args, kwargs)
             return result

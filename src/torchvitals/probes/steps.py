@@ -149,12 +149,9 @@ class StepAccount:
                 self.c.max_accum = max(self.c.max_accum, self.since_step)
         # A sentinel's own hook checks its gradient; the output's hook (FSDP2, `which` past the
         # sentinels) runs before any gradient of the pass lands, and checks them all.
-        if not self._check_clear:
-            self.quiet = task if task >= 0 else -2  # -1: torch cannot tell passes apart
-            return new
-        checks = [which] if which < len(self._grads) else range(len(self._grads)) if self.by_output else ()
+        checks = () if not self._check_clear else [which] if which < len(self._grads) else range(len(self._grads)) if self.by_output else ()
         for j in checks:
-            if not self._check_clear or self._grads[j] is None:
+            if self._grads[j] is None:
                 continue
             ref, version = self._grads[j]
             self._grads[j] = None
@@ -163,8 +160,8 @@ class StepAccount:
                 # Stale unless a zero_grad comes before the next step (a GAN's discriminator
                 # collects the generator loss's gradients and discards them: fine).
                 self._stale = True
-        if task >= 0 and self._grads.count(None) == len(self._grads):
-            self.quiet = task
+        if task >= 0 and (not self._check_clear or self._grads.count(None) == len(self._grads)):
+            self.quiet = task  # nothing left to check in this pass (-1: torch cannot tell passes apart)
         return new
 
     def _cleared_unseen(self, g: torch.Tensor) -> bool:
@@ -208,7 +205,7 @@ class StepAccount:
         try:
             self._grads = list(zip(map(weakref.ref, grads), map(_VERSION, grads), strict=True))
             self._check_clear = bool(grads)
-        except (TypeError, AttributeError):  # a sentinel without a gradient (None)
+        except TypeError:  # a sentinel without a gradient (weakref.ref(None))
             self._grads = [None if g is None else (weakref.ref(g), g._version) for g in grads]
             self._check_clear = any(g is not None for g in grads)
 
