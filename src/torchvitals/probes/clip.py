@@ -1,13 +1,20 @@
-"""The gradient norm before clipping: what `torch.nn.utils.clip_grad_norm_` returned.
+"""The gradient norm before clipping: what the script's clipping call measured.
 
-The sampler measures gradients at the optimizer step, after any clipping; the total norm
-clip_grad_norm_ computes on the way is the pre-clip norm. On DTensors (FSDP2) it is already the
-global norm (torch reduces it across the mesh), under DDP the all-reduced gradients' norm, so it
-combines across ranks as a replicated value. While a monitor lives, `torch.nn.utils
-.clip_grad_norm_` (and `torch.nn.utils.clip_grad.clip_grad_norm_`) is a wrapper that calls the
-original and hands each watching monitor the result (a device tensor: no host read here). A
-script that bound the function before the monitor existed (`from torch.nn.utils import
-clip_grad_norm_` at import time) keeps the original: no pre-clip norm is recorded then.
+The sampler measures gradients at the optimizer step, after any clipping; the total norm a clip
+computes on the way is the pre-clip norm. On DTensors (FSDP2) it is already the global norm (torch
+reduces it across the mesh), under DDP the all-reduced gradients' norm, so it combines across
+ranks as a replicated value.
+
+Two public entry points clip by norm, and both are tapped while a monitor lives:
+- `torch.nn.utils.clip_grad_norm_(parameters, max_norm, ...)`, which returns the total norm;
+- `torch.nn.utils.clip_grads_with_norm_(parameters, max_norm, total_norm, ...)` (torch >= 2.6),
+  given a total norm the caller measured with `get_total_norm` (Accelerate >= 1.16 and the
+  Hugging Face Trainer clip this way, one call per device mesh).
+clip_grad_norm_ itself calls a private twin of the second, so one clip is told once. Each tap
+calls the original and hands each watching monitor (parameters, total norm, max_norm): the total
+is a device tensor, no host read here. A script that bound a function before the monitor existed
+(`from torch.nn.utils import clip_grad_norm_` at import time) keeps the original: no pre-clip norm
+is recorded then.
 """
 
 from __future__ import annotations
@@ -18,10 +25,16 @@ from typing import Any
 
 import torch
 
-_SITES = ("torch.nn.utils", "torch.nn.utils.clip_grad")
-_watchers: dict[int, Callable[[list[torch.Tensor], torch.Tensor, float], None]] = {}
-_original: Callable[..., Any] | None = None
-_wrapper: Callable[..., Any] | None = None
+Tell = Callable[[list[torch.Tensor], torch.Tensor, float], None]
+
+# Each tapped function: the modules that expose it, and where its total norm comes from
+# ("returned", or the index of the argument that carries it).
+_TAPS: dict[str, tuple[tuple[str, ...], str | int]] = {
+    "clip_grad_norm_": (("torch.nn.utils", "torch.nn.utils.clip_grad"), "returned"),
+    "clip_grads_with_norm_": (("torch.nn.utils",), 2),
+}
+_watchers: dict[int, Tell] = {}
+_patched: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}  # name → (original, wrapper)
 
 
 def _module(path: str) -> Any:
@@ -31,40 +44,54 @@ def _module(path: str) -> Any:
     return mod
 
 
-def _install() -> None:
-    global _original, _wrapper
-    original = torch.nn.utils.clip_grad.clip_grad_norm_
+def _told(params: list[torch.Tensor], total: Any, max_norm: Any) -> None:
+    for tell in list(_watchers.values()):
+        try:
+            tell(params, total, float(max_norm))
+        except Exception:
+            pass  # a watcher never reaches the user's clip call
 
+
+def _tap(original: Callable[..., Any], total_at: str | int) -> Callable[..., Any]:
     @functools.wraps(original)
-    def clip_grad_norm_(parameters: Any, max_norm: float, *args: Any, **kwargs: Any) -> Any:
+    def clip(parameters: Any, max_norm: float, *args: Any, **kwargs: Any) -> Any:
         params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
-        total = original(params, max_norm, *args, **kwargs)
-        for tell in list(_watchers.values()):
-            try:
-                tell(params, total, float(max_norm))
-            except Exception:
-                pass  # a watcher never reaches the user's clip call
-        return total
+        result = original(params, max_norm, *args, **kwargs)
+        if total_at == "returned":
+            total = result
+        else:  # the argument after (parameters, max_norm) that carries the total
+            rest = int(total_at) - 2
+            total = args[rest] if len(args) > rest else kwargs.get("total_norm")
+        _told(params, total, max_norm)
+        return result
 
-    _original, _wrapper = original, clip_grad_norm_
-    for site in _SITES:
-        mod = _module(site)
-        if getattr(mod, "clip_grad_norm_", None) is original:
-            mod.clip_grad_norm_ = clip_grad_norm_
+    return clip
+
+
+def _install() -> None:
+    for name, (sites, total_at) in _TAPS.items():
+        original = getattr(_module(sites[0]), name, None)
+        if original is None:  # an older torch without this entry point
+            continue
+        wrapper = _tap(original, total_at)
+        _patched[name] = (original, wrapper)
+        for site in sites:
+            mod = _module(site)
+            if getattr(mod, name, None) is original:
+                setattr(mod, name, wrapper)
 
 
 def _uninstall() -> None:
-    global _original, _wrapper
-    for site in _SITES:
-        mod = _module(site)
-        if getattr(mod, "clip_grad_norm_", None) is _wrapper:  # someone else's patch stays
-            mod.clip_grad_norm_ = _original
-    _original = _wrapper = None
+    for name, (original, wrapper) in _patched.items():
+        for site in _TAPS[name][0]:
+            mod = _module(site)
+            if getattr(mod, name, None) is wrapper:  # someone else's patch stays
+                setattr(mod, name, original)
+    _patched.clear()
 
 
-def watch_clip(key: int, tell: Callable[[list[torch.Tensor], torch.Tensor, float], None]) -> None:
-    """`tell(parameters, total_norm, max_norm)` after every clip_grad_norm_ call until
-    `unwatch_clip(key)`."""
+def watch_clip(key: int, tell: Tell) -> None:
+    """`tell(parameters, total_norm, max_norm)` after every clip by norm until `unwatch_clip(key)`."""
     if not _watchers:
         _install()
     _watchers[key] = tell
@@ -72,12 +99,12 @@ def watch_clip(key: int, tell: Callable[[list[torch.Tensor], torch.Tensor, float
 
 def unwatch_clip(key: int) -> None:
     _watchers.pop(key, None)
-    if not _watchers and _wrapper is not None:
+    if not _watchers and _patched:
         _uninstall()
 
 
 def local_total(total: Any) -> torch.Tensor | None:
-    """The returned total norm as a plain 0-d tensor (a replicated DTensor's local value)."""
+    """The total norm as a plain 0-d tensor (a replicated DTensor's local value)."""
     if hasattr(total, "to_local"):
         total = total.to_local()
     return total.detach().reshape(()) if isinstance(total, torch.Tensor) and total.numel() == 1 else None

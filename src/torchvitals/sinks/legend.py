@@ -33,7 +33,7 @@ LEGEND: list[tuple[str, str, str]] = [
     ("[GRAD-MONITOR]", "it=N opt=k", "the sampled iteration and the optimizer (0 = the first one watched)"),
     ("[GRAD-MONITOR]", "GN[bucket=norm,…]", "gradient L2 norm per bucket, largest first"),
     ("[GRAD-MONITOR]", "TOT", "the global gradient norm (after any clipping: what the optimizer step applies; under torchrun combined across ranks)"),
-    ("[GRAD-MONITOR]", "PRECLIP=norm/max", "when the script calls torch.nn.utils.clip_grad_norm_: the total norm it measured before clipping, and its max_norm"),
+    ("[GRAD-MONITOR]", "PRECLIP=norm/max", "when the script clips by norm (torch.nn.utils.clip_grad_norm_, or clip_grads_with_norm_ as Accelerate and the Hugging Face Trainer do): the total norm measured before clipping, and max_norm"),
     ("[GRAD-MONITOR]", "GD[med,p90,max]", "per-tensor gradient norms: median, 90th percentile, maximum"),
     ("[GRAD-MONITOR]", "bucket: norm … < …", "a bucket whose gradient norm is below TORCHVITALS_WARN_NORM at this iteration (one sample; the finding needs 3 in a row)"),
     ("[STEP]", "steps, backward", "optimizer steps taken and backward passes seen so far"),
