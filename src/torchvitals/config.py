@@ -195,12 +195,23 @@ def default(name: str) -> Any:
 def option(history: Any, name: str) -> Any:
     """Option `name` as the run recorded it in its header (`history.header["options"]`), cast
     like its default; the Options default when the run did not record it. What rules and sinks
-    read instead of repeating a default."""
-    value = history.header.get("options", {}).get(name)
-    fallback = default(name)
-    if value is None:
-        return fallback
-    return type(fallback)(value) if isinstance(fallback, (int, float)) and not isinstance(fallback, bool) else value
+    read instead of repeating a default. Remembered per header (`history.options_seen`): the
+    rules ask for the same few options at every record."""
+    header = history.header
+    seen = getattr(history, "options_seen", None)
+    if seen is None or seen[0] is not header:
+        seen = (header, {})
+        try:
+            history.options_seen = seen
+        except AttributeError:  # not a History: works it out every time
+            pass
+    if name not in seen[1]:
+        value = header.get("options", {}).get(name)
+        fallback = default(name)
+        if value is not None and isinstance(fallback, (int, float)) and not isinstance(fallback, bool):
+            value = type(fallback)(value)
+        seen[1][name] = fallback if value is None else value
+    return seen[1][name]
 
 
 def describe() -> list[tuple[str, str, str]]:

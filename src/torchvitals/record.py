@@ -99,6 +99,12 @@ def rounded(x: float | None, digits: int = 6) -> float | None:
     return float(f"{x:.{digits}g}")
 
 
+def rounded_all(xs: list[float]) -> list[float]:
+    """`rounded(x)` of each float of a list, at 6 digits (what formatting gives inf, nan and
+    zero back as they were)."""
+    return [float(f"{x:.6g}") for x in xs]
+
+
 @dataclass
 class History:
     """Everything a rule may look at, built the same way live and from run.jsonl."""
@@ -121,6 +127,7 @@ class History:
     _last: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)  # optimizer → its latest step record
     _layouts: dict[int, Layout] = field(default_factory=dict, repr=False)
     _derived: dict[int, Derived] = field(default_factory=dict, repr=False)
+    options_seen: tuple[dict[str, Any], dict[str, Any]] | None = field(default=None, repr=False)  # config.option's
 
     def add(self, rec: dict[str, Any], trusted: bool = False) -> None:
         """Take one record. One that does not match the schema is counted in `rejected` (with
@@ -196,7 +203,10 @@ class History:
         w = rec.get("w")
         if not w:
             return
-        for gi, x in zip(self.layout(rec["opt"]).pidx, w, strict=False):
+        lay = self.layout(rec["opt"])
+        if self.w0.keys() >= lay.pidx_set:  # every parameter seen: the usual record
+            return
+        for gi, x in zip(lay.pidx, w, strict=False):
             if gi not in self.w0 and isinstance(x, (int, float)) and math.isfinite(x):
                 self.w0[gi] = x
 
@@ -227,7 +237,7 @@ class History:
         key = id(rec)
         if key not in self._derived:
             lay = self.layout(rec.get("opt", 0))
-            self._derived[key] = derive(rec, lay, [self.w0.get(gi) for gi in lay.pidx])
+            self._derived[key] = derive(rec, lay, list(map(self.w0.get, lay.pidx)))
         return self._derived[key]
 
     def name(self, idx: int) -> str:

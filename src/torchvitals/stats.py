@@ -5,21 +5,26 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import repeat
+from operator import itemgetter, mul, truediv
 from typing import Any
 
 
 def percentile(values: list[float], q: float) -> float:
     """Index-based percentile of seed 001's GD[med,p90,max] (no interpolation)."""
-    if not values:
-        return float("nan")
-    s = sorted(values)
-    return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
+    return _at(sorted(values), q) if values else float("nan")
 
 
 def median(values: list[float], presorted: bool = False) -> float:
     if presorted and values:
-        return values[min(len(values) - 1, int(0.5 * (len(values) - 1) + 0.5))]
+        return _at(values, 0.5)
     return percentile(values, 0.5)
+
+
+def _at(s: list[float], q: float) -> float:
+    """percentile() of an already sorted, non-empty list."""
+    return s[min(len(s) - 1, int(q * (len(s) - 1) + 0.5))]
 
 
 # Relative resolution (machine epsilon) of the floating-point types parameters come in: a step
@@ -71,6 +76,28 @@ class Layout:
             frozen_free=list(header.get("frozen_free", [])) if opt == 0 else [],
         )
 
+    @cached_property
+    def pidx_set(self) -> frozenset[int]:
+        return frozenset(self.pidx)
+
+    @cached_property
+    def pickers(self) -> list[tuple[str, Any]]:
+        """Per bucket, in the order of its first position: a function that takes a per-position
+        list and returns the bucket's entries, in position order, as a tuple."""
+        at: dict[str, list[int]] = {}
+        for i, b in enumerate(self.buckets):
+            at.setdefault(b, []).append(i)
+        return [(b, itemgetter(*pos) if len(pos) > 1 else _one(pos[0])) for b, pos in at.items()]
+
+    @cached_property
+    def group_of(self) -> Any:
+        """A function that takes the per-group learning rates and returns them per position."""
+        return itemgetter(*self.group) if len(self.group) > 1 else _one(self.group[0]) if self.group else (lambda s: ())
+
+
+def _one(i: int) -> Any:
+    return lambda s: (s[i],)
+
 
 @dataclass
 class Derived:
@@ -111,11 +138,68 @@ def _finite(x: Any) -> bool:
 def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = None) -> Derived:
     """The statistics of one step record; `w0` holds each parameter's weight norm when first
     seen (parameters that started at zero stay out of the update ratios). One pass over the
-    parameters (with every=1 this runs each iteration)."""
+    parameters (with every=1 this runs each iteration); a record with a finite gradient and
+    weight norm for every parameter and finite learning rates (a healthy step) takes
+    `_derive_healthy`, which gives the same numbers from a few calls into C."""
     g = rec.get("g") or []
     w = rec.get("w") or []
     d = rec.get("d")
     lrs = rec.get("lr") or []
+    if _all_finite(g, w, lrs, lay):
+        healthy = _derive_healthy(g, w, lrs, lay)
+        if d is None:
+            return healthy
+        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))))
+    return _derive(g, w, d, lrs, lay, w0, rec.get("sparse"))
+
+
+def _all_finite(g: list, w: list, lrs: list, lay: Layout) -> bool:
+    """Whether every position has a finite gradient and a finite positive weight norm, and
+    every group a finite learning rate (the lists as long as the layout's)."""
+    n = len(lay.pidx)
+    if not n or len(g) != n or len(w) != n or len(lrs) <= max(lay.group) or None in g or None in w or None in lrs:
+        return False
+    try:  # a sum of floats is finite only when each is (inf and nan stay; overflow is caught)
+        return math.isfinite(sum(g)) and math.isfinite(sum(w)) and math.isfinite(sum(lrs)) and min(w) > 0
+    except TypeError:  # not numbers: the general path says what it makes of them
+        return False
+
+
+def _derive_healthy(g: list[float], w: list[float], lrs: list[float], lay: Layout) -> Derived:
+    """`_derive`, less the true update's statistics, for a record whose gradients, weight norms
+    and learning rates are all finite (and weight norms positive): the same arithmetic, in the
+    same order, on whole lists."""
+    lr_pos = lay.group_of(lrs)
+    steps = list(map(mul, lr_pos, g))  # lr·‖g‖ per position
+    lr_gw = list(map(truediv, steps, map(max, w, repeat(1e-8))))
+    urs = list(map(truediv, steps, w))
+    s = sorted(g)
+    buckets, step_sq, wsq = {}, {}, {}
+    for b, pick in lay.pickers:
+        buckets[b] = math.hypot(*pick(g))
+        st, ws = pick(steps), pick(w)
+        step_sq[b] = sum(map(mul, st, st))
+        wsq[b] = sum(map(mul, ws, ws))
+    zero = [i for i, x in enumerate(g) if x == 0.0] if 0.0 in g else []
+    return Derived(
+        total=math.hypot(*g),
+        buckets=buckets,
+        gd=(_at(s, 0.5), _at(s, 0.9), s[-1]),
+        ur=(median(urs), max(urs)),
+        tr=None,
+        moved=None,
+        nonfinite=[],
+        missing=[],
+        zero=zero,
+        lr_gw=lr_gw,
+        bucket_ur=_ratio(step_sq, wsq),
+    )
+
+
+def _derive(
+    g: list, w: list, d: list | None, lrs: list, lay: Layout, w0: list[float | None] | None, sparse: list | None
+) -> Derived:
+    """derive() for any record: one loop over the positions that checks each value."""
     n = min(len(g), len(lay.pidx))
     nw = len(w)
     lr_fin = [lr if _finite(lr) else None for lr in lrs]  # per group: its learning rate if finite
@@ -157,41 +241,45 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
     total = math.hypot(*gvals)
     gd = (median(gvals), percentile(gvals, 0.9), max(gvals)) if gvals else (math.nan,) * 3
     ur = (median(urs), max(urs)) if urs else (math.nan, math.nan)
-    wsq = _bucket_weights(w, lay, n)
-    tiny: list[int] = []
-    tr = None
-    moved = None
-    dw_total = None
-    bucket_tr: dict[str, float] = {}
-    if d is not None:  # only steps with the true update need to know (detailed iterations)
-        tiny = _tiny(g, w, lrs, lay, finite)
-        tr = _update_ratio(d, w, lay, n, w0, set(rec.get("sparse") or []))
-        tiny_set = set(tiny)
-        with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
-        moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
-        dw_total = math.sqrt(sum(x * x for x in d if x is not None and math.isfinite(x)))
-        dsq: dict[str, float] = {}
-        for i in range(min(n, len(d))):
-            if _finite(d[i]):
-                dsq[buckets[i]] = dsq.get(buckets[i], 0.0) + d[i] * d[i]
-        bucket_tr = _ratio(dsq, wsq)
-    return Derived(
+    dv = Derived(
         total=total,
         buckets={b: math.hypot(*v) for b, v in per_bucket.items()},
         gd=gd,
         ur=ur,
-        tr=tr,
-        moved=moved,
+        tr=None,
+        moved=None,
         nonfinite=nonfinite,
         missing=missing,
         zero=zero,
-        tiny=tiny,
-        empty=_nothing_to_apply(g, d, missing, zero),
+        empty=_nothing_to_apply(g, None, missing, zero),
         lr_gw=lr_gw,
-        dw_total=dw_total,
-        bucket_ur=_ratio(step_sq, wsq),
-        bucket_tr=bucket_tr,
+        bucket_ur=_ratio(step_sq, _bucket_weights(w, lay, n)),
     )
+    if d is not None:  # only steps with the true update need to know (detailed iterations)
+        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite)
+    return dv
+
+
+def _with_update(
+    dv: Derived, g: list, w: list, d: list, lrs: list, lay: Layout, w0: list[float | None] | None,
+    sparse: list | None, finite: list[int],
+) -> Derived:
+    """Add to `dv` the statistics of the true update `d` (detailed iterations); `finite`: the
+    positions with a finite gradient."""
+    n = min(len(g), len(lay.pidx))
+    dv.tiny = _tiny(g, w, lrs, lay, finite)
+    dv.tr = _update_ratio(d, w, lay, n, w0, set(sparse or []))
+    tiny_set = set(dv.tiny)
+    with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
+    dv.moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
+    dv.dw_total = math.sqrt(sum(x * x for x in d if x is not None and math.isfinite(x)))
+    dsq: dict[str, float] = {}
+    for i in range(min(n, len(d))):
+        if _finite(d[i]):
+            dsq[lay.buckets[i]] = dsq.get(lay.buckets[i], 0.0) + d[i] * d[i]
+    dv.bucket_tr = _ratio(dsq, _bucket_weights(w, lay, n))
+    dv.empty = _nothing_to_apply(g, d, dv.missing, dv.zero)
+    return dv
 
 
 def _bucket_weights(w: list, lay: Layout, n: int) -> dict[str, float]:
@@ -275,16 +363,24 @@ class Streak:
     at: int | None = None  # index of the record completing the first run of `need`
     payload: Any = None  # ... what it carried
     last: Any = None  # what the latest record carried
-    recent: list[bool] = field(default_factory=list)  # the latest `need` flags
+    last_hit: int = -1  # index of the latest flagged record
 
     def add(self, flag: bool, payload: Any = None) -> None:
+        if flag:
+            self.hits += 1
+            self.run += 1
+            self.last_hit = self.n
+        else:
+            self.run = 0
         self.n += 1
-        self.hits += bool(flag)
-        self.run = self.run + 1 if flag else 0
         self.last = payload
-        self.recent = [*self.recent[-self.need + 1 :], bool(flag)] if self.need > 1 else [bool(flag)]
         if self.at is None and self.need and self.run >= self.need:
             self.at, self.payload = self.n - 1, payload
+
+    @property
+    def recent_hit(self) -> bool:
+        """Whether any of the latest `need` records (the latest one, for need <= 1) was flagged."""
+        return self.last_hit >= 0 and self.n - 1 - self.last_hit < max(self.need, 1)
 
     def first(self, final: bool = False) -> tuple[int, Any] | None:
         """(index, payload) of the record completing the first run; in a final judgement with

@@ -67,6 +67,9 @@ def local(t: torch.Tensor | None) -> torch.Tensor | None:
 
 
 def locals_of(ts: Sequence[torch.Tensor | None]) -> list[torch.Tensor | None]:
+    """`local` of each; a list without a DTensor (any type that has to_local) comes back as is."""
+    if not any(hasattr(kind, "to_local") for kind in set(map(type, ts))):
+        return list(ts)
     return [local(t) for t in ts]
 
 

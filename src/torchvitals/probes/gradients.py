@@ -7,36 +7,41 @@ once, at the end of a sampled iteration.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import repeat
+from operator import attrgetter, is_, is_not
 
 import torch
 
+_DEVICE = attrgetter("device")
+_SPARSE = attrgetter("is_sparse")
+
 
 def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
-    """One float32 vector of L2 norms, on the first tensor's device."""
-    dense = [t for t in tensors if not t.is_sparse]
-    if len(dense) == len(tensors):
+    """One float32 vector of L2 norms of tensors on one device, on that device."""
+    if not any(map(_SPARSE, tensors)):
         try:
-            norms = torch._foreach_norm(tensors, 2, dtype=torch.float32)
-        except (TypeError, RuntimeError):  # older torch without dtype=, or mixed devices
+            return torch.stack(torch._foreach_norm(tensors, 2, dtype=torch.float32))
+        except (TypeError, RuntimeError):  # older torch without dtype=
             norms = [t.float().norm() for t in tensors]
     else:  # sparse gradients (nn.Embedding(sparse=True)) have no foreach kernel
         norms = [t.coalesce().values().float().norm() if t.is_sparse else t.float().norm() for t in tensors]
-    device = tensors[0].device
-    if all(n.device == device for n in norms):
-        return torch.stack(norms)
-    return torch.stack([n.to(device, non_blocking=True) for n in norms])
+    return torch.stack(norms)
 
 
 def norms(tensors: Sequence[torch.Tensor | None], device: torch.device) -> torch.Tensor:
     """L2 norm of each tensor as a float32 vector on `device`; None entries give NaN (a NaN
-    stands in for them, so no index tensor has to be copied to the device)."""
-    if not any(t is not None for t in tensors):
-        return torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
-    nan = torch.full((1,), float("nan"), dtype=torch.float32, device=device) if any(t is None for t in tensors) else None
-    if all(t is None or t.device == device for t in tensors):  # the usual case: one foreach pass
-        return _foreach_norms([nan if t is None else t.detach() for t in tensors])
-    # Parameters on several devices (CPU offload): each norm where its tensor is, then moved.
-    return torch.cat([nan if t is None else _foreach_norms([t.detach()]).to(device) for t in tensors])
+    stands in for them, so no index tensor has to be copied to the device). Taken without
+    autograd (a gradient of create_graph=True records nothing)."""
+    with torch.no_grad():
+        if not any(map(is_not, tensors, repeat(None))):
+            return torch.full((len(tensors),), float("nan"), dtype=torch.float32, device=device)
+        if any(map(is_, tensors, repeat(None))):
+            nan = torch.full((1,), float("nan"), dtype=torch.float32, device=device)
+            tensors = [nan if t is None else t for t in tensors]
+        if set(map(_DEVICE, tensors)) == {device}:  # the usual case: one foreach pass
+            return _foreach_norms(list(tensors))  # type: ignore[arg-type]
+        # Parameters on several devices (CPU offload): each norm where its tensor is, then moved.
+        return torch.cat([_foreach_norms([t]).to(device) for t in tensors])  # type: ignore[list-item]
 
 
 def grads(params: Sequence[torch.Tensor]) -> list[torch.Tensor | None]:

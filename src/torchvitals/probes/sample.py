@@ -11,6 +11,9 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
+from functools import partial
+from itertools import repeat
+from operator import attrgetter, is_, is_not
 from typing import Any
 
 import torch
@@ -21,7 +24,6 @@ from torchvitals.probes.cross_rank import (
     ACTIVATION,
     REPLICATED,
     CrossRank,
-    local,
     locals_of,
     shard_copies,
     sharded_mode,
@@ -30,7 +32,12 @@ from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.manual import ManualSteps, is_manual
 from torchvitals.probes.reads import Reads, Ticket
 from torchvitals.probes.steps import StepAccount
-from torchvitals.record import rounded
+from torchvitals.record import rounded, rounded_all
+
+_GRAD = attrgetter("grad")
+_SPARSE = attrgetter("is_sparse")
+_REQUIRES_GRAD = attrgetter("requires_grad")
+_PRESENT = partial(is_not, None)
 
 # Detailed iterations at most this far apart keep their copy buffers on the CPU (keeps_copies).
 KEEP_COPIES_WITHIN = 20
@@ -123,11 +130,11 @@ class Sampler:
         fresh = self.detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
         if len(o.sharded) != len(o.params):
             o.sharded = [shard_copies(p) for p in o.params]
-        w = gradients.norms([p.detach() for p in o.local_params()], self.inv.device) if fresh else None
+        w = gradients.norms(o.local_params(), self.inv.device) if fresh else None
         o.pending = {
             "it": it,
             "w": w,
-            "frozen": [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
+            "frozen": [] if all(map(_REQUIRES_GRAD, o.params)) else [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
             "lr": [] if o.manual is not None else [grp.get("lr") for grp in o.ref().param_groups],
         }
         self.measure_grads(o, o.pending)
@@ -135,11 +142,14 @@ class Sampler:
     def measure_grads(self, o: OptState, pending: dict[str, Any]) -> None:
         """Gradient norms of the optimizer's parameters (and, for the first optimizer, of the
         parameters in no optimizer), into `pending`."""
-        grads = [local(p.grad) for p in o.params]
-        free = [local(p.grad) for p in self.inv.free_params] if o.idx == 0 else []
-        pending["g"] = gradients.norms(grads + free, self.inv.device)
-        pending["missing"] = [i for i, t in enumerate(grads + free) if t is None]
-        pending["sparse"] = [i for i, t in enumerate(grads) if t is not None and t.is_sparse]
+        grads = locals_of(list(map(_GRAD, o.params)))
+        both = grads + locals_of(list(map(_GRAD, self.inv.free_params))) if o.idx == 0 and self.inv.free_params else grads
+        pending["g"] = gradients.norms(both, self.inv.device)
+        # Both lists are empty on most iterations, and found without a bytecode per parameter.
+        missing = any(map(is_, both, repeat(None)))
+        pending["missing"] = [i for i, t in enumerate(both) if t is None] if missing else []
+        sparse = any(map(_SPARSE, filter(_PRESENT, grads)))
+        pending["sparse"] = [i for i, t in enumerate(grads) if t is not None and t.is_sparse] if sparse else []
 
     def take_update(self, o: OptState) -> None:
         """After the step: the norms of what it changed, from the snapshot taken before it."""
@@ -210,14 +220,14 @@ class Sampler:
         n_own = len(o.params)
         if "g" in p:
             n_g = p["g"].numel()
-            g = [rounded(x) for x in flat[:n_g]]
+            g: list[float | None] = rounded_all(flat[:n_g])
             for i in p["missing"]:
                 g[i] = None
             rec["lr"] = [rounded(x) for x in p["lr"]]
             rec["g"] = g[:n_own]
             at = n_g
             if p["w"] is not None:
-                o.last_w = (p["it"], [rounded(x) for x in flat[at : at + n_own]])
+                o.last_w = (p["it"], rounded_all(flat[at : at + n_own]))
                 rec["w"] = o.last_w[1]
                 at += n_own
             elif o.last_w is not None:
@@ -226,8 +236,8 @@ class Sampler:
                 rec["gf"] = g[n_own:]
             if "d" in p:
                 d: list[float | None] = [None] * n_own  # None: not copied this time
-                for i, x in zip(p["d_which"], flat[at : at + len(p["d_which"])], strict=True):
-                    d[i] = rounded(x)
+                for i, x in zip(p["d_which"], rounded_all(flat[at : at + len(p["d_which"])]), strict=True):
+                    d[i] = x
                 rec["d"] = d
                 at += len(p["d_which"])
             if clip is not None:

@@ -151,7 +151,7 @@ def prediction_collapse(h: History, r: Rule) -> list[Finding]:
     if first is None:
         return []
     o, hit_it = first[1]
-    recovered = not any(streak.recent)
+    recovered = not streak.recent_hit
     resets = sum(1 for e in h.events if e.get("kind") == "degeneracy-reset")
     if o.get("one_class") == 1 and o.get("target_multi") == 1:
         what = "every sample is predicted as the same class (the targets hold several)"

@@ -41,6 +41,8 @@ class CounterRun:
     stepped: int = 0
     reach: dict[str, list[int]] = field(default_factory=dict)  # counter → iteration it reached 1, 2, 3
     reach_stepped: dict[str, list[int]] = field(default_factory=dict)
+    full: set[str] = field(default_factory=set)  # counters whose `reach` holds all _REACH
+    full_stepped: set[str] = field(default_factory=set)  # ... whose `reach_stepped` does
     too_many_skips: int | None = None  # first iteration at which skips were too many
     never_stepped: int | None = None  # first iteration with max_accum backward passes and no step
     gated: list[int] = field(default_factory=list)  # iterations of gated-skip events, sorted
@@ -51,19 +53,21 @@ class CounterRun:
         return its[at_least - 1] if 0 < at_least <= len(its) else None
 
 
-def _reach(table: dict[str, list[int]], cc: dict[str, Any], it: int) -> None:
+def _reach(table: dict[str, list[int]], full: set[str], cc: dict[str, Any], it: int) -> None:
     """The iterations at which each counter first reached 1, 2, ... _REACH. Every record runs
-    this over every counter: most are 0 or full, and leave at the first test."""
-    for key, v in cc.items():
-        if not v or not isinstance(v, (int, float)):
+    this: only counters that are non-zero and not yet in `full` are looked at (found without a
+    bytecode per counter)."""
+    for key in filter(cc.get, cc.keys() - full):
+        v = cc[key]
+        if not isinstance(v, (int, float)):
             continue
         its = table.get(key)
         if its is None:
             its = table[key] = []
-        elif len(its) >= _REACH:
-            continue
         while len(its) < _REACH and v >= len(its) + 1:
             its.append(it)
+        if len(its) >= _REACH:
+            full.add(key)
 
 
 @fold("counters", dict)
@@ -72,10 +76,10 @@ def _fold_counters(state: dict[int, CounterRun], h: History, rec: dict[str, Any]
     run = state.setdefault(k, CounterRun())
     it, cc = rec["it"], rec.get("counters", {})
     run.n += 1
-    _reach(run.reach, cc, it)
+    _reach(run.reach, run.full, cc, it)
     if rec.get("stepped"):
         run.stepped += 1
-        _reach(run.reach_stepped, cc, it)
+        _reach(run.reach_stepped, run.full_stepped, cc, it)
     for e in h.events[run.seen_events :]:
         if e.get("kind") == "gated-skip" and e.get("opt", 0) == k and isinstance(e.get("it"), int):
             bisect.insort(run.gated, e["it"])

@@ -62,23 +62,42 @@ class Tally:
                 v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None
                 if _finite(v) and v != 0 and gi not in self.unfrozen_outside:
                     self.unfrozen_outside[gi] = rec["it"]
-        miss, zer, tiny = set(d.missing), set(d.zero), set(d.tiny)
-        g, dw = rec["g"], rec.get("d")
-        for i, gi in enumerate(lay.pidx[: len(g)]):
-            t = self.params.setdefault(gi, ParamTally())
-            t.seen += 1
-            if len(t.its) < ZERO_EVIDENCE:
-                t.its.append(rec["it"])
-            if i in miss:
-                t.missing += 1
-            elif i in zer:
-                t.zero += 1
-            else:
+        g, dw, it = rec["g"], rec.get("d"), rec["it"]
+        pidx = lay.pidx[: len(g)]
+        tallies = list(map(self.params.get, pidx))
+        if not all(tallies):  # parameters seen for the first time
+            tallies = [t or self.params.setdefault(gi, ParamTally()) for t, gi in zip(tallies, pidx, strict=True)]
+        if not (d.missing or d.zero):  # most records: every parameter has a live gradient
+            for t in tallies:
+                t.seen += 1
                 if t.seen <= ZERO_EVIDENCE:
+                    t.its.append(it)
                     t.early_dead = False
                 if t.first_live is None:
-                    t.first_live = rec["it"]
-            if dw is not None and rec.get("stepped") and i < len(dw) and dw[i] is not None and _finite(g[i]) and g[i] > 0:
+                    t.first_live = it
+        else:
+            miss, zer = set(d.missing), set(d.zero)
+            for i, t in enumerate(tallies):
+                t.seen += 1
+                if t.seen <= ZERO_EVIDENCE:
+                    t.its.append(it)
+                if i in miss:
+                    t.missing += 1
+                elif i in zer:
+                    t.zero += 1
+                else:
+                    if t.seen <= ZERO_EVIDENCE:
+                        t.early_dead = False
+                    if t.first_live is None:
+                        t.first_live = it
+        if dw is not None and rec.get("stepped"):
+            self._moved(tallies, g, dw, set(d.tiny))
+
+    @staticmethod
+    def _moved(tallies: list[ParamTally], g: list, dw: list, tiny: set[int]) -> None:
+        """A stepped record with the true update: which parameters with a gradient changed."""
+        for i, t in enumerate(tallies):
+            if i < len(dw) and dw[i] is not None and _finite(g[i]) and g[i] > 0:
                 if i in tiny:
                     t.below_resolution += dw[i] == 0.0
                 elif dw[i] == 0.0:
