@@ -53,6 +53,8 @@ def test_hook_bytecodes_benchmark_counts_more_on_a_sampled_iteration(capsys):
     assert 0 < ours[0] < ours[1]  # hooks run on every iteration; a record costs more
     assert hook_bytecodes.main(["--iterations", "1", "--top", "2", "--warmup", "5"]) == 0
     assert "bytecodes per iteration" in capsys.readouterr().out
+    assert hook_bytecodes.main(["--iterations", "1", "--top", "2", "--warmup", "5", "--model", "mlp", "--every", "1"]) == 0
+    assert "mlp, every=1: torchvitals" in capsys.readouterr().out
 
 
 def test_long_run_benchmark_smoke(capsys):
