@@ -58,6 +58,18 @@ def loss_kind(loss_fn: Any) -> str | None:
     if loss_fn is None:
         return None
     name = (loss_fn if isinstance(loss_fn, str) else getattr(loss_fn, "__name__", type(loss_fn).__name__)).lower()
+    kind = _KIND_OF.get(name)
+    if kind is None:  # `torchvitals run` asks at every loss call: worked out once per name
+        kind = _kind_of(name)
+        if len(_KIND_OF) < 256:
+            _KIND_OF[name] = kind
+    return kind
+
+
+_KIND_OF: dict[str, str] = {}
+
+
+def _kind_of(name: str) -> str:
     if "binary_cross_entropy_with_logits" in name or "bcewithlogits" in name:
         return "binary_cross_entropy_with_logits"
     if "binary_cross_entropy" in name or name.startswith("bce"):
