@@ -57,6 +57,18 @@ def test_hook_bytecodes_benchmark_counts_more_on_a_sampled_iteration(capsys):
     assert "mlp, every=1: torchvitals" in capsys.readouterr().out
 
 
+def test_every_step_parts_benchmark_takes_parts_away_and_puts_them_back():
+    import every_step_parts
+    import torch
+
+    from torchvitals.probes import sample
+
+    kept = (torch._foreach_norm, sample.Sampler.detailed)
+    added = every_step_parts._variant("mlp", ("norm", "detail"), windows=1, warmup=2)
+    assert isinstance(added, float)
+    assert (torch._foreach_norm, sample.Sampler.detailed) == kept
+
+
 def test_long_run_benchmark_smoke(capsys):
     import long_run
 

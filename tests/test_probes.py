@@ -19,6 +19,30 @@ def test_norms_match_torch_and_mark_missing():
     assert torch.allclose(out[2], ts[2].float().norm(), rtol=1e-2)
 
 
+def test_large_tensors_normed_by_rows_match_the_exact_norm_at_any_thread_count():
+    """Tensors of ROWS_FROM elements or more are normed row by row (torch spreads the rows over
+    its threads): in the list's order, beside small ones and missing ones, close to the float64
+    norm, and the same numbers whatever the thread count."""
+    from torchvitals.probes import gradients
+
+    g = torch.Generator().manual_seed(0)
+    ts = [torch.randn(gradients.ROWS_FROM, generator=g) * 1e-3, None, torch.randn(7, 5, generator=g),
+          torch.randn(8, gradients.ROW, generator=g).to(torch.bfloat16), torch.randn(gradients.ROWS_FROM + 1, generator=g)]
+    assert [t is not None and gradients._by_rows(t) for t in ts] == [True, False, False, True, False]
+    exact = [float("nan") if t is None else float(t.double().norm()) for t in ts]
+    threads = torch.get_num_threads()
+    try:
+        got = []
+        for n in (1, 2):
+            torch.set_num_threads(n)
+            got.append(norms(ts, torch.device("cpu")))
+    finally:
+        torch.set_num_threads(threads)
+    assert torch.allclose(got[0], got[1], rtol=0, atol=0, equal_nan=True)  # exactly equal
+    for x, want in zip(got[0].tolist(), exact, strict=True):
+        assert (x != x and want != want) or abs(x - want) <= 1e-5 * want
+
+
 def test_sparse_gradients_are_measured():
     emb = nn.Embedding(50, 8, sparse=True)
     opt = torch.optim.SparseAdam(emb.parameters(), lr=1e-2)

@@ -16,16 +16,44 @@ _DEVICE = attrgetter("device")
 _SPARSE = attrgetter("is_sparse")
 
 
+# On the CPU a tensor of at least ROWS_FROM elements whose size is a multiple of ROW is normed row
+# by row (rows of ROW elements, then the norm of the rows' norms): torch spreads the rows over its
+# threads, each row summed by one thread in one order, so the result does not depend on the
+# thread count, and it is closer to the exact norm than the foreach kernel, which runs on one
+# thread (2.9M gradients: 0.36 ms against 0.55 at 2 threads; relative error 2e-7 against 7e-6).
+# (The norm of the rows' norms is one small reduction: one thread up to 2^29 elements.)
+ROW = 1 << 14
+ROWS_FROM = 4 * ROW
+
+
+def _by_rows(t: torch.Tensor) -> bool:
+    n = t.numel()
+    return n >= ROWS_FROM and n % ROW == 0 and t.device.type == "cpu" and t.is_contiguous()
+
+
 def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
     """One float32 vector of L2 norms of tensors on one device, on that device."""
-    if not any(map(_SPARSE, tensors)):
-        try:
-            return torch.stack(torch._foreach_norm(tensors, 2, dtype=torch.float32))
-        except (TypeError, RuntimeError):  # older torch without dtype=
-            norms = [t.float().norm() for t in tensors]
-    else:  # sparse gradients (nn.Embedding(sparse=True)) have no foreach kernel
-        norms = [t.coalesce().values().float().norm() if t.is_sparse else t.float().norm() for t in tensors]
-    return torch.stack(norms)
+    if any(map(_SPARSE, tensors)):  # sparse gradients (nn.Embedding(sparse=True)) have no foreach kernel
+        return torch.stack([t.coalesce().values().float().norm() if t.is_sparse else t.float().norm() for t in tensors])
+    rows = [i for i, t in enumerate(tensors) if _by_rows(t)]
+    if not rows:
+        return torch.stack(_foreach(tensors))
+    out: list[torch.Tensor] = list(tensors)  # each replaced by its norm
+    by_rows = set(rows)
+    rest = [i for i in range(len(tensors)) if i not in by_rows]
+    for i, norm in zip(rest, _foreach([tensors[i] for i in rest]) if rest else [], strict=True):
+        out[i] = norm
+    for i in rows:
+        per_row = torch.linalg.vector_norm(tensors[i].view(-1, ROW), dim=1, dtype=torch.float32)
+        out[i] = torch.linalg.vector_norm(per_row)
+    return torch.stack(out)
+
+
+def _foreach(tensors: list[torch.Tensor]) -> list[torch.Tensor]:
+    try:
+        return list(torch._foreach_norm(tensors, 2, dtype=torch.float32))
+    except (TypeError, RuntimeError):  # older torch without dtype=
+        return [t.float().norm() for t in tensors]
 
 
 def norms(tensors: Sequence[torch.Tensor | None], device: torch.device) -> torch.Tensor:
