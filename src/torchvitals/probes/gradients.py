@@ -16,8 +16,8 @@ _DEVICE = attrgetter("device")
 _SPARSE = attrgetter("is_sparse")
 
 
-# On the CPU a tensor of at least ROWS_FROM elements whose size is a multiple of ROW is normed row
-# by row (rows of ROW elements, then the norm of the rows' norms): torch spreads the rows over its
+# On the CPU a tensor of at least ROWS_FROM elements is normed row by row (rows of ROW elements
+# and what is left over, then the norm of the rows' norms): torch spreads the rows over its
 # threads, each row summed by one thread in one order, so the result does not depend on the
 # thread count, and it is closer to the exact norm than the foreach kernel, which runs on one
 # thread (2.9M gradients: 0.36 ms against 0.55 at 2 threads; relative error 2e-7 against 7e-6).
@@ -28,7 +28,16 @@ ROWS_FROM = 4 * ROW
 
 def _by_rows(t: torch.Tensor) -> bool:
     n = t.numel()
-    return n >= ROWS_FROM and n % ROW == 0 and t.device.type == "cpu" and t.is_contiguous()
+    return n >= ROWS_FROM and t.device.type == "cpu" and t.is_contiguous()
+
+
+def _rows_norm(t: torch.Tensor) -> torch.Tensor:
+    flat = t.view(-1)
+    whole = flat.numel() - flat.numel() % ROW
+    per_row = torch.linalg.vector_norm(flat[:whole].view(-1, ROW), dim=1, dtype=torch.float32)
+    if whole < flat.numel():
+        per_row = torch.cat([per_row, torch.linalg.vector_norm(flat[whole:], dtype=torch.float32).reshape(1)])
+    return torch.linalg.vector_norm(per_row)
 
 
 def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
@@ -44,8 +53,7 @@ def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
     for i, norm in zip(rest, _foreach([tensors[i] for i in rest]) if rest else [], strict=True):
         out[i] = norm
     for i in rows:
-        per_row = torch.linalg.vector_norm(tensors[i].view(-1, ROW), dim=1, dtype=torch.float32)
-        out[i] = torch.linalg.vector_norm(per_row)
+        out[i] = _rows_norm(tensors[i])
     return torch.stack(out)
 
 
