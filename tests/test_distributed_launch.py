@@ -22,7 +22,16 @@ import sys
 from pathlib import Path
 
 import pytest
-from distributed import Launch, env_for, finish_all, free_port, launch, start, torchrun_cmd
+from distributed import (
+    Launch,
+    env_for,
+    finish_all,
+    free_port,
+    launch,
+    start,
+    teardown_abort_only,
+    torchrun_cmd,
+)
 
 pytestmark = pytest.mark.distributed
 
@@ -36,15 +45,18 @@ HEADLINE = re.compile(r"^torchvitals: (\d+ problem\(s\)|nothing was judged|no pr
 def assert_one_job_directory(result: Launch, out: Path, world: int = 2) -> Path:
     """The contract of a multi-rank run, checked on what the launch left behind."""
     assert not result.timed_out, f"the job hung and was killed\n{result.output[-4000:]}"
-    assert result.returncode == 0, result.output[-4000:]
+    assert result.returncode == 0 or teardown_abort_only(result), result.output[-4000:]
     dirs = [p for p in out.iterdir() if p.is_dir()]
     assert len(dirs) == 1, f"one run directory for the whole job, got {sorted(p.name for p in dirs)}"
     run_dir = dirs[0]
     files = sorted(p.name for p in run_dir.iterdir())
     assert files == ["findings.json"] + [f"run.rank{k}.jsonl" for k in range(world)], files
     for k in range(world):
-        header = json.loads((run_dir / f"run.rank{k}.jsonl").read_text().splitlines()[0])
+        lines = (run_dir / f"run.rank{k}.jsonl").read_text().splitlines()
+        header = json.loads(lines[0])
         assert header["dist"]["rank"] == k and header["dist"]["world"] == world, header.get("dist")
+        # Every rank closed its record: an abort at process exit (teardown_abort_only) came after.
+        assert json.loads(lines[-1])["type"] == "end", lines[-1][:200]
     findings = json.loads((run_dir / "findings.json").read_text())
     # A healthy DDP job with set_epoch: the distributed rules' healthy control too.
     assert findings["verdict"] == "healthy", findings["findings"]
@@ -89,6 +101,20 @@ def test_two_nodes_one_directory(tmp_path):
     procs = [start(node0, tmp_path, env), start(node1, tmp_path, env)]
     results = finish_all(procs)
     for r in results:
-        assert not r.timed_out and r.returncode == 0, r.output[-4000:]
+        assert not r.timed_out and (r.returncode == 0 or teardown_abort_only(r)), r.output[-4000:]
     both = Launch(0, "".join(r.stdout for r in results), "".join(r.stderr for r in results), False)
     assert_one_job_directory(both, out)
+
+
+def test_only_torchs_abort_at_exit_is_forgiven():
+    """The harness lets a launch through only when torch's gloo teardown abort is the whole
+    failure; a script's own error, a hang or a clean exit are what they are."""
+    report = ("Traceback (most recent call last):\n  File \"torch/distributed/run.py\"\n"
+              "torch.distributed.elastic.multiprocessing.errors.ChildFailedError:\n")
+    abort = "torchvitals: no findings\nterminate called without an active exception\nfailed (exitcode: -6) local_rank: 1\n"
+    assert teardown_abort_only(Launch(1, "", abort + report, False))
+    script_error = "Traceback (most recent call last):\n  File \"train.py\"\nValueError: bad\n"
+    assert not teardown_abort_only(Launch(1, "", abort + script_error + report, False))
+    assert not teardown_abort_only(Launch(1, "", "failed (exitcode: 1) local_rank: 0\n" + report, False))
+    assert not teardown_abort_only(Launch(-9, "", abort, True))
+    assert not teardown_abort_only(Launch(0, "", abort, False))
