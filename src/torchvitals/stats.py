@@ -146,10 +146,10 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
     d = rec.get("d")
     lrs = rec.get("lr") or []
     if _all_finite(g, w, lrs, lay):
-        healthy = _derive_healthy(g, w, lrs, lay)
+        healthy, wsq = _derive_healthy(g, w, lrs, lay)
         if d is None:
             return healthy
-        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))))
+        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))), wsq)
     return _derive(g, w, d, lrs, lay, w0, rec.get("sparse"))
 
 
@@ -165,10 +165,10 @@ def _all_finite(g: list, w: list, lrs: list, lay: Layout) -> bool:
         return False
 
 
-def _derive_healthy(g: list[float], w: list[float], lrs: list[float], lay: Layout) -> Derived:
+def _derive_healthy(g: list[float], w: list[float], lrs: list[float], lay: Layout) -> tuple[Derived, dict[str, float]]:
     """`_derive`, less the true update's statistics, for a record whose gradients, weight norms
     and learning rates are all finite (and weight norms positive): the same arithmetic, in the
-    same order, on whole lists."""
+    same order, on whole lists. Also returns Σ ‖w‖² per bucket (the true update's ratios use it)."""
     lr_pos = lay.group_of(lrs)
     steps = list(map(mul, lr_pos, g))  # lr·‖g‖ per position
     lr_gw = list(map(truediv, steps, map(max, w, repeat(1e-8))))
@@ -193,7 +193,7 @@ def _derive_healthy(g: list[float], w: list[float], lrs: list[float], lay: Layou
         zero=zero,
         lr_gw=lr_gw,
         bucket_ur=_ratio(step_sq, wsq),
-    )
+    ), wsq
 
 
 def _derive(
@@ -253,19 +253,19 @@ def _derive(
         zero=zero,
         empty=_nothing_to_apply(g, None, missing, zero),
         lr_gw=lr_gw,
-        bucket_ur=_ratio(step_sq, _bucket_weights(w, lay, n)),
+        bucket_ur=_ratio(step_sq, wsq := _bucket_weights(w, lay, n)),
     )
     if d is not None:  # only steps with the true update need to know (detailed iterations)
-        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite)
+        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite, wsq)
     return dv
 
 
 def _with_update(
     dv: Derived, g: list, w: list, d: list, lrs: list, lay: Layout, w0: list[float | None] | None,
-    sparse: list | None, finite: list[int],
+    sparse: list | None, finite: list[int], wsq: dict[str, float],
 ) -> Derived:
     """Add to `dv` the statistics of the true update `d` (detailed iterations); `finite`: the
-    positions with a finite gradient."""
+    positions with a finite gradient, `wsq`: Σ ‖w‖² per bucket."""
     n = min(len(g), len(lay.pidx))
     dv.tiny = _tiny(g, w, lrs, lay, finite)
     dv.tr = _update_ratio(d, w, lay, n, w0, set(sparse or []))
@@ -277,7 +277,7 @@ def _with_update(
     for i in range(min(n, len(d))):
         if _finite(d[i]):
             dsq[lay.buckets[i]] = dsq.get(lay.buckets[i], 0.0) + d[i] * d[i]
-    dv.bucket_tr = _ratio(dsq, _bucket_weights(w, lay, n))
+    dv.bucket_tr = _ratio(dsq, wsq)
     dv.empty = _nothing_to_apply(g, d, dv.missing, dv.zero)
     return dv
 

@@ -27,11 +27,20 @@ import torch
 
 Tell = Callable[[list[torch.Tensor], torch.Tensor, float], None]
 
-# Each tapped function: the modules that expose it, and where its total norm comes from
-# ("returned", or the index of the argument that carries it).
-_TAPS: dict[str, tuple[tuple[str, ...], str | int]] = {
-    "clip_grad_norm_": (("torch.nn.utils", "torch.nn.utils.clip_grad"), "returned"),
-    "clip_grads_with_norm_": (("torch.nn.utils",), 2),
+
+def _returned(result: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+    return result
+
+
+def _given(result: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+    """clip_grads_with_norm_'s total_norm, the argument after (parameters, max_norm)."""
+    return args[0] if args else kwargs.get("total_norm")
+
+
+# Each tapped function: the modules that expose it, and where its total norm comes from.
+_TAPS: dict[str, tuple[tuple[str, ...], Callable[[Any, tuple, dict[str, Any]], Any]]] = {
+    "clip_grad_norm_": (("torch.nn.utils", "torch.nn.utils.clip_grad"), _returned),
+    "clip_grads_with_norm_": (("torch.nn.utils",), _given),
 }
 _watchers: dict[int, Tell] = {}
 _patched: dict[str, tuple[Callable[..., Any], Callable[..., Any]]] = {}  # name → (original, wrapper)
@@ -52,28 +61,23 @@ def _told(params: list[torch.Tensor], total: Any, max_norm: Any) -> None:
             pass  # a watcher never reaches the user's clip call
 
 
-def _tap(original: Callable[..., Any], total_at: str | int) -> Callable[..., Any]:
+def _tap(original: Callable[..., Any], total_of: Callable[[Any, tuple, dict[str, Any]], Any]) -> Callable[..., Any]:
     @functools.wraps(original)
     def clip(parameters: Any, max_norm: float, *args: Any, **kwargs: Any) -> Any:
         params = [parameters] if isinstance(parameters, torch.Tensor) else list(parameters)
         result = original(params, max_norm, *args, **kwargs)
-        if total_at == "returned":
-            total = result
-        else:  # the argument after (parameters, max_norm) that carries the total
-            rest = int(total_at) - 2
-            total = args[rest] if len(args) > rest else kwargs.get("total_norm")
-        _told(params, total, max_norm)
+        _told(params, total_of(result, args, kwargs), max_norm)
         return result
 
     return clip
 
 
 def _install() -> None:
-    for name, (sites, total_at) in _TAPS.items():
+    for name, (sites, total_of) in _TAPS.items():
         original = getattr(_module(sites[0]), name, None)
         if original is None:  # an older torch without this entry point
             continue
-        wrapper = _tap(original, total_at)
+        wrapper = _tap(original, total_of)
         _patched[name] = (original, wrapper)
         for site in sites:
             mod = _module(site)

@@ -44,7 +44,8 @@ def _foreach_norms(tensors: list[torch.Tensor]) -> torch.Tensor:
     """One float32 vector of L2 norms of tensors on one device, on that device."""
     if any(map(_SPARSE, tensors)):  # sparse gradients (nn.Embedding(sparse=True)) have no foreach kernel
         return torch.stack([t.coalesce().values().float().norm() if t.is_sparse else t.float().norm() for t in tensors])
-    rows = [i for i, t in enumerate(tensors) if _by_rows(t)]
+    # Most models' tensors are all smaller: found without a bytecode per tensor.
+    rows = [i for i, t in enumerate(tensors) if _by_rows(t)] if max(map(torch.Tensor.numel, tensors), default=0) >= ROWS_FROM else []
     if not rows:
         return torch.stack(_foreach(tensors))
     out: list[torch.Tensor] = list(tensors)  # each replaced by its norm
