@@ -84,6 +84,7 @@ import warnings
 from typing import Any
 
 import bench_models
+import peers
 import torch
 import torch.nn.functional as F
 from bench_md import write_section
@@ -149,12 +150,8 @@ def peer_problems(configs: list[str]) -> dict[str, str]:
             import wandb  # noqa: F401
         except ImportError as e:
             problems["wandb"] = f"wandb not importable ({e}); `make bench` installs it"
-    if "lightning" in used:
-        try:
-            from lightning.fabric.utilities.apply_func import convert_tensors_to_scalars  # noqa: F401
-            from lightning.pytorch.utilities import grad_norm  # noqa: F401
-        except ImportError as e:
-            problems["lightning"] = f"lightning not importable ({e})"
+    if "lightning" in used and (why := peers.lightning_available()) is not None:
+        problems["lightning"] = why
     if "cockpit" not in used:
         return problems
     try:
@@ -222,32 +219,6 @@ def memory_peak(device: str, base: float | None) -> float | None:
 # the configurations
 
 
-def _naive_norms(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-    """A per-parameter Python loop of .item(): one host read per parameter per step."""
-    norms = {}
-    for group in optimizer.param_groups:
-        for i, p in enumerate(group["params"]):
-            if p.grad is not None:
-                norms[i] = p.grad.norm().item()
-
-
-def _lightning_hook(model: torch.nn.Module, every: int) -> Any:
-    """Lightning's grad_norm where its on_before_optimizer_step hook runs, converted to floats
-    as Lightning's logger connector converts logged tensors."""
-    from lightning.fabric.utilities.apply_func import convert_tensors_to_scalars
-    from lightning.pytorch.utilities import grad_norm
-
-    count = 0
-
-    def hook(optimizer: torch.optim.Optimizer, args: Any, kwargs: Any) -> None:
-        nonlocal count
-        count += 1
-        if count % every == 0:
-            convert_tensors_to_scalars(grad_norm(model, norm_type=2))
-
-    return hook
-
-
 def run_loop(model_name: str, config: str, steps: int, warmup: int, device: str) -> float:
     """The in-process configs: plain, torchvitals' API, the naive loop, Lightning's grad_norm."""
     model, optimizer, data, loss_fn = bench_models.build(model_name, device)
@@ -258,9 +229,9 @@ def run_loop(model_name: str, config: str, steps: int, warmup: int, device: str)
     elif config == "every-step":
         monitor = torchvitals.watch(model, optimizer, out=out.name, console=False, every=1)
     elif config == "naive-every-step":
-        optimizer.register_step_pre_hook(_naive_norms)
+        optimizer.register_step_pre_hook(peers.naive_norms)
     elif config.startswith("lightning-"):
-        optimizer.register_step_pre_hook(_lightning_hook(model, CONFIGS[config][0] or 1))
+        optimizer.register_step_pre_hook(peers.lightning_hook(model, CONFIGS[config][0] or 1))
     try:
         return bench_models.train(model, optimizer, data, loss_fn, steps, warmup)
     finally:
@@ -508,8 +479,8 @@ def verdicts(res: dict[str, Any]) -> list[str]:
     for c, limit in TARGETS.items():
         if c in ratio:
             lines.append(f"{c}: {ratio[c]:.3f}x, target <= {limit:.2f}x: {'PASS' if ratio[c] <= limit else 'MISS'}")
-    for c, peers in PEERS.items():
-        ran = [p for p in peers if p in ratio]
+    for c, rivals in PEERS.items():
+        ran = [p for p in rivals if p in ratio]
         if c not in ratio or not ran:
             continue
         beaten = [p for p in ran if ratio[c] < ratio[p]]

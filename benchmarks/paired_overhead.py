@@ -4,16 +4,21 @@
     python benchmarks/paired_overhead.py --model mlp --windows 8
     python benchmarks/paired_overhead.py --write-md --json benchmarks/paired_overhead.json
 
-Four loops of one model live side by side in one process, each with its own copy of the model
+Six loops of one model live side by side in one process, each with its own copy of the model
 (same seed), its own AdamW and the same synthetic batches: `plain`, `plain-again` (an A/A
-control: the plain loop once more), `default` (torchvitals.watch, default sampling) and
-`every-step` (watch(every=1)); both monitors write their run.jsonl as users get it. After a
+control: the plain loop once more), `default` (torchvitals.watch, default sampling),
+`every-step` (watch(every=1)); both monitors write their run.jsonl as users get it; and the
+peers at the same every-step cadence (benchmarks/peers.py): `naive` (a per-parameter
+`p.grad.norm().item()` loop) and `lightning` (Lightning's `grad_norm`, to floats; left out when
+Lightning is not installed). After a
 warm-up the loops take turns step by step, in an order that rotates every step, so a burst of
 other work on the machine lands on all of them alike. Each loop's steps are summed over windows
 of 50 iterations (the same iterations for every loop, so each window holds exactly one sampled
 iteration at default sampling); a window's ratio is a loop's time over the plain loop's in the
 same window, and the ratios are summarised by their median and a distribution-free 95% interval
-(see benchmarks/paired.py). The targets (issue 18): default <= 1.02x, every step <= 1.05x.
+(see benchmarks/paired.py). The targets (issue 18): default <= 1.02x, every step <= 1.05x, and
+every step below each peer: the every-step loop's time over the peer's, window by window,
+with its interval under 1.
 
 Switching models every step costs each loop some cache misses that a real run would not have;
 that adds about the same time to every loop, so it can only pull ratios towards 1 by a little,
@@ -38,13 +43,15 @@ from typing import Any
 
 import bench_models
 import paired
+import peers
 import torch
 from bench_md import write_section
 
 import torchvitals
 
 TARGETS = {"default": 1.02, "every-step": 1.05}
-LOOPS = ["plain", "plain-again", "default", "every-step"]
+LOOPS = ["plain", "plain-again", "default", "every-step", "naive", "lightning"]
+PEERS = ["naive", "lightning"]  # at the every-step cadence
 WINDOW = paired.WINDOW
 # (windows, warm-up steps): ~20 minutes for all four on 2 quiet cores.
 PLAN = {
@@ -66,6 +73,10 @@ class Loop:
         if kind in ("default", "every-step"):
             every = {"every": 1} if kind == "every-step" else {}
             self.monitor = torchvitals.watch(self.model, self.optimizer, out=out, console=False, **every)
+        elif kind == "naive":
+            self.optimizer.register_step_pre_hook(peers.naive_norms)
+        elif kind == "lightning":
+            self.optimizer.register_step_pre_hook(peers.lightning_hook(self.model, 1))
         self.it = 0
 
     def step(self, _: int = 0) -> None:
@@ -82,37 +93,68 @@ class Loop:
             self.monitor.close()
 
 
-def bench_model(model_name: str, plan: tuple[int, int]) -> dict[str, Any]:
+def kinds() -> list[str]:
+    """The loops that can run here: Lightning's only where it is installed."""
+    missing = peers.lightning_available()
+    if missing is not None:
+        print(f"  ({missing}: its loop is left out)", flush=True)
+    return [k for k in LOOPS if k != "lightning" or missing is None]
+
+
+def bench_model(model_name: str, plan: tuple[int, int], names: list[str]) -> dict[str, Any]:
     windows, warmup = plan
     with tempfile.TemporaryDirectory() as tmp:
-        loops = {k: Loop(model_name, k, os.path.join(tmp, k)) for k in LOOPS}
+        loops = {k: Loop(model_name, k, os.path.join(tmp, k)) for k in names}
         try:
             for loop in loops.values():
                 for _ in range(warmup):
                     loop.step()
 
             def report(w: int, spent: dict[str, float]) -> None:
-                line = "  ".join(f"{k}={spent[k] / spent['plain']:.3f}" for k in LOOPS[1:])
+                line = "  ".join(f"{k}={spent[k] / spent['plain']:.3f}" for k in names[1:])
                 print(f"  [{model_name}] window {w + 1}/{windows}: plain {spent['plain'] / WINDOW * 1e3:.1f} ms/step  {line}",
                       flush=True)
 
-            times = paired.take_turns({k: loops[k].step for k in LOOPS}, windows, after_window=report)
-            records = {k: loops[k].monitor.history.n_steps for k in LOOPS if loops[k].monitor is not None}
+            times = paired.take_turns({k: loops[k].step for k in names}, windows, after_window=report)
+            records = {k: loops[k].monitor.history.n_steps for k in names if loops[k].monitor is not None}
         finally:
             for loop in loops.values():
                 loop.close()
             del loops
             gc.collect()
     ratios = paired.window_ratios(times)
-    summary = {k: paired.median_interval(ratios[k]) for k in LOOPS[1:]}
+    summary = {k: paired.median_interval(ratios[k]) for k in names[1:]}
+    # torchvitals every step against each peer at the same cadence, window by window
+    versus = {p: paired.median_interval(paired.window_ratios(times, base=p)["every-step"]) for p in PEERS if p in times}
     return {
         "plan": {"windows": windows, "window_steps": WINDOW, "warmup": warmup},
         "window_s": times,
         "plain_ms": 1e3 * statistics.median(times["plain"]) / WINDOW,
-        "ratio": {k: {"median": m, "low": lo, "high": hi} for k, (m, lo, hi) in summary.items()},
+        "ratio": {k: _cell(v) for k, v in summary.items()},
         "verdict": {k: paired.verdict(summary[k], t) for k, t in TARGETS.items()},
+        "every_step_over": {p: _cell(v) for p, v in versus.items()},
+        "below_peer": {p: _below(v) for p, v in versus.items()},
         "records": records,
     }
+
+
+def _cell(interval: tuple[float, float, float]) -> dict[str, float]:
+    m, lo, hi = interval
+    return {"median": m, "low": lo, "high": hi}
+
+
+def _below(interval: tuple[float, float, float]) -> str:
+    """Whether the every-step loop is faster than a peer's, where the interval decides it."""
+    _, low, high = interval
+    if high < 1:
+        return "yes"
+    if low > 1:
+        return "no"
+    return "not resolved here"
+
+
+def _fmt(r: dict[str, float]) -> str:
+    return f"{r['median']:.3f}× [{r['low']:.3f}, {r['high']:.3f}]"
 
 
 def table(results: dict[str, Any]) -> list[str]:
@@ -120,14 +162,29 @@ def table(results: dict[str, Any]) -> list[str]:
              "|---|---|---|---|---|---|"]
     for m, res in results.items():
         cells = []
-        for k in LOOPS[1:]:
-            r = res["ratio"][k]
-            cell = f"{r['median']:.3f}× [{r['low']:.3f}, {r['high']:.3f}]"
+        for k in ("plain-again", "default", "every-step"):
+            cell = _fmt(res["ratio"][k])
             if k in TARGETS:
                 cell += f" ≤ {TARGETS[k]:.2f}: {res['verdict'][k]}"
             cells.append(cell)
         plan = res["plan"]
         lines.append(f"| {m} | {res['plain_ms']:.1f} | {' | '.join(cells)} | {plan['windows']} × {plan['window_steps']} |")
+    return lines
+
+
+def peer_table(results: dict[str, Any]) -> list[str]:
+    """The peers at the every-step cadence, and torchvitals' every-step loop over each."""
+    names = {"naive": "naive `.item()` loop", "lightning": "Lightning `grad_norm`"}
+    ran = [p for p in PEERS if any(p in res["every_step_over"] for res in results.values())]
+    if not ran:
+        return []
+    head = ["model", *(f"{names[p]} every step" for p in ran), *(f"torchvitals every step over {names[p]}" for p in ran)]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for m, res in results.items():
+        cells = [_fmt(res["ratio"][p]) if p in res["ratio"] else "not run" for p in ran]
+        cells += [f"{_fmt(res['every_step_over'][p])} below: {res['below_peer'][p]}" if p in res["every_step_over"]
+                  else "not run" for p in ran]
+        lines.append(f"| {m} | {' | '.join(cells)} |")
     return lines
 
 
@@ -139,8 +196,10 @@ def markdown(results: dict[str, Any], info: dict[str, Any], command: str) -> str
         f"torch {info['torch']}; {info['date']}; {info['elapsed_min']:.1f} min in all; load average "
         f"{info['load_at_start']} at the start, {info['load_at_end']} at the end (this run's own threads included).",
         "",
-        "Four loops of each model in one process, each with its own copy of the model: plain, plain again "
-        "(an A/A control), `torchvitals.watch()` at default sampling and `watch(every=1)`, run.jsonl written. "
+        "Six loops of each model in one process, each with its own copy of the model: plain, plain again "
+        "(an A/A control), `torchvitals.watch()` at default sampling and `watch(every=1)`, run.jsonl written, "
+        "and two peers at the every-step cadence (benchmarks/peers.py): a per-parameter `p.grad.norm().item()` "
+        "loop and Lightning's `grad_norm` (to floats), both where Lightning's on_before_optimizer_step runs. "
         "The loops take turns step by step in an order that rotates every step; a ratio is a loop's time over "
         "the plain loop's summed over the same window of 50 iterations (one sampled iteration at default "
         "sampling), so a burst of other work lands on every loop alike. Cells: the median ratio over the "
@@ -150,6 +209,11 @@ def markdown(results: dict[str, Any], info: dict[str, Any], command: str) -> str
         "machine, and the A/A column shows how wide the machine's own noise is.",
         "",
         *table(results),
+        "",
+        "The peers at the same cadence (ratios to plain), and torchvitals' every-step loop over each peer's, "
+        "window by window (below 1: torchvitals is cheaper; \"yes\" only when the whole interval is under 1):",
+        "",
+        *peer_table(results),
         "",
     ])
 
@@ -171,21 +235,22 @@ def main(argv: list[str] | None = None) -> int:
             "threads": args.threads, "torch": torch.__version__,
             "load_at_start": round(os.getloadavg()[0], 2)}
     results = {}
+    names = kinds()
     for m in models:
         plan = tuple(g if g is not None else d for g, d in
                      zip((args.windows, args.warmup), QUICK if args.quick else PLAN[m], strict=True))
         print(f"{m}: {plan[0]} windows of {WINDOW} steps per loop (+{plan[1]} warm-up)", flush=True)
-        results[m] = bench_model(m, plan)
+        results[m] = bench_model(m, plan, names)
     info["elapsed_min"] = (time.perf_counter() - t0) / 60
     info["load_at_end"] = round(os.getloadavg()[0], 2)
     given = sys.argv[1:] if argv is None else argv
     command = "python benchmarks/paired_overhead.py " + " ".join(a for a in given if a != "--write-md")
-    print("\n".join(table(results)))
+    print("\n".join(table(results) + [""] + peer_table(results)))
     if args.write_md and not args.quick:
         print(f"wrote {write_section('overhead-paired', markdown(results, info, command.strip()))}")
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"machine": info, "command": command, "targets": TARGETS, "results": results}, f, indent=2)
+            json.dump({"machine": info, "command": command, "targets": TARGETS, "peers": PEERS, "results": results}, f, indent=2)
     return 0
 
 
