@@ -116,6 +116,8 @@ def bench_model(model_name: str, plan: tuple[int, int], names: list[str]) -> dic
                       flush=True)
 
             times = paired.take_turns({k: loops[k].step for k in names}, windows, after_window=report)
+            for loop in loops.values():
+                loop.close()  # every record written (with every=1 the last few are written at close)
             records = {k: loops[k].monitor.history.n_steps for k in names if loops[k].monitor is not None}
         finally:
             for loop in loops.values():

@@ -99,6 +99,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
         self._inflight: list[Unread] = []  # records whose host read is still on its way
+        self._holding = False  # records are completed HOLD at a time (monitor/records.py)
         self._last_opt = 0  # the optimizer whose step came last
         self._rules_at, self._rules_due = 0, 0.0  # records at, and earliest time of, the next live rule pass
         self._handles: list[Any] = []

@@ -108,6 +108,7 @@ class Wiring:
         """Parameter groups added after watch() (progressive unfreezing): re-index, record it."""
         opt = o.ref()
         if opt is not None and sum(len(g["params"]) for g in opt.param_groups) != len(o.params):
+            self._complete(keep=0)  # records still to be written belong to the old layout
             self._emit({"type": "layout", **self._layout()})
 
     def _attach_optimizer(self, o: OptState) -> None:

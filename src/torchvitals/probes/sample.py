@@ -58,6 +58,9 @@ class OptState:
         self.pending: dict[str, Any] | None = None  # the sampled iteration's device numbers
         self.scaler_infs: torch.Tensor | None = None  # device count of GradScaler skips
         self.last_w: tuple[int, list[float | None]] | None = None  # (iteration, weight norms read)
+        # How many parameters the latest weight norms taken covered (-1: none yet): known when
+        # they are taken, before their record is written (records may be written later: CUDA, HOLD).
+        self.w_len = -1
         self.snap_next = 0  # where the next turn of the true-update copy starts
         self.too_big: set[int] = set()  # parameters larger than snapshot_mb (said once)
         self.snap_keep: dict[int, torch.Tensor] = {}  # copy buffers kept between snapshots (keeps_copies)
@@ -127,10 +130,12 @@ class Sampler:
     def measure(self, o: OptState, it: int) -> None:
         """Gradient norms, and weight norms on detailed iterations, into `o.pending` (device
         tensors, read at the end of the iteration)."""
-        fresh = self.detailed(it) or o.last_w is None or len(o.last_w[1]) != len(o.params)
+        fresh = self.detailed(it) or o.w_len != len(o.params)
         if len(o.sharded) != len(o.params):
             o.sharded = [shard_copies(p) for p in o.params]
         w = gradients.norms(o.local_params(), self.inv.device) if fresh else None
+        if fresh:
+            o.w_len = len(o.params)
         o.pending = {
             "it": it,
             "w": w,

@@ -4,8 +4,9 @@ and is told in the diagnosis; it never reaches the training.
 
 Lines reach the file in batches: step records are flushed at most every FLUSH_SECONDS, every
 other record (header, events such as findings, epochs, the end) at once, and everything at
-close. A process killed without warning loses at most the last second of step records; with
-every=1 a flush per step cost more than the rest of the writing."""
+close. A process killed without warning loses at most the last second of step records (and
+those the monitor holds to write together, monitor/records.py HOLD); with every=1 a flush per
+step cost more than the rest of the writing."""
 
 from __future__ import annotations
 
