@@ -7,6 +7,7 @@ HEALTHY cases must produce nothing at warning or above.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from pathlib import Path
@@ -94,6 +95,26 @@ class SmallCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.classifier(self.features(x))
+
+
+def clipped_step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
+    """One classification step, its gradient norm clipped at 1 (the record keeps the pre-clip norm)."""
+    loss = F.cross_entropy(model(x), y)
+    opt.zero_grad()
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    opt.step()
+
+
+def written(run_file: Path, diag: Diagnosis, kinds: tuple[str, ...]) -> tuple[list[dict], list[tuple]]:
+    """The records of `kinds` a run wrote (without their clock fields) and its findings as
+    sortable keys: what two ways of writing the same run must agree on."""
+    lines = [json.loads(x) for x in run_file.read_text().splitlines()]
+    for rec in lines:
+        for clock in ("time", "seconds", "wall"):
+            rec.pop(clock, None)
+    keys = sorted((f.name, f.severity, tuple(f.where), f.step) for f in diag.findings)
+    return [r for r in lines if r.get("type") in kinds], keys
 
 
 def image_data(n: int = 512, classes: int = 4, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:

@@ -2,12 +2,12 @@
 CUDA. On CPU the deferred path is forced with reads="defer": the records it writes must be the
 ones the synchronous path writes, only later."""
 
-import json
 import math
 
 import pytest
 import torch
 import torch.nn.functional as F
+from cases import clipped_step, written
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch import nn
@@ -64,11 +64,7 @@ def _train(tmp_path, reads: str, probe_between=None) -> tuple[list[dict], list[t
     for epoch in range(2):
         model.train()
         for i in range(12):
-            loss = F.cross_entropy(model(xs[i]), ys[i])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            clipped_step(model, opt, xs[i], ys[i])
             if probe_between is not None:
                 probe_between(mon, epoch * 12 + i + 1)
         sched.step()
@@ -77,13 +73,7 @@ def _train(tmp_path, reads: str, probe_between=None) -> tuple[list[dict], list[t
             val = F.cross_entropy(model(xs[0]), ys[0]).item()
         mon.epoch_end(val={"loss": val})
     diag = mon.close()
-    lines = [json.loads(x) for x in (tmp_path / reads / "run.jsonl").read_text().splitlines()]
-    for rec in lines:
-        rec.pop("time", None)
-        rec.pop("seconds", None)
-        rec.pop("wall", None)
-    keys = sorted((f.name, f.severity, tuple(f.where), f.step) for f in diag.findings)
-    return [r for r in lines if r.get("type") in ("step", "epoch")], keys
+    return written(tmp_path / reads / "run.jsonl", diag, ("step", "epoch"))
 
 
 def test_deferred_records_equal_the_synchronous_ones(tmp_path):
@@ -104,9 +94,9 @@ def test_a_deferred_record_is_written_at_the_next_hook(tmp_path):
         seen.append((it, sum(1 for r in mon.history.steps if r.get("reason") == "step")))
 
     _train(tmp_path, "defer", probe_between=count)
-    written = dict(seen)
+    count_at = dict(seen)
     # iteration 1 (sampled): not yet written after its step; written by the end of iteration 2
-    assert written[1] == 0 and written[2] >= 1
+    assert count_at[1] == 0 and count_at[2] >= 1
 
 
 @pytest.mark.parametrize("bad", ["async", "", "DEFER"])

@@ -3,11 +3,10 @@
 ones written one at a time (reads="sync" never holds), only later, and never more than HOLD - 1
 records late."""
 
-import json
 
 import pytest
 import torch
-import torch.nn.functional as F
+from cases import clipped_step, written
 from torch import nn
 
 import torchvitals
@@ -41,22 +40,12 @@ def _train(tmp_path, reads: str, between=None) -> tuple[list[dict], list[tuple]]
             it += 1
             if it == UNFREEZE_AT:
                 opt.add_param_group({"params": list(model.head.parameters()), "lr": 1e-3})
-            loss = F.cross_entropy(model(xs[i]), ys[i])
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
+            clipped_step(model, opt, xs[i], ys[i])
             if between is not None:
                 between(mon, it)
         mon.epoch_end(val={"loss": 1.0})
     diag = mon.close()
-    lines = [json.loads(x) for x in (tmp_path / reads / "run.jsonl").read_text().splitlines()]
-    for rec in lines:
-        rec.pop("time", None)
-        rec.pop("seconds", None)
-        rec.pop("wall", None)
-    keys = sorted((f.name, f.severity, tuple(f.where), f.step) for f in diag.findings)
-    return [r for r in lines if r.get("type") in ("step", "epoch", "layout")], keys
+    return written(tmp_path / reads / "run.jsonl", diag, ("step", "epoch", "layout"))
 
 
 def test_held_records_equal_the_ones_written_at_once(tmp_path):
