@@ -12,7 +12,7 @@ from torch import nn
 import torchvitals
 from torchvitals.monitor.records import _LIVE_RULES_DENSE, HOLD
 
-EPOCHS, PER_EPOCH = 2, 45  # 90 iterations: past the first 50 records, an epoch end inside
+EPOCHS, PER_EPOCH = 3, 32  # 96 iterations: records held from the 51st, an epoch ending at 64
 UNFREEZE_AT = 67  # the head joins the optimizer here (progressive unfreezing: a new layout)
 
 
@@ -70,6 +70,7 @@ def test_records_are_never_more_than_hold_minus_one_late(tmp_path, reads):
     assert max(lag.values()) <= HOLD - 1
     if reads == "sync":
         assert set(lag.values()) == {0}
-    else:  # held past the first records, written by the epoch's end and close() at the latest
+    else:  # held past the first records; an epoch's end and a new layout write them all
         assert max(lag.values()) == HOLD - 1
-        assert lag[PER_EPOCH + 1] <= 1
+        assert lag[2 * PER_EPOCH] == 4 and lag[2 * PER_EPOCH + 1] == 1  # 61-64 written at the epoch's end
+        assert lag[UNFREEZE_AT] == 1  # 65-66 written before the new layout, 67 held
