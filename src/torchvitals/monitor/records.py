@@ -85,8 +85,9 @@ class Records:
 
     def _record(self, o: OptState, stepped: bool, reason: str) -> None:
         """Start the host read of the iteration's device numbers (one copy, probes/reads.py)
-        and complete the record when it is there: at once on CPU, at a later hook on CUDA; under
-        torchrun, on rank 0, when the next iteration is sampled (the other ranks' numbers)."""
+        and complete the record when it is there: at once on CPU (with every=1, HOLD at a time),
+        at a later hook on CUDA; under torchrun, on rank 0, when the next iteration is sampled
+        (the other ranks' numbers)."""
         self._holding = self._holds()
         if not self._holding:
             self._complete(keep=MAX_IN_FLIGHT - 1)  # the oldest written first if too many are on their way
