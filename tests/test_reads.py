@@ -36,6 +36,18 @@ def test_slots_read_back_exactly(floats, ints, defer):
         assert ticket.get(i) == ints  # bit for bit, NaN-boxed patterns included
 
 
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.int64])
+def test_a_deferred_read_keeps_the_values_it_was_started_with(dtype):
+    """A tensor changed in place after a deferred read started (float64 and int64 travel without
+    a conversion that would copy them) is read as it was."""
+    t = torch.tensor([1, 2, 3], dtype=dtype)
+    reads = Reads()
+    slot = reads.ints(t) if dtype == torch.int64 else reads.floats(t)
+    ticket = reads.start(defer=True)
+    t.add_(10)
+    assert ticket.get(slot) == [1, 2, 3]
+
+
 def test_an_empty_read_is_ready_and_empty():
     ticket = Reads().start(defer=True)
     assert ticket.ready()

@@ -65,7 +65,9 @@ class Reads:
             event = torch.cuda.Event()
             event.record()
             return Ticket(host, event, self._nf, True)
-        return Ticket(buf.clone() if defer else buf, None, self._nf, defer)
+        if defer and buf.data_ptr() == parts[0].data_ptr():  # still the caller's tensor: copy it now
+            buf = buf.clone()
+        return Ticket(buf, None, self._nf, defer)
 
 
 class Ticket:
