@@ -282,10 +282,10 @@ def test_true_update_skips_parameters_without_gradient_and_can_be_switched_off()
 
 
 def test_kept_copy_buffers_give_the_same_true_update(monkeypatch):
-    """With detailed iterations close together on the CPU the copy buffers of the true update are
-    kept from one snapshot to the next (a fresh copy pays its page faults again); the records are
-    the same as with fresh copies, with the whole model copied and in turns, and close() lets the
-    buffers go."""
+    """On the CPU the copy buffers of the true update are kept from one snapshot to the next
+    (a fresh copy pays its page faults again) when detailed iterations come close together or
+    the copy is small; the records are the same as with fresh copies, with the whole model
+    copied and in turns, and close() lets the buffers go."""
     import torchvitals.probes.gradients as gradients
     import torchvitals.probes.sample as sample
 
@@ -297,21 +297,43 @@ def test_kept_copy_buffers_give_the_same_true_update(monkeypatch):
         made.append([id(b) for b in out])
         return out
 
-    monkeypatch.setattr(gradients, "_buffers", spy)
     for budget in (512.0, 1200 / 2**20):
-        made.clear()
-        kept, _ = _budget_run(budget)
-        assert len(made) == 12 and all(o.snap_keep == {} for o in kept._opts)
-        if budget == 512.0:
-            assert all(ids == made[0] for ids in made)  # the same buffers every time
-        monkeypatch.setattr(sample, "KEEP_COPIES_WITHIN", 0)
-        made.clear()
-        fresh, _ = _budget_run(budget)
-        monkeypatch.undo()
-        monkeypatch.setattr(gradients, "_buffers", spy)
-        assert not made
-        assert [s["d"] for s in kept.history.steps] == [s["d"] for s in fresh.history.steps]
-        assert all(any(v is not None for v in s["d"]) for s in kept.history.steps)
+        runs = {}
+        # close together (every step detailed); far apart but small; far apart and not small
+        for name, within, small in (("close", 20, 0), ("small", 0, 2**20), ("fresh", 0, 0)):
+            monkeypatch.setattr(gradients, "_buffers", spy)
+            monkeypatch.setattr(sample, "KEEP_COPIES_WITHIN", within)
+            monkeypatch.setattr(sample, "KEEP_SMALL_BYTES", small)
+            made.clear()
+            runs[name], _ = _budget_run(budget)
+            monkeypatch.undo()
+            assert all(o.snap_keep == {} for o in runs[name]._opts)
+            if name == "fresh":
+                assert not made
+            else:
+                assert len(made) == 12
+                if budget == 512.0:
+                    assert all(ids == made[0] for ids in made)  # the same buffers every time
+        ds = {name: [s["d"] for s in mon.history.steps] for name, mon in runs.items()}
+        assert ds["close"] == ds["small"] == ds["fresh"]
+        assert all(any(v is not None for v in d) for d in ds["close"])
+
+
+def test_copy_buffers_are_kept_only_on_the_cpu_and_only_when_cheap_to_hold():
+    """Kept at default sampling (detailed iterations 50 apart) for a copy of at most 16 MiB,
+    not for a larger one; with every=1 whatever the size; never on another device (the CUDA
+    caching allocator reuses memory by itself)."""
+    from torchvitals.config import Options
+    from torchvitals.probes.sample import KEEP_SMALL_BYTES, Sampler
+
+    class Inv:
+        device = torch.device("cpu")
+
+    default, every_step = Sampler(Options(), Inv(), print), Sampler(Options(every=1), Inv(), print)
+    assert default.keeps_copies(KEEP_SMALL_BYTES) and not default.keeps_copies(KEEP_SMALL_BYTES + 1)
+    assert every_step.keeps_copies(10 * KEEP_SMALL_BYTES)
+    Inv.device = torch.device("meta")
+    assert not default.keeps_copies(1) and not every_step.keeps_copies(1)
 
 
 @given(sizes=st.lists(st.integers(1, 100), min_size=1, max_size=12), budget=st.integers(1, 200),
