@@ -7,8 +7,9 @@ the training loop after a warm-up, so that process start-up and imports are not 
 
 --paired: three copies of the model in one job (plain, plain again as an A/A control, and one
 under torchvitals.watch), each wrapped in its own DDP, taking turns step by step in an order
-that rotates every step (the same order on every rank, so their all-reduces pair up); rank 0
-prints each copy's seconds per window of 50 iterations (see benchmarks/paired.py).
+that rotates every step (the same order on every rank, so their all-reduces pair up), built
+afresh every --per windows (benchmarks/paired.py, in_placements); rank 0 prints each copy's
+seconds per window of 50 iterations.
 """
 
 import argparse
@@ -27,6 +28,7 @@ parser.add_argument("--warmup", type=int, default=20)
 parser.add_argument("--width", type=int, default=256)
 parser.add_argument("--watch", action="store_true")
 parser.add_argument("--paired", type=int, default=0, metavar="WINDOWS", help="paired mode: this many windows")
+parser.add_argument("--per", type=int, default=5, help="paired mode: windows per placement (copies built afresh)")
 args = parser.parse_args()
 
 torch.set_num_threads(1)
@@ -56,17 +58,20 @@ if args.paired:
 
     import torchvitals
 
-    loops = {name: build() for name in ("plain", "plain-again", "watch")}
-    monitor = torchvitals.watch(*loops["watch"], console=False)
-    for i in range(args.warmup):
-        for model, opt in loops.values():
-            step(model, opt, i)
+    def make(order: list[str]) -> tuple[dict[str, functools.partial], functools.partial]:
+        """The copies built in `order` (the same on every rank: DDP's constructor is collective)."""
+        loops = {name: build() for name in order}
+        monitor = torchvitals.watch(*loops["watch"], console=False)
+        for i in range(args.warmup):
+            for name in sorted(loops):
+                step(*loops[name], i)
+        return {k: functools.partial(step, *v) for k, v in loops.items()}, functools.partial(monitor.close)
+
     cpu: dict[str, list[float]] = {}
-    windows = paired.take_turns({k: functools.partial(step, *v) for k, v in loops.items()}, args.paired,
-                                start=args.warmup, cpu=cpu)
-    monitor.close()
+    windows = paired.in_placements(make, ["plain", "plain-again", "watch"], args.paired, args.per,
+                                   start=args.warmup, cpu=cpu)
     if rank == 0:
-        print(json.dumps({"windows_s": windows, "cpu_s": cpu}), flush=True)
+        print(json.dumps({"windows_s": windows, "cpu_s": cpu, "per": args.per}), flush=True)
     dist.destroy_process_group()
     raise SystemExit(0)
 

@@ -49,26 +49,30 @@ def launch(how: str, steps: int, out: str, width: int = 256) -> float:
     return float(_torchrun(args + (["--watch"] if how == "watch" else []), out, "loop_s"))
 
 
-def launch_paired(windows: int, out: str, width: int) -> dict[str, dict[str, list[float]]]:
-    """{"windows_s": wall seconds per window, "cpu_s": rank 0's main-thread CPU seconds per window}."""
-    return _torchrun([SCRIPT, "--paired", str(windows), "--width", str(width)], out, "windows_s", whole=True)
+def launch_paired(windows: int, out: str, width: int, per: int) -> dict[str, Any]:
+    """{"windows_s": wall seconds per window, "cpu_s": rank 0's main-thread CPU seconds per window,
+    "per": windows per placement (the copies are built afresh after that many)}."""
+    return _torchrun([SCRIPT, "--paired", str(windows), "--width", str(width), "--per", str(per)], out, "windows_s",
+                     whole=True)
 
 
-def cpu_added(cpu: dict[str, list[float]], name: str) -> tuple[float, float, float]:
+def cpu_added(cpu: dict[str, list[float]], name: str, per: int = 1) -> tuple[float, float, float]:
     """Milliseconds of main-thread CPU a copy added per step over the plain copy: the median of
-    the window-by-window differences and its 95% interval."""
-    diffs = [1000 * (a - b) / paired.WINDOW for a, b in zip(cpu[name], cpu["plain"], strict=True)]
+    the placement-by-placement differences and its 95% interval."""
+    steps = [paired.WINDOW * len(cpu[name][a : a + per]) for a in range(0, len(cpu[name]), per)]
+    diffs = [1000 * (a - b) / n for a, b, n in
+             zip(paired.grouped(cpu[name], per), paired.grouped(cpu["plain"], per), steps, strict=True)]
     return paired.median_interval(diffs)
 
 
-def paired_rows(width: int, launched: dict[str, dict[str, list[float]]]) -> tuple[list[str], list[str]]:
-    windows, cpu = launched["windows_s"], launched["cpu_s"]
-    ratios = paired.window_ratios(windows)
+def paired_rows(width: int, launched: dict[str, Any]) -> tuple[list[str], list[str]]:
+    windows, cpu, per = launched["windows_s"], launched["cpu_s"], launched.get("per", 1)
+    ratios = paired.window_ratios(windows, per=per)
     rows, verdicts = [], []
     for name, label in (("plain-again", "plain again (A/A control)"), ("watch", "watch() in the script")):
         m, lo, hi = paired.median_interval(ratios[name])
         extra = 1000 * (statistics.median(windows[name]) - statistics.median(windows["plain"])) / paired.WINDOW
-        c, clo, chi = cpu_added(cpu, name)
+        c, clo, chi = cpu_added(cpu, name, per)
         share = c / (1000 * statistics.median(windows["plain"]) / paired.WINDOW)
         rows.append(f"| {width} | {label} | {m:.3f} [{lo:.3f}, {hi:.3f}] | {extra:+.2f} | "
                     f"{c:+.3f} [{clo:+.3f}, {chi:+.3f}] ({100 * share:+.1f}%) |")
@@ -91,6 +95,7 @@ def main() -> int:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--widths", default="256,1024", help="MLP widths, comma-separated: one table block each")
     ap.add_argument("--windows", type=int, default=40, help="windows of 50 steps in the paired launch (0: none)")
+    ap.add_argument("--per", type=int, default=5, help="windows per placement in the paired launch (copies built afresh)")
     ap.add_argument("--write-md", action="store_true")
     a = ap.parse_args()
     widths = [int(w) for w in a.widths.split(",")]
@@ -101,7 +106,7 @@ def main() -> int:
     paired_windows = {}
     with tempfile.TemporaryDirectory() as out:
         for w in widths if a.windows else []:
-            paired_windows[w] = launch_paired(a.windows, out, w)
+            paired_windows[w] = launch_paired(a.windows, out, w, a.per)
         for _ in range(a.rounds):
             for w in widths:
                 for name, how in jobs.items():
@@ -115,14 +120,16 @@ def main() -> int:
         "",
         "### watch(), paired inside one launch",
         "",
-        f"`ddp_train.py --paired {a.windows}`: three copies of the model in one 2-rank job, each in its own "
-        "DDP: plain, plain again (an A/A control) and one under `torchvitals.watch()`. They take turns step by "
-        "step in an order that rotates every step (the same on both ranks), so the machine's drift lands on "
-        "all of them alike; a ratio is a copy's time over the plain copy's in the same window of 50 "
-        "iterations (one sampled iteration), rank 0's clock. Cells: the median ratio over the windows and "
+        f"`ddp_train.py --paired {a.windows} --per {a.per}`: three copies of the model in one 2-rank job, each "
+        "in its own DDP: plain, plain again (an A/A control) and one under `torchvitals.watch()`. They take "
+        "turns step by step in an order that rotates every step (the same on both ranks), so the machine's "
+        f"drift lands on all of them alike, and are built afresh every {a.per} windows of 50 iterations (one "
+        "sampled iteration each) in a rotating order (a placement: where a copy's tensors land in memory "
+        "moves its step time by a percent or so, benchmarks/placement.py). A ratio is a copy's time over the "
+        "plain copy's in the same placement, rank 0's clock. Cells: the median ratio over the placements and "
         "its distribution-free 95% interval; the target counts as met only when the whole interval is at "
         "or under 1.03. The last column is the main thread's CPU time (rank 0) the copy spent per step "
-        "beyond the plain copy's, window by window: the work torchvitals adds, without the time any copy "
+        "beyond the plain copy's, placement by placement: the work torchvitals adds, without the time any copy "
         "waits for the other rank or for a core this shared machine lends elsewhere, so its A/A control "
         "sits at zero where the wall-clock ratio's may not. `torchvitals run` wraps the whole script, so "
         "it cannot be paired this way; its figure is in the launch table below.",
@@ -152,7 +159,7 @@ def main() -> int:
             SECTION,
             "",
             f"`python benchmarks/distributed_overhead.py --rounds {a.rounds} --steps {a.steps} --widths {a.widths} "
-            f"--windows {a.windows}`: "
+            f"--windows {a.windows} --per {a.per}`: "
             "benchmarks/ddp_train.py (a 4-layer MLP of the given width, AdamW, batch 64 per rank) under "
             "`torchrun --nproc_per_node=2` with gloo on CPU, "
             "plain (twice: the second launch of the same job is an A/A control of the machine's noise), "

@@ -9,6 +9,13 @@ interval for that median (order statistics of the binomial, no model of the nois
 control: a second plain loop treated like any configuration, whose interval shows what the
 machine alone does to a ratio.
 
+Where a loop's tensors land in memory matters too: identical copies of the 0.8M MLP trained side
+by side in one process differed by 1.2-1.5% in step time, a different copy the slowest in each
+run (benchmarks/placement.py). That luck stays with a copy for as long as it lives, so one set of copies would carry it into
+every ratio. `in_placements` builds every loop afresh every few windows (a placement), in an
+order that rotates each time, and the ratios are taken per placement (`window_ratios` with
+`per`): their interval then covers the placements as well as the machine.
+
 What pairing cannot remove: on a machine so busy that the process waits for its cores, the
 multi-threaded kernels of the step slow down more than torchvitals' single-threaded Python
 does, which pulls every ratio towards 1. The figures are for a quiet machine; the load average
@@ -20,6 +27,7 @@ under the target, missed when all of it is over, otherwise "not resolved here".
 
 from __future__ import annotations
 
+import gc
 import math
 import statistics
 import time
@@ -64,6 +72,45 @@ def take_turns(
     return times
 
 
+Steps = dict[str, Callable[[int], object]]
+
+
+def in_placements(
+    make: Callable[[list[str]], tuple[Steps, Callable[[], None]]],
+    names: list[str],
+    windows: int,
+    per: int,
+    start: int = 0,
+    after_window: Callable[[int, dict[str, float]], None] | None = None,
+    cpu: dict[str, list[float]] | None = None,
+) -> dict[str, list[float]]:
+    """`take_turns` over `windows` windows, every loop built afresh every `per` windows:
+    `make(order)` builds (and warms up) the loops in `order`, which rotates by one each time, and
+    returns their steps by name and a function that closes them, called before the next build."""
+    times: dict[str, list[float]] = {k: [] for k in names}
+    if cpu is not None:
+        cpu.update({k: [] for k in names})
+    done = 0
+    while done < windows:
+        n = min(per, windows - done)
+        r = (done // per) % len(names)
+        steps, close = make(names[r:] + names[:r])
+        part_cpu: dict[str, list[float]] | None = {} if cpu is not None else None
+        seen = None if after_window is None else (lambda w, spent, d=done: after_window(d + w, spent))
+        try:
+            part = take_turns({k: steps[k] for k in names}, n, start=start + done * WINDOW, after_window=seen, cpu=part_cpu)
+        finally:
+            close()
+            del steps, close
+            gc.collect()
+        for k in names:
+            times[k] += part[k]
+            if cpu is not None and part_cpu is not None:
+                cpu[k] += part_cpu[k]
+        done += n
+    return times
+
+
 def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float, float, float]:
     """(median, low, high): a distribution-free `level` interval for the median of `values`.
 
@@ -85,9 +132,16 @@ def median_interval(values: Sequence[float], level: float = 0.95) -> tuple[float
     return statistics.median(xs), xs[k - 1], xs[n - k]
 
 
-def window_ratios(times: dict[str, list[float]], base: str = "plain") -> dict[str, list[float]]:
-    """Each configuration's time over the base's time in the same window, window by window."""
-    return {c: [t / b for t, b in zip(ts, times[base], strict=True)] for c, ts in times.items()}
+def grouped(values: Sequence[float], per: int = 1) -> list[float]:
+    """Sums of `per` consecutive values (one placement's windows; the last group may be short)."""
+    return [sum(values[a : a + per]) for a in range(0, len(values), per)]
+
+
+def window_ratios(times: dict[str, list[float]], base: str = "plain", per: int = 1) -> dict[str, list[float]]:
+    """Each configuration's time over the base's time in the same window, window by window, or
+    with `per` > 1 placement by placement (the windows of one placement share its luck)."""
+    b = grouped(times[base], per)
+    return {c: [t / x for t, x in zip(grouped(ts, per), b, strict=True)] for c, ts in times.items()}
 
 
 def verdict(interval: tuple[float, float, float], target: float) -> str:

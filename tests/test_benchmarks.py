@@ -104,16 +104,17 @@ def test_paired_overhead_benchmark_smoke(tmp_path, capsys):
     import paired_overhead
 
     out = tmp_path / "p.json"
-    assert paired_overhead.main(["--model", "mlp", "--windows", "1", "--warmup", "2", "--threads", "1",
+    assert paired_overhead.main(["--model", "mlp", "--windows", "2", "--per", "1", "--warmup", "2", "--threads", "1",
                                  "--json", str(out)]) == 0
     res = json.loads(out.read_text())["results"]["mlp"]
     # the peers at the every-step cadence run beside torchvitals (Lightning is a dev extra)
     assert set(res["ratio"]) == {"plain-again", "default", "every-step", "naive", "lightning"}
     assert set(res["every_step_over"]) == set(res["below_peer"]) == {"naive", "lightning"}
     assert set(res["below_peer"].values()) <= {"yes", "no", "not resolved here"}
-    assert all(len(ts) == 1 for ts in res["window_s"].values())
-    # every-step records each of its 2 + 50 iterations; default sampling takes fewer
-    assert res["records"]["every-step"] == 52 and 0 < res["records"]["default"] < 52
+    assert all(len(ts) == 2 for ts in res["window_s"].values()) and res["plan"]["placements"] == 2
+    # the loops were built twice: every-step records each of its 2 + 50 iterations each time;
+    # default sampling takes fewer
+    assert res["records"]["every-step"] == 104 and 0 < res["records"]["default"] < 104
     assert set(res["verdict"].values()) <= {"met", "missed", "not resolved here"}
     out = capsys.readouterr().out
     assert "| mlp |" in out and "torchvitals every step over naive" in out
