@@ -11,10 +11,11 @@ machine alone does to a ratio.
 
 Where a loop's tensors land in memory matters too: identical copies of the 0.8M MLP trained side
 by side in one process differed by 1.2-1.5% in step time, a different copy the slowest in each
-run (benchmarks/placement.py). That luck stays with a copy for as long as it lives, so one set of copies would carry it into
-every ratio. `in_placements` builds every loop afresh every few windows (a placement), in an
-order that rotates each time, and the ratios are taken per placement (`window_ratios` with
-`per`): their interval then covers the placements as well as the machine.
+run (benchmarks/placement.py). That luck stays with a copy for as long as it lives, so one set
+of copies would carry it into every ratio. `in_placements` builds every loop afresh every few
+windows (a placement), in an order that rotates each time, and the ratios are taken per
+placement (`window_ratios` with `per`): their interval then covers the placements as well as
+the machine.
 
 What pairing cannot remove: on a machine so busy that the process waits for its cores, the
 multi-threaded kernels of the step slow down more than torchvitals' single-threaded Python

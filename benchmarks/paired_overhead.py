@@ -229,7 +229,7 @@ def markdown(results: dict[str, Any], info: dict[str, Any], command: str) -> str
         *table(results),
         "",
         "The peers at the same cadence (ratios to plain), and torchvitals' every-step loop over each peer's, "
-        "window by window (below 1: torchvitals is cheaper; \"yes\" only when the whole interval is under 1):",
+        "placement by placement (below 1: torchvitals is cheaper; \"yes\" only when the whole interval is under 1):",
         "",
         *peer_table(results),
         "",
