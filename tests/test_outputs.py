@@ -281,3 +281,32 @@ def test_scatter_count_is_bincount(values):
 
     idx = torch.tensor(values, dtype=torch.int64)
     assert torch.equal(scatter_count(idx, 12), torch.bincount(idx, minlength=12))
+
+
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16, torch.float32, torch.float64])
+@pytest.mark.parametrize("batch", [1, 8])
+@pytest.mark.parametrize("classes", [1, 5])
+def test_value_checks_are_float32_scalars_whatever_the_output_and_default_dtype(dtype, batch, classes):
+    """The sampled output checks travel in one stacked read: every value must be a 0-d float32
+    tensor with no autograd history, for half, bfloat16 and double outputs, a batch of one (its
+    spread is NaN) and a float64 default dtype."""
+    from torchvitals.probes.outputs import OutputProbe
+    from torchvitals.probes.reads import Reads
+
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        pred = torch.randn(batch, classes, dtype=torch.float32, requires_grad=True).to(dtype) * 2
+        targets = [torch.randn(batch, classes, dtype=torch.float64), torch.randint(0, 5, (batch,))]
+        for target in targets if classes > 1 else targets[:1]:
+            probe = OutputProbe()
+            probe.observe(pred, target, None, None, "train", sampled=True)
+            assert probe.sampled and all(
+                v.dtype == torch.float32 and v.dim() == 0 and v.grad_fn is None for v in probe.sampled.values()
+            ), {k: (v.dtype, v.shape, v.grad_fn) for k, v in probe.sampled.items()}
+            reads = Reads()
+            plan = probe.take_interval(reads)
+            vals = OutputProbe.interval_fields(plan, reads.start())
+            assert (batch == 1) == math.isnan(vals["spread"]) and vals["nonfinite"] == 0.0
+    finally:
+        torch.set_default_dtype(before)
