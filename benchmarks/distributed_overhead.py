@@ -59,7 +59,7 @@ def launch_paired(windows: int, out: str, width: int, per: int) -> dict[str, Any
 def cpu_added(cpu: dict[str, list[float]], name: str, per: int = 1) -> tuple[float, float, float]:
     """Milliseconds of main-thread CPU a copy added per step over the plain copy: the median of
     the placement-by-placement differences and its 95% interval."""
-    steps = [paired.WINDOW * len(cpu[name][a : a + per]) for a in range(0, len(cpu[name]), per)]
+    steps = paired.grouped([paired.WINDOW] * len(cpu[name]), per)
     diffs = [1000 * (a - b) / n for a, b, n in
              zip(paired.grouped(cpu[name], per), paired.grouped(cpu["plain"], per), steps, strict=True)]
     return paired.median_interval(diffs)

@@ -106,7 +106,7 @@ def in_placements(
             gc.collect()
         for k in names:
             times[k] += part[k]
-            if cpu is not None and part_cpu is not None:
+            if part_cpu is not None:
                 cpu[k] += part_cpu[k]
         done += n
     return times
