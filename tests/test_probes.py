@@ -384,3 +384,24 @@ def test_live_rules_keep_to_a_share_of_the_run(monkeypatch):
     assert _rule_passes(monkeypatch, 0.0) == 50 + 35
     # 350 steps after the first 50 records take 35 s; one pass of 0.2 s is due 20 s after it.
     assert _rule_passes(monkeypatch, 0.2) == 50 + 1
+
+
+def test_scheduler_steps_made_within_one_composite_call_count_once():
+    """A scheduler that steps others (ChainedScheduler, Accelerate's wrapper once per process)
+    hands its call: the step() calls made within one call are one scheduler step; separate
+    calls, and steps made outside any, count each."""
+    from torchvitals.probes.steps import StepAccount
+
+    acct = StepAccount()
+    acct.on_step(train_mode=True)
+    first, second = object(), object()
+    for call in (first, first, first, second, second):
+        acct.on_scheduler_step(call)
+    assert acct.c.sched_steps == 2 and acct.c.sched_orphans == 1  # no optimizer step between
+    acct.on_step(train_mode=True)
+    acct.on_scheduler_step(None)
+    acct.on_scheduler_step(None)
+    assert acct.c.sched_steps == 4 and acct.c.sched_orphans == 2
+    acct.on_step(train_mode=True)
+    acct.on_scheduler_step(first)  # the same call object again, after a step in between: a new step
+    assert acct.c.sched_steps == 5 and acct.c.sched_orphans == 2

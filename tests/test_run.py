@@ -276,3 +276,43 @@ def test_module_scan_survives_dead_weak_proxies():
     assert any(m is model for m in live_modules())
     assert owning_roots({id(model.weight)}) == [model]
     assert keep  # the dead proxy stayed reachable during the scan
+
+
+CHAINED = """
+import sys, torch
+from torch import nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+sched = torch.optim.lr_scheduler.ChainedScheduler([
+    torch.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=20),
+    torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.999),
+])
+x = torch.randn(512, 8)
+data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x[:, :1] * 2 - x[:, 1:2]), batch_size=32)
+for epoch in range(2):
+    for xb, yb in data:
+        opt.zero_grad()
+        nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+        sched.step()
+        if "--twice" in sys.argv:
+            sched.step()
+"""
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_a_chained_scheduler_is_one_scheduler_step(tmp_path, twice):
+    """ChainedScheduler.step() steps each scheduler it chains, and every one of them is an
+    LRScheduler the run watches: one step of the loop, not one scheduler step too many per
+    iteration. The control: the chain stepped twice per iteration is found."""
+    script = tmp_path / "chained.py"
+    script.write_text(CHAINED)
+    code = main(["run", "--out", str(tmp_path), "--name", "r", str(script), *(["--twice"] if twice else [])])
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    lines = (tmp_path / "r" / "run.jsonl").read_text().splitlines()
+    c = next(r for r in map(json.loads, lines) if r["type"] == "end")["counters"][0]
+    assert code == 0 and c["steps"] == 32
+    assert c["sched_steps"] == (64 if twice else 32), c
+    mismatch = [f for f in serious(report) if f["name"] == "scheduler-step-mismatch"]
+    assert bool(mismatch) == twice, brief(report["findings"])

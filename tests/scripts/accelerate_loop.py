@@ -1,7 +1,8 @@
 """A plain Accelerate loop with no torchvitals in it: an MLP regression, prepared by
 `Accelerator(cpu=True, gradient_accumulation_steps=2)`, `accelerator.accumulate(model)`,
 `accelerator.backward`, clipping when gradients sync, a scheduler prepared with the optimizer.
-`--fault partial-opt` gives the optimizer only the last layer. `loop(...)` is what tests call
+`--fault partial-opt` gives the optimizer only the last layer; `--fault sched-twice` steps the
+scheduler twice per batch. `loop(...)` is what tests call
 with a monitor of their own."""
 
 from __future__ import annotations
@@ -34,11 +35,13 @@ def loop(fault: str | None = None, batches: int = 16, on_prepared=None) -> tuple
                 accelerator.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             scheduler.step()
+            if fault == "sched-twice":
+                scheduler.step()
             optimizer.zero_grad()
     return accelerator, model
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
-    parser.add_argument("--fault", choices=["partial-opt"])
+    parser.add_argument("--fault", choices=["partial-opt", "sched-twice"])
     loop(parser.parse_args().fault)

@@ -20,7 +20,7 @@ from torchvitals.probes.sample import OptState
 from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.record import rounded
-from torchvitals.wrapped import unwrap
+from torchvitals.wrapped import composite_scheduler_call, unwrap
 
 
 def first_grad_tensor(output: Any) -> torch.Tensor | None:
@@ -316,7 +316,7 @@ class Hooks:
         try:
             o = self._sched_state(sched)
             if o is not None:
-                o.acct.on_scheduler_step()
+                o.acct.on_scheduler_step(composite_scheduler_call())
         except Exception as exc:
             self._fail("steps", exc)
 

@@ -94,6 +94,7 @@ class StepAccount:
         self.closure = False  # the step in progress was given a closure
         self._backward_seen = True  # a backward pass reached a sentinel since the last step
         self.alarms_seen: tuple[int, ...] = _NO_ALARMS
+        self._sched_call: Any = None  # the wrapper call of the latest scheduler step (on_scheduler_step)
 
     @property
     def sentinel(self) -> torch.Tensor | None:
@@ -197,6 +198,7 @@ class StepAccount:
         self.since_step = 0
         self.step_since_zero = True
         self.step_since_sched = True
+        self._sched_call = None
         if not train_mode:
             c.eval_steps += 1
         # The gradients the step used: the next backward must find them cleared. Taken with
@@ -241,7 +243,14 @@ class StepAccount:
         alarms = (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans, c.steps_no_backward, c.nograd_train_passes)
         return tuple(min(x, 3) for x in alarms)
 
-    def on_scheduler_step(self) -> None:
+    def on_scheduler_step(self, call: Any = None) -> None:
+        """A scheduler's step(). `call`, when given, is the call of a scheduler that steps
+        others it was made in (ChainedScheduler; Accelerate's wrapper steps once per process):
+        the further step() calls within the same one are not counted again. Held until the
+        next optimizer step, so that no later call can be the same object."""
+        if call is not None and call is self._sched_call:
+            return
+        self._sched_call = call
         self.c.sched_steps += 1
         if not self.step_since_sched:
             self.c.sched_orphans += 1
@@ -253,3 +262,4 @@ class StepAccount:
         self._handles = []
         self.sentinels = []
         self._grads = []
+        self._sched_call = None
