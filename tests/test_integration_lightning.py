@@ -257,3 +257,44 @@ def test_lr_scheduler_steps_are_accounted(tmp_path):
     assert not diag.names("warning"), diag.names("warning")
     c = records(tmp_path, "end")[0]["counters"][0]
     assert c["sched_steps"] == 40 and c["sched_orphans"] == 0
+
+
+def test_an_epochs_train_loss_is_its_batches_mean(tmp_path):
+    """training_step logs train_loss per step (Lightning's default), so at an epoch's end the
+    trainer's logged value is its last batch's alone: the epoch's loss is the mean of every
+    batch's loss the callback observed, not that one value."""
+    class Kept(Regressor):
+        def __init__(self):
+            super().__init__()
+            self.losses: list[float] = []
+
+        def training_step(self, batch, batch_idx):
+            loss = super().training_step(batch, batch_idx)
+            self.losses.append(loss.item())
+            return loss
+
+    module = Kept()
+    fit(module, tmp_path)
+    first = records(tmp_path, "epoch")[0]
+    assert "loss" not in first["train"]
+    assert first["metrics"]["train"]["loss"] == pytest.approx(sum(module.losses[:16]) / 16, rel=1e-4)
+    assert first["metrics"]["train"]["loss"] != pytest.approx(module.losses[15], rel=1e-3)
+
+
+def test_a_fit_is_found_through_the_wrapper_ddp_puts_around_it():
+    """strategy="ddp" wraps the LightningModule (DistributedDataParallel keeps it as `module`)
+    before configure_optimizers: `torchvitals run` sees the wrapper own the optimizer's
+    parameters and must still find the fit."""
+    from torchvitals.integrations.lightning import _fit_of
+
+    module = Regressor()
+    fit_trainer = trainer([])
+    module._trainer = fit_trainer
+
+    class Wrapper(torch.nn.Module):
+        def __init__(self, inner):
+            super().__init__()
+            self.module = inner
+
+    assert _fit_of([Wrapper(module)]) == (fit_trainer, "lightning.pytorch")
+    assert _fit_of([Wrapper(torch.nn.Linear(2, 2))]) is None

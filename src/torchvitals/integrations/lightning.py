@@ -27,6 +27,7 @@ from torchvitals.config import resolve
 from torchvitals.findings import Diagnosis
 from torchvitals.integrations.lightning_logger import LightningLoggerSink
 from torchvitals.terminal import say
+from torchvitals.wrapped import wrapped_modules
 
 # What a fit's logged metrics are called, and where they go in the epoch record.
 _SPLITS = (("val_", "val"), ("val/", "val"), ("train_", "train"), ("train/", "train"))
@@ -84,6 +85,7 @@ class _Vitals:
         self.monitor: Any = None
         self.diagnosis: Diagnosis | None = None
         self._said: set[str] = set()
+        self._losses_seen = False  # a training batch's loss was observed this epoch
 
     # ------------------------------------------------------------------ safety
     def _guard(self, what: str, fn: Any, *args: Any) -> Any:
@@ -152,11 +154,17 @@ class _Vitals:
                 # Automatic optimization hands back the loss divided by accumulate_grad_batches.
                 loss = loss * getattr(trainer, "accumulate_grad_batches", 1)
             self.monitor.observe(loss=loss, split="train")
+            self._losses_seen = True
 
     def _epoch_end(self, trainer: Any) -> None:
         if getattr(trainer, "sanity_checking", False):
             return
         train, val = epoch_metrics(dict(trainer.callback_metrics))
+        if self._losses_seen:
+            # Every training batch's loss was observed: the epoch's loss is their mean. A logged
+            # `train_loss` is its last batch's alone unless it was logged with on_epoch=True.
+            train.pop("loss", None)
+        self._losses_seen = False
         self.monitor.epoch_end(train=train or None, val=val or None)
 
     def _close(self, trainer: Any, exception: BaseException | None) -> None:
@@ -198,13 +206,17 @@ VitalsCallback = _default()
 
 
 def _fit_of(roots: list[Any]) -> tuple[Any, str] | None:
-    """(trainer, package) when one of `roots` is a LightningModule attached to a trainer."""
+    """(trainer, package) when one of `roots` is a LightningModule attached to a trainer, or
+    wraps one (the DistributedDataParallel of strategy="ddp", which wraps the module before
+    configure_optimizers runs)."""
     for package in _PACKAGES:
         mod = sys.modules.get(package)
         module_cls = getattr(mod, "LightningModule", None)
+        if module_cls is None:
+            continue
         for root in roots:
-            if module_cls is not None and isinstance(root, module_cls):
-                trainer = getattr(root, "_trainer", None)
+            for m in wrapped_modules(root):
+                trainer = getattr(m, "_trainer", None) if isinstance(m, module_cls) else None
                 if trainer is not None:
                     return trainer, package
     return None

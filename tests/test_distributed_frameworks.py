@@ -1,0 +1,73 @@
+"""The frameworks' own distributed paths under `torchvitals run --nproc 2` (gloo, CPU): what
+they do on purpose under several processes is not a fault.
+
+- Accelerate steps a prepared scheduler once per process at every optimizer step (its schedule
+  counts samples): one step of the loop, not scheduler steps with no optimizer step between.
+  The control: a loop that steps the prepared scheduler twice per batch is still found.
+- Lightning's strategy="ddp" wraps the LightningModule in DistributedDataParallel before
+  configure_optimizers makes the optimizer: the fit is still recognised and watched by its
+  callback (epoch lines with the fit's metrics), and the healthy fit stays silent."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from distributed import launch, teardown_abort_only
+
+pytestmark = pytest.mark.distributed
+
+SCRIPTS = Path(__file__).parent / "scripts"
+SEVERITY = {"info": 0, "warning": 1, "error": 2, "critical": 3}
+
+
+def _job(tmp_path: Path, *script: str) -> tuple[dict, list[dict]]:
+    """Run a script as a 2-rank job; (findings.json, rank 0's records)."""
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "torchvitals", "run", "--nproc", "2", "--out", str(out), "--name", "job", *script]
+    result = launch(cmd, cwd=tmp_path, env={"PYTHONPATH": str(SCRIPTS)})
+    assert not result.timed_out, f"the job hung and was killed\n{result.output[-4000:]}"
+    assert result.returncode == 0 or teardown_abort_only(result), result.output[-4000:]
+    found = json.loads((out / "job" / "findings.json").read_text())
+    records = [json.loads(x) for x in (out / "job" / "run.rank0.jsonl").read_text().splitlines()]
+    return found, records
+
+
+def _problems(found: dict) -> set[str]:
+    return {f["name"] for f in found["findings"] if SEVERITY[f["severity"]] >= 1}
+
+
+@pytest.mark.parametrize("fault", [None, "sched-twice"])
+def test_accelerate_steps_its_scheduler_once_per_process(tmp_path, fault):
+    pytest.importorskip("accelerate")
+    found, records = _job(tmp_path, str(SCRIPTS / "accelerate_loop.py"), *(["--fault", fault] if fault else []))
+    c = next(r for r in records if r["type"] == "end")["counters"][0]
+    assert found["judged"]
+    if fault is None:
+        # 8 batches on each rank, 2 accumulated per step: 4 steps, 8 scheduler steps inside
+        # Accelerate's 4 calls (one per process), counted as 4.
+        assert c["steps"] == 4 and c["sched_steps"] == 4 and c["sched_orphans"] == 0, c
+        assert _problems(found) == set(), found["findings"]
+    else:
+        assert c["steps"] == 4 and c["sched_steps"] == 8 and c["sched_orphans"] == 4, c
+        assert _problems(found) == {"scheduler-step-mismatch"}, found["findings"]
+
+
+def test_lightning_ddp_fit_is_watched_by_its_callback(tmp_path):
+    pytest.importorskip("lightning")
+    script = tmp_path / "fit_ddp.py"
+    script.write_text(
+        "import torch\n"
+        "from lightning_fit import Regressor, loaders, trainer\n"
+        "torch.manual_seed(0)\n"
+        "train, val = loaders()\n"
+        "trainer(devices=2, strategy='ddp', max_steps=48).fit(Regressor(None), train, val)\n"
+    )
+    found, records = _job(tmp_path, str(script))
+    epochs = [r for r in records if r["type"] == "epoch"]
+    # 512 samples, 32 a batch, 2 ranks: 8 steps an epoch, 6 epochs; each with the fit's val_loss.
+    assert len(epochs) == 6 and all(e["val"].get("loss") is not None for e in epochs), epochs
+    assert all(e["batch"] == {"per_rank": 32, "world": 2, "accum": 1} for e in epochs), epochs[0].get("batch")
+    assert found["judged"] and _problems(found) == set(), found["findings"]
