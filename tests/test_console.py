@@ -139,3 +139,30 @@ def test_epoch_line_shows_the_effective_batch_under_torchrun():
     assert "BATCH=16x2x2=64" in epoch_line(h, rec)
     del rec["batch"]
     assert "BATCH" not in epoch_line(h, rec)  # one process: the line is as it was
+
+
+def test_no_throughput_when_no_sample_was_counted():
+    """A model called with keyword arguments only (a Hugging Face model's input_ids=…) has no
+    positional batch to count: the epoch line leaves TP out rather than say 0 samples a second."""
+
+    class Keywords(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = mlp()
+
+        def forward(self, inputs=None):
+            return self.net(inputs)
+
+    torch.manual_seed(0)
+    model = Keywords()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    x, y = regression_data()
+    for _ in range(3):
+        opt.zero_grad()
+        F.mse_loss(model(inputs=x[:32]), y[:32]).backward()
+        opt.step()
+    line = mon.epoch_end()
+    mon.close()
+    assert mon.history.epochs[0]["samples"] == 0
+    assert re.search(r"\| T=\d+\.\ds", line) and "TP=" not in line, line

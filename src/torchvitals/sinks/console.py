@@ -122,8 +122,10 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     for k, v in (rec.get("extra") or {}).items():
         parts.append(f"{k}={_f(v) if isinstance(v, float) else v}")
     secs = rec.get("seconds") or 0.0
-    tp = rec.get("samples", 0) / secs if secs else 0.0
-    parts.append(f"T={secs:.1f}s,TP={tp:.1f}/s")
+    samples = rec.get("samples") or 0
+    # No sample counted: the model took its batch as keyword arguments only (a Hugging Face
+    # model's input_ids=…), not a throughput of zero.
+    parts.append(f"T={secs:.1f}s,TP={samples / secs:.1f}/s" if samples and secs else f"T={secs:.1f}s")
     batch = rec.get("batch")
     if isinstance(batch, dict) and batch.get("per_rank"):
         b, w, a = batch["per_rank"], batch.get("world", 1), batch.get("accum") or 1
