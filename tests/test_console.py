@@ -12,16 +12,25 @@ from torchvitals.diagnosis_text import render_text
 from torchvitals.sinks.console import epoch_line
 
 
-def test_epoch_line_has_seed_001_tokens(tmp_path):
+def _watched_steps(make, steps, keywords=False):
+    """(monitor, model, optimizer): a watched Adam regression of `steps` steps on the model
+    `make()` builds, called with the batch as its positional input or, with `keywords`, as
+    `inputs=`. The caller holds model and optimizer (the monitor holds them weakly)."""
     torch.manual_seed(0)
-    model = mlp()
+    model = make()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     mon = torchvitals.watch(model, opt, out="", console=False)
     x, y = regression_data()
-    for _ in range(10):
+    for _ in range(steps):
         opt.zero_grad()
-        F.mse_loss(model(x[:32]), y[:32]).backward()
+        out = model(inputs=x[:32]) if keywords else model(x[:32])
+        F.mse_loss(out, y[:32]).backward()
         opt.step()
+    return mon, model, opt
+
+
+def test_epoch_line_has_seed_001_tokens(tmp_path):
+    mon, _model, _opt = _watched_steps(mlp, 10)
     line = mon.epoch_end(train={"rmse": 0.1154, "mae": 0.0804}, val={"rmse": 0.1034}, extra={"SR": 0.01})
     mon.close()
     assert line.startswith("E01 | OPTS[1:1.0e-03|cnts=[6]] | GN[")
@@ -153,15 +162,7 @@ def test_no_throughput_when_no_sample_was_counted():
         def forward(self, inputs=None):
             return self.net(inputs)
 
-    torch.manual_seed(0)
-    model = Keywords()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    mon = torchvitals.watch(model, opt, out="", console=False)
-    x, y = regression_data()
-    for _ in range(3):
-        opt.zero_grad()
-        F.mse_loss(model(inputs=x[:32]), y[:32]).backward()
-        opt.step()
+    mon, _model, _opt = _watched_steps(Keywords, 3, keywords=True)
     line = mon.epoch_end()
     mon.close()
     assert mon.history.epochs[0]["samples"] == 0
