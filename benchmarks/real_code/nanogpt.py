@@ -5,7 +5,11 @@
 """nanoGPT train.py/model.py: GPT with tied wte/lm_head, SDPA attention, AdamW decay/no-decay,
 cosine lr with warmup written into param_groups, gradient accumulation (loss / steps), a disabled
 GradScaler (scale, unscale_, clip, step, update), zero_grad(set_to_none=True), estimate_loss() in
-eval()/no_grad, a checkpoint dict. Changed: a tiny config, synthetic Markov-chain characters."""
+eval()/no_grad, a checkpoint dict; under torchrun its DDP path (a seed offset per rank, the
+accumulation steps divided by the world size, require_backward_grad_sync on the last micro-step
+only, evaluation and checkpoints on the master process). Changed: a tiny config, synthetic
+Markov-chain characters, gloo on CPU instead of nccl. The bugs that need two ranks are
+benchmarks/real_code_distributed/nanogpt_ddp.py's."""
 
 import argparse
 import inspect
@@ -19,7 +23,9 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn as nn
+from torch.distributed import destroy_process_group, init_process_group
 from torch.nn import functional as F
+from torch.nn.parallel import DistributedDataParallel as DDP
 
 torch.set_num_threads(1)
 
@@ -205,7 +211,8 @@ parser.add_argument("--learning_rate", type=float, default=3e-3)
 parser.add_argument("--batch_size", type=int, default=8)
 parser.add_argument("--gradient_accumulation_steps", type=int, default=2)
 parser.add_argument("--bug", default="", choices=["", "decay-group-dropped",
-                                                  "zero-grad-in-micro-loop"])
+                                                  "zero-grad-in-micro-loop",
+                                                  "sync-on-first-micro-step"])
 cli = parser.parse_args()
 
 out_dir_tmp = tempfile.TemporaryDirectory()
@@ -234,10 +241,30 @@ lr_decay_iters = cli.max_iters
 min_lr = learning_rate / 10
 device = "cpu"
 dtype = "float32"
+backend = "gloo"  # nccl in the original
 config = {k: v for k, v in globals().items()
           if not k.startswith("_") and isinstance(v, (int, float, bool, str))}
 
-torch.manual_seed(1337)
+# under torchrun: one process per rank
+ddp = int(os.environ.get("RANK", -1)) != -1  # launched by torchrun
+if ddp:
+    init_process_group(backend=backend)
+    ddp_rank = int(os.environ["RANK"])
+    ddp_local_rank = int(os.environ["LOCAL_RANK"])
+    ddp_world_size = int(os.environ["WORLD_SIZE"])
+    master_process = ddp_rank == 0  # logs, evaluates and saves
+    seed_offset = ddp_rank  # a seed per rank: get_batch draws other windows on each
+    # the ranks share the accumulation: each runs its part of the micro-steps
+    assert gradient_accumulation_steps % ddp_world_size == 0
+    gradient_accumulation_steps //= ddp_world_size
+else:
+    master_process = True
+    seed_offset = 0
+    ddp_world_size = 1
+tokens_per_iter = gradient_accumulation_steps * ddp_world_size * batch_size * block_size
+print(f"tokens per iteration will be: {tokens_per_iter:,}")
+
+torch.manual_seed(1337 + seed_offset)
 device_type = "cuda" if "cuda" in device else "cpu"
 ptdtype = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[dtype]
 ctx = nullcontext() if device_type == "cpu" else torch.amp.autocast(device_type=device_type,
@@ -293,6 +320,9 @@ optimizer = model.configure_optimizers(weight_decay, learning_rate, (beta1, beta
                                        drop_nodecay=cli.bug == "decay-group-dropped")
 checkpoint = None  # free up memory
 
+if ddp:
+    model = DDP(model)
+
 
 # helps estimate an arbitrarily accurate loss over either split using many batches
 @torch.no_grad()
@@ -330,7 +360,7 @@ def get_lr(it):
 X, Y = get_batch("train")  # fetch the very first batch
 t0 = time.time()
 local_iter_num = 0  # number of iterations in the lifetime of this process
-raw_model = model
+raw_model = model.module if ddp else model
 while True:
 
     # determine and set the learning rate for this iteration
@@ -339,7 +369,7 @@ while True:
         param_group["lr"] = lr
 
     # evaluate the loss on train/val sets and write checkpoints
-    if iter_num % eval_interval == 0:
+    if iter_num % eval_interval == 0 and master_process:
         losses = estimate_loss()
         print(f"step {iter_num}: train loss {losses['train']:.4f}, val loss {losses['val']:.4f}")
         if losses["val"] < best_val_loss or always_save_checkpoint:
@@ -358,7 +388,13 @@ while True:
 
     # forward backward update, with optional gradient accumulation to simulate larger batch size
     # and using the GradScaler if data type is float16
-    for _micro_step in range(gradient_accumulation_steps):
+    for micro_step in range(gradient_accumulation_steps):
+        if ddp:
+            # all-reduce the gradients on the last micro-step only, through DDP's flag rather
+            # than no_sync() (the bug: on the first, so the later ones add gradients that no
+            # other rank sees)
+            last = 0 if cli.bug == "sync-on-first-micro-step" else gradient_accumulation_steps - 1
+            model.require_backward_grad_sync = micro_step == last
         if cli.bug == "zero-grad-in-micro-loop":
             optimizer.zero_grad(set_to_none=True)
         with ctx:
@@ -382,7 +418,7 @@ while True:
     t1 = time.time()
     dt = t1 - t0
     t0 = t1
-    if iter_num % log_interval == 0:
+    if iter_num % log_interval == 0 and master_process:
         # get loss as float. note: this is a CPU-GPU sync point
         lossf = loss.item() * gradient_accumulation_steps
         print(f"iter {iter_num}: loss {lossf:.4f}, time {dt * 1000:.2f}ms")
@@ -393,4 +429,6 @@ while True:
     if iter_num > max_iters:
         break
 
+if ddp:
+    destroy_process_group()
 out_dir_tmp.cleanup()
