@@ -94,7 +94,7 @@ class StepAccount:
         self.closure = False  # the step in progress was given a closure
         self._backward_seen = True  # a backward pass reached a sentinel since the last step
         self.alarms_seen: tuple[int, ...] = _NO_ALARMS
-        self._sched_call: Any = None  # the wrapper call of the latest scheduler step (on_scheduler_step)
+        self._sched_call: Any = None  # the composite scheduler call of the latest step (on_scheduler_step)
 
     @property
     def sentinel(self) -> torch.Tensor | None:
