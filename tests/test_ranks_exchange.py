@@ -160,3 +160,45 @@ def test_a_report_that_arrives_while_rank_0_waits_is_taken():
     store.compare_set = read_log  # type: ignore[method-assign]
     got, lost = ranks.gather(chans[0], 0, 4)
     assert [g.rank for g in got] == [1] and lost == []
+
+
+def test_a_restarted_job_does_not_read_the_keys_its_failed_attempt_left(monkeypatch):
+    """torchrun --max-restarts keeps its agent's store for every attempt of a job. The attempt
+    that failed left a report, rank 1's "closed" and rank 0's "stop" and the run's name there;
+    the next attempt's ranks, numbering their monitors from 1 again, must see none of them:
+    before, rank 0 took rank 1 for finished at iteration 1 and judged nothing across ranks."""
+    store = torch.distributed.HashStore()
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "0")
+    first = channels(store, 2, timeout=5.0)
+    store.set(ranks._run_name_key(1), b"20261202-job")
+    ranks.publish(first[1], 0, ranks.Report(1, 1, True, 1, None, [666.0], [1]))
+    ranks.close_channel(first[1])  # rank 1 failed, its monitor closed
+    ranks.close_channel(first[0])  # torchrun stopped rank 0: it tells rank 1 to stop
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "1")
+    assert not store.check([ranks._run_name_key(1)])  # rank 1 waits for this attempt's name
+    again = channels(store, 2, timeout=5.0)
+    assert not ranks.closed(again[0], 1)
+    ranks.publish(again[1], 0, report(1, 1))  # its first publish asks whether rank 0 listens: yes
+    assert again[1].live == [1]
+    got, lost = ranks.gather(again[0], 0, 1)
+    assert [g.values for g in got] == [[1.0, 1.0]] and lost == []  # this attempt's report only
+
+
+def test_a_restarted_attempt_writes_its_own_run_directory_named_for_the_restart(monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from torchvitals.monitor.epochs import RunNaming
+
+    monkeypatch.setenv("WORLD_SIZE", "2")
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "job7")
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "0")
+    mon = SimpleNamespace(opts=SimpleNamespace(out=str(tmp_path), name=""), rank=0, world=2)
+    first = RunNaming._free_name(mon)
+    assert first.endswith("-job7")
+    (tmp_path / first).mkdir()
+    (tmp_path / first / "run.rank0.jsonl").write_text("")
+    monkeypatch.setenv("TORCHELASTIC_RESTART_COUNT", "1")
+    assert RunNaming._free_name(mon) == first + "-restart1"
+    assert ranks.describe()["restart"] == 1  # the header says which attempt wrote the records
+    mon.opts.name = "nightly"  # a name given by the user (or by `torchvitals run --nproc`)
+    assert RunNaming._free_name(mon) == "nightly-restart1"

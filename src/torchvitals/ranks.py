@@ -64,6 +64,13 @@ def is_main() -> bool:
     return rank() == 0
 
 
+def restart() -> int:
+    """How many times torchrun has restarted this job's processes (`--max-restarts`): 0 in the
+    first attempt. Its agent keeps one key-value store for every attempt of the job, so an
+    attempt's keys must not be found by the next one (see Channel.key)."""
+    return max(0, _env_int("TORCHELASTIC_RESTART_COUNT", 0))
+
+
 def run_file(rank: int, world: int) -> str:
     """This rank's record file: run.jsonl on one process, run.rank<K>.jsonl under torchrun."""
     return "run.jsonl" if world <= 1 else f"run.rank{rank}.jsonl"
@@ -89,12 +96,15 @@ def describe() -> dict[str, Any] | None:
             backend = str(torch.distributed.get_backend())
         except Exception:
             backend = None
-    return {
+    facts = {
         "rank": rank(),
         "world": world_size(),
         "local_world": _env_int("LOCAL_WORLD_SIZE", world_size()),
         "backend": backend,
     }
+    if restart():
+        facts["restart"] = restart()
+    return facts
 
 
 def _store() -> Any:
@@ -110,8 +120,15 @@ def _timeout(seconds: float) -> datetime.timedelta:
     return datetime.timedelta(seconds=max(0.001, seconds))
 
 
+def _space(seq: int) -> str:
+    """The store prefix of the `seq`-th monitor of this attempt of the job: a rank that died in
+    the attempt before left its keys there (its reports, "closed", "stop", the run's name), which
+    this attempt's ranks must not take for their own."""
+    return f"{_PREFIX}/{restart()}/{seq}"
+
+
 def _run_name_key(seq: int) -> str:
-    return f"{_PREFIX}/{seq}/name"
+    return f"{_space(seq)}/name"
 
 
 @dataclass
@@ -128,7 +145,7 @@ class Channel:
     inbox: dict[tuple[int, int, int], Report] = field(default_factory=dict)  # rank 0: (opt, it, rank) → read, not yet used
 
     def key(self, *parts: Any) -> str:
-        return "/".join([_PREFIX, str(self.seq), *map(str, parts)])
+        return "/".join([_space(self.seq), *map(str, parts)])
 
 
 def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel | None, str | None]:

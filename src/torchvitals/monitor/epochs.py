@@ -94,6 +94,8 @@ class RunNaming:
         if not self.opts.out:
             return ""
         base = self.opts.name or ranks.default_name()
+        if ranks.restart():  # torchrun restarted the job: this attempt's records beside the last one's
+            base += f"-restart{ranks.restart()}"
         mine = ranks.run_file(self.rank, self.world)
         name, n = base, 1
         taken = {mine, "run.jsonl", "run.rank0.jsonl"} if self.rank == 0 else {mine}
