@@ -139,3 +139,10 @@ def test_finding_on_compiled_model_names_the_parameter(tmp_path):
     with open(os.path.join(mon.run_dir, "findings.json")) as f:
         text = f.read()
     assert "unused" in text and "_orig_mod" not in text
+
+
+def test_the_watching_line_names_the_compiled_models_class():
+    from torchvitals.names import describe
+
+    assert describe([("model", torch.compile(Net()))]) == "model (Net, compiled, 49 parameters)"
+    assert describe([("model", Net())]) == "model (Net, 49 parameters)"

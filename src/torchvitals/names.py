@@ -88,4 +88,11 @@ def describe(named: list[tuple[str, Any]]) -> str:
     """`name (Class, N parameters)` for each model, for the line that says what is watched."""
     if not named:
         return "parameters of no module"
-    return ", ".join(f"{name} ({type(m).__name__}, {sum(p.numel() for p in m.parameters()):,} parameters)" for name, m in named)
+    return ", ".join(f"{name} ({_kind(m)}, {sum(p.numel() for p in m.parameters()):,} parameters)" for name, m in named)
+
+
+def _kind(model: Any) -> str:
+    """A model's class; for a torch.compile'd one, the class it compiled (`DistributedDataParallel,
+    compiled`), not torch's OptimizedModule."""
+    inner = unwrap_compiled(model)
+    return type(model).__name__ if inner is model else f"{type(inner).__name__}, compiled"
