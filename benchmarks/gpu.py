@@ -15,7 +15,12 @@
    and graph breaks as without it (dynamo's counters).
 
 Results go to --json (default benchmarks/gpu.json on a GPU) and, with --write-md, to the
-"GPU" section of BENCHMARKS.md with the device named.
+"GPU" section of BENCHMARKS.md with the device named. Each section that fails is recorded as
+its error and the others still run; the JSON is written after every section, so a run cut
+short keeps what it measured. On a lent GPU machine, where BENCHMARKS.md does not come back:
+
+    PYTHONPATH=src python3 benchmarks/gpu.py --json $OUT/gpu.json     # there
+    python benchmarks/gpu.py --from-json PATH/gpu.json --write-md      # here, with what came back
 """
 
 from __future__ import annotations
@@ -136,9 +141,28 @@ def compile_check(device: str, small: bool, steps: int = 3) -> dict[str, Any]:
 
 def markdown(res: dict[str, Any], command: str) -> str:
     lines = ["## GPU", "", f"`{command}` on {res['device_name']} (torch {res['torch']}).", ""]
-    lines += ["| model | config | ms / step | ratio to plain | host syncs / step | peak memory over plain (MiB) |",
-              "|---|---|---|---|---|---|"]
-    for name, r in res["steps"].items():
+    failed = {k: res[k]["error"] for k in ("steps", "scaler", "compile") if "error" in res.get(k, {"error": "not run"})}
+    lines += [f"- **{k}: failed** ({why})" for k, why in failed.items()] + ([""] if failed else [])
+    if "steps" not in failed:
+        lines += _step_rows(res["steps"])
+    lines += [""]
+    if "scaler" not in failed:
+        s = res["scaler"]
+        lines.append(f"float16 + GradScaler ({s['model']}): recorded gradient norm vs the unscaled one over "
+                     f"{s['iterations_compared']} iterations, worst relative difference {s['worst_relative_difference']:.2e} "
+                     f"(tolerance {TOLERANCE:g}): {'met' if s['within_tolerance'] else 'NOT met'}.")
+    if "compile" not in failed:
+        c = res["compile"]
+        lines.append(f"torch.compile ({c['model']}, {c['backend']}): plain {c['plain']['graphs']} graph(s), "
+                     f"{c['plain']['graph_breaks']} break(s); watched {c['watched']['graphs']} graph(s), "
+                     f"{c['watched']['graph_breaks']} break(s): {'the same' if c['same'] else 'DIFFERENT'}.")
+    return "\n".join(lines + [""])
+
+
+def _step_rows(steps: dict[str, Any]) -> list[str]:
+    lines = ["| model | config | ms / step | ratio to plain | host syncs / step | peak memory over plain (MiB) |",
+             "|---|---|---|---|---|---|"]
+    for name, r in steps.items():
         for c, s in r["median_s"].items():
             syncs = r.get("syncs_per_step", {}).get(c)
             mem = r.get("mem_diff_mib", {}).get(c)
@@ -146,14 +170,7 @@ def markdown(res: dict[str, Any], command: str) -> str:
                          f"{'' if syncs is None else f'{syncs:.2f}'} | {'' if mem is None else f'{mem:+.1f}'} |")
         for c, why in r.get("skipped", {}).items():
             lines.append(f"| {name} | {c} | skipped: {why} | | | |")
-    s, c = res["scaler"], res["compile"]
-    lines += ["", f"float16 + GradScaler ({s['model']}): recorded gradient norm vs the unscaled one over "
-              f"{s['iterations_compared']} iterations, worst relative difference {s['worst_relative_difference']:.2e} "
-              f"(tolerance {TOLERANCE:g}): {'met' if s['within_tolerance'] else 'NOT met'}.",
-              f"torch.compile ({c['model']}, {c['backend']}): plain {c['plain']['graphs']} graph(s), "
-              f"{c['plain']['graph_breaks']} break(s); watched {c['watched']['graphs']} graph(s), "
-              f"{c['watched']['graph_breaks']} break(s): {'the same' if c['same'] else 'DIFFERENT'}.", ""]
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -163,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--configs", default=None, help=f"comma-separated; default {','.join(CONFIGS)} ({','.join(SMALL_CONFIGS)} with --small)")
     ap.add_argument("--json", default=None, help="where to write the results (default: benchmarks/gpu.json on a GPU)")
     ap.add_argument("--write-md", action="store_true")
+    ap.add_argument("--from-json", default=None, help="measure nothing: print (and with --write-md write) "
+                    "the section of a run's saved results")
     a = ap.parse_args(argv)
+    if a.from_json:
+        return _report(json.loads(Path(a.from_json).read_text()), a.write_md)
     if a.device.startswith("cuda") and not torch.cuda.is_available():
         print("gpu.py: no CUDA device here; use --device cpu --small to check the script", file=sys.stderr)
         return 2
@@ -183,21 +204,42 @@ def _run(a: argparse.Namespace) -> int:
         "device_name": torch.cuda.get_device_name(a.device) if a.device.startswith("cuda") else "CPU",
     }
     configs = a.configs.split(",") if a.configs else SMALL_CONFIGS if a.small else CONFIGS
+    res["command"] = "python benchmarks/gpu.py" + (f" --device {a.device}" if a.device != "cuda" else "") + (
+        " --small" if a.small else "")
+    path = a.json or (None if a.device == "cpu" else os.path.join(os.path.dirname(__file__), "gpu.json"))
     with tempfile.TemporaryDirectory() as wandb_dir:
         os.environ.setdefault("WANDB_DIR", wandb_dir)  # wandb's offline files stay out of the working tree
-        res["steps"] = step_times(a.device, a.small, configs)
-    res["scaler"] = scaler_check(a.device, a.small)
-    res["compile"] = compile_check(a.device, a.small)
+        _section(res, "steps", path, step_times, a.device, a.small, configs)
+    _section(res, "scaler", path, scaler_check, a.device, a.small)
+    _section(res, "compile", path, compile_check, a.device, a.small)
     res["seconds"] = round(time.perf_counter() - t0, 1)
-    command = "python benchmarks/gpu.py" + (f" --device {a.device}" if a.device != "cuda" else "") + (" --small" if a.small else "")
-    text = markdown(res, command)
-    print(text)
-    path = a.json or (None if a.device == "cpu" else os.path.join(os.path.dirname(__file__), "gpu.json"))
+    _save(res, path)
+    return _report(res, a.write_md)
+
+
+def _section(res: dict[str, Any], key: str, path: str | None, fn: Any, *args: Any) -> None:
+    """One part of the run: its result, or the error that stopped it (the next part still runs,
+    which a single lent run of a GPU needs); saved at once."""
+    try:
+        res[key] = fn(*args)
+    except Exception as exc:  # a benchmark: one failing part must not cost the others
+        res[key] = {"error": f"{type(exc).__name__}: {exc}"}
+        print(f"gpu.py: {key} failed: {res[key]['error']}", file=sys.stderr)
+    _save(res, path)
+
+
+def _save(res: dict[str, Any], path: str | None) -> None:
     if path:
         Path(path).write_text(json.dumps(res, indent=2, default=str))
-    if a.write_md:
+
+
+def _report(res: dict[str, Any], write_md: bool) -> int:
+    text = markdown(res, res.get("command", "python benchmarks/gpu.py"))
+    print(text)
+    if write_md:
         write_section("gpu", text)
-    return 0
+    failed = [k for k in ("steps", "scaler", "compile") if "error" in res.get(k, {"error": "not run"})]
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -90,6 +90,27 @@ def test_gpu_benchmark_runs_on_cpu_in_its_small_mode(tmp_path, capsys):
     assert res["scaler"]["iterations_compared"] > 0 and res["scaler"]["within_tolerance"], res["scaler"]
     assert res["compile"]["same"], res["compile"]
     assert "## GPU" in stdout and "| gpt2-tiny | every-step |" in stdout
+    # What a lent GPU machine sends back is rendered here the same way.
+    assert gpu.main(["--from-json", str(out)]) == 0
+    section = stdout[stdout.index("## GPU"):]  # after the progress lines of the timed runs
+    assert capsys.readouterr().out == section
+
+
+def test_gpu_benchmark_keeps_going_past_a_failing_part(tmp_path, capsys, monkeypatch):
+    """One lent GPU run is all a session gets: a part that raises is recorded as its error, the
+    other parts still run, and the results are saved as they come."""
+    import gpu
+
+    def broken(*args):
+        raise RuntimeError("no such kernel")
+
+    monkeypatch.setattr(gpu, "step_times", broken)
+    out = tmp_path / "gpu.json"
+    assert gpu.main(["--device", "cpu", "--small", "--json", str(out)]) == 1
+    res = json.loads(out.read_text())
+    assert res["steps"] == {"error": "RuntimeError: no such kernel"}
+    assert res["scaler"]["within_tolerance"] and res["compile"]["same"]
+    assert "**steps: failed** (RuntimeError: no such kernel)" in capsys.readouterr().out
 
 
 def test_gpu_benchmark_models_have_the_sizes_the_issue_asks_for():
