@@ -18,6 +18,8 @@ wrapped so that torchvitals finds the pieces by itself:
                             loader's passes become epochs
   warnings.showwarning      PyTorch's own training warnings become findings, and still print
   transformers.Trainer      gets a VitalsCallback that joins this monitor (integrations/)
+  torch.multiprocessing     the processes the script starts itself (spawn, start_processes)
+                            are watched each in its own process (spawned.py)
 
 Everything is undone when the script ends, however it ends (normal end, exception, sys.exit,
 Ctrl-C); the diagnosis is printed and the run directory written at that point.
@@ -37,6 +39,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals import spawned
 from torchvitals.findings import Diagnosis
 from torchvitals.hand_written import HandWritten
 from torchvitals.integrations.trainer_hook import watch_trainers
@@ -88,6 +91,10 @@ class Session:
     _val_loader: int | None = None  # the evaluation loader whose losses make VAL
     _backward_at_epoch: int = 0
     fits: list[Any] = field(default_factory=list)  # Lightning fits' VitalsCallbacks (they watch those optimizers)
+    worker: bool = False  # the session of a process the script started (spawned.Worker)
+    started: int = 0  # torch.multiprocessing starts of the script's (each process watched there)
+    spawn_dir: str | None = None  # where those processes write their records
+    _spawn_options: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.loaders = LoaderProbe(self._loader_event, self.backward_passes, self._failed,
@@ -156,6 +163,7 @@ class Session:
         undo = self._guard("watching the Hugging Face Trainer", watch_trainers)
         if undo is not None:
             self._undo.append(undo)
+        self._undo.append(spawned.follow(self._spawned_worker))
 
     def uninstall(self) -> None:
         while self._undo:
@@ -177,7 +185,7 @@ class Session:
             else:
                 self.monitor = watch([m for _, m in named] or None, opt, **self.options)
             self.monitor.auto_close = False  # the session closes it when the script ends
-            if self.tells and self.monitor.opts.console:
+            if (self.tells or (self.worker and self.monitor.rank == 0)) and self.monitor.opts.console:
                 console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {describe(named)}; run directory {self.monitor.run_dir}")
             return
         for name, m in named:
@@ -409,6 +417,11 @@ class Session:
                 fit.diagnosis = fit.monitor.close()
             if fit.diagnosis is not None:
                 return fit.diagnosis
+        if self.monitor is None and self.started:
+            diag = spawned.job_diagnosis(self.spawn_dir, self.error)
+            if not diag.judged and self.tells and self.options.get("console", True):
+                console.print_diagnosis(diag, sys.stderr)
+            return diag
         if self.monitor is None:
             why = "the script created no torch.optim optimizer"
             diag = Diagnosis(judged=False, not_judged=why + (f" before it stopped with {self.error}" if self.error else ""),
@@ -419,6 +432,14 @@ class Session:
         if self.error:
             self.monitor.stopped_by(self.error)
         return self.monitor.close()
+
+    # ------------------------------------------------------------------ processes it starts
+    def _spawned_worker(self, fn: Any) -> spawned.Worker:
+        """What a process the script starts runs instead of `fn` (spawned.py)."""
+        if self._spawn_options is None:
+            self._spawn_options, self.spawn_dir = spawned.job_options(self.options)
+        self.started += 1
+        return spawned.Worker(fn, Session, self.script, self._spawn_options)
 
 
 # ---------------------------------------------------------------------- helpers
@@ -453,6 +474,7 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
     if tells:
         console.say(sys.stderr, f"torchvitals run: {script} {' '.join(args)}".rstrip() + " — findings are printed at the end")
     session.install()
+    spawned.ACTIVE.append(session)
     live = progress_line(lambda: session.monitor) if tells and on_terminal(sys.stderr) else None
     try:
         if live is not None:
@@ -461,6 +483,7 @@ def run_script(script: str, args: list[str], options: dict[str, Any], fail_on: s
         else:
             code = session.run(args)
     finally:
+        spawned.ACTIVE.remove(session)
         session.uninstall()
         diag = session.close()
     if fail_on and code == 0 and (diag.at_least(fail_on) or not diag.judged):
