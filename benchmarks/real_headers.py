@@ -5,6 +5,7 @@ benchmarks/real_code_distributed): where it comes from, its default arguments, a
     # real: source=https://github.com/pytorch/examples/blob/main/dcgan/main.py
     # real: args=--upscale_factor 2
     # real: bug=d-not-zeroed expect=grads-not-cleared[,other-finding]
+    # real: launch=spawn        (a distributed script that starts its own ranks: no --nproc)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class Script:
     source: str = ""
     args: list[str] = field(default_factory=list)
     bugs: list[Bug] = field(default_factory=list)
+    launch: str = "torchrun"  # "spawn": the script starts its own ranks (torch.multiprocessing)
 
     @property
     def name(self) -> str:
@@ -45,6 +47,8 @@ def parse_header(path: Path) -> Script:
             script.source = value
         elif key == "args":
             script.args = shlex.split(value)
+        elif key == "launch":
+            script.launch = value
         elif key == "bug":
             name, _, rest = value.partition(" ")
             rest = rest.strip()

@@ -24,27 +24,13 @@ import tempfile
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from _datautils import load_train_objs, prepare_dataloader
 from torch.distributed import destroy_process_group, init_process_group
 from torch.nn.parallel import DistributedDataParallel as DDP
-from torch.utils.data import DataLoader, Dataset
-from torch.utils.data.distributed import DistributedSampler
 
 torch.set_num_threads(1)
 BUGS = ["", "no-set-epoch", "no-sampler", "snapshot-rank0-after-wrap", "one-class-cross-entropy"]
 
-
-class MyTrainDataset(Dataset):
-    def __init__(self, size):
-        g = torch.Generator().manual_seed(0)
-        x = torch.rand(size, 20, generator=g)
-        y = (x[:, :5].sum(1, keepdim=True) - x[:, 5:10].sum(1, keepdim=True)) / 2 + 0.05 * torch.rand(size, 1, generator=g)
-        self.data = list(zip(x, y, strict=True))
-
-    def __len__(self):
-        return len(self.data)
-
-    def __getitem__(self, index):
-        return self.data[index]
 
 
 class Trainer:
@@ -103,17 +89,6 @@ class Trainer:
                 self._save_snapshot(epoch)
 
 
-def load_train_objs():
-    train_set = MyTrainDataset(2048)
-    model = torch.nn.Sequential(torch.nn.Linear(20, 64), torch.nn.ReLU(), torch.nn.Linear(64, 1))
-    optimizer = torch.optim.SGD(model.parameters(), lr=5e-2)
-    return train_set, model, optimizer
-
-
-def prepare_dataloader(dataset, batch_size, bug):
-    if bug == "no-sampler":
-        return DataLoader(dataset, batch_size=batch_size, shuffle=True)
-    return DataLoader(dataset, batch_size=batch_size, shuffle=False, sampler=DistributedSampler(dataset))
 
 
 def main():

@@ -1,6 +1,7 @@
 """False alarms and missed faults on real distributed code: public DDP/FSDP2 training scripts,
 rewritten small (gloo on CPU, synthetic data), each launched as a 2-rank torchrun job under
-`torchvitals run --nproc 2`; the healthy job must stay quiet and each injected bug be found.
+`torchvitals run --nproc 2` (plain `torchvitals run` for a script that spawns its own ranks); the
+healthy job must stay quiet and each injected bug be found.
 
     python benchmarks/real_code_distributed/score.py                 # everything, table printed
     python benchmarks/real_code_distributed/score.py --write-md      # and BENCHMARKS.md updated
@@ -109,9 +110,10 @@ def _records_ended(out: str) -> bool:
 
 
 def launch(script: Script, args: list[str], out: str, timeout: float = TIMEOUT) -> dict[str, Any]:
-    """`python -m torchvitals run --nproc 2 --name run SCRIPT ARGS` in its own process group."""
-    cmd = [sys.executable, "-m", "torchvitals", "run", "--nproc", str(NPROC), "--name", "run",
-           str(script.path), *args]
+    """`python -m torchvitals run --nproc 2 --name run SCRIPT ARGS` in its own process group
+    (without --nproc for a script that starts its own ranks)."""
+    nproc = [] if script.launch == "spawn" else ["--nproc", str(NPROC)]
+    cmd = [sys.executable, "-m", "torchvitals", "run", *nproc, "--name", "run", str(script.path), *args]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=ROOT, env=job_env(out), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
@@ -197,7 +199,8 @@ def markdown(result: dict[str, Any], command: str, reading: str = "") -> str:
         "",
         f"`{command}` on {platform.machine()} ({os.cpu_count()} cores), python "
         f"{platform.python_version()}, torch {torch.__version__}, {time.strftime('%Y-%m-%d')}; "
-        f"every job `torchvitals run --nproc {NPROC}` (gloo, CPU); healthy jobs "
+        f"every job `torchvitals run --nproc {NPROC}` (gloo, CPU), or plain `torchvitals run` for a script "
+        f"that starts its {NPROC} ranks itself (torch.multiprocessing.spawn); healthy jobs "
         f"{result['healthy_seconds']} s, all jobs {result['seconds']} s.",
         "",
         f"- **Scripts**: {result['scripts']} rewrites of public DDP/FSDP2 training scripts "
