@@ -52,3 +52,16 @@ def test_a_fault_between_spawned_ranks_is_found_and_fails_the_gate(tmp_path):
     assert code == 1, output[-4000:]
     found = {f["name"] for f in json.loads((run_dir / "findings.json").read_text())["findings"]}
     assert "ranks-out-of-sync" in found
+
+
+def test_a_process_whose_watch_cannot_start_trains_unwatched(capsys):
+    """Whatever breaks in torchvitals inside a started process stays there: the script's
+    function runs, as it would without torchvitals, and the reason is said once."""
+    from torchvitals.spawned import Worker
+
+    class Broken:
+        def __init__(self, **kwargs):
+            raise RuntimeError("no session here")
+
+    assert Worker(lambda index, x: (index, x), Broken, "train.py", {})(1, "batch") == (1, "batch")
+    assert "watching a started process failed (RuntimeError: no session here); it runs unwatched" in capsys.readouterr().err

@@ -71,18 +71,41 @@ class Worker:
     options: dict[str, Any]
 
     def __call__(self, index: int, *args: Any) -> Any:
-        for inherited in ACTIVE:  # forked: the parent's wrapped entry points came along
-            inherited.uninstall()
-        session = self.session(script=self.script, options=self.options, tells=False, worker=True)
-        session.install()
+        session = self._start()
+        if session is None:
+            return self.fn(index, *args)
         try:
             return self.fn(index, *args)
         except BaseException as exc:
             session.error = f"{type(exc).__name__}: {exc}"
             raise
         finally:
-            session.uninstall()
-            session.close()
+            _quietly("closing", session.uninstall, session.close)
+
+    def _start(self) -> Any:
+        """The process's session, watching; None (the function then runs unwatched, as it would
+        without torchvitals) when it cannot be started."""
+        try:
+            for inherited in ACTIVE:  # forked: the parent's wrapped entry points came along
+                inherited.uninstall()
+            session = self.session(script=self.script, options=self.options, tells=False, worker=True)
+            session.install()
+            return session
+        except Exception as exc:
+            _say(f"watching a started process failed ({type(exc).__name__}: {exc}); it runs unwatched")
+            return None
+
+
+def _quietly(what: str, *steps: Callable[[], Any]) -> None:
+    for step in steps:
+        try:
+            step()
+        except Exception as exc:
+            _say(f"{what} a started process's watch failed ({type(exc).__name__}: {exc})")
+
+
+def _say(text: str) -> None:
+    print(f"torchvitals: {text}", file=sys.stderr, flush=True)
 
 
 def job_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
