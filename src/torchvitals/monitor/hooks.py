@@ -371,6 +371,8 @@ class Hooks:
             self._flush_forward()
             if not o.acct.sentinels:
                 self._ensure_sentinel(o)
+            if o.acct.unseen_backward():
+                self._on_backward(o.idx, len(o.acct.sentinels))
             # step(closure) (L-BFGS): the closure's zero_grad() and backward() calls belong to
             # this step, and the gradients it applies exist only once the closure has run.
             # torch hands the hook step()'s arguments with the optimizer first: (opt, closure).

@@ -32,14 +32,17 @@ class Inputs:
         loader = HANDED.loader() if fresh and HANDED.loader is not None else None
         self._source = whole_dataset_id(loader)
 
-    def _look_at_batch(self, module: nn.Module, x: torch.Tensor) -> None:
+    def _look_at_batch(self, module: nn.Module | None, x: torch.Tensor) -> None:
         """The batch's size against its DataLoader's (every forward: shapes only) and, on the
-        first training forward of a sampled iteration, the scale of its features (probes/batches.py)."""
+        first training forward of a sampled iteration, the scale of its features (probes/batches.py).
+        `module` is None for a forward torch.compile traced (probes/compiled.py): the first model's."""
         if "batches" in self.disabled:
             return
         try:
             self._sizes.on_forward(x)
-            if self._scale is None and self._detailed and x.is_floating_point() and not x.is_nested:
+            if module is None:
+                module = self.inv.roots[0]() if self.inv.roots else None
+            if module is not None and self._scale is None and self._detailed and x.is_floating_point() and not x.is_nested:
                 it = self._next_it()
                 first = self._first_layers.get(id(module))
                 if first is None:

@@ -165,6 +165,22 @@ class StepAccount:
             self.quiet = task  # nothing left to check in this pass (-1: torch cannot tell passes apart)
         return new
 
+    def unseen_backward(self) -> bool:
+        """Whether a backward pass reached the parameters since the last step that no hook
+        counted: passes counted at the model's output (FSDP2) whose forward torch.compile traced
+        (the output's hook, put on after the graph ran, never fires). Seen after the fact, before
+        the step: a sentinel's gradient is another tensor, or the same one changed, since the
+        last step. One pass is counted however many ran (accumulation is not told apart there,
+        nor gradients left uncleared)."""
+        if not self.by_output or self._backward_seen:
+            return False
+        for j, p in enumerate(self.sentinels):
+            g = p.grad
+            was = self._grads[j] if j < len(self._grads) else None
+            if g is not None and (was is None or was[0]() is not g or was[1] != g._version):
+                return True
+        return False
+
     def _cleared_unseen(self, g: torch.Tensor) -> bool:
         """`p.grad.data.zero_()` clears a gradient without touching its version counter: a
         gradient that looks untouched but is all zeros was cleared that way. Read once; the
