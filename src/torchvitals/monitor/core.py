@@ -82,6 +82,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         # The first-batch preflight (monitor/preflight.py): its hook, whether it ran.
         self._preflight_handle: Any = None
         self._preflight_done = False
+        self._preflight_waits = 0  # training forwards inside a checkpoint the preflight let pass
         self._init_loss_judged = False
         self.history = History()
         self.findings: dict[tuple[str, tuple[str, ...]], Finding] = {}

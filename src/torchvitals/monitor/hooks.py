@@ -17,7 +17,7 @@ from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.compiled import KEPT
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
-from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task
+from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task, recomputing
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.record import rounded
 from torchvitals.wrapped import composite_scheduler_call, unwrap
@@ -126,7 +126,7 @@ class Hooks:
             self._act.armed = self._detailed
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
-        if self.closed or "forward" in self.disabled or self._in_preflight:
+        if self.closed or "forward" in self.disabled or self._in_preflight or recomputing():
             return
         try:
             if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
@@ -181,7 +181,7 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
-        if self.closed or self._in_preflight:
+        if self.closed or self._in_preflight or recomputing():
             return
         if self._by_output and torch.is_grad_enabled():
             self._hook_output(output)

@@ -17,6 +17,7 @@ from torch import nn
 
 from torchvitals.probes.compiled import compiling
 from torchvitals.probes.loader import active_batch_size
+from torchvitals.probes.steps import recomputing
 
 # Data-parallel wrappers whose forward must not be called out of turn: DDP prepares a gradient
 # reduction at each grad-enabled forward and raises when the next one comes without it.
@@ -24,6 +25,19 @@ _WRAPPERS = ("DistributedDataParallel", "DataParallel", "FullyShardedDataParalle
 
 # How many preflights are running now, in any monitor: their passes are nobody's training.
 _running = [0]
+
+# Training forwards inside torch.utils.checkpoint (or another saved-tensor hook, save_on_cpu)
+# that the preflight lets pass before it gives up: its own forwards there would be saved with
+# the user's, and the checkpoint's recomputation, which does not run them, would not match.
+SAVED_HOOKS_PATIENCE = 3
+
+
+def saving_hooks_active() -> bool:
+    """Whether a saved-tensor hook (torch.utils.checkpoint's, save_on_cpu's) is in force now."""
+    try:
+        return torch._C._autograd._top_saved_tensors_default_hooks(False) is not None
+    except Exception:  # a torch without it: checkpointed forwards cannot be told apart
+        return False
 
 
 class Preflights:
@@ -51,10 +65,17 @@ class Preflights:
         self._preflight_handle = m.register_forward_pre_hook(Guarded(self, "_preflight_hook"), with_kwargs=True, prepend=True)
 
     def _preflight_hook(self, module: nn.Module, args: Any, kwargs: Any) -> None:
-        if compiling() or self._in_preflight:  # traced by torch.compile, or our own forward
+        if compiling() or self._in_preflight or recomputing():  # traced, our own forward, a checkpoint's recomputation
             return
         if self.closed or not torch.is_grad_enabled() or not module.training:
             return  # an evaluation before training: wait for the first training forward
+        if saving_hooks_active():
+            self._preflight_waits += 1
+            if self._preflight_waits >= SAVED_HOOKS_PATIENCE:
+                self._disarm_preflight()
+                self._preflight_skipped("the model's forward runs inside torch.utils.checkpoint (or another "
+                                        "saved-tensor hook), which the preflight's own forwards would disturb")
+            return
         self._disarm_preflight()
         from torchvitals.checks.first_batch import first_batch
 

@@ -41,6 +41,12 @@ def _no_task_id() -> int:
 graph_task: Any = getattr(torch._C, "_current_graph_task_id", _no_task_id)
 
 
+def recomputing() -> bool:
+    """Whether a forward runs inside a backward pass: torch.utils.checkpoint recomputing a
+    forward it already ran (its batch was seen then; the model's hooks run again now)."""
+    return graph_task() != -1
+
+
 # Forwards without gradient in a row (no training forward between) that make an evaluation pass:
 # one alone is a target, a teacher's label or a shape probe inside a training iteration.
 EVAL_PASS_MIN = 2
