@@ -60,6 +60,7 @@ from torchvitals.probes.manual import is_manual
 from torchvitals.ranks import rank, world_size
 from torchvitals.sinks import console
 from torchvitals.sinks.progress import on_terminal, progress_line
+from torchvitals.wrapped import building_optimizer
 
 # The first backward passes whose autograd graph is walked (a GAN's first iteration has two
 # losses over different models; later passes see the same graphs again).
@@ -172,6 +173,8 @@ class Session:
     # ------------------------------------------------------------------ discovery
     def on_optimizer(self, opt: torch.optim.Optimizer) -> None:
         if is_manual(opt):  # torchvitals' own stand-in (on_unwatched_backward)
+            return
+        if building_optimizer(opt) is not None:  # a part of another optimizer (ZeroRedundancyOptimizer's shard)
             return
         params = {id(p) for g in opt.param_groups for p in g["params"]}
         roots = owning_roots(params)

@@ -80,3 +80,21 @@ def _composite_codes() -> frozenset[CodeType]:
         steps = [getattr(c, "step", None) for c in classes]
         codes = _CODES[accelerate is not None] = frozenset(f.__code__ for f in steps if hasattr(f, "__code__"))
     return codes
+
+
+def building_optimizer(opt: Any, depth: int = 24) -> Any:
+    """The optimizer whose own code is making `opt` now, if any: ZeroRedundancyOptimizer builds
+    the optimizer of its rank's shard inside its __init__ (or step). Such an optimizer is a part
+    of the one that made it, stepped by it, not one the training loop steps. Found from the
+    frames above (a method of another torch optimizer, its `self`)."""
+    import torch
+
+    frame: FrameType | None = sys._getframe(1)
+    for _ in range(depth):
+        if frame is None:
+            return None
+        owner = frame.f_locals.get("self") if frame.f_code.co_varnames[:1] == ("self",) else None
+        if owner is not None and owner is not opt and isinstance(owner, torch.optim.Optimizer):
+            return owner
+        frame = frame.f_back
+    return None
