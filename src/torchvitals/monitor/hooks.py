@@ -126,7 +126,8 @@ class Hooks:
             self._act.armed = self._detailed
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
-        if self.closed or "forward" in self.disabled or self._in_preflight or recomputing():
+        # module None: a compiled forward's call, replayed at an eager moment (a backward among them)
+        if self.closed or "forward" in self.disabled or self._in_preflight or (module is not None and recomputing()):
             return
         try:
             if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
@@ -181,7 +182,7 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
-        if self.closed or self._in_preflight or recomputing():
+        if self.closed or self._in_preflight or (module is not None and recomputing()):
             return
         if self._by_output and torch.is_grad_enabled():
             self._hook_output(output)
