@@ -606,6 +606,44 @@ def test_an_epoch_schedule_stepped_every_batch_is_found():
     diag = _scheduled(lambda o: torch.optim.lr_scheduler.StepLR(o, step_size=1, gamma=0.5))
     (f,) = [f for f in diag.at_least("warning") if f.name == "lr-too-small"]
     assert "stayed there to the end" in f.message and f.step <= 60
+    assert "decayed to nothing" in f.fix
+
+
+def _low_precision(lr: float, n: int = 150):
+    """Weights kept in bfloat16 (model.to(torch.bfloat16), no float32 copy), AdamW."""
+    model = _mlp().to(torch.bfloat16)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr)
+    mon = torchvitals.watch(model, opt, out="", console=False, every=10)
+    for x, y in _batches(n):
+        opt.zero_grad()
+        F.mse_loss(model(x.to(torch.bfloat16)).float(), y).backward()
+        opt.step()
+    return mon.close()
+
+
+def test_updates_rounded_away_by_bfloat16_weights_are_told_as_such():
+    """A learning rate too small for bfloat16 weights: every step is rounded away. The fix names
+    the weights' precision, not lr=0, a scheduler's lambda or clipping."""
+    (f,) = [f for f in _low_precision(1e-6).at_least("warning") if f.name == "parameters-not-moving"]
+    assert "changed no parameter although gradients were non-zero (lr=1e-06)" in f.message, f.message
+    assert "bfloat16" in f.fix and "float32" in f.fix and "clip_grad_norm_" not in f.fix, f.fix
+
+
+def test_a_stall_with_a_steady_learning_rate_is_not_called_a_decayed_schedule():
+    """lr-too-small's mid-run stall: the fix blames a schedule only when the learning rate fell;
+    with 16-bit weights it names their precision, else the gradients."""
+    from torchvitals.record import History
+    from torchvitals.rules.updates import _stalled_fix
+
+    bf16 = History(header={"params": [{"name": "w", "dtype": "bfloat16"}]})
+    assert "bfloat16" in _stalled_fix(bf16, lr_fell=False) and "decayed" not in _stalled_fix(bf16, lr_fell=False)
+    assert "decayed to nothing" in _stalled_fix(bf16, lr_fell=True)
+    fp32 = History(header={"params": [{"name": "w", "dtype": "float32"}]})
+    assert "gradient findings" in _stalled_fix(fp32, lr_fell=False)
+
+
+def test_bfloat16_weights_at_a_working_learning_rate_are_healthy():
+    assert "lr-too-small" not in _low_precision(3e-3).names("info")
 
 
 # ----------------------------------------------------------------------------- an optimizer left behind

@@ -161,9 +161,12 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
             hit_it, lrs = hit[1]
             lrs = lrs or []
             none, zero, still = run.none, run.zero, run.still.hits
+            fix = None
             if (none + zero) * 2 < still:
                 at_lr = f" (lr={', '.join(f'{x:g}' for x in lrs if x is not None)})" if lrs else ""
                 why = f"changed no parameter although gradients were non-zero{at_lr}"
+                if any(x for x in lrs if isinstance(x, (int, float))):
+                    fix = _rounded_away_fix(h, "the learning rate is not zero")
             elif none >= zero:
                 why = "were taken with no gradient at all: zero_grad() between backward() and step(), or step() before backward()?"
             else:
@@ -178,6 +181,7 @@ def parameters_not_moving(h: History, r: Rule) -> list[Finding]:
                     evidence={"still": still, "sampled": run.n, "lr": lrs},
                     where=[opt_label(h, k)],
                     step=hit_it,
+                    fix=fix,
                 )
             )
             continue
@@ -348,7 +352,8 @@ def _decayed(h: History, r: Rule, k: int, run: StepRun) -> list[Finding]:
     total = max(h.counters(k).get("cycles", 0), run.last_it)
     if total - first["it"] < DECAYED_SHARE * total:
         return []
-    lrs = f" while the learning rate went from {lr0:g} to {lr1:g}" if lr0 is not None and lr1 is not None else ""
+    known = isinstance(lr0, (int, float)) and isinstance(lr1, (int, float))
+    lrs = "" if not known else f" while the learning rate went from {lr0:g} to {lr1:g}" if fell else f" while the learning rate stayed at {lr1:g}"
     return [
         r.finding(
             "warning",
@@ -358,11 +363,38 @@ def _decayed(h: History, r: Rule, k: int, run: StepRun) -> list[Finding]:
             evidence={"from": first["it"], "iterations": total, "sampled": tail, "lr": [lr0, lr1]},
             where=[opt_label(h, k)],
             step=first["it"],
-            fix="The learning rate decayed to nothing: a schedule meant per epoch stepped every batch, or "
-            "computed from the iteration count instead of the epoch. Step it where it is meant to be "
-            "stepped, or check its decay factor and floor (eta_min, min_lr).",
+            fix=_stalled_fix(h, fell or not known),
         )
     ]
+
+
+# Weights kept in these dtypes lose every update smaller than their resolution (bfloat16: 1/256
+# of the weight; float16: 1/2048) unless the optimizer keeps a float32 copy.
+_LOW_PRECISION = {"bfloat16", "float16"}
+
+
+def _stalled_fix(h: History, lr_fell: bool) -> str:
+    """What to do about updates that stopped reaching the weights: a schedule when the learning
+    rate fell with them; else the weights' precision, or where the gradients went."""
+    if lr_fell:
+        return ("The learning rate decayed to nothing: a schedule meant per epoch stepped every batch, or "
+                "computed from the iteration count instead of the epoch. Step it where it is meant to be "
+                "stepped, or check its decay factor and floor (eta_min, min_lr).")
+    return _rounded_away_fix(h, "the learning rate did not fall") or (
+        "The learning rate did not fall: the steps stopped reaching the weights. Look at the gradient "
+        "findings (vanishing gradients, a part frozen or detached) and raise the learning rate if the "
+        "gradients are healthy.")
+
+
+def _rounded_away_fix(h: History, lr_fact: str) -> str | None:
+    """With weights in a 16-bit float: steps too small for them are rounded away (None otherwise)."""
+    low = sorted({str(p.get("dtype")) for p in h.params} & _LOW_PRECISION)
+    if not low:
+        return None
+    return (f"{lr_fact[0].upper()}{lr_fact[1:]}, and the weights are {' and '.join(low)}: an update smaller "
+            "than a weight's resolution (1/256 of it in bfloat16) is rounded away, so steps at this learning "
+            "rate do not change them. Keep the weights in float32 and compute in autocast (mixed precision), "
+            "or raise the learning rate.")
 
 
 @rule(
