@@ -65,3 +65,12 @@ def test_a_process_whose_watch_cannot_start_trains_unwatched(capsys):
 
     assert Worker(lambda index, x: (index, x), Broken, "train.py", {})(1, "batch") == (1, "batch")
     assert "watching a started process failed (RuntimeError: no session here); it runs unwatched" in capsys.readouterr().err
+
+
+def test_started_processes_that_never_trained_are_not_judged_and_say_why(tmp_path):
+    from torchvitals.spawned import job_diagnosis
+
+    diag = job_diagnosis(str(tmp_path / "never-written"), "ProcessExitedException: process 1 terminated with exit code 1")
+    assert not diag.judged and diag.exit_code() == 1
+    assert "none of them made a torch.optim optimizer" in diag.not_judged
+    assert diag.stopped.startswith("ProcessExitedException")

@@ -119,10 +119,13 @@ def job_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
 def job_diagnosis(run_dir: str | None, error: str | None) -> Diagnosis:
     """The job the started processes ran, read back from their run directory (rank 0 printed
     it); not judged when there is no record to read."""
+    started = "the script ran its training in processes it started with torch.multiprocessing"
+    if run_dir is None:
+        return Diagnosis(judged=False, not_judged=f"{started}, with no run directory to write to (out='')", stopped=error)
+    if not os.path.isdir(run_dir):
+        why = f"{started}, and none of them made a torch.optim optimizer (nothing was written to {run_dir})"
+        return Diagnosis(judged=False, not_judged=why, stopped=error)
     try:
-        if run_dir is None:
-            raise RunFileError("no run directory (out='')")
         return offline.diagnose(run_dir)
     except RunFileError as exc:
-        why = f"the script trained in processes it started with torch.multiprocessing, and their record could not be read ({exc})"
-        return Diagnosis(judged=False, not_judged=why, stopped=error)
+        return Diagnosis(judged=False, not_judged=f"{started}, and their record could not be read ({exc})", stopped=error)
