@@ -202,3 +202,32 @@ def test_a_restarted_attempt_writes_its_own_run_directory_named_for_the_restart(
     assert ranks.describe()["restart"] == 1  # the header says which attempt wrote the records
     mon.opts.name = "nightly"  # a name given by the user (or by `torchvitals run --nproc`)
     assert RunNaming._free_name(mon) == "nightly-restart1"
+
+
+def test_a_rank_that_never_watches_is_given_up_at_once_when_ranks_train_in_step(monkeypatch):
+    """watch() on rank 0 only: rank 1 never opens its exchange. Under DDP the ranks train in
+    step, so rank 0 does not wait the whole timeout for it (it stalled the job 60 s before)."""
+    monkeypatch.setattr(ranks, "ABSENT_GRACE", 0.0)
+    store = torch.distributed.HashStore()
+    rank0 = ranks.Channel(store, seq=1, rank=0, world=2, timeout=30.0, live=[1])
+    t0 = time.monotonic()
+    got, lost = ranks.gather(rank0, 0, 1, in_step=True)
+    assert time.monotonic() - t0 < 25.0 and got == [] and lost == [1]
+
+
+def test_a_watching_rank_is_waited_for_even_when_ranks_train_in_step(monkeypatch):
+    """A rank that opened its exchange and is merely late still gets the timeout."""
+    monkeypatch.setattr(ranks, "ABSENT_GRACE", 0.0)
+    store = CountingStore()
+    chans = channels(store, 2, timeout=5.0)
+    store.inner.set(chans[1].key("present", 1), b"1")  # what open_channel sets for a watching rank
+    late = [lambda: None, lambda: None, lambda: ranks.publish(chans[1], 0, report(1, 4))]
+
+    def read_log(key: str, expected: bytes, desired: bytes) -> bytes:
+        if not expected and late:
+            late.pop(0)()
+        return store.inner.compare_set(key, expected, desired)
+
+    store.compare_set = read_log  # type: ignore[method-assign]
+    got, lost = ranks.gather(chans[0], 0, 4, in_step=True)
+    assert [g.rank for g in got] == [1] and lost == []

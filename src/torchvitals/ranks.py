@@ -143,6 +143,7 @@ class Channel:
     live: list[int] = field(default_factory=list)  # ranks rank 0 still waits for
     published: int = 0  # reports this rank (> 0) published
     inbox: dict[tuple[int, int, int], Report] = field(default_factory=dict)  # rank 0: (opt, it, rank) → read, not yet used
+    present: set[int] = field(default_factory=set)  # rank 0: ranks seen to have opened their exchange
 
     def key(self, *parts: Any) -> str:
         return "/".join([_space(self.seq), *map(str, parts)])
@@ -164,6 +165,10 @@ def open_channel(choose_name: Any, timeout: float) -> tuple[str | None, Channel 
     _seq += 1
     me, world = rank(), world_size()
     chan = Channel(store, _seq, me, world, timeout, live=list(range(1, world)))
+    try:
+        store.set(chan.key("present", me), b"1")  # this rank watches (see gather: a rank that never does)
+    except Exception:
+        pass
     key = _run_name_key(_seq)
     if choose_name is None:
         return None, chan, None
@@ -219,6 +224,12 @@ class Report:
                       meta["batch"], values, checks, source if isinstance(source, str) else None)
 
 
+# How long rank 0 waits for the numbers of a rank that never opened its exchange (no monitor in
+# that process: watch() called on rank 0 only, as logging often is), when the ranks train in
+# step (DDP, FSDP: every backward all-reduces), so that by rank 0's next sample a watching rank
+# has long opened its exchange. Ranks that do not train in step get the whole timeout.
+ABSENT_GRACE = 2.0
+
 # Every STOP_CHECK_EVERY-th report a rank > 0 publishes first asks whether rank 0 still listens:
 # one round trip, where appending is none. A rank rank 0 gave up on (or that outlived it) adds at
 # most this many unread reports to the log before it stops.
@@ -240,14 +251,16 @@ def publish(chan: Channel, opt: int, report: Report) -> None:
     chan.store.append(chan.key("log", opt), _FRAME.pack(len(packed)) + packed)
 
 
-def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
+def gather(chan: Channel, opt: int, it: int, in_step: bool = False) -> tuple[list[Report], list[int]]:
     """Rank 0: the other ranks' reports for (opt, it), waiting at most the timeout; returns
     (reports, ranks given up on now). A rank that closed, or does not report in time, is not
-    waited for again. Usually two round trips to the store whatever the number of ranks: the
-    log read, and emptied if nothing was appended since (see _drain)."""
+    waited for again; with `in_step` (the ranks train in step) none that never opened its
+    exchange is waited for beyond ABSENT_GRACE. Usually two round trips to the store whatever
+    the number of ranks: the log read, and emptied if nothing was appended since (see _drain)."""
     if not chan.live:
         return [], []
-    deadline = time.monotonic() + chan.timeout
+    start = time.monotonic()
+    deadline = start + chan.timeout
     pause = 0.001
     while _missing(chan, opt, it):  # none: read earlier with a later one's
         try:
@@ -265,8 +278,11 @@ def gather(chan: Channel, opt: int, it: int) -> tuple[list[Report], list[int]]:
                 break
             missing = _missing(chan, opt, it)
         waiting = [r for r in missing if r not in done]
-        if not waiting or time.monotonic() >= deadline:
+        now = time.monotonic()
+        if not waiting or now >= deadline:
             break
+        if in_step and now - start >= ABSENT_GRACE and not any(present(chan, r) for r in waiting):
+            break  # none of them ever watched: nothing will come
         time.sleep(min(pause, max(0.0, deadline - time.monotonic())))
         pause = min(pause * 2, 0.05)
     got = [chan.inbox.pop((opt, it, r)) for r in list(chan.live) if (opt, it, r) in chan.inbox]
@@ -329,6 +345,20 @@ def close_channel(chan: Channel | None) -> None:
         # Let go of torch.distributed's store now: a store still referenced at interpreter
         # exit can be torn down after its threads' runtime (abort at exit seen under torchrun).
         chan.store = None
+
+
+def present(chan: Channel, which: int) -> bool:
+    """Whether rank `which` opened its exchange (a monitor watches in that process); asked of the
+    store until it says yes, then remembered."""
+    if which in chan.present:
+        return True
+    try:
+        if chan.store.check([chan.key("present", which)]):
+            chan.present.add(which)
+            return True
+    except Exception:
+        pass
+    return False
 
 
 def closed(chan: Channel, which: int) -> bool:

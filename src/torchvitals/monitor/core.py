@@ -137,7 +137,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         # always, for parameters the model dropped since watching began (see _late_departures).
         self._first_record_pending = True
         if chan is not None:
-            self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
+            self.sampler.cross = CrossRank(chan, WeakHook(self, "event"), WeakHook(self, "_in_step"))
         # Under torchrun only rank 0 tells: the console and findings.json are the job's.
         self._run_files = RunDirSink(self.run_dir, ranks.run_file(self.rank, self.world), findings=self.rank == 0)
         tell = self.opts.console and self.rank == 0

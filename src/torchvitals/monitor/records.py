@@ -100,7 +100,7 @@ class Records:
             self._late_channel = False
             _, chan, _ = ranks.open_channel(None, self.opts.dist_timeout)
             if chan is not None:
-                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"))
+                self.sampler.cross = CrossRank(chan, WeakHook(self, "event"), WeakHook(self, "_in_step"))
         if self._first_record_pending:
             self._first_record_pending = False
             if self.world > 1:

@@ -70,6 +70,12 @@ class Wiring:
         dist["sharded"] = [i for i, t in enumerate(self.inv.tensors) if is_sharded(t)]
         return {"dist": dist}
 
+    def _in_step(self) -> bool:
+        """Whether the ranks train in step: a data-parallel wrapper (DDP, FSDP) all-reduces at
+        every backward, so no rank runs ahead of another by more than an iteration."""
+        d = self.history.header.get("dist")
+        return isinstance(d, dict) and d.get("wrapper") is not None
+
     def _late_wrapper(self) -> None:
         """A model wrapped in DistributedDataParallel (or sharded) after the monitor was made:
         the optimizer came first (the DDP tutorial's and minGPT-ddp's Trainer wrap the model

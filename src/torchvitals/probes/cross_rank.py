@@ -94,11 +94,13 @@ SHARDED, REPLICATED, ACTIVATION = "s", "r", "a"
 
 class CrossRank:
     """One monitor's cross-rank measuring and combining (one per process; `chan` from
-    ranks.open_channel). `event(kind, **fields)` records a rank given up on."""
+    ranks.open_channel). `event(kind, **fields)` records a rank given up on; `in_step()` says
+    whether the ranks train in step (a data-parallel wrapper)."""
 
-    def __init__(self, chan: ranks.Channel, event: Callable[..., None]) -> None:
+    def __init__(self, chan: ranks.Channel, event: Callable[..., None], in_step: Callable[[], bool] | None = None) -> None:
         self.chan = chan
         self._event = event
+        self._in_step = in_step
         self._last: dict[int, tuple[int, int]] = {}  # rank → (it, steps) of its last report
         # Local optimizer index → its slot in the store's keys: the order in which optimizers
         # first reach a sampled record, the same on every rank, while the index counts every
@@ -137,22 +139,29 @@ class CrossRank:
             return values, None
         if not self.chan.live:  # every other rank was given up on since this sample was taken
             return values, None
-        got, lost = ranks.gather(self.chan, slot, it)
+        in_step = bool(self._in_step is not None and self._in_step())
+        got, lost = ranks.gather(self.chan, slot, it, in_step)
         if lost:
             done = [r for r in lost if ranks.closed(self.chan, r)]
-            why = (
-                f"rank(s) {', '.join(map(str, done))} had already finished training"
-                if len(done) == len(lost)
-                else "the rank died, stopped sampling, or its iterations no longer line up with rank 0's"
-            )
+            absent = [r for r in lost if r not in done and not ranks.present(self.chan, r)]
+            waited = self.chan.timeout
+            if len(done) == len(lost):
+                why = f"rank(s) {', '.join(map(str, done))} had already finished training"
+            elif len(absent) == len(lost):
+                waited = ranks.ABSENT_GRACE if in_step else waited
+                why = (f"rank(s) {', '.join(map(str, absent))} never started watching (watch() is called on "
+                       "some ranks only? Under torchrun every rank must watch, as `torchvitals run` does)")
+            else:
+                why = "the rank died, stopped sampling, or its iterations no longer line up with rank 0's"
             self._event(
                 "dist-exchange-off",
                 it=it,
                 missing=lost,
                 finished=done,
+                absent=absent,
                 reason=(
                     f"no numbers from rank(s) {', '.join(map(str, lost))} for iteration {it} within "
-                    f"{self.chan.timeout:g} s: {why}; not waited for again"
+                    f"{waited:g} s: {why}; not waited for again"
                 ),
                 last={str(r): list(self._last.get(r, (None, None))) for r in lost},
                 rank0=[it, steps],

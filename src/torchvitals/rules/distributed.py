@@ -345,8 +345,10 @@ def rank_divergent_steps(h: History, r: Rule) -> list[Finding]:
 
 def _fell_behind(e: dict[str, Any]) -> list[int]:
     """The ranks of a dist-exchange-off event that were still training when rank 0 gave up on
-    them: not in its `finished` (a rank whose training loop had ended is no fault of stepping)."""
+    them: not in its `finished` (a rank whose training loop had ended is no fault of stepping)
+    nor in its `absent` (a rank that never watched tells nothing of its steps)."""
     if e.get("kind") != "dist-exchange-off" or not isinstance(e.get("missing"), list):
         return []
     finished = e.get("finished") if isinstance(e.get("finished"), list) else []
-    return [m for m in e["missing"] if is_int(m) and m not in finished]
+    absent = e.get("absent") if isinstance(e.get("absent"), list) else []
+    return [m for m in e["missing"] if is_int(m) and m not in finished and m not in absent]
