@@ -316,3 +316,17 @@ def test_a_chained_scheduler_is_one_scheduler_step(tmp_path, twice):
     assert c["sched_steps"] == (64 if twice else 32), c
     mismatch = [f for f in serious(report) if f["name"] == "scheduler-step-mismatch"]
     assert bool(mismatch) == twice, brief(report["findings"])
+
+
+@pytest.mark.parametrize("fault", [None, "lr-zero"])
+def test_a_script_that_watches_itself_joins_the_runs_monitor(tmp_path, capsys, fault):
+    """One run directory and one diagnosis. Before, the script's watch() closed the run's
+    monitor ("nothing was judged: no backward pass reached the watched parameters") and opened a
+    second run directory with a second diagnosis."""
+    code, report = run(tmp_path, "self_watch", *(["--fault", fault] if fault else []))
+    err = capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["r"]
+    assert err.count("torchvitals: no findings") + err.count("problem(s)") == 1, err
+    assert "nothing was judged" not in err
+    assert any("joined the monitor of `torchvitals run`" in n and "every=10" in n for n in report["notes"]), report["notes"]
+    assert {f["name"] for f in serious(report)} == ({"parameters-not-moving"} if fault else set()), brief(serious(report))

@@ -188,6 +188,7 @@ class Session:
             else:
                 self.monitor = watch([m for _, m in named] or None, opt, **self.options)
             self.monitor.auto_close = False  # the session closes it when the script ends
+            self.monitor.of_run = True  # the script's own watch() calls join it
             if (self.tells or (self.worker and self.monitor.rank == 0)) and self.monitor.opts.console:
                 console.say(sys.stderr, f"torchvitals: watching {type(opt).__name__} over {describe(named)}; run directory {self.monitor.run_dir}")
             return

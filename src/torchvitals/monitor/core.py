@@ -90,6 +90,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self.event_counts: dict[str, int] = {}
         self.closed = False
         self.auto_close = True  # close when the optimizers are collected (`run` closes itself)
+        self.of_run = False  # the monitor of `torchvitals run`: a watch() in its script joins it
         self.diagnosis: Diagnosis | None = None
         self._t0 = time.perf_counter()
         self._epoch_t0 = self._t0

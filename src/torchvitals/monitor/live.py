@@ -61,8 +61,10 @@ def watch(
     arguments or TORCHVITALS_<NAME> variables (see `torchvitals.config.Options`).
 
     Watching an optimizer that another live monitor watches closes that monitor first, so
-    hooks never double. Accelerate's prepared optimizer and scheduler are watched through the
-    torch objects they wrap (see `unwrap`).
+    hooks never double; under `torchvitals run`, whose monitor watches every optimizer of the
+    script, watch() returns that monitor instead (one run, one diagnosis: closing it is closing
+    the run's). Accelerate's prepared optimizer and scheduler are watched through the torch
+    objects they wrap (see `unwrap`).
     """
     opts = resolve(**options)
     if not opts.enabled:
@@ -79,7 +81,20 @@ def watch(
             raise TypeError(f"watch() expects nn.Module instances, got {type(m).__name__}")
     for old in list(registry.LIVE.values()):
         if any(old.optimizer_index(opt) is not None for opt in optimizers):
+            if old.of_run:
+                return _joined(old, options)
             old.close()
     # A GatedScheduler steps its inner scheduler only after real steps: account the inner one.
     schedulers = [getattr(s, "scheduler", s) if type(s).__name__ == "GatedScheduler" else unwrap(s) for s in as_list(scheduler)]
     return Monitor(model, optimizers, schedulers=schedulers, scaler=scaler, opts=opts, baseline=baseline)
+
+
+def _joined(run_monitor: Monitor, options: dict[str, Any]) -> Monitor:
+    """watch() in a script that `torchvitals run` runs: the run's monitor, said once in the record."""
+    given = ", ".join(f"{k}={v!r}" for k, v in sorted(options.items()))
+    run_monitor.event(
+        "note",
+        text="the script's own watch() joined the monitor of `torchvitals run`"
+        + (f" (its options were not applied: {given})" if given else ""),
+    )
+    return run_monitor
