@@ -93,9 +93,8 @@ class Session:
     _backward_at_epoch: int = 0
     fits: list[Any] = field(default_factory=list)  # Lightning fits' VitalsCallbacks (they watch those optimizers)
     worker: bool = False  # the session of a process the script started (spawned.Worker)
-    started: int = 0  # torch.multiprocessing starts of the script's (each process watched there)
-    spawn_dir: str | None = None  # where those processes write their records
-    _spawn_options: dict[str, Any] | None = None
+    spawn_dir: str | None = None  # where the processes the script starts write their records
+    _spawn_options: dict[str, Any] | None = None  # what they watch with; None: the script started none
 
     def __post_init__(self) -> None:
         self.loaders = LoaderProbe(self._loader_event, self.backward_passes, self._failed,
@@ -421,7 +420,7 @@ class Session:
                 fit.diagnosis = fit.monitor.close()
             if fit.diagnosis is not None:
                 return fit.diagnosis
-        if self.monitor is None and self.started:
+        if self.monitor is None and self._spawn_options is not None:
             diag = spawned.job_diagnosis(self.spawn_dir, self.error)
             if not diag.judged and self.tells and self.options.get("console", True):
                 console.print_diagnosis(diag, sys.stderr)
@@ -442,7 +441,6 @@ class Session:
         """What a process the script starts runs instead of `fn` (spawned.py)."""
         if self._spawn_options is None:
             self._spawn_options, self.spawn_dir = spawned.job_options(self.options)
-        self.started += 1
         return spawned.Worker(fn, Session, self.script, self._spawn_options)
 
 

@@ -21,6 +21,7 @@ from torchvitals.config import resolve
 from torchvitals.findings import Diagnosis
 from torchvitals.ranks import default_name
 from torchvitals.record import RunFileError
+from torchvitals.terminal import say
 
 # The session of `torchvitals run` in this process while the script runs: a process forked from
 # it inherits its wrapped entry points, which the Worker takes away before watching on its own.
@@ -92,7 +93,7 @@ class Worker:
             session.install()
             return session
         except Exception as exc:
-            _say(f"watching a started process failed ({type(exc).__name__}: {exc}); it runs unwatched")
+            say(sys.stderr, f"torchvitals: watching a started process failed ({type(exc).__name__}: {exc}); it runs unwatched")
             return None
 
 
@@ -101,11 +102,7 @@ def _quietly(what: str, *steps: Callable[[], Any]) -> None:
         try:
             step()
         except Exception as exc:
-            _say(f"{what} a started process's watch failed ({type(exc).__name__}: {exc})")
-
-
-def _say(text: str) -> None:
-    print(f"torchvitals: {text}", file=sys.stderr, flush=True)
+            say(sys.stderr, f"torchvitals: {what} a started process's watch failed ({type(exc).__name__}: {exc})")
 
 
 def job_options(options: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
