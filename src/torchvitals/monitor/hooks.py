@@ -13,11 +13,12 @@ from typing import Any
 import torch
 from torch import nn
 
+from torchvitals.monitor.preflight import RUNNING as PREFLIGHT_RUNNING
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.compiled import KEPT
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
-from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task, recomputing
+from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.record import rounded
 from torchvitals.wrapped import composite_scheduler_call, unwrap
@@ -126,8 +127,10 @@ class Hooks:
             self._act.armed = self._detailed
 
     def _pre_forward(self, module: nn.Module, args: Any) -> None:
-        # module None: a compiled forward's call, replayed at an eager moment (a backward among them)
-        if self.closed or "forward" in self.disabled or self._in_preflight or (module is not None and recomputing()):
+        # module None: a compiled forward's call, replayed at an eager moment (a backward among
+        # them); graph_task() != -1: a forward inside a backward, a checkpoint's recomputation
+        # (probes/steps.recomputing, called inline here and below: these run every forward).
+        if self.closed or "forward" in self.disabled or PREFLIGHT_RUNNING[0] or (module is not None and graph_task() != -1):
             return
         try:
             if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
@@ -182,7 +185,7 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
-        if self.closed or self._in_preflight or (module is not None and recomputing()):
+        if self.closed or PREFLIGHT_RUNNING[0] or (module is not None and graph_task() != -1):
             return
         if self._by_output and torch.is_grad_enabled():
             self._hook_output(output)
@@ -219,11 +222,12 @@ class Hooks:
     def _on_backward(self, idx: int, which: int) -> None:
         """A backward pass reached a sentinel that has something to account (the hooks ask
         StepAccount.counted first)."""
-        if self.closed or "steps" in self.disabled or self._in_preflight:
+        if self.closed or "steps" in self.disabled or PREFLIGHT_RUNNING[0]:
             return
         try:
             o = self._opts[idx]
-            self._flush_forward()
+            if KEPT.any:
+                self._flush_forward()
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
             if o.acct.on_backward(which) and o.manual is not None:
@@ -289,7 +293,8 @@ class Hooks:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            self._flush_forward()
+            if KEPT.any:
+                self._flush_forward()
             for idx in ids:
                 o = self._opts[idx]
                 if o.retired:
@@ -369,7 +374,8 @@ class Hooks:
             return
         o = self._opts[idx]
         try:
-            self._flush_forward()
+            if KEPT.any:
+                self._flush_forward()
             if not o.acct.sentinels:
                 self._ensure_sentinel(o)
             if o.acct.unseen_backward():
