@@ -10,7 +10,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from torchvitals.probes import loader as loader_probe
-from torchvitals.probes.batches import BatchSizes, dataset_labels, feature_rms
+from torchvitals.probes.batches import BatchSizes, batch_input, dataset_labels, feature_rms
 from torchvitals.record import History
 from torchvitals.rules import RULES, CannotJudge
 
@@ -194,3 +194,17 @@ def test_a_watch_user_whose_collate_averages_the_batch_is_told(tmp_path, merge):
     if merge:
         (f,) = [f for f in diag.findings if f.name == "batch-collapsed"]
         assert f.step == 1 and f.evidence["batch_size"] == 32 and f.evidence["size"] == 1
+
+
+def test_the_batch_is_found_in_keyword_arguments_and_a_dict_but_never_a_label_or_a_mask():
+    """A Hugging Face model is called as model(**batch): its input is input_ids (or
+    pixel_values, …) whatever the dict's order; a mask is equal on every rank and batch and a
+    label is not the input, so neither stands in for it."""
+    ids, mask, labels, x = torch.ones(4, 7, dtype=torch.long), torch.ones(4, 7), torch.zeros(4), torch.randn(4, 3)
+    assert batch_input((x,), {"input_ids": ids}) is x  # a positional tensor comes first
+    assert batch_input((), {"attention_mask": mask, "labels": labels, "input_ids": ids}) is ids
+    assert batch_input(({"attention_mask": mask, "pixel_values": x},), {}) is x  # model(batch)
+    assert batch_input((), {"attention_mask": mask, "features": x, "labels": labels}) is x  # no known name
+    assert batch_input((), {"attention_mask": mask, "labels": labels}) is None
+    assert batch_input(([x],), {"input_ids": ids}) is None  # a positional non-tensor: not guessed past
+    assert batch_input((), None) is None and batch_input((), {}) is None

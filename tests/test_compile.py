@@ -146,3 +146,41 @@ def test_the_watching_line_names_the_compiled_models_class():
 
     assert describe([("model", torch.compile(Net()))]) == "model (Net, compiled, 49 parameters)"
     assert describe([("model", Net())]) == "model (Net, 49 parameters)"
+
+
+class Keywords(nn.Module):
+    """Called as a Hugging Face model is: model(input_ids=…, attention_mask=…)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.embed = nn.Embedding(10, 8)
+        self.head = nn.Linear(8, 1)
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        return self.head((self.embed(input_ids) * attention_mask.unsqueeze(-1)).mean(1))
+
+
+@pytest.mark.parametrize("mode", ["watch-then-compile", "compile-then-watch"])
+def test_a_model_called_with_keywords_stays_whole_and_its_batch_is_counted(mode, tmp_path):
+    dynamo.reset()
+    counters.clear()
+    torch.manual_seed(0)
+    m = Keywords()
+    opt = torch.optim.SGD(m.parameters(), lr=0.01)
+    opts = {"out": str(tmp_path), "console": False, "every": 1}
+    if mode == "watch-then-compile":
+        mon = torchvitals.watch(m, opt, **opts)
+        model = torch.compile(m, backend="eager")
+    else:
+        model = torch.compile(m, backend="eager")
+        mon = torchvitals.watch(model, opt, **opts)
+    ids, mask, y = torch.randint(0, 10, (6, 5)), torch.ones(6, 5), torch.randn(6, 1)
+    for _ in range(3):
+        opt.zero_grad()
+        ((model(input_ids=ids, attention_mask=mask) - y) ** 2).mean().backward()
+        opt.step()
+    breaks, graphs = sum(counters["graph_break"].values()), counters["stats"]["unique_graphs"]
+    mon.close()
+    dynamo.reset()
+    assert breaks == 0 and graphs == 1, (breaks, graphs)
+    assert _steps(mon)[-1]["samples"] == 3 * 6

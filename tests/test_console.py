@@ -150,9 +150,11 @@ def test_epoch_line_shows_the_effective_batch_under_torchrun():
     assert "BATCH" not in epoch_line(h, rec)  # one process: the line is as it was
 
 
-def test_no_throughput_when_no_sample_was_counted():
-    """A model called with keyword arguments only (a Hugging Face model's input_ids=…) has no
-    positional batch to count: the epoch line leaves TP out rather than say 0 samples a second."""
+def test_a_keyword_input_is_counted_and_no_input_gives_no_throughput():
+    """A model called with keyword arguments (a Hugging Face model's input_ids=…) has its batch
+    counted from the argument that names its input; a model given no tensor that torchvitals
+    takes for its input (here a list of tensors) has no samples counted, and the epoch line
+    leaves TP out rather than say 0 samples a second."""
 
     class Keywords(torch.nn.Module):
         def __init__(self):
@@ -160,9 +162,27 @@ def test_no_throughput_when_no_sample_was_counted():
             self.net = mlp()
 
         def forward(self, inputs=None):
-            return self.net(inputs)
+            return self.net(inputs[0] if isinstance(inputs, list) else inputs)
 
     mon, _model, _opt = _watched_steps(Keywords, 3, keywords=True)
+    line = mon.epoch_end()
+    mon.close()
+    assert mon.history.epochs[0]["samples"] == 3 * 32
+    assert re.search(r"\| T=\d+\.\ds,TP=", line), line
+
+    class Listed(Keywords):
+        def forward(self, batch):
+            return self.net(batch[0])
+
+    torch.manual_seed(0)
+    model = Listed()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    x, y = regression_data()
+    for _ in range(3):
+        opt.zero_grad()
+        F.mse_loss(model([x[:32]]), y[:32]).backward()
+        opt.step()
     line = mon.epoch_end()
     mon.close()
     assert mon.history.epochs[0]["samples"] == 0

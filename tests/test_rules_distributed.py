@@ -206,7 +206,13 @@ def test_tensor_parallel_ranks_share_their_input():
 
 
 def test_no_fingerprint_is_no_evidence():
+    """No input was ever fingerprinted (a model called without a tensor, a dict of them or a
+    tensor keyword argument): not judged, rather than a healthy run that nothing looked at."""
     recs = [step(it, ranks(it, batch=[None, None])) for it in range(1, 8)]
+    with pytest.raises(CannotJudge, match="no training input was seen"):
+        judge(history(header(), recs), "duplicate-data-across-ranks")
+    # Whole datasets compared stand in for fingerprints: judged.
+    recs = [step(it, {**ranks(it, batch=[None, None]), "source": ["64:abc", "64:abd"]}) for it in range(1, 8)]
     assert judge(history(header(), recs), "duplicate-data-across-ranks") == []
     recs = [step(it, ranks(it, batch=[f"{it:016x}", None])) for it in range(1, 8)]
     assert judge(history(header(), recs), "duplicate-data-across-ranks") == []

@@ -24,7 +24,7 @@ pytestmark = pytest.mark.distributed
 ARGS = ["--epochs", "2"]
 
 
-@pytest.mark.parametrize("name", ["ranks_out_of_sync", "duplicate_data_across_ranks", "sampler_epoch_not_set",
+@pytest.mark.parametrize("name", ["ranks_out_of_sync", "duplicate_data_across_ranks", "duplicate_data_keyword_batch", "sampler_epoch_not_set",
                                   "rank_divergent_steps"])
 def test_distributed_fault_is_found_and_its_twin_is_clean(name, tmp_path):
     (case,) = score.discover({name})

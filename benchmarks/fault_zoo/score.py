@@ -301,6 +301,11 @@ def _compare_with_single(rows: list[dict[str, Any]], tmp: str) -> None:
         row["same_as_single"] = reported == row["reported"]
 
 
+
+def _number(x: float | None) -> str:
+    """A median as people write it: 2, 2.5; a dash when there is none."""
+    return "—" if x is None else f"{x:g}"
+
 def markdown(result: dict[str, Any], command: str) -> str:
     lines = [
         "## Fault zoo",
@@ -311,7 +316,7 @@ def markdown(result: dict[str, Any], command: str) -> str:
         f"- **Recall**: {result['detected']} of {result['faults']} seeded faults detected ({result['recall']:.0%}); target ≥ 95%.",
         f"- **False alarms** (warning or above on fixed twins and healthy workloads): {len(result['false_alarms'])} "
         f"over {result['runs_without_fault']} runs" + (": " + ", ".join(f"{c}: `{n}`" for c, n in result["false_alarms"]) if result["false_alarms"] else "") + "; target 0.",
-        f"- **Median iterations to detection** (counted from the fault's onset): {result['median_steps_to_detection']}.",
+        f"- **Median iterations to detection** (counted from the fault's onset): {_number(result['median_steps_to_detection'])}.",
         f"- **Structural faults later than iteration {STRUCTURAL_WITHIN}** (or, for one that begins mid-run, later "
         f"than the first sampled iteration after it begins): {', '.join(result['structural_late']) or 'none'}.",
         "",

@@ -15,6 +15,7 @@ from torch import nn
 
 from torchvitals.monitor.preflight import RUNNING as PREFLIGHT_RUNNING
 from torchvitals.probes.attach import WeakHook
+from torchvitals.probes.batches import batch_input
 from torchvitals.probes.compiled import KEPT
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
@@ -126,7 +127,7 @@ class Hooks:
         if self._act is not None:
             self._act.armed = self._detailed
 
-    def _pre_forward(self, module: nn.Module, args: Any) -> None:
+    def _pre_forward(self, module: nn.Module, args: Any, kwargs: Any = None) -> None:
         # module None: a compiled forward's call, replayed at an eager moment (a backward among
         # them); graph_task() != -1: a forward inside a backward, a checkpoint's recomputation
         # (probes/steps.recomputing, called inline here and below: these run every forward).
@@ -148,7 +149,9 @@ class Hooks:
                 return
             self._nograd_run = 0  # a training forward ends an evaluation pass
             x = args[0] if args else None
-            if isinstance(x, torch.Tensor) and x.dim() > 0:
+            if not isinstance(x, torch.Tensor):  # called with keyword arguments, or a dict
+                x = batch_input(args, kwargs)
+            if x is not None and x.dim() > 0:
                 n = x.shape[0]
                 self._samples += n
                 self._epoch_samples += n

@@ -17,7 +17,8 @@ from torchvitals import ranks, registry
 from torchvitals.monitor.hooks import Guarded
 from torchvitals.probes.activations import ActivationProbe, match_modules
 from torchvitals.probes.attach import hide_hooks
-from torchvitals.probes.compiled import ForwardHook, first_input
+from torchvitals.probes.batches import batch_input
+from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import data_parallel_wrapper, is_sharded
 from torchvitals.probes.discovery import owning_roots
 from torchvitals.probes.manual import is_manual
@@ -130,8 +131,9 @@ class Wiring:
         self._taps.tap(m, "zero_grad", Guarded(self, "_on_model_zero_grad"))
         self._hide(m)
         # ForwardHook: traced by torch.compile, they leave the graph whole (probes/compiled.py).
-        self._forward.append(ForwardHook(self, "_pre_forward", pick=first_input, pre=True))
-        self._handles.append(m.register_forward_pre_hook(self._forward[-1]))
+        # With keyword arguments: a model called as model(**batch) has its input there.
+        self._forward.append(ForwardHook(self, "_pre_forward", pick=batch_input, pre=True))
+        self._handles.append(m.register_forward_pre_hook(self._forward[-1], with_kwargs=True))
         if m is self.inv.roots[0]():  # its outputs (the `outputs` option) and FSDP2's backward count
             self._arm_preflight(m)
             self._forward.append(ForwardHook(self, "_post_forward", pick=functools.partial(pick_output, key=self.opts.outputs)))

@@ -2,8 +2,9 @@
 its features, and the labels of the dataset it came from. Measures only; rules/batches.py judges.
 
   sizes    per DataLoader batch (probes/loader.py `HANDED`): the samples that the training
-           forwards of the watched model received until the next batch (or, for a model called
-           without a positional tensor, the targets its training losses received), against the
+           forwards of the watched model received until the next batch (its first positional
+           tensor, or its input among keyword arguments: `batch_input`; for a model called
+           without either, the targets its training losses received), against the
            loader's `batch_size`. Integer bookkeeping on host metadata (shapes) only.
   scale    per-feature root mean square of the model's input (a device tensor, read with the
            record), on sampled iterations only; and the class of the model's first layer with
@@ -21,6 +22,38 @@ import torch
 from torch import nn
 
 from torchvitals.probes.loader import HANDED
+
+# A model called with keyword arguments only (a Hugging Face model's `model(**batch)`): the
+# arguments that name its input, looked for in this order; failing those, the first tensor
+# argument not named as a target or a mask (equal on every rank and every batch, a mask's
+# fingerprint would make different data look the same).
+INPUT_KEYS = ("input_ids", "pixel_values", "input_values", "input_features", "inputs_embeds", "input", "inputs", "x")
+NOT_INPUT_KEYS = frozenset(
+    ("labels", "label", "targets", "target", "y", "attention_mask", "token_type_ids", "position_ids",
+     "decoder_attention_mask", "head_mask", "mask", "padding_mask")
+)
+
+
+def batch_input(args: Any, kwargs: Any = None) -> torch.Tensor | None:
+    """The batch a forward (pre-)hook sees: the first positional argument when it is a tensor;
+    the input among the keyword arguments (INPUT_KEYS) when there is no positional one, or among
+    the entries of a dict passed as the first one (`model(batch)`). Plain indexing and type
+    checks only: torch.compile traces this in the model's hook (probes/compiled.py)."""
+    first = args[0] if args else None
+    if isinstance(first, torch.Tensor):
+        return first
+    named = first if isinstance(first, dict) else None if args else kwargs
+    if not named:
+        return None
+    for key in INPUT_KEYS:
+        t = named.get(key)
+        if isinstance(t, torch.Tensor):
+            return t
+    for key, t in named.items():
+        if isinstance(t, torch.Tensor) and key not in NOT_INPUT_KEYS:
+            return t
+    return None
+
 
 # Rows (samples × positions) and features looked at for the input's scale: a subsample.
 MAX_ROWS = 4096

@@ -54,11 +54,6 @@ def compiling() -> bool:
     return torch.compiler.is_compiling()
 
 
-def first_input(args: Any) -> torch.Tensor | None:
-    """A forward pre-hook's tensor: the first positional argument, when it is a tensor."""
-    return args[0] if args and isinstance(args[0], torch.Tensor) else None
-
-
 def first_grad_tensor(output: Any) -> torch.Tensor | None:
     """The first tensor that requires grad in a module's output (a tensor, tuple, list or dict)."""
     if isinstance(output, torch.Tensor):
@@ -75,7 +70,8 @@ def first_grad_tensor(output: Any) -> torch.Tensor | None:
 
 class ForwardHook(WeakHook):
     """A forward (pre-)hook calling `target.<method>(*bound, module, args[, output])` in eager
-    mode. Inside a traced region, `pick(args)` (pre-hooks) or `pick(output)` chooses the tensor
+    mode. Inside a traced region, `pick(args)` (pre-hooks; `pick(args, kwargs)` when registered
+    with_kwargs=True) or `pick(output)` chooses the tensor
     the method needs, which later gets `(*bound, None, (tensor,))` or `(*bound, None, (),
     tensor)`: at `flush()`, or, when `on_grad` (a method name) is given, at run time, with
     `(*bound, gradient)` passed to `on_grad` when that tensor's gradient arrives."""
@@ -106,8 +102,9 @@ class ForwardHook(WeakHook):
         if not torch.compiler.is_compiling():  # eager: straight to the method (every forward)
             target = self._ref()
             return None if target is None else getattr(target, self._method)(*self._bound, *args, **kwargs)
-        # Traced: only plain indexing and type checks here, then one opaque call.
-        t = self._pick(args[1] if self._pre else args[2])
+        # Traced: only plain indexing and type checks here, then one opaque call. A pre-hook
+        # registered with_kwargs=True is given (module, args, kwargs): pick reads both.
+        t = self._pick(*args[1:]) if self._pre else self._pick(args[2])
         if not isinstance(t, torch.Tensor):
             return None
         if self._on_grad is None:

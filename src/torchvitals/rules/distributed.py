@@ -21,7 +21,7 @@ from typing import Any
 from torchvitals.findings import Finding
 from torchvitals.names import compact
 from torchvitals.record import History
-from torchvitals.rules.base import Rule, rule
+from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.gradients import opt_label
 from torchvitals.rules.rank_fold import (
     DUPLICATE_MIN,
@@ -133,6 +133,11 @@ def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
     run = compared_or_explain(h)
     if run is None or not data_parallel(h, run):
         return []
+    if not run.inputs_seen:
+        raise CannotJudge(
+            "no training input was seen: the model was never called with a tensor, a dict of them, "
+            "or a tensor keyword argument that names its input (input_ids, pixel_values, …)"
+        )
     if len(run.duplicates) < DUPLICATE_MIN:
         return _whole_dataset_on_every_rank(run, h, r)
     first = run.duplicates[0]

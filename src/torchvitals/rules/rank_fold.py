@@ -90,6 +90,7 @@ class RankRun:
     diverged_records: int = 0
     last_it: int | None = None  # the iteration last folded for the input fingerprints
     prev_batch0: str | None = None  # rank 0's latest fingerprint before this iteration
+    inputs_seen: int = 0  # records with rank 0's input fingerprinted or its loader's dataset identified (0: not judged)
     compared: int = 0  # iterations whose inputs could be compared (rank 0's input changed)
     duplicates: list[int] = field(default_factory=list)  # their iterations with one input on all ranks (first few)
     duplicate_count: int = 0
@@ -139,6 +140,7 @@ def _fold_batches(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -
     fp0 = batch[seen.index(0)]
     if fp0 is None:
         return
+    state.inputs_seen += 1
     # A constant tensor fed at every step (a benchmark, a smoke test) is the same on every rank
     # by design: only an input that changes from one sampled iteration to the next is data.
     changed = state.prev_batch0 is not None and fp0 != state.prev_batch0
@@ -156,7 +158,10 @@ def _fold_batches(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -
 def _fold_sources(state: RankRun, r: dict[str, Any], it: int, seen: list[int]) -> None:
     """Every rank's training loader read one and the same dataset whole (no DistributedSampler)."""
     src = per_rank(r, "source", lambda x: x is None or isinstance(x, str))
-    if src is None or src[0] is None or any(x != src[0] for x in src):
+    if src is None or src[0] is None:
+        return
+    state.inputs_seen += 1
+    if any(x != src[0] for x in src):
         return
     state.whole_count += 1
     if state.whole is None:

@@ -123,8 +123,8 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
         parts.append(f"{k}={_f(v) if isinstance(v, float) else v}")
     secs = rec.get("seconds") or 0.0
     samples = rec.get("samples") or 0
-    # No sample counted: the model took its batch as keyword arguments only (a Hugging Face
-    # model's input_ids=…), not a throughput of zero.
+    # No sample counted: no tensor reached the model that torchvitals takes for its input
+    # (probes/batches.batch_input), not a throughput of zero.
     parts.append(f"T={secs:.1f}s,TP={samples / secs:.1f}/s" if samples and secs else f"T={secs:.1f}s")
     batch = rec.get("batch")
     if isinstance(batch, dict) and batch.get("per_rank"):

@@ -25,7 +25,7 @@ LEGEND: list[tuple[str, str, str]] = [
     ("epoch", "PERSIST_RMSE", "RMSE of the persistence baseline given to watch(baseline=…)"),
     ("epoch", "BASE_ACC", "accuracy of always predicting the most frequent class"),
     ("epoch", "BASE_LOSS", "cross-entropy of predicting the class frequencies (what a model that ignores its input reaches)"),
-    ("epoch", "T=…s,TP=…/s", "the epoch's wall time, and throughput: training samples (first dimension of the model's first positional input, gradients on) per second; TP is left out when the model took its batch as keyword arguments only (a Hugging Face model's input_ids=…)"),
+    ("epoch", "T=…s,TP=…/s", "the epoch's wall time, and throughput: training samples (first dimension of the model's input, gradients on) per second. The input is the model's first positional tensor; for a model called with keyword arguments (a Hugging Face model's `model(**batch)`) or with a dict, the one named `input_ids`, `pixel_values`, `input_values`, `input_features`, `inputs_embeds`, `input`, `inputs` or `x`, else the first tensor not named as a label or a mask. TP is left out when no such tensor reached the model"),
     ("epoch", "BATCH=BxRxA=N", "under torchrun: the effective batch, per-rank batch B (the model input's first dimension) × ranks R × gradient accumulation A (backward passes per optimizer step this epoch) = samples per optimizer step N"),
     ("epoch", "GPU=…GiB", "peak CUDA memory allocated so far (CUDA only)"),
     ("epoch", "G/U=name:g/u,…", "per parameter tensor, largest gradient first: short name, gradient norm g, estimated update ratio u = lr·g/‖w‖"),
