@@ -5,6 +5,8 @@ small real inputs. Every fault has a healthy control that stays silent."""
 
 from __future__ import annotations
 
+import collections
+
 import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
@@ -204,6 +206,7 @@ def test_the_batch_is_found_in_keyword_arguments_and_a_dict_but_never_a_label_or
     assert batch_input((x,), {"input_ids": ids}) is x  # a positional tensor comes first
     assert batch_input((), {"attention_mask": mask, "labels": labels, "input_ids": ids}) is ids
     assert batch_input(({"attention_mask": mask, "pixel_values": x},), {}) is x  # model(batch)
+    assert batch_input((collections.UserDict(input_ids=ids),), {}) is ids  # a BatchEncoding is a UserDict
     assert batch_input((), {"attention_mask": mask, "features": x, "labels": labels}) is x  # no known name
     assert batch_input((), {"attention_mask": mask, "labels": labels}) is None
     assert batch_input(([x],), {"input_ids": ids}) is None  # a positional non-tensor: not guessed past

@@ -16,6 +16,7 @@ its features, and the labels of the dataset it came from. Measures only; rules/b
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import torch
@@ -42,7 +43,7 @@ def batch_input(args: Any, kwargs: Any = None) -> torch.Tensor | None:
     first = args[0] if args else None
     if isinstance(first, torch.Tensor):
         return first
-    named = first if isinstance(first, dict) else None if args else kwargs
+    named = first if isinstance(first, Mapping) else None if args else kwargs  # a BatchEncoding too
     if not named:
         return None
     for key in INPUT_KEYS:
