@@ -67,9 +67,11 @@ def assert_one_job_directory(result: Launch, out: Path, world: int = 2) -> Path:
 
 def test_front_nproc(tmp_path):
     """(a) The front: torchrun under it, TORCHVITALS_NAME from it."""
-    cmd = [sys.executable, "-m", "torchvitals", "run", "--nproc", "2", DDP, "--epochs", "2"]
+    # --log_dir is also torchrun's option, --dup abbreviates two of its options: the script's.
+    cmd = [sys.executable, "-m", "torchvitals", "run", "--nproc", "2", DDP, "--epochs", "2", "--log_dir", "runs", "--dup"]
     result = launch(cmd, cwd=tmp_path, env={"TORCHVITALS_OUT": str(tmp_path / "out")})
     assert "epoch 1: loss=" in result.stdout  # the script's own output passes through
+    assert "script options: log_dir=runs dup=True" in result.stdout
     assert_one_job_directory(result, tmp_path / "out")
 
 

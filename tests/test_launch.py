@@ -31,7 +31,7 @@ def test_single_node_command_names_the_run_for_every_rank(monkeypatch):
     assert "--standalone" in cmd
     tail = cmd[cmd.index("-m", 3):]
     # The same options minus the launch ones, then the script and its own arguments untouched.
-    assert tail == ["-m", "torchvitals", "run", "--out", args.out, "--every", "5", "--fail-on", "warning",
+    assert tail == ["-m", "--", "torchvitals", "run", "--out", args.out, "--every", "5", "--fail-on", "warning",
                     "--json", DDP, "--epochs", "1", "--lr", "0.1"]
     assert env["TORCHVITALS_NAME"]  # one run directory for all ranks of this launch
 

@@ -3,7 +3,7 @@
 It replaces this process with
 
     python -m torch.distributed.run --nproc_per_node N (--standalone | multi-node options)
-        -m torchvitals run <the same torchvitals options, without --nproc> SCRIPT ARGS…
+        -m -- torchvitals run <the same torchvitals options, without --nproc> SCRIPT ARGS…
 
 so every rank runs `torchvitals run` on the unmodified script and all ranks write into one run
 directory (`<out>/<name>/run.rank{K}.jsonl`; rank 0 prints the diagnosis and writes
@@ -124,7 +124,9 @@ def command(args: argparse.Namespace, environ: dict[str, str] | None = None) -> 
         if args.name is None and not env.get("TORCHVITALS_NAME"):
             # One name for every rank of this launch (the one the monitor would pick itself).
             env["TORCHVITALS_NAME"] = time.strftime("%Y%m%d-%H%M%S") + f"-{os.getpid()}"
-    cmd += ["-m", "torchvitals", "run", *_child_options(args), args.script, *args.args]
+    # "--": torchrun's parser would otherwise read the script's own options as its own wherever
+    # they match or abbreviate one (a script's --dup is "ambiguous", its --node_rank taken).
+    cmd += ["-m", "--", "torchvitals", "run", *_child_options(args), args.script, *args.args]
     return cmd, env
 
 

@@ -3,6 +3,7 @@ DistributedSampler with set_epoch every epoch, a few epochs of a healthy regress
 nothing of torchvitals; rank 0 prints one line per epoch. ddp_watch.py reuses its parts."""
 
 import argparse
+import os
 
 import torch
 import torch.distributed as dist
@@ -41,7 +42,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="a plain DDP training script")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--lr", type=float, default=1e-2)
+    # Options many training scripts have whose names torchrun has too (exactly, or by prefix):
+    # they must reach the script.
+    parser.add_argument("--log_dir", default=None)
+    parser.add_argument("--dup", action="store_true")
     args = parser.parse_args()
+    if args.log_dir is not None and dist.is_torchelastic_launched() and int(os.environ["RANK"]) == 0:
+        print(f"script options: log_dir={args.log_dir} dup={args.dup}", flush=True)
     dist.init_process_group("gloo")
     sampler, loader, model, optimizer = build(args.lr)
     for epoch in range(args.epochs):
