@@ -71,3 +71,22 @@ def test_lightning_ddp_fit_is_watched_by_its_callback(tmp_path):
     assert len(epochs) == 6 and all(e["val"].get("loss") is not None for e in epochs), epochs
     assert all(e["batch"] == {"per_rank": 32, "world": 2, "accum": 1} for e in epochs), epochs[0].get("batch")
     assert found["judged"] and _problems(found) == set(), found["findings"]
+
+
+def test_lightning_ddp_parts_without_a_distributed_sampler_is_duplicate_data(tmp_path):
+    """training_step calls the model's parts (its forward never runs: the batch comes from
+    on_train_batch_start) and use_distributed_sampler=False leaves every rank the same shuffled
+    loader: found. Its healthy twin is the fit above (a DistributedSampler, self(x))."""
+    pytest.importorskip("lightning")
+    script = tmp_path / "fit_ddp_parts.py"
+    script.write_text(
+        "import torch\n"
+        "from lightning_fit import PartsRegressor, loaders, trainer\n"
+        "torch.manual_seed(0)\n"
+        "train, val = loaders()\n"
+        "trainer(devices=2, strategy='ddp', max_steps=48, use_distributed_sampler=False).fit(PartsRegressor(None), train, val)\n"
+    )
+    found, records = _job(tmp_path, str(script))
+    epochs = [r for r in records if r["type"] == "epoch"]
+    assert all(e["batch"]["per_rank"] == 32 for e in epochs), epochs[0].get("batch")
+    assert _problems(found) == {"duplicate-data-across-ranks"}, found["findings"]

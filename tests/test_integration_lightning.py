@@ -18,7 +18,7 @@ pl = pytest.importorskip("lightning.pytorch")
 SCRIPTS = Path(__file__).parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-from lightning_fit import Regressor, loaders, trainer  # noqa: E402  (tests/scripts on the path below)
+from lightning_fit import PartsRegressor, Regressor, loaders, trainer  # noqa: E402  (tests/scripts on the path below)
 
 from torchvitals.integrations.lightning import VitalsCallback, epoch_metrics  # noqa: E402
 from torchvitals.run import run_script  # noqa: E402
@@ -114,6 +114,23 @@ def test_manual_optimization_two_optimizers(forget, tmp_path):
         assert not diag.names("warning"), diag.names("warning")
     end = records(tmp_path, "end")[0]["counters"]
     assert end[0]["steps"] == end[1]["steps"] == 20  # Lightning's max_steps counts both optimizers' steps
+
+
+@pytest.mark.parametrize("accumulate", [1, 2])
+def test_a_training_step_that_calls_the_parts_has_its_batches_counted(accumulate, tmp_path):
+    """training_step calls the model's parts, not self(x): the module's forward never runs, and
+    the batch is taken from Lightning's on_train_batch_start (every batch of an accumulated
+    step); the same samples as a fit whose training_step calls self(x)."""
+    steps = 40 if accumulate == 1 else 20
+    counts = {}
+    for module in (Regressor(), PartsRegressor()):
+        out = tmp_path / type(module).__name__
+        diag = fit(module, out, max_steps=steps, accumulate_grad_batches=accumulate)
+        assert diag.judged and not diag.names("warning"), diag.names("warning")
+        counts[type(module).__name__] = [e["samples"] for e in records(out, "epoch")]
+    # 512 samples a pass, 32 a batch; the sizes probe sees the loader's full batches.
+    assert counts["PartsRegressor"] == counts["Regressor"] and counts["Regressor"][0] == 512, counts
+    assert "batch-collapsed" not in diag.unjudged
 
 
 def test_gradient_accumulation_is_not_skipped_steps(tmp_path):

@@ -26,6 +26,7 @@ import torch
 from torchvitals.config import resolve
 from torchvitals.findings import Diagnosis
 from torchvitals.integrations.lightning_logger import LightningLoggerSink
+from torchvitals.probes.batches import batch_input
 from torchvitals.terminal import say
 from torchvitals.wrapped import wrapped_modules
 
@@ -68,6 +69,16 @@ def epoch_metrics(logged: dict[str, Any]) -> tuple[dict[str, float], dict[str, f
     return train, val
 
 
+def batch_tensor(batch: Any) -> torch.Tensor | None:
+    """The input of a Lightning training batch: the batch itself when it is a tensor, its input
+    among a dict's entries (probes/batches.batch_input), or the first entry of a tuple or list
+    (Lightning's (x, y) convention), looked into once."""
+    found = batch_input((batch,))
+    if found is None and isinstance(batch, (tuple, list)) and batch:
+        found = batch_input((batch[0],))
+    return found
+
+
 def batch_loss(outputs: Any) -> torch.Tensor | None:
     """The training loss in what `training_step` returned (a tensor or a dict's "loss")."""
     loss = outputs.get("loss") if isinstance(outputs, dict) else outputs
@@ -101,6 +112,10 @@ class _Vitals:
     # ------------------------------------------------------------------ Lightning hooks
     def on_fit_start(self, trainer: Any, pl_module: Any) -> None:
         self._guard("watching the fit", self._watch, trainer, pl_module)
+
+    def on_train_batch_start(self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int) -> None:
+        if self.monitor is not None:
+            self._guard("looking at the batch", self.monitor.offer_batch, batch_tensor(batch))
 
     def on_train_batch_end(self, trainer: Any, pl_module: Any, outputs: Any, batch: Any, batch_idx: int) -> None:
         if self.monitor is not None:

@@ -123,6 +123,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._batch_fp: torch.Tensor | None = None  # under torchrun: the sampled iteration's input
         self._source: str | None = None  # and its loader's dataset, when each rank reads it whole
         self._handed_seen = -1  # the loader batch (HANDED.serial) the previous training forward saw
+        self._offered: torch.Tensor | None = None  # a batch's input a framework handed over (offer_batch)
         # The optimizer whose records carry it: the first to record, the same one on every rank
         # (not index 0: an optimizer made on one rank alone shifts that rank's indices).
         self._batch_opt: int | None = None

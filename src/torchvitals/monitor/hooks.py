@@ -152,13 +152,8 @@ class Hooks:
             if not isinstance(x, torch.Tensor):  # called with keyword arguments, or a dict
                 x = batch_input(args, kwargs)
             if x is not None and x.dim() > 0:
-                n = x.shape[0]
-                self._samples += n
-                self._epoch_samples += n
-                self._batch_size = n
-                if self.sampler.cross is not None:
-                    self._cross_rank_input(x)
-                self._look_at_batch(module, x)
+                self._offered = None  # the model's own input, not what a framework offered
+                self._take_input(module, x)
         except Exception as exc:
             self._fail("forward", exc)
 
@@ -408,6 +403,8 @@ class Hooks:
             return
         o = self._opts[idx]
         try:
+            if self._offered is not None and idx == 0:  # after a closure, which may run the forward
+                self._take_offered()
             closure = o.acct.closure
             if closure and not o.acct.sentinels and o.manual is None:
                 # The first step(closure) (Lightning, L-BFGS): no gradient existed before it to

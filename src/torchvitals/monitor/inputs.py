@@ -18,6 +18,39 @@ from torchvitals.ranks import bit_sum
 class Inputs:
     """The batch-inspecting part of `Monitor` (monitor/core.py), which owns the state it uses."""
 
+    def offer_batch(self, x: torch.Tensor | None) -> None:
+        """A framework's hook hands over the input of the training batch about to run (Lightning's
+        on_train_batch_start). It is taken for that batch when the first optimizer's next step
+        ends (its closure, if any, has run the training step), only if no forward of the
+        watched model received a tensor input in between: a training_step that calls a part of
+        the model (self.model(**batch)) instead of the model, or a forward given the batch as a
+        tuple. With gradient accumulation, a batch no forward took is taken when the next one
+        is offered. Never raises."""
+        if self.closed or "forward" in self.disabled:
+            return
+        try:
+            if self._offered is not None:  # the previous batch's, not taken by a forward (accumulation)
+                self._take_offered()
+            self._offered = x if isinstance(x, torch.Tensor) and x.dim() > 0 else None
+        except Exception as exc:
+            self._fail("forward", exc)
+
+    def _take_offered(self) -> None:
+        x, self._offered = self._offered, None
+        if x is not None:
+            self._take_input(None, x)
+
+    def _take_input(self, module: nn.Module | None, x: torch.Tensor) -> None:
+        """A training batch's input `x` (at least one dimension) reached `module` (None: the
+        first model): its samples, under torchrun its fingerprint, its size and scale."""
+        n = x.shape[0]
+        self._samples += n
+        self._epoch_samples += n
+        self._batch_size = n
+        if self.sampler.cross is not None:
+            self._cross_rank_input(x)
+        self._look_at_batch(module, x)
+
     def _cross_rank_input(self, x: torch.Tensor) -> None:
         """Under torchrun, a training forward: on sampled iterations, which data this rank trains
         on (duplicate-data-across-ranks), and the dataset its DataLoader reads whole, if it does.
