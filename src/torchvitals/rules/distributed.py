@@ -127,7 +127,9 @@ loader = DataLoader(dataset, batch_size=64, shuffle=True)   # no DistributedSamp
     "sampler = DistributedSampler(dataset, shuffle=True); DataLoader(dataset, batch_size=64, "
     "sampler=sampler), and call sampler.set_epoch(epoch) before each epoch. Leave num_replicas "
     "and rank unset (they come from the process group), or pass dist.get_rank(), never a "
-    "constant. For synthetic data, seed each rank differently.",
+    "constant. With Accelerate, pass the DataLoader to accelerator.prepare() (it shards it); "
+    "with Lightning, leave Trainer(use_distributed_sampler=True). For synthetic data, seed each "
+    "rank differently.",
 )
 def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
     run = compared_or_explain(h)
