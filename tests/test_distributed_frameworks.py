@@ -55,17 +55,23 @@ def test_accelerate_steps_its_scheduler_once_per_process(tmp_path, fault):
         assert _problems(found) == {"scheduler-step-mismatch"}, found["findings"]
 
 
-def test_lightning_ddp_fit_is_watched_by_its_callback(tmp_path):
+def _lightning_job(tmp_path: Path, module: str, *trainer_args: str) -> tuple[dict, list[dict]]:
+    """A 2-rank strategy="ddp" fit of tests/scripts/lightning_fit.py's `module` (48 steps)."""
     pytest.importorskip("lightning")
     script = tmp_path / "fit_ddp.py"
+    extra = "".join(f", {a}" for a in trainer_args)
     script.write_text(
         "import torch\n"
-        "from lightning_fit import Regressor, loaders, trainer\n"
+        f"from lightning_fit import {module}, loaders, trainer\n"
         "torch.manual_seed(0)\n"
         "train, val = loaders()\n"
-        "trainer(devices=2, strategy='ddp', max_steps=48).fit(Regressor(None), train, val)\n"
+        f"trainer(devices=2, strategy='ddp', max_steps=48{extra}).fit({module}(None), train, val)\n"
     )
-    found, records = _job(tmp_path, str(script))
+    return _job(tmp_path, str(script))
+
+
+def test_lightning_ddp_fit_is_watched_by_its_callback(tmp_path):
+    found, records = _lightning_job(tmp_path, "Regressor")
     epochs = [r for r in records if r["type"] == "epoch"]
     # 512 samples, 32 a batch, 2 ranks: 8 steps an epoch, 6 epochs; each with the fit's val_loss.
     assert len(epochs) == 6 and all(e["val"].get("loss") is not None for e in epochs), epochs
@@ -77,16 +83,7 @@ def test_lightning_ddp_parts_without_a_distributed_sampler_is_duplicate_data(tmp
     """training_step calls the model's parts (its forward never runs: the batch comes from
     on_train_batch_start) and use_distributed_sampler=False leaves every rank the same shuffled
     loader: found. Its healthy twin is the fit above (a DistributedSampler, self(x))."""
-    pytest.importorskip("lightning")
-    script = tmp_path / "fit_ddp_parts.py"
-    script.write_text(
-        "import torch\n"
-        "from lightning_fit import PartsRegressor, loaders, trainer\n"
-        "torch.manual_seed(0)\n"
-        "train, val = loaders()\n"
-        "trainer(devices=2, strategy='ddp', max_steps=48, use_distributed_sampler=False).fit(PartsRegressor(None), train, val)\n"
-    )
-    found, records = _job(tmp_path, str(script))
+    found, records = _lightning_job(tmp_path, "PartsRegressor", "use_distributed_sampler=False")
     epochs = [r for r in records if r["type"] == "epoch"]
     assert all(e["batch"]["per_rank"] == 32 for e in epochs), epochs[0].get("batch")
     assert _problems(found) == {"duplicate-data-across-ranks"}, found["findings"]

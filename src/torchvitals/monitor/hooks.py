@@ -13,7 +13,6 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals.monitor.preflight import RUNNING as PREFLIGHT_RUNNING
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.batches import batch_input
 from torchvitals.probes.compiled import KEPT
@@ -131,7 +130,7 @@ class Hooks:
         # module None: a compiled forward's call, replayed at an eager moment (a backward among
         # them); graph_task() != -1: a forward inside a backward, a checkpoint's recomputation
         # (probes/steps.recomputing, called inline here and below: these run every forward).
-        if self.closed or "forward" in self.disabled or PREFLIGHT_RUNNING[0] or (module is not None and graph_task() != -1):
+        if self.closed or "forward" in self.disabled or self._in_preflight or (module is not None and graph_task() != -1):
             return
         try:
             if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
@@ -183,7 +182,7 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
-        if self.closed or PREFLIGHT_RUNNING[0] or (module is not None and graph_task() != -1):
+        if self.closed or self._in_preflight or (module is not None and graph_task() != -1):
             return
         if self._by_output and torch.is_grad_enabled():
             self._hook_output(output)
@@ -220,7 +219,7 @@ class Hooks:
     def _on_backward(self, idx: int, which: int) -> None:
         """A backward pass reached a sentinel that has something to account (the hooks ask
         StepAccount.counted first)."""
-        if self.closed or "steps" in self.disabled or PREFLIGHT_RUNNING[0]:
+        if self.closed or "steps" in self.disabled or self._in_preflight:
             return
         try:
             o = self._opts[idx]

@@ -24,7 +24,7 @@ from torchvitals.probes.steps import recomputing
 _WRAPPERS = ("DistributedDataParallel", "DataParallel", "FullyShardedDataParallel")
 
 # How many preflights are running now, in any monitor: their passes are nobody's training.
-RUNNING = [0]
+_running = [0]
 
 # Training forwards inside torch.utils.checkpoint (or another saved-tensor hook, save_on_cpu)
 # that the preflight lets pass before it gives up: its own forwards there would be saved with
@@ -45,7 +45,7 @@ class Preflights:
 
     @property
     def _in_preflight(self) -> bool:
-        return RUNNING[0] > 0
+        return _running[0] > 0
 
     def _arm_preflight(self, m: nn.Module) -> None:
         if not self.opts.preflight or self._preflight_handle is not None or self._preflight_done:
@@ -80,13 +80,13 @@ class Preflights:
         from torchvitals.checks.first_batch import first_batch
 
         armed = self._act.armed if self._act is not None else None
-        RUNNING[0] += 1
+        _running[0] += 1
         try:
             if self._act is not None:
                 self._act.armed = False
             result = first_batch(module, tuple(args), dict(kwargs or {}), active_batch_size())
         finally:
-            RUNNING[0] -= 1
+            _running[0] -= 1
             if self._act is not None and armed is not None:
                 self._act.armed = armed
         self._emit(
