@@ -581,6 +581,54 @@ def test_epoch_line_numbers_read_as_they_are(tmp_path):
     assert any("VAL is measured on val_loader" in n and "test_loader" in n for n in report["notes"]), report["notes"]
 
 
+def test_a_new_loader_over_the_validation_set_at_each_evaluation_is_still_val(tmp_path):
+    """The Hugging Face Trainer makes a new DataLoader for every evaluation over its one
+    eval_dataset: each evaluation is VAL (before, only the first loader's were, and the later
+    ones' metrics came from a fragment of the set). A loader over another dataset (the test
+    set) is still kept out."""
+    body = _MNIST_LIKE.replace("val_loader = DataLoader(data(256), batch_size=64)\n", "val_set = data(256)\n").replace(
+        "print('val', evaluate(val_loader))", "print('val', evaluate(DataLoader(val_set, batch_size=64)))"
+    )
+    code, err, report = _run_text(tmp_path, body)
+    assert code == 0 and report["verdict"] == "healthy", err
+    lines = [ln for ln in err.splitlines() if ln.startswith("E0")]
+    assert len(lines) == 3 and all("VAL[loss=" in ln for ln in lines), err
+    notes = [n for n in report["notes"] if "VAL is measured on" in n]
+    assert len(notes) == 1 and "test_loader" in notes[0], notes
+    import json
+
+    epochs = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
+    bases = {e["metrics"]["val"]["base_acc"] for e in epochs if e["type"] == "epoch"}
+    assert len(bases) == 1, bases  # the whole set every time: the majority class's share is one number
+
+
+def test_a_test_set_read_one_batch_ahead_stays_out_of_val(tmp_path):
+    """A wrapper that fetches one batch ahead (Accelerate's prepared loaders) ends the test
+    loader's pass before its last batch reaches the model: that batch is the test set's too,
+    not VAL's. Each epoch's VAL loss is the script's own validation loss."""
+    body = _MNIST_LIKE.replace(
+        "def evaluate(loader):\n",
+        "def ahead(loader):\n"
+        "    it = iter(loader); cur = next(it)\n"
+        "    for nxt in it:\n"
+        "        yield cur; cur = nxt\n"
+        "    yield cur\n"
+        "def evaluate(loader, wrap=lambda l: l):\n",
+    ).replace("        for x, y in loader:\n", "        for x, y in wrap(loader):\n").replace(
+        "    print('val', evaluate(val_loader))\n",
+        f"    open({str(tmp_path / 'val.txt')!r}, 'a').write(f'{{evaluate(val_loader)}}\\n')\n"
+        "    evaluate(test_loader, ahead)\n",
+    )
+    code, err, report = _run_text(tmp_path, body)
+    assert code == 0, err
+    own = [float(x) for x in (tmp_path / "val.txt").read_text().split()]
+    import json
+
+    epochs = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
+    recorded = [e["metrics"]["val"]["loss"] for e in epochs if e["type"] == "epoch"]
+    assert len(own) == 3 and recorded == pytest.approx(own, rel=1e-4), (recorded, own)
+
+
 # ----------------------------------------------------------------------------- learning rates that decay
 
 

@@ -305,16 +305,19 @@ class Session:
             mon.add_params([(names.get(id(p), f"unregistered.{i}"), p) for i, p in enumerate(orphans)])
 
     def _is_val_loader(self) -> bool:
-        """VAL is one evaluation loader's: the first one evaluated. A test loader evaluated by
-        the same code is kept out (said once), so VAL never mixes two datasets."""
+        """VAL is one evaluation dataset's: the first one evaluated, through whichever loader
+        reads it (the Hugging Face Trainer makes a new one for each evaluation). A test loader
+        evaluated by the same code is kept out (said once), so VAL never mixes two datasets."""
         probe = self.loaders
         assert probe is not None
-        key = probe.active
+        key = probe.active if probe.active is not None else probe.ended
         if key is None or key == self._train_loader:
             return True
         if self._val_loader is None:
             self._val_loader = key
         if key == self._val_loader:
+            return True
+        if key in probe.loaders and self._val_loader in probe.loaders and probe.loaders[key].same_data(probe.loaders[self._val_loader]):
             return True
         if "val-mixed" not in self._said and self.monitor is not None:
             self._said.add("val-mixed")

@@ -86,6 +86,22 @@ class LoaderTiming:
     rng_checked: bool = False  # the worker-randomness experiment ran (once per loader)
     rng_first: list[str] | None = None  # its worker 0's fingerprints, until the second pass checks epochs
     rng_ended: bool = False  # the pass that took them ran to its end (a whole epoch, not a peek)
+    data: Any = None  # a weak reference to its dataset, None where it has none that can be referred to
+
+    def same_data(self, other: LoaderTiming) -> bool:
+        """Whether two loaders read the same dataset object (a trainer that makes a new
+        DataLoader for every evaluation over one eval dataset)."""
+        mine = self.data() if self.data is not None else None
+        return mine is not None and other.data is not None and mine is other.data()
+
+
+def _dataset_ref(loader: Any) -> Any:
+    """A weak reference to the loader's dataset; None without one, or one that cannot be referred to."""
+    ds = getattr(loader, "dataset", None)
+    try:
+        return None if ds is None else weakref.ref(ds)
+    except TypeError:  # an object without weak references
+        return None
 
 
 class LoaderProbe:
@@ -120,6 +136,10 @@ class LoaderProbe:
         self._rng_check = rng_check
         self.loaders: dict[int, LoaderTiming] = {}
         self.active: int | None = None  # id of the loader whose batch was handed out last
+        # ... and of the loader whose pass ended last, until another hands out a batch: a
+        # wrapper that fetches one batch ahead (Accelerate's) ends the pass before its last
+        # batch reaches the model.
+        self.ended: int | None = None
         self.off = False  # closed, or switched off by a failure: batches pass straight through
         self.exclusive = False
         self.auto = False
@@ -209,6 +229,7 @@ class LoaderProbe:
                 num_workers=int(getattr(loader, "num_workers", 0) or 0),
                 pin_memory=bool(getattr(loader, "pin_memory", False)),
                 batch_size=getattr(loader, "batch_size", None),
+                data=_dataset_ref(loader),
             )
         return self.loaders[key]
 
@@ -234,6 +255,7 @@ class LoaderProbe:
 
     def pass_ended(self, t: LoaderTiming, key: int, backward0: int) -> None:
         self.active = None
+        self.ended = key
         t.rng_ended = t.rng_first is not None
         done = self._guard("timing a DataLoader", self._backward_passes)
         if done is not None:
@@ -293,6 +315,7 @@ class _TimedIter:
         if self._last is not None:
             self._t.work += start - self._last
         probe.active = self._key
+        probe.ended = None
         if self._n == 0:
             # The sampler reads its epoch when the first batch is asked for (in a worker
             # loader, already in iter()): read it here, before the batch, so that a

@@ -14,7 +14,7 @@ LEGEND: list[tuple[str, str, str]] = [
     ("epoch", "it=N", "the sampled iteration GN, GD, UR and G/U come from"),
     ("epoch", "lr=", "the first group's learning rate at the epoch's last optimizer step; n/a for a hand-written update"),
     ("epoch", "TR[…]", "training metrics of the epoch: what epoch_end(train=…) was given, plus those torchvitals computed from the observed batches (loss, rmse, mae, r2, skill, acc)"),
-    ("epoch", "VAL[…]", "the same for validation (batches observed with gradients off); losses given with reduction='sum' are shown per element, and only the first evaluation loader is counted"),
+    ("epoch", "VAL[…]", "the same for validation (batches observed with gradients off); losses given with reduction='sum' are shown per element, and only the first evaluation dataset is counted (a new DataLoader over it at each evaluation, as the Hugging Face Trainer makes, is the same dataset; a test set evaluated by the same code is not)"),
     ("epoch", "loss", "the mean loss per observed batch (per element when the script sums it)"),
     ("epoch", "rmse, mae", "root mean squared error and mean absolute error of the predictions (regression)"),
     ("epoch", "r2", "coefficient of determination: 1 − SSE/(variance of the targets × n)"),
