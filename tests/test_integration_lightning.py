@@ -133,6 +133,46 @@ def test_a_training_step_that_calls_the_parts_has_its_batches_counted(accumulate
     assert "batch-collapsed" not in diag.unjudged
 
 
+class Classifier(pl.LightningModule):
+    """Four classes from the signs of two features; `dead`: the hidden layer's bias starts at
+    -100, so every ReLU is off and the output is the last layer's bias: one class for all."""
+
+    def __init__(self, dead: bool = False) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(20, 32), nn.ReLU(), nn.Linear(32, 4))
+        if dead:
+            nn.init.constant_(self.net[0].bias, -100.0)
+
+    def forward(self, x):
+        return self.net(x)
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.cross_entropy(self(x), y)
+        self.log("train_loss", loss)
+        return loss
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+@pytest.mark.parametrize("dead", [False, True])
+def test_the_models_predictions_are_judged_beside_the_loss_the_callback_observes(dead, tmp_path):
+    """The callback shows torchvitals each batch's loss; that must not switch off its own look
+    at the model's outputs (before, prediction-collapse was never judged in a Lightning fit)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1024, 20, generator=g)
+    y = (x[:, 0] > 0).long() + 2 * (x[:, 1] > 0).long()
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=32, shuffle=True, generator=g)
+    torch.manual_seed(0)
+    cb = VitalsCallback(out=str(tmp_path), name="run", console=False, every=10)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        trainer([cb], max_steps=120).fit(Classifier(dead), loader)
+    diag = cb.diagnosis
+    assert "prediction-collapse" not in diag.unjudged, diag.unjudged
+    assert ("prediction-collapse" in diag.names("warning")) == dead, diag.names("warning")
+
+
 def test_gradient_accumulation_is_not_skipped_steps(tmp_path):
     class Kept(Regressor):
         losses: list[float] = []

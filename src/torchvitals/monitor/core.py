@@ -76,7 +76,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self.opts = opts or resolve()
         self._baseline = baseline
         self._outputs = OutputProbe()
-        self._observed = False  # observe() was called in the current iteration
+        self._observed = False  # observe() was given a training prediction since the last record
         self._sentinels_ready = False
         self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
         # The first-batch preflight (monitor/preflight.py): its hook, whether it ran.
@@ -329,7 +329,9 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
             sampled = split == "train" and self.sampler.detailed(self._next_it())
             kind = loss_kind(loss_fn)
             if split == "train":
-                self._observed = True
+                # A prediction shown here replaces the automatic look at the model's output; a
+                # loss alone (Lightning's callback hands over training_step's) does not.
+                self._observed = self._observed or pred is not None
                 try:
                     self._preflight_loss(pred, target, loss, kind)
                 except Exception as exc:
