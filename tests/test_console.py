@@ -187,3 +187,27 @@ def test_a_keyword_input_is_counted_and_no_input_gives_no_throughput():
     mon.close()
     assert mon.history.epochs[0]["samples"] == 0
     assert re.search(r"\| T=\d+\.\ds", line) and "TP=" not in line, line
+
+
+def test_an_offered_batch_counts_once_and_only_when_no_forward_took_one():
+    """monitor.offer_batch(x): a loop that calls the model's parts has its batch counted from
+    it; a loop that calls the model too is not counted twice."""
+    counts = []
+    for whole in (False, True):
+        torch.manual_seed(0)
+        model = mlp()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+        mon = torchvitals.watch(model, opt, out="", console=False)
+        x, y = regression_data()
+        for _ in range(3):
+            mon.offer_batch(x[:32])
+            opt.zero_grad()
+            pred = model(x[:32]) if whole else model[1](model[0](x[:32]))
+            for layer in ([] if whole else list(model)[2:]):
+                pred = layer(pred)
+            F.mse_loss(pred, y[:32]).backward()
+            opt.step()
+        mon.epoch_end()
+        mon.close()
+        counts.append(mon.history.epochs[0]["samples"])
+    assert counts == [3 * 32, 3 * 32], counts
