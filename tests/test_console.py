@@ -12,19 +12,21 @@ from torchvitals.diagnosis_text import render_text
 from torchvitals.sinks.console import epoch_line
 
 
-def _watched_steps(make, steps, keywords=False):
+def _watched_steps(make, steps, call=lambda model, x: model(x), offer=False):
     """(monitor, model, optimizer): a watched Adam regression of `steps` steps on the model
-    `make()` builds, called with the batch as its positional input or, with `keywords`, as
-    `inputs=`. The caller holds model and optimizer (the monitor holds them weakly)."""
+    `make()` builds, its predictions from `call(model, batch)` (the model's own call by
+    default); with `offer`, each batch is handed over first (monitor.offer_batch). The caller
+    holds model and optimizer (the monitor holds them weakly)."""
     torch.manual_seed(0)
     model = make()
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     mon = torchvitals.watch(model, opt, out="", console=False)
     x, y = regression_data()
     for _ in range(steps):
+        if offer:
+            mon.offer_batch(x[:32])
         opt.zero_grad()
-        out = model(inputs=x[:32]) if keywords else model(x[:32])
-        F.mse_loss(out, y[:32]).backward()
+        F.mse_loss(call(model, x[:32]), y[:32]).backward()
         opt.step()
     return mon, model, opt
 
@@ -164,7 +166,7 @@ def test_a_keyword_input_is_counted_and_no_input_gives_no_throughput():
         def forward(self, inputs=None):
             return self.net(inputs[0] if isinstance(inputs, list) else inputs)
 
-    mon, _model, _opt = _watched_steps(Keywords, 3, keywords=True)
+    mon, _model, _opt = _watched_steps(Keywords, 3, call=lambda model, x: model(inputs=x))
     line = mon.epoch_end()
     mon.close()
     assert mon.history.epochs[0]["samples"] == 3 * 32
@@ -174,15 +176,7 @@ def test_a_keyword_input_is_counted_and_no_input_gives_no_throughput():
         def forward(self, batch):
             return self.net(batch[0])
 
-    torch.manual_seed(0)
-    model = Listed()
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    mon = torchvitals.watch(model, opt, out="", console=False)
-    x, y = regression_data()
-    for _ in range(3):
-        opt.zero_grad()
-        F.mse_loss(model([x[:32]]), y[:32]).backward()
-        opt.step()
+    mon, _model, _opt = _watched_steps(Listed, 3, call=lambda model, x: model([x]))
     line = mon.epoch_end()
     mon.close()
     assert mon.history.epochs[0]["samples"] == 0
@@ -193,20 +187,8 @@ def test_an_offered_batch_counts_once_and_only_when_no_forward_took_one():
     """monitor.offer_batch(x): a loop that calls the model's parts has its batch counted from
     it; a loop that calls the model too is not counted twice."""
     counts = []
-    for whole in (False, True):
-        torch.manual_seed(0)
-        model = mlp()
-        opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-        mon = torchvitals.watch(model, opt, out="", console=False)
-        x, y = regression_data()
-        for _ in range(3):
-            mon.offer_batch(x[:32])
-            opt.zero_grad()
-            pred = model(x[:32]) if whole else model[1](model[0](x[:32]))
-            for layer in ([] if whole else list(model)[2:]):
-                pred = layer(pred)
-            F.mse_loss(pred, y[:32]).backward()
-            opt.step()
+    for call in (lambda model, x: model(x), lambda model, x: model[2:](model[:2](x))):
+        mon, _model, _opt = _watched_steps(mlp, 3, call=call, offer=True)
         mon.epoch_end()
         mon.close()
         counts.append(mon.history.epochs[0]["samples"])

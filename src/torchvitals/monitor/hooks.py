@@ -18,7 +18,7 @@ from torchvitals.probes.batches import batch_input
 from torchvitals.probes.compiled import KEPT
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
-from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task
+from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task, recomputing
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.record import rounded
 from torchvitals.wrapped import composite_scheduler_call, unwrap
@@ -127,10 +127,8 @@ class Hooks:
             self._act.armed = self._detailed
 
     def _pre_forward(self, module: nn.Module, args: Any, kwargs: Any = None) -> None:
-        # module None: a compiled forward's call, replayed at an eager moment (a backward among
-        # them); graph_task() != -1: a forward inside a backward, a checkpoint's recomputation
-        # (probes/steps.recomputing, called inline here and below: these run every forward).
-        if self.closed or "forward" in self.disabled or self._in_preflight or (module is not None and graph_task() != -1):
+        # module None: a compiled forward's call, replayed at an eager moment (a backward among them)
+        if self.closed or "forward" in self.disabled or self._in_preflight or (module is not None and recomputing()):
             return
         try:
             if self._inflight:  # a record whose numbers were on their way (CUDA): written if they arrived
@@ -147,9 +145,7 @@ class Hooks:
                     self._nograd_train_forward(module)
                 return
             self._nograd_run = 0  # a training forward ends an evaluation pass
-            x = args[0] if args else None
-            if not isinstance(x, torch.Tensor):  # called with keyword arguments, or a dict
-                x = batch_input(args, kwargs)
+            x = batch_input(args, kwargs)  # a positional tensor, else keyword arguments or a dict
             if x is not None and x.dim() > 0:
                 self._offered = None  # the model's own input, not what a framework offered
                 self._take_input(module, x)
@@ -182,7 +178,7 @@ class Hooks:
         """Automatic output mode: on sampled training iterations without observe(), look at
         what the model returned (a tensor, or the entry named by the `outputs` option). For
         sharded parameters (FSDP2) a hook on the output counts the backward pass."""
-        if self.closed or self._in_preflight or (module is not None and graph_task() != -1):
+        if self.closed or self._in_preflight or (module is not None and recomputing()):
             return
         if self._by_output and torch.is_grad_enabled():
             self._hook_output(output)
@@ -223,8 +219,7 @@ class Hooks:
             return
         try:
             o = self._opts[idx]
-            if KEPT.any:
-                self._flush_forward()
+            self._flush_forward()
             if o.manual is not None and o.manual.pending:
                 self._manual_resolve(o)  # the previous pass's update, if any, is done by now
             if o.acct.on_backward(which) and o.manual is not None:
@@ -290,8 +285,7 @@ class Hooks:
         if self.closed or "steps" in self.disabled:
             return
         try:
-            if KEPT.any:
-                self._flush_forward()
+            self._flush_forward()
             for idx in ids:
                 o = self._opts[idx]
                 if o.retired:
@@ -371,8 +365,7 @@ class Hooks:
             return
         o = self._opts[idx]
         try:
-            if KEPT.any:
-                self._flush_forward()
+            self._flush_forward()
             if not o.acct.sentinels:
                 self._ensure_sentinel(o)
             if o.acct.unseen_backward():

@@ -199,15 +199,6 @@ def _make_wrapper(patch: _Patch) -> Any:
             return original(self, *args, **kwargs)
         busy.add(key)
         try:
-            if len(watchers) == 1:  # the usual case (one monitor, one watcher): no list built
-                w = watchers[0]
-                if w.ref() is not self:
-                    return original(self, *args, **kwargs)
-                token = w.before(self)
-                result = original(self, *args, **kwargs)
-                if w.after is not None:
-                    w.after(self, token, args, kwargs)
-                return result
             seen = [(w, w.before(self)) for w in list(watchers) if w.ref() is self]
             result = original(self, *args, **kwargs)
             for w, token in seen:
