@@ -338,6 +338,18 @@ def test_an_epochs_train_loss_is_its_batches_mean(tmp_path):
     assert first["metrics"]["train"]["loss"] != pytest.approx(module.losses[15], rel=1e-3)
 
 
+def test_an_epoch_without_validation_has_no_val(tmp_path):
+    """The trainer keeps the last validation's logged metrics until the next one: an epoch that
+    ran no validation (check_val_every_n_epoch, or a fit stopped by max_steps mid-epoch) must
+    not be given them as its own VAL (the same value epoch after epoch reads as a stalled
+    validation loss)."""
+    diag = fit(Regressor(), tmp_path, max_steps=16 * 12, check_val_every_n_epoch=4)
+    val = [bool(e["val"]) for e in records(tmp_path, "epoch")]
+    assert val == [False, False, False, True] * 3, val
+    # Before, epochs 5-7 repeated epoch 4's loss: metric-stagnation, a warning on a healthy fit.
+    assert not diag.names("warning") and not diag.names("info"), diag.names("info")
+
+
 def test_a_fit_is_found_through_the_wrapper_ddp_puts_around_it():
     """strategy="ddp" wraps the LightningModule (DistributedDataParallel keeps it as `module`)
     before configure_optimizers: `torchvitals run` sees the wrapper own the optimizer's

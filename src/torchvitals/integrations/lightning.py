@@ -97,6 +97,7 @@ class _Vitals:
         self.diagnosis: Diagnosis | None = None
         self._said: set[str] = set()
         self._losses_seen = False  # a training batch's loss was observed this epoch
+        self._validated = False  # a validation epoch ended since the last training epoch did
 
     # ------------------------------------------------------------------ safety
     def _guard(self, what: str, fn: Any, *args: Any) -> Any:
@@ -121,6 +122,10 @@ class _Vitals:
         if self.monitor is not None:
             self._guard("observing the training loss", self._observe, trainer, pl_module, outputs)
 
+    def on_validation_epoch_end(self, trainer: Any, pl_module: Any) -> None:
+        if not getattr(trainer, "sanity_checking", False):
+            self._validated = True
+
     def on_train_epoch_end(self, trainer: Any, pl_module: Any) -> None:
         if self.monitor is not None:
             self._guard("closing an epoch", self._epoch_end, trainer)
@@ -141,6 +146,7 @@ class _Vitals:
 
         self._close(trainer, None)  # a second fit with the same callback gets its own run
         self.diagnosis = None
+        self._validated = self._losses_seen = False
         optimizers = [torch_optimizer(o) for o in trainer.optimizers]
         schedulers = [cfg.scheduler for cfg in getattr(trainer, "lr_scheduler_configs", [])]
         scaler = getattr(trainer.precision_plugin, "scaler", None)
@@ -175,6 +181,11 @@ class _Vitals:
         if getattr(trainer, "sanity_checking", False):
             return
         train, val = epoch_metrics(dict(trainer.callback_metrics))
+        if not self._validated:
+            # No validation this epoch (check_val_every_n_epoch, a fit stopped by max_steps):
+            # the trainer still holds the last one's metrics, which are not this epoch's.
+            val = {}
+        self._validated = False
         if self._losses_seen:
             # Every training batch's loss was observed: the epoch's loss is their mean. A logged
             # `train_loss` is its last batch's alone unless it was logged with on_epoch=True.
