@@ -18,7 +18,7 @@ pl = pytest.importorskip("lightning.pytorch")
 SCRIPTS = Path(__file__).parent / "scripts"
 sys.path.insert(0, str(SCRIPTS))
 
-from lightning_fit import PartsRegressor, Regressor, loaders, trainer  # noqa: E402  (tests/scripts on the path below)
+from lightning_fit import PartsRegressor, Regressor, class_loaders, loaders, trainer  # noqa: E402  (tests/scripts on the path below)
 
 from torchvitals.integrations.lightning import VitalsCallback, epoch_metrics  # noqa: E402
 from torchvitals.run import run_script  # noqa: E402
@@ -281,6 +281,33 @@ def test_torchvitals_run_on_an_unmodified_lightning_script(bug, tmp_path):
     assert diag.names("info") == callback.names("info"), err.getvalue()
     assert (bug is None) == (not diag.names("warning"))
     assert err.getvalue().count("torchvitals:") >= 1 and len(list((tmp_path / "r").iterdir())) == 1  # one monitor, one run
+
+
+@pytest.mark.parametrize("bug", [None, "softmax", "shuffled"])
+def test_torchvitals_run_shows_a_fit_the_loss_calls_it_makes(bug, tmp_path):
+    """Under `torchvitals run` the fit's monitor also sees the predictions and targets of the
+    loss functions the fit calls, as a plain script's monitor does: before, the rules that need
+    them were never judged in a Lightning fit (probabilities handed to cross_entropy and labels
+    shuffled apart from their inputs went unseen, and the run was called healthy)."""
+    import json
+
+    args = ["--task", "classify"] + (["--bug", bug] if bug else [])
+    err = io.StringIO()
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
+        _, diag = run_script(str(SCRIPTS / "lightning_fit.py"), args, {"out": str(tmp_path), "name": "run"})
+    found = {None: set(), "softmax": {"probabilities-as-logits"}, "shuffled": {"worse-than-baseline"}}[bug]
+    assert diag.names("warning") == found, err.getvalue()
+    assert not {"worse-than-baseline", "probabilities-as-logits", "prediction-collapse"} & set(diag.unjudged)
+    epochs = [r for r in map(json.loads, (tmp_path / "run" / "run.jsonl").read_text().splitlines()) if r["type"] == "epoch"]
+    _, val = class_loaders(bug)
+    labels = torch.cat([y for _, y in val])
+    majority = labels.bincount().max().item() / len(labels)
+    for e in epochs:
+        # Validation batches only (the fit's sanity check runs two before training, kept out):
+        # the loss over them is the one the trainer logged, the baseline is the set's majority.
+        assert e["metrics"]["val"]["loss"] == pytest.approx(e["val"]["loss"], rel=1e-4)
+        assert e["metrics"]["val"]["base_acc"] == pytest.approx(majority, abs=1e-5)
+        assert "acc" in e["metrics"]["train"] and e["samples"] == 1024
 
 
 def test_import_torchvitals_does_not_import_lightning():

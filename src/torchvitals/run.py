@@ -225,7 +225,7 @@ class Session:
             # PyTorch's warnings (the MSE size warning) name the caller's line, as under plain
             # python: attributed_warnings skips this wrapper's frame.
             result = original(input, target, *args, **kwargs)
-            if session._loss_depth == 0 and session.monitor is not None:
+            if session._loss_depth == 0 and (session.monitor is not None or session.fits):
                 session._loss_depth += 1  # cross_entropy calls nll_loss: observe once
                 try:
                     site = call_site(sys._getframe(1))
@@ -244,16 +244,23 @@ class Session:
     def _observe(self, name: str, kind: str, pred: Any, target: Any, result: Any, site: tuple[str, int]) -> None:
         if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
             return
-        if getattr(self.monitor, "_in_preflight", False):
-            return  # a loss the model computes inside the preflight's own forward
-        split = "train" if torch.is_grad_enabled() else "val"
-        if split == "val" and not self._is_val_loader():
-            return
+        fit = next((f for f in self.fits if f.monitor is not None), None) if self.monitor is None else None
+        mon = fit.monitor if fit is not None else self.monitor
+        if mon is None or getattr(mon, "_in_preflight", False):
+            return  # no monitor, or a loss the model computes inside the preflight's own forward
+        if fit is not None:
+            # A Lightning fit: its trainer says which split runs; its callback already shows the
+            # monitor each training batch's loss (training_step's, the whole of it).
+            split = fit.loss_split()
+            if split == "train":
+                result = None
+        else:
+            split = "train" if torch.is_grad_enabled() else "val"
+            if split == "val" and not self._is_val_loader():
+                return
         # One call site per split: a multi-task loss would otherwise mix its heads' metrics.
-        if self._loss_sites.setdefault(split, site) != site:
+        if split is None or self._loss_sites.setdefault(split, site) != site:
             return
-        mon = self.monitor
-        assert mon is not None
         if kind == "class" and target.is_floating_point():
             kind = "pred"  # soft targets: no class metrics
         if kind == "pred":

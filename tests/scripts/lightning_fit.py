@@ -1,6 +1,8 @@
 """A small Lightning regression fit, as a user writes it (no torchvitals in it). Used by
 tests/test_integration_lightning.py both with VitalsCallback and under `torchvitals run`.
-`--bug unused|no-grad-encoder|partial-optimizer|lr-zero` seeds one fault; none trains healthy."""
+`--bug unused|no-grad-encoder|partial-optimizer|lr-zero` seeds one fault; none trains healthy.
+`--task classify`: a classifier with validation instead, `--bug softmax` (probabilities handed to
+cross_entropy) or `--bug shuffled` (training labels shuffled apart from their inputs)."""
 
 import argparse
 
@@ -55,6 +57,42 @@ class PartsRegressor(Regressor):
         return loss
 
 
+class Classifier(pl.LightningModule):
+    """Four classes from the signs of two of 16 features, validated every epoch."""
+
+    def __init__(self, bug: str | None = None) -> None:
+        super().__init__()
+        self.bug = bug
+        self.net = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logits = self.net(x)
+        return logits.softmax(-1) if self.bug == "softmax" else logits
+
+    def training_step(self, batch, batch_idx):
+        x, y = batch
+        loss = F.cross_entropy(self(x), y)
+        self.log("train_loss", loss)
+        return loss
+
+    def validation_step(self, batch, batch_idx):
+        x, y = batch
+        self.log("val_loss", F.cross_entropy(self(x), y))
+
+    def configure_optimizers(self):
+        return torch.optim.Adam(self.parameters(), lr=3e-3)
+
+
+def class_loaders(bug: str | None = None) -> tuple[DataLoader, DataLoader]:
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1280, 16, generator=g)
+    y = (x[:, 0] > 0).long() + 2 * (x[:, 1] > 0).long()
+    train_y = y[:1024][torch.randperm(1024, generator=g)] if bug == "shuffled" else y[:1024]
+    train = DataLoader(TensorDataset(x[:1024], train_y), batch_size=32, shuffle=True, generator=g)
+    val = DataLoader(TensorDataset(x[1024:], y[1024:]), batch_size=64)
+    return train, val
+
+
 def loaders() -> tuple[DataLoader, DataLoader]:
     g = torch.Generator().manual_seed(0)
     x = torch.randn(512, 8, generator=g)
@@ -74,7 +112,12 @@ def trainer(callbacks: list | None = None, **kwargs) -> pl.Trainer:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--bug", default=None)
+    parser.add_argument("--task", default="regress", choices=["regress", "classify"])
     args = parser.parse_args()
     torch.manual_seed(0)
-    train, val = loaders()
-    trainer().fit(Regressor(args.bug), train, val)
+    if args.task == "classify":
+        train, val = class_loaders(args.bug)
+        trainer(max_steps=32 * 6, num_sanity_val_steps=2).fit(Classifier(args.bug), train, val)
+    else:
+        train, val = loaders()
+        trainer().fit(Regressor(args.bug), train, val)

@@ -8,7 +8,10 @@ and closes an epoch with the trainer's logged metrics (`val_loss` → VAL loss).
 when the fit stops with an error, it closes the monitor: the diagnosis is printed and written.
 Lightning's `gradient_clip_val` calls torch's `clip_grad_norm_`, which torchvitals observes
 (the pre-clip norm in the record); manual optimization, several optimizers and gradient
-accumulation need nothing more, since the monitor hooks the torch optimizers themselves.
+accumulation need nothing more, since the monitor hooks the torch optimizers themselves. Under
+`torchvitals run` the fit's monitor is also shown the predictions and targets of the loss
+functions the fit calls (`loss_split` says whether a call is the fit's training or its
+validation), as a plain script's monitor is.
 
 Every hook is guarded: an error inside torchvitals is said once on the console and never
 reaches the fit. Works with `lightning.pytorch` and with `pytorch_lightning`
@@ -19,6 +22,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import weakref
 from typing import Any
 
 import torch
@@ -98,6 +102,7 @@ class _Vitals:
         self._said: set[str] = set()
         self._losses_seen = False  # a training batch's loss was observed this epoch
         self._validated = False  # a validation epoch ended since the last training epoch did
+        self._trainer: Any = None  # weakref to the trainer of the running fit
 
     # ------------------------------------------------------------------ safety
     def _guard(self, what: str, fn: Any, *args: Any) -> Any:
@@ -140,6 +145,15 @@ class _Vitals:
         if stage == "fit":  # a fit that ended without on_fit_end or on_exception
             self._guard("closing the monitor", self._close, trainer, None)
 
+    def loss_split(self) -> str | None:
+        """For `torchvitals run`, which shows this fit's monitor the loss function calls it
+        sees: "train" inside the fit's training, "val" inside its validation, None elsewhere
+        (the sanity check, no fit running)."""
+        trainer = self._trainer() if self.monitor is not None and self._trainer is not None else None
+        if trainer is None or getattr(trainer, "sanity_checking", False):
+            return None
+        return "train" if getattr(trainer, "training", False) else "val" if getattr(trainer, "validating", False) else None
+
     # ------------------------------------------------------------------ the work
     def _watch(self, trainer: Any, pl_module: Any) -> None:
         from torchvitals.monitor import watch  # the hooks load with the first fit
@@ -147,6 +161,7 @@ class _Vitals:
         self._close(trainer, None)  # a second fit with the same callback gets its own run
         self.diagnosis = None
         self._validated = self._losses_seen = False
+        self._trainer = weakref.ref(trainer)
         optimizers = [torch_optimizer(o) for o in trainer.optimizers]
         schedulers = [cfg.scheduler for cfg in getattr(trainer, "lr_scheduler_configs", [])]
         scaler = getattr(trainer.precision_plugin, "scaler", None)
