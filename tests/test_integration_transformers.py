@@ -124,6 +124,21 @@ def test_eval_metrics_are_the_epochs_val(tmp_path):
     assert vals and all("loss" in v for v in vals)
 
 
+def test_run_measures_val_at_every_evaluation_of_a_datasets_eval_set(tmp_path):
+    """The Trainer hands each evaluation a new copy of a `datasets.Dataset` eval set (without
+    the columns the model does not take): each is the same evaluation set. Before, only the first
+    evaluation was VAL and the others were kept out as another dataset's."""
+    pytest.importorskip("datasets")
+    log = tmp_path / "eval.json"
+    code = main(["run", "--out", str(tmp_path), "--name", "r", str(SCRIPT), "--datasets", "--eval-log", str(log),
+                 "max_steps=24"])
+    assert code == 0
+    lines = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
+    val = [e["metrics"]["val"]["loss"] for e in lines if e["type"] == "epoch"]
+    assert val == pytest.approx(json.loads(log.read_text()), rel=1e-4)  # every evaluation, each over the whole set
+    assert len(val) == 3 and not [e for e in lines if e["type"] == "event" and "kept out" in e.get("text", "")]
+
+
 def test_run_waits_for_the_trainer_module_without_importing_it(tmp_path, monkeypatch):
     """The import hook of `torchvitals run`: nothing imported ahead, the module wrapped once
     the script loads it (a stand-in package here: transformers is already imported)."""

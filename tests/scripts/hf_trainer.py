@@ -4,12 +4,15 @@ config (no download) classifying synthetic token sequences. `--fault` seeds one 
   partial-opt     the optimizer handed to the Trainer holds only the classifier head
   lr-zero         learning_rate=0: nothing moves
 Extra TrainingArguments as NAME=VALUE (gradient_accumulation_steps=2, max_grad_norm=0.01, bf16=1).
-`build(...)` is what tests import to add their own callbacks."""
+`--datasets`: the data as Hugging Face `datasets.Dataset`s (with a text column the model does not
+take), evaluated on a second one every epoch; `--eval-log PATH` writes the Trainer's eval losses
+there as JSON. `build(...)` is what tests import to add their own callbacks."""
 
 from __future__ import annotations
 
 import argparse
 import ast
+import json
 import tempfile
 
 import torch
@@ -52,13 +55,32 @@ def build(fault: str | None = None, callbacks: list | None = None, eval_dataset:
                    eval_dataset=eval_dataset, callbacks=callbacks, optimizers=optimizers)
 
 
+def as_dataset(tokens: Tokens):  # noqa: ANN201 (datasets is imported only here)
+    """The same data as a `datasets.Dataset`, as most Trainer scripts hold it."""
+    import datasets
+
+    return datasets.Dataset.from_dict(
+        {"input_ids": tokens.x.tolist(), "labels": tokens.y.tolist(), "text": ["unused"] * len(tokens.y)}
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--fault", choices=FAULTS)
+    parser.add_argument("--datasets", action="store_true")
+    parser.add_argument("--eval-log")
     parser.add_argument("args", nargs="*", help="TrainingArguments overrides, NAME=VALUE")
     opts = parser.parse_args()
     overrides = {k: ast.literal_eval(v) for k, v in (a.split("=", 1) for a in opts.args)}
-    build(opts.fault, **overrides).train()
+    if opts.datasets:
+        overrides.update(eval_dataset=as_dataset(Tokens(48, seed=1)), eval_strategy="epoch", per_device_eval_batch_size=16)
+    trainer = build(opts.fault, **overrides)
+    if opts.datasets:
+        trainer.train_dataset = as_dataset(Tokens())
+    trainer.train()
+    if opts.eval_log:
+        with open(opts.eval_log, "w") as f:
+            json.dump([e["eval_loss"] for e in trainer.state.log_history if "eval_loss" in e], f)
 
 
 if __name__ == "__main__":

@@ -87,12 +87,25 @@ class LoaderTiming:
     rng_first: list[str] | None = None  # its worker 0's fingerprints, until the second pass checks epochs
     rng_ended: bool = False  # the pass that took them ran to its end (a whole epoch, not a peek)
     data: Any = None  # a weak reference to its dataset, None where it has none that can be referred to
+    content: str | None = None  # its dataset's content fingerprint, where it has one (a Hugging Face Dataset)
 
     def same_data(self, other: LoaderTiming) -> bool:
-        """Whether two loaders read the same dataset object (a trainer that makes a new
-        DataLoader for every evaluation over one eval dataset)."""
+        """Whether two loaders read the same dataset: the same object (a trainer that makes a
+        new DataLoader for every evaluation over one eval dataset), or, for a Hugging Face
+        `datasets.Dataset`, the same content (the Trainer hands each evaluation a new copy
+        without the columns the model does not take; copies made the same way from the same
+        dataset have the same fingerprint)."""
+        if self.content is not None and self.content == other.content:
+            return True
         mine = self.data() if self.data is not None else None
         return mine is not None and other.data is not None and mine is other.data()
+
+
+def _content(loader: Any) -> str | None:
+    """The content fingerprint of a loader's Hugging Face `datasets.Dataset` (its
+    `_fingerprint`: a hash of the data and of every transform that made it), None for others."""
+    fp = getattr(getattr(loader, "dataset", None), "_fingerprint", None)
+    return fp if isinstance(fp, str) and fp else None
 
 
 def _dataset_ref(loader: Any) -> Any:
@@ -230,6 +243,7 @@ class LoaderProbe:
                 pin_memory=bool(getattr(loader, "pin_memory", False)),
                 batch_size=getattr(loader, "batch_size", None),
                 data=_dataset_ref(loader),
+                content=_content(loader),
             )
         return self.loaders[key]
 
