@@ -77,7 +77,7 @@ def test_a_pass_is_one_event_with_the_dataloader_fields():
     # The first batch's wait is kept apart: 4 batches counted of 5.
     assert fields["batches"] == 4 and fields["steps"] == 5
     assert fields["num_workers"] == 0 and fields["pin_memory"] is False and fields["batch_size"] == 8
-    assert fields["loader"] == "loader0"
+    assert fields["loader"] == "DataLoader 1 over TensorDataset"
     assert min(fields["wait"], fields["work"], fields["first_wait"]) >= 0
     assert rec.failures == []
 
@@ -393,7 +393,7 @@ def test_a_watch_user_with_a_slow_loader_is_told_input_bound(tmp_path):
     # 80 ms of loading per batch against a step of a 2-layer MLP on 4 rows.
     diag, events = train(DataLoader(SlowDataset(48), batch_size=4), tmp_path)
     assert [e["batches"] for e in events] == [11] and events[0]["steps"] == 12
-    assert [(f.code, f.name, f.where) for f in diag.at_least("warning")] == [("TV401", "input-bound", ["loader0"])]
+    assert [(f.code, f.name, f.where) for f in diag.at_least("warning")] == [("TV401", "input-bound", ["DataLoader 1 over SlowDataset"])]
 
 
 def test_a_watch_user_with_an_in_memory_loader_is_judged_and_silent(tmp_path):

@@ -101,6 +101,13 @@ class LoaderTiming:
         return mine is not None and other.data is not None and mine is other.data()
 
 
+def _unnamed(loader: Any, n: int) -> str:
+    """What a loader the script never named (a framework made it) is called: its place among
+    the loaders and what it reads ("DataLoader 2 over Dataset")."""
+    ds = getattr(loader, "dataset", None)
+    return f"DataLoader {n + 1}" + (f" over {type(ds).__name__}" if ds is not None else "")
+
+
 def _content(loader: Any) -> str | None:
     """The content fingerprint of a loader's Hugging Face `datasets.Dataset` (its
     `_fingerprint`: a hash of the data and of every transform that made it), None for others."""
@@ -238,7 +245,7 @@ class LoaderProbe:
         key = id(loader)
         if key not in self.loaders:
             self.loaders[key] = LoaderTiming(
-                name=variable_name(loader) or f"loader{len(self.loaders)}",
+                name=variable_name(loader) or _unnamed(loader, len(self.loaders)),
                 num_workers=int(getattr(loader, "num_workers", 0) or 0),
                 pin_memory=bool(getattr(loader, "pin_memory", False)),
                 batch_size=getattr(loader, "batch_size", None),
