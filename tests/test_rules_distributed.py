@@ -1,4 +1,4 @@
-"""The distributed rules (rules/distributed.py, TV501-TV504) on Histories built by hand from
+"""The distributed rules (rules/distributed.py, TV701-TV704) on Histories built by hand from
 the record fields the distributed spec fixes: rank 0's `ranks` field on step records, the
 header's `dist`, `dataloader` events with `dist_sampler`, `dist-exchange-off` events. Every
 fault has a healthy control that stays silent: a single-process run, an independent per-rank
@@ -123,13 +123,13 @@ def test_offline_reading_gives_the_same_findings(tmp_path):
                                                        "rank-divergent-steps"}
 
 
-# ---------------------------------------------------------------------------------- TV501
+# ---------------------------------------------------------------------------------- TV701
 
 
 def test_out_of_sync_under_ddp_names_parameters_iteration_and_ranks():
     recs = healthy_ddp(3) + [step(it, ranks(it, diverged=[2])) for it in (4, 5)]
     (f,) = judge(history(header(), recs), "ranks-out-of-sync")
-    assert (f.code, f.severity, f.step, f.where) == ("TV501", "warning", 4, ["head"])
+    assert (f.code, f.severity, f.step, f.where) == ("TV701", "warning", 4, ["head"])
     assert "head.weight" in f.message and "ranks 0 and 1" in f.message and "iteration 4" in f.message
     assert f.evidence["parameters"] == ["head.weight"] and f.evidence["records_diverged"] == 2
     assert f.evidence["in_sync_at"] == 1
@@ -160,7 +160,7 @@ def test_out_of_sync_with_three_ranks_and_no_checked_params():
     assert judge(history(header(world=3, wrapper="fsdp", sharded=(0, 1, 2)), recs), "ranks-out-of-sync") == []
 
 
-# ---------------------------------------------------------------------------------- TV502
+# ---------------------------------------------------------------------------------- TV702
 
 
 def _same(it: int, seen=(0, 1)) -> list[str]:
@@ -170,7 +170,7 @@ def _same(it: int, seen=(0, 1)) -> list[str]:
 def test_duplicate_data_says_when_it_began():
     recs = [step(it, ranks(it)) for it in (1, 2)] + [step(it, ranks(it, batch=_same(it))) for it in (3, 4, 5, 50)]
     (f,) = judge(history(header(), recs), "duplicate-data-across-ranks")
-    assert (f.code, f.severity, f.step) == ("TV502", "warning", 3)
+    assert (f.code, f.severity, f.step) == ("TV702", "warning", 3)
     assert "from iteration 3" in f.message and "ranks 0 and 1" in f.message
     assert f.evidence["duplicates"] == 4 and f.evidence["compared"] == 5
 
@@ -228,7 +228,7 @@ def test_two_optimizers_of_one_iteration_count_once():
     assert f.evidence["duplicates"] == 3 and f.step == 2
 
 
-# ---------------------------------------------------------------------------------- TV503
+# ---------------------------------------------------------------------------------- TV703
 
 
 def loader_event(it: int, epoch: int | None, *, steps: int = 10, shuffle: bool = True, name: str = "train_loader") -> dict:
@@ -242,7 +242,7 @@ def loader_event(it: int, epoch: int | None, *, steps: int = 10, shuffle: bool =
 def test_sampler_epoch_never_set():
     h = history(header(), [*healthy_ddp(), loader_event(10, 0), loader_event(20, 0), loader_event(30, 0)])
     (f,) = judge(h, "sampler-epoch-not-set")
-    assert (f.code, f.severity, f.step, f.where) == ("TV503", "warning", 20, ["train_loader"])
+    assert (f.code, f.severity, f.step, f.where) == ("TV703", "warning", 20, ["train_loader"])
     assert "never called" in f.message and f.evidence["repeated"] == 2 and f.evidence["passes"] == 3
 
 
@@ -268,14 +268,14 @@ def test_sampler_epoch_controls(kind):
     assert judge(history(header(world=1), events), "sampler-epoch-not-set") == []
 
 
-# ---------------------------------------------------------------------------------- TV504
+# ---------------------------------------------------------------------------------- TV704
 
 
 def test_rank_skips_a_step_names_the_rank_and_iteration():
     recs = healthy_ddp(4) + [step(5, ranks(5, stepped=[True, False], steps=[5, 4])),
                             step(6, ranks(6, steps=[6, 5]))]
     (f,) = judge(history(header(), recs), "rank-divergent-steps")
-    assert (f.code, f.severity, f.step) == ("TV504", "warning", 5)
+    assert (f.code, f.severity, f.step) == ("TV704", "warning", 5)
     assert "rank 1" in f.message and "iteration 5" in f.message and "stepped: rank 0 yes, rank 1 no" in f.message
     assert f.evidence["differ"] == [1] and f.evidence["records"] == 2
 
@@ -356,8 +356,8 @@ def test_watch_finds_a_sampler_epoch_never_set(tmp_path, fixed):
 
 def test_a_rank_that_stepped_where_rank_0_did_not_is_still_seen():
     """Rank 1 stepped at an iteration where rank 0 skipped: its numbers carry update norms that
-    rank 0's lack. It must still be in `seen` with its own stepped/steps (TV504's evidence), and
-    its checksums still compared (TV501's), though its norms are not combined."""
+    rank 0's lack. It must still be in `seen` with its own stepped/steps (TV704's evidence), and
+    its checksums still compared (TV701's), though its norms are not combined."""
     from torchvitals import ranks as ranks_mod
     from torchvitals.probes.cross_rank import REPLICATED, CrossRank
 

@@ -1,6 +1,6 @@
 """Every rank reading the whole dataset (no DistributedSampler, each rank shuffling with its own
 seed): probes/whole_dataset.py names the dataset a loader reads whole, without loading an item;
-duplicate-data-across-ranks (TV502) fires when every rank names the same one. Controls: a
+duplicate-data-across-ranks (TV702) fires when every rank names the same one. Controls: a
 DistributedSampler, per-rank shards (a Subset, a rank attribute, different content), samplers
 that may split the data, datasets it cannot fingerprint, a sweep without DDP."""
 
@@ -148,7 +148,7 @@ def _whole(it: int, src=("64:abcdef0123456789", "64:abcdef0123456789"), **kw) ->
 def test_every_rank_reading_the_same_dataset_whole():
     recs = [step(it, _whole(it)) for it in (1, 50, 100)]
     (f,) = judge(history(header(), recs), NAME)
-    assert (f.code, f.severity, f.step) == ("TV502", "warning", 1)
+    assert (f.code, f.severity, f.step) == ("TV702", "warning", 1)
     assert "each read the whole training dataset (64 items)" in f.message and "ranks 0 and 1" in f.message
     assert f.evidence["whole_dataset"] and f.evidence["compared"] == 3
 

@@ -12,7 +12,7 @@ reads its `dataloader` events). Per pass over a loader it counts:
   dist_sampler  when the loader's sampler (or its batch_sampler's sampler) is a
               DistributedSampler: its epoch, shuffle, rank and num_replicas as the pass
               started (read at the pass's first batch, when the sampler reads its epoch);
-              rules/distributed.py (TV503) tells from it whether set_epoch() was called
+              rules/distributed.py (TV703) tells from it whether set_epoch() was called
 
 and reports them through the owner's `emit(kind, **fields)` (`Monitor.event`) when the pass
 ends, or, for a pass still running, when the owner closes the probe.

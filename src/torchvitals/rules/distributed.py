@@ -1,4 +1,4 @@
-"""Distributed rules: ranks that are meant to train one model and do not (TV501-TV504).
+"""Distributed rules: ranks that are meant to train one model and do not (TV701-TV704).
 
 Under torchrun every rank writes its own record, and rank 0's step records carry a `ranks`
 field on the sampled iterations the ranks exchanged: which ranks reported, each one's
@@ -10,7 +10,7 @@ rules/rank_fold.py) and nothing else.
 
 A single-process run has none of them: the rules return nothing (no "not judged" either).
 Ranks that train independent models (a sweep launched with torchrun) are no fault either:
-TV501, TV502 and TV504 judge only a data-parallel job (DDP or FSDP found, or the replicated
+TV701, TV702 and TV704 judge only a data-parallel job (DDP or FSDP found, or the replicated
 parameters were bitwise equal on every rank at some sampled iteration).
 """
 
@@ -44,7 +44,7 @@ EVIDENCE_PARAMS = 50
 
 
 @rule(
-    "TV501",
+    "TV701",
     "ranks-out-of-sync",
     what="Under data-parallel training (DDP, or ranks whose parameters were identical earlier), "
     "replicated parameters whose values differ between ranks at a sampled iteration. torchvitals "
@@ -103,7 +103,7 @@ def ranks_out_of_sync(h: History, r: Rule) -> list[Finding]:
 
 
 @rule(
-    "TV502",
+    "TV702",
     "duplicate-data-across-ranks",
     what="A data-parallel job (DDP, FSDP, or ranks with identical parameters) in which every rank "
     "trains on the same input batch at the same iteration: the fingerprints of the ranks' inputs "
@@ -190,7 +190,7 @@ def _whole_dataset_on_every_rank(run: RankRun, h: History, r: Rule) -> list[Find
 
 
 @rule(
-    "TV503",
+    "TV703",
     "sampler-epoch-not-set",
     what="A training DataLoader with a shuffling DistributedSampler that starts a pass with the "
     "same sampler epoch as its previous pass: sampler.set_epoch(epoch) was not called before it.",
@@ -265,7 +265,7 @@ def sampler_epoch_not_set(h: History, r: Rule) -> list[Finding]:
 
 
 @rule(
-    "TV504",
+    "TV704",
     "rank-divergent-steps",
     what="Ranks of a data-parallel job that disagree at a sampled iteration on whether the "
     "optimizer stepped, on how many steps it has taken, or on the iteration they are at; also "

@@ -81,7 +81,7 @@ class StepSplit:
 @dataclass
 class RankRun:
     """Rank 0's step records with a `ranks` field, folded one by one (History keeps only the
-    latest records whole): what TV501, TV502 and TV504 read."""
+    latest records whole): what TV701, TV702 and TV704 read."""
 
     records: int = 0
     synced: int | None = None  # first iteration: checked > 0 and nothing diverged
