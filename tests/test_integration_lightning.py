@@ -252,6 +252,9 @@ def test_epoch_metrics_split_by_prefix():
     train, val = epoch_metrics({"val_loss": torch.tensor(0.5), "train_loss": 1.0, "acc": torch.tensor(0.9),
                                 "val/acc": 0.7, "loss_step": 2.0, "test_loss": 3.0, "vec": torch.ones(3)})
     assert train == {"loss": 1.0, "acc": pytest.approx(0.9)} and val == {"loss": 0.5, "acc": 0.7}
+    # Lightning's own examples log `valid_loss`; TensorBoard-style names put the split last.
+    train, val = epoch_metrics({"valid_loss": 0.5, "validation_acc": 0.7, "loss/train": 1.0, "f1_val": 0.6, "val": 0.1})
+    assert train == {"loss": 1.0, "val": 0.1} and val == {"loss": 0.5, "acc": 0.7, "f1": 0.6}
 
 
 def test_tensorboard_logger_gets_scalars_and_findings(tmp_path):

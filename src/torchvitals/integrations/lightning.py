@@ -35,7 +35,10 @@ from torchvitals.terminal import say
 from torchvitals.wrapped import wrapped_modules
 
 # What a fit's logged metrics are called, and where they go in the epoch record.
-_SPLITS = (("val_", "val"), ("val/", "val"), ("train_", "train"), ("train/", "train"))
+_SPLIT_NAMES = (("validation", "val"), ("valid", "val"), ("val", "val"), ("train", "train"))
+# A prefix (`val_loss`, `valid/acc`) or a suffix (`loss_val`, `loss/train`) names the split.
+_SPLITS = tuple((word + sep, split) for word, split in _SPLIT_NAMES for sep in ("_", "/"))
+_SUFFIXES = tuple((sep + word, split) for word, split in _SPLIT_NAMES for sep in ("_", "/"))
 _PACKAGES = ("lightning.pytorch", "pytorch_lightning")
 
 
@@ -51,9 +54,10 @@ def torch_optimizer(opt: Any) -> Any:
 
 
 def epoch_metrics(logged: dict[str, Any]) -> tuple[dict[str, float], dict[str, float]]:
-    """(train, val) metrics from `trainer.callback_metrics`: `val_loss`/`val/loss` → val's
-    `loss`, `train_acc` → train's `acc`, an unprefixed `loss` → train. Scalars only;
-    `_step`-suffixed per-batch copies are left out."""
+    """(train, val) metrics from `trainer.callback_metrics`: `val_loss`, `val/loss`,
+    `valid_loss`, `validation_loss` or `loss/val` → val's `loss`, `train_acc` or `acc_train` →
+    train's `acc`, an unnamed split's `loss` → train. Scalars only; `_step`-suffixed per-batch
+    copies are left out."""
     train: dict[str, float] = {}
     val: dict[str, float] = {}
     for key, value in logged.items():
@@ -65,6 +69,7 @@ def epoch_metrics(logged: dict[str, Any]) -> tuple[dict[str, float], dict[str, f
             continue
         name = key[: -len("_epoch")] if key.endswith("_epoch") else key
         split = next(((s, name[len(p):]) for p, s in _SPLITS if name.startswith(p)), None)
+        split = split or next(((s, name[: -len(x)]) for x, s in _SUFFIXES if name.endswith(x) and len(name) > len(x)), None)
         if split is None:
             if "/" in name or name.startswith(("test", "predict")):
                 continue
