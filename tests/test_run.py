@@ -259,6 +259,43 @@ def test_kl_div_on_probabilities(tmp_path):
     assert "probabilities-as-logits" in names, brief(report["findings"])
 
 
+AUTOENCODER = """
+import torch
+import torch.nn.functional as F
+torch.manual_seed(0)
+model = torch.nn.Sequential(torch.nn.Linear(16, 4), torch.nn.Tanh(), torch.nn.Linear(4, 16))
+opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+data = torch.randn(512, 4) @ torch.randn(4, 16)  # rank 4: a 4-wide code can hold it
+train = torch.utils.data.DataLoader(data[:384], batch_size=32, shuffle=True)
+val = torch.utils.data.DataLoader(data[384:], batch_size=64)
+for epoch in range(6):
+    for x in train:
+        opt.zero_grad()
+        F.mse_loss({call}).backward()
+        opt.step()
+    with torch.no_grad():
+        for x in val:
+            F.mse_loss({call})
+"""
+
+
+def test_a_symmetric_loss_written_target_first_is_read_the_right_way_round(tmp_path):
+    """`F.mse_loss(x, model(x))`, as Lightning's autoencoder example writes it: the model's output
+    is the second argument. Before, torchvitals took the input for the prediction and the
+    reconstruction for the target: baselines that moved with the model, a negative r2 and
+    worse-than-baseline on a healthy autoencoder."""
+    epochs = {}
+    for order, call in (("pred-first", "model(x), x"), ("target-first", "x, model(x)")):
+        script = tmp_path / f"{order}.py"
+        script.write_text(AUTOENCODER.format(call=call))
+        assert main(["run", "--out", str(tmp_path), "--name", order, str(script)]) == 0
+        lines = [json.loads(x) for x in (tmp_path / order / "run.jsonl").read_text().splitlines()]
+        epochs[order] = [e["metrics"] for e in lines if e["type"] == "epoch"]
+    assert len(epochs["pred-first"]) == 6 and epochs["target-first"] == epochs["pred-first"]
+    val = [m["val"] for m in epochs["pred-first"]]
+    assert len({m["base_rmse"] for m in val}) == 1 and val[-1]["r2"] > 0.5
+
+
 def test_module_scan_survives_dead_weak_proxies():
     """A dead weakref.proxy among the live objects (torch.compile leaves some) made the scan for
     the optimizer's model raise ReferenceError: torchvitals run then watched nothing."""
