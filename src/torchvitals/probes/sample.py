@@ -141,11 +141,15 @@ class Sampler:
         if len(o.sharded) != len(o.params):
             o.sharded = [shard_copies(p) for p in o.params]
         w = gradients.norms(o.local_params(), self.inv.device) if fresh else None
+        # The parameters in no optimizer, with the first one: whether their values change (a
+        # target network copied from the trained one) says what unoptimized-parameters means.
+        wf = gradients.norms(locals_of(self.inv.free_params), self.inv.device) if fresh and o.idx == 0 and self.inv.free_params else None
         if fresh:
             o.w_len = len(o.params)
         o.pending = {
             "it": it,
             "w": w,
+            "wf": wf,
             "frozen": [] if all(map(_REQUIRES_GRAD, o.params)) else [o.pidx[i] for i, p in enumerate(o.params) if not p.requires_grad],
             "lr": [] if o.manual is not None else [grp.get("lr") for grp in o.ref().param_groups],
         }
@@ -185,7 +189,7 @@ class Sampler:
         the training input, and `source`, its loader's dataset when this rank reads it whole) and
         return what `finish` needs to turn them into record fields. `clip` is what
         clip_grad_norm_ returned before this step and its max_norm."""
-        parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d")) if t is not None]
+        parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d"), p.get("wf")) if t is not None]
         clip = clip if "g" in p else None
         if clip is not None:
             parts.append(clip[0].reshape(1).to(self.inv.device, torch.float32))
@@ -212,7 +216,7 @@ class Sampler:
 
     def finish(self, o: OptState, p: dict[str, Any], plan: dict[str, Any] | None, ticket: Ticket, stepped: bool) -> dict[str, Any]:
         """The record fields from the host read: g, lr, w (or the last read, with w_it), gf, d,
-        clip, frozen, sparse, act; under torchrun combined across ranks (probes/cross_rank.py),
+        wf, clip, frozen, sparse, act; under torchrun combined across ranks (probes/cross_rank.py),
         with the record's `ranks` field on rank 0."""
         rec: dict[str, Any] = {}
         if plan is None:
@@ -252,6 +256,9 @@ class Sampler:
                     d[i] = x
                 rec["d"] = d
                 at += len(p["d_which"])
+            if p.get("wf") is not None:
+                rec["wf"] = rounded_all(flat[at : at + p["wf"].numel()])
+                at += p["wf"].numel()
             if clip is not None:
                 rec["clip"] = {"pre": rounded(flat[at], 7), "max": rounded(clip[1], 7)}
             if p["frozen"]:
@@ -274,6 +281,8 @@ class Sampler:
                 modes += own
             if "d" in p:
                 modes += [own[i] for i in p["d_which"]]
+            if p.get("wf") is not None:
+                modes += free
         return modes + [ACTIVATION] * n_acts
 
 

@@ -57,6 +57,13 @@ def most_of_model(cause: Finding, symptom: Finding) -> bool:
     return isinstance(share, (int, float)) and share >= MOST
 
 
+def most_of_model_still(cause: Finding, symptom: Finding) -> bool:
+    """...it covers at least half of the model's values and those do not change: parameters in
+    no optimizer that something else updates (a target network copied from the trained one)
+    hold nothing back."""
+    return most_of_model(cause, symptom) and cause.evidence.get("changed_at") is None
+
+
 # cause → [(symptoms, condition)]. `unscaled-inputs` and `unscaled-targets` are produced by the
 # data rules (issue 17); a name no rule produces is simply never matched.
 _NONFINITE = ("nonfinite-gradient", "nonfinite-loss")
@@ -69,7 +76,7 @@ CAUSES: dict[str, list[tuple[tuple[str, ...], Condition]]] = {
     "grads-not-cleared": [(("exploding-gradient", "lr-too-large", "prediction-collapse", *_NONFINITE), anywhere)],
     "skipped-steps": [(("parameters-not-moving", *_PROGRESS), anywhere)],
     "unoptimized-parameters": [
-        (("lr-too-large", "lr-too-small", "parameters-not-moving", "prediction-collapse", *_PROGRESS), most_of_model),
+        (("lr-too-large", "lr-too-small", "parameters-not-moving", "prediction-collapse", *_PROGRESS), most_of_model_still),
     ],
     "dead-parameters": [(("parameters-not-moving",), same_where)],
     "lr-too-small": [(("parameters-not-moving", "metric-stagnation", "loss-not-decreasing"), anywhere)],

@@ -284,13 +284,38 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
     return out
 
 
+# Parameters in no optimizer and without gradient are judged frozen once their values were read
+# unchanged this many iterations apart (or when the run ends): a target network copied from the
+# trained one every few steps, or an EMA, changes within that span.
+STILL_SPAN = 100
+
+
+def _without_gradient(h: History, t: Any, ids: list[int]) -> tuple[str, str, int | None] | None:
+    """(severity, what follows "are in no optimizer", iteration) for trainable parameters that
+    are in no optimizer and receive no gradient: updated outside any optimizer when their
+    values change, frozen by accident when they kept them; None while that is not known."""
+    moved = [t.free_moved[p] for p in ids if t is not None and p in t.free_moved]
+    if moved:
+        return ("info", "they receive no gradient, yet their values change (first seen at iteration "
+                f"{min(moved)}): something outside the optimizer updates them, as a target network is copied from "
+                "the trained one or an EMA averages it; requires_grad_(False) would say so and spare autograd "
+                "their bookkeeping", min(moved))
+    reads = [(t.free_w_first[p][0], t.free_w_last[p]) for p in ids if t is not None and p in t.free_w_first]
+    first, last = (min(a for a, _ in reads), max(b for _, b in reads)) if reads else (None, None)
+    if (last is None or last - first < STILL_SPAN) and h.end is None:
+        return None
+    kept = f" and kept their values from iteration {first} to {last}" if last is not None and last > first else ""
+    return "warning", f"they receive no gradient either{kept}, so they are effectively frozen by accident", last
+
+
 @rule(
     "TV102",
     "unoptimized-parameters",
     what="Trainable parameters (requires_grad=True) that belong to no watched optimizer, and "
     "parameters frozen when watching began that later receive gradients at optimizer steps "
     "without being in any optimizer (unfrozen, never added); also, at info level, parameters an "
-    "optimizer holds although they are frozen.",
+    "optimizer holds although they are frozen, and trainable parameters in no optimizer and "
+    "without gradient whose values change all the same (a target network, an EMA copy).",
     why="Their gradients are computed at every step and thrown away: compute is spent and the "
     "weights stay at their initial values. A classic when the optimizer is built from "
     "`model.head.parameters()` or before a module is added.",
@@ -318,30 +343,28 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     free = list(h.header.get("free", []))
     dropped = {h.params[i]["name"] for i in h.header.get("departed", [])}
     if free:
-        seen = tallies(h)[0].free_with_grad if 0 in tallies(h) else {}
-        got = [p in seen for p in free]
+        t0 = tallies(h).get(0)
+        seen = t0.free_with_grad if t0 is not None else {}
         for bucket, names in by_bucket(h, free).items():
-            pos = [i for i, p in enumerate(free) if h.params[p]["bucket"] == bucket]
-            with_grad = sum(got[i] for i in pos)
-            tail = (
-                "they receive gradients that are never applied"
-                if with_grad
-                else "they receive no gradient either, so they are effectively frozen by accident"
-            )
+            ids = [p for p in free if h.params[p]["bucket"] == bucket]
+            numel = sum(h.params[p]["numel"] for p in ids)
+            head = f"{bucket}: {len(names)} trainable parameter(s) ({compact(names)}, {numel:,} values) are in no optimizer"
+            evidence = {"parameters": names, "numel": numel, "with_gradient": sum(p in seen for p in ids), "share": _share(h, numel)}
+            if evidence["with_gradient"]:
+                severity, tail, at = "warning", "they receive gradients that are never applied", min(seen[p] for p in ids if p in seen)
+            else:
+                judged = _without_gradient(h, t0, ids)
+                if judged is None:
+                    continue  # their values not yet read far enough apart to tell frozen from copied
+                severity, tail, at = judged
+                if severity == "info":
+                    evidence["changed_at"] = at
             old = [n for n in names if n in dropped]
             if old:  # named like parameters the model dropped: the module that replaced them
                 tail += f"; they replaced {compact(old)} after the optimizer was made, which still holds the old ones"
-            numel = sum(h.params[free[i]]["numel"] for i in pos)
             out.append(
-                r.finding(
-                    "warning",
-                    f"{bucket}: {len(names)} trainable parameter(s) ({compact(names)}, {numel:,} values) "
-                    f"are in no optimizer; {tail}",
-                    evidence={"parameters": names, "numel": numel, "with_gradient": with_grad, "share": _share(h, numel)},
-                    where=[bucket],
-                    step=min((seen[free[i]] for i in pos if free[i] in seen), default=step),
-                    fix=DEPARTED_FIX if old else None,
-                )
+                r.finding(severity, f"{head}; {tail}", evidence=evidence, where=[bucket],
+                          step=at if at is not None else step, fix=DEPARTED_FIX if old else None)
             )
     tally = tallies(h).get(0)
     woke = tally.unfrozen_outside if tally is not None else {}

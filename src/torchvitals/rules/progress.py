@@ -9,6 +9,7 @@ from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.outputs import (
     LOSS_MIN_DECREASE,
     LOSS_WINDOW,
+    _num,
     epoch_series,
     out_run,
 )
@@ -18,6 +19,32 @@ STAGNANT_EPOCHS = 3
 # Overfitting: epochs in a row of rising validation loss, and how far above its best.
 OVERFIT_EPOCHS = 3
 OVERFIT_RISE = 0.1
+
+
+# Regression targets whose spread (the mean predictor's RMSE) moves by this factor over the
+# epochs are moving targets (a DQN's TD targets grow with its Q-values): the raw loss moves with
+# them, and the error relative to their spread says whether the model learns.
+MOVING_TARGETS = 1.5
+# ... and a model learns them when its RMSE falls below this share of the mean predictor's: no
+# constant output does (one that learns nothing only drifts towards 1.0 as the targets grow).
+MOVING_FIT = 0.95
+
+
+def _learns_moving_targets(h: History) -> bool:
+    """Whether the targets' spread moved by MOVING_TARGETS or more over the epochs while the
+    training RMSE relative to it fell by LOSS_MIN_DECREASE from the first epoch's, to below
+    MOVING_FIT: a clearly better fit than the mean predictor's (a model that learns nothing gets
+    relatively closer to growing targets all the same)."""
+    rows = []
+    for e in h.epochs:
+        m = (e.get("metrics") or {}).get("train") or {}
+        if _num(m.get("rmse")) and _num(m.get("base_rmse")) and m["base_rmse"] > 0:
+            rows.append((m["rmse"], m["base_rmse"]))
+    if len(rows) < STAGNANT_EPOCHS or max(b for _, b in rows) < MOVING_TARGETS * min(b for _, b in rows):
+        return False
+    relative = [a / b for a, b in rows]
+    best = min(relative[1:])
+    return best <= relative[0] * (1 - LOSS_MIN_DECREASE) and best < MOVING_FIT
 
 
 def _loss_named(h: History) -> str:
@@ -34,7 +61,10 @@ def _loss_named(h: History) -> str:
     f"below its first window (after {3 * LOSS_WINDOW} sampled iterations), or whose epoch means "
     f"never fall {LOSS_MIN_DECREASE:.0%} below the first epoch's within {STAGNANT_EPOCHS} epochs.",
     why="A flat loss from the start means nothing is being learned: skipped steps, a learning "
-    "rate that moves nothing, a frozen model, or a loss disconnected from the parameters.",
+    "rate that moves nothing, a frozen model, or a loss disconnected from the parameters. "
+    f"Regression targets whose spread moves {MOVING_TARGETS:g}× or more over the epochs (the "
+    "temporal-difference targets of Q-learning grow with the Q-values) move the loss with them: "
+    "there the error relative to the targets' spread has to fall instead.",
     example="""
 for p in model.parameters():
     p.requires_grad_(False)   # frozen by a fine-tuning helper, loss stays flat
@@ -48,7 +78,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
     if run.curve >= 3 * LOSS_WINDOW:
         first = sum(run.first_window) / LOSS_WINDOW
         best = run.best
-        if best > first * (1 - LOSS_MIN_DECREASE) and run.flat_it is not None:
+        if best > first * (1 - LOSS_MIN_DECREASE) and run.flat_it is not None and not _learns_moving_targets(h):
             return [
                 r.finding(
                     "warning",
@@ -67,7 +97,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
     if len(series) >= STAGNANT_EPOCHS:
         first = series[0][1]
         rest = [v for _, v in series[1:]]
-        if min(rest) > first * (1 - LOSS_MIN_DECREASE) and first > 0:
+        if min(rest) > first * (1 - LOSS_MIN_DECREASE) and first > 0 and not _learns_moving_targets(h):
             return [
                 r.finding(
                     "warning",

@@ -47,6 +47,12 @@ class Tally:
     # they had a non-zero gradient (unfrozen later, never added to the optimizer).
     unfrozen_outside: dict[int, int] = field(default_factory=dict)
     free_with_grad: dict[int, int] = field(default_factory=dict)  # trainable, in no optimizer → first it with a gradient
+    # Their weight norms (wf, detailed iterations): the first read (it, value), the latest read's
+    # iteration, and the first iteration at which a read differed from the first (changed
+    # outside any optimizer: a target network copied from the trained one, an EMA).
+    free_w_first: dict[int, tuple[int, float]] = field(default_factory=dict)
+    free_w_last: dict[int, int] = field(default_factory=dict)
+    free_moved: dict[int, int] = field(default_factory=dict)
 
     def update(self, rec: dict[str, Any], d: Derived, lay: Layout) -> None:
         if "g" not in rec:
@@ -57,6 +63,8 @@ class Tally:
         for k, gi in enumerate(lay.free):
             if k < len(gf) and gf[k] is not None and gf[k] != 0:
                 self.free_with_grad.setdefault(gi, rec["it"])
+        if rec.get("wf"):
+            self._free_weights(rec["wf"], lay.free, rec["it"])
         if rec.get("stepped"):
             for k, gi in enumerate(lay.frozen_free):
                 v = gf[len(lay.free) + k] if len(lay.free) + k < len(gf) else None
@@ -92,6 +100,14 @@ class Tally:
                         t.first_live = it
         if dw is not None and rec.get("stepped"):
             self._moved(tallies, g, dw, set(d.tiny))
+
+    def _free_weights(self, wf: list, free: list[int], it: int) -> None:
+        for gi, v in zip(free, wf, strict=False):
+            if _finite(v):
+                first = self.free_w_first.setdefault(gi, (it, v))
+                self.free_w_last[gi] = it
+                if v != first[1]:
+                    self.free_moved.setdefault(gi, it)
 
     @staticmethod
     def _moved(tallies: list[ParamTally], g: list, dw: list, tiny: set[int]) -> None:
