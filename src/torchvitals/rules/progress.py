@@ -71,7 +71,8 @@ for p in model.parameters():
 """,
     fix="Look for the cause among the other findings (skipped-steps, lr-too-small, "
     "dead-parameters); run torchvitals' overfit-one-batch check; verify the loss uses the "
-    "model's output.",
+    "model's output, and that each target belongs to its input (labels shuffled or sorted apart "
+    "from the inputs leave nothing to learn: a classifier's loss then stays at ln(classes)).",
 )
 def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
