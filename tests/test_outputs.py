@@ -310,3 +310,29 @@ def test_value_checks_are_float32_scalars_whatever_the_output_and_default_dtype(
             assert (batch == 1) == math.isnan(vals["spread"]) and vals["nonfinite"] == 0.0
     finally:
         torch.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("relu", [True, False])
+def test_a_relu_before_bce_with_logits_is_clipped_logits(tmp_path, relu):
+    """A binary head whose logits pass a ReLU: the loss's own sigmoid never goes below 0.5. Its
+    twin without the ReLU is judged and silent."""
+    torch.manual_seed(0)
+    layers = [nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1)]
+    model = nn.Sequential(*layers, nn.ReLU()) if relu else nn.Sequential(*layers)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 8, generator=g)
+    y = (x[:, :1] > 0).float()
+    with torchvitals.watch(model, opt, out=str(tmp_path), console=False, every=5) as mon:
+        for i in range(0, 256, 16):
+            pred = model(x[i : i + 16])
+            loss = F.binary_cross_entropy_with_logits(pred, y[i : i + 16])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            mon.observe(pred, y[i : i + 16], loss, loss_fn=F.binary_cross_entropy_with_logits)
+    diag = mon.diagnosis
+    assert "clipped-logits" not in diag.unjudged
+    found = [f for f in diag.findings if f.name == "clipped-logits"]
+    assert [f.severity for f in found] == (["warning"] if relu else [])
+    assert not relu or "never goes below 0.5" in found[0].message

@@ -25,7 +25,7 @@ REDUCED = [
     "bce_with_logits_on_sigmoid", "labels_shuffled_separately", "plateau_scheduler_fed_accuracy",
     "gan_two_optimizers", "finetune_frozen_backbone", "lstm_sequence", "transformer_lm",
     "tabular_features_unnormalised",
-    "view_instead_of_transpose", "functional_dropout_in_eval",
+    "view_instead_of_transpose", "functional_dropout_in_eval", "relu_before_cross_entropy",
 ]
 
 
@@ -54,7 +54,7 @@ def _key(diag):
 @pytest.mark.parametrize("case", ["bce_with_logits_on_sigmoid", "multilabel_sigmoid_bce_with_logits",
                                   "labels_shuffled_separately", "clip_grad_norm_max_norm_zero",
                                   "backbone_unfrozen_not_in_optimizer", "plateau_scheduler_fed_accuracy",
-                                  "class_sorted_no_shuffle", "collate_keeps_first_sample"])
+                                  "class_sorted_no_shuffle", "collate_keeps_first_sample", "relu_before_cross_entropy"])
 def test_zoo_case_diagnosed_offline_as_live(case, tmp_path):
     (zoo_case,) = score.discover({case})
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):

@@ -159,3 +159,45 @@ def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
             step=step,
         )
     ]
+
+
+@rule(
+    "TV309",
+    "clipped-logits",
+    what="Values given to a loss that applies its own softmax or sigmoid (cross_entropy, "
+    "binary_cross_entropy_with_logits) that come out of a ReLU (the autograd op that produced "
+    f"them, seen through reshapes), all at or above 0. In {PROB_HITS} sampled iterations or more.",
+    why="Logits live on the whole real line. Clipped at 0, a binary logit's sigmoid never goes "
+    "below 0.5: the negative class can never be predicted. For cross_entropy a class whose "
+    "logit the ReLU holds at 0 for every input gets no gradient and never comes back: that "
+    "class is never predicted, and the accuracy stalls below what the model could reach, "
+    "with nothing else looking wrong.",
+    example="""
+self.head = nn.Sequential(nn.Linear(256, 10), nn.ReLU())   # a ReLU after the last layer
+loss = F.cross_entropy(self.head(h), y)
+""",
+    fix="Drop the activation after the last layer: the loss wants the raw scores. Keep ReLUs "
+    "between hidden layers only.",
+)
+def clipped_logits(h: History, r: Rule) -> list[Finding]:
+    run = out_run(h)
+    if not run.clip:
+        raise CannotJudge("no sampled output whose loss wants logits and whose producing op is known")
+    if run.clip_hits < PROB_HITS or run.clip_first is None:
+        return []
+    kind = run.clip_first["loss_kind"]
+    does = (
+        "its sigmoid never goes below 0.5, so the negative class can never be predicted"
+        if kind == "binary_cross_entropy_with_logits"
+        else "a class whose logit the ReLU holds at 0 gets no gradient and can never be predicted again"
+    )
+    return [
+        r.finding(
+            "warning",
+            f"the values given to {kind} come out of a ReLU (none below 0) in {run.clip_hits} of "
+            f"{run.clip} sampled iterations: {does}",
+            evidence={"sampled": run.clip, "hits": run.clip_hits, "loss_kind": kind},
+            where=["output"],
+            step=run.clip_step,
+        )
+    ]

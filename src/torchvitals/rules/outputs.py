@@ -50,6 +50,11 @@ class OutRun:
     prob_step: int | None = None  # iteration of the PROB_HITS-th hit
     prob_lo: float = math.inf
     prob_hi: float = -math.inf
+    # clipped-logits: records whose values' producing op is known and whose loss wants logits
+    clip: int = 0
+    clip_hits: int = 0  # ... whose values came out of a ReLU
+    clip_first: dict[str, Any] | None = None
+    clip_step: int | None = None  # iteration of the PROB_HITS-th hit
     # loss-not-decreasing over the sampled losses after warm-up, in windows of LOSS_WINDOW
     curve: int = 0
     first_window: list[float] = field(default_factory=list)
@@ -91,6 +96,13 @@ def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> N
                 run.prob_step = it
             if _num(o.get("min")) and _num(o.get("max")):
                 run.prob_lo, run.prob_hi = min(run.prob_lo, o["min"]), max(run.prob_hi, o["max"])
+    if o.get("out_op") and o.get("loss_kind") in _WANTS_LOGITS:
+        run.clip += 1
+        if o["out_op"] in _CLIP_OPS and _num(o.get("min")) and o["min"] >= 0:
+            run.clip_hits += 1
+            run.clip_first = run.clip_first or o
+            if run.clip_hits == PROB_HITS:
+                run.clip_step = it
     if it > warm and _num(o.get("loss")):
         run.curve += 1
         v = o["loss"]
@@ -214,6 +226,8 @@ _WANTS_LOGITS = kinds_wanting("logits")
 _WANTS_LOG_PROBS = kinds_wanting("log_probs")
 # Autograd ops whose outputs are probabilities (values in [0, 1]).
 _PROB_OPS = ("Sigmoid", "Softmax")
+# Autograd ops that clip values at zero from below (torch.relu, nn.ReLU, F.threshold).
+_CLIP_OPS = ("Relu", "Threshold")
 # Sampled iterations that must show probabilities fed as logits: one could be a fluke of the
 # first batch, two in a row is the loop doing it every time.
 PROB_HITS = 2
