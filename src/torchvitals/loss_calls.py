@@ -40,3 +40,19 @@ def call_site(frame: Any) -> tuple[str, int]:
     """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
     frame = _user_frame(frame)
     return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("?", 0)
+
+
+class ArgumentOrder:
+    """The order a script writes a symmetric loss's arguments in (MSE, L1, …): either way round
+    gives the same loss, and an autoencoder's `F.mse_loss(x, model(x))` puts the prediction
+    second. In training the prediction is the argument that carries the model's gradient; the
+    order a loss was written in there holds for its calls without gradient (validation)."""
+
+    def __init__(self) -> None:
+        self._swapped: dict[str, bool] = {}
+
+    def oriented(self, name: str, pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """(prediction, target) of a call of loss `name`."""
+        if torch.is_grad_enabled() and pred.requires_grad != target.requires_grad:
+            self._swapped[name] = target.requires_grad
+        return (target, pred) if self._swapped.get(name) else (pred, target)

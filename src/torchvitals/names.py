@@ -96,3 +96,10 @@ def _kind(model: Any) -> str:
     compiled`), not torch's OptimizedModule."""
     inner = unwrap_compiled(model)
     return type(model).__name__ if inner is model else f"{type(inner).__name__}, compiled"
+
+
+def unnamed_loader(loader: Any, n: int) -> str:
+    """What a DataLoader the script never named (a framework made it) is called: its place
+    among the loaders and what it reads ("DataLoader 2 over Dataset")."""
+    ds = getattr(loader, "dataset", None)
+    return f"DataLoader {n + 1}" + (f" over {type(ds).__name__}" if ds is not None else "")

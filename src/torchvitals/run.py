@@ -43,7 +43,7 @@ from torchvitals import spawned
 from torchvitals.findings import Diagnosis
 from torchvitals.hand_written import HandWritten
 from torchvitals.integrations.trainer_hook import watch_trainers
-from torchvitals.loss_calls import call_site, per_element
+from torchvitals.loss_calls import ArgumentOrder, call_site, per_element
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
 from torchvitals.names import describe, named_roots
@@ -87,7 +87,7 @@ class Session:
     _lost_walks: int = 0
     _loss_depth: int = 0
     _loss_sites: dict[str, tuple[str, int]] = field(default_factory=dict)
-    _swapped: dict[str, bool] = field(default_factory=dict)  # symmetric losses written (target, prediction)
+    _order: ArgumentOrder = field(default_factory=ArgumentOrder)  # symmetric losses written (target, prediction)
     _said: set[str] = field(default_factory=set)
     _train_loader: int | None = None
     _val_loader: int | None = None  # the evaluation loader whose losses make VAL
@@ -263,22 +263,13 @@ class Session:
         if split is None or self._loss_sites.setdefault(split, site) != site:
             return
         if kind == "pair":
-            pred, target = self._oriented(name, pred, target)
+            pred, target = self._order.oriented(name, pred, target)
         if kind == "class" and target.is_floating_point():
             kind = "pred"  # soft targets: no class metrics
         if kind == "pred":
             mon.observe(pred, None, result, split=split, loss_fn=name)
         else:
             mon.observe(pred, target, result, split=split, loss_fn=name)
-
-    def _oriented(self, name: str, pred: torch.Tensor, target: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """(prediction, target) of a symmetric loss (MSE, L1, …), which a script may write either
-        way round: `F.mse_loss(x, model(x))` in an autoencoder. In training the prediction is the
-        argument that carries the model's gradient; the way a loss was written there holds for
-        its calls without gradient (validation)."""
-        if torch.is_grad_enabled() and pred.requires_grad != target.requires_grad:
-            self._swapped[name] = target.requires_grad
-        return (target, pred) if self._swapped.get(name) else (pred, target)
 
     def _backward_wrapper(self, original: Any) -> Any:
         session = self

@@ -48,7 +48,7 @@ from typing import Any
 import torch
 from torch.utils.data import DataLoader
 
-from torchvitals.names import variable_name
+from torchvitals.names import unnamed_loader, variable_name
 from torchvitals.probes import worker_rng
 
 Emit = Callable[..., None]
@@ -99,13 +99,6 @@ class LoaderTiming:
             return True
         mine = self.data() if self.data is not None else None
         return mine is not None and other.data is not None and mine is other.data()
-
-
-def _unnamed(loader: Any, n: int) -> str:
-    """What a loader the script never named (a framework made it) is called: its place among
-    the loaders and what it reads ("DataLoader 2 over Dataset")."""
-    ds = getattr(loader, "dataset", None)
-    return f"DataLoader {n + 1}" + (f" over {type(ds).__name__}" if ds is not None else "")
 
 
 def _content(loader: Any) -> str | None:
@@ -245,7 +238,7 @@ class LoaderProbe:
         key = id(loader)
         if key not in self.loaders:
             self.loaders[key] = LoaderTiming(
-                name=variable_name(loader) or _unnamed(loader, len(self.loaders)),
+                name=variable_name(loader) or unnamed_loader(loader, len(self.loaders)),
                 num_workers=int(getattr(loader, "num_workers", 0) or 0),
                 pin_memory=bool(getattr(loader, "pin_memory", False)),
                 batch_size=getattr(loader, "batch_size", None),
