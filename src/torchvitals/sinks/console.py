@@ -83,7 +83,7 @@ def _metric_tokens(m: dict[str, Any]) -> str:
 
 def epoch_line(history: History, rec: dict[str, Any]) -> str:
     """`E01 | OPTS[…] | GN[…,TOT=…] | GD[med,p90,max] | UR[med,max] | lr=… | TR[…] | VAL[…] |
-    T=…s,TP=… | GPU=… | G/U=…`, from the latest sampled iteration of optimizer 0."""
+    T=…s,TP=… | GPU=… | G/U=…`, from the latest sampled iteration of the optimizer that stepped last."""
     parts = [f"E{rec['epoch']:02d}"]
     opts = history.optimizers
     # Gradient statistics of this epoch only: the latest sampled iteration since the last epoch.
