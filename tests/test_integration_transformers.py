@@ -135,7 +135,9 @@ def test_run_measures_val_at_every_evaluation_of_a_datasets_eval_set(tmp_path):
     assert code == 0
     lines = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
     val = [e["metrics"]["val"]["loss"] for e in lines if e["type"] == "epoch"]
-    assert val == pytest.approx(json.loads(log.read_text()), rel=1e-4)  # every evaluation, each over the whole set
+    # Every evaluation, each over the whole set, its batches (16, 16 and 8) weighted by their
+    # samples as the Trainer weighs them (before, a mean of the batch means: 1.5% off).
+    assert val == pytest.approx(json.loads(log.read_text()), rel=1e-4)
     assert len(val) == 3 and not [e for e in lines if e["type"] == "event" and "kept out" in e.get("text", "")]
 
 

@@ -73,7 +73,7 @@ def main() -> None:
     opts = parser.parse_args()
     overrides = {k: ast.literal_eval(v) for k, v in (a.split("=", 1) for a in opts.args)}
     if opts.datasets:
-        overrides.update(eval_dataset=as_dataset(Tokens(48, seed=1)), eval_strategy="epoch", per_device_eval_batch_size=16)
+        overrides.update(eval_dataset=as_dataset(Tokens(40, seed=1)), eval_strategy="epoch", per_device_eval_batch_size=16)
     trainer = build(opts.fault, **overrides)
     if opts.datasets:
         trainer.train_dataset = as_dataset(Tokens())

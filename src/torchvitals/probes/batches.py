@@ -190,7 +190,7 @@ def dataset_labels(loader: Any) -> dict[str, Any] | None:
     return {"classes": torch.bincount(y).tolist(), "shuffle": shuffle, "sampler": type(sampler).__name__}
 
 
-__all__ = ["BatchSizes", "dataset_labels", "feature_rms", "first_layer"]
+__all__ = ["BatchSizes", "batch_rows", "dataset_labels", "feature_rms", "first_layer"]
 
 
 def batch_fields(counts: dict[str, int] | None, scale: tuple[int, list[float], str] | None) -> dict[str, Any]:
@@ -218,3 +218,12 @@ def new_loader_labels(seen: set[int]) -> tuple[str, dict[str, Any]] | None:
     seen.add(id(loader))
     info = dataset_labels(loader)
     return None if info is None else (variable_name(loader) or "the DataLoader", info)
+
+
+def batch_rows(target: Any, pred: Any) -> float:
+    """The samples a batch's loss is the mean over: its target's rows, else its prediction's;
+    1 for a loss given alone."""
+    for t in (target, pred):
+        if isinstance(t, torch.Tensor) and t.dim() > 0:
+            return float(max(t.shape[0], 1))
+    return 1.0

@@ -19,7 +19,8 @@ from typing import Any
 import torch
 
 from torchvitals.losses import BY_KIND
-from torchvitals.probes.reads import Reads, Slot, Ticket
+from torchvitals.probes.batches import batch_rows
+from torchvitals.probes.reads import Reads, Slot, Ticket, to_device
 from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
@@ -233,7 +234,11 @@ class OutputProbe:
     def __init__(self) -> None:
         self.epoch = {"train": Sums(), "val": Sums()}
         self.interval = Sums()  # train split since the last record
-        self._losses: dict[str, list[torch.Tensor]] = {"train": [], "val": []}  # not yet in the sums
+        # Batch losses times their batch's rows, and those rows, not yet in the sums: a split's
+        # loss is the mean over its samples, as the Hugging Face Trainer's eval_loss and
+        # Lightning's epoch means are (a last batch of 8 beside batches of 32 weighs a quarter).
+        self._losses: dict[str, list[torch.Tensor]] = {"train": [], "val": []}
+        self._rows: dict[str, list[float]] = {"train": [], "val": []}
         # Batches' metric sums not yet in the sums: (keys, vector) each, added up per record or
         # epoch (a stack and a sum) instead of a few ops per batch and split.
         self._batches: dict[str, list[tuple[tuple[str, ...], torch.Tensor]]] = {"train": [], "val": []}
@@ -267,8 +272,9 @@ class OutputProbe:
         if loss is not None:
             # Kept, not summed: one stack per record or epoch instead of a few ops per batch.
             lt = loss.detach() if isinstance(loss, torch.Tensor) else torch.tensor(float(loss))
-            losses = self._losses[split]
-            losses.append((lt if lt.numel() == 1 else lt.float().mean()).reshape(()).float().clone())
+            losses, n = self._losses[split], batch_rows(target, pred)
+            losses.append((lt if lt.numel() == 1 else lt.float().mean()).reshape(()).float() * n)  # a new tensor: kept
+            self._rows[split].append(n)
             if len(losses) >= MAX_KEPT_LOSSES:
                 self._fold_losses(split)
         more = self._batch(pred, target, baseline, sampled, split, loss_kind)
@@ -310,15 +316,16 @@ class OutputProbe:
 
     def _fold_losses(self, split: str) -> None:
         """Add the losses kept since the last fold to the split's sums: the finite ones' sum
-        and count, and how many were not finite."""
+        weighted by their batches' rows and those rows, and how many were not finite."""
         losses, self._losses[split] = self._losses[split], []
+        rows, self._rows[split] = self._rows[split], []
         if not losses:
             return
         device = losses[-1].device
         lt = torch.stack([x.to(device) for x in losses])
         finite = torch.isfinite(lt)
-        # (no Python number into a device tensor: on CUDA that copy would wait for the GPU)
-        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), finite.sum().float(), (~finite).sum().float()]).to(torch.float64)
+        n = to_device(rows, device)
+        vec = torch.stack([torch.where(finite, lt, 0.0).sum(), torch.where(finite, n, 0.0).sum(), (~finite).sum().float()]).to(torch.float64)
         for s in self._split_sums(split):
             s.add_many(_LOSS_KEYS, vec)
 
