@@ -147,9 +147,11 @@ def test_epoch_line_shows_the_effective_batch_under_torchrun():
     h = History()
     rec = {"type": "epoch", "epoch": 1, "train": {}, "val": {}, "extra": {}, "seconds": 2.0, "samples": 64,
            "metrics": {}, "it": 4, "opt": 0, "lr": [], "batch": {"per_rank": 16, "world": 2, "accum": 2.0}}
-    assert "BATCH=16x2x2=64" in epoch_line(h, rec)
+    line = epoch_line(h, rec)
+    assert "BATCH=16x2x2=64" in line and "TP=32.0/s/rank" in line  # rank 0's samples: its own share
     del rec["batch"]
-    assert "BATCH" not in epoch_line(h, rec)  # one process: the line is as it was
+    line = epoch_line(h, rec)
+    assert "BATCH" not in line and line.endswith("TP=32.0/s")  # one process: the line is as it was
 
 
 def test_a_keyword_input_is_counted_and_no_input_gives_no_throughput():

@@ -125,8 +125,9 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     samples = rec.get("samples") or 0
     # No sample counted: no tensor reached the model that torchvitals takes for its input
     # (probes/batches.batch_input), not a throughput of zero.
-    parts.append(f"T={secs:.1f}s,TP={samples / secs:.1f}/s" if samples and secs else f"T={secs:.1f}s")
     batch = rec.get("batch")
+    per_rank = "/rank" if isinstance(batch, dict) and (batch.get("world") or 1) > 1 else ""  # rank 0's own samples
+    parts.append(f"T={secs:.1f}s,TP={samples / secs:.1f}/s{per_rank}" if samples and secs else f"T={secs:.1f}s")
     if isinstance(batch, dict) and batch.get("per_rank"):
         b, w, a = batch["per_rank"], batch.get("world", 1), batch.get("accum") or 1
         a_txt = f"{a:g}"
