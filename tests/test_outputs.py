@@ -336,3 +336,40 @@ def test_a_relu_before_bce_with_logits_is_clipped_logits(tmp_path, relu):
     found = [f for f in diag.findings if f.name == "clipped-logits"]
     assert [f.severity for f in found] == (["warning"] if relu else [])
     assert not relu or "never goes below 0.5" in found[0].message
+
+
+@pytest.mark.parametrize("shuffled", [True, False])
+def test_a_classifier_confidently_wrong_on_its_validation_set_is_worse_than_baseline(tmp_path, shuffled):
+    """Validation labels shuffled apart from their inputs: the model learns the training set, its
+    validation accuracy stays at the majority class's (no better, within the margin: info at
+    most before), and its validation loss climbs far above what predicting the class frequencies
+    gets. That loss is what says it is worse than the baseline. The twin validates on the right
+    labels and stays silent."""
+    torch.manual_seed(0)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2560, 12, generator=g)
+    y = ((x[:, 0] > 0) ^ (x[:, 1] > 0)).long()  # two balanced classes: accuracy by chance ~ the majority's
+    vx, vy = x[512:], y[512:]
+    if shuffled:
+        vy = vy[torch.randperm(len(vy), generator=g)]
+    model = nn.Sequential(nn.Linear(12, 64), nn.ReLU(), nn.Linear(64, 2))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    with torchvitals.watch(model, opt, out=str(tmp_path), console=False) as mon:
+        for _ in range(5):
+            for i in range(0, 512, 32):
+                pred = model(x[i : i + 32])
+                loss = F.cross_entropy(pred, y[i : i + 32])
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                mon.observe(pred, y[i : i + 32], loss, loss_fn=F.cross_entropy)
+            with torch.no_grad():
+                pred = model(vx)
+                mon.observe(pred, vy, F.cross_entropy(pred, vy), loss_fn=F.cross_entropy)
+            mon.epoch_end()
+    found = [f for f in mon.diagnosis.findings if f.name == "worse-than-baseline"]
+    if shuffled:
+        assert [(f.severity, f.evidence["metric"]) for f in found] == [("warning", "loss")], found
+        assert "no better than the majority class's" in found[0].message
+    else:
+        assert not found and "worse-than-baseline" not in mon.diagnosis.unjudged

@@ -32,6 +32,16 @@ NO_SKILL_EPOCHS = 3
 BASELINE_MARGIN = 0.05
 
 
+def _confidently_wrong(m: dict[str, Any]) -> bool:
+    """A classifier no more accurate than the majority class whose loss is worse than
+    predicting the class frequencies: its confident answers are wrong (labels that do not
+    belong to their inputs: an evaluation set shuffled apart from its labels)."""
+    return (
+        _num(m.get("loss")) and _num(m.get("base_loss")) and m["base_loss"] > 0
+        and m["acc"] <= m["base_acc"] * (1 + BASELINE_MARGIN) and m["loss"] > m["base_loss"] * (1 + BASELINE_MARGIN)
+    )
+
+
 def _train_loss(m: dict[str, Any]) -> float:
     """An epoch's training loss; the MSE when no loss was observed."""
     return m["loss"] if _num(m.get("loss")) else m["rmse"] ** 2
@@ -81,7 +91,8 @@ def _no_skill_plateau(h: History) -> tuple[list[tuple[dict[str, Any], dict[str, 
     "worse-than-baseline",
     what=f"From epoch 2 on, for {BASELINE_STREAK} epochs in a row, a validation metric (training when there is no validation) worse than "
     "the best trivial model computed from the same targets: the mean predictor and, when given, "
-    "persistence for regression (RMSE); the majority class for classification (accuracy). "
+    "persistence for regression (RMSE); the majority class for classification (accuracy), or, "
+    "for a classifier no more accurate than that, predicting the class frequencies (its loss). "
     f"Also a training RMSE no better than the mean predictor's, on average over {NO_SKILL_EPOCHS} "
     f"epochs in a row, while the training loss has stopped falling (less than {LOSS_MIN_DECREASE:.0%} per "
     "epoch): the model learns nothing from its inputs.",
@@ -118,7 +129,10 @@ def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
                 name, best = min(bases.items(), key=lambda kv: kv[1])
                 verdicts.append((e, split, "RMSE", m["rmse"], name, best, m["rmse"] > best))
         elif _num(m.get("acc")) and _num(m.get("base_acc")):
-            verdicts.append((e, split, "accuracy", m["acc"], "base_acc", m["base_acc"], m["acc"] < m["base_acc"]))
+            if _confidently_wrong(m):
+                verdicts.append((e, split, "loss", m["loss"], "base_loss", m["base_loss"], True))
+            else:
+                verdicts.append((e, split, "accuracy", m["acc"], "base_acc", m["base_acc"], m["acc"] < m["base_acc"]))
     late = [v for v in verdicts if v[0]["epoch"] >= BASELINE_FROM_EPOCH]
     stuck = _no_skill_plateau(h)
     if not late and stuck is None:
@@ -128,8 +142,11 @@ def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
         first = next(v for v in late if v[6] and all(w[6] for w in late[late.index(v) :]))
         trailing = len(late) - late.index(first)  # the latest epochs in a row that were no better
         e, split, metric, value, base_name, base, _ = late[-1]
-        label = {"base_rmse": "the mean predictor", "persist_rmse": "persistence (the last value)", "base_acc": "always predicting the majority class"}[base_name]
-        ratio = value / base if metric == "RMSE" else base / max(value, 1e-12)
+        label = {"base_rmse": "the mean predictor", "persist_rmse": "persistence (the last value)",
+                 "base_acc": "always predicting the majority class", "base_loss": "predicting the class frequencies"}[base_name]
+        ratio = base / max(value, 1e-12) if metric == "accuracy" else value / base
+        m = e["metrics"][split]
+        tail = f", with an accuracy ({m['acc']:.4g}) no better than the majority class's ({m['base_acc']:.4g})" if metric == "loss" else ""
         # A warning takes two such epochs in a row (one when the run ended with only one to
         # judge): a model still learning can trail the baseline for an epoch and catch up.
         need = min(BASELINE_STREAK, len(late)) if h.end is not None else BASELINE_STREAK
@@ -139,7 +156,7 @@ def worse_than_baseline(h: History, r: Rule) -> list[Finding]:
         found = r.finding(
             "warning" if worse else "info",
             f"{split} {metric} {value:.4g} is {'worse than' if ratio > 1 + BASELINE_MARGIN else 'no better than'} {label} ({base:.4g}): "
-            f"{ratio:.2f}× at epoch {e['epoch']}",
+            f"{ratio:.2f}× at epoch {e['epoch']}{tail}",
             evidence={"split": split, "metric": metric, "value": value, "baseline": base_name, "baseline_value": base, "ratio": rounded(ratio)},
             where=[split],
             step=first[0].get("it"),
