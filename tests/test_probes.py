@@ -405,3 +405,38 @@ def test_scheduler_steps_made_within_one_composite_call_count_once():
     acct.on_step(train_mode=True)
     acct.on_scheduler_step(first)  # the same call object again, after a step in between: a new step
     assert acct.c.sched_steps == 5 and acct.c.sched_orphans == 2
+
+
+def test_a_chained_schedulers_call_does_not_keep_the_training_functions_locals_alive(tmp_path):
+    """The monitor remembers the ChainedScheduler step() its schedulers' steps come from (one
+    step of the loop, however many it makes); that frame holds the training function's frame and
+    its locals. Once a forward comes it is let go: an Accelerate job whose DDP model outlived its
+    training function until close() could hang in gloo's teardown."""
+    import gc
+    import weakref
+
+    def train(mon_box):
+        model = torch.nn.Linear(4, 1)
+        opt = torch.optim.SGD(model.parameters(), lr=0.1)
+        sched = torch.optim.lr_scheduler.ChainedScheduler(
+            [torch.optim.lr_scheduler.StepLR(opt, 10), torch.optim.lr_scheduler.ExponentialLR(opt, 0.99)]
+        )
+        mon_box.append(torchvitals.watch(model, opt, scheduler=sched, out=str(tmp_path), console=False))
+        x = torch.randn(8, 4)
+        for _ in range(3):
+            opt.zero_grad()
+            model(x).pow(2).mean().backward()
+            opt.step()
+            sched.step()
+        with torch.no_grad():
+            model(x)  # an evaluation after the last scheduler step
+        return weakref.ref(model)
+
+    box: list = []
+    ref = train(box)
+    gc.collect()
+    try:
+        assert ref() is None  # the monitor holds no frame of train() any more
+        assert box[0]._opts[0].acct.c.sched_steps == 3
+    finally:
+        box[0].close()

@@ -79,6 +79,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._observed = False  # observe() was given a training prediction since the last record
         self._sentinels_ready = False
         self._by_output = False  # some optimizer's backward passes are counted at the output (FSDP2)
+        self._sched_held = False  # a step account holds a composite scheduler call (see Hooks._release_scheduler_calls)
         # The first-batch preflight (monitor/preflight.py): its hook, whether it ran.
         self._preflight_handle: Any = None
         self._preflight_done = False

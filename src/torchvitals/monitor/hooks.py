@@ -128,6 +128,8 @@ class Hooks:
 
     def _pre_forward(self, module: nn.Module, args: Any, kwargs: Any = None) -> None:
         # module None: a compiled forward's call, replayed at an eager moment (a backward among them)
+        if self._sched_held:  # no scheduler's step() is running around a forward
+            self._release_scheduler_calls()
         if self.closed or "forward" in self.disabled or self._in_preflight or (module is not None and recomputing()):
             return
         try:
@@ -313,9 +315,19 @@ class Hooks:
         try:
             o = self._sched_state(sched)
             if o is not None:
-                o.acct.on_scheduler_step(composite_scheduler_call())
+                call = composite_scheduler_call()
+                o.acct.on_scheduler_step(call)
+                self._sched_held = self._sched_held or call is not None
         except Exception as exc:
             self._fail("steps", exc)
+
+    def _release_scheduler_calls(self) -> None:
+        """Let go of the composite scheduler calls the step accounts hold (their frames keep the
+        training function's locals alive: a DDP model kept past the end of the training
+        function was still alive when its process group was destroyed, and gloo could hang)."""
+        self._sched_held = False
+        for o in self._opts:
+            o.acct.release_scheduler_call()
 
     def _on_plateau_step(self, sched: Any) -> list[float | None] | None:
         """Before ReduceLROnPlateau.step(): account the step, and return the learning rates

@@ -278,6 +278,11 @@ class StepAccount:
             self.c.sched_orphans += 1
         self.step_since_sched = False
 
+    def release_scheduler_call(self) -> None:
+        """Forget the composite scheduler call once it cannot be running any more (a forward
+        came): its frame would keep the caller's locals alive."""
+        self._sched_call = None
+
     def remove(self) -> None:
         for h in self._handles:
             h.remove()
