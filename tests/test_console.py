@@ -149,6 +149,8 @@ def test_epoch_line_shows_the_effective_batch_under_torchrun():
            "metrics": {}, "it": 4, "opt": 0, "lr": [], "batch": {"per_rank": 16, "world": 2, "accum": 2.0}}
     line = epoch_line(h, rec)
     assert "BATCH=16x2x2=64" in line and "TP=32.0/s/rank" in line  # rank 0's samples: its own share
+    rec["batch"]["accum"] = 1.92308  # accumulation 2 over 13 steps, the last window partial
+    assert "BATCH=16x2x2=64" in epoch_line(h, rec)
     del rec["batch"]
     line = epoch_line(h, rec)
     assert "BATCH" not in line and line.endswith("TP=32.0/s")  # one process: the line is as it was
@@ -195,3 +197,15 @@ def test_an_offered_batch_counts_once_and_only_when_no_forward_took_one():
         mon.close()
         counts.append(mon.history.epochs[0]["samples"])
     assert counts == [3 * 32, 3 * 32], counts
+
+
+def test_the_effective_batch_is_the_epochs_full_batch_not_its_last():
+    """A loader whose last batch is partial (8 after 32s): BATCH's per-rank batch is 32, and it
+    starts again each epoch (before, the last batch's 8 was shown as the per-rank batch)."""
+    mon, _model, _opt = _watched_steps(mlp, 0)
+    for rows in (32, 32, 8):
+        mon._take_input(None, torch.zeros(rows, 3))
+    assert mon._effective_batch(mon._opts[0])["per_rank"] == 32
+    mon._take_input(None, torch.zeros(8, 3))
+    assert mon._effective_batch(mon._opts[0])["per_rank"] == 8  # a new epoch
+    mon.close()

@@ -98,7 +98,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._epoch = 0
         self._samples = 0
         self._epoch_samples = 0
-        self._batch_size = 0  # the latest training forward's batch (per rank)
+        self._batch_size = 0  # the largest training batch of the epoch so far (per rank)
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0
         self._inflight: list[Unread] = []  # records whose host read is still on its way

@@ -64,7 +64,8 @@ class Epochs:
         before = self._epoch_counts.get(id(last), (0, 0))
         self._epoch_counts[id(last)] = now
         passes, steps = now[0] - before[0], now[1] - before[1]
-        return {"per_rank": self._batch_size, "world": self.world, "accum": rounded(passes / steps) if steps else None}
+        per_rank, self._batch_size = self._batch_size, 0
+        return {"per_rank": per_rank, "world": self.world, "accum": rounded(passes / steps) if steps else None}
 
     def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
         if "outputs" in self.disabled:

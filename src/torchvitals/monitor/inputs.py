@@ -46,7 +46,7 @@ class Inputs:
         n = x.shape[0]
         self._samples += n
         self._epoch_samples += n
-        self._batch_size = n
+        self._batch_size = max(self._batch_size, n)  # the epoch's full batches, not its last, partial one
         if self.sampler.cross is not None:
             self._cross_rank_input(x)
         self._look_at_batch(module, x)
