@@ -128,8 +128,11 @@ loader = DataLoader(dataset, batch_size=64, shuffle=True)   # no DistributedSamp
     "sampler=sampler), and call sampler.set_epoch(epoch) before each epoch. Leave num_replicas "
     "and rank unset (they come from the process group), or pass dist.get_rank(), never a "
     "constant. With Accelerate, pass the DataLoader to accelerator.prepare() (it shards it); "
-    "with Lightning, leave Trainer(use_distributed_sampler=True). For synthetic data, seed each "
-    "rank differently.",
+    "with Lightning, leave Trainer(use_distributed_sampler=True). For synthetic data or random "
+    "inputs drawn in the loop (a GAN's noise, an agent's environment), seed each rank differently "
+    "(seed + rank). An Accelerate script launched by torchrun on CPU machines runs one process per "
+    "rank, each alone, unless Accelerator(cpu=True) or ACCELERATE_USE_CPU=1 makes it distributed: "
+    "check accelerator.distributed_type.",
 )
 def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
     run = compared_or_explain(h)
@@ -147,8 +150,9 @@ def duplicate_data_across_ranks(h: History, r: Rule) -> list[Finding]:
         r.finding(
             "warning",
             f"{ranks_text(run.duplicate_seen)} trained on the same input batch from iteration {first} on "
-            f"({run.duplicate_count} of {run.compared} sampled iterations compared): the data is not "
-            "split between the ranks",
+            f"({run.duplicate_count} of {run.compared} sampled iterations compared): the ranks duplicate "
+            "each other's work (the data is not split between them, they draw the same random inputs, "
+            "or they do not train as one job)",
             evidence={
                 "first": first,
                 "duplicates": run.duplicate_count,

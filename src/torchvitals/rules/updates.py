@@ -363,7 +363,7 @@ def _decayed(h: History, r: Rule, k: int, run: StepRun) -> list[Finding]:
             evidence={"from": first["it"], "iterations": total, "sampled": tail, "lr": [lr0, lr1]},
             where=[opt_label(h, k)],
             step=first["it"],
-            fix=_stalled_fix(h, fell or not known),
+            fix=_stalled_fix(h, fell or not known or lr1 == 0),  # at 0: whatever it started at, the schedule took it there
         )
     ]
 
@@ -377,7 +377,7 @@ def _stalled_fix(h: History, lr_fell: bool) -> str:
     """What to do about updates that stopped reaching the weights: a schedule when the learning
     rate fell with them; else the weights' precision, or where the gradients went."""
     if lr_fell:
-        return ("The learning rate decayed to nothing: a schedule meant per epoch stepped every batch, or "
+        return ("The learning rate decayed to nothing: a schedule meant per epoch stepped every batch (or twice a step), or "
                 "computed from the iteration count instead of the epoch. Step it where it is meant to be "
                 "stepped, or check its decay factor and floor (eta_min, min_lr).")
     return _rounded_away_fix(h, "the learning rate did not fall") or (
