@@ -182,7 +182,7 @@ loss = F.cross_entropy(self.head(h), y)
 def clipped_logits(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
     if not run.clip:
-        raise CannotJudge("no sampled output whose loss wants logits and whose producing op is known")
+        raise CannotJudge("no sampled output whose loss and producing op are known")
     if run.clip_hits < PROB_HITS or run.clip_first is None:
         return []
     kind = run.clip_first["loss_kind"]

@@ -50,7 +50,7 @@ class OutRun:
     prob_step: int | None = None  # iteration of the PROB_HITS-th hit
     prob_lo: float = math.inf
     prob_hi: float = -math.inf
-    # clipped-logits: records whose values' producing op is known and whose loss wants logits
+    # clipped-logits: records whose values' producing op and loss are known
     clip: int = 0
     clip_hits: int = 0  # ... whose values came out of a ReLU
     clip_first: dict[str, Any] | None = None
@@ -96,9 +96,9 @@ def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> N
                 run.prob_step = it
             if _num(o.get("min")) and _num(o.get("max")):
                 run.prob_lo, run.prob_hi = min(run.prob_lo, o["min"]), max(run.prob_hi, o["max"])
-    if o.get("out_op") and o.get("loss_kind") in _WANTS_LOGITS:
+    if o.get("out_op") and o.get("loss_kind"):  # judged: a loss that takes no logits has none to clip
         run.clip += 1
-        if o["out_op"] in _CLIP_OPS and _num(o.get("min")) and o["min"] >= 0:
+        if o["loss_kind"] in _WANTS_LOGITS and o["out_op"] in _CLIP_OPS and _num(o.get("min")) and o["min"] >= 0:
             run.clip_hits += 1
             run.clip_first = run.clip_first or o
             if run.clip_hits == PROB_HITS:
