@@ -97,6 +97,19 @@ class SmallCNN(nn.Module):
         return self.classifier(self.features(x))
 
 
+def observed_epoch(mon: torchvitals.Monitor, model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor,
+                   y: torch.Tensor, loss_fn: Callable = F.mse_loss, bs: int = 32) -> None:
+    """One pass over (x, y) in batches of `bs`: a step each, every batch shown to `observe`
+    with its loss function."""
+    for i in range(0, len(x), bs):
+        pred = model(x[i : i + bs])
+        loss = loss_fn(pred, y[i : i + bs])
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        mon.observe(pred, y[i : i + bs], loss, loss_fn=loss_fn)
+
+
 def clipped_step(model: nn.Module, opt: torch.optim.Optimizer, x: torch.Tensor, y: torch.Tensor) -> None:
     """One classification step, its gradient norm clipped at 1 (the record keeps the pre-clip norm)."""
     loss = F.cross_entropy(model(x), y)

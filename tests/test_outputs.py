@@ -5,7 +5,7 @@ import math
 import pytest
 import torch
 import torch.nn.functional as F
-from cases import mlp, regression_data
+from cases import mlp, observed_epoch, regression_data
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from output_cases import FAULTS, HEALTHY, forecaster
@@ -324,13 +324,7 @@ def test_a_relu_before_bce_with_logits_is_clipped_logits(tmp_path, relu):
     x = torch.randn(256, 8, generator=g)
     y = (x[:, :1] > 0).float()
     with torchvitals.watch(model, opt, out=str(tmp_path), console=False, every=5) as mon:
-        for i in range(0, 256, 16):
-            pred = model(x[i : i + 16])
-            loss = F.binary_cross_entropy_with_logits(pred, y[i : i + 16])
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            mon.observe(pred, y[i : i + 16], loss, loss_fn=F.binary_cross_entropy_with_logits)
+        observed_epoch(mon, model, opt, x, y, F.binary_cross_entropy_with_logits, bs=16)
     diag = mon.diagnosis
     assert "clipped-logits" not in diag.unjudged
     found = [f for f in diag.findings if f.name == "clipped-logits"]
@@ -356,13 +350,7 @@ def test_a_classifier_confidently_wrong_on_its_validation_set_is_worse_than_base
     opt = torch.optim.Adam(model.parameters(), lr=1e-2)
     with torchvitals.watch(model, opt, out=str(tmp_path), console=False) as mon:
         for _ in range(5):
-            for i in range(0, 512, 32):
-                pred = model(x[i : i + 32])
-                loss = F.cross_entropy(pred, y[i : i + 32])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                mon.observe(pred, y[i : i + 32], loss, loss_fn=F.cross_entropy)
+            observed_epoch(mon, model, opt, x[:512], y[:512], F.cross_entropy)
             with torch.no_grad():
                 pred = model(vx)
                 mon.observe(pred, vy, F.cross_entropy(pred, vy), loss_fn=F.cross_entropy)

@@ -15,6 +15,7 @@ import copy
 import pytest
 import torch
 import torch.nn.functional as F
+from cases import observed_epoch
 from torch import nn
 
 import torchvitals
@@ -97,14 +98,7 @@ def _regress_growing_targets(tmp_path, lr: float) -> list[str]:
     base = (x[:, :1] * 2 - x[:, 1:2]).tanh()
     with torchvitals.watch(model, opt, out=str(tmp_path), name="run", console=False) as mon:
         for epoch in range(6):
-            y = base * 2.0**epoch
-            for i in range(0, 256, 32):
-                pred = model(x[i : i + 32])
-                loss = F.mse_loss(pred, y[i : i + 32])
-                opt.zero_grad()
-                loss.backward()
-                opt.step()
-                mon.observe(pred, y[i : i + 32], loss)
+            observed_epoch(mon, model, opt, x, base * 2.0**epoch)
             mon.epoch_end()
     return mon.diagnosis.names("warning")
 
