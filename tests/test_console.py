@@ -148,7 +148,13 @@ def test_epoch_line_shows_the_effective_batch_under_torchrun():
     rec = {"type": "epoch", "epoch": 1, "train": {}, "val": {}, "extra": {}, "seconds": 2.0, "samples": 64,
            "metrics": {}, "it": 4, "opt": 0, "lr": [], "batch": {"per_rank": 16, "world": 2, "accum": 2.0}}
     line = epoch_line(h, rec)
-    assert "BATCH=16x2x2=64" in line and "TP=32.0/s/rank" in line  # rank 0's samples: its own share
+    assert "BATCH=16x2x2=64" in line and "TP=32.0/s/rank" in line  # no other rank's numbers came: rank 0's own
+    rec["from_ranks"] = [0, 1]
+    assert "TP=32.0/s |" in epoch_line(h, rec)  # the job's samples, every rank's
+    rec["batch"]["world"] = 4
+    assert "TP=32.0/s/2 ranks" in epoch_line(h, rec)
+    rec["batch"]["world"], rec["from_ranks"] = 2, [0]
+    assert "TP=32.0/s/rank" in epoch_line(h, rec)
     rec["batch"]["accum"] = 1.92308  # accumulation 2 over 13 steps, the last window partial
     assert "BATCH=16x2x2=64" in epoch_line(h, rec)
     del rec["batch"]

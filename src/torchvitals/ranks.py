@@ -234,7 +234,7 @@ ABSENT_GRACE = 2.0
 # one round trip, where appending is none. A rank rank 0 gave up on (or that outlived it) adds at
 # most this many unread reports to the log before it stops.
 STOP_CHECK_EVERY = 16
-_FRAME = struct.Struct("<I")
+FRAME = struct.Struct("<I")
 
 
 def publish(chan: Channel, opt: int, report: Report) -> None:
@@ -247,8 +247,12 @@ def publish(chan: Channel, opt: int, report: Report) -> None:
     if chan.published % STOP_CHECK_EVERY == 1 and chan.store.check([chan.key("stop", chan.rank)]):
         chan.live = []
         return
-    packed = report.pack()
-    chan.store.append(chan.key("log", opt), _FRAME.pack(len(packed)) + packed)
+    append(chan, chan.key("log", opt), report.pack())
+
+
+def append(chan: Channel, key: str, packed: bytes) -> None:
+    """One framed message appended to a log key: no answer awaited."""
+    chan.store.append(key, FRAME.pack(len(packed)) + packed)
 
 
 def gather(chan: Channel, opt: int, it: int, in_step: bool = False) -> tuple[list[Report], list[int]]:
@@ -302,22 +306,28 @@ def _missing(chan: Channel, opt: int, it: int) -> list[int]:
 
 
 def _drain(chan: Channel, opt: int) -> None:
-    """Move every report in the optimizer's log into rank 0's inbox and empty the log, losing
-    none appended meanwhile: compare_set empties it only while it holds exactly what was read,
-    and otherwise answers with what it holds now, which is read in turn."""
-    key = chan.key("log", opt)
+    """Move every report in the optimizer's log into rank 0's inbox and empty the log."""
+    for raw in take_log(chan, chan.key("log", opt)):
+        rep = Report.unpack(raw)
+        chan.inbox[(opt, rep.it, rep.rank)] = rep
+
+
+def take_log(chan: Channel, key: str) -> list[bytes]:
+    """Every frame appended to `key`, the key emptied, losing none appended meanwhile:
+    compare_set empties it only while it holds exactly what was read, and otherwise answers
+    with what it holds now, which is read in turn."""
     raw = chan.store.compare_set(key, b"", b"")  # the log, never blocking (an absent one is made empty)
     while raw:
         now = chan.store.compare_set(key, raw, b"")
         if now == b"":
             break
         raw = now  # appended to since it was read: the whole of it again, then empty that
-    at = 0
-    while at + _FRAME.size <= len(raw):
-        (n,) = _FRAME.unpack_from(raw, at)
-        rep = Report.unpack(raw[at + _FRAME.size : at + _FRAME.size + n])
-        at += _FRAME.size + n
-        chan.inbox[(opt, rep.it, rep.rank)] = rep
+    frames, at = [], 0
+    while at + FRAME.size <= len(raw):
+        (n,) = FRAME.unpack_from(raw, at)
+        frames.append(raw[at + FRAME.size : at + FRAME.size + n])
+        at += FRAME.size + n
+    return frames
 
 
 def _stop(chan: Channel, which: Sequence[int]) -> None:

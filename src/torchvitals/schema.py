@@ -161,6 +161,8 @@ def invalid_epoch(rec: dict[str, Any]) -> str | None:
             return key
     if "line" in rec and not isinstance(rec["line"], str):
         return "line"
+    if "from_ranks" in rec and not (isinstance(rec["from_ranks"], list) and all(_index(r) for r in rec["from_ranks"])):
+        return "from_ranks"
     b = rec.get("batch")
     if b is not None and not (isinstance(b, dict) and _int(b.get("per_rank")) and _int(b.get("world"))
                               and (b.get("accum") is None or _num(b["accum"]))):

@@ -41,6 +41,7 @@ from torchvitals.probes.loader import attach_loader_probe
 from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.sample import Sampler
 from torchvitals.probes.values import jsonable
+from torchvitals.ranks_epochs import EpochExchange
 from torchvitals.record import History
 from torchvitals.sinks.base import Sink
 from torchvitals.sinks.chosen import open_sinks
@@ -98,6 +99,8 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._epoch = 0
         self._samples = 0
         self._epoch_samples = 0
+        self._epoch_exchange: EpochExchange | None = None  # under torchrun: the epochs' numbers (monitor/epochs.py)
+        self._epoch_notes: set[str] = set()
         self._batch_size = 0  # the largest training batch of the epoch so far (per rank)
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0

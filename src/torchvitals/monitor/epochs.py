@@ -10,7 +10,9 @@ from typing import Any
 
 from torchvitals import ranks
 from torchvitals.probes.sample import OptState
+from torchvitals.probes.sums import add_split_sums, split_metrics
 from torchvitals.probes.values import gpu_gib, jsonable, metrics
+from torchvitals.ranks_epochs import EpochExchange, EpochReport
 from torchvitals.record import rounded
 from torchvitals.sinks.console import epoch_line
 
@@ -38,15 +40,14 @@ class Epochs:
                 "val": metrics(val),
                 "extra": {k: jsonable(v, 3) for k, v in (extra or {}).items()},
                 "seconds": round(now - self._epoch_t0, 3),
-                "samples": self._epoch_samples,
                 "gpu_gib": gpu_gib(self.inv.device),
-                "metrics": self._epoch_metrics(),
                 "it": last.acct.c.cycles if last else 0,
                 # The optimizer that stepped last (a script may make a new one every epoch) and
                 # the learning rates its last step used.
                 "opt": self._last_opt,
                 "lr": [rounded(x) for x in last.step_lr] if last else [],
             }
+            rec.update(self._epoch_numbers())
             if self.world > 1:
                 rec["batch"] = self._effective_batch(last)
             self._emit(rec)
@@ -67,16 +68,61 @@ class Epochs:
         per_rank, self._batch_size = self._batch_size, 0
         return {"per_rank": per_rank, "world": self.world, "accum": rounded(passes / steps) if steps else None}
 
-    def _epoch_metrics(self) -> dict[str, dict[str, Any]]:
+    def _epoch_numbers(self) -> dict[str, Any]:
+        """The epoch's metrics (computed from the observed batches) and training samples; under
+        torchrun, rank 0's are the job's: every rank's sums added up (ranks_epochs.py), and
+        `from_ranks` says whose they are."""
+        sums, samples = self._epoch_sums(), self._epoch_samples
+        exchange = self._epochs_exchange()
+        covered = None
+        if exchange is not None:
+            try:
+                if self.rank > 0:
+                    wire = {split: [raw, task] for split, (raw, task) in sums.items()}
+                    exchange.publish(EpochReport(self.rank, self._epoch, {"sums": wire, "samples": samples}))
+                else:
+                    got, late = exchange.gather(self._epoch)
+                    for rep in got:
+                        sums = add_split_sums(sums, rep.numbers.get("sums") or {})
+                        samples += int(rep.numbers.get("samples") or 0)
+                    covered = [0] + sorted(rep.rank for rep in got)
+                    for r in late:
+                        self._note_once(f"epoch-rank-{r}", f"rank {r} gave no numbers for epoch {self._epoch} in time: the "
+                                        "epoch metrics (TR, VAL, TP) leave it out until it does")
+            except Exception as exc:
+                self._note_once("epoch-exchange", f"the epochs' numbers could not be exchanged between ranks "
+                                f"({type(exc).__name__}: {exc}): each rank's epoch metrics are its own")
+        rec: dict[str, Any] = {"samples": samples, "metrics": self._epoch_metrics(sums)}
+        if covered is not None:
+            rec["from_ranks"] = covered
+        return rec
+
+    def _epochs_exchange(self) -> EpochExchange | None:
+        """The epochs' exchange with the other ranks (None on one process, or without a store)."""
+        cross = self.sampler.cross
+        if cross is None or self.world <= 1 or cross.chan.store is None:
+            return None
+        if self._epoch_exchange is None or self._epoch_exchange.chan is not cross.chan:
+            self._epoch_exchange = EpochExchange(cross.chan)
+        return self._epoch_exchange
+
+    def _note_once(self, key: str, text: str) -> None:
+        if key not in self._epoch_notes:
+            self._epoch_notes.add(key)
+            self.event("note", text=text)
+
+    def _epoch_sums(self) -> dict[str, tuple[dict[str, Any], str | None]]:
         if "outputs" in self.disabled:
             return {}
         try:
-            got = self._outputs.take_epoch()
-            return {split: {k: rounded(v) for k, v in m.items()} for split, m in got.items()}
+            return self._outputs.take_epoch_sums()
         except Exception as exc:
             self._fail("outputs", exc)
             return {}
 
+    @staticmethod
+    def _epoch_metrics(sums: dict[str, tuple[dict[str, Any], str | None]]) -> dict[str, dict[str, Any]]:
+        return {split: {k: rounded(v) for k, v in split_metrics(raw, task).items()} for split, (raw, task) in sums.items()}
 
 
 class RunNaming:

@@ -13,14 +13,14 @@ op produced the output (`producer`: host metadata, no device read).
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import torch
 
 from torchvitals.losses import BY_KIND
 from torchvitals.probes.batches import batch_rows
-from torchvitals.probes.reads import Reads, Slot, Ticket, to_device
+from torchvitals.probes.reads import Reads, Ticket, to_device
+from torchvitals.probes.sums import Sums, split_metrics
 from torchvitals.rules.loss_inputs import loss_input_text
 from torchvitals.terminal import Once
 
@@ -45,6 +45,9 @@ _PASS_THROUGH = frozenset(
 )
 # How many such ops `producer` looks through (a squeeze, a view and a dtype cast are 3).
 PRODUCER_HOPS = 4
+# A classification batch arrives as bins, not keys: targets per class for the wrong guesses,
+# then for the right ones (see `class_bins`).
+_CLASS_BINS = ("class-bins",)
 
 
 def _flat2(t: torch.Tensor) -> torch.Tensor:
@@ -87,111 +90,6 @@ _LOSS_KEYS = ("loss_sum", "loss_n", "loss_bad")
 _REGRESSION_KEYS = ("n", "sse", "sae", "sy", "syy")
 _PERSIST_KEYS = ("pn", "psse", "psae")
 _CLASS_KEYS = ("n", "correct")
-# A classification batch arrives as bins, not keys: targets per class for the wrong guesses,
-# then for the right ones (see `class_bins`).
-_CLASS_BINS = ("class-bins",)
-
-
-class Sums:
-    """Running device-side sums for one split (train or val) over some window. Scalar sums arrive
-    as one vector per set of keys (`add_many`: one tensor op per fold of kept batches, a running
-    vector per set of keys); vectors (class counts) go through `add`, key by key."""
-
-    def __init__(self) -> None:
-        self.t: dict[str, torch.Tensor] = {}
-        self.task: str | None = None
-        self._vecs: dict[tuple[str, ...], torch.Tensor] = {}  # keys → their sums (float64)
-
-    def add(self, key: str, value: torch.Tensor) -> None:
-        v = value.detach().to(torch.float64)
-        prev = self.t.get(key)
-        if prev is not None and prev.shape != v.shape:  # class count grew: pad the old counts
-            size = max(prev.numel(), v.numel())
-            prev = torch.nn.functional.pad(prev, (0, size - prev.numel()))
-            v = torch.nn.functional.pad(v, (0, size - v.numel()))
-        self.t[key] = v if prev is None else prev + v
-
-    def add_many(self, keys: tuple[str, ...], vec: torch.Tensor) -> None:
-        """Add one batch's scalar sums, `vec[i]` to `keys[i]` (float64): one op per batch."""
-        prev = self._vecs.get(keys)
-        if prev is None:
-            self._vecs[keys] = vec.clone()  # its own storage: vec is added elsewhere too
-        else:
-            prev.add_(vec)
-
-    def _spill(self) -> None:
-        vecs, self._vecs = self._vecs, {}
-        for keys, vec in vecs.items():
-            for k, v in zip(keys, vec.unbind(), strict=True):
-                self.add(k, v)
-
-    def read(self) -> dict[str, Any]:
-        """One host read of every sum."""
-        reads = Reads()
-        plan = self.gather(reads)
-        return Sums.finish(plan, reads.start())
-
-    def gather(self, reads: Reads) -> tuple[list[str], list[int], Slot] | None:
-        """Hand every sum to `reads`; what `finish` needs to name the values."""
-        self._spill()
-        if not self.t:
-            return None
-        keys = list(self.t)
-        sizes = [self.t[k].numel() for k in keys]
-        device = next(iter(self.t.values())).device
-        return keys, sizes, reads.floats(torch.cat([self.t[k].reshape(-1).to(device) for k in keys]))
-
-    @staticmethod
-    def finish(plan: tuple[list[str], list[int], Slot] | None, ticket: Ticket) -> dict[str, Any]:
-        """The sums by key, from the host read."""
-        if plan is None:
-            return {}
-        keys, sizes, slot = plan
-        flat = ticket.get(slot)
-        out: dict[str, Any] = {}
-        i = 0
-        for k, n in zip(keys, sizes, strict=True):
-            out[k] = flat[i] if n == 1 and k != "classes" else flat[i : i + n]
-            i += n
-        return out
-
-
-def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
-    """Metrics and trivial baselines from one split's sums (NaN where undefined)."""
-    out: dict[str, float] = {}
-    nl = s.get("loss_n", 0)
-    if nl:
-        out["loss"] = s["loss_sum"] / nl
-    n = s.get("n", 0)
-    if not n:
-        return out
-    if task == "regression":
-        sse, sae = s["sse"], s["sae"]
-        mean_y = s["sy"] / n
-        var_y = max(s["syy"] / n - mean_y**2, 0.0)
-        out["rmse"] = math.sqrt(sse / n)
-        out["mae"] = sae / n
-        out["r2"] = 1.0 - sse / (var_y * n) if var_y > 0 else float("nan")
-        out["base_rmse"] = math.sqrt(var_y)  # the mean predictor
-        if out["base_rmse"] > 0:
-            out["skill"] = 1.0 - out["rmse"] / out["base_rmse"]  # RMSE skill score vs the mean
-        if s.get("pn"):
-            out["persist_rmse"] = math.sqrt(s["psse"] / s["pn"])
-            out["persist_mae"] = s["psae"] / s["pn"]
-            if out["persist_rmse"] > 0:
-                out["skill_persist"] = 1.0 - out["rmse"] / out["persist_rmse"]
-    elif task == "classification":
-        out["acc"] = s["correct"] / n
-        counts = s.get("classes") or []
-        total = sum(counts)
-        if total:
-            out["base_acc"] = max(counts) / total  # always the majority class
-            prior = [c / total for c in counts if c > 0]
-            out["base_loss"] = -sum(p * math.log(p) for p in prior)  # the prior's cross-entropy
-            out["chance_loss"] = math.log(len(counts)) if len(counts) > 1 else 0.0  # ln C
-    return out
-
-
 def class_counts(y: torch.Tensor, valid: torch.Tensor, c: int) -> torch.Tensor:
     """Targets per class, the invalid ones (ignore_index, padding) left out (see `_bincount`)."""
     return _bincount(torch.where(valid, y.long(), c), c + 1)[:c]
@@ -481,17 +379,15 @@ class OutputProbe:
                 out["out_op"] = plan["out_op"]
         return out
 
-    def take_epoch(self) -> dict[str, dict[str, Any]]:
-        """Read and reset both splits' epoch sums: metrics and baselines per split."""
-        out = {}
+    def take_epoch_sums(self) -> dict[str, tuple[dict[str, Any], str | None]]:
+        """Read and reset both splits' epoch sums: {split: (sums, task)} for each split that has
+        any (sums.py turns them into metrics, after adding the other ranks' under torchrun)."""
         for split in self._losses:
             self._fold(split)
-        for split, sums in self.epoch.items():
-            raw = sums.read()
-            if raw:
-                metrics = summarize(raw, sums.task)
-                if raw.get("loss_bad"):
-                    metrics["loss_nonfinite"] = raw["loss_bad"]
-                out[split] = metrics
+        out = {split: (raw, sums.task) for split, sums in self.epoch.items() if (raw := sums.read())}
         self.epoch = {"train": Sums(), "val": Sums()}
         return out
+
+    def take_epoch(self) -> dict[str, dict[str, Any]]:
+        """Read and reset both splits' epoch sums: metrics and baselines per split."""
+        return {split: split_metrics(raw, task) for split, (raw, task) in self.take_epoch_sums().items()}

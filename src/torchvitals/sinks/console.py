@@ -81,6 +81,18 @@ def _metric_tokens(m: dict[str, Any]) -> str:
     return ",".join(f"{k}={_f(v) if isinstance(v, (int, float)) and not isinstance(v, bool) else v}" for k, v in m.items())
 
 
+def _ranks_mark(rec: dict[str, Any]) -> str:
+    """Under torchrun, whose samples TP counts: nothing for every rank's, `/rank` for rank 0's
+    alone (the others' numbers did not come), `/N ranks` for N of them."""
+    batch = rec.get("batch")
+    world = (batch.get("world") or 1) if isinstance(batch, dict) else 1
+    covered = rec.get("from_ranks")
+    n = len(covered) if isinstance(covered, list) else 1
+    if world <= 1 or n >= world:
+        return ""
+    return "/rank" if n <= 1 else f"/{n} ranks"
+
+
 def epoch_line(history: History, rec: dict[str, Any]) -> str:
     """`E01 | OPTS[…] | GN[…,TOT=…] | GD[med,p90,max] | UR[med,max] | lr=… | TR[…] | VAL[…] |
     T=…s,TP=… | GPU=… | G/U=…`, from the latest sampled iteration of the optimizer that stepped last."""
@@ -126,7 +138,7 @@ def epoch_line(history: History, rec: dict[str, Any]) -> str:
     # No sample counted: no tensor reached the model that torchvitals takes for its input
     # (probes/batches.batch_input), not a throughput of zero.
     batch = rec.get("batch")
-    per_rank = "/rank" if isinstance(batch, dict) and (batch.get("world") or 1) > 1 else ""  # rank 0's own samples
+    per_rank = _ranks_mark(rec)
     parts.append(f"T={secs:.1f}s,TP={samples / secs:.1f}/s{per_rank}" if samples and secs else f"T={secs:.1f}s")
     if isinstance(batch, dict) and batch.get("per_rank"):
         b, w, a = batch["per_rank"], batch.get("world", 1), batch.get("accum") or 1
