@@ -11,7 +11,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from torchvitals.probes import loader as loader_probe
+from torchvitals.probes import handed as loader_probe
 from torchvitals.probes.batches import BatchSizes, batch_input, dataset_labels, feature_rms
 from torchvitals.record import History
 from torchvitals.rules import RULES, CannotJudge

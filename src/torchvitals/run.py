@@ -10,6 +10,7 @@ wrapped so that torchvitals finds the pieces by itself:
   LRScheduler / GradScaler  accounted against their optimizer (orphan scheduler steps, skips;
                             the metric each ReduceLROnPlateau.step() is given)
   torch.nn.functional.*loss predictions, targets and loss values feed the output-health rules
+                            (run_losses.py)
   Tensor.backward           the first backward walks the autograd graph once: parameters that
                             get a gradient but sit in no optimizer are found even when no
                             module registers them (sub-modules kept in a plain Python list)
@@ -43,7 +44,7 @@ from torchvitals import spawned
 from torchvitals.findings import Diagnosis
 from torchvitals.hand_written import HandWritten
 from torchvitals.integrations.trainer_hook import watch_trainers
-from torchvitals.loss_calls import ArgumentOrder, call_site, per_element
+from torchvitals.loss_calls import ArgumentOrder
 from torchvitals.losses import LOSSES
 from torchvitals.monitor import Monitor, watch
 from torchvitals.names import describe, named_roots
@@ -58,6 +59,7 @@ from torchvitals.probes.discovery import (
 from torchvitals.probes.loader import LoaderProbe
 from torchvitals.probes.manual import is_manual
 from torchvitals.ranks import rank, world_size
+from torchvitals.run_losses import LossTaps
 from torchvitals.sinks import console
 from torchvitals.sinks.progress import on_terminal, progress_line
 from torchvitals.wrapped import building_optimizer
@@ -73,7 +75,7 @@ _TORCH_WARNINGS = (
 
 
 @dataclass
-class Session:
+class Session(LossTaps):
     script: str
     options: dict[str, Any] = field(default_factory=dict)
     tells: bool = True  # prints its own lines (not on a torchrun job's ranks > 0: rank 0 tells)
@@ -217,60 +219,6 @@ class Session:
             self.monitor.add_scaler(obj)
 
     # ------------------------------------------------------------------ wrappers
-    def _loss_wrapper(self, original: Any, name: str, kind: str) -> Any:
-        session = self
-
-        def loss(input: Any, target: Any, *args: Any, **kwargs: Any) -> Any:
-            if session._loss_depth:
-                return original(input, target, *args, **kwargs)
-            # PyTorch's warnings (the MSE size warning) name the caller's line, as under plain
-            # python: attributed_warnings skips this wrapper's frame.
-            result = original(input, target, *args, **kwargs)
-            if session._loss_depth == 0 and (session.monitor is not None or session.fits):
-                session._loss_depth += 1  # cross_entropy calls nll_loss: observe once
-                try:
-                    site = call_site(sys._getframe(1))
-                    session._guard(
-                        "observing a loss",
-                        lambda: session._observe(name, kind, input, target, per_element(name, result, input, target, kwargs), site),
-                    )
-                finally:
-                    session._loss_depth -= 1
-            return result
-
-        loss.__name__ = name
-        loss.__wrapped__ = original  # type: ignore[attr-defined]
-        return loss
-
-    def _observe(self, name: str, kind: str, pred: Any, target: Any, result: Any, site: tuple[str, int]) -> None:
-        if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
-            return
-        fit = next((f for f in self.fits if f.monitor is not None), None) if self.monitor is None else None
-        mon = fit.monitor if fit is not None else self.monitor
-        if mon is None or getattr(mon, "_in_preflight", False):
-            return  # no monitor, or a loss the model computes inside the preflight's own forward
-        if fit is not None:
-            # A Lightning fit: its trainer says which split runs; its callback already shows the
-            # monitor each training batch's loss (training_step's, the whole of it).
-            split = fit.loss_split()
-            if split == "train":
-                result = None
-        else:
-            split = "train" if torch.is_grad_enabled() else "val"
-            if split == "val" and not self._is_val_loader():
-                return
-        # One call site per split: a multi-task loss would otherwise mix its heads' metrics.
-        if split is None or self._loss_sites.setdefault(split, site) != site:
-            return
-        if kind == "pair":
-            pred, target = self._order.oriented(name, pred, target)
-        if kind == "class" and target.is_floating_point():
-            kind = "pred"  # soft targets: no class metrics
-        if kind == "pred":
-            mon.observe(pred, None, result, split=split, loss_fn=name)
-        else:
-            mon.observe(pred, target, result, split=split, loss_fn=name)
-
     def _backward_wrapper(self, original: Any) -> Any:
         session = self
 
@@ -313,27 +261,6 @@ class Session:
         if orphans:
             names = orphan_names(orphans, mon.named_roots())
             mon.add_params([(names.get(id(p), f"unregistered.{i}"), p) for i, p in enumerate(orphans)])
-
-    def _is_val_loader(self) -> bool:
-        """VAL is one evaluation dataset's: the first one evaluated, through whichever loader
-        reads it (the Hugging Face Trainer makes a new one for each evaluation). A test loader
-        evaluated by the same code is kept out (said once), so VAL never mixes two datasets."""
-        probe = self.loaders
-        assert probe is not None
-        key = probe.active if probe.active is not None else probe.ended
-        if key is None or key == self._train_loader:
-            return True
-        if self._val_loader is None:
-            self._val_loader = key
-        if key == self._val_loader:
-            return True
-        if key in probe.loaders and self._val_loader in probe.loaders and probe.loaders[key].same_data(probe.loaders[self._val_loader]):
-            return True
-        if "val-mixed" not in self._said and self.monitor is not None:
-            self._said.add("val-mixed")
-            names = [probe.loaders[k].name if k in probe.loaders else "?" for k in (self._val_loader, key)]
-            self.monitor.event("note", text=f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
-        return False
 
     def backward_passes(self) -> int:
         """Backward passes so far: a training loader is one iterated while they happen (even

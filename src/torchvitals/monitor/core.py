@@ -32,7 +32,7 @@ from torchvitals.monitor.records import Records, Unread
 from torchvitals.monitor.wiring import Wiring
 from torchvitals.probes.activations import ActivationProbe
 from torchvitals.probes.attach import Taps, WeakHook, unhide_hooks
-from torchvitals.probes.batches import BatchSizes
+from torchvitals.probes.batches import BatchSamples, BatchSizes
 from torchvitals.probes.clip import local_total, unwatch_clip, watch_clip
 from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import CrossRank, is_dtensor
@@ -132,6 +132,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         # (not index 0: an optimizer made on one rank alone shifts that rank's indices).
         self._batch_opt: int | None = None
         self._sizes = BatchSizes()  # batch sizes at the model vs the DataLoader's (probes/batches.py)
+        self._sample_count = BatchSamples()  # training samples per DataLoader batch (probes/batches.py)
         self._scale: tuple[int, torch.Tensor, str] | None = None  # the sampled input's feature scale
         self._first_layers: dict[int, str] = {}  # id(root) → its first layer's class
         self._labelled: set[int] = set()  # DataLoaders whose dataset labels were looked at

@@ -409,6 +409,7 @@ class Hooks:
         try:
             if self._offered is not None and idx == 0:  # after a closure, which may run the forward
                 self._take_offered()
+            self._sample_count.step(idx)
             closure = o.acct.closure
             if closure and not o.acct.sentinels and o.manual is None:
                 # The first step(closure) (Lightning, L-BFGS): no gradient existed before it to

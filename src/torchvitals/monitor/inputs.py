@@ -10,7 +10,7 @@ import torch
 from torch import nn
 
 from torchvitals.probes.batches import feature_rms, first_layer, new_loader_labels
-from torchvitals.probes.loader import HANDED
+from torchvitals.probes.handed import HANDED
 from torchvitals.probes.whole_dataset import whole_dataset_id
 from torchvitals.ranks import bit_sum
 
@@ -38,14 +38,16 @@ class Inputs:
     def _take_offered(self) -> None:
         x, self._offered = self._offered, None
         if x is not None:
-            self._take_input(None, x)
+            self._take_input(None, x, whole=True)
 
-    def _take_input(self, module: nn.Module | None, x: torch.Tensor) -> None:
+    def _take_input(self, module: nn.Module | None, x: torch.Tensor, whole: bool = False) -> None:
         """A training batch's input `x` (at least one dimension) reached `module` (None: the
-        first model): its samples, under torchrun its fingerprint, its size and scale."""
+        first model): its samples, under torchrun its fingerprint, its size and scale. `whole`:
+        a batch a framework offered, once (its loader may have handed out the next one since)."""
         n = x.shape[0]
-        self._samples += n
-        self._epoch_samples += n
+        added = n if whole else self._sample_count.add(n)  # a second forward on the same batch adds none (probes/batches.py)
+        self._samples += added
+        self._epoch_samples += added
         self._batch_size = max(self._batch_size, n)  # the epoch's full batches, not its last, partial one
         if self.sampler.cross is not None:
             self._cross_rank_input(x)

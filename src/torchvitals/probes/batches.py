@@ -1,7 +1,7 @@
 """What the batch reaching the model looks like: its size against the DataLoader's, the scale of
 its features, and the labels of the dataset it came from. Measures only; rules/batches.py judges.
 
-  sizes    per DataLoader batch (probes/loader.py `HANDED`): the samples that the training
+  sizes    per DataLoader batch (probes/handed.py `HANDED`): the samples that the training
            forwards of the watched model received until the next batch (its first positional
            tensor, or its input among keyword arguments: `batch_input`; for a model called
            without either, the targets its training losses received), against the
@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals.probes.loader import HANDED
+from torchvitals.probes.handed import HANDED
 
 # A model called with keyword arguments only (a Hugging Face model's `model(**batch)`): the
 # arguments that name its input, looked for in this order; failing those, the first tensor
@@ -62,6 +62,50 @@ MAX_COLS = 1024
 # Dataset labels are read once per loader; beyond these sizes they are not read at all.
 MAX_LABELS = 10_000_000
 MAX_CLASSES = 10_000
+
+
+class BatchSamples:
+    """The training samples each forward adds: the rows of its input, once per DataLoader batch.
+
+    A training step may run the model more than once on one batch: Lightning's GAN example runs
+    its generator three times on one noise batch, a contrastive loop runs two views of the
+    batch. Counting every forward made a GAN's throughput two or three times the data's. So the
+    forwards on one batch a DataLoader handed out (`HANDED.serial`) count together as at most
+    that batch: its loader's batch_size (the last batch's own rows), or their largest input if
+    larger. Chunks of the batch (a micro-batched step) add up to it, repeated forwards count it
+    once. A loop that trains without a DataLoader handing out its batches (the same serial at a
+    second step of one optimizer) counts every forward."""
+
+    def __init__(self) -> None:
+        self.serial = HANDED.serial  # a batch handed out before watching began is not this loop's
+        self.fresh = False  # the forwards since `serial` changed: on the batch a loader handed out
+        self.stepped: set[int] = set()  # optimizers that stepped on it
+        self.total = self.largest = self.counted = 0
+
+    def add(self, rows: int) -> int:
+        """The samples a training forward with `rows` input rows adds."""
+        h = HANDED
+        if h.serial != self.serial:
+            self._window(h.serial, fresh=True)
+        if not self.fresh:
+            return rows
+        self.total += rows
+        self.largest = max(self.largest, rows)
+        batch = (h.rows if h.last else h.batch_size) or 0
+        now = min(self.total, max(self.largest, batch))
+        added, self.counted = now - self.counted, now
+        return added
+
+    def step(self, opt: int) -> None:
+        """Optimizer `opt` stepped: a second step of it on the same batch starts a new count."""
+        if opt in self.stepped:
+            self._window(self.serial, fresh=False)
+        self.stepped.add(opt)
+
+    def _window(self, serial: int, fresh: bool) -> None:
+        self.serial, self.fresh = serial, fresh
+        self.stepped = set()
+        self.total = self.largest = self.counted = 0
 
 
 class BatchSizes:

@@ -50,23 +50,9 @@ from torch.utils.data import DataLoader
 
 from torchvitals.names import unnamed_loader, variable_name
 from torchvitals.probes import worker_rng
+from torchvitals.probes.handed import HANDED, batch_rows
 
 Emit = Callable[..., None]
-
-
-class Handed:
-    """The batch a timed DataLoader handed out last, in this process (probes/batches.py compares
-    what reaches the model with it): a serial number per batch, the loader (weakly), its
-    `batch_size` (None with a batch_sampler) and whether it was the pass's last batch (which may
-    be partial). Set in place: no allocation per batch."""
-
-    serial = 0
-    batch_size: int | None = None
-    last = False
-    loader: weakref.ref[Any] | None = None
-
-
-HANDED = Handed()
 
 
 @dataclass
@@ -344,6 +330,7 @@ class _TimedIter:
         HANDED.serial += 1
         HANDED.batch_size = self._t.batch_size
         HANDED.last = self._len is None or self._n + 1 >= self._len
+        HANDED.rows = batch_rows(batch) if HANDED.last else None
         if HANDED.loader is None or HANDED.loader() is not self._loader:
             HANDED.loader = weakref.ref(self._loader)
         end = time.perf_counter()
@@ -504,4 +491,4 @@ def holders() -> int:
     return len(_holders)
 
 
-__all__ = ["HANDED", "Handed", "LoaderProbe", "LoaderTiming", "active_batch_size", "attach_loader_probe", "dist_sampler", "holders"]
+__all__ = ["LoaderProbe", "LoaderTiming", "active_batch_size", "attach_loader_probe", "dist_sampler", "holders"]
