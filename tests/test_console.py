@@ -212,6 +212,8 @@ def test_the_effective_batch_is_the_epochs_full_batch_not_its_last():
     for rows in (32, 32, 8):
         mon._take_input(None, torch.zeros(rows, 3))
     assert mon._effective_batch(mon._opts[0])["per_rank"] == 32
+    assert mon._effective_batch(mon._opts[0])["per_rank"] == 32  # asking again changes nothing
+    mon.epoch_end()
     mon._take_input(None, torch.zeros(8, 3))
     assert mon._effective_batch(mon._opts[0])["per_rank"] == 8  # a new epoch
     mon.close()

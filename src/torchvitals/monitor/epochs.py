@@ -53,6 +53,7 @@ class Epochs:
             self._emit(rec)
             self._epoch_t0 = now
             self._epoch_samples = 0
+            self._batch_size = 0  # the next epoch's largest batch
             self._live_rules()
             return epoch_line(self.history, rec)
         except Exception as exc:
@@ -65,8 +66,7 @@ class Epochs:
         before = self._epoch_counts.get(id(last), (0, 0))
         self._epoch_counts[id(last)] = now
         passes, steps = now[0] - before[0], now[1] - before[1]
-        per_rank, self._batch_size = self._batch_size, 0
-        return {"per_rank": per_rank, "world": self.world, "accum": rounded(passes / steps) if steps else None}
+        return {"per_rank": self._batch_size, "world": self.world, "accum": rounded(passes / steps) if steps else None}
 
     def _epoch_numbers(self) -> dict[str, Any]:
         """The epoch's metrics (computed from the observed batches) and training samples; under
