@@ -286,21 +286,23 @@ def test_torchvitals_run_on_an_unmodified_lightning_script(bug, tmp_path):
     assert err.getvalue().count("torchvitals:") >= 1 and len(list((tmp_path / "r").iterdir())) == 1  # one monitor, one run
 
 
-@pytest.mark.parametrize("bug", [None, "softmax", "shuffled"])
+@pytest.mark.parametrize("bug", [None, "softmax", "shuffled", "hot-init"])
 def test_torchvitals_run_shows_a_fit_the_loss_calls_it_makes(bug, tmp_path):
     """Under `torchvitals run` the fit's monitor also sees the predictions and targets of the
     loss functions the fit calls, as a plain script's monitor does: before, the rules that need
     them were never judged in a Lightning fit (probabilities handed to cross_entropy and labels
-    shuffled apart from their inputs went unseen, and the run was called healthy)."""
+    shuffled apart from their inputs went unseen, and the run was called healthy), and the loss
+    at init was left unjudged (logits 40x too large at init went unseen)."""
     import json
 
     args = ["--task", "classify"] + (["--bug", bug] if bug else [])
     err = io.StringIO()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(err):
         _, diag = run_script(str(SCRIPTS / "lightning_fit.py"), args, {"out": str(tmp_path), "name": "run"})
-    found = {None: set(), "softmax": {"probabilities-as-logits"}, "shuffled": {"worse-than-baseline"}}[bug]
+    found = {None: set(), "softmax": {"probabilities-as-logits"}, "shuffled": {"worse-than-baseline"},
+             "hot-init": {"init-loss-off"}}[bug]
     assert diag.names("warning") == found, err.getvalue()
-    assert not {"worse-than-baseline", "probabilities-as-logits", "prediction-collapse"} & set(diag.unjudged)
+    assert not {"worse-than-baseline", "probabilities-as-logits", "prediction-collapse", "init-loss-off (preflight)"} & set(diag.unjudged)
     epochs = [r for r in map(json.loads, (tmp_path / "run" / "run.jsonl").read_text().splitlines()) if r["type"] == "epoch"]
     _, val = class_loaders(bug)
     labels = torch.cat([y for _, y in val])

@@ -51,10 +51,9 @@ class LossTaps:
             return  # no monitor, or a loss the model computes inside the preflight's own forward
         if fit is not None:
             # A Lightning fit: its trainer says which split runs; its callback already shows the
-            # monitor each training batch's loss (training_step's, the whole of it).
+            # monitor each training batch's loss (training_step's, the whole of it): this one
+            # only judges the loss at init.
             split = fit.loss_split()
-            if split == "train":
-                result = None
         else:
             split = "train" if torch.is_grad_enabled() else "val"
             if split == "val" and not self._is_val_loader():
@@ -66,10 +65,11 @@ class LossTaps:
             pred, target = self._order.oriented(name, pred, target)
         if kind == "class" and target.is_floating_point():
             kind = "pred"  # soft targets: no class metrics
+        counted = fit is not None
         if kind == "pred":
-            mon.observe(pred, None, result, split=split, loss_fn=name)
+            mon.observe(pred, None, result, split=split, loss_fn=name, loss_counted=counted)
         else:
-            mon.observe(pred, target, result, split=split, loss_fn=name)
+            mon.observe(pred, target, result, split=split, loss_fn=name, loss_counted=counted)
 
     def _is_val_loader(self) -> bool:
         """VAL is one evaluation dataset's: the first one evaluated, through whichever loader

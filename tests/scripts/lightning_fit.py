@@ -2,7 +2,8 @@
 tests/test_integration_lightning.py both with VitalsCallback and under `torchvitals run`.
 `--bug unused|no-grad-encoder|partial-optimizer|lr-zero` seeds one fault; none trains healthy.
 `--task classify`: a classifier with validation instead, `--bug softmax` (probabilities handed to
-cross_entropy) or `--bug shuffled` (training labels shuffled apart from their inputs)."""
+cross_entropy), `--bug shuffled` (training labels shuffled apart from their inputs) or `--bug hot-init`
+(logits 40x too large at init)."""
 
 import argparse
 
@@ -64,6 +65,9 @@ class Classifier(pl.LightningModule):
         super().__init__()
         self.bug = bug
         self.net = nn.Sequential(nn.Linear(16, 64), nn.ReLU(), nn.Linear(64, 4))
+        if bug == "hot-init":  # logits 40x too large at init: a loss far above ln(4)
+            with torch.no_grad():
+                self.net[2].weight.mul_(40)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         logits = self.net(x)

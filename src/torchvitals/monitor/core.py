@@ -310,6 +310,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         baseline: torch.Tensor | None = None,
         split: str | None = None,
         loss_fn: Any = None,
+        loss_counted: bool = False,
     ) -> None:
         """Show torchvitals one batch: the model's output, the target, the loss (all optional).
 
@@ -317,8 +318,10 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         checks) and the per-epoch metrics. `split` is "train" or "val"; by default "train" when
         gradients are enabled. `baseline` is a persistence prediction for this batch (or give
         `watch(..., baseline=callable)` and pass `inputs`). `loss_fn` (e.g. F.cross_entropy)
-        lets the checks know the loss. Nothing is read back to the host here; bad input is
-        reported once and skipped, never raised.
+        lets the checks know the loss. `loss_counted`: the training loss reaches torchvitals
+        another way (a Lightning fit's callback hands over training_step's), so this one only
+        judges the loss at init. Nothing is read back to the host here; bad input is reported
+        once and skipped, never raised.
         """
         if self.closed or "outputs" in self.disabled or self._in_preflight:
             return
@@ -341,7 +344,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
                     self._preflight_loss(pred, target, loss, kind)
                 except Exception as exc:
                     self._fail("preflight", exc)
-            self._outputs.observe(pred, target, loss, baseline, split, sampled, kind)
+            self._outputs.observe(pred, target, None if loss_counted and split == "train" else loss, baseline, split, sampled, kind)
             if split == "train" and isinstance(target, torch.Tensor):
                 self._loss_batch(target, sampled)
             while self._outputs.messages:
