@@ -87,3 +87,24 @@ def test_lightning_ddp_parts_without_a_distributed_sampler_is_duplicate_data(tmp
     epochs = [r for r in records if r["type"] == "epoch"]
     assert all(e["batch"]["per_rank"] == 32 for e in epochs), epochs[0].get("batch")
     assert _problems(found) == {"duplicate-data-across-ranks"}, found["findings"]
+
+
+@pytest.mark.parametrize("average_tokens", [True, False])
+def test_an_eval_loss_off_by_the_number_of_ranks_is_found(tmp_path, average_tokens):
+    """The Hugging Face Trainer under DDP multiplies its eval_loss by the number of processes
+    when average_tokens_across_devices is on (huggingface/transformers#35078; on by default in
+    the transformers tested here): its VAL is twice the loss torchvitals computes over both ranks'
+    evaluation batches, every epoch, and that is loss-scaled-by-ranks. With it off the two agree
+    and nothing is said. A transformers that no longer scales it gets no finding either."""
+    pytest.importorskip("transformers")
+    pytest.importorskip("datasets")
+    found, records = _job(tmp_path, str(SCRIPTS / "hf_trainer.py"), "--datasets", "num_train_epochs=2", "max_steps=-1",
+                          f"average_tokens_across_devices={average_tokens}")
+    epochs = [r for r in records if r["type"] == "epoch"]
+    assert len(epochs) == 2 and all(e["from_ranks"] == [0, 1] for e in epochs), epochs
+    ratios = [e["val"]["loss"] / e["metrics"]["val"]["loss"] for e in epochs]  # the Trainer's over torchvitals'
+    scaled = all(abs(q - 2) < 0.02 for q in ratios)
+    assert scaled or all(abs(q - 1) < 0.05 for q in ratios), ratios
+    assert ("loss-scaled-by-ranks" in _problems(found)) == scaled, (ratios, found["findings"])
+    if not average_tokens:
+        assert not scaled

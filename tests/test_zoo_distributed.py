@@ -1,5 +1,5 @@
-"""The distributed fault zoo under torchrun (2 ranks, gloo on CPU): each of the four
-distributed faults is found in its case, and its fixed twin is left without any finding at
+"""The distributed fault zoo under torchrun (2 ranks, gloo on CPU): each of the distributed
+faults is found in its case, and its fixed twin is left without any finding at
 warning or above. The two ranks are forked from the test process with torchrun's environment
 (tests/distributed.py fork_job: no torch import per rank, each rank in its own process group,
 a hard timeout); benchmarks/fault_zoo/score.py runs the same cases under torchrun itself."""
@@ -25,7 +25,7 @@ ARGS = ["--epochs", "2"]
 
 
 @pytest.mark.parametrize("name", ["ranks_out_of_sync", "duplicate_data_across_ranks", "duplicate_data_keyword_batch", "sampler_epoch_not_set",
-                                  "rank_divergent_steps"])
+                                  "rank_divergent_steps", "loss_summed_over_ranks"])
 def test_distributed_fault_is_found_and_its_twin_is_clean(name, tmp_path):
     (case,) = score.discover({name})
     assert case.nproc == 2 and len(case.expect) == 1

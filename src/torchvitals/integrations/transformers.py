@@ -118,12 +118,17 @@ class VitalsCallback(TrainerCallback):
 
     @_guarded
     def on_evaluate(self, args: Any, state: Any, control: Any, metrics: dict[str, Any] | None = None, **kwargs: Any) -> None:
-        """Evaluation metrics (`eval_loss`, …) become the epoch's VAL."""
-        if self.monitor is None or not self._owned or not metrics:
+        """Evaluation metrics (`eval_loss`, …) become the epoch's VAL (under `torchvitals run`,
+        that of the epoch the run's monitor closes next)."""
+        if self.monitor is None or not metrics:
             return
         skip = ("runtime", "samples_per_second", "steps_per_second", "epoch")
-        self._val = {k.removeprefix("eval_"): float(v) for k, v in metrics.items()
-                     if isinstance(v, (int, float)) and not k.endswith(skip)}
+        val = {k.removeprefix("eval_"): float(v) for k, v in metrics.items()
+               if isinstance(v, (int, float)) and not k.endswith(skip)}
+        if not self._owned:
+            self.monitor.report("val", val)
+            return
+        self._val = val
         self._close_epoch()
 
     @_guarded

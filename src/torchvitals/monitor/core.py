@@ -101,6 +101,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._epoch_samples = 0
         self._epoch_exchange: EpochExchange | None = None  # under torchrun: the epochs' numbers (monitor/epochs.py)
         self._epoch_notes: set[str] = set()
+        self._reported: dict[str, dict[str, Any]] = {}  # a framework's metrics for the epoch in progress (Epochs.report)
         self._batch_size = 0  # the largest training batch of the epoch so far (per rank)
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began
         self._records = 0

@@ -36,8 +36,8 @@ class Epochs:
             rec = {
                 "type": "epoch",
                 "epoch": self._epoch,
-                "train": metrics(train),
-                "val": metrics(val),
+                "train": metrics(train) or self._reported.pop("train", {}),
+                "val": metrics(val) or self._reported.pop("val", {}),
                 "extra": {k: jsonable(v, 3) for k, v in (extra or {}).items()},
                 "seconds": round(now - self._epoch_t0, 3),
                 "gpu_gib": gpu_gib(self.inv.device),
@@ -51,6 +51,7 @@ class Epochs:
             if self.world > 1:
                 rec["batch"] = self._effective_batch(last)
             self._emit(rec)
+            self._reported = {}
             self._epoch_t0 = now
             self._epoch_samples = 0
             self._batch_size = 0  # the next epoch's largest batch
@@ -59,6 +60,16 @@ class Epochs:
         except Exception as exc:
             self._fail("epoch", exc)
             return ""
+
+    def report(self, split: str, values: Any) -> None:
+        """Metrics a framework reported for the epoch in progress (the Hugging Face Trainer's
+        evaluation, under `torchvitals run`): the epoch's `split` metrics when epoch_end() is
+        given none, as if it had been. Never raises."""
+        try:
+            if split in ("train", "val") and not self.closed:
+                self._reported[split] = metrics(values)
+        except Exception as exc:
+            self._fail("epoch", exc)
 
     def _effective_batch(self, last: OptState | None) -> dict[str, Any]:
         """Per-rank batch × ranks × accumulation (backward passes per step this epoch)."""

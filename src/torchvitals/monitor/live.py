@@ -29,6 +29,9 @@ class _NullMonitor(Monitor):
     def epoch_end(self, train: Any = None, val: Any = None, extra: dict[str, Any] | None = None) -> str:
         return ""
 
+    def report(self, split: str, values: Any) -> None:
+        return None
+
     def observe(self, *args: Any, **kwargs: Any) -> None:
         return None
 

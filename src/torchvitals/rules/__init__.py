@@ -11,7 +11,7 @@ from torchvitals.record import History
 from torchvitals.rules import data, gradients, gradient_norms  # noqa: F401  (registers the rules)
 from torchvitals.rules import outputs, loss_inputs, baselines, progress  # noqa: F401
 from torchvitals.rules import schedulers, steps, updates, freeze  # noqa: F401
-from torchvitals.rules import distributed, batches, randomness  # noqa: F401
+from torchvitals.rules import distributed, reported, batches, randomness  # noqa: F401
 # isort: on
 from torchvitals.rules.base import PAGES, RULES, CannotJudge, Rule, document
 from torchvitals.rules.preflight import preflight_results
