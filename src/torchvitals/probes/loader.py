@@ -330,10 +330,10 @@ class _TimedIter:
         HANDED.serial += 1
         HANDED.batch_size = self._t.batch_size
         HANDED.last = self._len is None or self._n + 1 >= self._len
-        HANDED.rows = batch_rows(batch) if HANDED.last else None
         if HANDED.loader is None or HANDED.loader() is not self._loader:
             HANDED.loader = weakref.ref(self._loader)
         end = time.perf_counter()
+        HANDED.rows = batch_rows(batch) if HANDED.last else None  # after the clock: not the loader's time
         if self._n == 0:
             self._t.first_wait += end - start
         else:

@@ -28,6 +28,12 @@ MOVING_TARGETS = 1.5
 # ... and a model learns them when its RMSE falls below this share of the mean predictor's: no
 # constant output does (one that learns nothing only drifts towards 1.0 as the targets grow).
 MOVING_FIT = 0.95
+# A model whose validation accuracy rises this much (absolute) above its first epoch's, past the
+# majority class, or whose validation loss falls by VAL_LOSS_GAIN, learns: an epoch-mean training
+# loss that barely moved then only says that it learned late (the last epoch's mean still holds
+# its first batches).
+VAL_ACC_GAIN = 0.10
+VAL_LOSS_GAIN = 0.05
 
 
 def _learns_moving_targets(h: History) -> bool:
@@ -47,6 +53,23 @@ def _learns_moving_targets(h: History) -> bool:
     return best <= relative[0] * (1 - LOSS_MIN_DECREASE) and best < MOVING_FIT
 
 
+def _validation_learns(h: History) -> bool:
+    """Whether the computed validation metrics show the model learning (VAL_ACC_GAIN, VAL_LOSS_GAIN)."""
+    vals = [(e.get("metrics") or {}).get("val") or {} for e in h.epochs]
+    accs = [(m["acc"], m.get("base_acc")) for m in vals if _num(m.get("acc"))]
+    if len(accs) >= 2:
+        first, best = accs[0][0], max(accs[1:])
+        if best[0] >= first + VAL_ACC_GAIN and (not _num(best[1]) or best[0] > best[1]):
+            return True
+    losses = [v for _, v in epoch_series(h, "val", "loss")]
+    return len(losses) >= 2 and losses[0] > 0 and min(losses[1:]) <= losses[0] * (1 - VAL_LOSS_GAIN)
+
+
+def _learns(h: History) -> bool:
+    """A flat training loss that is no fault: moving targets, or validation that improves."""
+    return _learns_moving_targets(h) or _validation_learns(h)
+
+
 def _loss_named(h: History) -> str:
     """'the training loss', naming the loss function it was measured at when known (a script's
     own loss may add terms to it: a VAE's KL term)."""
@@ -64,7 +87,9 @@ def _loss_named(h: History) -> str:
     "rate that moves nothing, a frozen model, or a loss disconnected from the parameters. "
     f"Regression targets whose spread moves {MOVING_TARGETS:g}× or more over the epochs (the "
     "temporal-difference targets of Q-learning grow with the Q-values) move the loss with them: "
-    "there the error relative to the targets' spread has to fall instead.",
+    "there the error relative to the targets' spread has to fall instead. A model whose "
+    f"validation accuracy rises {VAL_ACC_GAIN:g} past the majority class, or whose validation loss "
+    f"falls {VAL_LOSS_GAIN:.0%}, learns: its training loss's epoch means only say it learned late.",
     example="""
 for p in model.parameters():
     p.requires_grad_(False)   # frozen by a fine-tuning helper, loss stays flat
@@ -79,7 +104,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
     if run.curve >= 3 * LOSS_WINDOW:
         first = sum(run.first_window) / LOSS_WINDOW
         best = run.best
-        if best > first * (1 - LOSS_MIN_DECREASE) and run.flat_it is not None and not _learns_moving_targets(h):
+        if best > first * (1 - LOSS_MIN_DECREASE) and run.flat_it is not None and not _learns(h):
             return [
                 r.finding(
                     "warning",
@@ -98,7 +123,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
     if len(series) >= STAGNANT_EPOCHS:
         first = series[0][1]
         rest = [v for _, v in series[1:]]
-        if min(rest) > first * (1 - LOSS_MIN_DECREASE) and first > 0 and not _learns_moving_targets(h):
+        if min(rest) > first * (1 - LOSS_MIN_DECREASE) and first > 0 and not _learns(h):
             return [
                 r.finding(
                     "warning",
