@@ -160,3 +160,32 @@ def test_ranks_sums_add_up_to_the_metrics_of_all_their_batches(task):
 def test_a_split_only_another_rank_saw_is_taken_whole():
     combined = add_split_sums({}, {"val": [{"loss_sum": 6.0, "loss_n": 3.0}, None], "junk": 3})
     assert split_metrics(*combined["val"]) == {"loss": 2.0}
+
+
+def test_the_wait_for_the_other_ranks_is_no_epochs_time(monkeypatch, tmp_path):
+    """Rank 0's wait at an epoch's end (here 100 s of a fake clock) is counted in neither that
+    epoch's seconds nor the next one's: before, the next epoch's T and TP carried it."""
+    from torch import nn
+
+    import torchvitals
+    from torchvitals.monitor import epochs as epochs_mod
+
+    now = [0.0]
+    monkeypatch.setattr(epochs_mod.time, "perf_counter", lambda: now[0])
+
+    class Slow:
+        def gather(self, epoch: int):
+            now[0] += 100.0
+            return [], []
+
+    model = nn.Linear(2, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)  # held: the monitor holds it weakly
+    mon = torchvitals.watch(model, opt, out=str(tmp_path), name="r", console=False)
+    monkeypatch.setattr(mon, "_epochs_exchange", lambda: Slow())
+    mon._epoch_t0 = 0.0
+    now[0] = 1.0
+    mon.epoch_end()
+    now[0] += 2.0
+    mon.epoch_end()
+    mon.close()
+    assert [e["seconds"] for e in mon.history.epochs] == [1.0, 2.0]

@@ -25,7 +25,7 @@ from typing import Any
 from torchvitals import ranks
 
 # How long rank 0 waits at an epoch's end for a watching rank that never gave an epoch's numbers.
-FIRST_EPOCH_GRACE = 5.0
+FIRST_EPOCH_GRACE = 2.0
 
 
 @dataclass

@@ -52,7 +52,7 @@ class Epochs:
                 rec["batch"] = self._effective_batch(last)
             self._emit(rec)
             self._reported = {}
-            self._epoch_t0 = now
+            self._epoch_t0 = time.perf_counter()  # the next epoch's clock starts after this one's exchange and record
             self._epoch_samples = 0
             self._batch_size = 0  # the next epoch's largest batch
             self._live_rules()
