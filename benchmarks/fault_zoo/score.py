@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -227,7 +228,12 @@ def run_case(path: Path, args: list[str], out: str) -> dict[str, Any]:
     except Exception as exc:  # a broken case is reported, the zoo goes on
         return {"error": f"{type(exc).__name__}: {exc}", "found": {}, "seconds": time.perf_counter() - t0}
     found = _first_steps((f.name, f.step) for f in diag.at_least("warning"))
-    return {"error": error, "found": found, "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    # What the script left in reference cycles (its globals and functions) goes now: a DataLoader
+    # with persistent workers among it shuts them down when collected, up to 5 s a worker, and
+    # a collection that came later stalled another case's training loop (input-bound there).
+    gc.collect()
+    return {"error": error, "found": found, "seconds": seconds}
 
 
 def score(cases: list[Case]) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import io
 import json
 import os
@@ -71,12 +72,14 @@ def run_case(path: Path, args: list[str], out: str) -> dict[str, Any]:
         tail = traceback.format_exc().strip().splitlines()[-TAIL_LINES:]
         return {"error": f"{type(exc).__name__}: {exc}", "tail": tail, "warning": [], "info": [],
                 "seconds": time.perf_counter() - t0}
+    seconds = time.perf_counter() - t0
+    gc.collect()  # the script's leftovers (a persistent-worker DataLoader) go now, not in the next script's loop
     output = sink.getvalue().strip().splitlines()
     error = None if code == 0 else f"exit code {code}"
     warning = [_finding(f) for f in diag.at_least("warning")]
     info = [_finding(f) for f in diag.findings if f.severity == "info"]
     return {"error": error, "tail": output[-TAIL_LINES:] if error else [], "warning": warning,
-            "info": info, "notes": list(diag.notes), "seconds": time.perf_counter() - t0}
+            "info": info, "notes": list(diag.notes), "seconds": seconds}
 
 
 def _timed(cmd: list[str], cwd: str) -> tuple[float, int]:
