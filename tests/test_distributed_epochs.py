@@ -55,3 +55,15 @@ def test_the_epoch_line_gives_the_jobs_throughput_unmarked(runs):
     lines = [ln for ln in output.splitlines() if ln.startswith("E0")]
     assert len(lines) == 2, output[-3000:]  # rank 0's alone
     assert all("BATCH=8x2x1=16" in ln and "/s |" in ln and "/rank" not in ln for ln in lines), lines
+
+
+def test_ranks_that_train_their_own_models_are_not_added_up(tmp_path):
+    """The same script without DDP (each rank its own model: a sweep launched with torchrun):
+    nothing to add up and nobody waits; the line says the throughput is rank 0's."""
+    env = {"TORCHVITALS_OUT": str(tmp_path), "TORCHVITALS_NAME": "sweep"}
+    res = fork_job(2, ["run", SCRIPT, "--mode", "sweep"], tmp_path, env)
+    assert not res.timed_out and res.returncode == 0, res.output[-3000:]
+    job = _epochs(tmp_path / "sweep" / "run.rank0.jsonl")
+    assert len(job) == 2 and all("from_ranks" not in e and e["samples"] == 32 for e in job), job
+    lines = [ln for ln in res.output.splitlines() if ln.startswith("E0")]
+    assert len(lines) == 2 and all("/rank" in ln for ln in lines), lines

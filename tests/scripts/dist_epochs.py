@@ -6,6 +6,7 @@ torchvitals import (run it under `torchvitals run`).
 
     python dist_epochs.py --mode single
     torchrun --nproc_per_node 2 dist_epochs.py --mode ddp
+    torchrun --nproc_per_node 2 dist_epochs.py --mode sweep   # no DDP: each rank its own model
 """
 
 import argparse
@@ -18,12 +19,12 @@ from torch.utils.data import DataLoader, DistributedSampler, TensorDataset
 
 torch.set_num_threads(1)
 parser = argparse.ArgumentParser()
-parser.add_argument("--mode", choices=["single", "ddp"], default="single")
+parser.add_argument("--mode", choices=["single", "ddp", "sweep"], default="single")
 parser.add_argument("--epochs", type=int, default=2)
 args = parser.parse_args()
 
 rank, world = 0, 1
-if args.mode == "ddp":
+if args.mode != "single":
     dist.init_process_group("gloo")
     rank, world = dist.get_rank(), dist.get_world_size()
 
@@ -45,7 +46,7 @@ val_loader, _ = loader(val, 16)
 
 torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(6, 16), nn.Tanh(), nn.Linear(16, 3))
-model = nn.parallel.DistributedDataParallel(net) if world > 1 else net
+model = nn.parallel.DistributedDataParallel(net) if args.mode == "ddp" else net  # sweep: a model per rank
 opt = torch.optim.SGD(model.parameters(), lr=0.1)
 
 for epoch in range(args.epochs):

@@ -52,10 +52,10 @@ class Epochs:
                 rec["batch"] = self._effective_batch(last)
             self._emit(rec)
             self._reported = {}
-            self._epoch_t0 = time.perf_counter()  # the next epoch's clock starts after this one's exchange and record
             self._epoch_samples = 0
             self._batch_size = 0  # the next epoch's largest batch
             self._live_rules()
+            self._epoch_t0 = time.perf_counter()  # the next epoch's clock starts after this one's exchange, record and rules
             return epoch_line(self.history, rec)
         except Exception as exc:
             self._fail("epoch", exc)
@@ -109,9 +109,11 @@ class Epochs:
         return rec
 
     def _epochs_exchange(self) -> EpochExchange | None:
-        """The epochs' exchange with the other ranks (None on one process, or without a store)."""
+        """The epochs' exchange with the other ranks: None on one process, without a store, and
+        when the ranks do not train one model together (no DDP or FSDP: a sweep launched with
+        torchrun, tensor parallelism), whose numbers are not one job's to add up."""
         cross = self.sampler.cross
-        if cross is None or self.world <= 1 or cross.chan.store is None:
+        if cross is None or self.world <= 1 or cross.chan.store is None or not self._in_step():
             return None
         if self._epoch_exchange is None or self._epoch_exchange.chan is not cross.chan:
             self._epoch_exchange = EpochExchange(cross.chan)
