@@ -65,11 +65,8 @@ class LossTaps:
             pred, target = self._order.oriented(name, pred, target)
         if kind == "class" and target.is_floating_point():
             kind = "pred"  # soft targets: no class metrics
-        counted = fit is not None
-        if kind == "pred":
-            mon.observe(pred, None, result, split=split, loss_fn=name, loss_counted=counted)
-        else:
-            mon.observe(pred, target, result, split=split, loss_fn=name, loss_counted=counted)
+        mon.observe(pred, None if kind == "pred" else target, result, split=split, loss_fn=name,
+                    loss_counted=fit is not None)
 
     def _is_val_loader(self) -> bool:
         """VAL is one evaluation dataset's: the first one evaluated, through whichever loader

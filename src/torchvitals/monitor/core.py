@@ -47,6 +47,7 @@ from torchvitals.sinks.base import Sink
 from torchvitals.sinks.chosen import open_sinks
 from torchvitals.sinks.console import ConsoleSink
 from torchvitals.sinks.run_dir import RunDirSink
+from torchvitals.terminal import Once
 
 
 def as_list(x: Any) -> list[Any]:
@@ -100,7 +101,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._samples = 0
         self._epoch_samples = 0
         self._epoch_exchange: EpochExchange | None = None  # under torchrun: the epochs' numbers (monitor/epochs.py)
-        self._epoch_notes: set[str] = set()
+        self._epoch_notes = Once()  # notes about the epochs' exchange, each said once
         self._reported: dict[str, dict[str, Any]] = {}  # a framework's metrics for the epoch in progress (Epochs.report)
         self._batch_size = 0  # the largest training batch of the epoch so far (per rank)
         self._epoch_counts: dict[int, tuple[int, int]] = {}  # optimizer → (backward, steps) when the epoch began

@@ -120,8 +120,7 @@ class Epochs:
         return self._epoch_exchange
 
     def _note_once(self, key: str, text: str) -> None:
-        if key not in self._epoch_notes:
-            self._epoch_notes.add(key)
+        if self._epoch_notes.first(key):
             self.event("note", text=text)
 
     def _epoch_sums(self) -> dict[str, tuple[dict[str, Any], str | None]]:

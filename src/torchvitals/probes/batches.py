@@ -22,7 +22,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from torchvitals.probes.handed import HANDED
+from torchvitals.probes.handed import HANDED, first_rows
 
 # A model called with keyword arguments only (a Hugging Face model's `model(**batch)`): the
 # arguments that name its input, looked for in this order; failing those, the first tensor
@@ -267,7 +267,4 @@ def new_loader_labels(seen: set[int]) -> tuple[str, dict[str, Any]] | None:
 def batch_rows(target: Any, pred: Any) -> float:
     """The samples a batch's loss is the mean over: its target's rows, else its prediction's;
     1 for a loss given alone."""
-    for t in (target, pred):
-        if isinstance(t, torch.Tensor) and t.dim() > 0:
-            return float(max(t.shape[0], 1))
-    return 1.0
+    return float(first_rows((target, pred)) or 1)

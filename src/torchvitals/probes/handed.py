@@ -26,12 +26,16 @@ class Handed:
 HANDED = Handed()
 
 
-def batch_rows(batch: Any) -> int | None:
-    """The rows of a batch: its first tensor's first dimension (a tensor, or in a tuple, list or dict)."""
-    items = (batch,) if isinstance(batch, torch.Tensor) else batch.values() if isinstance(batch, dict) else batch
-    if not isinstance(items, (tuple, list, type({}.values()))):
+def first_rows(batch: Any) -> int | None:
+    """The rows of a batch: its first tensor's first dimension (a tensor, or in a tuple, list or
+    dict); None without one."""
+    if isinstance(batch, torch.Tensor):
+        batch = (batch,)
+    elif isinstance(batch, dict):
+        batch = tuple(batch.values())
+    elif not isinstance(batch, (tuple, list)):
         return None
-    for t in items:
+    for t in batch:
         if isinstance(t, torch.Tensor) and t.dim() > 0:
             return int(t.shape[0])
     return None

@@ -50,7 +50,7 @@ from torch.utils.data import DataLoader
 
 from torchvitals.names import unnamed_loader, variable_name
 from torchvitals.probes import worker_rng
-from torchvitals.probes.handed import HANDED, batch_rows
+from torchvitals.probes.handed import HANDED, first_rows
 
 Emit = Callable[..., None]
 
@@ -333,7 +333,7 @@ class _TimedIter:
         if HANDED.loader is None or HANDED.loader() is not self._loader:
             HANDED.loader = weakref.ref(self._loader)
         end = time.perf_counter()
-        HANDED.rows = batch_rows(batch) if HANDED.last else None  # after the clock: not the loader's time
+        HANDED.rows = first_rows(batch) if HANDED.last else None  # after the clock: not the loader's time
         if self._n == 0:
             self._t.first_wait += end - start
         else:

@@ -9,6 +9,7 @@ torchrun are those of all its ranks' samples, not a mean of the ranks' means.
 from __future__ import annotations
 
 import math
+from itertools import zip_longest
 from typing import Any
 
 import torch
@@ -125,9 +126,8 @@ def add(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
         if prev is None:
             out[k] = list(v) if isinstance(v, list) else v
         elif isinstance(prev, list) or isinstance(v, list):
-            x, y = list(prev) if isinstance(prev, list) else [prev], list(v) if isinstance(v, list) else [v]
-            size = max(len(x), len(y))
-            out[k] = [p + q for p, q in zip(x + [0.0] * (size - len(x)), y + [0.0] * (size - len(y)), strict=True)]
+            x, y = (u if isinstance(u, list) else [u] for u in (prev, v))
+            out[k] = [p + q for p, q in zip_longest(x, y, fillvalue=0.0)]
         else:
             out[k] = prev + v
     return out
