@@ -36,10 +36,12 @@ def _user_frame(frame: Any) -> Any:
     return frame
 
 
-def call_site(frame: Any) -> tuple[str, int]:
-    """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch)."""
+def call_site(frame: Any) -> tuple[str, int, int]:
+    """The first caller outside torch (an nn.MSELoss module calls F.mse_loss from torch): its
+    file, line and the call's bytecode offset, so that two losses called on one line
+    (`kl_div(...) * a + cross_entropy(...)`, a main and an auxiliary head) are two sites."""
     frame = _user_frame(frame)
-    return (frame.f_code.co_filename, frame.f_lineno) if frame is not None else ("?", 0)
+    return (frame.f_code.co_filename, frame.f_lineno, frame.f_lasti) if frame is not None else ("?", 0, 0)
 
 
 class ArgumentOrder:

@@ -42,7 +42,7 @@ class LossTaps:
         loss.__wrapped__ = original  # type: ignore[attr-defined]
         return loss
 
-    def _observe(self, name: str, kind: str, pred: Any, target: Any, result: Any, site: tuple[str, int]) -> None:
+    def _observe(self, name: str, kind: str, pred: Any, target: Any, result: Any, site: tuple[str, int, int]) -> None:
         if not isinstance(pred, torch.Tensor) or not isinstance(target, torch.Tensor):
             return
         fit = next((f for f in self.fits if f.monitor is not None), None) if self.monitor is None else None
@@ -58,15 +58,34 @@ class LossTaps:
             split = "train" if torch.is_grad_enabled() else "val"
             if split == "val" and not self._is_val_loader():
                 return
-        # One call site per split: a multi-task loss would otherwise mix its heads' metrics.
-        if split is None or self._loss_sites.setdefault(split, site) != site:
+        if split is None:
+            return
+        if kind == "class" and target.is_floating_point():
+            kind = "pred"  # soft targets: no class metrics
+        if not self._at_site(split, site, kind, mon):
+            if split == "train":  # shown for what its prediction is (a softmax handed to kl_div)
+                mon.other_loss(pred, name)
             return
         if kind == "pair":
             pred, target = self._order.oriented(name, pred, target)
-        if kind == "class" and target.is_floating_point():
-            kind = "pred"  # soft targets: no class metrics
         mon.observe(pred, None if kind == "pred" else target, result, split=split, loss_fn=name,
                     loss_counted=fit is not None)
+
+    def _at_site(self, split: str, site: tuple[str, int, int], kind: str, mon: Any) -> bool:
+        """Whether this loss call makes the split's metrics: one call site per split (a
+        multi-task loss would otherwise mix its heads' metrics), the first one called, except
+        that a loss on class labels called right after a loss on soft targets takes its place
+        (a distillation loss: kl_div against the teacher, then cross_entropy against the labels,
+        which gives the accuracy and the baselines); the soft loss's one call is taken back."""
+        at = self._loss_sites.get(split)
+        if at is None or at[0] == site:
+            self._loss_sites[split] = (site, kind, (at[2] + 1) if at is not None else 1)
+            return True
+        if at[1] == "pred" and kind == "class" and at[2] == 1:
+            mon.forget_loss(split)
+            self._loss_sites[split] = (site, kind, 1)
+            return True
+        return False
 
     def _is_val_loader(self) -> bool:
         """VAL is one evaluation dataset's: the first one evaluated, through whichever loader

@@ -74,6 +74,11 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
         isinstance(rec["out"], dict) and all(_num(v) or v is None or isinstance(v, str) for v in rec["out"].values())
     ):
         return "out"
+    if "other_losses" in rec and not (
+        isinstance(rec["other_losses"], list)
+        and all(isinstance(x, list) and len(x) == 2 and all(v is None or isinstance(v, str) for v in x) for x in rec["other_losses"])
+    ):
+        return "other_losses"
     for key in ("samples", "time"):
         if key in rec and not _num(rec[key]):
             return key

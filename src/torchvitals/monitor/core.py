@@ -356,6 +356,26 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         except Exception as exc:
             self._fail("outputs", exc)
 
+    def forget_loss(self, split: str) -> None:
+        """Take back the split's latest loss shown to observe() (`torchvitals run` chose another
+        call site for the split's metrics)."""
+        try:
+            self._outputs.drop_last_loss(split)
+        except Exception as exc:
+            self._fail("outputs", exc)
+
+    def other_loss(self, pred: Any, loss_fn: Any) -> None:
+        """A training loss computed beside the one observe() is shown (`torchvitals run` sees
+        every loss call): on a sampled iteration, which loss it is and what produced its
+        prediction go into the record, for the probability checks; no metric is taken."""
+        if self.closed or "outputs" in self.disabled or self._in_preflight or not isinstance(pred, torch.Tensor):
+            return
+        try:
+            if self.sampler.detailed(self._next_it()):
+                self._outputs.other_loss(pred, loss_kind(loss_fn))
+        except Exception as exc:
+            self._fail("outputs", exc)
+
     def close(self) -> Diagnosis:
         """Detach every hook, run the rules on the whole record, write findings.json, print the
         diagnosis (findings first) and return it. Safe to call twice; never raises: whatever

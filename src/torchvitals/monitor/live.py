@@ -32,6 +32,12 @@ class _NullMonitor(Monitor):
     def report(self, split: str, values: Any) -> None:
         return None
 
+    def other_loss(self, *args: Any, **kwargs: Any) -> None:
+        pass
+
+    def forget_loss(self, split: str) -> None:
+        pass
+
     def observe(self, *args: Any, **kwargs: Any) -> None:
         return None
 

@@ -111,8 +111,9 @@ class Preflights:
         self._emit({"type": "event", "kind": "preflight", "it": 1, "findings": [], "unjudged": unjudged})
 
     def _preflight_loss(self, pred: Any, target: Any, loss: Any, kind: str | None) -> None:
-        """The first training loss, before any step: judge the loss at init (once)."""
-        if self._init_loss_judged or not self.opts.preflight:
+        """The first training loss with a target, before any step: judge the loss at init (once;
+        a loss against no target, kl_div's or another soft one's, cannot say what chance gives)."""
+        if self._init_loss_judged or not self.opts.preflight or target is None:
             return
         self._init_loss_judged = True
         if any(o.acct.c.steps for o in self._opts):

@@ -175,6 +175,8 @@ class Records:
                 out = self._outputs.interval_fields(u.out, u.ticket)
                 if out:
                     rec["out"] = {k: v if isinstance(v, str) else rounded(v) for k, v in out.items()}
+                if u.out.get("others"):
+                    rec["other_losses"] = u.out["others"]
             except Exception as exc:
                 self._fail("outputs", exc)
         if u.batches is not None:

@@ -35,6 +35,8 @@ MAX_COLS = 1024
 # Rows tested for looking like probabilities: whole rows (a vocabulary wide), so fewer of them;
 # the rule wants ≥ 99% of rows to look so, which 64 rows tell as well as 256.
 PROB_ROWS = 64
+# Other training losses of one sampled iteration recorded (their kinds and producing ops).
+MAX_OTHER_LOSSES = 8
 # Targets of a sampled classification batch whose classes are counted (an LM's B×T tokens: a prefix).
 MAX_CLASS_TARGETS = 4096
 # Autograd ops that only reshape, select or cast their single input: the op that computed the
@@ -144,6 +146,8 @@ class OutputProbe:
         self.sampled_op: str | None = None  # the autograd op that produced that batch's output
         self.messages: list[dict[str, Any]] = []  # host-known problems, recorded as events
         self.loss_kind: str | None = None  # the loss function named in observe(loss_fn=…)
+        # The other training losses of the sampled iteration: [kind, the op behind the prediction]
+        self.others: list[list[str | None]] = []
         self._said = Once()
 
     def say_once(self, kind: str, text: str, **fields: Any) -> None:
@@ -344,6 +348,18 @@ class OutputProbe:
         # fifth of this function's time on a small output (tests/test_outputs.py checks it).
         return out
 
+    def drop_last_loss(self, split: str) -> None:
+        """Forget the split's latest loss value kept (not yet added to the sums)."""
+        if self._losses[split]:
+            self._losses[split].pop()
+            self._rows[split].pop()
+
+    def other_loss(self, pred: torch.Tensor, loss_kind: str | None) -> None:
+        """A training loss other than the observed one, on a sampled iteration: its kind and the
+        op that produced its prediction (host-side graph metadata only, no device read)."""
+        if len(self.others) < MAX_OTHER_LOSSES:
+            self.others.append([loss_kind, producer(pred)])
+
     def take_interval(self, reads: Reads) -> dict[str, Any]:
         """Hand the train sums since the last record, and the sampled value checks, to `reads`
         and reset them; `interval_fields` makes the record's `out` from the host read."""
@@ -357,6 +373,8 @@ class OutputProbe:
             plan["out_op"] = self.sampled_op
             self.sampled = None
             self.sampled_op = None
+        if self.others:
+            plan["others"], self.others = self.others, []
         return plan
 
     @staticmethod

@@ -104,7 +104,9 @@ def loss_input_mismatch(h: History, r: Rule) -> list[Finding]:
     "expected: rows in [0, 1] summing to 1 given to cross-entropy with class-index targets, or "
     "to KL-div/NLL; or the output of a sigmoid or softmax (the autograd op that produced the "
     "values, seen through reshapes) given to binary_cross_entropy_with_logits, cross_entropy, "
-    f"nll_loss or kl_div. In {PROB_HITS} sampled iterations or more.",
+    f"nll_loss or kl_div. In {PROB_HITS} sampled iterations or more. Under `torchvitals run` every "
+    "training loss call of a sampled iteration is looked at, not only the one the metrics come "
+    "from (the kl_div beside a distillation's cross_entropy).",
     why="cross_entropy applies log_softmax itself: a softmax before it squashes the gradient, "
     "training crawls and plateaus early. BCEWithLogitsLoss applies its own sigmoid: after "
     "nn.Sigmoid it sees sigmoid(sigmoid(z)), confined to (0.5, 0.73), so it can never predict "
@@ -149,12 +151,15 @@ def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
     # What the loss does with them: applies its own sigmoid/softmax again, or takes them as logs.
     own = "softmax" if kind == "cross_entropy" else "sigmoid"
     does = f"it applies its own {own} and sees {own}({op}(z))" if kind in _WANTS_LOGITS else f"it expects {expected}"
+    # The range is known for the observed loss's values; another loss's (torchvitals run sees
+    # every loss call) are not read, and a sigmoid's or softmax's are in [0, 1] anyway.
+    seen = lo <= hi
     return [
         r.finding(
             "warning",
-            f"the values given to {kind} are the output of a {op} (all in [{lo:.3g}, {hi:.3g}]) in "
-            f"{run.prob_hits} of {run.prob} sampled iterations: {does}",
-            evidence=evidence | {"op": o["out_op"], "min": lo, "max": hi},
+            f"the values given to {kind} are the output of a {op}" + (f" (all in [{lo:.3g}, {hi:.3g}])" if seen else "")
+            + f" in {run.prob_hits} of {run.prob} sampled iterations: {does}",
+            evidence=evidence | {"op": o["out_op"]} | ({"min": lo, "max": hi} if seen else {}),
             where=["output"],
             step=step,
         )

@@ -85,17 +85,7 @@ def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> N
             run.nonfinite += o["loss_nonfinite"]
             if run.nonfinite_it is None:
                 run.nonfinite_it = it
-    if _num(o.get("prob_rows")) or (o.get("out_op") and o.get("loss_kind")):
-        run.prob += 1
-        how = _probability_evidence(o)
-        if how:
-            run.prob_hits += 1
-            if run.prob_first is None:
-                run.prob_first = (o, how)
-            if run.prob_hits == PROB_HITS:
-                run.prob_step = it
-            if _num(o.get("min")) and _num(o.get("max")):
-                run.prob_lo, run.prob_hi = min(run.prob_lo, o["min"]), max(run.prob_hi, o["max"])
+    _fold_probabilities(run, o, rec.get("other_losses"), it)
     if o.get("out_op") and o.get("loss_kind"):  # judged: a loss that takes no logits has none to clip
         run.clip += 1
         if o["loss_kind"] in _WANTS_LOGITS and o["out_op"] in _CLIP_OPS and _num(o.get("min")) and o["min"] >= 0:
@@ -115,6 +105,29 @@ def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> N
             first = sum(run.first_window) / LOSS_WINDOW
             if run.flat_it is None and run.curve >= 3 * LOSS_WINDOW and run.best > first * (1 - LOSS_MIN_DECREASE):
                 run.flat_it = it
+
+
+def _fold_probabilities(run: OutRun, o: dict[str, Any], others: Any, it: int) -> None:
+    """probabilities-as-logits: the observed loss's output, and the other training losses of the
+    iteration (`torchvitals run`: [kind, producing op] each, their values not read; a sigmoid's
+    or softmax's output is in [0, 1] by construction)."""
+    main = _num(o.get("prob_rows")) or bool(o.get("out_op") and o.get("loss_kind"))
+    wanting = _WANTS_LOGITS | _WANTS_LOG_PROBS
+    rest = [{"loss_kind": k, "out_op": op} for k, op in others or () if k in wanting]
+    if not (main or rest):
+        return
+    run.prob += 1
+    how = _probability_evidence(o) if main else None
+    hit = (o, how) if how else next(((x, "op") for x in rest if x["out_op"] in _PROB_OPS), None)
+    if hit is None:
+        return
+    run.prob_hits += 1
+    if run.prob_first is None:
+        run.prob_first = hit
+    if run.prob_hits == PROB_HITS:
+        run.prob_step = it
+    if hit[0] is o and _num(o.get("min")) and _num(o.get("max")):
+        run.prob_lo, run.prob_hi = min(run.prob_lo, o["min"]), max(run.prob_hi, o["max"])
 
 
 def _num(x: Any) -> bool:
