@@ -240,7 +240,7 @@ def test_no_skill_after_a_plateau_is_a_warning_and_its_controls_are_not():
     st.integers(0, 2**31 - 1),
 )
 def test_class_metrics_equal_a_direct_count(batches, seed):
-    """Accuracy, the majority class and the class prior from the per-batch bins, folded several
+    """Accuracy, the majority class and the class prior (none for targets of one class) from the per-batch bins, folded several
     batches at a time, against counting the same targets directly: ignore_index (-100) and
     targets past the last class (padding ids) left out, (B, C) and (B, C, T) logits."""
     from torchvitals.probes import outputs
@@ -270,6 +270,9 @@ def test_class_metrics_equal_a_direct_count(batches, seed):
         return
     counts = torch.bincount(y[valid], minlength=c).double()
     assert m["acc"] == pytest.approx(((guess == y) & valid).sum().item() / valid.sum().item(), abs=1e-12)
+    if (counts > 0).sum() < 2:  # one class: no baseline ("always that class" is right by construction)
+        assert "base_acc" not in m and "base_loss" not in m
+        return
     assert m["base_acc"] == pytest.approx((counts.max() / counts.sum()).item(), abs=1e-12)
     prior = counts[counts > 0] / counts.sum()
     assert m["base_loss"] == pytest.approx(-(prior * prior.log()).sum().item(), abs=1e-9)
@@ -361,3 +364,36 @@ def test_a_classifier_confidently_wrong_on_its_validation_set_is_worse_than_base
         assert "no better than the majority class's" in found[0].message
     else:
         assert not found and "worse-than-baseline" not in mon.diagnosis.unjudged
+
+
+def test_targets_of_one_class_have_no_baseline():
+    """A contrastive loss (SimCLR, MoCo: cross_entropy over [positive, negatives] with every
+    target 0) has targets of one class: "always class 0" is right by construction, so there is no
+    majority-class baseline to beat. Before, the epoch line showed BASE_ACC=1 BASE_LOSS=-0 and a
+    healthy SimCLR run got worse-than-baseline (accuracy 0.2 "5x worse than the majority class")."""
+    torch.manual_seed(0)
+    model = nn.Linear(8, 6)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-3)
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    zeros = torch.zeros(32, dtype=torch.long)
+    for _ in range(4):
+        for _ in range(5):
+            x = torch.randn(32, 8)
+            opt.zero_grad()
+            logits = model(x)
+            loss = F.cross_entropy(logits, zeros)
+            loss.backward()
+            opt.step()
+            mon.observe(logits, zeros, loss, loss_fn=F.cross_entropy)
+        with torch.no_grad():
+            x = torch.randn(32, 8)
+            mon.observe(model(x), zeros, F.cross_entropy(model(x), zeros), split="val", loss_fn=F.cross_entropy)
+        mon.epoch_end()
+    epochs = list(mon.history.epochs)
+    assert len(epochs) == 4
+    diag = mon.close()
+    assert not [f for f in diag.findings if f.name == "worse-than-baseline"], diag.findings
+    for e in epochs:
+        for split in ("train", "val"):
+            m = e["metrics"][split]
+            assert "acc" in m and "base_acc" not in m and "base_loss" not in m, m

@@ -109,10 +109,13 @@ def summarize(s: dict[str, Any], task: str | None) -> dict[str, float]:
         out["acc"] = s["correct"] / n
         counts = s.get("classes") or []
         total = sum(counts)
-        if total:
+        prior = [c / total for c in counts if c > 0] if total else []
+        # Targets of one class have no baseline to beat: "always that class" is right by
+        # construction (a contrastive loss's targets: the positive's column, 0 in every row).
+        if len(prior) > 1:
             out["base_acc"] = max(counts) / total  # always the majority class
-            prior = [c / total for c in counts if c > 0]
             out["base_loss"] = -sum(p * math.log(p) for p in prior)  # the prior's cross-entropy
+        if total:
             out["chance_loss"] = math.log(len(counts)) if len(counts) > 1 else 0.0  # ln C
     return out
 
