@@ -124,3 +124,59 @@ def test_the_schema_checks_other_losses():
     assert invalid_step(base | {"other_losses": [["kl_div", "Softmax"], ["mse_loss", None]]}) is None
     assert invalid_step(base | {"other_losses": [["kl_div"]]}) == "other_losses"
     assert invalid_step(base | {"other_losses": "kl_div:Softmax"}) == "other_losses"
+
+
+EVAL_WITH_GRAD = """
+import json
+import torch
+import torch.nn.functional as F
+from torch.utils.data import DataLoader, TensorDataset
+torch.manual_seed(0)
+w = torch.randn(10, 3)
+def data(n):
+    x = torch.randn(n, 10)
+    return TensorDataset(x, (x @ w).argmax(1))
+train = DataLoader(data(256), batch_size=32, shuffle=True)
+test = DataLoader(data(96), batch_size=32)
+model = torch.nn.Sequential(torch.nn.Linear(10, 16), torch.nn.Dropout(0.1), torch.nn.Linear(16, 3))
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+def loss_of(xb, yb):
+    return F.cross_entropy(model(xb), yb)
+for epoch in range(4):
+    model.train()
+    for xb, yb in train:
+        opt.zero_grad()
+        loss_of(xb, yb).backward()
+        opt.step()
+    model.{mode}()
+    total = 0.0
+    for xb, yb in test:  # autograd left on, as with the old volatile=True
+        total += float(loss_of(xb, yb)) * len(yb)
+    print(json.dumps({{"epoch": epoch, "test": total / 96}}))
+"""
+
+
+def _split_run(tmp_path: Path, mode: str, capsys: pytest.CaptureFixture[str]) -> tuple[list[dict], list[float]]:
+    script = tmp_path / f"{mode}.py"
+    script.write_text(EVAL_WITH_GRAD.format(mode=mode))
+    assert main(["run", "--out", str(tmp_path), "--name", mode, str(script)]) == 0
+    own = [json.loads(ln)["test"] for ln in capsys.readouterr().out.splitlines() if ln.startswith('{"epoch"')]
+    lines = [json.loads(x) for x in (tmp_path / mode / "run.jsonl").read_text().splitlines()]
+    return [e["metrics"] for e in lines if e["type"] == "epoch"], own
+
+
+def test_an_evaluation_with_autograd_on_is_val(tmp_path, capsys):
+    """The test loop of a script that evaluates in eval() without torch.no_grad() (the
+    published mixup-cifar10 and knowledge-distillation scripts on today's PyTorch) is VAL:
+    before, its losses were taken as training losses, and the run had no VAL at all."""
+    epochs, own = _split_run(tmp_path, "eval", capsys)
+    assert len(epochs) == len(own) == 4
+    for m, test in zip(epochs, own, strict=True):
+        assert m["val"]["loss"] == pytest.approx(test, rel=1e-4), (m, test)
+
+
+def test_a_second_loader_read_in_train_mode_stays_training(tmp_path, capsys):
+    """Control: the same loop reading its second loader with the model left in train() (a
+    second training phase would look so) is not taken for an evaluation."""
+    epochs, _ = _split_run(tmp_path, "train", capsys)
+    assert len(epochs) == 4 and all("val" not in m for m in epochs), epochs

@@ -55,7 +55,7 @@ class LossTaps:
             # only judges the loss at init.
             split = fit.loss_split()
         else:
-            split = "train" if torch.is_grad_enabled() else "val"
+            split = "train" if torch.is_grad_enabled() and not self._evaluating(mon) else "val"
             if split == "val" and not self._is_val_loader():
                 return
         if split is None:
@@ -86,6 +86,17 @@ class LossTaps:
             self._loss_sites[split] = (site, kind, 1)
             return True
         return False
+
+    def _evaluating(self, mon: Any) -> bool:
+        """An evaluation pass run with autograd on (no torch.no_grad(): the old `volatile=True`,
+        a no-op on today's PyTorch, or simply left out): the watched models are all in eval()
+        and a loader other than the training loader is being read."""
+        probe = self.loaders
+        key = probe.active if probe is not None else None
+        if key is None or self._train_loader is None or key == self._train_loader:
+            return False
+        roots = mon.roots()
+        return bool(roots) and not any(m.training for m in roots)
 
     def _is_val_loader(self) -> bool:
         """VAL is one evaluation dataset's: the first one evaluated, through whichever loader
