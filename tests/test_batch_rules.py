@@ -124,6 +124,18 @@ def test_dataset_labels_read_from_a_tensor_dataset_and_not_from_float_targets():
     assert dataset_labels(DataLoader(TensorDataset(torch.zeros(32, 2), y), shuffle=True))["shuffle"] is True
 
 
+def test_a_tensor_dataset_with_two_integer_columns_has_no_labels_to_read():
+    """TensorDataset(x, y, lengths): the last column was taken for the labels, so a shuffled run
+    whose loss sees 5 classes was told its batches hold 5 classes 'where the dataset's 19 classes'
+    (the lengths) 'would hold 15': single-class-batches on healthy data. Which integer column the
+    loss takes cannot be told: none is read. The labels beside 2-D inputs and masks still are."""
+    y = torch.arange(4).repeat_interleave(8)
+    lengths = torch.randint(1, 20, (32,))
+    assert dataset_labels(DataLoader(TensorDataset(torch.zeros(32, 2), y, lengths))) is None
+    ids, mask = torch.randint(0, 100, (32, 7)), torch.ones(32, 7, dtype=torch.long)
+    assert dataset_labels(DataLoader(TensorDataset(ids, mask, y)))["classes"] == [8, 8, 8, 8]
+
+
 # --------------------------------------------------------------------- unscaled-inputs / -targets
 def scale(it: int, rms: float, first: str = "Linear") -> dict:
     return {"it": it, "rms_max": rms, "rms_med": rms / 2, "first": first}

@@ -126,6 +126,32 @@ def test_view_swapping_batch_and_time_mixes_the_batch():
     assert checks.batch_mixing(SeqPool(swap=False), (x, None)) == []
 
 
+class _Reorders(nn.Module):
+    """Sorts its batch (a captioning decoder sorts by caption length for a packed sequence) and
+    returns the rows in that order; `mix` also adds the next sample's input to each row."""
+
+    def __init__(self, mix: bool) -> None:
+        super().__init__()
+        self.lin, self.mix = nn.Linear(6, 3), mix
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        order = x[:, 0].argsort(descending=True)
+        h = x[order]
+        return self.lin(h + h.roll(1, 0) if self.mix else h)
+
+
+def test_a_model_that_reorders_its_batch_does_not_mix_it():
+    """Before, the output of sample 0 coming from the input of sample 4 (a sorted batch) was
+    batch-mixing at error level; depending on one other sample's input alone is a reordering.
+    Its control: the same reordering plus a neighbour's input is mixing."""
+    torch.manual_seed(0)
+    x = torch.randn(8, 6)
+    x[0, 0] = -10.0  # sample 0 is not first once sorted
+    assert checks.batch_mixing(_Reorders(mix=False), (x, None)) == []
+    found = checks.batch_mixing(_Reorders(mix=True), (x, None))
+    assert names(found) == {"batch-mixing"}
+
+
 def test_batchnorm_is_judged_in_eval_mode():
     torch.manual_seed(0)
     assert checks.batch_mixing(BatchNormMLP(), classification(classes=3)) == []

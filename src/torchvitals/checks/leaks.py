@@ -159,8 +159,13 @@ def batch_mixing(model: nn.Module, batch: Any, sample: int = 0, batch_dim: int =
     # NaN without depending on sample `sample`. Mixing is judged on finite gradients; NaN alone
     # is said, not guessed.
     dep = ((g != 0) & g.isfinite()).movedim(batch_dim, 0)
+    own = bool(dep[sample].any())
     dep[sample] = False
     others = [j for j in range(n) if bool(dep[j].any())]
+    if len(others) == 1 and not own:
+        # One other sample's input alone: the model reorders its batch (sorted by length for a
+        # packed sequence, as image-captioning decoders do), it does not mix samples.
+        return []
     if not others:
         bad = (~g.isfinite()).movedim(batch_dim, 0)
         bad[sample] = False

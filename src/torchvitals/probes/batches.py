@@ -201,7 +201,10 @@ def _labels_of(ds: Any) -> torch.Tensor | None:
         y = _labels_of(ds.dataset)
         return None if y is None else y[torch.as_tensor(list(ds.indices), dtype=torch.long)]
     if isinstance(ds, TensorDataset):
-        return ds.tensors[-1] if len(ds.tensors) > 1 else None
+        # The one integer column after the inputs; with two (labels and lengths, say), which
+        # one the loss takes cannot be told: none.
+        ints = [t for t in ds.tensors[1:] if t.dim() == 1 and not (t.is_floating_point() or t.is_complex() or t.dtype == torch.bool)]
+        return ints[0] if len(ints) == 1 else None
     for attr in ("targets", "labels"):
         y = getattr(ds, attr, None)
         if isinstance(y, (torch.Tensor, list, tuple)) and not isinstance(y, str):
