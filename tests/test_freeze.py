@@ -3,11 +3,14 @@ module outside the optimizer are its controls."""
 
 from __future__ import annotations
 
+import json
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 import torchvitals
+from torchvitals.cli import main
 from torchvitals.offline import diagnose
 
 NAME = "freeze-not-applied"
@@ -57,3 +60,29 @@ def test_attribute_freeze_outside_the_optimizer_is_left_to_unoptimized(tmp_path)
     diag = _train(model, tmp_path, params=model.head.parameters())
     assert NAME not in diag.names()
     assert "unoptimized-parameters" in diag.names("warning")
+
+
+def test_parameters_in_no_optimizer_are_named_by_the_functions_variable(tmp_path):
+    """A frozen encoder unfrozen with no optimizer made for it, in a main() function (the
+    captioning tutorial's fine_tune_encoder path without its optimizer): its parameters were named
+    by their module's class ("Conv2d.weight"); now by the variable that holds them."""
+    script = tmp_path / "enc.py"
+    script.write_text(
+        "import torch\n"
+        "import torch.nn.functional as F\n"
+        "def main():\n"
+        "    torch.manual_seed(0)\n"
+        "    encoder = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())\n"
+        "    decoder = torch.nn.Linear(4, 2)\n"
+        "    opt = torch.optim.SGD(decoder.parameters(), lr=0.1)\n"
+        "    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))\n"
+        "    for _ in range(6):\n"
+        "        opt.zero_grad()\n"
+        "        F.cross_entropy(decoder(encoder(x)), y).backward()\n"
+        "        opt.step()\n"
+        "main()\n"
+    )
+    assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    (f,) = [f for f in report["findings"] if f["name"] == "unoptimized-parameters"]
+    assert "encoder.0.weight" in f["message"], f["message"]

@@ -5,6 +5,7 @@ own variables. Measures nothing and judges nothing: it only finds objects."""
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from typing import Any
 
@@ -81,11 +82,14 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[tuple[str, nn.Module]]
                             if id(p) in want:
                                 names.setdefault(id(p), f"{at}.{n}")
     main = sys.modules.get("__main__")
-    for var, value in vars(main).items() if main else ():
-        if isinstance(value, nn.Module) and not var.startswith("_"):
-            for n, p in value.named_parameters():
-                if id(p) in want:
-                    names.setdefault(id(p), f"{var}.{n}")
+    # The script's global models, then the models local to the functions running now (a
+    # train(encoder, decoder, ...) called from main()), innermost first.
+    for scope in [vars(main) if main else {}, *_script_locals()]:
+        for var, value in scope.items():
+            if isinstance(value, nn.Module) and not var.startswith("_"):
+                for n, p in value.named_parameters():
+                    if id(p) in want:
+                        names.setdefault(id(p), f"{var}.{n}")
     missing = want - set(names)
     if missing:
         for o in live_modules():
@@ -93,6 +97,20 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[tuple[str, nn.Module]]
                 if id(p) in missing:
                     names.setdefault(id(p), f"{type(o).__name__}.{n}")
     return names
+
+
+_OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.dirname(torch.__file__))
+
+
+def _script_locals() -> list[dict[str, Any]]:
+    """The local variables of the frames on the stack outside torchvitals and torch."""
+    out = []
+    frame = sys._getframe(1)
+    while frame is not None:
+        if not frame.f_code.co_filename.startswith(_OURS) and frame.f_code.co_name != "<module>":
+            out.append(dict(frame.f_locals))
+        frame = frame.f_back
+    return out
 
 
 __all__ = ["graph_leaves", "live_modules", "orphan_names", "other_models", "owning_roots"]
