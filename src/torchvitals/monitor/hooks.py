@@ -297,7 +297,8 @@ class Hooks:
                 has = not o.acct.sentinels and any(p.grad is not None for p in o.params)
                 if has:
                     self._ensure_sentinel(o)
-                if o.acct.on_zero_grad(has_grads=has):
+                consumed = any(q is not o and o.acct.consumed_by(q.acct) for q in self._opts)
+                if o.acct.on_zero_grad(has_grads=has, consumed=consumed):
                     it = o.acct.c.cycles
                     if self.sampler.sampled(it):
                         self._measure(o, it)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import operator
 import weakref
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,6 +29,11 @@ import torch
 from torchvitals.probes.cross_rank import is_dtensor, local
 
 _NO_ALARMS = (0, 0, 0, 0, 0, 0)
+# Backward passes remembered per optimizer between two zero_grad() calls (accumulation included).
+MAX_PASSES = 64
+# Zero_grads in a row that throw away another optimizer's by-product before this optimizer's own
+# step must come (WGAN's n_critic is 5; its paper trains the critic 100 times at the start).
+MAX_BY_PRODUCTS = 100
 _GRAD = operator.attrgetter("grad")
 _VERSION = operator.attrgetter("_version")
 
@@ -97,6 +103,13 @@ class StepAccount:
         self.quiet = -2
         self.in_step = False  # between the step's pre- and post-hook (a closure runs there)
         self._clears_unseen: bool | None = None  # gradients cleared through .data (see on_backward)
+        # Graph tasks of the backward passes counted since the last zero_grad, and those the last
+        # step applied: another optimizer's zero_grad asks whether its gradients came from a pass
+        # this optimizer stepped on (consumed_by).
+        self._passes: deque[int] = deque(maxlen=MAX_PASSES)
+        self._stepped_on: tuple[int, ...] = ()
+        self._by_products = 0  # zero_grads since the last step that threw away another's by-product
+        self._forgivable = 0  # skips before the first step that were another optimizer's by-product
         self.closure = False  # the step in progress was given a closure
         self._backward_seen = True  # a backward pass reached a sentinel since the last step
         self.alarms_seen: tuple[int, ...] = _NO_ALARMS
@@ -150,6 +163,8 @@ class StepAccount:
         self._backward_seen = True
         if new:
             self._task = task
+            if task >= 0:
+                self._passes.append(task)
             self.c.backward += 1
             if not self.in_step:
                 self.since_step += 1
@@ -214,8 +229,13 @@ class StepAccount:
         if self._stale:
             c.uncleared += 1
             self._stale = False
+        if c.steps == 0 and self._forgivable:  # the critic trained first, then the generator
+            c.skipped -= self._forgivable
+            self._forgivable = 0
         c.steps += 1
         c.cycles += 1
+        self._stepped_on = tuple(self._passes)
+        self._by_products = 0
         self.quiet = -2
         self.since_step = 0
         self.step_since_zero = True
@@ -233,10 +253,19 @@ class StepAccount:
             self._grads = [None if g is None else (weakref.ref(g), g._version) for g in grads]
             self._check_clear = any(g is not None for g in grads)
 
-    def on_zero_grad(self, has_grads: bool) -> bool:
+    def consumed_by(self, other: StepAccount) -> bool:
+        """Whether the latest backward pass that reached this optimizer's parameters is one that
+        `other`'s latest step applied: a WGAN critic's loss reaches the generator (its images are
+        not detached) and the critic steps on it; the generator, trained every fifth batch,
+        zeroes that by-product in the others. Throwing it away is no skipped step."""
+        return self._task >= 0 and self._task in other._stepped_on
+
+    def on_zero_grad(self, has_grads: bool, consumed: bool = False) -> bool:
         """Account a zero_grad; True when it skipped an iteration (gradients thrown away
-        with no optimizer step since the previous zero_grad)."""
+        with no optimizer step since the previous zero_grad, and not applied by another
+        optimizer's step: `consumed`, see consumed_by)."""
         self.c.zero_grads += 1
+        self._passes.clear()
         self.quiet = -2
         if self.in_step:  # a closure clearing the gradients it is about to recompute
             self._check_clear = False
@@ -246,7 +275,15 @@ class StepAccount:
         skipped = False
         if pending:
             self.c.discards += 1
-            if not self.step_since_zero:
+            # Another optimizer's by-product (a generator trained every n-th batch) is no skip while
+            # this optimizer steps now and then; until its first step, counted and forgiven by it.
+            by_product = consumed and self.c.steps > 0 and self._by_products < MAX_BY_PRODUCTS
+            if self.step_since_zero:
+                pass
+            elif by_product:
+                self._by_products += 1
+            else:
+                self._forgivable += consumed and self.c.steps == 0
                 self.c.skipped += 1
                 self.c.cycles += 1
                 self.c.last_skip = self.c.cycles

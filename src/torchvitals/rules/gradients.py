@@ -171,6 +171,21 @@ DEPARTED_FIX = (
 )
 
 
+def _shift_invariant(h: History, pidx: list[int], dead: set[int]) -> bool:
+    """Whether these parameters are all biases whose layer's weight is alive: an exactly-zero
+    gradient then means the loss ignores a shift of that layer's output, not a cut-off layer."""
+    params = h.header.get("params", [])
+    index = {p.get("name"): i for i, p in enumerate(params)}
+    for gi in pidx:
+        name = params[gi].get("name", "") if gi < len(params) else ""
+        if not name.endswith(".bias"):
+            return False
+        weight = index.get(name[: -len("bias")] + "weight")
+        if weight is None or weight in dead:
+            return False
+    return bool(pidx)
+
+
 @rule(
     "TV101",
     "dead-parameters",
@@ -256,6 +271,13 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have an exactly-zero "
                         f"gradient in every one of {max(seen[i] for i in idx)} sampled iterations"
                     )
+                    if _shift_invariant(h, [lay.pidx[i] for i in idx], dead={lay.pidx[i] for k in kinds.values() for i in k}):
+                        sev = "info"
+                        msg += (
+                            ": biases of a layer whose weights learn, so the loss does not change when they "
+                            "shift its output (a WGAN critic scored by a difference of means, a bias before "
+                            "a normalisation); fine when that is the design, weights that never train otherwise"
+                        )
                 else:
                     sev, step = "info", its[0]
                     live = min(first_live[i] for i in idx if first_live[i] is not None)

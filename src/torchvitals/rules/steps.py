@@ -143,7 +143,7 @@ def skipped_steps(h: History, r: Rule) -> list[Finding]:
         cycles = max(c.get("cycles", 0), 1)
         announced = c.get("skipped", 0) - user_skips
         first = recs.too_many_skips
-        if first is not None:
+        if first is not None and user_skips > 0:  # none left: skips taken back (probes/steps.py)
             share = user_skips / cycles
             transient = share < SKIP_TRANSIENT and c.get("steps", 0) > 0
             out.append(
