@@ -37,7 +37,8 @@ BATCH_MIXING = document(
     "TV503",
     "batch-mixing",
     what="The output of one sample depends on the inputs of other samples in the batch, with "
-    "the model in eval() mode.",
+    "the model in eval() mode. An output that comes from one other sample's input alone is a "
+    "reordered batch (sorted by length for a packed sequence), not mixing.",
     why="Samples are meant to be independent. A `view`/`reshape` where a `transpose` was meant "
     "scrambles batch and time; the model then learns from its neighbours during training and "
     "falls apart at batch size 1 or with a different batch order.",

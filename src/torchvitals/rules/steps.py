@@ -116,7 +116,9 @@ def _too_many_skips(cc: dict, gated: list[int], upto: int) -> bool:
     "TV201",
     "skipped-steps",
     what="Iterations whose gradients were thrown away by zero_grad() without an optimizer step, "
-    "or many backward passes with no step at all; GradScaler skips when they dominate.",
+    "or many backward passes with no step at all; GradScaler skips when they dominate. Gradients "
+    "that another optimizer's step applied (a GAN critic's loss reaching a generator trained every "
+    "n-th batch) are that optimizer's, not skipped steps of this one, once this one steps at all.",
     why="A gate around optimizer.step() that is too strict skips updates silently: parameters "
     "stay fixed, losses look flat, and every gradient probe says all is fine. One team's gate "
     "`g_back > 0 and g_head > 0` skipped every step for weeks.",
