@@ -33,10 +33,13 @@ class _NullMonitor(Monitor):
         return None
 
     def other_loss(self, *args: Any, **kwargs: Any) -> None:
-        pass
+        return None
 
     def forget_loss(self, split: str) -> None:
-        pass
+        return None
+
+    def roots(self) -> list[Any]:
+        return []
 
     def observe(self, *args: Any, **kwargs: Any) -> None:
         return None
