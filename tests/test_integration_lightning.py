@@ -4,6 +4,7 @@ logger, and `torchvitals run` on an unmodified Lightning script."""
 
 import contextlib
 import io
+import json
 import subprocess
 import sys
 import warnings
@@ -399,3 +400,59 @@ def test_a_fit_is_found_through_the_wrapper_ddp_puts_around_it():
 
     assert _fit_of([Wrapper(module)]) == (fit_trainer, "lightning.pytorch")
     assert _fit_of([Wrapper(torch.nn.Linear(2, 2))]) is None
+
+
+DISTILL_FIT = """
+import torch
+import torch.nn.functional as F
+import lightning as L
+from torch.utils.data import DataLoader, TensorDataset
+
+torch.manual_seed(0)
+teacher = torch.nn.Linear(6, 3)
+x = torch.randn(96, 6)
+y = teacher(x).argmax(1)
+
+
+class Student(L.LightningModule):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Linear(6, 3)
+        self.seen = []
+
+    def training_step(self, batch, _):
+        xb, yb = batch
+        s = self.net(xb)
+        with torch.no_grad():
+            t = teacher(xb)
+        loss = F.kl_div(F.log_softmax(s, 1), F.softmax(t, 1), reduction="batchmean") + F.cross_entropy(s, yb)
+        self.seen.append((float(loss), len(yb)))
+        return loss
+
+    def on_train_epoch_end(self):
+        print("EPOCH_LOSS", sum(v * n for v, n in self.seen) / sum(n for _, n in self.seen))
+        self.seen = []
+
+    def configure_optimizers(self):
+        return torch.optim.SGD(self.parameters(), lr=0.1)
+
+
+trainer = L.Trainer(max_epochs=3, logger=False, enable_checkpointing=False, enable_progress_bar=False,
+                    enable_model_summary=False, accelerator="cpu")
+trainer.fit(Student(), DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True))
+"""
+
+
+def test_a_distillation_loss_in_a_fit_keeps_every_training_loss(tmp_path, capsys):
+    """In a Lightning fit the training loss is the callback's (training_step's whole loss): when
+    the runner moves the metrics from a kl_div to the cross_entropy beside it, there is no loss of
+    its own to take back, and every batch's training loss stays in TR."""
+    script = tmp_path / "distill_fit.py"
+    script.write_text(DISTILL_FIT)
+    run_script(str(script), [], {"out": str(tmp_path), "name": "run"})
+    own = [float(ln.split()[1]) for ln in capsys.readouterr().out.splitlines() if ln.startswith("EPOCH_LOSS")]
+    lines = [json.loads(x) for x in (tmp_path / "run" / "run.jsonl").read_text().splitlines()]
+    epochs = [e["metrics"]["train"] for e in lines if e["type"] == "epoch"]
+    assert len(epochs) == len(own) == 3
+    for m, loss in zip(epochs, own, strict=True):
+        assert m["loss"] == pytest.approx(loss, rel=1e-4) and "acc" in m, (m, loss)

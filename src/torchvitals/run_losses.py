@@ -62,7 +62,7 @@ class LossTaps:
             return
         if kind == "class" and target.is_floating_point():
             kind = "pred"  # soft targets: no class metrics
-        if not self._at_site(split, site, kind, mon):
+        if not self._at_site(split, site, kind, mon, kept=fit is None or split != "train"):
             if split == "train":  # shown for what its prediction is (a softmax handed to kl_div)
                 mon.other_loss(pred, name)
             return
@@ -71,18 +71,20 @@ class LossTaps:
         mon.observe(pred, None if kind == "pred" else target, result, split=split, loss_fn=name,
                     loss_counted=fit is not None)
 
-    def _at_site(self, split: str, site: tuple[str, int, int], kind: str, mon: Any) -> bool:
+    def _at_site(self, split: str, site: tuple[str, int, int], kind: str, mon: Any, kept: bool) -> bool:
         """Whether this loss call makes the split's metrics: one call site per split (a
         multi-task loss would otherwise mix its heads' metrics), the first one called, except
         that a loss on class labels called right after a loss on soft targets takes its place
         (a distillation loss: kl_div against the teacher, then cross_entropy against the labels,
-        which gives the accuracy and the baselines); the soft loss's one call is taken back."""
+        which gives the accuracy and the baselines); the soft loss's one call is taken back
+        when its loss was `kept` (a Lightning fit's training loss is its callback's, not ours)."""
         at = self._loss_sites.get(split)
         if at is None or at[0] == site:
             self._loss_sites[split] = (site, kind, (at[2] + 1) if at is not None else 1)
             return True
         if at[1] == "pred" and kind == "class" and at[2] == 1:
-            mon.forget_loss(split)
+            if kept:
+                mon.forget_loss(split)
             self._loss_sites[split] = (site, kind, 1)
             return True
         return False
