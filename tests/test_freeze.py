@@ -86,3 +86,35 @@ def test_parameters_in_no_optimizer_are_named_by_the_functions_variable(tmp_path
     report = json.loads((tmp_path / "r" / "findings.json").read_text())
     (f,) = [f for f in report["findings"] if f["name"] == "unoptimized-parameters"]
     assert "encoder.0.weight" in f["message"], f["message"]
+
+
+def test_a_network_an_input_is_optimized_through_is_told_at_info(tmp_path):
+    """Style transfer (the PyTorch tutorial): L-BFGS optimizes the input image through a network
+    left with requires_grad=True. Its parameters get gradients that are never applied, which was a
+    warning as if the optimizer had forgotten them; with no module parameter in any optimizer it
+    is info (freezing the network saves the computation). Control: an optimizer over part of a
+    model still warns."""
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.ReLU(), nn.Conv2d(4, 4, 3)).eval()
+    target = torch.randn(1, 4, 4, 4)
+    image = torch.rand(1, 3, 8, 8).requires_grad_()
+    opt = torch.optim.Adam([image], lr=0.05)
+    mon = torchvitals.watch(net, opt, out=str(tmp_path), console=False)
+    for _ in range(12):
+        opt.zero_grad()
+        F.mse_loss(net(image), target).backward()
+        opt.step()
+    found = {f.name: f for f in mon.close().findings}
+    assert found["unoptimized-parameters"].severity == "info", found
+    assert "requires_grad_(False)" in found["unoptimized-parameters"].message
+
+    half = nn.Sequential(nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1))
+    opt2 = torch.optim.SGD(half[2].parameters(), lr=0.1)
+    mon2 = torchvitals.watch(half, opt2, out=str(tmp_path / "control"), console=False)
+    for _ in range(12):
+        opt2.zero_grad()
+        x = torch.randn(16, 4)
+        F.mse_loss(half(x), x[:, :1]).backward()
+        opt2.step()
+    found2 = {f.name: f for f in mon2.close().findings}
+    assert found2["unoptimized-parameters"].severity == "warning", found2

@@ -10,6 +10,18 @@ from typing import Any
 _WRAPPERS = ("module.", "_orig_mod.", "_fsdp_wrapped_module.")
 
 
+def bare_tensor_name(opt: int, group: int, i: int) -> str:
+    """The name of a tensor an optimizer holds that belongs to no watched module (an input
+    image optimized through a fixed network, a latent code)."""
+    return f"opt{opt}.group{group}.param{i}"
+
+
+def is_bare_tensor(name: str) -> bool:
+    """Whether `name` is one bare_tensor_name gives."""
+    head, _, rest = name.partition(".group")
+    return head.startswith("opt") and head[3:].isdigit() and ".param" in rest
+
+
 def strip_wrappers(name: str) -> str:
     changed = True
     while changed:

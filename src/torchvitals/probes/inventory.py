@@ -10,7 +10,7 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from torchvitals.names import buckets_for, short_names, unwrap_compiled
+from torchvitals.names import bare_tensor_name, buckets_for, short_names, unwrap_compiled
 from torchvitals.record import rounded
 
 # Modules whose behaviour differs between train() and eval(): only these make eval mode matter.
@@ -138,7 +138,7 @@ class Inventory:
             names = getattr(opt, "param_names", None)
             for j, g in enumerate(opt.param_groups if opt is not None else []):
                 gidx = [
-                    self.add_param(names[i] if names and j == 0 and i < len(names) else f"opt{o.idx}.group{j}.param{i}", p)
+                    self.add_param(names[i] if names and j == 0 and i < len(names) else bare_tensor_name(o.idx, j, i), p)
                     for i, p in enumerate(g["params"])
                 ]
                 groups.append({"lr": rounded(g.get("lr")), "params": gidx})

@@ -12,7 +12,7 @@ from typing import Any
 
 from torchvitals.config import option
 from torchvitals.findings import Finding
-from torchvitals.names import compact
+from torchvitals.names import compact, is_bare_tensor
 from torchvitals.record import History, fold
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.tally import ZERO_EVIDENCE, tallies
@@ -330,6 +330,12 @@ def _without_gradient(h: History, t: Any, ids: list[int]) -> tuple[str, str, int
     return "warning", f"they receive no gradient either{kept}, so they are effectively frozen by accident", last
 
 
+def _inputs_optimized(h: History) -> bool:
+    """Whether every tensor the optimizers hold belongs to no module (bare tensors)."""
+    held = [i for o in h.optimizers for g in o.get("groups", []) for i in g.get("params", [])]
+    return bool(held) and all(is_bare_tensor(h.params[i].get("name", "")) for i in held if i < len(h.params))
+
+
 @rule(
     "TV102",
     "unoptimized-parameters",
@@ -374,6 +380,13 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
             evidence = {"parameters": names, "numel": numel, "with_gradient": sum(p in seen for p in ids), "share": _share(h, numel)}
             if evidence["with_gradient"]:
                 severity, tail, at = "warning", "they receive gradients that are never applied", min(seen[p] for p in ids if p in seen)
+                if _inputs_optimized(h):
+                    severity = "info"
+                    tail += (
+                        ": the optimizers hold no module's parameters, only tensors of their own (an image "
+                        "or a code optimized through a fixed network, as in style transfer); "
+                        "requires_grad_(False) on the network saves computing them"
+                    )
             else:
                 judged = _without_gradient(h, t0, ids)
                 if judged is None:
