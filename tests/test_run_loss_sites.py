@@ -180,3 +180,38 @@ def test_a_second_loader_read_in_train_mode_stays_training(tmp_path, capsys):
     second training phase would look so) is not taken for an evaluation."""
     epochs, _ = _split_run(tmp_path, "train", capsys)
     assert len(epochs) == 4 and all("val" not in m for m in epochs), epochs
+
+
+def test_training_on_a_second_loader_with_eval_left_on_stays_training(tmp_path, capsys):
+    """Control for the evaluation with autograd on: a second training phase on a new loader
+    with the model left in eval() (a bug of its own, training-in-eval-mode) has backward passes
+    during its loader's passes, so its losses stay training losses, not VAL (all but the very
+    first batch, whose loss comes before any backward pass could tell)."""
+    script = tmp_path / "phase2.py"
+    script.write_text(
+        "import torch\n"
+        "import torch.nn.functional as F\n"
+        "from torch.utils.data import DataLoader, TensorDataset\n"
+        "torch.manual_seed(0)\n"
+        "x = torch.randn(128, 6); y = (x[:, 0] > 0).long()\n"
+        "a = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True)\n"
+        "b = DataLoader(TensorDataset(x.flip(0), y.flip(0)), batch_size=16, shuffle=True)\n"
+        "model = torch.nn.Sequential(torch.nn.Linear(6, 8), torch.nn.Dropout(0.2), torch.nn.Linear(8, 2))\n"
+        "opt = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "for loader, mode in ((a, 'train'), (a, 'train'), (b, 'eval'), (b, 'eval')):\n"
+        "    getattr(model, mode)()\n"
+        "    for xb, yb in loader:\n"
+        "        opt.zero_grad()\n"
+        "        F.cross_entropy(model(xb), yb).backward()\n"
+        "        opt.step()\n"
+    )
+    assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
+    lines = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
+    epochs = [e["metrics"] for e in lines if e["type"] == "epoch"]
+    # Epochs follow the first loader (two), the second phase inside the last one: its VAL, if any,
+    # is the one batch of 16 read before the phase's first backward pass.
+    assert len(epochs) == 2 and "val" not in epochs[0], epochs
+    val = epochs[1].get("val")
+    assert val is None or abs(val["base_acc"] * 16 - round(val["base_acc"] * 16)) < 1e-3, val
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    assert any(f["name"] == "training-in-eval-mode" for f in report["findings"]), report["findings"]

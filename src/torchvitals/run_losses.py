@@ -91,11 +91,17 @@ class LossTaps:
 
     def _evaluating(self, mon: Any) -> bool:
         """An evaluation pass run with autograd on (no torch.no_grad(): the old `volatile=True`,
-        a no-op on today's PyTorch, or simply left out): the watched models are all in eval()
-        and a loader other than the training loader is being read."""
+        a no-op on today's PyTorch, or simply left out): the watched models are all in eval(),
+        a loader other than the training loader is being read, and no backward pass has run
+        during its passes (a second training phase on a new loader with eval() left on stays
+        training from its first backward on: only its very first batch, before any backward,
+        cannot be told from an evaluation's)."""
         probe = self.loaders
         key = probe.active if probe is not None else None
         if key is None or self._train_loader is None or key == self._train_loader:
+            return False
+        timing = probe.loaders.get(key)
+        if self.backward_passes() > probe.active_backward0 or (timing is not None and timing.trained):
             return False
         roots = mon.roots()
         return bool(roots) and not any(m.training for m in roots)

@@ -68,6 +68,7 @@ class LoaderTiming:
     batches: int = 0
     first_wait: float = 0.0  # the first batch of each pass (worker start-up), kept apart
     steps: int = 0  # backward passes while iterating it (0: not a training loader)
+    trained: bool = False  # some pass of it saw backward passes (kept across the passes' reports)
     dist_sampler: dict[str, Any] | None = None  # the DistributedSampler as the pass started
     rng_checked: bool = False  # the worker-randomness experiment ran (once per loader)
     rng_first: list[str] | None = None  # its worker 0's fingerprints, until the second pass checks epochs
@@ -135,6 +136,7 @@ class LoaderProbe:
         self._rng_check = rng_check
         self.loaders: dict[int, LoaderTiming] = {}
         self.active: int | None = None  # id of the loader whose batch was handed out last
+        self.active_backward0 = 0  # backward passes when that loader's current pass began
         # ... and of the loader whose pass ended last, until another hands out a batch: a
         # wrapper that fetches one batch ahead (Accelerate's) ends the pass before its last
         # batch reaches the model.
@@ -260,6 +262,7 @@ class LoaderProbe:
         done = self._guard("timing a DataLoader", self._backward_passes)
         if done is not None:
             t.steps += done - backward0
+            t.trained = t.trained or done > backward0
         if self.on_end is not None:
             self._guard("ending a DataLoader pass", lambda: self.on_end(key, backward0))  # type: ignore[misc]
         self._guard("timing a DataLoader", lambda: self.report(t))
@@ -315,6 +318,7 @@ class _TimedIter:
         if self._last is not None:
             self._t.work += start - self._last
         probe.active = self._key
+        probe.active_backward0 = self._backward0
         probe.ended = None
         if self._n == 0:
             # The sampler reads its epoch when the first batch is asked for (in a worker
