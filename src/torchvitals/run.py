@@ -88,7 +88,7 @@ class Session(LossTaps):
     _lost_seen: int = 0  # steps without a backward pass, as of the last graph walk they caused
     _lost_walks: int = 0
     _loss_depth: int = 0
-    _loss_sites: dict[str, tuple[tuple[str, int, int], str, int]] = field(default_factory=dict)  # split: (site, kind, calls)
+    _loss_sites: dict[str, tuple[tuple[str, int, int], str, bool]] = field(default_factory=dict)  # split: (site, kind, called twice)
     _order: ArgumentOrder = field(default_factory=ArgumentOrder)  # symmetric losses written (target, prediction)
     _said: set[str] = field(default_factory=set)
     _train_loader: int | None = None

@@ -79,13 +79,17 @@ class LossTaps:
         which gives the accuracy and the baselines); the soft loss's one call is taken back
         when its loss was `kept` (a Lightning fit's training loss is its callback's, not ours)."""
         at = self._loss_sites.get(split)
-        if at is None or at[0] == site:
-            self._loss_sites[split] = (site, kind, (at[2] + 1) if at is not None else 1)
+        if at is None:
+            self._loss_sites[split] = (site, kind, False)
             return True
-        if at[1] == "pred" and kind == "class" and at[2] == 1:
+        if at[0] == site:
+            if not at[2]:  # called again: settled, no other site takes its place from now on
+                self._loss_sites[split] = (site, kind, True)
+            return True
+        if at[1] == "pred" and kind == "class" and not at[2]:
             if kept:
                 mon.forget_loss(split)
-            self._loss_sites[split] = (site, kind, 1)
+            self._loss_sites[split] = (site, kind, False)
             return True
         return False
 

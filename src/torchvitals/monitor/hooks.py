@@ -297,7 +297,7 @@ class Hooks:
                 has = not o.acct.sentinels and any(p.grad is not None for p in o.params)
                 if has:
                     self._ensure_sentinel(o)
-                consumed = any(q is not o and o.acct.consumed_by(q.acct) for q in self._opts)
+                consumed = len(self._opts) > 1 and any(q is not o and o.acct.consumed_by(q.acct) for q in self._opts)
                 if o.acct.on_zero_grad(has_grads=has, consumed=consumed):
                     it = o.acct.c.cycles
                     if self.sampler.sampled(it):

@@ -99,7 +99,7 @@ def orphan_names(orphans: list[torch.Tensor], roots: list[tuple[str, nn.Module]]
     return names
 
 
-_OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))), os.path.dirname(torch.__file__))
+_OURS = (os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep, os.path.dirname(torch.__file__) + os.sep)
 
 
 def _script_locals() -> list[dict[str, Any]]:

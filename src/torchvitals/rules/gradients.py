@@ -174,7 +174,7 @@ DEPARTED_FIX = (
 def _shift_invariant(h: History, pidx: list[int], dead: set[int]) -> bool:
     """Whether these parameters are all biases whose layer's weight is alive: an exactly-zero
     gradient then means the loss ignores a shift of that layer's output, not a cut-off layer."""
-    params = h.header.get("params", [])
+    params = h.params
     index = {p.get("name"): i for i, p in enumerate(params)}
     for gi in pidx:
         name = params[gi].get("name", "") if gi < len(params) else ""
@@ -241,6 +241,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                 kinds["intermittent"].append(i)
         trainable = [i for i in range(n) if lay.pidx[i] not in frozen]
         all_dead = trainable and sum(len(kinds[k]) for k in ("missing", "zero", "departed")) == len(trainable)
+        dead = {lay.pidx[i] for pos in kinds.values() for i in pos}
         for kind, pos in kinds.items():
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
                 idx = [i for i in pos if lay.buckets[i] == bucket]
@@ -271,7 +272,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                         f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have an exactly-zero "
                         f"gradient in every one of {max(seen[i] for i in idx)} sampled iterations"
                     )
-                    if _shift_invariant(h, [lay.pidx[i] for i in idx], dead={lay.pidx[i] for k in kinds.values() for i in k}):
+                    if _shift_invariant(h, [lay.pidx[i] for i in idx], dead):
                         sev = "info"
                         msg += (
                             ": biases of a layer whose weights learn, so the loss does not change when they "
