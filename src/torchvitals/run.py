@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from torchvitals import spawned
+from torchvitals.epoch_clock import EpochClock
 from torchvitals.findings import Diagnosis
 from torchvitals.hand_written import HandWritten
 from torchvitals.integrations.trainer_hook import watch_trainers
@@ -91,7 +92,6 @@ class Session(LossTaps):
     _loss_sites: dict[str, tuple[tuple[str, int, int], str, bool]] = field(default_factory=dict)  # split: (site, kind, called twice)
     _order: ArgumentOrder = field(default_factory=ArgumentOrder)  # symmetric losses written (target, prediction)
     _said: set[str] = field(default_factory=set)
-    _train_loader: int | None = None
     _val_loader: int | None = None  # the evaluation loader whose losses make VAL
     _backward_at_epoch: int = 0
     fits: list[Any] = field(default_factory=list)  # Lightning fits' VitalsCallbacks (they watch those optimizers)
@@ -100,6 +100,7 @@ class Session(LossTaps):
     _spawn_options: dict[str, Any] | None = None  # what they watch with; None: the script started none
 
     def __post_init__(self) -> None:
+        self.clock = EpochClock(lambda: self._guard("closing an epoch", self.epoch_end), self.backward_passes)
         self.loaders = LoaderProbe(self._loader_event, self.backward_passes, self._failed,
                                    on_start=self.pass_started, on_end=self.pass_ended,
                                    rng_check=self._rng_check)
@@ -268,15 +269,14 @@ class Session(LossTaps):
         return self.monitor.backward_passes() if self.monitor is not None else 0
 
     def pass_started(self, key: int) -> None:
-        """A new pass over the training loader ends the epoch before it."""
-        if key == self._train_loader:
-            self._guard("closing an epoch", self.epoch_end)
+        """A new pass over the training loader ends the epoch before it (epoch_clock.py)."""
+        if self.loaders is not None:
+            self.clock.pass_started(key, self.loaders)
 
     def pass_ended(self, key: int, backward_at_start: int) -> None:
-        """A full pass over a loader during which the optimizer stepped: the training loader.
-        Its next pass starts a new epoch (so the validation after it belongs to this one)."""
-        if self._train_loader is None and self.backward_passes() > backward_at_start:
-            self._train_loader = key
+        """A pass over a loader ran to its end: the first during which backward passes ran is
+        the training loader's (epoch_clock.py)."""
+        self.clock.pass_ended(key, backward_at_start)
 
     def epoch_end(self) -> None:
         if self.monitor is not None and self.backward_passes() > self._backward_at_epoch:
@@ -351,7 +351,7 @@ class Session(LossTaps):
     def close(self) -> Diagnosis:
         if self.loaders is not None:
             self.loaders.close()  # a pass cut short (break, an error) is reported too
-        if self._train_loader is not None:
+        if self.clock.loader is not None:
             self._guard("closing an epoch", self.epoch_end)
         if self.monitor is None and self.fits:  # each fit printed its diagnosis when it ended
             fit = self.fits[-1]

@@ -102,7 +102,7 @@ class LossTaps:
         cannot be told from an evaluation's)."""
         probe = self.loaders
         key = probe.active if probe is not None else None
-        if key is None or self._train_loader is None or key == self._train_loader:
+        if key is None or self.clock.loader is None or self.clock.trains(key):
             return False
         timing = probe.loaders.get(key)
         if self.backward_passes() > probe.active_backward0 or (timing is not None and timing.trained):
@@ -113,20 +113,31 @@ class LossTaps:
     def _is_val_loader(self) -> bool:
         """VAL is one evaluation dataset's: the first one evaluated, through whichever loader
         reads it (the Hugging Face Trainer makes a new one for each evaluation). A test loader
-        evaluated by the same code is kept out (said once), so VAL never mixes two datasets."""
+        evaluated by the same code is kept out (said once), so VAL never mixes two datasets; so
+        is a pass over a training loader with no backward pass (the training set's accuracy).
+        An evaluation with no loader of its own (tensors in memory) counts."""
         probe = self.loaders
         assert probe is not None
         key = probe.active if probe.active is not None else probe.ended
-        if key is None or key == self._train_loader:
+        if key is None:
             return True
+        if self.clock.trains(key):
+            if probe.active != key or self.backward_passes() > probe.active_backward0:
+                return True
+            self._note_once("val-train", f"the losses of passes over the training loader {probe.loaders[key].name} "
+                                         "with no backward pass (the training set evaluated) are kept out of VAL")
+            return False
         if self._val_loader is None:
             self._val_loader = key
         if key == self._val_loader:
             return True
         if key in probe.loaders and self._val_loader in probe.loaders and probe.loaders[key].same_data(probe.loaders[self._val_loader]):
             return True
-        if "val-mixed" not in self._said and self.monitor is not None:
-            self._said.add("val-mixed")
-            names = [probe.loaders[k].name if k in probe.loaders else "?" for k in (self._val_loader, key)]
-            self.monitor.event("note", text=f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
+        names = [probe.loaders[k].name if k in probe.loaders else "?" for k in (self._val_loader, key)]
+        self._note_once("val-mixed", f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
         return False
+
+    def _note_once(self, what: str, text: str) -> None:
+        if what not in self._said and self.monitor is not None:
+            self._said.add(what)
+            self.monitor.event("note", text=text)

@@ -51,6 +51,7 @@ from torch.utils.data import DataLoader
 from torchvitals.names import unnamed_loader, variable_name
 from torchvitals.probes import worker_rng
 from torchvitals.probes.handed import HANDED, first_rows
+from torchvitals.probes.samplers import dist_sampler
 
 Emit = Callable[..., None]
 
@@ -75,6 +76,7 @@ class LoaderTiming:
     rng_ended: bool = False  # the pass that took them ran to its end (a whole epoch, not a peek)
     data: Any = None  # a weak reference to its dataset, None where it has none that can be referred to
     content: str | None = None  # its dataset's content fingerprint, where it has one (a Hugging Face Dataset)
+    end_serial: int = 0  # HANDED.serial of the last batch of its latest pass that ran to its end
 
     def same_data(self, other: LoaderTiming) -> bool:
         """Whether two loaders read the same dataset: the same object (a trainer that makes a
@@ -146,6 +148,8 @@ class LoaderProbe:
         self.auto = False
         self._watched: dict[int, weakref.ref[Any]] = {}
         self._holding = False
+        self._open: weakref.WeakSet[_TimedIter] = weakref.WeakSet()  # passes not ended, iterator alive
+        self.on_batch: Callable[[int], None] | None = None  # told each batch's loader, when set
 
     # ------------------------------------------------------------------ the owner's side
     def time_all(self, exclusive: bool = False) -> None:
@@ -220,7 +224,17 @@ class LoaderProbe:
             return it
         if (not timing.rng_checked or timing.rng_first is not None) and timing.num_workers > 0:
             self._guard("testing a DataLoader's worker randomness", lambda: self.check_rng(loader, timing))
-        return _TimedIter(it, timing, self, key, backward0, loader)
+        timed = _TimedIter(it, timing, self, key, backward0, loader)
+        self._open.add(timed)
+        return timed
+
+    def read_beside(self, key: int, backward: int) -> set[int]:
+        """The other loaders read side by side with loader `key`: a pass of theirs still open
+        (its iterator alive) that handed out a batch after the last batch of `key`'s latest
+        complete pass, with backward passes since it began (`backward`: the count now)."""
+        t = self.loaders.get(key)
+        end = t.end_serial if t is not None else 0
+        return {p._key for p in list(self._open) if p._key != key and p.serial > end and backward > p._backward0}
 
     def timing(self, loader: Any) -> LoaderTiming:
         key = id(loader)
@@ -306,6 +320,7 @@ class _TimedIter:
         self._n = 0
         self._backward0 = backward0
         self._len: int | None = None
+        self.serial = 0  # HANDED.serial of its latest batch
 
     def __iter__(self) -> _TimedIter:
         return self
@@ -329,9 +344,14 @@ class _TimedIter:
         try:
             batch = next(self._it)
         except StopIteration:
+            self._t.end_serial = self.serial
+            probe._open.discard(self)
             probe.pass_ended(self._t, self._key, self._backward0)
             raise
         HANDED.serial += 1
+        self.serial = HANDED.serial
+        if probe.on_batch is not None:
+            probe._guard("ending an epoch", lambda: probe.on_batch(self._key))  # type: ignore[misc]
         HANDED.batch_size = self._t.batch_size
         HANDED.last = self._len is None or self._n + 1 >= self._len
         if HANDED.loader is None or HANDED.loader() is not self._loader:
@@ -361,26 +381,6 @@ def _length(it: Any) -> int | None:
         return int(len(it))
     except Exception:
         return None
-
-
-def dist_sampler(loader: Any) -> dict[str, Any] | None:
-    """The loader's DistributedSampler (its `sampler`, or its `batch_sampler`'s `sampler`) as
-    {"epoch", "shuffle", "rank", "num_replicas"}; None when it has none or it cannot be read.
-    Reads attributes only: never raises, never changes the loader or the sampler."""
-    try:
-        from torch.utils.data.distributed import DistributedSampler
-
-        for s in (getattr(loader, "sampler", None), getattr(getattr(loader, "batch_sampler", None), "sampler", None)):
-            if isinstance(s, DistributedSampler):
-                return {
-                    "epoch": int(s.epoch),
-                    "shuffle": bool(s.shuffle),
-                    "rank": int(s.rank),
-                    "num_replicas": int(s.num_replicas),
-                }
-    except Exception:  # a sampler subclass with odd attributes: no evidence, no error
-        return None
-    return None
 
 
 # ---------------------------------------------------------------------- the class-level tap

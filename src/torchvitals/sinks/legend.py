@@ -5,7 +5,7 @@ from __future__ import annotations
 
 # (line, field, meaning). `field` is written as it appears in the line.
 LEGEND: list[tuple[str, str, str]] = [
-    ("epoch", "E03", "the epoch number (an epoch ends at epoch_end(), or when `torchvitals run` sees the training DataLoader start a new pass)"),
+    ("epoch", "E03", "the epoch number (an epoch ends at epoch_end(), or when `torchvitals run` sees the training DataLoader start a new pass; with two training loaders read side by side, after each evaluation pass)"),
     ("epoch", "OPTS[g:lr|cnts=[…]]", "the optimizer that stepped last in the epoch (with several, a GAN's generator and discriminator: the last one's; the GN, GD, UR and G/U that follow are its too): g parameter groups, lr the first group's learning rate, cnts the number of parameter tensors in each group"),
     ("epoch", "GN[bucket=norm,…,TOT=norm]", "gradient L2 norm per bucket (parameters grouped by module-name prefix, TORCHVITALS_DEPTH components), largest first; TOT is the global norm. From the latest sampled iteration of this epoch"),
     ("epoch", "GN[no sampled iteration this epoch…]", "no iteration of this epoch was sampled (the first TORCHVITALS_WARMUP and then every TORCHVITALS_EVERY-th are): no gradient statistics to show"),
