@@ -119,3 +119,69 @@ def test_one_forward_per_training_step_is_info_only(tmp_path):
     diag = _train(model, tmp_path, lambda x: None, per_step=lambda x: _no_grad(model, x))
     assert NAME not in diag.names("warning")
     assert NAME in diag.names("info")
+
+
+def _loader_train(model: nn.Module, tmp_path, per_step=None, evaluate=None):
+    """Two epochs over a DataLoader of 8 batches; `per_step(x)` before each step's training
+    forward, on its batch; `evaluate()` after each epoch."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    x, y = _data()
+    loader = DataLoader(TensorDataset(x, y), batch_size=32)
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    with torchvitals.watch(model, opt, out=str(tmp_path), name="run", console=False) as mon:
+        for _ in range(2):
+            model.train()
+            for xb, yb in loader:
+                if per_step is not None:
+                    per_step(xb)
+                opt.zero_grad()
+                F.mse_loss(model(xb), yb).backward()
+                opt.step()
+            if evaluate is not None:
+                evaluate()
+    return mon.diagnosis
+
+
+def test_label_guesses_on_the_batch_being_trained_are_no_evaluation_pass(tmp_path):
+    """MixMatch guesses labels with two forwards under no_grad in train() mode on the batch it
+    then trains on: part of the training iteration, told at info, never a warning."""
+    model = _bn_mlp()
+
+    def guess(xb: torch.Tensor) -> None:
+        with torch.no_grad():
+            model(xb)
+            model(xb.flip(0))
+
+    diag = _loader_train(model, tmp_path, per_step=guess)
+    assert NAME not in diag.names("warning"), diag.findings
+    assert NAME in diag.names("info")
+
+
+def test_tensors_in_memory_evaluated_in_train_mode_after_loader_training(tmp_path):
+    """The control: training from a DataLoader, evaluation of tensors in memory in chunks,
+    without model.eval(): an evaluation pass at once."""
+    model = _bn_mlp()
+    x, _ = _data(64)
+    diag = _loader_train(model, tmp_path, evaluate=lambda: _val(model, eval_mode=False)(x))
+    (f,) = [f for f in diag.findings if f.name == NAME]
+    assert f.severity == "warning" and f.evidence["passes"] == 2 and f.step == 9
+
+
+def test_a_batch_drawn_for_evaluation_and_evaluated_in_chunks(tmp_path):
+    """The control: a batch taken from a validation loader and evaluated in chunks in train()
+    mode, then training goes on with the next batch: an evaluation pass, told once the next
+    training forward shows the batch was not trained on (the last one when watching ends)."""
+    from torch.utils.data import DataLoader, TensorDataset
+
+    model = _bn_mlp()
+    x, y = _data(64)
+    val = DataLoader(TensorDataset(x, y), batch_size=64)
+
+    def evaluate() -> None:
+        xv, _ = next(iter(val))
+        _val(model, eval_mode=False)(xv)
+
+    diag = _loader_train(model, tmp_path, evaluate=evaluate)
+    (f,) = [f for f in diag.findings if f.name == NAME]
+    assert f.severity == "warning" and f.evidence["passes"] == 2 and f.step == 9

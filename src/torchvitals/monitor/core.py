@@ -38,6 +38,7 @@ from torchvitals.probes.compiled import ForwardHook
 from torchvitals.probes.cross_rank import CrossRank, is_dtensor
 from torchvitals.probes.inventory import Inventory
 from torchvitals.probes.loader import attach_loader_probe
+from torchvitals.probes.nograd import NogradRuns
 from torchvitals.probes.outputs import OutputProbe
 from torchvitals.probes.sample import Sampler
 from torchvitals.probes.values import jsonable
@@ -115,7 +116,7 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
         self._taps = Taps()  # zero_grad, scheduler.step, scaler.update: observed on the class
         self._hidden: list[tuple[weakref.ref[nn.Module], type]] = []  # modules whose hooks pickles must not carry
         self._zero_ids: dict[int, list[int]] = {}  # id(root model) → optimizers its zero_grad clears
-        self._nograd_run = 0  # forwards without gradient in train() since the last training forward
+        self._nograd = NogradRuns()  # forwards without gradient in train() since the last training forward
         self._mode_refs: dict[int, list[weakref.ref[nn.Module]]] = {}  # id(root model) → its dropout/BN layers
         self._aliases: dict[int, tuple[weakref.ref[Any], Any]] = {}  # id(wrapper) → (wrapper, its optimizer's state)
         self._scaler = None
@@ -391,6 +392,8 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
                 trouble.append(f"closing: {what} failed: {type(exc).__name__}: {exc}")
 
         attempt("writing the last records", self._complete, 0)
+        if self._nograd.ended():  # an evaluation pass at the very end
+            attempt("counting the last evaluation pass", self._count_nograd, True, False)
         for o in list(getattr(self, "_manual", [])):
             attempt("the last hand-written update", self._manual_resolve, o)
         attempt("timing the DataLoaders", self._loaders.close)  # reports passes cut short
@@ -424,6 +427,13 @@ class Monitor(Wiring, Hooks, Inputs, Records, Epochs, RunNaming, Preflights):
             if sink is self._run_files and self._run_files.error and self._run_files.error not in diag.notes:
                 diag.notes.append(self._run_files.error)
         return diag
+
+    def _count_nograd(self, pass_: bool, forward: bool) -> None:
+        """Forwards without gradient in train() (probes/nograd.py), for the optimizers of the model."""
+        for idx in self._nograd.opts:
+            c = self._opts[idx].acct.c
+            c.nograd_train_fwd += forward
+            c.nograd_train_passes += pass_
 
     def _emit_end(self) -> None:
         self._emit(

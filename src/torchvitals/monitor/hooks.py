@@ -16,9 +16,10 @@ from torch import nn
 from torchvitals.probes.attach import WeakHook
 from torchvitals.probes.batches import batch_input
 from torchvitals.probes.compiled import KEPT
+from torchvitals.probes.handed import HANDED
 from torchvitals.probes.inventory import active_mode_modules
 from torchvitals.probes.sample import OptState
-from torchvitals.probes.steps import EVAL_PASS_MIN, graph_task, recomputing
+from torchvitals.probes.steps import graph_task, recomputing
 from torchvitals.probes.values import host_scalar, lrs, pick_output
 from torchvitals.record import rounded
 from torchvitals.wrapped import composite_scheduler_call, unwrap
@@ -146,7 +147,9 @@ class Hooks:
                 if module is not None and module.training:
                     self._nograd_train_forward(module)
                 return
-            self._nograd_run = 0  # a training forward ends an evaluation pass
+            runs = self._nograd  # a training forward ends a run of forwards without gradient
+            if (runs.length or HANDED.serial != runs.trained_at) and runs.training_forward():
+                self._count_nograd(pass_=True, forward=False)
             x = batch_input(args, kwargs)  # a positional tensor, else keyword arguments or a dict
             if x is not None and x.dim() > 0:
                 self._offered = None  # the model's own input, not what a framework offered
@@ -162,11 +165,7 @@ class Hooks:
             refs = self._mode_refs[id(module)] = active_mode_modules(module)
         if not any((m := r()) is not None and m.training for r in refs):
             return
-        self._nograd_run += 1
-        for idx in self._model_opts(module):
-            c = self._opts[idx].acct.c
-            c.nograd_train_fwd += 1
-            c.nograd_train_passes += self._nograd_run == EVAL_PASS_MIN
+        self._count_nograd(pass_=self._nograd.forward(self._model_opts(module)), forward=True)
 
     def _model_opts(self, model: nn.Module) -> list[int]:
         """The watched optimizers that hold any of this model's parameters."""

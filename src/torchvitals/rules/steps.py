@@ -374,12 +374,12 @@ def validation_in_train_mode(h: History, r: Rule) -> list[Finding]:
                     step=recs.first("nograd_train_passes"),
                 )
             ]
-        # One at a time, each inside a training iteration: a teacher's targets or pseudo-labels
-        # from the model itself. Worth knowing, not a fault by itself.
+        # Inside training iterations (one at a time, or on the batch then trained on): a
+        # teacher's targets or pseudo-labels from the model itself. Worth knowing, not a fault by itself.
         return [
             r.finding(
                 "info",
-                f"{forwards} forward(s) under torch.no_grad() ran one at a time inside training iterations with "
+                f"{forwards} forward(s) under torch.no_grad() ran inside training iterations with "
                 f"the model in train() mode: its {layers} were active (pseudo-labels or targets from the model "
                 "itself come out noisy that way)",
                 evidence=evidence,
