@@ -186,6 +186,14 @@ def test_an_evaluation_batch_drawn_now_and_then_is_no_second_training_loader(tmp
 
 
 VAL_BODY = """
+xt, yt = test.dataset.tensors
+
+def evaluate_tensors():
+    model.eval()
+    with torch.no_grad():
+        F.cross_entropy(model(xt), yt)
+    model.train()
+
 def accuracy(loader):
     model.eval()
     with torch.no_grad():
@@ -213,7 +221,5 @@ def test_the_training_set_evaluated_is_kept_out_of_val(tmp_path):
 def test_tensors_in_memory_evaluated_after_a_training_pass_are_val(tmp_path):
     """The control: an evaluation with no loader of its own, right after the training loader's
     pass, is VAL."""
-    got = epochs(tmp_path, VAL_BODY.format(evaluate="evaluate_tensors()").replace(
-        "for epoch", "xt, yt = test.dataset.tensors\ndef evaluate_tensors():\n"
-        "    model.eval()\n    with torch.no_grad():\n        F.cross_entropy(model(xt), yt)\n    model.train()\n\nfor epoch"))
+    got = epochs(tmp_path, VAL_BODY.format(evaluate="evaluate_tensors()"))
     assert [e["metrics"]["val"]["base_acc"] for e in got] == [pytest.approx(30 / 48, abs=1e-4)] * 2

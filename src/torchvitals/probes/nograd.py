@@ -44,7 +44,7 @@ class NogradRuns:
         a run or a batch was handed out since `trained_at`); True when the run was an evaluation
         pass after all: it stayed on a batch handed out for it, and this forward trains on another."""
         serial = HANDED.serial
-        late = self.length >= EVAL_PASS_MIN and not self._counted and serial != self._serial
+        late = self._waiting() and serial != self._serial
         self.trained_at = serial
         self.length = 0
         return late
@@ -52,6 +52,10 @@ class NogradRuns:
     def ended(self) -> bool:
         """The watching ends: True when a run still waiting for a training forward was an
         evaluation pass (none came)."""
-        pending = self.length >= EVAL_PASS_MIN and not self._counted
+        pending = self._waiting()
         self.length = 0
         return pending
+
+    def _waiting(self) -> bool:
+        """Whether the run is long enough for an evaluation pass and waits for its decision."""
+        return self.length >= EVAL_PASS_MIN and not self._counted
