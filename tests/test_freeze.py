@@ -4,7 +4,9 @@ module outside the optimizer are its controls."""
 from __future__ import annotations
 
 import json
+import sys
 
+import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -118,3 +120,43 @@ def test_a_network_an_input_is_optimized_through_is_told_at_info(tmp_path):
         opt2.step()
     found2 = {f.name: f for f in mon2.close().findings}
     assert found2["unoptimized-parameters"].severity == "warning", found2
+
+
+@pytest.mark.parametrize("own_view", [False, True])
+def test_naming_parameters_in_no_optimizer_keeps_no_local_alive(tmp_path, own_view):
+    """Naming them reads the running functions' locals at the first backward. Before Python 3.13
+    that read leaves a copy of the locals on the frame: the first batch's outputs, deleted by
+    the function right after, stayed alive until it returned. Now they are freed at `del`.
+    Control: a function that keeps its own `locals()` (which is that copy before 3.13) still
+    finds its variables in it."""
+    script = tmp_path / "enc.py"
+    freed = tmp_path / "freed.txt"
+    script.write_text(
+        "import weakref\n"
+        "import torch\n"
+        "import torch.nn.functional as F\n"
+        "def main():\n"
+        "    torch.manual_seed(0)\n"
+        "    encoder = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())\n"
+        "    decoder = torch.nn.Linear(4, 2)\n"
+        "    opt = torch.optim.SGD(decoder.parameters(), lr=0.1)\n"
+        "    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))\n"
+        f"    hparams = locals() if {own_view} else {{'decoder': decoder}}\n"
+        "    for i in range(6):\n"
+        "        opt.zero_grad()\n"
+        "        out = decoder(encoder(x))\n"
+        "        F.cross_entropy(out, y).backward()\n"
+        "        opt.step()\n"
+        "        if i == 0:\n"
+        "            ref = weakref.ref(out)\n"
+        "            del out\n"
+        f"            open({str(freed)!r}, 'w').write(str(ref() is None))\n"
+        "    assert hparams['decoder'] is decoder\n"
+        "main()\n"
+    )
+    assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
+    if not own_view or sys.version_info >= (3, 13):
+        assert freed.read_text() == "True"
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    (f,) = [f for f in report["findings"] if f["name"] == "unoptimized-parameters"]
+    assert "encoder.0.weight" in f["message"], f["message"]
