@@ -6,6 +6,8 @@ import sys
 from types import CodeType, FrameType
 from typing import Any
 
+from torchvitals.frames import frame_locals
+
 # Where a wrapper module keeps the module it runs (a registered submodule): DistributedDataParallel
 # and DataParallel (`module`), torch.compile (`_orig_mod`), Lightning Fabric (`_forward_module`).
 _INNER_MODULES = ("module", "_orig_mod", "_forward_module")
@@ -93,7 +95,7 @@ def building_optimizer(opt: Any, depth: int = 24) -> Any:
     for _ in range(depth):
         if frame is None:
             return None
-        owner = frame.f_locals.get("self") if frame.f_code.co_varnames[:1] == ("self",) else None
+        owner = frame_locals(frame).get("self") if frame.f_code.co_varnames[:1] == ("self",) else None
         if owner is not None and owner is not opt and isinstance(owner, torch.optim.Optimizer):
             return owner
         frame = frame.f_back

@@ -5,13 +5,14 @@ own variables. Measures nothing and judges nothing: it only finds objects."""
 from __future__ import annotations
 
 import gc
-import inspect
 import os
 import sys
 from typing import Any
 
 import torch
 from torch import nn
+
+from torchvitals.frames import frame_locals
 
 
 def live_modules() -> list[nn.Module]:
@@ -109,28 +110,9 @@ def _script_locals() -> list[dict[str, Any]]:
     frame = sys._getframe(1)
     while frame is not None:
         if not frame.f_code.co_filename.startswith(_OURS) and frame.f_code.co_name != "<module>":
-            out.append({k: v for k, v in _frame_locals(frame).items() if isinstance(v, nn.Module)})
+            out.append({k: v for k, v in frame_locals(frame).items() if isinstance(v, nn.Module)})
         frame = frame.f_back
     return out
-
-
-def _frame_locals(frame: Any) -> dict[str, Any]:
-    """A copy of a running function's locals that leaves nothing behind on its frame. Before
-    Python 3.13 `frame.f_locals` fills a dict the frame keeps until it returns (or the next read):
-    a tensor the function deletes after this read (the first batch's outputs) would stay alive.
-    That dict is emptied again when nothing but the frame holds it (the next read fills it
-    again); one the function or a debugger holds (its own `locals()`) is left as it is."""
-    snapshot = frame.f_locals
-    copy = dict(snapshot)
-    function = frame.f_code.co_flags & inspect.CO_OPTIMIZED  # a class body's f_locals is its namespace
-    if sys.version_info < (3, 13) and function and sys.getrefcount(snapshot) <= _HELD_BY_FRAME_ONLY:
-        snapshot.clear()
-    return copy
-
-
-# References to a function's f_locals dict when only its frame holds it: the frame, the name
-# `snapshot` above, and getrefcount's argument.
-_HELD_BY_FRAME_ONLY = 3
 
 
 __all__ = ["graph_leaves", "live_modules", "orphan_names", "other_models", "owning_roots"]
