@@ -287,6 +287,41 @@ def test_batchnorm_only_finetune_at_an_absurd_lr_is_found():
     assert "lr-too-large" in diag.names("warning"), _serious(diag)
 
 
+def _scalar_from_zero(lr: float, opt_name: str, steps: int = 160):
+    """A scalar started at 0 alone under its optimizer, next to a model under another (SAC's
+    entropy temperature log_alpha). Adam: a steady push at lr, so its ratio ‖Δw‖/‖w‖ is 1, 1/2,
+    1/3, ... whatever lr is. SGD at lr 0.999 on (s - 1)²: s swings between about 0 and 2 and
+    every step is as large as s itself."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1))
+    scalar = torch.zeros(1, requires_grad=True)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    make = torch.optim.Adam if opt_name == "adam" else torch.optim.SGD
+    scalar_opt = make([scalar], lr=lr)
+    mon = torchvitals.watch(model, [opt, scalar_opt], out="", console=False)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        x = torch.randn(16, 4, generator=g)
+        opt.zero_grad()
+        F.mse_loss(model(x), x[:, :1]).backward()
+        opt.step()
+        scalar_opt.zero_grad()
+        (-scalar.sum() if opt_name == "adam" else (scalar - 1).pow(2).sum()).backward()
+        scalar_opt.step()
+    return mon.close()
+
+
+def test_a_scalar_from_zero_under_adam_is_not_lr_too_large():
+    diag = _scalar_from_zero(1e-3, "adam")
+    assert "lr-too-large" not in diag.names(), _serious(diag)
+
+
+def test_a_scalar_from_zero_swinging_at_an_absurd_lr_is_found():
+    diag = _scalar_from_zero(0.999, "sgd")
+    (f,) = [f for f in diag.findings if f.name == "lr-too-large"]
+    assert f.severity == "warning" and "optimizer 1" in f.message, f.message
+
+
 def _spiky(scale: float, steps: int = 12):
     """Gradients scaled by `scale`, with one batch 300x larger at iteration 9."""
     model = _mlp()

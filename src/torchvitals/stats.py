@@ -38,6 +38,8 @@ NEGLIGIBLE_GRAD = 1e-3
 # LoRA factor, a zero-initialised gate): its update has no scale to be compared with, so it
 # stays out of the update ratios while others can be used.
 ZERO_START = 1e-6
+# ... and its ratio counts (when nothing else does) from this optimizer step on.
+ZERO_START_STEPS = 10
 
 
 @dataclass
@@ -149,8 +151,15 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         healthy, wsq = _derive_healthy(g, w, lrs, lay)
         if d is None:
             return healthy
-        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))), wsq)
-    return _derive(g, w, d, lrs, lay, w0, rec.get("sparse"))
+        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))), wsq, _steps(rec))
+    return _derive(g, w, d, lrs, lay, w0, rec.get("sparse"), _steps(rec))
+
+
+def _steps(rec: dict[str, Any]) -> int | None:
+    """The optimizer steps taken up to this record (with its own), when the record says."""
+    counters = rec.get("counters")
+    steps = counters.get("steps") if isinstance(counters, dict) else None
+    return steps if isinstance(steps, int) else None
 
 
 def _all_finite(g: list, w: list, lrs: list, lay: Layout) -> bool:
@@ -197,7 +206,8 @@ def _derive_healthy(g: list[float], w: list[float], lrs: list[float], lay: Layou
 
 
 def _derive(
-    g: list, w: list, d: list | None, lrs: list, lay: Layout, w0: list[float | None] | None, sparse: list | None
+    g: list, w: list, d: list | None, lrs: list, lay: Layout, w0: list[float | None] | None, sparse: list | None,
+    steps: int | None = None,
 ) -> Derived:
     """derive() for any record: one loop over the positions that checks each value."""
     n = min(len(g), len(lay.pidx))
@@ -256,19 +266,19 @@ def _derive(
         bucket_ur=_ratio(step_sq, wsq := _bucket_weights(w, lay, n)),
     )
     if d is not None:  # only steps with the true update need to know (detailed iterations)
-        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite, wsq)
+        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite, wsq, steps)
     return dv
 
 
 def _with_update(
     dv: Derived, g: list, w: list, d: list, lrs: list, lay: Layout, w0: list[float | None] | None,
-    sparse: list | None, finite: list[int], wsq: dict[str, float],
+    sparse: list | None, finite: list[int], wsq: dict[str, float], steps: int | None = None,
 ) -> Derived:
     """Add to `dv` the statistics of the true update `d` (detailed iterations); `finite`: the
-    positions with a finite gradient, `wsq`: Σ ‖w‖² per bucket."""
+    positions with a finite gradient, `wsq`: Σ ‖w‖² per bucket, `steps`: the optimizer's steps."""
     n = min(len(g), len(lay.pidx))
     dv.tiny = _tiny(g, w, lrs, lay, finite)
-    dv.tr = _update_ratio(d, w, lay, n, w0, set(sparse or []))
+    dv.tr = _update_ratio(d, w, lay, n, w0, set(sparse or []), steps)
     tiny_set = set(dv.tiny)
     with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
     dv.moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
@@ -312,12 +322,16 @@ def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[i
 
 
 def _update_ratio(
-    d: list, w: list, lay: Layout, n: int, w0: list[float | None] | None, sparse: set[int]
+    d: list, w: list, lay: Layout, n: int, w0: list[float | None] | None, sparse: set[int], steps: int | None = None
 ) -> tuple[float, float] | None:
     """Median and max of ‖Δw‖/‖w‖ over weight matrices (over every parameter in a model without
-    any), leaving out parameters that started at zero while others remain. Parameters with a
-    sparse gradient (nn.Embedding(sparse=True)) never count: a step rewrites only the rows the
-    batch touched, so their ratio says nothing about the learning rate of a dense step."""
+    any), leaving out parameters that started at zero while others remain. When none remain,
+    those count from the optimizer's ZERO_START_STEPS-th step on: until then their norm is at most
+    the sum of the few steps that made it, so the ratio is about 1/steps or more whatever the
+    learning rate (SAC's log_alpha, a scalar from 0 under its own Adam: 1, 0.5, 0.33, ...).
+    Parameters with a sparse gradient (nn.Embedding(sparse=True)) never count: a step rewrites
+    only the rows the batch touched, so their ratio says nothing about the learning rate of a
+    dense step."""
 
     def ok(i: int) -> bool:
         return i < len(w) and i not in sparse and _finite(d[i]) and _finite(w[i]) and w[i] > 0
@@ -327,11 +341,12 @@ def _update_ratio(
         return first is not None and first <= ZERO_START * math.sqrt(max(lay.numel[i], 1))
 
     usable = [i for i in range(min(len(d), n)) if ok(i)]
+    settled = steps is None or steps >= ZERO_START_STEPS
     for pick in (
         lambda i: lay.ndim[i] >= 2 and not started_at_zero(i),
-        lambda i: lay.ndim[i] >= 2,
+        lambda i: lay.ndim[i] >= 2 and settled,
         lambda i: not started_at_zero(i),
-        lambda i: True,
+        lambda i: settled,
     ):
         ratios = [d[i] / w[i] for i in usable if pick(i)]
         if ratios:
