@@ -223,3 +223,40 @@ def test_tensors_in_memory_evaluated_after_a_training_pass_are_val(tmp_path):
     pass, is VAL."""
     got = epochs(tmp_path, VAL_BODY.format(evaluate="evaluate_tensors()"))
     assert [e["metrics"]["val"]["base_acc"] for e in got] == [pytest.approx(30 / 48, abs=1e-4)] * 2
+
+
+def test_the_training_set_evaluated_mid_epoch_from_the_first_step_is_kept_out_of_val(tmp_path):
+    """LLMs-from-scratch's train_classifier_simple evaluates a few batches of the training loader,
+    then of the validation loader, every eval_freq steps from step 0: the first evaluation comes
+    before any pass has ended, when nothing yet says which loader trains. The training loader's
+    own pass, still open and with a backward pass behind it, says so: VAL is the validation
+    set's in every epoch (it was the training set's in the first, and empty after)."""
+    got = epochs(tmp_path, """
+        def evaluate_some(loader, n):
+            model.eval()
+            with torch.no_grad():
+                for i, (x, y) in enumerate(loader):
+                    if i >= n:
+                        break
+                    F.cross_entropy(model(x), y)
+            model.train()
+
+        step = 0
+        for epoch in range(2):
+            for x, y in unlabeled:
+                train_step(x, y, x)
+                if step % 4 == 0:
+                    evaluate_some(unlabeled, 2)
+                    evaluate_some(test, 2)
+                step += 1
+        """)
+    import torch
+
+    torch.manual_seed(0)
+    torch.randn(32, 4), torch.randn(160, 4)
+    y = (torch.randn(48, 4)[:32, 0] > 0).float()  # the test loader's first two batches
+    majority = max(y.mean().item(), 1 - y.mean().item())
+    assert [e["metrics"]["val"]["base_acc"] for e in got] == [pytest.approx(majority, abs=1e-4)] * 2
+    notes = [json.loads(line)["text"] for line in (tmp_path / "runs" / "r" / "run.jsonl").read_text().splitlines()
+             if '"note"' in line]
+    assert any("training loader unlabeled" in n for n in notes) and not any("VAL is measured on" in n for n in notes)

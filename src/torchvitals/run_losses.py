@@ -102,7 +102,7 @@ class LossTaps:
         cannot be told from an evaluation's)."""
         probe = self.loaders
         key = probe.active if probe is not None else None
-        if key is None or self.clock.loader is None or self.clock.trains(key):
+        if key is None or self.clock.loader is None or self._trains(key):
             return False
         timing = probe.loaders.get(key)
         if self.backward_passes() > probe.active_backward0 or (timing is not None and timing.trained):
@@ -121,7 +121,7 @@ class LossTaps:
         key = probe.active if probe.active is not None else probe.ended
         if key is None:
             return True
-        if self.clock.trains(key):
+        if self._trains(key):
             if probe.active != key or self.backward_passes() > probe.active_backward0:
                 return True
             self._note_once("val-train", f"the losses of passes over the training loader {probe.loaders[key].name} "
@@ -136,6 +136,13 @@ class LossTaps:
         names = [probe.loaders[k].name if k in probe.loaders else "?" for k in (self._val_loader, key)]
         self._note_once("val-mixed", f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
         return False
+
+    def _trains(self, key: int) -> bool:
+        """Whether loader `key` is a training loader: its passes so far say so (epoch_clock.py),
+        or a pass over it still open has backward passes behind it (the training set evaluated
+        in the middle of that pass, before any pass has ended)."""
+        probe = self.loaders
+        return self.clock.trains(key) or (probe is not None and probe.training_open(key, self.backward_passes()))
 
     def _note_once(self, what: str, text: str) -> None:
         if what not in self._said and self.monitor is not None:

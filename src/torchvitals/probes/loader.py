@@ -9,10 +9,8 @@ reads its `dataloader` events). Per pass over a loader it counts:
   work        seconds between one batch being handed out and the next being asked for
   batches     batches whose wait is counted (all but the first)
   steps       backward passes while the pass ran (0: an evaluation loader, not training)
-  dist_sampler  when the loader's sampler (or its batch_sampler's sampler) is a
-              DistributedSampler: its epoch, shuffle, rank and num_replicas as the pass
-              started (read at the pass's first batch, when the sampler reads its epoch);
-              rules/distributed.py (TV703) tells from it whether set_epoch() was called
+  dist_sampler  a DistributedSampler's epoch, shuffle, rank and num_replicas as the pass
+              started (probes/samplers.py; TV703 tells from it whether set_epoch() was called)
 
 and reports them through the owner's `emit(kind, **fields)` (`Monitor.event`) when the pass
 ends, or, for a pass still running, when the owner closes the probe.
@@ -235,6 +233,11 @@ class LoaderProbe:
         t = self.loaders.get(key)
         end = t.end_serial if t is not None else 0
         return {p._key for p in list(self._open) if p._key != key and p.serial > end and backward > p._backward0}
+
+    def training_open(self, key: int, backward: int) -> bool:
+        """Whether a pass over loader `key` is open with backward passes since it began
+        (`backward`: the count now): a training pass, while the loader is read again."""
+        return any(p._key == key and backward > p._backward0 for p in list(self._open))
 
     def timing(self, loader: Any) -> LoaderTiming:
         key = id(loader)
