@@ -120,3 +120,32 @@ def test_a_nan_loss_and_its_gradient_of_one_step_make_no_loop():
     still, flat = _f("parameters-not-moving", "info"), _f("loss-not-decreasing", "warning", 40)
     link_causes([still, flat])
     assert flat.follows_from is None and still.severity == "info"
+
+
+def test_a_deliberate_freeze_left_in_the_optimizer_explains_nothing_its_adapters_do():
+    """LoRA over a frozen model, AdamW over model.parameters(): the frozen base (88% of the
+    values, info) was raised to error as the cause of every gradient being zero. The adapters,
+    initialised to zero on both sides, are: dead-parameters leads, and names the optimizer
+    whose steps had nothing to apply."""
+    frozen = _f("unoptimized-parameters", "info", share=0.88, frozen=True, idle_optimizers=[])
+    dead = _f("dead-parameters", "error", 3, where=["blocks"], kind="zero", optimizer="AdamW")
+    still = _f("parameters-not-moving", "error", 3, where=["AdamW"])
+    flat = _f("loss-not-decreasing", "warning", 40)
+    link_causes([still, flat, frozen, dead])
+    assert still.follows_from == flat.follows_from == "dead-parameters"
+    assert frozen.severity == "info" and frozen.raised is None
+    # Control: dead parameters of another optimizer explain nothing here.
+    other = _f("dead-parameters", "error", 3, where=["critic"], kind="zero", optimizer="optimizer 1 (Adam)")
+    still = _f("parameters-not-moving", "error", 3, where=["optimizer 0 (AdamW)"])
+    link_causes([still, other])
+    assert still.follows_from is None
+
+
+def test_an_optimizer_of_frozen_parameters_alone_is_explained_by_the_freeze():
+    """The optimizer made before the adapters were added holds the frozen base alone: its steps
+    have no gradient, and the freeze says why."""
+    frozen = _f("unoptimized-parameters", "info", share=0.88, frozen=True, idle_optimizers=["AdamW"])
+    still = _f("parameters-not-moving", "error", 3, where=["AdamW"])
+    link_causes([still, frozen])
+    assert still.follows_from == "unoptimized-parameters"
+    assert frozen.raised == {"from": "info", "by": "parameters-not-moving"}

@@ -60,8 +60,22 @@ def most_of_model(cause: Finding, symptom: Finding) -> bool:
 def most_of_model_still(cause: Finding, symptom: Finding) -> bool:
     """...it covers at least half of the model's values and those do not change: parameters in
     no optimizer that something else updates (a target network copied from the trained one)
-    hold nothing back."""
-    return most_of_model(cause, symptom) and cause.evidence.get("changed_at") is None
+    hold nothing back. Parameters frozen on purpose and left in the optimizer (a LoRA or
+    head-only fine-tune over model.parameters()) are not that: see `idle_optimizer`."""
+    frozen = cause.evidence.get("frozen")
+    return not frozen and most_of_model(cause, symptom) and cause.evidence.get("changed_at") is None
+
+
+def idle_optimizer(cause: Finding, symptom: Finding) -> bool:
+    """...the symptom is about an optimizer that holds frozen parameters and nothing else (made
+    before the trainable ones were added to the model, or from a frozen copy)."""
+    return bool(set(cause.evidence.get("idle_optimizers") or ()) & set(symptom.where))
+
+
+def same_optimizer(cause: Finding, symptom: Finding) -> bool:
+    """...both name a common parameter bucket, or the symptom names the optimizer that holds
+    the cause's parameters (its steps had nothing to apply because they are dead)."""
+    return same_where(cause, symptom) or cause.evidence.get("optimizer") in symptom.where
 
 
 # cause → [(symptoms, condition)]. `unscaled-inputs` and `unscaled-targets` are produced by the
@@ -77,8 +91,9 @@ CAUSES: dict[str, list[tuple[tuple[str, ...], Condition]]] = {
     "skipped-steps": [(("parameters-not-moving", *_PROGRESS), anywhere)],
     "unoptimized-parameters": [
         (("lr-too-large", "lr-too-small", "parameters-not-moving", "prediction-collapse", *_PROGRESS), most_of_model_still),
+        (("parameters-not-moving",), idle_optimizer),
     ],
-    "dead-parameters": [(("parameters-not-moving",), same_where)],
+    "dead-parameters": [(("parameters-not-moving",), same_optimizer)],
     "lr-too-small": [(("parameters-not-moving", "metric-stagnation", "loss-not-decreasing"), anywhere)],
     "parameters-not-moving": [(_PROGRESS, at_warning)],
     "exploding-gradient": [(("prediction-collapse", *_NONFINITE), not_later)],

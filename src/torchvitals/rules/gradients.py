@@ -292,6 +292,7 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                         msg,
                         evidence={
                             "kind": kind,
+                            "optimizer": opt_label(h, k),
                             "parameters": names,
                             "sampled": max(seen[i] for i in idx),
                             "missing": [missing[i] for i in idx],
@@ -423,15 +424,22 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     if frozen:
         names = [h.params[i]["name"] for i in frozen]
         numel = sum(h.params[i]["numel"] for i in frozen)
+        # Optimizers that hold nothing else train nothing: those the freeze explains.
+        idle = [opt_label(h, k) for k in range(len(h.optimizers)) if set(h.layout(k).pidx) <= set(frozen)]
+        tail = f"; {' and '.join(idle)} {'hold' if len(idle) > 1 else 'holds'} nothing else, so trains nothing" if idle else ""
         out.append(
             r.finding(
                 "info",
                 f"{len(names)} parameter(s) ({compact(names)}) are in an optimizer but frozen "
-                "(requires_grad=False); they will not move",
-                evidence={"parameters": names, "numel": numel, "share": _share(h, numel)},
+                f"(requires_grad=False); they will not move{tail}",
+                evidence={"parameters": names, "numel": numel, "share": _share(h, numel), "frozen": True,
+                          "idle_optimizers": idle},
                 where=sorted(by_bucket(h, frozen)),
                 step=step,
-                fix="Nothing to do if the freeze is deliberate; otherwise call requires_grad_(True).",
+                fix=("An optimizer that holds only frozen parameters updates nothing: build it from the parameters "
+                     "that train, after adding them to the model (adapters, a new head), or add them with "
+                     "opt.add_param_group({'params': [...]}); if the freeze is not deliberate, call requires_grad_(True)."
+                     if idle else "Nothing to do if the freeze is deliberate; otherwise call requires_grad_(True)."),
             )
         )
     return out
