@@ -12,7 +12,13 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from torchvitals.probes import handed as loader_probe
-from torchvitals.probes.batches import BatchSizes, batch_input, dataset_labels, feature_rms
+from torchvitals.probes.batches import (
+    BatchSizes,
+    batch_input,
+    dataset_labels,
+    feature_rms,
+    listed_batch,
+)
 from torchvitals.record import History
 from torchvitals.rules import RULES, CannotJudge
 
@@ -208,6 +214,28 @@ def test_a_watch_user_whose_collate_averages_the_batch_is_told(tmp_path, merge):
     if merge:
         (f,) = [f for f in diag.findings if f.name == "batch-collapsed"]
         assert f.step == 1 and f.evidence["batch_size"] == 32 and f.evidence["size"] == 1
+
+
+def test_a_list_of_samples_is_a_batch_and_a_list_of_batches_is_not():
+    """torchvision's detection models take a list of images, as many as the loader's batch:
+    their batch size and the first image's scale are read through a view (no copy). The
+    default collate's [inputs, targets] is not such a list, even with a batch of 2."""
+    from torchvitals.probes.handed import HANDED
+
+    before = HANDED.batch_size
+    try:
+        HANDED.batch_size = 4
+        images = [torch.rand(3, 8, 8) * 255 for _ in range(4)]
+        x = listed_batch((images,))
+        assert x.shape == (4, 3, 8, 8) and x.data_ptr() == images[0].data_ptr()
+        assert listed_batch((images[:3],)) is None  # not the loader's batch
+        assert listed_batch(([images[0], torch.zeros(5)] * 2,)) is None  # not samples alike
+        HANDED.batch_size = 2
+        xb, yb = torch.randn(2, 5), torch.randn(2, 5)
+        assert listed_batch(([xb, yb],)) is None
+        assert listed_batch(((images[0], images[1]),)) is None  # a tuple: arguments, not samples
+    finally:
+        HANDED.batch_size = before
 
 
 def test_the_batch_is_found_in_keyword_arguments_and_a_dict_but_never_a_label_or_a_mask():

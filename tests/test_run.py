@@ -355,6 +355,46 @@ def test_a_chained_scheduler_is_one_scheduler_step(tmp_path, twice):
     assert bool(mismatch) == twice, brief(report["findings"])
 
 
+WARMUP_AND_DECAY = """
+import sys
+import torch
+from torch import nn
+torch.manual_seed(0)
+model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+decay = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[2], gamma=0.1)
+x = torch.randn(512, 8)
+data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x[:, :1] * 2 - x[:, 1:2]), batch_size=32)
+for epoch in range(3):
+    warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.001, total_iters=15) if epoch == 0 else None
+    for xb, yb in data:
+        opt.zero_grad()
+        nn.functional.mse_loss(model(xb), yb).backward()
+        opt.step()
+        if warmup is not None:
+            warmup.step()
+    decay.step()
+    if "--twice" in sys.argv:
+        decay.step()
+"""
+
+
+@pytest.mark.parametrize("twice", [False, True])
+def test_a_warmup_per_iteration_and_a_decay_per_epoch_are_two_schedules(tmp_path, twice):
+    """torchvision's detection references: a LinearLR warm-up stepped every iteration of the
+    first epoch beside a MultiStepLR stepped every epoch, on one optimizer. The decay's step
+    came right after the warm-up's with no optimizer step between, which was taken for a
+    scheduler stepped ahead of its optimizer (an info). The control: the decay stepped twice
+    an epoch is still found."""
+    script = tmp_path / "warmup.py"
+    script.write_text(WARMUP_AND_DECAY)
+    code = main(["run", "--out", str(tmp_path), "--name", "r", str(script), *(["--twice"] if twice else [])])
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    assert code == 0
+    mismatch = [f for f in report["findings"] if f["name"] == "scheduler-step-mismatch"]
+    assert [f["evidence"]["orphans"] for f in mismatch] == ([3] if twice else []), brief(report["findings"])
+
+
 @pytest.mark.parametrize("fault", [None, "lr-zero"])
 def test_a_script_that_watches_itself_joins_the_runs_monitor(tmp_path, capsys, fault):
     """One run directory and one diagnosis. Before, the script's watch() closed the run's

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from torchvitals.probes.attach import WeakHook
-from torchvitals.probes.batches import batch_input
+from torchvitals.probes.batches import batch_input, listed_batch
 from torchvitals.probes.compiled import KEPT
 from torchvitals.probes.handed import HANDED
 from torchvitals.probes.inventory import active_mode_modules
@@ -151,6 +151,8 @@ class Hooks:
             if (runs.length or HANDED.serial != runs.trained_at) and runs.training_forward():
                 self._count_nograd(pass_=True, forward=False)
             x = batch_input(args, kwargs)  # a positional tensor, else keyword arguments or a dict
+            if x is None:
+                x = listed_batch(args)  # a list of samples (torchvision's detection models)
             if x is not None and x.dim() > 0:
                 self._offered = None  # the model's own input, not what a framework offered
                 self._take_input(module, x)
@@ -316,7 +318,7 @@ class Hooks:
             o = self._sched_state(sched)
             if o is not None:
                 call = composite_scheduler_call()
-                o.acct.on_scheduler_step(call)
+                o.acct.on_scheduler_step(call, id(sched))
                 self._sched_held = self._sched_held or call is not None
         except Exception as exc:
             self._fail("steps", exc)

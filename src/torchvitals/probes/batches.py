@@ -56,6 +56,23 @@ def batch_input(args: Any, kwargs: Any = None) -> torch.Tensor | None:
     return None
 
 
+def listed_batch(args: Any) -> torch.Tensor | None:
+    """A batch passed as a list of samples (torchvision's detection and segmentation models take
+    `list[Tensor]` images), as many as the DataLoader hands out in a batch: its first sample
+    expanded to the list's length, a view that gives the batch's size and the first sample's
+    scale without a copy. A list whose first tensor is as long as the list ([inputs, targets]
+    from the default collate, with a batch of 2) is not taken for one."""
+    first = args[0] if args else None
+    if not isinstance(first, list) or not first or len(first) != HANDED.batch_size:
+        return None
+    t = first[0]
+    if not isinstance(t, torch.Tensor) or t.dim() == 0 or t.shape[0] == len(first):
+        return None
+    if not all(isinstance(u, torch.Tensor) and u.dim() == t.dim() for u in first):
+        return None
+    return t.unsqueeze(0).expand(len(first), *t.shape)
+
+
 # Rows (samples × positions) and features looked at for the input's scale: a subsample.
 MAX_ROWS = 4096
 MAX_COLS = 1024
@@ -237,7 +254,7 @@ def dataset_labels(loader: Any) -> dict[str, Any] | None:
     return {"classes": torch.bincount(y).tolist(), "shuffle": shuffle, "sampler": type(sampler).__name__}
 
 
-__all__ = ["BatchSizes", "batch_rows", "dataset_labels", "feature_rms", "first_layer"]
+__all__ = ["BatchSizes", "batch_rows", "dataset_labels", "feature_rms", "first_layer", "listed_batch"]
 
 
 def batch_fields(counts: dict[str, int] | None, scale: tuple[int, list[float], str] | None) -> dict[str, Any]:

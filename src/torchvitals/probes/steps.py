@@ -90,7 +90,10 @@ class StepAccount:
         self.c = Counters()
         self.since_step = 0  # backward passes since the last step
         self.step_since_zero = False  # a step happened since the last zero_grad
-        self.step_since_sched = False
+        # Per scheduler (its id): the optimizer steps taken at its latest step(). Kept per
+        # scheduler: a warm-up stepped every iteration and a decay stepped every epoch share the
+        # optimizer, and the decay follows the warm-up's step with none of the optimizer between.
+        self._sched_at: dict[int, int] = {}
         self._check_clear = False  # the next backward must find the gradient cleared
         self._stale = False  # a backward added onto the previous step's gradients
         self._grads: list[tuple[weakref.ref[torch.Tensor], int] | None] = []  # per sentinel, at the step
@@ -239,7 +242,6 @@ class StepAccount:
         self.quiet = -2
         self.since_step = 0
         self.step_since_zero = True
-        self.step_since_sched = True
         self._sched_call = None
         if not train_mode:
             c.eval_steps += 1
@@ -302,18 +304,20 @@ class StepAccount:
         alarms = (c.uncleared, c.skipped, c.eval_steps, c.sched_orphans, c.steps_no_backward, c.nograd_train_passes)
         return tuple(min(x, 3) for x in alarms)
 
-    def on_scheduler_step(self, call: Any = None) -> None:
-        """A scheduler's step(). `call`, when given, is the call of a scheduler that steps
-        others it was made in (ChainedScheduler; Accelerate's wrapper steps once per process):
-        the further step() calls within the same one are not counted again. Held until the
-        next optimizer step, so that no later call can be the same object."""
+    def on_scheduler_step(self, call: Any = None, key: int = 0) -> None:
+        """Scheduler `key`'s step(): an orphan when no optimizer step came since its previous
+        one (or, for its first, since the run began). `call`, when given, is the call of a
+        scheduler that steps others it was made in (ChainedScheduler; Accelerate's wrapper steps
+        once per process): the further step() calls within the same one are not counted again.
+        Held until the next optimizer step, so that no later call can be the same object."""
         if call is not None and call is self._sched_call:
             return
         self._sched_call = call
-        self.c.sched_steps += 1
-        if not self.step_since_sched:
-            self.c.sched_orphans += 1
-        self.step_since_sched = False
+        c = self.c
+        c.sched_steps += 1
+        if self._sched_at.get(key, 0) == c.steps:
+            c.sched_orphans += 1
+        self._sched_at[key] = c.steps
 
     def release_scheduler_call(self) -> None:
         """Forget the composite scheduler call once it cannot be running any more (a forward
