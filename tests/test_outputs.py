@@ -1,5 +1,6 @@
 """Output health: collapse, baselines, loss trends, metric stagnation, loss inputs."""
 
+import json
 import math
 
 import pytest
@@ -397,3 +398,71 @@ def test_targets_of_one_class_have_no_baseline():
         for split in ("train", "val"):
             m = e["metrics"][split]
             assert "acc" in m and "base_acc" not in m and "base_loss" not in m, m
+
+
+@pytest.mark.parametrize("given", ["logits", "log_softmax", "softmax"])
+def test_raw_scores_given_to_nll_loss_are_logits_as_log_probs(tmp_path, given):
+    """nll_loss on raw scores (log_softmax forgotten) is logits-as-log-probs. Controls: its
+    log_softmax twin is judged and silent; probabilities are probabilities-as-logits' alone."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 4))
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(256, 8, generator=g)
+    y = x[:, :4].argmax(1)
+    head = {"logits": lambda z: z, "log_softmax": lambda z: F.log_softmax(z, -1), "softmax": lambda z: F.softmax(z, -1)}[given]
+    with torchvitals.watch(model, opt, out=str(tmp_path), console=False, every=5) as mon:
+        for i in range(0, len(x), 16):
+            pred = head(model(x[i : i + 16]))
+            loss = F.nll_loss(pred, y[i : i + 16])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            mon.observe(pred, y[i : i + 16], loss, loss_fn=F.nll_loss)
+    diag = mon.diagnosis
+    assert "logits-as-log-probs" not in diag.unjudged
+    found = [f for f in diag.findings if f.name == "logits-as-log-probs"]
+    assert [f.severity for f in found] == (["warning"] if given == "logits" else [])
+    assert given != "logits" or "nll_loss expects log-probabilities" in found[0].message
+    assert ("probabilities-as-logits" in diag.names("warning")) == (given == "softmax")
+
+
+CTC_SCRIPT = """
+import sys
+import torch
+import torch.nn.functional as F
+from torch import nn
+torch.manual_seed(0)
+model = nn.GRU(6, 16, batch_first=True)
+head = nn.Linear(16, 4)  # 3 symbols and the blank, 0
+opt = torch.optim.Adam([*model.parameters(), *head.parameters()], lr=1e-2)
+ctc = nn.CTCLoss(blank=0)
+g = torch.Generator().manual_seed(0)
+for step in range(40):
+    labels = torch.randint(1, 4, (8, 3), generator=g)
+    x = F.one_hot(labels.repeat_interleave(4, 1), 6).float() + 0.1 * torch.randn(8, 12, 6, generator=g)
+    scores = head(model(x)[0]).transpose(0, 1)  # (time, batch, classes)
+    log_probs = scores if "--raw" in sys.argv else F.log_softmax(scores, -1)
+    loss = ctc(log_probs, labels, [12] * 8, [3] * 8)
+    opt.zero_grad()
+    loss.backward()
+    opt.step()
+"""
+
+
+@pytest.mark.parametrize("raw", [False, True])
+def test_a_ctc_loss_is_seen_and_raw_scores_given_to_it_are_found(tmp_path, raw):
+    """`torchvitals run` observes CTCLoss: its loss is the training loss (the loss rules judge a
+    speech model; before, it had none) and its input must be log-probabilities; raw scores are
+    logits-as-log-probs."""
+    from torchvitals.cli import main
+
+    script = tmp_path / "ctc.py"
+    script.write_text(CTC_SCRIPT)
+    main(["run", "--out", str(tmp_path), "--name", "r", str(script), *(["--raw"] if raw else [])])
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    lines = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
+    outs = [r["out"] for r in lines if r.get("type") == "step" and r.get("out")]
+    assert outs and all(o["loss_kind"] == "ctc" and "loss" in o for o in outs)  # the training loss
+    found = [f["severity"] for f in report["findings"] if f["name"] == "logits-as-log-probs"]
+    assert found == (["warning"] if raw else [])

@@ -20,6 +20,8 @@ def per_element(name: str, result: Any, pred: Any, target: Any, kwargs: dict[str
         n = (target != kwargs.get("ignore_index", -100)).sum().clamp(min=1)
     elif name == "kl_div":
         n = max(pred.shape[0], 1) if pred.dim() else 1
+    elif name == "ctc_loss":  # (time, batch, classes): a loss per sequence
+        n = max(pred.shape[1], 1) if pred.dim() == 3 else 1
     elif name in ("cross_entropy", "nll_loss"):  # soft targets: one row per sample
         n = max(pred.numel() // max(pred.shape[1] if pred.dim() > 1 else 1, 1), 1)
     else:

@@ -16,7 +16,10 @@ class Loss:
     func: str  # the name in torch.nn.functional
     cls: str  # the nn module class
     kind: str  # the name recorded in run.jsonl (out.loss_kind)
-    args: str  # what its first two arguments are: "pair" (prediction, target), "class" (logits, labels), "pred" (prediction, target of the prediction's shape)
+    # What its first two arguments are: "pair" (prediction, target), "class" (logits, labels),
+    # "pred" (prediction, target of the prediction's shape), "seq" (log-probabilities over time
+    # (T, B, C), label sequences: no target per prediction row).
+    args: str
     wants: str  # what the prediction must be: "values", "logits", "log_probs" or "probs"
 
     @property
@@ -35,6 +38,7 @@ LOSSES: tuple[Loss, ...] = (
     Loss("kl_div", "KLDivLoss", "kl_div", "pred", "log_probs"),
     Loss("binary_cross_entropy", "BCELoss", "binary_cross_entropy", "pred", "probs"),
     Loss("binary_cross_entropy_with_logits", "BCEWithLogitsLoss", "binary_cross_entropy_with_logits", "pred", "logits"),
+    Loss("ctc_loss", "CTCLoss", "ctc", "seq", "log_probs"),
 )
 BY_FUNC = {loss.func: loss for loss in LOSSES}
 BY_CLASS = {loss.cls: loss for loss in LOSSES}
@@ -74,7 +78,8 @@ def _kind_of(name: str) -> str:
         return "binary_cross_entropy_with_logits"
     if "binary_cross_entropy" in name or name.startswith("bce"):
         return "binary_cross_entropy"
-    for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv"))):
+    for kind, words in (("cross_entropy", ("cross_entropy", "crossentropy")), ("nll", ("nll",)), ("kl_div", ("kl_div", "kldiv")),
+                        ("ctc", ("ctc",))):
         if any(w in name for w in words):
             return kind
     return name

@@ -68,7 +68,9 @@ class LossTaps:
             return
         if kind == "pair":
             pred, target = self._order.oriented(name, pred, target)
-        mon.observe(pred, None if kind == "pred" else target, result, split=split, loss_fn=name,
+        if kind == "seq" and pred.dim() == 3:
+            pred = pred.transpose(0, 1)  # CTC's (time, batch, classes): a row per sample first
+        mon.observe(pred, None if kind in ("pred", "seq") else target, result, split=split, loss_fn=name,
                     loss_counted=fit is not None)
 
     def _at_site(self, split: str, site: tuple[str, int, int], kind: str, mon: Any, kept: bool) -> bool:

@@ -7,11 +7,13 @@ from itertools import zip_longest
 from typing import Any
 
 from torchvitals.findings import Finding
+from torchvitals.losses import BY_KIND
 from torchvitals.record import History
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.outputs import (
     _WANTS_LOG_PROBS,
     _WANTS_LOGITS,
+    LOG_PROB_MAX,
     PROB_HITS,
     out_run,
 )
@@ -204,5 +206,45 @@ def clipped_logits(h: History, r: Rule) -> list[Finding]:
             evidence={"sampled": run.clip, "hits": run.clip_hits, "loss_kind": kind},
             where=["output"],
             step=run.clip_step,
+        )
+    ]
+
+
+@rule(
+    "TV310",
+    "logits-as-log-probs",
+    what="Values above 0 given where log-probabilities are expected (nll_loss, ctc_loss, the "
+    f"input of kl_div), in {PROB_HITS} sampled iterations or more: a log-probability is at most "
+    "0, so these are raw scores that no log_softmax normalised.",
+    why="These losses take their input as log-probabilities and apply nothing to it. On raw "
+    "scores, nll_loss is minimised by making the right score large without bound (the loss goes "
+    "below zero), and CTC's sum over alignments is no likelihood: the model can lower the loss "
+    "without learning to tell the classes apart (a speech model that never emits a character).",
+    example="""
+logits = model(x)                                   # (B, C), or (T, B, C) for CTC
+loss = F.nll_loss(logits, y)                        # log_softmax forgotten
+loss = nn.CTCLoss(blank=0)(logits, targets, input_lengths, target_lengths)
+""",
+    fix="Apply log_softmax over the class dimension first (F.log_softmax(logits, dim=-1)), or use "
+    "cross_entropy, which applies it itself, in place of log_softmax + nll_loss.",
+)
+def logits_as_log_probs(h: History, r: Rule) -> list[Finding]:
+    run = out_run(h)
+    if not run.logp:
+        raise CannotJudge("no sampled output given to a loss that takes log-probabilities")
+    if run.logp_hits < PROB_HITS or run.logp_first is None:
+        return []
+    o = run.logp_first
+    kind = o.get("loss_kind")
+    shown = BY_KIND[kind].func if kind in BY_KIND else kind  # "nll" is nll_loss to the user
+    return [
+        r.finding(
+            "warning",
+            f"the values given to {shown} reach {o['max']:.3g} in {run.logp_hits} of {run.logp} sampled "
+            f"iterations; {shown} expects log-probabilities, which are at most 0: raw scores, without log_softmax",
+            evidence={"sampled": run.logp, "hits": run.logp_hits, "loss_kind": kind, "max": o["max"],
+                      "threshold": LOG_PROB_MAX},
+            where=["output"],
+            step=run.logp_step,
         )
     ]

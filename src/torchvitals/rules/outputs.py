@@ -55,6 +55,11 @@ class OutRun:
     clip_hits: int = 0  # ... whose values came out of a ReLU
     clip_first: dict[str, Any] | None = None
     clip_step: int | None = None  # iteration of the PROB_HITS-th hit
+    # logits-as-log-probs: records of a loss that takes log-probabilities, with their range
+    logp: int = 0
+    logp_hits: int = 0  # ... with values above LOG_PROB_MAX
+    logp_first: dict[str, Any] | None = None
+    logp_step: int | None = None  # iteration of the PROB_HITS-th hit
     # loss-not-decreasing over the sampled losses after warm-up, in windows of LOSS_WINDOW
     curve: int = 0
     first_window: list[float] = field(default_factory=list)
@@ -93,6 +98,13 @@ def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> N
             run.clip_first = run.clip_first or o
             if run.clip_hits == PROB_HITS:
                 run.clip_step = it
+    if o.get("loss_kind") in _WANTS_LOG_PROBS and _num(o.get("max")):
+        run.logp += 1
+        if o["max"] > LOG_PROB_MAX and _probability_evidence(o) is None:  # probabilities: TV304's
+            run.logp_hits += 1
+            run.logp_first = run.logp_first or o
+            if run.logp_hits == PROB_HITS:
+                run.logp_step = it
     if it > warm and _num(o.get("loss")):
         run.curve += 1
         v = o["loss"]
@@ -244,6 +256,9 @@ _CLIP_OPS = ("Relu", "Threshold")
 # Sampled iterations that must show probabilities fed as logits: one could be a fluke of the
 # first batch, two in a row is the loop doing it every time.
 PROB_HITS = 2
+# A log-probability is at most 0; log_softmax's largest output is 0 up to rounding (about 1e-7
+# in float32). A value above this is no log-probability.
+LOG_PROB_MAX = 1e-3
 
 
 def _probability_evidence(o: dict[str, Any]) -> str | None:
