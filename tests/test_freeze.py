@@ -64,30 +64,42 @@ def test_attribute_freeze_outside_the_optimizer_is_left_to_unoptimized(tmp_path)
     assert "unoptimized-parameters" in diag.names("warning")
 
 
-def test_parameters_in_no_optimizer_are_named_by_the_functions_variable(tmp_path):
-    """A frozen encoder unfrozen with no optimizer made for it, in a main() function (the
-    captioning tutorial's fine_tune_encoder path without its optimizer): its parameters were named
-    by their module's class ("Conv2d.weight"); now by the variable that holds them."""
+# main() with an encoder that feeds the loss and is in no optimizer; a test adds main()'s loop.
+ENCODER_DECODER = (
+    "import weakref\n"
+    "import torch\n"
+    "import torch.nn.functional as F\n"
+    "def main():\n"
+    "    torch.manual_seed(0)\n"
+    "    encoder = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())\n"
+    "    decoder = torch.nn.Linear(4, 2)\n"
+    "    opt = torch.optim.SGD(decoder.parameters(), lr=0.1)\n"
+    "    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))\n"
+)
+
+
+def _encoder_named_by_its_variable(tmp_path, loop: str) -> None:
+    """ENCODER_DECODER and `loop` run under `torchvitals run`: the encoder's parameters are
+    told as in no optimizer, named by main()'s variable."""
     script = tmp_path / "enc.py"
-    script.write_text(
-        "import torch\n"
-        "import torch.nn.functional as F\n"
-        "def main():\n"
-        "    torch.manual_seed(0)\n"
-        "    encoder = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())\n"
-        "    decoder = torch.nn.Linear(4, 2)\n"
-        "    opt = torch.optim.SGD(decoder.parameters(), lr=0.1)\n"
-        "    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))\n"
-        "    for _ in range(6):\n"
-        "        opt.zero_grad()\n"
-        "        F.cross_entropy(decoder(encoder(x)), y).backward()\n"
-        "        opt.step()\n"
-        "main()\n"
-    )
+    script.write_text(ENCODER_DECODER + loop + "main()\n")
     assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
     report = json.loads((tmp_path / "r" / "findings.json").read_text())
     (f,) = [f for f in report["findings"] if f["name"] == "unoptimized-parameters"]
     assert "encoder.0.weight" in f["message"], f["message"]
+
+
+def test_parameters_in_no_optimizer_are_named_by_the_functions_variable(tmp_path):
+    """A frozen encoder unfrozen with no optimizer made for it, in a main() function (the
+    captioning tutorial's fine_tune_encoder path without its optimizer): its parameters were named
+    by their module's class ("Conv2d.weight"); now by the variable that holds them."""
+    _encoder_named_by_its_variable(
+        tmp_path,
+        "    for _ in range(6):\n"
+        "        opt.zero_grad()\n"
+        "        F.cross_entropy(decoder(encoder(x)), y).backward()\n"
+        "        opt.step()\n",
+    )
 
 
 def test_a_network_an_input_is_optimized_through_is_told_at_info(tmp_path):
@@ -129,18 +141,9 @@ def test_naming_parameters_in_no_optimizer_keeps_no_local_alive(tmp_path, own_vi
     the function right after, stayed alive until it returned. Now they are freed at `del`.
     Control: a function that keeps its own `locals()` (which is that copy before 3.13) still
     finds its variables in it."""
-    script = tmp_path / "enc.py"
     freed = tmp_path / "freed.txt"
-    script.write_text(
-        "import weakref\n"
-        "import torch\n"
-        "import torch.nn.functional as F\n"
-        "def main():\n"
-        "    torch.manual_seed(0)\n"
-        "    encoder = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten())\n"
-        "    decoder = torch.nn.Linear(4, 2)\n"
-        "    opt = torch.optim.SGD(decoder.parameters(), lr=0.1)\n"
-        "    x, y = torch.randn(16, 3, 8, 8), torch.randint(0, 2, (16,))\n"
+    _encoder_named_by_its_variable(
+        tmp_path,
         f"    hparams = locals() if {own_view} else {{'decoder': decoder}}\n"
         "    for i in range(6):\n"
         "        opt.zero_grad()\n"
@@ -151,12 +154,7 @@ def test_naming_parameters_in_no_optimizer_keeps_no_local_alive(tmp_path, own_vi
         "            ref = weakref.ref(out)\n"
         "            del out\n"
         f"            open({str(freed)!r}, 'w').write(str(ref() is None))\n"
-        "    assert hparams['decoder'] is decoder\n"
-        "main()\n"
+        "    assert hparams['decoder'] is decoder\n",
     )
-    assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
     if not own_view or sys.version_info >= (3, 13):
         assert freed.read_text() == "True"
-    report = json.loads((tmp_path / "r" / "findings.json").read_text())
-    (f,) = [f for f in report["findings"] if f["name"] == "unoptimized-parameters"]
-    assert "encoder.0.weight" in f["message"], f["message"]

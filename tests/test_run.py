@@ -315,18 +315,21 @@ def test_module_scan_survives_dead_weak_proxies():
     assert keep  # the dead proxy stayed reachable during the scan
 
 
-CHAINED = """
+# A regression MLP and its 16 batches; a scheduler test adds its optimizer, schedulers and loop.
+SCHEDULED = """
 import sys, torch
 from torch import nn
 torch.manual_seed(0)
 model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+x = torch.randn(512, 8)
+data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x[:, :1] * 2 - x[:, 1:2]), batch_size=32)
+"""
+CHAINED = SCHEDULED + """
 opt = torch.optim.Adam(model.parameters(), lr=1e-3)
 sched = torch.optim.lr_scheduler.ChainedScheduler([
     torch.optim.lr_scheduler.ConstantLR(opt, factor=0.5, total_iters=20),
     torch.optim.lr_scheduler.ExponentialLR(opt, gamma=0.999),
 ])
-x = torch.randn(512, 8)
-data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x[:, :1] * 2 - x[:, 1:2]), batch_size=32)
 for epoch in range(2):
     for xb, yb in data:
         opt.zero_grad()
@@ -355,16 +358,9 @@ def test_a_chained_scheduler_is_one_scheduler_step(tmp_path, twice):
     assert bool(mismatch) == twice, brief(report["findings"])
 
 
-WARMUP_AND_DECAY = """
-import sys
-import torch
-from torch import nn
-torch.manual_seed(0)
-model = nn.Sequential(nn.Linear(8, 32), nn.ReLU(), nn.Linear(32, 1))
+WARMUP_AND_DECAY = SCHEDULED + """
 opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
 decay = torch.optim.lr_scheduler.MultiStepLR(opt, milestones=[2], gamma=0.1)
-x = torch.randn(512, 8)
-data = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, x[:, :1] * 2 - x[:, 1:2]), batch_size=32)
 for epoch in range(3):
     warmup = torch.optim.lr_scheduler.LinearLR(opt, start_factor=0.001, total_iters=15) if epoch == 0 else None
     for xb, yb in data:

@@ -188,11 +188,10 @@ loss = F.cross_entropy(self.head(h), y)
 )
 def clipped_logits(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
-    if not run.clip:
-        raise CannotJudge("no sampled output whose loss and producing op are known")
-    if run.clip_hits < PROB_HITS or run.clip_first is None:
+    first = _first_hit(run.clip, run.clip_hits, run.clip_first, "no sampled output whose loss and producing op are known")
+    if first is None:
         return []
-    kind = run.clip_first["loss_kind"]
+    kind = first["loss_kind"]
     does = (
         "its sigmoid never goes below 0.5, so the negative class can never be predicted"
         if kind == "binary_cross_entropy_with_logits"
@@ -230,11 +229,9 @@ loss = nn.CTCLoss(blank=0)(logits, targets, input_lengths, target_lengths)
 )
 def logits_as_log_probs(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
-    if not run.logp:
-        raise CannotJudge("no sampled output given to a loss that takes log-probabilities")
-    if run.logp_hits < PROB_HITS or run.logp_first is None:
+    o = _first_hit(run.logp, run.logp_hits, run.logp_first, "no sampled output given to a loss that takes log-probabilities")
+    if o is None:
         return []
-    o = run.logp_first
     kind = o.get("loss_kind")
     shown = BY_KIND[kind].func if kind in BY_KIND else kind  # "nll" is nll_loss to the user
     return [
@@ -248,3 +245,11 @@ def logits_as_log_probs(h: History, r: Rule) -> list[Finding]:
             step=run.logp_step,
         )
     ]
+
+
+def _first_hit(judged: int, hits: int, first: Any, none_judged: str) -> Any:
+    """The first sampled output that shows the fault, once PROB_HITS of the `judged` ones do
+    (else None); CannotJudge(`none_judged`) when no sampled output could show it."""
+    if not judged:
+        raise CannotJudge(none_judged)
+    return first if hits >= PROB_HITS else None
