@@ -466,3 +466,26 @@ def test_a_ctc_loss_is_seen_and_raw_scores_given_to_it_are_found(tmp_path, raw):
     assert outs and all(o["loss_kind"] == "ctc" and "loss" in o for o in outs)  # the training loss
     found = [f["severity"] for f in report["findings"] if f["name"] == "logits-as-log-probs"]
     assert found == (["warning"] if raw else [])
+
+
+def test_a_gaussian_or_poisson_likelihood_is_no_log_probability_loss(tmp_path):
+    """gaussian_nll_loss takes means and poisson_nll_loss log-rates, both free to be above 0:
+    their kinds are their own, not nll_loss's, so logits-as-log-probs does not judge them."""
+    from torchvitals.losses import loss_kind
+
+    assert loss_kind(F.nll_loss) == loss_kind(nn.NLLLoss()) == "nll" and loss_kind(nn.CTCLoss()) == "ctc"
+    assert loss_kind(F.gaussian_nll_loss) == "gaussian_nll_loss" and loss_kind(nn.PoissonNLLLoss()) == "poissonnllloss"
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    opt = torch.optim.SGD(model.parameters(), lr=1e-2)
+    x = torch.randn(64, 4)
+    y = 5 + x[:, :1]
+    with torchvitals.watch(model, opt, out=str(tmp_path), console=False, every=1) as mon:
+        for i in range(0, 64, 8):
+            pred = model(x[i : i + 8])
+            loss = F.gaussian_nll_loss(pred, y[i : i + 8], torch.ones(8, 1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            mon.observe(pred, y[i : i + 8], loss, loss_fn=F.gaussian_nll_loss)
+    assert "logits-as-log-probs" not in mon.diagnosis.names()

@@ -74,6 +74,8 @@ _KIND_OF: dict[str, str] = {}
 
 
 def _kind_of(name: str) -> str:
+    if "gaussian" in name or "poisson" in name:  # gaussian_nll_loss takes means, poisson_nll_loss rates
+        return name
     if "binary_cross_entropy_with_logits" in name or "bcewithlogits" in name:
         return "binary_cross_entropy_with_logits"
     if "binary_cross_entropy" in name or name.startswith("bce"):
