@@ -158,3 +158,34 @@ def test_naming_parameters_in_no_optimizer_keeps_no_local_alive(tmp_path, own_vi
     )
     if not own_view or sys.version_info >= (3, 13):
         assert freed.read_text() == "True"
+
+
+BARE_TENSORS = """
+import torch
+import torch.nn.functional as F
+torch.manual_seed(0)
+net = torch.nn.Sequential(torch.nn.Conv2d(3, 4, 3), torch.nn.ReLU(), torch.nn.Conv2d(4, 4, 3))
+image = torch.rand(1, 3, 8, 8).requires_grad_()
+target = torch.randn(1, 4, 4, 4)
+opt = torch.optim.Adam([image], lr=0.05)
+for _ in range(8):
+    opt.zero_grad()
+    F.mse_loss(net(image), target).backward()
+    opt.step()
+"""
+
+
+def test_a_tensor_no_module_holds_is_named_after_the_scripts_variable(tmp_path):
+    """A tensor an optimizer holds outside every module (SAC's log_alpha, neural style's image)
+    was named opt0.group0.param0 and shown as the bucket `opt0`; it is named after the script's
+    variable. It is still known as a bare tensor: the network the image is optimized through,
+    left trainable, is an info, not a forgotten optimizer."""
+    script = tmp_path / "style.py"
+    script.write_text(BARE_TENSORS)
+    assert main(["run", "--out", str(tmp_path), "--name", "r", str(script)]) == 0
+    lines = [json.loads(x) for x in (tmp_path / "r" / "run.jsonl").read_text().splitlines()]
+    params = [p for r in lines if "params" in r for p in r["params"]]
+    assert any(p["name"] == "image" and p["bucket"] == "image" and p.get("bare") for p in params), params
+    report = json.loads((tmp_path / "r" / "findings.json").read_text())
+    (f,) = [f for f in report["findings"] if f["name"] == "unoptimized-parameters"]
+    assert f["severity"] == "info", f

@@ -10,7 +10,13 @@ from typing import Any, Protocol
 import torch
 from torch import nn
 
-from torchvitals.names import bare_tensor_name, buckets_for, short_names, unwrap_compiled
+from torchvitals.names import (
+    bare_tensor_name,
+    buckets_for,
+    short_names,
+    unwrap_compiled,
+    variable_name,
+)
 from torchvitals.record import rounded
 
 # Modules whose behaviour differs between train() and eval(): only these make eval mode matter.
@@ -45,6 +51,7 @@ class Inventory:
     def __init__(self, depth: int) -> None:
         self.depth = depth  # name segments that make a bucket
         self.names: list[str] = []
+        self.bare: set[int] = set()  # positions of tensors no watched module holds (add_bare)
         self.tensors: list[torch.Tensor] = []
         self.index: dict[int, int] = {}  # id(parameter) → its position
         self.roots: list[weakref.ref[nn.Module]] = []
@@ -109,6 +116,15 @@ class Inventory:
             self.tensors.append(p)
         return self.index[id(p)]
 
+    def add_bare(self, opt: int, group: int, i: int, p: torch.Tensor) -> int:
+        """A tensor optimizer `opt` holds that no watched module does (SAC's log_alpha, an image
+        optimized through a fixed network): named after the script's variable for it, if any."""
+        if id(p) in self.index:
+            return self.index[id(p)]
+        pos = self.add_param(variable_name(p) or bare_tensor_name(opt, group, i), p)
+        self.bare.add(pos)
+        return pos
+
     def train_mode(self) -> bool:
         """False when the model trains in eval() mode: a root is in eval(), no module holding
         trainable parameters is in train() mode (model.train() forgotten), and dropout or
@@ -138,7 +154,7 @@ class Inventory:
             names = getattr(opt, "param_names", None)
             for j, g in enumerate(opt.param_groups if opt is not None else []):
                 gidx = [
-                    self.add_param(names[i] if names and j == 0 and i < len(names) else bare_tensor_name(o.idx, j, i), p)
+                    self.add_param(names[i], p) if names and j == 0 and i < len(names) else self.add_bare(o.idx, j, i, p)
                     for i, p in enumerate(g["params"])
                 ]
                 groups.append({"lr": rounded(g.get("lr")), "params": gidx})
@@ -154,6 +170,8 @@ class Inventory:
         self.frozen_free = [i for i, p in enumerate(tensors) if not p.requires_grad and i not in in_opt]
         self.free_params = [tensors[i] for i in self.free + self.frozen_free]
         bks = buckets_for(self.names, self.depth)
+        # A bare tensor named after its variable is a bucket of its own, not the root module's.
+        bks = [n if i in self.bare and "." not in n else b for i, (n, b) in enumerate(zip(self.names, bks, strict=True))]
         shorts = short_names(self.names)
         params = [
             {
@@ -165,8 +183,9 @@ class Inventory:
                 "ndim": p.dim(),
                 "dtype": str(p.dtype).replace("torch.", ""),
                 "trainable": bool(p.requires_grad),
+                **({"bare": True} if i in self.bare else {}),
             }
-            for n, s, b, p in zip(self.names, shorts, bks, tensors, strict=True)
+            for i, (n, s, b, p) in enumerate(zip(self.names, shorts, bks, tensors, strict=True))
         ]
         return {
             "params": params,

@@ -335,7 +335,9 @@ def _without_gradient(h: History, t: Any, ids: list[int]) -> tuple[str, str, int
 def _inputs_optimized(h: History) -> bool:
     """Whether every tensor the optimizers hold belongs to no module (bare tensors)."""
     held = [i for o in h.optimizers for g in o.get("groups", []) for i in g.get("params", [])]
-    return bool(held) and all(is_bare_tensor(h.params[i].get("name", "")) for i in held if i < len(h.params))
+    return bool(held) and all(
+        h.params[i].get("bare") or is_bare_tensor(h.params[i].get("name", "")) for i in held if i < len(h.params)
+    )
 
 
 @rule(
