@@ -235,8 +235,7 @@ class LoaderProbe:
         return {p._key for p in list(self._open) if p._key != key and p.serial > end and backward > p._backward0}
 
     def training_open(self, key: int, backward: int) -> bool:
-        """Whether a pass over loader `key` is open with backward passes since it began
-        (`backward`: the count now): a training pass, while the loader is read again."""
+        """Whether a pass over loader `key` with backward passes since it began is still open."""
         return any(p._key == key and backward > p._backward0 for p in list(self._open))
 
     def timing(self, loader: Any) -> LoaderTiming:

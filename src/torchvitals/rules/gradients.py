@@ -426,8 +426,9 @@ def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
     if frozen:
         names = [h.params[i]["name"] for i in frozen]
         numel = sum(h.params[i]["numel"] for i in frozen)
+        frozen_set = set(frozen)
         # Optimizers that hold nothing else train nothing: those the freeze explains.
-        idle = [opt_label(h, k) for k in range(len(h.optimizers)) if set(h.layout(k).pidx) <= set(frozen)]
+        idle = [opt_label(h, k) for k in range(len(h.optimizers)) if set(h.layout(k).pidx) <= frozen_set]
         tail = f"; {' and '.join(idle)} {'hold' if len(idle) > 1 else 'holds'} nothing else, so trains nothing" if idle else ""
         out.append(
             r.finding(

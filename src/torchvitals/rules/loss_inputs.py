@@ -128,21 +128,20 @@ loss = nn.BCEWithLogitsLoss()(model(x), y)   # sigmoid applied twice
 )
 def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
-    if not run.prob:
-        raise CannotJudge("no sampled multi-class output, and no output whose loss and producing op are known")
-    if run.prob_hits < PROB_HITS or run.prob_first is None:
+    first = run.prob.shown("no sampled multi-class output, and no output whose loss and producing op are known")
+    if first is None:
         return []
-    o, how = run.prob_first
+    o, how = first
     kind = o.get("loss_kind") or "cross_entropy"
     expected = "log-probabilities" if kind in _WANTS_LOG_PROBS else "logits"
-    step = run.prob_step
-    evidence = {"sampled": run.prob, "hits": run.prob_hits, "loss_kind": kind}
+    step = run.prob.step
+    evidence = {"sampled": run.prob.n, "hits": run.prob.hits, "loss_kind": kind}
     if how == "rows":
         return [
             r.finding(
                 "warning",
                 f"the outputs given with class targets are probabilities (rows in [0, 1] summing to 1) in "
-                f"{run.prob_hits} of {run.prob} sampled iterations; {kind} expects {expected}",
+                f"{run.prob.hits} of {run.prob.n} sampled iterations; {kind} expects {expected}",
                 evidence=evidence,
                 where=["output"],
                 step=step,
@@ -160,7 +159,7 @@ def probabilities_as_logits(h: History, r: Rule) -> list[Finding]:
         r.finding(
             "warning",
             f"the values given to {kind} are the output of a {op}" + (f" (all in [{lo:.3g}, {hi:.3g}])" if seen else "")
-            + f" in {run.prob_hits} of {run.prob} sampled iterations: {does}",
+            + f" in {run.prob.hits} of {run.prob.n} sampled iterations: {does}",
             evidence=evidence | {"op": o["out_op"]} | ({"min": lo, "max": hi} if seen else {}),
             where=["output"],
             step=step,
@@ -188,7 +187,7 @@ loss = F.cross_entropy(self.head(h), y)
 )
 def clipped_logits(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
-    first = _first_hit(run.clip, run.clip_hits, run.clip_first, "no sampled output whose loss and producing op are known")
+    first = run.clip.shown("no sampled output whose loss and producing op are known")
     if first is None:
         return []
     kind = first["loss_kind"]
@@ -200,11 +199,11 @@ def clipped_logits(h: History, r: Rule) -> list[Finding]:
     return [
         r.finding(
             "warning",
-            f"the values given to {kind} come out of a ReLU (none below 0) in {run.clip_hits} of "
-            f"{run.clip} sampled iterations: {does}",
-            evidence={"sampled": run.clip, "hits": run.clip_hits, "loss_kind": kind},
+            f"the values given to {kind} come out of a ReLU (none below 0) in {run.clip.hits} of "
+            f"{run.clip.n} sampled iterations: {does}",
+            evidence={"sampled": run.clip.n, "hits": run.clip.hits, "loss_kind": kind},
             where=["output"],
-            step=run.clip_step,
+            step=run.clip.step,
         )
     ]
 
@@ -229,7 +228,7 @@ loss = nn.CTCLoss(blank=0)(logits, targets, input_lengths, target_lengths)
 )
 def logits_as_log_probs(h: History, r: Rule) -> list[Finding]:
     run = out_run(h)
-    o = _first_hit(run.logp, run.logp_hits, run.logp_first, "no sampled output given to a loss that takes log-probabilities")
+    o = run.logp.shown("no sampled output given to a loss that takes log-probabilities")
     if o is None:
         return []
     kind = o.get("loss_kind")
@@ -237,19 +236,11 @@ def logits_as_log_probs(h: History, r: Rule) -> list[Finding]:
     return [
         r.finding(
             "warning",
-            f"the values given to {shown} reach {o['max']:.3g} in {run.logp_hits} of {run.logp} sampled "
+            f"the values given to {shown} reach {o['max']:.3g} in {run.logp.hits} of {run.logp.n} sampled "
             f"iterations; {shown} expects log-probabilities, which are at most 0: raw scores, without log_softmax",
-            evidence={"sampled": run.logp, "hits": run.logp_hits, "loss_kind": kind, "max": o["max"],
+            evidence={"sampled": run.logp.n, "hits": run.logp.hits, "loss_kind": kind, "max": o["max"],
                       "threshold": LOG_PROB_MAX},
             where=["output"],
-            step=run.logp_step,
+            step=run.logp.step,
         )
     ]
-
-
-def _first_hit(judged: int, hits: int, first: Any, none_judged: str) -> Any:
-    """The first sampled output that shows the fault, once PROB_HITS of the `judged` ones do
-    (else None); CannotJudge(`none_judged`) when no sampled output could show it."""
-    if not judged:
-        raise CannotJudge(none_judged)
-    return first if hits >= PROB_HITS else None

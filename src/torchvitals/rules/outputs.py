@@ -33,6 +33,35 @@ LOSS_MIN_DECREASE = 0.01
 
 
 @dataclass
+class Hits:
+    """The sampled outputs a check applies to (`n`), those that show its fault (`hits`), the
+    first of them and the iteration of the PROB_HITS-th."""
+
+    n: int = 0
+    hits: int = 0
+    first: Any = None
+    step: int | None = None
+
+    def add(self, hit: Any, it: int) -> None:
+        """One output the check applies to; `hit`: what shows the fault, None when nothing does."""
+        self.n += 1
+        if hit is None:
+            return
+        self.hits += 1
+        if self.first is None:
+            self.first = hit
+        if self.hits == PROB_HITS:
+            self.step = it
+
+    def shown(self, none_judged: str) -> Any:
+        """The first hit once PROB_HITS outputs show the fault, else None; CannotJudge
+        (`none_judged`) when the check applied to no output."""
+        if not self.n:
+            raise CannotJudge(none_judged)
+        return self.first if self.hits >= PROB_HITS else None
+
+
+@dataclass
 class OutRun:
     """The first optimizer's records with output statistics, folded one by one: what the
     output rules read (History keeps only the latest records whole)."""
@@ -44,22 +73,14 @@ class OutRun:
     nonfinite_it: int | None = None  # first record with one
     kinds: set = field(default_factory=set)  # the loss kinds seen
     last_kind: str | None = None  # the latest loss kind seen, in any record
-    prob: int = 0  # records a probability check applies to
-    prob_hits: int = 0
-    prob_first: tuple[dict[str, Any], str] | None = None  # (out, how) of the first hit
-    prob_step: int | None = None  # iteration of the PROB_HITS-th hit
+    # probabilities-as-logits: records a probability check applies to; a hit is (out, how)
+    prob: Hits = field(default_factory=Hits)
     prob_lo: float = math.inf
     prob_hi: float = -math.inf
-    # clipped-logits: records whose values' producing op and loss are known
-    clip: int = 0
-    clip_hits: int = 0  # ... whose values came out of a ReLU
-    clip_first: dict[str, Any] | None = None
-    clip_step: int | None = None  # iteration of the PROB_HITS-th hit
-    # logits-as-log-probs: records of a loss that takes log-probabilities, with their range
-    logp: int = 0
-    logp_hits: int = 0  # ... with values above LOG_PROB_MAX
-    logp_first: dict[str, Any] | None = None
-    logp_step: int | None = None  # iteration of the PROB_HITS-th hit
+    # clipped-logits: records whose values' producing op and loss are known; a hit came out of a ReLU
+    clip: Hits = field(default_factory=Hits)
+    # logits-as-log-probs: records of a loss that takes log-probabilities; a hit has values above LOG_PROB_MAX
+    logp: Hits = field(default_factory=Hits)
     # loss-not-decreasing over the sampled losses after warm-up, in windows of LOSS_WINDOW
     curve: int = 0
     first_window: list[float] = field(default_factory=list)
@@ -92,19 +113,11 @@ def _fold_outputs(run: OutRun, h: History, rec: dict[str, Any], d: Derived) -> N
                 run.nonfinite_it = it
     _fold_probabilities(run, o, rec.get("other_losses"), it)
     if o.get("out_op") and o.get("loss_kind"):  # judged: a loss that takes no logits has none to clip
-        run.clip += 1
-        if o["loss_kind"] in _WANTS_LOGITS and o["out_op"] in _CLIP_OPS and _num(o.get("min")) and o["min"] >= 0:
-            run.clip_hits += 1
-            run.clip_first = run.clip_first or o
-            if run.clip_hits == PROB_HITS:
-                run.clip_step = it
+        clipped = o["loss_kind"] in _WANTS_LOGITS and o["out_op"] in _CLIP_OPS and _num(o.get("min")) and o["min"] >= 0
+        run.clip.add(o if clipped else None, it)
     if o.get("loss_kind") in _WANTS_LOG_PROBS and _num(o.get("max")):
-        run.logp += 1
-        if o["max"] > LOG_PROB_MAX and _probability_evidence(o) is None:  # probabilities: TV304's
-            run.logp_hits += 1
-            run.logp_first = run.logp_first or o
-            if run.logp_hits == PROB_HITS:
-                run.logp_step = it
+        raw = o["max"] > LOG_PROB_MAX and _probability_evidence(o) is None  # probabilities: TV304's
+        run.logp.add(o if raw else None, it)
     if it > warm and _num(o.get("loss")):
         run.curve += 1
         v = o["loss"]
@@ -128,17 +141,10 @@ def _fold_probabilities(run: OutRun, o: dict[str, Any], others: Any, it: int) ->
     rest = [{"loss_kind": k, "out_op": op} for k, op in others or () if k in wanting]
     if not (main or rest):
         return
-    run.prob += 1
     how = _probability_evidence(o) if main else None
     hit = (o, how) if how else next(((x, "op") for x in rest if x["out_op"] in _PROB_OPS), None)
-    if hit is None:
-        return
-    run.prob_hits += 1
-    if run.prob_first is None:
-        run.prob_first = hit
-    if run.prob_hits == PROB_HITS:
-        run.prob_step = it
-    if hit[0] is o and _num(o.get("min")) and _num(o.get("max")):
+    run.prob.add(hit, it)
+    if hit is not None and hit[0] is o and _num(o.get("min")) and _num(o.get("max")):
         run.prob_lo, run.prob_hi = min(run.prob_lo, o["min"]), max(run.prob_hi, o["max"])
 
 
