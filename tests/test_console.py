@@ -9,6 +9,7 @@ from cases import FAULTS, mlp, regression_data
 
 import torchvitals
 from torchvitals.diagnosis_text import render_text
+from torchvitals.names import short_names
 from torchvitals.sinks.console import epoch_line
 
 
@@ -41,6 +42,16 @@ def test_epoch_line_has_seed_001_tokens(tmp_path):
     assert re.search(r"G/U=[\w.]+:\d\.\de[+-]\d\d/\d\.\de[+-]\d\d", line)
     assert "line" not in mon.history.epochs[0]  # the record keeps numbers; the line is made from them
     assert epoch_line(mon.history, mon.history.epochs[0]) == line
+
+
+def test_short_names_count_no_container_index_as_a_component():
+    # A GAN's G/U showed `4.weight` beside `discriminator.model.2.weight`: the index of a
+    # Sequential said nothing about which model the tensor is in.
+    names = ["discriminator.model.4.weight", "discriminator.model.2.weight", "generator.model.2.weight",
+             "encoder.layers.0.attn.in_proj_weight"]
+    assert short_names(names) == ["model.4.weight", "discriminator.model.2.weight", "generator.model.2.weight",
+                                  "attn.in_proj_weight"]
+    assert short_names(["0.weight", "0.bias", "2.weight"]) == ["0.weight", "0.bias", "2.weight"]  # a bare Sequential
 
 
 def test_tagged_lines_are_printed_at_the_interval(capsys):

@@ -60,9 +60,11 @@ def buckets_for(names: list[str], depth: int) -> list[str]:
 
 
 def short_names(names: list[str], segments: int = 2) -> list[str]:
-    """Last `segments` components of each name, lengthened until the short names are unique."""
+    """Last `segments` components of each name, lengthened until the short names are unique. A
+    container's index is no component of its own: `discriminator.model.4.weight` is
+    `model.4.weight`, not `4.weight`."""
     parts = [strip_wrappers(n).split(".") for n in names]
-    k = [min(segments, len(p)) for p in parts]
+    k = [_last_named(p, segments) for p in parts]
     while True:
         short = [".".join(p[-j:]) for p, j in zip(parts, k, strict=True)]
         seen: dict[str, list[int]] = {}
@@ -73,6 +75,16 @@ def short_names(names: list[str], segments: int = 2) -> list[str]:
             return short
         for i in clashes:
             k[i] += 1
+
+
+def _last_named(parts: list[str], segments: int) -> int:
+    """How many of the last components hold `segments` that are not indices (all, if fewer)."""
+    named = 0
+    for j, part in enumerate(reversed(parts), start=1):
+        named += not part.isdigit()
+        if named == segments:
+            return j
+    return len(parts)
 
 
 def compact(names: list[str], limit: int = 6) -> str:
