@@ -142,6 +142,71 @@ def test_a_tensor_dataset_with_two_integer_columns_has_no_labels_to_read():
     assert dataset_labels(DataLoader(TensorDataset(ids, mask, y)))["classes"] == [8, 8, 8, 8]
 
 
+# -------------------------------------------------------------------------- single-class-labels
+def one(it: int, mode: float = 0, op: str | None = "Addmm") -> dict:
+    return step(it, out={"batch_classes": 1, "batch_targets": 32, "batch_mode": mode, "out_op": op})
+
+
+def test_a_dataset_whose_labels_are_all_one_class_is_found_at_the_third_sampled_batch():
+    """A label mapping that misses (`label2id.get(label, 0)`): every label 0, accuracy 100%."""
+    (f,) = warned(history(labels([512, 0]), *(one(i) for i in (1, 2, 3, 4))), "single-class-labels")
+    assert f.step == 3 and f.evidence["class"] == 0 and f.evidence["samples"] == 512
+    assert "train_loader" in f.message and "always answering class 0" in f.message
+
+
+@pytest.mark.parametrize("records", [
+    [labels([256, 256])] + [one(i) for i in (1, 2, 3)],  # two classes in the data: a sorted loader, not this
+    [labels([512, 0])] + [one(i, op="Div") for i in (1, 2, 3)],  # SimCLR on one ImageFolder class: similarities / T
+    [labels([512, 0])] + [one(i, op="Cat") for i in (1, 2, 3)],  # MoCo's [positive, queue] logits
+    [labels([512, 0])] + [one(1), one(2), cls(3, 2, mode=1)],  # the loss sees another class: not the dataset's
+    [labels([0, 512])] + [one(i, mode=0) for i in (1, 2, 3)],  # targets of another class than the labels
+    [labels([8, 0])] + [one(i) for i in (1, 2, 3)],  # eight samples: a test, not a training set
+    [labels([512, 0])] + [one(1), one(2)],  # two sampled batches: not yet
+], ids=["two-classes", "contrastive-div", "contrastive-cat", "other-class-at-loss", "other-class", "tiny", "too-early"])
+def test_single_class_labels_healthy_controls(records):
+    assert not warned(history(*records), "single-class-labels")
+
+
+def test_single_class_labels_cannot_judge_without_readable_labels():
+    with pytest.raises(CannotJudge):
+        RULES["single-class-labels"].fn(history(*(one(i) for i in (1, 2, 3))))
+
+
+def test_a_hugging_face_dataset_label_column_is_read_without_decoding_rows():
+    datasets = pytest.importorskip("datasets")
+    ds = datasets.Dataset.from_dict({"input_ids": [[1, 2, 3]] * 6, "label": [0, 1, 1, 2, 2, 2]})
+    assert dataset_labels(DataLoader(ds.select(range(5)), batch_size=2))["classes"] == [1, 2, 2]
+    floats = datasets.Dataset.from_dict({"input_ids": [[1]] * 4, "label": [0.5, 1.0, 2.0, 3.0]})  # regression
+    assert dataset_labels(DataLoader(floats, batch_size=2)) is None
+    assert dataset_labels(DataLoader(ds.remove_columns(["label"]), batch_size=2)) is None
+
+
+def test_a_classifier_trained_on_one_class_is_told_and_its_twin_is_not(tmp_path):
+    import torchvitals
+
+    def run(y, name):
+        torch.manual_seed(0)
+        x = torch.randn(256, 8)
+        model = torch.nn.Sequential(torch.nn.Linear(8, 16), torch.nn.ReLU(), torch.nn.Linear(16, 3))
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        train_loader = DataLoader(TensorDataset(x, y), batch_size=32, shuffle=True)
+        mon = torchvitals.watch(model, opt, out=str(tmp_path), name=name, console=False)
+        for _ in range(2):
+            for xb, yb in train_loader:
+                opt.zero_grad()
+                out = model(xb)
+                loss = torch.nn.functional.cross_entropy(out, yb)
+                mon.observe(out, yb, loss)
+                loss.backward()
+                opt.step()
+        return mon.close()
+
+    diag = run(torch.zeros(256, dtype=torch.long), "one-class")
+    assert [f.name for f in diag.at_least("warning")] == ["single-class-labels"]
+    healthy = run(torch.arange(256) % 3, "three-classes")
+    assert "single-class-labels" not in healthy.names() and "single-class-labels" not in healthy.unjudged
+
+
 # --------------------------------------------------------------------- unscaled-inputs / -targets
 def scale(it: int, rms: float, first: str = "Linear") -> dict:
     return {"it": it, "rms_max": rms, "rms_med": rms / 2, "first": first}

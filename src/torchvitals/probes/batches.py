@@ -79,6 +79,7 @@ MAX_COLS = 1024
 # Dataset labels are read once per loader; beyond these sizes they are not read at all.
 MAX_LABELS = 10_000_000
 MAX_CLASSES = 10_000
+MAX_COLUMN_LABELS = 1_000_000  # ... of a Hugging Face Dataset's label column (read from Arrow)
 
 
 class BatchSamples:
@@ -222,11 +223,24 @@ def _labels_of(ds: Any) -> torch.Tensor | None:
         # one the loss takes cannot be told: none.
         ints = [t for t in ds.tensors[1:] if t.dim() == 1 and not (t.is_floating_point() or t.is_complex() or t.dtype == torch.bool)]
         return ints[0] if len(ints) == 1 else None
+    cols = getattr(ds, "column_names", None)
+    if isinstance(cols, list) and hasattr(ds, "select_columns"):
+        return _column_labels(ds, cols)
     for attr in ("targets", "labels"):
         y = getattr(ds, attr, None)
         if isinstance(y, (torch.Tensor, list, tuple)) and not isinstance(y, str):
             return torch.as_tensor(y) if not isinstance(y, torch.Tensor) else y
     return None
+
+
+def _column_labels(ds: Any, cols: list[str]) -> torch.Tensor | None:
+    """A Hugging Face `datasets.Dataset`'s integer `label` (or `labels`) column, read as one Arrow
+    column (no row is decoded: 0.2 s for 400,000 rows here), up to MAX_COLUMN_LABELS rows."""
+    name = next((c for c in ("label", "labels") if c in cols), None)
+    if name is None or len(ds) > MAX_COLUMN_LABELS:
+        return None
+    y = ds.select_columns([name]).with_format("numpy")[:][name]
+    return torch.as_tensor(y) if getattr(y, "ndim", 0) == 1 and getattr(getattr(y, "dtype", None), "kind", "") in ("i", "u") else None
 
 
 def dataset_labels(loader: Any) -> dict[str, Any] | None:

@@ -48,6 +48,14 @@ SYMPTOMS = ("exploding-gradient", "nonfinite-gradient", "nonfinite-loss", "lr-to
 # First layers that rescale their input themselves.
 NORM_LAYERS = ("BatchNorm", "LayerNorm", "GroupNorm", "InstanceNorm", "RMSNorm", "LocalResponseNorm")
 KEEP = 256  # sampled records of class counts kept by the fold
+# single-class-labels: sampled training batches whose targets are all the dataset's one class,
+# and the samples that dataset must hold (a handful of examples is a test, not a training set).
+ONE_CLASS_BATCHES = 3
+ONE_CLASS_MIN_SAMPLES = 32
+# Scores that are similarities, not a classifier's outputs: a contrastive loss (SimCLR's, MoCo's)
+# puts the positive in column 0 of every row, so its targets are class 0 by construction, even
+# for images read from one ImageFolder class.
+SIMILARITY_OPS = ("Div", "Mul", "Cat", "Bmm", "Mm", "Matmul", "Einsum")
 
 
 def _init() -> dict[str, Any]:
@@ -68,7 +76,7 @@ def _fold_batches(state: dict[str, Any], h: History, rec: dict[str, Any], d: Der
         state["grad"].append((it, math.sqrt(sum(g * g for g in rec["g"] if g is not None and math.isfinite(g)))))
     if all(isinstance(out.get(k), (int, float)) for k in ("batch_classes", "batch_targets", "batch_mode")):
         if len(state["cls"]) < KEEP:
-            state["cls"].append((it, out["batch_classes"], out["batch_targets"], out["batch_mode"]))
+            state["cls"].append((it, out["batch_classes"], out["batch_targets"], out["batch_mode"], out.get("out_op")))
     if "bs" in rec:
         state["bs"] = (it, rec["bs"])
         if state["bs_it"] is None and _shrunk(rec["bs"]):
@@ -192,6 +200,61 @@ def single_class_batches(h: History, r: Rule) -> list[Finding]:
             )
         ]
     return []
+
+
+def _one_class(labels: dict[str, Any] | None) -> int | None:
+    """The one class every label of the dataset is, when there is only one (else None)."""
+    if labels is None:
+        return None
+    present = [k for k, c in enumerate(labels["classes"]) if c > 0]
+    return present[0] if len(present) == 1 and sum(labels["classes"]) >= ONE_CLASS_MIN_SAMPLES else None
+
+
+@rule(
+    "TV608",
+    "single-class-labels",
+    what="Every label of the training dataset is one class (read from the DataLoader's dataset: "
+    "a TensorDataset's integer column, `targets` or `labels`, a Hugging Face Dataset's `label` "
+    f"column; {ONE_CLASS_MIN_SAMPLES} samples or more), and the targets of {ONE_CLASS_BATCHES} sampled training "
+    "batches at a classification loss are all that class, while the model scores two classes or more "
+    "(scores that are similarities, as a contrastive loss's, are not judged).",
+    why="A label mapping that misses (`label2id.get(label, 0)` on labels spelled another way), a "
+    "wrong column, or labels overwritten while preprocessing leave one class in the data. Nothing "
+    "fails: the loss falls to zero within an epoch and accuracy reads 100%, on training and "
+    "validation data alike when both went through the same code. The model has learned to answer "
+    "one class whatever it is shown.",
+    example="""
+label_to_id = {"negative": 0, "positive": 1}
+label = label_to_id.get(example["label"].capitalize(), 0)   # "Positive" is no key: every label is 0
+""",
+    fix="Count the labels before training (`collections.Counter(dataset['label'])`, "
+    "`torch.bincount(dataset.targets)`) and fix the step that makes them: the mapping's keys, the "
+    "column read, the preprocessing that writes the label.",
+)
+def single_class_labels(h: History, r: Rule) -> list[Finding]:
+    cls = h.folded("batches")["cls"]
+    if not cls:
+        raise CannotJudge("no sampled classification batch with targets at the loss")
+    labels = _labels(h)
+    if labels is None:
+        raise CannotJudge("the training dataset's labels could not be read")
+    k = _one_class(labels)
+    if k is None:
+        return []
+    run = [c for c in cls if c[1] == 1 and c[3] == k and c[4] not in SIMILARITY_OPS]
+    if len(run) < ONE_CLASS_BATCHES or len(run) < len(cls):
+        return []
+    it = run[ONE_CLASS_BATCHES - 1][0]
+    return [
+        r.finding(
+            "warning",
+            f"every label of {labels['loader']}'s dataset is class {k} ({sum(labels['classes'])} samples), and so are "
+            f"the targets of every sampled training batch: the model can score perfectly by always answering "
+            f"class {k}, and learns nothing from its inputs",
+            evidence={"loader": labels["loader"], "class": k, "samples": sum(labels["classes"]), "batches": len(run)},
+            step=it,
+        )
+    ]
 
 
 def _symptom(h: History, grads: list[tuple[int, float]]) -> tuple[str, int | None] | None:
