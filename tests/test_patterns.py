@@ -322,6 +322,39 @@ def test_a_scalar_from_zero_swinging_at_an_absurd_lr_is_found():
     assert f.severity == "warning" and "optimizer 1" in f.message, f.message
 
 
+def _small_init_adam(lr: float, steps: int = 12):
+    """A BERT-like init (weights ~ N(0, 0.02)) under Adam: its first step moves every weight by
+    about lr, lr/0.02 times its own size. At lr=1 that is 50×; the weights are then so large
+    that the later steps' ratios fall under 0.3 within three steps."""
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Linear(16, 64), nn.GELU(), nn.Linear(64, 64), nn.GELU(), nn.Linear(64, 2))
+    for m in model:
+        if isinstance(m, nn.Linear):
+            nn.init.normal_(m.weight, std=0.02)
+            nn.init.zeros_(m.bias)
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    mon = torchvitals.watch(model, opt, out="", console=False)
+    g = torch.Generator().manual_seed(0)
+    for _ in range(steps):
+        x = torch.randn(32, 16, generator=g)
+        opt.zero_grad()
+        F.cross_entropy(model(x), (x[:, 0] > 0).long()).backward()
+        opt.step()
+    return mon.close()
+
+
+def test_one_first_step_fifty_times_the_weights_is_lr_too_large():
+    diag = _small_init_adam(1.0)
+    (f,) = [f for f in diag.findings if f.name == "lr-too-large"]
+    assert f.severity == "warning" and f.step == 1 and f.evidence["threshold"] == 3.0, f.message
+
+
+@pytest.mark.parametrize("lr", [1e-3, 2e-2])
+def test_a_large_but_sane_first_adam_step_is_not_lr_too_large(lr):
+    diag = _small_init_adam(lr)  # first-step ratios about 0.05 and 1
+    assert "lr-too-large" not in diag.names(), _serious(diag)
+
+
 def _spiky(scale: float, steps: int = 12):
     """Gradients scaled by `scale`, with one batch 300x larger at iteration 9."""
     model = _mlp()

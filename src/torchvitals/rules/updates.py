@@ -36,6 +36,10 @@ DECAYED_SHARE = 1 / 3
 DECAYED_LR_DROP = 1e4
 # Consecutive stepped samples with too-large ratios (Adam's first step is always large).
 LARGE_STREAK = 3
+# ... or one step, the first included, whose median ratio is above this: every weight matrix
+# replaced by something several times its own size (Adam's first step at lr=1 on a BERT whose
+# weights are ~0.02: 49×; Adam's first step at a healthy lr is lr/rms(w), ~0.05).
+LR_HUGE = 3.0
 # Consecutive stepped samples in which nothing moved (LambdaLR warm-up may start at lr=0).
 STILL_STREAK = 3
 
@@ -66,6 +70,7 @@ class StepRun:
     # lr-too-large: the records after the first
     large: Streak = field(default_factory=lambda: Streak(LARGE_STREAK))  # payload (ratio, lr, iteration)
     large_ratios: int = 0
+    huge: tuple[float, Any, int] | None = None  # the first step above LR_HUGE: (ratio, lr, iteration)
 
 
 @fold("updates", dict)
@@ -108,6 +113,8 @@ def _fold_updates(state: dict[int, StepRun], h: History, rec: dict[str, Any], d:
         if x is not None:
             run.before_max = max(x, run.before_max if run.before_max is not None else x)
         run.tail = 0
+    if x is not None and x > LR_HUGE and run.huge is None:
+        run.huge = (x, rec.get("lr"), it)
     if run.n > 1:  # lr-too-large leaves the first step out (Adam's is always large)
         run.large_ratios += x is not None
         run.large.add(x is not None and x > LR_LARGE, (x, rec.get("lr"), it))
@@ -401,7 +408,8 @@ def _rounded_away_fix(h: History, lr_fact: str) -> str | None:
     "TV205",
     "lr-too-large",
     what=f"A median true update ratio ‖Δw‖/‖w‖ over weight matrices above {LR_LARGE:g} for "
-    f"{LARGE_STREAK} sampled steps in a row, not counting the first step (healthy: ~1e-3).",
+    f"{LARGE_STREAK} sampled steps in a row, not counting the first step (healthy: ~1e-3); or above "
+    f"{LR_HUGE:g} at any one sampled step, the first included.",
     why="Each step rewrites a large part of every weight matrix: training is noise, the loss "
     "jumps or diverges, and whatever the model learned is overwritten at the next step.",
     example="""
@@ -416,10 +424,24 @@ def lr_too_large(h: History, r: Rule) -> list[Finding]:
     runs = step_runs(h)
     for k in range(len(h.optimizers)):
         run = runs.get(k)
-        if run is None or not run.large_ratios:
+        if run is None or not (run.large_ratios or run.huge):
             continue
         judged = True
         hit = run.large.first()
+        if run.huge is not None and (hit is None or run.huge[2] < hit[1][2]):
+            ratio, lr, it = run.huge
+            out.append(
+                r.finding(
+                    "warning",
+                    f"{opt_label(h, k)}: one step changed the weight matrices by {ratio:.3g}× their own norm "
+                    f"(median update ratio ‖Δw‖/‖w‖; healthy ≈ 1e-3) at lr={(lr or ['?'])[0]}: what the model "
+                    "was is gone, replaced by the update",
+                    evidence={"ratio": ratio, "threshold": LR_HUGE, "lr": lr, "hits": 1},
+                    where=[opt_label(h, k)],
+                    step=it,
+                )
+            )
+            continue
         if hit is None:
             continue
         ratio, lr, it = hit[1]
