@@ -39,3 +39,20 @@ def test_a_model_whose_validation_improves_learns(val):
 def test_a_flat_loss_whose_validation_does_not_improve_is_found(val):
     [f] = judge(history(header(world=1), epochs(FLAT, **val)), NAME)
     assert f.severity == "warning"
+
+
+def test_a_flat_loss_names_what_is_frozen_when_almost_nothing_trains():
+    """A freeze loop that caught the classifier head too (`if not name.startswith("bert.pooler")`,
+    Hugging Face's run_glue rewritten): only the pooler trains, and the warning names the rest."""
+    params = [{"name": n, "short": n, "bucket": n.split(".")[0], "shape": [k], "numel": k, "ndim": 1,
+               "dtype": "float32", "trainable": t}
+              for n, k, t in [("bert.encoder.layer.0.weight", 900, False), ("bert.pooler.dense.weight", 40, True),
+                              ("bert.pooler.dense.bias", 8, True), ("classifier.weight", 100, False)]]
+    head = {**header(world=1), "params": params,
+            "optimizers": [{"type": "AdamW", "groups": [{"lr": 1e-3, "params": [1, 2]}]}]}
+    [f] = judge(history(head, epochs(FLAT)), NAME)
+    assert "only 4.6% of the model's values train" in f.message, f.message
+    assert f.evidence["frozen"] == ["bert.encoder", "classifier"]
+    head["params"] = [{**p, "trainable": True} for p in params]  # the control: everything trains
+    [f] = judge(history(head, epochs(FLAT)), NAME)
+    assert "frozen" not in f.message and "frozen" not in f.evidence

@@ -3,7 +3,10 @@ epochs, a validation loss rising above its best (overfitting)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from torchvitals.findings import Finding
+from torchvitals.names import compact
 from torchvitals.record import History, rounded
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.outputs import (
@@ -16,6 +19,8 @@ from torchvitals.rules.outputs import (
 
 # Metric stagnation: epochs in a row with a metric identical to 6 significant digits (seed 004).
 STAGNANT_EPOCHS = 3
+# A loss that does not fall names what is frozen when at most this share of the values train.
+FROZEN_NOTE_SHARE = 0.1
 # Overfitting: epochs in a row of rising validation loss, and how far above its best.
 OVERFIT_EPOCHS = 3
 OVERFIT_RISE = 0.1
@@ -77,6 +82,27 @@ def _loss_named(h: History) -> str:
     return f"the training loss (as measured at {kind})" if kind else "the training loss"
 
 
+def _frozen_note(h: History) -> tuple[str, dict[str, Any]]:
+    """When most of the model's values are frozen (requires_grad=False), a clause naming the
+    frozen parts, for a loss that does not fall: a freeze that caught the output layer too is
+    found there. Empty otherwise."""
+    total = sum(p.get("numel", 0) for p in h.params)
+    training = sum(p.get("numel", 0) for p in h.params if p.get("trainable"))
+    if not total or training > FROZEN_NOTE_SHARE * total:
+        return "", {}
+    held = {".".join(seg[:j]) for p in h.params if p.get("trainable") for seg in [p["name"].split(".")] for j in range(1, len(seg) + 1)}
+    parts: list[str] = []
+    for p in h.params:
+        if not p.get("trainable"):
+            seg = p["name"].split(".")
+            part = next((".".join(seg[:j]) for j in range(1, len(seg) + 1) if ".".join(seg[:j]) not in held), p["name"])
+            if part not in parts:
+                parts.append(part)
+    share = training / total
+    return (f"; only {share:.1%} of the model's values train, the rest frozen (requires_grad=False): {compact(parts)}",
+            {"trainable_share": rounded(share), "frozen": parts[:20]})
+
+
 @rule(
     "TV306",
     "loss-not-decreasing",
@@ -105,6 +131,7 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
         first = sum(run.first_window) / LOSS_WINDOW
         best = run.best
         if best > first * (1 - LOSS_MIN_DECREASE) and run.flat_it is not None and not _learns(h):
+            note, frozen = _frozen_note(h)
             return [
                 r.finding(
                     "warning",
@@ -112,8 +139,8 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
                     f"{best:.4g} over {run.curve} sampled iterations"
                     # Even the best later window above the first: the loss climbs (divergence, or
                     # steps taken uphill such as a gradient flipped by a negative clipping norm).
-                    + (f"; it rose {best / first:.1f}×" if first > 0 and best > first * (1 + LOSS_MIN_DECREASE) else ""),
-                    evidence={"first": rounded(first), "best": rounded(best), "sampled": run.curve},
+                    + (f"; it rose {best / first:.1f}×" if first > 0 and best > first * (1 + LOSS_MIN_DECREASE) else "") + note,
+                    evidence={"first": rounded(first), "best": rounded(best), "sampled": run.curve, **frozen},
                     where=["loss"],
                     step=run.flat_it,
                 )
@@ -124,11 +151,12 @@ def loss_not_decreasing(h: History, r: Rule) -> list[Finding]:
         first = series[0][1]
         rest = [v for _, v in series[1:]]
         if min(rest) > first * (1 - LOSS_MIN_DECREASE) and first > 0 and not _learns(h):
+            note, frozen = _frozen_note(h)
             return [
                 r.finding(
                     "warning",
-                    f"{_loss_named(h)} has not decreased over {len(series)} epochs ({first:.4g} → {series[-1][1]:.4g})",
-                    evidence={"losses": [v for _, v in series]},
+                    f"{_loss_named(h)} has not decreased over {len(series)} epochs ({first:.4g} → {series[-1][1]:.4g})" + note,
+                    evidence={"losses": [v for _, v in series], **frozen},
                     where=["loss"],
                     step=h.epochs[STAGNANT_EPOCHS - 1].get("it"),
                 )
