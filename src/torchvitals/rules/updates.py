@@ -404,12 +404,19 @@ def _rounded_away_fix(h: History, lr_fact: str) -> str | None:
             "or raise the learning rate.")
 
 
+def _many_updates(h: History, k: int) -> bool:
+    """Whether one step() of optimizer k is a whole optimization: L-BFGS runs up to max_iter
+    updates with a line search in one step, which may move weights far on a healthy run."""
+    return k < len(h.optimizers) and h.optimizers[k].get("type") == "LBFGS"
+
+
 @rule(
     "TV205",
     "lr-too-large",
     what=f"A median true update ratio ‖Δw‖/‖w‖ over weight matrices above {LR_LARGE:g} for "
     f"{LARGE_STREAK} sampled steps in a row, not counting the first step (healthy: ~1e-3); or above "
-    f"{LR_HUGE:g} at any one sampled step, the first included.",
+    f"{LR_HUGE:g} at any one sampled step, the first included (not for L-BFGS, whose step is a whole "
+    "optimization).",
     why="Each step rewrites a large part of every weight matrix: training is noise, the loss "
     "jumps or diverges, and whatever the model learned is overwritten at the next step.",
     example="""
@@ -428,7 +435,7 @@ def lr_too_large(h: History, r: Rule) -> list[Finding]:
             continue
         judged = True
         hit = run.large.first()
-        if run.huge is not None and (hit is None or run.huge[2] < hit[1][2]):
+        if run.huge is not None and (hit is None or run.huge[2] < hit[1][2]) and not _many_updates(h, k):
             ratio, lr, it = run.huge
             out.append(
                 r.finding(
