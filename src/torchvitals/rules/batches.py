@@ -133,6 +133,15 @@ def _expected_classes(classes: list[float], b: float) -> float:
     return sum(1.0 - (1.0 - c / total) ** b for c in classes if c > 0)
 
 
+def _class_batches(h: History) -> list[tuple]:
+    """The sampled classification batches' (iteration, classes, targets, most frequent class,
+    op that made the scores); CannotJudge without one."""
+    cls = h.folded("batches")["cls"]
+    if not cls:
+        raise CannotJudge("no sampled classification batch with targets at the loss")
+    return cls
+
+
 def _labels(h: History) -> dict[str, Any] | None:
     ev = [e for e in h.events if e.get("kind") == "dataset-labels"]
     return ev[-1] if ev else None
@@ -176,9 +185,7 @@ loader = DataLoader(ds, batch_size=32)        # shuffle=False: class 0, then cla
     "shuffle buffer or interleaved shards.",
 )
 def single_class_batches(h: History, r: Rule) -> list[Finding]:
-    cls = h.folded("batches")["cls"]
-    if not cls:
-        raise CannotJudge("no sampled classification batch with targets at the loss")
+    cls = _class_batches(h)
     labels = _labels(h)
     for n in range(1, len(cls) + 1):
         ev = _single_class_at(cls[:n], labels)
@@ -232,9 +239,7 @@ label = label_to_id.get(example["label"].capitalize(), 0)   # "Positive" is no k
     "column read, the preprocessing that writes the label.",
 )
 def single_class_labels(h: History, r: Rule) -> list[Finding]:
-    cls = h.folded("batches")["cls"]
-    if not cls:
-        raise CannotJudge("no sampled classification batch with targets at the loss")
+    cls = _class_batches(h)
     labels = _labels(h)
     if labels is None:
         raise CannotJudge("the training dataset's labels could not be read")
