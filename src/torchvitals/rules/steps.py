@@ -380,12 +380,12 @@ def validation_in_train_mode(h: History, r: Rule) -> list[Finding]:
             r.finding(
                 "info",
                 f"{forwards} forward(s) under torch.no_grad() ran inside training iterations with "
-                f"the model in train() mode: its {layers} were active (pseudo-labels or targets from the model "
-                "itself come out noisy that way)",
+                f"the model in train() mode: its {layers} were active (targets, pseudo-labels or samples computed "
+                "that way come out noisy, and batch-norm statistics are updated from them)",
                 evidence=evidence,
                 where=mode_modules[:4],
                 step=recs.first("nograd_train_fwd"),
-                fix="If these forwards compute targets or pseudo-labels, run them in eval() mode "
+                fix="If these forwards compute targets, pseudo-labels or samples to look at, run them in eval() mode "
                 "(model.eval(); …; model.train()) unless the noise is intended.",
             )
         ]
