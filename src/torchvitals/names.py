@@ -47,6 +47,12 @@ def bucket_of(name: str, depth: int) -> str:
     return ".".join(parts[:depth]) if parts else "root"
 
 
+def prefixes(name: str) -> list[str]:
+    """`a`, `a.b`, `a.b.c` for `a.b.c`: the module paths leading to a parameter, then its name."""
+    parts = name.split(".")
+    return [".".join(parts[:j]) for j in range(1, len(parts) + 1)]
+
+
 def buckets_for(names: list[str], depth: int) -> list[str]:
     """Bucket each name; deepen automatically while everything lands in one bucket (a model
     wrapped in a single container would otherwise show one useless bucket)."""

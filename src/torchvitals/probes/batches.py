@@ -240,7 +240,8 @@ def _column_labels(ds: Any, cols: list[str]) -> torch.Tensor | None:
     if name is None or len(ds) > MAX_COLUMN_LABELS:
         return None
     y = ds.select_columns([name]).with_format("numpy")[:][name]
-    return torch.as_tensor(y) if getattr(y, "ndim", 0) == 1 and getattr(getattr(y, "dtype", None), "kind", "") in ("i", "u") else None
+    # Integers only (strings not yet mapped would not convert); dataset_labels checks the shape.
+    return torch.as_tensor(y) if getattr(getattr(y, "dtype", None), "kind", None) in ("i", "u") else None
 
 
 def dataset_labels(loader: Any) -> dict[str, Any] | None:

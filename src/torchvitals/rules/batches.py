@@ -209,10 +209,8 @@ def single_class_batches(h: History, r: Rule) -> list[Finding]:
     return []
 
 
-def _one_class(labels: dict[str, Any] | None) -> int | None:
+def _one_class(labels: dict[str, Any]) -> int | None:
     """The one class every label of the dataset is, when there is only one (else None)."""
-    if labels is None:
-        return None
     present = [k for k, c in enumerate(labels["classes"]) if c > 0]
     return present[0] if len(present) == 1 and sum(labels["classes"]) >= ONE_CLASS_MIN_SAMPLES else None
 
@@ -249,15 +247,15 @@ def single_class_labels(h: History, r: Rule) -> list[Finding]:
     run = [c for c in cls if c[1] == 1 and c[3] == k and c[4] not in SIMILARITY_OPS]
     if len(run) < ONE_CLASS_BATCHES or len(run) < len(cls):
         return []
-    it = run[ONE_CLASS_BATCHES - 1][0]
+    samples = sum(labels["classes"])
     return [
         r.finding(
             "warning",
-            f"every label of {labels['loader']}'s dataset is class {k} ({sum(labels['classes'])} samples), and so are "
+            f"every label of {labels['loader']}'s dataset is class {k} ({samples} samples), and so are "
             f"the targets of every sampled training batch: the model can score perfectly by always answering "
             f"class {k}, and learns nothing from its inputs",
-            evidence={"loader": labels["loader"], "class": k, "samples": sum(labels["classes"]), "batches": len(run)},
-            step=it,
+            evidence={"loader": labels["loader"], "class": k, "samples": samples, "batches": len(run)},
+            step=run[ONE_CLASS_BATCHES - 1][0],
         )
     ]
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from torchvitals.findings import Finding
-from torchvitals.names import compact
+from torchvitals.names import compact, prefixes
 from torchvitals.record import History, rounded
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.outputs import (
@@ -90,12 +90,12 @@ def _frozen_note(h: History) -> tuple[str, dict[str, Any]]:
     training = sum(p.get("numel", 0) for p in h.params if p.get("trainable"))
     if not total or training > FROZEN_NOTE_SHARE * total:
         return "", {}
-    held = {".".join(seg[:j]) for p in h.params if p.get("trainable") for seg in [p["name"].split(".")] for j in range(1, len(seg) + 1)}
+    # Each frozen parameter is named by its shortest module path that holds nothing trainable.
+    held = {x for p in h.params if p.get("trainable") for x in prefixes(p["name"])}
     parts: list[str] = []
     for p in h.params:
         if not p.get("trainable"):
-            seg = p["name"].split(".")
-            part = next((".".join(seg[:j]) for j in range(1, len(seg) + 1) if ".".join(seg[:j]) not in held), p["name"])
+            part = next((x for x in prefixes(p["name"]) if x not in held), p["name"])
             if part not in parts:
                 parts.append(part)
     share = training / total
