@@ -47,11 +47,11 @@ def _invalid_opt_it(rec: dict[str, Any]) -> str | None:
 def invalid_step(rec: dict[str, Any]) -> str | None:
     """Why a step record does not match the schema (None when it does).
 
-    The lists g, w, d, gf and wf may differ in length (a weight norm read before a parameter group
+    The lists g, w, d, wa, gf and wf may differ in length (a weight norm read before a parameter group
     was added is shorter); whoever reads them checks each index."""
     if problem := _invalid_opt_it(rec):
         return problem
-    for key in ("g", "w", "d", "gf", "wf", "lr"):
+    for key in ("g", "w", "d", "wa", "gf", "wf", "lr"):
         if key in rec and not _nums(rec[key], none_ok=key != "lr"):
             return key
     if "g" in rec and ("w" not in rec or "lr" not in rec):

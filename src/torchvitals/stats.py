@@ -131,6 +131,10 @@ class Derived:
     # one, sqrt(Σ ‖Δw‖²) / sqrt(Σ ‖w‖²). What the sinks plot per bucket.
     bucket_ur: dict[str, float] = field(default_factory=dict)
     bucket_tr: dict[str, float] = field(default_factory=dict)
+    # Over the same parameters as `tr`: the part of ‖Δw‖ that does not grow a weight matrix along
+    # itself, over ‖w‖ (median, max; see `rewrite_ratio`); other parameters, and every one in a
+    # record without the norms after the step (`wa`), count their whole ‖Δw‖/‖w‖.
+    rw: tuple[float, float] | None = None
 
 
 def _finite(x: Any) -> bool:
@@ -151,8 +155,8 @@ def derive(rec: dict[str, Any], lay: Layout, w0: list[float | None] | None = Non
         healthy, wsq = _derive_healthy(g, w, lrs, lay)
         if d is None:
             return healthy
-        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))), wsq, _steps(rec))
-    return _derive(g, w, d, lrs, lay, w0, rec.get("sparse"), _steps(rec))
+        return _with_update(healthy, g, w, d, lrs, lay, w0, rec.get("sparse"), list(range(len(g))), wsq, _steps(rec), rec.get("wa"))
+    return _derive(g, w, d, lrs, lay, w0, rec.get("sparse"), _steps(rec), rec.get("wa"))
 
 
 def _steps(rec: dict[str, Any]) -> int | None:
@@ -207,7 +211,7 @@ def _derive_healthy(g: list[float], w: list[float], lrs: list[float], lay: Layou
 
 def _derive(
     g: list, w: list, d: list | None, lrs: list, lay: Layout, w0: list[float | None] | None, sparse: list | None,
-    steps: int | None = None,
+    steps: int | None = None, wa: list | None = None,
 ) -> Derived:
     """derive() for any record: one loop over the positions that checks each value."""
     n = min(len(g), len(lay.pidx))
@@ -266,19 +270,24 @@ def _derive(
         bucket_ur=_ratio(step_sq, wsq := _bucket_weights(w, lay, n)),
     )
     if d is not None:  # only steps with the true update need to know (detailed iterations)
-        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite, wsq, steps)
+        _with_update(dv, g, w, d, lrs, lay, w0, sparse, finite, wsq, steps, wa)
     return dv
 
 
 def _with_update(
     dv: Derived, g: list, w: list, d: list, lrs: list, lay: Layout, w0: list[float | None] | None,
-    sparse: list | None, finite: list[int], wsq: dict[str, float], steps: int | None = None,
+    sparse: list | None, finite: list[int], wsq: dict[str, float], steps: int | None = None, wa: list | None = None,
 ) -> Derived:
-    """Add to `dv` the statistics of the true update `d` (detailed iterations); `finite`: the
-    positions with a finite gradient, `wsq`: Σ ‖w‖² per bucket, `steps`: the optimizer's steps."""
+    """Add to `dv` the statistics of the true update `d` (detailed iterations) and of the
+    weight norms after it, `wa`; `finite`: the positions with a finite gradient, `wsq`: Σ ‖w‖²
+    per bucket, `steps`: the optimizer's steps."""
     n = min(len(g), len(lay.pidx))
     dv.tiny = _tiny(g, w, lrs, lay, finite)
-    dv.tr = _update_ratio(d, w, lay, n, w0, set(sparse or []), steps)
+    pos = _ratio_positions(d, w, lay, n, w0, set(sparse or []), steps)
+    dv.tr = _median_max([d[i] / w[i] for i in pos])
+    # Only a matrix has a direction to keep: a scalar or a bias grown from near zero is rewritten.
+    after = [x if i < len(lay.ndim) and lay.ndim[i] >= 2 else None for i, x in enumerate(wa)] if isinstance(wa, list) else []
+    dv.rw = _median_max([rewrite_ratio(d[i], w[i], after[i] if i < len(after) else None) for i in pos])
     tiny_set = set(dv.tiny)
     with_grad = [i for i in finite if g[i] > 0 and i < len(d) and d[i] is not None and i not in tiny_set]
     dv.moved = any(_finite(d[i]) and d[i] > 0 for i in with_grad) if with_grad else None
@@ -321,11 +330,28 @@ def _tiny(g: list, w: list, lrs: list, lay: Layout, finite: list[int]) -> list[i
     return out
 
 
-def _update_ratio(
+def _median_max(values: list[float]) -> tuple[float, float] | None:
+    return (median(values), max(values)) if values else None
+
+
+def rewrite_ratio(d: float, w: float, wa: float | None) -> float:
+    """The part of an update ‖Δw‖ = `d` that does not grow the matrix along itself, over its
+    norm before the step `w`, from its norm after it `wa`: ‖Δw‖/‖w‖ less the component of Δw
+    along w when that component is positive (w·Δw = (‖w+Δw‖² − ‖w‖² − ‖Δw‖²)/2). An update that
+    scales a matrix up keeps what it holds; one that turns it or shrinks it does not. Without
+    `wa` (or with values that are not finite), ‖Δw‖/‖w‖ itself. The norms come rounded to six
+    digits: the split is exact enough where it matters, for updates of a sizeable share of ‖w‖."""
+    if wa is None or not _finite(wa):
+        return d / w
+    along = (wa * wa - w * w - d * d) / (2 * w)
+    return math.sqrt(max(d * d - max(along, 0.0) ** 2, 0.0)) / w
+
+
+def _ratio_positions(
     d: list, w: list, lay: Layout, n: int, w0: list[float | None] | None, sparse: set[int], steps: int | None = None
-) -> tuple[float, float] | None:
-    """Median and max of ‖Δw‖/‖w‖ over weight matrices (over every parameter in a model without
-    any), leaving out parameters that started at zero while others remain. When none remain,
+) -> list[int]:
+    """The positions whose ‖Δw‖/‖w‖ make the true update ratio: weight matrices (every
+    parameter in a model without any), leaving out parameters that started at zero while others remain. When none remain,
     those count from the optimizer's ZERO_START_STEPS-th step on: until then their norm is at most
     the sum of the few steps that made it, so the ratio is about 1/steps or more whatever the
     learning rate (SAC's log_alpha, a scalar from 0 under its own Adam: 1, 0.5, 0.33, ...).
@@ -348,10 +374,10 @@ def _update_ratio(
         lambda i: not started_at_zero(i),
         lambda i: settled,
     ):
-        ratios = [d[i] / w[i] for i in usable if pick(i)]
-        if ratios:
-            return median(ratios), max(ratios)
-    return None
+        pos = [i for i in usable if pick(i)]
+        if pos:
+            return pos
+    return []
 
 
 def _nothing_to_apply(g: list, d: list | None, missing: list[int], zero: list[int]) -> str | None:

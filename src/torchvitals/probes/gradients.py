@@ -109,15 +109,19 @@ class Snapshot:
                 self.copies = _buffers(keep, self.which, src)
                 torch._foreach_copy_(self.copies, src)
 
-    def delta_norms(self, params: Sequence[torch.Tensor], device: torch.device) -> torch.Tensor:
-        """‖Δw‖ of the copied parameters, in the order of `which`."""
+    def delta_norms(self, params: Sequence[torch.Tensor], device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        """‖Δw‖ of the copied parameters, and their norms ‖w + Δw‖ after the step, in the
+        order of `which` (with the norms before it, they tell an update that grows a matrix along
+        itself from one that turns it elsewhere). One norm pass over both."""
         out = torch.empty(0, dtype=torch.float32, device=device)
         if self.which:
             with torch.no_grad():
-                torch._foreach_sub_(self.copies, [params[i].detach() for i in self.which])
-                out = norms(self.copies, device)
+                after = [params[i].detach() for i in self.which]
+                torch._foreach_sub_(self.copies, after)
+                out = norms([*self.copies, *after], device)
         self.copies = []
-        return out
+        n = len(self.which)
+        return out[:n], out[n:]
 
 
 def _buffers(keep: dict[int, torch.Tensor], which: list[int], src: list[torch.Tensor]) -> list[torch.Tensor]:

@@ -170,7 +170,7 @@ class Sampler:
     def take_update(self, o: OptState) -> None:
         """After the step: the norms of what it changed, from the snapshot taken before it."""
         if o.snapshot is not None and o.pending is not None:
-            o.pending["d"] = o.snapshot.delta_norms(o.local_params(), self.inv.device)
+            o.pending["d"], o.pending["wa"] = o.snapshot.delta_norms(o.local_params(), self.inv.device)
             o.pending["d_which"] = o.snapshot.which
         o.snapshot = None
 
@@ -184,12 +184,12 @@ class Sampler:
         clip: tuple[torch.Tensor, float] | None = None,
         source: str | None = None,
     ) -> dict[str, Any] | None:
-        """Hand the iteration's device numbers to `reads` (g, w, d, the pre-clip norm, the
+        """Hand the iteration's device numbers to `reads` (g, w, d and wa, the pre-clip norm, the
         activation probes; under torchrun the parameter checksums and `batch`, the fingerprint of
         the training input, and `source`, its loader's dataset when this rank reads it whole) and
         return what `finish` needs to turn them into record fields. `clip` is what
         clip_grad_norm_ returned before this step and its max_norm."""
-        parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d"), p.get("wf")) if t is not None]
+        parts = [t.reshape(-1) for t in (p.get("g"), p.get("w"), p.get("d"), p.get("wa"), p.get("wf")) if t is not None]
         clip = clip if "g" in p else None
         if clip is not None:
             parts.append(clip[0].reshape(1).to(self.inv.device, torch.float32))
@@ -215,7 +215,7 @@ class Sampler:
         return plan
 
     def finish(self, o: OptState, p: dict[str, Any], plan: dict[str, Any] | None, ticket: Ticket, stepped: bool) -> dict[str, Any]:
-        """The record fields from the host read: g, lr, w (or the last read, with w_it), gf, d,
+        """The record fields from the host read: g, lr, w (or the last read, with w_it), gf, d, wa,
         wf, clip, frozen, sparse, act; under torchrun combined across ranks (probes/cross_rank.py),
         with the record's `ranks` field on rank 0."""
         rec: dict[str, Any] = {}
@@ -250,11 +250,11 @@ class Sampler:
                 rec["w"], rec["w_it"] = o.last_w[1], o.last_w[0]
             if o.idx == 0 and self.inv.free_params:
                 rec["gf"] = g[n_own:]
-            if "d" in p:
-                d: list[float | None] = [None] * n_own  # None: not copied this time
+            for key in ("d", "wa") if "d" in p else ():  # the true update, and the norms after it
+                vals: list[float | None] = [None] * n_own  # None: not copied this time
                 for i, x in zip(p["d_which"], rounded_all(flat[at : at + len(p["d_which"])]), strict=True):
-                    d[i] = x
-                rec["d"] = d
+                    vals[i] = x
+                rec[key] = vals
                 at += len(p["d_which"])
             if p.get("wf") is not None:
                 rec["wf"] = rounded_all(flat[at : at + p["wf"].numel()])
@@ -280,7 +280,7 @@ class Sampler:
             if p.get("w") is not None:
                 modes += own
             if "d" in p:
-                modes += [own[i] for i in p["d_which"]]
+                modes += [own[i] for i in p["d_which"]] * 2  # d, then wa
             if p.get("wf") is not None:
                 modes += free
         return modes + [ACTIVATION] * n_acts

@@ -68,9 +68,9 @@ class StepRun:
     tail_max: float = 0.0
     before_max: float | None = None  # the largest ratio before the tail
     # lr-too-large: the records after the first
-    large: Streak = field(default_factory=lambda: Streak(LARGE_STREAK))  # payload (ratio, lr, iteration)
+    large: Streak = field(default_factory=lambda: Streak(LARGE_STREAK))  # payload (ratio, lr, iteration, ‖Δw‖/‖w‖)
     large_ratios: int = 0
-    huge: tuple[float, Any, int] | None = None  # the first step above LR_HUGE: (ratio, lr, iteration)
+    huge: tuple[float, Any, int, float] | None = None  # the first step above LR_HUGE: (ratio, lr, iteration, ‖Δw‖/‖w‖)
 
 
 @fold("updates", dict)
@@ -113,11 +113,14 @@ def _fold_updates(state: dict[int, StepRun], h: History, rec: dict[str, Any], d:
         if x is not None:
             run.before_max = max(x, run.before_max if run.before_max is not None else x)
         run.tail = 0
-    if x is not None and x > LR_HUGE and run.huge is None:
-        run.huge = (x, rec.get("lr"), it)
+    # lr-too-large judges the part of the update that does not grow the weights along themselves
+    # (a layer that must scale up from a small initialisation, Forward-Forward's, is not rewritten)
+    xr = d.rw[0] if x is not None and d.rw and math.isfinite(d.rw[0]) else x
+    if xr is not None and xr > LR_HUGE and run.huge is None:
+        run.huge = (xr, rec.get("lr"), it, x)
     if run.n > 1:  # lr-too-large leaves the first step out (Adam's is always large)
         run.large_ratios += x is not None
-        run.large.add(x is not None and x > LR_LARGE, (x, rec.get("lr"), it))
+        run.large.add(xr is not None and xr > LR_LARGE, (xr, rec.get("lr"), it, x))
 
 
 def step_runs(h: History) -> dict[int, StepRun]:
@@ -410,13 +413,21 @@ def _many_updates(h: History, k: int) -> bool:
     return k < len(h.optimizers) and h.optimizers[k].get("type") == "LBFGS"
 
 
+def _growth_left_out(ratio: float, whole: float | None) -> str:
+    """What the ratio leaves out, when growth along the weights made a visible part of ‖Δw‖."""
+    if whole is None or not ratio < 0.9 * whole:
+        return ""
+    return f", {whole:.2g} with the growth of the weights along themselves, which is left out"
+
+
 @rule(
     "TV205",
     "lr-too-large",
     what=f"A median true update ratio ‖Δw‖/‖w‖ over weight matrices above {LR_LARGE:g} for "
     f"{LARGE_STREAK} sampled steps in a row, not counting the first step (healthy: ~1e-3); or above "
     f"{LR_HUGE:g} at any one sampled step, the first included (not for L-BFGS, whose step is a whole "
-    "optimization).",
+    "optimization). The part of an update that grows a matrix along its own direction is left out: "
+    "a layer scaled up from a small initialisation keeps what it holds.",
     why="Each step rewrites a large part of every weight matrix: training is noise, the loss "
     "jumps or diverges, and whatever the model learned is overwritten at the next step.",
     example="""
@@ -436,13 +447,13 @@ def lr_too_large(h: History, r: Rule) -> list[Finding]:
         judged = True
         hit = run.large.first()
         if run.huge is not None and (hit is None or run.huge[2] < hit[1][2]) and not _many_updates(h, k):
-            ratio, lr, it = run.huge
+            ratio, lr, it, whole = run.huge
             out.append(
                 r.finding(
                     "warning",
                     f"{opt_label(h, k)}: one step changed the weight matrices by {ratio:.3g}× their own norm "
-                    f"(median update ratio ‖Δw‖/‖w‖; healthy ≈ 1e-3) at lr={(lr or ['?'])[0]}: what the model "
-                    "was is gone, replaced by the update",
+                    f"(median update ratio ‖Δw‖/‖w‖{_growth_left_out(ratio, whole)}; healthy ≈ 1e-3) at "
+                    f"lr={(lr or ['?'])[0]}: what the model was is gone, replaced by the update",
                     evidence={"ratio": ratio, "threshold": LR_HUGE, "lr": lr, "hits": 1},
                     where=[opt_label(h, k)],
                     step=it,
@@ -451,12 +462,12 @@ def lr_too_large(h: History, r: Rule) -> list[Finding]:
             continue
         if hit is None:
             continue
-        ratio, lr, it = hit[1]
+        ratio, lr, it, whole = hit[1]
         out.append(
             r.finding(
                 "warning",
-                f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ {ratio:.2g} (healthy ≈ 1e-3) at "
-                f"lr={(lr or ['?'])[0]}; {run.large.hits} of {run.large.n} sampled steps above {LR_LARGE:g}",
+                f"{opt_label(h, k)}: median update ratio ‖Δw‖/‖w‖ {ratio:.2g}{_growth_left_out(ratio, whole)} "
+                f"(healthy ≈ 1e-3) at lr={(lr or ['?'])[0]}; {run.large.hits} of {run.large.n} sampled steps above {LR_LARGE:g}",
                 evidence={"ratio": ratio, "threshold": LR_LARGE, "lr": lr, "hits": run.large.hits},
                 where=[opt_label(h, k)],
                 step=it,
