@@ -34,8 +34,8 @@ def _each_grad_run(h: History) -> list[tuple[int, GradRun]]:
 @rule(
     "TV103",
     "vanishing-gradient",
-    what=f"A bucket of parameters whose gradient norm stays below warn_norm (default 1e-7, seed "
-    f"000's GRAD_MONITOR_WARN_NORM) or {RELATIVE_VANISH:g}× below the strongest bucket (which "
+    what=f"A bucket of parameters whose gradient norm stays below warn_norm (default 1e-7; "
+    f"TORCHVITALS_WARN_NORM) or {RELATIVE_VANISH:g}× below the strongest bucket (which "
     f"then must be above warn_norm/{RELATIVE_VANISH:g}: among gradients that are all tiny a ratio is no "
     f"evidence), for {VANISH_STREAK} sampled iterations in a row; or, across modules probed with probe=[...], "
     f"an activation gradient that is attenuated more than {ATTENUATION:g}× between the last and "
