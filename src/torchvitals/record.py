@@ -5,7 +5,8 @@ Every line is one JSON object with a `type`:
   layout  the parameter layout again, after parameter groups were added (newer wins)
   step    one sampled iteration of one optimizer: per-parameter gradient norms `g`, weight
           norms `w` (on detailed iterations; in between the last ones read, from iteration
-          `w_it`), true update norms `d` (None where not copied), counters
+          `w_it`), true update norms `d` (None where not copied), counters; `gx`: positions
+          without a gradient at the step whose gradient backward() had computed (dropped)
   event   something that happened once (a probe switched off, a finding first seen, ...)
   epoch   what `Monitor.epoch_end` was given, plus the per-epoch line
   plateau one ReduceLROnPlateau.step(metric): the metric, the mode, learning rates before/after

@@ -58,7 +58,7 @@ def invalid_step(rec: dict[str, Any]) -> str | None:
         return "w/lr"
     if "w_it" in rec and not _int(rec["w_it"]):
         return "w_it"
-    for key in ("frozen", "sparse"):
+    for key in ("frozen", "sparse", "gx"):
         if key in rec and not (isinstance(rec[key], list) and all(_int(i) for i in rec[key])):
             return key
     if not _counters(rec.get("counters", {})):

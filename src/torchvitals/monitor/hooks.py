@@ -392,7 +392,11 @@ class Hooks:
             )
             o.acct.begin_step(closure)
             it = o.acct.c.cycles + 1
-            if self.sampler.sampled(it):
+            # A gradient dropped at sampled steps (a layer frozen for a while) is kept at this one:
+            # measured now, as the sampled steps may not come before the run ends. Never under
+            # torchrun, whose ranks must sample the same iterations.
+            resumed = self.sampler.cross is None and o.acct.resumed()
+            if self.sampler.sampled(it) or resumed:
                 self._refresh_layout(o)
                 self._measure(o, it)
                 if "updates" not in self.disabled and self.opts.snapshot_mb > 0 and self.sampler.detailed(it):

@@ -164,8 +164,25 @@ class Sampler:
         # Both lists are empty on most iterations, and found without a bytecode per parameter.
         missing = any(map(is_, both, repeat(None)))
         pending["missing"] = [i for i, t in enumerate(both) if t is None] if missing else []
+        o.acct.unwatch_present()
+        if missing:
+            pending["dropped"] = self._dropped(o, pending["missing"])
         sparse = any(map(_SPARSE, filter(_PRESENT, grads)))
         pending["sparse"] = [i for i, t in enumerate(grads) if t is not None and t.is_sparse] if sparse else []
+
+    @staticmethod
+    def _dropped(o: OptState, missing: list[int]) -> list[int]:
+        """The positions among `missing` of the optimizer's parameters whose gradient backward()
+        computed since the last step, dropped before this one; from now on each of them is
+        watched (StepAccount.watch_arrivals), so a parameter's first sampled step cannot tell.
+        The dropped ones are held: the first step that keeps their gradient is sampled too
+        (Monitor._pre_step), so that a freeze's end is seen when it comes."""
+        own = [i for i in missing if i < len(o.params)]
+        keys = [o.pidx[i] for i in own]
+        dropped = [i for i, key in zip(own, keys, strict=True) if key in o.acct.arrived]
+        o.acct.watch_arrivals([o.params[i] for i in own], keys)
+        o.acct.hold([o.params[i] for i in dropped], [o.pidx[i] for i in dropped])
+        return dropped
 
     def take_update(self, o: OptState) -> None:
         """After the step: the norms of what it changed, from the snapshot taken before it."""
@@ -216,7 +233,7 @@ class Sampler:
 
     def finish(self, o: OptState, p: dict[str, Any], plan: dict[str, Any] | None, ticket: Ticket, stepped: bool) -> dict[str, Any]:
         """The record fields from the host read: g, lr, w (or the last read, with w_it), gf, d, wa,
-        wf, clip, frozen, sparse, act; under torchrun combined across ranks (probes/cross_rank.py),
+        wf, clip, frozen, sparse, gx, act; under torchrun combined across ranks (probes/cross_rank.py),
         with the record's `ranks` field on rank 0."""
         rec: dict[str, Any] = {}
         if plan is None:
@@ -265,6 +282,8 @@ class Sampler:
                 rec["frozen"] = p["frozen"]
             if p.get("sparse"):
                 rec["sparse"] = p["sparse"]
+            if p.get("dropped"):
+                rec["gx"] = p["dropped"]
         if acts:
             vals = flat[len(flat) - len(acts) :]
             rec["act"] = [[n, rounded(v)] for n, v in zip(acts, vals, strict=True)]

@@ -22,6 +22,7 @@ import operator
 import weakref
 from collections import deque
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import torch
@@ -36,6 +37,12 @@ MAX_PASSES = 64
 MAX_BY_PRODUCTS = 100
 _GRAD = operator.attrgetter("grad")
 _VERSION = operator.attrgetter("_version")
+# Parameters per optimizer whose gradient's arrival is watched (see StepAccount.watch_arrivals).
+MAX_ARRIVAL_HOOKS = 256
+
+
+def _arrived(seen: set[int], key: int, grad: torch.Tensor) -> None:
+    seen.add(key)
 
 
 def _no_task_id() -> int:
@@ -117,6 +124,11 @@ class StepAccount:
         self._backward_seen = True  # a backward pass reached a sentinel since the last step
         self.alarms_seen: tuple[int, ...] = _NO_ALARMS
         self._sched_call: Any = None  # the composite scheduler call of the latest step (on_scheduler_step)
+        # Parameters a sampled step found without a gradient (global index → a tensor hook), and
+        # those of them whose gradient backward() computed since the last step (watch_arrivals).
+        self._arrival_hooks: dict[int, tuple[torch.Tensor, Any]] = {}  # key → (parameter, handle)
+        self.arrived: set[int] = set()
+        self._held: dict[int, torch.Tensor] = {}  # ... whose gradient was dropped at a sampled step
 
     @property
     def sentinel(self) -> torch.Tensor | None:
@@ -237,6 +249,8 @@ class StepAccount:
             self._forgivable = 0
         c.steps += 1
         c.cycles += 1
+        if self.arrived:
+            self.arrived.clear()
         self._stepped_on = tuple(self._passes)
         self._by_products = 0
         self.quiet = -2
@@ -324,10 +338,53 @@ class StepAccount:
         came): its frame would keep the caller's locals alive."""
         self._sched_call = None
 
+    def watch_arrivals(self, params: list[torch.Tensor], keys: list[int]) -> None:
+        """Hook each of `params` (keys: their global indices) not hooked yet, so that `arrived`
+        tells whether backward() computed its gradient since the last step: a parameter a step
+        finds without one then had it dropped before the step (`p.grad = None`, as DINO freezes
+        its head's last layer for the first epoch) rather than never computed. The hook runs
+        only when backward reaches the parameter: one that is never reached costs nothing."""
+        for p, key in zip(params, keys, strict=True):
+            if key in self._arrival_hooks or len(self._arrival_hooks) >= MAX_ARRIVAL_HOOKS:
+                continue
+            if p.requires_grad and p.is_leaf and not is_dtensor(p):
+                self._arrival_hooks[key] = (p, p.register_hook(partial(_arrived, self.arrived, key)))
+
+    def unwatch_present(self) -> None:
+        """At a sampled step: parameters watched by watch_arrivals that have a gradient now are
+        watched no more (a branch taken again, a step that had dropped every gradient once), so
+        the hooks of a model whose parts skip some iterations come and go with the sampled ones."""
+        if not self._arrival_hooks:
+            return
+        for key, (p, handle) in list(self._arrival_hooks.items()):
+            if p.grad is not None and key not in self._held:
+                handle.remove()
+                del self._arrival_hooks[key]
+
+    def hold(self, params: list[torch.Tensor], keys: list[int]) -> None:
+        """These watched parameters had their gradient dropped at a sampled step: `resumed` asks
+        at every step whether that has ended."""
+        self._held.update((key, p) for p, key in zip(params, keys, strict=True) if key in self._arrival_hooks)
+
+    def resumed(self) -> bool:
+        """Whether a parameter held by `hold` keeps, at this step, the gradient backward()
+        computed for it (the freeze ended); it is watched no more. Costs a set's truth value at
+        the steps of most runs: nothing is held."""
+        if not (self._held and self.arrived):
+            return False
+        back = [key for key in self.arrived if key in self._held and self._held[key].grad is not None]
+        for key in back:
+            del self._held[key]
+            self._arrival_hooks.pop(key)[1].remove()
+        return bool(back)
+
     def remove(self) -> None:
-        for h in self._handles:
+        for h in [*self._handles, *(h for _, h in self._arrival_hooks.values())]:
             h.remove()
         self._handles = []
+        self._arrival_hooks = {}
+        self._held = {}
+        self.arrived.clear()
         self.sentinels = []
         self._grads = []
         self._sched_call = None

@@ -8,7 +8,7 @@ from torchvitals.record import History
 # Importing a module registers its rules, and the order of registration is the order in which
 # evaluate() runs them and `torchvitals explain` lists them: keep it (isort would sort it).
 # isort: off
-from torchvitals.rules import data, gradients, gradient_norms  # noqa: F401  (registers the rules)
+from torchvitals.rules import data, gradients, unoptimized, gradient_norms  # noqa: F401  (registers the rules)
 from torchvitals.rules import outputs, loss_inputs, baselines, progress  # noqa: F401
 from torchvitals.rules import schedulers, steps, updates, freeze  # noqa: F401
 from torchvitals.rules import distributed, reported, batches, randomness  # noqa: F401

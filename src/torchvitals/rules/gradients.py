@@ -1,6 +1,7 @@
 """Gradient-flow rules, part one: the gradient record (thresholds, folded statistics and the
-helpers other rules share) and the parameters that get no gradient (dead, unoptimized).
-The gradient norms (vanishing, exploding, non-finite) are judged in gradient_norms.py."""
+helpers other rules share) and the parameters that get no gradient (dead-parameters). Those in
+no optimizer are judged in unoptimized.py, the gradient norms (vanishing, exploding, non-finite)
+in gradient_norms.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from torchvitals.config import option
 from torchvitals.findings import Finding
-from torchvitals.names import compact, is_bare_tensor
+from torchvitals.names import compact
 from torchvitals.record import History, fold
 from torchvitals.rules.base import CannotJudge, Rule, rule
 from torchvitals.rules.tally import ZERO_EVIDENCE, tallies
@@ -191,7 +192,9 @@ def _shift_invariant(h: History, pidx: list[int], dead: set[int]) -> bool:
     "dead-parameters",
     what="Trainable parameters in an optimizer that receive no gradient at all, or a gradient "
     "that is exactly zero at every sampled iteration; among them, parameters the model no longer "
-    "holds (a module replaced after the optimizer was made, named as such).",
+    "holds (a module replaced after the optimizer was made, named as such), and parameters whose "
+    "gradient backward() computes and the loop sets to None before the step (a note while it "
+    "lasts, as a layer frozen for the first epoch is; a warning when it lasted the whole run).",
     why="They never learn, and nothing fails: the loss still falls because the rest of the model "
     "compensates. In field reports an `attn_pool` had a zero gradient for weeks, and a sub-model "
     "ran under torch.no_grad() and was cut out of the graph.",
@@ -217,75 +220,17 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
         any_records = True
         lay = h.layout(k)
         frozen = set(h.header.get("frozen_in_optimizer", [])) | tally.frozen
-        n = len(lay.pidx)
         stats = [tally.params.get(gi) for gi in lay.pidx]
-        missing = [t.missing if t else 0 for t in stats]
-        zero = [t.zero if t else 0 for t in stats]
-        seen = [t.seen if t else 0 for t in stats]
-        first_live = [t.first_live if t else None for t in stats]
-        gone, unowned = set(h.header.get("departed", [])), set(h.header.get("unowned", []))
-        kinds: dict[str, list[int]] = {"missing": [], "zero": [], "intermittent": [], "departed": []}
-        for i in range(n):
-            t = stats[i]
-            if lay.pidx[i] in frozen or t is None:
-                continue
-            if lay.pidx[i] in gone and t.missing == t.seen:
-                kinds["departed"].append(i)  # out of the model: no gradient can come, no need to wait
-            elif t.missing == t.seen and (t.seen >= ZERO_EVIDENCE or h.end is not None):
-                # A branch may skip a parameter at the first iteration or two (a gate, a head used
-                # every other step): a few sampled iterations first, or the run's end.
-                kinds["missing"].append(i)
-            elif t.missing + t.zero == t.seen and t.seen >= ZERO_EVIDENCE:
-                kinds["zero"].append(i)
-            elif t.early_dead and t.seen > ZERO_EVIDENCE and t.first_live is not None:
-                kinds["intermittent"].append(i)
-        trainable = [i for i in range(n) if lay.pidx[i] not in frozen]
-        all_dead = trainable and sum(len(kinds[k]) for k in ("missing", "zero", "departed")) == len(trainable)
+        kinds = _dead_kinds(h, lay.pidx, stats, frozen)
+        trainable = [i for i in range(len(lay.pidx)) if lay.pidx[i] not in frozen]
+        dead_kinds = ("missing", "zero", "departed") + (("dropped",) if h.end is not None else ())
+        all_dead = bool(trainable) and sum(len(kinds[k]) for k in dead_kinds) == len(trainable)
         dead = {lay.pidx[i] for pos in kinds.values() for i in pos}
         for kind, pos in kinds.items():
             for bucket, names in by_bucket(h, [lay.pidx[i] for i in pos]).items():
                 idx = [i for i in pos if lay.buckets[i] == bucket]
-                # The iterations of the first records of the parameter seen longest.
-                its = stats[max(idx, key=lambda i: seen[i])].its  # type: ignore[union-attr]
-                fix = None
-                if kind == "departed":
-                    sev, step, fix = ("error" if all_dead else "warning"), its[0], DEPARTED_FIX
-                    msg = (
-                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) that the optimizer holds are no "
-                        "longer part of the model: the module was replaced after the optimizer was made, so "
-                        "the optimizer updates weights nothing uses"
-                    )
-                elif kind == "missing":
-                    sev, step = ("error" if all_dead else "warning"), its[0]
-                    msg = (
-                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) received no gradient "
-                        f"in any of {max(seen[i] for i in idx)} sampled iteration(s)"
-                    )
-                    if all(lay.pidx[i] in unowned for i in idx):
-                        msg += (
-                            "; the optimizer holds them but no watched model does (a module replaced "
-                            "after the optimizer was made, or tensors nothing uses)"
-                        )
-                elif kind == "zero":
-                    sev, step = ("error" if all_dead else "warning"), its[ZERO_EVIDENCE - 1]
-                    msg = (
-                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) have an exactly-zero "
-                        f"gradient in every one of {max(seen[i] for i in idx)} sampled iterations"
-                    )
-                    if _shift_invariant(h, [lay.pidx[i] for i in idx], dead):
-                        sev = "info"
-                        msg += (
-                            ": biases of a layer whose weights learn, so the loss does not change when they "
-                            "shift its output (a WGAN critic scored by a difference of means, a bias before "
-                            "a normalisation); fine when that is the design, weights that never train otherwise"
-                        )
-                else:
-                    sev, step = "info", its[0]
-                    live = min(first_live[i] for i in idx if first_live[i] is not None)
-                    msg = (
-                        f"{bucket}: {len(names)} parameter(s) ({compact(names)}) had no gradient at "
-                        f"first, then received one from iteration {live} on (a conditional branch?)"
-                    )
+                group = [stats[i] for i in idx]
+                sev, step, msg, fix = _dead_message(h, kind, bucket, names, group, [lay.pidx[i] for i in idx], dead, all_dead)
                 out.append(
                     r.finding(
                         sev,
@@ -294,9 +239,10 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
                             "kind": kind,
                             "optimizer": opt_label(h, k),
                             "parameters": names,
-                            "sampled": max(seen[i] for i in idx),
-                            "missing": [missing[i] for i in idx],
-                            "zero": [zero[i] for i in idx],
+                            "sampled": max(t.seen for t in group),
+                            "missing": [t.missing for t in group],
+                            "zero": [t.zero for t in group],
+                            "dropped": [t.dropped for t in group],
                         },
                         where=[bucket],
                         step=step,
@@ -308,150 +254,89 @@ def dead_parameters(h: History, r: Rule) -> list[Finding]:
     return out
 
 
-# Parameters in no optimizer and without gradient are judged frozen once their values were read
-# unchanged this many iterations apart (or when the run ends): a target network copied from the
-# trained one every few steps, or an EMA, changes within that span.
-STILL_SPAN = 100
+def _dead_kinds(h: History, pidx: list[int], stats: list[Any], frozen: set[int]) -> dict[str, list[int]]:
+    """Positions of the optimizer's parameters by what is wrong with their gradient: "departed"
+    (out of the model), "dropped" (computed by backward, set to None before every step so far),
+    "missing" (never computed), "zero" (exactly zero), "intermittent" (none at first, then live)."""
+    gone = set(h.header.get("departed", []))
+    kinds: dict[str, list[int]] = {"missing": [], "dropped": [], "zero": [], "intermittent": [], "departed": []}
+    for i, t in enumerate(stats):
+        if pidx[i] in frozen or t is None:
+            continue
+        # A branch may skip a parameter at the first iteration or two (a gate, a head used every
+        # other step): a few sampled iterations first, or the run's end.
+        enough = t.seen >= ZERO_EVIDENCE or h.end is not None
+        if pidx[i] in gone and t.missing == t.seen:
+            kinds["departed"].append(i)  # out of the model: no gradient can come, no need to wait
+        elif t.missing == t.seen and enough:
+            kinds["dropped" if t.dropped else "missing"].append(i)
+        elif t.missing + t.zero == t.seen and t.seen >= ZERO_EVIDENCE:
+            kinds["zero"].append(i)
+        elif t.early_dead and t.seen > ZERO_EVIDENCE and t.first_live is not None:
+            kinds["intermittent"].append(i)
+    return kinds
 
 
-def _without_gradient(h: History, t: Any, ids: list[int]) -> tuple[str, str, int | None] | None:
-    """(severity, what follows "are in no optimizer", iteration) for trainable parameters that
-    are in no optimizer and receive no gradient: updated outside any optimizer when their
-    values change, frozen by accident when they kept them; None while that is not known."""
-    moved = [t.free_moved[p] for p in ids if t is not None and p in t.free_moved]
-    if moved:
-        return ("info", "they receive no gradient, yet their values change (first seen at iteration "
-                f"{min(moved)}): something outside the optimizer updates them, as a target network is copied from "
-                "the trained one or an EMA averages it; requires_grad_(False) would say so and spare autograd "
-                "their bookkeeping", min(moved))
-    reads = [(t.free_w_first[p][0], t.free_w_last[p]) for p in ids if t is not None and p in t.free_w_first]
-    first, last = (min(a for a, _ in reads), max(b for _, b in reads)) if reads else (None, None)
-    if (last is None or last - first < STILL_SPAN) and h.end is None:
-        return None
-    kept = f" and kept their values from iteration {first} to {last}" if last is not None and last > first else ""
-    return "warning", f"they receive no gradient either{kept}, so they are effectively frozen by accident", last
-
-
-def _inputs_optimized(h: History) -> bool:
-    """Whether every tensor the optimizers hold belongs to no module (bare tensors)."""
-    held = [i for o in h.optimizers for g in o.get("groups", []) for i in g.get("params", [])]
-    return bool(held) and all(
-        h.params[i].get("bare") or is_bare_tensor(h.params[i].get("name", "")) for i in held if i < len(h.params)
-    )
-
-
-@rule(
-    "TV102",
-    "unoptimized-parameters",
-    what="Trainable parameters (requires_grad=True) that belong to no watched optimizer, and "
-    "parameters frozen when watching began that later receive gradients at optimizer steps "
-    "without being in any optimizer (unfrozen, never added); also, at info level, parameters an "
-    "optimizer holds although they are frozen, and trainable parameters in no optimizer and "
-    "without gradient whose values change all the same (a target network, an EMA copy).",
-    why="Their gradients are computed at every step and thrown away: compute is spent and the "
-    "weights stay at their initial values. A classic when the optimizer is built from "
-    "`model.head.parameters()` or before a module is added.",
-    example="""
-model = Net()                     # encoder + head
-opt = torch.optim.Adam(model.head.parameters(), lr=1e-3)   # encoder never updated
-
-model.backbone.requires_grad_(False)                        # fine-tune: head first
-opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad])
-...
-model.backbone.requires_grad_(True)                         # epoch 3: unfreeze, but opt
-                                                            # still holds the head alone
-""",
-    fix="Build the optimizer from model.parameters() (or add a param group for the missing "
-    "parameters). If they are meant to stay fixed, freeze them with requires_grad_(False) so no "
-    "gradient is computed for them. When unfreezing, add the parameters to the optimizer too: "
-    "opt.add_param_group({'params': model.backbone.parameters(), 'lr': ...}).",
+DROPPED_FIX = (
+    "If the freeze is meant to end (DINO's freeze_last_layer epochs), check the condition that "
+    "ends it. To freeze these parameters for good, call requires_grad_(False) on them: backward "
+    "then does not compute a gradient only to have it thrown away."
 )
-def unoptimized_parameters(h: History, r: Rule) -> list[Finding]:
-    out: list[Finding] = []
-    run = grad_runs(h).get(0) if h.optimizers else None
-    if run is None and h.end is None:
-        raise CannotJudge("no optimizer step or zero_grad seen yet")
-    step = run.first_it if run is not None else None
-    free = list(h.header.get("free", []))
-    dropped = {h.params[i]["name"] for i in h.header.get("departed", [])}
-    if free:
-        t0 = tallies(h).get(0)
-        seen = t0.free_with_grad if t0 is not None else {}
-        for bucket, names in by_bucket(h, free).items():
-            ids = [p for p in free if h.params[p]["bucket"] == bucket]
-            numel = sum(h.params[p]["numel"] for p in ids)
-            head = f"{bucket}: {len(names)} trainable parameter(s) ({compact(names)}, {numel:,} values) are in no optimizer"
-            evidence = {"parameters": names, "numel": numel, "with_gradient": sum(p in seen for p in ids), "share": _share(h, numel)}
-            if evidence["with_gradient"]:
-                severity, tail, at = "warning", "they receive gradients that are never applied", min(seen[p] for p in ids if p in seen)
-                if _inputs_optimized(h):
-                    severity = "info"
-                    tail += (
-                        ": the optimizers hold no module's parameters, only tensors of their own (an image "
-                        "or a code optimized through a fixed network, as in style transfer); "
-                        "requires_grad_(False) on the network saves computing them"
-                    )
-            else:
-                judged = _without_gradient(h, t0, ids)
-                if judged is None:
-                    continue  # their values not yet read far enough apart to tell frozen from copied
-                severity, tail, at = judged
-                if severity == "info":
-                    evidence["changed_at"] = at
-            old = [n for n in names if n in dropped]
-            if old:  # named like parameters the model dropped: the module that replaced them
-                tail += f"; they replaced {compact(old)} after the optimizer was made, which still holds the old ones"
-            out.append(
-                r.finding(severity, f"{head}; {tail}", evidence=evidence, where=[bucket],
-                          step=at if at is not None else step, fix=DEPARTED_FIX if old else None)
-            )
-    tally = tallies(h).get(0)
-    woke = tally.unfrozen_outside if tally is not None else {}
-    for bucket, names in by_bucket(h, sorted(woke)).items():
-        idx = [i for i in woke if h.params[i]["bucket"] == bucket]
-        numel = sum(h.params[i]["numel"] for i in idx)
-        out.append(
-            r.finding(
-                "warning",
-                f"{bucket}: {len(names)} parameter(s) ({compact(names)}, {numel:,} values) were frozen when "
-                f"watching began and now have gradients at optimizer steps (first seen at iteration "
-                f"{min(woke[i] for i in idx)}), but are in no optimizer: unfrozen without being added to it, "
-                "they never change",
-                evidence={"parameters": names, "numel": numel, "since": min(woke[i] for i in idx), "share": _share(h, numel)},
-                where=[bucket],
-                step=min(woke[i] for i in idx),
-            )
-        )
-    frozen = list(h.header.get("frozen_in_optimizer", []))
-    if frozen:
-        names = [h.params[i]["name"] for i in frozen]
-        numel = sum(h.params[i]["numel"] for i in frozen)
-        frozen_set = set(frozen)
-        # Optimizers that hold nothing else train nothing: those the freeze explains.
-        idle = [opt_label(h, k) for k in range(len(h.optimizers)) if set(h.layout(k).pidx) <= frozen_set]
-        tail = f"; {' and '.join(idle)} {'hold' if len(idle) > 1 else 'holds'} nothing else, so trains nothing" if idle else ""
-        out.append(
-            r.finding(
-                "info",
-                f"{len(names)} parameter(s) ({compact(names)}) are in an optimizer but frozen "
-                f"(requires_grad=False); they will not move{tail}",
-                evidence={"parameters": names, "numel": numel, "share": _share(h, numel), "frozen": True,
-                          "idle_optimizers": idle},
-                where=sorted(by_bucket(h, frozen)),
-                step=step,
-                fix=("An optimizer that holds only frozen parameters updates nothing: build it from the parameters "
-                     "that train, after adding them to the model (adapters, a new head), or add them with "
-                     "opt.add_param_group({'params': [...]}); if the freeze is not deliberate, call requires_grad_(True)."
-                     if idle else "Nothing to do if the freeze is deliberate; otherwise call requires_grad_(True)."),
-            )
-        )
-    return out
 
 
-def _share(h: History, numel: int) -> float:
-    """The part of the model's values `numel` is (rules/causes.py reads it)."""
-    total = sum(p.get("numel", 0) for p in h.params)
-    return round(numel / total, 4) if total else 0.0
+def _dead_message(
+    h: History, kind: str, bucket: str, names: list[str], group: list[Any], pidx: list[int], dead: set[int], all_dead: bool
+) -> tuple[str, int, str, str | None]:
+    """(severity, iteration, message, fix) of one bucket's parameters of one kind."""
+    # The iterations of the first records of the parameter seen longest.
+    its = max(group, key=lambda t: t.seen).its
+    seen = max(t.seen for t in group)
+    what = f"{bucket}: {len(names)} parameter(s) ({compact(names)})"
+    sev = "error" if all_dead else "warning"
+    if kind == "departed":
+        return sev, its[0], (
+            f"{what} that the optimizer holds are no longer part of the model: the module was replaced "
+            "after the optimizer was made, so the optimizer updates weights nothing uses"
+        ), DEPARTED_FIX
+    if kind == "dropped":
+        if h.end is None:
+            return "info", its[0], (
+                f"{what} get a gradient from backward() that is set to None before every optimizer step "
+                f"so far ({seen} sampled): held frozen for a while on purpose, as DINO freezes its head's "
+                "last layer for the first epoch? They do not train while it lasts"
+            ), DROPPED_FIX
+        return sev, its[0], (
+            f"{what} had the gradient backward() computed for them set to None before every optimizer "
+            f"step of the run ({seen} sampled): they never trained. A freeze meant for the first "
+            "iterations that never ended?"
+        ), DROPPED_FIX
+    if kind == "missing":
+        msg = f"{what} received no gradient in any of {seen} sampled iteration(s)"
+        if all(gi in set(h.header.get("unowned", [])) for gi in pidx):
+            msg += (
+                "; the optimizer holds them but no watched model does (a module replaced "
+                "after the optimizer was made, or tensors nothing uses)"
+            )
+        return sev, its[0], msg, None
+    if kind == "zero":
+        msg = f"{what} have an exactly-zero gradient in every one of {seen} sampled iterations"
+        if _shift_invariant(h, pidx, dead):
+            sev = "info"
+            msg += (
+                ": biases of a layer whose weights learn, so the loss does not change when they "
+                "shift its output (a WGAN critic scored by a difference of means, a bias before "
+                "a normalisation); fine when that is the design, weights that never train otherwise"
+            )
+        return sev, its[ZERO_EVIDENCE - 1], msg, None
+    live = min(t.first_live for t in group if t.first_live is not None)
+    if any(t.dropped for t in group):
+        return "info", its[0], (
+            f"{what} had the gradient backward() computed for them set to None before the step at "
+            f"first, then trained from iteration {live} on (a layer frozen for its first iterations)"
+        ), None
+    return "info", its[0], (
+        f"{what} had no gradient at first, then received one from iteration {live} on (a conditional branch?)"
+    ), None
 
 
 def attenuation(act: list[list[Any]], warn: float) -> tuple[list[str], float, float, list] | None:

@@ -28,6 +28,7 @@ class ParamTally:
     seen: int = 0  # sampled iterations with gradient statistics
     its: list[int] = field(default_factory=list)  # the first ZERO_EVIDENCE of those iterations
     missing: int = 0  # ... in which it had no gradient
+    dropped: int = 0  # ... of those, in which backward() had computed one (set to None before the step)
     zero: int = 0  # ... in which its gradient was exactly zero
     first_live: int | None = None  # first iteration with a non-zero gradient
     early_dead: bool = True  # no live gradient within its first ZERO_EVIDENCE iterations
@@ -84,13 +85,14 @@ class Tally:
                 if t.first_live is None:
                     t.first_live = it
         else:
-            miss, zer = set(d.missing), set(d.zero)
+            miss, zer, dropped = set(d.missing), set(d.zero), set(rec.get("gx", ()))
             for i, t in enumerate(tallies):
                 t.seen += 1
                 if t.seen <= ZERO_EVIDENCE:
                     t.its.append(it)
                 if i in miss:
                     t.missing += 1
+                    t.dropped += i in dropped
                 elif i in zer:
                     t.zero += 1
                 else:
