@@ -495,3 +495,27 @@ def test_the_probe_holds_its_monitor_weakly():
         assert [r() for r in refs] == [None, None, None]
     finally:
         gc.enable()
+
+
+def test_a_loader_made_where_a_freed_one_was_is_a_new_loader():
+    """karpathy/makemore makes a DataLoader inside evaluate() for the training set, then another
+    for the test set: CPython may give the second the first's address. Keyed by id(), the second
+    pass was told as the first loader's (its name, its dataset)."""
+    import gc
+
+    rec = Recorder()
+    probe = rec.probe()
+    probe.time_all()
+    train, test = tensors(40), tensors(24)
+    keys, names = [], []
+    for ds in (train, test, train):
+        loader = DataLoader(ds, batch_size=8)
+        for _ in loader:
+            pass
+        keys.append(probe.key(loader))
+        names.append(probe.timing(loader).name)
+        assert probe.timing(loader).data() is ds
+        del loader
+        gc.collect()
+    probe.close()
+    assert len(set(keys)) == 3 and len(set(names)) == 3, (keys, names)

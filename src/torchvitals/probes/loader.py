@@ -111,7 +111,7 @@ class LoaderProbe:
     backward passes the owner has seen so far; `fail(what, exc)` is told what failed (it must
     not raise). `stop_on_failure` switches the probe off at its first failure (a monitor's
     probes do); otherwise each failure costs only that measurement. `on_start(key)` is called
-    before each pass over a loader (`key` = id(loader)) and `on_end(key, backward_at_start)`
+    before each pass over a loader (`key`: see key()) and `on_end(key, backward_at_start)`
     when a pass has run to its end, before its timing is reported: `torchvitals run` turns the
     training loader's passes into epochs with them.
     """
@@ -135,7 +135,9 @@ class LoaderProbe:
         self.on_end = on_end
         self._rng_check = rng_check
         self.loaders: dict[int, LoaderTiming] = {}
-        self.active: int | None = None  # id of the loader whose batch was handed out last
+        self._keys: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # see key()
+        self._serial = 0
+        self.active: int | None = None  # key of the loader whose batch was handed out last
         self.active_backward0 = 0  # backward passes when that loader's current pass began
         # ... and of the loader whose pass ended last, until another hands out a batch: a
         # wrapper that fetches one batch ahead (Accelerate's) ends the pass before its last
@@ -207,10 +209,22 @@ class LoaderProbe:
         t.batches = t.steps = 0
         t.dist_sampler = None
 
+    def key(self, loader: Any) -> int:
+        """The loader's key, never another's: an id() is reused by a loader made where a freed one
+        was (makemore's evaluate() makes one per dataset). id() where no weak reference can be."""
+        try:
+            key = self._keys.get(loader)
+            if key is None:
+                self._serial += 1
+                key = self._keys[loader] = self._serial
+            return key
+        except TypeError:  # unhashable, or without weak references
+            return id(loader)
+
     # ------------------------------------------------------------------ the loader's side
     def iterate(self, loader: Any, original: Callable[[Any], Any]) -> Any:
         """`original(loader)` (the loader's own `__iter__`), timed when the probe is on."""
-        key = id(loader)
+        key = self.key(loader)
         if self.on_start is not None and not self.off:
             self._guard("starting a DataLoader pass", lambda: self.on_start(key))  # type: ignore[misc]
         it = original(loader)
@@ -239,7 +253,7 @@ class LoaderProbe:
         return any(p._key == key and backward > p._backward0 for p in list(self._open))
 
     def timing(self, loader: Any) -> LoaderTiming:
-        key = id(loader)
+        key = self.key(loader)
         if key not in self.loaders:
             self.loaders[key] = LoaderTiming(
                 name=variable_name(loader) or unnamed_loader(loader, len(self.loaders)),
