@@ -260,3 +260,18 @@ def test_the_training_set_evaluated_mid_epoch_from_the_first_step_is_kept_out_of
     notes = [json.loads(line)["text"] for line in (tmp_path / "runs" / "r" / "run.jsonl").read_text().splitlines()
              if '"note"' in line]
     assert any("training loader unlabeled" in n for n in notes) and not any("VAL is measured on" in n for n in notes)
+
+
+def test_the_training_set_evaluated_through_a_loader_of_its_own_is_kept_out_of_val(tmp_path):
+    """karpathy/makemore evaluates the training set and then the test set, each through a new
+    DataLoader made inside evaluate(): the first is not the training loader, but it reads the
+    training loader's dataset. VAL is the test set's (it was the training set's, and the test
+    set's losses were the ones kept out)."""
+    got = epochs(tmp_path, VAL_BODY.format(
+        evaluate="accuracy(DataLoader(unlabeled.dataset, batch_size=32, shuffle=True)); "
+                 "accuracy(DataLoader(test.dataset, batch_size=16))"))
+    assert [e["metrics"]["val"]["base_acc"] for e in got] == [pytest.approx(30 / 48, abs=1e-4)] * 2
+    notes = [json.loads(line)["text"] for line in (tmp_path / "runs" / "r" / "run.jsonl").read_text().splitlines()
+             if '"note"' in line]
+    assert any("reads the dataset of the training loader unlabeled" in n for n in notes), notes
+    assert not any("VAL is measured on" in n for n in notes), notes

@@ -116,7 +116,8 @@ class LossTaps:
         """VAL is one evaluation dataset's: the first one evaluated, through whichever loader
         reads it (the Hugging Face Trainer makes a new one for each evaluation). A test loader
         evaluated by the same code is kept out (said once), so VAL never mixes two datasets; so
-        is a pass over a training loader with no backward pass (the training set's accuracy).
+        is a pass with no backward pass over a training loader, or over another loader of a
+        training loader's dataset (the training set's accuracy).
         An evaluation with no loader of its own (tensors in memory) counts."""
         probe = self.loaders
         assert probe is not None
@@ -129,6 +130,12 @@ class LossTaps:
             self._note_once("val-train", f"the losses of passes over the training loader {probe.loaders[key].name} "
                                          "with no backward pass (the training set evaluated) are kept out of VAL")
             return False
+        train = self._training_twin(key)
+        if train is not None:
+            self._note_once("val-train-data", f"the losses on {probe.loaders[key].name}, which reads the dataset of the "
+                                              f"training loader {train} with no backward pass (the training set "
+                                              "evaluated), are kept out of VAL")
+            return False
         if self._val_loader is None:
             self._val_loader = key
         if key == self._val_loader:
@@ -138,6 +145,17 @@ class LossTaps:
         names = [probe.loaders[k].name if k in probe.loaders else "?" for k in (self._val_loader, key)]
         self._note_once("val-mixed", f"VAL is measured on {names[0]}; the losses on {names[1]} are kept out of it")
         return False
+
+    def _training_twin(self, key: int) -> str | None:
+        """The name of a training loader that reads the same dataset as loader `key`, which is
+        not one (makemore evaluates its training set through a DataLoader of its own); None
+        when there is none."""
+        probe = self.loaders
+        assert probe is not None
+        mine = probe.loaders.get(key)
+        if mine is None:
+            return None
+        return next((t.name for k, t in probe.loaders.items() if k != key and self._trains(k) and mine.same_data(t)), None)
 
     def _trains(self, key: int) -> bool:
         """Whether loader `key` is a training loader: its passes so far say so (epoch_clock.py),
