@@ -66,7 +66,7 @@ def tagged_lines(stream: TextIO, history: History, rec: dict[str, Any]) -> None:
             say(stream, f"[GRAD-MONITOR] {b}: norm {v:.2e} < {warn:g}")
         dn = ""
         if d.dw_total is not None:
-            tr = d.tr or (math.nan, math.nan)
+            tr = d.tr or (None, None)  # no weight matrix with a norm before the step (all started at zero)
             dn = f" ΔW={d.dw_total:.3e} ΔW/W[{_e(tr[0])},{_e(tr[1])}]"
         say(
             stream,

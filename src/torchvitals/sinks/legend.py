@@ -41,7 +41,7 @@ LEGEND: list[tuple[str, str, str]] = [
     ("[STEP]", "uncleared", "steps that used gradients summed onto those the previous step had already applied"),
     ("[STEP]", "lr=", "the learning rate of each parameter group at this step"),
     ("[STEP]", "ΔW", "the L2 norm of the change of all measured parameters across this step"),
-    ("[STEP]", "ΔW/W[med,max]", "the true update ratio ‖Δw‖/‖w‖ over weight matrices, median and maximum (about 1e-3 is healthy)"),
+    ("[STEP]", "ΔW/W[med,max]", "the true update ratio ‖Δw‖/‖w‖ over weight matrices, median and maximum (about 1e-3 is healthy; n/a while every weight matrix is still zero, as a table initialised at zero is before its first step)"),
     ("[ENCODER-GRAD]", "module=norm", "L2 norm of the gradient at the output of each probed module (probe=[…]), in forward order"),
     ("[TORCHVITALS]", "SEVERITY CODE name at iteration N: …", "a finding, printed the moment its evidence exists; the final diagnosis repeats it (and says so when it changed)"),
     ("diagnosis", "no findings — the run looks healthy (N iteration(s), K sampled)", "something was judged, the script ran to its end, and no rule found a problem"),
