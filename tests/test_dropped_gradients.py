@@ -127,3 +127,28 @@ def test_the_record_field_is_checked():
     base = {"type": "step", "opt": 0, "it": 3, "g": [1.0, None], "w": [1.0, 1.0], "lr": [0.1]}
     assert invalid_step({**base, "gx": [1]}) is None
     assert invalid_step({**base, "gx": ["1"]}) == "gx"
+
+
+def test_a_watched_model_with_these_hooks_saves_and_loads_without_a_warning(tmp_path):
+    """Real scripts save their whole model (torch.save(model)): the hooks must not make PyTorch
+    warn, and the model must load back."""
+    import warnings
+
+    model = _model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05)
+    mon = torchvitals.watch(model, opt, out=str(tmp_path), console=False, every=1)
+    for _ in range(3):
+        opt.zero_grad()
+        model(torch.randn(8, 8)).pow(2).mean().backward()
+        model[3].weight.grad = None
+        opt.step()
+    assert model[3].weight._backward_hooks  # the arrival hook is on
+    buf = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        torch.save(model, buf)
+    buf.seek(0)
+    loaded = torch.load(buf, weights_only=False)
+    mon.close()
+    x = torch.randn(4, 8)
+    assert torch.equal(loaded(x), model(x))
