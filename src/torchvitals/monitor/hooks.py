@@ -392,9 +392,8 @@ class Hooks:
             )
             o.acct.begin_step(closure)
             it = o.acct.c.cycles + 1
-            # A gradient dropped at sampled steps (a layer frozen for a while) is kept at this one:
-            # measured now, as the sampled steps may not come before the run ends. Never under
-            # torchrun, whose ranks must sample the same iterations.
+            # A gradient dropped at sampled steps (a frozen layer) kept now: measured, as sampled steps
+            # may not come before the run ends; not under torchrun, whose ranks sample alike.
             resumed = self.sampler.cross is None and o.acct.resumed()
             if self.sampler.sampled(it) or resumed:
                 self._refresh_layout(o)

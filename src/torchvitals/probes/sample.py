@@ -179,10 +179,10 @@ class Sampler:
         (Monitor._pre_step), so that a freeze's end is seen when it comes."""
         own = [i for i in missing if i < len(o.params)]
         keys = [o.pidx[i] for i in own]
-        dropped = [i for i, key in zip(own, keys, strict=True) if key in o.acct.arrived]
+        dropped = [(i, key) for i, key in zip(own, keys, strict=True) if key in o.acct.arrived]
         o.acct.watch_arrivals([o.params[i] for i in own], keys)
-        o.acct.hold([o.params[i] for i in dropped], [o.pidx[i] for i in dropped])
-        return dropped
+        o.acct.hold([key for _, key in dropped])
+        return [i for i, _ in dropped]
 
     def take_update(self, o: OptState) -> None:
         """After the step: the norms of what it changed, from the snapshot taken before it."""

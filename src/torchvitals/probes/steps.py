@@ -128,7 +128,7 @@ class StepAccount:
         # those of them whose gradient backward() computed since the last step (watch_arrivals).
         self._arrival_hooks: dict[int, tuple[torch.Tensor, Any]] = {}  # key → (parameter, handle)
         self.arrived: set[int] = set()
-        self._held: dict[int, torch.Tensor] = {}  # ... whose gradient was dropped at a sampled step
+        self._held: set[int] = set()  # ... whose gradient was dropped at a sampled step
 
     @property
     def sentinel(self) -> torch.Tensor | None:
@@ -361,10 +361,10 @@ class StepAccount:
                 handle.remove()
                 del self._arrival_hooks[key]
 
-    def hold(self, params: list[torch.Tensor], keys: list[int]) -> None:
+    def hold(self, keys: list[int]) -> None:
         """These watched parameters had their gradient dropped at a sampled step: `resumed` asks
         at every step whether that has ended."""
-        self._held.update((key, p) for p, key in zip(params, keys, strict=True) if key in self._arrival_hooks)
+        self._held.update(key for key in keys if key in self._arrival_hooks)
 
     def resumed(self) -> bool:
         """Whether a parameter held by `hold` keeps, at this step, the gradient backward()
@@ -372,9 +372,9 @@ class StepAccount:
         the steps of most runs: nothing is held."""
         if not (self._held and self.arrived):
             return False
-        back = [key for key in self.arrived if key in self._held and self._held[key].grad is not None]
+        back = [key for key in self.arrived if key in self._held and self._arrival_hooks[key][0].grad is not None]
         for key in back:
-            del self._held[key]
+            self._held.discard(key)
             self._arrival_hooks.pop(key)[1].remove()
         return bool(back)
 
@@ -383,7 +383,7 @@ class StepAccount:
             h.remove()
         self._handles = []
         self._arrival_hooks = {}
-        self._held = {}
+        self._held = set()
         self.arrived.clear()
         self.sentinels = []
         self._grads = []

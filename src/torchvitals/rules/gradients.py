@@ -312,7 +312,7 @@ def _dead_message(
         ), DROPPED_FIX
     if kind == "missing":
         msg = f"{what} received no gradient in any of {seen} sampled iteration(s)"
-        if all(gi in set(h.header.get("unowned", [])) for gi in pidx):
+        if set(pidx) <= set(h.header.get("unowned", [])):
             msg += (
                 "; the optimizer holds them but no watched model does (a module replaced "
                 "after the optimizer was made, or tensors nothing uses)"
